@@ -1,0 +1,1 @@
+# qemud/: filled in by its owner

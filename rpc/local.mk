@@ -1,0 +1,22 @@
+# rpc/: the wire protocol (.x files compiled by rpcgen) and the shared
+# server/client machinery.
+RPC_X_FILES = rpc/wire_protocol.x rpc/remote_protocol.x rpc/keepalive_protocol.x
+RPC_GENERATED = \
+	rpc/wire_protocol.h rpc/wire_protocol.c \
+	rpc/remote_protocol.h rpc/remote_protocol.c \
+	rpc/keepalive_protocol.h rpc/keepalive_protocol.c
+BUILT_SOURCES += $(RPC_GENERATED)
+CLEANFILES += $(RPC_GENERATED)
+EXTRA_DIST += $(RPC_X_FILES) rpc/README.md
+
+# rpcgen names the header after its input, so run it from the source dir.
+rpc/%_protocol.h: $(srcdir)/rpc/%_protocol.x
+	$(AM_V_GEN)$(MKDIR_P) rpc && (cd $(srcdir)/rpc && $(RPCGEN) -h $*_protocol.x) > $@.tmp && mv $@.tmp $@
+rpc/%_protocol.c: $(srcdir)/rpc/%_protocol.x
+	$(AM_V_GEN)$(MKDIR_P) rpc && (cd $(srcdir)/rpc && $(RPCGEN) -c $*_protocol.x) > $@.tmp && mv $@.tmp $@
+
+# generated codec, compiled with relaxed warnings
+noinst_LTLIBRARIES += rpc/libmvxdr.la
+nodist_rpc_libmvxdr_la_SOURCES = $(RPC_GENERATED)
+rpc_libmvxdr_la_CFLAGS = $(RPCGEN_CFLAGS) $(SANITIZER_CFLAGS) $(TIRPC_CFLAGS)
+rpc_libmvxdr_la_LIBADD = $(TIRPC_LIBS)

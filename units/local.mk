@@ -1,0 +1,1 @@
+# units/: filled in by its owner
