@@ -20,3 +20,13 @@ noinst_LTLIBRARIES += rpc/libmvxdr.la
 nodist_rpc_libmvxdr_la_SOURCES = $(RPC_GENERATED)
 rpc_libmvxdr_la_CFLAGS = $(RPCGEN_CFLAGS) $(SANITIZER_CFLAGS) $(TIRPC_CFLAGS)
 rpc_libmvxdr_la_LIBADD = $(TIRPC_LIBS)
+
+# framing, errors and the procedure table: shared by daemons and libmodvirt
+noinst_LTLIBRARIES += rpc/libmvwire.la
+rpc_libmvwire_la_SOURCES = \
+	rpc/error_codes.h \
+	rpc/error.c rpc/error.h \
+	rpc/message.c rpc/message.h \
+	rpc/proc_table.c rpc/proc_table.h \
+	rpc/client.c rpc/client.h
+rpc_libmvwire_la_LIBADD = rpc/libmvxdr.la common/libmvcommon.la -lpthread

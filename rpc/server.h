@@ -1,0 +1,121 @@
+/*
+ * The RPC server every modvirt daemon runs: unix listeners on sd-event,
+ * per-client framing, the fixed check order (auth, read-only rule, handler)
+ * and a worker pool for handlers that may block.  See rpc/README.md for the
+ * threading model.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "error.h"
+#include "message.h"
+#include "remote_protocol.h"
+
+struct mv_server;
+struct mv_client;
+struct mv_call;
+
+/* A handler fills RET (zeroed, freed by the server after encoding) from ARGS.
+ * Returns 0, or <0 with an error set through mv_call_error(); a bare -errno
+ * without one becomes an internal error naming the procedure. */
+typedef int (*mv_handler_fn)(struct mv_call *call, void *args, void *ret);
+
+enum mv_dispatch_flags {
+    /* cheap and never blocks: runs on the event loop instead of a worker */
+    MV_DISPATCH_INLINE = 1 << 0,
+};
+
+struct mv_dispatch_entry {
+    int proc;
+    mv_handler_fn handler;
+    xdrproc_t args_filter;
+    size_t args_size;
+    xdrproc_t ret_filter;
+    size_t ret_size;
+    unsigned int flags;
+};
+
+#define MV_XDR(T) (xdrproc_t)xdr_##T, sizeof(T)
+#define MV_XDR_VOID (xdrproc_t)xdr_void, 0
+
+/* Access policy of one listening socket. */
+enum mv_auth_method { MV_AUTH_METHOD_NONE, MV_AUTH_METHOD_POLKIT };
+
+struct mv_listen_opts {
+    bool readonly;                  /* connections may only call read-only procedures */
+    enum mv_auth_method auth;
+    const char *polkit_action;      /* with MV_AUTH_METHOD_POLKIT */
+};
+
+/* The daemon-specific part of a server. */
+struct mv_server_driver {
+    const char *name;               /* "qemud": logs and socket names */
+    const char *type;               /* CONNECT_GET_TYPE answer, e.g. "QEMU" */
+    const char *uri;                /* canonical URI, e.g. "qemu:///system" */
+    const char *const *uri_schemes; /* CONNECT_OPEN accepts these schemes (NULL-terminated) */
+    const struct mv_dispatch_entry *procs;
+    size_t nprocs;
+    /* CONNECT_SUPPORTS_FEATURE answer for FEATURE (0/1). */
+    int (*supports_feature)(int feature);
+    /* Called when a connection is opened / closed; may be NULL. */
+    int (*client_open)(struct mv_call *call);
+    void (*client_close)(struct mv_client *client);
+    /* True while work other than client calls is under way (running guests):
+     * the idle timeout waits for it.  May be NULL. */
+    bool (*busy)(void);
+};
+
+struct mv_server_config {
+    unsigned int max_clients;
+    unsigned int max_workers;
+    unsigned int max_client_requests;   /* calls in flight per client */
+    unsigned int keepalive_interval;    /* seconds; 0 disables */
+    unsigned int keepalive_count;
+    unsigned int idle_timeout;          /* seconds; 0 = never exit when idle */
+};
+
+/* Creates a server on EVENT (referenced).  -errno on failure. */
+int mv_server_new(sd_event *event, const struct mv_server_driver *driver,
+                  const struct mv_server_config *cfg, struct mv_server **ret);
+/* Stops accepting, closes every client, joins the workers, frees. NULL ok. */
+void mv_server_free(struct mv_server *srv);
+/* Serves an already listening unix socket FD (takes ownership). */
+int mv_server_add_listener(struct mv_server *srv, int fd, const struct mv_listen_opts *opts);
+/* Creates, binds and serves a unix socket at PATH with MODE and GID (-1 keeps
+ * the group).  A stale socket file is replaced; a live one is -EADDRINUSE. */
+int mv_server_listen_unix(struct mv_server *srv, const char *path, mode_t mode, gid_t gid,
+                          const struct mv_listen_opts *opts);
+/* Number of connected clients. */
+unsigned int mv_server_nclients(const struct mv_server *srv);
+/* Re-evaluates the idle timeout, e.g. after the driver's busy() changed. */
+void mv_server_update_idle(struct mv_server *srv);
+
+/* ---- inside a handler ---- */
+
+struct mv_identity {
+    uid_t uid;
+    gid_t gid;
+    pid_t pid;
+    bool readonly;
+};
+
+const struct mv_identity *mv_call_identity(const struct mv_call *call);
+struct mv_client *mv_call_client(struct mv_call *call);
+int mv_call_proc(const struct mv_call *call);
+/* Records the call's error (replacing an earlier one); returns -EIO. */
+int mv_call_error(struct mv_call *call, int code, int domain, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Driver data of a client (set in client_open, freed by client_close). */
+void *mv_client_get_data(struct mv_client *client);
+void mv_client_set_data(struct mv_client *client, void *data);
+/* Sends an asynchronous MESSAGE packet (events) to CLIENT; any thread. */
+int mv_client_send_event(struct mv_client *client, int proc, xdrproc_t filter, const void *data);
+/* Reference counting for clients kept beyond a call (event registrations). */
+struct mv_client *mv_client_ref(struct mv_client *client);
+void mv_client_unref(struct mv_client *client);
