@@ -30,3 +30,17 @@ rpc_libmvwire_la_SOURCES = \
 	rpc/proc_table.c rpc/proc_table.h \
 	rpc/client.c rpc/client.h
 rpc_libmvwire_la_LIBADD = rpc/libmvxdr.la common/libmvcommon.la -lpthread
+
+# the daemon side: server, dispatch, workers, polkit and the daemon skeleton
+noinst_LTLIBRARIES += rpc/libmvserver.la
+rpc_libmvserver_la_SOURCES = \
+	rpc/server.c rpc/server.h rpc/server_internal.h \
+	rpc/server_client.c \
+	rpc/dispatch.c \
+	rpc/conn_procs.c \
+	rpc/worker_pool.c rpc/worker_pool.h \
+	rpc/polkit.c rpc/polkit.h \
+	rpc/daemon.c rpc/daemon.h \
+	rpc/daemon_config.c rpc/daemon_config.h
+rpc_libmvserver_la_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
+rpc_libmvserver_la_LIBADD = rpc/libmvwire.la $(SYSTEMD_LIBS) -lpthread

@@ -10,6 +10,11 @@
 
 #define MSG_INITIAL_CAP 4096
 
+bool_t mv_xdr_void(XDR *xdrs, void *unused)
+{
+    return TRUE;
+}
+
 struct mv_msg *mv_msg_new(void)
 {
     struct mv_msg *m = calloc(1, sizeof(*m));

@@ -24,6 +24,9 @@ struct mv_msg {
     struct mv_msg *next;    /* queue link, owned by whoever queues it */
 };
 
+/* The XDR filter of an empty payload ("void" in the .x files). */
+bool_t mv_xdr_void(XDR *xdrs, void *unused);
+
 /* A new empty packet; NULL on OOM. */
 struct mv_msg *mv_msg_new(void);
 /* Frees the packet and closes any fds it still holds; NULL is fine. */

@@ -40,8 +40,14 @@ struct mv_dispatch_entry {
     unsigned int flags;
 };
 
+/* A group of handlers, typically one per source file. */
+struct mv_dispatch_table {
+    const struct mv_dispatch_entry *entries;
+    size_t n;
+};
+
 #define MV_XDR(T) (xdrproc_t)xdr_##T, sizeof(T)
-#define MV_XDR_VOID (xdrproc_t)xdr_void, 0
+#define MV_XDR_VOID (xdrproc_t)mv_xdr_void, 0
 
 /* Access policy of one listening socket. */
 enum mv_auth_method { MV_AUTH_METHOD_NONE, MV_AUTH_METHOD_POLKIT };
@@ -58,8 +64,7 @@ struct mv_server_driver {
     const char *type;               /* CONNECT_GET_TYPE answer, e.g. "QEMU" */
     const char *uri;                /* canonical URI, e.g. "qemu:///system" */
     const char *const *uri_schemes; /* CONNECT_OPEN accepts these schemes (NULL-terminated) */
-    const struct mv_dispatch_entry *procs;
-    size_t nprocs;
+    const struct mv_dispatch_table *const *tables;  /* NULL-terminated */
     /* CONNECT_SUPPORTS_FEATURE answer for FEATURE (0/1). */
     int (*supports_feature)(int feature);
     /* Called when a connection is opened / closed; may be NULL. */

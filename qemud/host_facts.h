@@ -1,0 +1,25 @@
+/*
+ * Host facts modvirt-qemud reports, gathered once: the installed QEMU
+ * (version, machine types), whether KVM really runs guest code, and the
+ * capabilities XML built from them.  Gathering forks QEMU and a KVM test
+ * vCPU, so it happens off the event loop, started at daemon start.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "qemu_probe.h"
+
+struct qemud_host_facts {
+    struct mv_qemu_caps qemu;
+    bool kvm_usable;
+    char *kvm_reason;       /* why not, when not */
+    char *capabilities;     /* host capabilities XML */
+};
+
+/* Remembers the emulator to probe; starts probing in the background. */
+int qemud_host_facts_init(const char *emulator);
+/* Waits for the probe and returns the facts, or NULL with *errmsg (static
+ * until cleanup) if QEMU could not be probed. */
+const struct qemud_host_facts *qemud_host_facts_get(const char **errmsg);
+void qemud_host_facts_cleanup(void);

@@ -1,0 +1,271 @@
+/* RPC handlers for the host procedures: version, hostname, node facts. */
+#define MV_LOG_MODULE "qemud.procs"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "host_facts.h"
+#include "host_node.h"
+#include "host_sysinfo.h"
+#include "kvm_probe.h"
+#include "qemud.h"
+
+/* libvirt's limit for TCG guests */
+#define QEMUD_TCG_MAX_VCPUS 255
+
+static int facts_or_error(struct mv_call *call, const struct qemud_host_facts **f)
+{
+    const char *err = NULL;
+
+    *f = qemud_host_facts_get(&err);
+    if (!*f)
+        return mv_call_error(call, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU, "internal error: %s", err);
+    return 0;
+}
+
+static int get_version(struct mv_call *call, void *args, mv_connect_get_version_ret *ret)
+{
+    const struct qemud_host_facts *f;
+    int r = facts_or_error(call, &f);
+
+    if (r < 0)
+        return r;
+    ret->hv_ver = f->qemu.version;
+    return 0;
+}
+
+static int get_capabilities(struct mv_call *call, void *args, mv_connect_get_capabilities_ret *ret)
+{
+    const struct qemud_host_facts *f;
+    int r = facts_or_error(call, &f);
+
+    if (r < 0)
+        return r;
+    ret->capabilities = strdup(f->capabilities);
+    return ret->capabilities ? 0 : -ENOMEM;
+}
+
+static int get_hostname(struct mv_call *call, void *args, mv_connect_get_hostname_ret *ret)
+{
+    char name[256];
+
+    if (gethostname(name, sizeof(name)) < 0)
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot get the host name: %s", strerror(errno));
+    name[sizeof(name) - 1] = '\0';
+    ret->hostname = strdup(name);
+    return ret->hostname ? 0 : -ENOMEM;
+}
+
+static int get_sysinfo(struct mv_call *call, mv_connect_get_sysinfo_args *args,
+                       mv_connect_get_sysinfo_ret *ret)
+{
+    _cleanup_free_ char *err = NULL;
+    int r;
+
+    if (args->flags)
+        return qemud_bad_flags(call, args->flags, "virConnectGetSysinfo");
+    r = mv_host_sysinfo_format(NULL, &ret->sysinfo, &err);
+    if (r < 0)
+        return mv_call_error(call, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
+                             "unsupported configuration: %s", err ? err : strerror(-r));
+    return 0;
+}
+
+static int get_max_vcpus(struct mv_call *call, mv_connect_get_max_vcpus_args *args,
+                         mv_connect_get_max_vcpus_ret *ret)
+{
+    const char *type = args->type && *args->type ? *args->type : "qemu";
+    const struct qemud_host_facts *f;
+    int r;
+
+    if (strcasecmp(type, "qemu") == 0) {
+        ret->max_vcpus = QEMUD_TCG_MAX_VCPUS;
+        return 0;
+    }
+    if (strcasecmp(type, "kvm") != 0)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                             "invalid argument: unknown guest type '%s' (use 'qemu' or 'kvm')", type);
+    if ((r = facts_or_error(call, &f)) < 0)
+        return r;
+    if (!f->kvm_usable)
+        return mv_call_error(call, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
+                             "unsupported configuration: KVM is not usable on this host: %s",
+                             f->kvm_reason ? f->kvm_reason : "unknown reason");
+    r = mv_kvm_max_vcpus("/dev/kvm");
+    if (r < 0)
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot query the KVM vCPU limit: %s", strerror(-r));
+    ret->max_vcpus = r;
+    return 0;
+}
+
+static int node_get_info(struct mv_call *call, void *args, mv_node_get_info_ret *ret)
+{
+    struct mv_node_info info;
+    int r = mv_node_get_info(NULL, &info);
+
+    if (r < 0)
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot read host information: %s", strerror(-r));
+    /* a fixed char array on the wire: NUL-padded */
+    memset(ret->model, 0, sizeof(ret->model));
+    memcpy(ret->model, info.model, strnlen(info.model, sizeof(ret->model) - 1));
+    ret->memory = info.memory_kib;
+    ret->cpus = info.cpus;
+    ret->mhz = info.mhz;
+    ret->nodes = info.nodes;
+    ret->sockets = info.sockets;
+    ret->cores = info.cores;
+    ret->threads = info.threads;
+    return 0;
+}
+
+/* The two-step typed-stats protocol: nparams 0 asks how many fields exist. */
+static int fill_stats(struct mv_call *call, const struct mv_node_stat_field *fields, int n,
+                      int nparams, mv_node_stat **vals, u_int *len, int *nret)
+{
+    if (nparams == 0) {
+        *nret = n;
+        return 0;
+    }
+    if (nparams < n)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                             "invalid argument: nparams %d is smaller than the %d fields available",
+                             nparams, n);
+    *vals = calloc((size_t)n, sizeof(**vals));
+    if (!*vals)
+        return -ENOMEM;
+    *len = (u_int)n;
+    for (int i = 0; i < n; i++) {
+        (*vals)[i].field = strdup(fields[i].name);
+        if (!(*vals)[i].field)
+            return -ENOMEM;
+        (*vals)[i].value = fields[i].value;
+    }
+    *nret = n;
+    return 0;
+}
+
+static int node_get_memory_stats(struct mv_call *call, mv_node_get_memory_stats_args *args,
+                                 mv_node_get_memory_stats_ret *ret)
+{
+    struct mv_node_stat_field fields[MV_NODE_MEMORY_STATS_MAX];
+    int n = 0, r;
+
+    if (args->flags)
+        return qemud_bad_flags(call, args->flags, "virNodeGetMemoryStats");
+    if (args->nparams < 0 || args->nparams > MV_NODE_MEMORY_STATS_MAX)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                             "invalid argument: nparams must be 0..%d", MV_NODE_MEMORY_STATS_MAX);
+    r = mv_node_get_memory_stats(NULL, args->cellNum, fields, MV_NODE_MEMORY_STATS_MAX, &n);
+    if (r == -EINVAL)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                             "invalid argument: NUMA cell %d does not exist", args->cellNum);
+    if (r < 0)
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot read memory statistics: %s", strerror(-r));
+    return fill_stats(call, fields, n, args->nparams, &ret->params.params_val,
+                      &ret->params.params_len, &ret->nparams);
+}
+
+static int node_get_cpu_stats(struct mv_call *call, mv_node_get_cpu_stats_args *args,
+                              mv_node_get_cpu_stats_ret *ret)
+{
+    struct mv_node_stat_field fields[MV_NODE_CPU_STATS_MAX];
+    int n = 0, r;
+
+    if (args->flags)
+        return qemud_bad_flags(call, args->flags, "virNodeGetCPUStats");
+    if (args->nparams < 0 || args->nparams > MV_NODE_CPU_STATS_MAX)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                             "invalid argument: nparams must be 0..%d", MV_NODE_CPU_STATS_MAX);
+    r = mv_node_get_cpu_stats(NULL, args->cpuNum, fields, MV_NODE_CPU_STATS_MAX, &n);
+    if (r == -EINVAL)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                             "invalid argument: CPU %d does not exist", args->cpuNum);
+    if (r < 0)
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot read CPU statistics: %s", strerror(-r));
+    return fill_stats(call, fields, n, args->nparams, &ret->params.params_val,
+                      &ret->params.params_len, &ret->nparams);
+}
+
+static int node_get_free_memory(struct mv_call *call, void *args, mv_node_get_free_memory_ret *ret)
+{
+    int r = mv_node_get_free_memory(NULL, &ret->freeMem);
+
+    if (r < 0)
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot read free memory: %s", strerror(-r));
+    return 0;
+}
+
+static int node_get_cells_free_memory(struct mv_call *call, mv_node_get_cells_free_memory_args *args,
+                                      mv_node_get_cells_free_memory_ret *ret)
+{
+    int n = args->maxcells;
+
+    if (args->startCell < 0 || n <= 0 || n > MV_NODE_MAX_CELLS)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                             "invalid argument: cells %d..%d are out of range",
+                             args->startCell, args->startCell + n - 1);
+    ret->cells.cells_val = calloc((size_t)n, sizeof(*ret->cells.cells_val));
+    if (!ret->cells.cells_val)
+        return -ENOMEM;
+    for (int i = 0; i < n; i++) {
+        int r = mv_node_get_cell_free_memory(NULL, args->startCell + i,
+                                             &ret->cells.cells_val[ret->cells.cells_len]);
+        if (r == -EINVAL && i > 0)
+            break;      /* past the last cell: return what exists */
+        if (r < 0)
+            return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                                 "invalid argument: NUMA cell %d does not exist", args->startCell + i);
+        ret->cells.cells_len++;
+    }
+    return 0;
+}
+
+/* No security driver (SELinux/AppArmor labelling) yet: an empty model,
+ * which clients read as "none". */
+static int node_get_security_model(struct mv_call *call, void *args,
+                                   mv_node_get_security_model_ret *ret)
+{
+    ret->model.model_val = calloc(1, 1);
+    ret->doi.doi_val = calloc(1, 1);
+    if (!ret->model.model_val || !ret->doi.doi_val)
+        return -ENOMEM;
+    ret->model.model_len = 1;
+    ret->doi.doi_len = 1;
+    return 0;
+}
+
+#define H(fn) (mv_handler_fn)(fn)
+#define I MV_DISPATCH_INLINE
+
+static const struct mv_dispatch_entry host_procs[] = {
+    /* these wait for the QEMU/KVM probe: never on the event loop */
+    { MV_PROC_CONNECT_GET_VERSION, H(get_version), MV_XDR_VOID, MV_XDR(mv_connect_get_version_ret), 0 },
+    { MV_PROC_CONNECT_GET_CAPABILITIES, H(get_capabilities), MV_XDR_VOID,
+      MV_XDR(mv_connect_get_capabilities_ret), 0 },
+    { MV_PROC_CONNECT_GET_MAX_VCPUS, H(get_max_vcpus), MV_XDR(mv_connect_get_max_vcpus_args),
+      MV_XDR(mv_connect_get_max_vcpus_ret), 0 },
+    /* small procfs/sysfs reads answer at once */
+    { MV_PROC_CONNECT_GET_HOSTNAME, H(get_hostname), MV_XDR_VOID, MV_XDR(mv_connect_get_hostname_ret), I },
+    { MV_PROC_CONNECT_GET_SYSINFO, H(get_sysinfo), MV_XDR(mv_connect_get_sysinfo_args),
+      MV_XDR(mv_connect_get_sysinfo_ret), I },
+    { MV_PROC_NODE_GET_INFO, H(node_get_info), MV_XDR_VOID, MV_XDR(mv_node_get_info_ret), I },
+    { MV_PROC_NODE_GET_MEMORY_STATS, H(node_get_memory_stats), MV_XDR(mv_node_get_memory_stats_args),
+      MV_XDR(mv_node_get_memory_stats_ret), I },
+    { MV_PROC_NODE_GET_CPU_STATS, H(node_get_cpu_stats), MV_XDR(mv_node_get_cpu_stats_args),
+      MV_XDR(mv_node_get_cpu_stats_ret), I },
+    { MV_PROC_NODE_GET_FREE_MEMORY, H(node_get_free_memory), MV_XDR_VOID,
+      MV_XDR(mv_node_get_free_memory_ret), I },
+    { MV_PROC_NODE_GET_CELLS_FREE_MEMORY, H(node_get_cells_free_memory),
+      MV_XDR(mv_node_get_cells_free_memory_args), MV_XDR(mv_node_get_cells_free_memory_ret), I },
+    { MV_PROC_NODE_GET_SECURITY_MODEL, H(node_get_security_model), MV_XDR_VOID,
+      MV_XDR(mv_node_get_security_model_ret), I },
+};
+const struct mv_dispatch_table qemud_host_table = { host_procs, MV_ARRAY_SIZE(host_procs) };

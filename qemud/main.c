@@ -1,0 +1,62 @@
+/* modvirt-qemud: the compute daemon. */
+#define MV_LOG_MODULE "qemud"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "daemon.h"
+#include "host_facts.h"
+#include "qemud.h"
+
+int qemud_bad_flags(struct mv_call *call, unsigned int flags, const char *api)
+{
+    mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                  "invalid argument: unsupported flags (0x%x) in function %s", flags, api);
+    return -EINVAL;
+}
+
+static const char *const qemud_config_keys[] = { "emulator", NULL };
+
+static int qemud_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **errmsg)
+{
+    _cleanup_free_ char *emulator = NULL;
+    int r = mv_conf_get_string(conf, "emulator", &emulator, errmsg);
+
+    if (r < 0)
+        return r;
+    return qemud_host_facts_init(emulator ? emulator : MV_QEMU_BINARY);
+}
+
+static void qemud_cleanup(void)
+{
+    qemud_host_facts_cleanup();
+}
+
+static const char *const qemud_uri_schemes[] = { "qemu", "modvirt", NULL };
+
+static const struct mv_dispatch_table *const qemud_tables[] = {
+    &qemud_host_table, &qemud_domain_table, NULL,
+};
+
+static const struct mv_server_driver qemud_driver = {
+    .name = "qemud",
+    .type = "QEMU",
+    .uri = "qemu:///system",
+    .uri_schemes = qemud_uri_schemes,
+    .tables = qemud_tables,
+};
+
+static const struct mv_daemon_desc qemud_desc = {
+    .name = "qemud",
+    .driver = &qemud_driver,
+    .config_keys = qemud_config_keys,
+    .init = qemud_init,
+    .cleanup = qemud_cleanup,
+};
+
+int main(int argc, char **argv)
+{
+    return mv_daemon_main(argc, argv, &qemud_desc);
+}

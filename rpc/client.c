@@ -1,0 +1,809 @@
+#define MV_LOG_MODULE "rpc.client"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "client.h"
+#include "keepalive_protocol.h"
+#include "log.h"
+#include "proc_table.h"
+#include "remote_protocol.h"
+
+/* libvirt numbers every program it speaks version 1 (remote, qemu, lxc). */
+#define RPC_PROGRAM_VERSION 1
+
+/* One call in flight.  Heap-allocated so that a call whose caller gave up
+ * (timeout) can stay listed until its late reply arrives and is dropped. */
+struct rpc_call {
+    unsigned int prog;
+    unsigned int serial;
+    int proc;
+    bool done;
+    bool abandoned;             /* caller timed out: the reader frees it */
+    int result;                 /* when done: 0 = reply holds the answer, else -errno */
+    struct mv_msg *reply;
+    pthread_cond_t cond;
+    struct rpc_call *next;
+};
+
+struct mv_rpc_client {
+    pthread_mutex_t lock;
+    pthread_cond_t io_cond;     /* I/O role released or an event queued */
+    int fd;
+    int wake_fd;                /* eventfd: new output queued for the I/O holder */
+    char *name;                 /* peer in messages: the socket path */
+    unsigned int next_serial;
+    int timeout_ms;
+    bool io_busy;               /* some thread reads and writes for everybody */
+    bool delivering;            /* some thread runs event callbacks */
+    int dead;                   /* 0 while alive, else -errno of the death */
+    int dead_code;              /* mv_error_code for the death */
+    char *dead_msg;
+    struct rpc_call *calls;
+    struct mv_msg *tx_head, *tx_tail;
+    struct mv_msg *ev_head, *ev_tail;
+    size_t nevents;
+    struct mv_frame_reader reader;
+    mv_rpc_event_fn event_fn;
+    void *event_opaque;
+};
+
+/* ---- small helpers ---- */
+
+static void msg_queue_push(struct mv_msg **head, struct mv_msg **tail, struct mv_msg *m)
+{
+    m->next = NULL;
+    if (*tail)
+        (*tail)->next = m;
+    else
+        *head = m;
+    *tail = m;
+}
+
+static struct mv_msg *msg_queue_pop(struct mv_msg **head, struct mv_msg **tail)
+{
+    struct mv_msg *m = *head;
+
+    if (m) {
+        *head = m->next;
+        if (!*head)
+            *tail = NULL;
+        m->next = NULL;
+    }
+    return m;
+}
+
+static void msg_queue_free(struct mv_msg **head, struct mv_msg **tail)
+{
+    struct mv_msg *m;
+
+    while ((m = msg_queue_pop(head, tail)))
+        mv_msg_free(m);
+}
+
+static const char *proc_label(unsigned int prog, int proc, char *buf, size_t len)
+{
+    const struct mv_proc_info *info = prog == MV_REMOTE_PROGRAM ? mv_proc_lookup(proc) : NULL;
+
+    if (info)
+        snprintf(buf, len, "%s (%d)", info->name, proc);
+    else
+        snprintf(buf, len, "%d of program 0x%x", proc, prog);
+    return buf;
+}
+
+static void deadline_after(struct timespec *ts, int timeout_ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += timeout_ms / 1000;
+    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Milliseconds left until DEADLINE (NULL: -1, forever), rounded up. */
+static int ms_until(const struct timespec *deadline)
+{
+    struct timespec now;
+    int64_t ms;
+
+    if (!deadline)
+        return -1;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (int64_t)(deadline->tv_sec - now.tv_sec) * 1000 +
+         (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+    if (ms < 0)
+        return 0;
+    return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+static void wake_io(struct mv_rpc_client *c)
+{
+    uint64_t one = 1;
+
+    /* EAGAIN means the counter is already non-zero: the holder will wake */
+    if (write(c->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        mv_debug("cannot wake the reader of '%s': %s", c->name, strerror(errno));
+}
+
+static void drain_wake(struct mv_rpc_client *c)
+{
+    uint64_t n;
+
+    while (read(c->wake_fd, &n, sizeof(n)) > 0)
+        ;
+}
+
+/* ---- calls ---- */
+
+static struct rpc_call *call_new(unsigned int prog, int proc)
+{
+    struct rpc_call *call = calloc(1, sizeof(*call));
+    pthread_condattr_t attr;
+
+    if (!call)
+        return NULL;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&call->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    call->prog = prog;
+    call->proc = proc;
+    return call;
+}
+
+static void call_free(struct rpc_call *call)
+{
+    if (!call)
+        return;
+    mv_msg_free(call->reply);
+    pthread_cond_destroy(&call->cond);
+    free(call);
+}
+
+static void call_unlink(struct mv_rpc_client *c, struct rpc_call *call)
+{
+    for (struct rpc_call **p = &c->calls; *p; p = &(*p)->next) {
+        if (*p == call) {
+            *p = call->next;
+            call->next = NULL;
+            return;
+        }
+    }
+}
+
+static void call_finish(struct rpc_call *call, int result, struct mv_msg *reply)
+{
+    call->done = true;
+    call->result = result;
+    call->reply = reply;
+    pthread_cond_signal(&call->cond);
+}
+
+/* ---- connection death ---- */
+
+/* Marks C dead for good and fails every waiter; the first cause wins.
+ * The socket stays open (its number reserved) until mv_rpc_client_free(). */
+static void client_kill(struct mv_rpc_client *c, int neg_errno, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void client_kill(struct mv_rpc_client *c, int neg_errno, int code, const char *fmt, ...)
+{
+    struct rpc_call *call, *next;
+    va_list ap;
+
+    if (c->dead)
+        return;
+    va_start(ap, fmt);
+    if (vasprintf(&c->dead_msg, fmt, ap) < 0)
+        c->dead_msg = NULL;
+    va_end(ap);
+    c->dead = neg_errno;
+    c->dead_code = code;
+    mv_debug("connection to '%s' is dead: %s", c->name, c->dead_msg ? c->dead_msg : "?");
+    shutdown(c->fd, SHUT_RDWR);     /* the peer learns at once, not at free() */
+    msg_queue_free(&c->tx_head, &c->tx_tail);
+    mv_frame_reader_reset(&c->reader);
+    for (call = c->calls; call; call = next) {
+        next = call->next;
+        if (call->abandoned) {
+            call_unlink(c, call);
+            call_free(call);
+        } else if (!call->done) {
+            call_finish(call, neg_errno, NULL);
+        }
+    }
+    pthread_cond_broadcast(&c->io_cond);
+}
+
+static int dead_error(struct mv_rpc_client *c, struct mv_err *err)
+{
+    if (err)
+        mv_err_set(err, c->dead_code, MV_FROM_RPC, "%s",
+                   c->dead_msg ? c->dead_msg : "connection is dead");
+    return c->dead;
+}
+
+/* ---- incoming packets (lock held) ---- */
+
+static void queue_pong(struct mv_rpc_client *c)
+{
+    const struct mv_message_header hdr = {
+        .prog = MV_KEEPALIVE_PROGRAM, .vers = MV_KEEPALIVE_VERSION,
+        .proc = MV_KEEPALIVE_PROC_PONG, .type = MV_MESSAGE, .serial = 0, .status = MV_OK,
+    };
+    struct mv_msg *m = mv_msg_new();
+
+    if (!m || mv_msg_encode(m, &hdr, NULL, NULL) < 0) {
+        mv_msg_free(m);
+        client_kill(c, -ENOMEM, MV_ERR_NO_MEMORY, "out of memory answering a keepalive");
+        return;
+    }
+    msg_queue_push(&c->tx_head, &c->tx_tail, m);
+}
+
+static void dispatch_keepalive(struct mv_rpc_client *c, struct mv_msg *m)
+{
+    /* any packet proves the peer alive; only a PING needs an answer */
+    if (m->hdr.type == MV_MESSAGE && m->hdr.proc == MV_KEEPALIVE_PROC_PING)
+        queue_pong(c);
+    mv_msg_free(m);
+}
+
+static void dispatch_event(struct mv_rpc_client *c, struct mv_msg *m)
+{
+    if (m->hdr.prog != MV_REMOTE_PROGRAM || m->hdr.status != MV_OK || !c->event_fn ||
+        c->nevents >= MV_RPC_CLIENT_EVENTS_MAX) {
+        mv_debug("dropping event %d from '%s'", m->hdr.proc, c->name);
+        mv_msg_free(m);
+        return;
+    }
+    msg_queue_push(&c->ev_head, &c->ev_tail, m);
+    c->nevents++;
+    pthread_cond_broadcast(&c->io_cond);
+}
+
+static struct rpc_call *find_call(struct mv_rpc_client *c, const struct mv_message_header *h)
+{
+    for (struct rpc_call *call = c->calls; call; call = call->next)
+        if (call->serial == h->serial && call->prog == h->prog && !call->done)
+            return call;
+    return NULL;
+}
+
+static void dispatch_reply(struct mv_rpc_client *c, struct mv_msg *m)
+{
+    const struct mv_message_header *h = &m->hdr;
+    struct rpc_call *call = find_call(c, h);
+    char want[96], got[96];
+
+    if (!call || h->vers != RPC_PROGRAM_VERSION) {
+        client_kill(c, -EPROTO, MV_ERR_RPC, "protocol error from '%s': reply with serial %u "
+                    "matches no call in flight", c->name, h->serial);
+    } else if (h->proc != call->proc) {
+        client_kill(c, -EPROTO, MV_ERR_RPC, "protocol error from '%s': reply with serial %u is "
+                    "for procedure %s, the call was %s", c->name, h->serial,
+                    proc_label(h->prog, h->proc, got, sizeof(got)),
+                    proc_label(call->prog, call->proc, want, sizeof(want)));
+    } else if (h->status != MV_OK && h->status != MV_ERROR) {
+        client_kill(c, -EPROTO, MV_ERR_RPC, "protocol error from '%s': reply with serial %u "
+                    "has status %d", c->name, h->serial, (int)h->status);
+    } else if (call->abandoned) {
+        call_unlink(c, call);
+        call_free(call);
+    } else {
+        call_finish(call, 0, m);
+        return;
+    }
+    mv_msg_free(m);
+}
+
+static void dispatch(struct mv_rpc_client *c, struct mv_msg *m)
+{
+    if (m->hdr.prog == MV_KEEPALIVE_PROGRAM) {
+        dispatch_keepalive(c, m);
+        return;
+    }
+    switch (m->hdr.type) {
+    case MV_REPLY:
+        dispatch_reply(c, m);
+        return;
+    case MV_MESSAGE:
+        dispatch_event(c, m);
+        return;
+    case MV_STREAM:
+    case MV_STREAM_HOLE:
+        /* no streams are opened yet: a stray packet of a finished one */
+        mv_debug("dropping stream packet %u from '%s'", m->hdr.serial, c->name);
+        mv_msg_free(m);
+        return;
+    default:
+        client_kill(c, -EPROTO, MV_ERR_RPC, "protocol error from '%s': unexpected packet "
+                    "type %d", c->name, (int)m->hdr.type);
+        mv_msg_free(m);
+        return;
+    }
+}
+
+/* ---- socket I/O (lock held, non-blocking) ---- */
+
+static void flush_tx(struct mv_rpc_client *c)
+{
+    while (c->tx_head) {
+        int r = mv_msg_write(c->fd, c->tx_head);
+
+        if (r == 0)
+            return;
+        if (r < 0) {
+            client_kill(c, -ECONNRESET, MV_ERR_SYSTEM_ERROR, "cannot send to '%s': %s",
+                        c->name, strerror(-r));
+            return;
+        }
+        mv_msg_free(msg_queue_pop(&c->tx_head, &c->tx_tail));
+    }
+}
+
+static void read_packets(struct mv_rpc_client *c)
+{
+    while (!c->dead) {
+        struct mv_msg *m = NULL;
+        const char *why = NULL;
+        int r = mv_frame_read(c->fd, &c->reader, &m, &why);
+        /* the reader keeps the bytes of an unfinished packet */
+        bool partial = c->reader.msg && c->reader.msg->len > 0;
+
+        if (r == 0)
+            return;
+        if (r == -EBADMSG)
+            client_kill(c, -EPROTO, MV_ERR_RPC, "protocol error from '%s': %s", c->name, why);
+        else if (r == -ECONNRESET)
+            client_kill(c, -ECONNRESET, MV_ERR_RPC, "connection to '%s' was closed by the "
+                        "peer%s", c->name, partial ? " in the middle of a packet" : "");
+        else if (r < 0)
+            client_kill(c, -ECONNRESET, MV_ERR_SYSTEM_ERROR, "cannot read from '%s': %s",
+                        c->name, strerror(-r));
+        else
+            dispatch(c, m);
+    }
+}
+
+/* Becomes the I/O holder and serves every call until CALL is done (or, for
+ * CALL == NULL, until a batch of packets was read) or DEADLINE passes. */
+static void io_run(struct mv_rpc_client *c, struct rpc_call *call, const struct timespec *deadline)
+{
+    bool got_packets = false;
+
+    c->io_busy = true;
+    while (!c->dead && !(call ? call->done : got_packets)) {
+        struct pollfd pfd[2] = {
+            { .fd = c->fd, .events = POLLIN },
+            { .fd = c->wake_fd, .events = POLLIN },
+        };
+        int timeout, r;
+
+        flush_tx(c);
+        if (c->dead)
+            break;
+        if (c->tx_head)
+            pfd[0].events |= POLLOUT;
+        timeout = ms_until(deadline);
+        if (timeout == 0 && deadline)
+            break;
+        pthread_mutex_unlock(&c->lock);
+        r = poll(pfd, 2, timeout);
+        pthread_mutex_lock(&c->lock);
+        if (r < 0 && errno != EINTR) {
+            client_kill(c, -errno, MV_ERR_SYSTEM_ERROR, "cannot poll '%s': %s",
+                        c->name, strerror(errno));
+            break;
+        }
+        if (r > 0 && pfd[1].revents)
+            drain_wake(c);
+        if (r > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            read_packets(c);
+            got_packets = true;
+        }
+    }
+    /* a PONG queued by the last batch goes out now if the socket takes it */
+    if (!c->dead)
+        flush_tx(c);
+    /* hand the role to a caller still waiting, and wake process() waiters */
+    c->io_busy = false;
+    for (struct rpc_call *w = c->calls; w; w = w->next) {
+        if (!w->done && !w->abandoned) {
+            pthread_cond_signal(&w->cond);
+            break;
+        }
+    }
+    pthread_cond_broadcast(&c->io_cond);
+}
+
+/* CALL's time is up.  If its packet has not started to go out it is taken
+ * back; otherwise the call stays listed so that its late reply is dropped. */
+static int call_timeout(struct mv_rpc_client *c, struct rpc_call *call)
+{
+    struct mv_msg *prev = NULL;
+
+    for (struct mv_msg *m = c->tx_head; m; prev = m, m = m->next) {
+        if (m->hdr.type != MV_CALL || m->hdr.serial != call->serial || m->off != 0)
+            continue;
+        if (prev)
+            prev->next = m->next;
+        else
+            c->tx_head = m->next;
+        if (c->tx_tail == m)
+            c->tx_tail = prev;
+        mv_msg_free(m);
+        return -ETIMEDOUT;
+    }
+    call->abandoned = true;
+    return -ETIMEDOUT;
+}
+
+/* Waits (lock held) until CALL is done, doing the I/O whenever nobody else is. */
+static int call_wait(struct mv_rpc_client *c, struct rpc_call *call, const struct timespec *deadline)
+{
+    while (!call->done) {
+        if (!c->io_busy) {
+            io_run(c, call, deadline);
+            if (!call->done && ms_until(deadline) == 0)
+                return call_timeout(c, call);
+            continue;
+        }
+        if (deadline) {
+            if (pthread_cond_timedwait(&call->cond, &c->lock, deadline) == ETIMEDOUT &&
+                !call->done)
+                return call_timeout(c, call);
+        } else {
+            pthread_cond_wait(&call->cond, &c->lock);
+        }
+    }
+    return call->result;
+}
+
+/* ---- events ---- */
+
+/* Runs the callback for each queued event, with no lock held and no I/O
+ * role, one thread at a time so that events keep their order. */
+static int deliver_events(struct mv_rpc_client *c)
+{
+    int n = 0;
+
+    pthread_mutex_lock(&c->lock);
+    if (c->delivering) {
+        pthread_mutex_unlock(&c->lock);
+        return 0;
+    }
+    c->delivering = true;
+    for (;;) {
+        _cleanup_msg_ struct mv_msg *m = msg_queue_pop(&c->ev_head, &c->ev_tail);
+        mv_rpc_event_fn fn = c->event_fn;
+        void *opaque = c->event_opaque;
+
+        if (!m)
+            break;
+        c->nevents--;
+        if (!fn)
+            continue;
+        pthread_mutex_unlock(&c->lock);
+        fn(c, m->hdr.proc, m, opaque);
+        n++;
+        pthread_mutex_lock(&c->lock);
+    }
+    c->delivering = false;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+/* ---- public API ---- */
+
+int mv_rpc_client_new_fd(int fd, const char *name, struct mv_rpc_client **ret)
+{
+    _cleanup_close_ int sock = fd;
+    struct mv_rpc_client *c;
+    pthread_condattr_t attr;
+    int flags = fcntl(sock, F_GETFL);
+
+    if (flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -errno;
+    c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (name)
+        c->name = strdup(name);
+    else if (asprintf(&c->name, "fd %d", sock) < 0)
+        c->name = NULL;
+    if (c->wake_fd < 0 || !c->name) {
+        int r = c->wake_fd < 0 ? -errno : -ENOMEM;
+
+        if (c->wake_fd >= 0)
+            close(c->wake_fd);
+        free(c->name);
+        free(c);
+        return r;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->io_cond, &attr);
+    pthread_condattr_destroy(&attr);
+    c->timeout_ms = -1;
+    c->fd = TAKE_FD(sock);
+    *ret = c;
+    return 0;
+}
+
+/* " — is modvirt-qemud running?" for ".../qemud-sock[-ro]", else "". */
+static void daemon_hint(const char *path, char *buf, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    size_t n;
+
+    base = base ? base + 1 : path;
+    n = strlen(base);
+    buf[0] = '\0';
+    if (n > 3 && strcmp(base + n - 3, "-ro") == 0)
+        n -= 3;
+    if (n <= 5 || strncmp(base + n - 5, "-sock", 5) != 0)
+        return;
+    n -= 5;
+    /* the libvirt-compatible sockets belong to the proxy */
+    if (n == 7 && strncmp(base, "libvirt", 7) == 0)
+        snprintf(buf, len, " \xe2\x80\x94 is modvirt-proxyd running?");
+    else
+        snprintf(buf, len, " \xe2\x80\x94 is modvirt-%.*s running?", (int)n, base);
+}
+
+int mv_rpc_client_connect_unix(const char *path, struct mv_rpc_client **ret, struct mv_err *err)
+{
+    _cleanup_close_ int fd = -1;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    char hint[96];
+    int r;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return mv_err_set_errno(err, -ENAMETOOLONG, MV_ERR_SYSTEM_ERROR, MV_FROM_RPC,
+                                "cannot connect to '%s'", path);
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return mv_err_set_errno(err, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_RPC,
+                                "cannot create a socket for '%s'", path);
+    while ((r = connect(fd, (struct sockaddr *)&sa, sizeof(sa))) < 0 && errno == EINTR)
+        ;
+    if (r < 0) {
+        r = -errno;
+        daemon_hint(path, hint, sizeof(hint));
+        if (r != -ENOENT && r != -ECONNREFUSED)
+            hint[0] = '\0';
+        mv_err_set(err, MV_ERR_SYSTEM_ERROR, MV_FROM_RPC, "cannot connect to '%s': %s%s",
+                   path, strerror(-r), hint);
+        return r;
+    }
+    r = mv_rpc_client_new_fd(TAKE_FD(fd), path, ret);
+    if (r < 0)
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_RPC,
+                                "cannot set up the connection to '%s'", path);
+    return 0;
+}
+
+void mv_rpc_client_free(struct mv_rpc_client *c)
+{
+    struct rpc_call *call;
+
+    if (!c)
+        return;
+    while ((call = c->calls)) {
+        c->calls = call->next;
+        call_free(call);
+    }
+    msg_queue_free(&c->tx_head, &c->tx_tail);
+    msg_queue_free(&c->ev_head, &c->ev_tail);
+    mv_frame_reader_reset(&c->reader);
+    close(c->fd);
+    close(c->wake_fd);
+    pthread_cond_destroy(&c->io_cond);
+    pthread_mutex_destroy(&c->lock);
+    free(c->dead_msg);
+    free(c->name);
+    free(c);
+}
+
+void mv_rpc_client_set_timeout(struct mv_rpc_client *c, int timeout_ms)
+{
+    pthread_mutex_lock(&c->lock);
+    c->timeout_ms = timeout_ms;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void mv_rpc_client_set_event_handler(struct mv_rpc_client *c, mv_rpc_event_fn fn, void *opaque)
+{
+    pthread_mutex_lock(&c->lock);
+    c->event_fn = fn;
+    c->event_opaque = opaque;
+    pthread_mutex_unlock(&c->lock);
+}
+
+int mv_rpc_client_fd(const struct mv_rpc_client *c)
+{
+    return c->fd;
+}
+
+bool mv_rpc_client_is_alive(struct mv_rpc_client *c)
+{
+    bool alive;
+
+    pthread_mutex_lock(&c->lock);
+    alive = c->dead == 0;
+    pthread_mutex_unlock(&c->lock);
+    return alive;
+}
+
+/* Turns the reply of a finished call into RET or ERR. */
+static int decode_reply(const struct mv_msg *reply, unsigned int prog, int proc,
+                        xdrproc_t ret_filter, void *ret, struct mv_err *err)
+{
+    char label[96];
+
+    if (reply->hdr.status == MV_ERROR) {
+        mv_error wire;
+
+        memset(&wire, 0, sizeof(wire));
+        if (mv_msg_decode_payload(reply, (xdrproc_t)xdr_mv_error, &wire) < 0)
+            return mv_err_set(err, MV_ERR_RPC, MV_FROM_RPC, "cannot decode the error reply "
+                              "to procedure %s", proc_label(prog, proc, label, sizeof(label)));
+        if (mv_err_from_wire(err, &wire) < 0)
+            mv_err_set(err, MV_ERR_NO_MEMORY, MV_FROM_RPC, "out of memory");
+        xdr_free((xdrproc_t)xdr_mv_error, (char *)&wire);
+        return -EIO;
+    }
+    if (ret_filter ? mv_msg_decode_payload(reply, ret_filter, ret) < 0
+                   : reply->len != reply->payload_off) {
+        mv_err_set(err, MV_ERR_RPC, MV_FROM_RPC, "cannot decode the reply to procedure %s",
+                   proc_label(prog, proc, label, sizeof(label)));
+        return -EBADMSG;
+    }
+    return 0;
+}
+
+static int encode_call(struct mv_msg *m, unsigned int prog, int proc, unsigned int serial,
+                       xdrproc_t args_filter, const void *args, struct mv_err *err)
+{
+    const struct mv_message_header hdr = {
+        .prog = prog, .vers = RPC_PROGRAM_VERSION, .proc = proc,
+        .type = MV_CALL, .serial = serial, .status = MV_OK,
+    };
+    char label[96];
+    int r = mv_msg_encode(m, &hdr, args_filter, args);
+
+    if (r < 0)
+        mv_err_set_errno(err, r, MV_ERR_RPC, MV_FROM_RPC, "cannot encode the arguments of "
+                         "procedure %s", proc_label(prog, proc, label, sizeof(label)));
+    return r;
+}
+
+/* Queues M (taken) for *CALLP and waits.  A call that timed out after its
+ * packet started to go out stays with the connection: *CALLP becomes NULL. */
+static int call_run(struct mv_rpc_client *c, struct rpc_call **callp, struct mv_msg *m,
+                    int timeout_ms, struct mv_err *err)
+{
+    struct rpc_call *call = *callp;
+    struct timespec deadline;
+    char label[96];
+    int r;
+
+    if (timeout_ms >= 0)
+        deadline_after(&deadline, timeout_ms);
+    pthread_mutex_lock(&c->lock);
+    if (c->dead) {
+        r = dead_error(c, err);
+        pthread_mutex_unlock(&c->lock);
+        mv_msg_free(m);
+        return r;
+    }
+    call->next = c->calls;
+    c->calls = call;
+    msg_queue_push(&c->tx_head, &c->tx_tail, m);
+    if (c->io_busy)
+        wake_io(c);
+    r = call_wait(c, call, timeout_ms >= 0 ? &deadline : NULL);
+    if (r == -ETIMEDOUT)
+        mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_RPC, "no reply from '%s' to "
+                   "procedure %s within %d ms", c->name,
+                   proc_label(call->prog, call->proc, label, sizeof(label)), timeout_ms);
+    else if (r < 0)
+        dead_error(c, err);
+    if (call->abandoned)
+        *callp = NULL;
+    else
+        call_unlink(c, call);
+    pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
+MV_DEFINE_CLEANUP(struct rpc_call, call_free)
+
+int mv_rpc_client_call_timeout(struct mv_rpc_client *c, unsigned int prog, int proc,
+                               xdrproc_t args_filter, const void *args,
+                               xdrproc_t ret_filter, void *ret,
+                               int timeout_ms, struct mv_err *err)
+{
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+    _cleanup_(call_freep) struct rpc_call *call = call_new(prog, proc);
+    struct mv_err scratch = { 0 };
+    int r;
+
+    if (!err)
+        err = &scratch;
+    if (!m || !call) {
+        r = mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_RPC, "out of memory");
+        goto out;
+    }
+    /* a serial is taken even if encoding fails: serials only need to be unique */
+    pthread_mutex_lock(&c->lock);
+    call->serial = c->next_serial++;
+    pthread_mutex_unlock(&c->lock);
+    r = encode_call(m, prog, proc, call->serial, args_filter, args, err);
+    if (r < 0)
+        goto out;
+    r = call_run(c, &call, TAKE_PTR(m), timeout_ms, err);
+    if (r == 0)
+        r = decode_reply(call->reply, prog, proc, ret_filter, ret, err);
+    deliver_events(c);
+out:
+    mv_err_clear(&scratch);
+    return r;
+}
+
+int mv_rpc_client_call(struct mv_rpc_client *c, unsigned int prog, int proc,
+                       xdrproc_t args_filter, const void *args,
+                       xdrproc_t ret_filter, void *ret, struct mv_err *err)
+{
+    int timeout_ms;
+
+    pthread_mutex_lock(&c->lock);
+    timeout_ms = c->timeout_ms;
+    pthread_mutex_unlock(&c->lock);
+    return mv_rpc_client_call_timeout(c, prog, proc, args_filter, args,
+                                      ret_filter, ret, timeout_ms, err);
+}
+
+int mv_rpc_client_process(struct mv_rpc_client *c, int timeout_ms)
+{
+    struct timespec deadline, *dl = NULL;
+    int dead, n;
+
+    if (timeout_ms >= 0) {
+        deadline_after(&deadline, timeout_ms);
+        dl = &deadline;
+    }
+    pthread_mutex_lock(&c->lock);
+    while (!c->dead && !c->ev_head) {
+        if (!c->io_busy) {
+            io_run(c, NULL, dl);
+            break;
+        }
+        /* a call is reading: it queues events for us */
+        if (dl ? pthread_cond_timedwait(&c->io_cond, &c->lock, dl) == ETIMEDOUT
+               : pthread_cond_wait(&c->io_cond, &c->lock) != 0)
+            break;
+    }
+    dead = c->dead;
+    pthread_mutex_unlock(&c->lock);
+    n = deliver_events(c);
+    return n > 0 || !dead ? n : dead;
+}

@@ -1,0 +1,85 @@
+/*
+ * The client end of one RPC connection: synchronous calls that any number of
+ * threads may have in flight at once, matched to their replies by serial,
+ * plus the asynchronous traffic (keepalive, events) that arrives between.
+ *
+ * Threading: there is no I/O thread.  Whichever caller finds the socket idle
+ * becomes the reader/writer for everybody until its own reply arrives, then
+ * hands the role to the next waiter (libvirt's "passing the buck").  Event
+ * callbacks run on a thread inside mv_rpc_client_call() or
+ * mv_rpc_client_process() after it gave up that role and with no lock held,
+ * so a callback may itself make calls on the same connection.
+ *
+ * Ownership: the caller owns the mv_rpc_client and frees it once no call is
+ * in flight.  Functions return 0 or -errno; failures that the caller will
+ * show a user also fill a struct mv_err.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "message.h"
+
+struct mv_rpc_client;
+
+/* Receives a remote-program MESSAGE packet (an event); MSG is only valid
+ * during the call, decode it with mv_msg_decode_payload(). */
+typedef void (*mv_rpc_event_fn)(struct mv_rpc_client *c, int proc,
+                                 const struct mv_msg *msg, void *opaque);
+
+/* Most events kept for delivery while a caller is busy reading; later ones
+ * are dropped (an event consumer that falls this far behind has lost anyway). */
+#define MV_RPC_CLIENT_EVENTS_MAX 1024
+
+/* Connects to the unix socket PATH.  On failure -errno and ERR names the path
+ * and the cause ("cannot connect to 'P': No such file or directory — is
+ * modvirt-qemud running?"). */
+int mv_rpc_client_connect_unix(const char *path, struct mv_rpc_client **ret, struct mv_err *err);
+
+/* Wraps an already connected stream socket FD, which it owns from now on
+ * (also on failure).  NAME (may be NULL) names the peer in error messages. */
+int mv_rpc_client_new_fd(int fd, const char *name, struct mv_rpc_client **ret);
+
+/* Closes the socket and frees C; no call may be in flight.  NULL is fine. */
+void mv_rpc_client_free(struct mv_rpc_client *c);
+static inline void mv_rpc_client_freep(struct mv_rpc_client **c) { mv_rpc_client_free(*c); }
+#define _cleanup_rpc_client_ __attribute__((cleanup(mv_rpc_client_freep)))
+
+/* Calls PROC of program PROG (version 1, like every libvirt program) with
+ * ARGS through ARGS_FILTER and decodes the reply into RET (zeroed first; the
+ * caller xdr_free()s it on success).  A NULL filter means a void side.
+ * Returns 0; -EIO with ERR set from the daemon's error reply; -ETIMEDOUT
+ * after the connection's timeout; -ECONNRESET if the connection is lost or
+ * was already dead; -EPROTO if the peer broke the protocol (the connection
+ * is dead then); -EBADMSG if just this reply cannot be decoded; -EMSGSIZE /
+ * -EINVAL if the arguments cannot be encoded.  ERR is set on every failure. */
+int mv_rpc_client_call(struct mv_rpc_client *c, unsigned int prog, int proc,
+                       xdrproc_t args_filter, const void *args,
+                       xdrproc_t ret_filter, void *ret, struct mv_err *err);
+
+/* Same with its own timeout: TIMEOUT_MS < 0 waits forever. */
+int mv_rpc_client_call_timeout(struct mv_rpc_client *c, unsigned int prog, int proc,
+                               xdrproc_t args_filter, const void *args,
+                               xdrproc_t ret_filter, void *ret,
+                               int timeout_ms, struct mv_err *err);
+
+/* Timeout for later mv_rpc_client_call()s; < 0 (the default) waits forever.
+ * A reply that comes after its call timed out is dropped. */
+void mv_rpc_client_set_timeout(struct mv_rpc_client *c, int timeout_ms);
+
+/* Registers FN for events (replaces an earlier one; NULL drops events). */
+void mv_rpc_client_set_event_handler(struct mv_rpc_client *c, mv_rpc_event_fn fn, void *opaque);
+
+/* The socket, for poll() in an event loop; do not read or write it. */
+int mv_rpc_client_fd(const struct mv_rpc_client *c);
+
+/* Reads what the peer sent (answering PINGs) and delivers pending events,
+ * waiting up to TIMEOUT_MS (< 0: forever) for at least one packet.  While
+ * another thread's call is reading it only waits for that thread to queue
+ * events.  Returns the number of events delivered, or -ECONNRESET/-EPROTO
+ * once the connection is dead. */
+int mv_rpc_client_process(struct mv_rpc_client *c, int timeout_ms);
+
+/* False once the connection was lost or killed for a protocol error. */
+bool mv_rpc_client_is_alive(struct mv_rpc_client *c);

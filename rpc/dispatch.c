@@ -1,0 +1,280 @@
+/*
+ * From a received packet to a reply.  Every CALL goes through the same
+ * checks in the same order: program and version, status, authentication,
+ * the read-only rule, CONNECT_OPEN, then the handler.  A failed check
+ * answers with an error reply and keeps the connection.
+ */
+#define MV_LOG_MODULE "rpc.dispatch"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "keepalive_protocol.h"
+#include "log.h"
+#include "proc_table.h"
+#include "server_internal.h"
+
+static struct mv_msg *encode_reply(const struct mv_msg *req, const struct mv_err *err,
+                                   xdrproc_t filter, const void *ret)
+{
+    struct mv_message_header hdr = req->hdr;
+    struct mv_msg *m = mv_msg_new();
+    mv_error wire;
+    int r;
+
+    if (!m)
+        return NULL;
+    hdr.type = MV_REPLY;
+    if (mv_err_is_set(err)) {
+        hdr.status = MV_ERROR;
+        mv_err_to_wire(err, &wire);
+        r = mv_msg_encode(m, &hdr, (xdrproc_t)xdr_mv_error, &wire);
+    } else {
+        hdr.status = MV_OK;
+        r = mv_msg_encode(m, &hdr, filter, ret);
+        if (r < 0) {
+            /* a reply that cannot be encoded (too large) becomes an error */
+            struct mv_err big = { 0 };
+            mv_err_set(&big, MV_ERR_RPC, MV_FROM_RPC,
+                       "the reply to procedure %d is too large to send", req->hdr.proc);
+            mv_error w2;
+            mv_err_to_wire(&big, &w2);
+            hdr.status = MV_ERROR;
+            r = mv_msg_encode(m, &hdr, (xdrproc_t)xdr_mv_error, &w2);
+            mv_err_clear(&big);
+        }
+    }
+    if (r < 0) {
+        mv_msg_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* Immediate error answer on the event loop thread. */
+static void reply_error(struct mv_client *c, const struct mv_msg *req, int code, int domain,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void reply_error(struct mv_client *c, const struct mv_msg *req, int code, int domain,
+                        const char *fmt, ...)
+{
+    struct mv_err err = { 0 };
+    _cleanup_free_ char *msg = NULL;
+    struct mv_msg *reply;
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    mv_err_set(&err, code, domain, "%s", msg ? msg : "unknown error");
+    reply = encode_reply(req, &err, NULL, NULL);
+    mv_err_clear(&err);
+    if (reply)
+        mv_client_queue_tx(c, reply);
+}
+
+static const struct mv_dispatch_entry *find_handler(const struct mv_server *srv, int proc)
+{
+    return proc > 0 && proc < MV_PROC_NUMBER_MAX ? srv->handlers[proc] : NULL;
+}
+
+/* The access checks, in their fixed order.  Returns true if the call may run. */
+static bool call_permitted(struct mv_client *c, const struct mv_msg *req,
+                           const struct mv_proc_info *info)
+{
+    if (!info)
+        return true;    /* unknown procedures get "unknown procedure" below */
+    if (!atomic_load(&c->authenticated) && !(info->flags & MV_PROC_BEFORE_AUTH)) {
+        reply_error(c, req, MV_ERR_RPC, MV_FROM_RPC, "authentication required");
+        return false;
+    }
+    if (c->ident.readonly && !(info->flags & MV_PROC_READONLY_OK)) {
+        reply_error(c, req, MV_ERR_OPERATION_DENIED, mv_subsystem_error_domain(info->subsystem),
+                    "operation forbidden: read only access prevents %s", info->api);
+        return false;
+    }
+    if (!c->opened && !(info->flags & MV_PROC_BEFORE_OPEN)) {
+        reply_error(c, req, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
+                    "internal error: the connection is not open (CONNECT_OPEN first)");
+        return false;
+    }
+    return true;
+}
+
+static void call_free(struct mv_call *call)
+{
+    if (call->args) {
+        xdr_free(call->entry->args_filter, call->args);
+        free(call->args);
+    }
+    if (call->ret) {
+        xdr_free(call->entry->ret_filter, call->ret);
+        free(call->ret);
+    }
+    mv_err_clear(&call->err);
+    mv_msg_free(call->req);
+    mv_client_unref(call->client);
+    free(call);
+}
+
+void mv_dispatch_drop(void *job)
+{
+    call_free(job);
+}
+
+static struct mv_msg *call_execute(struct mv_call *call)
+{
+    const struct mv_proc_info *info = mv_proc_lookup(call->req->hdr.proc);
+    int r = call->entry->handler(call, call->args, call->ret);
+
+    if (r < 0 && !mv_err_is_set(&call->err))
+        mv_err_set(&call->err, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
+                   "internal error: %s failed: %s", info ? info->name : "procedure",
+                   strerror(-r));
+    return encode_reply(call->req, &call->err, call->entry->ret_filter, call->ret);
+}
+
+/* Worker side: run the handler, hand the reply back to the event loop. */
+void mv_dispatch_run(void *job)
+{
+    struct mv_call *call = job;
+    struct mv_msg *reply = call_execute(call);
+
+    mv_server_post(call->client->srv, call->client, reply, true);
+    call_free(call);
+}
+
+static int call_prepare(struct mv_client *c, struct mv_msg *req,
+                        const struct mv_dispatch_entry *entry, struct mv_call **ret)
+{
+    struct mv_call *call = calloc(1, sizeof(*call));
+
+    if (!call)
+        return -ENOMEM;
+    call->client = mv_client_ref(c);
+    call->req = req;
+    call->entry = entry;
+    call->args = calloc(1, entry->args_size ? entry->args_size : 1);
+    call->ret = calloc(1, entry->ret_size ? entry->ret_size : 1);
+    if (!call->args || !call->ret) {
+        call->req = NULL;
+        call_free(call);
+        return -ENOMEM;
+    }
+    /* void arguments are decoded too: trailing bytes make the call invalid */
+    if (mv_msg_decode_payload(req, entry->args_filter, call->args) < 0) {
+        free(call->args);
+        call->args = NULL;
+        call->req = NULL;
+        call_free(call);
+        return -EBADMSG;
+    }
+    *ret = call;
+    return 0;
+}
+
+static void dispatch_call(struct mv_client *c, struct mv_msg *req)
+{
+    struct mv_server *srv = c->srv;
+    const struct mv_proc_info *info = mv_proc_lookup(req->hdr.proc);
+    const struct mv_dispatch_entry *entry;
+    struct mv_call *call = NULL;
+    int r;
+
+    if (!call_permitted(c, req, info))
+        goto done;
+    entry = find_handler(srv, req->hdr.proc);
+    if (!entry) {
+        reply_error(c, req, MV_ERR_RPC, MV_FROM_RPC, "unknown procedure: %d", req->hdr.proc);
+        goto done;
+    }
+    r = call_prepare(c, req, entry, &call);
+    if (r == -EBADMSG) {
+        reply_error(c, req, MV_ERR_RPC, MV_FROM_RPC,
+                    "cannot decode the arguments of procedure %s", info ? info->name : "?");
+        goto done;
+    }
+    if (r < 0) {
+        reply_error(c, req, MV_ERR_NO_MEMORY, MV_FROM_RPC, "out of memory");
+        goto done;
+    }
+    if (entry->flags & MV_DISPATCH_INLINE) {
+        struct mv_msg *reply = call_execute(call);
+        if (reply)
+            mv_client_queue_tx(c, reply);
+        call_free(call);
+        return;
+    }
+    c->inflight++;
+    if (mv_worker_pool_push(srv->workers, call) < 0) {
+        c->inflight--;
+        call->req = NULL;
+        call_free(call);
+        reply_error(c, req, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC, "internal error: the daemon is shutting down");
+        goto done;
+    }
+    return;
+done:
+    mv_msg_free(req);
+}
+
+void mv_dispatch_packet(struct mv_client *c, struct mv_msg *msg)
+{
+    const struct mv_message_header *h = &msg->hdr;
+
+    if (h->prog == MV_KEEPALIVE_PROGRAM) {
+        mv_client_handle_keepalive(c, msg);
+        mv_msg_free(msg);
+        return;
+    }
+    /* libvirt answers only CALLs; anything else from a client is dropped */
+    if (h->type != MV_CALL) {
+        mv_debug("client %lu: dropping packet of type %d for procedure %d",
+                 c->id, h->type, h->proc);
+        mv_msg_free(msg);
+        return;
+    }
+    if (h->prog != MV_REMOTE_PROGRAM || h->vers != MV_REMOTE_VERSION) {
+        reply_error(c, msg, MV_ERR_RPC, MV_FROM_RPC, "Cannot find program %u version %u",
+                    h->prog, h->vers);
+        mv_msg_free(msg);
+        return;
+    }
+    if (h->status != MV_OK) {
+        reply_error(c, msg, MV_ERR_RPC, MV_FROM_RPC, "Unexpected message status %d", h->status);
+        mv_msg_free(msg);
+        return;
+    }
+    dispatch_call(c, msg);
+}
+
+/* ---- accessors for handlers ---- */
+
+const struct mv_identity *mv_call_identity(const struct mv_call *call)
+{
+    return &call->client->ident;
+}
+
+struct mv_client *mv_call_client(struct mv_call *call)
+{
+    return call->client;
+}
+
+int mv_call_proc(const struct mv_call *call)
+{
+    return call->req->hdr.proc;
+}
+
+int mv_call_error(struct mv_call *call, int code, int domain, const char *fmt, ...)
+{
+    _cleanup_free_ char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    return mv_err_set(&call->err, code, domain, "%s", msg ? msg : "unknown error");
+}

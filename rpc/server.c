@@ -1,0 +1,329 @@
+/* The server: listeners, the client list, the worker hand-off and idle exit. */
+#define MV_LOG_MODULE "rpc.server"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "server_internal.h"
+
+static bool server_idle(struct mv_server *srv)
+{
+    return srv->nclients == 0 &&
+           (!srv->workers || mv_worker_pool_pending(srv->workers) == 0) &&
+           !(srv->driver->busy && srv->driver->busy());
+}
+
+static int idle_expired(sd_event_source *s, uint64_t usec, void *opaque)
+{
+    struct mv_server *srv = opaque;
+
+    if (server_idle(srv)) {
+        mv_info("idle for %u s with no clients, jobs or guests: exiting", srv->cfg.idle_timeout);
+        sd_event_exit(srv->event, 0);
+        return 0;
+    }
+    /* still busy (guests running): look again later */
+    sd_event_source_set_time(s, usec + (uint64_t)srv->cfg.idle_timeout * 1000000);
+    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+    return 0;
+}
+
+void mv_server_update_idle(struct mv_server *srv)
+{
+    uint64_t now;
+
+    if (!srv->cfg.idle_timeout)
+        return;
+    if (srv->nclients > 0) {
+        if (srv->idle_timer)
+            sd_event_source_set_enabled(srv->idle_timer, SD_EVENT_OFF);
+        return;
+    }
+    sd_event_now(srv->event, CLOCK_MONOTONIC, &now);
+    now += (uint64_t)srv->cfg.idle_timeout * 1000000;
+    if (!srv->idle_timer) {
+        if (sd_event_add_time(srv->event, &srv->idle_timer, CLOCK_MONOTONIC, now, 0,
+                              idle_expired, srv) < 0)
+            return;
+    } else {
+        sd_event_source_set_time(srv->idle_timer, now);
+    }
+    sd_event_source_set_enabled(srv->idle_timer, SD_EVENT_ONESHOT);
+}
+
+void mv_server_client_gone(struct mv_server *srv, struct mv_client *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    srv->nclients--;
+    mv_server_update_idle(srv);
+}
+
+unsigned int mv_server_nclients(const struct mv_server *srv)
+{
+    return srv->nclients;
+}
+
+/* ---- packets produced on other threads ---- */
+
+void mv_server_post(struct mv_server *srv, struct mv_client *c, struct mv_msg *msg, bool ends_call)
+{
+    struct mv_outgoing *o = calloc(1, sizeof(*o));
+    uint64_t one = 1;
+
+    /* losing a completion would leave the client waiting forever */
+    if (!o)
+        abort();
+    o->client = mv_client_ref(c);
+    o->msg = msg;
+    o->ends_call = ends_call;
+    pthread_mutex_lock(&srv->out_lock);
+    if (srv->out_tail)
+        srv->out_tail->next = o;
+    else
+        srv->out_head = o;
+    srv->out_tail = o;
+    pthread_mutex_unlock(&srv->out_lock);
+    if (write(srv->out_efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        mv_debug("eventfd write failed: %s", strerror(errno));
+}
+
+static int outgoing_ready(sd_event_source *s, int fd, uint32_t revents, void *opaque)
+{
+    struct mv_server *srv = opaque;
+    struct mv_outgoing *list;
+    uint64_t n;
+
+    if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+        mv_debug("eventfd read failed: %s", strerror(errno));
+    pthread_mutex_lock(&srv->out_lock);
+    list = srv->out_head;
+    srv->out_head = srv->out_tail = NULL;
+    pthread_mutex_unlock(&srv->out_lock);
+
+    while (list) {
+        struct mv_outgoing *o = list;
+        struct mv_client *c = o->client;
+
+        list = o->next;
+        if (o->ends_call)
+            c->inflight--;
+        if (o->msg)
+            mv_client_queue_tx(c, o->msg);
+        else
+            mv_client_update_events(c);
+        mv_client_unref(c);
+        free(o);
+    }
+    mv_server_update_idle(srv);
+    return 0;
+}
+
+/* ---- listeners ---- */
+
+static int listener_accept(sd_event_source *s, int fd, uint32_t revents, void *opaque)
+{
+    struct mv_listener *l = opaque;
+    struct mv_server *srv = l->srv;
+    int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int r;
+
+    if (cfd < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            mv_warn("accept failed: %s", strerror(errno));
+        return 0;
+    }
+    if (srv->nclients >= srv->cfg.max_clients) {
+        mv_warn("refusing a connection: the limit of %u clients is reached", srv->cfg.max_clients);
+        close(cfd);
+        return 0;
+    }
+    r = mv_client_accept(srv, l, cfd);
+    if (r < 0)
+        mv_warn("cannot accept a client: %s", strerror(-r));
+    mv_server_update_idle(srv);
+    return 0;
+}
+
+int mv_server_add_listener(struct mv_server *srv, int fd_in, const struct mv_listen_opts *opts)
+{
+    _cleanup_close_ int fd = fd_in;
+    struct mv_listener *l;
+    int r, flags = fcntl(fd, F_GETFL);
+
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return -errno;
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    l->srv = srv;
+    l->opts = *opts;
+    if (opts->polkit_action) {
+        l->polkit_action = strdup(opts->polkit_action);
+        if (!l->polkit_action) {
+            free(l);
+            return -ENOMEM;
+        }
+        l->opts.polkit_action = l->polkit_action;
+    }
+    r = sd_event_add_io(srv->event, &l->io, fd, EPOLLIN, listener_accept, l);
+    if (r < 0) {
+        free(l->polkit_action);
+        free(l);
+        return r;
+    }
+    l->fd = TAKE_FD(fd);
+    l->next = srv->listeners;
+    srv->listeners = l;
+    return 0;
+}
+
+/* A socket file nobody answers on is left over from a dead daemon. */
+static int remove_stale_socket(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return -errno;
+    strcpy(sa.sun_path, path);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+        return -EADDRINUSE;
+    if (errno == ENOENT)
+        return 0;
+    if (errno != ECONNREFUSED)
+        return -errno;
+    return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int mv_server_listen_unix(struct mv_server *srv, const char *path, mode_t mode, gid_t gid,
+                          const struct mv_listen_opts *opts)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    _cleanup_close_ int fd = -1;
+    int r;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return -ENAMETOOLONG;
+    strcpy(sa.sun_path, path);
+    r = remove_stale_socket(path);
+    if (r < 0)
+        return r;
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        return -errno;
+    /* mode and group before listen(): no window with looser access */
+    if (chmod(path, mode) < 0 || (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) ||
+        listen(fd, 128) < 0) {
+        r = -errno;
+        unlink(path);
+        return r;
+    }
+    return mv_server_add_listener(srv, TAKE_FD(fd), opts);
+}
+
+/* ---- lifetime ---- */
+
+static int index_handlers(struct mv_server *srv)
+{
+    const struct mv_server_driver *drv = srv->driver;
+
+    for (int proc = 1; proc < MV_PROC_NUMBER_MAX; proc++)
+        srv->handlers[proc] = mv_conn_procs_lookup(proc);
+    for (const struct mv_dispatch_table *const *t = drv->tables; t && *t; t++) {
+        for (size_t i = 0; i < (*t)->n; i++) {
+            const struct mv_dispatch_entry *e = &(*t)->entries[i];
+            if (e->proc <= 0 || e->proc >= MV_PROC_NUMBER_MAX || srv->handlers[e->proc]) {
+                mv_error("driver %s: procedure %d has no slot or two handlers", drv->name, e->proc);
+                return -EINVAL;
+            }
+            srv->handlers[e->proc] = e;
+        }
+    }
+    return 0;
+}
+
+int mv_server_new(sd_event *event, const struct mv_server_driver *driver,
+                  const struct mv_server_config *cfg, struct mv_server **ret)
+{
+    struct mv_server *srv = calloc(1, sizeof(*srv));
+    int r;
+
+    if (!srv)
+        return -ENOMEM;
+    srv->event = sd_event_ref(event);
+    srv->driver = driver;
+    srv->cfg = *cfg;
+    srv->out_efd = -1;
+    pthread_mutex_init(&srv->out_lock, NULL);
+    r = index_handlers(srv);
+    if (r < 0)
+        goto fail;
+    srv->out_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (srv->out_efd < 0) {
+        r = -errno;
+        goto fail;
+    }
+    r = sd_event_add_io(event, &srv->out_src, srv->out_efd, EPOLLIN, outgoing_ready, srv);
+    if (r < 0)
+        goto fail;
+    r = mv_worker_pool_new(cfg->max_workers, mv_dispatch_run, &srv->workers);
+    if (r < 0)
+        goto fail;
+    mv_server_update_idle(srv);
+    *ret = srv;
+    return 0;
+fail:
+    mv_server_free(srv);
+    return r;
+}
+
+void mv_server_free(struct mv_server *srv)
+{
+    struct mv_listener *l;
+    struct mv_outgoing *o;
+
+    if (!srv)
+        return;
+    while ((l = srv->listeners)) {
+        srv->listeners = l->next;
+        sd_event_source_disable_unref(l->io);
+        close(l->fd);
+        free(l->polkit_action);
+        free(l);
+    }
+    while (srv->clients)
+        mv_client_close(srv->clients, "the daemon is shutting down");
+    /* running handlers finish and post their replies; nobody reads them now */
+    mv_worker_pool_free(srv->workers, mv_dispatch_drop);
+    while ((o = srv->out_head)) {
+        srv->out_head = o->next;
+        mv_msg_free(o->msg);
+        mv_client_unref(o->client);
+        free(o);
+    }
+    sd_event_source_disable_unref(srv->out_src);
+    sd_event_source_disable_unref(srv->idle_timer);
+    if (srv->out_efd >= 0)
+        close(srv->out_efd);
+    pthread_mutex_destroy(&srv->out_lock);
+    sd_event_unref(srv->event);
+    free(srv);
+}

@@ -1,0 +1,283 @@
+/* One connected client: socket I/O, the transmit queue and keepalive. */
+#define MV_LOG_MODULE "rpc.client"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "keepalive_protocol.h"
+#include "log.h"
+#include "server_internal.h"
+
+struct mv_client *mv_client_ref(struct mv_client *c)
+{
+    atomic_fetch_add(&c->refs, 1);
+    return c;
+}
+
+static void client_free(struct mv_client *c)
+{
+    struct mv_msg *m;
+
+    while ((m = c->tx_head)) {
+        c->tx_head = m->next;
+        mv_msg_free(m);
+    }
+    mv_frame_reader_reset(&c->reader);
+    free(c);
+}
+
+void mv_client_unref(struct mv_client *c)
+{
+    if (c && atomic_fetch_sub(&c->refs, 1) == 1)
+        client_free(c);
+}
+
+void *mv_client_get_data(struct mv_client *c)
+{
+    return c->data;
+}
+
+void mv_client_set_data(struct mv_client *c, void *data)
+{
+    c->data = data;
+}
+
+/* Which events the socket waits for: reading stops while the client has its
+ * full share of calls in flight or is closing; writing while output waits. */
+void mv_client_update_events(struct mv_client *c)
+{
+    uint32_t ev = 0;
+
+    if (atomic_load(&c->closed))
+        return;
+    if (!c->closing && c->inflight < c->srv->cfg.max_client_requests)
+        ev |= EPOLLIN;
+    if (c->tx_head)
+        ev |= EPOLLOUT;
+    sd_event_source_set_io_events(c->io, ev);
+}
+
+void mv_client_close(struct mv_client *c, const char *reason)
+{
+    if (atomic_exchange(&c->closed, true))
+        return;
+    mv_debug("client %lu closed: %s", c->id, reason);
+    c->io = sd_event_source_disable_unref(c->io);
+    c->keepalive = sd_event_source_disable_unref(c->keepalive);
+    close(c->fd);
+    c->fd = -1;
+    if (c->srv->driver->client_close)
+        c->srv->driver->client_close(c);
+    mv_server_client_gone(c->srv, c);
+    mv_client_unref(c);
+}
+
+void mv_client_queue_tx(struct mv_client *c, struct mv_msg *msg)
+{
+    if (atomic_load(&c->closed)) {
+        mv_msg_free(msg);
+        return;
+    }
+    msg->next = NULL;
+    if (c->tx_tail)
+        c->tx_tail->next = msg;
+    else
+        c->tx_head = msg;
+    c->tx_tail = msg;
+    mv_client_update_events(c);
+}
+
+static int client_flush(struct mv_client *c)
+{
+    struct mv_msg *m;
+
+    while ((m = c->tx_head)) {
+        int r = mv_msg_write(c->fd, m);
+
+        if (r <= 0)
+            return r;
+        c->tx_head = m->next;
+        if (!c->tx_head)
+            c->tx_tail = NULL;
+        mv_msg_free(m);
+    }
+    return 1;
+}
+
+static int client_read(struct mv_client *c)
+{
+    /* stop at the request limit: the rest waits in the socket buffer */
+    while (!c->closing && !atomic_load(&c->closed) &&
+           c->inflight < c->srv->cfg.max_client_requests) {
+        struct mv_msg *msg = NULL;
+        const char *why = NULL;
+        int r = mv_frame_read(c->fd, &c->reader, &msg, &why);
+
+        if (r == 0)
+            return 0;
+        if (r == -EBADMSG) {
+            mv_warn("client %lu (pid %d uid %u): malformed packet: %s; closing the connection",
+                    c->id, (int)c->ident.pid, (unsigned)c->ident.uid, why);
+            return r;
+        }
+        if (r < 0)
+            return r;
+        sd_event_now(c->srv->event, CLOCK_MONOTONIC, &c->last_rx_usec);
+        c->keepalive_missed = 0;
+        mv_dispatch_packet(c, msg);
+    }
+    return 0;
+}
+
+static int client_io(sd_event_source *s, int fd, uint32_t revents, void *opaque)
+{
+    struct mv_client *c = opaque;
+    int r = 0;
+
+    mv_client_ref(c);
+    if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        r = client_read(c);
+    if (r >= 0 && !atomic_load(&c->closed))
+        r = client_flush(c);
+    if (r < 0)
+        mv_client_close(c, r == -ECONNRESET ? "end of file" : strerror(-r));
+    else if (c->closing && !c->tx_head)
+        mv_client_close(c, "connection closed by the client");
+    else
+        mv_client_update_events(c);
+    mv_client_unref(c);
+    return 0;
+}
+
+static struct mv_msg *keepalive_packet(int proc)
+{
+    struct mv_message_header hdr = {
+        .prog = MV_KEEPALIVE_PROGRAM, .vers = MV_KEEPALIVE_VERSION, .proc = proc,
+        .type = MV_MESSAGE, .serial = 0, .status = MV_OK,
+    };
+    struct mv_msg *m = mv_msg_new();
+
+    if (m && mv_msg_encode(m, &hdr, NULL, NULL) < 0) {
+        mv_msg_free(m);
+        m = NULL;
+    }
+    return m;
+}
+
+/* Answers a keepalive packet: PING gets a PONG; PONG only proves life. */
+void mv_client_handle_keepalive(struct mv_client *c, const struct mv_msg *msg)
+{
+    if (msg->hdr.type == MV_MESSAGE && msg->hdr.proc == MV_KEEPALIVE_PROC_PING) {
+        struct mv_msg *pong = keepalive_packet(MV_KEEPALIVE_PROC_PONG);
+        if (pong)
+            mv_client_queue_tx(c, pong);
+    }
+}
+
+static int keepalive_tick(sd_event_source *s, uint64_t usec, void *opaque)
+{
+    struct mv_client *c = opaque;
+    uint64_t interval = (uint64_t)c->srv->cfg.keepalive_interval * 1000000;
+
+    if (usec - c->last_rx_usec >= interval) {
+        if (c->keepalive_missed >= c->srv->cfg.keepalive_count) {
+            mv_client_ref(c);
+            mv_warn("client %lu (pid %d): no answer to %u keepalive probes; closing the connection",
+                    c->id, (int)c->ident.pid, c->keepalive_missed);
+            mv_client_close(c, "keepalive timeout");
+            mv_client_unref(c);
+            return 0;
+        }
+        struct mv_msg *ping = keepalive_packet(MV_KEEPALIVE_PROC_PING);
+        if (ping) {
+            c->keepalive_missed++;
+            mv_client_queue_tx(c, ping);
+        }
+    }
+    sd_event_source_set_time(s, usec + interval);
+    return 0;
+}
+
+/* The server pings only clients that asked for keepalive (feature 10):
+ * others may have no event loop to answer. */
+void mv_client_start_keepalive(struct mv_client *c)
+{
+    uint64_t now, interval = (uint64_t)c->srv->cfg.keepalive_interval * 1000000;
+
+    if (c->keepalive_on || interval == 0 || c->srv->cfg.keepalive_count == 0)
+        return;
+    sd_event_now(c->srv->event, CLOCK_MONOTONIC, &now);
+    if (sd_event_add_time(c->srv->event, &c->keepalive, CLOCK_MONOTONIC, now + interval, 0,
+                          keepalive_tick, c) < 0)
+        return;
+    sd_event_source_set_enabled(c->keepalive, SD_EVENT_ON);
+    c->keepalive_on = true;
+}
+
+int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd_in)
+{
+    _cleanup_close_ int fd = fd_in;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    struct mv_client *c;
+    int r;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return -errno;
+    c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    atomic_init(&c->refs, 1);
+    atomic_init(&c->closed, false);
+    c->srv = srv;
+    c->id = ++srv->next_client_id;
+    c->listener = l;
+    c->ident.uid = cred.uid;
+    c->ident.gid = cred.gid;
+    c->ident.pid = cred.pid;
+    c->ident.readonly = l->opts.readonly;
+    atomic_init(&c->authenticated, l->opts.auth == MV_AUTH_METHOD_NONE);
+    sd_event_now(srv->event, CLOCK_MONOTONIC, &c->last_rx_usec);
+    r = sd_event_add_io(srv->event, &c->io, fd, EPOLLIN, client_io, c);
+    if (r < 0) {
+        free(c);
+        return r;
+    }
+    c->fd = TAKE_FD(fd);
+    c->next = srv->clients;
+    if (srv->clients)
+        srv->clients->prev = c;
+    srv->clients = c;
+    srv->nclients++;
+    mv_debug("client %lu connected: pid %d uid %u%s", c->id, (int)cred.pid,
+             (unsigned)cred.uid, l->opts.readonly ? " (read-only)" : "");
+    return 0;
+}
+
+int mv_client_send_event(struct mv_client *c, int proc, xdrproc_t filter, const void *data)
+{
+    /* libvirt daemons send events with serial 1; clients ignore it */
+    struct mv_message_header hdr = {
+        .prog = MV_REMOTE_PROGRAM, .vers = MV_REMOTE_VERSION, .proc = proc,
+        .type = MV_MESSAGE, .serial = 1, .status = MV_OK,
+    };
+    struct mv_msg *m;
+    int r;
+
+    if (atomic_load(&c->closed))
+        return -ENOTCONN;
+    m = mv_msg_new();
+    if (!m)
+        return -ENOMEM;
+    r = mv_msg_encode(m, &hdr, filter, data);
+    if (r < 0) {
+        mv_msg_free(m);
+        return r;
+    }
+    mv_server_post(c->srv, c, m, false);
+    return 0;
+}

@@ -1,0 +1,99 @@
+/* Private structures of the RPC server, shared by its source files only. */
+#pragma once
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "server.h"
+#include "worker_pool.h"
+
+struct mv_listener {
+    struct mv_server *srv;
+    int fd;
+    sd_event_source *io;
+    struct mv_listen_opts opts;
+    char *polkit_action;
+    struct mv_listener *next;
+};
+
+struct mv_client {
+    atomic_int refs;
+    struct mv_server *srv;              /* borrowed: the server outlives its clients */
+    unsigned long id;
+    int fd;
+    sd_event_source *io;
+    sd_event_source *keepalive;
+    struct mv_frame_reader reader;
+    struct mv_msg *tx_head, *tx_tail;   /* event loop thread only */
+    struct mv_identity ident;
+    const struct mv_listener *listener;
+    atomic_bool authenticated;          /* set by AUTH_POLKIT on a worker */
+    bool opened;
+    bool closing;                       /* close once the tx queue is flushed */
+    atomic_bool closed;
+    unsigned int inflight;              /* calls handed to workers */
+    bool keepalive_on;
+    unsigned int keepalive_missed;
+    uint64_t last_rx_usec;
+    void *data;                         /* driver's, see mv_client_set_data */
+    struct mv_client *prev, *next;
+};
+
+/* One call from receipt to reply; owned by whoever runs it. */
+struct mv_call {
+    struct mv_client *client;           /* referenced */
+    struct mv_msg *req;
+    const struct mv_dispatch_entry *entry;
+    void *args;
+    void *ret;
+    struct mv_err err;
+};
+
+/* A packet produced off the event loop, waiting to be queued on its client. */
+struct mv_outgoing {
+    struct mv_client *client;           /* referenced */
+    struct mv_msg *msg;
+    bool ends_call;                     /* frees a request slot */
+    struct mv_outgoing *next;
+};
+
+/* Highest procedure number a handler may have (443 in libvirt 9.x). */
+#define MV_PROC_NUMBER_MAX 1024
+
+struct mv_server {
+    sd_event *event;
+    /* handlers by procedure number: connection-level, then the driver's */
+    const struct mv_dispatch_entry *handlers[MV_PROC_NUMBER_MAX];
+    const struct mv_server_driver *driver;
+    struct mv_server_config cfg;
+    struct mv_listener *listeners;
+    struct mv_client *clients;
+    unsigned int nclients;
+    unsigned long next_client_id;
+    struct mv_worker_pool *workers;
+    /* completions from workers and events from any thread */
+    pthread_mutex_t out_lock;
+    struct mv_outgoing *out_head, *out_tail;
+    int out_efd;
+    sd_event_source *out_src;
+    sd_event_source *idle_timer;
+};
+
+/* server_client.c */
+int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd);
+void mv_client_close(struct mv_client *c, const char *reason);
+void mv_client_queue_tx(struct mv_client *c, struct mv_msg *msg);
+void mv_client_update_events(struct mv_client *c);
+void mv_client_start_keepalive(struct mv_client *c);
+void mv_client_handle_keepalive(struct mv_client *c, const struct mv_msg *msg);
+
+/* server.c */
+void mv_server_post(struct mv_server *srv, struct mv_client *c, struct mv_msg *msg, bool ends_call);
+void mv_server_client_gone(struct mv_server *srv, struct mv_client *c);
+
+/* dispatch.c */
+void mv_dispatch_packet(struct mv_client *c, struct mv_msg *msg);
+void mv_dispatch_run(void *call);
+/* Frees a call that never ran (shutdown). */
+void mv_dispatch_drop(void *call);
+const struct mv_dispatch_entry *mv_conn_procs_lookup(int proc);

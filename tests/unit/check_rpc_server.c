@@ -1,0 +1,541 @@
+/*
+ * The RPC server on real unix sockets, driven with raw packets built by the
+ * same codec: the check order, malformed frames, keepalive, the read-only
+ * rule and the hand-off to workers.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <stdbool.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "keepalive_protocol.h"
+#include "message.h"
+#include "remote_protocol.h"
+#include "server.h"
+
+/* ---- a test driver: one inline handler, one that blocks on a worker ---- */
+
+static int release_pipe[2];
+
+static int get_hostname(struct mv_call *call, void *args, mv_connect_get_hostname_ret *ret)
+{
+    ret->hostname = strdup("test-host");
+    return 0;
+}
+
+/* Blocks until the test writes a byte: proves the loop keeps serving. */
+static int slow_free_memory(struct mv_call *call, void *args, mv_node_get_free_memory_ret *ret)
+{
+    char b;
+    ck_assert_int_eq(read(release_pipe[0], &b, 1), 1);
+    ret->freeMem = 42;
+    return 0;
+}
+
+static int failing_info(struct mv_call *call, void *args, mv_node_get_info_ret *ret)
+{
+    return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_DOMAIN, "Requested operation is not valid: test");
+}
+
+#define H(fn) (mv_handler_fn)(fn)
+static const struct mv_dispatch_entry test_procs[] = {
+    { MV_PROC_CONNECT_GET_HOSTNAME, H(get_hostname), MV_XDR_VOID, MV_XDR(mv_connect_get_hostname_ret),
+      MV_DISPATCH_INLINE },
+    { MV_PROC_NODE_GET_FREE_MEMORY, H(slow_free_memory), MV_XDR_VOID, MV_XDR(mv_node_get_free_memory_ret), 0 },
+    { MV_PROC_NODE_GET_INFO, H(failing_info), MV_XDR_VOID, MV_XDR(mv_node_get_info_ret), 0 },
+};
+static const struct mv_dispatch_table test_table = { test_procs, 3 };
+static const struct mv_dispatch_table *const test_tables[] = { &test_table, NULL };
+static const char *const test_schemes[] = { "test", NULL };
+static const struct mv_server_driver test_driver = {
+    .name = "testd", .type = "TEST", .uri = "test:///system",
+    .uri_schemes = test_schemes, .tables = test_tables,
+};
+
+/* ---- the server runs in its own thread ---- */
+
+static char dir[] = "/tmp/mv-srv-XXXXXX";
+static char rw_path[128], ro_path[128];
+static pthread_t loop_thread;
+static int stop_efd, ready_efd;
+static int loop_result;
+static bool loop_joined;    /* the loop already ended by itself */
+static struct mv_server_config server_cfg;
+
+static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *opaque)
+{
+    return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static void *server_main(void *opaque)
+{
+    sd_event *ev = NULL;
+    struct mv_server *srv = NULL;
+    struct mv_listen_opts rw = { .readonly = false, .auth = MV_AUTH_METHOD_POLKIT,
+                                 .polkit_action = "org.modvirt.test" };
+    struct mv_listen_opts ro = { .readonly = true, .auth = MV_AUTH_METHOD_NONE };
+    uint64_t one = 1;
+
+    ck_assert_int_ge(sd_event_new(&ev), 0);
+    ck_assert_int_ge(sd_event_add_io(ev, NULL, stop_efd, EPOLLIN, on_stop, NULL), 0);
+    ck_assert_int_eq(mv_server_new(ev, &test_driver, &server_cfg, &srv), 0);
+    ck_assert_int_eq(mv_server_listen_unix(srv, rw_path, 0600, (gid_t)-1, &rw), 0);
+    ck_assert_int_eq(mv_server_listen_unix(srv, ro_path, 0666, (gid_t)-1, &ro), 0);
+    ck_assert_int_eq(write(ready_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+    loop_result = sd_event_loop(ev);
+    mv_server_free(srv);
+    sd_event_unref(ev);
+    return NULL;
+}
+
+static void start_server(unsigned int idle_timeout, unsigned int ka_interval, unsigned int ka_count)
+{
+    uint64_t v;
+
+    ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/mv-srv-XXXXXX")));
+    snprintf(rw_path, sizeof(rw_path), "%s/sock", dir);
+    snprintf(ro_path, sizeof(ro_path), "%s/sock-ro", dir);
+    server_cfg = (struct mv_server_config){
+        .max_clients = 10, .max_workers = 2, .max_client_requests = 5,
+        .keepalive_interval = ka_interval, .keepalive_count = ka_count,
+        .idle_timeout = idle_timeout,
+    };
+    loop_joined = false;
+    ck_assert_int_eq(pipe2(release_pipe, O_CLOEXEC), 0);
+    stop_efd = eventfd(0, EFD_CLOEXEC);
+    ready_efd = eventfd(0, EFD_CLOEXEC);
+    ck_assert_int_eq(pthread_create(&loop_thread, NULL, server_main, NULL), 0);
+    ck_assert_int_eq(read(ready_efd, &v, sizeof(v)), (ssize_t)sizeof(v));
+}
+
+static void stop_server(void)
+{
+    uint64_t one = 1;
+
+    if (!loop_joined) {
+        ck_assert_int_eq(write(stop_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+        ck_assert_int_eq(pthread_join(loop_thread, NULL), 0);
+    }
+    close(stop_efd);
+    close(ready_efd);
+    close(release_pipe[0]);
+    close(release_pipe[1]);
+    unlink(rw_path);
+    unlink(ro_path);
+    rmdir(dir);
+}
+
+static void setup(void) { start_server(0, 0, 0); }
+static void teardown(void) { stop_server(); }
+
+/* ---- a raw client ---- */
+
+static int dial(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    ck_assert_int_ge(fd, 0);
+    strcpy(sa.sun_path, path);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+static void send_bytes(int fd, const void *buf, size_t len)
+{
+    ck_assert_int_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+static void send_call_full(int fd, unsigned prog, unsigned vers, int proc, unsigned serial,
+                           xdrproc_t filter, const void *args)
+{
+    struct mv_message_header h = { prog, vers, proc, MV_CALL, serial, MV_OK };
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+
+    ck_assert_int_eq(mv_msg_encode(m, &h, filter, args), 0);
+    send_bytes(fd, m->buf, m->len);
+}
+
+static void send_call(int fd, int proc, unsigned serial, xdrproc_t filter, const void *args)
+{
+    send_call_full(fd, MV_REMOTE_PROGRAM, MV_REMOTE_VERSION, proc, serial, filter, args);
+}
+
+/* Next packet, or NULL on EOF.  Waits at most 10 s so a bug cannot hang the suite. */
+static struct mv_msg *recv_packet(int fd)
+{
+    struct mv_frame_reader r = { 0 };
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+
+    for (;;) {
+        struct mv_msg *m = NULL;
+        const char *why = NULL;
+        int ret;
+
+        ck_assert_int_eq(poll(&p, 1, 10000), 1);
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        ret = mv_frame_read(fd, &r, &m, &why);
+        if (ret == 1)
+            return m;
+        if (ret == -ECONNRESET) {
+            mv_frame_reader_reset(&r);
+            return NULL;
+        }
+        ck_assert_int_eq(ret, 0);
+    }
+}
+
+static void expect_error(int fd, unsigned serial, int code, const char *msg_prefix)
+{
+    _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+    mv_error err = { 0 };
+
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(m->hdr.type, MV_REPLY);
+    ck_assert_uint_eq(m->hdr.serial, serial);
+    ck_assert_int_eq(m->hdr.status, MV_ERROR);
+    ck_assert_int_eq(mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_error, &err), 0);
+    ck_assert_int_eq(err.code, code);
+    ck_assert_ptr_nonnull(err.message);
+    ck_assert_msg(strncmp(*err.message, msg_prefix, strlen(msg_prefix)) == 0,
+                  "message '%s' does not start with '%s'", *err.message, msg_prefix);
+    xdr_free((xdrproc_t)xdr_mv_error, (char *)&err);
+}
+
+static void expect_ok(int fd, unsigned serial, xdrproc_t filter, void *ret)
+{
+    _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(m->hdr.type, MV_REPLY);
+    ck_assert_uint_eq(m->hdr.serial, serial);
+    ck_assert_int_eq(m->hdr.status, MV_OK);
+    ck_assert_int_eq(mv_msg_decode_payload(m, filter ? filter : (xdrproc_t)mv_xdr_void,
+                                           ret ? ret : &(char){ 0 }), 0);
+}
+
+/* AUTH_LIST then CONNECT_OPEN: serials 0 and 1 */
+static void handshake(int fd, unsigned int open_flags)
+{
+    mv_auth_list_ret auth = { 0 };
+    char *uri = "test:///system";
+    mv_connect_open_args open = { .name = &uri, .flags = open_flags };
+
+    send_call(fd, MV_PROC_AUTH_LIST, 0, NULL, NULL);
+    expect_ok(fd, 0, (xdrproc_t)xdr_mv_auth_list_ret, &auth);
+    ck_assert_uint_eq(auth.types.types_len, 1);
+    ck_assert_int_eq(auth.types.types_val[0], MV_AUTH_NONE);   /* root: no polkit */
+    xdr_free((xdrproc_t)xdr_mv_auth_list_ret, (char *)&auth);
+    send_call(fd, MV_PROC_CONNECT_OPEN, 1, (xdrproc_t)xdr_mv_connect_open_args, &open);
+    expect_ok(fd, 1, NULL, NULL);
+}
+
+static void expect_hostname(int fd, unsigned serial)
+{
+    mv_connect_get_hostname_ret h = { 0 };
+
+    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, serial, NULL, NULL);
+    expect_ok(fd, serial, (xdrproc_t)xdr_mv_connect_get_hostname_ret, &h);
+    ck_assert_str_eq(h.hostname, "test-host");
+    xdr_free((xdrproc_t)xdr_mv_connect_get_hostname_ret, (char *)&h);
+}
+
+/* ---- tests ---- */
+
+START_TEST(test_handshake_and_call)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+    mv_connect_get_type_ret t = { 0 };
+
+    handshake(fd, 0);
+    expect_hostname(fd, 2);
+    send_call(fd, MV_PROC_CONNECT_GET_TYPE, 3, NULL, NULL);
+    expect_ok(fd, 3, (xdrproc_t)xdr_mv_connect_get_type_ret, &t);
+    ck_assert_str_eq(t.type, "TEST");
+    xdr_free((xdrproc_t)xdr_mv_connect_get_type_ret, (char *)&t);
+}
+END_TEST
+
+START_TEST(test_call_before_auth)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+    char *uri = "test:///system";
+    mv_connect_open_args open = { .name = &uri };
+
+    send_call(fd, MV_PROC_CONNECT_OPEN, 0, (xdrproc_t)xdr_mv_connect_open_args, &open);
+    expect_error(fd, 0, MV_ERR_RPC, "authentication required");
+    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
+    expect_error(fd, 1, MV_ERR_RPC, "authentication required");
+    /* the connection stays usable: authenticate and go on */
+    handshake(fd, 0);
+    expect_hostname(fd, 2);
+}
+END_TEST
+
+START_TEST(test_call_before_open)
+{
+    _cleanup_close_ int fd = dial(ro_path);
+
+    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 0, NULL, NULL);
+    expect_error(fd, 0, MV_ERR_INTERNAL_ERROR, "internal error: the connection is not open");
+}
+END_TEST
+
+START_TEST(test_unknown_procedure)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+
+    handshake(fd, 0);
+    send_call(fd, 9999, 2, NULL, NULL);
+    expect_error(fd, 2, MV_ERR_RPC, "unknown procedure: 9999");
+    /* known to the protocol, but this driver has no handler for it */
+    send_call(fd, MV_PROC_CONNECT_LIST_ALL_DOMAINS, 3, NULL, NULL);
+    expect_error(fd, 3, MV_ERR_RPC, "unknown procedure: 273");
+    expect_hostname(fd, 4);
+}
+END_TEST
+
+START_TEST(test_wrong_program_and_version)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+
+    handshake(fd, 0);
+    send_call_full(fd, 0x20008087, 1, 1, 2, NULL, NULL);
+    expect_error(fd, 2, MV_ERR_RPC, "Cannot find program 536903815 version 1");
+    send_call_full(fd, MV_REMOTE_PROGRAM, 2, MV_PROC_CONNECT_GET_HOSTNAME, 3, NULL, NULL);
+    expect_error(fd, 3, MV_ERR_RPC, "Cannot find program 536903814 version 2");
+    expect_hostname(fd, 4);
+}
+END_TEST
+
+START_TEST(test_undecodable_arguments)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+    mv_connect_supports_feature_args f = { 10 };
+
+    handshake(fd, 0);
+    /* an int where void is expected: trailing bytes */
+    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 2, (xdrproc_t)xdr_mv_connect_supports_feature_args, &f);
+    expect_error(fd, 2, MV_ERR_RPC, "cannot decode the arguments of procedure CONNECT_GET_HOSTNAME");
+    expect_hostname(fd, 3);
+}
+END_TEST
+
+static void expect_closed_and_server_alive(int bad)
+{
+    _cleanup_close_ int good = dial(ro_path);
+
+    ck_assert_ptr_null(recv_packet(bad));
+    handshake(good, 0);
+    expect_hostname(good, 2);
+}
+
+START_TEST(test_length_over_maximum)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+    const unsigned char len[4] = { 0x02, 0x00, 0x00, 0x05 };   /* 32 MiB + 5 */
+
+    send_bytes(fd, len, sizeof(len));
+    expect_closed_and_server_alive(fd);
+}
+END_TEST
+
+START_TEST(test_length_below_header)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+    const unsigned char len[8] = { 0, 0, 0, 27, 1, 2, 3, 4 };
+
+    send_bytes(fd, len, sizeof(len));
+    expect_closed_and_server_alive(fd);
+}
+END_TEST
+
+START_TEST(test_truncated_frame)
+{
+    int fd = dial(rw_path);
+    const unsigned char part[10] = { 0, 0, 0, 100, 0x20, 0x00, 0x80, 0x86, 0, 0 };
+    _cleanup_close_ int good = dial(rw_path);
+
+    send_bytes(fd, part, sizeof(part));
+    close(fd);      /* the rest never comes */
+    handshake(good, 0);
+    expect_hostname(good, 2);
+}
+END_TEST
+
+START_TEST(test_read_only_socket)
+{
+    _cleanup_close_ int fd = dial(ro_path);
+    mv_domain_define_xml_args d = { .xml = "<domain/>" };
+
+    handshake(fd, 0);
+    expect_hostname(fd, 2);
+    send_call(fd, MV_PROC_DOMAIN_DEFINE_XML, 3, (xdrproc_t)xdr_mv_domain_define_xml_args, &d);
+    expect_error(fd, 3, MV_ERR_OPERATION_DENIED,
+                 "operation forbidden: read only access prevents virDomainDefineXML");
+}
+END_TEST
+
+START_TEST(test_read_only_open_flag)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+    mv_domain_define_xml_args d = { .xml = "<domain/>" };
+
+    handshake(fd, 1);   /* VIR_CONNECT_RO */
+    send_call(fd, MV_PROC_DOMAIN_DEFINE_XML, 2, (xdrproc_t)xdr_mv_domain_define_xml_args, &d);
+    expect_error(fd, 2, MV_ERR_OPERATION_DENIED, "operation forbidden: read only access");
+}
+END_TEST
+
+START_TEST(test_handler_error)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+
+    handshake(fd, 0);
+    send_call(fd, MV_PROC_NODE_GET_INFO, 2, NULL, NULL);
+    expect_error(fd, 2, MV_ERR_OPERATION_INVALID, "Requested operation is not valid: test");
+}
+END_TEST
+
+START_TEST(test_slow_call_does_not_block_others)
+{
+    _cleanup_close_ int a = dial(rw_path), b = dial(rw_path);
+    mv_node_get_free_memory_ret mem = { 0 };
+
+    handshake(a, 0);
+    handshake(b, 0);
+    send_call(a, MV_PROC_NODE_GET_FREE_MEMORY, 2, NULL, NULL);   /* blocks on a worker */
+    /* b gets answers while a's call is still running; a itself too */
+    expect_hostname(b, 2);
+    expect_hostname(a, 3);
+    ck_assert_int_eq(write(release_pipe[1], "x", 1), 1);
+    expect_ok(a, 2, (xdrproc_t)xdr_mv_node_get_free_memory_ret, &mem);
+    ck_assert_uint_eq(mem.freeMem, 42);
+}
+END_TEST
+
+START_TEST(test_connect_close)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+
+    handshake(fd, 0);
+    send_call(fd, MV_PROC_CONNECT_CLOSE, 2, NULL, NULL);
+    expect_ok(fd, 2, NULL, NULL);
+    ck_assert_ptr_null(recv_packet(fd));
+}
+END_TEST
+
+START_TEST(test_ping_gets_pong)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+    struct mv_message_header h = { MV_KEEPALIVE_PROGRAM, 1, MV_KEEPALIVE_PROC_PING, MV_MESSAGE, 0, MV_OK };
+    _cleanup_msg_ struct mv_msg *ping = mv_msg_new();
+    _cleanup_msg_ struct mv_msg *pong = NULL;
+
+    ck_assert_int_eq(mv_msg_encode(ping, &h, NULL, NULL), 0);
+    send_bytes(fd, ping->buf, ping->len);
+    pong = recv_packet(fd);
+    ck_assert_ptr_nonnull(pong);
+    ck_assert_uint_eq(pong->hdr.prog, MV_KEEPALIVE_PROGRAM);
+    ck_assert_int_eq(pong->hdr.proc, MV_KEEPALIVE_PROC_PONG);
+    ck_assert_int_eq(pong->hdr.type, MV_MESSAGE);
+}
+END_TEST
+
+static void keepalive_setup(void) { start_server(0, 1, 1); }
+
+START_TEST(test_keepalive_drops_silent_peer)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int quiet = dial(rw_path);
+    mv_connect_supports_feature_args f = { 10 };
+    mv_connect_supports_feature_ret s = { 0 };
+    _cleanup_msg_ struct mv_msg *ping = NULL;
+
+    handshake(quiet, 0);    /* never asks for keepalive: must never be pinged or dropped */
+    handshake(fd, 0);
+    send_call(fd, MV_PROC_CONNECT_SUPPORTS_FEATURE, 2, (xdrproc_t)xdr_mv_connect_supports_feature_args, &f);
+    expect_ok(fd, 2, (xdrproc_t)xdr_mv_connect_supports_feature_ret, &s);
+    ck_assert_int_eq(s.supported, 1);
+    ping = recv_packet(fd);
+    ck_assert_ptr_nonnull(ping);
+    ck_assert_uint_eq(ping->hdr.prog, MV_KEEPALIVE_PROGRAM);
+    ck_assert_int_eq(ping->hdr.proc, MV_KEEPALIVE_PROC_PING);
+    /* no PONG: after count (1) unanswered probes the server hangs up */
+    ck_assert_ptr_null(recv_packet(fd));
+    expect_hostname(quiet, 2);
+}
+END_TEST
+
+static void idle_setup(void) { start_server(1, 0, 0); }
+
+START_TEST(test_idle_timeout_exits_loop)
+{
+    int fd = dial(rw_path);
+
+    handshake(fd, 0);
+    close(fd);
+    /* the loop ends by itself once idle for 1 s (the suite's timeout catches a hang) */
+    ck_assert_int_eq(pthread_join(loop_thread, NULL), 0);
+    loop_joined = true;
+    ck_assert_int_eq(loop_result, 0);
+}
+END_TEST
+
+static Suite *server_suite(void)
+{
+    Suite *s = suite_create("rpc_server");
+    TCase *tc = tcase_create("dispatch");
+    TCase *ka = tcase_create("keepalive");
+    TCase *idle = tcase_create("idle");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_handshake_and_call);
+    tcase_add_test(tc, test_call_before_auth);
+    tcase_add_test(tc, test_call_before_open);
+    tcase_add_test(tc, test_unknown_procedure);
+    tcase_add_test(tc, test_wrong_program_and_version);
+    tcase_add_test(tc, test_undecodable_arguments);
+    tcase_add_test(tc, test_length_over_maximum);
+    tcase_add_test(tc, test_length_below_header);
+    tcase_add_test(tc, test_truncated_frame);
+    tcase_add_test(tc, test_read_only_socket);
+    tcase_add_test(tc, test_read_only_open_flag);
+    tcase_add_test(tc, test_handler_error);
+    tcase_add_test(tc, test_slow_call_does_not_block_others);
+    tcase_add_test(tc, test_connect_close);
+    tcase_add_test(tc, test_ping_gets_pong);
+    suite_add_tcase(s, tc);
+
+    tcase_add_checked_fixture(ka, keepalive_setup, teardown);
+    tcase_set_timeout(ka, 30);
+    tcase_add_test(ka, test_keepalive_drops_silent_peer);
+    suite_add_tcase(s, ka);
+
+    tcase_add_checked_fixture(idle, idle_setup, teardown);
+    tcase_set_timeout(idle, 30);
+    tcase_add_test(idle, test_idle_timeout_exits_loop);
+    suite_add_tcase(s, idle);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(server_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
