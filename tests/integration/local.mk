@@ -1,0 +1,1 @@
+# tests/integration/: owned by the integration-test engineer
