@@ -3,6 +3,49 @@ noinst_LTLIBRARIES += common/libmvcommon.la
 common_libmvcommon_la_SOURCES = \
 	common/cleanup.h \
 	common/log.c common/log.h \
-	common/strv.c
+	common/strv.c \
+	common/errmsg.c common/errmsg.h \
+	common/utf8.c common/utf8.h \
+	common/file.c common/file.h \
+	common/conf.c common/conf.h \
+	common/paths.c common/paths.h \
+	common/uuid.c common/uuid.h \
+	common/validate.c common/validate.h \
+	common/xml.c common/xml.h
 common_libmvcommon_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS)
 common_libmvcommon_la_LIBADD = $(LIBXML_LIBS) -lpthread
+
+# Unit tests: one Check program per topic.
+COMMON_CHECKS = \
+	tests/unit/check_common_conf \
+	tests/unit/check_common_paths \
+	tests/unit/check_common_uuid \
+	tests/unit/check_common_file \
+	tests/unit/check_common_validate \
+	tests/unit/check_common_xml
+check_PROGRAMS += $(COMMON_CHECKS)
+UNIT_TESTS += $(COMMON_CHECKS)
+
+tests_unit_check_common_conf_SOURCES = tests/unit/check_common_conf.c
+tests_unit_check_common_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
+tests_unit_check_common_conf_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+
+tests_unit_check_common_paths_SOURCES = tests/unit/check_common_paths.c
+tests_unit_check_common_paths_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
+tests_unit_check_common_paths_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+
+tests_unit_check_common_uuid_SOURCES = tests/unit/check_common_uuid.c
+tests_unit_check_common_uuid_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
+tests_unit_check_common_uuid_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+
+tests_unit_check_common_file_SOURCES = tests/unit/check_common_file.c
+tests_unit_check_common_file_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
+tests_unit_check_common_file_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+
+tests_unit_check_common_validate_SOURCES = tests/unit/check_common_validate.c
+tests_unit_check_common_validate_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
+tests_unit_check_common_validate_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+
+tests_unit_check_common_xml_SOURCES = tests/unit/check_common_xml.c
+tests_unit_check_common_xml_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
+tests_unit_check_common_xml_LDADD = common/libmvcommon.la $(CHECK_LIBS)

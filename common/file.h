@@ -1,0 +1,25 @@
+/* Whole-file reads and crash-safe whole-file writes. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Longest first line mv_file_read_line() accepts. */
+#define MV_FILE_LINE_MAX (64 * 1024)
+
+/* Replaces PATH with LEN bytes of DATA so that a crash leaves either the old
+ * or the new content: writes a unique temp file in the same directory, fsyncs
+ * it, renames it over PATH and fsyncs the directory.  The new file gets
+ * exactly MODE (umask is not applied).  On failure the temp file is removed
+ * and PATH is untouched, except when only the final directory fsync fails:
+ * then the new content is in place but may not survive a crash. */
+int mv_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Reads all of PATH into a malloc'd NUL-terminated *OUT (length in *LEN if
+ * LEN is not NULL); -EFBIG if it holds more than MAX bytes.  Works for proc
+ * and sysfs files whose reported size is wrong. */
+int mv_file_read_all(const char *path, size_t max, char **out, size_t *len);
+
+/* Reads the first line of PATH without its newline into a malloc'd *OUT ("" for
+ * an empty file); -EFBIG if the line is longer than MV_FILE_LINE_MAX. */
+int mv_file_read_line(const char *path, char **out);
