@@ -245,14 +245,13 @@ static void queue_pong(struct mv_rpc_client *c)
         .prog = MV_KEEPALIVE_PROGRAM, .vers = MV_KEEPALIVE_VERSION,
         .proc = MV_KEEPALIVE_PROC_PONG, .type = MV_MESSAGE, .serial = 0, .status = MV_OK,
     };
-    struct mv_msg *m = mv_msg_new();
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
 
     if (!m || mv_msg_encode(m, &hdr, NULL, NULL) < 0) {
-        mv_msg_free(m);
         client_kill(c, -ENOMEM, MV_ERR_NO_MEMORY, "out of memory answering a keepalive");
         return;
     }
-    msg_queue_push(&c->tx_head, &c->tx_tail, m);
+    msg_queue_push(&c->tx_head, &c->tx_tail, TAKE_PTR(m));
 }
 
 static void dispatch_keepalive(struct mv_rpc_client *c, struct mv_msg *m)
@@ -359,7 +358,7 @@ static void flush_tx(struct mv_rpc_client *c)
 static void read_packets(struct mv_rpc_client *c)
 {
     while (!c->dead) {
-        struct mv_msg *m = NULL;
+        _cleanup_msg_ struct mv_msg *m = NULL;
         const char *why = NULL;
         int r = mv_frame_read(c->fd, &c->reader, &m, &why);
         /* the reader keeps the bytes of an unfinished packet */
@@ -376,8 +375,21 @@ static void read_packets(struct mv_rpc_client *c)
             client_kill(c, -ECONNRESET, MV_ERR_SYSTEM_ERROR, "cannot read from '%s': %s",
                         c->name, strerror(-r));
         else
-            dispatch(c, m);
+            dispatch(c, TAKE_PTR(m));
     }
+}
+
+/* The I/O role is free: wake one caller still waiting so that it takes it
+ * over, and any process() waiter. */
+static void hand_over_io(struct mv_rpc_client *c)
+{
+    for (struct rpc_call *w = c->calls; w; w = w->next) {
+        if (!w->done && !w->abandoned) {
+            pthread_cond_signal(&w->cond);
+            break;
+        }
+    }
+    pthread_cond_broadcast(&c->io_cond);
 }
 
 /* Becomes the I/O holder and serves every call until CALL is done (or, for
@@ -420,15 +432,8 @@ static void io_run(struct mv_rpc_client *c, struct rpc_call *call, const struct 
     /* a PONG queued by the last batch goes out now if the socket takes it */
     if (!c->dead)
         flush_tx(c);
-    /* hand the role to a caller still waiting, and wake process() waiters */
     c->io_busy = false;
-    for (struct rpc_call *w = c->calls; w; w = w->next) {
-        if (!w->done && !w->abandoned) {
-            pthread_cond_signal(&w->cond);
-            break;
-        }
-    }
-    pthread_cond_broadcast(&c->io_cond);
+    hand_over_io(c);
 }
 
 /* CALL's time is up.  If its packet has not started to go out it is taken
@@ -513,36 +518,35 @@ static int deliver_events(struct mv_rpc_client *c)
 int mv_rpc_client_new_fd(int fd, const char *name, struct mv_rpc_client **ret)
 {
     _cleanup_close_ int sock = fd;
+    _cleanup_close_ int wake = -1;
+    _cleanup_free_ char *label = NULL;
     struct mv_rpc_client *c;
     pthread_condattr_t attr;
     int flags = fcntl(sock, F_GETFL);
 
+    /* non-blocking: whoever holds the I/O role must never sleep in a send
+     * while the peer waits for us to read */
     if (flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0)
         return -errno;
-    c = calloc(1, sizeof(*c));
+    wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake < 0)
+        return -errno;
+    if (name)
+        label = strdup(name);
+    else if (asprintf(&label, "fd %d", sock) < 0)
+        label = NULL;
+    c = label ? calloc(1, sizeof(*c)) : NULL;
     if (!c)
         return -ENOMEM;
-    c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (name)
-        c->name = strdup(name);
-    else if (asprintf(&c->name, "fd %d", sock) < 0)
-        c->name = NULL;
-    if (c->wake_fd < 0 || !c->name) {
-        int r = c->wake_fd < 0 ? -errno : -ENOMEM;
-
-        if (c->wake_fd >= 0)
-            close(c->wake_fd);
-        free(c->name);
-        free(c);
-        return r;
-    }
     pthread_mutex_init(&c->lock, NULL);
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&c->io_cond, &attr);
     pthread_condattr_destroy(&attr);
     c->timeout_ms = -1;
+    c->name = TAKE_PTR(label);
     c->fd = TAKE_FD(sock);
+    c->wake_fd = TAKE_FD(wake);
     *ret = c;
     return 0;
 }
@@ -731,6 +735,9 @@ static int call_run(struct mv_rpc_client *c, struct rpc_call **callp, struct mv_
         *callp = NULL;
     else
         call_unlink(c, call);
+    /* a handover signal may have reached us just as we timed out: pass it on */
+    if (!c->io_busy)
+        hand_over_io(c);
     pthread_mutex_unlock(&c->lock);
     return r;
 }

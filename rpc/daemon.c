@@ -220,6 +220,12 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     return 0;
 }
 
+static int on_hangup(sd_event_source *s, const struct signalfd_siginfo *si, void *opaque)
+{
+    mv_info("received SIGHUP: nothing to reload");
+    return 0;
+}
+
 /* Signals go through the loop; blocked before any thread starts so that
  * workers inherit the mask. */
 static int setup_signals(sd_event *ev)
@@ -237,8 +243,9 @@ static int setup_signals(sd_event *ev)
     if ((r = sd_event_add_signal(ev, NULL, SIGTERM, on_signal, NULL)) < 0 ||
         (r = sd_event_add_signal(ev, NULL, SIGINT, on_signal, NULL)) < 0)
         return r;
-    /* SIGHUP: nothing to reload yet, but it must not kill the daemon */
-    return sd_event_add_signal(ev, NULL, SIGHUP, NULL, NULL);
+    /* SIGHUP: nothing to reload yet, but it must not kill the daemon
+     * (a NULL handler would make sd-event exit the loop) */
+    return sd_event_add_signal(ev, NULL, SIGHUP, on_hangup, NULL);
 }
 
 struct daemon_run {

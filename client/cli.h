@@ -1,0 +1,79 @@
+/*
+ * The modvirt command line tool: a thin shell over libmodvirt.  Each command
+ * group lives in its own cli_*.c and registers commands in a table; output
+ * (tables, JSON, errors) goes through cli_output.c so every command prints
+ * the same way.
+ */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "modvirt.h"
+
+/* Exit statuses, documented in --help and modvirt(1). */
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FAILED = 1,        /* the operation failed (the daemon said no) */
+    CLI_EXIT_USAGE = 2,         /* bad command line or URI */
+    CLI_EXIT_CONNECT = 3,       /* cannot reach the daemon */
+};
+
+struct cli {
+    const char *uri;            /* -c, or NULL for the default */
+    unsigned int open_flags;    /* MODVIRT_CONN_* */
+    bool json;
+    modvirt_conn *conn;         /* opened by cli_conn() on first need */
+};
+
+/* A boolean option of a command ("--all"). */
+struct cli_flag {
+    const char *name;
+    const char *help;
+};
+
+#define CLI_FLAGS_MAX 8
+
+struct cli_command {
+    const char *name;
+    const char *args;                   /* positional arguments in the synopsis */
+    const char *summary;                /* one line for the command list */
+    const char *help;                   /* paragraph for COMMAND --help */
+    const struct cli_flag *flags;       /* NULL-terminated by name, may be NULL */
+    int min_args, max_args;
+    /* SET[i] tells whether flags[i] was given; ARGS are the positional ones. */
+    int (*run)(struct cli *cli, const bool *set, char **args, int nargs);
+};
+
+extern const struct cli_command cli_host_commands[];
+extern const size_t cli_host_ncommands;
+extern const struct cli_command cli_domain_commands[];
+extern const size_t cli_domain_ncommands;
+
+/* The connection, opened now if needed; NULL after printing the error, with
+ * *EXIT_CODE set. */
+modvirt_conn *cli_conn(struct cli *cli, int *exit_code);
+
+/* ---- cli_output.c ---- */
+
+/* Prints "modvirt: error: ..." to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints ERR (frees it) and returns the exit status for the failure R. */
+int cli_fail(int r, modvirt_error *err);
+/* The dashed lowercase form of UUID in OUT. */
+const char *cli_uuid_string(const unsigned char uuid[16], char out[37]);
+/* "7.2.22" for 7002022; BUF needs 32 bytes. */
+const char *cli_version_string(unsigned long long v, char *buf, size_t len);
+
+/* Prints OBJ as pretty JSON on stdout and drops the reference. */
+int cli_json_print(json_object *obj);
+
+/* A text table in virsh's layout: a header, a rule, left-aligned columns. */
+struct cli_table;
+struct cli_table *cli_table_new(size_t ncols, const char *const *headers);
+/* Appends a row of NCOLS strings (copied); -ENOMEM on failure. */
+int cli_table_add(struct cli_table *t, const char *const *cells);
+void cli_table_print(const struct cli_table *t);
+void cli_table_free(struct cli_table *t);
+static inline void cli_table_freep(struct cli_table **t) { cli_table_free(*t); }
