@@ -1,1 +1,33 @@
-# qemud/: filled in by its owner
+# qemud/: the QEMU compute daemon modvirt-qemud.
+
+# Host facts: node info and stats, QEMU and KVM probes, capabilities and
+# sysinfo XML.  Pure functions over <sysroot>/proc and /sys, no RPC.
+noinst_LTLIBRARIES += qemud/libmvqemuhost.la
+qemud_libmvqemuhost_la_SOURCES = \
+	qemud/host_sysfs.c qemud/host_sysfs.h \
+	qemud/host_xml.c qemud/host_xml.h \
+	qemud/host_node.c qemud/host_node.h \
+	qemud/host_capabilities.c qemud/host_capabilities.h \
+	qemud/host_sysinfo.c qemud/host_sysinfo.h \
+	qemud/qemu_probe.c qemud/qemu_probe.h \
+	qemud/kvm_probe.c qemud/kvm_probe.h
+qemud_libmvqemuhost_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
+qemud_libmvqemuhost_la_LIBADD = common/libmvcommon.la $(LIBXML_LIBS) $(JSONC_LIBS)
+
+check_PROGRAMS += tests/unit/check_qemud_host
+UNIT_TESTS += tests/unit/check_qemud_host
+tests_unit_check_qemud_host_SOURCES = tests/unit/check_qemud_host.c
+tests_unit_check_qemud_host_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/qemud
+tests_unit_check_qemud_host_LDADD = qemud/libmvqemuhost.la common/libmvcommon.la \
+	$(CHECK_LIBS) $(LIBXML_LIBS)
+
+check_PROGRAMS += tests/unit/check_qemud_caps_schema
+UNIT_TESTS += tests/unit/check_qemud_caps_schema
+tests_unit_check_qemud_caps_schema_SOURCES = tests/unit/check_qemud_caps_schema.c
+tests_unit_check_qemud_caps_schema_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/qemud
+tests_unit_check_qemud_caps_schema_LDADD = qemud/libmvqemuhost.la common/libmvcommon.la \
+	$(CHECK_LIBS) $(LIBXML_LIBS)
+
+EXTRA_DIST += tests/data/host

@@ -1,0 +1,97 @@
+/*
+ * Host node facts as libvirt's virNodeGetInfo, virNodeGetMemoryStats,
+ * virNodeGetCPUStats and virNodeGetFreeMemory report them, read from
+ * <sysroot>/proc and <sysroot>/sys (sysroot NULL or "" = the real host).
+ *
+ * Plain functions with no shared state: safe to call from any thread, but
+ * they read files, so handlers should not call them on the event loop if
+ * /proc may be slow (it never is in practice).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mv_node_info {
+    char model[32];                 /* uname machine, e.g. "x86_64" */
+    unsigned long long memory_kib;  /* MemTotal */
+    int cpus;                       /* online CPUs */
+    int mhz;
+    int nodes;                      /* NUMA nodes that have online CPUs */
+    int sockets;                    /* per node */
+    int cores;                      /* per socket */
+    int threads;                    /* per core */
+};
+
+/* Fills INFO as virNodeGetInfo does; nodes*sockets*cores*threads == cpus always holds; 0 / -errno. */
+int mv_node_get_info(const char *sysroot, struct mv_node_info *info);
+
+struct mv_node_stat_field {
+    char name[16];
+    unsigned long long value;
+};
+
+/* Field counts: whole-host memory (total, free, buffers, cached), one cell (total, free), CPU (kernel, user, idle, iowait). */
+#define MV_NODE_MEMORY_STATS_ALL 4
+#define MV_NODE_MEMORY_STATS_CELL 2
+#define MV_NODE_CPU_STATS_ALL 4
+
+/*
+ * cell -1 = whole host: "total","free","buffers","cached" in KiB from
+ * /proc/meminfo; cell >= 0: "total","free" from that NUMA node.  Fills up to
+ * MAX fields and sets *n; -EINVAL for a cell that does not exist, -ENOBUFS if
+ * MAX is smaller than the field count.
+ */
+int mv_node_get_memory_stats(const char *sysroot, int cell, struct mv_node_stat_field *out,
+                             int max, int *n);
+
+/*
+ * cpu -1 = all CPUs (sum): "kernel","user","idle","iowait" in nanoseconds
+ * from /proc/stat (kernel = system+irq+softirq, user = user+nice, as libvirt);
+ * -EINVAL for a CPU that does not exist or is offline, -ENOBUFS if MAX < 4.
+ */
+int mv_node_get_cpu_stats(const char *sysroot, int cpu, struct mv_node_stat_field *out,
+                          int max, int *n);
+
+/* MemFree of the whole host in BYTES (uint64_t: the wire type of freeMem); 0 / -errno. */
+int mv_node_get_free_memory(const char *sysroot, uint64_t *bytes);
+
+/* MemFree of NUMA cell CELL in BYTES (virNodeGetCellsFreeMemory); -EINVAL if no such cell. */
+int mv_node_get_cell_free_memory(const char *sysroot, int cell, uint64_t *bytes);
+
+/*
+ * The host's NUMA topology as sysfs describes it, for the <topology> of the
+ * capabilities XML.  Without /sys/devices/system/node one cell 0 holds all
+ * online CPUs and MemTotal (as libvirt fakes it).
+ */
+struct mv_host_cpu {
+    int id;
+    bool online;                    /* offline CPUs have no topology below */
+    int socket_id, die_id, core_id; /* -1 when offline */
+    char *siblings;                 /* thread_siblings_list, NULL when offline */
+};
+
+struct mv_host_distance {
+    int node;
+    int value;
+};
+
+struct mv_host_cell {
+    int id;
+    unsigned long long memory_kib;  /* node MemTotal */
+    int ncpus;
+    struct mv_host_cpu *cpus;       /* ascending id */
+    int ndistances;
+    struct mv_host_distance *distances;
+};
+
+struct mv_host_topology {
+    int ncells;
+    struct mv_host_cell *cells;     /* ascending id; owned, freed by clear */
+};
+
+/* Reads the cells, their memory, distances and CPUs; 0 / -errno (TOPO untouched on failure). */
+int mv_host_topology_read(const char *sysroot, struct mv_host_topology *topo);
+
+/* Frees what TOPO owns and zeroes it; safe on a zeroed or already-cleared struct. */
+void mv_host_topology_clear(struct mv_host_topology *topo);

@@ -1,0 +1,297 @@
+#define MV_LOG_MODULE "qemud.host"
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "host_sysfs.h"
+
+char *mv_host_path(const char *sysroot, const char *path)
+{
+    char *full = NULL;
+
+    if (!sysroot)
+        sysroot = "";
+    if (asprintf(&full, "%s%s", sysroot, path) < 0)
+        return NULL;
+    return full;
+}
+
+int mv_host_read_file(const char *sysroot, const char *path, char **text)
+{
+    _cleanup_free_ char *full = mv_host_path(sysroot, path);
+    _cleanup_close_ int fd = -1;
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0, cap = 0;
+
+    if (!full)
+        return -ENOMEM;
+    fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+
+    /* /proc and /sys report st_size 0 or 4096: read until EOF instead. */
+    for (;;) {
+        ssize_t r;
+
+        if (cap - len < 2) {
+            size_t ncap = cap ? cap * 2 : 4096;
+            char *nbuf;
+
+            if (ncap > MV_HOST_FILE_MAX + 1)
+                ncap = MV_HOST_FILE_MAX + 1;
+            if (ncap <= cap)
+                return -EFBIG;
+            nbuf = realloc(buf, ncap);
+            if (!nbuf)
+                return -ENOMEM;
+            buf = nbuf;
+            cap = ncap;
+        }
+        r = read(fd, buf + len, cap - len - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    buf[len] = '\0';
+    *text = TAKE_PTR(buf);
+    return 0;
+}
+
+static int read_filev(const char *sysroot, char **text, const char *fmt, va_list ap)
+{
+    _cleanup_free_ char *path = NULL;
+
+    if (vasprintf(&path, fmt, ap) < 0)
+        return -ENOMEM;
+    return mv_host_read_file(sysroot, path, text);
+}
+
+int mv_host_read_filef(const char *sysroot, char **text, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    r = read_filev(sysroot, text, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int mv_host_read_linef(const char *sysroot, char **line, const char *fmt, ...)
+{
+    _cleanup_free_ char *text = NULL;
+    va_list ap;
+    size_t len;
+    int r;
+
+    va_start(ap, fmt);
+    r = read_filev(sysroot, &text, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return r;
+    text[strcspn(text, "\n")] = '\0';
+    len = strlen(text);
+    while (len > 0 && isspace((unsigned char)text[len - 1]))
+        text[--len] = '\0';
+    *line = TAKE_PTR(text);
+    return 0;
+}
+
+/* Parses an unsigned decimal after optional blanks; *endp is set past it. */
+static int parse_ull(const char *s, unsigned long long *value, const char **endp)
+{
+    char *end;
+    unsigned long long v;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (!isdigit((unsigned char)*s))
+        return -EINVAL;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno)
+        return -EINVAL;
+    *value = v;
+    *endp = end;
+    return 0;
+}
+
+int mv_host_read_ullf(const char *sysroot, unsigned long long *value, const char *fmt, ...)
+{
+    _cleanup_free_ char *text = NULL;
+    unsigned long long v;
+    const char *end;
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    r = read_filev(sysroot, &text, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return r;
+    r = parse_ull(text, &v, &end);
+    if (r < 0)
+        return r;
+    end += strspn(end, " \t\n");
+    if (*end)
+        return -EINVAL;
+    *value = v;
+    return 0;
+}
+
+int mv_host_existsf(const char *sysroot, const char *fmt, ...)
+{
+    _cleanup_free_ char *path = NULL;
+    _cleanup_free_ char *full = NULL;
+    struct stat st;
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    r = vasprintf(&path, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return 0;
+    full = mv_host_path(sysroot, path);
+    return full && stat(full, &st) == 0;
+}
+
+static int parse_id(const char **p, int *id)
+{
+    unsigned long long v;
+    const char *end;
+
+    if (!isdigit((unsigned char)**p) || parse_ull(*p, &v, &end) < 0)
+        return -EINVAL;
+    if (v >= MV_HOST_MAX_CPUS)
+        return -ERANGE;
+    *id = (int)v;
+    *p = end;
+    return 0;
+}
+
+int mv_host_parse_idlist(const char *list, int **ids, int *n)
+{
+    _cleanup_free_ unsigned char *seen = calloc(MV_HOST_MAX_CPUS, 1);
+    _cleanup_free_ int *out = NULL;
+    const char *p = list;
+    int count = 0, k = 0;
+
+    if (!seen)
+        return -ENOMEM;
+    while (*p && *p != '\n') {
+        int lo, hi, r;
+
+        r = parse_id(&p, &lo);
+        if (r < 0)
+            return r;
+        hi = lo;
+        if (*p == '-') {
+            p++;
+            r = parse_id(&p, &hi);
+            if (r < 0)
+                return r;
+            if (hi < lo)
+                return -EINVAL;
+        }
+        for (int i = lo; i <= hi; i++) {
+            if (!seen[i])
+                count++;
+            seen[i] = 1;
+        }
+        if (*p == ',')
+            p++;
+        else if (*p && *p != '\n')
+            return -EINVAL;
+    }
+    if (*p == '\n' && p[1] != '\0')
+        return -EINVAL;
+
+    if (count) {
+        out = calloc((size_t)count, sizeof(*out));
+        if (!out)
+            return -ENOMEM;
+        for (int i = 0; i < MV_HOST_MAX_CPUS; i++)
+            if (seen[i])
+                out[k++] = i;
+    }
+    *ids = TAKE_PTR(out);
+    *n = count;
+    return 0;
+}
+
+int mv_host_find_ull(const char *text, const char *prefix, const char *key,
+                     unsigned long long *value)
+{
+    size_t plen = prefix ? strlen(prefix) : 0;
+    size_t klen = strlen(key);
+
+    for (const char *line = text; line && *line;) {
+        const char *p = line;
+        const char *nl = strchr(line, '\n');
+
+        if (plen && strncmp(p, prefix, plen) == 0)
+            p += plen;
+        else if (plen)
+            p = NULL;
+        if (p && strncmp(p, key, klen) == 0 && p[klen] == ':') {
+            unsigned long long v;
+            const char *end;
+
+            if (parse_ull(p + klen + 1, &v, &end) < 0)
+                return -EINVAL;
+            *value = v;
+            return 0;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return -ENOENT;
+}
+
+int mv_host_cpuinfo_value(const char *cpuinfo, const char *key, char **value)
+{
+    size_t klen = strlen(key);
+
+    for (const char *line = cpuinfo; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+        if (len > klen && strncmp(line, key, klen) == 0) {
+            const char *p = line + klen;
+            const char *end = line + len;
+
+            while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+            if (p < end && *p == ':') {
+                char *v;
+
+                p++;
+                while (p < end && (*p == ' ' || *p == '\t'))
+                    p++;
+                while (end > p && isspace((unsigned char)end[-1]))
+                    end--;
+                v = strndup(p, (size_t)(end - p));
+                if (!v)
+                    return -ENOMEM;
+                *value = v;
+                return 0;
+            }
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return -ENOENT;
+}

@@ -1,0 +1,132 @@
+#define MV_LOG_MODULE "qemud.host"
+#include <config.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cleanup.h"
+#include "host_sysfs.h"
+#include "host_sysinfo.h"
+#include "host_xml.h"
+
+#define DMI_DIR "/sys/class/dmi/id"
+
+struct dmi_entry {
+    const char *file;               /* under DMI_DIR */
+    const char *name;               /* libvirt's <entry name=...> */
+};
+
+/* The sections and entry names libvirt's sysinfo uses, in its order. */
+static const struct dmi_entry bios_entries[] = {
+    { "bios_vendor", "vendor" }, { "bios_version", "version" },
+    { "bios_date", "date" }, { "bios_release", "release" }, { NULL, NULL },
+};
+static const struct dmi_entry system_entries[] = {
+    { "sys_vendor", "manufacturer" }, { "product_name", "product" },
+    { "product_version", "version" }, { "product_serial", "serial" },
+    { "product_uuid", "uuid" }, { "product_sku", "sku" },
+    { "product_family", "family" }, { NULL, NULL },
+};
+static const struct dmi_entry board_entries[] = {
+    { "board_vendor", "manufacturer" }, { "board_name", "product" },
+    { "board_version", "version" }, { "board_serial", "serial" },
+    { "board_asset_tag", "asset" }, { NULL, NULL },
+};
+static const struct dmi_entry chassis_entries[] = {
+    { "chassis_vendor", "manufacturer" }, { "chassis_version", "version" },
+    { "chassis_serial", "serial" }, { "chassis_asset_tag", "asset" }, { NULL, NULL },
+};
+
+static const struct {
+    const char *element;
+    const struct dmi_entry *entries;
+} sections[] = {
+    { "bios", bios_entries },
+    { "system", system_entries },
+    { "baseBoard", board_entries },
+    { "chassis", chassis_entries },
+};
+
+/* A DMI value worth showing, cleaned for XML; NULL if unreadable (serials are root-only) or blank. */
+static char *read_dmi(const char *sysroot, const char *file)
+{
+    _cleanup_free_ char *raw = NULL;
+    char *clean;
+
+    if (mv_host_read_filef(sysroot, &raw, DMI_DIR "/%s", file) < 0)
+        return NULL;
+    clean = mv_host_xml_clean_text(raw);
+    if (clean && !*clean) {
+        free(clean);
+        return NULL;
+    }
+    return clean;
+}
+
+static int write_section(xmlTextWriterPtr w, const char *sysroot, const char *element,
+                         const struct dmi_entry *entries)
+{
+    bool started = false;
+
+    for (const struct dmi_entry *e = entries; e->file; e++) {
+        _cleanup_free_ char *value = read_dmi(sysroot, e->file);
+
+        if (!value)
+            continue;
+        if (!started) {
+            MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST element));
+            started = true;
+        }
+        MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "entry"));
+        MV_XML_TRY(xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST e->name));
+        MV_XML_TRY(xmlTextWriterWriteString(w, BAD_CAST value));
+        MV_XML_TRY(xmlTextWriterEndElement(w));
+    }
+    if (started)
+        MV_XML_TRY(xmlTextWriterEndElement(w));
+    return 0;
+}
+
+static void set_errmsg(char **errmsg, const char *msg)
+{
+    if (errmsg)
+        *errmsg = strdup(msg);
+}
+
+int mv_host_sysinfo_format(const char *sysroot, char **xml, char **errmsg)
+{
+    _cleanup_(mv_host_xml_discard) struct mv_host_xml x = { 0 };
+    _cleanup_free_ char *dir = mv_host_path(sysroot, DMI_DIR);
+    struct stat st;
+    int r;
+
+    if (!dir)
+        return -ENOMEM;
+    r = stat(dir, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOENT;
+    if (r == -ENOTDIR)
+        r = -ENOENT;
+    if (r < 0) {
+        if (r == -ENOENT)
+            set_errmsg(errmsg, "Host SMBIOS information is not available");
+        else
+            set_errmsg(errmsg, "Cannot read host SMBIOS information from " DMI_DIR);
+        return r;
+    }
+
+    r = mv_host_xml_new(&x);
+    if (r == 0 && xmlTextWriterStartElement(x.w, BAD_CAST "sysinfo") < 0)
+        r = -ENOMEM;
+    if (r == 0 && xmlTextWriterWriteAttribute(x.w, BAD_CAST "type", BAD_CAST "smbios") < 0)
+        r = -ENOMEM;
+    for (size_t i = 0; r == 0 && i < MV_ARRAY_SIZE(sections); i++)
+        r = write_section(x.w, sysroot, sections[i].element, sections[i].entries);
+    if (r == 0)
+        r = mv_host_xml_finish(&x, xml);
+    if (r < 0)
+        set_errmsg(errmsg, "Cannot format host SMBIOS information");
+    return r;
+}

@@ -1,0 +1,730 @@
+#define MV_LOG_MODULE "qemud.qemu_probe"
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "qemu_probe.h"
+
+/* stderr kept for error messages; the rest is read and dropped */
+#define STDERR_KEEP 2048
+
+void mv_qemu_caps_clear(struct mv_qemu_caps *caps)
+{
+    if (!caps)
+        return;
+    free(caps->binary);
+    mv_strv_free(caps->machines);
+    if (caps->machine_aliases)
+        for (size_t i = 0; i < caps->nmachines; i++)
+            free(caps->machine_aliases[i]);
+    free(caps->machine_aliases);
+    free(caps->machine_max_cpus);
+    free(caps->machine_deprecated);
+    free(caps->default_machine);
+    *caps = (struct mv_qemu_caps){ 0 };
+}
+
+/* ---- parsers ---- */
+
+int mv_qemu_parse_version(const char *version_output, unsigned long *version)
+{
+    const char *p;
+    unsigned long major, minor, micro = 0;
+    char *end;
+
+    if (strncmp(version_output, "QEMU ", 5) != 0)
+        return -EINVAL;
+    /* "QEMU emulator version X.Y.Z", older "QEMU PC emulator version X.Y.Z" */
+    p = strstr(version_output, "version ");
+    if (!p || memchr(version_output, '\n', (size_t)(p - version_output)))
+        return -EINVAL;
+    p += strlen("version ");
+    if (!isdigit((unsigned char)*p))
+        return -EINVAL;
+    errno = 0;
+    major = strtoul(p, &end, 10);
+    if (errno || *end != '.' || !isdigit((unsigned char)end[1]))
+        return -EINVAL;
+    minor = strtoul(end + 1, &end, 10);
+    if (errno)
+        return -EINVAL;
+    if (*end == '.' && isdigit((unsigned char)end[1])) {
+        micro = strtoul(end + 1, &end, 10);
+        if (errno)
+            return -EINVAL;
+    }
+    if (major > 999 || minor > 999 || micro > 999)
+        return -EINVAL;
+    *version = major * 1000000UL + minor * 1000UL + micro;
+    return 0;
+}
+
+struct machine_line {
+    char *name;
+    char *alias_of;                 /* set on "(alias of X)" lines */
+    bool is_default, deprecated;
+};
+
+static bool strip_suffix(char *s, size_t *len, const char *suffix)
+{
+    size_t slen = strlen(suffix);
+
+    if (*len >= slen && memcmp(s + *len - slen, suffix, slen) == 0) {
+        *len -= slen;
+        s[*len] = '\0';
+        return true;
+    }
+    return false;
+}
+
+static bool valid_machine_name(const char *name, size_t len)
+{
+    if (len == 0 || len >= MV_QEMU_MACHINE_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)name[i]) && !strchr("-_.", name[i]))
+            return false;
+    return true;
+}
+
+/* One "NAME   DESCRIPTION[ (alias of X)][ (default)][ (deprecated)]" line. */
+static int parse_machine_line(const char *line, size_t len, struct machine_line *m)
+{
+    _cleanup_free_ char *copy = strndup(line, len);
+    size_t namelen, clen;
+    const char *alias;
+
+    if (!copy)
+        return -ENOMEM;
+    clen = strlen(copy);
+    while (clen > 0 && isspace((unsigned char)copy[clen - 1]))
+        copy[--clen] = '\0';
+    namelen = strcspn(copy, " \t");
+    if (!valid_machine_name(copy, namelen))
+        return -EINVAL;
+    m->deprecated = strip_suffix(copy, &clen, " (deprecated)");
+    m->is_default = strip_suffix(copy, &clen, " (default)");
+    alias = strstr(copy + namelen, " (alias of ");
+    if (alias && copy[clen - 1] == ')') {
+        const char *target = alias + strlen(" (alias of ");
+        size_t tlen = (size_t)(copy + clen - 1 - target);
+
+        if (!valid_machine_name(target, tlen))
+            return -EINVAL;
+        m->alias_of = strndup(target, tlen);
+        if (!m->alias_of)
+            return -ENOMEM;
+    }
+    m->name = strndup(copy, namelen);
+    if (!m->name) {
+        free(m->alias_of);
+        m->alias_of = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void machine_lines_free(struct machine_line *lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(lines[i].name);
+        free(lines[i].alias_of);
+    }
+    free(lines);
+}
+
+/* Owns the arrays being built so that an early return frees them. */
+struct machine_table {
+    char **machines;
+    char **aliases;
+    int *max_cpus;
+    bool *deprecated;
+    size_t n;
+    char *default_machine;
+};
+
+static void machine_table_free(struct machine_table *t)
+{
+    mv_strv_free(t->machines);
+    if (t->aliases)
+        for (size_t i = 0; i < t->n; i++)
+            free(t->aliases[i]);
+    free(t->aliases);
+    free(t->max_cpus);
+    free(t->deprecated);
+    free(t->default_machine);
+}
+
+int mv_qemu_parse_machines(const char *machine_help_output, struct mv_qemu_caps *caps)
+{
+    _cleanup_(machine_table_free) struct machine_table t = { 0 };
+    struct machine_line *lines = NULL;
+    size_t nlines = 0, ncanon = 0, k = 0;
+    const char *p;
+    int r = 0;
+
+    p = strstr(machine_help_output, "Supported machines are:");
+    if (!p)
+        return -EINVAL;
+    p = strchr(p, '\n');
+    lines = calloc(MV_QEMU_MACHINES_MAX, sizeof(*lines));
+    if (!lines)
+        return -ENOMEM;
+
+    while (p && *++p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+        if (len > 0 && !(len == 1 && p[0] == '\r')) {
+            if (nlines >= MV_QEMU_MACHINES_MAX) {
+                r = -E2BIG;
+                goto out;
+            }
+            r = parse_machine_line(p, len, &lines[nlines]);
+            if (r < 0)
+                goto out;
+            nlines++;
+        }
+        p = nl;
+    }
+
+    for (size_t i = 0; i < nlines; i++)
+        /* libvirt leaves out "none": it cannot run a guest */
+        if (!lines[i].alias_of && strcmp(lines[i].name, "none") != 0)
+            ncanon++;
+    if (ncanon == 0) {
+        r = -EINVAL;
+        goto out;
+    }
+
+    t.machines = calloc(ncanon + 1, sizeof(*t.machines));
+    t.aliases = calloc(ncanon, sizeof(*t.aliases));
+    t.max_cpus = calloc(ncanon, sizeof(*t.max_cpus));
+    t.deprecated = calloc(ncanon, sizeof(*t.deprecated));
+    if (!t.machines || !t.aliases || !t.max_cpus || !t.deprecated) {
+        r = -ENOMEM;
+        goto out;
+    }
+    t.n = ncanon;
+
+    /* default first (libvirt picks the first machine when a domain names none), then QEMU's order */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < nlines; i++) {
+            struct machine_line *m = &lines[i];
+
+            if (!m->name || m->alias_of || strcmp(m->name, "none") == 0 ||
+                m->is_default != (pass == 0))
+                continue;
+            if (m->is_default && t.default_machine) {
+                r = -EINVAL;    /* two defaults: not output we understand */
+                goto out;
+            }
+            for (size_t j = 0; j < k; j++)
+                if (strcmp(t.machines[j], m->name) == 0) {
+                    r = -EINVAL;
+                    goto out;
+                }
+            if (m->is_default && !(t.default_machine = strdup(m->name))) {
+                r = -ENOMEM;
+                goto out;
+            }
+            t.machines[k] = TAKE_PTR(m->name);
+            t.deprecated[k] = m->deprecated;
+            k++;
+        }
+    }
+
+    for (size_t i = 0; i < nlines; i++) {
+        struct machine_line *m = &lines[i];
+
+        if (!m->alias_of)
+            continue;
+        for (size_t j = 0; j < k; j++) {
+            if (strcmp(t.machines[j], m->alias_of) != 0)
+                continue;
+            if (!t.aliases[j])
+                t.aliases[j] = TAKE_PTR(m->name);
+            break;
+        }
+    }
+
+    mv_strv_free(caps->machines);
+    if (caps->machine_aliases)
+        for (size_t i = 0; i < caps->nmachines; i++)
+            free(caps->machine_aliases[i]);
+    free(caps->machine_aliases);
+    free(caps->machine_max_cpus);
+    free(caps->machine_deprecated);
+    free(caps->default_machine);
+    caps->machines = TAKE_PTR(t.machines);
+    caps->machine_aliases = TAKE_PTR(t.aliases);
+    caps->machine_max_cpus = TAKE_PTR(t.max_cpus);
+    caps->machine_deprecated = TAKE_PTR(t.deprecated);
+    caps->default_machine = TAKE_PTR(t.default_machine);
+    caps->nmachines = t.n;
+    t.n = 0;
+    r = 0;
+out:
+    machine_lines_free(lines, nlines);
+    return r;
+}
+
+int mv_qemu_caps_find_machine(const struct mv_qemu_caps *caps, const char *name)
+{
+    if (!caps->machines || !name)
+        return -1;
+    for (size_t i = 0; i < caps->nmachines; i++)
+        if (strcmp(caps->machines[i], name) == 0 ||
+            (caps->machine_aliases[i] && strcmp(caps->machine_aliases[i], name) == 0))
+            return (int)i;
+    return -1;
+}
+
+int mv_qemu_caps_machine_max_cpus(const struct mv_qemu_caps *caps, size_t index)
+{
+    if (index < caps->nmachines && caps->machine_max_cpus && caps->machine_max_cpus[index] > 0)
+        return caps->machine_max_cpus[index];
+    return caps->max_cpus_default;
+}
+
+static void json_putp(json_object **o)
+{
+    if (*o)
+        json_object_put(*o);
+}
+
+/* The "return" array of the query-machines reply, or NULL. */
+static json_object *find_machines_reply(const char *line, size_t len, json_object **owner)
+{
+    _cleanup_(json_putp) json_object *obj = NULL;
+    json_tokener *tok = json_tokener_new();
+    json_object *ret, *first, *name;
+
+    if (!tok)
+        return NULL;
+    obj = json_tokener_parse_ex(tok, line, (int)len);
+    json_tokener_free(tok);
+    if (!obj || !json_object_is_type(obj, json_type_object) ||
+        !json_object_object_get_ex(obj, "return", &ret) ||
+        !json_object_is_type(ret, json_type_array) || json_object_array_length(ret) == 0)
+        return NULL;
+    first = json_object_array_get_idx(ret, 0);
+    if (!json_object_is_type(first, json_type_object) ||
+        !json_object_object_get_ex(first, "name", &name))
+        return NULL;
+    *owner = TAKE_PTR(obj);
+    return ret;
+}
+
+int mv_qemu_parse_qmp_machines(const char *qmp_output, struct mv_qemu_caps *caps)
+{
+    _cleanup_(json_putp) json_object *owner = NULL;
+    _cleanup_free_ int *max_cpus = NULL;
+    _cleanup_free_ bool *deprecated = NULL;
+    json_object *reply = NULL;
+    size_t n;
+
+    if (caps->nmachines == 0)
+        return -EINVAL;
+    for (const char *line = qmp_output; line && *line && !reply;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+        if (len > 0 && len < MV_QEMU_PROBE_OUTPUT_MAX)
+            reply = find_machines_reply(line, len, &owner);
+        line = nl ? nl + 1 : NULL;
+    }
+    if (!reply)
+        return -EINVAL;
+
+    max_cpus = calloc(caps->nmachines, sizeof(*max_cpus));
+    deprecated = calloc(caps->nmachines, sizeof(*deprecated));
+    if (!max_cpus || !deprecated)
+        return -ENOMEM;
+    memcpy(max_cpus, caps->machine_max_cpus, caps->nmachines * sizeof(*max_cpus));
+    memcpy(deprecated, caps->machine_deprecated, caps->nmachines * sizeof(*deprecated));
+
+    n = json_object_array_length(reply);
+    for (size_t i = 0; i < n; i++) {
+        json_object *m = json_object_array_get_idx(reply, i);
+        json_object *name, *cpu_max, *depr;
+        int idx;
+
+        if (!json_object_is_type(m, json_type_object) ||
+            !json_object_object_get_ex(m, "name", &name) ||
+            !json_object_is_type(name, json_type_string))
+            return -EINVAL;
+        idx = mv_qemu_caps_find_machine(caps, json_object_get_string(name));
+        if (idx < 0 || strcmp(caps->machines[idx], json_object_get_string(name)) != 0)
+            continue;
+        if (json_object_object_get_ex(m, "cpu-max", &cpu_max)) {
+            int64_t v;
+
+            if (!json_object_is_type(cpu_max, json_type_int))
+                return -EINVAL;
+            v = json_object_get_int64(cpu_max);
+            if (v < 1 || v > 1000000)
+                return -EINVAL;
+            max_cpus[idx] = (int)v;
+        }
+        if (json_object_object_get_ex(m, "deprecated", &depr) &&
+            json_object_is_type(depr, json_type_boolean))
+            deprecated[idx] = json_object_get_boolean(depr);
+    }
+
+    memcpy(caps->machine_max_cpus, max_cpus, caps->nmachines * sizeof(*max_cpus));
+    memcpy(caps->machine_deprecated, deprecated, caps->nmachines * sizeof(*deprecated));
+    return 0;
+}
+
+/* ---- running the binary ---- */
+
+struct run_output {
+    char *out;                      /* stdout, NUL-terminated */
+    size_t outlen;
+    char err[STDERR_KEEP];          /* start of stderr, NUL-terminated */
+    int status;                     /* waitpid status */
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void kill_and_reap(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* Waits for PID until DEADLINE; 0 with *status, or -ETIMEDOUT after killing it. */
+static int wait_child(pid_t pid, long long deadline, int *status)
+{
+    for (;;) {
+        pid_t w = waitpid(pid, status, WNOHANG);
+
+        if (w == pid)
+            return 0;
+        if (w < 0 && errno != EINTR)
+            return -errno;
+        if (now_ms() >= deadline) {
+            kill_and_reap(pid);
+            return -ETIMEDOUT;
+        }
+        poll(NULL, 0, 10);
+    }
+}
+
+/*
+ * Runs ARGV (argv[0] an absolute path) with a minimal environment, INPUT (or
+ * nothing) on stdin, and captures stdout and the start of stderr; the child
+ * is killed if it has not finished within TIMEOUT_MS.  0 once it has exited
+ * (any status: see out->status); -errno if it could not run (*exec_errno set
+ * when execve itself failed), -ETIMEDOUT, -EFBIG for too much output.
+ */
+static int run_capture(const char *const argv[], const char *input, int timeout_ms,
+                       struct run_output *out, int *exec_errno)
+{
+    static const char *const envp[] = {
+        "LC_ALL=C", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL
+    };
+    _cleanup_close_ int out_r = -1, out_w = -1, err_r = -1, err_w = -1;
+    _cleanup_close_ int in_parent = -1, in_child = -1, exec_r = -1, exec_w = -1;
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0, cap = 0, errlen = 0, input_off = 0, input_len = input ? strlen(input) : 0;
+    long long deadline;
+    int fds[2], child_errno = 0, r;
+    pid_t pid;
+
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return -errno;
+    out_r = fds[0], out_w = fds[1];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return -errno;
+    err_r = fds[0], err_w = fds[1];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return -errno;
+    exec_r = fds[0], exec_w = fds[1];
+    if (input) {
+        /* a socket, not a pipe: send(MSG_NOSIGNAL) cannot raise SIGPIPE in the daemon */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+            return -errno;
+        in_parent = fds[0], in_child = fds[1];
+    } else {
+        in_child = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (in_child < 0)
+            return -errno;
+    }
+
+    deadline = now_ms() + timeout_ms;
+    pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid == 0) {
+        /* only async-signal-safe calls from here to execve */
+        sigset_t all;
+        int e;
+
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        if (dup2(in_child, STDIN_FILENO) < 0 || dup2(out_w, STDOUT_FILENO) < 0 ||
+            dup2(err_w, STDERR_FILENO) < 0)
+            goto child_fail;
+#ifdef CLOSE_RANGE_CLOEXEC
+        /* fds the daemon may have opened without O_CLOEXEC must not leak into QEMU */
+        close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+#endif
+        execve(argv[0], (char *const *)argv, (char *const *)envp);
+child_fail:
+        e = errno;
+        (void)!write(exec_w, &e, sizeof(e));
+        _exit(127);
+    }
+
+    close(TAKE_FD(out_w));
+    close(TAKE_FD(err_w));
+    close(TAKE_FD(exec_w));
+    close(TAKE_FD(in_child));
+    if (in_parent >= 0 && input_len == 0)
+        close(TAKE_FD(in_parent));
+
+    while (out_r >= 0 || err_r >= 0) {
+        struct pollfd pfd[3];
+        int npfd = 0, left = (int)(deadline - now_ms());
+
+        if (left <= 0) {
+            kill_and_reap(pid);
+            return -ETIMEDOUT;
+        }
+        pfd[npfd++] = (struct pollfd){ .fd = out_r, .events = POLLIN };
+        pfd[npfd++] = (struct pollfd){ .fd = err_r, .events = POLLIN };
+        pfd[npfd++] = (struct pollfd){ .fd = in_parent, .events = POLLOUT };
+        r = poll(pfd, (nfds_t)npfd, left);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            r = -errno;
+            kill_and_reap(pid);
+            return r;
+        }
+
+        if (in_parent >= 0 && (pfd[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = send(in_parent, input + input_off, input_len - input_off,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+
+            if (w > 0)
+                input_off += (size_t)w;
+            if ((w < 0 && errno != EAGAIN && errno != EINTR) || input_off == input_len)
+                close(TAKE_FD(in_parent));      /* EOF on the child's stdin */
+        }
+
+        if (out_r >= 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t n;
+
+            if (cap - len < 4096) {
+                size_t ncap = cap ? cap * 2 : 16384;
+                char *nbuf;
+
+                if (ncap > MV_QEMU_PROBE_OUTPUT_MAX + 1)
+                    ncap = MV_QEMU_PROBE_OUTPUT_MAX + 1;
+                if (ncap - len < 2) {
+                    kill_and_reap(pid);
+                    return -EFBIG;
+                }
+                nbuf = realloc(buf, ncap);
+                if (!nbuf) {
+                    kill_and_reap(pid);
+                    return -ENOMEM;
+                }
+                buf = nbuf;
+                cap = ncap;
+            }
+            n = read(out_r, buf + len, cap - len - 1);
+            if (n > 0)
+                len += (size_t)n;
+            else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+                close(TAKE_FD(out_r));
+        }
+
+        if (err_r >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            char tmp[1024];
+            ssize_t n = read(err_r, tmp, sizeof(tmp));
+
+            if (n > 0) {
+                size_t keep = sizeof(out->err) - 1 - errlen;
+
+                if (keep > (size_t)n)
+                    keep = (size_t)n;
+                memcpy(out->err + errlen, tmp, keep);
+                errlen += keep;
+            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                close(TAKE_FD(err_r));
+            }
+        }
+    }
+    out->err[errlen] = '\0';
+
+    r = wait_child(pid, deadline, &out->status);
+    if (r < 0)
+        return r;
+    if (read(exec_r, &child_errno, sizeof(child_errno)) == (ssize_t)sizeof(child_errno)) {
+        *exec_errno = child_errno;
+        return -child_errno;
+    }
+    if (!buf && !(buf = calloc(1, 1)))
+        return -ENOMEM;
+    buf[len] = '\0';
+    out->out = TAKE_PTR(buf);
+    out->outlen = len;
+    return 0;
+}
+
+static void set_errmsg(char **errmsg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_errmsg(char **errmsg, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg = NULL;
+
+    if (!errmsg)
+        return;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    *errmsg = msg;
+}
+
+/* Runs BINARY ARG...; 0 with its stdout when it exits 0, else -errno and *errmsg. */
+static int run_probe(const char *binary, const char *const args[], const char *input,
+                     const char *what, char **stdout_text, char **errmsg)
+{
+    const char *argv[16];
+    struct run_output out = { 0 };
+    _cleanup_free_ char *text = NULL;
+    int exec_errno = 0, n = 0, r;
+    char *firstline;
+
+    argv[n++] = binary;
+    for (int i = 0; args[i] && n < (int)MV_ARRAY_SIZE(argv) - 1; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+
+    r = run_capture(argv, input, MV_QEMU_PROBE_TIMEOUT_MS, &out, &exec_errno);
+    text = out.out;
+    if (r == -ETIMEDOUT) {
+        set_errmsg(errmsg, "QEMU binary '%s' did not finish '%s' within %d s and was killed",
+                   binary, what, MV_QEMU_PROBE_TIMEOUT_MS / 1000);
+        return r;
+    }
+    if (exec_errno) {
+        set_errmsg(errmsg, "Cannot execute QEMU binary '%s': %s", binary, strerror(exec_errno));
+        return r;
+    }
+    if (r < 0) {
+        set_errmsg(errmsg, "Cannot run QEMU binary '%s' '%s': %s", binary, what, strerror(-r));
+        return r;
+    }
+    firstline = out.err;
+    firstline[strcspn(firstline, "\n")] = '\0';
+    if (WIFSIGNALED(out.status)) {
+        set_errmsg(errmsg, "QEMU binary '%s' '%s' was killed by signal %d%s%s", binary, what,
+                   WTERMSIG(out.status), *firstline ? ": " : "", firstline);
+        return -EIO;
+    }
+    if (!WIFEXITED(out.status) || WEXITSTATUS(out.status) != 0) {
+        set_errmsg(errmsg, "QEMU binary '%s' '%s' failed with exit status %d%s%s", binary, what,
+                   WIFEXITED(out.status) ? WEXITSTATUS(out.status) : -1,
+                   *firstline ? ": " : "", firstline);
+        return -EIO;
+    }
+    *stdout_text = TAKE_PTR(text);
+    return 0;
+}
+
+int mv_qemu_probe(const char *binary, struct mv_qemu_caps *caps, char **errmsg)
+{
+    static const char *const version_args[] = { "--version", NULL };
+    static const char *const machine_args[] = { "-machine", "help", NULL };
+    /* no guest runs: "-machine none" under TCG only answers QMP, then quits */
+    static const char *const qmp_args[] = {
+        "-machine", "none", "-accel", "tcg", "-nodefaults", "-no-user-config",
+        "-display", "none", "-S", "-qmp", "stdio", NULL
+    };
+    static const char qmp_input[] =
+        "{\"execute\":\"qmp_capabilities\"}\n"
+        "{\"execute\":\"query-machines\"}\n"
+        "{\"execute\":\"quit\"}\n";
+    _cleanup_(mv_qemu_caps_clear) struct mv_qemu_caps local = { 0 };
+    _cleanup_free_ char *version_text = NULL;
+    _cleanup_free_ char *machine_text = NULL;
+    _cleanup_free_ char *qmp_text = NULL;
+    _cleanup_free_ char *qmp_err = NULL;
+    int r;
+
+    if (!binary || binary[0] != '/') {
+        set_errmsg(errmsg, "QEMU binary '%s' is not an absolute path", binary ? binary : "(null)");
+        return -EINVAL;
+    }
+    if (access(binary, X_OK) < 0) {
+        r = -errno;
+        set_errmsg(errmsg, "QEMU binary '%s' is not executable: %s", binary, strerror(-r));
+        return r;
+    }
+
+    r = run_probe(binary, version_args, NULL, "--version", &version_text, errmsg);
+    if (r < 0)
+        return r;
+    r = mv_qemu_parse_version(version_text, &local.version);
+    if (r < 0) {
+        set_errmsg(errmsg, "Cannot parse the version that QEMU binary '%s' reports: '%.80s'",
+                   binary, version_text);
+        return r;
+    }
+
+    r = run_probe(binary, machine_args, NULL, "-machine help", &machine_text, errmsg);
+    if (r < 0)
+        return r;
+    r = mv_qemu_parse_machines(machine_text, &local);
+    if (r < 0) {
+        set_errmsg(errmsg, "Cannot parse the machine types that QEMU binary '%s' lists (%s)",
+                   binary, strerror(-r));
+        return r;
+    }
+
+    /* best effort: only the per-machine CPU limits depend on it */
+    r = run_probe(binary, qmp_args, qmp_input, "query-machines", &qmp_text, &qmp_err);
+    if (r == 0)
+        r = mv_qemu_parse_qmp_machines(qmp_text, &local);
+    if (r < 0)
+        mv_debug("QMP query-machines on '%s' failed (%s): machine CPU limits unknown",
+                 binary, qmp_err ? qmp_err : strerror(-r));
+
+    local.binary = strdup(binary);
+    if (!local.binary)
+        return -ENOMEM;
+    local.max_cpus_default = MV_QEMU_MAX_CPUS_DEFAULT;
+    *caps = local;
+    local = (struct mv_qemu_caps){ 0 };
+    return 0;
+}

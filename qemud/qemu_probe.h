@@ -1,0 +1,61 @@
+/*
+ * What the installed QEMU system emulator offers: its version and machine
+ * types.  Probed by running the binary (--version, -machine help, and a
+ * short-lived "-machine none" QMP session for each machine's CPU limit), so
+ * it blocks for up to a few seconds: call it off the event loop, once, and
+ * cache the result.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Kill a probe child that has not finished after this long. */
+#define MV_QEMU_PROBE_TIMEOUT_MS 10000
+/* Most output we accept from one probe run. */
+#define MV_QEMU_PROBE_OUTPUT_MAX (1u << 20)
+/* Most machine types we accept, and the longest machine type name. */
+#define MV_QEMU_MACHINES_MAX 512
+#define MV_QEMU_MACHINE_NAME_MAX 64
+/* CPU limit reported for a machine whose own limit QMP did not tell (i440fx's). */
+#define MV_QEMU_MAX_CPUS_DEFAULT 255
+
+struct mv_qemu_caps {
+    char *binary;                   /* absolute path probed */
+    unsigned long version;          /* major*1000000 + minor*1000 + micro */
+    char **machines;                /* NULL-terminated canonical names, default first; "none" left out as libvirt does */
+    char **machine_aliases;         /* nmachines entries parallel to machines: alias ("pc") or NULL */
+    int *machine_max_cpus;          /* nmachines entries: QMP cpu-max, 0 = unknown (use max_cpus_default) */
+    bool *machine_deprecated;       /* nmachines entries: QEMU marks it deprecated */
+    size_t nmachines;
+    char *default_machine;          /* canonical name of QEMU's default, NULL if it names none */
+    int max_cpus_default;
+};
+
+/*
+ * Runs BINARY --version, BINARY -machine help and a QMP query-machines
+ * session (each killed after MV_QEMU_PROBE_TIMEOUT_MS) and fills CAPS, which
+ * the caller then owns (mv_qemu_caps_clear).  On failure returns -errno,
+ * leaves CAPS untouched and sets *errmsg (caller frees) to a message naming
+ * the binary.  The QMP step is best effort: if it fails, limits stay 0.
+ * SIGCHLD must not be ignored (SIG_IGN) by the caller's process.
+ */
+int mv_qemu_probe(const char *binary, struct mv_qemu_caps *caps, char **errmsg);
+
+/* Frees what CAPS owns and zeroes it; safe on a zeroed or cleared struct. */
+void mv_qemu_caps_clear(struct mv_qemu_caps *caps);
+
+/* Parses "QEMU emulator version 7.2.22 (...)" into 7002022; 0 / -EINVAL. */
+int mv_qemu_parse_version(const char *version_output, unsigned long *version);
+
+/* Parses "-machine help" text into machines, aliases, deprecated flags and default_machine (replacing any CAPS had); 0 / -EINVAL / -E2BIG / -ENOMEM, CAPS untouched on failure. */
+int mv_qemu_parse_machines(const char *machine_help_output, struct mv_qemu_caps *caps);
+
+/* Takes per-machine cpu-max and deprecated from the QMP output of query-machines (all lines of the session); 0 / -EINVAL if it holds no such reply. */
+int mv_qemu_parse_qmp_machines(const char *qmp_output, struct mv_qemu_caps *caps);
+
+/* Index of the machine named NAME (canonical name or alias), -1 if none. */
+int mv_qemu_caps_find_machine(const struct mv_qemu_caps *caps, const char *name);
+
+/* CPU limit of machine INDEX: its own if known, else max_cpus_default. */
+int mv_qemu_caps_machine_max_cpus(const struct mv_qemu_caps *caps, size_t index);
