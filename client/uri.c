@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "hex.h"
 #include "internal.h"
 
 /* Longest URI accepted: a socket path is far shorter. */
@@ -32,17 +33,6 @@ static int bad_uri(struct mv_err *err, const char *fmt, ...)
     return -EINVAL;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes %XX escapes of S[0..len) into a new string; NULL on a bad
  * escape, an embedded NUL or OOM. */
 static char *unescape(const char *s, size_t len)
@@ -59,7 +49,7 @@ static char *unescape(const char *s, size_t len)
         }
         if (i + 2 >= len)
             return NULL;
-        int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+        int hi = mv_hex_digit(s[i + 1]), lo = mv_hex_digit(s[i + 2]);
         if (hi < 0 || lo < 0 || (hi | lo) == 0)
             return NULL;
         out[o++] = (char)(hi << 4 | lo);

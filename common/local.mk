@@ -1,7 +1,7 @@
 # common/: small shared pieces linked into every daemon, libmodvirt and the CLI.
 noinst_LTLIBRARIES += common/libmvcommon.la
 common_libmvcommon_la_SOURCES = \
-	common/cleanup.h \
+	common/cleanup.h common/hex.h \
 	common/log.c common/log.h \
 	common/strv.c \
 	common/errmsg.c common/errmsg.h \

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "hex.h"
 #include "uuid.h"
 
 int mv_uuid_generate(unsigned char uuid[MV_UUID_LEN])
@@ -42,17 +43,6 @@ void mv_uuid_format(const unsigned char uuid[MV_UUID_LEN], char out[MV_UUID_STRI
     *o = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -77,10 +67,10 @@ int mv_uuid_parse(const char *s, unsigned char out[MV_UUID_LEN])
                 return -EINVAL;
             s++;
         }
-        hi = hexval(s[0]);
+        hi = mv_hex_digit(s[0]);
         if (hi < 0)
             return -EINVAL;
-        lo = hexval(s[1]);
+        lo = mv_hex_digit(s[1]);
         if (lo < 0)
             return -EINVAL;
         buf[i] = (unsigned char)(hi << 4 | lo);
