@@ -1,1 +1,2 @@
-# man/: filled in by its owner
+# man/: manual pages (roff, shipped as written).
+dist_man_MANS += man/modvirt-qemud.8 man/modvirt-qemud.conf.5

@@ -124,20 +124,39 @@ static int load_config(const char *prog, const char *path, bool explicit,
     return r;
 }
 
+/* The settings are checked even with --verbose, which then sends
+ * everything at debug level to stderr instead. */
 static int setup_logging(const char *prog, const struct mv_daemon_config *cfg, bool verbose)
 {
     int r;
 
-    mv_log_set_level(verbose ? MV_LOG_DEBUG : (enum mv_log_level)cfg->log_level);
-    if (cfg->log_filters && !verbose && (r = mv_log_set_filters(cfg->log_filters)) < 0) {
+    mv_log_set_level((enum mv_log_level)cfg->log_level);
+    if (cfg->log_filters && (r = mv_log_set_filters(cfg->log_filters)) < 0) {
         fprintf(stderr, "%s: log_filters: invalid filter list '%s'\n", prog, cfg->log_filters);
         return r;
     }
-    if (cfg->log_outputs && !verbose && (r = mv_log_set_output(cfg->log_outputs)) < 0) {
+    if (cfg->log_outputs && (r = mv_log_set_output(cfg->log_outputs)) < 0) {
         fprintf(stderr, "%s: log_outputs: cannot use '%s': %s\n", prog, cfg->log_outputs,
                 strerror(-r));
         return r;
     }
+    if (verbose) {
+        mv_log_set_level(MV_LOG_DEBUG);
+        mv_log_set_filters("");
+        mv_log_set_output("stderr");
+    }
+    return 0;
+}
+
+/* The daemon's own directories (the socket directory is made when listening). */
+static int make_state_dirs(const struct mv_paths *paths)
+{
+    const char *const dirs[] = { paths->statedir, paths->logdir };
+    int r;
+
+    for (size_t i = 0; i < MV_ARRAY_SIZE(dirs); i++)
+        if ((r = mv_mkdir_p(dirs[i], 0755)) < 0)
+            return mv_log_errno(MV_LOG_ERROR, r, "cannot create '%s': %s", dirs[i], strerror(-r));
     return 0;
 }
 
@@ -248,6 +267,9 @@ static int setup_signals(sd_event *ev)
     return sd_event_add_signal(ev, NULL, SIGHUP, on_hangup, NULL);
 }
 
+/* daemon_setup() results besides 0 (go on) and -errno (runtime failure) */
+enum { SETUP_EXIT_OK = 1, SETUP_BAD_CONFIG = 2 };
+
 struct daemon_run {
     const char *prog;
     const struct mv_daemon_desc *desc;
@@ -268,6 +290,8 @@ static int daemon_serve(struct daemon_run *d)
     if (r < 0)
         return mv_log_errno(MV_LOG_ERROR, r, "cannot create the RPC server: %s", strerror(-r));
     n = take_activated_sockets(d->server, &d->cfg);
+    if (n == -EINVAL)
+        return SETUP_BAD_CONFIG;    /* sockets not named as the units name them */
     if (n < 0)
         return n;
     if (n == 0) {
@@ -296,7 +320,7 @@ static int daemon_setup(struct daemon_run *d, char **argv, int argc)
 
     r = parse_options(argc, argv, d->prog, &d->opts);
     if (r != 0)
-        return r;
+        return r > 0 ? SETUP_EXIT_OK : SETUP_BAD_CONFIG;
     if ((r = mv_paths_init(&d->paths, d->opts.root)) < 0) {
         fprintf(stderr, "%s: cannot set up paths: %s\n", d->prog, strerror(-r));
         return r;
@@ -304,17 +328,21 @@ static int daemon_setup(struct daemon_run *d, char **argv, int argc)
     cfgpath = d->opts.config ? strdup(d->opts.config) : mv_paths_config_file(&d->paths, d->desc->name);
     if (!cfgpath)
         return -ENOMEM;
-    if ((r = load_config(d->prog, cfgpath, d->opts.config != NULL, d->desc, &conf)) < 0)
-        return r;
+    if (load_config(d->prog, cfgpath, d->opts.config != NULL, d->desc, &conf) < 0)
+        return SETUP_BAD_CONFIG;
     mv_daemon_config_defaults(&d->cfg);
     if ((r = mv_daemon_config_load(&d->cfg, conf, &err)) < 0) {
-        fprintf(stderr, "%s: %s: %s\n", d->prog, cfgpath, err ? err : strerror(-r));
-        return r;
+        /* the parser's messages already name the file and line */
+        fprintf(stderr, "%s: %s\n", d->prog, err ? err : strerror(-r));
+        return SETUP_BAD_CONFIG;
     }
     if (d->opts.timeout >= 0)
         d->cfg.server.idle_timeout = (unsigned int)d->opts.timeout;
-    if ((r = setup_logging(d->prog, &d->cfg, d->opts.verbose)) < 0)
+    /* before logging: a log file may live in the log directory */
+    if ((r = make_state_dirs(&d->paths)) < 0)
         return r;
+    if (setup_logging(d->prog, &d->cfg, d->opts.verbose) < 0)
+        return SETUP_BAD_CONFIG;
     if ((r = sd_event_default(&d->event)) < 0 || (r = setup_signals(d->event)) < 0)
         return mv_log_errno(MV_LOG_ERROR, r, "cannot set up the event loop: %s", strerror(-r));
     ctx = (struct mv_daemon_ctx){ .paths = &d->paths, .event = d->event };
@@ -345,7 +373,7 @@ int mv_daemon_main(int argc, char **argv, const struct mv_daemon_desc *desc)
     sd_event_unref(d.event);
     mv_daemon_config_clear(&d.cfg);
     mv_paths_clear(&d.paths);
-    if (r == 1)
-        return EXIT_SUCCESS;
-    return r < 0 ? (r == -EINVAL ? 2 : EXIT_FAILURE) : EXIT_SUCCESS;
+    if (r == SETUP_BAD_CONFIG)
+        return 2;
+    return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

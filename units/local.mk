@@ -1,1 +1,40 @@
-# units/: filled in by its owner
+# units/: systemd units for modvirt-qemud, generated from the .in templates.
+
+# Where the units go; $(prefix)/lib/systemd/system is right for a /usr
+# install (Debian) and keeps "make distcheck" inside its prefix.  Override
+# with "make systemdsystemunitdir=DIR" (e.g. the output of
+# "pkg-config --variable=systemdsystemunitdir systemd").
+systemdsystemunitdir = $(prefix)/lib/systemd/system
+
+units_generated = \
+	units/modvirt-qemud.service \
+	units/modvirt-qemud.socket \
+	units/modvirt-qemud-ro.socket
+
+systemdsystemunit_DATA = $(units_generated)
+CLEANFILES += $(units_generated)
+EXTRA_DIST += \
+	units/modvirt-qemud.service.in \
+	units/modvirt-qemud.socket.in \
+	units/modvirt-qemud-ro.socket.in
+
+# [@] keeps config.status from substituting the pattern itself.
+units_subst = $(SED) \
+	-e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g'
+
+$(units_generated): Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(units_subst) < $(srcdir)/$@.in > $@.tmp && \
+	if grep -n '@[a-z_]*@' $@.tmp; then \
+		echo "$@: unsubstituted variable" >&2; rm -f $@.tmp; exit 1; \
+	fi && \
+	mv -f $@.tmp $@
+units/modvirt-qemud.service: $(srcdir)/units/modvirt-qemud.service.in
+units/modvirt-qemud.socket: $(srcdir)/units/modvirt-qemud.socket.in
+units/modvirt-qemud-ro.socket: $(srcdir)/units/modvirt-qemud-ro.socket.in
+
+# Checks the units with systemd-analyze and starts the daemon the way the
+# units describe it (systemd-socket-activate).
+INTEGRATION_TESTS += tests/integration/units.sh
+dist_check_SCRIPTS += tests/integration/units.sh
