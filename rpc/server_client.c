@@ -182,21 +182,25 @@ static int keepalive_tick(sd_event_source *s, uint64_t usec, void *opaque)
 {
     struct mv_client *c = opaque;
     uint64_t interval = (uint64_t)c->srv->cfg.keepalive_interval * 1000000;
+    struct mv_msg *ping;
 
-    if (usec - c->last_rx_usec >= interval) {
-        if (c->keepalive_missed >= c->srv->cfg.keepalive_count) {
-            mv_client_ref(c);
-            mv_warn("client %lu (pid %d): no answer to %u keepalive probes; closing the connection",
-                    c->id, (int)c->ident.pid, c->keepalive_missed);
-            mv_client_close(c, "keepalive timeout");
-            mv_client_unref(c);
-            return 0;
-        }
-        struct mv_msg *ping = keepalive_packet(MV_KEEPALIVE_PROC_PING);
-        if (ping) {
-            c->keepalive_missed++;
-            mv_client_queue_tx(c, ping);
-        }
+    /* heard from the peer lately: the next probe is due one interval after that */
+    if (usec - c->last_rx_usec < interval) {
+        sd_event_source_set_time(s, c->last_rx_usec + interval);
+        return 0;
+    }
+    if (c->keepalive_missed >= c->srv->cfg.keepalive_count) {
+        mv_client_ref(c);
+        mv_warn("client %lu (pid %d): no answer to %u keepalive probes; closing the connection",
+                c->id, (int)c->ident.pid, c->keepalive_missed);
+        mv_client_close(c, "keepalive timeout");
+        mv_client_unref(c);
+        return 0;
+    }
+    ping = keepalive_packet(MV_KEEPALIVE_PROC_PING);
+    if (ping) {
+        c->keepalive_missed++;
+        mv_client_queue_tx(c, ping);
     }
     sd_event_source_set_time(s, usec + interval);
     return 0;

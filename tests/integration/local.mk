@@ -1,1 +1,15 @@
-# tests/integration/: owned by the integration-test engineer
+# tests/integration/: owned by the integration-test engineer.
+# modvirt-qemud driven by real clients (virsh, python3-libvirt, raw sockets),
+# each script a TAP producer run through the SH_LOG_DRIVER.  They need root
+# (private mount namespaces); without it they skip.
+QEMUD_INTEGRATION_TESTS = \
+	tests/integration/qemud-virsh.sh \
+	tests/integration/qemud-python.sh \
+	tests/integration/qemud-readonly.sh \
+	tests/integration/qemud-lifecycle.sh \
+	tests/integration/qemud-malformed.sh \
+	tests/integration/qemud-keepalive.sh \
+	tests/integration/qemud-polkit.sh
+INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py

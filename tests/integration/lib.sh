@@ -1,0 +1,289 @@
+# Shared by tests/integration/qemud-*.sh (bash; sourced, not run).
+#
+#  - TAP: plan, expect_* (collect evidence for one case), verdict (ok/not ok
+#    with the evidence and the daemon log lines written during the case), skip
+#  - a fresh temp dir per script, removed with everything else at exit
+#  - modvirt-qemud from the build tree with --root in the temp dir
+#  - clients (virsh, python3-libvirt) only inside a private mount namespace
+#    whose /run/libvirt is an empty tmpfs, so no real libvirtd is reachable
+# Every wait is bounded.  Needs root (mount namespaces), top_builddir and
+# top_srcdir (exported by "make check").
+
+: "${top_builddir:?top_builddir must be set (run from make check)}"
+: "${top_srcdir:?top_srcdir must be set (run from make check)}"
+
+MV_DAEMON=$top_builddir/qemud/modvirt-qemud
+MV_HELPERS=$top_srcdir/tests/integration
+MV_PY=/usr/bin/python3      # python3-libvirt lives here, not in a pyenv
+
+tap_n=0
+tap_failed=0
+case_errs=
+case_log_mark=0
+
+# ---- cleanup ------------------------------------------------------------
+
+mv_tmp=
+mv_pids=                    # killed at exit (TERM, then KILL)
+mv_exit_cmds=()             # run at exit, last first
+mv_made_run_libvirt=no
+
+at_exit() { mv_exit_cmds+=("$1"); }
+kill_at_exit() { mv_pids="$mv_pids $1"; }
+
+# stop_pid PID [SECS]: TERM, wait up to SECS (default 5), then KILL.
+# Sets stop_status to the exit status (or "killed").
+stop_pid() {
+    local pid=$1 secs=${2:-5} i=0
+    stop_status=gone
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; stop_status=$?; return 0; }
+    kill -TERM "$pid" 2>/dev/null
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt $((secs * 20)) ]; do
+        sleep 0.05
+        i=$((i + 1))
+        # a reaped child of ours stops existing only after wait
+        [ -d /proc/$pid ] && grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null && break
+    done
+    if kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        stop_status=killed
+        return 1
+    fi
+    wait "$pid" 2>/dev/null
+    stop_status=$?
+    return 0
+}
+
+mv_cleanup() {
+    local i pid
+    set +e
+    for pid in $mv_pids; do stop_pid "$pid" 3 >/dev/null 2>&1; done
+    for ((i = ${#mv_exit_cmds[@]} - 1; i >= 0; i--)); do eval "${mv_exit_cmds[$i]}" >/dev/null 2>&1; done
+    [ -n "$mv_tmp" ] && rm -rf "$mv_tmp"
+    [ $mv_made_run_libvirt = yes ] && rmdir /run/libvirt 2>/dev/null
+    return 0
+}
+
+# mv_init PLAN: checks the prerequisites (or skips the whole script),
+# makes the temp dir and prints the plan.
+mv_init() {
+    local why= cmd
+    trap 'mv_cleanup' EXIT
+    trap 'exit 1' HUP INT TERM
+    [ "$(id -u)" -eq 0 ] || why="needs root (private mount namespaces)"
+    [ -x "$MV_DAEMON" ] || why=${why:-"$MV_DAEMON is not built"}
+    for cmd in unshare virsh timeout $MV_PY ${MV_NEEDS:-}; do
+        command -v "$cmd" >/dev/null 2>&1 || why=${why:-"$cmd is not installed"}
+    done
+    if [ -n "$why" ]; then
+        echo "1..0 # SKIP $why"
+        exit 0
+    fi
+    mv_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvinteg.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
+    chmod 755 "$mv_tmp"     # other users (polkit test) must reach the sockets
+    mkdir -p "$mv_tmp/home"
+    # the mount point of the private tmpfs; removed again (if empty) only
+    # if this script created it
+    if [ ! -d /run/libvirt ]; then
+        mkdir -p /run/libvirt && mv_made_run_libvirt=yes
+    fi
+    echo "1..$1"
+}
+
+# ---- TAP ------------------------------------------------------------------
+
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# expect_eq WHAT EXPECTED GOT / expect_match WHAT ERE GOT / expect_nomatch:
+# record a mismatch for the current case; verdict reports them.
+expect_eq() {
+    [ "$2" = "$3" ] || case_errs+="$1: expected '$2', got '$3'"$'\n'
+}
+expect_match() {
+    printf '%s\n' "$3" | grep -Eq -- "$2" || case_errs+="$1: expected to match /$2/, got '$3'"$'\n'
+}
+expect_nomatch() {
+    printf '%s\n' "$3" | grep -Eq -- "$2" && case_errs+="$1: expected no match for /$2/, got '$3'"$'\n'
+    return 0
+}
+expect_fail() { case_errs+="$1"$'\n'; }
+
+# verdict DESCRIPTION: ok/not ok for everything expected since the last one.
+verdict() {
+    tap_n=$((tap_n + 1))
+    if [ -z "$case_errs" ]; then
+        echo "ok $tap_n - $1"
+    else
+        tap_failed=$((tap_failed + 1))
+        echo "not ok $tap_n - $1"
+        printf '%s' "$case_errs" | sed 's/^/#   /'
+        mv_log_diag
+    fi
+    case_errs=
+    mv_log_mark
+}
+
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; case_errs=; mv_log_mark; }
+
+mv_done() {
+    [ $tap_failed -eq 0 ] && return 0
+    diag "$tap_failed of $tap_n failed"
+    exit 1
+}
+
+# ---- the daemon -----------------------------------------------------------
+
+MV_ROOT=
+MV_LOG=
+MV_PID=
+MV_RW=
+MV_RO=
+MV_URI=
+MV_URI_RO=
+
+mv_log_mark() { case_log_mark=$( [ -n "$MV_LOG" ] && [ -f "$MV_LOG" ] && wc -l <"$MV_LOG" || echo 0); }
+
+# The daemon's log lines written since the last verdict (at most 60), or
+# its last 60 lines with MV_LOG_ALL=yes.
+mv_log_diag() {
+    [ -n "$MV_LOG" ] && [ -f "$MV_LOG" ] || return 0
+    if [ -n "$MV_PID" ] && ! kill -0 "$MV_PID" 2>/dev/null; then
+        diag "  the daemon (pid $MV_PID) is not running"
+    fi
+    if [ "${MV_LOG_ALL:-no}" = yes ]; then
+        # the scenarios ran before the first verdict: show the whole log
+        diag "  daemon log ($MV_LOG):"
+        tail -n 60 "$MV_LOG" | sed 's/^/#     /'
+    else
+        diag "  daemon log ($MV_LOG) since the previous case:"
+        tail -n +$((case_log_mark + 1)) "$MV_LOG" | tail -n 60 | sed 's/^/#     /'
+    fi
+}
+
+# wait_for_sockets PID SECS PATH...: every PATH is a socket while PID lives.
+wait_for_sockets() {
+    local pid=$1 secs=$2 i=0 p missing
+    shift 2
+    while [ $i -lt $((secs * 20)) ]; do
+        missing=
+        for p in "$@"; do [ -S "$p" ] || missing=$p; done
+        [ -z "$missing" ] && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# wait_exit PID SECS: 0 once PID has exited (status in wait_status), 1 on timeout.
+wait_exit() {
+    local pid=$1 i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt $(($2 * 20)) ]; do sleep 0.05; i=$((i + 1)); done
+    if kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null; then
+        return 1
+    fi
+    wait "$pid" 2>/dev/null
+    wait_status=$?
+    return 0
+}
+
+# spawn_daemon ROOT LOG [ARGS...]: start one in the background, pid in
+# spawned_pid (killed at exit).  No waiting.  --verbose unless MV_VERBOSE=no.
+# The daemon gets a D-Bus system bus address nobody listens on unless the
+# test sets MV_DBUS, so it can never reach the host's polkit.
+spawn_daemon() {
+    local root=$1 log=$2 verbose=--verbose
+    shift 2
+    [ "${MV_VERBOSE:-yes}" = no ] && verbose=
+    mkdir -p "$root"
+    # env execs the daemon: $! is the daemon's own pid
+    env DBUS_SYSTEM_BUS_ADDRESS="${MV_DBUS:-unix:path=$mv_tmp/no-such-bus}" \
+        "$MV_DAEMON" --root "$root" $verbose "$@" >>"$log" 2>&1 &
+    spawned_pid=$!
+    kill_at_exit $spawned_pid
+}
+
+# write_config ROOT LINES...: ROOT/etc/modvirt/modvirt-qemud.conf
+write_config() {
+    local root=$1
+    shift
+    mkdir -p "$root/etc/modvirt"
+    printf '%s\n' "$@" >"$root/etc/modvirt/modvirt-qemud.conf"
+}
+
+# use_root NAME: point MV_ROOT, MV_LOG, MV_RW, MV_RO, MV_URI, MV_URI_RO at
+# the daemon instance rooted in $mv_tmp/NAME (logging to $mv_tmp/NAME.log).
+use_root() {
+    MV_ROOT=$mv_tmp/$1
+    MV_LOG=$mv_tmp/$1.log
+    MV_RW=$MV_ROOT/run/modvirt/qemud-sock
+    MV_RO=$MV_ROOT/run/modvirt/qemud-sock-ro
+    MV_URI="qemu:///system?socket=$MV_RW"
+    MV_URI_RO="qemu:///system?socket=$MV_RO"
+}
+
+# try_start_daemon [ARGS...]: a daemon in $MV_ROOT (see use_root; config, if
+# any, written before with write_config "$MV_ROOT" ...), pid in MV_PID;
+# 1 if its sockets are not there within 10 s.
+try_start_daemon() {
+    [ -n "$MV_ROOT" ] || use_root root
+    spawn_daemon "$MV_ROOT" "$MV_LOG" "$@"
+    MV_PID=$spawned_pid
+    wait_for_sockets "$MV_PID" 10 "$MV_RW" "$MV_RO"
+}
+
+# start_daemon [ARGS...]: try_start_daemon or bail out with the log.
+start_daemon() {
+    if ! try_start_daemon "$@"; then
+        echo "Bail out! modvirt-qemud did not create $MV_RW and $MV_RO within 10 s"
+        diag "daemon log:"
+        sed 's/^/#   /' "$MV_LOG"
+        exit 1
+    fi
+    mv_log_mark
+}
+
+daemon_alive() { [ -n "$MV_PID" ] && kill -0 "$MV_PID" 2>/dev/null && \
+                 ! grep -q '^State:.*Z' /proc/$MV_PID/status 2>/dev/null; }
+
+expect_daemon_alive() {
+    daemon_alive || expect_fail "the daemon (pid $MV_PID) is not running"
+}
+
+fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+# ---- clients --------------------------------------------------------------
+
+# isolated CMD...: CMD in a private mount namespace with an empty tmpfs on
+# /run/libvirt, a clean C-locale environment and HOME in the temp dir;
+# killed after ${MV_CLIENT_TIMEOUT:-30} s.  Extra environment in MV_ENV
+# (e.g. MV_ENV="LIBVIRT_DEBUG=1").
+isolated() {
+    timeout -k 2 "${MV_CLIENT_TIMEOUT:-30}" \
+        env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C HOME="${MV_HOME:-$mv_tmp/home}" \
+        XDG_CONFIG_HOME="${MV_HOME:-$mv_tmp/home}/.config" XDG_CACHE_HOME="${MV_HOME:-$mv_tmp/home}/.cache" \
+        XDG_RUNTIME_DIR="${MV_HOME:-$mv_tmp/home}/run" ${MV_ENV:-} \
+        unshare -m --propagation private \
+        sh -c 'mount -t tmpfs mvinteg-empty /run/libvirt && exec "$@"' _ "$@"
+}
+
+# run CMD...: sets out, err and rc (stdout/stderr without trailing newlines).
+run() {
+    "$@" >"$mv_tmp/run.out" 2>"$mv_tmp/run.err"
+    rc=$?
+    out=$(cat "$mv_tmp/run.out")
+    err=$(cat "$mv_tmp/run.err")
+}
+
+# vsh ARGS...: virsh against the main daemon's rw socket (run's variables).
+vsh() { run isolated virsh -c "$MV_URI" "$@"; }
+
+# py FILE-OR-DASH ARGS...: /usr/bin/python3 in the namespace, helpers importable.
+py() { run isolated env PYTHONPATH="$MV_HELPERS" PYTHONDONTWRITEBYTECODE=1 "$MV_PY" "$@"; }
+
+# Evidence for a client run, for expect_fail.
+run_evidence() { printf 'rc=%s stdout=%q stderr=%q' "$rc" "$out" "$err"; }
+
+# kv KEY [TEXT]: the value of the first "KEY=value" line of TEXT (default $out).
+kv() { printf '%s\n' "${2-$out}" | sed -n "s/^$1=//p" | head -n 1; }

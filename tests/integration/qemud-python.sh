@@ -1,0 +1,195 @@
+#!/bin/bash
+# modvirt-qemud driven by python3-libvirt (Debian's, libvirt 9.0), the way
+# scripts and virt-manager use it: no event loop, so no keepalive; errors
+# checked by code and domain, not only by text.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+. "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+
+MV_NEEDS="xmllint qemu-system-x86_64 hostname getconf"
+MV_LOG_ALL=yes
+mv_init 14
+start_daemon
+
+host_name=$(hostname)
+host_cpus=$(getconf _NPROCESSORS_ONLN)
+host_mem_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+host_arch=$(uname -m)
+host_mhz=$(awk -F': *' '/^cpu MHz/ { split($2, a, "."); print a[1]; exit }' /proc/cpuinfo)
+host_cells=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+[ "$host_cells" -gt 0 ] || host_cells=1
+qemu_ver=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p')
+IFS=. read -r qmaj qmin qmic <<<"$qemu_ver"
+qemu_num=$((qmaj * 1000000 + qmin * 1000 + ${qmic:-0}))
+
+# One python process does every call and prints KEY=VALUE lines; a call
+# that raises prints KEY=EXC code domain message.
+py - "$MV_URI" "$MV_URI_RO" "$mv_tmp/caps.xml" <<'EOF'
+import sys, threading, libvirt
+
+rw_uri, ro_uri, caps_path = sys.argv[1:4]
+libvirt.registerErrorHandler(lambda ctx, err: None, None)   # keep stderr quiet
+
+def out(key, value):
+    print("%s=%s" % (key, value), flush=True)
+
+def exc(e):
+    return "EXC %s %s %s" % (e.get_error_code(), e.get_error_domain(), e.get_error_message())
+
+def step(key, fn):
+    try:
+        out(key, fn())
+    except libvirt.libvirtError as e:
+        out(key, exc(e))
+    except Exception as e:
+        out(key, "PYEXC %r" % (e,))
+
+def expect_error(fn):
+    try:
+        fn()
+    except libvirt.libvirtError as e:
+        return exc(e)
+    return "no error"
+
+conn = libvirt.open(rw_uri)
+step("hostname", conn.getHostname)
+step("info", lambda: " ".join(str(x) for x in conn.getInfo()))
+step("version", conn.getVersion)
+step("libversion", conn.getLibVersion)
+step("type", conn.getType)
+step("secure", conn.isSecure)
+
+def caps():
+    x = conn.getCapabilities()
+    with open(caps_path, "w") as f:
+        f.write(x)
+    return len(x)
+step("caps", caps)
+step("domains", lambda: "%r %r %r" % (conn.listAllDomains(), conn.numOfDomains(),
+                                        conn.listDefinedDomains()))
+step("lookup", lambda: expect_error(lambda: conn.lookupByName("x")))
+step("nosupport", lambda: expect_error(lambda: conn.networkLookupByName("x")))
+step("memstats", lambda: conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS)["total"])
+
+# 8 threads share the connection; each checks every answer, so a reply
+# matched to the wrong call shows up as a wrong value or a client error
+expected = {"hostname": conn.getHostname(), "info": conn.getInfo(), "lib": conn.getLibVersion()}
+results = []
+lock = threading.Lock()
+def worker(n):
+    good = bad = 0
+    first = None
+    for i in range(50):
+        try:
+            if (n + i) % 5 == 3:
+                ok = conn.getInfo() == expected["info"]
+            elif (n + i) % 5 == 4:
+                ok = conn.getLibVersion() == expected["lib"]
+            else:
+                ok = conn.getHostname() == expected["hostname"]
+        except Exception as e:
+            ok, first = False, first or repr(e)
+        if ok:
+            good += 1
+        else:
+            bad += 1
+    with lock:
+        results.append((good, bad, first))
+threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join(60)
+alive = sum(t.is_alive() for t in threads)
+out("threads", "%d good %d bad %d stuck %s" % (sum(r[0] for r in results), sum(r[1] for r in results),
+                                             alive, next((r[2] for r in results if r[2]), "")))
+step("close", conn.close)
+
+ro = libvirt.openReadOnly(ro_uri)
+step("ro_hostname", ro.getHostname)
+step("ro_define", lambda: expect_error(lambda: ro.defineXML(
+    "<domain type='qemu'><name>t</name><memory>65536</memory>"
+    "<os><type arch='x86_64'>hvm</type></os></domain>")))
+step("ro_close", ro.close)
+EOF
+py_rc=$rc
+py_out=$out
+py_err=$err
+
+if [ "$py_rc" -ne 0 ]; then
+    diag "python exited with $py_rc; stderr:" "$py_err"
+fi
+
+# 1
+expect_eq "getHostname()" "$host_name" "$(kv hostname "$py_out")"
+verdict "libvirt.open(): getHostname() equals hostname(1)"
+
+# 2
+expect_eq "getInfo() [model, MiB, cpus, MHz, nodes, sockets, cores, threads]" \
+    "$host_arch $((host_mem_kib / 1024)) $host_cpus $host_mhz $host_cells" \
+    "$(kv info "$py_out" | cut -d' ' -f1-5)"
+read -r _ _ _ _ n s c t <<<"$(kv info "$py_out")"
+expect_eq "nodes x sockets x cores x threads" "$host_cpus" "$(( ${n:-0} * ${s:-0} * ${c:-0} * ${t:-0} ))"
+verdict "getInfo() matches /proc and /sys"
+
+# 3
+expect_eq "getVersion() (QEMU $qemu_ver)" "$qemu_num" "$(kv version "$py_out")"
+verdict "getVersion() is the real QEMU version ($qemu_num)"
+
+# 4
+expect_eq "getLibVersion()" 9000000 "$(kv libversion "$py_out")"
+expect_eq "getType()" QEMU "$(kv type "$py_out")"
+expect_eq "isSecure()" 1 "$(kv secure "$py_out")"
+verdict "getLibVersion() 9000000, getType() QEMU, isSecure() 1"
+
+# 5
+if [[ $(kv caps "$py_out") =~ ^[0-9]+$ ]]; then
+    xmllint --noout --relaxng /usr/share/libvirt/schemas/capability.rng "$mv_tmp/caps.xml" \
+        >"$mv_tmp/xmllint.out" 2>&1 || expect_fail "xmllint: $(tail -n 5 "$mv_tmp/xmllint.out")"
+else
+    expect_fail "getCapabilities(): $(kv caps "$py_out")"
+fi
+verdict "getCapabilities() validates against capability.rng"
+
+# 6
+expect_eq "listAllDomains() numOfDomains() listDefinedDomains()" "[] 0 []" "$(kv domains "$py_out")"
+verdict "no domains: listAllDomains() == []"
+
+# 7: code 42 VIR_ERR_NO_DOMAIN, domain 10 VIR_FROM_QEMU
+expect_eq "lookupByName('x')" "EXC 42 10 Domain not found: no domain with matching name 'x'" "$(kv lookup "$py_out")"
+verdict "lookupByName('x') raises VIR_ERR_NO_DOMAIN with libvirt's message"
+
+# 8: the daemon answers "unknown procedure" (RPC, 39); the client makes it NO_SUPPORT (3)
+expect_eq "networkLookupByName('x')" "EXC 3 7 unknown procedure: 46" "$(kv nosupport "$py_out")"
+verdict "an API the daemon lacks raises VIR_ERR_NO_SUPPORT (unknown procedure)"
+
+# 9
+expect_eq "getMemoryStats(ALL_CELLS)['total'] (MemTotal)" "$host_mem_kib" "$(kv memstats "$py_out")"
+verdict "getMemoryStats() total equals MemTotal"
+
+# 10
+expect_match "8 threads x 50 calls" '^400 good 0 bad 0 stuck' "$(kv threads "$py_out")"
+verdict "8 threads x 50 calls on one connection all get their own answers"
+
+# 11
+expect_eq "close()" 0 "$(kv close "$py_out")"
+verdict "close() on the rw connection returns 0"
+
+# 12
+expect_eq "openReadOnly(): getHostname()" "$host_name" "$(kv ro_hostname "$py_out")"
+verdict "libvirt.openReadOnly() on the ro socket works"
+
+# 13: code 29 VIR_ERR_OPERATION_DENIED, domain 20 VIR_FROM_DOMAIN
+expect_eq "read-only defineXML()" \
+    "EXC 29 20 operation forbidden: read only access prevents virDomainDefineXML" "$(kv ro_define "$py_out")"
+expect_eq "ro close()" 0 "$(kv ro_close "$py_out")"
+verdict "defineXML() on the read-only connection raises VIR_ERR_OPERATION_DENIED"
+
+# 14
+expect_eq "python exit status" 0 "$py_rc"
+expect_daemon_alive
+bad=$(grep -E ': (warning|warn|error|critical):' "$MV_LOG")
+expect_eq "warnings or errors in the daemon log" "" "$bad"
+verdict "python exited cleanly; the daemon is running and logged no warning"
+
+mv_done
