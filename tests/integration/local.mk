@@ -9,7 +9,8 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-lifecycle.sh \
 	tests/integration/qemud-malformed.sh \
 	tests/integration/qemud-keepalive.sh \
-	tests/integration/qemud-polkit.sh
+	tests/integration/qemud-polkit.sh \
+	tests/integration/qemud-cli.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py
