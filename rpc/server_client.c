@@ -12,6 +12,13 @@
 #include "log.h"
 #include "server_internal.h"
 
+/* Packets read from one client per wakeup, so a client that streams calls
+ * cannot keep the loop from the others. */
+#define CLIENT_READ_BURST 32
+/* Replies a client has not read yet; beyond this we stop reading its calls
+ * until it catches up, so a peer that never reads cannot grow our memory. */
+#define CLIENT_TX_BACKLOG_MAX (4u * 1024 * 1024)
+
 struct mv_client *mv_client_ref(struct mv_client *c)
 {
     atomic_fetch_add(&c->refs, 1);
@@ -46,15 +53,23 @@ void mv_client_set_data(struct mv_client *c, void *data)
     c->data = data;
 }
 
+static bool client_may_read(const struct mv_client *c)
+{
+    return !c->closing && !atomic_load(&c->closed) &&
+           c->inflight < c->srv->cfg.max_client_requests &&
+           c->tx_bytes < CLIENT_TX_BACKLOG_MAX;
+}
+
 /* Which events the socket waits for: reading stops while the client has its
- * full share of calls in flight or is closing; writing while output waits. */
+ * full share of calls in flight, a large backlog of unread replies, or is
+ * closing; writing while output waits. */
 void mv_client_update_events(struct mv_client *c)
 {
     uint32_t ev = 0;
 
     if (atomic_load(&c->closed))
         return;
-    if (!c->closing && c->inflight < c->srv->cfg.max_client_requests)
+    if (client_may_read(c))
         ev |= EPOLLIN;
     if (c->tx_head)
         ev |= EPOLLOUT;
@@ -83,6 +98,7 @@ void mv_client_queue_tx(struct mv_client *c, struct mv_msg *msg)
         return;
     }
     msg->next = NULL;
+    c->tx_bytes += msg->len;
     if (c->tx_tail)
         c->tx_tail->next = msg;
     else
@@ -103,6 +119,7 @@ static int client_flush(struct mv_client *c)
         c->tx_head = m->next;
         if (!c->tx_head)
             c->tx_tail = NULL;
+        c->tx_bytes -= m->len;
         mv_msg_free(m);
     }
     return 1;
@@ -110,9 +127,8 @@ static int client_flush(struct mv_client *c)
 
 static int client_read(struct mv_client *c)
 {
-    /* stop at the request limit: the rest waits in the socket buffer */
-    while (!c->closing && !atomic_load(&c->closed) &&
-           c->inflight < c->srv->cfg.max_client_requests) {
+    /* what is not read now waits in the socket buffer: epoll reports it again */
+    for (int n = 0; n < CLIENT_READ_BURST && client_may_read(c); n++) {
         struct mv_msg *msg = NULL;
         const char *why = NULL;
         int r = mv_frame_read(c->fd, &c->reader, &msg, &why);

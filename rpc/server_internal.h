@@ -25,6 +25,7 @@ struct mv_client {
     sd_event_source *keepalive;
     struct mv_frame_reader reader;
     struct mv_msg *tx_head, *tx_tail;   /* event loop thread only */
+    size_t tx_bytes;                    /* bytes waiting in the tx queue */
     struct mv_identity ident;
     const struct mv_listener *listener;
     atomic_bool authenticated;          /* set by AUTH_POLKIT on a worker */

@@ -423,6 +423,39 @@ START_TEST(test_slow_call_does_not_block_others)
 }
 END_TEST
 
+/* A peer that sends calls but never reads replies must hit back-pressure:
+ * the server stops reading once its unread replies pile up, so our sends
+ * end up blocking long before all 40 MiB of calls are accepted. */
+START_TEST(test_unread_replies_push_back)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+    struct mv_message_header h = { MV_REMOTE_PROGRAM, MV_REMOTE_VERSION,
+                                   MV_PROC_CONNECT_GET_HOSTNAME, MV_CALL, 0, MV_OK };
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+    size_t sent = 0, limit = 40u * 1024 * 1024;
+    char batch[28 * 256];
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+    handshake(fd, 0);
+    ck_assert_int_eq(mv_msg_encode(m, &h, NULL, NULL), 0);
+    ck_assert_uint_eq(m->len, 28);
+    for (size_t i = 0; i < sizeof(batch); i += 28)
+        memcpy(batch + i, m->buf, 28);     /* serials repeat: fine, nobody reads */
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    while (sent < limit) {
+        ssize_t n = send(fd, batch, sizeof(batch), MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += (size_t)n;
+            continue;
+        }
+        ck_assert_int_eq(errno, EAGAIN);
+        if (poll(&p, 1, 2000) == 0)
+            break;      /* the server stopped reading */
+    }
+    ck_assert_msg(sent < limit / 4, "the server accepted %zu bytes of calls without any reply read", sent);
+}
+END_TEST
+
 START_TEST(test_connect_close)
 {
     _cleanup_close_ int fd = dial(rw_path);
@@ -514,6 +547,7 @@ static Suite *server_suite(void)
     tcase_add_test(tc, test_handler_error);
     tcase_add_test(tc, test_slow_call_does_not_block_others);
     tcase_add_test(tc, test_connect_close);
+    tcase_add_test(tc, test_unread_replies_push_back);
     tcase_add_test(tc, test_ping_gets_pong);
     suite_add_tcase(s, tc);
 
