@@ -28,11 +28,11 @@ UNIT_TESTS += $(COMMON_CHECKS)
 
 tests_unit_check_common_conf_SOURCES = tests/unit/check_common_conf.c
 tests_unit_check_common_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
-tests_unit_check_common_conf_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+tests_unit_check_common_conf_LDADD = tests/unit/libmvtest.la common/libmvcommon.la $(CHECK_LIBS)
 
 tests_unit_check_common_paths_SOURCES = tests/unit/check_common_paths.c
 tests_unit_check_common_paths_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
-tests_unit_check_common_paths_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+tests_unit_check_common_paths_LDADD = tests/unit/libmvtest.la common/libmvcommon.la $(CHECK_LIBS)
 
 tests_unit_check_common_uuid_SOURCES = tests/unit/check_common_uuid.c
 tests_unit_check_common_uuid_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
@@ -40,7 +40,7 @@ tests_unit_check_common_uuid_LDADD = common/libmvcommon.la $(CHECK_LIBS)
 
 tests_unit_check_common_file_SOURCES = tests/unit/check_common_file.c
 tests_unit_check_common_file_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
-tests_unit_check_common_file_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+tests_unit_check_common_file_LDADD = tests/unit/libmvtest.la common/libmvcommon.la $(CHECK_LIBS)
 
 tests_unit_check_common_validate_SOURCES = tests/unit/check_common_validate.c
 tests_unit_check_common_validate_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
@@ -48,4 +48,4 @@ tests_unit_check_common_validate_LDADD = common/libmvcommon.la $(CHECK_LIBS)
 
 tests_unit_check_common_xml_SOURCES = tests/unit/check_common_xml.c
 tests_unit_check_common_xml_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
-tests_unit_check_common_xml_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+tests_unit_check_common_xml_LDADD = tests/unit/libmvtest.la common/libmvcommon.la $(CHECK_LIBS)

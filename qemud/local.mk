@@ -19,7 +19,7 @@ UNIT_TESTS += tests/unit/check_qemud_host
 tests_unit_check_qemud_host_SOURCES = tests/unit/check_qemud_host.c
 tests_unit_check_qemud_host_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(top_srcdir)/qemud
-tests_unit_check_qemud_host_LDADD = qemud/libmvqemuhost.la common/libmvcommon.la \
+tests_unit_check_qemud_host_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(LIBXML_LIBS)
 
 check_PROGRAMS += tests/unit/check_qemud_caps_schema
@@ -27,7 +27,7 @@ UNIT_TESTS += tests/unit/check_qemud_caps_schema
 tests_unit_check_qemud_caps_schema_SOURCES = tests/unit/check_qemud_caps_schema.c
 tests_unit_check_qemud_caps_schema_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(top_srcdir)/qemud
-tests_unit_check_qemud_caps_schema_LDADD = qemud/libmvqemuhost.la common/libmvcommon.la \
+tests_unit_check_qemud_caps_schema_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(LIBXML_LIBS)
 
 EXTRA_DIST += tests/data/host

@@ -5,3 +5,9 @@ tests_unit_check_rpc_server_SOURCES = tests/unit/check_rpc_server.c
 tests_unit_check_rpc_server_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_check_rpc_server_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(SYSTEMD_LIBS)
+
+# helpers shared by the unit tests (temp dirs, fixture paths)
+noinst_LTLIBRARIES += tests/unit/libmvtest.la
+tests_unit_libmvtest_la_SOURCES = tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_libmvtest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_libmvtest_la_LIBADD = $(CHECK_LIBS)

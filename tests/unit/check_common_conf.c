@@ -2,7 +2,6 @@
 
 #include <check.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,24 +9,20 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "testutil.h"
 #include "conf.h"
 #include "file.h"
 
-static char tmpdir[] = "/tmp/check_common_conf.XXXXXX";
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
+static char tmpdir[256];
 
 static void tmpdir_setup(void)
 {
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    mv_test_mkdtemp(tmpdir, sizeof(tmpdir), "check_common_conf");
 }
 
 static void tmpdir_teardown(void)
 {
-    nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    mv_test_rmtree(tmpdir);
 }
 
 /* Parses S (a C string) with origin "t.conf"; fails the test on error. */

@@ -3,7 +3,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,23 +12,19 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "testutil.h"
 #include "file.h"
 
-static char tmpdir[] = "/tmp/check_common_file.XXXXXX";
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
+static char tmpdir[256];
 
 static void tmpdir_setup(void)
 {
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    mv_test_mkdtemp(tmpdir, sizeof(tmpdir), "check_common_file");
 }
 
 static void tmpdir_teardown(void)
 {
-    nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    mv_test_rmtree(tmpdir);
 }
 
 /* A fresh subdirectory per test, so entry counts are exact. */

@@ -2,31 +2,26 @@
 
 #include <check.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cleanup.h"
+#include "testutil.h"
 #include "file.h"
 #include "xml.h"
 
-static char tmpdir[] = "/tmp/check_common_xml.XXXXXX";
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
+static char tmpdir[256];
 
 static void tmpdir_setup(void)
 {
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    mv_test_mkdtemp(tmpdir, sizeof(tmpdir), "check_common_xml");
 }
 
 static void tmpdir_teardown(void)
 {
-    nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    mv_test_rmtree(tmpdir);
 }
 
 /* Parses TEXT, which must fail with -EINVAL; returns the message. */

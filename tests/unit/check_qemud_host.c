@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "testutil.h"
 #include "host_capabilities.h"
 #include "host_node.h"
 #include "host_sysfs.h"
@@ -28,11 +29,7 @@
 
 static char *data_path(const char *name)
 {
-    const char *top = getenv("top_srcdir");
-    char *p;
-
-    ck_assert(asprintf(&p, "%s/tests/data/host/%s", top ? top : ".", name) > 0);
-    return p;
+    return mv_test_data_path("host", name);
 }
 
 static char *data_text(const char *name)
