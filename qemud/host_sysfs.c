@@ -3,15 +3,14 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "host_sysfs.h"
 
 char *mv_host_path(const char *sysroot, const char *path)
@@ -28,47 +27,10 @@ char *mv_host_path(const char *sysroot, const char *path)
 int mv_host_read_file(const char *sysroot, const char *path, char **text)
 {
     _cleanup_free_ char *full = mv_host_path(sysroot, path);
-    _cleanup_close_ int fd = -1;
-    _cleanup_free_ char *buf = NULL;
-    size_t len = 0, cap = 0;
 
     if (!full)
         return -ENOMEM;
-    fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
-
-    /* /proc and /sys report st_size 0 or 4096: read until EOF instead. */
-    for (;;) {
-        ssize_t r;
-
-        if (cap - len < 2) {
-            size_t ncap = cap ? cap * 2 : 4096;
-            char *nbuf;
-
-            if (ncap > MV_HOST_FILE_MAX + 1)
-                ncap = MV_HOST_FILE_MAX + 1;
-            if (ncap <= cap)
-                return -EFBIG;
-            nbuf = realloc(buf, ncap);
-            if (!nbuf)
-                return -ENOMEM;
-            buf = nbuf;
-            cap = ncap;
-        }
-        r = read(fd, buf + len, cap - len - 1);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    buf[len] = '\0';
-    *text = TAKE_PTR(buf);
-    return 0;
+    return mv_file_read_all(full, MV_HOST_FILE_MAX, text, NULL);
 }
 
 static int read_filev(const char *sysroot, char **text, const char *fmt, va_list ap)
