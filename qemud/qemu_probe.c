@@ -24,19 +24,27 @@
 /* stderr kept for error messages; the rest is read and dropped */
 #define STDERR_KEEP 2048
 
+/* The parallel machine arrays, as owned by mv_qemu_caps and by the parser's table. */
+static void free_machine_arrays(char **machines, char **aliases, size_t n, int *max_cpus,
+                                bool *deprecated, char *default_machine)
+{
+    mv_strv_free(machines);
+    if (aliases)
+        for (size_t i = 0; i < n; i++)
+            free(aliases[i]);
+    free(aliases);
+    free(max_cpus);
+    free(deprecated);
+    free(default_machine);
+}
+
 void mv_qemu_caps_clear(struct mv_qemu_caps *caps)
 {
     if (!caps)
         return;
     free(caps->binary);
-    mv_strv_free(caps->machines);
-    if (caps->machine_aliases)
-        for (size_t i = 0; i < caps->nmachines; i++)
-            free(caps->machine_aliases[i]);
-    free(caps->machine_aliases);
-    free(caps->machine_max_cpus);
-    free(caps->machine_deprecated);
-    free(caps->default_machine);
+    free_machine_arrays(caps->machines, caps->machine_aliases, caps->nmachines,
+                        caps->machine_max_cpus, caps->machine_deprecated, caps->default_machine);
     *caps = (struct mv_qemu_caps){ 0 };
 }
 
@@ -161,14 +169,8 @@ struct machine_table {
 
 static void machine_table_free(struct machine_table *t)
 {
-    mv_strv_free(t->machines);
-    if (t->aliases)
-        for (size_t i = 0; i < t->n; i++)
-            free(t->aliases[i]);
-    free(t->aliases);
-    free(t->max_cpus);
-    free(t->deprecated);
-    free(t->default_machine);
+    free_machine_arrays(t->machines, t->aliases, t->n, t->max_cpus, t->deprecated,
+                        t->default_machine);
 }
 
 int mv_qemu_parse_machines(const char *machine_help_output, struct mv_qemu_caps *caps)
