@@ -287,3 +287,23 @@ run_evidence() { printf 'rc=%s stdout=%q stderr=%q' "$rc" "$out" "$err"; }
 
 # kv KEY [TEXT]: the value of the first "KEY=value" line of TEXT (default $out).
 kv() { printf '%s\n' "${2-$out}" | sed -n "s/^$1=//p" | head -n 1; }
+
+# ---- the host, as the tests expect the daemon to report it ---------------
+
+# host_facts: sets host_name, host_cpus (online), host_mem_kib (MemTotal),
+# host_arch, host_mhz, host_cells (NUMA nodes, at least 1), qemu_bin,
+# qemu_ver ("7.2.22") and qemu_num (7002022), read from the host itself.
+host_facts() {
+    local qmaj qmin qmic
+    host_name=$(hostname)
+    host_cpus=$(getconf _NPROCESSORS_ONLN)
+    host_mem_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+    host_arch=$(uname -m)
+    host_mhz=$(awk -F': *' '/^cpu MHz/ { split($2, a, "."); print a[1]; exit }' /proc/cpuinfo)
+    host_cells=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+    [ "$host_cells" -gt 0 ] || host_cells=1
+    qemu_bin=$(command -v qemu-system-x86_64)
+    qemu_ver=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p')
+    IFS=. read -r qmaj qmin qmic <<<"$qemu_ver"
+    qemu_num=$((qmaj * 1000000 + qmin * 1000 + ${qmic:-0}))
+}

@@ -9,13 +9,14 @@ MV_NEEDS="hostname python3"
 CLI=${top_builddir}/client/modvirt
 mv_init 9
 start_daemon
+host_facts
 uri="qemu:///system?root=$MV_ROOT"
 json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[sys.argv[1]])' "$1"; }
 
 # 1
 run "$CLI" -c "$uri" hostname
 expect_eq "exit status" 0 "$rc"
-expect_eq "hostname" "$(hostname)" "$out"
+expect_eq "hostname" "$host_name" "$out"
 verdict "modvirt hostname equals hostname(1)"
 
 # 2: same figures as virsh prints, byte for byte
@@ -29,16 +30,15 @@ verdict "modvirt nodeinfo is identical to virsh nodeinfo"
 # 3
 run "$CLI" -c "$uri" --json nodeinfo
 expect_eq "exit status" 0 "$rc"
-expect_eq "cpus" "$(getconf _NPROCESSORS_ONLN)" "$(printf '%s' "$out" | json_get cpus)"
-expect_eq "memory" "$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)" "$(printf '%s' "$out" | json_get memory_kib)"
+expect_eq "cpus" "$host_cpus" "$(printf '%s' "$out" | json_get cpus)"
+expect_eq "memory" "$host_mem_kib" "$(printf '%s' "$out" | json_get memory_kib)"
 verdict "modvirt --json nodeinfo: cpus and memory_kib from the host"
 
 # 4
 run "$CLI" -c "$uri" version
-qemu=$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9.]*\).*/\1/p')
 expect_eq "exit status" 0 "$rc"
-expect_match "hypervisor line" "^Running hypervisor: QEMU ${qemu//./\\.}\$" "$out"
-verdict "modvirt version names the installed QEMU ($qemu)"
+expect_match "hypervisor line" "^Running hypervisor: QEMU ${qemu_ver//./\\.}\$" "$out"
+verdict "modvirt version names the installed QEMU ($qemu_ver)"
 
 # 5
 run "$CLI" -c "$uri" capabilities
@@ -57,7 +57,7 @@ verdict "modvirt --json list --all: no domains"
 # 7
 run "$CLI" -r -c "$uri" hostname
 expect_eq "exit status" 0 "$rc"
-expect_eq "hostname" "$(hostname)" "$out"
+expect_eq "hostname" "$host_name" "$out"
 verdict "modvirt -r works through the read-only socket"
 
 # 8: exit codes: usage 2, cannot connect 3

@@ -11,16 +11,7 @@ MV_LOG_ALL=yes
 mv_init 14
 start_daemon
 
-host_name=$(hostname)
-host_cpus=$(getconf _NPROCESSORS_ONLN)
-host_mem_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
-host_arch=$(uname -m)
-host_mhz=$(awk -F': *' '/^cpu MHz/ { split($2, a, "."); print a[1]; exit }' /proc/cpuinfo)
-host_cells=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
-[ "$host_cells" -gt 0 ] || host_cells=1
-qemu_ver=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p')
-IFS=. read -r qmaj qmin qmic <<<"$qemu_ver"
-qemu_num=$((qmaj * 1000000 + qmin * 1000 + ${qmic:-0}))
+host_facts
 
 # One python process does every call and prints KEY=VALUE lines; a call
 # that raises prints KEY=EXC code domain message.

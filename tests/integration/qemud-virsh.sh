@@ -10,15 +10,7 @@ mv_init 20
 start_daemon
 
 # ---- what the host says ----
-host_name=$(hostname)
-host_cpus=$(getconf _NPROCESSORS_ONLN)
-host_mem_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
-host_arch=$(uname -m)
-host_mhz=$(awk -F': *' '/^cpu MHz/ { split($2, a, "."); print a[1]; exit }' /proc/cpuinfo)
-host_cells=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
-[ "$host_cells" -gt 0 ] || host_cells=1
-qemu_bin=$(command -v qemu-system-x86_64)
-qemu_ver=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p')
+host_facts
 schema=/usr/share/libvirt/schemas/capability.rng
 
 # meminfo FILE KEY: the value in KiB
