@@ -1,0 +1,135 @@
+/* Enum tables and the destructor of struct mv_dom_def. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "domain_def.h"
+
+#define MV_ENUM_IMPL(name, last, ...) \
+    static const char *const name##_names[] = { __VA_ARGS__ }; \
+    _Static_assert(MV_ARRAY_SIZE(name##_names) == (last), #name " table size"); \
+    const char *name##_to_string(int value) \
+    { \
+        return value >= 0 && (size_t)value < MV_ARRAY_SIZE(name##_names) ? name##_names[value] : NULL; \
+    } \
+    int name##_from_string(const char *s) \
+    { \
+        for (size_t i = 0; s && i < MV_ARRAY_SIZE(name##_names); i++) \
+            if (name##_names[i] && strcmp(name##_names[i], s) == 0) \
+                return (int)i; \
+        return -1; \
+    }
+
+MV_ENUM_IMPL(mv_dom_addr_type, MV_DOM_ADDR_LAST, NULL, "pci", "drive")
+MV_ENUM_IMPL(mv_dom_virt, MV_DOM_VIRT_LAST, "qemu", "kvm")
+MV_ENUM_IMPL(mv_dom_lifecycle_action, MV_DOM_LIFECYCLE_LAST, NULL, "destroy", "restart", "preserve")
+MV_ENUM_IMPL(mv_dom_boot_dev, MV_DOM_BOOT_LAST, "hd", "cdrom", "network", "fd")
+MV_ENUM_IMPL(mv_dom_loader_type, MV_DOM_LOADER_LAST, NULL, "rom", "pflash")
+MV_ENUM_IMPL(mv_dom_cpu_mode, MV_DOM_CPU_MODE_LAST, NULL, "custom", "host-model", "host-passthrough", "maximum")
+MV_ENUM_IMPL(mv_dom_clock_offset, MV_DOM_CLOCK_LAST, "utc", "localtime")
+MV_ENUM_IMPL(mv_dom_disk_type, MV_DOM_DISK_TYPE_LAST, "file", "block")
+MV_ENUM_IMPL(mv_dom_disk_device, MV_DOM_DISK_DEVICE_LAST, "disk", "cdrom")
+MV_ENUM_IMPL(mv_dom_disk_format, MV_DOM_DISK_FORMAT_LAST, NULL, "raw", "qcow2")
+MV_ENUM_IMPL(mv_dom_disk_cache, MV_DOM_DISK_CACHE_LAST, NULL, "none", "writethrough", "writeback",
+             "directsync", "unsafe")
+MV_ENUM_IMPL(mv_dom_disk_discard, MV_DOM_DISK_DISCARD_LAST, NULL, "unmap", "ignore")
+MV_ENUM_IMPL(mv_dom_disk_bus, MV_DOM_DISK_BUS_LAST, "virtio", "sata", "scsi", "ide")
+MV_ENUM_IMPL(mv_dom_controller_type, MV_DOM_CONTROLLER_LAST, "usb", "scsi", "pci", "virtio-serial", "sata", "ide")
+MV_ENUM_IMPL(mv_dom_net_type, MV_DOM_NET_LAST, "user", "bridge", "network")
+MV_ENUM_IMPL(mv_dom_chr_type, MV_DOM_CHR_LAST, "pty", "file", "unix", "null")
+MV_ENUM_IMPL(mv_dom_graphics_type, MV_DOM_GRAPHICS_LAST, "vnc", "spice")
+
+static void chr_clear(struct mv_dom_chr *c)
+{
+    free(c->path);
+    free(c->log_file);
+    free(c->target_type);
+    free(c->target_name);
+}
+
+static void chrs_free(struct mv_dom_chr *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        chr_clear(&v[i]);
+    free(v);
+}
+
+static void devices_clear(struct mv_dom_devices *d)
+{
+    free(d->emulator);
+    for (size_t i = 0; i < d->ndisks; i++) {
+        free(d->disks[i].driver_name);
+        free(d->disks[i].source);
+        free(d->disks[i].target);
+        free(d->disks[i].serial);
+    }
+    free(d->disks);
+    for (size_t i = 0; i < d->ncontrollers; i++)
+        free(d->controllers[i].model);
+    free(d->controllers);
+    for (size_t i = 0; i < d->nnets; i++) {
+        free(d->nets[i].source);
+        free(d->nets[i].model);
+        free(d->nets[i].ifname);
+    }
+    free(d->nets);
+    chrs_free(d->serials, d->nserials);
+    chrs_free(d->consoles, d->nconsoles);
+    chrs_free(d->channels, d->nchannels);
+    for (size_t i = 0; i < d->ngraphics; i++) {
+        free(d->graphics[i].listen);
+        free(d->graphics[i].passwd);
+    }
+    free(d->graphics);
+    for (size_t i = 0; i < d->nvideos; i++)
+        free(d->videos[i].model);
+    free(d->videos);
+    for (size_t i = 0; i < d->ninputs; i++) {
+        free(d->inputs[i].type);
+        free(d->inputs[i].bus);
+    }
+    free(d->inputs);
+    for (size_t i = 0; i < d->nrngs; i++) {
+        free(d->rngs[i].model);
+        free(d->rngs[i].backend);
+    }
+    free(d->rngs);
+    for (size_t i = 0; i < d->nwatchdogs; i++) {
+        free(d->watchdogs[i].model);
+        free(d->watchdogs[i].action);
+    }
+    free(d->watchdogs);
+    for (size_t i = 0; i < d->npanics; i++)
+        free(d->panics[i].model);
+    free(d->panics);
+    free(d->memballoon.model);
+}
+
+void mv_dom_def_free(struct mv_dom_def *def)
+{
+    if (!def)
+        return;
+    free(def->name);
+    free(def->title);
+    free(def->description);
+    free(def->metadata);
+    free(def->os.type);
+    free(def->os.arch);
+    free(def->os.machine);
+    free(def->os.kernel);
+    free(def->os.initrd);
+    free(def->os.cmdline);
+    free(def->os.dtb);
+    free(def->os.loader);
+    free(def->cpu.match);
+    free(def->cpu.check);
+    free(def->cpu.model);
+    free(def->cpu.model_fallback);
+    for (size_t i = 0; i < def->clock.ntimers; i++) {
+        free(def->clock.timers[i].name);
+        free(def->clock.timers[i].tickpolicy);
+    }
+    free(def->clock.timers);
+    devices_clear(&def->devices);
+    free(def);
+}

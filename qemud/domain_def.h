@@ -1,0 +1,331 @@
+/*
+ * A domain's definition: the parsed form of libvirt's domain XML for what a
+ * typical Linux guest uses.  domain_parse.c fills it (refusing anything it
+ * cannot honour, by name), domain_format.c writes it back, qemu_command.c
+ * turns it into a QEMU command line.
+ *
+ * Ownership: a struct mv_dom_def owns every string and array below; free it
+ * with mv_dom_def_free().  Enum fields use 0 for "not given" where the XML
+ * allows leaving the attribute out, so formatting writes back only what the
+ * user wrote plus the values the parser fills in (uuid, mac, KiB units).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cleanup.h"
+#include "uuid.h"
+
+/* ---- enum <-> string: tables are indexed by the enum value ---- */
+#define MV_ENUM_DECL(name) \
+    const char *name##_to_string(int value); \
+    int name##_from_string(const char *s)   /* -1 if unknown */
+
+/* ---- common pieces ---- */
+
+/* <address type='pci' domain bus slot function/> or type='drive'
+ * controller bus target unit; type NONE when absent. */
+enum mv_dom_addr_type { MV_DOM_ADDR_NONE, MV_DOM_ADDR_PCI, MV_DOM_ADDR_DRIVE, MV_DOM_ADDR_LAST };
+MV_ENUM_DECL(mv_dom_addr_type);
+
+struct mv_dom_addr {
+    enum mv_dom_addr_type type;
+    unsigned int domain, bus, slot, function;       /* PCI */
+    unsigned int controller, target, unit;          /* drive (uses bus too) */
+    bool multifunction;                             /* PCI multifunction='on' */
+};
+
+/* ---- top level ---- */
+
+enum mv_dom_virt { MV_DOM_VIRT_QEMU, MV_DOM_VIRT_KVM, MV_DOM_VIRT_LAST };
+MV_ENUM_DECL(mv_dom_virt);
+
+/* on_poweroff / on_reboot / on_crash */
+enum mv_dom_lifecycle_action {
+    MV_DOM_LIFECYCLE_DEFAULT,       /* absent: poweroff/crash destroy, reboot restart */
+    MV_DOM_LIFECYCLE_DESTROY,
+    MV_DOM_LIFECYCLE_RESTART,
+    MV_DOM_LIFECYCLE_PRESERVE,
+    MV_DOM_LIFECYCLE_LAST
+};
+MV_ENUM_DECL(mv_dom_lifecycle_action);
+
+enum mv_dom_boot_dev {
+    MV_DOM_BOOT_HD, MV_DOM_BOOT_CDROM, MV_DOM_BOOT_NETWORK, MV_DOM_BOOT_FD, MV_DOM_BOOT_LAST
+};
+MV_ENUM_DECL(mv_dom_boot_dev);
+#define MV_DOM_BOOT_DEVS_MAX 4
+
+enum mv_dom_loader_type { MV_DOM_LOADER_DEFAULT, MV_DOM_LOADER_ROM, MV_DOM_LOADER_PFLASH, MV_DOM_LOADER_LAST };
+MV_ENUM_DECL(mv_dom_loader_type);
+
+enum mv_tristate { MV_TRISTATE_ABSENT, MV_TRISTATE_YES, MV_TRISTATE_NO };
+
+struct mv_dom_os {
+    char *type;                     /* "hvm" (the only one accepted) */
+    char *arch;                     /* "x86_64"; NULL = host arch */
+    char *machine;                  /* "pc-i440fx-7.2", "q35"; NULL = QEMU default */
+    enum mv_dom_boot_dev boot[MV_DOM_BOOT_DEVS_MAX];
+    size_t nboot;
+    char *kernel, *initrd, *cmdline, *dtb;
+    char *loader;                   /* path */
+    enum mv_dom_loader_type loader_type;
+    enum mv_tristate loader_readonly;
+    enum mv_tristate bootmenu;      /* <bootmenu enable='yes|no'/> */
+};
+
+enum mv_dom_cpu_mode {
+    MV_DOM_CPU_MODE_ABSENT,         /* no <cpu> element */
+    MV_DOM_CPU_MODE_CUSTOM, MV_DOM_CPU_MODE_HOST_MODEL, MV_DOM_CPU_MODE_HOST_PASSTHROUGH,
+    MV_DOM_CPU_MODE_MAXIMUM,
+    MV_DOM_CPU_MODE_LAST
+};
+MV_ENUM_DECL(mv_dom_cpu_mode);
+
+struct mv_dom_cpu {
+    enum mv_dom_cpu_mode mode;
+    bool mode_given;                /* mode attribute written (custom is the default) */
+    char *match;                    /* custom: "exact"/"minimum"/"strict" as given, or NULL */
+    char *check;                    /* "none"/"partial"/"full" as given, or NULL */
+    char *model;                    /* custom: QEMU CPU model name, e.g. "qemu64" */
+    char *model_fallback;           /* "allow"/"forbid" as given, or NULL */
+    unsigned int sockets, dies, cores, threads;   /* <topology>; 0 = absent */
+};
+
+enum mv_dom_clock_offset { MV_DOM_CLOCK_UTC, MV_DOM_CLOCK_LOCALTIME, MV_DOM_CLOCK_LAST };
+MV_ENUM_DECL(mv_dom_clock_offset);
+
+struct mv_dom_timer {
+    char *name;                     /* rtc, pit, hpet, kvmclock, tsc, hypervclock */
+    char *tickpolicy;               /* delay, catchup, merge, discard, or NULL */
+    enum mv_tristate present;
+};
+
+struct mv_dom_clock {
+    bool given;                     /* a <clock> element was written */
+    enum mv_dom_clock_offset offset;
+    struct mv_dom_timer *timers;
+    size_t ntimers;
+};
+
+/* ---- devices ---- */
+
+enum mv_dom_disk_type { MV_DOM_DISK_FILE, MV_DOM_DISK_BLOCK, MV_DOM_DISK_TYPE_LAST };
+MV_ENUM_DECL(mv_dom_disk_type);
+enum mv_dom_disk_device { MV_DOM_DISK_DEVICE_DISK, MV_DOM_DISK_DEVICE_CDROM, MV_DOM_DISK_DEVICE_LAST };
+MV_ENUM_DECL(mv_dom_disk_device);
+enum mv_dom_disk_format { MV_DOM_DISK_FORMAT_DEFAULT, MV_DOM_DISK_FORMAT_RAW, MV_DOM_DISK_FORMAT_QCOW2,
+                          MV_DOM_DISK_FORMAT_LAST };
+MV_ENUM_DECL(mv_dom_disk_format);
+enum mv_dom_disk_cache { MV_DOM_DISK_CACHE_DEFAULT, MV_DOM_DISK_CACHE_NONE, MV_DOM_DISK_CACHE_WRITETHROUGH,
+                         MV_DOM_DISK_CACHE_WRITEBACK, MV_DOM_DISK_CACHE_DIRECTSYNC,
+                         MV_DOM_DISK_CACHE_UNSAFE, MV_DOM_DISK_CACHE_LAST };
+MV_ENUM_DECL(mv_dom_disk_cache);
+enum mv_dom_disk_discard { MV_DOM_DISK_DISCARD_DEFAULT, MV_DOM_DISK_DISCARD_UNMAP, MV_DOM_DISK_DISCARD_IGNORE,
+                           MV_DOM_DISK_DISCARD_LAST };
+MV_ENUM_DECL(mv_dom_disk_discard);
+enum mv_dom_disk_bus { MV_DOM_DISK_BUS_VIRTIO, MV_DOM_DISK_BUS_SATA, MV_DOM_DISK_BUS_SCSI, MV_DOM_DISK_BUS_IDE,
+                       MV_DOM_DISK_BUS_LAST };
+MV_ENUM_DECL(mv_dom_disk_bus);
+
+struct mv_dom_disk {
+    enum mv_dom_disk_type type;
+    enum mv_dom_disk_device device;
+    char *driver_name;              /* "qemu" or NULL */
+    enum mv_dom_disk_format format;
+    enum mv_dom_disk_cache cache;
+    enum mv_dom_disk_discard discard;
+    char *source;                   /* file= or dev=; NULL for an empty cdrom */
+    char *target;                   /* "vda", "sda", "hdc" */
+    enum mv_dom_disk_bus bus;       /* parse fills it from the target prefix when absent */
+    bool readonly;
+    unsigned int boot_order;        /* <boot order='N'/>; 0 = absent */
+    char *serial;
+    struct mv_dom_addr addr;
+};
+
+enum mv_dom_controller_type { MV_DOM_CONTROLLER_USB, MV_DOM_CONTROLLER_SCSI, MV_DOM_CONTROLLER_PCI,
+                              MV_DOM_CONTROLLER_VIRTIO_SERIAL, MV_DOM_CONTROLLER_SATA,
+                              MV_DOM_CONTROLLER_IDE, MV_DOM_CONTROLLER_LAST };
+MV_ENUM_DECL(mv_dom_controller_type);
+
+struct mv_dom_controller {
+    enum mv_dom_controller_type type;
+    unsigned int index;
+    char *model;                    /* usb: qemu-xhci, piix3-uhci, ich9-ehci1, none; scsi: virtio-scsi;
+                                       pci: pci-root, pcie-root, pcie-root-port, pci-bridge */
+    unsigned int ports;             /* usb/virtio-serial ports=; 0 = absent */
+    struct mv_dom_addr addr;
+};
+
+enum mv_dom_net_type { MV_DOM_NET_USER, MV_DOM_NET_BRIDGE, MV_DOM_NET_NETWORK, MV_DOM_NET_LAST };
+MV_ENUM_DECL(mv_dom_net_type);
+
+struct mv_dom_net {
+    enum mv_dom_net_type type;
+    unsigned char mac[6];           /* parse generates 52:54:00:xx:xx:xx when absent */
+    char *source;                   /* bridge= or network= */
+    char *model;                    /* virtio, e1000, e1000e, rtl8139; NULL = rtl8139 (QEMU default) */
+    char *ifname;                   /* <target dev=>; live: the tap qemud created */
+    unsigned int boot_order;
+    struct mv_dom_addr addr;
+};
+
+/* serial, console and channel share a character device. */
+enum mv_dom_chr_type { MV_DOM_CHR_PTY, MV_DOM_CHR_FILE, MV_DOM_CHR_UNIX, MV_DOM_CHR_NULL, MV_DOM_CHR_LAST };
+MV_ENUM_DECL(mv_dom_chr_type);
+
+struct mv_dom_chr {
+    enum mv_dom_chr_type type;
+    char *path;                     /* file: output file; unix: socket path; pty: live pty path */
+    bool unix_listen;               /* unix: mode='bind' (true) or 'connect' */
+    bool append;                    /* file: append='on' */
+    char *log_file;                 /* <log file=.../> */
+    bool log_append;
+    char *target_type;              /* serial: isa-serial; console: serial, virtio; channel: virtio */
+    int target_port;                /* -1 = absent */
+    char *target_name;              /* channel: org.qemu.guest_agent.0 */
+};
+
+enum mv_dom_graphics_type { MV_DOM_GRAPHICS_VNC, MV_DOM_GRAPHICS_SPICE, MV_DOM_GRAPHICS_LAST };
+MV_ENUM_DECL(mv_dom_graphics_type);
+
+struct mv_dom_graphics {
+    enum mv_dom_graphics_type type;
+    int port;                       /* -1 = autoport (live: the chosen one) */
+    bool autoport;
+    char *listen;                   /* address; NULL = 127.0.0.1 */
+    char *passwd;                   /* formatted only with the SECURE flag */
+};
+
+struct mv_dom_video {
+    char *model;                    /* vga, cirrus, virtio, qxl, bochs, none */
+    unsigned int vram;              /* KiB; 0 = absent */
+    unsigned int heads;             /* 0 = absent */
+    bool primary;
+    struct mv_dom_addr addr;
+};
+
+struct mv_dom_input {
+    char *type;                     /* tablet, mouse, keyboard */
+    char *bus;                      /* usb, ps2, virtio */
+};
+
+struct mv_dom_rng {
+    char *model;                    /* virtio */
+    char *backend;                  /* /dev/urandom (backend model='random') */
+    struct mv_dom_addr addr;
+};
+
+struct mv_dom_watchdog {
+    char *model;                    /* i6300esb, ib700, itco */
+    char *action;                   /* reset, shutdown, poweroff, pause, none, dump, inject-nmi */
+    struct mv_dom_addr addr;
+};
+
+struct mv_dom_panic {
+    char *model;                    /* isa, pvpanic, hyperv; NULL = default */
+};
+
+struct mv_dom_memballoon {
+    bool given;
+    char *model;                    /* virtio, none */
+    unsigned int stats_period;      /* <stats period='N'/>; 0 = absent */
+    struct mv_dom_addr addr;
+};
+
+struct mv_dom_devices {
+    char *emulator;
+    struct mv_dom_disk *disks;              size_t ndisks;
+    struct mv_dom_controller *controllers;  size_t ncontrollers;
+    struct mv_dom_net *nets;                size_t nnets;
+    struct mv_dom_chr *serials;             size_t nserials;
+    struct mv_dom_chr *consoles;            size_t nconsoles;
+    struct mv_dom_chr *channels;            size_t nchannels;
+    struct mv_dom_graphics *graphics;       size_t ngraphics;
+    struct mv_dom_video *videos;            size_t nvideos;
+    struct mv_dom_input *inputs;            size_t ninputs;
+    struct mv_dom_rng *rngs;                size_t nrngs;
+    struct mv_dom_watchdog *watchdogs;      size_t nwatchdogs;
+    struct mv_dom_panic *panics;            size_t npanics;
+    struct mv_dom_memballoon memballoon;
+};
+
+struct mv_dom_features {
+    bool acpi, apic, pae;
+    bool given;                     /* a <features> element was written */
+};
+
+struct mv_dom_pm {
+    enum mv_tristate suspend_to_mem, suspend_to_disk;
+};
+
+struct mv_dom_def {
+    enum mv_dom_virt virt;
+    char *name;
+    unsigned char uuid[MV_UUID_LEN];        /* parse generates one when absent */
+    char *title;
+    char *description;
+    char *metadata;                 /* <metadata> children, kept verbatim as XML text; NULL = absent */
+
+    unsigned long long memory_kib;          /* <memory> */
+    unsigned long long current_memory_kib;  /* <currentMemory>; parse defaults it to memory */
+    unsigned long long max_memory_kib;      /* <maxMemory>; 0 = absent */
+    unsigned int max_memory_slots;
+
+    unsigned int vcpus;             /* <vcpu> value (maximum) */
+    unsigned int vcpus_current;     /* current=; parse defaults it to vcpus */
+    bool vcpu_placement_given;      /* placement='static' written */
+
+    struct mv_dom_os os;
+    struct mv_dom_features features;
+    struct mv_dom_cpu cpu;
+    struct mv_dom_clock clock;
+    struct mv_dom_pm pm;
+    enum mv_dom_lifecycle_action on_poweroff, on_reboot, on_crash;
+    struct mv_dom_devices devices;
+};
+
+/* Frees DEF and everything it owns; NULL is fine. */
+void mv_dom_def_free(struct mv_dom_def *def);
+
+/* ---- parse (domain_parse.c) ---- */
+
+enum mv_dom_parse_flags {
+    /* reading our own status/config files: accept live-only values (pty
+     * paths, tap names, chosen VNC ports) as they are */
+    MV_DOM_PARSE_STATUS = 1 << 0,
+};
+
+/* Parses XML into *DEF.  Returns 0, or <0 with *ERRCODE a libvirt error code
+ * (MV_ERR_XML_ERROR for broken XML, MV_ERR_XML_DETAIL / MV_ERR_CONFIG_UNSUPPORTED
+ * for values it cannot honour) and *ERRMSG the whole message, which names the
+ * element or attribute, e.g. "unsupported configuration: unknown element
+ * <devices><foo> in domain 'vm1'".  Generates uuid and MAC addresses when
+ * absent and validates the name with mv_validate_name(). */
+int mv_dom_def_parse(const char *xml, unsigned int flags, struct mv_dom_def **def,
+                     int *errcode, char **errmsg);
+
+/* Deep copy via format + parse; NULL if out of memory. */
+struct mv_dom_def *mv_dom_def_copy(const struct mv_dom_def *def);
+
+/* ---- format (domain_format.c) ---- */
+
+/* What the live side adds when a running domain is formatted. */
+struct mv_dom_live_info {
+    int id;                         /* <domain id='N'> */
+};
+
+enum mv_dom_format_flags {
+    MV_DOM_FORMAT_SECURE = 1 << 0,  /* include graphics passwords (VIR_DOMAIN_XML_SECURE) */
+};
+
+/* Writes DEF as libvirt domain XML into a malloc'd *XML; LIVE (may be NULL)
+ * adds the id attribute.  0 or -errno. */
+int mv_dom_def_format(const struct mv_dom_def *def, const struct mv_dom_live_info *live,
+                      unsigned int flags, char **xml);
+
+MV_DEFINE_CLEANUP(struct mv_dom_def, mv_dom_def_free)
+#define _cleanup_dom_def_ _cleanup_(mv_dom_def_freep)

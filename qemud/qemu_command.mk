@@ -1,0 +1,1 @@
+# qemu_command: see qemud/qemu_command.h

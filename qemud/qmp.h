@@ -1,0 +1,52 @@
+/*
+ * QMP: one asynchronous JSON client per domain (json-c), all of them served
+ * by one monitor thread with its own sd-event loop, so a hung QEMU never
+ * delays the daemon's RPC loop or any other domain.
+ *
+ * Threading: mv_qmp_open/command/close may be called from any thread except
+ * the monitor thread itself (callbacks must not call them, except
+ * mv_qmp_close which is allowed there).  Callbacks run on the monitor thread
+ * and must not block.
+ */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct mv_qmp_loop;
+struct mv_qmp;
+
+/* Starts / stops the monitor thread.  Stop closes every monitor still open. */
+int mv_qmp_loop_start(struct mv_qmp_loop **ret);
+void mv_qmp_loop_stop(struct mv_qmp_loop *loop);
+
+struct mv_qmp_callbacks {
+    /* An asynchronous event: NAME ("SHUTDOWN"), DATA (may be NULL; borrowed). */
+    void (*event)(struct mv_qmp *mon, const char *name, struct json_object *data, void *opaque);
+    /* The socket reached EOF or failed (QEMU exited or was killed).  Called
+     * once; commands in flight fail with -ECONNRESET. */
+    void (*closed)(struct mv_qmp *mon, void *opaque);
+};
+
+/* Connects to the QMP socket at PATH, reads the greeting and negotiates
+ * capabilities, waiting at most TIMEOUT_MS.  While the socket does not exist
+ * yet or refuses, it retries every 10 ms; if PIDFD (>= 0) becomes readable
+ * (the QEMU process exited) it gives up with -ESRCH.  Returns 0, -ETIMEDOUT,
+ * -ESRCH, or -errno with *ERRMSG saying what failed. */
+int mv_qmp_open(struct mv_qmp_loop *loop, const char *path, int pidfd, int timeout_ms,
+                const struct mv_qmp_callbacks *cb, void *opaque,
+                struct mv_qmp **ret, char **errmsg);
+
+/* Runs CMD with ARGS (may be NULL; the reference is taken over) and waits up
+ * to TIMEOUT_MS for its answer.  0 with *REPLY the "return" value (the caller
+ * json_object_put()s it; REPLY may be NULL); -ETIMEDOUT (a late answer is
+ * dropped); -ECONNRESET if the monitor closed; -EREMOTEIO with *ERRMSG the
+ * QMP error's "desc".  Commands on one monitor are answered in order. */
+int mv_qmp_command(struct mv_qmp *mon, const char *cmd, struct json_object *args, int timeout_ms,
+                   struct json_object **reply, char **errmsg);
+
+/* Closes the socket and frees MON; no callback runs after it returns (when
+ * called from a callback: after that callback returns).  Callers waiting in
+ * mv_qmp_command get -ECONNRESET.  NULL is fine. */
+void mv_qmp_close(struct mv_qmp *mon);

@@ -1,0 +1,1 @@
+# qmp: see qemud/qmp.h

@@ -1,0 +1,1 @@
+# tap: see qemud/tap.h
