@@ -1,11 +1,25 @@
-# modvirt-qemud itself: RPC handlers and main (host facts are in local.mk).
+# modvirt-qemud itself: RPC handlers, the domain driver and main (host facts
+# and the domain XML, QEMU command line, QMP and tap libraries are in the
+# other qemud/*.mk fragments).
 sbin_PROGRAMS += qemud/modvirt-qemud
 qemud_modvirt_qemud_SOURCES = \
 	qemud/qemud.h \
 	qemud/main.c \
+	qemud/driver.c qemud/driver.h \
 	qemud/host_facts.c qemud/host_facts.h \
 	qemud/host_procs.c \
-	qemud/domain_procs.c
-qemud_modvirt_qemud_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS)
-qemud_modvirt_qemud_LDADD = qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la \
-	common/libmvcommon.la $(SYSTEMD_LIBS) $(LIBXML_LIBS)
+	qemud/domain_obj.c qemud/domain_obj.h \
+	qemud/domain_job.c qemud/domain_job.h \
+	qemud/domain_task.c qemud/domain_task.h \
+	qemud/domain_store.c qemud/domain_store.h \
+	qemud/domain_events.c qemud/domain_events.h \
+	qemud/domain_monitor.c qemud/domain_monitor.h \
+	qemud/domain_process.c qemud/domain_process.h \
+	qemud/domain_wire.c qemud/domain_wire.h \
+	qemud/domain_procs.c \
+	qemud/lifecycle_procs.c \
+	qemud/console.c
+qemud_modvirt_qemud_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
+qemud_modvirt_qemud_LDADD = qemud/libmvqemucmd.la qemud/libmvdomainconf.la qemud/libmvqmp.la \
+	qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la \
+	common/libmvcommon.la $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread

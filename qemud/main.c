@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "daemon.h"
+#include "driver.h"
 #include "host_facts.h"
 #include "qemud.h"
 
@@ -17,27 +18,40 @@ int qemud_bad_flags(struct mv_call *call, unsigned int flags, const char *api)
     return -EINVAL;
 }
 
-static const char *const qemud_config_keys[] = { "emulator", NULL };
+int qemud_call_fail(struct mv_call *call, struct mv_err *err)
+{
+    int r = mv_call_error(call, err->code ? err->code : MV_ERR_INTERNAL_ERROR,
+                          err->domain ? err->domain : MV_FROM_QEMU, "%s",
+                          err->message ? err->message : "internal error");
+
+    mv_err_clear(err);
+    return r;
+}
+
+static const char *const qemud_config_keys[] = {
+    "emulator", "monitor_timeout", "job_wait_timeout", "destroy_grace_period", NULL,
+};
 
 static int qemud_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **errmsg)
 {
-    _cleanup_free_ char *emulator = NULL;
-    int r = mv_conf_get_string(conf, "emulator", &emulator, errmsg);
+    int r = qemud_driver_init(ctx, conf, errmsg);
 
     if (r < 0)
         return r;
-    return qemud_host_facts_init(emulator ? emulator : MV_QEMU_BINARY);
+    return qemud_host_facts_init(qemud.emulator);
 }
 
 static void qemud_cleanup(void)
 {
+    qemud_driver_cleanup();
     qemud_host_facts_cleanup();
 }
 
 static const char *const qemud_uri_schemes[] = { "qemu", "modvirt", NULL };
 
 static const struct mv_dispatch_table *const qemud_tables[] = {
-    &qemud_host_table, &qemud_domain_table, NULL,
+    &qemud_host_table, &qemud_domain_table, &qemud_lifecycle_table, &qemud_event_table,
+    &qemud_console_table, NULL,
 };
 
 static const struct mv_server_driver qemud_driver = {
@@ -46,6 +60,8 @@ static const struct mv_server_driver qemud_driver = {
     .uri = "qemu:///system",
     .uri_schemes = qemud_uri_schemes,
     .tables = qemud_tables,
+    .client_close = qemud_driver_client_close,
+    .busy = qemud_driver_busy,
 };
 
 static const struct mv_daemon_desc qemud_desc = {
@@ -53,6 +69,7 @@ static const struct mv_daemon_desc qemud_desc = {
     .driver = &qemud_driver,
     .config_keys = qemud_config_keys,
     .init = qemud_init,
+    .start = qemud_driver_start,
     .cleanup = qemud_cleanup,
 };
 

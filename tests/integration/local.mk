@@ -10,7 +10,8 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-malformed.sh \
 	tests/integration/qemud-keepalive.sh \
 	tests/integration/qemud-polkit.sh \
-	tests/integration/qemud-cli.sh
+	tests/integration/qemud-cli.sh \
+	tests/integration/qemud-domain-virsh.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py

@@ -1,0 +1,210 @@
+/* QMP commands for a domain, and QEMU's events turned into domain state. */
+#define MV_LOG_MODULE "qemud.monitor"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "domain_events.h"
+#include "domain_monitor.h"
+#include "domain_process.h"
+#include "domain_task.h"
+#include "log.h"
+#include "qemud.h"
+#include "qmp.h"
+
+/* Shutoff / paused reasons and event details used below (wire-protocol.md 6.4) */
+enum {
+    RUNNING_BOOTED = 1, RUNNING_UNPAUSED = 5,
+    PAUSED_UNKNOWN = 0, PAUSED_USER = 1,
+    SHUTDOWN_USER = 1,
+    CRASHED_PANICKED = 1,
+    DETAIL_SUSPENDED_PAUSED = 0, DETAIL_RESUMED_UNPAUSED = 0,
+    DETAIL_SHUTDOWN_GUEST = 1, DETAIL_SHUTDOWN_HOST = 2,
+    DETAIL_CRASHED_PANICKED = 0,
+};
+
+/* What the callbacks hold: the domain and the run they belong to. */
+struct qemud_mon_ctx {
+    struct qemud_dom *dom;          /* referenced */
+    uint64_t gen;
+};
+
+/* Locks DOM if the event still belongs to its current run. */
+static bool lock_current(struct qemud_mon_ctx *ctx)
+{
+    pthread_mutex_lock(&ctx->dom->lock);
+    if (ctx->dom->run_gen == ctx->gen && qemud_dom_is_active(ctx->dom))
+        return true;
+    pthread_mutex_unlock(&ctx->dom->lock);
+    return false;
+}
+
+static void on_stop(struct qemud_dom *dom)
+{
+    int id = dom->id;
+
+    if (dom->fake_reboot || dom->shutdown_seen || dom->state == QEMUD_STATE_PAUSED) {
+        pthread_mutex_unlock(&dom->lock);
+        return;
+    }
+    qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, dom->pause_requested ? PAUSED_USER : PAUSED_UNKNOWN);
+    dom->pause_requested = false;
+    pthread_mutex_unlock(&dom->lock);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_SUSPENDED, DETAIL_SUSPENDED_PAUSED);
+}
+
+static void on_resume(struct qemud_dom *dom)
+{
+    int id = dom->id;
+
+    if (dom->state != QEMUD_STATE_PAUSED) {
+        pthread_mutex_unlock(&dom->lock);
+        return;
+    }
+    qemud_dom_set_state(dom, QEMUD_STATE_RUNNING, dom->starting ? RUNNING_BOOTED : RUNNING_UNPAUSED);
+    pthread_mutex_unlock(&dom->lock);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_RESUMED, DETAIL_RESUMED_UNPAUSED);
+}
+
+static void on_shutdown(struct qemud_mon_ctx *ctx, json_object *data)
+{
+    struct qemud_dom *dom = ctx->dom;
+    json_object *guest = NULL;
+    bool by_guest = data && json_object_object_get_ex(data, "guest", &guest) && json_object_get_boolean(guest);
+    int id = dom->id, detail;
+
+    if (dom->fake_reboot) {
+        pthread_mutex_unlock(&dom->lock);
+        qemud_task_push(qemud_process_finish_reboot, dom, ctx->gen);
+        return;
+    }
+    dom->shutdown_seen = true;
+    qemud_dom_set_state(dom, QEMUD_STATE_SHUTDOWN, SHUTDOWN_USER);
+    detail = by_guest && !dom->shutdown_requested ? DETAIL_SHUTDOWN_GUEST : DETAIL_SHUTDOWN_HOST;
+    pthread_mutex_unlock(&dom->lock);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_SHUTDOWN, detail);
+}
+
+static void on_panic(struct qemud_dom *dom)
+{
+    int id = dom->id;
+
+    qemud_dom_set_state(dom, QEMUD_STATE_CRASHED, CRASHED_PANICKED);
+    pthread_mutex_unlock(&dom->lock);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_CRASHED, DETAIL_CRASHED_PANICKED);
+}
+
+/* Monitor thread: must not block, so it only updates state and sends events. */
+static void on_event(struct mv_qmp *mon, const char *name, json_object *data, void *opaque)
+{
+    struct qemud_mon_ctx *ctx = opaque;
+    int id;
+
+    mv_debug("domain '%s': QMP event %s", ctx->dom->name, name);
+    if (!lock_current(ctx))
+        return;
+    if (strcmp(name, "STOP") == 0)
+        on_stop(ctx->dom);
+    else if (strcmp(name, "RESUME") == 0)
+        on_resume(ctx->dom);
+    else if (strcmp(name, "SHUTDOWN") == 0)
+        on_shutdown(ctx, data);
+    else if (strcmp(name, "GUEST_PANICKED") == 0)
+        on_panic(ctx->dom);
+    else if (strcmp(name, "RESET") == 0) {
+        id = ctx->dom->id;
+        pthread_mutex_unlock(&ctx->dom->lock);
+        qemud_event_reboot(ctx->dom, id);
+    } else
+        pthread_mutex_unlock(&ctx->dom->lock);
+}
+
+static void on_closed(struct mv_qmp *mon, void *opaque)
+{
+    struct qemud_mon_ctx *ctx = opaque;
+
+    mv_debug("domain '%s': QMP monitor closed", ctx->dom->name);
+    qemud_task_push(qemud_process_exited, ctx->dom, ctx->gen);
+}
+
+static const struct mv_qmp_callbacks callbacks = { .event = on_event, .closed = on_closed };
+
+int qemud_monitor_open(struct qemud_dom *dom, int timeout_ms, struct mv_err *err)
+{
+    _cleanup_free_ char *msg = NULL;
+    struct qemud_mon_ctx *ctx = calloc(1, sizeof(*ctx));
+    struct mv_qmp *mon = NULL;
+    int r;
+
+    if (!ctx)
+        return -ENOMEM;
+    pthread_mutex_lock(&dom->lock);
+    ctx->dom = qemud_dom_ref(dom);
+    ctx->gen = dom->run_gen;
+    pthread_mutex_unlock(&dom->lock);
+    r = mv_qmp_open(qemud.qmp, dom->monitor_path, dom->pidfd, timeout_ms, &callbacks, ctx, &mon, &msg);
+    if (r < 0) {
+        qemud_dom_unref(ctx->dom);
+        free(ctx);
+        if (r == -ESRCH)
+            return r;       /* QEMU exited: the caller reports its log */
+        return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
+                          "internal error: cannot connect to the QEMU monitor of domain '%s' at '%s': %s",
+                          dom->name, dom->monitor_path, msg ? msg : strerror(-r));
+    }
+    pthread_mutex_lock(&dom->lock);
+    dom->mon = mon;
+    dom->mon_ctx = ctx;
+    pthread_mutex_unlock(&dom->lock);
+    return 0;
+}
+
+void qemud_monitor_close(struct qemud_dom *dom)
+{
+    struct mv_qmp *mon;
+    struct qemud_mon_ctx *ctx;
+
+    pthread_mutex_lock(&dom->lock);
+    mon = dom->mon;
+    ctx = dom->mon_ctx;
+    dom->mon = NULL;
+    dom->mon_ctx = NULL;
+    pthread_mutex_unlock(&dom->lock);
+    mv_qmp_close(mon);
+    if (ctx) {
+        qemud_dom_unref(ctx->dom);
+        free(ctx);
+    }
+}
+
+int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *args,
+                          json_object **reply, struct mv_err *err)
+{
+    _cleanup_free_ char *msg = NULL;
+    struct mv_qmp *mon;
+    int r;
+
+    pthread_mutex_lock(&dom->lock);
+    mon = dom->mon;
+    pthread_mutex_unlock(&dom->lock);
+    if (!mon) {
+        json_object_put(args);
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                          "Requested operation is not valid: domain '%s' is not running", dom->name);
+    }
+    /* the job holder keeps the monitor open: only stop paths close it, under the job */
+    r = mv_qmp_command(mon, cmd, args, (int)qemud.monitor_timeout_ms, reply, &msg);
+    if (r == -ETIMEDOUT)
+        return mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_QEMU,
+                          "Timed out during operation: QEMU of domain '%s' did not answer '%s' within %u ms",
+                          dom->name, cmd, qemud.monitor_timeout_ms);
+    if (r == -EREMOTEIO)
+        return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                          "operation failed: QEMU of domain '%s' refused '%s': %s", dom->name, cmd,
+                          msg ? msg : "no reason given");
+    if (r < 0)
+        return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                          "operation failed: QEMU of domain '%s' went away during '%s'", dom->name, cmd);
+    return 0;
+}

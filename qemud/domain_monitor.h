@@ -1,0 +1,28 @@
+/*
+ * A running domain's QMP monitor: opening it, running commands with the
+ * configured timeout and error messages that name the domain, and turning
+ * QEMU's events (STOP, RESUME, SHUTDOWN, RESET, GUEST_PANICKED, EOF) into
+ * state changes and lifecycle events.
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "domain_obj.h"
+#include "error.h"
+
+/* Opens DOM's monitor at dom->monitor_path, giving up when dom->pidfd says
+ * QEMU exited (-ESRCH) or after TIMEOUT_MS.  Call with DOM's job held and
+ * dom->lock not held. */
+int qemud_monitor_open(struct qemud_dom *dom, int timeout_ms, struct mv_err *err);
+
+/* Closes DOM's monitor, if open; no event handler runs after it returns.
+ * Call with the job held and dom->lock not held. */
+void qemud_monitor_close(struct qemud_dom *dom);
+
+/* Runs CMD (ARGS may be NULL; taken over) on DOM's monitor.  0 with *REPLY
+ * (may be NULL), or -errno with ERR: "Timed out during operation: QEMU of
+ * domain 'vm1' did not answer 'stop' within 30 s", "operation failed: QEMU
+ * of domain 'vm1' refused 'balloon': <QEMU's words>". */
+int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *args,
+                          json_object **reply, struct mv_err *err);

@@ -1,0 +1,122 @@
+/*
+ * Domains as the daemon holds them: a reference-counted object per domain
+ * with its persistent and live definitions, run state and job, and the
+ * registry that finds them by name, UUID and id.
+ *
+ * Locking: dom->lock guards every field below and is only ever held for
+ * short, non-blocking work (never across a QMP command or a wait).  Long
+ * operations hold the domain's job instead (domain_job.c), which serialises
+ * modifying work on one domain without blocking any other domain.  The
+ * registry lock is a leaf: nothing else is locked while it is held.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "domain_def.h"
+
+struct mv_qmp;
+struct qemud_console;
+struct qemud_mon_ctx;
+
+/* virDomainState values and the reasons used here (wire-protocol.md 6.4). */
+enum qemud_state {
+    QEMUD_STATE_NOSTATE = 0,
+    QEMUD_STATE_RUNNING = 1,
+    QEMUD_STATE_PAUSED = 3,
+    QEMUD_STATE_SHUTDOWN = 4,
+    QEMUD_STATE_SHUTOFF = 5,
+    QEMUD_STATE_CRASHED = 6,
+};
+
+struct qemud_dom {
+    atomic_int refs;
+    pthread_mutex_t lock;
+    pthread_cond_t job_cond;        /* signalled when the job ends */
+
+    /* immutable for the object's life */
+    char *name;
+    unsigned char uuid[MV_UUID_LEN];
+    char uuid_str[MV_UUID_STRING_LEN];
+
+    const char *job;                /* running modifying job ("start", "destroy"), NULL = none */
+    struct mv_dom_def *def;         /* persistent definition; NULL for a transient domain */
+    struct mv_dom_def *live;        /* running definition; NULL while shut off */
+    bool autostart;
+    bool in_registry;               /* false once undefined/removed */
+    bool updated;                   /* persistent def changed while running */
+
+    int id;                         /* -1 while shut off */
+    int state, reason;
+    uint64_t state_since_usec;      /* CLOCK_MONOTONIC, for control info */
+    pid_t pid;
+    int pidfd;
+    bool own_child;                 /* started by this daemon instance: reap it */
+    unsigned long long starttime;   /* /proc/PID/stat field 22: guards against PID reuse */
+    char *monitor_path;
+    struct mv_qmp *mon;
+    struct qemud_mon_ctx *mon_ctx;  /* the monitor callbacks' reference to us */
+    uint64_t run_gen;               /* bumped on every start: stale events compare it */
+
+    bool starting;                  /* between spawn and the first resume */
+    bool pause_requested;           /* DOMAIN_SUSPEND sent "stop" */
+    bool shutdown_requested;        /* DOMAIN_SHUTDOWN sent the power button */
+    bool shutdown_seen;             /* QEMU reported SHUTDOWN */
+    bool fake_reboot;               /* reboot in progress: on SHUTDOWN, reset instead of stopping */
+    bool stopping;                  /* a destroy/stop owns the cleanup */
+
+    struct qemud_console *console;  /* open console stream, loop thread's */
+};
+
+/* References; unref frees at zero.  NULL is fine for unref. */
+struct qemud_dom *qemud_dom_ref(struct qemud_dom *dom);
+void qemud_dom_unref(struct qemud_dom *dom);
+MV_DEFINE_CLEANUP(struct qemud_dom, qemud_dom_unref)
+#define _cleanup_dom_unref_ _cleanup_(qemud_dom_unrefp)
+
+/* Sets state and reason and stamps the time; call with dom->lock held. */
+void qemud_dom_set_state(struct qemud_dom *dom, int state, int reason);
+static inline bool qemud_dom_is_active(const struct qemud_dom *dom) { return dom->id >= 0; }
+/* The definition callers see now: live while running, else persistent. */
+static inline const struct mv_dom_def *qemud_dom_current_def(const struct qemud_dom *dom)
+{
+    return dom->live ? dom->live : dom->def;
+}
+
+/* ---- registry ---- */
+
+int qemud_registry_init(void);
+void qemud_registry_cleanup(void);
+
+/* Creates a domain object for NAME/UUID with persistent definition DEF
+ * (taken over on success; may be NULL for a transient domain) and adds it;
+ * -EEXIST if either is taken (*EXISTING, referenced, is the holder).  *RET
+ * is referenced. */
+int qemud_registry_add(const char *name, const unsigned char uuid[MV_UUID_LEN], struct mv_dom_def *def,
+                       struct qemud_dom **ret, struct qemud_dom **existing);
+/* Removes DOM (no-op if already removed). */
+void qemud_registry_remove(struct qemud_dom *dom);
+
+/* Lookups return a reference or NULL. */
+struct qemud_dom *qemud_registry_find_name(const char *name);
+struct qemud_dom *qemud_registry_find_uuid(const unsigned char uuid[MV_UUID_LEN]);
+struct qemud_dom *qemud_registry_find_id(int id);
+
+/* A referenced snapshot of every domain, in definition order; free with
+ * qemud_dom_list_free.  0 or -ENOMEM. */
+int qemud_registry_list(struct qemud_dom ***doms, size_t *n);
+void qemud_dom_list_free(struct qemud_dom **doms, size_t n);
+
+/* Index of a running domain's id; call with dom->lock held (takes the registry lock). */
+int qemud_registry_assign_id(struct qemud_dom *dom, int id);
+void qemud_registry_release_id(struct qemud_dom *dom);
+/* Next free domain id (ids grow and are not reused while the daemon runs). */
+int qemud_registry_next_id(void);
+/* Makes later ids start above ID (re-attached domains keep theirs). */
+void qemud_registry_note_id(int id);
+/* True if any domain is running (the idle timeout waits for it). */
+bool qemud_registry_any_active(void);

@@ -1,0 +1,617 @@
+/* Starting, stopping and re-attaching QEMU processes. */
+#define MV_LOG_MODULE "qemud.process"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "domain_events.h"
+#include "domain_job.h"
+#include "domain_monitor.h"
+#include "domain_process.h"
+#include "file.h"
+#include "host_facts.h"
+#include "log.h"
+#include "qemu_command.h"
+#include "qemud.h"
+#include "tap.h"
+
+/* state reasons and event details (wire-protocol.md 6.4) */
+enum {
+    RUNNING_BOOTED = 1, PAUSED_USER = 1, PAUSED_STARTING_UP = 11,
+    SHUTOFF_SHUTDOWN = 1, SHUTOFF_DESTROYED = 2, SHUTOFF_CRASHED = 3,
+    STARTED_BOOTED = 0, SUSPENDED_PAUSED = 0,
+    STOPPED_SHUTDOWN = 0, STOPPED_DESTROYED = 1, STOPPED_FAILED = 5,
+};
+
+/* QEMU output quoted in a failed start's error */
+#define LOG_TAIL_MAX 1024
+#define MONITOR_OPEN_TIMEOUT_MS 30000
+#define EXIT_WAIT_AFTER_KILL_MS 5000
+
+extern char **environ;
+
+static int pidfd_open_pid(pid_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Field 22 of /proc/PID/stat: the process start time in clock ticks since
+ * boot; with the pid it names one process, even after pid reuse. */
+static int proc_starttime(pid_t pid, unsigned long long *out)
+{
+    _cleanup_free_ char *stat = NULL;
+    char path[64], *p;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (mv_file_read_all(path, 4096, &stat, NULL) < 0 || !(p = strrchr(stat, ')')))
+        return -ESRCH;
+    /* after ") " come fields 3.. : skip 19 to reach field 22 */
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p + 1, ' ');
+        if (!p)
+            return -EINVAL;
+    }
+    return sscanf(p + 1, "%llu", out) == 1 ? 0 : -EINVAL;
+}
+
+/* True once the process behind PIDFD exited, waiting at most MS. */
+static bool wait_exit(int pidfd, int ms)
+{
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    int r;
+
+    do
+        r = poll(&p, 1, ms);
+    while (r < 0 && errno == EINTR);
+    return r > 0;
+}
+
+/* ---- the log file ---- */
+
+static int open_log(const char *name, off_t *start)
+{
+    _cleanup_free_ char *path = qemud_store_log_path(name);
+    int fd;
+
+    if (!path)
+        return -ENOMEM;
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    *start = lseek(fd, 0, SEEK_END);
+    return fd;
+}
+
+static void log_command(int fd, char *const *argv)
+{
+    char stamp[64];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S%z", gmtime_r(&now, &tm));
+    dprintf(fd, "%s: starting up\n", stamp);
+    for (size_t i = 0; argv[i]; i++)
+        dprintf(fd, "%s%s", argv[i], argv[i + 1] ? " \\\n" : "\n");
+}
+
+/* QEMU's words since START, trimmed to the last LOG_TAIL_MAX bytes. */
+static char *log_tail(const char *name, off_t start)
+{
+    _cleanup_free_ char *path = qemud_store_log_path(name);
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    char *from, *end;
+
+    if (!path || mv_file_read_all(path, 16 * 1024 * 1024, &text, &len) < 0 || (size_t)start > len)
+        return strdup("(no output)");
+    from = text + start;
+    /* skip our own header: the command line ends at the first line without " \" */
+    for (char *nl; (nl = strchr(from, '\n'));) {
+        bool continued = nl > from && nl[-1] == '\\';
+        from = nl + 1;
+        if (!continued && strncmp(from, "-", 1) != 0)
+            break;
+    }
+    end = text + len;
+    while (end > from && (end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    if ((size_t)(end - from) > LOG_TAIL_MAX)
+        from = end - LOG_TAIL_MAX;
+    return end > from ? strndup(from, (size_t)(end - from)) : strdup("(no output)");
+}
+
+/* ---- spawning ---- */
+
+static const char *const qemu_env[] = { "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", NULL };
+
+/* Runs ARGV in a session of its own with stdout/stderr on LOGFD and the
+ * fds in KEEP inherited at their numbers (dup2 onto itself clears CLOEXEC). */
+static int spawn(char *const *argv, int logfd, const int *keep, size_t nkeep, pid_t *pid)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, all;
+    int r;
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, logfd, 1);
+    posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+    for (size_t i = 0; i < nkeep; i++)
+        if (keep[i] >= 0)
+            posix_spawn_file_actions_adddup2(&fa, keep[i], keep[i]);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+    r = posix_spawn(pid, argv[0], &fa, &attr, argv, (char *const *)qemu_env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return -r;
+}
+
+/* ---- interfaces ---- */
+
+static void delete_taps(const struct mv_dom_def *live)
+{
+    for (size_t i = 0; live && i < live->devices.nnets; i++) {
+        const struct mv_dom_net *net = &live->devices.nets[i];
+
+        if (net->type == MV_DOM_NET_BRIDGE && net->ifname)
+            mv_tap_delete(net->ifname);
+    }
+}
+
+static void close_fds(int *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+/* Creates a tap per bridge interface; FDS[i] is -1 for the others. */
+static int create_taps(const char *name, struct mv_dom_def *live, int *fds, struct mv_err *err)
+{
+    for (size_t i = 0; i < live->devices.nnets; i++) {
+        struct mv_dom_net *net = &live->devices.nets[i];
+        _cleanup_free_ char *msg = NULL;
+        char *ifname = NULL;
+        int fd;
+
+        fds[i] = -1;
+        if (net->type == MV_DOM_NET_USER)
+            continue;
+        if (net->type != MV_DOM_NET_BRIDGE)
+            return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
+                              "unsupported configuration: interface type '%s' of domain '%s' needs "
+                              "modvirt-netd, which is not available yet",
+                              mv_dom_net_type_to_string(net->type), name);
+        fd = mv_tap_create(net->ifname ? net->ifname : "vnet%d", net->mac, net->source, &ifname, &msg);
+        if (fd < 0)
+            return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                              "operation failed: cannot start domain '%s': %s", name,
+                              msg ? msg : strerror(-fd));
+        free(net->ifname);
+        net->ifname = ifname;
+        fds[i] = fd;
+    }
+    return 0;
+}
+
+/* ---- what QEMU chose: pty paths, the VNC port ---- */
+
+static void fill_pty(struct mv_dom_chr *chrs, size_t n, const char *prefix, json_object *list)
+{
+    for (size_t i = 0; i < n; i++) {
+        char label[32];
+
+        if (chrs[i].type != MV_DOM_CHR_PTY)
+            continue;
+        snprintf(label, sizeof(label), "char%s%zu", prefix, i);
+        for (size_t j = 0; j < json_object_array_length(list); j++) {
+            json_object *e = json_object_array_get_idx(list, j), *l, *f;
+            const char *fn;
+
+            if (!json_object_object_get_ex(e, "label", &l) || strcmp(json_object_get_string(l), label) != 0 ||
+                !json_object_object_get_ex(e, "filename", &f))
+                continue;
+            fn = json_object_get_string(f);
+            if (strncmp(fn, "pty:", 4) == 0) {
+                free(chrs[i].path);
+                chrs[i].path = strdup(fn + 4);
+            }
+        }
+    }
+}
+
+static int query_runtime(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_err *err)
+{
+    json_object *chardevs = NULL;
+    int r;
+
+    if ((r = qemud_monitor_command(dom, "query-chardev", NULL, &chardevs, err)) < 0)
+        return r;
+    fill_pty(live->devices.serials, live->devices.nserials, "serial", chardevs);
+    fill_pty(live->devices.consoles, live->devices.nconsoles, "console", chardevs);
+    /* a console of target type serial is serial 0's device */
+    if (live->devices.nconsoles && live->devices.nserials && !live->devices.consoles[0].path &&
+        live->devices.serials[0].path)
+        live->devices.consoles[0].path = strdup(live->devices.serials[0].path);
+    json_object_put(chardevs);
+    for (size_t i = 0; i < live->devices.ngraphics; i++) {
+        struct mv_dom_graphics *g = &live->devices.graphics[i];
+        json_object *vnc = NULL, *svc;
+
+        if (g->type != MV_DOM_GRAPHICS_VNC || !g->autoport)
+            continue;
+        if ((r = qemud_monitor_command(dom, "query-vnc", NULL, &vnc, err)) < 0)
+            return r;
+        if (json_object_object_get_ex(vnc, "service", &svc))
+            g->port = atoi(json_object_get_string(svc));
+        json_object_put(vnc);
+    }
+    return 0;
+}
+
+/* ---- start ---- */
+
+static int resolve_kvm(const struct mv_dom_def *live, bool *usable)
+{
+    const struct qemud_host_facts *facts;
+    const char *msg = NULL;
+
+    *usable = false;
+    if (live->virt != MV_DOM_VIRT_KVM)
+        return 0;   /* the KVM probe is slow: only wait for it when it matters */
+    facts = qemud_host_facts_get(&msg);
+    *usable = facts && facts->kvm_usable;
+    return 0;
+}
+
+void qemud_process_save_status(struct qemud_dom *dom)
+{
+    _cleanup_free_ char *xml = NULL;
+
+    pthread_mutex_lock(&dom->lock);
+    xml = qemud_store_status_xml(dom);
+    pthread_mutex_unlock(&dom->lock);
+    if (xml)
+        qemud_store_write_status(dom->name, xml);
+}
+
+/* Undoes a start that got as far as PID (0: not spawned). */
+static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live, pid_t pid, int pidfd)
+{
+    qemud_monitor_close(dom);
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        if (pidfd >= 0)
+            wait_exit(pidfd, EXIT_WAIT_AFTER_KILL_MS);
+        waitpid(pid, NULL, 0);
+    }
+    delete_taps(live);
+    qemud_store_delete_status(dom->name);
+    pthread_mutex_lock(&dom->lock);
+    if (dom->pidfd >= 0)
+        close(dom->pidfd);
+    dom->pidfd = -1;
+    dom->pid = 0;
+    dom->live = NULL;
+    dom->starting = false;
+    qemud_registry_release_id(dom);
+    qemud_dom_set_state(dom, QEMUD_STATE_SHUTOFF, 6 /* FAILED */);
+    pthread_mutex_unlock(&dom->lock);
+    if (dom->monitor_path)
+        unlink(dom->monitor_path);
+}
+
+static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *pid, off_t *log_start,
+                        struct mv_err *err)
+{
+    _cleanup_free_ int *fds = calloc(live->devices.nnets + 1, sizeof(int));
+    _cleanup_strv_free_ char **argv = NULL;
+    _cleanup_free_ char *msg = NULL;
+    _cleanup_close_ int logfd = -1;
+    struct mv_qemu_cmd_ctx ctx = { .emulator = qemud.emulator, .monitor_path = dom->monitor_path };
+    int r, code = MV_ERR_INTERNAL_ERROR;
+
+    if (!fds)
+        return -ENOMEM;
+    for (size_t i = 0; i < live->devices.nnets; i++)
+        fds[i] = -1;
+    resolve_kvm(live, &ctx.kvm_usable);
+    if ((r = create_taps(dom->name, live, fds, err)) < 0)
+        goto out;
+    ctx.net_fds = fds;
+    ctx.nnet_fds = live->devices.nnets;
+    if ((r = mv_qemu_build_argv(live, &ctx, &argv, &code, &msg)) < 0) {
+        mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot build the QEMU command line");
+        goto out;
+    }
+    if ((logfd = open_log(dom->name, log_start)) < 0) {
+        r = mv_err_set_errno(err, logfd, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot open the log file of domain '%s'", dom->name);
+        goto out;
+    }
+    log_command(logfd, argv);
+    unlink(dom->monitor_path);
+    if ((r = spawn(argv, logfd, fds, live->devices.nnets, pid)) < 0)
+        mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot run '%s' for domain '%s'",
+                         argv[0], dom->name);
+out:
+    close_fds(fds, live->devices.nnets);   /* QEMU has its own copies now */
+    return r;
+}
+
+static void announce_start(struct qemud_dom *dom, bool paused)
+{
+    int id;
+
+    pthread_mutex_lock(&dom->lock);
+    id = dom->id;
+    dom->starting = false;
+    pthread_mutex_unlock(&dom->lock);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_STARTED, STARTED_BOOTED);
+    if (paused)
+        qemud_event_lifecycle(dom, id, QEMUD_EVENT_SUSPENDED, SUSPENDED_PAUSED);
+}
+
+int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool paused, struct mv_err *err)
+{
+    pid_t pid = 0;
+    off_t log_start = 0;
+    int r, pidfd = -1;
+
+    if (!dom->monitor_path && !(dom->monitor_path = qemud_store_monitor_path(dom->uuid_str))) {
+        mv_dom_def_free(live);
+        return -ENOMEM;
+    }
+    pthread_mutex_lock(&dom->lock);
+    dom->live = live;
+    dom->run_gen++;
+    dom->starting = true;
+    dom->shutdown_requested = dom->shutdown_seen = dom->fake_reboot = dom->pause_requested = false;
+    pthread_mutex_unlock(&dom->lock);
+
+    if ((r = spawn_domain(dom, live, &pid, &log_start, err)) < 0)
+        goto fail;
+    pidfd = pidfd_open_pid(pid);
+    pthread_mutex_lock(&dom->lock);
+    dom->pid = pid;
+    dom->pidfd = pidfd;
+    dom->own_child = true;
+    proc_starttime(pid, &dom->starttime);
+    r = qemud_registry_assign_id(dom, qemud_registry_next_id());
+    qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, PAUSED_STARTING_UP);
+    pthread_mutex_unlock(&dom->lock);
+
+    if ((r = qemud_monitor_open(dom, MONITOR_OPEN_TIMEOUT_MS, err)) < 0) {
+        if (r == -ESRCH) {
+            _cleanup_free_ char *tail = log_tail(dom->name, log_start);
+
+            mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
+                       "internal error: QEMU exited while starting domain '%s': %s", dom->name, tail);
+        }
+        goto fail;
+    }
+    if ((r = query_runtime(dom, live, err)) < 0)
+        goto fail;
+    qemud_process_save_status(dom);
+    if (!paused && (r = qemud_monitor_command(dom, "cont", NULL, NULL, err)) < 0)
+        goto fail;
+    if (paused) {
+        pthread_mutex_lock(&dom->lock);
+        qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, PAUSED_USER);
+        pthread_mutex_unlock(&dom->lock);
+    }
+    qemud_process_save_status(dom);
+    mv_info("domain '%s' started (pid %d)", dom->name, (int)pid);
+    announce_start(dom, paused);
+    return 0;
+
+fail:
+    mv_info("domain '%s' failed to start: %s", dom->name, err->message ? err->message : strerror(-r));
+    abort_start(dom, live, pid, pidfd);
+    mv_dom_def_free(live);
+    return r < 0 ? r : -EIO;
+}
+
+/* ---- stop ---- */
+
+/* Everything after the process is gone: monitor, taps, files, id, state;
+ * then the STOPPED event, and a transient domain leaves the registry. */
+static void cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
+{
+    struct mv_dom_def *live;
+    int id;
+    bool transient;
+
+    qemud_monitor_close(dom);
+    pthread_mutex_lock(&dom->lock);
+    if (dom->own_child && dom->pid > 0)
+        waitpid(dom->pid, NULL, WNOHANG);   /* reap at once: PID 1 may be slow */
+    live = dom->live;
+    dom->live = NULL;
+    id = dom->id;
+    qemud_registry_release_id(dom);
+    if (dom->pidfd >= 0)
+        close(dom->pidfd);
+    dom->pidfd = -1;
+    dom->pid = 0;
+    dom->own_child = false;
+    dom->fake_reboot = dom->stopping = false;
+    qemud_dom_set_state(dom, QEMUD_STATE_SHUTOFF, reason);
+    transient = !dom->def;
+    if (dom->updated)
+        dom->updated = false;
+    pthread_mutex_unlock(&dom->lock);
+
+    delete_taps(live);
+    mv_dom_def_free(live);
+    qemud_store_delete_status(dom->name);
+    if (dom->monitor_path)
+        unlink(dom->monitor_path);
+    mv_info("domain '%s' stopped", dom->name);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_STOPPED, detail);
+    if (transient)
+        qemud_registry_remove(dom);
+}
+
+int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *err)
+{
+    pid_t pid;
+    int pidfd;
+
+    pthread_mutex_lock(&dom->lock);
+    if (!qemud_dom_is_active(dom)) {
+        pthread_mutex_unlock(&dom->lock);
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                          "Requested operation is not valid: domain '%s' is not running", dom->name);
+    }
+    dom->stopping = true;
+    pid = dom->pid;
+    pidfd = dom->pidfd;
+    pthread_mutex_unlock(&dom->lock);
+
+    kill(pid, SIGTERM);
+    if (!wait_exit(pidfd, (int)qemud.destroy_grace_ms)) {
+        if (graceful) {
+            pthread_mutex_lock(&dom->lock);
+            dom->stopping = false;
+            pthread_mutex_unlock(&dom->lock);
+            return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                              "operation failed: QEMU of domain '%s' (pid %d) did not exit within %u ms of SIGTERM",
+                              dom->name, (int)pid, qemud.destroy_grace_ms);
+        }
+        mv_info("domain '%s': QEMU (pid %d) ignored SIGTERM, sending SIGKILL", dom->name, (int)pid);
+        kill(pid, SIGKILL);
+        if (!wait_exit(pidfd, EXIT_WAIT_AFTER_KILL_MS))
+            mv_error("domain '%s': QEMU (pid %d) survived SIGKILL", dom->name, (int)pid);
+    }
+    cleanup_stopped(dom, SHUTOFF_DESTROYED, STOPPED_DESTROYED);
+    return 0;
+}
+
+void qemud_process_exited(struct qemud_dom *dom, uint64_t gen)
+{
+    struct mv_err err = { 0 };
+    bool current, shutdown;
+    int pidfd;
+
+    qemud_job_begin(dom, "stop", -1, &err);
+    pthread_mutex_lock(&dom->lock);
+    current = dom->run_gen == gen && qemud_dom_is_active(dom) && !dom->stopping;
+    shutdown = dom->shutdown_seen;
+    pidfd = dom->pidfd;
+    pthread_mutex_unlock(&dom->lock);
+    if (current) {
+        /* the monitor closes a moment before the process is gone */
+        if (pidfd >= 0 && !wait_exit(pidfd, (int)qemud.destroy_grace_ms)) {
+            mv_warn("domain '%s': QEMU closed its monitor but did not exit; killing it", dom->name);
+            kill(dom->pid, SIGKILL);
+            wait_exit(pidfd, EXIT_WAIT_AFTER_KILL_MS);
+        }
+        cleanup_stopped(dom, shutdown ? SHUTOFF_SHUTDOWN : SHUTOFF_CRASHED,
+                        shutdown ? STOPPED_SHUTDOWN : STOPPED_FAILED);
+    }
+    qemud_job_end(dom);
+}
+
+void qemud_process_finish_reboot(struct qemud_dom *dom, uint64_t gen)
+{
+    struct mv_err err = { 0 };
+    json_object *args;
+    bool current;
+
+    qemud_job_begin(dom, "reboot", -1, &err);
+    pthread_mutex_lock(&dom->lock);
+    current = dom->run_gen == gen && qemud_dom_is_active(dom) && dom->fake_reboot;
+    pthread_mutex_unlock(&dom->lock);
+    if (current) {
+        args = json_object_new_object();
+        json_object_object_add(args, "shutdown", json_object_new_string("poweroff"));
+        if (qemud_monitor_command(dom, "system_reset", NULL, NULL, &err) < 0 ||
+            qemud_monitor_command(dom, "set-action", args, NULL, &err) < 0 ||
+            qemud_monitor_command(dom, "cont", NULL, NULL, &err) < 0)
+            mv_error("domain '%s': cannot finish the reboot: %s", dom->name, err.message);
+        pthread_mutex_lock(&dom->lock);
+        dom->fake_reboot = false;
+        pthread_mutex_unlock(&dom->lock);
+    }
+    mv_err_clear(&err);
+    qemud_job_end(dom);
+}
+
+/* ---- re-attach ---- */
+
+static bool same_process(const struct qemud_status *st)
+{
+    unsigned long long starttime;
+
+    return proc_starttime(st->pid, &starttime) == 0 && starttime == st->starttime;
+}
+
+static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
+{
+    mv_info("domain '%s': QEMU (pid %d) exited while the daemon was away; cleaning up",
+            dom->name, (int)st->pid);
+    delete_taps(st->live);
+    qemud_store_delete_status(dom->name);
+    unlink(st->monitor_path);
+}
+
+int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
+{
+    struct mv_err err = { 0 };
+    json_object *status = NULL, *running;
+    int pidfd;
+
+    if (!same_process(st) || (pidfd = pidfd_open_pid(st->pid)) < 0) {
+        cleanup_gone(dom, st);
+        return 0;
+    }
+    pthread_mutex_lock(&dom->lock);
+    dom->live = TAKE_PTR(st->live);
+    dom->pid = st->pid;
+    dom->pidfd = pidfd;
+    dom->starttime = st->starttime;
+    dom->own_child = false;
+    dom->monitor_path = TAKE_PTR(st->monitor_path);
+    dom->run_gen++;
+    qemud_registry_assign_id(dom, st->id);
+    qemud_dom_set_state(dom, st->state, st->reason);
+    pthread_mutex_unlock(&dom->lock);
+
+    if (qemud_monitor_open(dom, 5000, &err) < 0 ||
+        qemud_monitor_command(dom, "query-status", NULL, &status, &err) < 0) {
+        mv_error("domain '%s': cannot re-attach to QEMU (pid %d): %s; leaving it running",
+                 dom->name, (int)dom->pid, err.message ? err.message : "QEMU exited");
+        mv_err_clear(&err);
+        return 1;   /* it runs; its monitor EOF (if any) will clean up */
+    }
+    /* the guest may have been paused or resumed while we were away */
+    if (json_object_object_get_ex(status, "running", &running)) {
+        pthread_mutex_lock(&dom->lock);
+        if (json_object_get_boolean(running) && dom->state == QEMUD_STATE_PAUSED)
+            qemud_dom_set_state(dom, QEMUD_STATE_RUNNING, 0);
+        else if (!json_object_get_boolean(running) && dom->state == QEMUD_STATE_RUNNING)
+            qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, 0);
+        pthread_mutex_unlock(&dom->lock);
+    }
+    json_object_put(status);
+    mv_info("domain '%s': re-attached to QEMU (pid %d)", dom->name, (int)dom->pid);
+    return 1;
+}

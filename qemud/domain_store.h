@@ -1,0 +1,50 @@
+/*
+ * What survives the daemon: persistent definitions (<confdir>/qemu/NAME.xml),
+ * autostart links (<confdir>/qemu/autostart/NAME.xml) and the status of
+ * running domains (<rundir>/qemu/NAME.xml: pid, monitor, state and the live
+ * definition).  Every file is written atomically (temp, fsync, rename).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "domain_obj.h"
+#include "error.h"
+
+/* Creates the directories. */
+int qemud_store_init(void);
+
+/* Writes DEF as NAME.xml; ERR names the file on failure. */
+int qemud_store_save_config(const struct mv_dom_def *def, struct mv_err *err);
+/* Removes NAME.xml and its autostart link; 0 if already gone. */
+int qemud_store_delete_config(const char *name, struct mv_err *err);
+/* Creates or removes the autostart link of NAME. */
+int qemud_store_set_autostart(const char *name, bool on, struct mv_err *err);
+
+/* The status document of a running DOM; call with dom->lock held (writing
+ * happens outside the lock).  NULL if out of memory. */
+char *qemud_store_status_xml(const struct qemud_dom *dom);
+/* Writes the status document XML for NAME. */
+int qemud_store_write_status(const char *name, const char *xml);
+int qemud_store_delete_status(const char *name);
+
+/* A running domain's status as read back at daemon start. */
+struct qemud_status {
+    struct mv_dom_def *live;
+    pid_t pid;
+    unsigned long long starttime;
+    int id, state, reason;
+    char *monitor_path;
+};
+void qemud_status_clear(struct qemud_status *st);
+/* Reads <rundir>/qemu/FILE; -errno with *ERRMSG on a damaged file. */
+int qemud_store_read_status(const char *file, struct qemud_status *st, char **errmsg);
+
+/* Malloc'd paths: QEMU's log and monitor socket of a domain. */
+char *qemud_store_log_path(const char *name);
+char *qemud_store_monitor_path(const char *uuid_str);
+
+/* Calls FN for every FILE ending in ".xml" in DIR (confdir, rundir...). */
+int qemud_store_each_xml(const char *dir, void (*fn)(const char *dir, const char *file, void *opaque),
+                         void *opaque);

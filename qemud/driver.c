@@ -1,0 +1,228 @@
+/*
+ * The driver's life: settings, directories, the monitor thread and task
+ * threads, loading definitions, re-attaching to running guests and
+ * autostart.  Running guests are never stopped when the daemon stops.
+ */
+#define MV_LOG_MODULE "qemud"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "domain_events.h"
+#include "domain_job.h"
+#include "domain_monitor.h"
+#include "domain_process.h"
+#include "domain_store.h"
+#include "domain_task.h"
+#include "driver.h"
+#include "file.h"
+#include "log.h"
+#include "qemud.h"
+#include "qmp.h"
+
+#define TASK_THREADS 4
+#define DEFINITION_MAX (10 * 1024 * 1024)
+
+struct qemud_driver qemud;
+
+static char *join(const char *a, const char *b)
+{
+    char *s;
+
+    return asprintf(&s, "%s%s", a, b) < 0 ? NULL : s;
+}
+
+static int get_seconds(const mv_conf *conf, const char *key, unsigned int def, unsigned int *ms,
+                       char **errmsg)
+{
+    long long v = def;
+    int r = mv_conf_get_int(conf, key, 1, 3600, &v, errmsg);
+
+    if (r < 0)
+        return r;
+    *ms = (unsigned int)v * 1000u;
+    return 0;
+}
+
+static int read_settings(const mv_conf *conf, char **errmsg)
+{
+    int r;
+
+    if ((r = mv_conf_get_string(conf, "emulator", &qemud.emulator, errmsg)) < 0)
+        return r;
+    if (!qemud.emulator && !(qemud.emulator = strdup(MV_QEMU_BINARY)))
+        return -ENOMEM;
+    if ((r = get_seconds(conf, "monitor_timeout", 30, &qemud.monitor_timeout_ms, errmsg)) < 0 ||
+        (r = get_seconds(conf, "job_wait_timeout", 30, &qemud.job_wait_ms, errmsg)) < 0 ||
+        (r = get_seconds(conf, "destroy_grace_period", 10, &qemud.destroy_grace_ms, errmsg)) < 0)
+        return r;
+    return 0;
+}
+
+int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **errmsg)
+{
+    int r;
+
+    qemud.paths = ctx->paths;
+    qemud.event = ctx->event;
+    if ((r = read_settings(conf, errmsg)) < 0)
+        return r;
+    if (!(qemud.confdir = join(ctx->paths->confdir, "/qemu")) ||
+        !(qemud.autostartdir = join(ctx->paths->confdir, "/qemu/autostart")) ||
+        !(qemud.rundir = join(ctx->paths->rundir, "/qemu")) ||
+        !(qemud.logdir = join(ctx->paths->logdir, "/qemu")))
+        return -ENOMEM;
+    if ((r = qemud_store_init()) < 0)
+        return r;
+    /* QEMU children are ours to reap; anything they leave behind too */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if ((r = qemud_registry_init()) < 0 || (r = mv_qmp_loop_start(&qemud.qmp)) < 0 ||
+        (r = qemud_tasks_start(TASK_THREADS)) < 0)
+        return r;
+    return 0;
+}
+
+/* ---- loading ---- */
+
+static void load_definition(const char *dir, const char *file, void *opaque)
+{
+    _cleanup_free_ char *path = join(dir, "/"), *full = NULL, *xml = NULL, *msg = NULL, *link = NULL;
+    _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+    _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
+    _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
+    size_t len = strlen(file) - 4;
+    int code;
+
+    if (!path || !(full = join(path, file)) || mv_file_read_all(full, DEFINITION_MAX, &xml, NULL) < 0) {
+        mv_error("cannot read '%s'", full ? full : file);
+        return;
+    }
+    if (mv_dom_def_parse(xml, 0, &def, &code, &msg) < 0) {
+        mv_error("ignoring '%s': %s", full, msg ? msg : "cannot parse");
+        return;
+    }
+    if (strlen(def->name) != len || strncmp(def->name, file, len) != 0) {
+        mv_error("ignoring '%s': it defines domain '%s'", full, def->name);
+        return;
+    }
+    if (qemud_registry_add(def->name, def->uuid, def, &dom, &holder) < 0) {
+        mv_error("ignoring '%s': its name or uuid is taken", full);
+        return;
+    }
+    TAKE_PTR(def);
+    link = join(qemud.autostartdir, "/");
+    if (link) {
+        _cleanup_free_ char *lpath = join(link, file);
+
+        dom->autostart = lpath && access(lpath, F_OK) == 0;
+    }
+}
+
+static void load_status(const char *dir, const char *file, void *opaque)
+{
+    _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
+    _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
+    _cleanup_free_ char *msg = NULL;
+    struct qemud_status st = { 0 };
+
+    if (qemud_store_read_status(file, &st, &msg) < 0) {
+        mv_error("ignoring status file: %s", msg ? msg : file);
+        return;
+    }
+    dom = qemud_registry_find_uuid(st.live->uuid);
+    if (!dom && qemud_registry_add(st.live->name, st.live->uuid, NULL, &dom, &holder) < 0) {
+        mv_error("ignoring status of domain '%s': its name is taken", st.live->name);
+        qemud_status_clear(&st);
+        return;
+    }
+    if (qemud_process_reattach(dom, &st) == 0 && !dom->def)
+        qemud_registry_remove(dom);     /* a transient guest that is gone */
+    qemud_status_clear(&st);
+}
+
+static void autostart_one(struct qemud_dom *dom, uint64_t gen)
+{
+    struct mv_err err = { 0 };
+    struct mv_dom_def *live = NULL;
+
+    if (qemud_job_begin(dom, "start", -1, &err) < 0)
+        return;
+    pthread_mutex_lock(&dom->lock);
+    if (!qemud_dom_is_active(dom) && dom->def && dom->autostart)
+        live = mv_dom_def_copy(dom->def);
+    pthread_mutex_unlock(&dom->lock);
+    if (live && qemud_process_start(dom, live, false, &err) < 0) {
+        mv_error("cannot autostart domain '%s': %s", dom->name, err.message);
+        mv_err_clear(&err);
+    }
+    qemud_job_end(dom);
+}
+
+/* Autostart runs once per host boot: the marker lives in the run directory. */
+static void autostart_all(void)
+{
+    _cleanup_free_ char *marker = join(qemud.rundir, "/autostarted");
+    struct qemud_dom **doms = NULL;
+    size_t n = 0;
+    int fd;
+
+    if (!marker || (fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+        return;
+    close(fd);
+    if (qemud_registry_list(&doms, &n) < 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (doms[i]->autostart)
+            qemud_task_push(autostart_one, doms[i], 0);
+    qemud_dom_list_free(doms, n);
+}
+
+int qemud_driver_start(struct mv_daemon_ctx *ctx)
+{
+    qemud_store_each_xml(qemud.confdir, load_definition, NULL);
+    qemud_store_each_xml(qemud.rundir, load_status, NULL);
+    autostart_all();
+    return 0;
+}
+
+bool qemud_driver_busy(void)
+{
+    return qemud_registry_any_active();
+}
+
+void qemud_driver_client_close(struct mv_client *client)
+{
+    qemud_events_client_close(client);
+}
+
+/* Guests keep running: close monitors without touching QEMU. */
+void qemud_driver_cleanup(void)
+{
+    struct qemud_dom **doms = NULL;
+    size_t n = 0;
+
+    qemud_tasks_stop();
+    if (qemud_registry_list(&doms, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            pthread_mutex_lock(&doms[i]->lock);
+            doms[i]->run_gen++;     /* late monitor events are stale now */
+            pthread_mutex_unlock(&doms[i]->lock);
+            qemud_monitor_close(doms[i]);
+        }
+        qemud_dom_list_free(doms, n);
+    }
+    mv_qmp_loop_stop(qemud.qmp);
+    qemud_events_cleanup();
+    qemud_registry_cleanup();
+    free(qemud.emulator);
+    free(qemud.confdir);
+    free(qemud.autostartdir);
+    free(qemud.rundir);
+    free(qemud.logdir);
+    memset(&qemud, 0, sizeof(qemud));
+}

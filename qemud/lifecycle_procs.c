@@ -1,0 +1,400 @@
+/*
+ * Domain procedures that drive QEMU: create, destroy, shutdown, reboot,
+ * reset, suspend, resume and memory changes.  Each takes the domain's job,
+ * so they run on workers: a slow or hung QEMU holds up only calls on its own
+ * domain, and those give up after the configured timeouts.
+ */
+#define MV_LOG_MODULE "qemud.lifecycle"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "domain_events.h"
+#include "domain_job.h"
+#include "domain_monitor.h"
+#include "domain_process.h"
+#include "domain_store.h"
+#include "domain_wire.h"
+#include "log.h"
+#include "qemud.h"
+
+/* virDomainCreateFlags */
+enum { CREATE_PAUSED = 1, CREATE_AUTODESTROY = 2, CREATE_BYPASS_CACHE = 4, CREATE_FORCE_BOOT = 8,
+       CREATE_VALIDATE = 16, CREATE_RESET_NVRAM = 32 };
+/* accepted: FORCE_BOOT (no managed save to skip), VALIDATE (parsing is strict anyway) */
+#define CREATE_FLAGS (CREATE_PAUSED | CREATE_FORCE_BOOT | CREATE_VALIDATE)
+/* virDomainDestroyFlags */
+enum { DESTROY_GRACEFUL = 1, DESTROY_REMOVE_LOGS = 2 };
+/* shutdown / reboot methods: 1 ACPI power button is the only one (and the default) */
+enum { METHOD_ACPI = 1 };
+enum { AFFECT_LIVE = 1, AFFECT_CONFIG = 2, MEM_MAXIMUM = 4 };
+
+#define H(fn) (mv_handler_fn)(fn)
+
+/* Runs FN on the call's domain with its job taken. */
+typedef int (*job_fn)(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque);
+
+static int with_job(struct mv_call *call, const mv_nonnull_domain *wire, const char *job, job_fn fn,
+                    unsigned int flags, void *opaque)
+{
+    _cleanup_dom_unref_ struct qemud_dom *dom = qemud_dom_from_wire(call, wire);
+    struct mv_err err = { 0 };
+    int r;
+
+    if (!dom)
+        return -EIO;
+    if (qemud_job_begin(dom, job, (int)qemud.job_wait_ms, &err) < 0)
+        return qemud_call_fail(call, &err);
+    r = fn(call, dom, flags, opaque);
+    qemud_job_end(dom);
+    return r;
+}
+
+static bool is_active(struct qemud_dom *dom)
+{
+    bool active;
+
+    pthread_mutex_lock(&dom->lock);
+    active = qemud_dom_is_active(dom);
+    pthread_mutex_unlock(&dom->lock);
+    return active;
+}
+
+/* ---- start ---- */
+
+static int do_create(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
+{
+    struct mv_err err = { 0 };
+    struct mv_dom_def *live;
+
+    if (is_active(dom))
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                             "Requested operation is not valid: domain '%s' is already running", dom->name);
+    pthread_mutex_lock(&dom->lock);
+    live = dom->def ? mv_dom_def_copy(dom->def) : NULL;
+    pthread_mutex_unlock(&dom->lock);
+    if (!live)
+        return -ENOMEM;
+    if (qemud_process_start(dom, live, flags & CREATE_PAUSED, &err) < 0)
+        return qemud_call_fail(call, &err);
+    return 0;
+}
+
+static int create(struct mv_call *call, mv_domain_args *args, void *ret)
+{
+    return with_job(call, &args->dom, "start", do_create, 0, NULL);
+}
+
+static int create_with_flags(struct mv_call *call, mv_domain_flags_args *args,
+                             mv_domain_create_with_flags_ret *ret)
+{
+    _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
+    int r;
+
+    if (args->flags & ~CREATE_FLAGS)
+        return qemud_bad_flags(call, args->flags & ~CREATE_FLAGS, "virDomainCreateWithFlags");
+    if ((r = with_job(call, &args->dom, "start", do_create, args->flags, NULL)) < 0)
+        return r;
+    if (!(dom = qemud_dom_from_wire(call, &args->dom)))
+        return -EIO;
+    return qemud_dom_to_wire(dom, &ret->dom);
+}
+
+/* A transient domain: registered, started, and gone again if the start fails. */
+static int create_xml(struct mv_call *call, mv_domain_create_xml_args *args, mv_domain_create_xml_ret *ret)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+    _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
+    _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
+    _cleanup_free_ char *msg = NULL;
+    struct mv_err err = { 0 };
+    int r, code = MV_ERR_XML_ERROR;
+
+    if (args->flags & ~CREATE_FLAGS)
+        return qemud_bad_flags(call, args->flags & ~CREATE_FLAGS, "virDomainCreateXML");
+    if ((r = mv_dom_def_parse(args->xml_desc, 0, &def, &code, &msg)) < 0)
+        return mv_call_error(call, code, MV_FROM_DOMAIN, "%s", msg ? msg : "XML error: cannot parse");
+    r = qemud_registry_add(def->name, def->uuid, NULL, &dom, &holder);
+    if (r == -EEXIST)
+        return mv_call_error(call, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                             "operation failed: domain '%s' already exists with uuid %s", holder->name,
+                             holder->uuid_str);
+    if (r < 0)
+        return r;
+    qemud_job_begin(dom, "start", -1, &err);    /* nobody else can know it yet */
+    r = qemud_process_start(dom, TAKE_PTR(def), args->flags & CREATE_PAUSED, &err);
+    qemud_job_end(dom);
+    if (r < 0) {
+        qemud_registry_remove(dom);
+        return qemud_call_fail(call, &err);
+    }
+    return qemud_dom_to_wire(dom, &ret->dom);
+}
+
+/* ---- stop ---- */
+
+static int do_destroy(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
+{
+    struct mv_err err = { 0 };
+
+    if (qemud_process_destroy(dom, flags & DESTROY_GRACEFUL, &err) < 0)
+        return qemud_call_fail(call, &err);
+    return 0;
+}
+
+static int destroy(struct mv_call *call, mv_domain_args *args, void *ret)
+{
+    return with_job(call, &args->dom, "destroy", do_destroy, 0, NULL);
+}
+
+static int destroy_flags(struct mv_call *call, mv_domain_flags_args *args, void *ret)
+{
+    const unsigned int known = DESTROY_GRACEFUL | DESTROY_REMOVE_LOGS;
+
+    if (args->flags & ~known)
+        return qemud_bad_flags(call, args->flags & ~known, "virDomainDestroyFlags");
+    return with_job(call, &args->dom, "destroy", do_destroy, args->flags, NULL);
+}
+
+/* Runs CMD on a running domain, failing clearly if it is not running. */
+static int monitor_run(struct mv_call *call, struct qemud_dom *dom, const char *cmd, json_object *args)
+{
+    struct mv_err err = { 0 };
+
+    if (!is_active(dom)) {
+        json_object_put(args);
+        return qemud_error_not_running(call, dom);
+    }
+    if (qemud_monitor_command(dom, cmd, args, NULL, &err) < 0)
+        return qemud_call_fail(call, &err);
+    return 0;
+}
+
+static int check_method(struct mv_call *call, unsigned int flags, const char *api)
+{
+    if (flags & ~(unsigned int)METHOD_ACPI)
+        return mv_call_error(call, MV_ERR_ARGUMENT_UNSUPPORTED, MV_FROM_QEMU,
+                             "argument unsupported: %s: only the ACPI power button method is available "
+                             "(flags 0x%x)", api, flags);
+    return 0;
+}
+
+static int do_shutdown(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
+{
+    pthread_mutex_lock(&dom->lock);
+    dom->shutdown_requested = true;
+    pthread_mutex_unlock(&dom->lock);
+    return monitor_run(call, dom, "system_powerdown", NULL);
+}
+
+static int shutdown_domain(struct mv_call *call, mv_domain_args *args, void *ret)
+{
+    return with_job(call, &args->dom, "shutdown", do_shutdown, 0, NULL);
+}
+
+static int shutdown_flags(struct mv_call *call, mv_domain_flags_args *args, void *ret)
+{
+    if (check_method(call, args->flags, "virDomainShutdownFlags") < 0)
+        return -EIO;
+    return with_job(call, &args->dom, "shutdown", do_shutdown, args->flags, NULL);
+}
+
+/* A reboot is a shutdown that QEMU pauses on instead of exiting; the
+ * SHUTDOWN event then resets and resumes the guest (domain_monitor.c). */
+static int do_reboot(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
+{
+    json_object *args = json_object_new_object();
+    int r;
+
+    json_object_object_add(args, "shutdown", json_object_new_string("pause"));
+    if ((r = monitor_run(call, dom, "set-action", args)) < 0)
+        return r;
+    pthread_mutex_lock(&dom->lock);
+    dom->fake_reboot = true;
+    pthread_mutex_unlock(&dom->lock);
+    if ((r = monitor_run(call, dom, "system_powerdown", NULL)) < 0) {
+        pthread_mutex_lock(&dom->lock);
+        dom->fake_reboot = false;
+        pthread_mutex_unlock(&dom->lock);
+    }
+    return r;
+}
+
+static int reboot(struct mv_call *call, mv_domain_flags_args *args, void *ret)
+{
+    if (check_method(call, args->flags, "virDomainReboot") < 0)
+        return -EIO;
+    return with_job(call, &args->dom, "reboot", do_reboot, args->flags, NULL);
+}
+
+static int do_reset(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
+{
+    return monitor_run(call, dom, "system_reset", NULL);
+}
+
+static int reset(struct mv_call *call, mv_domain_flags_args *args, void *ret)
+{
+    if (args->flags)
+        return qemud_bad_flags(call, args->flags, "virDomainReset");
+    return with_job(call, &args->dom, "reset", do_reset, 0, NULL);
+}
+
+static int do_suspend(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
+{
+    pthread_mutex_lock(&dom->lock);
+    dom->pause_requested = true;
+    pthread_mutex_unlock(&dom->lock);
+    return monitor_run(call, dom, "stop", NULL);
+}
+
+static int suspend(struct mv_call *call, mv_domain_args *args, void *ret)
+{
+    return with_job(call, &args->dom, "suspend", do_suspend, 0, NULL);
+}
+
+static int do_resume(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
+{
+    return monitor_run(call, dom, "cont", NULL);
+}
+
+static int resume(struct mv_call *call, mv_domain_args *args, void *ret)
+{
+    return with_job(call, &args->dom, "resume", do_resume, 0, NULL);
+}
+
+/* ---- memory ---- */
+
+struct mem_change {
+    unsigned long long kib;
+};
+
+static int set_config_memory(struct mv_call *call, struct qemud_dom *dom, unsigned long long kib, bool maximum)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+    struct mv_err err = { 0 };
+
+    pthread_mutex_lock(&dom->lock);
+    def = dom->def ? mv_dom_def_copy(dom->def) : NULL;
+    pthread_mutex_unlock(&dom->lock);
+    if (!def)
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                             "Requested operation is not valid: transient domain '%s' has no persistent config",
+                             dom->name);
+    if (maximum) {
+        def->memory_kib = kib;
+        if (def->current_memory_kib > kib)
+            def->current_memory_kib = kib;
+    } else if (kib > def->memory_kib) {
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                             "invalid argument: cannot set memory of domain '%s' higher than its maximum (%llu KiB)",
+                             dom->name, def->memory_kib);
+    } else {
+        def->current_memory_kib = kib;
+    }
+    if (qemud_store_save_config(def, &err) < 0)
+        return qemud_call_fail(call, &err);
+    pthread_mutex_lock(&dom->lock);
+    mv_dom_def_free(dom->def);
+    dom->def = TAKE_PTR(def);
+    pthread_mutex_unlock(&dom->lock);
+    return 0;
+}
+
+static int set_live_memory(struct mv_call *call, struct qemud_dom *dom, unsigned long long kib)
+{
+    json_object *args;
+    unsigned long long max;
+    bool balloon;
+    int r;
+
+    pthread_mutex_lock(&dom->lock);
+    max = dom->live ? dom->live->memory_kib : 0;
+    balloon = dom->live && dom->live->devices.memballoon.model &&
+              strcmp(dom->live->devices.memballoon.model, "virtio") == 0;
+    pthread_mutex_unlock(&dom->lock);
+    if (kib > max)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                             "invalid argument: cannot set memory of domain '%s' higher than its maximum (%llu KiB)",
+                             dom->name, max);
+    if (!balloon)
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                             "Requested operation is not valid: domain '%s' has no virtio memory balloon",
+                             dom->name);
+    args = json_object_new_object();
+    json_object_object_add(args, "value", json_object_new_int64((int64_t)(kib * 1024)));
+    if ((r = monitor_run(call, dom, "balloon", args)) < 0)
+        return r;
+    pthread_mutex_lock(&dom->lock);
+    if (dom->live)
+        dom->live->current_memory_kib = kib;
+    pthread_mutex_unlock(&dom->lock);
+    qemud_process_save_status(dom);
+    return 0;
+}
+
+static int do_set_memory(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
+{
+    const struct mem_change *mc = opaque;
+    bool active = is_active(dom);
+    bool live = (flags & AFFECT_LIVE) || (!(flags & AFFECT_CONFIG) && active);
+    bool config = (flags & AFFECT_CONFIG) || (!(flags & AFFECT_LIVE) && !active);
+    int r;
+
+    if (live && !active)
+        return qemud_error_not_running(call, dom);
+    if ((flags & MEM_MAXIMUM) && live)
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                             "Requested operation is not valid: cannot resize the maximum memory of running domain '%s'",
+                             dom->name);
+    if (live && (r = set_live_memory(call, dom, mc->kib)) < 0)
+        return r;
+    if (config && (r = set_config_memory(call, dom, mc->kib, flags & MEM_MAXIMUM)) < 0)
+        return r;
+    return 0;
+}
+
+static int set_memory(struct mv_call *call, mv_domain_set_memory_args *args, void *ret)
+{
+    struct mem_change mc = { args->memory };
+
+    return with_job(call, &args->dom, "setmem", do_set_memory, AFFECT_LIVE, &mc);
+}
+
+static int set_max_memory(struct mv_call *call, mv_domain_set_memory_args *args, void *ret)
+{
+    struct mem_change mc = { args->memory };
+
+    return with_job(call, &args->dom, "setmem", do_set_memory, MEM_MAXIMUM, &mc);
+}
+
+static int set_memory_flags(struct mv_call *call, mv_domain_set_memory_flags_args *args, void *ret)
+{
+    const unsigned int known = AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM;
+    struct mem_change mc = { args->memory };
+
+    if (args->flags & ~known)
+        return qemud_bad_flags(call, args->flags & ~known, "virDomainSetMemoryFlags");
+    return with_job(call, &args->dom, "setmem", do_set_memory, args->flags, &mc);
+}
+
+static const struct mv_dispatch_entry lifecycle_procs[] = {
+    { MV_PROC_DOMAIN_CREATE, H(create), MV_XDR(mv_domain_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_CREATE_WITH_FLAGS, H(create_with_flags), MV_XDR(mv_domain_flags_args),
+      MV_XDR(mv_domain_create_with_flags_ret), 0 },
+    { MV_PROC_DOMAIN_CREATE_XML, H(create_xml), MV_XDR(mv_domain_create_xml_args),
+      MV_XDR(mv_domain_create_xml_ret), 0 },
+    { MV_PROC_DOMAIN_DESTROY, H(destroy), MV_XDR(mv_domain_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_DESTROY_FLAGS, H(destroy_flags), MV_XDR(mv_domain_flags_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_SHUTDOWN, H(shutdown_domain), MV_XDR(mv_domain_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_SHUTDOWN_FLAGS, H(shutdown_flags), MV_XDR(mv_domain_flags_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_REBOOT, H(reboot), MV_XDR(mv_domain_flags_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_RESET, H(reset), MV_XDR(mv_domain_flags_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_SUSPEND, H(suspend), MV_XDR(mv_domain_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_RESUME, H(resume), MV_XDR(mv_domain_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_SET_MEMORY, H(set_memory), MV_XDR(mv_domain_set_memory_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_SET_MAX_MEMORY, H(set_max_memory), MV_XDR(mv_domain_set_memory_args), MV_XDR_VOID, 0 },
+    { MV_PROC_DOMAIN_SET_MEMORY_FLAGS, H(set_memory_flags), MV_XDR(mv_domain_set_memory_flags_args),
+      MV_XDR_VOID, 0 },
+};
+const struct mv_dispatch_table qemud_lifecycle_table = { lifecycle_procs, MV_ARRAY_SIZE(lifecycle_procs) };

@@ -1,0 +1,138 @@
+#!/bin/sh
+# Builds the tiny test guest the integration tests boot: Debian's cloud
+# kernel and an initramfs holding only a static busybox, a handful of virtio
+# and input modules and an /init that reports its progress on the serial
+# console.  See tests/guest/README.md for what the guest prints and the
+# kernel arguments it understands.
+#
+# Usage: make-test-guest.sh OUTDIR   -> OUTDIR/vmlinuz, OUTDIR/initrd.img
+#
+# Nothing is done when both files exist and are newer than this script, so
+# every test can call it; changing the script rebuilds the guest.  Missing
+# busybox-static or cpio are installed with apt-get (root only), and the
+# newest linux-image-*-cloud-amd64-unsigned package is fetched with
+# "apt-get download".
+#
+# Exit status: 0 built (or up to date), 2 a prerequisite is unavailable
+# (not root, no package, no download: callers may skip), 1 anything else.
+set -eu
+
+die() { echo "make-test-guest: $*" >&2; exit 1; }
+unavailable() { echo "make-test-guest: $*" >&2; exit 2; }
+
+[ $# -eq 1 ] || die "usage: make-test-guest.sh OUTDIR"
+self=$(realpath "$0")
+out=$(realpath -m "$1")
+
+# FILE exists and is newer than this script (POSIX sh has no test -nt)
+fresh() { [ -n "$(find "$1" -prune -newer "$self" 2>/dev/null)" ]; }
+
+if fresh "$out/vmlinuz" && fresh "$out/initrd.img"; then
+    exit 0
+fi
+
+# Modules the cloud kernel builds as modules but the guest needs: virtio
+# (PCI transport, net, block, console) and the ACPI power button with its
+# evdev node, on which /init waits for a graceful shutdown.  Listed in load
+# order (/init reads the list from /etc/modules): busybox insmod does not
+# resolve dependencies, and virtio needs virtio_ring, virtio_net needs
+# net_failover, which needs failover.
+MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
+         failover net_failover virtio_net virtio_blk virtio_console button evdev"
+
+# The initramfs runs busybox with no libraries next to it: it must be the
+# static build (Debian's plain "busybox" package is dynamic).
+static_busybox() {
+    for bb in /bin/busybox /usr/bin/busybox; do
+        [ -x "$bb" ] && ! ldd "$bb" >/dev/null 2>&1 && { echo "$bb"; return 0; }
+    done
+    return 1
+}
+
+install_tools() {
+    static_busybox >/dev/null && command -v cpio >/dev/null && return 0
+    [ "$(id -u)" -eq 0 ] || unavailable "busybox-static and cpio are needed (apt-get install busybox-static cpio, as root)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static cpio >/dev/null ||
+        unavailable "cannot install busybox-static and cpio"
+    static_busybox >/dev/null || die "no static busybox after installing busybox-static"
+}
+
+# Unpacks the newest cloud kernel package into ./k.  The cloud flavour is
+# small and has virtio built in or as the modules above.
+fetch_kernel() {
+    pkg=$(apt-cache search --names-only '^linux-image-[0-9.-]+-cloud-amd64-unsigned$' |
+          awk '{ print $1 }' | sort -V | tail -n 1)
+    [ -n "$pkg" ] || unavailable "no linux-image-*-cloud-amd64-unsigned package in the apt lists (apt-get update?)"
+    # stderr: apt warns that a download into a root-only directory runs
+    # unsandboxed; the exit status says whether it worked
+    apt-get download "$pkg" >download.log 2>&1 || {
+        cat download.log >&2
+        unavailable "cannot download $pkg"
+    }
+    dpkg-deb -x ./"$pkg"_*.deb k
+}
+
+copy_modules() {
+    for m in $MODULES; do
+        f=$(find k/lib/modules -name "$m.ko" | head -n 1)
+        [ -n "$f" ] && cp "$f" r/lib/modules/
+    done
+    # shellcheck disable=SC2086 # unquoted: one line, single spaces
+    echo $MODULES >r/etc/modules
+}
+
+# /init: the markers are what the tests wait for; see README.md.
+write_init() {
+    cat >r/init <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /etc/modules); do
+    [ -f /lib/modules/$m.ko ] && { insmod /lib/modules/$m.ko 2>/dev/null || echo "GUEST-INSMOD-FAIL $m"; }
+done
+echo "GUEST-BOOTED-OK $(uname -r)"
+cmdline=" $(cat /proc/cmdline) "
+case $cmdline in *" guest.mode=poweroff "*) poweroff -f;; esac
+case $cmdline in *" guest.net=dhcp "*)
+    ip link set eth0 up
+    udhcpc -i eth0 -n -q -t 10 -s /bin/true >/tmp/dhcp.log 2>&1
+    ip=$(sed -n 's/.*lease of \([0-9.]*\) obtained.*/\1/p' /tmp/dhcp.log)
+    echo "GUEST-IP ${ip:-none}";;
+esac
+disks=$(ls /sys/block | grep vd | tr '\n' ' ')
+[ -n "$disks" ] && echo "GUEST-DISKS $disks"
+# The ACPI power button is an input device: the first event on it (QEMU's
+# system_powerdown) powers the guest off, as a graceful shutdown would.
+for e in /sys/class/input/event*; do
+    [ "$(cat $e/device/name 2>/dev/null)" = "Power Button" ] &&
+        { (head -c 1 /dev/input/${e##*/} >/dev/null; echo GUEST-POWERBUTTON; poweroff -f) & }
+done
+# let the listener open the event device before announcing it
+sleep 0.2
+echo "GUEST-READY"
+while true; do sleep 3600; done
+INIT
+    chmod 755 r/init
+}
+
+install_tools
+work=$(mktemp -d "${TMPDIR:-/tmp}/mvguest.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fetch_kernel
+mkdir -p r/bin r/proc r/sys r/dev r/lib/modules r/etc r/tmp
+cp "$(static_busybox)" r/bin/busybox
+copy_modules
+write_init
+(cd r && find . | cpio -o -H newc 2>/dev/null | gzip -9) >initrd.img
+
+# Into place by rename: a build cut short never leaves a partial file under
+# a final name, where the freshness check above would take it for done.
+mkdir -p "$out"
+cp k/boot/vmlinuz-* "$out/.vmlinuz.tmp"
+cp initrd.img "$out/.initrd.img.tmp"
+mv -f "$out/.vmlinuz.tmp" "$out/vmlinuz"
+mv -f "$out/.initrd.img.tmp" "$out/initrd.img"
+echo "guest: $out/vmlinuz $out/initrd.img (from $pkg)"

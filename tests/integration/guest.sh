@@ -1,0 +1,102 @@
+# The test guest for integration tests (sourced, not run; POSIX sh, so both
+# the sh and the bash scripts can use it).  What the guest is and what it
+# prints: tests/guest/README.md.
+#
+#   guest_build                      build it once into
+#                                    $top_builddir/tests/guest/out; sets and
+#                                    exports GUEST_KERNEL and GUEST_INITRD
+#   guest_domain_xml NAME LOG [XML]  domain XML booting it, serial console
+#                                    logged to LOG; XML is added to <devices>
+#   guest_wait_log LOG ERE SECS      wait for the guest to print ERE
+#
+# Needs top_srcdir and top_builddir (exported by "make check").  No "local"
+# (not POSIX): the functions' own variables start with "_guest_".
+
+GUEST_DIR=${top_builddir:?top_builddir must be set (run from make check)}/tests/guest/out
+GUEST_KERNEL=
+GUEST_INITRD=
+
+# guest_build: 0 once the guest is there; the builder's status otherwise,
+# 2 meaning a prerequisite is missing (no apt, no download), which tests may
+# take as a reason to skip.  Up to date (newer than the builder script), it
+# costs nothing.  Parallel "make check" jobs share one build through a lock.
+guest_build() {
+    _guest_script="${top_srcdir:?top_srcdir must be set}/tests/guest/make-test-guest.sh"
+    mkdir -p "$GUEST_DIR" || return 1
+    if command -v flock >/dev/null 2>&1; then
+        flock "$GUEST_DIR/../build.lock" sh "$_guest_script" "$GUEST_DIR" >&2
+    else
+        sh "$_guest_script" "$GUEST_DIR" >&2
+    fi
+    _guest_rc=$?
+    [ $_guest_rc -eq 0 ] || return $_guest_rc
+    GUEST_KERNEL=$GUEST_DIR/vmlinuz
+    GUEST_INITRD=$GUEST_DIR/initrd.img
+    export GUEST_KERNEL GUEST_INITRD
+}
+
+# guest_xml_escape TEXT: TEXT fit for an attribute in '' or element content.
+guest_xml_escape() {
+    printf '%s' "$1" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' \
+                           -e "s/'/\\&apos;/g" -e 's/"/\&quot;/g'
+}
+
+# guest_domain_xml NAME LOGFILE [DEVICES-XML]: the test guest as a domain
+# (call guest_build first).  The kernel command line is "console=ttyS0
+# panic=-1" plus $GUEST_APPEND if set (e.g. GUEST_APPEND=guest.net=dhcp).
+# panic=-1 makes a broken guest reboot at once, and on_reboot/on_crash
+# 'destroy' turn that into the end of the domain instead of a boot loop a
+# test would have to time out on.  The serial log is written afresh
+# (append='off'), so guest_wait_log never sees a previous boot's markers.
+guest_domain_xml() {
+    [ -n "$GUEST_KERNEL" ] || { echo "guest_domain_xml: call guest_build first" >&2; return 1; }
+    _guest_name=$(guest_xml_escape "$1")
+    _guest_log=$(guest_xml_escape "$2")
+    _guest_cmdline=$(guest_xml_escape "console=ttyS0 panic=-1${GUEST_APPEND:+ $GUEST_APPEND}")
+    cat <<EOF
+<domain type='qemu'>
+  <name>$_guest_name</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64'>hvm</type>
+    <kernel>$(guest_xml_escape "$GUEST_KERNEL")</kernel>
+    <initrd>$(guest_xml_escape "$GUEST_INITRD")</initrd>
+    <cmdline>$_guest_cmdline</cmdline>
+  </os>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <serial type='pty'>
+      <log file='$_guest_log' append='off'/>
+      <target port='0'/>
+    </serial>
+    <console type='pty'>
+      <target type='serial' port='0'/>
+    </console>
+    <memballoon model='none'/>
+EOF
+    [ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/    /'
+    cat <<EOF
+  </devices>
+</domain>
+EOF
+}
+
+# guest_wait_log LOGFILE ERE TIMEOUT_S: 0 as soon as LOGFILE has a line
+# matching the extended regular expression ERE; 1 after TIMEOUT_S seconds,
+# with the log's last lines on stderr (as TAP comments) to show how far the
+# guest got.
+guest_wait_log() {
+    _guest_end=$(($(date +%s) + $3))
+    while :; do
+        grep -aEq -- "$2" "$1" 2>/dev/null && return 0
+        [ "$(date +%s)" -lt "$_guest_end" ] || break
+        sleep 0.1
+    done
+    {
+        echo "# no /$2/ in $1 after $3 s; its last lines:"
+        tail -n 15 "$1" 2>/dev/null | tr -d '\r' | sed 's/^/#   /'
+    } >&2
+    return 1
+}
