@@ -17,6 +17,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 #include "message.h"
@@ -74,12 +75,51 @@ void mv_rpc_client_set_event_handler(struct mv_rpc_client *c, mv_rpc_event_fn fn
 /* The socket, for poll() in an event loop; do not read or write it. */
 int mv_rpc_client_fd(const struct mv_rpc_client *c);
 
-/* Reads what the peer sent (answering PINGs) and delivers pending events,
- * waiting up to TIMEOUT_MS (< 0: forever) for at least one packet.  While
- * another thread's call is reading it only waits for that thread to queue
- * events.  Returns the number of events delivered, or -ECONNRESET/-EPROTO
- * once the connection is dead. */
+/* Reads what the peer sent (answering PINGs) and delivers pending events
+ * and stream data, waiting up to TIMEOUT_MS (< 0: forever; 0 only looks) for
+ * at least one packet.  While another thread's call is reading it only waits
+ * for that thread to queue them.  Returns the number of callbacks run, or
+ * -ECONNRESET/-EPROTO once the connection is dead. */
 int mv_rpc_client_process(struct mv_rpc_client *c, int timeout_ms);
 
 /* False once the connection was lost or killed for a protocol error. */
 bool mv_rpc_client_is_alive(struct mv_rpc_client *c);
+
+/*
+ * Streams (wire-protocol.md section 7): a call of a stream procedure that
+ * succeeds opens a stream; data then flows both ways as STREAM packets until
+ * the caller finishes or aborts it.  Received data is handed to the stream's
+ * callback; up to 4 MiB of it may wait for delivery, beyond that the socket
+ * is not read until the application takes it (calls, sends and
+ * mv_rpc_client_process() deliver).  One thread at a time may send on,
+ * finish or abort a stream; the callback may do so from inside.  The caller
+ * owns the stream until finish/abort frees it; streams left open when C is
+ * freed are freed with it.
+ */
+struct mv_rpc_stream;
+
+/* Data from the server: DATA/LEN (LEN > 0), end of file (DATA NULL, LEN 0, ERR NULL) or a stream
+ * error (ERR set).  Runs like event callbacks (a thread inside mv_rpc_client_* with no lock held). */
+typedef void (*mv_rpc_stream_fn)(struct mv_rpc_stream *st, const void *data, size_t len,
+                                 const struct mv_err *err, void *opaque);
+
+/* Calls a stream procedure; on success *ST is the open stream (registered before the call is sent).
+ * Returns like mv_rpc_client_call(); on failure no stream exists and *ST is untouched. */
+int mv_rpc_client_call_stream(struct mv_rpc_client *c, unsigned int prog, int proc,
+                              xdrproc_t args_filter, const void *args, xdrproc_t ret_filter, void *ret,
+                              mv_rpc_stream_fn fn, void *opaque, struct mv_rpc_stream **st,
+                              struct mv_err *err);
+
+/* Sends LEN bytes as STREAM data packets of at most MV_STREAM_CHUNK_MAX and
+ * returns once they are written to the socket.  0; -EIO with the stream's
+ * error if it failed; -ETIMEDOUT after the connection's timeout (the data
+ * stays queued); -ECONNRESET/-EPROTO if the connection is dead. */
+int mv_rpc_stream_send(struct mv_rpc_stream *st, const void *data, size_t len, struct mv_err *err);
+
+/* Sends finish (STREAM/OK) and waits for the server's confirmation (or its error); frees ST.
+ * A stream that had already failed returns -EIO with that error. */
+int mv_rpc_stream_finish(struct mv_rpc_stream *st, struct mv_err *err);
+
+/* Sends abort (STREAM/ERROR, empty) and waits for the confirmation; frees ST.
+ * A stream that had already failed is just freed (0). */
+int mv_rpc_stream_abort(struct mv_rpc_stream *st, struct mv_err *err);

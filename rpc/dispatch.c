@@ -105,6 +105,8 @@ static bool call_permitted(struct mv_client *c, const struct mv_msg *req,
 
 static void call_free(struct mv_call *call)
 {
+    /* a stream whose call was never answered OK is released here */
+    mv_stream_call_done(call, false);
     if (call->args) {
         xdr_free(call->entry->args_filter, call->args);
         free(call->args);
@@ -202,8 +204,12 @@ static void dispatch_call(struct mv_client *c, struct mv_msg *req)
     }
     if (entry->flags & MV_DISPATCH_INLINE) {
         struct mv_msg *reply = call_execute(call);
+        bool ok = reply && reply->hdr.status == MV_OK;
+
         if (reply)
             mv_client_queue_tx(c, reply);
+        /* after the reply: stream data never overtakes it */
+        mv_stream_call_done(call, ok);
         call_free(call);
         return;
     }
@@ -227,6 +233,10 @@ void mv_dispatch_packet(struct mv_client *c, struct mv_msg *msg)
     if (h->prog == MV_KEEPALIVE_PROGRAM) {
         mv_client_handle_keepalive(c, msg);
         mv_msg_free(msg);
+        return;
+    }
+    if (h->type == MV_STREAM || h->type == MV_STREAM_HOLE) {
+        mv_stream_dispatch(c, msg);
         return;
     }
     /* libvirt answers only CALLs; anything else from a client is dropped */

@@ -37,6 +37,7 @@ rpc_libmvserver_la_SOURCES = \
 	rpc/server.c rpc/server.h rpc/server_internal.h \
 	rpc/server_client.c \
 	rpc/dispatch.c \
+	rpc/stream.c rpc/stream.h \
 	rpc/conn_procs.c \
 	rpc/worker_pool.c rpc/worker_pool.h \
 	rpc/polkit.c rpc/polkit.h \

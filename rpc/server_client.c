@@ -15,9 +15,6 @@
 /* Packets read from one client per wakeup, so a client that streams calls
  * cannot keep the loop from the others. */
 #define CLIENT_READ_BURST 32
-/* Replies a client has not read yet; beyond this we stop reading its calls
- * until it catches up, so a peer that never reads cannot grow our memory. */
-#define CLIENT_TX_BACKLOG_MAX (4u * 1024 * 1024)
 
 struct mv_client *mv_client_ref(struct mv_client *c)
 {
@@ -57,7 +54,7 @@ static bool client_may_read(const struct mv_client *c)
 {
     return !c->closing && !atomic_load(&c->closed) &&
            c->inflight < c->srv->cfg.max_client_requests &&
-           c->tx_bytes < CLIENT_TX_BACKLOG_MAX;
+           c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX;
 }
 
 /* Which events the socket waits for: reading stops while the client has its
@@ -85,6 +82,8 @@ void mv_client_close(struct mv_client *c, const char *reason)
     c->keepalive = sd_event_source_disable_unref(c->keepalive);
     close(c->fd);
     c->fd = -1;
+    /* streams first: their opaque data may refer to the driver's client data */
+    mv_stream_client_gone(c);
     if (c->srv->driver->client_close)
         c->srv->driver->client_close(c);
     mv_server_client_gone(c->srv, c);
@@ -159,6 +158,8 @@ static int client_io(sd_event_source *s, int fd, uint32_t revents, void *opaque)
         r = client_read(c);
     if (r >= 0 && !atomic_load(&c->closed))
         r = client_flush(c);
+    if (r >= 0 && c->streams && c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX)
+        mv_stream_client_drained(c);
     if (r < 0)
         mv_client_close(c, r == -ECONNRESET ? "end of file" : strerror(-r));
     else if (c->closing && !c->tx_head)

@@ -7,6 +7,13 @@
 #include "server.h"
 #include "worker_pool.h"
 
+struct mv_stream;
+
+/* Replies a client has not read yet; beyond this we stop reading its calls
+ * until it catches up, so a peer that never reads cannot grow our memory.
+ * Stream output honours it too (mv_stream_send returns -EAGAIN). */
+#define MV_CLIENT_TX_BACKLOG_MAX (4u * 1024 * 1024)
+
 struct mv_listener {
     struct mv_server *srv;
     int fd;
@@ -37,6 +44,7 @@ struct mv_client {
     unsigned int keepalive_missed;
     uint64_t last_rx_usec;
     void *data;                         /* driver's, see mv_client_set_data */
+    struct mv_stream *streams;          /* live streams; event loop thread only */
     struct mv_client *prev, *next;
 };
 
@@ -48,6 +56,7 @@ struct mv_call {
     void *args;
     void *ret;
     struct mv_err err;
+    struct mv_stream *stream;           /* opened by the handler, live once the reply is OK */
 };
 
 /* A packet produced off the event loop, waiting to be queued on its client. */
@@ -98,3 +107,14 @@ void mv_dispatch_run(void *call);
 /* Frees a call that never ran (shutdown). */
 void mv_dispatch_drop(void *call);
 const struct mv_dispatch_entry *mv_conn_procs_lookup(int proc);
+
+/* stream.c (event loop thread) */
+/* A STREAM or STREAM_HOLE packet from C (taken). */
+void mv_stream_dispatch(struct mv_client *c, struct mv_msg *msg);
+/* The call that opened a stream is answered: with REPLY OK (REPLIED_OK) the
+ * stream goes live, otherwise it is released.  No-op without a stream. */
+void mv_stream_call_done(struct mv_call *call, bool replied_ok);
+/* C's backlog is below MV_CLIENT_TX_BACKLOG_MAX: wake blocked streams. */
+void mv_stream_client_drained(struct mv_client *c);
+/* C is closed: every stream of it ends and is released. */
+void mv_stream_client_gone(struct mv_client *c);

@@ -18,15 +18,19 @@
 
 struct mv_stream;
 
-/* Largest data payload per STREAM packet (libvirt's legacy payload max). */
-#define MV_STREAM_CHUNK_MAX 262120
+/* MV_STREAM_CHUNK_MAX (wire_protocol.x, via server.h): the largest data
+ * payload per STREAM packet, libvirt's legacy payload max. */
 
 struct mv_stream_ops {
-    /* Data from the client (a CONTINUE packet).  0, or <0 after
-     * mv_stream_fail() to end the stream with that error. */
+    /* Data from the client (a CONTINUE packet), LEN > 0.  Runs on the loop
+     * while the client's socket waits, so nothing queues up in the server:
+     * a sink that cannot take it all now keeps a bounded buffer or fails.
+     * 0, or <0 after mv_stream_fail() to end the stream with that error
+     * (<0 without it fails the stream with a generic I/O error). */
     int (*recv)(struct mv_stream *st, const void *data, size_t len, void *opaque);
     /* The client finished (ABORT false) or aborted (true); the server
-     * confirms with STREAM/OK after this returns and then releases. */
+     * confirms with STREAM/OK after this returns and then releases.  A
+     * finish that fails calls mv_stream_fail(): the client gets that error. */
     void (*finish)(struct mv_stream *st, bool abort, void *opaque);
     /* The stream is over for any reason (finish, abort, error, client gone):
      * stop using ST and free OPAQUE.  Called exactly once. */
@@ -36,22 +40,28 @@ struct mv_stream_ops {
     void (*writable)(struct mv_stream *st, void *opaque);
 };
 
-/* In an inline handler of a stream procedure: the call's successful reply
- * opens a stream with OPS/OPAQUE.  If the handler then fails, or the reply
- * cannot be sent, release() is called and no stream exists.  Returns the
- * stream, or NULL if out of memory (release() has been called then). */
+/* In an inline handler of a stream procedure, once per call: the call's
+ * successful reply opens a stream with OPS/OPAQUE.  If the handler then
+ * fails, or the reply cannot be sent, release() is called and no stream
+ * exists.  Returns the stream, or NULL (release() has been called then) if
+ * out of memory, or with the call's error set if the handler is not inline
+ * or a stream with this serial is already open. */
 struct mv_stream *mv_call_open_stream(struct mv_call *call, const struct mv_stream_ops *ops, void *opaque);
 
 /* Sends LEN bytes as CONTINUE packets of at most MV_STREAM_CHUNK_MAX.
  * 0; -EAGAIN if the data was queued but the client's backlog is now over the
  * limit (stop reading the source until ops->writable); -EPIPE if the stream
- * is over. */
+ * is over or EOF was sent; -ENOTCONN before the opening call is answered
+ * (inside its handler); -ENOMEM with nothing queued. */
 int mv_stream_send(struct mv_stream *st, const void *data, size_t len);
 
-/* Sends end-of-file (an empty CONTINUE): the source is exhausted or hung up. */
+/* Sends end-of-file (an empty CONTINUE): the source is exhausted or hung up.
+ * The stream stays open for the client's finish; no data may follow. */
 int mv_stream_send_eof(struct mv_stream *st);
 
-/* Ends the stream with STREAM/ERROR carrying this error; release() follows. */
+/* Ends the stream with STREAM/ERROR carrying this error; release() follows
+ * (after the running callback returns, if called from one).  Inside the
+ * opening handler it fails the call instead.  No-op on an ended stream. */
 void mv_stream_fail(struct mv_stream *st, int code, int domain, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

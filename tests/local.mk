@@ -11,3 +11,10 @@ noinst_LTLIBRARIES += tests/unit/libmvtest.la
 tests_unit_libmvtest_la_SOURCES = tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_libmvtest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_libmvtest_la_LIBADD = $(CHECK_LIBS)
+
+UNIT_TESTS += tests/unit/check_rpc_stream
+check_PROGRAMS += tests/unit/check_rpc_stream
+tests_unit_check_rpc_stream_SOURCES = tests/unit/check_rpc_stream.c
+tests_unit_check_rpc_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_check_rpc_stream_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
+	$(CHECK_LIBS) $(SYSTEMD_LIBS)

@@ -1,0 +1,920 @@
+/*
+ * Streams end to end: a real server thread whose inline DOMAIN_OPEN_CONSOLE
+ * handler opens an echo stream, driven with the client API (open, data both
+ * ways, EOF, finish, abort, errors, back-pressure) and with raw packets
+ * where the exact wire form matters (confirmations, holes, stray serials).
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "message.h"
+#include "remote_protocol.h"
+#include "rpc/client.h"
+#include "server.h"
+#include "stream.h"
+
+/* ---- the server's echo stream; counters are read by the test thread ---- */
+
+static atomic_int n_release, n_finish, n_abort, n_recv, n_eagain, n_writable;
+static atomic_size_t recv_max;
+static atomic_int pending_send;     /* mv_stream_send inside the opening handler */
+
+struct echo {
+    size_t flood_left, flood_sent;
+};
+
+/* The test pattern: byte I of a long transfer; never '!' at offset 0. */
+static char pattern(size_t i)
+{
+    return (char)((i * 7 + 3) % 251);
+}
+
+static void fill_pattern(char *buf, size_t off, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        buf[i] = pattern(off + i);
+}
+
+/* Sends the rest of a flood, stopping at back-pressure; EOF at the end. */
+static void flood_pump(struct mv_stream *st, struct echo *e)
+{
+    static char buf[65536];
+
+    while (e->flood_left) {
+        size_t n = e->flood_left < sizeof(buf) ? e->flood_left : sizeof(buf);
+        int r;
+
+        fill_pattern(buf, e->flood_sent, n);
+        r = mv_stream_send(st, buf, n);
+        if (r < 0 && r != -EAGAIN)
+            return;
+        e->flood_sent += n;
+        e->flood_left -= n;
+        if (r == -EAGAIN) {
+            atomic_fetch_add(&n_eagain, 1);
+            return;     /* resumed by echo_writable */
+        }
+    }
+    mv_stream_send_eof(st);
+}
+
+/* "!eof", "!fail", "!big:N", "!flood:N": make the server act on its own. */
+static int echo_command(struct mv_stream *st, struct echo *e, const char *cmd, size_t len)
+{
+    char text[64];
+    unsigned long n;
+
+    snprintf(text, sizeof(text), "%.*s", (int)(len < sizeof(text) ? len : sizeof(text) - 1), cmd);
+    if (strcmp(text, "!eof") == 0)
+        return mv_stream_send_eof(st);
+    if (strcmp(text, "!fail") == 0) {
+        mv_stream_fail(st, MV_ERR_OPERATION_FAILED, MV_FROM_STREAMS, "console of 'vm' went away");
+        return -EIO;
+    }
+    if (sscanf(text, "!big:%lu", &n) == 1) {
+        _cleanup_free_ char *buf = malloc(n);
+        int r;
+
+        ck_assert_ptr_nonnull(buf);
+        fill_pattern(buf, 0, n);
+        r = mv_stream_send(st, buf, n);
+        return r == -EAGAIN ? 0 : r;
+    }
+    if (sscanf(text, "!flood:%lu", &n) == 1) {
+        e->flood_left = n;
+        flood_pump(st, e);
+        return 0;
+    }
+    return mv_stream_send(st, cmd, len);
+}
+
+static int echo_recv(struct mv_stream *st, const void *data, size_t len, void *opaque)
+{
+    size_t max = atomic_load(&recv_max);
+    int r;
+
+    atomic_fetch_add(&n_recv, 1);
+    while (len > max && !atomic_compare_exchange_weak(&recv_max, &max, len))
+        ;
+    if (((const char *)data)[0] == '!')
+        return echo_command(st, opaque, data, len);
+    r = mv_stream_send(st, data, len);
+    return r == -EAGAIN ? 0 : r;
+}
+
+static void echo_finish(struct mv_stream *st, bool abort, void *opaque)
+{
+    atomic_fetch_add(abort ? &n_abort : &n_finish, 1);
+}
+
+static void echo_release(void *opaque)
+{
+    atomic_fetch_add(&n_release, 1);
+    free(opaque);
+}
+
+static void echo_writable(struct mv_stream *st, void *opaque)
+{
+    atomic_fetch_add(&n_writable, 1);
+    flood_pump(st, opaque);
+}
+
+static const struct mv_stream_ops echo_ops = {
+    .recv = echo_recv, .finish = echo_finish, .release = echo_release, .writable = echo_writable,
+};
+
+/* dev_name picks the case: NULL = echo, "fail" = fails after opening,
+ * "failopen" = mv_stream_fail inside the handler. */
+static int open_console(struct mv_call *call, mv_domain_open_console_args *args, void *ret)
+{
+    const char *dev = args->dev_name ? *args->dev_name : "";
+    struct mv_stream *st = mv_call_open_stream(call, &echo_ops, calloc(1, sizeof(struct echo)));
+
+    if (!st)
+        return -ENOMEM;
+    atomic_store(&pending_send, mv_stream_send(st, "x", 1));
+    if (strcmp(dev, "fail") == 0)
+        return mv_call_error(call, MV_ERR_OPERATION_FAILED, MV_FROM_DOMAIN,
+                             "Active console session exists for this domain");
+    if (strcmp(dev, "failopen") == 0)
+        mv_stream_fail(st, MV_ERR_INTERNAL_ERROR, MV_FROM_STREAMS, "internal error: no pty");
+    return 0;
+}
+
+/* On a worker: opening a stream there is refused. */
+static int worker_open(struct mv_call *call, mv_domain_open_console_args *args, void *ret)
+{
+    ck_assert_ptr_null(mv_call_open_stream(call, &echo_ops, calloc(1, sizeof(struct echo))));
+    return -EIO;
+}
+
+#define H(fn) (mv_handler_fn)(fn)
+static const struct mv_dispatch_entry test_procs[] = {
+    { MV_PROC_DOMAIN_OPEN_CONSOLE, H(open_console), MV_XDR(mv_domain_open_console_args), MV_XDR_VOID,
+      MV_DISPATCH_INLINE },
+    { MV_PROC_DOMAIN_IS_UPDATED, H(worker_open), MV_XDR(mv_domain_open_console_args), MV_XDR_VOID, 0 },
+};
+static const struct mv_dispatch_table test_table = { test_procs, MV_ARRAY_SIZE(test_procs) };
+static const struct mv_dispatch_table *const test_tables[] = { &test_table, NULL };
+static const char *const test_schemes[] = { "test", NULL };
+static const struct mv_server_driver test_driver = {
+    .name = "testd", .type = "TEST", .uri = "test:///system",
+    .uri_schemes = test_schemes, .tables = test_tables,
+};
+
+/* ---- the server runs in its own thread ---- */
+
+static char dir[] = "/tmp/mv-stream-XXXXXX";
+static char sock_path[128];
+static pthread_t loop_thread;
+static int stop_efd, ready_efd;
+
+static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *opaque)
+{
+    return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static void *server_main(void *opaque)
+{
+    const struct mv_server_config cfg = {
+        .max_clients = 10, .max_workers = 2, .max_client_requests = 5,
+    };
+    const struct mv_listen_opts rw = { .auth = MV_AUTH_METHOD_NONE };
+    sd_event *ev = NULL;
+    struct mv_server *srv = NULL;
+    uint64_t one = 1;
+
+    ck_assert_int_ge(sd_event_new(&ev), 0);
+    ck_assert_int_ge(sd_event_add_io(ev, NULL, stop_efd, EPOLLIN, on_stop, NULL), 0);
+    ck_assert_int_eq(mv_server_new(ev, &test_driver, &cfg, &srv), 0);
+    ck_assert_int_eq(mv_server_listen_unix(srv, sock_path, 0600, (gid_t)-1, &rw), 0);
+    ck_assert_int_eq(write(ready_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+    sd_event_loop(ev);
+    mv_server_free(srv);
+    sd_event_unref(ev);
+    return NULL;
+}
+
+static void setup(void)
+{
+    uint64_t v;
+
+    /* also without fork (CK_FORK=no, for leak checks) each test starts at 0 */
+    atomic_store(&n_release, 0);
+    atomic_store(&n_finish, 0);
+    atomic_store(&n_abort, 0);
+    atomic_store(&n_recv, 0);
+    atomic_store(&n_eagain, 0);
+    atomic_store(&n_writable, 0);
+    atomic_store(&recv_max, 0);
+    atomic_store(&pending_send, 0);
+    ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/mv-stream-XXXXXX")));
+    snprintf(sock_path, sizeof(sock_path), "%s/sock", dir);
+    stop_efd = eventfd(0, EFD_CLOEXEC);
+    ready_efd = eventfd(0, EFD_CLOEXEC);
+    ck_assert_int_eq(pthread_create(&loop_thread, NULL, server_main, NULL), 0);
+    ck_assert_int_eq(read(ready_efd, &v, sizeof(v)), (ssize_t)sizeof(v));
+}
+
+static void teardown(void)
+{
+    uint64_t one = 1;
+
+    ck_assert_int_eq(write(stop_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+    ck_assert_int_eq(pthread_join(loop_thread, NULL), 0);
+    close(stop_efd);
+    close(ready_efd);
+    unlink(sock_path);
+    rmdir(dir);
+}
+
+/* Waits up to 5 s for counter *V to reach WANT (server-side effects). */
+static int wait_count(atomic_int *v, int want)
+{
+    for (int i = 0; i < 500 && atomic_load(v) < want; i++)
+        usleep(10000);
+    return atomic_load(v);
+}
+
+/* ---- the client API side ---- */
+
+struct sink {
+    pthread_mutex_t lock;
+    char *buf;
+    size_t len, cap;
+    size_t ncalls, max_chunk;
+    bool eof;
+    struct mv_err err;
+    int nerr;
+    struct mv_rpc_client *c;
+    bool call_inside;           /* make a call from the first data callback */
+    int inside_result;
+};
+
+static void sink_init(struct sink *s)
+{
+    memset(s, 0, sizeof(*s));
+    pthread_mutex_init(&s->lock, NULL);
+    s->inside_result = 1;
+}
+
+static void sink_clear(struct sink *s)
+{
+    free(s->buf);
+    mv_err_clear(&s->err);
+    pthread_mutex_destroy(&s->lock);
+}
+
+static void on_stream(struct mv_rpc_stream *st, const void *data, size_t len,
+                      const struct mv_err *err, void *opaque)
+{
+    struct sink *s = opaque;
+    bool call_now;
+
+    pthread_mutex_lock(&s->lock);
+    s->ncalls++;
+    if (err) {
+        s->nerr++;
+        mv_err_set(&s->err, err->code, err->domain, "%s", err->message);
+    } else if (!data) {
+        ck_assert_uint_eq(len, 0);
+        s->eof = true;
+    } else {
+        ck_assert_uint_gt(len, 0);
+        if (s->len + len > s->cap) {
+            s->cap = (s->len + len) * 2;
+            s->buf = realloc(s->buf, s->cap);
+            ck_assert_ptr_nonnull(s->buf);
+        }
+        memcpy(s->buf + s->len, data, len);
+        s->len += len;
+        if (len > s->max_chunk)
+            s->max_chunk = len;
+    }
+    call_now = s->call_inside && data;
+    s->call_inside = false;
+    pthread_mutex_unlock(&s->lock);
+    /* callbacks run with no lock held: a call from here must work */
+    if (call_now) {
+        mv_connect_get_type_ret t = { 0 };
+        int r = mv_rpc_client_call(s->c, MV_REMOTE_PROGRAM, MV_PROC_CONNECT_GET_TYPE, NULL, NULL,
+                                   (xdrproc_t)xdr_mv_connect_get_type_ret, &t, NULL);
+        if (r == 0)
+            r = strcmp(t.type, "TEST") == 0 ? 0 : -EINVAL;
+        xdr_free((xdrproc_t)xdr_mv_connect_get_type_ret, (char *)&t);
+        s->inside_result = r;
+    }
+}
+
+typedef bool (*sink_pred)(struct sink *s, size_t arg);
+
+static bool has_bytes(struct sink *s, size_t n) { return s->len >= n; }
+static bool has_eof(struct sink *s, size_t unused) { return s->eof; }
+static bool has_error(struct sink *s, size_t unused) { return s->nerr > 0; }
+
+/* Runs the client's process() loop (as a console would) until PRED holds;
+ * false after 10 s. */
+static bool pump_until(struct mv_rpc_client *c, struct sink *s, sink_pred pred, size_t arg)
+{
+    for (int i = 0; i < 1000; i++) {
+        bool ok;
+
+        pthread_mutex_lock(&s->lock);
+        ok = pred(s, arg);
+        pthread_mutex_unlock(&s->lock);
+        if (ok)
+            return true;
+        ck_assert_int_ge(mv_rpc_client_process(c, 10), 0);
+    }
+    return false;
+}
+
+static struct mv_rpc_client *connect_client(void)
+{
+    struct mv_rpc_client *c = NULL;
+    struct mv_err err = { 0 };
+    mv_auth_list_ret auth = { 0 };
+    char *uri = "test:///system";
+    mv_connect_open_args open = { .name = &uri };
+
+    ck_assert_int_eq(mv_rpc_client_connect_unix(sock_path, &c, &err), 0);
+    ck_assert_int_eq(mv_rpc_client_call(c, MV_REMOTE_PROGRAM, MV_PROC_AUTH_LIST, NULL, NULL,
+                                        (xdrproc_t)xdr_mv_auth_list_ret, &auth, &err), 0);
+    xdr_free((xdrproc_t)xdr_mv_auth_list_ret, (char *)&auth);
+    ck_assert_int_eq(mv_rpc_client_call(c, MV_REMOTE_PROGRAM, MV_PROC_CONNECT_OPEN,
+                                        (xdrproc_t)xdr_mv_connect_open_args, &open, NULL, NULL, &err), 0);
+    mv_rpc_client_set_timeout(c, 10000);
+    return c;
+}
+
+static int open_stream(struct mv_rpc_client *c, int proc, const char *dev, struct sink *s,
+                       struct mv_rpc_stream **st, struct mv_err *err)
+{
+    char *devp = (char *)dev;
+    mv_domain_open_console_args a = {
+        .dom = { .name = "vm", .id = 1 }, .dev_name = dev ? &devp : NULL,
+    };
+
+    s->c = c;
+    return mv_rpc_client_call_stream(c, MV_REMOTE_PROGRAM, proc,
+                                     (xdrproc_t)xdr_mv_domain_open_console_args, &a,
+                                     NULL, NULL, on_stream, s, st, err);
+}
+
+static void send_str(struct mv_rpc_stream *st, const char *text)
+{
+    struct mv_err err = { 0 };
+
+    ck_assert_int_eq(mv_rpc_stream_send(st, text, strlen(text), &err), 0);
+}
+
+static void expect_usable(struct mv_rpc_client *c)
+{
+    mv_connect_get_type_ret t = { 0 };
+    struct mv_err err = { 0 };
+
+    ck_assert_int_eq(mv_rpc_client_call(c, MV_REMOTE_PROGRAM, MV_PROC_CONNECT_GET_TYPE, NULL, NULL,
+                                        (xdrproc_t)xdr_mv_connect_get_type_ret, &t, &err), 0);
+    ck_assert_str_eq(t.type, "TEST");
+    xdr_free((xdrproc_t)xdr_mv_connect_get_type_ret, (char *)&t);
+}
+
+/* ---- tests with the client API ---- */
+
+START_TEST(test_echo_eof_finish)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    struct sink s;
+
+    sink_init(&s);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, NULL, &s, &st, &err), 0);
+    ck_assert_ptr_nonnull(st);
+    /* the handler's own send came before the reply: refused, nothing sent */
+    ck_assert_int_eq(atomic_load(&pending_send), -ENOTCONN);
+    send_str(st, "hello");
+    ck_assert(pump_until(c, &s, has_bytes, 5));
+    send_str(st, " world");
+    ck_assert(pump_until(c, &s, has_bytes, 11));
+    ck_assert_uint_eq(s.len, 11);
+    ck_assert(memcmp(s.buf, "hello world", 11) == 0);
+    /* another call on the same connection while the stream is open */
+    expect_usable(c);
+    send_str(st, "!eof");
+    ck_assert(pump_until(c, &s, has_eof, 0));
+    ck_assert_int_eq(s.nerr, 0);
+    ck_assert_int_eq(atomic_load(&n_release), 0);
+    ck_assert_int_eq(mv_rpc_stream_finish(st, &err), 0);
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    ck_assert_int_eq(atomic_load(&n_finish), 1);
+    ck_assert_int_eq(atomic_load(&n_abort), 0);
+    expect_usable(c);
+    ck_assert_int_eq(atomic_load(&n_release), 1);
+    sink_clear(&s);
+}
+END_TEST
+
+START_TEST(test_abort)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    struct sink s;
+
+    sink_init(&s);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, NULL, &s, &st, &err), 0);
+    send_str(st, "abc");
+    ck_assert_int_eq(mv_rpc_stream_abort(st, &err), 0);
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    ck_assert_int_eq(atomic_load(&n_abort), 1);
+    ck_assert_int_eq(atomic_load(&n_finish), 0);
+    expect_usable(c);
+    sink_clear(&s);
+}
+END_TEST
+
+START_TEST(test_client_disconnects_mid_stream)
+{
+    struct mv_rpc_client *c = connect_client();
+    struct mv_rpc_stream *st = NULL, *st2 = NULL;
+    struct mv_err err = { 0 };
+    struct sink s, s2;
+
+    sink_init(&s);
+    sink_init(&s2);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, NULL, &s, &st, &err), 0);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, NULL, &s2, &st2, &err), 0);
+    send_str(st, "data");
+    ck_assert(pump_until(c, &s, has_bytes, 4));
+    mv_rpc_client_free(c);     /* with both streams still open */
+    ck_assert_int_eq(wait_count(&n_release, 2), 2);
+    usleep(100000);
+    ck_assert_int_eq(atomic_load(&n_release), 2);   /* exactly once each */
+    ck_assert_int_eq(atomic_load(&n_finish) + atomic_load(&n_abort), 0);
+    sink_clear(&s);
+    sink_clear(&s2);
+}
+END_TEST
+
+START_TEST(test_handler_failure)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    struct sink s;
+
+    sink_init(&s);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, "fail", &s, &st, &err), -EIO);
+    ck_assert_ptr_null(st);
+    ck_assert_int_eq(err.code, MV_ERR_OPERATION_FAILED);
+    ck_assert_str_eq(err.message, "Active console session exists for this domain");
+    mv_err_clear(&err);
+    ck_assert_int_eq(atomic_load(&n_release), 1);
+    /* a stream failed inside the handler fails the call with its error */
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, "failopen", &s, &st, &err), -EIO);
+    ck_assert_ptr_null(st);
+    ck_assert_str_eq(err.message, "internal error: no pty");
+    mv_err_clear(&err);
+    ck_assert_int_eq(atomic_load(&n_release), 2);
+    /* a handler on a worker cannot open one */
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_IS_UPDATED, NULL, &s, &st, &err), -EIO);
+    ck_assert_ptr_null(st);
+    ck_assert_ptr_nonnull(strstr(err.message, "cannot open a stream"));
+    mv_err_clear(&err);
+    ck_assert_int_eq(atomic_load(&n_release), 3);
+    ck_assert_uint_eq(s.ncalls, 0);
+    expect_usable(c);
+    sink_clear(&s);
+}
+END_TEST
+
+/* Data larger than one packet goes out in MV_STREAM_CHUNK_MAX pieces both ways. */
+START_TEST(test_chunking)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    const size_t n = 3 * MV_STREAM_CHUNK_MAX + 100;
+    _cleanup_free_ char *out = malloc(n);
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    char cmd[32];
+    struct sink s;
+
+    sink_init(&s);
+    ck_assert_ptr_nonnull(out);
+    fill_pattern(out, 0, n);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, NULL, &s, &st, &err), 0);
+    /* client -> server: 4 packets, the largest exactly one chunk; echoed back */
+    ck_assert_int_eq(mv_rpc_stream_send(st, out, n, &err), 0);
+    ck_assert(pump_until(c, &s, has_bytes, n));
+    ck_assert_int_eq(atomic_load(&n_recv), 4);
+    ck_assert_uint_eq(atomic_load(&recv_max), MV_STREAM_CHUNK_MAX);
+    ck_assert_uint_eq(s.len, n);
+    ck_assert(memcmp(s.buf, out, n) == 0);
+    ck_assert_uint_eq(s.ncalls, 4);
+    /* server -> client: one mv_stream_send of N bytes is split by the server */
+    s.len = s.ncalls = s.max_chunk = 0;
+    snprintf(cmd, sizeof(cmd), "!big:%zu", n);
+    send_str(st, cmd);
+    ck_assert(pump_until(c, &s, has_bytes, n));
+    ck_assert_uint_eq(s.len, n);
+    ck_assert_uint_eq(s.ncalls, 4);
+    ck_assert_uint_eq(s.max_chunk, MV_STREAM_CHUNK_MAX);
+    ck_assert(memcmp(s.buf, out, n) == 0);
+    ck_assert_int_eq(mv_rpc_stream_finish(st, &err), 0);
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    sink_clear(&s);
+}
+END_TEST
+
+START_TEST(test_server_fails_stream)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    struct sink s;
+
+    sink_init(&s);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, NULL, &s, &st, &err), 0);
+    send_str(st, "!fail");
+    ck_assert(pump_until(c, &s, has_error, 0));
+    ck_assert_int_eq(s.nerr, 1);
+    ck_assert_int_eq(s.err.code, MV_ERR_OPERATION_FAILED);
+    ck_assert_int_eq(s.err.domain, MV_FROM_STREAMS);
+    ck_assert_str_eq(s.err.message, "console of 'vm' went away");
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    /* a failed stream takes no more data; finish reports the failure */
+    ck_assert_int_eq(mv_rpc_stream_send(st, "x", 1, &err), -EIO);
+    mv_err_clear(&err);
+    ck_assert_int_eq(mv_rpc_stream_finish(st, &err), -EIO);
+    ck_assert_str_eq(err.message, "console of 'vm' went away");
+    mv_err_clear(&err);
+    ck_assert_int_eq(atomic_load(&n_finish) + atomic_load(&n_abort), 0);
+    ck_assert_int_eq(atomic_load(&n_release), 1);
+    expect_usable(c);
+    sink_clear(&s);
+}
+END_TEST
+
+/* 12 MiB to a client that does not read at first: the server's send says
+ * -EAGAIN at its backlog limit and resumes from ops->writable. */
+START_TEST(test_server_back_pressure)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    const size_t n = 12u * 1024 * 1024;
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    char cmd[32];
+    struct sink s;
+    bool ok = true;
+    int eagain, writable;
+
+    sink_init(&s);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, NULL, &s, &st, &err), 0);
+    snprintf(cmd, sizeof(cmd), "!flood:%zu", n);
+    send_str(st, cmd);
+    ck_assert_int_ge(wait_count(&n_eagain, 1), 1);
+    usleep(300000);
+    eagain = atomic_load(&n_eagain);
+    writable = atomic_load(&n_writable);
+    /* stalled while nobody reads (the kernel's buffer took a little): every
+     * resume ran into the limit again, and no more of them come now */
+    ck_assert_int_eq(writable, eagain - 1);
+    usleep(200000);
+    ck_assert_int_eq(atomic_load(&n_eagain), eagain);
+    ck_assert_int_eq(atomic_load(&n_writable), writable);
+    s.call_inside = true;
+    ck_assert(pump_until(c, &s, has_eof, 0));
+    ck_assert_uint_eq(s.len, n);
+    for (size_t i = 0; i < n && ok; i++)
+        ok = s.buf[i] == pattern(i);
+    ck_assert_msg(ok, "the flood arrived damaged");
+    ck_assert_int_gt(atomic_load(&n_writable), writable);
+    ck_assert_uint_le(s.max_chunk, MV_STREAM_CHUNK_MAX);
+    /* the call made from inside the first data callback succeeded */
+    ck_assert_int_eq(s.inside_result, 0);
+    ck_assert_int_eq(mv_rpc_stream_finish(st, &err), 0);
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    sink_clear(&s);
+}
+END_TEST
+
+/* Finishing from inside the stream's own callback (on EOF) works. */
+static void finish_on_eof(struct mv_rpc_stream *st, const void *data, size_t len,
+                          const struct mv_err *err, void *opaque)
+{
+    int *result = opaque;
+
+    if (!data && !err)
+        *result = mv_rpc_stream_finish(st, NULL);
+}
+
+START_TEST(test_finish_from_callback)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    struct mv_rpc_stream *st = NULL;
+    mv_domain_open_console_args a = { .dom = { .name = "vm" } };
+    struct mv_err err = { 0 };
+    int result = 1;
+
+    ck_assert_int_eq(mv_rpc_client_call_stream(c, MV_REMOTE_PROGRAM, MV_PROC_DOMAIN_OPEN_CONSOLE,
+                                               (xdrproc_t)xdr_mv_domain_open_console_args, &a,
+                                               NULL, NULL, finish_on_eof, &result, &st, &err), 0);
+    ck_assert_int_eq(mv_rpc_stream_send(st, "!eof", 4, &err), 0);
+    for (int i = 0; i < 500 && result == 1; i++)
+        ck_assert_int_ge(mv_rpc_client_process(c, 10), 0);
+    ck_assert_int_eq(result, 0);
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    ck_assert_int_eq(atomic_load(&n_finish), 1);
+    expect_usable(c);
+}
+END_TEST
+
+/* ---- raw packets: the exact wire form ---- */
+
+static int dial(void)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    ck_assert_int_ge(fd, 0);
+    strcpy(sa.sun_path, sock_path);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+static void send_packet(int fd, int proc, int type, unsigned serial, int status,
+                        xdrproc_t filter, const void *body)
+{
+    struct mv_message_header h = { MV_REMOTE_PROGRAM, MV_REMOTE_VERSION, proc, type, serial, status };
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+
+    ck_assert_int_eq(mv_msg_encode(m, &h, filter, body), 0);
+    ck_assert_int_eq(send(fd, m->buf, m->len, MSG_NOSIGNAL), (ssize_t)m->len);
+}
+
+static void send_data(int fd, unsigned serial, const char *text)
+{
+    struct mv_message_header h = { MV_REMOTE_PROGRAM, MV_REMOTE_VERSION, MV_PROC_DOMAIN_OPEN_CONSOLE,
+                                   MV_STREAM, serial, MV_CONTINUE };
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+
+    ck_assert_int_eq(mv_msg_encode_raw(m, &h, text, strlen(text)), 0);
+    ck_assert_int_eq(send(fd, m->buf, m->len, MSG_NOSIGNAL), (ssize_t)m->len);
+}
+
+/* Next packet, or NULL on EOF; at most 10 s. */
+static struct mv_msg *recv_packet(int fd)
+{
+    struct mv_frame_reader r = { 0 };
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    for (;;) {
+        struct mv_msg *m = NULL;
+        const char *why = NULL;
+        int ret;
+
+        ck_assert_int_eq(poll(&p, 1, 10000), 1);
+        ret = mv_frame_read(fd, &r, &m, &why);
+        if (ret == 1)
+            return m;
+        if (ret == -ECONNRESET) {
+            mv_frame_reader_reset(&r);
+            return NULL;
+        }
+        ck_assert_int_eq(ret, 0);
+    }
+}
+
+static void expect_packet(int fd, int proc, int type, unsigned serial, int status, const char *payload)
+{
+    _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+    size_t len;
+    const char *p;
+
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(m->hdr.prog, MV_REMOTE_PROGRAM);
+    ck_assert_int_eq(m->hdr.proc, proc);
+    ck_assert_int_eq(m->hdr.type, type);
+    ck_assert_uint_eq(m->hdr.serial, serial);
+    ck_assert_int_eq(m->hdr.status, status);
+    p = mv_msg_payload(m, &len);
+    ck_assert_uint_eq(len, strlen(payload));
+    ck_assert(memcmp(p, payload, len) == 0);
+}
+
+static void raw_handshake(int fd)
+{
+    char *uri = "test:///system";
+    mv_connect_open_args open = { .name = &uri };
+    _cleanup_msg_ struct mv_msg *auth = NULL;
+
+    send_packet(fd, MV_PROC_AUTH_LIST, MV_CALL, 0, MV_OK, NULL, NULL);
+    auth = recv_packet(fd);
+    ck_assert_ptr_nonnull(auth);
+    ck_assert_int_eq(auth->hdr.status, MV_OK);
+    send_packet(fd, MV_PROC_CONNECT_OPEN, MV_CALL, 1, MV_OK, (xdrproc_t)xdr_mv_connect_open_args, &open);
+    expect_packet(fd, MV_PROC_CONNECT_OPEN, MV_REPLY, 1, MV_OK, "");
+}
+
+static void raw_open_console(int fd, unsigned serial)
+{
+    mv_domain_open_console_args a = { .dom = { .name = "vm" } };
+
+    send_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_CALL, serial, MV_OK,
+                (xdrproc_t)xdr_mv_domain_open_console_args, &a);
+    expect_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_REPLY, serial, MV_OK, "");
+}
+
+static void raw_expect_type(int fd, unsigned serial)
+{
+    _cleanup_msg_ struct mv_msg *m = NULL;
+
+    send_packet(fd, MV_PROC_CONNECT_GET_TYPE, MV_CALL, serial, MV_OK, NULL, NULL);
+    m = recv_packet(fd);
+    ck_assert_ptr_nonnull(m);
+    /* nothing else came first: a stray stream packet gets no answer */
+    ck_assert_int_eq(m->hdr.type, MV_REPLY);
+    ck_assert_int_eq(m->hdr.proc, MV_PROC_CONNECT_GET_TYPE);
+    ck_assert_uint_eq(m->hdr.serial, serial);
+    ck_assert_int_eq(m->hdr.status, MV_OK);
+}
+
+START_TEST(test_wire_finish_and_abort)
+{
+    _cleanup_close_ int fd = dial();
+
+    raw_handshake(fd);
+    raw_open_console(fd, 2);
+    send_data(fd, 2, "abc");
+    expect_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_STREAM, 2, MV_CONTINUE, "abc");
+    /* finish: STREAM/OK, empty, same proc and serial; answered in kind */
+    send_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_STREAM, 2, MV_OK, NULL, NULL);
+    expect_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_STREAM, 2, MV_OK, "");
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    /* late data for the closed stream: ignored */
+    send_data(fd, 2, "late");
+    raw_expect_type(fd, 3);
+    /* abort: STREAM/ERROR, empty; confirmed with STREAM/OK */
+    raw_open_console(fd, 4);
+    send_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_STREAM, 4, MV_ERROR, NULL, NULL);
+    expect_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_STREAM, 4, MV_OK, "");
+    ck_assert_int_eq(wait_count(&n_release, 2), 2);
+    ck_assert_int_eq(atomic_load(&n_finish), 1);
+    ck_assert_int_eq(atomic_load(&n_abort), 1);
+    /* server EOF is an empty CONTINUE */
+    raw_open_console(fd, 5);
+    send_data(fd, 5, "!eof");
+    expect_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_STREAM, 5, MV_CONTINUE, "");
+}
+END_TEST
+
+START_TEST(test_wire_unknown_serial_ignored)
+{
+    _cleanup_close_ int fd = dial();
+
+    raw_handshake(fd);
+    send_data(fd, 77, "nobody listens");
+    send_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_STREAM, 78, MV_OK, NULL, NULL);
+    raw_expect_type(fd, 2);
+    /* a live stream is not matched by a packet with another serial */
+    raw_open_console(fd, 3);
+    send_data(fd, 4, "wrong serial");
+    send_data(fd, 3, "right");
+    expect_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_STREAM, 3, MV_CONTINUE, "right");
+    ck_assert_int_eq(atomic_load(&n_recv), 1);
+}
+END_TEST
+
+START_TEST(test_wire_hole_fails_stream)
+{
+    _cleanup_close_ int fd = dial();
+    mv_stream_hole hole = { .length = 4096, .flags = 0 };
+    _cleanup_msg_ struct mv_msg *m = NULL;
+    mv_error e = { 0 };
+
+    raw_handshake(fd);
+    raw_open_console(fd, 2);
+    send_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_STREAM_HOLE, 2, MV_CONTINUE,
+                (xdrproc_t)xdr_mv_stream_hole, &hole);
+    m = recv_packet(fd);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(m->hdr.type, MV_STREAM);
+    ck_assert_int_eq(m->hdr.proc, MV_PROC_DOMAIN_OPEN_CONSOLE);
+    ck_assert_uint_eq(m->hdr.serial, 2);
+    ck_assert_int_eq(m->hdr.status, MV_ERROR);
+    ck_assert_int_eq(mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_error, &e), 0);
+    ck_assert_int_eq(e.code, MV_ERR_RPC);
+    ck_assert_str_eq(*e.message, "unexpected stream hole");
+    xdr_free((xdrproc_t)xdr_mv_error, (char *)&e);
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    ck_assert_int_eq(atomic_load(&n_finish) + atomic_load(&n_abort), 0);
+    /* the stream is gone, the connection is not */
+    send_data(fd, 2, "more");
+    raw_expect_type(fd, 3);
+}
+END_TEST
+
+/* The client API side of a hole (our server never sends one): a fake peer
+ * on a socketpair answers the call and sends a hole; the stream fails
+ * locally and the client aborts the server's end by itself. */
+START_TEST(test_client_sees_hole)
+{
+    int sv[2];
+    struct mv_rpc_client *c = NULL;
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    struct sink s;
+    _cleanup_msg_ struct mv_msg *call = NULL, *abort_pkt = NULL;
+    mv_domain_open_console_args a = { .dom = { .name = "vm" } };
+
+    sink_init(&s);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ck_assert_int_eq(mv_rpc_client_new_fd(sv[0], "fakepeer", &c), 0);
+    /* the reply and the hole are in the socket before the call is even sent */
+    {
+        struct mv_message_header h = { MV_REMOTE_PROGRAM, 1, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_REPLY, 0, MV_OK };
+        _cleanup_msg_ struct mv_msg *reply = mv_msg_new(), *hole = mv_msg_new();
+        mv_stream_hole hb = { .length = 1 };
+
+        ck_assert_int_eq(mv_msg_encode(reply, &h, NULL, NULL), 0);
+        h.type = MV_STREAM_HOLE;
+        h.status = MV_CONTINUE;
+        ck_assert_int_eq(mv_msg_encode(hole, &h, (xdrproc_t)xdr_mv_stream_hole, &hb), 0);
+        ck_assert_int_eq(write(sv[1], reply->buf, reply->len), (ssize_t)reply->len);
+        ck_assert_int_eq(write(sv[1], hole->buf, hole->len), (ssize_t)hole->len);
+    }
+    ck_assert_int_eq(mv_rpc_client_call_stream(c, MV_REMOTE_PROGRAM, MV_PROC_DOMAIN_OPEN_CONSOLE,
+                                               (xdrproc_t)xdr_mv_domain_open_console_args, &a,
+                                               NULL, NULL, on_stream, &s, &st, &err), 0);
+    ck_assert(pump_until(c, &s, has_error, 0));
+    ck_assert_ptr_nonnull(strstr(s.err.message, "unexpected stream hole"));
+    call = recv_packet(sv[1]);
+    ck_assert_ptr_nonnull(call);
+    ck_assert_int_eq(call->hdr.type, MV_CALL);
+    abort_pkt = recv_packet(sv[1]);
+    ck_assert_ptr_nonnull(abort_pkt);
+    ck_assert_int_eq(abort_pkt->hdr.type, MV_STREAM);
+    ck_assert_int_eq(abort_pkt->hdr.status, MV_ERROR);
+    ck_assert_uint_eq(abort_pkt->len, 28);
+    /* nothing left to abort: freed without another packet */
+    ck_assert_int_eq(mv_rpc_stream_abort(st, &err), 0);
+    mv_rpc_client_free(c);
+    close(sv[1]);
+    sink_clear(&s);
+}
+END_TEST
+
+static Suite *stream_suite(void)
+{
+    Suite *s = suite_create("rpc_stream");
+    TCase *api = tcase_create("client_api");
+    TCase *wire = tcase_create("wire");
+
+    tcase_add_checked_fixture(api, setup, teardown);
+    tcase_set_timeout(api, 60);
+    tcase_add_test(api, test_echo_eof_finish);
+    tcase_add_test(api, test_abort);
+    tcase_add_test(api, test_client_disconnects_mid_stream);
+    tcase_add_test(api, test_handler_failure);
+    tcase_add_test(api, test_chunking);
+    tcase_add_test(api, test_server_fails_stream);
+    tcase_add_test(api, test_server_back_pressure);
+    tcase_add_test(api, test_finish_from_callback);
+    tcase_add_test(api, test_client_sees_hole);
+    suite_add_tcase(s, api);
+
+    tcase_add_checked_fixture(wire, setup, teardown);
+    tcase_set_timeout(wire, 30);
+    tcase_add_test(wire, test_wire_finish_and_abort);
+    tcase_add_test(wire, test_wire_unknown_serial_ignored);
+    tcase_add_test(wire, test_wire_hole_fails_stream);
+    suite_add_tcase(s, wire);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(stream_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
