@@ -2,6 +2,24 @@
 # beyond libxml2), shared by modvirt-qemud and the unit tests.
 noinst_LTLIBRARIES += qemud/libmvdomainconf.la
 qemud_libmvdomainconf_la_SOURCES = \
-	qemud/domain_def.c qemud/domain_def.h
+	qemud/domain_def.c qemud/domain_def.h \
+	qemud/domain_parse.c \
+	qemud/domain_format.c
 qemud_libmvdomainconf_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS)
 qemud_libmvdomainconf_la_LIBADD = common/libmvcommon.la $(LIBXML_LIBS)
+
+# Golden files: tests/domainxml/NAME.xml -> NAME.out.xml, NAME-invalid.xml -> .err
+check_PROGRAMS += tests/unit/check_qemud_domainxml
+UNIT_TESTS += tests/unit/check_qemud_domainxml
+tests_unit_check_qemud_domainxml_SOURCES = tests/unit/check_qemud_domainxml.c
+tests_unit_check_qemud_domainxml_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/qemud
+tests_unit_check_qemud_domainxml_LDADD = tests/unit/libmvtest.la qemud/libmvdomainconf.la \
+	common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+
+# every expected output against libvirt's own RelaxNG schema
+UNIT_TESTS += tests/domainxml/validate.sh
+dist_check_SCRIPTS += tests/domainxml/validate.sh
+EXTRA_DIST += tests/domainxml
+# what a failing golden test leaves in the build directory for a diff
+CLEANFILES += *.out.xml.actual *.again.xml
