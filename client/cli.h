@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cleanup.h"
 #include "modvirt.h"
 
 /* Exit statuses, documented in --help and modvirt(1). */
@@ -20,20 +21,24 @@ enum cli_exit {
     CLI_EXIT_CONNECT = 3,       /* cannot reach the daemon */
 };
 
+#define CLI_FLAGS_MAX 8
+
 struct cli {
     const char *uri;            /* -c, or NULL for the default */
     unsigned int open_flags;    /* MODVIRT_CONN_* */
     bool json;
     modvirt_conn *conn;         /* opened by cli_conn() on first need */
+    /* the argument given to the running command's flags[i] that take one */
+    const char *flag_arg[CLI_FLAGS_MAX];
 };
 
-/* A boolean option of a command ("--all"). */
+/* An option of a command: boolean ("--all") or with an argument
+ * ("--timeout N", ARG names it in the help). */
 struct cli_flag {
     const char *name;
     const char *help;
+    const char *arg;            /* NULL for a boolean option */
 };
-
-#define CLI_FLAGS_MAX 8
 
 struct cli_command {
     const char *name;
@@ -50,10 +55,29 @@ extern const struct cli_command cli_host_commands[];
 extern const size_t cli_host_ncommands;
 extern const struct cli_command cli_domain_commands[];
 extern const size_t cli_domain_ncommands;
+extern const struct cli_command cli_lifecycle_commands[];
+extern const size_t cli_lifecycle_ncommands;
+extern const struct cli_command cli_console_commands[];
+extern const size_t cli_console_ncommands;
+extern const struct cli_command cli_events_commands[];
+extern const size_t cli_events_ncommands;
 
 /* The connection, opened now if needed; NULL after printing the error, with
  * *EXIT_CODE set. */
 modvirt_conn *cli_conn(struct cli *cli, int *exit_code);
+
+/* ---- cli_domain.c ---- */
+
+/* The domain KEY (name, UUID or id) into *DOM; else prints why and returns
+ * the exit status (never CLI_EXIT_OK). */
+int cli_domain_get(struct cli *cli, const char *key, modvirt_domain **dom);
+MV_DEFINE_CLEANUP(modvirt_domain, modvirt_domain_free)
+
+/* ---- cli_console.c ---- */
+
+/* Attaches the terminal (or stdin/stdout) to DOM's console until the escape
+ * key, or end of file on either side; returns the exit status. */
+int cli_console_attach(struct cli *cli, modvirt_domain *dom, bool force);
 
 /* ---- cli_output.c ---- */
 
@@ -61,6 +85,8 @@ modvirt_conn *cli_conn(struct cli *cli, int *exit_code);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints ERR (frees it) and returns the exit status for the failure R. */
 int cli_fail(int r, modvirt_error *err);
+/* The same with a line of context first: "modvirt: error: WHAT: MESSAGE". */
+int cli_failf(int r, modvirt_error *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The dashed lowercase form of UUID in OUT. */
 const char *cli_uuid_string(const unsigned char uuid[16], char out[37]);
 /* "7.2.22" for 7002022; BUF needs 32 bytes. */

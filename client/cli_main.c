@@ -19,12 +19,16 @@ struct command_group {
 static const struct command_group groups[] = {
     { cli_host_commands, &cli_host_ncommands },
     { cli_domain_commands, &cli_domain_ncommands },
+    { cli_lifecycle_commands, &cli_lifecycle_ncommands },
+    { cli_console_commands, &cli_console_ncommands },
+    { cli_events_commands, &cli_events_ncommands },
 };
 
 static const char exit_help[] =
     "Exit status:\n"
     "  0  success\n"
-    "  1  the operation failed (the daemon reported an error)\n"
+    "  1  the operation failed (the daemon reported an error; for events: no\n"
+    "     event came)\n"
     "  2  usage error (unknown command or option, bad argument, bad URI)\n"
     "  3  cannot connect (daemon not running, socket refused, access denied,\n"
     "     connection lost)\n";
@@ -70,18 +74,33 @@ static size_t count_flags(const struct cli_command *cmd)
     return n;
 }
 
+/* "timeout SECONDS" for an option with an argument, else its name. */
+static const char *flag_label(const struct cli_flag *f, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s", f->name, f->arg ? " " : "", f->arg ? f->arg : "");
+    return buf;
+}
+
 static void command_help(const struct cli_command *cmd)
 {
     size_t nflags = count_flags(cmd);
+    int width = 12;
+    char label[64];
 
     printf("Usage: modvirt [-c URI] [-r] [--json] %s", cmd->name);
-    for (size_t i = 0; i < nflags; i++)
-        printf(" [--%s]", cmd->flags[i].name);
+    for (size_t i = 0; i < nflags; i++) {
+        int len = (int)strlen(flag_label(&cmd->flags[i], label, sizeof(label)));
+
+        printf(" [--%s]", label);
+        if (len > width)
+            width = len;
+    }
     printf("%s%s\n\n%s\n\nOptions:\n", cmd->args ? " " : "", cmd->args ? cmd->args : "", cmd->help);
     for (size_t i = 0; i < nflags; i++)
-        printf("  --%-12s %s\n", cmd->flags[i].name, cmd->flags[i].help);
-    printf("  --%-12s %s\n  --%-12s %s\n\n%s", "json", "print machine-readable JSON",
-           "help", "show this help", exit_help);
+        printf("  --%-*s %s\n", width, flag_label(&cmd->flags[i], label, sizeof(label)),
+               cmd->flags[i].help);
+    printf("  --%-*s %s\n  --%-*s %s\n\n%s", width, "json", "print machine-readable JSON",
+           width, "help", "show this help", exit_help);
 }
 
 modvirt_conn *cli_conn(struct cli *cli, int *exit_code)
@@ -111,13 +130,16 @@ static int run_command(struct cli *cli, const struct cli_command *cmd, int argc,
     int c, nargs;
 
     for (size_t i = 0; i < nflags && i < CLI_FLAGS_MAX; i++)
-        opts[n++] = (struct option){ cmd->flags[i].name, no_argument, NULL, OPT_FLAG0 + (int)i };
+        opts[n++] = (struct option){ cmd->flags[i].name,
+                                     cmd->flags[i].arg ? required_argument : no_argument,
+                                     NULL, OPT_FLAG0 + (int)i };
     opts[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
     opts[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
     opts[n] = (struct option){ 0 };
     optind = 0;     /* restart getopt for the command's own arguments */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    /* leading ':' reports a missing option argument as ':', not '?' */
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (c == 'h' || c == OPT_HELP) {
             command_help(cmd);
             return CLI_EXIT_OK;
@@ -125,6 +147,11 @@ static int run_command(struct cli *cli, const struct cli_command *cmd, int argc,
             cli->json = true;
         } else if (c >= OPT_FLAG0) {
             set[c - OPT_FLAG0] = true;
+            cli->flag_arg[c - OPT_FLAG0] = optarg;
+        } else if (c == ':') {
+            cli_error("option '%s' of '%s' needs an argument (see 'modvirt %s --help')",
+                      argv[optind - 1], cmd->name, cmd->name);
+            return CLI_EXIT_USAGE;
         } else {
             cli_error("unknown option '%s' for '%s' (see 'modvirt %s --help')",
                       argv[optind - 1], cmd->name, cmd->name);

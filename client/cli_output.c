@@ -33,6 +33,22 @@ int cli_fail(int r, modvirt_error *err)
     return r == -ENOTCONN ? CLI_EXIT_CONNECT : CLI_EXIT_FAILED;
 }
 
+int cli_failf(int r, modvirt_error *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("modvirt: error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (err && err->message)
+        fprintf(stderr, ": %s\n", err->message);
+    else
+        fprintf(stderr, ": %s\n", strerror(r < 0 ? -r : r));
+    modvirt_error_free(err);
+    return r == -ENOTCONN ? CLI_EXIT_CONNECT : CLI_EXIT_FAILED;
+}
+
 const char *cli_uuid_string(const unsigned char uuid[16], char out[37])
 {
     char *p = out;

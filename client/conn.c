@@ -6,6 +6,8 @@
  */
 #define MV_LOG_MODULE "client.conn"
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +71,23 @@ int modvirt_error_give(struct mv_err *e, modvirt_error **err, int r)
     mv_err_clear(e);
     *err = out;
     return r;
+}
+
+int modvirt_error_set(modvirt_error **err, int r, int code, int domain, const char *fmt, ...)
+{
+    struct mv_err e = { .code = code, .domain = domain };
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vasprintf(&e.message, fmt, ap) < 0)
+        e.message = NULL;
+    va_end(ap);
+    return modvirt_error_give(&e, err, r);
+}
+
+int modvirt_error_nomem(modvirt_error **err)
+{
+    return modvirt_error_set(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_REMOTE, "out of memory");
 }
 
 void modvirt_error_free(modvirt_error *err)
@@ -179,19 +198,50 @@ static int sub_get(modvirt_conn *conn, const struct route *rt, struct mv_rpc_cli
     return r;
 }
 
-int modvirt_conn_call(modvirt_conn *conn, int proc, xdrproc_t args_filter, const void *args,
-                      xdrproc_t ret_filter, void *ret, modvirt_error **err)
+int modvirt_rpc_fail(struct mv_err *e, modvirt_error **err, int r)
 {
-    struct mv_err e = { 0 };
-    struct mv_rpc_client *rpc = NULL;
-    int r = sub_get(conn, route_for(conn, proc), &rpc, &e);
-
-    if (r == 0)
-        r = remote_call(rpc, proc, args_filter, args, ret_filter, ret, &e);
     /* a broken connection is, to the caller, a daemon it cannot reach */
     if (r == -ECONNRESET)
         r = -ENOTCONN;
+    return modvirt_error_give(e, err, r);
+}
+
+int modvirt_rpc_call(struct mv_rpc_client *rpc, int proc, xdrproc_t args_filter,
+                     const void *args, xdrproc_t ret_filter, void *ret, modvirt_error **err)
+{
+    struct mv_err e = { 0 };
+    int r = remote_call(rpc, proc, args_filter, args, ret_filter, ret, &e);
+
+    return r < 0 ? modvirt_rpc_fail(&e, err, r) : 0;
+}
+
+int modvirt_rpc_process(struct mv_rpc_client *rpc, int timeout_ms, modvirt_error **err)
+{
+    /* the RPC client does not read at all when given 0 ms: ask for the
+     * shortest real wait instead, which returns at once if data is there */
+    int r = mv_rpc_client_process(rpc, timeout_ms == 0 ? 1 : timeout_ms);
+
+    if (r >= 0)
+        return r;
+    return modvirt_error_set(err, -ENOTCONN, MV_ERR_RPC, MV_FROM_RPC,
+                             "the connection to the daemon was lost (%s)", strerror(-r));
+}
+
+int modvirt_conn_rpc(modvirt_conn *conn, int proc, struct mv_rpc_client **rpc, modvirt_error **err)
+{
+    struct mv_err e = { 0 };
+    int r = sub_get(conn, route_for(conn, proc), rpc, &e);
+
     return r < 0 ? modvirt_error_give(&e, err, r) : 0;
+}
+
+int modvirt_conn_call(modvirt_conn *conn, int proc, xdrproc_t args_filter, const void *args,
+                      xdrproc_t ret_filter, void *ret, modvirt_error **err)
+{
+    struct mv_rpc_client *rpc = NULL;
+    int r = modvirt_conn_rpc(conn, proc, &rpc, err);
+
+    return r < 0 ? r : modvirt_rpc_call(rpc, proc, args_filter, args, ret_filter, ret, err);
 }
 
 /* ---- open and close ---- */
@@ -245,6 +295,7 @@ void modvirt_conn_close(modvirt_conn *conn)
 {
     if (!conn)
         return;
+    modvirt_domain_events_free(conn);
     for (size_t i = 0; i < MV_ARRAY_SIZE(conn->rpc); i++) {
         struct mv_err e = { 0 };
 

@@ -101,3 +101,32 @@ int modvirt_node_get_info(modvirt_conn *conn, modvirt_node_info *info, modvirt_e
     info->threads = count(ret.threads);
     return 0;
 }
+
+/* A counted char array that includes its NUL (or is empty) as a string. */
+static char *counted_string(const char *val, unsigned int len)
+{
+    return strndup(val ? val : "", len);
+}
+
+int modvirt_node_get_security_model(modvirt_conn *conn, char **model, char **doi,
+                                    modvirt_error **err)
+{
+    mv_node_get_security_model_ret ret;
+    _cleanup_free_ char *m = NULL;
+    _cleanup_free_ char *d = NULL;
+    int r;
+
+    memset(&ret, 0, sizeof(ret));
+    r = modvirt_conn_call(conn, MV_PROC_NODE_GET_SECURITY_MODEL, NULL, NULL,
+                          (xdrproc_t)xdr_mv_node_get_security_model_ret, &ret, err);
+    if (r < 0)
+        return r;
+    m = counted_string(ret.model.model_val, ret.model.model_len);
+    d = counted_string(ret.doi.doi_val, ret.doi.doi_len);
+    xdr_free((xdrproc_t)xdr_mv_node_get_security_model_ret, (char *)&ret);
+    if (!m || !d)
+        return modvirt_error_nomem(err);
+    *model = TAKE_PTR(m);
+    *doi = TAKE_PTR(d);
+    return 0;
+}

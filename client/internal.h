@@ -27,8 +27,11 @@ struct mv_uri {
 int mv_uri_parse(const char *uri, struct mv_uri *out, struct mv_err *err);
 void mv_uri_clear(struct mv_uri *u);
 
+/* The domain event registration of a connection (client/domain_events.c). */
+struct mv_domain_events;
+
 struct modvirt_conn {
-    pthread_mutex_t lock;       /* guards opening the daemon connections */
+    pthread_mutex_t lock;       /* guards opening the daemon connections and EVENTS */
     struct mv_uri uri;
     bool readonly;
     struct mv_paths paths;
@@ -39,6 +42,15 @@ struct modvirt_conn {
      * returning from calls on them, so they are only freed on close */
     struct mv_rpc_client **retired;
     size_t nretired;
+    struct mv_domain_events *events;    /* NULL until events are registered */
+};
+
+/* A domain handle: what the wire calls a nonnull domain, plus its connection. */
+struct modvirt_domain {
+    modvirt_conn *conn;         /* borrowed: the caller keeps it open */
+    char *name;
+    unsigned char uuid[16];
+    int id;                     /* as last seen: -1 while inactive */
 };
 
 /* Calls remote procedure PROC on the daemon that owns it, opening that
@@ -49,3 +61,49 @@ MV_HIDDEN int modvirt_conn_call(modvirt_conn *conn, int proc, xdrproc_t args_fil
 
 /* Hands E to the caller as *ERR (E is left empty); always returns R. */
 MV_HIDDEN int modvirt_error_give(struct mv_err *e, modvirt_error **err, int r);
+
+/* Sets *ERR to a new error (CODE, DOMAIN, formatted message); returns R. */
+MV_HIDDEN int modvirt_error_set(modvirt_error **err, int r, int code, int domain, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* The daemon connection that serves PROC, opened now if needed.  *RPC stays
+ * valid until CONN is closed, even after it dies and a later call replaces
+ * it.  Returns as the public functions do. */
+MV_HIDDEN int modvirt_conn_rpc(modvirt_conn *conn, int proc, struct mv_rpc_client **rpc,
+                               modvirt_error **err);
+
+/* Calls PROC on that very connection (no reconnect): for calls whose effect
+ * lives on one connection, such as event registrations and streams. */
+MV_HIDDEN int modvirt_rpc_call(struct mv_rpc_client *rpc, int proc, xdrproc_t args_filter,
+                               const void *args, xdrproc_t ret_filter, void *ret,
+                               modvirt_error **err);
+
+/* Maps an RPC failure R with E to what the public functions return: a lost
+ * connection is -ENOTCONN to the caller.  Hands E over as *ERR. */
+MV_HIDDEN int modvirt_rpc_fail(struct mv_err *e, modvirt_error **err, int r);
+
+/* A new handle for the wire domain W, moving its name out (W->name becomes
+ * NULL); NULL without memory. */
+MV_HIDDEN modvirt_domain *modvirt_domain_from_wire(modvirt_conn *conn, mv_nonnull_domain *w);
+
+/* The wire form of DOM; borrows DOM's name. */
+MV_HIDDEN mv_nonnull_domain modvirt_domain_to_wire(const modvirt_domain *dom);
+
+/* Calls PROC whose arguments are just DOM (mv_domain_args). */
+MV_HIDDEN int modvirt_domain_call(modvirt_domain *dom, int proc, xdrproc_t ret_filter, void *ret,
+                                  modvirt_error **err);
+
+/* Calls PROC whose arguments are DOM and FLAGS (mv_domain_flags_args). */
+MV_HIDDEN int modvirt_domain_call_flags(modvirt_domain *dom, int proc, unsigned int flags,
+                                        xdrproc_t ret_filter, void *ret, modvirt_error **err);
+
+/* -ENOMEM with an "out of memory" error. */
+MV_HIDDEN int modvirt_error_nomem(modvirt_error **err);
+
+/* Reads from RPC and delivers what arrived, for up to TIMEOUT_MS (< 0:
+ * forever); the number of events delivered, or -ENOTCONN once it is dead. */
+MV_HIDDEN int modvirt_rpc_process(struct mv_rpc_client *rpc, int timeout_ms, modvirt_error **err);
+
+/* Drops the event registration state of CONN without telling the daemon
+ * (closing the connection drops the registrations there). */
+MV_HIDDEN void modvirt_domain_events_free(modvirt_conn *conn);

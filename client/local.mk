@@ -7,7 +7,12 @@ client_libmodvirt_la_SOURCES = \
 	client/uri.c \
 	client/conn.c \
 	client/host.c \
-	client/domain.c
+	client/domain.c \
+	client/domain_lifecycle.c \
+	client/domain_query.c \
+	client/domain_names.c \
+	client/domain_events.c \
+	client/domain_console.c
 # libmvwire.la already carries libmvcommon.la and libmvxdr.la inside it (a
 # convenience library linked into a convenience library is merged); naming
 # libmvcommon.la again puts its objects into the shared library twice.
@@ -22,7 +27,10 @@ client_modvirt_SOURCES = \
 	client/cli_main.c \
 	client/cli_output.c \
 	client/cli_host.c \
-	client/cli_domain.c
+	client/cli_domain.c \
+	client/cli_domain_lifecycle.c \
+	client/cli_console.c \
+	client/cli_events.c
 client_modvirt_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 client_modvirt_LDADD = client/libmodvirt.la $(JSONC_LIBS)
 

@@ -16,7 +16,8 @@
  *   other      local failures (-ENOMEM, -EINVAL, -EPROTO for a daemon that
  *              breaks the protocol).
  * Out-parameters are only written on success.  Strings and lists handed out
- * belong to the caller (free(), modvirt_domain_ref_list_free()).
+ * belong to the caller (free(), modvirt_domain_ref_list_free(),
+ * modvirt_string_list_free()), handles too (modvirt_domain_free()).
  */
 #pragma once
 
@@ -58,13 +59,96 @@ typedef struct modvirt_domain_ref {
     char *name;
     unsigned char uuid[16];
     int id;                     /* -1 while inactive */
+    int state;                  /* enum modvirt_domain_state; -1 if not asked or unknown */
+    int reason;                 /* the state's reason (libvirt's per-state enums), or -1 */
 } modvirt_domain_ref;
 
-/* Filters for modvirt_conn_list_all_domains() (libvirt's values). */
+/* Filters for the listings (libvirt's VIR_CONNECT_LIST_DOMAINS_* values). */
 enum modvirt_list_domains_flags {
     MODVIRT_LIST_DOMAINS_ACTIVE = 1 << 0,
     MODVIRT_LIST_DOMAINS_INACTIVE = 1 << 1,
 };
+
+/* A handle on one domain of a connection: its name, UUID and id.  The
+ * connection must outlive it; one thread at a time may use a handle. */
+typedef struct modvirt_domain modvirt_domain;
+
+/* virDomainState. */
+enum modvirt_domain_state {
+    MODVIRT_DOMAIN_NOSTATE = 0,
+    MODVIRT_DOMAIN_RUNNING = 1,
+    MODVIRT_DOMAIN_BLOCKED = 2,
+    MODVIRT_DOMAIN_PAUSED = 3,
+    MODVIRT_DOMAIN_SHUTDOWN = 4,        /* being shut down */
+    MODVIRT_DOMAIN_SHUTOFF = 5,
+    MODVIRT_DOMAIN_CRASHED = 6,
+    MODVIRT_DOMAIN_PMSUSPENDED = 7,
+};
+
+/* What DOMAIN_GET_INFO reports. */
+typedef struct modvirt_domain_info {
+    int state;                  /* enum modvirt_domain_state */
+    uint64_t max_memory;        /* KiB */
+    uint64_t memory;            /* KiB in use */
+    unsigned int vcpus;
+    uint64_t cpu_time;          /* ns */
+} modvirt_domain_info;
+
+enum modvirt_domain_define_flags {
+    MODVIRT_DOMAIN_DEFINE_VALIDATE = 1 << 0,    /* check the XML against the schema */
+};
+
+enum modvirt_domain_start_flags {
+    MODVIRT_DOMAIN_START_PAUSED = 1 << 0,       /* leave the vCPUs paused */
+};
+
+enum modvirt_domain_xml_flags {
+    MODVIRT_DOMAIN_XML_SECURE = 1 << 0,         /* include passwords */
+    MODVIRT_DOMAIN_XML_INACTIVE = 1 << 1,       /* the persistent config, not the live one */
+};
+
+enum modvirt_domain_console_flags {
+    MODVIRT_DOMAIN_CONSOLE_FORCE = 1 << 0,      /* take the console from its current user */
+};
+
+/* virDomainEventType: the lifecycle event kinds (details in libvirt's enums). */
+enum modvirt_domain_event_type {
+    MODVIRT_DOMAIN_EVENT_DEFINED = 0,
+    MODVIRT_DOMAIN_EVENT_UNDEFINED = 1,
+    MODVIRT_DOMAIN_EVENT_STARTED = 2,
+    MODVIRT_DOMAIN_EVENT_SUSPENDED = 3,
+    MODVIRT_DOMAIN_EVENT_RESUMED = 4,
+    MODVIRT_DOMAIN_EVENT_STOPPED = 5,
+    MODVIRT_DOMAIN_EVENT_SHUTDOWN = 6,
+    MODVIRT_DOMAIN_EVENT_PMSUSPENDED = 7,
+    MODVIRT_DOMAIN_EVENT_CRASHED = 8,
+};
+
+/* The events modvirt_domain_events_register() subscribes to (VIR_DOMAIN_EVENT_ID_*). */
+enum modvirt_domain_event_id {
+    MODVIRT_DOMAIN_EVENT_ID_LIFECYCLE = 0,
+    MODVIRT_DOMAIN_EVENT_ID_REBOOT = 1,
+};
+
+/* One event as the callback sees it; valid only during the callback. */
+typedef struct modvirt_domain_event {
+    int event_id;               /* enum modvirt_domain_event_id */
+    modvirt_domain_ref dom;     /* name, uuid and id; state and reason are -1 */
+    int type;                   /* lifecycle: enum modvirt_domain_event_type; else 0 */
+    int detail;                 /* lifecycle: the type's detail; else 0 */
+} modvirt_domain_event;
+
+typedef void (*modvirt_domain_event_fn)(modvirt_conn *conn, const modvirt_domain_event *ev,
+                                        void *opaque);
+
+/* An open domain console (a stream on the domain's daemon connection). */
+typedef struct modvirt_console modvirt_console;
+
+/* Console output: DATA/LEN bytes from the guest; DATA NULL and LEN 0 at the
+ * end (the guest side closed); ERR non-NULL (borrowed) if the console failed.
+ * After the end or a failure no more calls come; close the console then. */
+typedef void (*modvirt_console_fn)(modvirt_console *con, const void *data, size_t len,
+                                   const modvirt_error *err, void *opaque);
 
 /* ---- errors ---- */
 
@@ -111,15 +195,191 @@ int modvirt_conn_get_capabilities(modvirt_conn *conn, char **xml, modvirt_error 
 /* CPU, memory and topology of the host. */
 int modvirt_node_get_info(modvirt_conn *conn, modvirt_node_info *info, modvirt_error **err);
 
-/* ---- domains ---- */
+/* The security driver of the host (NODE_GET_SECURITY_MODEL): *MODEL is ""
+ * when there is none; both malloc'd. */
+int modvirt_node_get_security_model(modvirt_conn *conn, char **model, char **doi,
+                                    modvirt_error **err);
+
+/* ---- domain listings ---- */
 
 /* Every domain matching FLAGS (0: all); *LIST (malloc'd, *N entries, NULL
- * when empty) is freed with modvirt_domain_ref_list_free(). */
+ * when empty) is freed with modvirt_domain_ref_list_free().  State and
+ * reason are -1: one call, however many domains. */
 int modvirt_conn_list_all_domains(modvirt_conn *conn, unsigned int flags,
                                   modvirt_domain_ref **list, size_t *n, modvirt_error **err);
 
+/* The same with state and reason filled in by one DOMAIN_GET_STATE per
+ * domain (as virsh list does); a domain that vanished in between keeps -1. */
+int modvirt_conn_list_domains_with_state(modvirt_conn *conn, unsigned int flags,
+                                         modvirt_domain_ref **list, size_t *n,
+                                         modvirt_error **err);
+
 /* Frees LIST and its N names; NULL is fine. */
 void modvirt_domain_ref_list_free(modvirt_domain_ref *list, size_t n);
+
+/* ---- domain handles ---- */
+
+/* The domain KEY names, tried the way virsh does: as an id if KEY is all
+ * digits, then as a UUID if it parses as one, then as a name.  Only "no such
+ * domain" moves on to the next try; if all fail, the name lookup's error. */
+int modvirt_domain_lookup(modvirt_conn *conn, const char *key, modvirt_domain **dom,
+                          modvirt_error **err);
+int modvirt_domain_lookup_by_name(modvirt_conn *conn, const char *name, modvirt_domain **dom,
+                                  modvirt_error **err);
+int modvirt_domain_lookup_by_uuid(modvirt_conn *conn, const unsigned char uuid[16],
+                                  modvirt_domain **dom, modvirt_error **err);
+/* A running domain by its id. */
+int modvirt_domain_lookup_by_id(modvirt_conn *conn, int id, modvirt_domain **dom,
+                                modvirt_error **err);
+
+/* Frees a handle (the domain is not touched); NULL is fine. */
+void modvirt_domain_free(modvirt_domain *dom);
+
+/* The name; valid as long as DOM. */
+const char *modvirt_domain_get_name(const modvirt_domain *dom);
+/* The 16-byte UUID; valid as long as DOM. */
+const unsigned char *modvirt_domain_get_uuid(const modvirt_domain *dom);
+/* The UUID in dashed lowercase form in BUF; returns BUF. */
+const char *modvirt_domain_get_uuid_string(const modvirt_domain *dom, char buf[37]);
+/* The id as last seen by this handle (updated by start and destroy); -1 if inactive. */
+int modvirt_domain_get_id(const modvirt_domain *dom);
+
+/* ---- defining and removing ---- */
+
+/* Defines (or redefines) a persistent domain from XML; *DOM is its handle.
+ * FLAGS: modvirt_domain_define_flags. */
+int modvirt_domain_define_xml(modvirt_conn *conn, const char *xml, unsigned int flags,
+                              modvirt_domain **dom, modvirt_error **err);
+
+/* Removes the persistent config (a running domain goes on, transient).
+ * FLAGS: libvirt's VIR_DOMAIN_UNDEFINE_* values, 0 for none. */
+int modvirt_domain_undefine(modvirt_domain *dom, unsigned int flags, modvirt_error **err);
+
+/* ---- lifecycle ---- */
+
+/* Starts a defined domain and updates the handle's id.  FLAGS:
+ * modvirt_domain_start_flags. */
+int modvirt_domain_start(modvirt_domain *dom, unsigned int flags, modvirt_error **err);
+
+/* Powers the domain off at once; the handle's id becomes -1.  FLAGS:
+ * libvirt's VIR_DOMAIN_DESTROY_* (1 GRACEFUL), 0 for none. */
+int modvirt_domain_destroy(modvirt_domain *dom, unsigned int flags, modvirt_error **err);
+
+/* Asks the guest to shut down; returns before it is off.  FLAGS: libvirt's
+ * method bits (1 ACPI, 2 GUEST_AGENT, ...), 0 for the default. */
+int modvirt_domain_shutdown(modvirt_domain *dom, unsigned int flags, modvirt_error **err);
+
+/* Asks the guest to reboot; FLAGS as for shutdown. */
+int modvirt_domain_reboot(modvirt_domain *dom, unsigned int flags, modvirt_error **err);
+
+/* Resets the domain as the reset button would. */
+int modvirt_domain_reset(modvirt_domain *dom, modvirt_error **err);
+
+/* Pauses the domain's vCPUs. */
+int modvirt_domain_suspend(modvirt_domain *dom, modvirt_error **err);
+
+/* Lets a paused domain run again. */
+int modvirt_domain_resume(modvirt_domain *dom, modvirt_error **err);
+
+/* ---- queries ---- */
+
+/* The state (enum modvirt_domain_state) and its reason. */
+int modvirt_domain_get_state(modvirt_domain *dom, int *state, int *reason, modvirt_error **err);
+
+int modvirt_domain_get_info(modvirt_domain *dom, modvirt_domain_info *info, modvirt_error **err);
+
+/* The domain XML; *XML is malloc'd.  FLAGS: modvirt_domain_xml_flags. */
+int modvirt_domain_get_xml(modvirt_domain *dom, unsigned int flags, char **xml,
+                           modvirt_error **err);
+
+/* The guest OS type, e.g. "hvm"; *TYPE is malloc'd. */
+int modvirt_domain_get_os_type(modvirt_domain *dom, char **type, modvirt_error **err);
+
+/* *ACTIVE is 1 while the domain runs (or is paused), else 0. */
+int modvirt_domain_is_active(modvirt_domain *dom, int *active, modvirt_error **err);
+
+/* *PERSISTENT is 1 if the domain has a persistent config, else 0. */
+int modvirt_domain_is_persistent(modvirt_domain *dom, int *persistent, modvirt_error **err);
+
+/* *AUTOSTART is 1 if the domain starts with the daemon, else 0. */
+int modvirt_domain_get_autostart(modvirt_domain *dom, int *autostart, modvirt_error **err);
+int modvirt_domain_set_autostart(modvirt_domain *dom, int autostart, modvirt_error **err);
+
+/* *HAS is 1 if a managed save image exists, else 0. */
+int modvirt_domain_has_managed_save(modvirt_domain *dom, int *has, modvirt_error **err);
+
+/* The security label of a running domain (*LABEL "" if none, malloc'd) and
+ * whether it is enforced. */
+int modvirt_domain_get_security_label(modvirt_domain *dom, char **label, int *enforcing,
+                                      modvirt_error **err);
+
+/* Taint and deprecation messages: *MSGS is a NULL-terminated malloc'd array
+ * (freed with modvirt_string_list_free()). */
+int modvirt_domain_get_messages(modvirt_domain *dom, char ***msgs, modvirt_error **err);
+
+/* Frees a NULL-terminated string array and its strings; NULL is fine. */
+void modvirt_string_list_free(char **list);
+
+/* ---- names, in virsh's wording ---- */
+
+/* "running", "shut off", ...; "no state" for values it does not know. */
+const char *modvirt_domain_state_name(int state);
+/* "booted", "destroyed", ... for a state's reason; "unknown" if not known. */
+const char *modvirt_domain_state_reason_name(int state, int reason);
+/* "Started", "Stopped", ... for a lifecycle event type; "unknown" if not known. */
+const char *modvirt_domain_event_type_name(int type);
+/* "Booted", "Destroyed", ... for a lifecycle event's detail; "unknown" if not known. */
+const char *modvirt_domain_event_detail_name(int type, int detail);
+
+/* ---- events ---- */
+
+/* Subscribes CONN to the lifecycle and reboot events of every domain; FN
+ * runs for each (with OPAQUE) inside modvirt_domain_events_process() or any
+ * other call on the same daemon connection.  One subscription per
+ * connection: -EBUSY if there is one.  If the daemon connection is lost the
+ * subscription is gone; process then fails with -ENOTCONN. */
+int modvirt_domain_events_register(modvirt_conn *conn, modvirt_domain_event_fn fn, void *opaque,
+                                   modvirt_error **err);
+
+/* Ends the subscription (telling the daemon); 0 also if there was none. */
+int modvirt_domain_events_deregister(modvirt_conn *conn, modvirt_error **err);
+
+/* The descriptor to poll() for readability before calling
+ * modvirt_domain_events_process(), or -1 without a subscription. */
+int modvirt_domain_events_fd(modvirt_conn *conn);
+
+/* Reads what the daemon sent, waiting up to TIMEOUT_MS (< 0: forever) for
+ * something to arrive, and runs the callback for each event.  Returns the
+ * number of events delivered; -ENOTCONN once the connection is lost, -EINVAL
+ * without a subscription. */
+int modvirt_domain_events_process(modvirt_conn *conn, int timeout_ms, modvirt_error **err);
+
+/* ---- consoles ---- */
+
+/* Opens the console DEVNAME of a running domain (NULL: the first console or
+ * serial port) as a stream; FN receives the output (see modvirt_console_fn),
+ * inside modvirt_domain_console_process() or any other call on the same
+ * daemon connection.  FLAGS: modvirt_domain_console_flags. */
+int modvirt_domain_console_open(modvirt_domain *dom, const char *devname, unsigned int flags,
+                                modvirt_console_fn fn, void *opaque, modvirt_console **con,
+                                modvirt_error **err);
+
+/* Sends LEN bytes of input to the guest. */
+int modvirt_domain_console_send(modvirt_console *con, const void *data, size_t len,
+                                modvirt_error **err);
+
+/* The descriptor to poll() for readability before calling
+ * modvirt_domain_console_process(). */
+int modvirt_domain_console_fd(modvirt_console *con);
+
+/* Reads what the daemon sent, waiting up to TIMEOUT_MS (< 0: forever), and
+ * hands console output to the callback.  -ENOTCONN once the connection is lost. */
+int modvirt_domain_console_process(modvirt_console *con, int timeout_ms, modvirt_error **err);
+
+/* Ends the session cleanly (a stream finish, waiting for the daemon to
+ * confirm; an abort if the console already failed) and frees CON, also on
+ * failure.  NULL is fine. */
+int modvirt_domain_console_close(modvirt_console *con, modvirt_error **err);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,9 @@
  * listens on sockets under a private root (as "modvirt-qemud --root" lays
  * them out), speaks the real codec and records which procedures arrive on
  * which socket.  Covers URI handling, socket choice, the handshake, lazy
- * opening, routing and error reporting.
+ * opening, routing and error reporting; domain lookups (virsh's id, UUID,
+ * name order), lifecycle and queries against a small table of fake domains;
+ * event decoding from MESSAGE packets; and console streams.
  */
 #include <check.h>
 #include <errno.h>
@@ -25,6 +27,31 @@
 #include "rpc/message.h"
 
 #define FAKE_SOCKETS 3
+#define FAKE_DOMAINS 4
+
+/* A domain the fake daemon knows.  "vm-gone" is listed but vanishes before
+ * DOMAIN_GET_STATE; "7" has a name that looks like an id. */
+struct fake_dom {
+    const char *name;
+    unsigned char uuid_byte;    /* all 16 bytes */
+    int id;
+    int state, reason;
+    int autostart;
+};
+
+static const struct fake_dom fake_doms_init[FAKE_DOMAINS] = {
+    { "vm-a", 0x11, 3, 1, 1, 0 },
+    { "vm-b", 0x22, -1, 5, 2, 0 },
+    { "7", 0x33, -1, 5, 0, 0 },
+    { "vm-gone", 0x44, -1, 5, 0, 0 },
+};
+
+/* What the fake console does. */
+enum fake_console {
+    CONSOLE_ECHO,               /* greets, echoes input, confirms finish */
+    CONSOLE_EOF,                /* greets, then end of file after the first input */
+    CONSOLE_FAIL,               /* greets, then fails the stream */
+};
 
 struct fake {
     char root[64];
@@ -38,12 +65,26 @@ struct fake {
     bool fail_nodeinfo;
     int hangup_at;              /* drop the connection at this hostname call, unanswered */
     int hostnames;
+    bool hangup_after_events;   /* drop the connection after sending the events */
+    enum fake_console console;
+    struct fake_dom doms[FAKE_DOMAINS];
+    unsigned int console_serial;
     /* what arrived */
     pthread_mutex_t lock;
     char log[4096];
     char open_name[64];
     unsigned int open_flags;
     unsigned int list_flags;
+    unsigned int last_flags;    /* of the last domain call that has flags */
+    char last_dom[32];          /* the domain the last domain call named */
+    char defined_xml[64];
+    int registered[4];          /* event ids registered, in order */
+    int nregistered;
+    int deregistered[4];        /* callback ids deregistered, in order */
+    int nderegistered;
+    char console_in[64];        /* what the console received */
+    bool console_dev_given;
+    unsigned int console_flags;
 };
 
 static const char *const sock_names[FAKE_SOCKETS] = { "qemud-sock", "qemud-sock-ro", "other-sock" };
@@ -123,17 +164,19 @@ static void handle_node_info(struct fake *f, int fd, const struct mv_msg *call)
 static void handle_list(struct fake *f, int fd, const struct mv_msg *call)
 {
     mv_connect_list_all_domains_args args = { 0 };
-    mv_nonnull_domain doms[2] = {
+    mv_nonnull_domain doms[3] = {
         { .name = (char *)"vm-b", .id = -1 },
         { .name = (char *)"vm-a", .id = 3 },
+        { .name = (char *)"vm-gone", .id = -1 },
     };
-    mv_connect_list_all_domains_ret ret = { .domains = { 2, doms }, .ret = 2 };
+    mv_connect_list_all_domains_ret ret = { .domains = { 3, doms }, .ret = 3 };
 
     ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_connect_list_all_domains_args, &args), 0);
     ck_assert_int_eq(args.need_results, 1);
     f->list_flags = args.flags;
     memset(doms[0].uuid, 0x22, 16);
     memset(doms[1].uuid, 0x11, 16);
+    memset(doms[2].uuid, 0x44, 16);
     send_reply(fd, call, (xdrproc_t)xdr_mv_connect_list_all_domains_ret, &ret);
 }
 
@@ -151,12 +194,394 @@ static void handle_auth(struct fake *f, int fd, const struct mv_msg *call)
         send_reply(fd, call, (xdrproc_t)xdr_mv_auth_polkit_ret, &polkit);
 }
 
+/* ---- the fake's domains ---- */
+
+static void dom_to_wire(const struct fake_dom *d, mv_nonnull_domain *w)
+{
+    w->name = (char *)d->name;
+    memset(w->uuid, d->uuid_byte, sizeof(w->uuid));
+    w->id = d->id;
+}
+
+static struct fake_dom *dom_by_name(struct fake *f, const char *name)
+{
+    for (int i = 0; i < FAKE_DOMAINS; i++)
+        if (strcmp(f->doms[i].name, name) == 0 && strcmp(name, "vm-gone") != 0)
+            return &f->doms[i];
+    return NULL;
+}
+
+static void reply_dom(int fd, const struct mv_msg *call, const struct fake_dom *d)
+{
+    mv_nonnull_domain w;
+
+    dom_to_wire(d, &w);
+    /* every lookup/define/create reply is one nonnull domain */
+    send_reply(fd, call, (xdrproc_t)xdr_mv_nonnull_domain, &w);
+}
+
+static void no_domain(int fd, const struct mv_msg *call, const char *how, const char *what)
+{
+    char msg[128];
+
+    snprintf(msg, sizeof(msg), "Domain not found: no domain with matching %s '%s'", how, what);
+    send_error(fd, call, 42, 10, msg);
+}
+
+static void handle_lookup(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_domain_lookup_by_name_args byname = { 0 };
+    mv_domain_lookup_by_uuid_args byuuid;
+    mv_domain_lookup_by_id_args byid;
+    char what[16];
+
+    if (call->hdr.proc == MV_PROC_DOMAIN_LOOKUP_BY_NAME) {
+        struct fake_dom *d;
+
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_domain_lookup_by_name_args, &byname), 0);
+        d = dom_by_name(f, byname.name);
+        if (d)
+            reply_dom(fd, call, d);
+        else
+            no_domain(fd, call, "name", byname.name);
+        xdr_free((xdrproc_t)xdr_mv_domain_lookup_by_name_args, (char *)&byname);
+        return;
+    }
+    if (call->hdr.proc == MV_PROC_DOMAIN_LOOKUP_BY_UUID) {
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_domain_lookup_by_uuid_args, &byuuid), 0);
+        for (int i = 0; i < FAKE_DOMAINS; i++)
+            if ((unsigned char)byuuid.uuid[0] == f->doms[i].uuid_byte) {
+                reply_dom(fd, call, &f->doms[i]);
+                return;
+            }
+        no_domain(fd, call, "uuid", "?");
+        return;
+    }
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_domain_lookup_by_id_args, &byid), 0);
+    /* id 9 stands for a daemon failing: that must not fall through to a name */
+    if (byid.id == 9) {
+        send_error(fd, call, 1, 10, "internal error: lookup broke");
+        return;
+    }
+    for (int i = 0; i < FAKE_DOMAINS; i++)
+        if (f->doms[i].id >= 0 && f->doms[i].id == byid.id) {
+            reply_dom(fd, call, &f->doms[i]);
+            return;
+        }
+    snprintf(what, sizeof(what), "%d", byid.id);
+    no_domain(fd, call, "id", what);
+}
+
+static void handle_define(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_domain_define_xml_flags_args args = { 0 };
+    static const struct fake_dom created = { "vm-new", 0x55, -1, 5, 0, 0 };
+
+    if (call->hdr.proc == MV_PROC_DOMAIN_DEFINE_XML) {
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_domain_define_xml_args, &args), 0);
+        f->last_flags = 0;
+        snprintf(f->defined_xml, sizeof(f->defined_xml), "%s", args.xml);
+        xdr_free((xdrproc_t)xdr_mv_domain_define_xml_args, (char *)&args);
+    } else {
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_domain_define_xml_flags_args, &args), 0);
+        f->last_flags = args.flags;
+        snprintf(f->defined_xml, sizeof(f->defined_xml), "%s", args.xml);
+        xdr_free((xdrproc_t)xdr_mv_domain_define_xml_flags_args, (char *)&args);
+    }
+    reply_dom(fd, call, &created);
+}
+
+/* The domain named by a call with (dom) or (dom, flags) arguments. */
+static struct fake_dom *call_dom(struct fake *f, const struct mv_msg *call, bool with_flags)
+{
+    mv_domain_flags_args args;
+    struct fake_dom *d = NULL;
+
+    memset(&args, 0, sizeof(args));
+    if (with_flags) {
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_domain_flags_args, &args), 0);
+        f->last_flags = args.flags;
+    } else {
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_domain_args, &args), 0);
+    }
+    snprintf(f->last_dom, sizeof(f->last_dom), "%s", args.dom.name);
+    for (int i = 0; i < FAKE_DOMAINS; i++)
+        if (strcmp(f->doms[i].name, args.dom.name) == 0 &&
+            (unsigned char)args.dom.uuid[0] == f->doms[i].uuid_byte && strcmp(args.dom.name, "vm-gone"))
+            d = &f->doms[i];
+    xdr_free((xdrproc_t)xdr_mv_domain_flags_args, (char *)&args);
+    return d;
+}
+
+static bool proc_has_flags(int proc)
+{
+    switch (proc) {
+    case MV_PROC_DOMAIN_CREATE_WITH_FLAGS:
+    case MV_PROC_DOMAIN_DESTROY_FLAGS:
+    case MV_PROC_DOMAIN_SHUTDOWN_FLAGS:
+    case MV_PROC_DOMAIN_REBOOT:
+    case MV_PROC_DOMAIN_RESET:
+    case MV_PROC_DOMAIN_UNDEFINE_FLAGS:
+    case MV_PROC_DOMAIN_GET_STATE:
+    case MV_PROC_DOMAIN_GET_XML_DESC:
+    case MV_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE:
+    case MV_PROC_DOMAIN_GET_MESSAGES:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Answers the queries of a known domain. */
+static void handle_query(int fd, const struct mv_msg *call, struct fake_dom *d)
+{
+    mv_domain_get_state_ret state = { .state = d->state, .reason = d->reason };
+    mv_domain_get_info_ret info = { .state = 1, .maxMem = 1048576, .memory = 524288,
+                                    .nrVirtCpu = 2, .cpuTime = 1500000000ULL };
+    mv_domain_get_autostart_ret autostart = { .autostart = d->autostart };
+    mv_domain_is_active_ret active = { .active = d->id >= 0 };
+    mv_domain_has_managed_save_image_ret saved = { .result = 0 };
+    char label[] = "system_u:system_r:svirt_t:s0:c1,c2";
+    mv_domain_get_security_label_ret seclabel = { .label = { sizeof(label), label }, .enforcing = 1 };
+    char *msgs[] = { (char *)"tainted: custom-argv" };
+    mv_domain_get_messages_ret messages = { .msgs = { 1, msgs } };
+
+    switch (call->hdr.proc) {
+    case MV_PROC_DOMAIN_GET_STATE:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_domain_get_state_ret, &state);
+        break;
+    case MV_PROC_DOMAIN_GET_INFO:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_domain_get_info_ret, &info);
+        break;
+    case MV_PROC_DOMAIN_GET_XML_DESC: reply_string(fd, call, "<domain type='kvm'/>"); break;
+    case MV_PROC_DOMAIN_GET_OS_TYPE: reply_string(fd, call, "hvm"); break;
+    case MV_PROC_DOMAIN_GET_AUTOSTART:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_domain_get_autostart_ret, &autostart);
+        break;
+    case MV_PROC_DOMAIN_IS_ACTIVE:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_domain_is_active_ret, &active);
+        break;
+    case MV_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_domain_has_managed_save_image_ret, &saved);
+        break;
+    case MV_PROC_DOMAIN_GET_SECURITY_LABEL:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_domain_get_security_label_ret, &seclabel);
+        break;
+    case MV_PROC_DOMAIN_GET_MESSAGES:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_domain_get_messages_ret, &messages);
+        break;
+    default:
+        send_error(fd, call, 39, 7, "unknown procedure");
+        break;
+    }
+}
+
+/* Lifecycle calls change the fake's table as the daemon would. */
+static void handle_domain(struct fake *f, int fd, const struct mv_msg *call)
+{
+    int proc = call->hdr.proc;
+    struct fake_dom *d = call_dom(f, call, proc_has_flags(proc));
+    mv_domain_create_with_flags_ret created;
+
+    if (!d) {
+        no_domain(fd, call, "name", f->last_dom);
+        return;
+    }
+    switch (proc) {
+    case MV_PROC_DOMAIN_CREATE:
+        d->id = 5;
+        d->state = 1;
+        send_reply(fd, call, NULL, NULL);
+        break;
+    case MV_PROC_DOMAIN_CREATE_WITH_FLAGS:
+        d->id = 6;
+        d->state = 3;
+        dom_to_wire(d, &created.dom);
+        send_reply(fd, call, (xdrproc_t)xdr_mv_domain_create_with_flags_ret, &created);
+        break;
+    case MV_PROC_DOMAIN_DESTROY:
+    case MV_PROC_DOMAIN_DESTROY_FLAGS:
+        d->id = -1;
+        d->state = 5;
+        send_reply(fd, call, NULL, NULL);
+        break;
+    case MV_PROC_DOMAIN_SUSPEND:
+    case MV_PROC_DOMAIN_RESUME:
+    case MV_PROC_DOMAIN_SHUTDOWN:
+    case MV_PROC_DOMAIN_SHUTDOWN_FLAGS:
+    case MV_PROC_DOMAIN_REBOOT:
+    case MV_PROC_DOMAIN_RESET:
+        if (d->id < 0)
+            send_error(fd, call, 55, 10, "Requested operation is not valid: domain is not running");
+        else
+            send_reply(fd, call, NULL, NULL);
+        break;
+    case MV_PROC_DOMAIN_UNDEFINE:
+    case MV_PROC_DOMAIN_UNDEFINE_FLAGS:
+        send_reply(fd, call, NULL, NULL);
+        break;
+    default:
+        handle_query(fd, call, d);
+        break;
+    }
+}
+
+static void handle_set_autostart(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_domain_set_autostart_args args = { 0 };
+    struct fake_dom *d;
+
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_domain_set_autostart_args, &args), 0);
+    d = dom_by_name(f, args.dom.name);
+    ck_assert_ptr_nonnull(d);
+    d->autostart = args.autostart;
+    xdr_free((xdrproc_t)xdr_mv_domain_set_autostart_args, (char *)&args);
+    send_reply(fd, call, NULL, NULL);
+}
+
+static void handle_security_model(int fd, const struct mv_msg *call)
+{
+    char model[] = "selinux", doi[] = "0";
+    mv_node_get_security_model_ret ret = { .model = { sizeof(model), model }, .doi = { sizeof(doi), doi } };
+
+    send_reply(fd, call, (xdrproc_t)xdr_mv_node_get_security_model_ret, &ret);
+}
+
+/* ---- the fake's events ---- */
+
+static void send_event(int fd, int proc, xdrproc_t filter, const void *body)
+{
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+    struct mv_message_header h = {
+        .prog = MV_REMOTE_PROGRAM, .vers = 1, .proc = proc, .type = MV_MESSAGE, .serial = 1,
+        .status = MV_OK,
+    };
+
+    if (filter)
+        ck_assert_int_eq(mv_msg_encode(m, &h, filter, body), 0);
+    else
+        ck_assert_int_eq(mv_msg_encode_raw(m, &h, body, strlen(body)), 0);
+    ck_assert_int_eq(mv_msg_write(fd, m), 1);
+}
+
+/* After the last registration: a lifecycle event, one that does not decode,
+ * one of a kind we did not ask for, and a reboot. */
+static void send_events(struct fake *f, int fd)
+{
+    mv_domain_event_callback_lifecycle_msg life = { .callbackID = 100, .msg = { .event = 2, .detail = 0 } };
+    mv_domain_event_callback_reboot_msg reboot = { .callbackID = 101 };
+
+    dom_to_wire(&f->doms[0], &life.msg.dom);
+    dom_to_wire(&f->doms[0], &reboot.msg.dom);
+    send_event(fd, MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, (xdrproc_t)xdr_mv_domain_event_callback_lifecycle_msg, &life);
+    send_event(fd, MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, NULL, "junk");
+    send_event(fd, 320, NULL, "rtc");
+    send_event(fd, MV_PROC_DOMAIN_EVENT_CALLBACK_REBOOT, (xdrproc_t)xdr_mv_domain_event_callback_reboot_msg, &reboot);
+}
+
+/* Returns false to drop the connection. */
+static bool handle_events(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_connect_domain_event_callback_register_any_args reg = { 0 };
+    mv_connect_domain_event_callback_register_any_ret ret;
+    mv_connect_domain_event_callback_deregister_any_args dereg;
+
+    if (call->hdr.proc == MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY) {
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_connect_domain_event_callback_deregister_any_args, &dereg), 0);
+        f->deregistered[f->nderegistered++] = dereg.callbackID;
+        send_reply(fd, call, NULL, NULL);
+        return true;
+    }
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg), 0);
+    ck_assert_ptr_null(reg.dom);        /* all domains */
+    f->registered[f->nregistered++] = reg.eventID;
+    ret.callbackID = 100 + reg.eventID;
+    send_reply(fd, call, (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_ret, &ret);
+    if (reg.eventID != MODVIRT_DOMAIN_EVENT_ID_REBOOT)
+        return true;
+    send_events(f, fd);
+    return !f->hangup_after_events;
+}
+
+/* ---- the fake's console ---- */
+
+static void send_stream(struct fake *f, int fd, int status, const void *data, size_t len)
+{
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+    struct mv_message_header h = {
+        .prog = MV_REMOTE_PROGRAM, .vers = 1, .proc = MV_PROC_DOMAIN_OPEN_CONSOLE,
+        .type = MV_STREAM, .serial = f->console_serial, .status = status,
+    };
+
+    ck_assert_int_eq(mv_msg_encode_raw(m, &h, data, len), 0);
+    ck_assert_int_eq(mv_msg_write(fd, m), 1);
+}
+
+static void send_stream_error(struct fake *f, int fd)
+{
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+    struct mv_message_header h = {
+        .prog = MV_REMOTE_PROGRAM, .vers = 1, .proc = MV_PROC_DOMAIN_OPEN_CONSOLE,
+        .type = MV_STREAM, .serial = f->console_serial, .status = MV_ERROR,
+    };
+    struct mv_err e = { 0 };
+    mv_error wire;
+
+    mv_err_set(&e, 39, 38, "stream had unexpected termination");
+    mv_err_to_wire(&e, &wire);
+    ck_assert_int_eq(mv_msg_encode(m, &h, (xdrproc_t)xdr_mv_error, &wire), 0);
+    ck_assert_int_eq(mv_msg_write(fd, m), 1);
+    mv_err_clear(&e);
+}
+
+static void handle_console_open(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_domain_open_console_args args = { 0 };
+
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_domain_open_console_args, &args), 0);
+    f->console_dev_given = args.dev_name != NULL;
+    f->console_flags = args.flags;
+    snprintf(f->last_dom, sizeof(f->last_dom), "%s", args.dom.name);
+    xdr_free((xdrproc_t)xdr_mv_domain_open_console_args, (char *)&args);
+    f->console_serial = call->hdr.serial;
+    send_reply(fd, call, NULL, NULL);
+    send_stream(f, fd, MV_CONTINUE, "login: ", 7);
+}
+
+/* Client stream packets: data, finish (OK) or abort (ERROR). */
+static void handle_console_packet(struct fake *f, int fd, const struct mv_msg *m)
+{
+    size_t len, have = strlen(f->console_in);
+    const char *data = mv_msg_payload(m, &len);
+    char echo[80];
+
+    ck_assert_uint_eq(m->hdr.serial, f->console_serial);
+    if (m->hdr.status != MV_CONTINUE) {
+        /* finish and abort are both confirmed with OK */
+        send_stream(f, fd, MV_OK, NULL, 0);
+        return;
+    }
+    snprintf(f->console_in + have, sizeof(f->console_in) - have, "%.*s", (int)len, data);
+    if (f->console == CONSOLE_EOF) {
+        send_stream(f, fd, MV_CONTINUE, NULL, 0);
+    } else if (f->console == CONSOLE_FAIL) {
+        send_stream_error(f, fd);
+    } else {
+        snprintf(echo, sizeof(echo), "echo:%.*s", (int)len, data);
+        send_stream(f, fd, MV_CONTINUE, echo, strlen(echo));
+    }
+}
+
 /* Answers one call; false once the client said CONNECT_CLOSE. */
 static bool handle(struct fake *f, int fd, const struct mv_msg *call)
 {
     mv_connect_get_version_ret ver = { .hv_ver = 7002022 };
     mv_connect_get_lib_version_ret lib = { .lib_ver = 9000000 };
 
+    if (call->hdr.type == MV_STREAM) {
+        handle_console_packet(f, fd, call);
+        return true;
+    }
     switch (call->hdr.proc) {
     case MV_PROC_AUTH_LIST:
     case MV_PROC_AUTH_POLKIT: handle_auth(f, fd, call); break;
@@ -176,6 +601,37 @@ static bool handle(struct fake *f, int fd, const struct mv_msg *call)
         break;
     case MV_PROC_NODE_GET_INFO: handle_node_info(f, fd, call); break;
     case MV_PROC_CONNECT_LIST_ALL_DOMAINS: handle_list(f, fd, call); break;
+    case MV_PROC_NODE_GET_SECURITY_MODEL: handle_security_model(fd, call); break;
+    case MV_PROC_DOMAIN_LOOKUP_BY_NAME:
+    case MV_PROC_DOMAIN_LOOKUP_BY_UUID:
+    case MV_PROC_DOMAIN_LOOKUP_BY_ID: handle_lookup(f, fd, call); break;
+    case MV_PROC_DOMAIN_DEFINE_XML:
+    case MV_PROC_DOMAIN_DEFINE_XML_FLAGS: handle_define(f, fd, call); break;
+    case MV_PROC_DOMAIN_SET_AUTOSTART: handle_set_autostart(f, fd, call); break;
+    case MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY:
+    case MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: return handle_events(f, fd, call);
+    case MV_PROC_DOMAIN_OPEN_CONSOLE: handle_console_open(f, fd, call); break;
+    case MV_PROC_DOMAIN_CREATE:
+    case MV_PROC_DOMAIN_CREATE_WITH_FLAGS:
+    case MV_PROC_DOMAIN_DESTROY:
+    case MV_PROC_DOMAIN_DESTROY_FLAGS:
+    case MV_PROC_DOMAIN_SHUTDOWN:
+    case MV_PROC_DOMAIN_SHUTDOWN_FLAGS:
+    case MV_PROC_DOMAIN_REBOOT:
+    case MV_PROC_DOMAIN_RESET:
+    case MV_PROC_DOMAIN_SUSPEND:
+    case MV_PROC_DOMAIN_RESUME:
+    case MV_PROC_DOMAIN_UNDEFINE:
+    case MV_PROC_DOMAIN_UNDEFINE_FLAGS:
+    case MV_PROC_DOMAIN_GET_STATE:
+    case MV_PROC_DOMAIN_GET_INFO:
+    case MV_PROC_DOMAIN_GET_XML_DESC:
+    case MV_PROC_DOMAIN_GET_OS_TYPE:
+    case MV_PROC_DOMAIN_GET_AUTOSTART:
+    case MV_PROC_DOMAIN_IS_ACTIVE:
+    case MV_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE:
+    case MV_PROC_DOMAIN_GET_SECURITY_LABEL:
+    case MV_PROC_DOMAIN_GET_MESSAGES: handle_domain(f, fd, call); break;
     case MV_PROC_CONNECT_CLOSE:
         send_reply(fd, call, NULL, NULL);
         return false;
@@ -231,6 +687,7 @@ static void fake_start(struct fake *f)
 {
     char dir[128];
 
+    memcpy(f->doms, fake_doms_init, sizeof(f->doms));
     strcpy(f->root, "/tmp/check-libmodvirt-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(f->root));
     snprintf(dir, sizeof(dir), "%s/run", f->root);
@@ -432,17 +889,21 @@ START_TEST(test_list_all_domains)
     fake_start(&f);
     conn = open_root(&f, 0);
     ck_assert_int_eq(modvirt_conn_list_all_domains(conn, MODVIRT_LIST_DOMAINS_INACTIVE, &list, &n, NULL), 0);
-    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(n, 3);
     ck_assert_str_eq(list[0].name, "vm-b");
     ck_assert_int_eq(list[0].id, -1);
     ck_assert_str_eq(list[1].name, "vm-a");
     ck_assert_int_eq(list[1].id, 3);
     memset(u11, 0x11, 16);
     ck_assert_int_eq(memcmp(list[1].uuid, u11, 16), 0);
+    /* the plain listing asks for no states */
+    ck_assert_int_eq(list[1].state, -1);
+    ck_assert_int_eq(list[1].reason, -1);
     modvirt_domain_ref_list_free(list, n);
     modvirt_conn_close(conn);
     fake_stop(&f);
     ck_assert_uint_eq(f.list_flags, MODVIRT_LIST_DOMAINS_INACTIVE);
+    ck_assert_str_eq(f.log, "qemud-sock:66 qemud-sock:1 qemud-sock:273 qemud-sock:2 ");
 }
 END_TEST
 
@@ -529,11 +990,525 @@ START_TEST(test_default_uri)
 }
 END_TEST
 
+/* ---- domains ---- */
+
+/* The log since MARK, with the socket names dropped: "22 23 ". */
+static const char *procs_since(struct fake *f, size_t mark, char *buf, size_t len)
+{
+    const char *p = f->log + mark;
+    size_t n = 0;
+
+    buf[0] = '\0';
+    while ((p = strchr(p, ':')) && n + 8 < len) {
+        int proc = atoi(++p);
+
+        n += (size_t)snprintf(buf + n, len - n, "%d ", proc);
+    }
+    return buf;
+}
+
+static modvirt_domain *lookup_ok(modvirt_conn *conn, const char *key)
+{
+    modvirt_domain *dom = NULL;
+    modvirt_error *err = NULL;
+    int r = modvirt_domain_lookup(conn, key, &dom, &err);
+
+    ck_assert_msg(r == 0, "lookup '%s': %d %s", key, r, err ? err->message : "");
+    return dom;
+}
+
+START_TEST(test_lookup_order)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    modvirt_conn *conn;
+    modvirt_domain *dom;
+    modvirt_error *err = NULL;
+    char buf[128], uuid[37];
+    size_t mark;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+
+    /* digits: an id first */
+    dom = lookup_ok(conn, "3");
+    mark = strlen(f.log);
+    ck_assert_str_eq(modvirt_domain_get_name(dom), "vm-a");
+    ck_assert_int_eq(modvirt_domain_get_id(dom), 3);
+    ck_assert_str_eq(modvirt_domain_get_uuid_string(dom, uuid), "11111111-1111-1111-1111-111111111111");
+    modvirt_domain_free(dom);
+
+    /* digits that are no id: not a UUID either, so the name */
+    dom = lookup_ok(conn, "7");
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "22 23 ");
+    ck_assert_str_eq(modvirt_domain_get_name(dom), "7");
+    ck_assert_int_eq(modvirt_domain_get_id(dom), -1);
+    modvirt_domain_free(dom);
+
+    /* a UUID, dashed or plain, goes by UUID alone */
+    mark = strlen(f.log);
+    dom = lookup_ok(conn, "11111111-1111-1111-1111-111111111111");
+    ck_assert_str_eq(modvirt_domain_get_name(dom), "vm-a");
+    modvirt_domain_free(dom);
+    dom = lookup_ok(conn, "22222222222222222222222222222222");
+    ck_assert_str_eq(modvirt_domain_get_name(dom), "vm-b");
+    ck_assert_int_eq(modvirt_domain_get_uuid(dom)[15], 0x22);
+    modvirt_domain_free(dom);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "24 24 ");
+
+    /* a UUID that matches nothing falls through to the name */
+    mark = strlen(f.log);
+    ck_assert_int_eq(modvirt_domain_lookup(conn, "99999999-9999-9999-9999-999999999999", &dom, &err), -EIO);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "24 23 ");
+    ck_assert_int_eq(err->code, 42);
+    ck_assert_str_eq(err->message, "Domain not found: no domain with matching name "
+                     "'99999999-9999-9999-9999-999999999999'");
+    modvirt_error_free(err);
+    err = NULL;
+
+    /* a plain name: one call */
+    mark = strlen(f.log);
+    dom = lookup_ok(conn, "vm-b");
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "23 ");
+    modvirt_domain_free(dom);
+
+    /* a failure other than "not found" stops the chain */
+    mark = strlen(f.log);
+    dom = NULL;
+    ck_assert_int_eq(modvirt_domain_lookup(conn, "9", &dom, &err), -EIO);
+    ck_assert_ptr_null(dom);
+    ck_assert_int_eq(err->code, 1);
+    ck_assert_str_eq(err->message, "internal error: lookup broke");
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "22 ");
+    modvirt_error_free(err);
+    err = NULL;
+
+    /* nothing to look up: refused without a call */
+    mark = strlen(f.log);
+    ck_assert_int_eq(modvirt_domain_lookup(conn, "", &dom, &err), -EINVAL);
+    ck_assert_int_eq(err->code, 8);
+    modvirt_error_free(err);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "");
+    /* out of int range: not an id */
+    mark = strlen(f.log);
+    ck_assert_int_eq(modvirt_domain_lookup(conn, "99999999999", &dom, NULL), -EIO);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "23 ");
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+}
+END_TEST
+
+START_TEST(test_define_and_lifecycle)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    modvirt_conn *conn;
+    modvirt_domain *dom = NULL;
+    modvirt_error *err = NULL;
+    char buf[128];
+    size_t mark;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    ck_assert_int_eq(modvirt_domain_define_xml(conn, "<domain/>", 0, &dom, NULL), 0);
+    ck_assert_str_eq(modvirt_domain_get_name(dom), "vm-new");
+    ck_assert_int_eq(modvirt_domain_get_id(dom), -1);
+    ck_assert_str_eq(f.defined_xml, "<domain/>");
+    modvirt_domain_free(dom);
+    ck_assert_int_eq(modvirt_domain_define_xml(conn, "<domain v='1'/>", MODVIRT_DOMAIN_DEFINE_VALIDATE,
+                                               &dom, NULL), 0);
+    ck_assert_uint_eq(f.last_flags, 1);
+    modvirt_domain_free(dom);
+
+    dom = lookup_ok(conn, "vm-b");
+    mark = strlen(f.log);
+    /* an inactive domain cannot be paused; the handle is unchanged */
+    ck_assert_int_eq(modvirt_domain_suspend(dom, &err), -EIO);
+    ck_assert_int_eq(err->code, 55);
+    modvirt_error_free(err);
+    /* plain start: CREATE, then the new id by UUID */
+    ck_assert_int_eq(modvirt_domain_start(dom, 0, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_get_id(dom), 5);
+    ck_assert_int_eq(modvirt_domain_suspend(dom, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_resume(dom, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_shutdown(dom, 0, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_reboot(dom, 0, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_reset(dom, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_destroy(dom, 0, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_get_id(dom), -1);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "34 9 24 34 28 33 27 245 12 ");
+    /* flags pick the procedures that carry them */
+    mark = strlen(f.log);
+    ck_assert_int_eq(modvirt_domain_start(dom, MODVIRT_DOMAIN_START_PAUSED, NULL), 0);
+    ck_assert_uint_eq(f.last_flags, 1);
+    ck_assert_int_eq(modvirt_domain_get_id(dom), 6);
+    ck_assert_int_eq(modvirt_domain_shutdown(dom, 1, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_destroy(dom, 1, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_undefine(dom, 0, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_undefine(dom, 4, NULL), 0);
+    ck_assert_uint_eq(f.last_flags, 4);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "196 258 234 35 231 ");
+    ck_assert_str_eq(f.last_dom, "vm-b");
+    modvirt_domain_free(dom);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+}
+END_TEST
+
+START_TEST(test_queries)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    modvirt_conn *conn;
+    modvirt_domain *dom;
+    modvirt_domain_info info;
+    int state = -7, reason = -7, v = -7, enforcing = -7;
+    char *s = NULL, *doi = NULL, **msgs = NULL;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    dom = lookup_ok(conn, "vm-a");
+    ck_assert_int_eq(modvirt_domain_get_state(dom, &state, &reason, NULL), 0);
+    ck_assert_int_eq(state, MODVIRT_DOMAIN_RUNNING);
+    ck_assert_int_eq(reason, 1);
+    ck_assert_int_eq(modvirt_domain_get_info(dom, &info, NULL), 0);
+    ck_assert_int_eq(info.state, 1);
+    ck_assert_uint_eq(info.max_memory, 1048576);
+    ck_assert_uint_eq(info.memory, 524288);
+    ck_assert_uint_eq(info.vcpus, 2);
+    ck_assert_uint_eq(info.cpu_time, 1500000000ULL);
+    ck_assert_int_eq(modvirt_domain_get_xml(dom, MODVIRT_DOMAIN_XML_INACTIVE | MODVIRT_DOMAIN_XML_SECURE,
+                                            &s, NULL), 0);
+    ck_assert_str_eq(s, "<domain type='kvm'/>");
+    ck_assert_uint_eq(f.last_flags, 3);
+    free(s);
+    ck_assert_int_eq(modvirt_domain_get_os_type(dom, &s, NULL), 0);
+    ck_assert_str_eq(s, "hvm");
+    free(s);
+    ck_assert_int_eq(modvirt_domain_get_autostart(dom, &v, NULL), 0);
+    ck_assert_int_eq(v, 0);
+    ck_assert_int_eq(modvirt_domain_is_active(dom, &v, NULL), 0);
+    ck_assert_int_eq(v, 1);
+    v = 7;
+    ck_assert_int_eq(modvirt_domain_has_managed_save(dom, &v, NULL), 0);
+    ck_assert_int_eq(v, 0);
+    ck_assert_int_eq(modvirt_domain_set_autostart(dom, 1, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_get_autostart(dom, &v, NULL), 0);
+    ck_assert_int_eq(v, 1);
+    /* a counted char array with its NUL comes out as the plain string */
+    ck_assert_int_eq(modvirt_domain_get_security_label(dom, &s, &enforcing, NULL), 0);
+    ck_assert_str_eq(s, "system_u:system_r:svirt_t:s0:c1,c2");
+    ck_assert_int_eq(enforcing, 1);
+    free(s);
+    ck_assert_int_eq(modvirt_node_get_security_model(conn, &s, &doi, NULL), 0);
+    ck_assert_str_eq(s, "selinux");
+    ck_assert_str_eq(doi, "0");
+    free(s);
+    free(doi);
+    ck_assert_int_eq(modvirt_domain_get_messages(dom, &msgs, NULL), 0);
+    ck_assert_str_eq(msgs[0], "tainted: custom-argv");
+    ck_assert_ptr_null(msgs[1]);
+    modvirt_string_list_free(msgs);
+    /* the fake does not know this one: an error, and the out-parameter stays */
+    ck_assert_int_eq(modvirt_domain_is_persistent(dom, &v, NULL), -EIO);
+    ck_assert_int_eq(v, 1);
+    modvirt_domain_free(dom);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+}
+END_TEST
+
+START_TEST(test_list_with_state)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    modvirt_conn *conn;
+    modvirt_domain_ref *list = NULL;
+    size_t n = 0;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    ck_assert_int_eq(modvirt_conn_list_domains_with_state(conn, 0, &list, &n, NULL), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(list[0].name, "vm-b");
+    ck_assert_int_eq(list[0].state, MODVIRT_DOMAIN_SHUTOFF);
+    ck_assert_int_eq(list[0].reason, 2);
+    ck_assert_int_eq(list[1].state, MODVIRT_DOMAIN_RUNNING);
+    /* gone between the listing and its GET_STATE: kept, state unknown */
+    ck_assert_str_eq(list[2].name, "vm-gone");
+    ck_assert_int_eq(list[2].state, -1);
+    ck_assert_int_eq(list[2].reason, -1);
+    modvirt_domain_ref_list_free(list, n);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+    ck_assert_str_eq(f.log, "qemud-sock:66 qemud-sock:1 qemud-sock:273 qemud-sock:212 "
+                     "qemud-sock:212 qemud-sock:212 qemud-sock:2 ");
+}
+END_TEST
+
+START_TEST(test_state_and_event_names)
+{
+    ck_assert_str_eq(modvirt_domain_state_name(MODVIRT_DOMAIN_RUNNING), "running");
+    ck_assert_str_eq(modvirt_domain_state_name(MODVIRT_DOMAIN_BLOCKED), "idle");
+    ck_assert_str_eq(modvirt_domain_state_name(MODVIRT_DOMAIN_SHUTDOWN), "in shutdown");
+    ck_assert_str_eq(modvirt_domain_state_name(MODVIRT_DOMAIN_SHUTOFF), "shut off");
+    ck_assert_str_eq(modvirt_domain_state_name(MODVIRT_DOMAIN_PMSUSPENDED), "pmsuspended");
+    ck_assert_str_eq(modvirt_domain_state_name(8), "no state");
+    ck_assert_str_eq(modvirt_domain_state_name(-1), "no state");
+    ck_assert_str_eq(modvirt_domain_state_reason_name(MODVIRT_DOMAIN_SHUTOFF, 2), "destroyed");
+    ck_assert_str_eq(modvirt_domain_state_reason_name(MODVIRT_DOMAIN_PAUSED, 1), "user");
+    ck_assert_str_eq(modvirt_domain_state_reason_name(MODVIRT_DOMAIN_PAUSED, 13), "post-copy failed");
+    ck_assert_str_eq(modvirt_domain_state_reason_name(MODVIRT_DOMAIN_RUNNING, 12), "unknown");
+    ck_assert_str_eq(modvirt_domain_state_reason_name(9, 0), "unknown");
+    ck_assert_str_eq(modvirt_domain_event_type_name(MODVIRT_DOMAIN_EVENT_STARTED), "Started");
+    ck_assert_str_eq(modvirt_domain_event_type_name(MODVIRT_DOMAIN_EVENT_CRASHED), "Crashed");
+    ck_assert_str_eq(modvirt_domain_event_type_name(9), "unknown");
+    ck_assert_str_eq(modvirt_domain_event_detail_name(MODVIRT_DOMAIN_EVENT_STARTED, 0), "Booted");
+    ck_assert_str_eq(modvirt_domain_event_detail_name(MODVIRT_DOMAIN_EVENT_SHUTDOWN, 1),
+                     "Finished after guest request");
+    ck_assert_str_eq(modvirt_domain_event_detail_name(MODVIRT_DOMAIN_EVENT_STOPPED, 1), "Destroyed");
+    ck_assert_str_eq(modvirt_domain_event_detail_name(MODVIRT_DOMAIN_EVENT_SUSPENDED, 2), "I/O Error");
+    ck_assert_str_eq(modvirt_domain_event_detail_name(MODVIRT_DOMAIN_EVENT_STOPPED, 7), "unknown");
+    ck_assert_str_eq(modvirt_domain_event_detail_name(-1, 0), "unknown");
+}
+END_TEST
+
+/* ---- events ---- */
+
+struct got_events {
+    int n;
+    int event_id[8];
+    char name[8][16];
+    int id[8];
+    unsigned char uuid0[8];
+    int type[8], detail[8];
+    modvirt_conn *conn[8];
+};
+
+static void collect_event(modvirt_conn *conn, const modvirt_domain_event *ev, void *opaque)
+{
+    struct got_events *g = opaque;
+
+    ck_assert_int_lt(g->n, 8);
+    g->event_id[g->n] = ev->event_id;
+    snprintf(g->name[g->n], sizeof(g->name[0]), "%s", ev->dom.name);
+    g->id[g->n] = ev->dom.id;
+    g->uuid0[g->n] = ev->dom.uuid[0];
+    g->type[g->n] = ev->type;
+    g->detail[g->n] = ev->detail;
+    g->conn[g->n] = conn;
+    g->n++;
+}
+
+/* Processes until N events came or 5 s passed. */
+static void wait_for_events(modvirt_conn *conn, struct got_events *g, int n)
+{
+    for (int i = 0; i < 50 && g->n < n; i++)
+        ck_assert_int_ge(modvirt_domain_events_process(conn, 100, NULL), 0);
+}
+
+START_TEST(test_events)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    struct got_events g = { 0 };
+    modvirt_conn *conn;
+    modvirt_error *err = NULL;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    ck_assert_int_eq(modvirt_domain_events_fd(conn), -1);
+    ck_assert_int_eq(modvirt_domain_events_process(conn, 0, NULL), -EINVAL);
+    ck_assert_int_eq(modvirt_domain_events_register(conn, collect_event, &g, NULL), 0);
+    ck_assert_int_ge(modvirt_domain_events_fd(conn), 0);
+    ck_assert_int_eq(modvirt_domain_events_register(conn, collect_event, &g, &err), -EBUSY);
+    modvirt_error_free(err);
+    wait_for_events(conn, &g, 2);
+    /* the body that does not decode and the unasked-for kind are dropped */
+    ck_assert_int_eq(g.n, 2);
+    ck_assert_int_eq(g.event_id[0], MODVIRT_DOMAIN_EVENT_ID_LIFECYCLE);
+    ck_assert_str_eq(g.name[0], "vm-a");
+    ck_assert_int_eq(g.id[0], 3);
+    ck_assert_uint_eq(g.uuid0[0], 0x11);
+    ck_assert_int_eq(g.type[0], MODVIRT_DOMAIN_EVENT_STARTED);
+    ck_assert_int_eq(g.detail[0], 0);
+    ck_assert_ptr_eq(g.conn[0], conn);
+    ck_assert_int_eq(g.event_id[1], MODVIRT_DOMAIN_EVENT_ID_REBOOT);
+    ck_assert_str_eq(g.name[1], "vm-a");
+    ck_assert_int_eq(g.type[1], 0);
+    ck_assert_int_eq(modvirt_domain_events_deregister(conn, NULL), 0);
+    ck_assert_int_eq(modvirt_domain_events_fd(conn), -1);
+    /* deregistering twice is harmless */
+    ck_assert_int_eq(modvirt_domain_events_deregister(conn, NULL), 0);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+    ck_assert_int_eq(f.nregistered, 2);
+    ck_assert_int_eq(f.registered[0], 0);
+    ck_assert_int_eq(f.registered[1], 1);
+    ck_assert_int_eq(f.nderegistered, 2);
+    ck_assert_int_eq(f.deregistered[0], 100);
+    ck_assert_int_eq(f.deregistered[1], 101);
+}
+END_TEST
+
+/* The subscription dies with its connection, and says so. */
+START_TEST(test_events_connection_lost)
+{
+    struct fake f = { .auth = MV_AUTH_NONE, .hangup_after_events = true };
+    struct got_events g = { 0 };
+    modvirt_conn *conn;
+    modvirt_error *err = NULL;
+    int r = 0;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    ck_assert_int_eq(modvirt_domain_events_register(conn, collect_event, &g, NULL), 0);
+    for (int i = 0; i < 50 && r >= 0; i++)
+        r = modvirt_domain_events_process(conn, 100, &err);
+    /* what came before the hangup was still delivered */
+    ck_assert_int_eq(g.n, 2);
+    ck_assert_int_eq(r, -ENOTCONN);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_ptr_nonnull(strstr(err->message, "lost"));
+    modvirt_error_free(err);
+    err = NULL;
+    /* telling a dead connection fails; the subscription is gone anyway */
+    ck_assert_int_eq(modvirt_domain_events_deregister(conn, &err), -ENOTCONN);
+    modvirt_error_free(err);
+    ck_assert_int_eq(modvirt_domain_events_fd(conn), -1);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+}
+END_TEST
+
+/* ---- console ---- */
+
+struct got_console {
+    char out[128];
+    bool eof;
+    int err_code;
+    char err_msg[64];
+};
+
+static void collect_console(modvirt_console *con, const void *data, size_t len,
+                            const modvirt_error *err, void *opaque)
+{
+    struct got_console *g = opaque;
+    size_t have = strlen(g->out);
+
+    if (err) {
+        g->err_code = err->code;
+        snprintf(g->err_msg, sizeof(g->err_msg), "%s", err->message);
+    } else if (!data) {
+        ck_assert_uint_eq(len, 0);
+        g->eof = true;
+    } else {
+        snprintf(g->out + have, sizeof(g->out) - have, "%.*s", (int)len, (const char *)data);
+    }
+}
+
+/* Processes until the output holds WANT, the end came or 5 s passed. */
+static void console_wait(modvirt_console *con, struct got_console *g, const char *want)
+{
+    for (int i = 0; i < 50 && !strstr(g->out, want) && !g->eof && !g->err_code; i++)
+        ck_assert_int_ge(modvirt_domain_console_process(con, 100, NULL), 0);
+}
+
+static modvirt_console *console_open(modvirt_conn *conn, struct got_console *g, unsigned int flags)
+{
+    modvirt_domain *dom = lookup_ok(conn, "vm-a");
+    modvirt_console *con = NULL;
+    modvirt_error *err = NULL;
+    int r = modvirt_domain_console_open(dom, NULL, flags, collect_console, g, &con, &err);
+
+    ck_assert_msg(r == 0, "console open: %s", err ? err->message : "?");
+    modvirt_domain_free(dom);   /* the console does not need the handle */
+    ck_assert_int_ge(modvirt_domain_console_fd(con), 0);
+    return con;
+}
+
+START_TEST(test_console_echo)
+{
+    struct fake f = { .auth = MV_AUTH_NONE, .console = CONSOLE_ECHO };
+    struct got_console g = { .eof = false };
+    modvirt_conn *conn;
+    modvirt_console *con;
+    char buf[128];
+    size_t mark;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    con = console_open(conn, &g, MODVIRT_DOMAIN_CONSOLE_FORCE);
+    ck_assert(!f.console_dev_given);
+    ck_assert_uint_eq(f.console_flags, 1);
+    console_wait(con, &g, "login: ");
+    ck_assert_str_eq(g.out, "login: ");
+    ck_assert_int_eq(modvirt_domain_console_send(con, "root\n", 5, NULL), 0);
+    console_wait(con, &g, "echo:root\n");
+    ck_assert_str_eq(g.out, "login: echo:root\n");
+    ck_assert(!g.eof);
+    mark = strlen(f.log);
+    /* close finishes the stream and waits for the daemon's confirmation */
+    ck_assert_int_eq(modvirt_domain_console_close(con, NULL), 0);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "201 ");
+    ck_assert_str_eq(f.console_in, "root\n");
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+}
+END_TEST
+
+START_TEST(test_console_eof)
+{
+    struct fake f = { .auth = MV_AUTH_NONE, .console = CONSOLE_EOF };
+    struct got_console g = { .eof = false };
+    modvirt_conn *conn;
+    modvirt_console *con;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    con = console_open(conn, &g, 0);
+    ck_assert_uint_eq(f.console_flags, 0);
+    ck_assert_int_eq(modvirt_domain_console_send(con, "exit\n", 5, NULL), 0);
+    console_wait(con, &g, "never");
+    ck_assert(g.eof);
+    ck_assert_int_eq(g.err_code, 0);
+    ck_assert_str_eq(g.out, "login: ");
+    ck_assert_int_eq(modvirt_domain_console_close(con, NULL), 0);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+}
+END_TEST
+
+START_TEST(test_console_failure)
+{
+    struct fake f = { .auth = MV_AUTH_NONE, .console = CONSOLE_FAIL };
+    struct got_console g = { .eof = false };
+    modvirt_conn *conn;
+    modvirt_console *con;
+    modvirt_error *err = NULL;
+    char *host = NULL;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    con = console_open(conn, &g, 0);
+    ck_assert_int_eq(modvirt_domain_console_send(con, "x", 1, NULL), 0);
+    console_wait(con, &g, "never");
+    ck_assert_int_eq(g.err_code, 39);
+    ck_assert_str_eq(g.err_msg, "stream had unexpected termination");
+    /* a failed console refuses input and still closes cleanly */
+    ck_assert_int_eq(modvirt_domain_console_send(con, "y", 1, &err), -EPIPE);
+    modvirt_error_free(err);
+    ck_assert_int_eq(modvirt_domain_console_close(con, NULL), 0);
+    /* the connection itself is fine */
+    ck_assert_int_eq(modvirt_conn_get_hostname(conn, &host, NULL), 0);
+    free(host);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+    ck_assert_str_eq(f.console_in, "x");
+}
+END_TEST
+
 static Suite *libmodvirt_suite(void)
 {
     Suite *s = suite_create("libmodvirt");
     TCase *daemon = tcase_create("daemon");
     TCase *uri = tcase_create("uri");
+    TCase *domain = tcase_create("domain");
 
     tcase_add_test(daemon, test_handshake_and_call);
     tcase_add_test(daemon, test_readonly_socket_and_flag);
@@ -544,9 +1519,20 @@ static Suite *libmodvirt_suite(void)
     tcase_add_test(daemon, test_list_all_domains);
     tcase_add_test(daemon, test_reconnect_after_loss);
     tcase_add_test(daemon, test_no_daemon);
+    tcase_add_test(domain, test_lookup_order);
+    tcase_add_test(domain, test_define_and_lifecycle);
+    tcase_add_test(domain, test_queries);
+    tcase_add_test(domain, test_list_with_state);
+    tcase_add_test(domain, test_state_and_event_names);
+    tcase_add_test(domain, test_events);
+    tcase_add_test(domain, test_events_connection_lost);
+    tcase_add_test(domain, test_console_echo);
+    tcase_add_test(domain, test_console_eof);
+    tcase_add_test(domain, test_console_failure);
     tcase_add_test(uri, test_bad_uris);
     tcase_add_test(uri, test_default_uri);
     suite_add_tcase(s, daemon);
+    suite_add_tcase(s, domain);
     suite_add_tcase(s, uri);
     return s;
 }
