@@ -22,8 +22,12 @@ struct mv_qemu_cmd_ctx {
 
 /* Builds the argument vector (argv[0] is the emulator) into a malloc'd,
  * NULL-terminated *ARGV (free with mv_strv_free).  Returns 0, or <0 with
- * *ERRCODE (MV_ERR_CONFIG_UNSUPPORTED / MV_ERR_INVALID_ARG) and *ERRMSG naming
- * what cannot be run, e.g. "unsupported configuration: domain type 'kvm' is
- * not usable on this host (KVM cannot run guests); use type='qemu'". */
+ * *ERRCODE and *ERRMSG naming what cannot be run: MV_ERR_CONFIG_UNSUPPORTED
+ * for the definition, e.g. "unsupported configuration: domain type 'kvm' is
+ * not usable on this host (KVM cannot run guests); use type='qemu'";
+ * MV_ERR_INTERNAL_ERROR when CTX or the live parts of DEF are incomplete (no
+ * tap fd for a bridge/network interface, no socket path for a unix channel);
+ * MV_ERR_NO_MEMORY.  Device ids and block node names are listed at the top
+ * of qemu_command.c. */
 int mv_qemu_build_argv(const struct mv_dom_def *def, const struct mv_qemu_cmd_ctx *ctx,
                        char ***argv, int *errcode, char **errmsg);

@@ -1,1 +1,18 @@
-# qemu_command: see qemud/qemu_command.h
+# qemu_command: a domain definition as a QEMU 7.2 command line (see
+# qemud/qemu_command.h).  Pure: no I/O, golden-tested in tests/qemuargs.
+noinst_LTLIBRARIES += qemud/libmvqemucmd.la
+qemud_libmvqemucmd_la_SOURCES = qemud/qemu_command.c qemud/qemu_command.h
+qemud_libmvqemucmd_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/qemud
+qemud_libmvqemucmd_la_LIBADD = qemud/libmvdomainconf.la common/libmvcommon.la
+
+# NAME.xml -> NAME.args goldens and NAME-invalid.xml -> NAME-invalid.err,
+# plus runs of the real QEMU with the produced command lines.
+check_PROGRAMS += tests/unit/check_qemud_qemuargs
+UNIT_TESTS += tests/unit/check_qemud_qemuargs
+tests_unit_check_qemud_qemuargs_SOURCES = tests/unit/check_qemud_qemuargs.c
+tests_unit_check_qemud_qemuargs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/qemud
+tests_unit_check_qemud_qemuargs_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la \
+	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+
+EXTRA_DIST += tests/qemuargs

@@ -1,0 +1,648 @@
+/*
+ * The QEMU command line of a domain definition.  Golden files:
+ * tests/qemuargs/NAME.xml -> NAME.args (one argument per line) and
+ * NAME-invalid.xml -> NAME-invalid.err (the exact message); MV_REGENERATE=1
+ * rewrites them.  The context is fixed: the emulator below, the monitor at
+ * /run/modvirt/qemu/NAME.monitor, no KVM, tap fds 100+i.
+ *
+ * Golden files cannot tell whether QEMU accepts what they hold, so every
+ * valid case is also started with -S under the real qemu-system-x86_64,
+ * with its files moved to a temp dir (with a comma in its name) and user
+ * networking for taps: QEMU must reach its QMP greeting, which it sends
+ * only after creating every device, stay up, and print nothing on stderr.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error_codes.h"
+#include "file.h"
+#include "testutil.h"
+#include "domain_def.h"
+#include "qemu_command.h"
+
+#define REAL_QEMU "/usr/bin/qemu-system-x86_64"
+#define GOLDEN_MAX (1024 * 1024)
+#define NET_FD_BASE 100
+#define NETS_MAX 16
+/* how long QEMU may take to start, and must then stay up, with -S */
+#define QMP_WAIT_MS 10000
+#define ALIVE_MS 300
+
+static char **cases;          /* NAME.xml files in tests/qemuargs, sorted */
+static size_t ncases;
+
+static char *qemuargs_path(const char *name)
+{
+    const char *top = getenv("top_srcdir");
+    char *p;
+
+    ck_assert(asprintf(&p, "%s/tests/qemuargs/%s", top ? top : ".", name) > 0);
+    return p;
+}
+
+static struct mv_dom_def *parse_file(const char *name)
+{
+    _cleanup_free_ char *path = qemuargs_path(name);
+    _cleanup_free_ char *xml = NULL;
+    _cleanup_free_ char *err = NULL;
+    struct mv_dom_def *def = NULL;
+    int code = 0;
+
+    ck_assert_msg(mv_file_read_all(path, GOLDEN_MAX, &xml, NULL) == 0, "cannot read %s", path);
+    ck_assert_msg(mv_dom_def_parse(xml, 0, &def, &code, &err) == 0, "%s does not parse: %s", name,
+                  err ? err : "?");
+    return def;
+}
+
+/* The test's fixed context for NAME (FDS needs NETS_MAX entries). */
+static struct mv_qemu_cmd_ctx fixed_ctx(const char *name, char **monitor, int *fds)
+{
+    const char *dot = strrchr(name, '.');
+
+    ck_assert(asprintf(monitor, "/run/modvirt/qemu/%.*s.monitor", (int)(dot - name), name) > 0);
+    for (int i = 0; i < NETS_MAX; i++)
+        fds[i] = NET_FD_BASE + i;
+    return (struct mv_qemu_cmd_ctx){
+        .emulator = REAL_QEMU, .monitor_path = *monitor, .kvm_usable = false,
+        .net_fds = fds, .nnet_fds = NETS_MAX,
+    };
+}
+
+static char *join_lines(char **argv)
+{
+    size_t len = 1;
+    char *out, *p;
+
+    for (char **a = argv; *a; a++)
+        len += strlen(*a) + 1;
+    out = p = malloc(len);
+    ck_assert_ptr_nonnull(out);
+    for (char **a = argv; *a; a++)
+        p = stpcpy(stpcpy(p, *a), "\n");
+    *p = '\0';
+    return out;
+}
+
+/* Compares TEXT with tests/qemuargs/NAME, or rewrites it when MV_REGENERATE=1. */
+static void golden(const char *name, const char *text)
+{
+    _cleanup_free_ char *path = qemuargs_path(name);
+    _cleanup_free_ char *expected = NULL;
+    const char *regen = getenv("MV_REGENERATE");
+    int r;
+
+    if (regen && strcmp(regen, "1") == 0) {
+        ck_assert_msg(mv_file_write_atomic(path, text, strlen(text), 0644) == 0, "cannot write %s", path);
+        return;
+    }
+    r = mv_file_read_all(path, GOLDEN_MAX, &expected, NULL);
+    ck_assert_msg(r == 0, "cannot read %s (%s): run with MV_REGENERATE=1 to create it", path, strerror(-r));
+    ck_assert_msg(strcmp(expected, text) == 0, "%s differs; got:\n%s\n(rerun with MV_REGENERATE=1 if intended)",
+                  name, text);
+}
+
+static bool is_invalid_case(const char *name)
+{
+    size_t n = strlen(name);
+
+    return n > 12 && strcmp(name + n - 12, "-invalid.xml") == 0;
+}
+
+/* NAME.xml with SUFFIX in place of ".xml" */
+static char *sibling(const char *name, const char *suffix)
+{
+    char *out;
+
+    ck_assert(asprintf(&out, "%.*s%s", (int)(strlen(name) - 4), name, suffix) > 0);
+    return out;
+}
+
+START_TEST(test_golden)
+{
+    const char *name = cases[_i];
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file(name);
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    _cleanup_free_ char *err = NULL;
+    _cleanup_free_ char *text = NULL;
+    _cleanup_free_ char *out = NULL;
+    int fds[NETS_MAX];
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx(name, &monitor, fds);
+    int code = 0;
+    int r = mv_qemu_build_argv(def, &ctx, &argv, &code, &err);
+
+    if (is_invalid_case(name)) {
+        ck_assert_msg(r < 0, "%s was accepted", name);
+        ck_assert_ptr_null(argv);
+        ck_assert_ptr_nonnull(err);
+        ck_assert_msg(code == MV_ERR_CONFIG_UNSUPPORTED || code == MV_ERR_INTERNAL_ERROR, "%s: code %d", name, code);
+        ck_assert(asprintf(&text, "%s\n", err) > 0);
+        out = sibling(name, ".err");
+    } else {
+        ck_assert_msg(r == 0, "%s refused: %s", name, err ? err : "?");
+        ck_assert_str_eq(argv[0], REAL_QEMU);
+        text = join_lines(argv);
+        out = sibling(name, ".args");
+    }
+    golden(out, text);
+}
+END_TEST
+
+/* ---- specific behaviour ---- */
+
+static char **build_ok(const struct mv_dom_def *def, const struct mv_qemu_cmd_ctx *ctx)
+{
+    _cleanup_free_ char *err = NULL;
+    char **argv = NULL;
+    int code = 0;
+
+    ck_assert_msg(mv_qemu_build_argv(def, ctx, &argv, &code, &err) == 0, "refused: %s", err ? err : "?");
+    return argv;
+}
+
+/* The argument after FLAG whose text starts with PREFIX, or NULL. */
+static const char *find_opt(char **argv, const char *flag, const char *prefix)
+{
+    for (char **a = argv; a[0] && a[1]; a++)
+        if (strcmp(a[0], flag) == 0 && strncmp(a[1], prefix, strlen(prefix)) == 0)
+            return a[1];
+    return NULL;
+}
+
+START_TEST(test_kvm_usable)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("kvm-invalid.xml");
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    int fds[NETS_MAX];
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("kvm.xml", &monitor, fds);
+
+    ctx.kvm_usable = true;
+    argv = build_ok(def, &ctx);
+    ck_assert_ptr_nonnull(find_opt(argv, "-accel", "kvm"));
+    ck_assert_ptr_null(find_opt(argv, "-accel", "tcg"));
+    /* host-passthrough and the PIT policy exist only under KVM */
+    ck_assert_ptr_nonnull(find_opt(argv, "-cpu", "host"));
+    ck_assert_ptr_nonnull(find_opt(argv, "-global", "kvm-pit.lost_tick_policy=delay"));
+}
+END_TEST
+
+START_TEST(test_host_model_tcg)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("kvm-invalid.xml");
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    int fds[NETS_MAX];
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("kvm.xml", &monitor, fds);
+
+    def->virt = MV_DOM_VIRT_QEMU;
+    def->cpu.mode = MV_DOM_CPU_MODE_HOST_MODEL;
+    argv = build_ok(def, &ctx);
+    ck_assert_ptr_nonnull(find_opt(argv, "-accel", "tcg"));
+    ck_assert_str_eq(find_opt(argv, "-cpu", ""), "max");
+    ck_assert_ptr_null(find_opt(argv, "-global", "kvm-pit"));
+}
+END_TEST
+
+START_TEST(test_tap_fd_missing)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("net-bridge-user.xml");
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    _cleanup_free_ char *err = NULL;
+    int fds[NETS_MAX];
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("x.xml", &monitor, fds);
+    int code = 0;
+
+    fds[0] = -1;    /* interface 0 is a bridge */
+    ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
+    ck_assert_ptr_null(argv);
+    ck_assert_int_eq(code, MV_ERR_INTERNAL_ERROR);
+    ck_assert_str_eq(err, "internal error: no tap device was opened for interface 0 of domain 'net-bridge-user'");
+
+    free(TAKE_PTR(err));
+    ctx.nnet_fds = 0;
+    ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
+    ck_assert_int_eq(code, MV_ERR_INTERNAL_ERROR);
+}
+END_TEST
+
+START_TEST(test_comma_escaped)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("comma.xml");
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    int fds[NETS_MAX];
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("comma.xml", &monitor, fds);
+
+    ctx.monitor_path = "/run/a,b.monitor";
+    argv = build_ok(def, &ctx);
+    ck_assert_ptr_nonnull(find_opt(argv, "-chardev", "socket,id=charmonitor,path=/run/a,,b.monitor,"));
+    ck_assert_ptr_nonnull(find_opt(argv, "-blockdev", "driver=file,filename=/var/lib/images/a,,b,,c.img,"));
+    /* a plain argument is never escaped */
+    ck_assert_ptr_nonnull(find_opt(argv, "-kernel", "/boot/vmlinuz,x"));
+}
+END_TEST
+
+/* ---- the real QEMU ---- */
+
+static char tmpdir[256];
+
+static void tmpdir_setup(void)
+{
+    mv_test_mkdtemp(tmpdir, sizeof(tmpdir), "check_qemud_qemuargs");
+}
+
+static void tmpdir_teardown(void)
+{
+    mv_test_rmtree(tmpdir);
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    char *p;
+
+    ck_assert(asprintf(&p, "%s/%s", dir, name) > 0);
+    return p;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+    ck_assert_int_eq(mv_file_write_atomic(path, data, len, 0600), 0);
+}
+
+/* Sets *FIELD to DIR/NAME and returns it. */
+static const char *move_to(char **field, const char *dir, const char *name)
+{
+    free(*field);
+    *field = path_in(dir, name);
+    return *field;
+}
+
+/* A file x86_load_linux takes for a bzImage: the boot-protocol header and
+ * padding; with -S the guest never runs it. */
+static void write_fake_kernel(const char *path)
+{
+    static unsigned char k[16384];
+
+    memset(k, 0, sizeof(k));
+    k[0x1f1] = 4;                                   /* setup_sects */
+    k[0x1fe] = 0x55, k[0x1ff] = 0xaa;
+    memcpy(k + 0x202, "HdrS", 4);
+    k[0x206] = 0x0f, k[0x207] = 0x02;               /* protocol 2.15: takes a dtb too */
+    k[0x211] = 0x01;                                /* LOADED_HIGH */
+    k[0x22c] = 0xff, k[0x22d] = 0xff, k[0x22e] = 0xff, k[0x22f] = 0x37;   /* initrd_addr_max */
+    k[0x238] = 0xff, k[0x239] = 0x07;               /* cmdline_size */
+    write_file(path, k, sizeof(k));
+}
+
+/* Zeros in a size QEMU takes for a BIOS ROM or a pflash image. */
+static void write_fake_firmware(const char *path)
+{
+    _cleanup_free_ void *zero = calloc(1, 256 * 1024);
+
+    ck_assert_ptr_nonnull(zero);
+    write_file(path, zero, 256 * 1024);
+}
+
+/* A TCP port nothing listens on at ADDR, at or above MIN. */
+static int free_tcp_port(const char *addr, int min)
+{
+    for (int port = min; port < min + 2000; port++) {
+        struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+        struct sockaddr_in sa4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+        bool v6 = strchr(addr, ':') != NULL;
+        _cleanup_close_ int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(v6 ? inet_pton(AF_INET6, addr, &sa6.sin6_addr) : inet_pton(AF_INET, addr, &sa4.sin_addr), 1);
+        if (v6 ? bind(fd, (struct sockaddr *)&sa6, sizeof(sa6)) == 0 : bind(fd, (struct sockaddr *)&sa4, sizeof(sa4)) == 0)
+            return port;
+    }
+    ck_abort_msg("no free port at %s from %d", addr, min);
+    return -1;
+}
+
+static void make_image(const char *path, enum mv_dom_disk_format format)
+{
+    char *const argv[] = { "qemu-img", "create", "-q", "-f",
+                           format == MV_DOM_DISK_FORMAT_QCOW2 ? "qcow2" : "raw", (char *)path, "16M", NULL };
+    int status = 0;
+    pid_t pid = fork();
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "qemu-img create %s failed", path);
+}
+
+static void localize_os(struct mv_dom_def *def, const char *dir)
+{
+    if (def->os.kernel)
+        write_fake_kernel(move_to(&def->os.kernel, dir, "vmlinuz"));
+    if (def->os.initrd)
+        write_file(move_to(&def->os.initrd, dir, "initrd,img"), "initrd", 6);
+    if (def->os.dtb)
+        write_file(move_to(&def->os.dtb, dir, "board.dtb"), "dtb", 3);
+    if (def->os.loader)
+        write_fake_firmware(move_to(&def->os.loader, dir, "firmware,bin"));
+}
+
+/* Images for the disks (files: no block devices to spare here). */
+static void localize_disks(struct mv_dom_devices *d, const char *dir)
+{
+    char name[64];
+
+    for (size_t i = 0; i < d->ndisks; i++) {
+        if (!d->disks[i].source)
+            continue;
+        snprintf(name, sizeof(name), "disk,%zu.img", i);
+        d->disks[i].type = MV_DOM_DISK_FILE;
+        make_image(move_to(&d->disks[i].source, dir, name), d->disks[i].format);
+    }
+}
+
+/* Files and sockets for the character devices; a unix socket listens,
+ * since there is nothing to connect to. */
+static void localize_chrs(struct mv_dom_chr *chrs, size_t n, const char *kind, const char *dir)
+{
+    char name[64];
+
+    for (size_t i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "%s,%zu", kind, i);
+        if (chrs[i].path || chrs[i].type == MV_DOM_CHR_UNIX)
+            move_to(&chrs[i].path, dir, name);
+        if (chrs[i].type == MV_DOM_CHR_UNIX)
+            chrs[i].unix_listen = true;
+        snprintf(name, sizeof(name), "%s,%zu.log", kind, i);
+        if (chrs[i].log_file)
+            move_to(&chrs[i].log_file, dir, name);
+    }
+}
+
+static void localize_graphics(struct mv_dom_devices *d)
+{
+    for (size_t i = 0; i < d->ngraphics; i++) {
+        struct mv_dom_graphics *g = &d->graphics[i];
+        const char *listen = g->listen ? g->listen : "127.0.0.1";
+
+        if (g->type == MV_DOM_GRAPHICS_SPICE || !g->autoport)
+            g->port = free_tcp_port(strcmp(listen, "0.0.0.0") == 0 ? "127.0.0.1" : listen, 5900);
+    }
+}
+
+/* Points DEF at files in DIR and at user networking, so that this QEMU
+ * can open everything; the option syntax stays what the golden file has. */
+static void localize(struct mv_dom_def *def, const char *dir)
+{
+    struct mv_dom_devices *d = &def->devices;
+    char name[32];
+
+    localize_os(def, dir);
+    localize_disks(d, dir);
+    for (size_t i = 0; i < d->nnets; i++)
+        d->nets[i].type = MV_DOM_NET_USER;
+    localize_chrs(d->serials, d->nserials, "serial", dir);
+    localize_chrs(d->consoles, d->nconsoles, "console", dir);
+    localize_chrs(d->channels, d->nchannels, "channel", dir);
+    localize_graphics(d);
+    for (size_t i = 0; i < d->nrngs; i++) {
+        snprintf(name, sizeof(name), "rng,%zu", i);
+        write_file(move_to(&d->rngs[i].backend, dir, name), "0123456789", 10);
+    }
+}
+
+/* With -vnc ...,to=N QEMU reports the display it took on stderr; that
+ * line is information, not a complaint about the command line. */
+static void drop_vnc_notice(char *text)
+{
+    static const char notice[] = "VNC server running on ";
+    char *line = text;
+
+    while (*line) {
+        char *end = strchr(line, '\n');
+        char *next = end ? end + 1 : line + strlen(line);
+
+        if (strncmp(line, notice, strlen(notice)) == 0)
+            memmove(line, next, strlen(next) + 1);
+        else
+            line = next;
+    }
+}
+
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Whether PID has exited, leaving it to be reaped. */
+static bool exited(pid_t pid)
+{
+    siginfo_t info = { 0 };
+
+    ck_assert_int_eq(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT), 0);
+    return info.si_pid == pid;
+}
+
+/* True once QEMU's QMP greeting arrives at MONITOR: QEMU serves the
+ * monitor only from its main loop, that is after every device was
+ * created.  False if QEMU (PID) exits or QMP_WAIT_MS pass first. */
+static bool wait_qmp_greeting(const char *monitor, pid_t pid)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct timespec t0;
+    char buf[512];
+
+    ck_assert_uint_lt(strlen(monitor), sizeof(sa.sun_path));
+    strcpy(sa.sun_path, monitor);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (ms_since(&t0) < QMP_WAIT_MS) {
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        struct timespec pause = { 0, 20 * 1000000L };
+        ssize_t n;
+
+        ck_assert_int_ge(fd, 0);
+        if (exited(pid))
+            return false;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+            nanosleep(&pause, NULL);
+            continue;
+        }
+        if (poll(&pfd, 1, QMP_WAIT_MS) <= 0)
+            return false;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+            return false;
+        buf[n] = '\0';
+        return strstr(buf, "\"QMP\"") != NULL;
+    }
+    return false;
+}
+
+/* Runs ARGV in DIR and fails unless QEMU gets through its whole start-up
+ * (devices included) to the QMP greeting at MONITOR, is still running
+ * ALIVE_MS later and wrote nothing to stderr.  Kills it afterwards. */
+static void run_qemu(char **argv, const char *dir, const char *monitor, const char *name)
+{
+    _cleanup_free_ char *errpath = path_in(dir, "stderr");
+    _cleanup_free_ char *errtext = NULL;
+    struct timespec alive = { 0, ALIVE_MS * 1000000L };
+    bool greeted;
+    int status = 0;
+    pid_t pid, done;
+
+    ck_assert_str_eq(argv[0], REAL_QEMU);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+        if (err < 0 || out < 0 || dup2(err, 2) < 0 || dup2(out, 1) < 0 || chdir(dir) < 0)
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    greeted = wait_qmp_greeting(monitor, pid);
+    if (greeted)
+        nanosleep(&alive, NULL);
+    done = waitpid(pid, &status, WNOHANG);
+    if (done == 0) {
+        kill(pid, SIGKILL);     /* SIGTERM would make QEMU say so on stderr */
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    }
+    ck_assert_int_eq(mv_file_read_all(errpath, GOLDEN_MAX, &errtext, NULL), 0);
+    ck_assert_msg(done == 0, "%s: QEMU exited (status 0x%x): %s", name, status, errtext);
+    ck_assert_msg(greeted, "%s: no QMP greeting within %d ms: %s", name, QMP_WAIT_MS, errtext);
+    drop_vnc_notice(errtext);
+    ck_assert_msg(errtext[0] == '\0', "%s: QEMU wrote to stderr: %s", name, errtext);
+}
+
+static bool have_qemu(void)
+{
+    if (access(REAL_QEMU, X_OK) == 0)
+        return true;
+    fprintf(stderr, "# %s is not installed: not running it\n", REAL_QEMU);
+    return false;
+}
+
+/* Every valid golden case, test-guest and full among them, under the real
+ * QEMU with user networking (a tap fd needs a real tap). */
+START_TEST(test_qemu_accepts)
+{
+    const char *name = cases[_i];
+    _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+    _cleanup_free_ char *dir = path_in(tmpdir, "a,b");     /* a comma in every path */
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    struct mv_qemu_cmd_ctx ctx = { .emulator = REAL_QEMU };
+
+    if (is_invalid_case(name) || !have_qemu())
+        return;
+    def = parse_file(name);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    monitor = path_in(dir, "mon,sock");
+    localize(def, dir);
+    ctx.monitor_path = monitor;
+    argv = build_ok(def, &ctx);
+    run_qemu(argv, dir, monitor, name);
+    /* the escaped paths reached QEMU whole */
+    for (size_t i = 0; i < def->devices.nserials; i++)
+        if (def->devices.serials[i].log_file)
+            ck_assert_int_eq(access(def->devices.serials[i].log_file, F_OK), 0);
+}
+END_TEST
+
+/* ---- runner ---- */
+
+static int xml_only(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+
+    return n > 4 && strcmp(e->d_name + n - 4, ".xml") == 0;
+}
+
+/* runs outside any test: no ck_assert here */
+static void load_cases(void)
+{
+    const char *top = getenv("top_srcdir");
+    _cleanup_free_ char *dir = NULL;
+    struct dirent **list = NULL;
+    int n;
+
+    if (asprintf(&dir, "%s/tests/qemuargs", top ? top : ".") < 0)
+        exit(1);
+    n = scandir(dir, &list, xml_only, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "cannot list %s: %s\n", dir, strerror(errno));
+        exit(1);
+    }
+    cases = calloc((size_t)n + 1, sizeof(*cases));
+    for (int i = 0; i < n; i++) {
+        if (cases)
+            cases[i] = strdup(list[i]->d_name);
+        free(list[i]);
+    }
+    free(list);
+    if (!cases)
+        exit(1);
+    ncases = (size_t)n;
+}
+
+static Suite *qemuargs_suite(void)
+{
+    Suite *s = suite_create("qemuargs");
+    TCase *tc = tcase_create("golden");
+
+    tcase_add_loop_test(tc, test_golden, 0, (int)ncases);
+    tcase_add_test(tc, test_kvm_usable);
+    tcase_add_test(tc, test_host_model_tcg);
+    tcase_add_test(tc, test_tap_fd_missing);
+    tcase_add_test(tc, test_comma_escaped);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("qemu");
+    tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+    tcase_add_loop_test(tc, test_qemu_accepts, 0, (int)ncases);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr;
+    int n;
+
+    load_cases();
+    sr = srunner_create(qemuargs_suite());
+    srunner_run_all(sr, CK_ENV);
+    n = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    mv_strv_free(cases);
+    return n ? 1 : 0;
+}
