@@ -31,6 +31,13 @@ int qemud_store_init(void)
     const char *dirs[] = { qemud.confdir, qemud.autostartdir, qemud.rundir, qemud.logdir };
     int r;
 
+    /* the parents hold the sockets others must reach: only our own
+     * directories are private */
+    const char *parents[] = { qemud.paths->confdir, qemud.paths->rundir, qemud.paths->logdir };
+
+    for (size_t i = 0; i < MV_ARRAY_SIZE(parents); i++)
+        if ((r = mv_mkdir_p(parents[i], 0755)) < 0)
+            return mv_log_errno(MV_LOG_ERROR, r, "cannot create '%s': %s", parents[i], strerror(-r));
     for (size_t i = 0; i < MV_ARRAY_SIZE(dirs); i++)
         if ((r = mv_mkdir_p(dirs[i], 0700)) < 0)
             return mv_log_errno(MV_LOG_ERROR, r, "cannot create '%s': %s", dirs[i], strerror(-r));
