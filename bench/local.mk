@@ -1,12 +1,21 @@
-# bench/: the latency benchmark.  bench/run drives rpcbench against the raw
-# socket floor, modvirt-qemud and (where it can run) Debian's libvirtd; see
-# bench/README.md.  It measures and prints, and is never run by 'make check'.
+# bench/: the benchmarks.  bench/run drives rpcbench (RPC round trips against
+# the raw socket floor, modvirt-qemud and, where it can run, Debian's
+# libvirtd) and dombench (domain operations against modvirt-qemud and
+# libvirtd); see bench/README.md.  They measure and print, and are never run
+# by 'make check'.
 #
 # The libvirt client modes need libvirt >= 9.0 at configure time
 # (PKG_CHECK_MODULES([LIBVIRT]) + HAVE_LIBVIRT in config.h); without it
-# rpcbench still builds, with the libmodvirt and raw modes only.
+# rpcbench still builds, with the libmodvirt and raw modes only, and
+# dombench (libvirt's client only) is not built.
 noinst_PROGRAMS += bench/rpcbench
-bench_rpcbench_SOURCES = bench/rpcbench.c
+bench_rpcbench_SOURCES = bench/rpcbench.c bench/timing.h
 bench_rpcbench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
 bench_rpcbench_LDADD = client/libmodvirt.la $(LIBVIRT_LIBS)
-EXTRA_DIST += bench/run bench/README.md
+if HAVE_LIBVIRT
+noinst_PROGRAMS += bench/dombench
+bench_dombench_SOURCES = bench/dombench.c bench/guestboot.c bench/guestboot.h bench/timing.h
+bench_dombench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
+bench_dombench_LDADD = $(LIBVIRT_LIBS)
+endif
+EXTRA_DIST += bench/run bench/domains.sh bench/README.md

@@ -31,6 +31,7 @@
 
 #include "cleanup.h"
 #include "client/modvirt.h"
+#include "bench/timing.h"
 #ifdef HAVE_LIBVIRT
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -63,31 +64,10 @@ struct target {
     int (*do_call)(void *ctx, enum call_kind call, size_t *reply_bytes);
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile P (0 < P <= 100) of the sorted samples, in µs. */
+/* Nearest-rank percentile P of the sorted samples, in µs. */
 static double percentile_us(const uint64_t *sorted, size_t n, double p)
 {
-    size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return (double)sorted[rank - 1] / 1000.0;
+    return (double)percentile(sorted, n, p) / 1000.0;
 }
 
 static int run_call(const struct target *t, enum call_kind call, size_t n, size_t warmup)
