@@ -79,6 +79,10 @@ static void on_shutdown(struct qemud_mon_ctx *ctx, json_object *data)
         qemud_task_push(qemud_process_finish_reboot, dom, ctx->gen);
         return;
     }
+    if (dom->shutdown_seen) {
+        pthread_mutex_unlock(&dom->lock);   /* a repeated SHUTDOWN (e.g. after "quit") */
+        return;
+    }
     dom->shutdown_seen = true;
     qemud_dom_set_state(dom, QEMUD_STATE_SHUTDOWN, SHUTDOWN_USER);
     detail = by_guest && !dom->shutdown_requested ? DETAIL_SHUTDOWN_GUEST : DETAIL_SHUTDOWN_HOST;

@@ -32,6 +32,7 @@ enum {
     SHUTOFF_SHUTDOWN = 1, SHUTOFF_DESTROYED = 2, SHUTOFF_CRASHED = 3,
     STARTED_BOOTED = 0, SUSPENDED_PAUSED = 0,
     STOPPED_SHUTDOWN = 0, STOPPED_DESTROYED = 1, STOPPED_FAILED = 5,
+    SHUTDOWN_USER = 1, SHUTDOWN_FINISHED_HOST = 2,
 };
 
 /* QEMU output quoted in a failed start's error */
@@ -318,6 +319,23 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live, pid_t pi
         unlink(dom->monitor_path);
 }
 
+/* Unix channels the user gave no path get one in the run directory, as the
+ * command line needs a socket path for QEMU to listen on. */
+static int assign_channel_paths(struct qemud_dom *dom, struct mv_dom_def *live)
+{
+    for (size_t i = 0; i < live->devices.nchannels; i++) {
+        struct mv_dom_chr *ch = &live->devices.channels[i];
+
+        if (ch->type != MV_DOM_CHR_UNIX || ch->path)
+            continue;
+        if (asprintf(&ch->path, "%s/%s.channel%zu.sock", qemud.rundir, dom->uuid_str, i) < 0) {
+            ch->path = NULL;
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
 static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *pid, off_t *log_start,
                         struct mv_err *err)
 {
@@ -328,7 +346,7 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     struct mv_qemu_cmd_ctx ctx = { .emulator = qemud.emulator, .monitor_path = dom->monitor_path };
     int r, code = MV_ERR_INTERNAL_ERROR;
 
-    if (!fds)
+    if (!fds || assign_channel_paths(dom, live) < 0)
         return -ENOMEM;
     for (size_t i = 0; i < live->devices.nnets; i++)
         fds[i] = -1;
@@ -534,13 +552,28 @@ void qemud_process_finish_reboot(struct qemud_dom *dom, uint64_t gen)
 {
     struct mv_err err = { 0 };
     json_object *args;
-    bool current;
+    bool current, end;
+    int id;
 
     qemud_job_begin(dom, "reboot", -1, &err);
     pthread_mutex_lock(&dom->lock);
     current = dom->run_gen == gen && qemud_dom_is_active(dom) && dom->fake_reboot;
+    /* on_reboot destroy: QEMU would turn the reset into another shutdown;
+     * as with libvirt, the reboot ends the domain like a shutdown instead */
+    end = current && dom->live->on_reboot == MV_DOM_LIFECYCLE_DESTROY;
+    id = dom->id;
+    if (end) {
+        dom->fake_reboot = false;
+        dom->shutdown_seen = true;
+        qemud_dom_set_state(dom, QEMUD_STATE_SHUTDOWN, SHUTDOWN_USER);
+    }
     pthread_mutex_unlock(&dom->lock);
-    if (current) {
+    if (end) {
+        qemud_event_lifecycle(dom, id, QEMUD_EVENT_SHUTDOWN, SHUTDOWN_FINISHED_HOST);
+        /* its monitor EOF then cleans up as after a shutdown */
+        if (qemud_monitor_command(dom, "quit", NULL, NULL, &err) < 0)
+            mv_error("domain '%s': cannot end it after the reboot: %s", dom->name, err.message);
+    } else if (current) {
         args = json_object_new_object();
         json_object_object_add(args, "shutdown", json_object_new_string("poweroff"));
         if (qemud_monitor_command(dom, "system_reset", NULL, NULL, &err) < 0 ||
@@ -577,9 +610,14 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
 {
     struct mv_err err = { 0 };
     json_object *status = NULL, *running;
-    int pidfd;
+    int pidfd = same_process(st) ? pidfd_open_pid(st->pid) : -1;
 
-    if (!same_process(st) || (pidfd = pidfd_open_pid(st->pid)) < 0) {
+    qemud_registry_note_id(st->id);     /* ids are not reused, not even a gone guest's */
+    if (pidfd >= 0 && wait_exit(pidfd, 0)) {
+        close(pidfd);                   /* a zombie nobody has reaped yet is gone too */
+        pidfd = -1;
+    }
+    if (pidfd < 0) {
         cleanup_gone(dom, st);
         return 0;
     }
@@ -597,6 +635,11 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
 
     if (qemud_monitor_open(dom, 5000, &err) < 0 ||
         qemud_monitor_command(dom, "query-status", NULL, &status, &err) < 0) {
+        if (wait_exit(pidfd, 0)) {      /* it exited meanwhile: nobody else would notice */
+            mv_err_clear(&err);
+            cleanup_stopped(dom, SHUTOFF_CRASHED, STOPPED_FAILED);
+            return 0;
+        }
         mv_error("domain '%s': cannot re-attach to QEMU (pid %d): %s; leaving it running",
                  dom->name, (int)dom->pid, err.message ? err.message : "QEMU exited");
         mv_err_clear(&err);
