@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "domain_events.h"
@@ -129,6 +130,10 @@ static void on_closed(struct mv_qmp *mon, void *opaque)
     struct qemud_mon_ctx *ctx = opaque;
 
     mv_debug("domain '%s': QMP monitor closed", ctx->dom->name);
+    pthread_mutex_lock(&ctx->dom->lock);
+    ctx->dom->mon_eof = true;
+    pthread_cond_broadcast(&ctx->dom->job_cond);    /* qemud_monitor_wait_eof() */
+    pthread_mutex_unlock(&ctx->dom->lock);
     qemud_task_push(qemud_process_exited, ctx->dom, ctx->gen);
 }
 
@@ -160,8 +165,27 @@ int qemud_monitor_open(struct qemud_dom *dom, int timeout_ms, struct mv_err *err
     pthread_mutex_lock(&dom->lock);
     dom->mon = mon;
     dom->mon_ctx = ctx;
+    dom->mon_eof = false;
     pthread_mutex_unlock(&dom->lock);
     return 0;
+}
+
+void qemud_monitor_wait_eof(struct qemud_dom *dom, int ms)
+{
+    struct timespec deadline;
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&dom->lock);
+    while (dom->mon && !dom->mon_eof)
+        if (pthread_cond_timedwait(&dom->job_cond, &dom->lock, &deadline) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&dom->lock);
 }
 
 void qemud_monitor_close(struct qemud_dom *dom)

@@ -20,6 +20,11 @@ int qemud_monitor_open(struct qemud_dom *dom, int timeout_ms, struct mv_err *err
  * Call with the job held and dom->lock not held. */
 void qemud_monitor_close(struct qemud_dom *dom);
 
+/* After QEMU exited: waits at most MS for the monitor thread to read what
+ * QEMU said last (its SHUTDOWN event) and see the hang-up, so that no event
+ * is lost to the cleanup.  Call with the job held, dom->lock not held. */
+void qemud_monitor_wait_eof(struct qemud_dom *dom, int ms);
+
 /* Runs CMD (ARGS may be NULL; taken over) on DOM's monitor.  0 with *REPLY
  * (may be NULL), or -errno with ERR: "Timed out during operation: QEMU of
  * domain 'vm1' did not answer 'stop' within 30 s", "operation failed: QEMU

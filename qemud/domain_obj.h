@@ -60,6 +60,7 @@ struct qemud_dom {
     char *monitor_path;
     struct mv_qmp *mon;
     struct qemud_mon_ctx *mon_ctx;  /* the monitor callbacks' reference to us */
+    bool mon_eof;                   /* the monitor saw QEMU hang up (job_cond is signalled) */
     uint64_t run_gen;               /* bumped on every start: stale events compare it */
 
     bool starting;                  /* between spawn and the first resume */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ enum {
 #define LOG_TAIL_MAX 1024
 #define MONITOR_OPEN_TIMEOUT_MS 30000
 #define EXIT_WAIT_AFTER_KILL_MS 5000
+/* how long a stop waits for the monitor to read QEMU's last words */
+#define MONITOR_DRAIN_MS 1000
 
 extern char **environ;
 
@@ -136,6 +139,28 @@ static char *log_tail(const char *name, off_t start)
 
 static const char *const qemu_env[] = { "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", NULL };
 
+/* posix_spawn with the calling thread's CPU affinity widened to every CPU
+ * for the moment: QEMU and its vCPU threads inherit it, and a daemon pinned
+ * to one CPU (by an admin or a benchmark) must not pin its guests too. */
+static int spawn_on_all_cpus(pid_t *pid, char *const *argv, const posix_spawn_file_actions_t *fa,
+                             const posix_spawnattr_t *attr)
+{
+    cpu_set_t saved, all;
+    bool restore = sched_getaffinity(0, sizeof(saved), &saved) == 0;
+    long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+    int r;
+
+    CPU_ZERO(&all);
+    for (long i = 0; i < ncpus && i < CPU_SETSIZE; i++)
+        CPU_SET(i, &all);
+    if (restore)
+        sched_setaffinity(0, sizeof(all), &all);
+    r = posix_spawn(pid, argv[0], fa, attr, argv, (char *const *)qemu_env);
+    if (restore)
+        sched_setaffinity(0, sizeof(saved), &saved);
+    return r;
+}
+
 /* Runs ARGV in a session of its own with stdout/stderr on LOGFD and the
  * fds in KEEP inherited at their numbers (dup2 onto itself clears CLOEXEC). */
 static int spawn(char *const *argv, int logfd, const int *keep, size_t nkeep, pid_t *pid)
@@ -158,7 +183,7 @@ static int spawn(char *const *argv, int logfd, const int *keep, size_t nkeep, pi
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-    r = posix_spawn(pid, argv[0], &fa, &attr, argv, (char *const *)qemu_env);
+    r = spawn_on_all_cpus(pid, argv, &fa, &attr);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     return -r;
@@ -519,6 +544,7 @@ int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *e
         if (!wait_exit(pidfd, EXIT_WAIT_AFTER_KILL_MS))
             mv_error("domain '%s': QEMU (pid %d) survived SIGKILL", dom->name, (int)pid);
     }
+    qemud_monitor_wait_eof(dom, MONITOR_DRAIN_MS);
     cleanup_stopped(dom, SHUTOFF_DESTROYED, STOPPED_DESTROYED);
     return 0;
 }

@@ -204,8 +204,17 @@ static int shutdown_flags(struct mv_call *call, mv_domain_flags_args *args, void
  * SHUTDOWN event then resets and resumes the guest (domain_monitor.c). */
 static int do_reboot(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
 {
-    json_object *args = json_object_new_object();
+    json_object *args;
+    bool ends;
     int r;
+
+    /* with on_reboot='destroy' a reboot ends the domain: a plain shutdown */
+    pthread_mutex_lock(&dom->lock);
+    ends = dom->live && dom->live->on_reboot == MV_DOM_LIFECYCLE_DESTROY;
+    pthread_mutex_unlock(&dom->lock);
+    if (ends)
+        return do_shutdown(call, dom, flags, opaque);
+    args = json_object_new_object();
 
     json_object_object_add(args, "shutdown", json_object_new_string("pause"));
     if ((r = monitor_run(call, dom, "set-action", args)) < 0)

@@ -100,3 +100,40 @@ guest_wait_log() {
     } >&2
     return 1
 }
+
+# ---- for the daemon tests (bash, after lib.sh) ----------------------------
+
+# guest_test_init PLAN: mv_init PLAN, then the guest: skips all PLAN cases if
+# it cannot be built for want of a prerequisite, bails out if building it
+# failed.  Then points MV_ROOT & co. at "root" and makes sure no guest of
+# this test outlives it (guests outlive their daemon by design).
+guest_test_init() {
+    mv_init "$1"
+    guest_build 2>"$mv_tmp/guest.err"
+    case $? in
+    0) ;;
+    2) for _guest_i in $(seq "$1"); do skip "cannot build the test guest: $(tail -n 1 "$mv_tmp/guest.err")"; done
+       exit 0 ;;
+    *) echo "Bail out! tests/guest/make-test-guest.sh failed"; sed 's/^/# /' "$mv_tmp/guest.err"; exit 1 ;;
+    esac
+    use_root root
+    at_exit "pkill -9 -f -- '$MV_ROOT/run/modvirt/qemu/'"
+}
+
+# guest_state NAME: virsh domstate NAME, printed.
+guest_state() { vsh domstate "$1"; printf '%s' "$out"; }
+
+# guest_wait_state NAME STATE SECS: 0 once virsh domstate says STATE.
+guest_wait_state() {
+    _guest_i=0
+    while [ $_guest_i -lt $(($3 * 10)) ]; do
+        [ "$(guest_state "$1")" = "$2" ] && return 0
+        sleep 0.1
+        _guest_i=$((_guest_i + 1))
+    done
+    return 1
+}
+
+# stop_bg PID: ends a background job started as "isolated CMD &" — its child
+# (the client) first, then the subshell.
+stop_bg() { pkill -P "$1" 2>/dev/null; kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }

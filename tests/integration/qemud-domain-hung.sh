@@ -17,28 +17,14 @@ PLAN=9
 # generous: such a call takes some 100 ms, the hung ones take seconds
 PROMPT_MS=2000
 timings=
-mv_init $PLAN
-guest_build 2>"$mv_tmp/guest.err"
-case $? in
-0) ;;
-2) for i in $(seq $PLAN); do skip "cannot build the test guest: $(tail -n 1 "$mv_tmp/guest.err")"; done; exit 0 ;;
-*) echo "Bail out! tests/guest/make-test-guest.sh failed"; sed 's/^/# /' "$mv_tmp/guest.err"; exit 1 ;;
-esac
-use_root root
-# guests outlive their daemon by design: kill ours at exit (SIGKILL also
-# ends a stopped QEMU)
-at_exit "pkill -9 -f -- '$MV_ROOT/run/modvirt/qemu/'"
+guest_test_init $PLAN
 write_config "$MV_ROOT" "monitor_timeout = 3" "job_wait_timeout = 2" "destroy_grace_period = 1"
 start_daemon
 
 rundir=$MV_ROOT/run/modvirt/qemu
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-state() { vsh domstate "$1"; printf '%s' "$out"; }
-wait_state() {  # NAME STATE SECS
-    local i
-    for ((i = 0; i < $3 * 10; i++)); do [ "$(state "$1")" = "$2" ] && return 0; sleep 0.1; done
-    return 1
-}
+state() { guest_state "$1"; }
+wait_state() { guest_wait_state "$@"; }
 qemu_pid() { sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$rundir/$1.xml" 2>/dev/null | head -n 1; }
 proc_state() { sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 # stop_qemu PID: SIGSTOP, and wait (up to 5 s) until it took effect

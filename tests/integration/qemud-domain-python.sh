@@ -12,16 +12,7 @@ set -u
 MV_NEEDS="qemu-system-x86_64"
 BOOT_S=90
 PLAN=13
-mv_init $PLAN
-guest_build 2>"$mv_tmp/guest.err"
-case $? in
-0) ;;
-2) for i in $(seq $PLAN); do skip "cannot build the test guest: $(tail -n 1 "$mv_tmp/guest.err")"; done; exit 0 ;;
-*) echo "Bail out! tests/guest/make-test-guest.sh failed"; sed 's/^/# /' "$mv_tmp/guest.err"; exit 1 ;;
-esac
-use_root root
-# guests outlive their daemon by design: kill ours at exit
-at_exit "pkill -9 -f -- '$MV_ROOT/run/modvirt/qemu/'"
+guest_test_init $PLAN
 start_daemon
 
 for n in d1 c1 x1 m1; do

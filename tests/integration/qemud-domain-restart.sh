@@ -15,27 +15,14 @@ set -u
 MV_NEEDS="qemu-system-x86_64 pgrep"
 BOOT_S=90
 PLAN=15
-mv_init $PLAN
-guest_build 2>"$mv_tmp/guest.err"
-case $? in
-0) ;;
-2) for i in $(seq $PLAN); do skip "cannot build the test guest: $(tail -n 1 "$mv_tmp/guest.err")"; done; exit 0 ;;
-*) echo "Bail out! tests/guest/make-test-guest.sh failed"; sed 's/^/# /' "$mv_tmp/guest.err"; exit 1 ;;
-esac
-use_root root
-# guests outlive their daemon by design: kill ours at exit
-at_exit "pkill -9 -f -- '$MV_ROOT/run/modvirt/qemu/'"
+guest_test_init $PLAN
 start_daemon
 
 cfgdir=$MV_ROOT/etc/modvirt/qemu
 rundir=$MV_ROOT/run/modvirt/qemu
 
-state() { vsh domstate "$1"; printf '%s' "$out"; }
-wait_state() {  # NAME STATE SECS
-    local i
-    for ((i = 0; i < $3 * 10; i++)); do [ "$(state "$1")" = "$2" ] && return 0; sleep 0.1; done
-    return 1
-}
+state() { guest_state "$1"; }
+wait_state() { guest_wait_state "$@"; }
 # status_attr NAME ATTR: an attribute of NAME's status file (empty if none)
 status_attr() {
     sed -n "s/.*<domstatus[^>]* $2=\"\([^\"]*\)\".*/\1/p" "$rundir/$1.xml" 2>/dev/null | head -n 1
@@ -54,13 +41,6 @@ wait_gone() {   # PID NAME SECS
 }
 field() {       # FIELD: a "Field: value" line of virsh dominfo in $out
     printf '%s\n' "$out" | sed -n "s/^$1:[[:space:]]*//p"
-}
-# stop_listener PID: PID is the subshell running "isolated virsh event";
-# its child (timeout) passes the signal on to virsh
-stop_listener() {
-    pkill -TERM -P "$1" 2>/dev/null
-    kill "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
 }
 ready_count() { grep -c 'modvirt-qemud .* ready' "$MV_LOG"; }
 # restart_daemon ARGS...: a new daemon on the same root.  The old sockets
@@ -205,7 +185,7 @@ vsh resume p1
 expect_eq "resume status" 0 "$rc"
 expect_eq "running" running "$(state p1)"
 sleep 1
-stop_listener $ev2_pid
+stop_bg $ev2_pid
 ev=$(grep "for domain 'p1'" "$mv_tmp/events2" | sed -e "s/^event 'lifecycle' for domain 'p1': //")
 expect_eq "p1 events" "Suspended Paused
 Resumed Unpaused" "$ev"

@@ -10,26 +10,13 @@ set -u
 
 MV_NEEDS="qemu-system-x86_64 virt-xml-validate"
 BOOT_S=90
-mv_init 16
-guest_build 2>"$mv_tmp/guest.err"
-case $? in
-0) ;;
-2) for i in $(seq 16); do skip "cannot build the test guest: $(tail -n 1 "$mv_tmp/guest.err")"; done; exit 0 ;;
-*) echo "Bail out! tests/guest/make-test-guest.sh failed"; sed 's/^/# /' "$mv_tmp/guest.err"; exit 1 ;;
-esac
-use_root root
-# guests outlive their daemon by design: kill ours at exit
-at_exit "pkill -9 -f -- '$MV_ROOT/run/modvirt/qemu/'"
+guest_test_init 16
 start_daemon
 
 log=$mv_tmp/g1.serial
 guest_domain_xml g1 "$log" >"$mv_tmp/g1.xml"
-state() { vsh domstate "$1"; printf '%s' "$out"; }
-wait_state() {  # NAME STATE SECS
-    local i
-    for ((i = 0; i < $3 * 10; i++)); do [ "$(state "$1")" = "$2" ] && return 0; sleep 0.1; done
-    return 1
-}
+state() { guest_state "$1"; }
+wait_state() { guest_wait_state "$@"; }
 
 # event listener for the whole run: virsh prints one line per event
 isolated virsh -c "$MV_URI" event --all --loop --timeout 120 >"$mv_tmp/events" 2>&1 &
@@ -122,8 +109,7 @@ verdict "undefine removes the definition; the name is then unknown"
 
 # 10: events, in the order virsh printed them
 sleep 1
-kill $events_pid 2>/dev/null
-wait $events_pid 2>/dev/null
+stop_bg $events_pid
 ev=$(grep "for domain 'g1'" "$mv_tmp/events" | sed -e "s/^event 'lifecycle' for domain 'g1': //")
 expected="Defined Added
 Resumed Unpaused
