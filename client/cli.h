@@ -103,3 +103,10 @@ int cli_table_add(struct cli_table *t, const char *const *cells);
 void cli_table_print(const struct cli_table *t);
 void cli_table_free(struct cli_table *t);
 static inline void cli_table_freep(struct cli_table **t) { cli_table_free(*t); }
+
+/* A non-blocking signalfd for SIGNALS (0-terminated).  They stay blocked
+ * until exit: senders such as timeout(1) signal twice, and a second one must
+ * not kill the command while it cleans up.  -errno on failure. */
+int cli_signal_fd(const int *signals);
+/* Dequeues one signal from SIGFD, so that it is never delivered later. */
+void cli_take_signal(int sigfd);

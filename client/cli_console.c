@@ -59,32 +59,6 @@ static void on_output(modvirt_console *con, const void *data, size_t len,
     }
 }
 
-/* Signals that end the session; a signalfd turns them into input so the
- * stream is finished and the terminal restored rather than left raw.  They
- * stay blocked until exit, so that a second one cannot interrupt that. */
-/* Dequeues the signal, so that unblocking it later does not deliver it. */
-static void take_signal(int sigfd)
-{
-    struct signalfd_siginfo si;
-
-    if (read(sigfd, &si, sizeof(si)) < 0)
-        return;     /* nothing pending after all */
-}
-
-static int signals_fd(void)
-{
-    sigset_t set;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGQUIT);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-        return -errno;
-    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 /* Puts the terminal into raw mode; false if it is no terminal after all. */
 static bool raw_mode(struct termios *saved)
 {
@@ -142,7 +116,7 @@ static int pump(modvirt_console *con, struct session *s, int sigfd)
         if (pfd[0].revents && modvirt_domain_console_process(con, 0, &err) < 0)
             return cli_fail(-ENOTCONN, err);
         if (pfd[2].revents) {
-            take_signal(sigfd);
+            cli_take_signal(sigfd);
             break;
         }
         if (pfd[1].revents && !forward_input(con, s, &code))
@@ -184,7 +158,9 @@ int cli_console_attach(struct cli *cli, modvirt_domain *dom, bool force)
         return cli_failf(r, err, "cannot open the console of domain '%s'", modvirt_domain_get_name(dom));
     /* a closed stdout ends the session cleanly instead of killing us */
     signal(SIGPIPE, SIG_IGN);
-    sigfd = signals_fd();
+    /* a signal ends the session: the stream is finished and the terminal
+     * restored rather than left raw */
+    sigfd = cli_signal_fd((const int[]){ SIGINT, SIGTERM, SIGHUP, SIGQUIT, 0 });
     if (sigfd < 0) {
         modvirt_domain_console_close(con, NULL);
         return cli_fail(sigfd, NULL);

@@ -76,31 +76,6 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Dequeues the signal, so that unblocking it later does not deliver it. */
-static void take_signal(int sigfd)
-{
-    struct signalfd_siginfo si;
-
-    if (read(sigfd, &si, sizeof(si)) < 0)
-        return;     /* nothing pending after all */
-}
-
-/* SIGINT and SIGTERM end the wait (virsh's "event loop interrupted") rather
- * than the process, so that the registrations are dropped cleanly.  They
- * stay blocked until exit: senders such as timeout(1) signal twice, and a
- * second one must not kill us while we print the summary. */
-static int signals_fd(void)
-{
-    sigset_t set;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-        return -errno;
-    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 /* Until the first event (or forever with --loop), DEADLINE (< 0: none), a
  * signal, or a lost connection. */
 static enum wait_end wait_events(modvirt_conn *conn, struct listener *l, int sigfd,
@@ -123,7 +98,7 @@ static enum wait_end wait_events(modvirt_conn *conn, struct listener *l, int sig
             return END_FAILED;
         }
         if (r > 0 && pfd[1].revents) {
-            take_signal(sigfd);
+            cli_take_signal(sigfd);
             return END_INTERRUPT;
         }
         if (r > 0 && pfd[0].revents && (r = modvirt_domain_events_process(conn, 0, &err)) < 0) {
@@ -163,7 +138,9 @@ static int cmd_events(struct cli *cli, const bool *set, char **args, int nargs)
     }
     if (!(conn = cli_conn(cli, &code)))
         return code;
-    sigfd = signals_fd();
+    /* SIGINT and SIGTERM end the wait (virsh's "event loop interrupted")
+     * rather than the process, so that the registrations are dropped cleanly */
+    sigfd = cli_signal_fd((const int[]){ SIGINT, SIGTERM, 0 });
     if (sigfd < 0)
         return cli_fail(sigfd, NULL);
     r = modvirt_domain_events_register(conn, on_event, &l, &err);

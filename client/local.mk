@@ -30,6 +30,7 @@ client_modvirt_SOURCES = \
 	client/cli_domain.c \
 	client/cli_domain_lifecycle.c \
 	client/cli_console.c \
+	client/cli_signals.c \
 	client/cli_events.c
 client_modvirt_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 client_modvirt_LDADD = client/libmodvirt.la $(JSONC_LIBS)
