@@ -97,7 +97,7 @@ cmdline=" $(cat /proc/cmdline) "
 case $cmdline in *" guest.mode=poweroff "*) poweroff -f;; esac
 case $cmdline in *" guest.net=dhcp "*)
     ip link set eth0 up
-    udhcpc -i eth0 -n -q -t 10 -s /bin/true >/tmp/dhcp.log 2>&1
+    udhcpc -i eth0 -n -q -t 10 -s /bin/dhcp-bound >/tmp/dhcp.log 2>&1
     ip=$(sed -n 's/.*lease of \([0-9.]*\) obtained.*/\1/p' /tmp/dhcp.log)
     echo "GUEST-IP ${ip:-none}";;
 esac
@@ -115,6 +115,13 @@ echo "GUEST-READY"
 while true; do sleep 3600; done
 INIT
     chmod 755 r/init
+    # udhcpc's hook: put the lease on the interface, so the guest answers
+    # on the network it got its address from
+    cat >r/bin/dhcp-bound <<'HOOK'
+#!/bin/busybox sh
+case $1 in bound|renew) ip addr add "$ip/${mask:-24}" dev "$interface";; esac
+HOOK
+    chmod 755 r/bin/dhcp-bound
 }
 
 install_tools

@@ -15,7 +15,8 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-restart.sh \
 	tests/integration/qemud-domain-hung.sh \
 	tests/integration/qemud-domain-python.sh \
-	tests/integration/qemud-domain-cli.sh
+	tests/integration/qemud-domain-cli.sh \
+	tests/integration/qemud-domain-bridge.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py
