@@ -18,16 +18,11 @@ tests_unit_check_qemud_domainxml_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_
 tests_unit_check_qemud_domainxml_LDADD = tests/unit/libmvtest.la qemud/libmvdomainconf.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
 
-# every expected output against libvirt's own RelaxNG schema
-UNIT_TESTS += tests/domainxml/validate.sh
-dist_check_SCRIPTS += tests/domainxml/validate.sh
+# every expected output against libvirt's own RelaxNG schema.  The script
+# lives outside tests/domainxml: its log would create that directory in the
+# build tree, and "make dist" would then take the build tree's copy of it.
+UNIT_TESTS += tests/unit/domainxml-validate.sh
+dist_check_SCRIPTS += tests/unit/domainxml-validate.sh
 EXTRA_DIST += tests/domainxml
 # what a failing golden test leaves in the build directory for a diff
 CLEANFILES += *.out.xml.actual *.again.xml
-# a VPATH build has no tests/domainxml directory for the script's log until
-# something makes one (make distcheck found this)
-tests/domainxml/validate.log: tests/domainxml/$(am__dirstamp)
-tests/domainxml/$(am__dirstamp):
-	@$(MKDIR_P) tests/domainxml
-	@: > $@
-DISTCLEANFILES = tests/domainxml/$(am__dirstamp)

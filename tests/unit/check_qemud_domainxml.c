@@ -5,7 +5,7 @@
  * must be refused with exactly the message in NAME-invalid.err.  NAME-status
  * inputs are parsed as a status file (MV_DOM_PARSE_STATUS) and formatted as
  * a running domain.  MV_REGENERATE=1 rewrites the expected files.
- * Schema validation of the outputs is tests/domainxml/validate.sh.
+ * Schema validation of the outputs is tests/unit/domainxml-validate.sh.
  */
 #include "config.h"
 
