@@ -9,6 +9,7 @@ common_libmvcommon_la_SOURCES = \
 	common/file.c common/file.h \
 	common/conf.c common/conf.h \
 	common/paths.c common/paths.h \
+	common/monotime.c common/monotime.h \
 	common/uuid.c common/uuid.h \
 	common/validate.c common/validate.h \
 	common/xml.c common/xml.h

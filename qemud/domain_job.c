@@ -5,23 +5,13 @@
 
 #include "domain_job.h"
 #include "log.h"
-
-static void deadline_after(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
+#include "monotime.h"
 
 int qemud_job_begin(struct qemud_dom *dom, const char *job, int wait_ms, struct mv_err *err)
 {
     struct timespec deadline;
 
-    deadline_after(&deadline, wait_ms < 0 ? 0 : wait_ms);
+    mv_deadline_after(&deadline, wait_ms < 0 ? 0 : wait_ms);
     pthread_mutex_lock(&dom->lock);
     while (dom->job) {
         int r = wait_ms < 0 ? pthread_cond_wait(&dom->job_cond, &dom->lock)

@@ -31,6 +31,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "monotime.h"
 #include "qmp.h"
 
 /* A hostile or broken QEMU must not make the daemon grow without bound. */
@@ -147,16 +148,8 @@ struct deadline {
 
 static void deadline_init(struct deadline *dl, int timeout_ms)
 {
-    clock_gettime(CLOCK_MONOTONIC, &dl->ts);
     dl->forever = timeout_ms < 0;
-    if (dl->forever)
-        return;
-    dl->ts.tv_sec += timeout_ms / 1000;
-    dl->ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (dl->ts.tv_nsec >= 1000000000) {
-        dl->ts.tv_sec++;
-        dl->ts.tv_nsec -= 1000000000;
-    }
+    mv_deadline_after(&dl->ts, dl->forever ? 0 : timeout_ms);
 }
 
 static int deadline_left_ms(const struct deadline *dl)
@@ -177,21 +170,6 @@ static int cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, const st
     if (dl->forever)
         return pthread_cond_wait(cond, lock);
     return pthread_cond_timedwait(cond, lock, &dl->ts);
-}
-
-static int cond_init_monotonic(pthread_cond_t *cond)
-{
-    pthread_condattr_t attr;
-    int r;
-
-    r = pthread_condattr_init(&attr);
-    if (r)
-        return -r;
-    r = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (!r)
-        r = pthread_cond_init(cond, &attr);
-    pthread_condattr_destroy(&attr);
-    return -r;
 }
 
 /* Sets *ERRMSG (if wanted) and returns R. */
@@ -829,7 +807,7 @@ int mv_qmp_loop_start(struct mv_qmp_loop **ret)
     if (!loop)
         return -ENOMEM;
     loop->wake_fd = -1;
-    r = cond_init_monotonic(&loop->cond);
+    r = mv_cond_init_monotonic(&loop->cond);
     if (r < 0) {
         free(TAKE_PTR(loop));
         return r;
@@ -1073,7 +1051,7 @@ int mv_qmp_command(struct mv_qmp *mon, const char *cmd, json_object *args, int t
     r = cmd_format(&c, cmd, args);
     if (r < 0)
         return r;
-    r = cond_init_monotonic(&c.cond);
+    r = mv_cond_init_monotonic(&c.cond);
     if (r < 0) {
         free(c.line);
         return r;

@@ -18,6 +18,7 @@
 #include "client.h"
 #include "keepalive_protocol.h"
 #include "log.h"
+#include "monotime.h"
 #include "proc_table.h"
 #include "remote_protocol.h"
 
@@ -143,17 +144,6 @@ static const char *proc_label(unsigned int prog, int proc, char *buf, size_t len
     return buf;
 }
 
-static void deadline_after(struct timespec *ts, int timeout_ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += timeout_ms / 1000;
-    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 /* Milliseconds left until DEADLINE (NULL: -1, forever), rounded up. */
 static int ms_until(const struct timespec *deadline)
 {
@@ -192,14 +182,10 @@ static void drain_wake(struct mv_rpc_client *c)
 static struct rpc_call *call_new(unsigned int prog, int proc)
 {
     struct rpc_call *call = calloc(1, sizeof(*call));
-    pthread_condattr_t attr;
 
     if (!call)
         return NULL;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&call->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    mv_cond_init_monotonic(&call->cond);
     call->prog = prog;
     call->proc = proc;
     return call;
@@ -803,7 +789,6 @@ int mv_rpc_client_new_fd(int fd, const char *name, struct mv_rpc_client **ret)
     _cleanup_close_ int wake = -1;
     _cleanup_free_ char *label = NULL;
     struct mv_rpc_client *c;
-    pthread_condattr_t attr;
     int flags = fcntl(sock, F_GETFL);
 
     /* non-blocking: whoever holds the I/O role must never sleep in a send
@@ -821,10 +806,7 @@ int mv_rpc_client_new_fd(int fd, const char *name, struct mv_rpc_client **ret)
     if (!c)
         return -ENOMEM;
     pthread_mutex_init(&c->lock, NULL);
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->io_cond, &attr);
-    pthread_condattr_destroy(&attr);
+    mv_cond_init_monotonic(&c->io_cond);
     c->timeout_ms = -1;
     c->name = TAKE_PTR(label);
     c->fd = TAKE_FD(sock);
@@ -1000,7 +982,7 @@ static int call_run(struct mv_rpc_client *c, struct rpc_call **callp, struct mv_
     int r;
 
     if (timeout_ms >= 0)
-        deadline_after(&deadline, timeout_ms);
+        mv_deadline_after(&deadline, timeout_ms);
     pthread_mutex_lock(&c->lock);
     if (c->dead) {
         r = dead_error(c, err);
@@ -1084,7 +1066,7 @@ int mv_rpc_client_process(struct mv_rpc_client *c, int timeout_ms)
     int dead, n;
 
     if (timeout_ms >= 0) {
-        deadline_after(&deadline, timeout_ms);
+        mv_deadline_after(&deadline, timeout_ms);
         dl = &deadline;
     }
     pthread_mutex_lock(&c->lock);
@@ -1268,7 +1250,7 @@ int mv_rpc_stream_send(struct mv_rpc_stream *st, const void *data, size_t len, s
         wake_io(c);
     timeout_ms = c->timeout_ms;
     if (timeout_ms >= 0)
-        deadline_after(&deadline, timeout_ms);
+        mv_deadline_after(&deadline, timeout_ms);
     /* back-pressure: return once the bytes are in the socket */
     r = tx_wait(c, target, timeout_ms >= 0 ? &deadline : NULL);
     if (r == -ETIMEDOUT)
@@ -1308,7 +1290,7 @@ static int stream_close_exchange(struct mv_rpc_client *c, struct mv_rpc_stream *
     int r, timeout_ms = c->timeout_ms;
 
     if (timeout_ms >= 0)
-        deadline_after(&deadline, timeout_ms);
+        mv_deadline_after(&deadline, timeout_ms);
     call->serial = st->serial;
     call->stream_close = true;
     call->next = c->calls;
