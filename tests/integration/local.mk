@@ -19,4 +19,4 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-bridge.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py
+EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py

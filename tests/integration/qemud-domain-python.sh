@@ -27,30 +27,9 @@ grep -q '<on_reboot>restart</on_reboot>' "$mv_tmp/r1.xml" || { echo "Bail out! c
 # that raises prints KEY=EXC code domain message.
 MV_CLIENT_TIMEOUT=400 py - "$MV_URI" "$mv_tmp" "$BOOT_S" <<'EOF'
 import os, re, sys, threading, time, libvirt
+from mvlibvirt import out, exc, step, error_of
 
 uri, tmp, boot_s = sys.argv[1], sys.argv[2], int(sys.argv[3])
-libvirt.registerErrorHandler(lambda ctx, err: None, None)   # keep stderr quiet
-
-def out(key, value):
-    print("%s=%s" % (key, value), flush=True)
-
-def exc(e):
-    return "EXC %s %s %s" % (e.get_error_code(), e.get_error_domain(), e.get_error_message())
-
-def step(key, fn):
-    try:
-        out(key, fn())
-    except libvirt.libvirtError as e:
-        out(key, exc(e))
-    except Exception as e:
-        out(key, "PYEXC %r" % (e,))
-
-def error_of(fn):
-    try:
-        fn()
-    except libvirt.libvirtError as e:
-        return exc(e)
-    return "no error"
 
 def xml(name):
     with open(os.path.join(tmp, name + ".xml")) as f:

@@ -17,30 +17,9 @@ host_facts
 # that raises prints KEY=EXC code domain message.
 py - "$MV_URI" "$MV_URI_RO" "$mv_tmp/caps.xml" <<'EOF'
 import sys, threading, libvirt
+from mvlibvirt import out, step, error_of
 
 rw_uri, ro_uri, caps_path = sys.argv[1:4]
-libvirt.registerErrorHandler(lambda ctx, err: None, None)   # keep stderr quiet
-
-def out(key, value):
-    print("%s=%s" % (key, value), flush=True)
-
-def exc(e):
-    return "EXC %s %s %s" % (e.get_error_code(), e.get_error_domain(), e.get_error_message())
-
-def step(key, fn):
-    try:
-        out(key, fn())
-    except libvirt.libvirtError as e:
-        out(key, exc(e))
-    except Exception as e:
-        out(key, "PYEXC %r" % (e,))
-
-def expect_error(fn):
-    try:
-        fn()
-    except libvirt.libvirtError as e:
-        return exc(e)
-    return "no error"
 
 conn = libvirt.open(rw_uri)
 step("hostname", conn.getHostname)
@@ -58,8 +37,8 @@ def caps():
 step("caps", caps)
 step("domains", lambda: "%r %r %r" % (conn.listAllDomains(), conn.numOfDomains(),
                                         conn.listDefinedDomains()))
-step("lookup", lambda: expect_error(lambda: conn.lookupByName("x")))
-step("nosupport", lambda: expect_error(lambda: conn.networkLookupByName("x")))
+step("lookup", lambda: error_of(lambda: conn.lookupByName("x")))
+step("nosupport", lambda: error_of(lambda: conn.networkLookupByName("x")))
 step("memstats", lambda: conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS)["total"])
 
 # 8 threads share the connection; each checks every answer, so a reply
@@ -98,7 +77,7 @@ step("close", conn.close)
 
 ro = libvirt.openReadOnly(ro_uri)
 step("ro_hostname", ro.getHostname)
-step("ro_define", lambda: expect_error(lambda: ro.defineXML(
+step("ro_define", lambda: error_of(lambda: ro.defineXML(
     "<domain type='qemu'><name>t</name><memory>65536</memory>"
     "<os><type arch='x86_64'>hvm</type></os></domain>")))
 step("ro_close", ro.close)
