@@ -16,6 +16,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/domain_monitor.c qemud/domain_monitor.h \
 	qemud/domain_process.c qemud/domain_process.h \
 	qemud/domain_wire.c qemud/domain_wire.h \
+	qemud/proc_stat.c qemud/proc_stat.h \
 	qemud/domain_procs.c \
 	qemud/lifecycle_procs.c \
 	qemud/console.c

@@ -15,6 +15,18 @@ enum qemud_event {
     QEMUD_EVENT_SHUTDOWN = 6, QEMUD_EVENT_CRASHED = 8,
 };
 
+/* The event details used here, named EVENT_DETAIL. */
+enum qemud_event_detail {
+    QEMUD_DETAIL_DEFINED_ADDED = 0, QEMUD_DETAIL_DEFINED_UPDATED = 1,
+    QEMUD_DETAIL_UNDEFINED_REMOVED = 0,
+    QEMUD_DETAIL_STARTED_BOOTED = 0,
+    QEMUD_DETAIL_SUSPENDED_PAUSED = 0,
+    QEMUD_DETAIL_RESUMED_UNPAUSED = 0,
+    QEMUD_DETAIL_STOPPED_SHUTDOWN = 0, QEMUD_DETAIL_STOPPED_DESTROYED = 1, QEMUD_DETAIL_STOPPED_FAILED = 5,
+    QEMUD_DETAIL_SHUTDOWN_GUEST = 1, QEMUD_DETAIL_SHUTDOWN_HOST = 2,
+    QEMUD_DETAIL_CRASHED_PANICKED = 0,
+};
+
 /* Sends a lifecycle event for DOM (running as ID, -1 if not) to every
  * registration that wants it. */
 void qemud_event_lifecycle(const struct qemud_dom *dom, int id, int event, int detail);

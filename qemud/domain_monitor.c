@@ -11,19 +11,9 @@
 #include "domain_process.h"
 #include "domain_task.h"
 #include "log.h"
+#include "monotime.h"
 #include "qemud.h"
 #include "qmp.h"
-
-/* Shutoff / paused reasons and event details used below (wire-protocol.md 6.4) */
-enum {
-    RUNNING_BOOTED = 1, RUNNING_UNPAUSED = 5,
-    PAUSED_UNKNOWN = 0, PAUSED_USER = 1,
-    SHUTDOWN_USER = 1,
-    CRASHED_PANICKED = 1,
-    DETAIL_SUSPENDED_PAUSED = 0, DETAIL_RESUMED_UNPAUSED = 0,
-    DETAIL_SHUTDOWN_GUEST = 1, DETAIL_SHUTDOWN_HOST = 2,
-    DETAIL_CRASHED_PANICKED = 0,
-};
 
 /* What the callbacks hold: the domain and the run they belong to. */
 struct qemud_mon_ctx {
@@ -49,10 +39,10 @@ static void on_stop(struct qemud_dom *dom)
         pthread_mutex_unlock(&dom->lock);
         return;
     }
-    qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, dom->pause_requested ? PAUSED_USER : PAUSED_UNKNOWN);
+    qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, dom->pause_requested ? QEMUD_PAUSED_USER : QEMUD_PAUSED_UNKNOWN);
     dom->pause_requested = false;
     pthread_mutex_unlock(&dom->lock);
-    qemud_event_lifecycle(dom, id, QEMUD_EVENT_SUSPENDED, DETAIL_SUSPENDED_PAUSED);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_SUSPENDED, QEMUD_DETAIL_SUSPENDED_PAUSED);
 }
 
 static void on_resume(struct qemud_dom *dom)
@@ -63,9 +53,9 @@ static void on_resume(struct qemud_dom *dom)
         pthread_mutex_unlock(&dom->lock);
         return;
     }
-    qemud_dom_set_state(dom, QEMUD_STATE_RUNNING, dom->starting ? RUNNING_BOOTED : RUNNING_UNPAUSED);
+    qemud_dom_set_state(dom, QEMUD_STATE_RUNNING, dom->starting ? QEMUD_RUNNING_BOOTED : QEMUD_RUNNING_UNPAUSED);
     pthread_mutex_unlock(&dom->lock);
-    qemud_event_lifecycle(dom, id, QEMUD_EVENT_RESUMED, DETAIL_RESUMED_UNPAUSED);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_RESUMED, QEMUD_DETAIL_RESUMED_UNPAUSED);
 }
 
 static void on_shutdown(struct qemud_mon_ctx *ctx, json_object *data)
@@ -85,8 +75,8 @@ static void on_shutdown(struct qemud_mon_ctx *ctx, json_object *data)
         return;
     }
     dom->shutdown_seen = true;
-    qemud_dom_set_state(dom, QEMUD_STATE_SHUTDOWN, SHUTDOWN_USER);
-    detail = by_guest && !dom->shutdown_requested ? DETAIL_SHUTDOWN_GUEST : DETAIL_SHUTDOWN_HOST;
+    qemud_dom_set_state(dom, QEMUD_STATE_SHUTDOWN, QEMUD_SHUTDOWN_USER);
+    detail = by_guest && !dom->shutdown_requested ? QEMUD_DETAIL_SHUTDOWN_GUEST : QEMUD_DETAIL_SHUTDOWN_HOST;
     pthread_mutex_unlock(&dom->lock);
     qemud_event_lifecycle(dom, id, QEMUD_EVENT_SHUTDOWN, detail);
 }
@@ -95,9 +85,9 @@ static void on_panic(struct qemud_dom *dom)
 {
     int id = dom->id;
 
-    qemud_dom_set_state(dom, QEMUD_STATE_CRASHED, CRASHED_PANICKED);
+    qemud_dom_set_state(dom, QEMUD_STATE_CRASHED, QEMUD_CRASHED_PANICKED);
     pthread_mutex_unlock(&dom->lock);
-    qemud_event_lifecycle(dom, id, QEMUD_EVENT_CRASHED, DETAIL_CRASHED_PANICKED);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_CRASHED, QEMUD_DETAIL_CRASHED_PANICKED);
 }
 
 /* Monitor thread: must not block, so it only updates state and sends events. */
@@ -170,17 +160,19 @@ int qemud_monitor_open(struct qemud_dom *dom, int timeout_ms, struct mv_err *err
     return 0;
 }
 
+json_object *qemud_monitor_shutdown_action(const char *action)
+{
+    json_object *args = json_object_new_object();
+
+    json_object_object_add(args, "shutdown", json_object_new_string(action));
+    return args;
+}
+
 void qemud_monitor_wait_eof(struct qemud_dom *dom, int ms)
 {
     struct timespec deadline;
 
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += ms / 1000;
-    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    mv_deadline_after(&deadline, ms);
     pthread_mutex_lock(&dom->lock);
     while (dom->mon && !dom->mon_eof)
         if (pthread_cond_timedwait(&dom->job_cond, &dom->lock, &deadline) == ETIMEDOUT)

@@ -20,6 +20,10 @@ int qemud_monitor_open(struct qemud_dom *dom, int timeout_ms, struct mv_err *err
  * Call with the job held and dom->lock not held. */
 void qemud_monitor_close(struct qemud_dom *dom);
 
+/* Arguments of "set-action" choosing what a guest shutdown does: "pause"
+ * (a reboot in progress) or "poweroff". */
+json_object *qemud_monitor_shutdown_action(const char *action);
+
 /* After QEMU exited: waits at most MS for the monitor thread to read what
  * QEMU said last (its SHUTDOWN event) and see the hang-up, so that no event
  * is lost to the cleanup.  Call with the job held, dom->lock not held. */

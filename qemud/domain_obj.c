@@ -5,26 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "domain_obj.h"
 #include "log.h"
+#include "monotime.h"
 #include "qmp.h"
-
-static uint64_t now_usec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static struct qemud_dom *dom_new(const char *name, const unsigned char uuid[MV_UUID_LEN])
 {
     struct qemud_dom *dom = calloc(1, sizeof(*dom));
-    pthread_condattr_t attr;
 
     if (!dom || !(dom->name = strdup(name))) {
         free(dom);
@@ -33,17 +24,13 @@ static struct qemud_dom *dom_new(const char *name, const unsigned char uuid[MV_U
     atomic_init(&dom->refs, 1);
     pthread_mutex_init(&dom->lock, NULL);
     /* job waits use monotonic deadlines (domain_job.c) */
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&dom->job_cond, &attr);
-    pthread_condattr_destroy(&attr);
+    mv_cond_init_monotonic(&dom->job_cond);
     memcpy(dom->uuid, uuid, MV_UUID_LEN);
     mv_uuid_format(uuid, dom->uuid_str);
     dom->id = -1;
     dom->pid = 0;
     dom->pidfd = -1;
     dom->state = QEMUD_STATE_SHUTOFF;
-    dom->state_since_usec = now_usec();
     return dom;
 }
 
@@ -73,7 +60,6 @@ void qemud_dom_set_state(struct qemud_dom *dom, int state, int reason)
 {
     dom->state = state;
     dom->reason = reason;
-    dom->state_since_usec = now_usec();
 }
 
 /* ---- registry ---- */
@@ -152,7 +138,6 @@ int qemud_registry_add(const char *name, const unsigned char uuid[MV_UUID_LEN], 
         goto oom;
     }
     dom->def = def;
-    dom->in_registry = true;
     reg.doms[reg.n++] = dom;
     *ret = qemud_dom_ref(dom);
     pthread_mutex_unlock(&reg.lock);
@@ -172,7 +157,6 @@ void qemud_registry_remove(struct qemud_dom *dom)
         xmlHashRemoveEntry(reg.by_uuid, BAD_CAST dom->uuid_str, NULL);
         memmove(&reg.doms[i], &reg.doms[i + 1], (reg.n - i - 1) * sizeof(*reg.doms));
         reg.n--;
-        dom->in_registry = false;
         pthread_mutex_unlock(&reg.lock);
         qemud_dom_unref(dom);
         return;

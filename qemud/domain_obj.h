@@ -33,6 +33,16 @@ enum qemud_state {
     QEMUD_STATE_CRASHED = 6,
 };
 
+/* The state reasons used here, named STATE_REASON. */
+enum qemud_reason {
+    QEMUD_RUNNING_BOOTED = 1, QEMUD_RUNNING_UNPAUSED = 5,
+    QEMUD_PAUSED_UNKNOWN = 0, QEMUD_PAUSED_USER = 1, QEMUD_PAUSED_STARTING_UP = 11,
+    QEMUD_SHUTDOWN_USER = 1,
+    QEMUD_SHUTOFF_SHUTDOWN = 1, QEMUD_SHUTOFF_DESTROYED = 2, QEMUD_SHUTOFF_CRASHED = 3,
+    QEMUD_SHUTOFF_FAILED = 6,
+    QEMUD_CRASHED_PANICKED = 1,
+};
+
 struct qemud_dom {
     atomic_int refs;
     pthread_mutex_t lock;
@@ -47,12 +57,10 @@ struct qemud_dom {
     struct mv_dom_def *def;         /* persistent definition; NULL for a transient domain */
     struct mv_dom_def *live;        /* running definition; NULL while shut off */
     bool autostart;
-    bool in_registry;               /* false once undefined/removed */
     bool updated;                   /* persistent def changed while running */
 
     int id;                         /* -1 while shut off */
     int state, reason;
-    uint64_t state_since_usec;      /* CLOCK_MONOTONIC, for control info */
     pid_t pid;
     int pidfd;
     bool own_child;                 /* started by this daemon instance: reap it */
@@ -79,7 +87,7 @@ void qemud_dom_unref(struct qemud_dom *dom);
 MV_DEFINE_CLEANUP(struct qemud_dom, qemud_dom_unref)
 #define _cleanup_dom_unref_ _cleanup_(qemud_dom_unrefp)
 
-/* Sets state and reason and stamps the time; call with dom->lock held. */
+/* Sets state and reason; call with dom->lock held. */
 void qemud_dom_set_state(struct qemud_dom *dom, int state, int reason);
 static inline bool qemud_dom_is_active(const struct qemud_dom *dom) { return dom->id >= 0; }
 /* The definition callers see now: live while running, else persistent. */

@@ -23,18 +23,10 @@
 #include "file.h"
 #include "host_facts.h"
 #include "log.h"
+#include "proc_stat.h"
 #include "qemu_command.h"
 #include "qemud.h"
 #include "tap.h"
-
-/* state reasons and event details (wire-protocol.md 6.4) */
-enum {
-    RUNNING_BOOTED = 1, PAUSED_USER = 1, PAUSED_STARTING_UP = 11,
-    SHUTOFF_SHUTDOWN = 1, SHUTOFF_DESTROYED = 2, SHUTOFF_CRASHED = 3,
-    STARTED_BOOTED = 0, SUSPENDED_PAUSED = 0,
-    STOPPED_SHUTDOWN = 0, STOPPED_DESTROYED = 1, STOPPED_FAILED = 5,
-    SHUTDOWN_USER = 1, SHUTDOWN_FINISHED_HOST = 2,
-};
 
 /* QEMU output quoted in a failed start's error */
 #define LOG_TAIL_MAX 1024
@@ -48,25 +40,6 @@ extern char **environ;
 static int pidfd_open_pid(pid_t pid)
 {
     return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-/* Field 22 of /proc/PID/stat: the process start time in clock ticks since
- * boot; with the pid it names one process, even after pid reuse. */
-static int proc_starttime(pid_t pid, unsigned long long *out)
-{
-    _cleanup_free_ char *stat = NULL;
-    char path[64], *p;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if (mv_file_read_all(path, 4096, &stat, NULL) < 0 || !(p = strrchr(stat, ')')))
-        return -ESRCH;
-    /* after ") " come fields 3.. : skip 19 to reach field 22 */
-    for (int field = 3; field < 22; field++) {
-        p = strchr(p + 1, ' ');
-        if (!p)
-            return -EINVAL;
-    }
-    return sscanf(p + 1, "%llu", out) == 1 ? 0 : -EINVAL;
 }
 
 /* True once the process behind PIDFD exited, waiting at most MS. */
@@ -294,17 +267,17 @@ static int query_runtime(struct qemud_dom *dom, struct mv_dom_def *live, struct 
 
 /* ---- start ---- */
 
-static int resolve_kvm(const struct mv_dom_def *live, bool *usable)
+/* Whether KVM can run LIVE's guest; the probe is slow, so it is only
+ * waited for when the domain asks for KVM. */
+static bool kvm_usable_for(const struct mv_dom_def *live)
 {
     const struct qemud_host_facts *facts;
     const char *msg = NULL;
 
-    *usable = false;
     if (live->virt != MV_DOM_VIRT_KVM)
-        return 0;   /* the KVM probe is slow: only wait for it when it matters */
+        return false;
     facts = qemud_host_facts_get(&msg);
-    *usable = facts && facts->kvm_usable;
-    return 0;
+    return facts && facts->kvm_usable;
 }
 
 void qemud_process_save_status(struct qemud_dom *dom)
@@ -338,7 +311,7 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live, pid_t pi
     dom->live = NULL;
     dom->starting = false;
     qemud_registry_release_id(dom);
-    qemud_dom_set_state(dom, QEMUD_STATE_SHUTOFF, 6 /* FAILED */);
+    qemud_dom_set_state(dom, QEMUD_STATE_SHUTOFF, QEMUD_SHUTOFF_FAILED);
     pthread_mutex_unlock(&dom->lock);
     if (dom->monitor_path)
         unlink(dom->monitor_path);
@@ -375,7 +348,7 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
         return -ENOMEM;
     for (size_t i = 0; i < live->devices.nnets; i++)
         fds[i] = -1;
-    resolve_kvm(live, &ctx.kvm_usable);
+    ctx.kvm_usable = kvm_usable_for(live);
     if ((r = create_taps(dom->name, live, fds, err)) < 0)
         goto out;
     ctx.net_fds = fds;
@@ -407,13 +380,14 @@ static void announce_start(struct qemud_dom *dom, bool paused)
     id = dom->id;
     dom->starting = false;
     pthread_mutex_unlock(&dom->lock);
-    qemud_event_lifecycle(dom, id, QEMUD_EVENT_STARTED, STARTED_BOOTED);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_STARTED, QEMUD_DETAIL_STARTED_BOOTED);
     if (paused)
-        qemud_event_lifecycle(dom, id, QEMUD_EVENT_SUSPENDED, SUSPENDED_PAUSED);
+        qemud_event_lifecycle(dom, id, QEMUD_EVENT_SUSPENDED, QEMUD_DETAIL_SUSPENDED_PAUSED);
 }
 
 int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool paused, struct mv_err *err)
 {
+    struct qemud_proc_stat stat;
     pid_t pid = 0;
     off_t log_start = 0;
     int r, pidfd = -1;
@@ -436,9 +410,10 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool pau
     dom->pid = pid;
     dom->pidfd = pidfd;
     dom->own_child = true;
-    proc_starttime(pid, &dom->starttime);
-    r = qemud_registry_assign_id(dom, qemud_registry_next_id());
-    qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, PAUSED_STARTING_UP);
+    if (qemud_proc_stat_read(pid, &stat) == 0)
+        dom->starttime = stat.starttime;
+    qemud_registry_assign_id(dom, qemud_registry_next_id());  /* fresh ids never collide */
+    qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, QEMUD_PAUSED_STARTING_UP);
     pthread_mutex_unlock(&dom->lock);
 
     if ((r = qemud_monitor_open(dom, MONITOR_OPEN_TIMEOUT_MS, err)) < 0) {
@@ -452,12 +427,13 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool pau
     }
     if ((r = query_runtime(dom, live, err)) < 0)
         goto fail;
+    /* on disk before the guest runs: a daemon dying now can still re-attach */
     qemud_process_save_status(dom);
     if (!paused && (r = qemud_monitor_command(dom, "cont", NULL, NULL, err)) < 0)
         goto fail;
     if (paused) {
         pthread_mutex_lock(&dom->lock);
-        qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, PAUSED_USER);
+        qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, QEMUD_PAUSED_USER);
         pthread_mutex_unlock(&dom->lock);
     }
     qemud_process_save_status(dom);
@@ -498,8 +474,7 @@ static void cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
     dom->fake_reboot = dom->stopping = false;
     qemud_dom_set_state(dom, QEMUD_STATE_SHUTOFF, reason);
     transient = !dom->def;
-    if (dom->updated)
-        dom->updated = false;
+    dom->updated = false;
     pthread_mutex_unlock(&dom->lock);
 
     delete_taps(live);
@@ -545,7 +520,7 @@ int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *e
             mv_error("domain '%s': QEMU (pid %d) survived SIGKILL", dom->name, (int)pid);
     }
     qemud_monitor_wait_eof(dom, MONITOR_DRAIN_MS);
-    cleanup_stopped(dom, SHUTOFF_DESTROYED, STOPPED_DESTROYED);
+    cleanup_stopped(dom, QEMUD_SHUTOFF_DESTROYED, QEMUD_DETAIL_STOPPED_DESTROYED);
     return 0;
 }
 
@@ -568,8 +543,8 @@ void qemud_process_exited(struct qemud_dom *dom, uint64_t gen)
             kill(dom->pid, SIGKILL);
             wait_exit(pidfd, EXIT_WAIT_AFTER_KILL_MS);
         }
-        cleanup_stopped(dom, shutdown ? SHUTOFF_SHUTDOWN : SHUTOFF_CRASHED,
-                        shutdown ? STOPPED_SHUTDOWN : STOPPED_FAILED);
+        cleanup_stopped(dom, shutdown ? QEMUD_SHUTOFF_SHUTDOWN : QEMUD_SHUTOFF_CRASHED,
+                        shutdown ? QEMUD_DETAIL_STOPPED_SHUTDOWN : QEMUD_DETAIL_STOPPED_FAILED);
     }
     qemud_job_end(dom);
 }
@@ -577,33 +552,15 @@ void qemud_process_exited(struct qemud_dom *dom, uint64_t gen)
 void qemud_process_finish_reboot(struct qemud_dom *dom, uint64_t gen)
 {
     struct mv_err err = { 0 };
-    json_object *args;
-    bool current, end;
-    int id;
+    bool current;
 
     qemud_job_begin(dom, "reboot", -1, &err);
     pthread_mutex_lock(&dom->lock);
     current = dom->run_gen == gen && qemud_dom_is_active(dom) && dom->fake_reboot;
-    /* on_reboot destroy: QEMU would turn the reset into another shutdown;
-     * as with libvirt, the reboot ends the domain like a shutdown instead */
-    end = current && dom->live->on_reboot == MV_DOM_LIFECYCLE_DESTROY;
-    id = dom->id;
-    if (end) {
-        dom->fake_reboot = false;
-        dom->shutdown_seen = true;
-        qemud_dom_set_state(dom, QEMUD_STATE_SHUTDOWN, SHUTDOWN_USER);
-    }
     pthread_mutex_unlock(&dom->lock);
-    if (end) {
-        qemud_event_lifecycle(dom, id, QEMUD_EVENT_SHUTDOWN, SHUTDOWN_FINISHED_HOST);
-        /* its monitor EOF then cleans up as after a shutdown */
-        if (qemud_monitor_command(dom, "quit", NULL, NULL, &err) < 0)
-            mv_error("domain '%s': cannot end it after the reboot: %s", dom->name, err.message);
-    } else if (current) {
-        args = json_object_new_object();
-        json_object_object_add(args, "shutdown", json_object_new_string("poweroff"));
+    if (current) {
         if (qemud_monitor_command(dom, "system_reset", NULL, NULL, &err) < 0 ||
-            qemud_monitor_command(dom, "set-action", args, NULL, &err) < 0 ||
+            qemud_monitor_command(dom, "set-action", qemud_monitor_shutdown_action("poweroff"), NULL, &err) < 0 ||
             qemud_monitor_command(dom, "cont", NULL, NULL, &err) < 0)
             mv_error("domain '%s': cannot finish the reboot: %s", dom->name, err.message);
         pthread_mutex_lock(&dom->lock);
@@ -618,9 +575,9 @@ void qemud_process_finish_reboot(struct qemud_dom *dom, uint64_t gen)
 
 static bool same_process(const struct qemud_status *st)
 {
-    unsigned long long starttime;
+    struct qemud_proc_stat now;
 
-    return proc_starttime(st->pid, &starttime) == 0 && starttime == st->starttime;
+    return qemud_proc_stat_read(st->pid, &now) == 0 && now.starttime == st->starttime;
 }
 
 static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
@@ -663,7 +620,7 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
         qemud_monitor_command(dom, "query-status", NULL, &status, &err) < 0) {
         if (wait_exit(pidfd, 0)) {      /* it exited meanwhile: nobody else would notice */
             mv_err_clear(&err);
-            cleanup_stopped(dom, SHUTOFF_CRASHED, STOPPED_FAILED);
+            cleanup_stopped(dom, QEMUD_SHUTOFF_CRASHED, QEMUD_DETAIL_STOPPED_FAILED);
             return 0;
         }
         mv_error("domain '%s': cannot re-attach to QEMU (pid %d): %s; leaving it running",

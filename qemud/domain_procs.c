@@ -16,8 +16,8 @@
 #include "domain_job.h"
 #include "domain_store.h"
 #include "domain_wire.h"
-#include "file.h"
 #include "log.h"
+#include "proc_stat.h"
 #include "qemud.h"
 
 /* VIR_CONNECT_LIST_DOMAINS_* (wire-protocol.md 8.13) */
@@ -292,7 +292,7 @@ static int define(struct mv_call *call, const char *xml, mv_nonnull_domain *ret)
         }
     }
     mv_info("domain '%s' %s", dom->name, added ? "defined" : "updated");
-    qemud_event_lifecycle(dom, dom->id, QEMUD_EVENT_DEFINED, added ? 0 : 1);
+    qemud_event_lifecycle(dom, dom->id, QEMUD_EVENT_DEFINED, added ? QEMUD_DETAIL_DEFINED_ADDED : QEMUD_DETAIL_DEFINED_UPDATED);
     return qemud_dom_to_wire(dom, ret);
 }
 
@@ -342,7 +342,7 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire)
         qemud_registry_remove(dom);
     qemud_job_end(dom);
     mv_info("domain '%s' undefined", dom->name);
-    qemud_event_lifecycle(dom, id, QEMUD_EVENT_UNDEFINED, 0);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_UNDEFINED, QEMUD_DETAIL_UNDEFINED_REMOVED);
     return 0;
 }
 
@@ -390,21 +390,15 @@ static int get_state(struct mv_call *call, mv_domain_flags_args *args, mv_domain
     return 0;
 }
 
-/* CPU time of PID in nanoseconds (utime + stime from /proc/PID/stat). */
+/* CPU time of PID in nanoseconds (user + kernel). */
 static unsigned long long cpu_time_ns(pid_t pid)
 {
-    _cleanup_free_ char *stat = NULL;
-    unsigned long long utime = 0, stime = 0;
-    char path[64], *p;
+    struct qemud_proc_stat st;
     long hz = sysconf(_SC_CLK_TCK);
 
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if (pid <= 0 || mv_file_read_all(path, 4096, &stat, NULL) < 0 || !(p = strrchr(stat, ')')))
+    if (hz <= 0 || qemud_proc_stat_read(pid, &st) < 0)
         return 0;
-    /* fields after the command: state(3) ... utime(14) stime(15) */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2 || hz <= 0)
-        return 0;
-    return (utime + stime) * (1000000000ull / (unsigned long long)hz);
+    return (st.utime + st.stime) * (1000000000ull / (unsigned long long)hz);
 }
 
 static int get_info(struct mv_call *call, mv_domain_args *args, mv_domain_get_info_ret *ret)

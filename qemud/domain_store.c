@@ -19,7 +19,7 @@
 
 #define STATUS_FILE_MAX (16 * 1024 * 1024)
 
-static char *path_in(const char *dir, const char *name, const char *suffix)
+char *qemud_store_path(const char *dir, const char *name, const char *suffix)
 {
     char *s;
 
@@ -47,7 +47,7 @@ int qemud_store_init(void)
 int qemud_store_save_config(const struct mv_dom_def *def, struct mv_err *err)
 {
     _cleanup_free_ char *xml = NULL;
-    _cleanup_free_ char *path = path_in(qemud.confdir, def->name, ".xml");
+    _cleanup_free_ char *path = qemud_store_path(qemud.confdir, def->name, ".xml");
     int r;
 
     if (!path)
@@ -68,8 +68,8 @@ static int unlink_quiet(const char *path)
 
 int qemud_store_delete_config(const char *name, struct mv_err *err)
 {
-    _cleanup_free_ char *path = path_in(qemud.confdir, name, ".xml");
-    _cleanup_free_ char *link = path_in(qemud.autostartdir, name, ".xml");
+    _cleanup_free_ char *path = qemud_store_path(qemud.confdir, name, ".xml");
+    _cleanup_free_ char *link = qemud_store_path(qemud.autostartdir, name, ".xml");
     int r;
 
     if (!path || !link)
@@ -82,8 +82,8 @@ int qemud_store_delete_config(const char *name, struct mv_err *err)
 
 int qemud_store_set_autostart(const char *name, bool on, struct mv_err *err)
 {
-    _cleanup_free_ char *target = path_in(qemud.confdir, name, ".xml");
-    _cleanup_free_ char *link = path_in(qemud.autostartdir, name, ".xml");
+    _cleanup_free_ char *target = qemud_store_path(qemud.confdir, name, ".xml");
+    _cleanup_free_ char *link = qemud_store_path(qemud.autostartdir, name, ".xml");
     int r = 0;
 
     if (!target || !link)
@@ -124,7 +124,7 @@ char *qemud_store_status_xml(const struct qemud_dom *dom)
 
 int qemud_store_write_status(const char *name, const char *xml)
 {
-    _cleanup_free_ char *path = path_in(qemud.rundir, name, ".xml");
+    _cleanup_free_ char *path = qemud_store_path(qemud.rundir, name, ".xml");
     int r;
 
     if (!path)
@@ -136,7 +136,7 @@ int qemud_store_write_status(const char *name, const char *xml)
 
 int qemud_store_delete_status(const char *name)
 {
-    _cleanup_free_ char *path = path_in(qemud.rundir, name, ".xml");
+    _cleanup_free_ char *path = qemud_store_path(qemud.rundir, name, ".xml");
 
     return path ? unlink_quiet(path) : -ENOMEM;
 }
@@ -180,7 +180,7 @@ static char *status_domain_xml(xmlDocPtr doc)
 
 int qemud_store_read_status(const char *file, struct qemud_status *st, char **errmsg)
 {
-    _cleanup_free_ char *path = path_in(qemud.rundir, file, "");
+    _cleanup_free_ char *path = qemud_store_path(qemud.rundir, file, "");
     _cleanup_free_ char *text = NULL, *def_xml = NULL;
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
@@ -215,12 +215,12 @@ int qemud_store_read_status(const char *file, struct qemud_status *st, char **er
 
 char *qemud_store_log_path(const char *name)
 {
-    return path_in(qemud.logdir, name, ".log");
+    return qemud_store_path(qemud.logdir, name, ".log");
 }
 
 char *qemud_store_monitor_path(const char *uuid_str)
 {
-    return path_in(qemud.rundir, uuid_str, ".monitor");
+    return qemud_store_path(qemud.rundir, uuid_str, ".monitor");
 }
 
 int qemud_store_each_xml(const char *dir, void (*fn)(const char *dir, const char *file, void *opaque),

@@ -12,6 +12,9 @@
 #include "domain_obj.h"
 #include "error.h"
 
+/* Malloc'd "DIR/NAMESUFFIX"; NULL if out of memory. */
+char *qemud_store_path(const char *dir, const char *name, const char *suffix);
+
 /* Creates the directories. */
 int qemud_store_init(void);
 

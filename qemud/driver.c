@@ -30,13 +30,6 @@
 
 struct qemud_driver qemud;
 
-static char *join(const char *a, const char *b)
-{
-    char *s;
-
-    return asprintf(&s, "%s%s", a, b) < 0 ? NULL : s;
-}
-
 static int get_seconds(const mv_conf *conf, const char *key, unsigned int def, unsigned int *ms,
                        char **errmsg)
 {
@@ -72,10 +65,10 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
     qemud.event = ctx->event;
     if ((r = read_settings(conf, errmsg)) < 0)
         return r;
-    if (!(qemud.confdir = join(ctx->paths->confdir, "/qemu")) ||
-        !(qemud.autostartdir = join(ctx->paths->confdir, "/qemu/autostart")) ||
-        !(qemud.rundir = join(ctx->paths->rundir, "/qemu")) ||
-        !(qemud.logdir = join(ctx->paths->logdir, "/qemu")))
+    if (!(qemud.confdir = qemud_store_path(ctx->paths->confdir, "qemu", "")) ||
+        !(qemud.autostartdir = qemud_store_path(qemud.confdir, "autostart", "")) ||
+        !(qemud.rundir = qemud_store_path(ctx->paths->rundir, "qemu", "")) ||
+        !(qemud.logdir = qemud_store_path(ctx->paths->logdir, "qemu", "")))
         return -ENOMEM;
     if ((r = qemud_store_init()) < 0)
         return r;
@@ -91,14 +84,14 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
 
 static void load_definition(const char *dir, const char *file, void *opaque)
 {
-    _cleanup_free_ char *path = join(dir, "/"), *full = NULL, *xml = NULL, *msg = NULL, *link = NULL;
+    _cleanup_free_ char *full = qemud_store_path(dir, file, ""), *link = NULL, *xml = NULL, *msg = NULL;
     _cleanup_dom_def_ struct mv_dom_def *def = NULL;
     _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
     _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
     size_t len = strlen(file) - 4;
     int code;
 
-    if (!path || !(full = join(path, file)) || mv_file_read_all(full, DEFINITION_MAX, &xml, NULL) < 0) {
+    if (!full || mv_file_read_all(full, DEFINITION_MAX, &xml, NULL) < 0) {
         mv_error("cannot read '%s'", full ? full : file);
         return;
     }
@@ -115,12 +108,8 @@ static void load_definition(const char *dir, const char *file, void *opaque)
         return;
     }
     TAKE_PTR(def);
-    link = join(qemud.autostartdir, "/");
-    if (link) {
-        _cleanup_free_ char *lpath = join(link, file);
-
-        dom->autostart = lpath && access(lpath, F_OK) == 0;
-    }
+    link = qemud_store_path(qemud.autostartdir, file, "");
+    dom->autostart = link && access(link, F_OK) == 0;
 }
 
 static void load_status(const char *dir, const char *file, void *opaque)
@@ -166,7 +155,7 @@ static void autostart_one(struct qemud_dom *dom, uint64_t gen)
 /* Autostart runs once per host boot: the marker lives in the run directory. */
 static void autostart_all(void)
 {
-    _cleanup_free_ char *marker = join(qemud.rundir, "/autostarted");
+    _cleanup_free_ char *marker = qemud_store_path(qemud.rundir, "autostarted", "");
     struct qemud_dom **doms = NULL;
     size_t n = 0;
     int fd;

@@ -204,7 +204,6 @@ static int shutdown_flags(struct mv_call *call, mv_domain_flags_args *args, void
  * SHUTDOWN event then resets and resumes the guest (domain_monitor.c). */
 static int do_reboot(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
 {
-    json_object *args;
     bool ends;
     int r;
 
@@ -214,10 +213,7 @@ static int do_reboot(struct mv_call *call, struct qemud_dom *dom, unsigned int f
     pthread_mutex_unlock(&dom->lock);
     if (ends)
         return do_shutdown(call, dom, flags, opaque);
-    args = json_object_new_object();
-
-    json_object_object_add(args, "shutdown", json_object_new_string("pause"));
-    if ((r = monitor_run(call, dom, "set-action", args)) < 0)
+    if ((r = monitor_run(call, dom, "set-action", qemud_monitor_shutdown_action("pause"))) < 0)
         return r;
     pthread_mutex_lock(&dom->lock);
     dom->fake_reboot = true;

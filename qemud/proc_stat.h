@@ -1,0 +1,13 @@
+/* What the daemon reads from /proc/PID/stat of a QEMU process. */
+#pragma once
+
+#include <sys/types.h>
+
+struct qemud_proc_stat {
+    unsigned long long utime, stime;    /* clock ticks spent in user / kernel mode */
+    unsigned long long starttime;       /* clock ticks after boot: with the pid, names one process */
+};
+
+/* Reads /proc/PID/stat.  0; -ESRCH if there is no such process; -EINVAL if
+ * the file cannot be parsed. */
+int qemud_proc_stat_read(pid_t pid, struct qemud_proc_stat *st);
