@@ -1,6 +1,7 @@
 #define MV_LOG_MODULE "qemud.host"
 #include <config.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,32 +353,76 @@ static int count_topology(const struct mv_host_topology *topo, int cpus, struct 
     return 0;
 }
 
-static int read_mhz(const char *sysroot, int first_cpu, int *mhz)
+/*
+ * The /proc/cpuinfo key libvirt reads the clock from on ARCH (a uname machine
+ * name), or NULL where it reports 0 (ARM has no usable field, other
+ * architectures are unknown to it).
+ */
+static const char *mhz_key(const char *arch)
+{
+    if (strcmp(arch, "x86_64") == 0 || (arch[0] == 'i' && strcmp(arch + 2, "86") == 0))
+        return "cpu MHz";
+    if (strncmp(arch, "ppc", 3) == 0)
+        return "clock";
+    if (strncmp(arch, "s390", 4) == 0)
+        return "cpu MHz dynamic";
+    return NULL;
+}
+
+/*
+ * As virHostCPUParseFrequency (libvirt 9.0): every "KEY : N[.frac]" line
+ * overwrites the value, so the last CPU listed wins; the fraction is dropped,
+ * not rounded ("2694.860" is 2694, the integer part libvirt keeps); a line
+ * that does not parse ends the scan with the value found so far.
+ */
+int mv_host_cpuinfo_mhz(const char *cpuinfo, const char *arch)
+{
+    const char *key = mhz_key(arch);
+    size_t klen;
+    int value = 0;
+
+    if (!key)
+        return 0;
+    klen = strlen(key);
+    for (const char *line = cpuinfo; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        const char *p = line;
+        unsigned long v;
+        char *end;
+
+        line = nl ? nl + 1 : NULL;
+        if (strncmp(p, key, klen) != 0)
+            continue;
+        p += klen;
+        p += strspn(p, " \t");
+        if (*p != ':')
+            continue;           /* "cpu MHz dynamic" is not "cpu MHz" */
+        p++;
+        p += strspn(p, " \t");
+        if (!isdigit((unsigned char)*p))
+            break;
+        errno = 0;
+        v = strtoul(p, &end, 10);
+        if (errno || v > 0x7fffffffUL || (*end != '.' && *end != '\0' && !isspace((unsigned char)*end)))
+            break;
+        value = (int)v;
+    }
+    return value;
+}
+
+static int read_mhz(const char *sysroot, const char *arch, int *mhz)
 {
     _cleanup_free_ char *cpuinfo = NULL;
-    _cleanup_free_ char *value = NULL;
-    unsigned long long khz;
-    char *end;
-    double d;
     int r;
 
-    r = mv_host_read_ullf(sysroot, &khz, SYS_CPU "/cpu%d/cpufreq/cpuinfo_max_freq", first_cpu);
-    if (r == 0 && khz / 1000 <= 0x7fffffff) {
-        *mhz = (int)(khz / 1000);
+    if (!mhz_key(arch)) {
+        *mhz = 0;
         return 0;
     }
     r = mv_host_read_file(sysroot, "/proc/cpuinfo", &cpuinfo);
     if (r < 0)
         return r;
-    if (mv_host_cpuinfo_value(cpuinfo, "cpu MHz", &value) < 0) {
-        *mhz = 0;               /* honest "unknown", as libvirt on such hosts */
-        return 0;
-    }
-    errno = 0;
-    d = strtod(value, &end);
-    if (errno || end == value || d < 0 || d > 1e9)
-        return -EINVAL;
-    *mhz = (int)(d + 0.5);
+    *mhz = mv_host_cpuinfo_mhz(cpuinfo, arch);
     return 0;
 }
 
@@ -426,10 +471,10 @@ int mv_node_get_info(const char *sysroot, struct mv_node_info *info)
     r = count_topology(&topo, nonline, &out);
     if (r < 0)
         return r;
-    r = read_mhz(sysroot, online[0], &out.mhz);
+    read_model(sysroot, out.model, sizeof(out.model));
+    r = read_mhz(sysroot, out.model, &out.mhz);
     if (r < 0)
         return r;
-    read_model(sysroot, out.model, sizeof(out.model));
     *info = out;
     return 0;
 }

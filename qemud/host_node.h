@@ -26,6 +26,13 @@ struct mv_node_info {
 /* Fills INFO as virNodeGetInfo does; nodes*sockets*cores*threads == cpus always holds; 0 / -errno. */
 int mv_node_get_info(const char *sysroot, struct mv_node_info *info);
 
+/*
+ * The clock libvirt reports for ARCH from a /proc/cpuinfo text: the integer
+ * part of the last "cpu MHz" line (x86; "clock" on ppc, "cpu MHz dynamic" on
+ * s390); 0 on ARM and unknown architectures or when absent.
+ */
+int mv_host_cpuinfo_mhz(const char *cpuinfo, const char *arch);
+
 struct mv_node_stat_field {
     char name[16];
     unsigned long long value;

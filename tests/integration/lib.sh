@@ -290,8 +290,63 @@ kv() { printf '%s\n' "${2-$out}" | sed -n "s/^$1=//p" | head -n 1; }
 
 # ---- the host, as the tests expect the daemon to report it ---------------
 
+# cpuinfo_mhz: the clock as libvirt 9.0 reads it (virHostCPUParseFrequency), not
+# as this machine happens to show it: the integer part (truncated, never
+# rounded) of the LAST "cpu MHz" line on x86 ("clock" on ppc, "cpu MHz dynamic"
+# on s390), a value that does not parse ending the scan; 0 on ARM and others.
+cpuinfo_mhz() {
+    local key
+    case $(uname -m) in
+        x86_64 | i?86) key='cpu MHz' ;;
+        ppc*) key=clock ;;
+        s390*) key='cpu MHz dynamic' ;;
+        *) echo 0; return ;;
+    esac
+    awk -v k="$key" '
+        index($0, k) == 1 {
+            r = substr($0, length(k) + 1)
+            if (r !~ /^[ \t]*:/) next
+            sub(/^[ \t]*:[ \t]*/, "", r)
+            if (r !~ /^[0-9]+([.[:space:]]|$)/) exit
+            sub(/[^0-9].*$/, "", r)
+            v = r
+        }
+        END { print v + 0 }' /proc/cpuinfo
+}
+
+# expect_mhz WHAT BEFORE GOT: GOT is the clock the daemon read between a
+# cpuinfo_mhz of BEFORE and one now.  With cpufreq the clock moves, so only a
+# steady clock (BEFORE = now) gives a value to compare with; a moving one
+# only demands a number, and says so.
+expect_mhz() {
+    local now
+    now=$(cpuinfo_mhz)
+    if [ "$2" = "$now" ]; then
+        expect_eq "$1" "$2" "$3"
+    else
+        diag "$1: the clock moved from $2 to $now MHz during the call; only checking it is a number"
+        expect_match "$1" '^[0-9]+$' "$3"
+    fi
+}
+
+# host_kvm: whether KVM can run QEMU guests here, found without asking the
+# daemon: "no" without a /dev/kvm character device or on a kvm_pvm host
+# (PVM emulates ordinary guests far too slowly to boot them), "yes" with
+# hardware KVM (kvm_intel / kvm_amd) that QEMU accepts, else "unknown".
+host_kvm() {
+    [ -c /dev/kvm ] || { echo no; return; }
+    [ -d /sys/module/kvm_pvm ] && { echo no; return; }
+    if [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; then
+        echo quit | timeout -k 2 20 qemu-system-x86_64 -accel kvm -machine none -nodefaults \
+            -display none -monitor stdio >/dev/null 2>&1 && { echo yes; return; }
+        echo no
+        return
+    fi
+    echo unknown
+}
+
 # host_facts: sets host_name, host_cpus (online), host_mem_kib (MemTotal),
-# host_arch, host_mhz, host_cells (NUMA nodes, at least 1), qemu_bin,
+# host_arch, host_mhz (cpuinfo_mhz), host_cells (NUMA nodes, at least 1), qemu_bin,
 # qemu_ver ("7.2.22") and qemu_num (7002022), read from the host itself.
 host_facts() {
     local qmaj qmin qmic
@@ -299,7 +354,7 @@ host_facts() {
     host_cpus=$(getconf _NPROCESSORS_ONLN)
     host_mem_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
     host_arch=$(uname -m)
-    host_mhz=$(awk -F': *' '/^cpu MHz/ { split($2, a, "."); print a[1]; exit }' /proc/cpuinfo)
+    host_mhz=$(cpuinfo_mhz)
     host_cells=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
     [ "$host_cells" -gt 0 ] || host_cells=1
     qemu_bin=$(command -v qemu-system-x86_64)

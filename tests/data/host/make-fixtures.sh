@@ -115,8 +115,10 @@ w $M/chassis_asset_tag ""
 printf 'Ver\x01sion \xff1.0\n' > $M/chassis_version
 # product_sku, board_serial, chassis_serial absent: omitted from the XML
 
-# ---------- simple: no NUMA in sysfs, no cpufreq, no DMI, no IOMMU, cpu3 offline, odd topology
+# ---------- simple: no NUMA in sysfs, no cpufreq, no DMI, no IOMMU, cpu3 offline, odd topology;
+# the CPUs run at different clocks and the last one listed has a fraction above .5
 R=$D/simple; mkdir -p $R/proc
+w $R/proc/sys/kernel/arch x86_64
 cat > $R/proc/meminfo <<'EOF'
 MemTotal:        4030464 kB
 MemFree:         3021312 kB
@@ -133,6 +135,7 @@ intr 100
 EOF
 : > $R/proc/cpuinfo
 for c in 0 1 2; do
+case $c in 2) mhz=2694.860;; *) mhz=2999.600;; esac
 cat >> $R/proc/cpuinfo <<EOF
 processor	: $c
 vendor_id	: AuthenticAMD
@@ -140,7 +143,7 @@ cpu family	: 25
 model		: 1
 model name	: AMD EPYC 7313 16-Core Processor
 stepping	: 1
-cpu MHz		: 2999.600
+cpu MHz		: $mhz
 
 EOF
 done
