@@ -50,3 +50,13 @@ tests_unit_check_common_validate_LDADD = common/libmvcommon.la $(CHECK_LIBS)
 tests_unit_check_common_xml_SOURCES = tests/unit/check_common_xml.c
 tests_unit_check_common_xml_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
 tests_unit_check_common_xml_LDADD = tests/unit/libmvtest.la common/libmvcommon.la $(CHECK_LIBS)
+
+# Strict XML: the rule-table walk every object's XML parser uses
+common_libmvcommon_la_SOURCES += common/xml_strict.c common/xml_strict.h
+
+check_PROGRAMS += tests/unit/check_common_xml_strict
+UNIT_TESTS += tests/unit/check_common_xml_strict
+tests_unit_check_common_xml_strict_SOURCES = tests/unit/check_common_xml_strict.c
+tests_unit_check_common_xml_strict_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
+tests_unit_check_common_xml_strict_LDADD = common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+EXTRA_DIST += common/README.md

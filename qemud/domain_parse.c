@@ -8,111 +8,110 @@
  * else, including a second copy of a single-valued child, is an error.
  *
  * This file has the entry points and every section but <devices>
- * (domain_parse_devices.c); the shared helpers are in domain_parse_util.c.
+ * (domain_parse_devices.c); the walk and the value getters are the strict
+ * XML core's (common/xml_strict.h).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <limits.h>
 #include <string.h>
 
 #include "cleanup.h"
 #include "domain_def.h"
 #include "domain_parse_priv.h"
 #include "error_codes.h"
-#include "validate.h"
 #include "xml.h"
 
-/* The config file is NAME.xml, which must fit in a file name. */
-#define DOM_NAME_MAX (MV_NAME_MAX - 4)
 /* Far above what QEMU accepts; keeps the topology product in range. */
 #define DOM_VCPUS_MAX 4096
 
 /* -------------------------------------------------------------------- os */
 
-static int os_type(struct pctx *c, xmlNodePtr n, void *obj)
+static int os_type(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_os *os = obj;
     _cleanup_free_ char *text = NULL;
     _cleanup_free_ char *q = NULL;
     int r;
 
-    if ((r = dp_text_elem(c, n, ATTRS("arch", "machine"), &text)) < 0 ||
-        (r = dp_attr_token(c, n, "arch", "_", &os->arch)) < 0 ||
-        (r = dp_attr_token(c, n, "machine", "_.-", &os->machine)) < 0)
+    if ((r = mv_xml_text_elem(c, n, MV_XML_ATTRS("arch", "machine"), &text)) < 0 ||
+        (r = mv_xml_attr_token(c, n, "arch", "_", &os->arch)) < 0 ||
+        (r = mv_xml_attr_token(c, n, "machine", "_.-", &os->machine)) < 0)
         return r;
-    if (strcmp(dp_trim(text), "hvm") != 0) {
-        q = dp_quote(dp_trim(text));
-        return q ? dp_fail(c, MV_ERR_CONFIG_UNSUPPORTED, "os type '%s' (only 'hvm' is supported)", q)
+    if (strcmp(mv_xml_trim(text), "hvm") != 0) {
+        q = mv_xml_quote(mv_xml_trim(text));
+        return q ? mv_xml_fail(c, MV_ERR_CONFIG_UNSUPPORTED, "os type '%s' (only 'hvm' is supported)", q)
                  : -ENOMEM;
     }
     os->type = strdup("hvm");
     return os->type ? 0 : -ENOMEM;
 }
 
-static int os_loader(struct pctx *c, xmlNodePtr n, void *obj)
+static int os_loader(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_os *os = obj;
     int type, r;
 
-    if ((r = dp_text_path(c, n, ATTRS("readonly", "type"), &os->loader)) < 0 ||
-        (r = dp_attr_yesno(c, n, "readonly", &os->loader_readonly)) < 0 ||
-        (r = dp_attr_enum(c, n, "type", mv_dom_loader_type_from_string, &type)) < 0)
+    if ((r = mv_xml_text_path(c, n, MV_XML_ATTRS("readonly", "type"), &os->loader)) < 0 ||
+        (r = dom_attr_yesno(c, n, "readonly", &os->loader_readonly)) < 0 ||
+        (r = mv_xml_attr_enum(c, n, "type", mv_dom_loader_type_from_string, &type)) < 0)
         return r;
     if (r)
         os->loader_type = type;
     return 0;
 }
 
-static int os_kernel(struct pctx *c, xmlNodePtr n, void *obj)
+static int os_kernel(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    return dp_text_path(c, n, NO_ATTRS, &((struct mv_dom_os *)obj)->kernel);
+    return mv_xml_text_path(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_os *)obj)->kernel);
 }
 
-static int os_initrd(struct pctx *c, xmlNodePtr n, void *obj)
+static int os_initrd(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    return dp_text_path(c, n, NO_ATTRS, &((struct mv_dom_os *)obj)->initrd);
+    return mv_xml_text_path(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_os *)obj)->initrd);
 }
 
-static int os_dtb(struct pctx *c, xmlNodePtr n, void *obj)
+static int os_dtb(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    return dp_text_path(c, n, NO_ATTRS, &((struct mv_dom_os *)obj)->dtb);
+    return mv_xml_text_path(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_os *)obj)->dtb);
 }
 
-static int os_cmdline(struct pctx *c, xmlNodePtr n, void *obj)
+static int os_cmdline(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    return dp_text_elem(c, n, NO_ATTRS, &((struct mv_dom_os *)obj)->cmdline);
+    return mv_xml_text_elem(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_os *)obj)->cmdline);
 }
 
-static int os_boot(struct pctx *c, xmlNodePtr n, void *obj)
+static int os_boot(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_os *os = obj;
     int dev, r;
 
-    if ((r = dp_leaf(c, n, ATTRS("dev"))) < 0 ||
-        (r = dp_attr_enum(c, n, "dev", mv_dom_boot_dev_from_string, &dev)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("dev"))) < 0 ||
+        (r = mv_xml_attr_enum(c, n, "dev", mv_dom_boot_dev_from_string, &dev)) < 0)
         return r;
     if (r == 0)
-        return dp_fail_missing_attr(c, n, "dev");
+        return mv_xml_fail_missing_attr(c, n, "dev");
     if (os->nboot == MV_DOM_BOOT_DEVS_MAX)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "at most %d <os><boot> elements are allowed", MV_DOM_BOOT_DEVS_MAX);
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "at most %d <os><boot> elements are allowed",
+                           MV_DOM_BOOT_DEVS_MAX);
     os->boot[os->nboot++] = dev;
     return 0;
 }
 
-static int os_bootmenu(struct pctx *c, xmlNodePtr n, void *obj)
+static int os_bootmenu(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_os *os = obj;
     int r;
 
-    if ((r = dp_leaf(c, n, ATTRS("enable"))) < 0 || (r = dp_attr_yesno(c, n, "enable", &os->bootmenu)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("enable"))) < 0 ||
+        (r = dom_attr_yesno(c, n, "enable", &os->bootmenu)) < 0)
         return r;
-    return r == 0 ? dp_fail_missing_attr(c, n, "enable") : 0;
+    return r == 0 ? mv_xml_fail_missing_attr(c, n, "enable") : 0;
 }
 
-static const struct child_rule os_rules[] = {
+static const struct mv_xml_rule os_rules[] = {
     { "type", os_type, false },
     { "loader", os_loader, false },
     { "kernel", os_kernel, false },
@@ -123,25 +122,25 @@ static const struct child_rule os_rules[] = {
     { "bootmenu", os_bootmenu, false },
 };
 
-static int parse_os(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_os(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_os *os = &((struct mv_dom_def *)obj)->os;
     int r;
 
-    if ((r = dp_check_attrs(c, n, NO_ATTRS)) < 0 || (r = WALK(c, n, os_rules, os)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_NO_ATTRS)) < 0 || (r = MV_XML_WALK(c, n, os_rules, os)) < 0)
         return r;
     if (!os->type)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "missing <os><type>");
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <os><type>");
     /* QEMU takes these only together with a kernel */
     if (!os->kernel && (os->initrd || os->cmdline || os->dtb))
-        return dp_fail(c, MV_ERR_XML_DETAIL, "<os><%s> needs <os><kernel>",
-                       os->initrd ? "initrd" : os->cmdline ? "cmdline" : "dtb");
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<os><%s> needs <os><kernel>",
+                           os->initrd ? "initrd" : os->cmdline ? "cmdline" : "dtb");
     return 0;
 }
 
 /* -------------------------------------------------- features, cpu, clock */
 
-static int feature_flag(struct pctx *c, xmlNodePtr n, void *obj)
+static int feature_flag(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_features *f = obj;
     const char *name = (const char *)n->name;
@@ -152,151 +151,151 @@ static int feature_flag(struct pctx *c, xmlNodePtr n, void *obj)
         f->apic = true;
     else
         f->pae = true;
-    return dp_leaf(c, n, NO_ATTRS);
+    return mv_xml_leaf(c, n, MV_XML_NO_ATTRS);
 }
 
-static const struct child_rule features_rules[] = {
+static const struct mv_xml_rule features_rules[] = {
     { "acpi", feature_flag, false },
     { "apic", feature_flag, false },
     { "pae", feature_flag, false },
 };
 
-static int parse_features(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_features(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_features *f = &((struct mv_dom_def *)obj)->features;
-    int r = dp_check_attrs(c, n, NO_ATTRS);
+    int r = mv_xml_check_attrs(c, n, MV_XML_NO_ATTRS);
 
     f->given = true;
-    return r < 0 ? r : WALK(c, n, features_rules, f);
+    return r < 0 ? r : MV_XML_WALK(c, n, features_rules, f);
 }
 
-static int cpu_model(struct pctx *c, xmlNodePtr n, void *obj)
+static int cpu_model(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_cpu *cpu = obj;
     int r;
 
-    if ((r = dp_text_elem(c, n, ATTRS("fallback"), &cpu->model)) < 0 ||
-        (r = dp_attr_choice(c, n, "fallback", (const char *const[]){ "allow", "forbid", NULL },
-                            &cpu->model_fallback)) < 0)
+    if ((r = mv_xml_text_elem(c, n, MV_XML_ATTRS("fallback"), &cpu->model)) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "fallback", (const char *const[]){ "allow", "forbid", NULL },
+                                &cpu->model_fallback)) < 0)
         return r;
-    if (!dp_token_ok(cpu->model, "_.+-"))
-        return dp_fail_value(c, n, NULL, cpu->model);
+    if (!mv_xml_token_ok(cpu->model, "_.+-"))
+        return mv_xml_fail_value(c, n, NULL, cpu->model);
     return 0;
 }
 
-static int cpu_topology(struct pctx *c, xmlNodePtr n, void *obj)
+static int cpu_topology(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     static const char *const attrs[] = { "sockets", "dies", "cores", "threads", NULL };
     struct mv_dom_cpu *cpu = obj;
     unsigned int *fields[] = { &cpu->sockets, &cpu->dies, &cpu->cores, &cpu->threads };
     int r;
 
-    if ((r = dp_leaf(c, n, attrs)) < 0)
+    if ((r = mv_xml_leaf(c, n, attrs)) < 0)
         return r;
     for (size_t i = 0; attrs[i]; i++) {
-        r = dp_attr_uint_range(c, n, attrs[i], false, 1, DOM_VCPUS_MAX, fields[i]);
+        r = mv_xml_attr_uint_range(c, n, attrs[i], false, 1, DOM_VCPUS_MAX, fields[i]);
         if (r < 0)
             return r;
         /* dies alone may be left out (one per socket) */
         if (r == 0 && i != 1)
-            return dp_fail_missing_attr(c, n, attrs[i]);
+            return mv_xml_fail_missing_attr(c, n, attrs[i]);
     }
     return 0;
 }
 
-static const struct child_rule cpu_rules[] = {
+static const struct mv_xml_rule cpu_rules[] = {
     { "model", cpu_model, false },
     { "topology", cpu_topology, false },
 };
 
-static int parse_cpu(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_cpu(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_cpu *cpu = &((struct mv_dom_def *)obj)->cpu;
     int mode, r;
 
-    if ((r = dp_check_attrs(c, n, ATTRS("mode", "match", "check"))) < 0 ||
-        (r = dp_attr_enum(c, n, "mode", mv_dom_cpu_mode_from_string, &mode)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("mode", "match", "check"))) < 0 ||
+        (r = mv_xml_attr_enum(c, n, "mode", mv_dom_cpu_mode_from_string, &mode)) < 0)
         return r;
     cpu->mode_given = r == 1;
     cpu->mode = r ? mode : MV_DOM_CPU_MODE_CUSTOM;
-    if ((r = dp_attr_choice(c, n, "match", (const char *const[]){ "exact", "minimum", "strict", NULL },
-                            &cpu->match)) < 0 ||
-        (r = dp_attr_choice(c, n, "check", (const char *const[]){ "none", "partial", "full", NULL },
-                            &cpu->check)) < 0)
+    if ((r = mv_xml_attr_choice(c, n, "match", (const char *const[]){ "exact", "minimum", "strict", NULL },
+                                &cpu->match)) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "check", (const char *const[]){ "none", "partial", "full", NULL },
+                                &cpu->check)) < 0)
         return r;
-    return WALK(c, n, cpu_rules, cpu);
+    return MV_XML_WALK(c, n, cpu_rules, cpu);
 }
 
-static int clock_timer(struct pctx *c, xmlNodePtr n, void *obj)
+static int clock_timer(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     static const char *const names[] = { "rtc", "pit", "hpet", "kvmclock", "tsc", "hypervclock", NULL };
     static const char *const policies[] = { "delay", "catchup", "merge", "discard", NULL };
     struct mv_dom_clock *clock = obj;
-    struct mv_dom_timer *t = GROW(clock->timers, clock->ntimers);
+    struct mv_dom_timer *t = MV_XML_GROW(clock->timers, clock->ntimers);
     int r;
 
     if (!t)
         return -ENOMEM;
-    if ((r = dp_leaf(c, n, ATTRS("name", "tickpolicy", "present"))) < 0 ||
-        (r = dp_attr_choice(c, n, "name", names, &t->name)) < 0 ||
-        (r = dp_attr_choice(c, n, "tickpolicy", policies, &t->tickpolicy)) < 0 ||
-        (r = dp_attr_yesno(c, n, "present", &t->present)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("name", "tickpolicy", "present"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "name", names, &t->name)) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "tickpolicy", policies, &t->tickpolicy)) < 0 ||
+        (r = dom_attr_yesno(c, n, "present", &t->present)) < 0)
         return r;
     if (!t->name)
-        return dp_fail_missing_attr(c, n, "name");
+        return mv_xml_fail_missing_attr(c, n, "name");
     /* paravirtual clocks have no ticks to lose */
     if (t->tickpolicy && (strcmp(t->name, "kvmclock") == 0 || strcmp(t->name, "hypervclock") == 0))
-        return dp_fail(c, MV_ERR_XML_DETAIL, "<timer name='%s'> takes no tickpolicy", t->name);
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<timer name='%s'> takes no tickpolicy", t->name);
     for (size_t i = 0; i + 1 < clock->ntimers; i++)
         if (strcmp(clock->timers[i].name, t->name) == 0)
-            return dp_fail(c, MV_ERR_XML_DETAIL, "timer '%s' given more than once", t->name);
+            return mv_xml_fail(c, MV_ERR_XML_DETAIL, "timer '%s' given more than once", t->name);
     return 0;
 }
 
-static const struct child_rule clock_rules[] = {
+static const struct mv_xml_rule clock_rules[] = {
     { "timer", clock_timer, true },
 };
 
-static int parse_clock(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_clock(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_clock *clock = &((struct mv_dom_def *)obj)->clock;
     int offset, r;
 
     clock->given = true;
-    if ((r = dp_check_attrs(c, n, ATTRS("offset"))) < 0 ||
-        (r = dp_attr_enum(c, n, "offset", mv_dom_clock_offset_from_string, &offset)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("offset"))) < 0 ||
+        (r = mv_xml_attr_enum(c, n, "offset", mv_dom_clock_offset_from_string, &offset)) < 0)
         return r;
     if (r == 0)
-        return dp_fail_missing_attr(c, n, "offset");
+        return mv_xml_fail_missing_attr(c, n, "offset");
     clock->offset = offset;
-    return WALK(c, n, clock_rules, clock);
+    return MV_XML_WALK(c, n, clock_rules, clock);
 }
 
-static int pm_state(struct pctx *c, xmlNodePtr n, void *obj)
+static int pm_state(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_pm *pm = obj;
     enum mv_tristate *t = strcmp((const char *)n->name, "suspend-to-mem") == 0 ? &pm->suspend_to_mem
                                                                               : &pm->suspend_to_disk;
     int r;
 
-    if ((r = dp_leaf(c, n, ATTRS("enabled"))) < 0 || (r = dp_attr_yesno(c, n, "enabled", t)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("enabled"))) < 0 || (r = dom_attr_yesno(c, n, "enabled", t)) < 0)
         return r;
-    return r == 0 ? dp_fail_missing_attr(c, n, "enabled") : 0;
+    return r == 0 ? mv_xml_fail_missing_attr(c, n, "enabled") : 0;
 }
 
-static const struct child_rule pm_rules[] = {
+static const struct mv_xml_rule pm_rules[] = {
     { "suspend-to-mem", pm_state, false },
     { "suspend-to-disk", pm_state, false },
 };
 
-static int parse_pm(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_pm(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    int r = dp_check_attrs(c, n, NO_ATTRS);
+    int r = mv_xml_check_attrs(c, n, MV_XML_NO_ATTRS);
 
-    return r < 0 ? r : WALK(c, n, pm_rules, &((struct mv_dom_def *)obj)->pm);
+    return r < 0 ? r : MV_XML_WALK(c, n, pm_rules, &((struct mv_dom_def *)obj)->pm);
 }
 
-static int parse_lifecycle(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_lifecycle(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_def *def = obj;
     const char *name = (const char *)n->name;
@@ -306,160 +305,71 @@ static int parse_lifecycle(struct pctx *c, xmlNodePtr n, void *obj)
     _cleanup_free_ char *text = NULL;
     int v, r;
 
-    if ((r = dp_text_elem(c, n, NO_ATTRS, &text)) < 0)
+    if ((r = mv_xml_text_elem(c, n, MV_XML_NO_ATTRS, &text)) < 0)
         return r;
-    v = mv_dom_lifecycle_action_from_string(dp_trim(text));
+    v = mv_dom_lifecycle_action_from_string(mv_xml_trim(text));
     if (v < 0)
-        return dp_fail_value(c, n, NULL, text);
+        return mv_xml_fail_value(c, n, NULL, text);
     *a = v;
     return 0;
 }
 
 /* ---------------------------------------------------- top-level scalars */
 
-static int parse_name(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_name(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     /* validated before the walk, so that every message can name the domain */
-    return dp_text_elem(c, n, NO_ATTRS, &((struct mv_dom_def *)obj)->name);
+    return mv_xml_text_elem(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_def *)obj)->name);
 }
 
-static int parse_uuid(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_uuid(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    struct mv_dom_def *def = obj;
-    _cleanup_free_ char *text = NULL;
-    int r;
-
-    if ((r = dp_text_elem(c, n, NO_ATTRS, &text)) < 0)
-        return r;
-    if (mv_uuid_parse(text, def->uuid) < 0 || mv_uuid_is_null(def->uuid))
-        return dp_fail_value(c, n, NULL, text);
-    return 0;
+    return mv_xml_text_uuid(c, n, ((struct mv_dom_def *)obj)->uuid);
 }
 
-static int parse_title(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_title(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    struct mv_dom_def *def = obj;
-    int r = dp_text_elem(c, n, NO_ATTRS, &def->title);
-
-    if (r < 0)
-        return r;
-    /* virsh list --title shows it on one line */
-    if (strpbrk(def->title, "\r\n"))
-        return dp_fail(c, MV_ERR_XML_DETAIL, "<title> must be a single line");
-    return 0;
+    return mv_xml_text_title(c, n, &((struct mv_dom_def *)obj)->title);
 }
 
-static int parse_description(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_description(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    return dp_text_elem(c, n, NO_ATTRS, &((struct mv_dom_def *)obj)->description);
+    return mv_xml_text_elem(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_def *)obj)->description);
 }
 
-/* Appends the element K, with the namespace declarations it needs, to BUF. */
-static int metadata_dump(xmlBufferPtr buf, xmlNodePtr k)
+static int parse_metadata(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    _cleanup_xmldoc_ xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-    xmlNodePtr copy;
-
-    if (!doc)
-        return -ENOMEM;
-    /* copying into a document of its own declares namespaces that were
-     * declared further up (on <domain>) on the copy itself */
-    copy = xmlDocCopyNode(k, doc, 1);
-    if (!copy)
-        return -ENOMEM;
-    xmlDocSetRootElement(doc, copy);
-    if (xmlReconciliateNs(doc, copy) < 0 || xmlNodeDump(buf, doc, copy, 0, 0) < 0)
-        return -ENOMEM;
-    return 0;
+    return mv_xml_metadata(c, n, &((struct mv_dom_def *)obj)->metadata);
 }
 
-static int parse_metadata(struct pctx *c, xmlNodePtr n, void *obj)
+/* <memory unit=...>N</memory> into KiB, rounded up; KiB without unit=. */
+static int parse_mem_value(struct mv_xml_ctx *c, xmlNodePtr n, const char *const *attrs, unsigned long long *kib)
 {
-    struct mv_dom_def *def = obj;
-    xmlBufferPtr buf;
-    int r = dp_check_attrs(c, n, NO_ATTRS);
-
-    if (r < 0)
-        return r;
-    buf = xmlBufferCreate();
-    if (!buf)
-        return -ENOMEM;
-    for (xmlNodePtr k = n->children; k && r == 0; k = k->next) {
-        if (k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE) {
-            if (!dp_is_blank(k->content))
-                r = dp_fail_text(c, n, k->content);
-        } else if (k->type == XML_ELEMENT_NODE) {
-            /* libvirt keys metadata by namespace and drops elements without one */
-            if (!k->ns || !k->ns->href)
-                r = dp_fail(c, MV_ERR_XML_DETAIL, "element <%s> in <metadata> needs an XML namespace", k->name);
-            /* children separated as formatting indents them */
-            else if (xmlBufferLength(buf) > 0 && xmlBufferCat(buf, BAD_CAST "\n    ") != 0)
-                r = -ENOMEM;
-            else
-                r = metadata_dump(buf, k);
-        }
-    }
-    if (r == 0) {
-        def->metadata = strdup((const char *)xmlBufferContent(buf));
-        if (!def->metadata)
-            r = -ENOMEM;
-    }
-    xmlBufferFree(buf);
-    return r;
+    return mv_xml_text_scaled(c, n, attrs, "KiB", 1024, false, kib);
 }
 
-/* <memory unit=...>N</memory> into KiB, rounded up. */
-static int parse_mem_value(struct pctx *c, xmlNodePtr n, const char *const *attrs, unsigned long long *kib)
+static int parse_memory(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    _cleanup_free_ char *text = NULL;
-    _cleanup_free_ char *unit = NULL;
-    unsigned long long v, scale = 1024, bytes;
-    int r;
-
-    if ((r = dp_text_elem(c, n, attrs, &text)) < 0 || (r = dp_attr_get(n, "unit", &unit)) < 0)
-        return r;
-    if (unit && (scale = dp_unit_scale(unit)) == 0)
-        return dp_fail_value(c, n, "unit", unit);
-    if (dp_parse_ull(dp_trim(text), false, &v) < 0)
-        return dp_fail_value(c, n, NULL, dp_trim(text));
-    if (v > ULLONG_MAX / scale)
-        goto overflow;
-    bytes = v * scale;
-    v = bytes / 1024 + (bytes % 1024 != 0);
-    /* KiB must convert back to bytes */
-    if (v > ULLONG_MAX / 1024)
-        goto overflow;
-    if (v == 0)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "<%s> must be greater than zero", n->name);
-    *kib = v;
-    return 0;
-overflow:
-    return dp_fail(c, MV_ERR_XML_DETAIL, "value '%s' %s of <%s> is too large", dp_trim(text), unit ? unit : "KiB",
-                   n->name);
+    return parse_mem_value(c, n, MV_XML_ATTRS("unit"), &((struct mv_dom_def *)obj)->memory_kib);
 }
 
-static int parse_memory(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_current_memory(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    return parse_mem_value(c, n, ATTRS("unit"), &((struct mv_dom_def *)obj)->memory_kib);
+    return parse_mem_value(c, n, MV_XML_ATTRS("unit"), &((struct mv_dom_def *)obj)->current_memory_kib);
 }
 
-static int parse_current_memory(struct pctx *c, xmlNodePtr n, void *obj)
-{
-    return parse_mem_value(c, n, ATTRS("unit"), &((struct mv_dom_def *)obj)->current_memory_kib);
-}
-
-static int parse_max_memory(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_max_memory(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_def *def = obj;
     int r;
 
-    if ((r = parse_mem_value(c, n, ATTRS("unit", "slots"), &def->max_memory_kib)) < 0 ||
-        (r = dp_attr_uint_range(c, n, "slots", false, 1, 255, &def->max_memory_slots)) < 0)
+    if ((r = parse_mem_value(c, n, MV_XML_ATTRS("unit", "slots"), &def->max_memory_kib)) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "slots", false, 1, 255, &def->max_memory_slots)) < 0)
         return r;
-    return r == 0 ? dp_fail_missing_attr(c, n, "slots") : 0;
+    return r == 0 ? mv_xml_fail_missing_attr(c, n, "slots") : 0;
 }
 
-static int parse_vcpu(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_vcpu(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_def *def = obj;
     _cleanup_free_ char *text = NULL;
@@ -467,18 +377,18 @@ static int parse_vcpu(struct pctx *c, xmlNodePtr n, void *obj)
     unsigned long long v;
     int r;
 
-    if ((r = dp_text_elem(c, n, ATTRS("placement", "current"), &text)) < 0 ||
-        (r = dp_attr_choice(c, n, "placement", (const char *const[]){ "static", NULL }, &placement)) < 0 ||
-        (r = dp_attr_uint_range(c, n, "current", false, 1, DOM_VCPUS_MAX, &def->vcpus_current)) < 0)
+    if ((r = mv_xml_text_elem(c, n, MV_XML_ATTRS("placement", "current"), &text)) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "placement", (const char *const[]){ "static", NULL }, &placement)) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "current", false, 1, DOM_VCPUS_MAX, &def->vcpus_current)) < 0)
         return r;
     def->vcpu_placement_given = placement != NULL;
-    if (dp_parse_ull(dp_trim(text), false, &v) < 0 || v == 0 || v > DOM_VCPUS_MAX)
-        return dp_fail_value(c, n, NULL, dp_trim(text));
+    if (mv_xml_parse_ull(mv_xml_trim(text), false, &v) < 0 || v == 0 || v > DOM_VCPUS_MAX)
+        return mv_xml_fail_value(c, n, NULL, mv_xml_trim(text));
     def->vcpus = (unsigned int)v;
     return 0;
 }
 
-static const struct child_rule domain_rules[] = {
+static const struct mv_xml_rule domain_rules[] = {
     { "name", parse_name, false },
     { "uuid", parse_uuid, false },
     { "title", parse_title, false },
@@ -496,27 +406,27 @@ static const struct child_rule domain_rules[] = {
     { "on_poweroff", parse_lifecycle, false },
     { "on_reboot", parse_lifecycle, false },
     { "on_crash", parse_lifecycle, false },
-    { "devices", dp_parse_devices, false },
+    { "devices", dom_parse_devices, false },
 };
 
 /* --------------------------------------------------- whole-domain checks */
 
-static int check_memory(struct pctx *c, struct mv_dom_def *def)
+static int check_memory(struct mv_xml_ctx *c, struct mv_dom_def *def)
 {
     if (def->memory_kib == 0)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "missing <memory>");
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <memory>");
     if (def->current_memory_kib == 0)
         def->current_memory_kib = def->memory_kib;
     if (def->current_memory_kib > def->memory_kib)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "<currentMemory> %llu KiB is larger than <memory> %llu KiB",
-                       def->current_memory_kib, def->memory_kib);
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<currentMemory> %llu KiB is larger than <memory> %llu KiB",
+                           def->current_memory_kib, def->memory_kib);
     if (def->max_memory_kib && def->max_memory_kib < def->memory_kib)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "<maxMemory> %llu KiB is smaller than <memory> %llu KiB",
-                       def->max_memory_kib, def->memory_kib);
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<maxMemory> %llu KiB is smaller than <memory> %llu KiB",
+                           def->max_memory_kib, def->memory_kib);
     return 0;
 }
 
-static int check_vcpus(struct pctx *c, struct mv_dom_def *def)
+static int check_vcpus(struct mv_xml_ctx *c, struct mv_dom_def *def)
 {
     const struct mv_dom_cpu *cpu = &def->cpu;
     unsigned long long product;
@@ -527,75 +437,43 @@ static int check_vcpus(struct pctx *c, struct mv_dom_def *def)
     if (def->vcpus_current == 0)
         def->vcpus_current = def->vcpus;
     if (def->vcpus_current > def->vcpus)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "<vcpu current='%u'> is larger than the maximum of %u vcpus",
-                       def->vcpus_current, def->vcpus);
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<vcpu current='%u'> is larger than the maximum of %u vcpus",
+                           def->vcpus_current, def->vcpus);
     if (cpu->sockets == 0)
         return 0;
     product = (unsigned long long)cpu->sockets * (cpu->dies ? cpu->dies : 1) * cpu->cores * cpu->threads;
     if (product != def->vcpus)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "<cpu><topology> gives %llu vcpus, but <vcpu> is %u",
-                       product, def->vcpus);
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<cpu><topology> gives %llu vcpus, but <vcpu> is %u",
+                           product, def->vcpus);
     return 0;
 }
 
 /* --------------------------------------------------------------- entry */
 
-/* Finds and validates <name> first: every later message names the domain. */
-static int prescan_name(struct pctx *c, xmlNodePtr root, char **name)
-{
-    _cleanup_free_ char *msg = NULL;
-    _cleanup_free_ char *q = NULL;
-    xmlNodePtr n;
-    int r;
-
-    for (n = root->children; n; n = n->next)
-        if (n->type == XML_ELEMENT_NODE && !n->ns && strcmp((const char *)n->name, "name") == 0)
-            break;
-    if (!n)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "missing <name> of the domain");
-    if ((r = dp_text_get(c, n, name)) < 0)
-        return r;
-    /* before mv_validate_name(), whose limit is the plain file name's */
-    if (strlen(*name) > DOM_NAME_MAX) {
-        q = dp_quote(*name);
-        return q ? dp_fail(c, MV_ERR_XML_DETAIL,
-                           "invalid domain name '%s': names must be at most %d bytes long (the configuration "
-                           "file adds '.xml')", q, DOM_NAME_MAX)
-                 : -ENOMEM;
-    }
-    if (mv_validate_name("domain", *name, &msg) < 0)
-        return msg ? dp_fail(c, MV_ERR_XML_DETAIL, "%s", msg) : -ENOMEM;
-    return 0;
-}
-
-static int parse_root(struct pctx *c, xmlNodePtr root, struct mv_dom_def *def)
+static int parse_root(struct mv_xml_ctx *c, xmlNodePtr root, struct mv_dom_def *def)
 {
     _cleanup_free_ char *name = NULL;
     int virt, r;
 
-    if (strcmp((const char *)root->name, "domain") != 0)
-        return dp_fail(c, MV_ERR_XML_ERROR, "expected <domain> as the root element, not <%s>", root->name);
-    if (root->ns)
-        return dp_fail(c, MV_ERR_XML_ERROR, "the root element <domain> must not be in an XML namespace");
-    if ((r = prescan_name(c, root, &name)) < 0)
+    if ((r = mv_xml_check_root(c, root, "domain")) < 0 || (r = mv_xml_prescan_name(c, root, &name)) < 0)
         return r;
     c->name = name;
     /* id= is what a running domain's dumpxml carries: not part of the definition */
-    if ((r = dp_check_attrs(c, root, ATTRS("type", "id"))) < 0 ||
-        (r = dp_attr_enum(c, root, "type", mv_dom_virt_from_string, &virt)) < 0)
+    if ((r = mv_xml_check_attrs(c, root, MV_XML_ATTRS("type", "id"))) < 0 ||
+        (r = mv_xml_attr_enum(c, root, "type", mv_dom_virt_from_string, &virt)) < 0)
         goto out;
     if (r == 0) {
-        r = dp_fail_missing_attr(c, root, "type");
+        r = mv_xml_fail_missing_attr(c, root, "type");
         goto out;
     }
     def->virt = virt;
-    if ((r = WALK(c, root, domain_rules, def)) < 0)
+    if ((r = MV_XML_WALK(c, root, domain_rules, def)) < 0)
         goto out;
     if (!def->os.type) {
-        r = dp_fail(c, MV_ERR_XML_DETAIL, "missing <os><type>");
+        r = mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <os><type>");
         goto out;
     }
-    if ((r = check_memory(c, def)) < 0 || (r = check_vcpus(c, def)) < 0 || (r = dp_check_devices(c, def)) < 0)
+    if ((r = check_memory(c, def)) < 0 || (r = check_vcpus(c, def)) < 0 || (r = dom_check_devices(c, def)) < 0)
         goto out;
     if (mv_uuid_is_null(def->uuid))
         r = mv_uuid_generate(def->uuid);
@@ -609,7 +487,7 @@ int mv_dom_def_parse(const char *xml, unsigned int flags, struct mv_dom_def **de
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_dom_def_ struct mv_dom_def *d = NULL;
     _cleanup_free_ char *msg = NULL;
-    struct pctx c = { .flags = flags };
+    struct mv_xml_ctx c = { .kind = "domain", .flags = flags };
     int r;
 
     r = mv_xml_parse(xml, "domain definition", &doc, &msg);

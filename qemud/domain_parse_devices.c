@@ -23,110 +23,110 @@
 
 /* ------------------------------------------------------------ addresses */
 
-static int parse_address(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_addr *a = obj;
     int type = MV_DOM_ADDR_NONE;
     int r;
 
-    r = dp_attr_enum(c, n, "type", mv_dom_addr_type_from_string, &type);
+    r = mv_xml_attr_enum(c, n, "type", mv_dom_addr_type_from_string, &type);
     if (r < 0)
         return r;
     if (r == 0)
-        return dp_fail_missing_attr(c, n, "type");
+        return mv_xml_fail_missing_attr(c, n, "type");
     a->type = type;
     if (type == MV_DOM_ADDR_PCI) {
-        if ((r = dp_leaf(c, n, ATTRS("type", "domain", "bus", "slot", "function", "multifunction"))) < 0 ||
-            (r = dp_attr_uint_range(c, n, "domain", true, 0, 0xffff, &a->domain)) < 0 ||
-            (r = dp_attr_uint_range(c, n, "bus", true, 0, 0xff, &a->bus)) < 0 ||
-            (r = dp_attr_uint_range(c, n, "slot", true, 0, 0x1f, &a->slot)) < 0 ||
-            (r = dp_attr_uint_range(c, n, "function", true, 0, 7, &a->function)) < 0 ||
-            (r = dp_attr_onoff(c, n, "multifunction", &a->multifunction)) < 0)
+        if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type", "domain", "bus", "slot", "function", "multifunction"))) < 0 ||
+            (r = mv_xml_attr_uint_range(c, n, "domain", true, 0, 0xffff, &a->domain)) < 0 ||
+            (r = mv_xml_attr_uint_range(c, n, "bus", true, 0, 0xff, &a->bus)) < 0 ||
+            (r = mv_xml_attr_uint_range(c, n, "slot", true, 0, 0x1f, &a->slot)) < 0 ||
+            (r = mv_xml_attr_uint_range(c, n, "function", true, 0, 7, &a->function)) < 0 ||
+            (r = mv_xml_attr_onoff(c, n, "multifunction", &a->multifunction)) < 0)
             return r;
         return 0;
     }
     /* drive: the schema allows two digits for all but the unit */
-    if ((r = dp_leaf(c, n, ATTRS("type", "controller", "bus", "target", "unit"))) < 0 ||
-        (r = dp_attr_uint_range(c, n, "controller", false, 0, 99, &a->controller)) < 0 ||
-        (r = dp_attr_uint_range(c, n, "bus", false, 0, 99, &a->bus)) < 0 ||
-        (r = dp_attr_uint_range(c, n, "target", false, 0, 99, &a->target)) < 0 ||
-        (r = dp_attr_uint_range(c, n, "unit", false, 0, 99999, &a->unit)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type", "controller", "bus", "target", "unit"))) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "controller", false, 0, 99, &a->controller)) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "bus", false, 0, 99, &a->bus)) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "target", false, 0, 99, &a->target)) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "unit", false, 0, 99999, &a->unit)) < 0)
         return r;
     return 0;
 }
 
 /* <alias name=.../>: live-only, written by libvirt's dumpxml; accepted and dropped. */
-static int parse_alias(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    return dp_leaf(c, n, ATTRS("name"));
+    return mv_xml_leaf(c, n, MV_XML_ATTRS("name"));
 }
 
 /* <boot order='N'/> of a device into the unsigned int at OBJ. */
-static int parse_boot_order(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_boot_order(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    int r = dp_leaf(c, n, ATTRS("order"));
+    int r = mv_xml_leaf(c, n, MV_XML_ATTRS("order"));
 
     if (r < 0)
         return r;
-    r = dp_attr_uint_range(c, n, "order", false, 1, UINT32_MAX, obj);
+    r = mv_xml_attr_uint_range(c, n, "order", false, 1, UINT32_MAX, obj);
     if (r == 0)
-        return dp_fail_missing_attr(c, n, "order");
+        return mv_xml_fail_missing_attr(c, n, "order");
     return r < 0 ? r : 0;
 }
 
 /* ----------------------------------------------------------------- disks */
 
-static int disk_driver(struct pctx *c, xmlNodePtr n, void *obj)
+static int disk_driver(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_disk *d = obj;
     int v, r;
 
-    if ((r = dp_leaf(c, n, ATTRS("name", "type", "cache", "discard"))) < 0 ||
-        (r = dp_attr_choice(c, n, "name", (const char *const[]){ "qemu", NULL }, &d->driver_name)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("name", "type", "cache", "discard"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "name", (const char *const[]){ "qemu", NULL }, &d->driver_name)) < 0)
         return r;
-    if ((r = dp_attr_enum(c, n, "type", mv_dom_disk_format_from_string, &v)) < 0)
+    if ((r = mv_xml_attr_enum(c, n, "type", mv_dom_disk_format_from_string, &v)) < 0)
         return r;
     if (r)
         d->format = v;
-    if ((r = dp_attr_enum(c, n, "cache", mv_dom_disk_cache_from_string, &v)) < 0)
+    if ((r = mv_xml_attr_enum(c, n, "cache", mv_dom_disk_cache_from_string, &v)) < 0)
         return r;
     if (r)
         d->cache = v;
-    if ((r = dp_attr_enum(c, n, "discard", mv_dom_disk_discard_from_string, &v)) < 0)
+    if ((r = mv_xml_attr_enum(c, n, "discard", mv_dom_disk_discard_from_string, &v)) < 0)
         return r;
     if (r)
         d->discard = v;
     return 0;
 }
 
-static int disk_source(struct pctx *c, xmlNodePtr n, void *obj)
+static int disk_source(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_disk *d = obj;
     const char *attr = d->type == MV_DOM_DISK_BLOCK ? "dev" : "file";
     int r;
 
-    if ((r = dp_leaf(c, n, ATTRS(attr))) < 0 || (r = dp_attr_path(c, n, attr, &d->source)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS(attr))) < 0 || (r = mv_xml_attr_path(c, n, attr, &d->source)) < 0)
         return r;
-    return r == 0 ? dp_fail_missing_attr(c, n, attr) : 0;
+    return r == 0 ? mv_xml_fail_missing_attr(c, n, attr) : 0;
 }
 
-static int disk_target(struct pctx *c, xmlNodePtr n, void *obj)
+static int disk_target(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_disk *d = obj;
     int bus = -1;
     int r;
 
-    if ((r = dp_leaf(c, n, ATTRS("dev", "bus"))) < 0 ||
-        (r = dp_attr_get(n, "dev", &d->target)) < 0 ||
-        (r = dp_attr_enum(c, n, "bus", mv_dom_disk_bus_from_string, &bus)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("dev", "bus"))) < 0 ||
+        (r = mv_xml_attr_get(n, "dev", &d->target)) < 0 ||
+        (r = mv_xml_attr_enum(c, n, "bus", mv_dom_disk_bus_from_string, &bus)) < 0)
         return r;
     if (!d->target)
-        return dp_fail_missing_attr(c, n, "dev");
+        return mv_xml_fail_missing_attr(c, n, "dev");
     /* the name picks the drive index: a known prefix and letters */
     if (strlen(d->target) < 3 || strspn(d->target + 2, "abcdefghijklmnopqrstuvwxyz") != strlen(d->target) - 2 ||
         (strncmp(d->target, "vd", 2) != 0 && strncmp(d->target, "sd", 2) != 0 &&
          strncmp(d->target, "hd", 2) != 0))
-        return dp_fail_value(c, n, "dev", d->target);
+        return mv_xml_fail_value(c, n, "dev", d->target);
     if (bus >= 0)
         d->bus = bus;
     else if (d->target[0] == 'v')
@@ -138,38 +138,38 @@ static int disk_target(struct pctx *c, xmlNodePtr n, void *obj)
     return 0;
 }
 
-static int disk_readonly(struct pctx *c, xmlNodePtr n, void *obj)
+static int disk_readonly(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_disk *d = obj;
 
     d->readonly = true;
-    return dp_leaf(c, n, NO_ATTRS);
+    return mv_xml_leaf(c, n, MV_XML_NO_ATTRS);
 }
 
-static int disk_boot(struct pctx *c, xmlNodePtr n, void *obj)
+static int disk_boot(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return parse_boot_order(c, n, &((struct mv_dom_disk *)obj)->boot_order);
 }
 
-static int disk_serial(struct pctx *c, xmlNodePtr n, void *obj)
+static int disk_serial(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_disk *d = obj;
-    int r = dp_text_elem(c, n, NO_ATTRS, &d->serial);
+    int r = mv_xml_text_elem(c, n, MV_XML_NO_ATTRS, &d->serial);
 
     if (r < 0)
         return r;
     /* QEMU's option syntax and the guest's view allow only these */
-    if (!dp_token_ok(d->serial, "_ .+-"))
-        return dp_fail_value(c, n, NULL, d->serial);
+    if (!mv_xml_token_ok(d->serial, "_ .+-"))
+        return mv_xml_fail_value(c, n, NULL, d->serial);
     return 0;
 }
 
-static int disk_address(struct pctx *c, xmlNodePtr n, void *obj)
+static int disk_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return parse_address(c, n, &((struct mv_dom_disk *)obj)->addr);
 }
 
-static const struct child_rule disk_rules[] = {
+static const struct mv_xml_rule disk_rules[] = {
     { "driver", disk_driver, false },
     { "source", disk_source, false },
     { "target", disk_target, false },
@@ -180,28 +180,28 @@ static const struct child_rule disk_rules[] = {
     { "alias", parse_alias, false },
 };
 
-static int parse_disk(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_disk(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_disk *d = GROW(devs->disks, devs->ndisks);
+    struct mv_dom_disk *d = MV_XML_GROW(devs->disks, devs->ndisks);
     int v, r;
 
     if (!d)
         return -ENOMEM;
-    if ((r = dp_check_attrs(c, n, ATTRS("type", "device"))) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("type", "device"))) < 0)
         return r;
-    if ((r = dp_attr_enum(c, n, "type", mv_dom_disk_type_from_string, &v)) < 0)
+    if ((r = mv_xml_attr_enum(c, n, "type", mv_dom_disk_type_from_string, &v)) < 0)
         return r;
     d->type = r ? v : MV_DOM_DISK_FILE;
-    if ((r = dp_attr_enum(c, n, "device", mv_dom_disk_device_from_string, &v)) < 0)
+    if ((r = mv_xml_attr_enum(c, n, "device", mv_dom_disk_device_from_string, &v)) < 0)
         return r;
     d->device = r ? v : MV_DOM_DISK_DEVICE_DISK;
-    if ((r = WALK(c, n, disk_rules, d)) < 0)
+    if ((r = MV_XML_WALK(c, n, disk_rules, d)) < 0)
         return r;
     if (!d->target)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "missing <target> of <disk>");
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <target> of <disk>");
     if (!d->source && d->device == MV_DOM_DISK_DEVICE_DISK)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "missing <source> of <disk> '%s'", d->target);
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <source> of <disk> '%s'", d->target);
     return 0;
 }
 
@@ -232,41 +232,41 @@ static const char *const *controller_models(enum mv_dom_controller_type type)
     }
 }
 
-static int controller_address(struct pctx *c, xmlNodePtr n, void *obj)
+static int controller_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return parse_address(c, n, &((struct mv_dom_controller *)obj)->addr);
 }
 
-static const struct child_rule controller_rules[] = {
+static const struct mv_xml_rule controller_rules[] = {
     { "address", controller_address, false },
     { "alias", parse_alias, false },
 };
 
-static int parse_controller(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_controller(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_controller *ctl = GROW(devs->controllers, devs->ncontrollers);
+    struct mv_dom_controller *ctl = MV_XML_GROW(devs->controllers, devs->ncontrollers);
     int type, r;
 
     if (!ctl)
         return -ENOMEM;
-    if ((r = dp_attr_enum(c, n, "type", mv_dom_controller_type_from_string, &type)) < 0)
+    if ((r = mv_xml_attr_enum(c, n, "type", mv_dom_controller_type_from_string, &type)) < 0)
         return r;
     if (r == 0)
-        return dp_fail_missing_attr(c, n, "type");
+        return mv_xml_fail_missing_attr(c, n, "type");
     ctl->type = type;
     /* ports= means something for these two only */
     if (type == MV_DOM_CONTROLLER_USB || type == MV_DOM_CONTROLLER_VIRTIO_SERIAL)
-        r = dp_check_attrs(c, n, ATTRS("type", "index", "model", "ports"));
+        r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("type", "index", "model", "ports"));
     else
-        r = dp_check_attrs(c, n, ATTRS("type", "index", "model"));
+        r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("type", "index", "model"));
     ctl->index = CONTROLLER_INDEX_UNSET;
     if (r < 0 ||
-        (r = dp_attr_uint_range(c, n, "index", false, 0, 255, &ctl->index)) < 0 ||
-        (r = dp_attr_choice(c, n, "model", controller_models(ctl->type), &ctl->model)) < 0 ||
-        (r = dp_attr_uint_range(c, n, "ports", false, 1, 255, &ctl->ports)) < 0)
+        (r = mv_xml_attr_uint_range(c, n, "index", false, 0, 255, &ctl->index)) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "model", controller_models(ctl->type), &ctl->model)) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "ports", false, 1, 255, &ctl->ports)) < 0)
         return r;
-    return WALK(c, n, controller_rules, ctl);
+    return MV_XML_WALK(c, n, controller_rules, ctl);
 }
 
 /* ------------------------------------------------------------ interfaces */
@@ -296,69 +296,70 @@ static bool mac_is_zero(const unsigned char mac[6])
     return memcmp(mac, zero, 6) == 0;
 }
 
-static int net_mac(struct pctx *c, xmlNodePtr n, void *obj)
+static int net_mac(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_net *net = obj;
     _cleanup_free_ char *s = NULL;
     _cleanup_free_ char *q = NULL;
     int r;
 
-    if ((r = dp_leaf(c, n, ATTRS("address"))) < 0 || (r = dp_attr_get(n, "address", &s)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("address"))) < 0 || (r = mv_xml_attr_get(n, "address", &s)) < 0)
         return r;
     if (!s)
-        return dp_fail_missing_attr(c, n, "address");
+        return mv_xml_fail_missing_attr(c, n, "address");
     /* all zeros would read as "generate one" */
     if (mac_parse(s, net->mac) < 0 || mac_is_zero(net->mac))
-        return dp_fail_value(c, n, "address", s);
+        return mv_xml_fail_value(c, n, "address", s);
     if (net->mac[0] & 1) {
-        q = dp_quote(s);
-        return q ? dp_fail(c, MV_ERR_XML_DETAIL, "expected a unicast MAC address, found multicast '%s'", q)
+        q = mv_xml_quote(s);
+        return q ? mv_xml_fail(c, MV_ERR_XML_DETAIL, "expected a unicast MAC address, found multicast '%s'", q)
                  : -ENOMEM;
     }
     return 0;
 }
 
-static int net_source(struct pctx *c, xmlNodePtr n, void *obj)
+static int net_source(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_net *net = obj;
     const char *attr = net->type == MV_DOM_NET_BRIDGE ? "bridge" : "network";
     int r;
 
     if (net->type == MV_DOM_NET_USER)
-        return dp_fail_unknown_elem(c, n);
+        return mv_xml_fail_unknown_elem(c, n);
     /* a bridge is an interface name; a network is a libvirt object name */
-    if ((r = dp_leaf(c, n, ATTRS(attr))) < 0 || (r = dp_attr_get(n, attr, &net->source)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS(attr))) < 0 || (r = mv_xml_attr_get(n, attr, &net->source)) < 0)
         return r;
     if (!net->source)
-        return dp_fail_missing_attr(c, n, attr);
-    if (net->type == MV_DOM_NET_BRIDGE ? (strlen(net->source) > 15 || !dp_token_ok(net->source, "_.-"))
+        return mv_xml_fail_missing_attr(c, n, attr);
+    if (net->type == MV_DOM_NET_BRIDGE ? (strlen(net->source) > 15 || !mv_xml_token_ok(net->source, "_.-"))
                                        : mv_validate_name("network", net->source, NULL) < 0)
-        return dp_fail_value(c, n, attr, net->source);
+        return mv_xml_fail_value(c, n, attr, net->source);
     return 0;
 }
 
-static int net_model(struct pctx *c, xmlNodePtr n, void *obj)
+static int net_model(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     static const char *const models[] = { "virtio", "e1000", "e1000e", "rtl8139", NULL };
     struct mv_dom_net *net = obj;
     int r;
 
-    if ((r = dp_leaf(c, n, ATTRS("type"))) < 0 || (r = dp_attr_choice(c, n, "type", models, &net->model)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "type", models, &net->model)) < 0)
         return r;
-    return r == 0 ? dp_fail_missing_attr(c, n, "type") : 0;
+    return r == 0 ? mv_xml_fail_missing_attr(c, n, "type") : 0;
 }
 
-static int net_target(struct pctx *c, xmlNodePtr n, void *obj)
+static int net_target(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_net *net = obj;
     int r;
 
-    if ((r = dp_leaf(c, n, ATTRS("dev"))) < 0 || (r = dp_attr_get(n, "dev", &net->ifname)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("dev"))) < 0 || (r = mv_xml_attr_get(n, "dev", &net->ifname)) < 0)
         return r;
     if (!net->ifname)
-        return dp_fail_missing_attr(c, n, "dev");
-    if (strlen(net->ifname) > 15 || !dp_token_ok(net->ifname, "_.-"))
-        return dp_fail_value(c, n, "dev", net->ifname);
+        return mv_xml_fail_missing_attr(c, n, "dev");
+    if (strlen(net->ifname) > 15 || !mv_xml_token_ok(net->ifname, "_.-"))
+        return mv_xml_fail_value(c, n, "dev", net->ifname);
     /* vnetN names are handed out when the guest starts; a definition
      * carrying one (a dumped running domain) must not claim it */
     if (!(c->flags & MV_DOM_PARSE_STATUS) && strncmp(net->ifname, "vnet", 4) == 0) {
@@ -368,17 +369,17 @@ static int net_target(struct pctx *c, xmlNodePtr n, void *obj)
     return 0;
 }
 
-static int net_boot(struct pctx *c, xmlNodePtr n, void *obj)
+static int net_boot(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return parse_boot_order(c, n, &((struct mv_dom_net *)obj)->boot_order);
 }
 
-static int net_address(struct pctx *c, xmlNodePtr n, void *obj)
+static int net_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return parse_address(c, n, &((struct mv_dom_net *)obj)->addr);
 }
 
-static const struct child_rule net_rules[] = {
+static const struct mv_xml_rule net_rules[] = {
     { "mac", net_mac, false },
     { "source", net_source, false },
     { "model", net_model, false },
@@ -388,25 +389,25 @@ static const struct child_rule net_rules[] = {
     { "alias", parse_alias, false },
 };
 
-static int parse_interface(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_interface(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_net *net = GROW(devs->nets, devs->nnets);
+    struct mv_dom_net *net = MV_XML_GROW(devs->nets, devs->nnets);
     int type, r;
 
     if (!net)
         return -ENOMEM;
-    if ((r = dp_check_attrs(c, n, ATTRS("type"))) < 0 ||
-        (r = dp_attr_enum(c, n, "type", mv_dom_net_type_from_string, &type)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("type"))) < 0 ||
+        (r = mv_xml_attr_enum(c, n, "type", mv_dom_net_type_from_string, &type)) < 0)
         return r;
     if (r == 0)
-        return dp_fail_missing_attr(c, n, "type");
+        return mv_xml_fail_missing_attr(c, n, "type");
     net->type = type;
-    if ((r = WALK(c, n, net_rules, net)) < 0)
+    if ((r = MV_XML_WALK(c, n, net_rules, net)) < 0)
         return r;
     if (net->type != MV_DOM_NET_USER && !net->source)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "missing <source> of <interface type='%s'>",
-                       mv_dom_net_type_to_string(net->type));
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <source> of <interface type='%s'>",
+                           mv_dom_net_type_to_string(net->type));
     return 0;
 }
 
@@ -421,7 +422,7 @@ struct chr_parse {
     bool mode_given;
 };
 
-static int chr_source(struct pctx *c, xmlNodePtr n, void *obj)
+static int chr_source(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct chr_parse *p = obj;
     struct mv_dom_chr *chr = p->chr;
@@ -432,48 +433,52 @@ static int chr_source(struct pctx *c, xmlNodePtr n, void *obj)
     case MV_DOM_CHR_PTY:
         /* the pty is QEMU's choice when the guest starts */
         if (!(c->flags & MV_DOM_PARSE_STATUS))
-            return dp_fail(c, MV_ERR_CONFIG_UNSUPPORTED,
-                           "<source path=...> of <%s type='pty'> (the pty is chosen when the domain starts)",
-                           n->parent->name);
-        if ((r = dp_leaf(c, n, ATTRS("path"))) < 0 || (r = dp_attr_path(c, n, "path", &chr->path)) < 0)
+            return mv_xml_fail(c, MV_ERR_CONFIG_UNSUPPORTED,
+                               "<source path=...> of <%s type='pty'> (the pty is chosen when the domain starts)",
+                               n->parent->name);
+        if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("path"))) < 0 ||
+            (r = mv_xml_attr_path(c, n, "path", &chr->path)) < 0)
             return r;
         break;
     case MV_DOM_CHR_FILE:
-        if ((r = dp_leaf(c, n, ATTRS("path", "append"))) < 0 || (r = dp_attr_path(c, n, "path", &chr->path)) < 0 ||
-            (r = dp_attr_onoff(c, n, "append", &chr->append)) < 0)
+        if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("path", "append"))) < 0 ||
+            (r = mv_xml_attr_path(c, n, "path", &chr->path)) < 0 ||
+            (r = mv_xml_attr_onoff(c, n, "append", &chr->append)) < 0)
             return r;
         break;
     case MV_DOM_CHR_UNIX:
-        if ((r = dp_leaf(c, n, ATTRS("mode", "path"))) < 0 || (r = dp_attr_path(c, n, "path", &chr->path)) < 0 ||
-            (r = dp_attr_choice(c, n, "mode", (const char *const[]){ "bind", "connect", NULL }, &mode)) < 0)
+        if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("mode", "path"))) < 0 ||
+            (r = mv_xml_attr_path(c, n, "path", &chr->path)) < 0 ||
+            (r = mv_xml_attr_choice(c, n, "mode", (const char *const[]){ "bind", "connect", NULL }, &mode)) < 0)
             return r;
         if (mode) {
             p->mode_given = true;
             chr->unix_listen = strcmp(mode, "bind") == 0;
         }
         if (mode && !chr->unix_listen && !chr->path)
-            return dp_fail_missing_attr(c, n, "path");
+            return mv_xml_fail_missing_attr(c, n, "path");
         break;
     default:
-        return dp_fail_unknown_elem(c, n);
+        return mv_xml_fail_unknown_elem(c, n);
     }
     if ((chr->type == MV_DOM_CHR_PTY || chr->type == MV_DOM_CHR_FILE) && !chr->path)
-        return dp_fail_missing_attr(c, n, "path");
+        return mv_xml_fail_missing_attr(c, n, "path");
     return 0;
 }
 
-static int chr_log(struct pctx *c, xmlNodePtr n, void *obj)
+static int chr_log(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_chr *chr = ((struct chr_parse *)obj)->chr;
     int r;
 
-    if ((r = dp_leaf(c, n, ATTRS("file", "append"))) < 0 || (r = dp_attr_path(c, n, "file", &chr->log_file)) < 0 ||
-        (r = dp_attr_onoff(c, n, "append", &chr->log_append)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("file", "append"))) < 0 ||
+        (r = mv_xml_attr_path(c, n, "file", &chr->log_file)) < 0 ||
+        (r = mv_xml_attr_onoff(c, n, "append", &chr->log_append)) < 0)
         return r;
-    return chr->log_file ? 0 : dp_fail_missing_attr(c, n, "file");
+    return chr->log_file ? 0 : mv_xml_fail_missing_attr(c, n, "file");
 }
 
-static int chr_target(struct pctx *c, xmlNodePtr n, void *obj)
+static int chr_target(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     static const char *const serial_types[] = { "isa-serial", "usb-serial", "pci-serial", NULL };
     static const char *const console_types[] = { "serial", "virtio", NULL };
@@ -484,73 +489,73 @@ static int chr_target(struct pctx *c, xmlNodePtr n, void *obj)
     int r;
 
     if (p->kind == CHR_CHANNEL) {
-        if ((r = dp_leaf(c, n, ATTRS("type", "name"))) < 0 ||
-            (r = dp_attr_choice(c, n, "type", channel_types, &chr->target_type)) < 0 ||
-            (r = dp_attr_token(c, n, "name", "_.-", &chr->target_name)) < 0)
+        if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type", "name"))) < 0 ||
+            (r = mv_xml_attr_choice(c, n, "type", channel_types, &chr->target_type)) < 0 ||
+            (r = mv_xml_attr_token(c, n, "name", "_.-", &chr->target_name)) < 0)
             return r;
-        return chr->target_type ? 0 : dp_fail_missing_attr(c, n, "type");
+        return chr->target_type ? 0 : mv_xml_fail_missing_attr(c, n, "type");
     }
-    if ((r = dp_leaf(c, n, ATTRS("type", "port"))) < 0 ||
-        (r = dp_attr_choice(c, n, "type", p->kind == CHR_SERIAL ? serial_types : console_types,
-                            &chr->target_type)) < 0 ||
-        (r = dp_attr_uint_range(c, n, "port", false, 0, 255, &port)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type", "port"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "type", p->kind == CHR_SERIAL ? serial_types : console_types,
+                                &chr->target_type)) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "port", false, 0, 255, &port)) < 0)
         return r;
     if (r)
         chr->target_port = (int)port;
     return 0;
 }
 
-static const struct child_rule chr_rules[] = {
+static const struct mv_xml_rule chr_rules[] = {
     { "source", chr_source, false },
     { "log", chr_log, false },
     { "target", chr_target, false },
     { "alias", parse_alias, false },
 };
 
-static int parse_chr(struct pctx *c, xmlNodePtr n, struct mv_dom_chr *chr, enum chr_kind kind)
+static int parse_chr(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_chr *chr, enum chr_kind kind)
 {
     struct chr_parse p = { .chr = chr, .kind = kind };
     int type, r;
 
     chr->target_port = -1;
-    if ((r = dp_check_attrs(c, n, ATTRS("type"))) < 0 ||
-        (r = dp_attr_enum(c, n, "type", mv_dom_chr_type_from_string, &type)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("type"))) < 0 ||
+        (r = mv_xml_attr_enum(c, n, "type", mv_dom_chr_type_from_string, &type)) < 0)
         return r;
     if (r == 0)
-        return dp_fail_missing_attr(c, n, "type");
+        return mv_xml_fail_missing_attr(c, n, "type");
     chr->type = type;
-    if ((r = WALK(c, n, chr_rules, &p)) < 0)
+    if ((r = MV_XML_WALK(c, n, chr_rules, &p)) < 0)
         return r;
     if (chr->type == MV_DOM_CHR_FILE && !chr->path)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "missing <source path=...> of <%s type='file'>", n->name);
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <source path=...> of <%s type='file'>", n->name);
     /* no path: QEMU listens on one the daemon picks */
     if (chr->type == MV_DOM_CHR_UNIX && !p.mode_given)
         chr->unix_listen = !chr->path;
     if (kind == CHR_CHANNEL && !chr->target_type)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "missing <target type='virtio'> of <channel>");
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <target type='virtio'> of <channel>");
     return 0;
 }
 
-static int parse_serial(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_serial(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_chr *chr = GROW(devs->serials, devs->nserials);
+    struct mv_dom_chr *chr = MV_XML_GROW(devs->serials, devs->nserials);
 
     return chr ? parse_chr(c, n, chr, CHR_SERIAL) : -ENOMEM;
 }
 
-static int parse_console(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_console(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_chr *chr = GROW(devs->consoles, devs->nconsoles);
+    struct mv_dom_chr *chr = MV_XML_GROW(devs->consoles, devs->nconsoles);
 
     return chr ? parse_chr(c, n, chr, CHR_CONSOLE) : -ENOMEM;
 }
 
-static int parse_channel(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_channel(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_chr *chr = GROW(devs->channels, devs->nchannels);
+    struct mv_dom_chr *chr = MV_XML_GROW(devs->channels, devs->nchannels);
 
     return chr ? parse_chr(c, n, chr, CHR_CHANNEL) : -ENOMEM;
 }
@@ -560,10 +565,10 @@ static int parse_channel(struct pctx *c, xmlNodePtr n, void *obj)
 /* An IP address or host name to listen on. */
 static bool listen_ok(const char *s)
 {
-    return dp_token_ok(s, ".:-") && strlen(s) <= 255;
+    return mv_xml_token_ok(s, ".:-") && strlen(s) <= 255;
 }
 
-static int graphics_listen(struct pctx *c, xmlNodePtr n, void *obj)
+static int graphics_listen(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_graphics *g = obj;
     _cleanup_free_ char *addr = NULL;
@@ -571,31 +576,31 @@ static int graphics_listen(struct pctx *c, xmlNodePtr n, void *obj)
     int r;
 
     /* network, socket and none listens are not supported */
-    if ((r = dp_leaf(c, n, ATTRS("type", "address"))) < 0 ||
-        (r = dp_attr_choice(c, n, "type", (const char *const[]){ "address", NULL }, &type)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type", "address"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "type", (const char *const[]){ "address", NULL }, &type)) < 0)
         return r;
     if (r == 0)
-        return dp_fail_missing_attr(c, n, "type");
-    if ((r = dp_attr_get(n, "address", &addr)) < 0)
+        return mv_xml_fail_missing_attr(c, n, "type");
+    if ((r = mv_xml_attr_get(n, "address", &addr)) < 0)
         return r;
     if (!addr)
-        return dp_fail_missing_attr(c, n, "address");
+        return mv_xml_fail_missing_attr(c, n, "address");
     if (!listen_ok(addr))
-        return dp_fail_value(c, n, "address", addr);
+        return mv_xml_fail_value(c, n, "address", addr);
     /* the listen= attribute is the same setting written twice */
     if (g->listen && strcmp(g->listen, addr) != 0)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "<graphics listen=...> and <listen address=...> differ");
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<graphics listen=...> and <listen address=...> differ");
     free(g->listen);
     g->listen = TAKE_PTR(addr);
     return 0;
 }
 
-static const struct child_rule graphics_rules[] = {
+static const struct mv_xml_rule graphics_rules[] = {
     { "listen", graphics_listen, false },
     { "alias", parse_alias, false },
 };
 
-static int graphics_port(struct pctx *c, xmlNodePtr n, struct mv_dom_graphics *g)
+static int graphics_port(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_graphics *g)
 {
     _cleanup_free_ char *s = NULL;
     enum mv_tristate autoport = MV_TRISTATE_ABSENT;
@@ -603,204 +608,204 @@ static int graphics_port(struct pctx *c, xmlNodePtr n, struct mv_dom_graphics *g
     int r;
 
     g->port = -1;
-    if ((r = dp_attr_get(n, "port", &s)) < 0)
+    if ((r = mv_xml_attr_get(n, "port", &s)) < 0)
         return r;
     if (s && strcmp(s, "-1") != 0) {
-        if (dp_parse_ull(s, false, &v) < 0 || v > 65535)
-            return dp_fail_value(c, n, "port", s);
+        if (mv_xml_parse_ull(s, false, &v) < 0 || v > 65535)
+            return mv_xml_fail_value(c, n, "port", s);
         g->port = (int)v;
     }
-    if ((r = dp_attr_yesno(c, n, "autoport", &autoport)) < 0)
+    if ((r = dom_attr_yesno(c, n, "autoport", &autoport)) < 0)
         return r;
     if (autoport == MV_TRISTATE_ABSENT)
         g->autoport = g->port == -1;
     else
         g->autoport = autoport == MV_TRISTATE_YES;
     if (!g->autoport && g->port == -1)
-        return dp_fail(c, MV_ERR_XML_DETAIL, "<graphics autoport='no'> needs a port");
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<graphics autoport='no'> needs a port");
     /* a chosen port belongs to the running guest only */
     if (g->autoport && !(c->flags & MV_DOM_PARSE_STATUS))
         g->port = -1;
     return 0;
 }
 
-static int parse_graphics(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_graphics(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_graphics *g = GROW(devs->graphics, devs->ngraphics);
+    struct mv_dom_graphics *g = MV_XML_GROW(devs->graphics, devs->ngraphics);
     int type, r;
 
     if (!g)
         return -ENOMEM;
-    if ((r = dp_check_attrs(c, n, ATTRS("type", "port", "autoport", "listen", "passwd"))) < 0 ||
-        (r = dp_attr_enum(c, n, "type", mv_dom_graphics_type_from_string, &type)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("type", "port", "autoport", "listen", "passwd"))) < 0 ||
+        (r = mv_xml_attr_enum(c, n, "type", mv_dom_graphics_type_from_string, &type)) < 0)
         return r;
     if (r == 0)
-        return dp_fail_missing_attr(c, n, "type");
+        return mv_xml_fail_missing_attr(c, n, "type");
     g->type = type;
-    if ((r = graphics_port(c, n, g)) < 0 || (r = dp_attr_get(n, "listen", &g->listen)) < 0 ||
-        (r = dp_attr_get(n, "passwd", &g->passwd)) < 0)
+    if ((r = graphics_port(c, n, g)) < 0 || (r = mv_xml_attr_get(n, "listen", &g->listen)) < 0 ||
+        (r = mv_xml_attr_get(n, "passwd", &g->passwd)) < 0)
         return r;
     if (g->listen && !listen_ok(g->listen))
-        return dp_fail_value(c, n, "listen", g->listen);
-    return WALK(c, n, graphics_rules, g);
+        return mv_xml_fail_value(c, n, "listen", g->listen);
+    return MV_XML_WALK(c, n, graphics_rules, g);
 }
 
 /* ------------------------------------------------------- other devices */
 
-static int video_model(struct pctx *c, xmlNodePtr n, void *obj)
+static int video_model(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     static const char *const models[] = { "vga", "cirrus", "virtio", "qxl", "bochs", "ramfb", "none", NULL };
     struct mv_dom_video *v = obj;
     enum mv_tristate primary = MV_TRISTATE_ABSENT;
     int r;
 
-    if ((r = dp_leaf(c, n, ATTRS("type", "vram", "heads", "primary"))) < 0 ||
-        (r = dp_attr_choice(c, n, "type", models, &v->model)) < 0 ||
-        (r = dp_attr_uint_range(c, n, "vram", false, 1, UINT32_MAX, &v->vram)) < 0 ||
-        (r = dp_attr_uint_range(c, n, "heads", false, 1, 16, &v->heads)) < 0 ||
-        (r = dp_attr_yesno(c, n, "primary", &primary)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type", "vram", "heads", "primary"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "type", models, &v->model)) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "vram", false, 1, UINT32_MAX, &v->vram)) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "heads", false, 1, 16, &v->heads)) < 0 ||
+        (r = dom_attr_yesno(c, n, "primary", &primary)) < 0)
         return r;
     v->primary = primary == MV_TRISTATE_YES;
-    return v->model ? 0 : dp_fail_missing_attr(c, n, "type");
+    return v->model ? 0 : mv_xml_fail_missing_attr(c, n, "type");
 }
 
-static int video_address(struct pctx *c, xmlNodePtr n, void *obj)
+static int video_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return parse_address(c, n, &((struct mv_dom_video *)obj)->addr);
 }
 
-static const struct child_rule video_rules[] = {
+static const struct mv_xml_rule video_rules[] = {
     { "model", video_model, false },
     { "address", video_address, false },
     { "alias", parse_alias, false },
 };
 
-static int parse_video(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_video(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_video *v = GROW(devs->videos, devs->nvideos);
+    struct mv_dom_video *v = MV_XML_GROW(devs->videos, devs->nvideos);
     int r;
 
     if (!v)
         return -ENOMEM;
-    if ((r = dp_check_attrs(c, n, NO_ATTRS)) < 0 || (r = WALK(c, n, video_rules, v)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_NO_ATTRS)) < 0 || (r = MV_XML_WALK(c, n, video_rules, v)) < 0)
         return r;
-    return v->model ? 0 : dp_fail(c, MV_ERR_XML_DETAIL, "missing <model type=...> of <video>");
+    return v->model ? 0 : mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <model type=...> of <video>");
 }
 
-static const struct child_rule alias_only_rules[] = {
+static const struct mv_xml_rule alias_only_rules[] = {
     { "alias", parse_alias, false },
 };
 
-static int parse_input(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_input(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     static const char *const types[] = { "tablet", "mouse", "keyboard", NULL };
     static const char *const buses[] = { "usb", "ps2", "virtio", NULL };
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_input *in = GROW(devs->inputs, devs->ninputs);
+    struct mv_dom_input *in = MV_XML_GROW(devs->inputs, devs->ninputs);
     int r;
 
     if (!in)
         return -ENOMEM;
-    if ((r = dp_check_attrs(c, n, ATTRS("type", "bus"))) < 0 ||
-        (r = dp_attr_choice(c, n, "type", types, &in->type)) < 0 ||
-        (r = dp_attr_choice(c, n, "bus", buses, &in->bus)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("type", "bus"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "type", types, &in->type)) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "bus", buses, &in->bus)) < 0)
         return r;
     if (!in->type)
-        return dp_fail_missing_attr(c, n, "type");
-    return WALK(c, n, alias_only_rules, NULL);
+        return mv_xml_fail_missing_attr(c, n, "type");
+    return MV_XML_WALK(c, n, alias_only_rules, NULL);
 }
 
-static int rng_backend(struct pctx *c, xmlNodePtr n, void *obj)
+static int rng_backend(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_rng *rng = obj;
     _cleanup_free_ char *model = NULL;
     int r;
 
-    if ((r = dp_attr_choice(c, n, "model", (const char *const[]){ "random", NULL }, &model)) < 0)
+    if ((r = mv_xml_attr_choice(c, n, "model", (const char *const[]){ "random", NULL }, &model)) < 0)
         return r;
     if (r == 0)
-        return dp_fail_missing_attr(c, n, "model");
-    return dp_text_path(c, n, ATTRS("model"), &rng->backend);
+        return mv_xml_fail_missing_attr(c, n, "model");
+    return mv_xml_text_path(c, n, MV_XML_ATTRS("model"), &rng->backend);
 }
 
-static int rng_address(struct pctx *c, xmlNodePtr n, void *obj)
+static int rng_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return parse_address(c, n, &((struct mv_dom_rng *)obj)->addr);
 }
 
-static const struct child_rule rng_rules[] = {
+static const struct mv_xml_rule rng_rules[] = {
     { "backend", rng_backend, false },
     { "address", rng_address, false },
     { "alias", parse_alias, false },
 };
 
-static int parse_rng(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_rng(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_rng *rng = GROW(devs->rngs, devs->nrngs);
+    struct mv_dom_rng *rng = MV_XML_GROW(devs->rngs, devs->nrngs);
     int r;
 
     if (!rng)
         return -ENOMEM;
-    if ((r = dp_check_attrs(c, n, ATTRS("model"))) < 0 ||
-        (r = dp_attr_choice(c, n, "model", (const char *const[]){ "virtio", NULL }, &rng->model)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("model"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "model", (const char *const[]){ "virtio", NULL }, &rng->model)) < 0)
         return r;
     if (!rng->model)
-        return dp_fail_missing_attr(c, n, "model");
-    if ((r = WALK(c, n, rng_rules, rng)) < 0)
+        return mv_xml_fail_missing_attr(c, n, "model");
+    if ((r = MV_XML_WALK(c, n, rng_rules, rng)) < 0)
         return r;
-    return rng->backend ? 0 : dp_fail(c, MV_ERR_XML_DETAIL, "missing <backend> of <rng>");
+    return rng->backend ? 0 : mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <backend> of <rng>");
 }
 
-static int balloon_stats(struct pctx *c, xmlNodePtr n, void *obj)
+static int balloon_stats(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_memballoon *b = obj;
     int r;
 
-    if ((r = dp_leaf(c, n, ATTRS("period"))) < 0 ||
-        (r = dp_attr_uint_range(c, n, "period", false, 1, INT32_MAX, &b->stats_period)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("period"))) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "period", false, 1, INT32_MAX, &b->stats_period)) < 0)
         return r;
-    return r == 0 ? dp_fail_missing_attr(c, n, "period") : 0;
+    return r == 0 ? mv_xml_fail_missing_attr(c, n, "period") : 0;
 }
 
-static int balloon_address(struct pctx *c, xmlNodePtr n, void *obj)
+static int balloon_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return parse_address(c, n, &((struct mv_dom_memballoon *)obj)->addr);
 }
 
-static const struct child_rule balloon_rules[] = {
+static const struct mv_xml_rule balloon_rules[] = {
     { "stats", balloon_stats, false },
     { "address", balloon_address, false },
     { "alias", parse_alias, false },
 };
 
-static int parse_memballoon(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_memballoon(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_memballoon *b = &((struct mv_dom_devices *)obj)->memballoon;
     int r;
 
     b->given = true;
-    if ((r = dp_check_attrs(c, n, ATTRS("model"))) < 0 ||
-        (r = dp_attr_choice(c, n, "model", (const char *const[]){ "virtio", "none", NULL }, &b->model)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("model"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "model", (const char *const[]){ "virtio", "none", NULL }, &b->model)) < 0)
         return r;
     if (!b->model)
-        return dp_fail_missing_attr(c, n, "model");
-    return WALK(c, n, balloon_rules, b);
+        return mv_xml_fail_missing_attr(c, n, "model");
+    return MV_XML_WALK(c, n, balloon_rules, b);
 }
 
-static int watchdog_address(struct pctx *c, xmlNodePtr n, void *obj)
+static int watchdog_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return parse_address(c, n, &((struct mv_dom_watchdog *)obj)->addr);
 }
 
-static const struct child_rule watchdog_rules[] = {
+static const struct mv_xml_rule watchdog_rules[] = {
     { "address", watchdog_address, false },
     { "alias", parse_alias, false },
 };
 
-static int parse_watchdog(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_watchdog(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     /* libvirt 9.0's schema knows no itco yet */
     static const char *const models[] = { "i6300esb", "ib700", NULL };
@@ -808,42 +813,42 @@ static int parse_watchdog(struct pctx *c, xmlNodePtr n, void *obj)
         "reset", "shutdown", "poweroff", "pause", "none", "dump", "inject-nmi", NULL
     };
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_watchdog *w = GROW(devs->watchdogs, devs->nwatchdogs);
+    struct mv_dom_watchdog *w = MV_XML_GROW(devs->watchdogs, devs->nwatchdogs);
     int r;
 
     if (!w)
         return -ENOMEM;
-    if ((r = dp_check_attrs(c, n, ATTRS("model", "action"))) < 0 ||
-        (r = dp_attr_choice(c, n, "model", models, &w->model)) < 0 ||
-        (r = dp_attr_choice(c, n, "action", actions, &w->action)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("model", "action"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "model", models, &w->model)) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "action", actions, &w->action)) < 0)
         return r;
     if (!w->model)
-        return dp_fail_missing_attr(c, n, "model");
-    return WALK(c, n, watchdog_rules, w);
+        return mv_xml_fail_missing_attr(c, n, "model");
+    return MV_XML_WALK(c, n, watchdog_rules, w);
 }
 
-static int parse_panic(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_panic(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     /* libvirt 9.0's schema knows no pvpanic yet */
     static const char *const models[] = { "isa", "hyperv", NULL };
     struct mv_dom_devices *devs = obj;
-    struct mv_dom_panic *p = GROW(devs->panics, devs->npanics);
+    struct mv_dom_panic *p = MV_XML_GROW(devs->panics, devs->npanics);
     int r;
 
     if (!p)
         return -ENOMEM;
-    if ((r = dp_check_attrs(c, n, ATTRS("model"))) < 0 ||
-        (r = dp_attr_choice(c, n, "model", models, &p->model)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("model"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "model", models, &p->model)) < 0)
         return r;
-    return WALK(c, n, alias_only_rules, NULL);
+    return MV_XML_WALK(c, n, alias_only_rules, NULL);
 }
 
-static int parse_emulator(struct pctx *c, xmlNodePtr n, void *obj)
+static int parse_emulator(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    return dp_text_path(c, n, NO_ATTRS, &((struct mv_dom_devices *)obj)->emulator);
+    return mv_xml_text_path(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_devices *)obj)->emulator);
 }
 
-static const struct child_rule devices_rules[] = {
+static const struct mv_xml_rule devices_rules[] = {
     { "emulator", parse_emulator, false },
     { "disk", parse_disk, true },
     { "controller", parse_controller, true },
@@ -860,17 +865,17 @@ static const struct child_rule devices_rules[] = {
     { "memballoon", parse_memballoon, false },
 };
 
-int dp_parse_devices(struct pctx *c, xmlNodePtr n, void *obj)
+int dom_parse_devices(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_def *def = obj;
-    int r = dp_check_attrs(c, n, NO_ATTRS);
+    int r = mv_xml_check_attrs(c, n, MV_XML_NO_ATTRS);
 
-    return r < 0 ? r : WALK(c, n, devices_rules, &def->devices);
+    return r < 0 ? r : MV_XML_WALK(c, n, devices_rules, &def->devices);
 }
 
 /* ------------------------------------------------ checks across devices */
 
-static int check_boot_orders(struct pctx *c, struct mv_dom_def *def)
+static int check_boot_orders(struct mv_xml_ctx *c, struct mv_dom_def *def)
 {
     const struct mv_dom_devices *d = &def->devices;
     size_t n = d->ndisks + d->nnets;
@@ -887,11 +892,12 @@ static int check_boot_orders(struct pctx *c, struct mv_dom_def *def)
         if (!orders[i])
             continue;
         if (def->os.nboot)
-            return dp_fail(c, MV_ERR_CONFIG_UNSUPPORTED,
-                           "per-device <boot order=...> cannot be used together with <os><boot>");
+            return mv_xml_fail(c, MV_ERR_CONFIG_UNSUPPORTED,
+                               "per-device <boot order=...> cannot be used together with <os><boot>");
         for (size_t j = 0; j < i; j++)
             if (orders[j] == orders[i])
-                return dp_fail(c, MV_ERR_XML_DETAIL, "boot order %u is used by more than one device", orders[i]);
+                return mv_xml_fail(c, MV_ERR_XML_DETAIL, "boot order %u is used by more than one device",
+                                   orders[i]);
     }
     return 0;
 }
@@ -905,15 +911,15 @@ static bool controller_index_used(const struct mv_dom_devices *d, enum mv_dom_co
     return false;
 }
 
-static int check_controllers(struct pctx *c, struct mv_dom_devices *d)
+static int check_controllers(struct mv_xml_ctx *c, struct mv_dom_devices *d)
 {
     for (size_t i = 0; i < d->ncontrollers; i++)
         for (size_t j = 0; j < i; j++)
             if (d->controllers[i].index != CONTROLLER_INDEX_UNSET &&
                 d->controllers[i].type == d->controllers[j].type &&
                 d->controllers[i].index == d->controllers[j].index)
-                return dp_fail(c, MV_ERR_XML_DETAIL, "controller type '%s' index %u is given more than once",
-                               mv_dom_controller_type_to_string(d->controllers[i].type), d->controllers[i].index);
+                return mv_xml_fail(c, MV_ERR_XML_DETAIL, "controller type '%s' index %u is given more than once",
+                                   mv_dom_controller_type_to_string(d->controllers[i].type), d->controllers[i].index);
     for (size_t i = 0; i < d->ncontrollers; i++) {
         struct mv_dom_controller *ctl = &d->controllers[i];
         unsigned int index = 0;
@@ -955,7 +961,7 @@ static int generate_macs(struct mv_dom_devices *d)
     return 0;
 }
 
-int dp_check_devices(struct pctx *c, struct mv_dom_def *def)
+int dom_check_devices(struct mv_xml_ctx *c, struct mv_dom_def *def)
 {
     const struct mv_dom_devices *d = &def->devices;
     int r;
@@ -963,17 +969,17 @@ int dp_check_devices(struct pctx *c, struct mv_dom_def *def)
     for (size_t i = 0; i < d->ndisks; i++)
         for (size_t j = 0; j < i; j++)
             if (strcmp(d->disks[i].target, d->disks[j].target) == 0)
-                return dp_fail(c, MV_ERR_XML_DETAIL, "disk target '%s' is used more than once",
-                               d->disks[i].target);
+                return mv_xml_fail(c, MV_ERR_XML_DETAIL, "disk target '%s' is used more than once",
+                                   d->disks[i].target);
     if ((r = check_controllers(c, &def->devices)) < 0)
         return r;
     for (size_t i = 0; i < d->nnets; i++)
         for (size_t j = 0; j < i; j++)
             if (!mac_is_zero(d->nets[i].mac) && memcmp(d->nets[i].mac, d->nets[j].mac, 6) == 0)
-                return dp_fail(c, MV_ERR_XML_DETAIL,
-                               "MAC address %02x:%02x:%02x:%02x:%02x:%02x is used more than once",
-                               d->nets[i].mac[0], d->nets[i].mac[1], d->nets[i].mac[2], d->nets[i].mac[3],
-                               d->nets[i].mac[4], d->nets[i].mac[5]);
+                return mv_xml_fail(c, MV_ERR_XML_DETAIL,
+                                   "MAC address %02x:%02x:%02x:%02x:%02x:%02x is used more than once",
+                                   d->nets[i].mac[0], d->nets[i].mac[1], d->nets[i].mac[2], d->nets[i].mac[3],
+                                   d->nets[i].mac[4], d->nets[i].mac[5]);
     if ((r = check_boot_orders(c, def)) < 0)
         return r;
     return generate_macs(&def->devices);

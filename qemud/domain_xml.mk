@@ -4,7 +4,7 @@ noinst_LTLIBRARIES += qemud/libmvdomainconf.la
 qemud_libmvdomainconf_la_SOURCES = \
 	qemud/domain_def.c qemud/domain_def.h \
 	qemud/domain_parse.c qemud/domain_parse_priv.h \
-	qemud/domain_parse_devices.c qemud/domain_parse_util.c \
+	qemud/domain_parse_devices.c \
 	qemud/domain_format.c
 qemud_libmvdomainconf_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS)
 qemud_libmvdomainconf_la_LIBADD = common/libmvcommon.la $(LIBXML_LIBS)
