@@ -233,7 +233,6 @@ static int open_console(struct mv_call *call, mv_domain_open_console_args *args,
 }
 
 static const struct mv_dispatch_entry console_procs[] = {
-    { MV_PROC_DOMAIN_OPEN_CONSOLE, (mv_handler_fn)open_console, MV_XDR(mv_domain_open_console_args),
-      MV_XDR_VOID, MV_DISPATCH_INLINE },
+    MV_HANDLER(DOMAIN_OPEN_CONSOLE, open_console),
 };
 const struct mv_dispatch_table qemud_console_table = { console_procs, MV_ARRAY_SIZE(console_procs) };

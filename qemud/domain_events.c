@@ -153,13 +153,8 @@ static int deregister_any(struct mv_call *call, mv_connect_domain_event_callback
                          "invalid argument: domain event callback %d is not registered", args->callbackID);
 }
 
-#define H(fn) (mv_handler_fn)(fn)
-
 static const struct mv_dispatch_entry event_procs[] = {
-    { MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, H(register_any),
-      MV_XDR(mv_connect_domain_event_callback_register_any_args),
-      MV_XDR(mv_connect_domain_event_callback_register_any_ret), MV_DISPATCH_INLINE },
-    { MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, H(deregister_any),
-      MV_XDR(mv_connect_domain_event_callback_deregister_any_args), MV_XDR_VOID, MV_DISPATCH_INLINE },
+    MV_HANDLER(CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, register_any),
+    MV_HANDLER(CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, deregister_any),
 };
 const struct mv_dispatch_table qemud_event_table = { event_procs, MV_ARRAY_SIZE(event_procs) };

@@ -242,30 +242,19 @@ static int node_get_security_model(struct mv_call *call, void *args,
     return 0;
 }
 
-#define H(fn) (mv_handler_fn)(fn)
-#define I MV_DISPATCH_INLINE
-
 static const struct mv_dispatch_entry host_procs[] = {
     /* these wait for the QEMU/KVM probe: never on the event loop */
-    { MV_PROC_CONNECT_GET_VERSION, H(get_version), MV_XDR_VOID, MV_XDR(mv_connect_get_version_ret), 0 },
-    { MV_PROC_CONNECT_GET_CAPABILITIES, H(get_capabilities), MV_XDR_VOID,
-      MV_XDR(mv_connect_get_capabilities_ret), 0 },
-    { MV_PROC_CONNECT_GET_MAX_VCPUS, H(get_max_vcpus), MV_XDR(mv_connect_get_max_vcpus_args),
-      MV_XDR(mv_connect_get_max_vcpus_ret), 0 },
+    MV_HANDLER(CONNECT_GET_VERSION, get_version),
+    MV_HANDLER(CONNECT_GET_CAPABILITIES, get_capabilities),
+    MV_HANDLER(CONNECT_GET_MAX_VCPUS, get_max_vcpus),
     /* small procfs/sysfs reads answer at once */
-    { MV_PROC_CONNECT_GET_HOSTNAME, H(get_hostname), MV_XDR_VOID, MV_XDR(mv_connect_get_hostname_ret), I },
-    { MV_PROC_CONNECT_GET_SYSINFO, H(get_sysinfo), MV_XDR(mv_connect_get_sysinfo_args),
-      MV_XDR(mv_connect_get_sysinfo_ret), I },
-    { MV_PROC_NODE_GET_INFO, H(node_get_info), MV_XDR_VOID, MV_XDR(mv_node_get_info_ret), I },
-    { MV_PROC_NODE_GET_MEMORY_STATS, H(node_get_memory_stats), MV_XDR(mv_node_get_memory_stats_args),
-      MV_XDR(mv_node_get_memory_stats_ret), I },
-    { MV_PROC_NODE_GET_CPU_STATS, H(node_get_cpu_stats), MV_XDR(mv_node_get_cpu_stats_args),
-      MV_XDR(mv_node_get_cpu_stats_ret), I },
-    { MV_PROC_NODE_GET_FREE_MEMORY, H(node_get_free_memory), MV_XDR_VOID,
-      MV_XDR(mv_node_get_free_memory_ret), I },
-    { MV_PROC_NODE_GET_CELLS_FREE_MEMORY, H(node_get_cells_free_memory),
-      MV_XDR(mv_node_get_cells_free_memory_args), MV_XDR(mv_node_get_cells_free_memory_ret), I },
-    { MV_PROC_NODE_GET_SECURITY_MODEL, H(node_get_security_model), MV_XDR_VOID,
-      MV_XDR(mv_node_get_security_model_ret), I },
+    MV_HANDLER(CONNECT_GET_HOSTNAME, get_hostname),
+    MV_HANDLER(CONNECT_GET_SYSINFO, get_sysinfo),
+    MV_HANDLER(NODE_GET_INFO, node_get_info),
+    MV_HANDLER(NODE_GET_MEMORY_STATS, node_get_memory_stats),
+    MV_HANDLER(NODE_GET_CPU_STATS, node_get_cpu_stats),
+    MV_HANDLER(NODE_GET_FREE_MEMORY, node_get_free_memory),
+    MV_HANDLER(NODE_GET_CELLS_FREE_MEMORY, node_get_cells_free_memory),
+    MV_HANDLER(NODE_GET_SECURITY_MODEL, node_get_security_model),
 };
 const struct mv_dispatch_table qemud_host_table = { host_procs, MV_ARRAY_SIZE(host_procs) };

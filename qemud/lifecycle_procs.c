@@ -30,8 +30,6 @@ enum { DESTROY_GRACEFUL = 1, DESTROY_REMOVE_LOGS = 2 };
 enum { METHOD_ACPI = 1 };
 enum { AFFECT_LIVE = 1, AFFECT_CONFIG = 2, MEM_MAXIMUM = 4 };
 
-#define H(fn) (mv_handler_fn)(fn)
-
 /* Runs FN on the call's domain with its job taken. */
 typedef int (*job_fn)(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque);
 
@@ -384,22 +382,19 @@ static int set_memory_flags(struct mv_call *call, mv_domain_set_memory_flags_arg
 }
 
 static const struct mv_dispatch_entry lifecycle_procs[] = {
-    { MV_PROC_DOMAIN_CREATE, H(create), MV_XDR(mv_domain_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_CREATE_WITH_FLAGS, H(create_with_flags), MV_XDR(mv_domain_flags_args),
-      MV_XDR(mv_domain_create_with_flags_ret), 0 },
-    { MV_PROC_DOMAIN_CREATE_XML, H(create_xml), MV_XDR(mv_domain_create_xml_args),
-      MV_XDR(mv_domain_create_xml_ret), 0 },
-    { MV_PROC_DOMAIN_DESTROY, H(destroy), MV_XDR(mv_domain_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_DESTROY_FLAGS, H(destroy_flags), MV_XDR(mv_domain_flags_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_SHUTDOWN, H(shutdown_domain), MV_XDR(mv_domain_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_SHUTDOWN_FLAGS, H(shutdown_flags), MV_XDR(mv_domain_flags_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_REBOOT, H(reboot), MV_XDR(mv_domain_flags_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_RESET, H(reset), MV_XDR(mv_domain_flags_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_SUSPEND, H(suspend), MV_XDR(mv_domain_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_RESUME, H(resume), MV_XDR(mv_domain_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_SET_MEMORY, H(set_memory), MV_XDR(mv_domain_set_memory_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_SET_MAX_MEMORY, H(set_max_memory), MV_XDR(mv_domain_set_memory_args), MV_XDR_VOID, 0 },
-    { MV_PROC_DOMAIN_SET_MEMORY_FLAGS, H(set_memory_flags), MV_XDR(mv_domain_set_memory_flags_args),
-      MV_XDR_VOID, 0 },
+    MV_HANDLER(DOMAIN_CREATE, create),
+    MV_HANDLER(DOMAIN_CREATE_WITH_FLAGS, create_with_flags),
+    MV_HANDLER(DOMAIN_CREATE_XML, create_xml),
+    MV_HANDLER(DOMAIN_DESTROY, destroy),
+    MV_HANDLER(DOMAIN_DESTROY_FLAGS, destroy_flags),
+    MV_HANDLER(DOMAIN_SHUTDOWN, shutdown_domain),
+    MV_HANDLER(DOMAIN_SHUTDOWN_FLAGS, shutdown_flags),
+    MV_HANDLER(DOMAIN_REBOOT, reboot),
+    MV_HANDLER(DOMAIN_RESET, reset),
+    MV_HANDLER(DOMAIN_SUSPEND, suspend),
+    MV_HANDLER(DOMAIN_RESUME, resume),
+    MV_HANDLER(DOMAIN_SET_MEMORY, set_memory),
+    MV_HANDLER(DOMAIN_SET_MAX_MEMORY, set_max_memory),
+    MV_HANDLER(DOMAIN_SET_MEMORY_FLAGS, set_memory_flags),
 };
 const struct mv_dispatch_table qemud_lifecycle_table = { lifecycle_procs, MV_ARRAY_SIZE(lifecycle_procs) };

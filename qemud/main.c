@@ -59,6 +59,7 @@ static const struct mv_server_driver qemud_driver = {
     .type = "QEMU",
     .uri = "qemu:///system",
     .uri_schemes = qemud_uri_schemes,
+    .subsystem = MV_SUBSYS_QEMU,
     .tables = qemud_tables,
     .client_close = qemud_driver_client_close,
     .busy = qemud_driver_busy,

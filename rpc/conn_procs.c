@@ -169,29 +169,24 @@ static int close_callback(struct mv_call *call, void *args, void *ret)
     return 0;
 }
 
-#define H(fn) (mv_handler_fn)(fn)
-#define I MV_DISPATCH_INLINE
-
 static const struct mv_dispatch_entry conn_procs[] = {
-    { MV_PROC_AUTH_LIST, H(auth_list), MV_XDR_VOID, MV_XDR(mv_auth_list_ret), I },
-    { MV_PROC_AUTH_POLKIT, H(auth_polkit), MV_XDR_VOID, MV_XDR(mv_auth_polkit_ret), 0 },
-    { MV_PROC_CONNECT_SUPPORTS_FEATURE, H(supports_feature),
-      MV_XDR(mv_connect_supports_feature_args), MV_XDR(mv_connect_supports_feature_ret), I },
-    { MV_PROC_CONNECT_OPEN, H(connect_open), MV_XDR(mv_connect_open_args), MV_XDR_VOID, I },
-    { MV_PROC_CONNECT_CLOSE, H(connect_close), MV_XDR_VOID, MV_XDR_VOID, I },
-    { MV_PROC_CONNECT_GET_URI, H(get_uri), MV_XDR_VOID, MV_XDR(mv_connect_get_uri_ret), I },
-    { MV_PROC_CONNECT_GET_TYPE, H(get_type), MV_XDR_VOID, MV_XDR(mv_connect_get_type_ret), I },
-    { MV_PROC_CONNECT_GET_LIB_VERSION, H(get_lib_version), MV_XDR_VOID,
-      MV_XDR(mv_connect_get_lib_version_ret), I },
-    { MV_PROC_CONNECT_IS_SECURE, H(is_secure), MV_XDR_VOID, MV_XDR(mv_connect_is_secure_ret), I },
-    { MV_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, H(close_callback), MV_XDR_VOID, MV_XDR_VOID, I },
-    { MV_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, H(close_callback), MV_XDR_VOID, MV_XDR_VOID, I },
+    MV_HANDLER(AUTH_LIST, auth_list),
+    MV_HANDLER(AUTH_POLKIT, auth_polkit),
+    MV_HANDLER(CONNECT_SUPPORTS_FEATURE, supports_feature),
+    MV_HANDLER(CONNECT_OPEN, connect_open),
+    MV_HANDLER(CONNECT_CLOSE, connect_close),
+    MV_HANDLER(CONNECT_GET_URI, get_uri),
+    MV_HANDLER(CONNECT_GET_TYPE, get_type),
+    MV_HANDLER(CONNECT_GET_LIB_VERSION, get_lib_version),
+    MV_HANDLER(CONNECT_IS_SECURE, is_secure),
+    MV_HANDLER(CONNECT_REGISTER_CLOSE_CALLBACK, close_callback),
+    MV_HANDLER(CONNECT_UNREGISTER_CLOSE_CALLBACK, close_callback),
+    /* AUTH_LIST never offers SASL */
+    MV_NOT_IMPLEMENTED(AUTH_SASL_INIT),
+    MV_NOT_IMPLEMENTED(AUTH_SASL_START),
+    MV_NOT_IMPLEMENTED(AUTH_SASL_STEP),
+    /* only virtproxyd forwards an identity; clients go without it */
+    MV_NOT_IMPLEMENTED(CONNECT_SET_IDENTITY),
 };
 
-const struct mv_dispatch_entry *mv_conn_procs_lookup(int proc)
-{
-    for (size_t i = 0; i < MV_ARRAY_SIZE(conn_procs); i++)
-        if (conn_procs[i].proc == proc)
-            return &conn_procs[i];
-    return NULL;
-}
+const struct mv_dispatch_table mv_conn_procs_table = MV_DISPATCH_TABLE(conn_procs);

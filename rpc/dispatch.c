@@ -80,6 +80,15 @@ static const struct mv_dispatch_entry *find_handler(const struct mv_server *srv,
     return proc > 0 && proc < MV_PROC_NUMBER_MAX ? srv->handlers[proc] : NULL;
 }
 
+/* The facts of PROC as a call; a message only the server sends (an event)
+ * is no procedure a client can call, so it is "unknown" like any other. */
+static const struct mv_proc_info *call_info(int proc)
+{
+    const struct mv_proc_info *info = mv_proc_lookup(proc);
+
+    return info && !(info->flags & MV_PROC_MESSAGE) ? info : NULL;
+}
+
 /* The access checks, in their fixed order.  Returns true if the call may run. */
 static bool call_permitted(struct mv_client *c, const struct mv_msg *req,
                            const struct mv_proc_info *info)
@@ -108,11 +117,11 @@ static void call_free(struct mv_call *call)
     /* a stream whose call was never answered OK is released here */
     mv_stream_call_done(call, false);
     if (call->args) {
-        xdr_free(call->entry->args_filter, call->args);
+        xdr_free(call->info->args_filter, call->args);
         free(call->args);
     }
     if (call->ret) {
-        xdr_free(call->entry->ret_filter, call->ret);
+        xdr_free(call->info->ret_filter, call->ret);
         free(call->ret);
     }
     mv_err_clear(&call->err);
@@ -128,14 +137,14 @@ void mv_dispatch_drop(void *job)
 
 static struct mv_msg *call_execute(struct mv_call *call)
 {
-    const struct mv_proc_info *info = mv_proc_lookup(call->req->hdr.proc);
-    int r = call->entry->handler(call, call->args, call->ret);
+    const struct mv_proc_info *info = call->info;
+    /* the generated switch calls the handler with the procedure's own types */
+    int r = mv_handler_invoke(info->proc, &call->entry->fn, call, call->args, call->ret);
 
     if (r < 0 && !mv_err_is_set(&call->err))
         mv_err_set(&call->err, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
-                   "internal error: %s failed: %s", info ? info->name : "procedure",
-                   strerror(-r));
-    return encode_reply(call->req, &call->err, call->entry->ret_filter, call->ret);
+                   "internal error: %s failed: %s", info->name, strerror(-r));
+    return encode_reply(call->req, &call->err, info->ret_filter, call->ret);
 }
 
 /* Worker side: run the handler, hand the reply back to the event loop. */
@@ -148,7 +157,7 @@ void mv_dispatch_run(void *job)
     call_free(call);
 }
 
-static int call_prepare(struct mv_client *c, struct mv_msg *req,
+static int call_prepare(struct mv_client *c, struct mv_msg *req, const struct mv_proc_info *info,
                         const struct mv_dispatch_entry *entry, struct mv_call **ret)
 {
     struct mv_call *call = calloc(1, sizeof(*call));
@@ -157,16 +166,17 @@ static int call_prepare(struct mv_client *c, struct mv_msg *req,
         return -ENOMEM;
     call->client = mv_client_ref(c);
     call->req = req;
+    call->info = info;
     call->entry = entry;
-    call->args = calloc(1, entry->args_size ? entry->args_size : 1);
-    call->ret = calloc(1, entry->ret_size ? entry->ret_size : 1);
+    call->args = calloc(1, info->args_size ? info->args_size : 1);
+    call->ret = calloc(1, info->ret_size ? info->ret_size : 1);
     if (!call->args || !call->ret) {
         call->req = NULL;
         call_free(call);
         return -ENOMEM;
     }
     /* void arguments are decoded too: trailing bytes make the call invalid */
-    if (mv_msg_decode_payload(req, entry->args_filter, call->args) < 0) {
+    if (mv_msg_decode_payload(req, info->args_filter, call->args) < 0) {
         free(call->args);
         call->args = NULL;
         call->req = NULL;
@@ -180,7 +190,7 @@ static int call_prepare(struct mv_client *c, struct mv_msg *req,
 static void dispatch_call(struct mv_client *c, struct mv_msg *req)
 {
     struct mv_server *srv = c->srv;
-    const struct mv_proc_info *info = mv_proc_lookup(req->hdr.proc);
+    const struct mv_proc_info *info = call_info(req->hdr.proc);
     const struct mv_dispatch_entry *entry;
     struct mv_call *call = NULL;
     int r;
@@ -188,21 +198,21 @@ static void dispatch_call(struct mv_client *c, struct mv_msg *req)
     if (!call_permitted(c, req, info))
         goto done;
     entry = find_handler(srv, req->hdr.proc);
-    if (!entry) {
+    if (!entry || !info) {
         reply_error(c, req, MV_ERR_RPC, MV_FROM_RPC, "unknown procedure: %d", req->hdr.proc);
         goto done;
     }
-    r = call_prepare(c, req, entry, &call);
+    r = call_prepare(c, req, info, entry, &call);
     if (r == -EBADMSG) {
         reply_error(c, req, MV_ERR_RPC, MV_FROM_RPC,
-                    "cannot decode the arguments of procedure %s", info ? info->name : "?");
+                    "cannot decode the arguments of procedure %s", info->name);
         goto done;
     }
     if (r < 0) {
         reply_error(c, req, MV_ERR_NO_MEMORY, MV_FROM_RPC, "out of memory");
         goto done;
     }
-    if (entry->flags & MV_DISPATCH_INLINE) {
+    if (info->flags & MV_PROC_INLINE) {
         struct mv_msg *reply = call_execute(call);
         bool ok = reply && reply->hdr.status == MV_OK;
 

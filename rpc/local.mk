@@ -9,6 +9,23 @@ BUILT_SOURCES += $(RPC_GENERATED)
 CLEANFILES += $(RPC_GENERATED)
 EXTRA_DIST += $(RPC_X_FILES) rpc/README.md
 
+# Each procedure's facts are annotated once in remote_protocol.x; the table,
+# the typed handler union and the dispatch switch are generated from them.
+RPC_PROC_GENERATED = rpc/proc_facts.c rpc/proc_handlers.h rpc/proc_invoke.c
+BUILT_SOURCES += $(RPC_PROC_GENERATED)
+CLEANFILES += $(RPC_PROC_GENERATED)
+EXTRA_DIST += rpc/gen-procs.awk
+RPC_GEN_PROCS = $(MKDIR_P) rpc && $(AWK) -f $(srcdir)/rpc/gen-procs.awk
+rpc/proc_facts.c: $(srcdir)/rpc/remote_protocol.x $(srcdir)/rpc/gen-procs.awk
+	$(AM_V_GEN)$(RPC_GEN_PROCS) -v what=facts $(srcdir)/rpc/remote_protocol.x > $@.tmp \
+	  && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+rpc/proc_handlers.h: $(srcdir)/rpc/remote_protocol.x $(srcdir)/rpc/gen-procs.awk
+	$(AM_V_GEN)$(RPC_GEN_PROCS) -v what=handlers $(srcdir)/rpc/remote_protocol.x > $@.tmp \
+	  && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+rpc/proc_invoke.c: $(srcdir)/rpc/remote_protocol.x $(srcdir)/rpc/gen-procs.awk
+	$(AM_V_GEN)$(RPC_GEN_PROCS) -v what=invoke $(srcdir)/rpc/remote_protocol.x > $@.tmp \
+	  && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+
 # rpcgen names the header after its input, so run it from the source dir.
 rpc/%_protocol.h: $(srcdir)/rpc/%_protocol.x
 	$(AM_V_GEN)$(MKDIR_P) rpc && (cd $(srcdir)/rpc && $(RPCGEN) -h $*_protocol.x) > $@.tmp && mv $@.tmp $@
@@ -29,6 +46,7 @@ rpc_libmvwire_la_SOURCES = \
 	rpc/message.c rpc/message.h \
 	rpc/proc_table.c rpc/proc_table.h \
 	rpc/client.c rpc/client.h
+nodist_rpc_libmvwire_la_SOURCES = rpc/proc_facts.c
 rpc_libmvwire_la_LIBADD = rpc/libmvxdr.la common/libmvcommon.la -lpthread
 
 # the daemon side: server, dispatch, workers, polkit and the daemon skeleton
@@ -43,5 +61,6 @@ rpc_libmvserver_la_SOURCES = \
 	rpc/polkit.c rpc/polkit.h \
 	rpc/daemon.c rpc/daemon.h \
 	rpc/daemon_config.c rpc/daemon_config.h
+nodist_rpc_libmvserver_la_SOURCES = rpc/proc_handlers.h rpc/proc_invoke.c
 rpc_libmvserver_la_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 rpc_libmvserver_la_LIBADD = rpc/libmvwire.la $(SYSTEMD_LIBS) -lpthread

@@ -1,12 +1,17 @@
 /*
  * What every remote procedure is, in one table shared by the daemons, the
  * proxy and libmodvirt: which subsystem serves it, whether a read-only
- * connection may call it, and whether it may come before authentication or
- * before CONNECT_OPEN.  Handlers live with the daemons; this is only facts.
+ * connection may call it, whether it may come before authentication or
+ * before CONNECT_OPEN, where its handler runs and how its arguments and
+ * reply are encoded.  The table is generated from the annotations in
+ * remote_protocol.x (rpc/gen-procs.awk); handlers live with the daemons.
  */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "remote_protocol.h"
 
 enum mv_subsystem {
     MV_SUBSYS_CONNECT,      /* connection level: every daemon answers it */
@@ -21,15 +26,27 @@ enum mv_proc_flags {
     MV_PROC_READONLY_OK = 1 << 0,   /* allowed on read-only connections */
     MV_PROC_BEFORE_AUTH = 1 << 1,   /* allowed before authentication */
     MV_PROC_BEFORE_OPEN = 1 << 2,   /* allowed before CONNECT_OPEN */
+    MV_PROC_INLINE = 1 << 3,        /* cheap, never blocks: the handler runs on the event loop */
+    MV_PROC_STREAM = 1 << 4,        /* the call opens a stream */
+    MV_PROC_MESSAGE = 1 << 5,       /* sent by the server (an event), never called */
 };
 
 struct mv_proc_info {
     int proc;
     const char *name;               /* "CONNECT_OPEN" */
-    const char *api;                /* "virConnectOpen", named in denials */
+    const char *api;                /* "virConnectOpen", named in denials; NULL for messages */
     enum mv_subsystem subsystem;
     unsigned int flags;             /* enum mv_proc_flags */
+    /* the call's arguments (a message's payload) and reply; void: mv_xdr_void, 0 */
+    xdrproc_t args_filter;
+    size_t args_size;
+    xdrproc_t ret_filter;
+    size_t ret_size;
 };
+
+/* Generated (proc_facts.c), indexed by procedure number; use mv_proc_lookup(). */
+extern const struct mv_proc_info mv_proc_facts[];
+extern const size_t mv_proc_facts_len;
 
 /* The facts about remote procedure PROC, or NULL if modvirt does not know it. */
 const struct mv_proc_info *mv_proc_lookup(int proc);

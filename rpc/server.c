@@ -241,23 +241,56 @@ int mv_server_listen_unix(struct mv_server *srv, const char *path, mode_t mode, 
 
 /* ---- lifetime ---- */
 
-static int index_handlers(struct mv_server *srv)
+/* Files the entries of T by procedure number; COVERED marks not-implemented
+ * ones too.  A procedure the facts do not know as a call, or one with two
+ * entries, is a programming error. */
+static int index_table(struct mv_server *srv, const struct mv_dispatch_table *t, bool *covered)
 {
-    const struct mv_server_driver *drv = srv->driver;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct mv_dispatch_entry *e = &t->entries[i];
+        const struct mv_proc_info *info = mv_proc_lookup(e->proc);
 
-    for (int proc = 1; proc < MV_PROC_NUMBER_MAX; proc++)
-        srv->handlers[proc] = mv_conn_procs_lookup(proc);
-    for (const struct mv_dispatch_table *const *t = drv->tables; t && *t; t++) {
-        for (size_t i = 0; i < (*t)->n; i++) {
-            const struct mv_dispatch_entry *e = &(*t)->entries[i];
-            if (e->proc <= 0 || e->proc >= MV_PROC_NUMBER_MAX || srv->handlers[e->proc]) {
-                mv_error("driver %s: procedure %d has no slot or two handlers", drv->name, e->proc);
-                return -EINVAL;
-            }
-            srv->handlers[e->proc] = e;
+        if (!info || (info->flags & MV_PROC_MESSAGE) || e->proc >= MV_PROC_NUMBER_MAX ||
+            covered[e->proc]) {
+            mv_error("driver %s: procedure %d is no call or has two entries", srv->driver->name, e->proc);
+            return -EINVAL;
         }
+        covered[e->proc] = true;
+        if (!e->not_implemented)
+            srv->handlers[e->proc] = e;
     }
     return 0;
+}
+
+/* Every procedure of the connection level and of the driver's subsystem has
+ * an entry: a handler or an explicit MV_NOT_IMPLEMENTED. */
+static int check_covered(const struct mv_server *srv, const bool *covered)
+{
+    enum mv_subsystem own = srv->driver->subsystem;
+    int r = 0;
+
+    for (int proc = 1; proc < MV_PROC_NUMBER_MAX; proc++) {
+        const struct mv_proc_info *info = mv_proc_lookup(proc);
+
+        if (!info || (info->flags & MV_PROC_MESSAGE) || covered[proc] ||
+            (info->subsystem != MV_SUBSYS_CONNECT && info->subsystem != own))
+            continue;
+        mv_error("driver %s: procedure %s (%d) of subsystem %s has no handler and no "
+                 "MV_NOT_IMPLEMENTED entry", srv->driver->name, info->name, proc,
+                 mv_subsystem_name(info->subsystem));
+        r = -EINVAL;
+    }
+    return r;
+}
+
+static int index_handlers(struct mv_server *srv)
+{
+    bool covered[MV_PROC_NUMBER_MAX] = { false };
+    int r = index_table(srv, &mv_conn_procs_table, covered);
+
+    for (const struct mv_dispatch_table *const *t = srv->driver->tables; r == 0 && t && *t; t++)
+        r = index_table(srv, *t, covered);
+    return r < 0 ? r : check_covered(srv, covered);
 }
 
 int mv_server_new(sd_event *event, const struct mv_server_driver *driver,

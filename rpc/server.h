@@ -14,31 +14,33 @@
 
 #include "error.h"
 #include "message.h"
+#include "proc_handlers.h"
+#include "proc_table.h"
 #include "remote_protocol.h"
 
 struct mv_server;
 struct mv_client;
 struct mv_call;
 
-/* A handler fills RET (zeroed, freed by the server after encoding) from ARGS.
- * Returns 0, or <0 with an error set through mv_call_error(); a bare -errno
- * without one becomes an internal error naming the procedure. */
-typedef int (*mv_handler_fn)(struct mv_call *call, void *args, void *ret);
-
-enum mv_dispatch_flags {
-    /* cheap and never blocks: runs on the event loop instead of a worker */
-    MV_DISPATCH_INLINE = 1 << 0,
-};
-
+/* One handler in a daemon's table.  A handler fills RET (zeroed, freed by the
+ * server after encoding) from ARGS, with the types the procedure's annotation
+ * in remote_protocol.x gives it (proc_handlers.h).  Returns 0, or <0 with an
+ * error set through mv_call_error(); a bare -errno without one becomes an
+ * internal error naming the procedure.  Where it runs (MV_PROC_INLINE: on the
+ * event loop) and how its arguments decode are the procedure's facts
+ * (proc_table.h), not the entry's. */
 struct mv_dispatch_entry {
     int proc;
-    mv_handler_fn handler;
-    xdrproc_t args_filter;
-    size_t args_size;
-    xdrproc_t ret_filter;
-    size_t ret_size;
-    unsigned int flags;
+    bool not_implemented;
+    union mv_handler fn;
 };
+
+/* The entry for procedure NAME (DOMAIN_GET_INFO) served by FN: the compiler
+ * checks FN against the procedure's argument and reply types. */
+#define MV_HANDLER(NAME, FN) { .proc = MV_PROC_##NAME, .fn = { .NAME = (FN) } }
+/* Procedure NAME of the daemon's subsystem is knowingly not served: clients
+ * get "unknown procedure: N", which libvirt turns into "not supported". */
+#define MV_NOT_IMPLEMENTED(NAME) { .proc = MV_PROC_##NAME, .not_implemented = true }
 
 /* A group of handlers, typically one per source file. */
 struct mv_dispatch_table {
@@ -46,8 +48,7 @@ struct mv_dispatch_table {
     size_t n;
 };
 
-#define MV_XDR(T) (xdrproc_t)xdr_##T, sizeof(T)
-#define MV_XDR_VOID (xdrproc_t)mv_xdr_void, 0
+#define MV_DISPATCH_TABLE(ENTRIES) { ENTRIES, sizeof(ENTRIES) / sizeof((ENTRIES)[0]) }
 
 /* Access policy of one listening socket. */
 enum mv_auth_method { MV_AUTH_METHOD_NONE, MV_AUTH_METHOD_POLKIT };
@@ -64,6 +65,10 @@ struct mv_server_driver {
     const char *type;               /* CONNECT_GET_TYPE answer, e.g. "QEMU" */
     const char *uri;                /* canonical URI, e.g. "qemu:///system" */
     const char *const *uri_schemes; /* CONNECT_OPEN accepts these schemes (NULL-terminated) */
+    /* The subsystem the daemon serves: each of its procedures needs an entry
+     * in TABLES, a handler or MV_NOT_IMPLEMENTED, or the server refuses to
+     * start.  MV_SUBSYS_CONNECT: none required (test servers). */
+    enum mv_subsystem subsystem;
     const struct mv_dispatch_table *const *tables;  /* NULL-terminated */
     /* CONNECT_SUPPORTS_FEATURE answer for FEATURE (0/1). */
     int (*supports_feature)(int feature);

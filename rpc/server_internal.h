@@ -52,6 +52,7 @@ struct mv_client {
 struct mv_call {
     struct mv_client *client;           /* referenced */
     struct mv_msg *req;
+    const struct mv_proc_info *info;    /* the procedure's facts */
     const struct mv_dispatch_entry *entry;
     void *args;
     void *ret;
@@ -106,7 +107,8 @@ void mv_dispatch_packet(struct mv_client *c, struct mv_msg *msg);
 void mv_dispatch_run(void *call);
 /* Frees a call that never ran (shutdown). */
 void mv_dispatch_drop(void *call);
-const struct mv_dispatch_entry *mv_conn_procs_lookup(int proc);
+/* conn_procs.c: the connection-level procedures every server answers */
+extern const struct mv_dispatch_table mv_conn_procs_table;
 
 /* stream.c (event loop thread) */
 /* A STREAM or STREAM_HOLE packet from C (taken). */

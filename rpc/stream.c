@@ -120,7 +120,7 @@ struct mv_stream *mv_call_open_stream(struct mv_call *call, const struct mv_stre
     struct mv_stream *st;
 
     /* the stream list belongs to the loop thread; a worker may not touch it */
-    if (!(call->entry->flags & MV_DISPATCH_INLINE) || call->stream) {
+    if (!(call->info->flags & MV_PROC_INLINE) || call->stream) {
         mv_call_error(call, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC, "internal error: procedure %d "
                       "cannot open a stream here", call->req->hdr.proc);
         ops->release(opaque);

@@ -5,7 +5,7 @@
  * call's proc and serial until a finish, an abort or an error ends it.
  *
  * Threading: every function here and every callback runs on the server's
- * event loop thread (stream procedures are dispatched MV_DISPATCH_INLINE).
+ * event loop thread (stream procedures are annotated inline in remote_protocol.x).
  * Ownership: the server owns the mv_stream; the driver owns OPAQUE and
  * releases it in ops->release, after which the stream pointer is dead.
  */

@@ -12,6 +12,10 @@ tests_unit_libmvtest_la_SOURCES = tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_libmvtest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_libmvtest_la_LIBADD = $(CHECK_LIBS)
 
+# rpc/gen-procs.awk stops the build when the .x enum and its annotations disagree
+UNIT_TESTS += tests/unit/gen-procs.sh
+dist_check_SCRIPTS += tests/unit/gen-procs.sh
+
 UNIT_TESTS += tests/unit/check_rpc_stream
 check_PROGRAMS += tests/unit/check_rpc_stream
 tests_unit_check_rpc_stream_SOURCES = tests/unit/check_rpc_stream.c

@@ -32,28 +32,29 @@ static int get_hostname(struct mv_call *call, void *args, mv_connect_get_hostnam
     return 0;
 }
 
-/* Blocks until the test writes a byte: proves the loop keeps serving. */
-static int slow_free_memory(struct mv_call *call, void *args, mv_node_get_free_memory_ret *ret)
+/* On a worker (CONNECT_GET_VERSION is annotated worker): blocks until the
+ * test writes a byte, proving the loop keeps serving. */
+static int slow_version(struct mv_call *call, void *args, mv_connect_get_version_ret *ret)
 {
     char b;
     ck_assert_int_eq(read(release_pipe[0], &b, 1), 1);
-    ret->freeMem = 42;
+    ret->hv_ver = 42;
     return 0;
 }
 
-static int failing_info(struct mv_call *call, void *args, mv_node_get_info_ret *ret)
+/* On a worker too: an error set there comes back as the reply. */
+static int failing_capabilities(struct mv_call *call, void *args, mv_connect_get_capabilities_ret *ret)
 {
     return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_DOMAIN, "Requested operation is not valid: test");
 }
 
-#define H(fn) (mv_handler_fn)(fn)
 static const struct mv_dispatch_entry test_procs[] = {
-    { MV_PROC_CONNECT_GET_HOSTNAME, H(get_hostname), MV_XDR_VOID, MV_XDR(mv_connect_get_hostname_ret),
-      MV_DISPATCH_INLINE },
-    { MV_PROC_NODE_GET_FREE_MEMORY, H(slow_free_memory), MV_XDR_VOID, MV_XDR(mv_node_get_free_memory_ret), 0 },
-    { MV_PROC_NODE_GET_INFO, H(failing_info), MV_XDR_VOID, MV_XDR(mv_node_get_info_ret), 0 },
+    MV_HANDLER(CONNECT_GET_HOSTNAME, get_hostname),
+    MV_HANDLER(CONNECT_GET_VERSION, slow_version),
+    MV_HANDLER(CONNECT_GET_CAPABILITIES, failing_capabilities),
+    MV_NOT_IMPLEMENTED(DOMAIN_GET_INFO),
 };
-static const struct mv_dispatch_table test_table = { test_procs, 3 };
+static const struct mv_dispatch_table test_table = MV_DISPATCH_TABLE(test_procs);
 static const struct mv_dispatch_table *const test_tables[] = { &test_table, NULL };
 static const char *const test_schemes[] = { "test", NULL };
 static const struct mv_server_driver test_driver = {
@@ -300,7 +301,13 @@ START_TEST(test_unknown_procedure)
     /* known to the protocol, but this driver has no handler for it */
     send_call(fd, MV_PROC_CONNECT_LIST_ALL_DOMAINS, 3, NULL, NULL);
     expect_error(fd, 3, MV_ERR_RPC, "unknown procedure: 273");
-    expect_hostname(fd, 4);
+    /* an explicit "not implemented" entry answers exactly the same */
+    send_call(fd, MV_PROC_DOMAIN_GET_INFO, 4, NULL, NULL);
+    expect_error(fd, 4, MV_ERR_RPC, "unknown procedure: 16");
+    /* so does a message only the server sends (an event) */
+    send_call(fd, MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, 5, NULL, NULL);
+    expect_error(fd, 5, MV_ERR_RPC, "unknown procedure: 318");
+    expect_hostname(fd, 6);
 }
 END_TEST
 
@@ -401,7 +408,7 @@ START_TEST(test_handler_error)
     _cleanup_close_ int fd = dial(rw_path);
 
     handshake(fd, 0);
-    send_call(fd, MV_PROC_NODE_GET_INFO, 2, NULL, NULL);
+    send_call(fd, MV_PROC_CONNECT_GET_CAPABILITIES, 2, NULL, NULL);
     expect_error(fd, 2, MV_ERR_OPERATION_INVALID, "Requested operation is not valid: test");
 }
 END_TEST
@@ -409,17 +416,17 @@ END_TEST
 START_TEST(test_slow_call_does_not_block_others)
 {
     _cleanup_close_ int a = dial(rw_path), b = dial(rw_path);
-    mv_node_get_free_memory_ret mem = { 0 };
+    mv_connect_get_version_ret ver = { 0 };
 
     handshake(a, 0);
     handshake(b, 0);
-    send_call(a, MV_PROC_NODE_GET_FREE_MEMORY, 2, NULL, NULL);   /* blocks on a worker */
+    send_call(a, MV_PROC_CONNECT_GET_VERSION, 2, NULL, NULL);    /* blocks on a worker */
     /* b gets answers while a's call is still running; a itself too */
     expect_hostname(b, 2);
     expect_hostname(a, 3);
     ck_assert_int_eq(write(release_pipe[1], "x", 1), 1);
-    expect_ok(a, 2, (xdrproc_t)xdr_mv_node_get_free_memory_ret, &mem);
-    ck_assert_uint_eq(mem.freeMem, 42);
+    expect_ok(a, 2, (xdrproc_t)xdr_mv_connect_get_version_ret, &ver);
+    ck_assert_uint_eq(ver.hv_ver, 42);
 }
 END_TEST
 
@@ -524,12 +531,120 @@ START_TEST(test_idle_timeout_exits_loop)
 }
 END_TEST
 
+/* ---- the tables a driver hands over ---- */
+
+/* mv_server_new() for a driver serving SUBSYSTEM with TABLES. */
+static int new_server(enum mv_subsystem subsystem, const struct mv_dispatch_table *const *tables)
+{
+    const struct mv_server_driver drv = {
+        .name = "tabled", .type = "TEST", .uri = "test:///system", .uri_schemes = test_schemes,
+        .subsystem = subsystem, .tables = tables,
+    };
+    const struct mv_server_config cfg = { .max_clients = 1, .max_workers = 1, .max_client_requests = 1 };
+    sd_event *ev = NULL;
+    struct mv_server *srv = NULL;
+    int r;
+
+    ck_assert_int_ge(sd_event_new(&ev), 0);
+    r = mv_server_new(ev, &drv, &cfg, &srv);
+    ck_assert(r == 0 ? srv != NULL : srv == NULL);
+    mv_server_free(srv);
+    sd_event_unref(ev);
+    return r;
+}
+
+/* Not-implemented entries for every QEMU procedure but SKIP, in ENTRIES. */
+static size_t qemu_entries(struct mv_dispatch_entry *entries, size_t max, int skip)
+{
+    size_t n = 0;
+
+    for (int proc = 1; proc < 1024; proc++) {
+        const struct mv_proc_info *info = mv_proc_lookup(proc);
+
+        if (!info || info->subsystem != MV_SUBSYS_QEMU || (info->flags & MV_PROC_MESSAGE) || proc == skip)
+            continue;
+        ck_assert_uint_lt(n, max);
+        entries[n++] = (struct mv_dispatch_entry){ .proc = proc, .not_implemented = true };
+    }
+    return n;
+}
+
+START_TEST(test_driver_covers_its_subsystem)
+{
+    struct mv_dispatch_entry entries[256];
+    struct mv_dispatch_table t = { entries, 0 };
+    const struct mv_dispatch_table *const tables[] = { &t, NULL };
+
+    /* every procedure of the subsystem named: accepted */
+    t.n = qemu_entries(entries, MV_ARRAY_SIZE(entries), 0);
+    ck_assert_uint_gt(t.n, 50);
+    ck_assert_int_eq(new_server(MV_SUBSYS_QEMU, tables), 0);
+    /* one forgotten, with neither a handler nor MV_NOT_IMPLEMENTED: refused */
+    t.n = qemu_entries(entries, MV_ARRAY_SIZE(entries), MV_PROC_DOMAIN_GET_INFO);
+    ck_assert_int_eq(new_server(MV_SUBSYS_QEMU, tables), -EINVAL);
+    /* the test driver's three handlers do not make a QEMU driver */
+    ck_assert_int_eq(new_server(MV_SUBSYS_QEMU, test_tables), -EINVAL);
+    ck_assert_int_eq(new_server(MV_SUBSYS_CONNECT, test_tables), 0);
+}
+END_TEST
+
+START_TEST(test_driver_entry_twice)
+{
+    static const struct mv_dispatch_entry twice[] = {
+        MV_NOT_IMPLEMENTED(NODE_GET_INFO), MV_NOT_IMPLEMENTED(NODE_GET_INFO),
+    };
+    /* the connection level is the server's: a driver entry for it is a second one */
+    static const struct mv_dispatch_entry conn[] = { MV_NOT_IMPLEMENTED(CONNECT_OPEN) };
+    static const struct mv_dispatch_entry message[] = { { .proc = MV_PROC_DOMAIN_EVENT_CALLBACK_REBOOT } };
+    static const struct mv_dispatch_table t1 = MV_DISPATCH_TABLE(twice), t2 = MV_DISPATCH_TABLE(conn),
+                                          t3 = MV_DISPATCH_TABLE(message);
+    const struct mv_dispatch_table *const tables1[] = { &t1, NULL }, *const tables2[] = { &t2, NULL },
+                                          *const tables3[] = { &t3, NULL };
+
+    ck_assert_int_eq(new_server(MV_SUBSYS_CONNECT, tables1), -EINVAL);
+    ck_assert_int_eq(new_server(MV_SUBSYS_CONNECT, tables2), -EINVAL);
+    ck_assert_int_eq(new_server(MV_SUBSYS_CONNECT, tables3), -EINVAL);
+}
+END_TEST
+
+/* The facts generated from remote_protocol.x's annotations. */
+START_TEST(test_proc_facts)
+{
+    const struct mv_proc_info *open = mv_proc_lookup(MV_PROC_CONNECT_OPEN);
+    const struct mv_proc_info *info = mv_proc_lookup(MV_PROC_DOMAIN_GET_INFO);
+    const struct mv_proc_info *console = mv_proc_lookup(MV_PROC_DOMAIN_OPEN_CONSOLE);
+    const struct mv_proc_info *ev = mv_proc_lookup(MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE);
+
+    ck_assert_ptr_null(mv_proc_lookup(0));
+    ck_assert_ptr_null(mv_proc_lookup(8));      /* a gap in the numbering */
+    ck_assert_ptr_null(mv_proc_lookup(100000));
+    ck_assert_str_eq(open->name, "CONNECT_OPEN");
+    ck_assert_str_eq(open->api, "virConnectOpen");
+    ck_assert_int_eq(open->subsystem, MV_SUBSYS_CONNECT);
+    ck_assert_uint_eq(open->flags, MV_PROC_BEFORE_OPEN | MV_PROC_READONLY_OK | MV_PROC_INLINE);
+    ck_assert(open->args_filter == (xdrproc_t)xdr_mv_connect_open_args);
+    ck_assert_uint_eq(open->args_size, sizeof(mv_connect_open_args));
+    ck_assert(open->ret_filter == (xdrproc_t)mv_xdr_void);
+    ck_assert_uint_eq(open->ret_size, 0);
+    /* a shared argument type named in the annotation, the reply by default */
+    ck_assert(info->args_filter == (xdrproc_t)xdr_mv_domain_args);
+    ck_assert(info->ret_filter == (xdrproc_t)xdr_mv_domain_get_info_ret);
+    ck_assert_str_eq(info->api, "virDomainGetInfo");
+    ck_assert_uint_eq(info->flags, MV_PROC_READONLY_OK | MV_PROC_INLINE);
+    ck_assert_uint_eq(mv_proc_lookup(MV_PROC_DOMAIN_DEFINE_XML)->flags, 0);     /* rw, worker */
+    ck_assert_uint_eq(console->flags, MV_PROC_INLINE | MV_PROC_STREAM);
+    ck_assert_uint_eq(ev->flags, MV_PROC_MESSAGE);
+    ck_assert(ev->args_filter == (xdrproc_t)xdr_mv_domain_event_callback_lifecycle_msg);
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
     Suite *s = suite_create("rpc_server");
     TCase *tc = tcase_create("dispatch");
     TCase *ka = tcase_create("keepalive");
     TCase *idle = tcase_create("idle");
+    TCase *tables = tcase_create("tables");
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
@@ -555,6 +670,11 @@ static Suite *server_suite(void)
     tcase_set_timeout(ka, 30);
     tcase_add_test(ka, test_keepalive_drops_silent_peer);
     suite_add_tcase(s, ka);
+
+    tcase_add_test(tables, test_driver_covers_its_subsystem);
+    tcase_add_test(tables, test_driver_entry_twice);
+    tcase_add_test(tables, test_proc_facts);
+    suite_add_tcase(s, tables);
 
     tcase_add_checked_fixture(idle, idle_setup, teardown);
     tcase_set_timeout(idle, 30);

@@ -155,18 +155,17 @@ static int open_console(struct mv_call *call, mv_domain_open_console_args *args,
     return 0;
 }
 
-/* On a worker: opening a stream there is refused. */
-static int worker_open(struct mv_call *call, mv_domain_open_console_args *args, void *ret)
+/* On a worker (DOMAIN_CREATE_XML is annotated worker): opening a stream
+ * there is refused. */
+static int worker_open(struct mv_call *call, mv_domain_create_xml_args *args, mv_domain_create_xml_ret *ret)
 {
     ck_assert_ptr_null(mv_call_open_stream(call, &echo_ops, calloc(1, sizeof(struct echo))));
     return -EIO;
 }
 
-#define H(fn) (mv_handler_fn)(fn)
 static const struct mv_dispatch_entry test_procs[] = {
-    { MV_PROC_DOMAIN_OPEN_CONSOLE, H(open_console), MV_XDR(mv_domain_open_console_args), MV_XDR_VOID,
-      MV_DISPATCH_INLINE },
-    { MV_PROC_DOMAIN_IS_UPDATED, H(worker_open), MV_XDR(mv_domain_open_console_args), MV_XDR_VOID, 0 },
+    MV_HANDLER(DOMAIN_OPEN_CONSOLE, open_console),
+    MV_HANDLER(DOMAIN_CREATE_XML, worker_open),
 };
 static const struct mv_dispatch_table test_table = { test_procs, MV_ARRAY_SIZE(test_procs) };
 static const struct mv_dispatch_table *const test_tables[] = { &test_table, NULL };
@@ -474,6 +473,7 @@ END_TEST
 START_TEST(test_handler_failure)
 {
     _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    mv_domain_create_xml_args xml = { .xml_desc = "<domain/>" };
     struct mv_rpc_stream *st = NULL;
     struct mv_err err = { 0 };
     struct sink s;
@@ -492,7 +492,9 @@ START_TEST(test_handler_failure)
     mv_err_clear(&err);
     ck_assert_int_eq(atomic_load(&n_release), 2);
     /* a handler on a worker cannot open one */
-    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_IS_UPDATED, NULL, &s, &st, &err), -EIO);
+    ck_assert_int_eq(mv_rpc_client_call_stream(c, MV_REMOTE_PROGRAM, MV_PROC_DOMAIN_CREATE_XML,
+                                               (xdrproc_t)xdr_mv_domain_create_xml_args, &xml,
+                                               NULL, NULL, on_stream, &s, &st, &err), -EIO);
     ck_assert_ptr_null(st);
     ck_assert_ptr_nonnull(strstr(err.message, "cannot open a stream"));
     mv_err_clear(&err);
