@@ -54,7 +54,7 @@ static bool client_may_read(const struct mv_client *c)
 {
     return !c->closing && !atomic_load(&c->closed) &&
            c->inflight < c->srv->cfg.max_client_requests &&
-           c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX;
+           c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX && !c->stream_held;
 }
 
 /* Which events the socket waits for: reading stops while the client has its
@@ -156,6 +156,11 @@ static int client_io(sd_event_source *s, int fd, uint32_t revents, void *opaque)
     mv_client_ref(c);
     if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
         r = client_read(c);
+    /* epoll reports a hangup even while we do not read: with reading
+     * stopped (possibly for long, behind a stream's sink) nothing else
+     * would end the connection, and the hangup would wake us forever */
+    if (r >= 0 && (revents & (EPOLLHUP | EPOLLERR)) && !client_may_read(c))
+        r = -ECONNRESET;
     if (r >= 0 && !atomic_load(&c->closed))
         r = client_flush(c);
     if (r >= 0 && c->streams && c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX)
@@ -201,6 +206,11 @@ static int keepalive_tick(sd_event_source *s, uint64_t usec, void *opaque)
     uint64_t interval = (uint64_t)c->srv->cfg.keepalive_interval * 1000000;
     struct mv_msg *ping;
 
+    /* a peer we do not read (its stream's sink is full) cannot answer */
+    if (c->stream_held) {
+        c->last_rx_usec = usec;
+        c->keepalive_missed = 0;
+    }
     /* heard from the peer lately: the next probe is due one interval after that */
     if (usec - c->last_rx_usec < interval) {
         sd_event_source_set_time(s, c->last_rx_usec + interval);

@@ -45,6 +45,8 @@ struct mv_client {
     uint64_t last_rx_usec;
     void *data;                         /* driver's, see mv_client_set_data */
     struct mv_stream *streams;          /* live streams; event loop thread only */
+    bool stream_held;                   /* a stream holds a packet its sink cannot take yet:
+                                         * reading stops until it is taken (stream.c) */
     struct mv_client *prev, *next;
 };
 

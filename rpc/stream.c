@@ -5,6 +5,12 @@
  * client goes away.  release() runs exactly once, at the end, but never while
  * one of the stream's own callbacks is still on the stack: a callback may
  * fail its stream, and the code that called it must not touch freed memory.
+ *
+ * Data from the client never blocks the loop: a CONTINUE packet is held by
+ * its stream until the sink has taken all of it, and while one is held its
+ * client's socket is not read (server_client.c, c->stream_held), so a sink
+ * that cannot keep up (a guest that does not read its console) costs one
+ * packet of memory and delays nobody else.
  */
 #define MV_LOG_MODULE "rpc.stream"
 #include <errno.h>
@@ -33,8 +39,15 @@ struct mv_stream {
     unsigned int busy;                  /* callbacks of this stream on the stack */
     bool eof_sent;
     bool want_writable;                 /* send said -EAGAIN: call ops->writable */
+    struct mv_msg *rx_held;             /* a CONTINUE packet the sink has not taken all of */
+    size_t rx_off;                      /* bytes of it taken so far */
+    bool rx_full;                       /* the sink took less than offered: wait for resume */
+    bool rx_resumed;                    /* mv_stream_resume() since the last offer */
+    sd_event_source *rx_defer;          /* offers the held rest again after a resume */
     struct mv_stream *next;             /* the client's list */
 };
+
+static int on_rx_resume(sd_event_source *s, void *opaque);
 
 static struct mv_stream *stream_find(struct mv_client *c, const struct mv_message_header *h)
 {
@@ -64,6 +77,19 @@ static void stream_release_if_done(struct mv_stream *st)
     free(st);
 }
 
+/* Drops the held packet (taken, or the stream is over): the client's
+ * socket is read again. */
+static void stream_drop_held(struct mv_stream *st)
+{
+    if (!st->rx_held)
+        return;
+    mv_msg_free(TAKE_PTR(st->rx_held));
+    st->rx_off = 0;
+    st->rx_full = false;
+    st->client->stream_held = false;
+    mv_client_update_events(st->client);
+}
+
 /* Takes ST out of service; release() runs now or when its callback returns. */
 static void stream_end(struct mv_stream *st)
 {
@@ -73,6 +99,8 @@ static void stream_end(struct mv_stream *st)
         stream_unlink(st);
     st->state = STREAM_ENDED;
     st->want_writable = false;
+    st->rx_defer = sd_event_source_disable_unref(st->rx_defer);
+    stream_drop_held(st);
     stream_release_if_done(st);
 }
 
@@ -134,7 +162,12 @@ struct mv_stream *mv_call_open_stream(struct mv_call *call, const struct mv_stre
         return NULL;
     }
     st = calloc(1, sizeof(*st));
-    if (!st) {
+    /* made now, so that mv_stream_resume() cannot fail */
+    if (!st || sd_event_add_defer(c->srv->event, &st->rx_defer, on_rx_resume, st) < 0 ||
+        sd_event_source_set_enabled(st->rx_defer, SD_EVENT_OFF) < 0) {
+        if (st)
+            sd_event_source_disable_unref(st->rx_defer);
+        free(st);
         ops->release(opaque);
         return NULL;
     }
@@ -266,21 +299,68 @@ struct mv_client *mv_stream_client(struct mv_stream *st)
 
 /* ---- packets from the client ---- */
 
-static void stream_recv(struct mv_stream *st, const struct mv_msg *m)
+/* Offers the rest of the held packet to the sink until it has taken all of
+ * it, is full, or fails.  A resume from inside ops->recv retries at once. */
+static void stream_deliver(struct mv_stream *st)
+{
+    stream_hold(st);
+    while (st->state == STREAM_LIVE && st->rx_held && !st->rx_full) {
+        size_t len;
+        const char *data = mv_msg_payload(st->rx_held, &len);
+        ssize_t r;
+
+        st->rx_resumed = false;
+        r = st->ops->recv(st, data + st->rx_off, len - st->rx_off, st->opaque);
+        if (r < 0 && r != -EAGAIN) {
+            if (st->state == STREAM_LIVE)
+                mv_stream_fail(st, MV_ERR_RPC, MV_FROM_STREAMS, "stream had I/O failure");
+            break;
+        }
+        if (r > 0)
+            st->rx_off += (size_t)r < len - st->rx_off ? (size_t)r : len - st->rx_off;
+        if (st->rx_off == len)
+            stream_drop_held(st);
+        else if (!st->rx_resumed)
+            st->rx_full = true;
+    }
+    stream_unhold(st);
+}
+
+static int on_rx_resume(sd_event_source *s, void *opaque)
+{
+    stream_deliver(opaque);
+    return 0;
+}
+
+void mv_stream_resume(struct mv_stream *st)
+{
+    st->rx_resumed = true;
+    if (st->state != STREAM_LIVE || !st->rx_full)
+        return;
+    st->rx_full = false;
+    /* from the loop, not from here: the caller may be inside a callback of
+     * ST or hold state that ops->recv failing the stream would free */
+    sd_event_source_set_enabled(st->rx_defer, SD_EVENT_ONESHOT);
+}
+
+/* A CONTINUE packet M (taken) from the client. */
+static void stream_recv(struct mv_stream *st, struct mv_msg *m)
 {
     size_t len;
-    const char *data = mv_msg_payload(m, &len);
-    int r;
 
     /* no meaning in the protocol for an empty CONTINUE from the client:
      * the end of its data is said with a finish */
-    if (len == 0)
+    mv_msg_payload(m, &len);
+    if (len == 0 || st->rx_held) {
+        /* a second packet cannot come: the socket is not read meanwhile */
+        mv_msg_free(m);
         return;
-    stream_hold(st);
-    r = st->ops->recv(st, data, len, st->opaque);
-    if (r < 0 && st->state == STREAM_LIVE)
-        mv_stream_fail(st, MV_ERR_RPC, MV_FROM_STREAMS, "stream had I/O failure");
-    stream_unhold(st);
+    }
+    st->rx_held = m;
+    st->rx_off = 0;
+    st->rx_full = false;
+    st->client->stream_held = true;
+    stream_deliver(st);
 }
 
 /* Finish (ABORT false) or abort: the driver closes, we confirm and release. */
@@ -313,7 +393,7 @@ void mv_stream_dispatch(struct mv_client *c, struct mv_msg *msg)
     }
     switch (m->hdr.status) {
     case MV_CONTINUE:
-        stream_recv(st, m);
+        stream_recv(st, TAKE_PTR(m));
         break;
     case MV_OK:
         stream_close(st, false);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "server.h"
 
@@ -22,12 +23,16 @@ struct mv_stream;
  * payload per STREAM packet, libvirt's legacy payload max. */
 
 struct mv_stream_ops {
-    /* Data from the client (a CONTINUE packet), LEN > 0.  Runs on the loop
-     * while the client's socket waits, so nothing queues up in the server:
-     * a sink that cannot take it all now keeps a bounded buffer or fails.
-     * 0, or <0 after mv_stream_fail() to end the stream with that error
-     * (<0 without it fails the stream with a generic I/O error). */
-    int (*recv)(struct mv_stream *st, const void *data, size_t len, void *opaque);
+    /* Data from the client (a CONTINUE packet), LEN > 0.  Returns how many
+     * bytes the sink took (1..LEN), -EAGAIN (or 0) when it can take none
+     * now, or <0 to fail the stream (after mv_stream_fail() with that
+     * error; without it the client gets a generic I/O error).  Never block:
+     * when fewer than LEN bytes were taken the stream keeps the rest and
+     * stops reading this client's socket (its other calls wait too; other
+     * clients are not affected) until the sink calls mv_stream_resume(),
+     * which offers the rest again.  So a sink needs no buffer of its own:
+     * a non-blocking write(2) and a writable watch are enough. */
+    ssize_t (*recv)(struct mv_stream *st, const void *data, size_t len, void *opaque);
     /* The client finished (ABORT false) or aborted (true); the server
      * confirms with STREAM/OK after this returns and then releases.  A
      * finish that fails calls mv_stream_fail(): the client gets that error. */
@@ -54,6 +59,14 @@ struct mv_stream *mv_call_open_stream(struct mv_call *call, const struct mv_stre
  * is over or EOF was sent; -ENOTCONN before the opening call is answered
  * (inside its handler); -ENOMEM with nothing queued. */
 int mv_stream_send(struct mv_stream *st, const void *data, size_t len);
+
+/* The sink can take data again after ops->recv took less than it was
+ * offered: the rest of the held packet is offered again from the event
+ * loop (never from inside this call, so it may be called anywhere on the
+ * loop thread, ops->recv included), and once all of it is taken the
+ * client's socket is read again.  No-op when nothing is held or the stream
+ * is over.  Event loop thread only (a worker posts to the loop first). */
+void mv_stream_resume(struct mv_stream *st);
 
 /* Sends end-of-file (an empty CONTINUE): the source is exhausted or hung up.
  * The stream stays open for the client's finish; no data may follow. */

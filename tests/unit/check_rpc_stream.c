@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,7 +103,7 @@ static int echo_command(struct mv_stream *st, struct echo *e, const char *cmd, s
     return mv_stream_send(st, cmd, len);
 }
 
-static int echo_recv(struct mv_stream *st, const void *data, size_t len, void *opaque)
+static ssize_t echo_recv(struct mv_stream *st, const void *data, size_t len, void *opaque)
 {
     size_t max = atomic_load(&recv_max);
     int r;
@@ -111,9 +112,11 @@ static int echo_recv(struct mv_stream *st, const void *data, size_t len, void *o
     while (len > max && !atomic_compare_exchange_weak(&recv_max, &max, len))
         ;
     if (((const char *)data)[0] == '!')
-        return echo_command(st, opaque, data, len);
-    r = mv_stream_send(st, data, len);
-    return r == -EAGAIN ? 0 : r;
+        r = echo_command(st, opaque, data, len);
+    else
+        r = mv_stream_send(st, data, len);
+    /* the echo takes everything: output back-pressure is the flood's */
+    return r < 0 && r != -EAGAIN ? r : (ssize_t)len;
 }
 
 static void echo_finish(struct mv_stream *st, bool abort, void *opaque)
@@ -137,12 +140,98 @@ static const struct mv_stream_ops echo_ops = {
     .recv = echo_recv, .finish = echo_finish, .release = echo_release, .writable = echo_writable,
 };
 
+/* ---- a sink like the console's: a pty whose other end the test reads
+ * (or does not) ---- */
+
+static sd_event *server_ev;
+static atomic_int pty_slave = -1;       /* the test's end, raw mode */
+static atomic_int n_sink_full, n_sink_resume, n_sink_recv;
+
+struct pty_sink {
+    struct mv_stream *st;
+    int master;
+    sd_event_source *out;
+};
+
+static int on_sink_writable(sd_event_source *s, int fd, uint32_t revents, void *opaque)
+{
+    struct pty_sink *p = opaque;
+
+    sd_event_source_set_enabled(s, SD_EVENT_OFF);
+    atomic_fetch_add(&n_sink_resume, 1);
+    mv_stream_resume(p->st);
+    return 0;
+}
+
+/* Never waits: what the pty does not take now stays with the stream. */
+static ssize_t sink_recv(struct mv_stream *st, const void *data, size_t len, void *opaque)
+{
+    struct pty_sink *p = opaque;
+    ssize_t n = write(p->master, data, len);
+
+    atomic_fetch_add(&n_sink_recv, 1);
+    if (n < 0 && errno != EAGAIN)
+        return -errno;
+    if (n < 0 || (size_t)n < len) {
+        atomic_fetch_add(&n_sink_full, 1);
+        if (!p->out)
+            ck_assert_int_ge(sd_event_add_io(server_ev, &p->out, p->master, EPOLLOUT, on_sink_writable, p), 0);
+        sd_event_source_set_enabled(p->out, SD_EVENT_ON);
+    }
+    return n < 0 ? -EAGAIN : n;
+}
+
+static void sink_finish(struct mv_stream *st, bool abort, void *opaque)
+{
+    atomic_fetch_add(abort ? &n_abort : &n_finish, 1);
+}
+
+static void sink_release(void *opaque)
+{
+    struct pty_sink *p = opaque;
+
+    sd_event_source_disable_unref(p->out);
+    close(p->master);
+    free(p);
+    atomic_fetch_add(&n_release, 1);
+}
+
+static const struct mv_stream_ops pty_ops = {
+    .recv = sink_recv, .finish = sink_finish, .release = sink_release,
+};
+
+static int open_pty_sink(struct mv_call *call)
+{
+    struct pty_sink *p = calloc(1, sizeof(*p));
+    struct termios t;
+    int slave;
+
+    ck_assert_ptr_nonnull(p);
+    p->master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    ck_assert_int_ge(p->master, 0);
+    ck_assert_int_eq(grantpt(p->master), 0);
+    ck_assert_int_eq(unlockpt(p->master), 0);
+    slave = open(ptsname(p->master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    ck_assert_int_ge(slave, 0);
+    /* raw: bytes pass unchanged and nothing echoes back */
+    ck_assert_int_eq(tcgetattr(slave, &t), 0);
+    cfmakeraw(&t);
+    ck_assert_int_eq(tcsetattr(slave, TCSANOW, &t), 0);
+    atomic_store(&pty_slave, slave);
+    p->st = mv_call_open_stream(call, &pty_ops, p);
+    return p->st ? 0 : -ENOMEM;
+}
+
 /* dev_name picks the case: NULL = echo, "fail" = fails after opening,
- * "failopen" = mv_stream_fail inside the handler. */
+ * "failopen" = mv_stream_fail inside the handler, "pty" = the pty sink. */
 static int open_console(struct mv_call *call, mv_domain_open_console_args *args, void *ret)
 {
     const char *dev = args->dev_name ? *args->dev_name : "";
-    struct mv_stream *st = mv_call_open_stream(call, &echo_ops, calloc(1, sizeof(struct echo)));
+    struct mv_stream *st;
+
+    if (strcmp(dev, "pty") == 0)
+        return open_pty_sink(call);
+    st = mv_call_open_stream(call, &echo_ops, calloc(1, sizeof(struct echo)));
 
     if (!st)
         return -ENOMEM;
@@ -198,6 +287,7 @@ static void *server_main(void *opaque)
     uint64_t one = 1;
 
     ck_assert_int_ge(sd_event_new(&ev), 0);
+    server_ev = ev;
     ck_assert_int_ge(sd_event_add_io(ev, NULL, stop_efd, EPOLLIN, on_stop, NULL), 0);
     ck_assert_int_eq(mv_server_new(ev, &test_driver, &cfg, &srv), 0);
     ck_assert_int_eq(mv_server_listen_unix(srv, sock_path, 0600, (gid_t)-1, &rw), 0);
@@ -221,6 +311,10 @@ static void setup(void)
     atomic_store(&n_writable, 0);
     atomic_store(&recv_max, 0);
     atomic_store(&pending_send, 0);
+    atomic_store(&n_sink_full, 0);
+    atomic_store(&n_sink_resume, 0);
+    atomic_store(&n_sink_recv, 0);
+    atomic_store(&pty_slave, -1);
     ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/mv-stream-XXXXXX")));
     snprintf(sock_path, sizeof(sock_path), "%s/sock", dir);
     stop_efd = eventfd(0, EFD_CLOEXEC);
@@ -615,6 +709,135 @@ START_TEST(test_server_back_pressure)
 }
 END_TEST
 
+/* Waits up to 10 s for the pty sink to be full (the test end unread). */
+static void wait_sink_full(void)
+{
+    for (int i = 0; i < 1000 && atomic_load(&n_sink_full) == 0; i++)
+        usleep(10000);
+    ck_assert_int_gt(atomic_load(&n_sink_full), 0);
+}
+
+struct paste {
+    struct mv_rpc_stream *st;
+    size_t len;
+    atomic_int result;          /* 1 while sending */
+};
+
+static void *paste_main(void *opaque)
+{
+    struct paste *p = opaque;
+    _cleanup_free_ char *buf = malloc(p->len);
+    struct mv_err err = { 0 };
+
+    ck_assert_ptr_nonnull(buf);
+    fill_pattern(buf, 0, p->len);
+    /* returns once the server took it all off the socket */
+    atomic_store(&p->result, mv_rpc_stream_send(p->st, buf, p->len, &err));
+    mv_err_clear(&err);
+    return NULL;
+}
+
+/* Reads N bytes from the pty's far end and checks them against the
+ * pattern; false after 20 s. */
+static bool read_pty_pattern(int fd, size_t n)
+{
+    static char buf[65536];
+    size_t got = 0;
+
+    for (int idle = 0; got < n && idle < 200;) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        ssize_t k;
+
+        if (poll(&pfd, 1, 100) <= 0) {
+            idle++;
+            continue;
+        }
+        k = read(fd, buf, sizeof(buf));
+        ck_assert_int_gt(k, 0);
+        for (ssize_t i = 0; i < k; i++)
+            ck_assert_msg(buf[i] == pattern(got + (size_t)i), "byte %zu of the paste is wrong", got + (size_t)i);
+        got += (size_t)k;
+        idle = 0;
+    }
+    return got == n;
+}
+
+/* A paste into a sink that cannot take it (a guest that does not read its
+ * console): the stream holds the rest and stops reading that client; other
+ * clients' calls keep being answered; once the pty is read, everything
+ * arrives in order and the stream still works. */
+START_TEST(test_sink_back_pressure)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    _cleanup_rpc_client_ struct mv_rpc_client *other = connect_client();
+    struct paste p = { .len = 4u * 1024 * 1024 };
+    struct mv_err err = { 0 };
+    pthread_t paster;
+    struct sink s;
+    int slave;
+
+    sink_init(&s);
+    atomic_init(&p.result, 1);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, "pty", &s, &p.st, &err), 0);
+    slave = atomic_load(&pty_slave);
+    ck_assert_int_ge(slave, 0);
+    ck_assert_int_eq(pthread_create(&paster, NULL, paste_main, &p), 0);
+    wait_sink_full();
+    /* the loop is free: another client's calls are answered at once */
+    for (int i = 0; i < 20; i++) {
+        struct timespec t0, t1;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        expect_usable(other);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ck_assert_msg((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 2000,
+                      "a call took more than 2 s while a stream's sink was full");
+    }
+    /* the paste is held, not failed, and not all taken off the socket */
+    ck_assert_int_eq(atomic_load(&p.result), 1);
+    ck_assert_int_eq(atomic_load(&n_release), 0);
+    ck_assert_int_eq(atomic_load(&n_sink_resume), 0);
+    /* the guest reads: all of it arrives, in order */
+    ck_assert(read_pty_pattern(slave, p.len));
+    ck_assert_int_eq(pthread_join(paster, NULL), 0);
+    ck_assert_int_eq(atomic_load(&p.result), 0);
+    ck_assert_int_gt(atomic_load(&n_sink_resume), 0);
+    /* the stream and the connection still work */
+    expect_usable(c);
+    ck_assert_int_eq(mv_rpc_stream_finish(p.st, &err), 0);
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    ck_assert_int_eq(atomic_load(&n_finish), 1);
+    close(slave);
+    sink_clear(&s);
+}
+END_TEST
+
+/* A client that goes away while its stream holds a packet nobody takes:
+ * the hangup ends the connection (the server does not read it meanwhile)
+ * and the stream is released. */
+START_TEST(test_sink_full_client_gone)
+{
+    struct mv_rpc_client *c = connect_client();
+    _cleanup_free_ char *buf = malloc(MV_STREAM_CHUNK_MAX);
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    struct sink s;
+
+    sink_init(&s);
+    ck_assert_ptr_nonnull(buf);
+    fill_pattern(buf, 0, MV_STREAM_CHUNK_MAX);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, "pty", &s, &st, &err), 0);
+    /* more than the pty buffers, less than the sockets do */
+    ck_assert_int_eq(mv_rpc_stream_send(st, buf, MV_STREAM_CHUNK_MAX, &err), 0);
+    wait_sink_full();
+    mv_rpc_client_free(c);
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    ck_assert_int_eq(atomic_load(&n_finish) + atomic_load(&n_abort), 0);
+    close(atomic_load(&pty_slave));
+    sink_clear(&s);
+}
+END_TEST
+
 /* Finishing from inside the stream's own callback (on EOF) works. */
 static void finish_on_eof(struct mv_rpc_stream *st, const void *data, size_t len,
                           const struct mv_err *err, void *opaque)
@@ -899,6 +1122,8 @@ static Suite *stream_suite(void)
     tcase_add_test(api, test_server_back_pressure);
     tcase_add_test(api, test_finish_from_callback);
     tcase_add_test(api, test_client_sees_hole);
+    tcase_add_test(api, test_sink_back_pressure);
+    tcase_add_test(api, test_sink_full_client_gone);
     suite_add_tcase(s, api);
 
     tcase_add_checked_fixture(wire, setup, teardown);
