@@ -1,12 +1,14 @@
 /*
  * DOMAIN_OPEN_CONSOLE: a stream between the client and the pty QEMU gave
- * the guest's serial console.  Everything here runs on the RPC loop: the pty
- * is non-blocking and only read while the client keeps up.
+ * the guest's serial console.  Everything here runs on the RPC loop and
+ * never waits: the pty is non-blocking, read only while the client keeps up
+ * and written only as far as the guest takes it; the rest of a paste stays
+ * in the stream (which stops reading that client) until the pty is
+ * writable again.
  */
 #define MV_LOG_MODULE "qemud.console"
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,80 +24,96 @@
 /* virDomainConsoleFlags */
 enum { CONSOLE_FORCE = 1, CONSOLE_SAFE = 2 };
 #define CONSOLE_READ_MAX 65536
-#define CONSOLE_WRITE_WAIT_MS 1000
 
 struct qemud_console {
     struct qemud_dom *dom;          /* referenced */
     struct mv_stream *st;
     int fd;                         /* our end of the guest's pty */
     sd_event_source *io;
+    bool reading;                   /* the client keeps up: read the guest's output */
+    bool write_wait;                /* the guest's input is full: wait until writable */
 };
 
-static void console_stop_reading(struct qemud_console *con)
+/* One IO source for both directions; off when neither is wanted, since a
+ * hung-up pty would otherwise wake the loop for nothing. */
+static void console_update_io(struct qemud_console *con)
 {
-    if (con->io)
-        sd_event_source_set_enabled(con->io, SD_EVENT_OFF);
+    uint32_t ev = (con->reading ? EPOLLIN : 0) | (con->write_wait ? EPOLLOUT : 0);
+
+    if (!con->io)
+        return;
+    if (ev)
+        sd_event_source_set_io_events(con->io, ev);
+    sd_event_source_set_enabled(con->io, ev ? SD_EVENT_ON : SD_EVENT_OFF);
+}
+
+static void console_read(struct qemud_console *con)
+{
+    char buf[CONSOLE_READ_MAX];
+    ssize_t n = read(con->fd, buf, sizeof(buf));
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        /* EIO: QEMU closed the other side (the guest stopped) */
+        con->reading = false;
+        mv_stream_send_eof(con->st);
+        return;
+    }
+    if (mv_stream_send(con->st, buf, (size_t)n) == -EAGAIN)
+        con->reading = false;       /* until console_writable */
 }
 
 static int on_pty(sd_event_source *s, int fd, uint32_t revents, void *opaque)
 {
     struct qemud_console *con = opaque;
-    char buf[CONSOLE_READ_MAX];
-    ssize_t n = read(fd, buf, sizeof(buf));
+    bool resume = con->write_wait && (revents & (EPOLLOUT | EPOLLHUP | EPOLLERR));
 
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return 0;
-    if (n <= 0) {
-        /* EIO: QEMU closed the other side (the guest stopped) */
-        console_stop_reading(con);
-        mv_stream_send_eof(con->st);
-        return 0;
-    }
-    if (mv_stream_send(con->st, buf, (size_t)n) == -EAGAIN)
-        console_stop_reading(con);  /* resumed by console_writable */
+    if (con->reading && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        console_read(con);
+    /* a hangup too: the next write then fails the stream with its reason */
+    if (resume)
+        con->write_wait = false;
+    console_update_io(con);
+    if (resume)
+        mv_stream_resume(con->st);
     return 0;
 }
 
-static int console_recv(struct mv_stream *st, const void *data, size_t len, void *opaque)
+/* Keystrokes and pastes: as much as the pty takes now; the stream keeps the
+ * rest (and stops reading the client) until on_pty sees it writable. */
+static ssize_t console_recv(struct mv_stream *st, const void *data, size_t len, void *opaque)
 {
     struct qemud_console *con = opaque;
-    const char *p = data;
+    ssize_t n = write(con->fd, data, len);
 
-    while (len > 0) {
-        ssize_t n = write(con->fd, p, len);
-
-        if (n < 0 && errno == EAGAIN) {
-            /* the guest is not reading: keystrokes are few, wait briefly */
-            struct pollfd pfd = { .fd = con->fd, .events = POLLOUT };
-
-            if (poll(&pfd, 1, CONSOLE_WRITE_WAIT_MS) > 0)
-                continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            mv_stream_fail(st, MV_ERR_RPC, MV_FROM_STREAMS,
-                           "cannot write to the console of domain '%s': %s", con->dom->name,
-                           n < 0 ? strerror(errno) : "no progress");
-            return -EIO;
-        }
-        p += n;
-        len -= (size_t)n;
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        mv_stream_fail(st, MV_ERR_RPC, MV_FROM_STREAMS, "cannot write to the console of domain '%s': %s",
+                       con->dom->name, strerror(errno));
+        return -EIO;
     }
-    return 0;
+    if (n < 0 || (size_t)n < len) {
+        con->write_wait = true;
+        console_update_io(con);
+    }
+    return n < 0 ? -EAGAIN : n;
 }
 
 static void console_finish(struct mv_stream *st, bool abort, void *opaque)
 {
-    console_stop_reading(opaque);
+    struct qemud_console *con = opaque;
+
+    con->reading = false;
+    con->write_wait = false;
+    console_update_io(con);
 }
 
 static void console_writable(struct mv_stream *st, void *opaque)
 {
     struct qemud_console *con = opaque;
 
-    if (con->io)
-        sd_event_source_set_enabled(con->io, SD_EVENT_ON);
+    con->reading = true;
+    console_update_io(con);
 }
 
 static void console_release(void *opaque)
@@ -226,6 +244,7 @@ static int open_console(struct mv_call *call, mv_domain_open_console_args *args,
         return -ENOMEM;     /* released already */
     if ((r = sd_event_add_io(qemud.event, &con->io, fd, EPOLLIN, on_pty, con)) < 0)
         return r;           /* the failed call releases the stream */
+    con->reading = true;
     pthread_mutex_lock(&dom->lock);
     dom->console = con;
     pthread_mutex_unlock(&dom->lock);

@@ -16,7 +16,8 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-hung.sh \
 	tests/integration/qemud-domain-python.sh \
 	tests/integration/qemud-domain-cli.sh \
-	tests/integration/qemud-domain-bridge.sh
+	tests/integration/qemud-domain-bridge.sh \
+	tests/integration/qemud-domain-console.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py
