@@ -60,3 +60,6 @@ tests_unit_check_common_xml_strict_SOURCES = tests/unit/check_common_xml_strict.
 tests_unit_check_common_xml_strict_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
 tests_unit_check_common_xml_strict_LDADD = common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
 EXTRA_DIST += common/README.md
+
+# Formatting object XML: the sticky-failure writer every formatter uses
+common_libmvcommon_la_SOURCES += common/xml_format.c common/xml_format.h

@@ -26,6 +26,7 @@
 #include "error_codes.h"
 #include "uuid.h"
 #include "xml.h"
+#include "xml_format.h"
 #include "xml_strict.h"
 
 enum fwd { FWD_NONE, FWD_NAT, FWD_ROUTE, FWD_OPEN };
@@ -534,6 +535,105 @@ START_TEST(test_value_helpers)
 }
 END_TEST
 
+/* ---- formatting (xml_format.h): what was parsed comes back ---- */
+
+static const char *const fwd_names[] = { NULL, "nat", "route", "open" };
+
+static int tnet_format(const struct tnet *net, char **xml)
+{
+    _cleanup_xmlout_ struct mv_xml_out o = { 0 };
+    int r = mv_xml_out_open(&o);
+
+    if (r < 0)
+        return r;
+    mv_xml_out_start(&o, "network");
+    mv_xml_out_text_elem(&o, "name", net->name);
+    mv_xml_out_uuid(&o, net->uuid);
+    mv_xml_out_text_elem(&o, "title", net->title);
+    mv_xml_out_text_elem(&o, "description", net->description);
+    mv_xml_out_metadata(&o, net->metadata);
+    mv_xml_out_leaf(&o, "forward", "mode", fwd_names[net->forward]);
+    if (net->bridge) {
+        mv_xml_out_start(&o, "bridge");
+        mv_xml_out_attr(&o, "name", net->bridge);
+        mv_xml_out_attr(&o, "stp", net->stp ? "on" : "off");
+        mv_xml_out_attrf(&o, "delay", "%u", net->delay);
+        mv_xml_out_end(&o);
+    }
+    for (size_t i = 0; i < net->nips; i++)
+        mv_xml_out_leaf(&o, "ip", "address", net->ips[i].address);
+    mv_xml_out_end(&o);
+    return mv_xml_out_finish(&o, xml);
+}
+
+START_TEST(test_format_roundtrip)
+{
+    static const char *const expected =
+        "<network>\n"
+        "  <name>lan</name>\n"
+        "  <uuid>c7a5fdbd-cdaf-9455-926a-d65c16db1809</uuid>\n"
+        "  <title>A &amp; B</title>\n"
+        "  <description>two\nlines &lt;x&gt;</description>\n"
+        "  <metadata>\n"
+        "    <app:x xmlns:app=\"urn:app\" a=\"1\"/>\n"
+        "    <y xmlns=\"urn:y\">t</y>\n"
+        "  </metadata>\n"
+        "  <forward mode=\"nat\"/>\n"
+        "  <bridge name=\"virbr0\" stp=\"on\" delay=\"0\"/>\n"
+        "  <ip address=\"10.0.0.1\"/>\n"
+        "  <ip address=\"fd00::1\"/>\n"
+        "</network>\n";
+    struct tnet *net = parse_ok("<network xmlns:app='urn:app'>\n"
+                                "  <name>lan</name>\n"
+                                "  <uuid>c7a5fdbd-cdaf-9455-926a-d65c16db1809</uuid>\n"
+                                "  <title>A &amp; B</title>\n"
+                                "  <description>two\nlines &lt;x&gt;</description>\n"
+                                "  <metadata>\n"
+                                "    <app:x a='1'/>\n"
+                                "    <y xmlns='urn:y'>t</y>\n"
+                                "  </metadata>\n"
+                                "  <forward mode='nat'/>\n"
+                                "  <bridge name='virbr0' stp='on'/>\n"
+                                "  <ip address='10.0.0.1'/><ip address='fd00::1'/>\n"
+                                "</network>\n");
+    _cleanup_free_ char *xml = NULL;
+    _cleanup_free_ char *again = NULL;
+    struct tnet *back;
+
+    ck_assert_int_eq(tnet_format(net, &xml), 0);
+    ck_assert_str_eq(xml, expected);
+    /* and it parses back to the same text */
+    back = parse_ok(xml);
+    ck_assert_int_eq(tnet_format(back, &again), 0);
+    ck_assert_str_eq(again, xml);
+    tnet_free(back);
+    tnet_free(net);
+}
+END_TEST
+
+START_TEST(test_format_refuses_unparseable)
+{
+    _cleanup_xmlout_ struct mv_xml_out o = { 0 };
+    char *xml = (char *)"untouched";
+
+    /* a control character would not parse back: refused, not written */
+    ck_assert_int_eq(mv_xml_out_open(&o), 0);
+    mv_xml_out_start(&o, "network");
+    mv_xml_out_text_elem(&o, "name", "a\001b");
+    mv_xml_out_end(&o);
+    ck_assert_int_eq(mv_xml_out_finish(&o, &xml), -EILSEQ);
+    ck_assert_str_eq(xml, "untouched");
+    /* calls after a failure are no-ops, and the failure is reported once */
+    ck_assert_int_eq(mv_xml_out_open(&o), 0);
+    mv_xml_out_end(&o);             /* nothing open: fails */
+    ck_assert(o.failed);
+    mv_xml_out_start(&o, "network");
+    mv_xml_out_end(&o);
+    ck_assert_int_eq(mv_xml_out_finish(&o, &xml), -ENOMEM);
+    ck_assert_str_eq(xml, "untouched");
+}
+END_TEST
+
 static Suite *strict_suite(void)
 {
     Suite *s = suite_create("xml_strict");
@@ -551,6 +651,10 @@ static Suite *strict_suite(void)
     tcase_add_test(tc, test_name_length);
     tcase_add_test(tc, test_first_error_wins);
     tcase_add_test(tc, test_value_helpers);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("formatting");
+    tcase_add_test(tc, test_format_roundtrip);
+    tcase_add_test(tc, test_format_refuses_unparseable);
     suite_add_tcase(s, tc);
     return s;
 }
