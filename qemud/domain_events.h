@@ -1,7 +1,8 @@
 /*
  * Domain event registrations (CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY)
  * and the lifecycle / reboot events sent to them (wire-protocol.md 6).
- * Emitting is safe from any thread and takes no domain lock.
+ * Emitting is safe from any thread and takes no domain lock.  The generic
+ * part (registrations, filtering, fan-out) is rpc/events.[ch].
  */
 #pragma once
 
@@ -27,6 +28,8 @@ enum qemud_event_detail {
     QEMUD_DETAIL_CRASHED_PANICKED = 0,
 };
 
+/* Creates the driver's registry of domain event registrations (qemud.events). */
+int qemud_events_init(void);
 /* Sends a lifecycle event for DOM (running as ID, -1 if not) to every
  * registration that wants it. */
 void qemud_event_lifecycle(const struct qemud_dom *dom, int id, int event, int detail);

@@ -74,7 +74,8 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
         return r;
     /* QEMU children are ours to reap; anything they leave behind too */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    if ((r = qemud_registry_init()) < 0 || (r = mv_qmp_loop_start(&qemud.qmp)) < 0 ||
+    if ((r = qemud_registry_init()) < 0 || (r = qemud_events_init()) < 0 ||
+        (r = mv_qmp_loop_start(&qemud.qmp)) < 0 ||
         (r = qemud_tasks_start(TASK_THREADS)) < 0)
         return r;
     return 0;

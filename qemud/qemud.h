@@ -8,6 +8,7 @@
 #include "paths.h"
 #include "server.h"
 
+struct mv_events;
 struct mv_qmp_loop;
 struct mv_worker_pool;
 
@@ -28,6 +29,7 @@ struct qemud_driver {
     char *logdir;                   /* <logdir>/qemu: NAME.log, QEMU's output */
     struct mv_qmp_loop *qmp;        /* the monitor thread */
     struct mv_worker_pool *tasks;   /* domain work nobody waits for (QEMU exits, autostart) */
+    struct mv_events *events;       /* domain event registrations (domain_events.c) */
     unsigned int monitor_timeout_ms;
     unsigned int job_wait_ms;
     unsigned int destroy_grace_ms;

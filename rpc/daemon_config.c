@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,8 @@
 const char *const mv_daemon_config_keys[] = {
     "unix_sock_group", "unix_sock_rw_perms", "unix_sock_ro_perms",
     "auth_unix_rw", "auth_unix_ro",
-    "max_clients", "max_workers", "max_client_requests",
-    "keepalive_interval", "keepalive_count",
+    "max_clients", "rw_client_reserve", "max_workers", "max_client_requests",
+    "keepalive_interval", "keepalive_count", "packet_timeout",
     "log_level", "log_filters", "log_outputs",
     NULL,
 };
@@ -26,10 +27,12 @@ void mv_daemon_config_defaults(struct mv_daemon_config *cfg)
     cfg->auth_rw = MV_AUTH_METHOD_POLKIT;
     cfg->auth_ro = MV_AUTH_METHOD_NONE;
     cfg->server.max_clients = 5000;
+    cfg->server.rw_reserve = 10;
     cfg->server.max_workers = 8;
     cfg->server.max_client_requests = 5;
     cfg->server.keepalive_interval = 5;
     cfg->server.keepalive_count = 5;
+    cfg->server.packet_timeout = 30;
     cfg->log_level = MV_LOG_WARN;
 }
 
@@ -106,6 +109,30 @@ static int load_uint(const mv_conf *conf, const char *key, long long min, long l
     return r < 0 ? r : 0;
 }
 
+/* Slots only the read-write socket may use: a value given must leave room
+ * for read-only clients; the default shrinks with a small max_clients. */
+static int load_rw_reserve(struct mv_daemon_config *cfg, const mv_conf *conf, char **errmsg)
+{
+    unsigned int max = cfg->server.max_clients, reserve = UINT_MAX;
+    int r = load_uint(conf, "rw_client_reserve", 0, 100000, &reserve, errmsg);
+
+    if (r < 0)
+        return r;
+    if (reserve == UINT_MAX) {
+        if (cfg->server.rw_reserve >= max)
+            cfg->server.rw_reserve = max / 2;
+        return 0;
+    }
+    if (reserve >= max) {
+        if (asprintf(errmsg, "rw_client_reserve (%u) must be less than max_clients (%u)",
+                     reserve, max) < 0)
+            *errmsg = NULL;
+        return -EINVAL;
+    }
+    cfg->server.rw_reserve = reserve;
+    return 0;
+}
+
 int mv_daemon_config_load(struct mv_daemon_config *cfg, const mv_conf *conf, char **errmsg)
 {
     long long level;
@@ -117,10 +144,13 @@ int mv_daemon_config_load(struct mv_daemon_config *cfg, const mv_conf *conf, cha
         (r = load_auth(conf, "auth_unix_rw", &cfg->auth_rw, errmsg)) < 0 ||
         (r = load_auth(conf, "auth_unix_ro", &cfg->auth_ro, errmsg)) < 0 ||
         (r = load_uint(conf, "max_clients", 1, 100000, &cfg->server.max_clients, errmsg)) < 0 ||
+        (r = load_uint(conf, "packet_timeout", 1, 3600, &cfg->server.packet_timeout, errmsg)) < 0 ||
         (r = load_uint(conf, "max_workers", 1, 1000, &cfg->server.max_workers, errmsg)) < 0 ||
         (r = load_uint(conf, "max_client_requests", 1, 1000, &cfg->server.max_client_requests, errmsg)) < 0 ||
         (r = load_uint(conf, "keepalive_interval", 0, 3600, &cfg->server.keepalive_interval, errmsg)) < 0 ||
         (r = load_uint(conf, "keepalive_count", 0, 1000, &cfg->server.keepalive_count, errmsg)) < 0)
+        return r;
+    if ((r = load_rw_reserve(cfg, conf, errmsg)) < 0)
         return r;
     r = mv_conf_get_int(conf, "log_level", MV_LOG_DEBUG, MV_LOG_ERROR, &level, errmsg);
     if (r < 0)

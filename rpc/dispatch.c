@@ -16,16 +16,19 @@
 #include "proc_table.h"
 #include "server_internal.h"
 
-static struct mv_msg *encode_reply(const struct mv_msg *req, const struct mv_err *err,
-                                   xdrproc_t filter, const void *ret)
+/* The reply packet: the result, or the call's error, with the call's
+ * header.  -errno if it cannot be encoded (too large, out of memory, a
+ * value the filter refuses). */
+static int encode_result(const struct mv_msg *req, const struct mv_err *err, xdrproc_t filter,
+                         const void *ret, struct mv_msg **out)
 {
     struct mv_message_header hdr = req->hdr;
-    struct mv_msg *m = mv_msg_new();
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
     mv_error wire;
     int r;
 
     if (!m)
-        return NULL;
+        return -ENOMEM;
     hdr.type = MV_REPLY;
     if (mv_err_is_set(err)) {
         hdr.status = MV_ERROR;
@@ -34,21 +37,45 @@ static struct mv_msg *encode_reply(const struct mv_msg *req, const struct mv_err
     } else {
         hdr.status = MV_OK;
         r = mv_msg_encode(m, &hdr, filter, ret);
-        if (r < 0) {
-            /* a reply that cannot be encoded (too large) becomes an error */
-            struct mv_err big = { 0 };
-            mv_err_set(&big, MV_ERR_RPC, MV_FROM_RPC,
-                       "the reply to procedure %d is too large to send", req->hdr.proc);
-            mv_error w2;
-            mv_err_to_wire(&big, &w2);
-            hdr.status = MV_ERROR;
-            r = mv_msg_encode(m, &hdr, (xdrproc_t)xdr_mv_error, &w2);
-            mv_err_clear(&big);
-        }
     }
+    if (r < 0)
+        return r;
+    *out = TAKE_PTR(m);
+    return 0;
+}
+
+/* The error that replaces a reply which could not be encoded.  A static
+ * message, so that it needs as little memory as possible. */
+static struct mv_msg *encode_fallback(const struct mv_msg *req, int cause)
+{
+    struct mv_err e = { 0 };
+    struct mv_msg *m = NULL;
+    const char *what = cause == -EMSGSIZE ? "the reply is too large to send" :
+                       cause == -ENOMEM ? "out of memory while encoding the reply" :
+                       "the reply cannot be encoded";
+
+    /* without memory for the message, the error travels without one */
+    mv_err_set(&e, cause == -ENOMEM ? MV_ERR_NO_MEMORY : MV_ERR_RPC, MV_FROM_RPC,
+               "%s (procedure %d)", what, req->hdr.proc);
+    if (encode_result(req, &e, NULL, NULL, &m) < 0)
+        m = NULL;
+    mv_err_clear(&e);
+    return m;
+}
+
+/* A reply for every call: the result, else an error saying why it could
+ * not be sent.  NULL only if not even that could be built (the caller then
+ * closes the connection rather than let the client wait forever). */
+static struct mv_msg *encode_reply(const struct mv_msg *req, const struct mv_err *err,
+                                   xdrproc_t filter, const void *ret)
+{
+    struct mv_msg *m = NULL;
+    int r = encode_result(req, err, filter, ret, &m);
+
     if (r < 0) {
-        mv_msg_free(m);
-        return NULL;
+        mv_debug("procedure %d: the %s reply cannot be encoded: %s", req->hdr.proc,
+                 mv_err_is_set(err) ? "error" : "OK", strerror(-r));
+        m = encode_fallback(req, r);
     }
     return m;
 }
@@ -73,6 +100,8 @@ static void reply_error(struct mv_client *c, const struct mv_msg *req, int code,
     mv_err_clear(&err);
     if (reply)
         mv_client_queue_tx(c, reply);
+    else
+        mv_client_reply_lost(c, "no error reply could be encoded for a call");
 }
 
 static const struct mv_dispatch_entry *find_handler(const struct mv_server *srv, int proc)
@@ -153,7 +182,7 @@ void mv_dispatch_run(void *job)
     struct mv_call *call = job;
     struct mv_msg *reply = call_execute(call);
 
-    mv_server_post(call->client->srv, call->client, reply, true);
+    mv_server_post(call->client->srv, call->client, reply, MV_OUT_REPLY);
     call_free(call);
 }
 
@@ -221,6 +250,8 @@ static void dispatch_call(struct mv_client *c, struct mv_msg *req)
         /* after the reply: stream data never overtakes it */
         mv_stream_call_done(call, ok);
         call_free(call);
+        if (!reply)
+            mv_client_reply_lost(c, "no reply could be encoded for a call, not even an error");
         return;
     }
     c->inflight++;

@@ -58,6 +58,7 @@ rpc_libmvserver_la_SOURCES = \
 	rpc/stream.c rpc/stream.h \
 	rpc/conn_procs.c \
 	rpc/worker_pool.c rpc/worker_pool.h \
+	rpc/events.c rpc/events.h \
 	rpc/polkit.c rpc/polkit.h \
 	rpc/daemon.c rpc/daemon.h \
 	rpc/daemon_config.c rpc/daemon_config.h

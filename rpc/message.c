@@ -21,6 +21,19 @@ struct mv_msg *mv_msg_new(void)
     return m;
 }
 
+struct mv_msg *mv_msg_dup(const struct mv_msg *m)
+{
+    _cleanup_msg_ struct mv_msg *copy = mv_msg_new();
+
+    if (!copy || !(copy->buf = malloc(m->len ? m->len : 1)))
+        return NULL;
+    memcpy(copy->buf, m->buf, m->len);
+    copy->hdr = m->hdr;
+    copy->len = copy->cap = m->len;
+    copy->payload_off = m->payload_off;
+    return TAKE_PTR(copy);
+}
+
 void mv_msg_free(struct mv_msg *m)
 {
     if (!m)
@@ -42,6 +55,18 @@ static int msg_reserve(struct mv_msg *m, size_t need)
     while (cap < need)
         cap *= 2;
     nbuf = realloc(m->buf, cap);
+    if (!nbuf)
+        return -ENOMEM;
+    m->buf = nbuf;
+    m->cap = cap;
+    return 0;
+}
+
+/* The reader sizes its buffer itself (by the packet and its budget). */
+static int reserve_exact(struct mv_msg *m, size_t cap)
+{
+    char *nbuf = realloc(m->buf, cap);
+
     if (!nbuf)
         return -ENOMEM;
     m->buf = nbuf;
@@ -187,6 +212,22 @@ void mv_frame_reader_reset(struct mv_frame_reader *r)
     r->want = 0;
 }
 
+size_t mv_frame_reader_held(const struct mv_frame_reader *r)
+{
+    return r->msg ? r->msg->cap : 0;
+}
+
+bool mv_frame_reader_partial(const struct mv_frame_reader *r)
+{
+    return r->msg && r->msg->len > 0;
+}
+
+bool mv_frame_reader_wants_growth(const struct mv_frame_reader *r)
+{
+    return r->msg && r->msg->len == r->msg->cap && r->msg->cap >= MSG_INITIAL_CAP &&
+           r->msg->len < r->want;
+}
+
 int mv_frame_reader_space(struct mv_frame_reader *r, void **ptr, size_t *count)
 {
     size_t room;
@@ -205,7 +246,14 @@ int mv_frame_reader_space(struct mv_frame_reader *r, void **ptr, size_t *count)
             next = r->want;
         if (next < MV_MESSAGE_LEN_SIZE)
             next = MV_MESSAGE_LEN_SIZE;
-        ret = msg_reserve(r->msg, next);
+        if (r->grow_limit && next > r->grow_limit && next > MSG_INITIAL_CAP) {
+            size_t lim = r->grow_limit > MSG_INITIAL_CAP ? r->grow_limit : MSG_INITIAL_CAP;
+
+            if (lim <= r->msg->cap)
+                return -ENOBUFS;
+            next = lim;
+        }
+        ret = reserve_exact(r->msg, next);
         if (ret < 0)
             return ret;
     }
@@ -233,6 +281,10 @@ int mv_frame_reader_advance(struct mv_frame_reader *r, size_t n, const char **wh
         }
         if (total - MV_MESSAGE_LEN_SIZE > MV_MESSAGE_MAX) {
             *why = "packet length exceeds the 32 MiB maximum";
+            return -EBADMSG;
+        }
+        if (r->max && total - MV_MESSAGE_LEN_SIZE > r->max) {
+            *why = r->max_why ? r->max_why : "packet length exceeds the connection's limit";
             return -EBADMSG;
         }
         r->want = total;

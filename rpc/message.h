@@ -29,6 +29,8 @@ bool_t mv_xdr_void(XDR *xdrs, void *unused);
 
 /* A new empty packet; NULL on OOM. */
 struct mv_msg *mv_msg_new(void);
+/* A copy of packet M's bytes (for sending; fds are not copied); NULL on OOM. */
+struct mv_msg *mv_msg_dup(const struct mv_msg *m);
 /* Frees the packet and closes any fds it still holds; NULL is fine. */
 void mv_msg_free(struct mv_msg *m);
 static inline void mv_msg_freep(struct mv_msg **m) { mv_msg_free(*m); }
@@ -67,6 +69,13 @@ int mv_msg_write(int fd, struct mv_msg *m);
 struct mv_frame_reader {
     struct mv_msg *msg;     /* packet being received, NULL between packets */
     size_t want;            /* bytes the current packet needs in total */
+    /* a lower limit on the payload than MV_MESSAGE_MAX (0: none), with the
+     * reason reported when a length word exceeds it */
+    size_t max;
+    const char *max_why;
+    /* if not 0, the buffer may not grow beyond this many bytes for now
+     * (a budget shared with other readers); the first 4 KiB always may */
+    size_t grow_limit;
 };
 
 enum mv_frame_status {
@@ -74,7 +83,8 @@ enum mv_frame_status {
     MV_FRAME_DONE = 1,      /* a complete packet: take it */
 };
 
-/* Where the next bytes go and how many to read at most.  -ENOMEM on OOM. */
+/* Where the next bytes go and how many to read at most.  -ENOMEM on OOM,
+ * -ENOBUFS if the buffer is full and grow_limit forbids growing it. */
 int mv_frame_reader_space(struct mv_frame_reader *r, void **ptr, size_t *count);
 /* Accounts N bytes stored at the space given.  Returns MV_FRAME_MORE,
  * MV_FRAME_DONE or -EBADMSG with *why set to a static reason. */
@@ -82,8 +92,16 @@ int mv_frame_reader_advance(struct mv_frame_reader *r, size_t n, const char **wh
 /* Hands over the complete packet (header decoded). */
 struct mv_msg *mv_frame_reader_take(struct mv_frame_reader *r);
 void mv_frame_reader_reset(struct mv_frame_reader *r);
+/* Bytes allocated for the packet being received (0 between packets). */
+size_t mv_frame_reader_held(const struct mv_frame_reader *r);
+/* True once some bytes of a packet arrived and it is not complete yet. */
+bool mv_frame_reader_partial(const struct mv_frame_reader *r);
+/* True if a partial packet needs its buffer grown past the first 4 KiB
+ * (which grow_limit always grants) for its next bytes. */
+bool mv_frame_reader_wants_growth(const struct mv_frame_reader *r);
 
 /* Reads from FD until a packet is complete or the socket has no more.
  * 1 = *out holds a packet, 0 = would block, -ECONNRESET on EOF,
- * -EBADMSG on a malformed frame (*why set), other -errno on failure. */
+ * -EBADMSG on a malformed frame (*why set), -ENOBUFS when grow_limit stops
+ * it (read again once the limit was raised), other -errno on failure. */
 int mv_frame_read(int fd, struct mv_frame_reader *r, struct mv_msg **out, const char **why);

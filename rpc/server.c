@@ -70,7 +70,17 @@ void mv_server_client_gone(struct mv_server *srv, struct mv_client *c)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     srv->nclients--;
+    if (c->listener->opts.readonly)
+        srv->nclients_ro--;
+    mv_server_update_listeners(srv);
     mv_server_update_idle(srv);
+}
+
+void mv_server_rx_released(struct mv_server *srv)
+{
+    for (struct mv_client *c = srv->clients; c; c = c->next)
+        if (c->rx_held)
+            mv_client_update_events(c);
 }
 
 unsigned int mv_server_nclients(const struct mv_server *srv)
@@ -80,7 +90,8 @@ unsigned int mv_server_nclients(const struct mv_server *srv)
 
 /* ---- packets produced on other threads ---- */
 
-void mv_server_post(struct mv_server *srv, struct mv_client *c, struct mv_msg *msg, bool ends_call)
+void mv_server_post(struct mv_server *srv, struct mv_client *c, struct mv_msg *msg,
+                    enum mv_out_kind kind)
 {
     struct mv_outgoing *o = calloc(1, sizeof(*o));
     uint64_t one = 1;
@@ -90,7 +101,7 @@ void mv_server_post(struct mv_server *srv, struct mv_client *c, struct mv_msg *m
         abort();
     o->client = mv_client_ref(c);
     o->msg = msg;
-    o->ends_call = ends_call;
+    o->kind = kind;
     pthread_mutex_lock(&srv->out_lock);
     if (srv->out_tail)
         srv->out_tail->next = o;
@@ -120,12 +131,15 @@ static int outgoing_ready(sd_event_source *s, int fd, uint32_t revents, void *op
         struct mv_client *c = o->client;
 
         list = o->next;
-        if (o->ends_call)
+        if (o->kind == MV_OUT_EVENT) {
+            mv_client_queue_event(c, o->msg);
+        } else {
             c->inflight--;
-        if (o->msg)
-            mv_client_queue_tx(c, o->msg);
-        else
-            mv_client_update_events(c);
+            if (o->msg)
+                mv_client_queue_tx(c, o->msg);
+            else if (!atomic_load(&c->closed))
+                mv_client_reply_lost(c, "no reply could be encoded for a call, not even an error");
+        }
         mv_client_unref(c);
         free(o);
     }
@@ -135,26 +149,62 @@ static int outgoing_ready(sd_event_source *s, int fd, uint32_t revents, void *op
 
 /* ---- listeners ---- */
 
+/* Slots a listener may fill: read-only listeners leave rw_reserve of
+ * max_clients to the read-write socket, so that clients of the world-open
+ * read-only socket can never lock the administrator out. */
+static bool listener_has_room(const struct mv_server *srv, const struct mv_listener *l)
+{
+    unsigned int max = srv->cfg.max_clients, reserve = srv->cfg.rw_reserve;
+
+    if (srv->nclients >= max)
+        return false;
+    if (!l->opts.readonly)
+        return true;
+    return srv->nclients_ro + (reserve < max ? reserve : max - 1) < max;
+}
+
+/* At the limit a listener is switched off instead of accepting and closing:
+ * new connections wait in the kernel's backlog until a slot frees up. */
+void mv_server_update_listeners(struct mv_server *srv)
+{
+    for (struct mv_listener *l = srv->listeners; l; l = l->next) {
+        bool room = listener_has_room(srv, l);
+
+        if (room == l->accepting)
+            continue;
+        if (sd_event_source_set_enabled(l->io, room ? SD_EVENT_ON : SD_EVENT_OFF) < 0)
+            continue;
+        l->accepting = room;
+        if (room)
+            mv_info("accepting %s connections again", l->opts.readonly ? "read-only" : "read-write");
+        else
+            mv_warn("%u clients connected (%u read-only, limit %u, %u kept for read-write): "
+                    "new %s connections wait", srv->nclients, srv->nclients_ro,
+                    srv->cfg.max_clients, srv->cfg.rw_reserve,
+                    l->opts.readonly ? "read-only" : "read-write");
+    }
+}
+
 static int listener_accept(sd_event_source *s, int fd, uint32_t revents, void *opaque)
 {
     struct mv_listener *l = opaque;
     struct mv_server *srv = l->srv;
-    int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    int r;
+    int cfd, r;
 
+    if (!listener_has_room(srv, l)) {
+        mv_server_update_listeners(srv);
+        return 0;
+    }
+    cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (cfd < 0) {
         if (errno != EAGAIN && errno != EINTR)
             mv_warn("accept failed: %s", strerror(errno));
         return 0;
     }
-    if (srv->nclients >= srv->cfg.max_clients) {
-        mv_warn("refusing a connection: the limit of %u clients is reached", srv->cfg.max_clients);
-        close(cfd);
-        return 0;
-    }
     r = mv_client_accept(srv, l, cfd);
     if (r < 0)
         mv_warn("cannot accept a client: %s", strerror(-r));
+    mv_server_update_listeners(srv);
     mv_server_update_idle(srv);
     return 0;
 }
@@ -188,8 +238,10 @@ int mv_server_add_listener(struct mv_server *srv, int fd_in, const struct mv_lis
         return r;
     }
     l->fd = TAKE_FD(fd);
+    l->accepting = true;
     l->next = srv->listeners;
     srv->listeners = l;
+    mv_server_update_listeners(srv);
     return 0;
 }
 

@@ -81,11 +81,13 @@ struct mv_server_driver {
 };
 
 struct mv_server_config {
-    unsigned int max_clients;
+    unsigned int max_clients;           /* at the limit, listeners stop accepting */
+    unsigned int rw_reserve;            /* of max_clients, slots only the rw socket may use */
     unsigned int max_workers;
     unsigned int max_client_requests;   /* calls in flight per client */
     unsigned int keepalive_interval;    /* seconds; 0 disables */
     unsigned int keepalive_count;
+    unsigned int packet_timeout;        /* seconds a packet may take to arrive whole; 0 = no limit */
     unsigned int idle_timeout;          /* seconds; 0 = never exit when idle */
 };
 
@@ -124,8 +126,12 @@ int mv_call_error(struct mv_call *call, int code, int domain, const char *fmt, .
 /* Driver data of a client (set in client_open, freed by client_close). */
 void *mv_client_get_data(struct mv_client *client);
 void mv_client_set_data(struct mv_client *client, void *data);
-/* Sends an asynchronous MESSAGE packet (events) to CLIENT; any thread. */
+/* Sends an asynchronous MESSAGE packet (events) to CLIENT; any thread.
+ * Events count in the client's backlog: a client that leaves them unread
+ * past MV_CLIENT_EVENT_BACKLOG_MAX is dropped. */
 int mv_client_send_event(struct mv_client *client, int proc, xdrproc_t filter, const void *data);
+/* Same with an encoded MESSAGE packet M (taken, also on failure). */
+int mv_client_send_msg(struct mv_client *client, struct mv_msg *m);
 /* Reference counting for clients kept beyond a call (event registrations). */
 struct mv_client *mv_client_ref(struct mv_client *client);
 void mv_client_unref(struct mv_client *client);

@@ -50,11 +50,26 @@ void mv_client_set_data(struct mv_client *c, void *data)
     c->data = data;
 }
 
+/* A client that has not authenticated and opened the connection may only
+ * send small packets. */
+static bool client_trusted(const struct mv_client *c)
+{
+    return c->opened && atomic_load(&c->authenticated);
+}
+
+/* A partial packet that needs more memory waits while the server's budget
+ * for partial packets is spent. */
+static bool client_rx_blocked(const struct mv_client *c)
+{
+    return mv_frame_reader_wants_growth(&c->reader) &&
+           c->srv->rx_pending >= MV_SERVER_RX_PENDING_MAX;
+}
+
 static bool client_may_read(const struct mv_client *c)
 {
     return !c->closing && !atomic_load(&c->closed) &&
            c->inflight < c->srv->cfg.max_client_requests &&
-           c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX && !c->stream_held;
+           c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX && !c->stream_held && !client_rx_blocked(c);
 }
 
 /* Which events the socket waits for: reading stops while the client has its
@@ -73,6 +88,19 @@ void mv_client_update_events(struct mv_client *c)
     sd_event_source_set_io_events(c->io, ev);
 }
 
+/* Keeps srv->rx_pending equal to the sum of the clients' reader buffers. */
+static void client_rx_account(struct mv_client *c)
+{
+    struct mv_server *srv = c->srv;
+    size_t held = mv_frame_reader_held(&c->reader);
+    bool was_over = srv->rx_pending >= MV_SERVER_RX_PENDING_MAX;
+
+    srv->rx_pending = srv->rx_pending - c->rx_held + held;
+    c->rx_held = held;
+    if (was_over && srv->rx_pending < MV_SERVER_RX_PENDING_MAX)
+        mv_server_rx_released(srv);
+}
+
 void mv_client_close(struct mv_client *c, const char *reason)
 {
     if (atomic_exchange(&c->closed, true))
@@ -80,6 +108,9 @@ void mv_client_close(struct mv_client *c, const char *reason)
     mv_debug("client %lu closed: %s", c->id, reason);
     c->io = sd_event_source_disable_unref(c->io);
     c->keepalive = sd_event_source_disable_unref(c->keepalive);
+    c->packet_timer = sd_event_source_disable_unref(c->packet_timer);
+    mv_frame_reader_reset(&c->reader);
+    client_rx_account(c);
     close(c->fd);
     c->fd = -1;
     /* streams first: their opaque data may refer to the driver's client data */
@@ -90,6 +121,13 @@ void mv_client_close(struct mv_client *c, const char *reason)
     mv_client_unref(c);
 }
 
+/* Asynchronous packets of the remote program are events (keepalive's
+ * PING/PONG are bounded by their protocol, stream data by back-pressure). */
+static bool is_event(const struct mv_msg *m)
+{
+    return m->hdr.type == MV_MESSAGE && m->hdr.prog == MV_REMOTE_PROGRAM;
+}
+
 void mv_client_queue_tx(struct mv_client *c, struct mv_msg *msg)
 {
     if (atomic_load(&c->closed)) {
@@ -98,12 +136,36 @@ void mv_client_queue_tx(struct mv_client *c, struct mv_msg *msg)
     }
     msg->next = NULL;
     c->tx_bytes += msg->len;
+    if (is_event(msg))
+        c->tx_event_bytes += msg->len;
     if (c->tx_tail)
         c->tx_tail->next = msg;
     else
         c->tx_head = msg;
     c->tx_tail = msg;
     mv_client_update_events(c);
+}
+
+void mv_client_queue_event(struct mv_client *c, struct mv_msg *msg)
+{
+    if (!atomic_load(&c->closed) &&
+        c->tx_event_bytes + msg->len > MV_CLIENT_EVENT_BACKLOG_MAX) {
+        mv_warn("client %lu (pid %d uid %u%s): %zu bytes of events unread (limit %u); "
+                "closing the connection", c->id, (int)c->ident.pid, (unsigned)c->ident.uid,
+                c->listener->opts.readonly ? ", read-only socket" : "",
+                c->tx_event_bytes, MV_CLIENT_EVENT_BACKLOG_MAX);
+        mv_msg_free(msg);
+        mv_client_close(c, "event backlog overflow");
+        return;
+    }
+    mv_client_queue_tx(c, msg);
+}
+
+void mv_client_reply_lost(struct mv_client *c, const char *why)
+{
+    mv_warn("client %lu (pid %d uid %u): %s; closing the connection so that it does not "
+            "wait for the reply forever", c->id, (int)c->ident.pid, (unsigned)c->ident.uid, why);
+    mv_client_close(c, "no reply could be sent");
 }
 
 static int client_flush(struct mv_client *c)
@@ -119,9 +181,82 @@ static int client_flush(struct mv_client *c)
         if (!c->tx_head)
             c->tx_tail = NULL;
         c->tx_bytes -= m->len;
+        if (is_event(m))
+            c->tx_event_bytes -= m->len;
         mv_msg_free(m);
     }
     return 1;
+}
+
+static int packet_timeout(sd_event_source *s, uint64_t usec, void *opaque)
+{
+    struct mv_client *c = opaque;
+    const struct mv_msg *m = c->reader.msg;
+
+    mv_client_ref(c);
+    mv_warn("client %lu (pid %d uid %u): a packet is still incomplete after %u s "
+            "(%zu of %zu bytes); closing the connection", c->id, (int)c->ident.pid,
+            (unsigned)c->ident.uid, c->srv->cfg.packet_timeout, m ? m->len : 0,
+            c->reader.want);
+    mv_client_close(c, "packet timeout");
+    mv_client_unref(c);
+    return 0;
+}
+
+/* A packet must arrive whole within packet_timeout of its first byte, so a
+ * peer cannot hold a buffer by sending part of one and stalling (or by
+ * trickling it). */
+static void client_packet_timer(struct mv_client *c)
+{
+    uint64_t now;
+    int on = 0;
+
+    if (!c->srv->cfg.packet_timeout)
+        return;
+    if (!mv_frame_reader_partial(&c->reader)) {
+        if (c->packet_timer)
+            sd_event_source_set_enabled(c->packet_timer, SD_EVENT_OFF);
+        return;
+    }
+    if (c->packet_timer && sd_event_source_get_enabled(c->packet_timer, &on) >= 0 && on)
+        return;     /* already running for this packet */
+    sd_event_now(c->srv->event, CLOCK_MONOTONIC, &now);
+    now += (uint64_t)c->srv->cfg.packet_timeout * 1000000;
+    if (!c->packet_timer) {
+        if (sd_event_add_time(c->srv->event, &c->packet_timer, CLOCK_MONOTONIC, now, 0,
+                              packet_timeout, c) < 0)
+            return;
+    } else {
+        sd_event_source_set_time(c->packet_timer, now);
+    }
+    sd_event_source_set_enabled(c->packet_timer, SD_EVENT_ONESHOT);
+}
+
+/* Limits for the next read: packet size by trust, buffer growth by the
+ * server's budget for partial packets. */
+static void client_reader_limits(struct mv_client *c)
+{
+    size_t pending = c->srv->rx_pending, held = c->rx_held;
+
+    if (client_trusted(c)) {
+        c->reader.max = 0;
+    } else {
+        c->reader.max = MV_CLIENT_PREAUTH_PACKET_MAX;
+        c->reader.max_why = "packet length exceeds the 64 KiB allowed before authentication";
+    }
+    c->reader.grow_limit = pending >= MV_SERVER_RX_PENDING_MAX ? (held ? held : 1)
+                                                              : held + (MV_SERVER_RX_PENDING_MAX - pending);
+}
+
+static int client_read_one(struct mv_client *c, struct mv_msg **msg, const char **why)
+{
+    int r;
+
+    client_reader_limits(c);
+    r = mv_frame_read(c->fd, &c->reader, msg, why);
+    client_rx_account(c);
+    client_packet_timer(c);
+    return r;
 }
 
 static int client_read(struct mv_client *c)
@@ -130,9 +265,9 @@ static int client_read(struct mv_client *c)
     for (int n = 0; n < CLIENT_READ_BURST && client_may_read(c); n++) {
         struct mv_msg *msg = NULL;
         const char *why = NULL;
-        int r = mv_frame_read(c->fd, &c->reader, &msg, &why);
+        int r = client_read_one(c, &msg, &why);
 
-        if (r == 0)
+        if (r == 0 || r == -ENOBUFS)
             return 0;
         if (r == -EBADMSG) {
             mv_warn("client %lu (pid %d uid %u): malformed packet: %s; closing the connection",
@@ -272,6 +407,7 @@ int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd_in)
     c->ident.pid = cred.pid;
     c->ident.readonly = l->opts.readonly;
     atomic_init(&c->authenticated, l->opts.auth == MV_AUTH_METHOD_NONE);
+    c->reader.max = MV_CLIENT_PREAUTH_PACKET_MAX;
     sd_event_now(srv->event, CLOCK_MONOTONIC, &c->last_rx_usec);
     r = sd_event_add_io(srv->event, &c->io, fd, EPOLLIN, client_io, c);
     if (r < 0) {
@@ -284,6 +420,8 @@ int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd_in)
         srv->clients->prev = c;
     srv->clients = c;
     srv->nclients++;
+    if (l->opts.readonly)
+        srv->nclients_ro++;
     mv_debug("client %lu connected: pid %d uid %u%s", c->id, (int)cred.pid,
              (unsigned)cred.uid, l->opts.readonly ? " (read-only)" : "");
     return 0;
@@ -309,6 +447,15 @@ int mv_client_send_event(struct mv_client *c, int proc, xdrproc_t filter, const 
         mv_msg_free(m);
         return r;
     }
-    mv_server_post(c->srv, c, m, false);
+    return mv_client_send_msg(c, m);
+}
+
+int mv_client_send_msg(struct mv_client *c, struct mv_msg *m)
+{
+    if (atomic_load(&c->closed)) {
+        mv_msg_free(m);
+        return -ENOTCONN;
+    }
+    mv_server_post(c->srv, c, m, MV_OUT_EVENT);
     return 0;
 }

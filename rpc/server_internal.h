@@ -13,11 +13,26 @@ struct mv_stream;
  * until it catches up, so a peer that never reads cannot grow our memory.
  * Stream output honours it too (mv_stream_send returns -EAGAIN). */
 #define MV_CLIENT_TX_BACKLOG_MAX (4u * 1024 * 1024)
+/* Event bytes a client has not read yet.  Events do not wait for the client
+ * (they are produced whether it reads or not), so past this the client is
+ * dropped: it registered and stopped reading, and would grow us without
+ * bound otherwise. */
+#define MV_CLIENT_EVENT_BACKLOG_MAX (1u * 1024 * 1024)
+/* Largest packet a client may send before it has authenticated and opened
+ * the connection: what comes before (AUTH_*, feature probes, CONNECT_OPEN)
+ * is a few hundred bytes, and anyone may connect. */
+#define MV_CLIENT_PREAUTH_PACKET_MAX (64u * 1024)
+/* Bytes held in partly received packets across all clients.  Past it, a
+ * client whose packet needs a bigger buffer waits (its socket is not read)
+ * until others complete or are dropped; one packet of the protocol maximum
+ * still fits beside a few small ones. */
+#define MV_SERVER_RX_PENDING_MAX (MV_MESSAGE_MAX + 16u * 1024 * 1024)
 
 struct mv_listener {
     struct mv_server *srv;
     int fd;
     sd_event_source *io;
+    bool accepting;                     /* io is enabled */
     struct mv_listen_opts opts;
     char *polkit_action;
     struct mv_listener *next;
@@ -31,8 +46,11 @@ struct mv_client {
     sd_event_source *io;
     sd_event_source *keepalive;
     struct mv_frame_reader reader;
+    size_t rx_held;                     /* reader buffer counted in srv->rx_pending */
+    sd_event_source *packet_timer;      /* armed while a packet is partly received */
     struct mv_msg *tx_head, *tx_tail;   /* event loop thread only */
     size_t tx_bytes;                    /* bytes waiting in the tx queue */
+    size_t tx_event_bytes;              /* of which events (MV_CLIENT_EVENT_BACKLOG_MAX) */
     struct mv_identity ident;
     const struct mv_listener *listener;
     atomic_bool authenticated;          /* set by AUTH_POLKIT on a worker */
@@ -62,11 +80,17 @@ struct mv_call {
     struct mv_stream *stream;           /* opened by the handler, live once the reply is OK */
 };
 
+/* What a packet posted from another thread is. */
+enum mv_out_kind {
+    MV_OUT_REPLY,       /* ends a call (frees a request slot); NULL: no reply could be made */
+    MV_OUT_EVENT,       /* an asynchronous MESSAGE, counted in the event backlog */
+};
+
 /* A packet produced off the event loop, waiting to be queued on its client. */
 struct mv_outgoing {
     struct mv_client *client;           /* referenced */
     struct mv_msg *msg;
-    bool ends_call;                     /* frees a request slot */
+    enum mv_out_kind kind;
     struct mv_outgoing *next;
 };
 
@@ -82,6 +106,8 @@ struct mv_server {
     struct mv_listener *listeners;
     struct mv_client *clients;
     unsigned int nclients;
+    unsigned int nclients_ro;           /* of which came through a read-only listener */
+    size_t rx_pending;                  /* see MV_SERVER_RX_PENDING_MAX; loop thread */
     unsigned long next_client_id;
     struct mv_worker_pool *workers;
     /* completions from workers and events from any thread */
@@ -96,13 +122,23 @@ struct mv_server {
 int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd);
 void mv_client_close(struct mv_client *c, const char *reason);
 void mv_client_queue_tx(struct mv_client *c, struct mv_msg *msg);
+/* Queues an event; drops C (logged) when its unread events overflow. */
+void mv_client_queue_event(struct mv_client *c, struct mv_msg *msg);
+/* A call of C got no reply (none could be encoded): C is closed, so the
+ * peer sees the connection end instead of waiting forever. */
+void mv_client_reply_lost(struct mv_client *c, const char *why);
 void mv_client_update_events(struct mv_client *c);
 void mv_client_start_keepalive(struct mv_client *c);
 void mv_client_handle_keepalive(struct mv_client *c, const struct mv_msg *msg);
 
 /* server.c */
-void mv_server_post(struct mv_server *srv, struct mv_client *c, struct mv_msg *msg, bool ends_call);
+void mv_server_post(struct mv_server *srv, struct mv_client *c, struct mv_msg *msg,
+                    enum mv_out_kind kind);
 void mv_server_client_gone(struct mv_server *srv, struct mv_client *c);
+/* Enables each listener while a client may be accepted through it. */
+void mv_server_update_listeners(struct mv_server *srv);
+/* Clients waiting for the pending-packet budget may go on. */
+void mv_server_rx_released(struct mv_server *srv);
 
 /* dispatch.c */
 void mv_dispatch_packet(struct mv_client *c, struct mv_msg *msg);

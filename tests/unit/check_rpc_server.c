@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "events.h"
+#include "log.h"
 #include "keepalive_protocol.h"
 #include "message.h"
 #include "remote_protocol.h"
@@ -48,10 +51,63 @@ static int failing_capabilities(struct mv_call *call, void *args, mv_connect_get
     return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_DOMAIN, "Requested operation is not valid: test");
 }
 
+/* An error whose message (5 MiB) is over the protocol's string limit: the
+ * error reply itself cannot be encoded. */
+static int unencodable_error(struct mv_call *call, void *args, mv_connect_get_max_vcpus_ret *ret)
+{
+    size_t n = 5u * 1024 * 1024;
+    _cleanup_free_ char *big = malloc(n + 1);
+
+    ck_assert_ptr_nonnull(big);
+    memset(big, 'x', n);
+    big[n] = '\0';
+    return mv_call_error(call, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC, "%s", big);
+}
+
+/* events: a registry like a driver's, a register procedure and one that
+ * fires EVENTS_PER_CALL lifecycle events (on a worker, as drivers do) */
+#define EVENTS_PER_CALL 200
+static struct mv_events *test_events;
+
+static int test_register(struct mv_call *call, mv_connect_domain_event_callback_register_any_args *args,
+                         mv_connect_domain_event_callback_register_any_ret *ret)
+{
+    int r = mv_events_register(test_events, mv_call_client(call), args->eventID,
+                               args->dom ? args->dom->uuid : NULL, args->dom ? MV_UUID_BUFLEN : 0);
+
+    if (r == -EDQUOT)
+        return mv_call_error(call, MV_ERR_OPERATION_FAILED, MV_FROM_RPC, "too many registrations");
+    if (r < 0)
+        return r;
+    ret->callbackID = r;
+    return 0;
+}
+
+static int test_fire(struct mv_call *call, void *args, mv_node_get_security_model_ret *ret)
+{
+    mv_domain_event_callback_lifecycle_msg msg = { .msg = { .dom = { .name = "dom1", .id = 1 } } };
+
+    for (int i = 0; i < EVENTS_PER_CALL; i++) {
+        msg.msg.event = i;
+        ck_assert_int_ge(mv_events_emit(test_events, 0, msg.msg.dom.uuid, MV_UUID_BUFLEN,
+                                        MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+                                        (xdrproc_t)xdr_mv_domain_event_callback_lifecycle_msg, &msg), 0);
+    }
+    return 0;
+}
+
+static void test_client_close(struct mv_client *client)
+{
+    mv_events_client_close(test_events, client);
+}
+
 static const struct mv_dispatch_entry test_procs[] = {
     MV_HANDLER(CONNECT_GET_HOSTNAME, get_hostname),
     MV_HANDLER(CONNECT_GET_VERSION, slow_version),
     MV_HANDLER(CONNECT_GET_CAPABILITIES, failing_capabilities),
+    MV_HANDLER(CONNECT_GET_MAX_VCPUS, unencodable_error),
+    MV_HANDLER(CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, test_register),
+    MV_HANDLER(NODE_GET_SECURITY_MODEL, test_fire),
     MV_NOT_IMPLEMENTED(DOMAIN_GET_INFO),
 };
 static const struct mv_dispatch_table test_table = MV_DISPATCH_TABLE(test_procs);
@@ -59,7 +115,7 @@ static const struct mv_dispatch_table *const test_tables[] = { &test_table, NULL
 static const char *const test_schemes[] = { "test", NULL };
 static const struct mv_server_driver test_driver = {
     .name = "testd", .type = "TEST", .uri = "test:///system",
-    .uri_schemes = test_schemes, .tables = test_tables,
+    .uri_schemes = test_schemes, .tables = test_tables, .client_close = test_client_close,
 };
 
 /* ---- the server runs in its own thread ---- */
@@ -71,6 +127,8 @@ static int stop_efd, ready_efd;
 static int loop_result;
 static bool loop_joined;    /* the loop already ended by itself */
 static struct mv_server_config server_cfg;
+/* set by a fixture before start_server() */
+static unsigned int cfg_packet_timeout, cfg_max_clients = 10, cfg_rw_reserve;
 
 static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *opaque)
 {
@@ -86,6 +144,8 @@ static void *server_main(void *opaque)
     struct mv_listen_opts ro = { .readonly = true, .auth = MV_AUTH_METHOD_NONE };
     uint64_t one = 1;
 
+    ck_assert_int_eq(mv_events_new("test", &test_events), 0);
+    if (getenv("MV_TEST_DEBUG")) mv_log_set_level(MV_LOG_DEBUG);
     ck_assert_int_ge(sd_event_new(&ev), 0);
     ck_assert_int_ge(sd_event_add_io(ev, NULL, stop_efd, EPOLLIN, on_stop, NULL), 0);
     ck_assert_int_eq(mv_server_new(ev, &test_driver, &server_cfg, &srv), 0);
@@ -94,6 +154,8 @@ static void *server_main(void *opaque)
     ck_assert_int_eq(write(ready_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
     loop_result = sd_event_loop(ev);
     mv_server_free(srv);
+    mv_events_free(test_events);
+    test_events = NULL;
     sd_event_unref(ev);
     return NULL;
 }
@@ -106,7 +168,8 @@ static void start_server(unsigned int idle_timeout, unsigned int ka_interval, un
     snprintf(rw_path, sizeof(rw_path), "%s/sock", dir);
     snprintf(ro_path, sizeof(ro_path), "%s/sock-ro", dir);
     server_cfg = (struct mv_server_config){
-        .max_clients = 10, .max_workers = 2, .max_client_requests = 5,
+        .max_clients = cfg_max_clients, .rw_reserve = cfg_rw_reserve,
+        .packet_timeout = cfg_packet_timeout, .max_workers = 2, .max_client_requests = 5,
         .keepalive_interval = ka_interval, .keepalive_count = ka_count,
         .idle_timeout = idle_timeout,
     };
@@ -491,6 +554,245 @@ START_TEST(test_ping_gets_pong)
 }
 END_TEST
 
+static void send_all(int fd, const char *buf, size_t nbytes);
+
+/* The first bytes of a packet whose length word claims TOTAL bytes. */
+static void send_packet_start(int fd, uint32_t total, size_t nbytes)
+{
+    _cleanup_free_ char *buf = calloc(1, nbytes);
+    uint32_t be = htonl(total);
+
+    ck_assert_ptr_nonnull(buf);
+    memcpy(buf, &be, 4);
+    send_all(fd, buf, nbytes);
+}
+
+/* recv_packet() makes a socket non-blocking: this waits for room as the
+ * server reads. */
+static void send_all(int fd, const char *buf, size_t nbytes)
+{
+    for (size_t off = 0; off < nbytes;) {
+        struct pollfd p = { .fd = fd, .events = POLLOUT };
+        ssize_t n = send(fd, buf + off, nbytes - off, MSG_NOSIGNAL);
+
+        if (n < 0) {
+            ck_assert_int_eq(errno, EAGAIN);
+            ck_assert_int_eq(poll(&p, 1, 10000), 1);
+            continue;
+        }
+        off += (size_t)n;
+    }
+}
+
+/* Before AUTH_LIST and CONNECT_OPEN a peer may not announce a large packet
+ * (anyone may connect); after them the same packet is read and answered. */
+START_TEST(test_preauth_packet_limit)
+{
+    _cleanup_close_ int early = dial(rw_path), ro = dial(ro_path), fd = dial(rw_path);
+    size_t total = 100 * 1024;
+    _cleanup_free_ char *big = calloc(1, total);
+    struct mv_message_header h = { MV_REMOTE_PROGRAM, MV_REMOTE_VERSION,
+                                   MV_PROC_CONNECT_GET_HOSTNAME, MV_CALL, 2, MV_OK };
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+
+    send_packet_start(early, (uint32_t)total, 1024);
+    ck_assert_ptr_null(recv_packet(early));     /* closed at the length word */
+    send_packet_start(ro, (uint32_t)total, 1024);   /* ro: no auth step, but not open */
+    ck_assert_ptr_null(recv_packet(ro));
+
+    handshake(fd, 0);
+    ck_assert_int_eq(mv_msg_encode(m, &h, NULL, NULL), 0);
+    memcpy(big, m->buf, m->len);
+    *(uint32_t *)big = htonl((uint32_t)total);
+    send_all(fd, big, total);
+    expect_error(fd, 2, MV_ERR_RPC, "cannot decode the arguments");
+}
+END_TEST
+
+/* A reply that cannot be encoded, not even as the handler's error, still
+ * answers the call (with an error saying so); the connection goes on. */
+START_TEST(test_unencodable_reply_is_answered)
+{
+    _cleanup_close_ int fd = dial(rw_path);
+
+    handshake(fd, 0);
+    send_call(fd, MV_PROC_CONNECT_GET_MAX_VCPUS, 2, NULL, NULL);
+    /* the encoder cannot tell "too large" from "refused by the filter" */
+    expect_error(fd, 2, MV_ERR_RPC, "the reply is too large to send");
+    expect_hostname(fd, 3);
+}
+END_TEST
+
+static int recv_event_registration(int fd, unsigned serial)
+{
+    mv_connect_domain_event_callback_register_any_ret ret = { 0 };
+
+    expect_ok(fd, serial, (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_ret, &ret);
+    return ret.callbackID;
+}
+
+/* A read-only client registers as often as it may, then never reads while
+ * events fire: its registrations are capped and, once its unread events
+ * pass the limit, the server drops it instead of queueing without end. */
+START_TEST(test_event_backlog_drops_client)
+{
+    _cleanup_close_ int ro = dial(ro_path), rw = dial(rw_path);
+    mv_connect_domain_event_callback_register_any_args reg = { .eventID = 0 };
+    mv_node_get_security_model_ret sm = { 0 };
+    unsigned serial = 2;
+    size_t events = 0, fired = 0;
+    struct mv_msg *m;
+
+    handshake(ro, 0);
+    handshake(rw, 0);
+    for (int i = 0; i < MV_EVENTS_PER_CLIENT_MAX; i++) {
+        send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, serial,
+                  (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
+        ck_assert_int_gt(recv_event_registration(ro, serial++), 0);
+    }
+    send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, serial,
+              (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
+    expect_error(ro, serial++, MV_ERR_OPERATION_FAILED, "too many registrations");
+
+    /* 10 x 200 events x 256 registrations: ~37 MiB of packets if all queued */
+    for (unsigned i = 0; i < 10; i++, fired += EVENTS_PER_CALL) {
+        send_call(rw, MV_PROC_NODE_GET_SECURITY_MODEL, 10 + i, NULL, NULL);
+        expect_ok(rw, 10 + i, (xdrproc_t)xdr_mv_node_get_security_model_ret, &sm);
+        xdr_free((xdrproc_t)xdr_mv_node_get_security_model_ret, (char *)&sm);
+    }
+    /* now read: what was queued before the drop, then the end of the connection */
+    while ((m = recv_packet(ro))) {
+        ck_assert_int_eq(m->hdr.type, MV_MESSAGE);
+        events++;
+        mv_msg_free(m);
+    }
+    ck_assert_msg(events < fired * MV_EVENTS_PER_CLIENT_MAX / 4,
+                  "%zu of %zu events were queued for a client that did not read",
+                  events, fired * MV_EVENTS_PER_CLIENT_MAX);
+    expect_hostname(rw, 30);
+}
+END_TEST
+
+/* Each registration gets the event once, with its own callback id; an
+ * object filter keeps others' events out. */
+START_TEST(test_event_fanout_callback_ids)
+{
+    _cleanup_close_ int ro = dial(ro_path), rw = dial(rw_path);
+    mv_connect_domain_event_callback_register_any_args reg = { .eventID = 0 };
+    mv_nonnull_domain other = { .name = "dom2", .uuid = { 9 } };
+    mv_node_get_security_model_ret sm = { 0 };
+    int ids[2], seen[2] = { 0 };
+
+    handshake(ro, 0);
+    handshake(rw, 0);
+    for (int i = 0; i < 2; i++) {
+        send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 2 + i,
+                  (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
+        ids[i] = recv_event_registration(ro, 2 + i);
+    }
+    reg.dom = &other;       /* never fires */
+    send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 4,
+              (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
+    ck_assert_int_gt(recv_event_registration(ro, 4), 0);
+    send_call(rw, MV_PROC_NODE_GET_SECURITY_MODEL, 2, NULL, NULL);
+    expect_ok(rw, 2, (xdrproc_t)xdr_mv_node_get_security_model_ret, &sm);
+    xdr_free((xdrproc_t)xdr_mv_node_get_security_model_ret, (char *)&sm);
+    for (int n = 0; n < 2 * EVENTS_PER_CALL; n++) {
+        _cleanup_msg_ struct mv_msg *m = recv_packet(ro);
+        mv_domain_event_callback_lifecycle_msg ev = { 0 };
+
+        ck_assert_ptr_nonnull(m);
+        ck_assert_int_eq(m->hdr.proc, MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE);
+        ck_assert_int_eq(mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_domain_event_callback_lifecycle_msg, &ev), 0);
+        ck_assert_str_eq(ev.msg.dom.name, "dom1");
+        ck_assert(ev.callbackID == ids[0] || ev.callbackID == ids[1]);
+        seen[ev.callbackID == ids[1]]++;
+        xdr_free((xdrproc_t)xdr_mv_domain_event_callback_lifecycle_msg, (char *)&ev);
+    }
+    ck_assert_int_eq(seen[0], EVENTS_PER_CALL);
+    ck_assert_int_eq(seen[1], EVENTS_PER_CALL);
+    /* nothing for the filtered registration: the next packet is this reply */
+    expect_hostname(ro, 5);
+}
+END_TEST
+
+static void timeout_setup(void)
+{
+    cfg_packet_timeout = 1;
+    start_server(0, 0, 0);
+}
+
+static void limits_teardown(void)
+{
+    stop_server();
+    cfg_packet_timeout = 0;
+    cfg_max_clients = 10;
+    cfg_rw_reserve = 0;
+}
+
+/* Part of a packet, then silence: dropped after packet_timeout (1 s), both
+ * before authentication and after; a client that completes its packets is
+ * not.  recv_packet() waits up to 10 s for the end of the connection. */
+START_TEST(test_stalled_packet_dropped)
+{
+    _cleanup_close_ int early = dial(rw_path), late = dial(ro_path), busy = dial(rw_path);
+
+    handshake(late, 0);
+    handshake(busy, 0);
+    send_packet_start(early, 1000, 100);
+    send_packet_start(late, 1000000, 500000);
+    ck_assert_ptr_null(recv_packet(early));
+    ck_assert_ptr_null(recv_packet(late));
+    expect_hostname(busy, 2);
+}
+END_TEST
+
+static void max_clients_setup(void)
+{
+    cfg_max_clients = 4;
+    cfg_rw_reserve = 1;
+    start_server(0, 0, 0);
+}
+
+/* True if FD has nothing to read within MS.  Used only where an answer would
+ * come within microseconds if the server accepted the connection. */
+static bool unanswered(int fd, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+
+    return poll(&p, 1, ms) == 0;
+}
+
+/* At max_clients (4) new connections wait in the backlog instead of being
+ * reset, and read-only clients cannot take the slot kept for read-write. */
+START_TEST(test_max_clients_waits_and_keeps_rw_slot)
+{
+    int ro[3], rw;
+    _cleanup_close_ int ro_late = -1, rw_late = -1;
+
+    for (int i = 0; i < 3; i++) {
+        ro[i] = dial(ro_path);
+        handshake(ro[i], 0);
+    }
+    ro_late = dial(ro_path);        /* the 4th slot is rw's: this one waits */
+    send_call(ro_late, MV_PROC_AUTH_LIST, 0, NULL, NULL);
+    rw = dial(rw_path);
+    handshake(rw, 0);               /* the reserved slot */
+    rw_late = dial(rw_path);        /* full: waits, is not reset */
+    send_call(rw_late, MV_PROC_AUTH_LIST, 0, NULL, NULL);
+    ck_assert(unanswered(ro_late, 200));
+    ck_assert(unanswered(rw_late, 200));
+
+    close(rw);                      /* frees rw's slot: rw_late gets it, ro_late still waits */
+    expect_ok(rw_late, 0, (xdrproc_t)xdr_mv_auth_list_ret, &(mv_auth_list_ret){ 0 });
+    ck_assert(unanswered(ro_late, 200));
+    close(ro[0]);                   /* a read-only slot: ro_late gets it */
+    expect_ok(ro_late, 0, (xdrproc_t)xdr_mv_auth_list_ret, &(mv_auth_list_ret){ 0 });
+    close(ro[1]);
+    close(ro[2]);
+}
+END_TEST
+
 static void keepalive_setup(void) { start_server(0, 1, 1); }
 
 START_TEST(test_keepalive_drops_silent_peer)
@@ -645,6 +947,8 @@ static Suite *server_suite(void)
     TCase *ka = tcase_create("keepalive");
     TCase *idle = tcase_create("idle");
     TCase *tables = tcase_create("tables");
+    TCase *limits = tcase_create("packet_timeout");
+    TCase *maxc = tcase_create("max_clients");
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
@@ -664,7 +968,21 @@ static Suite *server_suite(void)
     tcase_add_test(tc, test_connect_close);
     tcase_add_test(tc, test_unread_replies_push_back);
     tcase_add_test(tc, test_ping_gets_pong);
+    tcase_add_test(tc, test_preauth_packet_limit);
+    tcase_add_test(tc, test_unencodable_reply_is_answered);
+    tcase_add_test(tc, test_event_backlog_drops_client);
+    tcase_add_test(tc, test_event_fanout_callback_ids);
     suite_add_tcase(s, tc);
+
+    tcase_add_checked_fixture(limits, timeout_setup, limits_teardown);
+    tcase_set_timeout(limits, 30);
+    tcase_add_test(limits, test_stalled_packet_dropped);
+    suite_add_tcase(s, limits);
+
+    tcase_add_checked_fixture(maxc, max_clients_setup, limits_teardown);
+    tcase_set_timeout(maxc, 30);
+    tcase_add_test(maxc, test_max_clients_waits_and_keeps_rw_slot);
+    suite_add_tcase(s, maxc);
 
     tcase_add_checked_fixture(ka, keepalive_setup, teardown);
     tcase_set_timeout(ka, 30);

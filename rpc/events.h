@@ -1,0 +1,46 @@
+/*
+ * Event registrations of one driver and their delivery, the same for every
+ * kind of object (domains, networks, pools, node devices).  A client
+ * registers for an event id, optionally for one object only (filtered by an
+ * opaque key: a UUID, or a name where the object has none), and gets a
+ * callback id; its registrations go when it closes.  An event is encoded
+ * once and each recipient gets a copy with its own callback id written in.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "server.h"
+
+/* Registrations one client may hold in one registry: enough for virsh
+ * event --all (one per event id) over many objects, and a bound on what a
+ * client of the world-open read-only socket makes us fan out. */
+#define MV_EVENTS_PER_CLIENT_MAX 256
+/* Longest object key (a UUID is 16 bytes, a node device name is longer). */
+#define MV_EVENTS_KEY_MAX 256
+
+struct mv_events;
+
+/* A registry; WHAT ("domain") names the objects in debug lines. */
+int mv_events_new(const char *what, struct mv_events **ret);
+/* Drops every registration (and its client reference).  NULL is fine. */
+void mv_events_free(struct mv_events *ev);
+
+/* Registers CLIENT for EVENT_ID, of the object with KEY only if KEY is not
+ * NULL.  Returns the callback id (> 0), -EDQUOT when CLIENT already holds
+ * MV_EVENTS_PER_CLIENT_MAX registrations, -EINVAL for a key longer than
+ * MV_EVENTS_KEY_MAX, -ENOMEM. */
+int mv_events_register(struct mv_events *ev, struct mv_client *client, int event_id,
+                       const void *key, size_t keylen);
+/* Removes CLIENT's registration CALLBACK_ID; -ENOENT if it has none. */
+int mv_events_deregister(struct mv_events *ev, struct mv_client *client, int callback_id);
+/* Removes every registration of CLIENT (it is closing). */
+void mv_events_client_close(struct mv_events *ev, struct mv_client *client);
+
+/* Sends event EVENT_ID of the object KEY to every registration that wants
+ * it, as a MESSAGE of procedure PROC: DATA is encoded once through FILTER,
+ * and its payload must begin with the int callbackID, which is overwritten
+ * for each recipient.  Any thread; no lock is held while sending.  Returns
+ * the number of recipients or -errno (nothing sent). */
+int mv_events_emit(struct mv_events *ev, int event_id, const void *key, size_t keylen,
+                   int proc, xdrproc_t filter, const void *data);
