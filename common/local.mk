@@ -19,6 +19,7 @@ common_libmvcommon_la_LIBADD = $(LIBXML_LIBS) -lpthread
 # Unit tests: one Check program per topic.
 COMMON_CHECKS = \
 	tests/unit/check_common_conf \
+	tests/unit/check_common_log \
 	tests/unit/check_common_paths \
 	tests/unit/check_common_uuid \
 	tests/unit/check_common_file \
@@ -63,3 +64,7 @@ EXTRA_DIST += common/README.md
 
 # Formatting object XML: the sticky-failure writer every formatter uses
 common_libmvcommon_la_SOURCES += common/xml_format.c common/xml_format.h
+
+tests_unit_check_common_log_SOURCES = tests/unit/check_common_log.c
+tests_unit_check_common_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_common_log_LDADD = common/libmvcommon.la $(CHECK_LIBS)
