@@ -8,6 +8,7 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-readonly.sh \
 	tests/integration/qemud-lifecycle.sh \
 	tests/integration/qemud-malformed.sh \
+	tests/integration/qemud-limits.sh \
 	tests/integration/qemud-keepalive.sh \
 	tests/integration/qemud-polkit.sh \
 	tests/integration/qemud-cli.sh \
