@@ -11,6 +11,7 @@ common_libmvcommon_la_SOURCES = \
 	common/paths.c common/paths.h \
 	common/monotime.c common/monotime.h \
 	common/uuid.c common/uuid.h \
+	common/uri.c common/uri.h \
 	common/validate.c common/validate.h \
 	common/xml.c common/xml.h
 common_libmvcommon_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS)
@@ -20,6 +21,7 @@ common_libmvcommon_la_LIBADD = $(LIBXML_LIBS) -lpthread
 COMMON_CHECKS = \
 	tests/unit/check_common_conf \
 	tests/unit/check_common_log \
+	tests/unit/check_common_uri \
 	tests/unit/check_common_paths \
 	tests/unit/check_common_uuid \
 	tests/unit/check_common_file \
@@ -68,3 +70,7 @@ common_libmvcommon_la_SOURCES += common/xml_format.c common/xml_format.h
 tests_unit_check_common_log_SOURCES = tests/unit/check_common_log.c
 tests_unit_check_common_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_common_log_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+
+tests_unit_check_common_uri_SOURCES = tests/unit/check_common_uri.c
+tests_unit_check_common_uri_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_common_uri_LDADD = common/libmvcommon.la $(CHECK_LIBS)

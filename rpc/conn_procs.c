@@ -11,6 +11,7 @@
 #include "log.h"
 #include "polkit.h"
 #include "server_internal.h"
+#include "uri.h"
 
 /* virDrvFeature numbers (wire-protocol.md 5.6) */
 enum {
@@ -89,21 +90,16 @@ static int supports_feature(struct mv_call *call, mv_connect_supports_feature_ar
     return 0;
 }
 
-/* "qemu:///system" or "qemu:///system?k=v" with a scheme the driver serves. */
-static bool uri_accepted(const struct mv_server_driver *drv, const char *uri)
+/* A local URI with a scheme the driver serves: the same checker as the
+ * client library's (common/uri.c).  Query parameters are the client's
+ * business (libvirt's remote driver strips its own before sending). */
+static int uri_check(const struct mv_server_driver *drv, const char *uri, char **why)
 {
-    const char *sep = strstr(uri, ":///");
-    size_t slen;
+    struct mv_local_uri *u = NULL;
+    int r = mv_local_uri_parse(uri, drv->uri_schemes, &u, why);
 
-    if (!sep)
-        return false;
-    slen = (size_t)(sep - uri);
-    if (strncmp(sep + 4, "system", 6) != 0 || (sep[10] != '\0' && sep[10] != '?'))
-        return false;
-    for (const char *const *s = drv->uri_schemes; s && *s; s++)
-        if (strlen(*s) == slen && strncmp(*s, uri, slen) == 0)
-            return true;
-    return false;
+    mv_local_uri_free(u);
+    return r;
 }
 
 static int connect_open(struct mv_call *call, mv_connect_open_args *args, void *ret)
@@ -111,22 +107,24 @@ static int connect_open(struct mv_call *call, mv_connect_open_args *args, void *
     struct mv_client *c = call->client;
     const struct mv_server_driver *drv = c->srv->driver;
     const char *uri = args->name && *args->name ? *args->name : "";
+    _cleanup_free_ char *why = NULL;
+    int r;
 
     if (c->opened)
         return mv_call_error(call, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
                              "internal error: connection already open");
     /* an empty name asks the server to choose: this daemon's own URI */
-    if (*uri && !uri_accepted(drv, uri))
+    if (*uri && (r = uri_check(drv, uri, &why)) < 0) {
+        if (r != -EINVAL)
+            return r;
         return mv_call_error(call, MV_ERR_NO_CONNECT, MV_FROM_NONE,
-                             "no connection driver available for URI '%s' (modvirt-%s serves %s)",
-                             uri, drv->name, drv->uri);
+                             "no connection driver available for URI '%s' (modvirt-%s serves %s): %s",
+                             uri, drv->name, drv->uri, why ? why : "invalid URI");
+    }
     if (args->flags & VIR_CONNECT_RO)
         c->ident.readonly = true;
-    if (drv->client_open) {
-        int r = drv->client_open(call);
-        if (r < 0)
-            return r;
-    }
+    if (drv->client_open && (r = drv->client_open(call)) < 0)
+        return r;
     c->opened = true;
     return 0;
 }

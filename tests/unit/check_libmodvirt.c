@@ -958,7 +958,8 @@ START_TEST(test_bad_uris)
         { "qemu:///system?mode=direct", "unsupported parameter 'mode'" },
         { "qemu:///system?socket=", "needs an absolute path" },
         { "qemu:///system?root=relative", "needs an absolute path" },
-        { "qemu:///system?socket=/a%2", "needs an absolute path" },
+        { "qemu:///system?socket=/a%2", "cannot parse URI" },
+        { "qemu:///system#x", "unsupported fragment" },
         { "qemu:///system?socket=/a&root=/b", "exclude each other" },
     };
 
