@@ -53,7 +53,8 @@ static int failing_capabilities(struct mv_call *call, void *args, mv_connect_get
 
 /* An error whose message (5 MiB) is over the protocol's string limit: the
  * error reply itself cannot be encoded. */
-static int unencodable_error(struct mv_call *call, void *args, mv_connect_get_max_vcpus_ret *ret)
+static int unencodable_error(struct mv_call *call, mv_connect_get_max_vcpus_args *args,
+                             mv_connect_get_max_vcpus_ret *ret)
 {
     size_t n = 5u * 1024 * 1024;
     _cleanup_free_ char *big = malloc(n + 1);
@@ -614,9 +615,10 @@ END_TEST
 START_TEST(test_unencodable_reply_is_answered)
 {
     _cleanup_close_ int fd = dial(rw_path);
+    mv_connect_get_max_vcpus_args args = { 0 };
 
     handshake(fd, 0);
-    send_call(fd, MV_PROC_CONNECT_GET_MAX_VCPUS, 2, NULL, NULL);
+    send_call(fd, MV_PROC_CONNECT_GET_MAX_VCPUS, 2, (xdrproc_t)xdr_mv_connect_get_max_vcpus_args, &args);
     /* the encoder cannot tell "too large" from "refused by the filter" */
     expect_error(fd, 2, MV_ERR_RPC, "the reply is too large to send");
     expect_hostname(fd, 3);
