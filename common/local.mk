@@ -74,3 +74,15 @@ tests_unit_check_common_log_LDADD = common/libmvcommon.la $(CHECK_LIBS)
 tests_unit_check_common_uri_SOURCES = tests/unit/check_common_uri.c
 tests_unit_check_common_uri_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_common_uri_LDADD = common/libmvcommon.la $(CHECK_LIBS)
+
+# common/libmvprocess.la: running helper programs (see common/process.h);
+# a library of its own so that clients linking libmvcommon do not carry it.
+noinst_LTLIBRARIES += common/libmvprocess.la
+common_libmvprocess_la_SOURCES = common/process.c common/process.h
+common_libmvprocess_la_LIBADD = common/libmvcommon.la
+
+check_PROGRAMS += tests/unit/check_common_process
+UNIT_TESTS += tests/unit/check_common_process
+tests_unit_check_common_process_SOURCES = tests/unit/check_common_process.c
+tests_unit_check_common_process_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_common_process_LDADD = common/libmvprocess.la common/libmvcommon.la $(CHECK_LIBS)

@@ -22,5 +22,5 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/console.c
 qemud_modvirt_qemud_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
 qemud_modvirt_qemud_LDADD = qemud/libmvqemucmd.la qemud/libmvdomainconf.la qemud/libmvqmp.la \
-	qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la \
+	qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la \
 	common/libmvcommon.la $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread

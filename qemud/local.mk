@@ -12,7 +12,7 @@ qemud_libmvqemuhost_la_SOURCES = \
 	qemud/qemu_probe.c qemud/qemu_probe.h \
 	qemud/kvm_probe.c qemud/kvm_probe.h
 qemud_libmvqemuhost_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
-qemud_libmvqemuhost_la_LIBADD = common/libmvcommon.la $(LIBXML_LIBS) $(JSONC_LIBS)
+qemud_libmvqemuhost_la_LIBADD = common/libmvprocess.la common/libmvcommon.la $(LIBXML_LIBS) $(JSONC_LIBS)
 
 check_PROGRAMS += tests/unit/check_qemud_host
 UNIT_TESTS += tests/unit/check_qemud_host

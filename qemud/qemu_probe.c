@@ -19,10 +19,8 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "process.h"
 #include "qemu_probe.h"
-
-/* stderr kept for error messages; the rest is read and dropped */
-#define STDERR_KEEP 2048
 
 /* The parallel machine arrays, as owned by mv_qemu_caps and by the parser's table. */
 static void free_machine_arrays(char **machines, char **aliases, size_t n, int *max_cpus,
@@ -397,211 +395,6 @@ int mv_qemu_parse_qmp_machines(const char *qmp_output, struct mv_qemu_caps *caps
 
 /* ---- running the binary ---- */
 
-struct run_output {
-    char *out;                      /* stdout, NUL-terminated */
-    size_t outlen;
-    char err[STDERR_KEEP];          /* start of stderr, NUL-terminated */
-    int status;                     /* waitpid status */
-};
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void kill_and_reap(pid_t pid)
-{
-    kill(pid, SIGKILL);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-}
-
-/* Waits for PID until DEADLINE; 0 with *status, or -ETIMEDOUT after killing it. */
-static int wait_child(pid_t pid, long long deadline, int *status)
-{
-    for (;;) {
-        pid_t w = waitpid(pid, status, WNOHANG);
-
-        if (w == pid)
-            return 0;
-        if (w < 0 && errno != EINTR)
-            return -errno;
-        if (now_ms() >= deadline) {
-            kill_and_reap(pid);
-            return -ETIMEDOUT;
-        }
-        poll(NULL, 0, 10);
-    }
-}
-
-/*
- * Runs ARGV (argv[0] an absolute path) with a minimal environment, INPUT (or
- * nothing) on stdin, and captures stdout and the start of stderr; the child
- * is killed if it has not finished within TIMEOUT_MS.  0 once it has exited
- * (any status: see out->status); -errno if it could not run (*exec_errno set
- * when execve itself failed), -ETIMEDOUT, -EFBIG for too much output.
- */
-static int run_capture(const char *const argv[], const char *input, int timeout_ms,
-                       struct run_output *out, int *exec_errno)
-{
-    static const char *const envp[] = {
-        "LC_ALL=C", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL
-    };
-    _cleanup_close_ int out_r = -1, out_w = -1, err_r = -1, err_w = -1;
-    _cleanup_close_ int in_parent = -1, in_child = -1, exec_r = -1, exec_w = -1;
-    _cleanup_free_ char *buf = NULL;
-    size_t len = 0, cap = 0, errlen = 0, input_off = 0, input_len = input ? strlen(input) : 0;
-    long long deadline;
-    int fds[2], child_errno = 0, r;
-    pid_t pid;
-
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return -errno;
-    out_r = fds[0], out_w = fds[1];
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return -errno;
-    err_r = fds[0], err_w = fds[1];
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return -errno;
-    exec_r = fds[0], exec_w = fds[1];
-    if (input) {
-        /* a socket, not a pipe: send(MSG_NOSIGNAL) cannot raise SIGPIPE in the daemon */
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
-            return -errno;
-        in_parent = fds[0], in_child = fds[1];
-    } else {
-        in_child = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (in_child < 0)
-            return -errno;
-    }
-
-    deadline = now_ms() + timeout_ms;
-    pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid == 0) {
-        /* only async-signal-safe calls from here to execve */
-        sigset_t all;
-        int e;
-
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        if (dup2(in_child, STDIN_FILENO) < 0 || dup2(out_w, STDOUT_FILENO) < 0 ||
-            dup2(err_w, STDERR_FILENO) < 0)
-            goto child_fail;
-#ifdef CLOSE_RANGE_CLOEXEC
-        /* fds the daemon may have opened without O_CLOEXEC must not leak into QEMU */
-        close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-#endif
-        execve(argv[0], (char *const *)argv, (char *const *)envp);
-child_fail:
-        e = errno;
-        (void)!write(exec_w, &e, sizeof(e));
-        _exit(127);
-    }
-
-    close(TAKE_FD(out_w));
-    close(TAKE_FD(err_w));
-    close(TAKE_FD(exec_w));
-    close(TAKE_FD(in_child));
-    if (in_parent >= 0 && input_len == 0)
-        close(TAKE_FD(in_parent));
-
-    while (out_r >= 0 || err_r >= 0) {
-        struct pollfd pfd[3];
-        int npfd = 0, left = (int)(deadline - now_ms());
-
-        if (left <= 0) {
-            kill_and_reap(pid);
-            return -ETIMEDOUT;
-        }
-        pfd[npfd++] = (struct pollfd){ .fd = out_r, .events = POLLIN };
-        pfd[npfd++] = (struct pollfd){ .fd = err_r, .events = POLLIN };
-        pfd[npfd++] = (struct pollfd){ .fd = in_parent, .events = POLLOUT };
-        r = poll(pfd, (nfds_t)npfd, left);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            r = -errno;
-            kill_and_reap(pid);
-            return r;
-        }
-
-        if (in_parent >= 0 && (pfd[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-            ssize_t w = send(in_parent, input + input_off, input_len - input_off,
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
-
-            if (w > 0)
-                input_off += (size_t)w;
-            if ((w < 0 && errno != EAGAIN && errno != EINTR) || input_off == input_len)
-                close(TAKE_FD(in_parent));      /* EOF on the child's stdin */
-        }
-
-        if (out_r >= 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-            ssize_t n;
-
-            if (cap - len < 4096) {
-                size_t ncap = cap ? cap * 2 : 16384;
-                char *nbuf;
-
-                if (ncap > MV_QEMU_PROBE_OUTPUT_MAX + 1)
-                    ncap = MV_QEMU_PROBE_OUTPUT_MAX + 1;
-                if (ncap - len < 2) {
-                    kill_and_reap(pid);
-                    return -EFBIG;
-                }
-                nbuf = realloc(buf, ncap);
-                if (!nbuf) {
-                    kill_and_reap(pid);
-                    return -ENOMEM;
-                }
-                buf = nbuf;
-                cap = ncap;
-            }
-            n = read(out_r, buf + len, cap - len - 1);
-            if (n > 0)
-                len += (size_t)n;
-            else if (n == 0 || (errno != EINTR && errno != EAGAIN))
-                close(TAKE_FD(out_r));
-        }
-
-        if (err_r >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-            char tmp[1024];
-            ssize_t n = read(err_r, tmp, sizeof(tmp));
-
-            if (n > 0) {
-                size_t keep = sizeof(out->err) - 1 - errlen;
-
-                if (keep > (size_t)n)
-                    keep = (size_t)n;
-                memcpy(out->err + errlen, tmp, keep);
-                errlen += keep;
-            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-                close(TAKE_FD(err_r));
-            }
-        }
-    }
-    out->err[errlen] = '\0';
-
-    r = wait_child(pid, deadline, &out->status);
-    if (r < 0)
-        return r;
-    if (read(exec_r, &child_errno, sizeof(child_errno)) == (ssize_t)sizeof(child_errno)) {
-        *exec_errno = child_errno;
-        return -child_errno;
-    }
-    if (!buf && !(buf = calloc(1, 1)))
-        return -ENOMEM;
-    buf[len] = '\0';
-    out->out = TAKE_PTR(buf);
-    out->outlen = len;
-    return 0;
-}
-
 static void set_errmsg(char **errmsg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_errmsg(char **errmsg, const char *fmt, ...)
 {
@@ -622,45 +415,43 @@ static int run_probe(const char *binary, const char *const args[], const char *i
                      const char *what, char **stdout_text, char **errmsg)
 {
     const char *argv[16];
-    struct run_output out = { 0 };
-    _cleanup_free_ char *text = NULL;
-    int exec_errno = 0, n = 0, r;
-    char *firstline;
+    struct mv_process_run_opts opts = { .input = input, .timeout_ms = MV_QEMU_PROBE_TIMEOUT_MS,
+                                        .stdout_max = MV_QEMU_PROBE_OUTPUT_MAX };
+    _cleanup_(mv_process_result_clear) struct mv_process_result out = { 0 };
+    const char *line;
+    int n = 0, r;
 
     argv[n++] = binary;
     for (int i = 0; args[i] && n < (int)MV_ARRAY_SIZE(argv) - 1; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
 
-    r = run_capture(argv, input, MV_QEMU_PROBE_TIMEOUT_MS, &out, &exec_errno);
-    text = out.out;
+    r = mv_process_run(argv, &opts, &out, NULL);
+    line = mv_process_last_line(&out);
     if (r == -ETIMEDOUT) {
         set_errmsg(errmsg, "QEMU binary '%s' did not finish '%s' within %d s and was killed",
                    binary, what, MV_QEMU_PROBE_TIMEOUT_MS / 1000);
         return r;
     }
-    if (exec_errno) {
-        set_errmsg(errmsg, "Cannot execute QEMU binary '%s': %s", binary, strerror(exec_errno));
+    if (r < 0 && !out.exited && r != -EFBIG && r != -ENOMEM) {
+        set_errmsg(errmsg, "Cannot execute QEMU binary '%s': %s", binary, strerror(-r));
         return r;
     }
-    if (r < 0) {
+    if (r < 0 && !out.exited) {
         set_errmsg(errmsg, "Cannot run QEMU binary '%s' '%s': %s", binary, what, strerror(-r));
         return r;
     }
-    firstline = out.err;
-    firstline[strcspn(firstline, "\n")] = '\0';
     if (WIFSIGNALED(out.status)) {
         set_errmsg(errmsg, "QEMU binary '%s' '%s' was killed by signal %d%s%s", binary, what,
-                   WTERMSIG(out.status), *firstline ? ": " : "", firstline);
+                   WTERMSIG(out.status), *line ? ": " : "", line);
         return -EIO;
     }
-    if (!WIFEXITED(out.status) || WEXITSTATUS(out.status) != 0) {
+    if (r < 0) {
         set_errmsg(errmsg, "QEMU binary '%s' '%s' failed with exit status %d%s%s", binary, what,
-                   WIFEXITED(out.status) ? WEXITSTATUS(out.status) : -1,
-                   *firstline ? ": " : "", firstline);
+                   WIFEXITED(out.status) ? WEXITSTATUS(out.status) : -1, *line ? ": " : "", line);
         return -EIO;
     }
-    *stdout_text = TAKE_PTR(text);
+    *stdout_text = TAKE_PTR(out.out);
     return 0;
 }
 
