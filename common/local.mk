@@ -86,3 +86,10 @@ UNIT_TESTS += tests/unit/check_common_process
 tests_unit_check_common_process_SOURCES = tests/unit/check_common_process.c
 tests_unit_check_common_process_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_common_process_LDADD = common/libmvprocess.la common/libmvcommon.la $(CHECK_LIBS)
+
+# common/libmvnetlink.la: host network links over rtnetlink (see
+# common/netlink.h); its own library so that only daemons link libnl.
+noinst_LTLIBRARIES += common/libmvnetlink.la
+common_libmvnetlink_la_SOURCES = common/netlink.c common/netlink.h
+common_libmvnetlink_la_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS)
+common_libmvnetlink_la_LIBADD = common/libmvcommon.la $(LIBNL_LIBS)

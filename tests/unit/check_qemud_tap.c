@@ -1,5 +1,6 @@
 /*
- * Tap devices for bridge interfaces (qemud/tap.c) against the real kernel.
+ * Tap devices for bridge interfaces (qemud/tap.c, common/netlink.c) against
+ * the real kernel.
  *
  * Each test runs in a forked child that first moves into a new network
  * namespace (and a private mount namespace with its own sysfs, because a
@@ -180,9 +181,13 @@ static void assert_tap_ready(const char *ifname)
     ck_assert_msg(strtoul(flags, NULL, 16) & IFF_UP, "tap %s is not up (flags %s)", ifname, flags);
 }
 
+/* the ifindex mv_tap_create() reported for the last tap create() made */
+static int created_ifindex;
+
 static int create(const char *template, const char *bridge, char **ifname, char **err)
 {
-    return mv_tap_create(template, guest_mac, bridge, ifname, err);
+    created_ifindex = -1;
+    return mv_tap_create(template, guest_mac, bridge, ifname, &created_ifindex, err);
 }
 
 /* ---- tests --------------------------------------------------------------- */
@@ -196,6 +201,7 @@ START_TEST(test_create)
     ck_assert_msg(fd >= 0, "mv_tap_create: %s (%s)", strerror(-fd), err ? err : "no message");
     ck_assert_ptr_null(err);
     ck_assert_str_eq(ifname, "vnet0");
+    ck_assert_int_eq(created_ifindex, (int)if_nametoindex("vnet0"));
     ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
     assert_tap_ready(ifname);
     /* joining did not lower or raise the bridge */
@@ -300,24 +306,63 @@ END_TEST
 
 START_TEST(test_delete)
 {
-    _cleanup_free_ char *ifname = NULL;
+    _cleanup_free_ char *ifname = NULL, *other = NULL;
     _cleanup_free_ char *err = NULL;
     _cleanup_close_ int fd = create("vnet%d", BRIDGE, &ifname, &err);
+    _cleanup_close_ int fd2 = -1;
+    int index = created_ifindex;
 
     ck_assert_int_ge(fd, 0);
+    /* an index not known (an older status file) deletes nothing */
+    ck_assert_int_eq(mv_tap_delete(ifname, 0), 0);
+    ck_assert(link_exists(ifname));
     /* deleted while QEMU (here: we) still holds the fd */
-    ck_assert_int_eq(mv_tap_delete(ifname), 0);
+    ck_assert_int_eq(mv_tap_delete(ifname, index), 0);
     ck_assert(!link_exists(ifname));
     /* already gone */
-    ck_assert_int_eq(mv_tap_delete(ifname), 0);
-    ck_assert_int_eq(mv_tap_delete("nosuchtap"), 0);
-    /* a name now carried by something else than a tap is left alone */
-    ck_assert_int_eq(mv_tap_delete(BRIDGE), -EINVAL);
+    ck_assert_int_eq(mv_tap_delete(ifname, index), 0);
+    ck_assert_int_eq(mv_tap_delete("nosuchtap", 999999), 0);
+    /* an ifindex now carried by something else than a tap is left alone */
+    ck_assert_int_eq(mv_tap_delete(BRIDGE, (int)if_nametoindex(BRIDGE)), -EINVAL);
     ck_assert(link_exists(BRIDGE));
-    ck_assert_int_eq(mv_tap_delete("lo"), -EINVAL);
-    ck_assert_int_eq(mv_tap_delete("../" BRIDGE), -EINVAL);
-    ck_assert_int_eq(mv_tap_delete(""), -EINVAL);
-    ck_assert_int_eq(mv_tap_delete(NULL), -EINVAL);
+    ck_assert_int_eq(mv_tap_delete("lo", (int)if_nametoindex("lo")), -EINVAL);
+    /* so is a tap under another name than the one recorded */
+    fd2 = create("vnet%d", BRIDGE, &other, &err);
+    ck_assert_int_ge(fd2, 0);
+    ck_assert_int_eq(mv_tap_delete("vnet9", created_ifindex), -EINVAL);
+    ck_assert(link_exists(other));
+    ck_assert_int_eq(mv_tap_delete("../" BRIDGE, 1), -EINVAL);
+    ck_assert_int_eq(mv_tap_delete("", 1), -EINVAL);
+    ck_assert_int_eq(mv_tap_delete(NULL, 1), -EINVAL);
+}
+END_TEST
+
+/* Guest A's QEMU exits (its tap vnet0 goes with it) and guest B's start
+ * takes the name vnet0 before A's cleanup runs: removing A's tap must not
+ * remove B's.  (Removal by name, as before, deleted B's tap here.) */
+START_TEST(test_delete_reused_name)
+{
+    _cleanup_free_ char *a = NULL, *b = NULL, *master = NULL;
+    _cleanup_free_ char *err = NULL;
+    int fa = create("vnet%d", BRIDGE, &a, &err), index_a = created_ifindex;
+    _cleanup_close_ int fb = -1;
+
+    ck_assert_int_ge(fa, 0);
+    ck_assert_int_eq(index_a, (int)if_nametoindex(a));
+    ck_assert_int_eq(close(fa), 0);
+    ck_assert_msg(link_gone(a), "tap %s still exists after its fd was closed", a);
+    fb = create("vnet%d", BRIDGE, &b, &err);
+    ck_assert_int_ge(fb, 0);
+    ck_assert_str_eq(b, a);
+    ck_assert_int_ne(created_ifindex, index_a);
+
+    ck_assert_int_eq(mv_tap_delete(a, index_a), 0);
+    ck_assert_msg(link_exists(b), "removing the gone tap %s (ifindex %d) removed the new one", a, index_a);
+    ck_assert_int_eq((int)if_nametoindex(b), created_ifindex);
+    /* still B's port (not assert_tap_ready: the bridge's MTU went back to
+     * 1500 when A, its only port, left) */
+    master = master_of(b);
+    ck_assert_str_eq(master, BRIDGE);
 }
 END_TEST
 
@@ -408,6 +453,7 @@ static Suite *tap_suite(bool root)
     tcase_add_test(tc, test_two_taps);
     tcase_add_test(tc, test_exact_name);
     tcase_add_test(tc, test_delete);
+    tcase_add_test(tc, test_delete_reused_name);
     suite_add_tcase(s, tc);
     return s;
 }
