@@ -169,6 +169,7 @@ struct mv_dom_net {
     char *source;                   /* bridge= or network= */
     char *model;                    /* virtio, e1000, e1000e, rtl8139; NULL = rtl8139 (QEMU default) */
     char *ifname;                   /* <target dev=>; live: the tap qemud created */
+    int ifindex;                    /* live: that tap's ifindex (0: not known); status file only */
     unsigned int boot_order;
     struct mv_dom_addr addr;
 };

@@ -163,8 +163,13 @@ int qemud_monitor_open(struct qemud_dom *dom, int timeout_ms, struct mv_err *err
 json_object *qemud_monitor_shutdown_action(const char *action)
 {
     json_object *args = json_object_new_object();
+    json_object *value = json_object_new_string(action);
 
-    json_object_object_add(args, "shutdown", json_object_new_string(action));
+    if (!args || !value || json_object_object_add(args, "shutdown", value) < 0) {
+        json_object_put(value);
+        json_object_put(args);
+        return NULL;
+    }
     return args;
 }
 
@@ -203,11 +208,24 @@ int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *a
 {
     _cleanup_free_ char *msg = NULL;
     struct mv_qmp *mon;
+    bool reopen;
     int r;
 
     pthread_mutex_lock(&dom->lock);
     mon = dom->mon;
+    reopen = !mon && qemud_dom_is_active(dom) && dom->pid > 0 && !dom->stopping && !dom->starting;
     pthread_mutex_unlock(&dom->lock);
+    /* a QEMU adopted without its monitor (it did not answer at re-attach)
+     * may answer now: the job holder tries again */
+    if (reopen && qemud_monitor_open(dom, (int)qemud.monitor_timeout_ms, err) == 0) {
+        mv_info("domain '%s': re-attached to the monitor of QEMU (pid %d)", dom->name, (int)dom->pid);
+        pthread_mutex_lock(&dom->lock);
+        mon = dom->mon;
+        pthread_mutex_unlock(&dom->lock);
+    } else if (reopen) {
+        json_object_put(args);
+        return -EIO;
+    }
     if (!mon) {
         json_object_put(args);
         return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,

@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +19,12 @@
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
+#include "domain_task.h"
 #include "file.h"
 #include "host_facts.h"
 #include "log.h"
 #include "proc_stat.h"
+#include "process.h"
 #include "qemu_command.h"
 #include "qemud.h"
 #include "tap.h"
@@ -34,24 +35,67 @@
 #define EXIT_WAIT_AFTER_KILL_MS 5000
 /* how long a stop waits for the monitor to read QEMU's last words */
 #define MONITOR_DRAIN_MS 1000
-
-extern char **environ;
+/* re-attach: tries to open the monitor of a QEMU found running, each this long */
+#define REATTACH_MONITOR_TRIES 2
+#define REATTACH_MONITOR_TIMEOUT_MS 5000
+/* how often a QEMU without a pidfd is looked at while waiting for its exit */
+#define EXIT_POLL_MS 20
 
 static int pidfd_open_pid(pid_t pid)
 {
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* True once the process behind PIDFD exited, waiting at most MS. */
-static bool wait_exit(int pidfd, int ms)
+static long long now_ms(void)
 {
-    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether the process PID of a run is gone: reaped (our child), a zombie,
+ * missing, or its pid now names another process (STARTTIME differs). */
+static bool pid_gone(pid_t pid, bool own_child, unsigned long long starttime)
+{
+    char path[64], state = 0;
+    struct qemud_proc_stat st;
+    _cleanup_fclose_ FILE *f = NULL;
+
+    if (own_child) {
+        pid_t w = waitpid(pid, NULL, WNOHANG);
+
+        return w == pid || (w < 0 && errno == ECHILD);
+    }
+    if (qemud_proc_stat_read(pid, &st) < 0 || st.starttime != starttime)
+        return true;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "re");
+    return !f || fscanf(f, "%*d (%*[^)]) %c", &state) != 1 || state == 'Z' || state == 'X';
+}
+
+/* True once DOM's QEMU exited, waiting at most MS: on its pidfd, or (when
+ * pidfd_open failed) by polling the pid, never by sleeping the whole MS.
+ * Call with the job held (pid, pidfd and starttime do not change). */
+static bool wait_exit(struct qemud_dom *dom, int ms)
+{
+    struct pollfd p = { .fd = dom->pidfd, .events = POLLIN };
+    long long deadline = now_ms() + ms;
     int r;
 
-    do
-        r = poll(&p, 1, ms);
-    while (r < 0 && errno == EINTR);
-    return r > 0;
+    if (dom->pidfd >= 0) {
+        do
+            r = poll(&p, 1, ms);
+        while (r < 0 && errno == EINTR);
+        return r > 0;
+    }
+    for (;;) {
+        if (pid_gone(dom->pid, dom->own_child, dom->starttime))
+            return true;
+        if (now_ms() >= deadline)
+            return false;
+        poll(NULL, 0, EXIT_POLL_MS);
+    }
 }
 
 /* ---- the log file ---- */
@@ -112,12 +156,18 @@ static char *log_tail(const char *name, off_t start)
 
 static const char *const qemu_env[] = { "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", NULL };
 
-/* posix_spawn with the calling thread's CPU affinity widened to every CPU
- * for the moment: QEMU and its vCPU threads inherit it, and a daemon pinned
- * to one CPU (by an admin or a benchmark) must not pin its guests too. */
-static int spawn_on_all_cpus(pid_t *pid, char *const *argv, const posix_spawn_file_actions_t *fa,
-                             const posix_spawnattr_t *attr)
+/* Runs ARGV in a session of its own with stdout/stderr on LOGFD and the fds
+ * in KEEP inherited at their numbers; every other fd of the daemon is closed
+ * in QEMU (mv_process_spawn).  The calling thread's CPU affinity is widened
+ * to every CPU for the moment: QEMU and its vCPU threads inherit it, and a
+ * daemon pinned to one CPU (by an admin or a benchmark) must not pin its
+ * guests too. */
+static int spawn(char *const *argv, int logfd, const int *keep, size_t nkeep, pid_t *pid)
 {
+    struct mv_process_spawn_opts opts = {
+        .env = qemu_env, .stdin_fd = -1, .stdout_fd = logfd, .stderr_fd = logfd,
+        .keep_fds = keep, .nkeep = nkeep, .new_session = true,
+    };
     cpu_set_t saved, all;
     bool restore = sched_getaffinity(0, sizeof(saved), &saved) == 0;
     long ncpus = sysconf(_SC_NPROCESSORS_CONF);
@@ -128,38 +178,10 @@ static int spawn_on_all_cpus(pid_t *pid, char *const *argv, const posix_spawn_fi
         CPU_SET(i, &all);
     if (restore)
         sched_setaffinity(0, sizeof(all), &all);
-    r = posix_spawn(pid, argv[0], fa, attr, argv, (char *const *)qemu_env);
+    r = mv_process_spawn((const char *const *)argv, &opts, pid);
     if (restore)
         sched_setaffinity(0, sizeof(saved), &saved);
     return r;
-}
-
-/* Runs ARGV in a session of its own with stdout/stderr on LOGFD and the
- * fds in KEEP inherited at their numbers (dup2 onto itself clears CLOEXEC). */
-static int spawn(char *const *argv, int logfd, const int *keep, size_t nkeep, pid_t *pid)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, all;
-    int r;
-
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, logfd, 1);
-    posix_spawn_file_actions_adddup2(&fa, logfd, 2);
-    for (size_t i = 0; i < nkeep; i++)
-        if (keep[i] >= 0)
-            posix_spawn_file_actions_adddup2(&fa, keep[i], keep[i]);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-    r = spawn_on_all_cpus(pid, argv, &fa, &attr);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    return -r;
 }
 
 /* ---- interfaces ---- */
@@ -169,8 +191,9 @@ static void delete_taps(const struct mv_dom_def *live)
     for (size_t i = 0; live && i < live->devices.nnets; i++) {
         const struct mv_dom_net *net = &live->devices.nets[i];
 
-        if (net->type == MV_DOM_NET_BRIDGE && net->ifname)
-            mv_tap_delete(net->ifname);
+        /* by the ifindex it had: a concurrent start may have reused the name */
+        if (net->type == MV_DOM_NET_BRIDGE && net->ifname && net->ifindex > 0)
+            mv_tap_delete(net->ifname, net->ifindex);
     }
 }
 
@@ -188,7 +211,7 @@ static int create_taps(const char *name, struct mv_dom_def *live, int *fds, stru
         struct mv_dom_net *net = &live->devices.nets[i];
         _cleanup_free_ char *msg = NULL;
         char *ifname = NULL;
-        int fd;
+        int fd, ifindex = 0;
 
         fds[i] = -1;
         if (net->type == MV_DOM_NET_USER)
@@ -198,13 +221,15 @@ static int create_taps(const char *name, struct mv_dom_def *live, int *fds, stru
                               "unsupported configuration: interface type '%s' of domain '%s' needs "
                               "modvirt-netd, which is not available yet",
                               mv_dom_net_type_to_string(net->type), name);
-        fd = mv_tap_create(net->ifname ? net->ifname : "vnet%d", net->mac, net->source, &ifname, &msg);
+        fd = mv_tap_create(net->ifname ? net->ifname : "vnet%d", net->mac, net->source, &ifname,
+                           &ifindex, &msg);
         if (fd < 0)
             return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
                               "operation failed: cannot start domain '%s': %s", name,
                               msg ? msg : strerror(-fd));
         free(net->ifname);
         net->ifname = ifname;
+        net->ifindex = ifindex;
         fds[i] = fd;
     }
     return 0;
@@ -291,15 +316,17 @@ void qemud_process_save_status(struct qemud_dom *dom)
         qemud_store_write_status(dom->name, xml);
 }
 
-/* Undoes a start that got as far as PID (0: not spawned). */
-static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live, pid_t pid, int pidfd)
+/* Undoes a start that got as far as dom->pid (0: not spawned).  Every wait
+ * is bounded: the job is held, and a QEMU stuck in the kernel (D state)
+ * must not hold it forever. */
+static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
 {
     qemud_monitor_close(dom);
-    if (pid > 0) {
-        kill(pid, SIGKILL);
-        if (pidfd >= 0)
-            wait_exit(pidfd, EXIT_WAIT_AFTER_KILL_MS);
-        waitpid(pid, NULL, 0);
+    if (dom->pid > 0) {
+        kill(dom->pid, SIGKILL);
+        if (mv_process_reap(dom->pid, EXIT_WAIT_AFTER_KILL_MS, NULL) != 1)
+            mv_error("domain '%s': QEMU (pid %d) did not die within %d ms of SIGKILL; left unreaped",
+                     dom->name, (int)dom->pid, EXIT_WAIT_AFTER_KILL_MS);
     }
     delete_taps(live);
     qemud_store_delete_status(dom->name);
@@ -308,6 +335,7 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live, pid_t pi
         close(dom->pidfd);
     dom->pidfd = -1;
     dom->pid = 0;
+    dom->own_child = false;
     dom->live = NULL;
     dom->starting = false;
     qemud_registry_release_id(dom);
@@ -390,7 +418,7 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool pau
     struct qemud_proc_stat stat;
     pid_t pid = 0;
     off_t log_start = 0;
-    int r, pidfd = -1;
+    int r, pidfd;
 
     if (!dom->monitor_path && !(dom->monitor_path = qemud_store_monitor_path(dom->uuid_str))) {
         mv_dom_def_free(live);
@@ -405,16 +433,25 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool pau
 
     if ((r = spawn_domain(dom, live, &pid, &log_start, err)) < 0)
         goto fail;
-    pidfd = pidfd_open_pid(pid);
+    pidfd = pidfd_open_pid(pid);       /* our unreaped child: cannot name another process */
+    if (pidfd < 0)
+        mv_warn("domain '%s': no pidfd for QEMU (pid %d): %s; its exit is polled for",
+                dom->name, (int)pid, strerror(errno));
     pthread_mutex_lock(&dom->lock);
     dom->pid = pid;
     dom->pidfd = pidfd;
     dom->own_child = true;
     if (qemud_proc_stat_read(pid, &stat) == 0)
         dom->starttime = stat.starttime;
-    qemud_registry_assign_id(dom, qemud_registry_next_id());  /* fresh ids never collide */
-    qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, QEMUD_PAUSED_STARTING_UP);
+    r = qemud_registry_assign_id(dom, qemud_registry_next_id());
+    if (r == 0)
+        qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, QEMUD_PAUSED_STARTING_UP);
     pthread_mutex_unlock(&dom->lock);
+    if (r < 0) {
+        mv_err_set_errno(err, r, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU, "cannot give domain '%s' an id",
+                         dom->name);
+        goto fail;
+    }
 
     if ((r = qemud_monitor_open(dom, MONITOR_OPEN_TIMEOUT_MS, err)) < 0) {
         if (r == -ESRCH) {
@@ -443,7 +480,7 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool pau
 
 fail:
     mv_info("domain '%s' failed to start: %s", dom->name, err->message ? err->message : strerror(-r));
-    abort_start(dom, live, pid, pidfd);
+    abort_start(dom, live);
     mv_dom_def_free(live);
     return r < 0 ? r : -EIO;
 }
@@ -491,7 +528,6 @@ static void cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
 int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *err)
 {
     pid_t pid;
-    int pidfd;
 
     pthread_mutex_lock(&dom->lock);
     if (!qemud_dom_is_active(dom)) {
@@ -501,11 +537,10 @@ int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *e
     }
     dom->stopping = true;
     pid = dom->pid;
-    pidfd = dom->pidfd;
     pthread_mutex_unlock(&dom->lock);
 
     kill(pid, SIGTERM);
-    if (!wait_exit(pidfd, (int)qemud.destroy_grace_ms)) {
+    if (!wait_exit(dom, (int)qemud.destroy_grace_ms)) {
         if (graceful) {
             pthread_mutex_lock(&dom->lock);
             dom->stopping = false;
@@ -516,7 +551,7 @@ int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *e
         }
         mv_info("domain '%s': QEMU (pid %d) ignored SIGTERM, sending SIGKILL", dom->name, (int)pid);
         kill(pid, SIGKILL);
-        if (!wait_exit(pidfd, EXIT_WAIT_AFTER_KILL_MS))
+        if (!wait_exit(dom, EXIT_WAIT_AFTER_KILL_MS))
             mv_error("domain '%s': QEMU (pid %d) survived SIGKILL", dom->name, (int)pid);
     }
     qemud_monitor_wait_eof(dom, MONITOR_DRAIN_MS);
@@ -528,21 +563,24 @@ void qemud_process_exited(struct qemud_dom *dom, uint64_t gen)
 {
     struct mv_err err = { 0 };
     bool current, shutdown;
-    int pidfd;
 
     qemud_job_begin(dom, "stop", -1, &err);
     pthread_mutex_lock(&dom->lock);
     current = dom->run_gen == gen && qemud_dom_is_active(dom) && !dom->stopping;
-    shutdown = dom->shutdown_seen;
-    pidfd = dom->pidfd;
     pthread_mutex_unlock(&dom->lock);
     if (current) {
         /* the monitor closes a moment before the process is gone */
-        if (pidfd >= 0 && !wait_exit(pidfd, (int)qemud.destroy_grace_ms)) {
+        if (!wait_exit(dom, (int)qemud.destroy_grace_ms)) {
             mv_warn("domain '%s': QEMU closed its monitor but did not exit; killing it", dom->name);
             kill(dom->pid, SIGKILL);
-            wait_exit(pidfd, EXIT_WAIT_AFTER_KILL_MS);
+            wait_exit(dom, EXIT_WAIT_AFTER_KILL_MS);
         }
+        /* the process watch can fire before the monitor read QEMU's last
+         * words: its SHUTDOWN event decides shutdown or crash */
+        qemud_monitor_wait_eof(dom, MONITOR_DRAIN_MS);
+        pthread_mutex_lock(&dom->lock);
+        shutdown = dom->shutdown_seen;
+        pthread_mutex_unlock(&dom->lock);
         cleanup_stopped(dom, shutdown ? QEMUD_SHUTOFF_SHUTDOWN : QEMUD_SHUTOFF_CRASHED,
                         shutdown ? QEMUD_DETAIL_STOPPED_SHUTDOWN : QEMUD_DETAIL_STOPPED_FAILED);
     }
@@ -573,6 +611,58 @@ void qemud_process_finish_reboot(struct qemud_dom *dom, uint64_t gen)
 
 /* ---- re-attach ---- */
 
+/* A QEMU found at daemon start is watched on the RPC loop through its
+ * pidfd: if its monitor cannot be opened (QEMU hung or stopped), nothing
+ * else would ever notice that it exited. */
+struct exit_watch {
+    struct qemud_dom *dom;          /* referenced */
+    uint64_t gen;
+};
+
+static void exit_watch_free(void *opaque)
+{
+    struct exit_watch *w = opaque;
+
+    qemud_dom_unref(w->dom);
+    free(w);
+}
+
+static int on_adopted_exit(sd_event_source *s, int fd, uint32_t revents, void *opaque)
+{
+    struct exit_watch *w = opaque;
+
+    /* a stale run (stopped, restarted) makes qemud_process_exited a no-op */
+    qemud_task_push(qemud_process_exited, w->dom, w->gen);
+    /* drops the loop's reference: the source (and W) go once we return */
+    sd_event_source_set_floating(s, false);
+    return 0;
+}
+
+static int watch_exit(struct qemud_dom *dom, uint64_t gen)
+{
+    _cleanup_close_ int fd = fcntl(dom->pidfd, F_DUPFD_CLOEXEC, 3);
+    struct exit_watch *w;
+    sd_event_source *src = NULL;
+    int r;
+
+    if (fd < 0)
+        return -errno;
+    if (!(w = malloc(sizeof(*w))))
+        return -ENOMEM;
+    *w = (struct exit_watch){ .dom = qemud_dom_ref(dom), .gen = gen };
+    r = sd_event_add_io(qemud.event, &src, fd, EPOLLIN, on_adopted_exit, w);
+    if (r < 0) {
+        exit_watch_free(w);
+        return r;
+    }
+    TAKE_FD(fd);
+    sd_event_source_set_io_fd_own(src, true);
+    sd_event_source_set_destroy_callback(src, exit_watch_free);
+    sd_event_source_set_floating(src, true);
+    sd_event_source_unref(src);
+    return 0;
+}
+
 static bool same_process(const struct qemud_status *st)
 {
     struct qemud_proc_stat now;
@@ -589,46 +679,17 @@ static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
     unlink(st->monitor_path);
 }
 
-int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
+/* The guest may have been paused or resumed while we were away. */
+static void sync_run_state(struct qemud_dom *dom)
 {
     struct mv_err err = { 0 };
     json_object *status = NULL, *running;
-    int pidfd = same_process(st) ? pidfd_open_pid(st->pid) : -1;
 
-    qemud_registry_note_id(st->id);     /* ids are not reused, not even a gone guest's */
-    if (pidfd >= 0 && wait_exit(pidfd, 0)) {
-        close(pidfd);                   /* a zombie nobody has reaped yet is gone too */
-        pidfd = -1;
-    }
-    if (pidfd < 0) {
-        cleanup_gone(dom, st);
-        return 0;
-    }
-    pthread_mutex_lock(&dom->lock);
-    dom->live = TAKE_PTR(st->live);
-    dom->pid = st->pid;
-    dom->pidfd = pidfd;
-    dom->starttime = st->starttime;
-    dom->own_child = false;
-    dom->monitor_path = TAKE_PTR(st->monitor_path);
-    dom->run_gen++;
-    qemud_registry_assign_id(dom, st->id);
-    qemud_dom_set_state(dom, st->state, st->reason);
-    pthread_mutex_unlock(&dom->lock);
-
-    if (qemud_monitor_open(dom, 5000, &err) < 0 ||
-        qemud_monitor_command(dom, "query-status", NULL, &status, &err) < 0) {
-        if (wait_exit(pidfd, 0)) {      /* it exited meanwhile: nobody else would notice */
-            mv_err_clear(&err);
-            cleanup_stopped(dom, QEMUD_SHUTOFF_CRASHED, QEMUD_DETAIL_STOPPED_FAILED);
-            return 0;
-        }
-        mv_error("domain '%s': cannot re-attach to QEMU (pid %d): %s; leaving it running",
-                 dom->name, (int)dom->pid, err.message ? err.message : "QEMU exited");
+    if (qemud_monitor_command(dom, "query-status", NULL, &status, &err) < 0) {
+        mv_warn("domain '%s': %s", dom->name, err.message);
         mv_err_clear(&err);
-        return 1;   /* it runs; its monitor EOF (if any) will clean up */
+        return;
     }
-    /* the guest may have been paused or resumed while we were away */
     if (json_object_object_get_ex(status, "running", &running)) {
         pthread_mutex_lock(&dom->lock);
         if (json_object_get_boolean(running) && dom->state == QEMUD_STATE_PAUSED)
@@ -638,6 +699,111 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
         pthread_mutex_unlock(&dom->lock);
     }
     json_object_put(status);
-    mv_info("domain '%s': re-attached to QEMU (pid %d)", dom->name, (int)dom->pid);
+}
+
+/* Task, with the "reattach" job taken by qemud_process_reattach(): opens the
+ * monitor of an adopted QEMU, a few times, while it lives.  A QEMU that
+ * never answers stays adopted without a monitor: its exit is watched, and
+ * the next command that needs the monitor tries again. */
+static void reattach_monitor(struct qemud_dom *dom, uint64_t gen)
+{
+    struct mv_err err = { 0 };
+    int r = -EIO;
+
+    for (int i = 0; i < REATTACH_MONITOR_TRIES && r < 0; i++) {
+        mv_err_clear(&err);
+        r = qemud_monitor_open(dom, REATTACH_MONITOR_TIMEOUT_MS, &err);
+        if (r < 0 && wait_exit(dom, 0)) {    /* it exited meanwhile */
+            mv_err_clear(&err);
+            cleanup_stopped(dom, QEMUD_SHUTOFF_CRASHED, QEMUD_DETAIL_STOPPED_FAILED);
+            qemud_job_end(dom);
+            return;
+        }
+    }
+    if (r == 0) {
+        sync_run_state(dom);
+        qemud_process_save_status(dom);
+        mv_info("domain '%s': re-attached to QEMU (pid %d)", dom->name, (int)dom->pid);
+    } else {
+        mv_error("domain '%s': cannot re-attach to QEMU (pid %d): %s; leaving it running without "
+                 "a monitor (retried on the next command)", dom->name, (int)dom->pid,
+                 err.message ? err.message : "QEMU did not answer");
+    }
+    mv_err_clear(&err);
+    qemud_job_end(dom);
+}
+
+/* DOM's id from its status file, or a fresh one if that is taken (two
+ * status files claiming one id): a guest without an id gets no events. */
+static int adopt_id(struct qemud_dom *dom, int id)
+{
+    int r = qemud_registry_assign_id(dom, id);
+
+    if (r == -EEXIST) {
+        int fresh = qemud_registry_next_id();
+
+        mv_warn("domain '%s': id %d of its status file is taken; it gets id %d", dom->name, id, fresh);
+        r = qemud_registry_assign_id(dom, fresh);
+    }
+    return r;
+}
+
+int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
+{
+    struct mv_err err = { 0 };
+    uint64_t gen;
+    int pidfd = -1, r;
+
+    qemud_registry_note_id(st->id);     /* ids are not reused, not even a gone guest's */
+    if (same_process(st) && (pidfd = pidfd_open_pid(st->pid)) < 0)
+        mv_warn("domain '%s': no pidfd for QEMU (pid %d): %s; its exit is polled for",
+                dom->name, (int)st->pid, strerror(errno));
+    pthread_mutex_lock(&dom->lock);
+    dom->pid = st->pid;
+    dom->pidfd = pidfd;
+    dom->starttime = st->starttime;
+    dom->own_child = false;
+    pthread_mutex_unlock(&dom->lock);
+    if (!same_process(st) || wait_exit(dom, 0)) {   /* a zombie nobody reaped yet is gone too */
+        pthread_mutex_lock(&dom->lock);
+        if (dom->pidfd >= 0)
+            close(dom->pidfd);
+        dom->pidfd = -1;
+        dom->pid = 0;
+        pthread_mutex_unlock(&dom->lock);
+        cleanup_gone(dom, st);
+        return 0;
+    }
+    /* nobody else knows DOM yet: the job is free, and callers that come
+     * after READY wait for the monitor instead of seeing a half-adopted run */
+    qemud_job_begin(dom, "reattach", 0, &err);
+    pthread_mutex_lock(&dom->lock);
+    dom->live = TAKE_PTR(st->live);
+    dom->monitor_path = TAKE_PTR(st->monitor_path);
+    gen = ++dom->run_gen;
+    r = adopt_id(dom, st->id);
+    qemud_dom_set_state(dom, st->state, st->reason);
+    pthread_mutex_unlock(&dom->lock);
+    if (r < 0) {
+        /* without an id it cannot be active; the QEMU, its taps and its
+         * status file are left as they are for the next daemon start */
+        mv_error("domain '%s': cannot register QEMU (pid %d): %s; not adopted",
+                 dom->name, (int)dom->pid, strerror(-r));
+        pthread_mutex_lock(&dom->lock);
+        mv_dom_def_free(dom->live);
+        dom->live = NULL;
+        if (dom->pidfd >= 0)
+            close(dom->pidfd);
+        dom->pidfd = -1;
+        dom->pid = 0;
+        qemud_dom_set_state(dom, QEMUD_STATE_SHUTOFF, QEMUD_SHUTOFF_FAILED);
+        pthread_mutex_unlock(&dom->lock);
+        qemud_job_end(dom);
+        return 0;
+    }
+    if (dom->pidfd >= 0 && (r = watch_exit(dom, gen)) < 0)
+        mv_warn("domain '%s': cannot watch QEMU (pid %d): %s", dom->name, (int)dom->pid, strerror(-r));
+    if (qemud_task_push(reattach_monitor, dom, gen) < 0)
+        qemud_job_end(dom);
     return 1;
 }

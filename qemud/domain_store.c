@@ -2,6 +2,7 @@
 #define MV_LOG_MODULE "qemud.store"
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,19 @@ char *qemud_store_status_xml(const struct qemud_dom *dom)
     xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "id", "%d", dom->id);
     xmlTextWriterWriteAttribute(w.writer, BAD_CAST "monitor", BAD_CAST dom->monitor_path);
     xmlTextWriterWriteString(w.writer, BAD_CAST "\n");
+    /* the taps' ifindexes: a stop removes a tap by ifindex, never by a name
+     * that another guest's new tap may carry by then */
+    for (size_t i = 0; i < dom->live->devices.nnets; i++) {
+        const struct mv_dom_net *net = &dom->live->devices.nets[i];
+
+        if (!net->ifname || net->ifindex <= 0)
+            continue;
+        xmlTextWriterStartElement(w.writer, BAD_CAST "tap");
+        xmlTextWriterWriteAttribute(w.writer, BAD_CAST "dev", BAD_CAST net->ifname);
+        xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "ifindex", "%d", net->ifindex);
+        xmlTextWriterEndElement(w.writer);
+        xmlTextWriterWriteString(w.writer, BAD_CAST "\n");
+    }
     xmlTextWriterWriteRaw(w.writer, BAD_CAST def_xml);
     xmlTextWriterEndElement(w.writer);
     return mv_xml_writer_finish(&w, &out) < 0 ? NULL : out;
@@ -178,6 +192,22 @@ static char *status_domain_xml(xmlDocPtr doc)
     return out;
 }
 
+/* <tap dev= ifindex=/> back onto LIVE's interfaces (older files have none). */
+static void read_tap_indexes(xmlXPathContextPtr ctx, struct mv_dom_def *live)
+{
+    for (size_t i = 0; i < live->devices.nnets; i++) {
+        struct mv_dom_net *net = &live->devices.nets[i];
+        _cleanup_free_ char *expr = NULL;
+        long long index;
+
+        if (!net->ifname || strchr(net->ifname, '\'') ||
+            asprintf(&expr, "string(/domstatus/tap[@dev='%s']/@ifindex)", net->ifname) < 0)
+            continue;
+        if (status_int(ctx, expr, &index) == 0 && index > 0 && index <= INT_MAX)
+            net->ifindex = (int)index;
+    }
+}
+
 int qemud_store_read_status(const char *file, struct qemud_status *st, char **errmsg)
 {
     _cleanup_free_ char *path = qemud_store_path(qemud.rundir, file, "");
@@ -205,6 +235,7 @@ int qemud_store_read_status(const char *file, struct qemud_status *st, char **er
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': no <domain> element", path);
     if ((r = mv_dom_def_parse(def_xml, MV_DOM_PARSE_STATUS, &st->live, &code, errmsg)) < 0)
         return r;
+    read_tap_indexes(ctx, st->live);
     st->pid = (pid_t)pid;
     st->starttime = (unsigned long long)starttime;
     st->id = (int)id;

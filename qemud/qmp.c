@@ -1004,6 +1004,7 @@ static int cmd_format(struct qmp_cmd *c, const char *cmd, json_object *args)
     json_object *name = json_object_new_string(cmd);
     json_object *id = json_object_new_uint64(c->id);
     const char *s;
+    bool ok = true;
     int r = -ENOMEM;
 
     if (!req || !name || !id) {
@@ -1013,10 +1014,17 @@ static int cmd_format(struct qmp_cmd *c, const char *cmd, json_object *args)
         json_object_put(req);
         return -ENOMEM;
     }
-    json_object_object_add(req, "execute", name);
-    if (args)
-        json_object_object_add(req, "arguments", args);
-    json_object_object_add(req, "id", id);
+    /* a failed add (out of memory) leaves the value with the caller */
+    if (json_object_object_add(req, "execute", name) < 0)
+        json_object_put(name), ok = false;
+    if (args && json_object_object_add(req, "arguments", args) < 0)
+        json_object_put(args), ok = false;
+    if (json_object_object_add(req, "id", id) < 0)
+        json_object_put(id), ok = false;
+    if (!ok) {
+        json_object_put(req);
+        return -ENOMEM;
+    }
     s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     if (s && asprintf(&c->line, "%s\n", s) >= 0) {
         c->len = strlen(c->line);

@@ -14,6 +14,7 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-cli.sh \
 	tests/integration/qemud-domain-virsh.sh \
 	tests/integration/qemud-domain-restart.sh \
+	tests/integration/qemud-domain-reattach.sh \
 	tests/integration/qemud-domain-hung.sh \
 	tests/integration/qemud-domain-python.sh \
 	tests/integration/qemud-domain-cli.sh \

@@ -124,9 +124,14 @@ sed -e "s/ starttime=\"$st\"/ starttime=\"$((st + 12345))\"/" "$mv_tmp/s1.status
 expect_eq "edited starttime" "$((st + 12345))" "$(status_attr s1 starttime)"
 restart_daemon --timeout 2
 expect_daemon_alive
+# the monitors are re-attached after READY, on task threads
 for n in p1 t1; do
+    for ((i = 0; i < 300; i++)); do
+        grep -q "domain '$n': re-attached to QEMU (pid ${pid0[$n]})" "$MV_LOG" && break
+        sleep 0.1
+    done
     grep -q "domain '$n': re-attached to QEMU (pid ${pid0[$n]})" "$MV_LOG" ||
-        expect_fail "no 'domain '$n': re-attached to QEMU (pid ${pid0[$n]})' in the daemon log"
+        expect_fail "no 'domain '$n': re-attached to QEMU (pid ${pid0[$n]})' in the daemon log within 30 s"
 done
 verdict "the daemon restarts on the same root (stale sockets replaced)"
 
