@@ -575,16 +575,39 @@ int mv_node_get_free_memory(const char *sysroot, uint64_t *bytes)
     return 0;
 }
 
-int mv_node_get_cell_free_memory(const char *sysroot, int cell, uint64_t *bytes)
+int mv_node_get_cells_free_memory(const char *sysroot, int start, int max, uint64_t *bytes,
+                                  int *highest)
 {
-    unsigned long long kib;
-    int r;
+    _cleanup_free_ int *nodes = NULL;
+    int nnodes, count, r;
 
-    if (!cell_exists(sysroot, cell))
+    if (start < 0 || max <= 0)
         return -EINVAL;
-    r = node_meminfo_value(sysroot, cell, "MemFree", &kib);
+    r = read_idlist(sysroot, SYS_NODE "/online", &nodes, &nnodes);
+    if (r == -ENOENT || (r == 0 && nnodes == 0)) {
+        /* no NUMA in sysfs: one cell 0 holding all the memory, as libvirt fakes it */
+        *highest = 0;
+        if (start != 0)
+            return -ERANGE;
+        r = mv_node_get_free_memory(sysroot, &bytes[0]);
+        return r < 0 ? r : 1;
+    }
     if (r < 0)
         return r;
-    *bytes = kib * 1024ULL;
-    return 0;
+    *highest = nodes[nnodes - 1];
+    if (start > *highest)
+        return -ERANGE;
+    /* start <= highest < MV_HOST_MAX_CPUS, so this cannot overflow whatever START and MAX are */
+    count = *highest - start + 1;
+    if (count > max)
+        count = max;
+    for (int i = 0; i < count; i++) {
+        unsigned long long kib = 0;
+
+        r = node_meminfo_value(sysroot, start + i, "MemFree", &kib);
+        if (r < 0 && r != -ENOENT)
+            return r;
+        bytes[i] = kib * 1024ULL;       /* a hole in the node ids reads as 0, as in libvirt */
+    }
+    return count;
 }

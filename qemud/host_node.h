@@ -63,8 +63,15 @@ int mv_node_get_cpu_stats(const char *sysroot, int cpu, struct mv_node_stat_fiel
 /* MemFree of the whole host in BYTES (uint64_t: the wire type of freeMem); 0 / -errno. */
 int mv_node_get_free_memory(const char *sysroot, uint64_t *bytes);
 
-/* MemFree of NUMA cell CELL in BYTES (virNodeGetCellsFreeMemory); -EINVAL if no such cell. */
-int mv_node_get_cell_free_memory(const char *sysroot, int cell, uint64_t *bytes);
+/*
+ * MemFree of NUMA cells START, START+1... in BYTES (room for MAX), stopping at
+ * the highest cell, as virHostMemGetCellsFree: the number of cells filled (> 0);
+ * -EINVAL if START < 0 or MAX <= 0, -ERANGE if START is past the highest cell
+ * (*HIGHEST says which it is), -errno.  Without NUMA in sysfs there is one cell
+ * 0 with the host's MemFree.  Overflow-free for any START and MAX.
+ */
+int mv_node_get_cells_free_memory(const char *sysroot, int start, int max, uint64_t *bytes,
+                                  int *highest);
 
 /*
  * The host's NUMA topology as sysfs describes it, for the <topology> of the

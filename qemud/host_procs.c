@@ -203,28 +203,36 @@ static int node_get_free_memory(struct mv_call *call, void *args, mv_node_get_fr
     return 0;
 }
 
+/*
+ * The checks, messages and error domains of virNodeGetCellsFreeMemory and
+ * virHostMemGetCellsFree (libvirt 9.0, VIR_FROM_NONE) and of its RPC dispatcher.
+ */
 static int node_get_cells_free_memory(struct mv_call *call, mv_node_get_cells_free_memory_args *args,
                                       mv_node_get_cells_free_memory_ret *ret)
 {
-    int n = args->maxcells;
+    int n = args->maxcells, highest = 0, r;
 
-    if (args->startCell < 0 || n <= 0 || n > MV_NODE_MAX_CELLS)
-        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                             "invalid argument: cells %d..%d are out of range",
-                             args->startCell, args->startCell + n - 1);
+    if (n > MV_NODE_MAX_CELLS)
+        return mv_call_error(call, MV_ERR_RPC, MV_FROM_RPC,
+                             "maxCells > REMOTE_NODE_MAX_CELLS");
+    if (n <= 0)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_NONE,
+                             "invalid argument: maxCells in virNodeGetCellsFreeMemory must be greater than zero");
+    if (args->startCell < 0)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_NONE,
+                             "invalid argument: startCell in virNodeGetCellsFreeMemory must be zero or greater");
     ret->cells.cells_val = calloc((size_t)n, sizeof(*ret->cells.cells_val));
     if (!ret->cells.cells_val)
         return -ENOMEM;
-    for (int i = 0; i < n; i++) {
-        int r = mv_node_get_cell_free_memory(NULL, args->startCell + i,
-                                             &ret->cells.cells_val[ret->cells.cells_len]);
-        if (r == -EINVAL && i > 0)
-            break;      /* past the last cell: return what exists */
-        if (r < 0)
-            return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                                 "invalid argument: NUMA cell %d does not exist", args->startCell + i);
-        ret->cells.cells_len++;
-    }
+    r = mv_node_get_cells_free_memory(NULL, args->startCell, n, ret->cells.cells_val, &highest);
+    if (r == -ERANGE)
+        return mv_call_error(call, MV_ERR_INTERNAL_ERROR, MV_FROM_NONE,
+                             "internal error: start cell %d out of range (0-%d)",
+                             args->startCell, highest);
+    if (r < 0)
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_NONE,
+                             "cannot read the free memory of NUMA cells: %s", strerror(-r));
+    ret->cells.cells_len = (u_int)r;
     return 0;
 }
 

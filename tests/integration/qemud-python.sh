@@ -8,7 +8,7 @@ set -u
 
 MV_NEEDS="xmllint qemu-system-x86_64 hostname getconf"
 MV_LOG_ALL=yes
-mv_init 14
+mv_init 15
 start_daemon
 
 host_facts
@@ -166,5 +166,43 @@ expect_daemon_alive
 bad=$(grep -E ': (warning|warn|error|critical):' "$MV_LOG")
 expect_eq "warnings or errors in the daemon log" "" "$bad"
 verdict "python exited cleanly; the daemon is running and logged no warning"
+
+# 15: NODE_GET_CELLS_FREE_MEMORY with a start cell at INT_MAX (startCell +
+# maxCells - 1 overflowed), through libvirt and as raw calls no client sends
+highest=0
+[ -r /sys/devices/system/node/online ] && highest=$(sed 's/.*[-,]//' /sys/devices/system/node/online)
+py - "$MV_URI" "$MV_RW" <<'EOF'
+import struct, sys, libvirt, mvrpc
+from mvlibvirt import out, step, error_of
+conn = libvirt.open(sys.argv[1])
+step("cells_all", lambda: len(conn.getCellsFreeMemory(0, 1024)))
+step("cells_intmax", lambda: error_of(lambda: conn.getCellsFreeMemory(2147483647, 2)))
+step("cells_intmax_1", lambda: error_of(lambda: conn.getCellsFreeMemory(2147483647, 1)))
+c = mvrpc.Conn(sys.argv[2]).handshake()
+for key, start, n in (("raw_intmax_big", 2147483647, 1024), ("raw_neg", -2147483648, 1),
+                      ("raw_zero", 0, 0), ("raw_intmin", 0, -2147483648), ("raw_too_many", 2147483647, 1025)):
+    p = c.call(101, struct.pack(">ii", start, n))
+    e = p.error() if p.status == mvrpc.ERROR else None
+    out(key, "%d %d %s" % (e["code"], e["domain"], e["message"]) if e else "OK")
+out("raw_hostname", c.hostname())
+EOF
+expect_eq "getCellsFreeMemory(0, 1024): cells 0..highest ($highest)" $((highest + 1)) "$(kv cells_all)"
+expect_eq "getCellsFreeMemory(2147483647, 2)" \
+    "EXC 1 0 internal error: start cell 2147483647 out of range (0-$highest)" "$(kv cells_intmax)"
+expect_eq "getCellsFreeMemory(2147483647, 1)" \
+    "EXC 1 0 internal error: start cell 2147483647 out of range (0-$highest)" "$(kv cells_intmax_1)"
+expect_eq "raw (INT_MAX, 1024)" "1 0 internal error: start cell 2147483647 out of range (0-$highest)" "$(kv raw_intmax_big)"
+expect_eq "raw (INT_MIN, 1)" \
+    "8 0 invalid argument: startCell in virNodeGetCellsFreeMemory must be zero or greater" "$(kv raw_neg)"
+expect_eq "raw (0, 0)" \
+    "8 0 invalid argument: maxCells in virNodeGetCellsFreeMemory must be greater than zero" "$(kv raw_zero)"
+expect_eq "raw (0, INT_MIN)" \
+    "8 0 invalid argument: maxCells in virNodeGetCellsFreeMemory must be greater than zero" "$(kv raw_intmin)"
+expect_eq "raw (INT_MAX, 1025)" "39 7 maxCells > REMOTE_NODE_MAX_CELLS" "$(kv raw_too_many)"
+expect_eq "hostname afterwards" "$host_name" "$(kv raw_hostname)"
+expect_daemon_alive
+bad=$(grep -E 'runtime error|: (warning|warn|error|critical):' "$MV_LOG")
+expect_eq "UBSan reports or warnings in the daemon log" "" "$bad"
+verdict "NODE_GET_CELLS_FREE_MEMORY at startCell INT_MAX: libvirt's 'start cell out of range' error, no overflow"
 
 mv_done

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,19 +413,38 @@ START_TEST(test_free_memory)
 {
     _cleanup_free_ char *root = data_path("numa2");
     _cleanup_free_ char *flat = data_path("simple");
+    uint64_t c[4] = { 7, 7, 7, 7 };
     uint64_t b = 7;
+    int hi = -1;
 
     ck_assert_int_eq(mv_node_get_free_memory(root, &b), 0);
     ck_assert_uint_eq(b, 12004568ULL * 1024);
-    ck_assert_int_eq(mv_node_get_cell_free_memory(root, 1, &b), 0);
-    ck_assert_uint_eq(b, 5004568ULL * 1024);
-    b = 7;
-    ck_assert_int_eq(mv_node_get_cell_free_memory(root, 3, &b), -EINVAL);
-    ck_assert_int_eq(mv_node_get_cell_free_memory(root, -1, &b), -EINVAL);
-    ck_assert_int_eq(mv_node_get_cell_free_memory(flat, 0, &b), -EINVAL);
-    ck_assert_uint_eq(b, 7);
     ck_assert_int_eq(mv_node_get_free_memory(NULL, &b), 0);
     ck_assert(b > 0);
+
+    /* numa2 has cells 0-2: a range is cut at the highest one */
+    ck_assert_int_eq(mv_node_get_cells_free_memory(root, 1, 1, c, &hi), 1);
+    ck_assert_uint_eq(c[0], 5004568ULL * 1024);
+    ck_assert_int_eq(mv_node_get_cells_free_memory(root, 0, 4, c, &hi), 3);
+    ck_assert_uint_eq(c[0], 6000000ULL * 1024);
+    ck_assert_uint_eq(c[2], 1000000ULL * 1024);
+    ck_assert_uint_eq(c[3], 7);
+    ck_assert_int_eq(mv_node_get_cells_free_memory(root, 2, INT_MAX, c, &hi), 1);
+    /* past the end, wherever the range would end (INT_MAX + 1 must not be computed) */
+    ck_assert_int_eq(mv_node_get_cells_free_memory(root, 3, 1, c, &hi), -ERANGE);
+    ck_assert_int_eq(hi, 2);
+    ck_assert_int_eq(mv_node_get_cells_free_memory(root, INT_MAX, 2, c, &hi), -ERANGE);
+    ck_assert_int_eq(mv_node_get_cells_free_memory(root, INT_MAX, INT_MAX, c, &hi), -ERANGE);
+    ck_assert_int_eq(mv_node_get_cells_free_memory(root, -1, 1, c, &hi), -EINVAL);
+    ck_assert_int_eq(mv_node_get_cells_free_memory(root, INT_MIN, INT_MIN, c, &hi), -EINVAL);
+    ck_assert_int_eq(mv_node_get_cells_free_memory(root, 0, 0, c, &hi), -EINVAL);
+
+    /* no NUMA in sysfs: one cell 0 with all the memory, as libvirt fakes it */
+    hi = -1;
+    ck_assert_int_eq(mv_node_get_cells_free_memory(flat, 0, 3, c, &hi), 1);
+    ck_assert_uint_eq(c[0], 3021312ULL * 1024);
+    ck_assert_int_eq(mv_node_get_cells_free_memory(flat, 1, 1, c, &hi), -ERANGE);
+    ck_assert_int_eq(hi, 0);
 }
 END_TEST
 
