@@ -94,7 +94,7 @@ static int load_config(const char *prog, const char *path, bool explicit,
                        const struct mv_daemon_desc *desc, mv_conf **ret)
 {
     _cleanup_free_ char *err = NULL;
-    _cleanup_strv_free_ char **keys = NULL;
+    _cleanup_free_ const char **keys = NULL;  /* borrowed names: nothing to copy, nothing to fail */
     size_t n = 0, i = 0;
     int r = mv_conf_load_file(path, ret, &err);
 
@@ -108,14 +108,17 @@ static int load_config(const char *prog, const char *path, bool explicit,
     for (const char *const *k = mv_daemon_config_keys; *k; k++) n++;
     for (const char *const *k = desc->config_keys; k && *k; k++) n++;
     keys = calloc(n + 1, sizeof(*keys));
-    if (!keys)
+    if (!keys) {
+        mv_conf_free(*ret);
+        *ret = NULL;
         return -ENOMEM;
+    }
     for (const char *const *k = mv_daemon_config_keys; *k; k++)
-        keys[i++] = strdup(*k);
+        keys[i++] = *k;
     for (const char *const *k = desc->config_keys; k && *k; k++)
         if (!key_in(mv_daemon_config_keys, *k))
-            keys[i++] = strdup(*k);
-    r = mv_conf_check_keys(*ret, (const char *const *)keys, &err);
+            keys[i++] = *k;
+    r = mv_conf_check_keys(*ret, keys, &err);
     if (r < 0) {
         fprintf(stderr, "%s: %s\n", prog, err ? err : "invalid configuration");
         mv_conf_free(*ret);
