@@ -303,11 +303,261 @@ static bool is_version_reply(json_object *reply)
            !json_object_object_get_ex(reply, "status", NULL);
 }
 
+static void unix_listen(int fd, const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+    ck_assert_uint_lt(strlen(path), sizeof(sa.sun_path));
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(listen(fd, 1), 0);
+}
+
+/* ---- a fake QMP server for what QEMU never sends ---- */
+
+enum fake_mode {
+    FAKE_SILENT,                /* accepts, says nothing */
+    FAKE_BAD_GREETING,
+    FAKE_CAPS_ERROR,
+    FAKE_HUGE_LINE,             /* > 16 MiB without a newline */
+    FAKE_MALFORMED,
+    FAKE_BIG_EVENT,             /* a 4 MiB event, then a small one */
+    FAKE_EARLY_EVENT,           /* an event in the same write as the capabilities answer */
+    FAKE_ANSWER,                /* answers every command with an empty return */
+    FAKE_HANG,                  /* counts the commands it reads, never answers (a hung QEMU) */
+};
+
+#define BIG_EVENT_LEN (4u * 1024 * 1024)
+
+struct fake {
+    enum fake_mode mode;
+    char path[300];
+    int lfd;
+    pthread_t thread;
+    size_t sent;                /* bytes sent after the handshake */
+    bool peer_closed;           /* the client hung up (the server never does first) */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int commands;               /* read after the handshake (FAKE_ANSWER, FAKE_HANG) */
+};
+
+static bool send_all(int fd, const char *buf, size_t len, size_t *sent)
+{
+    while (len) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        buf += n;
+        len -= (size_t)n;
+        if (sent)
+            *sent += (size_t)n;
+    }
+    return true;
+}
+
+/* Reads the qmp_capabilities command and returns its id. */
+static int64_t read_caps_id(int fd)
+{
+    char buf[4096];
+    size_t len = 0;
+    json_object *cmd, *id;
+    int64_t ret = -1;
+
+    while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len)) {
+        ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+        if (n <= 0)
+            return -1;
+        len += (size_t)n;
+    }
+    buf[len] = 0;
+    cmd = json_tokener_parse(buf);
+    if (cmd && strcmp(member_string(cmd, "execute") ? member_string(cmd, "execute") : "",
+                      "qmp_capabilities") == 0 && json_object_object_get_ex(cmd, "id", &id))
+        ret = json_object_get_int64(id);
+    json_object_put(cmd);
+    return ret;
+}
+
+/* FAKE_ANSWER / FAKE_HANG: one command per line, counted; answered or not. */
+static void fake_commands(struct fake *f, int fd)
+{
+    char buf[4096];
+    size_t len = 0;
+
+    for (;;) {
+        char *nl;
+        ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+        if (n <= 0)
+            return;
+        len += (size_t)n;
+        buf[len] = 0;
+        while ((nl = memchr(buf, '\n', len))) {
+            json_object *cmd, *id;
+            char line[128];
+
+            *nl = 0;
+            cmd = json_tokener_parse(buf);
+            if (f->mode == FAKE_ANSWER && cmd && json_object_object_get_ex(cmd, "id", &id)) {
+                snprintf(line, sizeof(line), "{\"return\": {}, \"id\": %lld}\r\n",
+                         (long long)json_object_get_int64(id));
+                send_all(fd, line, strlen(line), NULL);
+            }
+            json_object_put(cmd);
+            pthread_mutex_lock(&f->lock);
+            f->commands++;
+            pthread_cond_broadcast(&f->cond);
+            pthread_mutex_unlock(&f->lock);
+            len -= (size_t)(nl + 1 - buf);
+            memmove(buf, nl + 1, len);
+        }
+        if (len == sizeof(buf) - 1)
+            return;
+    }
+}
+
+static void fake_serve(struct fake *f, int fd)
+{
+    static const char greeting[] = "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n";
+    char line[256];
+    int64_t id;
+
+    if (f->mode == FAKE_SILENT)
+        return;
+    if (f->mode == FAKE_BAD_GREETING) {
+        send_all(fd, "{\"hello\": 1}\r\n", 14, NULL);
+        return;
+    }
+    if (!send_all(fd, greeting, strlen(greeting), NULL) || (id = read_caps_id(fd)) < 0)
+        return;
+    if (f->mode == FAKE_CAPS_ERROR) {
+        snprintf(line, sizeof(line),
+                 "{\"id\": %lld, \"error\": {\"class\": \"GenericError\", \"desc\": \"mv caps refused\"}}\r\n",
+                 (long long)id);
+        send_all(fd, line, strlen(line), NULL);
+        return;
+    }
+    snprintf(line, sizeof(line), "{\"return\": {}, \"id\": %lld}\r\n%s", (long long)id,
+             f->mode == FAKE_EARLY_EVENT ? "{\"event\": \"EARLY\"}\r\n" : "");
+    if (!send_all(fd, line, strlen(line), NULL))
+        return;
+    if (f->mode == FAKE_MALFORMED) {
+        send_all(fd, "{\"event\": oops}\r\n", 17, &f->sent);
+    } else if (f->mode == FAKE_HUGE_LINE) {
+        static char chunk[64 * 1024];
+
+        memset(chunk, 'x', sizeof(chunk));
+        send_all(fd, "{\"event\": \"X\", \"data\": {\"s\": \"", 30, &f->sent);
+        while (f->sent < 2 * QMP_MAX_MESSAGE && send_all(fd, chunk, sizeof(chunk), &f->sent))
+            ;
+    } else if (f->mode == FAKE_BIG_EVENT) {
+        char *big = malloc(BIG_EVENT_LEN + 64);
+        int n;
+
+        ck_assert_ptr_nonnull(big);
+        n = sprintf(big, "{\"event\": \"BIG\", \"data\": {\"s\": \"");
+        memset(big + n, 'y', BIG_EVENT_LEN);
+        strcpy(big + n + BIG_EVENT_LEN, "\"}}\r\n{\"event\": \"AFTER\"}\r\n");
+        send_all(fd, big, strlen(big), &f->sent);
+        free(big);
+    } else if (f->mode == FAKE_ANSWER || f->mode == FAKE_HANG) {
+        fake_commands(f, fd);
+    }
+}
+
+static void *fake_thread(void *opaque)
+{
+    struct fake *f = opaque;
+    int fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
+    char buf[256];
+
+    if (fd < 0)
+        return NULL;
+    fake_serve(f, fd);
+    /* keep the connection until the client drops it */
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+    f->peer_closed = true;
+    close(fd);
+    return NULL;
+}
+
+static void fake_start_named(struct fake *f, enum fake_mode mode, const char *name)
+{
+    memset(f, 0, sizeof(*f));
+    f->mode = mode;
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->cond, NULL);
+    snprintf(f->path, sizeof(f->path), "%s/%s.sock", tmpdir, name);
+    f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(f->lfd, 0);
+    unix_listen(f->lfd, f->path);
+    ck_assert_int_eq(pthread_create(&f->thread, NULL, fake_thread, f), 0);
+}
+
+static void fake_start(struct fake *f, enum fake_mode mode)
+{
+    fake_start_named(f, mode, "fake");
+}
+
+/* Waits (bounded) until the fake has read N commands after the handshake. */
+static bool fake_wait_commands(struct fake *f, int n)
+{
+    struct timespec until;
+    bool ok;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += LONG_MS / 1000;
+    pthread_mutex_lock(&f->lock);
+    while (f->commands < n && pthread_cond_timedwait(&f->cond, &f->lock, &until) == 0)
+        ;
+    ok = f->commands >= n;
+    pthread_mutex_unlock(&f->lock);
+    return ok;
+}
+
+static void fake_join(struct fake *f)
+{
+    pthread_join(f->thread, NULL);
+    close(f->lfd);
+}
+
+static struct mv_qmp *fake_open(struct fake *f, struct rec *r)
+{
+    _cleanup_free_ char *err = NULL;
+    struct mv_qmp *mon = NULL;
+    int rc = mv_qmp_open(loop, f->path, -1, LONG_MS, &rec_cb, r, &mon, &err);
+
+    ck_assert_msg(rc == 0, "mv_qmp_open: %s: %s", strerror(-rc), err ? err : "");
+    return mon;
+}
+
+/* ---- a witness: proof that the monitor thread has moved on ---- */
+
+/*
+ * Two command round trips on WITNESS, a second monitor of the same loop.  The
+ * loop serves every ready socket each turn, so once the second answer is in,
+ * every event that was ready before the first command (a hangup, an EOF, a
+ * late line) has been handled: a callback that was going to run, has.  This
+ * replaces "sleep and see that nothing happened".
+ */
+static void loop_barrier(struct mv_qmp *witness)
+{
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(mv_qmp_command(witness, "mv-barrier", NULL, LONG_MS, NULL, NULL), 0);
+}
+
 /* ---- against the real QEMU ---- */
 
 START_TEST(test_status_version_errors)
 {
-    struct rec r = REC_INIT;
+    struct rec r = REC_INIT, rw = REC_INIT;
+    struct fake w;
+    struct mv_qmp *witness;
     struct proc q;
     struct mv_qmp *mon;
     json_object *reply = NULL, *args;
@@ -353,11 +603,16 @@ START_TEST(test_status_version_errors)
     ck_assert_int_gt(strlen(json_object_get_string(reply)), 0);
     json_object_put(reply);
 
-    /* no callback after mv_qmp_close returns, even when QEMU dies right after */
+    /* no callback after mv_qmp_close returns, even when QEMU dies right after:
+     * QEMU's end is closed once it is reaped, and the loop has moved past that */
+    fake_start_named(&w, FAKE_ANSWER, "witness");
+    witness = fake_open(&w, &rw);
     mv_qmp_close(mon);
     proc_kill(&q);
-    sleep_ms(100);
+    loop_barrier(witness);
     ck_assert_int_eq(rec_closed_count(&r), 0);
+    mv_qmp_close(witness);
+    fake_join(&w);
 }
 END_TEST
 
@@ -384,13 +639,16 @@ END_TEST
 
 START_TEST(test_quit)
 {
-    struct rec r = REC_INIT;
+    struct rec r = REC_INIT, rw = REC_INIT;
     struct proc q;
-    struct mv_qmp *mon;
+    struct fake w;
+    struct mv_qmp *mon, *witness;
     int rc, status;
 
     qemu_start(&q, "a", "none", false);
     mon = open_ok(&q, &r);
+    fake_start_named(&w, FAKE_ANSWER, "witness");
+    witness = fake_open(&w, &rw);
     /* QEMU may close the socket before or after its answer */
     rc = mv_qmp_command(mon, "quit", NULL, LONG_MS, NULL, NULL);
     ck_assert_msg(rc == 0 || rc == -ECONNRESET, "quit: %s", strerror(-rc));
@@ -400,9 +658,12 @@ START_TEST(test_quit)
     ck_assert_int_eq(mv_qmp_command(mon, "query-status", NULL, LONG_MS, NULL, NULL), -ECONNRESET);
     status = proc_reap(&q);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    sleep_ms(50);
+    /* once: not again for the hangup that follows the EOF */
+    loop_barrier(witness);
     ck_assert_int_eq(rec_closed_count(&r), 1);
     mv_qmp_close(mon);
+    mv_qmp_close(witness);
+    fake_join(&w);
 }
 END_TEST
 
@@ -458,39 +719,48 @@ static bool timed_cmd_done(struct timed_cmd *t)
 
 START_TEST(test_hung_qemu_does_not_block_others)
 {
-    struct rec ra = REC_INIT, rb = REC_INIT;
+    struct rec ra = REC_INIT, rb = REC_INIT, rh = REC_INIT;
     struct proc a, b;
+    struct fake h;
     struct mv_qmp *ma, *mb;
     struct timed_cmd t = { .cmd = "query-status", .timeout_ms = HUNG_MS,
                            .lock = PTHREAD_MUTEX_INITIALIZER };
     json_object *reply = NULL;
     pthread_t th;
     int64_t start, elapsed;
-    bool a_done_when_b_answered;
+    bool hung_done_when_b_answered;
     _cleanup_free_ char *st = NULL;
 
-    qemu_start(&a, "a", "none", false);
+    /* 1: a monitor whose peer read a command and hangs (as a stopped QEMU
+     * would) does not delay another monitor's answers */
+    fake_start_named(&h, FAKE_HANG, "hung");
     qemu_start(&b, "b", "none", false);
-    ma = open_ok(&a, &ra);
+    t.mon = fake_open(&h, &rh);
     mb = open_ok(&b, &rb);
-    t.mon = ma;
-
-    ck_assert_int_eq(kill(a.pid, SIGSTOP), 0);
     ck_assert_int_eq(pthread_create(&th, NULL, timed_cmd_thread, &t), 0);
-    sleep_ms(50);               /* let the command to A go out first */
+    ck_assert(fake_wait_commands(&h, 1));          /* the command is out, unanswered */
     start = now_ms();
     ck_assert_int_eq(mv_qmp_command(mb, "query-status", NULL, LONG_MS, NULL, NULL), 0);
     elapsed = now_ms() - start;
-    a_done_when_b_answered = timed_cmd_done(&t);
+    hung_done_when_b_answered = timed_cmd_done(&t);
     ck_assert_msg(elapsed < HUNG_MS, "B answered after %lld ms", (long long)elapsed);
-    ck_assert(!a_done_when_b_answered);
-
+    ck_assert(!hung_done_when_b_answered);
     pthread_join(th, NULL);
     ck_assert_int_eq(t.r, -ETIMEDOUT);
     ck_assert_int_ge(t.elapsed_ms, HUNG_MS - 10);
     ck_assert_int_lt(t.elapsed_ms, HUNG_MS + LONG_MS / 2);
+    mv_qmp_close(t.mon);
+    fake_join(&h);
 
-    /* A answers the abandoned query-status first: that answer must be dropped */
+    /* 2: a stopped QEMU times out; once it runs again it answers the
+     * abandoned command first, and that answer must be dropped */
+    qemu_start(&a, "a", "none", false);
+    ma = open_ok(&a, &ra);
+    t = (struct timed_cmd){ .mon = ma, .cmd = "query-status", .timeout_ms = HUNG_MS,
+                            .lock = PTHREAD_MUTEX_INITIALIZER };
+    ck_assert_int_eq(kill(a.pid, SIGSTOP), 0);
+    timed_cmd_thread(&t);
+    ck_assert_int_eq(t.r, -ETIMEDOUT);
     ck_assert_int_eq(kill(a.pid, SIGCONT), 0);
     ck_assert_int_eq(mv_qmp_command(ma, "query-version", NULL, LONG_MS, &reply, NULL), 0);
     ck_assert_msg(is_version_reply(reply), "got %s", json_object_to_json_string(reply));
@@ -509,39 +779,37 @@ END_TEST
 START_TEST(test_close_wakes_waiter)
 {
     struct rec r = REC_INIT;
-    struct proc q;
+    struct fake h;
     struct timed_cmd t = { .cmd = "query-status", .timeout_ms = LONG_MS,
                            .lock = PTHREAD_MUTEX_INITIALIZER };
     pthread_t th;
 
-    qemu_start(&q, "a", "none", false);
-    t.mon = open_ok(&q, &r);
-    ck_assert_int_eq(kill(q.pid, SIGSTOP), 0);
+    fake_start_named(&h, FAKE_HANG, "hung");
+    t.mon = fake_open(&h, &r);
     ck_assert_int_eq(pthread_create(&th, NULL, timed_cmd_thread, &t), 0);
-    sleep_ms(100);
+    ck_assert(fake_wait_commands(&h, 1));          /* the caller is waiting for its answer */
     ck_assert(!timed_cmd_done(&t));
     mv_qmp_close(t.mon);
     pthread_join(th, NULL);
     ck_assert_int_eq(t.r, -ECONNRESET);
     ck_assert_int_lt(t.elapsed_ms, LONG_MS / 2);
     ck_assert_int_eq(rec_closed_count(&r), 0);
-    proc_kill(&q);
+    fake_join(&h);
 }
 END_TEST
 
 START_TEST(test_stop_wakes_waiter)
 {
     struct rec r = REC_INIT;
-    struct proc q;
+    struct fake h;
     struct timed_cmd t = { .cmd = "query-status", .timeout_ms = LONG_MS,
                            .lock = PTHREAD_MUTEX_INITIALIZER };
     pthread_t th;
 
-    qemu_start(&q, "a", "none", false);
-    t.mon = open_ok(&q, &r);
-    ck_assert_int_eq(kill(q.pid, SIGSTOP), 0);
+    fake_start_named(&h, FAKE_HANG, "hung");
+    t.mon = fake_open(&h, &r);
     ck_assert_int_eq(pthread_create(&th, NULL, timed_cmd_thread, &t), 0);
-    sleep_ms(100);
+    ck_assert(fake_wait_commands(&h, 1));          /* the caller is waiting for its answer */
     ck_assert(!timed_cmd_done(&t));
     /* frees the monitor and the loop while the command waits (ASan checks) */
     mv_qmp_loop_stop(loop);
@@ -549,7 +817,7 @@ START_TEST(test_stop_wakes_waiter)
     pthread_join(th, NULL);
     ck_assert_int_eq(t.r, -ECONNRESET);
     ck_assert_int_lt(t.elapsed_ms, LONG_MS / 2);
-    proc_kill(&q);
+    fake_join(&h);
 }
 END_TEST
 
@@ -618,22 +886,27 @@ END_TEST
 
 START_TEST(test_close_in_event_callback)
 {
-    struct rec r = REC_INIT;
+    struct rec r = REC_INIT, rw = REC_INIT;
     struct proc q;
-    struct mv_qmp *mon;
+    struct fake w;
+    struct mv_qmp *mon, *witness;
     int rc;
 
     r.close_in_event = true;
     qemu_start(&q, "a", "none", false);
     mon = open_ok(&q, &r);
+    fake_start_named(&w, FAKE_ANSWER, "witness");
+    witness = fake_open(&w, &rw);
     /* SHUTDOWN comes before quit's answer; closing there fails the command */
     rc = mv_qmp_command(mon, "quit", NULL, LONG_MS, NULL, NULL);
     ck_assert_msg(rc == 0 || rc == -ECONNRESET, "quit: %s", strerror(-rc));
     ck_assert(wait_close_returned(&r));
     proc_reap(&q);
-    sleep_ms(100);
-    /* closed by its owner: no closed callback */
+    loop_barrier(witness);
+    /* closed by its owner: no closed callback, not even for the EOF after it */
     ck_assert_int_eq(rec_closed_count(&r), 0);
+    mv_qmp_close(witness);
+    fake_join(&w);
 }
 END_TEST
 
@@ -703,16 +976,6 @@ START_TEST(test_open_process_exits)
 }
 END_TEST
 
-static void unix_listen(int fd, const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-    ck_assert_uint_lt(strlen(path), sizeof(sa.sun_path));
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    ck_assert_int_eq(listen(fd, 1), 0);
-}
-
 /* A child that listens on PATH, accepts once and exits without a greeting. */
 static void spawn_dying_listener(struct proc *p, const char *path)
 {
@@ -746,161 +1009,6 @@ START_TEST(test_open_process_exits_during_handshake)
     proc_reap(&p);
 }
 END_TEST
-
-/* ---- a fake QMP server for what QEMU never sends ---- */
-
-enum fake_mode {
-    FAKE_SILENT,                /* accepts, says nothing */
-    FAKE_BAD_GREETING,
-    FAKE_CAPS_ERROR,
-    FAKE_HUGE_LINE,             /* > 16 MiB without a newline */
-    FAKE_MALFORMED,
-    FAKE_BIG_EVENT,             /* a 4 MiB event, then a small one */
-    FAKE_EARLY_EVENT,           /* an event in the same write as the capabilities answer */
-};
-
-#define BIG_EVENT_LEN (4u * 1024 * 1024)
-
-struct fake {
-    enum fake_mode mode;
-    char path[300];
-    int lfd;
-    pthread_t thread;
-    size_t sent;                /* bytes sent after the handshake */
-    bool peer_closed;           /* the client hung up (the server never does first) */
-};
-
-static bool send_all(int fd, const char *buf, size_t len, size_t *sent)
-{
-    while (len) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        buf += n;
-        len -= (size_t)n;
-        if (sent)
-            *sent += (size_t)n;
-    }
-    return true;
-}
-
-/* Reads the qmp_capabilities command and returns its id. */
-static int64_t read_caps_id(int fd)
-{
-    char buf[4096];
-    size_t len = 0;
-    json_object *cmd, *id;
-    int64_t ret = -1;
-
-    while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len)) {
-        ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-        if (n <= 0)
-            return -1;
-        len += (size_t)n;
-    }
-    buf[len] = 0;
-    cmd = json_tokener_parse(buf);
-    if (cmd && strcmp(member_string(cmd, "execute") ? member_string(cmd, "execute") : "",
-                      "qmp_capabilities") == 0 && json_object_object_get_ex(cmd, "id", &id))
-        ret = json_object_get_int64(id);
-    json_object_put(cmd);
-    return ret;
-}
-
-static void fake_serve(struct fake *f, int fd)
-{
-    static const char greeting[] = "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n";
-    char line[256];
-    int64_t id;
-
-    if (f->mode == FAKE_SILENT)
-        return;
-    if (f->mode == FAKE_BAD_GREETING) {
-        send_all(fd, "{\"hello\": 1}\r\n", 14, NULL);
-        return;
-    }
-    if (!send_all(fd, greeting, strlen(greeting), NULL) || (id = read_caps_id(fd)) < 0)
-        return;
-    if (f->mode == FAKE_CAPS_ERROR) {
-        snprintf(line, sizeof(line),
-                 "{\"id\": %lld, \"error\": {\"class\": \"GenericError\", \"desc\": \"mv caps refused\"}}\r\n",
-                 (long long)id);
-        send_all(fd, line, strlen(line), NULL);
-        return;
-    }
-    snprintf(line, sizeof(line), "{\"return\": {}, \"id\": %lld}\r\n%s", (long long)id,
-             f->mode == FAKE_EARLY_EVENT ? "{\"event\": \"EARLY\"}\r\n" : "");
-    if (!send_all(fd, line, strlen(line), NULL))
-        return;
-    if (f->mode == FAKE_MALFORMED) {
-        send_all(fd, "{\"event\": oops}\r\n", 17, &f->sent);
-    } else if (f->mode == FAKE_HUGE_LINE) {
-        static char chunk[64 * 1024];
-
-        memset(chunk, 'x', sizeof(chunk));
-        send_all(fd, "{\"event\": \"X\", \"data\": {\"s\": \"", 30, &f->sent);
-        while (f->sent < 2 * QMP_MAX_MESSAGE && send_all(fd, chunk, sizeof(chunk), &f->sent))
-            ;
-    } else if (f->mode == FAKE_BIG_EVENT) {
-        char *big = malloc(BIG_EVENT_LEN + 64);
-        int n;
-
-        ck_assert_ptr_nonnull(big);
-        n = sprintf(big, "{\"event\": \"BIG\", \"data\": {\"s\": \"");
-        memset(big + n, 'y', BIG_EVENT_LEN);
-        strcpy(big + n + BIG_EVENT_LEN, "\"}}\r\n{\"event\": \"AFTER\"}\r\n");
-        send_all(fd, big, strlen(big), &f->sent);
-        free(big);
-    }
-}
-
-static void *fake_thread(void *opaque)
-{
-    struct fake *f = opaque;
-    int fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
-    char buf[256];
-
-    if (fd < 0)
-        return NULL;
-    fake_serve(f, fd);
-    /* keep the connection until the client drops it */
-    while (read(fd, buf, sizeof(buf)) > 0)
-        ;
-    f->peer_closed = true;
-    close(fd);
-    return NULL;
-}
-
-static void fake_start(struct fake *f, enum fake_mode mode)
-{
-    memset(f, 0, sizeof(*f));
-    f->mode = mode;
-    snprintf(f->path, sizeof(f->path), "%s/fake.sock", tmpdir);
-    f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ck_assert_int_ge(f->lfd, 0);
-    unix_listen(f->lfd, f->path);
-    ck_assert_int_eq(pthread_create(&f->thread, NULL, fake_thread, f), 0);
-}
-
-static void fake_join(struct fake *f)
-{
-    pthread_join(f->thread, NULL);
-    close(f->lfd);
-}
-
-static struct mv_qmp *fake_open(struct fake *f, struct rec *r)
-{
-    _cleanup_free_ char *err = NULL;
-    struct mv_qmp *mon = NULL;
-    int rc = mv_qmp_open(loop, f->path, -1, LONG_MS, &rec_cb, r, &mon, &err);
-
-    ck_assert_msg(rc == 0, "mv_qmp_open: %s: %s", strerror(-rc), err ? err : "");
-    return mon;
-}
 
 START_TEST(test_fake_huge_line)
 {
