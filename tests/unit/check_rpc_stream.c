@@ -486,6 +486,22 @@ static void expect_usable(struct mv_rpc_client *c)
     xdr_free((xdrproc_t)xdr_mv_connect_get_type_ret, (char *)&t);
 }
 
+/*
+ * Round trips on a connection of its own: the server's loop serves every
+ * ready socket each turn, so when they are answered, every event that was
+ * ready before (a hangup, a writable socket, a release waiting for its
+ * callback to return) has been handled.  What a test checks after it
+ * "did not happen" cannot still be on its way.
+ */
+static void server_barrier(void)
+{
+    struct mv_rpc_client *w = connect_client();
+
+    expect_usable(w);
+    expect_usable(w);
+    mv_rpc_client_free(w);
+}
+
 /* ---- tests with the client API ---- */
 
 START_TEST(test_echo_eof_finish)
@@ -556,7 +572,7 @@ START_TEST(test_client_disconnects_mid_stream)
     ck_assert(pump_until(c, &s, has_bytes, 4));
     mv_rpc_client_free(c);     /* with both streams still open */
     ck_assert_int_eq(wait_count(&n_release, 2), 2);
-    usleep(100000);
+    server_barrier();
     ck_assert_int_eq(atomic_load(&n_release), 2);   /* exactly once each */
     ck_assert_int_eq(atomic_load(&n_finish) + atomic_load(&n_abort), 0);
     sink_clear(&s);
@@ -684,13 +700,18 @@ START_TEST(test_server_back_pressure)
     snprintf(cmd, sizeof(cmd), "!flood:%zu", n);
     send_str(st, cmd);
     ck_assert_int_ge(wait_count(&n_eagain, 1), 1);
-    usleep(300000);
-    eagain = atomic_load(&n_eagain);
-    writable = atomic_load(&n_writable);
-    /* stalled while nobody reads (the kernel's buffer took a little): every
-     * resume ran into the limit again, and no more of them come now */
+    /* the backlog drains into the kernel's buffer until that is full too: the
+     * flood has stalled when a whole barrier passes without a resume (bounded) */
+    for (int i = 0; i < 50; i++) {
+        eagain = atomic_load(&n_eagain);
+        writable = atomic_load(&n_writable);
+        server_barrier();
+        if (atomic_load(&n_eagain) == eagain && atomic_load(&n_writable) == writable)
+            break;
+    }
+    /* every resume ran into the limit again, and no more of them come now */
     ck_assert_int_eq(writable, eagain - 1);
-    usleep(200000);
+    server_barrier();
     ck_assert_int_eq(atomic_load(&n_eagain), eagain);
     ck_assert_int_eq(atomic_load(&n_writable), writable);
     s.call_inside = true;
