@@ -34,6 +34,18 @@ stop_qemu() {
     for ((i = 0; i < 50; i++)); do [ "$(proc_state "$1")" = T ] && return 0; sleep 0.1; done
     expect_fail "QEMU (pid $1) is not stopped 5 s after SIGSTOP: state $(proc_state "$1")"
 }
+# qmp_queued PID: bytes sent to QEMU PID's connected sockets that it has not
+# read (ss: Recv-Q); a stopped QEMU's QMP socket keeps the daemon's command
+# there, which proves the call that sent it holds the domain's job
+qmp_queued() {
+    ss -xnpH 2>/dev/null | awk -v p="pid=$1," '$2 == "ESTAB" && index($0, p) { q += $3 } END { print q + 0 }'
+}
+# wait_qmp_queued PID: until a command waits in PID's socket (up to 10 s)
+wait_qmp_queued() {
+    local i
+    for ((i = 0; i < 200; i++)); do [ "$(qmp_queued "$1")" -gt 0 ] && return 0; sleep 0.05; done
+    expect_fail "no command reached the stopped QEMU (pid $1) within 10 s: $(ss -xnpH | grep "pid=$1,")"
+}
 # tvsh ARGS...: vsh, and ms is how long it took
 tvsh() {
     local t0
@@ -84,14 +96,15 @@ verdict "two guests run (monitor_timeout 3, job_wait_timeout 2, destroy_grace_pe
 
 # 2: h1's QEMU stops answering; a suspend waits for it, a resume for the job
 stop_qemu "$h1_pid"
+expect_eq "bytes waiting in h1's QEMU's sockets before the suspend" 0 "$(qmp_queued "$h1_pid")"
 t_start=$(now_ms)
 bg_vsh suspend1 suspend h1
 suspend1_pid=$bg_pid
-sleep 0.3
+# the resume must come second: start it once suspend's "stop" waits in QEMU's socket
+wait_qmp_queued "$h1_pid"
 bg_vsh resume1 resume h1
 resume1_pid=$bg_pid
-sleep 0.2
-verdict "SIGSTOP on h1's QEMU; virsh suspend h1 and virsh resume h1 started"
+verdict "SIGSTOP on h1's QEMU; virsh suspend h1 holds the job (its 'stop' is queued), then virsh resume h1"
 
 # 3: meanwhile everything that does not need h1's QEMU answers at once
 tvsh domstate h1
