@@ -19,6 +19,7 @@ static struct {
     pthread_t thread;
     bool started, done;
     char *emulator;
+    char *kvm_cache;        /* <statedir>/kvm-probe.cache */
     struct qemud_host_facts facts;
     char *error;
     int status;
@@ -46,16 +47,19 @@ static int gather(struct qemud_host_facts *f, char **errmsg)
 {
     struct mv_node_info node;
     _cleanup_free_ char *uuid = host_uuid();
+    bool cached;
     int r;
 
     r = mv_qemu_probe(state.emulator, &f->qemu, errmsg);
     if (r < 0)
         return r;
-    f->kvm_usable = mv_kvm_probe("/dev/kvm", &f->kvm_reason) == 1;
-    mv_info("QEMU %lu.%lu.%lu at %s; KVM %s%s%s", f->qemu.version / 1000000,
+    f->kvm_usable = mv_kvm_probe_cached("/dev/kvm", f->qemu.binary, state.kvm_cache,
+                                        &f->kvm_reason, &cached) == 1;
+    mv_info("QEMU %lu.%lu.%lu at %s; KVM %s%s%s%s", f->qemu.version / 1000000,
             f->qemu.version / 1000 % 1000, f->qemu.version % 1000, f->qemu.binary,
             f->kvm_usable ? "usable" : "not usable",
-            f->kvm_reason ? ": " : "", f->kvm_reason ? f->kvm_reason : "");
+            f->kvm_reason ? ": " : "", f->kvm_reason ? f->kvm_reason : "",
+            cached ? " (cached verdict)" : "");
     r = mv_node_get_info(NULL, &node);
     if (r < 0) {
         if (asprintf(errmsg, "cannot read host information: %s", strerror(-r)) < 0)
@@ -88,13 +92,17 @@ static void *probe_thread(void *unused)
     return NULL;
 }
 
-int qemud_host_facts_init(const char *emulator)
+int qemud_host_facts_init(const char *emulator, const char *statedir)
 {
     int r;
 
     state.emulator = strdup(emulator);
     if (!state.emulator)
         return -ENOMEM;
+    if (statedir && asprintf(&state.kvm_cache, "%s/kvm-probe.cache", statedir) < 0) {
+        state.kvm_cache = NULL;
+        return -ENOMEM;
+    }
     r = pthread_create(&state.thread, NULL, probe_thread, NULL);
     if (r != 0)
         return -r;
@@ -125,6 +133,7 @@ void qemud_host_facts_cleanup(void)
     free(state.facts.capabilities);
     free(state.error);
     free(state.emulator);
+    free(state.kvm_cache);
     memset(&state.facts, 0, sizeof(state.facts));
-    state.error = state.emulator = NULL;
+    state.error = state.emulator = state.kvm_cache = NULL;
 }

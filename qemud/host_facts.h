@@ -17,8 +17,9 @@ struct qemud_host_facts {
     char *capabilities;     /* host capabilities XML */
 };
 
-/* Remembers the emulator to probe; starts probing in the background. */
-int qemud_host_facts_init(const char *emulator);
+/* Remembers the emulator to probe; starts probing in the background.  The
+ * KVM verdict is cached in STATEDIR (NULL: not cached). */
+int qemud_host_facts_init(const char *emulator, const char *statedir);
 /* Waits for the probe and returns the facts, or NULL with *errmsg (static
  * until cleanup) if QEMU could not be probed. */
 const struct qemud_host_facts *qemud_host_facts_get(const char **errmsg);

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include <linux/kvm.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "kvm_probe.h"
 #include "log.h"
 
@@ -369,4 +371,111 @@ int mv_kvm_max_vcpus(const char *dev_path)
     if (n == 0)
         return -EOPNOTSUPP;
     return n;
+}
+
+/* ---- the verdict, cached across daemon starts ---- */
+
+#define CACHE_FORMAT "modvirt-kvm-probe 1"
+#define CACHE_MAX 8192
+
+/*
+ * Everything the verdict depends on, as one line: the kernel (release and
+ * this boot, so a BIOS or module change is seen after the reboot it needs),
+ * the /dev/kvm node (recreated when the KVM modules are reloaded) and the
+ * QEMU binary (size and mtime: replaced on upgrade).  -errno if one of them
+ * cannot be read: then there is no caching.
+ */
+static int cache_key(const char *dev, const char *qemu_binary, char **key)
+{
+    _cleanup_free_ char *boot = NULL;
+    struct stat q, d;
+    struct utsname u;
+    char devid[96];
+    int r;
+
+    if (uname(&u) < 0)
+        return -errno;
+    r = mv_file_read_line("/proc/sys/kernel/random/boot_id", &boot);
+    if (r < 0)
+        return r;
+    if (stat(qemu_binary, &q) < 0)
+        return -errno;
+    if (stat(dev, &d) == 0)
+        snprintf(devid, sizeof(devid), "%llu:%llu@%lld.%09ld", (unsigned long long)d.st_rdev,
+                 (unsigned long long)d.st_ino, (long long)d.st_ctim.tv_sec, d.st_ctim.tv_nsec);
+    else
+        snprintf(devid, sizeof(devid), "none");
+    if (strchr(qemu_binary, '\n') || strchr(dev, '\n'))
+        return -EINVAL;
+    if (asprintf(key, CACHE_FORMAT " kernel=%s boot=%s dev=%s:%s qemu=%s:%lld@%lld.%09ld",
+                 u.release, boot, dev, devid, qemu_binary, (long long)q.st_size,
+                 (long long)q.st_mtim.tv_sec, q.st_mtim.tv_nsec) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+/* The verdict in CACHE_PATH if it was made for KEY: 1, or 0 with *reason; -ENOENT otherwise. */
+static int cache_read(const char *cache_path, const char *key, char **reason)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t klen = strlen(key);
+    const char *v;
+    char *end;
+
+    if (mv_file_read_all(cache_path, CACHE_MAX, &text, NULL) < 0)
+        return -ENOENT;
+    if (strncmp(text, key, klen) != 0 || text[klen] != '\n')
+        return -ENOENT;
+    v = text + klen + 1;
+    end = strchr(v, '\n');
+    if (!end || end[1] != '\0')
+        return -ENOENT;
+    *end = '\0';
+    if (strcmp(v, "usable") == 0)
+        return 1;
+    if (strncmp(v, "unusable: ", 10) != 0 || !v[10])
+        return -ENOENT;
+    return set_reason(reason, "%s", v + 10);
+}
+
+static void cache_write(const char *cache_path, const char *key, int verdict, const char *reason)
+{
+    _cleanup_free_ char *text = NULL;
+    int n, r;
+
+    if (verdict)
+        n = asprintf(&text, "%s\nusable\n", key);
+    else
+        n = asprintf(&text, "%s\nunusable: %s\n", key, reason && !strchr(reason, '\n') ? reason : "?");
+    if (n < 0)
+        return;
+    r = mv_file_write_atomic(cache_path, text, (size_t)n, 0644);
+    if (r < 0)
+        mv_debug("cannot write the KVM probe cache %s: %s", cache_path, strerror(-r));
+}
+
+int mv_kvm_probe_cached(const char *dev_path, const char *qemu_binary, const char *cache_path,
+                        char **reason, bool *cached)
+{
+    const char *dev = dev_path ? dev_path : KVM_DEFAULT_DEV;
+    _cleanup_free_ char *key = NULL;
+    _cleanup_free_ char *why = NULL;
+    int r;
+
+    *cached = false;
+    if (!cache_path || !qemu_binary || cache_key(dev, qemu_binary, &key) < 0)
+        return mv_kvm_probe(dev, reason);
+    r = cache_read(cache_path, key, &why);
+    if (r >= 0) {
+        *cached = true;
+        if (r == 0 && reason)
+            *reason = TAKE_PTR(why);
+        return r;
+    }
+    r = mv_kvm_probe(dev, &why);
+    if (r >= 0)
+        cache_write(cache_path, key, r, why);
+    if (r == 0 && reason)
+        *reason = TAKE_PTR(why);
+    return r;
 }

@@ -11,6 +11,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 /* How long the test vCPU may take to reach HLT before it is killed. */
 #define MV_KVM_PROBE_TIMEOUT_MS 2000
 
@@ -21,6 +23,18 @@
  * SIGCHLD must not be ignored (SIG_IGN) by the caller's process.
  */
 int mv_kvm_probe(const char *dev_path, char **reason);
+
+/*
+ * mv_kvm_probe, its verdict kept in CACHE_PATH (in the daemon's state dir) so
+ * that a daemon start does not spend the probe's ~2 s of CPU again: reused
+ * while kernel release, boot, /dev/kvm node and QEMU_BINARY (size, mtime) are
+ * those it was made for, probed again and written atomically otherwise.  A
+ * cache that is unreadable, corrupt or made for other facts is ignored; with
+ * CACHE_PATH or QEMU_BINARY NULL it is plain mv_kvm_probe.  *CACHED says
+ * whether the verdict came from the file.  Returns as mv_kvm_probe.
+ */
+int mv_kvm_probe_cached(const char *dev_path, const char *qemu_binary, const char *cache_path,
+                        char **reason, bool *cached);
 
 /* KVM_CAP_MAX_VCPUS (else KVM_CAP_NR_VCPUS) of DEV_PATH (NULL = "/dev/kvm"); > 0, or -errno. */
 int mv_kvm_max_vcpus(const char *dev_path);

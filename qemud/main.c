@@ -38,7 +38,7 @@ static int qemud_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
 
     if (r < 0)
         return r;
-    return qemud_host_facts_init(qemud.emulator);
+    return qemud_host_facts_init(qemud.emulator, ctx->paths->statedir);
 }
 
 static void qemud_cleanup(void)

@@ -728,6 +728,127 @@ START_TEST(test_kvm_missing)
 }
 END_TEST
 
+/* Writes TEXT to PATH (test helper). */
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static char *get_file(const char *path)
+{
+    char *text = NULL;
+
+    ck_assert_int_eq(mv_file_read_all(path, 1 << 16, &text, NULL), 0);
+    return text;
+}
+
+/* A regular file as the device is a quick, certain "not usable": what matters is who answers, the probe or the file. */
+START_TEST(test_kvm_cache)
+{
+    char dir[256], qemu[300], cache[300], nodir[300], dev[300], msg[400];
+    _cleanup_free_ char *text = NULL;
+    _cleanup_free_ char *forged = NULL;
+    char *reason = NULL;
+    bool cached = true;
+    char *nl;
+
+    mv_test_mkdtemp(dir, sizeof(dir), "check_qemud_host_kvm");
+    snprintf(qemu, sizeof(qemu), "%s/qemu-system-x86_64", dir);
+    snprintf(cache, sizeof(cache), "%s/kvm-probe.cache", dir);
+    snprintf(nodir, sizeof(nodir), "%s/no/such/dir/kvm-probe.cache", dir);
+    snprintf(dev, sizeof(dev), "%s/kvm", dir);
+    snprintf(msg, sizeof(msg), "%s is not a character device", dev);
+    put_file(qemu, "not really QEMU");
+    put_file(dev, "");
+
+    /* first start: probed, and the verdict written with its key */
+    ck_assert_int_eq(mv_kvm_probe_cached(dev, qemu, cache, &reason, &cached), 0);
+    ck_assert(!cached);
+    ck_assert_str_eq(reason, msg);
+    free(TAKE_PTR(reason));
+    text = get_file(cache);
+    ck_assert_ptr_nonnull(strstr(text, "kernel="));
+    ck_assert_ptr_nonnull(strstr(text, "\nunusable: "));
+    ck_assert_ptr_nonnull(strstr(text, msg));
+
+    /* next start: the file answers, with the reason */
+    ck_assert_int_eq(mv_kvm_probe_cached(dev, qemu, cache, &reason, &cached), 0);
+    ck_assert(cached);
+    ck_assert_str_eq(reason, msg);
+    free(TAKE_PTR(reason));
+
+    /* proof that it is the file: a forged "usable" for the same facts is believed */
+    nl = strchr(text, '\n');
+    ck_assert_ptr_nonnull(nl);
+    ck_assert_int_ge(asprintf(&forged, "%.*s\nusable\n", (int)(nl - text), text), 0);
+    put_file(cache, forged);
+    ck_assert_int_eq(mv_kvm_probe_cached(dev, qemu, cache, &reason, &cached), 1);
+    ck_assert(cached);
+    ck_assert_ptr_null(reason);
+
+    /* a new QEMU (size and mtime change): probed again, the file replaced */
+    put_file(qemu, "QEMU, upgraded");
+    ck_assert_int_eq(mv_kvm_probe_cached(dev, qemu, cache, &reason, &cached), 0);
+    ck_assert(!cached);
+    free(TAKE_PTR(reason));
+    free(text);
+    text = get_file(cache);
+    ck_assert_ptr_nonnull(strstr(text, "\nunusable: "));
+
+    /* corrupt or truncated files are ignored, never believed */
+    {
+        static const char *const bad[] = { "", "garbage", "\n", "usable\n" };
+
+        for (size_t i = 0; i < MV_ARRAY_SIZE(bad); i++) {
+            put_file(cache, bad[i]);
+            ck_assert_int_eq(mv_kvm_probe_cached(dev, qemu, cache, &reason, &cached), 0);
+            ck_assert_msg(!cached, "cache '%s' believed", bad[i]);
+            free(TAKE_PTR(reason));
+        }
+    }
+    nl = strchr(text, '\n');
+    put_file(cache, "x");
+    {
+        /* the right key with a damaged verdict line */
+        _cleanup_free_ char *half = NULL;
+        _cleanup_free_ char *empty_reason = NULL;
+
+        ck_assert_int_ge(asprintf(&half, "%.*s\nusab", (int)(nl - text), text), 0);
+        put_file(cache, half);
+        ck_assert_int_eq(mv_kvm_probe_cached(dev, qemu, cache, &reason, &cached), 0);
+        ck_assert(!cached);
+        free(TAKE_PTR(reason));
+        ck_assert_int_ge(asprintf(&empty_reason, "%.*s\nunusable: \n", (int)(nl - text), text), 0);
+        put_file(cache, empty_reason);
+        ck_assert_int_eq(mv_kvm_probe_cached(dev, qemu, cache, &reason, &cached), 0);
+        ck_assert(!cached);
+        free(TAKE_PTR(reason));
+    }
+
+    /* another device is another verdict */
+    ck_assert_int_eq(mv_kvm_probe_cached("/nonexistent/kvm", qemu, cache, &reason, &cached), 0);
+    ck_assert(!cached);
+    ck_assert_str_eq(reason, "no /nonexistent/kvm");
+    free(TAKE_PTR(reason));
+
+    /* no cache (path NULL, or not writable): the plain probe */
+    ck_assert_int_eq(mv_kvm_probe_cached(dev, qemu, NULL, &reason, &cached), 0);
+    ck_assert(!cached);
+    free(TAKE_PTR(reason));
+    ck_assert_int_eq(mv_kvm_probe_cached(dev, qemu, nodir, &reason, &cached), 0);
+    ck_assert(!cached);
+    free(TAKE_PTR(reason));
+    ck_assert_int_eq(mv_kvm_probe_cached(dev, qemu, nodir, &reason, &cached), 0);
+    ck_assert(!cached);
+    free(TAKE_PTR(reason));
+    mv_test_rmtree(dir);
+}
+END_TEST
+
 START_TEST(test_kvm_real)
 {
     _cleanup_free_ char *reason = NULL;
@@ -908,6 +1029,7 @@ static Suite *host_suite(void)
     tc = tcase_create("kvm");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_kvm_missing);
+    tcase_add_test(tc, test_kvm_cache);
     tcase_add_test(tc, test_kvm_real);
     suite_add_tcase(s, tc);
 
