@@ -282,6 +282,28 @@ vsh() { run isolated virsh -c "$MV_URI" "$@"; }
 # py FILE-OR-DASH ARGS...: /usr/bin/python3 in the namespace, helpers importable.
 py() { run isolated env PYTHONPATH="$MV_HELPERS" PYTHONDONTWRITEBYTECODE=1 "$MV_PY" "$@"; }
 
+# event_marker FILE: FILE is the output of an event listener that gets every
+# domain's lifecycle events (virsh event --all --loop, modvirt events): a
+# marker domain (a new name each call) is defined and undefined until it
+# shows up in FILE (up to 10 s).  Then the listener has registered, and every
+# event the daemon queued for it before the marker has arrived (one ordered
+# stream per client): what a sleep before the first event, or before "no
+# more events", could only hope for.
+mv_marker_n=0
+event_marker() {
+    local i name
+    mv_marker_n=$((mv_marker_n + 1))
+    name=evmark$mv_marker_n
+    printf '%s\n' "<domain type='qemu'><name>$name</name><memory>65536</memory><os><type arch='x86_64'>hvm</type></os></domain>" >"$mv_tmp/$name.xml"
+    for ((i = 0; i < 50; i++)); do
+        vsh define "$mv_tmp/$name.xml"
+        vsh undefine "$name"
+        grep -Eq "$name['\"]" "$1" && return 0
+        sleep 0.2
+    done
+    expect_fail "the event listener writing $1 never reported the marker domain $name"
+}
+
 # Evidence for a client run, for expect_fail.
 run_evidence() { printf 'rc=%s stdout=%q stderr=%q' "$rc" "$out" "$err"; }
 

@@ -45,7 +45,11 @@ expect_eq "paused" paused "$out"
 (sleep 60 | timeout -k 2 70 "$CLI" -c "qemu:///system?socket=$MV_RW" console c1 >"$mv_tmp/console.out" 2>"$mv_tmp/console.err") &
 console_pid=$!
 kill_at_exit $console_pid
-sleep 1
+# resume once the console's stream is open: the daemon then holds c1's pty
+# (it has no other terminal open), so no output can be lost
+pty_open() { ls -l "/proc/$MV_PID/fd" 2>/dev/null | grep -q ' -> /dev/pts/'; }
+for _ in $(seq 200); do pty_open && break; sleep 0.05; done
+pty_open || expect_fail "the daemon did not open c1's console within 10 s"
 mv resume c1
 expect_eq "resume status" 0 "$rc"
 guest_wait_log "$mv_tmp/console.out" GUEST-BOOTED-OK $BOOT_S || expect_fail "the console never showed GUEST-BOOTED-OK"
@@ -82,17 +86,18 @@ verdict "domains are found by id and by UUID"
 (timeout -k 2 40 "$CLI" -c "qemu:///system?socket=$MV_RW" events --loop --timeout 20 --json >"$mv_tmp/events.json" 2>&1) &
 events_pid=$!
 kill_at_exit $events_pid
-sleep 1
+event_marker "$mv_tmp/events.json"
 mv suspend c1
 expect_eq "suspend" 0 "$rc"
 mv resume c1
 expect_eq "resume" 0 "$rc"
-sleep 1
+event_marker "$mv_tmp/events.json"
 kill "$events_pid" 2>/dev/null
 wait "$events_pid" 2>/dev/null
 expect_eq "two events" 2 "$(grep -c '"domain": *"c1"' "$mv_tmp/events.json")"
-expect_match "suspended first" '"type": *"Suspended", *"detail": *"Paused"' "$(sed -n 1p "$mv_tmp/events.json")"
-expect_match "resumed second" '"type": *"Resumed", *"detail": *"Unpaused"' "$(sed -n 2p "$mv_tmp/events.json")"
+c1_events=$(grep '"domain": *"c1"' "$mv_tmp/events.json")
+expect_match "suspended first" '"type": *"Suspended", *"detail": *"Paused"' "$(sed -n 1p <<<"$c1_events")"
+expect_match "resumed second" '"type": *"Resumed", *"detail": *"Unpaused"' "$(sed -n 2p <<<"$c1_events")"
 verdict "modvirt events --json reports suspend and resume in order"
 
 # 8: graceful shutdown; the console sees the power button and ends

@@ -78,6 +78,18 @@ step("register_lifecycle", lambda: conn.domainEventRegisterAny(
 step("register_reboot", lambda: conn.domainEventRegisterAny(
     None, libvirt.VIR_DOMAIN_EVENT_ID_REBOOT, on_reboot, None) >= 0)
 
+marker_n = [0]
+def events_drained():
+    """Defines and undefines a marker domain and waits for both its events:
+    the daemon sends one client's events in order, so every event queued
+    before them has arrived too.  What "no more events" checks wait for."""
+    marker_n[0] += 1
+    name = "evmark%d" % marker_n[0]
+    conn.defineXML("<domain type='qemu'><name>%s</name><memory>65536</memory>"
+                   "<os><type arch='x86_64'>hvm</type></os></domain>" % name).undefine()
+    if not wait_for(lambda: len(events_of(name)) >= 2, 10):
+        out("events_drained_" + name, "the marker's events never came")
+
 # ---- d1: the domain API ----
 d1 = None
 def define_d1():
@@ -113,7 +125,7 @@ step("d1_state_destroyed", lambda: "%s %s %s" % (d1.state(), d1.ID(), d1.isActiv
 step("d1_destroy_inactive", lambda: error_of(d1.destroy))
 step("nope", lambda: error_of(lambda: conn.lookupByName("nope")))
 wait_for(lambda: len(events_of("d1")) >= 7, 10)
-time.sleep(0.5)         # anything extra would show up now
+events_drained()        # anything extra has arrived by now
 out("d1_events", events_of("d1"))
 
 # ---- r1: reboot ----
@@ -132,7 +144,7 @@ step("r1_reboot", lambda: r1.reboot(0))
 step("r1_powerbutton", lambda: wait_serial("r1", b"GUEST-POWERBUTTON", 1, 30))
 step("r1_booted_again", lambda: wait_serial("r1", b"GUEST-BOOTED-OK", 2, boot_s))
 wait_for(lambda: len(reboots) >= 1, 10)
-time.sleep(0.5)
+events_drained()
 step("r1_reboot_events", lambda: list(reboots))
 step("r1_after", lambda: "%s %s" % (r1.state(), r1.ID() == r1_id))
 step("r1_lifecycle_during", lambda: events_of("r1")[r1_events_before:])
@@ -149,7 +161,7 @@ step("d1_reboot", lambda: d1.reboot(0))
 step("d1_powerbutton", lambda: wait_serial("d1", b"GUEST-POWERBUTTON", 1, 30))
 step("d1_shut_off", lambda: wait_for(lambda: d1.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF, 30))
 wait_for(lambda: len(events_of("d1")) >= d1_events_before + 2, 10)
-time.sleep(0.5)
+events_drained()
 step("d1_reboot_state", lambda: d1.state())
 step("d1_reboot_lifecycle", lambda: events_of("d1")[d1_events_before:])
 step("d1_reboot_rebootevents", lambda: list(reboots))
@@ -399,6 +411,7 @@ expect_eq "r1 destroy" 0 "$(k r1_destroy)"
 expect_eq "c1 destroy" 0 "$(k c1_destroy)"
 expect_match "close() (the references left)" '^[0-9]+$' "$(k close)"
 expect_eq "python exit status" 0 "$py_rc"
+expect_eq "event markers that never arrived" "" "$(grep '^events_drained_' <<<"$py_out")"
 expect_eq "QEMUs left" "" "$(pgrep -f -- "$MV_ROOT/run/modvirt/qemu/" || true)"
 expect_daemon_alive
 verdict "python exited cleanly, every guest is destroyed, the daemon runs"

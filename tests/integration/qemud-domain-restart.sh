@@ -99,7 +99,7 @@ cp -p "$cfgdir"/*.xml "$mv_tmp/cfg.before/"
 isolated virsh -c "$MV_URI" event --all --loop --timeout 120 >"$mv_tmp/events1" 2>&1 &
 ev1_pid=$!
 kill_at_exit $ev1_pid
-sleep 1
+event_marker "$mv_tmp/events1"
 # (stderr off: bash would report the killed job)
 { kill -KILL "$MV_PID"; wait_exit "$MV_PID" 5; } 2>/dev/null || expect_fail "the daemon survived SIGKILL"
 sleep 0.5
@@ -182,14 +182,14 @@ verdict "the persistent configs are byte-identical after the restart"
 isolated virsh -c "$MV_URI" event --all --loop --timeout 120 >"$mv_tmp/events2" 2>&1 &
 ev2_pid=$!
 kill_at_exit $ev2_pid
-sleep 1
+event_marker "$mv_tmp/events2"
 vsh suspend p1
 expect_eq "suspend status" 0 "$rc"
 expect_eq "paused" paused "$(state p1)"
 vsh resume p1
 expect_eq "resume status" 0 "$rc"
 expect_eq "running" running "$(state p1)"
-sleep 1
+event_marker "$mv_tmp/events2"
 stop_bg $ev2_pid
 ev=$(grep "for domain 'p1'" "$mv_tmp/events2" | sed -e "s/^event 'lifecycle' for domain 'p1': //")
 expect_eq "p1 events" "Suspended Paused

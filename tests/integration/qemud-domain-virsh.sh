@@ -22,7 +22,7 @@ wait_state() { guest_wait_state "$@"; }
 isolated virsh -c "$MV_URI" event --all --loop --timeout 120 >"$mv_tmp/events" 2>&1 &
 events_pid=$!
 kill_at_exit $events_pid
-sleep 1
+event_marker "$mv_tmp/events"
 
 # 1
 vsh define "$mv_tmp/g1.xml"
@@ -107,8 +107,8 @@ expect_eq "lookup status" 1 "$rc"
 expect_match "no domain error" "failed to get domain 'g1'" "$err"
 verdict "undefine removes the definition; the name is then unknown"
 
-# 10: events, in the order virsh printed them
-sleep 1
+# 10: events, in the order virsh printed them (all of them: a marker came after)
+event_marker "$mv_tmp/events"
 stop_bg $events_pid
 ev=$(grep "for domain 'g1'" "$mv_tmp/events" | sed -e "s/^event 'lifecycle' for domain 'g1': //")
 expected="Defined Added
