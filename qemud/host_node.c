@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,7 +451,37 @@ static void read_model(const char *sysroot, char *model, size_t size)
         copy_model(model, size, "unknown");
 }
 
-int mv_node_get_info(const char *sysroot, struct mv_node_info *info)
+/*
+ * Whether the clock /proc/cpuinfo shows can change from one read to the next:
+ * with a cpufreq driver, or on x86 with APERF/MPERF (the kernel then samples
+ * the running frequency), and always on s390 ("cpu MHz dynamic").  Otherwise
+ * x86 prints the constant TSC clock and ppc its fixed "clock".
+ */
+static bool mhz_moves(const char *sysroot, const char *arch, int first_cpu)
+{
+    _cleanup_free_ char *cpuinfo = NULL;
+    _cleanup_free_ char *flags = NULL;
+    const char *key = mhz_key(arch);
+
+    if (!key)
+        return false;           /* always 0 */
+    if (strncmp(arch, "s390", 4) == 0 ||
+        mv_host_existsf(sysroot, SYS_CPU "/cpu%d/cpufreq", first_cpu))
+        return true;
+    if (strcmp(key, "cpu MHz") != 0)
+        return false;
+    if (mv_host_read_file(sysroot, "/proc/cpuinfo", &cpuinfo) < 0)
+        return true;            /* cannot tell: read it every time, as libvirt */
+    if (mv_host_cpuinfo_value(cpuinfo, "flags", &flags) < 0)
+        return false;           /* no flags, so no aperfmperf either */
+    for (char *w = strtok(flags, " \t"); w; w = strtok(NULL, " \t"))
+        if (strcmp(w, "aperfmperf") == 0)
+            return true;
+    return false;
+}
+
+/* Everything of NODE_GET_INFO but the memory, read afresh. */
+static int node_info_read(const char *sysroot, struct mv_node_info *info, bool *mhz_dynamic)
 {
     _cleanup_(mv_host_topology_clear) struct mv_host_topology topo = { 0 };
     _cleanup_free_ int *online = NULL;
@@ -461,9 +493,6 @@ int mv_node_get_info(const char *sysroot, struct mv_node_info *info)
         return r;
     if (nonline == 0)
         return -EINVAL;
-    r = meminfo_value(sysroot, "MemTotal", &out.memory_kib);
-    if (r < 0)
-        return r;
     r = mv_host_topology_read(sysroot, &topo);
     if (r < 0)
         return r;
@@ -473,6 +502,97 @@ int mv_node_get_info(const char *sysroot, struct mv_node_info *info)
         return r;
     read_model(sysroot, out.model, sizeof(out.model));
     r = read_mhz(sysroot, out.model, &out.mhz);
+    if (r < 0)
+        return r;
+    *mhz_dynamic = mhz_moves(sysroot, out.model, online[0]);
+    *info = out;
+    return 0;
+}
+
+/*
+ * What NODE_GET_INFO reports that changes only when CPUs or NUMA nodes go
+ * online or offline (the topology), or never (the model, a constant clock):
+ * read once per set of online CPUs and nodes, for one sysroot.  libvirt reads
+ * all of it on every call; here that was ~10 files and most of the call's
+ * time (/proc/sys/kernel/arch alone can cost 250 us).  The memory, and a
+ * clock that moves, are still read on every call, as libvirt does.
+ */
+static struct {
+    pthread_mutex_t lock;
+    bool valid;
+    char *sysroot;              /* "" for the host */
+    char *cpus_online;          /* the key: the two lists as read */
+    char *nodes_online;
+    struct mv_node_info info;   /* memory_kib unused */
+    bool mhz_dynamic;
+} node_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static bool node_cache_matches(const char *root, const char *cpus, const char *nodes)
+{
+    return node_cache.valid && strcmp(node_cache.sysroot, root) == 0 &&
+           strcmp(node_cache.cpus_online, cpus) == 0 && strcmp(node_cache.nodes_online, nodes) == 0;
+}
+
+static void node_cache_store(const char *root, const char *cpus, const char *nodes,
+                             const struct mv_node_info *info, bool mhz_dynamic)
+{
+    char *r = strdup(root), *c = strdup(cpus), *n = strdup(nodes);
+
+    if (!r || !c || !n) {       /* no cache this time: nothing is wrong */
+        free(r);
+        free(c);
+        free(n);
+        return;
+    }
+    free(node_cache.sysroot);
+    free(node_cache.cpus_online);
+    free(node_cache.nodes_online);
+    node_cache.sysroot = r;
+    node_cache.cpus_online = c;
+    node_cache.nodes_online = n;
+    node_cache.info = *info;
+    node_cache.mhz_dynamic = mhz_dynamic;
+    node_cache.valid = true;
+}
+
+int mv_node_get_info(const char *sysroot, struct mv_node_info *info)
+{
+    _cleanup_free_ char *cpus = NULL;
+    _cleanup_free_ char *nodes = NULL;
+    const char *root = sysroot ? sysroot : "";
+    struct mv_node_info out;
+    bool dynamic, hit;
+    int r;
+
+    r = mv_host_read_file(sysroot, SYS_CPU "/online", &cpus);
+    if (r < 0)
+        return r;
+    r = mv_host_read_file(sysroot, SYS_NODE "/online", &nodes);
+    if (r == -ENOENT)
+        nodes = strdup("");
+    else if (r < 0)
+        return r;
+    if (!nodes)
+        return -ENOMEM;
+
+    pthread_mutex_lock(&node_cache.lock);
+    hit = node_cache_matches(root, cpus, nodes);
+    if (hit) {
+        out = node_cache.info;
+        dynamic = node_cache.mhz_dynamic;
+    }
+    pthread_mutex_unlock(&node_cache.lock);
+    if (!hit) {
+        r = node_info_read(sysroot, &out, &dynamic);
+        if (r < 0)
+            return r;
+        pthread_mutex_lock(&node_cache.lock);
+        node_cache_store(root, cpus, nodes, &out, dynamic);
+        pthread_mutex_unlock(&node_cache.lock);
+    } else if (dynamic && (r = read_mhz(sysroot, out.model, &out.mhz)) < 0) {
+        return r;
+    }
+    r = meminfo_value(sysroot, "MemTotal", &out.memory_kib);
     if (r < 0)
         return r;
     *info = out;

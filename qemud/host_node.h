@@ -3,9 +3,10 @@
  * virNodeGetCPUStats and virNodeGetFreeMemory report them, read from
  * <sysroot>/proc and <sysroot>/sys (sysroot NULL or "" = the real host).
  *
- * Plain functions with no shared state: safe to call from any thread, but
- * they read files, so handlers should not call them on the event loop if
- * /proc may be slow (it never is in practice).
+ * Safe to call from any thread.  They read files, so handlers should not
+ * call them on the event loop if /proc may be slow (it never is in
+ * practice).  The only shared state is mv_node_get_info's cache of what
+ * changes only with the CPUs online (see there).
  */
 #pragma once
 
@@ -23,7 +24,12 @@ struct mv_node_info {
     int threads;                    /* per core */
 };
 
-/* Fills INFO as virNodeGetInfo does; nodes*sockets*cores*threads == cpus always holds; 0 / -errno. */
+/*
+ * Fills INFO as virNodeGetInfo does; nodes*sockets*cores*threads == cpus
+ * always holds; 0 / -errno.  The topology, model and a constant clock are
+ * read again only when the online CPU or NUMA node list changes (or SYSROOT
+ * does); the memory and a clock that moves (cpufreq, APERF/MPERF) every call.
+ */
 int mv_node_get_info(const char *sysroot, struct mv_node_info *info);
 
 /*

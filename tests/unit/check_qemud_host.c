@@ -233,6 +233,83 @@ START_TEST(test_node_info_flat)
 }
 END_TEST
 
+/* Rewrites FILE under ROOT with TEXT. */
+static void put_fixture(const char *root, const char *file, const char *text)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s%s", root, file);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* What NODE_GET_INFO keeps between calls, and what it reads every time. */
+START_TEST(test_node_info_cache)
+{
+    _cleanup_free_ char *src = data_path("simple");
+    char dir[256], root[300], cmd[700];
+    struct mv_node_info info;
+
+    mv_test_mkdtemp(dir, sizeof(dir), "check_qemud_host_cache");
+    snprintf(root, sizeof(root), "%s/simple", dir);
+    snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s'", src, root);
+    ck_assert_int_eq(system(cmd), 0);
+
+    ck_assert_int_eq(mv_node_get_info(root, &info), 0);
+    ck_assert_int_eq(info.cpus, 3);
+    ck_assert_int_eq(info.mhz, 2694);
+
+    /* no cpufreq, no aperfmperf: the clock is constant, read once */
+    put_fixture(root, "/proc/cpuinfo", "processor\t: 0\ncpu MHz\t\t: 1000.000\n");
+    /* the memory is read every call (hotplug, balloon) */
+    put_fixture(root, "/proc/meminfo", "MemTotal:        2000000 kB\n");
+    ck_assert_int_eq(mv_node_get_info(root, &info), 0);
+    ck_assert_int_eq(info.mhz, 2694);
+    ck_assert_uint_eq(info.memory_kib, 2000000);
+    ck_assert_int_eq(info.cores, 3);
+
+    /* a CPU goes offline: everything is read again */
+    put_fixture(root, "/sys/devices/system/cpu/online", "0-1\n");
+    ck_assert_int_eq(mv_node_get_info(root, &info), 0);
+    ck_assert_int_eq(info.cpus, 2);
+    ck_assert_int_eq(info.mhz, 1000);
+    ck_assert_int_eq(info.threads, 2);         /* cpu0 and cpu1 share core 0 */
+    ck_assert_int_eq(info.cores, 1);
+
+    /* with cpufreq the clock moves: read every call */
+    snprintf(cmd, sizeof(cmd), "mkdir '%s/sys/devices/system/cpu/cpu0/cpufreq'", root);
+    ck_assert_int_eq(system(cmd), 0);
+    put_fixture(root, "/sys/devices/system/cpu/online", "0-2\n");
+    ck_assert_int_eq(mv_node_get_info(root, &info), 0);
+    ck_assert_int_eq(info.mhz, 1000);
+    put_fixture(root, "/proc/cpuinfo", "processor\t: 0\ncpu MHz\t\t: 3456.789\n");
+    ck_assert_int_eq(mv_node_get_info(root, &info), 0);
+    ck_assert_int_eq(info.mhz, 3456);
+
+    /* and so with APERF/MPERF (x86 samples the running clock) */
+    snprintf(cmd, sizeof(cmd), "rmdir '%s/sys/devices/system/cpu/cpu0/cpufreq'", root);
+    ck_assert_int_eq(system(cmd), 0);
+    put_fixture(root, "/proc/cpuinfo", "processor\t: 0\ncpu MHz\t\t: 1200.5\nflags\t\t: fpu tsc aperfmperf\n");
+    put_fixture(root, "/sys/devices/system/cpu/online", "0-1\n");
+    ck_assert_int_eq(mv_node_get_info(root, &info), 0);
+    ck_assert_int_eq(info.mhz, 1200);
+    put_fixture(root, "/proc/cpuinfo", "processor\t: 0\ncpu MHz\t\t: 2400.5\nflags\t\t: fpu tsc aperfmperf\n");
+    ck_assert_int_eq(mv_node_get_info(root, &info), 0);
+    ck_assert_int_eq(info.mhz, 2400);
+
+    /* another sysroot in between is no stale answer for either */
+    _cleanup_free_ char *numa = data_path("numa2");
+    ck_assert_int_eq(mv_node_get_info(numa, &info), 0);
+    ck_assert_int_eq(info.cpus, 8);
+    ck_assert_int_eq(mv_node_get_info(root, &info), 0);
+    ck_assert_int_eq(info.cpus, 2);
+    mv_test_rmtree(dir);
+}
+END_TEST
+
 START_TEST(test_node_info_invalid)
 {
     static const char *const trees[] = { "invalid-online", "invalid-meminfo", "invalid-siblings", "absent" };
@@ -1004,6 +1081,7 @@ static Suite *host_suite(void)
     tcase_add_test(tc, test_node_info_flat);
     tcase_add_test(tc, test_node_info_invalid);
     tcase_add_test(tc, test_cpuinfo_mhz);
+    tcase_add_test(tc, test_node_info_cache);
     tcase_add_test(tc, test_node_info_real);
     tcase_add_test(tc, test_memory_stats);
     tcase_add_test(tc, test_memory_stats_no_numa);
