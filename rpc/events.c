@@ -107,7 +107,11 @@ int mv_events_register(struct mv_events *ev, struct mv_client *client, int event
         memcpy(kcopy, key, keylen);
     }
     pthread_mutex_lock(&ev->lock);
-    if (count_of(ev, client) >= MV_EVENTS_PER_CLIENT_MAX) {
+    /* the close hook runs after closed is set and takes this lock: a
+     * registration added before it is removed by it, none is added after */
+    if (mv_client_closed(client)) {
+        r = -ENOTCONN;
+    } else if (count_of(ev, client) >= MV_EVENTS_PER_CLIENT_MAX) {
         r = -EDQUOT;
     } else if ((r = grow(ev)) == 0) {
         reg = &ev->regs[ev->n++];

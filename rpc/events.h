@@ -29,7 +29,8 @@ void mv_events_free(struct mv_events *ev);
 /* Registers CLIENT for EVENT_ID, of the object with KEY only if KEY is not
  * NULL.  Returns the callback id (> 0), -EDQUOT when CLIENT already holds
  * MV_EVENTS_PER_CLIENT_MAX registrations, -EINVAL for a key longer than
- * MV_EVENTS_KEY_MAX, -ENOMEM. */
+ * MV_EVENTS_KEY_MAX, -ENOTCONN if CLIENT is closed already, -ENOMEM.  The
+ * driver's client_close hook must call mv_events_client_close(). */
 int mv_events_register(struct mv_events *ev, struct mv_client *client, int event_id,
                        const void *key, size_t keylen);
 /* Removes CLIENT's registration CALLBACK_ID; -ENOENT if it has none. */

@@ -132,6 +132,9 @@ void mv_client_set_data(struct mv_client *client, void *data);
 int mv_client_send_event(struct mv_client *client, int proc, xdrproc_t filter, const void *data);
 /* Same with an encoded MESSAGE packet M (taken, also on failure). */
 int mv_client_send_msg(struct mv_client *client, struct mv_msg *m);
+/* True once CLIENT's connection is closed (any thread); a registry that
+ * checks it under its lock cannot miss the client's close hook. */
+bool mv_client_closed(struct mv_client *client);
 /* Reference counting for clients kept beyond a call (event registrations). */
 struct mv_client *mv_client_ref(struct mv_client *client);
 void mv_client_unref(struct mv_client *client);

@@ -40,6 +40,11 @@ void mv_client_unref(struct mv_client *c)
         client_free(c);
 }
 
+bool mv_client_closed(struct mv_client *c)
+{
+    return atomic_load(&c->closed);
+}
+
 void *mv_client_get_data(struct mv_client *c)
 {
     return c->data;
