@@ -15,6 +15,7 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-virsh.sh \
 	tests/integration/qemud-domain-restart.sh \
 	tests/integration/qemud-domain-reattach.sh \
+	tests/integration/qemud-domain-nopidfd.sh \
 	tests/integration/qemud-domain-hung.sh \
 	tests/integration/qemud-domain-python.sh \
 	tests/integration/qemud-domain-cli.sh \
@@ -23,3 +24,9 @@ QEMUD_INTEGRATION_TESTS = \
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py
+
+# qemud-domain-nopidfd.sh preloads it: pidfd_open() fails as on an old kernel.
+noinst_LTLIBRARIES += tests/integration/libnopidfd.la
+tests_integration_libnopidfd_la_SOURCES = tests/integration/nopidfd.c
+tests_integration_libnopidfd_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -rpath /nowhere
+tests_integration_libnopidfd_la_LIBADD = -ldl

@@ -28,7 +28,7 @@ status_attr() {
 }
 has_status() { [ -f "$rundir/$1.xml" ] && echo yes || echo no; }
 qemu_alive() {
-    [ -n "$1" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "guest=$2," &&
+    [ -n "$1" ] && tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -q -- "guest=$2," &&
         ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
 }
 ready_count() { grep -c 'modvirt-qemud .* ready' "$MV_LOG"; }
