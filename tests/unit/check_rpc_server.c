@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <unistd.h>
 
@@ -84,16 +85,29 @@ static int test_register(struct mv_call *call, mv_connect_domain_event_callback_
     return 0;
 }
 
+static int test_deregister(struct mv_call *call, mv_connect_domain_event_callback_deregister_any_args *args,
+                           void *ret)
+{
+    if (mv_events_deregister(test_events, mv_call_client(call), args->callbackID) < 0)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_RPC, "not registered");
+    return 0;
+}
+
+static atomic_int last_recipients;      /* of the last event test_fire sent */
+
 static int test_fire(struct mv_call *call, void *args, mv_node_get_security_model_ret *ret)
 {
     mv_domain_event_callback_lifecycle_msg msg = { .msg = { .dom = { .name = "dom1", .id = 1 } } };
+    int n = 0;
 
     for (int i = 0; i < EVENTS_PER_CALL; i++) {
         msg.msg.event = i;
-        ck_assert_int_ge(mv_events_emit(test_events, 0, msg.msg.dom.uuid, MV_UUID_BUFLEN,
-                                        MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-                                        (xdrproc_t)xdr_mv_domain_event_callback_lifecycle_msg, &msg), 0);
+        n = mv_events_emit(test_events, 0, msg.msg.dom.uuid, MV_UUID_BUFLEN,
+                           MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+                           (xdrproc_t)xdr_mv_domain_event_callback_lifecycle_msg, &msg);
+        ck_assert_int_ge(n, 0);
     }
+    atomic_store(&last_recipients, n);
     return 0;
 }
 
@@ -108,6 +122,7 @@ static const struct mv_dispatch_entry test_procs[] = {
     MV_HANDLER(CONNECT_GET_CAPABILITIES, failing_capabilities),
     MV_HANDLER(CONNECT_GET_MAX_VCPUS, unencodable_error),
     MV_HANDLER(CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, test_register),
+    MV_HANDLER(CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, test_deregister),
     MV_HANDLER(NODE_GET_SECURITY_MODEL, test_fire),
     MV_NOT_IMPLEMENTED(DOMAIN_GET_INFO),
 };
@@ -718,6 +733,72 @@ START_TEST(test_event_fanout_callback_ids)
 }
 END_TEST
 
+/* Fires events from FD's connection; FD's own events are skipped. */
+static void fire(int fd, unsigned serial)
+{
+    struct mv_msg *m;
+
+    send_call(fd, MV_PROC_NODE_GET_SECURITY_MODEL, serial, NULL, NULL);
+    while ((m = recv_packet(fd)) && m->hdr.type == MV_MESSAGE)
+        mv_msg_free(m);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(m->hdr.type, MV_REPLY);
+    ck_assert_uint_eq(m->hdr.serial, serial);
+    ck_assert_int_eq(m->hdr.status, MV_OK);
+    mv_msg_free(m);
+}
+
+static void deregister(int fd, unsigned serial, int id)
+{
+    mv_connect_domain_event_callback_deregister_any_args d = { .callbackID = id };
+
+    send_call(fd, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, serial,
+              (xdrproc_t)xdr_mv_connect_domain_event_callback_deregister_any_args, &d);
+}
+
+/* A client removes only its own registrations, each once; all of them go
+ * when it disconnects. */
+START_TEST(test_event_deregister_and_close)
+{
+    int a = dial(ro_path);
+    _cleanup_close_ int b = dial(rw_path);
+    mv_connect_domain_event_callback_register_any_args reg = { .eventID = 0 };
+    int a1, a2, b1;
+
+    handshake(a, 0);
+    handshake(b, 0);
+    send_call(a, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 2,
+              (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
+    a1 = recv_event_registration(a, 2);
+    send_call(a, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 3,
+              (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
+    a2 = recv_event_registration(a, 3);
+    send_call(b, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 2,
+              (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
+    b1 = recv_event_registration(b, 2);
+    ck_assert(a1 != a2 && a1 != b1 && a2 != b1);
+
+    deregister(a, 4, b1);
+    expect_error(a, 4, MV_ERR_INVALID_ARG, "not registered");
+    deregister(a, 5, a2);
+    expect_ok(a, 5, NULL, NULL);
+    deregister(a, 6, a2);
+    expect_error(a, 6, MV_ERR_INVALID_ARG, "not registered");
+    fire(b, 3);
+    ck_assert_int_eq(atomic_load(&last_recipients), 2);     /* a1 and b1 */
+
+    close(a);
+    /* the server notices the hang-up on its own schedule: fire until the
+     * closed client's registration is gone, for at most 10 s */
+    for (unsigned serial = 4; serial < 1004 && atomic_load(&last_recipients) != 1; serial++) {
+        fire(b, serial);
+        if (atomic_load(&last_recipients) != 1)
+            poll(NULL, 0, 10);
+    }
+    ck_assert_int_eq(atomic_load(&last_recipients), 1);
+}
+END_TEST
+
 static void timeout_setup(void)
 {
     cfg_packet_timeout = 1;
@@ -974,6 +1055,7 @@ static Suite *server_suite(void)
     tcase_add_test(tc, test_unencodable_reply_is_answered);
     tcase_add_test(tc, test_event_backlog_drops_client);
     tcase_add_test(tc, test_event_fanout_callback_ids);
+    tcase_add_test(tc, test_event_deregister_and_close);
     suite_add_tcase(s, tc);
 
     tcase_add_checked_fixture(limits, timeout_setup, limits_teardown);
