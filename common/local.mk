@@ -7,6 +7,7 @@ common_libmvcommon_la_SOURCES = \
 	common/errmsg.c common/errmsg.h \
 	common/utf8.c common/utf8.h \
 	common/file.c common/file.h \
+	common/sysfs.c common/sysfs.h \
 	common/conf.c common/conf.h \
 	common/paths.c common/paths.h \
 	common/monotime.c common/monotime.h \
@@ -25,6 +26,7 @@ COMMON_CHECKS = \
 	tests/unit/check_common_paths \
 	tests/unit/check_common_uuid \
 	tests/unit/check_common_file \
+	tests/unit/check_common_sysfs \
 	tests/unit/check_common_validate \
 	tests/unit/check_common_xml
 check_PROGRAMS += $(COMMON_CHECKS)
@@ -33,6 +35,10 @@ UNIT_TESTS += $(COMMON_CHECKS)
 tests_unit_check_common_conf_SOURCES = tests/unit/check_common_conf.c
 tests_unit_check_common_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
 tests_unit_check_common_conf_LDADD = tests/unit/libmvtest.la common/libmvcommon.la $(CHECK_LIBS)
+
+tests_unit_check_common_sysfs_SOURCES = tests/unit/check_common_sysfs.c
+tests_unit_check_common_sysfs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
+tests_unit_check_common_sysfs_LDADD = tests/unit/libmvtest.la common/libmvcommon.la $(CHECK_LIBS)
 
 tests_unit_check_common_paths_SOURCES = tests/unit/check_common_paths.c
 tests_unit_check_common_paths_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)

@@ -10,7 +10,8 @@
 
 #include "cleanup.h"
 #include "host_capabilities.h"
-#include "host_sysfs.h"
+#include "host_cpuinfo.h"
+#include "sysfs.h"
 #include "host_xml.h"
 #include "log.h"
 
@@ -53,7 +54,7 @@ static void read_cpu_facts(const char *sysroot, struct cpu_facts *f)
     bool ok = true;
 
     *f = (struct cpu_facts){ 0 };
-    if (mv_host_read_file(sysroot, "/proc/cpuinfo", &cpuinfo) < 0)
+    if (mv_sysfs_read(sysroot, "/proc/cpuinfo", &cpuinfo) < 0)
         return;
     if (mv_host_cpuinfo_value(cpuinfo, "vendor_id", &vendor) == 0)
         for (size_t i = 0; i < MV_ARRAY_SIZE(vendors); i++)
@@ -72,7 +73,7 @@ static void read_cpu_facts(const char *sysroot, struct cpu_facts *f)
 /* IOMMU groups exist only when an IOMMU is enabled (intel_iommu=on, amd_iommu). */
 static bool have_iommu(const char *sysroot)
 {
-    _cleanup_free_ char *path = mv_host_path(sysroot, "/sys/kernel/iommu_groups");
+    _cleanup_free_ char *path = mv_sysfs_path(sysroot, "/sys/kernel/iommu_groups");
     DIR *d;
     struct dirent *e;
     bool found = false;

@@ -13,7 +13,8 @@
 
 #include "cleanup.h"
 #include "host_node.h"
-#include "host_sysfs.h"
+#include "host_cpuinfo.h"
+#include "sysfs.h"
 #include "log.h"
 
 #define SYS_CPU "/sys/devices/system/cpu"
@@ -58,11 +59,11 @@ static bool id_in(const int *ids, int n, int id)
 static int read_idlist(const char *sysroot, const char *path, int **ids, int *n)
 {
     _cleanup_free_ char *text = NULL;
-    int r = mv_host_read_file(sysroot, path, &text);
+    int r = mv_sysfs_read(sysroot, path, &text);
 
     if (r < 0)
         return r;
-    return mv_host_parse_idlist(text, ids, n);
+    return mv_sysfs_parse_idlist(text, ids, n);
 }
 
 /* A topology id file; absent or "-1" (some hypervisors, s390) counts as 0 as in libvirt. */
@@ -73,7 +74,7 @@ static int read_topology_id(const char *sysroot, int cpu, const char *name, int 
     long v;
     int r;
 
-    r = mv_host_read_linef(sysroot, &line, SYS_CPU "/cpu%d/topology/%s", cpu, name);
+    r = mv_sysfs_read_linef(sysroot, &line, SYS_CPU "/cpu%d/topology/%s", cpu, name);
     if (r == -ENOENT) {
         *id = 0;
         return 0;
@@ -105,7 +106,7 @@ static int read_cpu(const char *sysroot, int id, bool online, struct mv_host_cpu
         (r = read_topology_id(sysroot, id, "die_id", &cpu->die_id)) < 0 ||
         (r = read_topology_id(sysroot, id, "core_id", &cpu->core_id)) < 0)
         return r;
-    r = mv_host_read_linef(sysroot, &siblings, SYS_CPU "/cpu%d/topology/thread_siblings_list", id);
+    r = mv_sysfs_read_linef(sysroot, &siblings, SYS_CPU "/cpu%d/topology/thread_siblings_list", id);
     if (r == -ENOENT) {
         if (asprintf(&siblings, "%d", id) < 0)
             return -ENOMEM;
@@ -113,7 +114,7 @@ static int read_cpu(const char *sysroot, int id, bool online, struct mv_host_cpu
         return r;
     }
     /* validated here so that the XML only ever carries a well-formed cpuset */
-    r = mv_host_parse_idlist(siblings, &sib_ids, &nsib);
+    r = mv_sysfs_parse_idlist(siblings, &sib_ids, &nsib);
     if (r < 0)
         return r;
     if (nsib == 0)
@@ -148,7 +149,7 @@ static int read_distances(const char *sysroot, struct mv_host_cell *cell, const 
     const char *p;
     int r, k = 0;
 
-    r = mv_host_read_filef(sysroot, &text, SYS_NODE "/node%d/distance", cell->id);
+    r = mv_sysfs_readf(sysroot, &text, SYS_NODE "/node%d/distance", cell->id);
     if (r == -ENOENT)
         return 0;
     if (r < 0)
@@ -187,11 +188,11 @@ static int read_distances(const char *sysroot, struct mv_host_cell *cell, const 
 static int meminfo_value(const char *sysroot, const char *key, unsigned long long *kib)
 {
     _cleanup_free_ char *text = NULL;
-    int r = mv_host_read_file(sysroot, "/proc/meminfo", &text);
+    int r = mv_sysfs_read(sysroot, "/proc/meminfo", &text);
 
     if (r < 0)
         return r;
-    r = mv_host_find_ull(text, NULL, key, kib);
+    r = mv_sysfs_find_ull(text, NULL, key, kib);
     return r == -ENOENT ? -EINVAL : r;
 }
 
@@ -200,12 +201,12 @@ static int node_meminfo_value(const char *sysroot, int node, const char *key,
 {
     _cleanup_free_ char *text = NULL;
     char prefix[32];
-    int r = mv_host_read_filef(sysroot, &text, SYS_NODE "/node%d/meminfo", node);
+    int r = mv_sysfs_readf(sysroot, &text, SYS_NODE "/node%d/meminfo", node);
 
     if (r < 0)
         return r;
     snprintf(prefix, sizeof(prefix), "Node %d ", node);
-    r = mv_host_find_ull(text, prefix, key, kib);
+    r = mv_sysfs_find_ull(text, prefix, key, kib);
     return r == -ENOENT ? -EINVAL : r;
 }
 
@@ -421,7 +422,7 @@ static int read_mhz(const char *sysroot, const char *arch, int *mhz)
         *mhz = 0;
         return 0;
     }
-    r = mv_host_read_file(sysroot, "/proc/cpuinfo", &cpuinfo);
+    r = mv_sysfs_read(sysroot, "/proc/cpuinfo", &cpuinfo);
     if (r < 0)
         return r;
     *mhz = mv_host_cpuinfo_mhz(cpuinfo, arch);
@@ -443,7 +444,7 @@ static void read_model(const char *sysroot, char *model, size_t size)
     struct utsname u;
 
     /* the fixture override; on a real host this file matches uname */
-    if (mv_host_read_linef(sysroot, &arch, "/proc/sys/kernel/arch") == 0 && *arch)
+    if (mv_sysfs_read_linef(sysroot, &arch, "/proc/sys/kernel/arch") == 0 && *arch)
         copy_model(model, size, arch);
     else if (uname(&u) == 0)
         copy_model(model, size, u.machine);
@@ -466,11 +467,11 @@ static bool mhz_moves(const char *sysroot, const char *arch, int first_cpu)
     if (!key)
         return false;           /* always 0 */
     if (strncmp(arch, "s390", 4) == 0 ||
-        mv_host_existsf(sysroot, SYS_CPU "/cpu%d/cpufreq", first_cpu))
+        mv_sysfs_existsf(sysroot, SYS_CPU "/cpu%d/cpufreq", first_cpu))
         return true;
     if (strcmp(key, "cpu MHz") != 0)
         return false;
-    if (mv_host_read_file(sysroot, "/proc/cpuinfo", &cpuinfo) < 0)
+    if (mv_sysfs_read(sysroot, "/proc/cpuinfo", &cpuinfo) < 0)
         return true;            /* cannot tell: read it every time, as libvirt */
     if (mv_host_cpuinfo_value(cpuinfo, "flags", &flags) < 0)
         return false;           /* no flags, so no aperfmperf either */
@@ -564,10 +565,10 @@ int mv_node_get_info(const char *sysroot, struct mv_node_info *info)
     bool dynamic, hit;
     int r;
 
-    r = mv_host_read_file(sysroot, SYS_CPU "/online", &cpus);
+    r = mv_sysfs_read(sysroot, SYS_CPU "/online", &cpus);
     if (r < 0)
         return r;
-    r = mv_host_read_file(sysroot, SYS_NODE "/online", &nodes);
+    r = mv_sysfs_read(sysroot, SYS_NODE "/online", &nodes);
     if (r == -ENOENT)
         nodes = strdup("");
     else if (r < 0)
@@ -607,8 +608,8 @@ static void set_field(struct mv_node_stat_field *f, const char *name, unsigned l
 
 static bool cell_exists(const char *sysroot, int cell)
 {
-    return cell >= 0 && cell < MV_HOST_MAX_CPUS &&
-           mv_host_existsf(sysroot, SYS_NODE "/node%d/meminfo", cell);
+    return cell >= 0 && cell < MV_SYSFS_ID_MAX &&
+           mv_sysfs_existsf(sysroot, SYS_NODE "/node%d/meminfo", cell);
 }
 
 int mv_node_get_memory_stats(const char *sysroot, int cell, struct mv_node_stat_field *out,
@@ -659,7 +660,7 @@ int mv_node_get_cpu_stats(const char *sysroot, int cpu, struct mv_node_stat_fiel
         snprintf(want, sizeof(want), "cpu%d ", cpu);
     wlen = strlen(want);
 
-    r = mv_host_read_file(sysroot, "/proc/stat", &stat);
+    r = mv_sysfs_read(sysroot, "/proc/stat", &stat);
     if (r < 0)
         return r;
     for (const char *line = stat; line && *line;) {
@@ -717,7 +718,7 @@ int mv_node_get_cells_free_memory(const char *sysroot, int start, int max, uint6
     *highest = nodes[nnodes - 1];
     if (start > *highest)
         return -ERANGE;
-    /* start <= highest < MV_HOST_MAX_CPUS, so this cannot overflow whatever START and MAX are */
+    /* start <= highest < MV_SYSFS_ID_MAX, so this cannot overflow whatever START and MAX are */
     count = *highest - start + 1;
     if (count > max)
         count = max;

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
-#include "host_sysfs.h"
+#include "sysfs.h"
 #include "host_sysinfo.h"
 #include "host_xml.h"
 
@@ -57,7 +57,7 @@ static char *read_dmi(const char *sysroot, const char *file)
     _cleanup_free_ char *raw = NULL;
     char *clean;
 
-    if (mv_host_read_filef(sysroot, &raw, DMI_DIR "/%s", file) < 0)
+    if (mv_sysfs_readf(sysroot, &raw, DMI_DIR "/%s", file) < 0)
         return NULL;
     clean = mv_host_xml_clean_text(raw);
     if (clean && !*clean) {
@@ -100,7 +100,7 @@ static void set_errmsg(char **errmsg, const char *msg)
 int mv_host_sysinfo_format(const char *sysroot, char **xml, char **errmsg)
 {
     _cleanup_(mv_host_xml_discard) struct mv_host_xml x = { 0 };
-    _cleanup_free_ char *dir = mv_host_path(sysroot, DMI_DIR);
+    _cleanup_free_ char *dir = mv_sysfs_path(sysroot, DMI_DIR);
     struct stat st;
     int r;
 

@@ -4,7 +4,7 @@
 # sysinfo XML.  Pure functions over <sysroot>/proc and /sys, no RPC.
 noinst_LTLIBRARIES += qemud/libmvqemuhost.la
 qemud_libmvqemuhost_la_SOURCES = \
-	qemud/host_sysfs.c qemud/host_sysfs.h \
+	qemud/host_cpuinfo.c qemud/host_cpuinfo.h \
 	qemud/host_xml.c qemud/host_xml.h \
 	qemud/host_node.c qemud/host_node.h \
 	qemud/host_capabilities.c qemud/host_capabilities.h \

@@ -19,7 +19,7 @@
 #include "testutil.h"
 #include "host_capabilities.h"
 #include "host_node.h"
-#include "host_sysfs.h"
+#include "sysfs.h"
 #include "host_sysinfo.h"
 #include "kvm_probe.h"
 #include "qemu_probe.h"
@@ -37,7 +37,7 @@ static char *data_text(const char *name)
     _cleanup_free_ char *path = data_path(name);
     char *text = NULL;
 
-    ck_assert_int_eq(mv_host_read_file(NULL, path, &text), 0);
+    ck_assert_int_eq(mv_sysfs_read(NULL, path, &text), 0);
     return text;
 }
 

@@ -22,7 +22,8 @@
 #include "testutil.h"
 #include "host_capabilities.h"
 #include "host_node.h"
-#include "host_sysfs.h"
+#include "host_cpuinfo.h"
+#include "sysfs.h"
 #include "host_sysinfo.h"
 #include "host_xml.h"
 #include "kvm_probe.h"
@@ -40,7 +41,7 @@ static char *data_text(const char *name)
     _cleanup_free_ char *path = data_path(name);
     char *text = NULL;
 
-    ck_assert_int_eq(mv_host_read_file(NULL, path, &text), 0);
+    ck_assert_int_eq(mv_sysfs_read(NULL, path, &text), 0);
     return text;
 }
 
@@ -76,7 +77,7 @@ static void golden(const char *name, const char *text)
         ck_assert_int_eq(fclose(f), 0);
         return;
     }
-    r = mv_host_read_file(NULL, path, &expected);
+    r = mv_sysfs_read(NULL, path, &expected);
     ck_assert_msg(r == 0, "cannot read %s (%s): run with MV_REGENERATE=1 to create it",
                   path, strerror(-r));
     if (strcmp(expected, text) != 0) {
@@ -94,66 +95,11 @@ static void golden(const char *name, const char *text)
     }
 }
 
-/* ---- sysfs helpers ---- */
+/* ---- /proc/cpuinfo ---- */
 
-START_TEST(test_idlist)
+START_TEST(test_cpuinfo_value)
 {
-    _cleanup_free_ int *ids = NULL;
-    int n = -1;
-
-    ck_assert_int_eq(mv_host_parse_idlist("0-3,8,10-11\n", &ids, &n), 0);
-    ck_assert_int_eq(n, 7);
-    ck_assert_int_eq(ids[0], 0);
-    ck_assert_int_eq(ids[3], 3);
-    ck_assert_int_eq(ids[4], 8);
-    ck_assert_int_eq(ids[6], 11);
-    free(TAKE_PTR(ids));
-
-    ck_assert_int_eq(mv_host_parse_idlist("5,1,1-2", &ids, &n), 0);
-    ck_assert_int_eq(n, 3);
-    ck_assert_int_eq(ids[0], 1);
-    ck_assert_int_eq(ids[2], 5);
-    free(TAKE_PTR(ids));
-
-    ck_assert_int_eq(mv_host_parse_idlist("\n", &ids, &n), 0);
-    ck_assert_int_eq(n, 0);
-    ck_assert_ptr_null(ids);
-    ck_assert_int_eq(mv_host_parse_idlist("", &ids, &n), 0);
-    ck_assert_int_eq(n, 0);
-}
-END_TEST
-
-START_TEST(test_idlist_invalid)
-{
-    static const char *const bad[] = {
-        "0-x", "3-1", "1,,2", "-1", " 1", "1 ", "0-", "1\n2\n", "a", ",", "1-2-3",
-    };
-    int *ids = (int *)0x1;
-    int n = 42;
-
-    for (size_t i = 0; i < MV_ARRAY_SIZE(bad); i++)
-        ck_assert_msg(mv_host_parse_idlist(bad[i], &ids, &n) == -EINVAL, "'%s' accepted", bad[i]);
-    ck_assert_int_eq(mv_host_parse_idlist("8192", &ids, &n), -ERANGE);
-    ck_assert_int_eq(mv_host_parse_idlist("0-99999999999999999999", &ids, &n), -EINVAL);
-    /* out params untouched on failure */
-    ck_assert_ptr_eq(ids, (int *)0x1);
-    ck_assert_int_eq(n, 42);
-}
-END_TEST
-
-START_TEST(test_find_values)
-{
-    unsigned long long v = 0;
     _cleanup_free_ char *s = NULL;
-
-    ck_assert_int_eq(mv_host_find_ull("A: 1\nMemTotal:   77 kB\n", NULL, "MemTotal", &v), 0);
-    ck_assert_uint_eq(v, 77);
-    ck_assert_int_eq(mv_host_find_ull("Node 1 MemFree: 9 kB\n", "Node 1 ", "MemFree", &v), 0);
-    ck_assert_uint_eq(v, 9);
-    ck_assert_int_eq(mv_host_find_ull("Node 1 MemFree: 9 kB\n", "Node 2 ", "MemFree", &v), -ENOENT);
-    /* a key is a whole word before ':' */
-    ck_assert_int_eq(mv_host_find_ull("MemTotalX: 5\n", NULL, "MemTotal", &v), -ENOENT);
-    ck_assert_int_eq(mv_host_find_ull("MemTotal: x\n", NULL, "MemTotal", &v), -EINVAL);
 
     ck_assert_int_eq(mv_host_cpuinfo_value("model name\t: AMD EPYC \nmodel\t\t: 2\n", "model", &s), 0);
     ck_assert_str_eq(s, "2");
@@ -161,23 +107,6 @@ START_TEST(test_find_values)
     ck_assert_int_eq(mv_host_cpuinfo_value("cpu MHz\t\t: 2596.122\n", "cpu MHz", &s), 0);
     ck_assert_str_eq(s, "2596.122");
     ck_assert_int_eq(mv_host_cpuinfo_value("flags: a\n", "vendor_id", &s), -ENOENT);
-}
-END_TEST
-
-START_TEST(test_read_helpers)
-{
-    _cleanup_free_ char *root = data_path("numa2");
-    _cleanup_free_ char *line = NULL;
-    unsigned long long v;
-
-    ck_assert_int_eq(mv_host_read_ullf(root, &v, "/sys/devices/system/cpu/cpu%d/topology/core_id", 3), 0);
-    ck_assert_uint_eq(v, 1);
-    ck_assert_int_eq(mv_host_read_ullf(root, &v, "/sys/devices/system/cpu/online"), -EINVAL);
-    ck_assert_int_eq(mv_host_read_ullf(root, &v, "/nonexistent"), -ENOENT);
-    ck_assert_int_eq(mv_host_read_linef(root, &line, "/sys/class/dmi/id/bios_vendor"), 0);
-    ck_assert_str_eq(line, "American Megatrends Inc.");
-    ck_assert_int_eq(mv_host_existsf(root, "/sys/devices/system/node/node%d", 2), 1);
-    ck_assert_int_eq(mv_host_existsf(root, "/sys/devices/system/node/node%d", 3), 0);
 }
 END_TEST
 
@@ -358,9 +287,9 @@ static void node_info_between(struct mv_node_info *info, const char *arch, int *
     _cleanup_free_ char *a = NULL;
     _cleanup_free_ char *b = NULL;
 
-    ck_assert_int_eq(mv_file_read_all("/proc/cpuinfo", MV_HOST_FILE_MAX, &a, NULL), 0);
+    ck_assert_int_eq(mv_file_read_all("/proc/cpuinfo", MV_SYSFS_FILE_MAX, &a, NULL), 0);
     ck_assert_int_eq(mv_node_get_info(NULL, info), 0);
-    ck_assert_int_eq(mv_file_read_all("/proc/cpuinfo", MV_HOST_FILE_MAX, &b, NULL), 0);
+    ck_assert_int_eq(mv_file_read_all("/proc/cpuinfo", MV_SYSFS_FILE_MAX, &b, NULL), 0);
     *before = mv_host_cpuinfo_mhz(a, arch);
     *after = mv_host_cpuinfo_mhz(b, arch);
 }
@@ -1069,10 +998,7 @@ static Suite *host_suite(void)
     TCase *tc;
 
     tc = tcase_create("sysfs");
-    tcase_add_test(tc, test_idlist);
-    tcase_add_test(tc, test_idlist_invalid);
-    tcase_add_test(tc, test_find_values);
-    tcase_add_test(tc, test_read_helpers);
+    tcase_add_test(tc, test_cpuinfo_value);
     tcase_add_test(tc, test_xml_clean_text);
     suite_add_tcase(s, tc);
 

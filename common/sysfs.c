@@ -1,4 +1,3 @@
-#define MV_LOG_MODULE "qemud.host"
 #include <config.h>
 
 #include <ctype.h>
@@ -11,49 +10,49 @@
 
 #include "cleanup.h"
 #include "file.h"
-#include "host_sysfs.h"
+#include "sysfs.h"
 
-char *mv_host_path(const char *sysroot, const char *path)
+char *mv_sysfs_path(const char *root, const char *path)
 {
     char *full = NULL;
 
-    if (!sysroot)
-        sysroot = "";
-    if (asprintf(&full, "%s%s", sysroot, path) < 0)
+    if (!root)
+        root = "";
+    if (asprintf(&full, "%s%s", root, path) < 0)
         return NULL;
     return full;
 }
 
-int mv_host_read_file(const char *sysroot, const char *path, char **text)
+int mv_sysfs_read(const char *root, const char *path, char **text)
 {
-    _cleanup_free_ char *full = mv_host_path(sysroot, path);
+    _cleanup_free_ char *full = mv_sysfs_path(root, path);
 
     if (!full)
         return -ENOMEM;
-    return mv_file_read_all(full, MV_HOST_FILE_MAX, text, NULL);
+    return mv_file_read_all(full, MV_SYSFS_FILE_MAX, text, NULL);
 }
 
-static int read_filev(const char *sysroot, char **text, const char *fmt, va_list ap)
+static int read_filev(const char *root, char **text, const char *fmt, va_list ap)
 {
     _cleanup_free_ char *path = NULL;
 
     if (vasprintf(&path, fmt, ap) < 0)
         return -ENOMEM;
-    return mv_host_read_file(sysroot, path, text);
+    return mv_sysfs_read(root, path, text);
 }
 
-int mv_host_read_filef(const char *sysroot, char **text, const char *fmt, ...)
+int mv_sysfs_readf(const char *root, char **text, const char *fmt, ...)
 {
     va_list ap;
     int r;
 
     va_start(ap, fmt);
-    r = read_filev(sysroot, text, fmt, ap);
+    r = read_filev(root, text, fmt, ap);
     va_end(ap);
     return r;
 }
 
-int mv_host_read_linef(const char *sysroot, char **line, const char *fmt, ...)
+int mv_sysfs_read_linef(const char *root, char **line, const char *fmt, ...)
 {
     _cleanup_free_ char *text = NULL;
     va_list ap;
@@ -61,7 +60,7 @@ int mv_host_read_linef(const char *sysroot, char **line, const char *fmt, ...)
     int r;
 
     va_start(ap, fmt);
-    r = read_filev(sysroot, &text, fmt, ap);
+    r = read_filev(root, &text, fmt, ap);
     va_end(ap);
     if (r < 0)
         return r;
@@ -92,7 +91,7 @@ static int parse_ull(const char *s, unsigned long long *value, const char **endp
     return 0;
 }
 
-int mv_host_read_ullf(const char *sysroot, unsigned long long *value, const char *fmt, ...)
+int mv_sysfs_read_ullf(const char *root, unsigned long long *value, const char *fmt, ...)
 {
     _cleanup_free_ char *text = NULL;
     unsigned long long v;
@@ -101,7 +100,7 @@ int mv_host_read_ullf(const char *sysroot, unsigned long long *value, const char
     int r;
 
     va_start(ap, fmt);
-    r = read_filev(sysroot, &text, fmt, ap);
+    r = read_filev(root, &text, fmt, ap);
     va_end(ap);
     if (r < 0)
         return r;
@@ -115,7 +114,7 @@ int mv_host_read_ullf(const char *sysroot, unsigned long long *value, const char
     return 0;
 }
 
-int mv_host_existsf(const char *sysroot, const char *fmt, ...)
+int mv_sysfs_existsf(const char *root, const char *fmt, ...)
 {
     _cleanup_free_ char *path = NULL;
     _cleanup_free_ char *full = NULL;
@@ -128,7 +127,7 @@ int mv_host_existsf(const char *sysroot, const char *fmt, ...)
     va_end(ap);
     if (r < 0)
         return 0;
-    full = mv_host_path(sysroot, path);
+    full = mv_sysfs_path(root, path);
     return full && stat(full, &st) == 0;
 }
 
@@ -139,16 +138,16 @@ static int parse_id(const char **p, int *id)
 
     if (!isdigit((unsigned char)**p) || parse_ull(*p, &v, &end) < 0)
         return -EINVAL;
-    if (v >= MV_HOST_MAX_CPUS)
+    if (v >= MV_SYSFS_ID_MAX)
         return -ERANGE;
     *id = (int)v;
     *p = end;
     return 0;
 }
 
-int mv_host_parse_idlist(const char *list, int **ids, int *n)
+int mv_sysfs_parse_idlist(const char *list, int **ids, int *n)
 {
-    _cleanup_free_ unsigned char *seen = calloc(MV_HOST_MAX_CPUS, 1);
+    _cleanup_free_ unsigned char *seen = calloc(MV_SYSFS_ID_MAX, 1);
     _cleanup_free_ int *out = NULL;
     const char *p = list;
     int count = 0, k = 0;
@@ -187,7 +186,7 @@ int mv_host_parse_idlist(const char *list, int **ids, int *n)
         out = calloc((size_t)count, sizeof(*out));
         if (!out)
             return -ENOMEM;
-        for (int i = 0; i < MV_HOST_MAX_CPUS; i++)
+        for (int i = 0; i < MV_SYSFS_ID_MAX; i++)
             if (seen[i])
                 out[k++] = i;
     }
@@ -196,7 +195,7 @@ int mv_host_parse_idlist(const char *list, int **ids, int *n)
     return 0;
 }
 
-int mv_host_find_ull(const char *text, const char *prefix, const char *key,
+int mv_sysfs_find_ull(const char *text, const char *prefix, const char *key,
                      unsigned long long *value)
 {
     size_t plen = prefix ? strlen(prefix) : 0;
@@ -218,40 +217,6 @@ int mv_host_find_ull(const char *text, const char *prefix, const char *key,
                 return -EINVAL;
             *value = v;
             return 0;
-        }
-        line = nl ? nl + 1 : NULL;
-    }
-    return -ENOENT;
-}
-
-int mv_host_cpuinfo_value(const char *cpuinfo, const char *key, char **value)
-{
-    size_t klen = strlen(key);
-
-    for (const char *line = cpuinfo; line && *line;) {
-        const char *nl = strchr(line, '\n');
-        size_t len = nl ? (size_t)(nl - line) : strlen(line);
-
-        if (len > klen && strncmp(line, key, klen) == 0) {
-            const char *p = line + klen;
-            const char *end = line + len;
-
-            while (p < end && (*p == ' ' || *p == '\t'))
-                p++;
-            if (p < end && *p == ':') {
-                char *v;
-
-                p++;
-                while (p < end && (*p == ' ' || *p == '\t'))
-                    p++;
-                while (end > p && isspace((unsigned char)end[-1]))
-                    end--;
-                v = strndup(p, (size_t)(end - p));
-                if (!v)
-                    return -ENOMEM;
-                *value = v;
-                return 0;
-            }
         }
         line = nl ? nl + 1 : NULL;
     }
