@@ -30,7 +30,7 @@
 #include "process.h"
 
 /* the most fds a caller may keep (QEMU: one per interface, plus a few) */
-#define KEEP_MAX 64
+#define KEEP_MAX 256
 /* how often a child is polled for when the kernel has no pidfd */
 #define POLL_INTERVAL_MS 10
 /* after SIGKILL: how long we wait for the kernel to finish the child off */
