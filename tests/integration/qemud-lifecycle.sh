@@ -164,7 +164,9 @@ verdict "stale sockets of a SIGKILLed daemon are replaced on restart"
 
 # 11: nothing to reload yet, but SIGHUP must not be fatal
 kill -HUP "$MV_PID"
-sleep 1
+# the daemon says when it has handled it (bounded wait, not a sleep)
+for _ in $(seq 200); do grep -q "received SIGHUP: nothing to reload" "$MV_LOG" && break; sleep 0.05; done
+grep -q "received SIGHUP: nothing to reload" "$MV_LOG" || expect_fail "no 'received SIGHUP' in the log within 10 s"
 expect_daemon_alive
 vsh hostname
 expect_eq "virsh hostname after SIGHUP" "$host_name" "$out"

@@ -144,7 +144,10 @@ setpriv --reuid="$U_ALLOW" --regid="$U_ALLOW" --init-groups sleep 30 & p_allow=$
 setpriv --reuid="$U_DENY" --regid="$U_DENY" --init-groups sleep 30 & p_deny=$!
 kill_at_exit $p_allow
 kill_at_exit $p_deny
-sleep 0.1
+# pkcheck must see the users' own processes: wait until setpriv exec'ed sleep
+for p in $p_allow $p_deny; do
+    for _ in $(seq 200); do [ "$(ps -o comm= -p "$p")" = sleep ] && break; sleep 0.05; done
+done
 timeout 10 pkcheck --action-id $ACTION --process $p_allow >"$mv_tmp/pk1" 2>&1
 pk=$?
 expect_eq "pkcheck for $U_ALLOW ($(cat "$mv_tmp/pk1"))" 0 "$pk"
