@@ -14,7 +14,11 @@ common_libmvcommon_la_SOURCES = \
 	common/uuid.c common/uuid.h \
 	common/uri.c common/uri.h \
 	common/validate.c common/validate.h \
-	common/xml.c common/xml.h
+	common/xml.c common/xml.h \
+	common/object.c common/object.h \
+	common/registry.c common/registry.h \
+	common/job.c common/job.h \
+	common/store.c common/store.h
 common_libmvcommon_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS)
 common_libmvcommon_la_LIBADD = $(LIBXML_LIBS) -lpthread
 
@@ -28,7 +32,9 @@ COMMON_CHECKS = \
 	tests/unit/check_common_file \
 	tests/unit/check_common_sysfs \
 	tests/unit/check_common_validate \
-	tests/unit/check_common_xml
+	tests/unit/check_common_xml \
+	tests/unit/check_common_registry \
+	tests/unit/check_common_store
 check_PROGRAMS += $(COMMON_CHECKS)
 UNIT_TESTS += $(COMMON_CHECKS)
 
@@ -99,3 +105,11 @@ noinst_LTLIBRARIES += common/libmvnetlink.la
 common_libmvnetlink_la_SOURCES = common/netlink.c common/netlink.h
 common_libmvnetlink_la_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS)
 common_libmvnetlink_la_LIBADD = common/libmvcommon.la $(LIBNL_LIBS)
+
+tests_unit_check_common_registry_SOURCES = tests/unit/check_common_registry.c
+tests_unit_check_common_registry_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
+tests_unit_check_common_registry_LDADD = common/libmvcommon.la $(CHECK_LIBS) -lpthread
+
+tests_unit_check_common_store_SOURCES = tests/unit/check_common_store.c
+tests_unit_check_common_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
+tests_unit_check_common_store_LDADD = tests/unit/libmvtest.la common/libmvcommon.la $(CHECK_LIBS)
