@@ -1,40 +1,31 @@
-/* One modifying job per domain, with a bounded wait for the next one. */
+/* Domain jobs: the core's jobs with libvirt's error codes. */
 #define MV_LOG_MODULE "qemud.job"
 #include <errno.h>
-#include <time.h>
+#include <stdlib.h>
 
+#include "cleanup.h"
 #include "domain_job.h"
+#include "job.h"
 #include "log.h"
-#include "monotime.h"
 
 int qemud_job_begin(struct qemud_dom *dom, const char *job, int wait_ms, struct mv_err *err)
 {
-    struct timespec deadline;
+    _cleanup_free_ char *msg = NULL;
+    int r = mv_job_begin(&dom->obj, job, wait_ms, &msg);
 
-    mv_deadline_after(&deadline, wait_ms < 0 ? 0 : wait_ms);
-    pthread_mutex_lock(&dom->lock);
-    while (dom->job) {
-        int r = wait_ms < 0 ? pthread_cond_wait(&dom->job_cond, &dom->lock)
-                            : pthread_cond_timedwait(&dom->job_cond, &dom->lock, &deadline);
-        if (r == ETIMEDOUT && dom->job) {
-            const char *holder = dom->job;
-
-            pthread_mutex_unlock(&dom->lock);
-            mv_debug("job '%s' on domain '%s' gave up waiting for job '%s'", job, dom->name, holder);
-            mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_QEMU,
-                       "Timed out during operation: domain '%s' is busy with job '%s'", dom->name, holder);
-            return -EBUSY;
-        }
+    if (r == -EBUSY) {
+        mv_debug("job '%s' on domain '%s' gave up waiting: %s", job, dom->name, msg ? msg : "busy");
+        mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_QEMU, "%s",
+                   msg ? msg : "Timed out during operation: domain is busy");
+    } else if (r == -ENOENT) {
+        /* undefined (or a transient domain stopped) while we waited */
+        mv_err_set(err, MV_ERR_NO_DOMAIN, MV_FROM_QEMU, "Domain not found: no domain with matching uuid '%s' (%s)",
+                   dom->uuid_str, dom->name);
     }
-    dom->job = job;
-    pthread_mutex_unlock(&dom->lock);
-    return 0;
+    return r;
 }
 
 void qemud_job_end(struct qemud_dom *dom)
 {
-    pthread_mutex_lock(&dom->lock);
-    dom->job = NULL;
-    pthread_cond_signal(&dom->job_cond);
-    pthread_mutex_unlock(&dom->lock);
+    mv_job_end(&dom->obj);
 }

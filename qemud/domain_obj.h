@@ -3,6 +3,9 @@
  * with its persistent and live definitions, run state and job, and the
  * registry that finds them by name, UUID and id.
  *
+ * The object base, registry and jobs are the driver core's (common/object.h,
+ * registry.h, job.h); this file adds what a domain is.
+ *
  * Locking: dom->lock guards every field below and is only ever held for
  * short, non-blocking work (never across a QMP command or a wait).  Long
  * operations hold the domain's job instead (domain_job.c), which serialises
@@ -18,6 +21,7 @@
 #include <sys/types.h>
 
 #include "domain_def.h"
+#include "object.h"
 
 struct mv_qmp;
 struct qemud_console;
@@ -44,22 +48,15 @@ enum qemud_reason {
 };
 
 struct qemud_dom {
-    atomic_int refs;
-    pthread_mutex_t lock;
-    pthread_cond_t job_cond;        /* signalled when the job ends */
+    /* refs, lock, job_cond, name, uuid, uuid_str, id (-1 while shut off),
+     * job and removed: the object base (common/object.h) */
+    MV_OBJ_EMBED;
 
-    /* immutable for the object's life */
-    char *name;
-    unsigned char uuid[MV_UUID_LEN];
-    char uuid_str[MV_UUID_STRING_LEN];
-
-    const char *job;                /* running modifying job ("start", "destroy"), NULL = none */
     struct mv_dom_def *def;         /* persistent definition; NULL for a transient domain */
     struct mv_dom_def *live;        /* running definition; NULL while shut off */
     bool autostart;
     bool updated;                   /* persistent def changed while running */
 
-    int id;                         /* -1 while shut off */
     int state, reason;
     pid_t pid;
     int pidfd;
@@ -81,6 +78,12 @@ struct qemud_dom {
     struct qemud_console *console;  /* open console stream, loop thread's */
 };
 
+/* The domain embedding OBJ (an object of qemud_dom_kind). */
+static inline struct qemud_dom *qemud_dom_of(struct mv_obj *obj)
+{
+    return (struct qemud_dom *)obj;
+}
+
 /* References; unref frees at zero.  NULL is fine for unref. */
 struct qemud_dom *qemud_dom_ref(struct qemud_dom *dom);
 void qemud_dom_unref(struct qemud_dom *dom);
@@ -96,18 +99,20 @@ static inline const struct mv_dom_def *qemud_dom_current_def(const struct qemud_
     return dom->live ? dom->live : dom->def;
 }
 
-/* ---- registry ---- */
+/* ---- registry: the driver's (qemud.domains), see common/registry.h ---- */
 
 int qemud_registry_init(void);
 void qemud_registry_cleanup(void);
 
-/* Creates a domain object for NAME/UUID with persistent definition DEF
- * (taken over on success; may be NULL for a transient domain) and adds it;
- * -EEXIST if either is taken (*EXISTING, referenced, is the holder).  *RET
- * is referenced. */
-int qemud_registry_add(const char *name, const unsigned char uuid[MV_UUID_LEN], struct mv_dom_def *def,
+/* Creates a domain object for NAME/UUID (no definition yet) and adds it:
+ * 0 with *RET referenced, LOCKED AND WITH ITS JOB TAKEN as JOB, so its
+ * creator sets the definition before anyone else sees it (then unlocks) and
+ * persists or starts it before anyone else acts on it (then ends the job).
+ * -EEXIST if the name or UUID is taken (*EXISTING, referenced, is the
+ * holder); -ENOMEM. */
+int qemud_registry_add(const char *name, const unsigned char uuid[MV_UUID_LEN], const char *job,
                        struct qemud_dom **ret, struct qemud_dom **existing);
-/* Removes DOM (no-op if already removed). */
+/* Removes DOM (no-op if already removed); jobs waiting on it fail. */
 void qemud_registry_remove(struct qemud_dom *dom);
 
 /* Lookups return a reference or NULL. */

@@ -236,34 +236,47 @@ static int define_conflict(struct mv_call *call, struct qemud_dom *holder, const
                          "operation failed: domain '%s' is already defined with uuid %s", holder->name, uuid);
 }
 
-/* Replaces the persistent definition of an existing domain. */
-static int define_update(struct mv_call *call, struct qemud_dom *dom, struct mv_dom_def *def, bool *added)
+/* Replaces the persistent definition of DOM (its job held). */
+static int define_update(struct mv_call *call, struct qemud_dom *dom, struct mv_dom_def **def, bool *added)
 {
     struct mv_err err = { 0 };
-    int r;
 
-    if ((r = qemud_job_begin(dom, "define", (int)qemud.job_wait_ms, &err)) < 0)
+    if (qemud_store_save_config(*def, &err) < 0)
         return qemud_call_fail(call, &err);
-    if ((r = qemud_store_save_config(def, &err)) < 0) {
-        qemud_job_end(dom);
-        return qemud_call_fail(call, &err);
-    }
     pthread_mutex_lock(&dom->lock);
     *added = dom->def == NULL;      /* a transient domain becomes persistent */
     mv_dom_def_free(dom->def);
-    dom->def = def;
+    dom->def = TAKE_PTR(*def);
     if (qemud_dom_is_active(dom))
         dom->updated = true;
     pthread_mutex_unlock(&dom->lock);
-    qemud_job_end(dom);
     return 0;
 }
+
+/* A new domain, added with its job taken: defined and saved before anyone
+ * else can act on it; gone again if it cannot be saved. */
+static int define_new(struct mv_call *call, struct qemud_dom *dom, struct mv_dom_def **def)
+{
+    struct mv_err err = { 0 };
+
+    dom->def = TAKE_PTR(*def);
+    pthread_mutex_unlock(&dom->lock);
+    if (qemud_store_save_config(dom->def, &err) < 0) {
+        qemud_registry_remove(dom);
+        qemud_job_end(dom);
+        return qemud_call_fail(call, &err);
+    }
+    return 0;
+}
+
+/* How often define retries when the holder of its name goes away while it
+ * waits (each retry means another client removed it: it cannot loop long) */
+#define DEFINE_RETRIES 8
 
 static int define(struct mv_call *call, const char *xml, mv_nonnull_domain *ret)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = NULL;
     _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
-    _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
     _cleanup_free_ char *msg = NULL;
     struct mv_err err = { 0 };
     bool added = true;
@@ -271,26 +284,40 @@ static int define(struct mv_call *call, const char *xml, mv_nonnull_domain *ret)
 
     if ((r = mv_dom_def_parse(xml, 0, &def, &code, &msg)) < 0)
         return mv_call_error(call, code, MV_FROM_DOMAIN, "%s", msg ? msg : "XML error: cannot parse");
-    r = qemud_registry_add(def->name, def->uuid, def, &dom, &holder);
-    if (r == -EEXIST) {
+    for (int tries = 0;; tries++) {
+        _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
+
+        r = qemud_registry_add(def->name, def->uuid, "define", &dom, &holder);
+        if (r == 0) {
+            if ((r = define_new(call, dom, &def)) < 0)
+                return r;
+            break;
+        }
+        if (r != -EEXIST)
+            return r;
         if (strcmp(holder->name, def->name) != 0 || memcmp(holder->uuid, def->uuid, MV_UUID_LEN) != 0)
             return define_conflict(call, holder, def);
-        dom = TAKE_PTR(holder);
-        if ((r = define_update(call, dom, def, &added)) < 0)
-            return r;
-        TAKE_PTR(def);
-    } else if (r < 0) {
-        return r;
-    } else {
-        TAKE_PTR(def);
-        if (qemud_store_save_config(dom->def, &err) < 0) {
-            qemud_registry_remove(dom);
-            return qemud_call_fail(call, &err);
+        r = qemud_job_begin(holder, "define", (int)qemud.job_wait_ms, &err);
+        if (r == -ENOENT && tries < DEFINE_RETRIES) {
+            mv_err_clear(&err);     /* undefined while we waited: add it afresh */
+            continue;
         }
+        if (r < 0)
+            return qemud_call_fail(call, &err);
+        dom = TAKE_PTR(holder);
+        if ((r = define_update(call, dom, &def, &added)) < 0) {
+            qemud_job_end(dom);
+            return r;
+        }
+        break;
     }
+    /* the event before the job ends: a later undefine's event comes after it */
     mv_info("domain '%s' %s", dom->name, added ? "defined" : "updated");
-    qemud_event_lifecycle(dom, dom->id, QEMUD_EVENT_DEFINED, added ? QEMUD_DETAIL_DEFINED_ADDED : QEMUD_DETAIL_DEFINED_UPDATED);
-    return qemud_dom_to_wire(dom, ret);
+    qemud_event_lifecycle(dom, dom->id, QEMUD_EVENT_DEFINED,
+                          added ? QEMUD_DETAIL_DEFINED_ADDED : QEMUD_DETAIL_DEFINED_UPDATED);
+    r = qemud_dom_to_wire(dom, ret);
+    qemud_job_end(dom);
+    return r;
 }
 
 static int define_xml(struct mv_call *call, mv_domain_define_xml_args *args, mv_domain_define_xml_ret *ret)
@@ -336,10 +363,10 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire)
     id = dom->id;
     pthread_mutex_unlock(&dom->lock);
     if (!active)
-        qemud_registry_remove(dom);
-    qemud_job_end(dom);
+        qemud_registry_remove(dom);     /* jobs waiting for it fail with "no domain" */
     mv_info("domain '%s' undefined", dom->name);
     qemud_event_lifecycle(dom, id, QEMUD_EVENT_UNDEFINED, QEMUD_DETAIL_UNDEFINED_REMOVED);
+    qemud_job_end(dom);
     return 0;
 }
 

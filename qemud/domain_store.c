@@ -1,9 +1,7 @@
 /* Definitions, autostart links and status files on disk. */
 #define MV_LOG_MODULE "qemud.store"
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,89 +13,78 @@
 #include "file.h"
 #include "log.h"
 #include "domain_store.h"
+#include "paths.h"
 #include "qemud.h"
+#include "store.h"
 #include "xml.h"
 
 #define STATUS_FILE_MAX (16 * 1024 * 1024)
 
-char *qemud_store_path(const char *dir, const char *name, const char *suffix)
+int qemud_store_init(const struct mv_paths *paths)
 {
-    char *s;
-
-    return asprintf(&s, "%s/%s%s", dir, name, suffix) < 0 ? NULL : s;
-}
-
-int qemud_store_init(void)
-{
-    const char *dirs[] = { qemud.confdir, qemud.autostartdir, qemud.rundir, qemud.logdir };
+    _cleanup_free_ char *msg = NULL;
     int r;
 
-    /* the parents hold the sockets others must reach: only our own
-     * directories are private */
-    const char *parents[] = { qemud.paths->confdir, qemud.paths->rundir, qemud.paths->logdir };
-
-    for (size_t i = 0; i < MV_ARRAY_SIZE(parents); i++)
-        if ((r = mv_mkdir_p(parents[i], 0755)) < 0)
-            return mv_log_errno(MV_LOG_ERROR, r, "cannot create '%s': %s", parents[i], strerror(-r));
-    for (size_t i = 0; i < MV_ARRAY_SIZE(dirs); i++)
-        if ((r = mv_mkdir_p(dirs[i], 0700)) < 0)
-            return mv_log_errno(MV_LOG_ERROR, r, "cannot create '%s': %s", dirs[i], strerror(-r));
+    if ((r = mv_store_new(paths->confdir, paths->rundir, "qemu", "domain", &qemud.store)) < 0)
+        return r;
+    qemud.rundir = qemud.store->rundir;
+    if ((r = mv_store_open(qemud.store, &msg)) < 0)
+        return mv_log_errno(MV_LOG_ERROR, r, "%s", msg ? msg : strerror(-r));
+    if (!(qemud.logdir = mv_store_path(paths->logdir, "qemu", "")))
+        return -ENOMEM;
+    if ((r = mv_mkdir_p(paths->logdir, 0755)) < 0 || (r = mv_mkdir_p(qemud.logdir, 0700)) < 0)
+        return mv_log_errno(MV_LOG_ERROR, r, "cannot create '%s': %s", qemud.logdir, strerror(-r));
     return 0;
+}
+
+void qemud_store_cleanup(void)
+{
+    mv_store_free(qemud.store);
+    qemud.store = NULL;
+    qemud.rundir = NULL;
+    free(qemud.logdir);
+    qemud.logdir = NULL;
+}
+
+/* A store failure as the call's error (SYSTEM_ERROR, the store's message). */
+static int store_error(struct mv_err *err, int r, char *msg)
+{
+    _cleanup_free_ char *m = msg;
+
+    if (r == -ENOMEM && !m)
+        return r;
+    mv_err_set(err, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "%s", m ? m : strerror(-r));
+    return r;
 }
 
 int qemud_store_save_config(const struct mv_dom_def *def, struct mv_err *err)
 {
     _cleanup_free_ char *xml = NULL;
-    _cleanup_free_ char *path = qemud_store_path(qemud.confdir, def->name, ".xml");
+    char *msg = NULL;
     int r;
 
-    if (!path)
-        return -ENOMEM;
     if ((r = mv_dom_def_format(def, NULL, MV_DOM_FORMAT_SECURE, &xml)) < 0)
         return mv_err_set_errno(err, r, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
                                 "internal error: cannot format the definition of domain '%s'", def->name);
-    if ((r = mv_file_write_atomic(path, xml, strlen(xml), 0600)) < 0)
-        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
-                                "cannot save the definition of domain '%s' to '%s'", def->name, path);
+    if ((r = mv_store_save_config(qemud.store, def->name, xml, &msg)) < 0)
+        return store_error(err, r, msg);
     return 0;
-}
-
-static int unlink_quiet(const char *path)
-{
-    return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
 int qemud_store_delete_config(const char *name, struct mv_err *err)
 {
-    _cleanup_free_ char *path = qemud_store_path(qemud.confdir, name, ".xml");
-    _cleanup_free_ char *link = qemud_store_path(qemud.autostartdir, name, ".xml");
-    int r;
+    char *msg = NULL;
+    int r = mv_store_delete_config(qemud.store, name, &msg);
 
-    if (!path || !link)
-        return -ENOMEM;
-    if ((r = unlink_quiet(link)) < 0 || (r = unlink_quiet(path)) < 0)
-        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
-                                "cannot remove the definition of domain '%s'", name);
-    return 0;
+    return r < 0 ? store_error(err, r, msg) : 0;
 }
 
 int qemud_store_set_autostart(const char *name, bool on, struct mv_err *err)
 {
-    _cleanup_free_ char *target = qemud_store_path(qemud.confdir, name, ".xml");
-    _cleanup_free_ char *link = qemud_store_path(qemud.autostartdir, name, ".xml");
-    int r = 0;
+    char *msg = NULL;
+    int r = mv_store_set_autostart(qemud.store, name, on, &msg);
 
-    if (!target || !link)
-        return -ENOMEM;
-    if (!on)
-        r = unlink_quiet(link);
-    else if (symlink(target, link) < 0 && errno != EEXIST)
-        r = -errno;
-    if (r < 0)
-        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
-                                "cannot %s autostart of domain '%s' ('%s')", on ? "enable" : "disable",
-                                name, link);
-    return 0;
+    return r < 0 ? store_error(err, r, msg) : 0;
 }
 
 char *qemud_store_status_xml(const struct qemud_dom *dom)
@@ -138,21 +125,17 @@ char *qemud_store_status_xml(const struct qemud_dom *dom)
 
 int qemud_store_write_status(const char *name, const char *xml)
 {
-    _cleanup_free_ char *path = qemud_store_path(qemud.rundir, name, ".xml");
-    int r;
+    _cleanup_free_ char *msg = NULL;
+    int r = mv_store_write_status(qemud.store, name, xml, &msg);
 
-    if (!path)
-        return -ENOMEM;
-    if ((r = mv_file_write_atomic(path, xml, strlen(xml), 0600)) < 0)
-        mv_error("cannot write the status of domain '%s' to '%s': %s", name, path, strerror(-r));
+    if (r < 0)
+        mv_error("%s", msg ? msg : strerror(-r));
     return r;
 }
 
 int qemud_store_delete_status(const char *name)
 {
-    _cleanup_free_ char *path = qemud_store_path(qemud.rundir, name, ".xml");
-
-    return path ? unlink_quiet(path) : -ENOMEM;
+    return mv_store_delete_status(qemud.store, name);
 }
 
 void qemud_status_clear(struct qemud_status *st)
@@ -208,17 +191,14 @@ static void read_tap_indexes(xmlXPathContextPtr ctx, struct mv_dom_def *live)
     }
 }
 
-int qemud_store_read_status(const char *file, struct qemud_status *st, char **errmsg)
+int qemud_store_read_status(const char *path, struct qemud_status *st, char **errmsg)
 {
-    _cleanup_free_ char *path = qemud_store_path(qemud.rundir, file, "");
     _cleanup_free_ char *text = NULL, *def_xml = NULL;
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
     long long pid, starttime, id, state, reason;
     int r, code;
 
-    if (!path)
-        return -ENOMEM;
     if ((r = mv_file_read_all(path, STATUS_FILE_MAX, &text, NULL)) < 0)
         return mv_errmsg_set(errmsg, r, "cannot read '%s': %s", path, strerror(-r));
     if ((r = mv_xml_parse(text, path, &doc, errmsg)) < 0 || (r = mv_xpath_context_new(doc, &ctx)) < 0)
@@ -246,29 +226,10 @@ int qemud_store_read_status(const char *file, struct qemud_status *st, char **er
 
 char *qemud_store_log_path(const char *name)
 {
-    return qemud_store_path(qemud.logdir, name, ".log");
+    return mv_store_path(qemud.logdir, name, ".log");
 }
 
 char *qemud_store_monitor_path(const char *uuid_str)
 {
-    return qemud_store_path(qemud.rundir, uuid_str, ".monitor");
-}
-
-int qemud_store_each_xml(const char *dir, void (*fn)(const char *dir, const char *file, void *opaque),
-                         void *opaque)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-
-    if (!d)
-        return errno == ENOENT ? 0 : -errno;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-
-        if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".xml") != 0)
-            continue;
-        fn(dir, e->d_name, opaque);
-    }
-    closedir(d);
-    return 0;
+    return mv_store_path(qemud.rundir, uuid_str, ".monitor");
 }

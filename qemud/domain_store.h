@@ -1,7 +1,8 @@
 /*
- * What survives the daemon: persistent definitions (<confdir>/qemu/NAME.xml),
- * autostart links (<confdir>/qemu/autostart/NAME.xml) and the status of
- * running domains (<rundir>/qemu/NAME.xml: pid, monitor, state and the live
+ * What survives the daemon, on the driver core's store (common/store.h,
+ * qemud.store): persistent definitions (<confdir>/qemu/NAME.xml), autostart
+ * links (<confdir>/qemu/autostart/NAME.xml) and the status of running
+ * domains (<rundir>/qemu/NAME.xml: pid, monitor, state and the live
  * definition).  Every file is written atomically (temp, fsync, rename).
  */
 #pragma once
@@ -11,12 +12,12 @@
 
 #include "domain_obj.h"
 #include "error.h"
+#include "paths.h"
 
-/* Malloc'd "DIR/NAMESUFFIX"; NULL if out of memory. */
-char *qemud_store_path(const char *dir, const char *name, const char *suffix);
-
-/* Creates the directories. */
-int qemud_store_init(void);
+/* Creates the store (qemud.store) and the directories under PATHS, and
+ * removes temp files a killed write left behind. */
+int qemud_store_init(const struct mv_paths *paths);
+void qemud_store_cleanup(void);
 
 /* Writes DEF as NAME.xml; ERR names the file on failure. */
 int qemud_store_save_config(const struct mv_dom_def *def, struct mv_err *err);
@@ -41,13 +42,9 @@ struct qemud_status {
     char *monitor_path;
 };
 void qemud_status_clear(struct qemud_status *st);
-/* Reads <rundir>/qemu/FILE; -errno with *ERRMSG on a damaged file. */
-int qemud_store_read_status(const char *file, struct qemud_status *st, char **errmsg);
+/* Reads the status file PATH; -errno with *ERRMSG on a damaged file. */
+int qemud_store_read_status(const char *path, struct qemud_status *st, char **errmsg);
 
 /* Malloc'd paths: QEMU's log and monitor socket of a domain. */
 char *qemud_store_log_path(const char *name);
 char *qemud_store_monitor_path(const char *uuid_str);
-
-/* Calls FN for every FILE ending in ".xml" in DIR (confdir, rundir...). */
-int qemud_store_each_xml(const char *dir, void (*fn)(const char *dir, const char *file, void *opaque),
-                         void *opaque);

@@ -5,7 +5,6 @@
  */
 #define MV_LOG_MODULE "qemud"
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "log.h"
 #include "qemud.h"
 #include "qmp.h"
+#include "store.h"
 
 #define TASK_THREADS 4
 #define DEFINITION_MAX (10 * 1024 * 1024)
@@ -65,12 +65,7 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
     qemud.event = ctx->event;
     if ((r = read_settings(conf, errmsg)) < 0)
         return r;
-    if (!(qemud.confdir = qemud_store_path(ctx->paths->confdir, "qemu", "")) ||
-        !(qemud.autostartdir = qemud_store_path(qemud.confdir, "autostart", "")) ||
-        !(qemud.rundir = qemud_store_path(ctx->paths->rundir, "qemu", "")) ||
-        !(qemud.logdir = qemud_store_path(ctx->paths->logdir, "qemu", "")))
-        return -ENOMEM;
-    if ((r = qemud_store_init()) < 0)
+    if ((r = qemud_store_init(ctx->paths)) < 0)
         return r;
     /* QEMU children are ours to reap; anything they leave behind too */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -83,52 +78,56 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
 
 /* ---- loading ---- */
 
-static void load_definition(const char *dir, const char *file, void *opaque)
+static void load_definition(const char *name, const char *path, void *opaque)
 {
-    _cleanup_free_ char *full = qemud_store_path(dir, file, ""), *link = NULL, *xml = NULL, *msg = NULL;
+    _cleanup_free_ char *xml = NULL, *msg = NULL;
     _cleanup_dom_def_ struct mv_dom_def *def = NULL;
     _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
     _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
-    size_t len = strlen(file) - 4;
     int code;
 
-    if (!full || mv_file_read_all(full, DEFINITION_MAX, &xml, NULL) < 0) {
-        mv_error("cannot read '%s'", full ? full : file);
+    if (mv_file_read_all(path, DEFINITION_MAX, &xml, NULL) < 0) {
+        mv_error("cannot read '%s'", path);
         return;
     }
     if (mv_dom_def_parse(xml, 0, &def, &code, &msg) < 0) {
-        mv_error("ignoring '%s': %s", full, msg ? msg : "cannot parse");
+        mv_error("ignoring '%s': %s", path, msg ? msg : "cannot parse");
         return;
     }
-    if (strlen(def->name) != len || strncmp(def->name, file, len) != 0) {
-        mv_error("ignoring '%s': it defines domain '%s'", full, def->name);
+    if (strcmp(def->name, name) != 0) {
+        mv_error("ignoring '%s': it defines domain '%s'", path, def->name);
         return;
     }
-    if (qemud_registry_add(def->name, def->uuid, def, &dom, &holder) < 0) {
-        mv_error("ignoring '%s': its name or uuid is taken", full);
+    if (qemud_registry_add(def->name, def->uuid, "load", &dom, &holder) < 0) {
+        mv_error("ignoring '%s': its name or uuid is taken", path);
         return;
     }
-    TAKE_PTR(def);
-    link = qemud_store_path(qemud.autostartdir, file, "");
-    dom->autostart = link && access(link, F_OK) == 0;
+    dom->def = TAKE_PTR(def);
+    dom->autostart = mv_store_get_autostart(qemud.store, name);
+    pthread_mutex_unlock(&dom->lock);
+    qemud_job_end(dom);
 }
 
-static void load_status(const char *dir, const char *file, void *opaque)
+static void load_status(const char *name, const char *path, void *opaque)
 {
     _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
     _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
     _cleanup_free_ char *msg = NULL;
     struct qemud_status st = { 0 };
 
-    if (qemud_store_read_status(file, &st, &msg) < 0) {
-        mv_error("ignoring status file: %s", msg ? msg : file);
+    if (qemud_store_read_status(path, &st, &msg) < 0) {
+        mv_error("ignoring status file: %s", msg ? msg : path);
         return;
     }
     dom = qemud_registry_find_uuid(st.live->uuid);
-    if (!dom && qemud_registry_add(st.live->name, st.live->uuid, NULL, &dom, &holder) < 0) {
-        mv_error("ignoring status of domain '%s': its name is taken", st.live->name);
-        qemud_status_clear(&st);
-        return;
+    if (!dom) {
+        if (qemud_registry_add(st.live->name, st.live->uuid, "load", &dom, &holder) < 0) {
+            mv_error("ignoring status of domain '%s': its name is taken", st.live->name);
+            qemud_status_clear(&st);
+            return;
+        }
+        pthread_mutex_unlock(&dom->lock);
+        qemud_job_end(dom);
     }
     if (qemud_process_reattach(dom, &st) == 0 && !dom->def)
         qemud_registry_remove(dom);     /* a transient guest that is gone */
@@ -153,18 +152,13 @@ static void autostart_one(struct qemud_dom *dom, uint64_t gen)
     qemud_job_end(dom);
 }
 
-/* Autostart runs once per host boot: the marker lives in the run directory. */
+/* Autostart runs once per host boot (the store keeps the marker). */
 static void autostart_all(void)
 {
-    _cleanup_free_ char *marker = qemud_store_path(qemud.rundir, "autostarted", "");
     struct qemud_dom **doms = NULL;
     size_t n = 0;
-    int fd;
 
-    if (!marker || (fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-        return;
-    close(fd);
-    if (qemud_registry_list(&doms, &n) < 0)
+    if (!mv_store_autostart_due(qemud.store) || qemud_registry_list(&doms, &n) < 0)
         return;
     for (size_t i = 0; i < n; i++)
         if (doms[i]->autostart)
@@ -174,8 +168,8 @@ static void autostart_all(void)
 
 int qemud_driver_start(struct mv_daemon_ctx *ctx)
 {
-    qemud_store_each_xml(qemud.confdir, load_definition, NULL);
-    qemud_store_each_xml(qemud.rundir, load_status, NULL);
+    mv_store_each_config(qemud.store, load_definition, NULL);
+    mv_store_each_status(qemud.store, load_status, NULL);
     autostart_all();
     return 0;
 }
@@ -209,10 +203,7 @@ void qemud_driver_cleanup(void)
     mv_qmp_loop_stop(qemud.qmp);
     qemud_events_cleanup();
     qemud_registry_cleanup();
+    qemud_store_cleanup();
     free(qemud.emulator);
-    free(qemud.confdir);
-    free(qemud.autostartdir);
-    free(qemud.rundir);
-    free(qemud.logdir);
     memset(&qemud, 0, sizeof(qemud));
 }

@@ -64,14 +64,23 @@ static bool is_active(struct qemud_dom *dom)
 static int do_create(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
 {
     struct mv_err err = { 0 };
-    struct mv_dom_def *live;
+    struct mv_dom_def *live = NULL;
+    bool active, persistent;
 
-    if (is_active(dom))
+    pthread_mutex_lock(&dom->lock);
+    active = qemud_dom_is_active(dom);
+    persistent = dom->def != NULL;
+    if (!active && persistent)
+        live = mv_dom_def_copy(dom->def);
+    pthread_mutex_unlock(&dom->lock);
+    if (active)
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                              "Requested operation is not valid: domain '%s' is already running", dom->name);
-    pthread_mutex_lock(&dom->lock);
-    live = dom->def ? mv_dom_def_copy(dom->def) : NULL;
-    pthread_mutex_unlock(&dom->lock);
+    /* with the job held a shut-off domain without a definition cannot be
+     * seen (it is removed first); answer as libvirt would, not "no memory" */
+    if (!persistent)
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                             "Requested operation is not valid: domain '%s' is not persistent", dom->name);
     if (!live)
         return -ENOMEM;
     if (qemud_process_start(dom, live, flags & CREATE_PAUSED, &err) < 0)
@@ -84,22 +93,23 @@ static int create(struct mv_call *call, mv_domain_args *args, void *ret)
     return with_job(call, &args->dom, "start", do_create, 0, NULL);
 }
 
+static int do_create_wire(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
+{
+    int r = do_create(call, dom, flags, NULL);
+
+    return r < 0 ? r : qemud_dom_to_wire(dom, opaque);
+}
+
 static int create_with_flags(struct mv_call *call, mv_domain_flags_args *args,
                              mv_domain_create_with_flags_ret *ret)
 {
-    _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
-    int r;
-
     if (args->flags & ~CREATE_FLAGS)
         return qemud_bad_flags(call, args->flags & ~CREATE_FLAGS, "virDomainCreateWithFlags");
-    if ((r = with_job(call, &args->dom, "start", do_create, args->flags, NULL)) < 0)
-        return r;
-    if (!(dom = qemud_dom_from_wire(call, &args->dom)))
-        return -EIO;
-    return qemud_dom_to_wire(dom, &ret->dom);
+    return with_job(call, &args->dom, "start", do_create_wire, args->flags, &ret->dom);
 }
 
-/* A transient domain: registered, started, and gone again if the start fails. */
+/* A transient domain: added with its job taken (nobody can act on it before
+ * it runs), started, and removed again if the start fails. */
 static int create_xml(struct mv_call *call, mv_domain_create_xml_args *args, mv_domain_create_xml_ret *ret)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = NULL;
@@ -113,21 +123,31 @@ static int create_xml(struct mv_call *call, mv_domain_create_xml_args *args, mv_
         return qemud_bad_flags(call, args->flags & ~CREATE_FLAGS, "virDomainCreateXML");
     if ((r = mv_dom_def_parse(args->xml_desc, 0, &def, &code, &msg)) < 0)
         return mv_call_error(call, code, MV_FROM_DOMAIN, "%s", msg ? msg : "XML error: cannot parse");
-    r = qemud_registry_add(def->name, def->uuid, NULL, &dom, &holder);
+    r = qemud_registry_add(def->name, def->uuid, "start", &dom, &holder);
     if (r == -EEXIST)
         return mv_call_error(call, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
                              "operation failed: domain '%s' already exists with uuid %s", holder->name,
                              holder->uuid_str);
     if (r < 0)
         return r;
-    qemud_job_begin(dom, "start", -1, &err);    /* nobody else can know it yet */
+    /* whole before anyone sees it: a shut-off transient domain with its definition */
+    if (!(dom->monitor_path = qemud_store_monitor_path(dom->uuid_str))) {
+        pthread_mutex_unlock(&dom->lock);
+        qemud_registry_remove(dom);
+        qemud_job_end(dom);
+        return -ENOMEM;
+    }
+    dom->live = def;
+    pthread_mutex_unlock(&dom->lock);
     r = qemud_process_start(dom, TAKE_PTR(def), args->flags & CREATE_PAUSED, &err);
-    qemud_job_end(dom);
     if (r < 0) {
         qemud_registry_remove(dom);
+        qemud_job_end(dom);
         return qemud_call_fail(call, &err);
     }
-    return qemud_dom_to_wire(dom, &ret->dom);
+    r = qemud_dom_to_wire(dom, &ret->dom);
+    qemud_job_end(dom);
+    return r;
 }
 
 /* ---- stop ---- */

@@ -10,6 +10,8 @@
 
 struct mv_events;
 struct mv_qmp_loop;
+struct mv_registry;
+struct mv_store;
 struct mv_worker_pool;
 
 extern const struct mv_dispatch_table qemud_host_table;
@@ -23,9 +25,9 @@ struct qemud_driver {
     const struct mv_paths *paths;
     sd_event *event;                /* the RPC loop (console streams live there) */
     char *emulator;                 /* QEMU binary when a domain names none */
-    char *confdir;                  /* <confdir>/qemu: NAME.xml persistent definitions */
-    char *autostartdir;             /* <confdir>/qemu/autostart: NAME.xml symlinks */
-    char *rundir;                   /* <rundir>/qemu: NAME.xml status, UUID.monitor sockets */
+    struct mv_registry *domains;    /* every domain, by name, UUID and id (domain_obj.c) */
+    struct mv_store *store;         /* definitions, autostart links, status files (domain_store.c) */
+    const char *rundir;             /* <rundir>/qemu (the store's): status, UUID.monitor sockets */
     char *logdir;                   /* <logdir>/qemu: NAME.log, QEMU's output */
     struct mv_qmp_loop *qmp;        /* the monitor thread */
     struct mv_worker_pool *tasks;   /* domain work nobody waits for (QEMU exits, autostart) */

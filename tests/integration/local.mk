@@ -20,7 +20,8 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-python.sh \
 	tests/integration/qemud-domain-cli.sh \
 	tests/integration/qemud-domain-bridge.sh \
-	tests/integration/qemud-domain-console.sh
+	tests/integration/qemud-domain-console.sh \
+	tests/integration/qemud-domain-race.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py
