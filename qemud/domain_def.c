@@ -105,9 +105,17 @@ static void devices_clear(struct mv_dom_devices *d)
     free(d->memballoon.model);
 }
 
+struct mv_dom_def *mv_dom_def_ref(struct mv_dom_def *def)
+{
+    atomic_fetch_add(&def->refs, 1);
+    return def;
+}
+
 void mv_dom_def_free(struct mv_dom_def *def)
 {
-    if (!def)
+    /* refs counts the references beyond the first: a fresh (calloc'd)
+     * definition has one owner and refs 0 */
+    if (!def || atomic_fetch_sub(&def->refs, 1) > 0)
         return;
     free(def->name);
     free(def->title);

@@ -5,12 +5,16 @@
  * turns it into a QEMU command line.
  *
  * Ownership: a struct mv_dom_def owns every string and array below; free it
- * with mv_dom_def_free().  Enum fields use 0 for "not given" where the XML
+ * with mv_dom_def_free().  A definition a domain object publishes (its def
+ * or live) is an immutable snapshot: readers take a reference
+ * (mv_dom_def_ref) under the domain's lock and read it after unlocking, and
+ * a change builds a new definition and swaps the pointer.  Enum fields use 0 for "not given" where the XML
  * allows leaving the attribute out, so formatting writes back only what the
  * user wrote plus the values the parser fills in (uuid, mac, KiB units).
  */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -264,6 +268,7 @@ struct mv_dom_pm {
 };
 
 struct mv_dom_def {
+    atomic_int refs;                /* references beyond the first (mv_dom_def_ref) */
     enum mv_dom_virt virt;
     char *name;
     unsigned char uuid[MV_UUID_LEN];        /* parse generates one when absent */
@@ -289,8 +294,11 @@ struct mv_dom_def {
     struct mv_dom_devices devices;
 };
 
-/* Frees DEF and everything it owns; NULL is fine. */
+/* Drops a reference to DEF, freeing it and everything it owns with the
+ * last one; NULL is fine. */
 void mv_dom_def_free(struct mv_dom_def *def);
+/* Another reference to DEF (a snapshot to read without any lock). */
+struct mv_dom_def *mv_dom_def_ref(struct mv_dom_def *def);
 
 /* ---- parse (domain_parse.c) ---- */
 

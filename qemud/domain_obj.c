@@ -59,6 +59,18 @@ void qemud_dom_set_state(struct qemud_dom *dom, int state, int reason)
     dom->reason = reason;
 }
 
+struct mv_dom_def *qemud_dom_snapshot(struct qemud_dom *dom, bool persistent)
+{
+    struct mv_dom_def *def;
+
+    pthread_mutex_lock(&dom->lock);
+    def = persistent ? dom->def : dom->live ? dom->live : dom->def;
+    if (def)
+        mv_dom_def_ref(def);
+    pthread_mutex_unlock(&dom->lock);
+    return def;
+}
+
 /* ---- registry ---- */
 
 int qemud_registry_init(void)
@@ -122,6 +134,11 @@ int qemud_registry_list(struct qemud_dom ***doms, size_t *n)
     size_t count = 0;
     int r;
 
+    if (!qemud.domains) {       /* the driver never started (--help) */
+        *doms = NULL;
+        *n = 0;
+        return 0;
+    }
     if ((r = mv_registry_list(qemud.domains, NULL, NULL, &objs, &count)) < 0)
         return r;
     if (!(v = calloc(count ? count : 1, sizeof(*v)))) {

@@ -52,6 +52,7 @@ struct qemud_dom {
      * job and removed: the object base (common/object.h) */
     MV_OBJ_EMBED;
 
+    /* immutable snapshots (domain_def.h): replaced, never changed in place */
     struct mv_dom_def *def;         /* persistent definition; NULL for a transient domain */
     struct mv_dom_def *live;        /* running definition; NULL while shut off */
     bool autostart;
@@ -94,10 +95,15 @@ MV_DEFINE_CLEANUP(struct qemud_dom, qemud_dom_unref)
 void qemud_dom_set_state(struct qemud_dom *dom, int state, int reason);
 static inline bool qemud_dom_is_active(const struct qemud_dom *dom) { return dom->id >= 0; }
 /* The definition callers see now: live while running, else persistent. */
-static inline const struct mv_dom_def *qemud_dom_current_def(const struct qemud_dom *dom)
+static inline struct mv_dom_def *qemud_dom_current_def(const struct qemud_dom *dom)
 {
     return dom->live ? dom->live : dom->def;
 }
+
+/* A reference to DOM's persistent definition (PERSISTENT) or to the one
+ * callers see now; NULL if there is none.  Takes dom->lock only for the
+ * reference: copying or formatting the snapshot happens outside it. */
+struct mv_dom_def *qemud_dom_snapshot(struct qemud_dom *dom, bool persistent);
 
 /* ---- registry: the driver's (qemud.domains), see common/registry.h ---- */
 

@@ -532,5 +532,8 @@ struct mv_dom_def *mv_dom_def_copy(const struct mv_dom_def *def)
     if (mv_dom_def_format(def, NULL, MV_DOM_FORMAT_SECURE, &xml) < 0 ||
         mv_dom_def_parse(xml, MV_DOM_PARSE_STATUS, &copy, &code, &msg) < 0)
         return NULL;
+    /* what the XML does not carry: the taps' ifindexes (same interfaces, same order) */
+    for (size_t i = 0; i < copy->devices.nnets && i < def->devices.nnets; i++)
+        copy->devices.nets[i].ifindex = def->devices.nets[i].ifindex;
     return copy;
 }

@@ -307,11 +307,8 @@ static bool kvm_usable_for(const struct mv_dom_def *live)
 
 void qemud_process_save_status(struct qemud_dom *dom)
 {
-    _cleanup_free_ char *xml = NULL;
+    _cleanup_free_ char *xml = qemud_store_status_xml(dom);     /* formats outside dom->lock */
 
-    pthread_mutex_lock(&dom->lock);
-    xml = qemud_store_status_xml(dom);
-    pthread_mutex_unlock(&dom->lock);
     if (xml)
         qemud_store_write_status(dom->name, xml);
 }
@@ -321,6 +318,8 @@ void qemud_process_save_status(struct qemud_dom *dom)
  * must not hold it forever. */
 static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
 {
+    struct mv_dom_def *shown;
+
     qemud_monitor_close(dom);
     if (dom->pid > 0) {
         kill(dom->pid, SIGKILL);
@@ -336,11 +335,14 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
     dom->pidfd = -1;
     dom->pid = 0;
     dom->own_child = false;
+    shown = dom->live;
     dom->live = NULL;
     dom->starting = false;
     qemud_registry_release_id(dom);
     qemud_dom_set_state(dom, QEMUD_STATE_SHUTOFF, QEMUD_SHUTOFF_FAILED);
     pthread_mutex_unlock(&dom->lock);
+    if (shown != live)      /* the snapshot shown during the start (the caller frees LIVE) */
+        mv_dom_def_free(shown);
     if (dom->monitor_path)
         unlink(dom->monitor_path);
 }
@@ -418,18 +420,24 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool pau
     struct qemud_proc_stat stat;
     pid_t pid = 0;
     off_t log_start = 0;
+    struct mv_dom_def *shown, *old;
     int r, pidfd;
 
-    if (!dom->monitor_path && !(dom->monitor_path = qemud_store_monitor_path(dom->uuid_str))) {
+    /* published definitions are immutable (readers format them unlocked):
+     * while LIVE gets its taps, paths and ports, readers see a copy */
+    if ((!dom->monitor_path && !(dom->monitor_path = qemud_store_monitor_path(dom->uuid_str))) ||
+        !(shown = mv_dom_def_copy(live))) {
         mv_dom_def_free(live);
         return -ENOMEM;
     }
     pthread_mutex_lock(&dom->lock);
-    dom->live = live;
+    old = dom->live;
+    dom->live = shown;
     dom->run_gen++;
     dom->starting = true;
     dom->shutdown_requested = dom->shutdown_seen = dom->fake_reboot = dom->pause_requested = false;
     pthread_mutex_unlock(&dom->lock);
+    mv_dom_def_free(old);
 
     if ((r = spawn_domain(dom, live, &pid, &log_start, err)) < 0)
         goto fail;
@@ -464,6 +472,10 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool pau
     }
     if ((r = query_runtime(dom, live, err)) < 0)
         goto fail;
+    pthread_mutex_lock(&dom->lock);
+    dom->live = live;       /* complete now, and never changed again */
+    pthread_mutex_unlock(&dom->lock);
+    mv_dom_def_free(shown);
     /* on disk before the guest runs: a daemon dying now can still re-attach */
     qemud_process_save_status(dom);
     if (!paused && (r = qemud_monitor_command(dom, "cont", NULL, NULL, err)) < 0)

@@ -384,13 +384,23 @@ static int undefine_flags(struct mv_call *call, mv_domain_flags_args *args, void
 
 /* ---- queries ---- */
 
-/* Looks up the call's domain and locks it; NULL (error set) if unknown. */
+/* Looks up the call's domain and locks it; NULL (error set) if unknown.
+ * A transient domain that stopped has no definition left for the moment
+ * before it leaves the registry: it is gone already. */
 static struct qemud_dom *get_locked(struct mv_call *call, const mv_nonnull_domain *wire)
 {
     struct qemud_dom *dom = qemud_dom_from_wire(call, wire);
 
-    if (dom)
-        pthread_mutex_lock(&dom->lock);
+    if (!dom)
+        return NULL;
+    pthread_mutex_lock(&dom->lock);
+    if (!qemud_dom_current_def(dom)) {
+        pthread_mutex_unlock(&dom->lock);
+        mv_call_error(call, MV_ERR_NO_DOMAIN, MV_FROM_QEMU, "Domain not found: no domain with matching uuid '%s' (%s)",
+                      dom->uuid_str, dom->name);
+        qemud_dom_unref(dom);
+        return NULL;
+    }
     return dom;
 }
 
@@ -467,9 +477,10 @@ static int get_xml_desc(struct mv_call *call, mv_domain_flags_args *args, mv_dom
 {
     const unsigned int known = XML_SECURE | XML_INACTIVE | XML_UPDATE_CPU | XML_MIGRATABLE;
     struct mv_dom_live_info live;
-    const struct mv_dom_def *def;
+    struct mv_dom_def *def;
     struct qemud_dom *dom;
     unsigned int fmt = 0;
+    bool is_live;
     int r;
 
     if (args->flags & ~known)
@@ -482,9 +493,13 @@ static int get_xml_desc(struct mv_call *call, mv_domain_flags_args *args, mv_dom
     if (!(dom = get_locked(call, &args->dom)))
         return -EIO;
     def = (args->flags & XML_INACTIVE) && dom->def ? dom->def : qemud_dom_current_def(dom);
+    mv_dom_def_ref(def);
+    is_live = def == dom->live;
     live.id = dom->id;
-    r = mv_dom_def_format(def, def == dom->live ? &live : NULL, fmt, &ret->xml);
     put_locked(dom);
+    /* formatting, the slow part, on the snapshot and outside the lock */
+    r = mv_dom_def_format(def, is_live ? &live : NULL, fmt, &ret->xml);
+    mv_dom_def_free(def);
     return r;
 }
 

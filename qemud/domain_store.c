@@ -87,28 +87,42 @@ int qemud_store_set_autostart(const char *name, bool on, struct mv_err *err)
     return r < 0 ? store_error(err, r, msg) : 0;
 }
 
-char *qemud_store_status_xml(const struct qemud_dom *dom)
+char *qemud_store_status_xml(struct qemud_dom *dom)
 {
     _cleanup_xmlwriter_ struct mv_xml_writer w = { 0 };
-    _cleanup_free_ char *def_xml = NULL;
-    struct mv_dom_live_info live = { .id = dom->id };
+    _cleanup_dom_def_ struct mv_dom_def *live = NULL;
+    _cleanup_free_ char *def_xml = NULL, *monitor = NULL;
+    struct mv_dom_live_info info;
+    int state, reason, pid;
+    unsigned long long starttime;
     char *out = NULL;
 
-    if (!dom->live || mv_dom_def_format(dom->live, &live, MV_DOM_FORMAT_SECURE, &def_xml) < 0 ||
+    /* a snapshot under the lock; the slow part (formatting) after it */
+    pthread_mutex_lock(&dom->lock);
+    live = dom->live ? mv_dom_def_ref(dom->live) : NULL;
+    monitor = dom->monitor_path ? strdup(dom->monitor_path) : NULL;
+    info.id = dom->id;
+    state = dom->state;
+    reason = dom->reason;
+    pid = (int)dom->pid;
+    starttime = dom->starttime;
+    pthread_mutex_unlock(&dom->lock);
+
+    if (!live || !monitor || mv_dom_def_format(live, &info, MV_DOM_FORMAT_SECURE, &def_xml) < 0 ||
         mv_xml_writer_open(&w) < 0)
         return NULL;
     xmlTextWriterStartElement(w.writer, BAD_CAST "domstatus");
-    xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "state", "%d", dom->state);
-    xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "reason", "%d", dom->reason);
-    xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "pid", "%d", (int)dom->pid);
-    xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "starttime", "%llu", dom->starttime);
-    xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "id", "%d", dom->id);
-    xmlTextWriterWriteAttribute(w.writer, BAD_CAST "monitor", BAD_CAST dom->monitor_path);
+    xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "state", "%d", state);
+    xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "reason", "%d", reason);
+    xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "pid", "%d", pid);
+    xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "starttime", "%llu", starttime);
+    xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "id", "%d", info.id);
+    xmlTextWriterWriteAttribute(w.writer, BAD_CAST "monitor", BAD_CAST monitor);
     xmlTextWriterWriteString(w.writer, BAD_CAST "\n");
     /* the taps' ifindexes: a stop removes a tap by ifindex, never by a name
      * that another guest's new tap may carry by then */
-    for (size_t i = 0; i < dom->live->devices.nnets; i++) {
-        const struct mv_dom_net *net = &dom->live->devices.nets[i];
+    for (size_t i = 0; i < live->devices.nnets; i++) {
+        const struct mv_dom_net *net = &live->devices.nets[i];
 
         if (!net->ifname || net->ifindex <= 0)
             continue;

@@ -26,9 +26,11 @@ int qemud_store_delete_config(const char *name, struct mv_err *err);
 /* Creates or removes the autostart link of NAME. */
 int qemud_store_set_autostart(const char *name, bool on, struct mv_err *err);
 
-/* The status document of a running DOM; call with dom->lock held (writing
- * happens outside the lock).  NULL if out of memory. */
-char *qemud_store_status_xml(const struct qemud_dom *dom);
+/* The status document of a running DOM; call WITHOUT dom->lock: it takes
+ * it only to snapshot the fields and a reference to the live definition,
+ * and formats after (defect 4: no slow work under the lock inline readers
+ * take).  NULL if out of memory or DOM is not running. */
+char *qemud_store_status_xml(struct qemud_dom *dom);
 /* Writes the status document XML for NAME. */
 int qemud_store_write_status(const char *name, const char *xml);
 int qemud_store_delete_status(const char *name);

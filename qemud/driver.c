@@ -136,15 +136,20 @@ static void load_status(const char *name, const char *path, void *opaque)
 
 static void autostart_one(struct qemud_dom *dom, uint64_t gen)
 {
+    _cleanup_dom_def_ struct mv_dom_def *def = NULL;
     struct mv_err err = { 0 };
     struct mv_dom_def *live = NULL;
 
-    if (qemud_job_begin(dom, "start", -1, &err) < 0)
+    if (qemud_job_begin(dom, "start", -1, &err) < 0) {
+        mv_err_clear(&err);     /* undefined meanwhile */
         return;
+    }
     pthread_mutex_lock(&dom->lock);
     if (!qemud_dom_is_active(dom) && dom->def && dom->autostart)
-        live = mv_dom_def_copy(dom->def);
+        def = mv_dom_def_ref(dom->def);
     pthread_mutex_unlock(&dom->lock);
+    if (def && !(live = mv_dom_def_copy(def)))
+        mv_error("cannot autostart domain '%s': out of memory", dom->name);
     if (live && qemud_process_start(dom, live, false, &err) < 0) {
         mv_error("cannot autostart domain '%s': %s", dom->name, err.message);
         mv_err_clear(&err);

@@ -67,12 +67,17 @@ static int do_create(struct mv_call *call, struct qemud_dom *dom, unsigned int f
     struct mv_dom_def *live = NULL;
     bool active, persistent;
 
+    _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+
     pthread_mutex_lock(&dom->lock);
     active = qemud_dom_is_active(dom);
     persistent = dom->def != NULL;
     if (!active && persistent)
-        live = mv_dom_def_copy(dom->def);
+        def = mv_dom_def_ref(dom->def);
     pthread_mutex_unlock(&dom->lock);
+    /* the copy (format + parse) outside the lock inline readers take */
+    if (def)
+        live = mv_dom_def_copy(def);
     if (active)
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                              "Requested operation is not valid: domain '%s' is already running", dom->name);
@@ -294,16 +299,16 @@ struct mem_change {
 
 static int set_config_memory(struct mv_call *call, struct qemud_dom *dom, unsigned long long kib, bool maximum)
 {
+    _cleanup_dom_def_ struct mv_dom_def *cur = qemud_dom_snapshot(dom, true);
     _cleanup_dom_def_ struct mv_dom_def *def = NULL;
     struct mv_err err = { 0 };
 
-    pthread_mutex_lock(&dom->lock);
-    def = dom->def ? mv_dom_def_copy(dom->def) : NULL;
-    pthread_mutex_unlock(&dom->lock);
-    if (!def)
+    if (!cur)
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                              "Requested operation is not valid: transient domain '%s' has no persistent config",
                              dom->name);
+    if (!(def = mv_dom_def_copy(cur)))      /* a new snapshot: the published one never changes */
+        return -ENOMEM;
     if (maximum) {
         def->memory_kib = kib;
         if (def->current_memory_kib > kib)
@@ -321,6 +326,31 @@ static int set_config_memory(struct mv_call *call, struct qemud_dom *dom, unsign
     mv_dom_def_free(dom->def);
     dom->def = TAKE_PTR(def);
     pthread_mutex_unlock(&dom->lock);
+    return 0;
+}
+
+/* The live definition with the new current memory: a changed copy swapped
+ * in (readers may hold the old snapshot), then the status file. */
+static int replace_live_memory(struct qemud_dom *dom, unsigned long long kib)
+{
+    _cleanup_dom_def_ struct mv_dom_def *cur = NULL;
+    _cleanup_dom_def_ struct mv_dom_def *next = NULL;
+
+    pthread_mutex_lock(&dom->lock);
+    cur = dom->live ? mv_dom_def_ref(dom->live) : NULL;
+    pthread_mutex_unlock(&dom->lock);
+    if (!cur)
+        return 0;           /* stopped meanwhile: nothing live to record */
+    if (!(next = mv_dom_def_copy(cur)))
+        return -ENOMEM;
+    next->current_memory_kib = kib;
+    pthread_mutex_lock(&dom->lock);
+    if (dom->live == cur) {     /* under our job nobody else replaces it, but a stop clears it */
+        dom->live = TAKE_PTR(next);
+        mv_dom_def_free(cur);   /* the domain's reference; ours goes with the cleanup */
+    }
+    pthread_mutex_unlock(&dom->lock);
+    qemud_process_save_status(dom);
     return 0;
 }
 
@@ -348,12 +378,7 @@ static int set_live_memory(struct mv_call *call, struct qemud_dom *dom, unsigned
     json_object_object_add(args, "value", json_object_new_int64((int64_t)(kib * 1024)));
     if ((r = monitor_run(call, dom, "balloon", args)) < 0)
         return r;
-    pthread_mutex_lock(&dom->lock);
-    if (dom->live)
-        dom->live->current_memory_kib = kib;
-    pthread_mutex_unlock(&dom->lock);
-    qemud_process_save_status(dom);
-    return 0;
+    return replace_live_memory(dom, kib);
 }
 
 static int do_set_memory(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
