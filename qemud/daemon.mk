@@ -24,3 +24,18 @@ qemud_modvirt_qemud_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(J
 qemud_modvirt_qemud_LDADD = qemud/libmvqemucmd.la qemud/libmvdomainconf.la qemud/libmvqmp.la \
 	qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la \
 	common/libmvcommon.la $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread
+
+# Domain objects on the driver core, with the daemon's own object code (no
+# main.c, driver.c or procedures); --wrap lets the test see every format.
+check_PROGRAMS += tests/unit/check_qemud_domobj
+UNIT_TESTS += tests/unit/check_qemud_domobj
+tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
+	qemud/domain_obj.c qemud/domain_job.c qemud/domain_task.c qemud/domain_store.c \
+	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/proc_stat.c \
+	qemud/host_facts.c
+tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud
+tests_unit_check_qemud_domobj_LDFLAGS = -Wl,--wrap=mv_dom_def_format
+tests_unit_check_qemud_domobj_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la qemud/libmvdomainconf.la \
+	qemud/libmvqmp.la qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la \
+	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread

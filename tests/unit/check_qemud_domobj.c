@@ -1,0 +1,257 @@
+/* Domain objects on the driver core: jobs answer lost races with libvirt's
+ * codes, and slow work (formatting a definition) never holds the domain
+ * lock that inline readers take on the RPC loop (issue 7 defects 4, 10).
+ *
+ * Linked with -Wl,--wrap=mv_dom_def_format: every format the daemon code
+ * does goes through format_spy(), which checks whether the watched domain's
+ * lock is held at that moment, without any timing. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "domain_job.h"
+#include "domain_obj.h"
+#include "domain_process.h"
+#include "domain_store.h"
+#include "file.h"
+#include "paths.h"
+#include "qemud.h"
+#include "store.h"
+#include "testutil.h"
+
+struct qemud_driver qemud;      /* driver.c's, which this test does not link */
+
+static char tmpdir[256];
+static struct mv_paths paths;
+
+/* ---- the spy ---- */
+
+static struct qemud_dom *watched;
+static int formats, formats_locked;
+
+int __real_mv_dom_def_format(const struct mv_dom_def *def, const struct mv_dom_live_info *live,
+                             unsigned int flags, char **xml);
+int __wrap_mv_dom_def_format(const struct mv_dom_def *def, const struct mv_dom_live_info *live,
+                             unsigned int flags, char **xml);
+
+int __wrap_mv_dom_def_format(const struct mv_dom_def *def, const struct mv_dom_live_info *live,
+                             unsigned int flags, char **xml)
+{
+    if (watched) {
+        formats++;
+        /* held by anyone (this thread included): trylock fails */
+        if (pthread_mutex_trylock(&watched->lock) != 0)
+            formats_locked++;
+        else
+            pthread_mutex_unlock(&watched->lock);
+    }
+    return __real_mv_dom_def_format(def, live, flags, xml);
+}
+
+/* ---- fixture ---- */
+
+static const char *const dom_xml =
+    "<domain type='qemu'><name>h1</name><uuid>8f0e6c2a-51b4-4f7e-9d0a-3c1b2a4d5e6f</uuid>"
+    "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os>"
+    "<devices><memballoon model='none'/></devices></domain>";
+
+static void setup(void)
+{
+    mv_test_mkdtemp(tmpdir, sizeof(tmpdir), "check_qemud_domobj");
+    ck_assert_int_eq(mv_paths_init(&paths, tmpdir), 0);
+    memset(&qemud, 0, sizeof(qemud));
+    qemud.paths = &paths;
+    ck_assert_int_eq(qemud_store_init(&paths), 0);
+    ck_assert_int_eq(qemud_registry_init(), 0);
+    watched = NULL;
+    formats = formats_locked = 0;
+}
+
+static void teardown(void)
+{
+    watched = NULL;
+    qemud_registry_cleanup();
+    qemud_store_cleanup();
+    mv_paths_clear(&paths);
+    mv_test_rmtree(tmpdir);
+}
+
+static struct mv_dom_def *parse(void)
+{
+    _cleanup_free_ char *msg = NULL;
+    struct mv_dom_def *def = NULL;
+    int code;
+
+    ck_assert_msg(mv_dom_def_parse(dom_xml, 0, &def, &code, &msg) == 0, "%s", msg ? msg : "?");
+    return def;
+}
+
+/* A domain "h1" as define leaves it: whole, unlocked, no job. */
+static struct qemud_dom *add_defined(void)
+{
+    struct qemud_dom *dom = NULL, *holder = NULL;
+    struct mv_dom_def *def = parse();
+
+    ck_assert_int_eq(qemud_registry_add(def->name, def->uuid, "define", &dom, &holder), 0);
+    dom->def = def;
+    pthread_mutex_unlock(&dom->lock);
+    qemud_job_end(dom);
+    return dom;
+}
+
+/* Defect 4: writing a running domain's status file formats its live
+ * definition, which must not happen under dom->lock. */
+START_TEST(test_status_formats_outside_the_lock)
+{
+    _cleanup_dom_unref_ struct qemud_dom *dom = add_defined();
+    _cleanup_free_ char *path = NULL, *text = NULL;
+
+    pthread_mutex_lock(&dom->lock);
+    dom->live = mv_dom_def_copy(dom->def);
+    ck_assert_ptr_nonnull(dom->live);
+    ck_assert_int_eq(qemud_registry_assign_id(dom, qemud_registry_next_id()), 0);
+    dom->pid = getpid();
+    dom->monitor_path = strdup("/nonexistent/h1.monitor");
+    qemud_dom_set_state(dom, QEMUD_STATE_RUNNING, QEMUD_RUNNING_BOOTED);
+    pthread_mutex_unlock(&dom->lock);
+
+    watched = dom;
+    qemud_process_save_status(dom);
+    watched = NULL;
+    ck_assert_int_ge(formats, 1);
+    ck_assert_int_eq(formats_locked, 0);
+    ck_assert_ptr_nonnull((path = mv_store_path(qemud.rundir, "h1", ".xml")));
+    ck_assert_int_eq(mv_file_read_all(path, 1 << 20, &text, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(text, "<domstatus state=\"1\" reason=\"1\""));
+    ck_assert_ptr_nonnull(strstr(text, "<name>h1</name>"));
+
+    pthread_mutex_lock(&dom->lock);
+    qemud_registry_release_id(dom);
+    pthread_mutex_unlock(&dom->lock);
+}
+END_TEST
+
+/* A reader's snapshot stays whole while a writer replaces the definition. */
+START_TEST(test_snapshot_outlives_replacement)
+{
+    _cleanup_dom_unref_ struct qemud_dom *dom = add_defined();
+    _cleanup_dom_def_ struct mv_dom_def *snap = qemud_dom_snapshot(dom, true);
+    _cleanup_free_ char *xml = NULL;
+    struct mv_dom_def *next = mv_dom_def_copy(snap), *old;
+
+    ck_assert_ptr_nonnull(next);
+    next->memory_kib = 131072;
+    pthread_mutex_lock(&dom->lock);
+    old = dom->def;
+    dom->def = next;
+    pthread_mutex_unlock(&dom->lock);
+    mv_dom_def_free(old);               /* the domain's reference */
+    ck_assert_uint_eq(snap->memory_kib, 65536);
+    ck_assert_int_eq(mv_dom_def_format(snap, NULL, 0, &xml), 0);
+    ck_assert_ptr_nonnull(strstr(xml, "<memory unit=\"KiB\">65536</memory>"));
+    ck_assert_uint_eq(dom->def->memory_kib, 131072);
+}
+END_TEST
+
+struct waiter {
+    struct qemud_dom *dom;
+    int r;
+    struct mv_err err;
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    bool started;
+};
+
+static void *begin_start(void *opaque)
+{
+    struct waiter *w = opaque;
+
+    pthread_mutex_lock(&w->m);
+    w->started = true;
+    pthread_cond_signal(&w->c);
+    pthread_mutex_unlock(&w->m);
+    w->r = qemud_job_begin(w->dom, "start", 60000, &w->err);
+    return NULL;
+}
+
+/* Defect 10: a start waiting for the job of an undefine that removes the
+ * domain answers "no domain" (42), not an internal error. */
+START_TEST(test_lost_race_is_no_domain)
+{
+    _cleanup_dom_unref_ struct qemud_dom *dom = add_defined();
+    struct waiter w = { .dom = dom, .m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER };
+    struct mv_err err = { 0 };
+    pthread_t th;
+
+    ck_assert_int_eq(qemud_job_begin(dom, "undefine", 0, &err), 0);
+    ck_assert_int_eq(pthread_create(&th, NULL, begin_start, &w), 0);
+    pthread_mutex_lock(&w.m);
+    while (!w.started)
+        pthread_cond_wait(&w.c, &w.m);
+    pthread_mutex_unlock(&w.m);
+    qemud_registry_remove(dom);         /* what undefine does for a shut-off domain */
+    qemud_job_end(dom);
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    ck_assert_int_eq(w.r, -ENOENT);
+    ck_assert_int_eq(w.err.code, MV_ERR_NO_DOMAIN);
+    ck_assert_str_eq(w.err.message,
+                     "Domain not found: no domain with matching uuid '8f0e6c2a-51b4-4f7e-9d0a-3c1b2a4d5e6f' (h1)");
+    mv_err_clear(&w.err);
+    ck_assert_ptr_null(qemud_registry_find_name("h1"));
+}
+END_TEST
+
+/* The new domain is locked with its job taken: a concurrent job gives up
+ * with the busy error, naming the creator's job. */
+START_TEST(test_added_domain_is_busy)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = parse();
+    _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
+    _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
+    _cleanup_dom_unref_ struct qemud_dom *found = NULL;
+    struct mv_err err = { 0 };
+
+    ck_assert_int_eq(qemud_registry_add(def->name, def->uuid, "define", &dom, &holder), 0);
+    ck_assert_int_eq(pthread_mutex_trylock(&dom->lock), EBUSY);
+    dom->def = TAKE_PTR(def);
+    pthread_mutex_unlock(&dom->lock);
+    found = qemud_registry_find_name("h1");
+    ck_assert_ptr_eq(found, dom);
+    ck_assert_int_eq(qemud_job_begin(found, "undefine", 10, &err), -EBUSY);
+    ck_assert_int_eq(err.code, MV_ERR_OPERATION_TIMEOUT);
+    ck_assert_str_eq(err.message, "Timed out during operation: domain 'h1' is busy with job 'define'");
+    mv_err_clear(&err);
+    qemud_job_end(dom);
+}
+END_TEST
+
+static Suite *domobj_suite(void)
+{
+    Suite *s = suite_create("qemud_domobj");
+    TCase *tc = tcase_create("domobj");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_status_formats_outside_the_lock);
+    tcase_add_test(tc, test_snapshot_outlives_replacement);
+    tcase_add_test(tc, test_lost_race_is_no_domain);
+    tcase_add_test(tc, test_added_domain_is_busy);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(domobj_suite());
+    int n;
+
+    srunner_run_all(sr, CK_ENV);
+    n = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return n ? 1 : 0;
+}
