@@ -576,7 +576,10 @@ void qemud_process_exited(struct qemud_dom *dom, uint64_t gen)
     struct mv_err err = { 0 };
     bool current, shutdown;
 
-    qemud_job_begin(dom, "stop", -1, &err);
+    if (qemud_job_begin(dom, "stop", -1, &err) < 0) {
+        mv_err_clear(&err);     /* removed meanwhile: nothing left to do */
+        return;
+    }
     pthread_mutex_lock(&dom->lock);
     current = dom->run_gen == gen && qemud_dom_is_active(dom) && !dom->stopping;
     pthread_mutex_unlock(&dom->lock);
@@ -604,7 +607,10 @@ void qemud_process_finish_reboot(struct qemud_dom *dom, uint64_t gen)
     struct mv_err err = { 0 };
     bool current;
 
-    qemud_job_begin(dom, "reboot", -1, &err);
+    if (qemud_job_begin(dom, "reboot", -1, &err) < 0) {
+        mv_err_clear(&err);     /* removed meanwhile: nothing left to do */
+        return;
+    }
     pthread_mutex_lock(&dom->lock);
     current = dom->run_gen == gen && qemud_dom_is_active(dom) && dom->fake_reboot;
     pthread_mutex_unlock(&dom->lock);
