@@ -437,7 +437,8 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool pau
     dom->starting = true;
     dom->shutdown_requested = dom->shutdown_seen = dom->fake_reboot = dom->pause_requested = false;
     pthread_mutex_unlock(&dom->lock);
-    mv_dom_def_free(old);
+    if (old != live)
+        mv_dom_def_free(old);
 
     if ((r = spawn_domain(dom, live, &pid, &log_start, err)) < 0)
         goto fail;

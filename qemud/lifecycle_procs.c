@@ -118,6 +118,7 @@ static int create_with_flags(struct mv_call *call, mv_domain_flags_args *args,
 static int create_xml(struct mv_call *call, mv_domain_create_xml_args *args, mv_domain_create_xml_ret *ret)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+    _cleanup_dom_def_ struct mv_dom_def *shown = NULL;
     _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
     _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
     _cleanup_free_ char *msg = NULL;
@@ -128,6 +129,10 @@ static int create_xml(struct mv_call *call, mv_domain_create_xml_args *args, mv_
         return qemud_bad_flags(call, args->flags & ~CREATE_FLAGS, "virDomainCreateXML");
     if ((r = mv_dom_def_parse(args->xml_desc, 0, &def, &code, &msg)) < 0)
         return mv_call_error(call, code, MV_FROM_DOMAIN, "%s", msg ? msg : "XML error: cannot parse");
+    /* what others see while it starts: a snapshot of its own, as the start
+     * fills DEF in (taps, ptys, ports) */
+    if (!(shown = mv_dom_def_copy(def)))
+        return -ENOMEM;
     r = qemud_registry_add(def->name, def->uuid, "start", &dom, &holder);
     if (r == -EEXIST)
         return mv_call_error(call, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
@@ -142,7 +147,7 @@ static int create_xml(struct mv_call *call, mv_domain_create_xml_args *args, mv_
         qemud_job_end(dom);
         return -ENOMEM;
     }
-    dom->live = def;
+    dom->live = TAKE_PTR(shown);
     pthread_mutex_unlock(&dom->lock);
     r = qemud_process_start(dom, TAKE_PTR(def), args->flags & CREATE_PAUSED, &err);
     if (r < 0) {
