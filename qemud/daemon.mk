@@ -37,5 +37,5 @@ tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CF
 	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_domobj_LDFLAGS = -Wl,--wrap=mv_dom_def_format
 tests_unit_check_qemud_domobj_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la qemud/libmvdomainconf.la \
-	qemud/libmvqmp.la qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la \
+	qemud/libmvqmp.la qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread
