@@ -2,9 +2,11 @@
 # Objects under concurrent clients, and what a killed daemon leaves on disk.
 #  1. temp files of a killed write ('.NAME.xml.XXXXXX') are removed at start
 #     and the definitions beside them load (issue 7 defect 13)
-#  2. four clients define, start, destroy and undefine three names at once
-#     for RACE_S seconds: every error is "no domain" (42), "operation
-#     invalid" (55) or the busy-job timeout (68), never an internal error
+#  2. four clients define, start, destroy and undefine three names, and
+#     create and destroy a transient fourth, at once for RACE_S seconds:
+#     every error is "no domain" (42), "operation invalid" (55), the
+#     busy-job timeout (68) or, for a create-xml of a name that runs,
+#     "already exists" (9), never an internal error
 #     such as "Cannot allocate memory" for a start that lost a race with an
 #     undefine (defect 10), and the daemon survives
 #  3. afterwards the registry and the disk agree: a name is defined exactly
@@ -51,7 +53,7 @@ expect_eq "keep beside its temp file loads" "shut off" "$out"
 verdict "temp files of a killed write are removed at start"
 
 # ---- 2. the race -----------------------------------------------------------
-for n in r1 r2 r3; do
+for n in r1 r2 r3 t1; do
     race_xml "$n" "$(cat /proc/sys/kernel/random/uuid)" >"$mv_tmp/$n.xml"
 done
 MV_CLIENT_TIMEOUT=$((RACE_S + 120)) py - "$MV_URI" "$mv_tmp" "$RACE_S" <<'EOF'
@@ -60,16 +62,30 @@ from mvlibvirt import out
 
 uri, tmp, race_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
 names = ["r1", "r2", "r3"]
-xml = {n: open(os.path.join(tmp, n + ".xml")).read() for n in names}
+xml = {n: open(os.path.join(tmp, n + ".xml")).read() for n in names + ["t1"]}
 # no domain, operation invalid, busy with a job: what losing a race may answer
 ALLOWED = {libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_OPERATION_INVALID, libvirt.VIR_ERR_OPERATION_TIMEOUT}
 lock = threading.Lock()
 counts = {"ok": 0, "lost": 0}
 bad = []
 
+def transient(conn, rng):
+    if rng.random() < 0.5:
+        try:
+            conn.createXML(xml["t1"])
+        except libvirt.libvirtError as e:
+            # the transient t1 runs already
+            if e.get_error_code() != libvirt.VIR_ERR_OPERATION_FAILED or "already exists" not in e.get_error_message():
+                raise
+    else:
+        conn.lookupByName("t1").destroy()
+
 def op(conn, rng):
     name = rng.choice(names)
-    what = rng.choice(["define", "start", "start", "destroy", "undefine"])
+    what = rng.choice(["define", "start", "start", "destroy", "undefine", "transient"])
+    if what == "transient":
+        transient(conn, rng)
+        return
     if what == "define":
         conn.defineXML(xml[name])
         return
@@ -125,6 +141,9 @@ expect_daemon_alive
 verdict "4 clients racing define/start/destroy/undefine get only 'no domain', 'invalid' or 'busy'"
 
 # ---- 3. registry and disk agree -------------------------------------------
+vsh destroy t1
+vsh domstate t1
+expect_match "the transient t1 is gone once destroyed" "failed to get domain|Domain not found" "$err"
 for n in r1 r2 r3; do
     vsh destroy "$n"
     vsh domstate "$n"
