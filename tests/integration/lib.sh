@@ -88,6 +88,7 @@ mv_init() {
     if [ ! -d /run/libvirt ]; then
         mkdir -p /run/libvirt && mv_made_run_libvirt=yes
     fi
+    mv_notify_listen
     echo "1..$1"
 }
 
@@ -161,19 +162,63 @@ mv_log_diag() {
     fi
 }
 
-# wait_for_sockets PID SECS PATH...: every PATH is a socket while PID lives.
-wait_for_sockets() {
-    local pid=$1 secs=$2 i=0 p missing
-    shift 2
-    while [ $i -lt $((secs * 20)) ]; do
-        missing=
-        for p in "$@"; do [ -S "$p" ] || missing=$p; done
-        [ -z "$missing" ] && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
+# ---- readiness ----
+# The daemon says READY=1 through sd_notify(3) once it serves (its sockets
+# listen and its start-up work is done), as it would to systemd.  The
+# harness plays systemd: one listener per script (python, SO_PASSCRED)
+# writes every notification to $MV_NOTIFY_LOG as "PID MESSAGE", the PID
+# filled in by the kernel.  Waiting for THIS pid's READY=1 cannot be
+# fooled by the socket files a SIGKILLed predecessor left behind, and
+# needs no connection (which limits tests would count) and no log line
+# (which log settings can redirect).
+MV_NOTIFY=
+MV_NOTIFY_LOG=
+
+# mv_notify_listen: start the listener (once), or bail out.  A test that
+# execs the daemon itself passes it NOTIFY_SOCKET=$MV_NOTIFY.
+mv_notify_listen() {
+    local i pid
+    [ -n "$MV_NOTIFY" ] && return 0
+    MV_NOTIFY=$mv_tmp/notify
+    MV_NOTIFY_LOG=$mv_tmp/notify.log
+    : >"$MV_NOTIFY_LOG"
+    "$MV_PY" -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+s.bind(sys.argv[1])          # the socket file appears only once bound
+out = open(sys.argv[2], "a", buffering=1)
+while True:
+    msg, anc, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(12))
+    pid = 0
+    for level, kind, data in anc:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+            pid = struct.unpack("3i", data[:12])[0]
+    for line in msg.decode(errors="replace").splitlines():
+        out.write("%d %s\n" % (pid, line))
+' "$MV_NOTIFY" "$MV_NOTIFY_LOG" </dev/null >>"$mv_tmp/notify.err" 2>&1 &
+    pid=$!
+    kill_at_exit $pid
+    for ((i = 0; i < 200; i++)); do
+        [ -S "$MV_NOTIFY" ] && return 0
+        kill -0 $pid 2>/dev/null || break
         sleep 0.05
-        i=$((i + 1))
     done
-    return 1
+    echo "Bail out! the sd_notify listener did not bind $MV_NOTIFY"
+    sed 's/^/# /' "$mv_tmp/notify.err"
+    exit 1
+}
+
+# wait_ready PID SECS: 0 once PID has sent READY=1; 1 if it exits first or
+# has not within SECS.
+wait_ready() {
+    local pid=$1 i
+    for ((i = 0; i < $2 * 20; i++)); do
+        grep -q "^$pid READY=1\$" "$MV_NOTIFY_LOG" && return 0
+        kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null || break
+        sleep 0.05
+    done
+    grep -q "^$pid READY=1\$" "$MV_NOTIFY_LOG"
 }
 
 # wait_exit PID SECS: 0 once PID has exited (status in wait_status), 1 on timeout.
@@ -197,8 +242,10 @@ spawn_daemon() {
     shift 2
     [ "${MV_VERBOSE:-yes}" = no ] && verbose=
     mkdir -p "$root"
-    # env execs the daemon: $! is the daemon's own pid
-    env DBUS_SYSTEM_BUS_ADDRESS="${MV_DBUS:-unix:path=$mv_tmp/no-such-bus}" \
+    mv_notify_listen
+    # env execs the daemon: $! is the daemon's own pid (the one READY=1
+    # comes from)
+    env DBUS_SYSTEM_BUS_ADDRESS="${MV_DBUS:-unix:path=$mv_tmp/no-such-bus}" NOTIFY_SOCKET="$MV_NOTIFY" \
         "$MV_DAEMON" --root "$root" $verbose "$@" >>"$log" 2>&1 &
     spawned_pid=$!
     kill_at_exit $spawned_pid
@@ -223,20 +270,23 @@ use_root() {
     MV_URI_RO="qemu:///system?socket=$MV_RO"
 }
 
+# How long a daemon may take to become ready: generous, for a loaded machine.
+MV_READY_S=${MV_READY_S:-30}
+
 # try_start_daemon [ARGS...]: a daemon in $MV_ROOT (see use_root; config, if
 # any, written before with write_config "$MV_ROOT" ...), pid in MV_PID;
-# 1 if its sockets are not there within 10 s.
+# 1 if it exits or is not ready (READY=1) within $MV_READY_S s.
 try_start_daemon() {
     [ -n "$MV_ROOT" ] || use_root root
     spawn_daemon "$MV_ROOT" "$MV_LOG" "$@"
     MV_PID=$spawned_pid
-    wait_for_sockets "$MV_PID" 10 "$MV_RW" "$MV_RO"
+    wait_ready "$MV_PID" "$MV_READY_S"
 }
 
 # start_daemon [ARGS...]: try_start_daemon or bail out with the log.
 start_daemon() {
     if ! try_start_daemon "$@"; then
-        echo "Bail out! modvirt-qemud did not create $MV_RW and $MV_RO within 10 s"
+        echo "Bail out! modvirt-qemud (pid $MV_PID) did not become ready within $MV_READY_S s"
         diag "daemon log:"
         sed 's/^/#   /' "$MV_LOG"
         exit 1

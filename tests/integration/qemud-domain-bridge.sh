@@ -77,12 +77,12 @@ fi
 # lib.sh's start_daemon, but through "ip netns exec", which execs the daemon:
 # $! is the daemon's own pid (checked below), stopped at exit.
 mkdir -p "$MV_ROOT"
-ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" \
+ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
     "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
 MV_PID=$!
 kill_at_exit $MV_PID
-if ! wait_for_sockets "$MV_PID" 10 "$MV_RW" "$MV_RO"; then
-    echo "Bail out! modvirt-qemud did not create $MV_RW and $MV_RO within 10 s"
+if ! wait_ready "$MV_PID" "$MV_READY_S"; then
+    echo "Bail out! modvirt-qemud did not become ready within $MV_READY_S s"
     sed 's/^/#   /' "$MV_LOG"
     exit 1
 fi

@@ -42,20 +42,11 @@ wait_gone() {   # PID NAME SECS
 field() {       # FIELD: a "Field: value" line of virsh dominfo in $out
     printf '%s\n' "$out" | sed -n "s/^$1:[[:space:]]*//p"
 }
-ready_count() { grep -c 'modvirt-qemud .* ready' "$MV_LOG"; }
 # restart_daemon ARGS...: a new daemon on the same root.  The old sockets
-# are still there (the daemon replaces them), so wait for its "ready" line.
+# are still there (the daemon replaces them), so wait for its READY=1.
 restart_daemon() {
-    local before i
-    before=$(ready_count)
-    spawn_daemon "$MV_ROOT" "$MV_LOG" "$@"
-    MV_PID=$spawned_pid
-    for ((i = 0; i < 200; i++)); do
-        [ "$(ready_count)" -gt "$before" ] && return 0
-        daemon_alive || break
-        sleep 0.05
-    done
-    echo "Bail out! the restarted modvirt-qemud is not ready after 10 s"
+    try_start_daemon "$@" && return 0
+    echo "Bail out! the restarted modvirt-qemud is not ready after $MV_READY_S s"
     diag "daemon log:"
     tail -n 40 "$MV_LOG" | sed 's/^/#   /'
     exit 1
