@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -237,6 +238,80 @@ int mv_process_kill_reap(pid_t pid, int ms)
     if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
         return -errno;
     return mv_process_reap(pid, ms, NULL);
+}
+
+/* Whether a process of the group PGID other than PID (its leader, a zombie
+ * we have not reaped) has not finished exiting: it may still hold a pipe,
+ * a port or a mount.  Members in state Z or X are done (their reaper, PID 1,
+ * collects them); /proc lists every process of our pid namespace. */
+static void closedirp(DIR **d)
+{
+    if (*d)
+        closedir(*d);
+}
+
+static bool group_member_running(pid_t pgid)
+{
+    _cleanup_(closedirp) DIR *proc = opendir("/proc");
+    struct dirent *e;
+
+    if (!proc)
+        return false;
+    while ((e = readdir(proc))) {
+        char path[300], buf[512], *p, state;
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+        long pgrp;
+
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == pgid)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+            continue;       /* gone meanwhile */
+        buf[n] = '\0';
+        /* "pid (comm) state ppid pgrp ...": comm may hold ')' and spaces */
+        if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %c %*d %ld", &state, &pgrp) != 2)
+            continue;
+        if (pgrp == pgid && state != 'Z' && state != 'X')
+            return true;
+    }
+    return false;
+}
+
+/* Kills the process group of our child PID (its leader) and reaps PID.
+ * SIGKILL is only queued by kill(): a member dies when it next runs, which
+ * on a loaded host (or with much memory to free) can take a while.  So the
+ * leader is waited for without reaping it (a zombie keeps its pid, and so
+ * the group id, from being reused), then the other members, then it is
+ * reaped: when this returns, every process of the group has exited, unless
+ * one is stuck in the kernel for longer than MS. */
+static void kill_group_reap(pid_t pid, int ms)
+{
+    _cleanup_close_ int pidfd = pidfd_open_pid(pid);    /* unreaped: it is PID */
+    long long deadline = now_ms() + ms;
+    siginfo_t info;
+
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);     /* in case it left its group */
+    for (;;) {
+        long long left = deadline - now_ms();
+
+        info.si_pid = 0;
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno != EINTR)
+            return;         /* not our child: nothing to reap */
+        if (info.si_pid == pid || left <= 0)
+            break;
+        if (pidfd >= 0) {
+            struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+            poll(&p, 1, (int)left);
+        } else {
+            poll(NULL, 0, POLL_INTERVAL_MS);
+        }
+    }
+    while (group_member_running(pid) && now_ms() < deadline)
+        poll(NULL, 0, POLL_INTERVAL_MS);
+    mv_process_reap(pid, (int)(deadline > now_ms() ? deadline - now_ms() : 0), NULL);
 }
 
 /* ---- running to completion ---- */
@@ -498,12 +573,10 @@ int mv_process_run(const char *const argv[], const struct mv_process_run_opts *o
         r = run_loop(&io, pid, pidfd, deadline, &res->status);
         if (pidfd >= 0)
             close(pidfd);
-        if (r < 0) {
-            kill(-pid, SIGKILL);        /* its process group: grandchildren too */
-            mv_process_kill_reap(pid, KILL_REAP_MS);
-        } else {
+        if (r < 0)
+            kill_group_reap(pid, KILL_REAP_MS);     /* grandchildren too */
+        else
             res->exited = true;
-        }
     }
     io_close(&io);
     if (r == 0 && !io.buf && !(io.buf = calloc(1, 1)))

@@ -7,7 +7,9 @@
  *
  * mv_process_run() waits: stdout is captured up to a cap, the end of stderr
  * is kept for the error message, the child is killed (with its process
- * group) at the timeout and always reaped before it returns.
+ * group) at the timeout and always reaped before it returns; a killed
+ * group's other processes have exited by then too (zombies for PID 1 at
+ * most), unless one is stuck in the kernel for more than 5 s.
  * mv_process_spawn() starts a long-lived child (QEMU) and returns its pid.
  */
 #pragma once
