@@ -187,7 +187,8 @@ expect_eq "p1 events" "Suspended Paused
 Resumed Unpaused" "$ev"
 verdict "a new event listener sees suspend/resume of the re-attached p1"
 
-# 9: --timeout 2, no clients, guests running: the daemon stays
+# 9: --timeout 2, no clients, guests running: the daemon stays.  A bounded
+# wait proving an absence (no exit): 5 s is 2.5 times the timeout.
 sleep 5
 expect_daemon_alive
 verdict "with --timeout 2 and guests running, 5 s without clients do not stop the daemon"
@@ -227,19 +228,21 @@ expect_match "lookup error" "failed to get domain 't1'" "$err"
 expect_eq "t1 status file" no "$(has_status t1)"
 verdict "virsh destroy of the re-attached transient t1: it disappears"
 
-# 13: the last guest stops: the idle timeout runs out
+# 13: the last guest stops: the idle timeout runs out.  Not before 2 s after
+# the destroy was asked for (the guest stops after that); how long after is
+# up to a loaded machine, so only a generous deadline for that.
+t0=$(date +%s%N)
 vsh destroy p2
 expect_eq "destroy p2" 0 "$rc"
-t0=$(date +%s%N)
-if wait_exit "$MV_PID" 10; then
+if wait_exit "$MV_PID" 30; then
     ms=$((($(date +%s%N) - t0) / 1000000))
     expect_eq "exit status" 0 "$wait_status"
-    [ $ms -ge 1000 ] && [ $ms -le 5000 ] || expect_fail "exited ${ms} ms after the last guest stopped (expected about 2000)"
+    [ $ms -ge 1950 ] || expect_fail "exited ${ms} ms after the destroy of the last guest, before the 2 s timeout"
     expect_match "log" "idle for 2 s" "$(tail -n 20 "$MV_LOG")"
 else
-    expect_fail "the daemon still runs 10 s after the last guest stopped"
+    expect_fail "the daemon still runs 30 s after the last guest stopped"
 fi
-verdict "with --timeout 2 the daemon exits about 2 s after the last guest stops"
+verdict "with --timeout 2 the daemon exits once the last guest has been stopped for 2 s"
 
 # 14
 expect_eq "s1 QEMU still running" alive "$(alive_word "${pid0[s1]}" s1)"

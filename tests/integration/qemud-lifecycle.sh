@@ -72,56 +72,76 @@ t = c.wait_closed(20)
 print("closed_after=%s" % (t is not None))
 EOF
 holder=$!
-for _ in $(seq 100); do grep -q "^hostname=" "$mv_tmp/run.out" 2>/dev/null && break; sleep 0.05; done
-t0=$(now_ms)
+for _ in $(seq 600); do grep -q "^hostname=" "$mv_tmp/run.out" 2>/dev/null && break; sleep 0.05; done
+grep -q "^hostname=" "$mv_tmp/run.out" || expect_fail "the client did not connect within 30 s"
+# the client would stay 20 s: exiting within 15 s is not waiting for it
 kill -TERM "$MV_PID"
-if wait_exit "$MV_PID" 5; then
+if wait_exit "$MV_PID" 15; then
     expect_eq "exit status after SIGTERM" 0 "$wait_status"
-    [ $(( $(now_ms) - t0 )) -le 5000 ] || expect_fail "exit took $(( $(now_ms) - t0 )) ms"
 else
-    expect_fail "still running 5 s after SIGTERM"
+    expect_fail "still running 15 s after SIGTERM"
 fi
 wait "$holder"
 expect_match "client" '^closed_after=True$' "$(cat "$mv_tmp/run.out")"
 sockets_gone || expect_fail "sockets left behind: $(ls -l "$MV_ROOT/run/modvirt" 2>&1)"
 verdict "SIGTERM: exit 0 at once, clients disconnected, sockets removed"
 
-# 6: idle exit with no client at all
+# 6: idle exit with no client at all: not before 2 s after the spawn (the
+# timer starts after that); how much later is up to a loaded machine, so
+# only a generous deadline for that
 use_root idle
 t0=$(now_ms)
 start_daemon --timeout 2
-if wait_exit "$MV_PID" 8; then
+if wait_exit "$MV_PID" 30; then
     dt=$(( $(now_ms) - t0 ))
     expect_eq "exit status" 0 "$wait_status"
-    [ $dt -ge 1800 ] && [ $dt -le 5000 ] || expect_fail "exited after $dt ms, expected about 2000"
+    [ $dt -ge 1950 ] || expect_fail "exited after $dt ms, before the 2 s timeout"
     expect_match "log" 'idle for 2 s' "$(cat "$MV_LOG")"
 else
-    expect_fail "still running 8 s after start with --timeout 2"
+    expect_fail "still running 30 s after start with --timeout 2"
 fi
 sockets_gone || expect_fail "sockets left behind: $(ls -l "$MV_ROOT/run/modvirt" 2>&1)"
-verdict "--timeout 2 and no client: exits 0 after about 2 s, sockets removed"
+verdict "--timeout 2 and no client: exits 0 once idle for 2 s, sockets removed"
 
-# 7: a connected client keeps it alive; the countdown starts at disconnect
+# 7: a connected client keeps it alive; the countdown starts at disconnect.
+# The client is up and retrying before the daemon starts, so it is
+# connected long before a 2 s idle countdown could end, however loaded the
+# machine.  Its answer after 4 s shows the daemon stayed; it notes the time
+# it hung up (same clock as now_ms).
 use_root idle-client
-start_daemon --timeout 2
-py - "$MV_RW" <<'EOF'
+py - "$MV_RW" "$mv_tmp/idle-client.waiting" <<'EOF' &
 import sys, time, mvrpc
-c = mvrpc.Conn(sys.argv[1]).handshake()
+open(sys.argv[2], "w").close()
+end = time.monotonic() + 60
+while True:
+    try:
+        c = mvrpc.Conn(sys.argv[1])
+        break
+    except (FileNotFoundError, ConnectionRefusedError):
+        if time.monotonic() > end:
+            raise
+        time.sleep(0.01)
+c.handshake()
 time.sleep(4)
 print("hostname=" + c.hostname())
+print("closed_ms=%d" % (time.time() * 1000), flush=True)
 c.close()
 EOF
-t0=$(now_ms)
-expect_eq "client after 4 s" "hostname=$host_name" "$out"
-daemon_alive || expect_fail "the daemon exited while a client was connected"
-if wait_exit "$MV_PID" 8; then
-    dt=$(( $(now_ms) - t0 ))
+holder=$!
+for _ in $(seq 600); do [ -f "$mv_tmp/idle-client.waiting" ] && break; sleep 0.05; done
+start_daemon --timeout 2
+wait "$holder"
+client_out=$(cat "$mv_tmp/run.out")
+expect_eq "client after 4 s" "hostname=$host_name" "$(printf '%s\n' "$client_out" | grep '^hostname=')"
+[ -s "$mv_tmp/run.err" ] && expect_fail "client: $(cat "$mv_tmp/run.err")"
+if wait_exit "$MV_PID" 30; then
+    dt=$(( $(now_ms) - $(kv closed_ms "$client_out") ))
     expect_eq "exit status" 0 "$wait_status"
-    [ $dt -ge 1500 ] && [ $dt -le 5000 ] || expect_fail "exited $dt ms after the disconnect, expected about 2000"
+    [ $dt -ge 1950 ] || expect_fail "exited $dt ms after the disconnect, before the 2 s timeout"
 else
-    expect_fail "still running 8 s after the last client left"
+    expect_fail "still running 30 s after the last client left"
 fi
-verdict "--timeout 2: alive while a client stays 4 s, exits about 2 s after it leaves"
+verdict "--timeout 2: alive while a client stays 4 s, exits once idle for 2 s after it leaves"
 
 # 8-9: a second daemon on the same root
 use_root shared
