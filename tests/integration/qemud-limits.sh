@@ -47,8 +47,10 @@ for i in range(257):
     else:
         e = p.error()
         last = "%d %s" % (e["code"], e["message"])
-with open(sys.argv[2] + ".reg", "w") as f:
+# written whole, then renamed: the shell waits for the name
+with open(sys.argv[2] + ".reg.tmp", "w") as f:
     f.write("registered=%d\nrefused=%s\n" % (ok, last if ok < 257 else "none"))
+os.rename(sys.argv[2] + ".reg.tmp", sys.argv[2] + ".reg")
 # now stop reading until told to look
 while not os.path.exists(sys.argv[2] + ".go"):
     time.sleep(0.05)
@@ -57,7 +59,7 @@ with open(sys.argv[2] + ".end", "w") as f:
     f.write("closed=%s\n" % ("yes" if t is not None else "no"))
 EOF
 evpid=$!
-for _ in $(seq 400); do [ -f "$mv_tmp/ev.reg" ] && break; sleep 0.05; done
+for _ in $(seq 1200); do [ -f "$mv_tmp/ev.reg" ] && break; sleep 0.05; done
 reg=$(cat "$mv_tmp/ev.reg" 2>/dev/null)
 expect_eq "registrations accepted" 256 "$(kv registered "$reg")"
 expect_match "the 257th" "^9 operation failed: this connection already has 256 domain event registrations" \
