@@ -87,7 +87,7 @@ verdict "persistent p1, p2, s1 and transient t1 boot; each has a status file nam
 # 2: SIGKILL with a registered event listener
 mkdir -p "$mv_tmp/cfg.before"
 cp -p "$cfgdir"/*.xml "$mv_tmp/cfg.before/"
-isolated virsh -c "$MV_URI" event --all --loop --timeout 120 >"$mv_tmp/events1" 2>&1 &
+MV_CLIENT_TIMEOUT=900 isolated virsh -c "$MV_URI" event --all --loop --timeout 900 >"$mv_tmp/events1" 2>&1 &
 ev1_pid=$!
 kill_at_exit $ev1_pid
 event_marker "$mv_tmp/events1"
@@ -170,7 +170,7 @@ expect_eq "configs" "p1.xml p2.xml s1.xml" "$(cd "$cfgdir" && echo *.xml)"
 verdict "the persistent configs are byte-identical after the restart"
 
 # 8: events from a re-attached guest
-isolated virsh -c "$MV_URI" event --all --loop --timeout 120 >"$mv_tmp/events2" 2>&1 &
+MV_CLIENT_TIMEOUT=900 isolated virsh -c "$MV_URI" event --all --loop --timeout 900 >"$mv_tmp/events2" 2>&1 &
 ev2_pid=$!
 kill_at_exit $ev2_pid
 event_marker "$mv_tmp/events2"

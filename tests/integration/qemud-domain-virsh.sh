@@ -18,8 +18,10 @@ guest_domain_xml g1 "$log" >"$mv_tmp/g1.xml"
 state() { guest_state "$1"; }
 wait_state() { guest_wait_state "$@"; }
 
-# event listener for the whole run: virsh prints one line per event
-isolated virsh -c "$MV_URI" event --all --loop --timeout 120 >"$mv_tmp/events" 2>&1 &
+# event listener for the whole run: virsh prints one line per event.  It
+# lives as long as the script (killed at exit), not the default 30 s client
+# timeout: on a loaded machine the cases before the last event take longer
+MV_CLIENT_TIMEOUT=900 isolated virsh -c "$MV_URI" event --all --loop --timeout 900 >"$mv_tmp/events" 2>&1 &
 events_pid=$!
 kill_at_exit $events_pid
 event_marker "$mv_tmp/events"
