@@ -17,6 +17,18 @@ log=$mv_tmp/g1.serial
 guest_domain_xml g1 "$log" >"$mv_tmp/g1.xml"
 state() { guest_state "$1"; }
 wait_state() { guest_wait_state "$@"; }
+# Processes are looked at by pid from this daemon's status file, never by a
+# host-wide pgrep of the guest's name: other tests (and other checkouts'
+# test runs) start guests named g1 too.
+rundir=$MV_ROOT/run/modvirt/qemu
+our_qemu() {    # NAME: pid of this daemon's QEMU for NAME
+    _p=$(sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$rundir/$1.xml" 2>/dev/null | head -n 1)
+    [ -n "$_p" ] && tr '\0' '\n' <"/proc/$_p/cmdline" 2>/dev/null | grep -q -- "^guest=$1," && echo "$_p"
+}
+# PID gone from /proc: exited and reaped (QEMU is the daemon's own child)
+proc_left() { [ -e "/proc/$1" ] && echo "present, $(grep '^State' "/proc/$1/status" 2>/dev/null)" || echo gone; }
+# the daemon's children that exited and wait to be reaped
+daemon_zombies() { ps -o pid=,stat=,comm= --ppid "$MV_PID" | awk '$2 ~ /^Z/' | tr '\n' ' '; }
 
 # event listener for the whole run: virsh prints one line per event.  It
 # lives as long as the script (killed at exit), not the default 30 s client
@@ -51,6 +63,8 @@ guest_wait_log "$log" GUEST-BOOTED-OK $BOOT_S || expect_fail "no GUEST-BOOTED-OK
 expect_eq "domstate" running "$(state g1)"
 vsh domid g1
 expect_match "id" '^[0-9]+$' "$out"
+pid=$(our_qemu g1)
+[ -n "$pid" ] || expect_fail "no QEMU of g1 with the pid of its status file"
 verdict "virsh start boots the guest (GUEST-BOOTED-OK on its serial log)"
 
 # 4
@@ -84,17 +98,21 @@ vsh shutdown g1
 expect_eq "exit status" 0 "$rc"
 guest_wait_log "$log" GUEST-POWERBUTTON 30 || expect_fail "guest never saw the power button"
 wait_state g1 "shut off" 30 || expect_fail "g1 not shut off 30 s after shutdown: $(state g1)"
+expect_eq "qemu exited and reaped" gone "$(proc_left "${pid:-0}")"
+expect_eq "daemon's zombies" "" "$(daemon_zombies)"
 expect_eq "status file removed" no "$([ -f "$MV_ROOT/run/modvirt/qemu/g1.xml" ] && echo yes || echo no)"
 verdict "virsh shutdown: guest sees the power button and the domain shuts off"
 
 # 8
 vsh start g1
 guest_wait_log "$log" GUEST-BOOTED-OK $BOOT_S || expect_fail "second boot failed"
-pid=$(pgrep -f -- "guest=g1," | head -n 1)
+pid=$(our_qemu g1)
+[ -n "$pid" ] || expect_fail "no QEMU of g1 with the pid of its status file"
 vsh destroy g1
 expect_eq "destroy status" 0 "$rc"
 expect_eq "state" "shut off" "$(state g1)"
-expect_eq "qemu gone" gone "$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)"
+expect_eq "qemu exited and reaped" gone "$(proc_left "${pid:-0}")"
+expect_eq "daemon's zombies" "" "$(daemon_zombies)"
 vsh destroy g1
 expect_eq "second destroy status" 1 "$rc"
 expect_match "second destroy error" "not running" "$err"
@@ -169,7 +187,8 @@ expect_eq "start status" 1 "$rc"
 expect_match "QEMU's message" "no-such-cpu-model" "$err"
 expect_eq "state" "shut off" "$(state bad)"
 expect_eq "no status file" no "$([ -f "$MV_ROOT/run/modvirt/qemu/bad.xml" ] && echo yes || echo no)"
-expect_eq "no qemu left" "" "$(pgrep -f -- "guest=bad," || true)"
+expect_eq "no qemu left" "" "$(pgrep -a -f -- "$rundir/" | grep -- "guest=bad," || true)"
+expect_eq "daemon's zombies" "" "$(daemon_zombies)"
 verdict "a start QEMU refuses reports QEMU's error and leaves nothing running"
 
 # 15: autostart link
