@@ -61,7 +61,7 @@ struct qemud_dom {
     int state, reason;
     pid_t pid;
     int pidfd;
-    bool own_child;                 /* started by this daemon instance: reap it */
+    bool own_child;                 /* our child, not reaped yet: reap it, and only then forget pid */
     unsigned long long starttime;   /* /proc/PID/stat field 22: guards against PID reuse */
     char *monitor_path;
     struct mv_qmp *mon;

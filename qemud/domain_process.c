@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,19 +56,15 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Whether the process PID of a run is gone: reaped (our child), a zombie,
- * missing, or its pid now names another process (STARTTIME differs). */
-static bool pid_gone(pid_t pid, bool own_child, unsigned long long starttime)
+/* Whether the process PID of a run we did not start (re-attached) is gone:
+ * a zombie (its parent reaps it), missing, or its pid now names another
+ * process (STARTTIME differs). */
+static bool pid_gone(pid_t pid, unsigned long long starttime)
 {
     char path[64], state = 0;
     struct qemud_proc_stat st;
     _cleanup_fclose_ FILE *f = NULL;
 
-    if (own_child) {
-        pid_t w = waitpid(pid, NULL, WNOHANG);
-
-        return w == pid || (w < 0 && errno == ECHILD);
-    }
     if (qemud_proc_stat_read(pid, &st) < 0 || st.starttime != starttime)
         return true;
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -74,8 +72,28 @@ static bool pid_gone(pid_t pid, bool own_child, unsigned long long starttime)
     return !f || fscanf(f, "%*d (%*[^)]) %c", &state) != 1 || state == 'Z' || state == 'X';
 }
 
-/* True once DOM's QEMU exited, waiting at most MS: on its pidfd, or (when
- * pidfd_open failed) by polling the pid, never by sleeping the whole MS.
+/* Reaps our child DOM->pid if it exited within MS: true once it is reaped.
+ * From then on DOM's pid may name another process (even another child of
+ * ours), so own_child is cleared and it is never waited for or signalled
+ * as ours again. */
+static bool reap_own(struct qemud_dom *dom, int ms)
+{
+    int r = mv_process_reap(dom->pid, ms, NULL);
+
+    if (r == 0)
+        return false;
+    if (r < 0)      /* -ECHILD: someone reaped it; it is gone all the same */
+        mv_warn("domain '%s': cannot reap QEMU (pid %d): %s", dom->name, (int)dom->pid, strerror(-r));
+    pthread_mutex_lock(&dom->lock);
+    dom->own_child = false;
+    pthread_mutex_unlock(&dom->lock);
+    return true;
+}
+
+/* True once DOM's QEMU exited, waiting at most MS.  Our own child is also
+ * reaped, at once: until then it is a zombie that still answers kill -0 and
+ * holds its pid.  Another's QEMU (re-attached) is watched on its pidfd or,
+ * when pidfd_open failed, by polling the pid, never by sleeping the whole MS.
  * Call with the job held (pid, pidfd and starttime do not change). */
 static bool wait_exit(struct qemud_dom *dom, int ms)
 {
@@ -83,6 +101,8 @@ static bool wait_exit(struct qemud_dom *dom, int ms)
     long long deadline = now_ms() + ms;
     int r;
 
+    if (dom->own_child)
+        return reap_own(dom, ms);
     if (dom->pidfd >= 0) {
         do
             r = poll(&p, 1, ms);
@@ -90,12 +110,54 @@ static bool wait_exit(struct qemud_dom *dom, int ms)
         return r > 0;
     }
     for (;;) {
-        if (pid_gone(dom->pid, dom->own_child, dom->starttime))
+        if (pid_gone(dom->pid, dom->starttime))
             return true;
         if (now_ms() >= deadline)
             return false;
         poll(NULL, 0, EXIT_POLL_MS);
     }
+}
+
+/* Sends SIG to DOM's QEMU, never to a process that took its pid: our own
+ * unreaped child cannot have lost it; another's QEMU is signalled through
+ * its pidfd, or after checking its start time.  Call with the job held. */
+static void signal_qemu(struct qemud_dom *dom, int sig)
+{
+    if (dom->own_child)
+        kill(dom->pid, sig);
+    else if (dom->pidfd >= 0)
+        syscall(SYS_pidfd_send_signal, dom->pidfd, sig, NULL, 0);
+    else if (!pid_gone(dom->pid, dom->starttime))
+        kill(dom->pid, sig);
+}
+
+static void *reap_thread(void *opaque)
+{
+    pid_t pid = (pid_t)(intptr_t)opaque;
+
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return NULL;
+}
+
+/* Our child PID outlived the bounded waits of a stop (stuck in the kernel
+ * after SIGKILL): a thread of its own waits for it, so that it is reaped
+ * whenever it does exit instead of staying a zombie until we exit. */
+static void reap_later(const char *name, pid_t pid)
+{
+    pthread_attr_t attr;
+    pthread_t thread;
+    int r;
+
+    mv_error("domain '%s': QEMU (pid %d) did not exit within %d ms of SIGKILL; reaping it when it does",
+             name, (int)pid, EXIT_WAIT_AFTER_KILL_MS);
+    if ((r = pthread_attr_init(&attr)) == 0) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        r = pthread_create(&thread, &attr, reap_thread, (void *)(intptr_t)pid);
+        pthread_attr_destroy(&attr);
+    }
+    if (r != 0)
+        mv_error("domain '%s': no thread to reap QEMU (pid %d): %s", name, (int)pid, strerror(r));
 }
 
 /* ---- the log file ---- */
@@ -321,11 +383,10 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
     struct mv_dom_def *shown;
 
     qemud_monitor_close(dom);
-    if (dom->pid > 0) {
+    if (dom->pid > 0 && dom->own_child) {
         kill(dom->pid, SIGKILL);
-        if (mv_process_reap(dom->pid, EXIT_WAIT_AFTER_KILL_MS, NULL) != 1)
-            mv_error("domain '%s': QEMU (pid %d) did not die within %d ms of SIGKILL; left unreaped",
-                     dom->name, (int)dom->pid, EXIT_WAIT_AFTER_KILL_MS);
+        if (!wait_exit(dom, EXIT_WAIT_AFTER_KILL_MS))
+            reap_later(dom->name, dom->pid);
     }
     delete_taps(live);
     qemud_store_delete_status(dom->name);
@@ -509,9 +570,11 @@ static void cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
     bool transient;
 
     qemud_monitor_close(dom);
+    /* callers waited for the exit, which reaped our own child: one still
+     * unreaped survived SIGKILL, and must not be forgotten */
+    if (dom->own_child && dom->pid > 0 && !reap_own(dom, 0))
+        reap_later(dom->name, dom->pid);
     pthread_mutex_lock(&dom->lock);
-    if (dom->own_child && dom->pid > 0)
-        waitpid(dom->pid, NULL, WNOHANG);   /* reap at once: PID 1 may be slow */
     live = dom->live;
     dom->live = NULL;
     id = dom->id;
@@ -552,7 +615,7 @@ int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *e
     pid = dom->pid;
     pthread_mutex_unlock(&dom->lock);
 
-    kill(pid, SIGTERM);
+    signal_qemu(dom, SIGTERM);
     if (!wait_exit(dom, (int)qemud.destroy_grace_ms)) {
         if (graceful) {
             pthread_mutex_lock(&dom->lock);
@@ -563,9 +626,17 @@ int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *e
                               dom->name, (int)pid, qemud.destroy_grace_ms);
         }
         mv_info("domain '%s': QEMU (pid %d) ignored SIGTERM, sending SIGKILL", dom->name, (int)pid);
-        kill(pid, SIGKILL);
-        if (!wait_exit(dom, EXIT_WAIT_AFTER_KILL_MS))
-            mv_error("domain '%s': QEMU (pid %d) survived SIGKILL", dom->name, (int)pid);
+        signal_qemu(dom, SIGKILL);
+        if (!wait_exit(dom, EXIT_WAIT_AFTER_KILL_MS)) {
+            /* like libvirt: not destroyed while the process lives; its
+             * exit still ends the domain (the monitor's EOF or the watch) */
+            pthread_mutex_lock(&dom->lock);
+            dom->stopping = false;
+            pthread_mutex_unlock(&dom->lock);
+            return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                              "operation failed: QEMU of domain '%s' (pid %d) did not exit within %d ms of SIGKILL",
+                              dom->name, (int)pid, EXIT_WAIT_AFTER_KILL_MS);
+        }
     }
     qemud_monitor_wait_eof(dom, MONITOR_DRAIN_MS);
     cleanup_stopped(dom, QEMUD_SHUTOFF_DESTROYED, QEMUD_DETAIL_STOPPED_DESTROYED);
@@ -588,8 +659,8 @@ void qemud_process_exited(struct qemud_dom *dom, uint64_t gen)
         /* the monitor closes a moment before the process is gone */
         if (!wait_exit(dom, (int)qemud.destroy_grace_ms)) {
             mv_warn("domain '%s': QEMU closed its monitor but did not exit; killing it", dom->name);
-            kill(dom->pid, SIGKILL);
-            wait_exit(dom, EXIT_WAIT_AFTER_KILL_MS);
+            signal_qemu(dom, SIGKILL);
+            wait_exit(dom, EXIT_WAIT_AFTER_KILL_MS);        /* else cleanup_stopped reaps it later */
         }
         /* the process watch can fire before the monitor read QEMU's last
          * words: its SHUTDOWN event decides shutdown or crash */
