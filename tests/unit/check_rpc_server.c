@@ -852,6 +852,7 @@ START_TEST(test_max_clients_waits_and_keeps_rw_slot)
 {
     int ro[3], rw;
     _cleanup_close_ int ro_late = -1, rw_late = -1;
+    mv_auth_list_ret auth = { 0 };
 
     for (int i = 0; i < 3; i++) {
         ro[i] = dial(ro_path);
@@ -867,10 +868,12 @@ START_TEST(test_max_clients_waits_and_keeps_rw_slot)
     ck_assert(unanswered(rw_late, 200));
 
     close(rw);                      /* frees rw's slot: rw_late gets it, ro_late still waits */
-    expect_ok(rw_late, 0, (xdrproc_t)xdr_mv_auth_list_ret, &(mv_auth_list_ret){ 0 });
+    expect_ok(rw_late, 0, (xdrproc_t)xdr_mv_auth_list_ret, &auth);
+    xdr_free((xdrproc_t)xdr_mv_auth_list_ret, (char *)&auth);
     ck_assert(unanswered(ro_late, 200));
     close(ro[0]);                   /* a read-only slot: ro_late gets it */
-    expect_ok(ro_late, 0, (xdrproc_t)xdr_mv_auth_list_ret, &(mv_auth_list_ret){ 0 });
+    expect_ok(ro_late, 0, (xdrproc_t)xdr_mv_auth_list_ret, &auth);
+    xdr_free((xdrproc_t)xdr_mv_auth_list_ret, (char *)&auth);
     close(ro[1]);
     close(ro[2]);
 }
