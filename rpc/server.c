@@ -170,6 +170,8 @@ void mv_server_update_listeners(struct mv_server *srv)
     for (struct mv_listener *l = srv->listeners; l; l = l->next) {
         bool room = listener_has_room(srv, l);
 
+        if (!l->io)     /* stopped: the server is going away */
+            continue;
         if (room == l->accepting)
             continue;
         if (sd_event_source_set_enabled(l->io, room ? SD_EVENT_ON : SD_EVENT_OFF) < 0)
@@ -380,20 +382,40 @@ fail:
     return r;
 }
 
-void mv_server_free(struct mv_server *srv)
+/* Stops accepting: the sockets close, the structures stay for the clients
+ * that still point at them (c->listener). */
+static void listeners_stop(struct mv_server *srv)
+{
+    for (struct mv_listener *l = srv->listeners; l; l = l->next) {
+        l->io = sd_event_source_disable_unref(l->io);
+        l->accepting = false;
+        if (l->fd >= 0)
+            close(l->fd);
+        l->fd = -1;
+    }
+}
+
+static void listeners_free(struct mv_server *srv)
 {
     struct mv_listener *l;
+
+    while ((l = srv->listeners)) {
+        srv->listeners = l->next;
+        free(l->polkit_action);
+        free(l);
+    }
+}
+
+/* Order matters: a client (and a call of it still running on a worker,
+ * e.g. AUTH_POLKIT reading c->listener) borrows its listener, so listeners
+ * are freed only once every client is closed and every call is done. */
+void mv_server_free(struct mv_server *srv)
+{
     struct mv_outgoing *o;
 
     if (!srv)
         return;
-    while ((l = srv->listeners)) {
-        srv->listeners = l->next;
-        sd_event_source_disable_unref(l->io);
-        close(l->fd);
-        free(l->polkit_action);
-        free(l);
-    }
+    listeners_stop(srv);
     while (srv->clients)
         mv_client_close(srv->clients, "the daemon is shutting down");
     /* running handlers finish and post their replies; nobody reads them now */
@@ -404,6 +426,7 @@ void mv_server_free(struct mv_server *srv)
         mv_client_unref(o->client);
         free(o);
     }
+    listeners_free(srv);
     sd_event_source_disable_unref(srv->out_src);
     sd_event_source_disable_unref(srv->idle_timer);
     if (srv->out_efd >= 0)

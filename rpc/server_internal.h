@@ -52,7 +52,7 @@ struct mv_client {
     size_t tx_bytes;                    /* bytes waiting in the tx queue */
     size_t tx_event_bytes;              /* of which events (MV_CLIENT_EVENT_BACKLOG_MAX) */
     struct mv_identity ident;
-    const struct mv_listener *listener;
+    const struct mv_listener *listener; /* borrowed: freed after every client and call */
     atomic_bool authenticated;          /* set by AUTH_POLKIT on a worker */
     bool opened;
     bool closing;                       /* close once the tx queue is flushed */

@@ -799,6 +799,28 @@ START_TEST(test_event_deregister_and_close)
 }
 END_TEST
 
+/* The daemon stops while clients are connected (through both listeners,
+ * one of them inside a call on a worker): each is closed cleanly.  Under
+ * --enable-sanitizers this caught clients closed after their listener was
+ * freed. */
+START_TEST(test_shutdown_with_clients_connected)
+{
+    _cleanup_close_ int ro = dial(ro_path), rw = dial(rw_path), slow = dial(rw_path);
+    uint64_t one = 1;
+
+    handshake(ro, 0);
+    handshake(rw, 0);
+    handshake(slow, 0);
+    send_call(slow, MV_PROC_CONNECT_GET_VERSION, 2, NULL, NULL);    /* waits on release_pipe */
+    ck_assert_int_eq(write(stop_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+    ck_assert_int_eq(write(release_pipe[1], "x", 1), 1);
+    ck_assert_int_eq(pthread_join(loop_thread, NULL), 0);
+    loop_joined = true;
+    ck_assert_ptr_null(recv_packet(ro));
+    ck_assert_ptr_null(recv_packet(rw));
+}
+END_TEST
+
 static void timeout_setup(void)
 {
     cfg_packet_timeout = 1;
@@ -1059,6 +1081,7 @@ static Suite *server_suite(void)
     tcase_add_test(tc, test_event_backlog_drops_client);
     tcase_add_test(tc, test_event_fanout_callback_ids);
     tcase_add_test(tc, test_event_deregister_and_close);
+    tcase_add_test(tc, test_shutdown_with_clients_connected);
     suite_add_tcase(s, tc);
 
     tcase_add_checked_fixture(limits, timeout_setup, limits_teardown);
