@@ -759,7 +759,7 @@ static void *paste_main(void *opaque)
 }
 
 /* Reads N bytes from the pty's far end and checks them against the
- * pattern; false after 20 s. */
+ * pattern; false after 20 s without progress. */
 static bool read_pty_pattern(int fd, size_t n)
 {
     static char buf[65536];
@@ -818,7 +818,9 @@ START_TEST(test_sink_back_pressure)
     /* the paste is held, not failed, and not all taken off the socket */
     ck_assert_int_eq(atomic_load(&p.result), 1);
     ck_assert_int_eq(atomic_load(&n_release), 0);
-    ck_assert_int_eq(atomic_load(&n_sink_resume), 0);
+    /* (n_sink_resume may already be above 0: after our write the kernel
+     * moves the pty's flip buffer into the slave's line discipline on its
+     * own schedule, and the master may turn writable with nobody reading) */
     /* the guest reads: all of it arrives, in order */
     ck_assert_msg(read_pty_pattern(slave, p.len), "the paste stalled (send result %d)", atomic_load(&p.result));
     ck_assert_int_eq(pthread_join(paster, NULL), 0);
