@@ -126,11 +126,10 @@ int mv_call_error(struct mv_call *call, int code, int domain, const char *fmt, .
 /* Driver data of a client (set in client_open, freed by client_close). */
 void *mv_client_get_data(struct mv_client *client);
 void mv_client_set_data(struct mv_client *client, void *data);
-/* Sends an asynchronous MESSAGE packet (events) to CLIENT; any thread.
- * Events count in the client's backlog: a client that leaves them unread
- * past MV_CLIENT_EVENT_BACKLOG_MAX is dropped. */
-int mv_client_send_event(struct mv_client *client, int proc, xdrproc_t filter, const void *data);
-/* Same with an encoded MESSAGE packet M (taken, also on failure). */
+/* Sends an encoded asynchronous MESSAGE packet M (an event; taken, also on
+ * failure) to CLIENT; any thread.  Events count in the client's backlog: a
+ * client that leaves them unread past MV_CLIENT_EVENT_BACKLOG_MAX is
+ * dropped.  Drivers send events through mv_events_emit() (events.h). */
 int mv_client_send_msg(struct mv_client *client, struct mv_msg *m);
 /* True once CLIENT's connection is closed (any thread); a registry that
  * checks it under its lock cannot miss the client's close hook. */

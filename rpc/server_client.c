@@ -432,29 +432,6 @@ int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd_in)
     return 0;
 }
 
-int mv_client_send_event(struct mv_client *c, int proc, xdrproc_t filter, const void *data)
-{
-    /* libvirt daemons send events with serial 1; clients ignore it */
-    struct mv_message_header hdr = {
-        .prog = MV_REMOTE_PROGRAM, .vers = MV_REMOTE_VERSION, .proc = proc,
-        .type = MV_MESSAGE, .serial = 1, .status = MV_OK,
-    };
-    struct mv_msg *m;
-    int r;
-
-    if (atomic_load(&c->closed))
-        return -ENOTCONN;
-    m = mv_msg_new();
-    if (!m)
-        return -ENOMEM;
-    r = mv_msg_encode(m, &hdr, filter, data);
-    if (r < 0) {
-        mv_msg_free(m);
-        return r;
-    }
-    return mv_client_send_msg(c, m);
-}
-
 int mv_client_send_msg(struct mv_client *c, struct mv_msg *m)
 {
     if (atomic_load(&c->closed)) {
