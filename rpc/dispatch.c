@@ -109,15 +109,6 @@ static const struct mv_dispatch_entry *find_handler(const struct mv_server *srv,
     return proc > 0 && proc < MV_PROC_NUMBER_MAX ? srv->handlers[proc] : NULL;
 }
 
-/* The facts of PROC as a call; a message only the server sends (an event)
- * is no procedure a client can call, so it is "unknown" like any other. */
-static const struct mv_proc_info *call_info(int proc)
-{
-    const struct mv_proc_info *info = mv_proc_lookup(proc);
-
-    return info && !(info->flags & MV_PROC_MESSAGE) ? info : NULL;
-}
-
 /* The access checks, in their fixed order.  Returns true if the call may run. */
 static bool call_permitted(struct mv_client *c, const struct mv_msg *req,
                            const struct mv_proc_info *info)
@@ -219,7 +210,8 @@ static int call_prepare(struct mv_client *c, struct mv_msg *req, const struct mv
 static void dispatch_call(struct mv_client *c, struct mv_msg *req)
 {
     struct mv_server *srv = c->srv;
-    const struct mv_proc_info *info = call_info(req->hdr.proc);
+    /* an event's number is "unknown" like any other */
+    const struct mv_proc_info *info = mv_proc_call_lookup(req->hdr.proc);
     const struct mv_dispatch_entry *entry;
     struct mv_call *call = NULL;
     int r;

@@ -12,6 +12,13 @@ const struct mv_proc_info *mv_proc_lookup(int proc)
     return &mv_proc_facts[proc];
 }
 
+const struct mv_proc_info *mv_proc_call_lookup(int proc)
+{
+    const struct mv_proc_info *info = mv_proc_lookup(proc);
+
+    return info && !(info->flags & MV_PROC_MESSAGE) ? info : NULL;
+}
+
 const char *mv_subsystem_name(enum mv_subsystem s)
 {
     static const char *const names[MV_SUBSYS_COUNT] = {

@@ -50,6 +50,9 @@ extern const size_t mv_proc_facts_len;
 
 /* The facts about remote procedure PROC, or NULL if modvirt does not know it. */
 const struct mv_proc_info *mv_proc_lookup(int proc);
+/* The same for a procedure a client may call: NULL for a message only the
+ * server sends (an event), which is no call. */
+const struct mv_proc_info *mv_proc_call_lookup(int proc);
 /* Name of a subsystem ("qemu", "network", ...). */
 const char *mv_subsystem_name(enum mv_subsystem s);
 /* The error domain a subsystem reports read-only denials under. */

@@ -302,10 +302,9 @@ static int index_table(struct mv_server *srv, const struct mv_dispatch_table *t,
 {
     for (size_t i = 0; i < t->n; i++) {
         const struct mv_dispatch_entry *e = &t->entries[i];
-        const struct mv_proc_info *info = mv_proc_lookup(e->proc);
+        const struct mv_proc_info *info = mv_proc_call_lookup(e->proc);
 
-        if (!info || (info->flags & MV_PROC_MESSAGE) || e->proc >= MV_PROC_NUMBER_MAX ||
-            covered[e->proc]) {
+        if (!info || e->proc >= MV_PROC_NUMBER_MAX || covered[e->proc]) {
             mv_error("driver %s: procedure %d is no call or has two entries", srv->driver->name, e->proc);
             return -EINVAL;
         }
@@ -324,9 +323,9 @@ static int check_covered(const struct mv_server *srv, const bool *covered)
     int r = 0;
 
     for (int proc = 1; proc < MV_PROC_NUMBER_MAX; proc++) {
-        const struct mv_proc_info *info = mv_proc_lookup(proc);
+        const struct mv_proc_info *info = mv_proc_call_lookup(proc);
 
-        if (!info || (info->flags & MV_PROC_MESSAGE) || covered[proc] ||
+        if (!info || covered[proc] ||
             (info->subsystem != MV_SUBSYS_CONNECT && info->subsystem != own))
             continue;
         mv_error("driver %s: procedure %s (%d) of subsystem %s has no handler and no "
