@@ -15,7 +15,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 #include "file.h"
 #include "kvm_probe.h"
 #include "log.h"
+#include "process.h"
 
 #define KVM_DEFAULT_DEV "/dev/kvm"
 #define KVM_EXPECTED_API 12
@@ -223,22 +223,6 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reaps PID, waiting at most MS; true if reaped. */
-static bool reap_within(pid_t pid, int ms)
-{
-    long long deadline = now_ms() + ms;
-
-    for (;;) {
-        pid_t w = waitpid(pid, NULL, WNOHANG);
-
-        if (w == pid || (w < 0 && errno != EINTR))
-            return w == pid;
-        if (now_ms() >= deadline)
-            return false;
-        poll(NULL, 0, 5);
-    }
-}
-
 static int set_reason(char **reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int set_reason(char **reason, const char *fmt, ...)
 {
@@ -334,8 +318,7 @@ int mv_kvm_probe(const char *dev_path, char **reason)
     }
 
     if (got < sizeof(res)) {
-        kill(pid, SIGKILL);
-        if (!reap_within(pid, REAP_GRACE_MS))
+        if (mv_process_kill_reap(pid, REAP_GRACE_MS) <= 0)
             mv_debug("KVM test child %d did not die after SIGKILL; left unreaped", (int)pid);
         if (now_ms() >= deadline)
             return set_reason(reason, "a test vCPU did not run to HLT within %d s"
@@ -346,10 +329,8 @@ int mv_kvm_probe(const char *dev_path, char **reason)
                               "; its KVM is kvm_pvm, which runs only PVM-enabled guest kernels" : "");
         return set_reason(reason, "the KVM test child died before reporting");
     }
-    if (!reap_within(pid, REAP_GRACE_MS)) {
-        kill(pid, SIGKILL);
-        reap_within(pid, REAP_GRACE_MS);
-    }
+    if (mv_process_reap(pid, REAP_GRACE_MS, NULL) <= 0)
+        mv_process_kill_reap(pid, REAP_GRACE_MS);
     r = describe(&res, dev, reason);
     if (r == 0)
         mv_debug("KVM on %s is not usable: %s", dev, reason && *reason ? *reason : "?");
