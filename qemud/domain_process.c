@@ -61,15 +61,10 @@ static long long now_ms(void)
  * process (STARTTIME differs). */
 static bool pid_gone(pid_t pid, unsigned long long starttime)
 {
-    char path[64], state = 0;
     struct qemud_proc_stat st;
-    _cleanup_fclose_ FILE *f = NULL;
 
-    if (qemud_proc_stat_read(pid, &st) < 0 || st.starttime != starttime)
-        return true;
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    f = fopen(path, "re");
-    return !f || fscanf(f, "%*d (%*[^)]) %c", &state) != 1 || state == 'Z' || state == 'X';
+    return qemud_proc_stat_read(pid, &st) < 0 || st.starttime != starttime ||
+           st.state == 'Z' || st.state == 'X';
 }
 
 /* Reaps our child DOM->pid if it exited within MS: true once it is reaped.

@@ -21,8 +21,8 @@ int qemud_proc_stat_read(pid_t pid, struct qemud_proc_stat *st)
     /* state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
      * cmajflt utime(14) stime(15) cutime cstime priority nice num_threads
      * itrealvalue starttime(22) */
-    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
-               &st->utime, &st->stime, &st->starttime) != 3)
+    if (sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
+               &st->state, &st->utime, &st->stime, &st->starttime) != 4)
         return -EINVAL;
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 struct qemud_proc_stat {
+    char state;                         /* R, S, D, Z (zombie), X (dead), ... */
     unsigned long long utime, stime;    /* clock ticks spent in user / kernel mode */
     unsigned long long starttime;       /* clock ticks after boot: with the pid, names one process */
 };
