@@ -471,18 +471,19 @@ static void announce_start(struct qemud_dom *dom, bool paused)
         qemud_event_lifecycle(dom, id, QEMUD_EVENT_SUSPENDED, QEMUD_DETAIL_SUSPENDED_PAUSED);
 }
 
-int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool paused, struct mv_err *err)
+int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown,
+                        bool paused, struct mv_err *err)
 {
     struct qemud_proc_stat stat;
     pid_t pid = 0;
     off_t log_start = 0;
-    struct mv_dom_def *shown, *old;
+    struct mv_dom_def *old;
     int r, pidfd;
 
     /* published definitions are immutable (readers format them unlocked):
-     * while LIVE gets its taps, paths and ports, readers see a copy */
-    if ((!dom->monitor_path && !(dom->monitor_path = qemud_store_monitor_path(dom->uuid_str))) ||
-        !(shown = mv_dom_def_copy(live))) {
+     * while LIVE gets its taps, paths and ports, readers see SHOWN */
+    if (!dom->monitor_path && !(dom->monitor_path = qemud_store_monitor_path(dom->uuid_str))) {
+        mv_dom_def_free(shown);
         mv_dom_def_free(live);
         return -ENOMEM;
     }

@@ -15,9 +15,13 @@
 #include "error.h"
 
 /* Starts DOM from LIVE (taken over; usually a copy of dom->def), paused if
- * PAUSED.  On failure nothing is left behind: no process, tap, status file
- * or id, and ERR carries QEMU's own message when QEMU refused to start. */
-int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, bool paused, struct mv_err *err);
+ * PAUSED.  SHOWN (taken over) is what readers see while the start fills LIVE
+ * in: a published, never changed definition that LIVE is a copy of (dom->def,
+ * or a copy of its own), so that no start formats and reparses it again.
+ * On failure nothing is left behind: no process, tap, status file or id, and
+ * ERR carries QEMU's own message when QEMU refused to start. */
+int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown,
+                        bool paused, struct mv_err *err);
 
 /* Stops DOM: SIGTERM, then (unless GRACEFUL) SIGKILL after the grace
  * period; cleans up and sends STOPPED/DESTROYED. */

@@ -480,7 +480,7 @@ static int get_xml_desc(struct mv_call *call, mv_domain_flags_args *args, mv_dom
     struct mv_dom_def *def;
     struct qemud_dom *dom;
     unsigned int fmt = 0;
-    bool is_live;
+    bool inactive, is_live;
     int r;
 
     if (args->flags & ~known)
@@ -492,9 +492,11 @@ static int get_xml_desc(struct mv_call *call, mv_domain_flags_args *args, mv_dom
         fmt |= MV_DOM_FORMAT_SECURE;
     if (!(dom = get_locked(call, &args->dom)))
         return -EIO;
-    def = (args->flags & XML_INACTIVE) && dom->def ? dom->def : qemud_dom_current_def(dom);
+    inactive = (args->flags & XML_INACTIVE) && dom->def;
+    def = inactive ? dom->def : qemud_dom_current_def(dom);
     mv_dom_def_ref(def);
-    is_live = def == dom->live;
+    /* not by pointer alone: a starting domain shows dom->def as its live one */
+    is_live = !inactive && def == dom->live;
     live.id = dom->id;
     put_locked(dom);
     /* formatting, the slow part, on the snapshot and outside the lock */

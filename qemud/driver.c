@@ -150,7 +150,7 @@ static void autostart_one(struct qemud_dom *dom, uint64_t gen)
     pthread_mutex_unlock(&dom->lock);
     if (def && !(live = mv_dom_def_copy(def)))
         mv_error("cannot autostart domain '%s': out of memory", dom->name);
-    if (live && qemud_process_start(dom, live, false, &err) < 0) {
+    if (live && qemud_process_start(dom, live, TAKE_PTR(def), false, &err) < 0) {
         mv_error("cannot autostart domain '%s': %s", dom->name, err.message);
         mv_err_clear(&err);
     }

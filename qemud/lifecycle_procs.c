@@ -88,7 +88,7 @@ static int do_create(struct mv_call *call, struct qemud_dom *dom, unsigned int f
                              "Requested operation is not valid: domain '%s' is not persistent", dom->name);
     if (!live)
         return -ENOMEM;
-    if (qemud_process_start(dom, live, flags & CREATE_PAUSED, &err) < 0)
+    if (qemud_process_start(dom, live, TAKE_PTR(def), flags & CREATE_PAUSED, &err) < 0)
         return qemud_call_fail(call, &err);
     return 0;
 }
@@ -147,9 +147,9 @@ static int create_xml(struct mv_call *call, mv_domain_create_xml_args *args, mv_
         qemud_job_end(dom);
         return -ENOMEM;
     }
-    dom->live = TAKE_PTR(shown);
+    dom->live = mv_dom_def_ref(shown);
     pthread_mutex_unlock(&dom->lock);
-    r = qemud_process_start(dom, TAKE_PTR(def), args->flags & CREATE_PAUSED, &err);
+    r = qemud_process_start(dom, TAKE_PTR(def), TAKE_PTR(shown), args->flags & CREATE_PAUSED, &err);
     if (r < 0) {
         qemud_registry_remove(dom);
         qemud_job_end(dom);
