@@ -64,7 +64,7 @@ struct mv_dom_def *qemud_dom_snapshot(struct qemud_dom *dom, bool persistent)
     struct mv_dom_def *def;
 
     pthread_mutex_lock(&dom->lock);
-    def = persistent ? dom->def : dom->live ? dom->live : dom->def;
+    def = persistent ? dom->def : qemud_dom_current_def(dom);
     if (def)
         mv_dom_def_ref(def);
     pthread_mutex_unlock(&dom->lock);
