@@ -15,7 +15,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,21 +475,6 @@ static int run_loop(struct run_io *io, pid_t pid, int pidfd, long long deadline,
     }
 }
 
-static int set_msg(char **errmsg, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int set_msg(char **errmsg, int r, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (errmsg) {
-        free(*errmsg);
-        va_start(ap, fmt);
-        if (vasprintf(errmsg, fmt, ap) < 0)
-            *errmsg = NULL;
-        va_end(ap);
-    }
-    return r;
-}
-
 /* The message of a child that ran and failed (or -errno R of the run). */
 static int describe(const char *const argv[], const struct mv_process_run_opts *opts,
                     struct mv_process_result *res, int r, char **errmsg)
@@ -504,18 +488,18 @@ static int describe(const char *const argv[], const struct mv_process_run_opts *
     line = mv_process_last_line(res);
     sep = *line ? ": " : "";
     if (r == -ETIMEDOUT)
-        return set_msg(errmsg, r, "'%s' did not finish within %d ms and was killed%s%s",
-                       q, opts->timeout_ms, sep, line);
+        return mv_errmsg_set(errmsg, r, "'%s' did not finish within %d ms and was killed%s%s",
+                             q, opts->timeout_ms, sep, line);
     if (r == -EFBIG)
-        return set_msg(errmsg, r, "'%s' wrote more than %zu bytes of output and was killed",
-                       q, opts->stdout_max ? opts->stdout_max : STDOUT_DEFAULT_MAX);
+        return mv_errmsg_set(errmsg, r, "'%s' wrote more than %zu bytes of output and was killed",
+                             q, opts->stdout_max ? opts->stdout_max : STDOUT_DEFAULT_MAX);
     if (r < 0)
-        return set_msg(errmsg, r, "cannot run '%s': %s", q, strerror(-r));
+        return mv_errmsg_set(errmsg, r, "cannot run '%s': %s", q, strerror(-r));
     if (WIFSIGNALED(res->status))
-        return set_msg(errmsg, -EIO, "'%s' was killed by signal %d%s%s",
-                       q, WTERMSIG(res->status), sep, line);
-    return set_msg(errmsg, -EIO, "'%s' exited with status %d%s%s", q,
-                   WIFEXITED(res->status) ? WEXITSTATUS(res->status) : -1, sep, line);
+        return mv_errmsg_set(errmsg, -EIO, "'%s' was killed by signal %d%s%s",
+                             q, WTERMSIG(res->status), sep, line);
+    return mv_errmsg_set(errmsg, -EIO, "'%s' exited with status %d%s%s", q,
+                         WIFEXITED(res->status) ? WEXITSTATUS(res->status) : -1, sep, line);
 }
 
 /* Opens the parent's ends and the child's stdio for a run. */
