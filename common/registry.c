@@ -11,11 +11,10 @@
 struct mv_registry {
     pthread_mutex_t lock;
     const struct mv_obj_kind *kind;
-    xmlHashTablePtr by_name, by_uuid, by_id;   /* values borrowed from objs[] */
+    xmlHashTablePtr by_name, by_uuid, by_id;   /* values borrowed from objs[]; by_id: the active ones */
     struct mv_obj **objs;                      /* referenced, in order of addition */
     size_t n, cap;
     int next_id;
-    size_t nactive;
 };
 
 int mv_registry_new(const struct mv_obj_kind *kind, struct mv_registry **out)
@@ -230,7 +229,6 @@ int mv_registry_assign_id(struct mv_registry *reg, struct mv_obj *obj, int id)
         r = -ENOMEM;
     if (r == 0) {
         obj->id = id;
-        reg->nactive++;
         if (id >= reg->next_id)
             reg->next_id = id + 1;
     }
@@ -246,8 +244,8 @@ void mv_registry_release_id(struct mv_registry *reg, struct mv_obj *obj)
         return;
     id_key(obj->id, key);
     pthread_mutex_lock(&reg->lock);
-    if (xmlHashLookup(reg->by_id, BAD_CAST key) == obj && xmlHashRemoveEntry(reg->by_id, BAD_CAST key, NULL) == 0)
-        reg->nactive--;
+    if (xmlHashLookup(reg->by_id, BAD_CAST key) == obj)
+        xmlHashRemoveEntry(reg->by_id, BAD_CAST key, NULL);
     pthread_mutex_unlock(&reg->lock);
     obj->id = -1;
 }
@@ -275,7 +273,7 @@ size_t mv_registry_count_active(struct mv_registry *reg)
     size_t n;
 
     pthread_mutex_lock(&reg->lock);
-    n = reg->nactive;
+    n = (size_t)xmlHashSize(reg->by_id);
     pthread_mutex_unlock(&reg->lock);
     return n;
 }
