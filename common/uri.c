@@ -1,7 +1,6 @@
 /* Local connection URIs on libxml2's URI parser: see uri.h. */
 #define MV_LOG_MODULE "uri"
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,22 +9,11 @@
 #include <libxml/xmlmemory.h>
 
 #include "cleanup.h"
+#include "errmsg.h"
 #include "uri.h"
 
 static inline void xml_urip_free(xmlURIPtr *u) { if (*u) xmlFreeURI(*u); }
 #define _cleanup_xml_uri_ __attribute__((cleanup(xml_urip_free)))
-
-static int fail(char **errmsg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char **errmsg, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vasprintf(errmsg, fmt, ap) < 0)
-        *errmsg = NULL;
-    va_end(ap);
-    return -EINVAL;
-}
 
 /* "qemu:///system or modvirt:///system" for the error messages. */
 static char *accepted_uris(const char *const *schemes)
@@ -60,23 +48,24 @@ static int check_base(const char *uri, const xmlURI *x, const char *const *schem
 
     if (!scheme_known(x->scheme, schemes)) {
         use = accepted_uris(schemes);
-        return fail(errmsg, "unsupported URI scheme '%s' in '%s': use %s",
-                    x->scheme ? x->scheme : "", uri, use ? use : "a local URI");
+        return mv_errmsg_set(errmsg, -EINVAL, "unsupported URI scheme '%s' in '%s': use %s",
+                             x->scheme ? x->scheme : "", uri, use ? use : "a local URI");
     }
     /* "qemu:/system" parses with the same parts as "qemu:///system" */
     if (strncmp(uri + strlen(x->scheme), "://", 3) != 0) {
         use = accepted_uris(schemes);
-        return fail(errmsg, "URI '%s' has no '//' (empty host) part: use %s", uri,
-                    use ? use : "a local URI");
+        return mv_errmsg_set(errmsg, -EINVAL, "URI '%s' has no '//' (empty host) part: use %s", uri,
+                             use ? use : "a local URI");
     }
     if ((x->server && *x->server) || x->user || x->port > 0)
-        return fail(errmsg, "remote host '%s%s%s' in URI '%s': only local connections are supported",
-                    x->user ? x->user : "", x->user ? "@" : "", x->server ? x->server : "", uri);
+        return mv_errmsg_set(errmsg, -EINVAL,
+                             "remote host '%s%s%s' in URI '%s': only local connections are supported",
+                             x->user ? x->user : "", x->user ? "@" : "", x->server ? x->server : "", uri);
     if (!x->path || strcmp(x->path, "/system") != 0)
-        return fail(errmsg, "unsupported path '%s' in URI '%s': only /system is served",
-                    x->path ? x->path : "", uri);
+        return mv_errmsg_set(errmsg, -EINVAL, "unsupported path '%s' in URI '%s': only /system is served",
+                             x->path ? x->path : "", uri);
     if (x->fragment)
-        return fail(errmsg, "unsupported fragment '#%s' in URI '%s'", x->fragment, uri);
+        return mv_errmsg_set(errmsg, -EINVAL, "unsupported fragment '#%s' in URI '%s'", x->fragment, uri);
     return 0;
 }
 
@@ -121,7 +110,7 @@ static int add_param(struct mv_local_uri *u, const char *p, size_t len, const ch
         free(name);
         free(value);
         if (nul1 || nul2)
-            return fail(errmsg, "an escaped NUL (%%00) in URI '%s'", uri);
+            return mv_errmsg_set(errmsg, -EINVAL, "an escaped NUL (%%00) in URI '%s'", uri);
         return -ENOMEM;
     }
     v[u->nparams++] = (struct mv_uri_param){ .name = name, .value = value };
@@ -153,10 +142,10 @@ int mv_local_uri_parse(const char *uri, const char *const *schemes, struct mv_lo
 
     *errmsg = NULL;
     if (strlen(uri) > MV_URI_MAX)
-        return fail(errmsg, "URI longer than %d bytes", MV_URI_MAX);
+        return mv_errmsg_set(errmsg, -EINVAL, "URI longer than %d bytes", MV_URI_MAX);
     x = xmlParseURI(uri);
     if (!x)
-        return fail(errmsg, "cannot parse URI '%s' (RFC 3986)", uri);
+        return mv_errmsg_set(errmsg, -EINVAL, "cannot parse URI '%s' (RFC 3986)", uri);
     r = check_base(uri, x, schemes, errmsg);
     if (r < 0)
         return r;
