@@ -7,6 +7,9 @@
 #include <pthread.h>
 #include <time.h>
 
+/* Now on CLOCK_MONOTONIC, in milliseconds: for deadlines counted in ms. */
+long long mv_now_ms(void);
+
 /* Sets *TS to now + MS milliseconds (MS >= 0) on CLOCK_MONOTONIC. */
 void mv_deadline_after(struct timespec *ts, int ms);
 

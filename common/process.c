@@ -22,11 +22,11 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "errmsg.h"
+#include "monotime.h"
 #include "process.h"
 
 /* the most fds a caller may keep (QEMU: one per interface, plus a few) */
@@ -38,14 +38,6 @@
 #define STDOUT_DEFAULT_MAX (1u << 20)
 
 static const char *const default_env[] = { "LC_ALL=C", MV_PROCESS_PATH, "HOME=/", NULL };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int pidfd_open_pid(pid_t pid)
 {
@@ -204,7 +196,7 @@ int mv_process_spawn(const char *const argv[], const struct mv_process_spawn_opt
 int mv_process_reap(pid_t pid, int ms, int *status)
 {
     _cleanup_close_ int pidfd = pidfd_open_pid(pid);
-    long long deadline = now_ms() + (ms > 0 ? ms : 0);
+    long long deadline = mv_now_ms() + (ms > 0 ? ms : 0);
     int st;
 
     for (;;) {
@@ -218,7 +210,7 @@ int mv_process_reap(pid_t pid, int ms, int *status)
         }
         if (w < 0 && errno != EINTR)
             return -errno;
-        left = deadline - now_ms();
+        left = deadline - mv_now_ms();
         if (left <= 0)
             return 0;
         if (pidfd >= 0) {
@@ -287,13 +279,13 @@ static bool group_member_running(pid_t pgid)
 static void kill_group_reap(pid_t pid, int ms)
 {
     _cleanup_close_ int pidfd = pidfd_open_pid(pid);    /* unreaped: it is PID */
-    long long deadline = now_ms() + ms;
+    long long deadline = mv_now_ms() + ms;
     siginfo_t info;
 
     kill(-pid, SIGKILL);
     kill(pid, SIGKILL);     /* in case it left its group */
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - mv_now_ms();
 
         info.si_pid = 0;
         if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno != EINTR)
@@ -308,9 +300,9 @@ static void kill_group_reap(pid_t pid, int ms)
             poll(NULL, 0, POLL_INTERVAL_MS);
         }
     }
-    while (group_member_running(pid) && now_ms() < deadline)
+    while (group_member_running(pid) && mv_now_ms() < deadline)
         poll(NULL, 0, POLL_INTERVAL_MS);
-    mv_process_reap(pid, (int)(deadline > now_ms() ? deadline - now_ms() : 0), NULL);
+    mv_process_reap(pid, (int)(deadline > mv_now_ms() ? deadline - mv_now_ms() : 0), NULL);
 }
 
 /* ---- running to completion ---- */
@@ -449,7 +441,7 @@ static int run_loop(struct run_io *io, pid_t pid, int pidfd, long long deadline,
             { .fd = io->out, .events = POLLIN }, { .fd = io->err, .events = POLLIN },
             { .fd = io->in, .events = POLLOUT }, { .fd = pidfd, .events = POLLIN },
         };
-        long long left = deadline - now_ms();
+        long long left = deadline - mv_now_ms();
         pid_t w;
         int r;
 
@@ -538,7 +530,7 @@ int mv_process_run(const char *const argv[], const struct mv_process_run_opts *o
                          .stdout_max = opts->stdout_max ? opts->stdout_max : STDOUT_DEFAULT_MAX };
     int child[3] = { -1, -1, -1 }, r, pidfd = -1;
     struct mv_process_spawn_opts so = { .env = opts->env };
-    long long deadline = now_ms() + opts->timeout_ms;
+    long long deadline = mv_now_ms() + opts->timeout_ms;
     pid_t pid = 0;
 
     *res = (struct mv_process_result){ 0 };

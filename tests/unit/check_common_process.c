@@ -16,21 +16,13 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "monotime.h"
 #include "process.h"
 
 #define SH "/bin/sh"
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int run_sh(const char *script, const char *input, int timeout_ms, size_t max,
                   struct mv_process_result *res, char **errmsg)
@@ -118,13 +110,13 @@ START_TEST(test_stdout_capped)
 {
     struct mv_process_result res;
     _cleanup_free_ char *msg = NULL;
-    long long t0 = now_ms();
+    long long t0 = mv_now_ms();
     int r = run_sh("head -c 100000000 /dev/zero", NULL, 60000, 65536, &res, &msg);
 
     ck_assert_int_eq(r, -EFBIG);
     ck_assert_uint_le(res.out_len, 65536 + 1);
     ck_assert_str_eq(msg, "'/bin/sh' wrote more than 65536 bytes of output and was killed");
-    ck_assert_msg(now_ms() - t0 < 30000, "the runner read on instead of killing");
+    ck_assert_msg(mv_now_ms() - t0 < 30000, "the runner read on instead of killing");
     mv_process_result_clear(&res);
     assert_no_children();
 }
@@ -190,7 +182,7 @@ START_TEST(test_timeout_kills)
     struct mv_process_run_opts o = { .timeout_ms = 2000 };
     struct mv_process_result res;
     _cleanup_free_ char *msg = NULL;
-    long long t0 = now_ms();
+    long long t0 = mv_now_ms();
     long grandchild;
     char state;
     int r;
@@ -203,7 +195,7 @@ START_TEST(test_timeout_kills)
     grandchild = res.out ? strtol(res.out, NULL, 10) : 0;
     if (grandchild > 1)
         state = proc_state(grandchild);     /* at once: no grace for the runner */
-    ck_assert_msg(now_ms() - t0 < 15000, "the timeout did not end the run");
+    ck_assert_msg(mv_now_ms() - t0 < 15000, "the timeout did not end the run");
     ck_assert_str_eq(msg, "'/bin/sh' did not finish within 2000 ms and was killed: still working");
     assert_no_children();
     ck_assert_msg(grandchild > 1, "no grandchild pid on stdout: '%s'", res.out);
