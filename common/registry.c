@@ -59,6 +59,18 @@ static void id_key(int id, char buf[16])
     snprintf(buf, 16, "%d", id);
 }
 
+/* Drops OBJ's entry in the id index, if it is OBJ's; call with reg->lock held. */
+static void remove_id_entry(struct mv_registry *reg, struct mv_obj *obj)
+{
+    char key[16];
+
+    if (obj->id < 0)
+        return;
+    id_key(obj->id, key);
+    if (xmlHashLookup(reg->by_id, BAD_CAST key) == obj)
+        xmlHashRemoveEntry(reg->by_id, BAD_CAST key, NULL);
+}
+
 static struct mv_obj *ref_or_null(void *obj)
 {
     return obj ? mv_obj_ref(obj) : NULL;
@@ -125,6 +137,7 @@ void mv_registry_remove(struct mv_registry *reg, struct mv_obj *obj)
             continue;
         xmlHashRemoveEntry(reg->by_name, BAD_CAST obj->name, NULL);
         xmlHashRemoveEntry(reg->by_uuid, BAD_CAST obj->uuid_str, NULL);
+        remove_id_entry(reg, obj);      /* by_id borrows objs[]'s reference too */
         memmove(&reg->objs[i], &reg->objs[i + 1], (reg->n - i - 1) * sizeof(*reg->objs));
         reg->n--;
         found = true;
@@ -238,14 +251,10 @@ int mv_registry_assign_id(struct mv_registry *reg, struct mv_obj *obj, int id)
 
 void mv_registry_release_id(struct mv_registry *reg, struct mv_obj *obj)
 {
-    char key[16];
-
     if (obj->id < 0)
         return;
-    id_key(obj->id, key);
     pthread_mutex_lock(&reg->lock);
-    if (xmlHashLookup(reg->by_id, BAD_CAST key) == obj)
-        xmlHashRemoveEntry(reg->by_id, BAD_CAST key, NULL);
+    remove_id_entry(reg, obj);
     pthread_mutex_unlock(&reg->lock);
     obj->id = -1;
 }

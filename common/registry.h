@@ -30,8 +30,9 @@ const struct mv_obj_kind *mv_registry_kind(const struct mv_registry *reg);
  * again with no one having acted on it.  -EEXIST if the name or the UUID is
  * taken (*EXISTING, referenced, is the holder); -ENOMEM. */
 int mv_registry_add(struct mv_registry *reg, struct mv_obj *obj, const char *job, struct mv_obj **existing);
-/* Removes OBJ (no-op if not there) and marks it removed, so a job waiting on
- * it fails with -ENOENT.  Call without OBJ's lock; usually with its job. */
+/* Removes OBJ from every index, its id's included (no-op if not there), and
+ * marks it removed, so a job waiting on it fails with -ENOENT.  Call without
+ * OBJ's lock; usually with its job. */
 void mv_registry_remove(struct mv_registry *reg, struct mv_obj *obj);
 
 /* Lookups return a reference or NULL. */

@@ -267,6 +267,23 @@ START_TEST(test_list_filter_and_ids)
 }
 END_TEST
 
+/* A removed object leaves every index, its id's too: the registry holds
+ * no reference through by_id, so a later find_id must not reach it. */
+START_TEST(test_remove_drops_id)
+{
+    _cleanup_(mv_registry_freep) struct mv_registry *reg = reg_new();
+    struct thing *t = add_done(reg, "t", 1);
+
+    mv_obj_lock(&t->obj);
+    ck_assert_int_eq(mv_registry_assign_id(reg, &t->obj, 3), 0);
+    mv_obj_unlock(&t->obj);
+    mv_registry_remove(reg, &t->obj);
+    ck_assert_ptr_null(mv_registry_find_id(reg, 3));
+    ck_assert_uint_eq(mv_registry_count_active(reg), 0);
+    mv_obj_unref(&t->obj);
+}
+END_TEST
+
 /* Dropping the registry drops its references; objects others hold live on. */
 START_TEST(test_free_keeps_held_objects)
 {
@@ -293,6 +310,7 @@ static Suite *registry_suite(void)
     tcase_add_test(tc, test_add_returns_locked_with_job);
     tcase_add_test(tc, test_remove_fails_waiting_job);
     tcase_add_test(tc, test_list_filter_and_ids);
+    tcase_add_test(tc, test_remove_drops_id);
     tcase_add_test(tc, test_free_keeps_held_objects);
     suite_add_tcase(s, tc);
     return s;
