@@ -25,6 +25,7 @@
 #include "file.h"
 #include "host_facts.h"
 #include "log.h"
+#include "monotime.h"
 #include "proc_stat.h"
 #include "process.h"
 #include "qemu_command.h"
@@ -46,14 +47,6 @@
 static int pidfd_open_pid(pid_t pid)
 {
     return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Whether the process PID of a run we did not start (re-attached) is gone:
@@ -93,7 +86,7 @@ static bool reap_own(struct qemud_dom *dom, int ms)
 static bool wait_exit(struct qemud_dom *dom, int ms)
 {
     struct pollfd p = { .fd = dom->pidfd, .events = POLLIN };
-    long long deadline = now_ms() + ms;
+    long long deadline = mv_now_ms() + ms;
     int r;
 
     if (dom->own_child)
@@ -107,7 +100,7 @@ static bool wait_exit(struct qemud_dom *dom, int ms)
     for (;;) {
         if (pid_gone(dom->pid, dom->starttime))
             return true;
-        if (now_ms() >= deadline)
+        if (mv_now_ms() >= deadline)
             return false;
         poll(NULL, 0, EXIT_POLL_MS);
     }

@@ -24,6 +24,7 @@
 #include "file.h"
 #include "kvm_probe.h"
 #include "log.h"
+#include "monotime.h"
 #include "process.h"
 
 #define KVM_DEFAULT_DEV "/dev/kvm"
@@ -215,14 +216,6 @@ done:
     _exit(0);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int set_reason(char **reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int set_reason(char **reason, const char *fmt, ...)
 {
@@ -287,7 +280,7 @@ int mv_kvm_probe(const char *dev_path, char **reason)
     if (pipe2(fds, O_CLOEXEC) < 0)
         return -errno;
     rd = fds[0], wr = fds[1];
-    deadline = now_ms() + MV_KVM_PROBE_TIMEOUT_MS;
+    deadline = mv_now_ms() + MV_KVM_PROBE_TIMEOUT_MS;
     pid = fork();
     if (pid < 0)
         return -errno;
@@ -299,7 +292,7 @@ int mv_kvm_probe(const char *dev_path, char **reason)
 
     while (got < sizeof(res)) {
         struct pollfd pfd = { .fd = rd, .events = POLLIN };
-        int left = (int)(deadline - now_ms());
+        int left = (int)(deadline - mv_now_ms());
         ssize_t n;
 
         if (left <= 0)
@@ -320,7 +313,7 @@ int mv_kvm_probe(const char *dev_path, char **reason)
     if (got < sizeof(res)) {
         if (mv_process_kill_reap(pid, REAP_GRACE_MS) <= 0)
             mv_debug("KVM test child %d did not die after SIGKILL; left unreaped", (int)pid);
-        if (now_ms() >= deadline)
+        if (mv_now_ms() >= deadline)
             return set_reason(reason, "a test vCPU did not run to HLT within %d s"
                               " (%u million guest loop iterations: KVM runs guest code far too"
                               " slowly or not at all here%s)", MV_KVM_PROBE_TIMEOUT_MS / 1000,
