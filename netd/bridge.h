@@ -1,0 +1,39 @@
+/*
+ * The host side of a network: its bridge (created over rtnetlink with
+ * libnl3: name, MAC, MTU, STP, forward delay, addresses, up), its static
+ * routes, IP forwarding, and the checks before start: a subnet already
+ * routed on the host, or a bridge name that belongs to a device we did not
+ * create, are refused with a message naming the interface.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "network_def.h"
+
+struct mv_netlink;
+
+/* Refuses DEF if any of its <ip> subnets overlaps a route on the host
+ * ("network 'n' subnet 192.168.122.0/24 is already in use by interface
+ * eth0"), or if DEF's bridge exists and is not ours (OURS: bridges of
+ * networks netd runs).  0 or -EEXIST/-errno with *ERRMSG. */
+int mv_bridge_check(struct mv_netlink *nl, const struct mv_net_def *def, char **errmsg);
+
+/* Creates DEF's bridge and brings it up with its addresses and routes; turns
+ * on ip_forward (and IPv6 forwarding) for nat/route.  On failure removes
+ * what it made.  0 or -errno with *ERRMSG. */
+int mv_bridge_create(struct mv_netlink *nl, const struct mv_net_def *def, char **errmsg);
+
+/* Deletes DEF's bridge (and with it its addresses and routes).  A missing
+ * bridge is fine. */
+int mv_bridge_delete(struct mv_netlink *nl, const struct mv_net_def *def);
+
+/* True if DEF's bridge exists as a bridge with DEF's first address. */
+bool mv_bridge_present(struct mv_netlink *nl, const struct mv_net_def *def);
+
+/* The first free virbrN name (not a link on the host, not in TAKEN). */
+int mv_bridge_pick_name(struct mv_netlink *nl, const char *const *taken, char **name);
+
+/* For the default network: the first 192.168.N.0/24, N from 122 up, that no
+ * host route overlaps.  0 or -EADDRNOTAVAIL. */
+int mv_bridge_pick_subnet(struct mv_netlink *nl, unsigned int *third_octet);

@@ -1,0 +1,1 @@
+# netd/daemon.mk: filled in by its part (see netd/README.md).
