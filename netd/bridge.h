@@ -15,8 +15,9 @@ struct mv_netlink;
 
 /* Refuses DEF if any of its <ip> subnets overlaps a route on the host
  * ("network 'n' subnet 192.168.122.0/24 is already in use by interface
- * eth0"), or if DEF's bridge exists and is not ours (OURS: bridges of
- * networks netd runs).  0 or -EEXIST/-errno with *ERRMSG. */
+ * eth0"), or if a link named like DEF's bridge already exists (the driver
+ * calls this only for a network that is not running, so any such link is
+ * not ours).  0 or -EEXIST/-errno with *ERRMSG. */
 int mv_bridge_check(struct mv_netlink *nl, const struct mv_net_def *def, char **errmsg);
 
 /* Creates DEF's bridge and brings it up with its addresses and routes; turns

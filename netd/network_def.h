@@ -167,3 +167,40 @@ const struct mv_net_ip *mv_net_def_ip(const struct mv_net_def *def, int family);
 bool mv_net_def_wants_dnsmasq(const struct mv_net_def *def);
 /* A lease's length in seconds (0 = infinite, -1 = not given). */
 long long mv_net_lease_seconds(const struct mv_net_lease *lease);
+
+/* Deep copy (NULL on out of memory). */
+struct mv_net_def *mv_net_def_copy(const struct mv_net_def *def);
+
+/* ---- network_parse.c ---- */
+/* Parses network XML strictly: every element and attribute is kept or
+ * refused by name ("unsupported configuration: unknown element <bandwidth>
+ * in network 'n1'").  Fills in a UUID and, for modes with a bridge of ours,
+ * a MAC when absent; the bridge name stays NULL when absent (the driver
+ * picks virbrN).  0 or -EINVAL/-ENOMEM with *ERRMSG. */
+int mv_net_def_parse(const char *xml, struct mv_net_def **out, char **errmsg);
+
+/* ---- network_format.c ---- */
+/* The XML of DEF; CONNECTIONS > 0 adds connections='N' (live XML with
+ * ports plugged).  NULL on out of memory. */
+char *mv_net_def_format(const struct mv_net_def *def, int connections);
+
+/* ---- network_update.c ---- */
+/* virNetworkUpdate's command and section numbers (libvirt's public ABI). */
+enum mv_net_update_command {
+    MV_NET_UPDATE_NONE = 0, MV_NET_UPDATE_MODIFY = 1, MV_NET_UPDATE_DELETE = 2,
+    MV_NET_UPDATE_ADD_LAST = 3, MV_NET_UPDATE_ADD_FIRST = 4,
+};
+enum mv_net_update_section {
+    MV_NET_SECTION_NONE = 0, MV_NET_SECTION_BRIDGE = 1, MV_NET_SECTION_DOMAIN = 2,
+    MV_NET_SECTION_IP = 3, MV_NET_SECTION_IP_DHCP_HOST = 4, MV_NET_SECTION_IP_DHCP_RANGE = 5,
+    MV_NET_SECTION_FORWARD = 6, MV_NET_SECTION_FORWARD_INTERFACE = 7,
+    MV_NET_SECTION_FORWARD_PF = 8, MV_NET_SECTION_PORTGROUP = 9, MV_NET_SECTION_DNS_HOST = 10,
+    MV_NET_SECTION_DNS_TXT = 11, MV_NET_SECTION_DNS_SRV = 12,
+};
+/* A new definition: DEF with COMMAND applied to SECTION (dhcp host and dns
+ * host are supported; others refused by name) using the XML fragment XML;
+ * PARENT_INDEX picks the <ip> (-1: the first with <dhcp>).  Duplicates,
+ * missing entries and unsupported sections get libvirt-like messages.
+ * 0 or -errno with *ERRMSG. */
+int mv_net_def_update(const struct mv_net_def *def, unsigned int command, unsigned int section,
+                      int parent_index, const char *xml, struct mv_net_def **out, char **errmsg);

@@ -14,16 +14,13 @@
 
 #include "network_def.h"
 #include "object.h"
+#include "port_def.h"
 
 /* A guest NIC plugged into a network (NETWORK_PORT_*): owned by the network
  * object, persisted under <rundir>/network/ports/UUID.xml while active. */
 struct netd_port {
-    unsigned char uuid[MV_UUID_LEN];
+    struct mv_port_def *def;        /* uuid, owner, mac, plug */
     char uuid_str[MV_UUID_STRING_LEN];
-    char *owner_name;               /* <owner><name> */
-    unsigned char owner_uuid[MV_UUID_LEN];
-    char *mac;                      /* <mac address=> */
-    char *xml;                      /* the port's XML as GET_XML_DESC returns it */
 };
 
 struct netd_net {
