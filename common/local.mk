@@ -99,10 +99,11 @@ tests_unit_check_common_process_SOURCES = tests/unit/check_common_process.c
 tests_unit_check_common_process_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_common_process_LDADD = common/libmvprocess.la common/libmvcommon.la $(CHECK_LIBS)
 
-# common/libmvnetlink.la: host network links over rtnetlink (see
+# common/libmvnetlink.la: host links, addresses and routes over rtnetlink (see
 # common/netlink.h); its own library so that only daemons link libnl.
 noinst_LTLIBRARIES += common/libmvnetlink.la
-common_libmvnetlink_la_SOURCES = common/netlink.c common/netlink.h
+common_libmvnetlink_la_SOURCES = common/netlink.c common/netlink.h common/netlink_internal.h \
+	common/netlink_route.c
 common_libmvnetlink_la_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS)
 common_libmvnetlink_la_LIBADD = common/libmvcommon.la $(LIBNL_LIBS)
 

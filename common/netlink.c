@@ -6,23 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
 #include "cleanup.h"
 #include "netlink.h"
+#include "netlink_internal.h"
 
 MV_DEFINE_CLEANUP(struct rtnl_link, rtnl_link_put)
 MV_DEFINE_CLEANUP(struct nl_addr, nl_addr_put)
 
-struct mv_netlink {
-    struct nl_sock *sk;
-};
-
 /* libnl reports its own NLE_* codes; modvirt returns -errno.  libnl maps the
  * kernel's errno to NLE_* many-to-one, so this is the closest errno back. */
-static int nlerr_to_errno(int nlerr)
+int mv_netlink_errno(int nlerr)
 {
     static const struct { int nle, err; } map[] = {
         { NLE_NODEV, ENODEV },       { NLE_OBJ_NOTFOUND, ENODEV },
@@ -51,7 +52,7 @@ int mv_netlink_open(struct mv_netlink **ret)
     r = nl_connect(nl->sk, NETLINK_ROUTE);
     if (r < 0) {
         nl_socket_free(nl->sk);
-        return nlerr_to_errno(r);
+        return mv_netlink_errno(r);
     }
     *ret = TAKE_PTR(nl);
     return 0;
@@ -88,7 +89,7 @@ static int link_fetch(struct mv_netlink *nl, const char *name, int ifindex, stru
     if (name ? !mv_netlink_ifname_valid(name, false) : ifindex <= 0)
         return -EINVAL;
     r = rtnl_link_get_kernel(nl->sk, name ? 0 : ifindex, name, out);
-    return r < 0 ? nlerr_to_errno(r) : 0;
+    return r < 0 ? mv_netlink_errno(r) : 0;
 }
 
 int mv_netlink_link_get(struct mv_netlink *nl, const char *name, int ifindex, struct mv_link_info *info)
@@ -119,7 +120,7 @@ static int link_change(struct mv_netlink *nl, int ifindex, struct rtnl_link *cha
         return -ENOMEM;
     rtnl_link_set_ifindex(orig, ifindex);
     r = rtnl_link_change(nl->sk, orig, changes, 0);
-    return r < 0 ? nlerr_to_errno(r) : 0;
+    return r < 0 ? mv_netlink_errno(r) : 0;
 }
 
 int mv_netlink_link_set_mac(struct mv_netlink *nl, int ifindex, const unsigned char mac[6])
@@ -178,7 +179,93 @@ int mv_netlink_link_delete(struct mv_netlink *nl, int ifindex, const char *name,
         return -ENOMEM;
     rtnl_link_set_ifindex(del, ifindex);
     r = rtnl_link_delete(nl->sk, del);
-    if (r < 0 && nlerr_to_errno(r) != -ENODEV)
-        return nlerr_to_errno(r);
+    if (r < 0 && mv_netlink_errno(r) != -ENODEV)
+        return mv_netlink_errno(r);
+    return 0;
+}
+
+static int request_ack(struct nl_msg *msg, void *arg)
+{
+    (void)msg;
+    (void)arg;
+    return NL_STOP;
+}
+
+static int request_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+    (void)who;
+    *(int *)arg = e->error;
+    return NL_STOP;
+}
+
+int mv_netlink_request(struct mv_netlink *nl, struct nl_msg *msg)
+{
+    _cleanup_(nl_cb_putp) struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+    int kernel_err = 0;
+    int r;
+
+    if (!cb)
+        return -ENOMEM;
+    nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, request_ack, NULL);
+    nl_cb_err(cb, NL_CB_CUSTOM, request_error, &kernel_err);
+    r = nl_send_auto(nl->sk, msg);
+    if (r < 0)
+        return mv_netlink_errno(r);
+    r = nl_recvmsgs(nl->sk, cb);
+    if (kernel_err < 0)
+        return kernel_err;
+    return r < 0 ? mv_netlink_errno(r) : 0;
+}
+
+/* IFLA_BR_* go in IFLA_INFO_DATA, which libnl 3.7's rtnl_link cannot carry
+ * for bridges (its rtnl_link_bridge_* calls are about ports), so the request
+ * is built by hand.  sysfs (/sys/class/net/BR/bridge/) is not the fallback:
+ * a sysfs mount shows the network namespace it was mounted in, not the
+ * caller's, and one message makes the bridge whole or not at all. */
+static int bridge_add_msg(const struct mv_netlink_bridge *br, struct nl_msg **out)
+{
+    _cleanup_(nlmsg_freep) struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+    struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+    struct nlattr *info, *data;
+
+    if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+        nla_put_string(msg, IFLA_IFNAME, br->name) < 0 ||
+        (br->mac && nla_put(msg, IFLA_ADDRESS, 6, br->mac) < 0) ||
+        (br->mtu && nla_put_u32(msg, IFLA_MTU, br->mtu) < 0) ||
+        !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+        nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
+        !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+        /* the kernel applies the delay before the STP state, so a delay
+         * outside STP's 2..30 s range is still taken for a bridge with STP */
+        nla_put_u32(msg, IFLA_BR_FORWARD_DELAY, br->forward_delay_cs) < 0 ||
+        nla_put_u32(msg, IFLA_BR_STP_STATE, br->stp ? 1 : 0) < 0)
+        return -ENOMEM;
+    nla_nest_end(msg, data);
+    nla_nest_end(msg, info);
+    *out = TAKE_PTR(msg);
+    return 0;
+}
+
+int mv_netlink_bridge_add(struct mv_netlink *nl, const struct mv_netlink_bridge *br, int *ifindex)
+{
+    _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+    struct mv_link_info info;
+    int r;
+
+    if (!mv_netlink_ifname_valid(br->name, false))
+        return -EINVAL;
+    r = bridge_add_msg(br, &msg);
+    if (r < 0)
+        return r;
+    r = mv_netlink_request(nl, msg);
+    if (r < 0)
+        return r;
+    r = mv_netlink_link_get(nl, br->name, 0, &info);
+    if (r < 0)
+        return r;
+    if (strcmp(info.kind, "bridge") != 0)     /* replaced already: not ours to report */
+        return -EBUSY;
+    if (ifindex)
+        *ifindex = info.ifindex;
     return 0;
 }
