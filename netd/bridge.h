@@ -17,22 +17,31 @@ struct mv_netlink;
  * ("network 'n' subnet 192.168.122.0/24 is already in use by interface
  * eth0"), or if a link named like DEF's bridge already exists (the driver
  * calls this only for a network that is not running, so any such link is
- * not ours).  0 or -EEXIST/-errno with *ERRMSG. */
+ * not ours).  Routes of the main table count, default routes do not.  A
+ * network of forward mode bridge (a host bridge) has nothing to check.
+ * 0 or -EEXIST/-errno with *ERRMSG. */
 int mv_bridge_check(struct mv_netlink *nl, const struct mv_net_def *def, char **errmsg);
 
 /* Creates DEF's bridge and brings it up with its addresses and routes; turns
- * on ip_forward (and IPv6 forwarding) for nat/route.  On failure removes
- * what it made.  0 or -errno with *ERRMSG. */
+ * on ip_forward (and IPv6 forwarding, each if DEF has an <ip> of that
+ * family) for nat/route/open.  STP is on unless stp='off'; the forward delay
+ * is DEF's (0 if not given, as libvirt), which the kernel raises to 2 s when
+ * STP is on.  On the bridge: accept_ra and autoconf off with IPv6, IPv6
+ * disabled without.  On failure removes what it made (forwarding, a
+ * namespace-wide setting, stays).  -EINVAL for forward mode bridge.
+ * 0 or -errno with *ERRMSG. */
 int mv_bridge_create(struct mv_netlink *nl, const struct mv_net_def *def, char **errmsg);
 
 /* Deletes DEF's bridge (and with it its addresses and routes).  A missing
- * bridge is fine. */
+ * bridge is fine; a link of that name that is not a bridge is left alone
+ * (-EINVAL). */
 int mv_bridge_delete(struct mv_netlink *nl, const struct mv_net_def *def);
 
 /* True if DEF's bridge exists as a bridge with DEF's first address. */
 bool mv_bridge_present(struct mv_netlink *nl, const struct mv_net_def *def);
 
-/* The first free virbrN name (not a link on the host, not in TAKEN). */
+/* The first free virbrN name, N < 256 (not a link on the host, not in the
+ * NULL-terminated TAKEN, which may be NULL).  -ENOSPC if none. */
 int mv_bridge_pick_name(struct mv_netlink *nl, const char *const *taken, char **name);
 
 /* For the default network: the first 192.168.N.0/24, N from 122 up, that no
