@@ -200,7 +200,9 @@ static int request_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 
 int mv_netlink_request(struct mv_netlink *nl, struct nl_msg *msg)
 {
-    _cleanup_(nl_cb_putp) struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+    /* nl_socket_get_cb() hands out a reference of its own */
+    _cleanup_(nl_cb_putp) struct nl_cb *sock_cb = nl_socket_get_cb(nl->sk);
+    _cleanup_(nl_cb_putp) struct nl_cb *cb = sock_cb ? nl_cb_clone(sock_cb) : NULL;
     int kernel_err = 0;
     int r;
 
