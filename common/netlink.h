@@ -98,7 +98,7 @@ struct mv_netlink_route {
 
 /* Adds R (a unicast route; -EEXIST if the same one exists). */
 int mv_netlink_route_add(struct mv_netlink *nl, const struct mv_netlink_route *r);
-/* Deletes R; -ENODEV (libnl's "not found") / -ESRCH if there is none. */
+/* Deletes R; -ESRCH if there is none. */
 int mv_netlink_route_delete(struct mv_netlink *nl, const struct mv_netlink_route *r);
 /* The routes of the main table of FAMILY (AF_UNSPEC: IPv4 and IPv6) in a new
  * array *ROUTES of *N (NULL if none). */

@@ -681,6 +681,65 @@ START_TEST(test_pick_subnet)
 }
 END_TEST
 
+/* ---- tests: the routes and addresses of common/netlink ------------------- */
+
+static struct mv_netlink_route route4(const char *dst, unsigned int len, const char *gw, int ifindex)
+{
+    struct mv_netlink_route r = { .family = AF_INET, .dst_len = len, .ifindex = ifindex };
+
+    ck_assert_int_eq(inet_pton(AF_INET, dst, r.dst), 1);
+    if (gw) {
+        r.has_gateway = true;
+        ck_assert_int_eq(inet_pton(AF_INET, gw, r.gateway), 1);
+    }
+    return r;
+}
+
+START_TEST(test_netlink_routes)
+{
+    _cleanup_free_ struct mv_netlink_route *routes = NULL;
+    struct mv_netlink_route rt;
+    struct in_addr a;
+    char list[256];
+    size_t n = 0;
+    int ifindex;
+    bool found = false;
+
+    add_other_link("eth9", "10.0.0.2/8");
+    ifindex = (int)if_nametoindex("eth9");
+    rt = route4("172.16.0.0", 12, "10.0.0.1", ifindex);
+    rt.metric = 7;
+    ck_assert_int_eq(mv_netlink_route_add(nl, &rt), 0);
+    ck_assert_int_eq(mv_netlink_route_add(nl, &rt), -EEXIST);
+    list_routes4("eth9", list, sizeof(list));
+    ck_assert_str_eq(list, "10.0.0.0/8 via 0.0.0.0 metric 0, 172.16.0.0/12 via 10.0.0.1 metric 7");
+
+    ck_assert_int_eq(mv_netlink_route_list(nl, AF_INET, &routes, &n), 0);
+    for (size_t i = 0; i < n; i++) {
+        if (routes[i].dst_len != 12)
+            continue;
+        found = true;
+        ck_assert_int_eq(memcmp(routes[i].dst, rt.dst, 4), 0);
+        ck_assert(routes[i].has_gateway);
+        ck_assert_int_eq(memcmp(routes[i].gateway, rt.gateway, 4), 0);
+        ck_assert_uint_eq(routes[i].metric, 7);
+        ck_assert_int_eq(routes[i].ifindex, ifindex);
+        ck_assert_uint_eq(routes[i].type, RTN_UNICAST);
+    }
+    ck_assert(found);
+
+    ck_assert_int_eq(mv_netlink_route_delete(nl, &rt), 0);
+    list_routes4("eth9", list, sizeof(list));
+    ck_assert_str_eq(list, "10.0.0.0/8 via 0.0.0.0 metric 0");
+    ck_assert_int_eq(mv_netlink_route_delete(nl, &rt), -ESRCH);
+
+    ck_assert_int_eq(inet_pton(AF_INET, "10.0.0.2", &a), 1);
+    ck_assert_int_eq(mv_netlink_addr_exists(nl, ifindex, AF_INET, &a, 8), 1);
+    ck_assert_int_eq(mv_netlink_addr_exists(nl, ifindex, AF_INET, &a, 24), 0);
+    ck_assert_int_eq(mv_netlink_addr_exists(nl, 1, AF_INET, &a, 8), 0);
+}
+END_TEST
+
 /* Can this process make network namespaces?  Tried in a child so a failure
  * leaves this process as it was. */
 static bool privileged(void)
@@ -727,6 +786,11 @@ static Suite *bridge_suite(void)
     tcase_add_test(tc, test_check_name_taken);
     tcase_add_test(tc, test_pick_name);
     tcase_add_test(tc, test_pick_subnet);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("netlink");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_netlink_routes);
     suite_add_tcase(s, tc);
     return s;
 }
