@@ -3,6 +3,26 @@
 noinst_LTLIBRARIES += netd/libmvnetconf.la
 netd_libmvnetconf_la_SOURCES = \
 	netd/net_addr.c netd/net_addr.h \
-	netd/network_def.c netd/network_def.h
+	netd/net_mac.c netd/net_mac.h \
+	netd/network_def.c netd/network_def.h \
+	netd/network_copy.c \
+	netd/network_parse.c netd/network_parse_priv.h \
+	netd/network_parse_ip.c \
+	netd/network_format.c
 netd_libmvnetconf_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS)
 netd_libmvnetconf_la_LIBADD = common/libmvcommon.la $(LIBXML_LIBS)
+
+# Golden files: tests/networkxml/NAME.xml -> NAME.out.xml, NAME-invalid.xml -> .err
+check_PROGRAMS += tests/unit/check_netd_networkxml
+UNIT_TESTS += tests/unit/check_netd_networkxml
+tests_unit_check_netd_networkxml_SOURCES = tests/unit/check_netd_networkxml.c
+tests_unit_check_netd_networkxml_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/netd
+tests_unit_check_netd_networkxml_LDADD = tests/unit/libmvtest.la netd/libmvnetconf.la \
+	common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+
+# every expected output against libvirt's own RelaxNG schema (the script
+# lives outside tests/networkxml, as domainxml-validate.sh does)
+UNIT_TESTS += tests/unit/networkxml-validate.sh
+dist_check_SCRIPTS += tests/unit/networkxml-validate.sh
+EXTRA_DIST += tests/networkxml

@@ -1,0 +1,436 @@
+/*
+ * Network XML parser and formatter against the golden files in
+ * tests/networkxml: NAME.xml must format to NAME.out.xml and that output
+ * must come back unchanged through another parse (idempotent);
+ * NAME-invalid.xml must be refused with exactly the message in
+ * NAME-invalid.err.  MV_REGENERATE=1 rewrites the expected files.  Schema
+ * validation of the outputs is tests/unit/networkxml-validate.sh.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+
+#include "cleanup.h"
+#include "network_def.h"
+#include "file.h"
+#include "testutil.h"
+
+#define FIXTURE_MAX (1024 * 1024)
+#define NAMES_MAX 256
+
+/* Inputs found in tests/networkxml, without their .xml suffix. */
+static char *golden_names[NAMES_MAX];
+static size_t ngolden;
+static char *invalid_names[NAMES_MAX];
+static size_t ninvalid;
+
+static char *fixture_path(const char *name, const char *suffix)
+{
+    _cleanup_free_ char *file = NULL;
+
+    ck_assert(asprintf(&file, "networkxml/%s%s", name, suffix) > 0);
+    /* tests/data/../networkxml: the fixtures live next to tests/data */
+    return mv_test_data_path("..", file);
+}
+
+static char *read_fixture(const char *name, const char *suffix)
+{
+    _cleanup_free_ char *path = fixture_path(name, suffix);
+    char *text = NULL;
+    size_t len;
+    int r = mv_file_read_all(path, FIXTURE_MAX, &text, &len);
+
+    ck_assert_msg(r == 0, "cannot read %s (%s)%s", path, strerror(-r),
+                  r == -ENOENT ? ": run with MV_REGENERATE=1 to create it" : "");
+    return text;
+}
+
+static bool regenerate(void)
+{
+    const char *v = getenv("MV_REGENERATE");
+
+    return v && strcmp(v, "1") == 0;
+}
+
+static void write_fixture(const char *name, const char *suffix, const char *text)
+{
+    _cleanup_free_ char *path = fixture_path(name, suffix);
+    FILE *f = fopen(path, "we");
+
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_int_ge(fputs(text, f), 0);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Writes TEXT to NAME+SUFFIX in the current (build) directory for a diff;
+ * the failure message itself must stay short for Check. */
+static const char *write_actual(const char *name, const char *suffix, const char *text)
+{
+    static char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s%s", name, suffix);
+    f = fopen(path, "we");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    return path;
+}
+
+/* Compares TEXT with NAME+SUFFIX, or rewrites the file when regenerating. */
+static void golden(const char *name, const char *suffix, const char *text)
+{
+    _cleanup_free_ char *expected = NULL;
+    _cleanup_free_ char *actual = NULL;
+
+    if (regenerate()) {
+        write_fixture(name, suffix, text);
+        return;
+    }
+    expected = read_fixture(name, suffix);
+    if (strcmp(expected, text) == 0)
+        return;
+    ck_assert(asprintf(&actual, "%s.actual", suffix) > 0);
+    ck_abort_msg("%s%s differs from the output (written to %s); diff them, or rerun with MV_REGENERATE=1 "
+                 "if the change is intended", name, suffix, write_actual(name, actual, text));
+}
+
+/* Parses TEXT, which must succeed, and formats it back. */
+static char *roundtrip(const char *what, const char *text)
+{
+    _cleanup_net_def_ struct mv_net_def *def = NULL;
+    _cleanup_free_ char *msg = NULL;
+    char *out;
+    int r;
+
+    r = mv_net_def_parse(text, &def, &msg);
+    ck_assert_msg(r == 0, "%s: parse failed (%d): %s", what, r, msg ? msg : "(no message)");
+    out = mv_net_def_format(def, 0);
+    ck_assert_msg(out != NULL, "%s: format failed", what);
+    return out;
+}
+
+START_TEST(test_golden)
+{
+    const char *name = golden_names[_i];
+    _cleanup_free_ char *input = read_fixture(name, ".xml");
+    _cleanup_free_ char *out = roundtrip(name, input);
+    _cleanup_free_ char *again = NULL;
+
+    golden(name, ".out.xml", out);
+    /* our own output reads back to itself */
+    again = roundtrip(name, out);
+    ck_assert_msg(strcmp(out, again) == 0, "%s: output is not stable through parse + format (second pass "
+                  "written to %s)", name, write_actual(name, ".again.xml", again));
+}
+END_TEST
+
+START_TEST(test_invalid)
+{
+    const char *name = invalid_names[_i];
+    _cleanup_free_ char *input = read_fixture(name, ".xml");
+    _cleanup_free_ char *expected = NULL;
+    _cleanup_free_ char *msg = NULL;
+    _cleanup_free_ char *line = NULL;
+    struct mv_net_def *def = (struct mv_net_def *)0x1;
+    int r;
+
+    r = mv_net_def_parse(input, &def, &msg);
+    ck_assert_msg(r == -EINVAL, "%s: parse returned %d, not -EINVAL", name, r);
+    ck_assert_ptr_eq(def, (struct mv_net_def *)0x1);
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_msg(strncmp(msg, "unsupported configuration: ", 27) == 0 || strncmp(msg, "XML error", 9) == 0,
+                  "%s: message without a libvirt prefix: %s", name, msg);
+    ck_assert(asprintf(&line, "%s\n", msg) > 0);
+    if (regenerate()) {
+        write_fixture(name, ".err", line);
+        return;
+    }
+    expected = read_fixture(name, ".err");
+    ck_assert_msg(strcmp(expected, line) == 0, "%s: expected\n  %s got\n  %s", name, expected, line);
+}
+END_TEST
+
+/* ---- behaviour the golden files cannot show ---- */
+
+static struct mv_net_def *parse_ok(const char *xml)
+{
+    struct mv_net_def *def = NULL;
+    _cleanup_free_ char *msg = NULL;
+
+    ck_assert_msg(mv_net_def_parse(xml, &def, &msg) == 0, "parse failed: %s", msg);
+    return def;
+}
+
+START_TEST(test_generated_ids)
+{
+    static const char xml[] = "<network><name>n1</name><ip address='10.0.0.1' prefix='24'/></network>";
+    static const char bridged[] = "<network><name>b</name><forward mode='bridge'/><bridge name='br0'/></network>";
+    _cleanup_net_def_ struct mv_net_def *a = parse_ok(xml);
+    _cleanup_net_def_ struct mv_net_def *b = parse_ok(xml);
+    _cleanup_net_def_ struct mv_net_def *c = parse_ok(bridged);
+    _cleanup_free_ char *out = mv_net_def_format(a, 0);
+    char uuid[MV_UUID_STRING_LEN];
+    char mac[64];
+
+    ck_assert(!mv_uuid_is_null(a->uuid));
+    ck_assert_int_eq(a->uuid[6] >> 4, 4);                   /* version 4 */
+    ck_assert_mem_ne(a->uuid, b->uuid, MV_UUID_LEN);
+    ck_assert_ptr_nonnull(a->mac);
+    ck_assert_int_eq(strncmp(a->mac, "52:54:00:", 9), 0);
+    ck_assert_str_ne(a->mac, b->mac);
+    /* a host bridge's MAC is not ours to set */
+    ck_assert_ptr_null(c->mac);
+    /* the bridge name is the driver's to pick */
+    ck_assert_ptr_null(a->bridge.name);
+    ck_assert_int_eq(a->forward.mode, MV_NET_FWD_NONE);
+    /* both are written out, so the next parse keeps them */
+    mv_uuid_format(a->uuid, uuid);
+    ck_assert_ptr_nonnull(strstr(out, uuid));
+    snprintf(mac, sizeof(mac), "<mac address=\"%s\"/>", a->mac);
+    ck_assert_ptr_nonnull(strstr(out, mac));
+}
+END_TEST
+
+START_TEST(test_struct_values)
+{
+    _cleanup_free_ char *input = read_fixture("nat-full", ".xml");
+    _cleanup_net_def_ struct mv_net_def *def = parse_ok(input);
+    const struct mv_net_ip *v4, *v6;
+
+    ck_assert_int_eq(def->forward.mode, MV_NET_FWD_NAT);
+    ck_assert_str_eq(def->forward.dev, "eth0");
+    ck_assert_uint_eq(def->forward.nat.port_start, 1024);
+    ck_assert_uint_eq(def->forward.nat.port_end, 65535);
+    ck_assert_str_eq(def->bridge.name, "virbr7");
+    v4 = mv_net_def_ip(def, AF_INET);
+    v6 = mv_net_def_ip(def, AF_INET6);
+    ck_assert_ptr_nonnull(v4);
+    ck_assert_ptr_nonnull(v6);
+    ck_assert_uint_eq(v4->prefix, 24);
+    ck_assert(v4->netmask_given);
+    ck_assert_uint_eq(v6->prefix, 64);
+    ck_assert(mv_net_def_wants_dnsmasq(def));
+    ck_assert_uint_eq(v4->nranges, 1);
+    ck_assert_int_eq(mv_net_lease_seconds(&v4->ranges[0].lease), 3600);
+    ck_assert_str_eq(v4->hosts[0].mac, "52:54:00:aa:bb:01");   /* lower-cased */
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+    static const char xml[] = "<network><name>d</name><forward/><ip address='172.16.3.1'/>"
+                              "<ip address='fd00:1::1'/><dns/></network>";
+    _cleanup_net_def_ struct mv_net_def *def = parse_ok(xml);
+    _cleanup_free_ char *out = mv_net_def_format(def, 3);
+
+    /* <forward/> is NAT; classful and /64 prefixes when none is given */
+    ck_assert_int_eq(def->forward.mode, MV_NET_FWD_NAT);
+    ck_assert_uint_eq(def->ips[0].prefix, 16);
+    ck_assert_uint_eq(def->ips[1].prefix, 64);
+    ck_assert_int_eq(def->bridge.stp, MV_NET_UNSET);
+    ck_assert_ptr_nonnull(strstr(out, "<network connections=\"3\">"));
+    ck_assert_ptr_nonnull(strstr(out, "<bridge stp=\"on\" delay=\"0\"/>"));
+    ck_assert_ptr_null(strstr(out, "<dns"));
+}
+END_TEST
+
+START_TEST(test_copy)
+{
+    _cleanup_free_ char *input = read_fixture("nat-full", ".xml");
+    _cleanup_net_def_ struct mv_net_def *def = parse_ok(input);
+    _cleanup_net_def_ struct mv_net_def *copy = mv_net_def_copy(def);
+    _cleanup_free_ char *a = NULL;
+    _cleanup_free_ char *b = NULL;
+
+    ck_assert_ptr_nonnull(copy);
+    ck_assert_ptr_ne(copy->name, def->name);
+    ck_assert_ptr_ne(copy->ips, def->ips);
+    ck_assert_ptr_ne(copy->ips[1].hosts[0].mac, def->ips[1].hosts[0].mac);
+    ck_assert_str_eq(copy->ips[1].hosts[0].mac, def->ips[1].hosts[0].mac);
+    ck_assert_ptr_ne(copy->dns.hosts[0].hostnames[0], def->dns.hosts[0].hostnames[0]);
+    a = mv_net_def_format(def, 0);
+    b = mv_net_def_format(copy, 0);
+    ck_assert_str_eq(a, b);
+    /* the copy is independent */
+    mv_net_def_free(TAKE_PTR(def));
+    free(b);
+    b = mv_net_def_format(copy, 0);
+    ck_assert_str_eq(a, b);
+}
+END_TEST
+
+START_TEST(test_errors_out_params)
+{
+    struct mv_net_def *def = (struct mv_net_def *)0x1;
+    char *msg = NULL;
+
+    ck_assert_int_eq(mv_net_def_parse("<network", &def, &msg), -EINVAL);
+    ck_assert_ptr_eq(def, (struct mv_net_def *)0x1);
+    ck_assert_ptr_nonnull(strstr(msg, "XML error"));
+    free(msg);
+    msg = NULL;
+    ck_assert_int_eq(mv_net_def_parse("<domain><name>n</name></domain>", &def, &msg), -EINVAL);
+    ck_assert_str_eq(msg, "XML error: expected <network> as the root element, not <domain>");
+    free(msg);
+}
+END_TEST
+
+/* Values one network cannot hold all at once, each formatted and checked
+ * against libvirt's schema here; networkxml-validate.sh covers the golden
+ * outputs. */
+#define SCHEMA "/usr/share/libvirt/schemas/network.rng"
+
+static const char *const schema_cases[] = {
+    "<network><name>a</name><forward mode='route'/><ip address='10.1.0.1' prefix='16'/></network>",
+    "<network><name>a</name><forward mode='open'/><ip address='10.1.0.1' netmask='255.255.0.0'/></network>",
+    "<network><name>a</name><forward mode='bridge'/><bridge name='br-lan'/></network>",
+    "<network><name>a</name><bridge name='virbr9' stp='off' delay='5'/><mtu size='9000'/></network>",
+    "<network><name>a</name><dns enable='no'/><ip address='10.2.0.1' prefix='24'><dhcp/></ip></network>",
+    "<network><name>a</name><domain name='x.test' localOnly='no'/><ip family='ipv6' address='fd00::1' "
+    "prefix='64' localPtr='yes'><dhcp><range start='fd00::10' end='fd00::ff'><lease expiry='0'/></range>"
+    "<host id='00:03:00:01:52:54:00:00:00:20' name='h6' ip='fd00::20'/></dhcp></ip></network>",
+};
+
+static bool schema_valid(xmlRelaxNGPtr schema, const char *xml)
+{
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "formatted.xml", NULL, XML_PARSE_NONET);
+    xmlRelaxNGValidCtxtPtr vctxt = xmlRelaxNGNewValidCtxt(schema);
+    int r;
+
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_ptr_nonnull(vctxt);
+    r = xmlRelaxNGValidateDoc(vctxt, doc);
+    xmlRelaxNGFreeValidCtxt(vctxt);
+    xmlFreeDoc(doc);
+    return r == 0;
+}
+
+START_TEST(test_schema_values)
+{
+    xmlRelaxNGParserCtxtPtr pctxt;
+    xmlRelaxNGPtr schema;
+
+    if (access(SCHEMA, R_OK) != 0) {
+        /* libvirt-clients absent: nothing to compare with */
+        fprintf(stderr, "# %s missing, schema checks skipped\n", SCHEMA);
+        return;
+    }
+    pctxt = xmlRelaxNGNewParserCtxt(SCHEMA);
+    schema = xmlRelaxNGParse(pctxt);
+    xmlRelaxNGFreeParserCtxt(pctxt);
+    ck_assert_ptr_nonnull(schema);
+    for (size_t i = 0; i < MV_ARRAY_SIZE(schema_cases); i++) {
+        _cleanup_net_def_ struct mv_net_def *def = parse_ok(schema_cases[i]);
+        _cleanup_free_ char *out = mv_net_def_format(def, 0);
+
+        ck_assert_ptr_nonnull(out);
+        ck_assert_msg(schema_valid(schema, out), "case %zu not valid against %s (libxml2 says why above):\n%s", i,
+                      SCHEMA, out);
+    }
+    xmlRelaxNGFree(schema);
+}
+END_TEST
+
+/* ---- fixture discovery ---- */
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Fills the name lists from the directory (sorted, for stable TAP output). */
+static void find_fixtures(void)
+{
+    const char *top = getenv("top_srcdir");
+    _cleanup_free_ char *dir = NULL;
+    DIR *d;
+    struct dirent *e;
+
+    /* not mv_test_data_path(): its ck_assert only works inside a test */
+    if (asprintf(&dir, "%s/tests/networkxml", top ? top : ".") < 0)
+        abort();
+    d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "cannot open %s: %s\n", dir, strerror(errno));
+        exit(1);
+    }
+    while ((e = readdir(d))) {
+        char *name;
+
+        if (!has_suffix(e->d_name, ".xml") || has_suffix(e->d_name, ".out.xml"))
+            continue;
+        name = strndup(e->d_name, strlen(e->d_name) - 4);
+        if (!name)
+            abort();
+        if (has_suffix(name, "-invalid") && ninvalid < NAMES_MAX)
+            invalid_names[ninvalid++] = name;
+        else if (!has_suffix(name, "-invalid") && ngolden < NAMES_MAX)
+            golden_names[ngolden++] = name;
+        else
+            abort();
+    }
+    closedir(d);
+    qsort(golden_names, ngolden, sizeof(char *), name_cmp);
+    qsort(invalid_names, ninvalid, sizeof(char *), name_cmp);
+}
+
+static Suite *networkxml_suite(void)
+{
+    Suite *s = suite_create("netd_networkxml");
+    TCase *tc = tcase_create("golden");
+
+    tcase_add_loop_test(tc, test_golden, 0, (int)ngolden);
+    tcase_add_loop_test(tc, test_invalid, 0, (int)ninvalid);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("semantics");
+    tcase_add_test(tc, test_generated_ids);
+    tcase_add_test(tc, test_struct_values);
+    tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_copy);
+    tcase_add_test(tc, test_errors_out_params);
+    tcase_add_test(tc, test_schema_values);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr;
+    int n;
+
+    find_fixtures();
+    /* a lost fixture directory must not pass as "nothing to test" */
+    if (ngolden < 10 || ninvalid < 25) {
+        fprintf(stderr, "only %zu golden and %zu invalid inputs found\n", ngolden, ninvalid);
+        return 1;
+    }
+    sr = srunner_create(networkxml_suite());
+    srunner_run_all(sr, CK_ENV);
+    n = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    for (size_t i = 0; i < ngolden; i++)
+        free(golden_names[i]);
+    for (size_t i = 0; i < ninvalid; i++)
+        free(invalid_names[i]);
+    return n ? 1 : 0;
+}
