@@ -61,6 +61,10 @@ extern const struct cli_command cli_console_commands[];
 extern const size_t cli_console_ncommands;
 extern const struct cli_command cli_events_commands[];
 extern const size_t cli_events_ncommands;
+extern const struct cli_command cli_network_commands[];
+extern const size_t cli_network_ncommands;
+extern const struct cli_command cli_network_change_commands[];
+extern const size_t cli_network_change_ncommands;
 
 /* The connection, opened now if needed; NULL after printing the error, with
  * *EXIT_CODE set. */
@@ -73,11 +77,24 @@ modvirt_conn *cli_conn(struct cli *cli, int *exit_code);
 int cli_domain_get(struct cli *cli, const char *key, modvirt_domain **dom);
 MV_DEFINE_CLEANUP(modvirt_domain, modvirt_domain_free)
 
+/* ---- cli_network.c ---- */
+
+/* The network KEY (name or UUID) into *NET; else prints why and returns the
+ * exit status (never CLI_EXIT_OK). */
+int cli_network_get(struct cli *cli, const char *key, modvirt_network **net);
+MV_DEFINE_CLEANUP(modvirt_network, modvirt_network_free)
+
 /* ---- cli_console.c ---- */
 
 /* Attaches the terminal (or stdin/stdout) to DOM's console until the escape
  * key, or end of file on either side; returns the exit status. */
 int cli_console_attach(struct cli *cli, modvirt_domain *dom, bool force);
+
+/* ---- cli_input.c ---- */
+
+/* The XML file PATH ("-": standard input) as a malloc'd string; NULL after
+ * printing why (a usage error: the file is the user's). */
+char *cli_read_xml(const char *path);
 
 /* ---- cli_output.c ---- */
 

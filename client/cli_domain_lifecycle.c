@@ -13,9 +13,6 @@
 #include "cleanup.h"
 #include "cli.h"
 
-/* Largest XML file define reads: the protocol's string limit. */
-#define XML_MAX (4 * 1024 * 1024)
-
 /* Success: virsh's sentence (and its blank line), or a JSON object naming
  * the domain and ACTION. */
 static int report(struct cli *cli, modvirt_domain *dom, const char *action, const char *fmt, ...)
@@ -45,39 +42,10 @@ static int report(struct cli *cli, modvirt_domain *dom, const char *action, cons
 
 /* ---- define ---- */
 
-/* PATH ("-": standard input) into a malloc'd string; NULL after printing why. */
-static char *read_xml(const char *path)
-{
-    _cleanup_fclose_ FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "re");
-    FILE *in = f ? f : stdin;
-    _cleanup_free_ char *buf = malloc(XML_MAX + 1);
-    size_t len;
-
-    if (!f && strcmp(path, "-") != 0) {
-        cli_error("cannot read '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    if (!buf) {
-        cli_error("out of memory");
-        return NULL;
-    }
-    len = fread(buf, 1, XML_MAX + 1, in);
-    if (ferror(in)) {
-        cli_error("cannot read '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    if (len > XML_MAX) {
-        cli_error("'%s' is larger than %d bytes", path, XML_MAX);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return TAKE_PTR(buf);
-}
-
 static int cmd_define(struct cli *cli, const bool *set, char **args, int nargs)
 {
     _cleanup_(modvirt_domain_freep) modvirt_domain *dom = NULL;
-    _cleanup_free_ char *xml = read_xml(args[0]);
+    _cleanup_free_ char *xml = cli_read_xml(args[0]);
     modvirt_error *err = NULL;
     modvirt_conn *conn;
     int code, r;

@@ -22,6 +22,8 @@ static const struct command_group groups[] = {
     { cli_lifecycle_commands, &cli_lifecycle_ncommands },
     { cli_console_commands, &cli_console_ncommands },
     { cli_events_commands, &cli_events_ncommands },
+    { cli_network_commands, &cli_network_ncommands },
+    { cli_network_change_commands, &cli_network_change_ncommands },
 };
 
 static const char exit_help[] =
@@ -52,7 +54,7 @@ static void usage(FILE *out)
             "Commands:\n");
     for (size_t g = 0; g < MV_ARRAY_SIZE(groups); g++)
         for (size_t i = 0; i < *groups[g].n; i++)
-            fprintf(out, "  %-14s %s\n", groups[g].cmds[i].name, groups[g].cmds[i].summary);
+            fprintf(out, "  %-16s %s\n", groups[g].cmds[i].name, groups[g].cmds[i].summary);
     fprintf(out, "\n%s", exit_help);
 }
 

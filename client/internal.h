@@ -53,6 +53,13 @@ struct modvirt_domain {
     int id;                     /* as last seen: -1 while inactive */
 };
 
+/* A network handle: what the wire calls a nonnull network, plus its connection. */
+struct modvirt_network {
+    modvirt_conn *conn;         /* borrowed: the caller keeps it open */
+    char *name;
+    unsigned char uuid[16];
+};
+
 /* Calls remote procedure PROC on the daemon that owns it, opening that
  * connection first if needed.  Returns as the public functions do. */
 MV_HIDDEN int modvirt_conn_call(modvirt_conn *conn, int proc, xdrproc_t args_filter,
@@ -107,3 +114,10 @@ MV_HIDDEN int modvirt_rpc_process(struct mv_rpc_client *rpc, int timeout_ms, mod
 /* Drops the event registration state of CONN without telling the daemon
  * (closing the connection drops the registrations there). */
 MV_HIDDEN void modvirt_domain_events_free(modvirt_conn *conn);
+
+/* The wire form of NET; borrows NET's name (client/network.c). */
+MV_HIDDEN mv_nonnull_network modvirt_network_to_wire(const modvirt_network *net);
+
+/* Calls PROC whose arguments are just NET (mv_network_args). */
+MV_HIDDEN int modvirt_network_call(modvirt_network *net, int proc, xdrproc_t ret_filter,
+                                   void *ret, modvirt_error **err);

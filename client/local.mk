@@ -12,7 +12,11 @@ client_libmodvirt_la_SOURCES = \
 	client/domain_query.c \
 	client/domain_names.c \
 	client/domain_events.c \
-	client/domain_console.c
+	client/domain_console.c \
+	client/network.c \
+	client/network_query.c \
+	client/network_leases.c \
+	client/network_names.c
 # libmvwire.la already carries libmvcommon.la and libmvxdr.la inside it (a
 # convenience library linked into a convenience library is merged); naming
 # libmvcommon.la again puts its objects into the shared library twice.
@@ -26,12 +30,15 @@ client_modvirt_SOURCES = \
 	client/cli.h \
 	client/cli_main.c \
 	client/cli_output.c \
+	client/cli_input.c \
 	client/cli_host.c \
 	client/cli_domain.c \
 	client/cli_domain_lifecycle.c \
 	client/cli_console.c \
 	client/cli_signals.c \
-	client/cli_events.c
+	client/cli_events.c \
+	client/cli_network.c \
+	client/cli_network_change.c
 client_modvirt_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 client_modvirt_LDADD = client/libmodvirt.la $(JSONC_LIBS)
 

@@ -381,6 +381,175 @@ int modvirt_domain_console_process(modvirt_console *con, int timeout_ms, modvirt
  * failure.  NULL is fine. */
 int modvirt_domain_console_close(modvirt_console *con, modvirt_error **err);
 
+/* ---- networks ---- */
+
+/* A handle on one virtual network of a connection (served by modvirt-netd):
+ * its name and UUID.  The connection must outlive it; one thread at a time
+ * may use a handle. */
+typedef struct modvirt_network modvirt_network;
+
+/* Filters for modvirt_conn_list_all_networks() (VIR_CONNECT_LIST_NETWORKS_*);
+ * within a pair (active/inactive, ...) setting both or neither means either. */
+enum modvirt_list_networks_flags {
+    MODVIRT_LIST_NETWORKS_INACTIVE = 1 << 0,
+    MODVIRT_LIST_NETWORKS_ACTIVE = 1 << 1,
+    MODVIRT_LIST_NETWORKS_PERSISTENT = 1 << 2,
+    MODVIRT_LIST_NETWORKS_TRANSIENT = 1 << 3,
+    MODVIRT_LIST_NETWORKS_AUTOSTART = 1 << 4,
+    MODVIRT_LIST_NETWORKS_NO_AUTOSTART = 1 << 5,
+};
+
+enum modvirt_network_define_flags {
+    MODVIRT_NETWORK_DEFINE_VALIDATE = 1 << 0,   /* check the XML against the schema */
+};
+
+enum modvirt_network_xml_flags {
+    MODVIRT_NETWORK_XML_INACTIVE = 1 << 0,      /* the persistent config, not the live one */
+};
+
+/* virNetworkUpdateCommand: what NETWORK_UPDATE does with the XML. */
+enum modvirt_network_update_command {
+    MODVIRT_NETWORK_UPDATE_COMMAND_MODIFY = 1,
+    MODVIRT_NETWORK_UPDATE_COMMAND_DELETE = 2,
+    MODVIRT_NETWORK_UPDATE_COMMAND_ADD_LAST = 3,
+    MODVIRT_NETWORK_UPDATE_COMMAND_ADD_FIRST = 4,
+};
+
+/* virNetworkUpdateSection: which part of the network the XML is. */
+enum modvirt_network_update_section {
+    MODVIRT_NETWORK_SECTION_BRIDGE = 1,
+    MODVIRT_NETWORK_SECTION_DOMAIN = 2,
+    MODVIRT_NETWORK_SECTION_IP = 3,
+    MODVIRT_NETWORK_SECTION_IP_DHCP_HOST = 4,
+    MODVIRT_NETWORK_SECTION_IP_DHCP_RANGE = 5,
+    MODVIRT_NETWORK_SECTION_FORWARD = 6,
+    MODVIRT_NETWORK_SECTION_FORWARD_INTERFACE = 7,
+    MODVIRT_NETWORK_SECTION_FORWARD_PF = 8,
+    MODVIRT_NETWORK_SECTION_PORTGROUP = 9,
+    MODVIRT_NETWORK_SECTION_DNS_HOST = 10,
+    MODVIRT_NETWORK_SECTION_DNS_TXT = 11,
+    MODVIRT_NETWORK_SECTION_DNS_SRV = 12,
+};
+
+/* virNetworkUpdateFlags: which definition an update changes (0: the live
+ * one of a running network, else the persistent one). */
+enum modvirt_network_update_flags {
+    MODVIRT_NETWORK_UPDATE_AFFECT_CURRENT = 0,
+    MODVIRT_NETWORK_UPDATE_AFFECT_LIVE = 1 << 0,
+    MODVIRT_NETWORK_UPDATE_AFFECT_CONFIG = 1 << 1,
+};
+
+/* virIPAddrType: a lease's address family. */
+enum modvirt_ip_addr_type {
+    MODVIRT_IP_ADDR_TYPE_IPV4 = 0,
+    MODVIRT_IP_ADDR_TYPE_IPV6 = 1,
+};
+
+/* One DHCP lease of a network, as GET_DHCP_LEASES reports it.  Strings the
+ * daemon did not know are NULL. */
+typedef struct modvirt_network_dhcp_lease {
+    char *iface;                /* the network's bridge */
+    int64_t expiry_time;        /* seconds since the epoch; 0 for an infinite lease */
+    int type;                   /* enum modvirt_ip_addr_type */
+    char *mac;                  /* IPv4 leases; may be NULL for IPv6 */
+    char *iaid;                 /* IPv6 only */
+    char *ipaddr;
+    unsigned int prefix;
+    char *hostname;
+    char *clientid;             /* client id (IPv4) or DUID (IPv6) */
+} modvirt_network_dhcp_lease;
+
+/* Every network matching FLAGS (0: all): *NETS (malloc'd, *N handles, NULL
+ * when empty) is freed with modvirt_network_list_free(). */
+int modvirt_conn_list_all_networks(modvirt_conn *conn, unsigned int flags,
+                                   modvirt_network ***nets, size_t *n, modvirt_error **err);
+
+/* Frees LIST and its N handles; NULL is fine. */
+void modvirt_network_list_free(modvirt_network **list, size_t n);
+
+/* The network KEY names: as a UUID if it parses as one, then as a name (as
+ * virsh does).  Only "no such network" moves on to the name; if both fail,
+ * the name lookup's error. */
+int modvirt_network_lookup(modvirt_conn *conn, const char *key, modvirt_network **net,
+                           modvirt_error **err);
+int modvirt_network_lookup_by_name(modvirt_conn *conn, const char *name, modvirt_network **net,
+                                   modvirt_error **err);
+int modvirt_network_lookup_by_uuid(modvirt_conn *conn, const unsigned char uuid[16],
+                                   modvirt_network **net, modvirt_error **err);
+
+/* Frees a handle (the network is not touched); NULL is fine. */
+void modvirt_network_free(modvirt_network *net);
+
+/* The name; valid as long as NET. */
+const char *modvirt_network_get_name(const modvirt_network *net);
+/* The 16-byte UUID; valid as long as NET. */
+const unsigned char *modvirt_network_get_uuid(const modvirt_network *net);
+/* The UUID in dashed lowercase form in BUF; returns BUF. */
+const char *modvirt_network_get_uuid_string(const modvirt_network *net, char buf[37]);
+
+/* Defines (or redefines) a persistent network from XML; *NET is its handle.
+ * FLAGS: modvirt_network_define_flags. */
+int modvirt_network_define_xml(modvirt_conn *conn, const char *xml, unsigned int flags,
+                               modvirt_network **net, modvirt_error **err);
+
+/* Creates and starts a transient network from XML; FLAGS as for define. */
+int modvirt_network_create_xml(modvirt_conn *conn, const char *xml, unsigned int flags,
+                               modvirt_network **net, modvirt_error **err);
+
+/* Removes the persistent config (a running network goes on, transient). */
+int modvirt_network_undefine(modvirt_network *net, modvirt_error **err);
+
+/* Starts a defined, inactive network (NETWORK_CREATE). */
+int modvirt_network_start(modvirt_network *net, modvirt_error **err);
+
+/* Stops a running network; a transient one is gone afterwards. */
+int modvirt_network_destroy(modvirt_network *net, modvirt_error **err);
+
+/* The network XML; *XML is malloc'd.  FLAGS: modvirt_network_xml_flags. */
+int modvirt_network_get_xml(modvirt_network *net, unsigned int flags, char **xml,
+                            modvirt_error **err);
+
+/* The name of the network's bridge; *BRIDGE is malloc'd. */
+int modvirt_network_get_bridge_name(modvirt_network *net, char **bridge, modvirt_error **err);
+
+/* *AUTOSTART is 1 if the network starts with the daemon, else 0. */
+int modvirt_network_get_autostart(modvirt_network *net, int *autostart, modvirt_error **err);
+int modvirt_network_set_autostart(modvirt_network *net, int autostart, modvirt_error **err);
+
+/* *ACTIVE is 1 while the network runs, else 0. */
+int modvirt_network_is_active(modvirt_network *net, int *active, modvirt_error **err);
+
+/* *PERSISTENT is 1 if the network has a persistent config, else 0. */
+int modvirt_network_is_persistent(modvirt_network *net, int *persistent, modvirt_error **err);
+
+/* Changes one SECTION of the network (enum modvirt_network_update_section)
+ * with COMMAND (enum modvirt_network_update_command) and the element XML;
+ * PARENT_INDEX picks the <ip> element for the ip-* sections (-1: the first
+ * that fits).  FLAGS: modvirt_network_update_flags. */
+int modvirt_network_update(modvirt_network *net, unsigned int command, unsigned int section,
+                           int parent_index, const char *xml, unsigned int flags,
+                           modvirt_error **err);
+
+/* The DHCP leases of a running network, only those of MAC if not NULL:
+ * *LEASES (malloc'd, *N entries, NULL when empty) is freed with
+ * modvirt_network_dhcp_lease_list_free(). */
+int modvirt_network_get_dhcp_leases(modvirt_network *net, const char *mac,
+                                    modvirt_network_dhcp_lease **leases, size_t *n,
+                                    modvirt_error **err);
+
+/* Frees LIST and its N leases' strings; NULL is fine. */
+void modvirt_network_dhcp_lease_list_free(modvirt_network_dhcp_lease *list, size_t n);
+
+/* ---- network names, in virsh net-update's words ---- */
+
+/* "add" (= "add-last"), "add-last", "add-first", "delete", "modify" as enum
+ * modvirt_network_update_command; -1 for any other word. */
+int modvirt_network_update_command_from_name(const char *name);
+/* "bridge", "domain", "ip", "ip-dhcp-host", "ip-dhcp-range", "forward",
+ * "forward-interface", "forward-pf", "portgroup", "dns-host", "dns-txt",
+ * "dns-srv" as enum modvirt_network_update_section; -1 for any other word. */
+int modvirt_network_update_section_from_name(const char *name);
+
 #ifdef __cplusplus
 }
 #endif
