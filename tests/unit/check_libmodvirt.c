@@ -5,7 +5,8 @@
  * which socket.  Covers URI handling, socket choice, the handshake, lazy
  * opening, routing and error reporting; domain lookups (virsh's id, UUID,
  * name order), lifecycle and queries against a small table of fake domains;
- * event decoding from MESSAGE packets; and console streams.
+ * event decoding from MESSAGE packets; console streams; and the network
+ * calls (routed to netd-sock) against two fake networks.
  */
 #include <check.h>
 #include <errno.h>
@@ -26,7 +27,7 @@
 #include "rpc/error.h"
 #include "rpc/message.h"
 
-#define FAKE_SOCKETS 3
+#define FAKE_SOCKETS 4
 #define FAKE_DOMAINS 4
 
 /* A domain the fake daemon knows.  "vm-gone" is listed but vanishes before
@@ -85,9 +86,15 @@ struct fake {
     char console_in[64];        /* what the console received */
     bool console_dev_given;
     unsigned int console_flags;
+    /* the network calls */
+    unsigned int net_flags;     /* of the last network call that has flags */
+    char net_mac[32];           /* the lease filter, "(null)" if none */
+    mv_network_update_args update;  /* the last NETWORK_UPDATE, without its strings */
+    char update_xml[96];
 };
 
-static const char *const sock_names[FAKE_SOCKETS] = { "qemud-sock", "qemud-sock-ro", "other-sock" };
+static const char *const sock_names[FAKE_SOCKETS] = { "qemud-sock", "qemud-sock-ro", "other-sock",
+                                                              "netd-sock" };
 
 static void logf_(struct fake *f, const char *sock, int proc)
 {
@@ -573,6 +580,160 @@ static void handle_console_packet(struct fake *f, int fd, const struct mv_msg *m
 }
 
 /* Answers one call; false once the client said CONNECT_CLOSE. */
+/* ---- the fake's networks ---- */
+
+/* "net-a" runs on br-a; "net-b" is inactive; a name that looks like a UUID
+ * is tried by UUID first, as virsh does. */
+struct fake_net {
+    const char *name;
+    unsigned char uuid_byte;
+    int active;
+};
+
+static const struct fake_net fake_nets[] = {
+    { "net-a", 0x55, 1 },
+    { "net-b", 0x66, 0 },
+    { "77777777-7777-7777-7777-777777777777", 0x88, 0 },
+};
+
+static void reply_net(int fd, const struct mv_msg *call, const struct fake_net *n)
+{
+    mv_nonnull_network w = { .name = (char *)n->name };
+
+    memset(w.uuid, n->uuid_byte, sizeof(w.uuid));
+    /* every lookup/define reply is one nonnull network */
+    send_reply(fd, call, (xdrproc_t)xdr_mv_nonnull_network, &w);
+}
+
+static void handle_net_lookup(int fd, const struct mv_msg *call)
+{
+    mv_network_lookup_by_name_args byname = { 0 };
+    mv_network_lookup_by_uuid_args byuuid;
+
+    if (call->hdr.proc == MV_PROC_NETWORK_LOOKUP_BY_UUID) {
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_network_lookup_by_uuid_args, &byuuid), 0);
+        for (size_t i = 0; i < MV_ARRAY_SIZE(fake_nets); i++)
+            if ((unsigned char)byuuid.uuid[0] == fake_nets[i].uuid_byte) {
+                reply_net(fd, call, &fake_nets[i]);
+                return;
+            }
+        send_error(fd, call, 43, 19, "Network not found: no network with matching uuid");
+        return;
+    }
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_network_lookup_by_name_args, &byname), 0);
+    for (size_t i = 0; i < MV_ARRAY_SIZE(fake_nets); i++)
+        if (strcmp(fake_nets[i].name, byname.name) == 0) {
+            reply_net(fd, call, &fake_nets[i]);
+            xdr_free((xdrproc_t)xdr_mv_network_lookup_by_name_args, (char *)&byname);
+            return;
+        }
+    send_error(fd, call, 43, 19, "Network not found: no network with matching name");
+    xdr_free((xdrproc_t)xdr_mv_network_lookup_by_name_args, (char *)&byname);
+}
+
+static void handle_net_list(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_connect_list_all_networks_args args = { 0 };
+    mv_nonnull_network nets[2] = { { .name = (char *)"net-b" }, { .name = (char *)"net-a" } };
+    mv_connect_list_all_networks_ret ret = { .nets = { 2, nets }, .ret = 2 };
+
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_connect_list_all_networks_args, &args), 0);
+    ck_assert_int_eq(args.need_results, 1);
+    f->net_flags = args.flags;
+    memset(nets[0].uuid, 0x66, 16);
+    memset(nets[1].uuid, 0x55, 16);
+    send_reply(fd, call, (xdrproc_t)xdr_mv_connect_list_all_networks_ret, &ret);
+}
+
+/* Two leases: a full IPv4 one and an IPv6 one without MAC or hostname. */
+static void handle_net_leases(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_network_get_dhcp_leases_args args;
+    char *mac = (char *)"52:54:00:aa:bb:cc", *host = (char *)"guest1", *cid = (char *)"01:52:54:00:aa:bb:cc";
+    char *iaid = (char *)"1234", *duid = (char *)"00:01:00:01";
+    mv_network_dhcp_lease leases[2] = {
+        { .iface = (char *)"br-a", .expirytime = 1700000000, .type = 0, .mac = &mac,
+          .ipaddr = (char *)"192.168.150.10", .prefix = 24, .hostname = &host, .clientid = &cid },
+        { .iface = (char *)"br-a", .expirytime = 1700000001, .type = 1, .iaid = &iaid,
+          .ipaddr = (char *)"fd00::10", .prefix = 64, .clientid = &duid },
+    };
+    mv_network_get_dhcp_leases_ret ret = { .leases = { 2, leases }, .ret = 2 };
+
+    memset(&args, 0, sizeof(args));
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_network_get_dhcp_leases_args, &args), 0);
+    ck_assert_int_eq(args.need_results, 1);
+    snprintf(f->net_mac, sizeof(f->net_mac), "%s", args.mac ? *args.mac : "(null)");
+    xdr_free((xdrproc_t)xdr_mv_network_get_dhcp_leases_args, (char *)&args);
+    send_reply(fd, call, (xdrproc_t)xdr_mv_network_get_dhcp_leases_ret, &ret);
+}
+
+static void handle_net_update(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_network_update_args args;
+
+    memset(&args, 0, sizeof(args));
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_network_update_args, &args), 0);
+    snprintf(f->update_xml, sizeof(f->update_xml), "%s", args.xml);
+    f->update = args;
+    /* the strings go with the arguments: only the numbers are kept */
+    f->update.net.name = f->update.xml = NULL;
+    xdr_free((xdrproc_t)xdr_mv_network_update_args, (char *)&args);
+    send_reply(fd, call, NULL, NULL);
+}
+
+/* The calls taking a network (and flags) that answer with a value. */
+static void handle_net_query(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_network_get_xml_desc_args args;
+    mv_network_is_active_ret active = { 1 };
+    mv_network_get_autostart_ret autostart = { 1 };
+
+    switch (call->hdr.proc) {
+    case MV_PROC_NETWORK_GET_XML_DESC:
+        memset(&args, 0, sizeof(args));
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_network_get_xml_desc_args, &args), 0);
+        f->net_flags = args.flags;
+        xdr_free((xdrproc_t)xdr_mv_network_get_xml_desc_args, (char *)&args);
+        reply_string(fd, call, "<network><name>net-a</name></network>");
+        break;
+    case MV_PROC_NETWORK_GET_BRIDGE_NAME: reply_string(fd, call, "br-a"); break;
+    case MV_PROC_NETWORK_IS_ACTIVE:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_network_is_active_ret, &active);
+        break;
+    case MV_PROC_NETWORK_GET_AUTOSTART:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_network_get_autostart_ret, &autostart);
+        break;
+    case MV_PROC_NETWORK_DEFINE_XML:
+    case MV_PROC_NETWORK_DEFINE_XML_FLAGS: reply_net(fd, call, &fake_nets[1]); break;
+    default:
+        /* create, destroy, undefine, set autostart: logged, nothing to say */
+        send_reply(fd, call, NULL, NULL);
+        break;
+    }
+}
+
+static bool handle_network(struct fake *f, int fd, const struct mv_msg *call)
+{
+    switch (call->hdr.proc) {
+    case MV_PROC_NETWORK_LOOKUP_BY_NAME:
+    case MV_PROC_NETWORK_LOOKUP_BY_UUID: handle_net_lookup(fd, call); return true;
+    case MV_PROC_CONNECT_LIST_ALL_NETWORKS: handle_net_list(f, fd, call); return true;
+    case MV_PROC_NETWORK_GET_DHCP_LEASES: handle_net_leases(f, fd, call); return true;
+    case MV_PROC_NETWORK_UPDATE: handle_net_update(f, fd, call); return true;
+    case MV_PROC_NETWORK_GET_XML_DESC:
+    case MV_PROC_NETWORK_GET_BRIDGE_NAME:
+    case MV_PROC_NETWORK_IS_ACTIVE:
+    case MV_PROC_NETWORK_GET_AUTOSTART:
+    case MV_PROC_NETWORK_DEFINE_XML:
+    case MV_PROC_NETWORK_DEFINE_XML_FLAGS:
+    case MV_PROC_NETWORK_CREATE:
+    case MV_PROC_NETWORK_DESTROY:
+    case MV_PROC_NETWORK_UNDEFINE:
+    case MV_PROC_NETWORK_SET_AUTOSTART: handle_net_query(f, fd, call); return true;
+    default: return false;
+    }
+}
+
 static bool handle(struct fake *f, int fd, const struct mv_msg *call)
 {
     mv_connect_get_version_ret ver = { .hv_ver = 7002022 };
@@ -582,6 +743,8 @@ static bool handle(struct fake *f, int fd, const struct mv_msg *call)
         handle_console_packet(f, fd, call);
         return true;
     }
+    if (handle_network(f, fd, call))
+        return true;
     switch (call->hdr.proc) {
     case MV_PROC_AUTH_LIST:
     case MV_PROC_AUTH_POLKIT: handle_auth(f, fd, call); break;
@@ -1504,12 +1667,188 @@ START_TEST(test_console_failure)
 }
 END_TEST
 
+/* ---- networks ---- */
+
+static modvirt_network *net_ok(modvirt_conn *conn, const char *key)
+{
+    modvirt_network *net = NULL;
+    modvirt_error *err = NULL;
+    int r = modvirt_network_lookup(conn, key, &net, &err);
+
+    ck_assert_msg(r == 0, "lookup '%s': %d %s", key, r, err ? err->message : "");
+    return net;
+}
+
+START_TEST(test_network_lookup_and_routing)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    modvirt_conn *conn;
+    modvirt_network *net;
+    modvirt_error *err = NULL;
+    char uuid[37], buf[256];
+    size_t mark;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    net = net_ok(conn, "net-a");
+    /* network calls go to netd's socket, which is opened as network:/// */
+    ck_assert_str_eq(f.log, "netd-sock:66 netd-sock:1 netd-sock:46 ");
+    ck_assert_str_eq(f.open_name, "network:///system");
+    ck_assert_str_eq(modvirt_network_get_name(net), "net-a");
+    ck_assert_str_eq(modvirt_network_get_uuid_string(net, uuid), "55555555-5555-5555-5555-555555555555");
+    ck_assert_int_eq(modvirt_network_get_uuid(net)[15], 0x55);
+    modvirt_network_free(net);
+    /* a UUID is tried as one first */
+    mark = strlen(f.log);
+    net = net_ok(conn, "66666666-6666-6666-6666-666666666666");
+    ck_assert_str_eq(modvirt_network_get_name(net), "net-b");
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "47 ");
+    modvirt_network_free(net);
+    /* a name that parses as a UUID nobody has is then found by name */
+    mark = strlen(f.log);
+    net = net_ok(conn, "77777777-7777-7777-7777-777777777777");
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "47 46 ");
+    modvirt_network_free(net);
+    /* an unknown one: the daemon's error, code NO_NETWORK */
+    ck_assert_int_eq(modvirt_network_lookup(conn, "nope", &net, &err), -EIO);
+    ck_assert_int_eq(err->code, 43);
+    ck_assert_str_eq(err->message, "Network not found: no network with matching name");
+    modvirt_error_free(err);
+    err = NULL;
+    ck_assert_int_eq(modvirt_network_lookup(conn, "", &net, &err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err->message, "empty network name"));
+    modvirt_error_free(err);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+}
+END_TEST
+
+START_TEST(test_network_list_and_calls)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    modvirt_conn *conn;
+    modvirt_network **list = NULL, *net, *def = NULL;
+    char *s = NULL, buf[256];
+    size_t n = 0, mark;
+    int v = -7;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    ck_assert_int_eq(modvirt_conn_list_all_networks(conn, MODVIRT_LIST_NETWORKS_INACTIVE, &list, &n, NULL), 0);
+    ck_assert_uint_eq(f.net_flags, 1);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(modvirt_network_get_name(list[0]), "net-b");
+    ck_assert_int_eq(modvirt_network_get_uuid(list[1])[0], 0x55);
+    net = list[1];
+    ck_assert_int_eq(modvirt_network_get_xml(net, MODVIRT_NETWORK_XML_INACTIVE, &s, NULL), 0);
+    ck_assert_str_eq(s, "<network><name>net-a</name></network>");
+    ck_assert_uint_eq(f.net_flags, 1);
+    free(s);
+    ck_assert_int_eq(modvirt_network_get_bridge_name(net, &s, NULL), 0);
+    ck_assert_str_eq(s, "br-a");
+    free(s);
+    ck_assert_int_eq(modvirt_network_is_active(net, &v, NULL), 0);
+    ck_assert_int_eq(v, 1);
+    v = -7;
+    ck_assert_int_eq(modvirt_network_get_autostart(net, &v, NULL), 0);
+    ck_assert_int_eq(v, 1);
+    /* the fake does not know this one: an error, and the out-parameter stays */
+    ck_assert_int_eq(modvirt_network_is_persistent(net, &v, NULL), -EIO);
+    ck_assert_int_eq(v, 1);
+    /* each action is its own procedure, as virsh sends it */
+    mark = strlen(f.log);
+    ck_assert_int_eq(modvirt_network_start(net, NULL), 0);
+    ck_assert_int_eq(modvirt_network_destroy(net, NULL), 0);
+    ck_assert_int_eq(modvirt_network_set_autostart(net, 0, NULL), 0);
+    ck_assert_int_eq(modvirt_network_undefine(net, NULL), 0);
+    ck_assert_int_eq(modvirt_network_define_xml(conn, "<network/>", 0, &def, NULL), 0);
+    ck_assert_str_eq(modvirt_network_get_name(def), "net-b");
+    modvirt_network_free(def);
+    ck_assert_int_eq(modvirt_network_define_xml(conn, "<network/>", MODVIRT_NETWORK_DEFINE_VALIDATE,
+                                                &def, NULL), 0);
+    modvirt_network_free(def);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "39 42 48 49 41 432 ");
+    modvirt_network_list_free(list, n);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+}
+END_TEST
+
+START_TEST(test_network_update_and_leases)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    modvirt_conn *conn;
+    modvirt_network *net;
+    modvirt_network_dhcp_lease *leases = NULL;
+    size_t n = 0;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    net = net_ok(conn, "net-a");
+    ck_assert_int_eq(modvirt_network_update(net, MODVIRT_NETWORK_UPDATE_COMMAND_ADD_FIRST,
+                                            MODVIRT_NETWORK_SECTION_IP_DHCP_HOST, 1,
+                                            "<host mac='52:54:00:00:00:01'/>",
+                                            MODVIRT_NETWORK_UPDATE_AFFECT_LIVE |
+                                            MODVIRT_NETWORK_UPDATE_AFFECT_CONFIG, NULL), 0);
+    ck_assert_uint_eq(f.update.command, 4);
+    ck_assert_uint_eq(f.update.section, 4);
+    ck_assert_int_eq(f.update.parentIndex, 1);
+    ck_assert_uint_eq(f.update.flags, 3);
+    ck_assert_str_eq(f.update_xml, "<host mac='52:54:00:00:00:01'/>");
+    ck_assert_int_eq(modvirt_network_get_dhcp_leases(net, NULL, &leases, &n, NULL), 0);
+    ck_assert_str_eq(f.net_mac, "(null)");
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(leases[0].iface, "br-a");
+    ck_assert_int_eq(leases[0].expiry_time, 1700000000);
+    ck_assert_int_eq(leases[0].type, MODVIRT_IP_ADDR_TYPE_IPV4);
+    ck_assert_str_eq(leases[0].mac, "52:54:00:aa:bb:cc");
+    ck_assert_ptr_null(leases[0].iaid);
+    ck_assert_str_eq(leases[0].ipaddr, "192.168.150.10");
+    ck_assert_uint_eq(leases[0].prefix, 24);
+    ck_assert_str_eq(leases[0].hostname, "guest1");
+    ck_assert_str_eq(leases[0].clientid, "01:52:54:00:aa:bb:cc");
+    ck_assert_int_eq(leases[1].type, MODVIRT_IP_ADDR_TYPE_IPV6);
+    ck_assert_ptr_null(leases[1].mac);
+    ck_assert_ptr_null(leases[1].hostname);
+    ck_assert_str_eq(leases[1].iaid, "1234");
+    ck_assert_str_eq(leases[1].clientid, "00:01:00:01");
+    modvirt_network_dhcp_lease_list_free(leases, n);
+    ck_assert_int_eq(modvirt_network_get_dhcp_leases(net, "52:54:00:aa:bb:cc", &leases, &n, NULL), 0);
+    ck_assert_str_eq(f.net_mac, "52:54:00:aa:bb:cc");
+    modvirt_network_dhcp_lease_list_free(leases, n);
+    modvirt_network_free(net);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+}
+END_TEST
+
+START_TEST(test_network_update_words)
+{
+    ck_assert_int_eq(modvirt_network_update_command_from_name("add"), MODVIRT_NETWORK_UPDATE_COMMAND_ADD_LAST);
+    ck_assert_int_eq(modvirt_network_update_command_from_name("add-last"), 3);
+    ck_assert_int_eq(modvirt_network_update_command_from_name("add-first"), 4);
+    ck_assert_int_eq(modvirt_network_update_command_from_name("delete"), 2);
+    ck_assert_int_eq(modvirt_network_update_command_from_name("modify"), 1);
+    ck_assert_int_eq(modvirt_network_update_command_from_name("none"), -1);
+    ck_assert_int_eq(modvirt_network_update_command_from_name("Add"), -1);
+    ck_assert_int_eq(modvirt_network_update_command_from_name(NULL), -1);
+    ck_assert_int_eq(modvirt_network_update_section_from_name("bridge"), 1);
+    ck_assert_int_eq(modvirt_network_update_section_from_name("ip-dhcp-host"), 4);
+    ck_assert_int_eq(modvirt_network_update_section_from_name("ip-dhcp-range"), 5);
+    ck_assert_int_eq(modvirt_network_update_section_from_name("dns-host"), 10);
+    ck_assert_int_eq(modvirt_network_update_section_from_name("dns-srv"), 12);
+    ck_assert_int_eq(modvirt_network_update_section_from_name("none"), -1);
+    ck_assert_int_eq(modvirt_network_update_section_from_name("dns"), -1);
+}
+END_TEST
+
 static Suite *libmodvirt_suite(void)
 {
     Suite *s = suite_create("libmodvirt");
     TCase *daemon = tcase_create("daemon");
     TCase *uri = tcase_create("uri");
     TCase *domain = tcase_create("domain");
+    TCase *network = tcase_create("network");
 
     tcase_add_test(daemon, test_handshake_and_call);
     tcase_add_test(daemon, test_readonly_socket_and_flag);
@@ -1530,10 +1869,15 @@ static Suite *libmodvirt_suite(void)
     tcase_add_test(domain, test_console_echo);
     tcase_add_test(domain, test_console_eof);
     tcase_add_test(domain, test_console_failure);
+    tcase_add_test(network, test_network_lookup_and_routing);
+    tcase_add_test(network, test_network_list_and_calls);
+    tcase_add_test(network, test_network_update_and_leases);
+    tcase_add_test(network, test_network_update_words);
     tcase_add_test(uri, test_bad_uris);
     tcase_add_test(uri, test_default_uri);
     suite_add_tcase(s, daemon);
     suite_add_tcase(s, domain);
+    suite_add_tcase(s, network);
     suite_add_tcase(s, uri);
     return s;
 }
