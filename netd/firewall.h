@@ -1,17 +1,45 @@
 /*
- * netd's firewall, through libnftables: one table of our own ("inet
- * modvirt" plus an "ip modvirt_nat"/"ip6 modvirt_nat" for masquerade, or
- * whatever firewall_rules.c settles on) holding one set of chains per
- * network, named after its bridge.  No other table is ever touched.  The
- * rules are a pure function of the definition (firewall_rules.c,
- * golden-tested and checked with `nft -c`); firewall.c applies and removes
- * them in one atomic nft transaction each.
+ * netd's firewall, through libnftables (the library; nft is never run):
+ * one table of our own, "inet modvirt", and no other table is touched
+ * except the tagged DOCKER-USER rules of mv_firewall_coexist().
  *
- * A network's rules: DHCP/DNS in on its bridge; nat: masquerade its subnets
- * leaving by any other interface (or forward dev), forward out freely and
- * back in only for established/related; route: forward both ways; isolated
- * (no <forward>): drop everything forwarded to or from the bridge; open and
- * bridge modes: nothing.
+ * The table's shape (firewall_rules.c writes it, golden-tested and checked
+ * with `nft -c`):
+ *
+ *   map in_if, to_if, from_if, nat_if   ifname -> verdict, one element per
+ *                                       network, keyed by its bridge
+ *   chain input        hook input:       iifname vmap @in_if
+ *   chain forward      hook forward:     oifname vmap @to_if
+ *                                        iifname vmap @from_if
+ *   chain postrouting  hook postrouting: iifname vmap @nat_if   (srcnat)
+ *
+ * and per network, chains named after the bridge BR:
+ *
+ *   in_BR    DHCP/DNS(/DHCPv6) from the guests to the host
+ *   to_BR    forwarded into the bridge: what may pass returns, the rest is
+ *            rejected (nat: established/related only; route: the subnets;
+ *            isolated: only guests of the same bridge)
+ *   from_BR  forwarded out of the bridge, the same way round (nat and
+ *            route: the network's own subnets, to <forward dev> if given)
+ *   nat_BR   nat: masquerade (or snat to <nat><address>) the IPv4 subnets
+ *            leaving for anything outside them, except 224.0.0.0/24 and
+ *            255.255.255.255; tcp/udp get the source ports of <nat><port>
+ *            (1024-65535 by default), as libvirt does.  No NAT for IPv6:
+ *            its subnets are forwarded as for route.
+ *
+ * Allowed traffic "return"s rather than "accept"s, so a packet between two
+ * of our networks must pass both networks' chains; the base chains accept
+ * by policy.  Open and bridge modes have no rules at all.
+ *
+ * Adding a network is one nftables transaction (the table and base chains
+ * created if missing, this network's earlier leftovers purged, its chains
+ * and map elements added); removing one is one transaction deleting its
+ * map elements and chains, or the whole table when it is the last.
+ *
+ * An accept in our table cannot override another table's drop (every base
+ * chain on a hook sees the packet): that is what mv_firewall_coexist() is
+ * for.  Callers serialize these calls (netd runs them from one job at a
+ * time); the kernel makes each transaction atomic for packets.
  */
 #pragma once
 
@@ -19,23 +47,45 @@
 
 #include "network_def.h"
 
-/* The nftables ruleset text (nft -f syntax) that adds DEF's rules; pure. */
+/* Our table's family and name. */
+#define MV_FIREWALL_FAMILY "inet"
+#define MV_FIREWALL_TABLE "modvirt"
+
+/* The nftables ruleset text (nft -f syntax) that adds DEF's rules, creating
+ * our table if needed and replacing any left from an earlier run of DEF's
+ * bridge; "" for open and bridge modes.  Pure.  0, or -EINVAL (a bridge or
+ * forward dev name nftables rules cannot hold, no bridge name) / -ENOMEM
+ * with *ERRMSG. */
 int mv_firewall_rules(const struct mv_net_def *def, char **text, char **errmsg);
+
+/* The text that removes DEF's chains and map elements from our table (which
+ * must exist; missing parts are not an error).  Pure; errors as above. */
+int mv_firewall_rules_remove(const struct mv_net_def *def, char **text, char **errmsg);
+
+/* The per-network chains DEF's rules create ("to_virbr0", each jumped to
+ * from the map of its prefix, "to_if", keyed by the bridge name), as a
+ * NULL-terminated vector (empty for open and bridge modes).  0 or
+ * -EINVAL/-ENOMEM with *ERRMSG. */
+int mv_firewall_chains(const struct mv_net_def *def, char ***names, char **errmsg);
 
 /* Adds DEF's rules (creating our table if needed), replacing any left from
  * an earlier run of the same network.  0 or -errno with *ERRMSG naming the
  * network and nft's message; on failure nothing of DEF's is left. */
 int mv_firewall_add(const struct mv_net_def *def, char **errmsg);
 
-/* Removes DEF's rules, and our table with the last network's.  Missing
- * rules are not an error (idempotent). */
+/* Removes DEF's rules and its DOCKER-USER entries, and our table with the
+ * last network's.  Missing rules are not an error (idempotent). */
 int mv_firewall_remove(const struct mv_net_def *def, char **errmsg);
 
-/* True if DEF's rules are in place (restart re-adoption). */
+/* True if DEF's rules are in place (restart re-adoption); true for modes
+ * that have none. */
 bool mv_firewall_present(const struct mv_net_def *def);
 
-/* Other firewalls: if an "ip filter FORWARD" chain with policy drop exists
- * (Docker's), makes DEF's forwarding pass through Docker's documented
- * DOCKER-USER chain, or returns a warning in *WARNING naming the chain and
- * the fix.  0 or -errno. */
+/* Other firewalls: for each of "ip filter" and "ip6 filter" whose FORWARD
+ * chain has policy drop (Docker's, through iptables-nft), lets DEF's bridge
+ * through Docker's documented DOCKER-USER chain (accept rules in and out of
+ * the bridge, commented "modvirt network NAME", replaced on each call and
+ * dropped by mv_firewall_remove), or, without DOCKER-USER, sets *WARNING
+ * naming the chain and the fix.  Our table keeps deciding what may pass.
+ * 0 or -errno with *ERRMSG. */
 int mv_firewall_coexist(const struct mv_net_def *def, char **warning, char **errmsg);
