@@ -1,0 +1,484 @@
+/*
+ * netd/firewall.c against the real kernel: networks' rules added, replaced
+ * and removed through libnftables, next to other firewalls' tables.
+ *
+ * nftables state belongs to a network namespace: each test runs in a
+ * forked child that first moves into a new one, so the host's ruleset is
+ * never seen or touched and everything goes with the child.  The results
+ * are read back as libnftables JSON listings parsed with json-c (and, to
+ * prove other tables untouched, as their full text listings).  Without root
+ * the suite skips.
+ */
+#include <check.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <nftables/libnftables.h>
+
+#include "cleanup.h"
+#include "firewall.h"
+#include "netdef_build.h"
+
+MV_DEFINE_CLEANUP(struct json_object, json_object_put)
+
+/* What an administrator's own table might hold. */
+static const char admin_table[] =
+    "table inet admin {\n"
+    "\tset trusted { type ipv4_addr; elements = { 10.9.9.9 } }\n"
+    "\tchain input { type filter hook input priority filter - 5; policy accept;\n"
+    "\t\tip saddr @trusted tcp dport 22 accept\n"
+    "\t\ttcp dport 22 drop\n\t}\n"
+    "}\n";
+
+/* Docker's tables as iptables-nft leaves them: FORWARD drops by policy,
+ * DOCKER-USER is the hook Docker documents for users' rules. */
+static const char docker_tables[] =
+    "table ip filter {\n"
+    "\tchain DOCKER { }\n"
+    "\tchain DOCKER-USER { counter return; }\n"
+    "\tchain FORWARD { type filter hook forward priority filter; policy drop;\n"
+    "\t\tcounter jump DOCKER-USER\n"
+    "\t\toifname \"docker0\" ct state related,established counter accept\n"
+    "\t\toifname \"docker0\" counter jump DOCKER\n"
+    "\t\tiifname \"docker0\" oifname != \"docker0\" counter accept\n"
+    "\t\tiifname \"docker0\" oifname \"docker0\" counter accept\n\t}\n"
+    "}\n"
+    "table ip nat {\n"
+    "\tchain POSTROUTING { type nat hook postrouting priority srcnat; policy accept;\n"
+    "\t\toifname != \"docker0\" ip saddr 172.17.0.0/16 counter masquerade\n\t}\n"
+    "}\n";
+
+/* The same FORWARD drop, but no DOCKER-USER chain to hook into. */
+static const char drop_without_hook[] =
+    "table ip filter {\n"
+    "\tchain FORWARD { type filter hook forward priority filter; policy drop; }\n"
+    "}\n";
+
+/* ---- the namespace and nft ------------------------------------------------ */
+
+static void setup(void)
+{
+    ck_assert_msg(unshare(CLONE_NEWNET) == 0, "cannot enter a new network namespace");
+}
+
+/* Runs CMDS through libnftables; with JSON, returns the output as JSON
+ * (else as text).  NULL if nft refused them. */
+static char *nft(const char *cmds, bool json)
+{
+    struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    char *out = NULL;
+
+    ck_assert_ptr_nonnull(ctx);
+    nft_ctx_buffer_output(ctx);
+    nft_ctx_buffer_error(ctx);
+    if (json)
+        nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+    if (nft_run_cmd_from_buffer(ctx, cmds) == 0)
+        out = strdup(nft_ctx_get_output_buffer(ctx));
+    nft_ctx_free(ctx);
+    return out;
+}
+
+static void load(const char *cmds)
+{
+    _cleanup_free_ char *out = nft(cmds, false);
+
+    ck_assert_msg(out != NULL, "nft refused:\n%s", cmds);
+}
+
+/* The text listing of table FAMILY NAME ("" if it does not exist). */
+static char *table_text(const char *family, const char *name)
+{
+    _cleanup_free_ char *cmd = NULL;
+    char *out;
+
+    ck_assert(asprintf(&cmd, "list table %s %s", family, name) > 0);
+    out = nft(cmd, false);
+    return out ? out : strdup("");
+}
+
+/* The "nftables" array of `list ruleset`. */
+static struct json_object *ruleset(void)
+{
+    _cleanup_free_ char *text = nft("list ruleset", true);
+    struct json_object *all, *arr;
+
+    ck_assert_ptr_nonnull(text);
+    all = json_tokener_parse(text);
+    ck_assert_msg(all && json_object_object_get_ex(all, "nftables", &arr), "bad JSON: %s", text);
+    json_object_get(arr);
+    json_object_put(all);
+    return arr;
+}
+
+static const char *field(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+/* The number of objects of KIND in ARR of FAMILY TABLE named NAME (for
+ * rules: in chain NAME). */
+static int count(struct json_object *arr, const char *kind, const char *family, const char *table,
+                 const char *name)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        struct json_object *o;
+
+        if (!json_object_object_get_ex(json_object_array_get_idx(arr, i), kind, &o))
+            continue;
+        if (strcmp(field(o, "family"), family) == 0 &&
+            strcmp(field(o, strcmp(kind, "table") == 0 ? "name" : "table"), table) == 0 &&
+            (!name || strcmp(field(o, strcmp(kind, "rule") == 0 ? "chain" : "name"), name) == 0))
+            n++;
+    }
+    return n;
+}
+
+static bool has_table(struct json_object *arr, const char *family, const char *table)
+{
+    return count(arr, "table", family, table, NULL) > 0;
+}
+
+static bool has_chain(struct json_object *arr, const char *name)
+{
+    return count(arr, "chain", "inet", "modvirt", name) > 0;
+}
+
+/* The keys of our map MAP, space-separated and sorted by nft. */
+static char *map_keys(struct json_object *arr, const char *map)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        struct json_object *m, *elems;
+
+        if (!json_object_object_get_ex(json_object_array_get_idx(arr, i), "map", &m) ||
+            strcmp(field(m, "name"), map) != 0 || !json_object_object_get_ex(m, "elem", &elems))
+            continue;
+        for (size_t j = 0; j < json_object_array_length(elems); j++)
+            fprintf(f, "%s%s", j ? " " : "",
+                    json_object_get_string(json_object_array_get_idx(json_object_array_get_idx(elems, j), 0)));
+    }
+    fclose(f);
+    return out;
+}
+
+static void assert_keys(struct json_object *arr, const char *map, const char *expected)
+{
+    _cleanup_free_ char *keys = map_keys(arr, map);
+
+    ck_assert_msg(strcmp(keys, expected) == 0, "map %s holds '%s', expected '%s'", map, keys, expected);
+}
+
+/* ---- the networks ----------------------------------------------------------- */
+
+static struct mv_net_def *nat_net(void)
+{
+    struct mv_net_def *def = netdef_new("natnet", "mvbr0", MV_NET_FWD_NAT);
+
+    netdef_ip(def, "192.168.100.1", 24);
+    return def;
+}
+
+static struct mv_net_def *isolated_net(void)
+{
+    struct mv_net_def *def = netdef_new("isonet", "mvbr1", MV_NET_FWD_NONE);
+
+    netdef_ip(def, "192.168.101.1", 24);
+    return def;
+}
+
+static void add(const struct mv_net_def *def)
+{
+    _cleanup_free_ char *err = NULL;
+
+    ck_assert_msg(mv_firewall_add(def, &err) == 0, "add %s: %s", def->name, err ? err : "?");
+}
+
+static void del(const struct mv_net_def *def)
+{
+    _cleanup_free_ char *err = NULL;
+
+    ck_assert_msg(mv_firewall_remove(def, &err) == 0, "remove %s: %s", def->name, err ? err : "?");
+}
+
+/* ---- the tests ---------------------------------------------------------------- */
+
+START_TEST(test_two_networks)
+{
+    _cleanup_net_def_ struct mv_net_def *a = nat_net();
+    _cleanup_net_def_ struct mv_net_def *b = isolated_net();
+    _cleanup_(json_object_putp) struct json_object *both = NULL, *one = NULL, *none = NULL;
+
+    add(a);
+    add(b);
+    both = ruleset();
+    assert_keys(both, "in_if", "mvbr0 mvbr1");
+    assert_keys(both, "to_if", "mvbr0 mvbr1");
+    assert_keys(both, "from_if", "mvbr0 mvbr1");
+    assert_keys(both, "nat_if", "mvbr0");
+    ck_assert(has_chain(both, "nat_mvbr0") && !has_chain(both, "nat_mvbr1"));
+    ck_assert_int_eq(count(both, "rule", "inet", "modvirt", "forward"), 2);
+    /* nat: 2 exemptions + tcp/udp with ports + the rest */
+    ck_assert_int_eq(count(both, "rule", "inet", "modvirt", "nat_mvbr0"), 4);
+    /* isolated: same bridge, then reject */
+    ck_assert_int_eq(count(both, "rule", "inet", "modvirt", "to_mvbr1"), 2);
+    ck_assert_int_eq(count(both, "rule", "inet", "modvirt", "from_mvbr1"), 2);
+    ck_assert(mv_firewall_present(a) && mv_firewall_present(b));
+
+    del(a);
+    one = ruleset();
+    ck_assert(!mv_firewall_present(a) && mv_firewall_present(b));
+    assert_keys(one, "to_if", "mvbr1");
+    assert_keys(one, "nat_if", "");
+    ck_assert(!has_chain(one, "to_mvbr0") && !has_chain(one, "nat_mvbr0") && has_chain(one, "to_mvbr1"));
+    ck_assert_int_eq(count(one, "rule", "inet", "modvirt", "to_mvbr1"), 2);
+
+    del(b);
+    none = ruleset();
+    ck_assert_msg(!has_table(none, "inet", "modvirt"), "our table outlived its last network");
+    ck_assert(!mv_firewall_present(b));
+}
+END_TEST
+
+/* A second add (a restart) replaces the first: no rule twice. */
+START_TEST(test_add_replaces)
+{
+    _cleanup_net_def_ struct mv_net_def *a = nat_net();
+    _cleanup_net_def_ struct mv_net_def *b = isolated_net();
+    _cleanup_free_ char *first = NULL, *second = NULL;
+
+    add(a);
+    add(b);
+    first = table_text("inet", "modvirt");
+    add(a);
+    add(a);
+    second = table_text("inet", "modvirt");
+    /* the same rules, only a's chains moved to the end */
+    ck_assert_uint_eq(strlen(first), strlen(second));
+    ck_assert(mv_firewall_present(a) && mv_firewall_present(b));
+}
+END_TEST
+
+/* A leftover of a different mode goes: isolated then nat then isolated. */
+START_TEST(test_add_changes_mode)
+{
+    _cleanup_net_def_ struct mv_net_def *nat = nat_net();
+    _cleanup_net_def_ struct mv_net_def *iso = isolated_net();
+    _cleanup_(json_object_putp) struct json_object *arr = NULL;
+
+    free(iso->bridge.name);
+    iso->bridge.name = strdup("mvbr0");
+    add(nat);
+    add(iso);
+    arr = ruleset();
+    assert_keys(arr, "nat_if", "");
+    ck_assert(!has_chain(arr, "nat_mvbr0"));
+    ck_assert_int_eq(count(arr, "rule", "inet", "modvirt", "from_mvbr0"), 2);
+    ck_assert(mv_firewall_present(iso));
+}
+END_TEST
+
+START_TEST(test_remove_idempotent)
+{
+    _cleanup_net_def_ struct mv_net_def *a = nat_net();
+    _cleanup_net_def_ struct mv_net_def *b = isolated_net();
+    _cleanup_(json_object_putp) struct json_object *arr = NULL;
+
+    del(a);                 /* no table at all */
+    add(b);
+    del(a);                 /* table, but not a's */
+    del(a);
+    arr = ruleset();
+    ck_assert(mv_firewall_present(b));
+    assert_keys(arr, "from_if", "mvbr1");
+}
+END_TEST
+
+/* Open and bridge networks have no rules: no table appears. */
+START_TEST(test_no_rules_modes)
+{
+    _cleanup_net_def_ struct mv_net_def *open = netdef_new("o", "mvbr2", MV_NET_FWD_OPEN);
+    _cleanup_net_def_ struct mv_net_def *br = netdef_new("b", "br0", MV_NET_FWD_BRIDGE);
+    _cleanup_(json_object_putp) struct json_object *arr = NULL;
+
+    netdef_ip(open, "192.168.102.1", 24);
+    add(open);
+    add(br);
+    arr = ruleset();
+    ck_assert(!has_table(arr, "inet", "modvirt"));
+    ck_assert(mv_firewall_present(open) && mv_firewall_present(br));
+    del(open);
+    del(br);
+}
+END_TEST
+
+/* The admin's and Docker's tables stay as they were, but for DOCKER-USER
+ * entries that come and go with our network. */
+START_TEST(test_other_tables_untouched)
+{
+    _cleanup_net_def_ struct mv_net_def *a = nat_net();
+    _cleanup_net_def_ struct mv_net_def *b = isolated_net();
+    _cleanup_free_ char *admin0 = NULL, *filter0 = NULL, *nat0 = NULL, *warning = NULL, *err = NULL;
+    _cleanup_free_ char *admin1 = NULL, *filter1 = NULL, *nat1 = NULL, *during = NULL;
+    _cleanup_(json_object_putp) struct json_object *arr = NULL;
+
+    load(admin_table);
+    load(docker_tables);
+    admin0 = table_text("inet", "admin");
+    filter0 = table_text("ip", "filter");
+    nat0 = table_text("ip", "nat");
+
+    add(a);
+    add(b);
+    ck_assert_int_eq(mv_firewall_coexist(a, &warning, &err), 0);
+    ck_assert_ptr_null(warning);
+    ck_assert_int_eq(mv_firewall_coexist(a, &warning, &err), 0);    /* replaces, no doubles */
+    ck_assert_int_eq(mv_firewall_coexist(b, &warning, &err), 0);    /* isolated: nothing to let through */
+    arr = ruleset();
+    ck_assert_int_eq(count(arr, "rule", "ip", "filter", "DOCKER-USER"), 3);
+    during = table_text("ip", "filter");
+    ck_assert_msg(strstr(during, "iifname \"mvbr0\" accept comment \"modvirt network natnet\"") &&
+                  strstr(during, "oifname \"mvbr0\" accept comment \"modvirt network natnet\""),
+                  "DOCKER-USER lacks our rules:\n%s", during);
+    free(during);
+    during = table_text("inet", "admin");
+    ck_assert_str_eq(during, admin0);
+
+    del(a);
+    del(b);
+    admin1 = table_text("inet", "admin");
+    filter1 = table_text("ip", "filter");
+    nat1 = table_text("ip", "nat");
+    ck_assert_str_eq(admin1, admin0);
+    ck_assert_str_eq(filter1, filter0);
+    ck_assert_str_eq(nat1, nat0);
+}
+END_TEST
+
+START_TEST(test_docker_without_hook_warns)
+{
+    _cleanup_net_def_ struct mv_net_def *a = nat_net();
+    _cleanup_free_ char *before = NULL, *after = NULL, *warning = NULL, *err = NULL;
+
+    load(drop_without_hook);
+    before = table_text("ip", "filter");
+    add(a);
+    ck_assert_int_eq(mv_firewall_coexist(a, &warning, &err), 0);
+    ck_assert_ptr_nonnull(warning);
+    ck_assert_msg(strstr(warning, "table ip filter has chain FORWARD with policy drop") &&
+                  strstr(warning, "DOCKER-USER") && strstr(warning, "'natnet'") &&
+                  strstr(warning, "nft insert rule ip filter FORWARD iifname mvbr0 accept"),
+                  "warning: %s", warning);
+    after = table_text("ip", "filter");
+    ck_assert_str_eq(after, before);
+    del(a);
+}
+END_TEST
+
+/* No FORWARD drop anywhere: coexist changes nothing and says nothing. */
+START_TEST(test_no_docker_quiet)
+{
+    _cleanup_net_def_ struct mv_net_def *a = nat_net();
+    _cleanup_free_ char *warning = NULL, *err = NULL;
+    _cleanup_(json_object_putp) struct json_object *arr = NULL;
+
+    add(a);
+    ck_assert_int_eq(mv_firewall_coexist(a, &warning, &err), 0);
+    ck_assert_ptr_null(warning);
+    arr = ruleset();
+    ck_assert(!has_table(arr, "ip", "filter"));
+}
+END_TEST
+
+/* The kernel refuses the add late in its batch (a leftover chain of B's
+ * that something still jumps to cannot be deleted): nothing of B's batch
+ * is applied, A's rules are as they were. */
+START_TEST(test_failure_leaves_nothing)
+{
+    _cleanup_net_def_ struct mv_net_def *a = nat_net();
+    _cleanup_net_def_ struct mv_net_def *b = isolated_net();
+    _cleanup_free_ char *before = NULL, *after = NULL, *err = NULL;
+    _cleanup_(json_object_putp) struct json_object *arr = NULL;
+    int r;
+
+    add(a);
+    load("add chain inet modvirt to_mvbr1\n"
+         "add chain inet modvirt stray { jump to_mvbr1; }\n");
+    before = table_text("inet", "modvirt");
+    r = mv_firewall_add(b, &err);
+    ck_assert_int_lt(r, 0);
+    ck_assert_msg(err && strstr(err, "network 'isonet'") && strstr(err, "nftables refused"), "message: %s",
+                  err ? err : "(none)");
+    after = table_text("inet", "modvirt");
+    ck_assert_str_eq(after, before);
+    arr = ruleset();
+    assert_keys(arr, "in_if", "mvbr0");
+    ck_assert(!has_chain(arr, "in_mvbr1") && !has_chain(arr, "from_mvbr1"));
+    ck_assert(!mv_firewall_present(b) && mv_firewall_present(a));
+}
+END_TEST
+
+/* Can this process make network namespaces and use nftables in them?
+ * Tried in a child so a failure leaves this process as it was. */
+static bool privileged(void)
+{
+    pid_t pid = fork();
+    int status;
+
+    if (pid == 0) {
+        /* no ck_assert here: it reports to the runner, which is not running */
+        struct nft_ctx *ctx;
+
+        if (unshare(CLONE_NEWNET) < 0 || !(ctx = nft_ctx_new(NFT_CTX_DEFAULT)))
+            _exit(1);
+        nft_ctx_buffer_error(ctx);
+        _exit(nft_run_cmd_from_buffer(ctx, "add table inet probe") == 0 ? 0 : 1);
+    }
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int main(void)
+{
+    Suite *s = suite_create("netd_firewall");
+    TCase *tc = tcase_create("kernel");
+    SRunner *sr;
+    int n;
+
+    if (!privileged()) {
+        printf("1..0 # SKIP no network namespaces or nftables here (needs root)\n");
+        return 0;
+    }
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, test_two_networks);
+    tcase_add_test(tc, test_add_replaces);
+    tcase_add_test(tc, test_add_changes_mode);
+    tcase_add_test(tc, test_remove_idempotent);
+    tcase_add_test(tc, test_no_rules_modes);
+    tcase_add_test(tc, test_other_tables_untouched);
+    tcase_add_test(tc, test_docker_without_hook_warns);
+    tcase_add_test(tc, test_no_docker_quiet);
+    tcase_add_test(tc, test_failure_leaves_nothing);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);   /* each test unshares its own process */
+    srunner_run_all(sr, CK_ENV);
+    n = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return n ? 1 : 0;
+}
