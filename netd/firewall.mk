@@ -30,3 +30,13 @@ tests_unit_check_netd_firewall_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(NFTABLES_
 	$(JSONC_CFLAGS) -I$(top_srcdir)/netd
 tests_unit_check_netd_firewall_LDADD = netd/libmvfirewall.la netd/libmvnetconf.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(NFTABLES_LIBS) $(JSONC_LIBS)
+
+# Real traffic through the rules: guest, host and outside namespaces joined
+# by veths, UDP between them (root only; skipped without).
+check_PROGRAMS += tests/unit/check_netd_firewall_traffic
+UNIT_TESTS += tests/unit/check_netd_firewall_traffic
+tests_unit_check_netd_firewall_traffic_SOURCES = tests/unit/check_netd_firewall_traffic.c \
+	tests/unit/netdef_build.c tests/unit/netdef_build.h
+tests_unit_check_netd_firewall_traffic_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/netd
+tests_unit_check_netd_firewall_traffic_LDADD = netd/libmvfirewall.la netd/libmvnetconf.la \
+	common/libmvcommon.la $(CHECK_LIBS)
