@@ -101,6 +101,21 @@ case $cmdline in *" guest.net=dhcp "*)
     ip=$(sed -n 's/.*lease of \([0-9.]*\) obtained.*/\1/p' /tmp/dhcp.log)
     echo "GUEST-IP ${ip:-none}";;
 esac
+# guest.ping=A[,B...]: ping each address once a second for as long as the
+# guest runs, one line per try, numbered, so a test can wait for a success
+# after a given moment (a daemon killed, a network restarted)
+pings=$(echo "$cmdline" | sed -n 's/.* guest\.ping=\([^ ]*\) .*/\1/p' | tr , ' ')
+[ -n "$pings" ] && {
+    n=0
+    while true; do
+        n=$((n + 1))
+        for a in $pings; do
+            if ping -c 1 -W 1 "$a" >/dev/null 2>&1; then echo "GUEST-PING-OK $a $n"
+            else echo "GUEST-PING-FAIL $a $n"; fi
+        done
+        sleep 1
+    done &
+}
 disks=$(ls /sys/block | grep vd | tr '\n' ' ')
 [ -n "$disks" ] && echo "GUEST-DISKS $disks"
 # The ACPI power button is an input device: the first event on it (QEMU's
@@ -119,7 +134,12 @@ INIT
     # on the network it got its address from
     cat >r/bin/dhcp-bound <<'HOOK'
 #!/bin/busybox sh
-case $1 in bound|renew) ip addr add "$ip/${mask:-24}" dev "$interface";; esac
+# and its router as the default route, so the guest reaches beyond its
+# network (NAT, routed networks)
+case $1 in bound|renew)
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    for r in $router; do ip route replace default via "$r" dev "$interface"; break; done;;
+esac
 HOOK
     chmod 755 r/bin/dhcp-bound
 }
