@@ -24,7 +24,6 @@
 
 #include "cleanup.h"
 #include "firewall.h"
-#include "netdef_build.h"
 
 MV_DEFINE_CLEANUP(struct json_object, json_object_put)
 
@@ -186,20 +185,26 @@ static void assert_keys(struct json_object *arr, const char *map, const char *ex
 
 /* ---- the networks ----------------------------------------------------------- */
 
+/* DEF from network XML (the parser netd uses). */
+static struct mv_net_def *parse(const char *xml)
+{
+    struct mv_net_def *def = NULL;
+    _cleanup_free_ char *err = NULL;
+
+    ck_assert_msg(mv_net_def_parse(xml, &def, &err) == 0, "does not parse: %s\n%s", err ? err : "?", xml);
+    return def;
+}
+
 static struct mv_net_def *nat_net(void)
 {
-    struct mv_net_def *def = netdef_new("natnet", "mvbr0", MV_NET_FWD_NAT);
-
-    netdef_ip(def, "192.168.100.1", 24);
-    return def;
+    return parse("<network><name>natnet</name><forward mode='nat'/><bridge name='mvbr0'/>"
+                 "<ip address='192.168.100.1' prefix='24'/></network>");
 }
 
 static struct mv_net_def *isolated_net(void)
 {
-    struct mv_net_def *def = netdef_new("isonet", "mvbr1", MV_NET_FWD_NONE);
-
-    netdef_ip(def, "192.168.101.1", 24);
-    return def;
+    return parse("<network><name>isonet</name><bridge name='mvbr1'/>"
+                 "<ip address='192.168.101.1' prefix='24'/></network>");
 }
 
 static void add(const struct mv_net_def *def)
@@ -312,11 +317,13 @@ END_TEST
 /* Open and bridge networks have no rules: no table appears. */
 START_TEST(test_no_rules_modes)
 {
-    _cleanup_net_def_ struct mv_net_def *open = netdef_new("o", "mvbr2", MV_NET_FWD_OPEN);
-    _cleanup_net_def_ struct mv_net_def *br = netdef_new("b", "br0", MV_NET_FWD_BRIDGE);
+    _cleanup_net_def_ struct mv_net_def *open = parse(
+        "<network><name>o</name><forward mode='open'/><bridge name='mvbr2'/>"
+        "<ip address='192.168.102.1' prefix='24'/></network>");
+    _cleanup_net_def_ struct mv_net_def *br = parse(
+        "<network><name>b</name><forward mode='bridge'/><bridge name='br0'/></network>");
     _cleanup_(json_object_putp) struct json_object *arr = NULL;
 
-    netdef_ip(open, "192.168.102.1", 24);
     add(open);
     add(br);
     arr = ruleset();

@@ -1,8 +1,9 @@
 /*
  * A network's nftables rules as text (netd/firewall_rules.c).  Golden
- * files: tests/firewall/NAME.nft for each case below, NAME-invalid.err for
- * definitions that must be refused (the exact message); MV_REGENERATE=1
- * rewrites them.
+ * files: tests/firewall/NAME.xml (network XML, read with mv_net_def_parse)
+ * -> NAME.nft, and NAME-invalid.xml -> NAME-invalid.err for definitions
+ * the rules must refuse (the exact message); MV_REGENERATE=1 rewrites the
+ * outputs.
  *
  * A golden file cannot tell whether the kernel takes what it holds, so as
  * root each valid case is also given to the real nft in a network namespace
@@ -11,6 +12,7 @@
  * its removal text checked last.  Without root those checks are skipped.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -23,7 +25,6 @@
 #include "cleanup.h"
 #include "file.h"
 #include "firewall.h"
-#include "netdef_build.h"
 
 #define GOLDEN_MAX (1024 * 1024)
 
@@ -31,147 +32,29 @@ static bool root;
 
 /* ---- the cases ---------------------------------------------------------- */
 
-static struct mv_net_def *nat_default(void)
-{
-    struct mv_net_def *def = netdef_new("default", "virbr0", MV_NET_FWD_NAT);
+#define NAMES_MAX 128
 
-    netdef_ip(def, "192.168.122.1", 24);
+/* Inputs found in tests/firewall, without their .xml suffix. */
+static char *names[NAMES_MAX];
+static size_t nnames;
+
+static struct mv_net_def *parse(const char *xml)
+{
+    struct mv_net_def *def = NULL;
+    _cleanup_free_ char *err = NULL;
+
+    ck_assert_msg(mv_net_def_parse(xml, &def, &err) == 0, "does not parse: %s\n%s", err ? err : "?", xml);
     return def;
 }
 
-/* snat to an address range and port range, leaving by eth0 only */
-static struct mv_net_def *nat_dev_range(void)
-{
-    struct mv_net_def *def = netdef_new("natdev", "virbr1", MV_NET_FWD_NAT);
-
-    netdef_dev(def, "eth0");
-    netdef_nat(def, "10.0.0.5", "10.0.0.10", 2000, 3000);
-    netdef_ip(def, "192.168.100.1", 24);
-    return def;
-}
-
-static struct mv_net_def *nat_ports(void)
-{
-    struct mv_net_def *def = netdef_new("natports", "virbr2", MV_NET_FWD_NAT);
-
-    netdef_nat(def, NULL, NULL, 40000, 50000);
-    netdef_ip(def, "192.168.101.1", 24);
-    return def;
-}
-
-static struct mv_net_def *nat_single_address(void)
-{
-    struct mv_net_def *def = netdef_new("natone", "virbr3", MV_NET_FWD_NAT);
-
-    netdef_nat(def, "10.0.0.7", "10.0.0.7", 0, 0);
-    netdef_ip(def, "192.168.102.1", 24);
-    return def;
-}
-
-/* two IPv4 subnets masqueraded, the IPv6 one routed */
-static struct mv_net_def *nat_ipv6(void)
-{
-    struct mv_net_def *def = netdef_new("nat6", "virbr4", MV_NET_FWD_NAT);
-
-    netdef_ip(def, "192.168.124.1", 24);
-    netdef_ip(def, "10.1.0.1", 16);
-    netdef_ip(def, "fd00:1::1", 64);
-    return def;
-}
-
-static struct mv_net_def *route_dev(void)
-{
-    struct mv_net_def *def = netdef_new("routed", "virbr5", MV_NET_FWD_ROUTE);
-
-    netdef_dev(def, "eth1");
-    netdef_ip(def, "10.20.0.1", 24);
-    netdef_ip(def, "2001:db8:5::1", 64);
-    return def;
-}
-
-static struct mv_net_def *route_any(void)
-{
-    struct mv_net_def *def = netdef_new("routeany", "br-route.1", MV_NET_FWD_ROUTE);
-
-    netdef_ip(def, "10.21.0.1", 24);
-    return def;
-}
-
-static struct mv_net_def *isolated(void)
-{
-    struct mv_net_def *def = netdef_new("isolated", "virbr6", MV_NET_FWD_NONE);
-
-    netdef_ip(def, "192.168.130.1", 24);
-    netdef_ip(def, "fd00:6::1", 64);
-    return def;
-}
-
-static struct mv_net_def *open_mode(void)
-{
-    struct mv_net_def *def = netdef_new("opened", "virbr7", MV_NET_FWD_OPEN);
-
-    netdef_ip(def, "192.168.131.1", 24);
-    return def;
-}
-
-static struct mv_net_def *bridge_mode(void)
-{
-    return netdef_new("hostbridge", "br0", MV_NET_FWD_BRIDGE);
-}
-
-/* a control character in the name stays inside the comment line */
-static struct mv_net_def *odd_name(void)
-{
-    struct mv_net_def *def = netdef_new("odd\nname 'x'", "virbr8", MV_NET_FWD_NAT);
-
-    netdef_ip(def, "192.168.132.1", 24);
-    return def;
-}
-
-static struct mv_net_def *bad_bridge(void)
-{
-    struct mv_net_def *def = netdef_new("badbridge", "vir\"br*", MV_NET_FWD_NAT);
-
-    netdef_ip(def, "192.168.140.1", 24);
-    return def;
-}
-
-static struct mv_net_def *bad_dev(void)
-{
-    struct mv_net_def *def = netdef_new("baddev", "virbr9", MV_NET_FWD_ROUTE);
-
-    netdef_dev(def, "eth0 accept");
-    netdef_ip(def, "192.168.141.1", 24);
-    return def;
-}
-
-static struct mv_net_def *no_bridge(void)
-{
-    struct mv_net_def *def = netdef_new("nobridge", NULL, MV_NET_FWD_NONE);
-
-    netdef_ip(def, "192.168.142.1", 24);
-    return def;
-}
-
-static const struct {
-    const char *name;
-    struct mv_net_def *(*build)(void);
-} cases[] = {
-    { "nat-default", nat_default },
-    { "nat-dev-range", nat_dev_range },
-    { "nat-ports", nat_ports },
-    { "nat-single-address", nat_single_address },
-    { "nat-ipv6", nat_ipv6 },
-    { "route-dev", route_dev },
-    { "route-any", route_any },
-    { "isolated", isolated },
-    { "open", open_mode },
-    { "bridge", bridge_mode },
-    { "odd-name", odd_name },
-    { "bridge-name-invalid", bad_bridge },
-    { "forward-dev-invalid", bad_dev },
-    { "no-bridge-invalid", no_bridge },
-};
+#define NAT_XML "<network><name>default</name><forward mode='nat'/><bridge name='virbr0'/>" \
+    "<ip address='192.168.122.1' prefix='24'/></network>"
+#define NAT6_XML "<network><name>nat6</name><forward mode='nat'/><bridge name='virbr4'/>" \
+    "<ip address='192.168.124.1' prefix='24'/><ip family='ipv6' address='fd00:1::1' prefix='64'/></network>"
+#define ISOLATED_XML "<network><name>isolated</name><bridge name='virbr6'/>" \
+    "<ip address='192.168.130.1' prefix='24'/></network>"
+#define OPEN_XML "<network><name>opened</name><forward mode='open'/><bridge name='virbr7'/>" \
+    "<ip address='192.168.131.1' prefix='24'/></network>"
 
 /* ---- golden files --------------------------------------------------------- */
 
@@ -238,11 +121,17 @@ static void kernel_check(const char *name, const struct mv_net_def *def)
 
 START_TEST(test_golden)
 {
-    const char *name = cases[_i].name;
-    _cleanup_net_def_ struct mv_net_def *def = cases[_i].build();
-    _cleanup_free_ char *text = NULL, *err = NULL, *file = NULL;
-    int r = mv_firewall_rules(def, &text, &err);
+    const char *name = names[_i];
+    _cleanup_free_ char *xml_path = NULL, *xml = NULL, *text = NULL, *err = NULL, *file = NULL;
+    _cleanup_net_def_ struct mv_net_def *def = NULL;
+    int r;
 
+    ck_assert(asprintf(&file, "%s.xml", name) > 0);
+    xml_path = golden_path(file);
+    ck_assert_msg(mv_file_read_all(xml_path, GOLDEN_MAX, &xml, NULL) == 0, "cannot read %s", xml_path);
+    def = parse(xml);
+    r = mv_firewall_rules(def, &text, &err);
+    free(file);
     if (is_invalid(name)) {
         ck_assert_msg(r == -EINVAL, "%s: expected -EINVAL, got %d", name, r);
         ck_assert_ptr_null(text);
@@ -262,7 +151,7 @@ END_TEST
 /* The same definition gives the same text (no hidden state). */
 START_TEST(test_pure)
 {
-    _cleanup_net_def_ struct mv_net_def *def = nat_ipv6();
+    _cleanup_net_def_ struct mv_net_def *def = parse(NAT6_XML);
     _cleanup_free_ char *a = NULL, *b = NULL, *err = NULL;
 
     ck_assert_int_eq(mv_firewall_rules(def, &a, &err), 0);
@@ -273,9 +162,9 @@ END_TEST
 
 START_TEST(test_chains)
 {
-    _cleanup_net_def_ struct mv_net_def *nat = nat_default();
-    _cleanup_net_def_ struct mv_net_def *iso = isolated();
-    _cleanup_net_def_ struct mv_net_def *open = open_mode();
+    _cleanup_net_def_ struct mv_net_def *nat = parse(NAT_XML);
+    _cleanup_net_def_ struct mv_net_def *iso = parse(ISOLATED_XML);
+    _cleanup_net_def_ struct mv_net_def *open = parse(OPEN_XML);
     _cleanup_strv_free_ char **a = NULL, **b = NULL, **c = NULL;
     _cleanup_free_ char *err = NULL;
 
@@ -293,6 +182,42 @@ START_TEST(test_chains)
 }
 END_TEST
 
+/* Names the parser never lets through, from a definition built some other
+ * way: refused rather than written into nft's syntax. */
+START_TEST(test_invalid_names)
+{
+    _cleanup_net_def_ struct mv_net_def *br = parse(NAT_XML);
+    _cleanup_net_def_ struct mv_net_def *dev = parse(NAT_XML);
+    _cleanup_free_ char *text = NULL, *err1 = NULL, *err2 = NULL;
+
+    free(br->bridge.name);
+    br->bridge.name = strdup("vir\"br*");
+    ck_assert_int_eq(mv_firewall_rules(br, &text, &err1), -EINVAL);
+    ck_assert_str_eq(err1, "network 'default': bridge name 'vir\"br*' cannot be used in nftables rules "
+                           "(letters, digits, '_', '-' and '.' only)");
+    dev->forward.dev = strdup("eth0 accept");
+    ck_assert_int_eq(mv_firewall_rules_remove(dev, &text, &err2), -EINVAL);
+    ck_assert_str_eq(err2, "network 'default': forward dev 'eth0 accept' cannot be used in nftables rules "
+                           "(letters, digits, '_', '-' and '.' only)");
+    ck_assert_ptr_null(text);
+}
+END_TEST
+
+/* A network's name goes into a comment line: quoted, it cannot end it. */
+START_TEST(test_name_in_comment)
+{
+    _cleanup_net_def_ struct mv_net_def *def = parse(NAT_XML);
+    _cleanup_free_ char *text = NULL, *err = NULL;
+    static const char first[] = "# modvirt: rules of network 'odd\\x0aname \\'x\\'', nat, bridge virbr0\n"
+                                "table inet modvirt {\n";
+
+    free(def->name);
+    def->name = strdup("odd\nname 'x'");
+    ck_assert_int_eq(mv_firewall_rules(def, &text, &err), 0);
+    ck_assert_msg(strncmp(text, first, strlen(first)) == 0, "got:\n%.100s", text);
+}
+END_TEST
+
 /* Can this process make network namespaces and run nft in them?  Tried in
  * a child so a failure leaves this process as it was. */
 static bool privileged(void)
@@ -305,6 +230,39 @@ static bool privileged(void)
     return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+static int xml_only(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+
+    return n > 4 && strcmp(e->d_name + n - 4, ".xml") == 0;
+}
+
+/* Fills NAMES from the .xml files in tests/firewall (outside any test: no
+ * ck_assert). */
+static void find_cases(void)
+{
+    const char *top = getenv("top_srcdir");
+    struct dirent **list = NULL;
+    char *dir = NULL;
+    int n;
+
+    if (asprintf(&dir, "%s/tests/firewall", top ? top : ".") < 0)
+        abort();
+    n = scandir(dir, &list, xml_only, alphasort);
+    if (n <= 0 || n > NAMES_MAX) {
+        fprintf(stderr, "no inputs (or too many) in %s\n", dir);
+        exit(1);
+    }
+    for (int i = 0; i < n; i++) {
+        names[nnames] = strndup(list[i]->d_name, strlen(list[i]->d_name) - 4);
+        if (!names[nnames++])
+            abort();
+        free(list[i]);
+    }
+    free(list);
+    free(dir);
+}
+
 int main(void)
 {
     Suite *s = suite_create("netd_firewall_rules");
@@ -312,12 +270,15 @@ int main(void)
     SRunner *sr;
     int n;
 
+    find_cases();
     root = privileged();
     if (!root)
         printf("# no network namespace or nft here (needs root): the nft -c checks are skipped\n");
-    tcase_add_loop_test(tc, test_golden, 0, (int)MV_ARRAY_SIZE(cases));
+    tcase_add_loop_test(tc, test_golden, 0, (int)nnames);
     tcase_add_test(tc, test_pure);
     tcase_add_test(tc, test_chains);
+    tcase_add_test(tc, test_invalid_names);
+    tcase_add_test(tc, test_name_in_comment);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
@@ -325,5 +286,7 @@ int main(void)
     srunner_run_all(sr, CK_ENV);
     n = srunner_ntests_failed(sr);
     srunner_free(sr);
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
     return n ? 1 : 0;
 }

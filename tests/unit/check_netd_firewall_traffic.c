@@ -36,7 +36,6 @@
 
 #include "cleanup.h"
 #include "firewall.h"
-#include "netdef_build.h"
 
 #define PORT 7777
 #define GUEST_ADDR "192.168.100.10"
@@ -201,12 +200,24 @@ static enum outcome outside_to_guest(void)
 
 /* ---- rules --------------------------------------------------------------- */
 
-static struct mv_net_def *net(enum mv_net_forward mode)
+/* DEF from network XML (the parser netd uses). */
+static struct mv_net_def *parse(const char *xml)
 {
-    struct mv_net_def *def = netdef_new("traffic", "mvbr0", mode);
+    struct mv_net_def *def = NULL;
+    _cleanup_free_ char *err = NULL;
 
-    netdef_ip(def, "192.168.100.1", 24);
+    ck_assert_msg(mv_net_def_parse(xml, &def, &err) == 0, "does not parse: %s\n%s", err ? err : "?", xml);
     return def;
+}
+
+/* The network on mvbr0 with FORWARD ("" for isolated) inside <network>. */
+static struct mv_net_def *net(const char *forward)
+{
+    _cleanup_free_ char *xml = NULL;
+
+    ck_assert(asprintf(&xml, "<network><name>traffic</name>%s<bridge name='mvbr0'/>"
+                             "<ip address='192.168.100.1' prefix='24'/></network>", forward) > 0);
+    return parse(xml);
 }
 
 static void add(const struct mv_net_def *def)
@@ -242,7 +253,7 @@ END_TEST
 
 START_TEST(test_nat_masquerades)
 {
-    _cleanup_net_def_ struct mv_net_def *def = net(MV_NET_FWD_NAT);
+    _cleanup_net_def_ struct mv_net_def *def = net("<forward mode='nat'/>");
     char seen[INET_ADDRSTRLEN];
 
     add(def);
@@ -256,7 +267,7 @@ END_TEST
 
 START_TEST(test_route_both_ways)
 {
-    _cleanup_net_def_ struct mv_net_def *def = net(MV_NET_FWD_ROUTE);
+    _cleanup_net_def_ struct mv_net_def *def = net("<forward mode='route'/>");
     char seen[INET_ADDRSTRLEN];
 
     run_in(outside_ns, "ip route add 192.168.100.0/24 via " UPLINK_ADDR);
@@ -269,7 +280,7 @@ END_TEST
 
 START_TEST(test_isolated_blocks)
 {
-    _cleanup_net_def_ struct mv_net_def *def = net(MV_NET_FWD_NONE);
+    _cleanup_net_def_ struct mv_net_def *def = net("");
     char seen[INET_ADDRSTRLEN];
 
     run_in(outside_ns, "ip route add 192.168.100.0/24 via " UPLINK_ADDR);
@@ -283,7 +294,7 @@ END_TEST
 /* Removing the nat network's rules takes the NAT with them. */
 START_TEST(test_remove_ends_nat)
 {
-    _cleanup_net_def_ struct mv_net_def *def = net(MV_NET_FWD_NAT);
+    _cleanup_net_def_ struct mv_net_def *def = net("<forward mode='nat'/>");
     _cleanup_free_ char *err = NULL;
     char seen[INET_ADDRSTRLEN];
 
@@ -299,7 +310,7 @@ END_TEST
  * through DOCKER-USER; remove takes that back. */
 START_TEST(test_docker_coexist)
 {
-    _cleanup_net_def_ struct mv_net_def *def = net(MV_NET_FWD_NAT);
+    _cleanup_net_def_ struct mv_net_def *def = net("<forward mode='nat'/>");
     _cleanup_free_ char *warning = NULL, *err = NULL;
     char seen[INET_ADDRSTRLEN];
 
