@@ -1,1 +1,21 @@
-# netd/daemon.mk: filled in by its part (see netd/README.md).
+# modvirt-netd itself: main, the network driver and its procedures (the
+# network XML, dnsmasq, firewall and bridge parts are the libraries of the
+# other netd/*.mk fragments).
+sbin_PROGRAMS += netd/modvirt-netd
+netd_modvirt_netd_SOURCES = \
+	netd/netd.h \
+	netd/main.c \
+	netd/driver.c \
+	netd/default_network.c \
+	netd/network_obj.c netd/network_obj.h \
+	netd/network_store.c netd/network_store.h \
+	netd/network_start.c netd/network_start.h \
+	netd/network_watch.c netd/network_watch.h \
+	netd/network_events.c netd/network_events.h \
+	netd/network_procs.c \
+	netd/network_life_procs.c \
+	netd/port_procs.c
+netd_modvirt_netd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(LIBNL_CFLAGS) -I$(top_srcdir)/netd
+netd_modvirt_netd_LDADD = netd/libmvdnsmasq.la netd/libmvfirewall.la netd/libmvbridge.la netd/libmvnetconf.la \
+	rpc/libmvserver.la rpc/libmvwire.la common/libmvnetlink.la common/libmvprocess.la common/libmvcommon.la \
+	$(SYSTEMD_LIBS) $(LIBXML_LIBS) $(LIBNL_LIBS) $(NFTABLES_LIBS) $(JSONC_LIBS) -lpthread

@@ -1,0 +1,263 @@
+/*
+ * The driver's life: settings, directories, task threads and the dnsmasq
+ * watch, loading definitions, re-adopting networks that kept running while
+ * netd was away, the default network and autostart.  Networks keep running
+ * when netd stops: bridges, rules and dnsmasq are left for the next netd.
+ */
+#define MV_LOG_MODULE "netd"
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "errmsg.h"
+#include "file.h"
+#include "job.h"
+#include "log.h"
+#include "netd.h"
+#include "network_events.h"
+#include "network_obj.h"
+#include "network_start.h"
+#include "network_store.h"
+#include "network_watch.h"
+#include "store.h"
+#include "worker_pool.h"
+
+#define TASK_THREADS 2
+#define DEFINITION_MAX (1024 * 1024)
+#define DNSMASQ_DEFAULT "/usr/sbin/dnsmasq"
+/* how long a call waits for another job on the same network (qemud's default) */
+#define JOB_WAIT_MS 30000
+
+struct netd_driver netd;
+
+int netd_bad_flags(struct mv_call *call, unsigned int flags, const char *api)
+{
+    mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_NETWORK,
+                  "invalid argument: unsupported flags (0x%x) in function %s", flags, api);
+    return -EINVAL;
+}
+
+/* ---- tasks ---- */
+
+struct task {
+    netd_task_fn fn;
+    struct netd_net *net;       /* referenced */
+    long arg;
+};
+
+static void task_run(void *job)
+{
+    struct task *t = job;
+
+    t->fn(t->net, t->arg);
+    netd_net_unref(t->net);
+    free(t);
+}
+
+static void task_drop(void *job)
+{
+    struct task *t = job;
+
+    netd_net_unref(t->net);
+    free(t);
+}
+
+int netd_task_push(netd_task_fn fn, struct netd_net *net, long arg)
+{
+    struct task *t = malloc(sizeof(*t));
+    int r;
+
+    if (!t)
+        return mv_log_errno(MV_LOG_ERROR, -ENOMEM, "network '%s': cannot queue work: out of memory", net->name);
+    *t = (struct task){ .fn = fn, .net = netd_net_ref(net), .arg = arg };
+    if ((r = mv_worker_pool_push(netd.tasks, t)) < 0) {
+        mv_error("network '%s': cannot queue work: %s", net->name, r == -ECANCELED ? "shutting down" : strerror(-r));
+        task_drop(t);
+    }
+    return r;
+}
+
+/* The watcher thread's report: restarting happens on a task thread. */
+static void dnsmasq_exited(struct netd_net *net, pid_t pid)
+{
+    netd_task_push(netd_dnsmasq_died, net, (long)pid);
+}
+
+/* ---- init ---- */
+
+static int read_settings(const mv_conf *conf, char **errmsg)
+{
+    int r;
+
+    if ((r = mv_conf_get_string(conf, "dnsmasq", &netd.dnsmasq_binary, errmsg)) < 0)
+        return r;
+    if (!netd.dnsmasq_binary && !(netd.dnsmasq_binary = strdup(DNSMASQ_DEFAULT)))
+        return -ENOMEM;
+    if (netd.dnsmasq_binary[0] != '/')
+        return mv_errmsg_set(errmsg, -EINVAL, "dnsmasq = '%s': the path must be absolute", netd.dnsmasq_binary);
+    netd.job_wait_ms = JOB_WAIT_MS;
+    netd.dnsmasq.binary = netd.dnsmasq_binary;
+    /* Debian's dnsmasq-base creates the user "dnsmasq"; without it, nobody */
+    netd.dnsmasq.user = getpwnam("dnsmasq") ? "dnsmasq" : "nobody";
+    return 0;
+}
+
+static int make_dirs(const struct mv_paths *paths)
+{
+    int r;
+
+    if (!(netd.dnsmasq_dir = mv_store_path(netd.store->rundir, "dnsmasq", "")) ||
+        !(netd.portdir = mv_store_path(netd.store->rundir, "ports", "")) ||
+        !(netd.statedir = mv_store_path(paths->statedir, "network", "")))
+        return -ENOMEM;
+    netd.dnsmasq.dir = netd.dnsmasq_dir;
+    if ((r = mv_mkdir_p(netd.dnsmasq_dir, 0755)) < 0 || (r = mv_mkdir_p(netd.portdir, 0700)) < 0 ||
+        (r = mv_mkdir_p(netd.statedir, 0755)) < 0)
+        return mv_log_errno(MV_LOG_ERROR, r, "cannot create the directories of netd under '%s' and '%s': %s",
+                            netd.store->rundir, paths->statedir, strerror(-r));
+    return 0;
+}
+
+int netd_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **errmsg)
+{
+    int r;
+
+    netd.paths = ctx->paths;
+    netd.event = ctx->event;
+    pthread_mutex_init(&netd.bridge_lock, NULL);
+    if ((r = read_settings(conf, errmsg)) < 0 || (r = netd_store_init(ctx->paths)) < 0 ||
+        (r = make_dirs(ctx->paths)) < 0)
+        return r;
+    if ((r = netd_registry_init()) < 0 || (r = netd_events_init()) < 0 ||
+        (r = mv_worker_pool_new(TASK_THREADS, task_run, &netd.tasks)) < 0 ||
+        (r = netd_watcher_start(dnsmasq_exited, &netd.watcher)) < 0)
+        return mv_log_errno(MV_LOG_ERROR, r, "cannot set up the network driver: %s", strerror(-r));
+    return 0;
+}
+
+/* ---- loading ---- */
+
+static void load_definition(const char *name, const char *path, void *opaque)
+{
+    _cleanup_free_ char *xml = NULL, *msg = NULL;
+    _cleanup_net_def_ struct mv_net_def *def = NULL;
+    _cleanup_net_unref_ struct netd_net *net = NULL, *holder = NULL;
+    struct mv_err err = { 0 };
+
+    if (mv_file_read_all(path, DEFINITION_MAX, &xml, NULL) < 0) {
+        mv_error("cannot read '%s'", path);
+        return;
+    }
+    if (mv_net_def_parse(xml, &def, &msg) < 0) {
+        mv_error("ignoring '%s': %s", path, msg ? msg : "cannot parse");
+        return;
+    }
+    if (strcmp(def->name, name) != 0) {
+        mv_error("ignoring '%s': it defines network '%s'", path, def->name);
+        return;
+    }
+    /* a hand-written file may leave the bridge out: pick one as define does */
+    if (!def->bridge.name && netd_net_assign_bridge(def, NULL, &err) < 0) {
+        mv_error("ignoring '%s': %s", path, err.message ? err.message : "no bridge name");
+        mv_err_clear(&err);
+        return;
+    }
+    if (netd_registry_add(def->name, def->uuid, "load", &net, &holder) < 0) {
+        mv_error("ignoring '%s': its name or uuid is taken", path);
+        return;
+    }
+    net->def = TAKE_PTR(def);
+    net->autostart = mv_store_get_autostart(netd.store, name);
+    pthread_mutex_unlock(&net->lock);
+    netd_job_end(net);
+}
+
+static void load_status(const char *name, const char *path, void *opaque)
+{
+    _cleanup_net_unref_ struct netd_net *net = NULL, *holder = NULL;
+    _cleanup_free_ char *msg = NULL;
+    struct netd_status st = { 0 };
+
+    if (netd_store_read_status(path, &st, &msg) < 0) {
+        mv_error("ignoring status file: %s", msg ? msg : path);
+        return;
+    }
+    if (!(net = netd_registry_find_uuid(st.live->uuid))) {
+        if (netd_registry_add(st.live->name, st.live->uuid, "load", &net, &holder) < 0) {
+            mv_error("ignoring the status of network '%s': its name is taken", st.live->name);
+            netd_status_clear(&st);
+            return;
+        }
+        pthread_mutex_unlock(&net->lock);
+        netd_job_end(net);
+    }
+    if (!netd_net_readopt(net, &st) && !net->def)
+        netd_registry_remove(net);      /* a transient network that is gone */
+    netd_status_clear(&st);
+}
+
+/* ---- autostart ---- */
+
+static void autostart_one(struct netd_net *net, long arg)
+{
+    struct mv_net_def *def = NULL;
+    struct mv_err err = { 0 };
+
+    if (mv_job_begin(&net->obj, "start", -1, NULL) < 0)
+        return;                 /* undefined meanwhile */
+    pthread_mutex_lock(&net->lock);
+    if (!net->active && net->def && net->autostart && !(def = mv_net_def_copy(net->def)))
+        mv_error("cannot autostart network '%s': out of memory", net->name);
+    pthread_mutex_unlock(&net->lock);
+    if (def && netd_net_start(net, def, &err) < 0) {
+        mv_error("cannot autostart network '%s': %s", net->name, err.message ? err.message : "failed");
+        mv_err_clear(&err);
+    }
+    netd_job_end(net);
+}
+
+/* Once per host boot (the store keeps the marker in the run directory). */
+static void autostart_all(void)
+{
+    struct netd_net **nets = NULL;
+    size_t n = 0;
+
+    if (!mv_store_autostart_due(netd.store) || netd_registry_list(&nets, &n) < 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (nets[i]->autostart)
+            netd_task_push(autostart_one, nets[i], 0);
+    netd_net_list_free(nets, n);
+}
+
+int netd_driver_start(struct mv_daemon_ctx *ctx)
+{
+    mv_store_each_config(netd.store, load_definition, NULL);
+    mv_store_each_status(netd.store, load_status, NULL);
+    netd_default_network();
+    autostart_all();
+    return 0;
+}
+
+bool netd_driver_busy(void)
+{
+    return netd_registry_any_active();
+}
+
+/* Networks keep running; only our threads and state go. */
+void netd_driver_cleanup(void)
+{
+    mv_worker_pool_free(netd.tasks, task_drop);
+    netd_watcher_stop(netd.watcher);
+    netd_events_cleanup();
+    netd_registry_cleanup();
+    netd_store_cleanup();
+    free(netd.dnsmasq_binary);
+    free(netd.dnsmasq_dir);
+    free(netd.portdir);
+    free(netd.statedir);
+    pthread_mutex_destroy(&netd.bridge_lock);
+    memset(&netd, 0, sizeof(netd));
+}

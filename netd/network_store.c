@@ -1,0 +1,147 @@
+/* Network definitions, autostart links and status files on disk. */
+#define MV_LOG_MODULE "netd.store"
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "errmsg.h"
+#include "file.h"
+#include "log.h"
+#include "netd.h"
+#include "network_store.h"
+#include "store.h"
+#include "xml.h"
+
+#define STATUS_FILE_MAX (4 * 1024 * 1024)
+
+int netd_store_init(const struct mv_paths *paths)
+{
+    _cleanup_free_ char *msg = NULL;
+    int r;
+
+    if ((r = mv_store_new(paths->confdir, paths->rundir, "network", "network", &netd.store)) < 0)
+        return r;
+    if ((r = mv_store_open(netd.store, &msg)) < 0)
+        return mv_log_errno(MV_LOG_ERROR, r, "%s", msg ? msg : strerror(-r));
+    return 0;
+}
+
+void netd_store_cleanup(void)
+{
+    mv_store_free(netd.store);
+    netd.store = NULL;
+}
+
+/* A store failure as the call's error (SYSTEM_ERROR with the store's message). */
+static int store_error(struct mv_err *err, int r, char *msg)
+{
+    _cleanup_free_ char *m = msg;
+
+    mv_err_set(err, MV_ERR_SYSTEM_ERROR, MV_FROM_NETWORK, "%s", m ? m : strerror(-r));
+    return r;
+}
+
+int netd_store_save_config(const struct mv_net_def *def, struct mv_err *err)
+{
+    _cleanup_free_ char *xml = mv_net_def_format(def, 0);
+    char *msg = NULL;
+    int r;
+
+    if (!xml)
+        return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_NETWORK,
+                          "internal error: cannot format the definition of network '%s'", def->name);
+    if ((r = mv_store_save_config(netd.store, def->name, xml, &msg)) < 0)
+        return store_error(err, r, msg);
+    return 0;
+}
+
+int netd_store_delete_config(const char *name, struct mv_err *err)
+{
+    char *msg = NULL;
+    int r = mv_store_delete_config(netd.store, name, &msg);
+
+    return r < 0 ? store_error(err, r, msg) : 0;
+}
+
+int netd_store_set_autostart(const char *name, bool on, struct mv_err *err)
+{
+    char *msg = NULL;
+    int r = mv_store_set_autostart(netd.store, name, on, &msg);
+
+    return r < 0 ? store_error(err, r, msg) : 0;
+}
+
+int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_err *err)
+{
+    _cleanup_free_ char *xml = mv_net_def_format(live, 0), *doc = NULL, *dnsmasq = NULL;
+    char *msg = NULL;
+    int r;
+
+    if (!xml)
+        return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_NETWORK,
+                          "internal error: cannot format the live definition of network '%s'", live->name);
+    if (pid > 0 && asprintf(&dnsmasq, "  <dnsmasq pid='%d'/>\n", (int)pid) < 0)
+        return -ENOMEM;
+    /* the definition is formatted XML already: wrapping it needs no writer */
+    if (asprintf(&doc, "<networkstatus>\n%s%s</networkstatus>\n", dnsmasq ? dnsmasq : "", xml) < 0)
+        return -ENOMEM;
+    if ((r = mv_store_write_status(netd.store, live->name, doc, &msg)) < 0)
+        return store_error(err, r, msg);
+    return 0;
+}
+
+int netd_store_delete_status(const char *name)
+{
+    return mv_store_delete_status(netd.store, name);
+}
+
+void netd_status_clear(struct netd_status *st)
+{
+    mv_net_def_free(st->live);
+    memset(st, 0, sizeof(*st));
+}
+
+/* The <network> element of the status document, as text for the parser. */
+static char *status_network_xml(xmlDocPtr doc)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc), n;
+    xmlBufferPtr buf;
+    char *out = NULL;
+
+    for (n = root ? root->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST "network") == 0)
+            break;
+    if (!n || !(buf = xmlBufferCreate()))
+        return NULL;
+    if (xmlNodeDump(buf, doc, n, 0, 0) >= 0)
+        out = strdup((const char *)xmlBufferContent(buf));
+    xmlBufferFree(buf);
+    return out;
+}
+
+int netd_store_read_status(const char *path, struct netd_status *st, char **errmsg)
+{
+    _cleanup_free_ char *text = NULL, *def_xml = NULL, *msg = NULL;
+    _cleanup_xmldoc_ xmlDocPtr doc = NULL;
+    _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
+    unsigned long long pid = 0;
+    int r;
+
+    if ((r = mv_file_read_all(path, STATUS_FILE_MAX, &text, NULL)) < 0)
+        return mv_errmsg_set(errmsg, r, "cannot read '%s': %s", path, strerror(-r));
+    if ((r = mv_xml_parse(text, path, &doc, errmsg)) < 0 || (r = mv_xpath_context_new(doc, &ctx)) < 0)
+        return r;
+    if (xmlStrcmp(xmlDocGetRootElement(doc)->name, BAD_CAST "networkstatus") != 0)
+        return mv_errmsg_set(errmsg, -EINVAL, "'%s' is not a network status file", path);
+    if (mv_xpath_ulong(ctx, "string(/networkstatus/dnsmasq/@pid)", &pid) < 0 || pid > INT32_MAX)
+        return mv_errmsg_set(errmsg, -EINVAL, "'%s': invalid dnsmasq pid", path);
+    if (!(def_xml = status_network_xml(doc)))
+        return mv_errmsg_set(errmsg, -EINVAL, "'%s': no <network> element", path);
+    if ((r = mv_net_def_parse(def_xml, &st->live, &msg)) < 0)
+        return mv_errmsg_set(errmsg, r, "'%s': %s", path, msg ? msg : "cannot parse the network");
+    st->dnsmasq_pid = (pid_t)pid;
+    return 0;
+}

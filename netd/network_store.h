@@ -1,0 +1,44 @@
+/*
+ * What survives netd, on the driver core's store (netd.store):
+ * definitions (<confdir>/network/NAME.xml, mv_net_def_format), autostart
+ * links, and the status of active networks (<rundir>/network/NAME.xml):
+ *
+ *   <networkstatus>
+ *     <dnsmasq pid='1234'/>        (only while netd runs one for it)
+ *     <network>...the live definition...</network>
+ *   </networkstatus>
+ *
+ * Every file is written atomically (temp, fsync, rename).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "network_def.h"
+#include "paths.h"
+
+/* Creates netd.store and its directories, removing temp files a killed
+ * write left.  0 or -errno (logged). */
+int netd_store_init(const struct mv_paths *paths);
+void netd_store_cleanup(void);
+
+/* Writes DEF as its NAME.xml; ERR names the file on failure. */
+int netd_store_save_config(const struct mv_net_def *def, struct mv_err *err);
+/* Removes NAME.xml and its autostart link; 0 if already gone. */
+int netd_store_delete_config(const char *name, struct mv_err *err);
+int netd_store_set_autostart(const char *name, bool on, struct mv_err *err);
+
+/* Writes the status of active network LIVE whose dnsmasq is PID (0: none). */
+int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_err *err);
+int netd_store_delete_status(const char *name);
+
+/* A status file as read back at start. */
+struct netd_status {
+    struct mv_net_def *live;
+    pid_t dnsmasq_pid;
+};
+void netd_status_clear(struct netd_status *st);
+/* Reads status file PATH.  0, or -errno with *ERRMSG for a damaged file. */
+int netd_store_read_status(const char *path, struct netd_status *st, char **errmsg);
