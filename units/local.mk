@@ -1,4 +1,4 @@
-# units/: systemd units for modvirt-qemud, generated from the .in templates.
+# units/: systemd units for modvirt-qemud and modvirt-netd, generated from the .in templates.
 
 # Where the units go; $(prefix)/lib/systemd/system is right for a /usr
 # install (Debian) and keeps "make distcheck" inside its prefix.  Override
@@ -9,14 +9,20 @@ systemdsystemunitdir = $(prefix)/lib/systemd/system
 units_generated = \
 	units/modvirt-qemud.service \
 	units/modvirt-qemud.socket \
-	units/modvirt-qemud-ro.socket
+	units/modvirt-qemud-ro.socket \
+	units/modvirt-netd.service \
+	units/modvirt-netd.socket \
+	units/modvirt-netd-ro.socket
 
 systemdsystemunit_DATA = $(units_generated)
 CLEANFILES += $(units_generated)
 EXTRA_DIST += \
 	units/modvirt-qemud.service.in \
 	units/modvirt-qemud.socket.in \
-	units/modvirt-qemud-ro.socket.in
+	units/modvirt-qemud-ro.socket.in \
+	units/modvirt-netd.service.in \
+	units/modvirt-netd.socket.in \
+	units/modvirt-netd-ro.socket.in
 
 # [@] keeps config.status from substituting the pattern itself.
 units_subst = $(SED) \
@@ -33,6 +39,9 @@ $(units_generated): Makefile
 units/modvirt-qemud.service: $(srcdir)/units/modvirt-qemud.service.in
 units/modvirt-qemud.socket: $(srcdir)/units/modvirt-qemud.socket.in
 units/modvirt-qemud-ro.socket: $(srcdir)/units/modvirt-qemud-ro.socket.in
+units/modvirt-netd.service: $(srcdir)/units/modvirt-netd.service.in
+units/modvirt-netd.socket: $(srcdir)/units/modvirt-netd.socket.in
+units/modvirt-netd-ro.socket: $(srcdir)/units/modvirt-netd-ro.socket.in
 
 # Checks the units with systemd-analyze and starts the daemon the way the
 # units describe it (systemd-socket-activate).
