@@ -24,6 +24,12 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-race.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
+
+# modvirt-netd, each script in network namespaces of its own.
+NETD_INTEGRATION_TESTS = \
+	tests/integration/netd-basic.sh
+INTEGRATION_TESTS += $(NETD_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(NETD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py
 
 # qemud-domain-nopidfd.sh preloads it: pidfd_open() fails as on an old kernel.
