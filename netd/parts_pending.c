@@ -1,0 +1,89 @@
+/*
+ * TEMPORARY: the parts of netd that have not landed yet (network update,
+ * port XML, dnsmasq, firewall), so the daemon links and serves what does
+ * not need them.  Each answers "not available yet" naming itself; starting
+ * a network fails with that message and leaves nothing behind.  This file
+ * goes as the parts land.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "dnsmasq.h"
+#include "errmsg.h"
+#include "firewall.h"
+#include "network_def.h"
+#include "port_def.h"
+
+#define PENDING(errmsg, what) mv_errmsg_set(errmsg, -ENOSYS, "%s is not available yet in this build", what)
+
+int mv_net_def_update(const struct mv_net_def *def, unsigned int command, unsigned int section,
+                      int parent_index, const char *xml, struct mv_net_def **out, char **errmsg)
+{
+    return PENDING(errmsg, "network update");
+}
+
+void mv_port_def_free(struct mv_port_def *def)
+{
+    if (!def)
+        return;
+    free(def->owner_name);
+    free(def->mac);
+    free(def->bridge);
+    free(def);
+}
+
+int mv_dnsmasq_start(const struct mv_net_def *def, const struct mv_dnsmasq_paths *paths, pid_t *pid,
+                     char **errmsg)
+{
+    return PENDING(errmsg, "dnsmasq");
+}
+
+int mv_dnsmasq_stop(const char *name, pid_t pid, const struct mv_dnsmasq_paths *paths, bool keep_leases)
+{
+    return 0;
+}
+
+pid_t mv_dnsmasq_find(const char *name, const struct mv_dnsmasq_paths *paths)
+{
+    return 0;
+}
+
+int mv_dnsmasq_reload(const struct mv_net_def *def, const struct mv_dnsmasq_paths *paths, pid_t pid,
+                      char **errmsg)
+{
+    return PENDING(errmsg, "dnsmasq");
+}
+
+void mv_dnsmasq_leases_free(struct mv_dnsmasq_lease *leases, size_t n)
+{
+    free(leases);
+}
+
+int mv_dnsmasq_leases(const struct mv_net_def *def, const struct mv_dnsmasq_paths *paths, const char *mac,
+                      struct mv_dnsmasq_lease **leases, size_t *n, char **errmsg)
+{
+    *leases = NULL;
+    *n = 0;
+    return 0;
+}
+
+int mv_firewall_add(const struct mv_net_def *def, char **errmsg)
+{
+    return PENDING(errmsg, "the firewall");
+}
+
+int mv_firewall_remove(const struct mv_net_def *def, char **errmsg)
+{
+    return 0;
+}
+
+bool mv_firewall_present(const struct mv_net_def *def)
+{
+    return false;
+}
+
+int mv_firewall_coexist(const struct mv_net_def *def, char **warning, char **errmsg)
+{
+    *warning = NULL;
+    return 0;
+}
