@@ -17,6 +17,6 @@ netd_modvirt_netd_SOURCES = \
 	netd/port_procs.c \
 	netd/parts_pending.c
 netd_modvirt_netd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(LIBNL_CFLAGS) -I$(top_srcdir)/netd
-netd_modvirt_netd_LDADD = netd/libmvbridge.la netd/libmvnetconf.la \
+netd_modvirt_netd_LDADD = netd/libmvfirewall.la netd/libmvbridge.la netd/libmvnetconf.la \
 	rpc/libmvserver.la rpc/libmvwire.la common/libmvnetlink.la common/libmvprocess.la common/libmvcommon.la \
 	$(SYSTEMD_LIBS) $(LIBXML_LIBS) $(LIBNL_LIBS) $(NFTABLES_LIBS) $(JSONC_LIBS) -lpthread

@@ -1,6 +1,6 @@
 /*
  * TEMPORARY: the parts of netd that have not landed yet (network update,
- * port XML, dnsmasq, firewall), so the daemon links and serves what does
+ * port XML, dnsmasq), so the daemon links and serves what does
  * not need them.  Each answers "not available yet" naming itself; starting
  * a network fails with that message and leaves nothing behind.  This file
  * goes as the parts land.
@@ -10,7 +10,6 @@
 
 #include "dnsmasq.h"
 #include "errmsg.h"
-#include "firewall.h"
 #include "network_def.h"
 #include "port_def.h"
 
@@ -64,26 +63,5 @@ int mv_dnsmasq_leases(const struct mv_net_def *def, const struct mv_dnsmasq_path
 {
     *leases = NULL;
     *n = 0;
-    return 0;
-}
-
-int mv_firewall_add(const struct mv_net_def *def, char **errmsg)
-{
-    return PENDING(errmsg, "the firewall");
-}
-
-int mv_firewall_remove(const struct mv_net_def *def, char **errmsg)
-{
-    return 0;
-}
-
-bool mv_firewall_present(const struct mv_net_def *def)
-{
-    return false;
-}
-
-int mv_firewall_coexist(const struct mv_net_def *def, char **warning, char **errmsg)
-{
-    *warning = NULL;
     return 0;
 }
