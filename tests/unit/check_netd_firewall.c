@@ -36,29 +36,26 @@ static const char admin_table[] =
     "\t\ttcp dport 22 drop\n\t}\n"
     "}\n";
 
-/* Docker's tables as iptables-nft leaves them: FORWARD drops by policy,
+/* Docker's rules, made the way Docker makes them: with iptables-nft, so
+ * the tables carry its marks and its xt matches.  FORWARD drops by policy;
  * DOCKER-USER is the hook Docker documents for users' rules. */
-static const char docker_tables[] =
-    "table ip filter {\n"
-    "\tchain DOCKER { }\n"
-    "\tchain DOCKER-USER { counter return; }\n"
-    "\tchain FORWARD { type filter hook forward priority filter; policy drop;\n"
-    "\t\tcounter jump DOCKER-USER\n"
-    "\t\toifname \"docker0\" ct state related,established counter accept\n"
-    "\t\toifname \"docker0\" counter jump DOCKER\n"
-    "\t\tiifname \"docker0\" oifname != \"docker0\" counter accept\n"
-    "\t\tiifname \"docker0\" oifname \"docker0\" counter accept\n\t}\n"
-    "}\n"
-    "table ip nat {\n"
-    "\tchain POSTROUTING { type nat hook postrouting priority srcnat; policy accept;\n"
-    "\t\toifname != \"docker0\" ip saddr 172.17.0.0/16 counter masquerade\n\t}\n"
-    "}\n";
+static const char docker_rules[] =
+    "set -e\n"
+    "for ipt in iptables-nft ip6tables-nft; do\n"
+    "  $ipt -N DOCKER\n"
+    "  $ipt -N DOCKER-USER\n"
+    "  $ipt -A DOCKER-USER -j RETURN\n"
+    "  $ipt -P FORWARD DROP\n"
+    "  $ipt -A FORWARD -j DOCKER-USER\n"
+    "  $ipt -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+    "  $ipt -A FORWARD -o docker0 -j DOCKER\n"
+    "  $ipt -A FORWARD -i docker0 ! -o docker0 -j ACCEPT\n"
+    "  $ipt -A FORWARD -i docker0 -o docker0 -j ACCEPT\n"
+    "done\n"
+    "iptables-nft -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\n";
 
 /* The same FORWARD drop, but no DOCKER-USER chain to hook into. */
-static const char drop_without_hook[] =
-    "table ip filter {\n"
-    "\tchain FORWARD { type filter hook forward priority filter; policy drop; }\n"
-    "}\n";
+static const char drop_without_hook[] = "iptables-nft -P FORWARD DROP";
 
 /* ---- the namespace and nft ------------------------------------------------ */
 
@@ -83,6 +80,12 @@ static char *nft(const char *cmds, bool json)
         out = strdup(nft_ctx_get_output_buffer(ctx));
     nft_ctx_free(ctx);
     return out;
+}
+
+/* Runs the shell SCRIPT (iptables-nft), in the test's namespace. */
+static void sh(const char *script)
+{
+    ck_assert_msg(system(script) == 0, "failed:\n%s", script);
 }
 
 static void load(const char *cmds)
@@ -181,6 +184,23 @@ static void assert_keys(struct json_object *arr, const char *map, const char *ex
     _cleanup_free_ char *keys = map_keys(arr, map);
 
     ck_assert_msg(strcmp(keys, expected) == 0, "map %s holds '%s', expected '%s'", map, keys, expected);
+}
+
+/* The standard output of the shell COMMAND, which must succeed. */
+static char *command_output(const char *command)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len), *p = popen(command, "re");
+    char buf[4096];
+    size_t n;
+
+    ck_assert(f && p);
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+        fwrite(buf, 1, n, f);
+    ck_assert_msg(pclose(p) == 0, "failed: %s", command);
+    fclose(f);
+    return out;
 }
 
 /* ---- the networks ----------------------------------------------------------- */
@@ -345,7 +365,7 @@ START_TEST(test_other_tables_untouched)
     _cleanup_(json_object_putp) struct json_object *arr = NULL;
 
     load(admin_table);
-    load(docker_tables);
+    sh(docker_rules);
     admin0 = table_text("inet", "admin");
     filter0 = table_text("ip", "filter");
     nat0 = table_text("ip", "nat");
@@ -363,6 +383,11 @@ START_TEST(test_other_tables_untouched)
                   strstr(during, "oifname \"mvbr0\" accept comment \"modvirt network natnet\""),
                   "DOCKER-USER lacks our rules:\n%s", during);
     free(during);
+    /* Docker's own tool still reads the chain, our rules included */
+    during = command_output("iptables-nft -S DOCKER-USER");
+    ck_assert_msg(strstr(during, "-A DOCKER-USER -i mvbr0 -m comment --comment \"modvirt network natnet\" -j ACCEPT") &&
+                  strstr(during, "-A DOCKER-USER -j RETURN"), "iptables-nft -S DOCKER-USER:\n%s", during);
+    free(during);
     during = table_text("inet", "admin");
     ck_assert_str_eq(during, admin0);
 
@@ -377,12 +402,35 @@ START_TEST(test_other_tables_untouched)
 }
 END_TEST
 
+/* A dual-stack network passes Docker's ip6 FORWARD drop as well. */
+START_TEST(test_docker_ipv6)
+{
+    _cleanup_net_def_ struct mv_net_def *a = parse(
+        "<network><name>dual</name><forward mode='nat'/><bridge name='mvbr3'/>"
+        "<ip address='192.168.103.1' prefix='24'/><ip family='ipv6' address='fd00:3::1' prefix='64'/></network>");
+    _cleanup_free_ char *filter0 = NULL, *filter1 = NULL, *warning = NULL, *err = NULL;
+    _cleanup_(json_object_putp) struct json_object *arr = NULL;
+
+    sh(docker_rules);
+    filter0 = table_text("ip6", "filter");
+    add(a);
+    ck_assert_int_eq(mv_firewall_coexist(a, &warning, &err), 0);
+    ck_assert_ptr_null(warning);
+    arr = ruleset();
+    ck_assert_int_eq(count(arr, "rule", "ip", "filter", "DOCKER-USER"), 3);
+    ck_assert_int_eq(count(arr, "rule", "ip6", "filter", "DOCKER-USER"), 3);
+    del(a);
+    filter1 = table_text("ip6", "filter");
+    ck_assert_str_eq(filter1, filter0);
+}
+END_TEST
+
 START_TEST(test_docker_without_hook_warns)
 {
     _cleanup_net_def_ struct mv_net_def *a = nat_net();
     _cleanup_free_ char *before = NULL, *after = NULL, *warning = NULL, *err = NULL;
 
-    load(drop_without_hook);
+    sh(drop_without_hook);
     before = table_text("ip", "filter");
     add(a);
     ck_assert_int_eq(mv_firewall_coexist(a, &warning, &err), 0);
@@ -477,6 +525,7 @@ int main(void)
     tcase_add_test(tc, test_remove_idempotent);
     tcase_add_test(tc, test_no_rules_modes);
     tcase_add_test(tc, test_other_tables_untouched);
+    tcase_add_test(tc, test_docker_ipv6);
     tcase_add_test(tc, test_docker_without_hook_warns);
     tcase_add_test(tc, test_no_docker_quiet);
     tcase_add_test(tc, test_failure_leaves_nothing);
