@@ -382,12 +382,15 @@ static const struct mv_xml_rule dns_host_rules[] = {
 
 int net_parse_dns_host(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_net_dns_host *h)
 {
+    bool partial = c->flags & NET_PARSE_PARTIAL_HOST;
     int r;
 
-    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("ip"))) < 0 || (r = net_attr_inet(c, n, "ip", true, &h->ip)) < 0 ||
-        (r = MV_XML_WALK(c, n, dns_host_rules, h)) < 0)
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("ip"))) < 0 ||
+        (r = net_attr_inet(c, n, "ip", !partial, &h->ip)) < 0 || (r = MV_XML_WALK(c, n, dns_host_rules, h)) < 0)
         return r;
-    if (h->nhostnames == 0)
+    if (partial && !mv_inet_is_set(&h->ip) && h->nhostnames == 0)
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<host> needs ip= or a <hostname>");
+    if (!partial && h->nhostnames == 0)
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<dns><host> needs at least one <hostname>");
     return 0;
 }

@@ -7,8 +7,9 @@
 #include "network_def.h"
 #include "xml_strict.h"
 
-/* mv_xml_ctx.flags: a <host> of <dhcp> may leave out ip= (NETWORK_UPDATE's
- * delete matches by mac, id or name). */
+/* mv_xml_ctx.flags, for NETWORK_UPDATE's delete, which matches on what the
+ * fragment gives: a <host> of <dhcp> may leave out ip=, a <host> of <dns>
+ * ip= or its <hostname>s. */
 #define NET_PARSE_PARTIAL_HOST 0x1
 
 /* yes|no (or on|off when ONOFF) attribute into a tristate; 1/0/<0 as getters. */

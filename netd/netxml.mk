@@ -8,7 +8,8 @@ netd_libmvnetconf_la_SOURCES = \
 	netd/network_copy.c \
 	netd/network_parse.c netd/network_parse_priv.h \
 	netd/network_parse_ip.c \
-	netd/network_format.c
+	netd/network_format.c \
+	netd/network_update.c
 netd_libmvnetconf_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS)
 netd_libmvnetconf_la_LIBADD = common/libmvcommon.la $(LIBXML_LIBS)
 
@@ -26,3 +27,9 @@ tests_unit_check_netd_networkxml_LDADD = tests/unit/libmvtest.la netd/libmvnetco
 UNIT_TESTS += tests/unit/networkxml-validate.sh
 dist_check_SCRIPTS += tests/unit/networkxml-validate.sh
 EXTRA_DIST += tests/networkxml
+
+check_PROGRAMS += tests/unit/check_netd_update
+UNIT_TESTS += tests/unit/check_netd_update
+tests_unit_check_netd_update_SOURCES = tests/unit/check_netd_update.c
+tests_unit_check_netd_update_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/netd
+tests_unit_check_netd_update_LDADD = netd/libmvnetconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
