@@ -9,7 +9,8 @@ netd_libmvnetconf_la_SOURCES = \
 	netd/network_parse.c netd/network_parse_priv.h \
 	netd/network_parse_ip.c \
 	netd/network_format.c \
-	netd/network_update.c
+	netd/network_update.c \
+	netd/port_def.c netd/port_def.h
 netd_libmvnetconf_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS)
 netd_libmvnetconf_la_LIBADD = common/libmvcommon.la $(LIBXML_LIBS)
 
@@ -33,3 +34,9 @@ UNIT_TESTS += tests/unit/check_netd_update
 tests_unit_check_netd_update_SOURCES = tests/unit/check_netd_update.c
 tests_unit_check_netd_update_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/netd
 tests_unit_check_netd_update_LDADD = netd/libmvnetconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+
+check_PROGRAMS += tests/unit/check_netd_port
+UNIT_TESTS += tests/unit/check_netd_port
+tests_unit_check_netd_port_SOURCES = tests/unit/check_netd_port.c
+tests_unit_check_netd_port_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/netd
+tests_unit_check_netd_port_LDADD = netd/libmvnetconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
