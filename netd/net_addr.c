@@ -126,24 +126,26 @@ struct mv_inet mv_inet_broadcast(const struct mv_inet *net, unsigned int prefix)
     return net->family == AF_INET ? inet_mask(net, prefix, true) : inet_mask(net, prefix, false);
 }
 
-unsigned long long mv_inet_range_size(const struct mv_inet *start, const struct mv_inet *end)
+/* A's address as a 128-bit number (IPv4 in the low 32 bits). */
+static unsigned __int128 inet_value(const struct mv_inet *a)
 {
     size_t len;
-    const uint8_t *s = inet_bytes(start, &len), *e = inet_bytes(end, &len);
-    unsigned long long diff = 0;
-    int borrow = 0;
+    const uint8_t *p = inet_bytes(a, &len);
+    unsigned __int128 v = 0;
+
+    for (size_t i = 0; i < len; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+unsigned long long mv_inet_range_size(const struct mv_inet *start, const struct mv_inet *end)
+{
+    unsigned __int128 diff;
 
     if (start->family != end->family || mv_inet_compare(start, end) > 0)
         return 0;
-    /* end - start over the low 8 bytes; higher differing bytes saturate */
-    for (size_t i = 0; i + 8 < len; i++)
-        if (s[i] != e[i])
-            return UINT64_MAX;
-    for (size_t i = len; i-- > (len > 8 ? len - 8 : 0);) {
-        int d = (int)e[i] - (int)s[i] - borrow;
-
-        borrow = d < 0;
-        diff |= (unsigned long long)(uint8_t)(d + (borrow ? 256 : 0)) << (8 * (len - 1 - i));
-    }
-    return diff == UINT64_MAX ? diff : diff + 1;
+    /* the whole difference, so ranges that cross a 64-bit boundary (two
+     * addresses either side of a /64) count right */
+    diff = inet_value(end) - inet_value(start);
+    return diff >= UINT64_MAX ? UINT64_MAX : (unsigned long long)diff + 1;
 }

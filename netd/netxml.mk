@@ -40,3 +40,9 @@ UNIT_TESTS += tests/unit/check_netd_port
 tests_unit_check_netd_port_SOURCES = tests/unit/check_netd_port.c
 tests_unit_check_netd_port_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/netd
 tests_unit_check_netd_port_LDADD = netd/libmvnetconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+
+check_PROGRAMS += tests/unit/check_netd_addr
+UNIT_TESTS += tests/unit/check_netd_addr
+tests_unit_check_netd_addr_SOURCES = tests/unit/check_netd_addr.c
+tests_unit_check_netd_addr_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/netd
+tests_unit_check_netd_addr_LDADD = netd/libmvnetconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
