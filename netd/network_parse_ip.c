@@ -315,7 +315,7 @@ static bool str_eq(const char *a, const char *b, bool nocase)
     return a && b && (nocase ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0);
 }
 
-int net_check_dhcp_host_dup(struct mv_xml_ctx *c, const struct mv_net_ip *ip, size_t i)
+bool net_dhcp_host_clash(const struct mv_net_ip *ip, size_t i, char what[NET_CLASH_STRLEN])
 {
     const struct mv_net_dhcp_host *h = &ip->hosts[i];
     char a[MV_INET_STRLEN];
@@ -325,31 +325,37 @@ int net_check_dhcp_host_dup(struct mv_xml_ctx *c, const struct mv_net_ip *ip, si
 
         if (j == i)
             continue;
+        /* all validated tokens: safe to show as they are */
         if (str_eq(h->mac, o->mac, false))
-            return mv_xml_fail(c, MV_ERR_XML_DETAIL, "there is already a DHCP host with mac '%s'", h->mac);
-        if (str_eq(h->id, o->id, true))
-            return mv_xml_fail(c, MV_ERR_XML_DETAIL, "there is already a DHCP host with id '%s'", h->id);
+            snprintf(what, NET_CLASH_STRLEN, "mac '%s'", h->mac);
+        else if (str_eq(h->id, o->id, true))
+            snprintf(what, NET_CLASH_STRLEN, "id '%s'", h->id);
         /* hostnames are case-insensitive in DNS */
-        if (str_eq(h->name, o->name, true))
-            return mv_xml_fail(c, MV_ERR_XML_DETAIL, "there is already a DHCP host with name '%s'", h->name);
-        if (mv_inet_is_set(&h->ip) && mv_inet_equal(&h->ip, &o->ip))
-            return mv_xml_fail(c, MV_ERR_XML_DETAIL, "there is already a DHCP host with ip '%s'",
-                               NET_INET_STR(&h->ip, a));
+        else if (str_eq(h->name, o->name, true))
+            snprintf(what, NET_CLASH_STRLEN, "name '%s'", h->name);
+        else if (mv_inet_is_set(&h->ip) && mv_inet_equal(&h->ip, &o->ip))
+            snprintf(what, NET_CLASH_STRLEN, "ip '%s'", NET_INET_STR(&h->ip, a));
+        else
+            continue;
+        return true;
     }
-    return 0;
+    return false;
 }
 
 static int dhcp_host(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_net_ip *ip = ((struct dhcp_parse *)obj)->ip;
     struct mv_net_dhcp_host *h = MV_XML_GROW(ip->hosts, ip->nhosts);
+    char what[NET_CLASH_STRLEN];
     int r;
 
     if (!h)
         return -ENOMEM;
     if ((r = net_parse_dhcp_host(c, n, ip, h)) < 0)
         return r;
-    return net_check_dhcp_host_dup(c, ip, ip->nhosts - 1);
+    if (net_dhcp_host_clash(ip, ip->nhosts - 1, what))
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "there is already a DHCP host with %s", what);
+    return 0;
 }
 
 static const struct mv_xml_rule dhcp_rules[] = {

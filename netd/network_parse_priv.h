@@ -30,8 +30,10 @@ int net_parse_route(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
  * by network_update.c on a lone <host> fragment. */
 int net_parse_dhcp_host(struct mv_xml_ctx *c, xmlNodePtr n, const struct mv_net_ip *ip,
                         struct mv_net_dhcp_host *host);
-/* Duplicate mac/id/name/ip of host I among IP's other hosts. */
-int net_check_dhcp_host_dup(struct mv_xml_ctx *c, const struct mv_net_ip *ip, size_t i);
+/* True if host I of IP shares its mac, id, name or ip with another host;
+ * WHAT then says which ("mac '52:54:00:00:00:01'"). */
+#define NET_CLASH_STRLEN 512
+bool net_dhcp_host_clash(const struct mv_net_ip *ip, size_t i, char what[NET_CLASH_STRLEN]);
 /* A <host> of <dns>: also used by network_update.c. */
 int net_parse_dns_host(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_net_dns_host *host);
 /* The checks across the whole definition (modes, dhcp, routes). */

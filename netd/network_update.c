@@ -185,6 +185,16 @@ static void dhcp_remove(struct mv_net_ip *ip, size_t at)
     ip->nhosts--;
 }
 
+/* Host I, just added or changed, must not clash with the others. */
+static int dhcp_check_clash(struct mv_xml_ctx *c, const struct mv_net_ip *ip, size_t i)
+{
+    char what[NET_CLASH_STRLEN];
+
+    if (net_dhcp_host_clash(ip, i, what))
+        return op_fail(c, -EEXIST, "there is already a DHCP host with %s", what);
+    return 0;
+}
+
 static int dhcp_apply(struct mv_xml_ctx *c, struct mv_net_ip *ip, unsigned int command,
                       struct mv_net_dhcp_host *host)
 {
@@ -198,7 +208,7 @@ static int dhcp_apply(struct mv_xml_ctx *c, struct mv_net_ip *ip, unsigned int c
             return r;
         i = command == MV_NET_UPDATE_ADD_FIRST ? 0 : (ssize_t)ip->nhosts - 1;
         ip->has_dhcp = true;
-        return net_check_dhcp_host_dup(c, ip, (size_t)i) < 0 ? -EEXIST : 0;
+        return dhcp_check_clash(c, ip, (size_t)i);
     case MV_NET_UPDATE_MODIFY:
         if ((i = dhcp_find(ip, host, dhcp_same_key)) < 0)
             return op_fail(c, -ENOENT, "couldn't locate an existing dhcp host entry with %s '%s'",
@@ -207,7 +217,7 @@ static int dhcp_apply(struct mv_xml_ctx *c, struct mv_net_ip *ip, unsigned int c
         dhcp_host_clear(&ip->hosts[i]);
         ip->hosts[i] = *host;
         memset(host, 0, sizeof(*host));
-        return net_check_dhcp_host_dup(c, ip, (size_t)i) < 0 ? -EEXIST : 0;
+        return dhcp_check_clash(c, ip, (size_t)i);
     default: /* DELETE */
         if ((i = dhcp_find(ip, host, dhcp_matches_all)) < 0)
             return op_fail(c, -ENOENT, "couldn't locate a matching dhcp host entry");

@@ -1,9 +1,8 @@
 /*
- * TEMPORARY: the parts of netd that have not landed yet (network update,
- * port XML, dnsmasq), so the daemon links and serves what does
- * not need them.  Each answers "not available yet" naming itself; starting
- * a network fails with that message and leaves nothing behind.  This file
- * goes as the parts land.
+ * TEMPORARY: the part of netd that has not landed yet (dnsmasq), so the
+ * daemon links and serves what does not need it.  Each answers "not
+ * available yet" naming itself; starting a network fails with that message
+ * and leaves nothing behind.  This file goes as the parts land.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,25 +10,8 @@
 #include "dnsmasq.h"
 #include "errmsg.h"
 #include "network_def.h"
-#include "port_def.h"
 
 #define PENDING(errmsg, what) mv_errmsg_set(errmsg, -ENOSYS, "%s is not available yet in this build", what)
-
-int mv_net_def_update(const struct mv_net_def *def, unsigned int command, unsigned int section,
-                      int parent_index, const char *xml, struct mv_net_def **out, char **errmsg)
-{
-    return PENDING(errmsg, "network update");
-}
-
-void mv_port_def_free(struct mv_port_def *def)
-{
-    if (!def)
-        return;
-    free(def->owner_name);
-    free(def->mac);
-    free(def->bridge);
-    free(def);
-}
 
 int mv_dnsmasq_start(const struct mv_net_def *def, const struct mv_dnsmasq_paths *paths, pid_t *pid,
                      char **errmsg)

@@ -99,11 +99,11 @@ END_TEST
 START_TEST(test_dhcp_add_duplicates)
 {
     update_err(MV_NET_UPDATE_ADD_LAST, DHCP, -1, "<host mac='52:54:00:00:00:10' ip='192.168.1.50'/>", -EEXIST,
-               "XML error: there is already a DHCP host with mac '52:54:00:00:00:10' in network 'n1'");
+               "Requested operation is not valid: there is already a DHCP host with mac '52:54:00:00:00:10' in network 'n1'");
     update_err(MV_NET_UPDATE_ADD_LAST, DHCP, -1, "<host mac='52:54:00:00:00:11' ip='192.168.1.10'/>", -EEXIST,
-               "XML error: there is already a DHCP host with ip '192.168.1.10' in network 'n1'");
+               "Requested operation is not valid: there is already a DHCP host with ip '192.168.1.10' in network 'n1'");
     update_err(MV_NET_UPDATE_ADD_FIRST, DHCP, -1, "<host mac='52:54:00:00:00:11' name='WEB' ip='192.168.1.51'/>",
-               -EEXIST, "XML error: there is already a DHCP host with name 'WEB' in network 'n1'");
+               -EEXIST, "Requested operation is not valid: there is already a DHCP host with name 'WEB' in network 'n1'");
     update_err(MV_NET_UPDATE_ADD_LAST, DHCP, -1, "<host mac='52:54:00:00:00:11' ip='10.0.0.1'/>", -EINVAL,
                "XML error: static DHCP host IP 10.0.0.1 is not within network 192.168.1.1/24 in network 'n1'");
     update_err(MV_NET_UPDATE_ADD_LAST, DHCP, -1, "<host mac='52:54:00:00:00:11'/>", -EINVAL,
@@ -135,7 +135,7 @@ START_TEST(test_dhcp_modify_clash)
     /* modifying web onto other's address is refused */
     ck_assert_int_eq(mv_net_def_update(two, MV_NET_UPDATE_MODIFY, DHCP, -1,
                                        "<host mac='52:54:00:00:00:10' ip='192.168.1.11'/>", &out, &msg), -EEXIST);
-    ck_assert_str_eq(msg, "XML error: there is already a DHCP host with ip '192.168.1.11' in network 'n1'");
+    ck_assert_str_eq(msg, "Requested operation is not valid: there is already a DHCP host with ip '192.168.1.11' in network 'n1'");
     ck_assert_ptr_null(out);
 }
 END_TEST
