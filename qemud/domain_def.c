@@ -69,6 +69,8 @@ static void devices_clear(struct mv_dom_devices *d)
     free(d->controllers);
     for (size_t i = 0; i < d->nnets; i++) {
         free(d->nets[i].source);
+        free(d->nets[i].portid);
+        free(d->nets[i].bridge);
         free(d->nets[i].model);
         free(d->nets[i].ifname);
     }

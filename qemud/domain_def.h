@@ -171,6 +171,8 @@ struct mv_dom_net {
     enum mv_dom_net_type type;
     unsigned char mac[6];           /* parse generates 52:54:00:xx:xx:xx when absent */
     char *source;                   /* bridge= or network= */
+    char *portid;                   /* live, type network: the port modvirt-netd gave it (UUID text) */
+    char *bridge;                   /* live, type network: the bridge that port plugs into */
     char *model;                    /* virtio, e1000, e1000e, rtl8139; NULL = rtl8139 (QEMU default) */
     char *ifname;                   /* <target dev=>; live: the tap qemud created */
     int ifindex;                    /* live: that tap's ifindex (0: not known); status file only */

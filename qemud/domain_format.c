@@ -261,7 +261,16 @@ static void interface(struct mv_xml_out *o, const struct mv_dom_net *n)
     mv_xml_out_attrf(o, "address", "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1], n->mac[2], n->mac[3],
                      n->mac[4], n->mac[5]);
     mv_xml_out_end(o);
-    mv_xml_out_leaf(o, "source", n->type == MV_DOM_NET_BRIDGE ? "bridge" : "network", n->source);
+    if (n->type == MV_DOM_NET_NETWORK) {
+        /* a running guest's port and bridge, as libvirt shows them */
+        mv_xml_out_start(o, "source");
+        mv_xml_out_attr(o, "network", n->source);
+        mv_xml_out_attr(o, "portid", n->portid);
+        mv_xml_out_attr(o, "bridge", n->bridge);
+        mv_xml_out_end(o);
+    } else {
+        mv_xml_out_leaf(o, "source", "bridge", n->source);
+    }
     mv_xml_out_leaf(o, "target", "dev", n->ifname);
     mv_xml_out_leaf(o, "model", "type", n->model);
     boot_order(o, n->boot_order);

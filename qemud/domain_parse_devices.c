@@ -318,22 +318,50 @@ static int net_mac(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return 0;
 }
 
+/* <source network= portid= bridge=/>: the port and its bridge are what a
+ * running guest got from modvirt-netd; a definition carrying them (a dumped
+ * running domain) must not claim them, only a status file keeps them. */
+static int net_source_network(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_net *net)
+{
+    unsigned char uuid[MV_UUID_LEN];
+    int r;
+
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("network", "portid", "bridge"))) < 0 ||
+        (r = mv_xml_attr_get(n, "network", &net->source)) < 0 ||
+        (r = mv_xml_attr_get(n, "portid", &net->portid)) < 0 ||
+        (r = mv_xml_attr_get(n, "bridge", &net->bridge)) < 0)
+        return r;
+    if (!net->source)
+        return mv_xml_fail_missing_attr(c, n, "network");
+    if (mv_validate_name("network", net->source, NULL) < 0)
+        return mv_xml_fail_value(c, n, "network", net->source);
+    if (net->portid && mv_uuid_parse(net->portid, uuid) < 0)
+        return mv_xml_fail_value(c, n, "portid", net->portid);
+    if (net->bridge && (strlen(net->bridge) > 15 || !mv_xml_token_ok(net->bridge, "_.-")))
+        return mv_xml_fail_value(c, n, "bridge", net->bridge);
+    if (!(c->flags & MV_DOM_PARSE_STATUS)) {
+        free(TAKE_PTR(net->portid));
+        free(TAKE_PTR(net->bridge));
+    }
+    return 0;
+}
+
 static int net_source(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_net *net = obj;
-    const char *attr = net->type == MV_DOM_NET_BRIDGE ? "bridge" : "network";
     int r;
 
     if (net->type == MV_DOM_NET_USER)
         return mv_xml_fail_unknown_elem(c, n);
-    /* a bridge is an interface name; a network is a libvirt object name */
-    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS(attr))) < 0 || (r = mv_xml_attr_get(n, attr, &net->source)) < 0)
+    if (net->type == MV_DOM_NET_NETWORK)
+        return net_source_network(c, n, net);
+    /* a bridge is an interface name */
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("bridge"))) < 0 || (r = mv_xml_attr_get(n, "bridge", &net->source)) < 0)
         return r;
     if (!net->source)
-        return mv_xml_fail_missing_attr(c, n, attr);
-    if (net->type == MV_DOM_NET_BRIDGE ? (strlen(net->source) > 15 || !mv_xml_token_ok(net->source, "_.-"))
-                                       : mv_validate_name("network", net->source, NULL) < 0)
-        return mv_xml_fail_value(c, n, attr, net->source);
+        return mv_xml_fail_missing_attr(c, n, "bridge");
+    if (strlen(net->source) > 15 || !mv_xml_token_ok(net->source, "_.-"))
+        return mv_xml_fail_value(c, n, "bridge", net->source);
     return 0;
 }
 
