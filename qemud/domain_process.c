@@ -26,6 +26,7 @@
 #include "host_facts.h"
 #include "log.h"
 #include "monotime.h"
+#include "network_port.h"
 #include "proc_stat.h"
 #include "process.h"
 #include "qemu_command.h"
@@ -236,15 +237,18 @@ static int spawn(char *const *argv, int logfd, const int *keep, size_t nkeep, pi
 
 /* ---- interfaces ---- */
 
-static void delete_taps(const struct mv_dom_def *live)
+/* The taps first (the guest's link goes down), then the network ports. */
+static void release_interfaces(const struct mv_dom_def *live)
 {
     for (size_t i = 0; live && i < live->devices.nnets; i++) {
         const struct mv_dom_net *net = &live->devices.nets[i];
 
         /* by the ifindex it had: a concurrent start may have reused the name */
-        if (net->type == MV_DOM_NET_BRIDGE && net->ifname && net->ifindex > 0)
+        if (net->type != MV_DOM_NET_USER && net->ifname && net->ifindex > 0)
             mv_tap_delete(net->ifname, net->ifindex);
     }
+    if (qemud_net_ports_needed(live))
+        qemud_net_ports_unplug(qemud.paths, live);
 }
 
 static void close_fds(int *fds, size_t n)
@@ -254,7 +258,8 @@ static void close_fds(int *fds, size_t n)
             close(fds[i]);
 }
 
-/* Creates a tap per bridge interface; FDS[i] is -1 for the others. */
+/* Creates a tap per bridge or network interface (on the bridge of the port
+ * netd gave it); FDS[i] is -1 for the others. */
 static int create_taps(const char *name, struct mv_dom_def *live, int *fds, struct mv_err *err)
 {
     for (size_t i = 0; i < live->devices.nnets; i++) {
@@ -266,13 +271,8 @@ static int create_taps(const char *name, struct mv_dom_def *live, int *fds, stru
         fds[i] = -1;
         if (net->type == MV_DOM_NET_USER)
             continue;
-        if (net->type != MV_DOM_NET_BRIDGE)
-            return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
-                              "unsupported configuration: interface type '%s' of domain '%s' needs "
-                              "modvirt-netd, which is not available yet",
-                              mv_dom_net_type_to_string(net->type), name);
-        fd = mv_tap_create(net->ifname ? net->ifname : "vnet%d", net->mac, net->source, &ifname,
-                           &ifindex, &msg);
+        fd = mv_tap_create(net->ifname ? net->ifname : "vnet%d", net->mac,
+                           net->type == MV_DOM_NET_NETWORK ? net->bridge : net->source, &ifname, &ifindex, &msg);
         if (fd < 0)
             return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
                               "operation failed: cannot start domain '%s': %s", name,
@@ -376,7 +376,7 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
         if (!wait_exit(dom, EXIT_WAIT_AFTER_KILL_MS))
             reap_later(dom->name, dom->pid);
     }
-    delete_taps(live);
+    release_interfaces(live);
     qemud_store_delete_status(dom->name);
     pthread_mutex_lock(&dom->lock);
     if (dom->pidfd >= 0)
@@ -428,7 +428,9 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     for (size_t i = 0; i < live->devices.nnets; i++)
         fds[i] = -1;
     ctx.kvm_usable = kvm_usable_for(live);
-    if ((r = create_taps(dom->name, live, fds, err)) < 0)
+    /* ports before taps: a port names the bridge its tap goes on */
+    if ((qemud_net_ports_needed(live) && (r = qemud_net_ports_plug(qemud.paths, live, err)) < 0) ||
+        (r = create_taps(dom->name, live, fds, err)) < 0)
         goto out;
     ctx.net_fds = fds;
     ctx.nnet_fds = live->devices.nnets;
@@ -579,7 +581,7 @@ static void cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
     dom->updated = false;
     pthread_mutex_unlock(&dom->lock);
 
-    delete_taps(live);
+    release_interfaces(live);
     mv_dom_def_free(live);
     qemud_store_delete_status(dom->name);
     if (dom->monitor_path)
@@ -753,7 +755,7 @@ static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
 {
     mv_info("domain '%s': QEMU (pid %d) exited while the daemon was away; cleaning up",
             dom->name, (int)st->pid);
-    delete_taps(st->live);
+    release_interfaces(st->live);
     qemud_store_delete_status(dom->name);
     unlink(st->monitor_path);
 }
@@ -780,14 +782,19 @@ static void sync_run_state(struct qemud_dom *dom)
     json_object_put(status);
 }
 
-/* Task, with the "reattach" job taken by qemud_process_reattach(): opens the
- * monitor of an adopted QEMU, a few times, while it lives.  A QEMU that
+/* Task, with the "reattach" job taken by qemud_process_reattach(): tells
+ * netd the guest's ports still exist (qemud_net_ports_reclaim), then opens
+ * the monitor of an adopted QEMU, a few times, while it lives.  A QEMU that
  * never answers stays adopted without a monitor: its exit is watched, and
  * the next command that needs the monitor tries again. */
 static void reattach_monitor(struct qemud_dom *dom, uint64_t gen)
 {
     struct mv_err err = { 0 };
     int r = -EIO;
+
+    /* the live definition is only replaced with the job, which we hold */
+    if (qemud_net_ports_needed(dom->live))
+        qemud_net_ports_reclaim(qemud.paths, dom->live);
 
     for (int i = 0; i < REATTACH_MONITOR_TRIES && r < 0; i++) {
         mv_err_clear(&err);

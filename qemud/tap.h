@@ -1,7 +1,7 @@
 /*
- * Tap devices for type='bridge' interfaces: created with TUNSETIFF, given
- * the guest's MAC (with the first byte set to 0xfe so the bridge never takes
- * it), enslaved to the bridge and set up over rtnetlink (common/netlink.h),
+ * Tap devices for type='bridge' and type='network' interfaces: created with
+ * TUNSETIFF, given the guest's MAC (with the first byte set to 0xfe so the
+ * bridge never takes it), enslaved to the bridge and set up over rtnetlink (common/netlink.h),
  * and passed to QEMU as an open fd.  The tap is not persistent: it
  * disappears when the last fd (QEMU's) closes; mv_tap_delete() removes it
  * explicitly all the same, by the ifindex it had at creation.

@@ -34,6 +34,8 @@ enum mv_error_code {
     MV_ERR_RESOURCE_BUSY = 87,
     MV_ERR_ACCESS_DENIED = 88,
     MV_ERR_AUTH_UNAVAILABLE = 94,
+    MV_ERR_NETWORK_PORT_EXIST = 106,
+    MV_ERR_NO_NETWORK_PORT = 107,
 };
 
 enum mv_error_domain {
