@@ -4,6 +4,7 @@
  * libnftables sends as one netlink batch: the kernel applies all of it or
  * none.  Inspection lists tables as JSON and reads them with json-c.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -224,8 +225,10 @@ static int remove_ours(const struct mv_net_def *def, char **errmsg)
 int mv_firewall_add(const struct mv_net_def *def, char **errmsg)
 {
     _cleanup_free_ char *text = NULL, *nfterr = NULL, *ignored = NULL;
-    int r = mv_firewall_rules(def, &text, errmsg);
+    int r;
 
+    assert(def);
+    r = mv_firewall_rules(def, &text, errmsg);
     if (r < 0 || !*text)
         return r;
     r = nft_run(text, NULL, &nfterr);
@@ -244,6 +247,7 @@ bool mv_firewall_present(const struct mv_net_def *def)
     _cleanup_(json_object_putp) struct json_object *arr = NULL;
     _cleanup_free_ char *nfterr = NULL, *ignored = NULL;
 
+    assert(def);
     if (mv_firewall_chains(def, &chains, &ignored) < 0)
         return false;
     if (!chains[0])
@@ -297,7 +301,8 @@ static void emit_untag(FILE *f, struct json_object *arr, const char *family, con
     }
 }
 
-/* Runs the commands EMIT writes for FAMILY's filter table listing ARR. */
+/* In one batch: deletes DEF's tagged rules from DOCKER-USER of FAMILY's
+ * filter table (listed in ARR) and, with INSERT, puts fresh ones first. */
 static int run_docker_cmds(const struct mv_net_def *def, struct json_object *arr, const char *family,
                            const char *tag, bool insert, char **errmsg)
 {
@@ -385,11 +390,40 @@ static bool forwards(const struct mv_net_def *def, const char *family)
 
 static const char *const filter_families[] = { "ip", "ip6" };
 
+/* Legacy iptables is out of nft's reach: it can only be pointed out. */
+static int legacy_warning(const struct mv_net_def *def, char **warning)
+{
+    _cleanup_free_ char *old = *warning;
+    bool drops = false;
+    int r = mv_firewall_legacy_forward_drops(&drops);
+
+    *warning = NULL;
+    if (r < 0)
+        r = asprintf(warning, "%s%scannot read the legacy iptables filter table to see whether it drops "
+                     "forwarding for network '%s': %s", old ? old : "", old ? "; " : "", def->name, strerror(-r));
+    else if (drops)
+        r = asprintf(warning, "%s%sthe legacy iptables filter table (iptables-legacy) has chain FORWARD with "
+                     "policy drop, so forwarding for network '%s' is dropped there; fix: "
+                     "'iptables-legacy -I DOCKER-USER -i %s -j ACCEPT' and the same with -o (or -I FORWARD "
+                     "where there is no DOCKER-USER chain)",
+                     old ? old : "", old ? "; " : "", def->name, def->bridge.name);
+    else {
+        *warning = TAKE_PTR(old);
+        return 0;
+    }
+    if (r < 0) {
+        *warning = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 int mv_firewall_coexist(const struct mv_net_def *def, char **warning, char **errmsg)
 {
     _cleanup_free_ char *w = NULL;
     int r;
 
+    assert(def && warning);
     for (size_t i = 0; i < MV_ARRAY_SIZE(filter_families); i++) {
         if (!forwards(def, filter_families[i]))
             continue;
@@ -397,14 +431,18 @@ int mv_firewall_coexist(const struct mv_net_def *def, char **warning, char **err
         if (r < 0)
             return r;
     }
+    if (forwards(def, "ip") && legacy_warning(def, &w) < 0)
+        return mv_errmsg_set(errmsg, -ENOMEM, "out of memory");
     *warning = TAKE_PTR(w);
     return 0;
 }
 
 int mv_firewall_remove(const struct mv_net_def *def, char **errmsg)
 {
-    int r = remove_ours(def, errmsg);
+    int r;
 
+    assert(def);
+    r = remove_ours(def, errmsg);
     for (size_t i = 0; r >= 0 && i < MV_ARRAY_SIZE(filter_families); i++)
         if (def->forward.mode != MV_NET_FWD_BRIDGE)
             r = docker_family(def, filter_families[i], false, NULL, errmsg);

@@ -86,6 +86,14 @@ bool mv_firewall_present(const struct mv_net_def *def);
  * through Docker's documented DOCKER-USER chain (accept rules in and out of
  * the bridge, commented "modvirt network NAME", replaced on each call and
  * dropped by mv_firewall_remove), or, without DOCKER-USER, sets *WARNING
- * naming the chain and the fix.  Our table keeps deciding what may pass.
- * 0 or -errno with *ERRMSG. */
+ * naming the chain and the fix.  A FORWARD drop in the legacy iptables
+ * filter table (iptables-legacy; never changed by us) only gets a warning.
+ * Our table keeps deciding what may pass.  Modes without forwarding
+ * (isolated, bridge) need nothing.  0 or -errno with *ERRMSG; *WARNING is
+ * NULL when there is nothing to say. */
 int mv_firewall_coexist(const struct mv_net_def *def, char **warning, char **errmsg);
+
+/* ---- firewall_legacy.c ---- */
+/* Whether this namespace's legacy iptables (x_tables) IPv4 filter table
+ * exists and its FORWARD chain has policy drop.  0 or -errno. */
+int mv_firewall_legacy_forward_drops(bool *drops);

@@ -3,7 +3,7 @@
 # program), listings read with json-c.
 noinst_LTLIBRARIES += netd/libmvfirewall.la
 netd_libmvfirewall_la_SOURCES = \
-	netd/firewall.h netd/firewall_rules.c netd/firewall.c
+	netd/firewall.h netd/firewall_rules.c netd/firewall.c netd/firewall_legacy.c
 netd_libmvfirewall_la_CFLAGS = $(AM_CFLAGS) $(NFTABLES_CFLAGS) $(JSONC_CFLAGS)
 netd_libmvfirewall_la_LIBADD = netd/libmvnetconf.la common/libmvcommon.la \
 	$(NFTABLES_LIBS) $(JSONC_LIBS)

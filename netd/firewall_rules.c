@@ -3,6 +3,7 @@
  * table's shape).  Pure: the same definition always gives the same text,
  * which the golden tests in tests/firewall/ pin down.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +277,7 @@ static int build(const struct mv_net_def *def, emit_fn fn, char **text, char **e
     size_t len = 0;
     int r;
 
+    assert(def && def->name && text);
     if (def->forward.mode == MV_NET_FWD_BRIDGE || def->forward.mode == MV_NET_FWD_OPEN) {
         *text = strdup("");
         return *text ? 0 : mv_errmsg_set(errmsg, -ENOMEM, "out of memory");

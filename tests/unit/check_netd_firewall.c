@@ -445,6 +445,32 @@ START_TEST(test_docker_without_hook_warns)
 }
 END_TEST
 
+/* Docker with iptables-legacy: its FORWARD drop is invisible to nft, and
+ * pointed out rather than changed. */
+START_TEST(test_legacy_drop_warns)
+{
+    _cleanup_net_def_ struct mv_net_def *a = nat_net();
+    _cleanup_net_def_ struct mv_net_def *b = isolated_net();
+    _cleanup_free_ char *w1 = NULL, *w2 = NULL, *w3 = NULL, *err = NULL, *before = NULL, *after = NULL;
+
+    add(a);
+    sh("iptables-legacy -N DOCKER-USER");   /* the table, but no drop yet */
+    ck_assert_int_eq(mv_firewall_coexist(a, &w1, &err), 0);
+    ck_assert_ptr_null(w1);
+    sh("iptables-legacy -P FORWARD DROP");
+    before = command_output("iptables-legacy-save -t filter | grep -v '^#'");
+    ck_assert_int_eq(mv_firewall_coexist(a, &w2, &err), 0);
+    ck_assert_ptr_nonnull(w2);
+    ck_assert_msg(strstr(w2, "legacy iptables filter table (iptables-legacy) has chain FORWARD with policy drop") &&
+                  strstr(w2, "'natnet'") && strstr(w2, "'iptables-legacy -I DOCKER-USER -i mvbr0 -j ACCEPT'"),
+                  "warning: %s", w2);
+    after = command_output("iptables-legacy-save -t filter | grep -v '^#'");
+    ck_assert_str_eq(after, before);
+    ck_assert_int_eq(mv_firewall_coexist(b, &w3, &err), 0);    /* isolated: forwards nothing */
+    ck_assert_ptr_null(w3);
+}
+END_TEST
+
 /* No FORWARD drop anywhere: coexist changes nothing and says nothing. */
 START_TEST(test_no_docker_quiet)
 {
@@ -527,6 +553,7 @@ int main(void)
     tcase_add_test(tc, test_other_tables_untouched);
     tcase_add_test(tc, test_docker_ipv6);
     tcase_add_test(tc, test_docker_without_hook_warns);
+    tcase_add_test(tc, test_legacy_drop_warns);
     tcase_add_test(tc, test_no_docker_quiet);
     tcase_add_test(tc, test_failure_leaves_nothing);
     tcase_set_timeout(tc, 60);
