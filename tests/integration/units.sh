@@ -1,5 +1,6 @@
 #!/bin/sh
-# The systemd units of modvirt-qemud (units/), checked two ways:
+# The systemd units of modvirt-qemud and modvirt-netd (units/), checked two ways
+# (the second for qemud only; netd's units are the same shape):
 #  - systemd-analyze verify on the generated units, with ExecStart pointed at
 #    the build tree's daemon; any stderr counts as failure, because verify
 #    only warns (exit 0) about unknown keys and bad values.  Broken copies
@@ -40,7 +41,7 @@ trap 'exit 1' HUP INT TERM
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvunits.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
 
-echo "1..12"
+echo "1..14"
 
 # ---- systemd-analyze verify ----
 
@@ -134,6 +135,54 @@ broken badvalue modvirt-qemud.service 's/^KillMode=process/KillMode=proces/' \
     "a bad KillMode= value in the service"
 broken nobinary modvirt-qemud.service "s|^ExecStart=[^ ]*|ExecStart=$tmp/no-such-daemon|" \
     "an ExecStart= binary that does not exist"
+
+# ---- modvirt-netd's units: the same shape, checked the same way ----
+
+netd_daemon=$top_builddir/netd/modvirt-netd
+netd_units="modvirt-netd.service modvirt-netd.socket modvirt-netd-ro.socket"
+
+# 6: complete, substituted, and naming what the daemon expects
+problems=
+for u in $netd_units; do
+    f=$top_builddir/units/$u
+    [ -f "$f" ] || { problems="$problems $u:missing"; continue; }
+    grep -q '@[a-z_]*@' "$f" && problems="$problems $u:unsubstituted"
+done
+if [ -z "$problems" ]; then
+    nsock=$top_builddir/units/modvirt-netd.socket
+    nsock_ro=$top_builddir/units/modvirt-netd-ro.socket
+    nsvc=$top_builddir/units/modvirt-netd.service
+    case $(sed -n 's/^ListenStream=//p' "$nsock") in */modvirt/netd-sock) ;; *) problems="$problems rw-path" ;; esac
+    case $(sed -n 's/^ListenStream=//p' "$nsock_ro") in */modvirt/netd-sock-ro) ;; *) problems="$problems ro-path" ;; esac
+    grep -qx 'FileDescriptorName=rw' "$nsock" || problems="$problems rw-fdname"
+    grep -qx 'FileDescriptorName=ro' "$nsock_ro" || problems="$problems ro-fdname"
+    grep -qx 'Service=modvirt-netd.service' "$nsock" || problems="$problems rw-service"
+    grep -qx 'Service=modvirt-netd.service' "$nsock_ro" || problems="$problems ro-service"
+    grep -qx 'Type=notify' "$nsvc" || problems="$problems type"
+    # dnsmasq of active networks must survive a stop or restart of netd
+    grep -qx 'KillMode=process' "$nsvc" || problems="$problems killmode"
+    grep -q '^ExecStart=/[^ ]*/modvirt-netd --timeout 120$' "$nsvc" || problems="$problems execstart"
+fi
+[ -z "$problems" ]
+check $? "modvirt-netd's units are complete and name its rw/ro sockets${problems:+ (problems:$problems)}"
+
+# 7: systemd-analyze verify passes on them
+if [ $have_verify = no ]; then
+    skip "systemd-analyze not installed"
+elif [ ! -x "$netd_daemon" ]; then
+    not_ok "systemd-analyze verify: $netd_daemon is not built"
+else
+    mkdir -p "$tmp/netd" && for u in $netd_units; do
+        sed "s|^ExecStart=[^ ]*/modvirt-netd\\([ ]\\)|ExecStart=$netd_daemon\\1|" \
+            "$top_builddir/units/$u" >"$tmp/netd/$u"
+    done
+    grep -qx "ExecStart=$netd_daemon --timeout 120" "$tmp/netd/modvirt-netd.service" &&
+        (cd "$tmp/netd" && systemd-analyze verify --man=no $netd_units) >"$tmp/netd.out" 2>"$tmp/netd.err" &&
+        [ ! -s "$tmp/netd.err" ]
+    rc=$?
+    [ $rc -eq 0 ] || diag "$tmp/netd.err"
+    check $rc "systemd-analyze verify passes on modvirt-netd's units with no output on stderr"
+fi
 
 # ---- socket activation ----
 
