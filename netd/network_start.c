@@ -243,7 +243,10 @@ bool netd_net_readopt(struct netd_net *net, struct netd_status *st)
     struct mv_err err = { 0 };
     pid_t pid = 0;
 
-    if (has_own_bridge(def) && (mv_netlink_open(&nl) < 0 || !mv_bridge_present(nl, def))) {
+    if (has_own_bridge(def) && mv_netlink_open(&nl) < 0) {
+        /* cannot look: keep it rather than tear down a network that may be fine */
+        mv_error("network '%s': cannot open rtnetlink to check its bridge; assuming it is there", def->name);
+    } else if (has_own_bridge(def) && !mv_bridge_present(nl, def)) {
         mv_warn("network '%s' was active, but its bridge %s is gone: removing what is left of it", def->name,
                 def->bridge.name ? def->bridge.name : "-");
         clean_leftovers(def, st->dnsmasq_pid);
