@@ -354,9 +354,9 @@ void netd_dnsmasq_died(struct netd_net *net, long arg)
 
 /* ---- bridge names ---- */
 
-/* Bridge names of the networks other than SELF (borrowed under their locks,
- * copied): TAKEN gets them, NULL-terminated. */
-static int other_bridges(const struct netd_net *self, char ***taken, const char *want, char **user)
+/* The bridge names of the networks other than SELF, copied into TAKEN
+ * (NULL-terminated); *USER gets the name of a network whose bridge is WANT. */
+static int other_bridges(const struct netd_net *self, const char *want, char ***taken, char **user)
 {
     struct netd_net **nets = NULL;
     size_t n = 0, k = 0;
@@ -369,7 +369,7 @@ static int other_bridges(const struct netd_net *self, char ***taken, const char 
         netd_net_list_free(nets, n);
         return -ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && r == 0; i++) {
         const struct mv_net_def *defs[2];
 
         if (nets[i] == self)
@@ -377,20 +377,21 @@ static int other_bridges(const struct netd_net *self, char ***taken, const char 
         pthread_mutex_lock(&nets[i]->lock);
         defs[0] = nets[i]->def;
         defs[1] = nets[i]->live;
-        for (int j = 0; j < 2; j++) {
+        for (int j = 0; j < 2 && r == 0; j++) {
             const char *b = defs[j] ? defs[j]->bridge.name : NULL;
 
             if (!b)
                 continue;
-            if (want && !*user && strcmp(b, want) == 0)
-                *user = strdup(nets[i]->name);
-            v[k++] = strdup(b);
+            if (want && !*user && strcmp(b, want) == 0 && !(*user = strdup(nets[i]->name)))
+                r = -ENOMEM;
+            else if (!(v[k++] = strdup(b)))
+                r = -ENOMEM;
         }
         pthread_mutex_unlock(&nets[i]->lock);
     }
     netd_net_list_free(nets, n);
     *taken = v;
-    return 0;
+    return r;
 }
 
 static void strv_free(char **v)
@@ -407,8 +408,10 @@ int netd_net_assign_bridge(struct mv_net_def *def, const struct netd_net *self, 
     char **taken = NULL;
     int r;
 
-    if ((r = other_bridges(self, &taken, def->bridge.name, &user)) < 0)
+    if ((r = other_bridges(self, def->bridge.name, &taken, &user)) < 0) {
+        strv_free(taken);
         return r;
+    }
     if (def->bridge.name) {
         strv_free(taken);
         if (user && def->forward.mode != MV_NET_FWD_BRIDGE)
