@@ -20,3 +20,13 @@ netd_modvirt_netd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(LIB
 netd_modvirt_netd_LDADD = netd/libmvfirewall.la netd/libmvbridge.la netd/libmvnetconf.la \
 	rpc/libmvserver.la rpc/libmvwire.la common/libmvnetlink.la common/libmvprocess.la common/libmvcommon.la \
 	$(SYSTEMD_LIBS) $(LIBXML_LIBS) $(LIBNL_LIBS) $(NFTABLES_LIBS) $(JSONC_LIBS) -lpthread
+
+# The driver's status files and dnsmasq death watch, without RPC or network.
+check_PROGRAMS += tests/unit/check_netd_driver
+UNIT_TESTS += tests/unit/check_netd_driver
+tests_unit_check_netd_driver_SOURCES = tests/unit/check_netd_driver.c \
+	netd/network_obj.c netd/network_store.c netd/network_watch.c netd/parts_pending.c
+tests_unit_check_netd_driver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/netd
+tests_unit_check_netd_driver_LDADD = tests/unit/libmvtest.la netd/libmvnetconf.la rpc/libmvserver.la \
+	rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) -lpthread
