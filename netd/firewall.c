@@ -79,45 +79,66 @@ static int nft_run(const char *cmds, char **out, char **nfterr)
 
 /* ---- reading tables as JSON ---------------------------------------------- */
 
+/* The "nftables" array of nft's JSON output TEXT (a new reference), or
+ * NULL if TEXT is not such a listing. */
+static struct json_object *listing_array(const char *text)
+{
+    _cleanup_(json_object_putp) struct json_object *all = json_tokener_parse(text);
+    struct json_object *arr;
+
+    if (!all || !json_object_object_get_ex(all, "nftables", &arr))
+        return NULL;
+    return json_object_get(arr);
+}
+
+/* Runs the listing CMD; *ARR is its "nftables" array.  0 or -errno with
+ * *NFTERR. */
+static int nft_list(const char *cmd, struct json_object **arr, char **nfterr)
+{
+    _cleanup_free_ char *text = NULL;
+    int r = nft_run(cmd, &text, nfterr);
+
+    if (r < 0)
+        return r;
+    *arr = listing_array(text);
+    if (!*arr) {
+        *nfterr = strdup("cannot parse nft's JSON output");
+        return -EIO;
+    }
+    return 0;
+}
+
+static bool has_table(struct json_object *tables, const char *family, const char *name)
+{
+    for (size_t i = 0; i < json_object_array_length(tables); i++) {
+        struct json_object *t, *f, *n;
+
+        if (json_object_object_get_ex(json_object_array_get_idx(tables, i), "table", &t) &&
+            json_object_object_get_ex(t, "family", &f) && json_object_object_get_ex(t, "name", &n) &&
+            strcmp(json_object_get_string(f), family) == 0 && strcmp(json_object_get_string(n), name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* The "nftables" array of a JSON listing of FAMILY NAME, or NULL when the
  * table does not exist.  0 or -errno with *NFTERR. */
 static int list_table(const char *family, const char *name, struct json_object **out, char **nfterr)
 {
-    _cleanup_free_ char *tables = NULL, *text = NULL, *cmd = NULL;
-    _cleanup_(json_object_putp) struct json_object *all = NULL;
-    struct json_object *arr;
+    _cleanup_(json_object_putp) struct json_object *tables = NULL;
+    _cleanup_free_ char *cmd = NULL;
     int r;
 
     *out = NULL;
-    /* "list table" of a missing table is an error like any other: ask
-     * first whether it exists */
-    r = nft_run("list tables", &tables, nfterr);
-    if (r < 0)
+    /* listing a missing table is an error like any other: ask first */
+    r = nft_list("list tables", &tables, nfterr);
+    if (r < 0 || !has_table(tables, family, name))
         return r;
-    all = json_tokener_parse(tables);
-    if (!all || !json_object_object_get_ex(all, "nftables", &arr))
-        return (*nfterr = strdup("cannot parse nft's JSON list of tables")), -EIO;
-    for (size_t i = 0; i < json_object_array_length(arr); i++) {
-        struct json_object *t, *f, *n;
-
-        if (json_object_object_get_ex(json_object_array_get_idx(arr, i), "table", &t) &&
-            json_object_object_get_ex(t, "family", &f) && json_object_object_get_ex(t, "name", &n) &&
-            strcmp(json_object_get_string(f), family) == 0 && strcmp(json_object_get_string(n), name) == 0)
-            goto found;
+    if (asprintf(&cmd, "list table %s %s", family, name) < 0) {
+        *nfterr = strdup("out of memory");
+        return -ENOMEM;
     }
-    return 0;
-found:
-    if (asprintf(&cmd, "list table %s %s", family, name) < 0)
-        return (*nfterr = strdup("out of memory")), -ENOMEM;
-    r = nft_run(cmd, &text, nfterr);
-    if (r < 0)
-        return r;
-    json_object_put(all);
-    all = json_tokener_parse(text);
-    if (!all || !json_object_object_get_ex(all, "nftables", &arr))
-        return (*nfterr = strdup("cannot parse nft's JSON listing")), -EIO;
-    *out = json_object_get(arr);
-    return 0;
+    return nft_list(cmd, out, nfterr);
 }
 
 static const char *str_field(struct json_object *o, const char *key)
