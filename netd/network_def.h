@@ -199,8 +199,10 @@ enum mv_net_update_section {
 };
 /* A new definition: DEF with COMMAND applied to SECTION (dhcp host and dns
  * host are supported; others refused by name) using the XML fragment XML;
- * PARENT_INDEX picks the <ip> (-1: the first with <dhcp>).  Duplicates,
- * missing entries and unsupported sections get libvirt-like messages.
- * 0 or -errno with *ERRMSG. */
+ * PARENT_INDEX picks the <ip> (-1: the first with <dhcp>, else the first
+ * IPv4, then IPv6, <ip>, as libvirt).  Duplicates, missing entries and
+ * unsupported sections get libvirt-like messages.  0, or with *ERRMSG:
+ * -ENOENT no matching entry or <ip>, -EEXIST a clashing entry, -EOPNOTSUPP
+ * a section netd does not update, -EINVAL bad XML or arguments, -ENOMEM. */
 int mv_net_def_update(const struct mv_net_def *def, unsigned int command, unsigned int section,
                       int parent_index, const char *xml, struct mv_net_def **out, char **errmsg);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -480,13 +481,15 @@ static int fill_in(struct mv_net_def *def)
 
 static int parse_root(struct mv_xml_ctx *c, xmlNodePtr root, struct mv_net_def *def)
 {
+    unsigned int connections;
     int r;
 
     if ((r = mv_xml_check_root(c, root, "network")) < 0 || (r = mv_xml_prescan_name(c, root, &def->name)) < 0)
         return r;
     c->name = def->name;
-    /* connections= is what live XML carries: not part of the definition */
+    /* connections= is what live XML carries: checked, not part of the definition */
     if ((r = mv_xml_check_attrs(c, root, MV_XML_ATTRS("connections"))) < 0 ||
+        (r = mv_xml_attr_uint_range(c, root, "connections", false, 0, INT32_MAX, &connections)) < 0 ||
         (r = MV_XML_WALK(c, root, network_rules, def)) < 0)
         return r;
     if (def->forward.mode == MV_NET_FWD_BRIDGE)
