@@ -15,6 +15,7 @@ netd_modvirt_netd_SOURCES = \
 	netd/network_procs.c \
 	netd/network_life_procs.c \
 	netd/port_procs.c \
+	netd/port_store.c netd/port_store.h \
 	netd/parts_pending.c
 netd_modvirt_netd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(LIBNL_CFLAGS) -I$(top_srcdir)/netd
 netd_modvirt_netd_LDADD = netd/libmvfirewall.la netd/libmvbridge.la netd/libmvnetconf.la \
@@ -25,8 +26,18 @@ netd_modvirt_netd_LDADD = netd/libmvfirewall.la netd/libmvbridge.la netd/libmvne
 check_PROGRAMS += tests/unit/check_netd_driver
 UNIT_TESTS += tests/unit/check_netd_driver
 tests_unit_check_netd_driver_SOURCES = tests/unit/check_netd_driver.c \
-	netd/network_obj.c netd/network_store.c netd/network_watch.c netd/parts_pending.c
+	netd/network_obj.c netd/network_store.c netd/network_watch.c netd/port_store.c netd/parts_pending.c
 tests_unit_check_netd_driver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(top_srcdir)/netd
 tests_unit_check_netd_driver_LDADD = tests/unit/libmvtest.la netd/libmvnetconf.la rpc/libmvserver.la \
+	rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) -lpthread
+
+# Ports on disk: saved, re-adopted at start, stale files dropped.
+check_PROGRAMS += tests/unit/check_netd_ports
+UNIT_TESTS += tests/unit/check_netd_ports
+tests_unit_check_netd_ports_SOURCES = tests/unit/check_netd_ports.c \
+	netd/network_obj.c netd/network_store.c netd/port_store.c
+tests_unit_check_netd_ports_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/netd
+tests_unit_check_netd_ports_LDADD = tests/unit/libmvtest.la netd/libmvnetconf.la rpc/libmvserver.la \
 	rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) -lpthread

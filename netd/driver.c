@@ -21,6 +21,7 @@
 #include "network_start.h"
 #include "network_store.h"
 #include "network_watch.h"
+#include "port_store.h"
 #include "store.h"
 #include "worker_pool.h"
 
@@ -236,6 +237,8 @@ int netd_driver_start(struct mv_daemon_ctx *ctx)
 {
     mv_store_each_config(netd.store, load_definition, NULL);
     mv_store_each_status(netd.store, load_status, NULL);
+    /* the guests' ports, once their networks are active again */
+    netd_port_store_load();
     netd_default_network();
     autostart_all();
     return 0;

@@ -10,16 +10,9 @@
 #include "log.h"
 #include "netd.h"
 #include "network_obj.h"
+#include "port_store.h"
 #include "registry.h"
 #include "store.h"
-
-static void port_free(struct netd_port *port)
-{
-    if (!port)
-        return;
-    mv_port_def_free(port->def);
-    free(port);
-}
 
 static void net_dispose(struct mv_obj *obj)
 {
@@ -28,7 +21,7 @@ static void net_dispose(struct mv_obj *obj)
     mv_net_def_free(net->def);
     mv_net_def_free(net->live);
     for (size_t i = 0; i < net->nports; i++)
-        port_free(net->ports[i]);
+        netd_port_free(net->ports[i]);
     free(net->ports);
     mv_obj_fini(&net->obj);
     free(net);
@@ -75,12 +68,9 @@ void netd_net_drop_ports(struct netd_net *net)
     net->nports = 0;
     pthread_mutex_unlock(&net->lock);
     for (size_t i = 0; i < n; i++) {
-        _cleanup_free_ char *path = mv_store_path(netd.portdir, ports[i]->uuid_str, ".xml");
-
-        if (path && unlink(path) < 0 && errno != ENOENT)
-            mv_warn("cannot remove '%s': %s", path, strerror(errno));
+        netd_port_store_delete(ports[i]);
         mv_info("network '%s': port %s dropped with the network", net->name, ports[i]->uuid_str);
-        port_free(ports[i]);
+        netd_port_free(ports[i]);
     }
     free(ports);
 }
