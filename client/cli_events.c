@@ -1,9 +1,10 @@
 /*
- * modvirt events: waits for domain lifecycle and reboot events and prints
- * one line each in virsh event's wording ("event 'lifecycle' for domain
- * 'vm1': Started Booted"), or one JSON object per line.  Like virsh event,
- * without --loop it stops after the first event, and it fails (status 1)
- * if none came.
+ * modvirt events and net-event: wait for domain lifecycle and reboot
+ * events, or network lifecycle events, and print one line each in virsh
+ * event's and net-event's wording ("event 'lifecycle' for domain 'vm1':
+ * Started Booted", "event 'lifecycle' for network n1: Started"), or one
+ * JSON object per line.  Like virsh, without --loop they stop after the
+ * first event, and fail (status 1) if none came.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,6 +24,29 @@ struct listener {
     bool loop;
     int count;
 };
+
+/* One kind of subscription: domain or network events. */
+struct source {
+    const char *what;           /* for messages: "domain events" */
+    int (*reg)(modvirt_conn *conn, struct listener *l, modvirt_error **err);
+    int (*dereg)(modvirt_conn *conn, modvirt_error **err);
+    int (*fd)(modvirt_conn *conn);
+    int (*process)(modvirt_conn *conn, int timeout_ms, modvirt_error **err);
+};
+
+/* Whether L takes one more event: one-shot listeners take only the first
+ * (events that came in the same read as it are not shown). */
+static bool wants(const struct listener *l)
+{
+    return l->loop || l->count == 0;
+}
+
+/* The event is out: a reader on a pipe sees each event when it happens. */
+static void shown(struct listener *l)
+{
+    fflush(stdout);
+    l->count++;
+}
 
 enum wait_end { END_DONE, END_TIMEOUT, END_INTERRUPT, END_FAILED };
 
@@ -52,8 +76,7 @@ static void on_event(modvirt_conn *conn, const modvirt_domain_event *ev, void *o
 {
     struct listener *l = opaque;
 
-    /* one-shot: events that came in the same read as the first are not shown */
-    if (!l->loop && l->count)
+    if (!wants(l))
         return;
     if (l->json)
         print_json(ev);
@@ -63,10 +86,54 @@ static void on_event(modvirt_conn *conn, const modvirt_domain_event *ev, void *o
                modvirt_domain_event_detail_name(ev->type, ev->detail));
     else
         printf("event 'reboot' for domain '%s'\n", ev->dom.name);
-    /* a reader on a pipe sees each event when it happens */
-    fflush(stdout);
-    l->count++;
+    shown(l);
 }
+
+static void on_network_event(modvirt_conn *conn, const modvirt_network_event *ev, void *opaque)
+{
+    struct listener *l = opaque;
+    const char *type = modvirt_network_event_type_name(ev->type);
+
+    if (!wants(l))
+        return;
+    if (l->json) {
+        json_object *o = json_object_new_object();
+        char uuid[37];
+
+        json_object_object_add(o, "event", json_object_new_string("lifecycle"));
+        json_object_object_add(o, "network", json_object_new_string(ev->name));
+        json_object_object_add(o, "uuid", json_object_new_string(cli_uuid_string(ev->uuid, uuid)));
+        json_object_object_add(o, "type", json_object_new_string(type));
+        json_object_object_add(o, "type_code", json_object_new_int(ev->type));
+        json_object_object_add(o, "detail_code", json_object_new_int(ev->detail));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+    } else {
+        /* virsh net-event does not quote the network's name */
+        printf("event 'lifecycle' for network %s: %s\n", ev->name, type);
+    }
+    shown(l);
+}
+
+static int register_domains(modvirt_conn *conn, struct listener *l, modvirt_error **err)
+{
+    return modvirt_domain_events_register(conn, on_event, l, err);
+}
+
+static int register_networks(modvirt_conn *conn, struct listener *l, modvirt_error **err)
+{
+    return modvirt_network_events_register(conn, on_network_event, l, err);
+}
+
+static const struct source domain_source = {
+    "domain events", register_domains, modvirt_domain_events_deregister,
+    modvirt_domain_events_fd, modvirt_domain_events_process,
+};
+
+static const struct source network_source = {
+    "network events", register_networks, modvirt_network_events_deregister,
+    modvirt_network_events_fd, modvirt_network_events_process,
+};
 
 static long long now_ms(void)
 {
@@ -78,12 +145,12 @@ static long long now_ms(void)
 
 /* Until the first event (or forever with --loop), DEADLINE (< 0: none), a
  * signal, or a lost connection. */
-static enum wait_end wait_events(modvirt_conn *conn, struct listener *l, int sigfd,
-                                 long long deadline, int *code)
+static enum wait_end wait_events(modvirt_conn *conn, const struct source *src, struct listener *l,
+                                 int sigfd, long long deadline, int *code)
 {
-    while (l->loop || l->count == 0) {
+    while (wants(l)) {
         struct pollfd pfd[2] = {
-            { .fd = modvirt_domain_events_fd(conn), .events = POLLIN },
+            { .fd = src->fd(conn), .events = POLLIN },
             { .fd = sigfd, .events = POLLIN },
         };
         long long left = deadline < 0 ? -1 : deadline - now_ms();
@@ -101,7 +168,7 @@ static enum wait_end wait_events(modvirt_conn *conn, struct listener *l, int sig
             cli_take_signal(sigfd);
             return END_INTERRUPT;
         }
-        if (r > 0 && pfd[0].revents && (r = modvirt_domain_events_process(conn, 0, &err)) < 0) {
+        if (r > 0 && pfd[0].revents && (r = src->process(conn, 0, &err)) < 0) {
             *code = cli_fail(r, err);
             return END_FAILED;
         }
@@ -122,7 +189,9 @@ static bool parse_timeout(const char *s, long long *ms)
     return true;
 }
 
-static int cmd_events(struct cli *cli, const bool *set, char **args, int nargs)
+/* Subscribes to SRC, waits as --loop (SET[0]) and --timeout (SET[1]) say,
+ * unsubscribes and reports. */
+static int listen_to(struct cli *cli, const struct source *src, const bool *set)
 {
     struct listener l = { .json = cli->json, .loop = set[0] };
     long long deadline = -1, timeout_ms = 0;
@@ -143,14 +212,13 @@ static int cmd_events(struct cli *cli, const bool *set, char **args, int nargs)
     sigfd = cli_signal_fd((const int[]){ SIGINT, SIGTERM, 0 });
     if (sigfd < 0)
         return cli_fail(sigfd, NULL);
-    r = modvirt_domain_events_register(conn, on_event, &l, &err);
-    if (r < 0) {
-        return cli_failf(r, err, "cannot register for domain events");
-    }
+    r = src->reg(conn, &l, &err);
+    if (r < 0)
+        return cli_failf(r, err, "cannot register for %s", src->what);
     if (set[1])
         deadline = now_ms() + timeout_ms;
-    end = wait_events(conn, &l, sigfd, deadline, &code);
-    r = modvirt_domain_events_deregister(conn, &err);
+    end = wait_events(conn, src, &l, sigfd, deadline, &code);
+    r = src->dereg(conn, &err);
     if (r < 0 && end != END_FAILED)
         code = cli_fail(r, err);
     else if (r < 0)
@@ -169,6 +237,16 @@ static int cmd_events(struct cli *cli, const bool *set, char **args, int nargs)
     return l.count ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }
 
+static int cmd_events(struct cli *cli, const bool *set, char **args, int nargs)
+{
+    return listen_to(cli, &domain_source, set);
+}
+
+static int cmd_net_event(struct cli *cli, const bool *set, char **args, int nargs)
+{
+    return listen_to(cli, &network_source, set);
+}
+
 static const struct cli_flag events_flags[] = {
     { "loop", "go on after the first event, until the timeout or a signal", NULL },
     { "timeout", "stop waiting after SECONDS", "SECONDS" },
@@ -184,5 +262,13 @@ const struct cli_command cli_events_commands[] = {
       "the first event.  Exits 1 if no event came before the timeout or an\n"
       "interrupt (as virsh event does).",
       events_flags, 0, 0, cmd_events },
+    { "net-event", NULL, "print network lifecycle events as they happen",
+      "Waits for lifecycle events (defined, undefined, started, stopped) of any\n"
+      "network and prints one line each, worded like virsh net-event:\n"
+      "  event 'lifecycle' for network n1: Started\n"
+      "With --json, one JSON object per line.  Without --loop it stops after\n"
+      "the first event.  Exits 1 if no event came before the timeout or an\n"
+      "interrupt (as virsh net-event does).",
+      events_flags, 0, 0, cmd_net_event },
 };
 const size_t cli_events_ncommands = MV_ARRAY_SIZE(cli_events_commands);

@@ -29,6 +29,8 @@ void mv_uri_clear(struct mv_uri *u);
 
 /* The domain event registration of a connection (client/domain_events.c). */
 struct mv_domain_events;
+/* The network event registration of a connection (client/network_events.c). */
+struct mv_network_events;
 
 struct modvirt_conn {
     pthread_mutex_t lock;       /* guards opening the daemon connections and EVENTS */
@@ -43,6 +45,7 @@ struct modvirt_conn {
     struct mv_rpc_client **retired;
     size_t nretired;
     struct mv_domain_events *events;    /* NULL until events are registered */
+    struct mv_network_events *net_events;   /* NULL until network events are registered */
 };
 
 /* A domain handle: what the wire calls a nonnull domain, plus its connection. */
@@ -121,3 +124,6 @@ MV_HIDDEN mv_nonnull_network modvirt_network_to_wire(const modvirt_network *net)
 /* Calls PROC whose arguments are just NET (mv_network_args). */
 MV_HIDDEN int modvirt_network_call(modvirt_network *net, int proc, xdrproc_t ret_filter,
                                    void *ret, modvirt_error **err);
+
+/* Drops the network event registration of CONN without telling the daemon. */
+MV_HIDDEN void modvirt_network_events_free(modvirt_conn *conn);

@@ -16,7 +16,8 @@ client_libmodvirt_la_SOURCES = \
 	client/network.c \
 	client/network_query.c \
 	client/network_leases.c \
-	client/network_names.c
+	client/network_names.c \
+	client/network_events.c
 # libmvwire.la already carries libmvcommon.la and libmvxdr.la inside it (a
 # convenience library linked into a convenience library is merged); naming
 # libmvcommon.la again puts its objects into the shared library twice.

@@ -550,6 +550,50 @@ int modvirt_network_update_command_from_name(const char *name);
  * "dns-srv" as enum modvirt_network_update_section; -1 for any other word. */
 int modvirt_network_update_section_from_name(const char *name);
 
+/* ---- network events ---- */
+
+/* virNetworkEventLifecycleType. */
+enum modvirt_network_event_type {
+    MODVIRT_NETWORK_EVENT_DEFINED = 0,
+    MODVIRT_NETWORK_EVENT_UNDEFINED = 1,
+    MODVIRT_NETWORK_EVENT_STARTED = 2,
+    MODVIRT_NETWORK_EVENT_STOPPED = 3,
+};
+
+/* One network lifecycle event as the callback sees it; valid only during
+ * the callback. */
+typedef struct modvirt_network_event {
+    const char *name;
+    unsigned char uuid[16];
+    int type;                   /* enum modvirt_network_event_type */
+    int detail;                 /* always 0 in libvirt 9.0 */
+} modvirt_network_event;
+
+typedef void (*modvirt_network_event_fn)(modvirt_conn *conn, const modvirt_network_event *ev,
+                                         void *opaque);
+
+/* Subscribes CONN to the lifecycle events of every network (on netd's
+ * connection); FN runs for each inside modvirt_network_events_process() or
+ * any other call on that connection.  One subscription per connection:
+ * -EBUSY if there is one.  If the connection is lost so is the
+ * subscription; process then fails with -ENOTCONN. */
+int modvirt_network_events_register(modvirt_conn *conn, modvirt_network_event_fn fn, void *opaque,
+                                    modvirt_error **err);
+
+/* Ends the subscription (telling the daemon); 0 also if there was none. */
+int modvirt_network_events_deregister(modvirt_conn *conn, modvirt_error **err);
+
+/* The descriptor to poll() before modvirt_network_events_process(), or -1
+ * without a subscription. */
+int modvirt_network_events_fd(modvirt_conn *conn);
+
+/* As modvirt_domain_events_process(), for the network subscription. */
+int modvirt_network_events_process(modvirt_conn *conn, int timeout_ms, modvirt_error **err);
+
+/* "Defined", "Undefined", "Started", "Stopped" as virsh net-event words
+ * them; "unknown" for other values. */
+const char *modvirt_network_event_type_name(int type);
+
 #ifdef __cplusplus
 }
 #endif

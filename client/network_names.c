@@ -1,7 +1,8 @@
 /*
- * The words virsh net-update takes for its command and section arguments
- * (virsh-network.c of libvirt 9.0), so that a command line written for
- * virsh works with modvirt unchanged.
+ * The words virsh net-update takes for its command and section arguments,
+ * and the names virsh net-event gives lifecycle events (virsh-network.c of
+ * libvirt 9.0), so that command lines and scripts written for virsh work
+ * with modvirt unchanged.
  */
 #include <string.h>
 
@@ -53,4 +54,13 @@ int modvirt_network_update_command_from_name(const char *name)
 int modvirt_network_update_section_from_name(const char *name)
 {
     return find(sections, MV_ARRAY_SIZE(sections), name);
+}
+
+static const char *const event_types[] = { "Defined", "Undefined", "Started", "Stopped" };
+
+const char *modvirt_network_event_type_name(int type)
+{
+    if (type < 0 || (size_t)type >= MV_ARRAY_SIZE(event_types))
+        return "unknown";
+    return event_types[type];
 }

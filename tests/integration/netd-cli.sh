@@ -16,7 +16,7 @@ set -u
 MV_DAEMON=$top_builddir/netd/modvirt-netd
 MV_NEEDS="ip nft /usr/sbin/dnsmasq"
 CLI=$top_builddir/client/modvirt
-mv_init 14
+mv_init 15
 
 # ---- the daemon in its own network namespace ----
 
@@ -57,8 +57,9 @@ mv() { run isolated "$CLI" -c "$MURI" "$@"; }
 mv_ro() { run isolated "$CLI" -r -c "$MURI" "$@"; }
 inns() { ip netns exec "$NS" "$@"; }
 link_exists() { inns ip link show dev "$1" >/dev/null 2>&1 && echo yes || echo no; }
-# json EXPR: EXPR evaluated by python3 on the JSON document in $out (as j)
-json() { printf '%s' "$out" | "$MV_PY" -c "import json, sys; j = json.load(sys.stdin); print($1)" 2>&1; }
+# json EXPR: EXPR evaluated by python3 on the JSON document in $out (as j);
+# the last line of python's complaint if that fails
+json() { printf '%s' "$out" | "$MV_PY" -c "import json, sys; j = json.load(sys.stdin); print($1)" 2>&1 | tail -n 1; }
 
 # same_as_virsh WHAT VIRSH-ARGS...: modvirt's output (in $mine) equals
 # virsh's for the same command
@@ -81,6 +82,37 @@ cat >"$mv_tmp/n1.xml" <<'EOF'
 EOF
 
 netd_start
+
+# Event listeners for the whole run: modvirt net-event (text and --json)
+# and virsh net-event, each as long as this netd lives.
+mvev=$mv_tmp/events.modvirt
+mvjev=$mv_tmp/events.json
+vsev=$mv_tmp/events.virsh
+MV_CLIENT_TIMEOUT=900 isolated "$CLI" -c "$MURI" net-event --loop --timeout 800 >"$mvev" 2>&1 &
+kill_at_exit $!
+MV_CLIENT_TIMEOUT=900 isolated "$CLI" -c "$MURI" --json net-event --loop --timeout 800 >"$mvjev" 2>&1 &
+kill_at_exit $!
+MV_CLIENT_TIMEOUT=900 isolated virsh -c "$MV_URI" net-event --loop --timeout 800 --event lifecycle >"$vsev" 2>&1 &
+kill_at_exit $!
+# net_marker: define and undefine a marker network until every listener
+# reports it: then all are registered, and every event sent before the
+# marker has arrived (one ordered stream per client)
+marker_n=0
+net_marker() {
+    local i name
+    marker_n=$((marker_n + 1))
+    name=evmark$marker_n
+    printf '<network><name>%s</name><bridge name="mvmark0"/></network>\n' "$name" >"$mv_tmp/$name.xml"
+    for ((i = 0; i < 50; i++)); do
+        mv net-define "$mv_tmp/$name.xml"
+        mv net-undefine "$name"
+        grep -q "network $name: Undefined" "$mvev" && grep -q "network $name: Undefined" "$vsev" &&
+            grep -q "\"network\":\"$name\",.*\"type\":\"Undefined\"" "$mvjev" && return 0
+        sleep 0.2
+    done
+    expect_fail "the event listeners never reported the marker network $name"
+}
+net_marker
 
 # 1
 mv net-define "$mv_tmp/n1.xml"
@@ -196,10 +228,13 @@ lease_case() {
     fi
     ip netns add "$CNS" || { expect_fail "cannot create namespace $CNS"; verdict "net-dhcp-leases"; return; }
     at_exit "ip netns pids $CNS | xargs -r kill -9; ip netns del $CNS"
-    ip -n "$NS" link add vcli0 type veth peer name eth0 netns "$CNS" &&
-    ip -n "$NS" link set vcli0 master mvcli0 up &&
-    ip -n "$CNS" link set eth0 address "$mac" up ||
+    if ! { ip -n "$NS" link add vcli0 type veth peer name eth0 netns "$CNS" &&
+           ip -n "$NS" link set vcli0 master mvcli0 up &&
+           ip -n "$CNS" link set eth0 address "$mac" up; }; then
         expect_fail "cannot plug a veth into mvcli0"
+        verdict "net-dhcp-leases"
+        return
+    fi
     # -q: exit once leased; -n: give up after -t tries, -T s apart
     run timeout -k 2 60 ip netns exec "$CNS" busybox udhcpc -f -q -n -t 20 -T 1 -i eth0 -s /bin/true \
         -x hostname:clihost
@@ -305,7 +340,18 @@ vsh net-list --all --name
 expect_nomatch "transient gone" "^n1$" "$out"
 verdict "net-create makes a transient network; --json on an action names it"
 
-# 13: netd gone, or never there
+# 13
+net_marker
+expect_eq "modvirt's events equal virsh's" "$(grep ' n1:' "$vsev")" "$(grep ' n1:' "$mvev")"
+expect_match "the life of n1" "Defined.*Started.*Stopped.*Undefined.*Started.*Stopped" \
+    "$(sed -n "s/^event 'lifecycle' for network n1: //p" "$mvev" | tr '\n' ' ')"
+expect_eq "json" "Defined Started" "$("$MV_PY" -c '
+import json, sys
+types = [e["type"] for e in map(json.loads, open(sys.argv[1])) if e["network"] == "n1"]
+print(*types[:2])' "$mvjev" 2>&1 | tail -n 1)"
+verdict "net-event (text and --json) reports n1's life as virsh net-event does"
+
+# 14: netd gone, or never there
 stop_pid "$MV_PID"
 mv net-list
 expect_eq "netd stopped: status" 3 "$rc"
@@ -315,7 +361,7 @@ expect_eq "no netd: status" 3 "$rc"
 expect_match "no netd" "$mv_tmp/nowhere/run/modvirt/netd-sock" "$err"
 verdict "no netd to talk to: exit status 3, the message names netd's socket"
 
-# 14
+# 15
 netd_start
 mv net-list --all
 mine=$out

@@ -712,9 +712,38 @@ static void handle_net_query(struct fake *f, int fd, const struct mv_msg *call)
     }
 }
 
+/* Registration answers callback id 200, then a Started event for net-a,
+ * one whose body does not decode, and an Undefined one for net-b. */
+static void handle_net_events(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_connect_network_event_register_any_args reg = { 0 };
+    mv_connect_network_event_register_any_ret ret = { .callbackID = 200 };
+    mv_connect_network_event_deregister_any_args dereg;
+    mv_network_event_lifecycle_msg ev = { .callbackID = 200, .net = { .name = (char *)"net-a" }, .event = 2 };
+
+    if (call->hdr.proc == MV_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY) {
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_connect_network_event_deregister_any_args, &dereg), 0);
+        f->deregistered[f->nderegistered++] = dereg.callbackID;
+        send_reply(fd, call, NULL, NULL);
+        return;
+    }
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_connect_network_event_register_any_args, &reg), 0);
+    ck_assert_ptr_null(reg.net);        /* all networks */
+    f->registered[f->nregistered++] = reg.eventID;
+    send_reply(fd, call, (xdrproc_t)xdr_mv_connect_network_event_register_any_ret, &ret);
+    memset(ev.net.uuid, 0x55, 16);
+    send_event(fd, MV_PROC_NETWORK_EVENT_LIFECYCLE, (xdrproc_t)xdr_mv_network_event_lifecycle_msg, &ev);
+    send_event(fd, MV_PROC_NETWORK_EVENT_LIFECYCLE, NULL, "junk");
+    ev.net.name = (char *)"net-b";
+    ev.event = 1;
+    send_event(fd, MV_PROC_NETWORK_EVENT_LIFECYCLE, (xdrproc_t)xdr_mv_network_event_lifecycle_msg, &ev);
+}
+
 static bool handle_network(struct fake *f, int fd, const struct mv_msg *call)
 {
     switch (call->hdr.proc) {
+    case MV_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY:
+    case MV_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY: handle_net_events(f, fd, call); return true;
     case MV_PROC_NETWORK_LOOKUP_BY_NAME:
     case MV_PROC_NETWORK_LOOKUP_BY_UUID: handle_net_lookup(fd, call); return true;
     case MV_PROC_CONNECT_LIST_ALL_NETWORKS: handle_net_list(f, fd, call); return true;
@@ -1842,6 +1871,65 @@ START_TEST(test_network_update_words)
 }
 END_TEST
 
+struct got_net_events {
+    int n;
+    char name[4][16];
+    unsigned char uuid0[4];
+    int type[4];
+};
+
+static void collect_net_event(modvirt_conn *conn, const modvirt_network_event *ev, void *opaque)
+{
+    struct got_net_events *g = opaque;
+
+    ck_assert_int_lt(g->n, 4);
+    snprintf(g->name[g->n], sizeof(g->name[0]), "%s", ev->name);
+    g->uuid0[g->n] = ev->uuid[0];
+    g->type[g->n] = ev->type;
+    g->n++;
+}
+
+START_TEST(test_network_events)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    struct got_net_events g = { 0 };
+    modvirt_conn *conn;
+    modvirt_error *err = NULL;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    ck_assert_int_eq(modvirt_network_events_fd(conn), -1);
+    ck_assert_int_eq(modvirt_network_events_process(conn, 0, NULL), -EINVAL);
+    ck_assert_int_eq(modvirt_network_events_register(conn, collect_net_event, &g, NULL), 0);
+    ck_assert_int_ge(modvirt_network_events_fd(conn), 0);
+    ck_assert_int_eq(modvirt_network_events_register(conn, collect_net_event, &g, &err), -EBUSY);
+    modvirt_error_free(err);
+    for (int i = 0; i < 50 && g.n < 2; i++)
+        ck_assert_int_ge(modvirt_network_events_process(conn, 100, NULL), 0);
+    /* the body that does not decode is dropped */
+    ck_assert_int_eq(g.n, 2);
+    ck_assert_str_eq(g.name[0], "net-a");
+    ck_assert_uint_eq(g.uuid0[0], 0x55);
+    ck_assert_int_eq(g.type[0], MODVIRT_NETWORK_EVENT_STARTED);
+    ck_assert_str_eq(g.name[1], "net-b");
+    ck_assert_int_eq(g.type[1], MODVIRT_NETWORK_EVENT_UNDEFINED);
+    ck_assert_int_eq(modvirt_network_events_deregister(conn, NULL), 0);
+    ck_assert_int_eq(modvirt_network_events_fd(conn), -1);
+    ck_assert_int_eq(modvirt_network_events_deregister(conn, NULL), 0);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+    /* on netd's socket, registered and deregistered once */
+    ck_assert_ptr_nonnull(strstr(f.log, "netd-sock:313 "));
+    ck_assert_int_eq(f.nregistered, 1);
+    ck_assert_int_eq(f.registered[0], 0);
+    ck_assert_int_eq(f.nderegistered, 1);
+    ck_assert_int_eq(f.deregistered[0], 200);
+    ck_assert_str_eq(modvirt_network_event_type_name(MODVIRT_NETWORK_EVENT_DEFINED), "Defined");
+    ck_assert_str_eq(modvirt_network_event_type_name(3), "Stopped");
+    ck_assert_str_eq(modvirt_network_event_type_name(4), "unknown");
+}
+END_TEST
+
 static Suite *libmodvirt_suite(void)
 {
     Suite *s = suite_create("libmodvirt");
@@ -1873,6 +1961,7 @@ static Suite *libmodvirt_suite(void)
     tcase_add_test(network, test_network_list_and_calls);
     tcase_add_test(network, test_network_update_and_leases);
     tcase_add_test(network, test_network_update_words);
+    tcase_add_test(network, test_network_events);
     tcase_add_test(uri, test_bad_uris);
     tcase_add_test(uri, test_default_uri);
     suite_add_tcase(s, daemon);
