@@ -102,11 +102,13 @@ static void on_network_event(modvirt_conn *conn, const modvirt_network_event *ev
 
         json_object_object_add(o, "event", json_object_new_string("lifecycle"));
         json_object_object_add(o, "network", json_object_new_string(ev->name));
-        json_object_object_add(o, "uuid", json_object_new_string(cli_uuid_string(ev->uuid, uuid)));
+        json_object_object_add(o, "uuid", json_object_new_string(
+            cli_uuid_string(ev->uuid, uuid)));
         json_object_object_add(o, "type", json_object_new_string(type));
         json_object_object_add(o, "type_code", json_object_new_int(ev->type));
         json_object_object_add(o, "detail_code", json_object_new_int(ev->detail));
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
     } else {
         /* virsh net-event does not quote the network's name */

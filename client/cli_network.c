@@ -204,8 +204,10 @@ static void print_info_text(modvirt_network *net, const struct netinfo *d)
     printf("%-15s %s\n", "UUID:", modvirt_network_get_uuid_string(net, uuid));
     if (d->active >= 0)
         printf("%-15s %s\n", "Active:", d->active ? "yes" : "no");
-    printf("%-15s %s\n", "Persistent:", d->persistent < 0 ? "unknown" : d->persistent ? "yes" : "no");
-    printf("%-15s %s\n", "Autostart:", d->autostart < 0 ? "no autostart" : d->autostart ? "yes" : "no");
+    printf("%-15s %s\n", "Persistent:",
+           d->persistent < 0 ? "unknown" : d->persistent ? "yes" : "no");
+    printf("%-15s %s\n", "Autostart:",
+           d->autostart < 0 ? "no autostart" : d->autostart ? "yes" : "no");
     if (d->bridge)
         printf("%-15s %s\n", "Bridge:", d->bridge);
     putchar('\n');

@@ -60,7 +60,8 @@ static int from_file(struct cli *cli, const char *path, from_xml_fn fn, unsigned
     r = fn(conn, xml, flags, &net, &err);
     if (r < 0)
         return cli_failf(r, err, "failed to %s network from %s", verb, path);
-    return report(cli, net, verb, "Network %s %s from %s", modvirt_network_get_name(net), done, path);
+    return report(cli, net, verb, "Network %s %s from %s", modvirt_network_get_name(net), done,
+                  path);
 }
 
 static int cmd_net_define(struct cli *cli, const bool *set, char **args, int nargs)
