@@ -6,6 +6,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,12 @@
 
 /* Comment tag of our DOCKER-USER rules: nft's limit is 128 bytes. */
 #define TAG_NAME_MAX 64
+
+/* The kernel has one ruleset per network namespace and our table is shared
+ * by every network: remove decides "last network, drop the table" from a
+ * listing, so an add or remove of another network must not run in between.
+ * This lock makes each public call one step against the others. */
+static pthread_mutex_t fw_lock = PTHREAD_MUTEX_INITIALIZER;
 
 MV_DEFINE_CLEANUP(struct nft_ctx, nft_ctx_free)
 MV_DEFINE_CLEANUP(struct json_object, json_object_put)
@@ -243,7 +250,7 @@ static int remove_ours(const struct mv_net_def *def, char **errmsg)
     return r < 0 ? fail(errmsg, r, def, "cannot remove its firewall rules", nfterr) : 0;
 }
 
-int mv_firewall_add(const struct mv_net_def *def, char **errmsg)
+static int firewall_add(const struct mv_net_def *def, char **errmsg)
 {
     _cleanup_free_ char *text = NULL, *nfterr = NULL, *ignored = NULL;
     int r;
@@ -262,7 +269,7 @@ int mv_firewall_add(const struct mv_net_def *def, char **errmsg)
     return 0;
 }
 
-bool mv_firewall_present(const struct mv_net_def *def)
+static bool firewall_present(const struct mv_net_def *def)
 {
     _cleanup_strv_free_ char **chains = NULL;
     _cleanup_(json_object_putp) struct json_object *arr = NULL;
@@ -439,7 +446,7 @@ static int legacy_warning(const struct mv_net_def *def, char **warning)
     return 0;
 }
 
-int mv_firewall_coexist(const struct mv_net_def *def, char **warning, char **errmsg)
+static int firewall_coexist(const struct mv_net_def *def, char **warning, char **errmsg)
 {
     _cleanup_free_ char *w = NULL;
     int r;
@@ -458,7 +465,7 @@ int mv_firewall_coexist(const struct mv_net_def *def, char **warning, char **err
     return 0;
 }
 
-int mv_firewall_remove(const struct mv_net_def *def, char **errmsg)
+static int firewall_remove(const struct mv_net_def *def, char **errmsg)
 {
     int r;
 
@@ -467,5 +474,39 @@ int mv_firewall_remove(const struct mv_net_def *def, char **errmsg)
     for (size_t i = 0; r >= 0 && i < MV_ARRAY_SIZE(filter_families); i++)
         if (def->forward.mode != MV_NET_FWD_BRIDGE)
             r = docker_family(def, filter_families[i], false, NULL, errmsg);
+    return r;
+}
+
+/* ---- the public calls, one at a time (fw_lock) ---------------------------- */
+
+int mv_firewall_add(const struct mv_net_def *def, char **errmsg)
+{
+    pthread_mutex_lock(&fw_lock);
+    int r = firewall_add(def, errmsg);
+    pthread_mutex_unlock(&fw_lock);
+    return r;
+}
+
+bool mv_firewall_present(const struct mv_net_def *def)
+{
+    pthread_mutex_lock(&fw_lock);
+    bool r = firewall_present(def);
+    pthread_mutex_unlock(&fw_lock);
+    return r;
+}
+
+int mv_firewall_coexist(const struct mv_net_def *def, char **warning, char **errmsg)
+{
+    pthread_mutex_lock(&fw_lock);
+    int r = firewall_coexist(def, warning, errmsg);
+    pthread_mutex_unlock(&fw_lock);
+    return r;
+}
+
+int mv_firewall_remove(const struct mv_net_def *def, char **errmsg)
+{
+    pthread_mutex_lock(&fw_lock);
+    int r = firewall_remove(def, errmsg);
+    pthread_mutex_unlock(&fw_lock);
     return r;
 }

@@ -38,8 +38,10 @@
  *
  * An accept in our table cannot override another table's drop (every base
  * chain on a hook sees the packet): that is what mv_firewall_coexist() is
- * for.  Callers serialize these calls (netd runs them from one job at a
- * time); the kernel makes each transaction atomic for packets.
+ * for.  The calls serialise themselves (networks start and stop on
+ * different workers at once, and "remove the table with the last network"
+ * decides from a listing); the kernel makes each transaction atomic for
+ * packets.
  */
 #pragma once
 

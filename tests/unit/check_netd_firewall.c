@@ -11,6 +11,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -242,6 +243,53 @@ static void del(const struct mv_net_def *def)
 }
 
 /* ---- the tests ---------------------------------------------------------------- */
+
+/* Two networks changing at once from two threads, as two workers do: one
+ * network comes and goes while the other is added and must stay whole.
+ * Without the firewall's own serialisation, the going network's "I am the
+ * last one, drop the table" races the other's add and takes it with it. */
+struct churn {
+    const struct mv_net_def *def;
+    int rounds;
+    int failures;
+};
+
+static void *churn_add_remove(void *opaque)
+{
+    struct churn *c = opaque;
+
+    for (int i = 0; i < c->rounds; i++) {
+        _cleanup_free_ char *e1 = NULL, *e2 = NULL;
+
+        if (mv_firewall_add(c->def, &e1) < 0 || mv_firewall_remove(c->def, &e2) < 0)
+            c->failures++;
+    }
+    return NULL;
+}
+
+START_TEST(test_concurrent_networks)
+{
+    _cleanup_net_def_ struct mv_net_def *a = nat_net();
+    _cleanup_net_def_ struct mv_net_def *b = isolated_net();
+    struct churn ca = { .def = a, .rounds = 60 };
+    pthread_t t;
+    int lost = 0;
+
+    ck_assert_int_eq(pthread_create(&t, NULL, churn_add_remove, &ca), 0);
+    for (int i = 0; i < 60; i++) {
+        _cleanup_free_ char *e1 = NULL, *e2 = NULL;
+
+        ck_assert_msg(mv_firewall_add(b, &e1) == 0, "add: %s", e1 ? e1 : "?");
+        if (!mv_firewall_present(b))
+            lost++;
+        ck_assert_msg(mv_firewall_remove(b, &e2) == 0, "remove: %s", e2 ? e2 : "?");
+    }
+    pthread_join(t, NULL);
+    ck_assert_int_eq(ca.failures, 0);
+    ck_assert_msg(lost == 0, "the other network's rules vanished %d times", lost);
+    ck_assert(!mv_firewall_present(a) && !mv_firewall_present(b));
+}
+END_TEST
 
 START_TEST(test_two_networks)
 {
@@ -556,6 +604,7 @@ int main(void)
     tcase_add_test(tc, test_legacy_drop_warns);
     tcase_add_test(tc, test_no_docker_quiet);
     tcase_add_test(tc, test_failure_leaves_nothing);
+    tcase_add_test(tc, test_concurrent_networks);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
