@@ -14,11 +14,12 @@
 #include "cleanup.h"
 #include "cli.h"
 
-/* Success: virsh's sentence (FMT, and its blank line), or a JSON object
- * naming the network and ACTION. */
-static int report(struct cli *cli, modvirt_network *net, const char *action, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int report(struct cli *cli, modvirt_network *net, const char *action, const char *fmt, ...)
+/* Success: virsh's sentence (FMT, and the blank line virsh prints after
+ * all but net-update's), or a JSON object naming the network and ACTION. */
+static int report(struct cli *cli, modvirt_network *net, const char *action, bool blank,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int report(struct cli *cli, modvirt_network *net, const char *action, bool blank,
+                  const char *fmt, ...)
 {
     va_list ap;
 
@@ -35,7 +36,7 @@ static int report(struct cli *cli, modvirt_network *net, const char *action, con
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
-    printf("\n\n");
+    fputs(blank ? "\n\n" : "\n", stdout);
     return CLI_EXIT_OK;
 }
 
@@ -60,8 +61,8 @@ static int from_file(struct cli *cli, const char *path, from_xml_fn fn, unsigned
     r = fn(conn, xml, flags, &net, &err);
     if (r < 0)
         return cli_failf(r, err, "failed to %s network from %s", verb, path);
-    return report(cli, net, verb, "Network %s %s from %s", modvirt_network_get_name(net), done,
-                  path);
+    return report(cli, net, verb, true, "Network %s %s from %s", modvirt_network_get_name(net),
+                  done, path);
 }
 
 static int cmd_net_define(struct cli *cli, const bool *set, char **args, int nargs)
@@ -94,7 +95,7 @@ static int act(struct cli *cli, const char *key, int (*fn)(modvirt_network *, mo
     r = fn(net, &err);
     if (r < 0)
         return cli_failf(r, err, "failed to %s network '%s'", verb, modvirt_network_get_name(net));
-    return report(cli, net, verb, "Network %s %s", modvirt_network_get_name(net), done);
+    return report(cli, net, verb, true, "Network %s %s", modvirt_network_get_name(net), done);
 }
 
 static int cmd_net_undefine(struct cli *cli, const bool *set, char **args, int nargs)
@@ -127,8 +128,9 @@ static int cmd_net_autostart(struct cli *cli, const bool *set, char **args, int 
     if (r < 0)
         return cli_failf(r, err, "failed to %smark network '%s' as autostarted", on ? "" : "un",
                          modvirt_network_get_name(net));
-    return report(cli, net, on ? "autostart" : "no-autostart", "Network %s %s as autostarted",
-                  modvirt_network_get_name(net), on ? "marked" : "unmarked");
+    return report(cli, net, on ? "autostart" : "no-autostart", true,
+                  "Network %s %s as autostarted", modvirt_network_get_name(net),
+                  on ? "marked" : "unmarked");
 }
 
 /* ---- net-update ---- */
@@ -225,8 +227,8 @@ static int cmd_net_update(struct cli *cli, const bool *set, char **args, int nar
                                file_xml ? file_xml : args[3], flags, &err);
     if (r < 0)
         return cli_failf(r, err, "failed to update network '%s'", modvirt_network_get_name(net));
-    return report(cli, net, "update", "Updated network %s %s", modvirt_network_get_name(net),
-                  update_target(net, flags));
+    return report(cli, net, "update", false, "Updated network %s %s",
+                  modvirt_network_get_name(net), update_target(net, flags));
 }
 
 static const struct cli_flag define_flags[] = {
