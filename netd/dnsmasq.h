@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 #include <time.h>
 
 #include "network_def.h"
@@ -31,6 +32,16 @@ struct mv_dnsmasq_paths {
  * no I/O.  0 or -EINVAL/-ENOMEM with *ERRMSG. */
 int mv_dnsmasq_conf(const struct mv_net_def *def, const struct mv_dnsmasq_paths *paths,
                     char **conf, char **errmsg);
+
+/* The dhcp-hostsfile text (the static <host>s of every <ip>) and the
+ * addn-hosts text (the <dns><host>s) for DEF: what NAME.hostsfile and
+ * NAME.addnhosts hold.  Pure.  0 or -EINVAL/-ENOMEM with *ERRMSG. */
+int mv_dnsmasq_hostsfile(const struct mv_net_def *def, char **text, char **errmsg);
+int mv_dnsmasq_addnhosts(const struct mv_net_def *def, char **text, char **errmsg);
+
+/* The user dnsmasq runs as when PATHS->user is NULL: "dnsmasq" if that
+ * account exists (Debian's dnsmasq-base creates it), else "nobody". */
+const char *mv_dnsmasq_default_user(void);
 
 /* Writes the files for DEF and starts dnsmasq; returns once its pid file
  * names a live dnsmasq (bounded wait).  0 or -errno with *ERRMSG naming the
@@ -51,6 +62,15 @@ pid_t mv_dnsmasq_find(const char *name, const struct mv_dnsmasq_paths *paths);
 /* Rewrites the hosts files from DEF and asks dnsmasq PID to re-read them. */
 int mv_dnsmasq_reload(const struct mv_net_def *def, const struct mv_dnsmasq_paths *paths,
                       pid_t pid, char **errmsg);
+
+/* Calls DIED(OPAQUE) once, on E's loop, when process PID (a dnsmasq)
+ * exits, whoever its parent is: it watches a pidfd, so a dnsmasq
+ * re-adopted after a netd restart is watched as well as one just started.
+ * If PID is our child it is reaped first.  *SRC is the caller's: unref it
+ * to stop watching (it is disabled, not freed, after DIED ran).  0, -ESRCH
+ * if PID is already gone, or -errno. */
+int mv_dnsmasq_watch(sd_event *e, pid_t pid, void (*died)(void *opaque), void *opaque,
+                     sd_event_source **src);
 
 /* One lease, as GET_DHCP_LEASES reports it. */
 struct mv_dnsmasq_lease {
