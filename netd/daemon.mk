@@ -15,10 +15,9 @@ netd_modvirt_netd_SOURCES = \
 	netd/network_procs.c \
 	netd/network_life_procs.c \
 	netd/port_procs.c \
-	netd/port_store.c netd/port_store.h \
-	netd/parts_pending.c
+	netd/port_store.c netd/port_store.h
 netd_modvirt_netd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(LIBNL_CFLAGS) -I$(top_srcdir)/netd
-netd_modvirt_netd_LDADD = netd/libmvfirewall.la netd/libmvbridge.la netd/libmvnetconf.la \
+netd_modvirt_netd_LDADD = netd/libmvdnsmasq.la netd/libmvfirewall.la netd/libmvbridge.la netd/libmvnetconf.la \
 	rpc/libmvserver.la rpc/libmvwire.la common/libmvnetlink.la common/libmvprocess.la common/libmvcommon.la \
 	$(SYSTEMD_LIBS) $(LIBXML_LIBS) $(LIBNL_LIBS) $(NFTABLES_LIBS) $(JSONC_LIBS) -lpthread
 
@@ -26,10 +25,10 @@ netd_modvirt_netd_LDADD = netd/libmvfirewall.la netd/libmvbridge.la netd/libmvne
 check_PROGRAMS += tests/unit/check_netd_driver
 UNIT_TESTS += tests/unit/check_netd_driver
 tests_unit_check_netd_driver_SOURCES = tests/unit/check_netd_driver.c \
-	netd/network_obj.c netd/network_store.c netd/network_watch.c netd/port_store.c netd/parts_pending.c
+	netd/network_obj.c netd/network_store.c netd/network_watch.c netd/port_store.c
 tests_unit_check_netd_driver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(top_srcdir)/netd
-tests_unit_check_netd_driver_LDADD = tests/unit/libmvtest.la netd/libmvnetconf.la rpc/libmvserver.la \
+tests_unit_check_netd_driver_LDADD = tests/unit/libmvtest.la netd/libmvdnsmasq.la netd/libmvnetconf.la rpc/libmvserver.la \
 	rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) -lpthread
 
 # Ports on disk: saved, re-adopted at start, stale files dropped.

@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "errmsg.h"
@@ -114,6 +115,12 @@ static int make_dirs(const struct mv_paths *paths)
         !(netd.statedir = mv_store_path(paths->statedir, "network", "")))
         return -ENOMEM;
     netd.dnsmasq.dir = netd.dnsmasq_dir;
+    /* the store keeps its rundir private (0700), but dnsmasq re-reads its
+     * hosts files in dnsmasq/ below it as its own user: others may pass
+     * through, not list (the status files in it stay 0600) */
+    if (chmod(netd.store->rundir, 0711) < 0)
+        return mv_log_errno(MV_LOG_ERROR, -errno, "cannot open '%s' to dnsmasq's user: %s",
+                            netd.store->rundir, strerror(errno));
     if ((r = mv_mkdir_p(netd.dnsmasq_dir, 0755)) < 0 || (r = mv_mkdir_p(netd.portdir, 0700)) < 0 ||
         (r = mv_mkdir_p(netd.statedir, 0755)) < 0)
         return mv_log_errno(MV_LOG_ERROR, r, "cannot create the directories of netd under '%s' and '%s': %s",
