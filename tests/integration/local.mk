@@ -26,10 +26,9 @@ INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
 
 # modvirt-netd, each script in network namespaces of its own.
-# (netd-basic.sh joins once dnsmasq and the firewall have landed)
 NETD_INTEGRATION_TESTS = \
+	tests/integration/netd-basic.sh \
 	tests/integration/netd-cli.sh
-EXTRA_DIST += tests/integration/netd-basic.sh
 INTEGRATION_TESTS += $(NETD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NETD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py
