@@ -7,14 +7,14 @@ netd_libmvdnsmasq_la_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) -I$(top_srcdir)/net
 netd_libmvdnsmasq_la_LIBADD = netd/libmvnetconf.la common/libmvprocess.la common/libmvcommon.la \
 	$(SYSTEMD_LIBS)
 
-# tests/dnsmasqconf/NAME.conf (+ .hostsfile, .addnhosts) goldens, each also
+# tests/dnsmasqconf/NAME.xml -> NAME.conf (+ .hostsfile, .addnhosts) goldens, each also
 # checked with dnsmasq --test; the lease file parser on recorded files.
 check_PROGRAMS += tests/unit/check_netd_dnsmasqconf tests/unit/check_netd_dnsmasq_leases
 UNIT_TESTS += tests/unit/check_netd_dnsmasqconf tests/unit/check_netd_dnsmasq_leases
 tests_unit_check_netd_dnsmasqconf_SOURCES = tests/unit/check_netd_dnsmasqconf.c
 tests_unit_check_netd_dnsmasqconf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) \
 	-I$(top_srcdir)/netd
-tests_unit_check_netd_dnsmasqconf_LDADD = tests/unit/libmvtest.la netd/libmvdnsmasq.la \
+tests_unit_check_netd_dnsmasqconf_LDADD = tests/unit/libmvtest.la netd/libmvdnsmasq.la netd/libmvnetconf.la \
 	$(CHECK_LIBS)
 tests_unit_check_netd_dnsmasq_leases_SOURCES = tests/unit/check_netd_dnsmasq_leases.c
 tests_unit_check_netd_dnsmasq_leases_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) \

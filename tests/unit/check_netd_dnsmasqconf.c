@@ -1,9 +1,10 @@
 /*
  * dnsmasq's configuration for a network definition.  Golden files:
- * tests/dnsmasqconf/NAME.conf, and NAME.hostsfile / NAME.addnhosts when the
- * network has such entries; MV_REGENERATE=1 rewrites them.  The definitions
- * are built in C below (one function per case) until the network XML
- * parser lands; then they become NAME.xml inputs.
+ * tests/dnsmasqconf/NAME.xml (network XML, read with the netd parser) ->
+ * NAME.conf, and NAME.hostsfile / NAME.addnhosts when the network has such
+ * entries; MV_REGENERATE=1 rewrites the outputs.  Values the parser
+ * refuses, which the generator must refuse too, are set in C on a parsed
+ * definition.
  *
  * Golden files cannot tell whether dnsmasq accepts them, so each one is
  * also checked with the real `dnsmasq --test`, with every dhcp-hostsfile
@@ -11,6 +12,7 @@
  * checks those too.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,57 +63,11 @@ static struct mv_inet addr(const char *text)
     return a;
 }
 
-static struct mv_net_def *net(const char *name, const char *bridge, enum mv_net_forward mode)
-{
-    struct mv_net_def *d = calloc(1, sizeof(*d));
-
-    ck_assert_ptr_nonnull(d);
-    d->name = xstrdup(name);
-    d->bridge.name = xstrdup(bridge);
-    d->forward.mode = mode;
-    d->mac = xstrdup("52:54:00:0a:0b:0c");
-    return d;
-}
-
-static struct mv_net_ip *ip(struct mv_net_def *d, const char *a, unsigned int prefix, bool dhcp)
-{
-    struct mv_net_ip *i;
-
-    d->ips = grow(d->ips, &d->nips, sizeof(*d->ips));
-    i = &d->ips[d->nips - 1];
-    i->address = addr(a);
-    i->prefix = prefix;
-    i->has_dhcp = dhcp;
-    return i;
-}
-
-static struct mv_net_lease lease(unsigned long expiry, const char *unit)
-{
-    return (struct mv_net_lease){ .given = true, .expiry = expiry, .unit = xstrdup(unit) };
-}
-
-static void range(struct mv_net_ip *i, const char *start, const char *end, struct mv_net_lease l)
-{
-    i->ranges = grow(i->ranges, &i->nranges, sizeof(*i->ranges));
-    i->ranges[i->nranges - 1] = (struct mv_net_dhcp_range){ addr(start), addr(end), l };
-}
-
-static void host(struct mv_net_ip *i, const char *mac, const char *id, const char *name,
-                 const char *a, struct mv_net_lease l)
+static void host(struct mv_net_ip *i, const char *mac, const char *name, const char *a)
 {
     i->hosts = grow(i->hosts, &i->nhosts, sizeof(*i->hosts));
     i->hosts[i->nhosts - 1] = (struct mv_net_dhcp_host){
-        .mac = xstrdup(mac), .id = xstrdup(id), .name = xstrdup(name),
-        .ip = a ? addr(a) : (struct mv_inet){ 0 }, .lease = l,
-    };
-}
-
-static void forwarder(struct mv_net_def *d, const char *a, const char *domain)
-{
-    d->has_dns = true;
-    d->dns.forwarders = grow(d->dns.forwarders, &d->dns.nforwarders, sizeof(*d->dns.forwarders));
-    d->dns.forwarders[d->dns.nforwarders - 1] = (struct mv_net_dns_forwarder){
-        .addr = a ? addr(a) : (struct mv_inet){ 0 }, .domain = xstrdup(domain),
+        .mac = xstrdup(mac), .name = xstrdup(name), .ip = addr(a),
     };
 }
 
@@ -150,135 +106,53 @@ static void txt(struct mv_net_def *d, const char *name, const char *value)
     d->dns.txts[d->dns.ntxts - 1] = (struct mv_net_dns_txt){ xstrdup(name), xstrdup(value) };
 }
 
-static const struct mv_net_lease no_lease;
-
-/* ---- the cases ---- */
-
-/* what a packaged libvirt defines as 'default' */
-static struct mv_net_def *case_default(void)
-{
-    struct mv_net_def *d = net("default", "virbr0", MV_NET_FWD_NAT);
-
-    range(ip(d, "192.168.122.1", 24, true), "192.168.122.2", "192.168.122.254", no_lease);
-    return d;
-}
-
-static struct mv_net_def *case_isolated_nodhcp(void)
-{
-    struct mv_net_def *d = net("isolated", "virbr5", MV_NET_FWD_NONE);
-
-    ip(d, "10.20.0.1", 16, false);
-    return d;
-}
-
-static struct mv_net_def *case_dns_disabled(void)
-{
-    struct mv_net_def *d = net("nodns", "virbr6", MV_NET_FWD_ROUTE);
-
-    d->has_dns = true;
-    d->dns.enable = MV_NET_NO;
-    range(ip(d, "172.16.5.1", 24, true), "172.16.5.100", "172.16.5.199", lease(2, "hours"));
-    return d;
-}
-
-static struct mv_net_def *case_dns_full(void)
-{
-    struct mv_net_def *d = net("dnsfull", "virbr7", MV_NET_FWD_NAT);
-    struct mv_net_dns_srv *s;
-
-    d->domain_name = xstrdup("example.test");
-    d->domain_local_only = MV_NET_YES;
-    d->dns.forward_plain_names = MV_NET_NO;
-    forwarder(d, "9.9.9.9", NULL);
-    forwarder(d, "2620:fe::fe", NULL);
-    forwarder(d, "192.168.1.53", "corp.test");
-    forwarder(d, NULL, "lan.test");
-    dns_host(d, "192.168.100.10", "db", "db.example.test", NULL);
-    dns_host(d, "fd00:100::10", "db6", NULL);
-    s = srv(d, "ldap", "tcp");
-    s->domain = xstrdup("example.test"), s->target = xstrdup("db.example.test");
-    s->port = 389, s->priority = 10, s->weight = 5;
-    s->has_port = s->has_priority = s->has_weight = true;
-    s = srv(d, "sip", "udp");
-    s->target = xstrdup("pbx.example.test"), s->port = 5060, s->has_port = true;
-    srv(d, "nothing", "tcp");
-    txt(d, "motd", "hello, \"world\" \\o/");
-    range(ip(d, "192.168.100.1", 24, true), "192.168.100.128", "192.168.100.254", no_lease);
-    return d;
-}
-
-static struct mv_net_def *case_leases(void)
-{
-    struct mv_net_def *d = net("leases", "virbr8", MV_NET_FWD_NAT);
-    struct mv_net_ip *i = ip(d, "192.168.130.1", 24, true);
-
-    range(i, "192.168.130.10", "192.168.130.19", lease(3600, "seconds"));
-    range(i, "192.168.130.100", "192.168.130.199", lease(0, NULL));
-    range(i, "192.168.130.200", "192.168.130.209", lease(30, "minutes"));
-    host(i, "52:54:00:11:22:33", NULL, "web", "192.168.130.2", no_lease);
-    host(i, "52:54:00:11:22:34", NULL, NULL, "192.168.130.3", lease(1, "hours"));
-    host(i, "52:54:00:11:22:35", NULL, "db", NULL, lease(0, "hours"));
-    host(i, NULL, NULL, "byname", "192.168.130.4", no_lease);
-    return d;
-}
-
-static struct mv_net_def *case_dual_stack(void)
-{
-    struct mv_net_def *d = net("dual", "virbr9", MV_NET_FWD_NAT);
-    struct mv_net_ip *v6;
-
-    range(ip(d, "192.168.140.1", 24, true), "192.168.140.2", "192.168.140.254", lease(1, "hours"));
-    v6 = ip(d, "fd00:140::1", 64, true);
-    range(v6, "fd00:140::100", "fd00:140::1ff", lease(2, "hours"));
-    host(v6, NULL, "00:01:00:01:2a:3b:4c:5d:52:54:00:aa:bb:cc", "guest6", "fd00:140::10", no_lease);
-    host(v6, NULL, NULL, "named6", "fd00:140::11", no_lease);
-    return d;
-}
-
-static struct mv_net_def *case_ipv6_ra_only(void)
-{
-    struct mv_net_def *d = net("slaac", "virbr10", MV_NET_FWD_ROUTE);
-
-    range(ip(d, "10.30.0.1", 24, true), "10.30.0.2", "10.30.0.254", no_lease);
-    ip(d, "fd00:30::1", 64, false);
-    return d;
-}
-
-static struct mv_net_def *case_static_only(void)
-{
-    struct mv_net_def *d = net("static", "virbr11", MV_NET_FWD_NONE);
-    struct mv_net_ip *i = ip(d, "10.40.0.1", 24, true);
-
-    host(i, "52:54:00:00:40:02", NULL, "one", "10.40.0.2", no_lease);
-    host(i, "52:54:00:00:40:03", NULL, "two", "10.40.0.3", no_lease);
-    return d;
-}
-
-static struct mv_net_def *case_big_subnet(void)
-{
-    struct mv_net_def *d = net("big", "virbr12", MV_NET_FWD_OPEN);
-
-    range(ip(d, "10.0.0.1", 8, true), "10.0.0.2", "10.255.255.254", no_lease);
-    range(ip(d, "fd00:1::1", 64, true), "fd00:1::", "fd00:1::ffff:ffff:ffff:ffff", no_lease);
-    return d;
-}
-
-static const struct conf_case {
-    const char *name;
-    struct mv_net_def *(*build)(void);
-} cases[] = {
-    { "default", case_default },
-    { "isolated-nodhcp", case_isolated_nodhcp },
-    { "dns-disabled", case_dns_disabled },
-    { "dns-full", case_dns_full },
-    { "leases", case_leases },
-    { "dual-stack", case_dual_stack },
-    { "ipv6-ra-only", case_ipv6_ra_only },
-    { "static-only", case_static_only },
-    { "big-subnet", case_big_subnet },
-};
 
 /* ---- golden files ---- */
+
+#define NAMES_MAX 64
+static char *names[NAMES_MAX];  /* NAME of each tests/dnsmasqconf/NAME.xml, sorted */
+static size_t nnames;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void find_inputs(void)
+{
+    const char *top = getenv("top_srcdir");
+    _cleanup_free_ char *path = NULL;
+    struct dirent *e;
+    DIR *d;
+
+    /* not ck_assert: this runs before any test */
+    if (asprintf(&path, "%s/tests/dnsmasqconf", top ? top : ".") < 0 || !(d = opendir(path))) {
+        fprintf(stderr, "cannot open %s\n", path ? path : "tests/dnsmasqconf");
+        exit(1);
+    }
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+
+        if (len > 4 && strcmp(e->d_name + len - 4, ".xml") == 0 && nnames < NAMES_MAX &&
+            !(names[nnames++] = strndup(e->d_name, len - 4)))
+            abort();
+    }
+    closedir(d);
+    qsort(names, nnames, sizeof(*names), cmp_str);
+}
+
+static char *golden_path(const char *name, const char *suffix);
+
+static struct mv_net_def *parse_input(const char *name)
+{
+    _cleanup_free_ char *path = golden_path(name, "xml");
+    _cleanup_free_ char *xml = NULL, *err = NULL;
+    struct mv_net_def *def = NULL;
+
+    ck_assert_msg(mv_file_read_all(path, GOLDEN_MAX, &xml, NULL) == 0, "cannot read %s", path);
+    ck_assert_msg(mv_net_def_parse(xml, &def, &err) == 0, "%s does not parse: %s", path, err);
+    return def;
+}
 
 static char *golden_path(const char *name, const char *suffix)
 {
@@ -363,16 +237,16 @@ static void dnsmasq_accepts(const struct mv_net_def *def, const char *hosts)
 
 START_TEST(test_golden)
 {
-    const struct conf_case *c = &cases[_i];
-    _cleanup_net_def_ struct mv_net_def *def = c->build();
+    const char *name = names[_i];
+    _cleanup_net_def_ struct mv_net_def *def = parse_input(name);
     _cleanup_free_ char *conf = NULL, *hosts = NULL, *addn = NULL, *err = NULL;
 
-    ck_assert_msg(mv_dnsmasq_conf(def, &fixed_paths, &conf, &err) == 0, "%s: %s", c->name, err);
+    ck_assert_msg(mv_dnsmasq_conf(def, &fixed_paths, &conf, &err) == 0, "%s: %s", name, err);
     ck_assert_int_eq(mv_dnsmasq_hostsfile(def, &hosts, NULL), 0);
     ck_assert_int_eq(mv_dnsmasq_addnhosts(def, &addn, NULL), 0);
-    golden(c->name, "conf", conf);
-    golden(c->name, "hostsfile", hosts);
-    golden(c->name, "addnhosts", addn);
+    golden(name, "conf", conf);
+    golden(name, "hostsfile", hosts);
+    golden(name, "addnhosts", addn);
     dnsmasq_accepts(def, hosts);
 }
 END_TEST
@@ -394,32 +268,32 @@ START_TEST(test_refused)
 {
     struct mv_net_def *d;
 
-    d = case_default();
+    d = parse_input("default");
     txt(d, "a,b", "x");
     refused(d, NULL, "network 'default': dns txt name 'a,b' cannot be written");
 
-    d = case_default();
+    d = parse_input("default");
     txt(d, "motd", "line\nserver=6.6.6.6");
     refused(d, NULL, "dns txt value 'line\\x0aserver=6.6.6.6'");
 
-    d = case_default();
+    d = parse_input("default");
     d->domain_name = xstrdup("evil\nconf-file=/etc/shadow");
     refused(d, NULL, "domain name");
 
-    d = case_default();
+    d = parse_input("default");
     srv(d, "ldap", "tcp")->has_port = true;
     refused(d, NULL, "dns srv record '_ldap._tcp' has a port, priority or weight but no target");
 
-    d = case_default();
+    d = parse_input("default");
     free(d->bridge.name);
     d->bridge.name = NULL;
     refused(d, NULL, "network 'default' has no bridge name");
 
-    d = case_default();
-    host(&d->ips[0], "52:54:00:00:00:01", NULL, "a,b", "192.168.122.9", no_lease);
+    d = parse_input("default");
+    host(&d->ips[0], "52:54:00:00:00:01", "a,b", "192.168.122.9");
     refused(d, mv_dnsmasq_hostsfile, "dhcp host name 'a,b'");
 
-    d = case_default();
+    d = parse_input("default");
     dns_host(d, "192.168.122.9", "two words", NULL);
     refused(d, mv_dnsmasq_addnhosts, "dns hostname 'two words'");
 }
@@ -427,7 +301,7 @@ END_TEST
 
 START_TEST(test_paths_required)
 {
-    _cleanup_net_def_ struct mv_net_def *d = case_default();
+    _cleanup_net_def_ struct mv_net_def *d = parse_input("default");
     _cleanup_free_ char *out = NULL, *err = NULL;
     struct mv_dnsmasq_paths p = fixed_paths;
 
@@ -443,7 +317,7 @@ static Suite *dnsmasqconf_suite(void)
     TCase *tc = tcase_create("golden");
 
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_golden, 0, (int)MV_ARRAY_SIZE(cases));
+    tcase_add_loop_test(tc, test_golden, 0, (int)nnames);
     suite_add_tcase(s, tc);
     tc = tcase_create("refused");
     tcase_add_test(tc, test_refused);
@@ -454,11 +328,20 @@ static Suite *dnsmasqconf_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(dnsmasqconf_suite());
+    SRunner *sr;
     int n;
 
+    find_inputs();
+    /* a lost input directory must not pass as "nothing to test" */
+    if (nnames < 9) {
+        fprintf(stderr, "only %zu inputs found in tests/dnsmasqconf\n", nnames);
+        return 1;
+    }
+    sr = srunner_create(dnsmasqconf_suite());
     srunner_run_all(sr, CK_ENV);
     n = srunner_ntests_failed(sr);
     srunner_free(sr);
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
     return n ? 1 : 0;
 }
