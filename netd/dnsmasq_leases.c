@@ -8,6 +8,10 @@
  *   EXPIRY IAID IP HOSTNAME DUID             IPv6 leases (IAID may carry a
  *                                            'T' for a temporary address)
  * "*" stands for an unknown hostname or client id; EXPIRY 0 is infinite.
+ * dnsmasq does not record an IPv6 client's MAC; when the client's DUID is
+ * built from an Ethernet address (DUID-LLT or DUID-LL, what most guests
+ * send) that address is the lease's MAC, so a MAC filter finds IPv6
+ * leases too.
  * The file is dnsmasq's, not ours: a line that does not parse is skipped,
  * never trusted, and lines and the file have a bounded size.
  */
@@ -96,6 +100,36 @@ static char *dup_or_null(const char *s, bool *oom)
     return d;
 }
 
+/* The Ethernet address in DUID (hex bytes with ':'), or NULL: type 1
+ * (LLT: type, hw type, 4 bytes of time, address) or type 3 (LL: type, hw
+ * type, address) with hardware type 1 and 6 address bytes. */
+static char *duid_mac(const char *duid, bool *oom)
+{
+    unsigned int b[16];
+    size_t n = 0, skip;
+    char *mac;
+
+    for (const char *p = duid; n < MV_ARRAY_SIZE(b); p += 3) {
+        if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+            sscanf(p, "%2x", &b[n]) != 1)
+            return NULL;
+        n++;
+        if (p[2] != ':')
+            break;
+    }
+    if (n < 4 || b[0] != 0 || b[2] != 0 || b[3] != 1)
+        return NULL;
+    skip = b[1] == 1 ? 8 : b[1] == 3 ? 4 : 0;
+    if (!skip || n != skip + 6)
+        return NULL;
+    if (asprintf(&mac, "%02x:%02x:%02x:%02x:%02x:%02x", b[skip], b[skip + 1], b[skip + 2],
+                 b[skip + 3], b[skip + 4], b[skip + 5]) < 0) {
+        *oom = true;
+        return NULL;
+    }
+    return mac;
+}
+
 /* The prefix of the <ip> whose subnet holds A (0 if none does). */
 static unsigned int lease_prefix(const struct mv_net_def *def, const struct mv_inet *a)
 {
@@ -124,10 +158,12 @@ static int parse_lease(const struct mv_net_def *def, char *f[LEASE_FIELDS], bool
         return 0;
     l->prefix = lease_prefix(def, &a);
     l->ip = strdup(f[2]);
-    if (v6)
+    if (v6) {
         l->iaid = strdup(iaid);
-    else
+        l->mac = duid_mac(f[4], &oom);
+    } else {
         l->mac = strdup(f[1]);
+    }
     l->hostname = dup_or_null(f[3], &oom);
     l->clientid = dup_or_null(f[4], &oom);
     if (oom || !l->ip || !(v6 ? l->iaid : l->mac)) {

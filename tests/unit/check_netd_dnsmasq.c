@@ -42,6 +42,7 @@
 #define DNSMASQ "/usr/sbin/dnsmasq"
 #define BUSYBOX "/usr/bin/busybox"
 #define IP "/usr/sbin/ip"
+#define DHCLIENT "/usr/sbin/dhclient"
 #define CLIENT_MAC "52:54:00:77:00:10"
 #define STATIC_MAC "52:54:00:77:00:20"
 /* DHCP takes a few retransmissions while the veth and bridge port come up */
@@ -127,8 +128,24 @@ static char *run_in(int ns, const char *prog, ...)
     return out;
 }
 
+/* No duplicate address detection in the current network namespace: an
+ * address is usable at once, so DHCPv6 and dnsmasq's IPv6 sockets need not
+ * wait for DAD to finish (there is nobody else on these links). */
+static void no_dad(void)
+{
+    static const char *const knobs[] = { "/proc/sys/net/ipv6/conf/all/accept_dad",
+                                         "/proc/sys/net/ipv6/conf/default/accept_dad" };
+
+    for (size_t i = 0; i < MV_ARRAY_SIZE(knobs); i++) {
+        _cleanup_close_ int fd = open(knobs[i], O_WRONLY | O_CLOEXEC);
+
+        ck_assert_msg(fd >= 0 && write(fd, "0", 1) == 1, "cannot write %s", knobs[i]);
+    }
+}
+
 static void make_bridge(void)
 {
+    no_dad();
     run(IP, "link", "set", "lo", "up", NULL);
     run(IP, "link", "add", BRIDGE, "type", "bridge", NULL);
     run(IP, "addr", "add", "10.77.0.1/24", "dev", BRIDGE, NULL);
@@ -147,6 +164,7 @@ static int make_client(const char *ifname, const char *mac)
     ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
     ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     ck_assert_int_ge(ns, 0);
+    no_dad();
     ck_assert_int_eq(setns(self, CLONE_NEWNET), 0);
     ck_assert(asprintf(&peer, "%s-h", ifname) > 0);
     ck_assert(asprintf(&nspath, "/proc/%d/fd/%d", (int)getpid(), ns) > 0);
@@ -243,9 +261,9 @@ static uid_t uid_of(pid_t pid)
     return uid;
 }
 
-/* NAME's lease for MAC, waiting (on inotify, bounded) for dnsmasq to
- * write it; fails the test if it does not come. */
-static struct mv_dnsmasq_lease *wait_lease(const struct mv_net_def *def, const char *mac)
+/* DEF's COUNT leases for MAC, waiting (on inotify, bounded) for dnsmasq
+ * to write them; fails the test if they do not come. */
+static struct mv_dnsmasq_lease *wait_leases(const struct mv_net_def *def, const char *mac, size_t count)
 {
     _cleanup_close_ int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     struct mv_dnsmasq_paths p = paths();
@@ -261,15 +279,21 @@ static struct mv_dnsmasq_lease *wait_lease(const struct mv_net_def *def, const c
         long long left;
 
         ck_assert_int_eq(mv_dnsmasq_leases(def, &p, mac, &l, &n, NULL), 0);
-        if (n == 1)
+        if (n == count)
             return l;
-        ck_assert_uint_eq(n, 0);
+        ck_assert_uint_lt(n, count);
+        mv_dnsmasq_leases_free(l, n);
         left = deadline - mv_now_ms();
-        ck_assert_msg(left > 0, "no lease for %s in %s.leases", mac, def->name);
+        ck_assert_msg(left > 0, "not %zu leases for %s in %s.leases", count, mac, def->name);
         if (poll(&pfd, 1, (int)left) > 0)
             while (read(in, buf, sizeof(buf)) > 0)
                 ;
     }
+}
+
+static struct mv_dnsmasq_lease *wait_lease(const struct mv_net_def *def, const char *mac)
+{
+    return wait_leases(def, mac, 1);
 }
 
 static void check_lease(const struct mv_dnsmasq_lease *l, const char *ip, const char *hostname)
@@ -561,6 +585,73 @@ START_TEST(test_stale_pid)
 }
 END_TEST
 
+/* Runs dhclient -6 once in NS on IFNAME, sending HOSTNAME; the address. */
+static char *dhcp6(int ns, const char *ifname, const char *hostname)
+{
+    _cleanup_free_ char *conf = path_of("dhclient", "conf"), *leases = path_of("dhclient", "leases");
+    _cleanup_free_ char *pidfile = path_of("dhclient", "pid"), *text = NULL, *out = NULL;
+    char ip[MV_INET_STRLEN];
+    const char *p;
+
+    ck_assert(asprintf(&text, "send fqdn.fqdn \"%s\";\n", hostname) > 0);
+    ck_assert_int_eq(mv_file_write_atomic(conf, text, strlen(text), 0644), 0);
+    /* -1: one try; it goes to the background once bound (the sandbox ends it) */
+    out = run_in(ns, DHCLIENT, "-6", "-1", "-cf", conf, "-lf", leases, "-pf", pidfile,
+                 "-sf", "/bin/true", ifname, NULL);
+    free(text);
+    ck_assert_int_eq(mv_file_read_all(leases, 1 << 20, &text, NULL), 0);
+    p = strstr(text, "iaaddr ");
+    ck_assert_msg(p && sscanf(p, "iaaddr %45s {", ip) == 1, "dhclient: %s", out);
+    return strdup(ip);
+}
+
+/* IPv6: a DHCPv6 lease beside the IPv4 one, both found by the MAC. */
+static void body_ipv6(void)
+{
+    _cleanup_net_def_ struct mv_net_def *def = test_def("six");
+    _cleanup_free_ char *ip4 = NULL, *ip6 = NULL;
+    struct mv_dnsmasq_paths p = paths();
+    struct mv_dnsmasq_lease *l;
+    struct mv_net_ip *v6;
+    int client;
+
+    ck_assert_ptr_nonnull(def->ips = realloc(def->ips, 2 * sizeof(*def->ips)));
+    v6 = &def->ips[1];
+    *v6 = (struct mv_net_ip){ .prefix = 64, .has_dhcp = true, .nranges = 1 };
+    def->nips = 2;
+    ck_assert_int_eq(mv_inet_parse("fd00:77::1", &v6->address), 0);
+    ck_assert_ptr_nonnull(v6->ranges = calloc(1, sizeof(*v6->ranges)));
+    ck_assert_int_eq(mv_inet_parse("fd00:77::100", &v6->ranges[0].start), 0);
+    ck_assert_int_eq(mv_inet_parse("fd00:77::1ff", &v6->ranges[0].end), 0);
+
+    make_bridge();
+    run(IP, "addr", "add", "fd00:77::1/64", "dev", BRIDGE, NULL);
+    start(def);
+    client = make_client("vc0", CLIENT_MAC);
+    ip4 = dhcp(client, "vc0", "guest1");
+    ip6 = dhcp6(client, "vc0", "guest6");
+    /* the lease file has both once dnsmasq wrote the second */
+    l = wait_leases(def, CLIENT_MAC, 2);
+    ck_assert_str_eq(l[0].ip, ip4);
+    ck_assert_int_eq(l[1].type, 1);
+    ck_assert_str_eq(l[1].ip, ip6);
+    ck_assert_uint_eq(l[1].prefix, 64);
+    ck_assert_str_eq(l[1].hostname, "guest6");
+    /* dhclient's IAID is the end of its MAC; its DUID-LLT holds the MAC */
+    ck_assert_str_eq(l[1].iaid, "7798800");
+    ck_assert_str_eq(l[1].mac, CLIENT_MAC);
+    ck_assert_ptr_nonnull(strstr(l[1].clientid, ":52:54:00:77:00:10"));
+    mv_dnsmasq_leases_free(l, 2);
+    ck_assert_int_eq(mv_dnsmasq_stop("six", 0, &p, false), 0);
+    close(client);
+}
+
+START_TEST(test_ipv6)
+{
+    sandboxed(body_ipv6);
+}
+END_TEST
+
 static Suite *dnsmasq_suite(void)
 {
     Suite *s = suite_create("netd_dnsmasq");
@@ -571,6 +662,7 @@ static Suite *dnsmasq_suite(void)
     tcase_add_test(tc, test_reload);
     tcase_add_test(tc, test_start_failures);
     tcase_add_test(tc, test_stale_pid);
+    tcase_add_test(tc, test_ipv6);
     suite_add_tcase(s, tc);
     return s;
 }

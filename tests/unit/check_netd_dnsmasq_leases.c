@@ -95,7 +95,8 @@ START_TEST(test_dual)
     ck_assert_str_eq(l[2].ip, "10.99.0.5");
     ck_assert_uint_eq(l[2].prefix, 0);
     ck_assert_int_eq(l[3].type, 1);
-    ck_assert_ptr_null(l[3].mac);
+    /* the MAC inside a DUID-LLT */
+    ck_assert_str_eq(l[3].mac, "52:54:00:aa:bb:cc");
     ck_assert_str_eq(l[3].iaid, "1234567");
     ck_assert_str_eq(l[3].ip, "fd00:140::150");
     ck_assert_uint_eq(l[3].prefix, 64);
@@ -104,6 +105,8 @@ START_TEST(test_dual)
     /* a temporary address's IAID loses its 'T' */
     ck_assert_str_eq(l[4].iaid, "7");
     ck_assert_ptr_null(l[4].hostname);
+    /* ... and inside a DUID-LL */
+    ck_assert_str_eq(l[4].mac, "52:54:00:aa:bb:dd");
     mv_dnsmasq_leases_free(l, n);
 }
 END_TEST
@@ -125,6 +128,11 @@ START_TEST(test_mac_filter)
     ck_assert_uint_eq(n, 1);
     ck_assert_str_eq(l[0].hostname, "guest1");
     mv_dnsmasq_leases_free(l, n);
+    /* IPv6 leases by the MAC in their DUID */
+    ck_assert_int_eq(mv_dnsmasq_leases(def, &p, "52:54:00:aa:bb:dd", &l, &n, NULL), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(l[0].ip, "fd00:140::151");
+    mv_dnsmasq_leases_free(l, n);
     /* an expired lease stays out even when asked for by MAC */
     ck_assert_int_eq(mv_dnsmasq_leases(def, &p, "52:54:00:aa:bb:03", &l, &n, NULL), 0);
     ck_assert_uint_eq(n, 0);
@@ -138,7 +146,8 @@ START_TEST(test_garbage)
     struct mv_dnsmasq_paths p = paths();
     struct mv_dnsmasq_lease *l = NULL;
     size_t n = 0;
-    static const char *const want[] = { "ok1", "spaces", "ok2", "ok3", "unreached", "ok6" };
+    static const char *const want[] = { "ok1", "spaces", "ok2", "ok3", "unreached", "ok6",
+                                        "duidodd", "duidlong", "duidtype2", "duidbadhex" };
 
     install("garbage.leases", "junk");
     ck_assert_int_eq(mv_dnsmasq_leases(def, &p, NULL, &l, &n, NULL), 0);
@@ -148,6 +157,9 @@ START_TEST(test_garbage)
     ck_assert_uint_eq(n, MV_ARRAY_SIZE(want));
     ck_assert_int_eq(l[5].type, 1);
     ck_assert_str_eq(l[5].iaid, "12");
+    /* DUIDs without an Ethernet address in them: leases without a MAC */
+    for (size_t i = 5; i < n; i++)
+        ck_assert_ptr_null(l[i].mac);
     mv_dnsmasq_leases_free(l, n);
 }
 END_TEST
