@@ -15,7 +15,7 @@ set -u
 
 MV_DAEMON=$top_builddir/netd/modvirt-netd
 MV_NEEDS="ip nft /usr/sbin/dnsmasq"
-mv_init 18
+mv_init 19
 
 # ---- the daemon in its own network namespace ----
 
@@ -333,4 +333,17 @@ verdict "the default network is defined on the first start only"
 # 18
 expect_daemon_alive
 verdict "the daemon is still running"
+
+# 19: a first start where 192.168.122.0/24 is taken: a second namespace
+# and root, the subnet on a veth's end in it
+NS2=mvnetd2$$
+ip netns add "$NS2" && at_exit "ip netns pids $NS2 | xargs -r kill -9; ip netns del $NS2"
+ip -n "$NS2" link add taken type veth peer name taken2 &&
+    ip -n "$NS2" addr add 192.168.122.5/24 dev taken && ip -n "$NS2" link set taken up ||
+    expect_fail "cannot route 192.168.122.0/24 in $NS2"
+NS=$NS2 MV_ROOT=$mv_tmp/root2 netd_start
+run isolated virsh -c "network:///system?socket=$mv_tmp/root2/run/modvirt/netd-sock" net-dumpxml default
+expect_match "next subnet" "<ip address=.192\.168\.123\.1. netmask=.255\.255\.255\.0.>" "$out"
+expect_match "virbr0 still" "<bridge name=.virbr0." "$out"
+verdict "with 192.168.122.0/24 taken, the default network gets 192.168.123.0/24"
 mv_done
