@@ -134,12 +134,45 @@ static int list_rows(modvirt_network **list, size_t n, struct net_row **rows, si
     return CLI_EXIT_OK;
 }
 
-static int cmd_net_list(struct cli *cli, const bool *set, char **args, int nargs)
+/* --name or --uuid: one a line, then virsh's blank line. */
+static int print_list_short(const struct net_row *rows, size_t n, bool uuids)
 {
-    /* like virsh: running ones by default, --all wins over --inactive */
+    char uuid[37];
+
+    for (size_t i = 0; i < n; i++)
+        puts(uuids ? modvirt_network_get_uuid_string(rows[i].net, uuid)
+                   : modvirt_network_get_name(rows[i].net));
+    putchar('\n');
+    return CLI_EXIT_OK;
+}
+
+/* The listing's filter from the options: like virsh, running networks by
+ * default, --all (SET[0]) wins over --inactive (SET[1]), and --persistent,
+ * --transient, --autostart, --no-autostart (SET[2..5]) narrow it down. */
+static unsigned int list_flags(const bool *set)
+{
     unsigned int flags = set[0] ? MODVIRT_LIST_NETWORKS_ACTIVE | MODVIRT_LIST_NETWORKS_INACTIVE
                        : set[1] ? MODVIRT_LIST_NETWORKS_INACTIVE
                                 : MODVIRT_LIST_NETWORKS_ACTIVE;
+
+    return flags | (set[2] ? MODVIRT_LIST_NETWORKS_PERSISTENT : 0) |
+           (set[3] ? MODVIRT_LIST_NETWORKS_TRANSIENT : 0) |
+           (set[4] ? MODVIRT_LIST_NETWORKS_AUTOSTART : 0) |
+           (set[5] ? MODVIRT_LIST_NETWORKS_NO_AUTOSTART : 0);
+}
+
+static int print_list(struct cli *cli, const bool *set, const struct net_row *rows, size_t n)
+{
+    if (cli->json)
+        return print_list_json(rows, n);
+    if (set[6] || set[7])
+        return print_list_short(rows, n, set[7]);
+    return print_list_table(rows, n);
+}
+
+static int cmd_net_list(struct cli *cli, const bool *set, char **args, int nargs)
+{
+    unsigned int flags = list_flags(set);
     modvirt_network **list = NULL;
     _cleanup_free_ struct net_row *rows = NULL;
     modvirt_error *err = NULL;
@@ -147,6 +180,10 @@ static int cmd_net_list(struct cli *cli, const bool *set, char **args, int nargs
     size_t n = 0, nrows = 0;
     int code, r;
 
+    if (set[6] && set[7]) {
+        cli_error("--name and --uuid cannot be combined");
+        return CLI_EXIT_USAGE;
+    }
     if (!(conn = cli_conn(cli, &code)))
         return code;
     r = modvirt_conn_list_all_networks(conn, flags, &list, &n, &err);
@@ -155,7 +192,7 @@ static int cmd_net_list(struct cli *cli, const bool *set, char **args, int nargs
     r = list_rows(list, n, &rows, &nrows);
     if (r == CLI_EXIT_OK) {
         qsort(rows, nrows, sizeof(*rows), compare_rows);
-        r = cli->json ? print_list_json(rows, nrows) : print_list_table(rows, nrows);
+        r = print_list(cli, set, rows, nrows);
     }
     modvirt_network_list_free(list, n);
     return r;
@@ -387,6 +424,12 @@ static int cmd_net_dhcp_leases(struct cli *cli, const bool *set, char **args, in
 static const struct cli_flag net_list_flags[] = {
     { "all", "list active and inactive networks", NULL },
     { "inactive", "list inactive networks only", NULL },
+    { "persistent", "only networks with a persistent definition", NULL },
+    { "transient", "only networks without one", NULL },
+    { "autostart", "only networks started with the daemon", NULL },
+    { "no-autostart", "only networks not started with the daemon", NULL },
+    { "name", "print the names only, one a line", NULL },
+    { "uuid", "print the UUIDs only, one a line", NULL },
     { NULL, NULL, NULL },
 };
 
@@ -405,7 +448,8 @@ static const struct cli_flag net_dhcp_leases_flags[] = {
 const struct cli_command cli_network_commands[] = {
     { "net-list", NULL, "list virtual networks (running ones unless --all or --inactive)",
       "Lists the networks with their name, state, autostart and persistence,\n"
-      "as virsh net-list does.  Without options only running networks are shown.",
+      "as virsh net-list does.  Without options only running networks are shown;\n"
+      "--persistent, --transient, --autostart and --no-autostart narrow the list.",
       net_list_flags, 0, 0, cmd_net_list },
     { "net-info", "NET", "basic facts about a network (like virsh net-info)",
       "Prints the network's name, UUID, whether it is active, persistent and\n"

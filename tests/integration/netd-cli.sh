@@ -185,12 +185,17 @@ mv net-info n1
 mine=$out
 same_as_virsh "net-info (autostart)" net-info n1
 expect_match "autostart" "^Autostart:[[:space:]]+yes$" "$mine"
+for opts in "--all --autostart --name" "--all --no-autostart --uuid" "--persistent"; do
+    # shellcheck disable=SC2086 # the options are words
+    expect_eq "net-list $opts equals virsh's" "$(raw virsh net-list $opts)" "$(raw modvirt net-list $opts)"
+done
+expect_match "n1 by --autostart --name" "^n1$" "$(raw modvirt net-list --all --autostart --name)"
 mv net-autostart "$uuid" --disable
 expect_eq "message" "Network n1 unmarked as autostarted" "$out"
 mv net-list --all
 mine=$out
 same_as_virsh "net-list --all (autostart off)" net-list --all
-verdict "net-autostart and --disable"
+verdict "net-autostart and --disable; net-list --autostart, --no-autostart, --persistent, --name, --uuid as virsh's"
 
 # 5
 mv net-dumpxml n1
@@ -298,7 +303,7 @@ expect_match "broken XML" "^modvirt: error: failed to define network from $mv_tm
 mv net-define "$mv_tmp/no-such-file.xml"
 expect_eq "missing file status" 2 "$rc"
 expect_match "missing file" "cannot read '$mv_tmp/no-such-file.xml': No such file or directory" "$err"
-vsh net-list --all --name
+mv net-list --all --name
 expect_nomatch "nothing defined" "bad1|bad2" "$out"
 verdict "bad XML is refused with the daemon's reason, an unreadable file is a usage error"
 
@@ -346,11 +351,16 @@ expect_eq "exit status" 0 "$rc"
 expect_eq "message" "Network n1 created from $mv_tmp/n1.xml" "$out"
 mv --json net-info n1
 expect_eq "transient" "True False" "$(json 'j["active"], j["persistent"]')"
+expect_eq "net-list --transient equals virsh's" "$(raw virsh net-list --transient)" \
+    "$(raw modvirt net-list --transient)"
+expect_match "n1 listed transient" "^ n1[[:space:]]+active[[:space:]]+no[[:space:]]+no$" "$(raw modvirt net-list --transient)"
+mv net-list --name --uuid
+expect_eq "--name with --uuid" 2 "$rc"
 mv --json net-destroy n1
 expect_eq "json action" "n1 destroy" "$(json 'j["name"], j["action"]')"
-vsh net-list --all --name
+mv net-list --all --name
 expect_nomatch "transient gone" "^n1$" "$out"
-verdict "net-create makes a transient network; --json on an action names it"
+verdict "net-create makes a transient network (net-list --transient as virsh's); --json on an action names it"
 
 # 13
 net_marker
