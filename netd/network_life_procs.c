@@ -26,15 +26,28 @@ enum { UPDATE_LIVE = 1, UPDATE_CONFIG = 2 };
 /* how often define retries when the holder of its name went away while it waited */
 #define OBTAIN_RETRIES 8
 
-/* The parser's message as the call's error; its prefix says which kind. */
+/* The error code a part's message stands for: parser and update messages
+ * begin with libvirt's phrase for their kind. */
+static int code_of(const char *msg, int fallback)
+{
+    static const struct { const char *prefix; int code; } kinds[] = {
+        { "unsupported configuration:", MV_ERR_CONFIG_UNSUPPORTED },
+        { "Requested operation is not valid:", MV_ERR_OPERATION_INVALID },
+        { "invalid argument:", MV_ERR_INVALID_ARG },
+        { "operation failed:", MV_ERR_OPERATION_FAILED },
+        { "XML error", MV_ERR_XML_ERROR },
+    };
+
+    for (size_t i = 0; msg && i < MV_ARRAY_SIZE(kinds); i++)
+        if (strncmp(msg, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
+            return kinds[i].code;
+    return fallback;
+}
+
 static int xml_error(struct mv_call *call, const char *msg)
 {
-    static const char unsupported[] = "unsupported configuration:";
-    int code = MV_ERR_XML_ERROR;
-
-    if (msg && strncmp(msg, unsupported, sizeof(unsupported) - 1) == 0)
-        code = MV_ERR_CONFIG_UNSUPPORTED;
-    return mv_call_error(call, code, MV_FROM_NETWORK, "%s", msg ? msg : "XML error: cannot parse the network");
+    return mv_call_error(call, code_of(msg, MV_ERR_XML_ERROR), MV_FROM_NETWORK, "%s",
+                         msg ? msg : "XML error: cannot parse the network");
 }
 
 static int parse(struct mv_call *call, const char *xml, struct mv_net_def **def)
@@ -359,15 +372,14 @@ static int set_autostart(struct mv_call *call, mv_network_set_autostart_args *ar
 
 /* The update's error: the message says the kind ("XML error", "Requested
  * operation is not valid"...), the code follows it. */
-static int update_error(struct mv_err *err, int r, char *msg, const struct netd_net *net)
+static int update_error(struct mv_err *err, int r, char *msg)
 {
     _cleanup_free_ char *m = msg;
-    int code = r == -ENOENT || r == -EEXIST || r == -EBUSY ? MV_ERR_OPERATION_INVALID
-             : r == -EOPNOTSUPP || r == -ENOTSUP ? MV_ERR_CONFIG_UNSUPPORTED : MV_ERR_XML_ERROR;
 
     if (r == -ENOMEM && !m)
         return r;
-    mv_err_set(err, code, MV_FROM_NETWORK, "%s", m ? m : "cannot update the network");
+    mv_err_set(err, code_of(m, MV_ERR_OPERATION_FAILED), MV_FROM_NETWORK, "%s",
+               m ? m : "operation failed: cannot update the network");
     return r;
 }
 
@@ -404,7 +416,7 @@ static int update_live(struct netd_net *net, struct mv_net_def *newdef, struct m
     pthread_mutex_unlock(&net->lock);
     if (pid > 0 && (r = mv_dnsmasq_reload(newdef, &netd.dnsmasq, pid, &msg)) < 0) {
         mv_net_def_free(newdef);
-        return update_error(err, r, msg, net);
+        return update_error(err, r, msg);
     }
     if ((r = netd_store_write_status(newdef, pid, err)) < 0) {
         mv_net_def_free(newdef);
@@ -448,7 +460,7 @@ static int update_one(struct netd_net *net, const mv_network_update_args *a, boo
     cur = live ? net->live : net->def;
     pthread_mutex_unlock(&net->lock);
     r = mv_net_def_update(cur, a->command, a->section, a->parentIndex, a->xml, out, &msg);
-    return r < 0 ? update_error(err, r, msg, net) : 0;
+    return r < 0 ? update_error(err, r, msg) : 0;
 }
 
 static int do_update(struct netd_net *net, const void *args, struct mv_err *err)

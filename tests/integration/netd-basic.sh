@@ -15,7 +15,7 @@ set -u
 
 MV_DAEMON=$top_builddir/netd/modvirt-netd
 MV_NEEDS="ip nft /usr/sbin/dnsmasq"
-mv_init 19
+mv_init 20
 
 # ---- the daemon in its own network namespace ----
 
@@ -172,6 +172,30 @@ expect_eq "link gone" no "$([ -e "$NETDIR/autostart/n1.xml" ] && echo yes || ech
 vsh net-list --autostart
 expect_nomatch "not listed" "^ n1 " "$out"
 verdict "net-autostart and --disable (link and net-list --autostart)"
+
+# 5b
+host="<host mac='52:54:00:00:00:42' name='fixed' ip='10.88.1.42'/>"
+vsh net-update n1 add ip-dhcp-host "$host" --live --config
+expect_eq "exit status" 0 "$rc"
+expect_match "message" "^Updated network n1 persistent config and live state" "$out"
+expect_match "hosts file" "^52:54:00:00:00:42,10\.88\.1\.42,fixed$" "$(cat "$RUNDIR/dnsmasq/n1.hostsfile" 2>/dev/null)"
+vsh net-dumpxml n1
+expect_match "live" "<host mac=.52:54:00:00:00:42. name=.fixed. ip=.10\.88\.1\.42./>" "$out"
+vsh net-dumpxml n1 --inactive
+expect_match "config" "<host mac=.52:54:00:00:00:42. name=.fixed. ip=.10\.88\.1\.42./>" "$out"
+expect_match "status file" "52:54:00:00:00:42" "$(cat "$RUNDIR/n1.xml")"
+expect_eq "same dnsmasq (re-read, not restarted)" "$n1pid" "$(status_pid n1)"
+vsh net-update n1 add ip-dhcp-host "$host" --live
+expect_eq "duplicate" 1 "$rc"
+expect_match "message" "Requested operation is not valid: there is already a DHCP host with mac .52:54:00:00:00:42." "$err"
+vsh net-update n1 delete ip-dhcp-host "<host mac='52:54:00:00:00:42'/>"
+vsh net-dumpxml n1
+expect_nomatch "current is live: gone" "52:54:00:00:00:42" "$out"
+vsh net-dumpxml n1 --inactive
+expect_match "config kept" "52:54:00:00:00:42" "$out"
+vsh net-update n1 add dns-txt "<txt name='x' value='y'/>"
+expect_match "refused by section" "unsupported configuration: can't update 'dns-txt' section" "$err"
+verdict "net-update: live and config, dnsmasq re-reads its hosts, libvirt's errors"
 
 # 6
 sed 's|<uuid>.*</uuid>||' "$mv_tmp/n1.xml" >"$mv_tmp/n1-other-uuid.xml"
