@@ -331,6 +331,11 @@ verdict "bad net-update words are usage errors; the daemon's refusals name the n
 # virsh too ends this message with a blank line
 expect_eq "message" "$(printf 'Network n1 destroyed\n\nx')" "$(raw modvirt net-destroy n1)"
 expect_eq "bridge gone" no "$(link_exists mvcli0)"
+# as with libvirt, an inactive network has no leases, and that is no error
+mv net-dhcp-leases n1
+mine=$out
+same_as_virsh "net-dhcp-leases (inactive)" net-dhcp-leases n1
+expect_nomatch "no lease left" "52:54:00:c1:1c:01" "$mine"
 mv net-list --all
 mine=$out
 same_as_virsh "net-list --all (destroyed)" net-list --all
