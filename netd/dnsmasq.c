@@ -226,7 +226,9 @@ int mv_dnsmasq_stop(const char *name, pid_t pid, const struct mv_dnsmasq_paths *
 
     if (!conf)
         return -ENOMEM;
-    if (pid <= 0)
+    /* a pid that is not (any more) this network's dnsmasq: the pid file may
+     * know a newer one */
+    if (pid <= 0 || !cmdline_has_conf(pid, conf))
         pid = mv_dnsmasq_find(name, paths);
     if (pid > 0)
         r = terminate(pid, conf);
@@ -320,19 +322,24 @@ static int launch(const struct mv_net_def *def, const struct mv_dnsmasq_paths *p
 {
     _cleanup_free_ char *arg = NULL, *pidfile = file_path(paths, def->name, "pid");
     _cleanup_free_ char *msg = NULL;
+    const char *argv[] = { paths->binary, NULL, NULL };
     struct mv_process_result res;
     struct mv_process_run_opts opts = { .timeout_ms = START_MS };
+    pid_t stray;
     int r;
 
     if (!pidfile || asprintf(&arg, "--conf-file=%s", conf) < 0)
         return -ENOMEM;
-    const char *const argv[] = { paths->binary, arg, NULL };
-
+    argv[1] = arg;
     r = mv_process_run(argv, &opts, &res, &msg);
     mv_process_result_clear(&res);
-    if (r < 0)
+    if (r < 0) {
+        /* a launcher killed at the deadline may leave a daemon half started */
+        if ((stray = mv_dnsmasq_find(def->name, paths)) > 0)
+            (void)terminate(stray, conf);
         return mv_errmsg_set(errmsg, r, "cannot start dnsmasq for network '%s': %s", def->name,
                              msg ? msg : strerror(-r));
+    }
     *pid = read_pidfile(pidfile);
     if (*pid <= 0 || !cmdline_has_conf(*pid, conf))
         return mv_errmsg_set(errmsg, -ESRCH, "dnsmasq for network '%s' started but is not "

@@ -68,7 +68,7 @@ int mv_dnsmasq_reload(const struct mv_net_def *def, const struct mv_dnsmasq_path
  * re-adopted after a netd restart is watched as well as one just started.
  * If PID is our child it is reaped first.  *SRC is the caller's: unref it
  * to stop watching (it is disabled, not freed, after DIED ran).  0, -ESRCH
- * if PID is already gone, or -errno. */
+ * if PID is already gone, -ENOSYS without pidfds (kernel < 5.3), or -errno. */
 int mv_dnsmasq_watch(sd_event *e, pid_t pid, void (*died)(void *opaque), void *opaque,
                      sd_event_source **src);
 

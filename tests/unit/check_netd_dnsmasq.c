@@ -557,8 +557,9 @@ START_TEST(test_start_failures)
 }
 END_TEST
 
-/* A pid file naming a process that is not our dnsmasq is not trusted:
- * find ignores it and stop signals nobody (here: the test itself). */
+/* A pid that is not our dnsmasq is not trusted: stop given one goes by
+ * the pid file; a pid file naming another process is ignored by find, and
+ * stop signals nobody (here: the test itself). */
 static void body_stale_pid(void)
 {
     _cleanup_net_def_ struct mv_net_def *def = test_def("stale");
@@ -568,7 +569,8 @@ static void body_stale_pid(void)
 
     make_bridge();
     pid = start(def);
-    ck_assert_int_eq(mv_dnsmasq_stop("stale", 0, &p, true), 0);
+    /* a wrong pid (the test itself): the pid file's is stopped instead */
+    ck_assert_int_eq(mv_dnsmasq_stop("stale", getpid(), &p, true), 0);
     ck_assert_int_eq(kill(pid, 0), -1);
     ck_assert(exists("stale", "leases"));      /* kept: a restart */
     ck_assert_int_eq(mv_file_write_atomic(conf, "x\n", 2, 0644), 0);
