@@ -282,7 +282,7 @@ static void death_reason(pid_t pid, char *buf, size_t len)
     int status;
 
     if (waitpid(pid, &status, WNOHANG) != pid)
-        snprintf(buf, len, "exited");
+        snprintf(buf, len, "exited (it runs detached from netd, so its exit status is unknown)");
     else if (WIFSIGNALED(status))
         snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
     else
@@ -306,7 +306,7 @@ static void restart_dnsmasq(struct netd_net *net, pid_t dead)
     _cleanup_free_ char *msg = NULL;
     struct mv_err err = { 0 };
     const struct mv_net_def *live;
-    char why[96];
+    char why[128];
     bool allowed;
     pid_t pid = 0;
 
@@ -318,8 +318,9 @@ static void restart_dnsmasq(struct netd_net *net, pid_t dead)
     allowed = restart_allowed(net);
     pthread_mutex_unlock(&net->lock);
     if (!allowed) {
-        mv_error("network '%s': dnsmasq (pid %d) %s, the %d. time within %d s; not restarting it", net->name,
-                 (int)dead, why, DNSMASQ_RESTARTS_MAX + 1, DNSMASQ_WINDOW_MS / 1000);
+        mv_error("network '%s': dnsmasq (pid %d) %s, %d times within %d s; not restarting it again: "
+                 "destroy and start the network to try once more", net->name, (int)dead, why,
+                 DNSMASQ_RESTARTS_MAX + 1, DNSMASQ_WINDOW_MS / 1000);
     } else {
         mv_warn("network '%s': dnsmasq (pid %d) %s; restarting it", net->name, (int)dead, why);
         if (mv_dnsmasq_start(live, &netd.dnsmasq, &pid, &msg) < 0)
