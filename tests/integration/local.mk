@@ -28,7 +28,13 @@ dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
 # modvirt-netd, each script in network namespaces of its own.
 NETD_INTEGRATION_TESTS = \
 	tests/integration/netd-basic.sh \
-	tests/integration/netd-cli.sh
+	tests/integration/netd-cli.sh \
+	tests/integration/netd-guest.sh \
+	tests/integration/netd-restart.sh \
+	tests/integration/netd-docker.sh
+# netd-guest, -restart, -docker: guests, restarts and Docker's firewall, in
+# the namespaces netns.sh makes
+EXTRA_DIST += tests/integration/netns.sh tests/integration/docker-ruleset.sh
 INTEGRATION_TESTS += $(NETD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NETD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py

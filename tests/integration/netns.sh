@@ -118,6 +118,7 @@ nt_spawn() {
     local bin=$1 log=$2 verbose=--verbose
     shift 2
     [ "${MV_VERBOSE:-yes}" = no ] && verbose=
+    mkdir -p "$MV_ROOT"
     ip netns exec "$NT_HOST" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" \
         NOTIFY_SOCKET="$MV_NOTIFY" "$bin" --root "$MV_ROOT" $verbose "$@" >>"$log" 2>&1 &
     spawned_pid=$!
@@ -178,4 +179,46 @@ nt_netd_log_diag() {
     [ -n "$NT_NETD_LOG" ] && [ -f "$NT_NETD_LOG" ] || return 0
     diag "  netd log ($NT_NETD_LOG), last lines:"
     tail -n 30 "$NT_NETD_LOG" | sed 's/^/#     /'
+}
+
+# nt_dnsmasq_pid NAME: the pid of network NAME's dnsmasq in "host" (the one
+# whose command line names NAME.conf), nothing if none runs.  A dnsmasq
+# with a dhcp-script forks a helper of the same name and command line: the
+# child of a dnsmasq does not count.
+nt_dnsmasq_pid() {
+    local p pp
+    for p in $(ip netns pids "$NT_HOST" 2>/dev/null); do
+        [ "$(cat "/proc/$p/comm" 2>/dev/null)" = dnsmasq ] || continue
+        pp=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+        [ "$(cat "/proc/$pp/comm" 2>/dev/null)" = dnsmasq ] && continue
+        tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -q "/$1\.conf\$" && echo "$p"
+    done
+    return 0
+}
+
+# nt_drop_default: netd defines (and autostarts) "default" on its first
+# start, as a packaged libvirt does; tests that count networks, tables or
+# dnsmasqs remove it first.
+nt_drop_default() {
+    nvsh net-destroy default
+    nvsh net-undefine default
+}
+
+# nt_fake_guest BRIDGE ADDR/PREFIX GATEWAY: a third namespace ($NT_FAKE,
+# mvgN) plugged into BRIDGE in "host" by a veth, addressed statically and
+# routed via GATEWAY: a guest without QEMU, for tests that only need
+# packets through a network.  Run commands in it with nt_fake.
+NT_FAKE=
+nt_fake() { ip netns exec "$NT_FAKE" "$@"; }
+nt_fake_guest() {
+    NT_FAKE=mvg$NT_N
+    ip netns add "$NT_FAKE" || { echo "Bail out! cannot create netns $NT_FAKE"; exit 1; }
+    at_exit "nt_kill_ns $NT_FAKE"
+    ip -n "$NT_HOST" link add "fg$NT_N" type veth peer name eth0 netns "$NT_FAKE" &&
+    ip -n "$NT_HOST" link set "fg$NT_N" master "$1" up &&
+    ip -n "$NT_FAKE" link set lo up &&
+    ip -n "$NT_FAKE" addr add "$2" dev eth0 &&
+    ip -n "$NT_FAKE" link set eth0 up &&
+    ip -n "$NT_FAKE" route add default via "$3" ||
+        { echo "Bail out! cannot plug the fake guest $NT_FAKE into $1"; exit 1; }
 }
