@@ -17,5 +17,9 @@ noinst_PROGRAMS += bench/dombench
 bench_dombench_SOURCES = bench/dombench.c bench/guestboot.c bench/guestboot.h bench/timing.h
 bench_dombench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
 bench_dombench_LDADD = $(LIBVIRT_LIBS)
+noinst_PROGRAMS += bench/netbench
+bench_netbench_SOURCES = bench/netbench.c bench/timing.h
+bench_netbench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
+bench_netbench_LDADD = $(LIBVIRT_LIBS)
 endif
-EXTRA_DIST += bench/run bench/domains.sh bench/README.md
+EXTRA_DIST += bench/run bench/domains.sh bench/networks.sh bench/README.md
