@@ -1,7 +1,8 @@
 #!/bin/bash
 # A nat network next to Docker's leftovers.  Docker's "table ip filter" has
-# a FORWARD chain with policy drop (docker-ruleset.nft, loaded in the test's
-# host namespace before netd starts): a packet must pass every base chain on
+# a FORWARD chain with policy drop (docker-ruleset.sh: Docker's own
+# iptables-nft calls, run in the test's host namespace before netd starts):
+# a packet must pass every base chain on
 # the hook, so that chain silently drops libvirt-style NAT traffic.
 # net-start must then either make forwarding work (through Docker's
 # DOCKER-USER hook) or warn, naming the chain.  Whichever it does, Docker's
@@ -13,8 +14,8 @@ set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/netns.sh"
 
-MV_NEEDS="ip nft busybox $MV_NETD"
-DOCKER_NFT=$top_srcdir/tests/integration/docker-ruleset.nft
+MV_NEEDS="ip nft iptables-nft busybox $MV_NETD"
+DOCKER_RULES=$top_srcdir/tests/integration/docker-ruleset.sh
 NET=192.168.120
 BR=ntdk
 PLAN=4
@@ -22,7 +23,7 @@ PLAN=4
 mv_init $PLAN
 use_root root
 nt_init
-nt_host nft -f "$DOCKER_NFT" || { echo "Bail out! cannot load $DOCKER_NFT in $NT_HOST"; exit 1; }
+nt_host sh "$DOCKER_RULES" || { echo "Bail out! $DOCKER_RULES failed in $NT_HOST"; exit 1; }
 docker() { nt_host nft -s list table ip filter 2>&1; nt_host nft -s list table ip nat 2>&1; }
 docker_before=$(docker)
 nt_start_netd

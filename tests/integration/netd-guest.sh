@@ -157,7 +157,7 @@ expect_eq "DHCPLeases(mac)" 1 "$(kv filtered)"
 verdict "python3-libvirt: net.DHCPLeases() gives bridge, MAC, address, prefix, type, expiry"
 
 # ---- 8: leases through modvirt ----------------------------------------------------------
-run "$MV_CLI" -c "$(nt_netd_uri)" net-dhcp-leases nat
+run isolated "$MV_CLI" -c "qemu:///system?root=$MV_ROOT" net-dhcp-leases nat
 expect_eq "modvirt net-dhcp-leases status" 0 "$rc"
 expect_match "modvirt net-dhcp-leases" "${MAC[nat]} +ipv4 +${GIP[nat]:-none}/24" "$out"
 [ $rc -eq 0 ] || diag "$(run_evidence)"
