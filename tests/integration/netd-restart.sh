@@ -129,6 +129,7 @@ expect_match "leases of na" "${MAC[na]} +ipv4 +${GIP[na]:-none}/24" "$(leases na
 expect_eq "dnsmasq of nb untouched" "${DNSMASQ[nb]}" "$(nt_dnsmasq_pid nb)"
 expect_pinging "after dnsmasq's restart"
 [ -z "$case_errs" ] || nt_netd_log_diag
+diag "netd said: $(tail -n +$((mark + 1)) "$NT_NETD_LOG" | grep -m 1 dnsmasq)"
 verdict "dnsmasq killed behind netd's back: netd starts a new one (pid ${DNSMASQ[na]:-?}), logs why, the lease stays"
 
 # ---- 4: kill -9 qemud --------------------------------------------------------------------------
