@@ -124,7 +124,8 @@ new_dnsmasq() { local p; p=$(nt_dnsmasq_pid na); [ -n "$p" ] && [ "$p" != "$old"
 nt_wait 20 new_dnsmasq || expect_fail "no new dnsmasq for na within 20 s of killing pid $old"
 DNSMASQ[na]=$(nt_dnsmasq_pid na)
 expect_match "one dnsmasq for na" '^[0-9]+$' "${DNSMASQ[na]}"
-expect_match "netd's log says why" "dnsmasq.*(na|$old)|(na|$old).*dnsmasq" "$(tail -n +$((mark + 1)) "$NT_NETD_LOG")"
+# which network, and what happened to its dnsmasq
+expect_match "netd's log says why" "'na'.*dnsmasq.*(exit|die|kill|signal|gone)" "$(tail -n +$((mark + 1)) "$NT_NETD_LOG")"
 expect_match "leases of na" "${MAC[na]} +ipv4 +${GIP[na]:-none}/24" "$(leases na)"
 expect_eq "dnsmasq of nb untouched" "${DNSMASQ[nb]}" "$(nt_dnsmasq_pid nb)"
 expect_pinging "after dnsmasq's restart"
