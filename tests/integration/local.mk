@@ -35,7 +35,6 @@ NETD_INTEGRATION_TESTS = \
 # netd-guest, -restart, -docker: guests, restarts and Docker's firewall, in
 # the namespaces netns.sh makes
 EXTRA_DIST += tests/integration/netns.sh tests/integration/docker-ruleset.sh
-EXTRA_DIST += tests/integration/netns.sh tests/integration/docker-ruleset.sh
 INTEGRATION_TESTS += $(NETD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NETD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py
