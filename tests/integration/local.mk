@@ -20,6 +20,7 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-python.sh \
 	tests/integration/qemud-domain-cli.sh \
 	tests/integration/qemud-domain-bridge.sh \
+	tests/integration/qemud-domain-network.sh \
 	tests/integration/qemud-domain-console.sh \
 	tests/integration/qemud-domain-race.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
