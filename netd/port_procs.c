@@ -161,10 +161,9 @@ static int get_parameters(struct mv_call *call, mv_network_port_get_parameters_a
 {
     if (args->flags & ~TYPED_PARAM_STRING_OKAY)
         return netd_bad_flags(call, args->flags & ~TYPED_PARAM_STRING_OKAY, "virNetworkPortGetParameters");
-    if (args->nparams < 0 || args->nparams > MV_NETWORK_PORT_PARAMETERS_MAX)
-        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_NETWORK,
-                             "invalid argument: nparams %d out of range [0, %d]", args->nparams,
-                             MV_NETWORK_PORT_PARAMETERS_MAX);
+    /* args->nparams is not read: unlike the other typed-parameter getters,
+     * this API returns every parameter at once, and libvirt's client leaves
+     * the field uninitialised */
     ret->nparams = 0;
     return port_exists(call, &args->port);
 }

@@ -61,7 +61,7 @@ def show():
     rows = []
     for p in net.listAllPorts():
         x = ET.fromstring(p.XMLDesc())
-        rows.append("%s,%s,%s,%s" % (p.getUUIDString(), x.findtext("owner/name"),
+        rows.append("%s,%s,%s,%s" % (p.UUIDString(), x.findtext("owner/name"),
                                     x.find("mac").get("address"), x.find("plug").get("bridge")))
     return " ".join(rows)
 step("ports", show)
@@ -140,7 +140,7 @@ verdict "a guest on network '$NET' leases ${gip:-?} from netd's dnsmasq and ping
 # ---- 2: live and inactive XML, the tap ---------------------------------------------
 vsh dumpxml $G
 expect_match "live <source>" "<source network=.$NET. portid=.[0-9a-f-]{36}. bridge=.$BR./>" "$out"
-tap=$(printf '%s\n' "$out" | sed -n "s/.*<target dev=.\(vnet[0-9]*\)./>.*/\1/p")
+tap=$(printf '%s\n' "$out" | sed -n "s|.*<target dev=.\(vnet[0-9]*\)./>.*|\1|p")
 expect_match "live <target dev>" '^vnet[0-9]+$' "$tap"
 portid=$(live_portid)
 vsh dumpxml --inactive $G
@@ -166,7 +166,7 @@ from mvrpc import Conn, xdr_string
 conn = libvirt.open("network:///system?socket=" + sys.argv[1])
 net = conn.networkLookupByName(sys.argv[2])
 port = net.portLookupByUUIDString(sys.argv[3])
-step("params", lambda: port.getParameters())
+step("params", lambda: port.parameters())
 out("missing", error_of(lambda: net.portLookupByUUIDString("0f1e2d3c-4b5a-4697-8877-665544332211")))
 c = Conn(sys.argv[1]).handshake(open_uri="network:///system")
 wire = xdr_string(net.name()) + net.UUID() + uuid.UUID(sys.argv[3]).bytes
@@ -191,7 +191,7 @@ from mvlibvirt import step
 conn = libvirt.open(sys.argv[1])
 step("deleted", lambda: conn.networkLookupByName(sys.argv[2]).portLookupByUUIDString(sys.argv[3]).delete())
 EOF
-    expect_eq "port deleted behind qemud's back" None "$(kv deleted)"
+    expect_eq "port deleted behind qemud's back" 0 "$(kv deleted)"
 }
 restart_qemud lose_port
 ports
