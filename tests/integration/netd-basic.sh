@@ -272,6 +272,15 @@ expect_eq "exit status" 1 "$rc"
 expect_match "denied" "read only access prevents virNetworkDefineXML" "$err"
 run isolated virsh -r -c "$MV_URI_RO" net-dumpxml n1
 expect_match "read allowed" "<name>n1</name>" "$out"
+py - "$MV_URI_RO" "$(cat "$mv_tmp/t1.xml")" <<'EOF'
+import sys, libvirt
+c = libvirt.openReadOnly(sys.argv[1])
+try:
+    c.networkDefineXML(sys.argv[2])
+except libvirt.libvirtError as e:
+    print("err=%d/%d" % (e.get_error_code(), e.get_error_domain()))
+EOF
+expect_eq "code and domain" "err=29/19" "$out"
 verdict "the read-only socket reads but refuses net-define"
 
 # 11
