@@ -782,9 +782,30 @@ static void sync_run_state(struct qemud_dom *dom)
     json_object_put(status);
 }
 
+/* A re-attached guest's taps back on their bridges: a bridge deleted and
+ * made anew while qemud was away (its network restarted) lost them. */
+static void reattach_taps(const char *name, const struct mv_dom_def *live)
+{
+    for (size_t i = 0; live && i < live->devices.nnets; i++) {
+        const struct mv_dom_net *net = &live->devices.nets[i];
+        const char *bridge = net->type == MV_DOM_NET_NETWORK ? net->bridge : net->source;
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        if (net->type == MV_DOM_NET_USER || !net->ifname || net->ifindex <= 0 || !bridge)
+            continue;
+        r = mv_tap_reattach(net->ifname, net->ifindex, bridge, &msg);
+        if (r > 0)
+            mv_info("domain '%s': tap '%s' put back on bridge '%s'", name, net->ifname, bridge);
+        else if (r < 0)
+            mv_warn("domain '%s': %s", name, msg ? msg : strerror(-r));
+    }
+}
+
 /* Task, with the "reattach" job taken by qemud_process_reattach(): tells
- * netd the guest's ports still exist (qemud_net_ports_reclaim), then opens
- * the monitor of an adopted QEMU, a few times, while it lives.  A QEMU that
+ * netd the guest's ports still exist (qemud_net_ports_reclaim), puts its
+ * taps back on their bridges if need be, then opens the monitor of an
+ * adopted QEMU, a few times, while it lives.  A QEMU that
  * never answers stays adopted without a monitor: its exit is watched, and
  * the next command that needs the monitor tries again. */
 static void reattach_monitor(struct qemud_dom *dom, uint64_t gen)
@@ -795,6 +816,7 @@ static void reattach_monitor(struct qemud_dom *dom, uint64_t gen)
     /* the live definition is only replaced with the job, which we hold */
     if (qemud_net_ports_needed(dom->live))
         qemud_net_ports_reclaim(qemud.paths, dom->live);
+    reattach_taps(dom->name, dom->live);
 
     for (int i = 0; i < REATTACH_MONITOR_TRIES && r < 0; i++) {
         mv_err_clear(&err);

@@ -64,6 +64,23 @@ static int tap_open(const char *template, char name[IFNAMSIZ])
     return TAKE_FD(fd);
 }
 
+/* Puts TAP on BR and brings it up; 1.  The bridge's MTU first: a smaller
+ * port MTU would lower the whole bridge's. */
+static int tap_enslave(struct mv_netlink *nl, const struct mv_link_info *tap, const struct mv_link_info *br,
+                       char **errmsg)
+{
+    int r = mv_netlink_link_enslave(nl, tap->ifindex, br->ifindex, br->mtu);
+
+    if (r < 0)
+        return mv_errmsg_set(errmsg, r, "cannot attach tap '%s' to bridge '%s': %s", tap->name, br->name,
+                             strerror(-r));
+    r = mv_netlink_link_set_up(nl, tap->ifindex, true);
+    if (r < 0)
+        return mv_errmsg_set(errmsg, r, "cannot bring up tap '%s' on bridge '%s': %s", tap->name, br->name,
+                             strerror(-r));
+    return 1;
+}
+
 /* Everything after the tap exists: MAC, bridge, MTU, up; *IFINDEX the
  * tap's.  Each step's failure names the step, the tap and the bridge. */
 static int tap_setup(const char *name, const unsigned char guest_mac[6], const char *bridge,
@@ -91,15 +108,9 @@ static int tap_setup(const char *name, const unsigned char guest_mac[6], const c
     if (r < 0)
         return mv_errmsg_set(errmsg, r, "cannot set the MAC address of tap '%s': %s",
                              name, strerror(-r));
-    /* the bridge's MTU first: a smaller port MTU would lower the whole bridge's */
-    r = mv_netlink_link_enslave(nl, tap.ifindex, br.ifindex, br.mtu);
+    r = tap_enslave(nl, &tap, &br, errmsg);
     if (r < 0)
-        return mv_errmsg_set(errmsg, r, "cannot attach tap '%s' to bridge '%s': %s",
-                             name, bridge, strerror(-r));
-    r = mv_netlink_link_set_up(nl, tap.ifindex, true);
-    if (r < 0)
-        return mv_errmsg_set(errmsg, r, "cannot bring up tap '%s' on bridge '%s': %s",
-                             name, bridge, strerror(-r));
+        return r;
     *ifindex = tap.ifindex;
     return 0;
 }
@@ -144,4 +155,33 @@ int mv_tap_delete(const char *ifname, int ifindex)
     if (r < 0)
         return r;
     return mv_netlink_link_delete(nl, ifindex, ifname, "tun");
+}
+
+int mv_tap_reattach(const char *ifname, int ifindex, const char *bridge, char **errmsg)
+{
+    _cleanup_(mv_netlink_closep) struct mv_netlink *nl = NULL;
+    struct mv_link_info tap, br;
+    int r;
+
+    if (!mv_netlink_ifname_valid(ifname, false))
+        return invalid_name(errmsg, "tap name", ifname);
+    if (!mv_netlink_ifname_valid(bridge, false))
+        return invalid_name(errmsg, "bridge name", bridge);
+    if (ifindex <= 0)
+        return mv_errmsg_set(errmsg, -EINVAL, "the index of tap '%s' is not known", ifname);
+    if ((r = mv_netlink_open(&nl)) < 0)
+        return mv_errmsg_set(errmsg, r, "cannot open a netlink socket for tap '%s': %s", ifname, strerror(-r));
+    if ((r = mv_netlink_link_get(nl, NULL, ifindex, &tap)) < 0)
+        return mv_errmsg_set(errmsg, r, "cannot find tap '%s' (index %d): %s", ifname, ifindex, strerror(-r));
+    /* the index names someone else's link now: leave it alone */
+    if (strcmp(tap.name, ifname) != 0 || strcmp(tap.kind, "tun") != 0)
+        return mv_errmsg_set(errmsg, -EINVAL, "link %d is '%s' (%s), not our tap '%s'", ifindex, tap.name,
+                             tap.kind[0] ? tap.kind : "no kind", ifname);
+    if ((r = mv_netlink_link_get(nl, bridge, 0, &br)) < 0)
+        return mv_errmsg_set(errmsg, r, "cannot attach tap '%s' to bridge '%s': %s", ifname, bridge, strerror(-r));
+    if (strcmp(br.kind, "bridge") != 0)
+        return mv_errmsg_set(errmsg, -EINVAL, "cannot attach tap '%s' to '%s': it is not a bridge", ifname, bridge);
+    if (tap.master == br.ifindex)
+        return 0;
+    return tap_enslave(nl, &tap, &br, errmsg);
 }

@@ -29,3 +29,12 @@ int mv_tap_create(const char *template, const unsigned char guest_mac[6], const 
  * -EINVAL if IFINDEX now is not a tun/tap named IFNAME (left alone), or
  * IFNAME is not a valid name.  An IFINDEX <= 0 (not known) deletes nothing. */
 int mv_tap_delete(const char *ifname, int ifindex);
+
+/* Puts the tap created as IFNAME with IFINDEX back on BRIDGE if it is not a
+ * port of it any more: a qemud re-attaching a running guest finds its tap
+ * detached when the bridge was deleted and made anew meanwhile (the
+ * network restarted), as libvirt does on reconnect.  1 re-attached, 0 it
+ * already was; -errno with *ERRMSG: -EINVAL if IFINDEX now is not a tun
+ * named IFNAME (left alone), or BRIDGE is not a bridge; -ENODEV if either
+ * is gone. */
+int mv_tap_reattach(const char *ifname, int ifindex, const char *bridge, char **errmsg);

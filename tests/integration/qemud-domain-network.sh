@@ -9,6 +9,8 @@
 #   - kill -9 qemud: the restarted qemud re-attaches and reclaims the port
 #     (also one netd lost meanwhile, with its own UUID): still one port;
 #   - kill -9 netd: the restarted netd has the port from its file;
+#   - the network restarted while qemud is away: the restarted qemud
+#     reclaims the port on it and puts the tap back on the new bridge;
 #   - destroy: the port and the tap are gone;
 #   - a network that is not active, or netd not running, fail the start with
 #     a message naming the network or netd's socket, leaving nothing behind.
@@ -21,7 +23,7 @@ set -u
 
 MV_NEEDS="qemu-system-x86_64 ip nft $MV_NETD"
 BOOT_S=150                       # TCG boot plus DHCP
-PLAN=9
+PLAN=10
 NET=pn
 BR=pnbr0
 SUB=192.168.150
@@ -221,7 +223,27 @@ wait_ping "$round" || expect_fail "the guest stopped pinging $SUB.1 after the ne
 [ -z "$case_errs" ] || nt_netd_log_diag
 verdict "kill -9 netd: the restarted netd has port ${portid:-?} from its file; the guest pings on"
 
-# ---- 7: destroy -----------------------------------------------------------------------
+# ---- 7: the network restarted while qemud is away ---------------------------------------
+restart_net() {
+    nvsh net-destroy $NET
+    expect_eq "net-destroy $NET" 0 "$rc"
+    nvsh net-start $NET
+    expect_eq "net-start $NET" 0 "$rc"
+    ports
+    expect_eq "ports of the restarted network" 0 "$(kv n)"
+    expect_eq "tap ${tap:-?} after the bridge was made anew" "" \
+        "$(ip -n "$NT_HOST" -o link show master $BR 2>&1)"
+}
+round=$(last_round)
+restart_qemud restart_net
+ports
+expect_eq "ports after the qemud restart" 1 "$(kv n)"
+expect_eq "the reclaimed port" "${portid:-none},$G,$MAC,$BR" "$(kv ports)"
+expect_match "tap ${tap:-?} back on $BR" "master $BR " "$(ip -n "$NT_HOST" -o link show dev "${tap:-none}" 2>&1)"
+wait_ping "$round" || expect_fail "the guest does not ping $SUB.1 on the restarted network"
+verdict "network restarted while qemud was away: the restarted qemud reclaims the port, puts ${tap:-?} back on $BR; the guest pings"
+
+# ---- 8: destroy -----------------------------------------------------------------------
 qpids=$(qemu_pids $G)
 vsh destroy $G
 expect_eq "destroy $G" 0 "$rc"
@@ -231,7 +253,7 @@ expect_eq "ports after destroy" 0 "$(kv n)"
 expect_eq "taps after destroy" "" "$(taps)"
 verdict "destroy: the port and the tap are gone"
 
-# ---- 8: the network is not active ------------------------------------------------------
+# ---- 9: the network is not active ------------------------------------------------------
 nvsh net-destroy $NET
 expect_eq "net-destroy $NET" 0 "$rc"
 vsh start $G
@@ -245,7 +267,7 @@ nvsh net-start $NET
 expect_eq "net-start $NET" 0 "$rc"
 verdict "a network that is not active fails the start: \"network '$NET' is not active\"; nothing left"
 
-# ---- 9: netd is not running -------------------------------------------------------------
+# ---- 10: netd is not running -------------------------------------------------------------
 stop_pid "$NT_NETD_PID" 10
 vsh start $G
 expect_eq "start without netd: status" 1 "$rc"

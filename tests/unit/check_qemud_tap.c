@@ -367,6 +367,43 @@ START_TEST(test_delete_reused_name)
 END_TEST
 
 /* Refused before any system call: runs with and without privileges. */
+/* A running guest's tap put back on its bridge after the bridge was made
+ * anew (a network restarted while qemud was away); only our tap is touched. */
+START_TEST(test_reattach)
+{
+    _cleanup_free_ char *ifname = NULL, *err = NULL, *master = NULL;
+    _cleanup_close_ int fd = create("vnet%d", BRIDGE, &ifname, &err);
+    int index = created_ifindex;
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(mv_tap_reattach(ifname, index, BRIDGE, &err), 0);
+    ck_assert_ptr_null(err);
+    ck_assert_int_eq(add_bridge("mvbr1", 1300), 0);
+    ck_assert_int_eq(mv_tap_reattach(ifname, index, "mvbr1", &err), 1);
+    master = master_of(ifname);
+    ck_assert_str_eq(master, "mvbr1");
+    assert_attr(ifname, "mtu", "1300");
+    assert_attr("mvbr1", "mtu", "1300");
+    ck_assert_int_eq(mv_tap_reattach(ifname, index, "mvbr1", &err), 0);
+    /* a bridge that is gone, or no bridge at all */
+    ck_assert_int_eq(mv_tap_reattach(ifname, index, "mvnobr", &err), -ENODEV);
+    ck_assert_ptr_nonnull(strstr(err, "'mvnobr'"));
+    free(TAKE_PTR(err));
+    ck_assert_int_eq(mv_tap_reattach(ifname, index, "lo", &err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "not a bridge"));
+    free(TAKE_PTR(err));
+    /* the index carries another link, or is not known */
+    ck_assert_int_eq(mv_tap_reattach("vnet9", index, BRIDGE, &err), -EINVAL);
+    free(TAKE_PTR(err));
+    ck_assert_int_eq(mv_tap_reattach("lo", (int)if_nametoindex("lo"), BRIDGE, &err), -EINVAL);
+    free(TAKE_PTR(err));
+    ck_assert_int_eq(mv_tap_reattach(ifname, 0, BRIDGE, &err), -EINVAL);
+    free(TAKE_PTR(master));
+    master = master_of(ifname);
+    ck_assert_str_eq(master, "mvbr1");
+}
+END_TEST
+
 START_TEST(test_invalid_names)
 {
     static const char *const templates[] = {
@@ -454,6 +491,7 @@ static Suite *tap_suite(bool root)
     tcase_add_test(tc, test_exact_name);
     tcase_add_test(tc, test_delete);
     tcase_add_test(tc, test_delete_reused_name);
+    tcase_add_test(tc, test_reattach);
     suite_add_tcase(s, tc);
     return s;
 }
