@@ -259,8 +259,11 @@ bool netd_driver_busy(void)
 /* Networks keep running; only our threads and state go. */
 void netd_driver_cleanup(void)
 {
-    mv_worker_pool_free(netd.tasks, task_drop);
+    /* the watcher queues tasks and tasks add watches: first no more
+     * reports, then no more tasks, then the watches go */
     netd_watcher_stop(netd.watcher);
+    mv_worker_pool_free(netd.tasks, task_drop);
+    netd_watcher_free(netd.watcher);
     netd_events_cleanup();
     netd_registry_cleanup();
     netd_store_cleanup();

@@ -101,11 +101,11 @@ int netd_watcher_start(netd_watch_fn fn, struct netd_watcher **ret)
     wr->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wr->epfd < 0 || wr->stopfd < 0 || epoll_ctl(wr->epfd, EPOLL_CTL_ADD, wr->stopfd, &ev) < 0) {
         r = -errno;
-        netd_watcher_stop(wr);
+        netd_watcher_free(wr);
         return r;
     }
     if ((r = -pthread_create(&wr->thread, NULL, watcher_main, wr)) < 0) {
-        netd_watcher_stop(wr);
+        netd_watcher_free(wr);
         return r;
     }
     wr->running = true;
@@ -115,15 +115,21 @@ int netd_watcher_start(netd_watch_fn fn, struct netd_watcher **ret)
 
 void netd_watcher_stop(struct netd_watcher *wr)
 {
+    uint64_t one = 1;
+
+    if (!wr || !wr->running)
+        return;
+    if (write(wr->stopfd, &one, sizeof(one)) != sizeof(one))
+        mv_error("dnsmasq watch: cannot signal the thread to stop: %s", strerror(errno));
+    pthread_join(wr->thread, NULL);
+    wr->running = false;
+}
+
+void netd_watcher_free(struct netd_watcher *wr)
+{
     if (!wr)
         return;
-    if (wr->running) {
-        uint64_t one = 1;
-
-        if (write(wr->stopfd, &one, sizeof(one)) != sizeof(one))
-            mv_error("dnsmasq watch: cannot signal the thread to stop: %s", strerror(errno));
-        pthread_join(wr->thread, NULL);
-    }
+    netd_watcher_stop(wr);
     while (wr->watches) {
         struct watch *w = wr->watches;
 

@@ -17,8 +17,11 @@ struct netd_watcher;
 typedef void (*netd_watch_fn)(struct netd_net *net, pid_t pid);
 
 int netd_watcher_start(netd_watch_fn fn, struct netd_watcher **ret);
-/* Stops the thread and drops every watch (nothing fires afterwards). */
+/* Stops the thread: nothing fires afterwards.  Watches may still be added
+ * and removed (task threads finishing a restart do) until it is freed. */
 void netd_watcher_stop(struct netd_watcher *w);
+/* Drops every watch and frees W (stopping it first if need be); NULL is fine. */
+void netd_watcher_free(struct netd_watcher *w);
 
 /* Watches PID of NET; *ID (never 0) names the watch.  0, or -errno (no
  * pidfd: the death would go unnoticed; the caller logs it). */

@@ -177,7 +177,7 @@ START_TEST(test_watch_fires_once_with_the_pid)
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert_int_eq(WEXITSTATUS(status), 3);
     netd_watch_remove(w, id);       /* fired already: a no-op */
-    netd_watcher_stop(w);
+    netd_watcher_free(w);
     ck_assert_int_eq(seen_count, 1);
 }
 END_TEST
@@ -209,7 +209,7 @@ START_TEST(test_watch_removed_never_fires)
     ck_assert_int_eq(seen_pid, pid2);
     pthread_mutex_unlock(&seen_lock);
     ck_assert_int_eq(waitpid(pid2, NULL, 0), pid2);
-    netd_watcher_stop(w);
+    netd_watcher_free(w);
     ck_assert_int_eq(seen_count, 1);
 }
 END_TEST
@@ -227,7 +227,7 @@ START_TEST(test_watch_gone_pid)
     close(release);
     ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
     ck_assert_int_eq(netd_watch_add(w, net, pid, &id), -ESRCH);
-    netd_watcher_stop(w);
+    netd_watcher_free(w);
 }
 END_TEST
 
