@@ -13,7 +13,9 @@
 #     reclaims the port on it and puts the tap back on the new bridge;
 #   - destroy: the port and the tap are gone;
 #   - a network that is not active, or netd not running, fail the start with
-#     a message naming the network or netd's socket, leaving nothing behind.
+#     a message naming the network or netd's socket, leaving nothing behind;
+#   - a port the guest left behind (its stop never reached netd) is replaced
+#     at its next start; another guest's port with its MAC fails the start.
 # Everything runs in the namespaces of netns.sh.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -23,7 +25,7 @@ set -u
 
 MV_NEEDS="qemu-system-x86_64 ip nft $MV_NETD"
 BOOT_S=150                       # TCG boot plus DHCP
-PLAN=10
+PLAN=11
 NET=pn
 BR=pnbr0
 SUB=192.168.150
@@ -278,4 +280,38 @@ expect_eq "taps" "" "$(taps)"
 expect_eq "domstate" "shut off" "$(guest_state $G)"
 expect_daemon_alive
 verdict "netd not running: the start fails naming $NETD_SOCK; nothing left, qemud runs on"
+
+# ---- 11: ports left behind, a MAC taken ---------------------------------------------------
+# new_port OWNER UUID: a port of OWNER with the guest's MAC, made by hand
+new_port() {
+    py - "$(nt_netd_uri)" "$NET" "$1" "$2" "$MAC" <<'EOF'
+import sys, libvirt
+from mvlibvirt import step
+net = libvirt.open(sys.argv[1]).networkLookupByName(sys.argv[2])
+step("port", lambda: net.portCreateXML("<networkport><owner><name>%s</name><uuid>%s</uuid></owner>"
+                                       "<mac address='%s'/></networkport>" % tuple(sys.argv[3:6]), 0).UUIDString())
+EOF
+    kv port
+}
+nt_start_netd
+vsh domuuid $G
+stale=$(new_port $G "$out")
+expect_match "a port of $G left behind" '^[0-9a-f-]{36}$' "$stale"
+vsh start $G
+expect_eq "start with a port left behind" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+ports
+expect_eq "ports" 1 "$(kv n)"
+expect_nomatch "the port left behind" "${stale:-none}" "$(kv ports)"
+expect_eq "the live port" "$(live_portid)" "$(kv ports | cut -d, -f1)"
+vsh destroy $G
+other=$(new_port other 0f1e2d3c-4b5a-4697-8877-665544332299)
+vsh start $G
+expect_eq "start with the MAC taken: status" 1 "$rc"
+expect_match "start with the MAC taken: error" "MAC address $MAC of '$G' is already plugged into network '$NET' by 'other'" "$err"
+expect_eq "QEMU" "" "$(qemu_pids $G)"
+expect_eq "taps" "" "$(taps)"
+ports
+expect_eq "ports" "${other:-none},other,$MAC,$BR" "$(kv ports)"
+verdict "a port $G left behind is replaced at its next start; another's port with its MAC fails the start, naming both"
 mv_done
