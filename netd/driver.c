@@ -27,7 +27,6 @@
 #include "worker_pool.h"
 
 #define TASK_THREADS 2
-#define DEFINITION_MAX (1024 * 1024)
 #define DNSMASQ_DEFAULT "/usr/sbin/dnsmasq"
 /* how long a call waits for another job on the same network (qemud's default) */
 #define JOB_WAIT_MS 30000
@@ -153,9 +152,13 @@ static void load_definition(const char *name, const char *path, void *opaque)
     _cleanup_net_def_ struct mv_net_def *def = NULL;
     _cleanup_net_unref_ struct netd_net *net = NULL, *holder = NULL;
     struct mv_err err = { 0 };
+    int r;
 
-    if (mv_file_read_all(path, DEFINITION_MAX, &xml, NULL) < 0) {
-        mv_error("cannot read '%s'", path);
+    if ((r = mv_file_read_all(path, NETD_DEFINITION_MAX, &xml, NULL)) < 0) {
+        if (r == -EFBIG)
+            mv_error("ignoring '%s': larger than the %d bytes netd reads", path, NETD_DEFINITION_MAX);
+        else
+            mv_error("ignoring '%s': %s", path, strerror(-r));
         return;
     }
     if (mv_net_def_parse(xml, &def, &msg) < 0) {

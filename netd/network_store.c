@@ -15,7 +15,8 @@
 #include "store.h"
 #include "xml.h"
 
-#define STATUS_FILE_MAX (4 * 1024 * 1024)
+/* the definition and its wrapper */
+#define STATUS_FILE_MAX (NETD_DEFINITION_MAX + 4096)
 
 int netd_store_init(const struct mv_paths *paths)
 {
@@ -44,6 +45,19 @@ static int store_error(struct mv_err *err, int r, char *msg)
     return r;
 }
 
+/* A definition larger than netd reads back is refused before anything is
+ * written: accepted now, it would be lost at the next start. */
+static int check_size(const struct mv_net_def *def, const char *xml, struct mv_err *err)
+{
+    size_t len = strlen(xml);
+
+    if (len <= NETD_DEFINITION_MAX)
+        return 0;
+    return mv_err_set(err, MV_ERR_XML_ERROR, MV_FROM_NETWORK,
+                      "XML error: network '%s' is %zu bytes as XML, more than the %d bytes netd stores", def->name,
+                      len, NETD_DEFINITION_MAX);
+}
+
 int netd_store_save_config(const struct mv_net_def *def, struct mv_err *err)
 {
     _cleanup_free_ char *xml = mv_net_def_format(def, 0);
@@ -53,6 +67,8 @@ int netd_store_save_config(const struct mv_net_def *def, struct mv_err *err)
     if (!xml)
         return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_NETWORK,
                           "internal error: cannot format the definition of network '%s'", def->name);
+    if ((r = check_size(def, xml, err)) < 0)
+        return r;
     if ((r = mv_store_save_config(netd.store, def->name, xml, &msg)) < 0)
         return store_error(err, r, msg);
     return 0;
@@ -83,6 +99,8 @@ int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_
     if (!xml)
         return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_NETWORK,
                           "internal error: cannot format the live definition of network '%s'", live->name);
+    if ((r = check_size(live, xml, err)) < 0)
+        return r;
     if (pid > 0 && asprintf(&dnsmasq, "  <dnsmasq pid='%d'/>\n", (int)pid) < 0)
         return -ENOMEM;
     /* the definition is formatted XML already: wrapping it needs no writer */

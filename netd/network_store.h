@@ -19,18 +19,24 @@
 #include "network_def.h"
 #include "paths.h"
 
+/* The largest definition netd stores, as formatted XML: what it writes it
+ * must read back after a restart (and answer within an RPC string). */
+#define NETD_DEFINITION_MAX (1024 * 1024)
+
 /* Creates netd.store and its directories, removing temp files a killed
  * write left.  0 or -errno (logged). */
 int netd_store_init(const struct mv_paths *paths);
 void netd_store_cleanup(void);
 
-/* Writes DEF as its NAME.xml; ERR names the file on failure. */
+/* Writes DEF as its NAME.xml; ERR names the file on failure, or says that
+ * DEF is larger than NETD_DEFINITION_MAX (XML_ERROR, nothing written). */
 int netd_store_save_config(const struct mv_net_def *def, struct mv_err *err);
 /* Removes NAME.xml and its autostart link; 0 if already gone. */
 int netd_store_delete_config(const char *name, struct mv_err *err);
 int netd_store_set_autostart(const char *name, bool on, struct mv_err *err);
 
-/* Writes the status of active network LIVE whose dnsmasq is PID (0: none). */
+/* Writes the status of active network LIVE whose dnsmasq is PID (0: none);
+ * the size limit is save_config's. */
 int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_err *err);
 int netd_store_delete_status(const char *name);
 
