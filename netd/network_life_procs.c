@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "dnsmasq.h"
+#include "errmsg.h"
 #include "log.h"
 #include "netd.h"
 #include "network_events.h"
@@ -25,6 +26,11 @@
 enum { UPDATE_LIVE = 1, UPDATE_CONFIG = 2 };
 /* how often define retries when the holder of its name went away while it waited */
 #define OBTAIN_RETRIES 8
+
+/* The longest network name whose files fit in a file name: the longest
+ * netd writes is dnsmasq's ".NAME.hostsfile.XXXXXX" (an atomic write's temp
+ * file), 18 bytes more than NAME. */
+#define NAME_MAX_NETD (MV_NAME_MAX - 18)
 
 /* The error code a part's message stands for: parser and update messages
  * begin with libvirt's phrase for their kind. */
@@ -60,6 +66,15 @@ static int parse(struct mv_call *call, const char *xml, struct mv_net_def **def)
     if (mv_validate_name("network", (*def)->name, &msg) < 0) {
         mv_net_def_free(TAKE_PTR(*def));
         return mv_call_error(call, MV_ERR_XML_ERROR, MV_FROM_NETWORK, "XML error: %s", msg ? msg : "invalid name");
+    }
+    if (strlen((*def)->name) > NAME_MAX_NETD) {
+        _cleanup_free_ char *q = mv_errmsg_quote((*def)->name, strlen((*def)->name), MV_ERRMSG_QUOTE_MAX);
+
+        mv_net_def_free(TAKE_PTR(*def));
+        return mv_call_error(call, MV_ERR_XML_ERROR, MV_FROM_NETWORK,
+                             "XML error: invalid network name '%s': names must be at most %d bytes long (netd's "
+                             "files for a network add up to %d bytes to its name)", q ? q : "?", NAME_MAX_NETD,
+                             MV_NAME_MAX - NAME_MAX_NETD);
     }
     return 0;
 }
