@@ -125,7 +125,11 @@ static int list_names(struct mv_call *call, bool active, int maxnames, mv_connec
 {
     int n = 0, r;
 
-    if (maxnames < 0 || maxnames > MV_NETWORK_LIST_MAX)
+    if (maxnames < 0)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_NETWORK,
+                             "invalid argument: maxnames in %s must not be negative, not %d",
+                             active ? "virConnectListNetworks" : "virConnectListDefinedNetworks", maxnames);
+    if (maxnames > MV_NETWORK_LIST_MAX)
         return mv_call_error(call, MV_ERR_RPC, MV_FROM_RPC, "too many network names requested: %d > %d",
                              maxnames, MV_NETWORK_LIST_MAX);
     if (!(ret->names.names_val = calloc((size_t)maxnames + 1, sizeof(char *))))
