@@ -28,8 +28,9 @@
 
 #define TASK_THREADS 2
 #define DNSMASQ_DEFAULT "/usr/sbin/dnsmasq"
-/* how long a call waits for another job on the same network (qemud's default) */
-#define JOB_WAIT_MS 30000
+/* how long a call waits for another job on the same network, in seconds
+ * (job_wait_timeout; qemud's default) */
+#define JOB_WAIT_S 30
 
 struct netd_driver netd;
 
@@ -90,6 +91,7 @@ static void dnsmasq_exited(struct netd_net *net, pid_t pid)
 
 static int read_settings(const mv_conf *conf, char **errmsg)
 {
+    long long wait_s = JOB_WAIT_S;
     int r;
 
     if ((r = mv_conf_get_string(conf, "dnsmasq", &netd.dnsmasq_binary, errmsg)) < 0)
@@ -98,7 +100,9 @@ static int read_settings(const mv_conf *conf, char **errmsg)
         return -ENOMEM;
     if (netd.dnsmasq_binary[0] != '/')
         return mv_errmsg_set(errmsg, -EINVAL, "dnsmasq = '%s': the path must be absolute", netd.dnsmasq_binary);
-    netd.job_wait_ms = JOB_WAIT_MS;
+    if ((r = mv_conf_get_int(conf, "job_wait_timeout", 1, 3600, &wait_s, errmsg)) < 0)
+        return r;
+    netd.job_wait_ms = (unsigned int)wait_s * 1000u;
     netd.dnsmasq.binary = netd.dnsmasq_binary;
     /* Debian's dnsmasq-base creates the user "dnsmasq"; without it, nobody */
     netd.dnsmasq.user = getpwnam("dnsmasq") ? "dnsmasq" : "nobody";

@@ -2,7 +2,7 @@
 #include "daemon.h"
 #include "netd.h"
 
-static const char *const netd_config_keys[] = { "dnsmasq", NULL };
+static const char *const netd_config_keys[] = { "dnsmasq", "job_wait_timeout", NULL };
 static const char *const netd_uri_schemes[] = { "network", "qemu", "modvirt", NULL };
 static const struct mv_dispatch_table *const netd_tables[] = {
     &netd_network_table, &netd_network_life_table, &netd_port_table, &netd_event_table, NULL,
