@@ -36,11 +36,12 @@ NETD_INTEGRATION_TESTS = \
 # netd-guest, -restart, -docker: guests, restarts and Docker's firewall, in
 # the namespaces netns.sh makes
 EXTRA_DIST += tests/integration/netns.sh tests/integration/docker-ruleset.sh
-# netd-readonly, -malformed: read-only clients and hostile input (raw
-# calls from mvnetrpc.py)
+# netd-readonly, -malformed, -race: read-only clients, hostile input and
+# concurrent clients (raw calls from mvnetrpc.py)
 NETD_INTEGRATION_TESTS += \
 	tests/integration/netd-readonly.sh \
-	tests/integration/netd-malformed.sh
+	tests/integration/netd-malformed.sh \
+	tests/integration/netd-race.sh
 EXTRA_DIST += tests/integration/mvnetrpc.py
 INTEGRATION_TESTS += $(NETD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NETD_INTEGRATION_TESTS)
