@@ -133,7 +133,8 @@ nvsh net-info g1
 expect_match "g1 active" "^Active:[[:space:]]+yes$" "$out"
 verdict "meanwhile other networks are defined, created and listed; the start completes when dnsmasq runs"
 
-# 3: a transient network's start holds no other network's define
+# 3: a transient network's start holds no other network's define, and
+# the bridge it is being started on is taken meanwhile
 rm -f "$GATE"/waiting.*
 : >"$GATE/closed"
 net_xml t3 3 >"$mv_tmp/t3.xml"
@@ -146,13 +147,17 @@ if bg_wait define-g4 5; then
 else
     expect_fail "net-define g4 waited more than 5 s for the creation of t3 (its dnsmasq held at the gate)"
 fi
+printf '%s\n' "<network><name>g5</name><bridge name='mvt3'/></network>" >"$mv_tmp/g5.xml"
+nvsh net-define "$mv_tmp/g5.xml"
+expect_match "net-define g5 on t3's bridge while t3 is created" \
+    "^error: operation failed: bridge name 'mvt3' is already used by network 't3'$" "$(printf '%s\n' "$err" | tail -n 1)"
 rm -f "$GATE/closed"
 bg_wait create-t3 30 || expect_fail "net-create t3 did not return within 30 s of the gate opening"
 bg_wait define-g4 30
 expect_eq "net-create t3" 0 "$(cat "$mv_tmp/create-t3.rc" 2>/dev/null)"
 for n in t3 g1; do nvsh net-destroy $n; done
 for n in g1 g2 g4; do nvsh net-undefine $n; done
-verdict "defining a network does not wait for another network's creation"
+verdict "defining a network does not wait for another network's creation, nor takes the bridge it claims"
 
 # 4: the race
 for n in 1 2 3; do net_xml "r$n" $((10 + n)) "<uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>" >"$mv_tmp/r$n.xml"; done
