@@ -216,6 +216,20 @@ static int define_xml_flags(struct mv_call *call, mv_network_xml_flags_args *arg
 
 /* ---- create (transient, or a defined one with this definition live) ---- */
 
+/* NET's claim on BRIDGE while a create starts it (NULL: the claim ends). */
+static int claim_bridge(struct netd_net *net, const char *bridge)
+{
+    char *copy = bridge ? strdup(bridge) : NULL;
+
+    if (bridge && !copy)
+        return -ENOMEM;
+    pthread_mutex_lock(&net->lock);
+    free(net->starting_bridge);
+    net->starting_bridge = copy;
+    pthread_mutex_unlock(&net->lock);
+    return 0;
+}
+
 static int create_start(struct netd_net *net, struct mv_net_def *def, struct mv_err *err)
 {
     int r;
@@ -224,13 +238,19 @@ static int create_start(struct netd_net *net, struct mv_net_def *def, struct mv_
         mv_net_def_free(def);
         return netd_error_active(err, net);
     }
-    /* held through the start: the name is nobody's until the network is live */
+    /* The name is picked and claimed under the lock; the start, which may
+     * wait seconds for dnsmasq, runs without it: other defines and creates
+     * see the claim instead of waiting for the lock. */
     pthread_mutex_lock(&netd.bridge_lock);
-    if ((r = bridge_for(def, net, err)) < 0)
-        mv_net_def_free(def);
-    else
-        r = netd_net_start(net, def, err);
+    if ((r = bridge_for(def, net, err)) == 0)
+        r = claim_bridge(net, def->bridge.name);
     pthread_mutex_unlock(&netd.bridge_lock);
+    if (r < 0) {
+        mv_net_def_free(def);
+        return r;
+    }
+    r = netd_net_start(net, def, err);
+    claim_bridge(net, NULL);       /* live now (or failed): the claim has done its work */
     return r;
 }
 

@@ -23,6 +23,7 @@ static void net_dispose(struct mv_obj *obj)
     for (size_t i = 0; i < net->nports; i++)
         netd_port_free(net->ports[i]);
     free(net->ports);
+    free(net->starting_bridge);
     mv_obj_fini(&net->obj);
     free(net);
 }

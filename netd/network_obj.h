@@ -40,6 +40,10 @@ struct netd_net {
     uint64_t dnsmasq_watch;         /* network_watch.c: fires when dnsmasq exits; 0 none */
     unsigned int dnsmasq_restarts;  /* restarts in the current window (network_start.c) */
     long long dnsmasq_window_ms;    /* when that window began (mv_now_ms) */
+    /* The bridge a create is starting NET on, before NET has a live
+     * definition: taken for the other networks' bridge names meanwhile
+     * (network_life_procs.c), so no lock is held through the start. */
+    char *starting_bridge;
     struct netd_port **ports;
     size_t nports;
 };

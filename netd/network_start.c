@@ -366,20 +366,21 @@ static int other_bridges(const struct netd_net *self, const char *want, char ***
 
     if ((r = netd_registry_list(&nets, &n)) < 0)
         return r;
-    if (!(v = calloc(2 * n + 1, sizeof(*v)))) {
+    if (!(v = calloc(3 * n + 1, sizeof(*v)))) {
         netd_net_list_free(nets, n);
         return -ENOMEM;
     }
     for (size_t i = 0; i < n && r == 0; i++) {
-        const struct mv_net_def *defs[2];
+        const char *names[3];
 
         if (nets[i] == self)
             continue;
         pthread_mutex_lock(&nets[i]->lock);
-        defs[0] = nets[i]->def;
-        defs[1] = nets[i]->live;
-        for (int j = 0; j < 2 && r == 0; j++) {
-            const char *b = defs[j] ? defs[j]->bridge.name : NULL;
+        names[0] = nets[i]->def ? nets[i]->def->bridge.name : NULL;
+        names[1] = nets[i]->live ? nets[i]->live->bridge.name : NULL;
+        names[2] = nets[i]->starting_bridge;
+        for (int j = 0; j < 3 && r == 0; j++) {
+            const char *b = names[j];
 
             if (!b)
                 continue;
