@@ -188,6 +188,10 @@ for need in (0x7FFFFFFF, -5, 0):
 for maxnames in (-1, -2**31, 16385, 16384, 0):
     print("list%d=%s" % (maxnames, m.outcome(c.call(m.LIST, m.i32(maxnames)))))
     print("defined%d=%s" % (maxnames, m.outcome(c.call(m.LIST_DEFINED, m.i32(maxnames)))))
+# libvirt's client sends GET_PARAMETERS' nparams uninitialised: any value goes
+port = m.port("m1", uuid, portuuid)
+for i, nparams in enumerate((-1, 2**31 - 1, 17)):
+    print("params%d=%s" % (i, m.outcome(c.call(m.PORT_GET_PARAMETERS, port + m.i32(nparams) + m.u32(0)))))
 for i, mac in enumerate(("zz:zz", "", "5" * 300, "52:54:00:ab:cd:01\n", "%s%n%x", "\x01\x7f", "*")):
     p = c.call(m.GET_DHCP_LEASES, net + m.u32(1) + m.s(mac) + m.i32(1) + m.u32(0))
     print("mac%d=%s" % (i, count(p)))
@@ -207,12 +211,15 @@ done
 expect_eq "LIST_NETWORKS maxnames=16385" "39 7 too many network names requested: 16385 > 16384" "$(kv list16385)"
 expect_eq "LIST_NETWORKS maxnames=16384" ok "$(kv list16384)"
 expect_eq "LIST_DEFINED_NETWORKS maxnames=0" ok "$(kv defined0)"
+for i in 0 1 2; do
+    expect_eq "NETWORK_PORT_GET_PARAMETERS with nparams #$i" ok "$(kv "params$i")"
+done
 for i in 0 1 2 3 4 5 6; do
     expect_eq "GET_DHCP_LEASES with garbage mac filter #$i" "ok/0" "$(kv "mac$i")"
 done
 [ -z "$err" ] || expect_fail "python: $err"
 after_check
-verdict "need_results of any value, negative or huge maxnames, garbage lease filters: answers or clear errors"
+verdict "need_results and nparams of any value, negative or huge maxnames, garbage lease filters: answers or clear errors"
 
 # 6: XML that is not a network
 while read -r what xml; do

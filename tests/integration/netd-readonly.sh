@@ -133,18 +133,19 @@ calls = {
                                          libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, host, 0),
     "virNetworkPortCreateXML": lambda: n.portCreateXML(portxml.replace("ab:cd:01", "ab:cd:03")),
     "virNetworkPortDelete": p.delete,
-    "virNetworkPortSetParameters": lambda: p.setParameters({"inbound.average": 1000}),
 }
+# (port.setParameters asks for the port's parameters first and, finding
+# none, refuses in python: the raw calls below send that one)
 for api, fn in calls.items():
     out(api, error_of(fn))
 EOF
 for api in virNetworkDefineXML virNetworkDefineXMLFlags virNetworkCreateXML virNetworkCreateXMLFlags \
     virNetworkCreate virNetworkDestroy virNetworkUndefine virNetworkSetAutostart virNetworkUpdate \
-    virNetworkPortCreateXML virNetworkPortDelete virNetworkPortSetParameters; do
+    virNetworkPortCreateXML virNetworkPortDelete; do
     expect_eq "$api" "EXC 29 19 operation forbidden: read only access prevents $api" "$(kv "$api")"
 done
 [ -z "$err" ] || expect_fail "python: $err"
-verdict "python3-libvirt on the ro socket: the daemon refuses all 12 changing calls (29, domain 19)"
+verdict "python3-libvirt on the ro socket: the daemon refuses 11 changing calls (29, domain 19)"
 
 # 4: python3-libvirt readers on the ro socket
 py - "$MV_URI_RO" "$uuid" "$portuuid" <<'EOF'
