@@ -219,6 +219,39 @@ START_TEST(test_deep_nesting)
 }
 END_TEST
 
+/* TEXT: <a/> with N attributes, each value holding an '=' and a '>', after
+ * a comment and a CDATA section full of '=' (none of which count). */
+static char *attrs_doc(size_t n)
+{
+    char *text = malloc(n * 24 + 256), *p = text;
+
+    ck_assert_ptr_nonnull(text);
+    p = stpcpy(p, "<!-- a=1 b=2 c=3 d=4 --><r><![CDATA[x=1 y=2 z=3]]>\n<a");
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, " a%zu='=>%zu'", i, i);
+    stpcpy(p, "/></r>");
+    return text;
+}
+
+START_TEST(test_attribute_flood)
+{
+    _cleanup_free_ char *ok = attrs_doc(256), *flood = attrs_doc(100000);
+    _cleanup_xmldoc_ xmlDocPtr doc = NULL;
+    struct timespec t0, t1;
+    char *err = NULL;
+
+    ck_assert_int_eq(mv_xml_parse(ok, "domain definition", &doc, &err), 0);
+    ck_assert_ptr_null(err);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    err = parse_bad(flood);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert_str_eq(err, "XML error in domain definition: line 2: an element with more than 256 attributes");
+    free(err);
+    /* libxml2 2.9 alone takes minutes: each attribute is compared with all before it */
+    ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
+}
+END_TEST
+
 START_TEST(test_size_limit)
 {
     /* a valid document of exactly MV_XML_DOC_MAX bytes, then one byte more */
@@ -444,6 +477,7 @@ static Suite *xml_suite(void)
     tcase_add_test(tp, test_external_entities);
     tcase_add_test(tp, test_xinclude_not_processed);
     tcase_add_test(tp, test_deep_nesting);
+    tcase_add_test(tp, test_attribute_flood);
     tcase_add_test(tp, test_size_limit);
     suite_add_tcase(s, tp);
     tcase_add_test(tx, test_xpath);
