@@ -101,6 +101,60 @@ static char *clean_message(const char *msg)
     return s;
 }
 
+/* Where TEXT's markup section starting at I ends ("-->", "]]>", "?>"), or
+ * NULL if I starts none: they may hold any number of '='. */
+static const char *markup_end(const char *text, size_t i)
+{
+    static const char *const kinds[][2] = { { "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" } };
+
+    for (size_t k = 0; k < MV_ARRAY_SIZE(kinds); k++)
+        if (strncmp(text + i, kinds[k][0], strlen(kinds[k][0])) == 0)
+            return kinds[k][1];
+    return NULL;
+}
+
+/* libxml2 before 2.11 compares each attribute of a start tag with every
+ * earlier one: an element with 100000 attributes takes minutes.  This
+ * linear scan finds a start tag with more than MV_XML_ATTRS_MAX before
+ * libxml2 sees it, counting the '=' outside quoted values, comments, CDATA
+ * and processing instructions.  Its line, or 0 if there is none.  TEXT is
+ * NUL-terminated at LEN. */
+static int attr_flood_line(const char *text, size_t len)
+{
+    const char *end = NULL;
+    char quote = 0;
+    bool in_tag = false;
+    int line = 1, tag_line = 0, count = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+
+        if (ch == '\n')
+            line++;
+        if (end) {                      /* in a comment, CDATA or PI */
+            if (strncmp(text + i, end, strlen(end)) == 0) {
+                i += strlen(end) - 1;
+                end = NULL;
+            }
+        } else if (quote) {
+            if (ch == quote)
+                quote = 0;
+        } else if (in_tag) {
+            if (ch == '"' || ch == '\'')
+                quote = ch;
+            else if (ch == '>')
+                in_tag = false;
+            else if (ch == '=' && ++count > MV_XML_ATTRS_MAX)
+                return tag_line;
+        } else if (ch == '<' && !(end = markup_end(text, i))) {
+            in_tag = true;
+            tag_line = line;
+            count = 0;
+        }
+    }
+    return 0;
+}
+
 int mv_xml_parse(const char *text, const char *what, xmlDocPtr *doc, char **errmsg)
 {
     _cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr ctxt = NULL;
@@ -109,6 +163,7 @@ int mv_xml_parse(const char *text, const char *what, xmlDocPtr *doc, char **errm
     _cleanup_free_ char *first = NULL;
     _cleanup_free_ char *msg = NULL;
     size_t len;
+    int flood;
 
     if (!what)
         what = "document";
@@ -118,6 +173,9 @@ int mv_xml_parse(const char *text, const char *what, xmlDocPtr *doc, char **errm
     if (len > MV_XML_DOC_MAX)
         return mv_errmsg_set(errmsg, -EFBIG, "XML error in %s: document larger than %d bytes",
                              what, MV_XML_DOC_MAX);
+    if ((flood = attr_flood_line(text, len)) > 0)
+        return mv_errmsg_set(errmsg, -EINVAL, "XML error in %s: line %d: an element with more than %d attributes",
+                             what, flood, MV_XML_ATTRS_MAX);
     pthread_once(&xml_once, xml_init);
     ctxt = xmlNewParserCtxt();
     if (!ctxt)

@@ -14,6 +14,8 @@
 
 /* Largest XML document accepted from anyone. */
 #define MV_XML_DOC_MAX (10 * 1024 * 1024)
+/* Most attributes one element may have (see mv_xml_parse). */
+#define MV_XML_ATTRS_MAX 256
 
 MV_DEFINE_CLEANUP(xmlDoc, xmlFreeDoc)
 MV_DEFINE_CLEANUP(xmlXPathContext, xmlXPathFreeContext)
@@ -28,8 +30,10 @@ static inline void mv_xmlfreep(xmlChar **p) { if (*p) xmlFree(*p); }
 
 /* Parses untrusted TEXT into *DOC: no network, no DOCTYPE (so no entity
  * declarations, no external entities or DTDs, no entity expansion bombs), at
- * most MV_XML_DOC_MAX bytes.  -EINVAL with *ERRMSG "XML error in WHAT: line 3:
- * Opening and ending tag mismatch: ...", -EFBIG if too large, -ENOMEM. */
+ * most MV_XML_DOC_MAX bytes, at most MV_XML_ATTRS_MAX attributes on an element
+ * (libxml2 before 2.11 takes time quadratic in their number).  -EINVAL with
+ * *ERRMSG "XML error in WHAT: line 3: Opening and ending tag mismatch: ...",
+ * -EFBIG if too large, -ENOMEM. */
 int mv_xml_parse(const char *text, const char *what, xmlDocPtr *doc, char **errmsg);
 
 /* New XPath context on DOC with the root element as context node; libxml2's
