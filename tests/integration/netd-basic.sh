@@ -15,7 +15,7 @@ set -u
 
 MV_DAEMON=$top_builddir/netd/modvirt-netd
 MV_NEEDS="ip nft /usr/sbin/dnsmasq"
-mv_init 20
+mv_init 21
 
 # ---- the daemon in its own network namespace ----
 
@@ -196,6 +196,29 @@ expect_match "config kept" "52:54:00:00:00:42" "$out"
 vsh net-update n1 add dns-txt "<txt name='x' value='y'/>"
 expect_match "refused by section" "unsupported configuration: can't update 'dns-txt' section" "$err"
 verdict "net-update: live and config, dnsmasq re-reads its hosts, libvirt's errors"
+
+# 5c: defines that race for bridge names, each on its own connection
+py - "$MV_URI" <<'EOF'
+import sys, threading, libvirt
+errors = []
+def define(i):
+    try:
+        c = libvirt.open(sys.argv[1])
+        c.networkDefineXML("<network><name>race%d</name><ip address='10.89.%d.1' prefix='24'/></network>" % (i, i))
+        c.close()
+    except libvirt.libvirtError as e:
+        errors.append(str(e))
+threads = [threading.Thread(target=define, args=(i,)) for i in range(6)]
+for t in threads: t.start()
+for t in threads: t.join()
+c = libvirt.open(sys.argv[1])
+bridges = sorted(c.networkLookupByName("race%d" % i).bridgeName() for i in range(6))
+print("errors=%d distinct=%d" % (len(errors), len(set(bridges))))
+for i in range(6):
+    c.networkLookupByName("race%d" % i).undefine()
+EOF
+expect_eq "six distinct bridges" "errors=0 distinct=6" "$out"
+verdict "concurrent defines pick distinct bridge names"
 
 # 6
 sed 's|<uuid>.*</uuid>||' "$mv_tmp/n1.xml" >"$mv_tmp/n1-other-uuid.xml"
