@@ -18,7 +18,7 @@ bench_dombench_SOURCES = bench/dombench.c bench/guestboot.c bench/guestboot.h be
 bench_dombench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
 bench_dombench_LDADD = $(LIBVIRT_LIBS)
 noinst_PROGRAMS += bench/netbench
-bench_netbench_SOURCES = bench/netbench.c bench/timing.h
+bench_netbench_SOURCES = bench/netbench.c bench/guestboot.c bench/guestboot.h bench/timing.h
 bench_netbench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
 bench_netbench_LDADD = $(LIBVIRT_LIBS)
 endif

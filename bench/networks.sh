@@ -327,7 +327,7 @@ networks_table() {
     echo
     echo "netbench: Debian's libvirt $(pkg-config --modversion libvirt 2>/dev/null || echo 9.0) client against each daemon, each in a network namespace of its own"
     echo "host: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); $([ "$cpu" = none ] && echo "no CPU pinning" || echo "clients and daemons on CPU $cpu"); took $(($(date +%s) - net_t_start)) s"
-    echo "ratio = modvirt / libvirtd"
+    echo "guest QEMU on CPUs: modvirt ${nres[modvirt.qemu_cpus]:-n/a}, libvirtd ${nres[peer.qemu_cpus]:-n/a}; ratio = modvirt / libvirtd"
     echo
     printf '%-32s%-22s%12s%12s%8s\n' "" "" "modvirt" "libvirtd" "ratio"
     for row in "${rows[@]}"; do
