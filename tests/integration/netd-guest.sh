@@ -102,8 +102,17 @@ guest_wait_log "$(serial iso)" "GUEST-PING-OK ${SUBNET[iso]}.1 " 30 ||
 guest_wait_log "$(serial iso)" "GUEST-PING-[A-Z]+ $NT_INET " 30 ||
     expect_fail "g-iso never tried to ping the outside's $NT_INET"
 expect_nomatch "g-iso reached the outside" "GUEST-PING-OK $NT_INET " "$(tr -d '\r' <"$(serial iso)")"
-expect_nomatch "the outside saw g-iso's subnet" "^${SUBNET[iso]//./\\.}\." "$(nt_sources)"
-verdict "isolated: the guest pings its bridge ${SUBNET[iso]}.1; nothing of it reaches the outside"
+# The guest has no route out (an isolated network's DHCP names no router):
+# a second "guest" that routes via the bridge anyway must be stopped by
+# netd's rules, with forwarding on in the host for the nat and route networks
+nt_fake_guest "$(br iso)" "${SUBNET[iso]}.50/24" "${SUBNET[iso]}.1"
+nt_fake busybox ping -c 1 -W 1 "${SUBNET[iso]}.1" >/dev/null 2>&1 ||
+    expect_fail "the fake guest on iso cannot ping its bridge ${SUBNET[iso]}.1"
+nt_fake busybox ping -c 2 -W 1 "$NT_INET" >/dev/null 2>&1 &&
+    expect_fail "the fake guest on iso, routed via ${SUBNET[iso]}.1, reached the outside's $NT_INET"
+expect_eq "ip_forward in $NT_HOST" 1 "$(nt_host cat /proc/sys/net/ipv4/ip_forward)"
+expect_nomatch "the outside saw iso's subnet" "^${SUBNET[iso]//./\\.}\." "$(nt_sources)"
+verdict "isolated: the guest pings its bridge ${SUBNET[iso]}.1; nothing on the network reaches the outside"
 
 # ---- 4: nat --------------------------------------------------------------------------
 guest_wait_log "$(serial nat)" "GUEST-PING-OK $NT_INET " 30 ||
