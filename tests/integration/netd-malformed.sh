@@ -15,7 +15,7 @@ set -u
 
 MV_DAEMON=$MV_NETD
 MV_NEEDS="ip nft sha256sum"
-mv_init 17
+mv_init 18
 nt_init
 MV_ROOT=$mv_tmp/root
 NETDIR=$MV_ROOT/etc/modvirt/network
@@ -173,7 +173,48 @@ nvsh net-info m1
 expect_match "m1 re-adopted" "^Active:[[:space:]]+yes$" "$out"
 verdict "the stored one loads again after a netd restart"
 
-# 5
+# 5: an update that would take a running network past the limit changes
+# nothing: not the definitions, not what dnsmasq serves
+bigrun() {  # DESCRIPTION-BYTES
+    cat <<EOF
+<network>
+  <name>bigrun</name>
+  <uuid>5d1c4c1e-8f0b-4bd6-9a3e-2f6f1d2b7c11</uuid>
+  <description>$(head -c "$1" /dev/zero | tr '\0' x)</description>
+  <forward mode='nat'/>
+  <bridge name='mvbig'/>
+  <ip address='10.78.3.1' netmask='255.255.255.0'>
+    <dhcp><range start='10.78.3.10' end='10.78.3.99'/></dhcp>
+  </ip>
+</network>
+EOF
+}
+bigrun $((1024 * 1024 - 2048)) >"$mv_tmp/bigrun.xml"
+nvsh net-define "$mv_tmp/bigrun.xml"
+# stored 40 bytes short of the limit: one more <host> line is too much
+bigrun $((1024 * 1024 - 2048 + 1048576 - 40 - $(stat -c %s "$NETDIR/bigrun.xml"))) >"$mv_tmp/bigrun.xml"
+nvsh net-define "$mv_tmp/bigrun.xml"
+expect_eq "stored size" $((1048576 - 40)) "$(stat -c %s "$NETDIR/bigrun.xml")"
+nvsh net-start bigrun
+expect_eq "net-start bigrun" 0 "$rc"
+hosts_before=$(cat "$RUNDIR/dnsmasq/bigrun.hostsfile" 2>/dev/null)
+for how in --live --config "--live --config"; do
+    nvsh net-update bigrun add ip-dhcp-host "<host mac='52:54:00:00:00:42' ip='10.78.3.42'/>" $how
+    expect_eq "net-update $how: exit status" 1 "$rc"
+    expect_match "net-update $how" \
+        "^error: XML error: network 'bigrun' is [0-9]+ bytes as XML, more than the 1048576 bytes netd stores$" \
+        "$(printf '%s\n' "$err" | tail -n 1)"
+done
+expect_eq "what dnsmasq serves" "$hosts_before" "$(cat "$RUNDIR/dnsmasq/bigrun.hostsfile" 2>/dev/null)"
+nvsh net-dumpxml bigrun
+expect_nomatch "live definition" "52:54:00:00:00:42" "$out"
+nvsh net-dumpxml --inactive bigrun
+expect_nomatch "persistent definition" "52:54:00:00:00:42" "$out"
+nvsh net-destroy bigrun
+nvsh net-undefine bigrun
+verdict "an update that would take a running network past 1 MiB is refused and changes nothing"
+
+# 6
 py - "$MV_RW" "$uuid" "$portuuid" <<'EOF'
 import struct, sys, mvnetrpc as m
 sock, uuid, portuuid = sys.argv[1:]
@@ -221,7 +262,7 @@ done
 after_check
 verdict "need_results and nparams of any value, negative or huge maxnames, garbage lease filters: answers or clear errors"
 
-# 6: XML that is not a network
+# 7: XML that is not a network
 while read -r what xml; do
     printf '%s\n' "$xml" >"$mv_tmp/bad.xml"
     for cmd in net-define net-create; do
@@ -256,7 +297,7 @@ expect_eq "stored" "m1.xml" "$(cd "$NETDIR" && echo *.xml)"
 after_check
 verdict "entity bombs, external entities and DTDs, XInclude, broken, deep and wide XML: XML errors, nothing stored"
 
-# 7: names
+# 8: names
 name_xml() { printf "<network><name>%s</name><forward mode='nat'/></network>\n" "$1"; }
 while read -r what name want; do
     name_xml "$name" >"$mv_tmp/name.xml"
@@ -289,7 +330,7 @@ expect_match "a NUL in the name" "^XML error" "$err1"
 expect_eq "stored" "m1.xml" "$(cd "$NETDIR" && echo *.xml)"
 verdict "names that are paths, dots, control characters or too long for netd's files: refused by name"
 
-# 8: the longest name netd takes has a full life; nothing of it stays
+# 9: the longest name netd takes has a full life; nothing of it stays
 long=$(head -c 237 /dev/zero | tr '\0' l)
 cat >"$mv_tmp/long.xml" <<EOF
 <network>
@@ -309,7 +350,7 @@ leftover=$(find "$MV_ROOT" -name "*$long*")
 expect_eq "files left of it" "" "$leftover"
 verdict "a network with a 237-byte name is defined, started, destroyed and undefined without a trace"
 
-# 9: bridge names
+# 10: bridge names
 while read -r what bridge; do
     printf "<network><name>b1</name><bridge name='%s'/></network>\n" "$bridge" >"$mv_tmp/br.xml"
     define_err "$mv_tmp/br.xml"
@@ -337,7 +378,7 @@ nvsh net-undefine b3
 expect_eq "stored" "m1.xml" "$(cd "$NETDIR" && echo *.xml)"
 verdict "bridge names over 15 bytes, with '/' or otherwise invalid are refused; a device not ours is left alone"
 
-# 10: port and update XML
+# 11: port and update XML
 py - "$MV_URI" <<'EOF'
 import sys, libvirt
 from mvlibvirt import out, error_of
@@ -387,7 +428,7 @@ expect_nomatch "update: nothing reached the definition" "52:54:00:00:00:05" "$(c
 after_check
 verdict "port and update XML: DOCTYPEs, broken XML, bad MACs and addresses, unknown commands refused"
 
-# 11: a 32 MiB packet aimed at a network procedure is read whole and answered
+# 12: a 32 MiB packet aimed at a network procedure is read whole and answered
 py - "$MV_RW" <<'EOF'
 import struct, sys, mvrpc, mvnetrpc as m
 c = m.connect(sys.argv[1], timeout=60)
@@ -404,7 +445,7 @@ expect_eq "the same connection afterwards" ok "$(kv after)"
 after_check
 verdict "a 32 MiB packet for NETWORK_DEFINE_XML: 'cannot decode', the connection stays"
 
-# 12: seeded random arguments for every network procedure
+# 13: seeded random arguments for every network procedure
 py - "$MV_RW" <<'EOF'
 import random, sys, mvnetrpc as m
 r = random.Random(20261206)
@@ -434,7 +475,7 @@ expect_eq "problems" "" "$(kv problems)"
 after_check
 verdict "300 seeded random calls to network procedures are each answered"
 
-# 13-14: a read-only client registers 256 times, then stops reading while
+# 14-15: a read-only client registers 256 times, then stops reading while
 # 240 events fire; the client reports over files
 rss_kib() { sed -n "s/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 printf '%s\n' "<network><name>ev</name><bridge name='mvev'/></network>" >"$mv_tmp/ev.xml"
@@ -483,7 +524,7 @@ diag "RSS before ${rss0} KiB, after 240 events x 256 registrations unread ${rss1
 after_check
 verdict "a read-only client that never reads its events is dropped; RSS +$((rss1 - rss0)) KiB"
 
-# 15: nothing outside --root, nothing unexpected inside
+# 16: nothing outside --root, nothing unexpected inside
 expect_eq "/etc/shadow" "$shadow_sum" "$(sha256sum /etc/shadow)"
 stray=$(find "$mv_tmp" -newer "$mv_tmp/marker" -type f ! -path "$MV_ROOT/*" \
     ! -path "$mv_tmp/home/*" ! -name '*.xml' ! -name '*.log' ! -name 'run.*' ! -name 'ev.*' ! -name 'notify*' -print)
@@ -499,11 +540,11 @@ expect_eq "dnsmasq files" "m1.addnhosts m1.conf m1.hostsfile m1.leases m1.pid" \
 expect_eq "bridges" "mvm1" "$(nt_host ip -o link show type bridge | awk -F': ' '{ print $2 }' | tr '\n' ' ' | sed 's/ $//')"
 verdict "no file outside --root; the configuration, status and dnsmasq files are m1's alone"
 
-# 16
+# 17
 grep -E ': (error|critical):' "$MV_LOG" >"$mv_tmp/errors" && expect_fail "errors logged: $(head -n 5 "$mv_tmp/errors")"
 verdict "nothing was logged as an error"
 
-# 17
+# 18
 nvsh net-destroy m1
 expect_eq "net-destroy m1" 0 "$rc"
 expect_daemon_alive
