@@ -465,9 +465,11 @@ static int update_live(struct netd_net *net, struct mv_net_def *newdef, struct m
     return 0;
 }
 
-static int update_config(struct netd_net *net, struct mv_net_def *newdef, struct mv_err *err)
+/* Saves NEWDEF (taken) as NET's persistent definition; *OLD gets the one
+ * it replaces, for the caller to free or to put back. */
+static int update_config(struct netd_net *net, struct mv_net_def *newdef, struct mv_net_def **old,
+                         struct mv_err *err)
 {
-    struct mv_net_def *old;
     int r;
 
     if ((r = netd_store_save_config(newdef, err)) < 0) {
@@ -475,11 +477,38 @@ static int update_config(struct netd_net *net, struct mv_net_def *newdef, struct
         return r;
     }
     pthread_mutex_lock(&net->lock);
-    old = net->def;
+    *old = net->def;
     net->def = newdef;
     pthread_mutex_unlock(&net->lock);
-    mv_net_def_free(old);
     return 0;
+}
+
+/* The live half failed after the persistent one was saved: OLD (taken)
+ * goes back, so that the update changed neither. */
+static void undo_config(struct netd_net *net, struct mv_net_def *old)
+{
+    struct mv_net_def *updated = NULL;
+    struct mv_err err = { 0 };
+
+    if (update_config(net, old, &updated, &err) < 0) {
+        mv_error("network '%s': the update failed live, and its persistent half stays: %s", net->name,
+                 err.message ? err.message : "cannot save the definition");
+        mv_err_clear(&err);
+    }
+    mv_net_def_free(updated);
+}
+
+/* Both halves of an update fit in what netd stores: checked before either
+ * changes anything (dnsmasq would serve a host the status cannot hold). */
+static int update_sizes(const struct mv_net_def *live, const struct mv_net_def *config, struct mv_err *err)
+{
+    int r = 0;
+
+    if (live)
+        r = netd_store_check_size(live, err);
+    if (r == 0 && config)
+        r = netd_store_check_size(config, err);
+    return r;
 }
 
 /* Applies the update to a copy of the live or persistent definition. */
@@ -501,7 +530,7 @@ static int update_one(struct netd_net *net, const mv_network_update_args *a, boo
 static int do_update(struct netd_net *net, const void *args, struct mv_err *err)
 {
     const mv_network_update_args *a = args;
-    struct mv_net_def *live = NULL, *config = NULL;
+    struct mv_net_def *live = NULL, *config = NULL, *old_config = NULL;
     unsigned int flags = a->flags;
     int r;
 
@@ -514,14 +543,20 @@ static int do_update(struct netd_net *net, const void *args, struct mv_err *err)
         mv_net_def_free(live);
         return r;
     }
-    if (config && (r = update_config(net, config, err)) < 0) {
+    if ((r = update_sizes(live, config, err)) < 0 ||
+        (config && (r = update_config(net, TAKE_PTR(config), &old_config, err)) < 0)) {
         mv_net_def_free(live);
+        mv_net_def_free(config);
         return r;
     }
-    if (live && (r = update_live(net, live, err)) < 0)
+    if (live && (r = update_live(net, live, err)) < 0) {
+        if (old_config)
+            undo_config(net, old_config);
         return r;
+    }
+    mv_net_def_free(old_config);
     mv_info("network '%s' updated (command %u, section %u%s%s)", net->name, a->command, a->section,
-            live ? ", live" : "", config ? ", config" : "");
+            flags & UPDATE_LIVE ? ", live" : "", flags & UPDATE_CONFIG ? ", config" : "");
     return 0;
 }
 

@@ -53,9 +53,20 @@ static int check_size(const struct mv_net_def *def, const char *xml, struct mv_e
 
     if (len <= NETD_DEFINITION_MAX)
         return 0;
-    return mv_err_set(err, MV_ERR_XML_ERROR, MV_FROM_NETWORK,
-                      "XML error: network '%s' is %zu bytes as XML, more than the %d bytes netd stores", def->name,
-                      len, NETD_DEFINITION_MAX);
+    mv_err_set(err, MV_ERR_XML_ERROR, MV_FROM_NETWORK,
+               "XML error: network '%s' is %zu bytes as XML, more than the %d bytes netd stores", def->name, len,
+               NETD_DEFINITION_MAX);
+    return -EFBIG;
+}
+
+int netd_store_check_size(const struct mv_net_def *def, struct mv_err *err)
+{
+    _cleanup_free_ char *xml = mv_net_def_format(def, 0);
+
+    if (!xml)
+        return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_NETWORK,
+                          "internal error: cannot format the definition of network '%s'", def->name);
+    return check_size(def, xml, err);
 }
 
 int netd_store_save_config(const struct mv_net_def *def, struct mv_err *err)

@@ -28,6 +28,9 @@
 int netd_store_init(const struct mv_paths *paths);
 void netd_store_cleanup(void);
 
+/* 0 if DEF fits in NETD_DEFINITION_MAX as netd stores it; else -EFBIG
+ * with ERR (XML_ERROR) naming the network and its size. */
+int netd_store_check_size(const struct mv_net_def *def, struct mv_err *err);
 /* Writes DEF as its NAME.xml; ERR names the file on failure, or says that
  * DEF is larger than NETD_DEFINITION_MAX (XML_ERROR, nothing written). */
 int netd_store_save_config(const struct mv_net_def *def, struct mv_err *err);
