@@ -2,9 +2,10 @@
 # modvirt-netd under hostile input: arguments no libvirt client sends
 # (truncated, oversized, negative counts, garbage filters), network XML
 # that is huge, not well-formed or an entity bomb, names that are paths or
-# too long for netd's files, bridge names no kernel takes, port and update
-# XML likewise; and read-only clients that register for every event and
-# never read.  Each gets a clear error, the daemon keeps serving, and no
+# too long for netd's files, bridge names no kernel takes, values that
+# would inject dnsmasq options, port and update XML likewise; and read-only
+# clients that register for every event and never read.  Each gets a clear
+# error, the daemon keeps serving, and no
 # file appears that should not: every write stays under --root, and the
 # configuration holds only what was accepted.  Raw calls come from mvrpc /
 # mvnetrpc (struct, not the daemon's codec).
@@ -15,7 +16,7 @@ set -u
 
 MV_DAEMON=$MV_NETD
 MV_NEEDS="ip nft sha256sum"
-mv_init 18
+mv_init 19
 nt_init
 MV_ROOT=$mv_tmp/root
 NETDIR=$MV_ROOT/etc/modvirt/network
@@ -428,7 +429,39 @@ expect_nomatch "update: nothing reached the definition" "52:54:00:00:00:05" "$(c
 after_check
 verdict "port and update XML: DOCTYPEs, broken XML, bad MACs and addresses, unknown commands refused"
 
-# 12: a 32 MiB packet aimed at a network procedure is read whole and answered
+# 12: values that would break out of their line in dnsmasq's configuration
+# (an option of our choosing: dhcp-script runs its program as root) or out
+# of their field
+inj=0
+while read -r where xml; do
+    inj=$((inj + 1))
+    printf "<network><name>inj</name><forward mode='nat'/><bridge name='mvinj'/>%s<ip address='10.78.4.1' netmask='255.255.255.0'><dhcp><range start='10.78.4.10' end='10.78.4.99'/>%s</dhcp></ip></network>\n" \
+        "$([ "$where" = net ] && echo "$xml")" "$([ "$where" = dhcp ] && echo "$xml")" >"$mv_tmp/inj.xml"
+    nvsh net-create "$mv_tmp/inj.xml"
+    expect_eq "injection #$inj: exit status" 1 "$rc"
+    expect_match "injection #$inj" "^error: XML error: .*(invalid value|one line)" "$(printf '%s\n' "$err" | tail -n 1)"
+done <<'EOF'
+net <domain name='a.example&#10;dhcp-script=/bin/evil'/>
+net <dns><txt name='t' value='x&#10;dhcp-script=/bin/evil'/></dns>
+net <dns><txt name='t' value='x"&#10;dhcp-script=/bin/evil'/></dns>
+net <dns><host ip='10.78.4.5'><hostname>h&#10;dhcp-script=/bin/evil</hostname></host></dns>
+net <dns><srv service='s&#10;dhcp-script=/bin/evil' protocol='tcp'/></dns>
+net <dns><srv service='s' protocol='tcp' target='t' domain='d&#13;dhcp-script=/bin/evil'/></dns>
+net <dns><forwarder domain='d&#10;dhcp-script=/bin/evil' addr='192.0.2.53'/></dns>
+dhcp <host mac='52:54:00:00:00:05' name='h&#10;dhcp-script=/bin/evil' ip='10.78.4.5'/>
+dhcp <host mac='52:54:00:00:00:05' name='h,10.78.4.6' ip='10.78.4.5'/>
+EOF
+for sec in "ip-dhcp-host <host mac='52:54:00:00:00:05' name='h&#10;dhcp-script=/bin/evil' ip='10.78.1.5'/>" \
+    "dns-host <host ip='10.78.1.6'><hostname>h&#10;dhcp-script=/bin/evil</hostname></host>"; do
+    nvsh net-update m1 add "${sec%% *}" "${sec#* }" --live
+    expect_match "net-update m1 add ${sec%% *} with a newline" "^error: XML error: invalid value" \
+        "$(printf '%s\n' "$err" | tail -n 1)"
+done
+expect_eq "dnsmasq files" "" "$(grep -rl 'dhcp-script' "$RUNDIR/dnsmasq" 2>/dev/null)"
+expect_eq "no network inj" "" "$(nt_host ip -o link show mvinj 2>/dev/null)"
+verdict "newlines, quotes and commas that would inject dnsmasq options are refused by name"
+
+# 13: a 32 MiB packet aimed at a network procedure is read whole and answered
 py - "$MV_RW" <<'EOF'
 import struct, sys, mvrpc, mvnetrpc as m
 c = m.connect(sys.argv[1], timeout=60)
@@ -445,7 +478,7 @@ expect_eq "the same connection afterwards" ok "$(kv after)"
 after_check
 verdict "a 32 MiB packet for NETWORK_DEFINE_XML: 'cannot decode', the connection stays"
 
-# 13: seeded random arguments for every network procedure
+# 14: seeded random arguments for every network procedure
 py - "$MV_RW" <<'EOF'
 import random, sys, mvnetrpc as m
 r = random.Random(20261206)
@@ -475,7 +508,7 @@ expect_eq "problems" "" "$(kv problems)"
 after_check
 verdict "300 seeded random calls to network procedures are each answered"
 
-# 14-15: a read-only client registers 256 times, then stops reading while
+# 15-16: a read-only client registers 256 times, then stops reading while
 # 240 events fire; the client reports over files
 rss_kib() { sed -n "s/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 printf '%s\n' "<network><name>ev</name><bridge name='mvev'/></network>" >"$mv_tmp/ev.xml"
@@ -524,7 +557,7 @@ diag "RSS before ${rss0} KiB, after 240 events x 256 registrations unread ${rss1
 after_check
 verdict "a read-only client that never reads its events is dropped; RSS +$((rss1 - rss0)) KiB"
 
-# 16: nothing outside --root, nothing unexpected inside
+# 17: nothing outside --root, nothing unexpected inside
 expect_eq "/etc/shadow" "$shadow_sum" "$(sha256sum /etc/shadow)"
 stray=$(find "$mv_tmp" -newer "$mv_tmp/marker" -type f ! -path "$MV_ROOT/*" \
     ! -path "$mv_tmp/home/*" ! -name '*.xml' ! -name '*.log' ! -name 'run.*' ! -name 'ev.*' ! -name 'notify*' -print)
@@ -540,11 +573,11 @@ expect_eq "dnsmasq files" "m1.addnhosts m1.conf m1.hostsfile m1.leases m1.pid" \
 expect_eq "bridges" "mvm1" "$(nt_host ip -o link show type bridge | awk -F': ' '{ print $2 }' | tr '\n' ' ' | sed 's/ $//')"
 verdict "no file outside --root; the configuration, status and dnsmasq files are m1's alone"
 
-# 17
+# 18
 grep -E ': (error|critical):' "$MV_LOG" >"$mv_tmp/errors" && expect_fail "errors logged: $(head -n 5 "$mv_tmp/errors")"
 verdict "nothing was logged as an error"
 
-# 18
+# 19
 nvsh net-destroy m1
 expect_eq "net-destroy m1" 0 "$rc"
 expect_daemon_alive
