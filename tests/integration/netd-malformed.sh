@@ -5,10 +5,10 @@
 # too long for netd's files, bridge names no kernel takes, values that
 # would inject dnsmasq options, port and update XML likewise; and read-only
 # clients that register for every event and never read.  Each gets a clear
-# error, the daemon keeps serving, and no
-# file appears that should not: every write stays under --root, and the
-# configuration holds only what was accepted.  Raw calls come from mvrpc /
-# mvnetrpc (struct, not the daemon's codec).
+# error, the daemon keeps serving, and no file appears that should not:
+# every write stays under --root, and the configuration holds only what was
+# accepted.  Raw calls come from mvrpc / mvnetrpc (struct, not the daemon's
+# codec).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -553,7 +553,11 @@ expect_eq "the read-only client that never reads" "closed=yes" "$(cat "$mv_tmp/e
 [ -s "$mv_tmp/ev.err" ] && expect_fail "python: $(cat "$mv_tmp/ev.err")"
 expect_match "daemon log" 'bytes of events unread \(limit 1048576\); closing the connection' "$(cat "$MV_LOG")"
 diag "RSS before ${rss0} KiB, after 240 events x 256 registrations unread ${rss1} KiB"
-[ $((rss1 - rss0)) -lt 16384 ] || expect_fail "RSS grew by $((rss1 - rss0)) KiB"
+if ldd "$MV_NETD" 2>/dev/null | grep -q libasan; then
+    diag "an AddressSanitizer build: its quarantine keeps freed memory, RSS is not bounded here"
+else
+    [ $((rss1 - rss0)) -lt 16384 ] || expect_fail "RSS grew by $((rss1 - rss0)) KiB"
+fi
 after_check
 verdict "a read-only client that never reads its events is dropped; RSS +$((rss1 - rss0)) KiB"
 
