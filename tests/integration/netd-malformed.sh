@@ -314,10 +314,10 @@ tab a&#9;b names must not contain control characters
 del a&#x7f;b names must not contain control characters
 c1 a&#x85;b names must not contain control characters
 EOF
-for len in 300 252; do
+for len in 300 244; do
     name_xml "$(head -c $len /dev/zero | tr '\0' n)" >"$mv_tmp/name.xml"
     define_err "$mv_tmp/name.xml"
-    expect_match "a $len-byte name" "^XML error: invalid network name 'n{64}\.\.\.': names must be at most 251 bytes" \
+    expect_match "a $len-byte name" "^XML error: invalid network name 'n{64}\.\.\.': names must be at most 243 bytes" \
         "$err1"
 done
 name_xml "$(head -c 238 /dev/zero | tr '\0' n)" >"$mv_tmp/name.xml"

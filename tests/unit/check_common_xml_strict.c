@@ -486,20 +486,21 @@ START_TEST(test_name_length)
     _cleanup_free_ char *xml = NULL;
     struct tnet *net;
 
-    /* NAME.xml must fit in a file name */
-    memset(name, 'n', 251);
-    name[251] = '\0';
+    /* .NAME.xml.XXXXXX, the temporary copy of NAME.xml, must fit in a file name */
+    memset(name, 'n', 243);
+    name[243] = '\0';
     ck_assert_int_ge(asprintf(&xml, "<network><name>%s</name></network>", name), 0);
     net = parse_ok(xml);
-    ck_assert_uint_eq(strlen(net->name), 251);
+    ck_assert_uint_eq(strlen(net->name), 243);
     tnet_free(net);
     free(xml);
-    name[251] = 'n';
-    name[252] = '\0';
+    name[243] = 'n';
+    name[244] = '\0';
     ck_assert_int_ge(asprintf(&xml, "<network><name>%s</name></network>", name), 0);
     refused("network", xml, MV_ERR_XML_DETAIL,
             "XML error: invalid network name 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...': "
-            "names must be at most 251 bytes long (the configuration file adds '.xml')");
+            "names must be at most 243 bytes long (the configuration file's temporary copy, '.NAME.xml.XXXXXX', "
+            "adds 12 bytes)");
 }
 END_TEST
 
