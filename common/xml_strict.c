@@ -510,8 +510,9 @@ int mv_xml_check_root(struct mv_xml_ctx *c, xmlNodePtr root, const char *root_na
 
 int mv_xml_prescan_name(struct mv_xml_ctx *c, xmlNodePtr root, char **name)
 {
-    /* the configuration file is NAME.xml, which must fit in a file name */
-    const size_t name_max = MV_NAME_MAX - 4;
+    /* the configuration file NAME.xml is written as .NAME.xml.XXXXXX and
+     * renamed (mv_file_write_atomic): that must fit in a file name */
+    const size_t name_max = MV_NAME_MAX - 12;
     _cleanup_free_ char *msg = NULL;
     _cleanup_free_ char *q = NULL;
     xmlNodePtr n;
@@ -529,7 +530,7 @@ int mv_xml_prescan_name(struct mv_xml_ctx *c, xmlNodePtr root, char **name)
         q = mv_xml_quote(*name);
         return q ? mv_xml_fail(c, MV_ERR_XML_DETAIL,
                                "invalid %s name '%s': names must be at most %zu bytes long (the configuration "
-                               "file adds '.xml')", c->kind, q, name_max)
+                               "file's temporary copy, '.NAME.xml.XXXXXX', adds 12 bytes)", c->kind, q, name_max)
                  : -ENOMEM;
     }
     if (mv_validate_name(c->kind, *name, &msg) < 0)

@@ -151,7 +151,8 @@ int mv_xml_text_scaled(struct mv_xml_ctx *c, xmlNodePtr n, const char *const *al
 
 /* Finds <name> among ROOT's children before the walk, so that every later
  * message can name the object, and checks it (mv_validate_name, and room for
- * ".xml" in a file name).  Malloc'd into *NAME; the caller sets c->name. */
+ * ".NAME.xml.XXXXXX", the temporary copy of its configuration file, in a
+ * file name).  Malloc'd into *NAME; the caller sets c->name. */
 int mv_xml_prescan_name(struct mv_xml_ctx *c, xmlNodePtr root, char **name);
 /* <uuid> text: a valid, non-null UUID. */
 int mv_xml_text_uuid(struct mv_xml_ctx *c, xmlNodePtr n, unsigned char uuid[16]);
