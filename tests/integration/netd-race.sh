@@ -14,7 +14,8 @@
 #  5-6. afterwards netd and the namespace agree: every bridge, dnsmasq,
 #     nftables chain and map element, status file and port file belongs
 #     to an active network, every configuration file to a persistent one;
-#     and destroying everything leaves nothing behind.
+#     and destroying everything leaves nothing behind;
+#  7. the same after netd was killed in the middle of a start.
 # The gate: netd's dnsmasq binary (config key "dnsmasq") is a script that
 # marks its start in GATE/waiting.PID and, while GATE/closed exists, waits
 # (at most 30 s) for it to go before it execs the real dnsmasq.
@@ -26,7 +27,7 @@ set -u
 MV_DAEMON=$MV_NETD
 MV_NEEDS="ip nft /usr/sbin/dnsmasq"
 RACE_S=${MV_RACE_S:-20}
-mv_init 6
+mv_init 7
 nt_init
 MV_ROOT=$mv_tmp/root
 NETDIR=$MV_ROOT/etc/modvirt/network
@@ -328,5 +329,43 @@ expect_eq "our nftables table" "" "$(nt_host nft list table inet modvirt 2>/dev/
 expect_daemon_alive
 grep -E ': critical:|AddressSanitizer|runtime error' "$MV_LOG" >"$mv_tmp/bad" && expect_fail "$(head -n 5 "$mv_tmp/bad")"
 verdict "destroying and undefining everything leaves no bridge, dnsmasq, rule or file; the daemon is alive"
+
+# 7: netd killed in the middle of a start (bridge and rules made, dnsmasq
+# at the gate): the launcher goes on, dnsmasq comes up behind nobody's back.
+# The next netd must own all of that, or remove it: a start it was never
+# told of completes, or nothing of it stays
+net_xml k1 30 >"$mv_tmp/k1.xml"
+nvsh net-define "$mv_tmp/k1.xml"
+rm -f "$GATE"/waiting.*
+: >"$GATE/closed"
+bg_virsh start-k1 net-start k1
+gate_wait
+kill -9 "$MV_PID"
+wait_exit "$MV_PID" 10 || expect_fail "netd (pid $MV_PID) did not die of SIGKILL"
+rm -f "$GATE/closed"
+# the orphaned launcher execs dnsmasq, which writes its pid file and stays
+for _ in $(seq 200); do [ -n "$(ns_dnsmasqs)" ] && break; sleep 0.05; done
+bg_wait start-k1 30
+diag "net-start k1 when netd died: $(cat "$mv_tmp/start-k1.err" 2>/dev/null | tail -n 1)"
+nt_start_netd
+MV_PID=$NT_NETD_PID
+nvsh net-info k1
+if printf '%s\n' "$out" | grep -Eq '^Active:[[:space:]]+yes$'; then
+    active=k1 bridges=mvk1
+else
+    active= bridges=
+fi
+diag "after the restart k1 is $([ -n "$active" ] && echo active || echo inactive)"
+persistent=k1 ports=
+check_agree "after a kill -9 mid-start and a restart"
+nvsh net-destroy k1
+nvsh net-start k1
+expect_eq "net-start k1 afterwards" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$err"
+nvsh net-destroy k1
+nvsh net-undefine k1
+active= bridges= persistent=
+check_agree "after k1 is gone"
+verdict "netd killed mid-start: the next netd owns or removes the bridge, rules and dnsmasq it left; k1 starts again"
 
 mv_done
