@@ -99,6 +99,7 @@ static void undo_start(struct mv_netlink *nl, const struct mv_net_def *def, bool
         remove_rules(def);
     if (bridge)
         mv_bridge_delete(nl, def);
+    netd_store_delete_status(def->name);
 }
 
 /* Our rules, then a word with the firewalls others run (Docker's FORWARD
@@ -131,9 +132,18 @@ int netd_net_start(struct netd_net *net, struct mv_net_def *def, struct mv_err *
 
     if ((r = nl_open(&nl, def->name, err)) < 0)
         return r;
+    if (has_own_bridge(def) && (r = mv_bridge_check(nl, def, &msg)) < 0)
+        return part_error(err, r, msg, def->name, "creating the bridge");
+    /* after the check (the bridge name is ours to use), before anything is
+     * made: a netd killed from here on learns of this start at its next
+     * start and removes what it made (netd_net_readopt) */
+    if ((r = netd_store_write_starting(def, err)) < 0)
+        return r;
     if (has_own_bridge(def)) {
-        if ((r = mv_bridge_check(nl, def, &msg)) < 0 || (r = mv_bridge_create(nl, def, &msg)) < 0)
-            return part_error(err, r, msg, def->name, "creating the bridge");
+        if ((r = mv_bridge_create(nl, def, &msg)) < 0) {
+            part_error(err, r, msg, def->name, "creating the bridge");
+            goto undo;
+        }
         bridge = true;
     }
     if (has_rules(def)) {
@@ -235,6 +245,22 @@ static pid_t readopt_dnsmasq(const struct mv_net_def *def)
     return pid;
 }
 
+/* A start that netd did not live to finish: what it made goes (the bridge
+ * is ours: the start checked its name before it wrote the status). */
+static void clean_interrupted_start(const struct mv_net_def *def, pid_t pid)
+{
+    _cleanup_(mv_netlink_closep) struct mv_netlink *nl = NULL;
+
+    mv_warn("network '%s' was being started when netd stopped: removing what that start made", def->name);
+    if (has_own_bridge(def)) {
+        if (mv_netlink_open(&nl) == 0)
+            mv_bridge_delete(nl, def);
+        else
+            mv_error("network '%s': cannot open rtnetlink: bridge %s is left", def->name, def->bridge.name);
+    }
+    clean_leftovers(def, pid);
+}
+
 bool netd_net_readopt(struct netd_net *net, struct netd_status *st)
 {
     _cleanup_(mv_netlink_closep) struct mv_netlink *nl = NULL;
@@ -243,6 +269,10 @@ bool netd_net_readopt(struct netd_net *net, struct netd_status *st)
     struct mv_err err = { 0 };
     pid_t pid = 0;
 
+    if (st->starting) {
+        clean_interrupted_start(def, st->dnsmasq_pid);
+        return false;
+    }
     if (has_own_bridge(def) && mv_netlink_open(&nl) < 0) {
         /* cannot look: keep it rather than tear down a network that may be fine */
         mv_error("network '%s': cannot open rtnetlink to check its bridge; assuming it is there", def->name);

@@ -24,7 +24,8 @@ void netd_net_stop(struct netd_net *net);
 /* Re-adopts NET, found running at netd start as status ST describes (its
  * live definition is taken): keeps it if its bridge is still there, putting
  * back rules and dnsmasq that went missing; otherwise cleans up what is
- * left.  True if NET is active afterwards. */
+ * left.  A start that never finished (ST->starting) is undone.  True if NET
+ * is active afterwards. */
 bool netd_net_readopt(struct netd_net *net, struct netd_status *st);
 
 /* Picks a bridge name for DEF if it has none, and refuses a name another

@@ -101,7 +101,7 @@ int netd_store_set_autostart(const char *name, bool on, struct mv_err *err)
     return r < 0 ? store_error(err, r, msg) : 0;
 }
 
-int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_err *err)
+static int write_status(const struct mv_net_def *live, pid_t pid, bool starting, struct mv_err *err)
 {
     _cleanup_free_ char *xml = mv_net_def_format(live, 0), *doc = NULL, *dnsmasq = NULL;
     char *msg = NULL;
@@ -115,11 +115,22 @@ int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_
     if (pid > 0 && asprintf(&dnsmasq, "  <dnsmasq pid='%d'/>\n", (int)pid) < 0)
         return -ENOMEM;
     /* the definition is formatted XML already: wrapping it needs no writer */
-    if (asprintf(&doc, "<networkstatus>\n%s%s</networkstatus>\n", dnsmasq ? dnsmasq : "", xml) < 0)
+    if (asprintf(&doc, "<networkstatus%s>\n%s%s</networkstatus>\n", starting ? " starting='yes'" : "",
+                 dnsmasq ? dnsmasq : "", xml) < 0)
         return -ENOMEM;
     if ((r = mv_store_write_status(netd.store, live->name, doc, &msg)) < 0)
         return store_error(err, r, msg);
     return 0;
+}
+
+int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_err *err)
+{
+    return write_status(live, pid, false, err);
+}
+
+int netd_store_write_starting(const struct mv_net_def *def, struct mv_err *err)
+{
+    return write_status(def, 0, true, err);
 }
 
 int netd_store_delete_status(const char *name)
@@ -153,7 +164,7 @@ static char *status_network_xml(xmlDocPtr doc)
 
 int netd_store_read_status(const char *path, struct netd_status *st, char **errmsg)
 {
-    _cleanup_free_ char *text = NULL, *def_xml = NULL, *msg = NULL;
+    _cleanup_free_ char *text = NULL, *def_xml = NULL, *msg = NULL, *starting = NULL;
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
     unsigned long long pid = 0;
@@ -172,5 +183,7 @@ int netd_store_read_status(const char *path, struct netd_status *st, char **errm
     if ((r = mv_net_def_parse(def_xml, &st->live, &msg)) < 0)
         return mv_errmsg_set(errmsg, r, "'%s': %s", path, msg ? msg : "cannot parse the network");
     st->dnsmasq_pid = (pid_t)pid;
+    starting = mv_xpath_string(ctx, "string(/networkstatus/@starting)");
+    st->starting = starting && strcmp(starting, "yes") == 0;
     return 0;
 }

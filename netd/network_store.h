@@ -41,12 +41,17 @@ int netd_store_set_autostart(const char *name, bool on, struct mv_err *err);
 /* Writes the status of active network LIVE whose dnsmasq is PID (0: none);
  * the size limit is save_config's. */
 int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_err *err);
+/* Writes the status of DEF's start before the start makes anything
+ * (<networkstatus starting='yes'>): a netd killed before the start ends
+ * finds it at its next start (st->starting) and removes what was made. */
+int netd_store_write_starting(const struct mv_net_def *def, struct mv_err *err);
 int netd_store_delete_status(const char *name);
 
 /* A status file as read back at start. */
 struct netd_status {
     struct mv_net_def *live;
     pid_t dnsmasq_pid;
+    bool starting;              /* written by a start that never finished */
 };
 void netd_status_clear(struct netd_status *st);
 /* Reads status file PATH.  0, or -errno with *ERRMSG for a damaged file. */

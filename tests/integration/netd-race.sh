@@ -356,6 +356,8 @@ else
     active= bridges=
 fi
 diag "after the restart k1 is $([ -n "$active" ] && echo active || echo inactive)"
+expect_match "netd's log" "network 'k1' was being started when netd stopped: removing what that start made" \
+    "$(cat "$MV_LOG")"
 persistent=k1 ports=
 check_agree "after a kill -9 mid-start and a restart"
 nvsh net-destroy k1

@@ -63,6 +63,7 @@ START_TEST(test_status_round_trip)
     path = mv_store_path(netd.store->rundir, "n1", ".xml");
     ck_assert_int_eq(netd_store_read_status(path, &st, &msg), 0);
     ck_assert_int_eq(st.dnsmasq_pid, 4242);
+    ck_assert(!st.starting);
     /* the live definition comes back whole */
     a = mv_net_def_format(def, 0);
     b = mv_net_def_format(st.live, 0);
@@ -73,6 +74,17 @@ START_TEST(test_status_round_trip)
     ck_assert_int_eq(netd_store_write_status(def, 0, &err), 0);
     ck_assert_int_eq(netd_store_read_status(path, &st, &msg), 0);
     ck_assert_int_eq(st.dnsmasq_pid, 0);
+    netd_status_clear(&st);
+
+    /* a start under way says so, until the start writes its status */
+    ck_assert_int_eq(netd_store_write_starting(def, &err), 0);
+    ck_assert_int_eq(netd_store_read_status(path, &st, &msg), 0);
+    ck_assert(st.starting);
+    ck_assert_int_eq(st.dnsmasq_pid, 0);
+    netd_status_clear(&st);
+    ck_assert_int_eq(netd_store_write_status(def, 7, &err), 0);
+    ck_assert_int_eq(netd_store_read_status(path, &st, &msg), 0);
+    ck_assert(!st.starting);
     netd_status_clear(&st);
     ck_assert_int_eq(netd_store_delete_status("n1"), 0);
     ck_assert_int_ne(access(path, F_OK), 0);
