@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # lib.sh sets top_builddir, mv_tmp and MV_*
 # The network topology of the netd tests (bash; sourced after lib.sh, not
 # run).  Two network namespaces per test run, never the machine's own
 # interfaces, routes or firewall:
