@@ -344,7 +344,8 @@ kill -9 "$MV_PID"
 wait_exit "$MV_PID" 10 || expect_fail "netd (pid $MV_PID) did not die of SIGKILL"
 rm -f "$GATE/closed"
 # the orphaned launcher execs dnsmasq, which writes its pid file and stays
-for _ in $(seq 200); do [ -n "$(ns_dnsmasqs)" ] && break; sleep 0.05; done
+for _ in $(seq 200); do [ -s "$RUNDIR/dnsmasq/k1.pid" ] && [ -n "$(ns_dnsmasqs)" ] && break; sleep 0.05; done
+[ -n "$(ns_dnsmasqs)" ] || expect_fail "the orphaned dnsmasq of k1 did not come up within 10 s"
 bg_wait start-k1 30
 diag "net-start k1 when netd died: $(cat "$mv_tmp/start-k1.err" 2>/dev/null | tail -n 1)"
 nt_start_netd
