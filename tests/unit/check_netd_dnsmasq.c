@@ -55,7 +55,27 @@ static char dir[64];            /* the dnsmasq directory (made by the test, outs
 
 /* Runs BODY as init of fresh network, PID and mount namespaces (with its
  * own /proc, so pids in pid files and /proc agree) and fails the test if
- * BODY fails. */
+ * BODY fails.  The unshare happens in a child: a process whose new PID
+ * namespace has lost its init can never fork again, and the test process
+ * must (LeakSanitizer's exit-time check forks its tracer). */
+static void sandbox_child(void (*body)(void))
+{
+    pid_t pid;
+    int status;
+
+    ck_assert_int_eq(unshare(CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+        ck_assert_int_eq(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), 0);
+        body();
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 static void sandboxed(void (*body)(void))
 {
     pid_t pid;
@@ -67,15 +87,10 @@ static void sandboxed(void (*body)(void))
     }
     mv_test_mkdtemp(dir, sizeof(dir), "mv-dnsmasq");
     ck_assert_int_eq(chmod(dir, 0755), 0);      /* as the driver makes it */
-    ck_assert_int_eq(unshare(CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS), 0);
     pid = fork();
     ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-        ck_assert_int_eq(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), 0);
-        body();
-        _exit(0);
-    }
+    if (pid == 0)
+        sandbox_child(body);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     mv_test_rmtree(dir);
     /* a failed check in BODY has reported itself already */
