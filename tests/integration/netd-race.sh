@@ -15,7 +15,10 @@
 #     nftables chain and map element, status file and port file belongs
 #     to an active network, every configuration file to a persistent one;
 #     and destroying everything leaves nothing behind;
-#  7. the same after netd was killed in the middle of a start.
+#  7. the same after netd was killed in the middle of a start;
+#  8. two networks on the same subnet started at the same moment from two
+#     clients, 20 times: exactly one starts each time, and the other's
+#     error names the winner (network or bridge) and the subnet.
 # The gate: netd's dnsmasq binary (config key "dnsmasq") is a script that
 # marks its start in GATE/waiting.PID and, while GATE/closed exists, waits
 # (at most 30 s) for it to go before it execs the real dnsmasq.
@@ -27,7 +30,7 @@ set -u
 MV_DAEMON=$MV_NETD
 MV_NEEDS="ip nft /usr/sbin/dnsmasq"
 RACE_S=${MV_RACE_S:-20}
-mv_init 7
+mv_init 8
 nt_init
 MV_ROOT=$mv_tmp/root
 NETDIR=$MV_ROOT/etc/modvirt/network
@@ -370,5 +373,59 @@ nvsh net-undefine k1
 active= bridges= persistent=
 check_agree "after k1 is gone"
 verdict "netd killed mid-start: the next netd owns or removes the bridge, rules and dnsmasq it left; k1 starts again"
+
+# 8: two networks on one subnet started at once: the check of the subnet
+# and the creation of the bridge are one step across networks, so exactly
+# one of them may start, every time
+net_xml s1 40 >"$mv_tmp/s1.xml"
+net_xml s2 40 >"$mv_tmp/s2.xml"
+nvsh net-define "$mv_tmp/s1.xml"
+nvsh net-define "$mv_tmp/s2.xml"
+MV_CLIENT_TIMEOUT=300 py - "$MV_URI" <<'EOF'
+import re, sys, threading, libvirt
+from mvlibvirt import out
+uri = sys.argv[1]
+conns = {n: libvirt.open(uri) for n in ("s1", "s2")}
+other = {"s1": "s2", "s2": "s1"}
+bad = []
+for rnd in range(20):
+    barrier = threading.Barrier(2)
+    res = {}
+    def start(name):
+        net = conns[name].networkLookupByName(name)
+        barrier.wait()
+        try:
+            net.create()
+            res[name] = None
+        except libvirt.libvirtError as e:
+            res[name] = e.get_error_message()
+    ts = [threading.Thread(target=start, args=(n,)) for n in ("s1", "s2")]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    won = [n for n in res if res[n] is None]
+    if len(won) != 1:
+        bad.append("round %d: %d started (%s)" % (rnd, len(won), "; ".join("%s: %s" % kv for kv in sorted(res.items()))))
+    for n in won:
+        conns[n].networkLookupByName(n).destroy()
+    if len(won) == 1:
+        w = won[0]
+        msg = res[other[w]]
+        pat = r"network '%s' subnet 10\.66\.40\.0/24 .*(network '%s'|interface mv%s)" % (other[w], w, w)
+        if not re.search(pat, msg):
+            bad.append("round %d: the loser's error does not name %s and the subnet: %s" % (rnd, w, msg))
+out("BAD", len(bad))
+for b in bad[:5]:
+    out("BADMSG", b)
+EOF
+[ "$rc" -eq 0 ] || expect_fail "the start race script failed: $(run_evidence)"
+expect_eq "rounds where not exactly one network started, or the loser's error was vague" 0 "$(kv BAD)"
+[ "$(kv BAD)" = 0 ] || diag "$(printf '%s\n' "$out" | sed -n 's/^BADMSG=//p')"
+nvsh net-undefine s1
+nvsh net-undefine s2
+active= bridges= persistent= ports=
+check_agree "after the same-subnet starts"
+verdict "two networks on one subnet started at once: exactly one starts, 20 times, the other's error names it and the subnet"
 
 mv_done
