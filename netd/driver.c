@@ -138,6 +138,7 @@ int netd_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **errm
     netd.paths = ctx->paths;
     netd.event = ctx->event;
     pthread_mutex_init(&netd.bridge_lock, NULL);
+    pthread_mutex_init(&netd.start_lock, NULL);
     if ((r = read_settings(conf, errmsg)) < 0 || (r = netd_store_init(ctx->paths)) < 0 ||
         (r = make_dirs(ctx->paths)) < 0)
         return r;
@@ -279,5 +280,6 @@ void netd_driver_cleanup(void)
     free(netd.portdir);
     free(netd.statedir);
     pthread_mutex_destroy(&netd.bridge_lock);
+    pthread_mutex_destroy(&netd.start_lock);
     memset(&netd, 0, sizeof(netd));
 }

@@ -40,6 +40,11 @@ struct netd_driver {
      * other networks' and attached to its object, so two defines never pick
      * the same virbrN (bridge names, network_procs.c). */
     pthread_mutex_t bridge_lock;
+    /* Held by a start from its checks of the host (subnets in use, the
+     * bridge name free) until its bridge exists (network_start.c): two
+     * networks on one subnet started at once cannot both pass the check.
+     * Only netlink calls and a status write run under it. */
+    pthread_mutex_t start_lock;
     unsigned int job_wait_ms;
 };
 

@@ -15,6 +15,7 @@
 #include "bridge.h"
 #include "cleanup.h"
 #include "dnsmasq.h"
+#include "errmsg.h"
 #include "firewall.h"
 #include "job.h"
 #include "log.h"
@@ -121,6 +122,99 @@ static int add_rules(const struct mv_net_def *def, struct mv_err *err)
     return 0;
 }
 
+/* "10.66.40.0/24" for IP's subnet into BUF. */
+static const char *subnet_format(const struct mv_net_ip *ip, char buf[MV_CIDR_STRLEN])
+{
+    struct mv_inet net = mv_inet_network(&ip->address, ip->prefix);
+    char a[MV_INET_STRLEN];
+
+    snprintf(buf, MV_CIDR_STRLEN, "%s/%u", mv_inet_format(&net, a), ip->prefix);
+    return buf;
+}
+
+/* The first <ip> of LIVE whose subnet overlaps IP's, or NULL. */
+static const struct mv_net_ip *ip_overlapping(const struct mv_net_def *live, const struct mv_net_ip *ip)
+{
+    for (size_t i = 0; i < live->nips; i++)
+        if (live->ips[i].address.family == ip->address.family &&
+            mv_inet_subnets_overlap(&live->ips[i].address, live->ips[i].prefix, &ip->address, ip->prefix))
+            return &live->ips[i];
+    return NULL;
+}
+
+/* Refuses DEF if one of its subnets overlaps a live one of OTHER (active):
+ * its routes may be gone from the host (an address flushed by hand), the
+ * network still serves that subnet.  Call with OTHER's lock held. */
+static int overlap_error(const struct mv_net_def *def, const struct netd_net *other, char **msg)
+{
+    for (size_t i = 0; i < def->nips; i++) {
+        const struct mv_net_ip *theirs = ip_overlapping(other->live, &def->ips[i]);
+        char mine[MV_CIDR_STRLEN], their[MV_CIDR_STRLEN];
+
+        if (theirs)
+            return mv_errmsg_set(msg, -EEXIST,
+                                 "network '%s' subnet %s overlaps subnet %s of active network '%s' (bridge %s)",
+                                 def->name, subnet_format(&def->ips[i], mine), subnet_format(theirs, their),
+                                 other->name, other->live->bridge.name ? other->live->bridge.name : "-");
+    }
+    return 0;
+}
+
+/* Refuses DEF (for SELF) if it overlaps an active network's subnets. */
+static int check_active_subnets(const struct netd_net *self, const struct mv_net_def *def, char **msg)
+{
+    struct netd_net **nets = NULL;
+    size_t n = 0;
+    int r;
+
+    if (def->nips == 0)
+        return 0;
+    if ((r = netd_registry_list(&nets, &n)) < 0)
+        return mv_errmsg_set(msg, r, "cannot list the networks to check network '%s' against: %s", def->name,
+                             strerror(-r));
+    for (size_t i = 0; i < n && r == 0; i++) {
+        if (nets[i] == self)
+            continue;
+        pthread_mutex_lock(&nets[i]->lock);
+        if (nets[i]->active && nets[i]->live)
+            r = overlap_error(def, nets[i], msg);
+        pthread_mutex_unlock(&nets[i]->lock);
+    }
+    netd_net_list_free(nets, n);
+    return r;
+}
+
+/* What a start does to the host under netd.start_lock: the checks (other
+ * active networks, host routes, the bridge name), the 'starting' status,
+ * the bridge.  One step across networks, or two starts on one subnet could
+ * both pass the checks before either made its bridge.  A failure leaves
+ * nothing (no bridge, no status). */
+static int claim_host(struct mv_netlink *nl, struct netd_net *net, const struct mv_net_def *def,
+                      struct mv_err *err)
+{
+    char *msg = NULL;
+    int r;
+
+    pthread_mutex_lock(&netd.start_lock);
+    r = check_active_subnets(net, def, &msg);
+    if (r == 0 && has_own_bridge(def))
+        r = mv_bridge_check(nl, def, &msg);
+    if (r < 0) {
+        pthread_mutex_unlock(&netd.start_lock);
+        return part_error(err, r, msg, def->name, "checking the host");
+    }
+    /* after the checks (the bridge name is ours to use), before anything is
+     * made: a netd killed from here on learns of this start at its next
+     * start and removes what it made (netd_net_readopt) */
+    if ((r = netd_store_write_starting(def, err)) == 0 && has_own_bridge(def) &&
+        (r = mv_bridge_create(nl, def, &msg)) < 0) {
+        part_error(err, r, msg, def->name, "creating the bridge");
+        netd_store_delete_status(def->name);    /* the bridge removed what it made */
+    }
+    pthread_mutex_unlock(&netd.start_lock);
+    return r;
+}
+
 int netd_net_start(struct netd_net *net, struct mv_net_def *def, struct mv_err *err)
 {
     _cleanup_(mv_netlink_closep) struct mv_netlink *nl = NULL;
@@ -132,20 +226,9 @@ int netd_net_start(struct netd_net *net, struct mv_net_def *def, struct mv_err *
 
     if ((r = nl_open(&nl, def->name, err)) < 0)
         return r;
-    if (has_own_bridge(def) && (r = mv_bridge_check(nl, def, &msg)) < 0)
-        return part_error(err, r, msg, def->name, "creating the bridge");
-    /* after the check (the bridge name is ours to use), before anything is
-     * made: a netd killed from here on learns of this start at its next
-     * start and removes what it made (netd_net_readopt) */
-    if ((r = netd_store_write_starting(def, err)) < 0)
+    if ((r = claim_host(nl, net, def, err)) < 0)
         return r;
-    if (has_own_bridge(def)) {
-        if ((r = mv_bridge_create(nl, def, &msg)) < 0) {
-            part_error(err, r, msg, def->name, "creating the bridge");
-            goto undo;
-        }
-        bridge = true;
-    }
+    bridge = has_own_bridge(def);
     if (has_rules(def)) {
         if ((r = add_rules(def, err)) < 0)
             goto undo;

@@ -13,7 +13,10 @@
 #include "network_store.h"
 
 /* Starts NET with DEF (taken in every case) as its live definition; emits
- * STARTED.  0, or -errno with ERR naming the network and the cause. */
+ * STARTED.  Refuses a subnet that overlaps another active network's or a
+ * host route, naming that network or interface; these checks and the
+ * bridge's creation are one step across networks (netd.start_lock).  0, or
+ * -errno with ERR naming the network and the cause. */
 int netd_net_start(struct netd_net *net, struct mv_net_def *def, struct mv_err *err);
 
 /* Stops active NET: dnsmasq (its leases go), rules, bridge, ports and the

@@ -413,6 +413,8 @@ for rnd in range(20):
         w = won[0]
         msg = res[other[w]]
         pat = r"network '%s' subnet 10\.66\.40\.0/24 .*(network '%s'|interface mv%s)" % (other[w], w, w)
+        if rnd == 0:
+            out("SAMPLE", msg)
         if not re.search(pat, msg):
             bad.append("round %d: the loser's error does not name %s and the subnet: %s" % (rnd, w, msg))
 out("BAD", len(bad))
@@ -422,6 +424,7 @@ EOF
 [ "$rc" -eq 0 ] || expect_fail "the start race script failed: $(run_evidence)"
 expect_eq "rounds where not exactly one network started, or the loser's error was vague" 0 "$(kv BAD)"
 [ "$(kv BAD)" = 0 ] || diag "$(printf '%s\n' "$out" | sed -n 's/^BADMSG=//p')"
+diag "the loser of the first round: $(kv SAMPLE)"
 nvsh net-undefine s1
 nvsh net-undefine s2
 active= bridges= persistent= ports=
