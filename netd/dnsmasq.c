@@ -1,5 +1,6 @@
 /*
- * A network's dnsmasq process: start, find, stop, reload, watch.
+ * A network's dnsmasq process: start, find, stop, reload.  Its death is
+ * watched by the driver (network_watch.c), not here.
  *
  * dnsmasq daemonizes itself (no --keep-in-foreground): the process we run
  * forks the daemon, which starts a session of its own and is parented by
@@ -29,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -365,9 +365,9 @@ int mv_dnsmasq_start(const struct mv_net_def *def, const struct mv_dnsmasq_paths
         return mv_errmsg_set(errmsg, -EEXIST, "dnsmasq for network '%s' is already running "
                              "(pid %d)", def->name, (int)running);
     /* dnsmasq's user re-reads the hosts files on SIGHUP: the directory must let it in */
-    if ((r = mv_mkdir_p(p.dir, 0755)) < 0)
-        return mv_errmsg_set(errmsg, r, "cannot create %s for network '%s': %s", p.dir,
-                             def->name, strerror(-r));
+    if ((r = mv_mkdir_p(p.dir, 0755)) < 0 || (r = mv_mkdir_p(p.logdir, 0755)) < 0)
+        return mv_errmsg_set(errmsg, r, "cannot create %s or %s for network '%s': %s", p.dir,
+                             p.logdir, def->name, strerror(-r));
     (void)unlink(pidfile);      /* a stale one must not pass for the new daemon's */
     r = write_files(def, &p, errmsg);
     if (r == 0 && geteuid() == 0)       /* only root has a user to drop to */
@@ -394,51 +394,5 @@ int mv_dnsmasq_reload(const struct mv_net_def *def, const struct mv_dnsmasq_path
         return mv_errmsg_set(errmsg, r, "cannot tell dnsmasq (pid %d) of network '%s' to "
                              "reload: %s", (int)pid, def->name,
                              r == -ESRCH ? "it is not running" : strerror(-r));
-    return 0;
-}
-
-/* ---- watching a dnsmasq for its death ---- */
-
-struct watch {
-    void (*died)(void *opaque);
-    void *opaque;
-};
-
-static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-    struct watch *w = userdata;
-    siginfo_t si;
-
-    (void)revents;
-    /* reaps it at once if it is our child; ECHILD for the usual daemonized one */
-    (void)waitid(P_PIDFD, fd, &si, WEXITED | WNOHANG);
-    /* a pidfd stays readable: once is enough */
-    sd_event_source_set_enabled(s, SD_EVENT_OFF);
-    w->died(w->opaque);
-    return 0;
-}
-
-int mv_dnsmasq_watch(sd_event *e, pid_t pid, void (*died)(void *opaque), void *opaque,
-                     sd_event_source **src)
-{
-    _cleanup_close_ int pidfd = pidfd_open_pid(pid);
-    _cleanup_free_ struct watch *w = NULL;
-    sd_event_source *s = NULL;
-    int r;
-
-    if (pidfd < 0)
-        return -errno;
-    if (!(w = malloc(sizeof(*w))))
-        return -ENOMEM;
-    *w = (struct watch){ .died = died, .opaque = opaque };
-    r = sd_event_add_io(e, &s, pidfd, EPOLLIN, on_pidfd, w);
-    if (r < 0)
-        return r;
-    sd_event_source_set_io_fd_own(s, 1);
-    TAKE_FD(pidfd);
-    sd_event_source_set_destroy_callback(s, free);
-    TAKE_PTR(w);
-    (void)sd_event_source_set_description(s, "dnsmasq-pidfd");
-    *src = s;
     return 0;
 }

@@ -1,8 +1,8 @@
 /*
  * dnsmasq for one network: its configuration (a pure function of the
  * definition, golden-tested), its process (spawned, tracked by pid and
- * pidfd, re-adopted after a netd restart, restarted when it dies behind our
- * back) and its leases (dnsmasq's own lease file, which survives both).
+ * pidfd, re-adopted after a netd restart; the driver watches for its death)
+ * and its leases (dnsmasq's own lease file, which survives both).
  *
  * Files, all under DIR = <rundir>/network/dnsmasq (the driver passes it):
  *   NAME.conf        the configuration dnsmasq reads
@@ -12,12 +12,13 @@
  *   NAME.hostsfile   dhcp-hostsfile (static hosts: net-update rewrites it and
  *                    SIGHUPs dnsmasq, no restart)
  *   NAME.addnhosts   <dns><host> entries, likewise
+ * and LOGDIR/NAME-dnsmasq.log (LOGDIR = <logdir>/network), dnsmasq's own
+ * log lines, kept after dnsmasq stops: the reason it died is in there.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include <systemd/sd-event.h>
 #include <time.h>
 
 #include "network_def.h"
@@ -26,6 +27,7 @@ struct mv_dnsmasq_paths {
     const char *dir;            /* the directory above */
     const char *user;           /* unprivileged user dnsmasq runs as ("dnsmasq", else "nobody") */
     const char *binary;         /* dnsmasq executable (config key "dnsmasq") */
+    const char *logdir;         /* dnsmasq's own log, NAME-dnsmasq.log (kept after a stop) */
 };
 
 /* The configuration text for DEF whose bridge is DEF->bridge.name.  Pure:
@@ -62,15 +64,6 @@ pid_t mv_dnsmasq_find(const char *name, const struct mv_dnsmasq_paths *paths);
 /* Rewrites the hosts files from DEF and asks dnsmasq PID to re-read them. */
 int mv_dnsmasq_reload(const struct mv_net_def *def, const struct mv_dnsmasq_paths *paths,
                       pid_t pid, char **errmsg);
-
-/* Calls DIED(OPAQUE) once, on E's loop, when process PID (a dnsmasq)
- * exits, whoever its parent is: it watches a pidfd, so a dnsmasq
- * re-adopted after a netd restart is watched as well as one just started.
- * If PID is our child it is reaped first.  *SRC is the caller's: unref it
- * to stop watching (it is disabled, not freed, after DIED ran).  0, -ESRCH
- * if PID is already gone, -ENOSYS without pidfds (kernel < 5.3), or -errno. */
-int mv_dnsmasq_watch(sd_event *e, pid_t pid, void (*died)(void *opaque), void *opaque,
-                     sd_event_source **src);
 
 /* One lease, as GET_DHCP_LEASES reports it. */
 struct mv_dnsmasq_lease {

@@ -22,7 +22,7 @@ tests_unit_check_netd_dnsmasq_leases_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYS
 tests_unit_check_netd_dnsmasq_leases_LDADD = tests/unit/libmvtest.la netd/libmvdnsmasq.la \
 	$(CHECK_LIBS)
 
-# start/stop/find/reload/watch with a real dnsmasq on a bridge and a real
+# start/stop/find/reload with a real dnsmasq on a bridge and a real
 # DHCP client (busybox udhcpc), in network namespaces the test creates
 check_PROGRAMS += tests/unit/check_netd_dnsmasq
 UNIT_TESTS += tests/unit/check_netd_dnsmasq

@@ -25,6 +25,9 @@
  * - dhcp-leasefile: dnsmasq keeps its own lease file, which it reads back
  *   when it starts again, so leases survive a dnsmasq and a netd restart.
  * - user=: dnsmasq drops root after opening its sockets and files.
+ * - log-facility=LOGDIR/NAME-dnsmasq.log: dnsmasq's own lines (why it
+ *   refused a client, why it died) would go to syslog, which these hosts
+ *   may not run.  dnsmasq opens the file as root and hands it to its user.
  *
  * A value that would break out of its line or field (a newline, a comma
  * where fields are comma-separated) is refused, not escaped: the parser
@@ -369,12 +372,14 @@ int mv_dnsmasq_conf(const struct mv_net_def *def, const struct mv_dnsmasq_paths 
 
     if (text_open(&t, def->name) < 0)
         return -ENOMEM;
-    if (!paths->user || !paths->dir)
-        t.err = mv_errmsg_set(&t.errmsg, -EINVAL, "network '%s': no dnsmasq user or directory",
+    if (!paths->user || !paths->dir || !paths->logdir)
+        t.err = mv_errmsg_set(&t.errmsg, -EINVAL, "network '%s': no dnsmasq user, directory or log directory",
                               def->name);
     else if (ok_value(&t, "network name", def->name, "/ ") && ok_value(&t, "user", paths->user, " "))
         put(&t, "## modvirt-netd: dnsmasq for network '%s'; rewritten at each start, do not edit\n"
             "strict-order\nuser=%s\n", def->name, paths->user);
+    if (ok_value(&t, "dnsmasq log directory", paths->logdir ? paths->logdir : "", ""))
+        put(&t, "log-facility=%s/%s-dnsmasq.log\n", paths->logdir, def->name);
     put_path(&t, "pid-file", paths, "pid");
     put_interface(&t, def);
     put_dns(&t, def, paths);

@@ -115,9 +115,11 @@ static int make_dirs(const struct mv_paths *paths)
 
     if (!(netd.dnsmasq_dir = mv_store_path(netd.store->rundir, "dnsmasq", "")) ||
         !(netd.portdir = mv_store_path(netd.store->rundir, "ports", "")) ||
-        !(netd.statedir = mv_store_path(paths->statedir, "network", "")))
+        !(netd.statedir = mv_store_path(paths->statedir, "network", "")) ||
+        !(netd.dnsmasq_logdir = mv_store_path(paths->logdir, "network", "")))
         return -ENOMEM;
     netd.dnsmasq.dir = netd.dnsmasq_dir;
+    netd.dnsmasq.logdir = netd.dnsmasq_logdir;
     /* the store keeps its rundir private (0700), but dnsmasq re-reads its
      * hosts files in dnsmasq/ below it as its own user: others may pass
      * through, not list (the status files in it stay 0600) */
@@ -277,6 +279,7 @@ void netd_driver_cleanup(void)
     netd_store_cleanup();
     free(netd.dnsmasq_binary);
     free(netd.dnsmasq_dir);
+    free(netd.dnsmasq_logdir);
     free(netd.portdir);
     free(netd.statedir);
     pthread_mutex_destroy(&netd.bridge_lock);

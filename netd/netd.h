@@ -34,6 +34,7 @@ struct netd_driver {
     struct mv_dnsmasq_paths dnsmasq;
     char *dnsmasq_binary;           /* config key "dnsmasq" (dnsmasq.binary points here) */
     char *dnsmasq_dir;              /* <rundir>/network/dnsmasq */
+    char *dnsmasq_logdir;           /* <logdir>/network: dnsmasq's own logs (dnsmasq.h) */
     char *portdir;                  /* <rundir>/network/ports: one status file per port */
     char *statedir;                 /* <statedir>/network: the "default was defined" marker */
     /* Held while a definition's bridge name is picked or checked against the

@@ -33,6 +33,7 @@
 
 static const struct mv_dnsmasq_paths fixed_paths = {
     .dir = "/run/modvirt/network/dnsmasq", .user = "dnsmasq", .binary = REAL_DNSMASQ,
+    .logdir = "/var/log/modvirt/network",
 };
 
 /* ---- building definitions ---- */
@@ -218,6 +219,7 @@ static void dnsmasq_accepts(const struct mv_net_def *def, const char *hosts)
 
     mv_test_mkdtemp(dir, sizeof(dir), "mv-dnsmasqconf");
     p.dir = dir;
+    p.logdir = dir;
     ck_assert_int_eq(mv_dnsmasq_conf(def, &p, &conf, NULL), 0);
     ck_assert_ptr_nonnull(f = open_memstream(&full, &len));
     fputs(conf, f);
@@ -307,7 +309,13 @@ START_TEST(test_paths_required)
 
     p.user = NULL;
     ck_assert_int_eq(mv_dnsmasq_conf(d, &p, &out, &err), -EINVAL);
-    ck_assert_str_eq(err, "network 'default': no dnsmasq user or directory");
+    ck_assert_str_eq(err, "network 'default': no dnsmasq user, directory or log directory");
+    free(TAKE_PTR(out));
+    free(TAKE_PTR(err));
+    p = fixed_paths;
+    p.logdir = NULL;
+    ck_assert_int_eq(mv_dnsmasq_conf(d, &p, &out, &err), -EINVAL);
+    ck_assert_str_eq(err, "network 'default': no dnsmasq user, directory or log directory");
 }
 END_TEST
 
