@@ -374,11 +374,38 @@ static int port_create_xml(struct mv_call *call, mv_network_port_create_xml_args
 
 /* ---- delete ---- */
 
+/* With NET's job: takes port UUID out of NET, its file first, so that a
+ * netd killed in between does not bring it back at its restart; a file
+ * that cannot go keeps the port too.  *OUT is the port, NULL if NET has
+ * none with UUID. */
+static int delete_port(struct netd_net *net, const unsigned char uuid[MV_UUID_LEN], struct netd_port **out,
+                       struct mv_err *err)
+{
+    struct netd_port *port;
+    int r;
+
+    /* only holders of the job change the list: PORT stays valid unlocked */
+    pthread_mutex_lock(&net->lock);
+    port = find_port(net, uuid, NULL);
+    pthread_mutex_unlock(&net->lock);
+    *out = NULL;
+    if (!port)
+        return 0;
+    if ((r = netd_port_store_remove(net->name, port, err)) < 0)
+        return r;
+    pthread_mutex_lock(&net->lock);
+    unlink_port(net, port);
+    pthread_mutex_unlock(&net->lock);
+    *out = port;
+    return 0;
+}
+
 static int port_delete(struct mv_call *call, mv_network_port_flags_args *args, void *ret)
 {
     _cleanup_net_unref_ struct netd_net *net = NULL;
     struct mv_err err = { 0 };
     struct netd_port *port;
+    int r;
 
     if (args->flags)
         return netd_bad_flags(call, args->flags, "virNetworkPortDelete");
@@ -386,13 +413,10 @@ static int port_delete(struct mv_call *call, mv_network_port_flags_args *args, v
         return -ENOENT;
     if (netd_job_begin(net, "port-delete", &err) < 0)
         return netd_call_fail(call, &err);
-    pthread_mutex_lock(&net->lock);
-    if ((port = find_port(net, (const unsigned char *)args->port.uuid, NULL)))
-        unlink_port(net, port);
-    pthread_mutex_unlock(&net->lock);
-    if (port)
-        netd_port_store_delete(port);
+    r = delete_port(net, (const unsigned char *)args->port.uuid, &port, &err);
     netd_job_end(net);
+    if (r < 0)
+        return netd_call_fail(call, &err);
     if (!port)
         return no_port(call, (const unsigned char *)args->port.uuid);
     mv_info("network '%s': port %s of '%s' deleted", net->name, port->uuid_str,

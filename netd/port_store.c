@@ -76,6 +76,19 @@ int netd_port_store_save(const char *network, const struct netd_port *port, stru
     return 0;
 }
 
+int netd_port_store_remove(const char *network, const struct netd_port *port, struct mv_err *err)
+{
+    _cleanup_free_ char *path = port_path(port->uuid_str);
+
+    if (!path)
+        return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_NETWORK, "out of memory");
+    if (unlink(path) < 0 && errno != ENOENT)
+        return mv_err_set_errno(err, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_NETWORK,
+                                "cannot remove the file '%s' of port %s of network '%s'", path, port->uuid_str,
+                                network);
+    return 0;
+}
+
 void netd_port_store_delete(const struct netd_port *port)
 {
     _cleanup_free_ char *path = port_path(port->uuid_str);

@@ -25,6 +25,9 @@ void netd_port_free(struct netd_port *port);   /* NULL is fine */
 int netd_port_store_save(const char *network, const struct netd_port *port, struct mv_err *err);
 /* Removes PORT's file; a file already gone is fine, other failures are logged. */
 void netd_port_store_delete(const struct netd_port *port);
+/* The same for a caller that must fail when the file stays (a port delete):
+ * 0, or -errno with ERR naming the port of NETWORK, the file and the cause. */
+int netd_port_store_remove(const char *network, const struct netd_port *port, struct mv_err *err);
 
 /* At daemon start, once the active networks are re-adopted and before
  * clients are served: gives every active network the ports of its files.
