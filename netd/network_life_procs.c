@@ -366,10 +366,12 @@ static int do_undefine(struct netd_net *net, const void *args, struct mv_err *er
     active = net->active;
     pthread_mutex_unlock(&net->lock);
     mv_net_def_free(old);
+    mv_info("network '%s' undefined", net->name);
+    /* The event before the removal: removing frees the name, and a define
+     * of it waiting for our job could emit its DEFINED before our UNDEFINED. */
+    netd_event_lifecycle(net, NETD_EVENT_UNDEFINED);
     if (!active)
         netd_registry_remove(net);  /* an active one stays, transient, until destroyed */
-    mv_info("network '%s' undefined", net->name);
-    netd_event_lifecycle(net, NETD_EVENT_UNDEFINED);
     return 0;
 }
 
@@ -438,9 +440,31 @@ static int update_targets(struct netd_net *net, unsigned int *flags, struct mv_e
     return 0;
 }
 
-/* The running network gets NEWDEF: dnsmasq re-reads its hosts, the status follows. */
+/* A live update's reload failed after its status was written: OLD's
+ * status and hosts files go back, so that the status, the live XML and
+ * what dnsmasq may re-read all stay OLD.  A dnsmasq that is gone gets its
+ * files from OLD when the watch restarts it. */
+static void undo_live(const struct mv_net_def *old, pid_t pid)
+{
+    struct mv_err err = { 0 };
+    char *msg = NULL;
+
+    if (netd_store_write_status(old, pid, &err) < 0) {
+        mv_error("network '%s': the live update failed, and its status stays updated: %s", old->name,
+                 err.message ? err.message : "cannot write the status");
+        mv_err_clear(&err);
+    }
+    if (mv_dnsmasq_reload(old, &netd.dnsmasq, pid, &msg) < 0)
+        mv_warn("network '%s': after the failed live update: %s", old->name, msg ? msg : "cannot reload dnsmasq");
+    free(msg);
+}
+
+/* The running network gets NEWDEF (taken): the status first, so that a
+ * status that cannot be written leaves dnsmasq on the old hosts; then
+ * dnsmasq re-reads its hosts, and a reload that fails puts the old back. */
 static int update_live(struct netd_net *net, struct mv_net_def *newdef, struct mv_err *err)
 {
+    _cleanup_net_def_ struct mv_net_def *def = newdef;
     char *msg = NULL;
     struct mv_net_def *old;
     pid_t pid;
@@ -448,18 +472,16 @@ static int update_live(struct netd_net *net, struct mv_net_def *newdef, struct m
 
     pthread_mutex_lock(&net->lock);
     pid = net->dnsmasq_pid;
+    old = net->live;            /* stays ours: only a holder of the job replaces it */
     pthread_mutex_unlock(&net->lock);
-    if (pid > 0 && (r = mv_dnsmasq_reload(newdef, &netd.dnsmasq, pid, &msg)) < 0) {
-        mv_net_def_free(newdef);
+    if ((r = netd_store_write_status(def, pid, err)) < 0)
+        return r;
+    if (pid > 0 && (r = mv_dnsmasq_reload(def, &netd.dnsmasq, pid, &msg)) < 0) {
+        undo_live(old, pid);
         return update_error(err, r, msg);
     }
-    if ((r = netd_store_write_status(newdef, pid, err)) < 0) {
-        mv_net_def_free(newdef);
-        return r;
-    }
     pthread_mutex_lock(&net->lock);
-    old = net->live;
-    net->live = newdef;
+    net->live = TAKE_PTR(def);
     pthread_mutex_unlock(&net->lock);
     mv_net_def_free(old);
     return 0;
