@@ -42,6 +42,8 @@ NETD_INTEGRATION_TESTS += \
 	tests/integration/netd-readonly.sh \
 	tests/integration/netd-malformed.sh \
 	tests/integration/netd-race.sh
+# netd-consistency: racing and half-failing changes keep clients, files and dnsmasq in step
+NETD_INTEGRATION_TESTS += tests/integration/netd-consistency.sh
 EXTRA_DIST += tests/integration/mvnetrpc.py
 INTEGRATION_TESTS += $(NETD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NETD_INTEGRATION_TESTS)
