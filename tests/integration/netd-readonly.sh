@@ -15,7 +15,7 @@ set -u
 
 MV_DAEMON=$MV_NETD
 MV_NEEDS="ip nft"
-mv_init 10
+mv_init 11
 nt_init
 MV_ROOT=$mv_tmp/root
 # the marker of a netd that defined 'default' once: this one does not
@@ -208,7 +208,29 @@ EOF
     verdict "raw calls, $how: 12 changing procedures refused (29, domain 19), 18 reading ones answered"
 done
 
-# 7
+# 7: CONNECT_SUPPORTS_FEATURE answers what wire-protocol.md 5.6 has a
+# non-QEMU daemon answer: 1 for 8 (FD_PASSING), 9, 10, 14, 15, 16, 0 for
+# the migration features and unknown ones; and deregistering an event
+# callback this connection does not hold is an invalid argument (8, 19)
+py - "$MV_RO" <<'EOF'
+import struct, sys, mvrpc, mvnetrpc as m
+c = m.connect(sys.argv[1])
+for f in list(range(1, 18)) + [1000]:
+    p = c.call(mvrpc.PROC_CONNECT_SUPPORTS_FEATURE, struct.pack(">i", f))
+    print("f%d=%s" % (f, struct.unpack(">i", p.body[:4])[0] if p.status == mvrpc.OK else m.outcome(p)))
+print("dereg=%s" % m.outcome(c.call(m.EVENT_DEREGISTER_ANY, struct.pack(">i", 4242))))
+EOF
+[ -z "$err" ] || expect_fail "python: $err"
+for f in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 1000; do
+    want=0
+    case $f in 8 | 9 | 10 | 14 | 15 | 16) want=1 ;; esac
+    expect_eq "feature $f" "$want" "$(kv "f$f")"
+done
+expect_eq "DEREGISTER_ANY of an unknown callback" \
+    "8 19 invalid argument: network event callback 4242 is not registered" "$(kv dereg)"
+verdict "CONNECT_SUPPORTS_FEATURE: 1 for FD_PASSING and 9, 10, 14, 15, 16, else 0; an unknown callback id is refused"
+
+# 8
 after=$(snapshot)
 [ "$before" = "$after" ] || expect_fail "the refused calls changed something: $(diff <(echo "$before") <(echo "$after"))"
 nvsh net-info ro1
@@ -218,18 +240,18 @@ nvsh net-list --all --name
 expect_eq "no new network" "ro1" "$out"
 verdict "nothing changed: files under --root, links, nftables ruleset and the network's state"
 
-# 8: a read-write connection is not refused
+# 9: a read-write connection is not refused
 nvsh net-autostart ro1
 expect_eq "net-autostart on the rw socket" 0 "$rc"
 nvsh net-autostart ro1 --disable
 verdict "the rw socket without the read-only flag may change networks"
 
-# 9
+# 10
 expect_eq "ro socket mode" 666 "$(stat -c %a "$MV_RO")"
 expect_eq "ro socket type" socket "$(stat -c %F "$MV_RO")"
 verdict "netd-sock-ro is world-connectable (0666)"
 
-# 10
+# 11
 expect_daemon_alive
 bad=$(grep -E ': (warning|error|critical):' "$MV_LOG")
 expect_eq "warnings or errors in the daemon log" "" "$bad"
