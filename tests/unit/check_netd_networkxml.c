@@ -433,6 +433,38 @@ START_TEST(test_many_hosts)
 }
 END_TEST
 
+/* <network> with N <ip> elements, 10.0.K.1/24 each */
+static char *many_ips(size_t n)
+{
+    char *xml = malloc(n * 48 + 128), *p = xml;
+
+    ck_assert_ptr_nonnull(xml);
+    p += sprintf(p, "<network><name>n1</name>");
+    for (size_t i = 1; i <= n; i++)
+        p += sprintf(p, "<ip address='10.%zu.%zu.1' prefix='24'/>", i >> 8, i & 255);
+    stpcpy(p, "</network>");
+    return xml;
+}
+
+START_TEST(test_many_ips)
+{
+    _cleanup_free_ char *ok = many_ips(256), *flood = many_ips(30000);
+    _cleanup_free_ char *msg = NULL;
+    struct mv_net_def *def = parse_ok(ok);
+    struct timespec t0, t1;
+
+    ck_assert_uint_eq(def->nips, 256);
+    mv_net_def_free(def);
+    def = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(mv_net_def_parse(flood, &def, &msg), -EINVAL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert_str_eq(msg, "XML error: more than 256 <ip> elements in network 'n1'");
+    /* every pair of subnets is compared: 30000 took 17 s */
+    ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
+}
+END_TEST
+
 static Suite *networkxml_suite(void)
 {
     Suite *s = suite_create("netd_networkxml");
@@ -450,6 +482,7 @@ static Suite *networkxml_suite(void)
     tcase_add_test(tc, test_errors_out_params);
     tcase_add_test(tc, test_schema_values);
     tcase_add_test(tc, test_many_hosts);
+    tcase_add_test(tc, test_many_ips);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;
