@@ -511,13 +511,20 @@ static int ip_address(struct mv_xml_ctx *c, const struct mv_net_ip *ip)
     return 0;
 }
 
+/* Every pair of a network's subnets is checked for overlap: 30000 <ip>s
+ * took 17 s.  A bridge needs a handful; libvirt's own networks have one or
+ * two. */
+#define IPS_MAX 256
+
 int net_parse_ip(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_net_def *def = obj;
-    struct mv_net_ip *ip = MV_XML_GROW(def->ips, def->nips);
+    struct mv_net_ip *ip;
     int r;
 
-    if (!ip)
+    if (def->nips >= IPS_MAX)
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "more than %d <ip> elements", IPS_MAX);
+    if (!(ip = MV_XML_GROW(def->ips, def->nips)))
         return -ENOMEM;
     if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("address", "netmask", "prefix", "family", "localPtr"))) < 0 ||
         (r = net_attr_inet(c, n, "address", true, &ip->address)) < 0 ||
