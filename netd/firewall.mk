@@ -16,7 +16,7 @@ check_PROGRAMS += tests/unit/check_netd_firewall_rules
 UNIT_TESTS += tests/unit/check_netd_firewall_rules
 tests_unit_check_netd_firewall_rules_SOURCES = tests/unit/check_netd_firewall_rules.c
 tests_unit_check_netd_firewall_rules_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/netd
-tests_unit_check_netd_firewall_rules_LDADD = netd/libmvfirewall.la netd/libmvnetconf.la \
+tests_unit_check_netd_firewall_rules_LDADD = tests/unit/libmvtest.la netd/libmvfirewall.la netd/libmvnetconf.la \
 	common/libmvcommon.la $(CHECK_LIBS)
 EXTRA_DIST += tests/firewall
 

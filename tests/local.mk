@@ -6,9 +6,10 @@ tests_unit_check_rpc_server_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLA
 tests_unit_check_rpc_server_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(SYSTEMD_LIBS)
 
-# helpers shared by the unit tests (temp dirs, fixture paths)
+# helpers shared by the unit tests (temp dirs, fixture paths, golden files)
 noinst_LTLIBRARIES += tests/unit/libmvtest.la
-tests_unit_libmvtest_la_SOURCES = tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_libmvtest_la_SOURCES = tests/unit/testutil.c tests/unit/testutil.h \
+	tests/unit/golden.c tests/unit/golden.h
 tests_unit_libmvtest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_libmvtest_la_LIBADD = $(CHECK_LIBS)
 

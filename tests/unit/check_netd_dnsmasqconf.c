@@ -12,7 +12,6 @@
  * checks those too.
  */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,10 +25,10 @@
 #include "dnsmasq.h"
 #include "file.h"
 #include "process.h"
+#include "golden.h"
 #include "testutil.h"
 
 #define REAL_DNSMASQ "/usr/sbin/dnsmasq"
-#define GOLDEN_MAX (1024 * 1024)
 
 static const struct mv_dnsmasq_paths fixed_paths = {
     .dir = "/run/modvirt/network/dnsmasq", .user = "dnsmasq", .binary = REAL_DNSMASQ,
@@ -110,96 +109,36 @@ static void txt(struct mv_net_def *d, const char *name, const char *value)
 
 /* ---- golden files ---- */
 
-#define NAMES_MAX 64
-static char *names[NAMES_MAX];  /* NAME of each tests/dnsmasqconf/NAME.xml, sorted */
+#define FIXTURES "dnsmasqconf"
+
+static char **names;  /* NAME of each tests/dnsmasqconf/NAME.xml, sorted */
 static size_t nnames;
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void find_inputs(void)
-{
-    const char *top = getenv("top_srcdir");
-    _cleanup_free_ char *path = NULL;
-    struct dirent *e;
-    DIR *d;
-
-    /* not ck_assert: this runs before any test */
-    if (asprintf(&path, "%s/tests/dnsmasqconf", top ? top : ".") < 0 || !(d = opendir(path))) {
-        fprintf(stderr, "cannot open %s\n", path ? path : "tests/dnsmasqconf");
-        exit(1);
-    }
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-
-        if (len > 4 && strcmp(e->d_name + len - 4, ".xml") == 0 && nnames < NAMES_MAX &&
-            !(names[nnames++] = strndup(e->d_name, len - 4)))
-            abort();
-    }
-    closedir(d);
-    qsort(names, nnames, sizeof(*names), cmp_str);
-}
-
-static char *golden_path(const char *name, const char *suffix);
 
 static struct mv_net_def *parse_input(const char *name)
 {
-    _cleanup_free_ char *path = golden_path(name, "xml");
-    _cleanup_free_ char *xml = NULL, *err = NULL;
+    _cleanup_free_ char *xml = mv_test_golden_read(FIXTURES, name, ".xml");
+    _cleanup_free_ char *err = NULL;
     struct mv_net_def *def = NULL;
 
-    ck_assert_msg(mv_file_read_all(path, GOLDEN_MAX, &xml, NULL) == 0, "cannot read %s", path);
-    ck_assert_msg(mv_net_def_parse(xml, &def, &err) == 0, "%s does not parse: %s", path, err);
+    ck_assert_msg(mv_net_def_parse(xml, &def, &err) == 0, "%s.xml does not parse: %s", name, err);
     return def;
 }
 
-static char *golden_path(const char *name, const char *suffix)
-{
-    const char *top = getenv("top_srcdir");
-    char *p;
-
-    ck_assert(asprintf(&p, "%s/tests/dnsmasqconf/%s.%s", top ? top : ".", name, suffix) > 0);
-    return p;
-}
-
-static bool regenerate(void)
-{
-    const char *v = getenv("MV_REGENERATE");
-
-    return v && strcmp(v, "1") == 0;
-}
-
-/* Compares TEXT with NAME.SUFFIX (which must not exist when TEXT is
- * empty), or rewrites it when regenerating. */
+/* Compares TEXT with NAME SUFFIX; an empty output has no file at all,
+ * as netd writes none. */
 static void golden(const char *name, const char *suffix, const char *text)
 {
-    _cleanup_free_ char *path = golden_path(name, suffix);
-    _cleanup_free_ char *expected = NULL;
-    _cleanup_free_ char *actual = NULL;
-    int r;
+    _cleanup_free_ char *path = NULL;
 
-    if (regenerate()) {
-        if (*text)
-            ck_assert_int_eq(mv_file_write_atomic(path, text, strlen(text), 0644), 0);
-        else
-            (void)unlink(path);
+    if (*text) {
+        mv_test_golden(FIXTURES, name, suffix, text);
         return;
     }
-    r = mv_file_read_all(path, GOLDEN_MAX, &expected, NULL);
-    if (!*text) {
-        ck_assert_msg(r == -ENOENT, "%s exists but the output is empty", path);
-        return;
-    }
-    ck_assert_msg(r == 0, "cannot read %s (%s)%s", path, strerror(-r),
-                  r == -ENOENT ? ": run with MV_REGENERATE=1 to create it" : "");
-    if (strcmp(expected, text) == 0)
-        return;
-    ck_assert(asprintf(&actual, "%s.%s.actual", name, suffix) > 0);
-    ck_assert_int_eq(mv_file_write_atomic(actual, text, strlen(text), 0644), 0);
-    ck_abort_msg("%s differs from the output (written to %s); diff them, or rerun with "
-                 "MV_REGENERATE=1 if the change is intended", path, actual);
+    path = mv_test_golden_path(FIXTURES, name, suffix);
+    if (mv_test_regenerate())
+        (void)unlink(path);
+    else
+        ck_assert_msg(access(path, F_OK) != 0 && errno == ENOENT, "%s exists but the output is empty", path);
 }
 
 /* dnsmasq --test on CONF (for DEF) whose files live in a temp dir, the
@@ -246,9 +185,9 @@ START_TEST(test_golden)
     ck_assert_msg(mv_dnsmasq_conf(def, &fixed_paths, &conf, &err) == 0, "%s: %s", name, err);
     ck_assert_int_eq(mv_dnsmasq_hostsfile(def, &hosts, NULL), 0);
     ck_assert_int_eq(mv_dnsmasq_addnhosts(def, &addn, NULL), 0);
-    golden(name, "conf", conf);
-    golden(name, "hostsfile", hosts);
-    golden(name, "addnhosts", addn);
+    golden(name, ".conf", conf);
+    golden(name, ".hostsfile", hosts);
+    golden(name, ".addnhosts", addn);
     dnsmasq_accepts(def, hosts);
 }
 END_TEST
@@ -339,17 +278,12 @@ int main(void)
     SRunner *sr;
     int n;
 
-    find_inputs();
     /* a lost input directory must not pass as "nothing to test" */
-    if (nnames < 9) {
-        fprintf(stderr, "only %zu inputs found in tests/dnsmasqconf\n", nnames);
-        return 1;
-    }
+    nnames = mv_test_golden_inputs(FIXTURES, MV_TEST_INPUTS_ALL, 9, &names);
     sr = srunner_create(dnsmasqconf_suite());
     srunner_run_all(sr, CK_ENV);
     n = srunner_ntests_failed(sr);
     srunner_free(sr);
-    for (size_t i = 0; i < nnames; i++)
-        free(names[i]);
+    mv_test_golden_inputs_free(names);
     return n ? 1 : 0;
 }

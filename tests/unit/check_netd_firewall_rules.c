@@ -12,7 +12,6 @@
  * its removal text checked last.  Without root those checks are skipped.
  */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -25,17 +24,16 @@
 #include "cleanup.h"
 #include "file.h"
 #include "firewall.h"
-
-#define GOLDEN_MAX (1024 * 1024)
+#include "golden.h"
 
 static bool root;
 
 /* ---- the cases ---------------------------------------------------------- */
 
-#define NAMES_MAX 128
+#define FIXTURES "firewall"
 
 /* Inputs found in tests/firewall, without their .xml suffix. */
-static char *names[NAMES_MAX];
+static char **names;
 static size_t nnames;
 
 static struct mv_net_def *parse(const char *xml)
@@ -55,35 +53,6 @@ static struct mv_net_def *parse(const char *xml)
     "<ip address='192.168.130.1' prefix='24'/></network>"
 #define OPEN_XML "<network><name>opened</name><forward mode='open'/><bridge name='virbr7'/>" \
     "<ip address='192.168.131.1' prefix='24'/></network>"
-
-/* ---- golden files --------------------------------------------------------- */
-
-static char *golden_path(const char *file)
-{
-    const char *top = getenv("top_srcdir");
-    char *p;
-
-    ck_assert(asprintf(&p, "%s/tests/firewall/%s", top ? top : ".", file) > 0);
-    return p;
-}
-
-/* Compares TEXT with tests/firewall/FILE, or rewrites it when MV_REGENERATE=1. */
-static void golden(const char *file, const char *text)
-{
-    _cleanup_free_ char *path = golden_path(file);
-    _cleanup_free_ char *expected = NULL;
-    const char *regen = getenv("MV_REGENERATE");
-    int r;
-
-    if (regen && strcmp(regen, "1") == 0) {
-        ck_assert_msg(mv_file_write_atomic(path, text, strlen(text), 0644) == 0, "cannot write %s", path);
-        return;
-    }
-    r = mv_file_read_all(path, GOLDEN_MAX, &expected, NULL);
-    ck_assert_msg(r == 0, "cannot read %s (%s): run with MV_REGENERATE=1 to create it", path, strerror(-r));
-    ck_assert_msg(strcmp(expected, text) == 0, "%s differs; got:\n%s\n(rerun with MV_REGENERATE=1 if intended)",
-                  file, text);
-}
 
 static bool is_invalid(const char *name)
 {
@@ -111,7 +80,7 @@ static void kernel_check(const char *name, const struct mv_net_def *def)
 {
     _cleanup_free_ char *path = NULL, *cmd = NULL, *remove = NULL, *err = NULL;
 
-    path = golden_path(name);
+    path = mv_test_golden_path(FIXTURES, name, ".nft");
     ck_assert_msg(unshare(CLONE_NEWNET) == 0, "cannot enter a new network namespace");
     ck_assert(asprintf(&cmd, "nft -c -f '%1$s' && nft -f '%1$s' && nft -c -f '%1$s' && nft -f '%1$s'", path) > 0);
     ck_assert_msg(system(cmd) == 0, "nft does not take %s (empty, then over itself)", path);
@@ -122,29 +91,22 @@ static void kernel_check(const char *name, const struct mv_net_def *def)
 START_TEST(test_golden)
 {
     const char *name = names[_i];
-    _cleanup_free_ char *xml_path = NULL, *xml = NULL, *text = NULL, *err = NULL, *file = NULL;
-    _cleanup_net_def_ struct mv_net_def *def = NULL;
-    int r;
+    _cleanup_free_ char *xml = mv_test_golden_read(FIXTURES, name, ".xml");
+    _cleanup_free_ char *text = NULL, *err = NULL;
+    _cleanup_net_def_ struct mv_net_def *def = parse(xml);
+    int r = mv_firewall_rules(def, &text, &err);
 
-    ck_assert(asprintf(&file, "%s.xml", name) > 0);
-    xml_path = golden_path(file);
-    ck_assert_msg(mv_file_read_all(xml_path, GOLDEN_MAX, &xml, NULL) == 0, "cannot read %s", xml_path);
-    def = parse(xml);
-    r = mv_firewall_rules(def, &text, &err);
-    free(file);
     if (is_invalid(name)) {
         ck_assert_msg(r == -EINVAL, "%s: expected -EINVAL, got %d", name, r);
         ck_assert_ptr_null(text);
         ck_assert_ptr_nonnull(err);
-        ck_assert(asprintf(&file, "%s.err", name) > 0);
-        golden(file, err);
+        mv_test_golden(FIXTURES, name, ".err", err);
         return;
     }
     ck_assert_msg(r == 0, "%s: %s", name, err ? err : "?");
-    ck_assert(asprintf(&file, "%s.nft", name) > 0);
-    golden(file, text);
+    mv_test_golden(FIXTURES, name, ".nft", text);
     if (root && *text)
-        kernel_check(file, def);
+        kernel_check(name, def);
 }
 END_TEST
 
@@ -230,39 +192,6 @@ static bool privileged(void)
     return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static int xml_only(const struct dirent *e)
-{
-    size_t n = strlen(e->d_name);
-
-    return n > 4 && strcmp(e->d_name + n - 4, ".xml") == 0;
-}
-
-/* Fills NAMES from the .xml files in tests/firewall (outside any test: no
- * ck_assert). */
-static void find_cases(void)
-{
-    const char *top = getenv("top_srcdir");
-    struct dirent **list = NULL;
-    char *dir = NULL;
-    int n;
-
-    if (asprintf(&dir, "%s/tests/firewall", top ? top : ".") < 0)
-        abort();
-    n = scandir(dir, &list, xml_only, alphasort);
-    if (n <= 0 || n > NAMES_MAX) {
-        fprintf(stderr, "no inputs (or too many) in %s\n", dir);
-        exit(1);
-    }
-    for (int i = 0; i < n; i++) {
-        names[nnames] = strndup(list[i]->d_name, strlen(list[i]->d_name) - 4);
-        if (!names[nnames++])
-            abort();
-        free(list[i]);
-    }
-    free(list);
-    free(dir);
-}
-
 int main(void)
 {
     Suite *s = suite_create("netd_firewall_rules");
@@ -270,7 +199,7 @@ int main(void)
     SRunner *sr;
     int n;
 
-    find_cases();
+    nnames = mv_test_golden_inputs(FIXTURES, MV_TEST_INPUTS_ALL, 1, &names);
     root = privileged();
     if (!root)
         printf("# no network namespace or nft here (needs root): the nft -c checks are skipped\n");
@@ -286,7 +215,6 @@ int main(void)
     srunner_run_all(sr, CK_ENV);
     n = srunner_ntests_failed(sr);
     srunner_free(sr);
-    for (size_t i = 0; i < nnames; i++)
-        free(names[i]);
+    mv_test_golden_inputs_free(names);
     return n ? 1 : 0;
 }

@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,88 +23,16 @@
 #include "cleanup.h"
 #include "network_def.h"
 #include "file.h"
+#include "golden.h"
 #include "testutil.h"
 
-#define FIXTURE_MAX (1024 * 1024)
-#define NAMES_MAX 256
+#define FIXTURES "networkxml"
 
 /* Inputs found in tests/networkxml, without their .xml suffix. */
-static char *golden_names[NAMES_MAX];
+static char **golden_names;
 static size_t ngolden;
-static char *invalid_names[NAMES_MAX];
+static char **invalid_names;
 static size_t ninvalid;
-
-static char *fixture_path(const char *name, const char *suffix)
-{
-    _cleanup_free_ char *file = NULL;
-
-    ck_assert(asprintf(&file, "networkxml/%s%s", name, suffix) > 0);
-    /* tests/data/../networkxml: the fixtures live next to tests/data */
-    return mv_test_data_path("..", file);
-}
-
-static char *read_fixture(const char *name, const char *suffix)
-{
-    _cleanup_free_ char *path = fixture_path(name, suffix);
-    char *text = NULL;
-    size_t len;
-    int r = mv_file_read_all(path, FIXTURE_MAX, &text, &len);
-
-    ck_assert_msg(r == 0, "cannot read %s (%s)%s", path, strerror(-r),
-                  r == -ENOENT ? ": run with MV_REGENERATE=1 to create it" : "");
-    return text;
-}
-
-static bool regenerate(void)
-{
-    const char *v = getenv("MV_REGENERATE");
-
-    return v && strcmp(v, "1") == 0;
-}
-
-static void write_fixture(const char *name, const char *suffix, const char *text)
-{
-    _cleanup_free_ char *path = fixture_path(name, suffix);
-    FILE *f = fopen(path, "we");
-
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    ck_assert_int_ge(fputs(text, f), 0);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-/* Writes TEXT to NAME+SUFFIX in the current (build) directory for a diff;
- * the failure message itself must stay short for Check. */
-static const char *write_actual(const char *name, const char *suffix, const char *text)
-{
-    static char path[512];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s%s", name, suffix);
-    f = fopen(path, "we");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-    return path;
-}
-
-/* Compares TEXT with NAME+SUFFIX, or rewrites the file when regenerating. */
-static void golden(const char *name, const char *suffix, const char *text)
-{
-    _cleanup_free_ char *expected = NULL;
-    _cleanup_free_ char *actual = NULL;
-
-    if (regenerate()) {
-        write_fixture(name, suffix, text);
-        return;
-    }
-    expected = read_fixture(name, suffix);
-    if (strcmp(expected, text) == 0)
-        return;
-    ck_assert(asprintf(&actual, "%s.actual", suffix) > 0);
-    ck_abort_msg("%s%s differs from the output (written to %s); diff them, or rerun with MV_REGENERATE=1 "
-                 "if the change is intended", name, suffix, write_actual(name, actual, text));
-}
 
 /* Parses TEXT, which must succeed, and formats it back. */
 static char *roundtrip(const char *what, const char *text)
@@ -125,23 +52,22 @@ static char *roundtrip(const char *what, const char *text)
 START_TEST(test_golden)
 {
     const char *name = golden_names[_i];
-    _cleanup_free_ char *input = read_fixture(name, ".xml");
+    _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, name, ".xml");
     _cleanup_free_ char *out = roundtrip(name, input);
     _cleanup_free_ char *again = NULL;
 
-    golden(name, ".out.xml", out);
+    mv_test_golden(FIXTURES, name, ".out.xml", out);
     /* our own output reads back to itself */
     again = roundtrip(name, out);
     ck_assert_msg(strcmp(out, again) == 0, "%s: output is not stable through parse + format (second pass "
-                  "written to %s)", name, write_actual(name, ".again.xml", again));
+                  "written to %s)", name, mv_test_write_actual(name, ".again.xml", again));
 }
 END_TEST
 
 START_TEST(test_invalid)
 {
     const char *name = invalid_names[_i];
-    _cleanup_free_ char *input = read_fixture(name, ".xml");
-    _cleanup_free_ char *expected = NULL;
+    _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, name, ".xml");
     _cleanup_free_ char *msg = NULL;
     _cleanup_free_ char *line = NULL;
     struct mv_net_def *def = (struct mv_net_def *)0x1;
@@ -154,12 +80,7 @@ START_TEST(test_invalid)
     ck_assert_msg(strncmp(msg, "unsupported configuration: ", 27) == 0 || strncmp(msg, "XML error", 9) == 0,
                   "%s: message without a libvirt prefix: %s", name, msg);
     ck_assert(asprintf(&line, "%s\n", msg) > 0);
-    if (regenerate()) {
-        write_fixture(name, ".err", line);
-        return;
-    }
-    expected = read_fixture(name, ".err");
-    ck_assert_msg(strcmp(expected, line) == 0, "%s: expected\n  %s got\n  %s", name, expected, line);
+    mv_test_golden(FIXTURES, name, ".err", line);
 }
 END_TEST
 
@@ -206,7 +127,7 @@ END_TEST
 
 START_TEST(test_struct_values)
 {
-    _cleanup_free_ char *input = read_fixture("nat-full", ".xml");
+    _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, "nat-full", ".xml");
     _cleanup_net_def_ struct mv_net_def *def = parse_ok(input);
     const struct mv_net_ip *v4, *v6;
 
@@ -249,7 +170,7 @@ END_TEST
 
 START_TEST(test_copy)
 {
-    _cleanup_free_ char *input = read_fixture("nat-full", ".xml");
+    _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, "nat-full", ".xml");
     _cleanup_net_def_ struct mv_net_def *def = parse_ok(input);
     _cleanup_net_def_ struct mv_net_def *copy = mv_net_def_copy(def);
     _cleanup_free_ char *a = NULL;
@@ -345,54 +266,6 @@ START_TEST(test_schema_values)
 END_TEST
 
 /* ---- fixture discovery ---- */
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Fills the name lists from the directory (sorted, for stable TAP output). */
-static void find_fixtures(void)
-{
-    const char *top = getenv("top_srcdir");
-    _cleanup_free_ char *dir = NULL;
-    DIR *d;
-    struct dirent *e;
-
-    /* not mv_test_data_path(): its ck_assert only works inside a test */
-    if (asprintf(&dir, "%s/tests/networkxml", top ? top : ".") < 0)
-        abort();
-    d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "cannot open %s: %s\n", dir, strerror(errno));
-        exit(1);
-    }
-    while ((e = readdir(d))) {
-        char *name;
-
-        if (!has_suffix(e->d_name, ".xml") || has_suffix(e->d_name, ".out.xml"))
-            continue;
-        name = strndup(e->d_name, strlen(e->d_name) - 4);
-        if (!name)
-            abort();
-        if (has_suffix(name, "-invalid") && ninvalid < NAMES_MAX)
-            invalid_names[ninvalid++] = name;
-        else if (!has_suffix(name, "-invalid") && ngolden < NAMES_MAX)
-            golden_names[ngolden++] = name;
-        else
-            abort();
-    }
-    closedir(d);
-    qsort(golden_names, ngolden, sizeof(char *), name_cmp);
-    qsort(invalid_names, ninvalid, sizeof(char *), name_cmp);
-}
 
 /* <network> with N static DHCP hosts on 10.0.0.0/8 (one more, a copy of
  * host DUP's MAC, if DUP >= 0) */
@@ -493,19 +366,14 @@ int main(void)
     SRunner *sr;
     int n;
 
-    find_fixtures();
     /* a lost fixture directory must not pass as "nothing to test" */
-    if (ngolden < 10 || ninvalid < 25) {
-        fprintf(stderr, "only %zu golden and %zu invalid inputs found\n", ngolden, ninvalid);
-        return 1;
-    }
+    ngolden = mv_test_golden_inputs(FIXTURES, MV_TEST_INPUTS_VALID, 10, &golden_names);
+    ninvalid = mv_test_golden_inputs(FIXTURES, MV_TEST_INPUTS_INVALID, 25, &invalid_names);
     sr = srunner_create(networkxml_suite());
     srunner_run_all(sr, CK_ENV);
     n = srunner_ntests_failed(sr);
     srunner_free(sr);
-    for (size_t i = 0; i < ngolden; i++)
-        free(golden_names[i]);
-    for (size_t i = 0; i < ninvalid; i++)
-        free(invalid_names[i]);
+    mv_test_golden_inputs_free(golden_names);
+    mv_test_golden_inputs_free(invalid_names);
     return n ? 1 : 0;
 }

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,88 +24,16 @@
 #include "domain_def.h"
 #include "error_codes.h"
 #include "file.h"
+#include "golden.h"
 #include "testutil.h"
 
-#define FIXTURE_MAX (1024 * 1024)
-#define NAMES_MAX 256
+#define FIXTURES "domainxml"
 
 /* Inputs found in tests/domainxml, without their .xml suffix. */
-static char *golden_names[NAMES_MAX];
+static char **golden_names;
 static size_t ngolden;
-static char *invalid_names[NAMES_MAX];
+static char **invalid_names;
 static size_t ninvalid;
-
-static char *fixture_path(const char *name, const char *suffix)
-{
-    _cleanup_free_ char *file = NULL;
-
-    ck_assert(asprintf(&file, "domainxml/%s%s", name, suffix) > 0);
-    /* tests/data/../domainxml: the fixtures live next to tests/data */
-    return mv_test_data_path("..", file);
-}
-
-static char *read_fixture(const char *name, const char *suffix)
-{
-    _cleanup_free_ char *path = fixture_path(name, suffix);
-    char *text = NULL;
-    size_t len;
-    int r = mv_file_read_all(path, FIXTURE_MAX, &text, &len);
-
-    ck_assert_msg(r == 0, "cannot read %s (%s)%s", path, strerror(-r),
-                  r == -ENOENT ? ": run with MV_REGENERATE=1 to create it" : "");
-    return text;
-}
-
-static bool regenerate(void)
-{
-    const char *v = getenv("MV_REGENERATE");
-
-    return v && strcmp(v, "1") == 0;
-}
-
-static void write_fixture(const char *name, const char *suffix, const char *text)
-{
-    _cleanup_free_ char *path = fixture_path(name, suffix);
-    FILE *f = fopen(path, "we");
-
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    ck_assert_int_ge(fputs(text, f), 0);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-/* Writes TEXT to NAME+SUFFIX in the current (build) directory for a diff;
- * the failure message itself must stay short for Check. */
-static const char *write_actual(const char *name, const char *suffix, const char *text)
-{
-    static char path[512];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s%s", name, suffix);
-    f = fopen(path, "we");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-    return path;
-}
-
-/* Compares TEXT with NAME+SUFFIX, or rewrites the file when regenerating. */
-static void golden(const char *name, const char *suffix, const char *text)
-{
-    _cleanup_free_ char *expected = NULL;
-    _cleanup_free_ char *actual = NULL;
-
-    if (regenerate()) {
-        write_fixture(name, suffix, text);
-        return;
-    }
-    expected = read_fixture(name, suffix);
-    if (strcmp(expected, text) == 0)
-        return;
-    ck_assert(asprintf(&actual, "%s.actual", suffix) > 0);
-    ck_abort_msg("%s%s differs from the output (written to %s); diff them, or rerun with MV_REGENERATE=1 "
-                 "if the change is intended", name, suffix, write_actual(name, actual, text));
-}
 
 static bool is_status(const char *name)
 {
@@ -135,23 +62,22 @@ static char *roundtrip(const char *what, const char *text, bool status)
 START_TEST(test_golden)
 {
     const char *name = golden_names[_i];
-    _cleanup_free_ char *input = read_fixture(name, ".xml");
+    _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, name, ".xml");
     _cleanup_free_ char *out = roundtrip(name, input, is_status(name));
     _cleanup_free_ char *again = NULL;
 
-    golden(name, ".out.xml", out);
+    mv_test_golden(FIXTURES, name, ".out.xml", out);
     /* our own output reads back to itself */
     again = roundtrip(name, out, is_status(name));
     ck_assert_msg(strcmp(out, again) == 0, "%s: output is not stable through parse + format (second pass "
-                  "written to %s)", name, write_actual(name, ".again.xml", again));
+                  "written to %s)", name, mv_test_write_actual(name, ".again.xml", again));
 }
 END_TEST
 
 START_TEST(test_invalid)
 {
     const char *name = invalid_names[_i];
-    _cleanup_free_ char *input = read_fixture(name, ".xml");
-    _cleanup_free_ char *expected = NULL;
+    _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, name, ".xml");
     _cleanup_free_ char *msg = NULL;
     _cleanup_free_ char *line = NULL;
     struct mv_dom_def *def = (struct mv_dom_def *)0x1;
@@ -172,12 +98,7 @@ START_TEST(test_invalid)
                       (code == MV_ERR_XML_DETAIL || code == MV_ERR_XML_ERROR),
                       "%s: code %d with message %s", name, code, msg);
     ck_assert(asprintf(&line, "%s\n", msg) > 0);
-    if (regenerate()) {
-        write_fixture(name, ".err", line);
-        return;
-    }
-    expected = read_fixture(name, ".err");
-    ck_assert_msg(strcmp(expected, line) == 0, "%s: expected\n  %s got\n  %s", name, expected, line);
+    mv_test_golden(FIXTURES, name, ".err", line);
 }
 END_TEST
 
@@ -246,7 +167,7 @@ END_TEST
 
 START_TEST(test_struct_values)
 {
-    _cleanup_free_ char *input = read_fixture("test-guest", ".xml");
+    _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, "test-guest", ".xml");
     _cleanup_dom_def_ struct mv_dom_def *def = parse_ok(input, 0);
     const struct mv_dom_chr *serial;
 
@@ -388,7 +309,7 @@ END_TEST
 
 START_TEST(test_copy)
 {
-    _cleanup_free_ char *input = read_fixture("linux-guest", ".xml");
+    _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, "linux-guest", ".xml");
     _cleanup_dom_def_ struct mv_dom_def *def = parse_ok(input, 0);
     _cleanup_dom_def_ struct mv_dom_def *copy = NULL;
     _cleanup_free_ char *a = NULL;
@@ -509,54 +430,6 @@ END_TEST
 
 /* ---- fixture discovery ---- */
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Fills the name lists from the directory (sorted, for stable TAP output). */
-static void find_fixtures(void)
-{
-    const char *top = getenv("top_srcdir");
-    _cleanup_free_ char *dir = NULL;
-    DIR *d;
-    struct dirent *e;
-
-    /* not mv_test_data_path(): its ck_assert only works inside a test */
-    if (asprintf(&dir, "%s/tests/domainxml", top ? top : ".") < 0)
-        abort();
-    d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "cannot open %s: %s\n", dir, strerror(errno));
-        exit(1);
-    }
-    while ((e = readdir(d))) {
-        char *name;
-
-        if (!has_suffix(e->d_name, ".xml") || has_suffix(e->d_name, ".out.xml"))
-            continue;
-        name = strndup(e->d_name, strlen(e->d_name) - 4);
-        if (!name)
-            abort();
-        if (has_suffix(name, "-invalid") && ninvalid < NAMES_MAX)
-            invalid_names[ninvalid++] = name;
-        else if (!has_suffix(name, "-invalid") && ngolden < NAMES_MAX)
-            golden_names[ngolden++] = name;
-        else
-            abort();
-    }
-    closedir(d);
-    qsort(golden_names, ngolden, sizeof(char *), name_cmp);
-    qsort(invalid_names, ninvalid, sizeof(char *), name_cmp);
-}
-
 static Suite *domainxml_suite(void)
 {
     Suite *s = suite_create("qemud_domainxml");
@@ -585,19 +458,14 @@ int main(void)
     SRunner *sr;
     int n;
 
-    find_fixtures();
     /* a lost fixture directory must not pass as "nothing to test" */
-    if (ngolden < 3 || ninvalid < 20) {
-        fprintf(stderr, "only %zu golden and %zu invalid inputs found\n", ngolden, ninvalid);
-        return 1;
-    }
+    ngolden = mv_test_golden_inputs(FIXTURES, MV_TEST_INPUTS_VALID, 3, &golden_names);
+    ninvalid = mv_test_golden_inputs(FIXTURES, MV_TEST_INPUTS_INVALID, 20, &invalid_names);
     sr = srunner_create(domainxml_suite());
     srunner_run_all(sr, CK_ENV);
     n = srunner_ntests_failed(sr);
     srunner_free(sr);
-    for (size_t i = 0; i < ngolden; i++)
-        free(golden_names[i]);
-    for (size_t i = 0; i < ninvalid; i++)
-        free(invalid_names[i]);
+    mv_test_golden_inputs_free(golden_names);
+    mv_test_golden_inputs_free(invalid_names);
     return n ? 1 : 0;
 }

@@ -15,7 +15,6 @@
  * listens on; without one, the cases that listen on TCP are skipped.
  */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -37,6 +36,7 @@
 #include "cleanup.h"
 #include "error_codes.h"
 #include "file.h"
+#include "golden.h"
 #include "testutil.h"
 #include "domain_def.h"
 #include "qemu_command.h"
@@ -49,27 +49,18 @@
 #define QMP_WAIT_MS 10000
 #define ALIVE_MS 300
 
-static char **cases;          /* NAME.xml files in tests/qemuargs, sorted */
+#define FIXTURES "qemuargs"
+
+static char **cases;          /* NAME of each tests/qemuargs/NAME.xml, sorted */
 static size_t ncases;
-
-static char *qemuargs_path(const char *name)
-{
-    const char *top = getenv("top_srcdir");
-    char *p;
-
-    ck_assert(asprintf(&p, "%s/tests/qemuargs/%s", top ? top : ".", name) > 0);
-    return p;
-}
 
 static struct mv_dom_def *parse_file(const char *name)
 {
-    _cleanup_free_ char *path = qemuargs_path(name);
-    _cleanup_free_ char *xml = NULL;
+    _cleanup_free_ char *xml = mv_test_golden_read(FIXTURES, name, ".xml");
     _cleanup_free_ char *err = NULL;
     struct mv_dom_def *def = NULL;
     int code = 0;
 
-    ck_assert_msg(mv_file_read_all(path, GOLDEN_MAX, &xml, NULL) == 0, "cannot read %s", path);
     ck_assert_msg(mv_dom_def_parse(xml, 0, &def, &code, &err) == 0, "%s does not parse: %s", name,
                   err ? err : "?");
     return def;
@@ -78,9 +69,7 @@ static struct mv_dom_def *parse_file(const char *name)
 /* The test's fixed context for NAME (FDS needs NETS_MAX entries). */
 static struct mv_qemu_cmd_ctx fixed_ctx(const char *name, char **monitor, int *fds)
 {
-    const char *dot = strrchr(name, '.');
-
-    ck_assert(asprintf(monitor, "/run/modvirt/qemu/%.*s.monitor", (int)(dot - name), name) > 0);
+    ck_assert(asprintf(monitor, "/run/modvirt/qemu/%s.monitor", name) > 0);
     for (int i = 0; i < NETS_MAX; i++)
         fds[i] = NET_FD_BASE + i;
     return (struct mv_qemu_cmd_ctx){
@@ -104,38 +93,11 @@ static char *join_lines(char **argv)
     return out;
 }
 
-/* Compares TEXT with tests/qemuargs/NAME, or rewrites it when MV_REGENERATE=1. */
-static void golden(const char *name, const char *text)
-{
-    _cleanup_free_ char *path = qemuargs_path(name);
-    _cleanup_free_ char *expected = NULL;
-    const char *regen = getenv("MV_REGENERATE");
-    int r;
-
-    if (regen && strcmp(regen, "1") == 0) {
-        ck_assert_msg(mv_file_write_atomic(path, text, strlen(text), 0644) == 0, "cannot write %s", path);
-        return;
-    }
-    r = mv_file_read_all(path, GOLDEN_MAX, &expected, NULL);
-    ck_assert_msg(r == 0, "cannot read %s (%s): run with MV_REGENERATE=1 to create it", path, strerror(-r));
-    ck_assert_msg(strcmp(expected, text) == 0, "%s differs; got:\n%s\n(rerun with MV_REGENERATE=1 if intended)",
-                  name, text);
-}
-
 static bool is_invalid_case(const char *name)
 {
     size_t n = strlen(name);
 
-    return n > 12 && strcmp(name + n - 12, "-invalid.xml") == 0;
-}
-
-/* NAME.xml with SUFFIX in place of ".xml" */
-static char *sibling(const char *name, const char *suffix)
-{
-    char *out;
-
-    ck_assert(asprintf(&out, "%.*s%s", (int)(strlen(name) - 4), name, suffix) > 0);
-    return out;
+    return n > 8 && strcmp(name + n - 8, "-invalid") == 0;
 }
 
 START_TEST(test_golden)
@@ -146,7 +108,6 @@ START_TEST(test_golden)
     _cleanup_strv_free_ char **argv = NULL;
     _cleanup_free_ char *err = NULL;
     _cleanup_free_ char *text = NULL;
-    _cleanup_free_ char *out = NULL;
     int fds[NETS_MAX];
     struct mv_qemu_cmd_ctx ctx = fixed_ctx(name, &monitor, fds);
     int code = 0;
@@ -158,14 +119,14 @@ START_TEST(test_golden)
         ck_assert_ptr_nonnull(err);
         ck_assert_msg(code == MV_ERR_CONFIG_UNSUPPORTED || code == MV_ERR_INTERNAL_ERROR, "%s: code %d", name, code);
         ck_assert(asprintf(&text, "%s\n", err) > 0);
-        out = sibling(name, ".err");
+        mv_test_golden(FIXTURES, name, ".err", text);
+        return;
     } else {
         ck_assert_msg(r == 0, "%s refused: %s", name, err ? err : "?");
         ck_assert_str_eq(argv[0], REAL_QEMU);
         text = join_lines(argv);
-        out = sibling(name, ".args");
+        mv_test_golden(FIXTURES, name, ".args", text);
     }
-    golden(out, text);
 }
 END_TEST
 
@@ -192,11 +153,11 @@ static const char *find_opt(char **argv, const char *flag, const char *prefix)
 
 START_TEST(test_kvm_usable)
 {
-    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("kvm-invalid.xml");
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("kvm-invalid");
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
     int fds[NETS_MAX];
-    struct mv_qemu_cmd_ctx ctx = fixed_ctx("kvm.xml", &monitor, fds);
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("kvm", &monitor, fds);
 
     ctx.kvm_usable = true;
     argv = build_ok(def, &ctx);
@@ -210,11 +171,11 @@ END_TEST
 
 START_TEST(test_host_model_tcg)
 {
-    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("kvm-invalid.xml");
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("kvm-invalid");
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
     int fds[NETS_MAX];
-    struct mv_qemu_cmd_ctx ctx = fixed_ctx("kvm.xml", &monitor, fds);
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("kvm", &monitor, fds);
 
     def->virt = MV_DOM_VIRT_QEMU;
     def->cpu.mode = MV_DOM_CPU_MODE_HOST_MODEL;
@@ -227,12 +188,12 @@ END_TEST
 
 START_TEST(test_tap_fd_missing)
 {
-    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("net-bridge-user.xml");
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("net-bridge-user");
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
     _cleanup_free_ char *err = NULL;
     int fds[NETS_MAX];
-    struct mv_qemu_cmd_ctx ctx = fixed_ctx("x.xml", &monitor, fds);
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("x", &monitor, fds);
     int code = 0;
 
     fds[0] = -1;    /* interface 0 is a bridge */
@@ -250,11 +211,11 @@ END_TEST
 
 START_TEST(test_comma_escaped)
 {
-    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("comma.xml");
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("comma");
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
     int fds[NETS_MAX];
-    struct mv_qemu_cmd_ctx ctx = fixed_ctx("comma.xml", &monitor, fds);
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("comma", &monitor, fds);
 
     ctx.monitor_path = "/run/a,b.monitor";
     argv = build_ok(def, &ctx);
@@ -594,40 +555,6 @@ END_TEST
 
 /* ---- runner ---- */
 
-static int xml_only(const struct dirent *e)
-{
-    size_t n = strlen(e->d_name);
-
-    return n > 4 && strcmp(e->d_name + n - 4, ".xml") == 0;
-}
-
-/* runs outside any test: no ck_assert here */
-static void load_cases(void)
-{
-    const char *top = getenv("top_srcdir");
-    _cleanup_free_ char *dir = NULL;
-    struct dirent **list = NULL;
-    int n;
-
-    if (asprintf(&dir, "%s/tests/qemuargs", top ? top : ".") < 0)
-        exit(1);
-    n = scandir(dir, &list, xml_only, alphasort);
-    if (n < 0) {
-        fprintf(stderr, "cannot list %s: %s\n", dir, strerror(errno));
-        exit(1);
-    }
-    cases = calloc((size_t)n + 1, sizeof(*cases));
-    for (int i = 0; i < n; i++) {
-        if (cases)
-            cases[i] = strdup(list[i]->d_name);
-        free(list[i]);
-    }
-    free(list);
-    if (!cases)
-        exit(1);
-    ncases = (size_t)n;
-}
-
 static Suite *qemuargs_suite(void)
 {
     Suite *s = suite_create("qemuargs");
@@ -653,11 +580,11 @@ int main(void)
     SRunner *sr;
     int n;
 
-    load_cases();
+    ncases = mv_test_golden_inputs(FIXTURES, MV_TEST_INPUTS_ALL, 0, &cases);
     sr = srunner_create(qemuargs_suite());
     srunner_run_all(sr, CK_ENV);
     n = srunner_ntests_failed(sr);
     srunner_free(sr);
-    mv_strv_free(cases);
+    mv_test_golden_inputs_free(cases);
     return n ? 1 : 0;
 }
