@@ -17,6 +17,9 @@ tests_unit_libmvtest_la_LIBADD = $(CHECK_LIBS)
 UNIT_TESTS += tests/unit/gen-procs.sh
 dist_check_SCRIPTS += tests/unit/gen-procs.sh
 
+# what networkxml-validate.sh and domainxml-validate.sh run
+dist_check_SCRIPTS += tests/unit/xml-validate.sh
+
 UNIT_TESTS += tests/unit/check_rpc_stream
 check_PROGRAMS += tests/unit/check_rpc_stream
 tests_unit_check_rpc_stream_SOURCES = tests/unit/check_rpc_stream.c
