@@ -36,12 +36,14 @@ NETD_INTEGRATION_TESTS = \
 # netd-guest, -restart, -docker: guests, restarts and Docker's firewall, in
 # the namespaces netns.sh makes
 EXTRA_DIST += tests/integration/netns.sh tests/integration/docker-ruleset.sh
-# netd-readonly, -malformed, -race: read-only clients, hostile input and
-# concurrent clients (raw calls from mvnetrpc.py)
+# netd-readonly, -malformed, -race, -faults: read-only clients, hostile
+# input, concurrent clients (raw calls from mvnetrpc.py), and parts that fail
+# or change behind netd's back
 NETD_INTEGRATION_TESTS += \
 	tests/integration/netd-readonly.sh \
 	tests/integration/netd-malformed.sh \
-	tests/integration/netd-race.sh
+	tests/integration/netd-race.sh \
+	tests/integration/netd-faults.sh
 # netd-consistency: racing and half-failing changes keep clients, files and dnsmasq in step
 NETD_INTEGRATION_TESTS += tests/integration/netd-consistency.sh
 EXTRA_DIST += tests/integration/mvnetrpc.py
