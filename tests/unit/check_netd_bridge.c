@@ -484,6 +484,41 @@ START_TEST(test_present)
 }
 END_TEST
 
+/* What a netd finds at its start: no bridge; ours whole; ours without its
+ * addresses (flushed by hand: their routes went with them); a bridge of
+ * that name with another MAC (not ours). */
+START_TEST(test_state)
+{
+    _cleanup_net_def_ struct mv_net_def *def = full_def();
+    _cleanup_net_def_ struct mv_net_def *other = full_def();
+    _cleanup_free_ char *err = NULL;
+    char addrs[512], routes[512];
+
+    ck_assert_int_eq(mv_bridge_state(nl, def), MV_BRIDGE_ABSENT);
+    ck_assert_int_eq(mv_bridge_create(nl, def, NULL), 0);
+    ck_assert_int_eq(mv_bridge_state(nl, def), MV_BRIDGE_OURS);
+    ck_assert_int_eq(system("ip addr flush dev " BR), 0);
+    ck_assert_int_eq(mv_bridge_state(nl, def), MV_BRIDGE_UNADDRESSED);
+    /* only the ones without a MAC of their own cannot tell */
+    free(other->mac);
+    other->mac = strdup("52:54:00:ab:cd:00");
+    ck_assert_int_eq(mv_bridge_state(nl, other), MV_BRIDGE_FOREIGN);
+
+    ck_assert_int_eq(mv_bridge_restore(nl, def, &err), 0);
+    ck_assert_ptr_null(err);
+    ck_assert_int_eq(mv_bridge_state(nl, def), MV_BRIDGE_OURS);
+    list_addrs(BR, addrs, sizeof(addrs));
+    ck_assert_str_eq(addrs, "192.168.100.1/24 brd 192.168.100.255, fd00:100::1/64");
+    list_routes4(BR, routes, sizeof(routes));
+    ck_assert_str_eq(routes, "10.20.0.0/16 via 192.168.100.254 metric 5, 192.168.100.0/24 via 0.0.0.0 metric 0");
+    ck_assert(has_route6(BR, "fd000200000000000000000000000000", 64, "fd0001000000000000000000000000fe", 1));
+    /* with nothing missing, nothing changes */
+    ck_assert_int_eq(mv_bridge_restore(nl, def, &err), 0);
+    list_addrs(BR, addrs, sizeof(addrs));
+    ck_assert_str_eq(addrs, "192.168.100.1/24 brd 192.168.100.255, fd00:100::1/64");
+}
+END_TEST
+
 /* ---- tests: failures leave nothing -------------------------------------- */
 
 /* The gateway of a <route> lies on no subnet of the bridge: the kernel
@@ -766,6 +801,7 @@ static Suite *bridge_suite(void)
     tcase_add_test(tc, test_delete);
     tcase_add_test(tc, test_delete_not_a_bridge);
     tcase_add_test(tc, test_present);
+    tcase_add_test(tc, test_state);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("failures");

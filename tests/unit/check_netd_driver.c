@@ -85,7 +85,18 @@ START_TEST(test_status_round_trip)
     ck_assert_int_eq(netd_store_write_status(def, 7, &err), 0);
     ck_assert_int_eq(netd_store_read_status(path, &st, &msg), 0);
     ck_assert(!st.starting);
+    ck_assert(!st.stopping);
     netd_status_clear(&st);
+
+    /* a stop that could not remove every part says so, with the dnsmasq
+     * it could not stop; it is found by name (the next start asks) */
+    ck_assert_int_eq(netd_store_write_stopping(def, 9, &err), 0);
+    ck_assert_int_eq(netd_store_read_status_of("n1", &st, &msg), 0);
+    ck_assert(st.stopping);
+    ck_assert(!st.starting);
+    ck_assert_int_eq(st.dnsmasq_pid, 9);
+    netd_status_clear(&st);
+    ck_assert_int_eq(netd_store_read_status_of("n2", &st, &msg), -ENOENT);
     ck_assert_int_eq(netd_store_delete_status("n1"), 0);
     ck_assert_int_ne(access(path, F_OK), 0);
 }
