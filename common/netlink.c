@@ -95,6 +95,7 @@ static int link_fetch(struct mv_netlink *nl, const char *name, int ifindex, stru
 int mv_netlink_link_get(struct mv_netlink *nl, const char *name, int ifindex, struct mv_link_info *info)
 {
     _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+    struct nl_addr *addr;
     const char *s;
     int r = link_fetch(nl, name, ifindex, &link);
 
@@ -107,6 +108,10 @@ int mv_netlink_link_get(struct mv_netlink *nl, const char *name, int ifindex, st
         snprintf(info->name, sizeof(info->name), "%s", s);
     if ((s = rtnl_link_get_type(link)))
         snprintf(info->kind, sizeof(info->kind), "%s", s);
+    if ((addr = rtnl_link_get_addr(link)) && nl_addr_get_len(addr) == sizeof(info->mac)) {
+        memcpy(info->mac, nl_addr_get_binary_addr(addr), sizeof(info->mac));
+        info->has_mac = true;
+    }
     return 0;
 }
 

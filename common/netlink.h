@@ -31,6 +31,8 @@ struct mv_link_info {
     char kind[32];                  /* "tun", "bridge", "veth"... "" for a plain NIC */
     unsigned int mtu;
     int master;                     /* ifindex of the bridge it is a port of, 0 if none */
+    bool has_mac;                   /* an Ethernet address (6 bytes) in MAC */
+    unsigned char mac[6];
 };
 
 /* The kernel's rules for interface names (dev_valid_name()) plus no control

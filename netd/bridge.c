@@ -270,12 +270,23 @@ static int make_bridge(struct mv_netlink *nl, const struct mv_net_def *def, int 
     return 0;
 }
 
-static int add_addresses(struct mv_netlink *nl, const struct mv_net_def *def, int ifindex, char **errmsg)
+static bool has_address(struct mv_netlink *nl, int ifindex, const struct mv_net_ip *ip)
+{
+    return mv_netlink_addr_exists(nl, ifindex, ip->address.family, inet_bytes(&ip->address), ip->prefix) == 1;
+}
+
+/* MISSING_ONLY: those the bridge has stay (a restore). */
+static int add_addresses(struct mv_netlink *nl, const struct mv_net_def *def, int ifindex, bool missing_only,
+                         char **errmsg)
 {
     for (size_t i = 0; i < def->nips; i++) {
         const struct mv_net_ip *ip = &def->ips[i];
         char cidr[MV_CIDR_STRLEN];
-        int r = mv_netlink_addr_add(nl, ifindex, ip->address.family, inet_bytes(&ip->address), ip->prefix);
+        int r;
+
+        if (missing_only && has_address(nl, ifindex, ip))
+            continue;
+        r = mv_netlink_addr_add(nl, ifindex, ip->address.family, inet_bytes(&ip->address), ip->prefix);
 
         if (r < 0)
             return mv_errmsg_set(errmsg, r, "cannot add address %s to bridge '%s' of network '%s': %s",
@@ -285,8 +296,10 @@ static int add_addresses(struct mv_netlink *nl, const struct mv_net_def *def, in
     return 0;
 }
 
+/* EXIST_OK: a route already there is fine (a restore puts back only what
+ * went). */
 static int add_route(struct mv_netlink *nl, const struct mv_net_def *def, int ifindex,
-                     const struct mv_net_route *route, char **errmsg)
+                     const struct mv_net_route *route, bool exist_ok, char **errmsg)
 {
     struct mv_netlink_route rt = {
         .family = route->address.family, .dst_len = route->prefix, .ifindex = ifindex,
@@ -305,7 +318,7 @@ static int add_route(struct mv_netlink *nl, const struct mv_net_def *def, int if
         memcpy(rt.gateway, inet_bytes(&route->gateway), route->gateway.family == AF_INET ? 4 : 16);
     }
     r = mv_netlink_route_add(nl, &rt);
-    if (r < 0)
+    if (r < 0 && !(r == -EEXIST && exist_ok))
         return mv_errmsg_set(errmsg, r, "cannot add route %s via %s on bridge '%s' of network '%s': %s",
                              cidr_format(&net, route->prefix, cidr),
                              rt.has_gateway ? mv_inet_format(&route->gateway, gw) : "the bridge",
@@ -322,13 +335,13 @@ static int configure(struct mv_netlink *nl, const struct mv_net_def *def, int if
     /* before any address: no router advertisement is ever taken */
     r = set_ipv6_sysctls(def, errmsg);
     if (r == 0)
-        r = add_addresses(nl, def, ifindex, errmsg);
+        r = add_addresses(nl, def, ifindex, false, errmsg);
     if (r == 0 && (r = mv_netlink_link_set_up(nl, ifindex, true)) < 0)
         mv_errmsg_set(errmsg, r, "cannot bring bridge '%s' of network '%s' up: %s",
                       def->bridge.name, def->name, strerror(-r));
     /* after up: the kernel takes no gateway route through a link that is down */
     for (size_t i = 0; r == 0 && i < def->nroutes; i++)
-        r = add_route(nl, def, ifindex, &def->routes[i], errmsg);
+        r = add_route(nl, def, ifindex, &def->routes[i], false, errmsg);
     if (r == 0 && forwards(def))
         r = enable_forwarding(def, errmsg);
     return r;
@@ -380,6 +393,61 @@ bool mv_bridge_present(struct mv_netlink *nl, const struct mv_net_def *def)
         return true;
     return mv_netlink_addr_exists(nl, link.ifindex, def->ips[0].address.family,
                                   inet_bytes(&def->ips[0].address), def->ips[0].prefix) == 1;
+}
+
+/* ---- re-adoption ------------------------------------------------------- */
+
+/* True if LINK has DEF's MAC (any MAC will do when DEF has none). */
+static bool mac_matches(const struct mv_net_def *def, const struct mv_link_info *link)
+{
+    unsigned char mac[6];
+
+    if (!def->mac || mac_parse(def->mac, mac) < 0)
+        return true;
+    return link->has_mac && memcmp(link->mac, mac, sizeof(mac)) == 0;
+}
+
+enum mv_bridge_state mv_bridge_state(struct mv_netlink *nl, const struct mv_net_def *def)
+{
+    struct mv_link_info link;
+    int r;
+
+    if (!def->bridge.name)
+        return MV_BRIDGE_ABSENT;
+    r = mv_netlink_link_get(nl, def->bridge.name, 0, &link);
+    if (r == -ENODEV)
+        return MV_BRIDGE_ABSENT;
+    if (r < 0 || !has_own_bridge(def))
+        return MV_BRIDGE_OURS;
+    if (strcmp(link.kind, "bridge") != 0 || !mac_matches(def, &link))
+        return MV_BRIDGE_FOREIGN;
+    for (size_t i = 0; i < def->nips; i++)
+        if (!has_address(nl, link.ifindex, &def->ips[i]))
+            return MV_BRIDGE_UNADDRESSED;
+    return MV_BRIDGE_OURS;
+}
+
+int mv_bridge_restore(struct mv_netlink *nl, const struct mv_net_def *def, char **errmsg)
+{
+    struct mv_link_info link;
+    int r = mv_netlink_link_get(nl, def->bridge.name, 0, &link);
+
+    if (r < 0)
+        return mv_errmsg_set(errmsg, r, "cannot look up bridge '%s' of network '%s': %s", def->bridge.name,
+                             def->name, strerror(-r));
+    /* the order of configure(): no router advertisement before an address,
+     * gateway routes only through a link that is up */
+    r = set_ipv6_sysctls(def, errmsg);
+    if (r == 0)
+        r = add_addresses(nl, def, link.ifindex, true, errmsg);
+    if (r == 0 && (r = mv_netlink_link_set_up(nl, link.ifindex, true)) < 0)
+        mv_errmsg_set(errmsg, r, "cannot bring bridge '%s' of network '%s' up: %s", def->bridge.name, def->name,
+                      strerror(-r));
+    for (size_t i = 0; r == 0 && i < def->nroutes; i++)
+        r = add_route(nl, def, link.ifindex, &def->routes[i], true, errmsg);
+    if (r == 0 && forwards(def))
+        r = enable_forwarding(def, errmsg);
+    return r;
 }
 
 /* ---- choices for new networks ------------------------------------------- */

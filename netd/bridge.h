@@ -40,6 +40,24 @@ int mv_bridge_delete(struct mv_netlink *nl, const struct mv_net_def *def);
 /* True if DEF's bridge exists as a bridge with DEF's first address. */
 bool mv_bridge_present(struct mv_netlink *nl, const struct mv_net_def *def);
 
+/* What DEF's bridge is on the host, for a netd re-adopting DEF. */
+enum mv_bridge_state {
+    MV_BRIDGE_ABSENT,           /* no link of that name */
+    MV_BRIDGE_OURS,             /* a bridge with DEF's MAC and all of DEF's addresses */
+    MV_BRIDGE_UNADDRESSED,      /* that bridge, but some of DEF's addresses are gone */
+    MV_BRIDGE_FOREIGN,          /* not a bridge, or a bridge with another MAC */
+};
+/* DEF's bridge as above.  A DEF without a MAC takes any bridge of that name
+ * for its own; a host bridge (forward mode bridge) is ours when it exists.
+ * A lookup that fails (not for want of the link) counts as OURS: better
+ * keep a network that may be fine than tear it down. */
+enum mv_bridge_state mv_bridge_state(struct mv_netlink *nl, const struct mv_net_def *def);
+
+/* Puts back on DEF's existing bridge what it lost behind our back: missing
+ * addresses, up, static routes, forwarding.  What is there stays.  0 or
+ * -errno with *ERRMSG naming the bridge and what failed. */
+int mv_bridge_restore(struct mv_netlink *nl, const struct mv_net_def *def, char **errmsg);
+
 /* The first free virbrN name, N < 256 (not a link on the host, not in the
  * NULL-terminated TAKEN, which may be NULL).  -ENOSPC if none. */
 int mv_bridge_pick_name(struct mv_netlink *nl, const char *const *taken, char **name);
