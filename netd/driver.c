@@ -6,6 +6,7 @@
  */
 #define MV_LOG_MODULE "netd"
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "file.h"
 #include "job.h"
 #include "log.h"
+#include "monotime.h"
 #include "netd.h"
 #include "network_events.h"
 #include "network_obj.h"
@@ -66,19 +68,154 @@ static void task_drop(void *job)
     free(t);
 }
 
-int netd_task_push(netd_task_fn fn, struct netd_net *net, long arg)
+static struct task *task_new(netd_task_fn fn, struct netd_net *net, long arg)
 {
     struct task *t = malloc(sizeof(*t));
-    int r;
 
-    if (!t)
-        return mv_log_errno(MV_LOG_ERROR, -ENOMEM, "network '%s': cannot queue work: out of memory", net->name);
+    if (!t) {
+        mv_log_errno(MV_LOG_ERROR, -ENOMEM, "network '%s': cannot queue work: out of memory", net->name);
+        return NULL;
+    }
     *t = (struct task){ .fn = fn, .net = netd_net_ref(net), .arg = arg };
-    if ((r = mv_worker_pool_push(netd.tasks, t)) < 0) {
-        mv_error("network '%s': cannot queue work: %s", net->name, r == -ECANCELED ? "shutting down" : strerror(-r));
+    return t;
+}
+
+static int task_queue(struct task *t)
+{
+    int r = mv_worker_pool_push(netd.tasks, t);
+
+    if (r < 0) {
+        mv_error("network '%s': cannot queue work: %s", t->net->name,
+                 r == -ECANCELED ? "shutting down" : strerror(-r));
         task_drop(t);
     }
     return r;
+}
+
+int netd_task_push(netd_task_fn fn, struct netd_net *net, long arg)
+{
+    struct task *t = task_new(fn, net, arg);
+
+    return t ? task_queue(t) : -ENOMEM;
+}
+
+/* ---- delayed tasks ---- */
+
+/* Tasks that wait for their time (a dnsmasq start tried again after a
+ * pause) wait here, not on a task thread: one thread sleeps until the first
+ * is due and queues it.  Not on the RPC loop's sd-event, which task threads
+ * must not touch. */
+struct delayed {
+    struct delayed *next;
+    long long due_ms;           /* mv_now_ms() */
+    struct task *task;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;        /* a new first task, or stop */
+    struct delayed *head;       /* by due time */
+    pthread_t thread;
+    bool started, stopping;
+} timer = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* The first task if it is due; else waits (lock held) and returns NULL. */
+static struct delayed *timer_next(void)
+{
+    struct delayed *d = timer.head;
+    struct timespec ts;
+    long long left;
+
+    if (!d) {
+        pthread_cond_wait(&timer.cond, &timer.lock);
+        return NULL;
+    }
+    if ((left = d->due_ms - mv_now_ms()) > 0) {
+        mv_deadline_after(&ts, left > INT_MAX ? INT_MAX : (int)left);
+        pthread_cond_timedwait(&timer.cond, &timer.lock, &ts);
+        return NULL;
+    }
+    timer.head = d->next;
+    return d;
+}
+
+static void *timer_main(void *arg)
+{
+    pthread_mutex_lock(&timer.lock);
+    while (!timer.stopping) {
+        struct delayed *d = timer_next();
+
+        if (!d)
+            continue;
+        pthread_mutex_unlock(&timer.lock);
+        task_queue(d->task);
+        free(d);
+        pthread_mutex_lock(&timer.lock);
+    }
+    pthread_mutex_unlock(&timer.lock);
+    return NULL;
+}
+
+static int timer_start(void)
+{
+    int r = mv_cond_init_monotonic(&timer.cond);
+
+    if (r < 0)
+        return r;
+    timer.stopping = false;
+    if ((r = -pthread_create(&timer.thread, NULL, timer_main, NULL)) < 0) {
+        pthread_cond_destroy(&timer.cond);
+        return r;
+    }
+    timer.started = true;
+    return 0;
+}
+
+/* No task queued from here on; those still waiting are dropped. */
+static void timer_stop(void)
+{
+    struct delayed *d;
+
+    if (!timer.started)
+        return;
+    pthread_mutex_lock(&timer.lock);
+    timer.stopping = true;
+    pthread_cond_signal(&timer.cond);
+    pthread_mutex_unlock(&timer.lock);
+    pthread_join(timer.thread, NULL);
+    while ((d = timer.head)) {
+        timer.head = d->next;
+        task_drop(d->task);
+        free(d);
+    }
+    pthread_cond_destroy(&timer.cond);
+    timer.started = false;
+}
+
+int netd_task_push_after(netd_task_fn fn, struct netd_net *net, long arg, unsigned int delay_ms)
+{
+    struct delayed *d = malloc(sizeof(*d)), **pos;
+
+    if (!d || !(d->task = task_new(fn, net, arg))) {
+        free(d);
+        return -ENOMEM;
+    }
+    d->due_ms = mv_now_ms() + delay_ms;
+    pthread_mutex_lock(&timer.lock);
+    if (timer.stopping || !timer.started) {
+        pthread_mutex_unlock(&timer.lock);
+        task_drop(d->task);
+        free(d);
+        return -ECANCELED;
+    }
+    for (pos = &timer.head; *pos && (*pos)->due_ms <= d->due_ms; pos = &(*pos)->next)
+        ;
+    d->next = *pos;
+    *pos = d;
+    if (timer.head == d)
+        pthread_cond_signal(&timer.cond);   /* the thread waits for a later one */
+    pthread_mutex_unlock(&timer.lock);
+    return 0;
 }
 
 /* The watcher thread's report: restarting happens on a task thread. */
@@ -145,13 +282,37 @@ int netd_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **errm
         (r = make_dirs(ctx->paths)) < 0)
         return r;
     if ((r = netd_registry_init()) < 0 || (r = netd_events_init()) < 0 ||
-        (r = mv_worker_pool_new(TASK_THREADS, task_run, &netd.tasks)) < 0 ||
+        (r = mv_worker_pool_new(TASK_THREADS, task_run, &netd.tasks)) < 0 || (r = timer_start()) < 0 ||
         (r = netd_watcher_start(dnsmasq_exited, &netd.watcher)) < 0)
         return mv_log_errno(MV_LOG_ERROR, r, "cannot set up the network driver: %s", strerror(-r));
     return 0;
 }
 
 /* ---- loading ---- */
+
+/* True if netd made up a part of DEF that its file XML leaves out: the
+ * bridge name (picked), the UUID or the MAC (generated by the parser). */
+static bool filled_in(const char *xml, const struct mv_net_def *def)
+{
+    return !strstr(xml, "<bridge") || !strstr(xml, "<uuid") || (def->mac && !strstr(xml, "<mac"));
+}
+
+/* Saves DEF, whose file left parts out: picked or generated again at each
+ * start they would change (another virbrN once that one is taken, another
+ * MAC), and with them what guests and the admin see. */
+static void save_filled_in(const struct mv_net_def *def, const char *path)
+{
+    struct mv_err err = { 0 };
+
+    if (netd_store_save_config(def, &err) == 0) {
+        mv_info("'%s' left out the bridge name, UUID or MAC of network '%s': saved with those netd chose (bridge %s)",
+                path, def->name, def->bridge.name);
+        return;
+    }
+    mv_warn("'%s': cannot save network '%s' with the bridge name, UUID and MAC netd chose (%s): they may change "
+            "at netd's next start", path, def->name, err.message ? err.message : "failed");
+    mv_err_clear(&err);
+}
 
 static void load_definition(const char *name, const char *path, void *opaque)
 {
@@ -182,6 +343,8 @@ static void load_definition(const char *name, const char *path, void *opaque)
         mv_err_clear(&err);
         return;
     }
+    if (filled_in(xml, def))
+        save_filled_in(def, path);
     if (netd_registry_add(def->name, def->uuid, "load", &net, &holder) < 0) {
         mv_error("ignoring '%s': its name or uuid is taken", path);
         return;
@@ -269,9 +432,11 @@ bool netd_driver_busy(void)
 /* Networks keep running; only our threads and state go. */
 void netd_driver_cleanup(void)
 {
-    /* the watcher queues tasks and tasks add watches: first no more
-     * reports, then no more tasks, then the watches go */
+    /* the watcher and the timer queue tasks and tasks add watches and
+     * delayed tasks: first no more reports, then no more tasks, then the
+     * watches go */
     netd_watcher_stop(netd.watcher);
+    timer_stop();
     mv_worker_pool_free(netd.tasks, task_drop);
     netd_watcher_free(netd.watcher);
     netd_events_cleanup();

@@ -66,6 +66,9 @@ struct netd_net;
  * 0, or -errno (logged) if it cannot be queued. */
 typedef void (*netd_task_fn)(struct netd_net *net, long arg);
 int netd_task_push(netd_task_fn fn, struct netd_net *net, long arg);
+/* The same, DELAY_MS from now; a task still waiting when netd stops is
+ * dropped.  0, or -errno (-ECANCELED once netd stops). */
+int netd_task_push_after(netd_task_fn fn, struct netd_net *net, long arg, unsigned int delay_ms);
 
 /* The error for flag bits an API does not know; returns -EINVAL. */
 int netd_bad_flags(struct mv_call *call, unsigned int flags, const char *api);

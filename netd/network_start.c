@@ -103,22 +103,136 @@ static void undo_start(struct mv_netlink *nl, const struct mv_net_def *def, bool
     netd_store_delete_status(def->name);
 }
 
-/* Our rules, then a word with the firewalls others run (Docker's FORWARD
- * policy drop breaks NAT silently: the warning says how to fix it). */
+/* ---- removing what a run made ---- */
+
+/* Logs part message M (a part could not be removed) and keeps the first
+ * as *WHY; the first -errno wins. */
+static int part_failed(int r, int q, char *m, char **why)
+{
+    mv_error("%s", m ? m : "out of memory");
+    if (!*why)
+        *why = m;
+    else
+        free(m);
+    return r < 0 ? r : q;
+}
+
+/* Deletes DEF's bridge if it is still ours (a bridge with DEF's MAC): its
+ * name may belong to another link by now, which stays. */
+static int remove_bridge(const struct mv_net_def *def, char **msg)
+{
+    _cleanup_(mv_netlink_closep) struct mv_netlink *nl = NULL;
+    int r;
+
+    if (!has_own_bridge(def))
+        return 0;
+    if ((r = mv_netlink_open(&nl)) < 0)
+        return mv_errmsg_set(msg, r, "network '%s': cannot open rtnetlink to delete its bridge %s: %s", def->name,
+                             def->bridge.name, strerror(-r));
+    switch (mv_bridge_state(nl, def)) {
+    case MV_BRIDGE_ABSENT:
+        return 0;
+    case MV_BRIDGE_FOREIGN:
+        mv_warn("network '%s': the link %s is not its bridge any more (another kind or MAC): left alone",
+                def->name, def->bridge.name);
+        return 0;
+    default:
+        break;
+    }
+    if ((r = mv_bridge_delete(nl, def)) < 0)
+        return mv_errmsg_set(msg, r, "network '%s': cannot delete its bridge %s: %s", def->name, def->bridge.name,
+                             strerror(-r));
+    return 0;
+}
+
+/* Removes every part a run of DEF made: dnsmasq (PID, or the one its pid
+ * file names), firewall rules, the bridge if still ours.  Each part is
+ * tried whatever the others did, each failure logged.  0, or the first
+ * failure's -errno with *WHY its message. */
+static int teardown(const struct mv_net_def *def, pid_t pid, char **why)
+{
+    char *m = NULL;
+    int r = 0, q;
+
+    if ((mv_net_def_wants_dnsmasq(def) || pid > 0) &&
+        (q = mv_dnsmasq_stop(def->name, pid, &netd.dnsmasq, false)) < 0) {
+        mv_errmsg_set(&m, q, "network '%s': cannot stop its dnsmasq: %s", def->name, strerror(-q));
+        r = part_failed(r, q, TAKE_PTR(m), why);
+    }
+    if (has_rules(def) && (q = mv_firewall_remove(def, &m)) < 0)
+        r = part_failed(r, q, TAKE_PTR(m), why);
+    free(TAKE_PTR(m));
+    if ((q = remove_bridge(def, &m)) < 0)
+        r = part_failed(r, q, TAKE_PTR(m), why);
+    return r;
+}
+
+/* Tears DEF down and removes its status; what cannot be removed is
+ * remembered in a 'stopping' status (with PID), so that the next start or
+ * netd's next start finishes it.  True if nothing is left. */
+static bool remove_all(const struct mv_net_def *def, pid_t pid)
+{
+    _cleanup_free_ char *why = NULL;
+    struct mv_err err = { 0 };
+
+    if (teardown(def, pid, &why) == 0) {
+        netd_store_delete_status(def->name);
+        return true;
+    }
+    mv_error("network '%s': its stop is unfinished (%s); its next start, or netd's next start, finishes it",
+             def->name, why ? why : "a part could not be removed");
+    if (netd_store_write_stopping(def, pid, &err) < 0) {
+        mv_error("network '%s': %s: what is left of it will not be found again", def->name,
+                 err.message ? err.message : "cannot write its status");
+        mv_err_clear(&err);
+    }
+    return false;
+}
+
+/* A stop (or a start) of NAME that netd could not finish left a status:
+ * what it names goes before a new start makes anything.  0, or -errno with
+ * ERR when a part still cannot be removed. */
+static int finish_leftovers(const char *name, struct mv_err *err)
+{
+    _cleanup_free_ char *msg = NULL, *why = NULL;
+    struct netd_status st = { 0 };
+    int r = netd_store_read_status_of(name, &st, &msg);
+
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0) {
+        /* it cannot say what it left: nothing to finish, and no use keeping it */
+        mv_warn("network '%s': removing its damaged status: %s", name, msg ? msg : strerror(-r));
+        netd_store_delete_status(name);
+        return 0;
+    }
+    mv_warn("network '%s': the %s of its last run is unfinished: finishing it first", name,
+            st.starting ? "start" : "stop");
+    r = teardown(st.live, st.dnsmasq_pid, &why);
+    netd_status_clear(&st);
+    if (r < 0)
+        return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_NETWORK,
+                          "operation failed: network '%s': the stop of its last run cannot be finished: %s", name,
+                          why ? why : "a part cannot be removed");
+    netd_store_delete_status(name);
+    mv_info("network '%s': finished the stop of its last run", name);
+    return 0;
+}
+
+static int coexist(const struct mv_net_def *def, char **msg);
+
+/* Our rules, then a word with the firewalls others run. */
 static int add_rules(const struct mv_net_def *def, struct mv_err *err)
 {
-    _cleanup_free_ char *warning = NULL;
     char *msg = NULL;
     int r;
 
     if ((r = mv_firewall_add(def, &msg)) < 0)
         return part_error(err, r, msg, def->name, "adding firewall rules");
-    if ((r = mv_firewall_coexist(def, &warning, &msg)) < 0) {
+    if ((r = coexist(def, &msg)) < 0) {
         remove_rules(def);
         return part_error(err, r, msg, def->name, "checking other firewalls");
     }
-    if (warning)
-        mv_warn("network '%s': %s", def->name, warning);
     return 0;
 }
 
@@ -224,7 +338,7 @@ int netd_net_start(struct netd_net *net, struct mv_net_def *def, struct mv_err *
     pid_t pid = 0;
     int r;
 
-    if ((r = nl_open(&nl, def->name, err)) < 0)
+    if ((r = finish_leftovers(net->name, err)) < 0 || (r = nl_open(&nl, def->name, err)) < 0)
         return r;
     if ((r = claim_host(nl, net, def, err)) < 0)
         return r;
@@ -260,7 +374,6 @@ undo:
 
 void netd_net_stop(struct netd_net *net)
 {
-    _cleanup_(mv_netlink_closep) struct mv_netlink *nl = NULL;
     struct mv_net_def *live;
     uint64_t watch;
     pid_t pid;
@@ -275,18 +388,8 @@ void netd_net_stop(struct netd_net *net)
     pthread_mutex_unlock(&net->lock);
 
     netd_watch_remove(netd.watcher, watch);     /* before the kill: our own stop is no death */
-    if (mv_net_def_wants_dnsmasq(live) || pid > 0)
-        mv_dnsmasq_stop(live->name, pid, &netd.dnsmasq, false);
-    if (has_rules(live))
-        remove_rules(live);
-    if (has_own_bridge(live)) {
-        if (mv_netlink_open(&nl) == 0)
-            mv_bridge_delete(nl, live);
-        else
-            mv_error("network '%s': cannot open rtnetlink: bridge %s is left", net->name, live->bridge.name);
-    }
     netd_net_drop_ports(net);
-    netd_store_delete_status(net->name);
+    remove_all(live, pid);
 
     pthread_mutex_lock(&net->lock);
     net->live = NULL;
@@ -300,88 +403,206 @@ void netd_net_stop(struct netd_net *net)
         netd_registry_remove(net);  /* jobs waiting for it fail with "no network" */
 }
 
-/* ---- re-adoption at netd start ---- */
+/* ---- dnsmasq started again: after its death, or at re-adoption ---- */
 
-/* What survived of a network whose bridge is gone: the rest goes too. */
-static void clean_leftovers(const struct mv_net_def *def, pid_t pid)
+/* The first pause before a failed dnsmasq start is tried again; it doubles
+ * with each attempt (DNSMASQ_RESTARTS_MAX bounds them). */
+#define DNSMASQ_RETRY_MS 500
+
+static void dnsmasq_retry(struct netd_net *net, long attempt);
+
+/* True if NET's dnsmasq may be started once more (lock held). */
+static bool restart_allowed(struct netd_net *net)
 {
-    if (mv_net_def_wants_dnsmasq(def) || pid > 0)
-        mv_dnsmasq_stop(def->name, pid > 0 ? pid : 0, &netd.dnsmasq, false);
-    if (has_rules(def))
-        remove_rules(def);
-    netd_store_delete_status(def->name);
+    long long now = mv_now_ms();
+
+    if (now - net->dnsmasq_window_ms > DNSMASQ_WINDOW_MS) {
+        net->dnsmasq_window_ms = now;
+        net->dnsmasq_restarts = 0;
+    }
+    return ++net->dnsmasq_restarts <= DNSMASQ_RESTARTS_MAX;
 }
 
-/* The dnsmasq of a re-adopted network: the one still running, or a new one. */
-static pid_t readopt_dnsmasq(const struct mv_net_def *def)
+/* Starts LIVE's dnsmasq for NET (job held) if the budget allows; a start
+ * that fails is tried again after a pause (a task), attempt ATTEMPT + 1.
+ * The new pid, or 0. */
+static pid_t start_dnsmasq_again(struct netd_net *net, const struct mv_net_def *live, long attempt)
 {
     _cleanup_free_ char *msg = NULL;
-    pid_t pid = mv_dnsmasq_find(def->name, &netd.dnsmasq);
+    unsigned int pause = DNSMASQ_RETRY_MS << (attempt < 7 ? attempt - 1 : 6);
+    bool allowed;
+    pid_t pid = 0;
 
-    if (pid > 0)
-        return pid;
-    mv_warn("network '%s': its dnsmasq is not running any more; starting it again", def->name);
-    if (mv_dnsmasq_start(def, &netd.dnsmasq, &pid, &msg) < 0) {
-        mv_error("network '%s': cannot start dnsmasq: %s", def->name, msg ? msg : "failed");
+    pthread_mutex_lock(&net->lock);
+    allowed = restart_allowed(net);
+    pthread_mutex_unlock(&net->lock);
+    if (!allowed) {
+        mv_error("network '%s': dnsmasq was started %d times within %d s and does not stay up; giving up: "
+                 "destroy and start the network to try again", net->name, DNSMASQ_RESTARTS_MAX,
+                 DNSMASQ_WINDOW_MS / 1000);
         return 0;
     }
-    return pid;
+    if (mv_dnsmasq_start(live, &netd.dnsmasq, &pid, &msg) == 0)
+        return pid;
+    if (msg)                    /* it names the network */
+        mv_error("%s (attempt %ld); trying again in %u ms", msg, attempt, pause);
+    else
+        mv_error("network '%s': cannot start dnsmasq (attempt %ld); trying again in %u ms", net->name, attempt,
+                 pause);
+    if (netd_task_push_after(dnsmasq_retry, net, attempt + 1, pause) < 0)
+        mv_error("network '%s': cannot try dnsmasq again: it stays down until the network is restarted",
+                 net->name);
+    return 0;
 }
 
-/* A start that netd did not live to finish: what it made goes (the bridge
- * is ours: the start checked its name before it wrote the status). */
-static void clean_interrupted_start(const struct mv_net_def *def, pid_t pid)
+/* NET's dnsmasq is now PID (0: none): watched, and in the status file. */
+static void adopt_dnsmasq(struct netd_net *net, const struct mv_net_def *live, pid_t pid)
+{
+    struct mv_err err = { 0 };
+
+    pthread_mutex_lock(&net->lock);
+    net->dnsmasq_pid = pid;
+    pthread_mutex_unlock(&net->lock);
+    watch_dnsmasq(net, pid);
+    if (netd_store_write_status(live, pid, &err) < 0) {
+        mv_error("network '%s': %s", net->name, err.message ? err.message : "cannot write its status");
+        mv_err_clear(&err);
+    }
+}
+
+/* A task: NET's dnsmasq once more, unless a stop or a start put it right
+ * meanwhile (then it runs, or the network is inactive). */
+static void dnsmasq_retry(struct netd_net *net, long attempt)
+{
+    const struct mv_net_def *live = NULL;
+
+    if (mv_job_begin(&net->obj, "dnsmasq-restart", -1, NULL) < 0)
+        return;                 /* the network is gone */
+    pthread_mutex_lock(&net->lock);
+    if (net->active && net->dnsmasq_pid == 0 && net->live && mv_net_def_wants_dnsmasq(net->live))
+        live = net->live;       /* stable: we hold the job */
+    pthread_mutex_unlock(&net->lock);
+    if (live)
+        adopt_dnsmasq(net, live, start_dnsmasq_again(net, live, attempt));
+    netd_job_end(net);
+}
+
+/* ---- re-adoption at netd start ---- */
+
+/* Docker's FORWARD policy drop breaks NAT silently: the warning says how
+ * to fix it.  Asked at each start and re-adoption (Docker may have come
+ * while netd was away). */
+static int coexist(const struct mv_net_def *def, char **msg)
+{
+    _cleanup_free_ char *warning = NULL;
+    int r = mv_firewall_coexist(def, &warning, msg);
+
+    if (r == 0 && warning)
+        mv_warn("network '%s': %s", def->name, warning);
+    return r;
+}
+
+/* True if re-adopted DEF keeps its bridge: ours whole, or ours with the
+ * addresses someone flushed put back.  Gone, another link's, or not to be
+ * restored: false. */
+static bool readopt_bridge(const struct mv_net_def *def)
 {
     _cleanup_(mv_netlink_closep) struct mv_netlink *nl = NULL;
+    _cleanup_free_ char *msg = NULL;
 
-    mv_warn("network '%s' was being started when netd stopped: removing what that start made", def->name);
-    if (has_own_bridge(def)) {
-        if (mv_netlink_open(&nl) == 0)
-            mv_bridge_delete(nl, def);
-        else
-            mv_error("network '%s': cannot open rtnetlink: bridge %s is left", def->name, def->bridge.name);
+    if (!has_own_bridge(def))
+        return true;
+    if (mv_netlink_open(&nl) < 0) {
+        /* cannot look: keep it rather than tear down a network that may be fine */
+        mv_error("network '%s': cannot open rtnetlink to check its bridge; assuming it is there", def->name);
+        return true;
     }
-    clean_leftovers(def, pid);
+    switch (mv_bridge_state(nl, def)) {
+    case MV_BRIDGE_OURS:
+        return true;
+    case MV_BRIDGE_ABSENT:
+        mv_warn("network '%s' was active, but its bridge %s is gone: removing what is left of it", def->name,
+                def->bridge.name);
+        return false;
+    case MV_BRIDGE_FOREIGN:
+        mv_warn("network '%s' was active, but %s is not its bridge any more (another kind of link or another MAC): "
+                "removing what is left of the network", def->name, def->bridge.name);
+        return false;
+    case MV_BRIDGE_UNADDRESSED:
+        break;
+    }
+    mv_warn("network '%s': its bridge %s lost addresses of the network: putting them back", def->name,
+            def->bridge.name);
+    if (mv_bridge_restore(nl, def, &msg) == 0)
+        return true;
+    mv_error("network '%s': %s: removing the network", def->name, msg ? msg : "cannot restore its bridge");
+    return false;
+}
+
+/* The rules of re-adopted DEF: put back if missing, then the word with the
+ * other firewalls. */
+static void readopt_rules(const struct mv_net_def *def)
+{
+    _cleanup_free_ char *msg = NULL;
+
+    if (!has_rules(def))
+        return;
+    if (!mv_firewall_present(def)) {
+        mv_warn("network '%s': its firewall rules were missing; adding them again", def->name);
+        if (mv_firewall_add(def, &msg) < 0)
+            mv_error("network '%s': cannot add its firewall rules: %s", def->name, msg ? msg : "failed");
+        free(TAKE_PTR(msg));
+    }
+    if (coexist(def, &msg) < 0)
+        mv_error("network '%s': cannot check the other firewalls: %s", def->name, msg ? msg : "failed");
+}
+
+/* A start netd did not live to finish, or a stop it could not finish: what
+ * they left goes (the bridge only if still ours), the network stays
+ * inactive. */
+static void finish_at_load(const struct mv_net_def *def, const struct netd_status *st)
+{
+    if (st->starting)
+        mv_warn("network '%s' was being started when netd stopped: removing what that start made", def->name);
+    else
+        mv_warn("network '%s': its last stop is unfinished: finishing it", def->name);
+    if (remove_all(def, st->dnsmasq_pid))
+        mv_info("network '%s': finished the stop of its last run", def->name);
 }
 
 bool netd_net_readopt(struct netd_net *net, struct netd_status *st)
 {
-    _cleanup_(mv_netlink_closep) struct mv_netlink *nl = NULL;
     _cleanup_net_def_ struct mv_net_def *def = TAKE_PTR(st->live);
-    _cleanup_free_ char *msg = NULL;
-    struct mv_err err = { 0 };
+    const struct mv_net_def *live;
     pid_t pid = 0;
 
-    if (st->starting) {
-        clean_interrupted_start(def, st->dnsmasq_pid);
+    if (st->starting || st->stopping) {
+        finish_at_load(def, st);
         return false;
     }
-    if (has_own_bridge(def) && mv_netlink_open(&nl) < 0) {
-        /* cannot look: keep it rather than tear down a network that may be fine */
-        mv_error("network '%s': cannot open rtnetlink to check its bridge; assuming it is there", def->name);
-    } else if (has_own_bridge(def) && !mv_bridge_present(nl, def)) {
-        mv_warn("network '%s' was active, but its bridge %s is gone: removing what is left of it", def->name,
-                def->bridge.name ? def->bridge.name : "-");
-        clean_leftovers(def, st->dnsmasq_pid);
+    if (!readopt_bridge(def)) {
+        remove_all(def, st->dnsmasq_pid);
         return false;
     }
-    if (has_rules(def) && !mv_firewall_present(def)) {
-        mv_warn("network '%s': its firewall rules were missing; adding them again", def->name);
-        if (mv_firewall_add(def, &msg) < 0)
-            mv_error("network '%s': cannot add its firewall rules: %s", def->name, msg ? msg : "failed");
-    }
+    readopt_rules(def);
     if (mv_net_def_wants_dnsmasq(def))
-        pid = readopt_dnsmasq(def);
-    if (pid != st->dnsmasq_pid && netd_store_write_status(def, pid, &err) < 0) {
-        mv_error("network '%s': %s", def->name, err.message ? err.message : "cannot write its status");
-        mv_err_clear(&err);
-    }
+        pid = mv_dnsmasq_find(def->name, &netd.dnsmasq);
     pthread_mutex_lock(&net->lock);
-    net->live = TAKE_PTR(def);
+    live = net->live = TAKE_PTR(def);
     net->active = true;
-    net->dnsmasq_pid = pid;
     pthread_mutex_unlock(&net->lock);
-    watch_dnsmasq(net, pid);
+    if (mv_net_def_wants_dnsmasq(live) && pid <= 0) {
+        mv_warn("network '%s': its dnsmasq is not running any more; starting it again", net->name);
+        pid = start_dnsmasq_again(net, live, 1);
+    }
+    if (pid != st->dnsmasq_pid) {
+        adopt_dnsmasq(net, live, pid);      /* the status names the new one */
+    } else {
+        pthread_mutex_lock(&net->lock);
+        net->dnsmasq_pid = pid;
+        pthread_mutex_unlock(&net->lock);
+        watch_dnsmasq(net, pid);
+    }
     mv_info("network '%s' re-adopted (dnsmasq pid %d)", net->name, (int)pid);
     return true;
 }
@@ -402,51 +623,19 @@ static void death_reason(pid_t pid, char *buf, size_t len)
         snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
 }
 
-/* True if NET's dnsmasq may be restarted once more (lock held). */
-static bool restart_allowed(struct netd_net *net)
-{
-    long long now = mv_now_ms();
-
-    if (now - net->dnsmasq_window_ms > DNSMASQ_WINDOW_MS) {
-        net->dnsmasq_window_ms = now;
-        net->dnsmasq_restarts = 0;
-    }
-    return ++net->dnsmasq_restarts <= DNSMASQ_RESTARTS_MAX;
-}
-
 static void restart_dnsmasq(struct netd_net *net, pid_t dead)
 {
-    _cleanup_free_ char *msg = NULL;
-    struct mv_err err = { 0 };
     const struct mv_net_def *live;
     char why[128];
-    bool allowed;
-    pid_t pid = 0;
 
     death_reason(dead, why, sizeof(why));
     pthread_mutex_lock(&net->lock);
     live = net->live;           /* stable: we hold the job */
     net->dnsmasq_pid = 0;
     net->dnsmasq_watch = 0;     /* it fired: the watcher dropped it */
-    allowed = restart_allowed(net);
     pthread_mutex_unlock(&net->lock);
-    if (!allowed) {
-        mv_error("network '%s': dnsmasq (pid %d) %s, %d times within %d s; not restarting it again: "
-                 "destroy and start the network to try once more", net->name, (int)dead, why,
-                 DNSMASQ_RESTARTS_MAX + 1, DNSMASQ_WINDOW_MS / 1000);
-    } else {
-        mv_warn("network '%s': dnsmasq (pid %d) %s; restarting it", net->name, (int)dead, why);
-        if (mv_dnsmasq_start(live, &netd.dnsmasq, &pid, &msg) < 0)
-            mv_error("network '%s': cannot restart dnsmasq: %s", net->name, msg ? msg : "failed");
-    }
-    pthread_mutex_lock(&net->lock);
-    net->dnsmasq_pid = pid;
-    pthread_mutex_unlock(&net->lock);
-    watch_dnsmasq(net, pid);
-    if (netd_store_write_status(live, pid, &err) < 0) {
-        mv_error("network '%s': %s", net->name, err.message ? err.message : "cannot write its status");
-        mv_err_clear(&err);
-    }
+    mv_warn("network '%s': dnsmasq (pid %d) %s; restarting it", net->name, (int)dead, why);
+    adopt_dnsmasq(net, live, start_dnsmasq_again(net, live, 1));
 }
 
 void netd_dnsmasq_died(struct netd_net *net, long arg)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "errmsg.h"
@@ -101,7 +102,8 @@ int netd_store_set_autostart(const char *name, bool on, struct mv_err *err)
     return r < 0 ? store_error(err, r, msg) : 0;
 }
 
-static int write_status(const struct mv_net_def *live, pid_t pid, bool starting, struct mv_err *err)
+/* STATE: "" (active), " starting='yes'" or " stopping='yes'". */
+static int write_status(const struct mv_net_def *live, pid_t pid, const char *state, struct mv_err *err)
 {
     _cleanup_free_ char *xml = mv_net_def_format(live, 0), *doc = NULL, *dnsmasq = NULL;
     char *msg = NULL;
@@ -115,8 +117,7 @@ static int write_status(const struct mv_net_def *live, pid_t pid, bool starting,
     if (pid > 0 && asprintf(&dnsmasq, "  <dnsmasq pid='%d'/>\n", (int)pid) < 0)
         return -ENOMEM;
     /* the definition is formatted XML already: wrapping it needs no writer */
-    if (asprintf(&doc, "<networkstatus%s>\n%s%s</networkstatus>\n", starting ? " starting='yes'" : "",
-                 dnsmasq ? dnsmasq : "", xml) < 0)
+    if (asprintf(&doc, "<networkstatus%s>\n%s%s</networkstatus>\n", state, dnsmasq ? dnsmasq : "", xml) < 0)
         return -ENOMEM;
     if ((r = mv_store_write_status(netd.store, live->name, doc, &msg)) < 0)
         return store_error(err, r, msg);
@@ -125,12 +126,17 @@ static int write_status(const struct mv_net_def *live, pid_t pid, bool starting,
 
 int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_err *err)
 {
-    return write_status(live, pid, false, err);
+    return write_status(live, pid, "", err);
 }
 
 int netd_store_write_starting(const struct mv_net_def *def, struct mv_err *err)
 {
-    return write_status(def, 0, true, err);
+    return write_status(def, 0, " starting='yes'", err);
+}
+
+int netd_store_write_stopping(const struct mv_net_def *live, pid_t pid, struct mv_err *err)
+{
+    return write_status(live, pid, " stopping='yes'", err);
 }
 
 int netd_store_delete_status(const char *name)
@@ -164,7 +170,7 @@ static char *status_network_xml(xmlDocPtr doc)
 
 int netd_store_read_status(const char *path, struct netd_status *st, char **errmsg)
 {
-    _cleanup_free_ char *text = NULL, *def_xml = NULL, *msg = NULL, *starting = NULL;
+    _cleanup_free_ char *text = NULL, *def_xml = NULL, *msg = NULL, *starting = NULL, *stopping = NULL;
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
     unsigned long long pid = 0;
@@ -185,5 +191,18 @@ int netd_store_read_status(const char *path, struct netd_status *st, char **errm
     st->dnsmasq_pid = (pid_t)pid;
     starting = mv_xpath_string(ctx, "string(/networkstatus/@starting)");
     st->starting = starting && strcmp(starting, "yes") == 0;
+    stopping = mv_xpath_string(ctx, "string(/networkstatus/@stopping)");
+    st->stopping = stopping && strcmp(stopping, "yes") == 0;
     return 0;
+}
+
+int netd_store_read_status_of(const char *name, struct netd_status *st, char **errmsg)
+{
+    _cleanup_free_ char *path = mv_store_path(netd.store->rundir, name, ".xml");
+
+    if (!path)
+        return -ENOMEM;
+    if (access(path, F_OK) < 0)
+        return -errno;
+    return netd_store_read_status(path, st, errmsg);
 }

@@ -45,6 +45,11 @@ int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_
  * (<networkstatus starting='yes'>): a netd killed before the start ends
  * finds it at its next start (st->starting) and removes what was made. */
 int netd_store_write_starting(const struct mv_net_def *def, struct mv_err *err);
+/* Writes the status of LIVE's stop that could not remove every part
+ * (<networkstatus stopping='yes'>, PID the dnsmasq it could not stop, 0 if
+ * none): the network is inactive, and its next start or netd's next start
+ * finishes the stop (st->stopping). */
+int netd_store_write_stopping(const struct mv_net_def *live, pid_t pid, struct mv_err *err);
 int netd_store_delete_status(const char *name);
 
 /* A status file as read back at start. */
@@ -52,7 +57,10 @@ struct netd_status {
     struct mv_net_def *live;
     pid_t dnsmasq_pid;
     bool starting;              /* written by a start that never finished */
+    bool stopping;              /* written by a stop that could not finish */
 };
 void netd_status_clear(struct netd_status *st);
 /* Reads status file PATH.  0, or -errno with *ERRMSG for a damaged file. */
 int netd_store_read_status(const char *path, struct netd_status *st, char **errmsg);
+/* The status of network NAME: -ENOENT if it has none. */
+int netd_store_read_status_of(const char *name, struct netd_status *st, char **errmsg);
