@@ -119,7 +119,7 @@ diag "fa's dnsmasq: pid $dnsmasq_fa before, $(nt_dnsmasq_pid fa) after"
 nvsh net-destroy fa
 expect_eq "net-destroy fa" 0 "$rc"
 expect_gone fa "after net-destroy fa"
-verdict "netd restarted while fa's address was gone: fa re-adopted with its address, dnsmasq listening, Docker warning logged"
+verdict "netd restarted while fa's address was gone: fa re-adopted with its address, dnsmasq listening, Docker coexistence checked again"
 
 # 3
 nvsh net-start fa
