@@ -285,24 +285,37 @@ static char *many_hosts(size_t n, long dup)
     return xml;
 }
 
+/* AddressSanitizer's realloc always copies: the host list, grown by one
+ * for each host, then costs time quadratic in their number, and the time
+ * says nothing about the parser's */
+#ifdef __SANITIZE_ADDRESS__
+#define MANY_HOSTS 6000
+#define MANY_HOSTS_SECS 60
+#else
+#define MANY_HOSTS 60000
+#define MANY_HOSTS_SECS 3
+#endif
+
 START_TEST(test_many_hosts)
 {
-    _cleanup_free_ char *xml = many_hosts(60000, -1), *dup = many_hosts(60000, 59000);
+    _cleanup_free_ char *xml = many_hosts(MANY_HOSTS, -1), *dup = many_hosts(MANY_HOSTS, MANY_HOSTS - 1000);
     _cleanup_free_ char *msg = NULL;
     struct mv_net_def *def = NULL;
     struct timespec t0, t1;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     def = parse_ok(xml);
-    ck_assert_uint_eq(def->ips[0].nhosts, 60000);
+    ck_assert_uint_eq(def->ips[0].nhosts, MANY_HOSTS);
     mv_net_def_free(def);
     def = NULL;
     ck_assert_int_eq(mv_net_def_parse(dup, &def, &msg), -EINVAL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    ck_assert_str_eq(msg, "XML error: there is already a DHCP host with mac '52:54:00:00:e7:78' in network 'n1'");
+    ck_assert_str_eq(msg, MANY_HOSTS == 60000
+                              ? "XML error: there is already a DHCP host with mac '52:54:00:00:e7:78' in network 'n1'"
+                              : "XML error: there is already a DHCP host with mac '52:54:00:00:14:88' in network 'n1'");
     /* each host is checked against the others through an index, not a scan:
      * 60000 took over 20 s with the scan */
-    ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 3);
+    ck_assert_int_lt(t1.tv_sec - t0.tv_sec, MANY_HOSTS_SECS);
 }
 END_TEST
 
