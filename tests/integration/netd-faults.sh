@@ -17,7 +17,11 @@
 #     status stays as 'stopping', a start first finishes the cleanup (and
 #     is refused while it cannot), as does netd's next start;
 #  6. a configuration file without a bridge name gets one at netd's start,
-#     saved, so it stays the same across restarts.
+#     saved, so it stays the same across restarts;
+#  7. netd killed in the middle of a destroy (dnsmasq stopped with SIGSTOP
+#     holds the destroy up while it waits for dnsmasq to exit): the status
+#     says 'stopping' from the start of the destroy, and the next netd
+#     finishes it instead of re-adopting a half-removed network.
 # The dnsmasq binary (config key "dnsmasq") is a script that fails (exit 1)
 # while CTL/fail holds a count above 0, counting it down, and otherwise
 # execs the real dnsmasq.
@@ -29,7 +33,7 @@ set -u
 MV_DAEMON=$MV_NETD
 MV_NEEDS="ip nft iptables-nft ss /usr/sbin/dnsmasq"
 DOCKER_RULES=$top_srcdir/tests/integration/docker-ruleset.sh
-mv_init 6
+mv_init 7
 nt_init
 MV_ROOT=$mv_tmp/root
 NETDIR=$MV_ROOT/etc/modvirt/network
@@ -220,5 +224,23 @@ nvsh net-undefine fd
 expect_daemon_alive
 grep -E ': critical:|AddressSanitizer|runtime error' "$NT_NETD_LOG" >"$mv_tmp/bad" && expect_fail "$(head -n 5 "$mv_tmp/bad")"
 verdict "a configuration file without a bridge name gets one at netd's start, saved: the same after a restart"
+
+# 7
+nvsh net-define "$mv_tmp/fa.xml" && nvsh net-start fa
+[ "$rc" -eq 0 ] || { echo "Bail out! cannot start fa for case 7: $(run_evidence)"; exit 1; }
+held=$(nt_dnsmasq_pid fa)
+kill -STOP "$held"
+(nvsh net-destroy fa) &
+destroy_pid=$!
+stopping() { grep -q "stopping='yes'" "$RUNDIR/fa.xml" 2>/dev/null; }
+nt_wait 4 stopping || expect_fail "fa's status does not say 'stopping' while its destroy waits for dnsmasq"
+release_dnsmasq() { kill -CONT "$held" 2>/dev/null; }
+restart_netd release_dnsmasq
+wait "$destroy_pid"
+is_active fa && expect_fail "fa is active after netd was killed in its destroy"
+expect_gone fa "after netd was killed in fa's destroy and restarted"
+nvsh net-undefine fa
+expect_daemon_alive
+verdict "netd killed in the middle of a destroy: the next netd finishes it"
 
 mv_done
