@@ -189,6 +189,20 @@ static bool remove_all(const struct mv_net_def *def, pid_t pid)
     return false;
 }
 
+/* Before a stop removes anything: a netd killed from here on finds the
+ * stop in the status and finishes it, rather than re-adopting a network
+ * half removed (netd_net_readopt). */
+static void mark_stopping(const struct mv_net_def *live, pid_t pid)
+{
+    struct mv_err err = { 0 };
+
+    if (netd_store_write_stopping(live, pid, &err) < 0) {
+        mv_error("network '%s': %s; stopping it anyway", live->name,
+                 err.message ? err.message : "cannot write its status");
+        mv_err_clear(&err);
+    }
+}
+
 /* A stop (or a start) of NAME that netd could not finish left a status:
  * what it names goes before a new start makes anything.  0, or -errno with
  * ERR when a part still cannot be removed. */
@@ -388,6 +402,7 @@ void netd_net_stop(struct netd_net *net)
     pthread_mutex_unlock(&net->lock);
 
     netd_watch_remove(netd.watcher, watch);     /* before the kill: our own stop is no death */
+    mark_stopping(live, pid);
     netd_net_drop_ports(net);
     remove_all(live, pid);
 

@@ -45,10 +45,10 @@ int netd_store_write_status(const struct mv_net_def *live, pid_t pid, struct mv_
  * (<networkstatus starting='yes'>): a netd killed before the start ends
  * finds it at its next start (st->starting) and removes what was made. */
 int netd_store_write_starting(const struct mv_net_def *def, struct mv_err *err);
-/* Writes the status of LIVE's stop that could not remove every part
- * (<networkstatus stopping='yes'>, PID the dnsmasq it could not stop, 0 if
- * none): the network is inactive, and its next start or netd's next start
- * finishes the stop (st->stopping). */
+/* Writes the status of LIVE's stop (<networkstatus stopping='yes'>, PID its
+ * dnsmasq, 0 if none): before the stop removes anything, and kept if it
+ * could not remove every part.  A netd killed meanwhile, or the network's
+ * next start, finishes the stop (st->stopping). */
 int netd_store_write_stopping(const struct mv_net_def *live, pid_t pid, struct mv_err *err);
 int netd_store_delete_status(const char *name);
 
