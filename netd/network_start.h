@@ -21,14 +21,18 @@ int netd_net_start(struct netd_net *net, struct mv_net_def *def, struct mv_err *
 
 /* Stops active NET: dnsmasq (its leases go), rules, bridge, ports and the
  * status file; emits STOPPED.  A transient network leaves the registry.
- * Problems removing a part are logged, the stop goes on. */
+ * A part that cannot be removed is logged, the stop goes on, and the status
+ * stays as 'stopping': NET is inactive, and its next start (or netd's next
+ * start) finishes the stop first. */
 void netd_net_stop(struct netd_net *net);
 
 /* Re-adopts NET, found running at netd start as status ST describes (its
- * live definition is taken): keeps it if its bridge is still there, putting
- * back rules and dnsmasq that went missing; otherwise cleans up what is
- * left.  A start that never finished (ST->starting) is undone.  True if NET
- * is active afterwards. */
+ * live definition is taken): keeps it if its bridge is still there and
+ * ours (kind bridge, its MAC), putting back addresses, routes, rules and
+ * dnsmasq that went missing and checking Docker's chain again; otherwise
+ * removes what is left.  A start or stop that never finished
+ * (ST->starting, ST->stopping) is finished: all goes.  True if NET is
+ * active afterwards. */
 bool netd_net_readopt(struct netd_net *net, struct netd_status *st);
 
 /* Picks a bridge name for DEF if it has none, and refuses a name another
