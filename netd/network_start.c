@@ -1,8 +1,11 @@
 /*
  * Starting, stopping and re-adopting networks with the real parts, and
- * restarting a dnsmasq that died behind our back.  Order on start: bridge,
- * firewall rules, dnsmasq, status file; a failure undoes what was done, in
- * reverse.  Every function here runs with the network's job held.
+ * restarting a dnsmasq that died behind our back.  Order on start: a
+ * 'starting' status, bridge, firewall rules, dnsmasq, the status; a stop
+ * first marks the status 'stopping'.  A failure, or a stop, removes every
+ * part; a part that cannot be removed keeps the 'stopping' status, for the
+ * next start or the next netd to finish.  Every function here runs with
+ * the network's job held (re-adoption: before netd serves anyone).
  */
 #define MV_LOG_MODULE "netd.start"
 #include <errno.h>
@@ -89,18 +92,6 @@ static void remove_rules(const struct mv_net_def *def)
 
     if (mv_firewall_remove(def, &msg) < 0)
         mv_error("network '%s': cannot remove its firewall rules: %s", def->name, msg ? msg : "failed");
-}
-
-/* Undoes a start that got as far as the parts marked. */
-static void undo_start(struct mv_netlink *nl, const struct mv_net_def *def, bool bridge, bool rules, pid_t pid)
-{
-    if (pid > 0)
-        mv_dnsmasq_stop(def->name, pid, &netd.dnsmasq, false);
-    if (rules)
-        remove_rules(def);
-    if (bridge)
-        mv_bridge_delete(nl, def);
-    netd_store_delete_status(def->name);
 }
 
 /* ---- removing what a run made ---- */
@@ -347,7 +338,6 @@ int netd_net_start(struct netd_net *net, struct mv_net_def *def, struct mv_err *
 {
     _cleanup_(mv_netlink_closep) struct mv_netlink *nl = NULL;
     _cleanup_net_def_ struct mv_net_def *owned = def;
-    bool bridge = false, rules = false;
     char *msg = NULL;
     pid_t pid = 0;
     int r;
@@ -356,12 +346,8 @@ int netd_net_start(struct netd_net *net, struct mv_net_def *def, struct mv_err *
         return r;
     if ((r = claim_host(nl, net, def, err)) < 0)
         return r;
-    bridge = has_own_bridge(def);
-    if (has_rules(def)) {
-        if ((r = add_rules(def, err)) < 0)
-            goto undo;
-        rules = true;
-    }
+    if (has_rules(def) && (r = add_rules(def, err)) < 0)
+        goto undo;
     if (mv_net_def_wants_dnsmasq(def) && (r = mv_dnsmasq_start(def, &netd.dnsmasq, &pid, &msg)) < 0) {
         part_error(err, r, msg, def->name, "starting dnsmasq");
         goto undo;
@@ -382,7 +368,9 @@ int netd_net_start(struct netd_net *net, struct mv_net_def *def, struct mv_err *
     return 0;
 
 undo:
-    undo_start(nl, def, bridge, rules, pid);
+    /* from the bridge on, all is ours: what cannot be removed is kept in a
+     * 'stopping' status for the next start to finish */
+    remove_all(def, pid);
     return r;
 }
 
