@@ -382,19 +382,6 @@ int mv_bridge_delete(struct mv_netlink *nl, const struct mv_net_def *def)
     return mv_netlink_link_delete(nl, link.ifindex, def->bridge.name, "bridge");
 }
 
-bool mv_bridge_present(struct mv_netlink *nl, const struct mv_net_def *def)
-{
-    struct mv_link_info link;
-
-    if (!def->bridge.name || mv_netlink_link_get(nl, def->bridge.name, 0, &link) < 0 ||
-        strcmp(link.kind, "bridge") != 0)
-        return false;
-    if (def->nips == 0 || !has_own_bridge(def))
-        return true;
-    return mv_netlink_addr_exists(nl, link.ifindex, def->ips[0].address.family,
-                                  inet_bytes(&def->ips[0].address), def->ips[0].prefix) == 1;
-}
-
 /* ---- re-adoption ------------------------------------------------------- */
 
 /* True if LINK has DEF's MAC (any MAC will do when DEF has none). */

@@ -37,9 +37,6 @@ int mv_bridge_create(struct mv_netlink *nl, const struct mv_net_def *def, char *
  * (-EINVAL). */
 int mv_bridge_delete(struct mv_netlink *nl, const struct mv_net_def *def);
 
-/* True if DEF's bridge exists as a bridge with DEF's first address. */
-bool mv_bridge_present(struct mv_netlink *nl, const struct mv_net_def *def);
-
 /* What DEF's bridge is on the host, for a netd re-adopting DEF. */
 enum mv_bridge_state {
     MV_BRIDGE_ABSENT,           /* no link of that name */

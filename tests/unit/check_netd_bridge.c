@@ -371,7 +371,7 @@ START_TEST(test_create)
     assert_sysctl("ipv6/conf/" BR "/disable_ipv6", "0");
     assert_sysctl("ipv4/ip_forward", "1");
     assert_sysctl("ipv6/conf/all/forwarding", "1");
-    ck_assert(mv_bridge_present(nl, def));
+    ck_assert_int_eq(mv_bridge_state(nl, def), MV_BRIDGE_OURS);
 }
 END_TEST
 
@@ -452,7 +452,7 @@ START_TEST(test_delete)
     list_routes4(BR, routes, sizeof(routes));
     ck_assert_str_eq(routes, "");
     ck_assert(!has_route6(BR, "fd000200000000000000000000000000", 64, "fd0001000000000000000000000000fe", 1));
-    ck_assert(!mv_bridge_present(nl, def));
+    ck_assert_int_ne(mv_bridge_state(nl, def), MV_BRIDGE_OURS);
     /* already gone */
     ck_assert_int_eq(mv_bridge_delete(nl, def), 0);
 }
@@ -466,7 +466,7 @@ START_TEST(test_delete_not_a_bridge)
     add_other_link(BR, NULL);
     ck_assert_int_eq(mv_bridge_delete(nl, def), -EINVAL);
     assert_links("lo " BR);
-    ck_assert(!mv_bridge_present(nl, def));
+    ck_assert_int_ne(mv_bridge_state(nl, def), MV_BRIDGE_OURS);
 }
 END_TEST
 
@@ -475,12 +475,12 @@ START_TEST(test_present)
     _cleanup_net_def_ struct mv_net_def *def = full_def();
     _cleanup_net_def_ struct mv_net_def *other = full_def();
 
-    ck_assert(!mv_bridge_present(nl, def));
+    ck_assert_int_ne(mv_bridge_state(nl, def), MV_BRIDGE_OURS);
     ck_assert_int_eq(mv_bridge_create(nl, def, NULL), 0);
-    ck_assert(mv_bridge_present(nl, def));
+    ck_assert_int_eq(mv_bridge_state(nl, def), MV_BRIDGE_OURS);
     /* the bridge of that name without the network's first address */
     set_inet(&other->ips[0].address, "192.168.100.2");
-    ck_assert(!mv_bridge_present(nl, other));
+    ck_assert_int_ne(mv_bridge_state(nl, other), MV_BRIDGE_OURS);
 }
 END_TEST
 
