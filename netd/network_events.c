@@ -49,13 +49,8 @@ static int register_any(struct mv_call *call, mv_connect_network_event_register_
     if (args->eventID != EVENT_ID_LIFECYCLE)
         return mv_call_error(call, MV_ERR_INTERNAL_ERROR, MV_FROM_NETWORK,
                              "internal error: unsupported network event ID %d", args->eventID);
-    r = mv_events_register(netd.events, mv_call_client(call), args->eventID,
-                           args->net ? args->net->uuid : NULL, args->net ? MV_UUID_LEN : 0);
-    if (r == -EDQUOT)
-        return mv_call_error(call, MV_ERR_OPERATION_FAILED, MV_FROM_NETWORK,
-                             "operation failed: this connection already has %d network event "
-                             "registrations, the most one connection may hold",
-                             MV_EVENTS_PER_CLIENT_MAX);
+    r = mv_events_register_call(netd.events, call, MV_FROM_NETWORK, args->eventID, args->net ? args->net->uuid : NULL,
+                                args->net ? MV_UUID_LEN : 0);
     if (r < 0)
         return r;
     ret->callbackID = r;
@@ -64,10 +59,7 @@ static int register_any(struct mv_call *call, mv_connect_network_event_register_
 
 static int deregister_any(struct mv_call *call, mv_connect_network_event_deregister_any_args *args, void *ret)
 {
-    if (mv_events_deregister(netd.events, mv_call_client(call), args->callbackID) == 0)
-        return 0;
-    return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_NETWORK,
-                         "invalid argument: network event callback %d is not registered", args->callbackID);
+    return mv_events_deregister_call(netd.events, call, MV_FROM_NETWORK, args->callbackID);
 }
 
 static const struct mv_dispatch_entry event_procs[] = {

@@ -68,13 +68,8 @@ static int register_any(struct mv_call *call, mv_connect_domain_event_callback_r
     if (args->eventID < 0 || args->eventID > MV_DOMAIN_EVENT_ID_MAX)
         return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
                              "invalid argument: unsupported event ID %d", args->eventID);
-    r = mv_events_register(qemud.events, mv_call_client(call), args->eventID,
-                           args->dom ? args->dom->uuid : NULL, args->dom ? MV_UUID_LEN : 0);
-    if (r == -EDQUOT)
-        return mv_call_error(call, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
-                             "operation failed: this connection already has %d domain event "
-                             "registrations, the most one connection may hold",
-                             MV_EVENTS_PER_CLIENT_MAX);
+    r = mv_events_register_call(qemud.events, call, MV_FROM_QEMU, args->eventID, args->dom ? args->dom->uuid : NULL,
+                                args->dom ? MV_UUID_LEN : 0);
     if (r < 0)
         return r;
     ret->callbackID = r;
@@ -84,10 +79,7 @@ static int register_any(struct mv_call *call, mv_connect_domain_event_callback_r
 static int deregister_any(struct mv_call *call, mv_connect_domain_event_callback_deregister_any_args *args,
                           void *ret)
 {
-    if (mv_events_deregister(qemud.events, mv_call_client(call), args->callbackID) == 0)
-        return 0;
-    return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                         "invalid argument: domain event callback %d is not registered", args->callbackID);
+    return mv_events_deregister_call(qemud.events, call, MV_FROM_QEMU, args->callbackID);
 }
 
 static const struct mv_dispatch_entry event_procs[] = {

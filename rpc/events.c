@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "error_codes.h"
 #include "events.h"
 #include "log.h"
 
@@ -146,6 +147,27 @@ int mv_events_deregister(struct mv_events *ev, struct mv_client *client, int cal
     if (r == 0)
         registration_clear(&gone);
     return r;
+}
+
+int mv_events_register_call(struct mv_events *ev, struct mv_call *call, int from, int event_id,
+                            const void *key, size_t keylen)
+{
+    int r = mv_events_register(ev, mv_call_client(call), event_id, key, keylen);
+
+    if (r == -EDQUOT)
+        return mv_call_error(call, MV_ERR_OPERATION_FAILED, from,
+                             "operation failed: this connection already has %d %s event "
+                             "registrations, the most one connection may hold",
+                             MV_EVENTS_PER_CLIENT_MAX, ev->what);
+    return r;
+}
+
+int mv_events_deregister_call(struct mv_events *ev, struct mv_call *call, int from, int callback_id)
+{
+    if (mv_events_deregister(ev, mv_call_client(call), callback_id) == 0)
+        return 0;
+    return mv_call_error(call, MV_ERR_INVALID_ARG, from, "invalid argument: %s event callback %d is not registered",
+                         ev->what, callback_id);
 }
 
 void mv_events_client_close(struct mv_events *ev, struct mv_client *client)

@@ -35,6 +35,12 @@ int mv_events_register(struct mv_events *ev, struct mv_client *client, int event
                        const void *key, size_t keylen);
 /* Removes CLIENT's registration CALLBACK_ID; -ENOENT if it has none. */
 int mv_events_deregister(struct mv_events *ev, struct mv_client *client, int callback_id);
+/* The two above as a driver's REGISTER_ANY and DEREGISTER_ANY procedures
+ * answer them for the client of CALL: an error set on CALL, from error
+ * domain FROM, names the registry's kind of objects. */
+int mv_events_register_call(struct mv_events *ev, struct mv_call *call, int from, int event_id,
+                            const void *key, size_t keylen);
+int mv_events_deregister_call(struct mv_events *ev, struct mv_call *call, int from, int callback_id);
 /* Removes every registration of CLIENT (it is closing). */
 void mv_events_client_close(struct mv_events *ev, struct mv_client *client);
 
