@@ -3,7 +3,8 @@
  * reboot (1) events of all domains, registered with the callback form of
  * the protocol (CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, wire-protocol.md
  * 6.1) on the daemon connection that serves domains.  Events are MESSAGE
- * packets the RPC client hands to on_event() on whichever thread reads.
+ * packets the RPC client hands to on_event() on whichever thread reads;
+ * client/events.c holds the slot in the connection.
  */
 #define MV_LOG_MODULE "client.events"
 #include <errno.h>
@@ -18,9 +19,7 @@
 static const int event_ids[] = { MODVIRT_DOMAIN_EVENT_ID_LIFECYCLE, MODVIRT_DOMAIN_EVENT_ID_REBOOT };
 
 struct mv_domain_events {
-    modvirt_domain_event_fn fn;
-    void *opaque;
-    struct mv_rpc_client *rpc;          /* where the registrations live */
+    struct mv_event_sub sub;            /* first: the slot holds this */
     int callback_id[MV_ARRAY_SIZE(event_ids)];  /* the daemon's ids; -1 if not registered */
 };
 
@@ -74,22 +73,17 @@ static int decode_reboot(const struct mv_msg *msg, modvirt_domain_event_fn fn,
 static void on_event(struct mv_rpc_client *c, int proc, const struct mv_msg *msg, void *opaque)
 {
     modvirt_conn *conn = opaque;
-    modvirt_domain_event_fn fn = NULL;
-    void *fn_opaque = NULL;
+    struct mv_event_sub to;
+    modvirt_domain_event_fn fn;
     int r = 0;
 
-    pthread_mutex_lock(&conn->lock);
-    if (conn->events && conn->events->rpc == c) {
-        fn = conn->events->fn;
-        fn_opaque = conn->events->opaque;
-    }
-    pthread_mutex_unlock(&conn->lock);
-    if (!fn)
+    if (!mv_event_sub_target(conn, &conn->events, c, &to))
         return;
+    fn = (modvirt_domain_event_fn)to.fn;
     if (proc == MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE)
-        r = decode_lifecycle(msg, fn, conn, fn_opaque);
+        r = decode_lifecycle(msg, fn, conn, to.opaque);
     else if (proc == MV_PROC_DOMAIN_EVENT_CALLBACK_REBOOT)
-        r = decode_reboot(msg, fn, conn, fn_opaque);
+        r = decode_reboot(msg, fn, conn, to.opaque);
     else
         mv_debug("ignoring event procedure %d", proc);
     if (r < 0)
@@ -127,7 +121,7 @@ static int deregister_all(struct mv_domain_events *ev, modvirt_error **err)
 
         if (ev->callback_id[i] < 0)
             continue;
-        r = modvirt_rpc_call(ev->rpc, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
+        r = modvirt_rpc_call(ev->sub.rpc, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
                              (xdrproc_t)xdr_mv_connect_domain_event_callback_deregister_any_args,
                              &args, NULL, NULL, result < 0 ? NULL : err);
         ev->callback_id[i] = -1;
@@ -137,37 +131,10 @@ static int deregister_all(struct mv_domain_events *ev, modvirt_error **err)
     return result;
 }
 
-/* Takes EV off CONN (and its handler off the RPC client) and frees it. */
-static void events_drop(modvirt_conn *conn, struct mv_domain_events *ev)
-{
-    pthread_mutex_lock(&conn->lock);
-    if (conn->events == ev)
-        conn->events = NULL;
-    pthread_mutex_unlock(&conn->lock);
-    mv_rpc_client_set_event_handler(ev->rpc, NULL, NULL);
-    free(ev);
-}
-
 void modvirt_domain_events_free(modvirt_conn *conn)
 {
     if (conn->events)
-        events_drop(conn, conn->events);
-}
-
-static int claim(modvirt_conn *conn, struct mv_domain_events *ev, modvirt_error **err)
-{
-    int r = 0;
-
-    pthread_mutex_lock(&conn->lock);
-    if (conn->events)
-        r = -EBUSY;
-    else
-        conn->events = ev;
-    pthread_mutex_unlock(&conn->lock);
-    if (r < 0)
-        return modvirt_error_set(err, r, MV_ERR_OPERATION_INVALID, MV_FROM_REMOTE,
-                                 "domain events are already registered on this connection");
-    return 0;
+        mv_event_sub_close(conn, &conn->events, conn->events);
 }
 
 int modvirt_domain_events_register(modvirt_conn *conn, modvirt_domain_event_fn fn, void *opaque,
@@ -177,26 +144,22 @@ int modvirt_domain_events_register(modvirt_conn *conn, modvirt_domain_event_fn f
     struct mv_domain_events *live;
     int r;
 
-    if (!fn)
-        return modvirt_error_set(err, -EINVAL, MV_ERR_INVALID_ARG, MV_FROM_REMOTE,
-                                 "invalid argument: no event callback");
     if (!ev)
         return modvirt_error_nomem(err);
-    ev->fn = fn;
-    ev->opaque = opaque;
+    ev->sub.fn = (void (*)(void))fn;
+    ev->sub.opaque = opaque;
     for (size_t i = 0; i < MV_ARRAY_SIZE(ev->callback_id); i++)
         ev->callback_id[i] = -1;
-    r = modvirt_conn_rpc(conn, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, &ev->rpc, err);
-    if (r < 0 || (r = claim(conn, ev, err)) < 0)
+    r = mv_event_sub_open(conn, &conn->events, &ev->sub, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+                          on_event, "domain", err);
+    if (r < 0)
         return r;
     live = TAKE_PTR(ev);
-    /* the handler goes first: an event may follow the registration's reply at once */
-    mv_rpc_client_set_event_handler(live->rpc, on_event, conn);
     for (size_t i = 0; i < MV_ARRAY_SIZE(event_ids); i++) {
-        r = register_one(live->rpc, event_ids[i], &live->callback_id[i], err);
+        r = register_one(live->sub.rpc, event_ids[i], &live->callback_id[i], err);
         if (r < 0) {
             deregister_all(live, NULL);
-            events_drop(conn, live);
+            mv_event_sub_close(conn, &conn->events, &live->sub);
             return r;
         }
     }
@@ -205,40 +168,22 @@ int modvirt_domain_events_register(modvirt_conn *conn, modvirt_domain_event_fn f
 
 int modvirt_domain_events_deregister(modvirt_conn *conn, modvirt_error **err)
 {
-    struct mv_domain_events *ev;
+    struct mv_domain_events *ev = (struct mv_domain_events *)mv_event_sub_get(conn, &conn->events);
     int r;
 
-    pthread_mutex_lock(&conn->lock);
-    ev = conn->events;
-    pthread_mutex_unlock(&conn->lock);
     if (!ev)
         return 0;
     r = deregister_all(ev, err);
-    events_drop(conn, ev);
+    mv_event_sub_close(conn, &conn->events, &ev->sub);
     return r;
 }
 
 int modvirt_domain_events_fd(modvirt_conn *conn)
 {
-    int fd = -1;
-
-    pthread_mutex_lock(&conn->lock);
-    if (conn->events)
-        fd = mv_rpc_client_fd(conn->events->rpc);
-    pthread_mutex_unlock(&conn->lock);
-    return fd;
+    return mv_event_sub_fd(conn, &conn->events);
 }
 
 int modvirt_domain_events_process(modvirt_conn *conn, int timeout_ms, modvirt_error **err)
 {
-    struct mv_rpc_client *rpc = NULL;
-
-    pthread_mutex_lock(&conn->lock);
-    if (conn->events)
-        rpc = conn->events->rpc;
-    pthread_mutex_unlock(&conn->lock);
-    if (!rpc)
-        return modvirt_error_set(err, -EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_REMOTE,
-                                 "no domain events are registered on this connection");
-    return modvirt_rpc_process(rpc, timeout_ms, err);
+    return mv_event_sub_process(conn, &conn->events, timeout_ms, "domain", err);
 }

@@ -27,10 +27,14 @@ struct mv_uri {
 int mv_uri_parse(const char *uri, struct mv_uri *out, struct mv_err *err);
 void mv_uri_clear(struct mv_uri *u);
 
-/* The domain event registration of a connection (client/domain_events.c). */
-struct mv_domain_events;
-/* The network event registration of a connection (client/network_events.c). */
-struct mv_network_events;
+/* An event registration of a connection (client/events.c): the first
+ * member of the domain one (client/domain_events.c) and the network one
+ * (client/network_events.c), whose own parts follow it in the same block. */
+struct mv_event_sub {
+    void (*fn)(void);           /* the application's callback, cast back by its kind */
+    void *opaque;
+    struct mv_rpc_client *rpc;  /* where the registrations live */
+};
 
 struct modvirt_conn {
     pthread_mutex_t lock;       /* guards opening the daemon connections and EVENTS */
@@ -44,8 +48,8 @@ struct modvirt_conn {
      * returning from calls on them, so they are only freed on close */
     struct mv_rpc_client **retired;
     size_t nretired;
-    struct mv_domain_events *events;    /* NULL until events are registered */
-    struct mv_network_events *net_events;   /* NULL until network events are registered */
+    struct mv_event_sub *events;        /* domain events; NULL until registered */
+    struct mv_event_sub *net_events;    /* network events; NULL until registered */
 };
 
 /* A domain handle: what the wire calls a nonnull domain, plus its connection. */
@@ -113,6 +117,27 @@ MV_HIDDEN int modvirt_error_nomem(modvirt_error **err);
 /* Reads from RPC and delivers what arrived, for up to TIMEOUT_MS (< 0:
  * forever); the number of events delivered, or -ENOTCONN once it is dead. */
 MV_HIDDEN int modvirt_rpc_process(struct mv_rpc_client *rpc, int timeout_ms, modvirt_error **err);
+
+/* Takes *SLOT of CONN for SUB (whose FN and OPAQUE are set) and sends the
+ * events of the daemon connection that serves PROC to HANDLER, with CONN as
+ * its opaque; -EBUSY, naming WHAT ("domain"), if *SLOT is taken.  On an
+ * error SUB stays the caller's. */
+MV_HIDDEN int mv_event_sub_open(modvirt_conn *conn, struct mv_event_sub **slot, struct mv_event_sub *sub,
+                                int proc, mv_rpc_event_fn handler, const char *what, modvirt_error **err);
+/* Takes SUB off *SLOT and its handler off its connection, and frees it. */
+MV_HIDDEN void mv_event_sub_close(modvirt_conn *conn, struct mv_event_sub **slot, struct mv_event_sub *sub);
+/* What *SLOT holds now. */
+MV_HIDDEN struct mv_event_sub *mv_event_sub_get(modvirt_conn *conn, struct mv_event_sub **slot);
+/* Copies *SLOT to OUT if the registration there lives on C: a handler's
+ * view of whom to call, taken under the lock. */
+MV_HIDDEN bool mv_event_sub_target(modvirt_conn *conn, struct mv_event_sub **slot, struct mv_rpc_client *c,
+                                   struct mv_event_sub *out);
+/* The fd of *SLOT's connection, -1 if nothing is registered. */
+MV_HIDDEN int mv_event_sub_fd(modvirt_conn *conn, struct mv_event_sub **slot);
+/* modvirt_rpc_process() on *SLOT's connection; -EINVAL naming WHAT if
+ * nothing is registered. */
+MV_HIDDEN int mv_event_sub_process(modvirt_conn *conn, struct mv_event_sub **slot, int timeout_ms,
+                                   const char *what, modvirt_error **err);
 
 /* Drops the event registration state of CONN without telling the daemon
  * (closing the connection drops the registrations there). */

@@ -12,6 +12,7 @@ client_libmodvirt_la_SOURCES = \
 	client/domain_query.c \
 	client/domain_names.c \
 	client/domain_events.c \
+	client/events.c \
 	client/domain_console.c \
 	client/network.c \
 	client/network_query.c \

@@ -3,8 +3,7 @@
  * (defined, undefined, started, stopped) of all networks, registered with
  * CONNECT_NETWORK_EVENT_REGISTER_ANY on netd's connection.  Events are
  * NETWORK_EVENT_LIFECYCLE messages the RPC client hands to on_event() on
- * whichever thread reads.  The shape follows domain_events.c; the two stay
- * apart because each lives on its own daemon connection.
+ * whichever thread reads; client/events.c holds the slot in the connection.
  */
 #define MV_LOG_MODULE "client.events"
 #include <errno.h>
@@ -20,9 +19,7 @@
 #define LIFECYCLE 0
 
 struct mv_network_events {
-    modvirt_network_event_fn fn;
-    void *opaque;
-    struct mv_rpc_client *rpc;  /* where the registration lives */
+    struct mv_event_sub sub;    /* first: the slot holds this */
     int callback_id;            /* the daemon's id; -1 if not registered */
 };
 
@@ -50,38 +47,20 @@ static int decode_lifecycle(const struct mv_msg *msg, modvirt_network_event_fn f
 static void on_event(struct mv_rpc_client *c, int proc, const struct mv_msg *msg, void *opaque)
 {
     modvirt_conn *conn = opaque;
-    modvirt_network_event_fn fn = NULL;
-    void *fn_opaque = NULL;
+    struct mv_event_sub to;
 
-    pthread_mutex_lock(&conn->lock);
-    if (conn->net_events && conn->net_events->rpc == c) {
-        fn = conn->net_events->fn;
-        fn_opaque = conn->net_events->opaque;
-    }
-    pthread_mutex_unlock(&conn->lock);
-    if (!fn)
+    if (!mv_event_sub_target(conn, &conn->net_events, c, &to))
         return;
     if (proc != MV_PROC_NETWORK_EVENT_LIFECYCLE)
         mv_debug("ignoring event procedure %d", proc);
-    else if (decode_lifecycle(msg, fn, conn, fn_opaque) < 0)
+    else if (decode_lifecycle(msg, (modvirt_network_event_fn)to.fn, conn, to.opaque) < 0)
         mv_debug("dropping event %d: its body does not decode", proc);
-}
-
-/* Takes EV off CONN (and its handler off the RPC client) and frees it. */
-static void events_drop(modvirt_conn *conn, struct mv_network_events *ev)
-{
-    pthread_mutex_lock(&conn->lock);
-    if (conn->net_events == ev)
-        conn->net_events = NULL;
-    pthread_mutex_unlock(&conn->lock);
-    mv_rpc_client_set_event_handler(ev->rpc, NULL, NULL);
-    free(ev);
 }
 
 void modvirt_network_events_free(modvirt_conn *conn)
 {
     if (conn->net_events)
-        events_drop(conn, conn->net_events);
+        mv_event_sub_close(conn, &conn->net_events, conn->net_events);
 }
 
 static int deregister(struct mv_network_events *ev, modvirt_error **err)
@@ -91,25 +70,9 @@ static int deregister(struct mv_network_events *ev, modvirt_error **err)
     if (ev->callback_id < 0)
         return 0;
     ev->callback_id = -1;
-    return modvirt_rpc_call(ev->rpc, MV_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY,
+    return modvirt_rpc_call(ev->sub.rpc, MV_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY,
                             (xdrproc_t)xdr_mv_connect_network_event_deregister_any_args, &args,
                             NULL, NULL, err);
-}
-
-static int claim(modvirt_conn *conn, struct mv_network_events *ev, modvirt_error **err)
-{
-    int r = 0;
-
-    pthread_mutex_lock(&conn->lock);
-    if (conn->net_events)
-        r = -EBUSY;
-    else
-        conn->net_events = ev;
-    pthread_mutex_unlock(&conn->lock);
-    if (r < 0)
-        return modvirt_error_set(err, r, MV_ERR_OPERATION_INVALID, MV_FROM_REMOTE,
-                                 "network events are already registered on this connection");
-    return 0;
 }
 
 int modvirt_network_events_register(modvirt_conn *conn, modvirt_network_event_fn fn, void *opaque,
@@ -121,25 +84,21 @@ int modvirt_network_events_register(modvirt_conn *conn, modvirt_network_event_fn
     struct mv_network_events *live;
     int r;
 
-    if (!fn)
-        return modvirt_error_set(err, -EINVAL, MV_ERR_INVALID_ARG, MV_FROM_REMOTE,
-                                 "invalid argument: no event callback");
     if (!ev)
         return modvirt_error_nomem(err);
-    ev->fn = fn;
-    ev->opaque = opaque;
+    ev->sub.fn = (void (*)(void))fn;
+    ev->sub.opaque = opaque;
     ev->callback_id = -1;
-    r = modvirt_conn_rpc(conn, MV_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, &ev->rpc, err);
-    if (r < 0 || (r = claim(conn, ev, err)) < 0)
+    r = mv_event_sub_open(conn, &conn->net_events, &ev->sub, MV_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY,
+                          on_event, "network", err);
+    if (r < 0)
         return r;
     live = TAKE_PTR(ev);
-    /* the handler goes first: an event may follow the registration's reply at once */
-    mv_rpc_client_set_event_handler(live->rpc, on_event, conn);
-    r = modvirt_rpc_call(live->rpc, MV_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY,
+    r = modvirt_rpc_call(live->sub.rpc, MV_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY,
                          (xdrproc_t)xdr_mv_connect_network_event_register_any_args, &args,
                          (xdrproc_t)xdr_mv_connect_network_event_register_any_ret, &ret, err);
     if (r < 0) {
-        events_drop(conn, live);
+        mv_event_sub_close(conn, &conn->net_events, &live->sub);
         return r;
     }
     live->callback_id = ret.callbackID;
@@ -148,40 +107,22 @@ int modvirt_network_events_register(modvirt_conn *conn, modvirt_network_event_fn
 
 int modvirt_network_events_deregister(modvirt_conn *conn, modvirt_error **err)
 {
-    struct mv_network_events *ev;
+    struct mv_network_events *ev = (struct mv_network_events *)mv_event_sub_get(conn, &conn->net_events);
     int r;
 
-    pthread_mutex_lock(&conn->lock);
-    ev = conn->net_events;
-    pthread_mutex_unlock(&conn->lock);
     if (!ev)
         return 0;
     r = deregister(ev, err);
-    events_drop(conn, ev);
+    mv_event_sub_close(conn, &conn->net_events, &ev->sub);
     return r;
 }
 
 int modvirt_network_events_fd(modvirt_conn *conn)
 {
-    int fd = -1;
-
-    pthread_mutex_lock(&conn->lock);
-    if (conn->net_events)
-        fd = mv_rpc_client_fd(conn->net_events->rpc);
-    pthread_mutex_unlock(&conn->lock);
-    return fd;
+    return mv_event_sub_fd(conn, &conn->net_events);
 }
 
 int modvirt_network_events_process(modvirt_conn *conn, int timeout_ms, modvirt_error **err)
 {
-    struct mv_rpc_client *rpc = NULL;
-
-    pthread_mutex_lock(&conn->lock);
-    if (conn->net_events)
-        rpc = conn->net_events->rpc;
-    pthread_mutex_unlock(&conn->lock);
-    if (!rpc)
-        return modvirt_error_set(err, -EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_REMOTE,
-                                 "no network events are registered on this connection");
-    return modvirt_rpc_process(rpc, timeout_ms, err);
+    return mv_event_sub_process(conn, &conn->net_events, timeout_ms, "network", err);
 }
