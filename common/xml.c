@@ -289,6 +289,23 @@ int mv_xpath_nodes(xmlXPathContextPtr ctxt, const char *expr, xmlNodePtr **nodes
     return n;
 }
 
+char *mv_xml_root_child_text(xmlDocPtr doc, const char *name)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc), n;
+    xmlBufferPtr buf;
+    char *out = NULL;
+
+    for (n = root ? root->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0)
+            break;
+    if (!n || !(buf = xmlBufferCreate()))
+        return NULL;
+    if (xmlNodeDump(buf, doc, n, 0, 0) >= 0)
+        out = strdup((const char *)xmlBufferContent(buf));
+    xmlBufferFree(buf);
+    return out;
+}
+
 int mv_xml_writer_open(struct mv_xml_writer *w)
 {
     _cleanup_xmlwriter_ struct mv_xml_writer n = { 0 };

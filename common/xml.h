@@ -53,6 +53,11 @@ int mv_xpath_ulong(xmlXPathContextPtr ctxt, const char *expr, unsigned long long
  * EXPR is invalid or not a node-set. */
 int mv_xpath_nodes(xmlXPathContextPtr ctxt, const char *expr, xmlNodePtr **nodes);
 
+/* The first child element NAME of DOC's root, as text (malloc'd) for a
+ * parser of its own: how a status file's <domain> or <network> is read
+ * back.  NULL if there is none or memory runs out. */
+char *mv_xml_root_child_text(xmlDocPtr doc, const char *name);
+
 /*
  * Writer: call libxml2's xmlTextWriter* functions on w->writer directly.
  * Output is UTF-8, indented by 2 spaces, with no XML declaration.

@@ -150,24 +150,6 @@ void netd_status_clear(struct netd_status *st)
     memset(st, 0, sizeof(*st));
 }
 
-/* The <network> element of the status document, as text for the parser. */
-static char *status_network_xml(xmlDocPtr doc)
-{
-    xmlNodePtr root = xmlDocGetRootElement(doc), n;
-    xmlBufferPtr buf;
-    char *out = NULL;
-
-    for (n = root ? root->children : NULL; n; n = n->next)
-        if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST "network") == 0)
-            break;
-    if (!n || !(buf = xmlBufferCreate()))
-        return NULL;
-    if (xmlNodeDump(buf, doc, n, 0, 0) >= 0)
-        out = strdup((const char *)xmlBufferContent(buf));
-    xmlBufferFree(buf);
-    return out;
-}
-
 int netd_store_read_status(const char *path, struct netd_status *st, char **errmsg)
 {
     _cleanup_free_ char *text = NULL, *def_xml = NULL, *msg = NULL, *starting = NULL, *stopping = NULL;
@@ -184,7 +166,7 @@ int netd_store_read_status(const char *path, struct netd_status *st, char **errm
         return mv_errmsg_set(errmsg, -EINVAL, "'%s' is not a network status file", path);
     if (mv_xpath_ulong(ctx, "string(/networkstatus/dnsmasq/@pid)", &pid) < 0 || pid > INT32_MAX)
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': invalid dnsmasq pid", path);
-    if (!(def_xml = status_network_xml(doc)))
+    if (!(def_xml = mv_xml_root_child_text(doc, "network")))
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': no <network> element", path);
     if ((r = mv_net_def_parse(def_xml, &st->live, &msg)) < 0)
         return mv_errmsg_set(errmsg, r, "'%s': %s", path, msg ? msg : "cannot parse the network");

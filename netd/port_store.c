@@ -99,24 +99,6 @@ void netd_port_store_delete(const struct netd_port *port)
 
 /* ---- loading ---- */
 
-/* The <networkport> child of a port file's root, as text for the parser. */
-static char *port_element_xml(xmlDocPtr doc)
-{
-    xmlNodePtr root = xmlDocGetRootElement(doc), n;
-    xmlBufferPtr buf;
-    char *out = NULL;
-
-    for (n = root ? root->children : NULL; n; n = n->next)
-        if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST "networkport") == 0)
-            break;
-    if (!n || !(buf = xmlBufferCreate()))
-        return NULL;
-    if (xmlNodeDump(buf, doc, n, 0, 0) >= 0)
-        out = strdup((const char *)xmlBufferContent(buf));
-    xmlBufferFree(buf);
-    return out;
-}
-
 /* Reads PATH: the network's name and the port.  -errno with *ERRMSG. */
 static int read_port_file(const char *path, char **network, struct mv_port_def **def, char **errmsg)
 {
@@ -130,7 +112,7 @@ static int read_port_file(const char *path, char **network, struct mv_port_def *
     if ((r = mv_xml_parse(text, path, &doc, errmsg)) < 0 || (r = mv_xpath_context_new(doc, &ctx)) < 0)
         return r;
     if (!(name = mv_xpath_string(ctx, "string(/networkportstatus/@network)")) ||
-        !(port_xml = port_element_xml(doc)))
+        !(port_xml = mv_xml_root_child_text(doc, "networkport")))
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': no network name or no <networkport>", path);
     if ((r = mv_port_def_parse(port_xml, def, errmsg)) < 0)
         return r;

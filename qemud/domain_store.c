@@ -171,24 +171,6 @@ static int status_int(xmlXPathContextPtr ctx, const char *expr, long long *out)
     return errno || *end ? -EINVAL : 0;
 }
 
-/* The <domain> element of the status document, as text for the parser. */
-static char *status_domain_xml(xmlDocPtr doc)
-{
-    xmlNodePtr root = xmlDocGetRootElement(doc), n;
-    xmlBufferPtr buf;
-    char *out = NULL;
-
-    for (n = root ? root->children : NULL; n; n = n->next)
-        if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST "domain") == 0)
-            break;
-    if (!n || !(buf = xmlBufferCreate()))
-        return NULL;
-    if (xmlNodeDump(buf, doc, n, 0, 0) >= 0)
-        out = strdup((const char *)xmlBufferContent(buf));
-    xmlBufferFree(buf);
-    return out;
-}
-
 /* <tap dev= ifindex=/> back onto LIVE's interfaces (older files have none). */
 static void read_tap_indexes(xmlXPathContextPtr ctx, struct mv_dom_def *live)
 {
@@ -225,7 +207,7 @@ int qemud_store_read_status(const char *path, struct qemud_status *st, char **er
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': missing or invalid pid/id/state", path);
     if (!(st->monitor_path = mv_xpath_string(ctx, "string(/domstatus/@monitor)")))
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': no monitor path", path);
-    if (!(def_xml = status_domain_xml(doc)))
+    if (!(def_xml = mv_xml_root_child_text(doc, "domain")))
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': no <domain> element", path);
     if ((r = mv_dom_def_parse(def_xml, MV_DOM_PARSE_STATUS, &st->live, &code, errmsg)) < 0)
         return r;
