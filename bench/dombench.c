@@ -40,6 +40,7 @@
 #include <libvirt/virterror.h>
 
 #include "cleanup.h"
+#include "bench/cliutil.h"
 #include "bench/guestboot.h"
 #include "bench/timing.h"
 
@@ -70,78 +71,11 @@ static void sleep_ns(uint64_t ns)
     nanosleep(&ts, NULL);
 }
 
-static int fail(const char *what, const char *name)
-{
-    fprintf(stderr, "dombench: %s%s%s: %s\n", what, name ? " " : "", name ? name : "",
-            virGetLastErrorMessage());
-    return -1;
-}
-
 static int interrupted(void)
 {
     if (stop)
         fprintf(stderr, "dombench: interrupted\n");
     return stop ? -1 : 0;
-}
-
-/* TEXT with every @NAME@ replaced by NAME (malloc'd). */
-static char *subst_name(const char *text, const char *name)
-{
-    size_t n = 0, nlen = strlen(name);
-    const char *p;
-    char *out, *o;
-
-    for (p = text; (p = strstr(p, "@NAME@")); p += 6)
-        n++;
-    out = malloc(strlen(text) + n * nlen + 1);
-    if (!out)
-        return NULL;
-    for (o = out, p = text;;) {
-        const char *at = strstr(p, "@NAME@");
-
-        if (!at)
-            break;
-        memcpy(o, p, (size_t)(at - p));
-        o += at - p;
-        memcpy(o, name, nlen);
-        o += nlen;
-        p = at + 6;
-    }
-    strcpy(o, p);
-    return out;
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    char *buf = NULL;
-    size_t len = 0;
-
-    if (!f || getdelim(&buf, &len, '\0', f) < 0) {
-        fprintf(stderr, "dombench: cannot read %s: %s\n", path, strerror(errno));
-        free(buf);
-        buf = NULL;
-    }
-    if (f)
-        fclose(f);
-    return buf;
-}
-
-static double ms(uint64_t ns)
-{
-    return (double)ns / 1e6;
-}
-
-/* Sorts the N samples in place and prints " KEY_median_ms=... KEY_all_ms=a,b,c". */
-static void print_ms(const char *key, uint64_t *s, size_t n, bool all)
-{
-    if (all) {
-        printf(" %s_all_ms=", key);
-        for (size_t i = 0; i < n; i++)
-            printf("%s%.1f", i ? "," : "", ms(s[i]));
-    }
-    qsort(s, n, sizeof(*s), cmp_u64);
-    printf(" %s_median_ms=%.*f", key, all ? 1 : 2, ms(percentile(s, n, 50)));
 }
 
 static int phase_rss(const char *key, pid_t daemon)
@@ -171,10 +105,10 @@ static int phase_lookup(virConnectPtr conn, const struct opts *o)
         virDomainInfo info;
 
         if (!dom)
-            return fail("virDomainLookupByName", GUEST_NAME);
+            return bench_fail("virDomainLookupByName", GUEST_NAME);
         if (virDomainGetInfo(dom, &info) < 0) {
             virDomainFree(dom);
-            return fail("virDomainGetInfo", GUEST_NAME);
+            return bench_fail("virDomainGetInfo", GUEST_NAME);
         }
         if (i >= o->warmup)
             s[i - o->warmup] = now_ns() - t0;
@@ -231,7 +165,7 @@ static int phase_boot(virConnectPtr conn, const struct opts *o, const char *log,
     if (!s)
         return -1;
     if (!(dom = virDomainLookupByName(conn, GUEST_NAME)))
-        return fail("virDomainLookupByName", GUEST_NAME);
+        return bench_fail("virDomainLookupByName", GUEST_NAME);
     sched_getaffinity(0, sizeof(cpus), &cpus);
     for (size_t i = 0; i < o->boots; i++) {
         uint64_t t0, t1, t2, t3;
@@ -241,7 +175,7 @@ static int phase_boot(virConnectPtr conn, const struct opts *o, const char *log,
         unlink(log);
         t0 = now_ns();
         if (virDomainCreate(dom) < 0) {
-            fail("virDomainCreate", GUEST_NAME);
+            bench_fail("virDomainCreate", GUEST_NAME);
             goto out;
         }
         t1 = now_ns();
@@ -261,7 +195,7 @@ static int phase_boot(virConnectPtr conn, const struct opts *o, const char *log,
         }
         t3 = now_ns();
         if (virDomainDestroy(dom) < 0) {
-            fail("virDomainDestroy", GUEST_NAME);
+            bench_fail("virDomainDestroy", GUEST_NAME);
             goto out;
         }
         create[i] = t1 - t0;
@@ -277,11 +211,11 @@ static int phase_boot(virConnectPtr conn, const struct opts *o, const char *log,
             goto out;
     }
     printf("phase=boot n=%zu qemu_cpus=%s", o->boots, cpus_text);
-    print_ms("create", create, o->boots, true);
-    print_ms("booted", booted, o->boots, true);
-    print_ms("destroy", destroy, o->boots, true);
+    bench_print_ms("create", create, o->boots, true, 1);
+    bench_print_ms("booted", booted, o->boots, true, 1);
+    bench_print_ms("destroy", destroy, o->boots, true, 1);
     if (o->kernel)
-        print_ms("raw_booted", raw, o->boots, true);
+        bench_print_ms("raw_booted", raw, o->boots, true, 1);
     printf("\n");
     rc = 0;
 out:
@@ -303,13 +237,13 @@ static int phase_define(virConnectPtr conn, const struct opts *o, const char *tm
         uint64_t t0;
 
         snprintf(name, sizeof(name), PREFIX "%04zu", i);
-        if (!(xml = subst_name(tmpl, name)))
+        if (!(xml = bench_subst(tmpl, "@NAME@", name)))
             return -1;
         t0 = now_ns();
         dom = virDomainDefineXML(conn, xml);
         s[i] = now_ns() - t0;
         if (!dom)
-            return fail("virDomainDefineXML", name);
+            return bench_fail("virDomainDefineXML", name);
         virDomainFree(dom);
         if ((i + 1) % 100 == 0 || i + 1 == o->defines)
             fprintf(stderr, "dombench: defined %zu/%zu (%.1f s)\n", i + 1, o->defines,
@@ -318,8 +252,8 @@ static int phase_define(virConnectPtr conn, const struct opts *o, const char *tm
             return -1;
     }
     printf("phase=define n=%zu", o->defines);
-    print_ms("define", s, o->defines, false);
-    printf(" define_p99_ms=%.2f\n", ms(percentile(s, o->defines, 99)));
+    bench_print_ms("define", s, o->defines, false, 2);
+    printf(" define_p99_ms=%.2f\n", bench_ms(percentile(s, o->defines, 99)));
     return 0;
 }
 
@@ -338,7 +272,7 @@ static int phase_listall(virConnectPtr conn, const struct opts *o)
         if (i >= 2)
             s[i - 2] = now_ns() - t0;
         if (count < 0)
-            return fail("virConnectListAllDomains", NULL);
+            return bench_fail("virConnectListAllDomains", NULL);
         for (int k = 0; k < count; k++)
             virDomainFree(doms[k]);
         free(doms);
@@ -346,7 +280,7 @@ static int phase_listall(virConnectPtr conn, const struct opts *o)
             return -1;
     }
     printf("phase=listall n=%zu listall_domains=%d", o->lists, count);
-    print_ms("listall", s, o->lists, false);
+    bench_print_ms("listall", s, o->lists, false, 2);
     printf("\n");
     return 0;
 }
@@ -360,7 +294,7 @@ static int cleanup_domains(virConnectPtr conn, bool quiet_if_none)
     int n = virConnectListAllDomains(conn, &doms, 0), ours = 0, done = 0, rc = 0;
 
     if (n < 0)
-        return fail("virConnectListAllDomains", NULL);
+        return bench_fail("virConnectListAllDomains", NULL);
     for (int i = 0; i < n; i++)
         ours += strncmp(virDomainGetName(doms[i]), PREFIX, strlen(PREFIX)) == 0;
     if (ours || !quiet_if_none)
@@ -370,9 +304,9 @@ static int cleanup_domains(virConnectPtr conn, bool quiet_if_none)
 
         if (strncmp(name, PREFIX, strlen(PREFIX)) == 0) {
             if (virDomainIsActive(doms[i]) == 1 && virDomainDestroy(doms[i]) < 0)
-                rc = fail("virDomainDestroy", name);
+                rc = bench_fail("virDomainDestroy", name);
             if (virDomainUndefine(doms[i]) < 0)
-                rc = fail("virDomainUndefine", name);
+                rc = bench_fail("virDomainUndefine", name);
             if (++done % 250 == 0)
                 fprintf(stderr, "dombench: undefined %d/%d\n", done, ours);
         }
@@ -385,25 +319,25 @@ static int cleanup_domains(virConnectPtr conn, bool quiet_if_none)
 static int run(virConnectPtr conn, const struct opts *o, const char *tmpl_path,
                const char *log_tmpl)
 {
-    _cleanup_free_ char *tmpl = read_text(tmpl_path);
+    _cleanup_free_ char *tmpl = bench_read_text(tmpl_path);
     _cleanup_free_ char *guest_xml = NULL, *log = NULL, *raw_log = NULL;
     virDomainPtr dom;
 
-    if (!tmpl || !(guest_xml = subst_name(tmpl, GUEST_NAME)) ||
-        !(log = subst_name(log_tmpl, GUEST_NAME)) || !(raw_log = subst_name(log_tmpl, RAW_NAME)))
+    if (!tmpl || !(guest_xml = bench_subst(tmpl, "@NAME@", GUEST_NAME)) ||
+        !(log = bench_subst(log_tmpl, "@NAME@", GUEST_NAME)) || !(raw_log = bench_subst(log_tmpl, "@NAME@", RAW_NAME)))
         return -1;
     if (phase_rss("rss_idle", o->daemon) < 0)
         return -1;
     if (!(dom = virDomainDefineXML(conn, guest_xml)))
-        return fail("virDomainDefineXML", GUEST_NAME);
+        return bench_fail("virDomainDefineXML", GUEST_NAME);
     virDomainFree(dom);
     if (phase_lookup(conn, o) < 0 || phase_boot(conn, o, log, raw_log) < 0)
         return -1;
     if (!(dom = virDomainLookupByName(conn, GUEST_NAME)))
-        return fail("virDomainLookupByName", GUEST_NAME);
+        return bench_fail("virDomainLookupByName", GUEST_NAME);
     if (virDomainUndefine(dom) < 0) {
         virDomainFree(dom);
-        return fail("virDomainUndefine", GUEST_NAME);
+        return bench_fail("virDomainUndefine", GUEST_NAME);
     }
     virDomainFree(dom);
     if (phase_define(conn, o, tmpl) < 0 || phase_listall(conn, o) < 0)
@@ -429,21 +363,6 @@ static void usage(FILE *out)
             "  -h          this help\n");
 }
 
-static int parse_num(const char *opt, const char *s, size_t min, size_t max, size_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (!*s || *end || errno || v < min || v > max) {
-        fprintf(stderr, "dombench: %s: '%s' is not a number from %zu to %zu\n", opt, s, min, max);
-        return -EINVAL;
-    }
-    *out = (size_t)v;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     struct opts o = { .lookups = 2000, .warmup = 100, .defines = 1000, .lists = 50, .boots = 5,
@@ -458,13 +377,13 @@ int main(int argc, char **argv)
         int r = 0;
 
         switch (c) {
-        case 'n': r = parse_num("-n", optarg, 1, 10000000, &o.lookups); break;
-        case 'w': r = parse_num("-w", optarg, 0, 10000000, &o.warmup); break;
-        case 'd': r = parse_num("-d", optarg, 1, 9999, &o.defines); break;
-        case 'l': r = parse_num("-l", optarg, 1, 100000, &o.lists); break;
-        case 'b': r = parse_num("-b", optarg, 1, 1000, &o.boots); break;
-        case 't': r = parse_num("-t", optarg, 1, 3600, &v); o.boot_timeout_s = (unsigned)v; break;
-        case 'p': r = parse_num("-p", optarg, 1, 1u << 30, &v); o.daemon = (pid_t)v; break;
+        case 'n': r = bench_parse_num("-n", optarg, 1, 10000000, &o.lookups); break;
+        case 'w': r = bench_parse_num("-w", optarg, 0, 10000000, &o.warmup); break;
+        case 'd': r = bench_parse_num("-d", optarg, 1, 9999, &o.defines); break;
+        case 'l': r = bench_parse_num("-l", optarg, 1, 100000, &o.lists); break;
+        case 'b': r = bench_parse_num("-b", optarg, 1, 1000, &o.boots); break;
+        case 't': r = bench_parse_num("-t", optarg, 1, 3600, &v); o.boot_timeout_s = (unsigned)v; break;
+        case 'p': r = bench_parse_num("-p", optarg, 1, 1u << 30, &v); o.daemon = (pid_t)v; break;
         case 'k': o.kernel = optarg; break;
         case 'i': o.initrd = optarg; break;
         case 'h': usage(stdout); return 0;
@@ -507,7 +426,7 @@ int main(int argc, char **argv)
         }
         free(doms);
         if (n < 0) {
-            rc = fail("virConnectListAllDomains", NULL) < 0;
+            rc = bench_fail("virConnectListAllDomains", NULL) < 0;
         } else if (ours) {
             fprintf(stderr, "dombench: %d " PREFIX "* domains are left from an earlier run: "
                     "remove them with 'dombench cleanup URI'\n", ours);

@@ -14,11 +14,11 @@ bench_rpcbench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
 bench_rpcbench_LDADD = client/libmodvirt.la $(LIBVIRT_LIBS)
 if HAVE_LIBVIRT
 noinst_PROGRAMS += bench/dombench
-bench_dombench_SOURCES = bench/dombench.c bench/guestboot.c bench/guestboot.h bench/timing.h
+bench_dombench_SOURCES = bench/dombench.c bench/cliutil.c bench/cliutil.h bench/guestboot.c bench/guestboot.h bench/timing.h
 bench_dombench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
 bench_dombench_LDADD = $(LIBVIRT_LIBS)
 noinst_PROGRAMS += bench/netbench
-bench_netbench_SOURCES = bench/netbench.c bench/guestboot.c bench/guestboot.h bench/timing.h
+bench_netbench_SOURCES = bench/netbench.c bench/cliutil.c bench/cliutil.h bench/guestboot.c bench/guestboot.h bench/timing.h
 bench_netbench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
 bench_netbench_LDADD = $(LIBVIRT_LIBS)
 endif

@@ -32,6 +32,7 @@
 #include <libvirt/virterror.h>
 
 #include "cleanup.h"
+#include "bench/cliutil.h"
 #include "bench/guestboot.h"
 #include "bench/timing.h"
 
@@ -50,73 +51,6 @@ static void on_signal(int sig)
     stop = 1;
 }
 
-static int fail(const char *what, const char *name)
-{
-    fprintf(stderr, "netbench: %s%s%s: %s\n", what, name ? " " : "", name ? name : "",
-            virGetLastErrorMessage());
-    return -1;
-}
-
-static double ms(uint64_t ns)
-{
-    return (double)ns / 1e6;
-}
-
-/* TEXT with every KEY replaced by VALUE (malloc'd). */
-static char *subst(const char *text, const char *key, const char *value)
-{
-    size_t n = 0, klen = strlen(key), vlen = strlen(value);
-    const char *p;
-    char *out, *o;
-
-    for (p = text; (p = strstr(p, key)); p += klen)
-        n++;
-    if (!(out = malloc(strlen(text) + n * vlen + 1)))
-        return NULL;
-    for (o = out, p = text;;) {
-        const char *at = strstr(p, key);
-
-        if (!at)
-            break;
-        memcpy(o, p, (size_t)(at - p));
-        o += at - p;
-        memcpy(o, value, vlen);
-        o += vlen;
-        p = at + klen;
-    }
-    strcpy(o, p);
-    return out;
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    char *buf = NULL;
-    size_t len = 0;
-
-    if (!f || getdelim(&buf, &len, '\0', f) < 0) {
-        fprintf(stderr, "netbench: cannot read %s: %s\n", path, strerror(errno));
-        free(buf);
-        buf = NULL;
-    }
-    if (f)
-        fclose(f);
-    return buf;
-}
-
-/* Sorts the N samples in place and prints " KEY_median_ms=..." (and with
- * ALL, first " KEY_all_ms=a,b,c" in run order). */
-static void print_ms(const char *key, uint64_t *s, size_t n, bool all)
-{
-    if (all) {
-        printf(" %s_all_ms=", key);
-        for (size_t i = 0; i < n; i++)
-            printf("%s%.1f", i ? "," : "", ms(s[i]));
-    }
-    qsort(s, n, sizeof(*s), cmp_u64);
-    printf(" %s_median_ms=%.2f", key, ms(percentile(s, n, 50)));
-}
-
 /* One define/start/destroy/undefine round; T[0..3] their times. */
 static int lifecycle_once(virConnectPtr conn, const char *xml, uint64_t t[4])
 {
@@ -125,17 +59,17 @@ static int lifecycle_once(virConnectPtr conn, const char *xml, uint64_t t[4])
     int rc = -1;
 
     if (!(net = virNetworkDefineXML(conn, xml)))
-        return fail("virNetworkDefineXML", NULL);
+        return bench_fail("virNetworkDefineXML", NULL);
     t[0] = now_ns() - t0;
     t0 = now_ns();
     if (virNetworkCreate(net) < 0) {
-        fail("virNetworkCreate", virNetworkGetName(net));
+        bench_fail("virNetworkCreate", virNetworkGetName(net));
         goto undefine;
     }
     t[1] = now_ns() - t0;
     t0 = now_ns();
     if (virNetworkDestroy(net) < 0) {
-        fail("virNetworkDestroy", virNetworkGetName(net));
+        bench_fail("virNetworkDestroy", virNetworkGetName(net));
         goto undefine;
     }
     t[2] = now_ns() - t0;
@@ -143,7 +77,7 @@ static int lifecycle_once(virConnectPtr conn, const char *xml, uint64_t t[4])
 undefine:
     t0 = now_ns();
     if (virNetworkUndefine(net) < 0)
-        rc = fail("virNetworkUndefine", virNetworkGetName(net));
+        rc = bench_fail("virNetworkUndefine", virNetworkGetName(net));
     t[3] = now_ns() - t0;
     virNetworkFree(net);
     return rc;
@@ -151,7 +85,7 @@ undefine:
 
 static int phase_lifecycle(virConnectPtr conn, const struct opts *o, const char *path)
 {
-    _cleanup_free_ char *xml = read_text(path);
+    _cleanup_free_ char *xml = bench_read_text(path);
     _cleanup_free_ uint64_t *s = calloc(4 * o->reps, sizeof(*s));
     static const char *const keys[] = { "define", "start", "destroy", "undefine" };
 
@@ -170,7 +104,7 @@ static int phase_lifecycle(virConnectPtr conn, const struct opts *o, const char 
         return -1;
     printf("phase=lifecycle n=%zu", o->reps);
     for (size_t k = 0; k < 4; k++)
-        print_ms(keys[k], s + k * o->reps, o->reps, true);
+        bench_print_ms(keys[k], s + k * o->reps, o->reps, true, 2);
     printf("\n");
     return 0;
 }
@@ -182,7 +116,7 @@ static int phase_leases(virConnectPtr conn, const struct opts *o, const char *na
     int count = 0;
 
     if (!net)
-        return fail("virNetworkLookupByName", name);
+        return bench_fail("virNetworkLookupByName", name);
     for (size_t i = 0; s && i < o->warmup + o->calls && !stop; i++) {
         virNetworkDHCPLeasePtr *leases = NULL;
         uint64_t t0 = now_ns();
@@ -197,13 +131,13 @@ static int phase_leases(virConnectPtr conn, const struct opts *o, const char *na
         free(leases);
     }
     if (count < 0)
-        fail("virNetworkGetDHCPLeases", name);
+        bench_fail("virNetworkGetDHCPLeases", name);
     virNetworkFree(net);
     if (!s || count < 0 || stop)
         return -1;
     qsort(s, o->calls, sizeof(*s), cmp_u64);
     printf("phase=leases n=%zu leases=%d leases_median_ms=%.3f leases_p99_ms=%.3f\n", o->calls,
-           count, ms(percentile(s, o->calls, 50)), ms(percentile(s, o->calls, 99)));
+           count, bench_ms(percentile(s, o->calls, 50)), bench_ms(percentile(s, o->calls, 99)));
     return 0;
 }
 
@@ -218,7 +152,7 @@ static int wait_lease(virNetworkPtr net, const char *mac, uint64_t t0, unsigned 
         int n = virNetworkGetDHCPLeases(net, mac, &leases, 0);
 
         if (n < 0)
-            return fail("virNetworkGetDHCPLeases", mac);
+            return bench_fail("virNetworkGetDHCPLeases", mac);
         for (int k = 0; k < n; k++)
             virNetworkDHCPLeaseFree(leases[k]);
         free(leases);
@@ -266,17 +200,17 @@ static int firstlease_once(virConnectPtr dconn, virNetworkPtr net, const char *t
 
     snprintf(name, sizeof(name), "netbench-%zu", i);
     snprintf(mac, sizeof(mac), "52:54:00:be:%02x:%02x", (unsigned)(getpid() & 0xff), (unsigned)(i & 0xff));
-    if (!(named = subst(tmpl, "@NAME@", name)) || !(xml = subst(named, "@MAC@", mac)))
+    if (!(named = bench_subst(tmpl, "@NAME@", name)) || !(xml = bench_subst(named, "@MAC@", mac)))
         return -1;
     t0 = now_ns();
     if (!(dom = virDomainCreateXML(dconn, xml, 0)))
-        return fail("virDomainCreateXML", name);
+        return bench_fail("virDomainCreateXML", name);
     t1 = now_ns();
     if (i == 0)
         note_qemu_cpus(name);
     r = wait_lease(net, mac, t0, o->timeout_s, &t2);
     if (virDomainDestroy(dom) < 0)
-        r = fail("virDomainDestroy", name);
+        r = bench_fail("virDomainDestroy", name);
     virDomainFree(dom);
     *create = t1 - t0;
     *lease = t2 - t0;
@@ -286,7 +220,7 @@ static int firstlease_once(virConnectPtr dconn, virNetworkPtr net, const char *t
 static int phase_firstlease(virConnectPtr nconn, const char *netname, virConnectPtr dconn,
                             const struct opts *o, const char *path)
 {
-    _cleanup_free_ char *tmpl = read_text(path);
+    _cleanup_free_ char *tmpl = bench_read_text(path);
     _cleanup_free_ uint64_t *s = calloc(2 * o->boots, sizeof(*s));
     virNetworkPtr net;
     int rc = -1;
@@ -294,7 +228,7 @@ static int phase_firstlease(virConnectPtr nconn, const char *netname, virConnect
     if (!tmpl || !s)
         return -1;
     if (!(net = virNetworkLookupByName(nconn, netname)))
-        return fail("virNetworkLookupByName", netname);
+        return bench_fail("virNetworkLookupByName", netname);
     for (size_t i = 0; i < o->boots && !stop; i++) {
         fprintf(stderr, "netbench: boot to first lease %zu/%zu\n", i + 1, o->boots);
         if (firstlease_once(dconn, net, tmpl, o, i, &s[o->boots + i], &s[i]) < 0)
@@ -303,8 +237,8 @@ static int phase_firstlease(virConnectPtr nconn, const char *netname, virConnect
     if (stop)
         goto out;
     printf("phase=firstlease n=%zu qemu_cpus=%s", o->boots, qemu_cpus);
-    print_ms("firstlease", s, o->boots, true);
-    print_ms("create", s + o->boots, o->boots, true);
+    bench_print_ms("firstlease", s, o->boots, true, 2);
+    bench_print_ms("create", s + o->boots, o->boots, true, 2);
     printf("\n");
     rc = 0;
 out:
@@ -325,21 +259,6 @@ static void usage(FILE *out)
             "  -b B        boots (default 5)\n"
             "  -t SECS     how long a boot may take to its lease (default 120)\n"
             "  -h          this help\n");
-}
-
-static int parse_num(const char *opt, const char *s, size_t min, size_t max, size_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (!*s || *end || errno || v < min || v > max) {
-        fprintf(stderr, "netbench: %s: '%s' is not a number from %zu to %zu\n", opt, s, min, max);
-        return -EINVAL;
-    }
-    *out = (size_t)v;
-    return 0;
 }
 
 static virConnectPtr open_conn(const char *uri)
@@ -388,11 +307,11 @@ int main(int argc, char **argv)
         int r = 0;
 
         switch (c) {
-        case 'r': r = parse_num("-r", optarg, 1, 100000, &o.reps); break;
-        case 'n': r = parse_num("-n", optarg, 1, 10000000, &o.calls); break;
-        case 'w': r = parse_num("-w", optarg, 0, 10000000, &o.warmup); break;
-        case 'b': r = parse_num("-b", optarg, 1, 250, &o.boots); break;
-        case 't': r = parse_num("-t", optarg, 1, 3600, &v); o.timeout_s = (unsigned)v; break;
+        case 'r': r = bench_parse_num("-r", optarg, 1, 100000, &o.reps); break;
+        case 'n': r = bench_parse_num("-n", optarg, 1, 10000000, &o.calls); break;
+        case 'w': r = bench_parse_num("-w", optarg, 0, 10000000, &o.warmup); break;
+        case 'b': r = bench_parse_num("-b", optarg, 1, 250, &o.boots); break;
+        case 't': r = bench_parse_num("-t", optarg, 1, 3600, &v); o.timeout_s = (unsigned)v; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
