@@ -39,7 +39,7 @@
 
 static const char *const default_env[] = { "LC_ALL=C", MV_PROCESS_PATH, "HOME=/", NULL };
 
-static int pidfd_open_pid(pid_t pid)
+int mv_pidfd_open(pid_t pid)
 {
 #ifdef SYS_pidfd_open
     return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -195,7 +195,7 @@ int mv_process_spawn(const char *const argv[], const struct mv_process_spawn_opt
 
 int mv_process_reap(pid_t pid, int ms, int *status)
 {
-    _cleanup_close_ int pidfd = pidfd_open_pid(pid);
+    _cleanup_close_ int pidfd = mv_pidfd_open(pid);
     long long deadline = mv_now_ms() + (ms > 0 ? ms : 0);
     int st;
 
@@ -278,7 +278,7 @@ static bool group_member_running(pid_t pgid)
  * one is stuck in the kernel for longer than MS. */
 static void kill_group_reap(pid_t pid, int ms)
 {
-    _cleanup_close_ int pidfd = pidfd_open_pid(pid);    /* unreaped: it is PID */
+    _cleanup_close_ int pidfd = mv_pidfd_open(pid);    /* unreaped: it is PID */
     long long deadline = mv_now_ms() + ms;
     siginfo_t info;
 
@@ -545,7 +545,7 @@ int mv_process_run(const char *const argv[], const struct mv_process_run_opts *o
         if (child[i] >= 0)
             close(child[i]);
     if (r == 0) {
-        pidfd = pidfd_open_pid(pid);    /* our unreaped child: cannot be another process */
+        pidfd = mv_pidfd_open(pid);    /* our unreaped child: cannot be another process */
         r = run_loop(&io, pid, pidfd, deadline, &res->status);
         if (pidfd >= 0)
             close(pidfd);

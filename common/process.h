@@ -70,6 +70,10 @@ int mv_process_run(const char *const argv[], const struct mv_process_run_opts *o
  * newlines it trims; may be ""). */
 const char *mv_process_last_line(struct mv_process_result *res);
 
+/* A pidfd for PID (pidfd_open(2)), or -1 with errno (ENOSYS where the
+ * kernel headers have no such call). */
+int mv_pidfd_open(pid_t pid);
+
 /* Waits at most MS for the child PID (ours) to exit and reaps it: 1 reaped
  * (*STATUS if not NULL), 0 still running, -errno.  Uses a pidfd when the
  * kernel has them, else polls. */

@@ -68,16 +68,6 @@ static char *file_path(const struct mv_dnsmasq_paths *paths, const char *name, c
     return asprintf(&p, "%s/%s.%s", paths->dir, name, suffix) < 0 ? NULL : p;
 }
 
-static int pidfd_open_pid(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
 static int pidfd_signal(int pidfd, pid_t pid, int sig)
 {
     if (pidfd < 0)
@@ -139,7 +129,7 @@ pid_t mv_dnsmasq_find(const char *name, const struct mv_dnsmasq_paths *paths)
  * it is not (any more). */
 static int open_ours(pid_t pid, const char *conf, int *pidfd)
 {
-    *pidfd = pidfd_open_pid(pid);
+    *pidfd = mv_pidfd_open(pid);
     if (*pidfd < 0 && errno != ENOSYS)
         return -errno;
     if (!cmdline_has_conf(pid, conf)) {

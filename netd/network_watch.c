@@ -6,10 +6,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "process.h"
 #include "network_obj.h"
 #include "network_watch.h"
 
@@ -151,7 +151,7 @@ int netd_watch_add(struct netd_watcher *wr, struct netd_net *net, pid_t pid, uin
 
     if (!w)
         return -ENOMEM;
-    w->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    w->pidfd = mv_pidfd_open(pid);
     if (w->pidfd < 0) {
         int r = -errno;
 

@@ -45,11 +45,6 @@
 /* how often a QEMU without a pidfd is looked at while waiting for its exit */
 #define EXIT_POLL_MS 20
 
-static int pidfd_open_pid(pid_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 /* Whether the process PID of a run we did not start (re-attached) is gone:
  * a zombie (its parent reaps it), missing, or its pid now names another
  * process (STARTTIME differs). */
@@ -494,7 +489,7 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct m
 
     if ((r = spawn_domain(dom, live, &pid, &log_start, err)) < 0)
         goto fail;
-    pidfd = pidfd_open_pid(pid);       /* our unreaped child: cannot name another process */
+    pidfd = mv_pidfd_open(pid);       /* our unreaped child: cannot name another process */
     if (pidfd < 0)
         mv_warn("domain '%s': no pidfd for QEMU (pid %d): %s; its exit is polled for",
                 dom->name, (int)pid, strerror(errno));
@@ -863,7 +858,7 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
     int pidfd = -1, r;
 
     qemud_registry_note_id(st->id);     /* ids are not reused, not even a gone guest's */
-    if (same_process(st) && (pidfd = pidfd_open_pid(st->pid)) < 0)
+    if (same_process(st) && (pidfd = mv_pidfd_open(st->pid)) < 0)
         mv_warn("domain '%s': no pidfd for QEMU (pid %d): %s; its exit is polled for",
                 dom->name, (int)st->pid, strerror(errno));
     pthread_mutex_lock(&dom->lock);
