@@ -27,15 +27,10 @@ nt_init
 MV_ROOT=$mv_tmp/root
 RUNDIR=$MV_ROOT/run/modvirt/network
 LOGDIR=$MV_ROOT/var/log/modvirt/network
-# the marker of a netd that defined 'default' once: this one does not
-mkdir -p "$MV_ROOT/var/lib/modvirt/network"
-touch "$MV_ROOT/var/lib/modvirt/network/default-defined"
+nt_no_default
 MV_RW=$MV_ROOT/run/modvirt/netd-sock
 MV_URI=$(nt_netd_uri)
-nt_start_netd
-MV_PID=$NT_NETD_PID
-MV_LOG=$NT_NETD_LOG
-mv_log_mark
+nt_netd_up
 
 # in_netd CMD...: CMD in netd's mount namespace
 in_netd() { nsenter -t "$MV_PID" -m "$@"; }

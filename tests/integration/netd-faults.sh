@@ -52,12 +52,8 @@ exec /usr/sbin/dnsmasq "\$@"
 EOF
 chmod 755 "$mv_tmp/dnsmasq-flaky"
 printf '%s\n' "dnsmasq = \"$mv_tmp/dnsmasq-flaky\"" >"$MV_ROOT/etc/modvirt/modvirt-netd.conf"
-# the marker of a netd that defined 'default' once: this one does not
-touch "$MV_ROOT/var/lib/modvirt/network/default-defined"
-nt_start_netd
-MV_PID=$NT_NETD_PID
-MV_LOG=$NT_NETD_LOG
-mv_log_mark
+nt_no_default
+nt_netd_up
 
 # net_xml NAME N: a nat network on bridge ntNAME, 192.168.N.0/24, DHCP
 net_xml() {

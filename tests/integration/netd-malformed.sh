@@ -21,21 +21,13 @@ nt_init
 MV_ROOT=$mv_tmp/root
 NETDIR=$MV_ROOT/etc/modvirt/network
 RUNDIR=$MV_ROOT/run/modvirt/network
-# the marker of a netd that defined 'default' once: this one does not
-mkdir -p "$MV_ROOT/var/lib/modvirt/network"
-touch "$MV_ROOT/var/lib/modvirt/network/default-defined"
+nt_no_default
 MV_RW=$MV_ROOT/run/modvirt/netd-sock
 MV_RO=$MV_ROOT/run/modvirt/netd-sock-ro
 MV_URI=$(nt_netd_uri)
 MV_URI_RO="network:///system?socket=$MV_RO"
 
-netd_up() {
-    nt_start_netd
-    MV_PID=$NT_NETD_PID
-    MV_LOG=$NT_NETD_LOG
-    mv_log_mark
-}
-netd_up
+nt_netd_up
 shadow_sum=$(sha256sum /etc/shadow)
 touch "$mv_tmp/marker"
 
@@ -164,7 +156,7 @@ expect_eq "stored" "big-under.xml m1.xml" "$(cd "$NETDIR" && echo *.xml)"
 verdict "a definition just under 1 MiB is stored; one just over, or of 4 MiB, is refused by name and size"
 
 stop_pid "$MV_PID"
-netd_up
+nt_netd_up
 nvsh net-dumpxml big-under
 expect_match "big-under after a restart" "<name>big-under</name>" "$out"
 [ "${#out}" -gt $((1024 * 1024 - 1024)) ] || expect_fail "its XML is ${#out} bytes long"

@@ -49,12 +49,8 @@ exec /usr/sbin/dnsmasq "\$@"
 EOF
 chmod 755 "$mv_tmp/dnsmasq-gate"
 printf '%s\n' "dnsmasq = \"$mv_tmp/dnsmasq-gate\"" "job_wait_timeout = 1" >"$MV_ROOT/etc/modvirt/modvirt-netd.conf"
-# the marker of a netd that defined 'default' once: this one does not
-touch "$MV_ROOT/var/lib/modvirt/network/default-defined"
-nt_start_netd
-MV_PID=$NT_NETD_PID
-MV_LOG=$NT_NETD_LOG
-mv_log_mark
+nt_no_default
+nt_netd_up
 
 # net_xml NAME N [EXTRA]: a nat network on bridge mvN, 10.66.N.0/24, DHCP
 net_xml() {

@@ -18,17 +18,12 @@ MV_NEEDS="ip nft"
 mv_init 11
 nt_init
 MV_ROOT=$mv_tmp/root
-# the marker of a netd that defined 'default' once: this one does not
-mkdir -p "$MV_ROOT/var/lib/modvirt/network"
-touch "$MV_ROOT/var/lib/modvirt/network/default-defined"
-nt_start_netd
-MV_PID=$NT_NETD_PID
-MV_LOG=$NT_NETD_LOG
+nt_no_default
+nt_netd_up
 MV_RW=$MV_ROOT/run/modvirt/netd-sock
 MV_RO=$MV_ROOT/run/modvirt/netd-sock-ro
 MV_URI=$(nt_netd_uri)
 MV_URI_RO="network:///system?socket=$MV_RO"
-mv_log_mark
 
 # rvsh ARGS...: virsh -r on the ro socket (run's variables)
 rvsh() { run isolated virsh -r -c "$MV_URI_RO" "$@"; }

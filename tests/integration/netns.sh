@@ -20,6 +20,8 @@
 #   nt_init                      makes both namespaces (or bails out)
 #   nt_host CMD... / nt_out CMD...  run CMD in one of them
 #   nt_start_netd / nt_start_qemud  the daemons in "host", one --root
+#   nt_netd_up                   nt_start_netd as the daemon of lib.sh's verdicts
+#   nt_no_default                the next netd does not define "default"
 #   nt_netd_uri / nt_qemud_uri      client URIs for them
 #   nvsh ARGS...                 virsh against netd (run's variables)
 #   nt_count_from OUT ADDR       the outside's counter of pings from ADDR
@@ -157,6 +159,22 @@ nt_start_qemud() {
     MV_PID=$NT_QEMUD_PID
     nt_ready modvirt-qemud "$NT_QEMUD_PID" "$NT_QEMUD_LOG"
     mv_log_mark
+}
+
+# nt_netd_up [ARGS...]: nt_start_netd, as the daemon lib.sh's verdicts
+# look at (MV_PID, MV_LOG), its log read from here on.
+nt_netd_up() {
+    nt_start_netd "$@"
+    MV_PID=$NT_NETD_PID
+    MV_LOG=$NT_NETD_LOG
+    mv_log_mark
+}
+
+# nt_no_default: the marker of a netd that defined "default" once, under
+# $MV_ROOT: the next netd does not define it.
+nt_no_default() {
+    mkdir -p "$MV_ROOT/var/lib/modvirt/network"
+    touch "$MV_ROOT/var/lib/modvirt/network/default-defined"
 }
 
 nt_netd_uri() { echo "network:///system?socket=$MV_ROOT/run/modvirt/netd-sock"; }
