@@ -29,12 +29,7 @@ declare -A FWD=([iso]="" [nat]="<forward mode='nat'/>" [route]="<forward mode='r
 declare -A MAC=([iso]=52:54:00:6e:00:01 [nat]=52:54:00:6e:00:02 [route]=52:54:00:6e:00:03)
 declare -A GIP=()
 
-guest_test_init $PLAN
-[ -c /dev/net/tun ] || { for i in $(seq $PLAN); do skip "no /dev/net/tun"; done; exit 0; }
-nt_init
-nt_start_netd
-nt_start_qemud
-nt_drop_default
+nt_guest_setup $PLAN
 
 br() { echo "nt$1"; }                    # the bridge of network $1
 serial() { echo "$mv_tmp/g-$1.serial"; }

@@ -25,12 +25,7 @@ declare -A SUBNET=([na]=192.168.110 [nb]=192.168.111)
 declare -A MAC=([na]=52:54:00:6e:01:01 [nb]=52:54:00:6e:01:02)
 declare -A GIP=() DNSMASQ=()
 
-guest_test_init $PLAN
-[ -c /dev/net/tun ] || { for i in $(seq $PLAN); do skip "no /dev/net/tun"; done; exit 0; }
-nt_init
-nt_start_netd
-nt_start_qemud
-nt_drop_default
+nt_guest_setup $PLAN
 
 br() { echo "nt$1"; }
 serial() { echo "$mv_tmp/g-$1.serial"; }

@@ -22,6 +22,7 @@
 #   nt_start_netd / nt_start_qemud  the daemons in "host", one --root
 #   nt_netd_up                   nt_start_netd as the daemon of lib.sh's verdicts
 #   nt_no_default                the next netd does not define "default"
+#   nt_guest_setup PLAN          all of the above that a guest test needs
 #   nt_netd_uri / nt_qemud_uri      client URIs for them
 #   nvsh ARGS...                 virsh against netd (run's variables)
 #   nt_count_from OUT ADDR       the outside's counter of pings from ADDR
@@ -175,6 +176,20 @@ nt_netd_up() {
 nt_no_default() {
     mkdir -p "$MV_ROOT/var/lib/modvirt/network"
     touch "$MV_ROOT/var/lib/modvirt/network/default-defined"
+}
+
+# nt_guest_setup PLAN: what the tests that boot guests on netd's networks
+# begin with: guest.sh's guest_test_init (sourced before this file), every
+# case skipped without /dev/net/tun, both namespaces, netd and qemud in
+# "host", and no "default" network.
+nt_guest_setup() {
+    local i
+    guest_test_init "$1"
+    [ -c /dev/net/tun ] || { for i in $(seq "$1"); do skip "no /dev/net/tun"; done; exit 0; }
+    nt_init
+    nt_start_netd
+    nt_start_qemud
+    nt_drop_default
 }
 
 nt_netd_uri() { echo "network:///system?socket=$MV_ROOT/run/modvirt/netd-sock"; }

@@ -34,12 +34,7 @@ TAP_MAC=fe:54:00:50:00:01
 G=gp
 LOG=                             # the guest's serial log, per start
 
-guest_test_init $PLAN
-[ -c /dev/net/tun ] || { for i in $(seq $PLAN); do skip "no /dev/net/tun"; done; exit 0; }
-nt_init
-nt_start_netd
-nt_start_qemud
-nt_drop_default
+nt_guest_setup $PLAN
 NETD_SOCK=$MV_ROOT/run/modvirt/netd-sock
 
 # ---- helpers ----------------------------------------------------------------
