@@ -9,8 +9,8 @@ tests_unit_check_rpc_server_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/l
 # helpers shared by the unit tests (temp dirs, fixture paths, golden files)
 noinst_LTLIBRARIES += tests/unit/libmvtest.la
 tests_unit_libmvtest_la_SOURCES = tests/unit/testutil.c tests/unit/testutil.h \
-	tests/unit/golden.c tests/unit/golden.h
-tests_unit_libmvtest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+	tests/unit/golden.c tests/unit/golden.h tests/unit/schema.c tests/unit/schema.h
+tests_unit_libmvtest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
 tests_unit_libmvtest_la_LIBADD = $(CHECK_LIBS)
 
 # rpc/gen-procs.awk stops the build when the .x enum and its annotations disagree

@@ -17,14 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-#include <libxml/relaxng.h>
-
 #include "cleanup.h"
 #include "domain_def.h"
 #include "error_codes.h"
 #include "file.h"
 #include "golden.h"
+#include "schema.h"
 #include "testutil.h"
 
 #define FIXTURES "domainxml"
@@ -352,7 +350,7 @@ END_TEST
 /* Values a single domain cannot hold all at once (one watchdog, one <cpu>),
  * each formatted and checked against libvirt's schema here; validate.sh
  * covers the golden outputs. */
-#define SCHEMA "/usr/share/libvirt/schemas/domain.rng"
+#define SCHEMA MV_TEST_SCHEMA_DIR "/domain.rng"
 #define DOM_OPEN "<domain type='kvm'><name>vm1</name><memory>1024</memory>"
 
 static const struct {
@@ -380,34 +378,12 @@ static const struct {
         "<address type='drive' controller='99' bus='99' target='99' unit='99999'/></disk>" } },
 };
 
-static bool schema_valid(xmlRelaxNGPtr schema, const char *xml)
-{
-    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "formatted.xml", NULL, XML_PARSE_NONET);
-    xmlRelaxNGValidCtxtPtr vctxt = xmlRelaxNGNewValidCtxt(schema);
-    int r;
-
-    ck_assert_ptr_nonnull(doc);
-    ck_assert_ptr_nonnull(vctxt);
-    r = xmlRelaxNGValidateDoc(vctxt, doc);
-    xmlRelaxNGFreeValidCtxt(vctxt);
-    xmlFreeDoc(doc);
-    return r == 0;
-}
-
 START_TEST(test_schema_values)
 {
-    xmlRelaxNGParserCtxtPtr pctxt;
-    xmlRelaxNGPtr schema;
+    xmlRelaxNGPtr schema = mv_test_schema_load("domain");
 
-    if (access(SCHEMA, R_OK) != 0) {
-        /* libvirt-clients absent: nothing to compare with */
-        fprintf(stderr, "# %s missing, schema checks skipped\n", SCHEMA);
+    if (!schema)
         return;
-    }
-    pctxt = xmlRelaxNGNewParserCtxt(SCHEMA);
-    schema = xmlRelaxNGParse(pctxt);
-    xmlRelaxNGFreeParserCtxt(pctxt);
-    ck_assert_ptr_nonnull(schema);
     for (size_t i = 0; i < MV_ARRAY_SIZE(schema_cases); i++) {
         for (size_t j = 0; j < MV_ARRAY_SIZE(schema_cases[i].values) && schema_cases[i].values[j]; j++) {
             _cleanup_free_ char *xml = NULL;
@@ -420,7 +396,7 @@ START_TEST(test_schema_values)
 #pragma GCC diagnostic pop
             def = parse_ok(xml, 0);
             out = format_ok(def, NULL, MV_DOM_FORMAT_SECURE);
-            ck_assert_msg(schema_valid(schema, out), "case %zu value '%s' not valid against %s (libxml2 says "
+            ck_assert_msg(mv_test_schema_valid(schema, out), "case %zu value '%s' not valid against %s (libxml2 says "
                           "why above)", i, schema_cases[i].values[j], SCHEMA);
         }
     }
