@@ -12,5 +12,5 @@ UNIT_TESTS += tests/unit/check_netd_bridge
 tests_unit_check_netd_bridge_SOURCES = tests/unit/check_netd_bridge.c
 tests_unit_check_netd_bridge_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(top_srcdir)/netd
-tests_unit_check_netd_bridge_LDADD = netd/libmvbridge.la common/libmvnetlink.la netd/libmvnetconf.la \
-	common/libmvcommon.la $(CHECK_LIBS) $(LIBNL_LIBS)
+tests_unit_check_netd_bridge_LDADD = tests/unit/libmvtest.la netd/libmvbridge.la common/libmvnetlink.la \
+	netd/libmvnetconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBNL_LIBS)

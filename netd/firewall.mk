@@ -27,7 +27,7 @@ UNIT_TESTS += tests/unit/check_netd_firewall
 tests_unit_check_netd_firewall_SOURCES = tests/unit/check_netd_firewall.c
 tests_unit_check_netd_firewall_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(NFTABLES_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/netd
-tests_unit_check_netd_firewall_LDADD = netd/libmvfirewall.la netd/libmvnetconf.la \
+tests_unit_check_netd_firewall_LDADD = tests/unit/libmvtest.la netd/libmvfirewall.la netd/libmvnetconf.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(NFTABLES_LIBS) $(JSONC_LIBS)
 
 # Real traffic through the rules: guest, host and outside namespaces joined
@@ -36,5 +36,5 @@ check_PROGRAMS += tests/unit/check_netd_firewall_traffic
 UNIT_TESTS += tests/unit/check_netd_firewall_traffic
 tests_unit_check_netd_firewall_traffic_SOURCES = tests/unit/check_netd_firewall_traffic.c
 tests_unit_check_netd_firewall_traffic_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/netd
-tests_unit_check_netd_firewall_traffic_LDADD = netd/libmvfirewall.la netd/libmvnetconf.la \
+tests_unit_check_netd_firewall_traffic_LDADD = tests/unit/libmvtest.la netd/libmvfirewall.la netd/libmvnetconf.la \
 	common/libmvcommon.la $(CHECK_LIBS)

@@ -11,5 +11,5 @@ UNIT_TESTS += tests/unit/check_qemud_tap
 tests_unit_check_qemud_tap_SOURCES = tests/unit/check_qemud_tap.c
 tests_unit_check_qemud_tap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS) \
 	-I$(top_srcdir)/qemud
-tests_unit_check_qemud_tap_LDADD = qemud/libmvtap.la common/libmvnetlink.la common/libmvcommon.la \
-	$(CHECK_LIBS) $(LIBNL_LIBS)
+tests_unit_check_qemud_tap_LDADD = tests/unit/libmvtest.la qemud/libmvtap.la common/libmvnetlink.la \
+	common/libmvcommon.la $(CHECK_LIBS) $(LIBNL_LIBS)

@@ -6,10 +6,12 @@ tests_unit_check_rpc_server_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLA
 tests_unit_check_rpc_server_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(SYSTEMD_LIBS)
 
-# helpers shared by the unit tests (temp dirs, fixture paths, golden files)
+# helpers shared by the unit tests (temp dirs, fixture paths, golden files,
+# libvirt's schemas, namespaces of their own)
 noinst_LTLIBRARIES += tests/unit/libmvtest.la
 tests_unit_libmvtest_la_SOURCES = tests/unit/testutil.c tests/unit/testutil.h \
-	tests/unit/golden.c tests/unit/golden.h tests/unit/schema.c tests/unit/schema.h
+	tests/unit/golden.c tests/unit/golden.h tests/unit/schema.c tests/unit/schema.h \
+	tests/unit/testns.c tests/unit/testns.h
 tests_unit_libmvtest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS)
 tests_unit_libmvtest_la_LIBADD = $(CHECK_LIBS)
 

@@ -34,6 +34,7 @@
 
 #include "bridge.h"
 #include "cleanup.h"
+#include "testns.h"
 #include "netlink.h"
 
 MV_DEFINE_CLEANUP(struct nl_sock, nl_socket_free)
@@ -46,22 +47,11 @@ MV_DEFINE_CLEANUP(struct nl_addr, nl_addr_put)
 
 /* ---- the namespace ------------------------------------------------------ */
 
-static int enter_namespaces(void)
-{
-    if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
-        return -errno;
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-        return -errno;
-    if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-        return -errno;
-    return 0;
-}
-
 static struct mv_netlink *nl;
 
 static void setup(void)
 {
-    int r = enter_namespaces();
+    int r = mv_test_enter_netns();
 
     ck_assert_msg(r == 0, "cannot enter new network and mount namespaces: %s", strerror(-r));
     ck_assert_int_eq(mv_netlink_open(&nl), 0);
@@ -218,28 +208,11 @@ static void assert_sysctl(const char *key, const char *expected)
     assert_file(path, expected);
 }
 
-/* The links of the namespace, sorted and space-separated ("lo mvbr1"). */
-static void list_links(char *out, size_t size)
-{
-    struct dirent **names = NULL;
-    int n = scandir("/sys/class/net", &names, NULL, alphasort);
-    size_t len = 0;
-
-    out[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        if (names[i]->d_name[0] != '.')
-            len += snprintf(out + len, len < size ? size - len : 0, "%s%s",
-                            len ? " " : "", names[i]->d_name);
-        free(names[i]);
-    }
-    free(names);
-}
-
 static void assert_links(const char *expected)
 {
     char links[256];
 
-    list_links(links, sizeof(links));
+    mv_test_list_links(links, sizeof(links));
     ck_assert_str_eq(links, expected);
 }
 
@@ -775,18 +748,6 @@ START_TEST(test_netlink_routes)
 }
 END_TEST
 
-/* Can this process make network namespaces?  Tried in a child so a failure
- * leaves this process as it was. */
-static bool privileged(void)
-{
-    pid_t pid = fork();
-    int status;
-
-    if (pid == 0)
-        _exit(enter_namespaces() == 0 ? 0 : 1);
-    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 static Suite *bridge_suite(void)
 {
     Suite *s = suite_create("netd_bridge");
@@ -836,7 +797,7 @@ int main(void)
     SRunner *sr;
     int n;
 
-    if (!privileged()) {
+    if (!mv_test_probe(mv_test_enter_netns)) {
         /* every test here needs the kernel; none may run outside a namespace */
         printf("1..0 # SKIP no network namespaces here (needs root)\n");
         return 0;

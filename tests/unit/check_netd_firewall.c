@@ -25,6 +25,7 @@
 
 #include "cleanup.h"
 #include "firewall.h"
+#include "testns.h"
 
 MV_DEFINE_CLEANUP(struct json_object, json_object_put)
 
@@ -564,21 +565,14 @@ END_TEST
 
 /* Can this process make network namespaces and use nftables in them?
  * Tried in a child so a failure leaves this process as it was. */
-static bool privileged(void)
+static int probe(void)
 {
-    pid_t pid = fork();
-    int status;
+    struct nft_ctx *ctx;
 
-    if (pid == 0) {
-        /* no ck_assert here: it reports to the runner, which is not running */
-        struct nft_ctx *ctx;
-
-        if (unshare(CLONE_NEWNET) < 0 || !(ctx = nft_ctx_new(NFT_CTX_DEFAULT)))
-            _exit(1);
-        nft_ctx_buffer_error(ctx);
-        _exit(nft_run_cmd_from_buffer(ctx, "add table inet probe") == 0 ? 0 : 1);
-    }
-    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (unshare(CLONE_NEWNET) < 0 || !(ctx = nft_ctx_new(NFT_CTX_DEFAULT)))
+        return -1;
+    nft_ctx_buffer_error(ctx);
+    return nft_run_cmd_from_buffer(ctx, "add table inet probe") == 0 ? 0 : -1;
 }
 
 int main(void)
@@ -588,7 +582,7 @@ int main(void)
     SRunner *sr;
     int n;
 
-    if (!privileged()) {
+    if (!mv_test_probe(probe)) {
         printf("1..0 # SKIP no network namespaces or nftables here (needs root)\n");
         return 0;
     }

@@ -25,6 +25,7 @@
 #include "file.h"
 #include "firewall.h"
 #include "golden.h"
+#include "testns.h"
 
 static bool root;
 
@@ -182,14 +183,9 @@ END_TEST
 
 /* Can this process make network namespaces and run nft in them?  Tried in
  * a child so a failure leaves this process as it was. */
-static bool privileged(void)
+static int probe(void)
 {
-    pid_t pid = fork();
-    int status;
-
-    if (pid == 0)
-        _exit(unshare(CLONE_NEWNET) == 0 && system("nft list ruleset >/dev/null 2>&1") == 0 ? 0 : 1);
-    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return unshare(CLONE_NEWNET) == 0 && system("nft list ruleset >/dev/null 2>&1") == 0 ? 0 : -1;
 }
 
 int main(void)
@@ -200,7 +196,7 @@ int main(void)
     int n;
 
     nnames = mv_test_golden_inputs(FIXTURES, MV_TEST_INPUTS_ALL, 1, &names);
-    root = privileged();
+    root = mv_test_probe(probe);
     if (!root)
         printf("# no network namespace or nft here (needs root): the nft -c checks are skipped\n");
     tcase_add_loop_test(tc, test_golden, 0, (int)nnames);

@@ -36,6 +36,7 @@
 
 #include "cleanup.h"
 #include "firewall.h"
+#include "testns.h"
 
 #define PORT 7777
 #define GUEST_ADDR "192.168.100.10"
@@ -324,16 +325,10 @@ END_TEST
 
 /* Can this process make network namespaces, veths and nftables tables?
  * Tried in a child so a failure leaves this process as it was. */
-static bool privileged(void)
+static int probe(void)
 {
-    pid_t pid = fork();
-    int status;
-
-    if (pid == 0)
-        _exit(unshare(CLONE_NEWNET) == 0 &&
-              system("ip link add mvprobe0 type veth peer name mvprobe1 && nft add table inet probe") == 0
-              ? 0 : 1);
-    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return unshare(CLONE_NEWNET) == 0 &&
+           system("ip link add mvprobe0 type veth peer name mvprobe1 && nft add table inet probe") == 0 ? 0 : -1;
 }
 
 int main(void)
@@ -343,7 +338,7 @@ int main(void)
     SRunner *sr;
     int n;
 
-    if (!privileged()) {
+    if (!mv_test_probe(probe)) {
         printf("1..0 # SKIP no network namespaces, veth or nftables here (needs root)\n");
         return 0;
     }

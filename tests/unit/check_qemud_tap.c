@@ -32,6 +32,7 @@
 #include <netlink/route/link/bridge.h>
 
 #include "cleanup.h"
+#include "testns.h"
 #include "tap.h"
 
 #define BRIDGE "mvbr0"
@@ -43,17 +44,6 @@ MV_DEFINE_CLEANUP(struct nl_sock, nl_socket_free)
 MV_DEFINE_CLEANUP(struct rtnl_link, rtnl_link_put)
 
 /* ---- the namespace ------------------------------------------------------ */
-
-static int enter_namespaces(void)
-{
-    if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
-        return -errno;
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-        return -errno;
-    if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-        return -errno;
-    return 0;
-}
 
 static int add_bridge(const char *name, unsigned mtu)
 {
@@ -70,7 +60,7 @@ static int add_bridge(const char *name, unsigned mtu)
 
 static void setup(void)
 {
-    int r = enter_namespaces();
+    int r = mv_test_enter_netns();
 
     ck_assert_msg(r == 0, "cannot enter new network and mount namespaces: %s", strerror(-r));
     ck_assert_int_eq(add_bridge(BRIDGE, BRIDGE_MTU), 0);
@@ -120,23 +110,6 @@ static char *master_of(const char *ifname)
     target[n] = '\0';
     slash = strrchr(target, '/');
     return strdup(slash ? slash + 1 : target);
-}
-
-/* The links of the namespace, sorted and space-separated ("lo mvbr0"). */
-static void list_links(char *out, size_t size)
-{
-    struct dirent **names = NULL;
-    int n = scandir("/sys/class/net", &names, NULL, alphasort);
-    size_t len = 0;
-
-    out[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        if (names[i]->d_name[0] != '.')
-            len += snprintf(out + len, len < size ? size - len : 0, "%s%s",
-                            len ? " " : "", names[i]->d_name);
-        free(names[i]);
-    }
-    free(names);
 }
 
 static int count_fds(void)
@@ -220,7 +193,7 @@ START_TEST(test_close_removes)
     ck_assert(link_exists(ifname));
     ck_assert_int_eq(close(fd), 0);
     ck_assert_msg(link_gone(ifname), "tap %s still exists after its fd was closed", ifname);
-    list_links(links, sizeof(links));
+    mv_test_list_links(links, sizeof(links));
     ck_assert_str_eq(links, "lo " BRIDGE);
 }
 END_TEST
@@ -238,7 +211,7 @@ START_TEST(test_missing_bridge)
     ck_assert_str_eq(ifname, "untouched");
     ck_assert_int_eq(count_fds(), fds);
     ck_assert_msg(link_gone("vnet0"), "the tap was left behind");
-    list_links(links, sizeof(links));
+    mv_test_list_links(links, sizeof(links));
     ck_assert_str_eq(links, "lo " BRIDGE);
 }
 END_TEST
@@ -254,7 +227,7 @@ START_TEST(test_not_a_bridge)
     ck_assert_str_eq(err, "cannot attach tap 'vnet0' to 'lo': it is not a bridge");
     ck_assert_ptr_null(ifname);
     ck_assert(link_gone("vnet0"));
-    list_links(links, sizeof(links));
+    mv_test_list_links(links, sizeof(links));
     ck_assert_str_eq(links, "lo " BRIDGE);
 }
 END_TEST
@@ -451,20 +424,14 @@ END_TEST
 
 /* Can this process make network namespaces and taps?  Tried in a child so a
  * failure leaves this process as it was. */
-static bool privileged(void)
+static int probe(void)
 {
-    pid_t pid = fork();
-    int status;
+    int fd;
 
-    if (pid == 0) {
-        int fd;
-
-        if (enter_namespaces() < 0)
-            _exit(1);
-        fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-        _exit(fd >= 0 && add_bridge(BRIDGE, BRIDGE_MTU) == 0 ? 0 : 1);
-    }
-    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (mv_test_enter_netns() < 0)
+        return -1;
+    fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    return fd >= 0 && add_bridge(BRIDGE, BRIDGE_MTU) == 0 ? 0 : -1;
 }
 
 static Suite *tap_suite(bool root)
@@ -498,7 +465,7 @@ static Suite *tap_suite(bool root)
 
 int main(void)
 {
-    bool root = privileged();
+    bool root = mv_test_probe(probe);
     SRunner *sr;
     int n;
 
