@@ -211,6 +211,21 @@ static void xpath_quiet(void *ctx, mv_xml_error_ptr err)
 {
 }
 
+int mv_xml_parse_reported(const char *text, const char *what, xmlDocPtr *doc, char **errmsg)
+{
+    char *msg = NULL;
+    int r = mv_xml_parse(text, what, doc, &msg);
+
+    if (r == -ENOMEM) {
+        free(msg);
+        msg = NULL;
+    } else if (r < 0 && !msg && asprintf(&msg, "XML error: cannot parse the %s", what) < 0) {
+        msg = NULL;
+    }
+    *errmsg = msg;
+    return r;
+}
+
 int mv_xpath_context_new(xmlDocPtr doc, xmlXPathContextPtr *ret)
 {
     xmlXPathContextPtr ctxt;

@@ -35,6 +35,10 @@ static inline void mv_xmlfreep(xmlChar **p) { if (*p) xmlFree(*p); }
  * *ERRMSG "XML error in WHAT: line 3: Opening and ending tag mismatch: ...",
  * -EFBIG if too large, -ENOMEM. */
 int mv_xml_parse(const char *text, const char *what, xmlDocPtr *doc, char **errmsg);
+/* mv_xml_parse() for a caller that reports every failure but -ENOMEM to
+ * its client: *ERRMSG is then "XML error: cannot parse the WHAT" where
+ * libxml2 gave no message (NULL only if memory ran out for it). */
+int mv_xml_parse_reported(const char *text, const char *what, xmlDocPtr *doc, char **errmsg);
 
 /* New XPath context on DOC with the root element as context node; libxml2's
  * XPath error printing is silenced (the getters report failures). */

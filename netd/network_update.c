@@ -90,14 +90,14 @@ static int unsupported(int r)
 static int fragment_root(struct mv_xml_ctx *c, const char *xml, const char *name, xmlDocPtr *doc, xmlNodePtr *root)
 {
     _cleanup_free_ char *msg = NULL;
-    int r = mv_xml_parse(xml, "network update", doc, &msg);
+    int r = mv_xml_parse_reported(xml, "network update", doc, &msg);
 
     if (r == -ENOMEM)
         return r;
     if (r < 0) {
         /* libxml2's message already names the fragment and the line */
         c->errcode = MV_ERR_XML_ERROR;
-        c->errmsg = msg ? TAKE_PTR(msg) : strdup("XML error: cannot parse the network update");
+        c->errmsg = TAKE_PTR(msg);
         return c->errmsg ? -EINVAL : -ENOMEM;
     }
     *root = xmlDocGetRootElement(*doc);

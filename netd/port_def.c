@@ -186,18 +186,13 @@ int mv_port_def_parse(const char *xml, struct mv_port_def **out, char **errmsg)
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_port_def_ struct mv_port_def *def = NULL;
     _cleanup_free_ char *owner = NULL;
-    _cleanup_free_ char *msg = NULL;
     struct mv_xml_ctx c = { .kind = "network port of domain" };
     int r;
 
     *errmsg = NULL;
-    r = mv_xml_parse(xml, "network port", &doc, &msg);
-    if (r == -ENOMEM)
-        return r;
-    if (r < 0) {
-        *errmsg = msg ? TAKE_PTR(msg) : strdup("XML error: cannot parse the network port");
-        return -EINVAL;
-    }
+    r = mv_xml_parse_reported(xml, "network port", &doc, errmsg);
+    if (r < 0)
+        return r == -ENOMEM ? r : -EINVAL;
     def = calloc(1, sizeof(*def));
     if (!def)
         return -ENOMEM;

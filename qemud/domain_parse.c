@@ -486,19 +486,12 @@ int mv_dom_def_parse(const char *xml, unsigned int flags, struct mv_dom_def **de
 {
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_dom_def_ struct mv_dom_def *d = NULL;
-    _cleanup_free_ char *msg = NULL;
     struct mv_xml_ctx c = { .kind = "domain", .flags = flags };
     int r;
 
-    r = mv_xml_parse(xml, "domain definition", &doc, &msg);
-    if (r == -ENOMEM) {
-        *errcode = MV_ERR_NO_MEMORY;
-        *errmsg = NULL;
-        return r;
-    }
+    r = mv_xml_parse_reported(xml, "domain definition", &doc, errmsg);
     if (r < 0) {
-        *errcode = MV_ERR_XML_ERROR;
-        *errmsg = msg ? TAKE_PTR(msg) : strdup("XML error: cannot parse the domain definition");
+        *errcode = r == -ENOMEM ? MV_ERR_NO_MEMORY : MV_ERR_XML_ERROR;
         return r;
     }
     d = calloc(1, sizeof(*d));
