@@ -294,6 +294,39 @@ start_daemon() {
     mv_log_mark
 }
 
+# use_netd_ns NS: netd's MV_ROOT, MV_LOG, MV_RW, MV_RO, MV_URI and MV_URI_RO
+# (as use_root sets qemud's), and NS, a network namespace of the script's
+# own for it.  dnsmasq outlives netd by design: whatever still runs in NS
+# at exit goes with it.
+use_netd_ns() {
+    NS=$1
+    ip netns add "$NS" || { echo "Bail out! cannot create network namespace $NS"; exit 1; }
+    at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
+    ip netns exec "$NS" ip link set lo up
+    MV_ROOT=$mv_tmp/root
+    MV_LOG=$mv_tmp/netd.log
+    MV_RW=$MV_ROOT/run/modvirt/netd-sock
+    MV_RO=$MV_ROOT/run/modvirt/netd-sock-ro
+    MV_URI="network:///system?socket=$MV_RW"
+    MV_URI_RO="network:///system?socket=$MV_RO"
+}
+
+# netd_start: $MV_DAEMON (netd) in $NS under $MV_ROOT (ip netns exec execs
+# it: $! is its pid, the one READY=1 comes from), or bail out with its log.
+netd_start() {
+    mkdir -p "$MV_ROOT"
+    ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
+        "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
+    MV_PID=$!
+    kill_at_exit "$MV_PID"
+    if ! wait_ready "$MV_PID" "$MV_READY_S"; then
+        echo "Bail out! modvirt-netd (pid $MV_PID) did not become ready within $MV_READY_S s"
+        sed 's/^/#   /' "$MV_LOG"
+        exit 1
+    fi
+    mv_log_mark
+}
+
 daemon_alive() { [ -n "$MV_PID" ] && kill -0 "$MV_PID" 2>/dev/null && \
                  ! grep -q '^State:.*Z' /proc/$MV_PID/status 2>/dev/null; }
 

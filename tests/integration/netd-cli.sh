@@ -20,36 +20,10 @@ mv_init 15
 
 # ---- the daemon in its own network namespace ----
 
-NS=mvncli$$
 CNS=mvnclc$$    # the DHCP client's
-ip netns add "$NS" || { echo "Bail out! cannot create network namespace $NS"; exit 1; }
-# dnsmasq outlives netd by design: whatever still runs in the namespace
-# goes with it
-at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
-ip netns exec "$NS" ip link set lo up
-
-MV_ROOT=$mv_tmp/root
-MV_LOG=$mv_tmp/netd.log
-MV_RW=$MV_ROOT/run/modvirt/netd-sock
-MV_RO=$MV_ROOT/run/modvirt/netd-sock-ro
-MV_URI="network:///system?socket=$MV_RW"
-MV_URI_RO="network:///system?socket=$MV_RO"
+use_netd_ns mvncli$$
 # modvirt finds netd's socket under the root by itself, as it would under /run
 MURI="qemu:///system?root=$MV_ROOT"
-
-netd_start() {
-    mkdir -p "$MV_ROOT"
-    ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
-        "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
-    MV_PID=$!
-    kill_at_exit "$MV_PID"
-    if ! wait_ready "$MV_PID" "$MV_READY_S"; then
-        echo "Bail out! modvirt-netd (pid $MV_PID) did not become ready within $MV_READY_S s"
-        sed 's/^/#   /' "$MV_LOG"
-        exit 1
-    fi
-    mv_log_mark
-}
 
 # mv ARGS...: modvirt in the same clean environment as virsh (so that both
 # print lease times in the same time zone); run's variables
