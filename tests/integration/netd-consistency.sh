@@ -116,10 +116,8 @@ cat >"$mv_tmp/u1.xml" <<'EOF'
   </ip>
 </network>
 EOF
-nvsh net-define "$mv_tmp/u1.xml"
-[ "$rc" -eq 0 ] || { echo "Bail out! net-define u1: $(run_evidence)"; exit 1; }
-nvsh net-start u1
-[ "$rc" -eq 0 ] || { echo "Bail out! net-start u1: $(run_evidence)"; exit 1; }
+nvsh_ok net-define "$mv_tmp/u1.xml"
+nvsh_ok net-start u1
 mv_log_mark
 host1="<host mac='52:54:00:00:07:01' name='h1' ip='10.79.1.41'/>"
 host2="<host mac='52:54:00:00:07:02' name='h2' ip='10.79.1.42'/>"

@@ -56,10 +56,8 @@ cat >"$mv_tmp/m1.xml" <<'EOF'
   </ip>
 </network>
 EOF
-nvsh net-define "$mv_tmp/m1.xml"
-[ "$rc" -eq 0 ] || { echo "Bail out! net-define m1: $(run_evidence)"; exit 1; }
-nvsh net-start m1
-[ "$rc" -eq 0 ] || { echo "Bail out! net-start m1: $(run_evidence)"; exit 1; }
+nvsh_ok net-define "$mv_tmp/m1.xml"
+nvsh_ok net-start m1
 uuid=$(isolated virsh -c "$MV_URI" net-uuid m1)
 portxml="<networkport><owner><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><name>vm1</name></owner><mac address='52:54:00:ab:cd:01'/></networkport>"
 py - "$MV_URI" "$portxml" <<'EOF'

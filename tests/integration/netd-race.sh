@@ -94,8 +94,7 @@ bg_wait() {
 
 # 1
 net_xml g1 1 >"$mv_tmp/g1.xml"
-nvsh net-define "$mv_tmp/g1.xml"
-[ "$rc" -eq 0 ] || { echo "Bail out! net-define g1: $(run_evidence)"; exit 1; }
+nvsh_ok net-define "$mv_tmp/g1.xml"
 : >"$GATE/closed"
 bg_virsh start-g1 net-start g1
 gate_wait

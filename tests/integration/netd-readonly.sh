@@ -47,10 +47,8 @@ cat >"$mv_tmp/ro1.xml" <<'EOF'
   <ip address='10.77.1.1' netmask='255.255.255.0'/>
 </network>
 EOF
-nvsh net-define "$mv_tmp/ro1.xml"
-[ "$rc" -eq 0 ] || { echo "Bail out! net-define ro1: $(run_evidence)"; exit 1; }
-nvsh net-start ro1
-[ "$rc" -eq 0 ] || { echo "Bail out! net-start ro1: $(run_evidence)"; exit 1; }
+nvsh_ok net-define "$mv_tmp/ro1.xml"
+nvsh_ok net-start ro1
 uuid=$(isolated virsh -c "$MV_URI" net-uuid ro1)
 portxml="<networkport><owner><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><name>vm1</name></owner><mac address='52:54:00:ab:cd:01'/></networkport>"
 py - "$MV_URI" "$portxml" <<'EOF'

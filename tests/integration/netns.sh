@@ -25,6 +25,7 @@
 #   nt_guest_setup PLAN          all of the above that a guest test needs
 #   nt_netd_uri / nt_qemud_uri      client URIs for them
 #   nvsh ARGS...                 virsh against netd (run's variables)
+#   nvsh_ok ARGS...              nvsh, bailing out if it fails
 #   nt_count_from OUT ADDR       the outside's counter of pings from ADDR
 #
 # Needs ip (iproute2) and nft; the callers list them in MV_NEEDS.
@@ -196,6 +197,8 @@ nt_netd_uri() { echo "network:///system?socket=$MV_ROOT/run/modvirt/netd-sock"; 
 
 # nvsh ARGS...: virsh against netd's rw socket (run's variables).
 nvsh() { run isolated virsh -c "$(nt_netd_uri)" "$@"; }
+# nvsh_ok ARGS...: nvsh, and bail out unless it succeeds (set-up steps).
+nvsh_ok() { nvsh "$@"; [ "$rc" -eq 0 ] || { echo "Bail out! virsh $*: $(run_evidence)"; exit 1; }; }
 
 # nt_wait SECS CMD...: 0 as soon as CMD succeeds, 1 if it has not within SECS.
 nt_wait() {

@@ -103,10 +103,8 @@ cat >"$mv_tmp/net.xml" <<EOF
   </ip>
 </network>
 EOF
-nvsh net-define "$mv_tmp/net.xml"
-[ $rc -eq 0 ] || { echo "Bail out! net-define: $(run_evidence)"; exit 1; }
-nvsh net-start $NET
-[ $rc -eq 0 ] || { echo "Bail out! net-start: $(run_evidence)"; exit 1; }
+nvsh_ok net-define "$mv_tmp/net.xml"
+nvsh_ok net-start $NET
 
 guest_xml() {
     LOG=$mv_tmp/$G.$1.serial
