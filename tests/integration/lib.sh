@@ -390,6 +390,16 @@ event_marker() {
 # Evidence for a client run, for expect_fail.
 run_evidence() { printf 'rc=%s stdout=%q stderr=%q' "$rc" "$out" "$err"; }
 
+# expect_race_outcome MIN: the outcome of a racing script run by run, which
+# printed OK=, BAD= and BADMSG= lines: it ran, no call failed with an error
+# a lost race cannot give (those are shown), and more than MIN succeeded.
+expect_race_outcome() {
+    [ "$rc" -eq 0 ] || expect_fail "the race script failed: $(run_evidence)"
+    expect_eq "wrong errors" 0 "$(kv BAD)"
+    [ "$(kv BAD)" = 0 ] || diag "$(printf '%s\n' "$out" | sed -n 's/^BADMSG=//p')"
+    [ "$(kv OK)" -gt "$1" ] 2>/dev/null || expect_fail "too few calls succeeded to call it a race: $(kv OK)"
+}
+
 # kv KEY [TEXT]: the value of the first "KEY=value" line of TEXT (default $out).
 kv() { printf '%s\n' "${2-$out}" | sed -n "s/^$1=//p" | head -n 1; }
 
