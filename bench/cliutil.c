@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,23 @@
 
 /* program_invocation_short_name: _GNU_SOURCE comes from config.h */
 #define PROG program_invocation_short_name
+
+volatile int bench_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    bench_stop = 1;
+}
+
+void bench_catch_stop(void)
+{
+    struct sigaction sa = { .sa_handler = on_signal }, old_int;
+
+    if (sigaction(SIGINT, NULL, &old_int) == 0 && old_int.sa_handler != SIG_IGN)
+        sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 int bench_fail(const char *what, const char *name)
 {

@@ -6,6 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Set by SIGINT or SIGTERM once bench_catch_stop() ran: the programs stop
+ * at their next step (and clean up). */
+extern volatile int bench_stop;
+
+/* Catches SIGTERM, and SIGINT unless it is ignored (a background job of a
+ * script such as bench/run, which sends SIGTERM), into bench_stop. */
+void bench_catch_stop(void);
 /* Prints "PROG: WHAT NAME: libvirt's last error" (NAME may be NULL); -1. */
 int bench_fail(const char *what, const char *name);
 /* NS in milliseconds. */

@@ -29,7 +29,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,14 +55,6 @@ struct opts {
     const char *kernel, *initrd; /* both: raw QEMU baseline */
 };
 
-static volatile int stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
 static void sleep_ns(uint64_t ns)
 {
     struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u) };
@@ -73,9 +64,9 @@ static void sleep_ns(uint64_t ns)
 
 static int interrupted(void)
 {
-    if (stop)
+    if (bench_stop)
         fprintf(stderr, "dombench: interrupted\n");
-    return stop ? -1 : 0;
+    return bench_stop ? -1 : 0;
 }
 
 static int phase_rss(const char *key, pid_t daemon)
@@ -137,7 +128,7 @@ static int raw_boot(const struct opts *o, const char *log, const cpu_set_t *cpus
     t0 = now_ns();
     r = raw_qemu_start(o->kernel, o->initrd, log, cpus, &pid);
     if (r == 0) {
-        r = wait_marker(log, GUEST_MARKER, t0, o->boot_timeout_s, pid, &stop, &t1);
+        r = wait_marker(log, GUEST_MARKER, t0, o->boot_timeout_s, pid, &bench_stop, &t1);
         if (r == -ECHILD)
             pid = -1;
     }
@@ -179,7 +170,7 @@ static int phase_boot(virConnectPtr conn, const struct opts *o, const char *log,
             goto out;
         }
         t1 = now_ns();
-        r = wait_marker(log, GUEST_MARKER, t0, o->boot_timeout_s, 0, &stop, &t2);
+        r = wait_marker(log, GUEST_MARKER, t0, o->boot_timeout_s, 0, &bench_stop, &t2);
         if (i == 0) {       /* where the daemon put its QEMU */
             pid_t qemu = find_qemu_pid(GUEST_NAME);
 
@@ -367,7 +358,6 @@ int main(int argc, char **argv)
 {
     struct opts o = { .lookups = 2000, .warmup = 100, .defines = 1000, .lists = 50, .boots = 5,
                       .boot_timeout_s = 120 };
-    struct sigaction sa = { .sa_handler = on_signal }, old_int;
     virConnectPtr conn;
     const char *cmd;
     size_t v;
@@ -402,11 +392,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    /* stop at the next step and clean up; an ignored SIGINT (a background
-     * job of a script: bench/run) stays ignored, the script sends SIGTERM */
-    if (sigaction(SIGINT, NULL, &old_int) == 0 && old_int.sa_handler != SIG_IGN)
-        sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    bench_catch_stop();     /* stop at the next step (and clean up) */
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     conn = virConnectOpen(argv[optind]);
@@ -435,7 +421,7 @@ int main(int argc, char **argv)
             if (n)
                 fprintf(stderr, "dombench: note: the daemon has %d other domains\n", n);
             rc = run(conn, &o, argv[optind + 1], argv[optind + 2]) < 0;
-            stop = 0;   /* clean up even after an interrupt */
+            bench_stop = 0;   /* clean up even after an interrupt */
             if (cleanup_domains(conn, true) < 0)
                 rc = 1;
         }

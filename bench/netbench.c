@@ -21,7 +21,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,14 +41,6 @@ struct opts {
     size_t reps, calls, warmup, boots;
     unsigned timeout_s;
 };
-
-static volatile int stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
 
 /* One define/start/destroy/undefine round; T[0..3] their times. */
 static int lifecycle_once(virConnectPtr conn, const char *xml, uint64_t t[4])
@@ -91,7 +82,7 @@ static int phase_lifecycle(virConnectPtr conn, const struct opts *o, const char 
 
     if (!xml || !s)
         return -1;
-    for (size_t i = 0; i < o->reps && !stop; i++) {
+    for (size_t i = 0; i < o->reps && !bench_stop; i++) {
         uint64_t t[4];
 
         fprintf(stderr, "netbench: define/start/destroy/undefine %zu/%zu\n", i + 1, o->reps);
@@ -100,7 +91,7 @@ static int phase_lifecycle(virConnectPtr conn, const struct opts *o, const char 
         for (size_t k = 0; k < 4; k++)
             s[k * o->reps + i] = t[k];
     }
-    if (stop)
+    if (bench_stop)
         return -1;
     printf("phase=lifecycle n=%zu", o->reps);
     for (size_t k = 0; k < 4; k++)
@@ -117,7 +108,7 @@ static int phase_leases(virConnectPtr conn, const struct opts *o, const char *na
 
     if (!net)
         return bench_fail("virNetworkLookupByName", name);
-    for (size_t i = 0; s && i < o->warmup + o->calls && !stop; i++) {
+    for (size_t i = 0; s && i < o->warmup + o->calls && !bench_stop; i++) {
         virNetworkDHCPLeasePtr *leases = NULL;
         uint64_t t0 = now_ns();
 
@@ -133,7 +124,7 @@ static int phase_leases(virConnectPtr conn, const struct opts *o, const char *na
     if (count < 0)
         bench_fail("virNetworkGetDHCPLeases", name);
     virNetworkFree(net);
-    if (!s || count < 0 || stop)
+    if (!s || count < 0 || bench_stop)
         return -1;
     qsort(s, o->calls, sizeof(*s), cmp_u64);
     printf("phase=leases n=%zu leases=%d leases_median_ms=%.3f leases_p99_ms=%.3f\n", o->calls,
@@ -146,7 +137,7 @@ static int phase_leases(virConnectPtr conn, const struct opts *o, const char *na
 static int wait_lease(virNetworkPtr net, const char *mac, uint64_t t0, unsigned timeout_s,
                       uint64_t *at)
 {
-    for (uint64_t tick = t0 + POLL_NS; !stop; tick += POLL_NS) {
+    for (uint64_t tick = t0 + POLL_NS; !bench_stop; tick += POLL_NS) {
         virNetworkDHCPLeasePtr *leases = NULL;
         uint64_t now = now_ns();
         int n = virNetworkGetDHCPLeases(net, mac, &leases, 0);
@@ -229,12 +220,12 @@ static int phase_firstlease(virConnectPtr nconn, const char *netname, virConnect
         return -1;
     if (!(net = virNetworkLookupByName(nconn, netname)))
         return bench_fail("virNetworkLookupByName", netname);
-    for (size_t i = 0; i < o->boots && !stop; i++) {
+    for (size_t i = 0; i < o->boots && !bench_stop; i++) {
         fprintf(stderr, "netbench: boot to first lease %zu/%zu\n", i + 1, o->boots);
         if (firstlease_once(dconn, net, tmpl, o, i, &s[o->boots + i], &s[i]) < 0)
             goto out;
     }
-    if (stop)
+    if (bench_stop)
         goto out;
     printf("phase=firstlease n=%zu qemu_cpus=%s", o->boots, qemu_cpus);
     bench_print_ms("firstlease", s, o->boots, true, 2);
@@ -299,7 +290,6 @@ static int dispatch(const char *cmd, char **args, int nargs, const struct opts *
 int main(int argc, char **argv)
 {
     struct opts o = { .reps = 10, .calls = 200, .warmup = 20, .boots = 5, .timeout_s = 120 };
-    struct sigaction sa = { .sa_handler = on_signal }, old_int;
     size_t v;
     int c;
 
@@ -322,11 +312,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    /* stop at the next step; an ignored SIGINT (a background job of a
-     * script) stays ignored, the script sends SIGTERM */
-    if (sigaction(SIGINT, NULL, &old_int) == 0 && old_int.sa_handler != SIG_IGN)
-        sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    bench_catch_stop();     /* stop at the next step (and clean up) */
     setvbuf(stdout, NULL, _IOLBF, 0);
     return dispatch(argv[optind], argv + optind + 1, argc - optind - 1, &o);
 }
