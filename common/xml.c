@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "errmsg.h"
+#include "file.h"
 #include "log.h"
 #include "utf8.h"
 #include "xml.h"
@@ -302,6 +303,18 @@ int mv_xpath_nodes(xmlXPathContextPtr ctxt, const char *expr, xmlNodePtr **nodes
     memcpy(copy, obj->nodesetval->nodeTab, (size_t)n * sizeof(*copy));
     *nodes = copy;
     return n;
+}
+
+int mv_xml_read_file(const char *path, size_t max, xmlDocPtr *doc, xmlXPathContextPtr *ctx, char **errmsg)
+{
+    _cleanup_free_ char *text = NULL;
+    int r = mv_file_read_all(path, max, &text, NULL);
+
+    if (r < 0)
+        return mv_errmsg_set(errmsg, r, "cannot read '%s': %s", path, strerror(-r));
+    if ((r = mv_xml_parse(text, path, doc, errmsg)) < 0)
+        return r;
+    return mv_xpath_context_new(*doc, ctx);
 }
 
 char *mv_xml_root_child_text(xmlDocPtr doc, const char *name)

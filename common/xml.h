@@ -57,6 +57,10 @@ int mv_xpath_ulong(xmlXPathContextPtr ctxt, const char *expr, unsigned long long
  * EXPR is invalid or not a node-set. */
 int mv_xpath_nodes(xmlXPathContextPtr ctxt, const char *expr, xmlNodePtr **nodes);
 
+/* Reads PATH, a file a daemon wrote and now reads back (at most MAX bytes),
+ * into *DOC as mv_xml_parse() does, and an XPath context on it into *CTX.
+ * -errno with *ERRMSG: "cannot read 'PATH': REASON", or the parser's. */
+int mv_xml_read_file(const char *path, size_t max, xmlDocPtr *doc, xmlXPathContextPtr *ctx, char **errmsg);
 /* The first child element NAME of DOC's root, as text (malloc'd) for a
  * parser of its own: how a status file's <domain> or <network> is read
  * back.  NULL if there is none or memory runs out. */

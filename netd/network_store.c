@@ -152,15 +152,13 @@ void netd_status_clear(struct netd_status *st)
 
 int netd_store_read_status(const char *path, struct netd_status *st, char **errmsg)
 {
-    _cleanup_free_ char *text = NULL, *def_xml = NULL, *msg = NULL, *starting = NULL, *stopping = NULL;
+    _cleanup_free_ char *def_xml = NULL, *msg = NULL, *starting = NULL, *stopping = NULL;
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
     unsigned long long pid = 0;
     int r;
 
-    if ((r = mv_file_read_all(path, STATUS_FILE_MAX, &text, NULL)) < 0)
-        return mv_errmsg_set(errmsg, r, "cannot read '%s': %s", path, strerror(-r));
-    if ((r = mv_xml_parse(text, path, &doc, errmsg)) < 0 || (r = mv_xpath_context_new(doc, &ctx)) < 0)
+    if ((r = mv_xml_read_file(path, STATUS_FILE_MAX, &doc, &ctx, errmsg)) < 0)
         return r;
     if (xmlStrcmp(xmlDocGetRootElement(doc)->name, BAD_CAST "networkstatus") != 0)
         return mv_errmsg_set(errmsg, -EINVAL, "'%s' is not a network status file", path);

@@ -102,14 +102,12 @@ void netd_port_store_delete(const struct netd_port *port)
 /* Reads PATH: the network's name and the port.  -errno with *ERRMSG. */
 static int read_port_file(const char *path, char **network, struct mv_port_def **def, char **errmsg)
 {
-    _cleanup_free_ char *text = NULL, *port_xml = NULL, *name = NULL;
+    _cleanup_free_ char *port_xml = NULL, *name = NULL;
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
     int r;
 
-    if ((r = mv_file_read_all(path, PORT_FILE_MAX, &text, NULL)) < 0)
-        return mv_errmsg_set(errmsg, r, "cannot read '%s': %s", path, strerror(-r));
-    if ((r = mv_xml_parse(text, path, &doc, errmsg)) < 0 || (r = mv_xpath_context_new(doc, &ctx)) < 0)
+    if ((r = mv_xml_read_file(path, PORT_FILE_MAX, &doc, &ctx, errmsg)) < 0)
         return r;
     if (!(name = mv_xpath_string(ctx, "string(/networkportstatus/@network)")) ||
         !(port_xml = mv_xml_root_child_text(doc, "networkport")))

@@ -189,15 +189,13 @@ static void read_tap_indexes(xmlXPathContextPtr ctx, struct mv_dom_def *live)
 
 int qemud_store_read_status(const char *path, struct qemud_status *st, char **errmsg)
 {
-    _cleanup_free_ char *text = NULL, *def_xml = NULL;
+    _cleanup_free_ char *def_xml = NULL;
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
     long long pid, starttime, id, state, reason;
     int r, code;
 
-    if ((r = mv_file_read_all(path, STATUS_FILE_MAX, &text, NULL)) < 0)
-        return mv_errmsg_set(errmsg, r, "cannot read '%s': %s", path, strerror(-r));
-    if ((r = mv_xml_parse(text, path, &doc, errmsg)) < 0 || (r = mv_xpath_context_new(doc, &ctx)) < 0)
+    if ((r = mv_xml_read_file(path, STATUS_FILE_MAX, &doc, &ctx, errmsg)) < 0)
         return r;
     if (status_int(ctx, "string(/domstatus/@pid)", &pid) < 0 ||
         status_int(ctx, "string(/domstatus/@starttime)", &starttime) < 0 ||
