@@ -165,6 +165,7 @@ nt_start_qemud() {
 
 # nt_netd_up [ARGS...]: nt_start_netd, as the daemon lib.sh's verdicts
 # look at (MV_PID, MV_LOG), its log read from here on.
+# shellcheck disable=SC2034  # MV_PID is lib.sh's
 nt_netd_up() {
     nt_start_netd "$@"
     MV_PID=$NT_NETD_PID
