@@ -32,11 +32,11 @@ tests_unit_check_netd_driver_LDADD = tests/unit/libmvtest.la netd/libmvdnsmasq.l
 	rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) -lpthread
 
 # Ports on disk: saved, re-adopted at start, stale files dropped.
-check_PROGRAMS += tests/unit/check_netd_ports
-UNIT_TESTS += tests/unit/check_netd_ports
-tests_unit_check_netd_ports_SOURCES = tests/unit/check_netd_ports.c \
+check_PROGRAMS += tests/unit/check_netd_port_store
+UNIT_TESTS += tests/unit/check_netd_port_store
+tests_unit_check_netd_port_store_SOURCES = tests/unit/check_netd_port_store.c \
 	netd/network_obj.c netd/network_store.c netd/port_store.c
-tests_unit_check_netd_ports_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+tests_unit_check_netd_port_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(top_srcdir)/netd
-tests_unit_check_netd_ports_LDADD = tests/unit/libmvtest.la netd/libmvnetconf.la rpc/libmvserver.la \
+tests_unit_check_netd_port_store_LDADD = tests/unit/libmvtest.la netd/libmvnetconf.la rpc/libmvserver.la \
 	rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) -lpthread

@@ -35,11 +35,11 @@ tests_unit_check_netd_update_SOURCES = tests/unit/check_netd_update.c
 tests_unit_check_netd_update_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/netd
 tests_unit_check_netd_update_LDADD = netd/libmvnetconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
 
-check_PROGRAMS += tests/unit/check_netd_port
-UNIT_TESTS += tests/unit/check_netd_port
-tests_unit_check_netd_port_SOURCES = tests/unit/check_netd_port.c
-tests_unit_check_netd_port_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/netd
-tests_unit_check_netd_port_LDADD = netd/libmvnetconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+check_PROGRAMS += tests/unit/check_netd_port_xml
+UNIT_TESTS += tests/unit/check_netd_port_xml
+tests_unit_check_netd_port_xml_SOURCES = tests/unit/check_netd_port_xml.c
+tests_unit_check_netd_port_xml_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/netd
+tests_unit_check_netd_port_xml_LDADD = netd/libmvnetconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
 
 check_PROGRAMS += tests/unit/check_netd_addr
 UNIT_TESTS += tests/unit/check_netd_addr

@@ -28,7 +28,7 @@ static void setup(void)
 {
     _cleanup_free_ char *root = NULL;
 
-    mv_test_mkdtemp(tmpdir, sizeof(tmpdir), "check_netd_ports");
+    mv_test_mkdtemp(tmpdir, sizeof(tmpdir), "check_netd_port_store");
     ck_assert_int_ge(asprintf(&root, "%s/root", tmpdir), 0);
     ck_assert_int_eq(mv_paths_init(&paths, root), 0);
     ck_assert_int_eq(netd_store_init(&paths), 0);
@@ -174,7 +174,7 @@ END_TEST
 
 static Suite *suite(void)
 {
-    Suite *s = suite_create("netd_ports");
+    Suite *s = suite_create("netd_port_store");
     TCase *tc = tcase_create("store");
 
     tcase_add_checked_fixture(tc, setup, teardown);

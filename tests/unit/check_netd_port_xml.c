@@ -157,7 +157,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("netd_port");
+    Suite *s = suite_create("netd_port_xml");
     TCase *tc = tcase_create("port");
     SRunner *sr;
     int n;
