@@ -573,6 +573,18 @@ static void finish_at_load(const struct mv_net_def *def, const struct netd_statu
         mv_info("network '%s': finished the stop of its last run", def->name);
 }
 
+/* The hosts files of a dnsmasq that kept running, rewritten from the live
+ * definition: a netd killed between a live update's status write and its
+ * SIGHUP left dnsmasq serving the old hosts (network_life_procs.c). */
+static void readopt_hosts(const struct netd_net *net, const struct mv_net_def *live, pid_t pid)
+{
+    _cleanup_free_ char *msg = NULL;
+
+    if (mv_dnsmasq_reload(live, &netd.dnsmasq, pid, &msg) < 0)
+        mv_warn("network '%s': cannot refresh its dnsmasq's hosts files: %s", net->name,
+                msg ? msg : "failed");
+}
+
 bool netd_net_readopt(struct netd_net *net, struct netd_status *st)
 {
     _cleanup_net_def_ struct mv_net_def *def = TAKE_PTR(st->live);
@@ -597,6 +609,8 @@ bool netd_net_readopt(struct netd_net *net, struct netd_status *st)
     if (mv_net_def_wants_dnsmasq(live) && pid <= 0) {
         mv_warn("network '%s': its dnsmasq is not running any more; starting it again", net->name);
         pid = start_dnsmasq_again(net, live, 1);
+    } else if (pid > 0) {
+        readopt_hosts(net, live, pid);
     }
     if (pid != st->dnsmasq_pid) {
         adopt_dnsmasq(net, live, pid);      /* the status names the new one */

@@ -21,7 +21,11 @@
 #  7. netd killed in the middle of a destroy (dnsmasq stopped with SIGSTOP
 #     holds the destroy up while it waits for dnsmasq to exit): the status
 #     says 'stopping' from the start of the destroy, and the next netd
-#     finishes it instead of re-adopting a half-removed network.
+#     finishes it instead of re-adopting a half-removed network;
+#  8. netd killed between a live update's status write and dnsmasq's
+#     reload (simulated: the hosts file put back to its old content): the
+#     next netd re-adopts the same dnsmasq and rewrites its hosts files
+#     from the live definition.
 # The dnsmasq binary (config key "dnsmasq") is a script that fails (exit 1)
 # while CTL/fail holds a count above 0, counting it down, and otherwise
 # execs the real dnsmasq.
@@ -33,7 +37,7 @@ set -u
 MV_DAEMON=$MV_NETD
 MV_NEEDS="ip nft iptables-nft ss /usr/sbin/dnsmasq"
 DOCKER_RULES=$top_srcdir/tests/integration/docker-ruleset.sh
-mv_init 7
+mv_init 8
 nt_init
 MV_ROOT=$mv_tmp/root
 NETDIR=$MV_ROOT/etc/modvirt/network
@@ -238,5 +242,24 @@ expect_gone fa "after netd was killed in fa's destroy and restarted"
 nvsh net-undefine fa
 expect_daemon_alive
 verdict "netd killed in the middle of a destroy: the next netd finishes it"
+
+# 8
+nvsh net-define "$mv_tmp/fa.xml" && nvsh net-start fa
+[ "$rc" -eq 0 ] || { echo "Bail out! cannot start fa for case 8: $(run_evidence)"; exit 1; }
+hosts=$RUNDIR/dnsmasq/fa.hostsfile
+old_hosts=$(cat "$hosts" 2>/dev/null)
+nvsh net-update fa add ip-dhcp-host "<host mac='52:54:00:aa:bb:08' name='h8' ip='192.168.130.8'/>" --live --config
+expect_eq "net-update fa" 0 "$rc"
+expect_match "fa's hosts file after the update" "52:54:00:aa:bb:08" "$(cat "$hosts" 2>/dev/null)"
+before=$(nt_dnsmasq_pid fa)
+stale_hosts() { printf '%s' "$old_hosts" >"$hosts"; }
+restart_netd stale_hosts
+is_active fa || expect_fail "fa is not active after netd's restart: $out"
+expect_eq "fa's dnsmasq, re-adopted" "$before" "$(nt_dnsmasq_pid fa)"
+expect_match "fa's hosts file after re-adoption" "52:54:00:aa:bb:08.*192\.168\.130\.8" "$(cat "$hosts" 2>/dev/null)"
+nvsh net-destroy fa
+nvsh net-undefine fa
+expect_daemon_alive
+verdict "a re-adopted dnsmasq gets its hosts files rewritten from the live definition"
 
 mv_done
