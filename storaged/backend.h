@@ -1,0 +1,57 @@
+/*
+ * A pool type's backend: what dir, fs, logical and netfs pools do
+ * differently.  The driver (pool_start.c, volume_procs.c) calls these with
+ * the pool's job held, on a worker of the pool's own queue (pool_queue.h),
+ * never on the event loop; each call is bounded by a timeout so one stuck
+ * pool (a hung mount, a SIGSTOPped FUSE server) fails its own calls with a
+ * timeout naming it and stalls nothing else.
+ *
+ * Every function returns 0 or -errno with *ERRMSG naming the pool and cause.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pool_def.h"
+#include "vol_def.h"
+#include "vol_file.h"
+
+struct mv_pool_usage {
+    uint64_t capacity, allocation, available;   /* bytes */
+};
+
+/* One volume as refresh finds it. */
+struct mv_pool_vol {
+    char *name;
+    char *path;                     /* also the volume's key for file pools */
+    struct mv_volfile_info info;
+};
+void mv_pool_vols_free(struct mv_pool_vol *vols, size_t n);
+
+struct mv_pool_backend {
+    int type;                       /* enum mv_pool_type (pool_def.h) */
+    /* pool-build; FLAGS: libvirt's VIR_STORAGE_POOL_BUILD_* */
+    int (*build)(const struct mv_pool_def *def, unsigned int flags, char **errmsg);
+    /* pool-start / pool-destroy: mount, activate; unmount */
+    int (*start)(const struct mv_pool_def *def, char **errmsg);
+    int (*stop)(const struct mv_pool_def *def, char **errmsg);
+    /* true if started (restart re-adoption: mounted, VG present) */
+    bool (*is_started)(const struct mv_pool_def *def);
+    /* every volume and the pool's usage */
+    int (*refresh)(const struct mv_pool_def *def, struct mv_pool_vol **vols, size_t *n,
+                   struct mv_pool_usage *usage, char **errmsg);
+    /* pool-delete: remove the storage itself (directory, VG) */
+    int (*delete_pool)(const struct mv_pool_def *def, unsigned int flags, char **errmsg);
+    /* volumes: where NAME lives, create, delete, resize (file pools use
+     * vol_file.h; logical uses lvcreate/lvremove/lvresize) */
+    char *(*vol_path)(const struct mv_pool_def *def, const char *name);
+    int (*vol_create)(const struct mv_pool_def *def, const struct mv_vol_def *vol, const char *path,
+                      const struct mv_volfile_spec *spec, char **errmsg);
+    int (*vol_delete)(const struct mv_pool_def *def, const char *path, char **errmsg);
+    int (*vol_resize)(const struct mv_pool_def *def, const char *path, uint64_t capacity, bool shrink,
+                      bool allocate, char **errmsg);
+};
+
+/* The backend of TYPE, or NULL if there is none. */
+const struct mv_pool_backend *mv_pool_backend_for(int type);

@@ -1,0 +1,1 @@
+# storaged/backends.mk: filled in by its part (see storaged/README.md).

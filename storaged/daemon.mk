@@ -1,0 +1,1 @@
+# storaged/daemon.mk: filled in by its part (see storaged/README.md).

@@ -1,0 +1,1 @@
+# storaged/secrets.mk: filled in by its part (see storaged/README.md).

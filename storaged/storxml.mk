@@ -1,0 +1,1 @@
+# storaged/storxml.mk: filled in by its part (see storaged/README.md).

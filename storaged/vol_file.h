@@ -1,0 +1,89 @@
+/*
+ * Volume files: what storaged does to one image file, whatever pool holds
+ * it.  Creation, clone and resize run qemu-img through the core's runner
+ * (common/process.h), off the event loop, each with a timeout; raw files
+ * are made directly (sparse unless preallocated).  Inspection reads the
+ * file's own header (raw, qcow2) and falls back to `qemu-img info
+ * --output=json` (json-c); results are cached by (dev, ino, mtime, size) so
+ * refreshing 1000 unchanged volumes costs 1000 stat()s.
+ *
+ * Crash safety: create and clone write to a temp name in the same directory
+ * and rename into place only when complete, so after a kill -9 a volume is
+ * either complete or absent (the pool's refresh removes stale temp files).
+ *
+ * Every function returns 0 or -errno with *ERRMSG naming the volume file
+ * and the cause (qemu-img's own message where it has one).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum mv_volfile_format { MV_VOLFILE_RAW, MV_VOLFILE_QCOW2, MV_VOLFILE_UNKNOWN };
+const char *mv_volfile_format_to_string(enum mv_volfile_format f);   /* "raw", "qcow2" */
+int mv_volfile_format_from_string(const char *s);                   /* -1 if not supported */
+
+enum mv_volfile_prealloc { MV_VOLFILE_PREALLOC_OFF, MV_VOLFILE_PREALLOC_METADATA, MV_VOLFILE_PREALLOC_FULL };
+
+/* What to create. */
+struct mv_volfile_spec {
+    enum mv_volfile_format format;
+    uint64_t capacity;                  /* bytes */
+    enum mv_volfile_prealloc prealloc;
+    mode_t mode;                        /* 0 = 0600 */
+    uid_t uid;                          /* (uid_t)-1 = leave */
+    gid_t gid;
+    /* qcow2 only */
+    const char *backing;                /* absolute path, or NULL */
+    enum mv_volfile_format backing_format;
+    const char *compat;                 /* "1.1", "0.10", or NULL */
+    uint32_t cluster_size;              /* bytes, 0 = default */
+    bool lazy_refcounts;
+    /* LUKS encryption (qcow2 or raw): the passphrase, or NULL */
+    const unsigned char *luks_key;
+    size_t luks_key_len;
+};
+
+/* What a file is. */
+struct mv_volfile_info {
+    enum mv_volfile_format format;
+    uint64_t capacity;                  /* virtual size, bytes */
+    uint64_t allocation;                /* bytes on disk (st_blocks * 512) */
+    uint64_t physical;                  /* file size */
+    char *backing;                      /* backing file as recorded, or NULL */
+    enum mv_volfile_format backing_format;
+    bool encrypted;                     /* LUKS */
+    char *compat;                       /* qcow2 compat, or NULL */
+    uint32_t cluster_size;
+    bool lazy_refcounts;
+};
+void mv_volfile_info_clear(struct mv_volfile_info *info);
+
+/* Creates PATH (must not exist) as SPEC says.  TIMEOUT_MS bounds qemu-img. */
+int mv_volfile_create(const char *path, const struct mv_volfile_spec *spec, int timeout_ms, char **errmsg);
+
+/* Creates PATH from SRC (any supported format to SPEC's format), keeping
+ * holes.  PROGRESS (may be NULL) is called with bytes done and total. */
+typedef void (*mv_volfile_progress_fn)(uint64_t done, uint64_t total, void *opaque);
+int mv_volfile_clone(const char *src, const char *path, const struct mv_volfile_spec *spec, int timeout_ms,
+                     mv_volfile_progress_fn progress, void *opaque, char **errmsg);
+
+/* Reads PATH's format, sizes and backing file.  The cache makes an unchanged
+ * file cost one stat(). */
+int mv_volfile_inspect(const char *path, struct mv_volfile_info *info, char **errmsg);
+
+/* Changes PATH's capacity; shrinking only with SHRINK; ALLOCATE preallocates
+ * the new part. */
+int mv_volfile_resize(const char *path, uint64_t capacity, bool shrink, bool allocate, int timeout_ms,
+                      char **errmsg);
+
+/* Overwrites PATH's data with zeros, leaving holes holes (a sparse file stays
+ * sparse: punch/zero ranges, not write them). */
+int mv_volfile_wipe(const char *path, int timeout_ms, char **errmsg);
+
+/* Removes PATH; a missing file is fine. */
+int mv_volfile_delete(const char *path, char **errmsg);
+
+/* Removes temp files a killed create/clone/upload left in DIR. */
+void mv_volfile_clean_temps(const char *dir);
