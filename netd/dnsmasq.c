@@ -22,6 +22,7 @@
  * files it re-reads on SIGHUP as its user: they are 0644 in a 0755
  * directory.
  */
+#define MV_LOG_MODULE "netd.dnsmasq"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -39,6 +40,7 @@
 #include "dnsmasq.h"
 #include "errmsg.h"
 #include "file.h"
+#include "log.h"
 #include "monotime.h"
 #include "paths.h"
 #include "process.h"
@@ -307,6 +309,17 @@ static int check_user_reads(const char *user, const char *path, const char *net,
 }
 
 /* Runs dnsmasq's launcher and waits for it: see the top of the file. */
+/* dnsmasq lists the host's interfaces at startup and gives up ("failed to
+ * find list of interfaces: No such device") if one vanishes meanwhile: a
+ * guest's tap or another network's bridge going away at that moment.  A
+ * race with the rest of the host, not a fault in the network: try again. */
+#define LAUNCH_TRIES 3
+
+static bool interfaces_raced(const char *msg)
+{
+    return msg && strstr(msg, "failed to find list of interfaces");
+}
+
 static int launch(const struct mv_net_def *def, const struct mv_dnsmasq_paths *paths,
                   const char *conf, pid_t *pid, char **errmsg)
 {
@@ -321,8 +334,16 @@ static int launch(const struct mv_net_def *def, const struct mv_dnsmasq_paths *p
     if (!pidfile || asprintf(&arg, "--conf-file=%s", conf) < 0)
         return -ENOMEM;
     argv[1] = arg;
-    r = mv_process_run(argv, &opts, &res, &msg);
-    mv_process_result_clear(&res);
+    for (int i = 0; i < LAUNCH_TRIES; i++) {
+        free(msg);
+        msg = NULL;
+        r = mv_process_run(argv, &opts, &res, &msg);
+        mv_process_result_clear(&res);
+        if (r == 0 || !interfaces_raced(msg))
+            break;
+        mv_warn("network '%s': dnsmasq lost a race with an interface going away; starting it again",
+                def->name);
+    }
     if (r < 0) {
         /* a launcher killed at the deadline may leave a daemon half started */
         if ((stray = mv_dnsmasq_find(def->name, paths)) > 0)

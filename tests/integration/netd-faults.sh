@@ -25,9 +25,13 @@
 #  8. netd killed between a live update's status write and dnsmasq's
 #     reload (simulated: the hosts file put back to its old content): the
 #     next netd re-adopts the same dnsmasq and rewrites its hosts files
-#     from the live definition.
+#     from the live definition;
+#  9. dnsmasq's start loses a race with an interface going away ("failed
+#     to find list of interfaces", a guest's tap or another bridge deleted
+#     while it lists them): netd starts it again and net-start succeeds.
 # The dnsmasq binary (config key "dnsmasq") is a script that fails (exit 1)
-# while CTL/fail holds a count above 0, counting it down, and otherwise
+# (exit 5 with CTL/msg's text, if there is one) while CTL/fail holds a count
+# above 0, counting it down, and otherwise
 # execs the real dnsmasq.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -37,7 +41,7 @@ set -u
 MV_DAEMON=$MV_NETD
 MV_NEEDS="ip nft iptables-nft ss /usr/sbin/dnsmasq"
 DOCKER_RULES=$top_srcdir/tests/integration/docker-ruleset.sh
-mv_init 8
+mv_init 9
 nt_init
 MV_ROOT=$mv_tmp/root
 NETDIR=$MV_ROOT/etc/modvirt/network
@@ -49,6 +53,7 @@ cat >"$mv_tmp/dnsmasq-flaky" <<EOF
 n=\$(cat "$CTL/fail" 2>/dev/null || echo 0)
 if [ "\$n" -gt 0 ]; then
     echo \$((n - 1)) >"$CTL/fail"
+    if [ -s "$CTL/msg" ]; then cat "$CTL/msg" >&2; exit 5; fi
     echo "dnsmasq-flaky: failing on purpose (\$n to go)" >&2
     exit 1
 fi
@@ -261,5 +266,19 @@ nvsh net-destroy fa
 nvsh net-undefine fa
 expect_daemon_alive
 verdict "a re-adopted dnsmasq gets its hosts files rewritten from the live definition"
+
+# 9
+printf '%s\n' "dnsmasq: failed to find list of interfaces: No such device" >"$CTL/msg"
+echo 1 >"$CTL/fail"
+nvsh net-define "$mv_tmp/fa.xml" && nvsh net-start fa
+expect_eq "net-start fa, dnsmasq's first start losing an interface race" 0 "$rc"
+expect_eq "the failure was used up" 0 "$(cat "$CTL/fail")"
+is_active fa || expect_fail "fa is not active"
+expect_match "fa's dnsmasq" '^[0-9]+$' "$(nt_dnsmasq_pid fa)"
+rm -f "$CTL/msg" "$CTL/fail"
+nvsh net-destroy fa
+nvsh net-undefine fa
+expect_gone fa "after net-destroy fa"
+verdict "dnsmasq's start that loses a race with an interface going away is tried again"
 
 mv_done
