@@ -37,6 +37,9 @@ struct mv_vol_def {
 void mv_vol_def_free(struct mv_vol_def *def);
 static inline void mv_vol_def_freep(struct mv_vol_def **def) { mv_vol_def_free(*def); }
 #define _cleanup_vol_def_ _cleanup_(mv_vol_def_freep)
+/* A deep copy (the driver keeps the definition a create was asked for);
+ * NULL on ENOMEM. */
+struct mv_vol_def *mv_vol_def_copy(const struct mv_vol_def *def);
 
 /* Strict parse of a volume for POOL (names it in messages).  Sizes that
  * overflow 64 bits, bad names, unknown elements: refused by name.  0 or
