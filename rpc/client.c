@@ -52,6 +52,7 @@ struct mv_rpc_stream {
     int proc;
     unsigned int serial;
     mv_rpc_stream_fn fn;
+    mv_rpc_stream_hole_fn hole_fn;  /* set: the call carried the sparse flag */
     void *opaque;
     bool open;                  /* the opening call succeeded: deliver */
     bool failed;                /* ERR ended it: the server sends nothing more */
@@ -61,7 +62,7 @@ struct mv_rpc_stream {
     bool free_after_callback;   /* finished from inside its own callback */
     pthread_t cb_thread;
     struct rpc_call *close_call;    /* waits for the finish/abort confirmation */
-    struct mv_msg *rx_head, *rx_tail;   /* data and EOF packets to deliver */
+    struct mv_msg *rx_head, *rx_tail;   /* data, hole and EOF packets to deliver */
     size_t rx_bytes;
     struct mv_err err;
     struct mv_rpc_stream *next;
@@ -432,6 +433,30 @@ static void stream_data(struct mv_rpc_client *c, struct mv_rpc_stream *st, struc
     pthread_cond_broadcast(&c->io_cond);
 }
 
+/* A STREAM_HOLE packet M (taken) for the open stream ST.  A hole the call
+ * did not allow means we and the server disagree on the stream's bytes:
+ * like libvirt, give up the connection. */
+static void stream_hole(struct mv_rpc_client *c, struct mv_rpc_stream *st, struct mv_msg *msg)
+{
+    _cleanup_msg_ struct mv_msg *m = msg;
+    mv_stream_hole hole = { 0 };
+
+    if (!st->hole_fn) {
+        client_kill(c, -EPROTO, MV_ERR_RPC, "protocol error from '%s': unexpected stream hole "
+                    "on a non-sparse stream", c->name);
+        return;
+    }
+    if (m->hdr.status != MV_CONTINUE ||
+        mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_stream_hole, &hole) < 0 ||
+        hole.length < 0 || hole.flags != 0) {
+        stream_fail_here(c, st, "malformed stream hole");
+        return;
+    }
+    /* nothing to skip; queued it would read as end of file */
+    if (hole.length > 0)
+        stream_data(c, st, TAKE_PTR(m));
+}
+
 /* STREAM and STREAM_HOLE packets; M is taken. */
 static void dispatch_stream(struct mv_rpc_client *c, struct mv_msg *m)
 {
@@ -452,7 +477,7 @@ static void dispatch_stream(struct mv_rpc_client *c, struct mv_msg *m)
         return;
     }
     if (h->type == MV_STREAM_HOLE)
-        stream_fail_here(c, st, "unexpected stream hole");
+        stream_hole(c, st, TAKE_PTR(pkt));
     else if (h->status == MV_CONTINUE)
         stream_data(c, st, TAKE_PTR(pkt));
     else if (h->status == MV_ERROR)
@@ -717,6 +742,7 @@ static void deliver_stream(struct mv_rpc_client *c, struct mv_rpc_stream *st)
     const struct mv_err *err = NULL;
     const char *data = NULL;
     size_t len = 0;
+    mv_stream_hole hole = { 0 };
 
     if (m) {
         data = mv_msg_payload(m, &len);
@@ -730,7 +756,12 @@ static void deliver_stream(struct mv_rpc_client *c, struct mv_rpc_stream *st)
     st->in_callback = true;
     st->cb_thread = pthread_self();
     pthread_mutex_unlock(&c->lock);
-    st->fn(st, len ? data : NULL, len, err, st->opaque);
+    /* checked when it arrived (stream_hole) */
+    if (m && m->hdr.type == MV_STREAM_HOLE &&
+        mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_stream_hole, &hole) == 0)
+        st->hole_fn(st, hole.length, st->opaque);
+    else if (!m || m->hdr.type != MV_STREAM_HOLE)
+        st->fn(st, len ? data : NULL, len, err, st->opaque);
     pthread_mutex_lock(&c->lock);
     st->in_callback = false;
     if (st->free_after_callback)
@@ -1093,6 +1124,16 @@ int mv_rpc_client_call_stream(struct mv_rpc_client *c, unsigned int prog, int pr
                               mv_rpc_stream_fn fn, void *opaque, struct mv_rpc_stream **stp,
                               struct mv_err *err)
 {
+    return mv_rpc_client_call_stream_sparse(c, prog, proc, args_filter, args, ret_filter, ret,
+                                            fn, NULL, opaque, stp, err);
+}
+
+int mv_rpc_client_call_stream_sparse(struct mv_rpc_client *c, unsigned int prog, int proc,
+                                     xdrproc_t args_filter, const void *args,
+                                     xdrproc_t ret_filter, void *ret, mv_rpc_stream_fn fn,
+                                     mv_rpc_stream_hole_fn hole_fn, void *opaque,
+                                     struct mv_rpc_stream **stp, struct mv_err *err)
+{
     _cleanup_msg_ struct mv_msg *m = mv_msg_new();
     _cleanup_(call_freep) struct rpc_call *call = call_new(prog, proc);
     struct mv_rpc_stream *st = calloc(1, sizeof(*st));
@@ -1111,6 +1152,7 @@ int mv_rpc_client_call_stream(struct mv_rpc_client *c, unsigned int prog, int pr
     st->prog = prog;
     st->proc = proc;
     st->fn = fn;
+    st->hole_fn = hole_fn;
     st->opaque = opaque;
     /* registered before the call goes out: data may follow the reply at once */
     pthread_mutex_lock(&c->lock);
@@ -1214,20 +1256,18 @@ static struct mv_msg *stream_chunks(const struct mv_rpc_stream *st, const char *
     return head;
 }
 
-int mv_rpc_stream_send(struct mv_rpc_stream *st, const void *data, size_t len, struct mv_err *err)
+/* Queues the packet list CHUNKS (taken; NULL means out of memory) of ST
+ * and waits until they are written: the sender's back-pressure. */
+static int stream_send_packets(struct mv_rpc_stream *st, struct mv_msg *chunks, struct mv_err *err)
 {
     struct mv_rpc_client *c = st->c;
-    struct mv_msg *chunks;
     struct mv_err scratch = { 0 };
     struct timespec deadline;
     uint64_t target;
     int r, timeout_ms;
 
-    if (len == 0)
-        return 0;
     if (!err)
         err = &scratch;
-    chunks = stream_chunks(st, data, len);
     if (!chunks) {
         r = mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_RPC, "out of memory");
         goto out;
@@ -1265,6 +1305,42 @@ int mv_rpc_stream_send(struct mv_rpc_stream *st, const void *data, size_t len, s
 out:
     mv_err_clear(&scratch);
     return r;
+}
+
+int mv_rpc_stream_send(struct mv_rpc_stream *st, const void *data, size_t len, struct mv_err *err)
+{
+    if (len == 0)
+        return 0;
+    return stream_send_packets(st, stream_chunks(st, data, len), err);
+}
+
+/* A STREAM_HOLE packet of LENGTH for ST; NULL on OOM. */
+static struct mv_msg *stream_hole_packet(const struct mv_rpc_stream *st, int64_t length)
+{
+    const struct mv_message_header hdr = {
+        .prog = st->prog, .vers = RPC_PROGRAM_VERSION, .proc = st->proc,
+        .type = MV_STREAM_HOLE, .serial = st->serial, .status = MV_CONTINUE,
+    };
+    mv_stream_hole hole = { .length = length, .flags = 0 };
+    struct mv_msg *m = mv_msg_new();
+
+    if (m && mv_msg_encode(m, &hdr, (xdrproc_t)xdr_mv_stream_hole, &hole) < 0) {
+        mv_msg_free(m);
+        m = NULL;
+    }
+    return m;
+}
+
+int mv_rpc_stream_send_hole(struct mv_rpc_stream *st, int64_t length, struct mv_err *err)
+{
+    if (!st->hole_fn || length <= 0) {
+        if (err)
+            mv_err_set(err, MV_ERR_INVALID_ARG, MV_FROM_STREAMS, "cannot send a hole of %lld "
+                       "bytes on a %s stream", (long long)length,
+                       st->hole_fn ? "sparse" : "non-sparse");
+        return -EINVAL;
+    }
+    return stream_send_packets(st, stream_hole_packet(st, length), err);
 }
 
 /* Frees ST once no callback of it runs on another thread (lock held); from

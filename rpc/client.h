@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "message.h"
@@ -110,11 +111,29 @@ int mv_rpc_client_call_stream(struct mv_rpc_client *c, unsigned int prog, int pr
                               mv_rpc_stream_fn fn, void *opaque, struct mv_rpc_stream **st,
                               struct mv_err *err);
 
+/* A hole from the server on a sparse stream: the next LENGTH (> 0) bytes of the stream are zeros.
+ * Runs like mv_rpc_stream_fn, in order with the data. */
+typedef void (*mv_rpc_stream_hole_fn)(struct mv_rpc_stream *st, int64_t length, void *opaque);
+
+/* The same for a call that carries its procedure's sparse flag (wire-protocol.md 7.3): holes
+ * from the server go to HOLE_FN, and mv_rpc_stream_send_hole() may be used.  A hole on a stream
+ * opened without it is a protocol error that kills the connection, as in libvirt. */
+int mv_rpc_client_call_stream_sparse(struct mv_rpc_client *c, unsigned int prog, int proc,
+                                     xdrproc_t args_filter, const void *args,
+                                     xdrproc_t ret_filter, void *ret, mv_rpc_stream_fn fn,
+                                     mv_rpc_stream_hole_fn hole_fn, void *opaque,
+                                     struct mv_rpc_stream **st, struct mv_err *err);
+
 /* Sends LEN bytes as STREAM data packets of at most MV_STREAM_CHUNK_MAX and
  * returns once they are written to the socket.  0; -EIO with the stream's
  * error if it failed; -ETIMEDOUT after the connection's timeout (the data
  * stays queued); -ECONNRESET/-EPROTO if the connection is dead. */
 int mv_rpc_stream_send(struct mv_rpc_stream *st, const void *data, size_t len, struct mv_err *err);
+
+/* Sends a hole of LENGTH (> 0) bytes (one STREAM_HOLE packet) on a sparse stream, in order with
+ * the data, and returns once it is written.  Returns like mv_rpc_stream_send(); -EINVAL if the
+ * stream is not sparse or LENGTH is not positive. */
+int mv_rpc_stream_send_hole(struct mv_rpc_stream *st, int64_t length, struct mv_err *err);
 
 /* Sends finish (STREAM/OK) and waits for the server's confirmation (or its error); frees ST.
  * A stream that had already failed returns -EIO with that error. */

@@ -38,8 +38,10 @@ struct mv_stream {
     enum stream_state state;
     unsigned int busy;                  /* callbacks of this stream on the stack */
     bool eof_sent;
+    bool sparse;                        /* holes allowed (the call's sparse flag) */
     bool want_writable;                 /* send said -EAGAIN: call ops->writable */
-    struct mv_msg *rx_held;             /* a CONTINUE packet the sink has not taken all of */
+    struct mv_msg *rx_held;             /* a CONTINUE or HOLE packet the sink has not taken all of */
+    int64_t rx_hole;                    /* its hole's length, when it is a HOLE */
     size_t rx_off;                      /* bytes of it taken so far */
     bool rx_full;                       /* the sink took less than offered: wait for resume */
     bool rx_resumed;                    /* mv_stream_resume() since the last offer */
@@ -197,6 +199,17 @@ void mv_stream_call_done(struct mv_call *call, bool replied_ok)
     st->client->streams = st;
 }
 
+/* After queueing: -EAGAIN (and ops->writable later) once the client's
+ * unread output is over the limit, so the source stops reading. */
+static int stream_backlog_check(struct mv_stream *st)
+{
+    if (st->client->tx_bytes >= MV_CLIENT_TX_BACKLOG_MAX) {
+        st->want_writable = true;
+        return -EAGAIN;
+    }
+    return 0;
+}
+
 int mv_stream_send(struct mv_stream *st, const void *data, size_t len)
 {
     struct mv_msg *head = NULL, **tail = &head;
@@ -227,11 +240,35 @@ int mv_stream_send(struct mv_stream *st, const void *data, size_t len)
         head = m->next;
         mv_client_queue_tx(st->client, m);
     }
-    if (st->client->tx_bytes >= MV_CLIENT_TX_BACKLOG_MAX) {
-        st->want_writable = true;
-        return -EAGAIN;
+    return stream_backlog_check(st);
+}
+
+void mv_stream_set_sparse(struct mv_stream *st)
+{
+    st->sparse = true;
+}
+
+int mv_stream_send_hole(struct mv_stream *st, int64_t length)
+{
+    struct mv_message_header hdr = st->hdr;
+    mv_stream_hole hole = { .length = length, .flags = 0 };
+    struct mv_msg *m;
+
+    if (!st->sparse || length <= 0)
+        return -EINVAL;
+    if (st->state == STREAM_PENDING)
+        return -ENOTCONN;
+    if (st->state != STREAM_LIVE || st->eof_sent)
+        return -EPIPE;
+    hdr.type = MV_STREAM_HOLE;
+    hdr.status = MV_CONTINUE;
+    m = mv_msg_new();
+    if (!m || mv_msg_encode(m, &hdr, (xdrproc_t)xdr_mv_stream_hole, &hole) < 0) {
+        mv_msg_free(m);
+        return -ENOMEM;
     }
-    return 0;
+    mv_client_queue_tx(st->client, m);
+    return stream_backlog_check(st);
 }
 
 int mv_stream_send_eof(struct mv_stream *st)
@@ -299,6 +336,15 @@ struct mv_client *mv_stream_client(struct mv_stream *st)
 
 /* ---- packets from the client ---- */
 
+static ssize_t stream_offer_hole(struct mv_stream *st)
+{
+    if (!st->ops->hole) {
+        mv_stream_fail(st, MV_ERR_RPC, MV_FROM_STREAMS, "this stream cannot take holes");
+        return -EINVAL;
+    }
+    return st->ops->hole(st, st->rx_hole, st->opaque);
+}
+
 /* Offers the rest of the held packet to the sink until it has taken all of
  * it, is full, or fails.  A resume from inside ops->recv retries at once. */
 static void stream_deliver(struct mv_stream *st)
@@ -310,7 +356,14 @@ static void stream_deliver(struct mv_stream *st)
         ssize_t r;
 
         st->rx_resumed = false;
-        r = st->ops->recv(st, data + st->rx_off, len - st->rx_off, st->opaque);
+        if (st->rx_held->hdr.type == MV_STREAM_HOLE) {
+            /* a hole is taken whole or not at all */
+            r = stream_offer_hole(st);
+            if (r == 0)
+                r = (ssize_t)(len - st->rx_off);
+        } else {
+            r = st->ops->recv(st, data + st->rx_off, len - st->rx_off, st->opaque);
+        }
         if (r < 0 && r != -EAGAIN) {
             if (st->state == STREAM_LIVE)
                 mv_stream_fail(st, MV_ERR_RPC, MV_FROM_STREAMS, "stream had I/O failure");
@@ -343,8 +396,8 @@ void mv_stream_resume(struct mv_stream *st)
     sd_event_source_set_enabled(st->rx_defer, SD_EVENT_ONESHOT);
 }
 
-/* A CONTINUE packet M (taken) from the client. */
-static void stream_recv(struct mv_stream *st, struct mv_msg *m)
+/* A CONTINUE or HOLE packet M (taken) from the client. */
+static void stream_recv(struct mv_stream *st, struct mv_msg *m, int64_t hole)
 {
     size_t len;
 
@@ -357,6 +410,7 @@ static void stream_recv(struct mv_stream *st, struct mv_msg *m)
         return;
     }
     st->rx_held = m;
+    st->rx_hole = hole;
     st->rx_off = 0;
     st->rx_full = false;
     st->client->stream_held = true;
@@ -376,6 +430,33 @@ static void stream_close(struct mv_stream *st, bool abort)
     stream_unhold(st);
 }
 
+/* A STREAM_HOLE packet M (taken) for ST.  A hole the opening call did not
+ * allow breaks the protocol: like libvirt we hang up, since the client's
+ * idea of the stream's bytes no longer matches ours. */
+static void stream_hole_packet(struct mv_client *c, struct mv_stream *st, struct mv_msg *msg)
+{
+    _cleanup_msg_ struct mv_msg *m = msg;
+    mv_stream_hole hole = { 0 };
+
+    if (!st->sparse) {
+        mv_warn("client %lu (pid %d uid %u): protocol error: unexpected stream hole on "
+                "non-sparse stream %u (procedure %d); closing the connection",
+                c->id, (int)c->ident.pid, (unsigned)c->ident.uid, st->hdr.serial, st->hdr.proc);
+        mv_client_close(c, "unexpected stream hole");
+        return;
+    }
+    if (m->hdr.status != MV_CONTINUE ||
+        mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_stream_hole, &hole) < 0 ||
+        hole.length < 0 || hole.flags != 0) {
+        mv_stream_fail(st, MV_ERR_RPC, MV_FROM_STREAMS, "malformed stream hole packet");
+        return;
+    }
+    /* a zero-length hole says nothing; held, it would look like an empty packet */
+    if (hole.length == 0)
+        return;
+    stream_recv(st, TAKE_PTR(m), hole.length);
+}
+
 void mv_stream_dispatch(struct mv_client *c, struct mv_msg *msg)
 {
     _cleanup_msg_ struct mv_msg *m = msg;
@@ -388,12 +469,12 @@ void mv_stream_dispatch(struct mv_client *c, struct mv_msg *msg)
         return;
     }
     if (m->hdr.type == MV_STREAM_HOLE) {
-        mv_stream_fail(st, MV_ERR_RPC, MV_FROM_STREAMS, "unexpected stream hole");
+        stream_hole_packet(c, st, TAKE_PTR(m));
         return;
     }
     switch (m->hdr.status) {
     case MV_CONTINUE:
-        stream_recv(st, TAKE_PTR(m));
+        stream_recv(st, TAKE_PTR(m), 0);
         break;
     case MV_OK:
         stream_close(st, false);

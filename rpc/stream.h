@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "server.h"
@@ -33,6 +34,13 @@ struct mv_stream_ops {
      * which offers the rest again.  So a sink needs no buffer of its own:
      * a non-blocking write(2) and a writable watch are enough. */
     ssize_t (*recv)(struct mv_stream *st, const void *data, size_t len, void *opaque);
+    /* A hole from the client (a STREAM_HOLE packet, only on a stream made
+     * sparse with mv_stream_set_sparse()): the next LENGTH (>= 0) bytes of
+     * the stream are zeros.  Delivered in order with the data.  0 when
+     * done; -EAGAIN when the sink cannot take it now (the packet is held
+     * and offered again after mv_stream_resume(), as for recv); <0 to fail
+     * the stream.  NULL on a sparse stream fails it at the first hole. */
+    int (*hole)(struct mv_stream *st, int64_t length, void *opaque);
     /* The client finished (ABORT false) or aborted (true); the server
      * confirms with STREAM/OK after this returns and then releases.  A
      * finish that fails calls mv_stream_fail(): the client gets that error. */
@@ -53,12 +61,25 @@ struct mv_stream_ops {
  * or a stream with this serial is already open. */
 struct mv_stream *mv_call_open_stream(struct mv_call *call, const struct mv_stream_ops *ops, void *opaque);
 
+/* The opening call carried its procedure's sparse flag
+ * (wire-protocol.md 7.3): holes may flow both ways.  On a stream without
+ * it a hole from the client is a protocol error that closes the connection,
+ * as in libvirt.  Call it in the opening handler, after
+ * mv_call_open_stream(). */
+void mv_stream_set_sparse(struct mv_stream *st);
+
 /* Sends LEN bytes as CONTINUE packets of at most MV_STREAM_CHUNK_MAX.
  * 0; -EAGAIN if the data was queued but the client's backlog is now over the
  * limit (stop reading the source until ops->writable); -EPIPE if the stream
  * is over or EOF was sent; -ENOTCONN before the opening call is answered
  * (inside its handler); -ENOMEM with nothing queued. */
 int mv_stream_send(struct mv_stream *st, const void *data, size_t len);
+
+/* Sends a hole of LENGTH (> 0) bytes (one STREAM_HOLE packet) on a sparse
+ * stream, in order with the data.  0; -EAGAIN as for mv_stream_send();
+ * -EINVAL if the stream is not sparse or LENGTH is not positive; -EPIPE,
+ * -ENOTCONN, -ENOMEM as for mv_stream_send(). */
+int mv_stream_send_hole(struct mv_stream *st, int64_t length);
 
 /* The sink can take data again after ops->recv took less than it was
  * offered: the rest of the held packet is offered again from the event

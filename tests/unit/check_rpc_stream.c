@@ -1,6 +1,7 @@
 /*
  * Streams end to end: a real server thread whose inline DOMAIN_OPEN_CONSOLE
- * handler opens an echo stream, driven with the client API (open, data both
+ * handler opens an echo stream (and STORAGE_VOL_UPLOAD a sparse echo that
+ * returns holes as holes), driven with the client API (open, data both
  * ways, EOF, finish, abort, errors, back-pressure) and with raw packets
  * where the exact wire form matters (confirmations, holes, stray serials).
  */
@@ -252,8 +253,80 @@ static int worker_open(struct mv_call *call, mv_domain_create_xml_args *args, mv
     return -EIO;
 }
 
+/* ---- the sparse echo: data and holes come back as they went, and the
+ * order the sink saw them in is logged ("D3 H4096 D3 ") ---- */
+
+static pthread_mutex_t srv_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char srv_log[256];
+static atomic_int hole_block;           /* holes to refuse once with -EAGAIN */
+static atomic_int n_hole_eagain;
+static sd_event_source *hole_resume;
+
+static void srv_log_add(char kind, long long n)
+{
+    size_t used;
+
+    pthread_mutex_lock(&srv_log_lock);
+    used = strlen(srv_log);
+    snprintf(srv_log + used, sizeof(srv_log) - used, "%c%lld ", kind, n);
+    pthread_mutex_unlock(&srv_log_lock);
+}
+
+static ssize_t sparse_recv(struct mv_stream *st, const void *data, size_t len, void *opaque)
+{
+    int r;
+
+    if (len == 4 && memcmp(data, "!eof", 4) == 0)
+        return mv_stream_send_eof(st) < 0 ? -EIO : (ssize_t)len;
+    srv_log_add('D', (long long)len);
+    r = mv_stream_send(st, data, len);
+    return r < 0 && r != -EAGAIN ? r : (ssize_t)len;
+}
+
+/* From the loop, after the hole was refused: the sink has room again. */
+static int on_hole_resume(sd_event_source *s, void *opaque)
+{
+    hole_resume = sd_event_source_disable_unref(hole_resume);
+    mv_stream_resume(opaque);
+    return 0;
+}
+
+static int sparse_hole(struct mv_stream *st, int64_t length, void *opaque)
+{
+    int r;
+
+    if (atomic_load(&hole_block) > 0) {
+        atomic_fetch_sub(&hole_block, 1);
+        atomic_fetch_add(&n_hole_eagain, 1);
+        ck_assert_int_ge(sd_event_add_defer(server_ev, &hole_resume, on_hole_resume, st), 0);
+        return -EAGAIN;
+    }
+    srv_log_add('H', (long long)length);
+    r = mv_stream_send_hole(st, length);
+    return r < 0 && r != -EAGAIN ? r : 0;
+}
+
+static const struct mv_stream_ops sparse_ops = {
+    .recv = sparse_recv, .hole = sparse_hole, .finish = echo_finish, .release = echo_release,
+};
+
+/* Flag 1 is the procedure's sparse flag, as for libvirt's volume upload. */
+static int open_upload(struct mv_call *call, mv_storage_vol_transfer_args *args, void *ret)
+{
+    struct mv_stream *st = mv_call_open_stream(call, &sparse_ops, NULL);
+
+    if (!st)
+        return -ENOMEM;
+    if (args->flags & 1)
+        mv_stream_set_sparse(st);
+    /* not yet answered: nothing may be sent, a hole neither */
+    ck_assert_int_eq(mv_stream_send_hole(st, 1), args->flags & 1 ? -ENOTCONN : -EINVAL);
+    return 0;
+}
+
 static const struct mv_dispatch_entry test_procs[] = {
     MV_HANDLER(DOMAIN_OPEN_CONSOLE, open_console),
+    MV_HANDLER(STORAGE_VOL_UPLOAD, open_upload),
     MV_HANDLER(DOMAIN_CREATE_XML, worker_open),
 };
 static const struct mv_dispatch_table test_table = { test_procs, MV_ARRAY_SIZE(test_procs) };
@@ -315,6 +388,9 @@ static void setup(void)
     atomic_store(&n_sink_resume, 0);
     atomic_store(&n_sink_recv, 0);
     atomic_store(&pty_slave, -1);
+    atomic_store(&hole_block, 0);
+    atomic_store(&n_hole_eagain, 0);
+    srv_log[0] = '\0';
     ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/mv-stream-XXXXXX")));
     snprintf(sock_path, sizeof(sock_path), "%s/sock", dir);
     stop_efd = eventfd(0, EFD_CLOEXEC);
@@ -356,7 +432,15 @@ struct sink {
     struct mv_rpc_client *c;
     bool call_inside;           /* make a call from the first data callback */
     int inside_result;
+    char log[256];              /* what came in order: "D3 H4096 D3 E " */
 };
+
+static void sink_log_add(struct sink *s, char kind, long long n)
+{
+    size_t used = strlen(s->log);
+
+    snprintf(s->log + used, sizeof(s->log) - used, "%c%lld ", kind, n);
+}
 
 static void sink_init(struct sink *s)
 {
@@ -386,8 +470,10 @@ static void on_stream(struct mv_rpc_stream *st, const void *data, size_t len,
     } else if (!data) {
         ck_assert_uint_eq(len, 0);
         s->eof = true;
+        sink_log_add(s, 'E', 0);
     } else {
         ck_assert_uint_gt(len, 0);
+        sink_log_add(s, 'D', (long long)len);
         if (s->len + len > s->cap) {
             s->cap = (s->len + len) * 2;
             s->buf = realloc(s->buf, s->cap);
@@ -411,6 +497,16 @@ static void on_stream(struct mv_rpc_stream *st, const void *data, size_t len,
         xdr_free((xdrproc_t)xdr_mv_connect_get_type_ret, (char *)&t);
         s->inside_result = r;
     }
+}
+
+static void on_hole(struct mv_rpc_stream *st, int64_t length, void *opaque)
+{
+    struct sink *s = opaque;
+
+    pthread_mutex_lock(&s->lock);
+    ck_assert_int_gt(length, 0);
+    sink_log_add(s, 'H', (long long)length);
+    pthread_mutex_unlock(&s->lock);
 }
 
 typedef bool (*sink_pred)(struct sink *s, size_t arg);
@@ -1050,38 +1146,128 @@ START_TEST(test_wire_unknown_serial_ignored)
 }
 END_TEST
 
-START_TEST(test_wire_hole_fails_stream)
+/* A hole on a stream opened without the sparse flag breaks the protocol:
+ * the connection is closed (libvirt: "Unexpected stream hole"), the
+ * stream released without finish or abort. */
+START_TEST(test_wire_hole_closes_nonsparse)
+{
+    mv_stream_hole hole = { .length = 4096, .flags = 0 };
+    mv_storage_vol_transfer_args up = { .vol = { .pool = "p", .name = "v", .key = "k" } };
+
+    for (int i = 0; i < 2; i++) {
+        _cleanup_close_ int fd = dial();
+        int proc = i ? MV_PROC_STORAGE_VOL_UPLOAD : MV_PROC_DOMAIN_OPEN_CONSOLE;
+
+        raw_handshake(fd);
+        if (i) {
+            send_packet(fd, proc, MV_CALL, 2, MV_OK, (xdrproc_t)xdr_mv_storage_vol_transfer_args, &up);
+            expect_packet(fd, proc, MV_REPLY, 2, MV_OK, "");
+        } else {
+            raw_open_console(fd, 2);
+        }
+        send_packet(fd, proc, MV_STREAM_HOLE, 2, MV_CONTINUE, (xdrproc_t)xdr_mv_stream_hole, &hole);
+        ck_assert_ptr_null(recv_packet(fd));
+        ck_assert_int_eq(wait_count(&n_release, i + 1), i + 1);
+    }
+    ck_assert_int_eq(atomic_load(&n_finish) + atomic_load(&n_abort), 0);
+    ck_assert_str_eq(srv_log, "");
+}
+END_TEST
+
+static void send_upload_data(int fd, unsigned serial, const char *text)
+{
+    struct mv_message_header h = { MV_REMOTE_PROGRAM, MV_REMOTE_VERSION, MV_PROC_STORAGE_VOL_UPLOAD,
+                                   MV_STREAM, serial, MV_CONTINUE };
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+
+    ck_assert_int_eq(mv_msg_encode_raw(m, &h, text, strlen(text)), 0);
+    ck_assert_int_eq(send(fd, m->buf, m->len, MSG_NOSIGNAL), (ssize_t)m->len);
+}
+
+static void send_upload_hole(int fd, unsigned serial, int64_t length)
+{
+    mv_stream_hole hole = { .length = length, .flags = 0 };
+
+    send_packet(fd, MV_PROC_STORAGE_VOL_UPLOAD, MV_STREAM_HOLE, serial, MV_CONTINUE,
+                (xdrproc_t)xdr_mv_stream_hole, &hole);
+}
+
+static void expect_hole(int fd, unsigned serial, int64_t length)
+{
+    _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+    mv_stream_hole hole = { 0 };
+
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(m->hdr.proc, MV_PROC_STORAGE_VOL_UPLOAD);
+    ck_assert_int_eq(m->hdr.type, MV_STREAM_HOLE);
+    ck_assert_uint_eq(m->hdr.serial, serial);
+    ck_assert_int_eq(m->hdr.status, MV_CONTINUE);
+    ck_assert_int_eq(mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_stream_hole, &hole), 0);
+    ck_assert_int_eq(hole.length, length);
+    ck_assert_uint_eq(hole.flags, 0);
+}
+
+/* On a sparse stream data and holes reach the sink in order (a hole the
+ * sink refuses once is held and offered again after its resume, the data
+ * behind it waits), and the server's holes go out as STREAM_HOLE {length,
+ * flags 0} packets between its data. */
+START_TEST(test_wire_sparse_in_order)
 {
     _cleanup_close_ int fd = dial();
-    mv_stream_hole hole = { .length = 4096, .flags = 0 };
+    mv_storage_vol_transfer_args up = { .vol = { .pool = "p", .name = "v", .key = "k" }, .flags = 1 };
+    int proc = MV_PROC_STORAGE_VOL_UPLOAD;
+
+    atomic_store(&hole_block, 1);
+    raw_handshake(fd);
+    send_packet(fd, proc, MV_CALL, 2, MV_OK, (xdrproc_t)xdr_mv_storage_vol_transfer_args, &up);
+    expect_packet(fd, proc, MV_REPLY, 2, MV_OK, "");
+    send_upload_data(fd, 2, "abc");
+    send_upload_hole(fd, 2, 4096);
+    send_upload_data(fd, 2, "defg");
+    send_upload_hole(fd, 2, 0);                     /* says nothing: ignored */
+    send_upload_hole(fd, 2, INT64_C(1) << 42);
+    expect_packet(fd, proc, MV_STREAM, 2, MV_CONTINUE, "abc");
+    expect_hole(fd, 2, 4096);
+    expect_packet(fd, proc, MV_STREAM, 2, MV_CONTINUE, "defg");
+    expect_hole(fd, 2, INT64_C(1) << 42);
+    send_upload_data(fd, 2, "!eof");
+    expect_packet(fd, proc, MV_STREAM, 2, MV_CONTINUE, "");
+    send_packet(fd, proc, MV_STREAM, 2, MV_OK, NULL, NULL);
+    expect_packet(fd, proc, MV_STREAM, 2, MV_OK, "");
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    ck_assert_int_eq(atomic_load(&n_hole_eagain), 1);
+    ck_assert_str_eq(srv_log, "D3 H4096 D4 H4398046511104 ");
+}
+END_TEST
+
+/* A negative hole on a sparse stream fails that stream, not the connection. */
+START_TEST(test_wire_sparse_bad_hole)
+{
+    _cleanup_close_ int fd = dial();
+    mv_storage_vol_transfer_args up = { .vol = { .pool = "p", .name = "v", .key = "k" }, .flags = 1 };
     _cleanup_msg_ struct mv_msg *m = NULL;
     mv_error e = { 0 };
 
     raw_handshake(fd);
-    raw_open_console(fd, 2);
-    send_packet(fd, MV_PROC_DOMAIN_OPEN_CONSOLE, MV_STREAM_HOLE, 2, MV_CONTINUE,
-                (xdrproc_t)xdr_mv_stream_hole, &hole);
+    send_packet(fd, MV_PROC_STORAGE_VOL_UPLOAD, MV_CALL, 2, MV_OK,
+                (xdrproc_t)xdr_mv_storage_vol_transfer_args, &up);
+    expect_packet(fd, MV_PROC_STORAGE_VOL_UPLOAD, MV_REPLY, 2, MV_OK, "");
+    send_upload_hole(fd, 2, -5);
     m = recv_packet(fd);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(m->hdr.type, MV_STREAM);
-    ck_assert_int_eq(m->hdr.proc, MV_PROC_DOMAIN_OPEN_CONSOLE);
-    ck_assert_uint_eq(m->hdr.serial, 2);
     ck_assert_int_eq(m->hdr.status, MV_ERROR);
     ck_assert_int_eq(mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_error, &e), 0);
-    ck_assert_int_eq(e.code, MV_ERR_RPC);
-    ck_assert_str_eq(*e.message, "unexpected stream hole");
+    ck_assert_str_eq(*e.message, "malformed stream hole packet");
     xdr_free((xdrproc_t)xdr_mv_error, (char *)&e);
     ck_assert_int_eq(wait_count(&n_release, 1), 1);
-    ck_assert_int_eq(atomic_load(&n_finish) + atomic_load(&n_abort), 0);
-    /* the stream is gone, the connection is not */
-    send_data(fd, 2, "more");
     raw_expect_type(fd, 3);
 }
 END_TEST
 
-/* The client API side of a hole (our server never sends one): a fake peer
- * on a socketpair answers the call and sends a hole; the stream fails
- * locally and the client aborts the server's end by itself. */
+/* The client API side of a hole on a non-sparse stream: a fake peer on a
+ * socketpair answers the call and sends a hole; like libvirt the client
+ * gives up the connection, and the stream's callback hears why. */
 START_TEST(test_client_sees_hole)
 {
     int sv[2];
@@ -1089,8 +1275,8 @@ START_TEST(test_client_sees_hole)
     struct mv_rpc_stream *st = NULL;
     struct mv_err err = { 0 };
     struct sink s;
-    _cleanup_msg_ struct mv_msg *call = NULL, *abort_pkt = NULL;
     mv_domain_open_console_args a = { .dom = { .name = "vm" } };
+    bool failed = false;
 
     sink_init(&s);
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -1111,20 +1297,80 @@ START_TEST(test_client_sees_hole)
     ck_assert_int_eq(mv_rpc_client_call_stream(c, MV_REMOTE_PROGRAM, MV_PROC_DOMAIN_OPEN_CONSOLE,
                                                (xdrproc_t)xdr_mv_domain_open_console_args, &a,
                                                NULL, NULL, on_stream, &s, &st, &err), 0);
-    ck_assert(pump_until(c, &s, has_error, 0));
+    for (int i = 0; i < 1000 && !failed; i++) {
+        pthread_mutex_lock(&s.lock);
+        failed = s.nerr > 0;
+        pthread_mutex_unlock(&s.lock);
+        if (!failed && mv_rpc_client_process(c, 10) < 0)
+            break;
+    }
+    mv_rpc_client_process(c, 0);
+    ck_assert_int_eq(s.nerr, 1);
     ck_assert_ptr_nonnull(strstr(s.err.message, "unexpected stream hole"));
-    call = recv_packet(sv[1]);
-    ck_assert_ptr_nonnull(call);
-    ck_assert_int_eq(call->hdr.type, MV_CALL);
-    abort_pkt = recv_packet(sv[1]);
-    ck_assert_ptr_nonnull(abort_pkt);
-    ck_assert_int_eq(abort_pkt->hdr.type, MV_STREAM);
-    ck_assert_int_eq(abort_pkt->hdr.status, MV_ERROR);
-    ck_assert_uint_eq(abort_pkt->len, 28);
-    /* nothing left to abort: freed without another packet */
-    ck_assert_int_eq(mv_rpc_stream_abort(st, &err), 0);
+    ck_assert(!mv_rpc_client_is_alive(c));
+    ck_assert_int_eq(mv_rpc_stream_send_hole(st, 1, &err), -EINVAL);
+    mv_err_clear(&err);
+    /* the connection is dead: the abort says so, and frees the stream */
+    ck_assert_int_eq(mv_rpc_stream_abort(st, &err), -EPROTO);
+    mv_err_clear(&err);
     mv_rpc_client_free(c);
     close(sv[1]);
+    sink_clear(&s);
+}
+END_TEST
+
+/* The client API on a sparse stream: holes are sent and received in order
+ * with the data, back from the server's sparse echo. */
+START_TEST(test_client_sparse_round_trip)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    struct sink s;
+    mv_storage_vol_transfer_args up = { .vol = { .pool = "p", .name = "v", .key = "k" }, .flags = 1 };
+    _cleanup_free_ char *big = malloc(300000);
+
+    ck_assert_ptr_nonnull(big);
+    fill_pattern(big, 0, 300000);
+    sink_init(&s);
+    atomic_store(&hole_block, 2);
+    ck_assert_int_eq(mv_rpc_client_call_stream_sparse(c, MV_REMOTE_PROGRAM, MV_PROC_STORAGE_VOL_UPLOAD,
+                                                      (xdrproc_t)xdr_mv_storage_vol_transfer_args, &up,
+                                                      NULL, NULL, on_stream, on_hole, &s, &st, &err), 0);
+    ck_assert_int_eq(mv_rpc_stream_send_hole(st, 0, &err), -EINVAL);
+    mv_err_clear(&err);
+    ck_assert_int_eq(mv_rpc_stream_send(st, "abc", 3, &err), 0);
+    ck_assert_int_eq(mv_rpc_stream_send_hole(st, INT64_C(4) << 30, &err), 0);
+    ck_assert_int_eq(mv_rpc_stream_send_hole(st, 512, &err), 0);
+    ck_assert_int_eq(mv_rpc_stream_send(st, big, 300000, &err), 0);
+    ck_assert_int_eq(mv_rpc_stream_send(st, "!eof", 4, &err), 0);
+    ck_assert(pump_until(c, &s, has_eof, 0));
+    ck_assert_str_eq(s.log, "D3 H4294967296 H512 D262120 D37880 E0 ");
+    ck_assert_uint_eq(s.len, 300003);
+    ck_assert(memcmp(s.buf + 3, big, 300000) == 0);
+    ck_assert_str_eq(srv_log, "D3 H4294967296 H512 D262120 D37880 ");
+    ck_assert_int_eq(atomic_load(&n_hole_eagain), 2);
+    ck_assert_int_eq(mv_rpc_stream_finish(st, &err), 0);
+    ck_assert_int_eq(s.nerr, 0);
+    sink_clear(&s);
+}
+END_TEST
+
+/* A hole cannot be sent on a stream opened without the sparse flag. */
+START_TEST(test_client_no_hole_on_plain_stream)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    struct sink s;
+
+    sink_init(&s);
+    ck_assert_int_eq(open_stream(c, MV_PROC_DOMAIN_OPEN_CONSOLE, NULL, &s, &st, &err), 0);
+    ck_assert_int_eq(mv_rpc_stream_send_hole(st, 4096, &err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "non-sparse"));
+    mv_err_clear(&err);
+    expect_usable(c);
+    ck_assert_int_eq(mv_rpc_stream_finish(st, &err), 0);
     sink_clear(&s);
 }
 END_TEST
@@ -1146,6 +1392,8 @@ static Suite *stream_suite(void)
     tcase_add_test(api, test_server_back_pressure);
     tcase_add_test(api, test_finish_from_callback);
     tcase_add_test(api, test_client_sees_hole);
+    tcase_add_test(api, test_client_sparse_round_trip);
+    tcase_add_test(api, test_client_no_hole_on_plain_stream);
     tcase_add_test(api, test_sink_back_pressure);
     tcase_add_test(api, test_sink_full_client_gone);
     suite_add_tcase(s, api);
@@ -1154,7 +1402,9 @@ static Suite *stream_suite(void)
     tcase_set_timeout(wire, 30);
     tcase_add_test(wire, test_wire_finish_and_abort);
     tcase_add_test(wire, test_wire_unknown_serial_ignored);
-    tcase_add_test(wire, test_wire_hole_fails_stream);
+    tcase_add_test(wire, test_wire_hole_closes_nonsparse);
+    tcase_add_test(wire, test_wire_sparse_in_order);
+    tcase_add_test(wire, test_wire_sparse_bad_hole);
     suite_add_tcase(s, wire);
     return s;
 }
