@@ -17,6 +17,24 @@
 #include "vol_def.h"
 #include "vol_file.h"
 
+/* libvirt's virStoragePoolBuildFlags and virStoragePoolDeleteFlags values. */
+enum {
+    MV_POOL_BUILD_REPAIR = 1 << 0,
+    MV_POOL_BUILD_RESIZE = 1 << 1,
+    MV_POOL_BUILD_NO_OVERWRITE = 1 << 2,
+    MV_POOL_BUILD_OVERWRITE = 1 << 3,
+};
+enum { MV_POOL_DELETE_ZEROED = 1 << 0 };
+
+/* How long a backend lets one tool run before killing it and failing the
+ * call with -ETIMEDOUT naming the pool: mount, umount, blkid and LVM
+ * commands; mkfs; qemu-img for a volume's create and resize.  The driver's
+ * per-pool queue bounds the whole call as well (a mount(2) stuck in the
+ * kernel cannot be killed); these bound the children we can kill. */
+#define MV_POOL_CMD_TIMEOUT_MS 60000
+#define MV_POOL_MKFS_TIMEOUT_MS 600000
+#define MV_POOL_VOL_TIMEOUT_MS 600000
+
 struct mv_pool_usage {
     uint64_t capacity, allocation, available;   /* bytes */
 };
