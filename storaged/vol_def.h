@@ -46,6 +46,12 @@ struct mv_vol_def *mv_vol_def_copy(const struct mv_vol_def *def);
  * -EINVAL/-ENOMEM with *ERRMSG. */
 int mv_vol_def_parse(const char *xml, const char *pool, struct mv_vol_def **out, char **errmsg);
 
+/* vol-create-from may leave <capacity> out (the clone takes its source's):
+ * with this flag a missing capacity is 0, for the caller to fill in. */
+#define MV_VOL_PARSE_NO_CAPACITY (1u << 0)
+int mv_vol_def_parse_flags(const char *xml, const char *pool, unsigned int flags, struct mv_vol_def **out,
+                           char **errmsg);
+
 /* What vol-dumpxml prints for a volume: its definition filled in with what
  * the file says (key, path, sizes, format, backing store). */
 struct mv_vol_live {
