@@ -336,6 +336,8 @@ struct run_io {
     size_t len, cap;
     char *err_buf;                  /* res->err */
     size_t err_len;
+    void (*on_stdout)(const char *chunk, size_t len, void *opaque);
+    void *opaque;
 };
 
 static void io_close(struct run_io *io)
@@ -369,6 +371,8 @@ static int read_out(struct run_io *io)
     }
     n = read(io->out, io->buf + io->len, io->cap - io->len - 1);
     if (n > 0) {
+        if (io->on_stdout)
+            io->on_stdout(io->buf + io->len, (size_t)n, io->opaque);
         io->len += (size_t)n;
         return io->len > io->stdout_max ? -EFBIG : 1;
     }
@@ -527,9 +531,11 @@ int mv_process_run(const char *const argv[], const struct mv_process_run_opts *o
                    struct mv_process_result *res, char **errmsg)
 {
     struct run_io io = { .out = -1, .err = -1, .in = -1, .err_buf = res->err,
-                         .stdout_max = opts->stdout_max ? opts->stdout_max : STDOUT_DEFAULT_MAX };
+                         .stdout_max = opts->stdout_max ? opts->stdout_max : STDOUT_DEFAULT_MAX,
+                         .on_stdout = opts->on_stdout, .opaque = opts->opaque };
     int child[3] = { -1, -1, -1 }, r, pidfd = -1;
-    struct mv_process_spawn_opts so = { .env = opts->env };
+    struct mv_process_spawn_opts so = { .env = opts->env, .keep_fds = opts->keep_fds,
+                                        .nkeep = opts->nkeep };
     long long deadline = mv_now_ms() + opts->timeout_ms;
     pid_t pid = 0;
 

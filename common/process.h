@@ -42,6 +42,12 @@ struct mv_process_run_opts {
     const char *input;              /* written to stdin, then EOF; NULL: /dev/null */
     int timeout_ms;                 /* > 0 */
     size_t stdout_max;              /* more stdout than this: killed, -EFBIG; 0: 1 MiB */
+    /* Called with each chunk of stdout as it arrives (progress output such
+     * as qemu-img -p); the chunk is in RES->out too. */
+    void (*on_stdout)(const char *chunk, size_t len, void *opaque);
+    void *opaque;
+    const int *keep_fds;            /* inherited at the same numbers (a memfd holding a key) */
+    size_t nkeep;
 };
 
 struct mv_process_result {

@@ -8,8 +8,15 @@
  * refreshing 1000 unchanged volumes costs 1000 stat()s.
  *
  * Crash safety: create and clone write to a temp name in the same directory
- * and rename into place only when complete, so after a kill -9 a volume is
- * either complete or absent (the pool's refresh removes stale temp files).
+ * (".NAME.mvtmp.XXXXXX": the "mvtmp" marker keeps mv_volfile_clean_temps()
+ * off a user's own dotfiles such as ".disk.backup"), flock()ed while being
+ * written, and rename it into place, fsynced and with its mode and owner set,
+ * only when complete.  After a kill -9 a volume is either complete or absent
+ * (the pool's refresh removes stale temp files, skipping locked ones, which
+ * are still being written).
+ *
+ * Paths are absolute, without "." or ".." components (qemu-img would read a
+ * "proto:" prefix in a relative one as a protocol).
  *
  * Every function returns 0 or -errno with *ERRMSG naming the volume file
  * and the cause (qemu-img's own message where it has one).
@@ -40,7 +47,9 @@ struct mv_volfile_spec {
     const char *compat;                 /* "1.1", "0.10", or NULL */
     uint32_t cluster_size;              /* bytes, 0 = default */
     bool lazy_refcounts;
-    /* LUKS encryption (qcow2 or raw): the passphrase, or NULL */
+    /* LUKS encryption (qcow2, or raw = qemu's "luks" format): the passphrase,
+     * or NULL.  Handed to qemu-img through an inherited memfd, never on its
+     * command line or in a file. */
     const unsigned char *luks_key;
     size_t luks_key_len;
 };
@@ -53,7 +62,7 @@ struct mv_volfile_info {
     uint64_t physical;                  /* file size */
     char *backing;                      /* backing file as recorded, or NULL */
     enum mv_volfile_format backing_format;
-    bool encrypted;                     /* LUKS */
+    bool encrypted;                     /* LUKS (raw: a LUKS header; qcow2: crypt method 2) */
     char *compat;                       /* qcow2 compat, or NULL */
     uint32_t cluster_size;
     bool lazy_refcounts;
@@ -85,5 +94,35 @@ int mv_volfile_wipe(const char *path, int timeout_ms, char **errmsg);
 /* Removes PATH; a missing file is fine. */
 int mv_volfile_delete(const char *path, char **errmsg);
 
-/* Removes temp files a killed create/clone/upload left in DIR. */
-void mv_volfile_clean_temps(const char *dir);
+/* Removes temp files a killed create/clone/upload left in DIR; the number
+ * removed or -errno.  Skips temp files another thread or process is still
+ * writing (they are flock()ed). */
+int mv_volfile_clean_temps(const char *dir);
+
+/* A temp file for PATH, for callers that fill one themselves (an upload):
+ * *FD (O_RDWR|O_CLOEXEC, flock()ed) and *TMP_PATH (malloc'd). */
+int mv_volfile_temp_open(const char *path, int *fd, char **tmp_path, char **errmsg);
+/* Finishes a temp file: fsync, MODE (0 = 0600) and owner (-1 = leave), then
+ * rename onto PATH (replacing it when REPLACE, else -EEXIST) and fsync the
+ * directory.  Closes FD and unlinks TMP_PATH on failure. */
+int mv_volfile_temp_commit(int fd, const char *tmp_path, const char *path, mode_t mode, uid_t uid,
+                           gid_t gid, bool replace, char **errmsg);
+/* Abandons a temp file: unlink, close. */
+void mv_volfile_temp_discard(int fd, const char *tmp_path);
+
+/* The qemu-img to run (absolute path); default /usr/bin/qemu-img.  Set once
+ * at start (configuration, tests), before any other call. */
+void mv_volfile_set_qemu_img(const char *path);
+
+/* Counters since start, for tests and benchmarks: a cached inspect adds to
+ * none but cache_hits. */
+struct mv_volfile_stats {
+    uint64_t header_reads;              /* files opened to read a header */
+    uint64_t qemu_img_runs;
+    uint64_t cache_hits;
+};
+void mv_volfile_get_stats(struct mv_volfile_stats *stats);
+
+/* Whether PATH is absolute, without "."/".." components or "//" and at most
+ * PATH_MAX bytes; else -EINVAL with a message. */
+int mv_volfile_check_path(const char *path, char **errmsg);

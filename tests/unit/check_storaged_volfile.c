@@ -1,0 +1,485 @@
+/*
+ * Volume files for real: raw and qcow2 images made, cloned, resized and
+ * wiped in a temp dir with the real qemu-img, each checked both by our own
+ * inspection and by `qemu-img info --output=json`.  qemu-img runs through a
+ * wrapper script that records every command line (so a test can show the
+ * LUKS key never appears on one) and, for the kill -9 test, one that blocks
+ * until told to go on.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "file.h"
+#include "process.h"
+#include "testutil.h"
+#include "vol_file.h"
+
+#define QEMU_IMG "/usr/bin/qemu-img"
+#define MiB (1024ULL * 1024)
+#define TIMEOUT_MS 60000
+
+static char dir[256];
+static char wrapper[PATH_MAX], argv_log[PATH_MAX];
+
+static char *path_in(const char *name)
+{
+    char *p;
+
+    ck_assert_int_ge(asprintf(&p, "%s/%s", dir, name), 0);
+    return p;
+}
+
+/* A qemu-img that appends its arguments, one per line, to argv_log. */
+static void setup(void)
+{
+    _cleanup_free_ char *script = NULL;
+
+    mv_test_mkdtemp(dir, sizeof(dir), "check_storaged_volfile");
+    snprintf(wrapper, sizeof(wrapper), "%s/qemu-img-wrapper", dir);
+    snprintf(argv_log, sizeof(argv_log), "%s/argv.log", dir);
+    ck_assert_int_ge(asprintf(&script, "#!/bin/sh\nprintf '%%s\\n' \"$@\" >> '%s'\n"
+                              "cat /proc/$$/cmdline >> '%s'\nexec " QEMU_IMG " \"$@\"\n",
+                              argv_log, argv_log), 0);
+    ck_assert_int_eq(mv_file_write_atomic(wrapper, script, strlen(script), 0700), 0);
+    mv_volfile_set_qemu_img(wrapper);
+}
+
+static void teardown(void)
+{
+    mv_test_rmtree(dir);
+}
+
+/* ---- helpers ---- */
+
+static struct json_object *qemu_img_info(const char *path)
+{
+    const char *argv[] = { QEMU_IMG, "info", "--output=json", "-U", path, NULL };
+    struct mv_process_run_opts opts = { .timeout_ms = TIMEOUT_MS };
+    struct mv_process_result res;
+    struct json_object *j;
+
+    ck_assert_int_eq(mv_process_run(argv, &opts, &res, NULL), 0);
+    j = json_tokener_parse(res.out);
+    ck_assert_ptr_nonnull(j);
+    mv_process_result_clear(&res);
+    return j;
+}
+
+static const char *jstr(struct json_object *o, const char *k)
+{
+    struct json_object *v;
+
+    return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+static int64_t jint(struct json_object *o, const char *k)
+{
+    struct json_object *v;
+
+    return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : -1;
+}
+
+static struct json_object *jobj(struct json_object *o, const char *k)
+{
+    struct json_object *v = NULL;
+
+    ck_assert(json_object_object_get_ex(o, k, &v));
+    return v;
+}
+
+static void create_ok(const char *path, const struct mv_volfile_spec *spec)
+{
+    _cleanup_free_ char *err = NULL;
+    int r = mv_volfile_create(path, spec, TIMEOUT_MS, &err);
+
+    ck_assert_msg(r == 0, "create %s: %d %s", path, r, err ? err : "");
+}
+
+static void inspect_ok(const char *path, struct mv_volfile_info *info)
+{
+    _cleanup_free_ char *err = NULL;
+    int r = mv_volfile_inspect(path, info, &err);
+
+    ck_assert_msg(r == 0, "inspect %s: %d %s", path, r, err ? err : "");
+}
+
+/* Names in DIR other than the wrapper's files. */
+static int count_entries(char *names, size_t size)
+{
+    struct dirent **list;
+    int n = scandir(dir, &list, NULL, alphasort), count = 0;
+
+    ck_assert_int_ge(n, 0);
+    names[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        const char *d = list[i]->d_name;
+
+        if (strcmp(d, ".") && strcmp(d, "..") && strcmp(d, "qemu-img-wrapper") && strcmp(d, "argv.log") &&
+            strncmp(d, "fifo", 4)) {
+            count++;
+            strncat(names, d, size - strlen(names) - 2);
+            strncat(names, " ", size - strlen(names) - 1);
+        }
+        free(list[i]);
+    }
+    free(list);
+    return count;
+}
+
+static uint64_t allocated(const char *path)
+{
+    struct stat st;
+
+    ck_assert_int_eq(stat(path, &st), 0);
+    return (uint64_t)st.st_blocks * 512;
+}
+
+/* ---- create ---- */
+
+START_TEST(raw_sparse)
+{
+    _cleanup_free_ char *p = path_in("a.raw");
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_RAW, .capacity = 1024 * MiB, .mode = 0640,
+                                    .uid = (uid_t)-1, .gid = (gid_t)-1 };
+    struct mv_volfile_info info;
+    struct stat st;
+    char names[512];
+
+    create_ok(p, &spec);
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0640);
+    inspect_ok(p, &info);
+    ck_assert_int_eq(info.format, MV_VOLFILE_RAW);
+    ck_assert_uint_eq(info.capacity, 1024 * MiB);
+    ck_assert_uint_lt(info.allocation, 64 * 1024);
+    ck_assert_ptr_null(info.backing);
+    mv_volfile_info_clear(&info);
+    /* nothing but the volume: no temp file left */
+    ck_assert_int_eq(count_entries(names, sizeof(names)), 1);
+    /* raw is made without qemu-img */
+    ck_assert_int_eq(access(argv_log, F_OK), -1);
+}
+END_TEST
+
+START_TEST(raw_full_prealloc)
+{
+    _cleanup_free_ char *p = path_in("full.raw"), *err = NULL;
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_RAW, .capacity = 64 * MiB,
+                                    .prealloc = MV_VOLFILE_PREALLOC_FULL, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+    struct mv_volfile_info info;
+    struct stat st;
+
+    create_ok(p, &spec);
+    inspect_ok(p, &info);
+    ck_assert_uint_eq(info.capacity, 64 * MiB);
+    ck_assert_uint_ge(info.allocation, 64 * MiB);
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0600);
+    mv_volfile_info_clear(&info);
+    /* a second create of the same name is refused, the first left alone */
+    ck_assert_int_eq(mv_volfile_create(p, &spec, TIMEOUT_MS, &err), -EEXIST);
+    ck_assert_ptr_nonnull(strstr(err, p));
+}
+END_TEST
+
+START_TEST(qcow2_options)
+{
+    _cleanup_free_ char *p = path_in("opts.qcow2");
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_QCOW2, .capacity = 10 * 1024 * MiB,
+                                    .compat = "1.1", .cluster_size = 128 * 1024, .lazy_refcounts = true,
+                                    .prealloc = MV_VOLFILE_PREALLOC_METADATA, .uid = (uid_t)-1,
+                                    .gid = (gid_t)-1 };
+    struct mv_volfile_info info;
+    struct json_object *j, *data;
+
+    create_ok(p, &spec);
+    inspect_ok(p, &info);
+    ck_assert_int_eq(info.format, MV_VOLFILE_QCOW2);
+    ck_assert_uint_eq(info.capacity, 10 * 1024 * MiB);
+    ck_assert_str_eq(info.compat, "1.1");
+    ck_assert_uint_eq(info.cluster_size, 128 * 1024);
+    ck_assert(info.lazy_refcounts);
+    ck_assert(!info.encrypted);
+    j = qemu_img_info(p);
+    ck_assert_str_eq(jstr(j, "format"), "qcow2");
+    ck_assert_int_eq(jint(j, "virtual-size"), (int64_t)info.capacity);
+    ck_assert_int_eq(jint(j, "cluster-size"), 128 * 1024);
+    data = jobj(jobj(j, "format-specific"), "data");
+    ck_assert_str_eq(jstr(data, "compat"), "1.1");
+    ck_assert(json_object_get_boolean(jobj(data, "lazy-refcounts")));
+    json_object_put(j);
+    mv_volfile_info_clear(&info);
+
+    /* and the old format */
+    _cleanup_free_ char *p2 = path_in("old.qcow2");
+    spec.compat = "0.10", spec.lazy_refcounts = false, spec.cluster_size = 0;
+    create_ok(p2, &spec);
+    inspect_ok(p2, &info);
+    ck_assert_str_eq(info.compat, "0.10");
+    ck_assert_uint_eq(info.cluster_size, 65536);
+    ck_assert(!info.lazy_refcounts);
+    j = qemu_img_info(p2);
+    ck_assert_str_eq(jstr(jobj(jobj(j, "format-specific"), "data"), "compat"), "0.10");
+    json_object_put(j);
+    mv_volfile_info_clear(&info);
+}
+END_TEST
+
+START_TEST(backing_chain)
+{
+    _cleanup_free_ char *base = path_in("base,1.raw"), *mid = path_in("mid.qcow2"), *top = path_in("top.qcow2");
+    struct mv_volfile_spec raw = { .format = MV_VOLFILE_RAW, .capacity = 32 * MiB, .uid = (uid_t)-1,
+                                   .gid = (gid_t)-1 };
+    struct mv_volfile_spec q = { .format = MV_VOLFILE_QCOW2, .capacity = 32 * MiB, .backing = base,
+                                 .backing_format = MV_VOLFILE_RAW, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+    struct mv_volfile_info info;
+    struct json_object *j;
+
+    create_ok(base, &raw);
+    create_ok(mid, &q);                 /* qcow2 over raw (a comma in the name) */
+    q.backing = mid;
+    q.backing_format = MV_VOLFILE_UNKNOWN;      /* probed: qcow2 */
+    create_ok(top, &q);                 /* qcow2 over qcow2 */
+    inspect_ok(mid, &info);
+    ck_assert_str_eq(info.backing, base);
+    ck_assert_int_eq(info.backing_format, MV_VOLFILE_RAW);
+    mv_volfile_info_clear(&info);
+    inspect_ok(top, &info);
+    ck_assert_str_eq(info.backing, mid);
+    ck_assert_int_eq(info.backing_format, MV_VOLFILE_QCOW2);
+    mv_volfile_info_clear(&info);
+    j = qemu_img_info(top);
+    ck_assert_str_eq(jstr(j, "backing-filename"), mid);
+    ck_assert_str_eq(jstr(j, "backing-filename-format"), "qcow2");
+    json_object_put(j);
+    j = qemu_img_info(mid);
+    ck_assert_str_eq(jstr(j, "backing-filename"), base);
+    ck_assert_str_eq(jstr(j, "backing-filename-format"), "raw");
+    json_object_put(j);
+}
+END_TEST
+
+static bool file_contains(const char *path, const char *needle, size_t nlen)
+{
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+
+    ck_assert_int_eq(mv_file_read_all(path, 1 << 20, &data, &len), 0);
+    return memmem(data, len, needle, nlen) != NULL;
+}
+
+START_TEST(luks)
+{
+    static const char key[] = "correct horse battery staple";
+    _cleanup_free_ char *q = path_in("enc.qcow2"), *r = path_in("enc.raw");
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_QCOW2, .capacity = 16 * MiB,
+                                    .luks_key = (const unsigned char *)key, .luks_key_len = strlen(key),
+                                    .uid = (uid_t)-1, .gid = (gid_t)-1 };
+    struct mv_volfile_stats before, after;
+    struct mv_volfile_info info;
+    struct json_object *j;
+
+    create_ok(q, &spec);
+    spec.format = MV_VOLFILE_RAW;
+    create_ok(r, &spec);
+    /* the wrapper logged every argument and its own /proc/PID/cmdline */
+    ck_assert(file_contains(argv_log, "encrypt.format=luks", 19));
+    ck_assert(!file_contains(argv_log, "horse", 5));
+
+    inspect_ok(q, &info);
+    ck_assert_int_eq(info.format, MV_VOLFILE_QCOW2);
+    ck_assert(info.encrypted);
+    ck_assert_uint_eq(info.capacity, 16 * MiB);
+    mv_volfile_info_clear(&info);
+
+    mv_volfile_get_stats(&before);
+    inspect_ok(r, &info);               /* raw LUKS: qemu-img info says */
+    mv_volfile_get_stats(&after);
+    ck_assert_uint_eq(after.qemu_img_runs, before.qemu_img_runs + 1);
+    ck_assert_int_eq(info.format, MV_VOLFILE_RAW);
+    ck_assert(info.encrypted);
+    ck_assert_uint_eq(info.capacity, 16 * MiB);
+    mv_volfile_info_clear(&info);
+    j = qemu_img_info(q);
+    ck_assert(json_object_get_boolean(jobj(j, "encrypted")));
+    json_object_put(j);
+}
+END_TEST
+
+/* ---- inspect's cache ---- */
+
+START_TEST(cache_1000)
+{
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_QCOW2, .capacity = MiB, .uid = (uid_t)-1,
+                                    .gid = (gid_t)-1 };
+    _cleanup_free_ char *template = path_in("t.qcow2");
+    struct mv_volfile_stats s1, s2, s3;
+    struct mv_volfile_info info;
+    enum { N = 1000 };
+
+    /* one qemu-img create, then copies: 1000 qemu-img runs would take a while */
+    create_ok(template, &spec);
+    for (int i = 0; i < N; i++) {
+        _cleanup_free_ char *p = NULL, *data = NULL;
+        size_t len;
+
+        ck_assert_int_ge(asprintf(&p, "%s/v%04d.%s", dir, i, i % 2 ? "qcow2" : "raw"), 0);
+        if (i % 2) {
+            ck_assert_int_eq(mv_file_read_all(template, 1 << 20, &data, &len), 0);
+            ck_assert_int_eq(mv_file_write_atomic(p, data, len, 0600), 0);
+        } else {
+            spec.format = MV_VOLFILE_RAW;
+            create_ok(p, &spec);
+        }
+    }
+    mv_volfile_get_stats(&s1);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < N; i++) {
+            _cleanup_free_ char *p = NULL;
+
+            ck_assert_int_ge(asprintf(&p, "%s/v%04d.%s", dir, i, i % 2 ? "qcow2" : "raw"), 0);
+            inspect_ok(p, &info);
+            ck_assert_int_eq(info.format, i % 2 ? MV_VOLFILE_QCOW2 : MV_VOLFILE_RAW);
+            ck_assert_uint_eq(info.capacity, MiB);
+            mv_volfile_info_clear(&info);
+        }
+        mv_volfile_get_stats(pass ? &s3 : &s2);
+    }
+    ck_assert_uint_eq(s2.header_reads - s1.header_reads, N);
+    ck_assert_uint_eq(s3.header_reads, s2.header_reads);
+    ck_assert_uint_eq(s3.qemu_img_runs, s1.qemu_img_runs);
+    ck_assert_uint_eq(s3.cache_hits - s2.cache_hits, N);
+}
+END_TEST
+
+START_TEST(cache_sees_change)
+{
+    _cleanup_free_ char *p = path_in("c.raw");
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_RAW, .capacity = MiB, .uid = (uid_t)-1,
+                                    .gid = (gid_t)-1 };
+    struct mv_volfile_info info;
+
+    create_ok(p, &spec);
+    inspect_ok(p, &info);
+    ck_assert_uint_eq(info.capacity, MiB);
+    mv_volfile_info_clear(&info);
+    ck_assert_int_eq(truncate(p, 2 * MiB), 0);
+    inspect_ok(p, &info);
+    ck_assert_uint_eq(info.capacity, 2 * MiB);
+    mv_volfile_info_clear(&info);
+}
+END_TEST
+
+/* ---- bad input ---- */
+
+START_TEST(bad_input)
+{
+    _cleanup_free_ char *dotdot = NULL, *p = path_in("x.qcow2"), *missing = path_in("nope.raw");
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_RAW, .capacity = MiB, .uid = (uid_t)-1,
+                                    .gid = (gid_t)-1 };
+    struct mv_volfile_info info;
+    char *err = NULL, names[512];
+
+    ck_assert_int_ge(asprintf(&dotdot, "%s/../x.raw", dir), 0);
+    ck_assert_int_eq(mv_volfile_create(dotdot, &spec, TIMEOUT_MS, &err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "'..'"));
+    free(err), err = NULL;
+    ck_assert_int_eq(mv_volfile_create("rel/x.raw", &spec, TIMEOUT_MS, &err), -EINVAL);
+    free(err), err = NULL;
+    ck_assert_int_eq(mv_volfile_inspect(dotdot, &info, &err), -EINVAL);
+    free(err), err = NULL;
+
+    spec.capacity = (1ULL << 63) + 1;
+    ck_assert_int_eq(mv_volfile_create(p, &spec, TIMEOUT_MS, &err), -EOVERFLOW);
+    ck_assert_ptr_nonnull(strstr(err, "9223372036854775809"));
+    free(err), err = NULL;
+    spec.capacity = UINT64_MAX;
+    ck_assert_int_eq(mv_volfile_create(p, &spec, TIMEOUT_MS, &err), -EOVERFLOW);
+    free(err), err = NULL;
+
+    spec.format = MV_VOLFILE_QCOW2, spec.capacity = MiB, spec.backing = missing;
+    ck_assert_int_eq(mv_volfile_create(p, &spec, TIMEOUT_MS, &err), -ENOENT);
+    ck_assert_ptr_nonnull(strstr(err, missing));
+    ck_assert_ptr_nonnull(strstr(err, p));
+    free(err), err = NULL;
+
+    ck_assert_int_eq(mv_volfile_inspect(missing, &info, &err), -ENOENT);
+    free(err), err = NULL;
+    /* nothing created, no temp file left */
+    ck_assert_int_eq(count_entries(names, sizeof(names)), 0);
+}
+END_TEST
+
+/* a failing qemu-img: its reason reaches the message, no file remains */
+START_TEST(qemu_img_fails)
+{
+    _cleanup_free_ char *p = path_in("bad.qcow2"), *err = NULL;
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_QCOW2, .capacity = MiB, .cluster_size = 3000,
+                                    .uid = (uid_t)-1, .gid = (gid_t)-1 };
+    char names[512];
+
+    ck_assert_int_eq(mv_volfile_create(p, &spec, TIMEOUT_MS, &err), -EIO);
+    ck_assert_ptr_nonnull(strstr(err, p));
+    ck_assert_ptr_nonnull(strstr(err, "luster"));
+    ck_assert_int_eq(count_entries(names, sizeof(names)), 0);
+}
+END_TEST
+
+START_TEST(delete_missing_ok)
+{
+    _cleanup_free_ char *p = path_in("d.raw");
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_RAW, .capacity = MiB, .uid = (uid_t)-1,
+                                    .gid = (gid_t)-1 };
+
+    create_ok(p, &spec);
+    ck_assert_int_eq(mv_volfile_delete(p, NULL), 0);
+    ck_assert_int_eq(access(p, F_OK), -1);
+    ck_assert_int_eq(mv_volfile_delete(p, NULL), 0);
+}
+END_TEST
+
+static Suite *volfile_suite(void)
+{
+    Suite *s = suite_create("storaged_volfile");
+    TCase *tc = tcase_create("volfile");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, raw_sparse);
+    tcase_add_test(tc, raw_full_prealloc);
+    tcase_add_test(tc, qcow2_options);
+    tcase_add_test(tc, backing_chain);
+    tcase_add_test(tc, luks);
+    tcase_add_test(tc, cache_1000);
+    tcase_add_test(tc, cache_sees_change);
+    tcase_add_test(tc, bad_input);
+    tcase_add_test(tc, qemu_img_fails);
+    tcase_add_test(tc, delete_missing_ok);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(volfile_suite());
+    int n;
+
+    srunner_run_all(sr, CK_ENV);
+    n = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return n ? EXIT_FAILURE : EXIT_SUCCESS;
+}
