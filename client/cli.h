@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cleanup.h"
 #include "modvirt.h"
@@ -65,6 +66,12 @@ extern const struct cli_command cli_network_commands[];
 extern const size_t cli_network_ncommands;
 extern const struct cli_command cli_network_change_commands[];
 extern const size_t cli_network_change_ncommands;
+extern const struct cli_command cli_pool_commands[];
+extern const size_t cli_pool_ncommands;
+extern const struct cli_command cli_vol_commands[];
+extern const size_t cli_vol_ncommands;
+extern const struct cli_command cli_vol_job_commands[];
+extern const size_t cli_vol_job_ncommands;
 
 /* The connection, opened now if needed; NULL after printing the error, with
  * *EXIT_CODE set. */
@@ -83,6 +90,32 @@ MV_DEFINE_CLEANUP(modvirt_domain, modvirt_domain_free)
  * exit status (never CLI_EXIT_OK). */
 int cli_network_get(struct cli *cli, const char *key, modvirt_network **net);
 MV_DEFINE_CLEANUP(modvirt_network, modvirt_network_free)
+
+/* ---- cli_pool.c, cli_vol.c ---- */
+
+/* The pool KEY (name or UUID) into *POOL; else prints why and returns the
+ * exit status (never CLI_EXIT_OK). */
+int cli_pool_get(struct cli *cli, const char *key, modvirt_storage_pool **pool);
+MV_DEFINE_CLEANUP(modvirt_storage_pool, modvirt_storage_pool_free)
+/* The volume KEY into *VOL as virsh finds it: by name in POOL if given,
+ * else (or if that fails) by key, then by path; else prints why. */
+int cli_vol_get(struct cli *cli, const char *key, const char *pool, modvirt_storage_vol **vol);
+MV_DEFINE_CLEANUP(modvirt_storage_vol, modvirt_storage_vol_free)
+
+/* ---- cli_progress.c ---- */
+
+/* A progress bar on stdout for a long transfer or job: bytes, rate and
+ * ETA, redrawn in place; inert (every call a no-op) unless stdout is a
+ * terminal and --json is off, so pipes and scripts never see it. */
+struct cli_progress;
+/* LABEL leads the line; TOTAL 0 means unknown (no percentage or ETA). */
+struct cli_progress *cli_progress_new(const struct cli *cli, const char *label, uint64_t total);
+/* DONE bytes so far; redraws at most a few times a second. */
+void cli_progress_update(struct cli_progress *p, uint64_t done);
+/* Draws the last state (COMPLETE: as finished) and ends the line. */
+void cli_progress_end(struct cli_progress *p, bool complete);
+void cli_progress_free(struct cli_progress *p);
+static inline void cli_progress_freep(struct cli_progress **p) { cli_progress_free(*p); }
 
 /* ---- cli_console.c ---- */
 
@@ -106,6 +139,8 @@ int cli_fail(int r, modvirt_error *err);
 int cli_failf(int r, modvirt_error *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The dashed lowercase form of UUID in OUT. */
 const char *cli_uuid_string(const unsigned char uuid[16], char out[37]);
+/* virsh's human size, "1.50 GiB" or "512.00 B", in BUF (32 bytes). */
+const char *cli_size_string(uint64_t bytes, char *buf, size_t len);
 /* "7.2.22" for 7002022; BUF needs 32 bytes. */
 const char *cli_version_string(unsigned long long v, char *buf, size_t len);
 

@@ -24,6 +24,9 @@ static const struct command_group groups[] = {
     { cli_events_commands, &cli_events_ncommands },
     { cli_network_commands, &cli_network_ncommands },
     { cli_network_change_commands, &cli_network_change_ncommands },
+    { cli_pool_commands, &cli_pool_ncommands },
+    { cli_vol_commands, &cli_vol_ncommands },
+    { cli_vol_job_commands, &cli_vol_job_ncommands },
 };
 
 static const char exit_help[] =

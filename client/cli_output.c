@@ -62,6 +62,20 @@ const char *cli_uuid_string(const unsigned char uuid[16], char out[37])
     return out;
 }
 
+const char *cli_size_string(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+    double v = (double)bytes;
+    size_t u = 0;
+
+    while (v >= 1024 && u + 1 < MV_ARRAY_SIZE(units)) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%.2f %s", v, units[u]);
+    return buf;
+}
+
 const char *cli_version_string(unsigned long long v, char *buf, size_t len)
 {
     snprintf(buf, len, "%llu.%llu.%llu", v / 1000000, v / 1000 % 1000, v % 1000);

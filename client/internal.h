@@ -67,6 +67,21 @@ struct modvirt_network {
     unsigned char uuid[16];
 };
 
+/* A storage pool handle: the wire's nonnull pool, plus its connection. */
+struct modvirt_storage_pool {
+    modvirt_conn *conn;         /* borrowed: the caller keeps it open */
+    char *name;
+    unsigned char uuid[16];
+};
+
+/* A volume handle: the wire's nonnull volume, plus its connection. */
+struct modvirt_storage_vol {
+    modvirt_conn *conn;         /* borrowed: the caller keeps it open */
+    char *pool;
+    char *name;
+    char *key;
+};
+
 /* Calls remote procedure PROC on the daemon that owns it, opening that
  * connection first if needed.  Returns as the public functions do. */
 MV_HIDDEN int modvirt_conn_call(modvirt_conn *conn, int proc, xdrproc_t args_filter,
@@ -152,3 +167,15 @@ MV_HIDDEN int modvirt_network_call(modvirt_network *net, int proc, xdrproc_t ret
 
 /* Drops the network event registration of CONN without telling the daemon. */
 MV_HIDDEN void modvirt_network_events_free(modvirt_conn *conn);
+
+/* The wire forms of POOL and VOL; they borrow the handle's strings
+ * (client/storage_pool.c, client/storage_vol.c). */
+MV_HIDDEN mv_nonnull_storage_pool modvirt_storage_pool_to_wire(const modvirt_storage_pool *pool);
+MV_HIDDEN mv_nonnull_storage_vol modvirt_storage_vol_to_wire(const modvirt_storage_vol *vol);
+/* Calls PROC whose arguments are just POOL / POOL and FLAGS. */
+MV_HIDDEN int modvirt_storage_pool_call(modvirt_storage_pool *pool, int proc, xdrproc_t ret_filter,
+                                        void *ret, modvirt_error **err);
+MV_HIDDEN int modvirt_storage_pool_call_flags(modvirt_storage_pool *pool, int proc, unsigned int flags,
+                                              modvirt_error **err);
+/* A new volume handle from a wire volume, moving its strings out; NULL without memory. */
+MV_HIDDEN modvirt_storage_vol *modvirt_storage_vol_from_wire(modvirt_conn *conn, mv_nonnull_storage_vol *w);

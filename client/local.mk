@@ -18,7 +18,9 @@ client_libmodvirt_la_SOURCES = \
 	client/network_query.c \
 	client/network_leases.c \
 	client/network_names.c \
-	client/network_events.c
+	client/network_events.c \
+	client/storage_pool.c \
+	client/storage_vol.c
 # libmvwire.la already carries libmvcommon.la and libmvxdr.la inside it (a
 # convenience library linked into a convenience library is merged); naming
 # libmvcommon.la again puts its objects into the shared library twice.
@@ -40,7 +42,11 @@ client_modvirt_SOURCES = \
 	client/cli_signals.c \
 	client/cli_events.c \
 	client/cli_network.c \
-	client/cli_network_change.c
+	client/cli_network_change.c \
+	client/cli_progress.c \
+	client/cli_pool.c \
+	client/cli_vol.c \
+	client/cli_vol_job.c
 client_modvirt_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 client_modvirt_LDADD = client/libmodvirt.la $(JSONC_LIBS)
 

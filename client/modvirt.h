@@ -594,6 +594,161 @@ int modvirt_network_events_process(modvirt_conn *conn, int timeout_ms, modvirt_e
  * them; "unknown" for other values. */
 const char *modvirt_network_event_type_name(int type);
 
+/* ---- storage pools and volumes (served by modvirt-storaged) ---- */
+
+/* Handles on one storage pool / one volume of a connection, as the wire
+ * names them (pool: name and UUID; volume: pool name, name and key).  The
+ * connection must outlive them; one thread at a time may use a handle. */
+typedef struct modvirt_storage_pool modvirt_storage_pool;
+typedef struct modvirt_storage_vol modvirt_storage_vol;
+
+/* Filters for modvirt_conn_list_all_storage_pools() (VIR_CONNECT_LIST_STORAGE_POOLS_*);
+ * 0 lists every pool. */
+enum modvirt_list_pools_flags {
+    MODVIRT_LIST_POOLS_INACTIVE = 1 << 0,
+    MODVIRT_LIST_POOLS_ACTIVE = 1 << 1,
+    MODVIRT_LIST_POOLS_PERSISTENT = 1 << 2,
+    MODVIRT_LIST_POOLS_TRANSIENT = 1 << 3,
+    MODVIRT_LIST_POOLS_AUTOSTART = 1 << 4,
+    MODVIRT_LIST_POOLS_NO_AUTOSTART = 1 << 5,
+};
+
+/* virStoragePoolState. */
+enum modvirt_storage_pool_state {
+    MODVIRT_POOL_INACTIVE = 0,
+    MODVIRT_POOL_BUILDING = 1,
+    MODVIRT_POOL_RUNNING = 2,
+    MODVIRT_POOL_DEGRADED = 3,
+    MODVIRT_POOL_INACCESSIBLE = 4,
+};
+
+/* virStoragePoolBuildFlags: how pool-build treats what is already there. */
+enum modvirt_pool_build_flags {
+    MODVIRT_POOL_BUILD_NO_OVERWRITE = 1 << 2,
+    MODVIRT_POOL_BUILD_OVERWRITE = 1 << 3,
+};
+
+/* virStorageVolType. */
+enum modvirt_storage_vol_type {
+    MODVIRT_VOL_FILE = 0,
+    MODVIRT_VOL_BLOCK = 1,
+    MODVIRT_VOL_DIR = 2,
+    MODVIRT_VOL_NETWORK = 3,
+    MODVIRT_VOL_NETDIR = 4,
+    MODVIRT_VOL_PLOOP = 5,
+};
+
+/* virStorageVolResizeFlags. */
+enum modvirt_vol_resize_flags {
+    MODVIRT_VOL_RESIZE_ALLOCATE = 1 << 0,
+    MODVIRT_VOL_RESIZE_DELTA = 1 << 1,
+    MODVIRT_VOL_RESIZE_SHRINK = 1 << 2,
+};
+
+/* What STORAGE_POOL_GET_INFO reports; sizes in bytes. */
+typedef struct modvirt_storage_pool_info {
+    int state;                  /* enum modvirt_storage_pool_state */
+    uint64_t capacity, allocation, available;
+} modvirt_storage_pool_info;
+
+/* What STORAGE_VOL_GET_INFO reports; sizes in bytes. */
+typedef struct modvirt_storage_vol_info {
+    int type;                   /* enum modvirt_storage_vol_type */
+    uint64_t capacity, allocation;
+} modvirt_storage_vol_info;
+
+/* Every pool matching FLAGS (0: all); *POOLS (malloc'd, *N handles, NULL
+ * when empty) is freed with modvirt_storage_pool_list_free(). */
+int modvirt_conn_list_all_storage_pools(modvirt_conn *conn, unsigned int flags,
+                                        modvirt_storage_pool ***pools, size_t *n,
+                                        modvirt_error **err);
+void modvirt_storage_pool_list_free(modvirt_storage_pool **list, size_t n);
+
+/* The pool KEY names: as a UUID if it parses as one, then as a name (as
+ * virsh does); only "no such pool" moves on to the name. */
+int modvirt_storage_pool_lookup(modvirt_conn *conn, const char *key, modvirt_storage_pool **pool,
+                                modvirt_error **err);
+int modvirt_storage_pool_lookup_by_name(modvirt_conn *conn, const char *name,
+                                        modvirt_storage_pool **pool, modvirt_error **err);
+int modvirt_storage_pool_lookup_by_uuid(modvirt_conn *conn, const unsigned char uuid[16],
+                                        modvirt_storage_pool **pool, modvirt_error **err);
+
+/* Frees a handle (the pool is not touched); NULL is fine. */
+void modvirt_storage_pool_free(modvirt_storage_pool *pool);
+const char *modvirt_storage_pool_get_name(const modvirt_storage_pool *pool);
+const unsigned char *modvirt_storage_pool_get_uuid(const modvirt_storage_pool *pool);
+const char *modvirt_storage_pool_get_uuid_string(const modvirt_storage_pool *pool, char buf[37]);
+
+/* Defines (or redefines) a persistent pool from XML; *POOL is its handle. */
+int modvirt_storage_pool_define_xml(modvirt_conn *conn, const char *xml, unsigned int flags,
+                                    modvirt_storage_pool **pool, modvirt_error **err);
+/* Creates what the pool stands on (directory, filesystem); FLAGS:
+ * modvirt_pool_build_flags. */
+int modvirt_storage_pool_build(modvirt_storage_pool *pool, unsigned int flags, modvirt_error **err);
+/* Starts a defined, inactive pool (STORAGE_POOL_CREATE). */
+int modvirt_storage_pool_start(modvirt_storage_pool *pool, unsigned int flags, modvirt_error **err);
+int modvirt_storage_pool_destroy(modvirt_storage_pool *pool, modvirt_error **err);
+/* Removes what build created (the pool must be inactive). */
+int modvirt_storage_pool_delete(modvirt_storage_pool *pool, unsigned int flags, modvirt_error **err);
+int modvirt_storage_pool_undefine(modvirt_storage_pool *pool, modvirt_error **err);
+int modvirt_storage_pool_refresh(modvirt_storage_pool *pool, unsigned int flags, modvirt_error **err);
+int modvirt_storage_pool_get_info(modvirt_storage_pool *pool, modvirt_storage_pool_info *info,
+                                  modvirt_error **err);
+/* The pool XML; *XML is malloc'd.  FLAGS: 1 for the inactive definition. */
+int modvirt_storage_pool_get_xml(modvirt_storage_pool *pool, unsigned int flags, char **xml,
+                                 modvirt_error **err);
+int modvirt_storage_pool_get_autostart(modvirt_storage_pool *pool, int *autostart,
+                                       modvirt_error **err);
+int modvirt_storage_pool_set_autostart(modvirt_storage_pool *pool, int autostart,
+                                       modvirt_error **err);
+int modvirt_storage_pool_is_active(modvirt_storage_pool *pool, int *active, modvirt_error **err);
+int modvirt_storage_pool_is_persistent(modvirt_storage_pool *pool, int *persistent,
+                                       modvirt_error **err);
+
+/* Every volume of POOL; *VOLS (malloc'd, *N handles, NULL when empty) is
+ * freed with modvirt_storage_vol_list_free(). */
+int modvirt_storage_pool_list_all_volumes(modvirt_storage_pool *pool, modvirt_storage_vol ***vols,
+                                          size_t *n, modvirt_error **err);
+void modvirt_storage_vol_list_free(modvirt_storage_vol **list, size_t n);
+
+/* The volume NAME of POOL; by key; by path. */
+int modvirt_storage_vol_lookup_by_name(modvirt_storage_pool *pool, const char *name,
+                                       modvirt_storage_vol **vol, modvirt_error **err);
+int modvirt_storage_vol_lookup_by_key(modvirt_conn *conn, const char *key,
+                                      modvirt_storage_vol **vol, modvirt_error **err);
+int modvirt_storage_vol_lookup_by_path(modvirt_conn *conn, const char *path,
+                                       modvirt_storage_vol **vol, modvirt_error **err);
+
+void modvirt_storage_vol_free(modvirt_storage_vol *vol);
+const char *modvirt_storage_vol_get_name(const modvirt_storage_vol *vol);
+const char *modvirt_storage_vol_get_key(const modvirt_storage_vol *vol);
+const char *modvirt_storage_vol_get_pool_name(const modvirt_storage_vol *vol);
+
+/* Creates a volume in POOL from XML; *VOL is its handle. */
+int modvirt_storage_vol_create_xml(modvirt_storage_pool *pool, const char *xml, unsigned int flags,
+                                   modvirt_storage_vol **vol, modvirt_error **err);
+/* Creates a volume in POOL from XML with the content of FROM (vol-clone). */
+int modvirt_storage_vol_create_xml_from(modvirt_storage_pool *pool, const char *xml,
+                                        modvirt_storage_vol *from, unsigned int flags,
+                                        modvirt_storage_vol **vol, modvirt_error **err);
+int modvirt_storage_vol_delete(modvirt_storage_vol *vol, unsigned int flags, modvirt_error **err);
+/* Overwrites the volume's data with zeros. */
+int modvirt_storage_vol_wipe(modvirt_storage_vol *vol, unsigned int flags, modvirt_error **err);
+/* New CAPACITY in bytes; FLAGS: modvirt_vol_resize_flags. */
+int modvirt_storage_vol_resize(modvirt_storage_vol *vol, uint64_t capacity, unsigned int flags,
+                               modvirt_error **err);
+int modvirt_storage_vol_get_info(modvirt_storage_vol *vol, modvirt_storage_vol_info *info,
+                                 modvirt_error **err);
+/* The volume XML / path; malloc'd. */
+int modvirt_storage_vol_get_xml(modvirt_storage_vol *vol, char **xml, modvirt_error **err);
+int modvirt_storage_vol_get_path(modvirt_storage_vol *vol, char **path, modvirt_error **err);
+
+/* "file", "block", "dir", "network", "netdir", "ploop" as virsh words
+ * volume types; "unknown" for others. */
+const char *modvirt_storage_vol_type_name(int type);
+/* "inactive", "building", "running", "degraded", "inaccessible"; "unknown". */
+const char *modvirt_storage_pool_state_name(int state);
+
 #ifdef __cplusplus
 }
 #endif
