@@ -27,7 +27,7 @@ MV_ENUM_IMPL(mv_dom_boot_dev, MV_DOM_BOOT_LAST, "hd", "cdrom", "network", "fd")
 MV_ENUM_IMPL(mv_dom_loader_type, MV_DOM_LOADER_LAST, NULL, "rom", "pflash")
 MV_ENUM_IMPL(mv_dom_cpu_mode, MV_DOM_CPU_MODE_LAST, NULL, "custom", "host-model", "host-passthrough", "maximum")
 MV_ENUM_IMPL(mv_dom_clock_offset, MV_DOM_CLOCK_LAST, "utc", "localtime")
-MV_ENUM_IMPL(mv_dom_disk_type, MV_DOM_DISK_TYPE_LAST, "file", "block")
+MV_ENUM_IMPL(mv_dom_disk_type, MV_DOM_DISK_TYPE_LAST, "file", "block", "volume")
 MV_ENUM_IMPL(mv_dom_disk_device, MV_DOM_DISK_DEVICE_LAST, "disk", "cdrom")
 MV_ENUM_IMPL(mv_dom_disk_format, MV_DOM_DISK_FORMAT_LAST, NULL, "raw", "qcow2")
 MV_ENUM_IMPL(mv_dom_disk_cache, MV_DOM_DISK_CACHE_LAST, NULL, "none", "writethrough", "writeback",
@@ -60,6 +60,8 @@ static void devices_clear(struct mv_dom_devices *d)
     for (size_t i = 0; i < d->ndisks; i++) {
         free(d->disks[i].driver_name);
         free(d->disks[i].source);
+        free(d->disks[i].pool);
+        free(d->disks[i].volume);
         free(d->disks[i].target);
         free(d->disks[i].serial);
     }

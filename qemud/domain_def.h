@@ -116,7 +116,9 @@ struct mv_dom_clock {
 
 /* ---- devices ---- */
 
-enum mv_dom_disk_type { MV_DOM_DISK_FILE, MV_DOM_DISK_BLOCK, MV_DOM_DISK_TYPE_LAST };
+/* VOLUME: a volume of a modvirt-storaged pool, resolved to a file at start
+ * (qemud/storage_volume.h) */
+enum mv_dom_disk_type { MV_DOM_DISK_FILE, MV_DOM_DISK_BLOCK, MV_DOM_DISK_VOLUME, MV_DOM_DISK_TYPE_LAST };
 MV_ENUM_DECL(mv_dom_disk_type);
 enum mv_dom_disk_device { MV_DOM_DISK_DEVICE_DISK, MV_DOM_DISK_DEVICE_CDROM, MV_DOM_DISK_DEVICE_LAST };
 MV_ENUM_DECL(mv_dom_disk_device);
@@ -141,7 +143,9 @@ struct mv_dom_disk {
     enum mv_dom_disk_format format;
     enum mv_dom_disk_cache cache;
     enum mv_dom_disk_discard discard;
-    char *source;                   /* file= or dev=; NULL for an empty cdrom */
+    char *source;                   /* file= or dev=; NULL for an empty cdrom; type volume:
+                                     * the volume's path while running (status file only) */
+    char *pool, *volume;            /* type volume: <source pool= volume=/> */
     char *target;                   /* "vda", "sda", "hdc" */
     enum mv_dom_disk_bus bus;       /* parse fills it from the target prefix when absent */
     bool readonly;
@@ -331,6 +335,9 @@ struct mv_dom_live_info {
 
 enum mv_dom_format_flags {
     MV_DOM_FORMAT_SECURE = 1 << 0,  /* include graphics passwords (VIR_DOMAIN_XML_SECURE) */
+    /* our status file: also what only qemud needs to know of a running
+     * domain (a volume disk's resolved path) */
+    MV_DOM_FORMAT_STATUS = 1 << 1,
 };
 
 /* Writes DEF as libvirt domain XML into a malloc'd *XML; LIVE (may be NULL)

@@ -214,7 +214,19 @@ static void pm(struct mv_xml_out *o, const struct mv_dom_pm *pm)
 
 /* --------------------------------------------------------------- devices */
 
-static void disk(struct mv_xml_out *o, const struct mv_dom_disk *d)
+/* A volume disk's source as libvirt shows it, pool and volume; the path it
+ * resolved to only in our status file. */
+static void disk_source_volume(struct mv_xml_out *o, const struct mv_dom_disk *d, unsigned int flags)
+{
+    mv_xml_out_start(o, "source");
+    mv_xml_out_attr(o, "pool", d->pool);
+    mv_xml_out_attr(o, "volume", d->volume);
+    if (flags & MV_DOM_FORMAT_STATUS)
+        mv_xml_out_attr(o, "file", d->source);
+    mv_xml_out_end(o);
+}
+
+static void disk(struct mv_xml_out *o, const struct mv_dom_disk *d, unsigned int flags)
 {
     mv_xml_out_start(o, "disk");
     mv_xml_out_attr(o, "type", mv_dom_disk_type_to_string(d->type));
@@ -227,7 +239,10 @@ static void disk(struct mv_xml_out *o, const struct mv_dom_disk *d)
         mv_xml_out_attr(o, "discard", mv_dom_disk_discard_to_string(d->discard));
         mv_xml_out_end(o);
     }
-    mv_xml_out_leaf(o, "source", d->type == MV_DOM_DISK_BLOCK ? "dev" : "file", d->source);
+    if (d->type == MV_DOM_DISK_VOLUME)
+        disk_source_volume(o, d, flags);
+    else
+        mv_xml_out_leaf(o, "source", d->type == MV_DOM_DISK_BLOCK ? "dev" : "file", d->source);
     mv_xml_out_start(o, "target");
     mv_xml_out_attr(o, "dev", d->target);
     mv_xml_out_attr(o, "bus", mv_dom_disk_bus_to_string(d->bus));
@@ -417,7 +432,7 @@ static void devices(struct mv_xml_out *o, const struct mv_dom_devices *d, unsign
     mv_xml_out_start(o, "devices");
     mv_xml_out_text_elem(o, "emulator", d->emulator);
     for (size_t i = 0; i < d->ndisks; i++)
-        disk(o, &d->disks[i]);
+        disk(o, &d->disks[i], flags);
     for (size_t i = 0; i < d->ncontrollers; i++)
         controller(o, &d->controllers[i]);
     for (size_t i = 0; i < d->nnets; i++)

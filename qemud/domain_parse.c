@@ -521,8 +521,9 @@ struct mv_dom_def *mv_dom_def_copy(const struct mv_dom_def *def)
     struct mv_dom_def *copy = NULL;
     int code;
 
-    /* STATUS keeps what a running domain carries (pty paths, tap names, ports) */
-    if (mv_dom_def_format(def, NULL, MV_DOM_FORMAT_SECURE, &xml) < 0 ||
+    /* STATUS keeps what a running domain carries (pty paths, tap names,
+     * ports, volume paths) */
+    if (mv_dom_def_format(def, NULL, MV_DOM_FORMAT_SECURE | MV_DOM_FORMAT_STATUS, &xml) < 0 ||
         mv_dom_def_parse(xml, MV_DOM_PARSE_STATUS, &copy, &code, &msg) < 0)
         return NULL;
     /* what the XML does not carry: the taps' ifindexes (same interfaces, same order) */

@@ -99,11 +99,44 @@ static int disk_driver(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return 0;
 }
 
+/* A volume's name as storaged accepts it: one path component. */
+static bool volume_name_ok(const char *s)
+{
+    return *s && strlen(s) <= 255 && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+/* <source pool= volume=/>: resolved at start; only our status file carries
+ * the path it was resolved to (file=), a definition must not claim one. */
+static int disk_source_volume(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_disk *d)
+{
+    int r;
+
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("pool", "volume", "file"))) < 0 ||
+        (r = mv_xml_attr_get(n, "pool", &d->pool)) < 0 ||
+        (r = mv_xml_attr_get(n, "volume", &d->volume)) < 0 ||
+        (r = mv_xml_attr_path(c, n, "file", &d->source)) < 0)
+        return r;
+    if (!d->pool)
+        return mv_xml_fail_missing_attr(c, n, "pool");
+    if (!d->volume)
+        return mv_xml_fail_missing_attr(c, n, "volume");
+    if (mv_validate_name("storage pool", d->pool, NULL) < 0)
+        return mv_xml_fail_value(c, n, "pool", d->pool);
+    if (!volume_name_ok(d->volume))
+        return mv_xml_fail_value(c, n, "volume", d->volume);
+    if (!(c->flags & MV_DOM_PARSE_STATUS))
+        free(TAKE_PTR(d->source));
+    return 0;
+}
+
 static int disk_source(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     struct mv_dom_disk *d = obj;
     const char *attr = d->type == MV_DOM_DISK_BLOCK ? "dev" : "file";
     int r;
+
+    if (d->type == MV_DOM_DISK_VOLUME)
+        return disk_source_volume(c, n, d);
 
     if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS(attr))) < 0 || (r = mv_xml_attr_path(c, n, attr, &d->source)) < 0)
         return r;
@@ -200,7 +233,7 @@ static int parse_disk(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
         return r;
     if (!d->target)
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <target> of <disk>");
-    if (!d->source && d->device == MV_DOM_DISK_DEVICE_DISK)
+    if (!d->source && !d->volume && d->device == MV_DOM_DISK_DEVICE_DISK)
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <source> of <disk> '%s'", d->target);
     return 0;
 }

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "network_port.h"
+#include "storage_volume.h"
 #include "proc_stat.h"
 #include "process.h"
 #include "qemu_command.h"
@@ -423,8 +424,10 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     for (size_t i = 0; i < live->devices.nnets; i++)
         fds[i] = -1;
     ctx.kvm_usable = kvm_usable_for(live);
-    /* ports before taps: a port names the bridge its tap goes on */
-    if ((qemud_net_ports_needed(live) && (r = qemud_net_ports_plug(qemud.paths, live, err)) < 0) ||
+    /* volumes first: a pool or volume that is not there leaves nothing to
+     * undo; ports before taps: a port names the bridge its tap goes on */
+    if ((qemud_disk_volumes_needed(live) && (r = qemud_disk_volumes_resolve(qemud.paths, live, err)) < 0) ||
+        (qemud_net_ports_needed(live) && (r = qemud_net_ports_plug(qemud.paths, live, err)) < 0) ||
         (r = create_taps(dom->name, live, fds, err)) < 0)
         goto out;
     ctx.net_fds = fds;

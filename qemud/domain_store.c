@@ -108,7 +108,7 @@ char *qemud_store_status_xml(struct qemud_dom *dom)
     starttime = dom->starttime;
     pthread_mutex_unlock(&dom->lock);
 
-    if (!live || !monitor || mv_dom_def_format(live, &info, MV_DOM_FORMAT_SECURE, &def_xml) < 0 ||
+    if (!live || !monitor || mv_dom_def_format(live, &info, MV_DOM_FORMAT_SECURE | MV_DOM_FORMAT_STATUS, &def_xml) < 0 ||
         mv_xml_writer_open(&w) < 0)
         return NULL;
     xmlTextWriterStartElement(w.writer, BAD_CAST "domstatus");

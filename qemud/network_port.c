@@ -9,6 +9,7 @@
 #include "client.h"
 #include "log.h"
 #include "network_port.h"
+#include "peer_conn.h"
 #include "remote_protocol.h"
 #include "uuid.h"
 #include "xml.h"
@@ -20,71 +21,10 @@
 /* NETWORK_PORT_CREATE_XML flags (libvirt's VIR_NETWORK_PORT_CREATE_*) */
 #define PORT_CREATE_RECLAIM 1u
 
-/* The connection to netd for one start, stop or re-attach: opened on first
- * use (a guest without network interfaces never touches netd) and closed
- * after, as libvirt opens its inter-daemon connections on demand. */
-struct netd_conn {
-    const struct mv_paths *paths;
-    struct mv_rpc_client *rpc;
-};
-
-static void netd_conn_close(struct netd_conn *nc)
-{
-    mv_rpc_client_free(nc->rpc);
-    nc->rpc = NULL;
-}
-
-static int call(struct netd_conn *nc, int proc, xdrproc_t af, const void *args, xdrproc_t rf, void *ret,
-                struct mv_err *err)
-{
-    return mv_rpc_client_call(nc->rpc, MV_REMOTE_PROGRAM, proc, af, args, rf, ret, err);
-}
-
-/* AUTH_LIST, then polkit if netd asks for it (root passes), as any client. */
-static int authenticate(struct netd_conn *nc, const char *path, struct mv_err *err)
-{
-    mv_auth_list_ret list = { 0 };
-    mv_auth_polkit_ret polkit = { 0 };
-    mv_auth_type method;
-    int r = call(nc, MV_PROC_AUTH_LIST, NULL, NULL, (xdrproc_t)xdr_mv_auth_list_ret, &list, err);
-
-    if (r < 0)
-        return r;
-    method = list.types.types_len ? list.types.types_val[0] : MV_AUTH_NONE;
-    xdr_free((xdrproc_t)xdr_mv_auth_list_ret, (char *)&list);
-    if (method == MV_AUTH_NONE)
-        return 0;
-    if (method != MV_AUTH_POLKIT)
-        return mv_err_set(err, MV_ERR_AUTH_FAILED, MV_FROM_RPC,
-                          "authentication failed: '%s' asks for an authentication qemud does not do", path);
-    r = call(nc, MV_PROC_AUTH_POLKIT, NULL, NULL, (xdrproc_t)xdr_mv_auth_polkit_ret, &polkit, err);
-    if (r == 0 && polkit.complete != 1)
-        r = mv_err_set(err, MV_ERR_AUTH_FAILED, MV_FROM_RPC,
-                       "authentication failed: polkit at '%s' did not complete", path);
-    return r;
-}
-
-static int netd_conn_open(struct netd_conn *nc, struct mv_err *err)
-{
-    _cleanup_free_ char *path = NULL;
-    char *uri = (char *)"network:///system";
-    mv_connect_open_args args = { .name = &uri, .flags = 0 };
-    int r;
-
-    if (nc->rpc && mv_rpc_client_is_alive(nc->rpc))
-        return 0;
-    netd_conn_close(nc);
-    if (!(path = mv_paths_socket(nc->paths, "netd", false)))
-        return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
-    /* the error names the socket and asks whether modvirt-netd runs */
-    if ((r = mv_rpc_client_connect_unix(path, &nc->rpc, err)) < 0)
-        return r;
-    mv_rpc_client_set_timeout(nc->rpc, NETD_CALL_TIMEOUT_MS);
-    if ((r = authenticate(nc, path, err)) < 0 ||
-        (r = call(nc, MV_PROC_CONNECT_OPEN, (xdrproc_t)xdr_mv_connect_open_args, &args, NULL, NULL, err)) < 0)
-        netd_conn_close(nc);
-    return r;
-}
+/* The connection to netd for one start, stop or re-attach: a guest without
+ * network interfaces never touches netd. */
+#define NETD_PEER(p) { .paths = (p), .daemon = "netd", .uri = "network:///system", \
+                       .timeout_ms = NETD_CALL_TIMEOUT_MS }
 
 /* Says which domain and network a failure of the connection itself was
  * about; netd's own answers ("network 'x' is not active") stay as they are. */
@@ -100,14 +40,14 @@ static int conn_context(struct mv_err *err, int r, const char *dom, const char *
 }
 
 /* NETWORK_LOOKUP_BY_NAME: *NET (xdr_free it) for network NAME. */
-static int lookup_network(struct netd_conn *nc, const char *name, mv_nonnull_network *net, struct mv_err *err)
+static int lookup_network(struct qemud_peer *nc, const char *name, mv_nonnull_network *net, struct mv_err *err)
 {
     mv_network_lookup_by_name_args args = { .name = (char *)name };
     mv_network_ret ret = { 0 };
     int r;
 
-    if ((r = netd_conn_open(nc, err)) < 0 ||
-        (r = call(nc, MV_PROC_NETWORK_LOOKUP_BY_NAME, (xdrproc_t)xdr_mv_network_lookup_by_name_args, &args,
+    if ((r = qemud_peer_open(nc, err)) < 0 ||
+        (r = qemud_peer_call(nc, MV_PROC_NETWORK_LOOKUP_BY_NAME, (xdrproc_t)xdr_mv_network_lookup_by_name_args, &args,
                   (xdrproc_t)xdr_mv_network_ret, &ret, err)) < 0)
         return r;
     *net = ret.net;
@@ -144,7 +84,7 @@ static char *port_xml(const struct mv_dom_def *def, const struct mv_dom_net *net
 }
 
 /* NETWORK_PORT_CREATE_XML on NET for interface IFACE of DEF. */
-static int create_port(struct netd_conn *nc, const mv_nonnull_network *net, const struct mv_dom_def *def,
+static int create_port(struct qemud_peer *nc, const mv_nonnull_network *net, const struct mv_dom_def *def,
                        const struct mv_dom_net *iface, unsigned int flags, unsigned char uuid[MV_UUID_LEN],
                        struct mv_err *err)
 {
@@ -156,7 +96,7 @@ static int create_port(struct netd_conn *nc, const mv_nonnull_network *net, cons
     if (!xml)
         return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
     args.xml = xml;
-    if ((r = call(nc, MV_PROC_NETWORK_PORT_CREATE_XML, (xdrproc_t)xdr_mv_network_port_create_xml_args, &args,
+    if ((r = qemud_peer_call(nc, MV_PROC_NETWORK_PORT_CREATE_XML, (xdrproc_t)xdr_mv_network_port_create_xml_args, &args,
                   (xdrproc_t)xdr_mv_network_port_ret, &ret, err)) < 0)
         return r;
     memcpy(uuid, ret.port.uuid, MV_UUID_LEN);
@@ -195,7 +135,7 @@ static void port_wire(const mv_nonnull_network *net, const unsigned char uuid[MV
 }
 
 /* NETWORK_PORT_GET_XML_DESC: the bridge port UUID on NET plugs into. */
-static int port_bridge(struct netd_conn *nc, const mv_nonnull_network *net, const unsigned char uuid[MV_UUID_LEN],
+static int port_bridge(struct qemud_peer *nc, const mv_nonnull_network *net, const unsigned char uuid[MV_UUID_LEN],
                        char **bridge, struct mv_err *err)
 {
     mv_network_port_flags_args args = { .flags = 0 };
@@ -203,7 +143,7 @@ static int port_bridge(struct netd_conn *nc, const mv_nonnull_network *net, cons
     int r;
 
     port_wire(net, uuid, &args.port);
-    if ((r = call(nc, MV_PROC_NETWORK_PORT_GET_XML_DESC, (xdrproc_t)xdr_mv_network_port_flags_args, &args,
+    if ((r = qemud_peer_call(nc, MV_PROC_NETWORK_PORT_GET_XML_DESC, (xdrproc_t)xdr_mv_network_port_flags_args, &args,
                   (xdrproc_t)xdr_mv_network_port_get_xml_desc_ret, &ret, err)) < 0)
         return r;
     r = plug_bridge(ret.xml, net->name, bridge, err);
@@ -211,18 +151,18 @@ static int port_bridge(struct netd_conn *nc, const mv_nonnull_network *net, cons
     return r;
 }
 
-static int delete_port(struct netd_conn *nc, const mv_nonnull_network *net, const unsigned char uuid[MV_UUID_LEN],
+static int delete_port(struct qemud_peer *nc, const mv_nonnull_network *net, const unsigned char uuid[MV_UUID_LEN],
                        struct mv_err *err)
 {
     mv_network_port_flags_args args = { .flags = 0 };
 
     port_wire(net, uuid, &args.port);
-    return call(nc, MV_PROC_NETWORK_PORT_DELETE, (xdrproc_t)xdr_mv_network_port_flags_args, &args, NULL, NULL, err);
+    return qemud_peer_call(nc, MV_PROC_NETWORK_PORT_DELETE, (xdrproc_t)xdr_mv_network_port_flags_args, &args, NULL, NULL, err);
 }
 
 /* Plugs interface IFACE of DEF: portid is set as soon as the port exists,
  * so that a failure after it (the bridge) deletes it too. */
-static int plug_one(struct netd_conn *nc, const struct mv_dom_def *def, struct mv_dom_net *iface,
+static int plug_one(struct qemud_peer *nc, const struct mv_dom_def *def, struct mv_dom_net *iface,
                     struct mv_err *err)
 {
     mv_nonnull_network net = { 0 };
@@ -256,7 +196,7 @@ bool qemud_net_ports_needed(const struct mv_dom_def *def)
 }
 
 /* Deletes IFACE's port; a port or network already gone is no failure. */
-static void unplug_one(struct netd_conn *nc, const struct mv_dom_def *def, const struct mv_dom_net *iface)
+static void unplug_one(struct qemud_peer *nc, const struct mv_dom_def *def, const struct mv_dom_net *iface)
 {
     struct mv_err err = { 0 };
     mv_nonnull_network net = { 0 };
@@ -282,7 +222,7 @@ static void unplug_one(struct netd_conn *nc, const struct mv_dom_def *def, const
 
 void qemud_net_ports_unplug(const struct mv_paths *paths, const struct mv_dom_def *live)
 {
-    struct netd_conn nc = { .paths = paths };
+    struct qemud_peer nc = NETD_PEER(paths);
 
     for (size_t i = 0; live && i < live->devices.nnets; i++) {
         const struct mv_dom_net *iface = &live->devices.nets[i];
@@ -290,12 +230,12 @@ void qemud_net_ports_unplug(const struct mv_paths *paths, const struct mv_dom_de
         if (iface->type == MV_DOM_NET_NETWORK && iface->portid)
             unplug_one(&nc, live, iface);
     }
-    netd_conn_close(&nc);
+    qemud_peer_close(&nc);
 }
 
 int qemud_net_ports_plug(const struct mv_paths *paths, struct mv_dom_def *live, struct mv_err *err)
 {
-    struct netd_conn nc = { .paths = paths };
+    struct qemud_peer nc = NETD_PEER(paths);
     int r = 0;
 
     for (size_t i = 0; i < live->devices.nnets && r == 0; i++) {
@@ -307,7 +247,7 @@ int qemud_net_ports_plug(const struct mv_paths *paths, struct mv_dom_def *live, 
         if (iface->type == MV_DOM_NET_NETWORK)
             r = plug_one(&nc, live, iface, err);
     }
-    netd_conn_close(&nc);
+    qemud_peer_close(&nc);
     if (r < 0) {
         qemud_net_ports_unplug(paths, live);
         for (size_t i = 0; i < live->devices.nnets; i++) {
@@ -319,7 +259,7 @@ int qemud_net_ports_plug(const struct mv_paths *paths, struct mv_dom_def *live, 
 }
 
 /* NETWORK_PORT_LOOKUP_BY_UUID: 1 netd has the port, 0 it has not, <0 error. */
-static int port_known(struct netd_conn *nc, const mv_nonnull_network *net, const unsigned char uuid[MV_UUID_LEN],
+static int port_known(struct qemud_peer *nc, const mv_nonnull_network *net, const unsigned char uuid[MV_UUID_LEN],
                       struct mv_err *err)
 {
     mv_network_port_lookup_by_uuid_args args = { .network = *net };
@@ -327,7 +267,7 @@ static int port_known(struct netd_conn *nc, const mv_nonnull_network *net, const
     int r;
 
     memcpy(args.uuid, uuid, MV_UUID_LEN);
-    r = call(nc, MV_PROC_NETWORK_PORT_LOOKUP_BY_UUID, (xdrproc_t)xdr_mv_network_port_lookup_by_uuid_args, &args,
+    r = qemud_peer_call(nc, MV_PROC_NETWORK_PORT_LOOKUP_BY_UUID, (xdrproc_t)xdr_mv_network_port_lookup_by_uuid_args, &args,
              (xdrproc_t)xdr_mv_network_port_ret, &ret, err);
     if (r == 0) {
         xdr_free((xdrproc_t)xdr_mv_network_port_ret, (char *)&ret);
@@ -340,7 +280,7 @@ static int port_known(struct netd_conn *nc, const mv_nonnull_network *net, const
     return r;
 }
 
-static int reclaim_one(struct netd_conn *nc, const struct mv_dom_def *def, const struct mv_dom_net *iface,
+static int reclaim_one(struct qemud_peer *nc, const struct mv_dom_def *def, const struct mv_dom_net *iface,
                        struct mv_err *err)
 {
     mv_nonnull_network net = { 0 };
@@ -363,7 +303,7 @@ static int reclaim_one(struct netd_conn *nc, const struct mv_dom_def *def, const
 
 void qemud_net_ports_reclaim(const struct mv_paths *paths, const struct mv_dom_def *live)
 {
-    struct netd_conn nc = { .paths = paths };
+    struct qemud_peer nc = NETD_PEER(paths);
 
     for (size_t i = 0; live && i < live->devices.nnets; i++) {
         const struct mv_dom_net *iface = &live->devices.nets[i];
@@ -376,5 +316,5 @@ void qemud_net_ports_reclaim(const struct mv_paths *paths, const struct mv_dom_d
                     iface->source, err.message ? err.message : "unknown error");
         mv_err_clear(&err);
     }
-    netd_conn_close(&nc);
+    qemud_peer_close(&nc);
 }

@@ -1199,6 +1199,9 @@ static int check_disk(struct cmd *c, const struct mv_dom_disk *d, const char *wh
     if ((unsigned int)d->bus >= MV_DOM_DISK_BUS_LAST || (unsigned int)d->cache >= MV_DOM_DISK_CACHE_LAST ||
         (unsigned int)d->discard >= MV_DOM_DISK_DISCARD_LAST || (unsigned int)d->format >= MV_DOM_DISK_FORMAT_LAST)
         return refuse(c, "%s: bus, cache, discard or format value is not supported", what);
+    if (d->type == MV_DOM_DISK_VOLUME && !d->source)
+        return refuse(c, "%s: volume '%s' of pool '%s' has not been resolved to a path", what,
+                      quote(c, d->volume), quote(c, d->pool));
     if (!d->source && d->device != MV_DOM_DISK_DEVICE_CDROM)
         return refuse(c, "%s: only a cdrom can be without a <source>", what);
     /* QEMU's IDE disks refuse read-only nodes ("Block node is read-only") */

@@ -305,6 +305,32 @@ START_TEST(test_status_flag)
 }
 END_TEST
 
+/* A volume disk's resolved path: only the status file has it, a copy
+ * keeps it, the live XML shows pool and volume (volume-status.out.xml). */
+START_TEST(test_volume_path)
+{
+    _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, "volume-status", ".xml");
+    _cleanup_dom_def_ struct mv_dom_def *status = parse_ok(input, MV_DOM_PARSE_STATUS);
+    _cleanup_dom_def_ struct mv_dom_def *config = parse_ok(input, 0);
+    _cleanup_dom_def_ struct mv_dom_def *copy = NULL;
+    _cleanup_free_ char *file = NULL;
+    _cleanup_free_ char *live = NULL;
+    static const char path[] = "file=\"/var/lib/modvirt/images/root.qcow2\"";
+
+    ck_assert_str_eq(status->devices.disks[0].source, "/var/lib/modvirt/images/root.qcow2");
+    ck_assert_ptr_null(config->devices.disks[0].source);
+    file = format_ok(status, NULL, MV_DOM_FORMAT_STATUS);
+    live = format_ok(status, NULL, 0);
+    ck_assert_ptr_nonnull(strstr(file, path));
+    ck_assert_ptr_null(strstr(live, path));
+    copy = mv_dom_def_copy(status);
+    ck_assert_ptr_nonnull(copy);
+    ck_assert_str_eq(copy->devices.disks[0].source, status->devices.disks[0].source);
+    ck_assert_str_eq(copy->devices.disks[0].pool, "guests");
+    ck_assert_str_eq(copy->devices.disks[0].volume, "root.qcow2");
+}
+END_TEST
+
 START_TEST(test_copy)
 {
     _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, "linux-guest", ".xml");
@@ -422,6 +448,7 @@ static Suite *domainxml_suite(void)
     tcase_add_test(tc, test_memory_units);
     tcase_add_test(tc, test_secure_and_live);
     tcase_add_test(tc, test_status_flag);
+    tcase_add_test(tc, test_volume_path);
     tcase_add_test(tc, test_copy);
     tcase_add_test(tc, test_errors_out_params);
     tcase_add_test(tc, test_schema_values);
