@@ -23,11 +23,15 @@
 
 #define POOL_MOUNT_OPTS "nodev,nosuid,noexec"
 
+/* fs 'auto' leaves the type to mount's probe; netfs 'auto' is NFS, the
+ * one network filesystem storaged mounts (mount would take HOST:DIR as NFS
+ * anyway, the command just says so). */
 static const char *mount_type(const struct mv_pool_def *def)
 {
-    if (def->format && *def->format)
-        return strcmp(def->format, "auto") ? def->format : NULL;
-    return def->type == MV_POOL_NETFS ? "nfs" : NULL;
+    bool any = !def->format || !*def->format || !strcmp(def->format, "auto");
+    if (def->type == MV_POOL_NETFS)
+        return any ? "nfs" : def->format;
+    return any ? NULL : def->format;
 }
 
 static char *mount_source(const struct mv_pool_def *def)
