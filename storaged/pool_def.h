@@ -38,11 +38,13 @@ struct mv_pool_def {
     char *src_dir;                  /* <dir path=>: netfs export */
     char *src_host;                 /* <host name=>: netfs server */
     unsigned int src_port;          /* <host port=>, 0 = not given */
-    char *src_name;                 /* <name>: logical VG name */
-    char *format;                   /* <format type=>: fs type (ext4, auto...), netfs (nfs...), lvm2 */
+    char *src_name;                 /* <name>: logical VG name (parse defaults it to the pool's name) */
+    char *format;                   /* <format type=>: fs type (ext4, auto...), netfs (auto, nfs), lvm2;
+                                     * parse fills in the default ("auto", "lvm2"); NULL for dir */
 
     /* <target> */
-    char *target_path;              /* required for dir/fs/netfs; /dev/VG for logical */
+    char *target_path;              /* required for dir/fs/netfs; /dev/VG for logical (parse fills it in);
+                                     * absolute, clean, no trailing '/' */
     struct mv_perms perms;
 };
 

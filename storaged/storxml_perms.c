@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,12 +106,39 @@ void mv_stor_format_perms(struct mv_xml_out *o, const struct mv_perms *perms)
     mv_xml_out_end(o);
 }
 
+/* C0, DEL and C1 (U+0080..U+009F, which UTF-8 writes as 0xc2 0x80..0x9f):
+ * a path goes on mount's and qemu-img's command lines and into messages */
+static bool has_control(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+            return true;
+    return false;
+}
+
+/* Why S is not a path we take, or NULL if it is one. */
+static const char *path_problem(const char *s, size_t len)
+{
+    if (s[0] != '/')
+        return "paths must be absolute";
+    if (strcmp(s, "/") == 0)
+        return "'/' itself is not allowed";
+    if (len >= PATH_MAX)
+        return "paths must be shorter than 4096 bytes";
+    if (has_control(s))
+        return "paths must not contain control characters";
+    if (!mv_path_is_absolute_clean(s))
+        return "paths must not contain '//', '.' or '..' components";
+    return NULL;
+}
+
 int mv_stor_check_path(struct mv_xml_ctx *c, xmlNodePtr n, const char *attr, char **s)
 {
     _cleanup_free_ char *q = NULL;
     size_t len = strlen(*s);
+    const char *why = path_problem(*s, len);
 
-    if (mv_path_is_absolute_clean(*s) && strcmp(*s, "/") != 0 && len < 4096) {
+    if (!why) {
         while (len > 1 && (*s)[len - 1] == '/')
             (*s)[--len] = '\0';
         return 0;
@@ -119,8 +147,6 @@ int mv_stor_check_path(struct mv_xml_ctx *c, xmlNodePtr n, const char *attr, cha
     if (!q)
         return -ENOMEM;
     if (attr)
-        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "invalid path '%s' in <%s %s=...>: it must be absolute, other than "
-                           "'/', without '//', '.' or '..' components", q, n->name, attr);
-    return mv_xml_fail(c, MV_ERR_XML_DETAIL, "invalid path '%s' in <%s>: it must be absolute, other than '/', "
-                       "without '//', '.' or '..' components", q, n->name);
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "invalid path '%s' in <%s %s=...>: %s", q, n->name, attr, why);
+    return mv_xml_fail(c, MV_ERR_XML_DETAIL, "invalid path '%s' in <%s>: %s", q, n->name, why);
 }

@@ -27,6 +27,7 @@ int mv_stor_parse_perms(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_perms *per
 /* <permissions> as libvirt writes it; nothing when every field is unset. */
 void mv_stor_format_perms(struct mv_xml_out *o, const struct mv_perms *perms);
 /* A path element or attribute value that must be absolute and clean (no
- * "//", "." or ".." components); a trailing '/' is dropped, "/" itself is
- * refused (nothing may take over the whole tree).  Takes S. */
+ * "//", "." or ".." components, no control characters); a trailing '/' is
+ * dropped, "/" itself is refused (nothing may take over the whole tree).
+ * Edits *S in place. */
 int mv_stor_check_path(struct mv_xml_ctx *c, xmlNodePtr n, const char *attr, char **s);

@@ -256,6 +256,26 @@ START_TEST(test_vol_no_capacity)
 }
 END_TEST
 
+/* a volume name is a file name: NAME_MAX bytes fit, one more does not */
+START_TEST(test_vol_name_limit)
+{
+    char name[300];
+    char xml[400];
+    _cleanup_vol_def_ struct mv_vol_def *def = NULL;
+    _cleanup_free_ char *msg = NULL;
+
+    memset(name, 'a', 255);
+    name[255] = '\0';
+    snprintf(xml, sizeof(xml), "<volume><name>%s</name><capacity>1</capacity></volume>", name);
+    ck_assert_msg(mv_vol_def_parse(xml, POOL, &def, &msg) == 0, "%s", msg);
+    ck_assert_uint_eq(strlen(def->name), 255);
+    strcpy(name + 255, "b");
+    snprintf(xml, sizeof(xml), "<volume><name>%s</name><capacity>1</capacity></volume>", name);
+    ck_assert_int_eq(mv_vol_def_parse(xml, POOL, &def, &msg), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(msg, "names must be at most 255 bytes long"));
+}
+END_TEST
+
 START_TEST(test_secret_values)
 {
     _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, "secret-volume", ".xml");
@@ -346,6 +366,7 @@ static Suite *storagexml_suite(void)
     tcase_add_test(tc, test_pool_copy_devices);
     tcase_add_test(tc, test_vol_values);
     tcase_add_test(tc, test_vol_no_capacity);
+    tcase_add_test(tc, test_vol_name_limit);
     tcase_add_test(tc, test_secret_values);
     tcase_add_test(tc, test_schema_values);
     tcase_add_test(tc, test_errors_out_params);
