@@ -4,7 +4,8 @@
 noinst_LTLIBRARIES += storaged/libmvvolfile.la
 storaged_libmvvolfile_la_SOURCES = storaged/vol_file.h storaged/vol_file_internal.h \
 	storaged/vol_file.c storaged/vol_file_create.c storaged/vol_file_inspect.c \
-	storaged/vol_file_cache.c
+	storaged/vol_file_cache.c storaged/vol_file_clone.c storaged/vol_file_resize.c \
+	storaged/vol_file_wipe.c
 storaged_libmvvolfile_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 storaged_libmvvolfile_la_LIBADD = common/libmvprocess.la common/libmvcommon.la $(JSONC_LIBS) -lpthread
 

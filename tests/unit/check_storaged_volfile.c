@@ -452,6 +452,276 @@ START_TEST(delete_missing_ok)
 }
 END_TEST
 
+
+/* ---- clone ---- */
+
+/* A sparse raw file with 1 MiB of pattern at 0 and at 40 MiB. */
+static void make_data_raw(const char *p, uint64_t size)
+{
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_RAW, .capacity = size, .uid = (uid_t)-1,
+                                    .gid = (gid_t)-1 };
+    _cleanup_free_ char *buf = malloc(MiB);
+    _cleanup_close_ int fd = -1;
+
+    create_ok(p, &spec);
+    for (size_t i = 0; i < MiB; i++)
+        buf[i] = (char)(i * 7 + i / 4096);
+    fd = open(p, O_WRONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pwrite(fd, buf, MiB, 0), (ssize_t)MiB);
+    ck_assert_int_eq(pwrite(fd, buf, MiB, 40 * MiB), (ssize_t)MiB);
+}
+
+static bool same_bytes(const char *a, const char *b)
+{
+    const char *argv[] = { "/usr/bin/cmp", "-s", a, b, NULL };
+    struct mv_process_run_opts opts = { .timeout_ms = TIMEOUT_MS };
+    struct mv_process_result res;
+    int r = mv_process_run(argv, &opts, &res, NULL);
+
+    mv_process_result_clear(&res);
+    return r == 0;
+}
+
+struct seen { int calls; uint64_t last, total; bool backwards; };
+
+static void on_progress(uint64_t done, uint64_t total, void *opaque)
+{
+    struct seen *s = opaque;
+
+    s->backwards |= done < s->last;
+    s->calls++, s->last = done, s->total = total;
+}
+
+START_TEST(clone_roundtrip)
+{
+    _cleanup_free_ char *a = path_in("a.raw"), *q = path_in("a.qcow2"), *b = path_in("b.raw"), *err = NULL;
+    struct mv_volfile_spec qs = { .format = MV_VOLFILE_QCOW2, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+    struct mv_volfile_spec rs = { .format = MV_VOLFILE_RAW, .mode = 0644, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+    struct mv_volfile_info info;
+    struct seen seen = { 0 };
+    char names[512];
+
+    make_data_raw(a, 64 * MiB);
+    ck_assert_int_eq(mv_volfile_clone(a, q, &qs, TIMEOUT_MS, on_progress, &seen, &err), 0);
+    ck_assert_int_ge(seen.calls, 1);
+    ck_assert(!seen.backwards);
+    ck_assert_uint_eq(seen.last, 64 * MiB);
+    ck_assert_uint_eq(seen.total, 64 * MiB);
+    inspect_ok(q, &info);
+    ck_assert_int_eq(info.format, MV_VOLFILE_QCOW2);
+    ck_assert_uint_eq(info.capacity, 64 * MiB);
+    ck_assert_uint_lt(info.allocation, 8 * MiB);
+    mv_volfile_info_clear(&info);
+    ck_assert_int_eq(mv_volfile_clone(q, b, &rs, TIMEOUT_MS, NULL, NULL, &err), 0);
+    ck_assert(same_bytes(a, b));
+    /* the holes are still holes: 2 MiB of data in 64 MiB */
+    ck_assert_uint_le(allocated(b), 4 * MiB);
+    /* a clone onto an existing volume is refused */
+    ck_assert_int_eq(mv_volfile_clone(a, b, &rs, TIMEOUT_MS, NULL, NULL, &err), -EEXIST);
+    ck_assert_int_eq(count_entries(names, sizeof(names)), 3);
+}
+END_TEST
+
+START_TEST(clone_grows)
+{
+    _cleanup_free_ char *a = path_in("a.raw"), *q = path_in("big.qcow2"), *err = NULL;
+    struct mv_volfile_spec qs = { .format = MV_VOLFILE_QCOW2, .capacity = 128 * MiB, .uid = (uid_t)-1,
+                                  .gid = (gid_t)-1 };
+    struct mv_volfile_info info;
+
+    make_data_raw(a, 64 * MiB);
+    ck_assert_int_eq(mv_volfile_clone(a, q, &qs, TIMEOUT_MS, NULL, NULL, &err), 0);
+    inspect_ok(q, &info);
+    ck_assert_uint_eq(info.capacity, 128 * MiB);
+    mv_volfile_info_clear(&info);
+    qs.capacity = MiB;
+    free(err), err = NULL;
+    ck_assert_int_eq(mv_volfile_clone(a, q, &qs, TIMEOUT_MS, NULL, NULL, &err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "smaller"));
+}
+END_TEST
+
+/* ---- resize ---- */
+
+START_TEST(resize)
+{
+    _cleanup_free_ char *r = path_in("r.raw"), *q = path_in("r.qcow2"), *err = NULL;
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_RAW, .capacity = 8 * MiB, .uid = (uid_t)-1,
+                                    .gid = (gid_t)-1 };
+    struct mv_volfile_info info;
+
+    create_ok(r, &spec);
+    spec.format = MV_VOLFILE_QCOW2;
+    create_ok(q, &spec);
+    for (int i = 0; i < 2; i++) {
+        const char *p = i ? q : r;
+
+        ck_assert_int_eq(mv_volfile_resize(p, 16 * MiB, false, false, TIMEOUT_MS, &err), 0);
+        inspect_ok(p, &info);
+        ck_assert_uint_eq(info.capacity, 16 * MiB);
+        mv_volfile_info_clear(&info);
+        ck_assert_int_eq(mv_volfile_resize(p, 4 * MiB, false, false, TIMEOUT_MS, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "16777216"));
+        ck_assert_ptr_nonnull(strstr(err, "4194304"));
+        ck_assert_ptr_nonnull(strstr(err, p));
+        free(err), err = NULL;
+        inspect_ok(p, &info);
+        ck_assert_uint_eq(info.capacity, 16 * MiB);
+        mv_volfile_info_clear(&info);
+        ck_assert_int_eq(mv_volfile_resize(p, 4 * MiB, true, false, TIMEOUT_MS, &err), 0);
+        inspect_ok(p, &info);
+        ck_assert_uint_eq(info.capacity, 4 * MiB);
+        mv_volfile_info_clear(&info);
+        ck_assert_int_eq(mv_volfile_resize(p, (1ULL << 63) + 4096, false, false, TIMEOUT_MS, &err),
+                         -EOVERFLOW);
+        free(err), err = NULL;
+    }
+    /* ALLOCATE fills the new part of a raw file */
+    ck_assert_int_eq(mv_volfile_resize(r, 36 * MiB, false, true, TIMEOUT_MS, &err), 0);
+    ck_assert_uint_ge(allocated(r), 32 * MiB);
+}
+END_TEST
+
+/* ---- wipe ---- */
+
+static bool all_zero(const char *p)
+{
+    _cleanup_free_ char *buf = malloc(MiB);
+    _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    ck_assert_int_ge(fd, 0);
+    while ((n = read(fd, buf, MiB)) > 0)
+        for (ssize_t i = 0; i < n; i++)
+            if (buf[i])
+                return false;
+    return n == 0;
+}
+
+START_TEST(wipe_raw_sparse)
+{
+    _cleanup_free_ char *p = path_in("w.raw"), *f = path_in("full.raw"), *err = NULL;
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_RAW, .capacity = 16 * MiB,
+                                    .prealloc = MV_VOLFILE_PREALLOC_FULL, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+    uint64_t before;
+
+    make_data_raw(p, 64 * MiB);
+    before = allocated(p);
+    ck_assert(!all_zero(p));
+    ck_assert_int_eq(mv_volfile_wipe(p, TIMEOUT_MS, &err), 0);
+    ck_assert(all_zero(p));
+    ck_assert_uint_le(allocated(p), before);        /* no hole got filled */
+
+    create_ok(f, &spec);
+    ck_assert_int_eq(mv_volfile_wipe(f, TIMEOUT_MS, &err), 0);
+    ck_assert(all_zero(f));
+    ck_assert_uint_ge(allocated(f), 16 * MiB);       /* preallocated stays so */
+}
+END_TEST
+
+START_TEST(wipe_qcow2)
+{
+    _cleanup_free_ char *a = path_in("a.raw"), *q = path_in("w.qcow2"), *back = path_in("back.raw"),
+                        *err = NULL;
+    struct mv_volfile_spec qs = { .format = MV_VOLFILE_QCOW2, .compat = "1.1", .cluster_size = 131072,
+                                  .lazy_refcounts = true, .mode = 0604, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+    struct mv_volfile_info info;
+    struct stat st;
+
+    make_data_raw(a, 64 * MiB);
+    ck_assert_int_eq(mv_volfile_clone(a, q, &qs, TIMEOUT_MS, NULL, NULL, &err), 0);
+    ck_assert_int_eq(mv_volfile_wipe(q, TIMEOUT_MS, &err), 0);
+    inspect_ok(q, &info);
+    ck_assert_int_eq(info.format, MV_VOLFILE_QCOW2);
+    ck_assert_uint_eq(info.capacity, 64 * MiB);
+    ck_assert_uint_eq(info.cluster_size, 131072);
+    ck_assert(info.lazy_refcounts);
+    ck_assert_uint_lt(info.allocation, MiB);
+    mv_volfile_info_clear(&info);
+    ck_assert_int_eq(stat(q, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0604);
+    /* what a guest reads: zeros */
+    ck_assert_int_eq(mv_volfile_clone(q, back, &(struct mv_volfile_spec){ .format = MV_VOLFILE_RAW,
+                                      .uid = (uid_t)-1, .gid = (gid_t)-1 }, TIMEOUT_MS, NULL, NULL, &err), 0);
+    ck_assert(all_zero(back));
+}
+END_TEST
+
+/* ---- kill -9 during a create ---- */
+
+/* A qemu-img that tells the test its pid on fifo.ready, then blocks
+ * reading fifo.go (which nobody writes). */
+static void blocking_wrapper(char *path, size_t size, char *ready, size_t rsize)
+{
+    _cleanup_free_ char *script = NULL;
+    char go[PATH_MAX];
+
+    snprintf(path, size, "%s/qemu-img-wrapper", dir);
+    snprintf(ready, rsize, "%s/fifo.ready", dir);
+    snprintf(go, sizeof(go), "%s/fifo.go", dir);
+    ck_assert_int_eq(mkfifo(ready, 0600), 0);
+    ck_assert_int_eq(mkfifo(go, 0600), 0);
+    ck_assert_int_ge(asprintf(&script, "#!/bin/sh\necho $$ > '%s'\nread x < '%s'\nexec " QEMU_IMG " \"$@\"\n",
+                              ready, go), 0);
+    ck_assert_int_eq(mv_file_write_atomic(path, script, strlen(script), 0700), 0);
+}
+
+START_TEST(kill_during_create)
+{
+    _cleanup_free_ char *p = path_in("k.qcow2");
+    char wpath[PATH_MAX], ready[PATH_MAX], names[512], line[32] = "";
+    struct mv_volfile_spec spec = { .format = MV_VOLFILE_QCOW2, .capacity = MiB, .uid = (uid_t)-1,
+                                    .gid = (gid_t)-1 };
+    _cleanup_fclose_ FILE *f = NULL;
+    pid_t child, helper;
+    int status;
+
+    blocking_wrapper(wpath, sizeof(wpath), ready, sizeof(ready));
+    child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        mv_volfile_set_qemu_img(wpath);
+        _exit(mv_volfile_create(p, &spec, TIMEOUT_MS, NULL) == 0 ? 0 : 1);
+    }
+    /* the helper runs: the temp file exists, the create is in progress */
+    f = fopen(ready, "re");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+    helper = atoi(line);
+    ck_assert_int_gt(helper, 1);
+    ck_assert_int_eq(kill(child, SIGKILL), 0);
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert(WIFSIGNALED(status));
+    /* qemu-img outlives the daemon that started it; it is not ours to reap */
+    ck_assert_int_eq(kill(helper, SIGKILL), 0);
+    /* only a temp file, no volume that looks finished */
+    ck_assert_int_eq(access(p, F_OK), -1);
+    ck_assert_int_eq(count_entries(names, sizeof(names)), 1);
+    ck_assert_msg(strncmp(names, ".k.qcow2.mvtmp.", 15) == 0, "left: %s", names);
+    ck_assert_int_eq(mv_volfile_clean_temps(dir), 1);
+    ck_assert_int_eq(count_entries(names, sizeof(names)), 0);
+}
+END_TEST
+
+/* a temp file still being written is not cleaned; a user's dotfile never is */
+START_TEST(clean_temps_skips_busy)
+{
+    _cleanup_free_ char *p = path_in("busy.raw"), *tmp = NULL, *dot = path_in(".disk.backup1");
+    char names[512];
+    int fd = -1;
+
+    ck_assert_int_eq(mv_file_write_atomic(dot, "x", 1, 0600), 0);
+    ck_assert_int_eq(mv_volfile_temp_open(p, &fd, &tmp, NULL), 0);
+    ck_assert_int_eq(mv_volfile_clean_temps(dir), 0);
+    ck_assert_int_eq(count_entries(names, sizeof(names)), 2);
+    close(fd);          /* its writer gone */
+    ck_assert_int_eq(mv_volfile_clean_temps(dir), 1);
+    ck_assert_int_eq(count_entries(names, sizeof(names)), 1);
+    ck_assert_int_eq(access(dot, F_OK), 0);
+}
+END_TEST
+
 static Suite *volfile_suite(void)
 {
     Suite *s = suite_create("storaged_volfile");
@@ -469,6 +739,13 @@ static Suite *volfile_suite(void)
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, qemu_img_fails);
     tcase_add_test(tc, delete_missing_ok);
+    tcase_add_test(tc, clone_roundtrip);
+    tcase_add_test(tc, clone_grows);
+    tcase_add_test(tc, resize);
+    tcase_add_test(tc, wipe_raw_sparse);
+    tcase_add_test(tc, wipe_qcow2);
+    tcase_add_test(tc, kill_during_create);
+    tcase_add_test(tc, clean_temps_skips_busy);
     suite_add_tcase(s, tc);
     return s;
 }
