@@ -44,8 +44,10 @@ static int fs_start(const struct mv_pool_def *def, char **errmsg)
     int rc = mv_pool_dir_check(def, errmsg);
     if (rc == 0)
         rc = check_source(def, "start", &is_file, errmsg);
-    if (rc < 0 || !is_file)
-        return rc < 0 ? rc : mv_pool_mount(def, false, errmsg);
+    if (rc < 0)
+        return rc;
+    if (!is_file)
+        return mv_pool_mount(def, false, errmsg);
     _cleanup_free_ char *type = NULL;
     rc = mv_pool_probe_fs(def, "start", def->devices[0], &type, errmsg);
     if (rc < 0)
