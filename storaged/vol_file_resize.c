@@ -40,7 +40,7 @@ static int resize_raw(const char *path, uint64_t old, uint64_t capacity, bool al
 static int resize_qcow2(const char *path, uint64_t old, uint64_t capacity, bool allocate, int timeout_ms,
                         char **errmsg)
 {
-    const char *argv[8] = { NULL, "resize", "-q", "-f", "qcow2" };
+    const char *argv[10] = { NULL, "resize", "-q", "-f", "qcow2" };
     char size[24];
     struct stat st;
     int argc = 5, r;
