@@ -87,7 +87,7 @@ static void format_rate(const struct cli_progress *p, long long elapsed_ns, bool
         clock_string((long long)secs, when, sizeof(when));
     else
         clock_string((long long)((p->total - p->done) / rate) + 1, when, sizeof(when));
-    snprintf(buf, len, "  %s/s  %s %s", rs, complete || !p->total ? "in " : "ETA", when);
+    snprintf(buf, len, "  %s/s  %s %s", rs, complete || !p->total ? "in" : "ETA", when);
 }
 
 static void draw(struct cli_progress *p, long long now, bool complete)

@@ -135,17 +135,25 @@ mv vol-create p1 "$mv_tmp/base.xml"
 expect_eq "create raw" "0 Vol base.raw created from $mv_tmp/base.xml" "$rc $out"
 mv vol-create p1 "$mv_tmp/top.xml"
 expect_eq "create qcow2" "0 Vol top.qcow2 created from $mv_tmp/top.xml" "$rc $out"
+mv vol-create p1 "$mv_tmp/base.xml"
+expect_eq "again: status" 1 "$rc"
+expect_match "again: error" "^modvirt: error: failed to create vol in pool 'p1' from $mv_tmp/base.xml: .*base\.raw" "$err"
 same_as_virsh vol-list p1
 same_as_virsh vol-list p1 --details
 mv --json vol-list p1
 expect_eq "json" "base.raw file 67108864 $P1/base.raw | top.qcow2 file 67108864 $P1/top.qcow2" \
     "$(json '" | ".join(" ".join(str(v[k]) for k in ("name", "type", "capacity", "path")) for v in j)')"
-verdict "vol-create (raw, and qcow2 on it); vol-list and --details as virsh's; --json"
+verdict "vol-create (raw, and qcow2 on it; an existing name refused); vol-list and --details as virsh's; --json"
 
 # 6
 same_as_virsh vol-info base.raw --pool p1
 same_as_virsh vol-info "$P1/top.qcow2"
-same_as_virsh vol-dumpxml top.qcow2 --pool p1
+# the XML itself; virsh adds an empty line after it, modvirt (as its
+# net-dumpxml) ends it with exactly one newline, for parsers
+vsh vol-dumpxml top.qcow2 --pool p1
+mine=$out
+mv vol-dumpxml top.qcow2 --pool p1
+expect_eq "vol-dumpxml's XML equals virsh's" "$mine" "$out"
 mv --json vol-info top.qcow2 --pool p1
 expect_eq "json" "top.qcow2 p1 67108864" "$(json 'j["name"] + " " + j["pool"] + " " + str(j["capacity"])')"
 verdict "vol-info (by name and pool, by path) and vol-dumpxml as virsh's; vol-info --json"
@@ -156,7 +164,8 @@ expect_eq "grow" "0 Size of volume 'base.raw' successfully changed to 128M" "$rc
 expect_eq "file size" 134217728 "$(stat -c %s "$P1/base.raw")"
 mv vol-resize base.raw +64MiB --pool p1
 expect_eq "grow by" "0 Size of volume 'base.raw' successfully changed by 64MiB" "$rc $out"
-mv vol-resize base.raw -1M --pool p1
+# "--": a negative size is not an option (as with virsh)
+mv vol-resize base.raw --pool p1 -- -1M
 expect_eq "shrink without --shrink" "2" "$rc"
 expect_eq "its message" "modvirt: error: negative size '-1M' requires --shrink" "$err"
 mv vol-resize base.raw 12Q --pool p1
@@ -167,7 +176,7 @@ verdict "vol-resize: virsh's message, suffixes, +SIZE; a shrink needs --shrink; 
 # 8
 head -c 3000000 /dev/urandom | dd of="$P1/base.raw" conv=notrunc status=none
 mv pool-refresh p1
-mv vol-clone base.raw copy.raw --pool p1 | cat
+# run's stdout is a file: no terminal
 mv vol-clone base.raw copy.raw --pool p1
 expect_eq "clone" "0 Vol copy.raw cloned from base.raw" "$rc $out"
 expect_eq "same data" same "$(cmp -s "$P1/base.raw" "$P1/copy.raw" && echo same)"
@@ -196,7 +205,12 @@ mv vol-delete json.raw --pool p1
 expect_eq "delete" "0 Vol json.raw deleted" "$rc $out"
 expect_eq "file gone" gone "$([ -e "$P1/json.raw" ] || echo gone)"
 same_as_virsh vol-list p1 --details
-verdict "vol-delete; the list after it as virsh's"
+for v in tty.raw copy.raw top.qcow2 base.raw; do
+    mv vol-delete "$P1/$v"
+    expect_eq "delete $v by path" "0 Vol $v deleted" "$rc $out"
+done
+same_as_virsh vol-list p1
+verdict "vol-delete (by name and pool, by path); the lists after it as virsh's"
 
 # 11
 mv pool-info nosuch
@@ -205,12 +219,9 @@ expect_match "pool" "^modvirt: error: failed to get pool 'nosuch': .*nosuch" "$e
 mv vol-info nosuch --pool p1
 expect_eq "status" 1 "$rc"
 expect_match "vol" "^modvirt: error: failed to get vol 'nosuch': .*'nosuch'" "$err"
-mv vol-create p1 "$mv_tmp/base.xml"
-expect_eq "status" 1 "$rc"
-expect_match "exists" "^modvirt: error: failed to create vol in pool 'p1' from $mv_tmp/base.xml: .*base\.raw" "$err"
 mv pool-define "$mv_tmp/none.xml"
 expect_eq "no file" "2 modvirt: error: cannot read '$mv_tmp/none.xml': No such file or directory" "$rc $err"
-verdict "unknown pool and volume, an existing volume, a missing file: errors naming object and cause"
+verdict "unknown pool and volume, a missing file: errors naming object and cause"
 
 # 12
 mv pool-destroy p1
@@ -223,7 +234,8 @@ verdict "pool-destroy; volumes of an inactive pool: an error naming it"
 
 # 13
 mv pool-delete p1
-expect_eq "delete" "0 Pool p1 deleted" "$rc $out"
+expect_eq "delete" "0 Pool p1 deleted " "$rc $out $err"
+expect_eq "directory gone" gone "$([ -e "$P1" ] || echo gone)"
 mv pool-undefine p1
 expect_eq "undefine" "0 Pool p1 has been undefined" "$rc $out"
 same_as_virsh pool-list --all
