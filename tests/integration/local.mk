@@ -51,6 +51,14 @@ INTEGRATION_TESTS += $(NETD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NETD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py
 
+# modvirt-storaged's pools and volumes through modvirt (compared with virsh),
+# and a guest on a storaged volume; each skips while storaged is not built.
+STORAGED_CLI_INTEGRATION_TESTS = \
+	tests/integration/storaged-cli.sh \
+	tests/integration/qemud-domain-volume.sh
+INTEGRATION_TESTS += $(STORAGED_CLI_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(STORAGED_CLI_INTEGRATION_TESTS)
+
 # qemud-domain-nopidfd.sh preloads it: pidfd_open() fails as on an old kernel.
 noinst_LTLIBRARIES += tests/integration/libnopidfd.la
 tests_integration_libnopidfd_la_SOURCES = tests/integration/nopidfd.c
