@@ -318,7 +318,7 @@ static uint64_t suffix_scale(const char *s)
     if (!*s || strcasecmp(s, "b") == 0 || strcasecmp(s, "byte") == 0 ||
         strcasecmp(s, "bytes") == 0)
         return 1;
-    if (!(u = strchr(units, s[0] | 0x20)) || !s[0])
+    if (!(u = strchr(units, s[0] | 0x20)))
         return 0;
     if (strcasecmp(s + 1, "b") == 0)
         base = 1000;

@@ -82,9 +82,15 @@ static int job_wait(struct job *j, struct cli_progress *bar, const char *newname
         return -errno;
     }
     pfd = (struct pollfd){ .fd = j->done_fd[0], .events = POLLIN };
-    /* without a bar there is nothing to draw: just wait for the end */
-    while (poll(&pfd, 1, bar ? POLL_MS : -1) == 0 || (pfd.revents == 0 && errno == EINTR))
-        cli_progress_update(bar, newname ? allocation_of(j->pool, newname) : 0);
+    for (;;) {
+        /* without a bar there is nothing to draw: just wait for the end */
+        int n = poll(&pfd, 1, bar ? POLL_MS : -1);
+
+        if (n > 0 || (n < 0 && errno != EINTR))
+            break;
+        if (n == 0)
+            cli_progress_update(bar, newname ? allocation_of(j->pool, newname) : 0);
+    }
     pthread_join(t, NULL);
     close(j->done_fd[0]);
     close(j->done_fd[1]);
