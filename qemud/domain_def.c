@@ -34,6 +34,7 @@ MV_ENUM_IMPL(mv_dom_disk_cache, MV_DOM_DISK_CACHE_LAST, NULL, "none", "writethro
              "directsync", "unsafe")
 MV_ENUM_IMPL(mv_dom_disk_discard, MV_DOM_DISK_DISCARD_LAST, NULL, "unmap", "ignore")
 MV_ENUM_IMPL(mv_dom_disk_bus, MV_DOM_DISK_BUS_LAST, "virtio", "sata", "scsi", "ide")
+MV_ENUM_IMPL(mv_dom_disk_encryption, MV_DOM_DISK_ENCRYPTION_LAST, NULL, "luks")
 MV_ENUM_IMPL(mv_dom_controller_type, MV_DOM_CONTROLLER_LAST, "usb", "scsi", "pci", "virtio-serial", "sata", "ide")
 MV_ENUM_IMPL(mv_dom_net_type, MV_DOM_NET_LAST, "user", "bridge", "network")
 MV_ENUM_IMPL(mv_dom_chr_type, MV_DOM_CHR_LAST, "pty", "file", "unix", "null")

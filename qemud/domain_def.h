@@ -135,6 +135,10 @@ MV_ENUM_DECL(mv_dom_disk_discard);
 enum mv_dom_disk_bus { MV_DOM_DISK_BUS_VIRTIO, MV_DOM_DISK_BUS_SATA, MV_DOM_DISK_BUS_SCSI, MV_DOM_DISK_BUS_IDE,
                        MV_DOM_DISK_BUS_LAST };
 MV_ENUM_DECL(mv_dom_disk_bus);
+/* <encryption format='...'>: the image's own encryption, opened by QEMU */
+enum mv_dom_disk_encryption { MV_DOM_DISK_ENCRYPTION_NONE, MV_DOM_DISK_ENCRYPTION_LUKS,
+                              MV_DOM_DISK_ENCRYPTION_LAST };
+MV_ENUM_DECL(mv_dom_disk_encryption);
 
 struct mv_dom_disk {
     enum mv_dom_disk_type type;
@@ -151,6 +155,10 @@ struct mv_dom_disk {
     bool readonly;
     unsigned int boot_order;        /* <boot order='N'/>; 0 = absent */
     char *serial;
+    enum mv_dom_disk_encryption encryption;
+    /* <encryption><secret type='passphrase' uuid='U'/>: the secret in
+     * modvirt-storaged holding the passphrase */
+    unsigned char secret_uuid[MV_UUID_LEN];
     struct mv_dom_addr addr;
 };
 

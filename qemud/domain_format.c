@@ -214,6 +214,22 @@ static void pm(struct mv_xml_out *o, const struct mv_dom_pm *pm)
 
 /* --------------------------------------------------------------- devices */
 
+static void disk_encryption(struct mv_xml_out *o, const struct mv_dom_disk *d)
+{
+    char uuid[MV_UUID_STRING_LEN];
+
+    if (d->encryption == MV_DOM_DISK_ENCRYPTION_NONE)
+        return;
+    mv_xml_out_start(o, "encryption");
+    mv_xml_out_attr(o, "format", mv_dom_disk_encryption_to_string(d->encryption));
+    mv_xml_out_start(o, "secret");
+    mv_xml_out_attr(o, "type", "passphrase");
+    mv_uuid_format(d->secret_uuid, uuid);
+    mv_xml_out_attr(o, "uuid", uuid);
+    mv_xml_out_end(o);
+    mv_xml_out_end(o);
+}
+
 /* A volume disk's source as libvirt shows it, pool and volume; the path it
  * resolved to only in our status file. */
 static void disk_source_volume(struct mv_xml_out *o, const struct mv_dom_disk *d, unsigned int flags)
@@ -253,6 +269,7 @@ static void disk(struct mv_xml_out *o, const struct mv_dom_disk *d, unsigned int
     }
     boot_order(o, d->boot_order);
     mv_xml_out_text_elem(o, "serial", d->serial);
+    disk_encryption(o, d);
     address(o, &d->addr);
     mv_xml_out_end(o);
 }

@@ -197,6 +197,50 @@ static int disk_serial(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return 0;
 }
 
+/* <secret type='passphrase' uuid='U'/>: the only kind a LUKS image takes */
+static int encryption_secret(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    struct mv_dom_disk *d = obj;
+    _cleanup_free_ char *uuid = NULL, *type = NULL;
+    int r;
+
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type", "uuid"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "type", (const char *const[]){ "passphrase", NULL }, &type)) < 0)
+        return r;
+    if (r == 0)
+        return mv_xml_fail_missing_attr(c, n, "type");
+    if ((r = mv_xml_attr_get(n, "uuid", &uuid)) < 0)
+        return r;
+    if (r == 0)
+        return mv_xml_fail_missing_attr(c, n, "uuid");
+    if (mv_uuid_parse(uuid, d->secret_uuid) < 0 || mv_uuid_is_null(d->secret_uuid))
+        return mv_xml_fail_value(c, n, "uuid", uuid);
+    return 0;
+}
+
+static const struct mv_xml_rule encryption_rules[] = {
+    { "secret", encryption_secret, false },
+};
+
+static int disk_encryption(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    struct mv_dom_disk *d = obj;
+    int v, r;
+
+    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("format"))) < 0 ||
+        (r = mv_xml_attr_enum(c, n, "format", mv_dom_disk_encryption_from_string, &v)) < 0)
+        return r;
+    if (r == 0)
+        return mv_xml_fail_missing_attr(c, n, "format");
+    d->encryption = v;
+    if ((r = MV_XML_WALK(c, n, encryption_rules, d)) < 0)
+        return r;
+    if (mv_uuid_is_null(d->secret_uuid))
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <secret> in the <encryption> of <disk> '%s'",
+                           d->target ? d->target : "");
+    return 0;
+}
+
 static int disk_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return parse_address(c, n, &((struct mv_dom_disk *)obj)->addr);
@@ -209,6 +253,7 @@ static const struct mv_xml_rule disk_rules[] = {
     { "readonly", disk_readonly, false },
     { "boot", disk_boot, false },
     { "serial", disk_serial, false },
+    { "encryption", disk_encryption, false },
     { "address", disk_address, false },
     { "alias", parse_alias, false },
 };

@@ -33,8 +33,14 @@
  *   order never makes QEMU's own placement collide with a given address.
  *   Addresses on bus N > 0 need a pcie-root-port or pci-bridge with index N.
  *
+ * - An encrypted disk's passphrase reaches QEMU through a secret object
+ *   reading a 0600 file the daemon wrote (ctx->disk_secret_files), never
+ *   through argv, which every local user can read in /proc.  The format
+ *   node opens the image with it: driver=luks for a raw LUKS image, the
+ *   qcow2 driver's encrypt.* options for a LUKS-encrypted qcow2.
+ *
  * Names QMP code relies on: disk device id TARGET ("vda"), block nodes
- * TARGET-storage and TARGET-format; netN/hostnetN; serialN/charserialN,
+ * TARGET-storage and TARGET-format, secret object TARGET-luks-secret0; netN/hostnetN; serialN/charserialN,
  * consoleN/charconsoleN, channelN/charchannelN (console 0 of target type
  * serial has no chardev of its own: it is charserial0); usb, sataN, scsiN,
  * virtio-serialN, pci.N; videoN, inputN, watchdog0, rngN, balloon0, panic0.
@@ -1129,13 +1135,46 @@ static void opt_node_common(struct opt *o, const struct mv_dom_disk *d)
         opt_kv(o, "discard", "%s", mv_dom_disk_discard_to_string(d->discard));
 }
 
-static int build_blockdevs(struct cmd *c, const struct mv_dom_disk *d)
+/* -object secret for encrypted disk D, from the file the daemon wrote. */
+static int build_disk_secret(struct cmd *c, const struct mv_dom_disk *d, const char *what)
+{
+    _cleanup_opt_ struct opt o = { 0 };
+    size_t i = (size_t)(d - c->def->devices.disks);
+    const char *file = i < c->ctx->ndisk_secret_files ? c->ctx->disk_secret_files[i] : NULL;
+
+    if (!file)
+        return internal(c, "%s: no passphrase file for its encryption", what);
+    opt_kv(&o, NULL, "secret");
+    opt_kv(&o, "id", "%s-luks-secret0", d->target);
+    opt_kv(&o, "file", "%s", file);
+    opt_kv(&o, "format", "raw");
+    return cmd_opt(c, "-object", &o);
+}
+
+/* The format node's driver and, for an encrypted image, its key. */
+static void opt_format_driver(struct opt *o, const struct mv_dom_disk *d)
+{
+    bool qcow2 = d->format == MV_DOM_DISK_FORMAT_QCOW2;
+
+    if (d->encryption != MV_DOM_DISK_ENCRYPTION_LUKS) {
+        opt_kv(o, "driver", "%s", qcow2 ? "qcow2" : "raw");
+        return;
+    }
+    opt_kv(o, "driver", "%s", qcow2 ? "qcow2" : "luks");
+    if (qcow2)
+        opt_kv(o, "encrypt.format", "luks");
+    opt_kv(o, qcow2 ? "encrypt.key-secret" : "key-secret", "%s-luks-secret0", d->target);
+}
+
+static int build_blockdevs(struct cmd *c, const struct mv_dom_disk *d, const char *what)
 {
     _cleanup_opt_ struct opt file = { 0 };
     _cleanup_opt_ struct opt fmt = { 0 };
     const char *driver = "file";
     int r;
 
+    if (d->encryption != MV_DOM_DISK_ENCRYPTION_NONE && (r = build_disk_secret(c, d, what)) < 0)
+        return r;
     if (d->type == MV_DOM_DISK_BLOCK)
         driver = d->device == MV_DOM_DISK_DEVICE_CDROM ? "host_cdrom" : "host_device";
     opt_kv(&file, "driver", "%s", driver);
@@ -1145,7 +1184,7 @@ static int build_blockdevs(struct cmd *c, const struct mv_dom_disk *d)
     r = cmd_opt(c, "-blockdev", &file);
     if (r < 0)
         return r;
-    opt_kv(&fmt, "driver", "%s", d->format == MV_DOM_DISK_FORMAT_QCOW2 ? "qcow2" : "raw");
+    opt_format_driver(&fmt, d);
     opt_kv(&fmt, "node-name", "%s-format", d->target);
     opt_kv(&fmt, "file", "%s-storage", d->target);
     opt_node_common(&fmt, d);
@@ -1204,6 +1243,10 @@ static int check_disk(struct cmd *c, const struct mv_dom_disk *d, const char *wh
                       quote(c, d->volume), quote(c, d->pool));
     if (!d->source && d->device != MV_DOM_DISK_DEVICE_CDROM)
         return refuse(c, "%s: only a cdrom can be without a <source>", what);
+    if ((unsigned int)d->encryption >= MV_DOM_DISK_ENCRYPTION_LAST)
+        return refuse(c, "%s: encryption value is not supported", what);
+    if (d->encryption != MV_DOM_DISK_ENCRYPTION_NONE && d->device == MV_DOM_DISK_DEVICE_CDROM)
+        return refuse(c, "%s: an encrypted cdrom is not supported; use device='disk'", what);
     /* QEMU's IDE disks refuse read-only nodes ("Block node is read-only") */
     if (d->readonly && d->device == MV_DOM_DISK_DEVICE_DISK &&
         (d->bus == MV_DOM_DISK_BUS_IDE || d->bus == MV_DOM_DISK_BUS_SATA))
@@ -1221,7 +1264,7 @@ static int build_disk(struct cmd *c, const struct mv_dom_disk *d)
     snprintf(what, sizeof(what), "disk '%s'", quote(c, d->target));
     r = check_disk(c, d, what);
     if (r >= 0 && d->source)
-        r = build_blockdevs(c, d);
+        r = build_blockdevs(c, d, what);
     if (r >= 0)
         r = opt_disk_bus(c, &o, d, what);
     if (r < 0)

@@ -18,6 +18,11 @@ struct mv_qemu_cmd_ctx {
      * type bridge/network, -1 for type user */
     const int *net_fds;
     size_t nnet_fds;
+    /* one entry per def->devices.disks[i]: for an encrypted disk, the 0600
+     * file holding its passphrase (raw bytes) that QEMU's secret object
+     * reads, so that the passphrase is never in argv; NULL otherwise */
+    const char *const *disk_secret_files;
+    size_t ndisk_secret_files;
 };
 
 /* Builds the argument vector (argv[0] is the emulator) into a malloc'd,

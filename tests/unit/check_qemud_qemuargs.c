@@ -45,6 +45,11 @@
 #define GOLDEN_MAX (1024 * 1024)
 #define NET_FD_BASE 100
 #define NETS_MAX 16
+/* the passphrase files an encrypted disk's secret object reads, by disk index */
+static const char *const disk_secret_files[] = {
+    "/run/modvirt/qemu/disk0.secret", "/run/modvirt/qemu/disk1.secret", "/run/modvirt/qemu/disk2.secret",
+    "/run/modvirt/qemu/disk3.secret",
+};
 /* how long QEMU may take to start, and must then stay up, with -S */
 #define QMP_WAIT_MS 10000
 #define ALIVE_MS 300
@@ -75,6 +80,7 @@ static struct mv_qemu_cmd_ctx fixed_ctx(const char *name, char **monitor, int *f
     return (struct mv_qemu_cmd_ctx){
         .emulator = REAL_QEMU, .monitor_path = *monitor, .kvm_usable = false,
         .net_fds = fds, .nnet_fds = NETS_MAX,
+        .disk_secret_files = disk_secret_files, .ndisk_secret_files = MV_ARRAY_SIZE(disk_secret_files),
     };
 }
 
@@ -287,20 +293,58 @@ static void write_fake_firmware(const char *path)
     write_file(path, zero, 256 * 1024);
 }
 
-static void make_image(const char *path, enum mv_dom_disk_format format)
+/* PATH with every comma doubled, as QEMU's option syntax wants it. */
+static char *opt_escape(const char *path)
 {
-    char *const argv[] = { "qemu-img", "create", "-q", "-f",
-                           format == MV_DOM_DISK_FORMAT_QCOW2 ? "qcow2" : "raw", (char *)path, "16M", NULL };
-    int status = 0;
-    pid_t pid = fork();
+    char *out = malloc(2 * strlen(path) + 1), *p = out;
 
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        _exit(127);
+    ck_assert_ptr_nonnull(out);
+    for (; *path; path++)
+        if ((*p++ = *path) == ',')
+            *p++ = ',';
+    *p = '\0';
+    return out;
+}
+
+/* A 16 MiB image; with SECRET (a passphrase file) a LUKS one, raw LUKS or
+ * LUKS inside qcow2, as the disk's <encryption> says. */
+/* (iter-time: a key that takes 100 ms, not 2 s, to derive, here and in QEMU) */
+static void make_image(const char *path, enum mv_dom_disk_format format, const char *secret)
+{
+    bool qcow2 = format == MV_DOM_DISK_FORMAT_QCOW2;
+    _cleanup_free_ char *esc = secret ? opt_escape(secret) : NULL;
+    _cleanup_free_ char *object = NULL;
+    char *argv[12] = { "qemu-img", "create", "-q", "-f", qcow2 ? "qcow2" : "raw" };
+    size_t n = 5;
+    int status = 0;
+    pid_t pid;
+
+    if (secret) {
+        ck_assert(asprintf(&object, "secret,id=sec0,file=%s", esc) > 0);
+        argv[n++] = "--object";
+        argv[n++] = object;
+        argv[4] = qcow2 ? "qcow2" : "luks";
+        argv[n++] = "-o";
+        argv[n++] = qcow2 ? "encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=100" : "key-secret=sec0,iter-time=100";
     }
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "qemu-img create %s failed", path);
+    argv[n++] = (char *)path;
+    argv[n++] = "16M";
+    argv[n] = NULL;
+    /* qemu-img times the key derivation by the thread's CPU clock and gives
+     * up ("Unable to get accurate CPU usage") when a busy host makes that
+     * reading useless: a LUKS image gets a few tries */
+    for (int tries = secret ? 5 : 1; tries > 0; tries--) {
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            execvp(argv[0], argv);
+            _exit(127);
+        }
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            return;
+    }
+    ck_abort_msg("qemu-img create %s failed", path);
 }
 
 static void localize_os(struct mv_dom_def *def, const char *dir)
@@ -315,17 +359,24 @@ static void localize_os(struct mv_dom_def *def, const char *dir)
         write_fake_firmware(move_to(&def->os.loader, dir, "firmware,bin"));
 }
 
-/* Images for the disks (files: no block devices to spare here). */
-static void localize_disks(struct mv_dom_devices *d, const char *dir)
+/* Images for the disks (files: no block devices to spare here); an
+ * encrypted one gets a passphrase file, named in SECRETS[i] (freed by the
+ * caller), for qemu-img and for QEMU. */
+static void localize_disks(struct mv_dom_devices *d, const char *dir, char **secrets)
 {
     char name[64];
 
     for (size_t i = 0; i < d->ndisks; i++) {
         if (!d->disks[i].source)
             continue;
+        if (d->disks[i].encryption != MV_DOM_DISK_ENCRYPTION_NONE) {
+            snprintf(name, sizeof(name), "disk,%zu.secret", i);
+            secrets[i] = path_in(dir, name);
+            write_file(secrets[i], "pass,phrase", 11);
+        }
         snprintf(name, sizeof(name), "disk,%zu.img", i);
         d->disks[i].type = MV_DOM_DISK_FILE;
-        make_image(move_to(&d->disks[i].source, dir, name), d->disks[i].format);
+        make_image(move_to(&d->disks[i].source, dir, name), d->disks[i].format, secrets[i]);
     }
 }
 
@@ -350,13 +401,13 @@ static void localize_chrs(struct mv_dom_chr *chrs, size_t n, const char *kind, c
 /* Points DEF at files in DIR and at user networking, so that this QEMU
  * can open everything; the option syntax stays what the golden file has,
  * and so do the ports (QEMU listens in a network namespace of its own). */
-static void localize(struct mv_dom_def *def, const char *dir)
+static void localize(struct mv_dom_def *def, const char *dir, char **secrets)
 {
     struct mv_dom_devices *d = &def->devices;
     char name[32];
 
     localize_os(def, dir);
-    localize_disks(d, dir);
+    localize_disks(d, dir, secrets);
     for (size_t i = 0; i < d->nnets; i++)
         d->nets[i].type = MV_DOM_NET_USER;
     localize_chrs(d->serials, d->nserials, "serial", dir);
@@ -521,6 +572,19 @@ static bool have_qemu(void)
     return false;
 }
 
+/* The passphrase files of a case's disks, by disk index (NULL: none). */
+struct secrets {
+    char **paths;
+    size_t n;
+};
+
+static void secrets_freep(struct secrets *s)
+{
+    for (size_t i = 0; s->paths && i < s->n; i++)
+        free(s->paths[i]);
+    free(s->paths);
+}
+
 /* Every valid golden case, test-guest and full among them, under the real
  * QEMU with user networking (a tap fd needs a real tap). */
 START_TEST(test_qemu_accepts)
@@ -531,10 +595,14 @@ START_TEST(test_qemu_accepts)
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
     struct mv_qemu_cmd_ctx ctx = { .emulator = REAL_QEMU };
+    _cleanup_(secrets_freep) struct secrets secrets = { 0 };
 
     if (is_invalid_case(name) || !have_qemu())
         return;
     def = parse_file(name);
+    secrets.n = def->devices.ndisks;
+    secrets.paths = calloc(secrets.n + 1, sizeof(char *));
+    ck_assert_ptr_nonnull(secrets.paths);
     if (def->devices.ngraphics && !have_private_net()) {
         fprintf(stderr, "# %s: not run: no network namespace for QEMU (needs root), and it "
                 "would listen on the host's TCP ports\n", name);
@@ -542,8 +610,10 @@ START_TEST(test_qemu_accepts)
     }
     ck_assert_int_eq(mkdir(dir, 0700), 0);
     monitor = path_in(dir, "mon,sock");
-    localize(def, dir);
+    localize(def, dir, secrets.paths);
     ctx.monitor_path = monitor;
+    ctx.disk_secret_files = (const char *const *)secrets.paths;
+    ctx.ndisk_secret_files = def->devices.ndisks;
     argv = build_ok(def, &ctx);
     run_qemu(argv, dir, monitor, name);
     /* the escaped paths reached QEMU whole */
