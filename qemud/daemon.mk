@@ -18,6 +18,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/network_port.c qemud/network_port.h \
 	qemud/storage_volume.c qemud/storage_volume.h \
 	qemud/peer_conn.c qemud/peer_conn.h \
+	qemud/disk_secret.c qemud/disk_secret.h \
 	qemud/domain_wire.c qemud/domain_wire.h \
 	qemud/proc_stat.c qemud/proc_stat.h \
 	qemud/domain_procs.c \
@@ -35,7 +36,7 @@ UNIT_TESTS += tests/unit/check_qemud_domobj
 tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_obj.c qemud/domain_job.c qemud/domain_task.c qemud/domain_store.c \
 	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/network_port.c \
-	qemud/storage_volume.c qemud/peer_conn.c qemud/proc_stat.c qemud/host_facts.c
+	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/proc_stat.c qemud/host_facts.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_domobj_LDFLAGS = -Wl,--wrap=mv_dom_def_format

@@ -26,6 +26,7 @@
 #include "host_facts.h"
 #include "log.h"
 #include "monotime.h"
+#include "disk_secret.h"
 #include "network_port.h"
 #include "storage_volume.h"
 #include "proc_stat.h"
@@ -410,7 +411,7 @@ static int assign_channel_paths(struct qemud_dom *dom, struct mv_dom_def *live)
 }
 
 static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *pid, off_t *log_start,
-                        struct mv_err *err)
+                        struct qemud_disk_secrets *secrets, struct mv_err *err)
 {
     _cleanup_free_ int *fds = calloc(live->devices.nnets + 1, sizeof(int));
     _cleanup_strv_free_ char **argv = NULL;
@@ -425,13 +426,18 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
         fds[i] = -1;
     ctx.kvm_usable = kvm_usable_for(live);
     /* volumes first: a pool or volume that is not there leaves nothing to
-     * undo; ports before taps: a port names the bridge its tap goes on */
+     * undo; then the passphrases of encrypted disks (a volume's resolved
+     * path among them); ports before taps: a port names the bridge its tap
+     * goes on */
     if ((qemud_disk_volumes_needed(live) && (r = qemud_disk_volumes_resolve(qemud.paths, live, err)) < 0) ||
+        (r = qemud_disk_secrets_fetch(qemud.paths, qemud.rundir, dom->uuid_str, live, secrets, err)) < 0 ||
         (qemud_net_ports_needed(live) && (r = qemud_net_ports_plug(qemud.paths, live, err)) < 0) ||
         (r = create_taps(dom->name, live, fds, err)) < 0)
         goto out;
     ctx.net_fds = fds;
     ctx.nnet_fds = live->devices.nnets;
+    ctx.disk_secret_files = (const char *const *)secrets->files;
+    ctx.ndisk_secret_files = secrets->n;
     if ((r = mv_qemu_build_argv(live, &ctx, &argv, &code, &msg)) < 0) {
         mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot build the QEMU command line");
         goto out;
@@ -468,6 +474,7 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct m
                         bool paused, struct mv_err *err)
 {
     struct qemud_proc_stat stat;
+    struct qemud_disk_secrets secrets = { 0 };
     pid_t pid = 0;
     off_t log_start = 0;
     struct mv_dom_def *old;
@@ -490,7 +497,7 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct m
     if (old != live)
         mv_dom_def_free(old);
 
-    if ((r = spawn_domain(dom, live, &pid, &log_start, err)) < 0)
+    if ((r = spawn_domain(dom, live, &pid, &log_start, &secrets, err)) < 0)
         goto fail;
     pidfd = mv_pidfd_open(pid);       /* our unreaped child: cannot name another process */
     if (pidfd < 0)
@@ -512,7 +519,10 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct m
         goto fail;
     }
 
-    if ((r = qemud_monitor_open(dom, MONITOR_OPEN_TIMEOUT_MS, err)) < 0) {
+    r = qemud_monitor_open(dom, MONITOR_OPEN_TIMEOUT_MS, err);
+    /* QEMU read its -object secret files before its monitor answered */
+    qemud_disk_secrets_remove(&secrets);
+    if (r < 0) {
         if (r == -ESRCH) {
             _cleanup_free_ char *tail = log_tail(dom->name, log_start);
 
@@ -542,6 +552,7 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct m
     return 0;
 
 fail:
+    qemud_disk_secrets_remove(&secrets);
     mv_info("domain '%s' failed to start: %s", dom->name, err->message ? err->message : strerror(-r));
     abort_start(dom, live);
     mv_dom_def_free(live);
