@@ -464,6 +464,14 @@ static int define_locked(struct mv_call *call, struct mv_secret_def *def, mv_sec
     return answer(sec, &ret->secret);
 }
 
+/* The parser's messages say their kind first. */
+static int parse_error_code(const char *msg)
+{
+    static const char unsupported[] = "unsupported configuration:";
+
+    return msg && strncmp(msg, unsupported, strlen(unsupported)) == 0 ? MV_ERR_CONFIG_UNSUPPORTED : MV_ERR_XML_ERROR;
+}
+
 static int define_xml(struct mv_call *call, mv_xml_flags_args *args, mv_secret_ret *ret)
 {
     struct mv_secret_def *def = NULL;
@@ -473,7 +481,7 @@ static int define_xml(struct mv_call *call, mv_xml_flags_args *args, mv_secret_r
     if (args->flags)
         return bad_flags(call, args->flags, "virSecretDefineXML");
     if (mv_secret_def_parse(args->xml, &def, &msg) < 0)
-        return mv_call_error(call, MV_ERR_XML_ERROR, MV_FROM_SECRET, "%s",
+        return mv_call_error(call, parse_error_code(msg), MV_FROM_SECRET, "%s",
                              msg ? msg : "XML error: cannot parse the secret");
     if (mv_uuid_is_null(def->uuid) && (r = mv_uuid_generate(def->uuid)) < 0) {
         mv_secret_def_free(def);

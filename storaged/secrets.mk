@@ -7,3 +7,12 @@ storaged_libmvsecrets_la_SOURCES = \
 	storaged/secret_events.c storaged/secret_events.h \
 	storaged/secret_procs.c
 storaged_libmvsecrets_la_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) -I$(top_srcdir)/storaged
+
+# On disk and in the registry: kept, dropped, modes, leftovers.
+check_PROGRAMS += tests/unit/check_storaged_secrets
+UNIT_TESTS += tests/unit/check_storaged_secrets
+tests_unit_check_storaged_secrets_SOURCES = tests/unit/check_storaged_secrets.c
+tests_unit_check_storaged_secrets_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/storaged
+tests_unit_check_storaged_secrets_LDADD = tests/unit/libmvtest.la storaged/libmvsecrets.la storaged/libmvstorconf.la \
+	rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) -lpthread
