@@ -87,7 +87,8 @@ guest_domain_xml nv "$mv_tmp/nv.serial" "$(disk nosuch.qcow2)" >"$mv_tmp/nv.xml"
 # 1
 for cmd in "pool-define $mv_tmp/pool.xml" "pool-build $POOL" "pool-start $POOL" \
            "vol-create $POOL $mv_tmp/base.xml" "vol-create $POOL $mv_tmp/top.xml"; do
-    svsh $cmd
+    read -ra words <<<"$cmd"
+    svsh "${words[@]}"
     expect_eq "virsh $cmd" 0 "$rc"
 done
 svsh vol-dumpxml top.qcow2 --pool $POOL
