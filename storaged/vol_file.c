@@ -211,10 +211,13 @@ int mv_volfile_temp_commit(int fd, const char *tmp_path, const char *path, mode_
     if (r == 0 && replace && rename(tmp_path, path) < 0)
         r = mv_errmsg_set(errmsg, -errno, "volume file '%s': cannot rename '%s' into place: %s", path,
                           tmp_path, strerror(errno));
-    /* link()+unlink() rather than rename(): never replaces a file that
-     * appeared meanwhile */
-    if (r == 0 && !replace) {
-        if (link(tmp_path, path) < 0)
+    /* never replaces a file that appeared meanwhile: RENAME_NOREPLACE, or
+     * link()+unlink() where the filesystem has no such rename */
+    if (r == 0 && !replace && renameat2(AT_FDCWD, tmp_path, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
+        if (errno != EINVAL)
+            r = mv_errmsg_set(errmsg, -errno, "volume file '%s': cannot rename '%s' into place: %s", path,
+                              tmp_path, strerror(errno));
+        else if (link(tmp_path, path) < 0)
             r = mv_errmsg_set(errmsg, -errno, "volume file '%s': cannot move '%s' into place: %s", path,
                               tmp_path, strerror(errno));
         else

@@ -43,7 +43,7 @@ struct mv_volfile_spec {
     gid_t gid;
     /* qcow2 only */
     const char *backing;                /* absolute path, or NULL */
-    enum mv_volfile_format backing_format;
+    enum mv_volfile_format backing_format;  /* MV_VOLFILE_UNKNOWN: read from the backing file */
     const char *compat;                 /* "1.1", "0.10", or NULL */
     uint32_t cluster_size;              /* bytes, 0 = default */
     bool lazy_refcounts;
@@ -73,22 +73,33 @@ void mv_volfile_info_clear(struct mv_volfile_info *info);
 int mv_volfile_create(const char *path, const struct mv_volfile_spec *spec, int timeout_ms, char **errmsg);
 
 /* Creates PATH from SRC (any supported format to SPEC's format), keeping
- * holes.  PROGRESS (may be NULL) is called with bytes done and total. */
+ * holes; a source with a backing chain is flattened.  SPEC's capacity: 0 =
+ * the source's, larger grows the clone, smaller is refused; SPEC has no
+ * backing file and no key (encrypted sources are refused: -ENOTSUP).
+ * PROGRESS (may be NULL) is called, from this thread, with bytes done and
+ * total (the source's capacity) as qemu-img reports them. */
 typedef void (*mv_volfile_progress_fn)(uint64_t done, uint64_t total, void *opaque);
 int mv_volfile_clone(const char *src, const char *path, const struct mv_volfile_spec *spec, int timeout_ms,
                      mv_volfile_progress_fn progress, void *opaque, char **errmsg);
 
 /* Reads PATH's format, sizes and backing file.  The cache makes an unchanged
- * file cost one stat(). */
+ * file cost one stat().  Thread-safe; the probe of one file never holds up
+ * another's.  The format is probed from the header: a raw volume whose
+ * guest wrote a qcow2 header reads as qcow2, so a caller that knows a
+ * volume's format from its definition should trust that instead. */
 int mv_volfile_inspect(const char *path, struct mv_volfile_info *info, char **errmsg);
 
-/* Changes PATH's capacity; shrinking only with SHRINK; ALLOCATE preallocates
- * the new part. */
+/* Changes PATH's capacity; shrinking only with SHRINK (-EINVAL naming both
+ * sizes otherwise); ALLOCATE preallocates the new part.  Encrypted files:
+ * -ENOTSUP (qemu-img would need the key). */
 int mv_volfile_resize(const char *path, uint64_t capacity, bool shrink, bool allocate, int timeout_ms,
                       char **errmsg);
 
 /* Overwrites PATH's data with zeros, leaving holes holes (a sparse file stays
- * sparse: punch/zero ranges, not write them). */
+ * sparse: punch/zero ranges, not write them; a preallocated one stays
+ * allocated).  A qcow2 image is re-created empty with the same options, its
+ * mode and owner kept; with a backing file the guest then reads the backing
+ * file's data, its own layer being empty.  Encrypted files: -ENOTSUP. */
 int mv_volfile_wipe(const char *path, int timeout_ms, char **errmsg);
 
 /* Removes PATH; a missing file is fine. */
@@ -104,7 +115,7 @@ int mv_volfile_clean_temps(const char *dir);
 int mv_volfile_temp_open(const char *path, int *fd, char **tmp_path, char **errmsg);
 /* Finishes a temp file: fsync, MODE (0 = 0600) and owner (-1 = leave), then
  * rename onto PATH (replacing it when REPLACE, else -EEXIST) and fsync the
- * directory.  Closes FD and unlinks TMP_PATH on failure. */
+ * directory.  Always closes FD; unlinks TMP_PATH on failure. */
 int mv_volfile_temp_commit(int fd, const char *tmp_path, const char *path, mode_t mode, uid_t uid,
                            gid_t gid, bool replace, char **errmsg);
 /* Abandons a temp file: unlink, close. */

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,47 +323,93 @@ END_TEST
 
 /* ---- inspect's cache ---- */
 
-START_TEST(cache_1000)
+/* N volumes, odd ones qcow2 (copies of one qemu-img create: 500 runs would
+ * take a while), even ones raw; plain writes, no fsync: fixtures only. */
+enum { N = 1000 };
+
+static void vol_name(char *buf, size_t size, int i)
+{
+    snprintf(buf, size, "%s/v%04d.%s", dir, i, i % 2 ? "qcow2" : "raw");
+}
+
+static void make_volumes(void)
 {
     struct mv_volfile_spec spec = { .format = MV_VOLFILE_QCOW2, .capacity = MiB, .uid = (uid_t)-1,
                                     .gid = (gid_t)-1 };
-    _cleanup_free_ char *template = path_in("t.qcow2");
-    struct mv_volfile_stats s1, s2, s3;
-    struct mv_volfile_info info;
-    enum { N = 1000 };
+    _cleanup_free_ char *template = path_in("t.qcow2"), *data = NULL;
+    size_t len;
 
-    /* one qemu-img create, then copies: 1000 qemu-img runs would take a while */
     create_ok(template, &spec);
+    ck_assert_int_eq(mv_file_read_all(template, 1 << 20, &data, &len), 0);
     for (int i = 0; i < N; i++) {
-        _cleanup_free_ char *p = NULL, *data = NULL;
-        size_t len;
+        char p[PATH_MAX];
+        _cleanup_close_ int fd = -1;
 
-        ck_assert_int_ge(asprintf(&p, "%s/v%04d.%s", dir, i, i % 2 ? "qcow2" : "raw"), 0);
-        if (i % 2) {
-            ck_assert_int_eq(mv_file_read_all(template, 1 << 20, &data, &len), 0);
-            ck_assert_int_eq(mv_file_write_atomic(p, data, len, 0600), 0);
-        } else {
-            spec.format = MV_VOLFILE_RAW;
-            create_ok(p, &spec);
-        }
+        vol_name(p, sizeof(p), i);
+        fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        ck_assert_int_ge(fd, 0);
+        if (i % 2)
+            ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+        else
+            ck_assert_int_eq(ftruncate(fd, MiB), 0);
     }
+}
+
+static void inspect_all(void)
+{
+    for (int i = 0; i < N; i++) {
+        struct mv_volfile_info info;
+        char p[PATH_MAX];
+
+        vol_name(p, sizeof(p), i);
+        inspect_ok(p, &info);
+        ck_assert_int_eq(info.format, i % 2 ? MV_VOLFILE_QCOW2 : MV_VOLFILE_RAW);
+        ck_assert_uint_eq(info.capacity, MiB);
+        mv_volfile_info_clear(&info);
+    }
+}
+
+START_TEST(cache_1000)
+{
+    struct mv_volfile_stats s1, s2, s3;
+
+    make_volumes();
     mv_volfile_get_stats(&s1);
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < N; i++) {
-            _cleanup_free_ char *p = NULL;
-
-            ck_assert_int_ge(asprintf(&p, "%s/v%04d.%s", dir, i, i % 2 ? "qcow2" : "raw"), 0);
-            inspect_ok(p, &info);
-            ck_assert_int_eq(info.format, i % 2 ? MV_VOLFILE_QCOW2 : MV_VOLFILE_RAW);
-            ck_assert_uint_eq(info.capacity, MiB);
-            mv_volfile_info_clear(&info);
-        }
-        mv_volfile_get_stats(pass ? &s3 : &s2);
-    }
+    inspect_all();
+    mv_volfile_get_stats(&s2);
+    inspect_all();
+    mv_volfile_get_stats(&s3);
     ck_assert_uint_eq(s2.header_reads - s1.header_reads, N);
+    /* the second pass: no header read, no qemu-img, a hit each */
     ck_assert_uint_eq(s3.header_reads, s2.header_reads);
     ck_assert_uint_eq(s3.qemu_img_runs, s1.qemu_img_runs);
     ck_assert_uint_eq(s3.cache_hits - s2.cache_hits, N);
+}
+END_TEST
+
+static void *inspect_thread(void *arg)
+{
+    (void)arg;
+    for (int pass = 0; pass < 3; pass++)
+        inspect_all();
+    return NULL;
+}
+
+/* worker threads inspecting the same files at once, cold and warm */
+START_TEST(cache_threads)
+{
+    pthread_t t[4];
+    struct mv_volfile_stats s;
+
+    make_volumes();
+    for (size_t i = 0; i < MV_ARRAY_SIZE(t); i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, inspect_thread, NULL), 0);
+    for (size_t i = 0; i < MV_ARRAY_SIZE(t); i++)
+        ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    mv_volfile_get_stats(&s);
+    /* every inspect either read a header or hit; at most each thread read each file once */
+    ck_assert_uint_eq(s.header_reads + s.cache_hits, 4 * 3 * N);
+    ck_assert_uint_le(s.header_reads, 4 * N);
 }
 END_TEST
 
@@ -735,6 +782,7 @@ static Suite *volfile_suite(void)
     tcase_add_test(tc, backing_chain);
     tcase_add_test(tc, luks);
     tcase_add_test(tc, cache_1000);
+    tcase_add_test(tc, cache_threads);
     tcase_add_test(tc, cache_sees_change);
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, qemu_img_fails);
