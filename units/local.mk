@@ -1,4 +1,4 @@
-# units/: systemd units for modvirt-qemud and modvirt-netd, generated from the .in templates.
+# units/: systemd units for modvirt-qemud, modvirt-netd and modvirt-storaged, generated from the .in templates.
 
 # Where the units go; $(prefix)/lib/systemd/system is right for a /usr
 # install (Debian) and keeps "make distcheck" inside its prefix.  Override
@@ -12,7 +12,10 @@ units_generated = \
 	units/modvirt-qemud-ro.socket \
 	units/modvirt-netd.service \
 	units/modvirt-netd.socket \
-	units/modvirt-netd-ro.socket
+	units/modvirt-netd-ro.socket \
+	units/modvirt-storaged.service \
+	units/modvirt-storaged.socket \
+	units/modvirt-storaged-ro.socket
 
 systemdsystemunit_DATA = $(units_generated)
 CLEANFILES += $(units_generated)
@@ -22,7 +25,10 @@ EXTRA_DIST += \
 	units/modvirt-qemud-ro.socket.in \
 	units/modvirt-netd.service.in \
 	units/modvirt-netd.socket.in \
-	units/modvirt-netd-ro.socket.in
+	units/modvirt-netd-ro.socket.in \
+	units/modvirt-storaged.service.in \
+	units/modvirt-storaged.socket.in \
+	units/modvirt-storaged-ro.socket.in
 
 # [@] keeps config.status from substituting the pattern itself.
 units_subst = $(SED) \
@@ -42,6 +48,9 @@ units/modvirt-qemud-ro.socket: $(srcdir)/units/modvirt-qemud-ro.socket.in
 units/modvirt-netd.service: $(srcdir)/units/modvirt-netd.service.in
 units/modvirt-netd.socket: $(srcdir)/units/modvirt-netd.socket.in
 units/modvirt-netd-ro.socket: $(srcdir)/units/modvirt-netd-ro.socket.in
+units/modvirt-storaged.service: $(srcdir)/units/modvirt-storaged.service.in
+units/modvirt-storaged.socket: $(srcdir)/units/modvirt-storaged.socket.in
+units/modvirt-storaged-ro.socket: $(srcdir)/units/modvirt-storaged-ro.socket.in
 
 # Checks the units with systemd-analyze and starts the daemon the way the
 # units describe it (systemd-socket-activate).
