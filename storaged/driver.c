@@ -105,12 +105,13 @@ static void task_run(void *job)
 
 /* ---- init ---- */
 
-static int read_seconds(const mv_conf *conf, const char *key, long long def, unsigned int *ms, char **errmsg)
+static int read_seconds(const mv_conf *conf, const char *key, long long def, long long max, unsigned int *ms,
+                        char **errmsg)
 {
     long long s = def;
     int r;
 
-    if ((r = mv_conf_get_int(conf, key, 1, 86400, &s, errmsg)) < 0)
+    if ((r = mv_conf_get_int(conf, key, 1, max, &s, errmsg)) < 0)
         return r;
     *ms = (unsigned int)s * 1000u;
     return 0;
@@ -120,9 +121,9 @@ static int read_settings(const mv_conf *conf, char **errmsg)
 {
     int r;
 
-    if ((r = read_seconds(conf, "pool_timeout", POOL_TIMEOUT_S, &storaged.pool_timeout_ms, errmsg)) < 0 ||
-        (r = read_seconds(conf, "copy_timeout", COPY_TIMEOUT_S, &storaged.copy_timeout_ms, errmsg)) < 0 ||
-        (r = read_seconds(conf, "job_wait_timeout", JOB_WAIT_S, &storaged.job_wait_ms, errmsg)) < 0)
+    if ((r = read_seconds(conf, "pool_timeout", POOL_TIMEOUT_S, 3600, &storaged.pool_timeout_ms, errmsg)) < 0 ||
+        (r = read_seconds(conf, "copy_timeout", COPY_TIMEOUT_S, 86400, &storaged.copy_timeout_ms, errmsg)) < 0 ||
+        (r = read_seconds(conf, "job_wait_timeout", JOB_WAIT_S, 3600, &storaged.job_wait_ms, errmsg)) < 0)
         return r;
     return 0;
 }

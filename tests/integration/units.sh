@@ -1,6 +1,6 @@
 #!/bin/sh
-# The systemd units of modvirt-qemud and modvirt-netd (units/), checked two ways
-# (the second for qemud only; netd's units are the same shape):
+# The systemd units of modvirt-qemud, modvirt-netd and modvirt-storaged (units/),
+# checked two ways (the second for qemud only; the others' units are the same shape):
 #  - systemd-analyze verify on the generated units, with ExecStart pointed at
 #    the build tree's daemon; any stderr counts as failure, because verify
 #    only warns (exit 0) about unknown keys and bad values.  Broken copies
@@ -182,6 +182,51 @@ else
     rc=$?
     [ $rc -eq 0 ] || diag "$tmp/netd.err"
     check $rc "systemd-analyze verify passes on modvirt-netd's units with no output on stderr"
+fi
+
+# ---- modvirt-storaged's units: the same shape, without KillMode=process
+# (storaged leaves no process behind for its pools: they are mounts) ----
+
+st_daemon=$top_builddir/storaged/modvirt-storaged
+st_units="modvirt-storaged.service modvirt-storaged.socket modvirt-storaged-ro.socket"
+
+problems=
+for u in $st_units; do
+    f=$top_builddir/units/$u
+    [ -f "$f" ] || { problems="$problems $u:missing"; continue; }
+    grep -q '@[a-z_]*@' "$f" && problems="$problems $u:unsubstituted"
+done
+if [ -z "$problems" ]; then
+    ssock=$top_builddir/units/modvirt-storaged.socket
+    ssock_ro=$top_builddir/units/modvirt-storaged-ro.socket
+    ssvc=$top_builddir/units/modvirt-storaged.service
+    case $(sed -n 's/^ListenStream=//p' "$ssock") in */modvirt/storaged-sock) ;; *) problems="$problems rw-path" ;; esac
+    case $(sed -n 's/^ListenStream=//p' "$ssock_ro") in */modvirt/storaged-sock-ro) ;; *) problems="$problems ro-path" ;; esac
+    grep -qx 'FileDescriptorName=rw' "$ssock" || problems="$problems rw-fdname"
+    grep -qx 'FileDescriptorName=ro' "$ssock_ro" || problems="$problems ro-fdname"
+    grep -qx 'Service=modvirt-storaged.service' "$ssock" || problems="$problems rw-service"
+    grep -qx 'Service=modvirt-storaged.service' "$ssock_ro" || problems="$problems ro-service"
+    grep -qx 'Type=notify' "$ssvc" || problems="$problems type"
+    grep -q '^ExecStart=/[^ ]*/modvirt-storaged --timeout 120$' "$ssvc" || problems="$problems execstart"
+fi
+[ -z "$problems" ]
+check $? "modvirt-storaged's units are complete and name its rw/ro sockets${problems:+ (problems:$problems)}"
+
+if [ $have_verify = no ]; then
+    skip "systemd-analyze not installed"
+elif [ ! -x "$st_daemon" ]; then
+    not_ok "systemd-analyze verify: $st_daemon is not built"
+else
+    mkdir -p "$tmp/storaged" && for u in $st_units; do
+        sed "s|^ExecStart=[^ ]*/modvirt-storaged\\([ ]\\)|ExecStart=$st_daemon\\1|" \
+            "$top_builddir/units/$u" >"$tmp/storaged/$u"
+    done
+    grep -qx "ExecStart=$st_daemon --timeout 120" "$tmp/storaged/modvirt-storaged.service" &&
+        (cd "$tmp/storaged" && systemd-analyze verify --man=no $st_units) >"$tmp/storaged.out" 2>"$tmp/storaged.err" &&
+        [ ! -s "$tmp/storaged.err" ]
+    rc=$?
+    [ $rc -eq 0 ] || diag "$tmp/storaged.err"
+    check $rc "systemd-analyze verify passes on modvirt-storaged's units with no output on stderr"
 fi
 
 # ---- socket activation ----
