@@ -51,6 +51,12 @@ INTEGRATION_TESTS += $(NETD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NETD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py
 
+# modvirt-storaged: pools and volumes through virsh and python3-libvirt
+STORAGED_INTEGRATION_TESTS = \
+	tests/integration/storaged-basic.sh
+INTEGRATION_TESTS += $(STORAGED_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(STORAGED_INTEGRATION_TESTS)
+
 # modvirt-storaged's pools and volumes through modvirt (compared with virsh),
 # and a guest on a storaged volume; each skips while storaged is not built.
 STORAGED_CLI_INTEGRATION_TESTS = \

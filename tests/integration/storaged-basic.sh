@@ -1,0 +1,355 @@
+#!/bin/bash
+# modvirt-storaged driven by Debian's virsh and python3-libvirt: a dir
+# pool's life (define, build, start, info, refresh, autostart, destroy,
+# delete, undefine) with lifecycle and refresh events as virsh pool-event
+# prints them; volumes (raw and sparse, qcow2 on a backing file, info,
+# dumpxml, clone, resize, wipe, delete, lookups by key and path); a kill -9
+# of storaged while a pool is active (the next storaged re-adopts it); bad
+# input with exact messages and nothing created.
+#
+# The pools live in the script's temp dir; the daemon runs with --root
+# there, so nothing of the host's is touched.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+. "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+
+MV_DAEMON=$top_builddir/storaged/modvirt-storaged
+MV_NEEDS="qemu-img"
+mv_init 20
+
+MV_ROOT=$mv_tmp/root
+MV_LOG=$mv_tmp/storaged.log
+MV_RW=$MV_ROOT/run/modvirt/storaged-sock
+MV_RO=$MV_ROOT/run/modvirt/storaged-sock-ro
+MV_URI="storage:///system?socket=$MV_RW"
+MV_URI_RO="storage:///system?socket=$MV_RO"
+CONFDIR=$MV_ROOT/etc/modvirt/storage
+RUNDIR=$MV_ROOT/run/modvirt/storage
+P1=$mv_tmp/pools/p1
+
+start_storaged() {
+    if ! try_start_daemon; then
+        echo "Bail out! modvirt-storaged (pid $MV_PID) did not become ready within $MV_READY_S s"
+        sed 's/^/#   /' "$MV_LOG"
+        exit 1
+    fi
+    mv_log_mark
+}
+
+pool_xml() {    # NAME TARGET
+    cat <<EOF
+<pool type='dir'>
+  <name>$1</name>
+  <target>
+    <path>$2</path>
+    <permissions><mode>0750</mode></permissions>
+  </target>
+</pool>
+EOF
+}
+vol_xml() {     # NAME CAPACITY FORMAT [EXTRA]
+    cat <<EOF
+<volume>
+  <name>$1</name>
+  <capacity unit='bytes'>$2</capacity>
+  <target><format type='$3'/></target>${4:-}
+</volume>
+EOF
+}
+# allocated bytes of FILE (blocks * 512)
+allocated() { echo $(( $(stat -c %b "$1") * 512 )); }
+is_running() { vsh pool-info "$1"; printf '%s\n' "$out" | grep -Eq '^State:[[:space:]]+running$'; }
+
+# events as virsh prints them, one listener per kind for this storaged
+listen_events() {
+    MV_CLIENT_TIMEOUT=900 isolated virsh -c "$MV_URI" pool-event --loop --timeout 900 --event "$1" \
+        >"$2" 2>&1 &
+    kill_at_exit $!
+}
+# pool_marker FILE: a marker pool defined and undefined until FILE's
+# listener reports it: then it is registered and every earlier event is in.
+marker_n=0
+pool_marker() {
+    local i name
+    marker_n=$((marker_n + 1))
+    name=evmark$marker_n
+    pool_xml "$name" "$mv_tmp/markers/$name" >"$mv_tmp/$name.xml"
+    for ((i = 0; i < 50; i++)); do
+        vsh pool-define "$mv_tmp/$name.xml"
+        vsh pool-undefine "$name"
+        grep -q "storage pool $name" "$1" && return 0
+        sleep 0.2
+    done
+    expect_fail "the event listener writing $1 never reported the marker pool $name"
+}
+
+start_storaged
+lifecycle=$mv_tmp/lifecycle
+refreshes=$mv_tmp/refresh
+listen_events lifecycle "$lifecycle"
+listen_events refresh "$refreshes"
+pool_marker "$lifecycle"
+
+# 1
+pool_xml p1 "$P1" >"$mv_tmp/p1.xml"
+vsh pool-define "$mv_tmp/p1.xml"
+expect_eq "exit status" 0 "$rc"
+expect_match "message" "^Pool p1 defined from " "$out"
+expect_eq "config file" yes "$([ -f "$CONFDIR/p1.xml" ] && echo yes)"
+vsh pool-list --all
+expect_match "p1 inactive" "^ p1[[:space:]]+inactive[[:space:]]+no$" "$out"
+vsh pool-dumpxml p1
+expect_match "uuid" "<uuid>[0-9a-f-]{36}</uuid>" "$out"
+expect_match "target" "<path>$P1</path>" "$out"
+verdict "pool-define stores a dir pool; pool-list --all shows it inactive"
+
+# 2
+vsh pool-build p1
+expect_eq "exit status" 0 "$rc"
+expect_eq "directory" "750" "$(stat -c %a "$P1" 2>/dev/null)"
+vsh pool-start p1
+expect_eq "exit status" 0 "$rc"
+expect_match "message" "^Pool p1 started" "$out"
+expect_eq "status file" yes "$([ -f "$RUNDIR/p1.xml" ] && echo yes)"
+vsh pool-info p1
+expect_match "state" "^State:[[:space:]]+running$" "$out"
+expect_match "persistent" "^Persistent:[[:space:]]+yes$" "$out"
+expect_match "capacity" "^Capacity:[[:space:]]+[0-9.]+ [KMGT]iB$" "$out"
+vsh pool-start p1
+expect_eq "second start" 1 "$rc"
+expect_match "already active" "Requested operation is not valid: storage pool 'p1' is already active" "$err"
+verdict "pool-build makes the directory (mode 0750), pool-start runs it, pool-info shows it"
+
+# 3
+vsh vol-create-as p1 disk.raw 64M --format raw
+expect_eq "exit status" 0 "$rc"
+expect_match "message" "^Vol disk.raw created" "$out"
+expect_eq "file size" 67108864 "$(stat -c %s "$P1/disk.raw" 2>/dev/null)"
+[ "$(allocated "$P1/disk.raw")" -lt 1048576 ] || expect_fail "disk.raw is not sparse: $(allocated "$P1/disk.raw") bytes"
+vsh vol-info disk.raw --pool p1
+expect_match "type" "^Type:[[:space:]]+file$" "$out"
+expect_match "capacity" "^Capacity:[[:space:]]+64.00 MiB$" "$out"
+vsh vol-list p1
+expect_match "listed" "^ disk.raw[[:space:]]+$P1/disk.raw$" "$out"
+verdict "vol-create-as makes a sparse raw volume; vol-info and vol-list show it"
+
+# 4
+vol_xml top.qcow2 134217728 qcow2 "
+  <backingStore><path>$P1/disk.raw</path><format type='raw'/></backingStore>" >"$mv_tmp/top.xml"
+vsh vol-create p1 "$mv_tmp/top.xml"
+expect_eq "exit status" 0 "$rc"
+info=$(qemu-img info --output=json "$P1/top.qcow2" 2>&1)
+expect_match "format" '"format": "qcow2"' "$info"
+expect_match "backing" "\"backing-filename\": \"$P1/disk.raw\"" "$info"
+vsh vol-dumpxml top.qcow2 --pool p1
+expect_match "format" "<format type=.qcow2./>" "$out"
+expect_match "backing path" "<path>$P1/disk.raw</path>" "$out"
+expect_match "key" "<key>$P1/top.qcow2</key>" "$out"
+expect_match "capacity" "<capacity unit=.bytes.>134217728</capacity>" "$out"
+verdict "vol-create makes a qcow2 volume on a raw backing file; vol-dumpxml shows the chain"
+
+# 5
+vsh vol-clone disk.raw copy.raw --pool p1
+expect_eq "raw clone" 0 "$rc"
+vol_xml flat.raw 0 raw >"$mv_tmp/flat.xml"
+vsh vol-create-from p1 "$mv_tmp/flat.xml" top.qcow2 --inputpool p1
+expect_eq "qcow2 to raw" 0 "$rc"
+expect_eq "copy.raw size" 67108864 "$(stat -c %s "$P1/copy.raw" 2>/dev/null)"
+expect_match "flat.raw is raw" '"format": "raw"' "$(qemu-img info --output=json "$P1/flat.raw" 2>&1)"
+expect_eq "flat.raw takes the source's capacity" 134217728 "$(stat -c %s "$P1/flat.raw" 2>/dev/null)"
+verdict "vol-clone (raw) and vol-create-from (qcow2 to raw, capacity of the source)"
+
+# 6
+vsh vol-resize copy.raw 96M --pool p1
+expect_eq "grow" 0 "$rc"
+expect_eq "grown" 100663296 "$(stat -c %s "$P1/copy.raw" 2>/dev/null)"
+vsh vol-resize copy.raw 32M --pool p1
+expect_eq "shrink without flag" 1 "$rc"
+expect_match "message" "invalid argument: volume 'copy.raw': 33554432 bytes is less than its capacity of 100663296 bytes; shrinking needs the shrink flag" "$err"
+expect_eq "unchanged" 100663296 "$(stat -c %s "$P1/copy.raw" 2>/dev/null)"
+vsh vol-resize copy.raw 32M --pool p1 --shrink
+expect_eq "shrink" 0 "$rc"
+expect_eq "shrunk" 33554432 "$(stat -c %s "$P1/copy.raw" 2>/dev/null)"
+vsh vol-info copy.raw --pool p1
+expect_match "info follows" "^Capacity:[[:space:]]+32.00 MiB$" "$out"
+verdict "vol-resize grows, refuses to shrink without --shrink, shrinks with it"
+
+# 7
+dd if=/dev/urandom of="$P1/copy.raw" bs=1M count=2 seek=4 conv=notrunc status=none
+vsh vol-wipe copy.raw --pool p1
+expect_eq "wipe" 0 "$rc"
+expect_eq "zeros" "$(head -c 33554432 /dev/zero | md5sum)" "$(md5sum <"$P1/copy.raw")"
+[ "$(allocated "$P1/copy.raw")" -lt 1048576 ] || expect_fail "copy.raw is not sparse after the wipe"
+vsh vol-wipe copy.raw --pool p1 --algorithm nnsa
+expect_eq "nnsa refused" 1 "$rc"
+expect_match "message" "wipe algorithm 1 of volume 'copy.raw': storaged wipes with zeros only" "$err"
+verdict "vol-wipe zeroes a volume and keeps it sparse; other algorithms are refused"
+
+# 8
+vsh vol-key "$P1/disk.raw"
+expect_eq "vol-key" "$P1/disk.raw" "$out"
+vsh vol-name "$P1//disk.raw"
+expect_eq "vol-name by path" "disk.raw" "$out"
+vsh vol-pool "$P1/disk.raw"
+expect_eq "vol-pool" "p1" "$out"
+vsh vol-info "$P1/nosuch"
+expect_match "no such volume" "Storage volume not found: no storage vol with matching path '$P1/nosuch'" "$err"
+verdict "lookups by key and path (vol-key, vol-name, vol-pool)"
+
+# 9
+qemu-img create -q -f qcow2 "$P1/behind.qcow2" 1M
+vsh pool-refresh p1
+expect_eq "exit status" 0 "$rc"
+vsh vol-list p1
+expect_match "found" "^ behind.qcow2[[:space:]]" "$out"
+pool_marker "$refreshes"
+expect_match "refresh event" "^event 'refresh' for storage pool p1$" "$(cat "$refreshes")"
+verdict "pool-refresh finds a file made behind storaged's back and sends a refresh event"
+
+# 10
+vsh pool-autostart p1
+expect_eq "exit status" 0 "$rc"
+expect_eq "link" yes "$([ -L "$CONFDIR/autostart/p1.xml" ] && echo yes)"
+vsh pool-info p1
+expect_match "autostart" "^Autostart:[[:space:]]+yes$" "$out"
+vsh pool-list --autostart
+expect_match "listed" "^ p1[[:space:]]+active[[:space:]]+yes$" "$out"
+verdict "pool-autostart (link, pool-info, pool-list --autostart)"
+
+# 11
+kill -9 "$MV_PID"
+wait_exit "$MV_PID" 10
+start_storaged
+wait_running() { local i; for ((i = 0; i < 100; i++)); do is_running p1 && return 0; sleep 0.1; done; return 1; }
+wait_running || expect_fail "p1 is not running after the restart: $(run_evidence)"
+vsh vol-list p1
+expect_match "volumes back" "^ top.qcow2[[:space:]]+$P1/top.qcow2$" "$out"
+vsh vol-info top.qcow2 --pool p1
+expect_match "capacity" "^Capacity:[[:space:]]+128.00 MiB$" "$out"
+verdict "storaged killed with -9 while p1 is active: the next one re-adopts it with its volumes"
+listen_events lifecycle "$lifecycle.2"
+pool_marker "$lifecycle.2"
+
+# 12: python3-libvirt
+py - "$MV_URI" "$P1" <<'EOF'
+import sys, libvirt
+from mvlibvirt import out, step, error_of
+c = libvirt.open(sys.argv[1])
+p = c.storagePoolLookupByName("p1")
+step("info", lambda: p.info()[0])
+step("active", lambda: [x.name() for x in c.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE |
+                                                              libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_DIR)])
+step("fs_only", lambda: [x.name() for x in c.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_FS)])
+step("vols", lambda: sorted(v.name() for v in p.listAllVolumes()))
+step("by_path", lambda: c.storageVolLookupByPath(sys.argv[2] + "/disk.raw").key())
+step("by_target", lambda: c.storagePoolLookupByTargetPath(sys.argv[2]).name())
+step("caps", lambda: "<pool type='logical' supported='yes'>" in c.getStoragePoolCapabilities())
+step("nosuch", lambda: error_of(lambda: c.storagePoolLookupByName("nosuch")))
+step("physical", lambda: p.storageVolLookupByName("disk.raw").infoFlags(libvirt.VIR_STORAGE_VOL_GET_PHYSICAL)[2])
+EOF
+expect_eq "state" "2" "$(kv info)"
+expect_eq "active dir pools" "['p1']" "$(kv active)"
+expect_eq "no fs pools" "[]" "$(kv fs_only)"
+expect_eq "volumes" "['behind.qcow2', 'copy.raw', 'disk.raw', 'flat.raw', 'top.qcow2']" "$(kv vols)"
+expect_eq "lookup by path" "$P1/disk.raw" "$(kv by_path)"
+expect_eq "lookup by target path" "p1" "$(kv by_target)"
+expect_eq "capabilities" "True" "$(kv caps)"
+expect_eq "not found" "EXC 49 18 Storage pool not found: no storage pool with matching name 'nosuch'" "$(kv nosuch)"
+expect_eq "physical size" "67108864" "$(kv physical)"
+verdict "python3-libvirt: info, filtered lists, lookups, capabilities, libvirt's error codes"
+
+# 13: bad input, nothing created
+vol_xml "../escape" 1048576 raw >"$mv_tmp/bad1.xml"
+vsh vol-create p1 "$mv_tmp/bad1.xml"
+expect_eq "name with /" 1 "$rc"
+expect_match "name message" "\.\./escape" "$err"
+vol_xml evil.qcow2 1048576 qcow2 "
+  <backingStore><path>/etc/shadow</path><format type='raw'/></backingStore>" >"$mv_tmp/bad2.xml"
+vsh vol-create p1 "$mv_tmp/bad2.xml"
+expect_eq "backing outside" 1 "$rc"
+expect_match "backing message" "invalid argument: volume 'evil.qcow2': backing store '/etc/shadow' is not in any active storage pool; storaged lets a volume read only files a pool holds" "$err"
+vol_xml huge.raw 20000000000000000000 raw >"$mv_tmp/bad3.xml"
+vsh vol-create p1 "$mv_tmp/bad3.xml"
+expect_eq "overflow" 1 "$rc"
+vsh vol-create-as p1 disk.raw 1M
+expect_eq "taken" 1 "$rc"
+expect_match "taken message" "storage volume 'disk.raw' exists already in storage pool 'p1'" "$err"
+expect_eq "nothing created" "behind.qcow2 copy.raw disk.raw flat.raw top.qcow2" "$(cd "$P1" && echo *)"
+expect_eq "no escape" no "$([ -e "$mv_tmp/pools/escape" ] && echo yes || echo no)"
+verdict "bad volumes (a name with '..', a backing file outside every pool, a size that overflows, a taken name) create nothing"
+
+# 14
+pool_xml inner "$P1/inner" >"$mv_tmp/inner.xml"
+vsh pool-define "$mv_tmp/inner.xml"
+expect_eq "nested" 1 "$rc"
+expect_match "message" "operation failed: storage pool 'inner': target '$P1/inner' is inside the target '$P1' of storage pool 'p1'" "$err"
+pool_xml outer "$mv_tmp/pools" >"$mv_tmp/outer.xml"
+vsh pool-define "$mv_tmp/outer.xml"
+expect_match "contains" "storage pool 'outer': target '$mv_tmp/pools' contains the target '$P1' of storage pool 'p1'" "$err"
+expect_eq "no configs" "no no" "$([ -e "$CONFDIR/inner.xml" ] && echo yes || echo no) $([ -e "$CONFDIR/outer.xml" ] && echo yes || echo no)"
+vsh pool-info nosuch
+expect_match "no pool" "Storage pool not found: no storage pool with matching name 'nosuch'" "$err"
+verdict "a pool target inside or around another pool's is refused, nothing saved"
+
+# 15
+for v in behind.qcow2 copy.raw flat.raw top.qcow2 disk.raw; do
+    vsh vol-delete "$v" --pool p1
+    [ "$rc" -eq 0 ] || expect_fail "vol-delete $v: $(run_evidence)"
+done
+expect_eq "empty" "" "$(ls -A "$P1")"
+vsh vol-list p1
+expect_nomatch "none listed" "raw|qcow2" "$out"
+verdict "vol-delete removes each volume and its file"
+
+# 16
+vsh pool-destroy p1
+expect_eq "destroy" 0 "$rc"
+expect_eq "status gone" no "$([ -e "$RUNDIR/p1.xml" ] && echo yes || echo no)"
+vsh vol-list p1
+expect_match "inactive" "Requested operation is not valid: storage pool 'p1' is not active" "$err"
+vsh pool-delete p1
+expect_eq "delete" 0 "$rc"
+expect_eq "directory gone" no "$([ -e "$P1" ] && echo yes || echo no)"
+vsh pool-undefine p1
+expect_eq "undefine" 0 "$rc"
+expect_eq "config gone" no "$([ -e "$CONFDIR/p1.xml" ] && echo yes || echo no)"
+expect_eq "link gone" no "$([ -e "$CONFDIR/autostart/p1.xml" ] && echo yes || echo no)"
+verdict "pool-destroy, pool-delete (the directory) and pool-undefine (config and link)"
+
+# 17
+pool_marker "$lifecycle.2"
+ev1=$(grep -o "storage pool p1: [A-Za-z]*" "$lifecycle" | cut -d' ' -f4 | tr '\n' ' ')
+ev2=$(grep -o "storage pool p1: [A-Za-z]*" "$lifecycle.2" | cut -d' ' -f4 | tr '\n' ' ')
+expect_eq "events before the restart" "Defined Created Started " "$ev1"
+expect_eq "events after it" "Stopped Deleted Undefined " "$ev2"
+verdict "lifecycle events: defined, created (build), started, stopped, deleted, undefined"
+
+# 18: a transient pool
+mkdir -p "$mv_tmp/pools/t1"
+pool_xml t1 "$mv_tmp/pools/t1" >"$mv_tmp/t1.xml"
+vsh pool-create "$mv_tmp/t1.xml"
+expect_eq "create" 0 "$rc"
+vsh pool-info t1
+expect_match "transient" "^Persistent:[[:space:]]+no$" "$out"
+vsh pool-autostart t1
+expect_match "no autostart" "cannot set autostart for transient storage pool 't1'" "$err"
+vsh pool-destroy t1
+vsh pool-info t1
+expect_match "gone" "Storage pool not found: no storage pool with matching name 't1'" "$err"
+verdict "pool-create makes a transient pool that goes with its destroy"
+
+# 19: read-only socket
+run isolated virsh -r -c "$MV_URI_RO" pool-list --all
+expect_eq "list" 0 "$rc"
+pool_xml ro1 "$mv_tmp/pools/ro1" >"$mv_tmp/ro1.xml"
+run isolated virsh -r -c "$MV_URI_RO" pool-define "$mv_tmp/ro1.xml"
+expect_match "denied" "operation forbidden: read only access prevents virStoragePoolDefineXML" "$err"
+verdict "the read-only socket lists and refuses changes"
+
+# 20
+expect_daemon_alive
+stop_pid "$MV_PID" 10
+expect_eq "clean exit" 0 "$stop_status"
+verdict "storaged exits cleanly on SIGTERM"
+
+mv_done
