@@ -66,8 +66,9 @@ listen_events() {
         >"$2" 2>&1 &
     kill_at_exit $!
 }
-# pool_marker FILE: a marker pool defined and undefined until FILE's
-# listener reports it: then it is registered and every earlier event is in.
+# pool_marker FILE [refresh]: a marker pool defined and undefined (with
+# refresh: created, refreshed and destroyed) until FILE's listener reports
+# it: then it is registered and every earlier event is in.
 marker_n=0
 pool_marker() {
     local i name
@@ -75,8 +76,14 @@ pool_marker() {
     name=evmark$marker_n
     pool_xml "$name" "$mv_tmp/markers/$name" >"$mv_tmp/$name.xml"
     for ((i = 0; i < 50; i++)); do
-        vsh pool-define "$mv_tmp/$name.xml"
-        vsh pool-undefine "$name"
+        if [ "${2:-}" = refresh ]; then
+            vsh pool-create "$mv_tmp/$name.xml" --build
+            vsh pool-refresh "$name"
+            vsh pool-destroy "$name"
+        else
+            vsh pool-define "$mv_tmp/$name.xml"
+            vsh pool-undefine "$name"
+        fi
         grep -q "storage pool $name" "$1" && return 0
         sleep 0.2
     done
@@ -202,7 +209,7 @@ vsh pool-refresh p1
 expect_eq "exit status" 0 "$rc"
 vsh vol-list p1
 expect_match "found" "^ behind.qcow2[[:space:]]" "$out"
-pool_marker "$refreshes"
+pool_marker "$refreshes" refresh
 expect_match "refresh event" "^event 'refresh' for storage pool p1$" "$(cat "$refreshes")"
 verdict "pool-refresh finds a file made behind storaged's back and sends a refresh event"
 
