@@ -196,41 +196,56 @@ static int make_active(struct stor_pool *pool, struct mv_pool_def **live, struct
     return 0;
 }
 
+/* A create's pool that never started was never seen: it goes (its caller
+ * may have given up waiting, so the start removes it itself). */
+static void drop_if_unseen(struct stor_pool *pool)
+{
+    bool unseen;
+
+    pthread_mutex_lock(&pool->lock);
+    unseen = !pool->def && !pool->active;
+    pthread_mutex_unlock(&pool->lock);
+    if (unseen)
+        stor_registry_remove(pool);
+}
+
 /* A start that failed after the backend started DEF: undone, so nothing
  * stays mounted for a pool that is not active. */
 static void undo_start(struct stor_pool *pool, const struct mv_pool_def *def, const struct mv_pool_backend *b)
 {
     _cleanup_free_ char *msg = NULL;
 
-    bool transient;
-
     stor_pool_set_vols(pool, NULL, &(struct mv_pool_usage){ 0 });
     if (b->stop && b->stop(def, &msg) < 0)
         mv_error("storage pool '%s': cannot undo its failed start: %s", pool->name, msg ? msg : "failed");
-    pthread_mutex_lock(&pool->lock);
-    transient = !pool->def && !pool->active;
-    pthread_mutex_unlock(&pool->lock);
-    if (transient)
-        stor_registry_remove(pool);     /* a create's pool, never seen: its caller may have gone */
+}
+
+static int start_steps(struct stor_pool *pool, struct start_arg *a, const struct mv_pool_backend *b,
+                       struct mv_err *err)
+{
+    char *msg = NULL;
+    int r;
+
+    if ((a->build_flags & 7) && b->build && (r = b->build(a->def, build_flags_of(a->build_flags), &msg)) < 0)
+        return stor_backend_error(err, r, msg, pool->name, "build");
+    /* the backend undoes its own failed start */
+    if (b->start && (r = b->start(a->def, &msg)) < 0)
+        return stor_backend_error(err, r, msg, pool->name, "start");
+    if ((r = refresh_into(pool, a->def, b, err)) < 0 || (r = make_active(pool, &a->def, err)) < 0) {
+        undo_start(pool, a->def, b);
+        return r;
+    }
+    return 0;
 }
 
 static int start_work(struct stor_pool *pool, void *p, struct mv_err *err)
 {
     struct start_arg *a = p;
     const struct mv_pool_backend *b = stor_backend(a->def, err);
-    char *msg = NULL;
-    int r;
+    int r = b ? start_steps(pool, a, b, err) : -ENOTSUP;
 
-    if (!b)
-        return -ENOTSUP;
-    if ((a->build_flags & 7) && b->build && (r = b->build(a->def, build_flags_of(a->build_flags), &msg)) < 0)
-        return stor_backend_error(err, r, msg, pool->name, "build");
-    if (b->start && (r = b->start(a->def, &msg)) < 0) {
-        /* the backend undoes its own failed start */
-        return stor_backend_error(err, r, msg, pool->name, "start");
-    }
-    if ((r = refresh_into(pool, a->def, b, err)) < 0 || (r = make_active(pool, &a->def, err)) < 0) {
-        undo_start(pool, a->def, b);
+    if (r < 0) {
+        drop_if_unseen(pool);
         return r;
     }
     mv_info("storage pool '%s' started", pool->name);
