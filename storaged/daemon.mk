@@ -21,3 +21,15 @@ storaged_modvirt_storaged_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAG
 storaged_modvirt_storaged_LDADD = storaged/libmvstorpool.la storaged/libmvvolfile.la storaged/libmvstorconf.la \
 	rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la common/libmvcommon.la \
 	$(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread
+
+# The pools' queues: a stuck pool's calls time out naming it, holding one
+# thread, while other pools' work runs (no RPC, no files).
+check_PROGRAMS += tests/unit/check_storaged_queue
+UNIT_TESTS += tests/unit/check_storaged_queue
+tests_unit_check_storaged_queue_SOURCES = tests/unit/check_storaged_queue.c \
+	storaged/pool_obj.c storaged/pool_queue.c
+tests_unit_check_storaged_queue_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/storaged
+tests_unit_check_storaged_queue_LDADD = tests/unit/libmvtest.la storaged/libmvstorpool.la storaged/libmvvolfile.la \
+	storaged/libmvstorconf.la rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la common/libmvcommon.la \
+	$(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread

@@ -62,8 +62,8 @@ static int busy_error(struct stor_pool *pool, const struct stor_op *running, uns
 {
     mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_STORAGE,
                "Timed out during operation: storage pool '%s' is busy: its '%s' has not answered for %lld s "
-               "(waited %u s)", pool->name, running->what, (mv_now_ms() - running->started_ms) / 1000,
-               timeout_ms / 1000);
+               "(waited %g s)", pool->name, running->what, (mv_now_ms() - running->started_ms) / 1000,
+               timeout_ms / 1000.0);
     return -ETIMEDOUT;
 }
 
@@ -151,10 +151,10 @@ int stor_queue_run(struct stor_pool *pool, const char *what, stor_op_fn fn, void
         op->abandoned = true;
         pthread_mutex_unlock(&pool->lock);
         mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_STORAGE,
-                   "Timed out during operation: storage pool '%s' did not answer within %u s (its '%s' is still "
-                   "running)", pool->name, timeout_ms / 1000, what);
-        mv_warn("storage pool '%s': '%s' did not finish within %u s; the call fails, the work goes on", pool->name,
-                what, timeout_ms / 1000);
+                   "Timed out during operation: storage pool '%s' did not answer within %g s (its '%s' is still "
+                   "running)", pool->name, timeout_ms / 1000.0, what);
+        mv_warn("storage pool '%s': '%s' did not finish within %g s; the call fails, the work goes on", pool->name,
+                what, timeout_ms / 1000.0);
         op_unref(op);
         return -ETIMEDOUT;
     }
