@@ -160,6 +160,21 @@ static int backing_format(struct stor_pool *pool, const struct mv_vol_def *vol, 
     return 0;
 }
 
+/* VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA: qcow2's metadata written
+ * up front; a raw file has none, so the flag is refused for it. */
+static int prealloc_flag(const struct stor_vol_op *op, struct mv_volfile_spec *spec, struct mv_err *err)
+{
+    if (!(op->flags & STOR_VOL_PREALLOC_METADATA))
+        return 0;
+    if (spec->format != MV_VOLFILE_QCOW2)
+        return mv_err_set(err, MV_ERR_ARGUMENT_UNSUPPORTED, MV_FROM_STORAGE,
+                          "argument unsupported: volume '%s': metadata preallocation is for qcow2 volumes only",
+                          op->name);
+    if (spec->prealloc == MV_VOLFILE_PREALLOC_OFF)
+        spec->prealloc = MV_VOLFILE_PREALLOC_METADATA;
+    return 0;
+}
+
 int stor_vol_create_work(struct stor_pool *pool, void *p, struct mv_err *err)
 {
     struct stor_vol_op *op = p;
@@ -172,8 +187,8 @@ int stor_vol_create_work(struct stor_pool *pool, void *p, struct mv_err *err)
         return -EIO;
     if ((r = spec_of(op->vol, &spec, pool->name, err)) < 0 || (r = backing_format(pool, op->vol, &spec, err)) < 0)
         return r;
-    if ((op->flags & STOR_VOL_PREALLOC_METADATA) && spec.prealloc == MV_VOLFILE_PREALLOC_OFF)
-        spec.prealloc = MV_VOLFILE_PREALLOC_METADATA;
+    if ((r = prealloc_flag(op, &spec, err)) < 0)
+        return r;
     if (!b->vol_create)
         return mv_err_set(err, MV_ERR_NO_SUPPORT, MV_FROM_STORAGE,
                           "this function is not supported by the connection driver: storage pool '%s' makes no "
@@ -201,8 +216,8 @@ int stor_vol_clone_work(struct stor_pool *pool, void *p, struct mv_err *err)
     if (spec.capacity < src.capacity)
         spec.capacity = src.capacity;
     mv_volfile_info_clear(&src);
-    if ((op->flags & STOR_VOL_PREALLOC_METADATA) && spec.prealloc == MV_VOLFILE_PREALLOC_OFF)
-        spec.prealloc = MV_VOLFILE_PREALLOC_METADATA;
+    if ((r = prealloc_flag(op, &spec, err)) < 0)
+        return r;
     if ((r = mv_volfile_clone(op->src, op->path, &spec, (int)storaged.copy_timeout_ms, NULL, NULL, &msg)) < 0)
         return vol_error(err, r, msg, pool, op->name, "clone");
     mv_info("storage pool '%s': volume '%s' cloned from '%s'", pool->name, op->name, op->src);
