@@ -65,6 +65,12 @@ STORAGED_CLI_INTEGRATION_TESTS = \
 INTEGRATION_TESTS += $(STORAGED_CLI_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(STORAGED_CLI_INTEGRATION_TESTS)
 
+# secrets in modvirt-storaged through virsh and python3-libvirt, and a guest
+# on a LUKS disk whose passphrase qemud asks storaged for
+STORAGED_SECRET_INTEGRATION_TESTS = tests/integration/storaged-secrets.sh
+INTEGRATION_TESTS += $(STORAGED_SECRET_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(STORAGED_SECRET_INTEGRATION_TESTS)
+
 # qemud-domain-nopidfd.sh preloads it: pidfd_open() fails as on an old kernel.
 noinst_LTLIBRARIES += tests/integration/libnopidfd.la
 tests_integration_libnopidfd_la_SOURCES = tests/integration/nopidfd.c
