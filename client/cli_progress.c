@@ -82,12 +82,15 @@ static void format_rate(const struct cli_progress *p, long long elapsed_ns, bool
     double rate = secs > 0 ? p->done / secs : 0;
     char rs[32], when[24];
 
+    bool eta = !complete && p->total && rate > 0 && p->done < p->total;
+
     cli_size_string((uint64_t)rate, rs, sizeof(rs));
-    if (complete || !p->total || rate <= 0 || p->done >= p->total)
-        clock_string((long long)secs, when, sizeof(when));
-    else
+    /* time left only once there is a rate to tell it by; else time spent */
+    if (eta)
         clock_string((long long)((p->total - p->done) / rate) + 1, when, sizeof(when));
-    snprintf(buf, len, "  %s/s  %s %s", rs, complete || !p->total ? "in" : "ETA", when);
+    else
+        clock_string((long long)secs, when, sizeof(when));
+    snprintf(buf, len, "  %s/s  %s %s", rs, eta ? "ETA" : complete ? "in" : "elapsed", when);
 }
 
 static void draw(struct cli_progress *p, long long now, bool complete)

@@ -2,9 +2,10 @@
  * The long volume jobs: vol-clone and vol-wipe.  The daemon offers no
  * progress report for them, so the call runs on a thread of its own while
  * this one keeps the progress bar going: for a clone it polls the new
- * volume's allocation against the source's, for a wipe (whose allocation
- * tells nothing) it shows the time spent.  The connection is safe to use
- * from both threads (modvirt.h).
+ * volume's allocation against the source's (a storaged that shows the new
+ * volume only once it is complete leaves the bar at the time spent until
+ * then), for a wipe (whose allocation tells nothing) it shows the time
+ * spent.  The connection is safe to use from both threads (modvirt.h).
  */
 #include <errno.h>
 #include <fcntl.h>
