@@ -377,8 +377,12 @@ static int vol_resize(struct mv_call *call, mv_storage_vol_resize_args *args, vo
 /* ---- create ---- */
 
 /* The volume XML for POOL, checked: a plain file name, not taken, a
- * backing store inside some pool.  0 or -EIO with the call's error. */
-static int parse_new(struct mv_call *call, struct stor_pool *pool, const char *xml, struct mv_vol_def **vol)
+ * backing store inside some pool.  A CLONE is a whole copy, its source's
+ * chain flattened into it: virsh vol-clone hands back the source's own
+ * <backingStore>, which the copy does not use, so it is dropped.  0 or
+ * -EIO with the call's error. */
+static int parse_new(struct mv_call *call, struct stor_pool *pool, const char *xml, bool clone,
+                     struct mv_vol_def **vol)
 {
     _cleanup_free_ char *msg = NULL;
     struct found f = { 0 };
@@ -402,6 +406,10 @@ static int parse_new(struct mv_call *call, struct stor_pool *pool, const char *x
     if (exists)
         return mv_call_error(call, ERR_STORAGE_VOL_EXIST, MV_FROM_STORAGE,
                              "storage volume '%s' exists already in storage pool '%s'", (*vol)->name, pool->name);
+    if (clone) {
+        free(TAKE_PTR((*vol)->backing_path));
+        free(TAKE_PTR((*vol)->backing_format));
+    }
     if (!(*vol)->backing_path)
         return 0;
     if (!mv_path_is_absolute_clean((*vol)->backing_path) || !(holder = stor_find_pool_containing((*vol)->backing_path)))
@@ -480,7 +488,7 @@ static int vol_create_xml(struct mv_call *call, mv_storage_vol_create_xml_args *
 
     if ((r = check_vol_create_flags(call, args->flags, "virStorageVolCreateXML")) < 0)
         return r;
-    if (!(pool = active_pool(call, &args->pool)) || parse_new(call, pool, args->xml, &vol) < 0)
+    if (!(pool = active_pool(call, &args->pool)) || parse_new(call, pool, args->xml, false, &vol) < 0)
         return -EIO;
     timeout = vol->has_allocation && vol->allocation >= vol->capacity ? storaged.copy_timeout_ms
                                                                       : storaged.pool_timeout_ms;
@@ -507,7 +515,7 @@ static int vol_create_xml_from(struct mv_call *call, mv_storage_vol_create_xml_f
 
     if ((r = check_vol_create_flags(call, args->flags, "virStorageVolCreateXMLFrom")) < 0)
         return r;
-    if (!(pool = active_pool(call, &args->pool)) || parse_new(call, pool, args->xml, &vol) < 0 ||
+    if (!(pool = active_pool(call, &args->pool)) || parse_new(call, pool, args->xml, true, &vol) < 0 ||
         find_wire(call, &args->clonevol, &src) < 0)
         return -EIO;
     if (!(op = create_op(call, pool, &vol, args->flags))) {

@@ -164,7 +164,14 @@ expect_eq "qcow2 to raw" 0 "$rc"
 expect_eq "copy.raw size" 67108864 "$(stat -c %s "$P1/copy.raw" 2>/dev/null)"
 expect_match "flat.raw is raw" '"format": "raw"' "$(qemu-img info --output=json "$P1/flat.raw" 2>&1)"
 expect_eq "flat.raw takes the source's capacity" 134217728 "$(stat -c %s "$P1/flat.raw" 2>/dev/null)"
-verdict "vol-clone (raw) and vol-create-from (qcow2 to raw, capacity of the source)"
+vsh vol-clone top.qcow2 whole.qcow2 --pool p1
+expect_eq "qcow2 clone" 0 "$rc"
+info=$(qemu-img info --output=json "$P1/whole.qcow2" 2>&1)
+expect_match "qcow2" '"format": "qcow2"' "$info"
+expect_nomatch "no backing file" "backing-filename" "$info"
+run qemu-img compare "$P1/top.qcow2" "$P1/whole.qcow2"
+expect_eq "same content" 0 "$rc"
+verdict "vol-clone (raw; qcow2 on a backing file: a whole copy) and vol-create-from (qcow2 to raw)"
 
 # 6
 vsh vol-resize copy.raw 96M --pool p1
@@ -259,7 +266,7 @@ EOF
 expect_eq "state" "2" "$(kv info)"
 expect_eq "active dir pools" "['p1']" "$(kv active)"
 expect_eq "no fs pools" "[]" "$(kv fs_only)"
-expect_eq "volumes" "['behind.qcow2', 'copy.raw', 'disk.raw', 'flat.raw', 'top.qcow2']" "$(kv vols)"
+expect_eq "volumes" "['behind.qcow2', 'copy.raw', 'disk.raw', 'flat.raw', 'top.qcow2', 'whole.qcow2']" "$(kv vols)"
 expect_eq "lookup by path" "$P1/disk.raw" "$(kv by_path)"
 expect_eq "lookup by target path" "p1" "$(kv by_target)"
 expect_eq "capabilities" "True" "$(kv caps)"
@@ -283,7 +290,7 @@ expect_eq "overflow" 1 "$rc"
 vsh vol-create-as p1 disk.raw 1M
 expect_eq "taken" 1 "$rc"
 expect_match "taken message" "storage volume 'disk.raw' exists already in storage pool 'p1'" "$err"
-expect_eq "nothing created" "behind.qcow2 copy.raw disk.raw flat.raw top.qcow2" "$(cd "$P1" && echo *)"
+expect_eq "nothing created" "behind.qcow2 copy.raw disk.raw flat.raw top.qcow2 whole.qcow2" "$(cd "$P1" && echo *)"
 expect_eq "no escape" no "$([ -e "$mv_tmp/pools/escape" ] && echo yes || echo no)"
 verdict "bad volumes (a name with '..', a backing file outside every pool, a size that overflows, a taken name) create nothing"
 
@@ -301,7 +308,7 @@ expect_match "no pool" "Storage pool not found: no storage pool with matching na
 verdict "a pool target inside or around another pool's is refused, nothing saved"
 
 # 15
-for v in behind.qcow2 copy.raw flat.raw top.qcow2 disk.raw; do
+for v in behind.qcow2 copy.raw flat.raw whole.qcow2 top.qcow2 disk.raw; do
     vsh vol-delete "$v" --pool p1
     [ "$rc" -eq 0 ] || expect_fail "vol-delete $v: $(run_evidence)"
 done
