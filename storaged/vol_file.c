@@ -146,7 +146,9 @@ int mv_volfile_temp_open(const char *path, int *fd, char **tmp_path, char **errm
         return r;
     if (!(dir = dir_of(path, &base)))
         return -ENOMEM;
-    if (asprintf(&tmp, "%s/.%s" MV_VOLFILE_TEMP_MARK "XXXXXX", strcmp(dir, "/") ? dir : "", base) < 0)
+    /* a 255-byte volume name still gets a temp name within NAME_MAX */
+    if (asprintf(&tmp, "%s/.%.*s" MV_VOLFILE_TEMP_MARK "XXXXXX", strcmp(dir, "/") ? dir : "",
+                 (int)(NAME_MAX - 1 - strlen(MV_VOLFILE_TEMP_MARK) - 6), base) < 0)
         return -ENOMEM;
     if (strlen(tmp) >= PATH_MAX)
         return bad_path(path, "is too long for its temp file name", errmsg);

@@ -466,6 +466,15 @@ START_TEST(bad_input)
 
     ck_assert_int_eq(mv_volfile_inspect(missing, &info, &err), -ENOENT);
     free(err), err = NULL;
+    /* the longest name a volume can have gets a temp file too */
+    char longname[256];
+    _cleanup_free_ char *lp = NULL;
+    memset(longname, 'n', 255);
+    longname[255] = '\0';
+    lp = path_in(longname);
+    spec.backing = NULL, spec.format = MV_VOLFILE_RAW;
+    create_ok(lp, &spec);
+    ck_assert_int_eq(mv_volfile_delete(lp, NULL), 0);
     /* nothing created, no temp file left */
     ck_assert_int_eq(count_entries(names, sizeof(names)), 0);
 }
@@ -564,6 +573,12 @@ START_TEST(clone_roundtrip)
     ck_assert(same_bytes(a, b));
     /* the holes are still holes: 2 MiB of data in 64 MiB */
     ck_assert_uint_le(allocated(b), 4 * MiB);
+    /* raw to raw directly: byte for byte, holes kept */
+    _cleanup_free_ char *c = path_in("c.raw");
+    ck_assert_int_eq(mv_volfile_clone(a, c, &rs, TIMEOUT_MS, NULL, NULL, &err), 0);
+    ck_assert(same_bytes(a, c));
+    ck_assert_uint_le(allocated(c), 4 * MiB);
+    ck_assert_int_eq(mv_volfile_delete(c, NULL), 0);
     /* a clone onto an existing volume is refused */
     ck_assert_int_eq(mv_volfile_clone(a, b, &rs, TIMEOUT_MS, NULL, NULL, &err), -EEXIST);
     ck_assert_int_eq(count_entries(names, sizeof(names)), 3);
