@@ -4,7 +4,8 @@
 # delete, undefine) with lifecycle and refresh events as virsh pool-event
 # prints them; volumes (raw and sparse, qcow2 on a backing file, info,
 # dumpxml, clone, resize, wipe, delete, lookups by key and path); a kill -9
-# of storaged while a pool is active (the next storaged re-adopts it); bad
+# of storaged while a pool is active (the next storaged re-adopts it), a
+# reboot (an empty run directory: the pool is autostarted); bad
 # input with exact messages and nothing created.
 #
 # The pools live in the script's temp dir; the daemon runs with --root
@@ -15,7 +16,7 @@ set -u
 
 MV_DAEMON=$top_builddir/storaged/modvirt-storaged
 MV_NEEDS="qemu-img"
-mv_init 20
+mv_init 21
 
 MV_ROOT=$mv_tmp/root
 MV_LOG=$mv_tmp/storaged.log
@@ -243,6 +244,17 @@ expect_match "volumes back" "^ top.qcow2[[:space:]]+$P1/top.qcow2$" "$out"
 vsh vol-info top.qcow2 --pool p1
 expect_match "capacity" "^Capacity:[[:space:]]+128.00 MiB$" "$out"
 verdict "storaged killed with -9 while p1 is active: the next one re-adopts it with its volumes"
+
+# 11b: a reboot (the run directory is a tmpfs: it starts empty)
+stop_pid "$MV_PID" 10
+rm -rf "$MV_ROOT/run"
+log_before=$(wc -l <"$MV_LOG")
+start_storaged
+wait_running || expect_fail "p1 was not autostarted after the reboot: $(run_evidence)"
+expect_eq "status written again" yes "$([ -f "$RUNDIR/p1.xml" ] && echo yes)"
+tail -n +$((log_before + 1)) "$MV_LOG" | grep -q "storage pool 'p1' started" ||
+    expect_fail "the new storaged's log has no start of p1"
+verdict "after a reboot (empty run directory) storaged autostarts p1"
 listen_events lifecycle "$lifecycle.2"
 pool_marker "$lifecycle.2"
 
