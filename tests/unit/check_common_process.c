@@ -340,6 +340,51 @@ START_TEST(test_reap_bounded)
 }
 END_TEST
 
+
+struct chunks { int calls; size_t bytes; };
+
+static void count_chunk(const char *chunk, size_t len, void *opaque)
+{
+    struct chunks *c = opaque;
+
+    ck_assert_ptr_nonnull(chunk);
+    c->calls++, c->bytes += len;
+}
+
+/* on_stdout sees every byte as it comes (qemu-img -p), and RES still gets it all */
+START_TEST(test_run_on_stdout)
+{
+    const char *argv[] = { SH, "-c", "printf 'a\r'; printf 'bb\r'; printf 'ccc\n'", NULL };
+    struct chunks c = { 0 };
+    struct mv_process_run_opts o = { .timeout_ms = 10000, .on_stdout = count_chunk, .opaque = &c };
+    struct mv_process_result res;
+
+    ck_assert_int_eq(mv_process_run(argv, &o, &res, NULL), 0);
+    ck_assert_int_ge(c.calls, 1);
+    ck_assert_uint_eq(c.bytes, 9);
+    ck_assert_str_eq(res.out, "a\rbb\rccc\n");
+    mv_process_result_clear(&res);
+}
+END_TEST
+
+/* keep_fds: a memfd (a key) reaches the child at its number, nothing else does */
+START_TEST(test_run_keeps_fds)
+{
+    _cleanup_close_ int mfd = memfd_create("key", 0);
+    char script[128];
+    const char *argv[] = { SH, "-c", script, NULL };
+    struct mv_process_run_opts o = { .timeout_ms = 10000, .keep_fds = &mfd, .nkeep = 1 };
+    struct mv_process_result res;
+
+    ck_assert_int_ge(mfd, 0);
+    ck_assert_int_eq(write(mfd, "s3cret", 6), 6);
+    snprintf(script, sizeof(script), "cat /proc/self/fd/%d", mfd);
+    ck_assert_int_eq(mv_process_run(argv, &o, &res, NULL), 0);
+    ck_assert_str_eq(res.out, "s3cret");
+    mv_process_result_clear(&res);
+}
+END_TEST
+
 static Suite *process_suite(void)
 {
     Suite *s = suite_create("common_process");
@@ -359,6 +404,8 @@ static Suite *process_suite(void)
     tcase_add_test(tc, test_signals_reset);
     tcase_add_test(tc, test_daemonizing_tool);
     tcase_add_test(tc, test_reap_bounded);
+    tcase_add_test(tc, test_run_on_stdout);
+    tcase_add_test(tc, test_run_keeps_fds);
     suite_add_tcase(s, tc);
     return s;
 }
