@@ -18,7 +18,7 @@ storaged_modvirt_storaged_SOURCES = \
 	storaged/volume_procs.c
 storaged_modvirt_storaged_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) \
 	-I$(top_srcdir)/storaged
-storaged_modvirt_storaged_LDADD = storaged/libmvstorpool.la storaged/libmvvolfile.la storaged/libmvstorconf.la \
+storaged_modvirt_storaged_LDADD = storaged/libmvsecrets.la storaged/libmvstorpool.la storaged/libmvvolfile.la storaged/libmvstorconf.la \
 	rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la common/libmvcommon.la \
 	$(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread
 

@@ -17,6 +17,7 @@
 #include "pool_queue.h"
 #include "pool_start.h"
 #include "pool_store.h"
+#include "secret_store.h"
 #include "storaged.h"
 #include "store.h"
 #include "worker_pool.h"
@@ -139,7 +140,8 @@ int storaged_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **
     if ((r = stor_registry_init()) < 0 || (r = stor_events_init()) < 0 ||
         (r = mv_worker_pool_new(TASK_THREADS, task_run, &storaged.tasks)) < 0)
         return mv_log_errno(MV_LOG_ERROR, r, "cannot set up the storage driver: %s", strerror(-r));
-    return 0;
+    /* secrets: their own registry, files and events (secret_store.h) */
+    return storaged_secrets_init(ctx->paths, errmsg);
 }
 
 /* ---- loading ---- */
@@ -272,6 +274,7 @@ bool storaged_driver_busy(void)
 void storaged_driver_cleanup(void)
 {
     mv_worker_pool_free(storaged.tasks, task_drop);
+    storaged_secrets_cleanup();
     if (stor_queue_any_in_flight()) {
         mv_warn("exiting with storage pool work still in flight");
         return;

@@ -3,7 +3,7 @@
 #include "storaged.h"
 
 static const char *const storaged_config_keys[] = { "pool_timeout", "copy_timeout", "job_wait_timeout", NULL };
-static const char *const storaged_uri_schemes[] = { "storage", "qemu", "modvirt", NULL };
+static const char *const storaged_uri_schemes[] = { "storage", "secret", "qemu", "modvirt", NULL };
 static const struct mv_dispatch_table *const storaged_tables[] = {
     &storaged_pool_table, &storaged_pool_life_table, &storaged_volume_table, &storaged_stream_table,
     &storaged_secret_table, &storaged_event_table, NULL,

@@ -6,6 +6,7 @@
 #include "events.h"
 #include "log.h"
 #include "pool_events.h"
+#include "secret_store.h"
 #include "storaged.h"
 
 /* VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, _REFRESH */
@@ -48,6 +49,7 @@ void storaged_client_close(struct mv_client *client)
 {
     if (storaged.events)
         mv_events_client_close(storaged.events, client);
+    storaged_secrets_client_close(client);
 }
 
 /* ---- procedures ---- */
