@@ -268,10 +268,15 @@ static int with_job(struct mv_call *call, const mv_nonnull_storage_pool *wire, c
 
     if (!pool)
         return -EIO;
-    if (stor_job_begin(pool, job, &err) < 0)
+    if (stor_queue_enter(pool, &err) < 0)
         return stor_call_fail(call, &err);
+    if (stor_job_begin(pool, job, &err) < 0) {
+        stor_queue_leave(pool);
+        return stor_call_fail(call, &err);
+    }
     r = fn(pool, flags, &err);
     stor_job_end(pool);
+    stor_queue_leave(pool);
     if (r < 0 && err.code)
         return stor_call_fail(call, &err);
     return r;

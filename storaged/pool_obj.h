@@ -58,6 +58,7 @@ struct stor_pool {
      * thread, NULL if none; what it is and since when, for the busy error */
     struct stor_op *in_flight;
     pthread_cond_t queue_cond;      /* in_flight finished */
+    unsigned int calls;             /* calls admitted by stor_queue_enter() and not left */
 };
 
 extern const struct mv_obj_kind stor_pool_kind;

@@ -167,6 +167,33 @@ int stor_queue_run(struct stor_pool *pool, const char *what, stor_op_fn fn, void
     return r;
 }
 
+int stor_queue_enter(struct stor_pool *pool, struct mv_err *err)
+{
+    struct stor_op *op;
+    int r = 0;
+
+    pthread_mutex_lock(&pool->lock);
+    if ((op = pool->in_flight) && op->abandoned)
+        r = mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_STORAGE,
+                       "Timed out during operation: storage pool '%s' is busy: its '%s' has not answered for %lld s",
+                       pool->name, op->what, (mv_now_ms() - op->started_ms) / 1000);
+    else if (pool->calls >= STOR_POOL_CALLS_MAX)
+        r = mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_STORAGE,
+                       "Timed out during operation: storage pool '%s' is busy: %u calls are waiting for it already",
+                       pool->name, pool->calls);
+    else
+        pool->calls++;
+    pthread_mutex_unlock(&pool->lock);
+    return r < 0 ? -EBUSY : 0;
+}
+
+void stor_queue_leave(struct stor_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->calls--;
+    pthread_mutex_unlock(&pool->lock);
+}
+
 int stor_queue_check_idle(struct stor_pool *pool, struct mv_err *err)
 {
     int r = 0;

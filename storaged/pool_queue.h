@@ -51,6 +51,21 @@ typedef void (*stor_op_free_fn)(void *arg);
 int stor_queue_run(struct stor_pool *pool, const char *what, stor_op_fn fn, void *arg, stor_op_free_fn arg_free,
                    unsigned int timeout_ms, struct mv_err *err);
 
+/*
+ * Admission, so that one stuck pool cannot tie up the RPC workers either:
+ * every worker call that may wait on a pool (for its job or its thread)
+ * enters first.  A pool whose work has already outlived a caller's
+ * deadline is known to be stuck: calls on it fail at once, "is busy",
+ * instead of each holding a worker for another timeout.  Before that is
+ * known, at most STOR_POOL_CALLS_MAX calls wait on one pool; more fail at
+ * once the same way.  With the default 8 RPC workers, a pool that hangs
+ * holds at most 4 of them, for one pool_timeout, and none after.
+ * 0, or -EBUSY with ERR (OPERATION_TIMEOUT naming the pool and its work).
+ */
+#define STOR_POOL_CALLS_MAX 4
+int stor_queue_enter(struct stor_pool *pool, struct mv_err *err);
+void stor_queue_leave(struct stor_pool *pool);
+
 /* 0 if POOL has no work in flight; else -EBUSY with ERR naming the work
  * (for calls that must not overlap it but do no slow work: undefine). */
 int stor_queue_check_idle(struct stor_pool *pool, struct mv_err *err);

@@ -253,8 +253,14 @@ static int run(struct mv_call *call, struct stor_pool *pool, const char *what, s
                struct stor_vol_op *op, unsigned int timeout, struct mv_pool_vol *made)
 {
     struct mv_err err = { 0 };
-    int r = stor_queue_run(pool, what, fn, op, stor_vol_op_free, timeout, &err);
+    int r;
 
+    if (stor_queue_enter(pool, &err) < 0) {
+        stor_vol_op_free(op);
+        return stor_call_fail(call, &err);
+    }
+    r = stor_queue_run(pool, what, fn, op, stor_vol_op_free, timeout, &err);
+    stor_queue_leave(pool);
     if (r == -ETIMEDOUT)
         return stor_call_fail(call, &err);
     if (r < 0) {

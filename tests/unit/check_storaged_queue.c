@@ -1,5 +1,5 @@
 /* The pools' queues (storaged/pool_queue.c): one stuck pool stalls nothing
- * else.  Work that blocks on a pipe stands for a pool whose filesystem
+ * else, and calls on a stuck pool fail at once.  Work that blocks on a pipe stands for a pool whose filesystem
  * stopped answering; the test releases it by writing to the pipe. */
 #include "config.h"
 
@@ -188,6 +188,44 @@ START_TEST(test_stuck_pool_holds_one_thread)
 }
 END_TEST
 
+/* Calls on a pool known to be stuck fail at once; before that, at most
+ * STOR_POOL_CALLS_MAX wait on one pool. */
+START_TEST(test_admission)
+{
+    _cleanup_(stor_pool_unrefp) struct stor_pool *pool = pool_new("p", 1);
+    struct mv_err err = { 0 };
+    long long t0;
+    int fds[2];
+
+    for (int i = 0; i < STOR_POOL_CALLS_MAX; i++)
+        ck_assert_int_eq(stor_queue_enter(pool, &err), 0);
+    ck_assert_int_eq(stor_queue_enter(pool, &err), -EBUSY);
+    ck_assert_int_eq(err.code, MV_ERR_OPERATION_TIMEOUT);
+    ck_assert_str_eq(err.message, "Timed out during operation: storage pool 'p' is busy: 4 calls are waiting for it "
+                                  "already");
+    mv_err_clear(&err);
+    for (int i = 0; i < STOR_POOL_CALLS_MAX; i++)
+        stor_queue_leave(pool);
+
+    ck_assert_int_eq(pipe(fds), 0);
+    ck_assert_int_eq(stor_queue_enter(pool, &err), 0);
+    ck_assert_int_eq(stor_queue_run(pool, "refresh", work, arg_new(fds[0], 0), arg_free, 50, &err), -ETIMEDOUT);
+    stor_queue_leave(pool);
+    mv_err_clear(&err);
+    t0 = mv_now_ms();
+    ck_assert_int_eq(stor_queue_enter(pool, &err), -EBUSY);
+    ck_assert_int_lt(mv_now_ms() - t0, 50);
+    ck_assert(strstr(err.message, "storage pool 'p' is busy: its 'refresh' has not answered for"));
+    mv_err_clear(&err);
+    ck_assert_int_eq(write(fds[1], "x", 1), 1);
+    wait_idle();
+    ck_assert_int_eq(stor_queue_enter(pool, &err), 0);      /* it answers again */
+    stor_queue_leave(pool);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
 static Suite *queue_suite(void)
 {
     Suite *s = suite_create("storaged_queue");
@@ -197,6 +235,7 @@ static Suite *queue_suite(void)
     tcase_add_test(tc, test_work_in_time);
     tcase_add_test(tc, test_stuck_pool_stalls_nothing_else);
     tcase_add_test(tc, test_stuck_pool_holds_one_thread);
+    tcase_add_test(tc, test_admission);
     suite_add_tcase(s, tc);
     return s;
 }
