@@ -114,38 +114,46 @@ static bool wait_done(struct stor_pool *pool, struct stor_op *op, const struct t
     return true;
 }
 
-int stor_queue_run(struct stor_pool *pool, const char *what, stor_op_fn fn, void *arg, stor_op_free_fn arg_free,
-                   unsigned int timeout_ms, struct mv_err *err)
+/* OP's work started on a thread of its own once POOL has none in flight
+ * (waiting until DEADLINE; pool->lock held).  0, or -errno with ERR: the
+ * work before it did not finish in time, or no thread. */
+static int op_begin(struct stor_pool *pool, struct stor_op *op, const struct timespec *deadline,
+                    unsigned int timeout_ms, struct mv_err *err)
 {
-    struct timespec deadline;
-    struct stor_op *op;
     int r;
 
-    mv_deadline_after(&deadline, (int)timeout_ms);
-    pthread_mutex_lock(&pool->lock);
-    wait_idle(pool, &deadline);
-    if (pool->in_flight) {
-        r = busy_error(pool, pool->in_flight, timeout_ms, err);
-        pthread_mutex_unlock(&pool->lock);
-        if (arg_free)
-            arg_free(arg);
-        return r;
-    }
-    if (!(op = op_new(pool, what, fn, arg, arg_free))) {
-        pthread_mutex_unlock(&pool->lock);
-        if (arg_free)
-            arg_free(arg);
-        return mv_err_set(err, MV_ERR_NO_MEMORY, MV_FROM_STORAGE, "out of memory");
-    }
+    wait_idle(pool, deadline);
+    if (pool->in_flight)
+        return busy_error(pool, pool->in_flight, timeout_ms, err);
     pool->in_flight = op;
     if ((r = op_start(op)) < 0) {
         pool->in_flight = NULL;
         pthread_cond_broadcast(&pool->queue_cond);
-        pthread_mutex_unlock(&pool->lock);
-        op_unref(op);           /* the thread's */
-        op_unref(op);           /* ours: frees ARG */
         return mv_err_set_errno(err, r, MV_ERR_INTERNAL_ERROR, MV_FROM_STORAGE,
-                                "internal error: storage pool '%s': cannot start a thread for '%s'", pool->name, what);
+                                "internal error: storage pool '%s': cannot start a thread for '%s'", pool->name,
+                                op->what);
+    }
+    return 0;
+}
+
+int stor_queue_run(struct stor_pool *pool, const char *what, stor_op_fn fn, void *arg, stor_op_free_fn arg_free,
+                   unsigned int timeout_ms, struct mv_err *err)
+{
+    struct stor_op *op = op_new(pool, what, fn, arg, arg_free);
+    struct timespec deadline;
+    int r;
+
+    if (!op)                    /* ARG stays the caller's */
+        return mv_err_set(err, MV_ERR_NO_MEMORY, MV_FROM_STORAGE, "out of memory");
+    mv_deadline_after(&deadline, (int)timeout_ms);
+    pthread_mutex_lock(&pool->lock);
+    if ((r = op_begin(pool, op, &deadline, timeout_ms, err)) < 0) {
+        pthread_mutex_unlock(&pool->lock);
+        if (r != -ETIMEDOUT)
+            op->arg = NULL;     /* no thread: ARG stays the caller's */
+        op_unref(op);           /* the thread's, never started */
+        op_unref(op);           /* ours: frees ARG after a timeout */
+        return r;
     }
     if (!wait_done(pool, op, &deadline)) {
         op->abandoned = true;
@@ -159,8 +167,7 @@ int stor_queue_run(struct stor_pool *pool, const char *what, stor_op_fn fn, void
         return -ETIMEDOUT;
     }
     pthread_mutex_unlock(&pool->lock);
-    r = op->result;
-    if (r < 0)
+    if ((r = op->result) < 0)
         mv_err_move(err, &op->err);
     op->arg = NULL;             /* the caller's again */
     op_unref(op);

@@ -42,7 +42,8 @@ typedef void (*stor_op_free_fn)(void *arg);
  * Runs FN(POOL, ARG) on POOL's thread and waits at most TIMEOUT_MS in all
  * (for the work before it, then for this work).  WHAT names the work in
  * messages ("refresh").  Returns FN's result (ERR set by FN on failure),
- * and ARG is the caller's again (to read FN's outputs and free).
+ * or -errno with ERR if it could not run it (out of memory, no thread);
+ * either way ARG is the caller's again (to read FN's outputs and free).
  * -ETIMEDOUT with ERR (OPERATION_TIMEOUT, naming the pool, the work and
  * the time) if the work or the one before it did not finish in time: ARG
  * then belongs to the work, freed with ARG_FREE when it ends (at once if
