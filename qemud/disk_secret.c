@@ -1,5 +1,6 @@
 /* Passphrases of encrypted guest disks, from modvirt-storaged (disk_secret.h). */
 #define MV_LOG_MODULE "qemud.secret"
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,4 +124,25 @@ void qemud_disk_secrets_remove(struct qemud_disk_secrets *s)
     free(s->files);
     s->files = NULL;
     s->n = 0;
+}
+
+void qemud_disk_secrets_sweep(const char *dir)
+{
+    static const char suffix[] = ".secret";
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+
+        if (len <= strlen(suffix) || strcmp(e->d_name + len - strlen(suffix), suffix) != 0)
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) < 0)
+            mv_warn("cannot remove the passphrase file '%s/%s': %s", dir, e->d_name, strerror(errno));
+        else
+            mv_info("removed '%s/%s', left by a start that did not finish", dir, e->d_name);
+    }
+    closedir(d);
 }

@@ -36,3 +36,7 @@ int qemud_disk_secrets_fetch(const struct mv_paths *paths, const char *dir, cons
 
 /* Removes the files and frees S (empty afterwards); fine on an empty S. */
 void qemud_disk_secrets_remove(struct qemud_disk_secrets *s);
+
+/* Removes the passphrase files in DIR a qemud killed during a start left
+ * behind; call at daemon start, before any domain starts. */
+void qemud_disk_secrets_sweep(const char *dir);

@@ -16,6 +16,7 @@
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
+#include "disk_secret.h"
 #include "domain_store.h"
 #include "domain_task.h"
 #include "driver.h"
@@ -173,6 +174,7 @@ static void autostart_all(void)
 
 int qemud_driver_start(struct mv_daemon_ctx *ctx)
 {
+    qemud_disk_secrets_sweep(qemud.rundir);
     mv_store_each_config(qemud.store, load_definition, NULL);
     mv_store_each_status(qemud.store, load_status, NULL);
     autostart_all();
