@@ -118,6 +118,13 @@ pings=$(echo "$cmdline" | sed -n 's/.* guest\.ping=\([^ ]*\) .*/\1/p' | tr , ' '
 }
 disks=$(ls /sys/block | grep vd | tr '\n' ' ')
 [ -n "$disks" ] && echo "GUEST-DISKS $disks"
+# guest.readdisk=DEV,OFFSET,LEN: LEN bytes of DEV at OFFSET, in hex, so a
+# test can see what QEMU reads from a disk (through a backing chain)
+rd=$(echo "$cmdline" | sed -n 's/.* guest\.readdisk=\([^ ]*\) .*/\1/p' | tr , ' ')
+[ -n "$rd" ] && {
+    set -- $rd
+    echo "GUEST-DISK $(dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null | od -An -tx1 | tr -d ' \n')"
+}
 # The ACPI power button is an input device: the first event on it (QEMU's
 # system_powerdown) powers the guest off, as a graceful shutdown would.
 for e in /sys/class/input/event*; do
