@@ -71,6 +71,18 @@ STORAGED_SECRET_INTEGRATION_TESTS = tests/integration/storaged-secrets.sh
 INTEGRATION_TESTS += $(STORAGED_SECRET_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(STORAGED_SECRET_INTEGRATION_TESTS)
 
+# modvirt-storaged: a stuck FUSE pool, kill -9 and bad input, an fs pool on
+# a loop device, a guest on a qcow2 volume; each in a mount namespace of its
+# own (storaged.sh)
+STORAGED_HARD_INTEGRATION_TESTS = \
+	tests/integration/storaged-stuck.sh \
+	tests/integration/storaged-faults.sh \
+	tests/integration/storaged-fs.sh \
+	tests/integration/storaged-guest.sh
+EXTRA_DIST += tests/integration/storaged.sh
+INTEGRATION_TESTS += $(STORAGED_HARD_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(STORAGED_HARD_INTEGRATION_TESTS)
+
 # qemud-domain-nopidfd.sh preloads it: pidfd_open() fails as on an old kernel.
 noinst_LTLIBRARIES += tests/integration/libnopidfd.la
 tests_integration_libnopidfd_la_SOURCES = tests/integration/nopidfd.c
