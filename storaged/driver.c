@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "errmsg.h"
 #include "job.h"
 #include "log.h"
 #include "pool_events.h"
@@ -20,6 +21,7 @@
 #include "secret_store.h"
 #include "storaged.h"
 #include "store.h"
+#include "vol_file.h"
 #include "worker_pool.h"
 
 #define TASK_THREADS 2
@@ -118,13 +120,28 @@ static int read_seconds(const mv_conf *conf, const char *key, long long def, lon
     return 0;
 }
 
+/* qemu_img: an absolute path, handed to the volume files (vol_file.h)
+ * before any volume is touched */
+static int read_qemu_img(const mv_conf *conf, char **errmsg)
+{
+    int r;
+
+    if ((r = mv_conf_get_string(conf, "qemu_img", &storaged.qemu_img, errmsg)) < 0 || !storaged.qemu_img)
+        return r;
+    if (storaged.qemu_img[0] != '/')
+        return mv_errmsg_set(errmsg, -EINVAL, "qemu_img = '%s': the path must be absolute", storaged.qemu_img);
+    mv_volfile_set_qemu_img(storaged.qemu_img);
+    return 0;
+}
+
 static int read_settings(const mv_conf *conf, char **errmsg)
 {
     int r;
 
     if ((r = read_seconds(conf, "pool_timeout", POOL_TIMEOUT_S, 3600, &storaged.pool_timeout_ms, errmsg)) < 0 ||
         (r = read_seconds(conf, "copy_timeout", COPY_TIMEOUT_S, 86400, &storaged.copy_timeout_ms, errmsg)) < 0 ||
-        (r = read_seconds(conf, "job_wait_timeout", JOB_WAIT_S, 3600, &storaged.job_wait_ms, errmsg)) < 0)
+        (r = read_seconds(conf, "job_wait_timeout", JOB_WAIT_S, 3600, &storaged.job_wait_ms, errmsg)) < 0 ||
+        (r = read_qemu_img(conf, errmsg)) < 0)
         return r;
     return 0;
 }
@@ -282,5 +299,6 @@ void storaged_driver_cleanup(void)
     stor_events_cleanup();
     stor_registry_cleanup();
     stor_store_cleanup();
+    free(storaged.qemu_img);
     memset(&storaged, 0, sizeof(storaged));
 }

@@ -2,7 +2,7 @@
 #include "daemon.h"
 #include "storaged.h"
 
-static const char *const storaged_config_keys[] = { "pool_timeout", "copy_timeout", "job_wait_timeout", NULL };
+static const char *const storaged_config_keys[] = { "pool_timeout", "copy_timeout", "job_wait_timeout", "qemu_img", NULL };
 static const char *const storaged_uri_schemes[] = { "storage", "secret", "qemu", "modvirt", NULL };
 static const struct mv_dispatch_table *const storaged_tables[] = {
     &storaged_pool_table, &storaged_pool_life_table, &storaged_volume_table, &storaged_stream_table,

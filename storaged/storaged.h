@@ -39,6 +39,7 @@ struct storaged_driver {
     unsigned int copy_timeout_ms;
     /* How long a call waits for another call's job on the same pool */
     unsigned int job_wait_ms;
+    char *qemu_img;                 /* config key "qemu_img": the qemu-img volumes are made with */
 };
 
 extern struct storaged_driver storaged;

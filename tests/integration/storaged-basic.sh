@@ -5,7 +5,8 @@
 # prints them; volumes (raw and sparse, qcow2 on a backing file, info,
 # dumpxml, clone, resize, wipe, delete, lookups by key and path); a kill -9
 # of storaged while a pool is active (the next storaged re-adopts it), a
-# reboot (an empty run directory: the pool is autostarted); bad
+# reboot (an empty run directory: the pool is autostarted); a stuck pool
+# (its qemu-img hangs) next to a working one; bad
 # input with exact messages and nothing created.
 #
 # The pools live in the script's temp dir; the daemon runs with --root
@@ -16,7 +17,7 @@ set -u
 
 MV_DAEMON=$top_builddir/storaged/modvirt-storaged
 MV_NEEDS="qemu-img"
-mv_init 21
+mv_init 22
 
 MV_ROOT=$mv_tmp/root
 MV_LOG=$mv_tmp/storaged.log
@@ -374,7 +375,55 @@ run isolated virsh -r -c "$MV_URI_RO" pool-define "$mv_tmp/ro1.xml"
 expect_match "denied" "operation forbidden: read only access prevents virStoragePoolDefineXML" "$err"
 verdict "the read-only socket lists and refuses changes"
 
-# 20
+# 20: a stuck pool.  The qemu-img storaged runs (qemu_img, a wrapper) hangs
+# on a FIFO for volumes of pool 'stuck' until the test writes to it: that
+# pool's calls fail with a timeout naming it, then at once, while pool 'ok'
+# and every read keep working; released, the work still lands.
+stop_pid "$MV_PID" 10
+mkfifo "$mv_tmp/hang"
+printf '%s\n' '#!/bin/sh' "case \"\$*\" in */stuck/*) read -r _ <'$mv_tmp/hang' ;; esac" \
+    'exec /usr/bin/qemu-img "$@"' >"$mv_tmp/qemu-img-hang"
+chmod +x "$mv_tmp/qemu-img-hang"
+mkdir -p "$MV_ROOT/etc/modvirt"
+printf '%s\n' 'pool_timeout = 2' "qemu_img = \"$mv_tmp/qemu-img-hang\"" >"$MV_ROOT/etc/modvirt/modvirt-storaged.conf"
+start_storaged
+for p in stuck ok; do
+    pool_xml "$p" "$mv_tmp/pools/$p" >"$mv_tmp/$p.xml"
+    vsh pool-create "$mv_tmp/$p.xml" --build
+    [ "$rc" -eq 0 ] || expect_fail "pool-create $p: $(run_evidence)"
+done
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+t0=$(ms)
+vsh vol-create-as stuck v1.qcow2 1M --format qcow2
+t1=$(ms)
+expect_eq "stuck create fails" 1 "$rc"
+expect_match "names the pool" "Timed out during operation: storage pool 'stuck' did not answer within 2 s \(its 'vol-create' is still running\)" "$err"
+[ $((t1 - t0)) -lt 10000 ] || expect_fail "the stuck call took $((t1 - t0)) ms"
+t0=$(ms)
+vsh vol-create-as stuck v2.qcow2 1M --format qcow2
+t1=$(ms)
+expect_match "then at once" "storage pool 'stuck' is busy: its 'vol-create' has not answered for" "$err"
+[ $((t1 - t0)) -lt 1500 ] || expect_fail "the second call on the stuck pool took $((t1 - t0)) ms"
+t0=$(ms)
+vsh vol-create-as ok v3.qcow2 1M --format qcow2
+expect_eq "other pool" 0 "$rc"
+vsh pool-refresh ok
+expect_eq "other refresh" 0 "$rc"
+vsh pool-info stuck
+expect_match "reads answer" "^State:[[:space:]]+running$" "$out"
+vsh pool-list --all
+expect_match "lists answer" "^ stuck[[:space:]]+active" "$out"
+t1=$(ms)
+[ $((t1 - t0)) -lt 3000 ] || expect_fail "four calls elsewhere took $((t1 - t0)) ms while 'stuck' hung"
+echo go >"$mv_tmp/hang"
+landed() { vsh vol-list stuck; printf '%s\n' "$out" | grep -q '^ v1.qcow2 '; }
+for ((i = 0; i < 100; i++)); do landed && break; sleep 0.1; done
+landed || expect_fail "the released create never landed: $(run_evidence)"
+vsh pool-destroy stuck
+vsh pool-destroy ok
+verdict "a stuck pool's calls fail with a timeout naming it, then at once; other pools and reads keep working"
+
+# 21
 expect_daemon_alive
 stop_pid "$MV_PID" 10
 expect_eq "clean exit" 0 "$stop_status"
