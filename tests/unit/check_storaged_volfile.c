@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
@@ -740,6 +741,8 @@ START_TEST(kill_during_create)
     int status;
 
     blocking_wrapper(wpath, sizeof(wpath), ready, sizeof(ready));
+    /* the orphaned helper becomes ours to reap, not PID 1's */
+    ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
     child = fork();
     ck_assert_int_ge(child, 0);
     if (child == 0) {
@@ -755,8 +758,9 @@ START_TEST(kill_during_create)
     ck_assert_int_eq(kill(child, SIGKILL), 0);
     ck_assert_int_eq(waitpid(child, &status, 0), child);
     ck_assert(WIFSIGNALED(status));
-    /* qemu-img outlives the daemon that started it; it is not ours to reap */
+    /* qemu-img outlives the daemon that started it */
     ck_assert_int_eq(kill(helper, SIGKILL), 0);
+    ck_assert_int_eq(waitpid(helper, &status, 0), helper);
     /* only a temp file, no volume that looks finished */
     ck_assert_int_eq(access(p, F_OK), -1);
     ck_assert_int_eq(count_entries(names, sizeof(names)), 1);
