@@ -120,7 +120,7 @@ static bool call_permitted(struct mv_client *c, const struct mv_msg *req,
         return false;
     }
     if (c->ident.readonly && !(info->flags & MV_PROC_READONLY_OK)) {
-        reply_error(c, req, MV_ERR_OPERATION_DENIED, mv_subsystem_error_domain(info->subsystem),
+        reply_error(c, req, MV_ERR_OPERATION_DENIED, mv_proc_denial_domain(info),
                     "operation forbidden: read only access prevents %s", info->api);
         return false;
     }

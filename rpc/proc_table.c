@@ -1,5 +1,6 @@
 /* The table itself is generated from remote_protocol.x into proc_facts.c. */
 #include <stddef.h>
+#include <string.h>
 
 #include "error_codes.h"
 #include "proc_table.h"
@@ -27,6 +28,13 @@ const char *mv_subsystem_name(enum mv_subsystem s)
         [MV_SUBSYS_NODEDEV] = "nodedev",
     };
     return (unsigned)s < MV_SUBSYS_COUNT ? names[s] : "unknown";
+}
+
+int mv_proc_denial_domain(const struct mv_proc_info *info)
+{
+    if (info->api && strstr(info->api, "Secret"))
+        return MV_FROM_SECRET;
+    return mv_subsystem_error_domain(info->subsystem);
 }
 
 int mv_subsystem_error_domain(enum mv_subsystem s)

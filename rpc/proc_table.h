@@ -57,3 +57,7 @@ const struct mv_proc_info *mv_proc_call_lookup(int proc);
 const char *mv_subsystem_name(enum mv_subsystem s);
 /* The error domain a subsystem reports read-only denials under. */
 int mv_subsystem_error_domain(enum mv_subsystem s);
+/* The error domain a read-only denial of INFO's procedure comes from: its
+ * subsystem's, except the secret driver's own (30) for the secret APIs
+ * storaged serves beside pools and volumes, as libvirt's virtsecretd. */
+int mv_proc_denial_domain(const struct mv_proc_info *info);

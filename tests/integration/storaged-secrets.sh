@@ -139,6 +139,15 @@ expect_match "message" "operation forbidden: read only access prevents virSecret
 expect_nomatch "no value" "$VALUE1|$(b64 "$VALUE1")" "$out"
 run isolated virsh -c "$MV_URI_RO" secret-list
 expect_match "read-only list" "^ $U1" "$out"
+py - "$MV_URI_RO" "$U1" <<'EOF'
+import sys, libvirt
+try:
+    libvirt.openReadOnly(sys.argv[1]).secretLookupByUUIDString(sys.argv[2]).value()
+    print("RO=returned")
+except libvirt.libvirtError as e:
+    print("RO=%d/%d" % (e.get_error_code(), e.get_error_domain()))
+EOF
+expect_eq "denied from the secret driver" 29/30 "$(kv RO)"
 verdict "the read-only socket lists secrets but never returns a value"
 
 # 4
