@@ -1,6 +1,7 @@
 /* A volume's slow work on its pool's thread (see volume_work.h). */
 #define MV_LOG_MODULE "storaged.volume"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,64 @@ static int spec_of(const struct mv_vol_def *vol, struct mv_volfile_spec *spec, c
     return 0;
 }
 
+/* The longest backing chain storaged follows (qemu's own limit is larger;
+ * a deeper chain is refused rather than half checked). */
+#define CHAIN_MAX 16
+
+/* FILE, a backing file recorded in the image in DIR, as an absolute path. */
+static char *chain_path(const char *dir, const char *file)
+{
+    char *p = NULL;
+
+    if (file[0] == '/')
+        return strdup(file);
+    return asprintf(&p, "%s/%s", dir, file) < 0 ? NULL : p;
+}
+
+static int outside(struct mv_err *err, const char *vol, const char *file, const char *real)
+{
+    return mv_err_set(err, MV_ERR_INVALID_ARG, MV_FROM_STORAGE,
+                      "invalid argument: volume '%s': backing chain file '%s'%s%s%s is not in any active storage "
+                      "pool; storaged lets a volume read only files a pool holds", vol, file,
+                      real ? " (really '" : "", real ? real : "", real ? "')" : "");
+}
+
+/* Every file of the chain from PATH down (PATH itself included) lies, with
+ * symbolic links resolved, inside an active pool: a volume made on it (or
+ * cloned from it) reads no file a pool does not hold.  Runs on the pool's
+ * thread: resolving touches the files.  0, or -errno with ERR. */
+static int check_chain(const char *vol, const char *path, struct mv_err *err)
+{
+    _cleanup_free_ char *cur = strdup(path);
+
+    for (int depth = 0; cur; depth++) {
+        _cleanup_free_ char *real = realpath(cur, NULL), *msg = NULL;
+        struct mv_volfile_info info = { 0 };
+        struct stor_pool *holder;
+        char *next;
+
+        if (depth == CHAIN_MAX)
+            return mv_err_set(err, MV_ERR_INVALID_ARG, MV_FROM_STORAGE,
+                              "invalid argument: volume '%s': the backing chain of '%s' is deeper than %d files",
+                              vol, path, CHAIN_MAX);
+        if (!real)
+            return mv_err_set_errno(err, -errno, MV_ERR_INVALID_ARG, MV_FROM_STORAGE,
+                                    "invalid argument: volume '%s': backing chain file '%s'", vol, cur);
+        if (!(holder = stor_find_pool_containing(real)))
+            return outside(err, vol, cur, strcmp(real, cur) ? real : NULL);
+        stor_pool_unref(holder);
+        if (mv_volfile_inspect(real, &info, &msg) < 0)
+            return mv_err_set(err, MV_ERR_INVALID_ARG, MV_FROM_STORAGE, "invalid argument: volume '%s': %s", vol,
+                              msg ? msg : "cannot read its backing chain");
+        *strrchr(real, '/') = '\0';
+        next = info.backing ? chain_path(real[0] ? real : "/", info.backing) : NULL;
+        mv_volfile_info_clear(&info);
+        free(cur);
+        cur = next;
+    }
+    return 0;
+}
+
 /* The backing file's format: as the XML says, else as the file says. */
 static int backing_format(struct stor_pool *pool, const struct mv_vol_def *vol, struct mv_volfile_spec *spec,
                           struct mv_err *err)
@@ -145,6 +204,8 @@ static int backing_format(struct stor_pool *pool, const struct mv_vol_def *vol, 
 
     if (!vol->backing_path)
         return 0;
+    if ((r = check_chain(vol->name, vol->backing_path, err)) < 0)
+        return r;
     if (vol->backing_format) {
         if ((f = mv_volfile_format_from_string(vol->backing_format)) < 0)
             return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_STORAGE,
@@ -209,6 +270,9 @@ int stor_vol_clone_work(struct stor_pool *pool, void *p, struct mv_err *err)
 
     if ((r = check_active(pool, err)) < 0 || (r = spec_of(op->vol, &spec, pool->name, err)) < 0 ||
         (r = backing_format(pool, op->vol, &spec, err)) < 0)
+        return r;
+    /* the clone flattens the source's chain: every file of it is read */
+    if ((r = check_chain(op->name, op->src, err)) < 0)
         return r;
     if ((r = mv_volfile_inspect(op->src, &src, &msg)) < 0)
         return vol_error(err, r, msg, pool, op->name, "read the source of");

@@ -310,9 +310,23 @@ expect_eq "overflow" 1 "$rc"
 vsh vol-create-as p1 disk.raw 1M
 expect_eq "taken" 1 "$rc"
 expect_match "taken message" "storage volume 'disk.raw' exists already in storage pool 'p1'" "$err"
+# files a client cannot reach through a pool: a link in a pool to a file
+# outside, a qcow2 in a pool whose own backing file is outside
+mkdir -p "$P1/sub"
+ln -s /etc/shadow "$P1/sub/link"
+qemu-img create -q -f qcow2 -u -F raw -b /etc/hostname "$P1/sub/chain.qcow2" 1M
+vol_xml evil2.qcow2 1048576 qcow2 "
+  <backingStore><path>$P1/sub/link</path><format type='raw'/></backingStore>" >"$mv_tmp/bad4.xml"
+vsh vol-create p1 "$mv_tmp/bad4.xml"
+expect_match "a link out" "invalid argument: volume 'evil2.qcow2': backing chain file '$P1/sub/link' \\(really '/etc/shadow'\\) is not in any active storage pool" "$err"
+vol_xml evil3.qcow2 1048576 qcow2 "
+  <backingStore><path>$P1/sub/chain.qcow2</path><format type='qcow2'/></backingStore>" >"$mv_tmp/bad5.xml"
+vsh vol-create p1 "$mv_tmp/bad5.xml"
+expect_match "a chain out" "invalid argument: volume 'evil3.qcow2': backing chain file '/etc/hostname' is not in any active storage pool" "$err"
+rm -rf "$P1/sub"
 expect_eq "nothing created" "behind.qcow2 copy.raw disk.raw flat.raw top.qcow2 whole.qcow2" "$(cd "$P1" && echo *)"
 expect_eq "no escape" no "$([ -e "$mv_tmp/pools/escape" ] && echo yes || echo no)"
-verdict "bad volumes (a name with '..', a backing file outside every pool, a size that overflows, a taken name) create nothing"
+verdict "bad volumes (a name with '..', a backing file outside every pool, directly, by a link or down its chain, a size that overflows, a taken name) create nothing"
 
 # 14
 pool_xml inner "$P1/inner" >"$mv_tmp/inner.xml"
