@@ -481,6 +481,34 @@ START_TEST(bad_input)
 }
 END_TEST
 
+
+/* headers that lie: never trusted past what the file holds */
+START_TEST(bad_headers)
+{
+    _cleanup_free_ char *p = path_in("lie.qcow2"), *tiny = path_in("tiny"), *err = NULL;
+    unsigned char h[512] = "QFI\xfb";
+    struct mv_volfile_info info;
+    int r;
+
+    h[7] = 3;                                   /* version 3 */
+    h[8] = 0x7f;                                /* backing file at 2^62-ish: past the end */
+    h[19] = 16;                                 /* ... 16 bytes long */
+    h[23] = 16;                                 /* 64 KiB clusters */
+    h[30] = 0x10;                               /* 1 MiB */
+    h[103] = 104;                               /* header length */
+    ck_assert_int_eq(mv_file_write_atomic(p, h, sizeof(h), 0600), 0);
+    /* not parsed by us: qemu-img says what is wrong, named with the file */
+    r = mv_volfile_inspect(p, &info, &err);
+    ck_assert_int_lt(r, 0);
+    ck_assert_ptr_nonnull(strstr(err, p));
+    ck_assert_int_eq(mv_file_write_atomic(tiny, "ab", 2, 0600), 0);
+    inspect_ok(tiny, &info);
+    ck_assert_int_eq(info.format, MV_VOLFILE_RAW);
+    ck_assert_uint_eq(info.capacity, 2);
+    mv_volfile_info_clear(&info);
+}
+END_TEST
+
 /* a failing qemu-img: its reason reaches the message, no file remains */
 START_TEST(qemu_img_fails)
 {
@@ -804,6 +832,7 @@ static Suite *volfile_suite(void)
     tcase_add_test(tc, cache_threads);
     tcase_add_test(tc, cache_sees_change);
     tcase_add_test(tc, bad_input);
+    tcase_add_test(tc, bad_headers);
     tcase_add_test(tc, qemu_img_fails);
     tcase_add_test(tc, delete_missing_ok);
     tcase_add_test(tc, clone_roundtrip);
