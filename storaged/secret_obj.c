@@ -156,3 +156,23 @@ void storaged_secret_list_free(struct storaged_secret **secs, size_t n)
 {
     mv_obj_list_free((struct mv_obj **)secs, n);
 }
+
+int storaged_secret_value_copy(const unsigned char uuid[MV_UUID_LEN], unsigned char **value, size_t *len)
+{
+    _cleanup_secret_unref_ struct storaged_secret *sec = storaged_secret_find_uuid(uuid);
+    int r = 0;
+
+    if (!sec)
+        return -ENOENT;
+    mv_obj_lock(&sec->obj);
+    if (!sec->value)
+        r = -ENODATA;
+    else if (!(*value = malloc(sec->value_len ? sec->value_len : 1)))
+        r = -ENOMEM;
+    else {
+        memcpy(*value, sec->value, sec->value_len);
+        *len = sec->value_len;
+    }
+    mv_obj_unlock(&sec->obj);
+    return r;
+}

@@ -66,6 +66,12 @@ struct storaged_secret *storaged_secret_find_uuid(const unsigned char uuid[MV_UU
 /* The secret for USAGE/ID (usage NONE never matches), or NULL. */
 struct storaged_secret *storaged_secret_find_usage(int usage, const char *usage_id);
 
+/* A copy of secret UUID's value for storaged's own use (the passphrase of a
+ * LUKS volume it creates): 0 with *VALUE (free it with
+ * storaged_secret_value_free), -ENOENT (no such secret), -ENODATA (no
+ * value yet), -ENOMEM.  Private secrets too: the value stays in storaged. */
+int storaged_secret_value_copy(const unsigned char uuid[MV_UUID_LEN], unsigned char **value, size_t *len);
+
 /* Every secret, referenced, in order of definition.  0 or -ENOMEM. */
 int storaged_secret_list(struct storaged_secret ***secs, size_t *n);
 void storaged_secret_list_free(struct storaged_secret **secs, size_t n);

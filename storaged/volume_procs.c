@@ -400,10 +400,12 @@ static int parse_new(struct mv_call *call, struct stor_pool *pool, const char *x
                              msg ? msg : "XML error: cannot parse the volume");
     if (mv_validate_path_component("storage volume", (*vol)->name, &msg) < 0)
         return mv_call_error(call, MV_ERR_XML_ERROR, MV_FROM_STORAGE, "XML error: %s", msg ? msg : "invalid name");
-    if ((*vol)->encrypted)
+    /* a clone's passphrase would be the source's: qemu-img convert cannot
+     * reuse it, and a copy under a new key is not what vol-clone promises */
+    if ((*vol)->encrypted && clone)
         return mv_call_error(call, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_STORAGE,
-                             "unsupported configuration: volume '%s': encrypted volumes need storaged's secrets, "
-                             "which this storaged does not have yet", (*vol)->name);
+                             "unsupported configuration: volume '%s': storaged does not clone into an encrypted "
+                             "volume", (*vol)->name);
     pthread_mutex_lock(&pool->lock);
     f.vols = stor_pool_vols(pool);
     pthread_mutex_unlock(&pool->lock);

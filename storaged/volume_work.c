@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "pool_start.h"
+#include "secret_obj.h"
 #include "storaged.h"
 #include "volume_work.h"
 
@@ -236,11 +237,35 @@ static int prealloc_flag(const struct stor_vol_op *op, struct mv_volfile_spec *s
     return 0;
 }
 
+/* The passphrase of encrypted VOL: its secret's value (*KEY, wiped and
+ * freed by the caller with storaged_secret_value_free). */
+static int luks_key(struct stor_pool *pool, const struct mv_vol_def *vol, unsigned char **key, size_t *len,
+                    struct mv_err *err)
+{
+    char s[MV_UUID_STRING_LEN];
+    int r = storaged_secret_value_copy(vol->secret_uuid, key, len);
+
+    if (r == 0)
+        return 0;
+    mv_uuid_format(vol->secret_uuid, s);
+    if (r == -ENOENT)
+        return mv_err_set(err, MV_ERR_NO_SECRET, MV_FROM_STORAGE,
+                          "Secret not found: volume '%s' in storage pool '%s': no secret with matching uuid '%s'",
+                          vol->name, pool->name, s);
+    if (r == -ENODATA)
+        return mv_err_set(err, MV_ERR_NO_SECRET, MV_FROM_STORAGE,
+                          "Secret not found: volume '%s' in storage pool '%s': secret '%s' does not have a value",
+                          vol->name, pool->name, s);
+    return mv_err_set(err, MV_ERR_NO_MEMORY, MV_FROM_STORAGE, "out of memory");
+}
+
 int stor_vol_create_work(struct stor_pool *pool, void *p, struct mv_err *err)
 {
     struct stor_vol_op *op = p;
     const struct mv_pool_backend *b = stor_backend(op->pool_def, err);
     struct mv_volfile_spec spec;
+    unsigned char *key = NULL;
+    size_t key_len = 0;
     char *msg = NULL;
     int r;
 
@@ -254,7 +279,13 @@ int stor_vol_create_work(struct stor_pool *pool, void *p, struct mv_err *err)
         return mv_err_set(err, MV_ERR_NO_SUPPORT, MV_FROM_STORAGE,
                           "this function is not supported by the connection driver: storage pool '%s' makes no "
                           "volumes", pool->name);
-    if ((r = b->vol_create(op->pool_def, op->vol, op->path, &spec, &msg)) < 0)
+    if (op->vol->encrypted && (r = luks_key(pool, op->vol, &key, &key_len, err)) < 0)
+        return r;
+    spec.luks_key = key;
+    spec.luks_key_len = key_len;
+    r = b->vol_create(op->pool_def, op->vol, op->path, &spec, &msg);
+    storaged_secret_value_free(key, key_len);
+    if (r < 0)
         return vol_error(err, r, msg, pool, op->name, "create");
     mv_info("storage pool '%s': volume '%s' created", pool->name, op->name);
     return inspect_publish(pool, op, err);

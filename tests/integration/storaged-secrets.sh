@@ -16,8 +16,8 @@ set -u
 
 QEMUD=$top_builddir/qemud/modvirt-qemud
 MV_DAEMON=$top_builddir/storaged/modvirt-storaged
-MV_NEEDS="qemu-img base64"
-mv_init 14
+MV_NEEDS="qemu-img qemu-io base64"
+mv_init 15
 
 MV_ROOT=$mv_tmp/root
 MV_LOG=$mv_tmp/storaged.log
@@ -31,6 +31,7 @@ U1=5f0e7b52-7c3e-4b8e-9d2a-1e6f3c4b5a01     # persistent, public
 U2=5f0e7b52-7c3e-4b8e-9d2a-1e6f3c4b5a02     # persistent, private
 U3=5f0e7b52-7c3e-4b8e-9d2a-1e6f3c4b5a03     # ephemeral
 U4=5f0e7b52-7c3e-4b8e-9d2a-1e6f3c4b5a04     # the guest disk's, private
+U5=5f0e7b52-7c3e-4b8e-9d2a-1e6f3c4b5a05     # an encrypted volume's, private
 VALUE1="v1-Tr0ub4dor-$$-$RANDOM"            # unique: grep finds only ours
 VALUE2="v2-Corr3ct-H0rse-$$-$RANDOM"
 
@@ -279,6 +280,48 @@ secret_marker "$lifecycle2"
 grep -q "event 'lifecycle' for secret $U1: Undefined" "$lifecycle2" || expect_fail "no Undefined event for $U1"
 verdict "secret-undefine removes the definition and the value file (Undefined event)"
 
+# 11
+pool=$mv_tmp/pool
+printf '%s\n' "<pool type='dir'><name>sp</name><target><path>$pool</path></target></pool>" >"$mv_tmp/sp.xml"
+vsh pool-define "$mv_tmp/sp.xml"
+vsh pool-build sp
+vsh pool-start sp
+expect_eq "pool started" 0 "$rc"
+enc_vol() {     # NAME FORMAT
+    printf '%s\n' "<volume><name>$1</name><capacity unit='MiB'>16</capacity><target><format type='$2'/>
+      <encryption format='luks'><secret type='passphrase' uuid='$U5'/></encryption></target></volume>"
+}
+enc_vol nokey.img raw >"$mv_tmp/nokey.xml"
+vsh vol-create sp "$mv_tmp/nokey.xml"
+expect_eq "no secret yet" 1 "$rc"
+expect_match "message" "volume 'nokey.img' in storage pool 'sp': no secret with matching uuid '$U5'" "$err"
+secret_xml "$U5" no yes "$(vol_usage "$pool/enc.img")" >"$mv_tmp/s5.xml"
+vsh secret-define "$mv_tmp/s5.xml"
+vsh vol-create sp "$mv_tmp/nokey.xml"
+expect_match "no value yet" "volume 'nokey.img' in storage pool 'sp': secret '$U5' does not have a value" "$err"
+expect_eq "nothing made" no "$([ -e "$pool/nokey.img" ] && echo yes || echo no)"
+vsh secret-set-value "$U5" --base64 "$(b64 "$VALUE2")"
+for f in raw qcow2; do
+    enc_vol "enc.$f" $f >"$mv_tmp/enc.xml"
+    vsh vol-create sp "$mv_tmp/enc.xml"
+    expect_eq "$f: created" 0 "$rc"
+    info=$(qemu-img info --output=json "$pool/enc.$f" 2>&1)
+    expect_match "$f: encrypted" '"encrypted": true' "$info"
+    # opens with the secret's value, and only with it
+    printf '%s' "$VALUE2" >"$mv_tmp/k"
+    [ $f = raw ] && opts="driver=luks,key-secret=k0,file.filename=$pool/enc.$f" ||
+        opts="driver=qcow2,encrypt.key-secret=k0,file.filename=$pool/enc.$f"
+    # (qemu-img info reads the header without the key: qemu-io reads data)
+    run qemu-io --object secret,id=k0,file="$mv_tmp/k" --image-opts "$opts" -c 'read 0 4k'
+    expect_eq "$f: opens with the secret's value" 0 "$rc"
+    printf wrong >"$mv_tmp/k"
+    run qemu-io --object secret,id=k0,file="$mv_tmp/k" --image-opts "$opts" -c 'read 0 4k'
+    expect_match "$f: a wrong passphrase does not open it" "Invalid password, cannot unlock any keyslot" "$err"
+done
+rm -f "$mv_tmp/k"
+expect_no_value_logged
+verdict "vol-create makes LUKS volumes (raw and qcow2) with a private secret's value; no secret or no value: nothing made"
+
 # ---- a guest's LUKS disk ----
 
 qemud_up=no
@@ -307,7 +350,7 @@ if [ "$guest_ok" = yes ]; then
     start_qemud || guest_ok="modvirt-qemud did not become ready: $(tail -n 3 "$mv_tmp/qemud.log")"
 fi
 
-# 11
+# 12
 if [ "$guest_ok" != yes ]; then
     skip "$guest_ok"
 else
@@ -351,7 +394,7 @@ else
     verdict "a guest starts with a LUKS disk whose passphrase is a private secret: QEMU opens it, argv and XML never hold it"
 fi
 
-# 12
+# 13
 if [ "$guest_ok" != yes ]; then
     skip "$guest_ok"
 else
@@ -367,7 +410,7 @@ else
     verdict "a wrong passphrase fails the start with QEMU's reason, nothing left behind"
 fi
 
-# 13
+# 14
 if [ "$guest_ok" != yes ]; then
     skip "$guest_ok"
 else
@@ -383,7 +426,7 @@ else
     verdict "a missing secret or a storaged that is not running fail the start naming the disk and the secret"
 fi
 
-# 14
+# 15
 expect_no_value_logged
 [ -n "${PASS:-}" ] && grep -qF -- "$PASS" "$MV_LOG" "$mv_tmp/qemud.log" 2>/dev/null && expect_fail "a log holds the passphrase"
 verdict "neither daemon's log holds a secret value"
