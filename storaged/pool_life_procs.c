@@ -81,7 +81,7 @@ static int check_target(const struct mv_pool_def *def, struct mv_err *err)
 
     if (!def->target_path)
         return 0;
-    if ((r = stor_registry_list(&pools, &n)) < 0)
+    if ((r = stor_registry_list_any(&pools, &n)) < 0)
         return mv_err_set(err, MV_ERR_NO_MEMORY, MV_FROM_STORAGE, "out of memory");
     for (size_t i = 0; i < n && r == 0; i++) {
         struct stor_pool *p = pools[i];
@@ -93,6 +93,8 @@ static int check_target(const struct mv_pool_def *def, struct mv_err *err)
             r = target_conflict(err, def, p->name, p->live->target_path);
         else if (p->def && nested(def->target_path, p->def->target_path))
             r = target_conflict(err, def, p->name, p->def->target_path);
+        else if (nested(def->target_path, p->starting_target))
+            r = target_conflict(err, def, p->name, p->starting_target);
         pthread_mutex_unlock(&p->lock);
     }
     stor_pool_list_free(pools, n);
@@ -217,6 +219,20 @@ static int check_create_flags(struct mv_call *call, unsigned int flags, const ch
     return 0;
 }
 
+/* POOL's claim on TARGET while a create starts it (NULL: the claim ends). */
+static int claim_target(struct stor_pool *pool, const char *target)
+{
+    char *copy = target ? strdup(target) : NULL;
+
+    if (target && !copy)
+        return -ENOMEM;
+    pthread_mutex_lock(&pool->lock);
+    free(pool->starting_target);
+    pool->starting_target = copy;
+    pthread_mutex_unlock(&pool->lock);
+    return 0;
+}
+
 static int create_start(struct stor_pool *pool, struct mv_pool_def **def, unsigned int flags, struct mv_err *err)
 {
     int r;
@@ -226,12 +242,18 @@ static int create_start(struct stor_pool *pool, struct mv_pool_def **def, unsign
     pthread_mutex_unlock(&pool->lock);
     if (r < 0)
         return stor_error_active(err, pool);
+    /* checked and claimed under the lock; the start, which may take up
+     * to pool_timeout, runs without it: other defines and creates see the
+     * claim instead of waiting for the lock */
     pthread_mutex_lock(&define_lock);
-    r = check_target(*def, err);
+    if ((r = check_target(*def, err)) == 0)
+        r = claim_target(pool, (*def)->target_path);
     pthread_mutex_unlock(&define_lock);
     if (r < 0)
-        return r;
-    return stor_pool_start(pool, TAKE_PTR(*def), flags, err);
+        return r == -ENOMEM ? mv_err_set(err, MV_ERR_NO_MEMORY, MV_FROM_STORAGE, "out of memory") : r;
+    r = stor_pool_start(pool, TAKE_PTR(*def), flags, err);
+    claim_target(pool, NULL);      /* running now (or failed): the claim has done its work */
+    return r;
 }
 
 static int create_xml(struct mv_call *call, mv_xml_flags_args *args, mv_storage_pool_ret *ret)

@@ -109,6 +109,7 @@ static void pool_dispose(struct mv_obj *obj)
     mv_pool_def_free(pool->def);
     mv_pool_def_free(pool->live);
     stor_vols_unref(pool->vols);
+    free(pool->starting_target);
     pthread_cond_destroy(&pool->queue_cond);
     mv_obj_fini(&pool->obj);
     free(pool);
@@ -228,7 +229,7 @@ static bool visible_filter(struct mv_obj *obj, void *opaque)
     return v;
 }
 
-int stor_registry_list(struct stor_pool ***pools, size_t *n)
+static int list_with(mv_registry_filter filter, struct stor_pool ***pools, size_t *n)
 {
     _cleanup_free_ struct mv_obj **objs = NULL;
     struct stor_pool **v;
@@ -239,7 +240,7 @@ int stor_registry_list(struct stor_pool ***pools, size_t *n)
     *n = 0;
     if (!storaged.pools)        /* the driver never started (--help) */
         return 0;
-    if ((r = mv_registry_list(storaged.pools, visible_filter, NULL, &objs, &count)) < 0)
+    if ((r = mv_registry_list(storaged.pools, filter, NULL, &objs, &count)) < 0)
         return r;
     if (!(v = calloc(count ? count : 1, sizeof(*v)))) {
         mv_obj_list_free(TAKE_PTR(objs), count);
@@ -250,6 +251,16 @@ int stor_registry_list(struct stor_pool ***pools, size_t *n)
     *pools = v;
     *n = count;
     return 0;
+}
+
+int stor_registry_list(struct stor_pool ***pools, size_t *n)
+{
+    return list_with(visible_filter, pools, n);
+}
+
+int stor_registry_list_any(struct stor_pool ***pools, size_t *n)
+{
+    return list_with(NULL, pools, n);
 }
 
 void stor_pool_list_free(struct stor_pool **pools, size_t n)

@@ -59,6 +59,10 @@ struct stor_pool {
     struct stor_op *in_flight;
     pthread_cond_t queue_cond;      /* in_flight finished */
     unsigned int calls;             /* calls admitted by stor_queue_enter() and not left */
+    /* The target a create is starting the pool on, before it has a running
+     * definition: taken for the other pools' target checks meanwhile
+     * (pool_life_procs.c), so no lock is held through the start. */
+    char *starting_target;
 };
 
 extern const struct mv_obj_kind stor_pool_kind;
@@ -91,8 +95,10 @@ int stor_registry_add(const char *name, const unsigned char uuid[MV_UUID_LEN], c
 void stor_registry_remove(struct stor_pool *pool);
 struct stor_pool *stor_registry_find_name(const char *name);
 struct stor_pool *stor_registry_find_uuid(const unsigned char uuid[MV_UUID_LEN]);
-/* A referenced snapshot of every visible pool in order of definition. */
+/* A referenced snapshot of every visible pool in order of definition;
+ * _any: also those being defined or created (no definition yet). */
 int stor_registry_list(struct stor_pool ***pools, size_t *n);
+int stor_registry_list_any(struct stor_pool ***pools, size_t *n);
 void stor_pool_list_free(struct stor_pool **pools, size_t n);
 
 /* ---- the volume index ---- */

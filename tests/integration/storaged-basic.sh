@@ -339,7 +339,33 @@ expect_match "contains" "storage pool 'outer': target '$mv_tmp/pools' contains t
 expect_eq "no configs" "no no" "$([ -e "$CONFDIR/inner.xml" ] && echo yes || echo no) $([ -e "$CONFDIR/outer.xml" ] && echo yes || echo no)"
 vsh pool-info nosuch
 expect_match "no pool" "Storage pool not found: no storage pool with matching name 'nosuch'" "$err"
-verdict "a pool target inside or around another pool's is refused, nothing saved"
+# creates and defines racing, each on its own connection, targets nested
+# in one another: one wins
+py - "$MV_URI" "$mv_tmp/pools/race" <<'EOF'
+import os, sys, threading, libvirt
+libvirt.registerErrorHandler(lambda c, e: None, None)
+won, lost = [], []
+def go(i):
+    c = libvirt.open(sys.argv[1])
+    path = sys.argv[2] + "/d" * i
+    os.makedirs(path, exist_ok=True)
+    xml = "<pool type='dir'><name>race%d</name><target><path>%s</path></target></pool>" % (i, path)
+    try:
+        (c.storagePoolCreateXML if i % 2 else c.storagePoolDefineXML)(xml, 0)
+        won.append(i)
+    except libvirt.libvirtError as e:
+        lost.append("conflict" if "target" in e.get_error_message() else e.get_error_message())
+threads = [threading.Thread(target=go, args=(i,)) for i in range(6)]
+for t in threads: t.start()
+for t in threads: t.join()
+print("won=%d lost=%s" % (len(won), sorted(set(lost))))
+c = libvirt.open(sys.argv[1])
+for i in won:
+    p = c.storagePoolLookupByName("race%d" % i)
+    p.destroy() if p.isActive() else p.undefine()
+EOF
+expect_eq "one wins" "won=1 lost=['conflict']" "$out"
+verdict "a pool target inside or around another pool's is refused, nothing saved; racing creates and defines: one wins"
 
 # 15
 for v in behind.qcow2 copy.raw flat.raw whole.qcow2 top.qcow2 disk.raw; do
