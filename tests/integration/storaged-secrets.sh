@@ -181,7 +181,35 @@ vsh secret-get-value "$U1" --plain
 expect_eq "value kept" "$VALUE1" "$out"
 vsh secret-list
 expect_eq "two secrets" 2 "$(printf '%s\n' "$out" | grep -c '^ 5f0e7b52')"
-verdict "one secret per usage; a redefinition with the same UUID replaces and keeps the value"
+# 16 clients define 16 UUIDs for one new usage at once: exactly one wins
+py - "$MV_URI" <<'EOF'
+import sys, threading, libvirt
+ok, bad = [], []
+def define(i):
+    c = libvirt.open(sys.argv[1])
+    xml = ("<secret ephemeral='yes' private='no'><uuid>7e000000-0000-4000-8000-%012d</uuid>"
+           "<usage type='ceph'><name>client.race</name></usage></secret>" % i)
+    try:
+        c.secretDefineXML(xml)
+        ok.append(i)
+    except libvirt.libvirtError as e:
+        if "already defined for use with client.race" not in e.get_error_message():
+            bad.append(e.get_error_message())
+    c.close()
+ts = [threading.Thread(target=define, args=(i,)) for i in range(16)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+c = libvirt.open(sys.argv[1])
+print("OK=%d" % len(ok))
+print("BAD=%d %s" % (len(bad), bad[:1]))
+s = c.secretLookupByUsage(libvirt.VIR_SECRET_USAGE_TYPE_CEPH, "client.race")
+print("WINNER=%s" % (s.UUIDString() == "7e000000-0000-4000-8000-%012d" % ok[0] if ok else None))
+s.undefine()
+EOF
+expect_eq "winners" 1 "$(kv OK)"
+expect_eq "other errors" "0 []" "$(kv BAD)"
+expect_eq "the winner holds the usage" True "$(kv WINNER)"
+verdict "one secret per usage, also for racing defines; a redefinition with the same UUID replaces and keeps the value"
 
 # 6
 grep -q "event 'lifecycle' for secret $U1: Defined" "$lifecycle" || expect_fail "no Defined event for $U1: $(cat "$lifecycle")"
