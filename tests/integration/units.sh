@@ -41,7 +41,7 @@ trap 'exit 1' HUP INT TERM
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvunits.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
 
-echo "1..14"
+echo "1..16"
 
 # ---- systemd-analyze verify ----
 
