@@ -20,7 +20,8 @@ client_libmodvirt_la_SOURCES = \
 	client/network_names.c \
 	client/network_events.c \
 	client/storage_pool.c \
-	client/storage_vol.c
+	client/storage_vol.c \
+	client/storage_stream.c
 # libmvwire.la already carries libmvcommon.la and libmvxdr.la inside it (a
 # convenience library linked into a convenience library is merged); naming
 # libmvcommon.la again puts its objects into the shared library twice.

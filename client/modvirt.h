@@ -749,6 +749,38 @@ const char *modvirt_storage_vol_type_name(int type);
 /* "inactive", "building", "running", "degraded", "inaccessible"; "unknown". */
 const char *modvirt_storage_pool_state_name(int state);
 
+/* ---- volume upload and download (storaged streams) ---- */
+
+enum modvirt_vol_transfer_flags {
+    /* holes travel as holes (wire-protocol.md 7.3): a mostly empty image
+     * moves in about the time of its data, and stays sparse on arrival */
+    MODVIRT_VOL_TRANSFER_SPARSE = 1 << 0,
+};
+
+/* Progress of a transfer: DONE bytes of the stream so far (holes count),
+ * of TOTAL (0 if not known).  Called often; a display should throttle. */
+typedef void (*modvirt_progress_fn)(uint64_t done, uint64_t total, void *opaque);
+
+/* Uploads into volume VOL the bytes of FD from its current
+ * position: LENGTH bytes, or to its end if LENGTH is 0, written at OFFSET
+ * of the volume (0 and 0: the whole volume).  With
+ * MODVIRT_VOL_TRANSFER_SPARSE a regular file's holes are sent as holes.
+ * The daemon replaces the volume only once all of it arrived: on any
+ * failure the volume is unchanged.  A raw volume refuses data past its
+ * capacity (-EIO, "...goes past the volume's capacity..."). */
+int modvirt_storage_vol_upload(modvirt_storage_vol *vol, int fd, uint64_t offset, uint64_t length,
+                               unsigned int flags, modvirt_progress_fn progress, void *opaque,
+                               modvirt_error **err);
+
+/* Downloads LENGTH bytes (0: to the end) of volume VOL from
+ * OFFSET into FD at its current position.  With
+ * MODVIRT_VOL_TRANSFER_SPARSE holes are skipped with lseek() in a
+ * regular file (which is then extended to its full size), written as
+ * zeros elsewhere. */
+int modvirt_storage_vol_download(modvirt_storage_vol *vol, int fd, uint64_t offset, uint64_t length,
+                                 unsigned int flags, modvirt_progress_fn progress, void *opaque,
+                                 modvirt_error **err);
+
 #ifdef __cplusplus
 }
 #endif

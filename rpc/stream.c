@@ -39,6 +39,7 @@ struct mv_stream {
     unsigned int busy;                  /* callbacks of this stream on the stack */
     bool eof_sent;
     bool sparse;                        /* holes allowed (the call's sparse flag) */
+    bool finish_deferred;               /* ops->finish confirms later */
     bool want_writable;                 /* send said -EAGAIN: call ops->writable */
     struct mv_msg *rx_held;             /* a CONTINUE or HOLE packet the sink has not taken all of */
     int64_t rx_hole;                    /* its hole's length, when it is a HOLE */
@@ -417,12 +418,26 @@ static void stream_recv(struct mv_stream *st, struct mv_msg *m, int64_t hole)
     stream_deliver(st);
 }
 
+void mv_stream_defer_finish(struct mv_stream *st)
+{
+    st->finish_deferred = true;
+}
+
+void mv_stream_finish_done(struct mv_stream *st)
+{
+    if (st->state != STREAM_LIVE || !st->finish_deferred)
+        return;
+    if (stream_queue(st, MV_OK, NULL, 0) < 0)
+        mv_debug("client %lu: no memory to confirm stream %u", st->client->id, st->hdr.serial);
+    stream_end(st);
+}
+
 /* Finish (ABORT false) or abort: the driver closes, we confirm and release. */
 static void stream_close(struct mv_stream *st, bool abort)
 {
     stream_hold(st);
     st->ops->finish(st, abort, st->opaque);
-    if (st->state == STREAM_LIVE) {
+    if (st->state == STREAM_LIVE && !st->finish_deferred) {
         if (stream_queue(st, MV_OK, NULL, 0) < 0)
             mv_debug("client %lu: no memory to confirm stream %u", st->client->id, st->hdr.serial);
         stream_end(st);
@@ -466,6 +481,10 @@ void mv_stream_dispatch(struct mv_client *c, struct mv_msg *msg)
         /* late packets of a stream that ended meanwhile are normal */
         mv_debug("client %lu: ignoring a stream packet for serial %u (procedure %d): no such stream",
                  c->id, m->hdr.serial, m->hdr.proc);
+        return;
+    }
+    if (st->finish_deferred) {
+        mv_debug("client %lu: ignoring a packet for stream %u: it is finishing", c->id, st->hdr.serial);
         return;
     }
     if (m->hdr.type == MV_STREAM_HOLE) {

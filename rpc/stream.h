@@ -43,7 +43,9 @@ struct mv_stream_ops {
     int (*hole)(struct mv_stream *st, int64_t length, void *opaque);
     /* The client finished (ABORT false) or aborted (true); the server
      * confirms with STREAM/OK after this returns and then releases.  A
-     * finish that fails calls mv_stream_fail(): the client gets that error. */
+     * finish that fails calls mv_stream_fail(): the client gets that error.
+     * A finish that needs slow work (flushing an upload on another thread)
+     * calls mv_stream_defer_finish() and confirms later. */
     void (*finish)(struct mv_stream *st, bool abort, void *opaque);
     /* The stream is over for any reason (finish, abort, error, client gone):
      * stop using ST and free OPAQUE.  Called exactly once. */
@@ -98,6 +100,16 @@ int mv_stream_send_eof(struct mv_stream *st);
  * opening handler it fails the call instead.  No-op on an ended stream. */
 void mv_stream_fail(struct mv_stream *st, int code, int domain, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Inside ops->finish: do not confirm when it returns; the driver calls
+ * mv_stream_finish_done() (or mv_stream_fail()) later, from the loop.
+ * Meanwhile stream packets from the client are dropped: it waits for the
+ * confirmation. */
+void mv_stream_defer_finish(struct mv_stream *st);
+
+/* Confirms a deferred finish with STREAM/OK and ends the stream (release()
+ * follows).  No-op on an ended stream or one whose finish was not deferred. */
+void mv_stream_finish_done(struct mv_stream *st);
 
 /* The client the stream belongs to (borrowed). */
 struct mv_client *mv_stream_client(struct mv_stream *st);

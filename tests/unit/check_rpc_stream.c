@@ -272,10 +272,37 @@ static void srv_log_add(char kind, long long n)
     pthread_mutex_unlock(&srv_log_lock);
 }
 
+/* "!defer": the next finish is confirmed later, from the loop, as an
+ * upload does once its file is committed. */
+static atomic_int defer_finish, n_deferred;
+static sd_event_source *finish_later;
+
+static int on_finish_later(sd_event_source *s, void *opaque)
+{
+    finish_later = sd_event_source_disable_unref(finish_later);
+    atomic_fetch_add(&n_deferred, 1);
+    mv_stream_finish_done(opaque);
+    /* a second confirmation of the ended stream is a no-op */
+    return 0;
+}
+
+static void sparse_finish(struct mv_stream *st, bool abort, void *opaque)
+{
+    atomic_fetch_add(abort ? &n_abort : &n_finish, 1);
+    if (!abort && atomic_load(&defer_finish)) {
+        mv_stream_defer_finish(st);
+        ck_assert_int_ge(sd_event_add_defer(server_ev, &finish_later, on_finish_later, st), 0);
+    }
+}
+
 static ssize_t sparse_recv(struct mv_stream *st, const void *data, size_t len, void *opaque)
 {
     int r;
 
+    if (len == 6 && memcmp(data, "!defer", 6) == 0) {
+        atomic_store(&defer_finish, 1);
+        return (ssize_t)len;
+    }
     if (len == 4 && memcmp(data, "!eof", 4) == 0)
         return mv_stream_send_eof(st) < 0 ? -EIO : (ssize_t)len;
     srv_log_add('D', (long long)len);
@@ -307,7 +334,7 @@ static int sparse_hole(struct mv_stream *st, int64_t length, void *opaque)
 }
 
 static const struct mv_stream_ops sparse_ops = {
-    .recv = sparse_recv, .hole = sparse_hole, .finish = echo_finish, .release = echo_release,
+    .recv = sparse_recv, .hole = sparse_hole, .finish = sparse_finish, .release = echo_release,
 };
 
 /* Flag 1 is the procedure's sparse flag, as for libvirt's volume upload. */
@@ -389,6 +416,8 @@ static void setup(void)
     atomic_store(&n_sink_recv, 0);
     atomic_store(&pty_slave, -1);
     atomic_store(&hole_block, 0);
+    atomic_store(&defer_finish, 0);
+    atomic_store(&n_deferred, 0);
     atomic_store(&n_hole_eagain, 0);
     srv_log[0] = '\0';
     ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/mv-stream-XXXXXX")));
@@ -1356,6 +1385,30 @@ START_TEST(test_client_sparse_round_trip)
 }
 END_TEST
 
+/* A finish the sink confirms later (mv_stream_defer_finish): the client's
+ * finish returns once it is confirmed, and the stream is released once. */
+START_TEST(test_deferred_finish)
+{
+    _cleanup_rpc_client_ struct mv_rpc_client *c = connect_client();
+    struct mv_rpc_stream *st = NULL;
+    struct mv_err err = { 0 };
+    struct sink s;
+    mv_storage_vol_transfer_args up = { .vol = { .pool = "p", .name = "v", .key = "k" }, .flags = 1 };
+
+    sink_init(&s);
+    ck_assert_int_eq(mv_rpc_client_call_stream_sparse(c, MV_REMOTE_PROGRAM, MV_PROC_STORAGE_VOL_UPLOAD,
+                                                      (xdrproc_t)xdr_mv_storage_vol_transfer_args, &up,
+                                                      NULL, NULL, on_stream, on_hole, &s, &st, &err), 0);
+    ck_assert_int_eq(mv_rpc_stream_send(st, "!defer", 6, &err), 0);
+    ck_assert_int_eq(mv_rpc_stream_finish(st, &err), 0);
+    ck_assert_int_eq(atomic_load(&n_deferred), 1);
+    ck_assert_int_eq(wait_count(&n_release, 1), 1);
+    ck_assert_int_eq(atomic_load(&n_finish), 1);
+    expect_usable(c);
+    sink_clear(&s);
+}
+END_TEST
+
 /* A hole cannot be sent on a stream opened without the sparse flag. */
 START_TEST(test_client_no_hole_on_plain_stream)
 {
@@ -1394,6 +1447,7 @@ static Suite *stream_suite(void)
     tcase_add_test(api, test_client_sees_hole);
     tcase_add_test(api, test_client_sparse_round_trip);
     tcase_add_test(api, test_client_no_hole_on_plain_stream);
+    tcase_add_test(api, test_deferred_finish);
     tcase_add_test(api, test_sink_back_pressure);
     tcase_add_test(api, test_sink_full_client_gone);
     suite_add_tcase(s, api);
