@@ -6,7 +6,6 @@ storaged_modvirt_storaged_SOURCES = \
 	storaged/storaged.h \
 	storaged/main.c \
 	storaged/driver.c \
-	storaged/parts_pending.c \
 	storaged/pool_obj.c storaged/pool_obj.h \
 	storaged/pool_store.c storaged/pool_store.h \
 	storaged/pool_queue.c storaged/pool_queue.h \

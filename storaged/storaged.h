@@ -15,8 +15,7 @@ struct mv_registry;
 struct mv_store;
 struct mv_worker_pool;
 
-/* Each part exports its own table (storaged/README.md); parts_pending.c
- * holds MV_NOT_IMPLEMENTED entries for the parts not landed yet. */
+/* Each part exports its own table (storaged/README.md). */
 extern const struct mv_dispatch_table storaged_pool_table;     /* pool_procs.c */
 extern const struct mv_dispatch_table storaged_pool_life_table; /* pool_start.c */
 extern const struct mv_dispatch_table storaged_volume_table;   /* volume_procs.c */

@@ -53,7 +53,8 @@ EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integrat
 
 # modvirt-storaged: pools and volumes through virsh and python3-libvirt
 STORAGED_INTEGRATION_TESTS = \
-	tests/integration/storaged-basic.sh
+	tests/integration/storaged-basic.sh \
+	tests/integration/storaged-transfer.sh
 INTEGRATION_TESTS += $(STORAGED_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(STORAGED_INTEGRATION_TESTS)
 
