@@ -72,6 +72,8 @@ extern const struct cli_command cli_vol_commands[];
 extern const size_t cli_vol_ncommands;
 extern const struct cli_command cli_vol_job_commands[];
 extern const size_t cli_vol_job_ncommands;
+extern const struct cli_command cli_vol_transfer_commands[];
+extern const size_t cli_vol_transfer_ncommands;
 
 /* The connection, opened now if needed; NULL after printing the error, with
  * *EXIT_CODE set. */
@@ -112,6 +114,8 @@ struct cli_progress;
 struct cli_progress *cli_progress_new(const struct cli *cli, const char *label, uint64_t total);
 /* DONE bytes so far; redraws at most a few times a second. */
 void cli_progress_update(struct cli_progress *p, uint64_t done);
+/* The total, once known (0: unknown). */
+void cli_progress_set_total(struct cli_progress *p, uint64_t total);
 /* Draws the last state (COMPLETE: as finished) and ends the line. */
 void cli_progress_end(struct cli_progress *p, bool complete);
 void cli_progress_free(struct cli_progress *p);

@@ -27,6 +27,7 @@ static const struct command_group groups[] = {
     { cli_pool_commands, &cli_pool_ncommands },
     { cli_vol_commands, &cli_vol_ncommands },
     { cli_vol_job_commands, &cli_vol_job_ncommands },
+    { cli_vol_transfer_commands, &cli_vol_transfer_ncommands },
 };
 
 static const char exit_help[] =

@@ -131,6 +131,12 @@ void cli_progress_update(struct cli_progress *p, uint64_t done)
         draw(p, now, false);
 }
 
+void cli_progress_set_total(struct cli_progress *p, uint64_t total)
+{
+    if (p)
+        p->total = total;
+}
+
 void cli_progress_end(struct cli_progress *p, bool complete)
 {
     if (!p)

@@ -47,7 +47,8 @@ client_modvirt_SOURCES = \
 	client/cli_progress.c \
 	client/cli_pool.c \
 	client/cli_vol.c \
-	client/cli_vol_job.c
+	client/cli_vol_job.c \
+	client/cli_vol_transfer.c
 client_modvirt_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 client_modvirt_LDADD = client/libmodvirt.la $(JSONC_LIBS)
 
