@@ -16,7 +16,7 @@ set -u
 MV_DAEMON=$top_builddir/storaged/modvirt-storaged
 MV_NEEDS="qemu-img script"
 CLI=$top_builddir/client/modvirt
-mv_init 14
+mv_init 16
 
 MV_ROOT=$mv_tmp/root
 MV_LOG=$mv_tmp/storaged.log
@@ -206,6 +206,47 @@ expect_eq "piped" "0 Vol copy.raw wiped" "$rc $out"
 verdict "vol-wipe zeroes; the time spent on a terminal, virsh's message alone in a pipe"
 
 # 10
+# a 64 MiB image with 1 MiB of data at 8 MiB, the rest holes
+img=$mv_tmp/sparse.img
+truncate -s 64M "$img"
+head -c 1048576 /dev/urandom | dd of="$img" bs=1M seek=8 conv=notrunc status=none
+cat >"$mv_tmp/up.xml" <<'EOF'
+<volume>
+  <name>up.raw</name>
+  <capacity unit='MiB'>64</capacity>
+  <target><format type='raw'/></target>
+</volume>
+EOF
+mvc vol-create p1 "$mv_tmp/up.xml"
+mvc vol-upload up.raw "$img" --pool p1 --sparse
+expect_eq "upload: silent as virsh" "0 " "$rc $out"
+expect_eq "volume = image" same "$(cmp -s "$img" "$P1/up.raw" && echo same)"
+mvc vol-download up.raw "$mv_tmp/down.img" --pool p1 --sparse
+expect_eq "download" "0 " "$rc $out"
+expect_eq "download = image" same "$(cmp -s "$img" "$mv_tmp/down.img" && echo same)"
+expect_eq "still sparse (< 4 MiB allocated)" yes "$([ "$(stat -c %b "$mv_tmp/down.img")" -lt 8192 ] && echo yes)"
+mvc vol-download nosuch "$mv_tmp/none.img" --pool p1
+expect_eq "unknown volume" 1 "$rc"
+expect_match "its error" "^modvirt: error: failed to get vol 'nosuch'" "$err"
+expect_eq "no file made" no "$([ -e "$mv_tmp/none.img" ] && echo yes || echo no)"
+verdict "vol-upload and vol-download --sparse: byte-identical, still sparse, silent; an unknown volume leaves no file"
+
+# 11
+on_tty "$mv_tmp/up.tty" vol-upload up.raw "$img" --pool p1
+expect_eq "upload bar" yes "$(has_bar "$mv_tmp/up.tty")"
+expect_match "its content" "Uploading up\.raw \[#+\] 100%  64\.00 MiB / 64\.00 MiB  [0-9.]+ [KMG]?i?B/s  in [0-9]+:[0-9]{2}" \
+    "$(tr '\r' '\n' <"$mv_tmp/up.tty")"
+on_tty "$mv_tmp/down.tty" vol-download up.raw "$mv_tmp/down2.img" --pool p1
+expect_eq "download bar" yes "$(has_bar "$mv_tmp/down.tty")"
+expect_match "its content" "Downloading up\.raw \[#+\] 100%" "$(tr '\r' '\n' <"$mv_tmp/down.tty")"
+expect_eq "dense download = image" same "$(cmp -s "$img" "$mv_tmp/down2.img" && echo same)"
+on_tty "$mv_tmp/downj.tty" --json vol-download up.raw "$mv_tmp/down3.img" --pool p1
+expect_eq "no bar with --json" no "$(has_bar "$mv_tmp/downj.tty")"
+expect_eq "json" "download up.raw" "$(json 'j["action"] + " " + j["name"]' "$mv_tmp/downj.tty")"
+verdict "vol-upload and vol-download: a progress bar on a terminal only, never with --json"
+
+# 12
+mvc vol-delete up.raw --pool p1
 mvc vol-delete json.raw --pool p1
 expect_eq "delete" "0 Vol json.raw deleted" "$rc $out"
 expect_eq "file gone" gone "$([ -e "$P1/json.raw" ] || echo gone)"
@@ -217,7 +258,7 @@ done
 same_as_virsh vol-list p1
 verdict "vol-delete (by name and pool, by path); the lists after it as virsh's"
 
-# 11
+# 13
 mvc pool-info nosuch
 expect_eq "status" 1 "$rc"
 expect_match "pool" "^modvirt: error: failed to get pool 'nosuch': .*nosuch" "$err"
@@ -228,7 +269,7 @@ mvc pool-define "$mv_tmp/none.xml"
 expect_eq "no file" "2 modvirt: error: cannot read '$mv_tmp/none.xml': No such file or directory" "$rc $err"
 verdict "unknown pool and volume, a missing file: errors naming object and cause"
 
-# 12
+# 14
 mvc pool-destroy p1
 expect_eq "destroy" "0 Pool p1 destroyed" "$rc $out"
 same_as_virsh pool-list --all
@@ -237,7 +278,7 @@ expect_eq "inactive pool" 1 "$rc"
 expect_match "says so" "^modvirt: error: failed to list the volumes of pool 'p1': .*p1" "$err"
 verdict "pool-destroy; volumes of an inactive pool: an error naming it"
 
-# 13
+# 15
 mvc pool-delete p1
 expect_eq "delete" "0 Pool p1 deleted " "$rc $out $err"
 expect_eq "directory gone" gone "$([ -e "$P1" ] || echo gone)"
@@ -246,7 +287,7 @@ expect_eq "undefine" "0 Pool p1 has been undefined" "$rc $out"
 same_as_virsh pool-list --all
 verdict "pool-delete, pool-undefine: virsh's messages; nothing listed after"
 
-# 14
+# 16
 stop_pid "$MV_PID"
 mvc pool-list --all
 expect_eq "status" 3 "$rc"
