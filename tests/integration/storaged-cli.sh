@@ -219,10 +219,10 @@ cat >"$mv_tmp/up.xml" <<'EOF'
 EOF
 mvc vol-create p1 "$mv_tmp/up.xml"
 mvc vol-upload up.raw "$img" --pool p1 --sparse
-expect_eq "upload: silent as virsh" "0 " "$rc $out"
+expect_eq "upload: silent as virsh" "0  " "$rc $out $err"
 expect_eq "volume = image" same "$(cmp -s "$img" "$P1/up.raw" && echo same)"
 mvc vol-download up.raw "$mv_tmp/down.img" --pool p1 --sparse
-expect_eq "download" "0 " "$rc $out"
+expect_eq "download" "0  " "$rc $out $err"
 expect_eq "download = image" same "$(cmp -s "$img" "$mv_tmp/down.img" && echo same)"
 expect_eq "still sparse (< 4 MiB allocated)" yes "$([ "$(stat -c %b "$mv_tmp/down.img")" -lt 8192 ] && echo yes)"
 mvc vol-download nosuch "$mv_tmp/none.img" --pool p1
