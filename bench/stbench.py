@@ -3,7 +3,7 @@
 through python3-libvirt on one connection, so that each time is the call's
 own, not a virsh process's start-up.  Prints key=value lines.
 
-  stbench.py URI refresh POOL            pool refresh, cold then warm
+  stbench.py URI refresh POOL            pool start (or refresh), then refresh
   stbench.py URI create POOL REPS SIZE   qcow2 vol-create, median of REPS
   stbench.py URI clone POOL REPS SRC     vol-create-from SRC (raw), median
 """
@@ -21,8 +21,14 @@ def ms(t0):
 
 
 def refresh(pool):
+    """Cold: the pool's first refresh since the daemon started, which is
+    its start (a dir pool's start is a refresh); warm: a refresh right
+    after it."""
     t = time.monotonic()
-    pool.refresh(0)
+    if pool.isActive():
+        pool.refresh(0)
+    else:
+        pool.create(0)
     cold = ms(t)
     t = time.monotonic()
     pool.refresh(0)
