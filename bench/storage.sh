@@ -90,15 +90,17 @@ st_transfer() {
         if [ "$dir" = up ]; then
             $virsh vol-create-as benchstor "$v" "$(stat -c %s "$st_dir/$src")" --format raw \
                 >>"$tmp/st-$col.log" 2>&1 || { st_why "$col" "vol-create-as $v failed"; continue; }
-            st_time "$col" "$key" $virsh vol-upload "$v" "$st_dir/$src" --pool benchstor $flag
-            cmp -s "$st_dir/$src" "$d/pool/$v" || sres[$col.$key.bad]=1
-            sres[$col.$key.alloc_mib]=$(($(stat -c %b "$d/pool/$v") / 2048))
+            if st_time "$col" "$key" $virsh vol-upload "$v" "$st_dir/$src" --pool benchstor $flag; then
+                cmp -s "$st_dir/$src" "$d/pool/$v" || sres[$col.$key.bad]=1
+                sres[$col.$key.alloc_mib]=$(($(stat -c %b "$d/pool/$v") / 2048))
+            fi
         else
             cp --sparse=always "$st_dir/$src" "$d/pool/$v"
             $virsh pool-refresh benchstor >>"$tmp/st-$col.log" 2>&1
-            st_time "$col" "$key" $virsh vol-download "$v" "$d/dl.raw" --pool benchstor $flag
-            cmp -s "$st_dir/$src" "$d/dl.raw" || sres[$col.$key.bad]=1
-            sres[$col.$key.alloc_mib]=$(($(stat -c %b "$d/dl.raw") / 2048))
+            if st_time "$col" "$key" $virsh vol-download "$v" "$d/dl.raw" --pool benchstor $flag; then
+                cmp -s "$st_dir/$src" "$d/dl.raw" || sres[$col.$key.bad]=1
+                sres[$col.$key.alloc_mib]=$(($(stat -c %b "$d/dl.raw") / 2048))
+            fi
             rm -f "$d/dl.raw"
         fi
         $virsh vol-delete "$v" --pool benchstor >>"$tmp/st-$col.log" 2>&1
