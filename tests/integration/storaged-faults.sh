@@ -1,17 +1,18 @@
 #!/bin/bash
 # modvirt-storaged when things go wrong, through Debian's virsh:
-#  - kill -9 in the middle of a vol-create (qcow2, fully preallocated) and
-#    of a vol-clone (1 GiB of data): after a restart each volume is either
-#    complete (qemu-img check, the clone byte-identical to its source) or
-#    absent, never a half-written file under the volume's name, and no temp
-#    file is left; the pool is re-adopted running
+#  - kill -9 in the middle of a vol-create (qcow2, fully preallocated), of
+#    a vol-clone (1 GiB of data) and of a vol-upload: after a restart each
+#    volume is either complete (qemu-img check, the clone byte-identical to
+#    its source, the upload all there) or absent (or, for the upload, as
+#    before it), never a half-written file under the volume's name, and no
+#    temp file is left; the pool is re-adopted running
 #  - bad input (issue 9, "Bad input"), each refused with a message naming
 #    the object and the cause, and nothing created: volume names with '/',
 #    '..' or over 255 bytes, a backing file outside any pool (/etc/shadow),
 #    sizes that overflow, a pool target inside another pool's, an fs pool
-#    whose source is neither a block device nor an image.  (A NUL in a
-#    name cannot be written in XML at all: libxml2 refuses &#0;, so it
-#    never reaches storaged.)
+#    whose source is neither a block device nor an image, an upload bigger
+#    than its volume.  (A NUL in a name cannot be written in XML at all:
+#    libxml2 refuses &#0;, so it never reaches storaged.)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -19,7 +20,7 @@ set -u
 st_private_ns "$@"
 
 MV_NEEDS="qemu-img cmp"
-mv_init 9
+mv_init 11
 use_storaged
 st_start
 
@@ -108,6 +109,40 @@ expect_eq "pool files after the clone restart" "$(pool_files | grep -c .)" "$(pr
 vsh vol-delete copy.raw --pool p
 vsh vol-delete src.raw --pool p
 verdict "kill -9 during vol-clone: the clone is complete (identical) or absent, no temp file"
+
+# 4. kill -9 during a vol-upload of 256 MiB of data into a volume of zeros
+vol_xml up.raw $((256 << 20)) raw >"$mv_tmp/up.xml"
+vsh vol-create p "$mv_tmp/up.xml"
+expect_eq "vol-create up.raw" 0 "$rc"
+head -c $((256 << 20)) /dev/urandom >"$mv_tmp/up.in"
+truncate -s $((256 << 20)) "$mv_tmp/zeros"
+# in the middle: data has reached the pool (the volume or a temp file)
+up_busy() { [ "$(du -s -B1 "$P" | cut -f1)" -gt $((1 << 20)) ]; }
+before=$(pool_files)
+( vsh vol-upload up.raw "$mv_tmp/up.in" --pool p; run_evidence >"$mv_tmp/k9.rc" ) &
+cpid=$!
+if wait_for 20 up_busy; then
+    kill -9 "$MV_PID"
+    wait_exit "$MV_PID" 10 || expect_fail "storaged (pid $MV_PID) did not die on kill -9"
+    diag "vol-upload: storaged killed in the middle (pool holds $(du -s --block-size=1M "$P" | cut -f1) MiB)"
+else
+    diag "vol-upload: no data reached the pool within 20 s: $(cat "$mv_tmp/k9.rc" 2>/dev/null)"
+    expect_fail "vol-upload did not start"
+fi
+wait_exit "$cpid" 30
+daemon_alive || start_daemon
+vsh pool-refresh p
+if [ -e "$P/up.raw" ]; then
+    if cmp -s "$P/up.raw" "$mv_tmp/up.in"; then diag "up.raw holds the whole upload"
+    elif cmp -s "$P/up.raw" "$mv_tmp/zeros"; then diag "up.raw is as before the upload"
+    else expect_fail "up.raw is neither its old content nor the upload: half written"; fi
+else
+    diag "up.raw is absent"
+fi
+expect_eq "pool files after the upload restart" "$before" "$(pool_files)"
+vsh vol-delete up.raw --pool p
+rm -f "$mv_tmp/up.in" "$mv_tmp/zeros"
+verdict "kill -9 during vol-upload: the volume is the upload, as before or absent, never half of it"
 
 # ---- bad input: each refused, nothing created ----
 # refused WHAT ERE CMD...: CMD fails, its error matches ERE, the pool
@@ -202,6 +237,21 @@ mountpoint -q "$mv_tmp/fsmnt2" && expect_fail "$mv_tmp/fsmnt2 got mounted"
 vsh pool-undefine notblock
 vsh pool-undefine notblock2
 verdict "an fs pool whose source is not a block device or image is refused at start and build; nothing mounted"
+
+# an upload bigger than its volume
+head -c $((1 << 20)) /dev/urandom >"$P/sm.raw"
+sum=$(md5sum <"$P/sm.raw")
+head -c $((2 << 20)) /dev/urandom >"$mv_tmp/big.in"
+for flag in "" --sparse; do
+    vsh vol-upload sm.raw "$mv_tmp/big.in" --pool p $flag
+    expect_eq "vol-upload $flag of 2 MiB into 1 MiB rc" 1 "$rc"
+    expect_match "vol-upload $flag too big: error" \
+        "cannot upload to volume 'sm\.raw' of pool 'p': the data goes past the volume's capacity of 1048576 bytes \(at offset [0-9]+\); the volume is unchanged" \
+        "$err"
+    expect_eq "sm.raw unchanged after vol-upload $flag" "$sum" "$(md5sum <"$P/sm.raw")"
+done
+expect_daemon_alive
+verdict "an upload bigger than its volume is refused; the volume is unchanged"
 
 # nothing else is left behind
 vsh vol-delete sm.raw --pool p
