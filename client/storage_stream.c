@@ -120,9 +120,13 @@ static ssize_t upload_step(struct xfer *t, struct mv_rpc_stream *st, char *buf, 
         want = (uint64_t)(data_end - pos);
     if (want > UPLOAD_CHUNK)
         want = UPLOAD_CHUNK;
+    /* upload_extent's SEEK_DATA / SEEK_HOLE probes moved FD's offset: read
+     * at POS, not wherever they left it */
     do
-        n = read(t->fd, buf, want);
+        n = t->seekable ? pread(t->fd, buf, want, pos) : read(t->fd, buf, want);
     while (n < 0 && errno == EINTR);
+    if (n > 0 && t->seekable && lseek(t->fd, pos + n, SEEK_SET) < 0)
+        return mv_err_set_errno(e, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_STORAGE, "cannot seek the upload's source");
     if (n < 0)
         return mv_err_set_errno(e, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_STORAGE, "cannot read the upload's source");
     if (n > 0 && (r = mv_rpc_stream_send(st, buf, (size_t)n, e)) < 0)
@@ -151,6 +155,14 @@ static int upload_all(struct xfer *t, struct mv_rpc_stream *st, uint64_t length,
     }
 }
 
+/* An upload's stream carries the sparse flag so that holes may be sent on
+ * it (the RPC client allows mv_rpc_stream_send_hole only on a stream with a
+ * hole callback); the daemon sends nothing back on an upload, holes
+ * included, so this is never called. */
+static void upload_hole_back(struct mv_rpc_stream *st, int64_t length, void *opaque)
+{
+}
+
 int modvirt_storage_vol_upload(modvirt_storage_vol *vol, int fd, uint64_t offset, uint64_t length,
                                unsigned int flags, modvirt_progress_fn progress_fn, void *opaque,
                                modvirt_error **err)
@@ -171,7 +183,8 @@ int modvirt_storage_vol_upload(modvirt_storage_vol *vol, int fd, uint64_t offset
     }
     if (length && (!t.total || length < t.total))
         t.total = length;
-    r = xfer_open(vol, MV_PROC_STORAGE_VOL_UPLOAD, offset, length, flags, &t, &rpc, &st, NULL, NULL, err);
+    r = xfer_open(vol, MV_PROC_STORAGE_VOL_UPLOAD, offset, length, flags, &t, &rpc, &st, NULL, upload_hole_back,
+                  err);
     if (r < 0)
         return r;
     r = upload_all(&t, st, length, &e);
