@@ -62,21 +62,6 @@ on_tty() {
 # line redrawn in place (a terminal's own CRLF does not count)
 has_bar() { "$MV_PY" -c 'import re, sys; print("yes" if re.search(rb"\r(?!\n)", open(sys.argv[1], "rb").read()) else "no")' "$1"; }
 
-# todo_verdict WHAT WHY: verdict for a case that fails for a known bug
-# elsewhere: "not ok ... # TODO WHY" (expected to fail, the suite stays
-# green) while it does, a plain "ok" once it is fixed
-todo_verdict() {
-    if [ -z "$case_errs" ]; then
-        verdict "$1"
-        return
-    fi
-    tap_n=$((tap_n + 1))
-    echo "not ok $tap_n - $1 # TODO $2"
-    printf '%s' "$case_errs" | sed 's/^/#   /'
-    case_errs=
-    mv_log_mark
-}
-
 start_storaged() {
     if ! try_start_daemon; then
         echo "Bail out! modvirt-storaged (pid $MV_PID) did not become ready within $MV_READY_S s"
@@ -252,8 +237,7 @@ mvc vol-upload up.raw "$img" --pool p1 --sparse
 expect_eq "upload --sparse" "0  " "$rc $out $err"
 expect_eq "volume = image" same "$(cmp -s "$img" "$P1/up.raw" && echo same)"
 expect_eq "sparse (< 4 MiB allocated)" yes "$([ "$(stat -c %b "$P1/up.raw")" -lt 8192 ] && echo yes)"
-todo_verdict "vol-upload --sparse: byte-identical and sparse" \
-    "libmodvirt's sparse upload (client/storage_stream.c, ststream) opens no sparse stream; virsh's works"
+verdict "vol-upload --sparse: byte-identical and sparse"
 
 # 12
 on_tty "$mv_tmp/up.tty" vol-upload up.raw "$img" --pool p1
