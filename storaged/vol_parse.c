@@ -394,9 +394,11 @@ static int check_sizes(struct mv_xml_ctx *c, const struct vol_parse *p, unsigned
 
     if (!p->has_capacity && !(flags & MV_VOL_PARSE_NO_CAPACITY))
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <capacity> (the volume's size)");
+    /* allocation counts whole filesystem blocks, so a fully written file
+     * reports more than its capacity, and virsh vol-clone sends that XML
+     * back: more than the capacity means all of it, as libvirt takes it */
     if (p->has_capacity && def->has_allocation && def->allocation > def->capacity)
-        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<allocation> (%llu bytes) is larger than <capacity> (%llu bytes)",
-                           (unsigned long long)def->allocation, (unsigned long long)def->capacity);
+        p->def->allocation = def->capacity;
     return 0;
 }
 
