@@ -40,6 +40,10 @@ start_storaged() {
     mv_log_mark
 }
 
+# seconds each transfer took (set by timed)
+t_cp='' t_cpd='' t_up='' t_down=''
+# the temp files of uploads in the pool (vol_file.h: ".NAME.mvtmp.XXXXXX")
+temps() { find "$P1" -maxdepth 1 -name '.*.mvtmp.*' -printf '%f\n'; }
 # allocated bytes of FILE (blocks * 512)
 allocated() { echo $(( $(stat -c %b "$1") * 512 )); }
 sum() { md5sum <"$1" | cut -d' ' -f1; }
@@ -180,7 +184,7 @@ dd if="$mv_tmp/data/64k.img" of="$mv_tmp/data/expect.img" bs=64k seek=4 conv=not
 vsh vol-upload small.raw "$mv_tmp/data/64k.img" --pool p1 --offset 262144 --length 65536
 expect_eq "partial upload: exit status" 0 "$rc"
 expect_same "partial upload" "$mv_tmp/data/expect.img" "$P1/small.raw"
-expect_eq "no temp file left" "" "$(ls -A "$P1" | grep mvtmp)"
+expect_eq "no temp file left" "" "$(temps)"
 verdict "an upload bigger than the volume is refused and the volume is unchanged; a partial upload keeps the rest"
 
 # 5: kill -9 in the middle of an upload
@@ -208,7 +212,7 @@ exec 7>"$mv_tmp/hold"
 at_exit "exec 7>&-"
 # mid-upload: the client sent 64 MiB and the temp file has taken data
 for ((i = 0; i < 600; i++)); do
-    tmpf=$(ls -A "$P1" | grep 'crash.raw.mvtmp' | head -n 1)
+    tmpf=$(temps | grep -F '.crash.raw.mvtmp.' | head -n 1)
     grep -q sent "$mv_tmp/crash.out" && [ -n "$tmpf" ] && [ "$(allocated "$P1/$tmpf")" -gt $((16 * MiB)) ] && break
     sleep 0.1
 done
@@ -222,7 +226,7 @@ expect_eq "the old volume, whole" "$before" "$(sum "$P1/crash.raw")"
 vsh pool-refresh p1
 vsh vol-list p1
 expect_nomatch "no temp file listed" "mvtmp" "$out"
-expect_eq "temp file removed by the refresh" "" "$(ls -A "$P1" | grep mvtmp)"
+expect_eq "temp file removed by the refresh" "" "$(temps)"
 dd if=/dev/urandom of="$mv_tmp/data/crash-new.img" bs=1M count=256 status=none
 vsh vol-upload crash.raw "$mv_tmp/data/crash-new.img" --pool p1
 expect_eq "next upload: exit status" 0 "$rc"
