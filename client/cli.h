@@ -7,6 +7,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -150,6 +151,11 @@ const char *cli_version_string(unsigned long long v, char *buf, size_t len);
 
 /* Prints OBJ as pretty JSON on stdout and drops the reference. */
 int cli_json_print(json_object *obj);
+/* A command's success: with O (--json; the object's naming fields, consumed)
+ * O plus "action": ACTION as JSON, else virsh's sentence FMT followed by END
+ * ("\n\n" for the blank line virsh prints after most of them). */
+int cli_vreport(json_object *o, const char *action, const char *end, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* A text table in virsh's layout: a header, a rule, left-aligned columns. */
 struct cli_table;

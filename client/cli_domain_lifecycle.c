@@ -19,25 +19,24 @@ static int report(struct cli *cli, modvirt_domain *dom, const char *action, cons
     __attribute__((format(printf, 4, 5)));
 static int report(struct cli *cli, modvirt_domain *dom, const char *action, const char *fmt, ...)
 {
+    json_object *o = cli->json ? json_object_new_object() : NULL;
     va_list ap;
+    int r;
 
-    if (cli->json) {
-        json_object *o = json_object_new_object();
+    if (o) {
         int id = modvirt_domain_get_id(dom);
         char uuid[37];
 
         json_object_object_add(o, "name", json_object_new_string(modvirt_domain_get_name(dom)));
         json_object_object_add(o, "uuid", json_object_new_string(modvirt_domain_get_uuid_string(dom, uuid)));
         json_object_object_add(o, "id", id >= 0 ? json_object_new_int(id) : NULL);
-        json_object_object_add(o, "action", json_object_new_string(action));
-        return cli_json_print(o);
+    } else {
+        printf("Domain '%s' ", modvirt_domain_get_name(dom));
     }
-    printf("Domain '%s' ", modvirt_domain_get_name(dom));
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    r = cli_vreport(o, action, "\n\n", fmt, ap);
     va_end(ap);
-    printf("\n\n");
-    return CLI_EXIT_OK;
+    return r;
 }
 
 /* ---- define ---- */

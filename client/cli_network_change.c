@@ -21,23 +21,21 @@ static int report(struct cli *cli, modvirt_network *net, const char *action, boo
 static int report(struct cli *cli, modvirt_network *net, const char *action, bool blank,
                   const char *fmt, ...)
 {
+    json_object *o = cli->json ? json_object_new_object() : NULL;
     va_list ap;
+    int r;
 
-    if (cli->json) {
-        json_object *o = json_object_new_object();
+    if (o) {
         char uuid[37];
 
         json_object_object_add(o, "name", json_object_new_string(modvirt_network_get_name(net)));
         json_object_object_add(o, "uuid", json_object_new_string(
             modvirt_network_get_uuid_string(net, uuid)));
-        json_object_object_add(o, "action", json_object_new_string(action));
-        return cli_json_print(o);
     }
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    r = cli_vreport(o, action, blank ? "\n\n" : "\n", fmt, ap);
     va_end(ap);
-    fputs(blank ? "\n\n" : "\n", stdout);
-    return CLI_EXIT_OK;
+    return r;
 }
 
 /* ---- net-define, net-create ---- */

@@ -93,6 +93,17 @@ int cli_json_print(json_object *obj)
     return r;
 }
 
+int cli_vreport(json_object *o, const char *action, const char *end, const char *fmt, va_list ap)
+{
+    if (o) {
+        json_object_object_add(o, "action", json_object_new_string(action));
+        return cli_json_print(o);
+    }
+    vprintf(fmt, ap);
+    fputs(end, stdout);
+    return CLI_EXIT_OK;
+}
+
 /* ---- tables ---- */
 
 struct cli_table {

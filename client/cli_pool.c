@@ -36,24 +36,22 @@ static int report(struct cli *cli, modvirt_storage_pool *pool, const char *actio
 static int report(struct cli *cli, modvirt_storage_pool *pool, const char *action,
                   const char *fmt, ...)
 {
+    json_object *o = cli->json ? json_object_new_object() : NULL;
     va_list ap;
+    int r;
 
-    if (cli->json) {
-        json_object *o = json_object_new_object();
+    if (o) {
         char uuid[37];
 
         json_object_object_add(o, "name", json_object_new_string(
             modvirt_storage_pool_get_name(pool)));
         json_object_object_add(o, "uuid", json_object_new_string(
             modvirt_storage_pool_get_uuid_string(pool, uuid)));
-        json_object_object_add(o, "action", json_object_new_string(action));
-        return cli_json_print(o);
     }
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    r = cli_vreport(o, action, "\n\n", fmt, ap);
     va_end(ap);
-    fputs("\n\n", stdout);
-    return CLI_EXIT_OK;
+    return r;
 }
 
 /* ---- pool-list ---- */

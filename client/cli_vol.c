@@ -71,21 +71,18 @@ static int report(struct cli *cli, const char *name, const char *pool, const cha
 static int report(struct cli *cli, const char *name, const char *pool, const char *action,
                   const char *fmt, ...)
 {
+    json_object *o = cli->json ? json_object_new_object() : NULL;
     va_list ap;
+    int r;
 
-    if (cli->json) {
-        json_object *o = json_object_new_object();
-
+    if (o) {
         json_object_object_add(o, "name", json_object_new_string(name));
         json_object_object_add(o, "pool", json_object_new_string(pool));
-        json_object_object_add(o, "action", json_object_new_string(action));
-        return cli_json_print(o);
     }
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    r = cli_vreport(o, action, "\n\n", fmt, ap);
     va_end(ap);
-    fputs("\n\n", stdout);
-    return CLI_EXIT_OK;
+    return r;
 }
 
 /* ---- vol-list ---- */
