@@ -131,25 +131,33 @@ static void def_free(void *p)
     mv_pool_def_free(p);
 }
 
-int stor_pool_refresh(struct stor_pool *pool, struct mv_err *err)
+/* Runs FN on the pool's thread with a copy of its live definition, so the
+ * work needs no pool lock; WHAT names the work. An inactive pool is an
+ * error. After a timeout the copy belongs to the work, which frees it. */
+static int run_on_live(struct stor_pool *pool, const char *what, stor_op_fn fn, struct mv_err *err)
 {
-    struct mv_pool_def *def = NULL;
+    struct mv_pool_def *live = NULL;
     bool active;
     int r;
 
     pthread_mutex_lock(&pool->lock);
     active = pool->active;
     if (active && pool->live)
-        def = mv_pool_def_copy(pool->live);
+        live = mv_pool_def_copy(pool->live);
     pthread_mutex_unlock(&pool->lock);
     if (!active)
         return stor_error_inactive(err, pool);
-    if (!def)
+    if (!live)
         return mv_err_set(err, MV_ERR_NO_MEMORY, MV_FROM_STORAGE, "out of memory");
-    r = stor_queue_run(pool, "refresh", refresh_work, def, def_free, storaged.pool_timeout_ms, err);
+    r = stor_queue_run(pool, what, fn, live, def_free, storaged.pool_timeout_ms, err);
     if (r != -ETIMEDOUT)
-        mv_pool_def_free(def);
+        mv_pool_def_free(live);
     return r;
+}
+
+int stor_pool_refresh(struct stor_pool *pool, struct mv_err *err)
+{
+    return run_on_live(pool, "refresh", refresh_work, err);
 }
 
 /* ---- start ---- */
@@ -313,23 +321,7 @@ static int stop_work(struct stor_pool *pool, void *p, struct mv_err *err)
 
 int stor_pool_stop(struct stor_pool *pool, struct mv_err *err)
 {
-    struct mv_pool_def *live = NULL;
-    bool active;
-    int r;
-
-    pthread_mutex_lock(&pool->lock);
-    active = pool->active;
-    if (active && pool->live)
-        live = mv_pool_def_copy(pool->live);
-    pthread_mutex_unlock(&pool->lock);
-    if (!active)
-        return stor_error_inactive(err, pool);
-    if (!live)
-        return mv_err_set(err, MV_ERR_NO_MEMORY, MV_FROM_STORAGE, "out of memory");
-    r = stor_queue_run(pool, "destroy", stop_work, live, def_free, storaged.pool_timeout_ms, err);
-    if (r != -ETIMEDOUT)
-        mv_pool_def_free(live);
-    return r;
+    return run_on_live(pool, "destroy", stop_work, err);
 }
 
 /* ---- delete ---- */
