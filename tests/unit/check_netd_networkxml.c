@@ -49,16 +49,7 @@ static char *roundtrip(const char *what, const char *text)
 
 START_TEST(test_golden)
 {
-    const char *name = golden_names[_i];
-    _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, name, ".xml");
-    _cleanup_free_ char *out = roundtrip(name, input);
-    _cleanup_free_ char *again = NULL;
-
-    mv_test_golden(FIXTURES, name, ".out.xml", out);
-    /* our own output reads back to itself */
-    again = roundtrip(name, out);
-    ck_assert_msg(strcmp(out, again) == 0, "%s: output is not stable through parse + format (second pass "
-                  "written to %s)", name, mv_test_write_actual(name, ".again.xml", again));
+    mv_test_golden_roundtrip(FIXTURES, golden_names[_i], roundtrip);
 }
 END_TEST
 

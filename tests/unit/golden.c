@@ -39,6 +39,22 @@ char *mv_test_golden_read(const char *dir, const char *name, const char *suffix)
     return text;
 }
 
+void mv_test_golden_roundtrip(const char *dir, const char *name,
+                              char *(*roundtrip)(const char *name, const char *text))
+{
+    char *input = mv_test_golden_read(dir, name, ".xml");
+    char *out = roundtrip(name, input);
+    char *again;
+
+    mv_test_golden(dir, name, ".out.xml", out);
+    again = roundtrip(name, out);
+    ck_assert_msg(strcmp(out, again) == 0, "%s: output is not stable through parse + format (second pass "
+                  "written to %s)", name, mv_test_write_actual(name, ".again.xml", again));
+    free(again);
+    free(out);
+    free(input);
+}
+
 const char *mv_test_write_actual(const char *name, const char *suffix, const char *text)
 {
     static char path[512];

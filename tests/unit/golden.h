@@ -26,6 +26,12 @@ char *mv_test_golden_read(const char *dir, const char *name, const char *suffix)
  * directory, so that the failure can name a file to diff rather than hold
  * the text: Check's messages must stay short. */
 void mv_test_golden(const char *dir, const char *name, const char *suffix, const char *text);
+/* A parser's and formatter's golden case: ROUNDTRIP (parse TEXT, which must
+ * succeed, and format it back; it fails the test otherwise) turns
+ * tests/DIR/NAME.xml into the text of NAME.out.xml, and that output into
+ * itself again: what modvirt writes, it reads back unchanged. */
+void mv_test_golden_roundtrip(const char *dir, const char *name,
+                              char *(*roundtrip)(const char *name, const char *text));
 /* Writes TEXT to NAME SUFFIX in the current directory; the path, valid until
  * the next call. */
 const char *mv_test_write_actual(const char *name, const char *suffix, const char *text);
