@@ -154,6 +154,9 @@ int cli_json_print(json_object *obj);
 /* A command's success: with O (--json; the object's naming fields, consumed)
  * O plus "action": ACTION as JSON, else virsh's sentence FMT followed by END
  * ("\n\n" for the blank line virsh prints after most of them). */
+/* A dumpxml's output: {"xml": XML} with --json, else XML as the daemon sent
+ * it, ending in exactly one newline, for piping to a parser. */
+int cli_print_xml(struct cli *cli, const char *xml);
 int cli_vreport(json_object *o, const char *action, const char *end, const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
 

@@ -340,7 +340,6 @@ static int cmd_dumpxml(struct cli *cli, const bool *set, char **args, int nargs)
     modvirt_error *err = NULL;
     unsigned int flags = (set[0] ? MODVIRT_DOMAIN_XML_INACTIVE : 0) |
                          (set[1] ? MODVIRT_DOMAIN_XML_SECURE : 0);
-    size_t len;
     int r = cli_domain_get(cli, args[0], &dom);
 
     if (r != CLI_EXIT_OK)
@@ -348,18 +347,7 @@ static int cmd_dumpxml(struct cli *cli, const bool *set, char **args, int nargs)
     r = modvirt_domain_get_xml(dom, flags, &xml, &err);
     if (r < 0)
         return cli_fail(r, err);
-    if (cli->json) {
-        json_object *o = json_object_new_object();
-
-        json_object_object_add(o, "xml", json_object_new_string(xml));
-        return cli_json_print(o);
-    }
-    /* the XML as sent, ending in exactly one newline, for piping to a parser */
-    len = strlen(xml);
-    fputs(xml, stdout);
-    if (len == 0 || xml[len - 1] != '\n')
-        putchar('\n');
-    return CLI_EXIT_OK;
+    return cli_print_xml(cli, xml);
 }
 
 static const struct cli_flag list_flags[] = {

@@ -296,7 +296,6 @@ static int cmd_net_dumpxml(struct cli *cli, const bool *set, char **args, int na
     _cleanup_(modvirt_network_freep) modvirt_network *net = NULL;
     _cleanup_free_ char *xml = NULL;
     modvirt_error *err = NULL;
-    size_t len;
     int r = cli_network_get(cli, args[0], &net);
 
     if (r != CLI_EXIT_OK)
@@ -305,18 +304,7 @@ static int cmd_net_dumpxml(struct cli *cli, const bool *set, char **args, int na
     if (r < 0)
         return cli_failf(r, err, "failed to get the XML of network '%s'",
                          modvirt_network_get_name(net));
-    if (cli->json) {
-        json_object *o = json_object_new_object();
-
-        json_object_object_add(o, "xml", json_object_new_string(xml));
-        return cli_json_print(o);
-    }
-    /* the XML as sent, ending in exactly one newline, for piping to a parser */
-    len = strlen(xml);
-    fputs(xml, stdout);
-    if (len == 0 || xml[len - 1] != '\n')
-        putchar('\n');
-    return CLI_EXIT_OK;
+    return cli_print_xml(cli, xml);
 }
 
 /* ---- net-dhcp-leases ---- */

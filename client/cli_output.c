@@ -93,6 +93,22 @@ int cli_json_print(json_object *obj)
     return r;
 }
 
+int cli_print_xml(struct cli *cli, const char *xml)
+{
+    size_t len = strlen(xml);
+
+    if (cli->json) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "xml", json_object_new_string(xml));
+        return cli_json_print(o);
+    }
+    fputs(xml, stdout);
+    if (len == 0 || xml[len - 1] != '\n')
+        putchar('\n');
+    return CLI_EXIT_OK;
+}
+
 int cli_vreport(json_object *o, const char *action, const char *end, const char *fmt, va_list ap)
 {
     if (o) {

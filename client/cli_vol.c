@@ -242,7 +242,6 @@ static int cmd_vol_dumpxml(struct cli *cli, const bool *set, char **args, int na
     _cleanup_(modvirt_storage_vol_freep) modvirt_storage_vol *vol = NULL;
     _cleanup_free_ char *xml = NULL;
     modvirt_error *err = NULL;
-    size_t len;
     int r = cli_vol_get(cli, args[0], set[0] ? cli->flag_arg[0] : NULL, &vol);
 
     if (r != CLI_EXIT_OK)
@@ -251,17 +250,7 @@ static int cmd_vol_dumpxml(struct cli *cli, const bool *set, char **args, int na
     if (r < 0)
         return cli_failf(r, err, "failed to get the XML of vol '%s'",
                          modvirt_storage_vol_get_name(vol));
-    if (cli->json) {
-        json_object *o = json_object_new_object();
-
-        json_object_object_add(o, "xml", json_object_new_string(xml));
-        return cli_json_print(o);
-    }
-    len = strlen(xml);
-    fputs(xml, stdout);
-    if (len == 0 || xml[len - 1] != '\n')
-        putchar('\n');
-    return CLI_EXIT_OK;
+    return cli_print_xml(cli, xml);
 }
 
 /* ---- vol-create, vol-delete ---- */
