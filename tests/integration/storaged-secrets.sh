@@ -12,6 +12,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/storaged.sh"
 . "$top_srcdir/tests/integration/guest.sh"
 
 QEMUD=$top_builddir/qemud/modvirt-qemud
@@ -19,12 +20,7 @@ MV_DAEMON=$top_builddir/storaged/modvirt-storaged
 MV_NEEDS="qemu-img qemu-io base64"
 mv_init 15
 
-MV_ROOT=$mv_tmp/root
-MV_LOG=$mv_tmp/storaged.log
-MV_RW=$MV_ROOT/run/modvirt/storaged-sock
-MV_RO=$MV_ROOT/run/modvirt/storaged-sock-ro
-MV_URI="storage:///system?socket=$MV_RW"
-MV_URI_RO="storage:///system?socket=$MV_RO"
+use_storaged
 DEFDIR=$MV_ROOT/etc/modvirt/secrets
 VALDIR=$MV_ROOT/var/lib/modvirt/secrets
 U1=5f0e7b52-7c3e-4b8e-9d2a-1e6f3c4b5a01     # persistent, public

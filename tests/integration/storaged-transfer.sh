@@ -14,17 +14,13 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/storaged.sh"
 
 MV_DAEMON=$top_builddir/storaged/modvirt-storaged
 MV_NEEDS="qemu-img cmp dd"
 mv_init 9
 
-MV_ROOT=$mv_tmp/root
-MV_LOG=$mv_tmp/storaged.log
-MV_RW=$MV_ROOT/run/modvirt/storaged-sock
-MV_RO=$MV_ROOT/run/modvirt/storaged-sock-ro
-MV_URI="storage:///system?socket=$MV_RW"
-MV_URI_RO="storage:///system?socket=$MV_RO"
+use_storaged
 P1=$mv_tmp/pools/p1
 GiB=$((1024 * 1024 * 1024))
 MiB=$((1024 * 1024))
