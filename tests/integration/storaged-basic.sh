@@ -25,15 +25,6 @@ CONFDIR=$MV_ROOT/etc/modvirt/storage
 RUNDIR=$MV_ROOT/run/modvirt/storage
 P1=$mv_tmp/pools/p1
 
-start_storaged() {
-    if ! try_start_daemon; then
-        echo "Bail out! modvirt-storaged (pid $MV_PID) did not become ready within $MV_READY_S s"
-        sed 's/^/#   /' "$MV_LOG"
-        exit 1
-    fi
-    mv_log_mark
-}
-
 pool_xml() {    # NAME TARGET
     cat <<EOF
 <pool type='dir'>

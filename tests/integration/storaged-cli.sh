@@ -12,6 +12,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/storaged.sh"
 
 MV_DAEMON=$top_builddir/storaged/modvirt-storaged
 MV_NEEDS="qemu-img script"
@@ -61,15 +62,6 @@ on_tty() {
 # has_bar FILE: "yes" if FILE has a carriage return not ending a line: a
 # line redrawn in place (a terminal's own CRLF does not count)
 has_bar() { "$MV_PY" -c 'import re, sys; print("yes" if re.search(rb"\r(?!\n)", open(sys.argv[1], "rb").read()) else "no")' "$1"; }
-
-start_storaged() {
-    if ! try_start_daemon; then
-        echo "Bail out! modvirt-storaged (pid $MV_PID) did not become ready within $MV_READY_S s"
-        sed 's/^/#   /' "$MV_LOG"
-        exit 1
-    fi
-    mv_log_mark
-}
 
 cat >"$mv_tmp/p1.xml" <<EOF
 <pool type='dir'>

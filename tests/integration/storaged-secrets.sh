@@ -31,14 +31,6 @@ U5=5f0e7b52-7c3e-4b8e-9d2a-1e6f3c4b5a05     # an encrypted volume's, private
 VALUE1="v1-Tr0ub4dor-$$-$RANDOM"            # unique: grep finds only ours
 VALUE2="v2-Corr3ct-H0rse-$$-$RANDOM"
 
-start_storaged() {
-    if ! try_start_daemon; then
-        echo "Bail out! modvirt-storaged (pid $MV_PID) did not become ready within $MV_READY_S s"
-        sed 's/^/#   /' "$MV_LOG"
-        exit 1
-    fi
-    mv_log_mark
-}
 stop_storaged() {
     stop_pid "$MV_PID" 10 >/dev/null 2>&1
     MV_PID=

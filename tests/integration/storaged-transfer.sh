@@ -27,15 +27,6 @@ MiB=$((1024 * 1024))
 # transfers of GiBs on a loaded machine
 MV_CLIENT_TIMEOUT=300
 
-start_storaged() {
-    if ! try_start_daemon; then
-        echo "Bail out! modvirt-storaged (pid $MV_PID) did not become ready within $MV_READY_S s"
-        sed 's/^/#   /' "$MV_LOG"
-        exit 1
-    fi
-    mv_log_mark
-}
-
 # seconds each transfer took (set by timed)
 t_cp='' t_cpd='' t_up='' t_down=''
 # the temp files of uploads in the pool (vol_file.h: ".NAME.mvtmp.XXXXXX")

@@ -3,6 +3,7 @@
 #  - st_private_ns: the script re-runs itself in a private mount namespace,
 #    so its FUSE, loop and ext4 mounts are nobody else's and die with it
 #  - st_start: modvirt-storaged under $mv_tmp/root (config lines optional)
+#  - start_storaged: modvirt-storaged where the script's MV_ROOT says
 #  - pool_xml / vol_xml: the definitions the scripts feed virsh
 #  - wait_for: poll a condition (every 0.1 s) up to a deadline
 
@@ -38,6 +39,17 @@ st_config() {
 st_start() {
     [ -n "$MV_ROOT" ] || use_storaged
     start_daemon
+}
+
+# start_storaged: storaged in $MV_ROOT (the script's own variables), ready,
+# or bail out with its log; lib.sh's start_daemon would name qemud.
+start_storaged() {
+    if ! try_start_daemon; then
+        echo "Bail out! modvirt-storaged (pid $MV_PID) did not become ready within $MV_READY_S s"
+        sed 's/^/#   /' "$MV_LOG"
+        exit 1
+    fi
+    mv_log_mark
 }
 
 # wait_for SECS CMD...: 0 once CMD succeeds (polled every 0.1 s), 1 if it
