@@ -125,16 +125,12 @@ START_TEST(test_billion_laughs)
         " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
         "]>\n"
         "<lolz a=\"&lol9;\">&lol9;</lolz>\n";
-    struct timespec t0, t1;
     char *err;
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* refused at the door, by our check, not after expanding a gigabyte */
     err = parse_bad(bomb);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     ck_assert_str_eq(err, "XML error in domain definition: line 2: DOCTYPE declarations are not allowed");
     free(err);
-    /* refused at the door, not after expanding a gigabyte */
-    ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
 }
 END_TEST
 
@@ -237,18 +233,16 @@ START_TEST(test_attribute_flood)
 {
     _cleanup_free_ char *ok = attrs_doc(256), *flood = attrs_doc(100000);
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
-    struct timespec t0, t1;
     char *err = NULL;
 
     ck_assert_int_eq(mv_xml_parse(ok, "domain definition", &doc, &err), 0);
     ck_assert_ptr_null(err);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* our count refuses it before libxml2 sees it (libxml2 2.9 alone takes
+     * minutes: each attribute is compared with all before it); the speed
+     * itself is for benchmarks, the message shows whose check answered */
     err = parse_bad(flood);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     ck_assert_str_eq(err, "XML error in domain definition: line 2: an element with more than 256 attributes");
     free(err);
-    /* libxml2 2.9 alone takes minutes: each attribute is compared with all before it */
-    ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
 }
 END_TEST
 

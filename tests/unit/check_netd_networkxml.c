@@ -253,14 +253,11 @@ static char *many_hosts(size_t n, long dup)
 }
 
 /* AddressSanitizer's realloc always copies: the host list, grown by one
- * for each host, then costs time quadratic in their number, and the time
- * says nothing about the parser's */
+ * for each host, then costs time quadratic in their number */
 #ifdef __SANITIZE_ADDRESS__
 #define MANY_HOSTS 6000
-#define MANY_HOSTS_SECS 60
 #else
 #define MANY_HOSTS 60000
-#define MANY_HOSTS_SECS 3
 #endif
 
 START_TEST(test_many_hosts)
@@ -268,21 +265,18 @@ START_TEST(test_many_hosts)
     _cleanup_free_ char *xml = many_hosts(MANY_HOSTS, -1), *dup = many_hosts(MANY_HOSTS, MANY_HOSTS - 1000);
     _cleanup_free_ char *msg = NULL;
     struct mv_net_def *def = NULL;
-    struct timespec t0, t1;
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* each host is checked against the others through an index, not a scan
+     * (60000 took over 20 s with the scan): bench/ measures that, this the
+     * answers at that size */
     def = parse_ok(xml);
     ck_assert_uint_eq(def->ips[0].nhosts, MANY_HOSTS);
     mv_net_def_free(def);
     def = NULL;
     ck_assert_int_eq(mv_net_def_parse(dup, &def, &msg), -EINVAL);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     ck_assert_str_eq(msg, MANY_HOSTS == 60000
                               ? "XML error: there is already a DHCP host with mac '52:54:00:00:e7:78' in network 'n1'"
                               : "XML error: there is already a DHCP host with mac '52:54:00:00:14:88' in network 'n1'");
-    /* each host is checked against the others through an index, not a scan:
-     * 60000 took over 20 s with the scan */
-    ck_assert_int_lt(t1.tv_sec - t0.tv_sec, MANY_HOSTS_SECS);
 }
 END_TEST
 
@@ -304,17 +298,14 @@ START_TEST(test_many_ips)
     _cleanup_free_ char *ok = many_ips(256), *flood = many_ips(30000);
     _cleanup_free_ char *msg = NULL;
     struct mv_net_def *def = parse_ok(ok);
-    struct timespec t0, t1;
 
     ck_assert_uint_eq(def->nips, 256);
     mv_net_def_free(def);
     def = NULL;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* refused by count before every pair of subnets is compared (30000
+     * took 17 s) */
     ck_assert_int_eq(mv_net_def_parse(flood, &def, &msg), -EINVAL);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     ck_assert_str_eq(msg, "XML error: more than 256 <ip> elements in network 'n1'");
-    /* every pair of subnets is compared: 30000 took 17 s */
-    ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
 }
 END_TEST
 
