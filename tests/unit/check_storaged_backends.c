@@ -410,6 +410,8 @@ START_TEST(test_fs_lifecycle)
     ck_assert_int_eq(find_loops(image, false), 1);
     ck_assert_int_eq(be->start(def, &err), -EBUSY);
     ck_assert_ptr_nonnull(strstr(err, "already mounted"));
+    free(err);
+    err = NULL;
 
     create_raw(be, def, "v1.raw", 1 << 20);
     ck_assert_msg(be->refresh(def, &vols, &n, &usage, &err) == 0, "%s", err);
@@ -427,6 +429,8 @@ START_TEST(test_fs_lifecycle)
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(be->stop(def, &err), -EBUSY);
     ck_assert_ptr_nonnull(strstr(err, "pool 'fs1'"));
+    free(err);
+    err = NULL;
     ck_assert(be->is_started(def));
     close(fd);
 
