@@ -20,6 +20,9 @@
 #       (implies ro), read-only connections, read-write connections only
 #   inline | worker      the handler runs on the event loop or a worker (one)
 #   stream               the call opens a stream (must be inline)
+#   evreg | evdereg      an event callback registration (its reply begins
+#                        with the int callbackID) or deregistration (its
+#                        arguments begin with it): the proxy maps the ids
 #   virXxx               the API named in read-only denials (one)
 #   args=T | args=void   argument type; default mv_<name>_args if the .x
 #                        declares it, else none
@@ -44,6 +47,7 @@ function parse_annotation(a,    n, w, i, word, k) {
     pending_line = FNR
     p_subsys = p_access = p_place = p_api = p_args = p_ret = p_msg = ""
     p_stream = p_message = 0
+    p_ev = ""
     n = split(a, w, /[ \t]+/)
     for (i = 1; i <= n; i++) {
         word = w[i]
@@ -60,6 +64,9 @@ function parse_annotation(a,    n, w, i, word, k) {
             p_place = word
         } else if (word == "stream") {
             p_stream = 1
+        } else if (word ~ /^(evreg|evdereg)$/) {
+            if (p_ev != "") fail("two event words: " p_ev ", " word)
+            p_ev = word
         } else if (word == "message") {
             p_message = 1
         } else if (word ~ /^vir[A-Za-z0-9]+$/) {
@@ -76,7 +83,7 @@ function parse_annotation(a,    n, w, i, word, k) {
     }
     if (p_subsys == "") fail("annotation names no subsystem")
     if (p_message) {
-        if (p_access != "" || p_place != "" || p_api != "" || p_stream || p_args != "" || p_ret != "")
+        if (p_access != "" || p_place != "" || p_api != "" || p_stream || p_ev != "" || p_args != "" || p_ret != "")
             fail("a message takes only a subsystem and msg=T")
         return
     }
@@ -106,6 +113,7 @@ function add_proc(name, num) {
     }
     access[nprocs] = p_access; place[nprocs] = p_place; api[nprocs] = p_api
     stream[nprocs] = p_stream
+    ev[nprocs] = p_ev
     args[nprocs] = p_args; ret[nprocs] = p_ret
     pending = 0
 }
@@ -191,6 +199,8 @@ function flags(i,    f) {
     else f = ""
     if (place[i] == "inline") f = f (f == "" ? "" : " | ") "MV_PROC_INLINE"
     if (stream[i]) f = f (f == "" ? "" : " | ") "MV_PROC_STREAM"
+    if (ev[i] == "evreg") f = f (f == "" ? "" : " | ") "MV_PROC_EVENT_REGISTER"
+    if (ev[i] == "evdereg") f = f (f == "" ? "" : " | ") "MV_PROC_EVENT_DEREGISTER"
     return f == "" ? "0" : f
 }
 

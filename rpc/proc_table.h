@@ -29,6 +29,11 @@ enum mv_proc_flags {
     MV_PROC_INLINE = 1 << 3,        /* cheap, never blocks: the handler runs on the event loop */
     MV_PROC_STREAM = 1 << 4,        /* the call opens a stream */
     MV_PROC_MESSAGE = 1 << 5,       /* sent by the server (an event), never called */
+    /* An event callback registration: its reply begins with the int
+     * callbackID, as every event MESSAGE of a subsystem does (the proxy
+     * keeps ids unique per client across daemons by rewriting them). */
+    MV_PROC_EVENT_REGISTER = 1 << 6,
+    MV_PROC_EVENT_DEREGISTER = 1 << 7,  /* its arguments begin with the callbackID */
 };
 
 struct mv_proc_info {
