@@ -201,15 +201,43 @@ static int take_activated_sockets(struct mv_server *srv, const struct mv_daemon_
     return n;
 }
 
-static int create_sockets(struct mv_server *srv, const struct mv_paths *paths, const char *daemon,
-                          const struct mv_daemon_config *cfg)
+/* The directory the daemon's own sockets go in: rundir, or its sibling
+ * named by desc->socket_dir. */
+static char *socket_dir(const struct mv_paths *paths, const struct mv_daemon_desc *desc)
 {
-    int r = mv_mkdir_p(paths->rundir, 0755);
+    const char *slash = strrchr(paths->rundir, '/');
+    char *dir = NULL;
 
-    if (r < 0)
-        return mv_log_errno(MV_LOG_ERROR, r, "cannot create '%s': %s", paths->rundir, strerror(-r));
+    if (!desc->socket_dir || !slash)
+        return strdup(paths->rundir);
+    if (asprintf(&dir, "%.*s/%s", (int)(slash - paths->rundir), paths->rundir, desc->socket_dir) < 0)
+        return NULL;
+    return dir;
+}
+
+static char *socket_path(const struct mv_paths *paths, const struct mv_daemon_desc *desc, bool ro)
+{
+    _cleanup_free_ char *dir = socket_dir(paths, desc);
+    char *path = NULL;
+
+    if (!dir || asprintf(&path, "%s/%s-sock%s", dir, desc->socket_name ? desc->socket_name : desc->name,
+                         ro ? "-ro" : "") < 0)
+        return NULL;
+    return path;
+}
+
+static int create_sockets(struct mv_server *srv, const struct mv_paths *paths,
+                          const struct mv_daemon_desc *desc, const struct mv_daemon_config *cfg)
+{
+    _cleanup_free_ char *dir = socket_dir(paths, desc);
+    int r;
+
+    if (!dir)
+        return -ENOMEM;
+    if ((r = mv_mkdir_p(dir, 0755)) < 0)
+        return mv_log_errno(MV_LOG_ERROR, r, "cannot create '%s': %s", dir, strerror(-r));
     for (int ro = 0; ro <= 1; ro++) {
-        _cleanup_free_ char *path = mv_paths_socket(paths, daemon, ro);
+        _cleanup_free_ char *path = socket_path(paths, desc, ro);
         struct mv_listen_opts o;
 
         if (!path)
@@ -218,7 +246,7 @@ static int create_sockets(struct mv_server *srv, const struct mv_paths *paths, c
         r = mv_server_listen_unix(srv, path, ro ? cfg->ro_perms : cfg->rw_perms, cfg->sock_gid, &o);
         if (r == -EADDRINUSE)
             return mv_log_errno(MV_LOG_ERROR, r, "'%s' is in use: is another modvirt-%s running?",
-                                path, daemon);
+                                path, desc->name);
         if (r < 0)
             return mv_log_errno(MV_LOG_ERROR, r, "cannot listen on '%s': %s", path, strerror(-r));
         mv_info("listening on %s", path);
@@ -226,10 +254,10 @@ static int create_sockets(struct mv_server *srv, const struct mv_paths *paths, c
     return 0;
 }
 
-static void remove_own_sockets(const struct mv_paths *paths, const char *daemon)
+static void remove_own_sockets(const struct mv_paths *paths, const struct mv_daemon_desc *desc)
 {
     for (int ro = 0; ro <= 1; ro++) {
-        _cleanup_free_ char *path = mv_paths_socket(paths, daemon, ro);
+        _cleanup_free_ char *path = socket_path(paths, desc, ro);
         if (path)
             unlink(path);
     }
@@ -298,7 +326,7 @@ static int daemon_serve(struct daemon_run *d)
     if (n < 0)
         return n;
     if (n == 0) {
-        r = create_sockets(d->server, &d->paths, d->desc->name, &d->cfg);
+        r = create_sockets(d->server, &d->paths, d->desc, &d->cfg);
         if (r < 0)
             return r;
         d->own_sockets = true;
@@ -370,7 +398,7 @@ int mv_daemon_main(int argc, char **argv, const struct mv_daemon_desc *desc)
         r = daemon_serve(&d);
     mv_server_free(d.server);
     if (d.own_sockets)
-        remove_own_sockets(&d.paths, desc->name);
+        remove_own_sockets(&d.paths, desc);
     if (desc->cleanup)
         desc->cleanup();
     sd_event_unref(d.event);

@@ -27,6 +27,13 @@ struct mv_daemon_desc {
     int (*start)(struct mv_daemon_ctx *ctx);
     /* Releases driver state after the loop ended; may be NULL. */
     void (*cleanup)(void);
+    /* Where the daemon listens when it creates its sockets, if not at
+     * <rundir>/NAME-sock and NAME-sock-ro: SOCKET_DIR replaces the last
+     * component of rundir (the proxy's "libvirt": /run/libvirt), and
+     * SOCKET_NAME the NAME ("libvirt": libvirt-sock, libvirt-sock-ro).
+     * Either may be NULL.  Socket activation names its fds rw/ro as ever. */
+    const char *socket_dir;
+    const char *socket_name;
 };
 
 /* Runs the daemon; returns the process exit status. */

@@ -218,6 +218,12 @@ static void dispatch_call(struct mv_client *c, struct mv_msg *req)
 
     if (!call_permitted(c, req, info))
         goto done;
+    /* a proxy answers connection-level calls itself, forwards the rest */
+    if (srv->driver->forwarder && info && info->subsystem != MV_SUBSYS_CONNECT) {
+        c->inflight++;
+        srv->driver->forwarder->call(c, req, info);
+        return;
+    }
     entry = find_handler(srv, req->hdr.proc);
     if (!entry || !info) {
         reply_error(c, req, MV_ERR_RPC, MV_FROM_RPC, "unknown procedure: %d", req->hdr.proc);

@@ -59,6 +59,24 @@ struct mv_listen_opts {
     const char *polkit_action;      /* with MV_AUTH_METHOD_POLKIT */
 };
 
+/*
+ * A proxy's hook (modvirt-proxyd): the server answers the connection-level
+ * procedures itself (conn_procs.c) and hands every other CALL, once it
+ * passed the checks 1-5 (program, status, authentication, read-only rule,
+ * CONNECT_OPEN), as the raw packet to CALL.  Each such call counts as in
+ * flight (max_client_requests) until mv_client_forward_reply() ends it.
+ * Everything here runs on the event loop thread.
+ */
+struct mv_forwarder {
+    /* REQ is taken; INFO is its procedure's facts (never connect-level). */
+    void (*call)(struct mv_client *c, struct mv_msg *req, const struct mv_proc_info *info);
+    /* A STREAM or STREAM_HOLE packet for no local stream (taken). */
+    void (*stream_packet)(struct mv_client *c, struct mv_msg *m);
+    /* C's unread output fell below the backlog limit after
+     * mv_client_output_full() said it was full; may be NULL. */
+    void (*drained)(struct mv_client *c);
+};
+
 /* The daemon-specific part of a server. */
 struct mv_server_driver {
     const char *name;               /* "qemud": logs and socket names */
@@ -78,6 +96,8 @@ struct mv_server_driver {
     /* True while work other than client calls is under way (running guests):
      * the idle timeout waits for it.  May be NULL. */
     bool (*busy)(void);
+    /* Set for a proxy: see struct mv_forwarder.  NULL for a daemon. */
+    const struct mv_forwarder *forwarder;
 };
 
 struct mv_server_config {
@@ -137,3 +157,28 @@ bool mv_client_closed(struct mv_client *client);
 /* Reference counting for clients kept beyond a call (event registrations). */
 struct mv_client *mv_client_ref(struct mv_client *client);
 void mv_client_unref(struct mv_client *client);
+
+/* ---- a forwarder's side (event loop thread only) ---- */
+
+/* The identity of CLIENT: SO_PEERCRED, read-only by socket or open flag. */
+const struct mv_identity *mv_client_identity(const struct mv_client *client);
+/* A number naming CLIENT in logs. */
+unsigned long mv_client_id(const struct mv_client *client);
+/* The reply REPLY (taken; its header is the client's) ends one forwarded
+ * call: a request slot frees and the client is read again if it waited for
+ * one.  Counts in the client's backlog like any reply.  NULL (no reply
+ * could be made, not even an error) closes the client rather than leave it
+ * waiting. */
+void mv_client_forward_reply(struct mv_client *client, struct mv_msg *reply);
+/* A packet that ends no call (taken): stream data, a hole, an event
+ * MESSAGE.  Events count in the event backlog: a client that leaves them
+ * unread past MV_CLIENT_EVENT_BACKLOG_MAX is closed (the driver's
+ * client_close runs inside this call).  Returns false if CLIENT is closed. */
+bool mv_client_forward_packet(struct mv_client *client, struct mv_msg *m);
+/* True while CLIENT's unread output is at the backlog limit: stop feeding
+ * it; the forwarder's drained() is called once it fell below again. */
+bool mv_client_output_full(struct mv_client *client);
+/* HOLD true: CLIENT's socket is not read (its calls wait in the kernel's
+ * buffer) until it is called again with false.  Keepalive does not count
+ * the silence of a client held this way. */
+void mv_client_hold_input(struct mv_client *client, bool hold);

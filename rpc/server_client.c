@@ -74,7 +74,8 @@ static bool client_may_read(const struct mv_client *c)
 {
     return !c->closing && !atomic_load(&c->closed) &&
            c->inflight < c->srv->cfg.max_client_requests &&
-           c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX && !c->stream_held && !client_rx_blocked(c);
+           c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX && !c->stream_held && !c->fwd_held &&
+           !client_rx_blocked(c);
 }
 
 /* Which events the socket waits for: reading stops while the client has its
@@ -305,6 +306,12 @@ static int client_io(sd_event_source *s, int fd, uint32_t revents, void *opaque)
         r = client_flush(c);
     if (r >= 0 && c->streams && c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX)
         mv_stream_client_drained(c);
+    if (r >= 0 && c->fwd_want_drained && c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX &&
+        !atomic_load(&c->closed)) {
+        c->fwd_want_drained = false;
+        if (c->srv->driver->forwarder->drained)
+            c->srv->driver->forwarder->drained(c);
+    }
     if (r < 0)
         mv_client_close(c, r == -ECONNRESET ? "end of file" : strerror(-r));
     else if (c->closing && !c->tx_head)
@@ -347,7 +354,7 @@ static int keepalive_tick(sd_event_source *s, uint64_t usec, void *opaque)
     struct mv_msg *ping;
 
     /* a peer we do not read (its stream's sink is full) cannot answer */
-    if (c->stream_held) {
+    if (c->stream_held || c->fwd_held) {
         c->last_rx_usec = usec;
         c->keepalive_missed = 0;
     }
@@ -440,4 +447,50 @@ int mv_client_send_msg(struct mv_client *c, struct mv_msg *m)
     }
     mv_server_post(c->srv, c, m, MV_OUT_EVENT);
     return 0;
+}
+
+/* ---- the forwarder's side ---- */
+
+const struct mv_identity *mv_client_identity(const struct mv_client *c)
+{
+    return &c->ident;
+}
+
+unsigned long mv_client_id(const struct mv_client *c)
+{
+    return c->id;
+}
+
+void mv_client_forward_reply(struct mv_client *c, struct mv_msg *reply)
+{
+    c->inflight--;
+    if (reply)
+        mv_client_queue_tx(c, reply);
+    else if (!atomic_load(&c->closed))
+        mv_client_reply_lost(c, "no reply could be made for a forwarded call, not even an error");
+}
+
+bool mv_client_forward_packet(struct mv_client *c, struct mv_msg *m)
+{
+    if (is_event(m))
+        mv_client_queue_event(c, m);
+    else
+        mv_client_queue_tx(c, m);
+    return !atomic_load(&c->closed);
+}
+
+bool mv_client_output_full(struct mv_client *c)
+{
+    if (c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX)
+        return false;
+    c->fwd_want_drained = true;
+    return true;
+}
+
+void mv_client_hold_input(struct mv_client *c, bool hold)
+{
+    if (c->fwd_held == hold)
+        return;
+    c->fwd_held = hold;
+    mv_client_update_events(c);
 }

@@ -65,6 +65,8 @@ struct mv_client {
     struct mv_stream *streams;          /* live streams; event loop thread only */
     bool stream_held;                   /* a stream holds a packet its sink cannot take yet:
                                          * reading stops until it is taken (stream.c) */
+    bool fwd_held;                      /* the forwarder holds reading (mv_client_hold_input) */
+    bool fwd_want_drained;              /* tell the forwarder when the backlog drained */
     struct mv_client *prev, *next;
 };
 

@@ -477,6 +477,10 @@ void mv_stream_dispatch(struct mv_client *c, struct mv_msg *msg)
     _cleanup_msg_ struct mv_msg *m = msg;
     struct mv_stream *st = stream_find(c, &m->hdr);
 
+    if (!st && c->srv->driver->forwarder) {
+        c->srv->driver->forwarder->stream_packet(c, TAKE_PTR(m));
+        return;
+    }
     if (!st) {
         /* late packets of a stream that ended meanwhile are normal */
         mv_debug("client %lu: ignoring a stream packet for serial %u (procedure %d): no such stream",

@@ -1,0 +1,12 @@
+# modvirt-proxyd: libvirt's legacy sockets, every call forwarded to its daemon.
+sbin_PROGRAMS += proxyd/modvirt-proxyd
+proxyd_modvirt_proxyd_SOURCES = \
+	proxyd/proxyd.h \
+	proxyd/main.c \
+	proxyd/session.c proxyd/session.h \
+	proxyd/upstream.c proxyd/upstream.h \
+	proxyd/stream_relay.c
+proxyd_modvirt_proxyd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) -I$(top_srcdir)/proxyd
+proxyd_modvirt_proxyd_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
+	$(SYSTEMD_LIBS) -lpthread
+EXTRA_DIST += proxyd/README.md

@@ -1,0 +1,425 @@
+/*
+ * One client's session (see session.h): routing, the client's identity for
+ * the legs, error answers for legs that cannot be reached, back-pressure.
+ */
+#define MV_LOG_MODULE "proxyd.session"
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "log.h"
+#include "session.h"
+#include "upstream.h"
+
+static void session_ref(struct proxy_session *s)
+{
+    s->refs++;
+}
+
+static void session_unref(struct proxy_session *s)
+{
+    if (--s->refs > 0)
+        return;
+    xdr_free((xdrproc_t)xdr_mv_connect_set_identity_args, (char *)&s->identity);
+    mv_client_unref(s->client);
+    free(s);
+}
+
+/* ---- packets the proxy makes ---- */
+
+struct mv_msg *session_error_packet(const struct mv_message_header *req, int type, int code,
+                                    int domain, const char *msg)
+{
+    struct mv_message_header hdr = *req;
+    struct mv_err e = { 0 };
+    mv_error wire;
+    struct mv_msg *m = mv_msg_new();
+
+    hdr.type = type;
+    hdr.status = MV_ERROR;
+    mv_err_set(&e, code, domain, "%s", msg);
+    mv_err_to_wire(&e, &wire);
+    if (m && mv_msg_encode(m, &hdr, (xdrproc_t)xdr_mv_error, &wire) < 0) {
+        mv_msg_free(m);
+        m = NULL;
+    }
+    mv_err_clear(&e);
+    return m;
+}
+
+/* Answers the client's call PROC/SERIAL with an error (ends it). */
+static void reply_error(struct proxy_session *s, int proc, uint32_t serial, int code, const char *msg)
+{
+    struct mv_message_header hdr = {
+        .prog = MV_REMOTE_PROGRAM, .vers = MV_REMOTE_VERSION, .proc = proc, .serial = serial,
+    };
+
+    mv_client_forward_reply(s->client, session_error_packet(&hdr, MV_REPLY, code, MV_FROM_RPC, msg));
+}
+
+/* ---- the client's identity (wire-protocol.md 5.7) ---- */
+
+/* The start time of PID (field 22 of /proc/PID/stat), 0 if unknown. */
+static unsigned long long process_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    unsigned long long t = 0;
+    const char *p;
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (!(f = fopen(path, "re")))
+        return 0;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* the command may contain anything: fields count from its closing ')' */
+    if (!(p = strrchr(buf, ')')))
+        return 0;
+    for (int field = 2; *p && field < 22; p++)
+        if (*p == ' ')
+            field++;
+    sscanf(p, "%llu", &t);
+    return t;
+}
+
+static mv_typed_param *param_next(mv_connect_set_identity_args *a, const char *name, int type)
+{
+    mv_typed_param *p = &a->params.params_val[a->params.params_len];
+
+    p->field = strdup(name);
+    if (!p->field)
+        return NULL;
+    a->params.params_len++;
+    p->value.type = type;
+    return p;
+}
+
+static int param_ull(mv_connect_set_identity_args *a, const char *name, unsigned long long v)
+{
+    mv_typed_param *p = param_next(a, name, 4);
+
+    if (!p)
+        return -ENOMEM;
+    p->value.mv_typed_param_value_u.ul = v;
+    return 0;
+}
+
+static int param_ll(mv_connect_set_identity_args *a, const char *name, long long v)
+{
+    mv_typed_param *p = param_next(a, name, 3);
+
+    if (!p)
+        return -ENOMEM;
+    p->value.mv_typed_param_value_u.l = v;
+    return 0;
+}
+
+static int param_str(mv_connect_set_identity_args *a, const char *name, const char *v)
+{
+    mv_typed_param *p;
+
+    if (!v)
+        return 0;   /* a name the system does not know is left out */
+    if (!(p = param_next(a, name, 7)) || !(p->value.mv_typed_param_value_u.s = strdup(v)))
+        return -ENOMEM;
+    return 0;
+}
+
+/* The identity the legs send: the client's SO_PEERCRED, its process start
+ * time (against pid reuse) and the names of its user and group. */
+static int identity_build(const struct mv_identity *id, mv_connect_set_identity_args *a)
+{
+    char buf[4096];
+    struct passwd pw, *pwp = NULL;
+    struct group gr, *grp = NULL;
+    int r;
+
+    a->params.params_val = calloc(6, sizeof(mv_typed_param));
+    if (!a->params.params_val)
+        return -ENOMEM;
+    if ((r = param_ull(a, "unix-user-id", id->uid)) < 0 ||
+        (r = param_ull(a, "unix-group-id", id->gid)) < 0 ||
+        (r = param_ll(a, "process-id", id->pid)) < 0 ||
+        (r = param_ull(a, "process-time", process_time(id->pid))) < 0)
+        return r;
+    if (getpwuid_r(id->uid, &pw, buf, sizeof(buf), &pwp) != 0)
+        pwp = NULL;
+    if ((r = param_str(a, "user-name", pwp ? pwp->pw_name : NULL)) < 0)
+        return r;
+    if (getgrgid_r(id->gid, &gr, buf, sizeof(buf), &grp) != 0)
+        grp = NULL;
+    return param_str(a, "group-name", grp ? grp->gr_name : NULL);
+}
+
+/* ---- back-pressure ---- */
+
+/* The client reads slowly: leave the daemons' data in their sockets. */
+static void watch_output(struct proxy_session *s)
+{
+    if (s->output_full || !mv_client_output_full(s->client))
+        return;
+    s->output_full = true;
+    for (int i = 0; i < MV_SUBSYS_COUNT; i++)
+        if (s->legs[i])
+            upstream_hold_input(s->legs[i], true);
+}
+
+bool session_to_client(struct proxy_session *s, struct mv_msg *m)
+{
+    if (s->closed) {
+        mv_msg_free(m);
+        return false;
+    }
+    if (!mv_client_forward_packet(s->client, m))
+        return false;
+    watch_output(s);
+    return true;
+}
+
+static void session_drained(struct mv_client *c)
+{
+    struct proxy_session *s = mv_client_get_data(c);
+
+    if (!s || s->closed || !s->output_full)
+        return;
+    s->output_full = false;
+    for (int i = 0; i < MV_SUBSYS_COUNT; i++)
+        if (s->legs[i])
+            upstream_hold_input(s->legs[i], false);
+}
+
+static int leg_index(struct proxy_session *s, const struct upstream *leg)
+{
+    for (int i = 0; i < MV_SUBSYS_COUNT; i++)
+        if (s->legs[i] == leg)
+            return i;
+    return -1;
+}
+
+void session_leg_queued(struct proxy_session *s, struct upstream *leg)
+{
+    int i = leg_index(s, leg);
+
+    if (i < 0 || upstream_tx_bytes(leg) < MV_PROXY_LEG_TX_MAX)
+        return;
+    /* the daemon reads slowly: leave the client's data in its socket */
+    s->legs_over |= 1u << i;
+    mv_client_hold_input(s->client, true);
+}
+
+/* ---- what the legs report ---- */
+
+static void leg_reply(struct upstream *u, struct mv_msg *m, const struct proxy_pending *p, void *opaque)
+{
+    struct proxy_session *s = opaque;
+
+    if (p->own) {
+        /* the proxy's own calls besides the handshake: event re-registrations
+         * (events.h hooks in here) */
+        mv_msg_free(m);
+        return;
+    }
+    session_ref(s);
+    if (p->flags & MV_PROC_STREAM)
+        relay_call_done(s, u, p->up_serial, m->hdr.status == MV_OK);
+    /* events.h: a REGISTER reply's callbackID is rewritten here (p->flags) */
+    if (!s->closed) {
+        mv_client_forward_reply(s->client, m);
+        watch_output(s);
+    } else {
+        mv_msg_free(m);
+    }
+    session_unref(s);
+}
+
+static void leg_packet(struct upstream *u, struct mv_msg *m, void *opaque)
+{
+    struct proxy_session *s = opaque;
+
+    session_ref(s);
+    if (m->hdr.type == MV_STREAM || m->hdr.type == MV_STREAM_HOLE)
+        relay_from_daemon(s, u, m);
+    else if (m->hdr.type == MV_MESSAGE && m->hdr.prog == MV_REMOTE_PROGRAM)
+        session_to_client(s, m);    /* events.h: the callbackID is rewritten here */
+    else
+        mv_msg_free(m);             /* nothing else comes from a daemon unasked */
+    session_unref(s);
+}
+
+static void leg_fail(struct upstream *u, const struct proxy_pending *p, int code, const char *why,
+                     void *opaque)
+{
+    struct proxy_session *s = opaque;
+
+    if (p->own || s->closed)
+        return;
+    if (p->flags & MV_PROC_STREAM)
+        relay_call_done(s, u, p->up_serial, false);
+    reply_error(s, p->proc, p->client_serial, code, why);
+}
+
+static void leg_dead(struct upstream *u, int code, const char *why, void *opaque)
+{
+    struct proxy_session *s = opaque;
+    int i = leg_index(s, u);
+
+    session_ref(s);
+    relay_leg_dead(s, u, code, why);
+    /* events.h: a lost leg with registrations is reconnected here */
+    if (i >= 0) {
+        s->legs[i] = NULL;
+        if (s->legs_over & (1u << i)) {
+            s->legs_over &= ~(1u << i);
+            if (!s->legs_over && !s->closed)
+                mv_client_hold_input(s->client, false);
+        }
+        upstream_close(u);
+    }
+    session_unref(s);
+}
+
+static void leg_tx_drained(struct upstream *u, void *opaque)
+{
+    struct proxy_session *s = opaque;
+    int i = leg_index(s, u);
+
+    if (i < 0 || !(s->legs_over & (1u << i)))
+        return;
+    s->legs_over &= ~(1u << i);
+    if (!s->legs_over && !s->closed)
+        mv_client_hold_input(s->client, false);
+}
+
+static const struct upstream_ops leg_ops = {
+    .reply = leg_reply, .packet = leg_packet, .fail = leg_fail, .dead = leg_dead,
+    .tx_drained = leg_tx_drained,
+};
+
+/* ---- routing ---- */
+
+/* The client's leg for subsystem SUB, connected now if there is none.
+ * NULL with an error answered on REQ when the daemon cannot be reached. */
+static struct upstream *session_leg(struct proxy_session *s, enum mv_subsystem sub,
+                                    const struct mv_msg *req)
+{
+    const char *daemon = proxy_daemon_name(sub);
+    _cleanup_free_ char *path = NULL, *msg = NULL;
+    struct upstream_spec spec;
+    int r;
+
+    if (s->legs[sub])
+        return s->legs[sub];
+    if (!daemon || !proxy_config.socket[sub] ||
+        asprintf(&path, "%s%s", proxy_config.socket[sub], s->readonly ? "-ro" : "") < 0) {
+        reply_error(s, req->hdr.proc, req->hdr.serial, MV_ERR_INTERNAL_ERROR,
+                    "internal error: no daemon serves this procedure");
+        return NULL;
+    }
+    /* a read-only leg carries no identity: the daemon's read-only rule
+     * refuses CONNECT_SET_IDENTITY (a rw procedure), and what a read-only
+     * connection may do does not depend on who asks */
+    spec = (struct upstream_spec){ .daemon = daemon, .path = path, .readonly = s->readonly,
+                                   .identity = s->readonly ? NULL : &s->identity,
+                                   .timeout = proxy_config.upstream_timeout };
+    r = upstream_new(proxy_config.event, &spec, &leg_ops, s, &s->legs[sub]);
+    if (r == 0) {
+        if (s->output_full)
+            upstream_hold_input(s->legs[sub], true);
+        return s->legs[sub];
+    }
+    if (r == -ENOENT || r == -ECONNREFUSED)
+        r = asprintf(&msg, "modvirt-%s is not running (socket %s)", daemon, path);
+    else
+        r = asprintf(&msg, "cannot connect to modvirt-%s (socket %s): %s", daemon, path, strerror(-r));
+    reply_error(s, req->hdr.proc, req->hdr.serial, MV_ERR_SYSTEM_ERROR,
+                r < 0 ? "cannot connect to the daemon" : msg);
+    return NULL;
+}
+
+static void forward_call(struct mv_client *c, struct mv_msg *req, const struct mv_proc_info *info)
+{
+    _cleanup_msg_ struct mv_msg *m = req;
+    struct proxy_session *s = mv_client_get_data(c);
+    struct upstream *leg;
+    bool stream = info->flags & MV_PROC_STREAM;
+    uint32_t serial = m->hdr.serial;
+
+    if (!s) {   /* the server lets no call through before CONNECT_OPEN */
+        mv_client_forward_reply(c, NULL);
+        return;
+    }
+    if (!(leg = session_leg(s, info->subsystem, m)))
+        return;
+    /* events.h: a DEREGISTER's callbackID is rewritten (or refused) here */
+    if (stream && relay_add(s, leg, m->hdr.proc, serial, upstream_next_serial(leg)) < 0) {
+        reply_error(s, m->hdr.proc, serial, MV_ERR_NO_MEMORY, "out of memory");
+        return;
+    }
+    if (upstream_call(leg, m, info->flags) < 0) {
+        if (stream)
+            relay_call_done(s, leg, upstream_next_serial(leg), false);
+        reply_error(s, m->hdr.proc, serial, MV_ERR_INTERNAL_ERROR,
+                    "internal error: too many calls in flight to the daemon");
+        return;
+    }
+    TAKE_PTR(m);
+    session_leg_queued(s, leg);
+}
+
+static void stream_packet(struct mv_client *c, struct mv_msg *m)
+{
+    struct proxy_session *s = mv_client_get_data(c);
+
+    if (!s) {
+        mv_msg_free(m);
+        return;
+    }
+    relay_from_client(s, m);
+}
+
+const struct mv_forwarder session_forwarder = {
+    .call = forward_call, .stream_packet = stream_packet, .drained = session_drained,
+};
+
+/* ---- life ---- */
+
+int session_open(struct mv_call *call)
+{
+    struct mv_client *c = mv_call_client(call);
+    struct proxy_session *s = calloc(1, sizeof(*s));
+    int r;
+
+    if (!s)
+        return -ENOMEM;
+    s->refs = 1;
+    s->client = mv_client_ref(c);
+    s->readonly = mv_client_identity(c)->readonly;
+    if ((r = identity_build(mv_client_identity(c), &s->identity)) < 0) {
+        session_unref(s);
+        return r;
+    }
+    mv_client_set_data(c, s);
+    return 0;
+}
+
+void session_client_close(struct mv_client *c)
+{
+    struct proxy_session *s = mv_client_get_data(c);
+
+    if (!s)
+        return;
+    mv_client_set_data(c, NULL);
+    s->closed = true;
+    relay_free_all(s);
+    for (int i = 0; i < MV_SUBSYS_COUNT; i++)
+        upstream_close(TAKE_PTR(s->legs[i]));
+    session_unref(s);
+}
