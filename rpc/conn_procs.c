@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "identity.h"
 #include "log.h"
 #include "polkit.h"
 #include "server_internal.h"
@@ -160,6 +161,44 @@ static int is_secure(struct mv_call *call, void *args, mv_connect_is_secure_ret 
     return 0;
 }
 
+/* A root peer (modvirt-proxyd) says on whose behalf it calls; the
+ * connection then carries that identity (the read-only bit stays).  Only
+ * root: anyone else could claim to be anyone.  Never with calls in flight,
+ * whose workers read the identity. */
+static int set_identity(struct mv_call *call, mv_connect_set_identity_args *args, void *ret)
+{
+    struct mv_client *c = call->client;
+    struct mv_forwarded_identity id;
+
+    if (c->peer_uid != 0) {
+        mv_warn("client %lu (uid %u) tried to set its identity: refused, only root may",
+                c->id, (unsigned)c->peer_uid);
+        return mv_call_error(call, MV_ERR_OPERATION_DENIED, mv_proc_denial_domain(call->info),
+                             "operation forbidden: virConnectSetIdentity is only accepted from root "
+                             "(this client is uid %u)", (unsigned)c->peer_uid);
+    }
+    if (args->flags)
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_NONE,
+                             "invalid argument: unsupported flags (0x%x) in function virConnectSetIdentity",
+                             args->flags);
+    if (c->inflight)
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_NONE,
+                             "Requested operation is not valid: virConnectSetIdentity with %u calls "
+                             "in progress on the connection", c->inflight);
+    if (mv_identity_parse(args->params.params_val, args->params.params_len, &id, &call->err) < 0)
+        return -EIO;
+    mv_info("client %lu: its root peer forwards the identity uid %u (%s) gid %u (%s) pid %d%s",
+            c->id, (unsigned)id.uid, id.user_name ? id.user_name : "-",
+            (unsigned)id.gid, id.group_name ? id.group_name : "-", (int)id.pid,
+            id.system_token ? ", with a system token (grants nothing here)" : "");
+    c->ident.uid = id.uid;
+    c->ident.gid = id.gid;
+    c->ident.pid = id.pid;
+    c->ident.start_time = id.start_time;
+    c->ident.forwarded = true;
+    return 0;
+}
+
 /* Close callbacks concern the server's own driver connection, which for a
  * modvirt daemon never goes away while the client is connected. */
 static int close_callback(struct mv_call *call, void *args, void *ret)
@@ -183,8 +222,7 @@ static const struct mv_dispatch_entry conn_procs[] = {
     MV_NOT_IMPLEMENTED(AUTH_SASL_INIT),
     MV_NOT_IMPLEMENTED(AUTH_SASL_START),
     MV_NOT_IMPLEMENTED(AUTH_SASL_STEP),
-    /* only virtproxyd forwards an identity; clients go without it */
-    MV_NOT_IMPLEMENTED(CONNECT_SET_IDENTITY),
+    MV_HANDLER(CONNECT_SET_IDENTITY, set_identity),
 };
 
 const struct mv_dispatch_table mv_conn_procs_table = MV_DISPATCH_TABLE(conn_procs);

@@ -57,6 +57,7 @@ rpc_libmvserver_la_SOURCES = \
 	rpc/dispatch.c \
 	rpc/stream.c rpc/stream.h \
 	rpc/conn_procs.c \
+	rpc/identity.c rpc/identity.h \
 	rpc/worker_pool.c rpc/worker_pool.h \
 	rpc/events.c rpc/events.h \
 	rpc/polkit.c rpc/polkit.h \

@@ -50,7 +50,9 @@ int mv_polkit_check(const struct mv_identity *who, const char *action, struct mv
     int authorized = 0, challenge = 0;
     int r;
 
-    r = process_start_time(who->pid, &start);
+    /* a forwarded identity carries the start time its sender read when the
+     * process connected to it: a pid recycled since then does not match */
+    r = who->start_time ? (start = who->start_time, 0) : process_start_time(who->pid, &start);
     if (r < 0)
         return mv_err_set(err, MV_ERR_AUTH_FAILED, MV_FROM_POLKIT,
                           "authentication failed: cannot identify client process %d", (int)who->pid);

@@ -129,11 +129,17 @@ void mv_server_update_idle(struct mv_server *srv);
 
 /* ---- inside a handler ---- */
 
+/* Who a connection's calls are for: the socket peer's SO_PEERCRED, or
+ * what a root peer forwarded with CONNECT_SET_IDENTITY (then FORWARDED is
+ * set and PID names a process that is NOT at the other end of the socket:
+ * never grant anything because of what that process is). */
 struct mv_identity {
     uid_t uid;
     gid_t gid;
     pid_t pid;
+    uint64_t start_time;        /* PID's start time (/proc/PID/stat field 22) if forwarded; 0: unknown */
     bool readonly;
+    bool forwarded;
 };
 
 const struct mv_identity *mv_call_identity(const struct mv_call *call);

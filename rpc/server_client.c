@@ -414,6 +414,7 @@ int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd_in)
     c->srv = srv;
     c->id = ++srv->next_client_id;
     c->listener = l;
+    c->peer_uid = cred.uid;
     c->ident.uid = cred.uid;
     c->ident.gid = cred.gid;
     c->ident.pid = cred.pid;

@@ -51,7 +51,8 @@ struct mv_client {
     struct mv_msg *tx_head, *tx_tail;   /* event loop thread only */
     size_t tx_bytes;                    /* bytes waiting in the tx queue */
     size_t tx_event_bytes;              /* of which events (MV_CLIENT_EVENT_BACKLOG_MAX) */
-    struct mv_identity ident;
+    struct mv_identity ident;           /* replaced by CONNECT_SET_IDENTITY (loop thread, no calls in flight) */
+    uid_t peer_uid;                     /* SO_PEERCRED: never replaced */
     const struct mv_listener *listener; /* borrowed: freed after every client and call */
     atomic_bool authenticated;          /* set by AUTH_POLKIT on a worker */
     bool opened;

@@ -9,7 +9,10 @@
  * (the server refuses SECRET_GET_VALUE on the read-only one: the procedure
  * is annotated rw), running as root, whose executable is modvirt-qemud --
  * the one daemon that needs values, for encrypted guest disks.  virsh as
- * root is refused, as with libvirt.  This is policy, not a barrier against
+ * root is refused, as with libvirt, and so is every call that comes
+ * through modvirt-proxyd: there the connection carries the end user's
+ * forwarded identity (CONNECT_SET_IDENTITY), whose pid is not the peer's,
+ * so its executable proves nothing (qemud asks storaged directly).  This is policy, not a barrier against
  * root, who can read the 0600 value files anyway.
  */
 #define MV_LOG_MODULE "storaged.secret"
@@ -209,7 +212,9 @@ static bool trusted_caller(struct mv_call *call)
     const char *base;
     ssize_t len;
 
-    if (id->readonly || id->uid != 0 || id->pid <= 0)
+    /* a forwarded pid is the end user's (through modvirt-proxyd), not the
+     * peer's: what that process runs says nothing about who is calling */
+    if (id->readonly || id->forwarded || id->uid != 0 || id->pid <= 0)
         return false;
     snprintf(link, sizeof(link), "/proc/%d/exe", (int)id->pid);
     if ((len = readlink(link, exe, sizeof(exe) - 1)) < 0)

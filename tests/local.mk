@@ -28,3 +28,10 @@ tests_unit_check_rpc_stream_SOURCES = tests/unit/check_rpc_stream.c
 tests_unit_check_rpc_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_check_rpc_stream_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(SYSTEMD_LIBS)
+
+# CONNECT_SET_IDENTITY's parameters, as proxyd and libvirt's daemons send them
+UNIT_TESTS += tests/unit/check_rpc_identity
+check_PROGRAMS += tests/unit/check_rpc_identity
+tests_unit_check_rpc_identity_SOURCES = tests/unit/check_rpc_identity.c
+tests_unit_check_rpc_identity_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_rpc_identity_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS)

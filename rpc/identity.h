@@ -1,0 +1,29 @@
+/*
+ * CONNECT_SET_IDENTITY (wire-protocol.md 5.7): the typed parameters with
+ * which a root peer (modvirt-proxyd, or a libvirt daemon) says on whose
+ * behalf it calls, checked strictly before anything is believed.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "remote_protocol.h"
+
+struct mv_forwarded_identity {
+    uid_t uid;                  /* unix-user-id (required) */
+    gid_t gid;                  /* unix-group-id (required) */
+    pid_t pid;                  /* process-id (required) */
+    uint64_t start_time;        /* process-time; 0: not given */
+    const char *user_name;      /* borrowed from the parameters; NULL: not given */
+    const char *group_name;
+    bool system_token;          /* libvirt's daemon identity: accepted, grants nothing here */
+};
+
+/* Parses N PARAMS into OUT.  An unknown name, a name given twice, a wrong
+ * type, a value out of range or a missing required parameter fails with
+ * ERR naming the parameter (-EINVAL); OUT is then untouched. */
+int mv_identity_parse(const mv_typed_param *params, unsigned int n,
+                      struct mv_forwarded_identity *out, struct mv_err *err);
