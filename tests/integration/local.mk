@@ -89,3 +89,8 @@ noinst_LTLIBRARIES += tests/integration/libnopidfd.la
 tests_integration_libnopidfd_la_SOURCES = tests/integration/nopidfd.c
 tests_integration_libnopidfd_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -rpath /nowhere
 tests_integration_libnopidfd_la_LIBADD = -ldl
+
+# CONNECT_SET_IDENTITY: what modvirt-proxyd forwards, accepted only from root
+IDENTITY_INTEGRATION_TESTS = tests/integration/set-identity.sh
+INTEGRATION_TESTS += $(IDENTITY_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(IDENTITY_INTEGRATION_TESTS)

@@ -28,6 +28,7 @@ PROC_CONNECT_GET_TYPE = 3
 PROC_CONNECT_GET_HOSTNAME = 59
 PROC_CONNECT_SUPPORTS_FEATURE = 60
 PROC_AUTH_LIST = 66
+PROC_CONNECT_SET_IDENTITY = 419
 FEATURE_PROGRAM_KEEPALIVE = 10
 
 HEADER = struct.Struct(">IIiiIi")
@@ -41,6 +42,34 @@ def xdr_string(b):
 
 def xdr_opt_string(b):
     return struct.pack(">I", 0) if b is None else struct.pack(">I", 1) + xdr_string(b)
+
+
+# VIR_TYPED_PARAM_* (wire-protocol.md 4.3)
+TP_INT, TP_UINT, TP_LLONG, TP_ULLONG, TP_DOUBLE, TP_BOOLEAN, TP_STRING = range(1, 8)
+_TP_PACK = {TP_INT: ">i", TP_UINT: ">I", TP_LLONG: ">q", TP_ULLONG: ">Q", TP_DOUBLE: ">d",
+            TP_BOOLEAN: ">i"}
+
+
+def xdr_typed_params(params):
+    """[(name, TP_*, value)] as a remote_typed_param array."""
+    out = struct.pack(">I", len(params))
+    for name, typ, value in params:
+        out += xdr_string(name) + struct.pack(">i", typ)
+        out += xdr_string(value) if typ == TP_STRING else struct.pack(_TP_PACK[typ], value)
+    return out
+
+
+def identity_params(uid, gid, pid, start_time=None, user=None, group=None):
+    """CONNECT_SET_IDENTITY's parameters as modvirt-proxyd sends them."""
+    p = [("unix-user-id", TP_ULLONG, uid), ("unix-group-id", TP_ULLONG, gid),
+         ("process-id", TP_LLONG, pid)]
+    if start_time is not None:
+        p.append(("process-time", TP_ULLONG, start_time))
+    if user is not None:
+        p.append(("user-name", TP_STRING, user))
+    if group is not None:
+        p.append(("group-name", TP_STRING, group))
+    return p
 
 
 def frame(prog, vers, proc, typ, serial, status, body=b""):
@@ -187,6 +216,10 @@ class Conn:
             if p.status != OK:
                 raise RuntimeError("CONNECT_OPEN failed: %r" % (p.error(),))
         return self
+
+    def set_identity(self, params, flags=0):
+        """CONNECT_SET_IDENTITY; the reply packet (check .status)."""
+        return self.call(PROC_CONNECT_SET_IDENTITY, xdr_typed_params(params) + struct.pack(">I", flags))
 
     def hostname(self, timeout=None):
         p = self.call(PROC_CONNECT_GET_HOSTNAME, timeout=timeout)
