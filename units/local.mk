@@ -1,4 +1,4 @@
-# units/: systemd units for modvirt-qemud, modvirt-netd and modvirt-storaged, generated from the .in templates.
+# units/: systemd units for modvirt-qemud, -netd, -storaged and -proxyd, generated from the .in templates.
 
 # Where the units go; $(prefix)/lib/systemd/system is right for a /usr
 # install (Debian) and keeps "make distcheck" inside its prefix.  Override
@@ -15,7 +15,10 @@ units_generated = \
 	units/modvirt-netd-ro.socket \
 	units/modvirt-storaged.service \
 	units/modvirt-storaged.socket \
-	units/modvirt-storaged-ro.socket
+	units/modvirt-storaged-ro.socket \
+	units/modvirt-proxyd.service \
+	units/modvirt-proxyd.socket \
+	units/modvirt-proxyd-ro.socket
 
 systemdsystemunit_DATA = $(units_generated)
 CLEANFILES += $(units_generated)
@@ -28,7 +31,10 @@ EXTRA_DIST += \
 	units/modvirt-netd-ro.socket.in \
 	units/modvirt-storaged.service.in \
 	units/modvirt-storaged.socket.in \
-	units/modvirt-storaged-ro.socket.in
+	units/modvirt-storaged-ro.socket.in \
+	units/modvirt-proxyd.service.in \
+	units/modvirt-proxyd.socket.in \
+	units/modvirt-proxyd-ro.socket.in
 
 # [@] keeps config.status from substituting the pattern itself.
 units_subst = $(SED) \
@@ -51,6 +57,9 @@ units/modvirt-netd-ro.socket: $(srcdir)/units/modvirt-netd-ro.socket.in
 units/modvirt-storaged.service: $(srcdir)/units/modvirt-storaged.service.in
 units/modvirt-storaged.socket: $(srcdir)/units/modvirt-storaged.socket.in
 units/modvirt-storaged-ro.socket: $(srcdir)/units/modvirt-storaged-ro.socket.in
+units/modvirt-proxyd.service: $(srcdir)/units/modvirt-proxyd.service.in
+units/modvirt-proxyd.socket: $(srcdir)/units/modvirt-proxyd.socket.in
+units/modvirt-proxyd-ro.socket: $(srcdir)/units/modvirt-proxyd-ro.socket.in
 
 # Checks the units with systemd-analyze and starts the daemon the way the
 # units describe it (systemd-socket-activate).

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The systemd units of modvirt-qemud, modvirt-netd and modvirt-storaged (units/),
+# The systemd units of modvirt-qemud, -netd, -storaged and -proxyd (units/),
 # checked two ways (the second for qemud only; the others' units are the same shape):
 #  - systemd-analyze verify on the generated units, with ExecStart pointed at
 #    the build tree's daemon; any stderr counts as failure, because verify
@@ -41,7 +41,7 @@ trap 'exit 1' HUP INT TERM
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvunits.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
 
-echo "1..16"
+echo "1..18"
 
 # ---- systemd-analyze verify ----
 
@@ -227,6 +227,68 @@ else
     rc=$?
     [ $rc -eq 0 ] || diag "$tmp/storaged.err"
     check $rc "systemd-analyze verify passes on modvirt-storaged's units with no output on stderr"
+fi
+
+# ---- modvirt-proxyd's units: libvirt's own socket paths, the same fd names ----
+
+px_daemon=$top_builddir/proxyd/modvirt-proxyd
+px_units="modvirt-proxyd.service modvirt-proxyd.socket modvirt-proxyd-ro.socket"
+
+problems=
+for u in $px_units; do
+    f=$top_builddir/units/$u
+    [ -f "$f" ] || { problems="$problems $u:missing"; continue; }
+    grep -q '@[a-z_]*@' "$f" && problems="$problems $u:unsubstituted"
+done
+if [ -z "$problems" ]; then
+    psock=$top_builddir/units/modvirt-proxyd.socket
+    psock_ro=$top_builddir/units/modvirt-proxyd-ro.socket
+    psvc=$top_builddir/units/modvirt-proxyd.service
+    # the paths every libvirt client opens for qemu:///system
+    case $(sed -n 's/^ListenStream=//p' "$psock") in /*/libvirt/libvirt-sock) ;; *) problems="$problems rw-path" ;; esac
+    case $(sed -n 's/^ListenStream=//p' "$psock_ro") in /*/libvirt/libvirt-sock-ro) ;; *) problems="$problems ro-path" ;; esac
+    grep -qx 'FileDescriptorName=rw' "$psock" || problems="$problems rw-fdname"
+    grep -qx 'FileDescriptorName=ro' "$psock_ro" || problems="$problems ro-fdname"
+    grep -qx 'Service=modvirt-proxyd.service' "$psock" || problems="$problems rw-service"
+    grep -qx 'Service=modvirt-proxyd.service' "$psock_ro" || problems="$problems ro-service"
+    grep -qx 'Type=notify' "$psvc" || problems="$problems type"
+    grep -q '^ExecStart=/[^ ]*/modvirt-proxyd --timeout 120$' "$psvc" || problems="$problems execstart"
+    # libvirt's units on the same paths must never run alongside
+    grep -q '^Conflicts=.*libvirtd.socket' "$psock" || problems="$problems rw-conflicts"
+    grep -q '^Conflicts=.*libvirtd-ro.socket' "$psock_ro" || problems="$problems ro-conflicts"
+fi
+[ -z "$problems" ]
+check $? "modvirt-proxyd's units are complete, on libvirt's socket paths, named rw/ro${problems:+ (problems:$problems)}"
+
+# Every unit together, each ExecStart aimed at its daemon in the build
+# tree, in one directory: the dependencies between them (proxyd wants the
+# daemons' sockets) resolve too.
+all_units=
+for u in "$top_builddir"/units/modvirt-*.service "$top_builddir"/units/modvirt-*.socket; do
+    [ -f "$u" ] && all_units="$all_units $(basename "$u")"
+done
+if [ $have_verify = no ]; then
+    skip "systemd-analyze not installed"
+else
+    missing=
+    mkdir -p "$tmp/all"
+    for u in $all_units; do
+        d=${u%%.*}
+        d=${d%-ro}
+        bin=$top_builddir/${d#modvirt-}/$d
+        case $u in *.service) [ -x "$bin" ] || missing="$missing $bin" ;; esac
+        sed "s|^ExecStart=[^ ]*/$d\\([ ]\\)|ExecStart=$bin\\1|" "$top_builddir/units/$u" >"$tmp/all/$u"
+    done
+    if [ -n "$missing" ]; then
+        not_ok "systemd-analyze verify on every unit: not built:$missing"
+    else
+        # shellcheck disable=SC2086  # a list of names
+        (cd "$tmp/all" && systemd-analyze verify --man=no $all_units) >"$tmp/all.out" 2>"$tmp/all.err" &&
+            [ ! -s "$tmp/all.err" ]
+        rc=$?
+        [ $rc -eq 0 ] || diag "$tmp/all.err"
+        check $rc "systemd-analyze verify passes on all $(echo $all_units | wc -w) units together:$all_units"
+    fi
 fi
 
 # ---- socket activation ----
