@@ -94,3 +94,10 @@ tests_integration_libnopidfd_la_LIBADD = -ldl
 IDENTITY_INTEGRATION_TESTS = tests/integration/set-identity.sh
 INTEGRATION_TESTS += $(IDENTITY_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(IDENTITY_INTEGRATION_TESTS)
+
+# virt-install (Debian's virtinst) through modvirt-proxyd and libvirt's
+# default URI: the test guest created and booted with a pool's volume and a
+# network's NIC; skips while proxyd is not built
+PROXYD_CLIENT_INTEGRATION_TESTS = tests/integration/proxyd-virt-install.sh
+INTEGRATION_TESTS += $(PROXYD_CLIENT_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(PROXYD_CLIENT_INTEGRATION_TESTS)
