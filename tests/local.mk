@@ -35,3 +35,11 @@ check_PROGRAMS += tests/unit/check_rpc_identity
 tests_unit_check_rpc_identity_SOURCES = tests/unit/check_rpc_identity.c
 tests_unit_check_rpc_identity_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_rpc_identity_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS)
+
+# the server's forwarder hook (modvirt-proxyd's base) with a raw client
+UNIT_TESTS += tests/unit/check_rpc_forward
+check_PROGRAMS += tests/unit/check_rpc_forward
+tests_unit_check_rpc_forward_SOURCES = tests/unit/check_rpc_forward.c
+tests_unit_check_rpc_forward_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_check_rpc_forward_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
+	$(CHECK_LIBS) $(SYSTEMD_LIBS)
