@@ -101,3 +101,9 @@ dist_check_SCRIPTS += $(IDENTITY_INTEGRATION_TESTS)
 PROXYD_CLIENT_INTEGRATION_TESTS = tests/integration/proxyd-virt-install.sh
 INTEGRATION_TESTS += $(PROXYD_CLIENT_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(PROXYD_CLIENT_INTEGRATION_TESTS)
+
+# modvirt-proxyd in front of qemud, netd and storaged: routing, errors,
+# read-only, a daemon down, malformed frames
+PROXYD_INTEGRATION_TESTS = tests/integration/proxyd-basic.sh
+INTEGRATION_TESTS += $(PROXYD_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(PROXYD_INTEGRATION_TESTS)

@@ -1,0 +1,220 @@
+#!/bin/bash
+# modvirt-proxyd in front of modvirt-qemud, -netd (in a network namespace
+# of this script's own) and -storaged, driven by Debian's virsh and
+# python3-libvirt through the proxy's socket: one connection sees domains,
+# networks and pools; definitions reach their daemons; errors come back
+# from the daemon that owns the object; the read-only socket is read-only
+# at both ends; a daemon that is down fails only its own calls, with a
+# message naming it; malformed frames close only their own connection and
+# never reach a daemon.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+. "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+
+MV_PROXYD=$top_builddir/proxyd/modvirt-proxyd
+MV_QEMUD=$top_builddir/qemud/modvirt-qemud
+MV_NETD=$top_builddir/netd/modvirt-netd
+MV_STORAGED=$top_builddir/storaged/modvirt-storaged
+MV_DAEMON=$MV_PROXYD
+MV_NEEDS="ip nft /usr/sbin/dnsmasq"
+mv_init 9
+
+# ---- the daemons: one root for the daemons, another for the proxy ----
+
+DROOT=$mv_tmp/daemons
+PROOT=$mv_tmp/proxy
+NS=mvpxy$$
+ip netns add "$NS" || { echo "Bail out! cannot create network namespace $NS"; exit 1; }
+at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
+ip netns exec "$NS" ip link set lo up
+
+# start NAME BINARY ROOT [ip netns exec NS]: the daemon, ready, pid in
+# NAME_PID, log in $mv_tmp/NAME.log; or bail out with its log.
+start() {
+    local name=$1 bin=$2 root=$3 pid
+    shift 3
+    mkdir -p "$root"
+    "$@" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
+        "$bin" --root "$root" --verbose >>"$mv_tmp/$name.log" 2>&1 &
+    pid=$!
+    kill_at_exit $pid
+    if ! wait_ready "$pid" "$MV_READY_S"; then
+        echo "Bail out! modvirt-$name (pid $pid) did not become ready within $MV_READY_S s"
+        sed 's/^/#   /' "$mv_tmp/$name.log"
+        exit 1
+    fi
+    printf -v "${name}_PID" '%s' "$pid"
+}
+
+start qemud "$MV_QEMUD" "$DROOT"
+start netd "$MV_NETD" "$DROOT" ip netns exec "$NS"
+start storaged "$MV_STORAGED" "$DROOT"
+mkdir -p "$PROOT/etc/modvirt"
+cat >"$PROOT/etc/modvirt/modvirt-proxyd.conf" <<EOF
+qemud_socket = "$DROOT/run/modvirt/qemud-sock"
+netd_socket = "$DROOT/run/modvirt/netd-sock"
+storaged_socket = "$DROOT/run/modvirt/storaged-sock"
+upstream_timeout = 5
+EOF
+start proxyd "$MV_PROXYD" "$PROOT"
+MV_PID=$proxyd_PID
+MV_LOG=$mv_tmp/proxyd.log
+MV_URI="qemu:///system?socket=$PROOT/run/libvirt/libvirt-sock"
+MV_URI_RO="qemu:///system?socket=$PROOT/run/libvirt/libvirt-sock-ro"
+mv_log_mark
+
+# daemon_log_count NAME ERE: lines of NAME's log matching ERE
+daemon_log_count() { grep -Ec -- "$2" "$mv_tmp/$1.log"; }
+
+# 1
+vsh "list --all ; net-list --all ; pool-list --all ; uri"
+expect_eq "exit status" 0 "$rc"
+expect_match "domain list header" "Id +Name +State" "$out"
+expect_match "the default network (netd's)" "^ default +active" "$out"
+expect_match "pool list header" "Name +State +Autostart" "$out"
+expect_match "uri" "^qemu:///system" "$out"
+expect_eq "stderr" "" "$err"
+verdict "one virsh connection through the proxy lists domains, networks and pools"
+
+# 2
+cat >"$mv_tmp/d1.xml" <<EOF
+<domain type='qemu'>
+  <name>px1</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64'>hvm</type></os>
+</domain>
+EOF
+mkdir -p "$mv_tmp/pool1"
+vsh "define $mv_tmp/d1.xml ; pool-define-as px-pool dir --target $mv_tmp/pool1 ; pool-start px-pool ; vol-create-as px-pool v1 1M ; net-define /dev/stdin" <<EOF
+<network><name>pxnet</name><bridge name='pxbr0'/></network>
+EOF
+expect_eq "exit status" 0 "$rc"
+expect_eq "stderr" "" "$err"
+expect_eq "qemud's definition" yes "$([ -f "$DROOT/etc/modvirt/qemu/px1.xml" ] && echo yes)"
+expect_eq "the volume" yes "$([ -f "$mv_tmp/pool1/v1" ] && echo yes)"
+vsh "dominfo px1 ; vol-list px-pool ; net-info pxnet"
+expect_match "domain" "^Name: +px1" "$out"
+expect_match "volume" "^ v1 " "$out"
+expect_match "network" "^Name: +pxnet" "$out"
+verdict "definitions and a volume made through the proxy reach their daemons"
+
+# 3 (python: virsh prints only "failed to get domain")
+cat >"$mv_tmp/notfound.py" <<'EOF'
+import sys, libvirt
+c = libvirt.open(sys.argv[1])
+for what, lookup in [("domain", c.lookupByName), ("network", c.networkLookupByName),
+                     ("pool", c.storagePoolLookupByName)]:
+    try:
+        lookup("nosuch")
+    except libvirt.libvirtError as e:
+        print(what, e.get_error_code(), e.get_error_domain(), e.get_error_message())
+EOF
+py "$mv_tmp/notfound.py" "$MV_URI"
+expect_eq "exit status" 0 "$rc"
+expect_eq "errors" "domain 42 10 Domain not found: no domain with matching name 'nosuch'
+network 43 19 Network not found: no network with matching name 'nosuch'
+pool 49 18 Storage pool not found: no storage pool with matching name 'nosuch'" "$out"
+verdict "errors come back from the daemon that owns the object, as it words them"
+
+# 4
+n_ro=$(daemon_log_count netd 'connected: .*\(read-only\)')
+run isolated virsh -c "$MV_URI_RO" "net-list --all ; net-undefine pxnet"
+expect_match "read-only listing works" "^ default +active" "$out"
+expect_match "undefine refused" "read only access prevents virNetworkUndefine" "$err"
+expect_eq "network still defined" yes "$([ -f "$DROOT/etc/modvirt/network/pxnet.xml" ] && echo yes)"
+expect_eq "netd saw one more read-only client (the proxy's leg on netd-sock-ro)" \
+    $((n_ro + 1)) "$(daemon_log_count netd 'connected: .*\(read-only\)')"
+expect_match "the leg is on the ro socket" "leg to modvirt-netd \($DROOT/run/modvirt/netd-sock-ro\) ready" \
+    "$(cat "$MV_LOG")"
+verdict "a client of the read-only socket gets legs on the daemons' read-only sockets"
+
+# 5: python3-libvirt, one connection while storaged goes away
+cat >"$mv_tmp/down.py" <<'EOF'
+import os, sys, time, libvirt
+uri, pid = sys.argv[1], int(sys.argv[2])
+c = libvirt.open(uri)
+print("pools", len(c.listAllStoragePools()))
+os.kill(pid, 15)
+# the proxy notices the end of its leg; wait (bounded) until storaged is gone
+for _ in range(200):
+    try:
+        os.kill(pid, 0)
+        time.sleep(0.05)
+    except ProcessLookupError:
+        break
+try:
+    c.listAllStoragePools()
+    print("pools after stop: no error")
+except libvirt.libvirtError as e:
+    print("pool error:", e.get_error_message())
+print("domains", [d.name() for d in c.listAllDomains()])
+print("networks", sorted(n.name() for n in c.listAllNetworks()))
+try:
+    c.listAllStoragePools()
+except libvirt.libvirtError as e:
+    print("pool error again:", e.get_error_message())
+c.close()
+EOF
+py "$mv_tmp/down.py" "$MV_URI" "$storaged_PID"
+wait "$storaged_PID" 2>/dev/null
+expect_eq "exit status" 0 "$rc"
+expect_match "pools before" "^pools 1$" "$out"
+expect_match "named failure" "^pool error: modvirt-storaged (closed the connection|is not running) \(socket $DROOT/run/modvirt/storaged-sock\)" "$out"
+expect_match "domains still answer" "^domains \['px1'\]$" "$out"
+expect_match "networks still answer" "^networks \['default', 'pxnet'\]$" "$out"
+expect_match "next call: not running" "^pool error again: modvirt-storaged is not running \(socket $DROOT/run/modvirt/storaged-sock\)" "$out"
+verdict "storaged down: its calls fail naming it, domains and networks keep answering"
+
+# 6
+start storaged "$MV_STORAGED" "$DROOT"
+vsh "pool-list --all"
+expect_match "the pool is back" "^ px-pool +active" "$out"
+verdict "storaged back: the next connection reaches it again"
+
+# 7: malformed frames: only that connection closes, no daemon sees them
+cat >"$mv_tmp/bad.py" <<'EOF'
+import struct, sys, mvrpc
+path = sys.argv[1]
+good = mvrpc.Conn(path).handshake()
+print("hostname", good.hostname() != "")
+for name, data in [("short length", struct.pack(">I", 8) + b"\0" * 4),
+                   ("huge length", struct.pack(">I", 0x7fffffff))]:
+    bad = mvrpc.Conn(path).handshake()
+    bad.send_raw(data)
+    t = bad.wait_closed(10)
+    print(name, "closed" if t is not None else "still open")
+    print("other client still answers", good.hostname() != "")
+# a well-framed packet of no known type is dropped, as libvirt does: the
+# connection goes on
+odd = mvrpc.Conn(path).handshake()
+odd.send_raw(struct.pack(">I", 28) + b"\xff" * 24)
+print("unknown type dropped, connection answers", odd.hostname() != "")
+EOF
+n_qemud=$(daemon_log_count qemud 'connected: ')
+py "$mv_tmp/bad.py" "$PROOT/run/libvirt/libvirt-sock"
+expect_eq "exit status" 0 "$rc"
+expect_eq "answers" "hostname True
+short length closed
+other client still answers True
+huge length closed
+other client still answers True
+unknown type dropped, connection answers True" "$out"
+expect_eq "qemud connections (the good and the odd client's legs)" $((n_qemud + 2)) \
+    "$(daemon_log_count qemud 'connected: ')"
+expect_eq "qemud saw no malformed packet" 0 "$(daemon_log_count qemud 'malformed')"
+expect_eq "proxyd logged them" 2 "$(grep -c 'malformed packet' "$MV_LOG")"
+verdict "malformed frames close only their connection at the proxy and never reach a daemon"
+
+# 8: clean up through the proxy
+vsh "undefine px1 ; vol-delete v1 --pool px-pool ; pool-destroy px-pool ; pool-undefine px-pool ; net-undefine pxnet"
+expect_eq "exit status" 0 "$rc"
+expect_eq "stderr" "" "$err"
+verdict "undefine, vol-delete, pool-destroy/undefine through the proxy"
+
+# 9
+stop_pid "$proxyd_PID"
+expect_eq "proxyd exit status" 0 "$stop_status"
+expect_eq "sockets removed" "" "$(ls "$PROOT/run/libvirt" 2>/dev/null)"
+verdict "proxyd stops on SIGTERM and removes its sockets"
+
+mv_done
