@@ -38,6 +38,7 @@ struct proxy_pending {
     int proc;
     unsigned int flags;                 /* the procedure's MV_PROC_* flags */
     bool own;                           /* the proxy's own call (handshake, replay): no client reply */
+    int token;                          /* of an own call: what its sender asked back */
 };
 
 struct proxy_session;

@@ -133,8 +133,9 @@ static int param_str(mv_connect_set_identity_args *a, const char *name, const ch
     return 0;
 }
 
-/* The identity the legs send: the client's SO_PEERCRED, its process start
- * time (against pid reuse) and the names of its user and group. */
+/* The identity the legs send: the client's (its SO_PEERCRED, or what a
+ * root client forwarded to us), its process start time (against pid
+ * reuse) and the names of its user and group. */
 static int identity_build(const struct mv_identity *id, mv_connect_set_identity_args *a)
 {
     char buf[4096];
@@ -148,7 +149,7 @@ static int identity_build(const struct mv_identity *id, mv_connect_set_identity_
     if ((r = param_ull(a, "unix-user-id", id->uid)) < 0 ||
         (r = param_ull(a, "unix-group-id", id->gid)) < 0 ||
         (r = param_ll(a, "process-id", id->pid)) < 0 ||
-        (r = param_ull(a, "process-time", process_time(id->pid))) < 0)
+        (r = param_ull(a, "process-time", id->forwarded ? id->start_time : process_time(id->pid))) < 0)
         return r;
     if (getpwuid_r(id->uid, &pw, buf, sizeof(buf), &pwp) != 0)
         pwp = NULL;
@@ -323,12 +324,8 @@ static struct upstream *session_leg(struct proxy_session *s, enum mv_subsystem s
                     "internal error: no daemon serves this procedure");
         return NULL;
     }
-    /* a read-only leg carries no identity: the daemon's read-only rule
-     * refuses CONNECT_SET_IDENTITY (a rw procedure), and what a read-only
-     * connection may do does not depend on who asks */
     spec = (struct upstream_spec){ .daemon = daemon, .path = path, .readonly = s->readonly,
-                                   .identity = s->readonly ? NULL : &s->identity,
-                                   .timeout = proxy_config.upstream_timeout };
+                                   .identity = &s->identity, .timeout = proxy_config.upstream_timeout };
     r = upstream_new(proxy_config.event, &spec, &leg_ops, s, &s->legs[sub]);
     if (r == 0) {
         if (s->output_full)

@@ -243,8 +243,8 @@ static int start_handshake(struct upstream *u, const struct upstream_spec *spec)
     return r;
 }
 
-/* The daemon refused a handshake call: SET_IDENTITY on a daemon that does
- * not know it yet is tolerated (the calls then run as the proxy). */
+/* The daemon refused a handshake call: the leg is of no use (without the
+ * identity in place no call of the client may go). */
 static void handshake_error(struct upstream *u, const struct proxy_pending *p, const struct mv_msg *m)
 {
     mv_error wire = { 0 };
@@ -254,13 +254,6 @@ static void handshake_error(struct upstream *u, const struct proxy_pending *p, c
     if (mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_error, &wire) == 0) {
         mv_err_from_wire(&e, &wire);
         xdr_free((xdrproc_t)xdr_mv_error, (char *)&wire);
-    }
-    if (p->proc == MV_PROC_CONNECT_SET_IDENTITY && e.message &&
-        strncmp(e.message, "unknown procedure", 17) == 0) {
-        mv_debug("modvirt-%s does not know CONNECT_SET_IDENTITY yet: its calls run as the proxy",
-                 u->daemon);
-        mv_err_clear(&e);
-        return;
     }
     upstream_fail(u, MV_ERR_NO_CONNECT, "modvirt-%s refused the proxy's %s (socket %s): %s",
                   u->daemon, info ? info->name : "call", u->path,
@@ -290,6 +283,8 @@ static void handshake_reply(struct upstream *u, struct proxy_pending *p, struct 
     }
     mv_debug("leg to modvirt-%s (%s) ready", u->daemon, u->path);
     update_io(u);
+    if (u->ops->ready)
+        u->ops->ready(u, u->opaque);
 }
 
 /* ---- keepalive and probes ---- */
@@ -580,6 +575,22 @@ int upstream_call(struct upstream *u, struct mv_msg *req, unsigned int flags)
                                  .proc = req->hdr.proc, .flags = flags };
     proxy_msg_set_serial(req, u->next_serial++);
     queue_out(u, req, true);
+    arm_timer(u);
+    return 0;
+}
+
+int upstream_call_own(struct upstream *u, struct mv_msg *call, int token)
+{
+    struct proxy_pending *p = pending_add(u);
+
+    if (!p) {
+        mv_msg_free(call);
+        return -ENOBUFS;
+    }
+    *p = (struct proxy_pending){ .up_serial = u->next_serial, .proc = call->hdr.proc,
+                                 .own = true, .token = token };
+    proxy_msg_set_serial(call, u->next_serial++);
+    queue_out(u, call, true);
     arm_timer(u);
     return 0;
 }

@@ -2,7 +2,8 @@
  * One leg: a non-blocking connection from the proxy to one daemon's
  * socket on behalf of one client.  It performs the handshake (AUTH_LIST,
  * keepalive, CONNECT_OPEN, CONNECT_SET_IDENTITY), holds the client's calls
- * until that is done, remaps serials (the leg counts its own), answers the
+ * until that is done (a refusal, CONNECT_SET_IDENTITY's included, kills the
+ * leg), remaps serials (the leg counts its own), answers the
  * daemon's PINGs, probes a daemon that stays silent while calls wait, and
  * reports its death once, with every call it still owed.
  */
@@ -32,6 +33,8 @@ struct upstream_ops {
     /* The bytes queued for the daemon fell below half of
      * MV_PROXY_LEG_TX_MAX after they had reached it. */
     void (*tx_drained)(struct upstream *u, void *opaque);
+    /* The handshake is done (the identity is in place); may be NULL. */
+    void (*ready)(struct upstream *u, void *opaque);
 };
 
 struct upstream_spec {
@@ -56,6 +59,11 @@ void upstream_close(struct upstream *u);
 int upstream_call(struct upstream *u, struct mv_msg *req, unsigned int flags);
 /* The leg serial the next upstream_call() will give its call. */
 uint32_t upstream_next_serial(const struct upstream *u);
+/* Sends the proxy's own CALL (taken, freed on failure too; an event
+ * re-registration), with a serial of the leg's: its reply comes to
+ * ops->reply with P->own set and P->token = TOKEN.  After the handshake
+ * like the client's calls.  0, -ENOBUFS. */
+int upstream_call_own(struct upstream *u, struct mv_msg *call, int token);
 /* Sends a packet that is no call (stream data from the client; taken),
  * after the handshake like the calls. */
 void upstream_send(struct upstream *u, struct mv_msg *m);
