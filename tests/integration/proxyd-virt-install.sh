@@ -30,6 +30,11 @@
 #     --boot uefi fails ("Libvirt version does not support UEFI").
 #   - machine='q35' stays the alias in the domain's XML, where libvirt
 #     writes the machine it stands for (pc-q35-7.2).
+#   - without --graphics virt-install picks SPICE, and qemud refuses what
+#     comes with it: <features><vmport>, <graphics type='spice' tlsPort=>,
+#     <channel type='spicevmc'>, <sound>, <redirdev> (qxl video and the usb
+#     tablet are fine); --graphics none (here) or vnc work.  Windows OS
+#     entries add <features><hyperv>, also refused.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
