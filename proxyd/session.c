@@ -318,6 +318,15 @@ static struct upstream *session_leg(struct proxy_session *s, enum mv_subsystem s
 
     if (s->legs[sub])
         return s->legs[sub];
+    /* at the first leg, not at CONNECT_OPEN: a root client (a daemon
+     * talking for its user) sends CONNECT_SET_IDENTITY after opening */
+    if (!s->identity.params.params_val &&
+        identity_build(mv_client_identity(s->client), &s->identity) < 0) {
+        xdr_free((xdrproc_t)xdr_mv_connect_set_identity_args, (char *)&s->identity);
+        memset(&s->identity, 0, sizeof(s->identity));
+        reply_error(s, req->hdr.proc, req->hdr.serial, MV_ERR_NO_MEMORY, "out of memory");
+        return NULL;
+    }
     if (!daemon || !proxy_config.socket[sub] ||
         asprintf(&path, "%s%s", proxy_config.socket[sub], s->readonly ? "-ro" : "") < 0) {
         reply_error(s, req->hdr.proc, req->hdr.serial, MV_ERR_INTERNAL_ERROR,
@@ -392,17 +401,12 @@ int session_open(struct mv_call *call)
 {
     struct mv_client *c = mv_call_client(call);
     struct proxy_session *s = calloc(1, sizeof(*s));
-    int r;
 
     if (!s)
         return -ENOMEM;
     s->refs = 1;
     s->client = mv_client_ref(c);
     s->readonly = mv_client_identity(c)->readonly;
-    if ((r = identity_build(mv_client_identity(c), &s->identity)) < 0) {
-        session_unref(s);
-        return r;
-    }
     mv_client_set_data(c, s);
     return 0;
 }

@@ -23,7 +23,7 @@ struct proxy_session {
     bool output_full;                   /* the client's backlog is full: legs are held */
     unsigned int legs_over;             /* bit per subsystem: its leg's queue is full */
     struct upstream *legs[MV_SUBSYS_COUNT];
-    mv_connect_set_identity_args identity;  /* the client's, for CONNECT_SET_IDENTITY */
+    mv_connect_set_identity_args identity;  /* the client's, for CONNECT_SET_IDENTITY (made at the first leg) */
     struct proxy_relay *relays;         /* streams (stream_relay.c) */
 };
 

@@ -4,7 +4,7 @@
 # python3-libvirt through the proxy's socket: one connection sees domains,
 # networks and pools; definitions reach their daemons; errors come back
 # from the daemon that owns the object; the read-only socket is read-only
-# at both ends; a daemon that is down fails only its own calls, with a
+# at both ends; each leg carries its client's identity; a daemon that is down fails only its own calls, with a
 # message naming it; malformed frames close only their own connection and
 # never reach a daemon.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -17,7 +17,7 @@ MV_NETD=$top_builddir/netd/modvirt-netd
 MV_STORAGED=$top_builddir/storaged/modvirt-storaged
 MV_DAEMON=$MV_PROXYD
 MV_NEEDS="ip nft /usr/sbin/dnsmasq"
-mv_init 9
+mv_init 10
 
 # ---- the daemons: one root for the daemons, another for the proxy ----
 
@@ -128,7 +128,15 @@ expect_match "the leg is on the ro socket" "leg to modvirt-netd \($DROOT/run/mod
     "$(cat "$MV_LOG")"
 verdict "a client of the read-only socket gets legs on the daemons' read-only sockets"
 
-# 5: python3-libvirt, one connection while storaged goes away
+# 5
+run isolated setpriv --reuid=65534 --regid=65534 --clear-groups virsh -c "$MV_URI_RO" net-list --all
+expect_match "nobody lists networks" "^ default +active" "$out"
+expect_match "netd runs the calls as the client" \
+    "its root peer forwards the identity uid 65534 \([^)]*\) gid 65534 \([^)]*\) pid [0-9]+" \
+    "$(grep 'forwards the identity' "$mv_tmp/netd.log")"
+verdict "a leg carries its client's identity (CONNECT_SET_IDENTITY): netd sees uid 65534, not the proxy's root"
+
+# 6: python3-libvirt, one connection while storaged goes away
 cat >"$mv_tmp/down.py" <<'EOF'
 import os, sys, time, libvirt
 uri, pid = sys.argv[1], int(sys.argv[2])
@@ -165,13 +173,13 @@ expect_match "networks still answer" "^networks \['default', 'pxnet'\]$" "$out"
 expect_match "next call: not running" "^pool error again: modvirt-storaged is not running \(socket $DROOT/run/modvirt/storaged-sock\)" "$out"
 verdict "storaged down: its calls fail naming it, domains and networks keep answering"
 
-# 6
+# 7
 start storaged "$MV_STORAGED" "$DROOT"
 vsh "pool-list --all"
 expect_match "the pool is back" "^ px-pool +active" "$out"
 verdict "storaged back: the next connection reaches it again"
 
-# 7: malformed frames: only that connection closes, no daemon sees them
+# 8: malformed frames: only that connection closes, no daemon sees them
 cat >"$mv_tmp/bad.py" <<'EOF'
 import struct, sys, mvrpc
 path = sys.argv[1]
@@ -205,13 +213,13 @@ expect_eq "qemud saw no malformed packet" 0 "$(daemon_log_count qemud 'malformed
 expect_eq "proxyd logged them" 2 "$(grep -c 'malformed packet' "$MV_LOG")"
 verdict "malformed frames close only their connection at the proxy and never reach a daemon"
 
-# 8: clean up through the proxy
+# 9: clean up through the proxy
 vsh "undefine px1 ; vol-delete v1 --pool px-pool ; pool-destroy px-pool ; pool-undefine px-pool ; net-undefine pxnet"
 expect_eq "exit status" 0 "$rc"
 expect_eq "stderr" "" "$err"
 verdict "undefine, vol-delete, pool-destroy/undefine through the proxy"
 
-# 9
+# 10
 stop_pid "$proxyd_PID"
 expect_eq "proxyd exit status" 0 "$stop_status"
 expect_eq "sockets removed" "" "$(ls "$PROOT/run/libvirt" 2>/dev/null)"
