@@ -36,6 +36,8 @@ daemons="qemud netd storaged proxyd"
 echo "1..8"
 
 # The build's installation directories, as make expands them.
+bindir='' sbindir='' mandir='' sysconfdir='' runstatedir='' unitdir='' polkitdir='' tmpfilesdir=''
+# shellcheck disable=SC2016  # $(...) here is make's, not the shell's
 printf 'mv-print-dirs:\n\t@echo "prefix=$(prefix) bindir=$(bindir) sbindir=$(sbindir) mandir=$(mandir) sysconfdir=$(sysconfdir) runstatedir=$(runstatedir) unitdir=$(systemdsystemunitdir) polkitdir=$(polkitactiondir) tmpfilesdir=$(tmpfilesdir)"\n' >"$tmp/print.mk"
 dirs=$(make -s --no-print-directory -C "$top_builddir" -f Makefile -f "$tmp/print.mk" mv-print-dirs) ||
     { echo "Bail out! cannot read the build's directories"; exit 1; }

@@ -110,5 +110,7 @@ dist_check_SCRIPTS += $(PROXYD_INTEGRATION_TESTS)
 
 # make install DESTDIR=... and the tree it makes
 INSTALL_INTEGRATION_TESTS = tests/integration/install-tree.sh
+# tools/install-system install/revert on such a tree with Debian's libvirt units
+INSTALL_INTEGRATION_TESTS += tests/integration/install-system.sh
 INTEGRATION_TESTS += $(INSTALL_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INSTALL_INTEGRATION_TESTS)
