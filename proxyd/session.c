@@ -15,6 +15,7 @@
 #include "error.h"
 #include "log.h"
 #include "session.h"
+#include "session_events.h"
 #include "upstream.h"
 
 static void session_ref(struct proxy_session *s)
@@ -27,6 +28,7 @@ static void session_unref(struct proxy_session *s)
     if (--s->refs > 0)
         return;
     xdr_free((xdrproc_t)xdr_mv_connect_set_identity_args, (char *)&s->identity);
+    session_events_free(s);
     mv_client_unref(s->client);
     free(s);
 }
@@ -59,8 +61,10 @@ static void reply_error(struct proxy_session *s, int proc, uint32_t serial, int 
     struct mv_message_header hdr = {
         .prog = MV_REMOTE_PROGRAM, .vers = MV_REMOTE_VERSION, .proc = proc, .serial = serial,
     };
+    struct mv_msg *m = session_error_packet(&hdr, MV_REPLY, code, MV_FROM_RPC, msg);
 
-    mv_client_forward_reply(s->client, session_error_packet(&hdr, MV_REPLY, code, MV_FROM_RPC, msg));
+    session_events_reply(s, &m);    /* a (de)registration that failed is none */
+    mv_client_forward_reply(s->client, m);
 }
 
 /* ---- the client's identity (wire-protocol.md 5.7) ---- */
@@ -223,15 +227,15 @@ static void leg_reply(struct upstream *u, struct mv_msg *m, const struct proxy_p
     struct proxy_session *s = opaque;
 
     if (p->own) {
-        /* the proxy's own calls besides the handshake: event re-registrations
-         * (events.h hooks in here) */
-        mv_msg_free(m);
+        /* the proxy's own calls besides the handshake: event re-registrations */
+        session_events_own_reply(s, u, m, p);
         return;
     }
     session_ref(s);
     if (p->flags & MV_PROC_STREAM)
         relay_call_done(s, u, p->up_serial, m->hdr.status == MV_OK);
-    /* events.h: a REGISTER reply's callbackID is rewritten here (p->flags) */
+    if (p->flags & (MV_PROC_EVENT_REGISTER | MV_PROC_EVENT_DEREGISTER))
+        session_events_reply(s, &m);
     if (!s->closed) {
         mv_client_forward_reply(s->client, m);
         watch_output(s);
@@ -248,8 +252,9 @@ static void leg_packet(struct upstream *u, struct mv_msg *m, void *opaque)
     session_ref(s);
     if (m->hdr.type == MV_STREAM || m->hdr.type == MV_STREAM_HOLE)
         relay_from_daemon(s, u, m);
-    else if (m->hdr.type == MV_MESSAGE && m->hdr.prog == MV_REMOTE_PROGRAM)
-        session_to_client(s, m);    /* events.h: the callbackID is rewritten here */
+    else if (m->hdr.type == MV_MESSAGE && m->hdr.prog == MV_REMOTE_PROGRAM &&
+             leg_index(s, u) >= 0 && session_events_message(s, leg_index(s, u), m))
+        session_to_client(s, m);
     else
         mv_msg_free(m);             /* nothing else comes from a daemon unasked */
     session_unref(s);
@@ -274,9 +279,9 @@ static void leg_dead(struct upstream *u, int code, const char *why, void *opaque
 
     session_ref(s);
     relay_leg_dead(s, u, code, why);
-    /* events.h: a lost leg with registrations is reconnected here */
     if (i >= 0) {
         s->legs[i] = NULL;
+        session_events_leg_dead(s, i);
         if (s->legs_over & (1u << i)) {
             s->legs_over &= ~(1u << i);
             if (!s->legs_over && !s->closed)
@@ -299,17 +304,26 @@ static void leg_tx_drained(struct upstream *u, void *opaque)
         mv_client_hold_input(s->client, false);
 }
 
+/* The handshake is done: the daemon gets back the registrations it lacks. */
+static void leg_ready(struct upstream *u, void *opaque)
+{
+    struct proxy_session *s = opaque;
+    int i = leg_index(s, u);
+
+    if (i >= 0 && !s->closed)
+        session_events_leg_ready(s, i, u);
+}
+
 static const struct upstream_ops leg_ops = {
     .reply = leg_reply, .packet = leg_packet, .fail = leg_fail, .dead = leg_dead,
-    .tx_drained = leg_tx_drained,
+    .tx_drained = leg_tx_drained, .ready = leg_ready,
 };
 
 /* ---- routing ---- */
 
 /* The client's leg for subsystem SUB, connected now if there is none.
  * NULL with an error answered on REQ when the daemon cannot be reached. */
-static struct upstream *session_leg(struct proxy_session *s, enum mv_subsystem sub,
-                                    const struct mv_msg *req)
+struct upstream *session_leg(struct proxy_session *s, enum mv_subsystem sub, const struct mv_msg *req)
 {
     const char *daemon = proxy_daemon_name(sub);
     _cleanup_free_ char *path = NULL, *msg = NULL;
@@ -329,7 +343,8 @@ static struct upstream *session_leg(struct proxy_session *s, enum mv_subsystem s
     }
     if (!daemon || !proxy_config.socket[sub] ||
         asprintf(&path, "%s%s", proxy_config.socket[sub], s->readonly ? "-ro" : "") < 0) {
-        reply_error(s, req->hdr.proc, req->hdr.serial, MV_ERR_INTERNAL_ERROR,
+        if (req)
+            reply_error(s, req->hdr.proc, req->hdr.serial, MV_ERR_INTERNAL_ERROR,
                     "internal error: no daemon serves this procedure");
         return NULL;
     }
@@ -341,6 +356,8 @@ static struct upstream *session_leg(struct proxy_session *s, enum mv_subsystem s
             upstream_hold_input(s->legs[sub], true);
         return s->legs[sub];
     }
+    if (!req)
+        return NULL;
     if (r == -ENOENT || r == -ECONNREFUSED)
         r = asprintf(&msg, "modvirt-%s is not running (socket %s)", daemon, path);
     else
@@ -362,9 +379,11 @@ static void forward_call(struct mv_client *c, struct mv_msg *req, const struct m
         mv_client_forward_reply(c, NULL);
         return;
     }
+    /* an event (de)registration may be answered here, the daemon not asked */
+    if (session_events_call(s, info, m))
+        return;
     if (!(leg = session_leg(s, info->subsystem, m)))
         return;
-    /* events.h: a DEREGISTER's callbackID is rewritten (or refused) here */
     if (stream && relay_add(s, leg, m->hdr.proc, serial, upstream_next_serial(leg)) < 0) {
         reply_error(s, m->hdr.proc, serial, MV_ERR_NO_MEMORY, "out of memory");
         return;
@@ -401,12 +420,17 @@ int session_open(struct mv_call *call)
 {
     struct mv_client *c = mv_call_client(call);
     struct proxy_session *s = calloc(1, sizeof(*s));
+    int r;
 
     if (!s)
         return -ENOMEM;
     s->refs = 1;
     s->client = mv_client_ref(c);
     s->readonly = mv_client_identity(c)->readonly;
+    if ((r = session_events_init(s)) < 0) {
+        session_unref(s);
+        return r;
+    }
     mv_client_set_data(c, s);
     return 0;
 }
@@ -419,6 +443,7 @@ void session_client_close(struct mv_client *c)
         return;
     mv_client_set_data(c, NULL);
     s->closed = true;
+    session_events_stop(s);
     relay_free_all(s);
     for (int i = 0; i < MV_SUBSYS_COUNT; i++)
         upstream_close(TAKE_PTR(s->legs[i]));

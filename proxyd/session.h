@@ -14,6 +14,8 @@
 #include "server.h"
 
 struct proxy_relay;
+struct proxyd_events;
+struct leg_retry;
 
 struct proxy_session {
     unsigned int refs;                  /* the client's, plus one per callback on the stack */
@@ -25,6 +27,8 @@ struct proxy_session {
     struct upstream *legs[MV_SUBSYS_COUNT];
     mv_connect_set_identity_args identity;  /* the client's, for CONNECT_SET_IDENTITY (made at the first leg) */
     struct proxy_relay *relays;         /* streams (stream_relay.c) */
+    struct proxyd_events *events;       /* event callback ids (events.h) */
+    struct leg_retry *retry;            /* per subsystem: reconnecting (session_events.c) */
 };
 
 /* The server's hooks (main.c puts them in the driver). */
@@ -32,6 +36,9 @@ int session_open(struct mv_call *call);
 void session_client_close(struct mv_client *c);
 extern const struct mv_forwarder session_forwarder;
 
+/* The client's leg for SUB, connected now if there is none; NULL if the
+ * daemon cannot be reached (REQ, if given, is then answered with why). */
+struct upstream *session_leg(struct proxy_session *s, enum mv_subsystem sub, const struct mv_msg *req);
 /* For stream_relay.c: M (taken) to the client; false once it is gone. */
 bool session_to_client(struct proxy_session *s, struct mv_msg *m);
 /* A packet was queued on LEG: hold the client while the leg is full. */
