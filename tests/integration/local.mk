@@ -114,3 +114,9 @@ INSTALL_INTEGRATION_TESTS = tests/integration/install-tree.sh
 INSTALL_INTEGRATION_TESTS += tests/integration/install-system.sh
 INTEGRATION_TESTS += $(INSTALL_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(INSTALL_INTEGRATION_TESTS)
+
+# modvirt-proxyd: one client's domain, network and pool events through the
+# proxy, kept across a kill -9 of qemud (the proxy replays the callbacks)
+PROXYD_EVENTS_INTEGRATION_TESTS = tests/integration/proxyd-events.sh
+INTEGRATION_TESTS += $(PROXYD_EVENTS_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(PROXYD_EVENTS_INTEGRATION_TESTS)
