@@ -317,10 +317,14 @@ static int query_runtime(struct qemud_dom *dom, struct mv_dom_def *live, struct 
         return r;
     fill_pty(live->devices.serials, live->devices.nserials, "serial", chardevs);
     fill_pty(live->devices.consoles, live->devices.nconsoles, "console", chardevs);
-    /* a console of target type serial is serial 0's device */
+    /* a console of target type serial is serial 0's device: the <serial>'s,
+     * or, with no <serial> (virt-install --graphics none writes a lone
+     * <console type='pty'/>), the serial 0 QEMU made for the console */
     if (live->devices.nconsoles && live->devices.nserials && !live->devices.consoles[0].path &&
         live->devices.serials[0].path)
         live->devices.consoles[0].path = strdup(live->devices.serials[0].path);
+    if (live->devices.nconsoles && !live->devices.nserials && !live->devices.consoles[0].path)
+        fill_pty(live->devices.consoles, 1, "serial", chardevs);
     json_object_put(chardevs);
     for (size_t i = 0; i < live->devices.ngraphics; i++) {
         struct mv_dom_graphics *g = &live->devices.graphics[i];
