@@ -13,7 +13,9 @@
 # pool-define, vol-create).  Verified from the guest's side: its console
 # log says GUEST-BOOTED-OK and the address it leased, which the network
 # lists; and from each daemon's own socket: the domain, its port, its
-# volume.
+# volume.  A third guest is installed as virt-install does by default,
+# its text console attached (virsh console, a stream through the proxy):
+# the guest's boot shows there.
 #
 # What virt-install needs that qemud lacks (issue 11, domain XML breadth),
 # and the virt-install flags that stay clear of it:
@@ -41,7 +43,7 @@ set -u
 . "$top_srcdir/tests/integration/guest.sh"
 
 MV_NEEDS="qemu-system-x86_64 qemu-img ip virt-install"
-PLAN=7
+PLAN=8
 BOOT_S=150                      # TCG boot plus DHCP
 NET=vinet
 BR=vibr0
@@ -49,6 +51,7 @@ SUB=192.168.151
 POOL=vp
 G1=vi-generic
 G2=vi-linux
+G3=vi-console
 MAC1=52:54:00:51:00:01
 MAC2=52:54:00:51:00:02
 NS=
@@ -238,18 +241,66 @@ verdict "virt-install --osinfo linux2022 (q35, xhci, agent channel, rng) creates
 expect_booted $G2 $MAC2
 verdict "$G2 boots (GUEST-BOOTED-OK) and leases $booted_ip on $NET, listed by net-dhcp-leases"
 
-# ---- 7: gone again, through the proxy ------------------------------------------------------
+# ---- 7: virt-install's own console ---------------------------------------------------------
+# --graphics none without --serial: a lone <console type='pty'/>, and
+# virt-install attaches to it (virsh console) until it is left with
+# Ctrl-].  on_pty.py runs it on a pseudo-terminal, sends Ctrl-] once
+# GUEST-READY went by, and kills it at a deadline (liveness only).
+cat >"$mv_tmp/on_pty.py" <<'EOF'
+import os, pty, select, signal, sys, time
+marker, end = sys.argv[1].encode(), time.monotonic() + float(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[3], sys.argv[3:])
+seen, left_console = b"", False
+while True:
+    wait = end - time.monotonic()
+    if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        sys.exit("on_pty.py: %s did not end within %s s" % (sys.argv[3], sys.argv[2]))
+    try:
+        data = os.read(fd, 4096)
+    except OSError:         # EIO: the child closed the terminal
+        break
+    if not data:
+        break
+    sys.stdout.buffer.write(data)
+    seen = (seen + data)[-4096:]
+    if not left_console and marker in seen:
+        os.write(fd, b"\x1d")
+        left_console = True
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+EOF
+MV_CLIENT_TIMEOUT=$((BOOT_S + 30)) run via_proxy /usr/bin/python3 "$mv_tmp/on_pty.py" GUEST-READY $BOOT_S \
+    virt-install --import --name $G3 --memory 256 --vcpus 1 --virt-type qemu --osinfo linux2022 \
+    --boot "kernel=$GUEST_KERNEL,initrd=$GUEST_INITRD,kernel_args=console=ttyS0 panic=-1" \
+    --events on_reboot=destroy,on_crash=destroy \
+    --disk "pool=$POOL,size=0.0625,format=qcow2,bus=virtio" --network none --graphics none
+out=$(printf '%s\n' "$out" | tr -d '\r')
+expect_installed $G3
+expect_match "virt-install attached the console" "^Connected to domain '?$G3'?" "$out"
+expect_match "the guest's boot on it" "^GUEST-BOOTED-OK " "$out"
+pvsh dumpxml $G3
+expect_match "the console's pty" "<console type=.pty.[^>]*> *<source path=./dev/pts/[0-9]+./>" "$(printf '%s' "$out" | tr -s '\n ' ' ')"
+verdict "virt-install's own text console (a lone <console type='pty'/>) shows $G3 booting, through the proxy"
+
+# ---- 8: gone again, through the proxy ------------------------------------------------------
 pvsh_ok destroy $G1
 pvsh_ok undefine $G1
 pvsh_ok destroy $G2
 pvsh_ok undefine $G2 --remove-all-storage
+pvsh_ok destroy $G3
+pvsh_ok undefine $G3 --remove-all-storage
 dvsh qemu qemud list --all --name
 expect_eq "qemud's domains" "" "$out"
 dvsh network netd net-port-list $NET
 expect_nomatch "netd's ports" "[0-9a-f]{8}-" "$out"
 dvsh storage storaged vol-list $POOL
-expect_nomatch "$G2's volume" "$G2\.qcow2" "$out"
+expect_nomatch "$G2's and $G3's volumes" "$G2\.qcow2|$G3\.qcow2" "$out"
 expect_match "disk1.qcow2 stays" "disk1\.qcow2" "$out"
+dvsh storage storaged pool-list --all --name
+expect_eq "storaged's pools (virt-install made none of its own)" "$POOL" "${out// /}"     # virsh pads the names
 expect_daemon_alive
-verdict "destroy, undefine (--remove-all-storage) through the proxy: no domain, no port, $G2's volume deleted"
+verdict "destroy, undefine (--remove-all-storage) through the proxy: no domain, no port, $G2's and $G3's volumes deleted"
 mv_done
