@@ -60,7 +60,8 @@ int proxyd_events_call(struct proxyd_events *ev, const struct mv_proc_info *info
 /* A REPLY on its way to the client (client serial).  The success of a
  * REGISTER gets the client's new id written over the daemon's; a reply that
  * carries no id is replaced by an error reply (*reply freed and set anew).
- * Other replies pass untouched.  0, or -ENOMEM if the replacement cannot be
+ * Any reply to a DEREGISTER ends the registration (libvirt's client has
+ * dropped the callback before it asks).  Other replies pass untouched.  0, or -ENOMEM if the replacement cannot be
  * built (*reply is then unchanged). */
 int proxyd_events_reply(struct proxyd_events *ev, struct mv_msg **reply);
 
