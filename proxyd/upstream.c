@@ -513,6 +513,7 @@ int upstream_new(sd_event *ev, const struct upstream_spec *spec, const struct up
     u->ops = ops;
     u->opaque = opaque;
     u->timeout_s = spec->timeout;
+    u->reader.whole = true;     /* a daemon's length words are trusted */
     u->daemon = strdup(spec->daemon);
     u->path = strdup(spec->path);
     if (!u->daemon || !u->path) {

@@ -243,9 +243,12 @@ int mv_frame_reader_space(struct mv_frame_reader *r, void **ptr, size_t *count)
         /* grow by what arrived so far (doubling), never past the packet */
         size_t next = r->msg->cap ? r->msg->cap * 2 : MSG_INITIAL_CAP;
         /* the first 4 KiB at once: a small packet then takes one read after
-         * its length word, not one per doubling from 4 bytes */
+         * its length word, not one per doubling from 4 bytes; a trusted
+         * peer's packet all at once */
         if (next < MSG_INITIAL_CAP)
             next = MSG_INITIAL_CAP;
+        if (r->whole && r->want > MV_MESSAGE_LEN_SIZE)
+            next = r->want;
         if (next > r->want)
             next = r->want;
         if (next < MV_MESSAGE_LEN_SIZE)

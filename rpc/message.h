@@ -76,6 +76,10 @@ struct mv_frame_reader {
     /* if not 0, the buffer may not grow beyond this many bytes for now
      * (a budget shared with other readers); the first 4 KiB always may */
     size_t grow_limit;
+    /* the peer is trusted (a daemon, read by the proxy): the whole packet
+     * is allocated once its length word is in, so a large reply takes no
+     * read per doubling (grow_limit still applies) */
+    bool whole;
 };
 
 enum mv_frame_status {
