@@ -6,6 +6,8 @@
 #  - modvirt-qemud from the build tree with --root in the temp dir
 #  - clients (virsh, python3-libvirt) only inside a private mount namespace
 #    whose /run/libvirt is an empty tmpfs, so no real libvirtd is reachable
+#  - MV_VIA_PROXY=1: the clients reach the daemon through a modvirt-proxyd
+#    on the same --root (see "through modvirt-proxyd" below)
 # Every wait is bounded.  Needs root (mount namespaces), top_builddir and
 # top_srcdir (exported by "make check").
 
@@ -13,6 +15,7 @@
 : "${top_srcdir:?top_srcdir must be set (run from make check)}"
 
 MV_DAEMON=$top_builddir/qemud/modvirt-qemud
+MV_PROXYD=$top_builddir/proxyd/modvirt-proxyd
 MV_HELPERS=$top_srcdir/tests/integration
 MV_PY=/usr/bin/python3      # python3-libvirt lives here, not in a pyenv
 
@@ -73,6 +76,9 @@ mv_init() {
     trap 'exit 1' HUP INT TERM
     [ "$(id -u)" -eq 0 ] || why="needs root (private mount namespaces)"
     [ -x "$MV_DAEMON" ] || why=${why:-"$MV_DAEMON is not built"}
+    if [ "${MV_VIA_PROXY:-0}" = 1 ] || [ "${MV_NEEDS_PROXY:-no}" = yes ]; then
+        [ -x "$MV_PROXYD" ] || why=${why:-"$MV_PROXYD is not built"}
+    fi
     for cmd in unshare virsh timeout $MV_PY ${MV_NEEDS:-}; do
         command -v "$cmd" >/dev/null 2>&1 || why=${why:-"$cmd is not installed"}
     done
@@ -143,7 +149,10 @@ MV_RO=
 MV_URI=
 MV_URI_RO=
 
-mv_log_mark() { case_log_mark=$( [ -n "$MV_LOG" ] && [ -f "$MV_LOG" ] && wc -l <"$MV_LOG" || echo 0); }
+mv_log_mark() {
+    case_log_mark=$( [ -n "$MV_LOG" ] && [ -f "$MV_LOG" ] && wc -l <"$MV_LOG" || echo 0)
+    proxy_log_mark=$( [ -n "$MV_PROXY_LOG" ] && [ -f "$MV_PROXY_LOG" ] && wc -l <"$MV_PROXY_LOG" || echo 0)
+}
 
 # The daemon's log lines written since the last verdict (at most 60), or
 # its last 60 lines with MV_LOG_ALL=yes.
@@ -160,6 +169,7 @@ mv_log_diag() {
         diag "  daemon log ($MV_LOG) since the previous case:"
         tail -n +$((case_log_mark + 1)) "$MV_LOG" | tail -n 60 | sed 's/^/#     /'
     fi
+    proxy_log_diag
 }
 
 # ---- readiness ----
@@ -280,7 +290,8 @@ try_start_daemon() {
     [ -n "$MV_ROOT" ] || use_root root
     spawn_daemon "$MV_ROOT" "$MV_LOG" "$@"
     MV_PID=$spawned_pid
-    wait_ready "$MV_PID" "$MV_READY_S"
+    wait_ready "$MV_PID" "$MV_READY_S" || return 1
+    proxy_follow
 }
 
 # start_daemon [ARGS...]: try_start_daemon or bail out with the log.
@@ -324,6 +335,7 @@ netd_start() {
         sed 's/^/#   /' "$MV_LOG"
         exit 1
     fi
+    proxy_follow
     mv_log_mark
 }
 
@@ -332,9 +344,106 @@ daemon_alive() { [ -n "$MV_PID" ] && kill -0 "$MV_PID" 2>/dev/null && \
 
 expect_daemon_alive() {
     daemon_alive || expect_fail "the daemon (pid $MV_PID) is not running"
+    [ -z "$MV_PROXY_PID" ] || proxy_alive || expect_fail "modvirt-proxyd (pid $MV_PROXY_PID) is not running"
 }
 
 fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+# ---- through modvirt-proxyd -------------------------------------------------
+# With MV_VIA_PROXY=1 (the via-proxy-*.sh wrappers set it) a script's clients
+# talk to its daemon the way an unmodified libvirt client on a modvirt
+# machine does: through modvirt-proxyd's legacy socket.  Each time a daemon
+# of the script becomes ready (try_start_daemon, netd_start), proxy_follow
+# starts a proxy on the daemon's --root, if none runs there, and points
+# MV_URI / MV_URI_RO at the proxy's libvirt-sock / libvirt-sock-ro
+# (qemu:///system?socket=...); the proxy finds the daemon's socket by its
+# default path under the same root.  The daemon's own URIs stay in
+# MV_DIRECT_URI / MV_DIRECT_URI_RO; MV_RW / MV_RO still name its sockets
+# (raw mvrpc.py calls go direct).  A daemon restarted by the script finds
+# the same proxy still running: its clients' next calls open new legs.  A
+# "reboot" that empties ROOT/run takes the proxy's sockets with it: the
+# proxy is restarted then, as the machine would restart it.  Verdicts show
+# the proxy's log lines too; expect_daemon_alive checks the proxy as well.
+# Scripts may also drive a proxy themselves (proxy_start, proxy_uri).
+
+MV_VIA_PROXY=${MV_VIA_PROXY:-0}
+MV_PROXY_PID=
+MV_PROXY_ROOT=
+MV_PROXY_LOG=
+MV_DIRECT_URI=
+MV_DIRECT_URI_RO=
+proxy_log_mark=0
+
+# proxy_sock ROOT [ro]: the proxy's rw (or ro) socket under ROOT
+proxy_sock() { printf '%s/run/libvirt/libvirt-sock%s' "$1" "${2:+-ro}"; }
+# proxy_uri ROOT [ro]: the URI a client gives to reach the proxy under ROOT
+proxy_uri() { printf 'qemu:///system?socket=%s' "$(proxy_sock "$1" "${2:-}")"; }
+
+proxy_alive() {
+    [ -n "$MV_PROXY_PID" ] && kill -0 "$MV_PROXY_PID" 2>/dev/null &&
+        ! grep -q '^State:.*Z' "/proc/$MV_PROXY_PID/status" 2>/dev/null
+}
+
+# proxy_config ROOT LINES...: ROOT/etc/modvirt/modvirt-proxyd.conf
+proxy_config() {
+    local root=$1
+    shift
+    mkdir -p "$root/etc/modvirt"
+    printf '%s\n' "$@" >"$root/etc/modvirt/modvirt-proxyd.conf"
+}
+
+# proxy_start ROOT [ARGS...]: modvirt-proxyd with --root ROOT (its config,
+# if any, written before with proxy_config), ready (READY=1), pid in
+# MV_PROXY_PID, log in MV_PROXY_LOG ($mv_tmp/proxyd.log, appended to across
+# restarts); or bail out with its log.
+proxy_start() {
+    local root=$1
+    shift
+    MV_PROXY_LOG=$mv_tmp/proxyd.log
+    MV_DAEMON=$MV_PROXYD spawn_daemon "$root" "$MV_PROXY_LOG" "$@"
+    MV_PROXY_PID=$spawned_pid
+    MV_PROXY_ROOT=$root
+    if ! wait_ready "$MV_PROXY_PID" "$MV_READY_S"; then
+        echo "Bail out! modvirt-proxyd (pid $MV_PROXY_PID) did not become ready within $MV_READY_S s"
+        sed 's/^/#   /' "$MV_PROXY_LOG"
+        exit 1
+    fi
+}
+
+# proxy_follow: with MV_VIA_PROXY=1, route MV_URI / MV_URI_RO through the
+# proxy on MV_ROOT (started if need be) when they name a daemon socket under
+# MV_ROOT; a daemon the script reaches by a URI of its own stays direct.
+proxy_follow() {
+    [ "$MV_VIA_PROXY" = 1 ] || return 0
+    case $MV_URI in
+        "$(proxy_uri "$MV_ROOT")") ;;
+        *"?socket=$MV_ROOT/run/modvirt/"*) MV_DIRECT_URI=$MV_URI MV_DIRECT_URI_RO=$MV_URI_RO ;;
+        *) return 0 ;;
+    esac
+    if [ -n "$MV_PROXY_PID" ] && ! proxy_alive; then
+        echo "Bail out! modvirt-proxyd (pid $MV_PROXY_PID) died"
+        tail -n 60 "$MV_PROXY_LOG" | sed 's/^/#   /'
+        exit 1
+    fi
+    if [ "$MV_PROXY_ROOT" != "$MV_ROOT" ] || [ ! -S "$(proxy_sock "$MV_ROOT")" ]; then
+        [ -z "$MV_PROXY_PID" ] || stop_pid "$MV_PROXY_PID"
+        proxy_start "$MV_ROOT"
+    fi
+    MV_URI=$(proxy_uri "$MV_ROOT")
+    MV_URI_RO=$(proxy_uri "$MV_ROOT" ro)
+}
+
+# proxy_log_diag: the proxy's log lines since the last verdict (at most 40)
+proxy_log_diag() {
+    [ -n "$MV_PROXY_LOG" ] && [ -f "$MV_PROXY_LOG" ] || return 0
+    proxy_alive || diag "  modvirt-proxyd (pid $MV_PROXY_PID) is not running"
+    diag "  proxy log ($MV_PROXY_LOG) since the previous case:"
+    tail -n +$((proxy_log_mark + 1)) "$MV_PROXY_LOG" | tail -n 40 | sed 's/^/#     /'
+}
+
+# via_proxy: true when the script's clients go through modvirt-proxyd (for
+# the few expectations that differ, e.g. a call of another daemon's)
+via_proxy() { [ "$MV_VIA_PROXY" = 1 ]; }
 
 # ---- clients --------------------------------------------------------------
 
