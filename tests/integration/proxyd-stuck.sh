@@ -14,10 +14,12 @@
 #    message), domain calls keep answering, virsh shows the message;
 #  - netd restarted: network calls work again on the same connections.
 #
-# One python process keeps its connections across all of it; the script
-# changes netd between its steps (SYNC lines and a FIFO).  Every ordering is
-# asserted by events: a call still pending (its thread alive) when another
-# completed, netd's socket queue grown by the call; never by a clock.
+# One python process keeps its connections across all of it (libvirt ones,
+# and a raw one for several calls in flight on one connection, which the
+# libvirt client does not do reliably); the script changes netd between its
+# steps (SYNC lines and a FIFO).  Every ordering is asserted by events: the
+# call seen in netd's socket queue, its reply not yet come when other calls'
+# replies came (one ordered stream per connection); never by a clock.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -66,10 +68,10 @@ netd_queued() {
 # ---- the python client, driven step by step ----
 
 cat >"$mv_tmp/stuck.py" <<'EOF'
-import sys, threading, libvirt
+import struct, sys, threading, libvirt, mvrpc
 from mvlibvirt import out, exc, step, error_of
 
-uri = sys.argv[1]
+uri, sock = sys.argv[1], sys.argv[2]
 
 def sync(name):
     """Tell the script where we are; go on once it has done its part (its
@@ -89,8 +91,6 @@ class Background:
             self.result = "OK %s" % (fn(),)
         except libvirt.libvirtError as e:
             self.result = exc(e)
-    def pending(self):
-        return self.thread.is_alive()
 
 def nets(c):
     return " ".join(sorted(n.name() for n in c.listAllNetworks()))
@@ -99,48 +99,77 @@ def domain_calls(c):
     d = c.lookupByName("d1")
     return "%s %s %s" % (d.name(), d.info()[0], d.isPersistent())
 
+# R: the same calls as raw packets.  A libvirt client (9.0) does not send a
+# thread's call while another thread of the same connection waits for its
+# reply (often until that reply comes), so several calls in flight on one
+# connection are only seen from a raw one.
+LIST_NETWORKS, LOOKUP_DOMAIN = 283, 23
+hung_replies = []
+def raw(proc, body, on_other=None):
+    p = R.reply_to(R.call_async(proc, body), timeout=120, on_other=on_other)
+    if p.status == mvrpc.OK:
+        return "OK"
+    e = p.error()
+    return "ERR %d %d %s" % (e["code"], e["domain"], e["message"])
+def raw_nets():
+    return raw(LIST_NETWORKS, struct.pack(">iI", 1, 0))
+def raw_domain():
+    def keep(p):
+        if p.type == mvrpc.REPLY and p.serial == hung_serial:
+            hung_replies.append(p)
+    return raw(LOOKUP_DOMAIN, mvrpc.xdr_string(b"d1"), keep)
+
 A = libvirt.open(uri)
 B = libvirt.open(uri)
+R = mvrpc.Conn(sock, timeout=120).handshake()
 step("up_nets", lambda: nets(A))
 step("up_doms", lambda: " ".join(sorted(d.name() for d in A.listAllDomains())))
-step("up_lookup", lambda: A.networkLookupByName("n1").name())   # A's netd leg is open
+step("up_raw", raw_nets)            # R's netd leg is open
 
 sync("stopped")
-hung = Background(lambda: A.networkLookupByName("n1").name())
+hung_serial = R.call_async(LIST_NETWORKS, struct.pack(">iI", 1, 0))
 sync("sent")            # the script saw the call in netd's queue
 C = libvirt.open(uri)   # a connection made while netd is stopped
-done = {"A": 0, "B": 0, "C": 0}
+done = {"R": 0, "B": 0, "C": 0}
 wrong = []
 for i in range(20):
-    for name, c in (("A", A), ("B", B), ("C", C)):
+    for name, call in (("R", raw_domain), ("B", lambda: domain_calls(B)), ("C", lambda: domain_calls(C))):
         try:
-            got = domain_calls(c)
+            got = call()
         except libvirt.libvirtError as e:
             got = exc(e)
-        if got != "d1 5 1":
-            wrong.append("%s: %s" % (name, got))
-        elif hung.pending():
+        if got in ("OK", "d1 5 1"):
             done[name] += 1
-out("during", "A=%(A)d B=%(B)d C=%(C)d" % done)
+        else:
+            wrong.append("%s: %s" % (name, got))
+out("during", "R=%(R)d B=%(B)d C=%(C)d" % done)
 out("during_wrong", wrong)
-out("still_pending", hung.pending())
+# one more on R: its reply comes after the hung call's, had that one been
+# answered meanwhile (one ordered stream): then it was pending throughout
+raw_domain()
+out("still_pending", not hung_replies)
 # a network call on a connection with no netd leg yet: its handshake hangs
 D = libvirt.open(uri)
 hung_new = Background(lambda: nets(D))
-hung.thread.join(300)
+def hung_result():
+    p = hung_replies[0] if hung_replies else R.reply_to(hung_serial, timeout=300)
+    e = p.error() if p.status != mvrpc.OK else None
+    return "ERR %d %d %s" % (e["code"], e["domain"], e["message"]) if e else "OK"
+step("hung_old_leg", hung_result)
 hung_new.thread.join(300)
-out("hung_old_leg", hung.result)
 out("hung_new_leg", hung_new.result)
-step("hung_after_dom", lambda: domain_calls(A))
+step("hung_after_dom", raw_domain)
 
 sync("continued")
 step("cont_a", lambda: A.networkLookupByName("n1").name())
+step("cont_r", raw_nets)
 step("cont_d", lambda: nets(D))
 step("cont_new", lambda: nets(libvirt.open(uri)))
 
 sync("killed")
 step("killed_a_net", lambda: error_of(lambda: A.networkLookupByName("n1")))
 step("killed_a_net2", lambda: error_of(lambda: nets(A)))
+step("killed_r_net", raw_nets)
 step("killed_a_dom", lambda: domain_calls(A))
 E = libvirt.open(uri)
 step("killed_e_net", lambda: error_of(lambda: nets(E)))
@@ -149,11 +178,13 @@ step("killed_e_dom", lambda: domain_calls(E))
 sync("restarted")
 step("back_a", lambda: A.networkLookupByName("n1").name())
 step("back_e", lambda: nets(E))
+step("back_r", raw_nets)
 step("back_dom", lambda: domain_calls(B))
 out("END", 1)
 EOF
 mkfifo "$mv_tmp/steps"
-MV_CLIENT_TIMEOUT=600 isolated env PYTHONPATH="$MV_HELPERS" PYTHONDONTWRITEBYTECODE=1 "$MV_PY" "$mv_tmp/stuck.py" "$URI" \
+: >"$mv_tmp/py.out"
+MV_CLIENT_TIMEOUT=600 isolated env PYTHONPATH="$MV_HELPERS" PYTHONDONTWRITEBYTECODE=1 "$MV_PY" "$mv_tmp/stuck.py" "$URI" "$(proxy_sock "$MV_ROOT")" \
     <"$mv_tmp/steps" >"$mv_tmp/py.out" 2>"$mv_tmp/py.err" &
 py_pid=$!
 kill_at_exit $py_pid
@@ -183,7 +214,7 @@ bail_out() { verdict "$1"; echo "Bail out! $1"; exit 1; }
 py_at stopped || bail_out "the client did not start"
 expect_eq "networks" n1 "$(k up_nets)"
 expect_eq "domains" d1 "$(k up_doms)"
-expect_eq "network lookup" n1 "$(k up_lookup)"
+expect_eq "raw network call" OK "$(k up_raw)"
 verdict "one connection through the proxy lists networks (netd) and domains (qemud)"
 
 # 2: SIGSTOP; the call must be seen in netd's queue before the domain calls
@@ -201,16 +232,16 @@ expect_eq "the network call queued at the stopped netd (bytes $base -> $(netd_qu
 py_at sent && py_go
 py_at continued || bail_out "the client is stuck with netd stopped"
 expect_eq "domain calls answered while the network call hung (on its connection, another, a new one)" \
-    "A=20 B=20 C=20" "$(k during)"
+    "R=20 B=20 C=20" "$(k during)"
 expect_eq "domain calls that went wrong" "[]" "$(k during_wrong)"
 expect_eq "the network call still hung after them" True "$(k still_pending)"
 verdict "netd stopped: a network call hangs at netd while domain calls on its connection and on others complete"
 
-# 3
+# 3: code 68 VIR_ERR_OPERATION_TIMEOUT, domain 7 VIR_FROM_RPC
 msg="modvirt-netd is not answering \\(socket $NETD_SOCK\\)"
-expect_match "the hung call on the open leg" "^EXC [0-9]+ [0-9]+ $msg\$" "$(k hung_old_leg)"
-expect_match "a network call on a new connection" "^EXC [0-9]+ [0-9]+ $msg\$" "$(k hung_new_leg)"
-expect_eq "domain calls afterwards" "d1 5 1" "$(k hung_after_dom)"
+expect_match "the hung call on the open leg" "^ERR 68 7 $msg\$" "$(k hung_old_leg)"
+expect_match "a network call on a new connection" "^EXC 68 7 $msg\$" "$(k hung_new_leg)"
+expect_eq "domain calls afterwards" OK "$(k hung_after_dom)"
 verdict "after upstream_timeout the hung network calls fail naming modvirt-netd and its socket"
 
 # 4
@@ -218,20 +249,24 @@ kill -CONT "$MV_PID"
 py_go
 py_at killed || bail_out "the client is stuck after netd continued"
 expect_eq "the same connection" n1 "$(k cont_a)"
+expect_eq "the connection whose call hung" OK "$(k cont_r)"
 expect_eq "the connection whose first network call hung" n1 "$(k cont_d)"
 expect_eq "a new connection" n1 "$(k cont_new)"
 verdict "netd continued: network calls work again on the same connections"
 
-# 5: kill -9: the socket file stays, a connect is refused
+# 5: kill -9: the socket file stays, a connect is refused.  Code 38
+# VIR_ERR_SYSTEM_ERROR, domain 7 VIR_FROM_RPC, as libvirt's own client
+# reports a daemon it cannot connect to
 { kill -9 "$MV_PID"; wait_exit "$MV_PID" 10; } 2>/dev/null
 py_go
 py_at restarted || bail_out "the client is stuck after netd was killed"
 msg="modvirt-netd is not running \\(socket $NETD_SOCK\\)"
 # the first call may race the proxy's noticing that the leg closed
 expect_match "the first network call on the old connection" \
-    "^EXC [0-9]+ [0-9]+ ($msg|modvirt-netd closed the connection \\(socket $NETD_SOCK\\))\$" "$(k killed_a_net)"
-expect_match "the next one" "^EXC [0-9]+ [0-9]+ $msg\$" "$(k killed_a_net2)"
-expect_match "a new connection's" "^EXC [0-9]+ [0-9]+ $msg\$" "$(k killed_e_net)"
+    "^EXC 38 7 ($msg|modvirt-netd closed the connection \\(socket $NETD_SOCK\\))\$" "$(k killed_a_net)"
+expect_match "the next one" "^EXC 38 7 $msg\$" "$(k killed_a_net2)"
+expect_match "another old connection's" "^ERR 38 7 $msg\$" "$(k killed_r_net)"
+expect_match "a new connection's" "^EXC 38 7 $msg\$" "$(k killed_e_net)"
 expect_eq "domain calls on the old connection" "d1 5 1" "$(k killed_a_dom)"
 expect_eq "domain calls on the new one" "d1 5 1" "$(k killed_e_dom)"
 run isolated virsh -c "$URI" net-list --all
@@ -247,6 +282,7 @@ py_go
 wait_exit $py_pid 120 || expect_fail "the client did not finish"
 expect_eq "the old connection" n1 "$(k back_a)"
 expect_eq "the connection made while netd was down" n1 "$(k back_e)"
+expect_eq "another old connection" OK "$(k back_r)"
 expect_eq "domain calls" "d1 5 1" "$(k back_dom)"
 expect_eq "client finished" 1 "$(k END)"
 expect_eq "client exit status" 0 "${wait_status:-none}"

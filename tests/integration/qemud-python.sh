@@ -138,7 +138,7 @@ verdict "lookupByName('x') raises VIR_ERR_NO_DOMAIN with libvirt's message"
 if via_proxy; then
     # the proxy sends network calls to modvirt-netd, which this script does not run
     expect_match "networkLookupByName('x')" \
-        "^EXC [0-9]+ [0-9]+ modvirt-netd is not running \(socket $MV_ROOT/run/modvirt/netd-sock\)\$" \
+        "^EXC 38 7 modvirt-netd is not running \(socket $MV_ROOT/run/modvirt/netd-sock\)\$" \
         "$(kv nosupport "$py_out")"
     verdict "through the proxy, a network call without modvirt-netd fails naming it"
 else
