@@ -1,6 +1,7 @@
 /* modvirt-proxyd: libvirt's legacy sockets in front of every daemon. */
 #define MV_LOG_MODULE "proxyd"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,13 @@ static int proxyd_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **er
             continue;
         if ((r = mv_conf_get_string(conf, subsys_daemon[i].key, &proxy_config.socket[i], errmsg)) < 0)
             return r;
+        /* relative to what? the proxy's working directory is nobody's business */
+        if (proxy_config.socket[i] && proxy_config.socket[i][0] != '/') {
+            if (asprintf(errmsg, "%s: '%s' is not an absolute path", subsys_daemon[i].key,
+                         proxy_config.socket[i]) < 0)
+                *errmsg = NULL;
+            return -EINVAL;
+        }
         if (!proxy_config.socket[i] &&
             !(proxy_config.socket[i] = mv_paths_socket(ctx->paths, subsys_daemon[i].daemon, false)))
             return -ENOMEM;
