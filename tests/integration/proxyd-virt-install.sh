@@ -94,18 +94,19 @@ touch "$MV_ROOT/var/lib/modvirt/network/default-defined"    # no "default": the 
 vi_start netd
 vi_start storaged
 vi_start qemud
-vi_start proxyd
-MV_PID=$PID_qemud               # lib.sh's verdicts show qemud's log
+proxy_start "$MV_ROOT"          # lib.sh's: verdicts show its log too
+MV_PID=$PID_qemud               # and qemud's
 MV_LOG=$mv_tmp/qemud.log
 mv_log_mark
 PROXY_RUN=$MV_ROOT/run/libvirt
 
 # ---- clients -------------------------------------------------------------------
 
-# via_proxy CMD...: CMD as lib.sh's isolated runs it (clean environment,
-# HOME in the temp dir, time-limited), but with the proxy's run/libvirt
-# bound on /run/libvirt: libvirt's default URI reaches modvirt-proxyd.
-via_proxy() {
+# default_client CMD...: CMD as lib.sh's isolated runs it (clean
+# environment, HOME in the temp dir, time-limited), but with the proxy's
+# run/libvirt bound on /run/libvirt: libvirt's default URI reaches
+# modvirt-proxyd.
+default_client() {
     timeout -k 2 "${MV_CLIENT_TIMEOUT:-120}" \
         env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C HOME="$mv_tmp/home" \
         XDG_CONFIG_HOME="$mv_tmp/home/.config" XDG_CACHE_HOME="$mv_tmp/home/.cache" \
@@ -114,7 +115,7 @@ via_proxy() {
         sh -c 'mount --bind "$0" /run/libvirt && exec "$@"' "$PROXY_RUN" "$@"
 }
 # pvsh ARGS...: plain virsh (no -c) through the proxy (run's variables)
-pvsh() { run via_proxy virsh "$@"; }
+pvsh() { run default_client virsh "$@"; }
 pvsh_ok() { pvsh "$@"; [ "$rc" -eq 0 ] || expect_fail "virsh $*: $(run_evidence)"; }
 # dvsh SCHEME DAEMON ARGS...: virsh on one daemon's own socket, past the proxy
 dvsh() {
@@ -128,7 +129,7 @@ dvsh() {
 vinstall() {
     local name=$1 mac=$2
     shift 2
-    run via_proxy virt-install --import --noautoconsole --name "$name" --memory 256 --vcpus 1 \
+    run default_client virt-install --import --noautoconsole --name "$name" --memory 256 --vcpus 1 \
         --virt-type qemu \
         --boot "kernel=$GUEST_KERNEL,initrd=$GUEST_INITRD,kernel_args=console=ttyS0 panic=-1 guest.net=dhcp" \
         --events on_reboot=destroy,on_crash=destroy \
@@ -272,7 +273,7 @@ while True:
         left_console = True
 sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 EOF
-MV_CLIENT_TIMEOUT=$((BOOT_S + 30)) run via_proxy /usr/bin/python3 "$mv_tmp/on_pty.py" GUEST-READY $BOOT_S \
+MV_CLIENT_TIMEOUT=$((BOOT_S + 30)) run default_client /usr/bin/python3 "$mv_tmp/on_pty.py" GUEST-READY $BOOT_S \
     virt-install --import --name $G3 --memory 256 --vcpus 1 --virt-type qemu --osinfo linux2022 \
     --boot "kernel=$GUEST_KERNEL,initrd=$GUEST_INITRD,kernel_args=console=ttyS0 panic=-1" \
     --events on_reboot=destroy,on_crash=destroy \
