@@ -2,14 +2,16 @@
 # modvirt-proxyd in front of modvirt-qemud, -netd (in a network namespace
 # of this script's own) and -storaged, driven by Debian's virsh and
 # python3-libvirt through the proxy's socket: one connection sees domains,
-# networks and pools; definitions reach their daemons; errors come back
-# from the daemon that owns the object; the read-only socket is read-only
-# at both ends; each leg carries its client's identity; a daemon that is down fails only its own calls, with a
+# networks and pools; definitions reach their daemons; the test guest
+# starts and boots; errors come back from the daemon that owns the object;
+# the read-only socket is read-only at both ends; each leg carries its
+# client's identity; a daemon that is down fails only its own calls, with a
 # message naming it; malformed frames close only their own connection and
 # never reach a daemon.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/guest.sh"
 
 MV_PROXYD=$top_builddir/proxyd/modvirt-proxyd
 MV_QEMUD=$top_builddir/qemud/modvirt-qemud
@@ -17,7 +19,7 @@ MV_NETD=$top_builddir/netd/modvirt-netd
 MV_STORAGED=$top_builddir/storaged/modvirt-storaged
 MV_DAEMON=$MV_PROXYD
 MV_NEEDS="ip nft /usr/sbin/dnsmasq"
-mv_init 10
+mv_init 11
 
 # ---- the daemons: one root for the daemons, another for the proxy ----
 
@@ -29,7 +31,7 @@ at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
 ip netns exec "$NS" ip link set lo up
 
 # start NAME BINARY ROOT [ip netns exec NS]: the daemon, ready, pid in
-# NAME_PID, log in $mv_tmp/NAME.log; or bail out with its log.
+# started_pid, log in $mv_tmp/NAME.log; or bail out with its log.
 start() {
     local name=$1 bin=$2 root=$3 pid
     shift 3
@@ -43,12 +45,15 @@ start() {
         sed 's/^/#   /' "$mv_tmp/$name.log"
         exit 1
     fi
-    printf -v "${name}_PID" '%s' "$pid"
+    started_pid=$pid
 }
 
 start qemud "$MV_QEMUD" "$DROOT"
+# guests outlive their daemon by design: none of this script's outlives it
+at_exit "pkill -9 -f -- '$DROOT/run/modvirt/qemu/'"
 start netd "$MV_NETD" "$DROOT" ip netns exec "$NS"
 start storaged "$MV_STORAGED" "$DROOT"
+storaged_pid=$started_pid
 mkdir -p "$PROOT/etc/modvirt"
 cat >"$PROOT/etc/modvirt/modvirt-proxyd.conf" <<EOF
 qemud_socket = "$DROOT/run/modvirt/qemud-sock"
@@ -57,7 +62,8 @@ storaged_socket = "$DROOT/run/modvirt/storaged-sock"
 upstream_timeout = 5
 EOF
 start proxyd "$MV_PROXYD" "$PROOT"
-MV_PID=$proxyd_PID
+proxyd_pid=$started_pid
+MV_PID=$proxyd_pid
 MV_LOG=$mv_tmp/proxyd.log
 MV_URI="qemu:///system?socket=$PROOT/run/libvirt/libvirt-sock"
 MV_URI_RO="qemu:///system?socket=$PROOT/run/libvirt/libvirt-sock-ro"
@@ -98,7 +104,26 @@ expect_match "volume" "^ v1 " "$out"
 expect_match "network" "^Name: +pxnet" "$out"
 verdict "definitions and a volume made through the proxy reach their daemons"
 
-# 3 (python: virsh prints only "failed to get domain")
+# 3: the test guest started, booted and destroyed through the proxy
+guest_build 2>"$mv_tmp/guest.err"
+case $? in
+0)
+    guest_domain_xml pxg "$mv_tmp/pxg.serial" >"$mv_tmp/pxg.xml"
+    vsh "define $mv_tmp/pxg.xml ; start pxg"
+    expect_eq "exit status" 0 "$rc"
+    expect_match "started" "^Domain 'pxg' started" "$out"
+    guest_wait_log "$mv_tmp/pxg.serial" GUEST-BOOTED-OK 90 || expect_fail "no GUEST-BOOTED-OK on the serial log"
+    vsh "domstate pxg ; destroy pxg ; undefine pxg"
+    expect_eq "exit status" 0 "$rc"
+    expect_match "running before destroy" "^running" "$out"
+    verdict "a domain defined and started through the proxy boots (GUEST-BOOTED-OK), then destroy and undefine"
+    ;;
+2) skip "cannot build the test guest: $(tail -n 1 "$mv_tmp/guest.err")" ;;
+*) expect_fail "tests/guest/make-test-guest.sh failed: $(tail -n 3 "$mv_tmp/guest.err")"
+   verdict "a domain defined and started through the proxy boots" ;;
+esac
+
+# 4 (python: virsh prints only "failed to get domain")
 cat >"$mv_tmp/notfound.py" <<'EOF'
 import sys, libvirt
 c = libvirt.open(sys.argv[1])
@@ -116,7 +141,7 @@ network 43 19 Network not found: no network with matching name 'nosuch'
 pool 49 18 Storage pool not found: no storage pool with matching name 'nosuch'" "$out"
 verdict "errors come back from the daemon that owns the object, as it words them"
 
-# 4
+# 5
 n_ro=$(daemon_log_count netd 'connected: .*\(read-only\)')
 run isolated virsh -c "$MV_URI_RO" "net-list --all ; net-undefine pxnet"
 expect_match "read-only listing works" "^ default +active" "$out"
@@ -128,7 +153,7 @@ expect_match "the leg is on the ro socket" "leg to modvirt-netd \($DROOT/run/mod
     "$(cat "$MV_LOG")"
 verdict "a client of the read-only socket gets legs on the daemons' read-only sockets"
 
-# 5
+# 6
 run isolated setpriv --reuid=65534 --regid=65534 --clear-groups virsh -c "$MV_URI_RO" net-list --all
 expect_match "nobody lists networks" "^ default +active" "$out"
 expect_match "netd runs the calls as the client" \
@@ -136,7 +161,7 @@ expect_match "netd runs the calls as the client" \
     "$(grep 'forwards the identity' "$mv_tmp/netd.log")"
 verdict "a leg carries its client's identity (CONNECT_SET_IDENTITY): netd sees uid 65534, not the proxy's root"
 
-# 6: python3-libvirt, one connection while storaged goes away
+# 7: python3-libvirt, one connection while storaged goes away
 cat >"$mv_tmp/down.py" <<'EOF'
 import os, sys, time, libvirt
 uri, pid = sys.argv[1], int(sys.argv[2])
@@ -163,8 +188,8 @@ except libvirt.libvirtError as e:
     print("pool error again:", e.get_error_message())
 c.close()
 EOF
-py "$mv_tmp/down.py" "$MV_URI" "$storaged_PID"
-wait "$storaged_PID" 2>/dev/null
+py "$mv_tmp/down.py" "$MV_URI" "$storaged_pid"
+wait "$storaged_pid" 2>/dev/null
 expect_eq "exit status" 0 "$rc"
 expect_match "pools before" "^pools 1$" "$out"
 expect_match "named failure" "^pool error: modvirt-storaged (closed the connection|is not running) \(socket $DROOT/run/modvirt/storaged-sock\)" "$out"
@@ -173,13 +198,13 @@ expect_match "networks still answer" "^networks \['default', 'pxnet'\]$" "$out"
 expect_match "next call: not running" "^pool error again: modvirt-storaged is not running \(socket $DROOT/run/modvirt/storaged-sock\)" "$out"
 verdict "storaged down: its calls fail naming it, domains and networks keep answering"
 
-# 7
+# 8
 start storaged "$MV_STORAGED" "$DROOT"
 vsh "pool-list --all"
 expect_match "the pool is back" "^ px-pool +active" "$out"
 verdict "storaged back: the next connection reaches it again"
 
-# 8: malformed frames: only that connection closes, no daemon sees them
+# 9: malformed frames: only that connection closes, no daemon sees them
 cat >"$mv_tmp/bad.py" <<'EOF'
 import struct, sys, mvrpc
 path = sys.argv[1]
@@ -213,14 +238,14 @@ expect_eq "qemud saw no malformed packet" 0 "$(daemon_log_count qemud 'malformed
 expect_eq "proxyd logged them" 2 "$(grep -c 'malformed packet' "$MV_LOG")"
 verdict "malformed frames close only their connection at the proxy and never reach a daemon"
 
-# 9: clean up through the proxy
+# 10: clean up through the proxy
 vsh "undefine px1 ; vol-delete v1 --pool px-pool ; pool-destroy px-pool ; pool-undefine px-pool ; net-undefine pxnet"
 expect_eq "exit status" 0 "$rc"
 expect_eq "stderr" "" "$err"
 verdict "undefine, vol-delete, pool-destroy/undefine through the proxy"
 
-# 10
-stop_pid "$proxyd_PID"
+# 11
+stop_pid "$proxyd_pid"
 expect_eq "proxyd exit status" 0 "$stop_status"
 expect_eq "sockets removed" "" "$(ls "$PROOT/run/libvirt" 2>/dev/null)"
 verdict "proxyd stops on SIGTERM and removes its sockets"
