@@ -13,9 +13,10 @@
 # pool-define, vol-create).  Verified from the guest's side: its console
 # log says GUEST-BOOTED-OK and the address it leased, which the network
 # lists; and from each daemon's own socket: the domain, its port, its
-# volume.  A third guest is installed as virt-install does by default,
-# its text console attached (virsh console, a stream through the proxy):
-# the guest's boot shows there.
+# volume.  A third guest is installed as virt-install does by default, its
+# text console attached (virsh console, a stream through the proxy): the
+# guest's boot shows there.  Then virtinst's virt-xml edits the first guest
+# and virt-clone copies it with its volume.
 #
 # What virt-install needs that qemud lacks (issue 11, domain XML breadth),
 # and the virt-install flags that stay clear of it:
@@ -43,7 +44,7 @@ set -u
 . "$top_srcdir/tests/integration/guest.sh"
 
 MV_NEEDS="qemu-system-x86_64 qemu-img ip virt-install"
-PLAN=8
+PLAN=9
 BOOT_S=150                      # TCG boot plus DHCP
 NET=vinet
 BR=vibr0
@@ -286,9 +287,27 @@ pvsh dumpxml $G3
 expect_match "the console's pty" "<console type=.pty.[^>]*> *<source path=./dev/pts/[0-9]+./>" "$(printf '%s' "$out" | tr -s '\n ' ' ')"
 verdict "virt-install's own text console (a lone <console type='pty'/>) shows $G3 booting, through the proxy"
 
-# ---- 8: gone again, through the proxy ------------------------------------------------------
+# ---- 8: virt-xml and virt-clone, virtinst's other two ----------------------------------------
 pvsh_ok destroy $G1
+run default_client virt-xml $G1 --edit --memory 320
+expect_eq "virt-xml --edit: status" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$(run_evidence)"
+pvsh dumpxml --inactive $G1
+expect_match "the memory virt-xml set" "<memory unit=.KiB.>327680</memory>" "$out"
+run default_client virt-clone --original $G1 --auto-clone
+expect_eq "virt-clone: status" 0 "$rc"
+expect_match "virt-clone: stdout" "Clone '$G1-clone' created successfully" "$out"
+[ "$rc" -eq 0 ] || diag "$(run_evidence)"
+dvsh storage storaged vol-list $POOL
+expect_match "the volume virt-clone made" "^ disk1-clone\.qcow2 " "$out"
+pvsh dumpxml --inactive $G1-clone
+# virt-clone writes the new volume's path (a file disk), as it does on libvirt
+expect_match "the clone's disk" "<source file=.$mv_tmp/pools/$POOL/disk1-clone\.qcow2./>" "$out"
+verdict "virt-xml --edit changes $G1's memory; virt-clone copies it with its volume (disk1-clone.qcow2)"
+
+# ---- 9: gone again, through the proxy ------------------------------------------------------
 pvsh_ok undefine $G1
+pvsh_ok undefine $G1-clone --remove-all-storage
 pvsh_ok destroy $G2
 pvsh_ok undefine $G2 --remove-all-storage
 pvsh_ok destroy $G3
@@ -298,10 +317,10 @@ expect_eq "qemud's domains" "" "$out"
 dvsh network netd net-port-list $NET
 expect_nomatch "netd's ports" "[0-9a-f]{8}-" "$out"
 dvsh storage storaged vol-list $POOL
-expect_nomatch "$G2's and $G3's volumes" "$G2\.qcow2|$G3\.qcow2" "$out"
+expect_nomatch "$G2's, $G3's and the clone's volumes" "$G2\.qcow2|$G3\.qcow2|disk1-clone" "$out"
 expect_match "disk1.qcow2 stays" "disk1\.qcow2" "$out"
 dvsh storage storaged pool-list --all --name
 expect_eq "storaged's pools (virt-install made none of its own)" "$POOL" "${out// /}"     # virsh pads the names
 expect_daemon_alive
-verdict "destroy, undefine (--remove-all-storage) through the proxy: no domain, no port, $G2's and $G3's volumes deleted"
+verdict "destroy, undefine (--remove-all-storage) through the proxy: no domain, no port; the volumes of $G2, $G3 and the clone deleted"
 mv_done
