@@ -321,50 +321,72 @@ static const struct upstream_ops leg_ops = {
 
 /* ---- routing ---- */
 
+/* Answers REQ, the client's call that wanted a leg (NULL: a reconnect
+ * wanted it), with an error. */
+static void leg_unavailable(struct proxy_session *s, const struct mv_msg *req, int code, const char *msg)
+{
+    if (req)
+        reply_error(s, req->hdr.proc, req->hdr.serial, code, msg);
+}
+
+/* The identity the legs carry, made at the first leg rather than at
+ * CONNECT_OPEN: a root client (a daemon talking for its user) sends
+ * CONNECT_SET_IDENTITY after opening.  False if out of memory. */
+static bool identity_ready(struct proxy_session *s)
+{
+    if (s->identity.params.params_val)
+        return true;
+    if (identity_build(mv_client_identity(s->client), &s->identity) == 0)
+        return true;
+    xdr_free((xdrproc_t)xdr_mv_connect_set_identity_args, (char *)&s->identity);
+    memset(&s->identity, 0, sizeof(s->identity));
+    return false;
+}
+
+/* Answers REQ (if any) for a daemon that could not be reached at PATH. */
+static void connect_failed(struct proxy_session *s, const struct mv_msg *req, const char *daemon,
+                           const char *path, int err)
+{
+    _cleanup_free_ char *msg = NULL;
+    int r;
+
+    if (err == -ENOENT || err == -ECONNREFUSED)
+        r = asprintf(&msg, "modvirt-%s is not running (socket %s)", daemon, path);
+    else
+        r = asprintf(&msg, "cannot connect to modvirt-%s (socket %s): %s", daemon, path, strerror(-err));
+    leg_unavailable(s, req, MV_ERR_SYSTEM_ERROR, r < 0 ? "cannot connect to the daemon" : msg);
+}
+
 /* The client's leg for subsystem SUB, connected now if there is none.
  * NULL with an error answered on REQ when the daemon cannot be reached. */
 struct upstream *session_leg(struct proxy_session *s, enum mv_subsystem sub, const struct mv_msg *req)
 {
     const char *daemon = proxy_daemon_name(sub);
-    _cleanup_free_ char *path = NULL, *msg = NULL;
+    _cleanup_free_ char *path = NULL;
     struct upstream_spec spec;
     int r;
 
     if (s->legs[sub])
         return s->legs[sub];
-    /* at the first leg, not at CONNECT_OPEN: a root client (a daemon
-     * talking for its user) sends CONNECT_SET_IDENTITY after opening */
-    if (!s->identity.params.params_val &&
-        identity_build(mv_client_identity(s->client), &s->identity) < 0) {
-        xdr_free((xdrproc_t)xdr_mv_connect_set_identity_args, (char *)&s->identity);
-        memset(&s->identity, 0, sizeof(s->identity));
-        reply_error(s, req->hdr.proc, req->hdr.serial, MV_ERR_NO_MEMORY, "out of memory");
+    if (!identity_ready(s)) {
+        leg_unavailable(s, req, MV_ERR_NO_MEMORY, "out of memory");
         return NULL;
     }
     if (!daemon || !proxy_config.socket[sub] ||
         asprintf(&path, "%s%s", proxy_config.socket[sub], s->readonly ? "-ro" : "") < 0) {
-        if (req)
-            reply_error(s, req->hdr.proc, req->hdr.serial, MV_ERR_INTERNAL_ERROR,
-                    "internal error: no daemon serves this procedure");
+        leg_unavailable(s, req, MV_ERR_INTERNAL_ERROR, "internal error: no daemon serves this procedure");
         return NULL;
     }
     spec = (struct upstream_spec){ .daemon = daemon, .path = path, .readonly = s->readonly,
                                    .identity = &s->identity, .timeout = proxy_config.upstream_timeout };
     r = upstream_new(proxy_config.event, &spec, &leg_ops, s, &s->legs[sub]);
-    if (r == 0) {
-        if (s->output_full)
-            upstream_hold_input(s->legs[sub], true);
-        return s->legs[sub];
-    }
-    if (!req)
+    if (r < 0) {
+        connect_failed(s, req, daemon, path, r);
         return NULL;
-    if (r == -ENOENT || r == -ECONNREFUSED)
-        r = asprintf(&msg, "modvirt-%s is not running (socket %s)", daemon, path);
-    else
-        r = asprintf(&msg, "cannot connect to modvirt-%s (socket %s): %s", daemon, path, strerror(-r));
-    reply_error(s, req->hdr.proc, req->hdr.serial, MV_ERR_SYSTEM_ERROR,
-                r < 0 ? "cannot connect to the daemon" : msg);
-    return NULL;
+    }
+    if (s->output_full)
+        upstream_hold_input(s->legs[sub], true);
+    return s->legs[sub];
 }
 
 static void forward_call(struct mv_client *c, struct mv_msg *req, const struct mv_proc_info *info)
