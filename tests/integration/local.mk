@@ -123,7 +123,8 @@ dist_check_SCRIPTS += $(PROXYD_EVENTS_INTEGRATION_TESTS)
 
 # modvirt-proxyd, from the clients' side: the virsh and python3-libvirt
 # scripts that cover the most API again, through the proxy's libvirt-sock
-# (via-proxy-X.sh runs X.sh with MV_VIA_PROXY=1, see lib.sh); streams
+# (via-proxy-X.sh runs X.sh with MV_VIA_PROXY=1, see lib.sh), a paste held
+# back by a guest that does not read (client-to-daemon back-pressure); streams
 # (console, a 1 GiB sparse volume both ways, a download nobody reads) and a
 # stopped or killed netd behind it.  Each skips while proxyd is not built.
 PROXYD_THROUGH_INTEGRATION_TESTS = \
@@ -132,6 +133,7 @@ PROXYD_THROUGH_INTEGRATION_TESTS = \
 	tests/integration/via-proxy-qemud-domain-python.sh \
 	tests/integration/via-proxy-netd-basic.sh \
 	tests/integration/via-proxy-storaged-basic.sh \
+	tests/integration/via-proxy-qemud-domain-console.sh \
 	tests/integration/proxyd-streams.sh \
 	tests/integration/proxyd-stuck.sh
 INTEGRATION_TESTS += $(PROXYD_THROUGH_INTEGRATION_TESTS)

@@ -23,13 +23,18 @@ start_daemon
 
 guest_domain_xml c1 "$mv_tmp/c1.serial" >"$mv_tmp/c1.xml"
 
+# lines of the paste (~2 MiB); through modvirt-proxyd four times as many:
+# the proxy may queue 4 MiB for a daemon that reads slowly, on top
+paste_lines=43000
+via_proxy && paste_lines=$((4 * paste_lines))
+
 # KEY=VALUE lines
-MV_CLIENT_TIMEOUT=180 py - "$MV_URI" "$mv_tmp/c1.xml" <<'EOF'
+MV_CLIENT_TIMEOUT=180 py - "$MV_URI" "$mv_tmp/c1.xml" "$paste_lines" <<'EOF'
 import sys, threading, time, libvirt
 from mvlibvirt import out, exc, step
 
-uri, xml_path = sys.argv[1], sys.argv[2]
-PASTE = b"echo a line of a long paste into a stuck guest\n" * 43000     # ~2 MiB
+uri, xml_path, paste_lines = sys.argv[1], sys.argv[2], int(sys.argv[3])
+PASTE = b"echo a line of a long paste into a stuck guest\n" * paste_lines
 HELD_RUN = 100      # round trips of the other client with the paste held
 DEADLINE_S = 90     # liveness only: far beyond any loaded machine
 
