@@ -130,9 +130,11 @@ dist_check_SCRIPTS += $(PROXYD_EVENTS_INTEGRATION_TESTS)
 PROXYD_THROUGH_INTEGRATION_TESTS = \
 	tests/integration/via-proxy-qemud-virsh.sh \
 	tests/integration/via-proxy-qemud-python.sh \
+	tests/integration/via-proxy-qemud-domain-virsh.sh \
 	tests/integration/via-proxy-qemud-domain-python.sh \
 	tests/integration/via-proxy-netd-basic.sh \
 	tests/integration/via-proxy-storaged-basic.sh \
+	tests/integration/via-proxy-storaged-secrets.sh \
 	tests/integration/via-proxy-qemud-domain-console.sh \
 	tests/integration/proxyd-streams.sh \
 	tests/integration/proxyd-stuck.sh

@@ -29,7 +29,7 @@ MV_DAEMON=$top_builddir/netd/modvirt-netd
 MV_NEEDS="ip ss"
 MV_NEEDS_PROXY=yes
 # seconds the proxy waits for a daemon's answer before declaring it stuck
-UPSTREAM_S=6
+UPSTREAM_S=10
 mv_init 7
 
 # ---- netd (the daemon of the verdicts' diagnostics), qemud, the proxy ----
