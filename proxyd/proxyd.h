@@ -19,6 +19,10 @@
  * bound them; this is the hard ceiling of the pending table. */
 #define MV_PROXY_LEG_PENDING_MAX 1024u
 
+/* Streams one client may have open through the proxy (consoles,
+ * transfers): far more than a client uses, a bound on what one holds. */
+#define MV_PROXY_STREAMS_MAX 64u
+
 /* The settings (main.c reads them; defaults from the paths). */
 struct proxy_config {
     char *socket[MV_SUBSYS_COUNT];      /* a daemon's rw socket; its ro one adds "-ro" */

@@ -396,6 +396,7 @@ static void forward_call(struct mv_client *c, struct mv_msg *req, const struct m
     struct upstream *leg;
     bool stream = info->flags & MV_PROC_STREAM;
     uint32_t serial = m->hdr.serial;
+    int r;
 
     if (!s) {   /* the server lets no call through before CONNECT_OPEN */
         mv_client_forward_reply(c, NULL);
@@ -406,8 +407,13 @@ static void forward_call(struct mv_client *c, struct mv_msg *req, const struct m
         return;
     if (!(leg = session_leg(s, info->subsystem, m)))
         return;
-    if (stream && relay_add(s, leg, m->hdr.proc, serial, upstream_next_serial(leg)) < 0) {
-        reply_error(s, m->hdr.proc, serial, MV_ERR_NO_MEMORY, "out of memory");
+    if (stream && (r = relay_add(s, leg, m->hdr.proc, serial, upstream_next_serial(leg))) < 0) {
+        char msg[96];
+
+        snprintf(msg, sizeof(msg), "operation failed: too many open streams on this connection "
+                 "(limit %u)", MV_PROXY_STREAMS_MAX);
+        reply_error(s, m->hdr.proc, serial, r == -EMFILE ? MV_ERR_OPERATION_FAILED : MV_ERR_NO_MEMORY,
+                    r == -EMFILE ? msg : "out of memory");
         return;
     }
     if (upstream_call(leg, m, info->flags) < 0) {

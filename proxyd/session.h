@@ -27,6 +27,7 @@ struct proxy_session {
     struct upstream *legs[MV_SUBSYS_COUNT];
     mv_connect_set_identity_args identity;  /* the client's, for CONNECT_SET_IDENTITY (made at the first leg) */
     struct proxy_relay *relays;         /* streams (stream_relay.c) */
+    unsigned int nrelays;
     struct proxyd_events *events;       /* event callback ids (events.h) */
     struct leg_retry *retry;            /* per subsystem: reconnecting (session_events.c) */
 };
@@ -48,7 +49,8 @@ struct mv_msg *session_error_packet(const struct mv_message_header *hdr, int typ
                                     int domain, const char *msg);
 
 /* stream_relay.c */
-/* A stream-opening call goes out on LEG with CLIENT_SERIAL as UP_SERIAL. */
+/* A stream-opening call goes out on LEG with CLIENT_SERIAL as UP_SERIAL.
+ * -EMFILE when the client has MV_PROXY_STREAMS_MAX open already. */
 int relay_add(struct proxy_session *s, struct upstream *leg, int proc, uint32_t client_serial,
               uint32_t up_serial);
 /* Its reply came (OK: the stream is live) or it was never sent. */

@@ -26,10 +26,13 @@ struct proxy_relay {
 int relay_add(struct proxy_session *s, struct upstream *leg, int proc, uint32_t client_serial,
               uint32_t up_serial)
 {
-    struct proxy_relay *r = calloc(1, sizeof(*r));
+    struct proxy_relay *r;
 
-    if (!r)
+    if (s->nrelays >= MV_PROXY_STREAMS_MAX)
+        return -EMFILE;
+    if (!(r = calloc(1, sizeof(*r))))
         return -ENOMEM;
+    s->nrelays++;
     *r = (struct proxy_relay){ .leg = leg, .proc = proc, .client_serial = client_serial,
                                .up_serial = up_serial, .next = s->relays };
     s->relays = r;
@@ -42,6 +45,7 @@ static void relay_remove(struct proxy_session *s, struct proxy_relay *r)
         if (*p == r) {
             *p = r->next;
             free(r);
+            s->nrelays--;
             return;
         }
     }
@@ -115,6 +119,7 @@ void relay_leg_dead(struct proxy_session *s, struct upstream *leg, int code, con
         }
         *p = r->next;
         free(r);
+        s->nrelays--;
         if (s->closed)
             continue;
         struct mv_msg *m = session_error_packet(&hdr, MV_STREAM, code, MV_FROM_STREAMS, why);
@@ -132,4 +137,5 @@ void relay_free_all(struct proxy_session *s)
         s->relays = r->next;
         free(r);
     }
+    s->nrelays = 0;
 }
