@@ -4,6 +4,7 @@
  *
  *   dombench [OPTION]... run URI TEMPLATE LOG_TEMPLATE
  *   dombench cleanup URI
+ *   dombench [-d D] define URI TEMPLATE
  *
  * TEMPLATE is a domain XML file (the test guest, tests/integration/guest.sh)
  * whose name is @NAME@; LOG_TEMPLATE is the path of its serial log, with the
@@ -25,7 +26,9 @@
  *
  * Then it undefines every domain it made.  All its domains are named
  * "dombench-..."; "run" refuses to start while such a domain exists, and
- * "cleanup" destroys and undefines them.  Progress goes to stderr.
+ * "cleanup" destroys and undefines them.  "define" only defines D domains
+ * from TEMPLATE and leaves them (bench/run's proxy suite lists them through
+ * each path; "cleanup" removes them).  Progress goes to stderr.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -336,11 +339,20 @@ static int run(virConnectPtr conn, const struct opts *o, const char *tmpl_path,
     return phase_rss("rss_defined", o->daemon);
 }
 
+/* "define": D domains from the template at TMPL_PATH, left defined. */
+static int define_only(virConnectPtr conn, const struct opts *o, const char *tmpl_path)
+{
+    _cleanup_free_ char *tmpl = bench_read_text(tmpl_path);
+
+    return tmpl ? phase_define(conn, o, tmpl) : -1;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: dombench [OPTION]... run URI TEMPLATE LOG_TEMPLATE\n"
             "       dombench cleanup URI\n"
+            "       dombench [-d D] define URI TEMPLATE\n"
             "\n"
             "  -n N        timed lookup+get-info pairs (default 2000)\n"
             "  -w W        untimed pairs before them (default 100)\n"
@@ -388,7 +400,8 @@ int main(int argc, char **argv)
     }
     cmd = argv[optind++];
     if (!((strcmp(cmd, "run") == 0 && argc - optind == 3) ||
-          (strcmp(cmd, "cleanup") == 0 && argc - optind == 1))) {
+          (strcmp(cmd, "cleanup") == 0 && argc - optind == 1) ||
+          (strcmp(cmd, "define") == 0 && argc - optind == 2))) {
         usage(stderr);
         return 2;
     }
@@ -402,6 +415,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "cleanup") == 0) {
         rc = cleanup_domains(conn, false) < 0;
+    } else if (strcmp(cmd, "define") == 0) {
+        rc = define_only(conn, &o, argv[optind + 1]) < 0;
     } else {
         virDomainPtr *doms = NULL;
         int n = virConnectListAllDomains(conn, &doms, 0), ours = 0;

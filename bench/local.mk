@@ -9,9 +9,10 @@
 # rpcbench still builds, with the libmodvirt and raw modes only, and
 # dombench (libvirt's client only) is not built.
 noinst_PROGRAMS += bench/rpcbench
-bench_rpcbench_SOURCES = bench/rpcbench.c bench/timing.h
+bench_rpcbench_SOURCES = bench/rpcbench.c bench/rpcmodes.c bench/rpcmodes.h \
+	bench/procstat.c bench/procstat.h bench/timing.h
 bench_rpcbench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
-bench_rpcbench_LDADD = client/libmodvirt.la $(LIBVIRT_LIBS)
+bench_rpcbench_LDADD = client/libmodvirt.la $(LIBVIRT_LIBS) -lpthread
 if HAVE_LIBVIRT
 noinst_PROGRAMS += bench/dombench
 bench_dombench_SOURCES = bench/dombench.c bench/cliutil.c bench/cliutil.h bench/guestboot.c bench/guestboot.h bench/timing.h
