@@ -256,6 +256,7 @@ proxy_table() {
     echo
     if [ -n "${pres[raw.hostname.median_us]:-}" ] && [ -n "${pres[raw-relay.hostname.median_us]:-}" ]; then
         echo "floor (the same 28/36 bytes, no protocol): ${pres[raw.hostname.median_us]} µs straight, ${pres[raw-relay.hostname.median_us]} µs through a relay process (median; p99 ${pres[raw.hostname.p99_us]} and ${pres[raw-relay.hostname.p99_us]})"
+        echo "  CPU per call (µs): straight client ${pres[raw.hostname.cpu_client_us]}, echo ${pres[raw.hostname.cpu_echo_us]:-n/a}; relayed client ${pres[raw-relay.hostname.cpu_client_us]}, relay ${pres[raw-relay.hostname.cpu_relay_us]:-n/a}, echo ${pres[raw-relay.hostname.cpu_echo_us]:-n/a}"
     fi
     for col in direct proxyd peer; do
         [ -n "${pres[$col.lookup.median_us]:-}" ] || continue

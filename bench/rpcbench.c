@@ -23,9 +23,10 @@
  *   call=lookup target=1 mode=libvirt conns=1 n=20000 median_us=21.3 p99_us=40.2 ...
  *
  * cpu_client_us is rpcbench's own CPU time per call; for each NAME:PID of
- * pids=, cpu_NAME_us and runs_NAME are that process's CPU time and
- * scheduling count (all threads) per call, over the timed blocks: where a
- * round trip's time goes, independent of what else runs on the machine.
+ * pids= (and raw's echo and relay processes, with one connection),
+ * cpu_NAME_us and runs_NAME are that process's CPU time and scheduling
+ * count (all threads) per call, over the timed blocks: where a round
+ * trip's time goes, independent of what else runs on the machine.
  *
  * bench/run starts the daemons and turns these lines into tables.  Nothing
  * here asserts a speed: it measures and prints.
@@ -396,6 +397,23 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     return 0;
 }
 
+/* The processes the target's one connection started (raw's echo and
+ * relay) are watched as those of pids= are. */
+static void watch_helpers(struct target *t)
+{
+    const char *names[MAX_PIDS];
+    pid_t pids[MAX_PIDS];
+    size_t n;
+
+    if (!t->mode->helpers)
+        return;
+    n = t->mode->helpers(t->ctx[0], names, pids, MAX_PIDS - t->npids);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(t->pids[t->npids].name, sizeof(t->pids[0].name), "%s", names[i]);
+        t->pids[t->npids++].pid = pids[i];
+    }
+}
+
 /* Opens the K connections of every target; 77 if libvirt is not built in. */
 static int open_targets(struct target *ts, size_t nt, const struct opts *o)
 {
@@ -412,6 +430,8 @@ static int open_targets(struct target *ts, size_t nt, const struct opts *o)
         for (size_t k = 0; k < o->conns; k++)
             if (!(ts[i].ctx[k] = ts[i].mode->open(ts[i].uri, &o->args)))
                 return errno == ENOSYS ? 77 : 1;
+        if (o->conns == 1)
+            watch_helpers(&ts[i]);
     }
     return 0;
 }

@@ -481,13 +481,29 @@ static int raw_close(void *ctx)
     return rc;
 }
 
+static size_t raw_helpers(void *ctx, const char **names, pid_t *pids, size_t max)
+{
+    struct raw_ctx *c = ctx;
+    size_t n = 0;
+
+    if (n < max) {
+        names[n] = "echo";
+        pids[n++] = c->server;
+    }
+    if (c->relay > 0 && n < max) {
+        names[n] = "relay";
+        pids[n++] = c->relay;
+    }
+    return n;
+}
+
 /* ---- the table of modes ---- */
 
 static const struct rpc_mode modes[] = {
-    { "modvirt", true, modvirt_open, modvirt_call, modvirt_close },
-    { "libvirt", true, libvirt_open, libvirt_call, libvirt_close },
-    { "raw", false, raw_open, raw_call, raw_close },
-    { "raw-relay", false, relay_open, raw_call, raw_close },
+    { "modvirt", true, modvirt_open, modvirt_call, modvirt_close, NULL },
+    { "libvirt", true, libvirt_open, libvirt_call, libvirt_close, NULL },
+    { "raw", false, raw_open, raw_call, raw_close, raw_helpers },
+    { "raw-relay", false, relay_open, raw_call, raw_close, raw_helpers },
 };
 
 const struct rpc_mode *rpc_mode_find(const char *name)

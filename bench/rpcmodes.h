@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Wire sizes (shared/docs/wire-protocol.md 1.2): a packet is a 4-byte length
  * word, a 24-byte header and the XDR payload. */
@@ -37,6 +38,9 @@ struct rpc_mode {
     void *(*open)(const char *uri, const struct call_args *args);
     int (*call)(void *ctx, enum call_kind call, size_t *reply_bytes);
     int (*close)(void *ctx);
+    /* The processes a connection started (raw: "echo", "relay"): up to MAX
+     * names and pids, returns how many; NULL for modes that start none. */
+    size_t (*helpers)(void *ctx, const char **names, pid_t *pids, size_t max);
 };
 
 /* The mode called NAME ("modvirt", "libvirt", "raw"); NULL if unknown.  A
