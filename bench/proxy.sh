@@ -11,6 +11,8 @@
 #   rtt       CONNECT_GET_LIB_VERSION (proxyd answers it itself),
 #             CONNECT_GET_HOSTNAME and DOMAIN_LOOKUP_BY_NAME (forwarded to
 #             qemud): N timed calls per target after W
+#   nodeinfo  NODE_GET_INFO (forwarded; qemud reads sysfs and /proc for it:
+#             a call with work behind it): N/10 timed calls
 #   listall   CONNECT_LIST_ALL_DOMAINS with BENCH_PROXY_DOMAINS (1000)
 #             domains defined: BENCH_PROXY_LISTS (200) timed calls
 #   conns     BENCH_PROXY_CONNS (8) connections per target, each in a thread
@@ -177,6 +179,7 @@ proxy_suite() {
         [ -n "$proxyd_pid" ] && settle "$proxyd_pid"
         [ -n "$proxy_peer_used" ] && settle "$peer_pid"
         proxy_measure rtt -n "$n" -w "$warmup" -c libversion,hostname,lookup -d dombench-0000 &&
+            proxy_measure nodeinfo -n $((n / 10 + 1)) -w $((warmup / 10)) -c nodeinfo &&
             proxy_measure listall -n "$proxy_lists" -w 5 -c listall &&
             proxy_measure conns -n $((2 * n)) -w 100 -P "$proxy_conns" -c lookup -d dombench-0000
     fi
@@ -231,6 +234,8 @@ proxy_table() {
         "  CPU per call (µs)|client|lookup|cpu_client_us"
         "|proxyd|lookup|cpu_proxyd_us"
         "|daemon|lookup|cpu_daemon_us"
+        "NODE_GET_INFO|median (µs)|nodeinfo|median_us"
+        "  forwarded, reads sysfs|p99 (µs)|nodeinfo|p99_us"
         "$proxy_conns connections, LOOKUP|calls/s|conns|calls_per_s"
         "  all calling at once|median (µs)|conns|median_us"
         "|p99 (µs)|conns|p99_us"
@@ -242,7 +247,7 @@ proxy_table() {
     )
     proxy_cpu_sums
     echo
-    echo "proxy: Debian's libvirt $(pkg-config --modversion libvirt 2>/dev/null || echo 9.0) client, the targets taking turns in 10 blocks; $n timed calls per cell after $warmup ($((2 * n)) on $proxy_conns connections, $proxy_lists list-alls)"
+    echo "proxy: Debian's libvirt $(pkg-config --modversion libvirt 2>/dev/null || echo 9.0) client, the targets taking turns in 10 blocks; $n timed calls per cell after $warmup ($((n / 10 + 1)) NODE_GET_INFO, $((2 * n)) on $proxy_conns connections, $proxy_lists list-alls)"
     echo "host: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); $([ "$cpu" = none ] && echo "no CPU pinning" || echo "clients and daemons on CPU $cpu"); took $(($(date +%s) - proxy_t_start)) s"
     echo "direct: libvirt -> qemud; proxyd: libvirt -> modvirt-proxyd -> qemud; hop: what proxyd adds to direct"
     echo
