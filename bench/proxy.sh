@@ -7,7 +7,10 @@
 #   libvirtd  the peer (shared/libvirtd-peer)        /run/libvirt/libvirt-sock
 #
 # with the targets taking turns block by block (rpcbench -b), so a change
-# of the machine's load lands on all three alike.  The phases:
+# of the machine's load lands on all three alike.  The phases, in order:
+#   floor     rpcbench raw and raw-relay: a round trip of the same bytes
+#             with no protocol, straight and through a blocking relay
+#             process (the least a hop can cost)
 #   rtt       CONNECT_GET_LIB_VERSION (proxyd answers it itself),
 #             CONNECT_GET_HOSTNAME and DOMAIN_LOOKUP_BY_NAME (forwarded to
 #             qemud): N timed calls per target after W
@@ -17,9 +20,6 @@
 #             domains defined: BENCH_PROXY_LISTS (200) timed calls
 #   conns     BENCH_PROXY_CONNS (8) connections per target, each in a thread
 #             of its own, DOMAIN_LOOKUP_BY_NAME all at once: calls/s
-#   floor     rpcbench raw and raw-relay: a round trip of the same bytes
-#             with no protocol, straight and through a blocking relay
-#             process (the least a hop can cost)
 # With each figure, the CPU time per call of the client, proxyd and the
 # daemon (from /proc/PID/task/*/schedstat): where the hop's time goes.
 #
