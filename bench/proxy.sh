@@ -93,29 +93,42 @@ proxy_define() {
 }
 
 # proxy_measure TAG RPCBENCH-ARGS...: runs rpcbench over the columns in
-# proxy_live (its targets, in order) and parses its lines into pres[]
+# proxy_live (its targets, in order) and parses its lines into pres[].  A
+# target that fails (rpcbench names it last) is dropped with its reason and
+# the phase runs again without it: one broken column never hides the others.
 proxy_measure() {
-    local tag=$1 rc line kv call col
+    local tag=$1 rc line kv call col k
     shift
-    echo "bench/run: proxy: $tag ..." >&2
-    "${pin[@]}" "$rpcbench" "$@" "${proxy_targets[@]}" >"$tmp/proxy-$tag.out" 2>"$tmp/proxy-$tag.err" &
-    child=$!
-    wait "$child"
-    rc=$?
-    child=
-    if [ $rc -ne 0 ]; then
-        for col in "${proxy_live[@]}"; do
-            pwhy[$col]="rpcbench ($tag) failed: $(tail -1 "$tmp/proxy-$tag.err")"
-            [ "$col" = peer ] || pfailed[$col]=1
-        done
-        return 1
-    fi
+    while [ ${#proxy_live[@]} -gt 0 ]; do
+        echo "bench/run: proxy: $tag ..." >&2
+        "${pin[@]}" "$rpcbench" "$@" "${proxy_targets[@]}" >"$tmp/proxy-$tag.out" 2>"$tmp/proxy-$tag.err" &
+        child=$!
+        wait "$child"
+        rc=$?
+        child=
+        [ $rc -eq 0 ] && break
+        k=$(tail -1 "$tmp/proxy-$tag.err" | sed -n 's/^rpcbench: target=\([0-9]*\) .*/\1/p')
+        if [ -z "$k" ]; then
+            for col in "${proxy_live[@]}"; do
+                pwhy[$col]="rpcbench ($tag) failed: $(tail -1 "$tmp/proxy-$tag.err")"
+                [ "$col" = peer ] || pfailed[$col]=1
+            done
+            proxy_live=()
+            return 1
+        fi
+        col=${proxy_live[$k]}
+        pwhy[$col]="rpcbench ($tag): $(grep -v '^rpcbench: target=' "$tmp/proxy-$tag.err" | tail -1)"
+        [ "$col" = peer ] || pfailed[$col]=1
+        proxy_live=("${proxy_live[@]:0:k}" "${proxy_live[@]:k+1}")
+        proxy_targets=("${proxy_targets[@]:0:3*k}" "${proxy_targets[@]:3*k+3}")
+    done
     while read -r line; do
         call=$(sed -n 's/.*\bcall=\([a-z]*\).*/\1/p' <<<"$line")
         col=${proxy_live[$(sed -n 's/.*\btarget=\([0-9]*\).*/\1/p' <<<"$line")]}
         [ "$tag" = conns ] && call=conns
         for kv in $line; do pres[$col.$call.${kv%%=*}]=${kv#*=}; done
     done <"$tmp/proxy-$tag.out"
+    [ ${#proxy_live[@]} -gt 0 ]
 }
 
 # proxy_floor: the raw round trip, straight and through a relay process

@@ -218,6 +218,15 @@ static void reset_results(struct target *t)
         t->pids[i].used = (struct proc_counters){ 0 };
 }
 
+/* The last line on stderr names the target that failed: bench/run makes
+ * only its column n/a for that reason.  Returns -1. */
+static int target_failed(const struct target *t, enum call_kind call)
+{
+    fprintf(stderr, "rpcbench: target=%d (%s %s) failed in %s\n", t->index, t->mode->name,
+            t->uri ? t->uri : "", call_names[call]);
+    return -1;
+}
+
 static int run_call(struct target *ts, size_t nt, enum call_kind call, const struct opts *o)
 {
     for (size_t i = 0; i < nt; i++) {
@@ -227,7 +236,7 @@ static int run_call(struct target *ts, size_t nt, enum call_kind call, const str
         for (size_t k = 0; k < o->conns; k++)
             for (size_t j = 0; j < o->warmup; j++)
                 if (ts[i].mode->call(ts[i].ctx[k], call, &ignored) < 0)
-                    return -1;
+                    return target_failed(&ts[i], call);
     }
     for (size_t b = 0; b < o->blocks; b++) {
         size_t count = o->n * (b + 1) / o->blocks - o->n * b / o->blocks;
@@ -236,7 +245,7 @@ static int run_call(struct target *ts, size_t nt, enum call_kind call, const str
          * that runs right after a switch */
         for (size_t i = 0; i < nt; i++)
             if (count && timed_block(&ts[(b + i) % nt], call, count, o->conns) < 0)
-                return -1;
+                return target_failed(&ts[(b + i) % nt], call);
     }
     for (size_t i = 0; i < nt; i++) {
         qsort(ts[i].samples, ts[i].nsamples, sizeof(uint64_t), cmp_u64);
@@ -428,8 +437,13 @@ static int open_targets(struct target *ts, size_t nt, const struct opts *o)
             return 1;
         }
         for (size_t k = 0; k < o->conns; k++)
-            if (!(ts[i].ctx[k] = ts[i].mode->open(ts[i].uri, &o->args)))
-                return errno == ENOSYS ? 77 : 1;
+            if (!(ts[i].ctx[k] = ts[i].mode->open(ts[i].uri, &o->args))) {
+                int enosys = errno == ENOSYS;
+
+                fprintf(stderr, "rpcbench: target=%zu (%s %s) failed to connect\n", i,
+                        ts[i].mode->name, ts[i].uri ? ts[i].uri : "");
+                return enosys ? 77 : 1;
+            }
         if (o->conns == 1)
             watch_helpers(&ts[i]);
     }
