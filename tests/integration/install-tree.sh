@@ -10,58 +10,28 @@
 # Prints TAP.  Needs top_builddir and top_srcdir (set by "make check").
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
+. "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 
-: "${top_builddir:?top_builddir must be set (run from make check)}"
-: "${top_srcdir:?top_srcdir must be set (run from make check)}"
-
-n=0
-failed=0
-errs=
-ok()      { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip()    { n=$((n + 1)); echo "ok $n # SKIP $*"; }
-fail()    { errs+="$*"$'\n'; }
-# verdict DESCRIPTION: ok if nothing failed since the last verdict
-verdict() {
-    if [ -z "$errs" ]; then ok "$1"; else not_ok "$1"; printf '%s' "$errs" | sed 's/^/#   /'; fi
-    errs=
-}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvinstall.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
+mv_tmp_init
+tmp=$mv_tmp
 dest=$tmp/dest
 daemons="qemud netd storaged proxyd"
 
 echo "1..8"
 
-# The build's installation directories, as make expands them.
-bindir='' sbindir='' mandir='' sysconfdir='' runstatedir='' unitdir='' polkitdir='' tmpfilesdir=''
-# shellcheck disable=SC2016  # $(...) here is make's, not the shell's
-printf 'mv-print-dirs:\n\t@echo "prefix=$(prefix) bindir=$(bindir) sbindir=$(sbindir) mandir=$(mandir) sysconfdir=$(sysconfdir) runstatedir=$(runstatedir) unitdir=$(systemdsystemunitdir) polkitdir=$(polkitactiondir) tmpfilesdir=$(tmpfilesdir)"\n' >"$tmp/print.mk"
-dirs=$(make -s --no-print-directory -C "$top_builddir" -f Makefile -f "$tmp/print.mk" mv-print-dirs) ||
-    { echo "Bail out! cannot read the build's directories"; exit 1; }
-eval "$dirs"
-
-# 1: make install into DESTDIR succeeds
-if make -s --no-print-directory -C "$top_builddir" install DESTDIR="$dest" >"$tmp/install.out" 2>&1; then
-    ok "make install DESTDIR=$dest"
-else
-    not_ok "make install DESTDIR=$dest"
-    tail -n 30 "$tmp/install.out" | sed 's/^/#   /'
-    echo "Bail out! nothing to check"
-    exit 1
-fi
+# 1: make install into DESTDIR succeeds (or the script bails out)
+mv_install_tree "$dest"
+verdict "make install DESTDIR=$dest"
 
 # expect_file PATH MODE: PATH (under DESTDIR) is a regular file with MODE
 expect_file() {
     local f=$dest$1 mode
     if [ ! -f "$f" ] || [ -L "$f" ]; then
-        fail "missing: $1"
+        expect_fail "missing: $1"
         return
     fi
     mode=$(stat -c %a "$f")
-    [ "$mode" = "$2" ] || fail "$1: mode $mode, expected $2"
+    [ "$mode" = "$2" ] || expect_fail "$1: mode $mode, expected $2"
 }
 
 # 2: every expected file, with its mode
@@ -85,45 +55,45 @@ verdict "every file installed where the build's directories say, with its mode (
 # the whole of systemd's own units in the tree)
 for u in "$dest$unitdir"/modvirt-*.service; do
     name=$(basename "$u" .service)
-    grep -q "^ExecStart=$sbindir/$name " "$u" || fail "$name.service: ExecStart is not $sbindir/$name"
+    grep -q "^ExecStart=$sbindir/$name " "$u" || expect_fail "$name.service: ExecStart is not $sbindir/$name"
 done
 proxy_rw=$(sed -n 's/^ListenStream=//p' "$dest$unitdir/modvirt-proxyd.socket")
-[ "$proxy_rw" = "$runstatedir/libvirt/libvirt-sock" ] || fail "modvirt-proxyd.socket listens on '$proxy_rw'"
+[ "$proxy_rw" = "$runstatedir/libvirt/libvirt-sock" ] || expect_fail "modvirt-proxyd.socket listens on '$proxy_rw'"
 if ! command -v systemd-analyze >/dev/null 2>&1; then
-    fail "systemd-analyze is not installed"
+    expect_fail "systemd-analyze is not installed"
 else
     mkdir -p "$tmp/units"
     for u in "$dest$unitdir"/modvirt-*; do
         sed "s|^ExecStart=$sbindir/|ExecStart=$dest$sbindir/|" "$u" >"$tmp/units/$(basename "$u")"
     done
     (cd "$tmp/units" && systemd-analyze verify --man=no ./*) >"$tmp/verify.out" 2>"$tmp/verify.err" ||
-        fail "systemd-analyze verify failed"
-    [ -s "$tmp/verify.err" ] && fail "systemd-analyze verify: $(cat "$tmp/verify.err")"
+        expect_fail "systemd-analyze verify failed"
+    [ -s "$tmp/verify.err" ] && expect_fail "systemd-analyze verify: $(cat "$tmp/verify.err")"
 fi
 verdict "the installed units start the installed daemons and pass systemd-analyze verify"
 
 # 4: the polkit actions are valid policy XML with both actions
 pol=$dest$polkitdir/org.modvirt.policy
 if command -v xmllint >/dev/null 2>&1; then
-    xmllint --noout "$pol" 2>"$tmp/xml.err" || fail "not well-formed: $(cat "$tmp/xml.err")"
+    xmllint --noout "$pol" 2>"$tmp/xml.err" || expect_fail "not well-formed: $(cat "$tmp/xml.err")"
     for a in org.modvirt.unix.manage org.modvirt.unix.monitor; do
         [ "$(xmllint --xpath "count(/policyconfig/action[@id='$a']/defaults)" "$pol" 2>/dev/null)" = 1 ] ||
-            fail "action $a with defaults missing"
+            expect_fail "action $a with defaults missing"
     done
 else
-    fail "xmllint is not installed"
+    expect_fail "xmllint is not installed"
 fi
 verdict "the polkit policy declares org.modvirt.unix.manage and org.modvirt.unix.monitor"
 
 # 5: systemd-tmpfiles makes the runtime directories
 if command -v systemd-tmpfiles >/dev/null 2>&1; then
     systemd-tmpfiles --root="$dest" --create "$dest$tmpfilesdir/modvirt.conf" >"$tmp/tmpfiles.out" 2>&1 ||
-        fail "systemd-tmpfiles failed: $(cat "$tmp/tmpfiles.out")"
+        expect_fail "systemd-tmpfiles failed: $(cat "$tmp/tmpfiles.out")"
     for d in "$runstatedir/modvirt" "$runstatedir/libvirt"; do
-        [ "$(stat -c %a "$dest$d" 2>/dev/null)" = 755 ] || fail "$d: not a 0755 directory"
+        [ "$(stat -c %a "$dest$d" 2>/dev/null)" = 755 ] || expect_fail "$d: not a 0755 directory"
     done
 else
-    fail "systemd-tmpfiles is not installed"
+    expect_fail "systemd-tmpfiles is not installed"
 fi
 verdict "the tmpfiles.d entry creates $runstatedir/modvirt and $runstatedir/libvirt (0755)"
 
@@ -136,14 +106,14 @@ if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1; then
 else
     for d in $daemons; do
         conf=$dest$sysconfdir/modvirt/modvirt-$d.conf
-        grep -v '^#' "$conf" | grep -q '[^[:space:]]' && fail "modvirt-$d.conf has a line that is not a comment"
+        grep -v '^#' "$conf" | grep -q '[^[:space:]]' && expect_fail "modvirt-$d.conf has a line that is not a comment"
         sed -n 's/^#\([a-z_]* = \)/\1/p' "$conf" >"$tmp/$d.conf"
-        [ -s "$tmp/$d.conf" ] || fail "modvirt-$d.conf shows no setting"
+        [ -s "$tmp/$d.conf" ] || expect_fail "modvirt-$d.conf shows no setting"
         timeout 60 unshare -n env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" \
             "$dest$sbindir/modvirt-$d" --root "$tmp/root-$d" --config "$tmp/$d.conf" --timeout 1 \
             >"$tmp/$d.out" 2>&1
         rc=$?
-        [ $rc -eq 0 ] || fail "modvirt-$d with every setting of its default file: exit $rc: $(tail -n 3 "$tmp/$d.out")"
+        [ $rc -eq 0 ] || expect_fail "modvirt-$d with every setting of its default file: exit $rc: $(tail -n 3 "$tmp/$d.out")"
     done
 fi
 verdict "every default configuration is commented out, and each daemon accepts all its settings uncommented"
@@ -152,18 +122,16 @@ verdict "every default configuration is commented out, and each daemon accepts a
 conf=$dest$sysconfdir/modvirt/modvirt-qemud.conf
 echo 'log_level = 2' >>"$conf"
 cp "$conf" "$tmp/changed.conf"
-make -s --no-print-directory -C "$top_builddir" install DESTDIR="$dest" >"$tmp/install2.out" 2>&1 ||
-    fail "second make install failed"
-cmp -s "$conf" "$tmp/changed.conf" || fail "the second install replaced the changed modvirt-qemud.conf"
-make -s --no-print-directory -C "$top_builddir" uninstall DESTDIR="$dest" >"$tmp/uninstall.out" 2>&1 ||
-    fail "make uninstall failed: $(tail -n 5 "$tmp/uninstall.out")"
-cmp -s "$conf" "$tmp/changed.conf" || fail "uninstall removed the changed modvirt-qemud.conf"
+mv_make_dest install "$dest" || expect_fail "second make install failed"
+cmp -s "$conf" "$tmp/changed.conf" || expect_fail "the second install replaced the changed modvirt-qemud.conf"
+mv_make_dest uninstall "$dest" || expect_fail "make uninstall failed: $(tail -n 5 "$dest.uninstall.out")"
+cmp -s "$conf" "$tmp/changed.conf" || expect_fail "uninstall removed the changed modvirt-qemud.conf"
 verdict "a changed configuration file is kept by a second install and by uninstall"
 
 # 8: uninstall removes everything else (the tmpfiles directories are not installed files)
 rm -f "$conf"
 left=$(find "$dest" ! -type d ! -path "$dest$runstatedir/*" | sed "s|^$dest||")
-[ -z "$left" ] || fail "left behind: $left"
+[ -z "$left" ] || expect_fail "left behind: $left"
 verdict "make uninstall leaves no installed file behind"
 
-[ $failed -eq 0 ]
+mv_done

@@ -8,6 +8,8 @@
 #    whose /run/libvirt is an empty tmpfs, so no real libvirtd is reachable
 #  - MV_VIA_PROXY=1: the clients reach the daemon through a modvirt-proxyd
 #    on the same --root (see "through modvirt-proxyd" below)
+#  - for scripts that start no daemon (install-*.sh): mv_tmp_init (the
+#    temp dir alone) and "make install DESTDIR=" into a tree
 # Every wait is bounded.  Needs root (mount namespaces), top_builddir and
 # top_srcdir (exported by "make check").
 
@@ -72,8 +74,6 @@ mv_cleanup() {
 # makes the temp dir and prints the plan.
 mv_init() {
     local why= cmd
-    trap 'mv_cleanup' EXIT
-    trap 'exit 1' HUP INT TERM
     [ "$(id -u)" -eq 0 ] || why="needs root (private mount namespaces)"
     [ -x "$MV_DAEMON" ] || why=${why:-"$MV_DAEMON is not built"}
     if [ "${MV_VIA_PROXY:-0}" = 1 ] || [ "${MV_NEEDS_PROXY:-no}" = yes ]; then
@@ -86,9 +86,8 @@ mv_init() {
         echo "1..0 # SKIP $why"
         exit 0
     fi
-    mv_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvinteg.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
+    mv_tmp_init
     chmod 755 "$mv_tmp"     # other users (polkit test) must reach the sockets
-    mkdir -p "$mv_tmp/home"
     # the mount point of the private tmpfs; removed again (if empty) only
     # if this script created it
     if [ ! -d /run/libvirt ]; then
@@ -96,6 +95,15 @@ mv_init() {
     fi
     mv_notify_listen
     echo "1..$1"
+}
+
+# mv_tmp_init: the exit traps and the script's temp dir, $mv_tmp (removed
+# at exit with everything else); all a script that starts no daemon needs
+mv_tmp_init() {
+    trap 'mv_cleanup' EXIT
+    trap 'exit 1' HUP INT TERM
+    mv_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvinteg.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
+    mkdir -p "$mv_tmp/home"
 }
 
 # ---- TAP ------------------------------------------------------------------
@@ -137,6 +145,35 @@ mv_done() {
     [ $tap_failed -eq 0 ] && return 0
     diag "$tap_failed of $tap_n failed"
     exit 1
+}
+
+# ---- make install into a tree --------------------------------------------
+
+# mv_make_dest TARGET DEST: "make TARGET DESTDIR=DEST" in the build tree,
+# its output in DEST.TARGET.out
+mv_make_dest() {
+    make -s --no-print-directory -C "$top_builddir" "$1" DESTDIR="$2" >"$2.$1.out" 2>&1
+}
+
+bindir='' sbindir='' mandir='' sysconfdir='' runstatedir='' unitdir='' polkitdir='' tmpfilesdir=''
+
+# mv_install_tree DEST: "make install DESTDIR=DEST", or bail out with make's
+# last lines; then the build's installation directories, as make expands
+# them, in bindir sbindir mandir sysconfdir runstatedir unitdir (systemd's
+# system units) polkitdir tmpfilesdir
+mv_install_tree() {
+    local dirs
+    if ! mv_make_dest install "$1"; then
+        echo "Bail out! make install DESTDIR=$1 failed"
+        tail -n 30 "$1.install.out" | sed 's/^/#   /'
+        exit 1
+    fi
+    # shellcheck disable=SC2016  # $(...) here is make's, not the shell's
+    printf 'mv-print-dirs:\n\t@echo "bindir=$(bindir) sbindir=$(sbindir) mandir=$(mandir) sysconfdir=$(sysconfdir) runstatedir=$(runstatedir) unitdir=$(systemdsystemunitdir) polkitdir=$(polkitactiondir) tmpfilesdir=$(tmpfilesdir)"\n' >"$1.print.mk"
+    # not make check's jobserver: a make below it would warn on stdout
+    dirs=$(MAKEFLAGS='' make -s --no-print-directory -C "$top_builddir" -f Makefile -f "$1.print.mk" mv-print-dirs) ||
+        { echo "Bail out! cannot read the build's directories"; exit 1; }
+    eval "$(printf '%s\n' "$dirs" | grep '^bindir=')"
 }
 
 # ---- the daemon -----------------------------------------------------------

@@ -41,77 +41,100 @@ trap 'exit 1' HUP INT TERM
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvunits.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
 
-echo "1..18"
+echo "1..19"
 
-# ---- systemd-analyze verify ----
+# ---- each daemon's three units ----
 
-# verify_units DIR: 0 only if verify exits 0 and prints nothing on stderr.
+have_verify=yes
+command -v systemd-analyze >/dev/null 2>&1 || have_verify=no
+
+# daemon_bin D: modvirt-D as built (the daemon a unit of D's starts)
+daemon_bin() { echo "$top_builddir/$1/modvirt-$1"; }
+
+# daemon_units D: D's service and its two sockets
+daemon_units() { echo "modvirt-$1.service modvirt-$1.socket modvirt-$1-ro.socket"; }
+
+# verify_units DIR UNITS...: 0 only if verify exits 0 and prints nothing on stderr.
 verify_units() {
-    # shellcheck disable=SC2086  # $units is a list of names
-    (cd "$1" && systemd-analyze verify --man=no $units) >"$1.out" 2>"$1.err"
+    dir=$1
+    shift
+    (cd "$dir" && systemd-analyze verify --man=no "$@") >"$dir.out" 2>"$dir.err"
     rc=$?
-    if [ $rc -ne 0 ] || [ -s "$1.err" ]; then
+    if [ $rc -ne 0 ] || [ -s "$dir.err" ]; then
         echo "# systemd-analyze verify: exit $rc"
-        diag "$1.err"
+        diag "$dir.err"
         return 1
     fi
     return 0
 }
 
-# copy_units DIR: the generated units, ExecStart aimed at the build tree.
-copy_units() {
-    mkdir -p "$1" &&
-    for u in $units; do
-        sed "s|^ExecStart=[^ ]*/modvirt-qemud\\([ ]\\)|ExecStart=$daemon\\1|" \
-            "$top_builddir/units/$u" >"$1/$u" || return 1
+# aim_units DIR UNITS...: copies of the generated units, each ExecStart
+# aimed at its daemon in the build tree.
+aim_units() {
+    dir=$1
+    shift
+    mkdir -p "$dir" || return 1
+    for u in "$@"; do
+        d=${u%%.*}
+        d=${d%-ro}
+        sed "s|^ExecStart=[^ ]*/$d\\([ ]\\)|ExecStart=$(daemon_bin "${d#modvirt-}")\\1|" \
+            "$top_builddir/units/$u" >"$dir/$u" || return 1
     done
 }
 
-# 1: the units exist, every template variable is substituted, and the
-# names the daemon relies on (fd names, socket file names) are in place.
-problems=
-for u in $units; do
-    f=$top_builddir/units/$u
-    if [ ! -f "$f" ]; then
-        problems="$problems $u:missing"
-        continue
+# unit_shape D RW-PATH: sets problems to what is wrong with D's units: one
+# missing or with a template variable left; the rw socket not on a path
+# matching the pattern RW-PATH, the ro one not beside it with -ro; the fd
+# names the daemon tells them apart by, Service=, Type=notify, ExecStart.
+unit_shape() {
+    problems=
+    for u in $(daemon_units "$1"); do
+        f=$top_builddir/units/$u
+        [ -f "$f" ] || { problems="$problems $u:missing"; continue; }
+        grep -q '@[a-z_]*@' "$f" && problems="$problems $u:unsubstituted"
+    done
+    [ -z "$problems" ] || return 0
+    u_sock=$top_builddir/units/modvirt-$1.socket
+    u_ro=$top_builddir/units/modvirt-$1-ro.socket
+    u_svc=$top_builddir/units/modvirt-$1.service
+    rw_path=$(sed -n 's/^ListenStream=//p' "$u_sock")
+    # shellcheck disable=SC2254  # $2 is a pattern
+    case $rw_path in $2) ;; *) problems="$problems rw-path:$rw_path" ;; esac
+    [ "$(sed -n 's/^ListenStream=//p' "$u_ro")" = "$rw_path-ro" ] || problems="$problems ro-path"
+    grep -qx 'FileDescriptorName=rw' "$u_sock" || problems="$problems rw-fdname"
+    grep -qx 'FileDescriptorName=ro' "$u_ro" || problems="$problems ro-fdname"
+    grep -qx "Service=modvirt-$1.service" "$u_sock" || problems="$problems rw-service"
+    grep -qx "Service=modvirt-$1.service" "$u_ro" || problems="$problems ro-service"
+    grep -qx 'Type=notify' "$u_svc" || problems="$problems type"
+    grep -q "^ExecStart=/[^ ]*/modvirt-$1 --timeout 120\$" "$u_svc" || problems="$problems execstart"
+}
+
+# verify_daemon D: systemd-analyze verify on D's units, aimed at the build
+# tree, in $tmp/D (one TAP line)
+verify_daemon() {
+    bin=$(daemon_bin "$1")
+    if [ $have_verify = no ]; then
+        skip "systemd-analyze not installed"
+    elif [ ! -x "$bin" ]; then
+        not_ok "systemd-analyze verify: $bin is not built"
+    else
+        # shellcheck disable=SC2046  # a list of names
+        aim_units "$tmp/$1" $(daemon_units "$1") &&
+            grep -qx "ExecStart=$bin --timeout 120" "$tmp/$1/modvirt-$1.service" &&
+            verify_units "$tmp/$1" $(daemon_units "$1")
+        check $? "systemd-analyze verify passes on modvirt-$1's units with no output on stderr"
     fi
-    grep -q '@[a-z_]*@' "$f" && problems="$problems $u:unsubstituted"
-done
+}
+
+# 1-2: qemud; guests must survive a stop or restart of qemud
+unit_shape qemud '/*/modvirt/qemud-sock'
+grep -qx 'KillMode=process' "$top_builddir/units/modvirt-qemud.service" 2>/dev/null || problems="$problems killmode"
+[ -z "$problems" ]
+check $? "modvirt-qemud's units are complete and name its rw/ro sockets as the daemon expects${problems:+ (problems:$problems)}"
+verify_daemon qemud
 sock=$top_builddir/units/modvirt-qemud.socket
 sock_ro=$top_builddir/units/modvirt-qemud-ro.socket
 svc=$top_builddir/units/modvirt-qemud.service
-if [ -z "$problems" ]; then
-    rw_path=$(sed -n 's/^ListenStream=//p' "$sock")
-    ro_path=$(sed -n 's/^ListenStream=//p' "$sock_ro")
-    case $rw_path in /*/modvirt/qemud-sock) ;; *) problems="$problems rw-path:$rw_path" ;; esac
-    [ "$ro_path" = "$rw_path-ro" ] || problems="$problems ro-path:$ro_path"
-    grep -qx 'FileDescriptorName=rw' "$sock" || problems="$problems rw-fdname"
-    grep -qx 'FileDescriptorName=ro' "$sock_ro" || problems="$problems ro-fdname"
-    grep -qx 'Service=modvirt-qemud.service' "$sock" || problems="$problems rw-service"
-    grep -qx 'Service=modvirt-qemud.service' "$sock_ro" || problems="$problems ro-service"
-    grep -qx 'Type=notify' "$svc" || problems="$problems type"
-    grep -qx 'KillMode=process' "$svc" || problems="$problems killmode"
-    grep -q '^ExecStart=/[^ ]*/modvirt-qemud --timeout 120$' "$svc" || problems="$problems execstart"
-fi
-[ -z "$problems" ]
-check $? "generated units are complete and name rw/ro sockets as the daemon expects${problems:+ (problems:$problems)}"
-
-have_verify=yes
-command -v systemd-analyze >/dev/null 2>&1 || have_verify=no
-
-# 2: the real units pass.
-if [ $have_verify = no ]; then
-    skip "systemd-analyze not installed"
-elif [ ! -x "$daemon" ]; then
-    not_ok "systemd-analyze verify: $daemon is not built"
-elif ! copy_units "$tmp/good"; then
-    not_ok "systemd-analyze verify: cannot copy the units"
-else
-    grep -qx "ExecStart=$daemon --timeout 120" "$tmp/good/modvirt-qemud.service" &&
-        verify_units "$tmp/good"
-    check $? "systemd-analyze verify passes with no output on stderr"
-fi
 
 # 3-5: the check fails on a broken copy.  Each copy breaks one thing.
 # broken NAME UNIT SED-EXPR DESCRIPTION
@@ -120,10 +143,12 @@ broken() {
         skip "$4 (no systemd-analyze or no daemon)"
         return
     fi
-    copy_units "$tmp/$1" && sed -i "$3" "$tmp/$1/$2"
-    if cmp -s "$tmp/$1/$2" "$tmp/good/$2"; then
+    # shellcheck disable=SC2086  # $units is a list of names
+    aim_units "$tmp/$1" $units && sed -i "$3" "$tmp/$1/$2"
+    # shellcheck disable=SC2086
+    if cmp -s "$tmp/$1/$2" "$tmp/qemud/$2"; then
         not_ok "$4: the sed expression changed nothing"
-    elif verify_units "$tmp/$1" >/dev/null; then
+    elif verify_units "$tmp/$1" $units >/dev/null; then
         not_ok "$4 is not detected"
     else
         ok "$4 is detected: $(head -n 1 "$tmp/$1.err")"
@@ -136,133 +161,31 @@ broken badvalue modvirt-qemud.service 's/^KillMode=process/KillMode=proces/' \
 broken nobinary modvirt-qemud.service "s|^ExecStart=[^ ]*|ExecStart=$tmp/no-such-daemon|" \
     "an ExecStart= binary that does not exist"
 
-# ---- modvirt-netd's units: the same shape, checked the same way ----
-
-netd_daemon=$top_builddir/netd/modvirt-netd
-netd_units="modvirt-netd.service modvirt-netd.socket modvirt-netd-ro.socket"
-
-# 6: complete, substituted, and naming what the daemon expects
-problems=
-for u in $netd_units; do
-    f=$top_builddir/units/$u
-    [ -f "$f" ] || { problems="$problems $u:missing"; continue; }
-    grep -q '@[a-z_]*@' "$f" && problems="$problems $u:unsubstituted"
-done
-if [ -z "$problems" ]; then
-    nsock=$top_builddir/units/modvirt-netd.socket
-    nsock_ro=$top_builddir/units/modvirt-netd-ro.socket
-    nsvc=$top_builddir/units/modvirt-netd.service
-    case $(sed -n 's/^ListenStream=//p' "$nsock") in */modvirt/netd-sock) ;; *) problems="$problems rw-path" ;; esac
-    case $(sed -n 's/^ListenStream=//p' "$nsock_ro") in */modvirt/netd-sock-ro) ;; *) problems="$problems ro-path" ;; esac
-    grep -qx 'FileDescriptorName=rw' "$nsock" || problems="$problems rw-fdname"
-    grep -qx 'FileDescriptorName=ro' "$nsock_ro" || problems="$problems ro-fdname"
-    grep -qx 'Service=modvirt-netd.service' "$nsock" || problems="$problems rw-service"
-    grep -qx 'Service=modvirt-netd.service' "$nsock_ro" || problems="$problems ro-service"
-    grep -qx 'Type=notify' "$nsvc" || problems="$problems type"
-    # dnsmasq of active networks must survive a stop or restart of netd
-    grep -qx 'KillMode=process' "$nsvc" || problems="$problems killmode"
-    grep -q '^ExecStart=/[^ ]*/modvirt-netd --timeout 120$' "$nsvc" || problems="$problems execstart"
-fi
+# 6-7: netd; dnsmasq of active networks must survive a stop or restart of netd
+unit_shape netd '/*/modvirt/netd-sock'
+grep -qx 'KillMode=process' "$top_builddir/units/modvirt-netd.service" 2>/dev/null || problems="$problems killmode"
 [ -z "$problems" ]
 check $? "modvirt-netd's units are complete and name its rw/ro sockets${problems:+ (problems:$problems)}"
+verify_daemon netd
 
-# 7: systemd-analyze verify passes on them
-if [ $have_verify = no ]; then
-    skip "systemd-analyze not installed"
-elif [ ! -x "$netd_daemon" ]; then
-    not_ok "systemd-analyze verify: $netd_daemon is not built"
-else
-    mkdir -p "$tmp/netd" && for u in $netd_units; do
-        sed "s|^ExecStart=[^ ]*/modvirt-netd\\([ ]\\)|ExecStart=$netd_daemon\\1|" \
-            "$top_builddir/units/$u" >"$tmp/netd/$u"
-    done
-    grep -qx "ExecStart=$netd_daemon --timeout 120" "$tmp/netd/modvirt-netd.service" &&
-        (cd "$tmp/netd" && systemd-analyze verify --man=no $netd_units) >"$tmp/netd.out" 2>"$tmp/netd.err" &&
-        [ ! -s "$tmp/netd.err" ]
-    rc=$?
-    [ $rc -eq 0 ] || diag "$tmp/netd.err"
-    check $rc "systemd-analyze verify passes on modvirt-netd's units with no output on stderr"
-fi
-
-# ---- modvirt-storaged's units: the same shape, without KillMode=process
-# (storaged leaves no process behind for its pools: they are mounts) ----
-
-st_daemon=$top_builddir/storaged/modvirt-storaged
-st_units="modvirt-storaged.service modvirt-storaged.socket modvirt-storaged-ro.socket"
-
-problems=
-for u in $st_units; do
-    f=$top_builddir/units/$u
-    [ -f "$f" ] || { problems="$problems $u:missing"; continue; }
-    grep -q '@[a-z_]*@' "$f" && problems="$problems $u:unsubstituted"
-done
-if [ -z "$problems" ]; then
-    ssock=$top_builddir/units/modvirt-storaged.socket
-    ssock_ro=$top_builddir/units/modvirt-storaged-ro.socket
-    ssvc=$top_builddir/units/modvirt-storaged.service
-    case $(sed -n 's/^ListenStream=//p' "$ssock") in */modvirt/storaged-sock) ;; *) problems="$problems rw-path" ;; esac
-    case $(sed -n 's/^ListenStream=//p' "$ssock_ro") in */modvirt/storaged-sock-ro) ;; *) problems="$problems ro-path" ;; esac
-    grep -qx 'FileDescriptorName=rw' "$ssock" || problems="$problems rw-fdname"
-    grep -qx 'FileDescriptorName=ro' "$ssock_ro" || problems="$problems ro-fdname"
-    grep -qx 'Service=modvirt-storaged.service' "$ssock" || problems="$problems rw-service"
-    grep -qx 'Service=modvirt-storaged.service' "$ssock_ro" || problems="$problems ro-service"
-    grep -qx 'Type=notify' "$ssvc" || problems="$problems type"
-    grep -q '^ExecStart=/[^ ]*/modvirt-storaged --timeout 120$' "$ssvc" || problems="$problems execstart"
-fi
+# 8-9: storaged, without KillMode=process (it leaves no process behind for
+# its pools: they are mounts)
+unit_shape storaged '/*/modvirt/storaged-sock'
 [ -z "$problems" ]
 check $? "modvirt-storaged's units are complete and name its rw/ro sockets${problems:+ (problems:$problems)}"
+verify_daemon storaged
 
-if [ $have_verify = no ]; then
-    skip "systemd-analyze not installed"
-elif [ ! -x "$st_daemon" ]; then
-    not_ok "systemd-analyze verify: $st_daemon is not built"
-else
-    mkdir -p "$tmp/storaged" && for u in $st_units; do
-        sed "s|^ExecStart=[^ ]*/modvirt-storaged\\([ ]\\)|ExecStart=$st_daemon\\1|" \
-            "$top_builddir/units/$u" >"$tmp/storaged/$u"
-    done
-    grep -qx "ExecStart=$st_daemon --timeout 120" "$tmp/storaged/modvirt-storaged.service" &&
-        (cd "$tmp/storaged" && systemd-analyze verify --man=no $st_units) >"$tmp/storaged.out" 2>"$tmp/storaged.err" &&
-        [ ! -s "$tmp/storaged.err" ]
-    rc=$?
-    [ $rc -eq 0 ] || diag "$tmp/storaged.err"
-    check $rc "systemd-analyze verify passes on modvirt-storaged's units with no output on stderr"
-fi
-
-# ---- modvirt-proxyd's units: libvirt's own socket paths, the same fd names ----
-
-px_daemon=$top_builddir/proxyd/modvirt-proxyd
-px_units="modvirt-proxyd.service modvirt-proxyd.socket modvirt-proxyd-ro.socket"
-
-problems=
-for u in $px_units; do
-    f=$top_builddir/units/$u
-    [ -f "$f" ] || { problems="$problems $u:missing"; continue; }
-    grep -q '@[a-z_]*@' "$f" && problems="$problems $u:unsubstituted"
-done
-if [ -z "$problems" ]; then
-    psock=$top_builddir/units/modvirt-proxyd.socket
-    psock_ro=$top_builddir/units/modvirt-proxyd-ro.socket
-    psvc=$top_builddir/units/modvirt-proxyd.service
-    # the paths every libvirt client opens for qemu:///system
-    case $(sed -n 's/^ListenStream=//p' "$psock") in /*/libvirt/libvirt-sock) ;; *) problems="$problems rw-path" ;; esac
-    case $(sed -n 's/^ListenStream=//p' "$psock_ro") in /*/libvirt/libvirt-sock-ro) ;; *) problems="$problems ro-path" ;; esac
-    grep -qx 'FileDescriptorName=rw' "$psock" || problems="$problems rw-fdname"
-    grep -qx 'FileDescriptorName=ro' "$psock_ro" || problems="$problems ro-fdname"
-    grep -qx 'Service=modvirt-proxyd.service' "$psock" || problems="$problems rw-service"
-    grep -qx 'Service=modvirt-proxyd.service' "$psock_ro" || problems="$problems ro-service"
-    grep -qx 'Type=notify' "$psvc" || problems="$problems type"
-    grep -q '^ExecStart=/[^ ]*/modvirt-proxyd --timeout 120$' "$psvc" || problems="$problems execstart"
-    # libvirt's units on the same paths must never run alongside
-    grep -q '^Conflicts=.*libvirtd.socket' "$psock" || problems="$problems rw-conflicts"
-    grep -q '^Conflicts=.*libvirtd-ro.socket' "$psock_ro" || problems="$problems ro-conflicts"
-fi
+# 10-11: proxyd, on the paths every libvirt client opens for qemu:///system;
+# libvirt's units on the same paths must never run alongside
+unit_shape proxyd '/*/libvirt/libvirt-sock'
+grep -q '^Conflicts=.*libvirtd.socket' "$top_builddir/units/modvirt-proxyd.socket" 2>/dev/null || problems="$problems rw-conflicts"
+grep -q '^Conflicts=.*libvirtd-ro.socket' "$top_builddir/units/modvirt-proxyd-ro.socket" 2>/dev/null || problems="$problems ro-conflicts"
 [ -z "$problems" ]
 check $? "modvirt-proxyd's units are complete, on libvirt's socket paths, named rw/ro${problems:+ (problems:$problems)}"
+verify_daemon proxyd
 
-# Every unit together, each ExecStart aimed at its daemon in the build
-# tree, in one directory: the dependencies between them (proxyd wants the
-# daemons' sockets) resolve too.
+# 12: every unit together in one directory: the dependencies between them
+# (proxyd wants the daemons' sockets) resolve too.
 all_units=
 for u in "$top_builddir"/units/modvirt-*.service "$top_builddir"/units/modvirt-*.socket; do
     [ -f "$u" ] && all_units="$all_units $(basename "$u")"
@@ -271,23 +194,18 @@ if [ $have_verify = no ]; then
     skip "systemd-analyze not installed"
 else
     missing=
-    mkdir -p "$tmp/all"
     for u in $all_units; do
-        d=${u%%.*}
-        d=${d%-ro}
-        bin=$top_builddir/${d#modvirt-}/$d
-        case $u in *.service) [ -x "$bin" ] || missing="$missing $bin" ;; esac
-        sed "s|^ExecStart=[^ ]*/$d\\([ ]\\)|ExecStart=$bin\\1|" "$top_builddir/units/$u" >"$tmp/all/$u"
+        case $u in
+        *.service) d=${u%.service}; bin=$(daemon_bin "${d#modvirt-}")
+                   [ -x "$bin" ] || missing="$missing $bin" ;;
+        esac
     done
     if [ -n "$missing" ]; then
         not_ok "systemd-analyze verify on every unit: not built:$missing"
     else
         # shellcheck disable=SC2086  # a list of names
-        (cd "$tmp/all" && systemd-analyze verify --man=no $all_units) >"$tmp/all.out" 2>"$tmp/all.err" &&
-            [ ! -s "$tmp/all.err" ]
-        rc=$?
-        [ $rc -eq 0 ] || diag "$tmp/all.err"
-        check $rc "systemd-analyze verify passes on all $(echo $all_units | wc -w) units together:$all_units"
+        aim_units "$tmp/all" $all_units && verify_units "$tmp/all" $all_units
+        check $? "systemd-analyze verify passes on all $(echo "$all_units" | wc -w) units together:$all_units"
     fi
 fi
 
