@@ -7,8 +7,13 @@
 # directory and symlink, with modes and link targets), including what the
 # administrator had changed before.  Also: a tree whose proxy socket is
 # not libvirt's is refused; a second install and a revert without install
-# are refused; a failure half way leaves the tree as it was; a change made
-# after install survives revert.
+# are refused; so is a libvirt unit an administrator keeps as a file in
+# /etc/systemd/system, naming it, before any change; a failure half way
+# leaves the tree as it was; a change made after install survives revert;
+# socket files of libvirt's units that nobody listens on (the test makes
+# them in the tree, with stand-ins for libvirt's virtqemud units where the
+# machine has none) are removed and named by revert, one with a listener
+# and one no masked unit names are kept.
 #
 # Debian's libvirt units come from the machine (/lib/systemd/system or
 # /usr/lib/systemd/system) or, where the package that ships them
@@ -17,26 +22,13 @@
 # neither the script skips.  Prints TAP.  Needs top_builddir and top_srcdir.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
-
-: "${top_builddir:?top_builddir must be set (run from make check)}"
-: "${top_srcdir:?top_srcdir must be set (run from make check)}"
+. "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 
 tool=$top_srcdir/tools/install-system
-n=0
-failed=0
-errs=
-plan=7
-ok()     { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-fail()   { errs+="$*"$'\n'; }
-verdict() {
-    if [ -z "$errs" ]; then ok "$1"; else not_ok "$1"; printf '%s' "$errs" | sed 's/^/#   /'; fi
-    errs=
-}
+plan=9
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvinstsys.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
+mv_tmp_init
+tmp=$mv_tmp
 root=$tmp/root
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
@@ -64,8 +56,7 @@ fi
 echo "1..$plan"
 
 # ---- the tree ----
-make -s --no-print-directory -C "$top_builddir" install DESTDIR="$root" >"$tmp/install.out" 2>&1 ||
-    { echo "Bail out! make install DESTDIR=$root failed"; sed 's/^/#   /' "$tmp/install.out"; exit 1; }
+mv_install_tree "$root"
 mkdir -p "$root/lib/systemd/system"
 cp "$libvirt_units"/* "$root/lib/systemd/system/"
 # as Debian's postinst: libvirtd enabled (with its sockets and virtlogd's,
@@ -78,7 +69,7 @@ systemctl --root="$root" mask libvirtd-tls.socket >>"$tmp/enable.out" 2>&1 ||
 # listing: the whole tree, one line per entry (type, mode, path, link target)
 listing() { find "$root" -printf '%y %m %P %l\n' | LC_ALL=C sort; }
 state() { systemctl --root="$root" is-enabled "$1" 2>/dev/null; }
-unitdir=$(dirname "$(find "$root" -name modvirt-proxyd.socket | head -n 1)")
+modvirt_units=$root$unitdir
 # the units install-system masks: those of these daemons that Debian ships
 libvirt_present=
 for d in libvirtd virtqemud virtnetworkd virtstoraged virtproxyd; do
@@ -93,79 +84,168 @@ modvirt_sockets="modvirt-qemud.socket modvirt-qemud-ro.socket modvirt-netd.socke
 # --runstatedir=/run) is refused before anything changes; then the tree's
 # units are made to say /run, as that build would have them
 listing >"$tmp/before0"
-listen=$(sed -n 's/^ListenStream=//p' "$unitdir/modvirt-proxyd.socket")
+listen=$(sed -n 's/^ListenStream=//p' "$modvirt_units/modvirt-proxyd.socket")
 if [ "$listen" != /run/libvirt/libvirt-sock ]; then
-    "$tool" --root "$root" install >"$tmp/t1.out" 2>&1 && fail "install accepted a proxy socket at $listen"
+    "$tool" --root "$root" install >"$tmp/t1.out" 2>&1 && expect_fail "install accepted a proxy socket at $listen"
     grep -q "listens on '$listen', not on /run/libvirt/libvirt-sock" "$tmp/t1.out" ||
-        fail "no message naming the socket: $(cat "$tmp/t1.out")"
-    listing | cmp -s - "$tmp/before0" || fail "the refused install changed the tree"
+        expect_fail "no message naming the socket: $(cat "$tmp/t1.out")"
+    listing | cmp -s - "$tmp/before0" || expect_fail "the refused install changed the tree"
     rundir=${listen%/libvirt/libvirt-sock}
-    sed -i "s|^ListenStream=$rundir/|ListenStream=/run/|" "$unitdir"/modvirt-*.socket
+    sed -i "s|^ListenStream=$rundir/|ListenStream=/run/|" "$modvirt_units"/modvirt-*.socket
     verdict "a proxy socket at $listen (not libvirt's) is refused, nothing changed"
 else
-    ok "# SKIP the build's runstatedir is /run: nothing to refuse"
+    skip "the build's runstatedir is /run: nothing to refuse"
 fi
 
 # 2: install masks libvirt's units and enables modvirt's sockets; libvirt's
 # other units (virtlogd, virtlockd) keep their state
 listing >"$tmp/before"
-"$tool" --root "$root" install >"$tmp/t2.out" 2>&1 || fail "install failed: $(cat "$tmp/t2.out")"
+"$tool" --root "$root" install >"$tmp/t2.out" 2>&1 || expect_fail "install failed: $(cat "$tmp/t2.out")"
 for u in $libvirt_present; do
-    [ "$(state "$u")" = masked ] || fail "$u is $(state "$u"), not masked"
+    [ "$(state "$u")" = masked ] || expect_fail "$u is $(state "$u"), not masked"
 done
 for u in $modvirt_sockets; do
-    [ "$(state "$u")" = enabled ] || fail "$u is $(state "$u"), not enabled"
+    [ "$(state "$u")" = enabled ] || expect_fail "$u is $(state "$u"), not enabled"
 done
 for u in virtlogd.socket virtlockd.socket; do
-    [ -f "$root/lib/systemd/system/$u" ] && [ "$(state "$u")" != enabled ] && fail "$u is $(state "$u") (was enabled)"
+    [ -f "$root/lib/systemd/system/$u" ] && [ "$(state "$u")" != enabled ] && expect_fail "$u is $(state "$u") (was enabled)"
 done
 "$tool" --root "$root" status >"$tmp/status.out" 2>&1
-grep -q "modvirt is installed in place of libvirt" "$tmp/status.out" || fail "status: $(head -n 1 "$tmp/status.out")"
+grep -q "modvirt is installed in place of libvirt" "$tmp/status.out" || expect_fail "status: $(head -n 1 "$tmp/status.out")"
 verdict "install masks libvirt's$libvirt_present ($source_of_units) and enables modvirt's 8 sockets"
 
 # 3: a second install is refused and changes nothing
 listing >"$tmp/installed"
-"$tool" --root "$root" install >"$tmp/t3.out" 2>&1 && fail "a second install succeeded"
-grep -q "already installed" "$tmp/t3.out" || fail "message: $(cat "$tmp/t3.out")"
-listing | cmp -s - "$tmp/installed" || fail "the refused install changed the tree"
+"$tool" --root "$root" install >"$tmp/t3.out" 2>&1 && expect_fail "a second install succeeded"
+grep -q "already installed" "$tmp/t3.out" || expect_fail "message: $(cat "$tmp/t3.out")"
+listing | cmp -s - "$tmp/installed" || expect_fail "the refused install changed the tree"
 verdict "a second install is refused, naming the record of the first"
 
 # 4: revert puts the tree back exactly (the administrator's mask included)
-"$tool" --root "$root" revert >"$tmp/t4.out" 2>&1 || fail "revert failed: $(cat "$tmp/t4.out")"
+"$tool" --root "$root" revert >"$tmp/t4.out" 2>&1 || expect_fail "revert failed: $(cat "$tmp/t4.out")"
 listing >"$tmp/reverted"
 if ! cmp -s "$tmp/before" "$tmp/reverted"; then
-    fail "the tree differs from before install:"
-    fail "$(diff "$tmp/before" "$tmp/reverted" | head -n 20)"
+    expect_fail "the tree differs from before install:"
+    expect_fail "$(diff "$tmp/before" "$tmp/reverted" | head -n 20)"
 fi
-[ "$(state libvirtd-tls.socket)" = masked ] || fail "the administrator's mask of libvirtd-tls.socket is gone"
-[ "$(state libvirtd.service)" = enabled ] || fail "libvirtd.service is $(state libvirtd.service), not enabled"
+[ "$(state libvirtd-tls.socket)" = masked ] || expect_fail "the administrator's mask of libvirtd-tls.socket is gone"
+[ "$(state libvirtd.service)" = enabled ] || expect_fail "libvirtd.service is $(state libvirtd.service), not enabled"
 verdict "revert restores the tree byte for byte: every symlink, directory and file as before install"
 
 # 5: revert without install is refused
-"$tool" --root "$root" revert >"$tmp/t5.out" 2>&1 && fail "revert without install succeeded"
-grep -q "not installed" "$tmp/t5.out" || fail "message: $(cat "$tmp/t5.out")"
-listing | cmp -s - "$tmp/before" || fail "the refused revert changed the tree"
+"$tool" --root "$root" revert >"$tmp/t5.out" 2>&1 && expect_fail "revert without install succeeded"
+grep -q "not installed" "$tmp/t5.out" || expect_fail "message: $(cat "$tmp/t5.out")"
+listing | cmp -s - "$tmp/before" || expect_fail "the refused revert changed the tree"
 verdict "revert without an install is refused"
 
-# 6: a failure half way (an administrator's own unit file in /etc, which
-# systemctl will not mask) is undone: the tree is as before
+# 6: a libvirt unit an administrator keeps as a file of its own in
+# /etc/systemd/system (systemctl could not mask it there) is refused before
+# anything changes, the file named
 cp "$root/lib/systemd/system/libvirtd.socket" "$root/etc/systemd/system/libvirtd.socket"
 listing >"$tmp/before6"
-"$tool" --root "$root" install >"$tmp/t6.out" 2>&1 && fail "install succeeded over an unmaskable unit"
-grep -q "undoing its changes" "$tmp/t6.out" || fail "no rollback reported: $(cat "$tmp/t6.out")"
-listing | cmp -s - "$tmp/before6" || fail "the tree changed: $(listing | diff "$tmp/before6" - | head -n 10)"
+"$tool" --root "$root" install >"$tmp/t6.out" 2>&1 && expect_fail "install succeeded over an unmaskable unit"
+grep -q "cannot mask libvirt's libvirtd.socket: $root/etc/systemd/system/libvirtd.socket is a unit file" "$tmp/t6.out" ||
+    expect_fail "no message naming the file: $(cat "$tmp/t6.out")"
+listing | cmp -s - "$tmp/before6" || expect_fail "the tree changed: $(listing | diff "$tmp/before6" - | head -n 10)"
 rm -f "$root/etc/systemd/system/libvirtd.socket"
+verdict "an administrator's own libvirtd.socket in /etc/systemd/system is refused, named, nothing changed"
+
+# 7: a failure half way (the record cannot be written: a directory holds
+# its place) is undone: the tree is as before
+state_tmp=$root/var/lib/modvirt/install-system.state.tmp
+mkdir -p "$state_tmp"
+listing >"$tmp/before7"
+"$tool" --root "$root" install >"$tmp/t7.out" 2>&1 && expect_fail "install succeeded without writing its record"
+grep -q "undoing its changes" "$tmp/t7.out" || expect_fail "no rollback reported: $(cat "$tmp/t7.out")"
+listing | cmp -s - "$tmp/before7" || expect_fail "the tree changed: $(listing | diff "$tmp/before7" - | head -n 10)"
+rmdir "$state_tmp"
 verdict "an install that fails half way leaves the tree as it was"
 
-# 7: a change made after install is not revert's to undo
-listing >"$tmp/before7"
-"$tool" --root "$root" install >"$tmp/t7.out" 2>&1 || fail "install failed: $(cat "$tmp/t7.out")"
-systemctl --root="$root" enable virtlogd-admin.socket >/dev/null 2>&1 || fail "enabling virtlogd-admin.socket failed"
-listing >"$tmp/changed7"
-"$tool" --root "$root" revert >"$tmp/t7r.out" 2>&1 || fail "revert failed: $(cat "$tmp/t7r.out")"
-[ "$(state virtlogd-admin.socket)" = enabled ] || fail "revert undid the administrator's later change"
+# 8: a change made after install is not revert's to undo
+listing >"$tmp/before8"
+"$tool" --root "$root" install >"$tmp/t8.out" 2>&1 || expect_fail "install failed: $(cat "$tmp/t8.out")"
+systemctl --root="$root" enable virtlogd-admin.socket >/dev/null 2>&1 || expect_fail "enabling virtlogd-admin.socket failed"
+"$tool" --root "$root" revert >"$tmp/t8r.out" 2>&1 || expect_fail "revert failed: $(cat "$tmp/t8r.out")"
+[ "$(state virtlogd-admin.socket)" = enabled ] || expect_fail "revert undid the administrator's later change"
 systemctl --root="$root" disable virtlogd-admin.socket >/dev/null 2>&1
-listing | cmp -s - "$tmp/before7" || fail "the rest is not as before: $(listing | diff "$tmp/before7" - | head -n 10)"
+listing | cmp -s - "$tmp/before8" || expect_fail "the rest is not as before: $(listing | diff "$tmp/before8" - | head -n 10)"
 verdict "revert undoes only install's changes: one made since is kept"
 
-[ $failed -eq 0 ]
+# 9: libvirt's clients open /run/libvirt/virtqemud-sock whenever the file
+# exists, and a stopped virtqemud.socket leaves it.  In the tree, files as
+# a running system would have them once libvirt's units are stopped: the
+# virtqemud sockets left behind, the ro one still listened on (by this
+# test), virtqemud-admin.socket moved elsewhere by a drop-in (the old path
+# is no unit's any more), and virtlogd's, which install does not mask.
+lib_units=$root/lib/systemd/system
+run=$root/run/libvirt
+sock_py='
+import signal, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+if sys.argv[2] == "listen":
+    s.listen(8)
+    print("ready", flush=True)
+    signal.pause()'
+# stand_in UNIT LINES...: a unit in the shape of libvirt's modular ones,
+# unless the machine's libvirt ships it
+stand_in() {
+    local u=$1
+    shift
+    [ -f "$lib_units/$u" ] && return 0
+    printf '%s\n' "[Unit]" "Description=stand-in for libvirt's $u" "$@" >"$lib_units/$u"
+    echo "$u" >>"$tmp/stand-ins"
+}
+# connects FILE: 0 if something accepts a connection on socket FILE
+connects() { "$MV_PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$1" 2>/dev/null; }
+if ! command -v "$MV_PY" >/dev/null 2>&1; then
+    skip "socket files left behind: $MV_PY is not installed"
+else
+    listing >"$tmp/before9"
+    : >"$tmp/stand-ins"
+    stand_in virtqemud.service "[Service]" "ExecStart=/usr/sbin/virtqemud"
+    stand_in virtqemud.socket "[Socket]" "ListenStream=/run/libvirt/virtqemud-sock" "Service=virtqemud.service"
+    stand_in virtqemud-ro.socket "[Socket]" "ListenStream=/run/libvirt/virtqemud-sock-ro" "Service=virtqemud.service"
+    stand_in virtqemud-admin.socket "[Socket]" "ListenStream=/run/libvirt/virtqemud-admin-sock" "Service=virtqemud.service"
+    dropin=$root/etc/systemd/system/virtqemud-admin.socket.d
+    made_run=no
+    [ -d "$root/run" ] || made_run=yes
+    mkdir -p "$dropin" "$run"
+    printf '%s\n' "[Socket]" "ListenStream=" "ListenStream=%t/libvirt/moved-admin-sock" >"$dropin/path.conf"
+    for f in virtqemud-sock moved-admin-sock virtqemud-admin-sock virtlogd-sock; do
+        "$MV_PY" -c "$sock_py" "$run/$f" bound || expect_fail "cannot make $run/$f"
+    done
+    coproc LISTENER { exec "$MV_PY" -c "$sock_py" "$run/virtqemud-sock-ro" listen; }
+    kill_at_exit "$LISTENER_PID"
+    read -r -t 30 -u "${LISTENER[0]}" ready || ready=
+    [ "$ready" = ready ] || expect_fail "the listener on $run/virtqemud-sock-ro did not start"
+    find "$root" -printf '%y %m %P %l\n' | grep -v ' run/libvirt/\(virtqemud-sock\|moved-admin-sock\) ' |
+        LC_ALL=C sort >"$tmp/expected9"
+
+    "$tool" --root "$root" install >"$tmp/t9.out" 2>&1 || expect_fail "install failed: $(cat "$tmp/t9.out")"
+    for f in virtqemud-sock moved-admin-sock; do
+        [ -e "$run/$f" ] && expect_fail "$run/$f, nobody listening, is still there"
+        grep -qx "removed-socket /run/libvirt/$f" "$root/var/lib/modvirt/install-system.state" ||
+            expect_fail "the record does not name /run/libvirt/$f"
+    done
+    grep -q "nobody listens on .*/run/libvirt/virtqemud-sock" "$tmp/t9.out" || expect_fail "install does not say so: $(cat "$tmp/t9.out")"
+    for f in virtqemud-admin-sock virtlogd-sock; do
+        [ -S "$run/$f" ] || expect_fail "$run/$f (no masked unit listens there) was removed"
+    done
+    connects "$run/virtqemud-sock-ro" || expect_fail "$run/virtqemud-sock-ro, listened on, no longer connects"
+
+    "$tool" --root "$root" revert >"$tmp/t9r.out" 2>&1 || expect_fail "revert failed: $(cat "$tmp/t9r.out")"
+    grep -q "make them again when they start: /run/libvirt/virtqemud-sock /run/libvirt/moved-admin-sock" "$tmp/t9r.out" ||
+        expect_fail "revert does not name the removed files: $(cat "$tmp/t9r.out")"
+    listing | cmp -s - "$tmp/expected9" ||
+        expect_fail "the tree is not as before but for the two files: $(listing | diff "$tmp/expected9" - | head -n 10)"
+
+    stop_pid "$LISTENER_PID" 5
+    rm -rf "$dropin" "$run"
+    [ $made_run = no ] || rmdir "$root/run"
+    sed "s|^|$lib_units/|" "$tmp/stand-ins" | xargs -r rm -f
+    listing | cmp -s - "$tmp/before9" || expect_fail "the test did not clean up: $(listing | diff "$tmp/before9" - | head -n 10)"
+    verdict "install removes the socket files of masked units nobody listens on (paths from ListenStream=, drop-ins included), keeps the others; revert names them"
+fi
+
+mv_done
