@@ -319,10 +319,18 @@ static bool timer_needed(const struct upstream *u)
     return u->state == UP_HANDSHAKE || u->npend > 0 || u->held;
 }
 
-static int on_timer(sd_event_source *s, uint64_t now, void *opaque)
+static int on_timer(sd_event_source *s, uint64_t due, void *opaque)
 {
     struct upstream *u = opaque;
-    uint64_t half = (uint64_t)u->timeout_s * 500000, full = half * 2;
+    uint64_t half = (uint64_t)u->timeout_s * 500000, full = half * 2, now = due;
+
+    /* sd-event passes the time the timer was due, which precedes a packet
+     * read since (last_rx) when the loop was late: silence counts from the
+     * loop's time now, never below last_rx (that went negative: a daemon
+     * that had just answered was declared "not answering") */
+    sd_event_now(u->ev, CLOCK_MONOTONIC, &now);
+    if (now < u->last_rx)
+        now = u->last_rx;
 
     if (!timer_needed(u)) {
         u->timer_on = false;

@@ -370,6 +370,32 @@ START_TEST(test_daemon_silent)
 }
 END_TEST
 
+/* A loop that runs late: the silence timer is due, and in the same wakeup
+ * the daemon's packet is read too.  sd-event hands the timer the time it
+ * was due, earlier than the packet's; the daemon just spoke, so the leg
+ * lives (the difference once went negative, read as endless silence).
+ * The sleep is the scenario (a loop that did not run), not a wait. */
+START_TEST(test_late_loop_packet_and_timer)
+{
+    _cleanup_msg_ struct mv_msg *a = NULL, *pong = NULL;
+    struct mv_message_header ping = { MV_KEEPALIVE_PROGRAM, MV_KEEPALIVE_VERSION,
+                                      MV_KEEPALIVE_PROC_PING, MV_MESSAGE, 0, MV_OK };
+
+    open_leg(false, 1);
+    daemon_handshake(false, NULL);
+    ck_assert_int_eq(upstream_call(leg, client_call(MV_PROC_CONNECT_NUM_OF_NETWORKS, 8), 0), 0);
+    a = daemon_recv();
+    usleep(700000);                     /* past the timer's 0.5 s, the loop idle */
+    daemon_send(&ping, NULL, NULL);
+    pong = daemon_recv();               /* runs the loop: packet and timer */
+    ck_assert_int_eq(pong->hdr.proc, MV_KEEPALIVE_PROC_PONG);
+    daemon_reply_ok(a, (xdrproc_t)xdr_mv_connect_num_of_networks_ret,
+                    &(mv_connect_num_of_networks_ret){ .num = 1 });
+    PUMP_UNTIL(seen.nreplies == 1 || seen.dead);
+    ck_assert_msg(!seen.dead, "declared dead right after a packet: %s", seen.fail_why);
+}
+END_TEST
+
 /* No daemon at the path: upstream_new says so at once. */
 START_TEST(test_not_running)
 {
@@ -395,6 +421,7 @@ static Suite *upstream_suite(void)
     tcase_add_test(tc, test_out_of_order_and_packets);
     tcase_add_test(tc, test_daemon_closes);
     tcase_add_test(tc, test_daemon_silent);
+    tcase_add_test(tc, test_late_loop_packet_and_timer);
     tcase_add_test(tc, test_not_running);
     suite_add_tcase(s, tc);
     return s;
