@@ -109,6 +109,10 @@ else
         grep -v '^#' "$conf" | grep -q '[^[:space:]]' && expect_fail "modvirt-$d.conf has a line that is not a comment"
         sed -n 's/^#\([a-z_]* = \)/\1/p' "$conf" >"$tmp/$d.conf"
         [ -s "$tmp/$d.conf" ] || expect_fail "modvirt-$d.conf shows no setting"
+        # no "default" network on netd's first start: it would start dnsmasq,
+        # which outlives netd (and its namespace) by design
+        mkdir -p "$tmp/root-$d/var/lib/modvirt/network" &&
+            touch "$tmp/root-$d/var/lib/modvirt/network/default-defined"
         timeout 60 unshare -n env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" \
             "$dest$sbindir/modvirt-$d" --root "$tmp/root-$d" --config "$tmp/$d.conf" --timeout 1 \
             >"$tmp/$d.out" 2>&1
