@@ -136,6 +136,7 @@ PROXYD_THROUGH_INTEGRATION_TESTS = \
 	tests/integration/via-proxy-storaged-basic.sh \
 	tests/integration/via-proxy-storaged-secrets.sh \
 	tests/integration/via-proxy-qemud-domain-console.sh \
+	tests/integration/via-proxy-qemud-polkit.sh \
 	tests/integration/proxyd-streams.sh \
 	tests/integration/proxyd-stuck.sh
 INTEGRATION_TESTS += $(PROXYD_THROUGH_INTEGRATION_TESTS)
