@@ -18,8 +18,9 @@ set -u
 . "$top_srcdir/tests/integration/guest.sh"
 
 STORAGED=$top_builddir/storaged/modvirt-storaged
-MV_NEEDS="qemu-system-x86_64 cmp md5sum"
+MV_NEEDS="qemu-system-x86_64 cmp md5sum ss"
 MV_NEEDS_PROXY=yes
+MV_VIA_PROXY=0      # the script starts its proxy itself
 mv_init 5
 
 MiB=$((1024 * 1024))

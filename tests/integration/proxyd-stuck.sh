@@ -28,6 +28,7 @@ MV_QEMUD=$top_builddir/qemud/modvirt-qemud
 MV_DAEMON=$top_builddir/netd/modvirt-netd
 MV_NEEDS="ip ss"
 MV_NEEDS_PROXY=yes
+MV_VIA_PROXY=0      # the script starts its proxy itself
 # seconds the proxy waits for a daemon's answer before declaring it stuck
 UPSTREAM_S=10
 mv_init 7
