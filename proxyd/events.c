@@ -101,22 +101,17 @@ static int payload_id_set(struct mv_msg *m, int id)
 static int local_reply(const struct mv_msg *req, const struct mv_err *err, struct mv_msg **reply)
 {
     struct mv_message_header hdr = req->hdr;
-    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
-    mv_error wire;
+    _cleanup_msg_ struct mv_msg *m = NULL;
     int r;
 
-    if (!m)
-        return -ENOMEM;
-    hdr.type = MV_REPLY;
-    hdr.status = mv_err_is_set(err) ? MV_ERROR : MV_OK;
     if (mv_err_is_set(err)) {
-        mv_err_to_wire(err, &wire);
-        r = mv_msg_encode(m, &hdr, (xdrproc_t)xdr_mv_error, &wire);
-    } else {
-        r = mv_msg_encode(m, &hdr, NULL, NULL);
+        r = mv_msg_error_packet(&req->hdr, MV_REPLY, err, reply);
+        return r < 0 ? r : PROXYD_EVENTS_ANSWERED;
     }
-    if (r < 0)
-        return r;
+    hdr.type = MV_REPLY;
+    hdr.status = MV_OK;
+    if (!(m = mv_msg_new()) || mv_msg_encode(m, &hdr, NULL, NULL) < 0)
+        return -ENOMEM;
     *reply = TAKE_PTR(m);
     return PROXYD_EVENTS_ANSWERED;
 }

@@ -64,15 +64,10 @@ static void proxyd_cleanup(void)
     }
 }
 
-/* The union of what the daemons answer beyond rpc/conn_procs.c's (9, 10,
- * 14, 15, 16): fd passing, which every daemon's unix socket carries. */
-static int proxyd_supports_feature(int feature)
-{
-    enum { FEATURE_FD_PASSING = 8 };
-
-    return feature == FEATURE_FD_PASSING;
-}
-
+/* Beyond rpc/conn_procs.c's features (9, 10, 14, 15, 16) the proxy claims
+ * none: not fd passing (8), which some daemons' own sockets answer, since
+ * the legs relay bytes, not SCM_RIGHTS (an fd-carrying call is refused by
+ * the server's dispatch instead). */
 static const char *const proxyd_config_keys[] = {
     "qemud_socket", "netd_socket", "storaged_socket", "nodedevd_socket", "upstream_timeout", NULL,
 };
@@ -82,7 +77,6 @@ static const struct mv_dispatch_table *const proxyd_tables[] = { NULL };
 static const struct mv_server_driver proxyd_server = {
     .name = "proxyd", .type = "QEMU", .uri = "qemu:///system",
     .uri_schemes = proxyd_uri_schemes, .subsystem = MV_SUBSYS_CONNECT, .tables = proxyd_tables,
-    .supports_feature = proxyd_supports_feature,
     .client_open = session_open, .client_close = session_client_close,
     .forwarder = &session_forwarder,
 };

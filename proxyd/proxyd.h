@@ -16,7 +16,9 @@
 /* Bytes queued for one leg before the client's socket stops being read. */
 #define MV_PROXY_LEG_TX_MAX (4u * 1024 * 1024)
 /* Calls one leg may have outstanding: the client's max_client_requests
- * bound them; this is the hard ceiling of the pending table. */
+ * bound its own calls, but the proxy's event re-registrations (up to the
+ * 256 registrations a client may hold, replayed when the leg comes back)
+ * share the table; this is its hard ceiling, above both together. */
 #define MV_PROXY_LEG_PENDING_MAX 1024u
 
 /* Streams one client may have open through the proxy (consoles,

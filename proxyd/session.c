@@ -38,19 +38,12 @@ static void session_unref(struct proxy_session *s)
 struct mv_msg *session_error_packet(const struct mv_message_header *req, int type, int code,
                                     int domain, const char *msg)
 {
-    struct mv_message_header hdr = *req;
     struct mv_err e = { 0 };
-    mv_error wire;
-    struct mv_msg *m = mv_msg_new();
+    struct mv_msg *m = NULL;
 
-    hdr.type = type;
-    hdr.status = MV_ERROR;
     mv_err_set(&e, code, domain, "%s", msg);
-    mv_err_to_wire(&e, &wire);
-    if (m && mv_msg_encode(m, &hdr, (xdrproc_t)xdr_mv_error, &wire) < 0) {
-        mv_msg_free(m);
+    if (mv_msg_error_packet(req, type, &e, &m) < 0)
         m = NULL;
-    }
     mv_err_clear(&e);
     return m;
 }
@@ -68,31 +61,6 @@ static void reply_error(struct proxy_session *s, int proc, uint32_t serial, int 
 }
 
 /* ---- the client's identity (wire-protocol.md 5.7) ---- */
-
-/* The start time of PID (field 22 of /proc/PID/stat), 0 if unknown. */
-static unsigned long long process_time(pid_t pid)
-{
-    char path[64], buf[1024];
-    unsigned long long t = 0;
-    const char *p;
-    FILE *f;
-    size_t n;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if (!(f = fopen(path, "re")))
-        return 0;
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* the command may contain anything: fields count from its closing ')' */
-    if (!(p = strrchr(buf, ')')))
-        return 0;
-    for (int field = 2; *p && field < 22; p++)
-        if (*p == ' ')
-            field++;
-    sscanf(p, "%llu", &t);
-    return t;
-}
 
 static mv_typed_param *param_next(mv_connect_set_identity_args *a, const char *name, int type)
 {
@@ -153,7 +121,9 @@ static int identity_build(const struct mv_identity *id, mv_connect_set_identity_
     if ((r = param_ull(a, "unix-user-id", id->uid)) < 0 ||
         (r = param_ull(a, "unix-group-id", id->gid)) < 0 ||
         (r = param_ll(a, "process-id", id->pid)) < 0 ||
-        (r = param_ull(a, "process-time", id->forwarded ? id->start_time : process_time(id->pid))) < 0)
+        /* read by the server at accept (or forwarded to us), not now: the
+         * pid may name another process by the time of the first leg */
+        (r = param_ull(a, "process-time", id->start_time)) < 0)
         return r;
     if (getpwuid_r(id->uid, &pw, buf, sizeof(buf), &pwp) != 0)
         pwp = NULL;
@@ -260,6 +230,8 @@ static void leg_packet(struct upstream *u, struct mv_msg *m, void *opaque)
     session_unref(s);
 }
 
+/* S stays valid (the leg holds it) though reply_error may close the
+ * client: a failed reply packet does (out of memory). */
 static void leg_fail(struct upstream *u, const struct proxy_pending *p, int code, const char *why,
                      void *opaque)
 {
@@ -275,10 +247,13 @@ static void leg_fail(struct upstream *u, const struct proxy_pending *p, int code
 static void leg_dead(struct upstream *u, int code, const char *why, void *opaque)
 {
     struct proxy_session *s = opaque;
-    int i = leg_index(s, u);
+    int i;
 
     session_ref(s);
     relay_leg_dead(s, u, code, why);
+    /* the client may have been closed by that (then its legs are closed
+     * already): look the leg up only now */
+    i = s->closed ? -1 : leg_index(s, u);
     if (i >= 0) {
         s->legs[i] = NULL;
         session_events_leg_dead(s, i);
@@ -314,9 +289,15 @@ static void leg_ready(struct upstream *u, void *opaque)
         session_events_leg_ready(s, i, u);
 }
 
+/* The leg is freed: its reference on the session goes (see session_leg). */
+static void leg_release(void *opaque)
+{
+    session_unref(opaque);
+}
+
 static const struct upstream_ops leg_ops = {
     .reply = leg_reply, .packet = leg_packet, .fail = leg_fail, .dead = leg_dead,
-    .tx_drained = leg_tx_drained, .ready = leg_ready,
+    .tx_drained = leg_tx_drained, .ready = leg_ready, .release = leg_release,
 };
 
 /* ---- routing ---- */
@@ -384,6 +365,9 @@ struct upstream *session_leg(struct proxy_session *s, enum mv_subsystem sub, con
         connect_failed(s, req, daemon, path, r);
         return NULL;
     }
+    /* the leg's own: S outlives every callback of the leg, even one during
+     * which the client is closed (leg_release drops it) */
+    session_ref(s);
     if (s->output_full)
         upstream_hold_input(s->legs[sub], true);
     return s->legs[sub];
@@ -438,8 +422,18 @@ static void stream_packet(struct mv_client *c, struct mv_msg *m)
     relay_from_client(s, m);
 }
 
+/* The legs' identity is built once, at the first leg (identity_ready), and
+ * every leg sends it: after that, a new one would not reach the daemons. */
+static bool identity_used(struct mv_client *c)
+{
+    struct proxy_session *s = mv_client_get_data(c);
+
+    return s && s->identity.params.params_val;
+}
+
 const struct mv_forwarder session_forwarder = {
     .call = forward_call, .stream_packet = stream_packet, .drained = session_drained,
+    .identity_used = identity_used,
 };
 
 /* ---- life ---- */

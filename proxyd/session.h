@@ -17,8 +17,22 @@ struct proxy_relay;
 struct proxyd_events;
 struct leg_retry;
 
+/*
+ * Lifetime.  The session is held by its client (until session_client_close)
+ * and by each leg it opened (until that leg is freed: upstream_ops.release),
+ * plus a reference per callback on the stack that needs one.  So S is valid
+ * in every leg callback, but the client may go away during one: whatever
+ * sends to the client can close it synchronously (mv_client_forward_reply
+ * with no reply packet, mv_client_forward_packet past the event backlog),
+ * and session_client_close then runs inside the call, sets s->closed and
+ * closes every leg (s->legs[] NULL).  Callbacks that may see s->closed flip
+ * mid-call: leg_reply, leg_packet, leg_fail (and relay_leg_dead inside
+ * leg_dead), the forwarder's call and stream_packet hooks (reply_error,
+ * relay_from_daemon, session_to_client).  After any of these, re-check
+ * s->closed before touching s->legs[] or the client.
+ */
 struct proxy_session {
-    unsigned int refs;                  /* the client's, plus one per callback on the stack */
+    unsigned int refs;                  /* the client's, one per open leg, one per callback on the stack */
     struct mv_client *client;           /* referenced */
     bool closed;                        /* the client went away: nothing more is sent */
     bool readonly;                      /* legs on the daemons' ro sockets */

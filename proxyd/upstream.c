@@ -23,8 +23,7 @@
 
 /* A pending entry of the handshake (never a client's call). */
 #define PENDING_HANDSHAKE (1u << 31)
-/* virDrvFeature PROGRAM_KEEPALIVE; VIR_CONNECT_RO */
-#define FEATURE_PROGRAM_KEEPALIVE 10
+/* VIR_CONNECT_RO */
 #define CONNECT_FLAG_RO 1u
 
 enum upstream_state { UP_HANDSHAKE, UP_READY, UP_DEAD };
@@ -54,6 +53,7 @@ struct upstream {
     uint64_t last_rx;                   /* CLOCK_MONOTONIC usec of the last packet (or arming) */
     bool ping_sent;
     bool timer_on;
+    bool owns_opaque;                   /* returned by upstream_new: ops->release at the end */
 };
 
 static void upstream_unref(struct upstream *u);
@@ -224,17 +224,18 @@ static int queue_own_call(struct upstream *u, int proc, xdrproc_t filter, const 
     return 0;
 }
 
+/* No SUPPORTS_FEATURE(PROGRAM_KEEPALIVE): the daemon would probe the leg
+ * and drop it while it cannot read our answers (its output to a slow
+ * reader behind us is full); the proxy probes the daemon itself (on_timer)
+ * and the daemon learns of a dead proxy from EOF. */
 static int start_handshake(struct upstream *u, const struct upstream_spec *spec)
 {
-    mv_connect_supports_feature_args feature = { .feature = FEATURE_PROGRAM_KEEPALIVE };
     char *empty = "";
     /* an empty name: the daemon opens its own driver */
     mv_connect_open_args open = { .name = &empty, .flags = spec->readonly ? CONNECT_FLAG_RO : 0 };
     int r;
 
     if ((r = queue_own_call(u, MV_PROC_AUTH_LIST, (xdrproc_t)mv_xdr_void, NULL)) < 0 ||
-        (r = queue_own_call(u, MV_PROC_CONNECT_SUPPORTS_FEATURE,
-                            (xdrproc_t)xdr_mv_connect_supports_feature_args, &feature)) < 0 ||
         (r = queue_own_call(u, MV_PROC_CONNECT_OPEN, (xdrproc_t)xdr_mv_connect_open_args, &open)) < 0)
         return r;
     if (spec->identity)
@@ -289,24 +290,9 @@ static void handshake_reply(struct upstream *u, struct proxy_pending *p, struct 
 
 /* ---- keepalive and probes ---- */
 
-static struct mv_msg *keepalive_packet(int proc)
-{
-    struct mv_message_header hdr = {
-        .prog = MV_KEEPALIVE_PROGRAM, .vers = MV_KEEPALIVE_VERSION, .proc = proc,
-        .type = MV_MESSAGE, .serial = 0, .status = MV_OK,
-    };
-    struct mv_msg *m = mv_msg_new();
-
-    if (m && mv_msg_encode(m, &hdr, NULL, NULL) < 0) {
-        mv_msg_free(m);
-        m = NULL;
-    }
-    return m;
-}
-
 static void send_keepalive(struct upstream *u, int proc)
 {
-    struct mv_msg *m = keepalive_packet(proc);
+    struct mv_msg *m = mv_keepalive_packet(proc);
 
     /* keepalive goes out even during the handshake: it is no call */
     if (m)
@@ -337,11 +323,11 @@ static int on_timer(sd_event_source *s, uint64_t due, void *opaque)
         sd_event_source_set_enabled(s, SD_EVENT_OFF);
         return 0;
     }
-    /* while we do not read, the daemon's silence is ours: only keep its
-     * keepalive satisfied, so it does not drop us behind a slow client */
+    /* while we do not read, the daemon's silence is ours: no verdict (the
+     * daemon does not probe legs, see start_handshake) */
     if (u->held) {
         u->last_rx = now;
-        send_keepalive(u, MV_KEEPALIVE_PROC_PING);
+        u->ping_sent = false;
         sd_event_source_set_time(s, now + half);
         return 0;
     }
@@ -534,6 +520,7 @@ int upstream_new(sd_event *ev, const struct upstream_spec *spec, const struct up
         (r = start_handshake(u, spec)) < 0)
         goto fail;
     arm_timer(u);
+    u->owns_opaque = true;
     *ret = u;
     return 0;
 fail:
@@ -556,6 +543,8 @@ static void upstream_unref(struct upstream *u)
     free(u->pend);
     free(u->daemon);
     free(u->path);
+    if (u->owns_opaque && u->ops->release)
+        u->ops->release(u->opaque);
     free(u);
 }
 

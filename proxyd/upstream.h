@@ -35,6 +35,10 @@ struct upstream_ops {
     void (*tx_drained)(struct upstream *u, void *opaque);
     /* The handshake is done (the identity is in place); may be NULL. */
     void (*ready)(struct upstream *u, void *opaque);
+    /* The leg is freed (its last reference dropped, after any callback):
+     * the leg's hold on OPAQUE ends.  Only for a leg upstream_new returned;
+     * may be NULL. */
+    void (*release)(void *opaque);
 };
 
 struct upstream_spec {

@@ -360,13 +360,9 @@ static int dead_error(struct mv_rpc_client *c, struct mv_err *err)
 
 static void queue_pong(struct mv_rpc_client *c)
 {
-    const struct mv_message_header hdr = {
-        .prog = MV_KEEPALIVE_PROGRAM, .vers = MV_KEEPALIVE_VERSION,
-        .proc = MV_KEEPALIVE_PROC_PONG, .type = MV_MESSAGE, .serial = 0, .status = MV_OK,
-    };
-    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+    _cleanup_msg_ struct mv_msg *m = mv_keepalive_packet(MV_KEEPALIVE_PROC_PONG);
 
-    if (!m || mv_msg_encode(m, &hdr, NULL, NULL) < 0) {
+    if (!m) {
         client_kill(c, -ENOMEM, MV_ERR_NO_MEMORY, "out of memory answering a keepalive");
         return;
     }

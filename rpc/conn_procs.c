@@ -168,6 +168,7 @@ static int is_secure(struct mv_call *call, void *args, mv_connect_is_secure_ret 
 static int set_identity(struct mv_call *call, mv_connect_set_identity_args *args, void *ret)
 {
     struct mv_client *c = call->client;
+    const struct mv_forwarder *fwd = c->srv->driver->forwarder;
     struct mv_forwarded_identity id;
 
     if (c->peer_uid != 0) {
@@ -185,6 +186,11 @@ static int set_identity(struct mv_call *call, mv_connect_set_identity_args *args
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_NONE,
                              "Requested operation is not valid: virConnectSetIdentity with %u calls "
                              "in progress on the connection", c->inflight);
+    if (fwd && fwd->identity_used && fwd->identity_used(c))
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_NONE,
+                             "Requested operation is not valid: modvirt-%s: virConnectSetIdentity "
+                             "after calls were forwarded on this connection (its daemons keep the "
+                             "identity they were given)", c->srv->driver->name);
     if (mv_identity_parse(args->params.params_val, args->params.params_len, &id, &call->err) < 0)
         return -EIO;
     mv_info("client %lu: its root peer forwards the identity uid %u (%s) gid %u (%s) pid %d%s",

@@ -23,22 +23,16 @@ static int encode_result(const struct mv_msg *req, const struct mv_err *err, xdr
                          const void *ret, struct mv_msg **out)
 {
     struct mv_message_header hdr = req->hdr;
-    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
-    mv_error wire;
+    _cleanup_msg_ struct mv_msg *m = NULL;
     int r;
 
-    if (!m)
+    if (mv_err_is_set(err))
+        return mv_msg_error_packet(&req->hdr, MV_REPLY, err, out);
+    if (!(m = mv_msg_new()))
         return -ENOMEM;
     hdr.type = MV_REPLY;
-    if (mv_err_is_set(err)) {
-        hdr.status = MV_ERROR;
-        mv_err_to_wire(err, &wire);
-        r = mv_msg_encode(m, &hdr, (xdrproc_t)xdr_mv_error, &wire);
-    } else {
-        hdr.status = MV_OK;
-        r = mv_msg_encode(m, &hdr, filter, ret);
-    }
-    if (r < 0)
+    hdr.status = MV_OK;
+    if ((r = mv_msg_encode(m, &hdr, filter, ret)) < 0)
         return r;
     *out = TAKE_PTR(m);
     return 0;
@@ -276,6 +270,16 @@ void mv_dispatch_packet(struct mv_client *c, struct mv_msg *msg)
     }
     if (h->type == MV_STREAM || h->type == MV_STREAM_HOLE) {
         mv_stream_dispatch(c, msg);
+        return;
+    }
+    /* no server here receives file descriptors (feature 8 says so): an
+     * fd-carrying call is refused rather than dropped, so no client waits
+     * for its reply forever */
+    if (h->type == MV_CALL_WITH_FDS) {
+        reply_error(c, msg, MV_ERR_OPERATION_UNSUPPORTED, MV_FROM_RPC,
+                    "this operation is not supported: modvirt-%s does not accept file "
+                    "descriptors (procedure %d)", c->srv->driver->name, h->proc);
+        mv_msg_free(msg);
         return;
     }
     /* libvirt answers only CALLs; anything else from a client is dropped */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cleanup.h"
+#include "file.h"
 #include "identity.h"
 
 /* VIR_TYPED_PARAM_* */
@@ -158,5 +160,26 @@ int mv_identity_parse(const mv_typed_param *params, unsigned int n,
         .system_token = seen[K_SYSTEM_TOKEN] >= 0,
     };
 #undef VAL
+    return 0;
+}
+
+int mv_process_start_time(pid_t pid, uint64_t *start)
+{
+    char path[64];
+    _cleanup_free_ char *stat = NULL;
+    const char *p;
+    unsigned long long v;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (mv_file_read_line(path, &stat) < 0)
+        return -ESRCH;
+    p = strrchr(stat, ')');     /* the command name may contain spaces */
+    if (!p)
+        return -EINVAL;
+    /* after ") " come fields 3..; the start time is field 22 */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+               &v) != 1)
+        return -EINVAL;
+    *start = v;
     return 0;
 }

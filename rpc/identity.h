@@ -27,3 +27,8 @@ struct mv_forwarded_identity {
  * ERR naming the parameter (-EINVAL); OUT is then untouched. */
 int mv_identity_parse(const mv_typed_param *params, unsigned int n,
                       struct mv_forwarded_identity *out, struct mv_err *err);
+
+/* The start time of PID (field 22 of /proc/PID/stat, clock ticks since
+ * boot): with the pid it names one process, so a recycled pid cannot pass
+ * for it.  -ESRCH if PID is gone, -EINVAL if the file is not understood. */
+int mv_process_start_time(pid_t pid, uint64_t *start);

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "error.h"
+#include "keepalive_protocol.h"
 #include "message.h"
 
 #define MSG_INITIAL_CAP 4096
@@ -19,6 +21,38 @@ struct mv_msg *mv_msg_new(void)
 {
     struct mv_msg *m = calloc(1, sizeof(*m));
     return m;
+}
+
+int mv_msg_error_packet(const struct mv_message_header *hdr, int type, const struct mv_err *err,
+                        struct mv_msg **ret)
+{
+    struct mv_message_header h = *hdr;
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+    mv_error wire;
+    int r;
+
+    if (!m)
+        return -ENOMEM;
+    h.type = type;
+    h.status = MV_ERROR;
+    mv_err_to_wire(err, &wire);
+    if ((r = mv_msg_encode(m, &h, (xdrproc_t)xdr_mv_error, &wire)) < 0)
+        return r;
+    *ret = TAKE_PTR(m);
+    return 0;
+}
+
+struct mv_msg *mv_keepalive_packet(int proc)
+{
+    const struct mv_message_header h = {
+        .prog = MV_KEEPALIVE_PROGRAM, .vers = MV_KEEPALIVE_VERSION, .proc = proc,
+        .type = MV_MESSAGE, .serial = 0, .status = MV_OK,
+    };
+    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
+
+    if (!m || mv_msg_encode(m, &h, NULL, NULL) < 0)
+        return NULL;
+    return TAKE_PTR(m);
 }
 
 struct mv_msg *mv_msg_dup(const struct mv_msg *m)

@@ -43,6 +43,15 @@ int mv_msg_encode(struct mv_msg *m, const struct mv_message_header *hdr,
 /* Encodes HDR followed by raw bytes (stream data is not XDR-wrapped). */
 int mv_msg_encode_raw(struct mv_msg *m, const struct mv_message_header *hdr,
                       const void *data, size_t len);
+struct mv_err;
+/* A packet with HDR's prog/vers/proc/serial, type TYPE (a REPLY, or a
+ * STREAM ending a stream), status ERROR and ERR as its payload: how a
+ * daemon answers a failed call and a proxy a call it cannot pass on.
+ * -ENOMEM, or mv_msg_encode's error (a message over the string limit). */
+int mv_msg_error_packet(const struct mv_message_header *hdr, int type, const struct mv_err *err,
+                        struct mv_msg **ret);
+/* A keepalive MESSAGE (MV_KEEPALIVE_PROC_PING or _PONG); NULL if out of memory. */
+struct mv_msg *mv_keepalive_packet(int proc);
 /* Decodes the header of a complete received packet into m->hdr and sets
  * payload_off; -EBADMSG if it cannot be decoded. */
 int mv_msg_decode_header(struct mv_msg *m);

@@ -7,31 +7,9 @@
 
 #include "cleanup.h"
 #include "file.h"
+#include "identity.h"
 #include "log.h"
 #include "polkit.h"
-
-/* polkit identifies a process by pid plus its start time (field 22 of
- * /proc/PID/stat), so a recycled pid cannot inherit a decision. */
-static int process_start_time(pid_t pid, uint64_t *start)
-{
-    char path[64];
-    _cleanup_free_ char *stat = NULL;
-    const char *p;
-    unsigned long long v;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if (mv_file_read_line(path, &stat) < 0)
-        return -ESRCH;
-    p = strrchr(stat, ')');     /* the command name may contain spaces */
-    if (!p)
-        return -EINVAL;
-    /* after ") " come fields 3..; the start time is field 22 */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-               &v) != 1)
-        return -EINVAL;
-    *start = v;
-    return 0;
-}
 
 static int append_subject(sd_bus_message *m, const struct mv_identity *who, uint64_t start)
 {
@@ -50,9 +28,10 @@ int mv_polkit_check(const struct mv_identity *who, const char *action, struct mv
     int authorized = 0, challenge = 0;
     int r;
 
-    /* a forwarded identity carries the start time its sender read when the
-     * process connected to it: a pid recycled since then does not match */
-    r = who->start_time ? (start = who->start_time, 0) : process_start_time(who->pid, &start);
+    /* polkit identifies a process by pid plus start time.  The identity
+     * carries the start time read when the process connected (here, or to
+     * the proxy that forwarded it): a pid recycled since then does not match */
+    r = who->start_time ? (start = who->start_time, 0) : mv_process_start_time(who->pid, &start);
     if (r < 0)
         return mv_err_set(err, MV_ERR_AUTH_FAILED, MV_FROM_POLKIT,
                           "authentication failed: cannot identify client process %d", (int)who->pid);

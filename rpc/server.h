@@ -75,6 +75,10 @@ struct mv_forwarder {
     /* C's unread output fell below the backlog limit after
      * mv_client_output_full() said it was full; may be NULL. */
     void (*drained)(struct mv_client *c);
+    /* True once C's identity went out with forwarded calls and can no
+     * longer change: CONNECT_SET_IDENTITY is then refused (accepting it
+     * would report a downgrade that is not applied).  May be NULL. */
+    bool (*identity_used)(struct mv_client *c);
 };
 
 /* The daemon-specific part of a server. */
@@ -137,7 +141,7 @@ struct mv_identity {
     uid_t uid;
     gid_t gid;
     pid_t pid;
-    uint64_t start_time;        /* PID's start time (/proc/PID/stat field 22) if forwarded; 0: unknown */
+    uint64_t start_time;        /* PID's start time (/proc/PID/stat field 22), read at accept or forwarded; 0: unknown */
     bool readonly;
     bool forwarded;
 };

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "identity.h"
 #include "keepalive_protocol.h"
 #include "log.h"
 #include "server_internal.h"
@@ -326,26 +327,11 @@ static int client_io(sd_event_source *s, int fd, uint32_t revents, void *opaque)
     return 0;
 }
 
-static struct mv_msg *keepalive_packet(int proc)
-{
-    struct mv_message_header hdr = {
-        .prog = MV_KEEPALIVE_PROGRAM, .vers = MV_KEEPALIVE_VERSION, .proc = proc,
-        .type = MV_MESSAGE, .serial = 0, .status = MV_OK,
-    };
-    struct mv_msg *m = mv_msg_new();
-
-    if (m && mv_msg_encode(m, &hdr, NULL, NULL) < 0) {
-        mv_msg_free(m);
-        m = NULL;
-    }
-    return m;
-}
-
 /* Answers a keepalive packet: PING gets a PONG; PONG only proves life. */
 void mv_client_handle_keepalive(struct mv_client *c, const struct mv_msg *msg)
 {
     if (msg->hdr.type == MV_MESSAGE && msg->hdr.proc == MV_KEEPALIVE_PROC_PING) {
-        struct mv_msg *pong = keepalive_packet(MV_KEEPALIVE_PROC_PONG);
+        struct mv_msg *pong = mv_keepalive_packet(MV_KEEPALIVE_PROC_PONG);
         if (pong)
             mv_client_queue_tx(c, pong);
     }
@@ -357,8 +343,9 @@ static int keepalive_tick(sd_event_source *s, uint64_t usec, void *opaque)
     uint64_t interval = (uint64_t)c->srv->cfg.keepalive_interval * 1000000;
     struct mv_msg *ping;
 
-    /* a peer we do not read (its stream's sink is full) cannot answer */
-    if (c->stream_held || c->fwd_held) {
+    /* a peer we do not read cannot answer: its stream's sink is full, the
+     * forwarder holds it, or our own output to it is (client_may_read) */
+    if (c->stream_held || c->fwd_held || c->tx_bytes >= MV_CLIENT_TX_BACKLOG_MAX) {
         c->last_rx_usec = usec;
         c->keepalive_missed = 0;
     }
@@ -375,7 +362,7 @@ static int keepalive_tick(sd_event_source *s, uint64_t usec, void *opaque)
         mv_client_unref(c);
         return 0;
     }
-    ping = keepalive_packet(MV_KEEPALIVE_PROC_PING);
+    ping = mv_keepalive_packet(MV_KEEPALIVE_PROC_PING);
     if (ping) {
         c->keepalive_missed++;
         mv_client_queue_tx(c, ping);
@@ -422,6 +409,9 @@ int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd_in)
     c->ident.uid = cred.uid;
     c->ident.gid = cred.gid;
     c->ident.pid = cred.pid;
+    /* now, while the peer surely runs: later its pid may name another */
+    if (mv_process_start_time(cred.pid, &c->ident.start_time) < 0)
+        c->ident.start_time = 0;
     c->ident.readonly = l->opts.readonly;
     atomic_init(&c->authenticated, l->opts.auth == MV_AUTH_METHOD_NONE);
     c->reader.max = MV_CLIENT_PREAUTH_PACKET_MAX;
