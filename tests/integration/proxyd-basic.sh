@@ -19,7 +19,7 @@ MV_NETD=$top_builddir/netd/modvirt-netd
 MV_STORAGED=$top_builddir/storaged/modvirt-storaged
 MV_DAEMON=$MV_PROXYD
 MV_NEEDS="ip nft /usr/sbin/dnsmasq"
-mv_init 11
+mv_init 13
 
 # ---- the daemons: one root for the daemons, another for the proxy ----
 
@@ -238,13 +238,56 @@ expect_eq "qemud saw no malformed packet" 0 "$(daemon_log_count qemud 'malformed
 expect_eq "proxyd logged them" 2 "$(grep -c 'malformed packet' "$MV_LOG")"
 verdict "malformed frames close only their connection at the proxy and never reach a daemon"
 
-# 10: clean up through the proxy
+# 10: framing is checked at the proxy, arguments at the daemon: a
+# well-framed CALL whose arguments do not decode reaches netd, which answers
+# it, and the leg (one netd connection) goes on serving the client
+cat >"$mv_tmp/badargs.py" <<'EOF'
+import struct, sys, mvrpc
+c = mvrpc.Conn(sys.argv[1]).handshake()
+# NETWORK_LOOKUP_BY_NAME (46) whose name claims 4 GiB
+p = c.call(46, struct.pack(">I", 0xfffffff0))
+print("status=%d" % p.status)
+print("message=%s" % p.error()["message"])
+p = c.call(52)      # CONNECT_NUM_OF_NETWORKS, on the same leg
+print("next=%d" % p.status)
+EOF
+n_netd=$(daemon_log_count netd 'connected: ')
+py "$mv_tmp/badargs.py" "$PROOT/run/libvirt/libvirt-sock"
+expect_eq "exit status" 0 "$rc"
+expect_eq "status" 1 "$(kv status)"
+expect_match "netd's words" "^cannot decode the arguments of procedure " "$(kv message)"
+expect_eq "the leg goes on" 0 "$(kv next)"
+expect_eq "netd connections (one leg)" $((n_netd + 1)) "$(daemon_log_count netd 'connected: ')"
+verdict "a CALL with undecodable arguments: the daemon answers it, the leg keeps working"
+
+# 11: a root client's CONNECT_SET_IDENTITY after a forwarded call is
+# refused (the legs keep the identity they were given); before any, taken
+cat >"$mv_tmp/lateid.py" <<'EOF'
+import sys, mvrpc
+ident = mvrpc.identity_params(65534, 65534, 1)
+c = mvrpc.Conn(sys.argv[1]).handshake()
+print("early=%d" % c.set_identity(ident).status)
+c = mvrpc.Conn(sys.argv[1]).handshake()
+print("forwarded=%d" % c.call(52).status)
+p = c.set_identity(ident)
+print("late=%d" % p.status)
+print("message=%s" % (p.error()["message"] if p.status else ""))
+EOF
+py "$mv_tmp/lateid.py" "$PROOT/run/libvirt/libvirt-sock"
+expect_eq "exit status" 0 "$rc"
+expect_eq "before any call" 0 "$(kv early)"
+expect_eq "a forwarded call" 0 "$(kv forwarded)"
+expect_eq "after it" 1 "$(kv late)"
+expect_match "the cause named" "modvirt-proxyd: virConnectSetIdentity after calls were forwarded" "$(kv message)"
+verdict "CONNECT_SET_IDENTITY after calls were forwarded is refused, naming the cause"
+
+# 12: clean up through the proxy
 vsh "undefine px1 ; vol-delete v1 --pool px-pool ; pool-destroy px-pool ; pool-undefine px-pool ; net-undefine pxnet"
 expect_eq "exit status" 0 "$rc"
 expect_eq "stderr" "" "$err"
 verdict "undefine, vol-delete, pool-destroy/undefine through the proxy"
 
-# 11
+# 13
 stop_pid "$proxyd_pid"
 expect_eq "proxyd exit status" 0 "$stop_status"
 expect_eq "sockets removed" "" "$(ls "$PROOT/run/libvirt" 2>/dev/null)"

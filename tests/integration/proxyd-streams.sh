@@ -11,7 +11,9 @@
 #    storaged (back-pressure: storaged's data waits in the proxy's socket)
 #    instead of buffering the volume, and its memory (VmRSS) stays within a
 #    generous bound proportional to its 4 MiB backlogs (no timing
-#    asserted); once the client reads, the whole volume arrives intact.
+#    asserted); once the client reads, the whole volume arrives intact;
+#  - a reader held longer than storaged's keepalive would wait (a short one
+#    in its config): the leg survives, the download arrives whole.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -21,7 +23,7 @@ STORAGED=$top_builddir/storaged/modvirt-storaged
 MV_NEEDS="qemu-system-x86_64 cmp md5sum ss"
 MV_NEEDS_PROXY=yes
 MV_VIA_PROXY=0      # the script starts its proxy itself
-mv_init 5
+mv_init 6
 
 MiB=$((1024 * 1024))
 GiB=$((1024 * MiB))
@@ -33,6 +35,12 @@ MV_CLIENT_TIMEOUT=300       # GiBs through a proxy on a loaded machine
 
 use_root root
 P1=$mv_tmp/pools/p1
+# case 6: storaged gives up on a silent peer after KA_INTERVAL x KA_COUNT s
+KA_INTERVAL=1
+KA_COUNT=2
+mkdir -p "$MV_ROOT/etc/modvirt"
+printf 'keepalive_interval = %s\nkeepalive_count = %s\n' $KA_INTERVAL $KA_COUNT \
+    >"$MV_ROOT/etc/modvirt/modvirt-storaged.conf"
 start_daemon
 MV_DAEMON=$STORAGED spawn_daemon "$MV_ROOT" "$mv_tmp/storaged.log"
 ST_PID=$spawned_pid
@@ -218,5 +226,47 @@ expect_match "the proxy still serves" "big\.raw" "$out"
 expect_daemon_alive
 kill -0 "$ST_PID" 2>/dev/null || expect_fail "modvirt-storaged (pid $ST_PID) is not running"
 verdict "once the client reads, the held download arrives whole and intact"
+
+# 6: a client that stops reading a download for longer than storaged's
+# keepalive would wait (KA_INTERVAL x KA_COUNT, set above): the proxy holds
+# the leg, storaged's output to it fills and storaged stops reading it.  The
+# leg asked no keepalive, and storaged does not count probes a peer it does
+# not read cannot answer: the leg lives, the download arrives whole.  The
+# hold is measured in storaged's keepalive periods (what is tested is that
+# they pass harmlessly), after the proxy was seen holding the leg.
+head -c $((64 * MiB)) /dev/urandom >"$mv_tmp/ka.src"
+pvsh_ok vol-create-as p1 ka.raw 64M
+cp "$mv_tmp/ka.src" "$P1/ka.raw"
+mkfifo "$mv_tmp/kahold"
+sed 's/"big\.raw"/"ka.raw"/' "$mv_tmp/slow.py" >"$mv_tmp/kaslow.py"
+isolated env PYTHONPATH="$MV_HELPERS" PYTHONDONTWRITEBYTECODE=1 "$MV_PY" "$mv_tmp/kaslow.py" "$URI" \
+    <"$mv_tmp/kahold" >"$mv_tmp/kaslow.out" 2>"$mv_tmp/kaslow.err" &
+kaslow=$!
+kill_at_exit $kaslow
+exec 8>"$mv_tmp/kahold"
+at_exit "exec 8>&-"
+last=-1
+same=0
+for ((i = 0; i < 600 && same < 10; i++)); do
+    sleep 0.1
+    grep -q '^opened=1$' "$mv_tmp/kaslow.out" || continue
+    q=$(unread)
+    [ "$q" -gt 0 ] && [ "$q" -ge "$last" ] && same=$((same + 1)) || same=0
+    last=$q
+done
+expect_eq "download opened" "opened=1" "$(head -n 1 "$mv_tmp/kaslow.out")"
+[ $same -ge 10 ] || expect_fail "the proxy never held the leg for a client that reads nothing (unread: $last bytes)"
+sleep $((KA_INTERVAL * (KA_COUNT + 3)))
+ka_go=ok
+echo go >&8 || ka_go=failed
+wait_exit $kaslow 300 || expect_fail "the client did not finish reading"
+expect_eq "told to read" ok "$ka_go"
+expect_eq "recvAll" None "$(kv recv_all "$(cat "$mv_tmp/kaslow.out")")"
+expect_eq "bytes" $((64 * MiB)) "$(kv bytes "$(cat "$mv_tmp/kaslow.out")")"
+expect_eq "checksum" "$(sum "$mv_tmp/ka.src")" "$(kv md5 "$(cat "$mv_tmp/kaslow.out")")"
+[ -s "$mv_tmp/kaslow.err" ] && diag "client stderr: $(cat "$mv_tmp/kaslow.err")"
+grep -q "keepalive probes" "$mv_tmp/storaged.log" &&
+    expect_fail "storaged gave up on a peer: $(grep "keepalive probes" "$mv_tmp/storaged.log")"
+verdict "a reader held beyond storaged's keepalive: the leg lives, the download arrives whole"
 
 mv_done
