@@ -1,7 +1,10 @@
 # tests/: suites that exercise more than one directory.
+
+# the raw RPC client of the unit tests that run a server or the proxy
+RPC_HARNESS = tests/unit/rpc_harness.c tests/unit/rpc_harness.h
 UNIT_TESTS += tests/unit/check_rpc_server
 check_PROGRAMS += tests/unit/check_rpc_server
-tests_unit_check_rpc_server_SOURCES = tests/unit/check_rpc_server.c
+tests_unit_check_rpc_server_SOURCES = tests/unit/check_rpc_server.c $(RPC_HARNESS)
 tests_unit_check_rpc_server_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_check_rpc_server_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(SYSTEMD_LIBS)
@@ -24,7 +27,7 @@ dist_check_SCRIPTS += tests/unit/xml-validate.sh
 
 UNIT_TESTS += tests/unit/check_rpc_stream
 check_PROGRAMS += tests/unit/check_rpc_stream
-tests_unit_check_rpc_stream_SOURCES = tests/unit/check_rpc_stream.c
+tests_unit_check_rpc_stream_SOURCES = tests/unit/check_rpc_stream.c $(RPC_HARNESS)
 tests_unit_check_rpc_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_check_rpc_stream_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(SYSTEMD_LIBS)
@@ -39,7 +42,7 @@ tests_unit_check_rpc_identity_LDADD = rpc/libmvserver.la rpc/libmvwire.la common
 # the server's forwarder hook (modvirt-proxyd's base) with a raw client
 UNIT_TESTS += tests/unit/check_rpc_forward
 check_PROGRAMS += tests/unit/check_rpc_forward
-tests_unit_check_rpc_forward_SOURCES = tests/unit/check_rpc_forward.c
+tests_unit_check_rpc_forward_SOURCES = tests/unit/check_rpc_forward.c $(RPC_HARNESS)
 tests_unit_check_rpc_forward_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_check_rpc_forward_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(SYSTEMD_LIBS)

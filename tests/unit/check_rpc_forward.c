@@ -21,9 +21,11 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "error.h"
 #include "message.h"
 #include "remote_protocol.h"
 #include "server.h"
+#include "rpc_harness.h"
 #include "server_internal.h"
 
 /* ---- the test forwarder (event loop thread) ---- */
@@ -74,8 +76,15 @@ static void fwd_drained(struct mv_client *c)
     atomic_fetch_add(&drained_seen, 1);
 }
 
+/* As the proxy: the identity went out with the first forwarded call. */
+static bool fwd_identity_used(struct mv_client *c)
+{
+    return atomic_load(&calls_seen) > 0;
+}
+
 static const struct mv_forwarder test_forwarder = {
     .call = fwd_call, .stream_packet = fwd_stream, .drained = fwd_drained,
+    .identity_used = fwd_identity_used,
 };
 static const char *const test_schemes[] = { "test", NULL };
 static const struct mv_dispatch_table *const no_tables[] = { NULL };
@@ -155,7 +164,9 @@ static void *server_main(void *opaque)
     struct mv_server *srv = NULL;
     struct mv_listen_opts rw = { .readonly = false, .auth = MV_AUTH_METHOD_NONE };
     struct mv_listen_opts ro = { .readonly = true, .auth = MV_AUTH_METHOD_NONE };
-    struct mv_server_config cfg = { .max_clients = 10, .max_workers = 1, .max_client_requests = 2 };
+    /* keepalive only for the clients that ask (test_keepalive_own_backlog) */
+    struct mv_server_config cfg = { .max_clients = 10, .max_workers = 1, .max_client_requests = 2,
+                                    .keepalive_interval = 1, .keepalive_count = 1 };
     uint64_t one = 1;
 
     ck_assert_int_ge(sd_event_new(&ev), 0);
@@ -208,61 +219,9 @@ static void teardown(void)
 
 /* ---- a raw client ---- */
 
-static int dial(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    ck_assert_int_ge(fd, 0);
-    strcpy(sa.sun_path, path);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    return fd;
-}
-
-static void send_packet(int fd, int type, int status, int proc, unsigned serial, xdrproc_t filter,
-                        const void *args)
-{
-    struct mv_message_header h = { MV_REMOTE_PROGRAM, MV_REMOTE_VERSION, proc, type, serial, status };
-    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
-
-    ck_assert_int_eq(mv_msg_encode(m, &h, filter, args), 0);
-    ck_assert_int_eq(send(fd, m->buf, m->len, MSG_NOSIGNAL), (ssize_t)m->len);
-}
-
-static void send_call(int fd, int proc, unsigned serial, xdrproc_t filter, const void *args)
-{
-    send_packet(fd, MV_CALL, MV_OK, proc, serial, filter, args);
-}
-
-/* Next packet within MS milliseconds (a bound against hangs), NULL on EOF. */
-static struct mv_msg *recv_packet_within(int fd, int ms)
-{
-    struct mv_frame_reader r = { 0 };
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    for (;;) {
-        struct mv_msg *m = NULL;
-        const char *why = NULL;
-        int ret;
-
-        if (poll(&p, 1, ms) != 1) {
-            mv_frame_reader_reset(&r);
-            return NULL;
-        }
-        ret = mv_frame_read(fd, &r, &m, &why);
-        if (ret == 1)
-            return m;
-        if (ret < 0) {
-            mv_frame_reader_reset(&r);
-            return NULL;
-        }
-    }
-}
-
 static struct mv_msg *recv_packet(int fd)
 {
-    struct mv_msg *m = recv_packet_within(fd, 10000);
+    struct mv_msg *m = mv_test_recv(fd);
 
     ck_assert_ptr_nonnull(m);
     return m;
@@ -282,7 +241,7 @@ static void open_conn(int fd, unsigned serial)
     char *uri = "test:///system";
     mv_connect_open_args open = { .name = &uri, .flags = 0 };
 
-    send_call(fd, MV_PROC_CONNECT_OPEN, serial, (xdrproc_t)xdr_mv_connect_open_args, &open);
+    mv_test_send_call(fd, MV_PROC_CONNECT_OPEN, serial, (xdrproc_t)xdr_mv_connect_open_args, &open);
     expect_reply(fd, serial, MV_OK);
 }
 
@@ -301,19 +260,19 @@ static void wait_calls(unsigned int n)
  * packet with the client's serial and the forwarder's reply goes back. */
 START_TEST(test_routing)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     mv_connect_get_type_ret type = { 0 };
     _cleanup_msg_ struct mv_msg *m = NULL;
 
     open_conn(fd, 0);
-    send_call(fd, MV_PROC_CONNECT_GET_TYPE, 1, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_TYPE, 1, NULL, NULL);
     m = recv_packet(fd);
     ck_assert_int_eq(mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_connect_get_type_ret, &type), 0);
     ck_assert_str_eq(type.type, "TEST");
     xdr_free((xdrproc_t)xdr_mv_connect_get_type_ret, (char *)&type);
     ck_assert_uint_eq(atomic_load(&calls_seen), 0);
 
-    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 7, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 7, NULL, NULL);
     wait_calls(1);
     ck_assert_int_eq(atomic_load(&last_proc), MV_PROC_CONNECT_GET_HOSTNAME);
     ck_assert_uint_eq(atomic_load(&last_serial), 7);
@@ -326,15 +285,15 @@ END_TEST
  * rule, an unknown procedure, a bad program: all answered by the server. */
 START_TEST(test_checks_first)
 {
-    _cleanup_close_ int fd = dial(ro_path);
+    _cleanup_close_ int fd = mv_test_dial(ro_path);
     mv_domain_args dom = { .dom = { .name = "x" } };
 
-    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
     expect_reply(fd, 1, MV_ERROR);      /* not open */
     open_conn(fd, 2);
-    send_call(fd, MV_PROC_DOMAIN_CREATE, 3, (xdrproc_t)xdr_mv_domain_args, &dom);
+    mv_test_send_call(fd, MV_PROC_DOMAIN_CREATE, 3, (xdrproc_t)xdr_mv_domain_args, &dom);
     expect_reply(fd, 3, MV_ERROR);      /* read-only */
-    send_call(fd, 999, 4, NULL, NULL);
+    mv_test_send_call(fd, 999, 4, NULL, NULL);
     expect_reply(fd, 4, MV_ERROR);      /* unknown */
     ck_assert_uint_eq(atomic_load(&calls_seen), 0);
 }
@@ -346,12 +305,12 @@ END_TEST
  * with call 3 in flight. */
 START_TEST(test_inflight_limit)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
 
     open_conn(fd, 0);
     for (unsigned s = 1; s <= 3; s++)
-        send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, s, NULL, NULL);
-    send_call(fd, MV_PROC_CONNECT_GET_TYPE, 4, NULL, NULL);
+        mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, s, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_TYPE, 4, NULL, NULL);
     wait_calls(2);
     loop_do(CMD_ANSWER_ONE);
     expect_reply(fd, 1, MV_OK);
@@ -369,7 +328,7 @@ END_TEST
  * back through mv_client_forward_packet. */
 START_TEST(test_stream_packets)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     _cleanup_msg_ struct mv_msg *m = NULL;
     struct mv_message_header h = { MV_REMOTE_PROGRAM, MV_REMOTE_VERSION, MV_PROC_STORAGE_VOL_UPLOAD,
                                    MV_STREAM, 9, MV_CONTINUE };
@@ -393,13 +352,13 @@ END_TEST
  * reply sent meanwhile overtakes the call behind the hold. */
 START_TEST(test_hold_input)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
 
     open_conn(fd, 0);
-    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
     wait_calls(1);
     loop_do(CMD_HOLD);
-    send_call(fd, MV_PROC_CONNECT_GET_TYPE, 2, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_TYPE, 2, NULL, NULL);
     loop_do(CMD_ANSWER_ONE);
     expect_reply(fd, 1, MV_OK);
     loop_do(CMD_RESUME);
@@ -410,11 +369,11 @@ END_TEST
 /* A full backlog is reported, and drained() follows once the client read it. */
 START_TEST(test_output_full_drained)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     size_t got = 0;
 
     open_conn(fd, 0);
-    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
     wait_calls(1);      /* the forwarder learnt the client */
     loop_do(CMD_FLOOD);
     ck_assert(atomic_load(&flood_full));
@@ -425,7 +384,7 @@ START_TEST(test_output_full_drained)
     }
     /* the drained notice comes from the loop after it wrote the backlog out:
      * ask the loop for something and it has run by the answer */
-    send_call(fd, MV_PROC_CONNECT_GET_TYPE, 2, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_TYPE, 2, NULL, NULL);
     for (;;) {
         _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
         if (m->hdr.type == MV_REPLY)
@@ -434,6 +393,97 @@ START_TEST(test_output_full_drained)
     ck_assert_uint_eq(atomic_load(&drained_seen), 1);
     loop_do(CMD_ANSWER_ONE);
     expect_reply(fd, 1, MV_OK);
+}
+END_TEST
+
+/* A client we do not read because our own output to it is full (a slow
+ * reader, e.g. behind the proxy) cannot answer probes: keepalive must not
+ * close it.  The wait is the point of the test (the server's keepalive,
+ * 1 s x 1 probe, would close it after about 2 s), not synchronisation. */
+START_TEST(test_keepalive_own_backlog)
+{
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
+    mv_connect_supports_feature_args ka = { .feature = 10 };
+    size_t got = 0;
+
+    open_conn(fd, 0);
+    mv_test_send_call(fd, MV_PROC_CONNECT_SUPPORTS_FEATURE, 1,
+                      (xdrproc_t)xdr_mv_connect_supports_feature_args, &ka);
+    expect_reply(fd, 1, MV_OK);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 2, NULL, NULL);
+    wait_calls(1);
+    loop_do(CMD_FLOOD);
+    ck_assert(atomic_load(&flood_full));
+    sleep(4);
+    while (got < MV_CLIENT_TX_BACKLOG_MAX) {
+        _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+        got += m->len;
+    }
+    loop_do(CMD_ANSWER_ONE);
+    for (;;) {
+        _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+        if (m->hdr.type == MV_REPLY) {
+            ck_assert_uint_eq(m->hdr.serial, 2);
+            break;
+        }
+    }
+}
+END_TEST
+
+/* The error of reply M: its code and whether its message contains TEXT. */
+static void expect_error_text(int fd, unsigned serial, int code, const char *text)
+{
+    _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+    mv_error e = { 0 };
+
+    ck_assert_int_eq(m->hdr.type, MV_REPLY);
+    ck_assert_uint_eq(m->hdr.serial, serial);
+    ck_assert_int_eq(m->hdr.status, MV_ERROR);
+    ck_assert_int_eq(mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_error, &e), 0);
+    ck_assert_int_eq(e.code, code);
+    ck_assert_msg(e.message && strstr(*e.message, text), "message: %s", e.message ? *e.message : "-");
+    xdr_free((xdrproc_t)xdr_mv_error, (char *)&e);
+}
+
+/* No server takes file descriptors: a CALL_WITH_FDS is answered with an
+ * error (it used to be dropped, its client waiting forever), not forwarded. */
+START_TEST(test_call_with_fds_refused)
+{
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
+
+    open_conn(fd, 0);
+    mv_test_send_packet(fd, MV_CALL_WITH_FDS, MV_OK, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
+    expect_error_text(fd, 1, MV_ERR_OPERATION_UNSUPPORTED, "does not accept file descriptors");
+    ck_assert_uint_eq(atomic_load(&calls_seen), 0);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_TYPE, 2, NULL, NULL);
+    expect_reply(fd, 2, MV_OK);
+}
+END_TEST
+
+/* CONNECT_SET_IDENTITY from a root peer: taken before any call was
+ * forwarded, refused (naming why) once the forwarder used the identity. */
+START_TEST(test_identity_after_forwarding)
+{
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
+    mv_typed_param p[3] = {
+        { .field = "unix-user-id", .value = { .type = 4, .mv_typed_param_value_u.ul = 1000 } },
+        { .field = "unix-group-id", .value = { .type = 4, .mv_typed_param_value_u.ul = 1000 } },
+        { .field = "process-id", .value = { .type = 3, .mv_typed_param_value_u.l = 1 } },
+    };
+    mv_connect_set_identity_args id = { .params = { 3, p } };
+
+    if (geteuid() != 0)
+        return;     /* only a root peer may set an identity at all */
+    open_conn(fd, 0);
+    mv_test_send_call(fd, MV_PROC_CONNECT_SET_IDENTITY, 1, (xdrproc_t)xdr_mv_connect_set_identity_args, &id);
+    expect_reply(fd, 1, MV_OK);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 2, NULL, NULL);
+    wait_calls(1);
+    loop_do(CMD_ANSWER_ONE);
+    expect_reply(fd, 2, MV_OK);
+    mv_test_send_call(fd, MV_PROC_CONNECT_SET_IDENTITY, 3, (xdrproc_t)xdr_mv_connect_set_identity_args, &id);
+    expect_error_text(fd, 3, MV_ERR_OPERATION_INVALID,
+                      "modvirt-testproxy: virConnectSetIdentity after calls were forwarded");
 }
 END_TEST
 
@@ -450,6 +500,9 @@ static Suite *forward_suite(void)
     tcase_add_test(tc, test_stream_packets);
     tcase_add_test(tc, test_hold_input);
     tcase_add_test(tc, test_output_full_drained);
+    tcase_add_test(tc, test_keepalive_own_backlog);
+    tcase_add_test(tc, test_call_with_fds_refused);
+    tcase_add_test(tc, test_identity_after_forwarding);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -24,6 +24,7 @@
 #include "keepalive_protocol.h"
 #include "message.h"
 #include "remote_protocol.h"
+#include "rpc_harness.h"
 #include "server.h"
 
 /* ---- a test driver: one inline handler, one that blocks on a worker ---- */
@@ -219,17 +220,6 @@ static void teardown(void) { stop_server(); }
 
 /* ---- a raw client ---- */
 
-static int dial(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    ck_assert_int_ge(fd, 0);
-    strcpy(sa.sun_path, path);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    return fd;
-}
-
 static void send_bytes(int fd, const void *buf, size_t len)
 {
     ck_assert_int_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
@@ -245,38 +235,9 @@ static void send_call_full(int fd, unsigned prog, unsigned vers, int proc, unsig
     send_bytes(fd, m->buf, m->len);
 }
 
-static void send_call(int fd, int proc, unsigned serial, xdrproc_t filter, const void *args)
-{
-    send_call_full(fd, MV_REMOTE_PROGRAM, MV_REMOTE_VERSION, proc, serial, filter, args);
-}
-
-/* Next packet, or NULL on EOF.  Waits at most 10 s so a bug cannot hang the suite. */
-static struct mv_msg *recv_packet(int fd)
-{
-    struct mv_frame_reader r = { 0 };
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-
-    for (;;) {
-        struct mv_msg *m = NULL;
-        const char *why = NULL;
-        int ret;
-
-        ck_assert_int_eq(poll(&p, 1, 10000), 1);
-        fcntl(fd, F_SETFL, O_NONBLOCK);
-        ret = mv_frame_read(fd, &r, &m, &why);
-        if (ret == 1)
-            return m;
-        if (ret == -ECONNRESET) {
-            mv_frame_reader_reset(&r);
-            return NULL;
-        }
-        ck_assert_int_eq(ret, 0);
-    }
-}
-
 static void expect_error(int fd, unsigned serial, int code, const char *msg_prefix)
 {
-    _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+    _cleanup_msg_ struct mv_msg *m = mv_test_recv(fd);
     mv_error err = { 0 };
 
     ck_assert_ptr_nonnull(m);
@@ -293,7 +254,7 @@ static void expect_error(int fd, unsigned serial, int code, const char *msg_pref
 
 static void expect_ok(int fd, unsigned serial, xdrproc_t filter, void *ret)
 {
-    _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+    _cleanup_msg_ struct mv_msg *m = mv_test_recv(fd);
 
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(m->hdr.type, MV_REPLY);
@@ -310,12 +271,12 @@ static void handshake(int fd, unsigned int open_flags)
     char *uri = "test:///system";
     mv_connect_open_args open = { .name = &uri, .flags = open_flags };
 
-    send_call(fd, MV_PROC_AUTH_LIST, 0, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_AUTH_LIST, 0, NULL, NULL);
     expect_ok(fd, 0, (xdrproc_t)xdr_mv_auth_list_ret, &auth);
     ck_assert_uint_eq(auth.types.types_len, 1);
     ck_assert_int_eq(auth.types.types_val[0], MV_AUTH_NONE);   /* root: no polkit */
     xdr_free((xdrproc_t)xdr_mv_auth_list_ret, (char *)&auth);
-    send_call(fd, MV_PROC_CONNECT_OPEN, 1, (xdrproc_t)xdr_mv_connect_open_args, &open);
+    mv_test_send_call(fd, MV_PROC_CONNECT_OPEN, 1, (xdrproc_t)xdr_mv_connect_open_args, &open);
     expect_ok(fd, 1, NULL, NULL);
 }
 
@@ -323,7 +284,7 @@ static void expect_hostname(int fd, unsigned serial)
 {
     mv_connect_get_hostname_ret h = { 0 };
 
-    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, serial, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, serial, NULL, NULL);
     expect_ok(fd, serial, (xdrproc_t)xdr_mv_connect_get_hostname_ret, &h);
     ck_assert_str_eq(h.hostname, "test-host");
     xdr_free((xdrproc_t)xdr_mv_connect_get_hostname_ret, (char *)&h);
@@ -333,12 +294,12 @@ static void expect_hostname(int fd, unsigned serial)
 
 START_TEST(test_handshake_and_call)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     mv_connect_get_type_ret t = { 0 };
 
     handshake(fd, 0);
     expect_hostname(fd, 2);
-    send_call(fd, MV_PROC_CONNECT_GET_TYPE, 3, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_TYPE, 3, NULL, NULL);
     expect_ok(fd, 3, (xdrproc_t)xdr_mv_connect_get_type_ret, &t);
     ck_assert_str_eq(t.type, "TEST");
     xdr_free((xdrproc_t)xdr_mv_connect_get_type_ret, (char *)&t);
@@ -347,13 +308,13 @@ END_TEST
 
 START_TEST(test_call_before_auth)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     char *uri = "test:///system";
     mv_connect_open_args open = { .name = &uri };
 
-    send_call(fd, MV_PROC_CONNECT_OPEN, 0, (xdrproc_t)xdr_mv_connect_open_args, &open);
+    mv_test_send_call(fd, MV_PROC_CONNECT_OPEN, 0, (xdrproc_t)xdr_mv_connect_open_args, &open);
     expect_error(fd, 0, MV_ERR_RPC, "authentication required");
-    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
     expect_error(fd, 1, MV_ERR_RPC, "authentication required");
     /* the connection stays usable: authenticate and go on */
     handshake(fd, 0);
@@ -363,28 +324,28 @@ END_TEST
 
 START_TEST(test_call_before_open)
 {
-    _cleanup_close_ int fd = dial(ro_path);
+    _cleanup_close_ int fd = mv_test_dial(ro_path);
 
-    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 0, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 0, NULL, NULL);
     expect_error(fd, 0, MV_ERR_INTERNAL_ERROR, "internal error: the connection is not open");
 }
 END_TEST
 
 START_TEST(test_unknown_procedure)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
 
     handshake(fd, 0);
-    send_call(fd, 9999, 2, NULL, NULL);
+    mv_test_send_call(fd, 9999, 2, NULL, NULL);
     expect_error(fd, 2, MV_ERR_RPC, "unknown procedure: 9999");
     /* known to the protocol, but this driver has no handler for it */
-    send_call(fd, MV_PROC_CONNECT_LIST_ALL_DOMAINS, 3, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_LIST_ALL_DOMAINS, 3, NULL, NULL);
     expect_error(fd, 3, MV_ERR_RPC, "unknown procedure: 273");
     /* an explicit "not implemented" entry answers exactly the same */
-    send_call(fd, MV_PROC_DOMAIN_GET_INFO, 4, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_DOMAIN_GET_INFO, 4, NULL, NULL);
     expect_error(fd, 4, MV_ERR_RPC, "unknown procedure: 16");
     /* so does a message only the server sends (an event) */
-    send_call(fd, MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, 5, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, 5, NULL, NULL);
     expect_error(fd, 5, MV_ERR_RPC, "unknown procedure: 318");
     expect_hostname(fd, 6);
 }
@@ -392,7 +353,7 @@ END_TEST
 
 START_TEST(test_wrong_program_and_version)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
 
     handshake(fd, 0);
     send_call_full(fd, 0x20008087, 1, 1, 2, NULL, NULL);
@@ -405,12 +366,12 @@ END_TEST
 
 START_TEST(test_undecodable_arguments)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     mv_connect_supports_feature_args f = { 10 };
 
     handshake(fd, 0);
     /* an int where void is expected: trailing bytes */
-    send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 2, (xdrproc_t)xdr_mv_connect_supports_feature_args, &f);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 2, (xdrproc_t)xdr_mv_connect_supports_feature_args, &f);
     expect_error(fd, 2, MV_ERR_RPC, "cannot decode the arguments of procedure CONNECT_GET_HOSTNAME");
     expect_hostname(fd, 3);
 }
@@ -418,16 +379,16 @@ END_TEST
 
 static void expect_closed_and_server_alive(int bad)
 {
-    _cleanup_close_ int good = dial(ro_path);
+    _cleanup_close_ int good = mv_test_dial(ro_path);
 
-    ck_assert_ptr_null(recv_packet(bad));
+    ck_assert_ptr_null(mv_test_recv(bad));
     handshake(good, 0);
     expect_hostname(good, 2);
 }
 
 START_TEST(test_length_over_maximum)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     const unsigned char len[4] = { 0x02, 0x00, 0x00, 0x05 };   /* 32 MiB + 5 */
 
     send_bytes(fd, len, sizeof(len));
@@ -437,7 +398,7 @@ END_TEST
 
 START_TEST(test_length_below_header)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     const unsigned char len[8] = { 0, 0, 0, 27, 1, 2, 3, 4 };
 
     send_bytes(fd, len, sizeof(len));
@@ -447,9 +408,9 @@ END_TEST
 
 START_TEST(test_truncated_frame)
 {
-    int fd = dial(rw_path);
+    int fd = mv_test_dial(rw_path);
     const unsigned char part[10] = { 0, 0, 0, 100, 0x20, 0x00, 0x80, 0x86, 0, 0 };
-    _cleanup_close_ int good = dial(rw_path);
+    _cleanup_close_ int good = mv_test_dial(rw_path);
 
     send_bytes(fd, part, sizeof(part));
     close(fd);      /* the rest never comes */
@@ -460,12 +421,12 @@ END_TEST
 
 START_TEST(test_read_only_socket)
 {
-    _cleanup_close_ int fd = dial(ro_path);
+    _cleanup_close_ int fd = mv_test_dial(ro_path);
     mv_domain_define_xml_args d = { .xml = "<domain/>" };
 
     handshake(fd, 0);
     expect_hostname(fd, 2);
-    send_call(fd, MV_PROC_DOMAIN_DEFINE_XML, 3, (xdrproc_t)xdr_mv_domain_define_xml_args, &d);
+    mv_test_send_call(fd, MV_PROC_DOMAIN_DEFINE_XML, 3, (xdrproc_t)xdr_mv_domain_define_xml_args, &d);
     expect_error(fd, 3, MV_ERR_OPERATION_DENIED,
                  "operation forbidden: read only access prevents virDomainDefineXML");
 }
@@ -473,33 +434,33 @@ END_TEST
 
 START_TEST(test_read_only_open_flag)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     mv_domain_define_xml_args d = { .xml = "<domain/>" };
 
     handshake(fd, 1);   /* VIR_CONNECT_RO */
-    send_call(fd, MV_PROC_DOMAIN_DEFINE_XML, 2, (xdrproc_t)xdr_mv_domain_define_xml_args, &d);
+    mv_test_send_call(fd, MV_PROC_DOMAIN_DEFINE_XML, 2, (xdrproc_t)xdr_mv_domain_define_xml_args, &d);
     expect_error(fd, 2, MV_ERR_OPERATION_DENIED, "operation forbidden: read only access");
 }
 END_TEST
 
 START_TEST(test_handler_error)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
 
     handshake(fd, 0);
-    send_call(fd, MV_PROC_CONNECT_GET_CAPABILITIES, 2, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_CAPABILITIES, 2, NULL, NULL);
     expect_error(fd, 2, MV_ERR_OPERATION_INVALID, "Requested operation is not valid: test");
 }
 END_TEST
 
 START_TEST(test_slow_call_does_not_block_others)
 {
-    _cleanup_close_ int a = dial(rw_path), b = dial(rw_path);
+    _cleanup_close_ int a = mv_test_dial(rw_path), b = mv_test_dial(rw_path);
     mv_connect_get_version_ret ver = { 0 };
 
     handshake(a, 0);
     handshake(b, 0);
-    send_call(a, MV_PROC_CONNECT_GET_VERSION, 2, NULL, NULL);    /* blocks on a worker */
+    mv_test_send_call(a, MV_PROC_CONNECT_GET_VERSION, 2, NULL, NULL);    /* blocks on a worker */
     /* b gets answers while a's call is still running; a itself too */
     expect_hostname(b, 2);
     expect_hostname(a, 3);
@@ -514,7 +475,7 @@ END_TEST
  * end up blocking long before all 40 MiB of calls are accepted. */
 START_TEST(test_unread_replies_push_back)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     struct mv_message_header h = { MV_REMOTE_PROGRAM, MV_REMOTE_VERSION,
                                    MV_PROC_CONNECT_GET_HOSTNAME, MV_CALL, 0, MV_OK };
     _cleanup_msg_ struct mv_msg *m = mv_msg_new();
@@ -544,25 +505,25 @@ END_TEST
 
 START_TEST(test_connect_close)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
 
     handshake(fd, 0);
-    send_call(fd, MV_PROC_CONNECT_CLOSE, 2, NULL, NULL);
+    mv_test_send_call(fd, MV_PROC_CONNECT_CLOSE, 2, NULL, NULL);
     expect_ok(fd, 2, NULL, NULL);
-    ck_assert_ptr_null(recv_packet(fd));
+    ck_assert_ptr_null(mv_test_recv(fd));
 }
 END_TEST
 
 START_TEST(test_ping_gets_pong)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     struct mv_message_header h = { MV_KEEPALIVE_PROGRAM, 1, MV_KEEPALIVE_PROC_PING, MV_MESSAGE, 0, MV_OK };
     _cleanup_msg_ struct mv_msg *ping = mv_msg_new();
     _cleanup_msg_ struct mv_msg *pong = NULL;
 
     ck_assert_int_eq(mv_msg_encode(ping, &h, NULL, NULL), 0);
     send_bytes(fd, ping->buf, ping->len);
-    pong = recv_packet(fd);
+    pong = mv_test_recv(fd);
     ck_assert_ptr_nonnull(pong);
     ck_assert_uint_eq(pong->hdr.prog, MV_KEEPALIVE_PROGRAM);
     ck_assert_int_eq(pong->hdr.proc, MV_KEEPALIVE_PROC_PONG);
@@ -583,7 +544,7 @@ static void send_packet_start(int fd, uint32_t total, size_t nbytes)
     send_all(fd, buf, nbytes);
 }
 
-/* recv_packet() makes a socket non-blocking: this waits for room as the
+/* mv_test_recv() makes a socket non-blocking: this waits for room as the
  * server reads. */
 static void send_all(int fd, const char *buf, size_t nbytes)
 {
@@ -604,7 +565,7 @@ static void send_all(int fd, const char *buf, size_t nbytes)
  * (anyone may connect); after them the same packet is read and answered. */
 START_TEST(test_preauth_packet_limit)
 {
-    _cleanup_close_ int early = dial(rw_path), ro = dial(ro_path), fd = dial(rw_path);
+    _cleanup_close_ int early = mv_test_dial(rw_path), ro = mv_test_dial(ro_path), fd = mv_test_dial(rw_path);
     size_t total = 100 * 1024;
     _cleanup_free_ char *big = calloc(1, total);
     struct mv_message_header h = { MV_REMOTE_PROGRAM, MV_REMOTE_VERSION,
@@ -612,9 +573,9 @@ START_TEST(test_preauth_packet_limit)
     _cleanup_msg_ struct mv_msg *m = mv_msg_new();
 
     send_packet_start(early, (uint32_t)total, 1024);
-    ck_assert_ptr_null(recv_packet(early));     /* closed at the length word */
+    ck_assert_ptr_null(mv_test_recv(early));     /* closed at the length word */
     send_packet_start(ro, (uint32_t)total, 1024);   /* ro: no auth step, but not open */
-    ck_assert_ptr_null(recv_packet(ro));
+    ck_assert_ptr_null(mv_test_recv(ro));
 
     handshake(fd, 0);
     ck_assert_int_eq(mv_msg_encode(m, &h, NULL, NULL), 0);
@@ -629,11 +590,11 @@ END_TEST
  * answers the call (with an error saying so); the connection goes on. */
 START_TEST(test_unencodable_reply_is_answered)
 {
-    _cleanup_close_ int fd = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
     mv_connect_get_max_vcpus_args args = { 0 };
 
     handshake(fd, 0);
-    send_call(fd, MV_PROC_CONNECT_GET_MAX_VCPUS, 2, (xdrproc_t)xdr_mv_connect_get_max_vcpus_args, &args);
+    mv_test_send_call(fd, MV_PROC_CONNECT_GET_MAX_VCPUS, 2, (xdrproc_t)xdr_mv_connect_get_max_vcpus_args, &args);
     /* the encoder cannot tell "too large" from "refused by the filter" */
     expect_error(fd, 2, MV_ERR_RPC, "the reply is too large to send");
     expect_hostname(fd, 3);
@@ -653,7 +614,7 @@ static int recv_event_registration(int fd, unsigned serial)
  * pass the limit, the server drops it instead of queueing without end. */
 START_TEST(test_event_backlog_drops_client)
 {
-    _cleanup_close_ int ro = dial(ro_path), rw = dial(rw_path);
+    _cleanup_close_ int ro = mv_test_dial(ro_path), rw = mv_test_dial(rw_path);
     mv_connect_domain_event_callback_register_any_args reg = { .eventID = 0 };
     mv_node_get_security_model_ret sm = { 0 };
     unsigned serial = 2;
@@ -663,22 +624,22 @@ START_TEST(test_event_backlog_drops_client)
     handshake(ro, 0);
     handshake(rw, 0);
     for (int i = 0; i < MV_EVENTS_PER_CLIENT_MAX; i++) {
-        send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, serial,
+        mv_test_send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, serial,
                   (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
         ck_assert_int_gt(recv_event_registration(ro, serial++), 0);
     }
-    send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, serial,
+    mv_test_send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, serial,
               (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
     expect_error(ro, serial++, MV_ERR_OPERATION_FAILED, "too many registrations");
 
     /* 10 x 200 events x 256 registrations: ~37 MiB of packets if all queued */
     for (unsigned i = 0; i < 10; i++, fired += EVENTS_PER_CALL) {
-        send_call(rw, MV_PROC_NODE_GET_SECURITY_MODEL, 10 + i, NULL, NULL);
+        mv_test_send_call(rw, MV_PROC_NODE_GET_SECURITY_MODEL, 10 + i, NULL, NULL);
         expect_ok(rw, 10 + i, (xdrproc_t)xdr_mv_node_get_security_model_ret, &sm);
         xdr_free((xdrproc_t)xdr_mv_node_get_security_model_ret, (char *)&sm);
     }
     /* now read: what was queued before the drop, then the end of the connection */
-    while ((m = recv_packet(ro))) {
+    while ((m = mv_test_recv(ro))) {
         ck_assert_int_eq(m->hdr.type, MV_MESSAGE);
         events++;
         mv_msg_free(m);
@@ -694,7 +655,7 @@ END_TEST
  * object filter keeps others' events out. */
 START_TEST(test_event_fanout_callback_ids)
 {
-    _cleanup_close_ int ro = dial(ro_path), rw = dial(rw_path);
+    _cleanup_close_ int ro = mv_test_dial(ro_path), rw = mv_test_dial(rw_path);
     mv_connect_domain_event_callback_register_any_args reg = { .eventID = 0 };
     mv_nonnull_domain other = { .name = "dom2", .uuid = { 9 } };
     mv_node_get_security_model_ret sm = { 0 };
@@ -703,19 +664,19 @@ START_TEST(test_event_fanout_callback_ids)
     handshake(ro, 0);
     handshake(rw, 0);
     for (int i = 0; i < 2; i++) {
-        send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 2 + i,
+        mv_test_send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 2 + i,
                   (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
         ids[i] = recv_event_registration(ro, 2 + i);
     }
     reg.dom = &other;       /* never fires */
-    send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 4,
+    mv_test_send_call(ro, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 4,
               (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
     ck_assert_int_gt(recv_event_registration(ro, 4), 0);
-    send_call(rw, MV_PROC_NODE_GET_SECURITY_MODEL, 2, NULL, NULL);
+    mv_test_send_call(rw, MV_PROC_NODE_GET_SECURITY_MODEL, 2, NULL, NULL);
     expect_ok(rw, 2, (xdrproc_t)xdr_mv_node_get_security_model_ret, &sm);
     xdr_free((xdrproc_t)xdr_mv_node_get_security_model_ret, (char *)&sm);
     for (int n = 0; n < 2 * EVENTS_PER_CALL; n++) {
-        _cleanup_msg_ struct mv_msg *m = recv_packet(ro);
+        _cleanup_msg_ struct mv_msg *m = mv_test_recv(ro);
         mv_domain_event_callback_lifecycle_msg ev = { 0 };
 
         ck_assert_ptr_nonnull(m);
@@ -738,8 +699,8 @@ static void fire(int fd, unsigned serial)
 {
     struct mv_msg *m;
 
-    send_call(fd, MV_PROC_NODE_GET_SECURITY_MODEL, serial, NULL, NULL);
-    while ((m = recv_packet(fd)) && m->hdr.type == MV_MESSAGE)
+    mv_test_send_call(fd, MV_PROC_NODE_GET_SECURITY_MODEL, serial, NULL, NULL);
+    while ((m = mv_test_recv(fd)) && m->hdr.type == MV_MESSAGE)
         mv_msg_free(m);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(m->hdr.type, MV_REPLY);
@@ -752,7 +713,7 @@ static void deregister(int fd, unsigned serial, int id)
 {
     mv_connect_domain_event_callback_deregister_any_args d = { .callbackID = id };
 
-    send_call(fd, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, serial,
+    mv_test_send_call(fd, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, serial,
               (xdrproc_t)xdr_mv_connect_domain_event_callback_deregister_any_args, &d);
 }
 
@@ -760,20 +721,20 @@ static void deregister(int fd, unsigned serial, int id)
  * when it disconnects. */
 START_TEST(test_event_deregister_and_close)
 {
-    int a = dial(ro_path);
-    _cleanup_close_ int b = dial(rw_path);
+    int a = mv_test_dial(ro_path);
+    _cleanup_close_ int b = mv_test_dial(rw_path);
     mv_connect_domain_event_callback_register_any_args reg = { .eventID = 0 };
     int a1, a2, b1;
 
     handshake(a, 0);
     handshake(b, 0);
-    send_call(a, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 2,
+    mv_test_send_call(a, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 2,
               (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
     a1 = recv_event_registration(a, 2);
-    send_call(a, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 3,
+    mv_test_send_call(a, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 3,
               (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
     a2 = recv_event_registration(a, 3);
-    send_call(b, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 2,
+    mv_test_send_call(b, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 2,
               (xdrproc_t)xdr_mv_connect_domain_event_callback_register_any_args, &reg);
     b1 = recv_event_registration(b, 2);
     ck_assert(a1 != a2 && a1 != b1 && a2 != b1);
@@ -805,19 +766,19 @@ END_TEST
  * freed. */
 START_TEST(test_shutdown_with_clients_connected)
 {
-    _cleanup_close_ int ro = dial(ro_path), rw = dial(rw_path), slow = dial(rw_path);
+    _cleanup_close_ int ro = mv_test_dial(ro_path), rw = mv_test_dial(rw_path), slow = mv_test_dial(rw_path);
     uint64_t one = 1;
 
     handshake(ro, 0);
     handshake(rw, 0);
     handshake(slow, 0);
-    send_call(slow, MV_PROC_CONNECT_GET_VERSION, 2, NULL, NULL);    /* waits on release_pipe */
+    mv_test_send_call(slow, MV_PROC_CONNECT_GET_VERSION, 2, NULL, NULL);    /* waits on release_pipe */
     ck_assert_int_eq(write(stop_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
     ck_assert_int_eq(write(release_pipe[1], "x", 1), 1);
     ck_assert_int_eq(pthread_join(loop_thread, NULL), 0);
     loop_joined = true;
-    ck_assert_ptr_null(recv_packet(ro));
-    ck_assert_ptr_null(recv_packet(rw));
+    ck_assert_ptr_null(mv_test_recv(ro));
+    ck_assert_ptr_null(mv_test_recv(rw));
 }
 END_TEST
 
@@ -837,17 +798,17 @@ static void limits_teardown(void)
 
 /* Part of a packet, then silence: dropped after packet_timeout (1 s), both
  * before authentication and after; a client that completes its packets is
- * not.  recv_packet() waits up to 10 s for the end of the connection. */
+ * not.  mv_test_recv() waits up to 10 s for the end of the connection. */
 START_TEST(test_stalled_packet_dropped)
 {
-    _cleanup_close_ int early = dial(rw_path), late = dial(ro_path), busy = dial(rw_path);
+    _cleanup_close_ int early = mv_test_dial(rw_path), late = mv_test_dial(ro_path), busy = mv_test_dial(rw_path);
 
     handshake(late, 0);
     handshake(busy, 0);
     send_packet_start(early, 1000, 100);
     send_packet_start(late, 1000000, 500000);
-    ck_assert_ptr_null(recv_packet(early));
-    ck_assert_ptr_null(recv_packet(late));
+    ck_assert_ptr_null(mv_test_recv(early));
+    ck_assert_ptr_null(mv_test_recv(late));
     expect_hostname(busy, 2);
 }
 END_TEST
@@ -877,15 +838,15 @@ START_TEST(test_max_clients_waits_and_keeps_rw_slot)
     mv_auth_list_ret auth = { 0 };
 
     for (int i = 0; i < 3; i++) {
-        ro[i] = dial(ro_path);
+        ro[i] = mv_test_dial(ro_path);
         handshake(ro[i], 0);
     }
-    ro_late = dial(ro_path);        /* the 4th slot is rw's: this one waits */
-    send_call(ro_late, MV_PROC_AUTH_LIST, 0, NULL, NULL);
-    rw = dial(rw_path);
+    ro_late = mv_test_dial(ro_path);        /* the 4th slot is rw's: this one waits */
+    mv_test_send_call(ro_late, MV_PROC_AUTH_LIST, 0, NULL, NULL);
+    rw = mv_test_dial(rw_path);
     handshake(rw, 0);               /* the reserved slot */
-    rw_late = dial(rw_path);        /* full: waits, is not reset */
-    send_call(rw_late, MV_PROC_AUTH_LIST, 0, NULL, NULL);
+    rw_late = mv_test_dial(rw_path);        /* full: waits, is not reset */
+    mv_test_send_call(rw_late, MV_PROC_AUTH_LIST, 0, NULL, NULL);
     ck_assert(unanswered(ro_late, 200));
     ck_assert(unanswered(rw_late, 200));
 
@@ -905,23 +866,23 @@ static void keepalive_setup(void) { start_server(0, 1, 1); }
 
 START_TEST(test_keepalive_drops_silent_peer)
 {
-    _cleanup_close_ int fd = dial(rw_path);
-    _cleanup_close_ int quiet = dial(rw_path);
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
+    _cleanup_close_ int quiet = mv_test_dial(rw_path);
     mv_connect_supports_feature_args f = { 10 };
     mv_connect_supports_feature_ret s = { 0 };
     _cleanup_msg_ struct mv_msg *ping = NULL;
 
     handshake(quiet, 0);    /* never asks for keepalive: must never be pinged or dropped */
     handshake(fd, 0);
-    send_call(fd, MV_PROC_CONNECT_SUPPORTS_FEATURE, 2, (xdrproc_t)xdr_mv_connect_supports_feature_args, &f);
+    mv_test_send_call(fd, MV_PROC_CONNECT_SUPPORTS_FEATURE, 2, (xdrproc_t)xdr_mv_connect_supports_feature_args, &f);
     expect_ok(fd, 2, (xdrproc_t)xdr_mv_connect_supports_feature_ret, &s);
     ck_assert_int_eq(s.supported, 1);
-    ping = recv_packet(fd);
+    ping = mv_test_recv(fd);
     ck_assert_ptr_nonnull(ping);
     ck_assert_uint_eq(ping->hdr.prog, MV_KEEPALIVE_PROGRAM);
     ck_assert_int_eq(ping->hdr.proc, MV_KEEPALIVE_PROC_PING);
     /* no PONG: after count (1) unanswered probes the server hangs up */
-    ck_assert_ptr_null(recv_packet(fd));
+    ck_assert_ptr_null(mv_test_recv(fd));
     expect_hostname(quiet, 2);
 }
 END_TEST
@@ -930,7 +891,7 @@ static void idle_setup(void) { start_server(1, 0, 0); }
 
 START_TEST(test_idle_timeout_exits_loop)
 {
-    int fd = dial(rw_path);
+    int fd = mv_test_dial(rw_path);
 
     handshake(fd, 0);
     close(fd);

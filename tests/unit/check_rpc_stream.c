@@ -25,6 +25,7 @@
 #include "cleanup.h"
 #include "message.h"
 #include "remote_protocol.h"
+#include "rpc_harness.h"
 #include "rpc/client.h"
 #include "server.h"
 #include "stream.h"
@@ -1020,25 +1021,10 @@ END_TEST
 
 /* ---- raw packets: the exact wire form ---- */
 
-static int dial(void)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    ck_assert_int_ge(fd, 0);
-    strcpy(sa.sun_path, sock_path);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    return fd;
-}
-
 static void send_packet(int fd, int proc, int type, unsigned serial, int status,
                         xdrproc_t filter, const void *body)
 {
-    struct mv_message_header h = { MV_REMOTE_PROGRAM, MV_REMOTE_VERSION, proc, type, serial, status };
-    _cleanup_msg_ struct mv_msg *m = mv_msg_new();
-
-    ck_assert_int_eq(mv_msg_encode(m, &h, filter, body), 0);
-    ck_assert_int_eq(send(fd, m->buf, m->len, MSG_NOSIGNAL), (ssize_t)m->len);
+    mv_test_send_packet(fd, type, status, proc, serial, filter, body);
 }
 
 static void send_data(int fd, unsigned serial, const char *text)
@@ -1051,33 +1037,9 @@ static void send_data(int fd, unsigned serial, const char *text)
     ck_assert_int_eq(send(fd, m->buf, m->len, MSG_NOSIGNAL), (ssize_t)m->len);
 }
 
-/* Next packet, or NULL on EOF; at most 10 s. */
-static struct mv_msg *recv_packet(int fd)
-{
-    struct mv_frame_reader r = { 0 };
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    for (;;) {
-        struct mv_msg *m = NULL;
-        const char *why = NULL;
-        int ret;
-
-        ck_assert_int_eq(poll(&p, 1, 10000), 1);
-        ret = mv_frame_read(fd, &r, &m, &why);
-        if (ret == 1)
-            return m;
-        if (ret == -ECONNRESET) {
-            mv_frame_reader_reset(&r);
-            return NULL;
-        }
-        ck_assert_int_eq(ret, 0);
-    }
-}
-
 static void expect_packet(int fd, int proc, int type, unsigned serial, int status, const char *payload)
 {
-    _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+    _cleanup_msg_ struct mv_msg *m = mv_test_recv(fd);
     size_t len;
     const char *p;
 
@@ -1099,7 +1061,7 @@ static void raw_handshake(int fd)
     _cleanup_msg_ struct mv_msg *auth = NULL;
 
     send_packet(fd, MV_PROC_AUTH_LIST, MV_CALL, 0, MV_OK, NULL, NULL);
-    auth = recv_packet(fd);
+    auth = mv_test_recv(fd);
     ck_assert_ptr_nonnull(auth);
     ck_assert_int_eq(auth->hdr.status, MV_OK);
     send_packet(fd, MV_PROC_CONNECT_OPEN, MV_CALL, 1, MV_OK, (xdrproc_t)xdr_mv_connect_open_args, &open);
@@ -1120,7 +1082,7 @@ static void raw_expect_type(int fd, unsigned serial)
     _cleanup_msg_ struct mv_msg *m = NULL;
 
     send_packet(fd, MV_PROC_CONNECT_GET_TYPE, MV_CALL, serial, MV_OK, NULL, NULL);
-    m = recv_packet(fd);
+    m = mv_test_recv(fd);
     ck_assert_ptr_nonnull(m);
     /* nothing else came first: a stray stream packet gets no answer */
     ck_assert_int_eq(m->hdr.type, MV_REPLY);
@@ -1131,7 +1093,7 @@ static void raw_expect_type(int fd, unsigned serial)
 
 START_TEST(test_wire_finish_and_abort)
 {
-    _cleanup_close_ int fd = dial();
+    _cleanup_close_ int fd = mv_test_dial(sock_path);
 
     raw_handshake(fd);
     raw_open_console(fd, 2);
@@ -1160,7 +1122,7 @@ END_TEST
 
 START_TEST(test_wire_unknown_serial_ignored)
 {
-    _cleanup_close_ int fd = dial();
+    _cleanup_close_ int fd = mv_test_dial(sock_path);
 
     raw_handshake(fd);
     send_data(fd, 77, "nobody listens");
@@ -1184,7 +1146,7 @@ START_TEST(test_wire_hole_closes_nonsparse)
     mv_storage_vol_transfer_args up = { .vol = { .pool = "p", .name = "v", .key = "k" } };
 
     for (int i = 0; i < 2; i++) {
-        _cleanup_close_ int fd = dial();
+        _cleanup_close_ int fd = mv_test_dial(sock_path);
         int proc = i ? MV_PROC_STORAGE_VOL_UPLOAD : MV_PROC_DOMAIN_OPEN_CONSOLE;
 
         raw_handshake(fd);
@@ -1195,7 +1157,7 @@ START_TEST(test_wire_hole_closes_nonsparse)
             raw_open_console(fd, 2);
         }
         send_packet(fd, proc, MV_STREAM_HOLE, 2, MV_CONTINUE, (xdrproc_t)xdr_mv_stream_hole, &hole);
-        ck_assert_ptr_null(recv_packet(fd));
+        ck_assert_ptr_null(mv_test_recv(fd));
         ck_assert_int_eq(wait_count(&n_release, i + 1), i + 1);
     }
     ck_assert_int_eq(atomic_load(&n_finish) + atomic_load(&n_abort), 0);
@@ -1223,7 +1185,7 @@ static void send_upload_hole(int fd, unsigned serial, int64_t length)
 
 static void expect_hole(int fd, unsigned serial, int64_t length)
 {
-    _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+    _cleanup_msg_ struct mv_msg *m = mv_test_recv(fd);
     mv_stream_hole hole = { 0 };
 
     ck_assert_ptr_nonnull(m);
@@ -1242,7 +1204,7 @@ static void expect_hole(int fd, unsigned serial, int64_t length)
  * flags 0} packets between its data. */
 START_TEST(test_wire_sparse_in_order)
 {
-    _cleanup_close_ int fd = dial();
+    _cleanup_close_ int fd = mv_test_dial(sock_path);
     mv_storage_vol_transfer_args up = { .vol = { .pool = "p", .name = "v", .key = "k" }, .flags = 1 };
     int proc = MV_PROC_STORAGE_VOL_UPLOAD;
 
@@ -1272,7 +1234,7 @@ END_TEST
 /* A negative hole on a sparse stream fails that stream, not the connection. */
 START_TEST(test_wire_sparse_bad_hole)
 {
-    _cleanup_close_ int fd = dial();
+    _cleanup_close_ int fd = mv_test_dial(sock_path);
     mv_storage_vol_transfer_args up = { .vol = { .pool = "p", .name = "v", .key = "k" }, .flags = 1 };
     _cleanup_msg_ struct mv_msg *m = NULL;
     mv_error e = { 0 };
@@ -1282,7 +1244,7 @@ START_TEST(test_wire_sparse_bad_hole)
                 (xdrproc_t)xdr_mv_storage_vol_transfer_args, &up);
     expect_packet(fd, MV_PROC_STORAGE_VOL_UPLOAD, MV_REPLY, 2, MV_OK, "");
     send_upload_hole(fd, 2, -5);
-    m = recv_packet(fd);
+    m = mv_test_recv(fd);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(m->hdr.type, MV_STREAM);
     ck_assert_int_eq(m->hdr.status, MV_ERROR);
