@@ -15,7 +15,7 @@ EXTRA_DIST += proxyd/README.md
 # a leg against a fake daemon: handshake, held calls, serials, death
 UNIT_TESTS += tests/unit/check_proxyd_upstream
 check_PROGRAMS += tests/unit/check_proxyd_upstream
-tests_unit_check_proxyd_upstream_SOURCES = tests/unit/check_proxyd_upstream.c proxyd/upstream.c
+tests_unit_check_proxyd_upstream_SOURCES = tests/unit/check_proxyd_upstream.c $(RPC_HARNESS) proxyd/upstream.c
 tests_unit_check_proxyd_upstream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) -I$(top_srcdir)/proxyd
 tests_unit_check_proxyd_upstream_LDADD = rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS)
 

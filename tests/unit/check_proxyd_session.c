@@ -141,35 +141,7 @@ static void teardown(void)
 
 /* ---- stepping the loop while a side waits ---- */
 
-/* The next packet on FD, stepping the loop until it is in; NULL at EOF. */
-static struct mv_msg *pump_recv(int fd)
-{
-    struct mv_frame_reader r = { 0 };
-
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    for (int i = 0; i < 1000; i++) {
-        struct mv_msg *m = NULL;
-        const char *why = NULL;
-        int ret = mv_frame_read(fd, &r, &m, &why);
-
-        if (ret == 1)
-            return m;
-        if (ret < 0) {
-            mv_frame_reader_reset(&r);
-            return NULL;
-        }
-        ck_assert_int_ge(sd_event_run(ev, 10000), 0);
-    }
-    ck_abort_msg("nothing came");
-    return NULL;
-}
-
-#define PUMP_UNTIL(cond) \
-    do { \
-        for (int i_ = 0; i_ < 1000 && !(cond); i_++) \
-            ck_assert_int_ge(sd_event_run(ev, 10000), 0); \
-        ck_assert_msg((cond), "still not: " #cond); \
-    } while (0)
+#define PUMP_UNTIL(cond) MV_TEST_PUMP_UNTIL(ev, cond)
 
 static void send_msg(int fd, const struct mv_message_header *h, const void *data, size_t len)
 {
@@ -189,7 +161,7 @@ static int client_open(void)
     _cleanup_msg_ struct mv_msg *m = NULL;
 
     mv_test_send_call(fd, MV_PROC_CONNECT_OPEN, 0, (xdrproc_t)xdr_mv_connect_open_args, &open);
-    m = pump_recv(fd);
+    m = mv_test_recv_stepping(fd, ev);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(m->hdr.status, MV_OK);
     ck_assert_ptr_nonnull(session());
@@ -232,7 +204,7 @@ static void daemon_accept(int d)
     }
     ck_assert_int_ge(dfd[d], 0);
     for (int i = 0; i < 3; i++) {
-        _cleanup_msg_ struct mv_msg *m = pump_recv(dfd[d]);
+        _cleanup_msg_ struct mv_msg *m = mv_test_recv_stepping(dfd[d], ev);
         struct mv_message_header h;
         _cleanup_msg_ struct mv_msg *r = mv_msg_new();
 
@@ -248,7 +220,7 @@ static void daemon_accept(int d)
 /* The next call daemon D got (taken by the caller), checked for PROC. */
 static struct mv_msg *daemon_call(int d, int proc)
 {
-    struct mv_msg *m = pump_recv(dfd[d]);
+    struct mv_msg *m = mv_test_recv_stepping(dfd[d], ev);
 
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(m->hdr.proc, proc);
@@ -275,7 +247,7 @@ static void daemon_close(int d)
 static void daemon_expect_eof(int d)
 {
     for (;;) {
-        _cleanup_msg_ struct mv_msg *m = pump_recv(dfd[d]);
+        _cleanup_msg_ struct mv_msg *m = mv_test_recv_stepping(dfd[d], ev);
         if (!m)
             return;
     }
@@ -293,7 +265,7 @@ static struct mv_msg *open_download(int cfd, unsigned serial)
         daemon_accept(STORAGED);
     call = daemon_call(STORAGED, MV_PROC_STORAGE_VOL_DOWNLOAD);
     daemon_answer(STORAGED, call, MV_REPLY, MV_OK);
-    reply = pump_recv(cfd);
+    reply = mv_test_recv_stepping(cfd, ev);
     check_packet(reply, MV_REPLY, serial, MV_OK, NULL);
     return call;
 }
@@ -335,7 +307,7 @@ START_TEST(test_leg_dies_with_streams)
     ck_assert_uint_eq(session()->nrelays, 2);
     daemon_close(STORAGED);
     for (int i = 0; i < 2; i++) {
-        _cleanup_msg_ struct mv_msg *m = pump_recv(cfd);
+        _cleanup_msg_ struct mv_msg *m = mv_test_recv_stepping(cfd, ev);
 
         ck_assert_ptr_nonnull(m);
         if (m->hdr.type == MV_STREAM) {
@@ -364,7 +336,7 @@ START_TEST(test_client_abort)
 
     mv_test_send_packet(cfd, MV_STREAM, MV_ERROR, MV_PROC_STORAGE_VOL_DOWNLOAD, 5,
                         (xdrproc_t)xdr_mv_error, &e);
-    abort = pump_recv(dfd[STORAGED]);
+    abort = mv_test_recv_stepping(dfd[STORAGED], ev);
     ck_assert_ptr_nonnull(abort);
     ck_assert_int_eq(abort->hdr.type, MV_STREAM);
     ck_assert_int_eq(abort->hdr.status, MV_ERROR);
@@ -373,7 +345,7 @@ START_TEST(test_client_abort)
     h.serial = dl->hdr.serial;
     h.status = MV_OK;
     send_msg(dfd[STORAGED], &h, NULL, 0);
-    conf = pump_recv(cfd);
+    conf = mv_test_recv_stepping(cfd, ev);
     check_packet(conf, MV_STREAM, 5, MV_OK, NULL);
     ck_assert_uint_eq(session()->nrelays, 0);
 }
@@ -390,11 +362,11 @@ START_TEST(test_stream_limit)
     for (unsigned i = 0; i < MV_PROXY_STREAMS_MAX; i++)
         calls[i] = open_download(cfd, 10 + i);
     client_call(cfd, MV_PROC_STORAGE_VOL_DOWNLOAD, 100);
-    refused = pump_recv(cfd);
+    refused = mv_test_recv_stepping(cfd, ev);
     check_packet(refused, MV_REPLY, 100, MV_ERROR, "too many open streams");
     /* storaged ends the first stream (its data done: STREAM OK) */
     daemon_answer(STORAGED, calls[0], MV_STREAM, MV_OK);
-    fin = pump_recv(cfd);
+    fin = mv_test_recv_stepping(cfd, ev);
     check_packet(fin, MV_STREAM, 10, MV_OK, NULL);
     ck_assert_uint_eq(session()->nrelays, MV_PROXY_STREAMS_MAX - 1);
     next = open_download(cfd, 101);
@@ -421,7 +393,7 @@ START_TEST(test_full_leg_dies_releases_client)
     daemon_accept(STORAGED);
     ul = daemon_call(STORAGED, MV_PROC_STORAGE_VOL_UPLOAD);
     daemon_answer(STORAGED, ul, MV_REPLY, MV_OK);
-    reply = pump_recv(cfd);
+    reply = mv_test_recv_stepping(cfd, ev);
     check_packet(reply, MV_REPLY, 7, MV_OK, NULL);
     ck_assert_int_eq(mv_msg_encode_raw(data, &h, chunk, sizeof(chunk)), 0);
     /* write data (non-blocking) until the proxy holds the client */
@@ -445,11 +417,11 @@ START_TEST(test_full_leg_dies_releases_client)
     PUMP_UNTIL(!session()->legs[MV_SUBSYS_STORAGE]);
     ck_assert_uint_eq(session()->legs_over, 0);
     /* the stream's error, then (past the rest of the data, dropped) a reply */
-    m = pump_recv(cfd);
+    m = mv_test_recv_stepping(cfd, ev);
     check_packet(m, MV_STREAM, 7, MV_ERROR, "modvirt-storaged closed the connection");
     client_call(cfd, MV_PROC_CONNECT_GET_TYPE, 8);
     for (;;) {
-        _cleanup_msg_ struct mv_msg *r = pump_recv(cfd);
+        _cleanup_msg_ struct mv_msg *r = mv_test_recv_stepping(cfd, ev);
 
         ck_assert_ptr_nonnull(r);
         if (r->hdr.type == MV_REPLY) {
@@ -476,7 +448,7 @@ START_TEST(test_client_closed_inside_leg_callbacks)
     b = daemon_call(QEMUD, MV_PROC_CONNECT_NUM_OF_DOMAINS);
     error_packets_fail = true;
     daemon_close(QEMUD);
-    m = pump_recv(cfd);
+    m = mv_test_recv_stepping(cfd, ev);
     ck_assert_ptr_null(m);          /* closed, no reply */
     close(cfd);
     PUMP_UNTIL(mv_server_nclients(srv) == 0);

@@ -19,6 +19,7 @@
 #include "error.h"
 #include "keepalive_protocol.h"
 #include "message.h"
+#include "rpc_harness.h"
 #include "upstream.h"
 
 /* ---- what the leg reports ---- */
@@ -114,13 +115,7 @@ static void teardown(void)
     rmdir(dir);
 }
 
-/* The leg's loop, until COND holds (bounded: 10 s of loop time). */
-#define PUMP_UNTIL(cond) \
-    do { \
-        for (int i_ = 0; i_ < 1000 && !(cond); i_++) \
-            ck_assert_int_ge(sd_event_run(ev, 10000), 0); \
-        ck_assert_msg((cond), "still not: " #cond); \
-    } while (0)
+#define PUMP_UNTIL(cond) MV_TEST_PUMP_UNTIL(ev, cond)
 
 static const mv_connect_set_identity_args *test_identity(void)
 {
@@ -148,21 +143,10 @@ static void open_leg(bool ro, unsigned int timeout)
 /* The next packet the leg sent, stepping the leg's loop until it is in. */
 static struct mv_msg *daemon_recv(void)
 {
-    struct mv_frame_reader r = { 0 };
+    struct mv_msg *m = mv_test_recv_stepping(dfd, ev);
 
-    fcntl(dfd, F_SETFL, O_NONBLOCK);
-    for (int i = 0; i < 1000; i++) {
-        struct mv_msg *m = NULL;
-        const char *why = NULL;
-        int ret = mv_frame_read(dfd, &r, &m, &why);
-
-        if (ret == 1)
-            return m;
-        ck_assert_int_eq(ret, 0);
-        ck_assert_int_ge(sd_event_run(ev, 10000), 0);
-    }
-    ck_abort_msg("the leg sent nothing");
-    return NULL;
+    ck_assert_ptr_nonnull(m);
+    return m;
 }
 
 static void daemon_send(const struct mv_message_header *h, xdrproc_t filter, const void *data)

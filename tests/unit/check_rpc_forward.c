@@ -150,13 +150,7 @@ static void loop_do(enum cmd cmd)
 
 static char dir[] = "/tmp/mv-fwd-XXXXXX";
 static char rw_path[128], ro_path[128];
-static pthread_t loop_thread;
-static int stop_efd, ready_efd;
-
-static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *opaque)
-{
-    return sd_event_exit(sd_event_source_get_event(s), 0);
-}
+static struct mv_test_loop loop;
 
 static void *server_main(void *opaque)
 {
@@ -167,15 +161,13 @@ static void *server_main(void *opaque)
     /* keepalive only for the clients that ask (test_keepalive_own_backlog) */
     struct mv_server_config cfg = { .max_clients = 10, .max_workers = 1, .max_client_requests = 2,
                                     .keepalive_interval = 1, .keepalive_count = 1 };
-    uint64_t one = 1;
 
     ck_assert_int_ge(sd_event_new(&ev), 0);
-    ck_assert_int_ge(sd_event_add_io(ev, NULL, stop_efd, EPOLLIN, on_stop, NULL), 0);
     ck_assert_int_ge(sd_event_add_io(ev, NULL, cmd_efd, EPOLLIN, on_cmd, NULL), 0);
     ck_assert_int_eq(mv_server_new(ev, &test_driver, &cfg, &srv), 0);
     ck_assert_int_eq(mv_server_listen_unix(srv, rw_path, 0600, (gid_t)-1, &rw), 0);
     ck_assert_int_eq(mv_server_listen_unix(srv, ro_path, 0666, (gid_t)-1, &ro), 0);
-    ck_assert_int_eq(write(ready_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+    mv_test_loop_ready(&loop, ev);
     sd_event_loop(ev);
     while (nheld)
         mv_msg_free(held[--nheld]);
@@ -186,30 +178,20 @@ static void *server_main(void *opaque)
 
 static void setup(void)
 {
-    uint64_t v;
-
     ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/mv-fwd-XXXXXX")));
     snprintf(rw_path, sizeof(rw_path), "%s/sock", dir);
     snprintf(ro_path, sizeof(ro_path), "%s/sock-ro", dir);
     atomic_store(&calls_seen, 0);
     atomic_store(&streams_seen, 0);
     atomic_store(&drained_seen, 0);
-    stop_efd = eventfd(0, EFD_CLOEXEC);
-    ready_efd = eventfd(0, EFD_CLOEXEC);
     cmd_efd = eventfd(0, EFD_CLOEXEC);
     done_efd = eventfd(0, EFD_CLOEXEC);
-    ck_assert_int_eq(pthread_create(&loop_thread, NULL, server_main, NULL), 0);
-    ck_assert_int_eq(read(ready_efd, &v, sizeof(v)), (ssize_t)sizeof(v));
+    mv_test_loop_start(&loop, server_main, NULL);
 }
 
 static void teardown(void)
 {
-    uint64_t one = 1;
-
-    ck_assert_int_eq(write(stop_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
-    ck_assert_int_eq(pthread_join(loop_thread, NULL), 0);
-    close(stop_efd);
-    close(ready_efd);
+    mv_test_loop_end(&loop);
     close(cmd_efd);
     close(done_efd);
     unlink(rw_path);
@@ -252,6 +234,28 @@ static void wait_calls(unsigned int n)
     for (int i = 0; i < 10000 && atomic_load(&calls_seen) < n; i++)
         usleep(1000);
     ck_assert_uint_eq(atomic_load(&calls_seen), n);
+}
+
+/* Reads the client's whole output backlog (what a flood queued). */
+static void read_backlog(int fd)
+{
+    for (size_t got = 0; got < MV_CLIENT_TX_BACKLOG_MAX;) {
+        _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+        got += m->len;
+    }
+}
+
+/* The next REPLY, past the stream data still queued before it. */
+static void expect_reply_past_data(int fd, unsigned serial)
+{
+    for (;;) {
+        _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
+
+        if (m->hdr.type == MV_REPLY) {
+            ck_assert_uint_eq(m->hdr.serial, serial);
+            return;
+        }
+    }
 }
 
 /* ---- tests ---- */
@@ -370,7 +374,6 @@ END_TEST
 START_TEST(test_output_full_drained)
 {
     _cleanup_close_ int fd = mv_test_dial(rw_path);
-    size_t got = 0;
 
     open_conn(fd, 0);
     mv_test_send_call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 1, NULL, NULL);
@@ -378,18 +381,11 @@ START_TEST(test_output_full_drained)
     loop_do(CMD_FLOOD);
     ck_assert(atomic_load(&flood_full));
     ck_assert_uint_eq(atomic_load(&drained_seen), 0);
-    while (got < MV_CLIENT_TX_BACKLOG_MAX) {
-        _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
-        got += m->len;
-    }
+    read_backlog(fd);
     /* the drained notice comes from the loop after it wrote the backlog out:
      * ask the loop for something and it has run by the answer */
     mv_test_send_call(fd, MV_PROC_CONNECT_GET_TYPE, 2, NULL, NULL);
-    for (;;) {
-        _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
-        if (m->hdr.type == MV_REPLY)
-            break;
-    }
+    expect_reply_past_data(fd, 2);
     ck_assert_uint_eq(atomic_load(&drained_seen), 1);
     loop_do(CMD_ANSWER_ONE);
     expect_reply(fd, 1, MV_OK);
@@ -404,7 +400,6 @@ START_TEST(test_keepalive_own_backlog)
 {
     _cleanup_close_ int fd = mv_test_dial(rw_path);
     mv_connect_supports_feature_args ka = { .feature = 10 };
-    size_t got = 0;
 
     open_conn(fd, 0);
     mv_test_send_call(fd, MV_PROC_CONNECT_SUPPORTS_FEATURE, 1,
@@ -415,18 +410,9 @@ START_TEST(test_keepalive_own_backlog)
     loop_do(CMD_FLOOD);
     ck_assert(atomic_load(&flood_full));
     sleep(4);
-    while (got < MV_CLIENT_TX_BACKLOG_MAX) {
-        _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
-        got += m->len;
-    }
+    read_backlog(fd);
     loop_do(CMD_ANSWER_ONE);
-    for (;;) {
-        _cleanup_msg_ struct mv_msg *m = recv_packet(fd);
-        if (m->hdr.type == MV_REPLY) {
-            ck_assert_uint_eq(m->hdr.serial, 2);
-            break;
-        }
-    }
+    expect_reply_past_data(fd, 2);
 }
 END_TEST
 

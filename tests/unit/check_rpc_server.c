@@ -139,18 +139,11 @@ static const struct mv_server_driver test_driver = {
 
 static char dir[] = "/tmp/mv-srv-XXXXXX";
 static char rw_path[128], ro_path[128];
-static pthread_t loop_thread;
-static int stop_efd, ready_efd;
+static struct mv_test_loop loop;
 static int loop_result;
-static bool loop_joined;    /* the loop already ended by itself */
 static struct mv_server_config server_cfg;
 /* set by a fixture before start_server() */
 static unsigned int cfg_packet_timeout, cfg_max_clients = 10, cfg_rw_reserve;
-
-static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *opaque)
-{
-    return sd_event_exit(sd_event_source_get_event(s), 0);
-}
 
 static void *server_main(void *opaque)
 {
@@ -159,16 +152,14 @@ static void *server_main(void *opaque)
     struct mv_listen_opts rw = { .readonly = false, .auth = MV_AUTH_METHOD_POLKIT,
                                  .polkit_action = "org.modvirt.test" };
     struct mv_listen_opts ro = { .readonly = true, .auth = MV_AUTH_METHOD_NONE };
-    uint64_t one = 1;
 
     ck_assert_int_eq(mv_events_new("test", &test_events), 0);
     if (getenv("MV_TEST_DEBUG")) mv_log_set_level(MV_LOG_DEBUG);
     ck_assert_int_ge(sd_event_new(&ev), 0);
-    ck_assert_int_ge(sd_event_add_io(ev, NULL, stop_efd, EPOLLIN, on_stop, NULL), 0);
     ck_assert_int_eq(mv_server_new(ev, &test_driver, &server_cfg, &srv), 0);
     ck_assert_int_eq(mv_server_listen_unix(srv, rw_path, 0600, (gid_t)-1, &rw), 0);
     ck_assert_int_eq(mv_server_listen_unix(srv, ro_path, 0666, (gid_t)-1, &ro), 0);
-    ck_assert_int_eq(write(ready_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+    mv_test_loop_ready(&loop, ev);
     loop_result = sd_event_loop(ev);
     mv_server_free(srv);
     mv_events_free(test_events);
@@ -179,8 +170,6 @@ static void *server_main(void *opaque)
 
 static void start_server(unsigned int idle_timeout, unsigned int ka_interval, unsigned int ka_count)
 {
-    uint64_t v;
-
     ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/mv-srv-XXXXXX")));
     snprintf(rw_path, sizeof(rw_path), "%s/sock", dir);
     snprintf(ro_path, sizeof(ro_path), "%s/sock-ro", dir);
@@ -190,24 +179,13 @@ static void start_server(unsigned int idle_timeout, unsigned int ka_interval, un
         .keepalive_interval = ka_interval, .keepalive_count = ka_count,
         .idle_timeout = idle_timeout,
     };
-    loop_joined = false;
     ck_assert_int_eq(pipe2(release_pipe, O_CLOEXEC), 0);
-    stop_efd = eventfd(0, EFD_CLOEXEC);
-    ready_efd = eventfd(0, EFD_CLOEXEC);
-    ck_assert_int_eq(pthread_create(&loop_thread, NULL, server_main, NULL), 0);
-    ck_assert_int_eq(read(ready_efd, &v, sizeof(v)), (ssize_t)sizeof(v));
+    mv_test_loop_start(&loop, server_main, NULL);
 }
 
 static void stop_server(void)
 {
-    uint64_t one = 1;
-
-    if (!loop_joined) {
-        ck_assert_int_eq(write(stop_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
-        ck_assert_int_eq(pthread_join(loop_thread, NULL), 0);
-    }
-    close(stop_efd);
-    close(ready_efd);
+    mv_test_loop_end(&loop);
     close(release_pipe[0]);
     close(release_pipe[1]);
     unlink(rw_path);
@@ -767,16 +745,14 @@ END_TEST
 START_TEST(test_shutdown_with_clients_connected)
 {
     _cleanup_close_ int ro = mv_test_dial(ro_path), rw = mv_test_dial(rw_path), slow = mv_test_dial(rw_path);
-    uint64_t one = 1;
 
     handshake(ro, 0);
     handshake(rw, 0);
     handshake(slow, 0);
     mv_test_send_call(slow, MV_PROC_CONNECT_GET_VERSION, 2, NULL, NULL);    /* waits on release_pipe */
-    ck_assert_int_eq(write(stop_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+    mv_test_loop_signal_stop(&loop);
     ck_assert_int_eq(write(release_pipe[1], "x", 1), 1);
-    ck_assert_int_eq(pthread_join(loop_thread, NULL), 0);
-    loop_joined = true;
+    mv_test_loop_join(&loop);
     ck_assert_ptr_null(mv_test_recv(ro));
     ck_assert_ptr_null(mv_test_recv(rw));
 }
@@ -896,8 +872,7 @@ START_TEST(test_idle_timeout_exits_loop)
     handshake(fd, 0);
     close(fd);
     /* the loop ends by itself once idle for 1 s (the suite's timeout catches a hang) */
-    ck_assert_int_eq(pthread_join(loop_thread, NULL), 0);
-    loop_joined = true;
+    mv_test_loop_join(&loop);
     ck_assert_int_eq(loop_result, 0);
 }
 END_TEST

@@ -369,13 +369,7 @@ static const struct mv_server_driver test_driver = {
 
 static char dir[] = "/tmp/mv-stream-XXXXXX";
 static char sock_path[128];
-static pthread_t loop_thread;
-static int stop_efd, ready_efd;
-
-static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *opaque)
-{
-    return sd_event_exit(sd_event_source_get_event(s), 0);
-}
+static struct mv_test_loop loop;
 
 static void *server_main(void *opaque)
 {
@@ -385,14 +379,12 @@ static void *server_main(void *opaque)
     const struct mv_listen_opts rw = { .auth = MV_AUTH_METHOD_NONE };
     sd_event *ev = NULL;
     struct mv_server *srv = NULL;
-    uint64_t one = 1;
 
     ck_assert_int_ge(sd_event_new(&ev), 0);
     server_ev = ev;
-    ck_assert_int_ge(sd_event_add_io(ev, NULL, stop_efd, EPOLLIN, on_stop, NULL), 0);
     ck_assert_int_eq(mv_server_new(ev, &test_driver, &cfg, &srv), 0);
     ck_assert_int_eq(mv_server_listen_unix(srv, sock_path, 0600, (gid_t)-1, &rw), 0);
-    ck_assert_int_eq(write(ready_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+    mv_test_loop_ready(&loop, ev);
     sd_event_loop(ev);
     mv_server_free(srv);
     sd_event_unref(ev);
@@ -401,8 +393,6 @@ static void *server_main(void *opaque)
 
 static void setup(void)
 {
-    uint64_t v;
-
     /* also without fork (CK_FORK=no, for leak checks) each test starts at 0 */
     atomic_store(&n_release, 0);
     atomic_store(&n_finish, 0);
@@ -423,20 +413,12 @@ static void setup(void)
     srv_log[0] = '\0';
     ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/mv-stream-XXXXXX")));
     snprintf(sock_path, sizeof(sock_path), "%s/sock", dir);
-    stop_efd = eventfd(0, EFD_CLOEXEC);
-    ready_efd = eventfd(0, EFD_CLOEXEC);
-    ck_assert_int_eq(pthread_create(&loop_thread, NULL, server_main, NULL), 0);
-    ck_assert_int_eq(read(ready_efd, &v, sizeof(v)), (ssize_t)sizeof(v));
+    mv_test_loop_start(&loop, server_main, NULL);
 }
 
 static void teardown(void)
 {
-    uint64_t one = 1;
-
-    ck_assert_int_eq(write(stop_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
-    ck_assert_int_eq(pthread_join(loop_thread, NULL), 0);
-    close(stop_efd);
-    close(ready_efd);
+    mv_test_loop_end(&loop);
     unlink(sock_path);
     rmdir(dir);
 }

@@ -4,8 +4,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "remote_protocol.h"
 #include "rpc_harness.h"
@@ -78,4 +81,82 @@ struct mv_msg *mv_test_recv(int fd)
 
     ck_assert_msg(r != 0, "no packet within 10 s");
     return r == 1 ? m : NULL;
+}
+
+/* ---- a server's loop in a thread of its own ---- */
+
+void mv_test_loop_start(struct mv_test_loop *l, void *(*fn)(void *), void *arg)
+{
+    uint64_t v;
+
+    l->joined = false;
+    l->stop_efd = eventfd(0, EFD_CLOEXEC);
+    l->ready_efd = eventfd(0, EFD_CLOEXEC);
+    ck_assert_int_ge(l->stop_efd, 0);
+    ck_assert_int_ge(l->ready_efd, 0);
+    ck_assert_int_eq(pthread_create(&l->thread, NULL, fn, arg), 0);
+    ck_assert_int_eq(read(l->ready_efd, &v, sizeof(v)), (ssize_t)sizeof(v));
+}
+
+static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *opaque)
+{
+    return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+void mv_test_loop_ready(struct mv_test_loop *l, sd_event *ev)
+{
+    uint64_t one = 1;
+
+    ck_assert_int_ge(sd_event_add_io(ev, NULL, l->stop_efd, EPOLLIN, on_stop, NULL), 0);
+    ck_assert_int_eq(write(l->ready_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+}
+
+void mv_test_loop_signal_stop(struct mv_test_loop *l)
+{
+    uint64_t one = 1;
+
+    ck_assert_int_eq(write(l->stop_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+}
+
+void mv_test_loop_join(struct mv_test_loop *l)
+{
+    if (l->joined)
+        return;
+    ck_assert_int_eq(pthread_join(l->thread, NULL), 0);
+    l->joined = true;
+}
+
+void mv_test_loop_end(struct mv_test_loop *l)
+{
+    if (!l->joined) {
+        mv_test_loop_signal_stop(l);
+        mv_test_loop_join(l);
+    }
+    close(l->stop_efd);
+    close(l->ready_efd);
+}
+
+/* ---- a loop the test itself steps ---- */
+
+struct mv_msg *mv_test_recv_stepping(int fd, sd_event *ev)
+{
+    struct mv_frame_reader r = { 0 };
+
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    for (int i = 0; i < 1000; i++) {
+        struct mv_msg *m = NULL;
+        const char *why = NULL;
+        int ret = mv_frame_read(fd, &r, &m, &why);
+
+        if (ret == 1)
+            return m;
+        if (ret < 0) {
+            mv_frame_reader_reset(&r);
+            return NULL;
+        }
+        ck_assert_int_ge(sd_event_run(ev, 10000), 0);
+    }
+    mv_frame_reader_reset(&r);
+    ck_abort_msg("nothing came within 10 s");
+    return NULL;
 }
