@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "domain_caps.h"
+#include "firmware.h"
 #include "host_facts.h"
 #include "host_node.h"
 #include "host_sysinfo.h"
@@ -45,6 +47,62 @@ static int get_capabilities(struct mv_call *call, void *args, mv_connect_get_cap
         return r;
     ret->capabilities = strdup(f->capabilities);
     return ret->capabilities ? 0 : -ENOMEM;
+}
+
+static const char *opt_string(mv_string s)
+{
+    return s ? *s : NULL;
+}
+
+/* KVM's own vCPU limit, or an error reply when KVM is chosen and it cannot be read. */
+static int domcaps_kvm_max_vcpus(struct mv_call *call, bool kvm, int *max)
+{
+    int r;
+
+    *max = 0;
+    if (!kvm)
+        return 0;
+    r = mv_kvm_max_vcpus("/dev/kvm");
+    if (r < 0)
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot query the KVM vCPU limit: %s", strerror(-r));
+    *max = r;
+    return 0;
+}
+
+static int get_domain_capabilities(struct mv_call *call, mv_connect_get_domain_capabilities_args *args,
+                                   mv_connect_get_domain_capabilities_ret *ret)
+{
+    const struct mv_domain_caps_request req = {
+        .emulatorbin = opt_string(args->emulatorbin), .arch = opt_string(args->arch),
+        .machine = opt_string(args->machine), .virttype = opt_string(args->virttype),
+    };
+    _cleanup_(mv_firmware_list_clear) struct mv_firmware_list firmware = { 0 };
+    _cleanup_free_ char *err = NULL;
+    struct mv_domain_caps_input in = { 0 };
+    const struct qemud_host_facts *f;
+    int r;
+
+    if (args->flags)
+        return qemud_bad_flags(call, args->flags, "virConnectGetDomainCapabilities");
+    if ((r = facts_or_error(call, &f)) < 0)
+        return r;
+    r = mv_domain_caps_choose(&f->qemu, f->kvm_usable, &req, &in.choice, &err);
+    if (r == -EINVAL || r == -ENOTSUP)
+        return mv_call_error(call, r == -EINVAL ? MV_ERR_INVALID_ARG : MV_ERR_CONFIG_UNSUPPORTED,
+                             MV_FROM_QEMU, "%s: %s",
+                             r == -EINVAL ? "invalid argument" : "unsupported configuration", err);
+    if (r < 0 || (r = domcaps_kvm_max_vcpus(call, in.choice.kvm, &in.kvm_max_vcpus)) < 0)
+        return r;
+    /* read at each call: installing or removing ovmf needs no daemon restart */
+    r = mv_firmware_scan(NULL, "x86_64", &firmware);
+    if (r < 0)
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot read the firmware descriptors in '%s': %s",
+                             MV_FIRMWARE_DESCRIPTOR_DIR, strerror(-r));
+    in.qemu = &f->qemu;
+    in.firmware = &firmware;
+    return mv_domain_caps_format(&in, &ret->capabilities);
 }
 
 static int get_hostname(struct mv_call *call, void *args, mv_connect_get_hostname_ret *ret)
@@ -255,6 +313,7 @@ static const struct mv_dispatch_entry host_procs[] = {
     MV_HANDLER(CONNECT_GET_VERSION, get_version),
     MV_HANDLER(CONNECT_GET_CAPABILITIES, get_capabilities),
     MV_HANDLER(CONNECT_GET_MAX_VCPUS, get_max_vcpus),
+    MV_HANDLER(CONNECT_GET_DOMAIN_CAPABILITIES, get_domain_capabilities),
     /* small procfs/sysfs reads answer at once */
     MV_HANDLER(CONNECT_GET_HOSTNAME, get_hostname),
     MV_HANDLER(CONNECT_GET_SYSINFO, get_sysinfo),

@@ -10,9 +10,13 @@ qemud_libmvqemuhost_la_SOURCES = \
 	qemud/host_capabilities.c qemud/host_capabilities.h \
 	qemud/host_sysinfo.c qemud/host_sysinfo.h \
 	qemud/qemu_probe.c qemud/qemu_probe.h \
-	qemud/kvm_probe.c qemud/kvm_probe.h
+	qemud/kvm_probe.c qemud/kvm_probe.h \
+	qemud/firmware.c qemud/firmware.h \
+	qemud/machine_family.h \
+	qemud/domain_caps.c qemud/domain_caps.h
 qemud_libmvqemuhost_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
-qemud_libmvqemuhost_la_LIBADD = common/libmvprocess.la common/libmvcommon.la $(LIBXML_LIBS) $(JSONC_LIBS)
+qemud_libmvqemuhost_la_LIBADD = qemud/libmvdomainconf.la common/libmvprocess.la common/libmvcommon.la \
+	$(LIBXML_LIBS) $(JSONC_LIBS)
 
 check_PROGRAMS += tests/unit/check_qemud_host
 UNIT_TESTS += tests/unit/check_qemud_host
@@ -30,4 +34,12 @@ tests_unit_check_qemud_caps_schema_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXM
 tests_unit_check_qemud_caps_schema_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(LIBXML_LIBS)
 
-EXTRA_DIST += tests/data/host
+check_PROGRAMS += tests/unit/check_qemud_domcaps
+UNIT_TESTS += tests/unit/check_qemud_domcaps
+tests_unit_check_qemud_domcaps_SOURCES = tests/unit/check_qemud_domcaps.c
+tests_unit_check_qemud_domcaps_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/qemud
+tests_unit_check_qemud_domcaps_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la \
+	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+
+EXTRA_DIST += tests/data/host tests/data/firmware

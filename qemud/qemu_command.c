@@ -55,6 +55,7 @@
 #include "cleanup.h"
 #include "errmsg.h"
 #include "error_codes.h"
+#include "machine_family.h"
 #include "qemu_command.h"
 
 /* Highest VNC display "-vnc ...,to=" lets QEMU choose for autoport. */
@@ -284,11 +285,6 @@ static bool streq(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-static bool has_prefix(const char *s, const char *prefix)
-{
-    return s && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 static const char *root_bus(const struct cmd *c)
 {
     return c->machine == MACHINE_Q35 ? "pcie.0" : "pci.0";
@@ -447,15 +443,17 @@ static int classify_machine(struct cmd *c)
 {
     const char *m = c->def->os.machine;
 
-    if (!m || streq(m, "pc") || has_prefix(m, "pc-i440fx-") ||
-        (has_prefix(m, "pc-") && m[3] >= '0' && m[3] <= '9'))
+    switch (mv_machine_family(m)) {
+    case MV_MACHINE_PC:
         c->machine = MACHINE_PC;
-    else if (streq(m, "q35") || has_prefix(m, "pc-q35-"))
+        return 0;
+    case MV_MACHINE_Q35:
         c->machine = MACHINE_Q35;
-    else
+        return 0;
+    default:
         return refuse(c, "machine type '%s' is not supported; use a pc (i440fx) or q35 machine",
                       quote(c, m));
-    return 0;
+    }
 }
 
 static int check_os(struct cmd *c)

@@ -36,11 +36,19 @@ static void free_machine_arrays(char **machines, char **aliases, size_t n, int *
     free(default_machine);
 }
 
+static void free_cpu_models(struct mv_qemu_cpu_model *models, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(models[i].name);
+    free(models);
+}
+
 void mv_qemu_caps_clear(struct mv_qemu_caps *caps)
 {
     if (!caps)
         return;
     free(caps->binary);
+    free_cpu_models(caps->cpu_models, caps->ncpu_models);
     free_machine_arrays(caps->machines, caps->machine_aliases, caps->nmachines,
                         caps->machine_max_cpus, caps->machine_deprecated, caps->default_machine);
     *caps = (struct mv_qemu_caps){ 0 };
@@ -309,8 +317,10 @@ static void json_putp(json_object **o)
         json_object_put(*o);
 }
 
-/* The "return" array of the query-machines reply, or NULL. */
-static json_object *find_machines_reply(const char *line, size_t len, json_object **owner)
+/* The "return" array of the query-machines reply (KEY "name", no "typename") or of the
+ * query-cpu-definitions reply (KEY "typename"), or NULL. */
+static json_object *find_array_reply(const char *line, size_t len, const char *key,
+                                     json_object **owner)
 {
     _cleanup_(json_putp) json_object *obj = NULL;
     json_tokener *tok = json_tokener_new();
@@ -326,10 +336,29 @@ static json_object *find_machines_reply(const char *line, size_t len, json_objec
         return NULL;
     first = json_object_array_get_idx(ret, 0);
     if (!json_object_is_type(first, json_type_object) ||
-        !json_object_object_get_ex(first, "name", &name))
+        !json_object_object_get_ex(first, key, &name))
+        return NULL;
+    /* a CPU definition has a name too: the machines reply is the one without a typename */
+    if (strcmp(key, "name") == 0 && json_object_object_get_ex(first, "typename", &name))
         return NULL;
     *owner = TAKE_PTR(obj);
     return ret;
+}
+
+/* The first reply of QMP_OUTPUT that find_array_reply() accepts for KEY, or NULL. */
+static json_object *find_reply(const char *qmp_output, const char *key, json_object **owner)
+{
+    json_object *reply = NULL;
+
+    for (const char *line = qmp_output; line && *line && !reply;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+        if (len > 0 && len < MV_QEMU_PROBE_OUTPUT_MAX)
+            reply = find_array_reply(line, len, key, owner);
+        line = nl ? nl + 1 : NULL;
+    }
+    return reply;
 }
 
 int mv_qemu_parse_qmp_machines(const char *qmp_output, struct mv_qemu_caps *caps)
@@ -337,19 +366,12 @@ int mv_qemu_parse_qmp_machines(const char *qmp_output, struct mv_qemu_caps *caps
     _cleanup_(json_putp) json_object *owner = NULL;
     _cleanup_free_ int *max_cpus = NULL;
     _cleanup_free_ bool *deprecated = NULL;
-    json_object *reply = NULL;
+    json_object *reply;
     size_t n;
 
     if (caps->nmachines == 0)
         return -EINVAL;
-    for (const char *line = qmp_output; line && *line && !reply;) {
-        const char *nl = strchr(line, '\n');
-        size_t len = nl ? (size_t)(nl - line) : strlen(line);
-
-        if (len > 0 && len < MV_QEMU_PROBE_OUTPUT_MAX)
-            reply = find_machines_reply(line, len, &owner);
-        line = nl ? nl + 1 : NULL;
-    }
+    reply = find_reply(qmp_output, "name", &owner);
     if (!reply)
         return -EINVAL;
 
@@ -390,6 +412,60 @@ int mv_qemu_parse_qmp_machines(const char *qmp_output, struct mv_qemu_caps *caps
 
     memcpy(caps->machine_max_cpus, max_cpus, caps->nmachines * sizeof(*max_cpus));
     memcpy(caps->machine_deprecated, deprecated, caps->nmachines * sizeof(*deprecated));
+    return 0;
+}
+
+/* libvirt leaves these out of the custom models: they are modes, not models */
+static bool cpu_model_is_mode(const char *name)
+{
+    return strcmp(name, "max") == 0 || strcmp(name, "host") == 0 || strcmp(name, "base") == 0;
+}
+
+/* One entry of query-cpu-definitions into M; 0 / 1 to skip it / -EINVAL / -ENOMEM. */
+static int parse_cpu_definition(json_object *d, struct mv_qemu_cpu_model *m)
+{
+    json_object *name, *unavailable, *depr;
+
+    if (!json_object_is_type(d, json_type_object) || !json_object_object_get_ex(d, "name", &name) ||
+        !json_object_is_type(name, json_type_string))
+        return -EINVAL;
+    if (cpu_model_is_mode(json_object_get_string(name)))
+        return 1;
+    m->usable_tcg = json_object_object_get_ex(d, "unavailable-features", &unavailable) &&
+                    json_object_is_type(unavailable, json_type_array) &&
+                    json_object_array_length(unavailable) == 0;
+    m->deprecated = json_object_object_get_ex(d, "deprecated", &depr) &&
+                    json_object_is_type(depr, json_type_boolean) && json_object_get_boolean(depr);
+    m->name = strdup(json_object_get_string(name));
+    return m->name ? 0 : -ENOMEM;
+}
+
+int mv_qemu_parse_qmp_cpu_models(const char *qmp_output, struct mv_qemu_caps *caps)
+{
+    _cleanup_(json_putp) json_object *owner = NULL;
+    json_object *reply = find_reply(qmp_output, "typename", &owner);
+    struct mv_qemu_cpu_model *models;
+    size_t n, count = 0;
+
+    if (!reply)
+        return -EINVAL;
+    n = json_object_array_length(reply);
+    models = calloc(n, sizeof(*models));
+    if (!models)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int r = parse_cpu_definition(json_object_array_get_idx(reply, i), &models[count]);
+
+        if (r < 0) {
+            free_cpu_models(models, count);
+            return r;
+        }
+        if (r == 0)
+            count++;
+    }
+    free_cpu_models(caps->cpu_models, caps->ncpu_models);
+    caps->cpu_models = models;
+    caps->ncpu_models = count;
     return 0;
 }
 
@@ -467,6 +543,7 @@ int mv_qemu_probe(const char *binary, struct mv_qemu_caps *caps, char **errmsg)
     static const char qmp_input[] =
         "{\"execute\":\"qmp_capabilities\"}\n"
         "{\"execute\":\"query-machines\"}\n"
+        "{\"execute\":\"query-cpu-definitions\"}\n"
         "{\"execute\":\"quit\"}\n";
     _cleanup_(mv_qemu_caps_clear) struct mv_qemu_caps local = { 0 };
     _cleanup_free_ char *version_text = NULL;
@@ -512,6 +589,10 @@ int mv_qemu_probe(const char *binary, struct mv_qemu_caps *caps, char **errmsg)
     if (r < 0)
         mv_debug("QMP query-machines on '%s' failed (%s): machine CPU limits unknown",
                  binary, qmp_err ? qmp_err : strerror(-r));
+    /* best effort too: without them the domain capabilities list no custom models */
+    if (qmp_text && (r = mv_qemu_parse_qmp_cpu_models(qmp_text, &local)) < 0)
+        mv_debug("QMP query-cpu-definitions on '%s' failed (%s): no CPU models known",
+                 binary, strerror(-r));
 
     local.binary = strdup(binary);
     if (!local.binary)

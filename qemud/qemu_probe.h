@@ -20,6 +20,13 @@
 /* CPU limit reported for a machine whose own limit QMP did not tell (i440fx's). */
 #define MV_QEMU_MAX_CPUS_DEFAULT 255
 
+/* A CPU model QEMU offers (query-cpu-definitions in the TCG probe session). */
+struct mv_qemu_cpu_model {
+    char *name;
+    bool usable_tcg;                /* no unavailable features under TCG */
+    bool deprecated;
+};
+
 struct mv_qemu_caps {
     char *binary;                   /* absolute path probed */
     unsigned long version;          /* major*1000000 + minor*1000 + micro */
@@ -30,6 +37,8 @@ struct mv_qemu_caps {
     size_t nmachines;
     char *default_machine;          /* canonical name of QEMU's default, NULL if it names none */
     int max_cpus_default;
+    struct mv_qemu_cpu_model *cpu_models;   /* in QEMU's order; max, host and base left out */
+    size_t ncpu_models;
 };
 
 /*
@@ -53,6 +62,10 @@ int mv_qemu_parse_machines(const char *machine_help_output, struct mv_qemu_caps 
 
 /* Takes per-machine cpu-max and deprecated from the QMP output of query-machines (all lines of the session); 0 / -EINVAL if it holds no such reply. */
 int mv_qemu_parse_qmp_machines(const char *qmp_output, struct mv_qemu_caps *caps);
+
+/* Takes the CPU models from the QMP output of query-cpu-definitions (all lines of the session),
+ * replacing any CAPS had; 0 / -EINVAL if it holds no such reply / -ENOMEM. */
+int mv_qemu_parse_qmp_cpu_models(const char *qmp_output, struct mv_qemu_caps *caps);
 
 /* Index of the machine named NAME (canonical name or alias), -1 if none. */
 int mv_qemu_caps_find_machine(const struct mv_qemu_caps *caps, const char *name);

@@ -4,6 +4,7 @@
 # (private mount namespaces); without it they skip.
 QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-virsh.sh \
+	tests/integration/qemud-domcaps.sh \
 	tests/integration/qemud-python.sh \
 	tests/integration/qemud-readonly.sh \
 	tests/integration/qemud-lifecycle.sh \

@@ -213,13 +213,13 @@ else
     verdict "virsh net-list: unknown procedure, after virsh's NO_SUPPORT fallback"
 fi
 
-vsh domcapabilities
+vsh cpu-models x86_64
 expect_eq "exit status" 1 "$rc"
-expect_match "stderr" '^error: unknown procedure: 342$' "$err"
+expect_match "stderr" '^error: unknown procedure: 312$' "$err"
 vsh hostname
 expect_eq "hostname afterwards" "$host_name" "$out"
 expect_daemon_alive
-verdict "virsh domcapabilities: unknown procedure 342, daemon keeps serving"
+verdict "virsh cpu-models: unknown procedure 312, daemon keeps serving"
 
 # 18: an unmodified URI reaches the daemon through the direct-mode path
 run timeout -k 2 30 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C HOME="$mv_tmp/home" \
