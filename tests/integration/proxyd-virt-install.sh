@@ -27,10 +27,11 @@
 #     --controller usb,model=none.  With an accurate OS (linux2022: q35,
 #     qemu-xhci, pcie-root-ports, a guest agent channel, virtio rng and
 #     balloon) the defaults are taken as they are: the second guest.
-#   - CONNECT_GET_DOMAIN_CAPABILITIES is not there: virt-install takes the
-#     RPC error as "not supported" and falls back to conservative defaults
-#     (vga video, no firmware auto-selection); a kernel boot never asks,
-#     --boot uefi fails ("Libvirt version does not support UEFI").
+#   - virt-install reads qemud's domain capabilities (qemud-domcaps.sh) to
+#     pick video (virtio for linux2022) and firmware: --boot uefi (and
+#     Windows 11) get <loader type='pflash' readonly='yes'> with Debian
+#     ovmf's code image; no firmware='efi' auto-selection, <nvram> or TPM
+#     is offered yet.
 #   - machine='q35' stays the alias in the domain's XML, where libvirt
 #     writes the machine it stands for (pc-q35-7.2).
 #   - without --graphics virt-install picks SPICE, and qemud refuses what
