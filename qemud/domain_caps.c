@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "domain_caps.h"
@@ -65,6 +66,17 @@ static int choose_machine(const struct mv_qemu_caps *qemu, const char *name, siz
     return 0;
 }
 
+/* PATH names the file qemud runs, by that name or another (a /bin link on a merged /usr). */
+static bool same_emulator(const char *path, const char *binary)
+{
+    struct stat a, b;
+
+    if (strcmp(path, binary) == 0)
+        return true;
+    return path[0] == '/' && stat(path, &a) == 0 && stat(binary, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int mv_domain_caps_choose(const struct mv_qemu_caps *qemu, bool kvm_usable,
                           const struct mv_domain_caps_request *req,
                           struct mv_domain_caps_choice *choice, char **errmsg)
@@ -73,7 +85,7 @@ int mv_domain_caps_choose(const struct mv_qemu_caps *qemu, bool kvm_usable,
     int r;
 
     *errmsg = NULL;
-    if (req->emulatorbin && strcmp(req->emulatorbin, qemu->binary) != 0)
+    if (req->emulatorbin && !same_emulator(req->emulatorbin, qemu->binary))
         return set_errmsg(errmsg, -EINVAL, "emulator '%s' is not the QEMU modvirt-qemud runs ('%s')",
                           req->emulatorbin, qemu->binary);
     if (req->arch && strcmp(req->arch, DOMCAPS_ARCH) != 0)

@@ -29,7 +29,8 @@ struct mv_domain_caps_choice {
 
 /*
  * Resolves REQ against the probed QEMU and the KVM verdict: the emulator must
- * be the QEMU qemud runs, the architecture x86_64, the machine one QEMU
+ * be the QEMU qemud runs (its path, or another absolute path to the same
+ * file), the architecture x86_64, the machine one QEMU
  * offers (alias or canonical; default: QEMU's default) and qemud starts (pc
  * and q35 families), the virttype "qemu" or "kvm" (default: kvm when usable).
  * 0; -EINVAL (bad argument) or -ENOTSUP (kvm asked, not usable) with

@@ -8,7 +8,9 @@
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "domain_caps.h"
@@ -126,6 +128,30 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* The same file by another absolute path is the same emulator (Debian 12: /bin is /usr/bin). */
+START_TEST(test_emulator_other_path)
+{
+    _cleanup_(mv_qemu_caps_clear) struct mv_qemu_caps qemu;
+    _cleanup_free_ char *err = NULL;
+    struct mv_domain_caps_choice choice;
+    struct stat a, b;
+
+    if (stat("/bin/qemu-system-x86_64", &a) < 0 || stat(QEMU, &b) < 0 || a.st_ino != b.st_ino) {
+        printf("# SKIP no /bin/qemu-system-x86_64 that is " QEMU "\n");
+        return;
+    }
+    recorded_qemu(&qemu);
+    ck_assert_int_eq(mv_domain_caps_choose(&qemu, false,
+                                           &(struct mv_domain_caps_request){
+                                               .emulatorbin = "/bin/qemu-system-x86_64" },
+                                           &choice, &err), 0);
+    ck_assert_int_eq(mv_domain_caps_choose(&qemu, false,
+                                           &(struct mv_domain_caps_request){
+                                               .emulatorbin = "bin/qemu-system-x86_64" },
+                                           &choice, &err), -EINVAL);
+}
+END_TEST
+
 /* Debian's three descriptors: the two secure boot ones need SMM, which qemud does not enable. */
 START_TEST(test_firmware_scan)
 {
@@ -170,6 +196,7 @@ int main(void)
     tcase_add_test(tc, test_q35_alias);
     tcase_add_test(tc, test_q35_kvm);
     tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
+    tcase_add_test(tc, test_emulator_other_path);
     tcase_add_test(tc, test_firmware_scan);
     tcase_add_test(tc, test_cpu_models);
     suite_add_tcase(s, tc);
