@@ -265,9 +265,26 @@ with open(sys.argv[2], "a") as f:
 ' "$notify" "$tmp/notify.log" >/dev/null 2>"$tmp/notify.err" &
     notify_pid=$!
     i=0
-    while [ ! -S "$notify" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    # python may be slow to start on a loaded machine: until it bound, died or 30 s passed
+    while [ ! -S "$notify" ] && kill -0 "$notify_pid" 2>/dev/null && [ $i -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
     [ -S "$notify" ] || notify=
 fi
+
+# notified LINE: 0 once the listener has written LINE to notify.log.  The
+# daemon's datagram is queued before the event the script saw (a reply, its
+# exit), but the listener writes it only when next scheduled: wait for it,
+# up to 30 s, or until the listener is gone.
+notified() {
+    i=0
+    until grep -qx "$1" "$tmp/notify.log" 2>/dev/null; do
+        [ $i -lt 300 ] && kill -0 "$notify_pid" 2>/dev/null || return 1
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
 
 # What the units hand the daemon: the descriptor names of the two sockets
 # and ExecStart's arguments (--root and a short --timeout come after them,
@@ -313,7 +330,7 @@ fi
 # 8: Type=notify holds: the daemon said READY=1
 if [ -z "$notify" ]; then
     skip "READY=1 via NOTIFY_SOCKET: python3 is not available to receive it"
-elif grep -qx 'READY=1' "$tmp/notify.log" 2>/dev/null; then
+elif notified 'READY=1'; then
     ok "the daemon sends READY=1 to NOTIFY_SOCKET (Type=notify)"
 else
     not_ok "the daemon sends READY=1 to NOTIFY_SOCKET (Type=notify)"
@@ -377,7 +394,7 @@ fi
 # 12: ... and says STOPPING=1 on the way out
 if [ -z "$notify" ]; then
     skip "STOPPING=1 via NOTIFY_SOCKET: python3 is not available to receive it"
-elif grep -qx 'STOPPING=1' "$tmp/notify.log" 2>/dev/null; then
+elif notified 'STOPPING=1'; then
     ok "the daemon sends STOPPING=1 when it exits"
 else
     not_ok "the daemon sends STOPPING=1 when it exits"
