@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "identity.h"
 #include "log.h"
 #include "session.h"
 #include "session_events.h"
@@ -62,76 +63,26 @@ static void reply_error(struct proxy_session *s, int proc, uint32_t serial, int 
 
 /* ---- the client's identity (wire-protocol.md 5.7) ---- */
 
-static mv_typed_param *param_next(mv_connect_set_identity_args *a, const char *name, int type)
-{
-    mv_typed_param *p = &a->params.params_val[a->params.params_len];
-
-    p->field = strdup(name);
-    if (!p->field)
-        return NULL;
-    a->params.params_len++;
-    p->value.type = type;
-    return p;
-}
-
-static int param_ull(mv_connect_set_identity_args *a, const char *name, unsigned long long v)
-{
-    mv_typed_param *p = param_next(a, name, 4);
-
-    if (!p)
-        return -ENOMEM;
-    p->value.mv_typed_param_value_u.ul = v;
-    return 0;
-}
-
-static int param_ll(mv_connect_set_identity_args *a, const char *name, long long v)
-{
-    mv_typed_param *p = param_next(a, name, 3);
-
-    if (!p)
-        return -ENOMEM;
-    p->value.mv_typed_param_value_u.l = v;
-    return 0;
-}
-
-static int param_str(mv_connect_set_identity_args *a, const char *name, const char *v)
-{
-    mv_typed_param *p;
-
-    if (!v)
-        return 0;   /* a name the system does not know is left out */
-    if (!(p = param_next(a, name, 7)) || !(p->value.mv_typed_param_value_u.s = strdup(v)))
-        return -ENOMEM;
-    return 0;
-}
-
 /* The identity the legs send: the client's (its SO_PEERCRED, or what a
  * root client forwarded to us), its process start time (against pid
  * reuse) and the names of its user and group. */
 static int identity_build(const struct mv_identity *id, mv_connect_set_identity_args *a)
 {
-    char buf[4096];
+    char pwbuf[4096], grbuf[4096];
     struct passwd pw, *pwp = NULL;
     struct group gr, *grp = NULL;
-    int r;
-
-    a->params.params_val = calloc(6, sizeof(mv_typed_param));
-    if (!a->params.params_val)
-        return -ENOMEM;
-    if ((r = param_ull(a, "unix-user-id", id->uid)) < 0 ||
-        (r = param_ull(a, "unix-group-id", id->gid)) < 0 ||
-        (r = param_ll(a, "process-id", id->pid)) < 0 ||
+    struct mv_forwarded_identity fwd = {
+        .uid = id->uid, .gid = id->gid, .pid = id->pid,
         /* read by the server at accept (or forwarded to us), not now: the
          * pid may name another process by the time of the first leg */
-        (r = param_ull(a, "process-time", id->start_time)) < 0)
-        return r;
-    if (getpwuid_r(id->uid, &pw, buf, sizeof(buf), &pwp) != 0)
-        pwp = NULL;
-    if ((r = param_str(a, "user-name", pwp ? pwp->pw_name : NULL)) < 0)
-        return r;
-    if (getgrgid_r(id->gid, &gr, buf, sizeof(buf), &grp) != 0)
-        grp = NULL;
-    return param_str(a, "group-name", grp ? grp->gr_name : NULL);
+        .start_time = id->start_time,
+    };
+
+    if (getpwuid_r(id->uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
+        fwd.user_name = pwp->pw_name;
+    if (getgrgid_r(id->gid, &gr, grbuf, sizeof(grbuf), &grp) == 0 && grp)
+        fwd.group_name = grp->gr_name;
+    return mv_identity_to_params(&fwd, a);
 }
 
 /* ---- back-pressure ---- */

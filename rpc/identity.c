@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -160,6 +161,56 @@ int mv_identity_parse(const mv_typed_param *params, unsigned int n,
         .system_token = seen[K_SYSTEM_TOKEN] >= 0,
     };
 #undef VAL
+    return 0;
+}
+
+/* Appends key K's parameter to A (room for K_COUNT); NULL without memory. */
+static mv_typed_param *param_add(mv_connect_set_identity_args *a, int k)
+{
+    mv_typed_param *p = &a->params.params_val[a->params.params_len];
+
+    if (!(p->field = strdup(ident_keys[k].name)))
+        return NULL;
+    p->value.type = ident_keys[k].type;
+    a->params.params_len++;
+    return p;
+}
+
+static int param_ull(mv_connect_set_identity_args *a, int k, unsigned long long v)
+{
+    mv_typed_param *p = param_add(a, k);
+
+    if (!p)
+        return -ENOMEM;
+    p->value.mv_typed_param_value_u.ul = v;
+    return 0;
+}
+
+static int param_str(mv_connect_set_identity_args *a, int k, const char *v)
+{
+    mv_typed_param *p;
+
+    if (!v)
+        return 0;   /* not known: left out, as the parser allows */
+    if (!(p = param_add(a, k)) || !(p->value.mv_typed_param_value_u.s = strdup(v)))
+        return -ENOMEM;
+    return 0;
+}
+
+int mv_identity_to_params(const struct mv_forwarded_identity *id, mv_connect_set_identity_args *a)
+{
+    mv_typed_param *pid;
+
+    a->params.params_len = 0;
+    if (!(a->params.params_val = calloc(K_COUNT, sizeof(*a->params.params_val))))
+        return -ENOMEM;
+    if (param_ull(a, K_USER_ID, id->uid) < 0 || param_ull(a, K_GROUP_ID, id->gid) < 0 ||
+        !(pid = param_add(a, K_PROCESS_ID)))
+        return -ENOMEM;
+    pid->value.mv_typed_param_value_u.l = id->pid;
+    if (param_ull(a, K_PROCESS_TIME, id->start_time) < 0 ||
+        param_str(a, K_USER_NAME, id->user_name) < 0 || param_str(a, K_GROUP_NAME, id->group_name) < 0)
+        return -ENOMEM;
     return 0;
 }
 

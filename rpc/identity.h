@@ -28,6 +28,13 @@ struct mv_forwarded_identity {
 int mv_identity_parse(const mv_typed_param *params, unsigned int n,
                       struct mv_forwarded_identity *out, struct mv_err *err);
 
+/* The parameters that say ID, from the same table the parser reads (so
+ * what the proxy sends is what a daemon accepts): the three required ones,
+ * process-time, the names if given; never system.token.  A's
+ * array (freed with xdr_mv_connect_set_identity_args, also on failure)
+ * holds what was added; -ENOMEM. */
+int mv_identity_to_params(const struct mv_forwarded_identity *id, mv_connect_set_identity_args *a);
+
 /* The start time of PID (field 22 of /proc/PID/stat, clock ticks since
  * boot): with the pid it names one process, so a recycled pid cannot pass
  * for it.  -ESRCH if PID is gone, -EINVAL if the file is not understood. */
