@@ -54,6 +54,9 @@ def sender():
     try:
         while paste["sent"] < len(PASTE):
             paste["sent"] += st.send(PASTE[paste["sent"]:paste["sent"] + 65536])
+        # a sender freed by the guest's end may have pushed the rest before
+        # reading the daemon's abort; finishing, as a client does, reads it
+        st.finish()
         paste["send"] = "done"
     except libvirt.libvirtError as e:
         paste["send"] = exc(e)
