@@ -132,7 +132,14 @@ class Conn:
             pass
 
     def send_raw(self, data):
-        self.sock.sendall(data)
+        """Send bytes that may be refused: a daemon may close the connection
+        before it has read them all (a bad length word is enough), which is
+        what the caller then checks with wait_closed().  True if all went."""
+        try:
+            self.sock.sendall(data)
+            return True
+        except (BrokenPipeError, ConnectionResetError):
+            return False
 
     def send(self, prog, vers, proc, typ, serial, status, body=b""):
         self.sock.sendall(frame(prog, vers, proc, typ, serial, status, body))
