@@ -1,0 +1,207 @@
+/*
+ * Controllers: USB, SCSI, PCI, virtio-serial, SATA, IDE, and the ones the
+ * devices need when the XML lacks them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "error_codes.h"
+#include "qemu_command_priv.h"
+
+const struct mv_dom_controller *find_controller(const struct mv_dom_devices *d,
+                                                       enum mv_dom_controller_type type,
+                                                       unsigned int index)
+{
+    for (size_t i = 0; i < d->ncontrollers; i++)
+        if (d->controllers[i].type == type && d->controllers[i].index == index)
+            return &d->controllers[i];
+    return NULL;
+}
+
+static const char *usb_device(struct cmd *c, const char *model)
+{
+    static const char *const map[][2] = {
+        { "qemu-xhci", "qemu-xhci" }, { "nec-xhci", "nec-usb-xhci" },
+        { "piix3-uhci", "piix3-usb-uhci" }, { "piix4-uhci", "piix4-usb-uhci" },
+        { "ich9-ehci1", "ich9-usb-ehci1" }, { "ich9-uhci1", "ich9-usb-uhci1" },
+        { "ich9-uhci2", "ich9-usb-uhci2" }, { "ich9-uhci3", "ich9-usb-uhci3" },
+    };
+
+    if (!model)
+        return c->machine == MACHINE_Q35 ? "qemu-xhci" : "piix3-usb-uhci";
+    for (size_t i = 0; i < MV_ARRAY_SIZE(map); i++)
+        if (streq(model, map[i][0]))
+            return map[i][1];
+    return NULL;
+}
+
+static int controller_usb(struct cmd *c, const struct mv_dom_controller *ctl, const char *what)
+{
+    _cleanup_opt_ struct opt o = { 0 };
+    const char *dev;
+    int r;
+
+    if (streq(ctl->model, "none"))
+        return 0;
+    dev = usb_device(c, ctl->model);
+    if (!dev)
+        return cmd_refuse(c, "%s: model '%s' is not supported", what, cmd_quote(c, ctl->model));
+    if (ctl->ports && !strstr(dev, "xhci"))
+        return cmd_refuse(c, "%s: ports= needs an xhci model", what);
+    opt_kv(&o, NULL, "%s", dev);
+    if (ctl->index == 0)
+        opt_kv(&o, "id", "usb");
+    else
+        opt_kv(&o, "id", "usb%u", ctl->index);
+    r = opt_pci_addr(c, &o, &ctl->addr, what);
+    if (r < 0)
+        return r;
+    if (ctl->ports) {
+        opt_kv(&o, "p2", "%u", ctl->ports);
+        opt_kv(&o, "p3", "%u", ctl->ports);
+    }
+    return cmd_opt(c, "-device", &o);
+}
+
+/* A PCI controller device with id=ID and its address. */
+static int controller_device(struct cmd *c, const struct mv_dom_controller *ctl, const char *dev,
+                             const char *id, const char *what)
+{
+    _cleanup_opt_ struct opt o = { 0 };
+    int r;
+
+    opt_kv(&o, NULL, "%s", dev);
+    opt_kv(&o, "id", "%s", id);
+    r = opt_pci_addr(c, &o, &ctl->addr, what);
+    if (r < 0)
+        return r;
+    if (ctl->type == MV_DOM_CONTROLLER_VIRTIO_SERIAL && ctl->ports)
+        opt_kv(&o, "max_ports", "%u", ctl->ports);
+    return cmd_opt(c, "-device", &o);
+}
+
+static int controller_pci(struct cmd *c, const struct mv_dom_controller *ctl, const char *what)
+{
+    _cleanup_opt_ struct opt o = { 0 };
+    const char *root = c->machine == MACHINE_Q35 ? "pcie-root" : "pci-root";
+    const struct pci_model *m;
+    int r;
+
+    if (ctl->index == 0) {
+        if (ctl->model && !streq(ctl->model, root))
+            return cmd_refuse(c, "%s: this machine's root bus is '%s', not '%s'", what, root,
+                          cmd_quote(c, ctl->model));
+        return 0;
+    }
+    m = pci_model(c, ctl->model);
+    if (!m)
+        return cmd_refuse(c, "%s: model '%s' is not supported on this machine", what, cmd_quote(c, ctl->model));
+    opt_kv(&o, NULL, "%s", m->device);
+    opt_kv(&o, "id", "pci.%u", ctl->index);
+    if (m->chassis)
+        opt_kv(&o, m->chassis, "%u", ctl->index);
+    /* the PCIe port number only has to be unique among the root ports */
+    if (streq(m->model, "pcie-root-port"))
+        opt_kv(&o, "port", "0x%x", ctl->index);
+    r = opt_pci_addr(c, &o, &ctl->addr, what);
+    return r < 0 ? r : cmd_opt(c, "-device", &o);
+}
+
+static int controller_sata(struct cmd *c, const struct mv_dom_controller *ctl, const char *what)
+{
+    char id[32];
+
+    if (c->machine == MACHINE_Q35 && ctl->index == 0)
+        return pci_check_builtin_addr(c, &ctl->addr, 0x1f, 2, what);
+    snprintf(id, sizeof(id), "sata%u", ctl->index);
+    return controller_device(c, ctl, "ich9-ahci", id, what);
+}
+
+static int controller_ide(struct cmd *c, const struct mv_dom_controller *ctl, const char *what)
+{
+    if (c->machine != MACHINE_PC || ctl->index != 0)
+        return cmd_refuse(c, "%s: only the built-in IDE controller of pc machines exists", what);
+    return pci_check_builtin_addr(c, &ctl->addr, 1, 1, what);
+}
+
+int build_controller(struct cmd *c, const struct mv_dom_controller *ctl)
+{
+    char what[64], id[32];
+    const char *type = mv_dom_controller_type_to_string(ctl->type);
+
+    snprintf(what, sizeof(what), "controller type '%s' index %u", type ? type : "?", ctl->index);
+    if (ctl->index >= CONTROLLERS_MAX)
+        return cmd_refuse(c, "%s: index is above %d", what, CONTROLLERS_MAX - 1);
+    if (ctl->ports && ctl->type != MV_DOM_CONTROLLER_USB && ctl->type != MV_DOM_CONTROLLER_VIRTIO_SERIAL)
+        return cmd_refuse(c, "%s: ports= is only for usb and virtio-serial controllers", what);
+    switch (ctl->type) {
+    case MV_DOM_CONTROLLER_USB:
+        return controller_usb(c, ctl, what);
+    case MV_DOM_CONTROLLER_SCSI:
+        if (ctl->model && !streq(ctl->model, "virtio-scsi"))
+            return cmd_refuse(c, "%s: model '%s' is not supported (only virtio-scsi)", what, cmd_quote(c, ctl->model));
+        snprintf(id, sizeof(id), "scsi%u", ctl->index);
+        return controller_device(c, ctl, "virtio-scsi-pci", id, what);
+    case MV_DOM_CONTROLLER_PCI:
+        return controller_pci(c, ctl, what);
+    case MV_DOM_CONTROLLER_VIRTIO_SERIAL:
+        snprintf(id, sizeof(id), "virtio-serial%u", ctl->index);
+        return controller_device(c, ctl, "virtio-serial-pci", id, what);
+    case MV_DOM_CONTROLLER_SATA:
+        return controller_sata(c, ctl, what);
+    case MV_DOM_CONTROLLER_IDE:
+        return controller_ide(c, ctl, what);
+    default:
+        return cmd_refuse(c, "%s is not supported", what);
+    }
+}
+
+/* The PCI buses first, in index order, so that whatever plugs into one
+ * (including another bridge) finds it. */
+int build_pci_controllers(struct cmd *c)
+{
+    const struct mv_dom_devices *d = &c->def->devices;
+    int r;
+
+    for (unsigned int index = 0; index < CONTROLLERS_MAX; index++) {
+        const struct mv_dom_controller *ctl = find_controller(d, MV_DOM_CONTROLLER_PCI, index);
+
+        if (ctl && (r = build_controller(c, ctl)) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < d->ncontrollers; i++)
+        if (d->controllers[i].type == MV_DOM_CONTROLLER_PCI && d->controllers[i].index >= CONTROLLERS_MAX)
+            return build_controller(c, &d->controllers[i]);
+    return 0;
+}
+
+/* The controllers the devices need and the XML left out. */
+int build_implicit_controllers(struct cmd *c, const struct needs *n)
+{
+    const struct mv_dom_devices *d = &c->def->devices;
+    int r = 0;
+
+    for (unsigned int i = 0; r >= 0 && i < CONTROLLERS_MAX; i++) {
+        struct mv_dom_controller sata = { .type = MV_DOM_CONTROLLER_SATA, .index = i };
+        struct mv_dom_controller scsi = { .type = MV_DOM_CONTROLLER_SCSI, .index = i };
+
+        if ((n->sata & (1u << i)) && !find_controller(d, MV_DOM_CONTROLLER_SATA, i))
+            r = build_controller(c, &sata);
+        if (r >= 0 && (n->scsi & (1u << i)) && !find_controller(d, MV_DOM_CONTROLLER_SCSI, i))
+            r = build_controller(c, &scsi);
+    }
+    if (r >= 0 && n->virtio_serial && !find_controller(d, MV_DOM_CONTROLLER_VIRTIO_SERIAL, 0)) {
+        struct mv_dom_controller vs = { .type = MV_DOM_CONTROLLER_VIRTIO_SERIAL };
+
+        r = build_controller(c, &vs);
+    }
+    if (r >= 0 && n->usb && !find_controller(d, MV_DOM_CONTROLLER_USB, 0)) {
+        struct mv_dom_controller usb = { .type = MV_DOM_CONTROLLER_USB };
+
+        r = build_controller(c, &usb);
+    }
+    return r;
+}

@@ -1,0 +1,224 @@
+/*
+ * Input devices, graphics (VNC, SPICE) and video.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "error_codes.h"
+#include "qemu_command_priv.h"
+
+static const char *input_device(const char *type, const char *bus)
+{
+    static const struct { const char *type, *bus, *dev; } map[] = {
+        { "tablet", "usb", "usb-tablet" },
+        { "mouse", "usb", "usb-mouse" },
+        { "keyboard", "usb", "usb-kbd" },
+        { "tablet", "virtio", "virtio-tablet-pci" },
+        { "mouse", "virtio", "virtio-mouse-pci" },
+        { "keyboard", "virtio", "virtio-keyboard-pci" },
+    };
+
+    for (size_t i = 0; i < MV_ARRAY_SIZE(map); i++)
+        if (streq(type, map[i].type) && streq(bus, map[i].bus))
+            return map[i].dev;
+    return NULL;
+}
+
+/* libvirt's defaults: a tablet is USB, a mouse or keyboard PS/2 */
+const char *input_bus(const struct mv_dom_input *in)
+{
+    if (in->bus)
+        return in->bus;
+    return streq(in->type, "tablet") ? "usb" : "ps2";
+}
+
+int build_input(struct cmd *c, size_t i)
+{
+    const struct mv_dom_input *in = &c->def->devices.inputs[i];
+    const struct mv_dom_controller *usb;
+    _cleanup_opt_ struct opt o = { 0 };
+    const char *bus = input_bus(in);
+    const char *dev;
+
+    if (streq(bus, "ps2") && (streq(in->type, "mouse") || streq(in->type, "keyboard")))
+        return 0;   /* the i8042 of pc and q35 machines is always there */
+    dev = input_device(in->type, bus);
+    if (!dev)
+        return cmd_refuse(c, "input %zu: type '%s' on bus '%s' is not supported", i, cmd_quote(c, in->type),
+                      cmd_quote(c, bus));
+    opt_kv(&o, NULL, "%s", dev);
+    if (streq(bus, "usb")) {
+        usb = find_controller(&c->def->devices, MV_DOM_CONTROLLER_USB, 0);
+        if (usb && streq(usb->model, "none"))
+            return cmd_refuse(c, "input %zu: a USB device needs a USB controller, but the model is 'none'", i);
+        opt_kv(&o, "bus", "usb.0");
+    } else {
+        struct mv_dom_addr none = { 0 };
+        char what[32];
+        int r;
+
+        snprintf(what, sizeof(what), "input %zu", i);
+        r = opt_pci_addr(c, &o, &none, what);
+        if (r < 0)
+            return r;
+    }
+    opt_kv(&o, "id", "input%zu", i);
+    return cmd_opt(c, "-device", &o);
+}
+
+/* ---- graphics and video ---- */
+
+/* "HOST:" with IPv6 addresses in brackets */
+static void opt_vnc_listen(struct opt *o, const char *listen, int display)
+{
+    if (strchr(listen, ':'))
+        opt_kv(o, NULL, "[%s]:%d", listen, display);
+    else
+        opt_kv(o, NULL, "%s:%d", listen, display);
+}
+
+static int build_vnc(struct cmd *c, const struct mv_dom_graphics *g)
+{
+    _cleanup_opt_ struct opt o = { 0 };
+    const char *listen = g->listen ? g->listen : "127.0.0.1";
+
+    if (g->passwd)
+        return cmd_refuse(c, "VNC passwords are not supported yet");
+    if (g->autoport || g->port < 0) {
+        /* QEMU takes the first free display; the daemon asks it which */
+        opt_vnc_listen(&o, listen, 0);
+        opt_kv(&o, "to", "%d", VNC_AUTOPORT_DISPLAYS);
+    } else {
+        if (g->port < VNC_PORT_BASE || g->port > 65535)
+            return cmd_refuse(c, "VNC port %d is outside %d-65535", g->port, VNC_PORT_BASE);
+        opt_vnc_listen(&o, listen, g->port - VNC_PORT_BASE);
+    }
+    return cmd_opt(c, "-vnc", &o);
+}
+
+static int build_spice(struct cmd *c, const struct mv_dom_graphics *g)
+{
+    _cleanup_opt_ struct opt o = { 0 };
+
+    if (g->passwd)
+        return cmd_refuse(c, "SPICE passwords are not supported yet");
+    if (g->autoport || g->port <= 0 || g->port > 65535)
+        return cmd_refuse(c, "SPICE needs a fixed port (autoport is not supported)");
+    opt_kv(&o, "port", "%d", g->port);
+    opt_kv(&o, "addr", "%s", g->listen ? g->listen : "127.0.0.1");
+    opt_onoff(&o, "disable-ticketing", true);
+    return cmd_opt(c, "-spice", &o);
+}
+
+int build_graphics(struct cmd *c)
+{
+    const struct mv_dom_devices *d = &c->def->devices;
+    bool seen[MV_DOM_GRAPHICS_LAST] = { false };
+    int r;
+
+    if (d->ngraphics == 0)
+        return cmd_pair(c, "-display", "none");
+    for (size_t i = 0; i < d->ngraphics; i++) {
+        const struct mv_dom_graphics *g = &d->graphics[i];
+
+        if ((unsigned int)g->type >= MV_DOM_GRAPHICS_LAST || seen[g->type])
+            return cmd_refuse(c, "graphics %zu: only one VNC and one SPICE display are supported", i);
+        seen[g->type] = true;
+        r = g->type == MV_DOM_GRAPHICS_VNC ? build_vnc(c, g) : build_spice(c, g);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+struct video_model {
+    const char *model, *primary, *secondary;
+    const char *vram_mb;        /* property taking vram in MiB, NULL = none */
+    const char *vram_bytes;     /* property taking vram in bytes, NULL = none */
+    bool heads;                 /* max_outputs= takes heads */
+    bool pci;
+};
+
+static const struct video_model video_models[] = {
+    { "vga", "VGA", NULL, "vgamem_mb", NULL, false, true },
+    { "cirrus", "cirrus-vga", NULL, "vgamem_mb", NULL, false, true },
+    { "virtio", "virtio-vga", "virtio-gpu-pci", NULL, NULL, true, true },
+    { "qxl", "qxl-vga", "qxl", "vram_size_mb", NULL, true, true },
+    { "bochs", "bochs-display", "bochs-display", NULL, "vgamem", false, true },
+    { "ramfb", "ramfb", NULL, NULL, NULL, false, false },
+};
+
+static int video_props(struct cmd *c, struct opt *o, const struct mv_dom_video *v,
+                       const struct video_model *m, const char *what)
+{
+    if (v->vram && m->vram_bytes) {
+        opt_kv(o, m->vram_bytes, "%llu", v->vram * 1024ULL);
+    } else if (v->vram) {
+        if (!m->vram_mb)
+            return cmd_refuse(c, "%s: vram is not adjustable for model '%s'", what, m->model);
+        if (v->vram % 1024)
+            return cmd_refuse(c, "%s: vram %u KiB is not a whole number of MiB", what, v->vram);
+        opt_kv(o, m->vram_mb, "%u", v->vram / 1024);
+    }
+    if (v->heads > 1) {
+        if (!m->heads)
+            return cmd_refuse(c, "%s: model '%s' has one head", what, m->model);
+        opt_kv(o, "max_outputs", "%u", v->heads);
+    }
+    return 0;
+}
+
+static int build_video(struct cmd *c, size_t i, bool primary)
+{
+    const struct mv_dom_video *v = &c->def->devices.videos[i];
+    const struct video_model *m = NULL;
+    _cleanup_opt_ struct opt o = { 0 };
+    char what[32];
+    int r;
+
+    if (streq(v->model, "none"))
+        return 0;
+    snprintf(what, sizeof(what), "video %zu", i);
+    for (size_t k = 0; k < MV_ARRAY_SIZE(video_models); k++)
+        if (streq(v->model, video_models[k].model))
+            m = &video_models[k];
+    if (!m)
+        return cmd_refuse(c, "%s: model '%s' is not supported", what, cmd_quote(c, v->model));
+    if (!primary && !m->secondary)
+        return cmd_refuse(c, "%s: model '%s' can only be the primary video device", what, m->model);
+    opt_kv(&o, NULL, "%s", primary ? m->primary : m->secondary);
+    opt_kv(&o, "id", "video%zu", i);
+    if (m->pci)
+        r = opt_pci_addr(c, &o, &v->addr, what);
+    else if (v->addr.type != MV_DOM_ADDR_NONE)
+        r = cmd_refuse(c, "%s: model '%s' is not a PCI device and takes no address", what, m->model);
+    else
+        r = 0;
+    if (r >= 0)
+        r = video_props(c, &o, v, m, what);
+    return r < 0 ? r : cmd_opt(c, "-device", &o);
+}
+
+int build_videos(struct cmd *c)
+{
+    const struct mv_dom_devices *d = &c->def->devices;
+    size_t primary = 0;
+    int r;
+
+    for (size_t i = 0; i < d->nvideos; i++)
+        if (d->videos[i].primary) {
+            primary = i;
+            break;
+        }
+    /* the primary first: it gets the legacy VGA ports */
+    if (d->nvideos == 0)
+        return 0;
+    r = build_video(c, primary, true);
+    for (size_t i = 0; r >= 0 && i < d->nvideos; i++)
+        if (i != primary)
+            r = build_video(c, i, false);
+    return r;
+}

@@ -1,0 +1,152 @@
+/*
+ * Private to the QEMU command line builder (qemu_command.c and the
+ * qemu_cmd_*.c files, one per part of the machine): the vector being built,
+ * the option writer, the error helpers, and each part's entry points.
+ * qemu_command.c has the order in which the parts are written.
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "qemu_command.h"
+
+/* Highest VNC display "-vnc ...,to=" lets QEMU choose for autoport. */
+#define VNC_AUTOPORT_DISPLAYS 100
+#define VNC_PORT_BASE 5900
+/* Longest disk target we turn into a device id and node names (QEMU allows
+ * 31 characters in a node name; "-storage" takes 8). */
+#define DISK_TARGET_MAX 20
+/* Controllers of one kind we track by index (bitmask). */
+#define CONTROLLERS_MAX 32
+#define AHCI_PORTS 6
+#define SCSI_DEFAULT_UNITS 7
+#define ISA_SERIAL_PORTS 4
+
+enum machine_family { MACHINE_PC, MACHINE_Q35 };
+
+/* The vector being built and what to report when the definition is refused. */
+struct cmd {
+    const struct mv_dom_def *def;
+    const struct mv_qemu_cmd_ctx *ctx;
+    enum machine_family machine;
+    bool kvm;
+    char **argv;
+    size_t argc, cap;
+    int errcode;
+    char *errmsg;
+    char **quoted;          /* cmd_quote() results, freed with the builder */
+    size_t nquoted;
+    uint32_t root_slots;    /* bit N: slot N of the root bus is taken */
+};
+
+/* One option argument, "driver,key=value,...", built with opt_kv(). */
+struct opt {
+    char *buf;
+    size_t len;
+    int err;
+};
+void opt_done(struct opt *o);
+#define _cleanup_opt_ _cleanup_(opt_done)
+
+/* PCI controllers that make a bus named pci.INDEX. */
+struct pci_model {
+    const char *model, *device;
+    enum machine_family machine;
+    const char *chassis;        /* property that takes the index, or NULL */
+};
+
+/* What the devices need beyond the controllers the XML lists. */
+struct needs {
+    uint32_t sata, scsi;                /* bit N: controller index N */
+    bool virtio_serial, usb;
+};
+
+/* Where a disk sits on its controller's bus. */
+struct disk_place {
+    unsigned int controller, bus, target, unit;
+};
+
+/* Both set and equal. */
+static inline bool streq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* qemu_command.c: errors (user values in messages go through cmd_quote)
+ * and the vector */
+const char *cmd_quote(struct cmd *c, const char *s);
+__attribute__((format(printf, 2, 3)))
+int cmd_refuse(struct cmd *c, const char *fmt, ...);
+__attribute__((format(printf, 2, 3)))
+int cmd_internal(struct cmd *c, const char *fmt, ...);
+__attribute__((format(printf, 3, 4)))
+void opt_kv(struct opt *o, const char *key, const char *fmt, ...);
+void opt_onoff(struct opt *o, const char *key, bool on);
+int cmd_arg(struct cmd *c, const char *arg);
+int cmd_pair(struct cmd *c, const char *flag, const char *arg);
+int cmd_opt(struct cmd *c, const char *flag, struct opt *o);
+
+/* qemu_cmd_pci.c */
+const struct pci_model *pci_model(const struct cmd *c, const char *model);
+void reserve_slots(struct cmd *c);
+int opt_pci_addr(struct cmd *c, struct opt *o, const struct mv_dom_addr *a, const char *what);
+int pci_check_builtin_addr(struct cmd *c, const struct mv_dom_addr *a, unsigned int slot,
+                           unsigned int function, const char *what);
+void opt_bootindex(struct opt *o, unsigned int boot_order);
+bool is_qemu_id(const char *s, size_t max);
+
+/* qemu_cmd_machine.c */
+int check_os(struct cmd *c);
+int build_accel(struct cmd *c);
+int build_memory(struct cmd *c);
+int build_smp(struct cmd *c);
+int build_identity(struct cmd *c);
+int build_uuid_defaults_monitor(struct cmd *c);
+int build_pm(struct cmd *c);
+int cmd_action(struct cmd *c, const char *event, const char *what);
+int build_lifecycle(struct cmd *c);
+
+/* qemu_cmd_cpu.c */
+int build_cpu(struct cmd *c);
+int build_clock(struct cmd *c);
+int build_features(struct cmd *c);
+
+/* qemu_cmd_boot.c */
+int build_loader(struct cmd *c);
+int build_kernel(struct cmd *c);
+int build_boot(struct cmd *c);
+
+/* qemu_cmd_controllers.c */
+const struct mv_dom_controller *find_controller(const struct mv_dom_devices *d,
+                                                enum mv_dom_controller_type type, unsigned int index);
+int build_controller(struct cmd *c, const struct mv_dom_controller *ctl);
+int build_pci_controllers(struct cmd *c);
+int build_implicit_controllers(struct cmd *c, const struct needs *n);
+
+/* qemu_cmd_disk.c */
+int disk_place(struct cmd *c, const struct mv_dom_disk *d, const char *what, struct disk_place *p);
+int check_place(struct cmd *c, const struct mv_dom_disk *d, const struct disk_place *p, const char *what);
+int build_disk(struct cmd *c, const struct mv_dom_disk *d);
+
+/* qemu_cmd_net.c */
+int build_net(struct cmd *c, size_t i);
+
+/* qemu_cmd_chardev.c */
+int build_chr_devices(struct cmd *c);
+
+/* qemu_cmd_display.c */
+const char *input_bus(const struct mv_dom_input *in);
+int build_input(struct cmd *c, size_t i);
+int build_graphics(struct cmd *c);
+int build_videos(struct cmd *c);
+
+/* qemu_cmd_devices.c */
+int build_watchdog(struct cmd *c);
+int build_rng(struct cmd *c, size_t i);
+int build_memballoon(struct cmd *c);
+int build_panic(struct cmd *c);
