@@ -1,5 +1,7 @@
 /*
  * The QEMU 7.2 (qemu-system-x86_64) command line for a domain definition.
+ * This file has the builder (errors, options, the vector) and the order
+ * of the parts; each part of the machine is a qemu_cmd_*.c file of its own.
  *
  * Everything in struct mv_dom_def either becomes arguments or is refused
  * with MV_ERR_CONFIG_UNSUPPORTED naming it; nothing is dropped silently.
