@@ -46,6 +46,7 @@ static void chr_clear(struct mv_dom_chr *c)
     free(c->log_file);
     free(c->target_type);
     free(c->target_name);
+    free(c->alias);
 }
 
 static void chrs_free(struct mv_dom_chr *v, size_t n)
@@ -65,10 +66,13 @@ static void devices_clear(struct mv_dom_devices *d)
         free(d->disks[i].volume);
         free(d->disks[i].target);
         free(d->disks[i].serial);
+        free(d->disks[i].alias);
     }
     free(d->disks);
-    for (size_t i = 0; i < d->ncontrollers; i++)
+    for (size_t i = 0; i < d->ncontrollers; i++) {
         free(d->controllers[i].model);
+        free(d->controllers[i].alias);
+    }
     free(d->controllers);
     for (size_t i = 0; i < d->nnets; i++) {
         free(d->nets[i].source);
@@ -76,6 +80,7 @@ static void devices_clear(struct mv_dom_devices *d)
         free(d->nets[i].bridge);
         free(d->nets[i].model);
         free(d->nets[i].ifname);
+        free(d->nets[i].alias);
     }
     free(d->nets);
     chrs_free(d->serials, d->nserials);
@@ -86,28 +91,36 @@ static void devices_clear(struct mv_dom_devices *d)
         free(d->graphics[i].passwd);
     }
     free(d->graphics);
-    for (size_t i = 0; i < d->nvideos; i++)
+    for (size_t i = 0; i < d->nvideos; i++) {
         free(d->videos[i].model);
+        free(d->videos[i].alias);
+    }
     free(d->videos);
     for (size_t i = 0; i < d->ninputs; i++) {
         free(d->inputs[i].type);
         free(d->inputs[i].bus);
+        free(d->inputs[i].alias);
     }
     free(d->inputs);
     for (size_t i = 0; i < d->nrngs; i++) {
         free(d->rngs[i].model);
         free(d->rngs[i].backend);
+        free(d->rngs[i].alias);
     }
     free(d->rngs);
     for (size_t i = 0; i < d->nwatchdogs; i++) {
         free(d->watchdogs[i].model);
         free(d->watchdogs[i].action);
+        free(d->watchdogs[i].alias);
     }
     free(d->watchdogs);
-    for (size_t i = 0; i < d->npanics; i++)
+    for (size_t i = 0; i < d->npanics; i++) {
         free(d->panics[i].model);
+        free(d->panics[i].alias);
+    }
     free(d->panics);
     free(d->memballoon.model);
+    free(d->memballoon.alias);
 }
 
 struct mv_dom_def *mv_dom_def_ref(struct mv_dom_def *def)

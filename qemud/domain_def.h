@@ -114,7 +114,22 @@ struct mv_dom_clock {
     size_t ntimers;
 };
 
-/* ---- devices ---- */
+/* ---- devices ----
+ *
+ * Aliases and addresses.  Every device struct has `char *alias` (libvirt's
+ * <alias name>) and, when it can sit on a bus, `struct mv_dom_addr addr`.
+ * In a configuration (parse without MV_DOM_PARSE_STATUS) only user aliases
+ * ("ua-" + [A-Za-z0-9_-]) are kept; others are dropped as libvirt does.
+ * When a domain starts, mv_dom_assign() (domain_address.c) fills, on the
+ * live copy, the alias (= the QEMU device id) and the PCI or drive address
+ * of every device that has none, in command-line order, before the command
+ * line is built; the live XML shows them.  A NEW DEVICE KIND adds one row to
+ * domain_address.c's dev_kinds[] (where its array, alias and addr live, its
+ * QEMU id, whether it takes a PCI slot), placed where its -device appears in
+ * the command line, frees its alias in domain_def.c, writes it with
+ * dom_format_alias() before its <address> and reads it with
+ * dom_parse_alias() (see domain_parse_devices.c).
+ */
 
 /* VOLUME: a volume of a modvirt-storaged pool, resolved to a file at start
  * (qemud/storage_volume.h) */
@@ -160,6 +175,7 @@ struct mv_dom_disk {
      * modvirt-storaged holding the passphrase */
     unsigned char secret_uuid[MV_UUID_LEN];
     struct mv_dom_addr addr;
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
 };
 
 enum mv_dom_controller_type { MV_DOM_CONTROLLER_USB, MV_DOM_CONTROLLER_SCSI, MV_DOM_CONTROLLER_PCI,
@@ -174,6 +190,7 @@ struct mv_dom_controller {
                                        pci: pci-root, pcie-root, pcie-root-port, pci-bridge */
     unsigned int ports;             /* usb/virtio-serial ports=; 0 = absent */
     struct mv_dom_addr addr;
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
 };
 
 enum mv_dom_net_type { MV_DOM_NET_USER, MV_DOM_NET_BRIDGE, MV_DOM_NET_NETWORK, MV_DOM_NET_LAST };
@@ -190,6 +207,7 @@ struct mv_dom_net {
     int ifindex;                    /* live: that tap's ifindex (0: not known); status file only */
     unsigned int boot_order;
     struct mv_dom_addr addr;
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
 };
 
 /* serial, console and channel share a character device. */
@@ -206,6 +224,7 @@ struct mv_dom_chr {
     char *target_type;              /* serial: isa-serial; console: serial, virtio; channel: virtio */
     int target_port;                /* -1 = absent */
     char *target_name;              /* channel: org.qemu.guest_agent.0 */
+    char *alias;
 };
 
 enum mv_dom_graphics_type { MV_DOM_GRAPHICS_VNC, MV_DOM_GRAPHICS_SPICE, MV_DOM_GRAPHICS_LAST };
@@ -225,27 +244,33 @@ struct mv_dom_video {
     unsigned int heads;             /* 0 = absent */
     bool primary;
     struct mv_dom_addr addr;
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
 };
 
 struct mv_dom_input {
     char *type;                     /* tablet, mouse, keyboard */
     char *bus;                      /* usb, ps2, virtio */
+    struct mv_dom_addr addr;        /* bus virtio: its PCI slot */
+    char *alias;
 };
 
 struct mv_dom_rng {
     char *model;                    /* virtio */
     char *backend;                  /* /dev/urandom (backend model='random') */
     struct mv_dom_addr addr;
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
 };
 
 struct mv_dom_watchdog {
     char *model;                    /* i6300esb, ib700, itco */
     char *action;                   /* reset, shutdown, poweroff, pause, none, dump, inject-nmi */
     struct mv_dom_addr addr;
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
 };
 
 struct mv_dom_panic {
     char *model;                    /* isa, pvpanic, hyperv; NULL = default */
+    char *alias;
 };
 
 struct mv_dom_memballoon {
@@ -253,6 +278,7 @@ struct mv_dom_memballoon {
     char *model;                    /* virtio, none */
     unsigned int stats_period;      /* <stats period='N'/>; 0 = absent */
     struct mv_dom_addr addr;
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
 };
 
 struct mv_dom_devices {

@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "domain_def.h"
+#include "domain_format_priv.h"
 #include "xml.h"
 #include "xml_format.h"
 
@@ -28,7 +29,7 @@ static void attr_yesno(struct mv_xml_out *o, const char *name, enum mv_tristate 
         mv_xml_out_attr(o, name, t == MV_TRISTATE_YES ? "yes" : "no");
 }
 
-static void address(struct mv_xml_out *o, const struct mv_dom_addr *a)
+void dom_format_address(struct mv_xml_out *o, const struct mv_dom_addr *a)
 {
     switch (a->type) {
     case MV_DOM_ADDR_PCI:
@@ -54,6 +55,11 @@ static void address(struct mv_xml_out *o, const struct mv_dom_addr *a)
     default:
         break;
     }
+}
+
+void dom_format_alias(struct mv_xml_out *o, const char *alias)
+{
+    mv_xml_out_leaf(o, "alias", "name", alias);
 }
 
 static void boot_order(struct mv_xml_out *o, unsigned int order)
@@ -270,7 +276,8 @@ static void disk(struct mv_xml_out *o, const struct mv_dom_disk *d, unsigned int
     boot_order(o, d->boot_order);
     mv_xml_out_text_elem(o, "serial", d->serial);
     disk_encryption(o, d);
-    address(o, &d->addr);
+    dom_format_alias(o, d->alias);
+    dom_format_address(o, &d->addr);
     mv_xml_out_end(o);
 }
 
@@ -281,7 +288,8 @@ static void controller(struct mv_xml_out *o, const struct mv_dom_controller *c)
     mv_xml_out_attrf(o, "index", "%u", c->index);
     mv_xml_out_attr(o, "model", c->model);
     attr_uint_opt(o, "ports", c->ports);
-    address(o, &c->addr);
+    dom_format_alias(o, c->alias);
+    dom_format_address(o, &c->addr);
     mv_xml_out_end(o);
 }
 
@@ -306,7 +314,8 @@ static void interface(struct mv_xml_out *o, const struct mv_dom_net *n)
     mv_xml_out_leaf(o, "target", "dev", n->ifname);
     mv_xml_out_leaf(o, "model", "type", n->model);
     boot_order(o, n->boot_order);
-    address(o, &n->addr);
+    dom_format_alias(o, n->alias);
+    dom_format_address(o, &n->addr);
     mv_xml_out_end(o);
 }
 
@@ -357,6 +366,7 @@ static void chr(struct mv_xml_out *o, const char *name, const struct mv_dom_chr 
         mv_xml_out_attr(o, "name", c->target_name);
         mv_xml_out_end(o);
     }
+    dom_format_alias(o, c->alias);
     mv_xml_out_end(o);
 }
 
@@ -388,7 +398,8 @@ static void video(struct mv_xml_out *o, const struct mv_dom_video *v)
     if (v->primary)
         mv_xml_out_attr(o, "primary", "yes");
     mv_xml_out_end(o);
-    address(o, &v->addr);
+    dom_format_alias(o, v->alias);
+    dom_format_address(o, &v->addr);
     mv_xml_out_end(o);
 }
 
@@ -397,6 +408,8 @@ static void input(struct mv_xml_out *o, const struct mv_dom_input *in)
     mv_xml_out_start(o, "input");
     mv_xml_out_attr(o, "type", in->type);
     mv_xml_out_attr(o, "bus", in->bus);
+    dom_format_alias(o, in->alias);
+    dom_format_address(o, &in->addr);
     mv_xml_out_end(o);
 }
 
@@ -405,7 +418,8 @@ static void watchdog(struct mv_xml_out *o, const struct mv_dom_watchdog *w)
     mv_xml_out_start(o, "watchdog");
     mv_xml_out_attr(o, "model", w->model);
     mv_xml_out_attr(o, "action", w->action);
-    address(o, &w->addr);
+    dom_format_alias(o, w->alias);
+    dom_format_address(o, &w->addr);
     mv_xml_out_end(o);
 }
 
@@ -420,7 +434,8 @@ static void memballoon(struct mv_xml_out *o, const struct mv_dom_memballoon *b)
         mv_xml_out_attrf(o, "period", "%u", b->stats_period);
         mv_xml_out_end(o);
     }
-    address(o, &b->addr);
+    dom_format_alias(o, b->alias);
+    dom_format_address(o, &b->addr);
     mv_xml_out_end(o);
 }
 
@@ -432,7 +447,8 @@ static void rng(struct mv_xml_out *o, const struct mv_dom_rng *r)
     mv_xml_out_attr(o, "model", "random");
     mv_xml_out_text(o, r->backend);
     mv_xml_out_end(o);
-    address(o, &r->addr);
+    dom_format_alias(o, r->alias);
+    dom_format_address(o, &r->addr);
     mv_xml_out_end(o);
 }
 
@@ -440,6 +456,7 @@ static void panic(struct mv_xml_out *o, const struct mv_dom_panic *p)
 {
     mv_xml_out_start(o, "panic");
     mv_xml_out_attr(o, "model", p->model);
+    dom_format_alias(o, p->alias);
     mv_xml_out_end(o);
 }
 

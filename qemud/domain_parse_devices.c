@@ -55,10 +55,54 @@ static int parse_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return 0;
 }
 
-/* <alias name=.../>: live-only, written by libvirt's dumpxml; accepted and dropped. */
+/* <alias name=.../> of an element that has none of its own (graphics):
+ * libvirt never writes one; accepted and dropped. */
 static int parse_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return mv_xml_leaf(c, n, MV_XML_ATTRS("name"));
+}
+
+#define ALIAS_MAX 64
+
+/* A user alias becomes a QEMU id: "ua-", then letters, digits, '_', '-'. */
+static bool user_alias_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    return n > 3 && n <= ALIAS_MAX && strncmp(s, "ua-", 3) == 0 &&
+           strspn(s + 3, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n - 3;
+}
+
+/* The alias a status file (our own live XML) carries: a QEMU id. */
+static bool live_alias_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    return n > 0 && n <= ALIAS_MAX &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* <alias name=.../> into *ALIAS.  A running domain's aliases are the ids
+ * the daemon chose (domain_address.c): a configuration drops them, as
+ * libvirt does when it parses an inactive definition, so that dumpxml of a
+ * running guest defines again; user aliases ("ua-...") stay. */
+int dom_parse_alias(struct mv_xml_ctx *c, xmlNodePtr n, char **alias)
+{
+    _cleanup_free_ char *name = NULL;
+    bool status = c->flags & MV_DOM_PARSE_STATUS;
+    int r;
+
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("name"))) < 0 || (r = mv_xml_attr_get(n, "name", &name)) < 0)
+        return r;
+    if (!name)
+        return mv_xml_fail_missing_attr(c, n, "name");
+    if (strncmp(name, "ua-", 3) == 0 ? !user_alias_ok(name) : status && !live_alias_ok(name))
+        return mv_xml_fail_value(c, n, "name", name);
+    if (!status && strncmp(name, "ua-", 3) != 0)
+        return 0;
+    free(*alias);
+    *alias = TAKE_PTR(name);
+    return 0;
 }
 
 /* <boot order='N'/> of a device into the unsigned int at OBJ. */
@@ -246,6 +290,11 @@ static int disk_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return parse_address(c, n, &((struct mv_dom_disk *)obj)->addr);
 }
 
+static int disk_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return dom_parse_alias(c, n, &((struct mv_dom_disk *)obj)->alias);
+}
+
 static const struct mv_xml_rule disk_rules[] = {
     { "driver", disk_driver, false },
     { "source", disk_source, false },
@@ -255,7 +304,7 @@ static const struct mv_xml_rule disk_rules[] = {
     { "serial", disk_serial, false },
     { "encryption", disk_encryption, false },
     { "address", disk_address, false },
-    { "alias", parse_alias, false },
+    { "alias", disk_alias, false },
 };
 
 static int parse_disk(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -315,9 +364,14 @@ static int controller_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return parse_address(c, n, &((struct mv_dom_controller *)obj)->addr);
 }
 
+static int controller_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return dom_parse_alias(c, n, &((struct mv_dom_controller *)obj)->alias);
+}
+
 static const struct mv_xml_rule controller_rules[] = {
     { "address", controller_address, false },
-    { "alias", parse_alias, false },
+    { "alias", controller_alias, false },
 };
 
 static int parse_controller(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -485,6 +539,11 @@ static int net_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return parse_address(c, n, &((struct mv_dom_net *)obj)->addr);
 }
 
+static int net_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return dom_parse_alias(c, n, &((struct mv_dom_net *)obj)->alias);
+}
+
 static const struct mv_xml_rule net_rules[] = {
     { "mac", net_mac, false },
     { "source", net_source, false },
@@ -492,7 +551,7 @@ static const struct mv_xml_rule net_rules[] = {
     { "target", net_target, false },
     { "boot", net_boot, false },
     { "address", net_address, false },
-    { "alias", parse_alias, false },
+    { "alias", net_alias, false },
 };
 
 static int parse_interface(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -611,11 +670,16 @@ static int chr_target(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return 0;
 }
 
+static int chr_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return dom_parse_alias(c, n, &((struct chr_parse *)obj)->chr->alias);
+}
+
 static const struct mv_xml_rule chr_rules[] = {
     { "source", chr_source, false },
     { "log", chr_log, false },
     { "target", chr_target, false },
-    { "alias", parse_alias, false },
+    { "alias", chr_alias, false },
 };
 
 static int parse_chr(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_chr *chr, enum chr_kind kind)
@@ -781,10 +845,15 @@ static int video_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return parse_address(c, n, &((struct mv_dom_video *)obj)->addr);
 }
 
+static int video_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return dom_parse_alias(c, n, &((struct mv_dom_video *)obj)->alias);
+}
+
 static const struct mv_xml_rule video_rules[] = {
     { "model", video_model, false },
     { "address", video_address, false },
-    { "alias", parse_alias, false },
+    { "alias", video_alias, false },
 };
 
 static int parse_video(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -800,8 +869,19 @@ static int parse_video(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return v->model ? 0 : mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <model type=...> of <video>");
 }
 
-static const struct mv_xml_rule alias_only_rules[] = {
-    { "alias", parse_alias, false },
+static int input_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return dom_parse_alias(c, n, &((struct mv_dom_input *)obj)->alias);
+}
+
+static int input_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return parse_address(c, n, &((struct mv_dom_input *)obj)->addr);
+}
+
+static const struct mv_xml_rule input_rules[] = {
+    { "alias", input_alias, false },
+    { "address", input_address, false },
 };
 
 static int parse_input(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -820,7 +900,7 @@ static int parse_input(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
         return r;
     if (!in->type)
         return mv_xml_fail_missing_attr(c, n, "type");
-    return MV_XML_WALK(c, n, alias_only_rules, NULL);
+    return MV_XML_WALK(c, n, input_rules, in);
 }
 
 static int rng_backend(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -841,10 +921,15 @@ static int rng_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return parse_address(c, n, &((struct mv_dom_rng *)obj)->addr);
 }
 
+static int rng_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return dom_parse_alias(c, n, &((struct mv_dom_rng *)obj)->alias);
+}
+
 static const struct mv_xml_rule rng_rules[] = {
     { "backend", rng_backend, false },
     { "address", rng_address, false },
-    { "alias", parse_alias, false },
+    { "alias", rng_alias, false },
 };
 
 static int parse_rng(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -881,10 +966,15 @@ static int balloon_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return parse_address(c, n, &((struct mv_dom_memballoon *)obj)->addr);
 }
 
+static int balloon_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return dom_parse_alias(c, n, &((struct mv_dom_memballoon *)obj)->alias);
+}
+
 static const struct mv_xml_rule balloon_rules[] = {
     { "stats", balloon_stats, false },
     { "address", balloon_address, false },
-    { "alias", parse_alias, false },
+    { "alias", balloon_alias, false },
 };
 
 static int parse_memballoon(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -906,9 +996,14 @@ static int watchdog_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return parse_address(c, n, &((struct mv_dom_watchdog *)obj)->addr);
 }
 
+static int watchdog_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return dom_parse_alias(c, n, &((struct mv_dom_watchdog *)obj)->alias);
+}
+
 static const struct mv_xml_rule watchdog_rules[] = {
     { "address", watchdog_address, false },
-    { "alias", parse_alias, false },
+    { "alias", watchdog_alias, false },
 };
 
 static int parse_watchdog(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -933,6 +1028,15 @@ static int parse_watchdog(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return MV_XML_WALK(c, n, watchdog_rules, w);
 }
 
+static int panic_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return dom_parse_alias(c, n, &((struct mv_dom_panic *)obj)->alias);
+}
+
+static const struct mv_xml_rule panic_rules[] = {
+    { "alias", panic_alias, false },
+};
+
 static int parse_panic(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     /* libvirt 9.0's schema knows no pvpanic yet */
@@ -946,7 +1050,7 @@ static int parse_panic(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("model"))) < 0 ||
         (r = mv_xml_attr_choice(c, n, "model", models, &p->model)) < 0)
         return r;
-    return MV_XML_WALK(c, n, alias_only_rules, NULL);
+    return MV_XML_WALK(c, n, panic_rules, p);
 }
 
 static int parse_emulator(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)

@@ -24,6 +24,11 @@ static inline int dom_attr_yesno(struct mv_xml_ctx *c, xmlNodePtr n, const char 
 
 /* ---- sections (domain_parse_devices.c) ---- */
 
+/* <alias name=...> of a device into *ALIAS: kept in status files and for
+ * user aliases ("ua-..."), dropped otherwise (see domain_def.h, "Aliases
+ * and addresses").  A device parser calls it from its "alias" rule. */
+int dom_parse_alias(struct mv_xml_ctx *c, xmlNodePtr n, char **alias);
+
 /* <devices> into OBJ, a struct mv_dom_def (mv_xml_rule parser). */
 int dom_parse_devices(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
 /* Cross-device checks once the whole domain is read (unique disk targets,

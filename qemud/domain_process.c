@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "domain_address.h"
 #include "domain_events.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
@@ -426,6 +427,11 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
 
     if (!fds || assign_channel_paths(dom, live) < 0)
         return -ENOMEM;
+    /* the aliases and addresses the live XML shows are the command line's */
+    if ((r = mv_dom_assign(live, &code, &msg)) < 0) {
+        mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot assign device addresses");
+        return r;
+    }
     for (size_t i = 0; i < live->devices.nnets; i++)
         fds[i] = -1;
     ctx.kvm_usable = kvm_usable_for(live);

@@ -5,7 +5,8 @@ qemud_libmvdomainconf_la_SOURCES = \
 	qemud/domain_def.c qemud/domain_def.h \
 	qemud/domain_parse.c qemud/domain_parse_priv.h \
 	qemud/domain_parse_devices.c \
-	qemud/domain_format.c
+	qemud/domain_format.c qemud/domain_format_priv.h \
+	qemud/domain_address.c qemud/domain_address.h
 qemud_libmvdomainconf_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS)
 qemud_libmvdomainconf_la_LIBADD = common/libmvcommon.la $(LIBXML_LIBS)
 

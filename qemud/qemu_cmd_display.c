@@ -49,6 +49,8 @@ int build_input(struct cmd *c, size_t i)
     if (!dev)
         return cmd_refuse(c, "input %zu: type '%s' on bus '%s' is not supported", i, cmd_quote(c, in->type),
                       cmd_quote(c, bus));
+    if (!streq(bus, "virtio") && in->addr.type != MV_DOM_ADDR_NONE)
+        return cmd_refuse(c, "input %zu: a device on bus '%s' takes no PCI or drive address", i, cmd_quote(c, bus));
     opt_kv(&o, NULL, "%s", dev);
     if (streq(bus, "usb")) {
         usb = find_controller(&c->def->devices, MV_DOM_CONTROLLER_USB, 0);
@@ -56,12 +58,11 @@ int build_input(struct cmd *c, size_t i)
             return cmd_refuse(c, "input %zu: a USB device needs a USB controller, but the model is 'none'", i);
         opt_kv(&o, "bus", "usb.0");
     } else {
-        struct mv_dom_addr none = { 0 };
         char what[32];
         int r;
 
         snprintf(what, sizeof(what), "input %zu", i);
-        r = opt_pci_addr(c, &o, &none, what);
+        r = opt_pci_addr(c, &o, &in->addr, what);
         if (r < 0)
             return r;
     }

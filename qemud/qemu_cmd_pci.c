@@ -77,6 +77,8 @@ void reserve_slots(struct cmd *c)
         reserve_addr(c, &d->videos[i].addr);
     for (size_t i = 0; i < d->nrngs; i++)
         reserve_addr(c, &d->rngs[i].addr);
+    for (size_t i = 0; i < d->ninputs; i++)
+        reserve_addr(c, &d->inputs[i].addr);
     for (size_t i = 0; i < d->nwatchdogs; i++)
         reserve_addr(c, &d->watchdogs[i].addr);
     reserve_addr(c, &d->memballoon.addr);

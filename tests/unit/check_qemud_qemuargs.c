@@ -38,6 +38,7 @@
 #include "file.h"
 #include "golden.h"
 #include "testutil.h"
+#include "domain_address.h"
 #include "domain_def.h"
 #include "qemu_command.h"
 
@@ -117,8 +118,11 @@ START_TEST(test_golden)
     int fds[NETS_MAX];
     struct mv_qemu_cmd_ctx ctx = fixed_ctx(name, &monitor, fds);
     int code = 0;
-    int r = mv_qemu_build_argv(def, &ctx, &argv, &code, &err);
+    /* as a start builds it: on the live copy the assign pass filled */
+    int r = mv_dom_assign(def, &code, &err);
 
+    if (r == 0)
+        r = mv_qemu_build_argv(def, &ctx, &argv, &code, &err);
     if (is_invalid_case(name)) {
         ck_assert_msg(r < 0, "%s was accepted", name);
         ck_assert_ptr_null(argv);
@@ -146,6 +150,14 @@ static char **build_ok(const struct mv_dom_def *def, const struct mv_qemu_cmd_ct
 
     ck_assert_msg(mv_qemu_build_argv(def, ctx, &argv, &code, &err) == 0, "refused: %s", err ? err : "?");
     return argv;
+}
+
+static void assign_ok(struct mv_dom_def *def)
+{
+    _cleanup_free_ char *err = NULL;
+    int code = 0;
+
+    ck_assert_msg(mv_dom_assign(def, &code, &err) == 0, "assign refused: %s", err ? err : "?");
 }
 
 /* The argument after FLAG whose text starts with PREFIX, or NULL. */
@@ -611,6 +623,7 @@ START_TEST(test_qemu_accepts)
     ck_assert_int_eq(mkdir(dir, 0700), 0);
     monitor = path_in(dir, "mon,sock");
     localize(def, dir, secrets.paths);
+    assign_ok(def);
     ctx.monitor_path = monitor;
     ctx.disk_secret_files = (const char *const *)secrets.paths;
     ctx.ndisk_secret_files = def->devices.ndisks;

@@ -1,0 +1,21 @@
+/*
+ * What a starting domain's devices are called and where they sit: the
+ * assign pass runs on the live copy of a definition before its QEMU command
+ * line is built (domain_process.c), so that the live XML shows the alias
+ * (= QEMU device id) and the PCI or drive address of every device, and the
+ * command line builder finds every address chosen already.
+ */
+#pragma once
+
+#include "domain_def.h"
+
+/* Fills, on DEF (a live copy), every device's alias when it has none, the
+ * drive address of SATA/SCSI/IDE disks from their target name, a root-bus
+ * PCI slot for every PCI device without an address (the lowest free one, in
+ * command-line order, never one the machine has built in or the XML gives
+ * another device), and adds the controllers QEMU has without being asked
+ * (the root bus, the built-in IDE/SATA controller, and those the devices
+ * need: SATA, SCSI, virtio-serial, USB).  Leaves alone what the command
+ * line builder refuses, for it to name.  0, or <0 with *ERRCODE and
+ * *ERRMSG (malloc'd) set: out of memory, or no root-bus slot left. */
+int mv_dom_assign(struct mv_dom_def *def, int *errcode, char **errmsg);

@@ -1,0 +1,15 @@
+/*
+ * Private to the domain XML formatter (domain_format*.c): the pieces every
+ * device element writes, so that a concept's own domain_format_<concept>.c
+ * writes them the same way.
+ */
+#pragma once
+
+#include "domain_def.h"
+#include "xml_format.h"
+
+/* <address type='pci'|'drive' .../>; nothing for MV_DOM_ADDR_NONE. */
+void dom_format_address(struct mv_xml_out *o, const struct mv_dom_addr *a);
+/* <alias name='ALIAS'/>; nothing for NULL.  Written right before the
+ * device's <address>, where libvirt puts it. */
+void dom_format_alias(struct mv_xml_out *o, const char *alias);
