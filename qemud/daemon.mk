@@ -21,6 +21,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/disk_secret.c qemud/disk_secret.h \
 	qemud/domain_wire.c qemud/domain_wire.h \
 	qemud/proc_stat.c qemud/proc_stat.h \
+	qemud/sidecar.c qemud/sidecar.h \
 	qemud/domain_procs.c \
 	qemud/lifecycle_procs.c \
 	qemud/console.c
@@ -36,10 +37,20 @@ UNIT_TESTS += tests/unit/check_qemud_domobj
 tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_obj.c qemud/domain_job.c qemud/domain_task.c qemud/domain_store.c \
 	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/network_port.c \
-	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/proc_stat.c qemud/host_facts.c
+	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/proc_stat.c qemud/host_facts.c \
+	qemud/sidecar.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_domobj_LDFLAGS = -Wl,--wrap=mv_dom_def_format
 tests_unit_check_qemud_domobj_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la qemud/libmvdomainconf.la \
 	qemud/libmvqmp.la qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread
+
+# Sidecar processes with real children: the test runs itself as the
+# sidecar (listens on its socket, exits early, never listens).
+check_PROGRAMS += tests/unit/check_qemud_sidecar
+UNIT_TESTS += tests/unit/check_qemud_sidecar
+tests_unit_check_qemud_sidecar_SOURCES = tests/unit/check_qemud_sidecar.c qemud/sidecar.c qemud/proc_stat.c
+tests_unit_check_qemud_sidecar_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/qemud
+tests_unit_check_qemud_sidecar_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvprocess.la \
+	common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) -lpthread

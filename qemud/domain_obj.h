@@ -22,6 +22,7 @@
 
 #include "domain_def.h"
 #include "object.h"
+#include "sidecar.h"
 
 struct mv_qmp;
 struct qemud_console;
@@ -64,6 +65,8 @@ struct qemud_dom {
     bool own_child;                 /* our child, not reaped yet: reap it, and only then forget pid */
     unsigned long long starttime;   /* /proc/PID/stat field 22: guards against PID reuse */
     char *monitor_path;
+    /* processes beside QEMU (swtpm, virtiofsd): changed only with the job held */
+    struct qemud_sidecars sidecars;
     struct mv_qmp *mon;
     struct qemud_mon_ctx *mon_ctx;  /* the monitor callbacks' reference to us */
     bool mon_eof;                   /* the monitor saw QEMU hang up (job_cond is signalled) */

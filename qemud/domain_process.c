@@ -34,6 +34,7 @@
 #include "process.h"
 #include "qemu_command.h"
 #include "qemud.h"
+#include "sidecar.h"
 #include "tap.h"
 
 /* QEMU output quoted in a failed start's error */
@@ -378,6 +379,7 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
         if (!wait_exit(dom, EXIT_WAIT_AFTER_KILL_MS))
             reap_later(dom->name, dom->pid);
     }
+    qemud_sidecars_stop(&dom->sidecars, dom->name);
     release_interfaces(live);
     qemud_store_delete_status(dom->name);
     pthread_mutex_lock(&dom->lock);
@@ -396,6 +398,19 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
         mv_dom_def_free(shown);
     if (dom->monitor_path)
         unlink(dom->monitor_path);
+}
+
+/* The processes LIVE needs beside QEMU (sidecar.h), into dom->sidecars,
+ * each listening before QEMU starts: a part that needs one starts it here
+ * and puts its socket path into LIVE for the command line.  Stopped by
+ * abort_start() if the start fails later. */
+static int start_sidecars(struct qemud_dom *dom, struct mv_dom_def *live, int logfd, struct mv_err *err)
+{
+    (void)dom;
+    (void)live;
+    (void)logfd;
+    (void)err;
+    return 0;
 }
 
 /* Unix channels the user gave no path get one in the run directory, as the
@@ -448,15 +463,18 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     ctx.nnet_fds = live->devices.nnets;
     ctx.disk_secret_files = (const char *const *)secrets->files;
     ctx.ndisk_secret_files = secrets->n;
-    if ((r = mv_qemu_build_argv(live, &ctx, &argv, &code, &msg)) < 0) {
-        mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot build the QEMU command line");
-        goto out;
-    }
     if ((logfd = open_log(dom->name, log_start)) < 0) {
         r = mv_err_set_errno(err, logfd, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                              "cannot open the log file of domain '%s'", dom->name);
         goto out;
     }
+    if ((r = start_sidecars(dom, live, logfd, err)) < 0)
+        goto out;
+    if ((r = mv_qemu_build_argv(live, &ctx, &argv, &code, &msg)) < 0) {
+        mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot build the QEMU command line");
+        goto out;
+    }
+    *log_start = lseek(logfd, 0, SEEK_END);     /* QEMU's words start after the sidecars' */
     log_command(logfd, argv);
     unlink(dom->monitor_path);
     if ((r = spawn(argv, logfd, fds, live->devices.nnets, pid)) < 0)
@@ -600,6 +618,7 @@ static void cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
     dom->updated = false;
     pthread_mutex_unlock(&dom->lock);
 
+    qemud_sidecars_stop(&dom->sidecars, dom->name);
     release_interfaces(live);
     mv_dom_def_free(live);
     qemud_store_delete_status(dom->name);
@@ -774,6 +793,10 @@ static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
 {
     mv_info("domain '%s': QEMU (pid %d) exited while the daemon was away; cleaning up",
             dom->name, (int)st->pid);
+    /* its sidecars may outlive it (a virtiofsd whose peer went away is
+     * gone, an swtpm need not be): adopted, then stopped */
+    qemud_sidecars_adopt(&st->sidecars, dom->name);
+    qemud_sidecars_stop(&st->sidecars, dom->name);
     release_interfaces(st->live);
     qemud_store_delete_status(dom->name);
     unlink(st->monitor_path);
@@ -907,6 +930,8 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
     pthread_mutex_lock(&dom->lock);
     dom->live = TAKE_PTR(st->live);
     dom->monitor_path = TAKE_PTR(st->monitor_path);
+    dom->sidecars = st->sidecars;
+    st->sidecars = (struct qemud_sidecars){ 0 };
     gen = ++dom->run_gen;
     r = adopt_id(dom, st->id);
     qemud_dom_set_state(dom, st->state, st->reason);
@@ -919,6 +944,7 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
         pthread_mutex_lock(&dom->lock);
         mv_dom_def_free(dom->live);
         dom->live = NULL;
+        qemud_sidecars_clear(&dom->sidecars);   /* left running with their QEMU */
         if (dom->pidfd >= 0)
             close(dom->pidfd);
         dom->pidfd = -1;
@@ -928,6 +954,8 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
         qemud_job_end(dom);
         return 0;
     }
+    if (qemud_sidecars_adopt(&dom->sidecars, dom->name) > 0)
+        mv_warn("domain '%s': runs without a sidecar that exited while the daemon was away", dom->name);
     if (dom->pidfd >= 0 && (r = watch_exit(dom, gen)) < 0)
         mv_warn("domain '%s': cannot watch QEMU (pid %d): %s", dom->name, (int)dom->pid, strerror(-r));
     if (qemud_task_push(reattach_monitor, dom, gen) < 0)

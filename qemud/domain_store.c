@@ -132,6 +132,8 @@ char *qemud_store_status_xml(struct qemud_dom *dom)
         xmlTextWriterEndElement(w.writer);
         xmlTextWriterWriteString(w.writer, BAD_CAST "\n");
     }
+    if (qemud_sidecars_format(&dom->sidecars, w.writer) < 0)
+        return NULL;
     xmlTextWriterWriteRaw(w.writer, BAD_CAST def_xml);
     xmlTextWriterEndElement(w.writer);
     return mv_xml_writer_finish(&w, &out) < 0 ? NULL : out;
@@ -156,6 +158,7 @@ void qemud_status_clear(struct qemud_status *st)
 {
     mv_dom_def_free(st->live);
     free(st->monitor_path);
+    qemud_sidecars_clear(&st->sidecars);
     memset(st, 0, sizeof(*st));
 }
 
@@ -210,6 +213,8 @@ int qemud_store_read_status(const char *path, struct qemud_status *st, char **er
     if ((r = mv_dom_def_parse(def_xml, MV_DOM_PARSE_STATUS, &st->live, &code, errmsg)) < 0)
         return r;
     read_tap_indexes(ctx, st->live);
+    if ((r = qemud_sidecars_parse(ctx, &st->sidecars, errmsg)) < 0)
+        return r;
     st->pid = (pid_t)pid;
     st->starttime = (unsigned long long)starttime;
     st->id = (int)id;

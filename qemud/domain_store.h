@@ -13,6 +13,7 @@
 #include "domain_obj.h"
 #include "error.h"
 #include "paths.h"
+#include "sidecar.h"
 
 /* Creates the store (qemud.store) and the directories under PATHS, and
  * removes temp files a killed write left behind. */
@@ -26,7 +27,8 @@ int qemud_store_delete_config(const char *name, struct mv_err *err);
 /* Creates or removes the autostart link of NAME. */
 int qemud_store_set_autostart(const char *name, bool on, struct mv_err *err);
 
-/* The status document of a running DOM; call WITHOUT dom->lock: it takes
+/* The status document of a running DOM; call WITHOUT dom->lock and with
+ * its job held (the sidecars are read as the job keeps them): it takes
  * it only to snapshot the fields and a reference to the live definition,
  * and formats after (defect 4: no slow work under the lock inline readers
  * take).  NULL if out of memory or DOM is not running. */
@@ -42,6 +44,7 @@ struct qemud_status {
     unsigned long long starttime;
     int id, state, reason;
     char *monitor_path;
+    struct qemud_sidecars sidecars;     /* as recorded: not adopted yet (qemud_sidecars_adopt) */
 };
 void qemud_status_clear(struct qemud_status *st);
 /* Reads the status file PATH; -errno with *ERRMSG on a damaged file. */

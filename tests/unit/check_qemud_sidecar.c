@@ -1,0 +1,302 @@
+/*
+ * Sidecars (qemud/sidecar.c) with real children: this test program runs
+ * itself as the sidecar (--listen, --exit, --never), so that the child's
+ * behaviour is exact: it listens on its socket, exits before listening, or
+ * never listens, and ignores SIGTERM when asked.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "file.h"
+#include "monotime.h"
+#include "proc_stat.h"
+#include "process.h"
+#include "sidecar.h"
+#include "testutil.h"
+#include "xml.h"
+
+static char self[PATH_MAX];
+static char dir[PATH_MAX];
+static char sock[PATH_MAX + 16];
+static char logpath[PATH_MAX + 16];
+
+/* ---- the child's side ---- */
+
+static int child_listen(const char *path, bool ignore_term)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+    if (ignore_term)
+        signal(SIGTERM, SIG_IGN);
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 1) < 0)
+        return 2;
+    fprintf(stderr, "listening on %s\n", path);
+    for (;;)
+        pause();
+}
+
+static int child_main(int argc, char **argv)
+{
+    if (strcmp(argv[1], "--listen") == 0 && argc >= 3)
+        return child_listen(argv[2], argc == 4);
+    if (strcmp(argv[1], "--exit") == 0) {
+        fprintf(stderr, "first line\nsidecar: cannot open the state: Permission denied\n");
+        return 3;
+    }
+    for (;;)            /* --never */
+        pause();
+}
+
+/* ---- the test's side ---- */
+
+static void setup(void)
+{
+    mv_test_mkdtemp(dir, sizeof(dir), "sidecar");
+    snprintf(sock, sizeof(sock), "%s/s.sock", dir);
+    snprintf(logpath, sizeof(logpath), "%s/dom.log", dir);
+}
+
+static void teardown(void)
+{
+    mv_test_rmtree(dir);
+}
+
+static void assert_no_children(void)
+{
+    ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+    ck_assert_int_eq(errno, ECHILD);
+}
+
+/* Waits (bounded) until PID is reaped: no /proc/PID, or another process. */
+static bool reaped_within(pid_t pid, unsigned long long starttime, int ms)
+{
+    long long deadline = mv_now_ms() + ms;
+    struct qemud_proc_stat st;
+
+    while (qemud_proc_stat_read(pid, &st) == 0 && st.starttime == starttime) {
+        if (mv_now_ms() > deadline)
+            return false;
+        poll(NULL, 0, 5);
+    }
+    return true;
+}
+
+static int start(struct qemud_sidecars *set, const char *mode, bool ignore_term, int ready_ms, int logfd,
+                 struct mv_err *err)
+{
+    const char *argv[] = { self, mode, sock, ignore_term ? "ignore-term" : NULL, NULL };
+    struct qemud_sidecar_spec spec = {
+        .id = "tpm0", .argv = argv, .socket_path = sock, .ready_ms = ready_ms, .log_fd = logfd,
+    };
+
+    return qemud_sidecar_start(set, "guest", &spec, err);
+}
+
+START_TEST(test_start_ready_stop)
+{
+    struct qemud_sidecars set = { 0 };
+    struct mv_err err = { 0 };
+    _cleanup_close_ int logfd = qemud_sidecar_open_log(logpath);
+    _cleanup_free_ char *log = NULL;
+    struct stat st;
+    size_t len;
+
+    ck_assert_int_ge(logfd, 0);
+    ck_assert_int_eq(start(&set, "--listen", false, 0, logfd, &err), 0);
+    ck_assert_uint_eq(set.n, 1);
+    ck_assert_str_eq(set.v[0].id, "tpm0");
+    ck_assert_ptr_nonnull(qemud_sidecars_find(&set, "tpm0"));
+    ck_assert(qemud_sidecar_alive(&set.v[0]));
+    ck_assert_int_eq(stat(sock, &st), 0);           /* listening, so it is there */
+    ck_assert(S_ISSOCK(st.st_mode));
+    ck_assert_uint_gt(set.v[0].starttime, 0);
+    qemud_sidecars_stop(&set, "guest");
+    ck_assert_uint_eq(set.n, 0);
+    ck_assert_int_eq(stat(sock, &st), -1);          /* the socket file went with it */
+    assert_no_children();
+    ck_assert_int_eq(mv_file_read_all(logpath, 65536, &log, &len), 0);
+    ck_assert_ptr_nonnull(strstr(log, "listening on"));    /* its stderr is in the log */
+}
+END_TEST
+
+START_TEST(test_exit_before_ready)
+{
+    struct qemud_sidecars set = { 0 };
+    struct mv_err err = { 0 };
+    _cleanup_close_ int logfd = qemud_sidecar_open_log(logpath);
+
+    /* stale file: removed, never taken for the socket */
+    close(open(sock, O_WRONLY | O_CREAT, 0600));
+    ck_assert_int_lt(start(&set, "--exit", false, 0, logfd, &err), 0);
+    ck_assert_uint_eq(set.n, 0);
+    ck_assert_ptr_nonnull(strstr(err.message, "domain 'guest'"));
+    ck_assert_ptr_nonnull(strstr(err.message, "exited with status 3"));
+    ck_assert_msg(strstr(err.message, ": sidecar: cannot open the state: Permission denied"), "%s", err.message);
+    ck_assert_int_eq(access(sock, F_OK), -1);
+    assert_no_children();
+    mv_err_clear(&err);
+}
+END_TEST
+
+START_TEST(test_deadline)
+{
+    struct qemud_sidecars set = { 0 };
+    struct mv_err err = { 0 };
+
+    ck_assert_int_lt(start(&set, "--never", false, 200, -1, &err), 0);
+    ck_assert_uint_eq(set.n, 0);
+    ck_assert_ptr_nonnull(strstr(err.message, "did not listen within 200 ms"));
+    assert_no_children();               /* killed and reaped before the start returned */
+    mv_err_clear(&err);
+}
+END_TEST
+
+START_TEST(test_sigterm_ignored)
+{
+    struct qemud_sidecars set = { 0 };
+    struct mv_err err = { 0 };
+
+    ck_assert_int_eq(start(&set, "--listen", true, 0, -1, &err), 0);
+    qemud_sidecars_stop(&set, "guest");     /* SIGKILL after the grace period */
+    assert_no_children();
+}
+END_TEST
+
+/* A sidecar that dies on its own is reaped at once, not left a zombie. */
+START_TEST(test_reaped_at_once)
+{
+    struct qemud_sidecars set = { 0 };
+    struct mv_err err = { 0 };
+    pid_t pid;
+
+    ck_assert_int_eq(start(&set, "--listen", false, 0, -1, &err), 0);
+    pid = set.v[0].pid;
+    kill(pid, SIGKILL);
+    ck_assert(reaped_within(pid, set.v[0].starttime, 10000));
+    ck_assert(!qemud_sidecar_alive(&set.v[0]));
+    qemud_sidecars_stop(&set, "guest");
+    assert_no_children();
+}
+END_TEST
+
+/* What a restarted daemon does: reads the status back and adopts the
+ * sidecar that still runs (here our child, spawned without a reaper, as
+ * the next daemon sees one: through its pidfd). */
+START_TEST(test_status_roundtrip_adopt)
+{
+    const char *argv[] = { self, "--listen", sock, NULL };
+    struct mv_process_spawn_opts opts = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+    struct qemud_sidecars set = { 0 }, back = { 0 };
+    _cleanup_xmlwriter_ struct mv_xml_writer w = { 0 };
+    _cleanup_free_ char *xml = NULL, *msg = NULL;
+    _cleanup_xmldoc_ xmlDocPtr doc = NULL;
+    _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
+    struct qemud_proc_stat st;
+    struct qemud_sidecar sc = { .id = strdup("fs0"), .prog = strdup(self), .socket_path = strdup(sock), .pidfd = -1 };
+    struct qemud_sidecar gone = { .id = strdup("fs1"), .prog = strdup(self), .pidfd = -1 };
+    int status;
+
+    ck_assert_int_eq(mv_process_spawn(argv, &opts, &sc.pid), 0);
+    ck_assert_int_eq(qemud_proc_stat_read(sc.pid, &st), 0);
+    sc.starttime = st.starttime;
+    gone.pid = sc.pid;
+    gone.starttime = st.starttime + 1;          /* its pid now names another process */
+    set.v = calloc(2, sizeof(*set.v));
+    set.v[0] = sc;
+    set.v[1] = gone;
+    set.n = 2;
+
+    ck_assert_int_eq(mv_xml_writer_open(&w), 0);
+    xmlTextWriterStartElement(w.writer, BAD_CAST "domstatus");
+    ck_assert_int_eq(qemud_sidecars_format(&set, w.writer), 0);
+    xmlTextWriterEndElement(w.writer);
+    ck_assert_int_eq(mv_xml_writer_finish(&w, &xml), 0);
+    ck_assert_ptr_nonnull(strstr(xml, "<sidecar id=\"fs0\""));
+    qemud_sidecars_clear(&set);
+
+    ck_assert_int_eq(mv_xml_parse(xml, "status", &doc, &msg), 0);
+    ck_assert_int_eq(mv_xpath_context_new(doc, &ctx), 0);
+    ck_assert_int_eq(qemud_sidecars_parse(ctx, &back, &msg), 0);
+    ck_assert_uint_eq(back.n, 2);
+    ck_assert_uint_eq(qemud_sidecars_adopt(&back, "guest"), 1);
+    ck_assert_uint_eq(back.n, 1);
+    ck_assert_str_eq(back.v[0].id, "fs0");
+    ck_assert_str_eq(back.v[0].socket_path, sock);
+    ck_assert(qemud_sidecar_alive(&back.v[0]));
+    qemud_sidecars_stop(&back, "guest");
+    /* the adopted one is not our child as far as sidecar.c knows: its real
+     * parent (PID 1 in the daemon's case, this test here) reaps it */
+    ck_assert_int_eq(waitpid(sc.pid, &status, 0), sc.pid);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    ck_assert_int_eq(access(sock, F_OK), -1);
+}
+END_TEST
+
+START_TEST(test_parse_damaged)
+{
+    _cleanup_xmldoc_ xmlDocPtr doc = NULL;
+    _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
+    _cleanup_free_ char *msg = NULL;
+    struct qemud_sidecars set = { 0 };
+
+    ck_assert_int_eq(mv_xml_parse("<domstatus><sidecar id='a' prog='/x' pid='0' starttime='1'/></domstatus>", "status",
+                                  &doc, &msg), 0);
+    ck_assert_int_eq(mv_xpath_context_new(doc, &ctx), 0);
+    ck_assert_int_eq(qemud_sidecars_parse(ctx, &set, &msg), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(msg, "<sidecar> 1"));
+    ck_assert_uint_eq(set.n, 0);
+}
+END_TEST
+
+static Suite *sidecar_suite(void)
+{
+    Suite *s = suite_create("qemud_sidecar");
+    TCase *tc = tcase_create("sidecar");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_start_ready_stop);
+    tcase_add_test(tc, test_exit_before_ready);
+    tcase_add_test(tc, test_deadline);
+    tcase_add_test(tc, test_sigterm_ignored);
+    tcase_add_test(tc, test_reaped_at_once);
+    tcase_add_test(tc, test_status_roundtrip_adopt);
+    tcase_add_test(tc, test_parse_damaged);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    SRunner *sr;
+    ssize_t n;
+    int failed;
+
+    if (argc >= 2 && strncmp(argv[1], "--", 2) == 0)
+        return child_main(argc, argv);
+    if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+        return 99;
+    self[n] = '\0';
+    sr = srunner_create(sidecar_suite());
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
