@@ -316,14 +316,17 @@ static int write_head(xmlTextWriterPtr w, const struct mv_domain_caps_input *in)
     MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "vcpu"));
     MV_XML_TRY(xmlTextWriterWriteFormatAttribute(w, BAD_CAST "max", "%d", max_vcpus(in)));
     MV_XML_TRY(xmlTextWriterEndElement(w));
-    /* no <iothreads> and no <memoryBacking> in the parser yet */
+    /* no <iothreads> in the parser yet */
     return write_unsupported(w, "iothreads");
 }
 
 static int write_memory_backing(xmlTextWriterPtr w)
 {
     MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "memoryBacking"));
-    if (write_supported(w, false) < 0 || write_enum(w, "sourceType", none) < 0)
+    /* qemu_cmd_memory.c's backends: memory-backend-file, -ram, -memfd */
+    static const char *const sources[] = { "file", "anonymous", "memfd", NULL };
+
+    if (write_supported(w, true) < 0 || write_enum(w, "sourceType", sources) < 0)
         return -ENOMEM;
     MV_XML_TRY(xmlTextWriterEndElement(w));
     return 0;

@@ -26,6 +26,13 @@ MV_ENUM_IMPL(mv_dom_lifecycle_action, MV_DOM_LIFECYCLE_LAST, NULL, "destroy", "r
 MV_ENUM_IMPL(mv_dom_boot_dev, MV_DOM_BOOT_LAST, "hd", "cdrom", "network", "fd")
 MV_ENUM_IMPL(mv_dom_loader_type, MV_DOM_LOADER_LAST, NULL, "rom", "pflash")
 MV_ENUM_IMPL(mv_dom_cpu_mode, MV_DOM_CPU_MODE_LAST, NULL, "custom", "host-model", "host-passthrough", "maximum")
+MV_ENUM_IMPL(mv_dom_cpu_feature_policy, MV_DOM_CPU_FEATURE_LAST, "force", "require", "optional", "disable",
+             "forbid")
+MV_ENUM_IMPL(mv_dom_cpu_cache_mode, MV_DOM_CPU_CACHE_LAST, NULL, "emulate", "passthrough", "disable")
+MV_ENUM_IMPL(mv_dom_mem_access, MV_DOM_MEM_ACCESS_LAST, NULL, "shared", "private")
+MV_ENUM_IMPL(mv_dom_mem_source, MV_DOM_MEM_SOURCE_LAST, NULL, "file", "anonymous", "memfd")
+MV_ENUM_IMPL(mv_dom_mem_alloc, MV_DOM_MEM_ALLOC_LAST, NULL, "immediate", "ondemand")
+MV_ENUM_IMPL(mv_dom_numatune_mode, MV_DOM_NUMATUNE_LAST, NULL, "strict", "preferred", "interleave", "restrictive")
 MV_ENUM_IMPL(mv_dom_clock_offset, MV_DOM_CLOCK_LAST, "utc", "localtime")
 MV_ENUM_IMPL(mv_dom_disk_type, MV_DOM_DISK_TYPE_LAST, "file", "block", "volume")
 MV_ENUM_IMPL(mv_dom_disk_device, MV_DOM_DISK_DEVICE_LAST, "disk", "cdrom")
@@ -123,6 +130,33 @@ static void devices_clear(struct mv_dom_devices *d)
     free(d->memballoon.alias);
 }
 
+static void cpu_clear(struct mv_dom_cpu *cpu)
+{
+    free(cpu->match);
+    free(cpu->check);
+    free(cpu->model);
+    free(cpu->model_fallback);
+    for (size_t i = 0; i < cpu->nfeatures; i++)
+        free(cpu->features[i].name);
+    free(cpu->features);
+    for (size_t i = 0; i < cpu->ncells; i++) {
+        free(cpu->cells[i].cpus.ids);
+        free(cpu->cells[i].distances);
+    }
+    free(cpu->cells);
+}
+
+static void memory_clear(struct mv_dom_memory_backing *mb, struct mv_dom_numatune *nt)
+{
+    for (size_t i = 0; i < mb->npages; i++)
+        free(mb->pages[i].nodeset.ids);
+    free(mb->pages);
+    free(nt->nodeset.ids);
+    for (size_t i = 0; i < nt->nmemnodes; i++)
+        free(nt->memnodes[i].nodeset.ids);
+    free(nt->memnodes);
+}
+
 struct mv_dom_def *mv_dom_def_ref(struct mv_dom_def *def)
 {
     atomic_fetch_add(&def->refs, 1);
@@ -147,10 +181,8 @@ void mv_dom_def_free(struct mv_dom_def *def)
     free(def->os.cmdline);
     free(def->os.dtb);
     free(def->os.loader);
-    free(def->cpu.match);
-    free(def->cpu.check);
-    free(def->cpu.model);
-    free(def->cpu.model_fallback);
+    cpu_clear(&def->cpu);
+    memory_clear(&def->memory_backing, &def->numatune);
     for (size_t i = 0; i < def->clock.ntimers; i++) {
         free(def->clock.timers[i].name);
         free(def->clock.timers[i].tickpolicy);

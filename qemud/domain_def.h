@@ -88,14 +88,116 @@ enum mv_dom_cpu_mode {
 };
 MV_ENUM_DECL(mv_dom_cpu_mode);
 
+/* <cpu><feature policy=...>; the parser fills in "require" when absent */
+enum mv_dom_cpu_feature_policy {
+    MV_DOM_CPU_FEATURE_FORCE, MV_DOM_CPU_FEATURE_REQUIRE, MV_DOM_CPU_FEATURE_OPTIONAL,
+    MV_DOM_CPU_FEATURE_DISABLE, MV_DOM_CPU_FEATURE_FORBID, MV_DOM_CPU_FEATURE_LAST
+};
+MV_ENUM_DECL(mv_dom_cpu_feature_policy);
+
+struct mv_dom_cpu_feature {
+    char *name;                     /* as written (libvirt's or QEMU's spelling) */
+    enum mv_dom_cpu_feature_policy policy;
+};
+
+/* memAccess of a NUMA cell and <memoryBacking><access mode>; DEFAULT = absent */
+enum mv_dom_mem_access { MV_DOM_MEM_ACCESS_DEFAULT, MV_DOM_MEM_ACCESS_SHARED, MV_DOM_MEM_ACCESS_PRIVATE,
+                         MV_DOM_MEM_ACCESS_LAST };
+MV_ENUM_DECL(mv_dom_mem_access);
+
+/* A set of ids (vCPUs, host NUMA nodes): ascending, distinct. */
+struct mv_dom_idset {
+    unsigned int *ids;
+    size_t n;
+};
+
+struct mv_dom_numa_distance {
+    unsigned int cell;              /* <sibling id=> */
+    unsigned int value;
+};
+
+/* <cpu><numa><cell id cpus memory unit memAccess discard>; ids are 0..n-1 in
+ * order once parsed */
+struct mv_dom_numa_cell {
+    unsigned int id;
+    struct mv_dom_idset cpus;
+    unsigned long long memory_kib;
+    enum mv_dom_mem_access mem_access;
+    enum mv_tristate discard;
+    struct mv_dom_numa_distance *distances;
+    size_t ndistances;
+};
+
+/* <cpu><cache level mode>: only the host's caches as they are can be passed */
+enum mv_dom_cpu_cache_mode { MV_DOM_CPU_CACHE_ABSENT, MV_DOM_CPU_CACHE_EMULATE, MV_DOM_CPU_CACHE_PASSTHROUGH,
+                             MV_DOM_CPU_CACHE_DISABLE, MV_DOM_CPU_CACHE_LAST };
+MV_ENUM_DECL(mv_dom_cpu_cache_mode);
+
 struct mv_dom_cpu {
     enum mv_dom_cpu_mode mode;
     bool mode_given;                /* mode attribute written (custom is the default) */
     char *match;                    /* custom: "exact"/"minimum"/"strict" as given, or NULL */
     char *check;                    /* "none"/"partial"/"full" as given, or NULL */
+    enum mv_tristate migratable;    /* host-passthrough/maximum: migratable='on|off' */
     char *model;                    /* custom: QEMU CPU model name, e.g. "qemu64" */
     char *model_fallback;           /* "allow"/"forbid" as given, or NULL */
     unsigned int sockets, dies, cores, threads;   /* <topology>; 0 = absent */
+    enum mv_dom_cpu_cache_mode cache_mode;        /* <cache mode=>; level not accepted */
+    struct mv_dom_cpu_feature *features;
+    size_t nfeatures;
+    struct mv_dom_numa_cell *cells; /* <numa> */
+    size_t ncells;
+};
+
+/* ---- memory ---- */
+
+/* <memoryBacking><source type=>: DEFAULT = absent (QEMU's anonymous RAM) */
+enum mv_dom_mem_source { MV_DOM_MEM_SOURCE_DEFAULT, MV_DOM_MEM_SOURCE_FILE, MV_DOM_MEM_SOURCE_ANONYMOUS,
+                         MV_DOM_MEM_SOURCE_MEMFD, MV_DOM_MEM_SOURCE_LAST };
+MV_ENUM_DECL(mv_dom_mem_source);
+
+/* <allocation mode=>: DEFAULT = absent (on demand) */
+enum mv_dom_mem_alloc { MV_DOM_MEM_ALLOC_DEFAULT, MV_DOM_MEM_ALLOC_IMMEDIATE, MV_DOM_MEM_ALLOC_ONDEMAND,
+                        MV_DOM_MEM_ALLOC_LAST };
+MV_ENUM_DECL(mv_dom_mem_alloc);
+
+/* <hugepages><page size unit nodeset/>; size 0 = the host's default size */
+struct mv_dom_hugepage {
+    unsigned long long size_kib;
+    struct mv_dom_idset nodeset;    /* guest NUMA cells; empty = all */
+};
+
+struct mv_dom_memory_backing {
+    bool given;                     /* a <memoryBacking> element was written */
+    bool hugepages;                 /* <hugepages> */
+    struct mv_dom_hugepage *pages;  /* its <page> children */
+    size_t npages;
+    bool nosharepages, locked, discard;
+    enum mv_dom_mem_source source;
+    enum mv_dom_mem_access access;
+    enum mv_dom_mem_alloc allocation;
+    unsigned int alloc_threads;     /* <allocation threads=>; 0 = absent */
+};
+
+/* <numatune> memory modes; ABSENT where the attribute was left out */
+enum mv_dom_numatune_mode { MV_DOM_NUMATUNE_ABSENT, MV_DOM_NUMATUNE_STRICT, MV_DOM_NUMATUNE_PREFERRED,
+                            MV_DOM_NUMATUNE_INTERLEAVE, MV_DOM_NUMATUNE_RESTRICTIVE, MV_DOM_NUMATUNE_LAST };
+MV_ENUM_DECL(mv_dom_numatune_mode);
+
+/* <memnode cellid mode nodeset/> */
+struct mv_dom_memnode {
+    unsigned int cellid;
+    enum mv_dom_numatune_mode mode;
+    struct mv_dom_idset nodeset;
+};
+
+struct mv_dom_numatune {
+    bool given;
+    bool memory_given;              /* <memory> child written */
+    enum mv_dom_numatune_mode mode; /* <memory mode=>; absent means strict */
+    struct mv_dom_idset nodeset;    /* host NUMA nodes (placement static) */
+    struct mv_dom_memnode *memnodes;
+    size_t nmemnodes;
 };
 
 enum mv_dom_clock_offset { MV_DOM_CLOCK_UTC, MV_DOM_CLOCK_LOCALTIME, MV_DOM_CLOCK_LAST };
@@ -328,6 +430,8 @@ struct mv_dom_def {
     struct mv_dom_os os;
     struct mv_dom_features features;
     struct mv_dom_cpu cpu;
+    struct mv_dom_memory_backing memory_backing;
+    struct mv_dom_numatune numatune;
     struct mv_dom_clock clock;
     struct mv_dom_pm pm;
     enum mv_dom_lifecycle_action on_poweroff, on_reboot, on_crash;

@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "domain_def.h"
 #include "domain_format_priv.h"
+#include "domain_format_cpumem.h"
 #include "xml.h"
 #include "xml_format.h"
 
@@ -144,32 +145,6 @@ static void features(struct mv_xml_out *o, const struct mv_dom_features *f)
     }
     if (f->pae) {
         mv_xml_out_start(o, "pae");
-        mv_xml_out_end(o);
-    }
-    mv_xml_out_end(o);
-}
-
-static void cpu(struct mv_xml_out *o, const struct mv_dom_cpu *cpu)
-{
-    if (cpu->mode == MV_DOM_CPU_MODE_ABSENT)
-        return;
-    mv_xml_out_start(o, "cpu");
-    if (cpu->mode_given)
-        mv_xml_out_attr(o, "mode", mv_dom_cpu_mode_to_string(cpu->mode));
-    mv_xml_out_attr(o, "match", cpu->match);
-    mv_xml_out_attr(o, "check", cpu->check);
-    if (cpu->model) {
-        mv_xml_out_start(o, "model");
-        mv_xml_out_attr(o, "fallback", cpu->model_fallback);
-        mv_xml_out_text(o, cpu->model);
-        mv_xml_out_end(o);
-    }
-    if (cpu->sockets) {
-        mv_xml_out_start(o, "topology");
-        mv_xml_out_attrf(o, "sockets", "%u", cpu->sockets);
-        attr_uint_opt(o, "dies", cpu->dies);
-        mv_xml_out_attrf(o, "cores", "%u", cpu->cores);
-        mv_xml_out_attrf(o, "threads", "%u", cpu->threads);
         mv_xml_out_end(o);
     }
     mv_xml_out_end(o);
@@ -518,10 +493,12 @@ int mv_dom_def_format(const struct mv_dom_def *def, const struct mv_dom_live_inf
         memory(&o, "maxMemory", def->max_memory_kib, def->max_memory_slots);
     memory(&o, "memory", def->memory_kib, 0);
     memory(&o, "currentMemory", def->current_memory_kib ? def->current_memory_kib : def->memory_kib, 0);
+    dom_format_memory_backing(&o, &def->memory_backing);
     vcpu(&o, def);
+    dom_format_numatune(&o, &def->numatune);
     os(&o, &def->os);
     features(&o, &def->features);
-    cpu(&o, &def->cpu);
+    dom_format_cpu(&o, &def->cpu);
     clock(&o, &def->clock);
     lifecycle(&o, def);
     pm(&o, &def->pm);

@@ -8,7 +8,8 @@
  * else, including a second copy of a single-valued child, is an error.
  *
  * This file has the entry points and every section but <devices>
- * (domain_parse_devices.c); the walk and the value getters are the strict
+ * (domain_parse_devices.c), <cpu> (domain_parse_cpu.c) and <memoryBacking>
+ * with <numatune> (domain_parse_memory.c); the walk and the value getters are the strict
  * XML core's (common/xml_strict.h).
  */
 #include "config.h"
@@ -23,9 +24,6 @@
 #include "domain_parse_priv.h"
 #include "error_codes.h"
 #include "xml.h"
-
-/* Far above what QEMU accepts; keeps the topology product in range. */
-#define DOM_VCPUS_MAX 4096
 
 /* -------------------------------------------------------------------- os */
 
@@ -138,7 +136,7 @@ static int parse_os(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return 0;
 }
 
-/* -------------------------------------------------- features, cpu, clock */
+/* ------------------------------------------------------ features, clock */
 
 static int feature_flag(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
@@ -167,63 +165,6 @@ static int parse_features(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 
     f->given = true;
     return r < 0 ? r : MV_XML_WALK(c, n, features_rules, f);
-}
-
-static int cpu_model(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_cpu *cpu = obj;
-    int r;
-
-    if ((r = mv_xml_text_elem(c, n, MV_XML_ATTRS("fallback"), &cpu->model)) < 0 ||
-        (r = mv_xml_attr_choice(c, n, "fallback", (const char *const[]){ "allow", "forbid", NULL },
-                                &cpu->model_fallback)) < 0)
-        return r;
-    if (!mv_xml_token_ok(cpu->model, "_.+-"))
-        return mv_xml_fail_value(c, n, NULL, cpu->model);
-    return 0;
-}
-
-static int cpu_topology(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    static const char *const attrs[] = { "sockets", "dies", "cores", "threads", NULL };
-    struct mv_dom_cpu *cpu = obj;
-    unsigned int *fields[] = { &cpu->sockets, &cpu->dies, &cpu->cores, &cpu->threads };
-    int r;
-
-    if ((r = mv_xml_leaf(c, n, attrs)) < 0)
-        return r;
-    for (size_t i = 0; attrs[i]; i++) {
-        r = mv_xml_attr_uint_range(c, n, attrs[i], false, 1, DOM_VCPUS_MAX, fields[i]);
-        if (r < 0)
-            return r;
-        /* dies alone may be left out (one per socket) */
-        if (r == 0 && i != 1)
-            return mv_xml_fail_missing_attr(c, n, attrs[i]);
-    }
-    return 0;
-}
-
-static const struct mv_xml_rule cpu_rules[] = {
-    { "model", cpu_model, false },
-    { "topology", cpu_topology, false },
-};
-
-static int parse_cpu(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_cpu *cpu = &((struct mv_dom_def *)obj)->cpu;
-    int mode, r;
-
-    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("mode", "match", "check"))) < 0 ||
-        (r = mv_xml_attr_enum(c, n, "mode", mv_dom_cpu_mode_from_string, &mode)) < 0)
-        return r;
-    cpu->mode_given = r == 1;
-    cpu->mode = r ? mode : MV_DOM_CPU_MODE_CUSTOM;
-    if ((r = mv_xml_attr_choice(c, n, "match", (const char *const[]){ "exact", "minimum", "strict", NULL },
-                                &cpu->match)) < 0 ||
-        (r = mv_xml_attr_choice(c, n, "check", (const char *const[]){ "none", "partial", "full", NULL },
-                                &cpu->check)) < 0)
-        return r;
-    return MV_XML_WALK(c, n, cpu_rules, cpu);
 }
 
 static int clock_timer(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -400,7 +341,9 @@ static const struct mv_xml_rule domain_rules[] = {
     { "vcpu", parse_vcpu, false },
     { "os", parse_os, false },
     { "features", parse_features, false },
-    { "cpu", parse_cpu, false },
+    { "cpu", dom_parse_cpu, false },
+    { "memoryBacking", dom_parse_memory_backing, false },
+    { "numatune", dom_parse_numatune, false },
     { "clock", parse_clock, false },
     { "pm", parse_pm, false },
     { "on_poweroff", parse_lifecycle, false },
@@ -428,9 +371,6 @@ static int check_memory(struct mv_xml_ctx *c, struct mv_dom_def *def)
 
 static int check_vcpus(struct mv_xml_ctx *c, struct mv_dom_def *def)
 {
-    const struct mv_dom_cpu *cpu = &def->cpu;
-    unsigned long long product;
-
     /* libvirt's default when <vcpu> is left out */
     if (def->vcpus == 0)
         def->vcpus = 1;
@@ -439,12 +379,6 @@ static int check_vcpus(struct mv_xml_ctx *c, struct mv_dom_def *def)
     if (def->vcpus_current > def->vcpus)
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<vcpu current='%u'> is larger than the maximum of %u vcpus",
                            def->vcpus_current, def->vcpus);
-    if (cpu->sockets == 0)
-        return 0;
-    product = (unsigned long long)cpu->sockets * (cpu->dies ? cpu->dies : 1) * cpu->cores * cpu->threads;
-    if (product != def->vcpus)
-        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<cpu><topology> gives %llu vcpus, but <vcpu> is %u",
-                           product, def->vcpus);
     return 0;
 }
 
@@ -473,7 +407,8 @@ static int parse_root(struct mv_xml_ctx *c, xmlNodePtr root, struct mv_dom_def *
         r = mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <os><type>");
         goto out;
     }
-    if ((r = check_memory(c, def)) < 0 || (r = check_vcpus(c, def)) < 0 || (r = dom_check_devices(c, def)) < 0)
+    if ((r = check_memory(c, def)) < 0 || (r = check_vcpus(c, def)) < 0 || (r = dom_check_cpu(c, def)) < 0 ||
+        (r = dom_check_memory_backing(c, def)) < 0 || (r = dom_check_devices(c, def)) < 0)
         goto out;
     if (mv_uuid_is_null(def->uuid))
         r = mv_uuid_generate(def->uuid);

@@ -11,6 +11,9 @@
 #include "domain_def.h"
 #include "xml_strict.h"
 
+/* Far above what QEMU accepts; keeps the topology product in range. */
+#define DOM_VCPUS_MAX 4096
+
 /* yes|no attribute into a tristate: 1 found, 0 absent (*OUT alone), <0 error. */
 static inline int dom_attr_yesno(struct mv_xml_ctx *c, xmlNodePtr n, const char *name, enum mv_tristate *out)
 {
@@ -35,3 +38,23 @@ int dom_parse_devices(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
  * controller indexes, MACs, boot orders), then fills in controller indexes
  * and MAC addresses left out. */
 int dom_check_devices(struct mv_xml_ctx *c, struct mv_dom_def *def);
+
+/* ---- <cpu> (domain_parse_cpu.c) ---- */
+
+/* <cpu> into OBJ, a struct mv_dom_def. */
+int dom_parse_cpu(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+/* Topology against <vcpu>; NUMA cells against <vcpu> and <memory>, and
+ * their distances. */
+int dom_check_cpu(struct mv_xml_ctx *c, const struct mv_dom_def *def);
+
+/* ---- <memoryBacking>, <numatune> (domain_parse_memory.c) ---- */
+
+int dom_parse_memory_backing(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+int dom_parse_numatune(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+/* Hugepage nodesets and memnodes against the guest's NUMA cells. */
+int dom_check_memory_backing(struct mv_xml_ctx *c, const struct mv_dom_def *def);
+/* An id set attribute ("0-3,^2") with ids below MAX into *OUT: 1 found, 0 absent, <0 error. */
+int dom_attr_idset(struct mv_xml_ctx *c, xmlNodePtr n, const char *name, unsigned int max,
+                   struct mv_dom_idset *out);
+/* A size attribute NAME with the element's unit= (KiB without) into KiB, rounded up. */
+int dom_attr_scaled_kib(struct mv_xml_ctx *c, xmlNodePtr n, const char *name, unsigned long long *kib);

@@ -25,6 +25,7 @@
 #include "domain_task.h"
 #include "file.h"
 #include "host_facts.h"
+#include "host_memory.h"
 #include "log.h"
 #include "monotime.h"
 #include "disk_secret.h"
@@ -430,6 +431,29 @@ static int assign_channel_paths(struct qemud_dom *dom, struct mv_dom_def *live)
     return 0;
 }
 
+/* What the host offers the guest's memory right now (free huge pages
+ * change), and the directory file-backed RAM goes to: QEMU creates and at
+ * once unlinks its file there, so nothing is left to clean up. */
+static int memory_facts(const struct mv_dom_def *live, struct mv_host_memory *mem, char **ramdir,
+                        struct mv_err *err)
+{
+    int r = mv_host_memory_read(NULL, mem);
+
+    if (r < 0)
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot read the host's NUMA nodes and huge pages");
+    if (live->memory_backing.source != MV_DOM_MEM_SOURCE_FILE)
+        return 0;
+    if (asprintf(ramdir, "%s/qemu/ram", qemud.paths->statedir) < 0) {
+        *ramdir = NULL;
+        return -ENOMEM;
+    }
+    if ((r = mv_mkdir_p(*ramdir, 0700)) < 0)
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot create '%s' for the memory of domain '%s'", *ramdir, live->name);
+    return 0;
+}
+
 static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *pid, off_t *log_start,
                         struct qemud_disk_secrets *secrets, struct mv_err *err)
 {
@@ -438,6 +462,8 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     _cleanup_free_ char *msg = NULL;
     _cleanup_close_ int logfd = -1;
     struct mv_qemu_cmd_ctx ctx = { .emulator = qemud.emulator, .monitor_path = dom->monitor_path };
+    _cleanup_(mv_host_memory_clear) struct mv_host_memory mem = { 0 };
+    _cleanup_free_ char *ramdir = NULL;
     int r, code = MV_ERR_INTERNAL_ERROR;
 
     if (!fds || assign_channel_paths(dom, live) < 0)
@@ -463,6 +489,13 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     ctx.nnet_fds = live->devices.nnets;
     ctx.disk_secret_files = (const char *const *)secrets->files;
     ctx.ndisk_secret_files = secrets->n;
+    if ((r = memory_facts(live, &mem, &ramdir, err)) < 0)
+        goto out;
+    ctx.host_nodes = mem.nodes;
+    ctx.nhost_nodes = mem.nnodes;
+    ctx.hugepages = mem.pages;
+    ctx.nhugepages = mem.npages;
+    ctx.memory_dir = ramdir;
     if ((logfd = open_log(dom->name, log_start)) < 0) {
         r = mv_err_set_errno(err, logfd, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                              "cannot open the log file of domain '%s'", dom->name);

@@ -7,6 +7,7 @@ qemud_libmvqemuhost_la_SOURCES = \
 	qemud/host_cpuinfo.c qemud/host_cpuinfo.h \
 	qemud/host_xml.c qemud/host_xml.h \
 	qemud/host_node.c qemud/host_node.h \
+	qemud/host_memory.c qemud/host_memory.h \
 	qemud/host_capabilities.c qemud/host_capabilities.h \
 	qemud/host_sysinfo.c qemud/host_sysinfo.h \
 	qemud/qemu_probe.c qemud/qemu_probe.h \

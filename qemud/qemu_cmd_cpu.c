@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "error_codes.h"
+#include "cpu_x86_features.h"
 #include "qemu_command_priv.h"
 
 static bool is_cpu_model_name(const char *s)
@@ -17,10 +18,12 @@ static bool is_cpu_model_name(const char *s)
     return n > 0 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-int build_cpu(struct cmd *c)
+/* The -cpu model for the mode, or NULL to leave QEMU's default. */
+static int cpu_model(struct cmd *c, const char **model)
 {
     const struct mv_dom_cpu *cpu = &c->def->cpu;
 
+    *model = NULL;
     switch (cpu->mode) {
     case MV_DOM_CPU_MODE_ABSENT:
         return 0;
@@ -29,19 +32,71 @@ int build_cpu(struct cmd *c)
             return 0;
         if (!is_cpu_model_name(cpu->model))
             return cmd_refuse(c, "CPU model '%s' is not a QEMU CPU model name", cmd_quote(c, cpu->model));
-        return cmd_pair(c, "-cpu", cpu->model);
+        *model = cpu->model;
+        return 0;
     case MV_DOM_CPU_MODE_HOST_PASSTHROUGH:
         if (!c->kvm)
             return cmd_refuse(c, "CPU mode 'host-passthrough' needs KVM; with type='qemu' use "
                           "mode='maximum', mode='host-model' or a custom model");
-        return cmd_pair(c, "-cpu", "host");
+        *model = "host";
+        return 0;
     case MV_DOM_CPU_MODE_HOST_MODEL:
-        return cmd_pair(c, "-cpu", c->kvm ? "host" : "max");
+        *model = c->kvm ? "host" : "max";
+        return 0;
     case MV_DOM_CPU_MODE_MAXIMUM:
-        return cmd_pair(c, "-cpu", "max");
+        *model = "max";
+        return 0;
     default:
         return cmd_refuse(c, "CPU mode %d is not supported", (int)cpu->mode);
     }
+}
+
+/* <cpu> migratable, <cache>, the features by policy and check as -cpu
+ * properties.  A feature QEMU cannot give under the accelerator is left
+ * out with a warning unless the CPU is enforced, which check='partial' and
+ * 'full' ask for: then QEMU refuses to start instead, as libvirt's check
+ * refuses a CPU that differs from the definition. */
+static int cpu_def_props(struct cmd *c, struct opt *o)
+{
+    const struct mv_dom_cpu *cpu = &c->def->cpu;
+
+    if (cpu->migratable != MV_TRISTATE_ABSENT)
+        opt_onoff(o, "migratable", cpu->migratable == MV_TRISTATE_YES);
+    if (cpu->cache_mode == MV_DOM_CPU_CACHE_PASSTHROUGH)
+        opt_onoff(o, "host-cache-info", true);
+    else if (cpu->cache_mode != MV_DOM_CPU_CACHE_ABSENT)
+        opt_onoff(o, "l3-cache", cpu->cache_mode == MV_DOM_CPU_CACHE_EMULATE);
+    for (size_t i = 0; i < cpu->nfeatures; i++) {
+        const struct mv_dom_cpu_feature *f = &cpu->features[i];
+        const char *name = mv_cpu_x86_feature(f->name);
+
+        if (!name)
+            return cmd_refuse(c, "unknown CPU feature '%s'", cmd_quote(c, f->name));
+        opt_onoff(o, name, f->policy == MV_DOM_CPU_FEATURE_FORCE || f->policy == MV_DOM_CPU_FEATURE_REQUIRE ||
+                               f->policy == MV_DOM_CPU_FEATURE_OPTIONAL);
+    }
+    if (streq(cpu->check, "partial") || streq(cpu->check, "full"))
+        opt_onoff(o, "enforce", true);
+    return 0;
+}
+
+int build_cpu(struct cmd *c)
+{
+    _cleanup_opt_ struct opt o = { 0 };
+    const char *model;
+    size_t model_len;
+    int r = cpu_model(c, &model);
+
+    if (r < 0)
+        return r;
+    /* properties need a model in front: QEMU's own default for x86_64 */
+    opt_kv(&o, NULL, "%s", model ? model : "qemu64");
+    model_len = o.len;
+    if ((r = cpu_def_props(c, &o)) < 0)
+        return r;
+    if (!model && o.len == model_len)
+        return 0;
+    return cmd_opt(c, "-cpu", &o);
 }
 
 /* ---- clock, features, power management, lifecycle ---- */

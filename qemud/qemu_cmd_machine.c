@@ -1,5 +1,5 @@
 /*
- * The machine, accelerator, memory, vCPU count, identity, monitor, power
+ * The machine, accelerator, vCPU count, identity, monitor, power
  * management and lifecycle actions.
  */
 #include <errno.h>
@@ -56,26 +56,6 @@ int build_accel(struct cmd *c)
             return r;
     }
     return cmd_pair(c, "-accel", c->kvm ? "kvm" : "tcg");
-}
-
-/* QEMU splits -cpu at commas without an escape: only plain model names. */
-int build_memory(struct cmd *c)
-{
-    const struct mv_dom_def *def = c->def;
-    _cleanup_opt_ struct opt o = { 0 };
-
-    if (def->memory_kib == 0)
-        return cmd_refuse(c, "memory size 0 is not possible");
-    opt_kv(&o, "size", "%lluk", def->memory_kib);
-    if (def->max_memory_kib > 0) {
-        if (def->max_memory_kib < def->memory_kib)
-            return cmd_refuse(c, "maxMemory %llu KiB is less than memory %llu KiB",
-                          def->max_memory_kib, def->memory_kib);
-        if (def->max_memory_slots > 0)
-            opt_kv(&o, "slots", "%u", def->max_memory_slots);
-        opt_kv(&o, "maxmem", "%lluk", def->max_memory_kib);
-    }
-    return cmd_opt(c, "-m", &o);
 }
 
 int build_smp(struct cmd *c)

@@ -9,6 +9,14 @@
 
 #include "domain_def.h"
 
+/* A size of huge pages the host has (/sys/kernel/mm/hugepages), with the
+ * hugetlbfs mount that serves it, if any. */
+struct mv_qemu_hugepages {
+    unsigned long long page_kib;
+    unsigned long long free_pages;
+    const char *mount;              /* NULL: no hugetlbfs mounted with this size */
+};
+
 /* What the command line needs besides the definition. */
 struct mv_qemu_cmd_ctx {
     const char *emulator;           /* binary to run when the XML names none */
@@ -23,6 +31,15 @@ struct mv_qemu_cmd_ctx {
      * reads, so that the passphrase is never in argv; NULL otherwise */
     const char *const *disk_secret_files;
     size_t ndisk_secret_files;
+    /* host memory facts for <memoryBacking> and <numatune>: the NUMA nodes
+     * that hold memory (ascending; none: refuse any nodeset), the huge page
+     * sizes (the first is the default size), the directory where
+     * <source type='file'/> RAM lives (NULL: refused) */
+    const unsigned int *host_nodes;
+    size_t nhost_nodes;
+    const struct mv_qemu_hugepages *hugepages;
+    size_t nhugepages;
+    const char *memory_dir;
 };
 
 /* Builds the argument vector (argv[0] is the emulator) into a malloc'd,

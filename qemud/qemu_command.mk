@@ -2,7 +2,7 @@
 # qemud/qemu_command.h).  Pure: no I/O, golden-tested in tests/qemuargs.
 noinst_LTLIBRARIES += qemud/libmvqemucmd.la
 qemud_libmvqemucmd_la_SOURCES = qemud/qemu_command.c qemud/qemu_command.h \
-	qemud/qemu_command_priv.h qemud/qemu_cmd_pci.c qemud/qemu_cmd_machine.c \
+	qemud/qemu_command_priv.h qemud/qemu_cmd_pci.c qemud/qemu_cmd_machine.c qemud/qemu_cmd_memory.c \
 	qemud/qemu_cmd_cpu.c qemud/qemu_cmd_boot.c qemud/qemu_cmd_controllers.c \
 	qemud/qemu_cmd_disk.c qemud/qemu_cmd_net.c qemud/qemu_cmd_chardev.c \
 	qemud/qemu_cmd_display.c qemud/qemu_cmd_devices.c

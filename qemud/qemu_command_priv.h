@@ -103,13 +103,18 @@ bool is_qemu_id(const char *s, size_t max);
 /* qemu_cmd_machine.c */
 int check_os(struct cmd *c);
 int build_accel(struct cmd *c);
-int build_memory(struct cmd *c);
 int build_smp(struct cmd *c);
 int build_identity(struct cmd *c);
 int build_uuid_defaults_monitor(struct cmd *c);
 int build_pm(struct cmd *c);
 int cmd_action(struct cmd *c, const char *event, const char *what);
 int build_lifecycle(struct cmd *c);
+
+/* qemu_cmd_memory.c: -m, the RAM's memory backends and guest NUMA nodes */
+int build_memory(struct cmd *c);
+/* Whether all guest RAM is shared memory another process can map by fd
+ * (vhost-user, virtiofsd): memfd, file or hugepages with access shared. */
+bool memory_is_shared(const struct mv_dom_def *def);
 
 /* qemu_cmd_cpu.c */
 int build_cpu(struct cmd *c);

@@ -57,6 +57,10 @@ static const char *const disk_secret_files[] = {
 
 #define FIXTURES "qemuargs"
 
+/* The fixed host: one NUMA node with memory, no huge pages (the real
+ * QEMU runs these on this host too: Linux always has node 0). */
+static const unsigned int host_nodes[] = { 0 };
+
 static char **cases;          /* NAME of each tests/qemuargs/NAME.xml, sorted */
 static size_t ncases;
 
@@ -82,6 +86,7 @@ static struct mv_qemu_cmd_ctx fixed_ctx(const char *name, char **monitor, int *f
         .emulator = REAL_QEMU, .monitor_path = *monitor, .kvm_usable = false,
         .net_fds = fds, .nnet_fds = NETS_MAX,
         .disk_secret_files = disk_secret_files, .ndisk_secret_files = MV_ARRAY_SIZE(disk_secret_files),
+        .host_nodes = host_nodes, .nhost_nodes = MV_ARRAY_SIZE(host_nodes), .memory_dir = "/var/lib/modvirt/qemu/ram",
     };
 }
 
@@ -606,7 +611,8 @@ START_TEST(test_qemu_accepts)
     _cleanup_free_ char *dir = path_in(tmpdir, "a,b");     /* a comma in every path */
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
-    struct mv_qemu_cmd_ctx ctx = { .emulator = REAL_QEMU };
+    struct mv_qemu_cmd_ctx ctx = { .emulator = REAL_QEMU, .host_nodes = host_nodes,
+                                   .nhost_nodes = MV_ARRAY_SIZE(host_nodes) };
     _cleanup_(secrets_freep) struct secrets secrets = { 0 };
 
     if (is_invalid_case(name) || !have_qemu())
@@ -625,6 +631,7 @@ START_TEST(test_qemu_accepts)
     localize(def, dir, secrets.paths);
     assign_ok(def);
     ctx.monitor_path = monitor;
+    ctx.memory_dir = dir;
     ctx.disk_secret_files = (const char *const *)secrets.paths;
     ctx.ndisk_secret_files = def->devices.ndisks;
     argv = build_ok(def, &ctx);
