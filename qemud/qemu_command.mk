@@ -20,3 +20,14 @@ tests_unit_check_qemud_qemuargs_LDADD = tests/unit/libmvtest.la qemud/libmvqemuc
 	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
 
 EXTRA_DIST += tests/qemuargs
+
+# the assign pass: tests/domainlive/NAME.xml -> the live NAME.out.xml, which
+# defines and starts again with the same command line
+check_PROGRAMS += tests/unit/check_qemud_domain_address
+UNIT_TESTS += tests/unit/check_qemud_domain_address
+tests_unit_check_qemud_domain_address_SOURCES = tests/unit/check_qemud_domain_address.c
+tests_unit_check_qemud_domain_address_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/qemud
+tests_unit_check_qemud_domain_address_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la \
+	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+EXTRA_DIST += tests/domainlive
