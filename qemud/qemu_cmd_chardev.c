@@ -69,7 +69,9 @@ static int build_isa_serial(struct cmd *c, const struct mv_dom_chr *chr, size_t 
         return r;
     opt_kv(&o, NULL, "isa-serial");
     opt_kv(&o, "chardev", "%s", id);
-    opt_kv(&o, "id", "serial%zu", n);
+    r = opt_id(c, &o, chr->alias, what);
+    if (r < 0)
+        return r;
     if (chr->target_port >= 0)
         opt_kv(&o, "index", "%d", chr->target_port);
     return cmd_opt(c, "-device", &o);
@@ -91,7 +93,9 @@ static int build_virtio_port(struct cmd *c, const struct mv_dom_chr *chr, const 
     opt_kv(&o, NULL, "%s", dev);
     opt_kv(&o, "bus", "virtio-serial0.0");
     opt_kv(&o, "chardev", "%s", id);
-    opt_kv(&o, "id", "%s%zu", kind, n);
+    r = opt_id(c, &o, chr->alias, what);
+    if (r < 0)
+        return r;
     if (chr->target_name)
         opt_kv(&o, "name", "%s", chr->target_name);
     return cmd_opt(c, "-device", &o);

@@ -1,6 +1,6 @@
 /*
- * Controllers: USB, SCSI, PCI, virtio-serial, SATA, IDE, and the ones the
- * devices need when the XML lacks them.
+ * Controllers: USB, SCSI, PCI, virtio-serial, SATA, IDE (the ones the
+ * devices need and the XML lacks are added by the assign pass).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -135,6 +135,10 @@ int build_controller(struct cmd *c, const struct mv_dom_controller *ctl)
     snprintf(what, sizeof(what), "controller type '%s' index %u", type ? type : "?", ctl->index);
     if (ctl->index >= CONTROLLERS_MAX)
         return cmd_refuse(c, "%s: index is above %d", what, CONTROLLERS_MAX - 1);
+    /* the devices on a controller's bus name it by type and index */
+    if (ctl->alias && strncmp(ctl->alias, "ua-", 3) == 0)
+        return cmd_refuse(c, "%s: user alias '%s' is not supported on controllers; their buses are named "
+                          "by type and index", what, cmd_quote(c, ctl->alias));
     if (ctl->ports && ctl->type != MV_DOM_CONTROLLER_USB && ctl->type != MV_DOM_CONTROLLER_VIRTIO_SERIAL)
         return cmd_refuse(c, "%s: ports= is only for usb and virtio-serial controllers", what);
     switch (ctl->type) {
@@ -176,32 +180,4 @@ int build_pci_controllers(struct cmd *c)
         if (d->controllers[i].type == MV_DOM_CONTROLLER_PCI && d->controllers[i].index >= CONTROLLERS_MAX)
             return build_controller(c, &d->controllers[i]);
     return 0;
-}
-
-/* The controllers the devices need and the XML left out. */
-int build_implicit_controllers(struct cmd *c, const struct needs *n)
-{
-    const struct mv_dom_devices *d = &c->def->devices;
-    int r = 0;
-
-    for (unsigned int i = 0; r >= 0 && i < CONTROLLERS_MAX; i++) {
-        struct mv_dom_controller sata = { .type = MV_DOM_CONTROLLER_SATA, .index = i };
-        struct mv_dom_controller scsi = { .type = MV_DOM_CONTROLLER_SCSI, .index = i };
-
-        if ((n->sata & (1u << i)) && !find_controller(d, MV_DOM_CONTROLLER_SATA, i))
-            r = build_controller(c, &sata);
-        if (r >= 0 && (n->scsi & (1u << i)) && !find_controller(d, MV_DOM_CONTROLLER_SCSI, i))
-            r = build_controller(c, &scsi);
-    }
-    if (r >= 0 && n->virtio_serial && !find_controller(d, MV_DOM_CONTROLLER_VIRTIO_SERIAL, 0)) {
-        struct mv_dom_controller vs = { .type = MV_DOM_CONTROLLER_VIRTIO_SERIAL };
-
-        r = build_controller(c, &vs);
-    }
-    if (r >= 0 && n->usb && !find_controller(d, MV_DOM_CONTROLLER_USB, 0)) {
-        struct mv_dom_controller usb = { .type = MV_DOM_CONTROLLER_USB };
-
-        r = build_controller(c, &usb);
-    }
-    return r;
 }

@@ -28,11 +28,12 @@ int build_watchdog(struct cmd *c)
         return cmd_refuse(c, "watchdog action '%s' is not supported", cmd_quote(c, w->action));
     if (streq(w->model, "i6300esb")) {
         opt_kv(&o, NULL, "i6300esb");
-        opt_kv(&o, "id", "watchdog0");
-        r = opt_pci_addr(c, &o, &w->addr, "watchdog");
+        r = opt_id(c, &o, w->alias, "watchdog");
+        if (r >= 0)
+            r = opt_pci_addr(c, &o, &w->addr, "watchdog");
     } else if (streq(w->model, "ib700") && w->addr.type == MV_DOM_ADDR_NONE) {
         opt_kv(&o, NULL, "ib700");
-        opt_kv(&o, "id", "watchdog0");
+        r = opt_id(c, &o, w->alias, "watchdog");
     } else {
         return cmd_refuse(c, "watchdog model '%s' is not supported (i6300esb, or ib700 without an address)",
                       cmd_quote(c, w->model));
@@ -63,8 +64,9 @@ int build_rng(struct cmd *c, size_t i)
         return r;
     opt_kv(&dev, NULL, "virtio-rng-pci");
     opt_kv(&dev, "rng", "objrng%zu", i);
-    opt_kv(&dev, "id", "rng%zu", i);
-    r = opt_pci_addr(c, &dev, &rng->addr, what);
+    r = opt_id(c, &dev, rng->alias, what);
+    if (r >= 0)
+        r = opt_pci_addr(c, &dev, &rng->addr, what);
     return r < 0 ? r : cmd_opt(c, "-device", &dev);
 }
 
@@ -79,8 +81,9 @@ int build_memballoon(struct cmd *c)
     if (b->given && b->model && !streq(b->model, "virtio"))
         return cmd_refuse(c, "memballoon model '%s' is not supported (virtio or none)", cmd_quote(c, b->model));
     opt_kv(&o, NULL, "virtio-balloon-pci");
-    opt_kv(&o, "id", "balloon0");
-    r = opt_pci_addr(c, &o, &b->addr, "memballoon");
+    r = opt_id(c, &o, b->alias, "memballoon");
+    if (r >= 0)
+        r = opt_pci_addr(c, &o, &b->addr, "memballoon");
     if (r < 0)
         return r;
     if (b->stats_period)
@@ -91,7 +94,9 @@ int build_memballoon(struct cmd *c)
 int build_panic(struct cmd *c)
 {
     const struct mv_dom_devices *d = &c->def->devices;
+    _cleanup_opt_ struct opt o = { 0 };
     const char *model;
+    int r;
 
     if (d->npanics == 0)
         return 0;
@@ -100,5 +105,7 @@ int build_panic(struct cmd *c)
     model = d->panics[0].model;
     if (model && !streq(model, "isa"))
         return cmd_refuse(c, "panic model '%s' is not supported (only isa)", cmd_quote(c, model));
-    return cmd_pair(c, "-device", "pvpanic,id=panic0");
+    opt_kv(&o, NULL, "pvpanic");
+    r = opt_id(c, &o, d->panics[0].alias, "panic");
+    return r < 0 ? r : cmd_opt(c, "-device", &o);
 }

@@ -10,51 +10,19 @@
 #include "error_codes.h"
 #include "qemu_command_priv.h"
 
-/* "sdb" -> 1, "hdaa" -> 26: the letters after the two-letter prefix, as a
- * bijective base-26 number; -1 if the name does not have that shape. */
-static int target_index(const char *target)
+/* Where a SATA, SCSI or IDE disk sits: its drive address, which the assign
+ * pass derived from the target name when the XML gave none. */
+static int disk_place(struct cmd *c, const struct mv_dom_disk *d, const char *what, struct disk_place *p)
 {
-    long idx = 0;
-    const char *p = target + 2;
-
-    if (strlen(target) < 3)
-        return -1;
-    for (; *p; p++) {
-        if (*p < 'a' || *p > 'z' || idx > 100000)
-            return -1;
-        idx = idx * 26 + (*p - 'a' + 1);
-    }
-    return (int)(idx - 1);
-}
-
-int disk_place(struct cmd *c, const struct mv_dom_disk *d, const char *what, struct disk_place *p)
-{
-    int idx;
-
     if (d->addr.type == MV_DOM_ADDR_PCI)
         return cmd_refuse(c, "%s: a PCI address does not fit bus '%s'", what, mv_dom_disk_bus_to_string(d->bus));
-    if (d->addr.type == MV_DOM_ADDR_DRIVE) {
-        *p = (struct disk_place){ d->addr.controller, d->addr.bus, d->addr.target, d->addr.unit };
-        return 0;
-    }
-    idx = target_index(d->target);
-    if (idx < 0)
+    if (d->addr.type != MV_DOM_ADDR_DRIVE)
         return cmd_refuse(c, "%s: cannot derive a drive address from the target name; give an <address>", what);
-    *p = (struct disk_place){ 0 };
-    if (d->bus == MV_DOM_DISK_BUS_IDE) {
-        p->bus = (unsigned int)idx / 2;
-        p->unit = (unsigned int)idx % 2;
-    } else if (d->bus == MV_DOM_DISK_BUS_SATA) {
-        p->controller = (unsigned int)idx / AHCI_PORTS;
-        p->unit = (unsigned int)idx % AHCI_PORTS;
-    } else {
-        p->controller = (unsigned int)idx / SCSI_DEFAULT_UNITS;
-        p->unit = (unsigned int)idx % SCSI_DEFAULT_UNITS;
-    }
+    *p = (struct disk_place){ d->addr.controller, d->addr.bus, d->addr.target, d->addr.unit };
     return 0;
 }
 
-int check_place(struct cmd *c, const struct mv_dom_disk *d, const struct disk_place *p,
+static int check_place(struct cmd *c, const struct mv_dom_disk *d, const struct disk_place *p,
                        const char *what)
 {
     bool ok;
@@ -164,7 +132,7 @@ static int build_blockdevs(struct cmd *c, const struct mv_dom_disk *d, const cha
 static int opt_disk_bus(struct cmd *c, struct opt *o, const struct mv_dom_disk *d, const char *what)
 {
     bool cd = d->device == MV_DOM_DISK_DEVICE_CDROM;
-    struct disk_place p;
+    struct disk_place p = { 0 };
     int r;
 
     if (d->bus == MV_DOM_DISK_BUS_VIRTIO) {
@@ -240,7 +208,8 @@ int build_disk(struct cmd *c, const struct mv_dom_disk *d)
         return r;
     if (d->source)
         opt_kv(&o, "drive", "%s-format", d->target);
-    opt_kv(&o, "id", "%s", d->target);
+    if ((r = opt_id(c, &o, d->alias, what)) < 0)
+        return r;
     if (d->serial)
         opt_kv(&o, "serial", "%s", d->serial);
     opt_bootindex(&o, d->boot_order);

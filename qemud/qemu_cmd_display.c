@@ -28,7 +28,7 @@ static const char *input_device(const char *type, const char *bus)
 }
 
 /* libvirt's defaults: a tablet is USB, a mouse or keyboard PS/2 */
-const char *input_bus(const struct mv_dom_input *in)
+static const char *input_bus(const struct mv_dom_input *in)
 {
     if (in->bus)
         return in->bus;
@@ -42,32 +42,30 @@ int build_input(struct cmd *c, size_t i)
     _cleanup_opt_ struct opt o = { 0 };
     const char *bus = input_bus(in);
     const char *dev;
+    char what[32];
+    int r = 0;
 
     if (streq(bus, "ps2") && (streq(in->type, "mouse") || streq(in->type, "keyboard")))
         return 0;   /* the i8042 of pc and q35 machines is always there */
+    snprintf(what, sizeof(what), "input %zu", i);
     dev = input_device(in->type, bus);
     if (!dev)
-        return cmd_refuse(c, "input %zu: type '%s' on bus '%s' is not supported", i, cmd_quote(c, in->type),
+        return cmd_refuse(c, "%s: type '%s' on bus '%s' is not supported", what, cmd_quote(c, in->type),
                       cmd_quote(c, bus));
     if (!streq(bus, "virtio") && in->addr.type != MV_DOM_ADDR_NONE)
-        return cmd_refuse(c, "input %zu: a device on bus '%s' takes no PCI or drive address", i, cmd_quote(c, bus));
+        return cmd_refuse(c, "%s: a device on bus '%s' takes no PCI or drive address", what, cmd_quote(c, bus));
     opt_kv(&o, NULL, "%s", dev);
     if (streq(bus, "usb")) {
         usb = find_controller(&c->def->devices, MV_DOM_CONTROLLER_USB, 0);
         if (usb && streq(usb->model, "none"))
-            return cmd_refuse(c, "input %zu: a USB device needs a USB controller, but the model is 'none'", i);
+            return cmd_refuse(c, "%s: a USB device needs a USB controller, but the model is 'none'", what);
         opt_kv(&o, "bus", "usb.0");
     } else {
-        char what[32];
-        int r;
-
-        snprintf(what, sizeof(what), "input %zu", i);
         r = opt_pci_addr(c, &o, &in->addr, what);
-        if (r < 0)
-            return r;
     }
-    opt_kv(&o, "id", "input%zu", i);
-    return cmd_opt(c, "-device", &o);
+    if (r >= 0)
+        r = opt_id(c, &o, in->alias, what);
+    return r < 0 ? r : cmd_opt(c, "-device", &o);
 }
 
 /* ---- graphics and video ---- */
@@ -191,13 +189,11 @@ static int build_video(struct cmd *c, size_t i, bool primary)
     if (!primary && !m->secondary)
         return cmd_refuse(c, "%s: model '%s' can only be the primary video device", what, m->model);
     opt_kv(&o, NULL, "%s", primary ? m->primary : m->secondary);
-    opt_kv(&o, "id", "video%zu", i);
-    if (m->pci)
+    if (!m->pci && v->addr.type != MV_DOM_ADDR_NONE)
+        return cmd_refuse(c, "%s: model '%s' is not a PCI device and takes no address", what, m->model);
+    r = opt_id(c, &o, v->alias, what);
+    if (r >= 0 && m->pci)
         r = opt_pci_addr(c, &o, &v->addr, what);
-    else if (v->addr.type != MV_DOM_ADDR_NONE)
-        r = cmd_refuse(c, "%s: model '%s' is not a PCI device and takes no address", what, m->model);
-    else
-        r = 0;
     if (r >= 0)
         r = video_props(c, &o, v, m, what);
     return r < 0 ? r : cmd_opt(c, "-device", &o);

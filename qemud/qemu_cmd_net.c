@@ -68,7 +68,9 @@ int build_net(struct cmd *c, size_t i)
     if (r < 0)
         return r;
     opt_kv(&o, "netdev", "hostnet%zu", i);
-    opt_kv(&o, "id", "net%zu", i);
+    r = opt_id(c, &o, net->alias, what);
+    if (r < 0)
+        return r;
     opt_kv(&o, "mac", "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
     opt_bootindex(&o, net->boot_order);
     return cmd_opt(c, "-device", &o);

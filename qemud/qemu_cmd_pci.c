@@ -1,5 +1,6 @@
 /*
- * PCI slots: the root bus, PCI controllers, reserved and automatic addresses.
+ * PCI addresses: the root bus and the PCI controllers' buses.  The
+ * addresses themselves are chosen before (domain_address.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,66 +47,16 @@ static const struct mv_dom_controller *pci_bus_controller(const struct cmd *c, u
     return NULL;
 }
 
-/* Slots of the root bus that the machine itself occupies. */
-static uint32_t builtin_slots(const struct cmd *c)
-{
-    /* host bridge at 0; PIIX3 (ISA, IDE, ACPI) at 1 on pc, ICH9 LPC/SATA/SMBus at 0x1f on q35 */
-    return c->machine == MACHINE_Q35 ? (1u << 0) | (1u << 0x1f) : (1u << 0) | (1u << 1);
-}
-
-static void reserve_addr(struct cmd *c, const struct mv_dom_addr *a)
-{
-    if (a->type == MV_DOM_ADDR_PCI && a->domain == 0 && a->bus == 0 && a->slot <= 0x1f)
-        c->root_slots |= 1u << a->slot;
-}
-
-/* Marks every slot the XML gives explicitly, so that devices without an
- * address never take one (QEMU would place them in argv order and a later
- * explicit address could then collide). */
-void reserve_slots(struct cmd *c)
-{
-    const struct mv_dom_devices *d = &c->def->devices;
-
-    c->root_slots = builtin_slots(c);
-    for (size_t i = 0; i < d->ndisks; i++)
-        reserve_addr(c, &d->disks[i].addr);
-    for (size_t i = 0; i < d->ncontrollers; i++)
-        reserve_addr(c, &d->controllers[i].addr);
-    for (size_t i = 0; i < d->nnets; i++)
-        reserve_addr(c, &d->nets[i].addr);
-    for (size_t i = 0; i < d->nvideos; i++)
-        reserve_addr(c, &d->videos[i].addr);
-    for (size_t i = 0; i < d->nrngs; i++)
-        reserve_addr(c, &d->rngs[i].addr);
-    for (size_t i = 0; i < d->ninputs; i++)
-        reserve_addr(c, &d->inputs[i].addr);
-    for (size_t i = 0; i < d->nwatchdogs; i++)
-        reserve_addr(c, &d->watchdogs[i].addr);
-    reserve_addr(c, &d->memballoon.addr);
-}
-
-/* The lowest free slot of the root bus for a device without an address. */
-static int opt_auto_addr(struct cmd *c, struct opt *o, const char *what)
-{
-    for (unsigned int slot = 0; slot <= 0x1f; slot++) {
-        if (c->root_slots & (1u << slot))
-            continue;
-        c->root_slots |= 1u << slot;
-        opt_kv(o, "bus", "%s", pci_root_bus(c));
-        opt_kv(o, "addr", "0x%x.0", slot);
-        return 0;
-    }
-    return cmd_refuse(c, "%s: no free slot left on the root PCI bus", what);
-}
-
 /* bus=/addr= for a PCI device from its <address>: the root bus, or a
  * root port or bridge the XML defines (QEMU names it pci.INDEX). */
 int opt_pci_addr(struct cmd *c, struct opt *o, const struct mv_dom_addr *a, const char *what)
 {
     const struct mv_dom_controller *bus = NULL;
 
+    /* one algorithm chooses slots, the assign pass's, on the live copy */
     if (a->type == MV_DOM_ADDR_NONE)
-        return opt_auto_addr(c, o, what);
+        return cmd_internal(c, "%s has no PCI address; the assign pass (domain_address.c) gives every PCI "
+                            "device one: its kind needs a row in dev_kinds[]", what);
     if (a->type != MV_DOM_ADDR_PCI)
         return cmd_refuse(c, "%s: a drive address does not fit a PCI device", what);
     if (a->domain != 0)
@@ -140,6 +91,17 @@ int pci_check_builtin_addr(struct cmd *c, const struct mv_dom_addr *a, unsigned 
         return 0;
     return cmd_refuse(c, "%s is built into the machine at PCI 0000:00:%02x.%x and cannot be moved",
                   what, slot, function);
+}
+
+/* id=ALIAS: a device's QEMU id is its alias, which the assign pass gave
+ * every device (a user's "ua-..." one or the daemon's). */
+int opt_id(struct cmd *c, struct opt *o, const char *alias, const char *what)
+{
+    if (!alias)
+        return cmd_internal(c, "%s has no alias; the assign pass (domain_address.c) gives every device one",
+                            what);
+    opt_kv(o, "id", "%s", alias);
+    return 0;
 }
 
 void opt_bootindex(struct opt *o, unsigned int boot_order)

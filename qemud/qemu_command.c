@@ -20,20 +20,24 @@
  *   emulate, the nearest thing to the host) under TCG.
  * - The PIT tick policy only exists for KVM's in-kernel PIT; under TCG it
  *   has nothing to act on and is ignored.
- * - Controllers the disks and devices need are added when the XML lacks them:
- *   an ich9-ahci "sataN" for SATA disks on pc machines (q35 has one
- *   built in), a virtio-scsi-pci "scsiN" for SCSI disks, virtio-serial0
- *   for virtio consoles and channels, and a USB controller for USB input
- *   (piix3-usb-uhci on pc, qemu-xhci on q35, as for a missing model).
+ * - The definition has been through the assign pass (domain_address.c,
+ *   on the live copy): every device has its alias, every PCI device its
+ *   address, every SATA/SCSI/IDE disk its drive address, and the
+ *   controllers the devices need are listed (an ich9-ahci "sataN" for SATA
+ *   disks on pc machines, q35 has one built in; a virtio-scsi-pci "scsiN"
+ *   for SCSI disks; virtio-serial0 for virtio consoles and channels; a USB
+ *   controller for USB input, piix3-usb-uhci on pc, qemu-xhci on q35, as
+ *   for a missing model).  The builder chooses no address itself.
  * - A missing <memballoon> means a virtio balloon, as in libvirt.
  * - <console> target serial is serial 0 itself (libvirt semantics): it adds
  *   nothing when a <serial> exists and creates serial 0 when none does.
  * - on_crash is passed as -action panic= whether or not a panic device
  *   exists: without one the guest never reports a panic and it is inert.
- * - PCI devices without an <address> get the lowest root-bus slot that
- *   neither the machine nor any <address> in the XML uses, so the argv
- *   order never makes QEMU's own placement collide with a given address.
- *   Addresses on bus N > 0 need a pcie-root-port or pci-bridge with index N.
+ * - PCI devices without an <address> get (in the assign pass) the lowest
+ *   root-bus slot that neither the machine nor any <address> in the XML
+ *   uses, in command-line order, so QEMU's own placement never collides
+ *   with a given address.  Addresses on bus N > 0 need a pcie-root-port or
+ *   pci-bridge with index N.
  *
  * - An encrypted disk's passphrase reaches QEMU through a secret object
  *   reading a 0600 file the daemon wrote (ctx->disk_secret_files), never
@@ -41,6 +45,9 @@
  *   node opens the image with it: driver=luks for a raw LUKS image, the
  *   qcow2 driver's encrypt.* options for a LUKS-encrypted qcow2.
  *
+ * Device ids are the devices' aliases (the assign pass gives the ones
+ * below unless the user gave a "ua-" alias; controllers keep theirs, the
+ * buses of the devices on them are named after them).
  * Names QMP code relies on: disk device id TARGET ("vda"), block nodes
  * TARGET-storage and TARGET-format, secret object TARGET-luks-secret0; netN/hostnetN; serialN/charserialN,
  * consoleN/charconsoleN, channelN/charchannelN (console 0 of target type
@@ -244,55 +251,15 @@ int cmd_opt(struct cmd *c, const char *flag, struct opt *o)
 
 /* ---- the whole line ---- */
 
-/* Which controllers the devices need, so that the missing ones can be
- * added before the devices that plug into them. */
-static int scan_needs(struct cmd *c, struct needs *n)
-{
-    const struct mv_dom_devices *d = &c->def->devices;
-    struct disk_place p;
-    char what[64];
-    int r;
-
-    for (size_t i = 0; i < d->ndisks; i++) {
-        const struct mv_dom_disk *disk = &d->disks[i];
-
-        if (disk->bus != MV_DOM_DISK_BUS_SATA && disk->bus != MV_DOM_DISK_BUS_SCSI)
-            continue;
-        snprintf(what, sizeof(what), "disk '%s'", cmd_quote(c, disk->target));
-        r = disk_place(c, disk, what, &p);
-        if (r >= 0)
-            r = check_place(c, disk, &p, what);
-        if (r < 0)
-            return r;
-        if (disk->bus == MV_DOM_DISK_BUS_SATA)
-            n->sata |= 1u << p.controller;
-        else
-            n->scsi |= 1u << p.controller;
-    }
-    for (size_t i = 0; i < d->nconsoles; i++)
-        n->virtio_serial |= streq(d->consoles[i].target_type, "virtio");
-    n->virtio_serial |= d->nchannels > 0;
-    for (size_t i = 0; i < d->ninputs; i++)
-        n->usb |= streq(input_bus(&d->inputs[i]), "usb");
-    return 0;
-}
-
 static int build_devices(struct cmd *c)
 {
     const struct mv_dom_devices *d = &c->def->devices;
-    struct needs n = { 0 };
-    int r;
+    int r = build_pci_controllers(c);
 
-    reserve_slots(c);
-    r = scan_needs(c, &n);
-
-    if (r >= 0)
-        r = build_pci_controllers(c);
+    /* the controllers the devices need are listed: the assign pass added them */
     for (size_t i = 0; r >= 0 && i < d->ncontrollers; i++)
         if (d->controllers[i].type != MV_DOM_CONTROLLER_PCI)
             r = build_controller(c, &d->controllers[i]);
-    if (r >= 0)
-        r = build_implicit_controllers(c, &n);
     for (size_t i = 0; r >= 0 && i < d->ndisks; i++)
         r = build_disk(c, &d->disks[i]);
     for (size_t i = 0; r >= 0 && i < d->nnets; i++)

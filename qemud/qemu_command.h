@@ -42,7 +42,10 @@ struct mv_qemu_cmd_ctx {
     const char *memory_dir;
 };
 
-/* Builds the argument vector (argv[0] is the emulator) into a malloc'd,
+/* DEF is a live copy that has been through mv_dom_assign()
+ * (domain_address.h): every device's id is its alias and every address is
+ * chosen; the builder chooses none.
+ * Builds the argument vector (argv[0] is the emulator) into a malloc'd,
  * NULL-terminated *ARGV (free with mv_strv_free).  Returns 0, or <0 with
  * *ERRCODE and *ERRMSG naming what cannot be run: MV_ERR_CONFIG_UNSUPPORTED
  * for the definition, e.g. "unsupported configuration: domain type 'kvm' is

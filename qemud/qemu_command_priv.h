@@ -24,7 +24,6 @@
 /* Controllers of one kind we track by index (bitmask). */
 #define CONTROLLERS_MAX 32
 #define AHCI_PORTS 6
-#define SCSI_DEFAULT_UNITS 7
 #define ISA_SERIAL_PORTS 4
 
 enum machine_family { MACHINE_PC, MACHINE_Q35 };
@@ -41,7 +40,6 @@ struct cmd {
     char *errmsg;
     char **quoted;          /* cmd_quote() results, freed with the builder */
     size_t nquoted;
-    uint32_t root_slots;    /* bit N: slot N of the root bus is taken */
 };
 
 /* One option argument, "driver,key=value,...", built with opt_kv(). */
@@ -58,12 +56,6 @@ struct pci_model {
     const char *model, *device;
     enum machine_family machine;
     const char *chassis;        /* property that takes the index, or NULL */
-};
-
-/* What the devices need beyond the controllers the XML lists. */
-struct needs {
-    uint32_t sata, scsi;                /* bit N: controller index N */
-    bool virtio_serial, usb;
 };
 
 /* Where a disk sits on its controller's bus. */
@@ -93,10 +85,10 @@ int cmd_opt(struct cmd *c, const char *flag, struct opt *o);
 
 /* qemu_cmd_pci.c */
 const struct pci_model *pci_model(const struct cmd *c, const char *model);
-void reserve_slots(struct cmd *c);
 int opt_pci_addr(struct cmd *c, struct opt *o, const struct mv_dom_addr *a, const char *what);
 int pci_check_builtin_addr(struct cmd *c, const struct mv_dom_addr *a, unsigned int slot,
                            unsigned int function, const char *what);
+int opt_id(struct cmd *c, struct opt *o, const char *alias, const char *what);
 void opt_bootindex(struct opt *o, unsigned int boot_order);
 bool is_qemu_id(const char *s, size_t max);
 
@@ -131,11 +123,8 @@ const struct mv_dom_controller *find_controller(const struct mv_dom_devices *d,
                                                 enum mv_dom_controller_type type, unsigned int index);
 int build_controller(struct cmd *c, const struct mv_dom_controller *ctl);
 int build_pci_controllers(struct cmd *c);
-int build_implicit_controllers(struct cmd *c, const struct needs *n);
 
 /* qemu_cmd_disk.c */
-int disk_place(struct cmd *c, const struct mv_dom_disk *d, const char *what, struct disk_place *p);
-int check_place(struct cmd *c, const struct mv_dom_disk *d, const struct disk_place *p, const char *what);
 int build_disk(struct cmd *c, const struct mv_dom_disk *d);
 
 /* qemu_cmd_net.c */
@@ -145,7 +134,6 @@ int build_net(struct cmd *c, size_t i);
 int build_chr_devices(struct cmd *c);
 
 /* qemu_cmd_display.c */
-const char *input_bus(const struct mv_dom_input *in);
 int build_input(struct cmd *c, size_t i);
 int build_graphics(struct cmd *c);
 int build_videos(struct cmd *c);

@@ -76,6 +76,23 @@ static struct mv_dom_def *parse_file(const char *name)
     return def;
 }
 
+static void assign_ok(struct mv_dom_def *def)
+{
+    _cleanup_free_ char *err = NULL;
+    int code = 0;
+
+    ck_assert_msg(mv_dom_assign(def, &code, &err) == 0, "assign refused: %s", err ? err : "?");
+}
+
+/* NAME as a start builds it: the live copy after the assign pass. */
+static struct mv_dom_def *parse_live(const char *name)
+{
+    struct mv_dom_def *def = parse_file(name);
+
+    assign_ok(def);
+    return def;
+}
+
 /* The test's fixed context for NAME (FDS needs NETS_MAX entries). */
 static struct mv_qemu_cmd_ctx fixed_ctx(const char *name, char **monitor, int *fds)
 {
@@ -145,6 +162,41 @@ START_TEST(test_golden)
 }
 END_TEST
 
+/* dumpxml of the started guest, defined again (aliases go, addresses and
+ * implicit controllers stay) and started: the same command line. */
+START_TEST(test_define_again)
+{
+    const char *name = cases[_i];
+    _cleanup_dom_def_ struct mv_dom_def *live = NULL;
+    _cleanup_dom_def_ struct mv_dom_def *again = NULL;
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    _cleanup_strv_free_ char **argv_again = NULL;
+    _cleanup_free_ char *xml = NULL;
+    _cleanup_free_ char *err = NULL;
+    _cleanup_free_ char *a = NULL;
+    _cleanup_free_ char *b = NULL;
+    int fds[NETS_MAX];
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx(name, &monitor, fds);
+    int code = 0;
+
+    if (is_invalid_case(name))
+        return;
+    live = parse_live(name);
+    ck_assert_int_eq(mv_dom_def_format(live, NULL, MV_DOM_FORMAT_SECURE, &xml), 0);
+    ck_assert_msg(mv_dom_def_parse(xml, 0, &again, &code, &err) == 0, "%s: live XML does not define: %s", name,
+                  err ? err : "?");
+    assign_ok(again);
+    ck_assert_int_eq(mv_qemu_build_argv(live, &ctx, &argv, &code, &err), 0);
+    ck_assert_msg(mv_qemu_build_argv(again, &ctx, &argv_again, &code, &err) == 0, "%s: defined again, refused: %s",
+                  name, err ? err : "?");
+    a = join_lines(argv);
+    b = join_lines(argv_again);
+    ck_assert_msg(strcmp(a, b) == 0, "%s: defined again, another command line (written to %s)", name,
+                  mv_test_write_actual(name, ".again.args", b));
+}
+END_TEST
+
 /* ---- specific behaviour ---- */
 
 static char **build_ok(const struct mv_dom_def *def, const struct mv_qemu_cmd_ctx *ctx)
@@ -155,14 +207,6 @@ static char **build_ok(const struct mv_dom_def *def, const struct mv_qemu_cmd_ct
 
     ck_assert_msg(mv_qemu_build_argv(def, ctx, &argv, &code, &err) == 0, "refused: %s", err ? err : "?");
     return argv;
-}
-
-static void assign_ok(struct mv_dom_def *def)
-{
-    _cleanup_free_ char *err = NULL;
-    int code = 0;
-
-    ck_assert_msg(mv_dom_assign(def, &code, &err) == 0, "assign refused: %s", err ? err : "?");
 }
 
 /* The argument after FLAG whose text starts with PREFIX, or NULL. */
@@ -176,7 +220,7 @@ static const char *find_opt(char **argv, const char *flag, const char *prefix)
 
 START_TEST(test_kvm_usable)
 {
-    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("kvm-invalid");
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_live("kvm-invalid");
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
     int fds[NETS_MAX];
@@ -194,7 +238,7 @@ END_TEST
 
 START_TEST(test_host_model_tcg)
 {
-    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("kvm-invalid");
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_live("kvm-invalid");
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
     int fds[NETS_MAX];
@@ -211,7 +255,7 @@ END_TEST
 
 START_TEST(test_tap_fd_missing)
 {
-    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("net-bridge-user");
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_live("net-bridge-user");
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
     _cleanup_free_ char *err = NULL;
@@ -234,7 +278,7 @@ END_TEST
 
 START_TEST(test_comma_escaped)
 {
-    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("comma");
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_live("comma");
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
     int fds[NETS_MAX];
@@ -651,6 +695,7 @@ static Suite *qemuargs_suite(void)
     TCase *tc = tcase_create("golden");
 
     tcase_add_loop_test(tc, test_golden, 0, (int)ncases);
+    tcase_add_loop_test(tc, test_define_again, 0, (int)ncases);
     tcase_add_test(tc, test_kvm_usable);
     tcase_add_test(tc, test_host_model_tcg);
     tcase_add_test(tc, test_tap_fd_missing);
