@@ -290,6 +290,12 @@ static bool balloon_pci(const struct assign *a, const void *dev)
     return !streq(((const struct mv_dom_memballoon *)dev)->model, "none");
 }
 
+static bool panic_pci(const struct assign *a, const void *dev)
+{
+    (void)a;
+    return streq(((const struct mv_dom_panic *)dev)->model, "pvpanic");
+}
+
 static bool panic_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
 {
     (void)a, (void)dev;
@@ -317,7 +323,8 @@ static const struct dev_kind dev_kinds[] = {
     { "memballoon", .array = offsetof(struct mv_dom_devices, memballoon), .single = true,
       .size = sizeof(struct mv_dom_memballoon), .alias = offsetof(struct mv_dom_memballoon, alias),
       ROW_ADDR(struct mv_dom_memballoon), .id = balloon_id, .pci = balloon_pci },
-    { "panic", ROW(panics, struct mv_dom_panic), .id = panic_id },
+    { "panic", ROW(panics, struct mv_dom_panic), ROW_ADDR(struct mv_dom_panic), .id = panic_id,
+      .pci = panic_pci },
 };
 
 /* ---- walking the table ---- */

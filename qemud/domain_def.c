@@ -34,6 +34,12 @@ MV_ENUM_IMPL(mv_dom_mem_source, MV_DOM_MEM_SOURCE_LAST, NULL, "file", "anonymous
 MV_ENUM_IMPL(mv_dom_mem_alloc, MV_DOM_MEM_ALLOC_LAST, NULL, "immediate", "ondemand")
 MV_ENUM_IMPL(mv_dom_numatune_mode, MV_DOM_NUMATUNE_LAST, NULL, "strict", "preferred", "interleave", "restrictive")
 MV_ENUM_IMPL(mv_dom_clock_offset, MV_DOM_CLOCK_LAST, "utc", "localtime")
+MV_ENUM_IMPL(mv_dom_hyperv_feature, MV_DOM_HV_LAST, "relaxed", "vapic", "spinlocks", "vpindex", "runtime",
+             "synic", "stimer", "reset", "vendor_id", "frequencies", "reenlightenment", "tlbflush", "ipi",
+             "evmcs", "avic")
+MV_ENUM_IMPL(mv_dom_hyperv_mode, MV_DOM_HYPERV_MODE_LAST, NULL, "custom", "passthrough")
+MV_ENUM_IMPL(mv_dom_kvm_feature, MV_DOM_KVM_LAST, "hidden", "hint-dedicated", "poll-control", "pv-ipi")
+MV_ENUM_IMPL(mv_dom_ioapic, MV_DOM_IOAPIC_LAST, NULL, "qemu", "kvm")
 MV_ENUM_IMPL(mv_dom_disk_type, MV_DOM_DISK_TYPE_LAST, "file", "block", "volume")
 MV_ENUM_IMPL(mv_dom_disk_device, MV_DOM_DISK_DEVICE_LAST, "disk", "cdrom")
 MV_ENUM_IMPL(mv_dom_disk_format, MV_DOM_DISK_FORMAT_LAST, NULL, "raw", "qcow2")
@@ -186,7 +192,10 @@ void mv_dom_def_free(struct mv_dom_def *def)
     for (size_t i = 0; i < def->clock.ntimers; i++) {
         free(def->clock.timers[i].name);
         free(def->clock.timers[i].tickpolicy);
+        free(def->clock.timers[i].track);
+        free(def->clock.timers[i].mode);
     }
+    free(def->features.hyperv.vendor_id);
     free(def->clock.timers);
     devices_clear(&def->devices);
     free(def);

@@ -207,6 +207,9 @@ struct mv_dom_timer {
     char *name;                     /* rtc, pit, hpet, kvmclock, tsc, hypervclock */
     char *tickpolicy;               /* delay, catchup, merge, discard, or NULL */
     enum mv_tristate present;
+    char *track;                    /* rtc: boot, guest, wall, realtime; or NULL */
+    unsigned long long frequency;   /* tsc: Hz; 0 = absent */
+    char *mode;                     /* tsc: auto, native, emulate, paravirt, smpsafe; or NULL */
 };
 
 struct mv_dom_clock {
@@ -372,6 +375,7 @@ struct mv_dom_watchdog {
 
 struct mv_dom_panic {
     char *model;                    /* isa, pvpanic, hyperv; NULL = default */
+    struct mv_dom_addr addr;        /* pvpanic: its PCI address */
     char *alias;
 };
 
@@ -400,9 +404,54 @@ struct mv_dom_devices {
     struct mv_dom_memballoon memballoon;
 };
 
+/* <features><hyperv> children that are a plain state='on|off' switch (or
+ * carry a value beside it: spinlocks retries, vendor_id value, stimer
+ * direct); indexed tables in domain_parse_features.c and the formatter
+ * follow this order, which is the order libvirt writes them in. */
+enum mv_dom_hyperv_feature {
+    MV_DOM_HV_RELAXED, MV_DOM_HV_VAPIC, MV_DOM_HV_SPINLOCKS, MV_DOM_HV_VPINDEX, MV_DOM_HV_RUNTIME,
+    MV_DOM_HV_SYNIC, MV_DOM_HV_STIMER, MV_DOM_HV_RESET, MV_DOM_HV_VENDOR_ID, MV_DOM_HV_FREQUENCIES,
+    MV_DOM_HV_REENLIGHTENMENT, MV_DOM_HV_TLBFLUSH, MV_DOM_HV_IPI, MV_DOM_HV_EVMCS, MV_DOM_HV_AVIC,
+    MV_DOM_HV_LAST
+};
+MV_ENUM_DECL(mv_dom_hyperv_feature);
+
+enum mv_dom_hyperv_mode { MV_DOM_HYPERV_MODE_ABSENT, MV_DOM_HYPERV_MODE_CUSTOM,
+                          MV_DOM_HYPERV_MODE_PASSTHROUGH, MV_DOM_HYPERV_MODE_LAST };
+MV_ENUM_DECL(mv_dom_hyperv_mode);
+
+struct mv_dom_hyperv {
+    bool given;                     /* a <hyperv> element was written */
+    enum mv_dom_hyperv_mode mode;   /* ABSENT: no mode= (custom) */
+    enum mv_tristate state[MV_DOM_HV_LAST];     /* YES on, NO off, ABSENT not written */
+    unsigned int spinlocks_retries; /* <spinlocks retries=>; 0 = absent */
+    enum mv_tristate stimer_direct; /* <stimer><direct state=> */
+    char *vendor_id;                /* <vendor_id value=>: 1..12 characters */
+};
+
+/* <features><kvm> children */
+enum mv_dom_kvm_feature { MV_DOM_KVM_HIDDEN, MV_DOM_KVM_HINT_DEDICATED, MV_DOM_KVM_POLL_CONTROL,
+                          MV_DOM_KVM_PV_IPI, MV_DOM_KVM_LAST };
+MV_ENUM_DECL(mv_dom_kvm_feature);
+
+/* <ioapic driver=> */
+enum mv_dom_ioapic { MV_DOM_IOAPIC_ABSENT, MV_DOM_IOAPIC_QEMU, MV_DOM_IOAPIC_KVM, MV_DOM_IOAPIC_LAST };
+MV_ENUM_DECL(mv_dom_ioapic);
+
 struct mv_dom_features {
     bool acpi, apic, pae;
     bool given;                     /* a <features> element was written */
+    enum mv_tristate vmport;        /* <vmport state='on|off'/> */
+    enum mv_tristate pmu;           /* <pmu state='on|off'/> */
+    enum mv_tristate smm;           /* <smm state='on|off'>; firmware needs it on for secure boot */
+    unsigned long long smm_tseg_mib;/* <smm><tseg unit=>: extended TSEG in MiB; 0 = absent */
+    bool smm_tseg_given;            /* <tseg> written (0 MiB is a valid size) */
+    enum mv_tristate vmcoreinfo;    /* <vmcoreinfo state='on|off'/> */
+    enum mv_tristate pvspinlock;    /* <pvspinlock state='on|off'/> */
+    enum mv_dom_ioapic ioapic;      /* <ioapic driver='qemu|kvm'/> */
+    struct mv_dom_hyperv hyperv;
+    bool kvm_given;                 /* a <kvm> element was written */
+    enum mv_tristate kvm[MV_DOM_KVM_LAST];
 };
 
 struct mv_dom_pm {

@@ -130,44 +130,6 @@ static void os(struct mv_xml_out *o, const struct mv_dom_os *os)
     mv_xml_out_end(o);
 }
 
-static void features(struct mv_xml_out *o, const struct mv_dom_features *f)
-{
-    if (!f->given)
-        return;
-    mv_xml_out_start(o, "features");
-    if (f->acpi) {
-        mv_xml_out_start(o, "acpi");
-        mv_xml_out_end(o);
-    }
-    if (f->apic) {
-        mv_xml_out_start(o, "apic");
-        mv_xml_out_end(o);
-    }
-    if (f->pae) {
-        mv_xml_out_start(o, "pae");
-        mv_xml_out_end(o);
-    }
-    mv_xml_out_end(o);
-}
-
-static void clock(struct mv_xml_out *o, const struct mv_dom_clock *clock)
-{
-    if (!clock->given)
-        return;
-    mv_xml_out_start(o, "clock");
-    mv_xml_out_attr(o, "offset", mv_dom_clock_offset_to_string(clock->offset));
-    for (size_t i = 0; i < clock->ntimers; i++) {
-        const struct mv_dom_timer *t = &clock->timers[i];
-
-        mv_xml_out_start(o, "timer");
-        mv_xml_out_attr(o, "name", t->name);
-        mv_xml_out_attr(o, "tickpolicy", t->tickpolicy);
-        attr_yesno(o, "present", t->present);
-        mv_xml_out_end(o);
-    }
-    mv_xml_out_end(o);
-}
-
 static void lifecycle(struct mv_xml_out *o, const struct mv_dom_def *def)
 {
     mv_xml_out_text_elem(o, "on_poweroff", mv_dom_lifecycle_action_to_string(def->on_poweroff));
@@ -497,9 +459,9 @@ int mv_dom_def_format(const struct mv_dom_def *def, const struct mv_dom_live_inf
     vcpu(&o, def);
     dom_format_numatune(&o, &def->numatune);
     os(&o, &def->os);
-    features(&o, &def->features);
+    dom_format_features(&o, &def->features);
     dom_format_cpu(&o, &def->cpu);
-    clock(&o, &def->clock);
+    dom_format_clock(&o, &def->clock);
     lifecycle(&o, def);
     pm(&o, &def->pm);
     devices(&o, &def->devices, flags);

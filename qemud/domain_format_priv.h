@@ -13,3 +13,7 @@ void dom_format_address(struct mv_xml_out *o, const struct mv_dom_addr *a);
 /* <alias name='ALIAS'/>; nothing for NULL.  Written right before the
  * device's <address>, where libvirt puts it. */
 void dom_format_alias(struct mv_xml_out *o, const char *alias);
+
+/* domain_format_features.c: <features> and <clock>, when written */
+void dom_format_features(struct mv_xml_out *o, const struct mv_dom_features *f);
+void dom_format_clock(struct mv_xml_out *o, const struct mv_dom_clock *clock);

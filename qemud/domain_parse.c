@@ -8,8 +8,9 @@
  * else, including a second copy of a single-valued child, is an error.
  *
  * This file has the entry points and every section but <devices>
- * (domain_parse_devices.c), <cpu> (domain_parse_cpu.c) and <memoryBacking>
- * with <numatune> (domain_parse_memory.c); the walk and the value getters are the strict
+ * (domain_parse_devices.c), <cpu> (domain_parse_cpu.c), <memoryBacking>
+ * with <numatune> (domain_parse_memory.c) and <features> with <clock>
+ * (domain_parse_features.c); the walk and the value getters are the strict
  * XML core's (common/xml_strict.h).
  */
 #include "config.h"
@@ -136,81 +137,7 @@ static int parse_os(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return 0;
 }
 
-/* ------------------------------------------------------ features, clock */
-
-static int feature_flag(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_features *f = obj;
-    const char *name = (const char *)n->name;
-
-    if (strcmp(name, "acpi") == 0)
-        f->acpi = true;
-    else if (strcmp(name, "apic") == 0)
-        f->apic = true;
-    else
-        f->pae = true;
-    return mv_xml_leaf(c, n, MV_XML_NO_ATTRS);
-}
-
-static const struct mv_xml_rule features_rules[] = {
-    { "acpi", feature_flag, false },
-    { "apic", feature_flag, false },
-    { "pae", feature_flag, false },
-};
-
-static int parse_features(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_features *f = &((struct mv_dom_def *)obj)->features;
-    int r = mv_xml_check_attrs(c, n, MV_XML_NO_ATTRS);
-
-    f->given = true;
-    return r < 0 ? r : MV_XML_WALK(c, n, features_rules, f);
-}
-
-static int clock_timer(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    static const char *const names[] = { "rtc", "pit", "hpet", "kvmclock", "tsc", "hypervclock", NULL };
-    static const char *const policies[] = { "delay", "catchup", "merge", "discard", NULL };
-    struct mv_dom_clock *clock = obj;
-    struct mv_dom_timer *t = MV_XML_GROW(clock->timers, clock->ntimers);
-    int r;
-
-    if (!t)
-        return -ENOMEM;
-    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("name", "tickpolicy", "present"))) < 0 ||
-        (r = mv_xml_attr_choice(c, n, "name", names, &t->name)) < 0 ||
-        (r = mv_xml_attr_choice(c, n, "tickpolicy", policies, &t->tickpolicy)) < 0 ||
-        (r = dom_attr_yesno(c, n, "present", &t->present)) < 0)
-        return r;
-    if (!t->name)
-        return mv_xml_fail_missing_attr(c, n, "name");
-    /* paravirtual clocks have no ticks to lose */
-    if (t->tickpolicy && (strcmp(t->name, "kvmclock") == 0 || strcmp(t->name, "hypervclock") == 0))
-        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<timer name='%s'> takes no tickpolicy", t->name);
-    for (size_t i = 0; i + 1 < clock->ntimers; i++)
-        if (strcmp(clock->timers[i].name, t->name) == 0)
-            return mv_xml_fail(c, MV_ERR_XML_DETAIL, "timer '%s' given more than once", t->name);
-    return 0;
-}
-
-static const struct mv_xml_rule clock_rules[] = {
-    { "timer", clock_timer, true },
-};
-
-static int parse_clock(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_clock *clock = &((struct mv_dom_def *)obj)->clock;
-    int offset, r;
-
-    clock->given = true;
-    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("offset"))) < 0 ||
-        (r = mv_xml_attr_enum(c, n, "offset", mv_dom_clock_offset_from_string, &offset)) < 0)
-        return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "offset");
-    clock->offset = offset;
-    return MV_XML_WALK(c, n, clock_rules, clock);
-}
+/* -------------------------------------------------------------------- pm */
 
 static int pm_state(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
@@ -340,11 +267,11 @@ static const struct mv_xml_rule domain_rules[] = {
     { "currentMemory", parse_current_memory, false },
     { "vcpu", parse_vcpu, false },
     { "os", parse_os, false },
-    { "features", parse_features, false },
+    { "features", dom_parse_features, false },
     { "cpu", dom_parse_cpu, false },
     { "memoryBacking", dom_parse_memory_backing, false },
     { "numatune", dom_parse_numatune, false },
-    { "clock", parse_clock, false },
+    { "clock", dom_parse_clock, false },
     { "pm", parse_pm, false },
     { "on_poweroff", parse_lifecycle, false },
     { "on_reboot", parse_lifecycle, false },

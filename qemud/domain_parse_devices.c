@@ -1008,8 +1008,8 @@ static const struct mv_xml_rule watchdog_rules[] = {
 
 static int parse_watchdog(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    /* libvirt 9.0's schema knows no itco yet */
-    static const char *const models[] = { "i6300esb", "ib700", NULL };
+    /* itco is libvirt 9.1's, after the 9.0 schema */
+    static const char *const models[] = { "i6300esb", "ib700", "itco", NULL };
     static const char *const actions[] = {
         "reset", "shutdown", "poweroff", "pause", "none", "dump", "inject-nmi", NULL
     };
@@ -1033,14 +1033,20 @@ static int panic_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return dom_parse_alias(c, n, &((struct mv_dom_panic *)obj)->alias);
 }
 
+static int panic_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    return parse_address(c, n, &((struct mv_dom_panic *)obj)->addr);
+}
+
 static const struct mv_xml_rule panic_rules[] = {
+    { "address", panic_address, false },
     { "alias", panic_alias, false },
 };
 
 static int parse_panic(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
-    /* libvirt 9.0's schema knows no pvpanic yet */
-    static const char *const models[] = { "isa", "hyperv", NULL };
+    /* pvpanic (the PCI device) is libvirt 9.1's, after the 9.0 schema */
+    static const char *const models[] = { "isa", "pvpanic", "hyperv", NULL };
     struct mv_dom_devices *devs = obj;
     struct mv_dom_panic *p = MV_XML_GROW(devs->panics, devs->npanics);
     int r;

@@ -25,6 +25,12 @@ static inline int dom_attr_yesno(struct mv_xml_ctx *c, xmlNodePtr n, const char 
     return r;
 }
 
+/* ---- sections (domain_parse_features.c) ---- */
+
+/* <features> and <clock> into OBJ, a struct mv_dom_def (mv_xml_rule parsers). */
+int dom_parse_features(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+int dom_parse_clock(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+
 /* ---- sections (domain_parse_devices.c) ---- */
 
 /* <alias name=...> of a device into *ALIAS: kept in status files and for

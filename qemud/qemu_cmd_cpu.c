@@ -1,5 +1,7 @@
 /*
- * The guest CPU model, <features> and the clock with its timers.
+ * The guest CPU: -cpu with the model, <cpu>'s own properties, and those
+ * the clock's paravirtual timers (qemu_cmd_clock.c) and <features>
+ * (qemu_cmd_features.c) add to it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -90,109 +92,12 @@ int build_cpu(struct cmd *c)
     if (r < 0)
         return r;
     /* properties need a model in front: QEMU's own default for x86_64 */
-    opt_kv(&o, NULL, "%s", model ? model : "qemu64");
+    opt_kv(&o, NULL, "%s", model ? model : QEMU_DEFAULT_CPU_MODEL);
     model_len = o.len;
-    if ((r = cpu_def_props(c, &o)) < 0)
+    if ((r = cpu_def_props(c, &o)) < 0 || (r = cpu_clock_props(c, &o)) < 0 ||
+        (r = cpu_feature_props(c, &o)) < 0)
         return r;
     if (!model && o.len == model_len)
         return 0;
     return cmd_opt(c, "-cpu", &o);
-}
-
-/* ---- clock, features, power management, lifecycle ---- */
-
-struct timers {
-    bool rtc_catchup, no_hpet;
-    const char *pit_policy;             /* QEMU's lost_tick_policy, NULL = default */
-};
-
-static int timer_rtc(struct cmd *c, const struct mv_dom_timer *t, struct timers *out)
-{
-    if (t->present == MV_TRISTATE_NO)
-        return cmd_refuse(c, "timer 'rtc' cannot be removed");
-    if (!t->tickpolicy || streq(t->tickpolicy, "delay"))
-        return 0;
-    if (streq(t->tickpolicy, "catchup")) {
-        out->rtc_catchup = true;
-        return 0;
-    }
-    return cmd_refuse(c, "timer 'rtc' tickpolicy '%s' is not supported (use delay or catchup)",
-                  cmd_quote(c, t->tickpolicy));
-}
-
-static int timer_pit(struct cmd *c, const struct mv_dom_timer *t, struct timers *out)
-{
-    if (t->present == MV_TRISTATE_NO)
-        return cmd_refuse(c, "timer 'pit' cannot be removed");
-    /* TCG's PIT has no lost-tick policy: the setting only matters to KVM */
-    if (!t->tickpolicy || !c->kvm)
-        return 0;
-    if (streq(t->tickpolicy, "delay") || streq(t->tickpolicy, "discard")) {
-        out->pit_policy = t->tickpolicy;
-        return 0;
-    }
-    return cmd_refuse(c, "timer 'pit' tickpolicy '%s' is not supported by KVM's PIT (use delay or discard)",
-                  cmd_quote(c, t->tickpolicy));
-}
-
-static int timer_hpet(struct cmd *c, const struct mv_dom_timer *t, struct timers *out)
-{
-    if (t->tickpolicy)
-        return cmd_refuse(c, "timer 'hpet' does not take a tickpolicy");
-    out->no_hpet = t->present == MV_TRISTATE_NO;
-    return 0;
-}
-
-static int read_timers(struct cmd *c, struct timers *out)
-{
-    const struct mv_dom_clock *clock = &c->def->clock;
-    int r;
-
-    for (size_t i = 0; i < clock->ntimers; i++) {
-        const struct mv_dom_timer *t = &clock->timers[i];
-
-        if (streq(t->name, "rtc"))
-            r = timer_rtc(c, t, out);
-        else if (streq(t->name, "pit"))
-            r = timer_pit(c, t, out);
-        else if (streq(t->name, "hpet"))
-            r = timer_hpet(c, t, out);
-        else
-            r = cmd_refuse(c, "timer '%s' is not supported", cmd_quote(c, t->name));
-        if (r < 0)
-            return r;
-    }
-    return 0;
-}
-
-int build_clock(struct cmd *c)
-{
-    struct timers t = { 0 };
-    _cleanup_opt_ struct opt rtc = { 0 };
-    _cleanup_free_ char *pit = NULL;
-    int r = read_timers(c, &t);
-
-    if (r < 0)
-        return r;
-    if ((unsigned int)c->def->clock.offset >= MV_DOM_CLOCK_LAST)
-        return cmd_refuse(c, "clock offset %d is not supported", (int)c->def->clock.offset);
-    opt_kv(&rtc, "base", "%s", mv_dom_clock_offset_to_string(c->def->clock.offset));
-    if (t.rtc_catchup)
-        opt_kv(&rtc, "driftfix", "slew");
-    r = cmd_opt(c, "-rtc", &rtc);
-    if (r >= 0 && t.no_hpet)
-        r = cmd_arg(c, "-no-hpet");
-    if (r < 0 || !t.pit_policy)
-        return r;
-    if (asprintf(&pit, "kvm-pit.lost_tick_policy=%s", t.pit_policy) < 0)
-        return -ENOMEM;
-    return cmd_pair(c, "-global", pit);
-}
-
-int build_features(struct cmd *c)
-{
-    /* only a written <features> without <acpi/> turns ACPI off */
-    if (c->def->features.given && !c->def->features.acpi)
-        return cmd_arg(c, "-no-acpi");
-    return 0;
 }

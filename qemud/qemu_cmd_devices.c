@@ -11,12 +11,41 @@
 #include "error_codes.h"
 #include "qemu_command_priv.h"
 
+/* The watchdog device's -device option; itco has none (see below). */
+static int watchdog_device(struct cmd *c, const struct mv_dom_watchdog *w, struct opt *o)
+{
+    int r;
+
+    if (streq(w->model, "i6300esb")) {
+        opt_kv(o, NULL, "i6300esb");
+        r = opt_id(c, o, w->alias, "watchdog");
+        return r < 0 ? r : opt_pci_addr(c, o, &w->addr, "watchdog");
+    }
+    if (streq(w->model, "ib700") && w->addr.type == MV_DOM_ADDR_NONE) {
+        opt_kv(o, NULL, "ib700");
+        return opt_id(c, o, w->alias, "watchdog");
+    }
+    return cmd_refuse(c, "watchdog model '%s' is not supported (i6300esb, itco on q35, or ib700 "
+                      "without an address)", cmd_quote(c, w->model));
+}
+
+/* iTCO is part of q35's ICH9 LPC bridge, always there; QEMU keeps it from
+ * resetting the machine (noreboot) unless told otherwise. */
+static int watchdog_itco(struct cmd *c, const struct mv_dom_watchdog *w)
+{
+    if (c->machine != MACHINE_Q35)
+        return cmd_refuse(c, "watchdog model 'itco' needs a q35 machine (it is part of the ICH9 chipset)");
+    if (w->addr.type != MV_DOM_ADDR_NONE)
+        return cmd_refuse(c, "watchdog model 'itco' takes no <address>: it sits in the ICH9 LPC bridge");
+    return cmd_pair(c, "-global", "ICH9-LPC.noreboot=off");
+}
+
 int build_watchdog(struct cmd *c)
 {
     const struct mv_dom_devices *d = &c->def->devices;
     const struct mv_dom_watchdog *w = d->watchdogs;
     _cleanup_opt_ struct opt o = { 0 };
-    int r = 0;
+    int r;
 
     if (d->nwatchdogs == 0)
         return 0;
@@ -26,19 +55,9 @@ int build_watchdog(struct cmd *c)
         !streq(w->action, "poweroff") && !streq(w->action, "pause") && !streq(w->action, "none") &&
         !streq(w->action, "inject-nmi"))
         return cmd_refuse(c, "watchdog action '%s' is not supported", cmd_quote(c, w->action));
-    if (streq(w->model, "i6300esb")) {
-        opt_kv(&o, NULL, "i6300esb");
-        r = opt_id(c, &o, w->alias, "watchdog");
-        if (r >= 0)
-            r = opt_pci_addr(c, &o, &w->addr, "watchdog");
-    } else if (streq(w->model, "ib700") && w->addr.type == MV_DOM_ADDR_NONE) {
-        opt_kv(&o, NULL, "ib700");
-        r = opt_id(c, &o, w->alias, "watchdog");
-    } else {
-        return cmd_refuse(c, "watchdog model '%s' is not supported (i6300esb, or ib700 without an address)",
-                      cmd_quote(c, w->model));
-    }
-    if (r >= 0)
+    if (streq(w->model, "itco"))
+        r = watchdog_itco(c, w);
+    else if ((r = watchdog_device(c, w, &o)) >= 0)
         r = cmd_opt(c, "-device", &o);
     if (r >= 0 && w->action)
         r = cmd_action(c, "watchdog", w->action);
@@ -91,21 +110,44 @@ int build_memballoon(struct cmd *c)
     return cmd_opt(c, "-device", &o);
 }
 
+/* -device for panic P (isa or pvpanic). */
+static int build_panic_device(struct cmd *c, const struct mv_dom_panic *p, bool pci)
+{
+    _cleanup_opt_ struct opt o = { 0 };
+    int r;
+
+    opt_kv(&o, NULL, pci ? "pvpanic-pci" : "pvpanic");
+    r = opt_id(c, &o, p->alias, "panic");
+    if (r >= 0 && pci)
+        r = opt_pci_addr(c, &o, &p->addr, "panic model 'pvpanic'");
+    else if (r >= 0 && p->addr.type != MV_DOM_ADDR_NONE)
+        r = cmd_refuse(c, "panic model 'isa' takes no PCI or drive <address>: it sits at I/O port 0x505");
+    return r < 0 ? r : cmd_opt(c, "-device", &o);
+}
+
+/* One panic notifier per model: isa is the pvpanic ISA device (port
+ * 0x505), pvpanic its PCI form, hyperv the guest's Hyper-V crash MSRs
+ * (hv-crash, a -cpu property: qemu_cmd_features.c). */
 int build_panic(struct cmd *c)
 {
     const struct mv_dom_devices *d = &c->def->devices;
-    _cleanup_opt_ struct opt o = { 0 };
-    const char *model;
-    int r;
+    bool seen_isa = false, seen_pci = false, seen_hv = false;
+    int r = 0;
 
-    if (d->npanics == 0)
-        return 0;
-    if (d->npanics > 1)
-        return cmd_refuse(c, "only one panic device is supported");
-    model = d->panics[0].model;
-    if (model && !streq(model, "isa"))
-        return cmd_refuse(c, "panic model '%s' is not supported (only isa)", cmd_quote(c, model));
-    opt_kv(&o, NULL, "pvpanic");
-    r = opt_id(c, &o, d->panics[0].alias, "panic");
-    return r < 0 ? r : cmd_opt(c, "-device", &o);
+    for (size_t i = 0; i < d->npanics && r >= 0; i++) {
+        const struct mv_dom_panic *p = &d->panics[i];
+        const char *model = p->model ? p->model : "isa";
+        bool *seen = streq(model, "isa") ? &seen_isa : streq(model, "pvpanic") ? &seen_pci : &seen_hv;
+
+        if (*seen)
+            return cmd_refuse(c, "<panic model='%s'> given more than once", cmd_quote(c, model));
+        *seen = true;
+        if (streq(model, "isa") || streq(model, "pvpanic"))
+            r = build_panic_device(c, p, streq(model, "pvpanic"));
+        else if (p->addr.type != MV_DOM_ADDR_NONE)
+            r = cmd_refuse(c, "panic model 'hyperv' takes no <address>: it is a CPU feature");
+        else if (!streq(model, "hyperv"))
+            r = cmd_refuse(c, "panic model '%s' is not supported (isa, pvpanic or hyperv)", cmd_quote(c, model));
+    }
+    return r;
 }

@@ -49,12 +49,13 @@ int build_accel(struct cmd *c)
         return cmd_refuse(c, "domain type 'kvm' is not usable on this host (KVM cannot run guests); "
                       "use type='qemu'");
     c->kvm = c->def->virt == MV_DOM_VIRT_KVM;
-    if (c->def->os.machine) {
+    /* without a type, QEMU applies the properties to its default machine */
+    if (c->def->os.machine)
         opt_kv(&m, NULL, "%s", c->def->os.machine);
-        r = cmd_opt(c, "-machine", &m);
-        if (r < 0)
-            return r;
-    }
+    if ((r = machine_feature_props(c, &m)) < 0)
+        return r;
+    if (m.len > 0 && (r = cmd_opt(c, "-machine", &m)) < 0)
+        return r;
     return cmd_pair(c, "-accel", c->kvm ? "kvm" : "tcg");
 }
 

@@ -52,7 +52,7 @@
  * TARGET-storage and TARGET-format, secret object TARGET-luks-secret0; netN/hostnetN; serialN/charserialN,
  * consoleN/charconsoleN, channelN/charchannelN (console 0 of target type
  * serial has no chardev of its own: it is charserial0); usb, sataN, scsiN,
- * virtio-serialN, pci.N; videoN, inputN, watchdog0, rngN, balloon0, panic0.
+ * virtio-serialN, pci.N; videoN, inputN, watchdog0, rngN, balloon0, panicN.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -3,7 +3,8 @@
 noinst_LTLIBRARIES += qemud/libmvqemucmd.la
 qemud_libmvqemucmd_la_SOURCES = qemud/qemu_command.c qemud/qemu_command.h \
 	qemud/qemu_command_priv.h qemud/qemu_cmd_pci.c qemud/qemu_cmd_machine.c qemud/qemu_cmd_memory.c \
-	qemud/qemu_cmd_cpu.c qemud/qemu_cmd_boot.c qemud/qemu_cmd_controllers.c \
+	qemud/qemu_cmd_cpu.c qemud/qemu_cmd_clock.c qemud/qemu_cmd_features.c \
+	qemud/qemu_cmd_boot.c qemud/qemu_cmd_controllers.c \
 	qemud/qemu_cmd_disk.c qemud/qemu_cmd_net.c qemud/qemu_cmd_chardev.c \
 	qemud/qemu_cmd_display.c qemud/qemu_cmd_devices.c
 qemud_libmvqemucmd_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/qemud

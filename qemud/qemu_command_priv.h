@@ -108,10 +108,23 @@ int build_memory(struct cmd *c);
  * (vhost-user, virtiofsd): memfd, file or hugepages with access shared. */
 bool memory_is_shared(const struct mv_dom_def *def);
 
+/* QEMU's default CPU model for x86_64, written when properties need a model */
+#define QEMU_DEFAULT_CPU_MODEL "qemu64"
+
 /* qemu_cmd_cpu.c */
 int build_cpu(struct cmd *c);
+
+/* qemu_cmd_clock.c: -rtc and the timers; the paravirtual timers' and the
+ * TSC's -cpu properties (appended to O) */
 int build_clock(struct cmd *c);
+int cpu_clock_props(struct cmd *c, struct opt *o);
+
+/* qemu_cmd_features.c: -no-acpi, the extended TSEG, vmcoreinfo; the
+ * -machine properties (appended to M) and the -cpu properties (to O) of
+ * <features> */
 int build_features(struct cmd *c);
+int machine_feature_props(struct cmd *c, struct opt *m);
+int cpu_feature_props(struct cmd *c, struct opt *o);
 
 /* qemu_cmd_boot.c */
 int build_loader(struct cmd *c);

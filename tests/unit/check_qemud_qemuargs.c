@@ -236,6 +236,56 @@ START_TEST(test_kvm_usable)
 }
 END_TEST
 
+/* Under KVM every enlightenment and KVM switch goes on -cpu in the order
+ * the XML lists them (QEMU checks their dependencies when KVM starts). */
+START_TEST(test_features_kvm)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("features-kvm-invalid");
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    int fds[NETS_MAX];
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("features-kvm", &monitor, fds);
+
+    ctx.kvm_usable = true;
+    argv = build_ok(def, &ctx);
+    ck_assert_str_eq(find_opt(argv, "-machine", ""), "q35,kernel_irqchip=on");
+    ck_assert_str_eq(find_opt(argv, "-cpu", ""),
+                     "host,kvmclock=on,hv-time=on,kvm-pv-unhalt=on,hv-relaxed=on,hv-vapic=on,"
+                     "hv-spinlocks=0x1fff,hv-vpindex=on,hv-runtime=on,hv-synic=on,hv-stimer=on,"
+                     "hv-stimer-direct=on,hv-reset=on,hv-vendor-id=KVMKVMKVM,hv-frequencies=on,"
+                     "hv-reenlightenment=on,hv-tlbflush=on,hv-ipi=on,hv-evmcs=on,hv-avic=off,kvm=off,"
+                     "kvm-hint-dedicated=on,kvm-poll-control=on,kvm-pv-ipi=off,pmu=on");
+}
+END_TEST
+
+/* QEMU's own dependency checks under KVM, named by their XML elements. */
+START_TEST(test_features_kvm_deps)
+{
+    static const struct {
+        enum mv_dom_hyperv_feature off;
+        const char *msg;
+    } deps[] = {
+        { MV_DOM_HV_VPINDEX, "<features><hyperv><synic state='on'> needs <vpindex state='on'>" },
+        { MV_DOM_HV_SYNIC, "<features><hyperv><stimer state='on'> needs <synic state='on'>" },
+        { MV_DOM_HV_VAPIC, "<features><hyperv><evmcs state='on'> needs <vapic state='on'>" },
+    };
+
+    for (size_t i = 0; i < MV_ARRAY_SIZE(deps); i++) {
+        _cleanup_dom_def_ struct mv_dom_def *def = parse_file("features-kvm-invalid");
+        _cleanup_free_ char *monitor = NULL;
+        _cleanup_free_ char *err = NULL;
+        char **argv = NULL;
+        int fds[NETS_MAX], code = 0;
+        struct mv_qemu_cmd_ctx ctx = fixed_ctx("features-kvm", &monitor, fds);
+
+        ctx.kvm_usable = true;
+        def->features.hyperv.state[deps[i].off] = MV_TRISTATE_NO;
+        ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
+        ck_assert_ptr_nonnull(strstr(err, deps[i].msg));
+    }
+}
+END_TEST
+
 START_TEST(test_host_model_tcg)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = parse_live("kvm-invalid");
@@ -698,6 +748,8 @@ static Suite *qemuargs_suite(void)
     tcase_add_loop_test(tc, test_define_again, 0, (int)ncases);
     tcase_add_test(tc, test_kvm_usable);
     tcase_add_test(tc, test_host_model_tcg);
+    tcase_add_test(tc, test_features_kvm);
+    tcase_add_test(tc, test_features_kvm_deps);
     tcase_add_test(tc, test_tap_fd_missing);
     tcase_add_test(tc, test_comma_escaped);
     suite_add_tcase(s, tc);
