@@ -139,15 +139,33 @@ static const struct mv_stream_ops console_ops = {
     .writable = console_writable,
 };
 
-/* The pty behind DEV_NAME ("serial0", "console0"; NULL = the primary console). */
+/* The device DEV_NAME names by its alias, as libvirt looks it up. */
+static const struct mv_dom_chr *find_chr_alias(const struct mv_dom_devices *d, const char *dev_name)
+{
+    const struct { const struct mv_dom_chr *v; size_t n; } kinds[] = {
+        { d->consoles, d->nconsoles }, { d->serials, d->nserials }, { d->channels, d->nchannels },
+    };
+
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+        for (size_t i = 0; i < kinds[k].n; i++)
+            if (kinds[k].v[i].alias && strcmp(kinds[k].v[i].alias, dev_name) == 0)
+                return &kinds[k].v[i];
+    return NULL;
+}
+
+/* The pty behind DEV_NAME: an alias ("serial0", "ua-com1"), or "consoleN"
+ * (a serial console's alias is "serial0"); NULL = the primary console. */
 static const struct mv_dom_chr *find_chr(const struct mv_dom_def *live, const char *dev_name)
 {
     const struct mv_dom_devices *d = &live->devices;
+    const struct mv_dom_chr *chr;
     unsigned int idx;
     char extra;
 
     if (!dev_name)
         return d->nconsoles ? &d->consoles[0] : d->nserials ? &d->serials[0] : NULL;
+    if ((chr = find_chr_alias(d, dev_name)))
+        return chr;
     if (sscanf(dev_name, "serial%u%c", &idx, &extra) == 1 && idx < d->nserials)
         return &d->serials[idx];
     if (sscanf(dev_name, "console%u%c", &idx, &extra) == 1 && idx < d->nconsoles)

@@ -596,14 +596,16 @@ static int chr_source(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 
     switch (chr->type) {
     case MV_DOM_CHR_PTY:
-        /* the pty is QEMU's choice when the guest starts */
-        if (!(c->flags & MV_DOM_PARSE_STATUS))
-            return mv_xml_fail(c, MV_ERR_CONFIG_UNSUPPORTED,
-                               "<source path=...> of <%s type='pty'> (the pty is chosen when the domain starts)",
-                               n->parent->name);
         if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("path"))) < 0 ||
             (r = mv_xml_attr_path(c, n, "path", &chr->path)) < 0)
             return r;
+        /* the pty is QEMU's choice when the guest starts: a running
+         * guest's dumpxml shows it, a definition drops it (as libvirt) */
+        if (!(c->flags & MV_DOM_PARSE_STATUS)) {
+            free(chr->path);
+            chr->path = NULL;
+            return 0;
+        }
         break;
     case MV_DOM_CHR_FILE:
         if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("path", "append"))) < 0 ||
