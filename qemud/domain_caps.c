@@ -197,17 +197,45 @@ static int write_devices(xmlTextWriterPtr w, const struct mv_domain_caps_input *
     return 0;
 }
 
-/* Everything libvirt's schema knows of x86 that qemud does not do (yet). */
-static int write_features(xmlTextWriterPtr w)
+/* The <hyperv> enlightenments the accelerator takes (qemu_cmd_features.c
+ * refuses vpindex, evmcs and avic under TCG: QEMU 7.2 cannot set the VP
+ * index without KVM, the other two are KVM mechanisms). */
+static int write_hyperv(xmlTextWriterPtr w, bool kvm)
+{
+    const char *names[MV_DOM_HV_LAST + 1];
+    int n = 0;
+
+    for (int v = 0; v < MV_DOM_HV_LAST; v++)
+        if (kvm || (v != MV_DOM_HV_VPINDEX && v != MV_DOM_HV_EVMCS && v != MV_DOM_HV_AVIC))
+            names[n++] = mv_dom_hyperv_feature_to_string(v);
+    names[n] = NULL;
+    MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "hyperv"));
+    if (write_supported(w, true) < 0 || write_enum(w, "features", names) < 0)
+        return -ENOMEM;
+    MV_XML_TRY(xmlTextWriterEndElement(w));
+    return 0;
+}
+
+/* In domaincaps.rng's order: what libvirt's schema knows of x86, with
+ * what qemud does not do (yet) as unsupported. */
+static int write_features(xmlTextWriterPtr w, const struct mv_domain_caps_input *in)
 {
     static const char *const unsupported[] = {
-        "gic", "vmcoreinfo", "genid", "backingStoreInput", "backup", "s390-pv", "sev", "sgx", "hyperv",
+        "genid", "backingStoreInput", "backup", "s390-pv", "sev", "sgx",
     };
 
     MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "features"));
+    if (write_unsupported(w, "gic") < 0)
+        return -ENOMEM;
+    MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "vmcoreinfo"));
+    if (write_supported(w, true) < 0)
+        return -ENOMEM;
+    MV_XML_TRY(xmlTextWriterEndElement(w));
     for (size_t i = 0; i < MV_ARRAY_SIZE(unsupported); i++)
         if (write_unsupported(w, unsupported[i]) < 0)
             return -ENOMEM;
+    if (write_hyperv(w, in->choice.kvm) < 0)
+        return -ENOMEM;
     MV_XML_TRY(xmlTextWriterEndElement(w));
     return 0;
 }
@@ -346,7 +374,7 @@ int mv_domain_caps_format(const struct mv_domain_caps_input *in, char **xml)
     MV_XML_TRY(xmlTextWriterStartElement(x.w, BAD_CAST "domainCapabilities"));
     if ((r = write_head(x.w, in)) < 0 || (r = write_os(x.w, in)) < 0 || (r = write_cpu(x.w, in)) < 0 ||
         (r = write_memory_backing(x.w)) < 0 || (r = write_devices(x.w, in)) < 0 ||
-        (r = write_features(x.w)) < 0)
+        (r = write_features(x.w, in)) < 0)
         return r;
     return mv_host_xml_finish(&x, xml);
 }
