@@ -31,3 +31,6 @@ dist_check_SCRIPTS += tests/unit/domainxml-validate.sh
 EXTRA_DIST += tests/domainxml
 # what a failing golden test leaves in the build directory for a diff
 CLEANFILES += *.out.xml.actual *.again.xml
+
+# virt-install 4.1's definitions, for the integration scripts (qemud-features.sh)
+EXTRA_DIST += tests/data/virtinst
