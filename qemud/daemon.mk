@@ -15,6 +15,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/domain_events.c qemud/domain_events.h \
 	qemud/domain_monitor.c qemud/domain_monitor.h \
 	qemud/domain_process.c qemud/domain_process.h \
+	qemud/domain_fs.c qemud/domain_fs.h \
 	qemud/network_port.c qemud/network_port.h \
 	qemud/storage_volume.c qemud/storage_volume.h \
 	qemud/peer_conn.c qemud/peer_conn.h \
@@ -36,7 +37,7 @@ check_PROGRAMS += tests/unit/check_qemud_domobj
 UNIT_TESTS += tests/unit/check_qemud_domobj
 tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_obj.c qemud/domain_job.c qemud/domain_task.c qemud/domain_store.c \
-	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/network_port.c \
+	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/domain_fs.c qemud/network_port.c \
 	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/proc_stat.c qemud/host_facts.c \
 	qemud/sidecar.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \

@@ -179,6 +179,13 @@ static bool disk_pci(const struct assign *a, const void *dev)
     return ((const struct mv_dom_disk *)dev)->bus == MV_DOM_DISK_BUS_VIRTIO;
 }
 
+static bool fs_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "fs%zu", i);
+    return true;
+}
+
 static bool always(const struct assign *a, const void *dev)
 {
     (void)a, (void)dev;
@@ -310,6 +317,7 @@ static const struct dev_kind dev_kinds[] = {
     { "controller", ROW(controllers, struct mv_dom_controller), ROW_ADDR(struct mv_dom_controller),
       .id = controller_id, .pci = controller_pci },
     { "disk", ROW(disks, struct mv_dom_disk), ROW_ADDR(struct mv_dom_disk), .id = disk_id, .pci = disk_pci },
+    { "filesystem", ROW(filesystems, struct mv_dom_fs), ROW_ADDR(struct mv_dom_fs), .id = fs_id, .pci = always },
     { "interface", ROW(nets, struct mv_dom_net), ROW_ADDR(struct mv_dom_net), .id = net_id, .pci = always },
     { "serial", ROW(serials, struct mv_dom_chr), .id = serial_id },
     { "console", ROW(consoles, struct mv_dom_chr), .id = console_id },

@@ -171,9 +171,23 @@ static const char *const *disk_buses(const struct mv_domain_caps_input *in, cons
     return out;
 }
 
+/* 9p (path) is QEMU's own; virtiofs needs virtiofsd installed where qemud
+ * runs it.  No "handle": QEMU 7.2 removed that 9p backend. */
+static const char *const *fs_drivers(const struct mv_domain_caps_input *in, const char **out)
+{
+    int n = 0;
+
+    out[n++] = mv_dom_fs_driver_to_string(MV_DOM_FS_DRIVER_PATH);
+    if (in->virtiofs)
+        out[n++] = mv_dom_fs_driver_to_string(MV_DOM_FS_DRIVER_VIRTIOFS);
+    out[n] = NULL;
+    return out;
+}
+
 static int write_devices(xmlTextWriterPtr w, const struct mv_domain_caps_input *in)
 {
     const char *devices[MV_DOM_DISK_DEVICE_LAST + 1], *buses[MV_DOM_DISK_BUS_LAST + 1];
+    const char *fsd[MV_DOM_FS_DRIVER_LAST + 1];
     const char *graphics[MV_DOM_GRAPHICS_LAST + 1];
     int r;
 
@@ -188,7 +202,7 @@ static int write_devices(xmlTextWriterPtr w, const struct mv_domain_caps_input *
         (r = write_device(w, "video", "modelType", video_models, NULL, NULL)) < 0 ||
         (r = write_unsupported(w, "hostdev")) < 0 ||
         (r = write_device(w, "rng", "model", rng_models, "backendModel", rng_backends)) < 0 ||
-        (r = write_unsupported(w, "filesystem")) < 0 ||
+        (r = write_device(w, "filesystem", "driverType", fs_drivers(in, fsd), NULL, NULL)) < 0 ||
         (r = write_unsupported(w, "tpm")) < 0 ||
         (r = write_unsupported(w, "redirdev")) < 0 ||
         (r = write_device(w, "channel", "type", channel_types, NULL, NULL)) < 0)

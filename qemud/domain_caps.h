@@ -45,6 +45,7 @@ struct mv_domain_caps_input {
     struct mv_domain_caps_choice choice;
     int kvm_max_vcpus;                          /* KVM's vCPU limit, when choice.kvm */
     const struct mv_firmware_list *firmware;    /* NULL = none installed */
+    bool virtiofs;                              /* virtiofsd is installed (virtiofs.h) */
 };
 
 /* Formats <domainCapabilities> into *xml (caller frees); 0 / -EINVAL / -ENOMEM. */

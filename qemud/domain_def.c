@@ -52,6 +52,11 @@ MV_ENUM_IMPL(mv_dom_controller_type, MV_DOM_CONTROLLER_LAST, "usb", "scsi", "pci
 MV_ENUM_IMPL(mv_dom_net_type, MV_DOM_NET_LAST, "user", "bridge", "network")
 MV_ENUM_IMPL(mv_dom_chr_type, MV_DOM_CHR_LAST, "pty", "file", "unix", "null")
 MV_ENUM_IMPL(mv_dom_graphics_type, MV_DOM_GRAPHICS_LAST, "vnc", "spice")
+MV_ENUM_IMPL(mv_dom_fs_driver, MV_DOM_FS_DRIVER_LAST, NULL, "path", "virtiofs")
+MV_ENUM_IMPL(mv_dom_fs_access, MV_DOM_FS_ACCESS_LAST, NULL, "passthrough", "mapped", "squash")
+MV_ENUM_IMPL(mv_dom_fs_multidevs, MV_DOM_FS_MULTIDEVS_LAST, NULL, "default", "remap", "forbid", "warn")
+MV_ENUM_IMPL(mv_dom_fs_cache, MV_DOM_FS_CACHE_LAST, NULL, "none", "always")
+MV_ENUM_IMPL(mv_dom_fs_sandbox, MV_DOM_FS_SANDBOX_LAST, NULL, "namespace", "chroot")
 
 static void chr_clear(struct mv_dom_chr *c)
 {
@@ -134,6 +139,15 @@ static void devices_clear(struct mv_dom_devices *d)
     free(d->panics);
     free(d->memballoon.model);
     free(d->memballoon.alias);
+    for (size_t i = 0; i < d->nfilesystems; i++) {
+        free(d->filesystems[i].model);
+        free(d->filesystems[i].source_dir);
+        free(d->filesystems[i].source_socket);
+        free(d->filesystems[i].target);
+        free(d->filesystems[i].binary.path);
+        free(d->filesystems[i].alias);
+    }
+    free(d->filesystems);
 }
 
 static void cpu_clear(struct mv_dom_cpu *cpu)

@@ -379,6 +379,56 @@ struct mv_dom_panic {
     char *alias;
 };
 
+/* <filesystem type='mount'>: a host directory the guest mounts by its tag
+ * (<target dir>), served by QEMU itself over 9p (driver path, the default:
+ * -fsdev local) or by virtiofsd beside QEMU (driver virtiofs), which qemud
+ * runs for the domain unless <source socket> names one the user runs. */
+enum mv_dom_fs_driver { MV_DOM_FS_DRIVER_DEFAULT, MV_DOM_FS_DRIVER_PATH, MV_DOM_FS_DRIVER_VIRTIOFS,
+                        MV_DOM_FS_DRIVER_LAST };
+MV_ENUM_DECL(mv_dom_fs_driver);
+/* how 9p maps guest file owners and modes to the host (QEMU's security_model) */
+enum mv_dom_fs_access { MV_DOM_FS_ACCESS_DEFAULT, MV_DOM_FS_ACCESS_PASSTHROUGH, MV_DOM_FS_ACCESS_MAPPED,
+                        MV_DOM_FS_ACCESS_SQUASH, MV_DOM_FS_ACCESS_LAST };
+MV_ENUM_DECL(mv_dom_fs_access);
+enum mv_dom_fs_multidevs { MV_DOM_FS_MULTIDEVS_ABSENT, MV_DOM_FS_MULTIDEVS_DEFAULT, MV_DOM_FS_MULTIDEVS_REMAP,
+                           MV_DOM_FS_MULTIDEVS_FORBID, MV_DOM_FS_MULTIDEVS_WARN, MV_DOM_FS_MULTIDEVS_LAST };
+MV_ENUM_DECL(mv_dom_fs_multidevs);
+/* virtiofsd's <binary><cache mode> and <sandbox mode> */
+enum mv_dom_fs_cache { MV_DOM_FS_CACHE_ABSENT, MV_DOM_FS_CACHE_NONE, MV_DOM_FS_CACHE_ALWAYS, MV_DOM_FS_CACHE_LAST };
+MV_ENUM_DECL(mv_dom_fs_cache);
+enum mv_dom_fs_sandbox { MV_DOM_FS_SANDBOX_ABSENT, MV_DOM_FS_SANDBOX_NAMESPACE, MV_DOM_FS_SANDBOX_CHROOT,
+                         MV_DOM_FS_SANDBOX_LAST };
+MV_ENUM_DECL(mv_dom_fs_sandbox);
+
+/* <binary> of a virtiofs filesystem: how qemud runs virtiofsd */
+struct mv_dom_fs_binary {
+    bool given;                     /* a <binary> element was written */
+    char *path;                     /* NULL = the one qemud found */
+    enum mv_tristate xattr;         /* xattr='on|off' */
+    enum mv_dom_fs_cache cache;
+    enum mv_dom_fs_sandbox sandbox;
+    enum mv_tristate lock_posix, lock_flock;    /* <lock posix='on|off' flock='on|off'/> */
+    unsigned int thread_pool_size;  /* <thread_pool size>; 0 = absent */
+    bool thread_pool_given;
+};
+
+struct mv_dom_fs {
+    enum mv_dom_fs_driver driver;
+    bool driver_given;              /* a <driver> element was written (type may be absent) */
+    unsigned int queue;             /* virtiofs <driver queue>; 0 = absent */
+    enum mv_dom_fs_access access;
+    enum mv_dom_fs_multidevs multidevs;
+    int fmode, dmode;               /* octal fmode=/dmode= of mapped 9p; -1 = absent */
+    char *model;                    /* "virtio" or NULL */
+    char *source_dir;               /* the shared directory (absolute) */
+    char *source_socket;            /* virtiofs: the socket of a virtiofsd the user runs */
+    char *target;                   /* the mount tag the guest mounts */
+    bool readonly;
+    struct mv_dom_fs_binary binary;
+    struct mv_dom_addr addr;
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
+};
+
 struct mv_dom_memballoon {
     bool given;
     char *model;                    /* virtio, none */
@@ -402,6 +452,7 @@ struct mv_dom_devices {
     struct mv_dom_watchdog *watchdogs;      size_t nwatchdogs;
     struct mv_dom_panic *panics;            size_t npanics;
     struct mv_dom_memballoon memballoon;
+    struct mv_dom_fs *filesystems;          size_t nfilesystems;
 };
 
 /* <features><hyperv> children that are a plain state='on|off' switch (or

@@ -406,6 +406,8 @@ static void devices(struct mv_xml_out *o, const struct mv_dom_devices *d, unsign
         disk(o, &d->disks[i], flags);
     for (size_t i = 0; i < d->ncontrollers; i++)
         controller(o, &d->controllers[i]);
+    for (size_t i = 0; i < d->nfilesystems; i++)
+        dom_format_filesystem(o, &d->filesystems[i]);
     for (size_t i = 0; i < d->nnets; i++)
         interface(o, &d->nets[i]);
     for (size_t i = 0; i < d->nserials; i++)

@@ -17,3 +17,6 @@ void dom_format_alias(struct mv_xml_out *o, const char *alias);
 /* domain_format_features.c: <features> and <clock>, when written */
 void dom_format_features(struct mv_xml_out *o, const struct mv_dom_features *f);
 void dom_format_clock(struct mv_xml_out *o, const struct mv_dom_clock *clock);
+
+/* <filesystem> (domain_format_fs.c) */
+void dom_format_filesystem(struct mv_xml_out *o, const struct mv_dom_fs *fs);

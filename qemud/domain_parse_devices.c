@@ -1066,6 +1066,11 @@ static int parse_emulator(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return mv_xml_text_path(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_devices *)obj)->emulator);
 }
 
+int dom_parse_address(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_addr *addr)
+{
+    return parse_address(c, n, addr);
+}
+
 static const struct mv_xml_rule devices_rules[] = {
     { "emulator", parse_emulator, false },
     { "disk", parse_disk, true },
@@ -1081,6 +1086,7 @@ static const struct mv_xml_rule devices_rules[] = {
     { "watchdog", parse_watchdog, false },      /* libvirt allows one */
     { "panic", parse_panic, true },
     { "memballoon", parse_memballoon, false },
+    { "filesystem", dom_parse_filesystem, true },
 };
 
 int dom_parse_devices(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -1198,7 +1204,7 @@ int dom_check_devices(struct mv_xml_ctx *c, struct mv_dom_def *def)
                                    "MAC address %02x:%02x:%02x:%02x:%02x:%02x is used more than once",
                                    d->nets[i].mac[0], d->nets[i].mac[1], d->nets[i].mac[2], d->nets[i].mac[3],
                                    d->nets[i].mac[4], d->nets[i].mac[5]);
-    if ((r = check_boot_orders(c, def)) < 0)
+    if ((r = check_boot_orders(c, def)) < 0 || (r = dom_check_filesystems(c, &def->devices)) < 0)
         return r;
     return generate_macs(&def->devices);
 }

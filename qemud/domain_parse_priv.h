@@ -64,3 +64,13 @@ int dom_attr_idset(struct mv_xml_ctx *c, xmlNodePtr n, const char *name, unsigne
                    struct mv_dom_idset *out);
 /* A size attribute NAME with the element's unit= (KiB without) into KiB, rounded up. */
 int dom_attr_scaled_kib(struct mv_xml_ctx *c, xmlNodePtr n, const char *name, unsigned long long *kib);
+
+/* <address> of a device (domain_parse_devices.c), for the concept files. */
+int dom_parse_address(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_addr *addr);
+
+/* ---- <filesystem> (domain_parse_fs.c) ---- */
+
+/* <devices><filesystem> into OBJ, a struct mv_dom_devices (mv_xml_rule parser). */
+int dom_parse_filesystem(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+/* Across filesystems: each mount tag once. */
+int dom_check_filesystems(struct mv_xml_ctx *c, const struct mv_dom_devices *d);

@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "domain_address.h"
 #include "domain_events.h"
+#include "domain_fs.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
@@ -493,11 +494,12 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     for (size_t i = 0; i < live->devices.nnets; i++)
         fds[i] = -1;
     ctx.kvm_usable = kvm_usable_for(live);
-    /* volumes first: a pool or volume that is not there leaves nothing to
-     * undo; then the passphrases of encrypted disks (a volume's resolved
+    /* the shared directories and volumes first: one that is not there
+     * leaves nothing to undo; then the passphrases of encrypted disks (a volume's resolved
      * path among them); ports before taps: a port names the bridge its tap
      * goes on */
-    if ((qemud_disk_volumes_needed(live) && (r = qemud_disk_volumes_resolve(qemud.paths, live, err)) < 0) ||
+    if ((r = qemud_fs_check_sources(dom->name, live, err)) < 0 ||
+        (qemud_disk_volumes_needed(live) && (r = qemud_disk_volumes_resolve(qemud.paths, live, err)) < 0) ||
         (r = qemud_disk_secrets_fetch(qemud.paths, qemud.rundir, dom->uuid_str, live, secrets, err)) < 0 ||
         (qemud_net_ports_needed(live) && (r = qemud_net_ports_plug(qemud.paths, live, err)) < 0) ||
         (r = create_taps(dom->name, live, fds, err)) < 0)

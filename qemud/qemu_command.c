@@ -52,7 +52,8 @@
  * TARGET-storage and TARGET-format, secret object TARGET-luks-secret0; netN/hostnetN; serialN/charserialN,
  * consoleN/charconsoleN, channelN/charchannelN (console 0 of target type
  * serial has no chardev of its own: it is charserial0); usb, sataN, scsiN,
- * virtio-serialN, pci.N; videoN, inputN, watchdog0, rngN, balloon0, panicN.
+ * virtio-serialN, pci.N; videoN, inputN, watchdog0, rngN, balloon0, panicN;
+ * filesystems fsN, with fsdev-ALIAS (9p) or chardev chr-vu-ALIAS (virtiofs).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -262,6 +263,8 @@ static int build_devices(struct cmd *c)
             r = build_controller(c, &d->controllers[i]);
     for (size_t i = 0; r >= 0 && i < d->ndisks; i++)
         r = build_disk(c, &d->disks[i]);
+    for (size_t i = 0; r >= 0 && i < d->nfilesystems; i++)
+        r = build_filesystem(c, i);
     for (size_t i = 0; r >= 0 && i < d->nnets; i++)
         r = build_net(c, i);
     if (r >= 0)

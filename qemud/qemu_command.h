@@ -40,6 +40,11 @@ struct mv_qemu_cmd_ctx {
     const struct mv_qemu_hugepages *hugepages;
     size_t nhugepages;
     const char *memory_dir;
+    /* one entry per def->devices.filesystems[i]: for a virtiofs filesystem
+     * whose virtiofsd qemud runs, the vhost-user socket it listens on
+     * (virtiofs.h); NULL otherwise */
+    const char *const *fs_sockets;
+    size_t nfs_sockets;
 };
 
 /* DEF is a live copy that has been through mv_dom_assign()

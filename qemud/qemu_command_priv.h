@@ -156,3 +156,6 @@ int build_watchdog(struct cmd *c);
 int build_rng(struct cmd *c, size_t i);
 int build_memballoon(struct cmd *c);
 int build_panic(struct cmd *c);
+
+/* qemu_cmd_fs.c */
+int build_filesystem(struct cmd *c, size_t i);

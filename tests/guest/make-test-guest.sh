@@ -5,7 +5,11 @@
 # console.  See tests/guest/README.md for what the guest prints and the
 # kernel arguments it understands.
 #
-# Usage: make-test-guest.sh OUTDIR   -> OUTDIR/vmlinuz, OUTDIR/initrd.img
+# Usage: make-test-guest.sh OUTDIR [FLAVOUR]  -> OUTDIR/vmlinuz, OUTDIR/initrd.img
+#
+# FLAVOUR is the Debian kernel flavour: "cloud" (the default: small, boots
+# fastest) or "amd64", the generic kernel, for what the cloud kernel leaves
+# out (9p: Debian builds no 9p into the cloud flavour).
 #
 # Nothing is done when both files exist and are newer than this script, so
 # every test can call it; changing the script rebuilds the guest.  Missing
@@ -20,9 +24,15 @@ set -eu
 die() { echo "make-test-guest: $*" >&2; exit 1; }
 unavailable() { echo "make-test-guest: $*" >&2; exit 2; }
 
-[ $# -eq 1 ] || die "usage: make-test-guest.sh OUTDIR"
+[ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: make-test-guest.sh OUTDIR [cloud|amd64]"
 self=$(realpath "$0")
 out=$(realpath -m "$1")
+flavour=${2:-cloud}
+case $flavour in
+cloud) kernel_re='^linux-image-[0-9.-]+-cloud-amd64-unsigned$' ;;
+amd64) kernel_re='^linux-image-[0-9.-]+-amd64-unsigned$' ;;
+*) die "unknown kernel flavour '$flavour' (cloud or amd64)" ;;
+esac
 
 # FILE exists and is newer than this script (POSIX sh has no test -nt)
 fresh() { [ -n "$(find "$1" -prune -newer "$self" 2>/dev/null)" ]; }
@@ -36,9 +46,12 @@ fi
 # evdev node, on which /init waits for a graceful shutdown.  Listed in load
 # order (/init reads the list from /etc/modules): busybox insmod does not
 # resolve dependencies, and virtio needs virtio_ring, virtio_net needs
-# net_failover, which needs failover.
+# net_failover, which needs failover; shared directories: 9p needs 9pnet,
+# netfs and fscache, virtiofs needs fuse.  A module the flavour does not
+# build is left out (the cloud kernel has no 9p).
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-         failover net_failover virtio_net virtio_blk virtio_console button evdev"
+         failover net_failover virtio_net virtio_blk virtio_console button evdev
+         netfs fscache 9pnet 9pnet_virtio 9p fuse virtiofs"
 
 # The initramfs runs busybox with no libraries next to it: it must be the
 # static build (Debian's plain "busybox" package is dynamic).
@@ -57,12 +70,11 @@ install_tools() {
     static_busybox >/dev/null || die "no static busybox after installing busybox-static"
 }
 
-# Unpacks the newest cloud kernel package into ./k.  The cloud flavour is
-# small and has virtio built in or as the modules above.
+# Unpacks the newest kernel package of the flavour into ./k.  Both have
+# virtio built in or as the modules above.
 fetch_kernel() {
-    pkg=$(apt-cache search --names-only '^linux-image-[0-9.-]+-cloud-amd64-unsigned$' |
-          awk '{ print $1 }' | sort -V | tail -n 1)
-    [ -n "$pkg" ] || unavailable "no linux-image-*-cloud-amd64-unsigned package in the apt lists (apt-get update?)"
+    pkg=$(apt-cache search --names-only "$kernel_re" | awk '{ print $1 }' | sort -V | tail -n 1)
+    [ -n "$pkg" ] || unavailable "no package matching $kernel_re in the apt lists (apt-get update?)"
     # stderr: apt warns that a download into a root-only directory runs
     # unsandboxed; the exit status says whether it worked
     apt-get download "$pkg" >download.log 2>&1 || {
@@ -116,6 +128,28 @@ pings=$(echo "$cmdline" | sed -n 's/.* guest\.ping=\([^ ]*\) .*/\1/p' | tr , ' '
         sleep 1
     done &
 }
+# guest.fs=TYPE:TAG[,TYPE:TAG...]: mount each shared directory (TYPE 9p
+# or virtiofs) at /mnt/N, print the first line of its file "guest-fs" and
+# whether a file can be written there
+n=0
+for fs in $(echo "$cmdline" | sed -n 's/.* guest\.fs=\([^ ]*\) .*/\1/p' | tr , ' '); do
+    n=$((n + 1))
+    type=${fs%%:*} tag=${fs#*:}
+    opts=
+    [ "$type" = 9p ] && opts="-o trans=virtio,version=9p2000.L"
+    mkdir -p /mnt/$n
+    # shellcheck disable=SC2086 # $opts: none, or two words
+    if mount -t "$type" $opts "$tag" /mnt/$n 2>/tmp/mount.err; then
+        echo "GUEST-FS $tag $(head -n 1 /mnt/$n/guest-fs 2>&1)"
+        if echo "written by the guest" >/mnt/$n/from-guest 2>/dev/null; then
+            echo "GUEST-FS-WRITE $tag ok"
+        else
+            echo "GUEST-FS-WRITE $tag refused"
+        fi
+    else
+        echo "GUEST-FS-FAIL $tag $(cat /tmp/mount.err)"
+    fi
+done
 disks=$(ls /sys/block | grep vd | tr '\n' ' ')
 [ -n "$disks" ] && echo "GUEST-DISKS $disks"
 # guest.readdisk=DEV,OFFSET,LEN: LEN bytes of DEV at OFFSET, in hex, so a
@@ -156,7 +190,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mvguest.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 fetch_kernel
-mkdir -p r/bin r/proc r/sys r/dev r/lib/modules r/etc r/tmp
+mkdir -p r/bin r/proc r/sys r/dev r/lib/modules r/etc r/tmp r/mnt
 cp "$(static_busybox)" r/bin/busybox
 copy_modules
 write_init

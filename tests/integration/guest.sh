@@ -2,9 +2,11 @@
 # the sh and the bash scripts can use it).  What the guest is and what it
 # prints: tests/guest/README.md.
 #
-#   guest_build                      build it once into
-#                                    $top_builddir/tests/guest/out; sets and
-#                                    exports GUEST_KERNEL and GUEST_INITRD
+#   guest_build [FLAVOUR]            build it once into
+#                                    $top_builddir/tests/guest/out (FLAVOUR
+#                                    amd64: out-amd64, the generic kernel,
+#                                    for 9p); sets and exports GUEST_KERNEL
+#                                    and GUEST_INITRD
 #   guest_domain_xml NAME LOG [XML]  domain XML booting it, serial console
 #                                    logged to LOG; XML is added to <devices>
 #   guest_wait_log LOG ERE SECS      wait for the guest to print ERE
@@ -22,16 +24,19 @@ GUEST_INITRD=
 # costs nothing.  Parallel "make check" jobs share one build through a lock.
 guest_build() {
     _guest_script="${top_srcdir:?top_srcdir must be set}/tests/guest/make-test-guest.sh"
-    mkdir -p "$GUEST_DIR" || return 1
+    _guest_flavour=${1:-cloud}
+    _guest_out=$GUEST_DIR
+    [ "$_guest_flavour" = cloud ] || _guest_out=$GUEST_DIR-$_guest_flavour
+    mkdir -p "$_guest_out" || return 1
     if command -v flock >/dev/null 2>&1; then
-        flock "$GUEST_DIR/../build.lock" sh "$_guest_script" "$GUEST_DIR" >&2
+        flock "$GUEST_DIR/../build.lock" sh "$_guest_script" "$_guest_out" "$_guest_flavour" >&2
     else
-        sh "$_guest_script" "$GUEST_DIR" >&2
+        sh "$_guest_script" "$_guest_out" "$_guest_flavour" >&2
     fi
     _guest_rc=$?
     [ $_guest_rc -eq 0 ] || return $_guest_rc
-    GUEST_KERNEL=$GUEST_DIR/vmlinuz
-    GUEST_INITRD=$GUEST_DIR/initrd.img
+    GUEST_KERNEL=$_guest_out/vmlinuz
+    GUEST_INITRD=$_guest_out/initrd.img
     export GUEST_KERNEL GUEST_INITRD
 }
 
@@ -103,7 +108,7 @@ guest_wait_log() {
 
 # ---- for the daemon tests (bash, after lib.sh) ----------------------------
 
-# guest_test_init PLAN: mv_init PLAN, then the guest: skips all PLAN cases if
+# guest_test_init PLAN [FLAVOUR]: mv_init PLAN, then the guest (guest_build FLAVOUR): skips all PLAN cases if
 # it cannot be built for want of a prerequisite, bails out if building it
 # failed.  Then points MV_ROOT & co. at "root" and makes sure no guest of
 # this test outlives it (guests outlive their daemon by design).
@@ -115,7 +120,7 @@ guest_test_init() {
         for _guest_i in $(seq "$1"); do skip "guest tests ran in the main pass (MV_SKIP_GUEST_TESTS=1)"; done
         exit 0
     fi
-    guest_build 2>"$mv_tmp/guest.err"
+    guest_build "${2:-cloud}" 2>"$mv_tmp/guest.err"
     case $? in
     0) ;;
     2) for _guest_i in $(seq "$1"); do skip "cannot build the test guest: $(tail -n 1 "$mv_tmp/guest.err")"; done

@@ -25,7 +25,8 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-network.sh \
 	tests/integration/qemud-domain-console.sh \
 	tests/integration/qemud-domain-race.sh \
-	tests/integration/qemud-domain-livexml.sh
+	tests/integration/qemud-domain-livexml.sh \
+	tests/integration/qemud-domain-fs.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
 

@@ -509,6 +509,19 @@ static void localize_chrs(struct mv_dom_chr *chrs, size_t n, const char *kind, c
     }
 }
 
+/* Directories for the 9p shares (QEMU opens them at start). */
+static void localize_filesystems(struct mv_dom_devices *d, const char *dir)
+{
+    char name[32];
+
+    for (size_t i = 0; i < d->nfilesystems; i++) {
+        if (!d->filesystems[i].source_dir)
+            continue;
+        snprintf(name, sizeof(name), "fs,%zu", i);
+        ck_assert_int_eq(mkdir(move_to(&d->filesystems[i].source_dir, dir, name), 0700), 0);
+    }
+}
+
 /* Points DEF at files in DIR and at user networking, so that this QEMU
  * can open everything; the option syntax stays what the golden file has,
  * and so do the ports (QEMU listens in a network namespace of its own). */
@@ -524,6 +537,7 @@ static void localize(struct mv_dom_def *def, const char *dir, char **secrets)
     localize_chrs(d->serials, d->nserials, "serial", dir);
     localize_chrs(d->consoles, d->nconsoles, "console", dir);
     localize_chrs(d->channels, d->nchannels, "channel", dir);
+    localize_filesystems(d, dir);
     for (size_t i = 0; i < d->nrngs; i++) {
         snprintf(name, sizeof(name), "rng,%zu", i);
         write_file(move_to(&d->rngs[i].backend, dir, name), "0123456789", 10);
