@@ -289,8 +289,8 @@ static int check_cells(struct mv_xml_ctx *c, const struct mv_dom_def *def)
         sum += cpu->cells[i].memory_kib;
         for (size_t j = 0; j < s->n; j++) {
             if (s->ids[j] >= def->vcpus)
-                return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<numa><cell id='%zu'> names vCPU %u, but <vcpu> "
-                                   "is %u", i, s->ids[j], def->vcpus);
+                return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<numa><cell id='%zu'> names vCPU %u, beyond the %u "
+                                   "vCPUs of <vcpu>", i, s->ids[j], def->vcpus);
             if (owner[s->ids[j]])
                 return mv_xml_fail(c, MV_ERR_XML_DETAIL, "vCPU %u is in <numa> cells %u and %zu", s->ids[j],
                                    owner[s->ids[j]] - 1, i);

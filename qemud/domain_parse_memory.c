@@ -199,8 +199,12 @@ static int nt_memory(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     /* placement='auto' asks numad for the nodes: there is no numad here */
     if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("mode", "nodeset", "placement"))) < 0 ||
         (r = numatune_mode(c, n, &nt->mode)) < 0 ||
-        (r = mv_xml_attr_choice(c, n, "placement", (const char *const[]){ "static", NULL }, &placement)) < 0 ||
-        (r = dom_attr_idset(c, n, "nodeset", HOST_NODES_MAX, &nt->nodeset)) < 0)
+        (r = mv_xml_attr_choice(c, n, "placement", (const char *const[]){ "static", "auto", NULL }, &placement)) < 0)
+        return r;
+    if (placement && strcmp(placement, "auto") == 0)
+        return mv_xml_fail(c, MV_ERR_CONFIG_UNSUPPORTED, "<numatune><memory placement='auto'> needs numad, "
+                           "which modvirt-qemud does not use; give a nodeset");
+    if ((r = dom_attr_idset(c, n, "nodeset", HOST_NODES_MAX, &nt->nodeset)) < 0)
         return r;
     if (r == 0)
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<numatune><memory> needs a nodeset (placement is static)");
@@ -220,8 +224,11 @@ static int nt_memnode(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
         return r;
     if (r == 0)
         return mv_xml_fail_missing_attr(c, n, "cellid");
-    if ((r = numatune_mode(c, n, &m->mode)) < 0 ||
-        (r = dom_attr_idset(c, n, "nodeset", HOST_NODES_MAX, &m->nodeset)) < 0)
+    if ((r = numatune_mode(c, n, &m->mode)) < 0)
+        return r;
+    if (r == 0)
+        return mv_xml_fail_missing_attr(c, n, "mode");
+    if ((r = dom_attr_idset(c, n, "nodeset", HOST_NODES_MAX, &m->nodeset)) < 0)
         return r;
     if (r == 0)
         return mv_xml_fail_missing_attr(c, n, "nodeset");
