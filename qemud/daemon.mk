@@ -16,6 +16,8 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/domain_monitor.c qemud/domain_monitor.h \
 	qemud/domain_process.c qemud/domain_process.h \
 	qemud/domain_fs.c qemud/domain_fs.h \
+	qemud/cputune.c qemud/cputune.h qemud/hostdev_pci.c qemud/hostdev_pci.h \
+	qemud/seclabel.c qemud/seclabel.h \
 	qemud/network_port.c qemud/network_port.h \
 	qemud/storage_volume.c qemud/storage_volume.h \
 	qemud/peer_conn.c qemud/peer_conn.h \
@@ -39,7 +41,7 @@ tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_obj.c qemud/domain_job.c qemud/domain_task.c qemud/domain_store.c \
 	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/domain_fs.c qemud/network_port.c \
 	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/proc_stat.c qemud/host_facts.c \
-	qemud/sidecar.c
+	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_domobj_LDFLAGS = -Wl,--wrap=mv_dom_def_format
@@ -55,3 +57,10 @@ tests_unit_check_qemud_sidecar_SOURCES = tests/unit/check_qemud_sidecar.c qemud/
 tests_unit_check_qemud_sidecar_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_sidecar_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvprocess.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) -lpthread
+# hostdev_pci.c's checks on fake /sys and /dev trees
+check_PROGRAMS += tests/unit/check_qemud_hostdev
+UNIT_TESTS += tests/unit/check_qemud_hostdev
+tests_unit_check_qemud_hostdev_SOURCES = tests/unit/check_qemud_hostdev.c qemud/hostdev_pci.c
+tests_unit_check_qemud_hostdev_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/qemud
+tests_unit_check_qemud_hostdev_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvcommon.la \
+	$(CHECK_LIBS)

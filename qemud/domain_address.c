@@ -303,6 +303,13 @@ static bool panic_pci(const struct assign *a, const void *dev)
     return streq(((const struct mv_dom_panic *)dev)->model, "pvpanic");
 }
 
+static bool hostdev_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "hostdev%zu", i);
+    return true;
+}
+
 static bool panic_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
 {
     (void)a, (void)dev;
@@ -323,6 +330,8 @@ static const struct dev_kind dev_kinds[] = {
     { "console", ROW(consoles, struct mv_dom_chr), .id = console_id },
     { "channel", ROW(channels, struct mv_dom_chr), .id = channel_id },
     { "input", ROW(inputs, struct mv_dom_input), ROW_ADDR(struct mv_dom_input), .id = input_id, .pci = input_pci },
+    { "hostdev", ROW(hostdevs, struct mv_dom_hostdev), ROW_ADDR(struct mv_dom_hostdev), .id = hostdev_id,
+      .pci = always },
     { "video", ROW(videos, struct mv_dom_video), ROW_ADDR(struct mv_dom_video), .id = video_id, .pci = video_pci,
       .before = video_before },
     { "watchdog", ROW(watchdogs, struct mv_dom_watchdog), ROW_ADDR(struct mv_dom_watchdog), .id = watchdog_id,

@@ -184,6 +184,23 @@ static const char *const *fs_drivers(const struct mv_domain_caps_input *in, cons
     return out;
 }
 
+/* PCI through vfio-pci only (domain_parse_hostdev.c); the backend is
+ * offered only where the host has VFIO, as a start needs it. */
+static int write_hostdev(xmlTextWriterPtr w, const struct mv_domain_caps_input *in)
+{
+    static const char *const modes[] = { "subsystem", NULL };
+    static const char *const subsys[] = { "pci", NULL };
+    static const char *const vfio[] = { "vfio", NULL };
+
+    MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "hostdev"));
+    if (write_supported(w, true) < 0 || write_enum(w, "mode", modes) < 0 ||
+        write_enum(w, "startupPolicy", none) < 0 || write_enum(w, "subsysType", subsys) < 0 ||
+        write_enum(w, "capsType", none) < 0 || write_enum(w, "pciBackend", in->vfio_usable ? vfio : none) < 0)
+        return -ENOMEM;
+    MV_XML_TRY(xmlTextWriterEndElement(w));
+    return 0;
+}
+
 static int write_devices(xmlTextWriterPtr w, const struct mv_domain_caps_input *in)
 {
     const char *devices[MV_DOM_DISK_DEVICE_LAST + 1], *buses[MV_DOM_DISK_BUS_LAST + 1];
@@ -200,7 +217,7 @@ static int write_devices(xmlTextWriterPtr w, const struct mv_domain_caps_input *
                           enum_names(mv_dom_graphics_type_to_string, MV_DOM_GRAPHICS_LAST, graphics),
                           NULL, NULL)) < 0 ||
         (r = write_device(w, "video", "modelType", video_models, NULL, NULL)) < 0 ||
-        (r = write_unsupported(w, "hostdev")) < 0 ||
+        (r = write_hostdev(w, in)) < 0 ||
         (r = write_device(w, "rng", "model", rng_models, "backendModel", rng_backends)) < 0 ||
         (r = write_device(w, "filesystem", "driverType", fs_drivers(in, fsd), NULL, NULL)) < 0 ||
         (r = write_unsupported(w, "tpm")) < 0 ||
@@ -358,8 +375,11 @@ static int write_head(xmlTextWriterPtr w, const struct mv_domain_caps_input *in)
     MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "vcpu"));
     MV_XML_TRY(xmlTextWriterWriteFormatAttribute(w, BAD_CAST "max", "%d", max_vcpus(in)));
     MV_XML_TRY(xmlTextWriterEndElement(w));
-    /* no <iothreads> in the parser yet */
-    return write_unsupported(w, "iothreads");
+    MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "iothreads"));
+    if (write_supported(w, true) < 0)
+        return -ENOMEM;
+    MV_XML_TRY(xmlTextWriterEndElement(w));
+    return 0;
 }
 
 static int write_memory_backing(xmlTextWriterPtr w)

@@ -46,6 +46,7 @@ struct mv_domain_caps_input {
     int kvm_max_vcpus;                          /* KVM's vCPU limit, when choice.kvm */
     const struct mv_firmware_list *firmware;    /* NULL = none installed */
     bool virtiofs;                              /* virtiofsd is installed (virtiofs.h) */
+    bool vfio_usable;                           /* the host has VFIO (/dev/vfio/vfio) */
 };
 
 /* Formats <domainCapabilities> into *xml (caller frees); 0 / -EINVAL / -ENOMEM. */

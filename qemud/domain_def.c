@@ -51,6 +51,7 @@ MV_ENUM_IMPL(mv_dom_disk_encryption, MV_DOM_DISK_ENCRYPTION_LAST, NULL, "luks")
 MV_ENUM_IMPL(mv_dom_controller_type, MV_DOM_CONTROLLER_LAST, "usb", "scsi", "pci", "virtio-serial", "sata", "ide")
 MV_ENUM_IMPL(mv_dom_net_type, MV_DOM_NET_LAST, "user", "bridge", "network")
 MV_ENUM_IMPL(mv_dom_chr_type, MV_DOM_CHR_LAST, "pty", "file", "unix", "null")
+MV_ENUM_IMPL(mv_dom_seclabel_type, MV_DOM_SECLABEL_TYPE_LAST, NULL, "none", "dynamic", "static")
 MV_ENUM_IMPL(mv_dom_graphics_type, MV_DOM_GRAPHICS_LAST, "vnc", "spice")
 MV_ENUM_IMPL(mv_dom_fs_driver, MV_DOM_FS_DRIVER_LAST, NULL, "path", "virtiofs")
 MV_ENUM_IMPL(mv_dom_fs_access, MV_DOM_FS_ACCESS_LAST, NULL, "passthrough", "mapped", "squash")
@@ -137,6 +138,9 @@ static void devices_clear(struct mv_dom_devices *d)
         free(d->panics[i].alias);
     }
     free(d->panics);
+    for (size_t i = 0; i < d->nhostdevs; i++)
+        free(d->hostdevs[i].alias);
+    free(d->hostdevs);
     free(d->memballoon.model);
     free(d->memballoon.alias);
     for (size_t i = 0; i < d->nfilesystems; i++) {
@@ -177,6 +181,26 @@ static void memory_clear(struct mv_dom_memory_backing *mb, struct mv_dom_numatun
     free(nt->memnodes);
 }
 
+static void tuning_clear(struct mv_dom_def *def)
+{
+    struct mv_dom_cputune *t = &def->cputune;
+
+    free(def->iothreads.ids);
+    for (size_t i = 0; i < t->nvcpupins; i++)
+        free(t->vcpupins[i].cpuset);
+    free(t->vcpupins);
+    free(t->emulatorpin);
+    for (size_t i = 0; i < t->niothreadpins; i++)
+        free(t->iothreadpins[i].cpuset);
+    free(t->iothreadpins);
+    for (size_t i = 0; i < def->nseclabels; i++) {
+        free(def->seclabels[i].model);
+        free(def->seclabels[i].label);
+        free(def->seclabels[i].imagelabel);
+    }
+    free(def->seclabels);
+}
+
 struct mv_dom_def *mv_dom_def_ref(struct mv_dom_def *def)
 {
     atomic_fetch_add(&def->refs, 1);
@@ -212,5 +236,6 @@ void mv_dom_def_free(struct mv_dom_def *def)
     free(def->features.hyperv.vendor_id);
     free(def->clock.timers);
     devices_clear(&def->devices);
+    tuning_clear(def);
     free(def);
 }

@@ -281,6 +281,7 @@ struct mv_dom_disk {
     unsigned char secret_uuid[MV_UUID_LEN];
     struct mv_dom_addr addr;
     char *alias;                    /* <alias name>; see "Aliases and addresses" above */
+    unsigned int iothread;          /* <driver iothread='N'/>: an id of <iothreadids>; 0 = absent */
 };
 
 enum mv_dom_controller_type { MV_DOM_CONTROLLER_USB, MV_DOM_CONTROLLER_SCSI, MV_DOM_CONTROLLER_PCI,
@@ -296,6 +297,7 @@ struct mv_dom_controller {
     unsigned int ports;             /* usb/virtio-serial ports=; 0 = absent */
     struct mv_dom_addr addr;
     char *alias;                    /* <alias name>; see "Aliases and addresses" above */
+    unsigned int iothread;          /* scsi: <driver iothread='N'/>; 0 = absent */
 };
 
 enum mv_dom_net_type { MV_DOM_NET_USER, MV_DOM_NET_BRIDGE, MV_DOM_NET_NETWORK, MV_DOM_NET_LAST };
@@ -429,6 +431,17 @@ struct mv_dom_fs {
     char *alias;                    /* <alias name>; see "Aliases and addresses" above */
 };
 
+/* <hostdev mode='subsystem' type='pci'>: a host PCI function given to the
+ * guest through vfio-pci (domain_parse_hostdev.c). */
+struct mv_dom_hostdev {
+    enum mv_tristate managed;       /* managed='yes|no' */
+    unsigned int domain, bus, slot, function;   /* <source><address>: the host's device */
+    bool driver_vfio;               /* <driver name='vfio'/> written */
+    unsigned int boot_order;
+    struct mv_dom_addr addr;        /* the guest's PCI address */
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
+};
+
 struct mv_dom_memballoon {
     bool given;
     char *model;                    /* virtio, none */
@@ -451,6 +464,7 @@ struct mv_dom_devices {
     struct mv_dom_rng *rngs;                size_t nrngs;
     struct mv_dom_watchdog *watchdogs;      size_t nwatchdogs;
     struct mv_dom_panic *panics;            size_t npanics;
+    struct mv_dom_hostdev *hostdevs;        size_t nhostdevs;
     struct mv_dom_memballoon memballoon;
     struct mv_dom_fs *filesystems;          size_t nfilesystems;
 };
@@ -505,6 +519,57 @@ struct mv_dom_features {
     enum mv_tristate kvm[MV_DOM_KVM_LAST];
 };
 
+/* ---- iothreads, cputune (domain_parse_tuning.c), seclabel ---- */
+
+/* <iothreads>N</iothreads> and <iothreadids>: QEMU iothread objects
+ * "iothread<ID>".  The parser fills ids in: after parsing, nids == count
+ * and ids lists every one (the written ones first). */
+struct mv_dom_iothreads {
+    unsigned int count;             /* 0 = none */
+    unsigned int *ids;
+    size_t nids;
+    bool ids_given;                 /* an <iothreadids> element was written */
+};
+
+/* cpusets are kept as written ("0-3,^2"), checked by mv_cpuset_parse
+ * (cpuset.h); against the host's online CPUs only at start. */
+struct mv_dom_vcpupin {
+    unsigned int vcpu;
+    char *cpuset;
+};
+
+struct mv_dom_iothreadpin {
+    unsigned int iothread;          /* an iothread id */
+    char *cpuset;
+};
+
+/* <cputune>.  Pinning is applied to QEMU's threads after start
+ * (qemud/cputune.c); shares/period/quota need a cgroup of the domain's. */
+struct mv_dom_cputune {
+    bool given;
+    unsigned long long shares;      /* 0 = absent */
+    unsigned long long period;      /* us; 0 = absent */
+    long long quota;                /* us, -1 = unlimited; 0 = absent */
+    unsigned long long emulator_period;
+    long long emulator_quota;
+    struct mv_dom_vcpupin *vcpupins;          size_t nvcpupins;
+    char *emulatorpin;              /* cpuset; NULL = absent */
+    struct mv_dom_iothreadpin *iothreadpins;  size_t niothreadpins;
+};
+
+enum mv_dom_seclabel_type { MV_DOM_SECLABEL_DEFAULT, MV_DOM_SECLABEL_NONE, MV_DOM_SECLABEL_DYNAMIC,
+                            MV_DOM_SECLABEL_STATIC, MV_DOM_SECLABEL_TYPE_LAST };
+MV_ENUM_DECL(mv_dom_seclabel_type);
+
+/* <seclabel type model relabel>: QEMU runs as root today (no isolation
+ * yet), so the live XML of a dynamic DAC label says +0:+0. */
+struct mv_dom_seclabel {
+    enum mv_dom_seclabel_type type;
+    char *model;                    /* dac, selinux, apparmor, none; NULL = absent */
+    enum mv_tristate relabel;
+    char *label, *imagelabel;       /* static: the given label; dynamic: live only */
+};
+
 struct mv_dom_pm {
     enum mv_tristate suspend_to_mem, suspend_to_disk;
 };
@@ -526,6 +591,8 @@ struct mv_dom_def {
     unsigned int vcpus;             /* <vcpu> value (maximum) */
     unsigned int vcpus_current;     /* current=; parse defaults it to vcpus */
     bool vcpu_placement_given;      /* placement='static' written */
+    struct mv_dom_iothreads iothreads;
+    struct mv_dom_cputune cputune;
 
     struct mv_dom_os os;
     struct mv_dom_features features;
@@ -536,6 +603,7 @@ struct mv_dom_def {
     struct mv_dom_pm pm;
     enum mv_dom_lifecycle_action on_poweroff, on_reboot, on_crash;
     struct mv_dom_devices devices;
+    struct mv_dom_seclabel *seclabels;      size_t nseclabels;
 };
 
 /* Drops a reference to DEF, freeing it and everything it owns with the

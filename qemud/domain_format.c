@@ -15,6 +15,7 @@
 #include "domain_def.h"
 #include "domain_format_priv.h"
 #include "domain_format_cpumem.h"
+#include "domain_format_tuning.h"
 #include "xml.h"
 #include "xml_format.h"
 
@@ -70,6 +71,11 @@ static void boot_order(struct mv_xml_out *o, unsigned int order)
     mv_xml_out_start(o, "boot");
     mv_xml_out_attrf(o, "order", "%u", order);
     mv_xml_out_end(o);
+}
+
+void dom_format_boot_order(struct mv_xml_out *o, unsigned int order)
+{
+    boot_order(o, order);
 }
 
 /* ---------------------------------------------------------------- header */
@@ -190,12 +196,13 @@ static void disk(struct mv_xml_out *o, const struct mv_dom_disk *d, unsigned int
     mv_xml_out_start(o, "disk");
     mv_xml_out_attr(o, "type", mv_dom_disk_type_to_string(d->type));
     mv_xml_out_attr(o, "device", mv_dom_disk_device_to_string(d->device));
-    if (d->driver_name || d->format || d->cache || d->discard) {
+    if (d->driver_name || d->format || d->cache || d->discard || d->iothread) {
         mv_xml_out_start(o, "driver");
         mv_xml_out_attr(o, "name", d->driver_name);
         mv_xml_out_attr(o, "type", mv_dom_disk_format_to_string(d->format));
         mv_xml_out_attr(o, "cache", mv_dom_disk_cache_to_string(d->cache));
         mv_xml_out_attr(o, "discard", mv_dom_disk_discard_to_string(d->discard));
+        attr_uint_opt(o, "iothread", d->iothread);
         mv_xml_out_end(o);
     }
     if (d->type == MV_DOM_DISK_VOLUME)
@@ -225,6 +232,11 @@ static void controller(struct mv_xml_out *o, const struct mv_dom_controller *c)
     mv_xml_out_attrf(o, "index", "%u", c->index);
     mv_xml_out_attr(o, "model", c->model);
     attr_uint_opt(o, "ports", c->ports);
+    if (c->iothread) {
+        mv_xml_out_start(o, "driver");
+        mv_xml_out_attrf(o, "iothread", "%u", c->iothread);
+        mv_xml_out_end(o);
+    }
     dom_format_alias(o, c->alias);
     dom_format_address(o, &c->addr);
     mv_xml_out_end(o);
@@ -422,6 +434,8 @@ static void devices(struct mv_xml_out *o, const struct mv_dom_devices *d, unsign
         graphics(o, &d->graphics[i], flags);
     for (size_t i = 0; i < d->nvideos; i++)
         video(o, &d->videos[i]);
+    for (size_t i = 0; i < d->nhostdevs; i++)
+        dom_format_hostdev(o, &d->hostdevs[i]);
     for (size_t i = 0; i < d->nwatchdogs; i++)
         watchdog(o, &d->watchdogs[i]);
     memballoon(o, &d->memballoon);
@@ -460,6 +474,7 @@ int mv_dom_def_format(const struct mv_dom_def *def, const struct mv_dom_live_inf
     dom_format_memory_backing(&o, &def->memory_backing);
     vcpu(&o, def);
     dom_format_numatune(&o, &def->numatune);
+    dom_format_tuning(&o, def);
     os(&o, &def->os);
     dom_format_features(&o, &def->features);
     dom_format_cpu(&o, &def->cpu);
@@ -467,6 +482,7 @@ int mv_dom_def_format(const struct mv_dom_def *def, const struct mv_dom_live_inf
     lifecycle(&o, def);
     pm(&o, &def->pm);
     devices(&o, &def->devices, flags);
+    dom_format_seclabels(&o, def);
     mv_xml_out_end(&o);
     return mv_xml_out_finish(&o, xml);
 }

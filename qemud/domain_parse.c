@@ -266,6 +266,9 @@ static const struct mv_xml_rule domain_rules[] = {
     { "memory", parse_memory, false },
     { "currentMemory", parse_current_memory, false },
     { "vcpu", parse_vcpu, false },
+    { "iothreads", dom_parse_iothreads, false },
+    { "iothreadids", dom_parse_iothreadids, false },
+    { "cputune", dom_parse_cputune, false },
     { "os", parse_os, false },
     { "features", dom_parse_features, false },
     { "cpu", dom_parse_cpu, false },
@@ -277,6 +280,7 @@ static const struct mv_xml_rule domain_rules[] = {
     { "on_reboot", parse_lifecycle, false },
     { "on_crash", parse_lifecycle, false },
     { "devices", dom_parse_devices, false },
+    { "seclabel", dom_parse_seclabel, true },
 };
 
 /* --------------------------------------------------- whole-domain checks */
@@ -335,7 +339,8 @@ static int parse_root(struct mv_xml_ctx *c, xmlNodePtr root, struct mv_dom_def *
         goto out;
     }
     if ((r = check_memory(c, def)) < 0 || (r = check_vcpus(c, def)) < 0 || (r = dom_check_cpu(c, def)) < 0 ||
-        (r = dom_check_memory_backing(c, def)) < 0 || (r = dom_check_devices(c, def)) < 0)
+        (r = dom_check_memory_backing(c, def)) < 0 || (r = dom_check_devices(c, def)) < 0 ||
+        (r = dom_check_tuning(c, def)) < 0)
         goto out;
     if (mv_uuid_is_null(def->uuid))
         r = mv_uuid_generate(def->uuid);

@@ -125,8 +125,9 @@ static int disk_driver(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     struct mv_dom_disk *d = obj;
     int v, r;
 
-    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("name", "type", "cache", "discard"))) < 0 ||
-        (r = mv_xml_attr_choice(c, n, "name", (const char *const[]){ "qemu", NULL }, &d->driver_name)) < 0)
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("name", "type", "cache", "discard", "iothread"))) < 0 ||
+        (r = mv_xml_attr_choice(c, n, "name", (const char *const[]){ "qemu", NULL }, &d->driver_name)) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "iothread", false, 1, UINT_MAX, &d->iothread)) < 0)
         return r;
     if ((r = mv_xml_attr_enum(c, n, "type", mv_dom_disk_format_from_string, &v)) < 0)
         return r;
@@ -369,7 +370,22 @@ static int controller_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return dom_parse_alias(c, n, &((struct mv_dom_controller *)obj)->alias);
 }
 
+/* <driver iothread='N'/>: virtio-scsi only (the one model with iothreads) */
+static int controller_driver(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    struct mv_dom_controller *ctl = obj;
+    int r;
+
+    if (ctl->type != MV_DOM_CONTROLLER_SCSI)
+        return mv_xml_fail_unknown_elem(c, n);
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("iothread"))) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "iothread", false, 1, UINT_MAX, &ctl->iothread)) < 0)
+        return r;
+    return r == 0 ? mv_xml_fail_missing_attr(c, n, "iothread") : 0;
+}
+
 static const struct mv_xml_rule controller_rules[] = {
+    { "driver", controller_driver, false },
     { "address", controller_address, false },
     { "alias", controller_alias, false },
 };
@@ -1087,6 +1103,7 @@ static const struct mv_xml_rule devices_rules[] = {
     { "panic", parse_panic, true },
     { "memballoon", parse_memballoon, false },
     { "filesystem", dom_parse_filesystem, true },
+    { "hostdev", dom_parse_hostdev, true },
 };
 
 int dom_parse_devices(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
@@ -1097,12 +1114,18 @@ int dom_parse_devices(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return r < 0 ? r : MV_XML_WALK(c, n, devices_rules, &def->devices);
 }
 
+/* the shared pieces, for device parsers in other files */
+int dom_parse_boot_order(struct mv_xml_ctx *c, xmlNodePtr n, void *order)
+{
+    return parse_boot_order(c, n, order);
+}
+
 /* ------------------------------------------------ checks across devices */
 
 static int check_boot_orders(struct mv_xml_ctx *c, struct mv_dom_def *def)
 {
     const struct mv_dom_devices *d = &def->devices;
-    size_t n = d->ndisks + d->nnets;
+    size_t n = d->ndisks + d->nnets + d->nhostdevs;
     _cleanup_free_ unsigned int *orders = calloc(n ? n : 1, sizeof(*orders));
     size_t k = 0;
 
@@ -1112,6 +1135,8 @@ static int check_boot_orders(struct mv_xml_ctx *c, struct mv_dom_def *def)
         orders[k++] = d->disks[i].boot_order;
     for (size_t i = 0; i < d->nnets; i++)
         orders[k++] = d->nets[i].boot_order;
+    for (size_t i = 0; i < d->nhostdevs; i++)
+        orders[k++] = d->hostdevs[i].boot_order;
     for (size_t i = 0; i < n; i++) {
         if (!orders[i])
             continue;

@@ -74,3 +74,20 @@ int dom_parse_address(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_addr *ad
 int dom_parse_filesystem(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
 /* Across filesystems: each mount tag once. */
 int dom_check_filesystems(struct mv_xml_ctx *c, const struct mv_dom_devices *d);
+
+/* <boot order> of a device (domain_parse_devices.c), for the concept files. */
+int dom_parse_boot_order(struct mv_xml_ctx *c, xmlNodePtr n, void *order);
+
+/* ---- <hostdev> (domain_parse_hostdev.c): OBJ is struct mv_dom_devices ---- */
+int dom_parse_hostdev(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+
+/* ---- iothreads, cputune (domain_parse_tuning.c): OBJ is struct mv_dom_def ---- */
+int dom_parse_iothreads(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+int dom_parse_iothreadids(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+int dom_parse_cputune(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+/* Once the whole domain is read: gives every iothread an id, checks vcpupin
+ * against <vcpu> and every iothread reference (disks, controllers, pins). */
+int dom_check_tuning(struct mv_xml_ctx *c, struct mv_dom_def *def);
+
+/* ---- <seclabel> (domain_parse_seclabel.c): OBJ is struct mv_dom_def ---- */
+int dom_parse_seclabel(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);

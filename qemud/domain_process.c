@@ -23,6 +23,9 @@
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
+#include "cputune.h"
+#include "hostdev_pci.h"
+#include "seclabel.h"
 #include "domain_task.h"
 #include "file.h"
 #include "host_facts.h"
@@ -472,9 +475,27 @@ static int memory_facts(const struct mv_dom_def *live, struct mv_host_memory *me
     return 0;
 }
 
+/* What the command line needs to know of the host for <cputune> and
+ * <seclabel>: the online CPUs (*CPUS, malloc'd) and the LSMs. */
+static int host_tuning_facts(const struct mv_dom_def *live, struct mv_qemu_cmd_ctx *ctx, char **cpus,
+                             struct mv_err *err)
+{
+    const struct mv_dom_cputune *t = &live->cputune;
+
+    qemud_host_lsms(&ctx->host_selinux, &ctx->host_apparmor);
+    if (!t->nvcpupins && !t->niothreadpins && !t->emulatorpin)
+        return 0;
+    if (!(*cpus = qemud_host_cpus_online()))
+        return mv_err_set_errno(err, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot read the host's online "
+                                "CPUs to check the <cputune> of domain '%s'", live->name);
+    ctx->host_cpus_online = *cpus;
+    return 0;
+}
+
 static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *pid, off_t *log_start,
                         struct qemud_disk_secrets *secrets, struct mv_err *err)
 {
+    _cleanup_free_ char *host_cpus = NULL;
     _cleanup_free_ int *fds = calloc(live->devices.nnets + 1, sizeof(int));
     _cleanup_strv_free_ char **argv = NULL;
     _cleanup_free_ char *msg = NULL;
@@ -494,6 +515,12 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     for (size_t i = 0; i < live->devices.nnets; i++)
         fds[i] = -1;
     ctx.kvm_usable = kvm_usable_for(live);
+    /* host devices and host facts before anything is set up: they change
+     * nothing, so a missing piece leaves nothing to undo */
+    if ((r = qemud_hostdevs_check(live, err)) < 0 || (r = host_tuning_facts(live, &ctx, &host_cpus, err)) < 0)
+        goto out;
+    if ((r = qemud_seclabels_live(live)) < 0)
+        goto out;
     /* the shared directories and volumes first: one that is not there
      * leaves nothing to undo; then the passphrases of encrypted disks (a volume's resolved
      * path among them); ports before taps: a port names the bridge its tap
@@ -611,7 +638,7 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct m
         }
         goto fail;
     }
-    if ((r = query_runtime(dom, live, err)) < 0)
+    if ((r = query_runtime(dom, live, err)) < 0 || (r = qemud_cputune_apply(dom, live, err)) < 0)
         goto fail;
     pthread_mutex_lock(&dom->lock);
     dom->live = live;       /* complete now, and never changed again */

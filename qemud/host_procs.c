@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "domain_caps.h"
+#include "hostdev_pci.h"
 #include "firmware.h"
 #include "host_facts.h"
 #include "host_node.h"
@@ -94,6 +95,7 @@ static int get_domain_capabilities(struct mv_call *call, mv_connect_get_domain_c
                              r == -EINVAL ? "invalid argument" : "unsupported configuration", err);
     if (r < 0 || (r = domcaps_kvm_max_vcpus(call, in.choice.kvm, &in.kvm_max_vcpus)) < 0)
         return r;
+    in.vfio_usable = qemud_host_vfio_usable();
     /* read at each call: installing or removing ovmf needs no daemon restart */
     r = mv_firmware_scan(NULL, "x86_64", &firmware);
     if (r < 0)

@@ -80,6 +80,7 @@ static int controller_device(struct cmd *c, const struct mv_dom_controller *ctl,
         return r;
     if (ctl->type == MV_DOM_CONTROLLER_VIRTIO_SERIAL && ctl->ports)
         opt_kv(&o, "max_ports", "%u", ctl->ports);
+    opt_iothread(&o, ctl->iothread);
     return cmd_opt(c, "-device", &o);
 }
 

@@ -139,8 +139,15 @@ static int opt_disk_bus(struct cmd *c, struct opt *o, const struct mv_dom_disk *
         if (cd)
             return cmd_refuse(c, "%s: a cdrom cannot be on bus 'virtio'; use sata, scsi or ide", what);
         opt_kv(o, NULL, "virtio-blk-pci");
+        opt_iothread(o, d->iothread);
         return opt_pci_addr(c, o, &d->addr, what);
     }
+    /* SCSI disks share their controller's iothread; SATA and IDE have none */
+    if (d->iothread)
+        return cmd_refuse(c, "%s: <driver iothread> needs bus 'virtio' (bus '%s' has no iothreads%s)", what,
+                          mv_dom_disk_bus_to_string(d->bus),
+                          d->bus == MV_DOM_DISK_BUS_SCSI ? "; give the virtio-scsi controller <driver iothread>"
+                                                         : "");
     r = disk_place(c, d, what, &p);
     if (r >= 0)
         r = check_place(c, d, &p, what);

@@ -53,7 +53,9 @@
  * consoleN/charconsoleN, channelN/charchannelN (console 0 of target type
  * serial has no chardev of its own: it is charserial0); usb, sataN, scsiN,
  * virtio-serialN, pci.N; videoN, inputN, watchdog0, rngN, balloon0, panicN;
- * filesystems fsN, with fsdev-ALIAS (9p) or chardev chr-vu-ALIAS (virtiofs).
+ * filesystems fsN, with fsdev-ALIAS (9p) or chardev chr-vu-ALIAS (virtiofs);
+ * iothreadID (the <iothreadids> id; qemud/cputune.c pins them by it),
+ * hostdevN.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -271,6 +273,8 @@ static int build_devices(struct cmd *c)
         r = build_chr_devices(c);
     for (size_t i = 0; r >= 0 && i < d->ninputs; i++)
         r = build_input(c, i);
+    if (r >= 0)
+        r = build_hostdevs(c);
     return r;
 }
 
@@ -296,8 +300,8 @@ static int build_tail(struct cmd *c)
 static int build(struct cmd *c)
 {
     static int (*const steps[])(struct cmd *) = {
-        check_os, build_identity, build_accel, build_cpu, build_memory, build_smp,
-        build_uuid_defaults_monitor, build_clock, build_features, build_pm, build_lifecycle,
+        check_os, check_seclabels, check_cputune, build_identity, build_accel, build_cpu, build_memory,
+        build_smp, build_iothreads, build_uuid_defaults_monitor, build_clock, build_features, build_pm, build_lifecycle,
         build_loader, build_kernel, build_boot, build_devices, build_tail,
     };
     const char *emulator = c->def->devices.emulator ? c->def->devices.emulator : c->ctx->emulator;

@@ -45,6 +45,12 @@ struct mv_qemu_cmd_ctx {
      * (virtiofs.h); NULL otherwise */
     const char *const *fs_sockets;
     size_t nfs_sockets;
+    /* the host's online CPUs as sysfs lists them ("0-3"): <cputune>
+     * cpusets must stay within; NULL: not checked */
+    const char *host_cpus_online;
+    /* the LSMs the host runs: a <seclabel> of model selinux/apparmor is
+     * refused by name without its LSM */
+    bool host_selinux, host_apparmor;
 };
 
 /* DEF is a live copy that has been through mv_dom_assign()

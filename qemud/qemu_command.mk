@@ -7,7 +7,8 @@ qemud_libmvqemucmd_la_SOURCES = qemud/qemu_command.c qemud/qemu_command.h \
 	qemud/qemu_cmd_boot.c qemud/qemu_cmd_controllers.c \
 	qemud/qemu_cmd_disk.c qemud/qemu_cmd_net.c qemud/qemu_cmd_chardev.c \
 	qemud/qemu_cmd_display.c qemud/qemu_cmd_devices.c qemud/qemu_cmd_fs.c \
-	qemud/virtiofs.c qemud/virtiofs.h
+	qemud/virtiofs.c qemud/virtiofs.h qemud/qemu_cmd_iothreads.c \
+	qemud/qemu_cmd_hostdev.c qemud/qemu_cmd_seclabel.c
 qemud_libmvqemucmd_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/qemud
 qemud_libmvqemucmd_la_LIBADD = qemud/libmvdomainconf.la common/libmvcommon.la
 

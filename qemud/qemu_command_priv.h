@@ -159,3 +159,14 @@ int build_panic(struct cmd *c);
 
 /* qemu_cmd_fs.c */
 int build_filesystem(struct cmd *c, size_t i);
+
+/* qemu_cmd_iothreads.c */
+int build_iothreads(struct cmd *c);
+int check_cputune(struct cmd *c);
+void opt_iothread(struct opt *o, unsigned int id);
+
+/* qemu_cmd_hostdev.c */
+int build_hostdevs(struct cmd *c);
+
+/* qemu_cmd_seclabel.c */
+int check_seclabels(struct cmd *c);

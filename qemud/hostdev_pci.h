@@ -1,0 +1,26 @@
+/*
+ * Whether the host can give a PCI function to a guest through VFIO, read
+ * from sysfs and /dev.  A small piece on its own so that modvirt-nodedevd
+ * (a later issue) can take it over together with detaching and
+ * re-attaching managed devices, which qemud does not do.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "domain_def.h"
+#include "error.h"
+
+/* Checks, in this order, that ROOT/dev/vfio/vfio exists (VFIO is usable),
+ * that ROOT/sys/bus/pci/devices/DDDD:BB:SS.F exists, that it is bound to
+ * vfio-pci, and that its IOMMU group's ROOT/dev/vfio/N exists.  ROOT is ""
+ * for the host (a test passes a directory holding a fake tree).  0, or <0
+ * with ERR naming the device and the missing piece; nothing is changed. */
+int qemud_hostdev_pci_check(const char *root, const struct mv_dom_hostdev *h, struct mv_err *err);
+
+/* Every hostdev of DEF, on the host; stops at the first that is not usable. */
+int qemud_hostdevs_check(const struct mv_dom_def *def, struct mv_err *err);
+
+/* Whether this host has VFIO at all (/dev/vfio/vfio): domain capabilities
+ * offer the vfio PCI backend only then. */
+bool qemud_host_vfio_usable(void);

@@ -1,0 +1,149 @@
+/*
+ * qemud_hostdev_pci_check() on fake /sys and /dev trees: VFIO is missing on
+ * test hosts, so each missing piece (VFIO, the device, its driver, its
+ * IOMMU group) is laid out in a temp directory, and the error must name it.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hostdev_pci.h"
+#include "testutil.h"
+
+#define DEV "sys/bus/pci/devices/0000:06:02.1"
+
+static char root[256];
+static const struct mv_dom_hostdev h = { .domain = 0, .bus = 6, .slot = 2, .function = 1,
+                                         .managed = MV_TRISTATE_YES };
+
+static void at(const char *rel, char *out, size_t size)
+{
+    ck_assert_int_lt(snprintf(out, size, "%s/%s", root, rel), (int)size);
+}
+
+static void make_dir(const char *rel)
+{
+    char path[512], *p;
+
+    at(rel, path, sizeof(path));
+    for (p = strchr(path + strlen(root) + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        mkdir(path, 0755);
+        *p = '/';
+    }
+    ck_assert(mkdir(path, 0755) == 0 || errno == EEXIST);
+}
+
+static void make_file(const char *rel)
+{
+    char path[512];
+    int fd;
+
+    at(rel, path, sizeof(path));
+    fd = open(path, O_WRONLY | O_CREAT, 0644);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+}
+
+static void make_link(const char *target, const char *rel)
+{
+    char path[512];
+
+    at(rel, path, sizeof(path));
+    unlink(path);
+    ck_assert_int_eq(symlink(target, path), 0);
+}
+
+/* The check's verdict; *MSG is its message (or "" when it passed). */
+static int check(char **msg)
+{
+    struct mv_err err = { 0 };
+    int r = qemud_hostdev_pci_check(root, &h, &err);
+
+    *msg = strdup(err.message ? err.message : "");
+    mv_err_clear(&err);
+    return r;
+}
+
+static void setup(void)
+{
+    mv_test_mkdtemp(root, sizeof(root), "mv-hostdev");
+}
+
+static void teardown(void)
+{
+    mv_test_rmtree(root);
+}
+
+static void expect_refused(const char *fragment)
+{
+    char *msg = NULL;
+
+    ck_assert_int_lt(check(&msg), 0);
+    ck_assert_msg(strstr(msg, fragment), "'%s' does not say '%s'", msg, fragment);
+    ck_assert_msg(strstr(msg, "0000:06:02.1"), "'%s' does not name the device", msg);
+    free(msg);
+}
+
+START_TEST(test_steps)
+{
+    char *msg = NULL;
+
+    expect_refused("VFIO is not available");
+    expect_refused("/dev/vfio/vfio is missing");
+    make_dir("dev/vfio");
+    make_file("dev/vfio/vfio");
+    expect_refused("does not exist");
+    make_dir(DEV);
+    expect_refused("is not bound to any driver; bind it to vfio-pci");
+    make_link("../../../bus/pci/drivers/e1000e", DEV "/driver");
+    expect_refused("is bound to driver 'e1000e', not vfio-pci, and modvirt does not rebind managed='yes'");
+    make_link("../../../bus/pci/drivers/vfio-pci", DEV "/driver");
+    expect_refused("has no IOMMU group");
+    make_link("../../../kernel/iommu_groups/7", DEV "/iommu_group");
+    expect_refused("/dev/vfio/7 is missing");
+    make_file("dev/vfio/7");
+    ck_assert_int_eq(check(&msg), 0);
+    ck_assert_str_eq(msg, "");
+    free(msg);
+}
+END_TEST
+
+START_TEST(test_unmanaged_other_driver)
+{
+    struct mv_dom_hostdev u = h;
+    struct mv_err err = { 0 };
+
+    u.managed = MV_TRISTATE_NO;
+    make_dir("dev/vfio");
+    make_file("dev/vfio/vfio");
+    make_dir(DEV);
+    make_link("../../../bus/pci/drivers/nvme", DEV "/driver");
+    ck_assert_int_lt(qemud_hostdev_pci_check(root, &u, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.message, "bound to driver 'nvme', not vfio-pci (managed='no'"));
+    mv_err_clear(&err);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("qemud_hostdev");
+    TCase *tc = tcase_create("sysfs");
+    SRunner *sr;
+    int n;
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_steps);
+    tcase_add_test(tc, test_unmanaged_other_driver);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    n = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return n ? 1 : 0;
+}
