@@ -636,7 +636,7 @@ static int assign_slots(struct assign *a, int *errcode, char **errmsg)
     return r;
 }
 
-int mv_dom_assign(struct mv_dom_def *def, int *errcode, char **errmsg)
+static int assign(struct mv_dom_def *def, bool aliases, int *errcode, char **errmsg)
 {
     struct assign a = { .def = def, .machine = mv_machine_family(def->os.machine) };
     int r;
@@ -649,10 +649,54 @@ int mv_dom_assign(struct mv_dom_def *def, int *errcode, char **errmsg)
         assign_drive(&def->devices.disks[i]);
     if ((r = add_builtin_controllers(&a)) < 0 || (r = add_needed_controllers(&a)) < 0 ||
         (r = fill_memballoon(&def->devices)) < 0 || (r = assign_slots(&a, errcode, errmsg)) < 0 ||
-        (r = assign_aliases(&a)) < 0) {
+        (aliases && (r = assign_aliases(&a)) < 0)) {
         if (r == -ENOMEM && !*errmsg)
             *errmsg = strdup("out of memory");
         return r;
     }
     return 0;
+}
+
+int mv_dom_assign(struct mv_dom_def *def, int *errcode, char **errmsg)
+{
+    return assign(def, true, errcode, errmsg);
+}
+
+int mv_dom_assign_addresses(struct mv_dom_def *def, int *errcode, char **errmsg)
+{
+    return assign(def, false, errcode, errmsg);
+}
+
+/* Calls FN on every device's alias slot (an element two rows share, the
+ * controllers, comes twice: the same slot). */
+static const char *find_alias(const struct mv_dom_def *def, const char *(*fn)(const char *alias, void *opaque),
+                              void *opaque)
+{
+    struct mv_dom_devices *d = (struct mv_dom_devices *)&def->devices;     /* only read */
+    const char *found = NULL;
+
+    for (size_t r = 0; !found && r < MV_ARRAY_SIZE(dev_kinds); r++)
+        for (size_t i = 0; !found && i < kind_count(&dev_kinds[r], d); i++)
+            found = fn(*elem_alias(&dev_kinds[r], kind_elem(&dev_kinds[r], d, i)), opaque);
+    return found;
+}
+
+/* X again, in another slot (another char *) */
+static const char *same_user_alias(const char *alias, void *opaque)
+{
+    const char *x = opaque;
+
+    return alias && alias != x && strcmp(alias, x) == 0 ? x : NULL;
+}
+
+static const char *user_alias_twice(const char *alias, void *opaque)
+{
+    if (!alias || strncmp(alias, "ua-", 3) != 0)
+        return NULL;
+    return find_alias(opaque, same_user_alias, (void *)alias);
+}
+
+const char *mv_dom_duplicate_user_alias(const struct mv_dom_def *def)
+{
+    return find_alias(def, user_alias_twice, (void *)def);
 }

@@ -19,3 +19,12 @@
  * line builder refuses, for it to name.  0, or <0 with *ERRCODE and
  * *ERRMSG (malloc'd) set: out of memory, or no root-bus slot left. */
 int mv_dom_assign(struct mv_dom_def *def, int *errcode, char **errmsg);
+
+/* mv_dom_assign() but the aliases: what a definition keeps when it is
+ * defined (as libvirt, which gives addresses at define), so that a device
+ * added later never moves the ones there (a guest names its NICs by slot). */
+int mv_dom_assign_addresses(struct mv_dom_def *def, int *errcode, char **errmsg);
+
+/* A user alias ("ua-...") two devices of DEF have, or NULL: libvirt
+ * requires them unique. */
+const char *mv_dom_duplicate_user_alias(const struct mv_dom_def *def);

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 
 #include "cleanup.h"
+#include "domain_address.h"
 #include "domain_def.h"
 #include "domain_parse_priv.h"
 #include "error_codes.h"
@@ -1213,6 +1214,7 @@ static int generate_macs(struct mv_dom_devices *d)
 int dom_check_devices(struct mv_xml_ctx *c, struct mv_dom_def *def)
 {
     const struct mv_dom_devices *d = &def->devices;
+    const char *alias;
     int r;
 
     for (size_t i = 0; i < d->ndisks; i++)
@@ -1231,5 +1233,7 @@ int dom_check_devices(struct mv_xml_ctx *c, struct mv_dom_def *def)
                                    d->nets[i].mac[4], d->nets[i].mac[5]);
     if ((r = check_boot_orders(c, def)) < 0 || (r = dom_check_filesystems(c, &def->devices)) < 0)
         return r;
+    if ((alias = mv_dom_duplicate_user_alias(def)))
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "user alias '%s' is used by more than one device", alias);
     return generate_macs(&def->devices);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "domain_address.h"
 #include "domain_events.h"
 #include "domain_job.h"
 #include "domain_store.h"
@@ -284,6 +285,9 @@ static int define(struct mv_call *call, const char *xml, mv_nonnull_domain *ret)
 
     if ((r = mv_dom_def_parse(xml, 0, &def, &code, &msg)) < 0)
         return mv_call_error(call, code, MV_FROM_DOMAIN, "%s", msg ? msg : "XML error: cannot parse");
+    /* addresses are part of the definition from now on: stable across edits */
+    if ((r = mv_dom_assign_addresses(def, &code, &msg)) < 0)
+        return mv_call_error(call, code, MV_FROM_DOMAIN, "%s", msg ? msg : "cannot assign device addresses");
     for (int tries = 0;; tries++) {
         _cleanup_dom_unref_ struct qemud_dom *holder = NULL;
 

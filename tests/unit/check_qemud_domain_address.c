@@ -178,6 +178,40 @@ START_TEST(test_no_slot_left)
 }
 END_TEST
 
+/* Defined, a domain keeps its addresses (no aliases): a disk added later
+ * takes a free slot and the interface stays where the guest knows it. */
+START_TEST(test_define_keeps_slots)
+{
+    static const char xml[] =
+        "<domain type='qemu'><name>a</name><memory>65536</memory><os><type>hvm</type></os><devices>"
+        "<interface type='user'><mac address='52:54:00:00:00:09'/><model type='virtio'/></interface>"
+        "</devices></domain>";
+    static const char disk[] = "<disk type='file'><source file='/a.img'/><target dev='vda'/></disk>";
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_ok("define", xml, 0);
+    _cleanup_dom_def_ struct mv_dom_def *edited = NULL;
+    _cleanup_free_ char *msg = NULL;
+    _cleanup_free_ char *config = NULL;
+    _cleanup_free_ char *added = NULL;
+    const char *at;
+    int code = 0;
+
+    ck_assert_int_eq(mv_dom_assign_addresses(def, &code, &msg), 0);
+    ck_assert_ptr_null(def->devices.nets[0].alias);
+    ck_assert_int_eq(def->devices.nets[0].addr.type, MV_DOM_ADDR_PCI);
+    ck_assert_uint_eq(def->devices.nets[0].addr.slot, 2);
+    ck_assert_int_eq(mv_dom_def_format(def, NULL, 0, &config), 0);
+    ck_assert_ptr_null(strstr(config, "<alias"));
+    /* virt-xml --add-device: the disk comes first in the command line */
+    at = strstr(config, "<interface");
+    ck_assert_ptr_nonnull(at);
+    ck_assert(asprintf(&added, "%.*s%s%s", (int)(at - config), config, disk, at) > 0);
+    edited = parse_ok("edited", added, 0);
+    assign_ok("edited", edited);
+    ck_assert_uint_eq(edited->devices.nets[0].addr.slot, 2);
+    ck_assert_uint_eq(edited->devices.disks[0].addr.slot, 4);     /* 3: the balloon defined with it */
+}
+END_TEST
+
 static Suite *address_suite(void)
 {
     Suite *s = suite_create("qemud_domain_address");
@@ -187,6 +221,7 @@ static Suite *address_suite(void)
     tcase_add_test(tc, test_alias_inactive_rule);
     tcase_add_test(tc, test_user_alias_refused);
     tcase_add_test(tc, test_no_slot_left);
+    tcase_add_test(tc, test_define_keeps_slots);
     suite_add_tcase(s, tc);
     return s;
 }
