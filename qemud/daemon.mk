@@ -22,6 +22,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/storage_volume.c qemud/storage_volume.h \
 	qemud/peer_conn.c qemud/peer_conn.h \
 	qemud/disk_secret.c qemud/disk_secret.h \
+	qemud/display_ports.c qemud/display_ports.h \
 	qemud/domain_wire.c qemud/domain_wire.h \
 	qemud/proc_stat.c qemud/proc_stat.h \
 	qemud/sidecar.c qemud/sidecar.h \
@@ -40,7 +41,7 @@ UNIT_TESTS += tests/unit/check_qemud_domobj
 tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_obj.c qemud/domain_job.c qemud/domain_task.c qemud/domain_store.c \
 	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/domain_fs.c qemud/network_port.c \
-	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/proc_stat.c qemud/host_facts.c \
+	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/display_ports.c qemud/proc_stat.c qemud/host_facts.c \
 	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud

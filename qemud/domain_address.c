@@ -137,7 +137,9 @@ static bool controller_id(const struct assign *a, const void *dev, size_t i, cha
     }
     switch (ctl->type) {
     case MV_DOM_CONTROLLER_USB:
-        if (streq(ctl->model, "none"))
+        /* a UHCI companion is part of its EHCI's bus and has no id (its
+         * slot comes with the EHCI's: place_companions) */
+        if (streq(ctl->model, "none") || ctl->master)
             return false;
         if (ctl->index == 0)
             snprintf(buf, len, "usb");
@@ -262,6 +264,29 @@ static bool video_before(const void *x, const void *y)
     return ((const struct mv_dom_video *)x)->primary && !((const struct mv_dom_video *)y)->primary;
 }
 
+static bool sound_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "sound%zu", i);
+    return true;
+}
+
+/* sb16 is an ISA card and usb a USB device; the others are PCI */
+static bool sound_pci(const struct assign *a, const void *dev)
+{
+    const char *model = ((const struct mv_dom_sound *)dev)->model;
+
+    (void)a;
+    return !streq(model, "sb16") && !streq(model, "usb");
+}
+
+static bool redirdev_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "redir%zu", i);
+    return true;
+}
+
 static bool watchdog_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
 {
     (void)a, (void)dev;
@@ -334,6 +359,8 @@ static const struct dev_kind dev_kinds[] = {
       .pci = always },
     { "video", ROW(videos, struct mv_dom_video), ROW_ADDR(struct mv_dom_video), .id = video_id, .pci = video_pci,
       .before = video_before },
+    { "sound", ROW(sounds, struct mv_dom_sound), ROW_ADDR(struct mv_dom_sound), .id = sound_id, .pci = sound_pci },
+    { "redirdev", ROW(redirdevs, struct mv_dom_redirdev), .id = redirdev_id },
     { "watchdog", ROW(watchdogs, struct mv_dom_watchdog), ROW_ADDR(struct mv_dom_watchdog), .id = watchdog_id,
       .pci = watchdog_pci },
     { "rng", ROW(rngs, struct mv_dom_rng), ROW_ADDR(struct mv_dom_rng), .id = rng_id, .pci = always },
@@ -508,9 +535,15 @@ static bool needs_virtio_serial(const struct mv_dom_devices *d)
     return d->nchannels > 0;
 }
 
-/* libvirt's default: a tablet is USB, a mouse or keyboard PS/2 */
+/* libvirt's default: a tablet is USB, a mouse or keyboard PS/2; SPICE USB
+ * redirection and USB audio plug into USB too */
 static bool needs_usb(const struct mv_dom_devices *d)
 {
+    if (d->nredirdevs)
+        return true;
+    for (size_t i = 0; i < d->nsounds; i++)
+        if (streq(d->sounds[i].model, "usb"))
+            return true;
     for (size_t i = 0; i < d->ninputs; i++) {
         const struct mv_dom_input *in = &d->inputs[i];
 
@@ -607,6 +640,32 @@ static int assign_slot(struct assign *a, struct mv_dom_addr *p, const char *kind
                          kind, i);
 }
 
+/* An ich9-ehci1 just given slot S and its UHCI companions without
+ * addresses: one multifunction device as on a real ICH9, where guests look
+ * for them (EHCI at function 7, ich9-uhciN at N-1, function 0 multifunction). */
+static void place_companions(struct mv_dom_devices *d, const void *dev, struct mv_dom_addr *p)
+{
+    const struct mv_dom_controller *ehci = dev;
+    bool any = false;
+
+    if (ehci->type != MV_DOM_CONTROLLER_USB || !streq(ehci->model, "ich9-ehci1"))
+        return;
+    for (size_t i = 0; i < d->ncontrollers; i++) {
+        struct mv_dom_controller *ctl = &d->controllers[i];
+        size_t n = ctl->model ? strlen(ctl->model) : 0;
+
+        if (ctl->type != MV_DOM_CONTROLLER_USB || !ctl->master || ctl->index != ehci->index ||
+            ctl->addr.type != MV_DOM_ADDR_NONE || n == 0 || ctl->model[n - 1] < '1' || ctl->model[n - 1] > '3')
+            continue;
+        ctl->addr = (struct mv_dom_addr){ .type = MV_DOM_ADDR_PCI, .slot = p->slot,
+                                          .function = (unsigned int)(ctl->model[n - 1] - '1') };
+        ctl->addr.multifunction = ctl->addr.function == 0;
+        any = true;
+    }
+    if (any)
+        p->function = 7;
+}
+
 static int assign_kind_slots(struct assign *a, const struct dev_kind *k, int *errcode, char **errmsg)
 {
     struct mv_dom_devices *d = &a->def->devices;
@@ -619,8 +678,11 @@ static int assign_kind_slots(struct assign *a, const struct dev_kind *k, int *er
         void *dev = kind_elem(k, d, order[j]);
         struct mv_dom_addr *p = elem_addr(k, dev);
 
-        if (p->type == MV_DOM_ADDR_NONE && k->id(a, dev, order[j], id, sizeof(id)) && k->pci(a, dev))
-            r = assign_slot(a, p, k->name, order[j], errcode, errmsg);
+        if (p->type != MV_DOM_ADDR_NONE || !k->id(a, dev, order[j], id, sizeof(id)) || !k->pci(a, dev))
+            continue;
+        r = assign_slot(a, p, k->name, order[j], errcode, errmsg);
+        if (r >= 0 && k->array == offsetof(struct mv_dom_devices, controllers))
+            place_companions(d, dev, p);
     }
     return r;
 }

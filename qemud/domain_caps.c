@@ -26,7 +26,8 @@ static const char *const video_models[] = { "vga", "cirrus", "virtio", "qxl", "b
 static const char *const rng_models[] = { "virtio", NULL };
 static const char *const rng_backends[] = { "random", NULL };
 /* a channel's source types that need nothing from outside the daemon */
-static const char *const channel_types[] = { "pty", "unix", NULL };
+static const char *const channel_types[] = { "pty", "unix", "spicevmc", NULL };
+static const char *const redirdev_buses[] = { "usb", NULL };
 static const char *const loader_types[] = { "rom", "pflash", NULL };
 static const char *const yes_no[] = { "yes", "no", NULL };
 static const char *const none[] = { NULL };
@@ -221,7 +222,7 @@ static int write_devices(xmlTextWriterPtr w, const struct mv_domain_caps_input *
         (r = write_device(w, "rng", "model", rng_models, "backendModel", rng_backends)) < 0 ||
         (r = write_device(w, "filesystem", "driverType", fs_drivers(in, fsd), NULL, NULL)) < 0 ||
         (r = write_unsupported(w, "tpm")) < 0 ||
-        (r = write_unsupported(w, "redirdev")) < 0 ||
+        (r = write_device(w, "redirdev", "bus", redirdev_buses, NULL, NULL)) < 0 ||
         (r = write_device(w, "channel", "type", channel_types, NULL, NULL)) < 0)
         return r;
     MV_XML_TRY(xmlTextWriterEndElement(w));

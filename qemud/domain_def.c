@@ -50,7 +50,7 @@ MV_ENUM_IMPL(mv_dom_disk_bus, MV_DOM_DISK_BUS_LAST, "virtio", "sata", "scsi", "i
 MV_ENUM_IMPL(mv_dom_disk_encryption, MV_DOM_DISK_ENCRYPTION_LAST, NULL, "luks")
 MV_ENUM_IMPL(mv_dom_controller_type, MV_DOM_CONTROLLER_LAST, "usb", "scsi", "pci", "virtio-serial", "sata", "ide")
 MV_ENUM_IMPL(mv_dom_net_type, MV_DOM_NET_LAST, "user", "bridge", "network")
-MV_ENUM_IMPL(mv_dom_chr_type, MV_DOM_CHR_LAST, "pty", "file", "unix", "null")
+MV_ENUM_IMPL(mv_dom_chr_type, MV_DOM_CHR_LAST, "pty", "file", "unix", "null", "spicevmc")
 MV_ENUM_IMPL(mv_dom_seclabel_type, MV_DOM_SECLABEL_TYPE_LAST, NULL, "none", "dynamic", "static")
 MV_ENUM_IMPL(mv_dom_graphics_type, MV_DOM_GRAPHICS_LAST, "vnc", "spice")
 MV_ENUM_IMPL(mv_dom_fs_driver, MV_DOM_FS_DRIVER_LAST, NULL, "path", "virtiofs")
@@ -58,6 +58,8 @@ MV_ENUM_IMPL(mv_dom_fs_access, MV_DOM_FS_ACCESS_LAST, NULL, "passthrough", "mapp
 MV_ENUM_IMPL(mv_dom_fs_multidevs, MV_DOM_FS_MULTIDEVS_LAST, NULL, "default", "remap", "forbid", "warn")
 MV_ENUM_IMPL(mv_dom_fs_cache, MV_DOM_FS_CACHE_LAST, NULL, "none", "always")
 MV_ENUM_IMPL(mv_dom_fs_sandbox, MV_DOM_FS_SANDBOX_LAST, NULL, "namespace", "chroot")
+MV_ENUM_IMPL(mv_dom_graphics_listen, MV_DOM_LISTEN_LAST, NULL, "address", "none", "socket", "network")
+MV_ENUM_IMPL(mv_dom_audio_type, MV_DOM_AUDIO_LAST, "none", "spice", "file")
 
 static void chr_clear(struct mv_dom_chr *c)
 {
@@ -73,6 +75,41 @@ static void chrs_free(struct mv_dom_chr *v, size_t n)
     for (size_t i = 0; i < n; i++)
         chr_clear(&v[i]);
     free(v);
+}
+
+static void graphics_clear(struct mv_dom_graphics *g)
+{
+    free(g->listen);
+    free(g->socket);
+    free(g->network);
+    free(g->passwd);
+    free(g->passwd_valid_to);
+    free(g->image_compression);
+    free(g->jpeg);
+    free(g->zlib);
+    free(g->streaming);
+    free(g->mouse_mode);
+}
+
+/* sounds, their audio backends and the SPICE USB redirections */
+static void sounds_free(struct mv_dom_devices *d)
+{
+    for (size_t i = 0; i < d->nsounds; i++) {
+        free(d->sounds[i].model);
+        for (size_t k = 0; k < d->sounds[i].ncodecs; k++)
+            free(d->sounds[i].codecs[k]);
+        free(d->sounds[i].codecs);
+        free(d->sounds[i].alias);
+    }
+    free(d->sounds);
+    for (size_t i = 0; i < d->naudios; i++)
+        free(d->audios[i].path);
+    free(d->audios);
+    for (size_t i = 0; i < d->nredirdevs; i++) {
+        free(d->redirdevs[i].bus);
+        free(d->redirdevs[i].alias);
+    }
+    free(d->redirdevs);
 }
 
 static void devices_clear(struct mv_dom_devices *d)
@@ -105,10 +142,8 @@ static void devices_clear(struct mv_dom_devices *d)
     chrs_free(d->serials, d->nserials);
     chrs_free(d->consoles, d->nconsoles);
     chrs_free(d->channels, d->nchannels);
-    for (size_t i = 0; i < d->ngraphics; i++) {
-        free(d->graphics[i].listen);
-        free(d->graphics[i].passwd);
-    }
+    for (size_t i = 0; i < d->ngraphics; i++)
+        graphics_clear(&d->graphics[i]);
     free(d->graphics);
     for (size_t i = 0; i < d->nvideos; i++) {
         free(d->videos[i].model);
@@ -141,6 +176,7 @@ static void devices_clear(struct mv_dom_devices *d)
     for (size_t i = 0; i < d->nhostdevs; i++)
         free(d->hostdevs[i].alias);
     free(d->hostdevs);
+    sounds_free(d);
     free(d->memballoon.model);
     free(d->memballoon.alias);
     for (size_t i = 0; i < d->nfilesystems; i++) {

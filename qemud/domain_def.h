@@ -295,6 +295,10 @@ struct mv_dom_controller {
     char *model;                    /* usb: qemu-xhci, piix3-uhci, ich9-ehci1, none; scsi: virtio-scsi;
                                        pci: pci-root, pcie-root, pcie-root-port, pci-bridge */
     unsigned int ports;             /* usb/virtio-serial ports=; 0 = absent */
+    /* usb ich9-uhciN: <master startport='N'/>, a companion of the
+     * ich9-ehci1 with the same index */
+    bool master;
+    unsigned int master_startport;
     struct mv_dom_addr addr;
     char *alias;                    /* <alias name>; see "Aliases and addresses" above */
     unsigned int iothread;          /* scsi: <driver iothread='N'/>; 0 = absent */
@@ -318,7 +322,10 @@ struct mv_dom_net {
 };
 
 /* serial, console and channel share a character device. */
-enum mv_dom_chr_type { MV_DOM_CHR_PTY, MV_DOM_CHR_FILE, MV_DOM_CHR_UNIX, MV_DOM_CHR_NULL, MV_DOM_CHR_LAST };
+/* SPICEVMC: a channel to the SPICE client (the vdagent's com.redhat.spice.0,
+ * or a <redirdev>'s USB redirection); it needs <graphics type='spice'> */
+enum mv_dom_chr_type { MV_DOM_CHR_PTY, MV_DOM_CHR_FILE, MV_DOM_CHR_UNIX, MV_DOM_CHR_NULL,
+                       MV_DOM_CHR_SPICEVMC, MV_DOM_CHR_LAST };
 MV_ENUM_DECL(mv_dom_chr_type);
 
 struct mv_dom_chr {
@@ -337,20 +344,71 @@ struct mv_dom_chr {
 enum mv_dom_graphics_type { MV_DOM_GRAPHICS_VNC, MV_DOM_GRAPHICS_SPICE, MV_DOM_GRAPHICS_LAST };
 MV_ENUM_DECL(mv_dom_graphics_type);
 
+/* <listen type=...>: ADDRESS is also what listen= alone means; ABSENT
+ * listens on 127.0.0.1 */
+enum mv_dom_graphics_listen { MV_DOM_LISTEN_ABSENT, MV_DOM_LISTEN_ADDRESS, MV_DOM_LISTEN_NONE,
+                              MV_DOM_LISTEN_SOCKET, MV_DOM_LISTEN_NETWORK, MV_DOM_LISTEN_LAST };
+MV_ENUM_DECL(mv_dom_graphics_listen);
+
 struct mv_dom_graphics {
     enum mv_dom_graphics_type type;
     int port;                       /* -1 = autoport (live: the chosen one) */
     bool autoport;
+    enum mv_dom_graphics_listen listen_type;
     char *listen;                   /* address; NULL = 127.0.0.1 */
+    char *socket;                   /* listen type socket: the unix socket path (live: chosen) */
+    char *network;                  /* listen type network: the network's name (refused at start) */
     char *passwd;                   /* formatted only with the SECURE flag */
+    char *passwd_valid_to;          /* passwdValidTo as written ("2025-01-01T10:00:00") */
+    /* SPICE only; strings are the attribute values as written, NULL = absent */
+    int tls_port;                   /* 0 = absent, -1 = allocate when TLS is on */
+    char *image_compression;        /* <image compression>: auto_glz, auto_lz, quic, glz, lz, off */
+    char *jpeg;                     /* <jpeg compression>: auto, never, always */
+    char *zlib;                     /* <zlib compression>: auto, never, always */
+    enum mv_tristate playback;      /* <playback compression='on|off'> */
+    char *streaming;                /* <streaming mode>: filter, all, off */
+    char *mouse_mode;               /* <mouse mode>: server, client */
+    enum mv_tristate copypaste;     /* <clipboard copypaste='yes|no'> */
+    enum mv_tristate filetransfer;  /* <filetransfer enable='yes|no'> */
+    enum mv_tristate gl;            /* <gl enable='yes|no'> */
 };
 
 struct mv_dom_video {
-    char *model;                    /* vga, cirrus, virtio, qxl, bochs, none */
-    unsigned int vram;              /* KiB; 0 = absent */
-    unsigned int heads;             /* 0 = absent */
+    char *model;                    /* vga, cirrus, virtio, qxl, bochs, ramfb, none */
+    unsigned int ram;               /* KiB, qxl; parse fills libvirt's default */
+    unsigned int vram;              /* KiB; 0 = absent (qxl: parse fills the default) */
+    unsigned int vgamem;            /* KiB, qxl; parse fills libvirt's default */
+    unsigned int heads;             /* 0 = absent (qxl: parse fills 1) */
     bool primary;
+    enum mv_tristate accel3d, accel2d;  /* <acceleration>; only "no" can start */
     struct mv_dom_addr addr;
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
+};
+
+/* <audio id='N' type=...>: the host side a sound device plays to */
+enum mv_dom_audio_type { MV_DOM_AUDIO_NONE, MV_DOM_AUDIO_SPICE, MV_DOM_AUDIO_FILE, MV_DOM_AUDIO_LAST };
+MV_ENUM_DECL(mv_dom_audio_type);
+
+struct mv_dom_audio {
+    unsigned int id;                /* >= 1 */
+    enum mv_dom_audio_type type;
+    char *path;                     /* type file: the WAV file written */
+};
+
+/* <sound model=...> with its HDA <codec type=...> list */
+struct mv_dom_sound {
+    char *model;                    /* ich6, ich9, ac97, es1370, sb16, usb */
+    char **codecs;                  /* duplex, micro, output; none = duplex (HDA models) */
+    size_t ncodecs;
+    unsigned int audio_id;          /* <audio id='N'/>; 0 = the only <audio> */
+    struct mv_dom_addr addr;        /* PCI models */
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
+};
+
+/* <redirdev bus='usb' type='spicevmc'/>: a USB device of the SPICE client */
+struct mv_dom_redirdev {
+    char *bus;                      /* usb */
+    enum mv_dom_chr_type type;      /* spicevmc */
     char *alias;                    /* <alias name>; see "Aliases and addresses" above */
 };
 
@@ -465,6 +523,9 @@ struct mv_dom_devices {
     struct mv_dom_watchdog *watchdogs;      size_t nwatchdogs;
     struct mv_dom_panic *panics;            size_t npanics;
     struct mv_dom_hostdev *hostdevs;        size_t nhostdevs;
+    struct mv_dom_sound *sounds;            size_t nsounds;
+    struct mv_dom_audio *audios;            size_t naudios;
+    struct mv_dom_redirdev *redirdevs;      size_t nredirdevs;
     struct mv_dom_memballoon memballoon;
     struct mv_dom_fs *filesystems;          size_t nfilesystems;
 };

@@ -232,6 +232,11 @@ static void controller(struct mv_xml_out *o, const struct mv_dom_controller *c)
     mv_xml_out_attrf(o, "index", "%u", c->index);
     mv_xml_out_attr(o, "model", c->model);
     attr_uint_opt(o, "ports", c->ports);
+    if (c->master) {
+        mv_xml_out_start(o, "master");
+        mv_xml_out_attrf(o, "startport", "%u", c->master_startport);
+        mv_xml_out_end(o);
+    }
     if (c->iothread) {
         mv_xml_out_start(o, "driver");
         mv_xml_out_attrf(o, "iothread", "%u", c->iothread);
@@ -319,39 +324,6 @@ static void chr(struct mv_xml_out *o, const char *name, const struct mv_dom_chr 
     mv_xml_out_end(o);
 }
 
-static void graphics(struct mv_xml_out *o, const struct mv_dom_graphics *g, unsigned int flags)
-{
-    mv_xml_out_start(o, "graphics");
-    mv_xml_out_attr(o, "type", mv_dom_graphics_type_to_string(g->type));
-    mv_xml_out_attrf(o, "port", "%d", g->port);
-    mv_xml_out_attr(o, "autoport", g->autoport ? "yes" : "no");
-    mv_xml_out_attr(o, "listen", g->listen);
-    if (flags & MV_DOM_FORMAT_SECURE)
-        mv_xml_out_attr(o, "passwd", g->passwd);
-    if (g->listen) {
-        mv_xml_out_start(o, "listen");
-        mv_xml_out_attr(o, "type", "address");
-        mv_xml_out_attr(o, "address", g->listen);
-        mv_xml_out_end(o);
-    }
-    mv_xml_out_end(o);
-}
-
-static void video(struct mv_xml_out *o, const struct mv_dom_video *v)
-{
-    mv_xml_out_start(o, "video");
-    mv_xml_out_start(o, "model");
-    mv_xml_out_attr(o, "type", v->model);
-    attr_uint_opt(o, "vram", v->vram);
-    attr_uint_opt(o, "heads", v->heads);
-    if (v->primary)
-        mv_xml_out_attr(o, "primary", "yes");
-    mv_xml_out_end(o);
-    dom_format_alias(o, v->alias);
-    dom_format_address(o, &v->addr);
-    mv_xml_out_end(o);
-}
-
 static void input(struct mv_xml_out *o, const struct mv_dom_input *in)
 {
     mv_xml_out_start(o, "input");
@@ -431,11 +403,17 @@ static void devices(struct mv_xml_out *o, const struct mv_dom_devices *d, unsign
     for (size_t i = 0; i < d->ninputs; i++)
         input(o, &d->inputs[i]);
     for (size_t i = 0; i < d->ngraphics; i++)
-        graphics(o, &d->graphics[i], flags);
+        dom_format_graphics(o, &d->graphics[i], flags);
+    for (size_t i = 0; i < d->nsounds; i++)
+        dom_format_sound(o, &d->sounds[i]);
+    for (size_t i = 0; i < d->naudios; i++)
+        dom_format_audio(o, &d->audios[i]);
     for (size_t i = 0; i < d->nvideos; i++)
-        video(o, &d->videos[i]);
+        dom_format_video(o, &d->videos[i]);
     for (size_t i = 0; i < d->nhostdevs; i++)
         dom_format_hostdev(o, &d->hostdevs[i]);
+    for (size_t i = 0; i < d->nredirdevs; i++)
+        dom_format_redirdev(o, &d->redirdevs[i]);
     for (size_t i = 0; i < d->nwatchdogs; i++)
         watchdog(o, &d->watchdogs[i]);
     memballoon(o, &d->memballoon);

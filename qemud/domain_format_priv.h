@@ -20,3 +20,10 @@ void dom_format_clock(struct mv_xml_out *o, const struct mv_dom_clock *clock);
 
 /* <filesystem> (domain_format_fs.c) */
 void dom_format_filesystem(struct mv_xml_out *o, const struct mv_dom_fs *fs);
+
+/* domain_format_display.c */
+void dom_format_graphics(struct mv_xml_out *o, const struct mv_dom_graphics *g, unsigned int flags);
+void dom_format_video(struct mv_xml_out *o, const struct mv_dom_video *v);
+void dom_format_sound(struct mv_xml_out *o, const struct mv_dom_sound *s);
+void dom_format_audio(struct mv_xml_out *o, const struct mv_dom_audio *a);
+void dom_format_redirdev(struct mv_xml_out *o, const struct mv_dom_redirdev *rd);

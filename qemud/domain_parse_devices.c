@@ -56,13 +56,6 @@ static int parse_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return 0;
 }
 
-/* <alias name=.../> of an element that has none of its own (graphics):
- * libvirt never writes one; accepted and dropped. */
-static int parse_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    return mv_xml_leaf(c, n, MV_XML_ATTRS("name"));
-}
-
 #define ALIAS_MAX 64
 
 /* A user alias becomes a QEMU id: "ua-", then letters, digits, '_', '-'. */
@@ -366,6 +359,25 @@ static int controller_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return parse_address(c, n, &((struct mv_dom_controller *)obj)->addr);
 }
 
+/* <master startport='N'/>: an ich9-uhciN is a companion of the ich9-ehci1
+ * with its index, taking the ports from N on */
+static int controller_master(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    struct mv_dom_controller *ctl = obj;
+    int r;
+
+    if (ctl->type != MV_DOM_CONTROLLER_USB || !ctl->model || strncmp(ctl->model, "ich9-uhci", 9) != 0)
+        return mv_xml_fail(c, MV_ERR_CONFIG_UNSUPPORTED,
+                           "<controller><master> is only for the USB companions ich9-uhci1..3");
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("startport"))) < 0 ||
+        (r = mv_xml_attr_uint_range(c, n, "startport", false, 0, 5, &ctl->master_startport)) < 0)
+        return r;
+    if (r == 0)
+        return mv_xml_fail_missing_attr(c, n, "startport");
+    ctl->master = true;
+    return 0;
+}
+
 static int controller_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
     return dom_parse_alias(c, n, &((struct mv_dom_controller *)obj)->alias);
@@ -387,6 +399,7 @@ static int controller_driver(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 
 static const struct mv_xml_rule controller_rules[] = {
     { "driver", controller_driver, false },
+    { "master", controller_master, false },
     { "address", controller_address, false },
     { "alias", controller_alias, false },
 };
@@ -713,6 +726,9 @@ static int parse_chr(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_chr *chr,
     if (r == 0)
         return mv_xml_fail_missing_attr(c, n, "type");
     chr->type = type;
+    if (type == MV_DOM_CHR_SPICEVMC && kind != CHR_CHANNEL)
+        return mv_xml_fail(c, MV_ERR_CONFIG_UNSUPPORTED, "<%s type='spicevmc'> (only a <channel> can be one)",
+                           n->name);
     if ((r = MV_XML_WALK(c, n, chr_rules, &p)) < 0)
         return r;
     if (chr->type == MV_DOM_CHR_FILE && !chr->path)
@@ -722,6 +738,13 @@ static int parse_chr(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_chr *chr,
         chr->unix_listen = !chr->path;
     if (kind == CHR_CHANNEL && !chr->target_type)
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <target type='virtio'> of <channel>");
+    /* the SPICE agent's port, the only one spicevmc serves on virtio */
+    if (chr->type == MV_DOM_CHR_SPICEVMC && !chr->target_name && !(chr->target_name = strdup("com.redhat.spice.0")))
+        return -ENOMEM;
+    if (chr->type == MV_DOM_CHR_SPICEVMC && strcmp(chr->target_name, "com.redhat.spice.0") != 0)
+        return mv_xml_fail(c, MV_ERR_CONFIG_UNSUPPORTED,
+                           "<channel type='spicevmc'> target name '%s' (only com.redhat.spice.0, the SPICE agent's)",
+                           chr->target_name);
     return 0;
 }
 
@@ -749,144 +772,7 @@ static int parse_channel(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     return chr ? parse_chr(c, n, chr, CHR_CHANNEL) : -ENOMEM;
 }
 
-/* --------------------------------------------------------------- graphics */
-
-/* An IP address or host name to listen on. */
-static bool listen_ok(const char *s)
-{
-    return mv_xml_token_ok(s, ".:-") && strlen(s) <= 255;
-}
-
-static int graphics_listen(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_graphics *g = obj;
-    _cleanup_free_ char *addr = NULL;
-    _cleanup_free_ char *type = NULL;
-    int r;
-
-    /* network, socket and none listens are not supported */
-    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type", "address"))) < 0 ||
-        (r = mv_xml_attr_choice(c, n, "type", (const char *const[]){ "address", NULL }, &type)) < 0)
-        return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "type");
-    if ((r = mv_xml_attr_get(n, "address", &addr)) < 0)
-        return r;
-    if (!addr)
-        return mv_xml_fail_missing_attr(c, n, "address");
-    if (!listen_ok(addr))
-        return mv_xml_fail_value(c, n, "address", addr);
-    /* the listen= attribute is the same setting written twice */
-    if (g->listen && strcmp(g->listen, addr) != 0)
-        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<graphics listen=...> and <listen address=...> differ");
-    free(g->listen);
-    g->listen = TAKE_PTR(addr);
-    return 0;
-}
-
-static const struct mv_xml_rule graphics_rules[] = {
-    { "listen", graphics_listen, false },
-    { "alias", parse_alias, false },
-};
-
-static int graphics_port(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_graphics *g)
-{
-    _cleanup_free_ char *s = NULL;
-    enum mv_tristate autoport = MV_TRISTATE_ABSENT;
-    unsigned long long v;
-    int r;
-
-    g->port = -1;
-    if ((r = mv_xml_attr_get(n, "port", &s)) < 0)
-        return r;
-    if (s && strcmp(s, "-1") != 0) {
-        if (mv_xml_parse_ull(s, false, &v) < 0 || v > 65535)
-            return mv_xml_fail_value(c, n, "port", s);
-        g->port = (int)v;
-    }
-    if ((r = dom_attr_yesno(c, n, "autoport", &autoport)) < 0)
-        return r;
-    if (autoport == MV_TRISTATE_ABSENT)
-        g->autoport = g->port == -1;
-    else
-        g->autoport = autoport == MV_TRISTATE_YES;
-    if (!g->autoport && g->port == -1)
-        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<graphics autoport='no'> needs a port");
-    /* a chosen port belongs to the running guest only */
-    if (g->autoport && !(c->flags & MV_DOM_PARSE_STATUS))
-        g->port = -1;
-    return 0;
-}
-
-static int parse_graphics(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_devices *devs = obj;
-    struct mv_dom_graphics *g = MV_XML_GROW(devs->graphics, devs->ngraphics);
-    int type, r;
-
-    if (!g)
-        return -ENOMEM;
-    if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("type", "port", "autoport", "listen", "passwd"))) < 0 ||
-        (r = mv_xml_attr_enum(c, n, "type", mv_dom_graphics_type_from_string, &type)) < 0)
-        return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "type");
-    g->type = type;
-    if ((r = graphics_port(c, n, g)) < 0 || (r = mv_xml_attr_get(n, "listen", &g->listen)) < 0 ||
-        (r = mv_xml_attr_get(n, "passwd", &g->passwd)) < 0)
-        return r;
-    if (g->listen && !listen_ok(g->listen))
-        return mv_xml_fail_value(c, n, "listen", g->listen);
-    return MV_XML_WALK(c, n, graphics_rules, g);
-}
-
 /* ------------------------------------------------------- other devices */
-
-static int video_model(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    static const char *const models[] = { "vga", "cirrus", "virtio", "qxl", "bochs", "ramfb", "none", NULL };
-    struct mv_dom_video *v = obj;
-    enum mv_tristate primary = MV_TRISTATE_ABSENT;
-    int r;
-
-    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type", "vram", "heads", "primary"))) < 0 ||
-        (r = mv_xml_attr_choice(c, n, "type", models, &v->model)) < 0 ||
-        (r = mv_xml_attr_uint_range(c, n, "vram", false, 1, UINT32_MAX, &v->vram)) < 0 ||
-        (r = mv_xml_attr_uint_range(c, n, "heads", false, 1, 16, &v->heads)) < 0 ||
-        (r = dom_attr_yesno(c, n, "primary", &primary)) < 0)
-        return r;
-    v->primary = primary == MV_TRISTATE_YES;
-    return v->model ? 0 : mv_xml_fail_missing_attr(c, n, "type");
-}
-
-static int video_address(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    return parse_address(c, n, &((struct mv_dom_video *)obj)->addr);
-}
-
-static int video_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    return dom_parse_alias(c, n, &((struct mv_dom_video *)obj)->alias);
-}
-
-static const struct mv_xml_rule video_rules[] = {
-    { "model", video_model, false },
-    { "address", video_address, false },
-    { "alias", video_alias, false },
-};
-
-static int parse_video(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_devices *devs = obj;
-    struct mv_dom_video *v = MV_XML_GROW(devs->videos, devs->nvideos);
-    int r;
-
-    if (!v)
-        return -ENOMEM;
-    if ((r = mv_xml_check_attrs(c, n, MV_XML_NO_ATTRS)) < 0 || (r = MV_XML_WALK(c, n, video_rules, v)) < 0)
-        return r;
-    return v->model ? 0 : mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <model type=...> of <video>");
-}
 
 static int input_alias(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 {
@@ -1096,12 +982,15 @@ static const struct mv_xml_rule devices_rules[] = {
     { "serial", parse_serial, true },
     { "console", parse_console, true },
     { "channel", parse_channel, true },
-    { "graphics", parse_graphics, true },
-    { "video", parse_video, true },
+    { "graphics", dom_parse_graphics, true },
+    { "video", dom_parse_video, true },
     { "input", parse_input, true },
     { "rng", parse_rng, true },
     { "watchdog", parse_watchdog, false },      /* libvirt allows one */
     { "panic", parse_panic, true },
+    { "sound", dom_parse_sound, true },
+    { "audio", dom_parse_audio, true },
+    { "redirdev", dom_parse_redirdev, true },
     { "memballoon", parse_memballoon, false },
     { "filesystem", dom_parse_filesystem, true },
     { "hostdev", dom_parse_hostdev, true },
@@ -1161,24 +1050,41 @@ static bool controller_index_used(const struct mv_dom_devices *d, enum mv_dom_co
     return false;
 }
 
+/* USB companions share their EHCI's index; among them only the start ports differ. */
+static bool controllers_clash(const struct mv_dom_controller *a, const struct mv_dom_controller *b)
+{
+    if (a->index == CONTROLLER_INDEX_UNSET || a->type != b->type || a->index != b->index)
+        return false;
+    return a->master == b->master && a->master_startport == b->master_startport;
+}
+
+/* An index left out: a USB companion takes the index of the EHCI before it
+ * (virt-install writes the four without indexes), anything else the lowest free. */
+static unsigned int controller_free_index(const struct mv_dom_devices *d, size_t i)
+{
+    const struct mv_dom_controller *ctl = &d->controllers[i];
+    unsigned int index = 0;
+
+    for (size_t j = i; ctl->master && j-- > 0;)
+        if (d->controllers[j].type == MV_DOM_CONTROLLER_USB && !d->controllers[j].master)
+            return d->controllers[j].index;
+    while (controller_index_used(d, ctl->type, index))
+        index++;
+    return index;
+}
+
 static int check_controllers(struct mv_xml_ctx *c, struct mv_dom_devices *d)
 {
     for (size_t i = 0; i < d->ncontrollers; i++)
         for (size_t j = 0; j < i; j++)
-            if (d->controllers[i].index != CONTROLLER_INDEX_UNSET &&
-                d->controllers[i].type == d->controllers[j].type &&
-                d->controllers[i].index == d->controllers[j].index)
+            if (controllers_clash(&d->controllers[i], &d->controllers[j]))
                 return mv_xml_fail(c, MV_ERR_XML_DETAIL, "controller type '%s' index %u is given more than once",
                                    mv_dom_controller_type_to_string(d->controllers[i].type), d->controllers[i].index);
     for (size_t i = 0; i < d->ncontrollers; i++) {
         struct mv_dom_controller *ctl = &d->controllers[i];
-        unsigned int index = 0;
 
-        if (ctl->index != CONTROLLER_INDEX_UNSET)
-            continue;
-        while (controller_index_used(d, ctl->type, index))
-            index++;
-        ctl->index = index;
+        if (ctl->index == CONTROLLER_INDEX_UNSET)
+            ctl->index = controller_free_index(d, i);
     }
     return 0;
 }
@@ -1231,7 +1137,8 @@ int dom_check_devices(struct mv_xml_ctx *c, struct mv_dom_def *def)
                                    "MAC address %02x:%02x:%02x:%02x:%02x:%02x is used more than once",
                                    d->nets[i].mac[0], d->nets[i].mac[1], d->nets[i].mac[2], d->nets[i].mac[3],
                                    d->nets[i].mac[4], d->nets[i].mac[5]);
-    if ((r = check_boot_orders(c, def)) < 0 || (r = dom_check_filesystems(c, &def->devices)) < 0)
+    if ((r = check_boot_orders(c, def)) < 0 || (r = dom_check_filesystems(c, &def->devices)) < 0 ||
+        (r = dom_check_sound(c, def)) < 0)
         return r;
     if ((alias = mv_dom_duplicate_user_alias(def)))
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "user alias '%s' is used by more than one device", alias);

@@ -91,3 +91,21 @@ int dom_check_tuning(struct mv_xml_ctx *c, struct mv_dom_def *def);
 
 /* ---- <seclabel> (domain_parse_seclabel.c): OBJ is struct mv_dom_def ---- */
 int dom_parse_seclabel(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+
+/* ---- display (domain_parse_display.c): OBJ is struct mv_dom_devices ---- */
+
+int dom_parse_graphics(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+int dom_parse_video(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+
+/* ---- sound (domain_parse_sound.c): OBJ is struct mv_dom_devices ---- */
+
+int dom_parse_sound(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+int dom_parse_audio(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+/* Every <sound><audio id> names an <audio>; ids are unique; a sound with
+ * no <audio> at all gets libvirt's default backend (spice when a SPICE
+ * display exists, none otherwise). */
+int dom_check_sound(struct mv_xml_ctx *c, struct mv_dom_def *def);
+
+/* ---- SPICE USB redirection (domain_parse_redirdev.c) ---- */
+
+int dom_parse_redirdev(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);

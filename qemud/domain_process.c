@@ -33,6 +33,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "disk_secret.h"
+#include "display_ports.h"
 #include "network_port.h"
 #include "storage_volume.h"
 #include "proc_stat.h"
@@ -253,6 +254,7 @@ static void release_interfaces(const struct mv_dom_def *live)
     }
     if (qemud_net_ports_needed(live))
         qemud_net_ports_unplug(qemud.paths, live);
+    qemud_display_release(live);
 }
 
 static void close_fds(int *fds, size_t n)
@@ -289,7 +291,7 @@ static int create_taps(const char *name, struct mv_dom_def *live, int *fds, stru
     return 0;
 }
 
-/* ---- what QEMU chose: pty paths, the VNC port ---- */
+/* ---- what QEMU chose: pty paths, the VNC port (SPICE: display_ports.c) ---- */
 
 static void fill_pty(struct mv_dom_chr *chrs, size_t n, const char *prefix, json_object *list)
 {
@@ -345,7 +347,7 @@ static int query_runtime(struct qemud_dom *dom, struct mv_dom_def *live, struct 
             g->port = atoi(json_object_get_string(svc));
         json_object_put(vnc);
     }
-    return 0;
+    return qemud_display_runtime(dom, live, err);
 }
 
 /* ---- start ---- */
@@ -507,6 +509,8 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
 
     if (!fds || assign_channel_paths(dom, live) < 0)
         return -ENOMEM;
+    if ((r = qemud_display_prepare(qemud.rundir, dom->uuid_str, dom->name, live, err)) < 0)
+        return r;
     /* the aliases and addresses the live XML shows are the command line's */
     if ((r = mv_dom_assign(live, &code, &msg)) < 0) {
         mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot assign device addresses");

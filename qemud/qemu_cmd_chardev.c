@@ -1,5 +1,6 @@
 /*
- * Character devices: serial ports, consoles and channels.
+ * Character devices: serial ports, consoles and channels, and the SPICE
+ * USB redirection ports (<redirdev>), which are a spicevmc chardev each.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +10,14 @@
 #include "cleanup.h"
 #include "error_codes.h"
 #include "qemu_command_priv.h"
+
+bool has_spice_display(const struct cmd *c)
+{
+    for (size_t i = 0; i < c->def->devices.ngraphics; i++)
+        if (c->def->devices.graphics[i].type == MV_DOM_GRAPHICS_SPICE)
+            return true;
+    return false;
+}
 
 static int build_chardev(struct cmd *c, const struct mv_dom_chr *chr, const char *id, const char *what)
 {
@@ -40,6 +49,14 @@ static int build_chardev(struct cmd *c, const struct mv_dom_chr *chr, const char
     case MV_DOM_CHR_NULL:
         opt_kv(&o, NULL, "null");
         opt_kv(&o, "id", "%s", id);
+        break;
+    case MV_DOM_CHR_SPICEVMC:
+        /* the parser allows it on channels only: the SPICE agent's */
+        if (!has_spice_display(c))
+            return cmd_refuse(c, "%s: type 'spicevmc' needs <graphics type='spice'>", what);
+        opt_kv(&o, NULL, "spicevmc");
+        opt_kv(&o, "id", "%s", id);
+        opt_kv(&o, "name", "vdagent");
         break;
     default:
         return cmd_refuse(c, "%s: character device type %d is not supported", what, (int)chr->type);
@@ -159,5 +176,42 @@ int build_chr_devices(struct cmd *c)
         r = build_console(c, i);
     for (size_t i = 0; r >= 0 && i < d->nchannels; i++)
         r = build_channel(c, i);
+    return r;
+}
+
+/* <redirdev bus='usb' type='spicevmc'/> N: a usb-redir port fed by the
+ * SPICE client's usbredir channel. */
+static int build_redirdev(struct cmd *c, size_t n)
+{
+    const struct mv_dom_controller *usb = find_controller(&c->def->devices, MV_DOM_CONTROLLER_USB, 0);
+    _cleanup_opt_ struct opt chr = { 0 };
+    _cleanup_opt_ struct opt o = { 0 };
+    char what[32];
+    int r;
+
+    snprintf(what, sizeof(what), "redirdev %zu", n);
+    if (!has_spice_display(c))
+        return cmd_refuse(c, "redirdev %zu: type 'spicevmc' needs <graphics type='spice'>", n);
+    if (usb && streq(usb->model, "none"))
+        return cmd_refuse(c, "redirdev %zu: USB redirection needs a USB controller, but the model is 'none'", n);
+    opt_kv(&chr, NULL, "spicevmc");
+    opt_kv(&chr, "id", "charredir%zu", n);
+    opt_kv(&chr, "name", "usbredir");
+    if ((r = cmd_opt(c, "-chardev", &chr)) < 0)
+        return r;
+    opt_kv(&o, NULL, "usb-redir");
+    opt_kv(&o, "chardev", "charredir%zu", n);
+    if ((r = opt_id(c, &o, c->def->devices.redirdevs[n].alias, what)) < 0)
+        return r;
+    opt_kv(&o, "bus", "usb.0");
+    return cmd_opt(c, "-device", &o);
+}
+
+int build_redirdevs(struct cmd *c)
+{
+    int r = 0;
+
+    for (size_t i = 0; r >= 0 && i < c->def->devices.nredirdevs; i++)
+        r = build_redirdev(c, i);
     return r;
 }

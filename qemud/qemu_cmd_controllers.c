@@ -38,32 +38,88 @@ static const char *usb_device(struct cmd *c, const char *model)
     return NULL;
 }
 
-static int controller_usb(struct cmd *c, const struct mv_dom_controller *ctl, const char *what)
+/* ---- USB: a controller, or an EHCI with its UHCI companions ---- */
+
+static bool is_companion(const struct mv_dom_controller *ctl)
+{
+    return ctl->type == MV_DOM_CONTROLLER_USB && ctl->master;
+}
+
+/* The controller a companion's ports belong to: same index, no <master>. */
+static const struct mv_dom_controller *companion_master(const struct mv_dom_devices *d,
+                                                        const struct mv_dom_controller *ctl)
+{
+    for (size_t i = 0; i < d->ncontrollers; i++)
+        if (d->controllers[i].type == MV_DOM_CONTROLLER_USB && d->controllers[i].index == ctl->index &&
+            !is_companion(&d->controllers[i]))
+            return &d->controllers[i];
+    return NULL;
+}
+
+static void opt_usb_id(struct opt *o, const char *key, unsigned int index, const char *suffix)
+{
+    if (index == 0)
+        opt_kv(o, key, "usb%s", suffix);
+    else
+        opt_kv(o, key, "usb%u%s", index, suffix);
+}
+
+/* The assign pass (domain_address.c) put an EHCI and its companions in
+ * one multifunction slot when the XML gave them no addresses. */
+static int usb_device_opt(struct cmd *c, const struct mv_dom_controller *ctl, const char *what)
 {
     _cleanup_opt_ struct opt o = { 0 };
-    const char *dev;
+    const char *dev = usb_device(c, ctl->model);
     int r;
 
-    if (streq(ctl->model, "none"))
-        return 0;
-    dev = usb_device(c, ctl->model);
     if (!dev)
         return cmd_refuse(c, "%s: model '%s' is not supported", what, cmd_quote(c, ctl->model));
     if (ctl->ports && !strstr(dev, "xhci"))
         return cmd_refuse(c, "%s: ports= needs an xhci model", what);
     opt_kv(&o, NULL, "%s", dev);
-    if (ctl->index == 0)
-        opt_kv(&o, "id", "usb");
-    else
-        opt_kv(&o, "id", "usb%u", ctl->index);
-    r = opt_pci_addr(c, &o, &ctl->addr, what);
-    if (r < 0)
+    if (is_companion(ctl)) {
+        opt_usb_id(&o, "masterbus", ctl->index, ".0");
+        opt_kv(&o, "firstport", "%u", ctl->master_startport);
+    } else {
+        opt_usb_id(&o, "id", ctl->index, "");
+    }
+    if ((r = opt_pci_addr(c, &o, &ctl->addr, what)) < 0)
         return r;
     if (ctl->ports) {
         opt_kv(&o, "p2", "%u", ctl->ports);
         opt_kv(&o, "p3", "%u", ctl->ports);
     }
     return cmd_opt(c, "-device", &o);
+}
+
+/* The master first (the companions name its bus), then its companions. */
+static int controller_usb(struct cmd *c, const struct mv_dom_controller *ctl, const char *what)
+{
+    const struct mv_dom_devices *d = &c->def->devices;
+    int r;
+
+    if (is_companion(ctl)) {
+        const struct mv_dom_controller *m = companion_master(d, ctl);
+
+        if (!m || !streq(m->model, "ich9-ehci1"))
+            return cmd_refuse(c, "%s: companion '%s' needs an ich9-ehci1 controller with index %u", what,
+                              cmd_quote(c, ctl->model), ctl->index);
+        return 0;   /* built with its master */
+    }
+    if (streq(ctl->model, "none"))
+        return 0;
+    r = usb_device_opt(c, ctl, what);
+    for (size_t i = 0; r >= 0 && i < d->ncontrollers; i++) {
+        const struct mv_dom_controller *comp = &d->controllers[i];
+        char comp_what[96];
+
+        if (!is_companion(comp) || comp->index != ctl->index)
+            continue;
+        snprintf(comp_what, sizeof(comp_what), "controller type 'usb' index %u model '%s'", comp->index,
+                 comp->model);
+        r = usb_device_opt(c, comp, comp_what);
+    }
+    return r;
 }
 
 /* A PCI controller device with id=ID and its address. */

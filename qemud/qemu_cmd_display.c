@@ -86,6 +86,9 @@ static int build_vnc(struct cmd *c, const struct mv_dom_graphics *g)
 
     if (g->passwd)
         return cmd_refuse(c, "VNC passwords are not supported yet");
+    if (g->listen_type != MV_DOM_LISTEN_ABSENT && g->listen_type != MV_DOM_LISTEN_ADDRESS)
+        return cmd_refuse(c, "VNC <listen type='%s'> is not supported (only address)",
+                          mv_dom_graphics_listen_to_string(g->listen_type));
     if (g->autoport || g->port < 0) {
         /* QEMU takes the first free display; the daemon asks it which */
         opt_vnc_listen(&o, listen, 0);
@@ -98,17 +101,77 @@ static int build_vnc(struct cmd *c, const struct mv_dom_graphics *g)
     return cmd_opt(c, "-vnc", &o);
 }
 
+/* On/off and enum settings of <graphics type='spice'> as -spice options. */
+static void spice_settings(struct opt *o, const struct mv_dom_graphics *g)
+{
+    if (g->image_compression)
+        opt_kv(o, "image-compression", "%s", g->image_compression);
+    if (g->jpeg)
+        opt_kv(o, "jpeg-wan-compression", "%s", g->jpeg);
+    if (g->zlib)
+        opt_kv(o, "zlib-glz-wan-compression", "%s", g->zlib);
+    if (g->playback != MV_TRISTATE_ABSENT)
+        opt_onoff(o, "playback-compression", g->playback == MV_TRISTATE_YES);
+    if (g->streaming)
+        opt_kv(o, "streaming-video", "%s", g->streaming);
+    /* client mode: the guest agent moves the pointer where the client's is */
+    if (g->mouse_mode)
+        opt_onoff(o, "agent-mouse", streq(g->mouse_mode, "client"));
+    if (g->copypaste == MV_TRISTATE_NO)
+        opt_onoff(o, "disable-copy-paste", true);
+    if (g->filetransfer == MV_TRISTATE_NO)
+        opt_onoff(o, "disable-agent-file-xfer", true);
+}
+
+/* Where SPICE listens: TCP on an address (the port the daemon chose for
+ * autoport), a unix socket (its path chosen likewise when not given), or
+ * nowhere (a client can still attach through the monitor's add_client). */
+static int spice_listen(struct cmd *c, struct opt *o, const struct mv_dom_graphics *g)
+{
+    switch (g->listen_type) {
+    case MV_DOM_LISTEN_NONE:
+        if (!g->autoport && g->port > 0)
+            return cmd_refuse(c, "SPICE port %d with <listen type='none'>: nothing listens", g->port);
+        return 0;
+    case MV_DOM_LISTEN_SOCKET:
+        if (!g->socket)
+            return cmd_internal(c, "the SPICE socket of domain '%s' has no path", cmd_quote(c, c->def->name));
+        opt_onoff(o, "unix", true);
+        opt_kv(o, "addr", "%s", g->socket);
+        return 0;
+    case MV_DOM_LISTEN_NETWORK:
+        return cmd_refuse(c, "SPICE <listen type='network'> is not supported (give the address: "
+                          "<listen type='address' address=...>)");
+    default:
+        break;
+    }
+    if (g->port <= 0)
+        return g->autoport ? cmd_internal(c, "no SPICE port was chosen for domain '%s'", cmd_quote(c, c->def->name))
+                           : cmd_refuse(c, "SPICE port %d is not a TCP port", g->port);
+    opt_kv(o, "port", "%d", g->port);
+    opt_kv(o, "addr", "%s", g->listen ? g->listen : "127.0.0.1");
+    return 0;
+}
+
+/* TLS would need certificates, and modvirt-qemud has no setting for them:
+ * an explicit tlsPort is refused (as libvirt does with spice_tls off), an
+ * autoport one (-1) is simply not allocated. */
 static int build_spice(struct cmd *c, const struct mv_dom_graphics *g)
 {
     _cleanup_opt_ struct opt o = { 0 };
+    int r;
 
-    if (g->passwd)
-        return cmd_refuse(c, "SPICE passwords are not supported yet");
-    if (g->autoport || g->port <= 0 || g->port > 65535)
-        return cmd_refuse(c, "SPICE needs a fixed port (autoport is not supported)");
-    opt_kv(&o, "port", "%d", g->port);
-    opt_kv(&o, "addr", "%s", g->listen ? g->listen : "127.0.0.1");
-    opt_onoff(&o, "disable-ticketing", true);
+    if (g->tls_port > 0)
+        return cmd_refuse(c, "SPICE tlsPort %d needs TLS, and modvirt-qemud has no SPICE TLS certificates "
+                          "configured (leave tlsPort out or set it to -1)", g->tls_port);
+    if (g->gl == MV_TRISTATE_YES)
+        return cmd_refuse(c, "SPICE <gl enable='yes'> needs a GPU render node, which a TCG guest cannot use");
+    if ((r = spice_listen(c, &o, g)) < 0)
+        return r;
+    /* with a password, nobody gets in until the daemon sets it over QMP */
+    if (!g->passwd)
+        opt_onoff(&o, "disable-ticketing", true);
+    spice_settings(&o, g);
     return cmd_opt(c, "-spice", &o);
 }
 
@@ -150,6 +213,26 @@ static const struct video_model video_models[] = {
     { "ramfb", "ramfb", NULL, NULL, NULL, false, false },
 };
 
+/* KiB of a qxl memory region as QEMU's whole-MiB property KEY. */
+static int qxl_mb(struct cmd *c, struct opt *o, const char *key, const char *attr, unsigned int kib,
+                  const char *what)
+{
+    if (!kib)
+        return 0;
+    if (kib % 1024)
+        return cmd_refuse(c, "%s: %s %u KiB is not a whole number of MiB", what, attr, kib);
+    opt_kv(o, key, "%u", kib / 1024);
+    return 0;
+}
+
+/* qxl's RAM bar and VGA memory; the generic code does vram and heads */
+static int qxl_props(struct cmd *c, struct opt *o, const struct mv_dom_video *v, const char *what)
+{
+    int r = qxl_mb(c, o, "ram_size_mb", "ram", v->ram, what);
+
+    return r < 0 ? r : qxl_mb(c, o, "vgamem_mb", "vgamem", v->vgamem, what);
+}
+
 static int video_props(struct cmd *c, struct opt *o, const struct mv_dom_video *v,
                        const struct video_model *m, const char *what)
 {
@@ -167,7 +250,11 @@ static int video_props(struct cmd *c, struct opt *o, const struct mv_dom_video *
             return cmd_refuse(c, "%s: model '%s' has one head", what, m->model);
         opt_kv(o, "max_outputs", "%u", v->heads);
     }
-    return 0;
+    /* 3D needs virgl and a render node, 2D acceleration is VirtualBox's */
+    if (v->accel3d == MV_TRISTATE_YES || v->accel2d == MV_TRISTATE_YES)
+        return cmd_refuse(c, "%s: <acceleration accel%cd='yes'> is not supported under TCG", what,
+                          v->accel3d == MV_TRISTATE_YES ? '3' : '2');
+    return streq(m->model, "qxl") ? qxl_props(c, o, v, what) : 0;
 }
 
 static int build_video(struct cmd *c, size_t i, bool primary)

@@ -55,7 +55,10 @@
  * virtio-serialN, pci.N; videoN, inputN, watchdog0, rngN, balloon0, panicN;
  * filesystems fsN, with fsdev-ALIAS (9p) or chardev chr-vu-ALIAS (virtiofs);
  * iothreadID (the <iothreadids> id; qemud/cputune.c pins them by it),
- * hostdevN.
+ * hostdevN;
+ * audioN (the -audiodev of <audio id='N'>), soundN and its HDA codecs
+ * soundN-codecK; redirN/charredirN (<redirdev>).  USB companion controllers
+ * (ich9-uhciN with <master>) have no id: they are part of their EHCI "usb".
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -284,6 +287,12 @@ static int build_tail(struct cmd *c)
 
     if (r >= 0)
         r = build_videos(c);
+    if (r >= 0)
+        r = build_audiodevs(c);
+    if (r >= 0)
+        r = build_sounds(c);
+    if (r >= 0)
+        r = build_redirdevs(c);
     if (r >= 0)
         r = build_watchdog(c);
     for (size_t i = 0; r >= 0 && i < c->def->devices.nrngs; i++)

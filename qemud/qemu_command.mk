@@ -6,7 +6,7 @@ qemud_libmvqemucmd_la_SOURCES = qemud/qemu_command.c qemud/qemu_command.h \
 	qemud/qemu_cmd_cpu.c qemud/qemu_cmd_clock.c qemud/qemu_cmd_features.c \
 	qemud/qemu_cmd_boot.c qemud/qemu_cmd_controllers.c \
 	qemud/qemu_cmd_disk.c qemud/qemu_cmd_net.c qemud/qemu_cmd_chardev.c \
-	qemud/qemu_cmd_display.c qemud/qemu_cmd_devices.c qemud/qemu_cmd_fs.c \
+	qemud/qemu_cmd_display.c qemud/qemu_cmd_devices.c qemud/qemu_cmd_fs.c qemud/qemu_cmd_sound.c \
 	qemud/virtiofs.c qemud/virtiofs.h qemud/qemu_cmd_iothreads.c \
 	qemud/qemu_cmd_hostdev.c qemud/qemu_cmd_seclabel.c
 qemud_libmvqemucmd_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/qemud

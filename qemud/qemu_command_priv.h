@@ -144,7 +144,14 @@ int build_disk(struct cmd *c, const struct mv_dom_disk *d);
 int build_net(struct cmd *c, size_t i);
 
 /* qemu_cmd_chardev.c */
+bool has_spice_display(const struct cmd *c);
 int build_chr_devices(struct cmd *c);
+int build_redirdevs(struct cmd *c);
+
+/* qemu_cmd_sound.c */
+int build_audiodevs(struct cmd *c);
+int build_sounds(struct cmd *c);
+bool sound_needs_usb(const struct mv_dom_devices *d);
 
 /* qemu_cmd_display.c */
 int build_input(struct cmd *c, size_t i);

@@ -77,6 +77,24 @@ static struct mv_dom_def *parse_file(const char *name)
     return def;
 }
 
+/* What the daemon fills in before the command line (display_ports.c): a
+ * port for each SPICE autoport display (5900, 5901...: the goldens are
+ * fixed, QEMU runs in a network namespace of its own) and, under DIR, a
+ * path for a SPICE socket listen given none. */
+static void choose_spice(struct mv_dom_def *def, const char *dir)
+{
+    for (size_t i = 0; i < def->devices.ngraphics; i++) {
+        struct mv_dom_graphics *g = &def->devices.graphics[i];
+
+        if (g->type != MV_DOM_GRAPHICS_SPICE)
+            continue;
+        if (g->listen_type == MV_DOM_LISTEN_SOCKET && !g->socket)
+            ck_assert(asprintf(&g->socket, "%s/spice%zu.sock", dir, i) > 0);
+        if (g->autoport && (g->listen_type == MV_DOM_LISTEN_ABSENT || g->listen_type == MV_DOM_LISTEN_ADDRESS))
+            g->port = 5900 + (int)i;
+    }
+}
+
 static void assign_ok(struct mv_dom_def *def)
 {
     _cleanup_free_ char *err = NULL;
@@ -90,6 +108,7 @@ static struct mv_dom_def *parse_live(const char *name)
 {
     struct mv_dom_def *def = parse_file(name);
 
+    choose_spice(def, "/run/modvirt/qemu");
     assign_ok(def);
     return def;
 }
@@ -142,8 +161,11 @@ START_TEST(test_golden)
     int fds[NETS_MAX];
     struct mv_qemu_cmd_ctx ctx = fixed_ctx(name, &monitor, fds);
     int code = 0;
+    int r;
+
+    choose_spice(def, "/run/modvirt/qemu");
     /* as a start builds it: on the live copy the assign pass filled */
-    int r = mv_dom_assign(def, &code, &err);
+    r = mv_dom_assign(def, &code, &err);
 
     if (r == 0)
         r = mv_qemu_build_argv(def, &ctx, &argv, &code, &err);
@@ -188,6 +210,7 @@ START_TEST(test_define_again)
     ck_assert_int_eq(mv_dom_def_format(live, NULL, MV_DOM_FORMAT_SECURE, &xml), 0);
     ck_assert_msg(mv_dom_def_parse(xml, 0, &again, &code, &err) == 0, "%s: live XML does not define: %s", name,
                   err ? err : "?");
+    choose_spice(again, "/run/modvirt/qemu");
     assign_ok(again);
     ck_assert_int_eq(mv_qemu_build_argv(live, &ctx, &argv, &code, &err), 0);
     ck_assert_msg(mv_qemu_build_argv(again, &ctx, &argv_again, &code, &err) == 0, "%s: defined again, refused: %s",
@@ -540,6 +563,11 @@ static void localize(struct mv_dom_def *def, const char *dir, char **secrets)
     localize_chrs(d->consoles, d->nconsoles, "console", dir);
     localize_chrs(d->channels, d->nchannels, "channel", dir);
     localize_filesystems(d, dir);
+    for (size_t i = 0; i < d->naudios; i++) {
+        snprintf(name, sizeof(name), "audio,%zu.wav", i);
+        if (d->audios[i].path)
+            move_to(&d->audios[i].path, dir, name);
+    }
     for (size_t i = 0; i < d->nrngs; i++) {
         snprintf(name, sizeof(name), "rng,%zu", i);
         write_file(move_to(&d->rngs[i].backend, dir, name), "0123456789", 10);
@@ -745,6 +773,7 @@ START_TEST(test_qemu_accepts)
     ck_assert_int_eq(mkdir(dir, 0700), 0);
     monitor = path_in(dir, "mon,sock");
     localize(def, dir, secrets.paths);
+    choose_spice(def, dir);
     assign_ok(def);
     ctx.monitor_path = monitor;
     ctx.memory_dir = dir;
