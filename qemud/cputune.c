@@ -25,8 +25,8 @@
 #include <json-c/json.h>
 
 #include "cleanup.h"
-#include "cpuset.h"
 #include "cputune.h"
+#include "domain_idset.h"
 #include "domain_monitor.h"
 #include "domain_obj.h"
 #include "file.h"
@@ -59,30 +59,32 @@ struct threads {
     size_t niothreads;
 };
 
-static int set_affinity(pid_t tid, const char *cpuset, const char *what, const char *name, struct mv_err *err)
+static int set_affinity(pid_t tid, const struct mv_dom_idset *cpuset, const char *what, const char *name,
+                        struct mv_err *err)
 {
-    struct mv_cpuset set;
-    cpu_set_t *mask = CPU_ALLOC(MV_CPUSET_MAX);
-    size_t size = CPU_ALLOC_SIZE(MV_CPUSET_MAX);
+    cpu_set_t *mask = CPU_ALLOC(MV_DOM_CPUSET_MAX);
+    size_t size = CPU_ALLOC_SIZE(MV_DOM_CPUSET_MAX);
+    _cleanup_free_ char *text = NULL;
     int r = 0;
 
     if (!mask)
         return -ENOMEM;
     CPU_ZERO_S(size, mask);
-    if (mv_cpuset_parse(cpuset, &set) < 0) {
-        r = mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU, "internal error: invalid cpuset '%s' of %s "
-                       "of domain '%s'", cpuset, what, name);
-        goto out;
+    for (size_t i = 0; i < cpuset->n; i++)
+        CPU_SET_S(cpuset->ids[i], size, mask);
+    if (sched_setaffinity(tid, size, mask) < 0) {
+        r = -errno;
+        text = mv_dom_idset_format(cpuset, ",");
+        mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot pin %s (thread %d) of domain '%s' "
+                         "to CPUs '%s'", what, (int)tid, name, text ? text : "?");
     }
-    for (unsigned int cpu = 0; cpu < MV_CPUSET_MAX; cpu++)
-        if (mv_cpuset_has(&set, cpu))
-            CPU_SET_S(cpu, size, mask);
-    if (sched_setaffinity(tid, size, mask) < 0)
-        r = mv_err_set_errno(err, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot pin %s (thread %d) of "
-                             "domain '%s' to CPUs '%s'", what, (int)tid, name, cpuset);
-out:
     CPU_FREE(mask);
     return r;
+}
+
+static bool same_set(const struct mv_dom_idset *a, const struct mv_dom_idset *b)
+{
+    return a->n == b->n && (a->n == 0 || memcmp(a->ids, b->ids, a->n * sizeof(*a->ids)) == 0);
 }
 
 static int int_member(json_object *o, const char *key, long long *out)
@@ -158,7 +160,7 @@ static int check_shared_vcpu_threads(const struct threads *t, const struct mv_do
             unsigned int a = tune->vcpupins[i].vcpu, b = tune->vcpupins[j].vcpu;
 
             if (a < t->nvcpu && b < t->nvcpu && t->vcpu[a] && t->vcpu[a] == t->vcpu[b] &&
-                strcmp(tune->vcpupins[i].cpuset, tune->vcpupins[j].cpuset) != 0)
+                !same_set(&tune->vcpupins[i].cpuset, &tune->vcpupins[j].cpuset))
                 return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU, "unsupported configuration: "
                                   "vCPUs %u and %u of domain '%s' run on one QEMU thread (single-threaded TCG) "
                                   "and cannot be pinned to different cpusets", b, a, name);
@@ -178,7 +180,7 @@ static int pin_vcpus_iothreads(const struct threads *t, const struct mv_dom_cput
         if (v >= t->nvcpu || !t->vcpu[v])
             continue;       /* not online: no thread to pin */
         snprintf(what, sizeof(what), "vCPU %u", v);
-        r = set_affinity(t->vcpu[v], tune->vcpupins[i].cpuset, what, name, err);
+        r = set_affinity(t->vcpu[v], &tune->vcpupins[i].cpuset, what, name, err);
     }
     for (size_t i = 0; r >= 0 && i < tune->niothreadpins; i++) {
         pid_t tid = iothread_tid(t, tune->iothreadpins[i].iothread);
@@ -187,7 +189,7 @@ static int pin_vcpus_iothreads(const struct threads *t, const struct mv_dom_cput
         if (!tid)
             return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU, "internal error: QEMU of domain '%s' "
                               "has no thread for %s", name, what);
-        r = set_affinity(tid, tune->iothreadpins[i].cpuset, what, name, err);
+        r = set_affinity(tid, &tune->iothreadpins[i].cpuset, what, name, err);
     }
     return r;
 }
@@ -205,7 +207,7 @@ static bool is_pinned_elsewhere(const struct threads *t, pid_t tid)
 
 /* One pass over /proc/PID/task: pins each emulator thread not in DONE.
  * *NEW counts the threads pinned in this pass. */
-static int emulator_pass(pid_t pid, const struct threads *t, const char *cpuset, pid_t *done, size_t *ndone,
+static int emulator_pass(pid_t pid, const struct threads *t, const struct mv_dom_idset *cpuset, pid_t *done, size_t *ndone,
                          size_t *new, const char *name, struct mv_err *err)
 {
     char path[64];
@@ -243,7 +245,7 @@ static int emulator_pass(pid_t pid, const struct threads *t, const char *cpuset,
     return r;
 }
 
-static int pin_emulator(pid_t pid, const struct threads *t, const char *cpuset, const char *name,
+static int pin_emulator(pid_t pid, const struct threads *t, const struct mv_dom_idset *cpuset, const char *name,
                         struct mv_err *err)
 {
     _cleanup_free_ pid_t *done = calloc(THREADS_MAX, sizeof(*done));
@@ -267,7 +269,7 @@ int qemud_cputune_apply(struct qemud_dom *dom, const struct mv_dom_def *live, st
     _cleanup_free_ pid_t *vcpu = NULL;
     int r;
 
-    if (!tune->nvcpupins && !tune->niothreadpins && !tune->emulatorpin)
+    if (!tune->nvcpupins && !tune->niothreadpins && !tune->emulatorpin.n)
         return 0;
     t = calloc(1, sizeof(*t));
     vcpu = calloc(live->vcpus, sizeof(*vcpu));
@@ -278,7 +280,7 @@ int qemud_cputune_apply(struct qemud_dom *dom, const struct mv_dom_def *live, st
     if ((r = read_vcpu_threads(dom, t, err)) < 0 || (r = read_iothreads(dom, t, err)) < 0 ||
         (r = pin_vcpus_iothreads(t, tune, dom->name, err)) < 0)
         return r;
-    if (tune->emulatorpin)
-        r = pin_emulator(dom->pid, t, tune->emulatorpin, dom->name, err);
+    if (tune->emulatorpin.n)
+        r = pin_emulator(dom->pid, t, &tune->emulatorpin, dom->name, err);
     return r;
 }

@@ -223,11 +223,11 @@ static void tuning_clear(struct mv_dom_def *def)
 
     free(def->iothreads.ids);
     for (size_t i = 0; i < t->nvcpupins; i++)
-        free(t->vcpupins[i].cpuset);
+        free(t->vcpupins[i].cpuset.ids);
     free(t->vcpupins);
-    free(t->emulatorpin);
+    free(t->emulatorpin.ids);
     for (size_t i = 0; i < t->niothreadpins; i++)
-        free(t->iothreadpins[i].cpuset);
+        free(t->iothreadpins[i].cpuset.ids);
     free(t->iothreadpins);
     for (size_t i = 0; i < def->nseclabels; i++) {
         free(def->seclabels[i].model);

@@ -592,16 +592,18 @@ struct mv_dom_iothreads {
     bool ids_given;                 /* an <iothreadids> element was written */
 };
 
-/* cpusets are kept as written ("0-3,^2"), checked by mv_cpuset_parse
- * (cpuset.h); against the host's online CPUs only at start. */
+/* Host CPU numbers a cpuset may name (far beyond the hosts QEMU runs on).
+ * cpusets are checked against the host's online CPUs only at start. */
+#define MV_DOM_CPUSET_MAX 4096
+
 struct mv_dom_vcpupin {
     unsigned int vcpu;
-    char *cpuset;
+    struct mv_dom_idset cpuset;
 };
 
 struct mv_dom_iothreadpin {
     unsigned int iothread;          /* an iothread id */
-    char *cpuset;
+    struct mv_dom_idset cpuset;
 };
 
 /* <cputune>.  Pinning is applied to QEMU's threads after start
@@ -614,7 +616,7 @@ struct mv_dom_cputune {
     unsigned long long emulator_period;
     long long emulator_quota;
     struct mv_dom_vcpupin *vcpupins;          size_t nvcpupins;
-    char *emulatorpin;              /* cpuset; NULL = absent */
+    struct mv_dom_idset emulatorpin;        /* empty = absent */
     struct mv_dom_iothreadpin *iothreadpins;  size_t niothreadpins;
 };
 

@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "domain_idset.h"
 
 #include "domain_format_tuning.h"
 
@@ -27,6 +30,16 @@ static void text_ll(struct mv_xml_out *o, const char *name, long long v)
         return;
     snprintf(value, sizeof(value), "%lld", v);
     mv_xml_out_text_elem(o, name, value);
+}
+
+static void attr_cpuset(struct mv_xml_out *o, const struct mv_dom_idset *set)
+{
+    char *s = mv_dom_idset_format(set, ",");
+
+    if (!s)
+        o->failed = true;
+    mv_xml_out_attr(o, "cpuset", s);
+    free(s);
 }
 
 static void iothreads(struct mv_xml_out *o, const struct mv_dom_iothreads *t)
@@ -61,14 +74,18 @@ static void cputune(struct mv_xml_out *o, const struct mv_dom_cputune *t)
     for (size_t i = 0; i < t->nvcpupins; i++) {
         mv_xml_out_start(o, "vcpupin");
         mv_xml_out_attrf(o, "vcpu", "%u", t->vcpupins[i].vcpu);
-        mv_xml_out_attr(o, "cpuset", t->vcpupins[i].cpuset);
+        attr_cpuset(o, &t->vcpupins[i].cpuset);
         mv_xml_out_end(o);
     }
-    mv_xml_out_leaf(o, "emulatorpin", "cpuset", t->emulatorpin);
+    if (t->emulatorpin.n) {
+        mv_xml_out_start(o, "emulatorpin");
+        attr_cpuset(o, &t->emulatorpin);
+        mv_xml_out_end(o);
+    }
     for (size_t i = 0; i < t->niothreadpins; i++) {
         mv_xml_out_start(o, "iothreadpin");
         mv_xml_out_attrf(o, "iothread", "%u", t->iothreadpins[i].iothread);
-        mv_xml_out_attr(o, "cpuset", t->iothreadpins[i].cpuset);
+        attr_cpuset(o, &t->iothreadpins[i].cpuset);
         mv_xml_out_end(o);
     }
     mv_xml_out_end(o);

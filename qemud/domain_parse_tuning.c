@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "cpuset.h"
 #include "domain_def.h"
 #include "domain_parse_priv.h"
 #include "error_codes.h"
@@ -87,23 +86,14 @@ int dom_parse_iothreadids(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 
 /* -------------------------------------------------------------- cputune */
 
-/* A cpuset attribute, kept as written once its syntax is right. */
-static int attr_cpuset(struct mv_xml_ctx *c, xmlNodePtr n, char **out)
+/* A cpuset attribute (required), in libvirt's syntax. */
+static int attr_cpuset(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_idset *out)
 {
-    _cleanup_free_ char *q = NULL;
-    struct mv_cpuset set;
-    int r = mv_xml_attr_get(n, "cpuset", out);
+    int r = dom_attr_idset(c, n, "cpuset", MV_DOM_CPUSET_MAX, out);
 
-    if (r < 0)
-        return r;
     if (r == 0)
         return mv_xml_fail_missing_attr(c, n, "cpuset");
-    if (mv_cpuset_parse(*out, &set) == 0)
-        return 0;
-    q = mv_xml_quote(*out);
-    return q ? mv_xml_fail(c, MV_ERR_XML_DETAIL, "invalid cpuset '%s' of <%s> (CPU numbers below %d, "
-                           "as in '0-3,^2')", q, n->name, MV_CPUSET_MAX)
-             : -ENOMEM;
+    return r < 0 ? r : 0;
 }
 
 static int tune_vcpupin(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)

@@ -485,7 +485,7 @@ static int host_tuning_facts(const struct mv_dom_def *live, struct mv_qemu_cmd_c
     const struct mv_dom_cputune *t = &live->cputune;
 
     qemud_host_lsms(&ctx->host_selinux, &ctx->host_apparmor);
-    if (!t->nvcpupins && !t->niothreadpins && !t->emulatorpin)
+    if (!t->nvcpupins && !t->niothreadpins && !t->emulatorpin.n)
         return 0;
     if (!(*cpus = qemud_host_cpus_online()))
         return mv_err_set_errno(err, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot read the host's online "

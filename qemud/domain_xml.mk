@@ -16,7 +16,7 @@ qemud_libmvdomainconf_la_SOURCES = \
 	qemud/domain_address.c qemud/domain_address.h \
 	qemud/domain_format_display.c \
 	qemud/domain_parse_tuning.c qemud/domain_parse_hostdev.c \
-	qemud/domain_parse_seclabel.c qemud/cpuset.c qemud/cpuset.h \
+	qemud/domain_parse_seclabel.c \
 	qemud/domain_format_tuning.c qemud/domain_format_tuning.h
 qemud_libmvdomainconf_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS)
 qemud_libmvdomainconf_la_LIBADD = common/libmvcommon.la $(LIBXML_LIBS)
@@ -41,10 +41,3 @@ CLEANFILES += *.out.xml.actual *.again.xml
 
 # virt-install 4.1's definitions, for the integration scripts (qemud-features.sh)
 EXTRA_DIST += tests/data/virtinst
-
-# cpuset.c: the CPU set syntax of <cputune> and sysfs
-check_PROGRAMS += tests/unit/check_qemud_cpuset
-UNIT_TESTS += tests/unit/check_qemud_cpuset
-tests_unit_check_qemud_cpuset_SOURCES = tests/unit/check_qemud_cpuset.c
-tests_unit_check_qemud_cpuset_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/qemud
-tests_unit_check_qemud_cpuset_LDADD = qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)

@@ -15,10 +15,11 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
-#include "cpuset.h"
+#include "domain_idset.h"
 #include "qemu_command_priv.h"
 
 void opt_iothread(struct opt *o, unsigned int id)
@@ -42,42 +43,39 @@ int build_iothreads(struct cmd *c)
     return r;
 }
 
-/* CPUSET of WHAT within the host's online CPUs. */
-static int check_host_cpus(struct cmd *c, const struct mv_cpuset *host, const char *cpuset, const char *what)
+/* CPUSET of WHAT within the host's online CPUs HOST. */
+static int check_host_cpus(struct cmd *c, const struct mv_dom_idset *host, const struct mv_dom_idset *cpuset,
+                           const char *what)
 {
-    struct mv_cpuset set;
-    int cpu;
+    _cleanup_free_ char *text = NULL;
 
-    if (mv_cpuset_parse(cpuset, &set) < 0)
-        return cmd_refuse(c, "%s: invalid cpuset '%s'", what, cmd_quote(c, cpuset));
-    cpu = mv_cpuset_first_outside(&set, host);
-    if (cpu >= 0)
-        return cmd_refuse(c, "%s: cpuset '%s' names CPU %d, which this host does not have online (online: %s)",
-                          what, cmd_quote(c, cpuset), cpu, cmd_quote(c, c->ctx->host_cpus_online));
+    for (size_t i = 0; i < cpuset->n; i++) {
+        if (mv_dom_idset_has(host, cpuset->ids[i]))
+            continue;
+        if (!(text = mv_dom_idset_format(cpuset, ",")))
+            return -ENOMEM;
+        return cmd_refuse(c, "%s: cpuset '%s' names CPU %u, which this host does not have online (online: %s)",
+                          what, text, cpuset->ids[i], cmd_quote(c, c->ctx->host_cpus_online));
+    }
     return 0;
 }
 
-static int check_pins(struct cmd *c)
+static int check_pins(struct cmd *c, const struct mv_dom_idset *host)
 {
     const struct mv_dom_cputune *t = &c->def->cputune;
-    struct mv_cpuset host;
     char what[64];
     int r = 0;
 
-    if (!c->ctx->host_cpus_online)
-        return 0;
-    if (mv_cpuset_parse(c->ctx->host_cpus_online, &host) < 0)
-        return cmd_internal(c, "cannot read the host's online CPUs '%s'", cmd_quote(c, c->ctx->host_cpus_online));
     for (size_t i = 0; r >= 0 && i < t->nvcpupins; i++) {
         snprintf(what, sizeof(what), "<vcpupin vcpu='%u'>", t->vcpupins[i].vcpu);
-        r = check_host_cpus(c, &host, t->vcpupins[i].cpuset, what);
+        r = check_host_cpus(c, host, &t->vcpupins[i].cpuset, what);
     }
     for (size_t i = 0; r >= 0 && i < t->niothreadpins; i++) {
         snprintf(what, sizeof(what), "<iothreadpin iothread='%u'>", t->iothreadpins[i].iothread);
-        r = check_host_cpus(c, &host, t->iothreadpins[i].cpuset, what);
+        r = check_host_cpus(c, host, &t->iothreadpins[i].cpuset, what);
     }
-    if (r >= 0 && t->emulatorpin)
-        r = check_host_cpus(c, &host, t->emulatorpin, "<emulatorpin>");
+    if (r >= 0)
+        r = check_host_cpus(c, host, &t->emulatorpin, "<emulatorpin>");
     return r;
 }
 
@@ -86,9 +84,20 @@ int check_cputune(struct cmd *c)
     const struct mv_dom_cputune *t = &c->def->cputune;
     const char *limit = t->shares ? "shares" : t->period ? "period" : t->quota ? "quota"
                       : t->emulator_period ? "emulator_period" : t->emulator_quota ? "emulator_quota" : NULL;
+    struct mv_dom_idset host = { 0 };
+    int r;
 
     if (limit)
         return cmd_refuse(c, "<cputune><%s> needs a cgroup: modvirt-qemud does not put domains in cgroups of "
                           "their own yet, so CPU limits cannot be applied", limit);
-    return check_pins(c);
+    if (!c->ctx->host_cpus_online)
+        return 0;
+    r = mv_dom_idset_parse(c->ctx->host_cpus_online, MV_DOM_CPUSET_MAX, &host);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return cmd_internal(c, "cannot read the host's online CPUs '%s'", cmd_quote(c, c->ctx->host_cpus_online));
+    r = check_pins(c, &host);
+    free(host.ids);
+    return r;
 }
