@@ -124,6 +124,13 @@ int qemud_display_prepare(const char *rundir, const char *uuid, const char *name
             g->socket = NULL;
             return -ENOMEM;
         }
+        if (g->listen_type == MV_DOM_LISTEN_ABSENT ||
+            (g->listen_type == MV_DOM_LISTEN_ADDRESS && !g->listen)) {
+            /* the live XML says where it listens, as libvirt's does */
+            g->listen_type = MV_DOM_LISTEN_ADDRESS;
+            if (!g->listen && !(g->listen = strdup("127.0.0.1")))
+                return -ENOMEM;
+        }
         if (!tcp_autoport(g))
             continue;
         g->port = -1;

@@ -86,9 +86,8 @@ void dom_format_graphics(struct mv_xml_out *o, const struct mv_dom_graphics *g, 
 
     mv_xml_out_start(o, "graphics");
     mv_xml_out_attr(o, "type", mv_dom_graphics_type_to_string(g->type));
-    /* a SPICE socket or none listen has no port */
-    if (!spice || g->listen_type == MV_DOM_LISTEN_ABSENT || g->listen_type == MV_DOM_LISTEN_ADDRESS ||
-        g->listen_type == MV_DOM_LISTEN_NETWORK || g->port != -1)
+    /* SPICE autoport has a port once running, as in libvirt (VNC's -1 stays) */
+    if (!spice || g->port != -1)
         mv_xml_out_attrf(o, "port", "%d", g->port);
     if (spice && g->tls_port)
         mv_xml_out_attrf(o, "tlsPort", "%d", g->tls_port);

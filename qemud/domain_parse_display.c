@@ -260,9 +260,14 @@ static int graphics_port(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_graph
         g->autoport = autoport == MV_TRISTATE_YES;
     if (!g->autoport && g->port == -1)
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<graphics autoport='no'> needs a port");
-    /* a chosen port belongs to the running guest only */
-    if (g->autoport && !(c->flags & MV_DOM_PARSE_STATUS))
+    /* a chosen port belongs to the running guest only; a TLS port to
+     * allocate (-1) is libvirt's legacy way of saying autoport, and a
+     * definition keeps neither (libvirt's inactive XML shows no ports) */
+    if (g->autoport && !(c->flags & MV_DOM_PARSE_STATUS)) {
         g->port = -1;
+        if (g->tls_port == -1)
+            g->tls_port = 0;
+    }
     return 0;
 }
 

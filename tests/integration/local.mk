@@ -26,6 +26,7 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-console.sh \
 	tests/integration/qemud-domain-race.sh \
 	tests/integration/qemud-domain-livexml.sh \
+	tests/integration/qemud-domain-spice.sh \
 	tests/integration/qemud-domain-fs.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
@@ -53,7 +54,8 @@ NETD_INTEGRATION_TESTS += tests/integration/netd-consistency.sh
 EXTRA_DIST += tests/integration/mvnetrpc.py
 INTEGRATION_TESTS += $(NETD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NETD_INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py
+EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py \
+	tests/integration/spice_link.py
 
 # modvirt-storaged: pools and volumes through virsh and python3-libvirt
 STORAGED_INTEGRATION_TESTS = \

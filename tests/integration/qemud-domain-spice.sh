@@ -1,0 +1,173 @@
+#!/bin/bash
+# The SPICE desktop virt-install writes, under modvirt-qemud and the real
+# QEMU (TCG), with the daemon and its QEMUs in a network namespace of this
+# script's own (their TCP ports never meet the host's):
+# 1. virt-install's Fedora 37 definition (tests/data/virtinst/fedora37.xml:
+#    SPICE autoport with tlsPort='-1', spicevmc agent channel, ich9 sound,
+#    virtio video, two USB redirections) defines and starts; the live XML
+#    has the port the daemon chose (the one on QEMU's -spice) and where it
+#    listens, and the default <audio type='spice'>; no TLS port is
+#    allocated; the inactive XML has no ports, as libvirt's.
+# 2. a SPICE client's link message on that port is answered by a SPICE
+#    server ("REDQ", version 2, no error), and virsh domdisplay names it.
+# 3. virt-install's FreeBSD 13.1 definition (pc machine, EHCI with UHCI
+#    companions, qxl, ich6) starts beside it on another port, which answers
+#    too; the companions share their EHCI's PCI slot.
+# 4. <listen type='socket'/>: the daemon picks a socket, the live XML shows
+#    it, and the SPICE server answers there.
+# 5. what cannot start is refused at start, naming it, with nothing left
+#    running: an explicit tlsPort (no TLS certificates), <gl enable='yes'>.
+# 6. ports go back at stop: Fedora started again gets its port again.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+. "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+
+MV_NEEDS="qemu-system-x86_64 xmllint ip"
+mv_init 6
+use_root root
+
+# ---- the namespace and the daemon in it ---------------------------------
+
+NS=
+for i in $(seq 20); do
+    cand=mvsp$(printf '%04d' $((RANDOM % 10000)))
+    if ip netns add "$cand" 2>/dev/null; then NS=$cand; break; fi
+done
+[ -n "$NS" ] || { echo "Bail out! cannot create a network namespace mvspNNNN"; exit 1; }
+# at exit (after the pids in mv_pids are stopped): whatever still runs in
+# the namespace is ours (QEMUs of a failed run), then the namespace
+at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
+ip -n "$NS" link set lo up || { echo "Bail out! cannot bring lo up in netns $NS"; exit 1; }
+
+# lib.sh's start_daemon, through "ip netns exec" (which execs the daemon:
+# $! is the daemon's own pid, stopped at exit)
+mkdir -p "$MV_ROOT"
+ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
+    "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
+MV_PID=$!
+kill_at_exit $MV_PID
+if ! wait_ready "$MV_PID" "$MV_READY_S"; then
+    echo "Bail out! modvirt-qemud did not become ready within $MV_READY_S s"
+    sed 's/^/#   /' "$MV_LOG"
+    exit 1
+fi
+mv_log_mark
+
+rundir=$MV_ROOT/run/modvirt/qemu
+# pid of this daemon's QEMU for NAME, from its status file
+our_qemu() {
+    _p=$(sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$rundir/$1.xml" 2>/dev/null | head -n 1)
+    [ -n "$_p" ] && tr '\0' '\n' <"/proc/$_p/cmdline" 2>/dev/null | grep -q -- "^guest=$1," && echo "$_p"
+}
+qemu_arg() {    # PID FLAG: every argument after FLAG on that QEMU's command line
+    tr '\0' '\n' <"/proc/$1/cmdline" | sed -n "/^$2\$/{n;p}"
+}
+xp() { printf '%s\n' "$out" | xmllint --xpath "$1" - 2>/dev/null; }
+# spice_link ARGS: the SPICE server's answer to a link message (spice_link.py)
+spice_link() { ip netns exec "$NS" "$MV_PY" "$MV_HELPERS/spice_link.py" "$@" 2>&1; }
+answers='magic=REDQ major=2 error=0'
+
+# NAME's live SPICE port, checked against QEMU's -spice
+live_port() {
+    vsh dumpxml "$1"
+    port=$(xp 'string(//graphics[@type="spice"]/@port)')
+    pid=$(our_qemu "$1")
+    spice=$([ -n "$pid" ] && qemu_arg "$pid" -spice)
+}
+
+# 1
+vsh define "$top_srcdir/tests/data/virtinst/fedora37.xml"
+expect_eq "fedora37: define ($err)" 0 "$rc"
+vsh start --paused vi-fedora37
+expect_eq "fedora37: start --paused ($err)" 0 "$rc"
+live_port vi-fedora37
+case "$port" in
+    59[0-9][0-9] | [6-9][0-9][0-9][0-9] | [1-6][0-9][0-9][0-9][0-9]) ;;
+    *) expect_fail "fedora37: live port '$port' is not one autoport hands out (5900-65535)" ;;
+esac
+expect_match "fedora37: QEMU's -spice" "^port=$port,addr=127\.0\.0\.1,disable-ticketing=on,image-compression=off\$" "$spice"
+expect_eq "fedora37: live autoport" yes "$(xp 'string(//graphics/@autoport)')"
+expect_eq "fedora37: live tlsPort (none allocated without TLS)" "" "$(xp 'string(//graphics/@tlsPort)')"
+expect_eq "fedora37: live listen" 127.0.0.1 "$(xp 'string(//graphics/listen[@type="address"]/@address)')"
+expect_eq "fedora37: default audio" spice "$(xp 'string(//audio[@id="1"]/@type)')"
+expect_eq "fedora37: redirdev aliases" "redir0 redir1" "$(xp '//redirdev/alias/@name' | sed 's/.*="\(.*\)"/\1/' | xargs)"
+expect_eq "fedora37: spicevmc channel" com.redhat.spice.0 "$(xp 'string(//channel[@type="spicevmc"]/target/@name)')"
+vsh dumpxml --inactive vi-fedora37
+expect_eq "fedora37: inactive XML without ports (as libvirt's)" "" "$(xp 'string(//graphics/@port)')$(xp 'string(//graphics/@tlsPort)')"
+f37_port=$port
+verdict "fedora37 (virt-install's SPICE desktop) starts; live XML has the chosen port, QEMU listens there"
+
+# 2
+out=$(spice_link 127.0.0.1 "$f37_port")
+expect_eq "fedora37: SPICE link on $f37_port" "$answers" "$out"
+vsh domdisplay vi-fedora37
+expect_eq "fedora37: domdisplay ($err)" "spice://127.0.0.1:$f37_port" "$out"
+verdict "a SPICE client's link message is answered on the live port; virsh domdisplay names it"
+
+# 3
+vsh define "$top_srcdir/tests/data/virtinst/freebsd13.1.xml"
+expect_eq "freebsd: define ($err)" 0 "$rc"
+vsh start --paused vi-freebsd13.1
+expect_eq "freebsd: start --paused ($err)" 0 "$rc"
+live_port vi-freebsd13.1
+[ -n "$port" ] && [ "$port" != "$f37_port" ] || expect_fail "freebsd: port '$port' (fedora has $f37_port)"
+out=$(spice_link 127.0.0.1 "$port")
+expect_eq "freebsd: SPICE link on $port" "$answers" "$out"
+devs=$([ -n "$pid" ] && qemu_arg "$pid" -device)
+ehci=$(printf '%s\n' "$devs" | sed -n 's/^ich9-usb-ehci1,.*addr=\(0x[0-9a-f]*\)\.7.*/\1/p')
+expect_eq "freebsd: UHCI companions in the EHCI's slot ($ehci)" 3 \
+    "$(printf '%s\n' "$devs" | grep -c "^ich9-usb-uhci[123],masterbus=usb.0,firstport=[024],bus=pci.0,addr=$ehci\.[012]")"
+expect_match "freebsd: ich6 sound plays to SPICE" "^hda-duplex,.*audiodev=audio1" "$devs"
+verdict "freebsd13.1 (pc, EHCI with UHCI companions, qxl, ich6) starts beside it on another answering port"
+
+# 4
+cat >"$mv_tmp/sock.xml" <<EOF
+<domain type='qemu'><name>sp-sock</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64' machine='q35'>hvm</type></os>
+<devices><graphics type='spice'><listen type='socket'/></graphics><memballoon model='none'/></devices></domain>
+EOF
+vsh define "$mv_tmp/sock.xml"
+expect_eq "socket: define ($err)" 0 "$rc"
+vsh start --paused sp-sock
+expect_eq "socket: start --paused ($err)" 0 "$rc"
+vsh dumpxml sp-sock
+sock=$(xp 'string(//graphics/listen[@type="socket"]/@socket)')
+case "$sock" in
+    "$rundir"/*.sock) out=$(spice_link "$sock"); expect_eq "socket: SPICE link on $sock" "$answers" "$out" ;;
+    *) expect_fail "socket: live socket '$sock' is not in $rundir" ;;
+esac
+vsh destroy sp-sock
+verdict "<listen type='socket'/>: the daemon picks the socket, the live XML shows it, SPICE answers there"
+
+# 5
+refused() {     # NAME GRAPHICS-XML WHAT: start refused naming WHAT, nothing running
+    cat >"$mv_tmp/$1.xml" <<EOF
+<domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>$2<memballoon model='none'/></devices></domain>
+EOF
+    vsh define "$mv_tmp/$1.xml"
+    expect_eq "$1: define ($err)" 0 "$rc"
+    vsh start "$1"
+    [ "$rc" -ne 0 ] || expect_fail "$1: started"
+    expect_match "$1: message" "$3" "$err"
+    vsh domstate "$1"
+    expect_eq "$1: state" "shut off" "$out"
+    [ -z "$(our_qemu "$1")" ] || expect_fail "$1: a QEMU runs"
+}
+refused sp-tls "<graphics type='spice' autoport='yes' tlsPort='5999'/>" "tlsPort 5999 needs TLS"
+refused sp-gl "<graphics type='spice' autoport='yes'><gl enable='yes'/></graphics>" "<gl enable='yes'>"
+verdict "an explicit tlsPort and GL are refused at start by name; nothing is left running"
+
+# 6
+vsh destroy vi-fedora37
+vsh start --paused vi-fedora37
+expect_eq "fedora37: start again ($err)" 0 "$rc"
+live_port vi-fedora37
+expect_eq "fedora37: port after a restart" "$f37_port" "$port"
+out=$(spice_link 127.0.0.1 "$port")
+expect_eq "fedora37: SPICE link after a restart" "$answers" "$out"
+for d in vi-fedora37 vi-freebsd13.1; do vsh destroy "$d"; vsh undefine "$d"; done
+expect_daemon_alive
+verdict "a stopped domain's port goes back: fedora37 started again gets $f37_port again"
+
+mv_done
