@@ -273,16 +273,25 @@ static int write_features(xmlTextWriterPtr w, const struct mv_domain_caps_input 
 }
 
 /*
- * A loader is a path of <loader type='rom|pflash' readonly='yes|no'>; no
- * firmware='efi' auto-selection, no secure= and no <nvram> yet, so the
- * firmware enum is empty and no secure enum is offered.
+ * <os firmware='efi'> when a descriptor's UEFI fits the machine (chosen at
+ * start, qemud/firmware.c), 'bios' always (QEMU's own SeaBIOS); loaders are
+ * the descriptors' code images for the machine; secure='yes' only when one
+ * of them guards its flash with SMM.
  */
 static int write_os(xmlTextWriterPtr w, const struct mv_domain_caps_input *in)
 {
+    static const char *const no[] = { "no", NULL };
     const char *machine = in->qemu->machines[in->choice.machine];
+    const char *firmware[3] = { "bios", NULL, NULL };
+    bool secure = false;
 
+    for (size_t i = 0; in->firmware && i < in->firmware->n; i++)
+        if (mv_firmware_fits_machine(&in->firmware->items[i], machine)) {
+            firmware[1] = "efi";
+            secure |= in->firmware->items[i].requires_smm;
+        }
     MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "os"));
-    if (write_supported(w, true) < 0 || write_enum(w, "firmware", none) < 0)
+    if (write_supported(w, true) < 0 || write_enum(w, "firmware", firmware) < 0)
         return -ENOMEM;
     MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "loader"));
     if (write_supported(w, true) < 0)
@@ -291,7 +300,8 @@ static int write_os(xmlTextWriterPtr w, const struct mv_domain_caps_input *in)
         if (mv_firmware_fits_machine(&in->firmware->items[i], machine))
             MV_XML_TRY(xmlTextWriterWriteElement(w, BAD_CAST "value",
                                                  BAD_CAST in->firmware->items[i].executable));
-    if (write_enum(w, "type", loader_types) < 0 || write_enum(w, "readonly", yes_no) < 0)
+    if (write_enum(w, "type", loader_types) < 0 || write_enum(w, "readonly", yes_no) < 0 ||
+        write_enum(w, "secure", secure ? yes_no : no) < 0)
         return -ENOMEM;
     MV_XML_TRY(xmlTextWriterEndElement(w));
     MV_XML_TRY(xmlTextWriterEndElement(w));

@@ -25,6 +25,14 @@ MV_ENUM_IMPL(mv_dom_virt, MV_DOM_VIRT_LAST, "qemu", "kvm")
 MV_ENUM_IMPL(mv_dom_lifecycle_action, MV_DOM_LIFECYCLE_LAST, NULL, "destroy", "restart", "preserve")
 MV_ENUM_IMPL(mv_dom_boot_dev, MV_DOM_BOOT_LAST, "hd", "cdrom", "network", "fd")
 MV_ENUM_IMPL(mv_dom_loader_type, MV_DOM_LOADER_LAST, NULL, "rom", "pflash")
+MV_ENUM_IMPL(mv_dom_os_firmware, MV_DOM_OS_FIRMWARE_LAST, NULL, "bios", "efi")
+MV_ENUM_IMPL(mv_dom_smbios_mode, MV_DOM_SMBIOS_LAST, NULL, "emulate", "host", "sysinfo")
+MV_ENUM_IMPL(mv_sysinfo_bios, MV_SYSINFO_BIOS_LAST, "vendor", "version", "date", "release")
+MV_ENUM_IMPL(mv_sysinfo_system, MV_SYSINFO_SYSTEM_LAST, "manufacturer", "product", "version", "serial", "uuid",
+             "sku", "family")
+MV_ENUM_IMPL(mv_sysinfo_board, MV_SYSINFO_BOARD_LAST, "manufacturer", "product", "version", "serial", "asset",
+             "location")
+MV_ENUM_IMPL(mv_sysinfo_chassis, MV_SYSINFO_CHASSIS_LAST, "manufacturer", "version", "serial", "asset", "sku")
 MV_ENUM_IMPL(mv_dom_cpu_mode, MV_DOM_CPU_MODE_LAST, NULL, "custom", "host-model", "host-passthrough", "maximum")
 MV_ENUM_IMPL(mv_dom_cpu_feature_policy, MV_DOM_CPU_FEATURE_LAST, "force", "require", "optional", "disable",
              "forbid")
@@ -60,6 +68,25 @@ MV_ENUM_IMPL(mv_dom_fs_cache, MV_DOM_FS_CACHE_LAST, NULL, "none", "always")
 MV_ENUM_IMPL(mv_dom_fs_sandbox, MV_DOM_FS_SANDBOX_LAST, NULL, "namespace", "chroot")
 MV_ENUM_IMPL(mv_dom_graphics_listen, MV_DOM_LISTEN_LAST, NULL, "address", "none", "socket", "network")
 MV_ENUM_IMPL(mv_dom_audio_type, MV_DOM_AUDIO_LAST, "none", "spice", "file")
+
+static void strs_clear(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+}
+
+void mv_dom_sysinfo_clear(struct mv_dom_sysinfo *si)
+{
+    strs_clear(si->bios, MV_SYSINFO_BIOS_LAST);
+    strs_clear(si->system, MV_SYSINFO_SYSTEM_LAST);
+    for (size_t i = 0; i < si->nboards; i++)
+        strs_clear(si->boards[i], MV_SYSINFO_BOARD_LAST);
+    free(si->boards);
+    strs_clear(si->chassis, MV_SYSINFO_CHASSIS_LAST);
+    strs_clear(si->oem_strings, si->noem_strings);
+    free(si->oem_strings);
+    *si = (struct mv_dom_sysinfo){ 0 };
+}
 
 static void chr_clear(struct mv_dom_chr *c)
 {
@@ -261,6 +288,9 @@ void mv_dom_def_free(struct mv_dom_def *def)
     free(def->os.cmdline);
     free(def->os.dtb);
     free(def->os.loader);
+    free(def->os.nvram);
+    free(def->os.nvram_template);
+    mv_dom_sysinfo_clear(&def->sysinfo);
     cpu_clear(&def->cpu);
     memory_clear(&def->memory_backing, &def->numatune);
     for (size_t i = 0; i < def->clock.ntimers; i++) {

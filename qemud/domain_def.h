@@ -67,18 +67,79 @@ MV_ENUM_DECL(mv_dom_loader_type);
 
 enum mv_tristate { MV_TRISTATE_ABSENT, MV_TRISTATE_YES, MV_TRISTATE_NO };
 
+/* <os firmware=...>: which firmware the daemon picks from QEMU's firmware
+ * descriptors at start (qemud/firmware.h); NONE = the loader the XML names,
+ * or QEMU's own BIOS */
+enum mv_dom_os_firmware { MV_DOM_OS_FIRMWARE_NONE, MV_DOM_OS_FIRMWARE_BIOS, MV_DOM_OS_FIRMWARE_EFI,
+                          MV_DOM_OS_FIRMWARE_LAST };
+MV_ENUM_DECL(mv_dom_os_firmware);
+
+/* <os><smbios mode=...>: where the guest's SMBIOS strings come from; NONE = absent (emulate) */
+enum mv_dom_smbios_mode { MV_DOM_SMBIOS_NONE, MV_DOM_SMBIOS_EMULATE, MV_DOM_SMBIOS_HOST, MV_DOM_SMBIOS_SYSINFO,
+                          MV_DOM_SMBIOS_LAST };
+MV_ENUM_DECL(mv_dom_smbios_mode);
+
 struct mv_dom_os {
     char *type;                     /* "hvm" (the only one accepted) */
     char *arch;                     /* "x86_64"; NULL = host arch */
     char *machine;                  /* "pc-i440fx-7.2", "q35"; NULL = QEMU default */
+    enum mv_dom_os_firmware firmware;
+    /* <firmware><feature name='secure-boot|enrolled-keys' enabled=.../>:
+     * what the auto-selected firmware must (YES) or must not (NO) have */
+    enum mv_tristate fw_secure_boot, fw_enrolled_keys;
     enum mv_dom_boot_dev boot[MV_DOM_BOOT_DEVS_MAX];
     size_t nboot;
     char *kernel, *initrd, *cmdline, *dtb;
+    bool loader_given;              /* a <loader> element (it may have no path with firmware='efi') */
     char *loader;                   /* path */
     enum mv_dom_loader_type loader_type;
     enum mv_tristate loader_readonly;
+    enum mv_tristate loader_secure; /* secure='yes': flash writable only from SMM */
+    /* <nvram template=T>PATH</nvram>: the domain's own variable store PATH,
+     * created from T at first start (qemud/nvram.h); define fills PATH in
+     * for a read-only pflash loader, start fills T from the descriptors */
+    char *nvram, *nvram_template;
     enum mv_tristate bootmenu;      /* <bootmenu enable='yes|no'/> */
+    bool bootmenu_timeout_given;
+    unsigned int bootmenu_timeout;  /* timeout= in ms */
+    bool bios_given;                /* a <bios> element */
+    enum mv_tristate bios_useserial;        /* <bios useserial=...> */
+    bool bios_reboot_timeout_given;
+    int bios_reboot_timeout;        /* <bios rebootTimeout=...> ms, -1 = never */
+    enum mv_dom_smbios_mode smbios;
 };
+
+/* <sysinfo type='smbios'>: SMBIOS strings for the guest (<os><smbios
+ * mode='sysinfo'/>).  Each section is an array indexed by its entry enum;
+ * NULL = entry absent. */
+enum mv_sysinfo_bios { MV_SYSINFO_BIOS_VENDOR, MV_SYSINFO_BIOS_VERSION, MV_SYSINFO_BIOS_DATE,
+                       MV_SYSINFO_BIOS_RELEASE, MV_SYSINFO_BIOS_LAST };
+MV_ENUM_DECL(mv_sysinfo_bios);
+enum mv_sysinfo_system { MV_SYSINFO_SYSTEM_MANUFACTURER, MV_SYSINFO_SYSTEM_PRODUCT, MV_SYSINFO_SYSTEM_VERSION,
+                         MV_SYSINFO_SYSTEM_SERIAL, MV_SYSINFO_SYSTEM_UUID, MV_SYSINFO_SYSTEM_SKU,
+                         MV_SYSINFO_SYSTEM_FAMILY, MV_SYSINFO_SYSTEM_LAST };
+MV_ENUM_DECL(mv_sysinfo_system);
+enum mv_sysinfo_board { MV_SYSINFO_BOARD_MANUFACTURER, MV_SYSINFO_BOARD_PRODUCT, MV_SYSINFO_BOARD_VERSION,
+                        MV_SYSINFO_BOARD_SERIAL, MV_SYSINFO_BOARD_ASSET, MV_SYSINFO_BOARD_LOCATION,
+                        MV_SYSINFO_BOARD_LAST };
+MV_ENUM_DECL(mv_sysinfo_board);
+enum mv_sysinfo_chassis { MV_SYSINFO_CHASSIS_MANUFACTURER, MV_SYSINFO_CHASSIS_VERSION, MV_SYSINFO_CHASSIS_SERIAL,
+                          MV_SYSINFO_CHASSIS_ASSET, MV_SYSINFO_CHASSIS_SKU, MV_SYSINFO_CHASSIS_LAST };
+MV_ENUM_DECL(mv_sysinfo_chassis);
+
+struct mv_dom_sysinfo {
+    bool given;                     /* a <sysinfo type='smbios'> element */
+    char *bios[MV_SYSINFO_BIOS_LAST];
+    char *system[MV_SYSINFO_SYSTEM_LAST];
+    char *(*boards)[MV_SYSINFO_BOARD_LAST];         /* one per <baseBoard> */
+    size_t nboards;
+    char *chassis[MV_SYSINFO_CHASSIS_LAST];
+    char **oem_strings;             /* <oemStrings><entry> texts */
+    size_t noem_strings;
+};
+
+/* Frees what SI owns and zeroes it. */
+void mv_dom_sysinfo_clear(struct mv_dom_sysinfo *si);
 
 enum mv_dom_cpu_mode {
     MV_DOM_CPU_MODE_ABSENT,         /* no <cpu> element */
@@ -657,6 +718,7 @@ struct mv_dom_def {
     struct mv_dom_iothreads iothreads;
     struct mv_dom_cputune cputune;
 
+    struct mv_dom_sysinfo sysinfo;
     struct mv_dom_os os;
     struct mv_dom_features features;
     struct mv_dom_cpu cpu;

@@ -107,35 +107,6 @@ static void vcpu(struct mv_xml_out *o, const struct mv_dom_def *def)
     mv_xml_out_end(o);
 }
 
-static void os(struct mv_xml_out *o, const struct mv_dom_os *os)
-{
-    mv_xml_out_start(o, "os");
-    mv_xml_out_start(o, "type");
-    mv_xml_out_attr(o, "arch", os->arch);
-    mv_xml_out_attr(o, "machine", os->machine);
-    mv_xml_out_text(o, os->type ? os->type : "hvm");
-    mv_xml_out_end(o);
-    if (os->loader) {
-        mv_xml_out_start(o, "loader");
-        attr_yesno(o, "readonly", os->loader_readonly);
-        mv_xml_out_attr(o, "type", mv_dom_loader_type_to_string(os->loader_type));
-        mv_xml_out_text(o, os->loader);
-        mv_xml_out_end(o);
-    }
-    mv_xml_out_text_elem(o, "kernel", os->kernel);
-    mv_xml_out_text_elem(o, "initrd", os->initrd);
-    mv_xml_out_text_elem(o, "cmdline", os->cmdline);
-    mv_xml_out_text_elem(o, "dtb", os->dtb);
-    for (size_t i = 0; i < os->nboot; i++)
-        mv_xml_out_leaf(o, "boot", "dev", mv_dom_boot_dev_to_string(os->boot[i]));
-    if (os->bootmenu != MV_TRISTATE_ABSENT) {
-        mv_xml_out_start(o, "bootmenu");
-        attr_yesno(o, "enable", os->bootmenu);
-        mv_xml_out_end(o);
-    }
-    mv_xml_out_end(o);
-}
-
 static void lifecycle(struct mv_xml_out *o, const struct mv_dom_def *def)
 {
     mv_xml_out_text_elem(o, "on_poweroff", mv_dom_lifecycle_action_to_string(def->on_poweroff));
@@ -453,7 +424,8 @@ int mv_dom_def_format(const struct mv_dom_def *def, const struct mv_dom_live_inf
     vcpu(&o, def);
     dom_format_numatune(&o, &def->numatune);
     dom_format_tuning(&o, def);
-    os(&o, &def->os);
+    dom_format_sysinfo(&o, &def->sysinfo);
+    dom_format_os(&o, &def->os);
     dom_format_features(&o, &def->features);
     dom_format_cpu(&o, &def->cpu);
     dom_format_clock(&o, &def->clock);

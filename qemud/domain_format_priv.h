@@ -1,7 +1,7 @@
 /*
  * Private to the domain XML formatter (domain_format*.c): the pieces every
  * device element writes, so that a concept's own domain_format_<concept>.c
- * writes them the same way.
+ * writes them the same way, and the sections that have a file of their own.
  */
 #pragma once
 
@@ -27,3 +27,6 @@ void dom_format_video(struct mv_xml_out *o, const struct mv_dom_video *v);
 void dom_format_sound(struct mv_xml_out *o, const struct mv_dom_sound *s);
 void dom_format_audio(struct mv_xml_out *o, const struct mv_dom_audio *a);
 void dom_format_redirdev(struct mv_xml_out *o, const struct mv_dom_redirdev *rd);
+/* domain_format_os.c: <sysinfo> (when given) and <os>, in libvirt's layout */
+void dom_format_sysinfo(struct mv_xml_out *o, const struct mv_dom_sysinfo *si);
+void dom_format_os(struct mv_xml_out *o, const struct mv_dom_os *os);

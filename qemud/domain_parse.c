@@ -9,8 +9,9 @@
  *
  * This file has the entry points and every section but <devices>
  * (domain_parse_devices.c), <cpu> (domain_parse_cpu.c), <memoryBacking>
- * with <numatune> (domain_parse_memory.c) and <features> with <clock>
- * (domain_parse_features.c); the walk and the value getters are the strict
+ * with <numatune> (domain_parse_memory.c), <features> with <clock>
+ * (domain_parse_features.c), <os> (domain_parse_os.c) and <sysinfo>
+ * (domain_parse_sysinfo.c); the walk and the value getters are the strict
  * XML core's (common/xml_strict.h).
  */
 #include "config.h"
@@ -25,117 +26,6 @@
 #include "domain_parse_priv.h"
 #include "error_codes.h"
 #include "xml.h"
-
-/* -------------------------------------------------------------------- os */
-
-static int os_type(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_os *os = obj;
-    _cleanup_free_ char *text = NULL;
-    _cleanup_free_ char *q = NULL;
-    int r;
-
-    if ((r = mv_xml_text_elem(c, n, MV_XML_ATTRS("arch", "machine"), &text)) < 0 ||
-        (r = mv_xml_attr_token(c, n, "arch", "_", &os->arch)) < 0 ||
-        (r = mv_xml_attr_token(c, n, "machine", "_.-", &os->machine)) < 0)
-        return r;
-    if (strcmp(mv_xml_trim(text), "hvm") != 0) {
-        q = mv_xml_quote(mv_xml_trim(text));
-        return q ? mv_xml_fail(c, MV_ERR_CONFIG_UNSUPPORTED, "os type '%s' (only 'hvm' is supported)", q)
-                 : -ENOMEM;
-    }
-    os->type = strdup("hvm");
-    return os->type ? 0 : -ENOMEM;
-}
-
-static int os_loader(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_os *os = obj;
-    int type, r;
-
-    if ((r = mv_xml_text_path(c, n, MV_XML_ATTRS("readonly", "type"), &os->loader)) < 0 ||
-        (r = dom_attr_yesno(c, n, "readonly", &os->loader_readonly)) < 0 ||
-        (r = mv_xml_attr_enum(c, n, "type", mv_dom_loader_type_from_string, &type)) < 0)
-        return r;
-    if (r)
-        os->loader_type = type;
-    return 0;
-}
-
-static int os_kernel(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    return mv_xml_text_path(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_os *)obj)->kernel);
-}
-
-static int os_initrd(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    return mv_xml_text_path(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_os *)obj)->initrd);
-}
-
-static int os_dtb(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    return mv_xml_text_path(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_os *)obj)->dtb);
-}
-
-static int os_cmdline(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    return mv_xml_text_elem(c, n, MV_XML_NO_ATTRS, &((struct mv_dom_os *)obj)->cmdline);
-}
-
-static int os_boot(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_os *os = obj;
-    int dev, r;
-
-    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("dev"))) < 0 ||
-        (r = mv_xml_attr_enum(c, n, "dev", mv_dom_boot_dev_from_string, &dev)) < 0)
-        return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "dev");
-    if (os->nboot == MV_DOM_BOOT_DEVS_MAX)
-        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "at most %d <os><boot> elements are allowed",
-                           MV_DOM_BOOT_DEVS_MAX);
-    os->boot[os->nboot++] = dev;
-    return 0;
-}
-
-static int os_bootmenu(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_os *os = obj;
-    int r;
-
-    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("enable"))) < 0 ||
-        (r = dom_attr_yesno(c, n, "enable", &os->bootmenu)) < 0)
-        return r;
-    return r == 0 ? mv_xml_fail_missing_attr(c, n, "enable") : 0;
-}
-
-static const struct mv_xml_rule os_rules[] = {
-    { "type", os_type, false },
-    { "loader", os_loader, false },
-    { "kernel", os_kernel, false },
-    { "initrd", os_initrd, false },
-    { "cmdline", os_cmdline, false },
-    { "dtb", os_dtb, false },
-    { "boot", os_boot, true },
-    { "bootmenu", os_bootmenu, false },
-};
-
-static int parse_os(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
-{
-    struct mv_dom_os *os = &((struct mv_dom_def *)obj)->os;
-    int r;
-
-    if ((r = mv_xml_check_attrs(c, n, MV_XML_NO_ATTRS)) < 0 || (r = MV_XML_WALK(c, n, os_rules, os)) < 0)
-        return r;
-    if (!os->type)
-        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "missing <os><type>");
-    /* QEMU takes these only together with a kernel */
-    if (!os->kernel && (os->initrd || os->cmdline || os->dtb))
-        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<os><%s> needs <os><kernel>",
-                           os->initrd ? "initrd" : os->cmdline ? "cmdline" : "dtb");
-    return 0;
-}
 
 /* -------------------------------------------------------------------- pm */
 
@@ -269,7 +159,8 @@ static const struct mv_xml_rule domain_rules[] = {
     { "iothreads", dom_parse_iothreads, false },
     { "iothreadids", dom_parse_iothreadids, false },
     { "cputune", dom_parse_cputune, false },
-    { "os", parse_os, false },
+    { "sysinfo", dom_parse_sysinfo, false },
+    { "os", dom_parse_os, false },
     { "features", dom_parse_features, false },
     { "cpu", dom_parse_cpu, false },
     { "memoryBacking", dom_parse_memory_backing, false },
@@ -340,7 +231,7 @@ static int parse_root(struct mv_xml_ctx *c, xmlNodePtr root, struct mv_dom_def *
     }
     if ((r = check_memory(c, def)) < 0 || (r = check_vcpus(c, def)) < 0 || (r = dom_check_cpu(c, def)) < 0 ||
         (r = dom_check_memory_backing(c, def)) < 0 || (r = dom_check_devices(c, def)) < 0 ||
-        (r = dom_check_tuning(c, def)) < 0)
+        (r = dom_check_tuning(c, def)) < 0 || (r = dom_check_sysinfo(c, def)) < 0)
         goto out;
     if (mv_uuid_is_null(def->uuid))
         r = mv_uuid_generate(def->uuid);

@@ -1,8 +1,8 @@
 /*
  * Private to the domain XML parser (domain_parse*.c).  The walk, the value
  * getters and their error conventions are the strict XML core's
- * (common/xml_strict.h); domain_parse.c has the entry points and every
- * section but <devices>, which domain_parse_devices.c parses.
+ * (common/xml_strict.h); domain_parse.c has the entry points and the
+ * sections without a file of their own (domain_parse_<section>.c).
  */
 #pragma once
 
@@ -109,3 +109,15 @@ int dom_check_sound(struct mv_xml_ctx *c, struct mv_dom_def *def);
 /* ---- SPICE USB redirection (domain_parse_redirdev.c) ---- */
 
 int dom_parse_redirdev(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+/* ---- <os> (domain_parse_os.c) ---- */
+
+/* <os> into OBJ, a struct mv_dom_def: with its firmware checks (mv_xml_rule parser). */
+int dom_parse_os(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+
+/* ---- <sysinfo> (domain_parse_sysinfo.c) ---- */
+
+/* <sysinfo type='smbios'> into OBJ, a struct mv_dom_def (mv_xml_rule parser). */
+int dom_parse_sysinfo(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
+/* Once the whole domain is read: the sysinfo system uuid against the
+ * domain's (taken as the domain's when <uuid> is absent). */
+int dom_check_sysinfo(struct mv_xml_ctx *c, struct mv_dom_def *def);

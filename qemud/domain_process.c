@@ -28,8 +28,10 @@
 #include "seclabel.h"
 #include "domain_task.h"
 #include "file.h"
+#include "firmware.h"
 #include "host_facts.h"
 #include "host_memory.h"
+#include "host_sysinfo.h"
 #include "log.h"
 #include "monotime.h"
 #include "disk_secret.h"
@@ -494,6 +496,26 @@ static int host_tuning_facts(const struct mv_dom_def *live, struct mv_qemu_cmd_c
     return 0;
 }
 
+/* LIVE's firmware resolved (firmware='efi' chosen from the descriptors,
+ * which name canonical machine types) and its variable store created; a
+ * store created stays when the start fails later, as the user's would. */
+static int prepare_firmware(struct mv_dom_def *live, struct mv_err *err)
+{
+    _cleanup_free_ char *msg = NULL;
+    const char *why = NULL, *machine = live->os.machine;
+    const struct qemud_host_facts *facts = qemud_host_facts_get(&why);
+    int code = MV_ERR_INTERNAL_ERROR, r, i;
+
+    if (!machine && facts)
+        machine = facts->qemu.default_machine;
+    if (machine && facts && (i = mv_qemu_caps_find_machine(&facts->qemu, machine)) >= 0)
+        machine = facts->qemu.machines[i];
+    r = mv_firmware_prepare(live, machine ? machine : "pc", qemud.paths->statedir, &code, &msg);
+    if (r < 0)
+        mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot prepare the firmware");
+    return r;
+}
+
 static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *pid, off_t *log_start,
                         struct qemud_disk_secrets *secrets, struct mv_err *err)
 {
@@ -502,6 +524,7 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     _cleanup_strv_free_ char **argv = NULL;
     _cleanup_free_ char *msg = NULL;
     _cleanup_close_ int logfd = -1;
+    _cleanup_(mv_dom_sysinfo_clear) struct mv_dom_sysinfo host_sysinfo = { 0 };
     struct mv_qemu_cmd_ctx ctx = { .emulator = qemud.emulator, .monitor_path = dom->monitor_path };
     _cleanup_(mv_host_memory_clear) struct mv_host_memory mem = { 0 };
     _cleanup_free_ char *ramdir = NULL;
@@ -509,8 +532,14 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
 
     if (!fds || assign_channel_paths(dom, live) < 0)
         return -ENOMEM;
+    /* the firmware first: its store is the only thing it leaves, and kept */
+    if ((r = prepare_firmware(live, err)) < 0)
+        return r;
     if ((r = qemud_display_prepare(qemud.rundir, dom->uuid_str, dom->name, live, err)) < 0)
         return r;
+    /* none known: the command line refuses <smbios mode='host'> by name */
+    if (live->os.smbios == MV_DOM_SMBIOS_HOST && mv_host_sysinfo_read(NULL, &host_sysinfo) == 0)
+        ctx.host_sysinfo = &host_sysinfo;
     /* the aliases and addresses the live XML shows are the command line's */
     if ((r = mv_dom_assign(live, &code, &msg)) < 0) {
         mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot assign device addresses");

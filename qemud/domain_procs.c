@@ -18,6 +18,7 @@
 #include "domain_store.h"
 #include "domain_wire.h"
 #include "log.h"
+#include "nvram.h"
 #include "proc_stat.h"
 #include "qemud.h"
 
@@ -34,8 +35,9 @@ enum {
 /* DOMAIN_DEFINE_XML_FLAGS: VALIDATE (our parser always refuses what it cannot honour) */
 #define DEFINE_VALIDATE 1u
 /* DOMAIN_UNDEFINE_FLAGS: managed save, snapshots, nvram, keep nvram, checkpoints, tpm, keep tpm:
- * modvirt keeps none of these, so each is trivially satisfied */
+ * modvirt keeps no saves, snapshots or checkpoints, so those are trivially satisfied */
 #define UNDEFINE_FLAGS 0x7fu
+enum { UNDEFINE_NVRAM = 4, UNDEFINE_KEEP_NVRAM = 8 };
 /* DOMAIN_GET_XML_DESC */
 enum { XML_SECURE = 1, XML_INACTIVE = 2, XML_UPDATE_CPU = 4, XML_MIGRATABLE = 8 };
 /* virDomainModificationImpact and the vcpu / memory bits */
@@ -285,6 +287,9 @@ static int define(struct mv_call *call, const char *xml, mv_nonnull_domain *ret)
 
     if ((r = mv_dom_def_parse(xml, 0, &def, &code, &msg)) < 0)
         return mv_call_error(call, code, MV_FROM_DOMAIN, "%s", msg ? msg : "XML error: cannot parse");
+    /* libvirt 9.0 names the store at define, the firmware at start */
+    if ((r = mv_nvram_fill_path(def, qemud.paths->statedir)) < 0)
+        return r;
     /* addresses are part of the definition from now on: stable across edits */
     if ((r = mv_dom_assign_addresses(def, &code, &msg)) < 0)
         return mv_call_error(call, code, MV_FROM_DOMAIN, "%s", msg ? msg : "cannot assign device addresses");
@@ -337,15 +342,62 @@ static int define_xml_flags(struct mv_call *call, mv_domain_define_xml_flags_arg
     return define(call, args->xml, &ret->dom);
 }
 
-static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire)
+/*
+ * The domain's UEFI variable store, as libvirt treats it: undefine refuses
+ * while it exists unless told to remove it (NVRAM) or keep it (KEEP_NVRAM).
+ * To remove, it is renamed aside into *ASIDE first, so that a config that
+ * cannot be deleted gets it back (undo_nvram) and nothing is half done.
+ */
+static int take_nvram(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, char **aside)
+{
+    _cleanup_free_ char *path = NULL;
+
+    if (mv_nvram_existing(dom->def, qemud.paths->statedir, &path) < 0)
+        return -ENOMEM;
+    if (!path || (flags & UNDEFINE_KEEP_NVRAM))
+        return 0;
+    if (!(flags & UNDEFINE_NVRAM))
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                             "Requested operation is not valid: cannot undefine domain with nvram "
+                             "('%s' of domain '%s'; use --nvram to remove it or --keep-nvram)", path, dom->name);
+    if (asprintf(aside, "%s.undefine", path) < 0) {
+        *aside = NULL;
+        return -ENOMEM;
+    }
+    if (rename(path, *aside) < 0) {
+        int e = errno;
+
+        free(TAKE_PTR(*aside));
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "failed to remove nvram '%s' of domain '%s': %s",
+                             path, dom->name, strerror(e));
+    }
+    return 0;
+}
+
+/* ASIDE back where it was (the undefine failed), or gone (it succeeded). */
+static void settle_nvram(const char *aside, bool undefined)
+{
+    _cleanup_free_ char *path = aside ? strndup(aside, strlen(aside) - strlen(".undefine")) : NULL;
+
+    if (!aside)
+        return;
+    if (undefined ? unlink(aside) < 0 : (!path || rename(aside, path) < 0))
+        mv_warn("nvram '%s': %s", aside, strerror(errno));
+}
+
+static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire, unsigned int flags)
 {
     _cleanup_dom_unref_ struct qemud_dom *dom = qemud_dom_from_wire(call, wire);
+    _cleanup_free_ char *nvram_aside = NULL;
     struct mv_err err = { 0 };
     bool active;
-    int id;
+    int id, r;
 
     if (!dom)
         return -EIO;
+    if ((flags & UNDEFINE_NVRAM) && (flags & UNDEFINE_KEEP_NVRAM))
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                             "Requested operation is not valid: cannot both keep and delete nvram");
     if (qemud_job_begin(dom, "undefine", (int)qemud.job_wait_ms, &err) < 0)
         return qemud_call_fail(call, &err);
     if (!dom->def) {
@@ -354,10 +406,16 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire)
                              "Requested operation is not valid: cannot undefine transient domain '%s'",
                              dom->name);
     }
+    if ((r = take_nvram(call, dom, flags, &nvram_aside)) < 0) {
+        qemud_job_end(dom);
+        return r;
+    }
     if (qemud_store_delete_config(dom->name, &err) < 0) {
+        settle_nvram(nvram_aside, false);
         qemud_job_end(dom);
         return qemud_call_fail(call, &err);
     }
+    settle_nvram(nvram_aside, true);
     pthread_mutex_lock(&dom->lock);
     mv_dom_def_free(dom->def);
     dom->def = NULL;
@@ -376,14 +434,14 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire)
 
 static int undefine(struct mv_call *call, mv_domain_args *args, void *ret)
 {
-    return undefine_dom(call, &args->dom);
+    return undefine_dom(call, &args->dom, 0);
 }
 
 static int undefine_flags(struct mv_call *call, mv_domain_flags_args *args, void *ret)
 {
     if (args->flags & ~UNDEFINE_FLAGS)
         return qemud_bad_flags(call, args->flags & ~UNDEFINE_FLAGS, "virDomainUndefineFlags");
-    return undefine_dom(call, &args->dom);
+    return undefine_dom(call, &args->dom, args->flags);
 }
 
 /* ---- queries ---- */

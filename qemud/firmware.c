@@ -4,15 +4,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json.h>
 
 #include "cleanup.h"
+#include "error_codes.h"
+#include "errmsg.h"
 #include "file.h"
 #include "firmware.h"
 #include "log.h"
+#include "nvram.h"
 
 static void json_putp(json_object **o)
 {
@@ -145,10 +149,9 @@ static int parse_descriptor(const char *text, const char *arch, struct mv_firmwa
         *why = "not UEFI";
         return 1;
     }
-    if (array_has(desc, "features", "requires-smm")) {
-        *why = "requires SMM, which modvirt-qemud does not enable";
-        return 1;
-    }
+    fw->requires_smm = array_has(desc, "features", "requires-smm");
+    fw->secure_boot = array_has(desc, "features", "secure-boot");
+    fw->enrolled_keys = array_has(desc, "features", "enrolled-keys");
     if ((r = take_mapping(desc, fw, why)) != 0)
         return r;
     r = take_machines(desc, arch, fw);
@@ -218,4 +221,167 @@ int mv_firmware_scan(const char *dir, const char *arch, struct mv_firmware_list 
     if (r < 0)
         mv_firmware_list_clear(list);
     return r;
+}
+
+/* ---- choosing firmware for a domain ---- */
+
+/* A wish of the domain (YES: must, NO: must not) against what FW has. */
+static bool wish_ok(enum mv_tristate wish, bool has)
+{
+    return wish == MV_TRISTATE_ABSENT || (wish == MV_TRISTATE_YES) == has;
+}
+
+static bool fits_domain(const struct mv_firmware *fw, const struct mv_dom_def *def, const char *machine)
+{
+    const struct mv_dom_os *os = &def->os;
+
+    return mv_firmware_fits_machine(fw, machine) && wish_ok(os->fw_secure_boot, fw->secure_boot) &&
+           wish_ok(os->fw_enrolled_keys, fw->enrolled_keys) &&
+           /* secure='yes' asks for flash guarded by SMM */
+           (os->loader_secure != MV_TRISTATE_YES || fw->requires_smm) &&
+           /* a domain with SMM off cannot run firmware that needs it */
+           (def->features.smm != MV_TRISTATE_NO || !fw->requires_smm);
+}
+
+static const char *tristate_word(enum mv_tristate t)
+{
+    return t == MV_TRISTATE_YES ? "yes" : "no";
+}
+
+static int no_match(const struct mv_dom_def *def, const struct mv_firmware_fill_ctx *ctx, int *errcode,
+                    char **errmsg)
+{
+    const struct mv_dom_os *os = &def->os;
+    char wishes[160] = "";
+    size_t n = 0;
+
+    if (os->fw_secure_boot)
+        n += (size_t)snprintf(wishes + n, sizeof(wishes) - n, ", secure-boot %s", tristate_word(os->fw_secure_boot));
+    if (os->fw_enrolled_keys && n < sizeof(wishes))
+        n += (size_t)snprintf(wishes + n, sizeof(wishes) - n, ", enrolled-keys %s",
+                              tristate_word(os->fw_enrolled_keys));
+    if (os->loader_secure == MV_TRISTATE_YES && n < sizeof(wishes))
+        n += (size_t)snprintf(wishes + n, sizeof(wishes) - n, ", secure flash");
+    if (def->features.smm == MV_TRISTATE_NO && n < sizeof(wishes))
+        snprintf(wishes + n, sizeof(wishes) - n, ", SMM off");
+    *errcode = MV_ERR_OPERATION_FAILED;
+    return mv_errmsg_set(errmsg, -ENOENT,
+                         "operation failed: no firmware descriptor in %s satisfies firmware='efi' of domain "
+                         "'%s' (machine '%s'%s)",
+                         ctx->dir ? ctx->dir : MV_FIRMWARE_DESCRIPTOR_DIR, def->name, ctx->machine, wishes);
+}
+
+/* SMM on in DEF's live <features>, written out so that the live XML shows
+ * it; a domain without <features> had QEMU's ACPI and APIC, which a written
+ * <features> must now name to keep. */
+static void smm_on(struct mv_dom_def *def)
+{
+    if (!def->features.given) {
+        def->features.given = true;
+        def->features.acpi = def->features.apic = true;
+    }
+    def->features.smm = MV_TRISTATE_YES;
+}
+
+/* What FW requires of the machine: SMM on, and then flash only SMM may write. */
+static void take_smm(struct mv_dom_def *def, const struct mv_firmware *fw)
+{
+    if (!fw->requires_smm)
+        return;
+    smm_on(def);
+    def->os.loader_secure = MV_TRISTATE_YES;
+}
+
+static int replace(char **field, const char *value)
+{
+    char *copy = value ? strdup(value) : NULL;
+
+    if (value && !copy)
+        return -ENOMEM;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+static int fill_auto(struct mv_dom_def *def, const struct mv_firmware_fill_ctx *ctx, int *errcode,
+                     char **errmsg)
+{
+    struct mv_dom_os *os = &def->os;
+    const struct mv_firmware *fw = NULL;
+
+    for (size_t i = 0; !fw && ctx->list && i < ctx->list->n; i++)
+        if (fits_domain(&ctx->list->items[i], def, ctx->machine))
+            fw = &ctx->list->items[i];
+    if (!fw)
+        return no_match(def, ctx, errcode, errmsg);
+    if (replace(&os->loader, fw->executable) < 0 || replace(&os->nvram_template, fw->nvram_template) < 0 ||
+        (!os->nvram && fw->nvram_template && replace(&os->nvram, ctx->nvram_path) < 0))
+        return -ENOMEM;
+    os->loader_given = true;
+    os->loader_type = MV_DOM_LOADER_PFLASH;
+    os->loader_readonly = MV_TRISTATE_YES;
+    take_smm(def, fw);
+    /* what was asked is now what was chosen: the live definition names it */
+    os->firmware = MV_DOM_OS_FIRMWARE_NONE;
+    os->fw_secure_boot = os->fw_enrolled_keys = MV_TRISTATE_ABSENT;
+    return 0;
+}
+
+/* A named read-only pflash loader: its descriptor's template and needs. */
+static int fill_named(struct mv_dom_def *def, const struct mv_firmware_fill_ctx *ctx)
+{
+    struct mv_dom_os *os = &def->os;
+
+    if (!os->loader || os->loader_type != MV_DOM_LOADER_PFLASH || os->loader_readonly != MV_TRISTATE_YES)
+        return 0;
+    for (size_t i = 0; ctx->list && i < ctx->list->n; i++) {
+        const struct mv_firmware *fw = &ctx->list->items[i];
+
+        if (strcmp(fw->executable, os->loader) != 0 || !mv_firmware_fits_machine(fw, ctx->machine))
+            continue;
+        if (!os->nvram_template && replace(&os->nvram_template, fw->nvram_template) < 0)
+            return -ENOMEM;
+        if (def->features.smm == MV_TRISTATE_ABSENT && fw->requires_smm)
+            smm_on(def);
+        return 0;
+    }
+    return 0;
+}
+
+int mv_firmware_fill(struct mv_dom_def *def, const struct mv_firmware_fill_ctx *ctx, int *errcode,
+                     char **errmsg)
+{
+    *errcode = MV_ERR_NO_MEMORY;
+    if (def->os.firmware == MV_DOM_OS_FIRMWARE_EFI)
+        return fill_auto(def, ctx, errcode, errmsg);
+    return fill_named(def, ctx);
+}
+
+/* Only a pflash loader, named or to be chosen, has descriptors to consult. */
+static bool wants_descriptors(const struct mv_dom_os *os)
+{
+    return os->firmware == MV_DOM_OS_FIRMWARE_EFI || (os->loader && os->loader_type == MV_DOM_LOADER_PFLASH);
+}
+
+int mv_firmware_prepare(struct mv_dom_def *live, const char *machine, const char *statedir, int *errcode,
+                        char **errmsg)
+{
+    _cleanup_(mv_firmware_list_clear) struct mv_firmware_list list = { 0 };
+    _cleanup_free_ char *nvram_dir = NULL;
+    _cleanup_free_ char *nvram_path = NULL;
+    struct mv_firmware_fill_ctx ctx = { .list = &list, .dir = MV_FIRMWARE_DESCRIPTOR_DIR, .machine = machine };
+    int r;
+
+    *errcode = MV_ERR_NO_MEMORY;
+    if (wants_descriptors(&live->os)) {
+        if (!(nvram_dir = mv_nvram_dir(statedir)) || !(nvram_path = mv_nvram_default_path(nvram_dir, live->name)))
+            return -ENOMEM;
+        ctx.nvram_path = nvram_path;
+        /* an unreadable directory is no firmware: the choice says so */
+        if ((r = mv_firmware_scan(NULL, "x86_64", &list)) == -ENOMEM)
+            return r;
+        if ((r = mv_firmware_fill(live, &ctx, errcode, errmsg)) < 0)
+            return r;
+    }
+    return mv_nvram_prepare(live, errcode, errmsg);
 }

@@ -130,3 +130,38 @@ int mv_host_sysinfo_format(const char *sysroot, char **xml, char **errmsg)
         set_errmsg(errmsg, "Cannot format host SMBIOS information");
     return r;
 }
+
+/* The DMI files of ENTRIES into SLOTS, indexed by FROM_STRING of their names. */
+static void read_section(const char *sysroot, const struct dmi_entry *entries, char **slots,
+                         int (*from_string)(const char *))
+{
+    for (const struct dmi_entry *e = entries; e->file; e++) {
+        int i = from_string(e->name);
+
+        if (i < 0 || slots[i])
+            continue;
+        slots[i] = read_dmi(sysroot, e->file);
+    }
+}
+
+int mv_host_sysinfo_read(const char *sysroot, struct mv_dom_sysinfo *si)
+{
+    _cleanup_free_ char *dir = mv_sysfs_path(sysroot, DMI_DIR);
+    struct stat st;
+
+    *si = (struct mv_dom_sysinfo){ 0 };
+    if (!dir)
+        return -ENOMEM;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return -ENOENT;
+    si->boards = calloc(1, sizeof(*si->boards));
+    if (!si->boards)
+        return -ENOMEM;
+    si->nboards = 1;
+    si->given = true;
+    read_section(sysroot, bios_entries, si->bios, mv_sysinfo_bios_from_string);
+    read_section(sysroot, system_entries, si->system, mv_sysinfo_system_from_string);
+    read_section(sysroot, board_entries, si->boards[0], mv_sysinfo_board_from_string);
+    read_section(sysroot, chassis_entries, si->chassis, mv_sysinfo_chassis_from_string);
+    return 0;
+}

@@ -13,6 +13,7 @@ qemud_libmvqemuhost_la_SOURCES = \
 	qemud/qemu_probe.c qemud/qemu_probe.h \
 	qemud/kvm_probe.c qemud/kvm_probe.h \
 	qemud/firmware.c qemud/firmware.h \
+	qemud/nvram.c qemud/nvram.h \
 	qemud/machine_family.h \
 	qemud/domain_caps.c qemud/domain_caps.h
 qemud_libmvqemuhost_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
@@ -41,6 +42,14 @@ tests_unit_check_qemud_domcaps_SOURCES = tests/unit/check_qemud_domcaps.c
 tests_unit_check_qemud_domcaps_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(top_srcdir)/qemud
 tests_unit_check_qemud_domcaps_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la \
+	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+
+check_PROGRAMS += tests/unit/check_qemud_firmware
+UNIT_TESTS += tests/unit/check_qemud_firmware
+tests_unit_check_qemud_firmware_SOURCES = tests/unit/check_qemud_firmware.c
+tests_unit_check_qemud_firmware_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/qemud
+tests_unit_check_qemud_firmware_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la \
 	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
 
 EXTRA_DIST += tests/data/host tests/data/firmware

@@ -54,7 +54,8 @@ int build_accel(struct cmd *c)
         opt_kv(&m, NULL, "%s", c->def->os.machine);
     if ((r = machine_feature_props(c, &m)) < 0)
         return r;
-    if (m.len > 0 && (r = cmd_opt(c, "-machine", &m)) < 0)
+    opt_machine_firmware(c, &m);
+    if ((m.len > 0 || m.err) && (r = cmd_opt(c, "-machine", &m)) < 0)
         return r;
     return cmd_pair(c, "-accel", c->kvm ? "kvm" : "tcg");
 }

@@ -311,7 +311,7 @@ static int build(struct cmd *c)
     static int (*const steps[])(struct cmd *) = {
         check_os, check_seclabels, check_cputune, build_identity, build_accel, build_cpu, build_memory,
         build_smp, build_iothreads, build_uuid_defaults_monitor, build_clock, build_features, build_pm, build_lifecycle,
-        build_loader, build_kernel, build_boot, build_devices, build_tail,
+        build_loader, build_kernel, build_boot, check_bios_serial, build_smbios, build_devices, build_tail,
     };
     const char *emulator = c->def->devices.emulator ? c->def->devices.emulator : c->ctx->emulator;
     int r;

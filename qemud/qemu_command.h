@@ -51,6 +51,9 @@ struct mv_qemu_cmd_ctx {
     /* the LSMs the host runs: a <seclabel> of model selinux/apparmor is
      * refused by name without its LSM */
     bool host_selinux, host_apparmor;
+    /* <smbios mode='host'>: the host's SMBIOS strings (its uuid is left
+     * out: a guest's is its own); NULL when the host has none */
+    const struct mv_dom_sysinfo *host_sysinfo;
 };
 
 /* DEF is a live copy that has been through mv_dom_assign()

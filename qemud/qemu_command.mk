@@ -8,7 +8,7 @@ qemud_libmvqemucmd_la_SOURCES = qemud/qemu_command.c qemud/qemu_command.h \
 	qemud/qemu_cmd_disk.c qemud/qemu_cmd_net.c qemud/qemu_cmd_chardev.c \
 	qemud/qemu_cmd_display.c qemud/qemu_cmd_devices.c qemud/qemu_cmd_fs.c qemud/qemu_cmd_sound.c \
 	qemud/virtiofs.c qemud/virtiofs.h qemud/qemu_cmd_iothreads.c \
-	qemud/qemu_cmd_hostdev.c qemud/qemu_cmd_seclabel.c
+	qemud/qemu_cmd_hostdev.c qemud/qemu_cmd_seclabel.c qemud/qemu_cmd_sysinfo.c
 qemud_libmvqemucmd_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/qemud
 qemud_libmvqemucmd_la_LIBADD = qemud/libmvdomainconf.la common/libmvcommon.la
 
@@ -20,7 +20,7 @@ tests_unit_check_qemud_qemuargs_SOURCES = tests/unit/check_qemud_qemuargs.c
 tests_unit_check_qemud_qemuargs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(top_srcdir)/qemud
 tests_unit_check_qemud_qemuargs_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la \
-	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+	qemud/libmvqemuhost.la qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
 
 EXTRA_DIST += tests/qemuargs
 

@@ -127,9 +127,14 @@ int machine_feature_props(struct cmd *c, struct opt *m);
 int cpu_feature_props(struct cmd *c, struct opt *o);
 
 /* qemu_cmd_boot.c */
+void opt_machine_firmware(const struct cmd *c, struct opt *m);
 int build_loader(struct cmd *c);
 int build_kernel(struct cmd *c);
 int build_boot(struct cmd *c);
+int check_bios_serial(struct cmd *c);
+
+/* qemu_cmd_sysinfo.c */
+int build_smbios(struct cmd *c);
 
 /* qemu_cmd_controllers.c */
 const struct mv_dom_controller *find_controller(const struct mv_dom_devices *d,

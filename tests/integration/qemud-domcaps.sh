@@ -74,7 +74,7 @@ XML
     vsh start --paused "$1"
     [ "$rc" -eq 0 ] || expect_fail "$1: start --paused: $err"
     [ "$rc" -eq 0 ] && { vsh domstate "$1"; expect_eq "$1: state" paused "$out"; vsh destroy "$1"; }
-    vsh undefine "$1"
+    vsh undefine --nvram "$1"     # a loader guest has a variable store by now
 }
 # walk MACHINE: every disk bus and device, and every video model, its caps list
 walk() {

@@ -152,17 +152,25 @@ START_TEST(test_emulator_other_path)
 }
 END_TEST
 
-/* Debian's three descriptors: the two secure boot ones need SMM, which qemud does not enable. */
+/* Debian's three descriptors, in file name order (their priority): the two
+ * secure boot ones need SMM and are for q35 only. */
 START_TEST(test_firmware_scan)
 {
     _cleanup_(mv_firmware_list_clear) struct mv_firmware_list fw;
 
     recorded_firmware(&fw);
-    ck_assert_uint_eq(fw.n, 1);
-    ck_assert_str_eq(fw.items[0].executable, "/usr/share/OVMF/OVMF_CODE_4M.fd");
-    ck_assert_str_eq(fw.items[0].nvram_template, "/usr/share/OVMF/OVMF_VARS_4M.fd");
-    ck_assert(mv_firmware_fits_machine(&fw.items[0], "pc-q35-7.2"));
-    ck_assert(!mv_firmware_fits_machine(&fw.items[0], "microvm"));
+    ck_assert_uint_eq(fw.n, 3);
+    ck_assert_str_eq(fw.items[0].executable, "/usr/share/OVMF/OVMF_CODE_4M.ms.fd");
+    ck_assert(fw.items[0].requires_smm && fw.items[0].secure_boot && fw.items[0].enrolled_keys);
+    ck_assert_str_eq(fw.items[1].executable, "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd");
+    ck_assert(fw.items[1].requires_smm && fw.items[1].secure_boot && !fw.items[1].enrolled_keys);
+    ck_assert(!mv_firmware_fits_machine(&fw.items[1], "pc-i440fx-7.2"));
+    ck_assert_str_eq(fw.items[2].executable, "/usr/share/OVMF/OVMF_CODE_4M.fd");
+    ck_assert_str_eq(fw.items[2].nvram_template, "/usr/share/OVMF/OVMF_VARS_4M.fd");
+    ck_assert(!fw.items[2].requires_smm && !fw.items[2].secure_boot && !fw.items[2].enrolled_keys);
+    ck_assert(mv_firmware_fits_machine(&fw.items[2], "pc-q35-7.2"));
+    ck_assert(mv_firmware_fits_machine(&fw.items[2], "pc-i440fx-7.2"));
+    ck_assert(!mv_firmware_fits_machine(&fw.items[2], "microvm"));
     mv_firmware_list_clear(&fw);
     ck_assert_int_eq(mv_firmware_scan("/nonexistent/firmware", "x86_64", &fw), 0);
     ck_assert_uint_eq(fw.n, 0);
