@@ -413,13 +413,10 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
  * each listening before QEMU starts: a part that needs one starts it here
  * and puts its socket path into LIVE for the command line.  Stopped by
  * abort_start() if the start fails later. */
-static int start_sidecars(struct qemud_dom *dom, struct mv_dom_def *live, int logfd, struct mv_err *err)
+static int start_sidecars(struct qemud_dom *dom, struct mv_dom_def *live, const struct qemud_fs_sockets *fss,
+                          int logfd, struct mv_err *err)
 {
-    (void)dom;
-    (void)live;
-    (void)logfd;
-    (void)err;
-    return 0;
+    return qemud_fs_start_virtiofsd(&dom->sidecars, dom->name, live, fss, logfd, err);
 }
 
 #define UUID_CHARS (MV_UUID_STRING_LEN - 1)
@@ -528,6 +525,7 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     struct mv_qemu_cmd_ctx ctx = { .emulator = qemud.emulator, .monitor_path = dom->monitor_path };
     _cleanup_(mv_host_memory_clear) struct mv_host_memory mem = { 0 };
     _cleanup_free_ char *ramdir = NULL;
+    _cleanup_(qemud_fs_sockets_clear) struct qemud_fs_sockets fss = { 0 };
     int r, code = MV_ERR_INTERNAL_ERROR;
 
     if (!fds || assign_channel_paths(dom, live) < 0)
@@ -580,7 +578,11 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
                              "cannot open the log file of domain '%s'", dom->name);
         goto out;
     }
-    if ((r = start_sidecars(dom, live, logfd, err)) < 0)
+    if ((r = qemud_fs_sockets_init(&fss, qemud.rundir, dom->uuid_str, live)) < 0)
+        goto out;
+    ctx.fs_sockets = (const char *const *)fss.paths;
+    ctx.nfs_sockets = fss.n;
+    if ((r = start_sidecars(dom, live, &fss, logfd, err)) < 0)
         goto out;
     if ((r = mv_qemu_build_argv(live, &ctx, &argv, &code, &msg)) < 0) {
         mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot build the QEMU command line");

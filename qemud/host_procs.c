@@ -14,6 +14,7 @@
 #include "host_sysinfo.h"
 #include "kvm_probe.h"
 #include "qemud.h"
+#include "virtiofs.h"
 
 /* libvirt's limit for TCG guests */
 #define QEMUD_TCG_MAX_VCPUS 255
@@ -104,6 +105,8 @@ static int get_domain_capabilities(struct mv_call *call, mv_connect_get_domain_c
                              MV_FIRMWARE_DESCRIPTOR_DIR, strerror(-r));
     in.qemu = &f->qemu;
     in.firmware = &firmware;
+    /* looked for at each call, as the firmware: installing it needs no restart */
+    in.virtiofs = access(MV_VIRTIOFSD_PATH, X_OK) == 0;
     return mv_domain_caps_format(&in, &ret->capabilities);
 }
 

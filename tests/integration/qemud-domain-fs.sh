@@ -9,20 +9,34 @@
 #   2  9p mapped, read-only, a comma in the source path: read, not written
 #   3  a source directory that does not exist or is a file: the start fails
 #      naming the filesystem and the path; no QEMU left
+#   4  virtiofs on shared memfd RAM: qemud runs virtiofsd beside QEMU (its
+#      socket in the run directory); the guest reads and writes the share
+#   5  a qemud restart adopts the virtiofsd with its QEMU; destroy then
+#      stops both: no virtiofsd, no socket left
+#   6  virtiofs without shared memory, or with a virtiofsd that is not
+#      there: the start fails by name, no virtiofsd or QEMU left
+#   7  domcapabilities lists the filesystem drivers path and virtiofs
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/guest.sh"
 
-MV_NEEDS="qemu-system-x86_64"
+MV_NEEDS="qemu-system-x86_64 /usr/lib/qemu/virtiofsd"
 BOOT_S=120
-PLAN=3
+PLAN=7
 guest_test_init $PLAN amd64
 start_daemon
 
 rundir=$MV_ROOT/run/modvirt/qemu
 # qemu_pid NAME: the QEMU of guest NAME of this test's qemud, if any
 qemu_pid() { pgrep -a -f -- "$rundir/" | grep -- "guest=$1," | cut -d' ' -f1; }
+# virtiofsd_pids: the virtiofsd processes of this test's qemud (with its
+# sandbox, each is two: the one qemud runs and its child in new namespaces)
+virtiofsd_pids() { pgrep -f -- "--socket-path=$rundir/" | sort; }
+# shared_ram: the guest's RAM as virtiofs needs it, into <domain> (stdin to stdout)
+shared_ram() {
+    sed "s|^  <vcpu>|  <memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>\n  <vcpu>|"
+}
 # share DIR CONTENT: a directory holding guest-fs with CONTENT
 share() { mkdir -p "$1" && printf '%s\n' "$2" >"$1/guest-fs"; }
 # fs_xml DIR TAG [ATTRS] [CHILDREN]: a <filesystem> of DIR mounted as TAG
@@ -92,5 +106,65 @@ expect_match "error" "source '$mv_tmp/afile' of filesystem 'f' is not a director
 expect_eq "no QEMU" "" "$(qemu_pid isfile)"
 expect_daemon_alive
 verdict "a missing source directory, or a file, fails the start naming filesystem and path; no QEMU"
+
+# 4
+token=vfs-$RANDOM-$$
+share "$mv_tmp/v,fs" "$token"
+GUEST_APPEND="guest.fs=virtiofs:vshare" guest_domain_xml vf "$mv_tmp/vf.serial" \
+    "$(fs_xml "$mv_tmp/v,fs" vshare "" "<driver type='virtiofs' queue='1024'/><binary><cache mode='none'/></binary>")" |
+    shared_ram >"$mv_tmp/vf.xml"
+boot vf
+expect_match "the guest read the share" "GUEST-FS vshare $token" "$(tr -d '\r' <"$mv_tmp/vf.serial")"
+expect_match "and wrote to it" "GUEST-FS-WRITE vshare ok" "$(tr -d '\r' <"$mv_tmp/vf.serial")"
+expect_eq "the host sees the guest's file" "written by the guest" "$(cat "$mv_tmp/v,fs/from-guest" 2>&1)"
+vfs_all=$(virtiofsd_pids)
+vfs_pid=$(pgrep -P "$MV_PID" -f -- "--socket-path=$rundir/")
+expect_match "one virtiofsd, qemud's child" "^[0-9]+$" "$vfs_pid"
+args=$(tr '\0' ' ' <"/proc/${vfs_pid:-0}/cmdline" 2>/dev/null)
+expect_match "its source (comma escaped for its -o)" "-o source=$mv_tmp/v\\\\,fs,cache=none" "$args"
+expect_match "QEMU connects to its socket" "chardev=chr-vu-fs0" "$(cat /proc/"$(qemu_pid vf)"/cmdline 2>/dev/null | tr '\0' ' ')"
+vsh dumpxml vf
+expect_match "live XML" "<driver type=.virtiofs. queue=.1024./>" "$out"
+verdict "virtiofs: virtiofsd (pid ${vfs_pid:-?}) serves the share; the guest reads '$token' and writes"
+
+# 5
+stop_pid "$MV_PID" 10
+start_daemon
+vsh domstate vf
+expect_eq "still running" running "$out"
+expect_eq "the same virtiofsd" "$vfs_all" "$(virtiofsd_pids)"
+expect_match "recorded in the status file" "<sidecar id=\"fs0\" prog=\"/usr/lib/qemu/virtiofsd\"" \
+    "$(cat "$rundir/vf.xml" 2>/dev/null)"
+gone vf
+[ -z "$vfs_pid" ] || wait_exit "$vfs_pid" 10 || expect_fail "virtiofsd $vfs_pid still runs"
+expect_eq "no virtiofsd" "" "$(virtiofsd_pids)"
+expect_eq "no socket left" "" "$(ls "$rundir" | grep '\.sock$' | grep -v monitor)"
+verdict "a qemud restart adopts virtiofsd with its guest; destroy stops both, nothing left"
+
+# 6
+guest_domain_xml vnoshm "$mv_tmp/vnoshm.serial" \
+    "$(fs_xml "$mv_tmp/v,fs" vshare "" "<driver type='virtiofs'/>")" >"$mv_tmp/vnoshm.xml"
+vsh define "$mv_tmp/vnoshm.xml"
+vsh start vnoshm
+expect_eq "status" 1 "$rc"
+expect_match "error" "unsupported configuration: filesystem 'vshare': virtiofs requires shared memory" "$err"
+guest_domain_xml vnobin "$mv_tmp/vnobin.serial" \
+    "$(fs_xml "$mv_tmp/v,fs" vshare "" "<driver type='virtiofs'/><binary path='$mv_tmp/no-virtiofsd'/>")" |
+    shared_ram >"$mv_tmp/vnobin.xml"
+vsh define "$mv_tmp/vnobin.xml"
+vsh start vnobin
+expect_eq "status" 1 "$rc"
+expect_match "error" "virtiofsd '$mv_tmp/no-virtiofsd' of filesystem 'vshare' cannot be run: No such file or directory" "$err"
+expect_eq "no virtiofsd" "" "$(virtiofsd_pids)"
+expect_eq "no QEMU" "" "$(qemu_pid vnoshm)$(qemu_pid vnobin)"
+expect_eq "no socket left" "" "$(ls "$rundir" | grep '\.sock$' | grep -v monitor)"
+expect_daemon_alive
+verdict "virtiofs without shared memory, or without its virtiofsd, fails by name; nothing left"
+
+# 7
+vsh domcapabilities --virttype qemu
+expect_match "filesystem drivers" "<filesystem supported=.yes.> *<enum name=.driverType.> *<value>path</value> *<value>virtiofs</value>" \
+    "$(printf '%s' "$out" | tr -s '\n ' ' ')"
+verdict "domcapabilities: filesystem driverType path and virtiofs"
 
 mv_done

@@ -44,6 +44,7 @@
 #include "firmware.h"
 #include "host_sysinfo.h"
 #include "qemu_command.h"
+#include "virtiofs.h"
 
 #define REAL_QEMU "/usr/bin/qemu-system-x86_64"
 #define GOLDEN_MAX (1024 * 1024)
@@ -53,6 +54,11 @@
 static const char *const disk_secret_files[] = {
     "/run/modvirt/qemu/disk0.secret", "/run/modvirt/qemu/disk1.secret", "/run/modvirt/qemu/disk2.secret",
     "/run/modvirt/qemu/disk3.secret",
+};
+/* the sockets of the virtiofsd qemud would run, by filesystem index */
+static const char *const fs_sockets[] = {
+    "/run/modvirt/qemu/fs0.sock", "/run/modvirt/qemu/fs1.sock", "/run/modvirt/qemu/fs2.sock",
+    "/run/modvirt/qemu/fs3.sock",
 };
 /* how long QEMU may take to start, and must then stay up, with -S */
 #define QMP_WAIT_MS 10000
@@ -157,6 +163,7 @@ static struct mv_qemu_cmd_ctx fixed_ctx(const char *name, char **monitor, int *f
         .emulator = REAL_QEMU, .monitor_path = *monitor, .kvm_usable = false,
         .net_fds = fds, .nnet_fds = NETS_MAX,
         .disk_secret_files = disk_secret_files, .ndisk_secret_files = MV_ARRAY_SIZE(disk_secret_files),
+        .fs_sockets = fs_sockets, .nfs_sockets = MV_ARRAY_SIZE(fs_sockets),
         .host_nodes = host_nodes, .nhost_nodes = MV_ARRAY_SIZE(host_nodes), .memory_dir = "/var/lib/modvirt/qemu/ram",
         .host_cpus_online = "0-3",
     };
@@ -767,6 +774,118 @@ static bool have_qemu(void)
     return false;
 }
 
+/* ---- virtiofsd ---- */
+
+/* The virtiofsd of a case's virtiofs shares, by filesystem index: the real
+ * one, as qemud runs it (virtiofs.h), for QEMU's vhost-user-fs-pci to
+ * connect to at start; for a <source socket> share, one listening there. */
+struct virtiofsds {
+    char **sockets;
+    pid_t *pids;
+    size_t n;
+};
+
+static void virtiofsds_stop(struct virtiofsds *v)
+{
+    for (size_t i = 0; v->pids && i < v->n; i++) {
+        if (v->pids[i] <= 0)
+            continue;
+        kill(v->pids[i], SIGKILL);
+        waitpid(v->pids[i], NULL, 0);
+    }
+    for (size_t i = 0; v->sockets && i < v->n; i++)
+        free(v->sockets[i]);
+    free(v->sockets);
+    free(v->pids);
+}
+
+/* Whether PATH is a listening Unix socket (/proc/net/unix: connecting
+ * would take virtiofsd's one connection). */
+static bool unix_listens(const char *path)
+{
+    _cleanup_free_ char *text = NULL;
+    char *save = NULL;
+
+    if (mv_file_read_all("/proc/net/unix", 16 * 1024 * 1024, &text, NULL) < 0)
+        return false;
+    /* "Num RefCount Protocol Flags Type St Inode Path"; flag 0x10000: listening */
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        unsigned long flags;
+        int off = 0;
+
+        if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %n", &flags, &off) == 1 && off > 0 &&
+            (flags & 0x10000) && strcmp(line + off, path) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Runs virtiofsd for FS on SOCKET and waits for it to listen. */
+static pid_t virtiofsd_start(const struct mv_dom_fs *fs, const char *dir, const char *socket)
+{
+    _cleanup_strv_free_ char **argv = NULL;
+    _cleanup_free_ char *log = path_in(dir, "virtiofsd.log");
+    struct timespec t0;
+    pid_t pid;
+
+    ck_assert_int_eq(mv_virtiofs_build_argv(fs, MV_VIRTIOFSD_PATH, socket, &argv), 0);
+    free(argv[0]);
+    ck_assert_ptr_nonnull(argv[0] = strdup(MV_VIRTIOFSD_PATH));    /* not the XML's <binary path> */
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+        if (out < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!unix_listens(socket)) {
+        struct timespec pause = { 0, 20 * 1000000L };
+
+        ck_assert_msg(!exited(pid), "virtiofsd for '%s' exited (see %s)", fs->target, log);
+        ck_assert_msg(ms_since(&t0) < QMP_WAIT_MS, "virtiofsd for '%s' does not listen on %s", fs->target, socket);
+        nanosleep(&pause, NULL);
+    }
+    return pid;
+}
+
+/* A virtiofsd for every virtiofs share of DEF (its socket in DIR, or the
+ * share's <source socket> moved there); false when none can run here. */
+static bool virtiofsds_start(struct mv_dom_def *def, const char *dir, struct virtiofsds *v)
+{
+    struct mv_dom_devices *d = &def->devices;
+    char name[32];
+
+    v->n = d->nfilesystems;
+    ck_assert_ptr_nonnull(v->sockets = calloc(v->n + 1, sizeof(char *)));
+    ck_assert_ptr_nonnull(v->pids = calloc(v->n + 1, sizeof(pid_t)));
+    for (size_t i = 0; i < d->nfilesystems; i++) {
+        struct mv_dom_fs *fs = &d->filesystems[i];
+
+        if (fs->driver != MV_DOM_FS_DRIVER_VIRTIOFS)
+            continue;
+        if (access(MV_VIRTIOFSD_PATH, X_OK) < 0 || geteuid() != 0)
+            return false;
+        snprintf(name, sizeof(name), "fs,%zu.sock", i);
+        v->sockets[i] = path_in(dir, name);
+        if (fs->source_socket) {
+            /* the user's virtiofsd: serves a directory of its own */
+            free(fs->source_socket);
+            fs->source_socket = strdup(v->sockets[i]);
+            snprintf(name, sizeof(name), "fs,%zu.user", i);
+            ck_assert_int_eq(mkdir(move_to(&fs->source_dir, dir, name), 0700), 0);
+            v->pids[i] = virtiofsd_start(fs, dir, v->sockets[i]);
+            free(TAKE_PTR(fs->source_dir));
+        } else {
+            v->pids[i] = virtiofsd_start(fs, dir, v->sockets[i]);
+        }
+    }
+    return true;
+}
+
 /* The passphrase files of a case's disks, by disk index (NULL: none). */
 struct secrets {
     char **paths;
@@ -792,6 +911,7 @@ START_TEST(test_qemu_accepts)
     struct mv_qemu_cmd_ctx ctx = { .emulator = REAL_QEMU, .host_nodes = host_nodes,
                                    .nhost_nodes = MV_ARRAY_SIZE(host_nodes) };
     _cleanup_(secrets_freep) struct secrets secrets = { 0 };
+    _cleanup_(virtiofsds_stop) struct virtiofsds virtiofsds = { 0 };
 
     if (is_invalid_case(name) || !have_qemu())
         return;
@@ -815,11 +935,17 @@ START_TEST(test_qemu_accepts)
     ck_assert_int_eq(fill_firmware(def, &(int){ 0 }, &(char *){ NULL }), 0);
     localize(def, dir, secrets.paths);
     choose_spice(def, dir);
+    if (!virtiofsds_start(def, dir, &virtiofsds)) {
+        fprintf(stderr, "# %s: not run: virtiofsd (%s) is not installed, or not root\n", name, MV_VIRTIOFSD_PATH);
+        return;
+    }
     assign_ok(def);
     ctx.monitor_path = monitor;
     ctx.memory_dir = dir;
     ctx.disk_secret_files = (const char *const *)secrets.paths;
     ctx.ndisk_secret_files = def->devices.ndisks;
+    ctx.fs_sockets = (const char *const *)virtiofsds.sockets;
+    ctx.nfs_sockets = virtiofsds.n;
     argv = build_ok(def, &ctx);
     run_qemu(argv, dir, monitor, name);
     /* the escaped paths reached QEMU whole */
