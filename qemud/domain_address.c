@@ -1,6 +1,6 @@
 /*
- * The assign pass: aliases, addresses and implicit controllers of a
- * starting domain (domain_address.h).
+ * The assign pass: addresses and implicit controllers of a domain being
+ * defined, and with the aliases those of a starting one (domain_address.h).
  *
  * One table, dev_kinds[], describes every kind of device: where its array,
  * alias and address live, its QEMU id (the alias), and whether it takes a

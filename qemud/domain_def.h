@@ -286,15 +286,20 @@ struct mv_dom_clock {
  * <alias name>) and, when it can sit on a bus, `struct mv_dom_addr addr`.
  * In a configuration (parse without MV_DOM_PARSE_STATUS) only user aliases
  * ("ua-" + [A-Za-z0-9_-]) are kept; others are dropped as libvirt does.
- * When a domain starts, mv_dom_assign() (domain_address.c) fills, on the
- * live copy, the alias (= the QEMU device id) and the PCI or drive address
- * of every device that has none, in command-line order, before the command
- * line is built; the live XML shows them.  A NEW DEVICE KIND adds one row to
- * domain_address.c's dev_kinds[] (where its array, alias and addr live, its
- * QEMU id, whether it takes a PCI slot), placed where its -device appears in
- * the command line, frees its alias in domain_def.c, writes it with
- * dom_format_alias() before its <address> and reads it with
- * dom_parse_alias() (see domain_parse_devices.c).
+ * When a domain is defined, mv_dom_assign_addresses() (domain_address.c)
+ * gives every device without one its PCI or drive address and adds the
+ * implicit controllers, in command-line order, as libvirt does; when it
+ * starts, mv_dom_assign() does the same on the live copy (for what was
+ * defined before or created transient) and gives each device its alias
+ * (= the QEMU device id) before the command line is built.  The live XML
+ * shows both; the command line builder chooses neither.
+ * A NEW DEVICE KIND adds one row to domain_address.c's dev_kinds[] (where
+ * its array, alias and addr live, its QEMU id, whether it takes a PCI
+ * slot), placed where its -device appears in the command line; frees its
+ * alias in domain_def.c, writes it with dom_format_alias() before its
+ * <address>, reads it with dom_parse_alias() (domain_parse_priv.h), and
+ * its qemu_cmd_*.c part writes id= with opt_id() and bus=/addr= with
+ * opt_pci_addr().
  */
 
 /* VOLUME: a volume of a modvirt-storaged pool, resolved to a file at start
