@@ -98,7 +98,7 @@ START_TEST(test_golden)
     _cleanup_free_ char *args_again = NULL;
     _cleanup_free_ char *live = start(name, input, &args);
     _cleanup_free_ char *again = NULL;
-    xmlRelaxNGPtr schema = mv_test_schema_load("domain");
+    xmlRelaxNGPtr schema = mv_test_schema_load("domain");      /* freed below */
 
     mv_test_golden(FIXTURES, name, ".out.xml", live);
     if (schema)
@@ -110,6 +110,8 @@ START_TEST(test_golden)
                   name, mv_test_write_actual(name, ".again.xml", again));
     ck_assert_msg(strcmp(args, args_again) == 0, "%s: the live XML defined again has another command line "
                   "(written to %s)", name, mv_test_write_actual(name, ".again.args", args_again));
+    if (schema)
+        xmlRelaxNGFree(schema);
 }
 END_TEST
 
