@@ -633,6 +633,7 @@ MV_ENUM_DECL(mv_dom_ioapic);
 struct mv_dom_features {
     bool acpi, apic, pae;
     bool given;                     /* a <features> element was written */
+    enum mv_tristate apic_eoi;      /* <apic eoi='on|off'/>: KVM's paravirtual EOI */
     enum mv_tristate vmport;        /* <vmport state='on|off'/> */
     enum mv_tristate pmu;           /* <pmu state='on|off'/> */
     enum mv_tristate smm;           /* <smm state='on|off'>; firmware needs it on for secure boot */
@@ -644,6 +645,8 @@ struct mv_dom_features {
     struct mv_dom_hyperv hyperv;
     bool kvm_given;                 /* a <kvm> element was written */
     enum mv_tristate kvm[MV_DOM_KVM_LAST];
+    bool tcg_given;                 /* a <tcg> element was written */
+    unsigned long long tcg_tb_cache_mib;    /* <tcg><tb-cache>: translation cache in MiB; 0 = absent */
 };
 
 /* ---- iothreads, cputune (domain_parse_tuning.c), seclabel ---- */

@@ -89,13 +89,35 @@ static void smm(struct mv_xml_out *o, const struct mv_dom_features *f)
     mv_xml_out_end(o);
 }
 
+static void tcg(struct mv_xml_out *o, const struct mv_dom_features *f)
+{
+    char mib[24];
+
+    if (!f->tcg_given)
+        return;
+    mv_xml_out_start(o, "tcg");
+    if (f->tcg_tb_cache_mib) {
+        snprintf(mib, sizeof(mib), "%llu", f->tcg_tb_cache_mib);
+        mv_xml_out_start(o, "tb-cache");
+        mv_xml_out_attr(o, "unit", "MiB");
+        mv_xml_out_text(o, mib);
+        mv_xml_out_end(o);
+    }
+    mv_xml_out_end(o);
+}
+
 void dom_format_features(struct mv_xml_out *o, const struct mv_dom_features *f)
 {
     if (!f->given)
         return;
     mv_xml_out_start(o, "features");
     empty_elem(o, "acpi", f->acpi);
-    empty_elem(o, "apic", f->apic);
+    if (f->apic) {
+        mv_xml_out_start(o, "apic");
+        if (f->apic_eoi != MV_TRISTATE_ABSENT)
+            mv_xml_out_attr(o, "eoi", f->apic_eoi == MV_TRISTATE_YES ? "on" : "off");
+        mv_xml_out_end(o);
+    }
     empty_elem(o, "pae", f->pae);
     hyperv(o, &f->hyperv);
     kvm(o, f);
@@ -106,6 +128,7 @@ void dom_format_features(struct mv_xml_out *o, const struct mv_dom_features *f)
     if (f->ioapic != MV_DOM_IOAPIC_ABSENT)
         mv_xml_out_leaf(o, "ioapic", "driver", mv_dom_ioapic_to_string(f->ioapic));
     switch_elem(o, "vmcoreinfo", f->vmcoreinfo);
+    tcg(o, f);
     mv_xml_out_end(o);
 }
 

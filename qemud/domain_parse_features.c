@@ -1,6 +1,6 @@
 /*
  * Domain XML: <features> (the hypervisor switches: acpi, apic, pae, vmport,
- * pmu, smm, vmcoreinfo, pvspinlock, ioapic, <hyperv>, <kvm>) and <clock>
+ * pmu, smm, vmcoreinfo, pvspinlock, ioapic, <hyperv>, <kvm>, <tcg>) and <clock>
  * with its timers, into struct mv_dom_features / mv_dom_clock.
  *
  * A switch written without state= means on, as libvirt reads it, and is
@@ -211,11 +211,57 @@ static int feature_flag(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 
     if (strcmp(name, "acpi") == 0)
         f->acpi = true;
-    else if (strcmp(name, "apic") == 0)
-        f->apic = true;
     else
         f->pae = true;
     return mv_xml_leaf(c, n, MV_XML_NO_ATTRS);
+}
+
+static int feature_apic(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    struct mv_dom_features *f = obj;
+    bool on;
+    int r;
+
+    f->apic = true;
+    if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("eoi"))) < 0 || (r = mv_xml_attr_onoff(c, n, "eoi", &on)) < 0)
+        return r;
+    if (r == 1)
+        f->apic_eoi = on ? MV_TRISTATE_YES : MV_TRISTATE_NO;
+    return 0;
+}
+
+/* MiB in BYTES, refused unless whole and at most MAX: WHAT names the element. */
+static int whole_mib(struct mv_xml_ctx *c, const char *what, unsigned long long bytes, unsigned long long max,
+                     unsigned long long *mib)
+{
+    if (bytes % (1024 * 1024) != 0 || bytes / (1024 * 1024) > max)
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "%s must be a whole number of MiB up to %llu MiB, "
+                           "not %llu bytes", what, max, bytes);
+    *mib = bytes / (1024 * 1024);
+    return 0;
+}
+
+static int tcg_tb_cache(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    struct mv_dom_features *f = obj;
+    unsigned long long bytes;
+    int r = mv_xml_text_scaled(c, n, MV_XML_ATTRS("unit"), "KiB", 1, false, &bytes);
+
+    /* QEMU's tb-size is in MiB (a 32-bit count of them is far beyond any host) */
+    return r < 0 ? r : whole_mib(c, "<features><tcg><tb-cache>", bytes, UINT32_MAX, &f->tcg_tb_cache_mib);
+}
+
+static const struct mv_xml_rule tcg_rules[] = {
+    { "tb-cache", tcg_tb_cache, false },
+};
+
+static int feature_tcg(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
+{
+    struct mv_dom_features *f = obj;
+    int r = mv_xml_check_attrs(c, n, MV_XML_NO_ATTRS);
+
+    f->tcg_given = true;
+    return r < 0 ? r : MV_XML_WALK(c, n, tcg_rules, f);
 }
 
 /* vmport, pmu, vmcoreinfo, pvspinlock: <NAME state='on|off'/> */
@@ -238,13 +284,9 @@ static int smm_tseg(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     unsigned long long bytes;
     int r = mv_xml_text_scaled(c, n, MV_XML_ATTRS("unit"), "MiB", 1, true, &bytes);
 
-    if (r < 0)
-        return r;
     /* QEMU sizes the extended TSEG in whole MiB (mch.extended-tseg-mbytes, 16 bits) */
-    if (bytes % (1024 * 1024) != 0 || bytes / (1024 * 1024) > UINT16_MAX)
-        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<features><smm><tseg> must be a whole number of MiB "
-                           "up to %u MiB, not %llu bytes", UINT16_MAX, bytes);
-    f->smm_tseg_mib = bytes / (1024 * 1024);
+    if (r < 0 || (r = whole_mib(c, "<features><smm><tseg>", bytes, UINT16_MAX, &f->smm_tseg_mib)) < 0)
+        return r;
     f->smm_tseg_given = true;
     return 0;
 }
@@ -282,7 +324,7 @@ static int feature_ioapic(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 
 static const struct mv_xml_rule features_rules[] = {
     { "acpi", feature_flag, false },
-    { "apic", feature_flag, false },
+    { "apic", feature_apic, false },
     { "pae", feature_flag, false },
     { "hyperv", feature_hyperv, false },
     { "kvm", feature_kvm, false },
@@ -292,6 +334,7 @@ static const struct mv_xml_rule features_rules[] = {
     { "smm", feature_smm, false },
     { "ioapic", feature_ioapic, false },
     { "vmcoreinfo", feature_switch, false },
+    { "tcg", feature_tcg, false },
 };
 
 int dom_parse_features(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)

@@ -1,8 +1,9 @@
 /*
  * <features> on the QEMU command line: machine properties (vmport, smm,
- * kernel_irqchip for <ioapic>), -cpu properties (hv-* for <hyperv>, kvm=off
- * and kvm-* for <kvm>, kvm-pv-unhalt for <pvspinlock>, pmu), ACPI, the
- * extended TSEG and the vmcoreinfo device.
+ * kernel_irqchip for <ioapic>), -accel tcg's tb-size (<tcg><tb-cache>),
+ * -cpu properties (hv-* for <hyperv>, kvm=off and kvm-* for <kvm>,
+ * kvm-pv-unhalt for <pvspinlock>, kvm-pv-eoi for <apic eoi>, pmu), ACPI,
+ * the extended TSEG and the vmcoreinfo device.
  *
  * What QEMU 7.2 does with these under TCG (checked against the real binary):
  * it takes every hv-* property, but builds the Hyper-V CPUID leaves only in
@@ -93,6 +94,17 @@ int machine_feature_props(struct cmd *c, struct opt *m)
     /* split: the IOAPIC in QEMU, the local APICs where the accelerator has them */
     if (f->ioapic != MV_DOM_IOAPIC_ABSENT)
         opt_kv(m, "kernel_irqchip", "%s", f->ioapic == MV_DOM_IOAPIC_KVM ? "on" : "split");
+    return 0;
+}
+
+int accel_feature_props(struct cmd *c, struct opt *a)
+{
+    const struct mv_dom_features *f = &c->def->features;
+
+    if (f->tcg_given && c->kvm)
+        return cmd_refuse(c, "<features><tcg> is for domain type 'qemu' (TCG), not 'kvm'");
+    if (f->tcg_tb_cache_mib)
+        opt_kv(a, "tb-size", "%llu", f->tcg_tb_cache_mib);
     return 0;
 }
 
@@ -197,8 +209,12 @@ int cpu_feature_props(struct cmd *c, struct opt *o)
     const struct mv_dom_features *f = &c->def->features;
     int r;
 
+    /* both are in the KVM paravirt CPUID leaf QEMU clears without KVM */
+    if (on(f->apic_eoi) && !c->kvm)
+        return cmd_refuse(c, "<features><apic eoi='on'> needs KVM (domain type='kvm')");
     if (on(f->pvspinlock) && !c->kvm)
         return cmd_refuse(c, "<features><pvspinlock state='on'> needs KVM (domain type='kvm')");
+    opt_tristate(o, "kvm-pv-eoi", f->apic_eoi);
     opt_tristate(o, "kvm-pv-unhalt", f->pvspinlock);
     if ((r = hyperv_cpu_props(c, o)) < 0)
         return r;

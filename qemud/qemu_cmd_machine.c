@@ -43,6 +43,7 @@ int check_os(struct cmd *c)
 int build_accel(struct cmd *c)
 {
     _cleanup_opt_ struct opt m = { 0 };
+    _cleanup_opt_ struct opt a = { 0 };
     int r;
 
     if (c->def->virt == MV_DOM_VIRT_KVM && !c->ctx->kvm_usable)
@@ -57,7 +58,10 @@ int build_accel(struct cmd *c)
     opt_machine_firmware(c, &m);
     if ((m.len > 0 || m.err) && (r = cmd_opt(c, "-machine", &m)) < 0)
         return r;
-    return cmd_pair(c, "-accel", c->kvm ? "kvm" : "tcg");
+    opt_kv(&a, NULL, "%s", c->kvm ? "kvm" : "tcg");
+    if ((r = accel_feature_props(c, &a)) < 0)
+        return r;
+    return cmd_opt(c, "-accel", &a);
 }
 
 int build_smp(struct cmd *c)

@@ -120,10 +120,11 @@ int build_clock(struct cmd *c);
 int cpu_clock_props(struct cmd *c, struct opt *o);
 
 /* qemu_cmd_features.c: -no-acpi, the extended TSEG, vmcoreinfo; the
- * -machine properties (appended to M) and the -cpu properties (to O) of
- * <features> */
+ * -machine properties (appended to M), -accel's (to A) and the -cpu
+ * properties (to O) of <features> */
 int build_features(struct cmd *c);
 int machine_feature_props(struct cmd *c, struct opt *m);
+int accel_feature_props(struct cmd *c, struct opt *a);
 int cpu_feature_props(struct cmd *c, struct opt *o);
 
 /* qemu_cmd_boot.c */

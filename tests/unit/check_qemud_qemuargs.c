@@ -320,11 +320,28 @@ START_TEST(test_features_kvm)
     argv = build_ok(def, &ctx);
     ck_assert_str_eq(find_opt(argv, "-machine", ""), "q35,kernel_irqchip=on");
     ck_assert_str_eq(find_opt(argv, "-cpu", ""),
-                     "host,kvmclock=on,hv-time=on,kvm-pv-unhalt=on,hv-relaxed=on,hv-vapic=on,"
+                     "host,kvmclock=on,hv-time=on,kvm-pv-eoi=on,kvm-pv-unhalt=on,hv-relaxed=on,hv-vapic=on,"
                      "hv-spinlocks=0x1fff,hv-vpindex=on,hv-runtime=on,hv-synic=on,hv-stimer=on,"
                      "hv-stimer-direct=on,hv-reset=on,hv-vendor-id=KVMKVMKVM,hv-frequencies=on,"
                      "hv-reenlightenment=on,hv-tlbflush=on,hv-ipi=on,hv-evmcs=on,hv-avic=off,kvm=off,"
                      "kvm-hint-dedicated=on,kvm-poll-control=on,kvm-pv-ipi=off,pmu=on");
+}
+END_TEST
+
+/* <tcg> is TCG's own: refused by name under KVM. */
+START_TEST(test_features_tcg_kvm)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("features-kvm-invalid");
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_free_ char *err = NULL;
+    char **argv = NULL;
+    int fds[NETS_MAX], code = 0;
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("features-kvm", &monitor, fds);
+
+    ctx.kvm_usable = true;
+    def->features.tcg_given = true;
+    ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "<features><tcg> is for domain type 'qemu'"));
 }
 END_TEST
 
@@ -968,6 +985,7 @@ static Suite *qemuargs_suite(void)
     tcase_add_test(tc, test_host_model_tcg);
     tcase_add_test(tc, test_features_kvm);
     tcase_add_test(tc, test_features_kvm_deps);
+    tcase_add_test(tc, test_features_tcg_kvm);
     tcase_add_test(tc, test_tap_fd_missing);
     tcase_add_test(tc, test_comma_escaped);
     suite_add_tcase(s, tc);
