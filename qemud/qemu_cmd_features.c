@@ -25,9 +25,8 @@
 #include "error_codes.h"
 #include "qemu_command_priv.h"
 
-/* QEMU's -cpu property for each <hyperv> child (NULL: not a property of
- * its own: vendor_id carries a value, stimer's direct mode is a second
- * property) */
+/* QEMU's -cpu property for each <hyperv> child; spinlocks and vendor_id
+ * take a value instead of on/off, stimer's <direct> is hv-stimer-direct */
 static const char *const hv_props[MV_DOM_HV_LAST] = {
     [MV_DOM_HV_RELAXED] = "hv-relaxed",
     [MV_DOM_HV_VAPIC] = "hv-vapic",
@@ -148,15 +147,17 @@ static int check_hyperv_kvm(struct cmd *c, const struct mv_dom_hyperv *hv)
 static void hyperv_props(struct opt *o, const struct mv_dom_hyperv *hv)
 {
     for (int i = 0; i < MV_DOM_HV_LAST; i++) {
-        if (hv->state[i] == MV_TRISTATE_ABSENT)
+        bool is_value = i == MV_DOM_HV_SPINLOCKS || i == MV_DOM_HV_VENDOR_ID;
+
+        /* a value property turned off is QEMU's default: nothing to write */
+        if (hv->state[i] == MV_TRISTATE_ABSENT || (is_value && !on(hv->state[i])))
             continue;
-        if (i == MV_DOM_HV_SPINLOCKS && on(hv->state[i]))
+        if (i == MV_DOM_HV_SPINLOCKS)
             opt_kv(o, hv_props[i], "0x%x", hv->spinlocks_retries);
-        else if (i == MV_DOM_HV_VENDOR_ID && on(hv->state[i]))
+        else if (i == MV_DOM_HV_VENDOR_ID)
             opt_kv(o, hv_props[i], "%s", hv->vendor_id);
-        else if (i != MV_DOM_HV_SPINLOCKS && i != MV_DOM_HV_VENDOR_ID)
+        else
             opt_onoff(o, hv_props[i], on(hv->state[i]));
-        /* spinlocks/vendor_id off: QEMU's default, no property to write */
         if (i == MV_DOM_HV_STIMER && hv->stimer_direct != MV_TRISTATE_ABSENT)
             opt_onoff(o, "hv-stimer-direct", on(hv->stimer_direct));
     }
