@@ -53,3 +53,13 @@ tests_unit_check_qemud_firmware_LDADD = tests/unit/libmvtest.la qemud/libmvqemuh
 	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
 
 EXTRA_DIST += tests/data/host tests/data/firmware
+
+# CPU and memory: the CPUID flag table against the real QEMU, id sets, host
+# memory facts (tests/data/hostmem) and huge page backends
+check_PROGRAMS += tests/unit/check_qemud_cpumem
+UNIT_TESTS += tests/unit/check_qemud_cpumem
+tests_unit_check_qemud_cpumem_SOURCES = tests/unit/check_qemud_cpumem.c
+tests_unit_check_qemud_cpumem_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/qemud
+tests_unit_check_qemud_cpumem_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la qemud/libmvqemucmd.la \
+	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+EXTRA_DIST += tests/data/hostmem

@@ -7,8 +7,8 @@
  * with MV_ERR_CONFIG_UNSUPPORTED naming it; nothing is dropped silently.
  * The exceptions, each because QEMU has nothing to set and the daemon or
  * the guest handles it: title, description, metadata, currentMemory (the
- * balloon target, set over QMP), vcpu placement, cpu match/check/fallback
- * (TCG emulates any model in full), the tap names and network sources (the
+ * balloon target, set over QMP), vcpu placement, cpu match/fallback and
+ * check='none' (QEMU's -cpu is the model as named), the tap names and network sources (the
  * daemon's side of a tap), live pty paths, the target port of a virtio
  * console (QEMU numbers the ports itself), the <driver> settings of an
  * empty cdrom (they are for the media inserted later), and <features>
@@ -18,6 +18,11 @@
  * - cpu host-passthrough needs KVM and is refused under TCG; host-model
  *   becomes "-cpu host" under KVM and "-cpu max" (everything TCG can
  *   emulate, the nearest thing to the host) under TCG.
+ * - cpu check='partial'|'full' is enforce=on: QEMU then refuses to start a
+ *   CPU lacking a feature the accelerator cannot give, where it otherwise
+ *   warns and drops it (qemu_cmd_cpu.c).  Memory and NUMA decisions are at
+ *   the top of qemu_cmd_memory.c; its backends are named pc.ram (no NUMA)
+ *   and ram-nodeN (guest NUMA cell N).
  * - The PIT tick policy only exists for KVM's in-kernel PIT; under TCG it
  *   has nothing to act on and is ignored.
  * - The definition has been through the assign pass (domain_address.c,
