@@ -80,12 +80,24 @@ static char *argv_text(const char *what, const struct mv_dom_def *def)
     return text;
 }
 
+/* The SPICE port the daemon would choose (domain_process.c) */
+static void choose_ports(struct mv_dom_def *live)
+{
+    for (size_t i = 0; i < live->devices.ngraphics; i++) {
+        struct mv_dom_graphics *g = &live->devices.graphics[i];
+
+        if (g->type == MV_DOM_GRAPHICS_SPICE && g->autoport && g->port <= 0)
+            g->port = 5900;
+    }
+}
+
 /* A start of XML: the live XML it shows, and its command line. */
 static char *start(const char *what, const char *xml, char **args)
 {
     _cleanup_dom_def_ struct mv_dom_def *live = parse_ok(what, xml, 0);
 
     assign_ok(what, live);
+    choose_ports(live);
     *args = argv_text(what, live);
     return format_live(live);
 }
