@@ -18,12 +18,14 @@
 # 5. what cannot start is refused at start, naming it, with nothing left
 #    running: an explicit tlsPort (no TLS certificates), <gl enable='yes'>.
 # 6. ports go back at stop: Fedora started again gets its port again.
+# 7. passwd: the client's ticket must be that password (set over QMP before
+#    the guest runs); after passwdValidTo it no longer is.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 
 MV_NEEDS="qemu-system-x86_64 xmllint ip"
-mv_init 6
+mv_init 7
 use_root root
 
 # ---- the namespace and the daemon in it ---------------------------------
@@ -169,5 +171,38 @@ expect_eq "fedora37: SPICE link after a restart" "$answers" "$out"
 for d in vi-fedora37 vi-freebsd13.1; do vsh destroy "$d"; vsh undefine "$d"; done
 expect_daemon_alive
 verdict "a stopped domain's port goes back: fedora37 started again gets $f37_port again"
+
+# 7
+pw_guest() {    # NAME EXTRA-ATTRS: define and start a guest with passwd='sekrit'
+    cat >"$mv_tmp/$1.xml" <<EOF
+<domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64' machine='q35'>hvm</type></os>
+<devices><graphics type='spice' autoport='yes' passwd='sekrit' $2/><memballoon model='none'/></devices></domain>
+EOF
+    vsh define "$mv_tmp/$1.xml"
+    expect_eq "$1: define ($err)" 0 "$rc"
+    vsh start --paused "$1"
+    expect_eq "$1: start --paused ($err)" 0 "$rc"
+    live_port "$1"
+    expect_nomatch "$1: -spice without disable-ticketing" "disable-ticketing" "$spice"
+}
+if ! "$MV_PY" -c 'import cryptography' 2>/dev/null; then
+    skip "python3-cryptography is not installed (the SPICE ticket is RSA-encrypted)"
+    mv_done
+    exit 0
+fi
+pw_guest sp-pw ""
+out=$(spice_link --ticket sekrit 127.0.0.1 "$port")
+expect_eq "sp-pw: right ticket" "$answers link=0" "$out"
+out=$(spice_link --ticket wrong 127.0.0.1 "$port")
+expect_eq "sp-pw: wrong ticket" "$answers link=7" "$out"
+vsh dumpxml sp-pw
+expect_eq "sp-pw: no password without --security-info" "" "$(xp 'string(//graphics/@passwd)')"
+vsh destroy sp-pw
+pw_guest sp-pw-expired "passwdValidTo='2000-01-01T00:00:00'"
+out=$(spice_link --ticket sekrit 127.0.0.1 "$port")
+expect_eq "sp-pw-expired: expired ticket" "$answers link=7" "$out"
+vsh destroy sp-pw-expired
+verdict "passwd is the SPICE ticket (a wrong or expired one is refused); dumpxml hides it"
 
 mv_done
