@@ -153,3 +153,10 @@ dist_check_SCRIPTS += $(PROXYD_THROUGH_INTEGRATION_TESTS)
 QEMUD_TUNING_INTEGRATION_TESTS = tests/integration/qemud-tuning.sh
 INTEGRATION_TESTS += $(QEMUD_TUNING_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_TUNING_INTEGRATION_TESTS)
+
+# <os firmware='efi'> chosen from ovmf's descriptors and booting the test
+# guest under OVMF with <sysinfo> strings; the variable store's life
+# (created, kept, undefine --nvram/--keep-nvram); secure boot with SMM
+QEMUD_FIRMWARE_INTEGRATION_TESTS = tests/integration/qemud-firmware.sh
+INTEGRATION_TESTS += $(QEMUD_FIRMWARE_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(QEMUD_FIRMWARE_INTEGRATION_TESTS)
