@@ -15,11 +15,11 @@ set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/guest.sh"
 
-MV_NEEDS="qemu-system-x86_64 virt-xml-validate xmllint"
+MV_NEEDS="qemu-system-x86_64 virt-xml-validate xmllint virt-install"
 BOOT_S=240      # OVMF under TCG: ~30 s on an idle machine
-guest_test_init 8
+guest_test_init 9
 [ -f /usr/share/qemu/firmware/60-edk2-x86_64.json ] || {
-    for i in $(seq 8); do skip "Debian's ovmf is not installed (no /usr/share/qemu/firmware)"; done
+    for i in $(seq 9); do skip "Debian's ovmf is not installed (no /usr/share/qemu/firmware)"; done
     exit 0
 }
 start_daemon
@@ -168,7 +168,25 @@ fi
 vsh undefine fw4
 verdict "<smbios mode='host'> gives the host's strings (or is refused where the host has none)"
 
-# 8
+# 8: virt-install reads the domain capabilities: Windows 11 gets UEFI by
+# firmware='efi' (as on libvirt with ovmf), which starts
+run isolated virt-install --connect "$MV_URI" --print-xml --import --disk none --network none \
+    --osinfo win11 --name fw-win11 --memory 512
+expect_eq "virt-install" 0 "$rc"
+expect_eq "firmware='efi'" efi "$(xp 'string(/domain/os/@firmware)' "$out")"
+printf '%s\n' "$out" >"$mv_tmp/win11.xml"
+vsh define "$mv_tmp/win11.xml"
+expect_eq "define" 0 "$rc"
+vsh start --paused fw-win11
+expect_eq "start --paused" 0 "$rc"
+vsh dumpxml fw-win11
+expect_eq "live loader" /usr/share/OVMF/OVMF_CODE_4M.ms.fd "$(xp 'string(/domain/os/loader)' "$out")"
+vsh destroy fw-win11
+vsh undefine --nvram fw-win11
+expect_eq "undefine --nvram" 0 "$rc"
+verdict "virt-install's Windows 11 gets firmware='efi' from the capabilities and starts (secure boot build)"
+
+# 9
 vsh list --all --name
 expect_eq "no domain left" "" "$out"
 expect_daemon_alive
