@@ -20,6 +20,7 @@
 #include "display_ports.h"
 #include "domain_monitor.h"
 #include "error_codes.h"
+#include "uuid.h"
 
 /* Ports handed out by this daemon and not yet returned: a port stays
  * bindable for us until the QEMU we chose it for has bound it. */
@@ -110,6 +111,22 @@ void qemud_display_release(const struct mv_dom_def *live)
     pthread_mutex_unlock(&reserved_lock);
 }
 
+#define UUID_CHARS (MV_UUID_STRING_LEN - 1)
+
+/* PATH is a socket this daemon picked (RUNDIR/UUID.spiceN.sock), for
+ * whichever domain: the live XML shows it, and a definition made from that
+ * XML must not have two guests listen on one socket. */
+static bool is_daemon_socket(const char *rundir, const char *path)
+{
+    size_t n = strlen(rundir);
+    unsigned int idx;
+    int end = 0;
+
+    return strncmp(path, rundir, n) == 0 && path[n] == '/' && strlen(path + n + 1) > UUID_CHARS &&
+           sscanf(path + n + 1 + UUID_CHARS, ".spice%u.sock%n", &idx, &end) == 1 && end > 0 &&
+           path[n + 1 + UUID_CHARS + end] == '\0';
+}
+
 int qemud_display_prepare(const char *rundir, const char *uuid, const char *name, struct mv_dom_def *live,
                           struct mv_err *err)
 {
@@ -119,10 +136,12 @@ int qemud_display_prepare(const char *rundir, const char *uuid, const char *name
 
         if (g->type != MV_DOM_GRAPHICS_SPICE)
             continue;
-        if (g->listen_type == MV_DOM_LISTEN_SOCKET && !g->socket &&
-            asprintf(&g->socket, "%s/%s.spice%zu.sock", rundir, uuid, i) < 0) {
-            g->socket = NULL;
-            return -ENOMEM;
+        if (g->listen_type == MV_DOM_LISTEN_SOCKET && (!g->socket || is_daemon_socket(rundir, g->socket))) {
+            free(g->socket);
+            if (asprintf(&g->socket, "%s/%s.spice%zu.sock", rundir, uuid, i) < 0) {
+                g->socket = NULL;
+                return -ENOMEM;
+            }
         }
         if (g->listen_type == MV_DOM_LISTEN_ABSENT ||
             (g->listen_type == MV_DOM_LISTEN_ADDRESS && !g->listen)) {

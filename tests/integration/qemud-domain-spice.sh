@@ -14,7 +14,8 @@
 #    companions, qxl, ich6) starts beside it on another port, which answers
 #    too; the companions share their EHCI's PCI slot.
 # 4. <listen type='socket'/>: the daemon picks a socket, the live XML shows
-#    it, and the SPICE server answers there.
+#    it, and the SPICE server answers there; that live XML defined under
+#    another name runs beside it on a socket of its own.
 # 5. what cannot start is refused at start, naming it, with nothing left
 #    running: an explicit tlsPort (no TLS certificates), <gl enable='yes'>.
 # 6. ports go back at stop: Fedora started again gets its port again.
@@ -138,8 +139,23 @@ case "$sock" in
     "$rundir"/*.sock) out=$(spice_link "$sock"); expect_eq "socket: SPICE link on $sock" "$answers" "$out" ;;
     *) expect_fail "socket: live socket '$sock' is not in $rundir" ;;
 esac
+# its live XML, renamed and defined, runs beside it on a socket of its own
+vsh dumpxml sp-sock
+printf '%s\n' "$out" | sed -e 's|<name>sp-sock</name>|<name>sp-sock2</name>|' -e '/<uuid>/d' >"$mv_tmp/sock2.xml"
+vsh define "$mv_tmp/sock2.xml"
+expect_eq "socket: define the live XML renamed ($err)" 0 "$rc"
+vsh start --paused sp-sock2
+expect_eq "socket: start the copy ($err)" 0 "$rc"
+vsh dumpxml sp-sock2
+sock2=$(xp 'string(//graphics/listen[@type="socket"]/@socket)')
+[ -n "$sock2" ] && [ "$sock2" != "$sock" ] || expect_fail "socket: the copy listens on '$sock2' (the original on '$sock')"
+out=$(spice_link "$sock2")
+expect_eq "socket: SPICE link on the copy's $sock2" "$answers" "$out"
+out=$(spice_link "$sock")
+expect_eq "socket: SPICE link on $sock still" "$answers" "$out"
 vsh destroy sp-sock
-verdict "<listen type='socket'/>: the daemon picks the socket, the live XML shows it, SPICE answers there"
+vsh destroy sp-sock2
+verdict "<listen type='socket'/>: the daemon picks the socket, the live XML shows it, SPICE answers there; a copy of that XML gets its own"
 
 # 5
 refused() {     # NAME GRAPHICS-XML WHAT: start refused naming WHAT, nothing running
