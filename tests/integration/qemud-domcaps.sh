@@ -63,10 +63,11 @@ disk_xml() {
     printf "<disk type='file' device='disk'><source file='%s'/><target dev='%s' bus='%s'/></disk>" \
         "$mv_tmp/$2.raw" "$2" "$1"
 }
-# try_guest NAME MACHINE DEVICES [OS]: define, start paused, destroy, undefine; failures named
+# try_guest NAME MACHINE DEVICES [OS] [TOP]: define, start paused, destroy, undefine; failures
+# named.  TOP: more elements of <domain> (<memoryBacking>)
 try_guest() {
     cat >"$mv_tmp/$1.xml" <<XML
-<domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory>${5:-}<vcpu>1</vcpu>
 <os><type arch='x86_64' machine='$2'>hvm</type>${4:-}</os><devices>$3</devices></domain>
 XML
     vsh define "$mv_tmp/$1.xml"
@@ -76,15 +77,16 @@ XML
     [ "$rc" -eq 0 ] && { vsh domstate "$1"; expect_eq "$1: state" paused "$out"; vsh destroy "$1"; }
     vsh undefine --nvram "$1"     # a loader guest has a variable store by now
 }
-# walk MACHINE: every disk bus and device, and every video model, its caps list
+# walk MACHINE: every disk bus and device, video model and filesystem driver its caps list
 walk() {
     local m=$1 disks= t bus dev model
     vsh domcapabilities --machine "$m" --virttype qemu
-    local buses devices models loader
+    local buses devices models loader fsds fsd
     buses=$(values "//disk/enum[@name='bus']") devices=$(values "//disk/enum[@name='diskDevice']")
     models=$(values "//video/enum[@name='modelType']")
+    fsds=$(values "//filesystem/enum[@name='driverType']")
     loader=$(printf '%s\n' "$out" | xmllint --xpath "string(//os/loader/value[1])" - 2>/dev/null)
-    [ -n "$buses" ] && [ -n "$devices" ] && [ -n "$models" ] || expect_fail "$m: no enums in: $out"
+    [ -n "$buses" ] && [ -n "$devices" ] && [ -n "$models" ] && [ -n "$fsds" ] || expect_fail "$m: no enums in: $out"
     for bus in $buses; do
         case $bus in virtio) t=vda ;; sata) t=sda ;; scsi) t=sdb ;; ide) t=hda ;; *) t=sdc ;; esac
         disks+=$(disk_xml "$bus" "$t")
@@ -97,22 +99,28 @@ walk() {
     for model in $models; do
         try_guest "dc-$m-video-$model" "$m" "<video><model type='$model'/></video>"
     done
+    # every filesystem driver, on the shared RAM virtiofs needs
+    mkdir -p "$mv_tmp/share"
+    for fsd in $fsds; do
+        try_guest "dc-$m-fs-$fsd" "$m" "<filesystem type='mount'><driver type='$fsd'/><source dir='$mv_tmp/share'/><target dir='share'/></filesystem>" \
+            "" "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>"
+    done
     # the first firmware listed, as <loader> takes it (ovmf installed: tools/install-deps)
     if [ -n "$loader" ]; then
         try_guest "dc-$m-loader" "$m" "" "<loader type='pflash' readonly='yes'>$loader</loader>"
     else
         diag "$m: no firmware listed (is ovmf installed?)"
     fi
-    diag "$m: loader ${loader:-none}, buses $(echo $buses), devices $(echo $devices), video $(echo $models)"
+    diag "$m: loader ${loader:-none}, buses $(echo $buses), devices $(echo $devices), video $(echo $models), filesystem $(echo $fsds)"
 }
 
 # 3
 walk pc
-verdict "i440fx: every disk bus and device, every video model and the firmware listed define and start paused"
+verdict "i440fx: every disk bus and device, video model, filesystem driver and the firmware listed define and start paused"
 
 # 4
 walk q35
-verdict "q35: every disk bus and device, every video model and the firmware listed define and start paused"
+verdict "q35: every disk bus and device, video model, filesystem driver and the firmware listed define and start paused"
 
 # 5: virt-install fetches the capabilities (virtinst logs the fetch, or its failure) when
 # it picks a video model, so this guest has graphics

@@ -430,6 +430,35 @@ START_TEST(test_comma_escaped)
 }
 END_TEST
 
+/* virtiofsd's command line: every <binary> setting, and a source path
+ * whose comma and backslash its option parser would otherwise take */
+START_TEST(test_virtiofsd_argv)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("fs-virtiofs");
+    struct mv_dom_fs *fs = &def->devices.filesystems[0];
+    _cleanup_strv_free_ char **argv = NULL;
+    _cleanup_free_ char *text = NULL;
+
+    ck_assert(mv_virtiofs_needs_daemon(fs));
+    ck_assert(!mv_virtiofs_needs_daemon(&def->devices.filesystems[1]));     /* <source socket> */
+    free(fs->source_dir);
+    ck_assert_ptr_nonnull(fs->source_dir = strdup("/srv/a,b\\c"));
+    ck_assert_int_eq(mv_virtiofs_build_argv(fs, "/unused", "/run/x,y.sock", &argv), 0);
+    text = join_lines(argv);
+    ck_assert_str_eq(text, "/usr/lib/qemu/virtiofsd\n--socket-path=/run/x,y.sock\n-o\n"
+                           "source=/srv/a\\,b\\\\c,cache=always,sandbox=namespace,xattr,posix_lock,no_flock\n"
+                           "--thread-pool-size=4\n");
+    mv_strv_free(TAKE_PTR(argv));
+    free(TAKE_PTR(text));
+    /* no <binary path>: the one qemud found; nothing but the source */
+    free(fs->binary.path);
+    fs->binary = (struct mv_dom_fs_binary){ 0 };
+    ck_assert_int_eq(mv_virtiofs_build_argv(fs, MV_VIRTIOFSD_PATH, "/run/s", &argv), 0);
+    text = join_lines(argv);
+    ck_assert_str_eq(text, MV_VIRTIOFSD_PATH "\n--socket-path=/run/s\n-o\nsource=/srv/a\\,b\\\\c\n");
+}
+END_TEST
+
 /* ---- the real QEMU ---- */
 
 static char tmpdir[256];
@@ -988,6 +1017,7 @@ static Suite *qemuargs_suite(void)
     tcase_add_test(tc, test_features_tcg_kvm);
     tcase_add_test(tc, test_tap_fd_missing);
     tcase_add_test(tc, test_comma_escaped);
+    tcase_add_test(tc, test_virtiofsd_argv);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("qemu");
