@@ -687,10 +687,70 @@ static int assign_kind_slots(struct assign *a, const struct dev_kind *k, int *er
     return r;
 }
 
+static bool same_pci_addr(const struct mv_dom_addr *x, const struct mv_dom_addr *y)
+{
+    return x->type == MV_DOM_ADDR_PCI && y->type == MV_DOM_ADDR_PCI && x->domain == y->domain &&
+           x->bus == y->bus && x->slot == y->slot && x->function == y->function;
+}
+
+/* DEV (of kind K) is given a function the machine has built in: the host
+ * bridge; PIIX3's ISA bridge and ACPI on pc (its IDE at 1.1 is the ide
+ * controller itself; 1.2 is free, where libvirt puts the USB controller);
+ * ICH9's LPC and SMBus on q35 (its SATA at 1f.2 is the sata controller). */
+static bool on_builtin_function(const struct assign *a, const struct dev_kind *k, void *dev)
+{
+    const struct mv_dom_addr *p = elem_addr(k, dev);
+    unsigned int own = a->machine == MV_MACHINE_Q35 ? 0x1f : 1;
+
+    if (p->type != MV_DOM_ADDR_PCI || p->domain != 0 || p->bus != 0)
+        return false;
+    if (p->slot == 0)
+        return true;
+    if (p->slot != own)
+        return false;
+    if (p->function == 0 || p->function == 3)
+        return true;
+    return p->function == (own == 1 ? 1u : 2u) &&
+           !(k->array == offsetof(struct mv_dom_devices, controllers) && builtin_disk_controller(a, dev));
+}
+
+/* The PCI addresses the XML gives: none twice, none the machine's own (as
+ * libvirt refuses them at define; QEMU would only say "slot not available"). */
+static int check_given_addresses(struct assign *a, int *errcode, char **errmsg)
+{
+    struct mv_dom_devices *d = &a->def->devices;
+
+    for (size_t r = 0; r < MV_ARRAY_SIZE(dev_kinds); r++)
+        for (size_t i = 0; dev_kinds[r].has_addr && i < kind_count(&dev_kinds[r], d); i++) {
+            const struct dev_kind *k = &dev_kinds[r];
+            void *dev = kind_elem(k, d, i);
+            const struct mv_dom_addr *p = elem_addr(k, dev);
+
+            *errcode = MV_ERR_CONFIG_UNSUPPORTED;
+            if (on_builtin_function(a, k, dev))
+                return mv_errmsg_set(errmsg, -EINVAL, "unsupported configuration: %s %zu: PCI address "
+                                     "0000:00:%02x.%x belongs to the machine itself", k->name, i, p->slot,
+                                     p->function);
+            for (size_t r2 = r; r2 < MV_ARRAY_SIZE(dev_kinds); r2++)
+                for (size_t j = 0; dev_kinds[r2].has_addr && j < kind_count(&dev_kinds[r2], d); j++) {
+                    const struct mv_dom_addr *q = elem_addr(&dev_kinds[r2], kind_elem(&dev_kinds[r2], d, j));
+
+                    if (q != p && (r2 > r || j > i) && same_pci_addr(p, q))
+                        return mv_errmsg_set(errmsg, -EINVAL, "unsupported configuration: %s %zu and %s %zu both "
+                                             "have PCI address %04x:%02x:%02x.%x", k->name, i, dev_kinds[r2].name,
+                                             j, p->domain, p->bus, p->slot, p->function);
+                }
+        }
+    *errcode = MV_ERR_NO_MEMORY;
+    return 0;
+}
+
 static int assign_slots(struct assign *a, int *errcode, char **errmsg)
 {
-    int r = 0;
+    int r = check_given_addresses(a, errcode, errmsg);
 
+    if (r < 0)
+        return r;
     reserve_slots(a);
     for (size_t i = 0; r >= 0 && i < MV_ARRAY_SIZE(dev_kinds); i++)
         if (dev_kinds[i].has_addr && dev_kinds[i].pci)
