@@ -6,6 +6,7 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-virsh.sh \
 	tests/integration/qemud-domcaps.sh \
 	tests/integration/qemud-features.sh \
+	tests/integration/qemud-cpu-memory.sh \
 	tests/integration/qemud-python.sh \
 	tests/integration/qemud-readonly.sh \
 	tests/integration/qemud-lifecycle.sh \
