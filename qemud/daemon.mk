@@ -26,6 +26,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/domain_wire.c qemud/domain_wire.h \
 	qemud/proc_stat.c qemud/proc_stat.h \
 	qemud/sidecar.c qemud/sidecar.h \
+	qemud/tpm.c qemud/tpm.h \
 	qemud/domain_procs.c \
 	qemud/lifecycle_procs.c \
 	qemud/console.c
@@ -42,7 +43,7 @@ tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_obj.c qemud/domain_job.c qemud/domain_task.c qemud/domain_store.c \
 	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/domain_fs.c qemud/network_port.c \
 	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/display_ports.c qemud/proc_stat.c qemud/host_facts.c \
-	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c
+	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c qemud/tpm.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_domobj_LDFLAGS = -Wl,--wrap=mv_dom_def_format

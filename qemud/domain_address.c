@@ -342,6 +342,14 @@ static bool panic_id(const struct assign *a, const void *dev, size_t i, char *bu
     return true;
 }
 
+/* TPM (tpm-tis and tpm-crb are ISA and system-bus devices: no PCI slot) */
+static bool tpm_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "tpm%zu", i);
+    return true;
+}
+
 /* In command-line order (qemu_command.c's build_devices, then build_tail). */
 static const struct dev_kind dev_kinds[] = {
     { "controller", ROW(controllers, struct mv_dom_controller), ROW_ADDR(struct mv_dom_controller),
@@ -369,6 +377,7 @@ static const struct dev_kind dev_kinds[] = {
       ROW_ADDR(struct mv_dom_memballoon), .id = balloon_id, .pci = balloon_pci },
     { "panic", ROW(panics, struct mv_dom_panic), ROW_ADDR(struct mv_dom_panic), .id = panic_id,
       .pci = panic_pci },
+    { "tpm", ROW(tpms, struct mv_dom_tpm), .id = tpm_id },
 };
 
 /* ---- walking the table ---- */

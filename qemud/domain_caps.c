@@ -159,6 +159,34 @@ static int write_device(xmlTextWriterPtr w, const char *name, const char *enum1,
     return 0;
 }
 
+/* <tpm>: the models the command line writes, the backends this host can
+ * start (swtpm installed; a host TPM device for passthrough), the versions
+ * swtpm emulates. */
+static int write_tpm(xmlTextWriterPtr w, const struct mv_domain_caps_tpm *tpm)
+{
+    const char *backends[3] = { NULL }, *versions[3] = { NULL };
+    const char *models[MV_DOM_TPM_MODEL_LAST + 1];
+    int nb = 0, nv = 0;
+
+    if (tpm && tpm->passthrough)
+        backends[nb++] = mv_dom_tpm_backend_to_string(MV_DOM_TPM_BACKEND_PASSTHROUGH);
+    if (tpm && tpm->emulator)
+        backends[nb++] = mv_dom_tpm_backend_to_string(MV_DOM_TPM_BACKEND_EMULATOR);
+    if (nb == 0)
+        return write_unsupported(w, "tpm");
+    if (tpm->emulator && tpm->v1_2)
+        versions[nv++] = mv_dom_tpm_version_to_string(MV_DOM_TPM_VERSION_1_2);
+    if (tpm->emulator && tpm->v2_0)
+        versions[nv++] = mv_dom_tpm_version_to_string(MV_DOM_TPM_VERSION_2_0);
+    MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "tpm"));
+    if (write_supported(w, true) < 0 ||
+        write_enum(w, "model", enum_names(mv_dom_tpm_model_to_string, MV_DOM_TPM_MODEL_LAST, models)) < 0 ||
+        write_enum(w, "backendModel", backends) < 0 || write_enum(w, "backendVersion", versions) < 0)
+        return -ENOMEM;
+    MV_XML_TRY(xmlTextWriterEndElement(w));
+    return 0;
+}
+
 /* The disk buses this machine has: q35 has no IDE (qemu_command.c refuses it there). */
 static const char *const *disk_buses(const struct mv_domain_caps_input *in, const char **out)
 {
@@ -221,7 +249,7 @@ static int write_devices(xmlTextWriterPtr w, const struct mv_domain_caps_input *
         (r = write_hostdev(w, in)) < 0 ||
         (r = write_device(w, "rng", "model", rng_models, "backendModel", rng_backends)) < 0 ||
         (r = write_device(w, "filesystem", "driverType", fs_drivers(in, fsd), NULL, NULL)) < 0 ||
-        (r = write_unsupported(w, "tpm")) < 0 ||
+        (r = write_tpm(w, in->tpm)) < 0 ||
         (r = write_device(w, "redirdev", "bus", redirdev_buses, NULL, NULL)) < 0 ||
         (r = write_device(w, "channel", "type", channel_types, NULL, NULL)) < 0)
         return r;

@@ -40,6 +40,13 @@ int mv_domain_caps_choose(const struct mv_qemu_caps *qemu, bool kvm_usable,
                           const struct mv_domain_caps_request *req,
                           struct mv_domain_caps_choice *choice, char **errmsg);
 
+/* What the host offers for <tpm> (qemud/tpm.c probes it). */
+struct mv_domain_caps_tpm {
+    bool passthrough;               /* a host TPM device exists */
+    bool emulator;                  /* swtpm and swtpm_setup are installed and answer */
+    bool v1_2, v2_0;                /* the TPM versions they can emulate */
+};
+
 struct mv_domain_caps_input {
     const struct mv_qemu_caps *qemu;            /* required, with binary */
     struct mv_domain_caps_choice choice;
@@ -47,6 +54,7 @@ struct mv_domain_caps_input {
     const struct mv_firmware_list *firmware;    /* NULL = none installed */
     bool virtiofs;                              /* virtiofsd is installed (virtiofs.h) */
     bool vfio_usable;                           /* the host has VFIO (/dev/vfio/vfio) */
+    const struct mv_domain_caps_tpm *tpm;       /* NULL = no TPM can be used */
 };
 
 /* Formats <domainCapabilities> into *xml (caller frees); 0 / -EINVAL / -ENOMEM. */

@@ -68,6 +68,10 @@ MV_ENUM_IMPL(mv_dom_fs_cache, MV_DOM_FS_CACHE_LAST, NULL, "none", "always")
 MV_ENUM_IMPL(mv_dom_fs_sandbox, MV_DOM_FS_SANDBOX_LAST, NULL, "namespace", "chroot")
 MV_ENUM_IMPL(mv_dom_graphics_listen, MV_DOM_LISTEN_LAST, NULL, "address", "none", "socket", "network")
 MV_ENUM_IMPL(mv_dom_audio_type, MV_DOM_AUDIO_LAST, "none", "spice", "file")
+MV_ENUM_IMPL(mv_dom_tpm_model, MV_DOM_TPM_MODEL_LAST, "tpm-tis", "tpm-crb")
+MV_ENUM_IMPL(mv_dom_tpm_backend, MV_DOM_TPM_BACKEND_LAST, "passthrough", "emulator")
+MV_ENUM_IMPL(mv_dom_tpm_version, MV_DOM_TPM_VERSION_LAST, NULL, "1.2", "2.0")
+MV_ENUM_IMPL(mv_dom_tpm_pcr_bank, MV_DOM_TPM_PCR_LAST, "sha1", "sha256", "sha384", "sha512")
 
 static void strs_clear(char **v, size_t n)
 {
@@ -204,6 +208,11 @@ static void devices_clear(struct mv_dom_devices *d)
         free(d->hostdevs[i].alias);
     free(d->hostdevs);
     sounds_free(d);
+    for (size_t i = 0; i < d->ntpms; i++) {
+        free(d->tpms[i].device_path);
+        free(d->tpms[i].alias);
+    }
+    free(d->tpms);
     free(d->memballoon.model);
     free(d->memballoon.alias);
     for (size_t i = 0; i < d->nfilesystems; i++) {

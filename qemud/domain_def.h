@@ -566,6 +566,33 @@ struct mv_dom_hostdev {
     char *alias;                    /* <alias name>; see "Aliases and addresses" above */
 };
 
+/* <tpm model>: an emulated TPM (swtpm, started beside QEMU: qemud/tpm.h)
+ * or the host's own passed through.  Parse fills the model (tpm-tis) and,
+ * for the emulator, the version libvirt chooses (tpm-tis: 1.2, tpm-crb: 2.0). */
+enum mv_dom_tpm_model { MV_DOM_TPM_MODEL_TIS, MV_DOM_TPM_MODEL_CRB, MV_DOM_TPM_MODEL_LAST };
+MV_ENUM_DECL(mv_dom_tpm_model);
+enum mv_dom_tpm_backend { MV_DOM_TPM_BACKEND_PASSTHROUGH, MV_DOM_TPM_BACKEND_EMULATOR, MV_DOM_TPM_BACKEND_LAST };
+MV_ENUM_DECL(mv_dom_tpm_backend);
+enum mv_dom_tpm_version { MV_DOM_TPM_VERSION_DEFAULT, MV_DOM_TPM_VERSION_1_2, MV_DOM_TPM_VERSION_2_0,
+                          MV_DOM_TPM_VERSION_LAST };
+MV_ENUM_DECL(mv_dom_tpm_version);
+/* <active_pcr_banks> children, as bits 1 << index: sha1, sha256, sha384, sha512 */
+enum mv_dom_tpm_pcr_bank { MV_DOM_TPM_PCR_SHA1, MV_DOM_TPM_PCR_SHA256, MV_DOM_TPM_PCR_SHA384,
+                           MV_DOM_TPM_PCR_SHA512, MV_DOM_TPM_PCR_LAST };
+MV_ENUM_DECL(mv_dom_tpm_pcr_bank);
+
+struct mv_dom_tpm {
+    enum mv_dom_tpm_model model;
+    enum mv_dom_tpm_backend backend;
+    enum mv_dom_tpm_version version;
+    char *device_path;              /* passthrough: <device path>; parse fills /dev/tpm0 */
+    enum mv_tristate persistent_state;      /* emulator: keep the state when undefined */
+    unsigned int pcr_banks;         /* emulator: bits of enum mv_dom_tpm_pcr_bank; 0 = not given */
+    bool encrypted;                 /* emulator: <encryption secret='U'/> */
+    unsigned char secret_uuid[MV_UUID_LEN];
+    char *alias;                    /* <alias name>; see "Aliases and addresses" above */
+};
+
 struct mv_dom_memballoon {
     bool given;
     char *model;                    /* virtio, none */
@@ -592,6 +619,7 @@ struct mv_dom_devices {
     struct mv_dom_sound *sounds;            size_t nsounds;
     struct mv_dom_audio *audios;            size_t naudios;
     struct mv_dom_redirdev *redirdevs;      size_t nredirdevs;
+    struct mv_dom_tpm *tpms;                size_t ntpms;       /* at most one */
     struct mv_dom_memballoon memballoon;
     struct mv_dom_fs *filesystems;          size_t nfilesystems;
 };

@@ -373,6 +373,8 @@ static void devices(struct mv_xml_out *o, const struct mv_dom_devices *d, unsign
         chr(o, "channel", &d->channels[i]);
     for (size_t i = 0; i < d->ninputs; i++)
         input(o, &d->inputs[i]);
+    for (size_t i = 0; i < d->ntpms; i++)
+        dom_format_tpm(o, &d->tpms[i]);
     for (size_t i = 0; i < d->ngraphics; i++)
         dom_format_graphics(o, &d->graphics[i], flags);
     for (size_t i = 0; i < d->nsounds; i++)

@@ -30,3 +30,6 @@ void dom_format_redirdev(struct mv_xml_out *o, const struct mv_dom_redirdev *rd)
 /* domain_format_os.c: <sysinfo> (when given) and <os>, in libvirt's layout */
 void dom_format_sysinfo(struct mv_xml_out *o, const struct mv_dom_sysinfo *si);
 void dom_format_os(struct mv_xml_out *o, const struct mv_dom_os *os);
+
+/* <tpm> (domain_format_tpm.c). */
+void dom_format_tpm(struct mv_xml_out *o, const struct mv_dom_tpm *t);

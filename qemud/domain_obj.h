@@ -58,6 +58,7 @@ struct qemud_dom {
     struct mv_dom_def *live;        /* running definition; NULL while shut off */
     bool autostart;
     bool updated;                   /* persistent def changed while running */
+    unsigned int undefine_flags;    /* of an undefine while running: applied when it stops (TPM state) */
 
     int state, reason;
     pid_t pid;

@@ -994,6 +994,7 @@ static const struct mv_xml_rule devices_rules[] = {
     { "memballoon", parse_memballoon, false },
     { "filesystem", dom_parse_filesystem, true },
     { "hostdev", dom_parse_hostdev, true },
+    { "tpm", dom_parse_tpm, false },            /* one: QEMU has one TPM interface per machine */
 };
 
 int dom_parse_devices(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)

@@ -121,3 +121,8 @@ int dom_parse_sysinfo(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);
 /* Once the whole domain is read: the sysinfo system uuid against the
  * domain's (taken as the domain's when <uuid> is absent). */
 int dom_check_sysinfo(struct mv_xml_ctx *c, struct mv_dom_def *def);
+
+/* ---- concepts in files of their own ---- */
+
+/* <devices><tpm> into OBJ, a struct mv_dom_devices (domain_parse_tpm.c). */
+int dom_parse_tpm(struct mv_xml_ctx *c, xmlNodePtr n, void *obj);

@@ -44,6 +44,7 @@
 #include "qemud.h"
 #include "sidecar.h"
 #include "tap.h"
+#include "tpm.h"
 
 /* QEMU output quoted in a failed start's error */
 #define LOG_TAIL_MAX 1024
@@ -409,14 +410,30 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
         unlink(dom->monitor_path);
 }
 
+/* What the sidecars of one start give the command line (freed after it). */
+struct sidecar_sockets {
+    char *tpm;
+};
+
+static void sidecar_sockets_clear(struct sidecar_sockets *s)
+{
+    free(s->tpm);
+}
+
 /* The processes LIVE needs beside QEMU (sidecar.h), into dom->sidecars,
  * each listening before QEMU starts: a part that needs one starts it here
- * and puts its socket path into LIVE for the command line.  Stopped by
- * abort_start() if the start fails later. */
+ * and hands its socket path to the command line (virtiofsd: FSS, which
+ * names them before; swtpm: SOCKETS).  Stopped by abort_start() if the
+ * start fails later. */
 static int start_sidecars(struct qemud_dom *dom, struct mv_dom_def *live, const struct qemud_fs_sockets *fss,
-                          int logfd, struct mv_err *err)
+                          int logfd, struct sidecar_sockets *sockets, struct mv_err *err)
 {
-    return qemud_fs_start_virtiofsd(&dom->sidecars, dom->name, live, fss, logfd, err);
+    const struct qemud_tpm_dirs tpm_dirs = { .statedir = qemud.paths->statedir, .rundir = qemud.rundir };
+    int r = qemud_fs_start_virtiofsd(&dom->sidecars, dom->name, live, fss, logfd, err);
+
+    if (r < 0)
+        return r;
+    return qemud_tpm_start(&dom->sidecars, dom->name, dom->uuid_str, live, &tpm_dirs, logfd, &sockets->tpm, err);
 }
 
 #define UUID_CHARS (MV_UUID_STRING_LEN - 1)
@@ -526,6 +543,7 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     _cleanup_(mv_host_memory_clear) struct mv_host_memory mem = { 0 };
     _cleanup_free_ char *ramdir = NULL;
     _cleanup_(qemud_fs_sockets_clear) struct qemud_fs_sockets fss = { 0 };
+    _cleanup_(sidecar_sockets_clear) struct sidecar_sockets sockets = { 0 };
     int r, code = MV_ERR_INTERNAL_ERROR;
 
     if (!fds || assign_channel_paths(dom, live) < 0)
@@ -582,8 +600,9 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
         goto out;
     ctx.fs_sockets = (const char *const *)fss.paths;
     ctx.nfs_sockets = fss.n;
-    if ((r = start_sidecars(dom, live, &fss, logfd, err)) < 0)
+    if ((r = start_sidecars(dom, live, &fss, logfd, &sockets, err)) < 0)
         goto out;
+    ctx.tpm_socket = sockets.tpm;
     if ((r = mv_qemu_build_argv(live, &ctx, &argv, &code, &msg)) < 0) {
         mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot build the QEMU command line");
         goto out;
@@ -703,6 +722,15 @@ fail:
 
 /* ---- stop ---- */
 
+/* A transient domain leaves no TPM state behind unless it asked to keep it
+ * (persistent_state='yes', or an `undefine --keep-tpm` while it ran), as
+ * in libvirt. */
+static void forget_transient(struct qemud_dom *dom, const struct mv_dom_def *live)
+{
+    if (qemud_tpm_state_goes(live, dom->undefine_flags))
+        qemud_tpm_remove_state(qemud.paths->statedir, dom->uuid_str, dom->name);
+}
+
 /* Everything after the process is gone: monitor, taps, files, id, state;
  * then the STOPPED event, and a transient domain leaves the registry. */
 static void cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
@@ -734,6 +762,8 @@ static void cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
 
     qemud_sidecars_stop(&dom->sidecars, dom->name);
     release_interfaces(live);
+    if (transient)
+        forget_transient(dom, live);
     mv_dom_def_free(live);
     qemud_store_delete_status(dom->name);
     if (dom->monitor_path)
@@ -911,6 +941,8 @@ static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
      * gone, an swtpm need not be): adopted, then stopped */
     qemud_sidecars_adopt(&st->sidecars, dom->name);
     qemud_sidecars_stop(&st->sidecars, dom->name);
+    if (!dom->def)
+        forget_transient(dom, st->live);
     release_interfaces(st->live);
     qemud_store_delete_status(dom->name);
     unlink(st->monitor_path);

@@ -21,6 +21,7 @@
 #include "nvram.h"
 #include "proc_stat.h"
 #include "qemud.h"
+#include "tpm.h"
 
 /* VIR_CONNECT_LIST_DOMAINS_* (wire-protocol.md 8.13) */
 enum {
@@ -35,7 +36,8 @@ enum {
 /* DOMAIN_DEFINE_XML_FLAGS: VALIDATE (our parser always refuses what it cannot honour) */
 #define DEFINE_VALIDATE 1u
 /* DOMAIN_UNDEFINE_FLAGS: managed save, snapshots, nvram, keep nvram, checkpoints, tpm, keep tpm:
- * modvirt keeps no saves, snapshots or checkpoints, so those are trivially satisfied */
+ * nvram and the TPM ones decide about those files (qemud/tpm.h for the TPM state); modvirt keeps
+ * no saves, snapshots or checkpoints, so those are trivially satisfied */
 #define UNDEFINE_FLAGS 0x7fu
 enum { UNDEFINE_NVRAM = 4, UNDEFINE_KEEP_NVRAM = 8 };
 /* DOMAIN_GET_XML_DESC */
@@ -389,6 +391,7 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire, uns
 {
     _cleanup_dom_unref_ struct qemud_dom *dom = qemud_dom_from_wire(call, wire);
     _cleanup_free_ char *nvram_aside = NULL;
+    _cleanup_dom_def_ struct mv_dom_def *old = NULL;
     struct mv_err err = { 0 };
     bool active;
     int id, r;
@@ -398,6 +401,10 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire, uns
     if ((flags & UNDEFINE_NVRAM) && (flags & UNDEFINE_KEEP_NVRAM))
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                              "Requested operation is not valid: cannot both keep and delete nvram");
+    if ((flags & QEMUD_UNDEFINE_TPM) && (flags & QEMUD_UNDEFINE_KEEP_TPM))
+        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                             "invalid argument: flags 'VIR_DOMAIN_UNDEFINE_TPM' and "
+                             "'VIR_DOMAIN_UNDEFINE_KEEP_TPM' are mutually exclusive");
     if (qemud_job_begin(dom, "undefine", (int)qemud.job_wait_ms, &err) < 0)
         return qemud_call_fail(call, &err);
     if (!dom->def) {
@@ -417,13 +424,16 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire, uns
     }
     settle_nvram(nvram_aside, true);
     pthread_mutex_lock(&dom->lock);
-    mv_dom_def_free(dom->def);
-    dom->def = NULL;
+    old = TAKE_PTR(dom->def);
     dom->autostart = false;
     dom->updated = false;
     active = qemud_dom_is_active(dom);
+    dom->undefine_flags = flags;
     id = dom->id;
     pthread_mutex_unlock(&dom->lock);
+    /* a running domain's TPM state is decided when it stops (it is transient then) */
+    if (!active && qemud_tpm_state_goes(old, flags))
+        qemud_tpm_remove_state(qemud.paths->statedir, dom->uuid_str, dom->name);
     if (!active)
         qemud_registry_remove(dom);     /* jobs waiting for it fail with "no domain" */
     mv_info("domain '%s' undefined", dom->name);

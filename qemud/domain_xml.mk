@@ -6,14 +6,14 @@ qemud_libmvdomainconf_la_SOURCES = \
 	qemud/domain_parse.c qemud/domain_parse_priv.h \
 	qemud/domain_parse_devices.c qemud/domain_parse_features.c qemud/domain_parse_display.c \
 	qemud/domain_parse_sound.c qemud/domain_parse_redirdev.c \
-	qemud/domain_parse_cpu.c qemud/domain_parse_memory.c \
+	qemud/domain_parse_cpu.c qemud/domain_parse_memory.c qemud/domain_parse_tpm.c \
 	qemud/domain_parse_os.c qemud/domain_parse_sysinfo.c \
 	qemud/domain_idset.c qemud/domain_idset.h \
 	qemud/cpu_x86_features.c qemud/cpu_x86_features.h \
 	qemud/domain_parse_fs.c \
 	qemud/domain_format.c qemud/domain_format_priv.h qemud/domain_format_cpumem.h \
 	qemud/domain_format_fs.c \
-	qemud/domain_format_cpu.c qemud/domain_format_memory.c qemud/domain_format_features.c \
+	qemud/domain_format_cpu.c qemud/domain_format_memory.c qemud/domain_format_features.c qemud/domain_format_tpm.c \
 	qemud/domain_format_os.c \
 	qemud/domain_address.c qemud/domain_address.h \
 	qemud/domain_format_display.c \

@@ -15,6 +15,7 @@
 #include "kvm_probe.h"
 #include "qemud.h"
 #include "virtiofs.h"
+#include "tpm.h"
 
 /* libvirt's limit for TCG guests */
 #define QEMUD_TCG_MAX_VCPUS 255
@@ -82,6 +83,7 @@ static int get_domain_capabilities(struct mv_call *call, mv_connect_get_domain_c
     _cleanup_(mv_firmware_list_clear) struct mv_firmware_list firmware = { 0 };
     _cleanup_free_ char *err = NULL;
     struct mv_domain_caps_input in = { 0 };
+    struct mv_domain_caps_tpm tpm;
     const struct qemud_host_facts *f;
     int r;
 
@@ -103,10 +105,13 @@ static int get_domain_capabilities(struct mv_call *call, mv_connect_get_domain_c
         return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                              "cannot read the firmware descriptors in '%s': %s",
                              MV_FIRMWARE_DESCRIPTOR_DIR, strerror(-r));
+    /* read at each call too: installing swtpm needs no daemon restart */
+    qemud_tpm_probe(&tpm);
     in.qemu = &f->qemu;
     in.firmware = &firmware;
     /* looked for at each call, as the firmware: installing it needs no restart */
     in.virtiofs = access(MV_VIRTIOFSD_PATH, X_OK) == 0;
+    in.tpm = &tpm;
     return mv_domain_caps_format(&in, &ret->capabilities);
 }
 

@@ -63,7 +63,9 @@
  * hostdevN;
  * audioN (the -audiodev of <audio id='N'>), soundN and its HDA codecs
  * soundN-codecK; redirN/charredirN (<redirdev>).  USB companion controllers
- * (ich9-uhciN with <master>) have no id: they are part of their EHCI "usb".
+ * (ich9-uhciN with <master>) have no id: they are part of their EHCI "usb";
+ * the TPM is tpm0 (or its alias) on backend tpm-tpm0, with chardev chrtpm
+ * to swtpm.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -302,6 +304,8 @@ static int build_tail(struct cmd *c)
         r = build_watchdog(c);
     for (size_t i = 0; r >= 0 && i < c->def->devices.nrngs; i++)
         r = build_rng(c, i);
+    if (r >= 0)
+        r = build_tpm(c);
     if (r >= 0)
         r = build_memballoon(c);
     if (r >= 0)

@@ -54,6 +54,8 @@ struct mv_qemu_cmd_ctx {
     /* <smbios mode='host'>: the host's SMBIOS strings (its uuid is left
      * out: a guest's is its own); NULL when the host has none */
     const struct mv_dom_sysinfo *host_sysinfo;
+    /* an emulated <tpm>: the control socket swtpm listens on (qemud/tpm.h) */
+    const char *tpm_socket;
 };
 
 /* DEF is a live copy that has been through mv_dom_assign()

@@ -8,7 +8,7 @@ qemud_libmvqemucmd_la_SOURCES = qemud/qemu_command.c qemud/qemu_command.h \
 	qemud/qemu_cmd_disk.c qemud/qemu_cmd_net.c qemud/qemu_cmd_chardev.c \
 	qemud/qemu_cmd_display.c qemud/qemu_cmd_devices.c qemud/qemu_cmd_fs.c qemud/qemu_cmd_sound.c \
 	qemud/virtiofs.c qemud/virtiofs.h qemud/qemu_cmd_iothreads.c \
-	qemud/qemu_cmd_hostdev.c qemud/qemu_cmd_seclabel.c qemud/qemu_cmd_sysinfo.c
+	qemud/qemu_cmd_hostdev.c qemud/qemu_cmd_seclabel.c qemud/qemu_cmd_sysinfo.c qemud/qemu_cmd_tpm.c
 qemud_libmvqemucmd_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/qemud
 qemud_libmvqemucmd_la_LIBADD = qemud/libmvdomainconf.la common/libmvcommon.la
 
@@ -16,11 +16,14 @@ qemud_libmvqemucmd_la_LIBADD = qemud/libmvdomainconf.la common/libmvcommon.la
 # plus runs of the real QEMU with the produced command lines.
 check_PROGRAMS += tests/unit/check_qemud_qemuargs
 UNIT_TESTS += tests/unit/check_qemud_qemuargs
-tests_unit_check_qemud_qemuargs_SOURCES = tests/unit/check_qemud_qemuargs.c
+# (an emulated TPM is the real swtpm, started by the daemon's own tpm.c)
+tests_unit_check_qemud_qemuargs_SOURCES = tests/unit/check_qemud_qemuargs.c \
+	qemud/tpm.c qemud/sidecar.c qemud/proc_stat.c
 tests_unit_check_qemud_qemuargs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(top_srcdir)/qemud
 tests_unit_check_qemud_qemuargs_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la \
-	qemud/libmvqemuhost.la qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
+	qemud/libmvqemuhost.la qemud/libmvdomainconf.la rpc/libmvwire.la common/libmvprocess.la common/libmvcommon.la \
+	$(CHECK_LIBS) $(LIBXML_LIBS) -lpthread
 
 EXTRA_DIST += tests/qemuargs
 

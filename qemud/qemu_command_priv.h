@@ -183,3 +183,6 @@ int build_hostdevs(struct cmd *c);
 
 /* qemu_cmd_seclabel.c */
 int check_seclabels(struct cmd *c);
+
+/* qemu_cmd_tpm.c */
+int build_tpm(struct cmd *c);

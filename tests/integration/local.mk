@@ -28,7 +28,8 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-race.sh \
 	tests/integration/qemud-domain-livexml.sh \
 	tests/integration/qemud-domain-spice.sh \
-	tests/integration/qemud-domain-fs.sh
+	tests/integration/qemud-domain-fs.sh \
+	tests/integration/qemud-domain-tpm.sh
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_INTEGRATION_TESTS)
 

@@ -14,6 +14,9 @@
  * Each QEMU runs in a network namespace of its own (root only), so the
  * golden VNC and SPICE ports are free whatever the host or a parallel test
  * listens on; without one, the cases that listen on TCP are skipped.
+ * An emulated TPM is the real swtpm, set up and started as the daemon does
+ * it (qemud/tpm.c), listening where the command line says; without swtpm,
+ * or for a passthrough TPM without a host TPM device, the case is skipped.
  */
 #include <check.h>
 #include <errno.h>
@@ -45,11 +48,14 @@
 #include "host_sysinfo.h"
 #include "qemu_command.h"
 #include "virtiofs.h"
+#include "sidecar.h"
+#include "tpm.h"
 
 #define REAL_QEMU "/usr/bin/qemu-system-x86_64"
 #define GOLDEN_MAX (1024 * 1024)
 #define NET_FD_BASE 100
 #define NETS_MAX 16
+#define TPM_SOCKET "/run/modvirt/qemu/tpm.swtpm.sock"
 /* the passphrase files an encrypted disk's secret object reads, by disk index */
 static const char *const disk_secret_files[] = {
     "/run/modvirt/qemu/disk0.secret", "/run/modvirt/qemu/disk1.secret", "/run/modvirt/qemu/disk2.secret",
@@ -166,6 +172,7 @@ static struct mv_qemu_cmd_ctx fixed_ctx(const char *name, char **monitor, int *f
         .fs_sockets = fs_sockets, .nfs_sockets = MV_ARRAY_SIZE(fs_sockets),
         .host_nodes = host_nodes, .nhost_nodes = MV_ARRAY_SIZE(host_nodes), .memory_dir = "/var/lib/modvirt/qemu/ram",
         .host_cpus_online = "0-3",
+        .tpm_socket = TPM_SOCKET,
     };
 }
 
@@ -410,6 +417,23 @@ START_TEST(test_tap_fd_missing)
     ctx.nnet_fds = 0;
     ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
     ck_assert_int_eq(code, MV_ERR_INTERNAL_ERROR);
+}
+END_TEST
+
+START_TEST(test_tpm_socket_missing)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_file("tpm-emulator-crb");
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    _cleanup_free_ char *err = NULL;
+    int fds[NETS_MAX];
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("x", &monitor, fds);
+    int code = 0;
+
+    ctx.tpm_socket = NULL;      /* swtpm was not started */
+    ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
+    ck_assert_int_eq(code, MV_ERR_INTERNAL_ERROR);
+    ck_assert_str_eq(err, "internal error: no swtpm socket for the TPM of domain 'tpm-emulator-crb'");
 }
 END_TEST
 
@@ -945,6 +969,40 @@ static void secrets_freep(struct secrets *s)
     free(s->paths);
 }
 
+/* The host side of DEF's TPM, as a start makes it: swtpm set up and
+ * listening (state and socket in a directory of their own, as swtpm takes
+ * no comma in a path).  False (with the reason printed) when this host
+ * cannot give the case what it needs. */
+static bool tpm_ready(const struct mv_dom_def *def, const char *name, struct qemud_sidecars *set,
+                      char **socket)
+{
+    _cleanup_free_ char *state = path_in(tmpdir, "swtpm");
+    _cleanup_free_ char *logpath = path_in(tmpdir, "swtpm.log");
+    const struct qemud_tpm_dirs dirs = { .statedir = state, .rundir = tmpdir };
+    _cleanup_close_ int logfd = -1;
+    struct mv_domain_caps_tpm caps;
+    struct mv_err err = { 0 };
+    int r;
+
+    *socket = NULL;
+    if (def->devices.ntpms == 0)
+        return true;
+    qemud_tpm_probe(&caps);
+    if (def->devices.tpms[0].backend == MV_DOM_TPM_BACKEND_PASSTHROUGH && !caps.passthrough) {
+        fprintf(stderr, "# %s: not run: no host TPM device '%s' to pass through\n", name,
+                def->devices.tpms[0].device_path);
+        return false;
+    }
+    if (def->devices.tpms[0].backend == MV_DOM_TPM_BACKEND_EMULATOR && !caps.emulator) {
+        fprintf(stderr, "# %s: not run: swtpm is not installed\n", name);
+        return false;
+    }
+    ck_assert_int_ge(logfd = qemud_sidecar_open_log(logpath), 0);
+    r = qemud_tpm_start(set, name, "11111111-2222-4333-8444-555555555600", def, &dirs, logfd, socket, &err);
+    ck_assert_msg(r == 0, "%s: %s", name, err.message);
+    return true;
+}
+
 /* Every valid golden case, test-guest and full among them, under the real
  * QEMU with user networking (a tap fd needs a real tap). */
 START_TEST(test_qemu_accepts)
@@ -958,6 +1016,8 @@ START_TEST(test_qemu_accepts)
                                    .nhost_nodes = MV_ARRAY_SIZE(host_nodes) };
     _cleanup_(secrets_freep) struct secrets secrets = { 0 };
     _cleanup_(virtiofsds_stop) struct virtiofsds virtiofsds = { 0 };
+    _cleanup_free_ char *tpm_socket = NULL;
+    struct qemud_sidecars sidecars = { 0 };
 
     if (is_invalid_case(name) || !have_qemu())
         return;
@@ -992,8 +1052,12 @@ START_TEST(test_qemu_accepts)
     ctx.ndisk_secret_files = def->devices.ndisks;
     ctx.fs_sockets = (const char *const *)virtiofsds.sockets;
     ctx.nfs_sockets = virtiofsds.n;
+    if (!tpm_ready(def, name, &sidecars, &tpm_socket))
+        return;
+    ctx.tpm_socket = tpm_socket;
     argv = build_ok(def, &ctx);
     run_qemu(argv, dir, monitor, name);
+    qemud_sidecars_stop(&sidecars, name);      /* swtpm ended with QEMU (--terminate) or now */
     /* the escaped paths reached QEMU whole */
     for (size_t i = 0; i < def->devices.nserials; i++)
         if (def->devices.serials[i].log_file)
@@ -1016,6 +1080,7 @@ static Suite *qemuargs_suite(void)
     tcase_add_test(tc, test_features_kvm_deps);
     tcase_add_test(tc, test_features_tcg_kvm);
     tcase_add_test(tc, test_tap_fd_missing);
+    tcase_add_test(tc, test_tpm_socket_missing);
     tcase_add_test(tc, test_comma_escaped);
     tcase_add_test(tc, test_virtiofsd_argv);
     suite_add_tcase(s, tc);
