@@ -9,9 +9,12 @@
  *   cannot be pinned is refused before anything is started.
  * - shares/period/quota (and the emulator's) are CPU controller limits of
  *   a cgroup of the domain's own.  modvirt-qemud does not put domains in
- *   cgroups of their own yet (on this kind of host the cpu controller is on
- *   a cgroup v1 hierarchy, and there is no systemd to delegate one), so
- *   they are refused by name rather than dropped.
+ *   cgroups of their own yet: without systemd there is no delegated subtree
+ *   to create them in, and on hosts like the test machine the cpu
+ *   controller sits on a cgroup v1 hierarchy shared with other managers
+ *   (libvirtd's machine/ among them), where creating and cleaning up
+ *   per-domain groups across daemon restarts is not simple to do safely.
+ *   So they are refused by name rather than dropped.
  */
 #include <errno.h>
 #include <stdio.h>
