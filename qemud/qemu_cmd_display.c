@@ -84,7 +84,7 @@ static int build_vnc(struct cmd *c, const struct mv_dom_graphics *g)
     _cleanup_opt_ struct opt o = { 0 };
     const char *listen = g->listen ? g->listen : "127.0.0.1";
 
-    if (g->passwd)
+    if (g->passwd || g->passwd_valid_to)
         return cmd_refuse(c, "VNC passwords are not supported yet");
     if (g->listen_type != MV_DOM_LISTEN_ABSENT && g->listen_type != MV_DOM_LISTEN_ADDRESS)
         return cmd_refuse(c, "VNC <listen type='%s'> is not supported (only address)",
@@ -164,6 +164,8 @@ static int build_spice(struct cmd *c, const struct mv_dom_graphics *g)
     if (g->tls_port > 0)
         return cmd_refuse(c, "SPICE tlsPort %d needs TLS, and modvirt-qemud has no SPICE TLS certificates "
                           "configured (leave tlsPort out or set it to -1)", g->tls_port);
+    if (g->passwd_valid_to && !g->passwd)
+        return cmd_refuse(c, "SPICE passwdValidTo without passwd: there is no password to expire");
     if (g->gl == MV_TRISTATE_YES)
         return cmd_refuse(c, "SPICE <gl enable='yes'> needs a GPU render node, which a TCG guest cannot use");
     if ((r = spice_listen(c, &o, g)) < 0)
