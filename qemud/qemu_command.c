@@ -11,8 +11,10 @@
  * check='none' (QEMU's -cpu is the model as named), the tap names and network sources (the
  * daemon's side of a tap), live pty paths, the target port of a virtio
  * console (QEMU numbers the ports itself), the <driver> settings of an
- * empty cdrom (they are for the media inserted later), and <features>
- * apic/pae, which x86 QEMU always provides (libvirt ignores their absence).
+ * empty cdrom (they are for the media inserted later), <features>
+ * apic/pae, which x86 QEMU always provides (libvirt ignores their absence),
+ * and a <sysinfo> without <os><smbios mode='sysinfo'/> (kept, not given to
+ * the guest, as in libvirt).
  *
  * Decisions:
  * - cpu host-passthrough needs KVM and is refused under TCG; host-model
@@ -62,7 +64,9 @@
  * iothreadID (the <iothreadids> id; qemud/cputune.c pins them by it),
  * hostdevN;
  * audioN (the -audiodev of <audio id='N'>), soundN and its HDA codecs
- * soundN-codecK; redirN/charredirN (<redirdev>).  USB companion controllers
+ * soundN-codecK; redirN/charredirN (<redirdev>); the loader and its
+ * variable store, block nodes pflash0-storage/-format and
+ * pflash1-storage/-format (qemu_cmd_boot.c).  USB companion controllers
  * (ich9-uhciN with <master>) have no id: they are part of their EHCI "usb";
  * the TPM is tpm0 (or its alias) on backend tpm-tpm0, with chardev chrtpm
  * to swtpm.

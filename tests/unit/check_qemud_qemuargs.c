@@ -437,6 +437,34 @@ START_TEST(test_tpm_socket_missing)
 }
 END_TEST
 
+/* <smbios mode='host'>: the host's DMI facts (a recorded sysroot) as the
+ * guest's tables, but not the host's uuid: the guest keeps its own. */
+START_TEST(test_smbios_host)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = parse_live("smbios-host-invalid");
+    _cleanup_(mv_dom_sysinfo_clear) struct mv_dom_sysinfo host = { 0 };
+    _cleanup_free_ char *root = mv_test_data_path("host", "numa2");
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    int fds[NETS_MAX];
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx("smbios-host", &monitor, fds);
+    const char *t1;
+
+    ck_assert_int_eq(mv_host_sysinfo_read(root, &host), 0);
+    ck_assert_str_eq(host.system[MV_SYSINFO_SYSTEM_UUID], "00000000-0000-0000-0000-ac1f6b0a1b2c");
+    ctx.host_sysinfo = &host;
+    argv = build_ok(def, &ctx);
+    ck_assert_ptr_nonnull(find_opt(argv, "-smbios", "type=0,vendor=American Megatrends Inc.,"));
+    ck_assert_ptr_nonnull(find_opt(argv, "-smbios", "type=2,"));
+    ck_assert_ptr_nonnull(find_opt(argv, "-smbios", "type=3,manufacturer=Supermicro"));
+    t1 = find_opt(argv, "-smbios", "type=1,manufacturer=Supermicro,product=SYS-1029P-WTR & <Test> \"rev\"");
+    ck_assert_ptr_nonnull(t1);
+    ck_assert_ptr_null(strstr(t1, "uuid="));
+    mv_dom_sysinfo_clear(&host);
+    ck_assert_int_eq(mv_host_sysinfo_read("/nonexistent-root", &host), -ENOENT);
+}
+END_TEST
+
 START_TEST(test_comma_escaped)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = parse_live("comma");
@@ -1083,6 +1111,7 @@ static Suite *qemuargs_suite(void)
     tcase_add_test(tc, test_tpm_socket_missing);
     tcase_add_test(tc, test_comma_escaped);
     tcase_add_test(tc, test_virtiofsd_argv);
+    tcase_add_test(tc, test_smbios_host);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("qemu");
