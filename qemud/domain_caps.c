@@ -370,11 +370,15 @@ static int write_custom_models(xmlTextWriterPtr w, const struct mv_domain_caps_i
  */
 static int write_cpu(xmlTextWriterPtr w, const struct mv_domain_caps_input *in)
 {
+    /* <cpu migratable='on|off'>: the -cpu host/max property of that name */
+    static const char *const onoff[] = { "on", "off", NULL };
+
     MV_XML_TRY(xmlTextWriterStartElement(w, BAD_CAST "cpu"));
-    if (write_mode(w, "host-passthrough", in->choice.kvm) < 0)
+    if (write_mode(w, "host-passthrough", in->choice.kvm) < 0 ||
+        (in->choice.kvm && write_enum(w, "hostPassthroughMigratable", onoff) < 0))
         return -ENOMEM;
     MV_XML_TRY(xmlTextWriterEndElement(w));
-    if (write_mode(w, "maximum", true) < 0)
+    if (write_mode(w, "maximum", true) < 0 || write_enum(w, "maximumMigratable", onoff) < 0)
         return -ENOMEM;
     MV_XML_TRY(xmlTextWriterEndElement(w));
     if (write_mode(w, "host-model", true) < 0)
