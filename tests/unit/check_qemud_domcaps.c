@@ -59,9 +59,10 @@ static void recorded_firmware(struct mv_firmware_list *fw)
 static const struct mv_domain_caps_tpm swtpm_installed = { .emulator = true, .v1_2 = true, .v2_0 = true };
 
 /* The XML for REQ, checked against the schema and the golden file NAME
- * (TPM: what the host offers, NULL for nothing). */
+ * (TPM: what the host offers, NULL for nothing; VIRTIOFS: virtiofsd is
+ * installed). */
 static void golden_case(const char *name, const struct mv_domain_caps_request *req, bool kvm_usable,
-                        const struct mv_domain_caps_tpm *tpm)
+                        const struct mv_domain_caps_tpm *tpm, bool virtiofs)
 {
     _cleanup_(mv_qemu_caps_clear) struct mv_qemu_caps qemu;
     _cleanup_(mv_firmware_list_clear) struct mv_firmware_list fw;
@@ -75,6 +76,7 @@ static void golden_case(const char *name, const struct mv_domain_caps_request *r
     in.qemu = &qemu;
     in.firmware = &fw;
     in.tpm = tpm;
+    in.virtiofs = virtiofs;
     ck_assert_int_eq(mv_domain_caps_format(&in, &xml), 0);
     mv_test_golden("data/host", name, "", xml);
     schema = mv_test_schema_load("domaincaps");
@@ -86,7 +88,7 @@ static void golden_case(const char *name, const struct mv_domain_caps_request *r
 
 START_TEST(test_default_tcg)
 {
-    golden_case("domcaps-default-tcg.xml", &(struct mv_domain_caps_request){ 0 }, false, NULL);
+    golden_case("domcaps-default-tcg.xml", &(struct mv_domain_caps_request){ 0 }, false, NULL, false);
 }
 END_TEST
 
@@ -95,14 +97,14 @@ START_TEST(test_q35_alias)
     golden_case("domcaps-q35-tcg.xml",
                 &(struct mv_domain_caps_request){ .machine = "q35", .virttype = "qemu",
                                                   .arch = "x86_64", .emulatorbin = QEMU },
-                true, &swtpm_installed);
+                true, &swtpm_installed, true);
 }
 END_TEST
 
 START_TEST(test_q35_kvm)
 {
     golden_case("domcaps-q35-kvm.xml", &(struct mv_domain_caps_request){ .machine = "pc-q35-7.2" },
-                true, &(struct mv_domain_caps_tpm){ .passthrough = true, .emulator = true, .v2_0 = true });
+                true, &(struct mv_domain_caps_tpm){ .passthrough = true, .emulator = true, .v2_0 = true }, false);
 }
 END_TEST
 
