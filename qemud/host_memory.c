@@ -64,9 +64,11 @@ static int read_sizes(const char *sysroot, struct mv_host_memory *m)
 
         if (sscanf(e->d_name, "hugepages-%llu%3s", &kib, unit) != 2 || strcmp(unit, "kB") != 0)
             continue;
-        r = mv_sysfs_read_ullf(sysroot, &free_pages, "/sys/kernel/mm/hugepages/%s/free_hugepages", e->d_name);
-        if (r < 0)
-            break;
+        /* a pool whose count cannot be read offers nothing: never a reason
+         * to fail the start of a guest that wants no huge pages */
+        if (mv_sysfs_read_ullf(sysroot, &free_pages, "/sys/kernel/mm/hugepages/%s/free_hugepages",
+                               e->d_name) < 0)
+            free_pages = 0;
         grown = reallocarray(m->pages, m->npages + 1, sizeof(*grown));
         if (!grown) {
             r = -ENOMEM;
