@@ -30,10 +30,12 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-domain-spice.sh \
 	tests/integration/qemud-domain-fs.sh \
 	tests/integration/qemud-domain-tpm.sh
-# issue 11's acceptance: virt-install's definitions per OS, every value the
+# issue 11's acceptance: virt-install's definitions per OS, the test guest
+# installed with its default graphics and sound and edited by virt-xml, every value the
 # domain capabilities offer (domcaps_walk.py), both started under QEMU
 QEMUD_INTEGRATION_TESTS += \
 	tests/integration/qemud-virtinst-os.sh \
+	tests/integration/qemud-virtinst-guest.sh \
 	tests/integration/qemud-domcaps-walk.sh
 EXTRA_DIST += tests/integration/domcaps_walk.py
 INTEGRATION_TESTS += $(QEMUD_INTEGRATION_TESTS)

@@ -13,32 +13,21 @@
 # pool-define, vol-create).  Verified from the guest's side: its console
 # log says GUEST-BOOTED-OK and the address it leased, which the network
 # lists; and from each daemon's own socket: the domain, its port, its
-# volume.  A third guest is installed as virt-install does by default, its
-# text console attached (virsh console, a stream through the proxy): the
+# volume.  A third guest is installed with --graphics none and its
+# text console attached, as virt-install does then (virsh console, a stream through the proxy): the
 # guest's boot shows there.  Then virtinst's virt-xml edits the first guest
 # and virt-clone copies it with its volume.
 #
-# What virt-install needs that qemud lacks (issue 11, domain XML breadth),
-# and the virt-install flags that stay clear of it:
-#   - with --osinfo generic (or any OS without USB3 on i440fx) virt-install
-#     adds USB2 companion controllers (ich9-ehci1 + ich9-uhci1..3 with
-#     <master startport=/>), which qemud refuses ("unknown element
-#     <devices><controller><master>"): the generic guest says
-#     --controller usb,model=none.  With an accurate OS (linux2022: q35,
-#     qemu-xhci, pcie-root-ports, a guest agent channel, virtio rng and
-#     balloon) the defaults are taken as they are: the second guest.
-#   - virt-install reads qemud's domain capabilities (qemud-domcaps.sh) to
-#     pick video (virtio for linux2022) and firmware: --boot uefi (and
-#     Windows 11) get <loader type='pflash' readonly='yes'> with Debian
-#     ovmf's code image; no firmware='efi' auto-selection, <nvram> or TPM
-#     is offered yet.
-#   - machine='q35' stays the alias in the domain's XML, where libvirt
-#     writes the machine it stands for (pc-q35-7.2).
-#   - without --graphics virt-install picks SPICE, and qemud refuses what
-#     comes with it: <features><vmport>, <graphics type='spice' tlsPort=>,
-#     <channel type='spicevmc'>, <sound>, <redirdev> (qxl video and the usb
-#     tablet are fine); --graphics none (here) or vnc work.  Windows OS
-#     entries add <features><hyperv>, also refused.
+# virt-install's defaults are taken as they are (issue 11): no --graphics
+# or --controller flags for the first two guests, so they get what
+# virt-install picks from qemud's domain capabilities: SPICE with its
+# spicevmc channel and USB redirection, sound, and, for --osinfo generic
+# (i440fx, no USB3), USB2 companion controllers (ich9-ehci1 + ich9-uhci1..3
+# with <master startport=/>); for linux2022 q35, qemu-xhci,
+# pcie-root-ports, a guest agent channel, virtio video, rng and balloon.
+# The third guest says --graphics none on purpose: a lone text console for
+# virt-install to attach to.  SPICE listens on TCP inside the test's
+# network namespace.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -135,7 +124,7 @@ vinstall() {
         --virt-type qemu \
         --boot "kernel=$GUEST_KERNEL,initrd=$GUEST_INITRD,kernel_args=console=ttyS0 panic=-1 guest.net=dhcp" \
         --events on_reboot=destroy,on_crash=destroy \
-        --network "network=$NET,mac=$mac,model=virtio" --graphics none \
+        --network "network=$NET,mac=$mac,model=virtio" \
         --serial "pty,log.file=$mv_tmp/$name.serial" "$@"
 }
 # expect_installed NAME: virt-install succeeded, and its own log says which
@@ -204,7 +193,7 @@ expect_match "storaged's volumes" "^ disk1\.qcow2 +$mv_tmp/pools/$POOL/disk1\.qc
 verdict "plain virsh makes network $NET, pool $POOL and volume disk1.qcow2 through the proxy"
 
 # ---- 2: virt-install, generic OS, the volume as its disk ---------------------------
-vinstall $G1 $MAC1 --osinfo detect=off,name=generic --controller usb,model=none \
+vinstall $G1 $MAC1 --osinfo detect=off,name=generic \
     --disk "source.pool=$POOL,source.volume=disk1.qcow2,bus=virtio"
 expect_installed $G1
 verdict "virt-install --import --noautoconsole (default URI, --osinfo generic) creates $G1 on volume $POOL/disk1.qcow2"
@@ -219,6 +208,8 @@ expect_match "dominfo: state" "^State: +running$" "$out"
 expect_match "dominfo: persistent" "^Persistent: +yes$" "$out"
 pvsh dumpxml $G1
 expect_match "disk: the pool's volume" "<source pool=.$POOL. volume=.disk1\.qcow2./>" "$out"
+expect_match "virt-install's default graphics" "<graphics type=.spice." "$out"
+expect_match "USB2 companions" "<controller type=.usb. index=.0. model=.ich9-uhci1.>" "$out"
 expect_match "NIC: a port on $NET" "<source network=.$NET. portid=.[0-9a-f-]{36}. bridge=.$BR./>" "$out"
 portid=$(printf '%s\n' "$out" | sed -n "s/.*<source network=.$NET. portid=.\([0-9a-f-]*\).*/\1/p")
 dvsh qemu qemud list --all --name
@@ -227,7 +218,7 @@ dvsh network netd net-port-list $NET
 expect_match "netd's port of $G1" "^ ${portid:-none}\$" "$out"
 dvsh qemu qemud domblklist $G1 --details
 expect_match "domblklist" "^ volume +disk +vda +disk1\.qcow2$" "$out"
-verdict "$G1 is running and persistent; qemud has it, netd its port ${portid:-?}, its disk is the volume"
+verdict "$G1 is running and persistent with SPICE and USB2 companions; qemud has it, netd its port ${portid:-?}, its disk is the volume"
 
 # ---- 5: virt-install, an accurate OS, a volume it creates in the pool ----------------------
 vinstall $G2 $MAC2 --osinfo linux2022 --disk "pool=$POOL,size=0.0625,format=qcow2,bus=virtio"
@@ -237,8 +228,10 @@ expect_match "the volume virt-install made" "^ $G2\.qcow2 +$mv_tmp/pools/$POOL/$
 pvsh dumpxml $G2
 expect_match "q35" "machine=.(q35|pc-q35-[0-9.]+)." "$out"
 expect_match "its disk" "<source file=.$mv_tmp/pools/$POOL/$G2\.qcow2./>" "$out"
+expect_match "virt-install's default graphics" "<graphics type=.spice." "$out"
+expect_match "virt-install's default sound" "<sound model=.ich9." "$out"
 expect_match "the guest agent channel" "<target type=.virtio. name=.org\.qemu\.guest_agent\.0./>" "$out"
-verdict "virt-install --osinfo linux2022 (q35, xhci, agent channel, rng) creates $G2 on a volume it makes in $POOL"
+verdict "virt-install --osinfo linux2022 (q35, xhci, agent channel, rng, SPICE, sound) creates $G2 on a volume it makes in $POOL"
 
 # ---- 6: it boots and leases -----------------------------------------------------------
 expect_booted $G2 $MAC2
