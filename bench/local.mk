@@ -23,4 +23,5 @@ bench_netbench_SOURCES = bench/netbench.c bench/cliutil.c bench/cliutil.h bench/
 bench_netbench_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
 bench_netbench_LDADD = $(LIBVIRT_LIBS)
 endif
-EXTRA_DIST += bench/run bench/domains.sh bench/proxy.sh bench/networks.sh bench/storage.sh bench/stbench.py bench/README.md
+EXTRA_DIST += bench/run bench/domains.sh bench/proxy.sh bench/networks.sh bench/storage.sh bench/stbench.py bench/README.md \
+	bench/virtinst.sh bench/vibench.py
