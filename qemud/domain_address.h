@@ -1,9 +1,10 @@
 /*
- * What a starting domain's devices are called and where they sit: the
- * assign pass runs on the live copy of a definition before its QEMU command
- * line is built (domain_process.c), so that the live XML shows the alias
- * (= QEMU device id) and the PCI or drive address of every device, and the
- * command line builder finds every address chosen already.
+ * What a domain's devices are called and where they sit.  The assign pass
+ * runs at define (domain_procs.c) and on a definition loaded from the store
+ * (driver.c), so that the definition keeps its addresses, and on the live
+ * copy before the QEMU command line is built (domain_process.c), so that
+ * the live XML shows the alias (= QEMU device id) and the address of every
+ * device, and the command line builder finds every address chosen already.
  */
 #pragma once
 
@@ -17,7 +18,10 @@
  * (the root bus, the built-in IDE/SATA controller, and those the devices
  * need: SATA, SCSI, virtio-serial, USB).  Leaves alone what the command
  * line builder refuses, for it to name.  0, or <0 with *ERRCODE and
- * *ERRMSG (malloc'd) set: out of memory, or no root-bus slot left. */
+ * *ERRMSG (malloc'd) set: out of memory, no root-bus slot left, a given PCI
+ * address taken twice or the machine's own, two disks at one drive address
+ * (naming both).  On failure DEF may be half assigned: run it on a copy
+ * where that matters. */
 int mv_dom_assign(struct mv_dom_def *def, int *errcode, char **errmsg);
 
 /* mv_dom_assign() but the aliases: what a definition keeps when it is

@@ -293,7 +293,7 @@ struct mv_dom_clock {
  * defined before or created transient) and gives each device its alias
  * (= the QEMU device id) before the command line is built.  The live XML
  * shows both; the command line builder chooses neither.
- * A NEW DEVICE KIND adds one row to domain_address.c's dev_kinds[] (where
+ * A NEW DEVICE KIND adds one row to domain_address_kinds.c's addr_kinds[] (where
  * its array, alias and addr live, its QEMU id, whether it takes a PCI
  * slot), placed where its -device appears in the command line; frees its
  * alias in domain_def.c, writes it with dom_format_alias() before its

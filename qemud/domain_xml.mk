@@ -15,7 +15,9 @@ qemud_libmvdomainconf_la_SOURCES = \
 	qemud/domain_format_fs.c \
 	qemud/domain_format_cpu.c qemud/domain_format_memory.c qemud/domain_format_features.c qemud/domain_format_tpm.c \
 	qemud/domain_format_os.c \
-	qemud/domain_address.c qemud/domain_address.h \
+	qemud/domain_address.c qemud/domain_address.h qemud/domain_address_priv.h \
+	qemud/domain_address_kinds.c qemud/domain_address_drive.c qemud/domain_address_pci.c \
+	qemud/domain_controllers_implicit.c qemud/domain_alias.c \
 	qemud/domain_format_display.c \
 	qemud/domain_parse_tuning.c qemud/domain_parse_hostdev.c \
 	qemud/domain_parse_seclabel.c \

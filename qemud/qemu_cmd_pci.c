@@ -56,7 +56,7 @@ int opt_pci_addr(struct cmd *c, struct opt *o, const struct mv_dom_addr *a, cons
     /* one algorithm chooses slots, the assign pass's, on the live copy */
     if (a->type == MV_DOM_ADDR_NONE)
         return cmd_internal(c, "%s has no PCI address; the assign pass (domain_address.c) gives every PCI "
-                            "device one: its kind needs a row in dev_kinds[]", what);
+                            "device one: its kind needs a row in addr_kinds[] (domain_address_kinds.c)", what);
     if (a->type != MV_DOM_ADDR_PCI)
         return cmd_refuse(c, "%s: a drive address does not fit a PCI device", what);
     if (a->domain != 0)

@@ -1,0 +1,394 @@
+/*
+ * The device kinds of the assign pass (domain_address_priv.h): one row per
+ * kind, saying where its elements, alias and address live, its QEMU id and
+ * whether it takes a PCI slot.  The rows are in the order in which
+ * qemu_command.c writes the devices, because slots are handed out in that
+ * order: a device the pass gives slot N is the device QEMU would have put
+ * at N.
+ *
+ * The ids are the ones the command line has always used (qemu_command.c
+ * lists them), not libvirt's "virtio-disk0" or "sata0-0-0": the QMP code
+ * finds disks, chardevs and the balloon by those ids, and the same XML must
+ * give the same command line.  A disk's id is its target ("vda"), which is
+ * also what virsh domblklist shows and what virsh takes for a disk.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cleanup.h"
+#include "domain_address_priv.h"
+
+#define ROW(field, type) \
+    .array = offsetof(struct mv_dom_devices, field), .count = offsetof(struct mv_dom_devices, n##field), \
+    .size = sizeof(type), .alias = offsetof(type, alias)
+#define ROW_ADDR(type) .addr = offsetof(type, addr), .has_addr = true
+
+static bool pci_bus_model(const struct assign *a, const char *model)
+{
+    static const char *const pc[] = { "pci-bridge", NULL };
+    static const char *const q35[] = { "pcie-root-port", "pci-bridge", "dmi-to-pci-bridge", "pcie-to-pci-bridge", NULL };
+
+    for (const char *const *m = a->machine == MV_MACHINE_Q35 ? q35 : pc; *m; m++)
+        if (addr_streq(model, *m))
+            return true;
+    return false;
+}
+
+static bool pci_controller_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    const struct mv_dom_controller *ctl = dev;
+
+    (void)i;
+    if (ctl->type != MV_DOM_CONTROLLER_PCI)
+        return false;
+    if (ctl->index == 0)
+        snprintf(buf, len, "%s", a->machine == MV_MACHINE_Q35 ? "pcie.0" : "pci.0");
+    else
+        snprintf(buf, len, "pci.%u", ctl->index);
+    return true;
+}
+
+static bool pci_controller_pci(const struct assign *a, const void *dev)
+{
+    const struct mv_dom_controller *ctl = dev;
+
+    return ctl->index > 0 && pci_bus_model(a, ctl->model);
+}
+
+/* PCI controllers are written by index: a bus exists before what plugs in */
+static bool pci_controller_before(const void *x, const void *y)
+{
+    return ((const struct mv_dom_controller *)x)->index < ((const struct mv_dom_controller *)y)->index;
+}
+
+/* The SATA controller 0 of q35 and the IDE controller of pc are part of
+ * the machine (its ICH9 and PIIX3): libvirt calls both "ide". */
+bool addr_builtin_disk_controller(const struct assign *a, const struct mv_dom_controller *ctl)
+{
+    return ctl->index == 0 && ((a->machine == MV_MACHINE_Q35 && ctl->type == MV_DOM_CONTROLLER_SATA) ||
+                               (a->machine == MV_MACHINE_PC && ctl->type == MV_DOM_CONTROLLER_IDE));
+}
+
+static bool controller_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    const struct mv_dom_controller *ctl = dev;
+
+    (void)i;
+    if (addr_builtin_disk_controller(a, ctl)) {
+        snprintf(buf, len, "ide");
+        return true;
+    }
+    switch (ctl->type) {
+    case MV_DOM_CONTROLLER_USB:
+        /* a UHCI companion is part of its EHCI's bus and has no id (its
+         * slot comes with the EHCI's: place_companions) */
+        if (addr_streq(ctl->model, "none") || ctl->master)
+            return false;
+        if (ctl->index == 0)
+            snprintf(buf, len, "usb");
+        else
+            snprintf(buf, len, "usb%u", ctl->index);
+        return true;
+    case MV_DOM_CONTROLLER_SCSI:
+        snprintf(buf, len, "scsi%u", ctl->index);
+        return true;
+    case MV_DOM_CONTROLLER_VIRTIO_SERIAL:
+        snprintf(buf, len, "virtio-serial%u", ctl->index);
+        return true;
+    case MV_DOM_CONTROLLER_SATA:
+        snprintf(buf, len, "sata%u", ctl->index);
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool controller_pci(const struct assign *a, const void *dev)
+{
+    const struct mv_dom_controller *ctl = dev;
+
+    return ctl->type != MV_DOM_CONTROLLER_PCI && ctl->type != MV_DOM_CONTROLLER_IDE &&
+           !addr_builtin_disk_controller(a, ctl);
+}
+
+static bool disk_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)i;
+    snprintf(buf, len, "%s", ((const struct mv_dom_disk *)dev)->target);
+    return true;
+}
+
+static bool disk_pci(const struct assign *a, const void *dev)
+{
+    (void)a;
+    return ((const struct mv_dom_disk *)dev)->bus == MV_DOM_DISK_BUS_VIRTIO;
+}
+
+static bool fs_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "fs%zu", i);
+    return true;
+}
+
+static bool always(const struct assign *a, const void *dev)
+{
+    (void)a, (void)dev;
+    return true;
+}
+
+static bool net_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "net%zu", i);
+    return true;
+}
+
+static bool serial_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "serial%zu", i);
+    return true;
+}
+
+/* A serial console is serial 0 itself: without a <serial>, the one QEMU
+ * makes for it (beside a <serial>, domain_alias.c gives it that serial's) */
+static bool console_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    const struct mv_dom_chr *con = dev;
+
+    (void)a;
+    if (!con->target_type || addr_streq(con->target_type, "serial"))
+        snprintf(buf, len, "serial%zu", i);
+    else
+        snprintf(buf, len, "console%zu", i);
+    return true;
+}
+
+static bool channel_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "channel%zu", i);
+    return true;
+}
+
+static bool input_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "input%zu", i);
+    return true;
+}
+
+static bool input_pci(const struct assign *a, const void *dev)
+{
+    (void)a;
+    return addr_streq(((const struct mv_dom_input *)dev)->bus, "virtio");
+}
+
+static bool video_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a;
+    if (addr_streq(((const struct mv_dom_video *)dev)->model, "none"))
+        return false;
+    snprintf(buf, len, "video%zu", i);
+    return true;
+}
+
+static bool video_pci(const struct assign *a, const void *dev)
+{
+    const char *model = ((const struct mv_dom_video *)dev)->model;
+
+    (void)a;
+    return !addr_streq(model, "none") && !addr_streq(model, "ramfb");
+}
+
+/* the primary video first: it gets the legacy VGA ports */
+static bool video_before(const void *x, const void *y)
+{
+    return ((const struct mv_dom_video *)x)->primary && !((const struct mv_dom_video *)y)->primary;
+}
+
+static bool sound_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "sound%zu", i);
+    return true;
+}
+
+/* sb16 is an ISA card and usb a USB device; the others are PCI */
+static bool sound_pci(const struct assign *a, const void *dev)
+{
+    const char *model = ((const struct mv_dom_sound *)dev)->model;
+
+    (void)a;
+    return !addr_streq(model, "sb16") && !addr_streq(model, "usb");
+}
+
+static bool redirdev_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "redir%zu", i);
+    return true;
+}
+
+static bool watchdog_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "watchdog%zu", i);
+    return true;
+}
+
+static bool watchdog_pci(const struct assign *a, const void *dev)
+{
+    (void)a;
+    return addr_streq(((const struct mv_dom_watchdog *)dev)->model, "i6300esb");
+}
+
+static bool rng_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "rng%zu", i);
+    return true;
+}
+
+static bool balloon_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)i;
+    if (addr_streq(((const struct mv_dom_memballoon *)dev)->model, "none"))
+        return false;
+    snprintf(buf, len, "balloon0");
+    return true;
+}
+
+static bool balloon_pci(const struct assign *a, const void *dev)
+{
+    (void)a;
+    return !addr_streq(((const struct mv_dom_memballoon *)dev)->model, "none");
+}
+
+static bool panic_pci(const struct assign *a, const void *dev)
+{
+    (void)a;
+    return addr_streq(((const struct mv_dom_panic *)dev)->model, "pvpanic");
+}
+
+static bool hostdev_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "hostdev%zu", i);
+    return true;
+}
+
+static bool panic_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "panic%zu", i);
+    return true;
+}
+
+/* TPM (tpm-tis and tpm-crb are ISA and system-bus devices: no PCI slot) */
+static bool tpm_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+{
+    (void)a, (void)dev;
+    snprintf(buf, len, "tpm%zu", i);
+    return true;
+}
+
+/* In command-line order (qemu_command.c's build_devices, then build_tail). */
+const struct dev_kind addr_kinds[] = {
+    { "controller", ROW(controllers, struct mv_dom_controller), ROW_ADDR(struct mv_dom_controller),
+      .id = pci_controller_id, .pci = pci_controller_pci, .before = pci_controller_before },
+    { "controller", ROW(controllers, struct mv_dom_controller), ROW_ADDR(struct mv_dom_controller),
+      .id = controller_id, .pci = controller_pci },
+    { "disk", ROW(disks, struct mv_dom_disk), ROW_ADDR(struct mv_dom_disk), .id = disk_id, .pci = disk_pci },
+    { "filesystem", ROW(filesystems, struct mv_dom_fs), ROW_ADDR(struct mv_dom_fs), .id = fs_id, .pci = always },
+    { "interface", ROW(nets, struct mv_dom_net), ROW_ADDR(struct mv_dom_net), .id = net_id, .pci = always },
+    { "serial", ROW(serials, struct mv_dom_chr), .id = serial_id },
+    { "console", ROW(consoles, struct mv_dom_chr), .id = console_id },
+    { "channel", ROW(channels, struct mv_dom_chr), .id = channel_id },
+    { "input", ROW(inputs, struct mv_dom_input), ROW_ADDR(struct mv_dom_input), .id = input_id, .pci = input_pci },
+    { "hostdev", ROW(hostdevs, struct mv_dom_hostdev), ROW_ADDR(struct mv_dom_hostdev), .id = hostdev_id,
+      .pci = always },
+    { "video", ROW(videos, struct mv_dom_video), ROW_ADDR(struct mv_dom_video), .id = video_id, .pci = video_pci,
+      .before = video_before },
+    { "sound", ROW(sounds, struct mv_dom_sound), ROW_ADDR(struct mv_dom_sound), .id = sound_id, .pci = sound_pci },
+    { "redirdev", ROW(redirdevs, struct mv_dom_redirdev), .id = redirdev_id },
+    { "watchdog", ROW(watchdogs, struct mv_dom_watchdog), ROW_ADDR(struct mv_dom_watchdog), .id = watchdog_id,
+      .pci = watchdog_pci },
+    { "rng", ROW(rngs, struct mv_dom_rng), ROW_ADDR(struct mv_dom_rng), .id = rng_id, .pci = always },
+    { "memballoon", .array = offsetof(struct mv_dom_devices, memballoon), .single = true,
+      .size = sizeof(struct mv_dom_memballoon), .alias = offsetof(struct mv_dom_memballoon, alias),
+      ROW_ADDR(struct mv_dom_memballoon), .id = balloon_id, .pci = balloon_pci },
+    { "panic", ROW(panics, struct mv_dom_panic), ROW_ADDR(struct mv_dom_panic), .id = panic_id,
+      .pci = panic_pci },
+    { "tpm", ROW(tpms, struct mv_dom_tpm), .id = tpm_id },
+};
+
+const size_t addr_nkinds = MV_ARRAY_SIZE(addr_kinds);
+
+/* ---- walking the table ---- */
+
+size_t addr_kind_count(const struct dev_kind *k, const struct mv_dom_devices *d)
+{
+    return k->single ? 1 : *(const size_t *)(const void *)((const char *)d + k->count);
+}
+
+void *addr_kind_elem(const struct dev_kind *k, struct mv_dom_devices *d, size_t i)
+{
+    char *base = k->single ? (char *)d + k->array : *(char **)(void *)((char *)d + k->array);
+
+    return base + i * k->size;
+}
+
+struct mv_dom_addr *addr_elem_addr(const struct dev_kind *k, void *dev)
+{
+    return k->has_addr ? (struct mv_dom_addr *)(void *)((char *)dev + k->addr) : NULL;
+}
+
+char **addr_elem_alias(const struct dev_kind *k, void *dev)
+{
+    return (char **)(void *)((char *)dev + k->alias);
+}
+
+bool addr_kind_is_controller(const struct dev_kind *k)
+{
+    return !k->single && k->array == offsetof(struct mv_dom_devices, controllers);
+}
+
+int addr_kind_order(const struct dev_kind *k, struct mv_dom_devices *d, size_t **order, size_t *n)
+{
+    *n = addr_kind_count(k, d);
+    *order = calloc(*n ? *n : 1, sizeof(**order));
+    if (!*order)
+        return -ENOMEM;
+    for (size_t i = 0; i < *n; i++) {
+        size_t j = i;
+
+        /* insertion sort: stable, and the arrays are short */
+        while (k->before && j > 0 && k->before(addr_kind_elem(k, d, i), addr_kind_elem(k, d, (*order)[j - 1]))) {
+            (*order)[j] = (*order)[j - 1];
+            j--;
+        }
+        (*order)[j] = i;
+    }
+    return 0;
+}
+
+int addr_for_each(struct mv_dom_devices *d, addr_each_fn *fn, void *opaque)
+{
+    for (size_t r = 0; r < addr_nkinds; r++) {
+        const struct dev_kind *k = &addr_kinds[r];
+
+        for (size_t i = 0; k->has_addr && i < addr_kind_count(k, d); i++) {
+            void *dev = addr_kind_elem(k, d, i);
+            int ret = fn(k, i, dev, addr_elem_addr(k, dev), opaque);
+
+            if (ret)
+                return ret;
+        }
+    }
+    return 0;
+}
