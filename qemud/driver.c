@@ -17,6 +17,7 @@
 #include "domain_monitor.h"
 #include "domain_process.h"
 #include "disk_secret.h"
+#include "domain_address.h"
 #include "domain_store.h"
 #include "domain_task.h"
 #include "driver.h"
@@ -79,6 +80,42 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
 
 /* ---- loading ---- */
 
+/* A definition stored before define gave addresses (as libvirt does at
+ * load too): they are given now and saved once, so that the next start
+ * and every later edit find the devices where this start puts them.  The
+ * pass runs on a copy that replaces *DEF only when saved: on any failure
+ * the definition stays as stored, and a start assigns (or refuses) it. */
+static void assign_on_load(const char *path, struct mv_dom_def **def)
+{
+    _cleanup_dom_def_ struct mv_dom_def *copy = mv_dom_def_copy(*def);
+    _cleanup_free_ char *before = NULL, *after = NULL, *msg = NULL;
+    struct mv_err err = { 0 };
+    int code;
+
+    if (!copy || mv_dom_def_format(*def, NULL, MV_DOM_FORMAT_SECURE, &before) < 0) {
+        mv_error("cannot give '%s' its device addresses: out of memory", path);
+        return;
+    }
+    if (mv_dom_assign_addresses(copy, &code, &msg) < 0) {
+        mv_warn("'%s' keeps no device addresses: %s", path, msg ? msg : "out of memory");
+        return;
+    }
+    if (mv_dom_def_format(copy, NULL, MV_DOM_FORMAT_SECURE, &after) < 0) {
+        mv_error("cannot give '%s' its device addresses: out of memory", path);
+        return;
+    }
+    if (strcmp(before, after) == 0)
+        return;
+    if (qemud_store_save_config(copy, &err) < 0) {
+        mv_error("'%s' keeps no device addresses: %s", path, err.message ? err.message : "out of memory");
+        mv_err_clear(&err);
+        return;
+    }
+    mv_info("'%s': device addresses given and saved", path);
+    mv_dom_def_free(*def);
+    *def = TAKE_PTR(copy);
+}
+
 static void load_definition(const char *name, const char *path, void *opaque)
 {
     _cleanup_free_ char *xml = NULL, *msg = NULL;
@@ -103,6 +140,10 @@ static void load_definition(const char *name, const char *path, void *opaque)
         mv_error("ignoring '%s': its name or uuid is taken", path);
         return;
     }
+    /* the job keeps others off; the format and copy need no lock */
+    pthread_mutex_unlock(&dom->lock);
+    assign_on_load(path, &def);
+    pthread_mutex_lock(&dom->lock);
     dom->def = TAKE_PTR(def);
     dom->autostart = mv_store_get_autostart(qemud.store, name);
     pthread_mutex_unlock(&dom->lock);

@@ -4,13 +4,32 @@
 # define chose, the controllers QEMU has without being asked; the inactive
 # XML has the same but for the aliases (user aliases stay).  dumpxml of the running guest,
 # renamed and defined, starts the same machine; virsh domblklist and virsh
-# console --devname ALIAS work from it.
+# console --devname ALIAS work from it.  A definition stored without
+# addresses (by a qemud from before define gave them) gets them when the
+# daemon loads it, saved once; one the pass refuses stays as it was stored.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 
 MV_NEEDS="qemu-system-x86_64 qemu-img virt-xml-validate"
-mv_init 5
+mv_init 6
+use_root root
+
+# stored as a qemud from before define gave addresses left them: "old" gets
+# them at load; "dup" (two disks at one drive address) is kept as stored
+cfgdir=$MV_ROOT/etc/modvirt/qemu
+mkdir -p "$cfgdir"
+stored() {  # NAME UUID DEVICES
+    printf '%s\n' "<domain type='qemu'><name>$1</name><uuid>$2</uuid><memory unit='MiB'>128</memory>" \
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>$3</devices></domain>" >"$cfgdir/$1.xml"
+}
+stored old 5b0f9c54-8a51-4f4e-9a43-3d1c1e8f0a01 \
+    "<interface type='user'><mac address='52:54:00:00:00:31'/><model type='virtio'/></interface>"
+stored dup 5b0f9c54-8a51-4f4e-9a43-3d1c1e8f0a02 \
+    "<disk type='file'><source file='/nonexistent/a.img'/><target dev='sda' bus='sata'/></disk>
+     <disk type='file'><source file='/nonexistent/b.img'/><target dev='sdb' bus='sata'/>
+     <address type='drive' controller='0' bus='0' target='0' unit='0'/></disk>"
+dup_stored=$(cat "$cfgdir/dup.xml")
 start_daemon
 
 rundir=$MV_ROOT/run/modvirt/qemu
@@ -167,4 +186,23 @@ verdict "consoles are found by their alias"
 vsh destroy l1
 vsh destroy l2
 for d in l1 l2; do vsh undefine "$d"; done
+
+# 6
+vsh dumpxml --inactive old
+expect_match "old: the interface's slot" '<address type="pci" domain="0x0000" bus="0x00" slot="0x01" function="0x0"/>' "$out"
+expect_match "old: the root bus listed" '<controller type="pci" index="0" model="pcie-root"' "$out"
+expect_match "old: saved with them" 'slot="0x01"' "$(cat "$cfgdir/old.xml")"
+expect_eq "dup: the stored file untouched" "$dup_stored" "$(cat "$cfgdir/dup.xml")"
+vsh dumpxml --inactive dup
+expect_eq "dup: still defined" 0 "$rc"
+expect_match "dup: the daemon says why it has no addresses" "dup.xml' keeps no device addresses: .*disks 'sda' and 'sdb'" \
+    "$(cat "$MV_LOG")"
+vsh start --paused dup
+expect_match "dup: its start names both disks" "disks 'sda' and 'sdb' both have drive address" "$err"
+old_inode=$(stat -c %i "$cfgdir/old.xml")
+stop_pid "$MV_PID"
+start_daemon
+expect_eq "old: not written again at the next load" "$old_inode" "$(stat -c %i "$cfgdir/old.xml")"
+verdict "a definition stored without addresses gets them at load, saved once; one the pass refuses stays as stored"
+for d in old dup; do vsh undefine "$d"; done
 mv_done
