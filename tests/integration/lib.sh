@@ -292,7 +292,9 @@ spawn_daemon() {
     mv_notify_listen
     # env execs the daemon: $! is the daemon's own pid (the one READY=1
     # comes from)
-    env DBUS_SYSTEM_BUS_ADDRESS="${MV_DBUS:-unix:path=$mv_tmp/no-such-bus}" NOTIFY_SOCKET="$MV_NOTIFY" \
+    # (so does "ip netns exec" when MV_DAEMON_NETNS is set)
+    ${MV_DAEMON_NETNS:+ip netns exec "$MV_DAEMON_NETNS"} \
+        env DBUS_SYSTEM_BUS_ADDRESS="${MV_DBUS:-unix:path=$mv_tmp/no-such-bus}" NOTIFY_SOCKET="$MV_NOTIFY" \
         "$MV_DAEMON" --root "$root" $verbose "$@" >>"$log" 2>&1 &
     spawned_pid=$!
     kill_at_exit $spawned_pid
@@ -340,6 +342,42 @@ start_daemon() {
         exit 1
     fi
     mv_log_mark
+}
+
+# ---- the daemon in a network namespace ----
+# For tests whose daemon listens on TCP (SPICE) or makes taps and bridges:
+# they never meet the host's ports and interfaces, and parallel runs never
+# meet each other's.
+
+# mv_netns_new PREFIX: a network namespace of the script's own, PREFIX and
+# four random digits, in NS, with lo up; or bail out.  At exit, after the
+# pids in mv_pids are stopped, whatever still runs in it is ours (QEMUs of a
+# failed run, dnsmasq) and is killed, then the namespace is deleted.
+mv_netns_new() {
+    local prefix=$1 cand i
+    NS=
+    for i in $(seq 20); do
+        cand=$prefix$(printf '%04d' $((RANDOM % 10000)))
+        if ip netns add "$cand" 2>/dev/null; then NS=$cand; break; fi
+    done
+    [ -n "$NS" ] || { echo "Bail out! cannot create a network namespace ${prefix}NNNN"; exit 1; }
+    at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
+    ip -n "$NS" link set lo up || { echo "Bail out! cannot bring lo up in netns $NS"; exit 1; }
+}
+
+# mv_start_daemon_in_netns NS [ARGS...]: start_daemon, with the daemon (and
+# so its QEMUs and taps) in network namespace NS.  "ip netns exec" execs it:
+# MV_PID is the daemon's own pid, checked to be in NS.
+mv_start_daemon_in_netns() {
+    local ns=$1
+    shift
+    MV_DAEMON_NETNS=$ns start_daemon "$@"
+    if [ "$(readlink /proc/$MV_PID/exe)" != "$(readlink -f "$MV_DAEMON")" ] ||
+       [ "$(ip netns identify $MV_PID)" != "$ns" ]; then
+        echo "Bail out! pid $MV_PID is not modvirt-qemud in netns $ns" \
+             "(exe $(readlink /proc/$MV_PID/exe), netns '$(ip netns identify $MV_PID)')"
+        exit 1
+    fi
 }
 
 # use_netd_ns NS: netd's MV_ROOT, MV_LOG, MV_RW, MV_RO, MV_URI and MV_URI_RO

@@ -38,18 +38,8 @@ guest_test_init 6
 
 # ---- the namespace: bridge, dnsmasq -------------------------------------
 
-NS=
-for i in $(seq 20); do
-    cand=mvbr$(printf '%04d' $((RANDOM % 10000)))
-    if ip netns add "$cand" 2>/dev/null; then NS=$cand; break; fi
-done
-[ -n "$NS" ] || { echo "Bail out! cannot create a network namespace mvbrNNNN"; exit 1; }
-# at exit (after the pids in mv_pids are stopped): whatever still runs in the
-# namespace is ours (QEMUs of a failed run), then the namespace itself
-at_exit "ip netns pids $NS | xargs -r kill -9; sleep 0.2; ip netns del $NS"
-
+mv_netns_new mvbr
 ns() { ip netns exec "$NS" "$@"; }
-ip -n "$NS" link set lo up &&
 ip -n "$NS" link add $BR type bridge stp_state 0 forward_delay 0 &&
 ip -n "$NS" addr add $BR_NET.1/24 dev $BR &&
 ip -n "$NS" link set $BR up ||
@@ -74,25 +64,7 @@ fi
 
 # ---- the daemon, inside the namespace --------------------------------------
 
-# lib.sh's start_daemon, but through "ip netns exec", which execs the daemon:
-# $! is the daemon's own pid (checked below), stopped at exit.
-mkdir -p "$MV_ROOT"
-ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
-    "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
-MV_PID=$!
-kill_at_exit $MV_PID
-if ! wait_ready "$MV_PID" "$MV_READY_S"; then
-    echo "Bail out! modvirt-qemud did not become ready within $MV_READY_S s"
-    sed 's/^/#   /' "$MV_LOG"
-    exit 1
-fi
-if [ "$(readlink /proc/$MV_PID/exe)" != "$(readlink -f "$MV_DAEMON")" ] ||
-   [ "$(ip netns identify $MV_PID)" != "$NS" ]; then
-    echo "Bail out! pid $MV_PID is not modvirt-qemud in netns $NS" \
-         "(exe $(readlink /proc/$MV_PID/exe), netns '$(ip netns identify $MV_PID)')"
-    exit 1
-fi
-mv_log_mark
+mv_start_daemon_in_netns "$NS"
 
 # ---- helpers ----------------------------------------------------------------
 

@@ -22,26 +22,8 @@ use_root root
 
 # The daemon in a network namespace of its own: Windows 10's SPICE display
 # listens on TCP, and its ports must never meet the host's.
-NS=
-for i in $(seq 20); do
-    cand=mvft$(printf '%04d' $((RANDOM % 10000)))
-    if ip netns add "$cand" 2>/dev/null; then NS=$cand; break; fi
-done
-[ -n "$NS" ] || { echo "Bail out! cannot create a network namespace mvftNNNN"; exit 1; }
-# at exit, after the daemon is stopped: QEMUs of a failed run, then the namespace
-at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
-ip -n "$NS" link set lo up || { echo "Bail out! cannot bring lo up in netns $NS"; exit 1; }
-mkdir -p "$MV_ROOT"
-ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
-    "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
-MV_PID=$!
-kill_at_exit $MV_PID
-if ! wait_ready "$MV_PID" "$MV_READY_S"; then
-    echo "Bail out! modvirt-qemud did not become ready within $MV_READY_S s"
-    sed 's/^/#   /' "$MV_LOG"
-    exit 1
-fi
-mv_log_mark
+mv_netns_new mvft
+mv_start_daemon_in_netns "$NS"
 
 rundir=$MV_ROOT/run/modvirt/qemu
 # Processes are looked at by pid from this daemon's status file, never by a
