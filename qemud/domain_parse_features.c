@@ -104,7 +104,8 @@ static int hv_vendor_id(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     v = hv->vendor_id;
     if (!v && hv->state[MV_DOM_HV_VENDOR_ID] == MV_TRISTATE_YES)
         return mv_xml_fail_missing_attr(c, n, "value");
-    /* a comma would end QEMU's -cpu property; the id fills 12 bytes */
+    /* libvirt's schema allows up to 12 characters (the CPUID leaf's 12
+     * bytes) and no comma; our set is narrower still, all a vendor id needs */
     if (v && (strlen(v) > HV_VENDOR_ID_MAX || !mv_xml_token_ok(v, "_.-+ ")))
         return mv_xml_fail_value(c, n, "value", v);
     return 0;

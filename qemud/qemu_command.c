@@ -27,17 +27,21 @@
  *   and ram-nodeN (guest NUMA cell N).
  * - The PIT tick policy only exists for KVM's in-kernel PIT; under TCG it
  *   has nothing to act on and is ignored.
- * - The definition has been through the assign pass (domain_address.c,
- *   on the live copy): every device has its alias, every PCI device its
- *   address, every SATA/SCSI/IDE disk its drive address, and the
- *   controllers the devices need are listed (an ich9-ahci "sataN" for SATA
+ * - The definition has been through the assign pass (domain_address.c):
+ *   at define (and at the daemon's load of a definition stored before
+ *   that) for the addresses and controllers, which the definition keeps,
+ *   and again on the live copy at start, which adds the aliases.  So every
+ *   device has its alias, every PCI device its address, every SATA/SCSI/IDE
+ *   disk its drive address (no two the same), and the controllers the
+ *   devices need are listed (an ich9-ahci "sataN" for SATA
  *   disks on pc machines, q35 has one built in; a virtio-scsi-pci "scsiN"
  *   for SCSI disks; virtio-serial0 for virtio consoles and channels; a USB
- *   controller for USB input, piix3-usb-uhci on pc, qemu-xhci on q35, as
- *   for a missing model).  The builder chooses no address itself.
+ *   controller for USB input, USB redirection and USB audio, piix3-usb-uhci
+ *   on pc, qemu-xhci on q35, as for a missing model).  The builder chooses no address itself.
  * - A missing <memballoon> means a virtio balloon, as in libvirt.
  * - <console> target serial is serial 0 itself (libvirt semantics): it adds
- *   nothing when a <serial> exists and creates serial 0 when none does.
+ *   nothing when a <serial> exists (and shows that serial's alias, a user
+ *   alias too) and creates serial 0 when none does.
  * - on_crash is passed as -action panic= whether or not a panic device
  *   exists: without one the guest never reports a panic and it is inert.
  * - PCI devices without an <address> get (in the assign pass) the lowest
@@ -58,7 +62,8 @@
  * Names QMP code relies on: disk device id TARGET ("vda"), block nodes
  * TARGET-storage and TARGET-format, secret object TARGET-luks-secret0; netN/hostnetN; serialN/charserialN,
  * consoleN/charconsoleN, channelN/charchannelN (console 0 of target type
- * serial has no chardev of its own: it is charserial0); usb, sataN, scsiN,
+ * serial has no chardev of its own: it is charserial0); usb, ide (the
+ * machine's own IDE or SATA controller), sataN, scsiN,
  * virtio-serialN, pci.N; videoN, inputN, watchdog0, rngN, balloon0, panicN;
  * filesystems fsN, with fsdev-ALIAS (9p) or chardev chr-vu-ALIAS (virtiofs);
  * iothreadID (the <iothreadids> id; qemud/cputune.c pins them by it),
