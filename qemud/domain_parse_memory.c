@@ -255,9 +255,26 @@ int dom_parse_numatune(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 
 /* --------------------------------------------------- whole-domain checks */
 
+/* A cell comes in one page size: page I may share no cell with an earlier
+ * page, or one of the two sizes would be dropped without a word. */
+static int check_page_overlap(struct mv_xml_ctx *c, const struct mv_dom_memory_backing *mb, size_t i)
+{
+    const struct mv_dom_hugepage *p = &mb->pages[i];
+
+    for (size_t j = 0; j < i; j++)
+        for (size_t k = 0; k < p->nodeset.n; k++)
+            if (mv_dom_idset_has(&mb->pages[j].nodeset, p->nodeset.ids[k]))
+                return mv_xml_fail(c, MV_ERR_XML_DETAIL,
+                                   "<hugepages>: the <page> of %llu KiB and the <page> of %llu KiB both name "
+                                   "guest NUMA cell %u in their nodeset", mb->pages[j].size_kib,
+                                   p->size_kib, p->nodeset.ids[k]);
+    return 0;
+}
+
 static int check_pages(struct mv_xml_ctx *c, const struct mv_dom_def *def)
 {
     const struct mv_dom_memory_backing *mb = &def->memory_backing;
+    int r;
 
     for (size_t i = 0; i < mb->npages; i++) {
         const struct mv_dom_hugepage *p = &mb->pages[i];
@@ -272,6 +289,8 @@ static int check_pages(struct mv_xml_ctx *c, const struct mv_dom_def *def)
             if (p->nodeset.n == 0 && mb->pages[j].nodeset.n == 0)
                 return mv_xml_fail(c, MV_ERR_XML_DETAIL,
                                    "only one <hugepages><page> may leave out nodeset");
+        if ((r = check_page_overlap(c, mb, i)) < 0)
+            return r;
     }
     return 0;
 }
@@ -297,6 +316,13 @@ int dom_check_memory_backing(struct mv_xml_ctx *c, const struct mv_dom_def *def)
 
     if (mb->hugepages && mb->source == MV_DOM_MEM_SOURCE_ANONYMOUS)
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<memoryBacking><hugepages> cannot be <source type='anonymous'>");
+    /* the threads only fill memory in at start, which is done for
+     * mode='immediate' and for huge pages (as libvirt writes prealloc-threads
+     * only beside prealloc); anywhere else they would be dropped */
+    if (mb->alloc_threads && mb->allocation != MV_DOM_MEM_ALLOC_IMMEDIATE && !mb->hugepages)
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<memoryBacking><allocation threads='%u'> needs "
+                           "mode='immediate' or <hugepages>: the threads only preallocate memory",
+                           mb->alloc_threads);
     if ((r = check_pages(c, def)) < 0)
         return r;
     return check_numatune(c, def);
