@@ -564,6 +564,7 @@ static int spawn_domain(struct qemud_dom *dom, struct mv_dom_def *live, pid_t *p
     for (size_t i = 0; i < live->devices.nnets; i++)
         fds[i] = -1;
     ctx.kvm_usable = kvm_usable_for(live);
+    ctx.accel_cpu_features = qemud_host_accel_cpu_features(ctx.kvm_usable);
     /* host devices and host facts before anything is set up: they change
      * nothing, so a missing piece leaves nothing to undo */
     if ((r = qemud_hostdevs_check(live, err)) < 0 || (r = host_tuning_facts(live, &ctx, &host_cpus, err)) < 0)

@@ -47,6 +47,7 @@ static int gather(struct qemud_host_facts *f, char **errmsg)
 {
     struct mv_node_info node;
     _cleanup_free_ char *uuid = host_uuid();
+    _cleanup_free_ char *kvm_err = NULL;
     bool cached;
     int r;
 
@@ -60,6 +61,8 @@ static int gather(struct qemud_host_facts *f, char **errmsg)
             f->kvm_usable ? "usable" : "not usable",
             f->kvm_reason ? ": " : "", f->kvm_reason ? f->kvm_reason : "",
             cached ? " (cached verdict)" : "");
+    if (f->kvm_usable && mv_qemu_probe_max_cpu_features(f->qemu.binary, "kvm", &f->kvm_cpu_features, &kvm_err) < 0)
+        mv_warn("%s: optional CPU features are refused under KVM", kvm_err ? kvm_err : "cannot probe KVM's CPU");
     r = mv_node_get_info(NULL, &node);
     if (r < 0) {
         if (asprintf(errmsg, "cannot read host information: %s", strerror(-r)) < 0)
@@ -130,10 +133,21 @@ void qemud_host_facts_cleanup(void)
     state.started = false;
     mv_qemu_caps_clear(&state.facts.qemu);
     free(state.facts.kvm_reason);
+    mv_strv_free(state.facts.kvm_cpu_features);
     free(state.facts.capabilities);
     free(state.error);
     free(state.emulator);
     free(state.kvm_cache);
     memset(&state.facts, 0, sizeof(state.facts));
     state.error = state.emulator = state.kvm_cache = NULL;
+}
+
+const char *const *qemud_host_accel_cpu_features(bool kvm)
+{
+    const char *why = NULL;
+    const struct qemud_host_facts *f = qemud_host_facts_get(&why);
+
+    if (!f)
+        return NULL;
+    return (const char *const *)(kvm ? f->kvm_cpu_features : f->qemu.tcg_cpu_features);
 }

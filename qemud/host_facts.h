@@ -15,6 +15,9 @@ struct qemud_host_facts {
     bool kvm_usable;
     char *kvm_reason;       /* why not, when not */
     char *capabilities;     /* host capabilities XML */
+    /* what KVM can give a guest, as qemu.tcg_cpu_features is for TCG;
+     * NULL without KVM or when QEMU could not tell */
+    char **kvm_cpu_features;
 };
 
 /* Remembers the emulator to probe; starts probing in the background.  The
@@ -24,3 +27,7 @@ int qemud_host_facts_init(const char *emulator, const char *statedir);
  * until cleanup) if QEMU could not be probed. */
 const struct qemud_host_facts *qemud_host_facts_get(const char **errmsg);
 void qemud_host_facts_cleanup(void);
+/* The CPU features the accelerator (KVM when KVM, else TCG) can give a
+ * guest, for the command line's <feature policy='optional'>; NULL when they
+ * could not be probed.  Waits for the probe like qemud_host_facts_get. */
+const char *const *qemud_host_accel_cpu_features(bool kvm);

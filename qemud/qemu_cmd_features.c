@@ -231,6 +231,33 @@ int cpu_feature_props(struct cmd *c, struct opt *o)
     return 0;
 }
 
+/* ---- -cpu properties <features> and <clock> own ---- */
+
+enum mv_tristate cpu_prop_owner(const struct cmd *c, const char *prop, const char **element)
+{
+    const struct mv_dom_features *f = &c->def->features;
+    const struct mv_dom_timer *kvmclock = find_timer(c, "kvmclock");
+    const struct {
+        const char *prop, *element;
+        enum mv_tristate state;
+    } owned[] = {
+        { "kvm-pv-eoi", "<features><apic eoi>", f->apic_eoi },
+        { "kvm-pv-unhalt", "<features><pvspinlock>", f->pvspinlock },
+        { "kvmclock", "<clock><timer name='kvmclock'>", kvmclock ? kvmclock->present : MV_TRISTATE_ABSENT },
+        { "kvm-hint-dedicated", "<features><kvm><hint-dedicated>", f->kvm[MV_DOM_KVM_HINT_DEDICATED] },
+        { "kvm-poll-control", "<features><kvm><poll-control>", f->kvm[MV_DOM_KVM_POLL_CONTROL] },
+        { "kvm-pv-ipi", "<features><kvm><pv-ipi>", f->kvm[MV_DOM_KVM_PV_IPI] },
+        { "pmu", "<features><pmu>", f->pmu },
+    };
+
+    for (size_t i = 0; i < MV_ARRAY_SIZE(owned); i++)
+        if (streq(owned[i].prop, prop)) {
+            *element = owned[i].element;
+            return owned[i].state;
+        }
+    return MV_TRISTATE_ABSENT;
+}
+
 /* ---- the rest ---- */
 
 static int build_tseg(struct cmd *c)

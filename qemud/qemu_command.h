@@ -56,6 +56,11 @@ struct mv_qemu_cmd_ctx {
     const struct mv_dom_sysinfo *host_sysinfo;
     /* an emulated <tpm>: the control socket swtpm listens on (qemud/tpm.h) */
     const char *tpm_socket;
+    /* the CPU features the accelerator can give the guest (QEMU's -cpu
+     * names, sorted, NULL-terminated: qemu_probe.h's tcg_cpu_features or
+     * host_facts.h's kvm_cpu_features); <feature policy='optional'> is
+     * turned on only when listed.  NULL: not known, optional is refused */
+    const char *const *accel_cpu_features;
 };
 
 /* DEF is a live copy that has been through mv_dom_assign()

@@ -126,6 +126,10 @@ int build_features(struct cmd *c);
 int machine_feature_props(struct cmd *c, struct opt *m);
 int accel_feature_props(struct cmd *c, struct opt *a);
 int cpu_feature_props(struct cmd *c, struct opt *o);
+/* How the <features> or <clock> element that owns the -cpu property PROP
+ * (kvm-pv-eoi, kvm-pv-unhalt, kvmclock, kvm-*, pmu) sets it, with the
+ * element's name in *ELEMENT; ABSENT when no element sets it. */
+enum mv_tristate cpu_prop_owner(const struct cmd *c, const char *prop, const char **element);
 
 /* qemu_cmd_boot.c */
 void opt_machine_firmware(const struct cmd *c, struct opt *m);

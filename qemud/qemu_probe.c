@@ -49,6 +49,7 @@ void mv_qemu_caps_clear(struct mv_qemu_caps *caps)
         return;
     free(caps->binary);
     free_cpu_models(caps->cpu_models, caps->ncpu_models);
+    mv_strv_free(caps->tcg_cpu_features);
     free_machine_arrays(caps->machines, caps->machine_aliases, caps->nmachines,
                         caps->machine_max_cpus, caps->machine_deprecated, caps->default_machine);
     *caps = (struct mv_qemu_caps){ 0 };
@@ -469,6 +470,64 @@ int mv_qemu_parse_qmp_cpu_models(const char *qmp_output, struct mv_qemu_caps *ca
     return 0;
 }
 
+/* The "props" object of a query-cpu-model-expansion reply in LINE, or NULL. */
+static json_object *expansion_props(const char *line, size_t len, json_object **owner)
+{
+    _cleanup_(json_putp) json_object *obj = NULL;
+    json_tokener *tok = json_tokener_new();
+    json_object *ret, *model, *props;
+
+    if (!tok)
+        return NULL;
+    obj = json_tokener_parse_ex(tok, line, (int)len);
+    json_tokener_free(tok);
+    if (!obj || !json_object_is_type(obj, json_type_object) ||
+        !json_object_object_get_ex(obj, "return", &ret) || !json_object_is_type(ret, json_type_object) ||
+        !json_object_object_get_ex(ret, "model", &model) || !json_object_is_type(model, json_type_object) ||
+        !json_object_object_get_ex(model, "props", &props) || !json_object_is_type(props, json_type_object))
+        return NULL;
+    *owner = TAKE_PTR(obj);
+    return props;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int mv_qemu_parse_qmp_cpu_expansion(const char *qmp_output, char ***features)
+{
+    _cleanup_(json_putp) json_object *owner = NULL;
+    json_object *props = NULL;
+    char **out;
+    size_t n = 0;
+
+    for (const char *line = qmp_output; line && *line && !props;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+        if (len > 0 && len < MV_QEMU_PROBE_OUTPUT_MAX)
+            props = expansion_props(line, len, &owner);
+        line = nl ? nl + 1 : NULL;
+    }
+    if (!props)
+        return -EINVAL;
+    out = calloc((size_t)json_object_object_length(props) + 1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    json_object_object_foreach(props, key, val) {
+        if (!json_object_is_type(val, json_type_boolean) || !json_object_get_boolean(val))
+            continue;
+        if (!(out[n++] = strdup(key))) {
+            mv_strv_free(out);
+            return -ENOMEM;
+        }
+    }
+    qsort(out, n, sizeof(*out), cmp_str);
+    *features = out;
+    return 0;
+}
+
 /* ---- running the binary ---- */
 
 static void set_errmsg(char **errmsg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -529,6 +588,30 @@ static int run_probe(const char *binary, const char *const args[], const char *i
     }
     *stdout_text = TAKE_PTR(out.out);
     return 0;
+}
+
+int mv_qemu_probe_max_cpu_features(const char *binary, const char *accel, char ***features, char **errmsg)
+{
+    /* no guest runs: "-machine none" only answers QMP, then quits */
+    const char *const args[] = {
+        "-machine", "none", "-accel", accel, "-nodefaults", "-no-user-config",
+        "-display", "none", "-S", "-qmp", "stdio", NULL
+    };
+    static const char input[] =
+        "{\"execute\":\"qmp_capabilities\"}\n"
+        "{\"execute\":\"query-cpu-model-expansion\",\"arguments\":"
+        "{\"type\":\"full\",\"model\":{\"name\":\"max\"}}}\n"
+        "{\"execute\":\"quit\"}\n";
+    _cleanup_free_ char *text = NULL;
+    int r = run_probe(binary, args, input, "query-cpu-model-expansion", &text, errmsg);
+
+    if (r < 0)
+        return r;
+    r = mv_qemu_parse_qmp_cpu_expansion(text, features);
+    if (r < 0)
+        set_errmsg(errmsg, "QEMU binary '%s' gave no expansion of CPU model 'max' under %s: %s",
+                   binary, accel, strerror(-r));
+    return r;
 }
 
 int mv_qemu_probe(const char *binary, struct mv_qemu_caps *caps, char **errmsg)
@@ -593,6 +676,12 @@ int mv_qemu_probe(const char *binary, struct mv_qemu_caps *caps, char **errmsg)
     if (qmp_text && (r = mv_qemu_parse_qmp_cpu_models(qmp_text, &local)) < 0)
         mv_debug("QMP query-cpu-definitions on '%s' failed (%s): no CPU models known",
                  binary, strerror(-r));
+
+    /* best effort too: without it <cpu><feature policy='optional'> is refused */
+    free(qmp_err);
+    qmp_err = NULL;
+    if ((r = mv_qemu_probe_max_cpu_features(binary, "tcg", &local.tcg_cpu_features, &qmp_err)) < 0)
+        mv_debug("%s: optional CPU features are unknown under TCG", qmp_err ? qmp_err : strerror(-r));
 
     local.binary = strdup(binary);
     if (!local.binary)

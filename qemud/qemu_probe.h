@@ -39,6 +39,10 @@ struct mv_qemu_caps {
     int max_cpus_default;
     struct mv_qemu_cpu_model *cpu_models;   /* in QEMU's order; max, host and base left out */
     size_t ncpu_models;
+    /* What QEMU's TCG can emulate: the -cpu properties (features, in every
+     * spelling QEMU accepts) that model "max" turns on under TCG, sorted
+     * (strcmp), NULL-terminated; NULL when the probe could not tell */
+    char **tcg_cpu_features;
 };
 
 /*
@@ -66,6 +70,18 @@ int mv_qemu_parse_qmp_machines(const char *qmp_output, struct mv_qemu_caps *caps
 /* Takes the CPU models from the QMP output of query-cpu-definitions (all lines of the session),
  * replacing any CAPS had; 0 / -EINVAL if it holds no such reply / -ENOMEM. */
 int mv_qemu_parse_qmp_cpu_models(const char *qmp_output, struct mv_qemu_caps *caps);
+
+/* Takes the properties set to true from the QMP output of a
+ * query-cpu-model-expansion reply (all lines of the session) into *FEATURES
+ * (sorted, NULL-terminated, caller frees with mv_strv_free); 0 / -EINVAL if
+ * it holds no such reply / -ENOMEM. */
+int mv_qemu_parse_qmp_cpu_expansion(const char *qmp_output, char ***features);
+
+/* Runs BINARY with "-machine none -accel ACCEL" and asks QMP for the full
+ * expansion of CPU model "max", which under an accelerator is everything it
+ * can give a guest: *FEATURES as mv_qemu_parse_qmp_cpu_expansion() gives it.
+ * -errno and *errmsg (caller frees) when QEMU fails or does not answer. */
+int mv_qemu_probe_max_cpu_features(const char *binary, const char *accel, char ***features, char **errmsg);
 
 /* Index of the machine named NAME (canonical name or alias), -1 if none. */
 int mv_qemu_caps_find_machine(const struct mv_qemu_caps *caps, const char *name);

@@ -38,11 +38,12 @@ memfd_maps() {
 }
 
 # the test guest with 2 vCPUs in two cells of shared memfd memory, NUMATUNE
-# after <vcpu>, a custom CPU after </os>
+# after <vcpu>, a custom CPU after </os> (enforced, with an optional feature
+# TCG has and one it has not: the start resolves them)
 numa_xml() {    # NAME LOG NUMATUNE
     guest_domain_xml "$1" "$2" | sed \
         -e "s|<vcpu>1</vcpu>|<vcpu>2</vcpu><memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>$3|" \
-        -e "s|</os>|</os><cpu mode='custom' check='full'><model>Nehalem</model><topology sockets='1' dies='2' cores='1' threads='1'/><feature policy='require' name='pdpe1gb'/><feature policy='disable' name='vme'/><numa><cell id='0' cpus='0' memory='128' unit='MiB'/><cell id='1' cpus='1' memory='128' unit='MiB'><distances><sibling id='0' value='20'/></distances></cell></numa></cpu>|"
+        -e "s|</os>|</os><cpu mode='custom' check='full'><model>Nehalem</model><topology sockets='1' dies='2' cores='1' threads='1'/><feature policy='require' name='pdpe1gb'/><feature policy='disable' name='vme'/><feature policy='optional' name='lahf_lm'/><feature policy='optional' name='avx512f'/><numa><cell id='0' cpus='0' memory='128' unit='MiB'/><cell id='1' cpus='1' memory='128' unit='MiB'><distances><sibling id='0' value='20'/></distances></cell></numa></cpu>|"
 }
 
 # 1
@@ -58,7 +59,8 @@ pid=$(our_qemu n1)
 if [ -n "$pid" ]; then
     expect_eq "shared memfd mappings of 128 MiB" 2 "$(memfd_maps "$pid" 134217728)"
     args=$(tr '\0' ' ' <"/proc/$pid/cmdline")
-    expect_match "-cpu" "-cpu Nehalem,pdpe1gb=on,vme=off,enforce=on " "$args"
+    # optional: on where TCG can emulate it, off where it cannot (the daemon's probe)
+    expect_match "-cpu" "-cpu Nehalem,pdpe1gb=on,vme=off,lahf-lm=on,avx512f=off,enforce=on " "$args"
     expect_match "-smp" "-smp 2,maxcpus=2,sockets=1,dies=2,cores=1,threads=1 " "$args"
     expect_match "cell 1 backend" "memory-backend-memfd,id=ram-node1,share=on,size=134217728,host-nodes=0,policy=bind " "$args"
 else

@@ -47,6 +47,7 @@
 #include "firmware.h"
 #include "host_sysinfo.h"
 #include "qemu_command.h"
+#include "qemu_probe.h"
 #include "virtiofs.h"
 #include "sidecar.h"
 #include "tpm.h"
@@ -75,6 +76,23 @@ static const char *const fs_sockets[] = {
 /* The fixed host: one NUMA node with memory, no huge pages (the real
  * QEMU runs these on this host too: Linux always has node 0). */
 static const unsigned int host_nodes[] = { 0 };
+
+/* What QEMU 7.2.22's TCG can emulate: the properties its "max" model
+ * turns on (query-cpu-model-expansion, type full, under -accel tcg), which
+ * the daemon probes at start (qemu_probe.c); <feature policy='optional'>
+ * is resolved against it.  The real QEMU agrees: enforce=on is checked. */
+static const char *const tcg_cpu_features[] = {
+    "3dnow", "3dnowext", "abm", "acpi", "adx", "aes", "apic", "arat", "avx", "avx2", "bmi1", "bmi2", "check",
+    "clflush", "clflushopt", "clwb", "cmov", "cpuid-0xb", "cr8legacy", "cx16", "cx8", "de", "erms", "f16c",
+    "fill-mtrr-mask", "fma", "fpu", "fsgsbase", "full-cpuid-auto-level", "fxsr", "hypervisor", "i64", "kvm",
+    "l3-cache", "la57", "lahf-lm", "lahf_lm", "legacy-cache", "lm", "mca", "mce", "migratable", "mmx",
+    "mmxext", "monitor", "movbe", "mpx", "msr", "mtrr", "npt", "nx", "pae", "pat", "pclmuldq", "pclmulqdq",
+    "pcommit", "pdpe1gb", "pge", "pks", "pku", "pmu", "pni", "popcnt", "pse", "pse36", "rdrand", "rdtscp",
+    "sep", "smap", "smep", "ss", "sse", "sse2", "sse3", "sse4-1", "sse4-2", "sse4.1", "sse4.2", "sse4_1",
+    "sse4_2", "sse4a", "ssse3", "svm", "svme-addr-chk", "syscall", "tcg-cpuid", "tsc", "umip", "vaes",
+    "vgif", "vmware-cpuid-freq", "x-intel-pt-auto-level", "x-migrate-smi-count", "x-vendor-cpuid-only", "xd",
+    "xgetbv1", "xsave", "xsaveopt", NULL,
+};
 
 static char **cases;          /* NAME of each tests/qemuargs/NAME.xml, sorted */
 static size_t ncases;
@@ -173,6 +191,7 @@ static struct mv_qemu_cmd_ctx fixed_ctx(const char *name, char **monitor, int *f
         .host_nodes = host_nodes, .nhost_nodes = MV_ARRAY_SIZE(host_nodes), .memory_dir = "/var/lib/modvirt/qemu/ram",
         .host_cpus_online = "0-3",
         .tpm_socket = TPM_SOCKET,
+        .accel_cpu_features = tcg_cpu_features,
     };
 }
 
@@ -1033,6 +1052,77 @@ static bool tpm_ready(const struct mv_dom_def *def, const char *name, struct qem
     return true;
 }
 
+/* What the real QEMU's TCG can emulate, probed once as the daemon does
+ * (unchecked fixture: in the runner, before the tests fork). */
+static char **real_tcg_features;
+
+static void real_features_setup(void)
+{
+    _cleanup_free_ char *err = NULL;
+
+    if (access(REAL_QEMU, X_OK) == 0)
+        ck_assert_msg(mv_qemu_probe_max_cpu_features(REAL_QEMU, "tcg", &real_tcg_features, &err) == 0, "%s",
+                      err ? err : "?");
+}
+
+static void real_features_teardown(void)
+{
+    mv_strv_free(real_tcg_features);
+    real_tcg_features = NULL;
+}
+
+static bool in_list(const char *const *list, const char *name)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, name) == 0)
+            return true;
+    return false;
+}
+
+/* The recorded TCG features say what the real QEMU says about every
+ * optional feature a golden case names, so the goldens' resolution is the
+ * one a start makes. */
+START_TEST(test_tcg_features_recorded)
+{
+    if (!have_qemu())
+        return;
+    ck_assert(in_list((const char *const *)real_tcg_features, "lahf-lm"));
+    for (size_t i = 0; i < ncases; i++) {
+        _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+
+        if (is_invalid_case(cases[i]))
+            continue;
+        def = parse_file(cases[i]);
+        for (size_t j = 0; j < def->cpu.nfeatures; j++) {
+            const char *name = def->cpu.features[j].name;
+
+            if (def->cpu.features[j].policy != MV_DOM_CPU_FEATURE_OPTIONAL)
+                continue;
+            ck_assert_msg(in_list(tcg_cpu_features, name) == in_list((const char *const *)real_tcg_features, name),
+                          "%s: optional feature '%s': the recorded TCG list and the real QEMU disagree",
+                          cases[i], name);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_cpu_expansion_parse)
+{
+    static const char reply[] =
+        "{\"QMP\": {}}\n{\"return\": {}}\n"
+        "{\"return\": {\"model\": {\"name\": \"max\", \"props\": {\"sse4.2\": true, \"avx512f\": false, "
+        "\"family\": 6, \"lahf-lm\": true, \"vendor\": \"GenuineIntel\"}}}}\n";
+    _cleanup_strv_free_ char **features = NULL;
+
+    ck_assert_int_eq(mv_qemu_parse_qmp_cpu_expansion(reply, &features), 0);
+    ck_assert_ptr_nonnull(features);
+    ck_assert_str_eq(features[0], "lahf-lm");
+    ck_assert_str_eq(features[1], "sse4.2");
+    ck_assert_ptr_null(features[2]);
+    ck_assert_int_eq(mv_qemu_parse_qmp_cpu_expansion("{\"return\": {}}\n", &features), -EINVAL);
+}
+END_TEST
+
 /* Every valid golden case, test-guest and full among them, under the real
  * QEMU with user networking (a tap fd needs a real tap). */
 START_TEST(test_qemu_accepts)
@@ -1043,7 +1133,8 @@ START_TEST(test_qemu_accepts)
     _cleanup_free_ char *monitor = NULL;
     _cleanup_strv_free_ char **argv = NULL;
     struct mv_qemu_cmd_ctx ctx = { .emulator = REAL_QEMU, .host_nodes = host_nodes,
-                                   .nhost_nodes = MV_ARRAY_SIZE(host_nodes) };
+                                   .nhost_nodes = MV_ARRAY_SIZE(host_nodes),
+                                   .accel_cpu_features = (const char *const *)real_tcg_features };
     _cleanup_(secrets_freep) struct secrets secrets = { 0 };
     _cleanup_(virtiofsds_stop) struct virtiofsds virtiofsds = { 0 };
     _cleanup_free_ char *tpm_socket = NULL;
@@ -1114,11 +1205,14 @@ static Suite *qemuargs_suite(void)
     tcase_add_test(tc, test_comma_escaped);
     tcase_add_test(tc, test_virtiofsd_argv);
     tcase_add_test(tc, test_smbios_host);
+    tcase_add_test(tc, test_cpu_expansion_parse);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("qemu");
     tcase_set_timeout(tc, 30);
     tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+    tcase_add_unchecked_fixture(tc, real_features_setup, real_features_teardown);
+    tcase_add_test(tc, test_tcg_features_recorded);
     tcase_add_loop_test(tc, test_qemu_accepts, 0, (int)ncases);
     suite_add_tcase(s, tc);
     return s;
