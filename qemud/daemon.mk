@@ -57,6 +57,8 @@ check_PROGRAMS += tests/unit/check_qemud_sidecar
 UNIT_TESTS += tests/unit/check_qemud_sidecar
 tests_unit_check_qemud_sidecar_SOURCES = tests/unit/check_qemud_sidecar.c qemud/sidecar.c qemud/proc_stat.c
 tests_unit_check_qemud_sidecar_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/qemud
+# /proc and pidfd_open failures the kernel gives only by chance, injected
+tests_unit_check_qemud_sidecar_LDFLAGS = -Wl,--wrap=qemud_proc_stat_read -Wl,--wrap=mv_pidfd_open
 tests_unit_check_qemud_sidecar_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvprocess.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) -lpthread
 # hostdev_pci.c's checks on fake /sys and /dev trees

@@ -10,5 +10,6 @@ struct qemud_proc_stat {
 };
 
 /* Reads /proc/PID/stat.  0; -ESRCH if there is no such process; -EINVAL if
- * the file cannot be parsed. */
+ * the file cannot be parsed; another -errno if it cannot be read (which
+ * does not tell whether the process exists). */
 int qemud_proc_stat_read(pid_t pid, struct qemud_proc_stat *st);

@@ -152,19 +152,33 @@ static bool child_wait(struct qemud_sidecar_child *c, int ms)
 
 /* ---- an adopted sidecar (after a daemon restart): not our child ---- */
 
-static bool same_process(pid_t pid, unsigned long long starttime)
+/* What /proc says of the process PID that started at STARTTIME.  GONE:
+ * no such process, a zombie, or the pid names another process now.
+ * UNKNOWN: /proc/PID/stat could not be read (out of fds or memory), which
+ * says nothing about the process: *WHY is the -errno. */
+enum presence { PRESENCE_GONE, PRESENCE_SAME, PRESENCE_UNKNOWN };
+
+static enum presence presence_of(pid_t pid, unsigned long long starttime, int *why)
 {
     struct qemud_proc_stat st;
+    int r = qemud_proc_stat_read(pid, &st);
 
-    return qemud_proc_stat_read(pid, &st) == 0 && st.starttime == starttime && st.state != 'Z' &&
-           st.state != 'X';
+    *why = r;
+    if (r == -ESRCH)
+        return PRESENCE_GONE;
+    if (r < 0)
+        return PRESENCE_UNKNOWN;
+    return st.starttime == starttime && st.state != 'Z' && st.state != 'X' ? PRESENCE_SAME : PRESENCE_GONE;
 }
 
+/* True once the adopted SC is known gone, waiting at most MS.  Without a
+ * pidfd /proc is polled; a look that cannot tell counts as "still runs":
+ * a wrong "gone" would drop a running process and unlink its socket. */
 static bool adopted_wait(struct qemud_sidecar *sc, int ms)
 {
     long long deadline = mv_now_ms() + ms;
     struct pollfd p = { .fd = sc->pidfd, .events = POLLIN };
-    int r;
+    int r, why;
 
     if (sc->pidfd >= 0) {
         do
@@ -173,7 +187,7 @@ static bool adopted_wait(struct qemud_sidecar *sc, int ms)
         return r > 0;
     }
     for (;;) {
-        if (!same_process(sc->pid, sc->starttime))
+        if (presence_of(sc->pid, sc->starttime, &why) == PRESENCE_GONE)
             return true;
         if (mv_now_ms() >= deadline)
             return false;
@@ -181,11 +195,15 @@ static bool adopted_wait(struct qemud_sidecar *sc, int ms)
     }
 }
 
+/* Signals the adopted SC, never a process that took its pid: through the
+ * pidfd, or after /proc confirmed it is the same process. */
 static void adopted_signal(struct qemud_sidecar *sc, int sig)
 {
+    int why;
+
     if (sc->pidfd >= 0)
         syscall(SYS_pidfd_send_signal, sc->pidfd, sig, NULL, 0);
-    else if (same_process(sc->pid, sc->starttime))
+    else if (presence_of(sc->pid, sc->starttime, &why) == PRESENCE_SAME)
         kill(sc->pid, sig);
 }
 
@@ -221,9 +239,25 @@ static void sc_free(struct qemud_sidecar *sc)
     sc->pidfd = -1;
 }
 
+/* Whether an adopted SC without a pidfd cannot be told from another
+ * process right now (logged): it can then be neither signalled nor waited
+ * for, and its socket may still be in use. */
+static bool cannot_tell(struct qemud_sidecar *sc, const char *domname, const char *what)
+{
+    int why;
+
+    if (sc->child || sc->pidfd >= 0 || presence_of(sc->pid, sc->starttime, &why) != PRESENCE_UNKNOWN)
+        return false;
+    mv_error("domain '%s': cannot tell whether sidecar '%s' (pid %d) still runs: cannot read /proc/%d/stat: %s; "
+             "%s", domname, sc->prog, (int)sc->pid, (int)sc->pid, strerror(-why), what);
+    return true;
+}
+
 /* SIGTERM, SIGKILL after the grace period; removes the socket once it is gone. */
 static void sc_stop(struct qemud_sidecar *sc, const char *domname)
 {
+    if (cannot_tell(sc, domname, "not stopped, its socket left"))
+        return;
     if (!sc_wait(sc, 0)) {
         sc_signal(sc, SIGTERM);
         if (!sc_wait(sc, QEMUD_SIDECAR_TERM_MS)) {
@@ -351,45 +385,86 @@ static int set_add(struct qemud_sidecars *set, struct qemud_sidecar *sc)
     return 0;
 }
 
-int qemud_sidecar_start(struct qemud_sidecars *set, const char *domname, const struct qemud_sidecar_spec *spec,
-                        struct mv_err *err)
+static void set_recorded(struct qemud_sidecars *set)
+{
+    if (set->recorded)
+        set->recorded(set->opaque);
+}
+
+/* Runs SPEC as our child into SC (names copied, reaper thread, start
+ * time).  On failure nothing runs and SC is freed. */
+static int spawn_child(struct qemud_sidecar *sc, const char *domname, const struct qemud_sidecar_spec *spec,
+                       struct mv_err *err)
 {
     struct mv_process_spawn_opts opts = {
         .stdin_fd = -1, .stdout_fd = spec->log_fd, .stderr_fd = spec->log_fd,
         .keep_fds = spec->keep_fds, .nkeep = spec->nkeep, .new_session = true,
     };
-    struct qemud_sidecar sc = { .pidfd = -1 };
     struct qemud_proc_stat st;
+    int r;
+
+    if (!(sc->id = strdup(spec->id)) || !(sc->prog = strdup(spec->argv[0])) ||
+        (spec->socket_path && !(sc->socket_path = strdup(spec->socket_path)))) {
+        sc_free(sc);
+        return mv_err_set_errno(err, -ENOMEM, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot start '%s' for domain '%s'", spec->argv[0], domname);
+    }
+    if ((r = mv_process_spawn(spec->argv, &opts, &sc->pid)) < 0) {
+        sc_free(sc);
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot run '%s' for domain '%s'",
+                                spec->argv[0], domname);
+    }
+    if (!(sc->child = child_watch(sc->pid, spec->argv[0], domname))) {
+        kill(sc->pid, SIGKILL);
+        mv_process_reap(sc->pid, KILL_WAIT_MS, NULL);
+        sc_free(sc);
+        return mv_err_set_errno(err, -ENOMEM, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot watch '%s' of domain '%s'", spec->argv[0], domname);
+    }
+    /* without its start time a restarted daemon could never tell it from a
+     * process that took its pid, and would leave it running forever: it is
+     * refused now, while it is still our child to kill (an unreaped child's
+     * /proc entry is there, so only a host short of fds or memory fails) */
+    if ((r = qemud_proc_stat_read(sc->pid, &st)) < 0) {
+        child_signal(sc->child, SIGKILL);
+        if (!child_wait(sc->child, KILL_WAIT_MS))
+            mv_error("domain '%s': sidecar %s did not exit after SIGKILL; reaping it when it does", domname,
+                     spec->argv[0]);
+        sc_free(sc);
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot read the start time of '%s' for domain '%s'", spec->argv[0], domname);
+    }
+    sc->starttime = st.starttime;
+    return 0;
+}
+
+int qemud_sidecar_start(struct qemud_sidecars *set, const char *domname, const struct qemud_sidecar_spec *spec,
+                        struct mv_err *err)
+{
+    struct qemud_sidecar sc = { .pidfd = -1 };
     off_t log_start = spec->log_fd >= 0 ? lseek(spec->log_fd, 0, SEEK_END) : -1;
     int r;
 
     if (spec->socket_path)
         unlink(spec->socket_path);      /* a stale file would look like a socket that is there */
-    if ((r = mv_process_spawn(spec->argv, &opts, &sc.pid)) < 0)
-        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot run '%s' for domain '%s'",
-                                spec->argv[0], domname);
-    if (!(sc.child = child_watch(sc.pid, spec->argv[0], domname))) {
-        kill(sc.pid, SIGKILL);
-        mv_process_reap(sc.pid, KILL_WAIT_MS, NULL);
-        return mv_err_set_errno(err, -ENOMEM, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
-                                "cannot watch '%s' of domain '%s'", spec->argv[0], domname);
-    }
-    if (qemud_proc_stat_read(sc.pid, &st) == 0)
-        sc.starttime = st.starttime;
-    if (spec->socket_path &&
-        (r = wait_ready(sc.child, spec->socket_path, spec->ready_ms ? spec->ready_ms : QEMUD_SIDECAR_READY_MS)) < 0) {
-        r = start_failed(sc.child, r, domname, spec, log_start, err);
-        sc_free(&sc);
+    if ((r = spawn_child(&sc, domname, spec, err)) < 0)
         return r;
-    }
-    sc.id = strdup(spec->id);
-    sc.prog = strdup(spec->argv[0]);
-    sc.socket_path = spec->socket_path ? strdup(spec->socket_path) : NULL;
-    if (!sc.id || !sc.prog || (spec->socket_path && !sc.socket_path) || set_add(set, &sc) < 0) {
+    if (set_add(set, &sc) < 0) {
         sc_stop(&sc, domname);
         sc_free(&sc);
         return mv_err_set_errno(err, -ENOMEM, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                 "cannot start '%s' for domain '%s'", spec->argv[0], domname);
+    }
+    /* recorded while it starts: waiting for its socket takes up to
+     * ready_ms, and a daemon killed meanwhile must find it on restart */
+    set_recorded(set);
+    if (spec->socket_path &&
+        (r = wait_ready(set->v[set->n - 1].child, spec->socket_path,
+                        spec->ready_ms ? spec->ready_ms : QEMUD_SIDECAR_READY_MS)) < 0) {
+        r = start_failed(set->v[set->n - 1].child, r, domname, spec, log_start, err);
+        sc_free(&set->v[--set->n]);
+        set_recorded(set);
+        return r;
     }
     mv_info("domain '%s': sidecar '%s' started (pid %d)", domname, spec->argv[0], (int)sc.pid);
     return 0;
@@ -480,6 +555,58 @@ int qemud_sidecars_parse(xmlXPathContextPtr ctx, struct qemud_sidecars *set, cha
     return n < 0 ? mv_errmsg_set(errmsg, -EINVAL, "cannot read the <sidecar> elements") : 0;
 }
 
+/* Opens SC's pidfd after /proc found it running.  False only when it is
+ * known gone: the pidfd says ESRCH (it exited between the two looks), or
+ * a look after the pidfd finds another process (the pid was reused in
+ * between, so the pidfd names that one). */
+static bool adopt_pidfd(struct qemud_sidecar *sc, const char *domname)
+{
+    int why;
+
+    if ((sc->pidfd = mv_pidfd_open(sc->pid)) < 0) {
+        if (errno == ESRCH)
+            return false;
+        /* no pidfd says nothing about the process (ENOSYS: an old kernel;
+         * EMFILE: out of fds): kept, its exit polled for through /proc */
+        mv_warn("domain '%s': no pidfd for sidecar '%s' (pid %d): %s; its exit is polled for", domname, sc->prog,
+                (int)sc->pid, strerror(errno));
+        return true;
+    }
+    switch (presence_of(sc->pid, sc->starttime, &why)) {
+    case PRESENCE_GONE:
+        return false;
+    case PRESENCE_UNKNOWN:
+        /* the pidfd may name a process that took the pid: not used */
+        close(sc->pidfd);
+        sc->pidfd = -1;
+        cannot_tell(sc, domname, "kept recorded");
+        return true;
+    default:
+        return true;
+    }
+}
+
+/* Whether SC (read from the status file) may still run: only one known
+ * gone is dropped; one that cannot be told from another process is kept
+ * with its socket, so that nothing deletes what a running sidecar uses. */
+static bool adopt_one(struct qemud_sidecar *sc, const char *domname)
+{
+    int why;
+
+    switch (presence_of(sc->pid, sc->starttime, &why)) {
+    case PRESENCE_GONE:
+        return false;
+    case PRESENCE_UNKNOWN:
+        cannot_tell(sc, domname, "kept recorded");
+        return true;
+    default:
+        if (!adopt_pidfd(sc, domname))
+            return false;
+        mv_info("domain '%s': sidecar '%s' (pid %d) adopted", domname, sc->prog, (int)sc->pid);
+        return true;
+    }
+}
+
 size_t qemud_sidecars_adopt(struct qemud_sidecars *set, const char *domname)
 {
     size_t kept = 0, dropped = 0;
@@ -487,14 +614,9 @@ size_t qemud_sidecars_adopt(struct qemud_sidecars *set, const char *domname)
     for (size_t i = 0; i < set->n; i++) {
         struct qemud_sidecar *sc = &set->v[i];
 
-        if (same_process(sc->pid, sc->starttime)) {
-            sc->pidfd = mv_pidfd_open(sc->pid);
-            /* the pid may have gone between the check and the pidfd */
-            if (sc->pidfd < 0 || same_process(sc->pid, sc->starttime)) {
-                mv_info("domain '%s': sidecar '%s' (pid %d) adopted", domname, sc->prog, (int)sc->pid);
-                set->v[kept++] = *sc;
-                continue;
-            }
+        if (adopt_one(sc, domname)) {
+            set->v[kept++] = *sc;
+            continue;
         }
         mv_warn("domain '%s': sidecar '%s' (pid %d) exited while the daemon was away", domname, sc->prog,
                 (int)sc->pid);

@@ -42,13 +42,22 @@ struct qemud_sidecar {
     char *socket_path;              /* the socket it listens on (removed after a stop); may be NULL */
     pid_t pid;
     unsigned long long starttime;   /* /proc/PID/stat field 22: with the pid, names one process */
-    int pidfd;                      /* adopted sidecars: -1 if the kernel has no pidfds */
+    int pidfd;                      /* adopted sidecars: -1 without one (no pidfds, out of fds, or
+                                     * /proc could not tell it from another process) */
     struct qemud_sidecar_child *child;  /* our own child's reaper; NULL when adopted */
 };
 
 struct qemud_sidecars {
     struct qemud_sidecar *v;
     size_t n;
+    /* Called by qemud_sidecar_start once a new member is in V (running,
+     * its socket perhaps not listening yet), and again when its start
+     * failed and took it out: the daemon writes the domain's status file
+     * there, so that a daemon killed while a sidecar or QEMU starts finds
+     * the process on its next start.  NULL: nothing is called.  Stop and
+     * clear keep it. */
+    void (*recorded)(void *opaque);
+    void *opaque;
 };
 
 struct qemud_sidecar_spec {
@@ -65,11 +74,13 @@ struct qemud_sidecar_spec {
 };
 
 /*
- * Starts SPEC for domain DOMNAME and adds it to SET.  Returns once its
- * socket listens.  If it exits first, or the deadline passes (then it is
- * killed and reaped), nothing is added and ERR names the domain, the
- * program and the cause: its exit status, or the timeout.  A stale socket
- * file at SPEC->socket_path is removed first.
+ * Starts SPEC for domain DOMNAME and adds it to SET (SET->recorded is told
+ * at once).  Returns once its socket listens.  If it exits first, or the
+ * deadline passes (then it is killed and reaped), or its start time cannot
+ * be read (a restarted daemon could not adopt it), it is taken out again
+ * and ERR names the domain, the program and the cause: its exit status,
+ * or the timeout.  A stale socket file at SPEC->socket_path is removed
+ * first.
  */
 int qemud_sidecar_start(struct qemud_sidecars *set, const char *domname, const struct qemud_sidecar_spec *spec,
                         struct mv_err *err);
@@ -101,9 +112,13 @@ int qemud_sidecars_parse(xmlXPathContextPtr ctx, struct qemud_sidecars *set, cha
 
 /*
  * After a daemon restart: keeps the members of SET (read from the status
- * file) that still run as the same process, opening a pidfd for each; the
- * others are dropped and their sockets removed.  Returns how many were
- * dropped (a domain whose QEMU runs but a sidecar died is logged).
+ * file) that still run as the same process, opening a pidfd for each.
+ * Only those known gone (no such process, a zombie, another process with
+ * the pid, or a pidfd_open saying ESRCH) are dropped and their sockets
+ * removed; one that /proc cannot tell from another process right now is
+ * kept, without a pidfd, and logged (a stop then leaves it and its
+ * socket, logging why).  Returns how many were dropped (a domain whose
+ * QEMU runs but a sidecar died is logged).
  */
 size_t qemud_sidecars_adopt(struct qemud_sidecars *set, const char *domname);
 

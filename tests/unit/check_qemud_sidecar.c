@@ -3,6 +3,11 @@
  * itself as the sidecar (--listen, --exit, --never), so that the child's
  * behaviour is exact: it listens on its socket, exits before listening, or
  * never listens, and ignores SIGTERM when asked.
+ *
+ * What the kernel gives only by chance (a /proc read failing for want of
+ * fds, a pidfd_open racing the process's exit) is injected: the test links
+ * with --wrap for qemud_proc_stat_read and mv_pidfd_open, which fail as
+ * told for one pid and otherwise call the real ones.
  */
 #include "config.h"
 
@@ -34,6 +39,34 @@ static char self[PATH_MAX];
 static char dir[PATH_MAX];
 static char sock[PATH_MAX + 16];
 static char logpath[PATH_MAX + 16];
+
+/* ---- injected failures ---- */
+
+int __real_qemud_proc_stat_read(pid_t pid, struct qemud_proc_stat *st);
+int __real_mv_pidfd_open(pid_t pid);
+int __wrap_qemud_proc_stat_read(pid_t pid, struct qemud_proc_stat *st);
+int __wrap_mv_pidfd_open(pid_t pid);
+
+static pid_t fail_pid;          /* the pid the failures below are for (-1: every pid) */
+static int stat_fails;          /* -errno /proc/PID/stat reads give; 0: real */
+static int stat_real_first;     /* ... after this many real reads */
+static int pidfd_fails;         /* errno pidfd_open gives; 0: real */
+
+int __wrap_qemud_proc_stat_read(pid_t pid, struct qemud_proc_stat *st)
+{
+    if (stat_fails && (fail_pid == -1 || pid == fail_pid) && stat_real_first-- <= 0)
+        return stat_fails;
+    return __real_qemud_proc_stat_read(pid, st);
+}
+
+int __wrap_mv_pidfd_open(pid_t pid)
+{
+    if (pidfd_fails && (fail_pid == -1 || pid == fail_pid)) {
+        errno = pidfd_fails;
+        return -1;
+    }
+    return __real_mv_pidfd_open(pid);
+}
 
 /* ---- the child's side ---- */
 
@@ -68,6 +101,8 @@ static int child_main(int argc, char **argv)
 
 static void setup(void)
 {
+    fail_pid = 0;
+    stat_fails = pidfd_fails = stat_real_first = 0;
     mv_test_mkdtemp(dir, sizeof(dir), "sidecar");
     snprintf(sock, sizeof(sock), "%s/s.sock", dir);
     snprintf(logpath, sizeof(logpath), "%s/dom.log", dir);
@@ -249,6 +284,199 @@ START_TEST(test_status_roundtrip_adopt)
 }
 END_TEST
 
+/* SET as read back by a restarted daemon: one sidecar listening on SOCK,
+ * our child (not reaped by sidecar.c: its real parent here is the test,
+ * PID 1 in the daemon's case).  Returns its pid. */
+static pid_t recorded_listener(struct qemud_sidecars *set)
+{
+    const char *argv[] = { self, "--listen", sock, NULL };
+    struct mv_process_spawn_opts opts = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+    struct qemud_sidecar sc = { .id = strdup("fs0"), .prog = strdup(self), .socket_path = strdup(sock), .pidfd = -1 };
+    struct qemud_proc_stat st;
+    long long deadline = mv_now_ms() + 10000;
+
+    ck_assert_int_eq(mv_process_spawn(argv, &opts, &sc.pid), 0);
+    ck_assert_int_eq(qemud_proc_stat_read(sc.pid, &st), 0);
+    sc.starttime = st.starttime;
+    while (access(sock, F_OK) < 0) {        /* bound before the tests look for it */
+        ck_assert_msg(mv_now_ms() < deadline, "the child did not bind %s", sock);
+        poll(NULL, 0, 5);
+    }
+    set->v = calloc(1, sizeof(*set->v));
+    set->v[0] = sc;
+    set->n = 1;
+    return sc.pid;
+}
+
+/* The test reaps PID, which sidecar.c signalled (or must not have). */
+static int reap_status(pid_t pid, bool kill_first)
+{
+    int status = 0;
+
+    if (kill_first)
+        kill(pid, SIGKILL);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+/* pidfd_open says ESRCH: the process exited between /proc's look and the
+ * pidfd; it is gone, its entry dropped and its socket removed. */
+START_TEST(test_adopt_pidfd_esrch)
+{
+    struct qemud_sidecars set = { 0 };
+    pid_t pid = recorded_listener(&set);
+
+    fail_pid = pid;
+    pidfd_fails = ESRCH;
+    ck_assert_uint_eq(qemud_sidecars_adopt(&set, "guest"), 1);
+    ck_assert_uint_eq(set.n, 0);
+    ck_assert_int_eq(access(sock, F_OK), -1);
+    qemud_sidecars_clear(&set);
+    reap_status(pid, true);
+}
+END_TEST
+
+/* pidfd_open fails otherwise (EMFILE): nothing is known gone, so it is
+ * kept and stopped through /proc (the polling path): SIGTERM after a look
+ * that it is the same process, its exit seen as a zombie. */
+START_TEST(test_adopt_pidfd_emfile)
+{
+    struct qemud_sidecars set = { 0 };
+    pid_t pid = recorded_listener(&set);
+    int status;
+
+    fail_pid = pid;
+    pidfd_fails = EMFILE;
+    ck_assert_uint_eq(qemud_sidecars_adopt(&set, "guest"), 0);
+    ck_assert_uint_eq(set.n, 1);
+    ck_assert_int_eq(set.v[0].pidfd, -1);
+    ck_assert(qemud_sidecar_alive(&set.v[0]));
+    ck_assert_int_eq(access(sock, F_OK), 0);
+    qemud_sidecars_stop(&set, "guest");
+    status = reap_status(pid, false);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    ck_assert_int_eq(access(sock, F_OK), -1);
+}
+END_TEST
+
+/* /proc/PID/stat cannot be read (out of fds): a running sidecar is not
+ * dropped, its socket stays; a stop cannot tell it from another process,
+ * so it neither signals it nor removes its socket. */
+START_TEST(test_adopt_proc_unreadable)
+{
+    struct qemud_sidecars set = { 0 };
+    pid_t pid = recorded_listener(&set);
+    struct qemud_proc_stat st;
+
+    fail_pid = pid;
+    stat_fails = -EMFILE;
+    ck_assert_uint_eq(qemud_sidecars_adopt(&set, "guest"), 0);
+    ck_assert_uint_eq(set.n, 1);
+    ck_assert_int_eq(access(sock, F_OK), 0);
+    ck_assert(qemud_sidecar_alive(&set.v[0]));      /* not known gone */
+    qemud_sidecars_stop(&set, "guest");
+    ck_assert_uint_eq(set.n, 0);
+    ck_assert_int_eq(access(sock, F_OK), 0);
+    stat_fails = 0;
+    ck_assert_int_eq(qemud_proc_stat_read(pid, &st), 0);
+    ck_assert_int_ne(st.state, 'Z');                /* never signalled */
+    reap_status(pid, true);
+}
+END_TEST
+
+/* /proc fails only after the pidfd opened: the pidfd might name a process
+ * that took the pid, so it is closed; the sidecar is kept, its socket too. */
+START_TEST(test_adopt_proc_unreadable_after_pidfd)
+{
+    struct qemud_sidecars set = { 0 };
+    pid_t pid = recorded_listener(&set);
+
+    fail_pid = pid;
+    stat_fails = -EMFILE;
+    stat_real_first = 1;            /* the look before the pidfd succeeds */
+    ck_assert_uint_eq(qemud_sidecars_adopt(&set, "guest"), 0);
+    ck_assert_uint_eq(set.n, 1);
+    ck_assert_int_eq(set.v[0].pidfd, -1);
+    ck_assert_int_eq(access(sock, F_OK), 0);
+    qemud_sidecars_clear(&set);
+    reap_status(pid, true);
+}
+END_TEST
+
+/* A start time that cannot be read at start fails the start: the child is
+ * killed and reaped, nothing is recorded (a restarted daemon could never
+ * adopt it). */
+START_TEST(test_start_without_starttime)
+{
+    struct qemud_sidecars set = { 0 };
+    struct mv_err err = { 0 };
+
+    fail_pid = -1;
+    stat_fails = -EMFILE;
+    ck_assert_int_lt(start(&set, "--listen", false, 0, -1, &err), 0);
+    ck_assert_uint_eq(set.n, 0);
+    ck_assert_msg(strstr(err.message, "cannot read the start time of '") && strstr(err.message, "domain 'guest'"),
+                  "%s", err.message);
+    assert_no_children();
+    mv_err_clear(&err);
+}
+END_TEST
+
+/* What SET->recorded saw each time it was called. */
+struct seen {
+    size_t calls;
+    size_t n[4];
+    pid_t pid[4];
+    unsigned long long starttime[4];
+    bool listening[4];
+};
+
+static struct qemud_sidecars *seen_set;
+
+static void on_recorded(void *opaque)
+{
+    struct seen *s = opaque;
+
+    if (s->calls < 4) {
+        s->n[s->calls] = seen_set->n;
+        s->pid[s->calls] = seen_set->n ? seen_set->v[0].pid : 0;
+        s->starttime[s->calls] = seen_set->n ? seen_set->v[0].starttime : 0;
+        s->listening[s->calls] = access(sock, F_OK) == 0;
+    }
+    s->calls++;
+}
+
+/* The status file hook: told as soon as the sidecar runs (with its pid and
+ * start time, before its socket listens), and again when its start failed
+ * and took it out. */
+START_TEST(test_recorded_before_ready)
+{
+    struct seen seen = { 0 };
+    struct qemud_sidecars set = { .recorded = on_recorded, .opaque = &seen };
+    struct mv_err err = { 0 };
+
+    seen_set = &set;
+    ck_assert_int_lt(start(&set, "--never", false, 200, -1, &err), 0);
+    ck_assert_uint_eq(seen.calls, 2);
+    ck_assert_uint_eq(seen.n[0], 1);
+    ck_assert_int_gt(seen.pid[0], 0);
+    ck_assert_uint_gt(seen.starttime[0], 0);
+    ck_assert(!seen.listening[0]);
+    ck_assert_uint_eq(seen.n[1], 0);
+    assert_no_children();
+    mv_err_clear(&err);
+
+    seen = (struct seen){ 0 };
+    ck_assert_int_eq(start(&set, "--listen", false, 0, -1, &err), 0);
+    ck_assert_uint_eq(seen.calls, 1);
+    ck_assert_uint_eq(seen.n[0], 1);
+    ck_assert_int_eq(seen.pid[0], set.v[0].pid);
+    qemud_sidecars_stop(&set, "guest");
+    ck_assert_uint_eq(seen.calls, 1);               /* a stop records nothing: the caller does */
+    assert_no_children();
+}
+END_TEST
+
 START_TEST(test_parse_damaged)
 {
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
@@ -278,6 +506,12 @@ static Suite *sidecar_suite(void)
     tcase_add_test(tc, test_sigterm_ignored);
     tcase_add_test(tc, test_reaped_at_once);
     tcase_add_test(tc, test_status_roundtrip_adopt);
+    tcase_add_test(tc, test_adopt_pidfd_esrch);
+    tcase_add_test(tc, test_adopt_pidfd_emfile);
+    tcase_add_test(tc, test_adopt_proc_unreadable);
+    tcase_add_test(tc, test_adopt_proc_unreadable_after_pidfd);
+    tcase_add_test(tc, test_start_without_starttime);
+    tcase_add_test(tc, test_recorded_before_ready);
     tcase_add_test(tc, test_parse_damaged);
     suite_add_tcase(s, tc);
     return s;
