@@ -14,7 +14,10 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/domain_store.c qemud/domain_store.h \
 	qemud/domain_events.c qemud/domain_events.h \
 	qemud/domain_monitor.c qemud/domain_monitor.h \
-	qemud/domain_process.c qemud/domain_process.h \
+	qemud/domain_process.c qemud/domain_process.h qemud/domain_process_priv.h \
+	qemud/domain_process_start.c qemud/domain_process_prepare.c qemud/domain_process_runtime.c \
+	qemud/domain_process_net.c qemud/domain_process_log.c qemud/domain_process_pid.c \
+	qemud/domain_process_stop.c qemud/domain_process_reattach.c \
 	qemud/domain_fs.c qemud/domain_fs.h \
 	qemud/cputune.c qemud/cputune.h qemud/hostdev_pci.c qemud/hostdev_pci.h \
 	qemud/seclabel.c qemud/seclabel.h \
@@ -42,6 +45,9 @@ UNIT_TESTS += tests/unit/check_qemud_domobj
 tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_obj.c qemud/domain_job.c qemud/domain_task.c qemud/domain_store.c \
 	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/domain_fs.c qemud/network_port.c \
+	qemud/domain_process_start.c qemud/domain_process_prepare.c qemud/domain_process_runtime.c \
+	qemud/domain_process_net.c qemud/domain_process_log.c qemud/domain_process_pid.c \
+	qemud/domain_process_stop.c qemud/domain_process_reattach.c \
 	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/display_ports.c qemud/proc_stat.c qemud/host_facts.c \
 	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c qemud/tpm.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \

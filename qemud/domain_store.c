@@ -87,7 +87,7 @@ int qemud_store_set_autostart(const char *name, bool on, struct mv_err *err)
     return r < 0 ? store_error(err, r, msg) : 0;
 }
 
-char *qemud_store_status_xml(struct qemud_dom *dom)
+char *qemud_store_status_xml(struct qemud_dom *dom, struct mv_dom_def *starting)
 {
     _cleanup_xmlwriter_ struct mv_xml_writer w = { 0 };
     _cleanup_dom_def_ struct mv_dom_def *live = NULL;
@@ -99,7 +99,7 @@ char *qemud_store_status_xml(struct qemud_dom *dom)
 
     /* a snapshot under the lock; the slow part (formatting) after it */
     pthread_mutex_lock(&dom->lock);
-    live = dom->live ? mv_dom_def_ref(dom->live) : NULL;
+    live = starting ? mv_dom_def_ref(starting) : dom->live ? mv_dom_def_ref(dom->live) : NULL;
     monitor = dom->monitor_path ? strdup(dom->monitor_path) : NULL;
     info.id = dom->id;
     state = dom->state;
@@ -118,6 +118,8 @@ char *qemud_store_status_xml(struct qemud_dom *dom)
     xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "starttime", "%llu", starttime);
     xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "id", "%d", info.id);
     xmlTextWriterWriteAttribute(w.writer, BAD_CAST "monitor", BAD_CAST monitor);
+    if (starting)
+        xmlTextWriterWriteAttribute(w.writer, BAD_CAST "starting", BAD_CAST "yes");
     xmlTextWriterWriteString(w.writer, BAD_CAST "\n");
     /* the taps' ifindexes: a stop removes a tap by ifindex, never by a name
      * that another guest's new tap may carry by then */
@@ -195,16 +197,21 @@ int qemud_store_read_status(const char *path, struct qemud_status *st, char **er
     _cleanup_free_ char *def_xml = NULL;
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
     _cleanup_xpathctx_ xmlXPathContextPtr ctx = NULL;
+    _cleanup_free_ char *starting = NULL;
     long long pid, starttime, id, state, reason;
     int r, code;
 
     if ((r = mv_xml_read_file(path, STATUS_FILE_MAX, &doc, &ctx, errmsg)) < 0)
         return r;
+    starting = mv_xpath_string(ctx, "string(/domstatus/@starting)");
+    st->starting = starting && strcmp(starting, "yes") == 0;
+    /* a start records its sidecars before QEMU has a pid or the guest an id */
     if (status_int(ctx, "string(/domstatus/@pid)", &pid) < 0 ||
         status_int(ctx, "string(/domstatus/@starttime)", &starttime) < 0 ||
         status_int(ctx, "string(/domstatus/@id)", &id) < 0 ||
         status_int(ctx, "string(/domstatus/@state)", &state) < 0 ||
-        status_int(ctx, "string(/domstatus/@reason)", &reason) < 0 || pid <= 0 || id < 0)
+        status_int(ctx, "string(/domstatus/@reason)", &reason) < 0 || pid < (st->starting ? 0 : 1) ||
+        id < (st->starting ? -1 : 0) || pid > INT_MAX || id > INT_MAX)
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': missing or invalid pid/id/state", path);
     if (!(st->monitor_path = mv_xpath_string(ctx, "string(/domstatus/@monitor)")))
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': no monitor path", path);

@@ -31,8 +31,12 @@ int qemud_store_set_autostart(const char *name, bool on, struct mv_err *err);
  * its job held (the sidecars are read as the job keeps them): it takes
  * it only to snapshot the fields and a reference to the live definition,
  * and formats after (defect 4: no slow work under the lock inline readers
- * take).  NULL if out of memory or DOM is not running. */
-char *qemud_store_status_xml(struct qemud_dom *dom);
+ * take).  NULL if out of memory or DOM is not running.
+ * STARTING: the definition a start is filling in (its taps, ports and
+ * paths), written instead of dom->live and marked starting="yes": the
+ * start is not complete, and a daemon that finds it so at its start
+ * stops what it left (pid and id may still be 0 and -1). */
+char *qemud_store_status_xml(struct qemud_dom *dom, struct mv_dom_def *starting);
 /* Writes the status document XML for NAME. */
 int qemud_store_write_status(const char *name, const char *xml);
 int qemud_store_delete_status(const char *name);
@@ -43,6 +47,7 @@ struct qemud_status {
     pid_t pid;
     unsigned long long starttime;
     int id, state, reason;
+    bool starting;                      /* an unfinished start: pid may be 0, id -1 */
     char *monitor_path;
     struct qemud_sidecars sidecars;     /* as recorded: not adopted yet (qemud_sidecars_adopt) */
 };

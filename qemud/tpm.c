@@ -216,6 +216,13 @@ static int check_passthrough(const char *domname, const struct mv_dom_tpm *tpm, 
                       r == -ENOENT ? "does not exist on this host" : r < 0 ? strerror(-r) : "is not a character device");
 }
 
+char *qemud_tpm_socket_path(const char *rundir, const char *uuid_str)
+{
+    char *path;
+
+    return asprintf(&path, "%s/%s.swtpm.sock", rundir, uuid_str) < 0 ? NULL : path;
+}
+
 int qemud_tpm_start(struct qemud_sidecars *set, const char *domname, const char *uuid_str,
                     const struct mv_dom_def *live, const struct qemud_tpm_dirs *dirs, int log_fd,
                     char **socket, struct mv_err *err)
@@ -231,7 +238,7 @@ int qemud_tpm_start(struct qemud_sidecars *set, const char *domname, const char 
         return check_passthrough(domname, tpm, err);
     if (!(top = qemud_tpm_state_dir(dirs->statedir, uuid_str)) ||
         asprintf(&dir, "%s/%s", top, is_v2(tpm) ? "tpm2" : "tpm1.2") < 0 ||
-        asprintf(&sock, "%s/%s.swtpm.sock", dirs->rundir, uuid_str) < 0)
+        !(sock = qemud_tpm_socket_path(dirs->rundir, uuid_str)))
         return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
     if ((r = check_paths(domname, dir, sock, err)) < 0)
         return r;

@@ -51,6 +51,10 @@ int qemud_tpm_start(struct qemud_sidecars *set, const char *domname, const char 
                     const struct mv_dom_def *live, const struct qemud_tpm_dirs *dirs, int log_fd,
                     char **socket, struct mv_err *err);
 
+/* The control socket swtpm listens on for domain UUID_STR, in RUNDIR
+ * (malloc'd): the command line names it before swtpm is started. */
+char *qemud_tpm_socket_path(const char *rundir, const char *uuid_str);
+
 /* Whether undefining (FLAGS: QEMUD_UNDEFINE_*) or, FLAGS 0, stopping a
  * transient domain with DEF removes its TPM state: --tpm yes, --keep-tpm
  * no, neither: unless persistent_state='yes'.  False without an emulated TPM. */

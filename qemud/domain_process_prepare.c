@@ -1,0 +1,177 @@
+/*
+ * What a start prepares before QEMU's command line is built: the live
+ * definition completed (channel sockets, firmware, display sockets and
+ * ports, aliases and addresses) and the host's facts the command line
+ * reads (KVM, CPUs, memory, LSMs, DMI).  None of it starts a process.
+ */
+#define MV_LOG_MODULE "qemud.process"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "cputune.h"
+#include "display_ports.h"
+#include "domain_address.h"
+#include "domain_process_priv.h"
+#include "file.h"
+#include "firmware.h"
+#include "host_facts.h"
+#include "hostdev_pci.h"
+#include "qemud.h"
+#include "seclabel.h"
+
+#define UUID_CHARS (MV_UUID_STRING_LEN - 1)
+
+/* Whether KVM can run LIVE's guest; the probe is slow, so it is only
+ * waited for when the domain asks for KVM. */
+static bool kvm_usable_for(const struct mv_dom_def *live)
+{
+    const struct qemud_host_facts *facts;
+    const char *msg = NULL;
+
+    if (live->virt != MV_DOM_VIRT_KVM)
+        return false;
+    facts = qemud_host_facts_get(&msg);
+    return facts && facts->kvm_usable;
+}
+
+/* PATH is a socket path assign_channel_paths() gives (RUNDIR/UUID.channelN.sock),
+ * whichever domain it was for: the live XML of another guest shows it, and
+ * defined again it must not make two guests listen on one socket. */
+static bool is_daemon_channel_path(const char *path)
+{
+    size_t n = strlen(qemud.rundir);
+    unsigned int idx;
+    int end = 0;
+
+    return strncmp(path, qemud.rundir, n) == 0 && path[n] == '/' && strlen(path + n + 1) > UUID_CHARS &&
+           sscanf(path + n + 1 + UUID_CHARS, ".channel%u.sock%n", &idx, &end) == 1 && end > 0 &&
+           path[n + 1 + UUID_CHARS + end] == '\0';
+}
+
+/* Unix channels the user gave no path get one in the run directory, as the
+ * command line needs a socket path for QEMU to listen on. */
+static int assign_channel_paths(struct qemud_dom *dom, struct mv_dom_def *live)
+{
+    for (size_t i = 0; i < live->devices.nchannels; i++) {
+        struct mv_dom_chr *ch = &live->devices.channels[i];
+
+        if (ch->type != MV_DOM_CHR_UNIX || (ch->path && !is_daemon_channel_path(ch->path)))
+            continue;
+        free(ch->path);
+        if (asprintf(&ch->path, "%s/%s.channel%zu.sock", qemud.rundir, dom->uuid_str, i) < 0) {
+            ch->path = NULL;
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* What the host offers the guest's memory right now (free huge pages
+ * change), and the directory file-backed RAM goes to: QEMU creates and at
+ * once unlinks its file there, so nothing is left to clean up. */
+static int memory_facts(const struct mv_dom_def *live, struct mv_host_memory *mem, char **ramdir,
+                        struct mv_err *err)
+{
+    int r = mv_host_memory_read(NULL, mem);
+
+    if (r < 0)
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot read the host's NUMA nodes and huge pages");
+    if (live->memory_backing.source != MV_DOM_MEM_SOURCE_FILE)
+        return 0;
+    if (asprintf(ramdir, "%s/qemu/ram", qemud.paths->statedir) < 0) {
+        *ramdir = NULL;
+        return -ENOMEM;
+    }
+    if ((r = mv_mkdir_p(*ramdir, 0700)) < 0)
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot create '%s' for the memory of domain '%s'", *ramdir, live->name);
+    return 0;
+}
+
+/* What the command line needs to know of the host for <cputune> and
+ * <seclabel>: the online CPUs (*CPUS, malloc'd) and the LSMs. */
+static int host_tuning_facts(const struct mv_dom_def *live, struct mv_qemu_cmd_ctx *ctx, char **cpus,
+                             struct mv_err *err)
+{
+    const struct mv_dom_cputune *t = &live->cputune;
+
+    qemud_host_lsms(&ctx->host_selinux, &ctx->host_apparmor);
+    if (!t->nvcpupins && !t->niothreadpins && !t->emulatorpin.n)
+        return 0;
+    if (!(*cpus = qemud_host_cpus_online()))
+        return mv_err_set_errno(err, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot read the host's online "
+                                "CPUs to check the <cputune> of domain '%s'", live->name);
+    ctx->host_cpus_online = *cpus;
+    return 0;
+}
+
+/* LIVE's firmware resolved (firmware='efi' chosen from the descriptors,
+ * which name canonical machine types) and its variable store created; a
+ * store created stays when the start fails later, as the user's would. */
+static int prepare_firmware(struct mv_dom_def *live, struct mv_err *err)
+{
+    _cleanup_free_ char *msg = NULL;
+    const char *why = NULL, *machine = live->os.machine;
+    const struct qemud_host_facts *facts = qemud_host_facts_get(&why);
+    int code = MV_ERR_INTERNAL_ERROR, r, i;
+
+    if (!machine && facts)
+        machine = facts->qemu.default_machine;
+    if (machine && facts && (i = mv_qemu_caps_find_machine(&facts->qemu, machine)) >= 0)
+        machine = facts->qemu.machines[i];
+    r = mv_firmware_prepare(live, machine ? machine : "pc", qemud.paths->statedir, &code, &msg);
+    if (r < 0)
+        mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot prepare the firmware");
+    return r;
+}
+
+void qemud_start_host_clear(struct qemud_start_host *h)
+{
+    free(h->cpus_online);
+    mv_dom_sysinfo_clear(&h->sysinfo);
+    mv_host_memory_clear(&h->mem);
+    free(h->ramdir);
+    *h = (struct qemud_start_host){ 0 };
+}
+
+int qemud_process_prepare_def(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_err *err)
+{
+    _cleanup_free_ char *msg = NULL;
+    int r, code = MV_ERR_INTERNAL_ERROR;
+
+    if (assign_channel_paths(dom, live) < 0)
+        return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
+    /* the firmware first: its store is the only thing it leaves, and kept */
+    if ((r = prepare_firmware(live, err)) < 0 ||
+        (r = qemud_display_prepare(qemud.rundir, dom->uuid_str, dom->name, live, err)) < 0)
+        return r;
+    /* the aliases and addresses the live XML shows are the command line's */
+    if ((r = mv_dom_assign(live, &code, &msg)) < 0)
+        return mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot assign device addresses");
+    return qemud_seclabels_live(live);
+}
+
+int qemud_process_host_facts(const struct mv_dom_def *live, struct qemud_start_host *h,
+                             struct mv_qemu_cmd_ctx *ctx, struct mv_err *err)
+{
+    int r;
+
+    /* none known: the command line refuses <smbios mode='host'> by name */
+    if (live->os.smbios == MV_DOM_SMBIOS_HOST && mv_host_sysinfo_read(NULL, &h->sysinfo) == 0)
+        ctx->host_sysinfo = &h->sysinfo;
+    ctx->kvm_usable = kvm_usable_for(live);
+    ctx->accel_cpu_features = qemud_host_accel_cpu_features(ctx->kvm_usable);
+    if ((r = qemud_hostdevs_check(live, err)) < 0 || (r = host_tuning_facts(live, ctx, &h->cpus_online, err)) < 0 ||
+        (r = memory_facts(live, &h->mem, &h->ramdir, err)) < 0)
+        return r;
+    ctx->host_nodes = h->mem.nodes;
+    ctx->nhost_nodes = h->mem.nnodes;
+    ctx->hugepages = h->mem.pages;
+    ctx->nhugepages = h->mem.npages;
+    ctx->memory_dir = h->ramdir;
+    return 0;
+}

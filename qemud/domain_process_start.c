@@ -1,0 +1,420 @@
+/*
+ * Starting a domain, in an order that leaves nothing behind when a step
+ * fails and nothing unrecorded when the daemon dies meanwhile:
+ *   1. the live definition completed and the host's facts read (nothing runs);
+ *   2. what the host lends the guest: shared directories checked, volumes,
+ *      disk passphrases, network ports, taps;
+ *   3. the command line built: a configuration QEMU cannot run is refused
+ *      here, before any process starts;
+ *   4. the sidecars (swtpm, virtiofsd) started, each written to the status
+ *      file (marked starting) as soon as it runs;
+ *   5. QEMU spawned, its pid written there too; then its monitor, what it
+ *      chose, the CPU pinning, and the complete status before the guest runs.
+ * A daemon killed between 4 and 5's end finds a status file marked
+ * starting at its next start, and stops what it names
+ * (domain_process_reattach.c).
+ */
+#define MV_LOG_MODULE "qemud.process"
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cputune.h"
+#include "disk_secret.h"
+#include "domain_events.h"
+#include "domain_fs.h"
+#include "domain_monitor.h"
+#include "domain_process.h"
+#include "domain_process_priv.h"
+#include "domain_store.h"
+#include "log.h"
+#include "network_port.h"
+#include "proc_stat.h"
+#include "process.h"
+#include "qemud.h"
+#include "sidecar.h"
+#include "storage_volume.h"
+#include "tpm.h"
+
+#define MONITOR_OPEN_TIMEOUT_MS 30000
+
+static const char *const qemu_env[] = { "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", NULL };
+
+/* What one start holds until QEMU's monitor answers. */
+struct start {
+    struct qemud_dom *dom;
+    struct mv_dom_def *live;        /* being filled in; readers see the shown copy */
+    struct mv_qemu_cmd_ctx ctx;     /* points into the fields below */
+    struct qemud_start_host host;
+    struct qemud_disk_secrets secrets;
+    struct qemud_fs_sockets fss;
+    char *tpm_socket;
+    int *net_fds;                   /* per interface: its tap, or -1 */
+    char **argv;
+    int logfd;
+    off_t log_start;                /* where QEMU's own words begin in the log */
+    int record_error;               /* a status write failed: the start must not go on */
+};
+
+static void start_clear(struct start *s)
+{
+    for (size_t i = 0; s->net_fds && i < s->live->devices.nnets; i++)
+        if (s->net_fds[i] >= 0)
+            close(s->net_fds[i]);
+    free(s->net_fds);
+    qemud_disk_secrets_remove(&s->secrets);
+    qemud_start_host_clear(&s->host);
+    qemud_fs_sockets_clear(&s->fss);
+    free(s->tpm_socket);
+    mv_strv_free(s->argv);
+    if (s->logfd >= 0)
+        close(s->logfd);
+}
+
+/* Runs ARGV in a session of its own with stdout/stderr on LOGFD and the fds
+ * in KEEP inherited at their numbers; every other fd of the daemon is closed
+ * in QEMU (mv_process_spawn).  The calling thread's CPU affinity is widened
+ * to every CPU for the moment: QEMU and its vCPU threads inherit it, and a
+ * daemon pinned to one CPU (by an admin or a benchmark) must not pin its
+ * guests too. */
+static int spawn(char *const *argv, int logfd, const int *keep, size_t nkeep, pid_t *pid)
+{
+    struct mv_process_spawn_opts opts = {
+        .env = qemu_env, .stdin_fd = -1, .stdout_fd = logfd, .stderr_fd = logfd,
+        .keep_fds = keep, .nkeep = nkeep, .new_session = true,
+    };
+    cpu_set_t saved, all;
+    bool restore = sched_getaffinity(0, sizeof(saved), &saved) == 0;
+    long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+    int r;
+
+    CPU_ZERO(&all);
+    for (long i = 0; i < ncpus && i < CPU_SETSIZE; i++)
+        CPU_SET(i, &all);
+    if (restore)
+        sched_setaffinity(0, sizeof(all), &all);
+    r = mv_process_spawn((const char *const *)argv, &opts, pid);
+    if (restore)
+        sched_setaffinity(0, sizeof(saved), &saved);
+    return r;
+}
+
+/* The status file of an unfinished start (starting="yes", with S's live
+ * definition: its taps and ports): what a daemon killed from now on needs
+ * to stop what the start left.  Called from the sidecar set as soon as a
+ * sidecar runs, and once QEMU has a pid. */
+static void record_starting(void *opaque)
+{
+    struct start *s = opaque;
+    _cleanup_free_ char *xml = qemud_store_status_xml(s->dom, s->live);
+    int r = xml ? qemud_store_write_status(s->dom->name, xml) : -ENOMEM;
+
+    if (r < 0 && !s->record_error)
+        s->record_error = r;
+}
+
+/* A start whose status file could not be written must not go on: what it
+ * runs would be lost to a daemon restart. */
+static int check_recorded(const struct start *s, struct mv_err *err)
+{
+    if (!s->record_error)
+        return 0;
+    return mv_err_set_errno(err, s->record_error, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                            "cannot write the status file of domain '%s' while starting it", s->dom->name);
+}
+
+/* Step 2: what the host lends the guest.  The shared directories first:
+ * one that is not there leaves nothing to undo; then the volumes, the
+ * passphrases of encrypted disks (a volume's resolved path among them);
+ * ports before taps: a port names the bridge its tap goes on. */
+static int lend_host_resources(struct start *s, struct mv_err *err)
+{
+    struct qemud_dom *dom = s->dom;
+    struct mv_dom_def *live = s->live;
+    int r;
+
+    if ((r = qemud_fs_check_sources(dom->name, live, err)) < 0 ||
+        (qemud_disk_volumes_needed(live) && (r = qemud_disk_volumes_resolve(qemud.paths, live, err)) < 0) ||
+        (r = qemud_disk_secrets_fetch(qemud.paths, qemud.rundir, dom->uuid_str, live, &s->secrets, err)) < 0 ||
+        (qemud_net_ports_needed(live) && (r = qemud_net_ports_plug(qemud.paths, live, err)) < 0) ||
+        (r = qemud_process_create_taps(dom->name, live, s->net_fds, err)) < 0)
+        return r;
+    s->ctx.net_fds = s->net_fds;
+    s->ctx.nnet_fds = live->devices.nnets;
+    s->ctx.disk_secret_files = (const char *const *)s->secrets.files;
+    s->ctx.ndisk_secret_files = s->secrets.n;
+    return 0;
+}
+
+/* Step 3: the command line, with the sockets the sidecars will listen on
+ * named before they run (virtiofsd's per share, swtpm's per domain). */
+static int build_command(struct start *s, struct mv_err *err)
+{
+    struct qemud_dom *dom = s->dom;
+    _cleanup_free_ char *msg = NULL;
+    int r, code = MV_ERR_INTERNAL_ERROR;
+
+    if ((r = qemud_fs_sockets_init(&s->fss, qemud.rundir, dom->uuid_str, s->live)) < 0)
+        return r;
+    s->ctx.fs_sockets = (const char *const *)s->fss.paths;
+    s->ctx.nfs_sockets = s->fss.n;
+    if (qemud_tpm_emulated(s->live) && !(s->tpm_socket = qemud_tpm_socket_path(qemud.rundir, dom->uuid_str)))
+        return -ENOMEM;
+    s->ctx.tpm_socket = s->tpm_socket;
+    if ((r = mv_qemu_build_argv(s->live, &s->ctx, &s->argv, &code, &msg)) < 0)
+        return mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot build the QEMU command line");
+    return 0;
+}
+
+/* Step 4: the processes LIVE needs beside QEMU (sidecar.h), into
+ * dom->sidecars, each listening before QEMU starts and each in the status
+ * file as soon as it runs.  Stopped by abort_start() if the start fails. */
+static int start_sidecars(struct start *s, struct mv_err *err)
+{
+    const struct qemud_tpm_dirs tpm_dirs = { .statedir = qemud.paths->statedir, .rundir = qemud.rundir };
+    struct qemud_dom *dom = s->dom;
+    _cleanup_free_ char *tpm_socket = NULL;
+    int r;
+
+    if ((r = qemud_fs_start_virtiofsd(&dom->sidecars, dom->name, s->live, &s->fss, s->logfd, err)) < 0 ||
+        (r = check_recorded(s, err)) < 0 ||
+        (r = qemud_tpm_start(&dom->sidecars, dom->name, dom->uuid_str, s->live, &tpm_dirs, s->logfd, &tpm_socket,
+                             err)) < 0)
+        return r;
+    /* the command line named it already: the same path, by construction */
+    if (tpm_socket && (!s->tpm_socket || strcmp(tpm_socket, s->tpm_socket) != 0))
+        return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
+                          "internal error: swtpm of domain '%s' listens on '%s', not on the command line's socket",
+                          dom->name, tpm_socket);
+    return check_recorded(s, err);
+}
+
+/* Step 5's beginning: QEMU runs from here, our child; the taps' fds are
+ * closed after (QEMU has its own copies). */
+static int spawn_qemu(struct start *s, pid_t *pid, struct mv_err *err)
+{
+    int r;
+
+    s->log_start = lseek(s->logfd, 0, SEEK_END);    /* QEMU's words start after the sidecars' */
+    qemud_qemu_log_command(s->logfd, s->argv);
+    unlink(s->dom->monitor_path);
+    r = spawn(s->argv, s->logfd, s->net_fds, s->live->devices.nnets, pid);
+    if (r < 0)
+        mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot run '%s' for domain '%s'",
+                         s->argv[0], s->dom->name);
+    for (size_t i = 0; i < s->live->devices.nnets; i++)
+        if (s->net_fds[i] >= 0)
+            close(TAKE_FD(s->net_fds[i]));
+    return r;
+}
+
+/* Steps 1 to 5's spawn: on failure, what ran or was set up is for
+ * abort_start() (dom->sidecars, LIVE's taps and ports). */
+static int launch(struct start *s, pid_t *pid, struct mv_err *err)
+{
+    struct qemud_dom *dom = s->dom;
+    int r;
+
+    if (!(s->net_fds = malloc((s->live->devices.nnets + 1) * sizeof(int))))
+        return -ENOMEM;
+    for (size_t i = 0; i < s->live->devices.nnets; i++)
+        s->net_fds[i] = -1;
+    s->ctx = (struct mv_qemu_cmd_ctx){ .emulator = qemud.emulator, .monitor_path = dom->monitor_path };
+    /* host devices and host facts before anything is set up: they change
+     * nothing, so a missing piece leaves nothing to undo */
+    if ((r = qemud_process_prepare_def(dom, s->live, err)) < 0 ||
+        (r = qemud_process_host_facts(s->live, &s->host, &s->ctx, err)) < 0 ||
+        (r = lend_host_resources(s, err)) < 0 || (r = build_command(s, err)) < 0)
+        return r;
+    if ((s->logfd = qemud_qemu_log_open(dom->name, &s->log_start)) < 0)
+        return mv_err_set_errno(err, s->logfd, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot open the log file of domain '%s'", dom->name);
+    if ((r = start_sidecars(s, err)) < 0)
+        return r;
+    return spawn_qemu(s, pid, err);
+}
+
+/* QEMU (PID) becomes the domain's run: its pidfd, start time and an id;
+ * then it is recorded (still starting) before its monitor is waited for. */
+static int take_child(struct start *s, pid_t pid, struct mv_err *err)
+{
+    struct qemud_dom *dom = s->dom;
+    int pidfd = mv_pidfd_open(pid);     /* our unreaped child: cannot name another process */
+    struct qemud_proc_stat stat;
+    int r;
+
+    if (pidfd < 0)
+        mv_warn("domain '%s': no pidfd for QEMU (pid %d): %s; its exit is polled for",
+                dom->name, (int)pid, strerror(errno));
+    pthread_mutex_lock(&dom->lock);
+    dom->pid = pid;
+    dom->pidfd = pidfd;
+    dom->own_child = true;
+    if (qemud_proc_stat_read(pid, &stat) == 0)
+        dom->starttime = stat.starttime;
+    r = qemud_registry_assign_id(dom, qemud_registry_next_id());
+    if (r == 0)
+        qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, QEMUD_PAUSED_STARTING_UP);
+    pthread_mutex_unlock(&dom->lock);
+    if (r < 0)
+        return mv_err_set_errno(err, r, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU, "cannot give domain '%s' an id",
+                                dom->name);
+    record_starting(s);
+    return check_recorded(s, err);
+}
+
+/* QEMU's monitor answers, or QEMU's own last words explain why not. */
+static int await_monitor(struct start *s, struct mv_err *err)
+{
+    struct qemud_dom *dom = s->dom;
+    int r = qemud_monitor_open(dom, MONITOR_OPEN_TIMEOUT_MS, err);
+
+    /* QEMU read its -object secret files before its monitor answered */
+    qemud_disk_secrets_remove(&s->secrets);
+    if (r == -ESRCH) {
+        _cleanup_free_ char *tail = qemud_qemu_log_tail(dom->name, s->log_start);
+
+        mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU, "internal error: QEMU exited while starting domain '%s': %s",
+                   dom->name, tail);
+    }
+    return r;
+}
+
+/* The monitor answers: what QEMU chose goes into LIVE, which is published
+ * and recorded complete before the guest runs (a daemon dying now
+ * re-attaches), then the guest resumes unless PAUSED. */
+static int complete_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown, bool paused,
+                          struct mv_err *err)
+{
+    int r;
+
+    if ((r = qemud_process_query_runtime(dom, live, err)) < 0 || (r = qemud_cputune_apply(dom, live, err)) < 0)
+        return r;
+    pthread_mutex_lock(&dom->lock);
+    dom->live = live;       /* complete now, and never changed again */
+    pthread_mutex_unlock(&dom->lock);
+    mv_dom_def_free(shown);
+    qemud_process_save_status(dom);
+    if (!paused && (r = qemud_monitor_command(dom, "cont", NULL, NULL, err)) < 0)
+        return r;
+    if (paused) {
+        pthread_mutex_lock(&dom->lock);
+        qemud_dom_set_state(dom, QEMUD_STATE_PAUSED, QEMUD_PAUSED_USER);
+        pthread_mutex_unlock(&dom->lock);
+    }
+    qemud_process_save_status(dom);
+    return 0;
+}
+
+/* Undoes a start that got as far as dom->pid (0: not spawned).  Every wait
+ * is bounded: the job is held, and a QEMU stuck in the kernel (D state)
+ * must not hold it forever. */
+static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
+{
+    struct mv_dom_def *shown;
+
+    qemud_monitor_close(dom);
+    if (dom->pid > 0 && dom->own_child) {
+        kill(dom->pid, SIGKILL);
+        if (!qemud_qemu_wait_exit(dom, QEMUD_QEMU_KILL_WAIT_MS))
+            qemud_qemu_reap_later(dom->name, dom->pid);
+    }
+    qemud_sidecars_stop(&dom->sidecars, dom->name);
+    qemud_process_release_interfaces(live);
+    qemud_store_delete_status(dom->name);
+    pthread_mutex_lock(&dom->lock);
+    if (dom->pidfd >= 0)
+        close(dom->pidfd);
+    dom->pidfd = -1;
+    dom->pid = 0;
+    dom->own_child = false;
+    shown = dom->live;
+    dom->live = NULL;
+    dom->starting = false;
+    qemud_registry_release_id(dom);
+    qemud_dom_set_state(dom, QEMUD_STATE_SHUTOFF, QEMUD_SHUTOFF_FAILED);
+    pthread_mutex_unlock(&dom->lock);
+    if (shown != live)      /* the snapshot shown during the start (the caller frees LIVE) */
+        mv_dom_def_free(shown);
+    if (dom->monitor_path)
+        unlink(dom->monitor_path);
+}
+
+static void announce_start(struct qemud_dom *dom, bool paused)
+{
+    int id;
+
+    pthread_mutex_lock(&dom->lock);
+    id = dom->id;
+    dom->starting = false;
+    pthread_mutex_unlock(&dom->lock);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_STARTED, QEMUD_DETAIL_STARTED_BOOTED);
+    if (paused)
+        qemud_event_lifecycle(dom, id, QEMUD_EVENT_SUSPENDED, QEMUD_DETAIL_SUSPENDED_PAUSED);
+}
+
+/* Readers see SHOWN while LIVE is filled in (published definitions are
+ * immutable: readers format them unlocked); a new run generation. */
+static int begin_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown)
+{
+    struct mv_dom_def *old;
+
+    if (!dom->monitor_path && !(dom->monitor_path = qemud_store_monitor_path(dom->uuid_str)))
+        return -ENOMEM;
+    pthread_mutex_lock(&dom->lock);
+    old = dom->live;
+    dom->live = shown;
+    dom->run_gen++;
+    dom->starting = true;
+    dom->shutdown_requested = dom->shutdown_seen = dom->fake_reboot = dom->pause_requested = false;
+    pthread_mutex_unlock(&dom->lock);
+    if (old != live)
+        mv_dom_def_free(old);
+    return 0;
+}
+
+/* Up to QEMU's monitor answering; S holds what is freed after. */
+static int run_until_monitor(struct start *s, struct mv_err *err)
+{
+    pid_t pid = 0;
+    int r;
+
+    if ((r = launch(s, &pid, err)) < 0 || (r = take_child(s, pid, err)) < 0)
+        return r;
+    return await_monitor(s, err);
+}
+
+int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown,
+                        bool paused, struct mv_err *err)
+{
+    struct start s = { .dom = dom, .live = live, .logfd = -1 };
+    int r;
+
+    if (begin_start(dom, live, shown) < 0) {
+        mv_dom_def_free(shown);
+        mv_dom_def_free(live);
+        return -ENOMEM;
+    }
+    dom->sidecars.recorded = record_starting;
+    dom->sidecars.opaque = &s;
+    r = run_until_monitor(&s, err);
+    dom->sidecars.recorded = NULL;
+    dom->sidecars.opaque = NULL;
+    start_clear(&s);
+    if (r == 0)
+        r = complete_start(dom, live, shown, paused, err);
+    if (r < 0) {
+        mv_info("domain '%s' failed to start: %s", dom->name, err->message ? err->message : strerror(-r));
+        abort_start(dom, live);
+        mv_dom_def_free(live);
+        return r;
+    }
+    mv_info("domain '%s' started (pid %d)", dom->name, (int)dom->pid);
+    announce_start(dom, paused);
+    return 0;
+}
