@@ -28,13 +28,12 @@ void qemud_process_forget_transient(struct qemud_dom *dom, const struct mv_dom_d
         qemud_tpm_remove_state(qemud.paths->statedir, dom->uuid_str, dom->name);
 }
 
-/* Everything after the process is gone: monitor, taps, files, id, state;
- * then the STOPPED event, and a transient domain leaves the registry. */
-void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
+/* DOM's run ends in its object: no monitor, pid, id or live definition;
+ * shut off for REASON.  Returns the live definition (to release) and the
+ * id the STOPPED event names; *TRANSIENT if DOM goes with its run. */
+static struct mv_dom_def *end_run(struct qemud_dom *dom, int reason, int *id, bool *transient)
 {
     struct mv_dom_def *live;
-    int id;
-    bool transient;
 
     qemud_monitor_close(dom);
     /* callers waited for the exit, which reaped our own child: one still
@@ -44,7 +43,7 @@ void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail
     pthread_mutex_lock(&dom->lock);
     live = dom->live;
     dom->live = NULL;
-    id = dom->id;
+    *id = dom->id;
     qemud_registry_release_id(dom);
     if (dom->pidfd >= 0)
         close(dom->pidfd);
@@ -53,9 +52,19 @@ void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail
     dom->own_child = false;
     dom->fake_reboot = dom->stopping = false;
     qemud_dom_set_state(dom, QEMUD_STATE_SHUTOFF, reason);
-    transient = !dom->def;
+    *transient = !dom->def;
     dom->updated = false;
     pthread_mutex_unlock(&dom->lock);
+    return live;
+}
+
+/* Everything after the process is gone: monitor, taps, files, id, state;
+ * then the STOPPED event, and a transient domain leaves the registry. */
+void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
+{
+    bool transient;
+    int id;
+    struct mv_dom_def *live = end_run(dom, reason, &id, &transient);
 
     qemud_sidecars_stop(&dom->sidecars, dom->name);
     qemud_process_release_interfaces(live);
@@ -69,6 +78,19 @@ void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail
     qemud_event_lifecycle(dom, id, QEMUD_EVENT_STOPPED, detail);
     if (transient)
         qemud_registry_remove(dom);
+}
+
+/* A destroy that gives up while QEMU still runs: like libvirt, the domain
+ * is not destroyed while its process lives, and its exit still ends it
+ * (the monitor's EOF or the watch). */
+static int still_running(struct qemud_dom *dom, pid_t pid, const char *signame, int ms, struct mv_err *err)
+{
+    pthread_mutex_lock(&dom->lock);
+    dom->stopping = false;
+    pthread_mutex_unlock(&dom->lock);
+    return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                      "operation failed: QEMU of domain '%s' (pid %d) did not exit within %d ms of %s", dom->name,
+                      (int)pid, ms, signame);
 }
 
 int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *err)
@@ -87,26 +109,12 @@ int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *e
 
     qemud_qemu_signal(dom, SIGTERM);
     if (!qemud_qemu_wait_exit(dom, (int)qemud.destroy_grace_ms)) {
-        if (graceful) {
-            pthread_mutex_lock(&dom->lock);
-            dom->stopping = false;
-            pthread_mutex_unlock(&dom->lock);
-            return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
-                              "operation failed: QEMU of domain '%s' (pid %d) did not exit within %u ms of SIGTERM",
-                              dom->name, (int)pid, qemud.destroy_grace_ms);
-        }
+        if (graceful)
+            return still_running(dom, pid, "SIGTERM", (int)qemud.destroy_grace_ms, err);
         mv_info("domain '%s': QEMU (pid %d) ignored SIGTERM, sending SIGKILL", dom->name, (int)pid);
         qemud_qemu_signal(dom, SIGKILL);
-        if (!qemud_qemu_wait_exit(dom, QEMUD_QEMU_KILL_WAIT_MS)) {
-            /* like libvirt: not destroyed while the process lives; its
-             * exit still ends the domain (the monitor's EOF or the watch) */
-            pthread_mutex_lock(&dom->lock);
-            dom->stopping = false;
-            pthread_mutex_unlock(&dom->lock);
-            return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
-                              "operation failed: QEMU of domain '%s' (pid %d) did not exit within %d ms of SIGKILL",
-                              dom->name, (int)pid, QEMUD_QEMU_KILL_WAIT_MS);
-        }
+        if (!qemud_qemu_wait_exit(dom, QEMUD_QEMU_KILL_WAIT_MS))
+            return still_running(dom, pid, "SIGKILL", QEMUD_QEMU_KILL_WAIT_MS, err);
     }
     qemud_monitor_wait_eof(dom, QEMUD_MONITOR_DRAIN_MS);
     qemud_process_cleanup_stopped(dom, QEMUD_SHUTOFF_DESTROYED, QEMUD_DETAIL_STOPPED_DESTROYED);

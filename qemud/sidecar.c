@@ -391,6 +391,30 @@ static void set_recorded(struct qemud_sidecars *set)
         set->recorded(set->opaque);
 }
 
+/* SC's start time, read while it is still our child: without it a
+ * restarted daemon could never tell it from a process that took its pid,
+ * and would leave it running forever, so it is killed now instead (an
+ * unreaped child's /proc entry is there: only a host short of fds or
+ * memory fails).  On failure SC is freed. */
+static int read_starttime(struct qemud_sidecar *sc, const char *domname, struct mv_err *err)
+{
+    struct qemud_proc_stat st;
+    int r;
+
+    if ((r = qemud_proc_stat_read(sc->pid, &st)) < 0) {
+        child_signal(sc->child, SIGKILL);
+        if (!child_wait(sc->child, KILL_WAIT_MS))
+            mv_error("domain '%s': sidecar %s did not exit after SIGKILL; reaping it when it does", domname,
+                     sc->prog);
+        r = mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot read the start time of '%s' for domain '%s'", sc->prog, domname);
+        sc_free(sc);
+        return r;
+    }
+    sc->starttime = st.starttime;
+    return 0;
+}
+
 /* Runs SPEC as our child into SC (names copied, reaper thread, start
  * time).  On failure nothing runs and SC is freed. */
 static int spawn_child(struct qemud_sidecar *sc, const char *domname, const struct qemud_sidecar_spec *spec,
@@ -400,7 +424,6 @@ static int spawn_child(struct qemud_sidecar *sc, const char *domname, const stru
         .stdin_fd = -1, .stdout_fd = spec->log_fd, .stderr_fd = spec->log_fd,
         .keep_fds = spec->keep_fds, .nkeep = spec->nkeep, .new_session = true,
     };
-    struct qemud_proc_stat st;
     int r;
 
     if (!(sc->id = strdup(spec->id)) || !(sc->prog = strdup(spec->argv[0])) ||
@@ -421,21 +444,7 @@ static int spawn_child(struct qemud_sidecar *sc, const char *domname, const stru
         return mv_err_set_errno(err, -ENOMEM, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                 "cannot watch '%s' of domain '%s'", spec->argv[0], domname);
     }
-    /* without its start time a restarted daemon could never tell it from a
-     * process that took its pid, and would leave it running forever: it is
-     * refused now, while it is still our child to kill (an unreaped child's
-     * /proc entry is there, so only a host short of fds or memory fails) */
-    if ((r = qemud_proc_stat_read(sc->pid, &st)) < 0) {
-        child_signal(sc->child, SIGKILL);
-        if (!child_wait(sc->child, KILL_WAIT_MS))
-            mv_error("domain '%s': sidecar %s did not exit after SIGKILL; reaping it when it does", domname,
-                     spec->argv[0]);
-        sc_free(sc);
-        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
-                                "cannot read the start time of '%s' for domain '%s'", spec->argv[0], domname);
-    }
-    sc->starttime = st.starttime;
-    return 0;
+    return read_starttime(sc, domname, err);
 }
 
 int qemud_sidecar_start(struct qemud_sidecars *set, const char *domname, const struct qemud_sidecar_spec *spec,
@@ -463,6 +472,10 @@ int qemud_sidecar_start(struct qemud_sidecars *set, const char *domname, const s
                         spec->ready_ms ? spec->ready_ms : QEMUD_SIDECAR_READY_MS)) < 0) {
         r = start_failed(set->v[set->n - 1].child, r, domname, spec, log_start, err);
         sc_free(&set->v[--set->n]);
+        if (set->n == 0) {              /* as a caller left it: nothing to free */
+            free(set->v);
+            set->v = NULL;
+        }
         set_recorded(set);
         return r;
     }
