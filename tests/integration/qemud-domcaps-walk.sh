@@ -22,25 +22,8 @@ MV_NEEDS="qemu-system-x86_64 virt-xml-validate ip"
 mv_init $PLAN
 use_root root
 
-NS=
-for i in $(seq 20); do
-    cand=mvdw$(printf '%04d' $((RANDOM % 10000)))
-    if ip netns add "$cand" 2>/dev/null; then NS=$cand; break; fi
-done
-[ -n "$NS" ] || { echo "Bail out! cannot create a network namespace mvdwNNNN"; exit 1; }
-at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
-ip -n "$NS" link set lo up || { echo "Bail out! cannot bring lo up in netns $NS"; exit 1; }
-mkdir -p "$MV_ROOT"
-ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
-    "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
-MV_PID=$!
-kill_at_exit $MV_PID
-if ! wait_ready "$MV_PID" "$MV_READY_S"; then
-    echo "Bail out! modvirt-qemud did not become ready within $MV_READY_S s"
-    sed 's/^/#   /' "$MV_LOG"
-    exit 1
-fi
-mv_log_mark
+mv_netns_new mvdw
+mv_start_daemon_in_netns "$NS"
 
 # 1, 2
 for m in pc q35; do

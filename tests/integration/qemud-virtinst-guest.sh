@@ -22,25 +22,8 @@ PLAN=5
 G=vg-default
 guest_test_init $PLAN
 
-NS=
-for i in $(seq 20); do
-    cand=mvvg$(printf '%04d' $((RANDOM % 10000)))
-    if ip netns add "$cand" 2>/dev/null; then NS=$cand; break; fi
-done
-[ -n "$NS" ] || { echo "Bail out! cannot create a network namespace mvvgNNNN"; exit 1; }
-at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
-ip -n "$NS" link set lo up || { echo "Bail out! cannot bring lo up in netns $NS"; exit 1; }
-mkdir -p "$MV_ROOT"
-ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
-    "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
-MV_PID=$!
-kill_at_exit $MV_PID
-if ! wait_ready "$MV_PID" "$MV_READY_S"; then
-    echo "Bail out! modvirt-qemud did not become ready within $MV_READY_S s"
-    sed 's/^/#   /' "$MV_LOG"
-    exit 1
-fi
-mv_log_mark
+mv_netns_new mvvg
+mv_start_daemon_in_netns "$NS"
 
 rundir=$MV_ROOT/run/modvirt/qemu
 serial=$mv_tmp/$G.serial

@@ -24,26 +24,8 @@ MV_NEEDS="qemu-system-x86_64 virt-install xmllint ip"
 mv_init $PLAN
 use_root root
 
-NS=
-for i in $(seq 20); do
-    cand=mvvo$(printf '%04d' $((RANDOM % 10000)))
-    if ip netns add "$cand" 2>/dev/null; then NS=$cand; break; fi
-done
-[ -n "$NS" ] || { echo "Bail out! cannot create a network namespace mvvoNNNN"; exit 1; }
-# at exit, after the daemon is stopped: QEMUs of a failed run, then the namespace
-at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
-ip -n "$NS" link set lo up || { echo "Bail out! cannot bring lo up in netns $NS"; exit 1; }
-mkdir -p "$MV_ROOT"
-ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
-    "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
-MV_PID=$!
-kill_at_exit $MV_PID
-if ! wait_ready "$MV_PID" "$MV_READY_S"; then
-    echo "Bail out! modvirt-qemud did not become ready within $MV_READY_S s"
-    sed 's/^/#   /' "$MV_LOG"
-    exit 1
-fi
-mv_log_mark
+mv_netns_new mvvo
+mv_start_daemon_in_netns "$NS"
 
 rundir=$MV_ROOT/run/modvirt/qemu
 xp() { printf '%s\n' "$2" | xmllint --xpath "$1" - 2>/dev/null; }
