@@ -28,6 +28,19 @@ static void switch_elem(struct mv_xml_out *o, const char *name, enum mv_tristate
     mv_xml_out_end(o);
 }
 
+/* <NAME unit='MiB'>MIB</NAME>: the sizes under <features> (smm's tseg,
+ * tcg's tb-cache) are kept in MiB, and written so. */
+static void mib_elem(struct mv_xml_out *o, const char *name, unsigned long long mib)
+{
+    char text[24];
+
+    snprintf(text, sizeof(text), "%llu", mib);
+    mv_xml_out_start(o, name);
+    mv_xml_out_attr(o, "unit", "MiB");
+    mv_xml_out_text(o, text);
+    mv_xml_out_end(o);
+}
+
 static void empty_elem(struct mv_xml_out *o, const char *name, bool on)
 {
     if (!on)
@@ -77,32 +90,18 @@ static void smm(struct mv_xml_out *o, const struct mv_dom_features *f)
         return;
     mv_xml_out_start(o, "smm");
     state_attr(o, f->smm);
-    if (f->smm_tseg_given) {
-        char mib[24];
-
-        snprintf(mib, sizeof(mib), "%llu", f->smm_tseg_mib);
-        mv_xml_out_start(o, "tseg");
-        mv_xml_out_attr(o, "unit", "MiB");
-        mv_xml_out_text(o, mib);
-        mv_xml_out_end(o);
-    }
+    if (f->smm_tseg_given)
+        mib_elem(o, "tseg", f->smm_tseg_mib);
     mv_xml_out_end(o);
 }
 
 static void tcg(struct mv_xml_out *o, const struct mv_dom_features *f)
 {
-    char mib[24];
-
     if (!f->tcg_given)
         return;
     mv_xml_out_start(o, "tcg");
-    if (f->tcg_tb_cache_mib) {
-        snprintf(mib, sizeof(mib), "%llu", f->tcg_tb_cache_mib);
-        mv_xml_out_start(o, "tb-cache");
-        mv_xml_out_attr(o, "unit", "MiB");
-        mv_xml_out_text(o, mib);
-        mv_xml_out_end(o);
-    }
+    if (f->tcg_tb_cache_mib)
+        mib_elem(o, "tb-cache", f->tcg_tb_cache_mib);
     mv_xml_out_end(o);
 }
 

@@ -307,6 +307,31 @@ static char **build_ok(const struct mv_dom_def *def, const struct mv_qemu_cmd_ct
     return argv;
 }
 
+/* DEF's command line under KVM, in the fixed context for NAME. */
+static char **build_kvm_ok(const struct mv_dom_def *def, const char *name)
+{
+    _cleanup_free_ char *monitor = NULL;
+    int fds[NETS_MAX];
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx(name, &monitor, fds);
+
+    ctx.kvm_usable = true;
+    return build_ok(def, &ctx);
+}
+
+/* DEF refused under KVM (the fixed context for NAME), the error naming MSG. */
+static void refused_kvm(const struct mv_dom_def *def, const char *name, const char *msg)
+{
+    _cleanup_free_ char *monitor = NULL;
+    _cleanup_free_ char *err = NULL;
+    char **argv = NULL;
+    int fds[NETS_MAX], code = 0;
+    struct mv_qemu_cmd_ctx ctx = fixed_ctx(name, &monitor, fds);
+
+    ctx.kvm_usable = true;
+    ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
+    ck_assert_msg(strstr(err, msg), "%s: refused with \"%s\", not naming \"%s\"", name, err, msg);
+}
+
 /* The argument after FLAG whose text starts with PREFIX, or NULL. */
 static const char *find_opt(char **argv, const char *flag, const char *prefix)
 {
@@ -319,13 +344,8 @@ static const char *find_opt(char **argv, const char *flag, const char *prefix)
 START_TEST(test_kvm_usable)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = parse_live("kvm-invalid");
-    _cleanup_free_ char *monitor = NULL;
-    _cleanup_strv_free_ char **argv = NULL;
-    int fds[NETS_MAX];
-    struct mv_qemu_cmd_ctx ctx = fixed_ctx("kvm", &monitor, fds);
+    _cleanup_strv_free_ char **argv = build_kvm_ok(def, "kvm");
 
-    ctx.kvm_usable = true;
-    argv = build_ok(def, &ctx);
     ck_assert_ptr_nonnull(find_opt(argv, "-accel", "kvm"));
     ck_assert_ptr_null(find_opt(argv, "-accel", "tcg"));
     /* host-passthrough and the PIT policy exist only under KVM */
@@ -339,13 +359,8 @@ END_TEST
 START_TEST(test_features_kvm)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = parse_file("features-kvm-invalid");
-    _cleanup_free_ char *monitor = NULL;
-    _cleanup_strv_free_ char **argv = NULL;
-    int fds[NETS_MAX];
-    struct mv_qemu_cmd_ctx ctx = fixed_ctx("features-kvm", &monitor, fds);
+    _cleanup_strv_free_ char **argv = build_kvm_ok(def, "features-kvm");
 
-    ctx.kvm_usable = true;
-    argv = build_ok(def, &ctx);
     ck_assert_str_eq(find_opt(argv, "-machine", ""), "q35,kernel_irqchip=on");
     ck_assert_str_eq(find_opt(argv, "-cpu", ""),
                      "host,kvmclock=on,hv-time=on,kvm-pv-eoi=on,kvm-pv-unhalt=on,hv-relaxed=on,hv-vapic=on,"
@@ -360,16 +375,9 @@ END_TEST
 START_TEST(test_features_tcg_kvm)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = parse_file("features-kvm-invalid");
-    _cleanup_free_ char *monitor = NULL;
-    _cleanup_free_ char *err = NULL;
-    char **argv = NULL;
-    int fds[NETS_MAX], code = 0;
-    struct mv_qemu_cmd_ctx ctx = fixed_ctx("features-kvm", &monitor, fds);
 
-    ctx.kvm_usable = true;
     def->features.tcg_given = true;
-    ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
-    ck_assert_ptr_nonnull(strstr(err, "<features><tcg> is for domain type 'qemu'"));
+    refused_kvm(def, "features-kvm", "<features><tcg> is for domain type 'qemu'");
 }
 END_TEST
 
@@ -387,16 +395,9 @@ START_TEST(test_features_kvm_deps)
 
     for (size_t i = 0; i < MV_ARRAY_SIZE(deps); i++) {
         _cleanup_dom_def_ struct mv_dom_def *def = parse_file("features-kvm-invalid");
-        _cleanup_free_ char *monitor = NULL;
-        _cleanup_free_ char *err = NULL;
-        char **argv = NULL;
-        int fds[NETS_MAX], code = 0;
-        struct mv_qemu_cmd_ctx ctx = fixed_ctx("features-kvm", &monitor, fds);
 
-        ctx.kvm_usable = true;
         def->features.hyperv.state[deps[i].off] = MV_TRISTATE_NO;
-        ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
-        ck_assert_ptr_nonnull(strstr(err, deps[i].msg));
+        refused_kvm(def, "features-kvm", deps[i].msg);
     }
 }
 END_TEST
