@@ -424,6 +424,52 @@ expect_daemon_alive() {
 
 fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 
+# ---- this daemon's guests ----
+# Found by pid from this daemon's status file or by this test's directory on
+# their command line, never by a host-wide pgrep: other test runs start
+# guests with the same names.
+
+# our_qemu NAME: pid of this daemon's QEMU for NAME (from its status file)
+our_qemu() {
+    local p
+    p=$(sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$MV_ROOT/run/modvirt/qemu/$1.xml" 2>/dev/null | head -n 1)
+    [ -n "$p" ] && tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "^guest=$1," && echo "$p"
+}
+
+# ours: processes other than the daemon and lib.sh's own whose command line
+# names this test's directory (QEMU, swtpm, virtiofsd of our domains), one
+# "PID COMM" line each
+ours() {
+    local p
+    for p in /proc/[0-9]*; do
+        case " $MV_PID $mv_pids " in *" ${p#/proc/} "*) continue ;; esac
+        tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$mv_tmp/" || continue
+        printf '%s %s\n' "${p#/proc/}" "$(cat "$p/comm" 2>/dev/null)"
+    done
+}
+
+# wait_none_ours SECS: 0 once ours is empty (swtpm ends when QEMU's
+# connection closes, a moment after QEMU), 1 if not within SECS
+wait_none_ours() {
+    local i
+    for ((i = 0; i < $1 * 10; i++)); do [ -z "$(ours)" ] && return 0; sleep 0.1; done
+    return 1
+}
+
+# try_paused NAME [UNDEFINE-ARGS...]: define $mv_tmp/NAME.xml, start it
+# paused (domstate checked), destroy and undefine it; each failure an
+# expect_fail naming NAME and virsh's error.
+try_paused() {
+    local name=$1
+    shift
+    vsh define "$mv_tmp/$name.xml"
+    [ "$rc" -eq 0 ] || { expect_fail "$name: define: $err"; return; }
+    vsh start --paused "$name"
+    [ "$rc" -eq 0 ] || expect_fail "$name: start --paused: $err"
+    [ "$rc" -eq 0 ] && { vsh domstate "$name"; expect_eq "$name: state" paused "$out"; vsh destroy "$name"; }
+    vsh undefine "$@" "$name"
+}
+
 # ---- through modvirt-proxyd -------------------------------------------------
 # With MV_VIA_PROXY=1 (the via-proxy-*.sh wrappers set it) a script's clients
 # talk to its daemon the way an unmodified libvirt client on a modvirt

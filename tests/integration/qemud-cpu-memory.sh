@@ -20,12 +20,6 @@ BOOT_S=120
 guest_test_init 4
 start_daemon
 
-rundir=$MV_ROOT/run/modvirt/qemu
-# by pid from this daemon's status file, never a host-wide pgrep
-our_qemu() {    # NAME: pid of this daemon's QEMU for NAME
-    _p=$(sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$rundir/$1.xml" 2>/dev/null | head -n 1)
-    [ -n "$_p" ] && tr '\0' '\n' <"/proc/$_p/cmdline" 2>/dev/null | grep -q -- "^guest=$1," && echo "$_p"
-}
 xp() { printf '%s\n' "$out" | xmllint --xpath "$1" - 2>/dev/null; }
 # shared mappings of a memfd backend of SIZE bytes in PID's address space
 memfd_maps() {

@@ -35,11 +35,6 @@ mv_netns_new mvsp
 mv_start_daemon_in_netns "$NS"
 
 rundir=$MV_ROOT/run/modvirt/qemu
-# pid of this daemon's QEMU for NAME, from its status file
-our_qemu() {
-    _p=$(sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$rundir/$1.xml" 2>/dev/null | head -n 1)
-    [ -n "$_p" ] && tr '\0' '\n' <"/proc/$_p/cmdline" 2>/dev/null | grep -q -- "^guest=$1," && echo "$_p"
-}
 qemu_arg() {    # PID FLAG: every argument after FLAG on that QEMU's command line
     tr '\0' '\n' <"/proc/$1/cmdline" | sed -n "/^$2\$/{n;p}"
 }

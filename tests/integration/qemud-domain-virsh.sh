@@ -21,10 +21,6 @@ wait_state() { guest_wait_state "$@"; }
 # host-wide pgrep of the guest's name: other tests (and other checkouts'
 # test runs) start guests named g1 too.
 rundir=$MV_ROOT/run/modvirt/qemu
-our_qemu() {    # NAME: pid of this daemon's QEMU for NAME
-    _p=$(sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$rundir/$1.xml" 2>/dev/null | head -n 1)
-    [ -n "$_p" ] && tr '\0' '\n' <"/proc/$_p/cmdline" 2>/dev/null | grep -q -- "^guest=$1," && echo "$_p"
-}
 # PID gone from /proc: exited and reaped (QEMU is the daemon's own child)
 proc_left() { [ -e "/proc/$1" ] && echo "present, $(grep '^State' "/proc/$1/status" 2>/dev/null)" || echo gone; }
 # the daemon's children that exited and wait to be reaped

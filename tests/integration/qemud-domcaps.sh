@@ -70,12 +70,7 @@ try_guest() {
 <domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory>${5:-}<vcpu>1</vcpu>
 <os><type arch='x86_64' machine='$2'>hvm</type>${4:-}</os><devices>$3</devices></domain>
 XML
-    vsh define "$mv_tmp/$1.xml"
-    [ "$rc" -eq 0 ] || { expect_fail "$1: define: $err"; return; }
-    vsh start --paused "$1"
-    [ "$rc" -eq 0 ] || expect_fail "$1: start --paused: $err"
-    [ "$rc" -eq 0 ] && { vsh domstate "$1"; expect_eq "$1: state" paused "$out"; vsh destroy "$1"; }
-    vsh undefine --nvram "$1"     # a loader guest has a variable store by now
+    try_paused "$1" --nvram     # a loader guest has a variable store by now
 }
 # walk MACHINE: every disk bus and device, video model and filesystem driver its caps list
 walk() {

@@ -25,13 +25,6 @@ use_root root
 mv_netns_new mvft
 mv_start_daemon_in_netns "$NS"
 
-rundir=$MV_ROOT/run/modvirt/qemu
-# Processes are looked at by pid from this daemon's status file, never by a
-# host-wide pgrep: other test runs start guests with these names too.
-our_qemu() {    # NAME: pid of this daemon's QEMU for NAME
-    _p=$(sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$rundir/$1.xml" 2>/dev/null | head -n 1)
-    [ -n "$_p" ] && tr '\0' '\n' <"/proc/$_p/cmdline" 2>/dev/null | grep -q -- "^guest=$1," && echo "$_p"
-}
 qemu_arg() {    # PID FLAG: the argument after FLAG on that QEMU's command line
     tr '\0' '\n' <"/proc/$1/cmdline" | sed -n "/^$2\$/{n;p;q}"
 }
@@ -45,12 +38,7 @@ try_guest() {
 <os><type arch='x86_64' machine='$2'>hvm</type></os><features><acpi/>$3</features>
 <clock offset='utc'>$4</clock><devices>$5<memballoon model='none'/></devices></domain>
 XML
-    vsh define "$mv_tmp/$1.xml"
-    [ "$rc" -eq 0 ] || { expect_fail "$1: define: $err"; return; }
-    vsh start --paused "$1"
-    [ "$rc" -eq 0 ] || expect_fail "$1: start --paused: $err"
-    [ "$rc" -eq 0 ] && { vsh domstate "$1"; expect_eq "$1: state" paused "$out"; vsh destroy "$1"; }
-    vsh undefine "$1"
+    try_paused "$1"
 }
 
 # 1

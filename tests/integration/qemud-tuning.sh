@@ -25,12 +25,6 @@ online=$(cat /sys/devices/system/cpu/online)
 # the first and last online CPU: on a one-CPU host both are CPU 0
 first=$(printf '%s' "$online" | sed 's/[-,].*//')
 last=$(printf '%s' "$online" | sed 's/.*[-,]//')
-# pid of this daemon's QEMU for NAME, from its status file (other tests run guests of the same name)
-our_qemu() {
-    local p
-    p=$(sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$rundir/$1.xml" 2>/dev/null | head -n 1)
-    [ -n "$p" ] && tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "^guest=$1," && echo "$p"
-}
 # any QEMU of this test's root for NAME
 any_qemu() { pgrep -a -f -- "$rundir/" | grep -- "guest=$1," | cut -d' ' -f1; }
 # allowed PID COMM: Cpus_allowed_list of PID's thread named COMM

@@ -25,29 +25,12 @@ guest_test_init $PLAN
 mv_netns_new mvvg
 mv_start_daemon_in_netns "$NS"
 
-rundir=$MV_ROOT/run/modvirt/qemu
 serial=$mv_tmp/$G.serial
 xp() { printf '%s\n' "$out" | xmllint --xpath "$1" - 2>/dev/null; }
-# qemu_args NAME: this daemon's QEMU for NAME (pid from its status file), its arguments one per line
+# qemu_args NAME: this daemon's QEMU for NAME, its arguments one per line
 qemu_args() {
     local p
-    p=$(sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$rundir/$1.xml" 2>/dev/null | head -n 1)
-    [ -n "$p" ] && tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null
-}
-# ours: processes other than the daemon and lib.sh's listener whose
-# command line names this test's directory (QEMU, swtpm), "PID COMM" each
-ours() {
-    local p
-    for p in /proc/[0-9]*; do
-        case " $MV_PID $mv_pids " in *" ${p#/proc/} "*) continue ;; esac
-        tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$mv_tmp/" || continue
-        printf '%s %s\n' "${p#/proc/}" "$(cat "$p/comm" 2>/dev/null)"
-    done
-}
-wait_none_ours() {
-    local i
-    for ((i = 0; i < $1 * 10; i++)); do [ -z "$(ours)" ] && return 0; sleep 0.1; done
-    return 1
+    p=$(our_qemu "$1") && tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null
 }
 vxml() { run isolated virt-xml --connect "$MV_URI" "$@"; }
 

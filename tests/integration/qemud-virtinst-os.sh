@@ -27,34 +27,7 @@ use_root root
 mv_netns_new mvvo
 mv_start_daemon_in_netns "$NS"
 
-rundir=$MV_ROOT/run/modvirt/qemu
 xp() { printf '%s\n' "$2" | xmllint --xpath "$1" - 2>/dev/null; }
-
-# our_qemu NAME: pid of this daemon's QEMU for NAME (from its status file,
-# never a host-wide pgrep: other runs start guests with these names too)
-our_qemu() {
-    local p
-    p=$(sed -n 's/.*<domstatus[^>]* pid="\([0-9]*\)".*/\1/p' "$rundir/$1.xml" 2>/dev/null | head -n 1)
-    [ -n "$p" ] && tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "^guest=$1," && echo "$p"
-}
-
-# ours: processes other than the daemon whose command line names this
-# test's directory (QEMU, swtpm, virtiofsd of our domains), "PID COMM" each
-ours() {
-    local p
-    for p in /proc/[0-9]*; do
-        case " $MV_PID $mv_pids " in *" ${p#/proc/} "*) continue ;; esac   # the daemon, lib.sh's listener
-        tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$mv_tmp/" || continue
-        printf '%s %s\n' "${p#/proc/}" "$(cat "$p/comm" 2>/dev/null)"
-    done
-}
-# wait_none_ours SECS: 0 once ours is empty (swtpm ends when QEMU's
-# connection closes, a moment after QEMU)
-wait_none_ours() {
-    local i
-    for ((i = 0; i < $1 * 10; i++)); do [ -z "$(ours)" ] && return 0; sleep 0.1; done
-    return 1
-}
 
 # expected_devices XMLFILE: one line per device of the definition, "WHAT
 # ERE": what QEMU's command line (its arguments one per line) must have for it
