@@ -127,30 +127,9 @@ static bool disk_pci(const struct assign *a, const void *dev)
     return ((const struct mv_dom_disk *)dev)->bus == MV_DOM_DISK_BUS_VIRTIO;
 }
 
-static bool fs_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "fs%zu", i);
-    return true;
-}
-
 static bool always(const struct assign *a, const void *dev)
 {
     (void)a, (void)dev;
-    return true;
-}
-
-static bool net_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "net%zu", i);
-    return true;
-}
-
-static bool serial_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "serial%zu", i);
     return true;
 }
 
@@ -165,20 +144,6 @@ static bool console_id(const struct assign *a, const void *dev, size_t i, char *
         snprintf(buf, len, "serial%zu", i);
     else
         snprintf(buf, len, "console%zu", i);
-    return true;
-}
-
-static bool channel_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "channel%zu", i);
-    return true;
-}
-
-static bool input_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "input%zu", i);
     return true;
 }
 
@@ -211,13 +176,6 @@ static bool video_before(const void *x, const void *y)
     return ((const struct mv_dom_video *)x)->primary && !((const struct mv_dom_video *)y)->primary;
 }
 
-static bool sound_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "sound%zu", i);
-    return true;
-}
-
 /* sb16 is an ISA card and usb a USB device; the others are PCI */
 static bool sound_pci(const struct assign *a, const void *dev)
 {
@@ -227,31 +185,10 @@ static bool sound_pci(const struct assign *a, const void *dev)
     return !addr_streq(model, "sb16") && !addr_streq(model, "usb");
 }
 
-static bool redirdev_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "redir%zu", i);
-    return true;
-}
-
-static bool watchdog_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "watchdog%zu", i);
-    return true;
-}
-
 static bool watchdog_pci(const struct assign *a, const void *dev)
 {
     (void)a;
     return addr_streq(((const struct mv_dom_watchdog *)dev)->model, "i6300esb");
-}
-
-static bool rng_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "rng%zu", i);
-    return true;
 }
 
 static bool balloon_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
@@ -275,25 +212,12 @@ static bool panic_pci(const struct assign *a, const void *dev)
     return addr_streq(((const struct mv_dom_panic *)dev)->model, "pvpanic");
 }
 
-static bool hostdev_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
+bool addr_kind_id(const struct dev_kind *k, const struct assign *a, const void *dev, size_t i, char *buf,
+                  size_t len)
 {
-    (void)a, (void)dev;
-    snprintf(buf, len, "hostdev%zu", i);
-    return true;
-}
-
-static bool panic_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "panic%zu", i);
-    return true;
-}
-
-/* TPM (tpm-tis and tpm-crb are ISA and system-bus devices: no PCI slot) */
-static bool tpm_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
-{
-    (void)a, (void)dev;
-    snprintf(buf, len, "tpm%zu", i);
+    if (k->id)
+        return k->id(a, dev, i, buf, len);
+    snprintf(buf, len, "%s%zu", k->prefix, i);
     return true;
 }
 
@@ -304,27 +228,28 @@ const struct dev_kind addr_kinds[] = {
     { "controller", ROW(controllers, struct mv_dom_controller), ROW_ADDR(struct mv_dom_controller),
       .id = controller_id, .pci = controller_pci },
     { "disk", ROW(disks, struct mv_dom_disk), ROW_ADDR(struct mv_dom_disk), .id = disk_id, .pci = disk_pci },
-    { "filesystem", ROW(filesystems, struct mv_dom_fs), ROW_ADDR(struct mv_dom_fs), .id = fs_id, .pci = always },
-    { "interface", ROW(nets, struct mv_dom_net), ROW_ADDR(struct mv_dom_net), .id = net_id, .pci = always },
-    { "serial", ROW(serials, struct mv_dom_chr), .id = serial_id },
+    { "filesystem", ROW(filesystems, struct mv_dom_fs), ROW_ADDR(struct mv_dom_fs), .prefix = "fs", .pci = always },
+    { "interface", ROW(nets, struct mv_dom_net), ROW_ADDR(struct mv_dom_net), .prefix = "net", .pci = always },
+    { "serial", ROW(serials, struct mv_dom_chr), .prefix = "serial" },
     { "console", ROW(consoles, struct mv_dom_chr), .id = console_id },
-    { "channel", ROW(channels, struct mv_dom_chr), .id = channel_id },
-    { "input", ROW(inputs, struct mv_dom_input), ROW_ADDR(struct mv_dom_input), .id = input_id, .pci = input_pci },
-    { "hostdev", ROW(hostdevs, struct mv_dom_hostdev), ROW_ADDR(struct mv_dom_hostdev), .id = hostdev_id,
+    { "channel", ROW(channels, struct mv_dom_chr), .prefix = "channel" },
+    { "input", ROW(inputs, struct mv_dom_input), ROW_ADDR(struct mv_dom_input), .prefix = "input", .pci = input_pci },
+    { "hostdev", ROW(hostdevs, struct mv_dom_hostdev), ROW_ADDR(struct mv_dom_hostdev), .prefix = "hostdev",
       .pci = always },
     { "video", ROW(videos, struct mv_dom_video), ROW_ADDR(struct mv_dom_video), .id = video_id, .pci = video_pci,
       .before = video_before },
-    { "sound", ROW(sounds, struct mv_dom_sound), ROW_ADDR(struct mv_dom_sound), .id = sound_id, .pci = sound_pci },
-    { "redirdev", ROW(redirdevs, struct mv_dom_redirdev), .id = redirdev_id },
-    { "watchdog", ROW(watchdogs, struct mv_dom_watchdog), ROW_ADDR(struct mv_dom_watchdog), .id = watchdog_id,
+    { "sound", ROW(sounds, struct mv_dom_sound), ROW_ADDR(struct mv_dom_sound), .prefix = "sound", .pci = sound_pci },
+    { "redirdev", ROW(redirdevs, struct mv_dom_redirdev), .prefix = "redir" },
+    { "watchdog", ROW(watchdogs, struct mv_dom_watchdog), ROW_ADDR(struct mv_dom_watchdog), .prefix = "watchdog",
       .pci = watchdog_pci },
-    { "rng", ROW(rngs, struct mv_dom_rng), ROW_ADDR(struct mv_dom_rng), .id = rng_id, .pci = always },
+    { "rng", ROW(rngs, struct mv_dom_rng), ROW_ADDR(struct mv_dom_rng), .prefix = "rng", .pci = always },
     { "memballoon", .array = offsetof(struct mv_dom_devices, memballoon), .single = true,
       .size = sizeof(struct mv_dom_memballoon), .alias = offsetof(struct mv_dom_memballoon, alias),
       ROW_ADDR(struct mv_dom_memballoon), .id = balloon_id, .pci = balloon_pci },
-    { "panic", ROW(panics, struct mv_dom_panic), ROW_ADDR(struct mv_dom_panic), .id = panic_id,
+    { "panic", ROW(panics, struct mv_dom_panic), ROW_ADDR(struct mv_dom_panic), .prefix = "panic",
       .pci = panic_pci },
-    { "tpm", ROW(tpms, struct mv_dom_tpm), .id = tpm_id },
+    /* tpm-tis and tpm-crb are ISA and system-bus devices: no PCI slot */
+    { "tpm", ROW(tpms, struct mv_dom_tpm), .prefix = "tpm" },
 };
 
 const size_t addr_nkinds = MV_ARRAY_SIZE(addr_kinds);

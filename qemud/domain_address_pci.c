@@ -98,7 +98,7 @@ static int assign_kind_slots(struct assign *a, const struct dev_kind *k, int *er
         void *dev = addr_kind_elem(k, d, order[j]);
         struct mv_dom_addr *p = addr_elem_addr(k, dev);
 
-        if (p->type != MV_DOM_ADDR_NONE || !k->id(a, dev, order[j], id, sizeof(id)) || !k->pci(a, dev))
+        if (p->type != MV_DOM_ADDR_NONE || !addr_kind_id(k, a, dev, order[j], id, sizeof(id)) || !k->pci(a, dev))
             continue;
         r = assign_slot(a, p, k->name, order[j], errcode, errmsg);
         if (r >= 0 && addr_kind_is_controller(k))

@@ -30,8 +30,10 @@ struct dev_kind {
     bool has_addr;
     bool single;                        /* ARRAY is the one element itself (memballoon) */
     /* Writes the QEMU id of element I into BUF; false when it makes no QEMU
-     * device, or belongs to another row over the same array. */
+     * device, or belongs to another row over the same array.  NULL: the id
+     * is PREFIX and I (most kinds; see addr_kind_id). */
     bool (*id)(const struct assign *a, const void *dev, size_t i, char *buf, size_t len);
+    const char *prefix;
     /* Takes a PCI slot (when it has no address); NULL: never. */
     bool (*pci)(const struct assign *a, const void *dev);
     /* Comes before B in the command line; NULL: array order. */
@@ -49,6 +51,10 @@ static inline bool addr_streq(const char *a, const char *b)
 extern const struct dev_kind addr_kinds[];
 extern const size_t addr_nkinds;
 
+/* The QEMU id of element I of kind K into BUF (its id function, or PREFIX
+ * and I); false when it makes no QEMU device of this row. */
+bool addr_kind_id(const struct dev_kind *k, const struct assign *a, const void *dev, size_t i, char *buf,
+                  size_t len);
 size_t addr_kind_count(const struct dev_kind *k, const struct mv_dom_devices *d);
 void *addr_kind_elem(const struct dev_kind *k, struct mv_dom_devices *d, size_t i);
 /* NULL for a kind without an address */

@@ -53,7 +53,7 @@ int addr_assign_aliases(struct assign *a)
             void *dev = addr_kind_elem(k, d, i);
             char **alias = addr_elem_alias(k, dev);
 
-            if (*alias || !k->id(a, dev, i, id, sizeof(id)))
+            if (*alias || !addr_kind_id(k, a, dev, i, id, sizeof(id)))
                 continue;
             if (!(*alias = strdup(id)))
                 return -ENOMEM;
