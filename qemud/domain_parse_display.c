@@ -90,10 +90,8 @@ static int graphics_listen(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     struct mv_dom_graphics *g = obj;
     int type, r;
 
-    if ((r = mv_xml_attr_enum(c, n, "type", mv_dom_graphics_listen_from_string, &type)) < 0)
+    if ((r = dom_attr_enum_required(c, n, "type", mv_dom_graphics_listen_from_string, &type)) < 0)
         return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "type");
     /* listen= alone is an address listen; any other type contradicts it */
     if (g->listen && type != MV_DOM_LISTEN_ADDRESS)
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<graphics listen=...> needs <listen type='address'>, not '%s'",
@@ -307,10 +305,8 @@ int dom_parse_graphics(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 
     if (!g)
         return -ENOMEM;
-    if ((r = mv_xml_attr_enum(c, n, "type", mv_dom_graphics_type_from_string, &type)) < 0)
+    if ((r = dom_attr_enum_required(c, n, "type", mv_dom_graphics_type_from_string, &type)) < 0)
         return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "type");
     g->type = type;
     if (type == MV_DOM_GRAPHICS_SPICE)
         r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("type", "port", "tlsPort", "autoport", "listen", "passwd",

@@ -315,10 +315,8 @@ static int feature_ioapic(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     int driver, r;
 
     if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("driver"))) < 0 ||
-        (r = mv_xml_attr_enum(c, n, "driver", mv_dom_ioapic_from_string, &driver)) < 0)
+        (r = dom_attr_enum_required(c, n, "driver", mv_dom_ioapic_from_string, &driver)) < 0)
         return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "driver");
     f->ioapic = driver;
     return 0;
 }
@@ -419,10 +417,8 @@ int dom_parse_clock(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 
     clock->given = true;
     if ((r = mv_xml_check_attrs(c, n, MV_XML_ATTRS("offset"))) < 0 ||
-        (r = mv_xml_attr_enum(c, n, "offset", mv_dom_clock_offset_from_string, &offset)) < 0)
+        (r = dom_attr_enum_required(c, n, "offset", mv_dom_clock_offset_from_string, &offset)) < 0)
         return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "offset");
     clock->offset = offset;
     return MV_XML_WALK(c, n, clock_rules, clock);
 }

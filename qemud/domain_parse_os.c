@@ -154,10 +154,8 @@ static int os_boot(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     int dev, r;
 
     if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("dev"))) < 0 ||
-        (r = mv_xml_attr_enum(c, n, "dev", mv_dom_boot_dev_from_string, &dev)) < 0)
+        (r = dom_attr_enum_required(c, n, "dev", mv_dom_boot_dev_from_string, &dev)) < 0)
         return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "dev");
     if (os->nboot == MV_DOM_BOOT_DEVS_MAX)
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "at most %d <os><boot> elements are allowed",
                            MV_DOM_BOOT_DEVS_MAX);
@@ -224,10 +222,8 @@ static int os_smbios(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     int mode, r;
 
     if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("mode"))) < 0 ||
-        (r = mv_xml_attr_enum(c, n, "mode", mv_dom_smbios_mode_from_string, &mode)) < 0)
+        (r = dom_attr_enum_required(c, n, "mode", mv_dom_smbios_mode_from_string, &mode)) < 0)
         return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "mode");
     os->smbios = mode;
     return 0;
 }

@@ -25,6 +25,16 @@ static inline int dom_attr_yesno(struct mv_xml_ctx *c, xmlNodePtr n, const char 
     return r;
 }
 
+/* Enum attribute NAME that N must have: 1 found (into *OUT), <0 error, its
+ * absence refused by name. */
+static inline int dom_attr_enum_required(struct mv_xml_ctx *c, xmlNodePtr n, const char *name,
+                                         int (*from_string)(const char *), int *out)
+{
+    int r = mv_xml_attr_enum(c, n, name, from_string, out);
+
+    return r == 0 ? mv_xml_fail_missing_attr(c, n, name) : r;
+}
+
 /* ---- sections (domain_parse_features.c) ---- */
 
 /* <features> and <clock> into OBJ, a struct mv_dom_def (mv_xml_rule parsers). */

@@ -94,10 +94,8 @@ int dom_parse_audio(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
 
     if (!a)
         return -ENOMEM;
-    if ((r = mv_xml_attr_enum(c, n, "type", mv_dom_audio_type_from_string, &type)) < 0)
+    if ((r = dom_attr_enum_required(c, n, "type", mv_dom_audio_type_from_string, &type)) < 0)
         return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "type");
     a->type = type;
     if (type == MV_DOM_AUDIO_FILE)
         r = mv_xml_leaf(c, n, MV_XML_ATTRS("id", "type", "path"));

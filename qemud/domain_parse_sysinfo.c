@@ -72,10 +72,8 @@ static int section_entry(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
     int which, r;
 
     if ((r = mv_xml_text_elem(c, n, MV_XML_ATTRS("name"), &value)) < 0 ||
-        (r = mv_xml_attr_enum(c, n, "name", s->from_string, &which)) < 0)
+        (r = dom_attr_enum_required(c, n, "name", s->from_string, &which)) < 0)
         return r;
-    if (r == 0)
-        return mv_xml_fail_missing_attr(c, n, "name");
     if (s->slots[which])
         return mv_xml_fail(c, MV_ERR_XML_DETAIL, "<sysinfo><%s> entry '%s' given more than once", s->element,
                            s->to_string(which));
