@@ -318,17 +318,28 @@ static char **build_kvm_ok(const struct mv_dom_def *def, const char *name)
     return build_ok(def, &ctx);
 }
 
+/* DEF refused in CTX, no command line left: the message, its code in *CODE. */
+static char *build_refused(const struct mv_dom_def *def, const struct mv_qemu_cmd_ctx *ctx, int *code)
+{
+    char **argv = NULL;
+    char *err = NULL;
+
+    ck_assert_int_lt(mv_qemu_build_argv(def, ctx, &argv, code, &err), 0);
+    ck_assert_ptr_null(argv);
+    ck_assert_ptr_nonnull(err);
+    return err;
+}
+
 /* DEF refused under KVM (the fixed context for NAME), the error naming MSG. */
 static void refused_kvm(const struct mv_dom_def *def, const char *name, const char *msg)
 {
     _cleanup_free_ char *monitor = NULL;
     _cleanup_free_ char *err = NULL;
-    char **argv = NULL;
     int fds[NETS_MAX], code = 0;
     struct mv_qemu_cmd_ctx ctx = fixed_ctx(name, &monitor, fds);
 
     ctx.kvm_usable = true;
-    ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
+    err = build_refused(def, &ctx, &code);
     ck_assert_msg(strstr(err, msg), "%s: refused with \"%s\", not naming \"%s\"", name, err, msg);
 }
 
@@ -423,21 +434,18 @@ START_TEST(test_tap_fd_missing)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = parse_live("net-bridge-user");
     _cleanup_free_ char *monitor = NULL;
-    _cleanup_strv_free_ char **argv = NULL;
     _cleanup_free_ char *err = NULL;
-    int fds[NETS_MAX];
+    int fds[NETS_MAX], code = 0;
     struct mv_qemu_cmd_ctx ctx = fixed_ctx("x", &monitor, fds);
-    int code = 0;
 
     fds[0] = -1;    /* interface 0 is a bridge */
-    ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
-    ck_assert_ptr_null(argv);
+    err = build_refused(def, &ctx, &code);
     ck_assert_int_eq(code, MV_ERR_INTERNAL_ERROR);
     ck_assert_str_eq(err, "internal error: no tap device was opened for interface 0 of domain 'net-bridge-user'");
 
     free(TAKE_PTR(err));
     ctx.nnet_fds = 0;
-    ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
+    err = build_refused(def, &ctx, &code);
     ck_assert_int_eq(code, MV_ERR_INTERNAL_ERROR);
 }
 END_TEST
@@ -446,14 +454,12 @@ START_TEST(test_tpm_socket_missing)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = parse_file("tpm-emulator-crb");
     _cleanup_free_ char *monitor = NULL;
-    _cleanup_strv_free_ char **argv = NULL;
     _cleanup_free_ char *err = NULL;
-    int fds[NETS_MAX];
+    int fds[NETS_MAX], code = 0;
     struct mv_qemu_cmd_ctx ctx = fixed_ctx("x", &monitor, fds);
-    int code = 0;
 
     ctx.tpm_socket = NULL;      /* swtpm was not started */
-    ck_assert_int_lt(mv_qemu_build_argv(def, &ctx, &argv, &code, &err), 0);
+    err = build_refused(def, &ctx, &code);
     ck_assert_int_eq(code, MV_ERR_INTERNAL_ERROR);
     ck_assert_str_eq(err, "internal error: no swtpm socket for the TPM of domain 'tpm-emulator-crb'");
 }
