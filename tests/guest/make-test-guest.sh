@@ -14,8 +14,10 @@
 # Nothing is done when both files exist and are newer than this script, so
 # every test can call it; changing the script rebuilds the guest.  Missing
 # busybox-static or cpio are installed with apt-get (root only), and the
-# newest linux-image-*-cloud-amd64-unsigned package is fetched with
-# "apt-get download".
+# newest kernel package of the flavour is fetched with "apt-get download"
+# into apt's package cache (/var/cache/apt/archives, as tools/install-deps
+# does), where the next build, of this or another build tree, finds it.
+# Only the kernel image and the modules below are unpacked from it.
 #
 # Exit status: 0 built (or up to date), 2 a prerequisite is unavailable
 # (not root, no package, no download: callers may skip), 1 anything else.
@@ -70,23 +72,61 @@ install_tools() {
     static_busybox >/dev/null || die "no static busybox after installing busybox-static"
 }
 
-# Unpacks the newest kernel package of the flavour into ./k.  Both have
-# virtio built in or as the modules above.
+# The newest kernel package of the flavour, as $pkg, and its .deb as $deb:
+# the one in apt's cache when its checksum is the one the apt lists give,
+# else downloaded (and kept in the cache when we may write there).
 fetch_kernel() {
     pkg=$(apt-cache search --names-only "$kernel_re" | awk '{ print $1 }' | sort -V | tail -n 1)
     [ -n "$pkg" ] || unavailable "no package matching $kernel_re in the apt lists (apt-get update?)"
+    info=$(apt-cache show --no-all-versions "$pkg")
+    ver=$(echo "$info" | sed -n 's/^Version: //p')
+    sum=$(echo "$info" | sed -n 's/^SHA256: //p')
+    [ -n "$ver" ] && [ -n "$sum" ] || die "apt-cache show $pkg gives no Version or SHA256"
+    # apt's file name: the version's epoch colon is written %3a
+    name=${pkg}_$(echo "$ver" | sed 's/:/%3a/g')_amd64.deb
+    cache=/var/cache/apt/archives
+    deb=$cache/$name
+    if [ -f "$deb" ] && echo "$sum  $deb" | sha256sum -c --status; then
+        return 0
+    fi
     # stderr: apt warns that a download into a root-only directory runs
     # unsandboxed; the exit status says whether it worked
-    apt-get download "$pkg" >download.log 2>&1 || {
+    apt-get download "$pkg=$ver" >download.log 2>&1 || {
         cat download.log >&2
-        unavailable "cannot download $pkg"
+        unavailable "cannot download $pkg $ver"
     }
-    dpkg-deb -x ./"$pkg"_*.deb k
+    deb=$PWD/$name
+    [ -f "$deb" ] || die "apt-get download $pkg=$ver left no $name"
+    # into the cache by rename from a temporary name beside it, so that a
+    # build tree building at the same time never reads a partial file
+    if [ -w "$cache" ] && cp "$deb" "$cache/.$name.$$" && mv -f "$cache/.$name.$$" "$cache/$name"; then
+        deb=$cache/$name
+    else
+        rm -f "$cache/.$name.$$"
+    fi
+}
+
+# Unpacks from $deb into ./k the kernel image and the modules of MODULES
+# (the package is 400 MB unpacked; the guest needs a few MB of it).  tar
+# reports each module the flavour does not build as "Not found in
+# archive" and exits 2; any other message is a failure.
+unpack_kernel() {
+    set -- './boot/vmlinuz-*'
+    for m in $MODULES; do
+        set -- "$@" "*/$m.ko"
+    done
+    mkdir k
+    dpkg-deb --fsys-tarfile "$deb" 2>dpkg.err | tar -x -C k --wildcards -f - "$@" 2>tar.err || :
+    [ -s dpkg.err ] && die "dpkg-deb --fsys-tarfile $deb: $(cat dpkg.err)"
+    if grep -v -e ': Not found in archive$' -e '^tar: Exiting with failure status due to previous errors$' tar.err >&2; then
+        die "cannot unpack the kernel and its modules from $deb"
+    fi
+    [ -n "$(find k/boot -name 'vmlinuz-*' 2>/dev/null)" ] || die "no boot/vmlinuz-* in $deb"
 }
 
 copy_modules() {
     for m in $MODULES; do
-        f=$(find k/lib/modules -name "$m.ko" | head -n 1)
+        f=$(find k -name "$m.ko" | head -n 1)
         [ -n "$f" ] && cp "$f" r/lib/modules/
     done
     # shellcheck disable=SC2086 # unquoted: one line, single spaces
@@ -190,6 +230,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mvguest.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 fetch_kernel
+unpack_kernel
 mkdir -p r/bin r/proc r/sys r/dev r/lib/modules r/etc r/tmp r/mnt
 cp "$(static_busybox)" r/bin/busybox
 copy_modules

@@ -21,7 +21,9 @@ GUEST_INITRD=
 # guest_build: 0 once the guest is there; the builder's status otherwise,
 # 2 meaning a prerequisite is missing (no apt, no download), which tests may
 # take as a reason to skip.  Up to date (newer than the builder script), it
-# costs nothing.  Parallel "make check" jobs share one build through a lock.
+# costs nothing.  Parallel "make check" jobs share one build through a lock,
+# waited for at most GUEST_BUILD_WAIT seconds (default 600: a build that
+# downloads the kernel takes well under a minute; longer means it hangs).
 guest_build() {
     _guest_script="${top_srcdir:?top_srcdir must be set}/tests/guest/make-test-guest.sh"
     _guest_flavour=${1:-cloud}
@@ -29,11 +31,18 @@ guest_build() {
     [ "$_guest_flavour" = cloud ] || _guest_out=$GUEST_DIR-$_guest_flavour
     mkdir -p "$_guest_out" || return 1
     if command -v flock >/dev/null 2>&1; then
-        flock "$GUEST_DIR/../build.lock" sh "$_guest_script" "$_guest_out" "$_guest_flavour" >&2
+        # -E 75: a status the builder never exits with, for the timeout
+        flock -w "${GUEST_BUILD_WAIT:-600}" -E 75 "$GUEST_DIR/../build.lock" \
+            sh "$_guest_script" "$_guest_out" "$_guest_flavour" >&2
+        _guest_rc=$?
+        if [ $_guest_rc -eq 75 ]; then
+            echo "guest_build: waited ${GUEST_BUILD_WAIT:-600} s for $GUEST_DIR/../build.lock, which another build of the test guest still holds (a hung make-test-guest.sh? fuser -v on the lock names it); giving up" >&2
+            return 1
+        fi
     else
         sh "$_guest_script" "$_guest_out" "$_guest_flavour" >&2
+        _guest_rc=$?
     fi
-    _guest_rc=$?
     [ $_guest_rc -eq 0 ] || return $_guest_rc
     GUEST_KERNEL=$_guest_out/vmlinuz
     GUEST_INITRD=$_guest_out/initrd.img
