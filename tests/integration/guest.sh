@@ -30,13 +30,14 @@ guest_build() {
     _guest_out=$GUEST_DIR
     [ "$_guest_flavour" = cloud ] || _guest_out=$GUEST_DIR-$_guest_flavour
     mkdir -p "$_guest_out" || return 1
+    _guest_lock=${GUEST_DIR%/*}/build.lock
     if command -v flock >/dev/null 2>&1; then
         # -E 75: a status the builder never exits with, for the timeout
-        flock -w "${GUEST_BUILD_WAIT:-600}" -E 75 "$GUEST_DIR/../build.lock" \
+        flock -w "${GUEST_BUILD_WAIT:-600}" -E 75 "$_guest_lock" \
             sh "$_guest_script" "$_guest_out" "$_guest_flavour" >&2
         _guest_rc=$?
         if [ $_guest_rc -eq 75 ]; then
-            echo "guest_build: waited ${GUEST_BUILD_WAIT:-600} s for $GUEST_DIR/../build.lock, which another build of the test guest still holds (a hung make-test-guest.sh? fuser -v on the lock names it); giving up" >&2
+            echo "guest_build: waited ${GUEST_BUILD_WAIT:-600} s for $_guest_lock, which another build of the test guest still holds (a hung make-test-guest.sh? fuser -v on the lock names it); giving up" >&2
             return 1
         fi
     else
