@@ -81,7 +81,9 @@ fetch_kernel() {
     info=$(apt-cache show --no-all-versions "$pkg")
     ver=$(echo "$info" | sed -n 's/^Version: //p')
     sum=$(echo "$info" | sed -n 's/^SHA256: //p')
-    [ -n "$ver" ] && [ -n "$sum" ] || die "apt-cache show $pkg gives no Version or SHA256"
+    if [ -z "$ver" ] || [ -z "$sum" ]; then
+        die "apt-cache show $pkg gives no Version or SHA256"
+    fi
     # apt's file name: the version's epoch colon is written %3a
     name=${pkg}_$(echo "$ver" | sed 's/:/%3a/g')_amd64.deb
     cache=/var/cache/apt/archives
