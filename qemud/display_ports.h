@@ -1,9 +1,10 @@
 /*
- * What a SPICE display needs from the daemon around a start: QEMU cannot
- * choose a SPICE port itself (unlike VNC's "to="), so the daemon picks a
- * free one for autoport before building the command line, and a socket
- * path for a <listen type='socket'> without one; after the start it reads
- * back what QEMU listens on and sets the password.
+ * What a VNC or SPICE display needs from the daemon around a start: the
+ * daemon picks the TCP port of every autoport display itself (QEMU cannot
+ * for SPICE, and two allocators, ours and QEMU's "-vnc ...,to=" search,
+ * could hand one port to two starts), and a socket path for a SPICE
+ * <listen type='socket'> without one; after the start it checks what QEMU
+ * listens on and sets the SPICE password.
  */
 #pragma once
 
@@ -15,14 +16,19 @@
 #define DISPLAY_PORT_MIN 5900
 #define DISPLAY_PORT_MAX 65535
 
-/* Fills LIVE's SPICE autoport ports and socket paths (RUNDIR/UUID.spice.sock).
- * The ports stay reserved in this daemon until qemud_display_release(), so
- * that two starts cannot pick the same one before QEMU binds it.  0, or
- * -errno with ERR naming the domain. */
-int qemud_display_prepare(const char *rundir, const char *uuid, const char *name, struct mv_dom_def *live,
-                          struct mv_err *err);
-/* Returns LIVE's autoport ports to the pool (NULL is fine). */
+/* Fills LIVE's autoport ports (VNC and SPICE) and SPICE socket paths
+ * (RUNDIR/UUID.spiceN.sock), and reserves every TCP port LIVE listens on,
+ * written or chosen, until qemud_display_release(): so that no two starts
+ * pick one port before QEMU binds it, and a written port another running
+ * domain has is refused by name.  0, or -errno with ERR naming the domain
+ * (nothing left reserved). */
+int qemud_display_prepare(const char *rundir, const char *uuid, struct mv_dom_def *live, struct mv_err *err);
+/* Returns the ports LIVE's domain (its uuid) holds to the pool (NULL is fine). */
 void qemud_display_release(const struct mv_dom_def *live);
-/* After QEMU's monitor is up: the port QEMU reports (query-spice) into
- * LIVE, and the SPICE password (set_password, expire_password). */
+/* The ports of a domain this daemon adopted running (its live XML says
+ * which): reserved again, as its QEMU holds them.  A clash is logged. */
+void qemud_display_reserve_running(const struct mv_dom_def *live);
+/* After QEMU's monitor is up: checks the autoport ports QEMU reports
+ * (query-vnc, query-spice) and sets the SPICE password (set_password,
+ * expire_password). */
 int qemud_display_runtime(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_err *err);

@@ -27,6 +27,8 @@ static const char *const rng_models[] = { "virtio", NULL };
 static const char *const rng_backends[] = { "random", NULL };
 /* a channel's source types that need nothing from outside the daemon */
 static const char *const channel_types[] = { "pty", "unix", "spicevmc", NULL };
+/* without SPICE: a spicevmc channel or USB redirection has no display to go through */
+static const char *const channel_types_no_spice[] = { "pty", "unix", NULL };
 static const char *const redirdev_buses[] = { "usb", NULL };
 static const char *const loader_types[] = { "rom", "pflash", NULL };
 static const char *const yes_no[] = { "yes", "no", NULL };
@@ -230,6 +232,18 @@ static int write_hostdev(xmlTextWriterPtr w, const struct mv_domain_caps_input *
     return 0;
 }
 
+/* SPICE only from a QEMU built with it (the probe asked query-spice). */
+static const char *const *graphics_types(const struct mv_domain_caps_input *in, const char **out)
+{
+    size_t n = 0;
+
+    out[n++] = mv_dom_graphics_type_to_string(MV_DOM_GRAPHICS_VNC);
+    if (in->qemu->spice)
+        out[n++] = mv_dom_graphics_type_to_string(MV_DOM_GRAPHICS_SPICE);
+    out[n] = NULL;
+    return out;
+}
+
 static int write_devices(xmlTextWriterPtr w, const struct mv_domain_caps_input *in)
 {
     const char *devices[MV_DOM_DISK_DEVICE_LAST + 1], *buses[MV_DOM_DISK_BUS_LAST + 1];
@@ -242,16 +256,16 @@ static int write_devices(xmlTextWriterPtr w, const struct mv_domain_caps_input *
     if ((r = write_device(w, "disk", "diskDevice",
                           enum_names(mv_dom_disk_device_to_string, MV_DOM_DISK_DEVICE_LAST, devices),
                           "bus", disk_buses(in, buses))) < 0 ||
-        (r = write_device(w, "graphics", "type",
-                          enum_names(mv_dom_graphics_type_to_string, MV_DOM_GRAPHICS_LAST, graphics),
-                          NULL, NULL)) < 0 ||
+        (r = write_device(w, "graphics", "type", graphics_types(in, graphics), NULL, NULL)) < 0 ||
         (r = write_device(w, "video", "modelType", video_models, NULL, NULL)) < 0 ||
         (r = write_hostdev(w, in)) < 0 ||
         (r = write_device(w, "rng", "model", rng_models, "backendModel", rng_backends)) < 0 ||
         (r = write_device(w, "filesystem", "driverType", fs_drivers(in, fsd), NULL, NULL)) < 0 ||
         (r = write_tpm(w, in->tpm)) < 0 ||
-        (r = write_device(w, "redirdev", "bus", redirdev_buses, NULL, NULL)) < 0 ||
-        (r = write_device(w, "channel", "type", channel_types, NULL, NULL)) < 0)
+        (r = in->qemu->spice ? write_device(w, "redirdev", "bus", redirdev_buses, NULL, NULL)
+                             : write_unsupported(w, "redirdev")) < 0 ||
+        (r = write_device(w, "channel", "type", in->qemu->spice ? channel_types : channel_types_no_spice,
+                          NULL, NULL)) < 0)
         return r;
     MV_XML_TRY(xmlTextWriterEndElement(w));
     return 0;

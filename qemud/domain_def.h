@@ -439,6 +439,10 @@ struct mv_dom_graphics {
     enum mv_tristate gl;            /* <gl enable='yes|no'> */
 };
 
+/* A passwdValidTo ("2025-01-02T03:04:05", UTC) as seconds since the epoch;
+ * 0 / -EINVAL when it is not such a date (domain_parse_display.c). */
+int mv_dom_valid_to_epoch(const char *s, long long *epoch);
+
 struct mv_dom_video {
     char *model;                    /* vga, cirrus, virtio, qxl, bochs, ramfb, none */
     unsigned int ram;               /* KiB, qxl; parse fills libvirt's default */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "domain_def.h"
@@ -286,14 +287,28 @@ static int graphics_listen_attr(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_do
 
 static int graphics_passwd(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_graphics *g)
 {
+    long long epoch;
     int r;
 
     if ((r = mv_xml_attr_get(n, "passwd", &g->passwd)) < 0 ||
         (r = mv_xml_attr_get(n, "passwdValidTo", &g->passwd_valid_to)) < 0)
         return r;
-    /* YYYY-MM-DDTHH:MM:SS, UTC as libvirt's schema has it */
-    if (g->passwd_valid_to && (strlen(g->passwd_valid_to) != 19 || !mv_xml_token_ok(g->passwd_valid_to, "-:")))
+    /* the whole date now: the start would only find it out once QEMU runs */
+    if (g->passwd_valid_to && mv_dom_valid_to_epoch(g->passwd_valid_to, &epoch) < 0)
         return mv_xml_fail_value(c, n, "passwdValidTo", g->passwd_valid_to);
+    return 0;
+}
+
+int mv_dom_valid_to_epoch(const char *s, long long *epoch)
+{
+    struct tm tm = { 0 };
+    const char *end;
+
+    /* YYYY-MM-DDTHH:MM:SS, UTC as libvirt's schema has it (strptime alone
+     * would take "2025-1-2T3:4:5" and a lone leading space) */
+    if (strlen(s) != 19 || !mv_xml_token_ok(s, "-:") || !(end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) || *end)
+        return -EINVAL;
+    *epoch = (long long)timegm(&tm);
     return 0;
 }
 

@@ -147,7 +147,7 @@ int qemud_process_prepare_def(struct qemud_dom *dom, struct mv_dom_def *live, st
         return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
     /* the firmware first: its store is the only thing it leaves, and kept */
     if ((r = prepare_firmware(live, err)) < 0 ||
-        (r = qemud_display_prepare(qemud.rundir, dom->uuid_str, dom->name, live, err)) < 0)
+        (r = qemud_display_prepare(qemud.rundir, dom->uuid_str, live, err)) < 0)
         return r;
     /* the aliases and addresses the live XML shows are the command line's */
     if ((r = mv_dom_assign(live, &code, &msg)) < 0)

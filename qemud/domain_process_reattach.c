@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "display_ports.h"
 #include "domain_events.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
@@ -285,6 +286,7 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
         not_registered(dom, r);
         return 0;
     }
+    qemud_display_reserve_running(dom->live);
     if (qemud_sidecars_adopt(&dom->sidecars, dom->name) > 0)
         mv_warn("domain '%s': runs without a sidecar that exited while the daemon was away", dom->name);
     if (dom->pidfd >= 0 && (r = watch_exit(dom, gen)) < 0)

@@ -1,5 +1,5 @@
 /* What QEMU chose at start, read from its monitor into the live
- * definition: pty paths, the VNC port (SPICE: display_ports.c). */
+ * definition: pty paths (the display ports: display_ports.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,17 +50,5 @@ int qemud_process_query_runtime(struct qemud_dom *dom, struct mv_dom_def *live, 
     if (live->devices.nconsoles && !live->devices.nserials && !live->devices.consoles[0].path)
         fill_pty(live->devices.consoles, 1, "serial", chardevs);
     json_object_put(chardevs);
-    for (size_t i = 0; i < live->devices.ngraphics; i++) {
-        struct mv_dom_graphics *g = &live->devices.graphics[i];
-        json_object *vnc = NULL, *svc;
-
-        if (g->type != MV_DOM_GRAPHICS_VNC || !g->autoport)
-            continue;
-        if ((r = qemud_monitor_command(dom, "query-vnc", NULL, &vnc, err)) < 0)
-            return r;
-        if (json_object_object_get_ex(vnc, "service", &svc))
-            g->port = atoi(json_object_get_string(svc));
-        json_object_put(vnc);
-    }
     return qemud_display_runtime(dom, live, err);
 }

@@ -89,15 +89,13 @@ static int build_vnc(struct cmd *c, const struct mv_dom_graphics *g)
     if (g->listen_type != MV_DOM_LISTEN_ABSENT && g->listen_type != MV_DOM_LISTEN_ADDRESS)
         return cmd_refuse(c, "VNC <listen type='%s'> is not supported (only address)",
                           mv_dom_graphics_listen_to_string(g->listen_type));
-    if (g->autoport || g->port < 0) {
-        /* QEMU takes the first free display; the daemon asks it which */
-        opt_vnc_listen(&o, listen, 0);
-        opt_kv(&o, "to", "%d", VNC_AUTOPORT_DISPLAYS);
-    } else {
-        if (g->port < VNC_PORT_BASE || g->port > 65535)
-            return cmd_refuse(c, "VNC port %d is outside %d-65535", g->port, VNC_PORT_BASE);
-        opt_vnc_listen(&o, listen, g->port - VNC_PORT_BASE);
-    }
+    /* autoport: the port the daemon reserved (display_ports.c), never
+     * QEMU's own search, which another start's choice could collide with */
+    if (g->port < 0)
+        return cmd_internal(c, "no VNC port was chosen for domain '%s'", cmd_quote(c, c->def->name));
+    if (g->port < VNC_PORT_BASE || g->port > 65535)
+        return cmd_refuse(c, "VNC port %d is outside %d-65535", g->port, VNC_PORT_BASE);
+    opt_vnc_listen(&o, listen, g->port - VNC_PORT_BASE);
     return cmd_opt(c, "-vnc", &o);
 }
 

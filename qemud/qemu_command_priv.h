@@ -15,8 +15,6 @@
 #include "cleanup.h"
 #include "qemu_command.h"
 
-/* Highest VNC display "-vnc ...,to=" lets QEMU choose for autoport. */
-#define VNC_AUTOPORT_DISPLAYS 100
 #define VNC_PORT_BASE 5900
 /* Longest disk target we turn into a device id and node names (QEMU allows
  * 31 characters in a node name; "-storage" takes 8). */

@@ -416,6 +416,35 @@ int mv_qemu_parse_qmp_machines(const char *qmp_output, struct mv_qemu_caps *caps
     return 0;
 }
 
+/* Whether LINE is a query-spice reply (query-vnc has no "migrated"). */
+static bool is_spice_reply(const char *line, size_t len)
+{
+    _cleanup_(json_putp) json_object *obj = NULL;
+    json_tokener *tok = json_tokener_new();
+    json_object *ret, *member;
+
+    if (!tok)
+        return false;
+    obj = json_tokener_parse_ex(tok, line, (int)len);
+    json_tokener_free(tok);
+    return obj && json_object_is_type(obj, json_type_object) && json_object_object_get_ex(obj, "return", &ret) &&
+           json_object_is_type(ret, json_type_object) && json_object_object_get_ex(ret, "enabled", &member) &&
+           json_object_object_get_ex(ret, "migrated", &member);
+}
+
+bool mv_qemu_parse_qmp_spice(const char *qmp_output)
+{
+    for (const char *line = qmp_output; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+        if (len > 0 && len < MV_QEMU_PROBE_OUTPUT_MAX && is_spice_reply(line, len))
+            return true;
+        line = nl ? nl + 1 : NULL;
+    }
+    return false;
+}
+
 /* libvirt leaves these out of the custom models: they are modes, not models */
 static bool cpu_model_is_mode(const char *name)
 {
@@ -627,6 +656,7 @@ int mv_qemu_probe(const char *binary, struct mv_qemu_caps *caps, char **errmsg)
         "{\"execute\":\"qmp_capabilities\"}\n"
         "{\"execute\":\"query-machines\"}\n"
         "{\"execute\":\"query-cpu-definitions\"}\n"
+        "{\"execute\":\"query-spice\"}\n"
         "{\"execute\":\"quit\"}\n";
     _cleanup_(mv_qemu_caps_clear) struct mv_qemu_caps local = { 0 };
     _cleanup_free_ char *version_text = NULL;
@@ -676,6 +706,8 @@ int mv_qemu_probe(const char *binary, struct mv_qemu_caps *caps, char **errmsg)
     if (qmp_text && (r = mv_qemu_parse_qmp_cpu_models(qmp_text, &local)) < 0)
         mv_debug("QMP query-cpu-definitions on '%s' failed (%s): no CPU models known",
                  binary, strerror(-r));
+    /* the domain capabilities list SPICE only when this says so */
+    local.spice = qmp_text && mv_qemu_parse_qmp_spice(qmp_text);
 
     /* best effort too: without it <cpu><feature policy='optional'> is refused */
     free(qmp_err);

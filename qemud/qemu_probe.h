@@ -43,11 +43,14 @@ struct mv_qemu_caps {
      * spelling QEMU accepts) that model "max" turns on under TCG, sorted
      * (strcmp), NULL-terminated; NULL when the probe could not tell */
     char **tcg_cpu_features;
+    /* QEMU was built with SPICE: it answers query-spice (a QEMU without
+     * it knows no such command); false when the probe could not tell */
+    bool spice;
 };
 
 /*
- * Runs BINARY --version, BINARY -machine help and a QMP query-machines
- * session (each killed after MV_QEMU_PROBE_TIMEOUT_MS) and fills CAPS, which
+ * Runs BINARY --version, BINARY -machine help and a QMP session
+ * (query-machines, query-cpu-definitions, query-spice) (each killed after MV_QEMU_PROBE_TIMEOUT_MS) and fills CAPS, which
  * the caller then owns (mv_qemu_caps_clear).  On failure returns -errno,
  * leaves CAPS untouched and sets *errmsg (caller frees) to a message naming
  * the binary.  The QMP step is best effort: if it fails, limits stay 0.
@@ -70,6 +73,10 @@ int mv_qemu_parse_qmp_machines(const char *qmp_output, struct mv_qemu_caps *caps
 /* Takes the CPU models from the QMP output of query-cpu-definitions (all lines of the session),
  * replacing any CAPS had; 0 / -EINVAL if it holds no such reply / -ENOMEM. */
 int mv_qemu_parse_qmp_cpu_models(const char *qmp_output, struct mv_qemu_caps *caps);
+
+/* Whether the QMP output of a session (all its lines) holds a query-spice
+ * reply, that is a "return" object with "enabled" and "migrated". */
+bool mv_qemu_parse_qmp_spice(const char *qmp_output);
 
 /* Takes the properties set to true from the QMP output of a
  * query-cpu-model-expansion reply (all lines of the session) into *FEATURES

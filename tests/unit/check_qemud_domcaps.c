@@ -38,11 +38,14 @@ static void recorded_qemu(struct mv_qemu_caps *caps)
     _cleanup_free_ char *machines = data_text("host", "qemu-7.2-machine-help.txt");
     _cleanup_free_ char *qmp = data_text("host", "qemu-7.2-qmp-query-machines.txt");
     _cleanup_free_ char *cpus = data_text("host", "qemu-7.2-qmp-query-cpu-definitions.txt");
+    _cleanup_free_ char *spice = data_text("host", "qemu-7.2-qmp-query-spice.txt");
 
     *caps = (struct mv_qemu_caps){ 0 };
     ck_assert_int_eq(mv_qemu_parse_machines(machines, caps), 0);
     ck_assert_int_eq(mv_qemu_parse_qmp_machines(qmp, caps), 0);
     ck_assert_int_eq(mv_qemu_parse_qmp_cpu_models(cpus, caps), 0);
+    caps->spice = mv_qemu_parse_qmp_spice(spice);
+    ck_assert(caps->spice);
     caps->binary = strdup(QEMU);
     ck_assert_ptr_nonnull(caps->binary);
     caps->max_cpus_default = MV_QEMU_MAX_CPUS_DEFAULT;
@@ -60,9 +63,9 @@ static const struct mv_domain_caps_tpm swtpm_installed = { .emulator = true, .v1
 
 /* The XML for REQ, checked against the schema and the golden file NAME
  * (TPM: what the host offers, NULL for nothing; VIRTIOFS: virtiofsd is
- * installed). */
-static void golden_case(const char *name, const struct mv_domain_caps_request *req, bool kvm_usable,
-                        const struct mv_domain_caps_tpm *tpm, bool virtiofs)
+ * installed; SPICE: QEMU has it). */
+static void golden_case_spice(const char *name, const struct mv_domain_caps_request *req, bool kvm_usable,
+                              const struct mv_domain_caps_tpm *tpm, bool virtiofs, bool spice)
 {
     _cleanup_(mv_qemu_caps_clear) struct mv_qemu_caps qemu;
     _cleanup_(mv_firmware_list_clear) struct mv_firmware_list fw;
@@ -73,6 +76,7 @@ static void golden_case(const char *name, const struct mv_domain_caps_request *r
     recorded_qemu(&qemu);
     recorded_firmware(&fw);
     ck_assert_int_eq(mv_domain_caps_choose(&qemu, kvm_usable, req, &in.choice, &err), 0);
+    qemu.spice = spice;
     in.qemu = &qemu;
     in.firmware = &fw;
     in.tpm = tpm;
@@ -86,9 +90,27 @@ static void golden_case(const char *name, const struct mv_domain_caps_request *r
     }
 }
 
+static void golden_case(const char *name, const struct mv_domain_caps_request *req, bool kvm_usable,
+                        const struct mv_domain_caps_tpm *tpm, bool virtiofs)
+{
+    golden_case_spice(name, req, kvm_usable, tpm, virtiofs, true);
+}
+
 START_TEST(test_default_tcg)
 {
     golden_case("domcaps-default-tcg.xml", &(struct mv_domain_caps_request){ 0 }, false, NULL, false);
+}
+END_TEST
+
+/* A QEMU built without SPICE: no spice graphics, spicevmc channel or USB
+ * redirection listed */
+START_TEST(test_no_spice)
+{
+    golden_case_spice("domcaps-nospice-tcg.xml", &(struct mv_domain_caps_request){ 0 }, false, NULL, false, false);
+    ck_assert(!mv_qemu_parse_qmp_spice("{\"return\": {}}\n{\"error\": {\"class\": \"CommandNotFound\", "
+                                       "\"desc\": \"The command query-spice has not been found\"}}\n"));
+    ck_assert(!mv_qemu_parse_qmp_spice("{\"return\": {\"enabled\": false, \"host\": \"127.0.0.1\"}}\n"));
+    ck_assert(!mv_qemu_parse_qmp_spice(""));
 }
 END_TEST
 
@@ -209,6 +231,7 @@ int main(void)
     int n;
 
     tcase_add_test(tc, test_default_tcg);
+    tcase_add_test(tc, test_no_spice);
     tcase_add_test(tc, test_q35_alias);
     tcase_add_test(tc, test_q35_kvm);
     tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));

@@ -109,21 +109,34 @@ static struct mv_dom_def *parse_file(const char *name)
     return def;
 }
 
-/* What the daemon fills in before the command line (display_ports.c): a
- * port for each SPICE autoport display (5900, 5901...: the goldens are
- * fixed, QEMU runs in a network namespace of its own) and, under DIR, a
- * path for a SPICE socket listen given none. */
-static void choose_spice(struct mv_dom_def *def, const char *dir)
+/* Whether a display of DEF other than autoport ones listens on PORT. */
+static bool port_written(const struct mv_dom_def *def, int port)
 {
+    for (size_t i = 0; i < def->devices.ngraphics; i++)
+        if (!def->devices.graphics[i].autoport && def->devices.graphics[i].port == port)
+            return true;
+    return false;
+}
+
+/* What the daemon fills in before the command line (display_ports.c): a
+ * port for each VNC or SPICE autoport display, the lowest from 5900 that
+ * no other display of the guest has (the goldens are fixed, QEMU runs in a
+ * network namespace of its own) and, under DIR, a path for a SPICE socket
+ * listen given none. */
+static void choose_displays(struct mv_dom_def *def, const char *dir)
+{
+    int next = 5900;
+
     for (size_t i = 0; i < def->devices.ngraphics; i++) {
         struct mv_dom_graphics *g = &def->devices.graphics[i];
 
-        if (g->type != MV_DOM_GRAPHICS_SPICE)
-            continue;
-        if (g->listen_type == MV_DOM_LISTEN_SOCKET && !g->socket)
+        if (g->type == MV_DOM_GRAPHICS_SPICE && g->listen_type == MV_DOM_LISTEN_SOCKET && !g->socket)
             ck_assert(asprintf(&g->socket, "%s/spice%zu.sock", dir, i) > 0);
-        if (g->autoport && (g->listen_type == MV_DOM_LISTEN_ABSENT || g->listen_type == MV_DOM_LISTEN_ADDRESS))
-            g->port = 5900 + (int)i;
+        if (!g->autoport || (g->listen_type != MV_DOM_LISTEN_ABSENT && g->listen_type != MV_DOM_LISTEN_ADDRESS))
+            continue;
+        while (port_written(def, next))
+            next++;
+        g->port = next++;
     }
 }
 
@@ -171,7 +184,7 @@ static struct mv_dom_def *parse_live(const char *name)
     _cleanup_free_ char *err = NULL;
     int code = 0;
 
-    choose_spice(def, "/run/modvirt/qemu");
+    choose_displays(def, "/run/modvirt/qemu");
     ck_assert_msg(fill_firmware(def, &code, &err) == 0, "firmware refused: %s", err ? err : "?");
     assign_ok(def);
     return def;
@@ -230,7 +243,7 @@ START_TEST(test_golden)
     int code = 0;
     int r;
 
-    choose_spice(def, "/run/modvirt/qemu");
+    choose_displays(def, "/run/modvirt/qemu");
     /* as a start builds it: on the live copy the firmware choice and the
      * assign pass filled */
     r = fill_firmware(def, &code, &err);
@@ -283,7 +296,7 @@ START_TEST(test_define_again)
     ck_assert_int_eq(mv_dom_def_format(live, NULL, MV_DOM_FORMAT_SECURE, &xml), 0);
     ck_assert_msg(mv_dom_def_parse(xml, 0, &again, &code, &err) == 0, "%s: live XML does not define: %s", name,
                   err ? err : "?");
-    choose_spice(again, "/run/modvirt/qemu");
+    choose_displays(again, "/run/modvirt/qemu");
     assign_ok(again);
     ck_assert_int_eq(mv_qemu_build_argv(live, &ctx, &argv, &code, &err), 0);
     ck_assert_msg(mv_qemu_build_argv(again, &ctx, &argv_again, &code, &err) == 0, "%s: defined again, refused: %s",
@@ -747,24 +760,6 @@ static void localize(struct mv_dom_def *def, const char *dir, char **secrets)
     }
 }
 
-/* With -vnc ...,to=N QEMU reports the display it took on stderr; that
- * line is information, not a complaint about the command line. */
-static void drop_vnc_notice(char *text)
-{
-    static const char notice[] = "VNC server running on ";
-    char *line = text;
-
-    while (*line) {
-        char *end = strchr(line, '\n');
-        char *next = end ? end + 1 : line + strlen(line);
-
-        if (strncmp(line, notice, strlen(notice)) == 0)
-            memmove(line, next, strlen(next) + 1);
-        else
-            line = next;
-    }
-}
-
 static long ms_since(const struct timespec *t0)
 {
     struct timespec now;
@@ -888,7 +883,6 @@ static void run_qemu(char **argv, const char *dir, const char *monitor, const ch
     ck_assert_int_eq(mv_file_read_all(errpath, GOLDEN_MAX, &errtext, NULL), 0);
     ck_assert_msg(done == 0, "%s: QEMU exited (status 0x%x): %s", name, status, errtext);
     ck_assert_msg(greeted, "%s: no QMP greeting within %d ms: %s", name, QMP_WAIT_MS, errtext);
-    drop_vnc_notice(errtext);
     ck_assert_msg(errtext[0] == '\0', "%s: QEMU wrote to stderr: %s", name, errtext);
 }
 
@@ -1168,7 +1162,7 @@ START_TEST(test_qemu_accepts)
     monitor = path_in(dir, "mon,sock");
     ck_assert_int_eq(fill_firmware(def, &(int){ 0 }, &(char *){ NULL }), 0);
     localize(def, dir, secrets.paths);
-    choose_spice(def, dir);
+    choose_displays(def, dir);
     if (!virtiofsds_start(def, dir, &virtiofsds)) {
         fprintf(stderr, "# %s: not run: virtiofsd (%s) is not installed, or not root\n", name, MV_VIRTIOFSD_PATH);
         return;
