@@ -11,7 +11,10 @@
  * - The emulator pin goes to every thread that is neither a vCPU nor an
  *   iothread.  Threads QEMU creates later inherit their creator's affinity;
  *   one created while the threads are listed is caught by listing again
- *   until a pass finds no thread left unpinned.
+ *   until a pass finds no thread left unpinned.  A limit, documented in
+ *   modvirt-qemud(8): a thread a vCPU or iothread creates after the start
+ *   (a thread-pool worker) has that thread's mask, not emulatorpin's, as
+ *   nothing like libvirt's cpuset cgroup covers the whole process.
  */
 #define MV_LOG_MODULE "qemud.cputune"
 #include "config.h"

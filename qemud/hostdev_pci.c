@@ -3,12 +3,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "hostdev_pci.h"
 
 /* The last component of the symlink PATH into OUT; -errno. */
@@ -29,63 +31,68 @@ static int link_name(const char *path, char *out, size_t size)
     return 0;
 }
 
-static int check_driver(const char *dev, const char *addr, const struct mv_dom_hostdev *h, struct mv_err *err)
+static int check_driver(const char *dev, const char *what, const struct mv_dom_hostdev *h, struct mv_err *err)
 {
     char path[PATH_MAX], driver[NAME_MAX + 1];
 
     if ((size_t)snprintf(path, sizeof(path), "%s/driver", dev) >= sizeof(path) ||
         link_name(path, driver, sizeof(driver)) < 0)
-        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: host "
-                          "PCI device %s is not bound to any driver; bind it to vfio-pci", addr);
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
+                          " is not bound to any driver; bind it to vfio-pci", what);
     if (strcmp(driver, "vfio-pci") == 0)
         return 0;
     if (h->managed == MV_TRISTATE_YES)
-        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: host "
-                          "PCI device %s is bound to driver '%s', not vfio-pci, and modvirt does not rebind "
-                          "managed='yes' devices yet; bind it to vfio-pci", addr, driver);
-    return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: host PCI "
-                      "device %s is bound to driver '%s', not vfio-pci (managed='no': bind it to vfio-pci)",
-                      addr, driver);
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
+                          " is bound to driver '%s', not vfio-pci, and modvirt does not rebind "
+                          "managed='yes' devices yet; bind it to vfio-pci", what, driver);
+    return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
+                      " is bound to driver '%s', not vfio-pci (managed='no': bind it to vfio-pci)",
+                      what, driver);
 }
 
-static int check_group(const char *root, const char *dev, const char *addr, struct mv_err *err)
+static int check_group(const char *root, const char *dev, const char *what, struct mv_err *err)
 {
     char path[PATH_MAX], group[NAME_MAX + 1];
 
     if ((size_t)snprintf(path, sizeof(path), "%s/iommu_group", dev) >= sizeof(path) ||
         link_name(path, group, sizeof(group)) < 0)
-        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: host "
-                          "PCI device %s has no IOMMU group (%s); VFIO needs the IOMMU enabled", addr, path);
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
+                          " has no IOMMU group (%s); VFIO needs the IOMMU enabled", what, path);
     if ((size_t)snprintf(path, sizeof(path), "%s/dev/vfio/%s", root, group) >= sizeof(path) ||
         access(path, F_OK) < 0)
-        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: host "
-                          "PCI device %s: its VFIO group %s is missing", addr, path);
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
+                          ": its VFIO group %s is missing", what, path);
     return 0;
 }
 
-int qemud_hostdev_pci_check(const char *root, const struct mv_dom_hostdev *h, struct mv_err *err)
+int qemud_hostdev_pci_check(const char *root, const char *name, const struct mv_dom_hostdev *h, struct mv_err *err)
 {
     char addr[32], path[PATH_MAX], dev[PATH_MAX];
+    _cleanup_free_ char *what = NULL;
 
     snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", h->domain, h->bus, h->slot, h->function);
+    if (asprintf(&what, "domain '%s': host PCI device %s", name, addr) < 0) {
+        what = NULL;
+        return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
+    }
     snprintf(path, sizeof(path), "%s/dev/vfio/vfio", root);
     if (access(path, F_OK) < 0)
-        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: host "
-                          "PCI device %s cannot be passed through: VFIO is not available (%s is missing; "
-                          "the vfio-pci module and an IOMMU are needed)", addr, path);
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
+                          " cannot be passed through: VFIO is not available (%s is missing; "
+                          "the vfio-pci module and an IOMMU are needed)", what, path);
     snprintf(dev, sizeof(dev), "%s/sys/bus/pci/devices/%s", root, addr);
     if (access(dev, F_OK) < 0)
-        return mv_err_set(err, MV_ERR_NO_NODE_DEVICE, MV_FROM_QEMU, "Node device not found: host PCI device %s "
-                          "does not exist (no %s)", addr, dev);
-    if (check_driver(dev, addr, h, err) < 0)
+        return mv_err_set(err, MV_ERR_NO_NODE_DEVICE, MV_FROM_QEMU, "Node device not found: %s "
+                          "does not exist (no %s)", what, dev);
+    if (check_driver(dev, what, h, err) < 0)
         return -ENODEV;
-    return check_group(root, dev, addr, err) < 0 ? -ENODEV : 0;
+    return check_group(root, dev, what, err) < 0 ? -ENODEV : 0;
 }
 
 int qemud_hostdevs_check(const struct mv_dom_def *def, struct mv_err *err)
 {
     for (size_t i = 0; i < def->devices.nhostdevs; i++)
-        if (qemud_hostdev_pci_check("", &def->devices.hostdevs[i], err) < 0)
+        if (qemud_hostdev_pci_check("", def->name, &def->devices.hostdevs[i], err) < 0)
             return -ENODEV;
     return 0;
 }

@@ -15,8 +15,9 @@
  * that ROOT/sys/bus/pci/devices/DDDD:BB:SS.F exists, that it is bound to
  * vfio-pci, and that its IOMMU group's ROOT/dev/vfio/N exists.  ROOT is ""
  * for the host (a test passes a directory holding a fake tree).  0, or <0
- * with ERR naming the device and the missing piece; nothing is changed. */
-int qemud_hostdev_pci_check(const char *root, const struct mv_dom_hostdev *h, struct mv_err *err);
+ * with ERR naming the domain NAME, the device and the missing piece;
+ * nothing is changed. */
+int qemud_hostdev_pci_check(const char *root, const char *name, const struct mv_dom_hostdev *h, struct mv_err *err);
 
 /* Every hostdev of DEF, on the host; stops at the first that is not usable. */
 int qemud_hostdevs_check(const struct mv_dom_def *def, struct mv_err *err);

@@ -63,7 +63,7 @@ static void make_link(const char *target, const char *rel)
 static int check(char **msg)
 {
     struct mv_err err = { 0 };
-    int r = qemud_hostdev_pci_check(root, &h, &err);
+    int r = qemud_hostdev_pci_check(root, "vm-hd", &h, &err);
 
     *msg = strdup(err.message ? err.message : "");
     mv_err_clear(&err);
@@ -86,7 +86,8 @@ static void expect_refused(const char *fragment)
 
     ck_assert_int_lt(check(&msg), 0);
     ck_assert_msg(strstr(msg, fragment), "'%s' does not say '%s'", msg, fragment);
-    ck_assert_msg(strstr(msg, "0000:06:02.1"), "'%s' does not name the device", msg);
+    ck_assert_msg(strstr(msg, "domain 'vm-hd': host PCI device 0000:06:02.1"), "'%s' does not name the domain and "
+                  "the device", msg);
     free(msg);
 }
 
@@ -124,7 +125,7 @@ START_TEST(test_unmanaged_other_driver)
     make_file("dev/vfio/vfio");
     make_dir(DEV);
     make_link("../../../bus/pci/drivers/nvme", DEV "/driver");
-    ck_assert_int_lt(qemud_hostdev_pci_check(root, &u, &err), 0);
+    ck_assert_int_lt(qemud_hostdev_pci_check(root, "vm-hd", &u, &err), 0);
     ck_assert_ptr_nonnull(strstr(err.message, "bound to driver 'nvme', not vfio-pci (managed='no'"));
     mv_err_clear(&err);
 }
