@@ -19,14 +19,22 @@
 # 5. what cannot start is refused at start, naming it, with nothing left
 #    running: an explicit tlsPort (no TLS certificates), <gl enable='yes'>.
 # 6. ports go back at stop: Fedora started again gets its port again.
-# 7. passwd: the client's ticket must be that password (set over QMP before
+# 7. VNC and SPICE autoport share the daemon's one port reservation: three
+#    VNC and three SPICE guests started at once get six distinct ports, each
+#    on its QEMU's command line (-vnc with an explicit display) and
+#    answering; a guest whose written VNC port a running guest holds is
+#    refused at start, naming the port and the holder.
+# 8. after kill -9 of the daemon the restarted one reserves the running
+#    guests' ports again from their live XML: the written port is still
+#    refused; once its holder stops, that guest starts on it.
+# 9. passwd: the client's ticket must be that password (set over QMP before
 #    the guest runs); after passwdValidTo it no longer is.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 
 MV_NEEDS="qemu-system-x86_64 xmllint ip"
-mv_init 7
+mv_init 9
 use_root root
 
 # ---- the namespace and the daemon in it ---------------------------------
@@ -162,6 +170,81 @@ expect_daemon_alive
 verdict "a stopped domain's port goes back: fedora37 started again gets $f37_port again"
 
 # 7
+display_guest() {    # NAME GRAPHICS-XML: $mv_tmp/NAME.xml, defined
+    cat >"$mv_tmp/$1.xml" <<EOF
+<domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>$2<memballoon model='none'/></devices></domain>
+EOF
+    vsh define "$mv_tmp/$1.xml"
+    expect_eq "$1: define ($err)" 0 "$rc"
+}
+# rfb PORT: the first bytes a VNC server sends ("RFB")
+rfb() { ip netns exec "$NS" timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && head -c 3 <&3" 2>&1; }
+# any_port NAME: its live port (VNC or SPICE), checked against QEMU's
+# command line, and that the display answers there
+any_port() {
+    local type
+    vsh dumpxml "$1"
+    type=$(xp 'string(//graphics/@type)')
+    port=$(xp 'string(//graphics/@port)')
+    pid=$(our_qemu "$1")
+    case "$type" in
+    vnc)
+        expect_eq "$1: QEMU's -vnc" "127.0.0.1:$((port - 5900))" "$([ -n "$pid" ] && qemu_arg "$pid" -vnc)"
+        expect_eq "$1: RFB banner on $port" RFB "$(rfb "$port")" ;;
+    spice)
+        expect_match "$1: QEMU's -spice" "^port=$port,addr=127\.0\.0\.1," "$([ -n "$pid" ] && qemu_arg "$pid" -spice)"
+        expect_eq "$1: SPICE link on $port" "$answers" "$(spice_link 127.0.0.1 "$port")" ;;
+    *) expect_fail "$1: live graphics type '$type'" ;;
+    esac
+}
+racers="dp-vnc1 dp-spice1 dp-vnc2 dp-spice2 dp-vnc3 dp-spice3"
+for d in $racers; do
+    t=${d#dp-}
+    display_guest "$d" "<graphics type='${t%[0-9]}' autoport='yes'/>"
+done
+starters=
+for d in $racers; do
+    isolated virsh -c "$MV_URI" start --paused "$d" >"$mv_tmp/$d.start" 2>&1 &
+    starters="$starters $!"
+done
+for p in $starters; do wait "$p" || expect_fail "a concurrent start failed: $(cat "$mv_tmp"/dp-*.start)"; done
+ports=
+for d in $racers; do
+    any_port "$d"
+    ports="$ports $port"
+done
+expect_eq "distinct ports of the six ($ports)" 6 "$(printf '%s\n' $ports | sort -u | grep -c '^[0-9][0-9]*$')"
+any_port dp-vnc1
+held=$port
+display_guest dp-fixed "<graphics type='vnc' port='$held' autoport='no'/>"
+vsh start --paused dp-fixed
+[ "$rc" -ne 0 ] || expect_fail "dp-fixed: started on $held, which dp-vnc1 holds"
+expect_match "dp-fixed: refused naming port and holder" \
+    "port $held of the VNC display of domain 'dp-fixed' is taken by the running domain with uuid" "$err"
+[ -z "$(our_qemu dp-fixed)" ] || expect_fail "dp-fixed: a QEMU runs"
+for d in dp-vnc2 dp-spice2 dp-vnc3 dp-spice3; do vsh destroy "$d"; vsh undefine "$d"; done
+verdict "VNC and SPICE autoport starting at once get distinct ports from one reservation; a held written port is refused"
+
+# 8
+{ kill -KILL "$MV_PID"; wait_exit "$MV_PID" 5; } 2>/dev/null || expect_fail "the daemon survived SIGKILL"
+mv_start_daemon_in_netns "$NS"
+vsh domstate dp-vnc1
+expect_eq "dp-vnc1 after the restart" paused "$out"
+vsh start --paused dp-fixed
+[ "$rc" -ne 0 ] || expect_fail "dp-fixed: started on $held after the restart, which dp-vnc1 still holds"
+expect_match "dp-fixed: refused after the restart" "port $held of the VNC display of domain 'dp-fixed' is taken" "$err"
+vsh destroy dp-vnc1
+vsh start --paused dp-fixed
+expect_eq "dp-fixed: start on $held once dp-vnc1 stopped ($err)" 0 "$rc"
+vsh dumpxml dp-fixed
+expect_eq "dp-fixed: live port" "$held" "$(xp 'string(//graphics/@port)')"
+expect_eq "dp-fixed: RFB banner on $held" RFB "$(rfb "$held")"
+for d in dp-fixed dp-spice1 dp-vnc1; do vsh destroy "$d"; vsh undefine "$d"; done
+expect_daemon_alive
+verdict "a restarted daemon reserves its running guests' ports again from their live XML"
+
+# 9
 pw_guest() {    # NAME EXTRA-ATTRS: define and start a guest with passwd='sekrit'
     cat >"$mv_tmp/$1.xml" <<EOF
 <domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory>
