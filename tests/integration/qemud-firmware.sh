@@ -15,14 +15,17 @@ set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/guest.sh"
 
-MV_NEEDS="qemu-system-x86_64 virt-xml-validate xmllint virt-install"
+MV_NEEDS="qemu-system-x86_64 virt-xml-validate xmllint virt-install ip"
 BOOT_S=240      # OVMF under TCG: ~30 s on an idle machine
 guest_test_init 9
 [ -f /usr/share/qemu/firmware/60-edk2-x86_64.json ] || {
     for i in $(seq 9); do skip "Debian's ovmf is not installed (no /usr/share/qemu/firmware)"; done
     exit 0
 }
-start_daemon
+# in a network namespace of its own: case 8's SPICE display (virt-install's
+# default for Windows 11) listens on TCP, never on the host's loopback
+mv_netns_new mvfw
+mv_start_daemon_in_netns "$NS"
 
 nvdir=$MV_ROOT/var/lib/modvirt/qemu/nvram
 qlog() { cat "$MV_ROOT/var/log/modvirt/qemu/$1.log" 2>/dev/null; }
