@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -108,6 +109,24 @@ int mv_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
     if (r < 0)
         mv_debug("fsync of directory %s failed: %s", dir, strerror(-r));
     return r;
+}
+
+int mv_file_unlink_durable(const char *path)
+{
+    _cleanup_free_ char *dir = dir_of(path);
+
+    if (!dir)
+        return -ENOMEM;
+    if (unlink(path) < 0 && errno != ENOENT)
+        return -errno;
+    return fsync_dir(dir);
+}
+
+bool mv_unix_path_fits(const char *path)
+{
+    struct sockaddr_un sa;
+
+    return strlen(path) < sizeof(sa.sun_path);
 }
 
 int mv_file_read_all(const char *path, size_t max, char **out, size_t *len)

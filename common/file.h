@@ -1,6 +1,7 @@
 /* Whole-file reads and crash-safe whole-file writes. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -23,3 +24,12 @@ int mv_file_read_all(const char *path, size_t max, char **out, size_t *len);
 /* Reads the first line of PATH without its newline into a malloc'd *OUT ("" for
  * an empty file); -EFBIG if the line is longer than MV_FILE_LINE_MAX. */
 int mv_file_read_line(const char *path, char **out);
+
+/* Removes PATH (0 if it is not there) and fsyncs its directory, so that
+ * the removal survives a crash before anything done after it. */
+int mv_file_unlink_durable(const char *path);
+
+/* Whether PATH fits a Unix socket address (sun_path: 108 bytes with its
+ * NUL on Linux).  A longer one fails only at bind() or connect(), in the
+ * process that gets it, which cannot say what the socket was for. */
+bool mv_unix_path_fits(const char *path);

@@ -122,7 +122,8 @@ int mv_store_delete_config(const struct mv_store *store, const char *name, char 
 
     if (!path || !link)
         return -ENOMEM;
-    if ((r = unlink_quiet(link)) < 0 || (r = unlink_quiet(path)) < 0)
+    /* durable before the caller removes what the definition pointed at */
+    if ((r = unlink_quiet(link)) < 0 || (r = mv_file_unlink_durable(path)) < 0)
         return mv_errmsg_set(errmsg, r, "cannot remove the definition of %s '%s': %s", store->word, name,
                              strerror(-r));
     return 0;

@@ -39,7 +39,8 @@ int mv_store_open(struct mv_store *store, char **errmsg);
 /* Writes XML as NAME's definition.  0 or -errno with *ERRMSG
  * "cannot save the definition of domain 'x' to 'PATH': REASON". */
 int mv_store_save_config(const struct mv_store *store, const char *name, const char *xml, char **errmsg);
-/* Removes NAME's definition and its autostart link; 0 if already gone. */
+/* Removes NAME's definition and its autostart link; 0 if already gone.
+ * The removal is on disk (directory fsynced) when it returns 0. */
 int mv_store_delete_config(const struct mv_store *store, const char *name, char **errmsg);
 /* Creates or removes NAME's autostart link. */
 int mv_store_set_autostart(const struct mv_store *store, const char *name, bool on, char **errmsg);
