@@ -272,6 +272,10 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
     int r;
 
     qemud_registry_note_id(st->id);     /* ids are not reused, not even a gone guest's */
+    /* an undefine while it ran: its stop (or the cleanup below) honours it */
+    pthread_mutex_lock(&dom->lock);
+    dom->undefine_flags = st->undefine_flags;
+    pthread_mutex_unlock(&dom->lock);
     if (st->starting) {
         end_interrupted_start(dom, st);
         return 0;

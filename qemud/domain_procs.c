@@ -347,13 +347,15 @@ static int define_xml_flags(struct mv_call *call, mv_domain_define_xml_flags_arg
 /*
  * The domain's UEFI variable store, as libvirt treats it: undefine refuses
  * while it exists unless told to remove it (NVRAM) or keep it (KEEP_NVRAM).
- * To remove, it is renamed aside into *ASIDE first, so that a config that
- * cannot be deleted gets it back (undo_nvram) and nothing is half done.
+ * *DOOMED is the store to remove, and it goes only once the definition is
+ * gone from disk: stopped at any point, or failing, an undefine loses no
+ * store a definition still names (at worst an orphaned file stays).
  */
-static int take_nvram(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, char **aside)
+static int check_nvram(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, char **doomed)
 {
     _cleanup_free_ char *path = NULL;
 
+    *doomed = NULL;
     if (mv_nvram_existing(dom->def, qemud.paths->statedir, &path) < 0)
         return -ENOMEM;
     if (!path || (flags & UNDEFINE_KEEP_NVRAM))
@@ -362,35 +364,57 @@ static int take_nvram(struct mv_call *call, struct qemud_dom *dom, unsigned int 
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                              "Requested operation is not valid: cannot undefine domain with nvram "
                              "('%s' of domain '%s'; use --nvram to remove it or --keep-nvram)", path, dom->name);
-    if (asprintf(aside, "%s.undefine", path) < 0) {
-        *aside = NULL;
-        return -ENOMEM;
-    }
-    if (rename(path, *aside) < 0) {
-        int e = errno;
-
-        free(TAKE_PTR(*aside));
-        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "failed to remove nvram '%s' of domain '%s': %s",
-                             path, dom->name, strerror(e));
-    }
+    *doomed = TAKE_PTR(path);
     return 0;
 }
 
-/* ASIDE back where it was (the undefine failed), or gone (it succeeded). */
-static void settle_nvram(const char *aside, bool undefined)
+/* The definition is gone already: a store that cannot be removed now is
+ * only an orphaned file (QEMU of a running domain may still write it). */
+static void remove_nvram(const struct qemud_dom *dom, const char *path)
 {
-    _cleanup_free_ char *path = aside ? strndup(aside, strlen(aside) - strlen(".undefine")) : NULL;
+    if (path && unlink(path) < 0 && errno != ENOENT)
+        mv_error("domain '%s' is undefined, but its nvram '%s' could not be removed: %s", dom->name, path,
+                 strerror(errno));
+}
 
-    if (!aside)
-        return;
-    if (undefined ? unlink(aside) < 0 : (!path || rename(aside, path) < 0))
-        mv_warn("nvram '%s': %s", aside, strerror(errno));
+/* FLAGS of an undefine decide what the stop of running DOM removes (its
+ * TPM state): written to its status file before the definition goes, so a
+ * daemon restarted at any later point knows them (with a definition still
+ * on disk they mean nothing).  Job held. */
+static int record_undefine_flags(struct qemud_dom *dom, unsigned int flags, struct mv_err *err)
+{
+    _cleanup_free_ char *xml = NULL;
+
+    pthread_mutex_lock(&dom->lock);
+    dom->undefine_flags = flags;
+    pthread_mutex_unlock(&dom->lock);
+    if (!(xml = qemud_store_status_xml(dom, NULL)) || qemud_store_write_status(dom->name, xml) < 0)
+        return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                          "operation failed: cannot undefine domain '%s': its status file cannot be written",
+                          dom->name);
+    return 0;
+}
+
+/* The definition of DOM (job held) off the disk, for an undefine with
+ * FLAGS; a running domain records FLAGS first.  On failure DOM is as it was. */
+static int delete_definition(struct qemud_dom *dom, bool active, unsigned int flags, struct mv_err *err)
+{
+    unsigned int before = dom->undefine_flags;      /* changed only with the job held */
+
+    if (active && record_undefine_flags(dom, flags, err) < 0)
+        return -EIO;
+    if (qemud_store_delete_config(dom->name, err) < 0) {
+        if (active)
+            (void)record_undefine_flags(dom, before, &(struct mv_err){ 0 });
+        return -EIO;
+    }
+    return 0;
 }
 
 static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire, unsigned int flags)
 {
     _cleanup_dom_unref_ struct qemud_dom *dom = qemud_dom_from_wire(call, wire);
-    _cleanup_free_ char *nvram_aside = NULL;
+    _cleanup_free_ char *nvram = NULL;
     _cleanup_dom_def_ struct mv_dom_def *old = NULL;
     struct mv_err err = { 0 };
     bool active;
@@ -413,21 +437,22 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire, uns
                              "Requested operation is not valid: cannot undefine transient domain '%s'",
                              dom->name);
     }
-    if ((r = take_nvram(call, dom, flags, &nvram_aside)) < 0) {
+    pthread_mutex_lock(&dom->lock);
+    active = qemud_dom_is_active(dom);      /* stays so: stops take the job */
+    pthread_mutex_unlock(&dom->lock);
+    if ((r = check_nvram(call, dom, flags, &nvram)) < 0) {
         qemud_job_end(dom);
         return r;
     }
-    if (qemud_store_delete_config(dom->name, &err) < 0) {
-        settle_nvram(nvram_aside, false);
+    if (delete_definition(dom, active, flags, &err) < 0) {
         qemud_job_end(dom);
         return qemud_call_fail(call, &err);
     }
-    settle_nvram(nvram_aside, true);
+    remove_nvram(dom, nvram);
     pthread_mutex_lock(&dom->lock);
     old = TAKE_PTR(dom->def);
     dom->autostart = false;
     dom->updated = false;
-    active = qemud_dom_is_active(dom);
     dom->undefine_flags = flags;
     id = dom->id;
     pthread_mutex_unlock(&dom->lock);

@@ -95,6 +95,7 @@ char *qemud_store_status_xml(struct qemud_dom *dom, struct mv_dom_def *starting)
     struct mv_dom_live_info info;
     int state, reason, pid;
     unsigned long long starttime;
+    unsigned int undefine_flags;
     char *out = NULL;
 
     /* a snapshot under the lock; the slow part (formatting) after it */
@@ -106,6 +107,7 @@ char *qemud_store_status_xml(struct qemud_dom *dom, struct mv_dom_def *starting)
     reason = dom->reason;
     pid = (int)dom->pid;
     starttime = dom->starttime;
+    undefine_flags = dom->undefine_flags;
     pthread_mutex_unlock(&dom->lock);
 
     if (!live || !monitor || mv_dom_def_format(live, &info, MV_DOM_FORMAT_SECURE | MV_DOM_FORMAT_STATUS, &def_xml) < 0 ||
@@ -120,6 +122,10 @@ char *qemud_store_status_xml(struct qemud_dom *dom, struct mv_dom_def *starting)
     xmlTextWriterWriteAttribute(w.writer, BAD_CAST "monitor", BAD_CAST monitor);
     if (starting)
         xmlTextWriterWriteAttribute(w.writer, BAD_CAST "starting", BAD_CAST "yes");
+    /* an undefine while it runs decides what its stop removes (TPM state):
+     * that decision must outlive a daemon restart */
+    if (undefine_flags)
+        xmlTextWriterWriteFormatAttribute(w.writer, BAD_CAST "undefine-flags", "%u", undefine_flags);
     xmlTextWriterWriteString(w.writer, BAD_CAST "\n");
     /* the taps' ifindexes: a stop removes a tap by ifindex, never by a name
      * that another guest's new tap may carry by then */
@@ -192,6 +198,21 @@ static void read_tap_indexes(xmlXPathContextPtr ctx, struct mv_dom_def *live)
     }
 }
 
+/* undefine-flags="N", 0 when absent (no undefine while it ran). */
+static int read_undefine_flags(xmlXPathContextPtr ctx, unsigned int *flags)
+{
+    _cleanup_free_ char *s = mv_xpath_string(ctx, "string(/domstatus/@undefine-flags)");
+    long long v;
+
+    *flags = 0;
+    if (!s || !*s)
+        return 0;
+    if (status_int(ctx, "string(/domstatus/@undefine-flags)", &v) < 0 || v < 0 || v > UINT_MAX)
+        return -EINVAL;
+    *flags = (unsigned int)v;
+    return 0;
+}
+
 int qemud_store_read_status(const char *path, struct qemud_status *st, char **errmsg)
 {
     _cleanup_free_ char *def_xml = NULL;
@@ -213,6 +234,8 @@ int qemud_store_read_status(const char *path, struct qemud_status *st, char **er
         status_int(ctx, "string(/domstatus/@reason)", &reason) < 0 || pid < (st->starting ? 0 : 1) ||
         id < (st->starting ? -1 : 0) || pid > INT_MAX || id > INT_MAX)
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': missing or invalid pid/id/state", path);
+    if ((r = read_undefine_flags(ctx, &st->undefine_flags)) < 0)
+        return mv_errmsg_set(errmsg, r, "'%s': invalid undefine-flags", path);
     if (!(st->monitor_path = mv_xpath_string(ctx, "string(/domstatus/@monitor)")))
         return mv_errmsg_set(errmsg, -EINVAL, "'%s': no monitor path", path);
     if (!(def_xml = mv_xml_root_child_text(doc, "domain")))

@@ -48,6 +48,7 @@ struct qemud_status {
     unsigned long long starttime;
     int id, state, reason;
     bool starting;                      /* an unfinished start: pid may be 0, id -1 */
+    unsigned int undefine_flags;        /* of an undefine while it ran (struct qemud_dom's) */
     char *monitor_path;
     struct qemud_sidecars sidecars;     /* as recorded: not adopted yet (qemud_sidecars_adopt) */
 };

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -24,6 +26,7 @@
 #include "qemud.h"
 #include "store.h"
 #include "testutil.h"
+#include "tpm.h"
 
 struct qemud_driver qemud;      /* driver.c's, which this test does not link */
 
@@ -231,6 +234,119 @@ START_TEST(test_added_domain_is_busy)
 }
 END_TEST
 
+/* ---- undefine of a running domain, across a daemon restart ---- */
+
+static const char *const tpm_dom_xml =
+    "<domain type='qemu'><name>h1</name><uuid>8f0e6c2a-51b4-4f7e-9d0a-3c1b2a4d5e6f</uuid>"
+    "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os>"
+    "<devices><memballoon model='none'/><tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>"
+    "</devices></domain>";
+
+/* A pid that names no process any more: a child, reaped. */
+static pid_t gone_pid(void)
+{
+    pid_t pid = fork();
+
+    if (pid == 0)
+        _exit(0);
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+    return pid;
+}
+
+/* The status file a running, transient (undefined) "h1" with an emulated
+ * TPM leaves after an undefine with FLAGS, its QEMU gone since; read back
+ * into ST as a restarted daemon reads it. */
+static void gone_run_status(unsigned int flags, struct qemud_status *st)
+{
+    struct qemud_dom *dom = NULL, *holder = NULL;
+    _cleanup_free_ char *msg = NULL, *path = NULL;
+    struct mv_dom_def *def = NULL;
+    int code;
+
+    ck_assert_int_eq(mv_dom_def_parse(tpm_dom_xml, 0, &def, &code, &msg), 0);
+    ck_assert_int_eq(qemud_registry_add(def->name, def->uuid, "start", &dom, &holder), 0);
+    dom->live = def;
+    ck_assert_int_eq(qemud_registry_assign_id(dom, qemud_registry_next_id()), 0);
+    dom->pid = gone_pid();
+    dom->monitor_path = mv_store_path(qemud.rundir, "h1", ".monitor");
+    qemud_dom_set_state(dom, QEMUD_STATE_RUNNING, QEMUD_RUNNING_BOOTED);
+    dom->undefine_flags = flags;
+    pthread_mutex_unlock(&dom->lock);
+    qemud_process_save_status(dom);
+    qemud_registry_remove(dom);         /* the daemon dies: its objects with it */
+    qemud_job_end(dom);
+    qemud_dom_unref(dom);
+    ck_assert_ptr_nonnull((path = mv_store_path(qemud.rundir, "h1", ".xml")));
+    ck_assert_msg(qemud_store_read_status(path, st, &msg) == 0, "%s", msg ? msg : "?");
+}
+
+/* The restarted daemon's view of ST: a transient domain whose QEMU went
+ * away meanwhile is cleaned up after, TPM state included as FLAGS say. */
+static void reattach_gone(struct qemud_status *st)
+{
+    struct qemud_dom *dom = NULL, *holder = NULL;
+
+    ck_assert_int_eq(qemud_registry_add(st->live->name, st->live->uuid, "load", &dom, &holder), 0);
+    pthread_mutex_unlock(&dom->lock);
+    qemud_job_end(dom);
+    ck_assert_int_eq(qemud_process_reattach(dom, st), 0);
+    qemud_registry_remove(dom);
+    qemud_dom_unref(dom);
+}
+
+static bool tpm_state_after_restart(unsigned int flags)
+{
+    _cleanup_free_ char *state = NULL, *marker = NULL;
+    struct qemud_status st = { 0 };
+    bool kept;
+
+    ck_assert_ptr_nonnull((state = qemud_tpm_state_dir(paths.statedir, "8f0e6c2a-51b4-4f7e-9d0a-3c1b2a4d5e6f")));
+    ck_assert_int_ge(asprintf(&marker, "%s/tpm2/tpm2-00.permall", state), 0);
+    ck_assert_int_eq(mv_mkdir_p(state, 0700), 0);
+    ck_assert_int_eq(mv_mkdir_p(marker, 0700), 0);      /* stands for the state file */
+    gone_run_status(flags, &st);
+    ck_assert_uint_eq(st.undefine_flags, flags);
+    reattach_gone(&st);
+    qemud_status_clear(&st);
+    kept = access(marker, F_OK) == 0;
+    qemud_tpm_remove_state(paths.statedir, "8f0e6c2a-51b4-4f7e-9d0a-3c1b2a4d5e6f", "h1");
+    return kept;
+}
+
+/* review11b #1: undefine --keep-tpm of a running domain holds across a
+ * daemon restart (status file), and so do --tpm and the default. */
+START_TEST(test_undefine_flags_survive_restart)
+{
+    qemud.paths = &paths;
+    ck_assert(tpm_state_after_restart(QEMUD_UNDEFINE_KEEP_TPM));
+    ck_assert(!tpm_state_after_restart(QEMUD_UNDEFINE_TPM));
+    ck_assert(!tpm_state_after_restart(0));
+}
+END_TEST
+
+/* An older status file has no undefine-flags: 0; a damaged one is refused. */
+START_TEST(test_undefine_flags_damaged)
+{
+    _cleanup_free_ char *path = NULL, *msg = NULL, *text = NULL, *bad = NULL;
+    struct qemud_status st = { 0 };
+    char *at;
+
+    gone_run_status(0, &st);
+    ck_assert_uint_eq(st.undefine_flags, 0);
+    qemud_status_clear(&st);
+    ck_assert_ptr_nonnull((path = mv_store_path(qemud.rundir, "h1", ".xml")));
+    ck_assert_int_eq(mv_file_read_all(path, 1 << 20, &text, NULL), 0);
+    ck_assert_ptr_null(strstr(text, "undefine-flags"));
+    ck_assert_ptr_nonnull((at = strstr(text, "<domstatus ")));
+    ck_assert_int_ge(asprintf(&bad, "<domstatus undefine-flags='-1' %s", at + strlen("<domstatus ")), 0);
+    ck_assert_int_eq(mv_file_write_atomic(path, bad, strlen(bad), 0600), 0);
+    ck_assert_int_eq(qemud_store_read_status(path, &st, &msg), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(msg, "invalid undefine-flags"));
+    qemud_status_clear(&st);
+}
+END_TEST
+
 static Suite *domobj_suite(void)
 {
     Suite *s = suite_create("qemud_domobj");
@@ -241,6 +357,8 @@ static Suite *domobj_suite(void)
     tcase_add_test(tc, test_snapshot_outlives_replacement);
     tcase_add_test(tc, test_lost_race_is_no_domain);
     tcase_add_test(tc, test_added_domain_is_busy);
+    tcase_add_test(tc, test_undefine_flags_survive_restart);
+    tcase_add_test(tc, test_undefine_flags_damaged);
     suite_add_tcase(s, tc);
     return s;
 }
