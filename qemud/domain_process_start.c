@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@
 #include "domain_process.h"
 #include "domain_process_priv.h"
 #include "domain_store.h"
+#include "file.h"
 #include "log.h"
 #include "network_port.h"
 #include "proc_stat.h"
@@ -151,6 +153,47 @@ static int lend_host_resources(struct start *s, struct mv_err *err)
     return 0;
 }
 
+/* One socket the daemon picked for DOMNAME's WHAT NAME, refused when it
+ * is too long for a Unix socket: here, before anything runs, rather than
+ * as the bind error of whichever process gets it. */
+static int check_socket(const char *domname, const char *what, const char *name, const char *path,
+                        struct mv_err *err)
+{
+    if (!path || mv_unix_path_fits(path))
+        return 0;
+    return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
+                      "unsupported configuration: the socket of %s '%s' of domain '%s' ('%s', %zu bytes) is "
+                      "longer than a Unix socket path may be (use a shorter run directory)", what, name, domname,
+                      path, strlen(path));
+}
+
+/* Every socket path in the run directory a start uses: QEMU's monitor,
+ * virtiofsd's per share, swtpm's, and the SPICE sockets (picked by
+ * display_ports.c; a path the user gave was checked at define). */
+static int check_socket_paths(const struct start *s, struct mv_err *err)
+{
+    const struct mv_dom_def *live = s->live;
+    const char *name = s->dom->name;
+    char idx[32];
+    int r;
+
+    if ((r = check_socket(name, "the monitor", "QEMU", s->dom->monitor_path, err)) < 0 ||
+        (r = check_socket(name, "the TPM", "tpm0", s->tpm_socket, err)) < 0)
+        return r;
+    for (size_t i = 0; i < s->fss.n && i < live->devices.nfilesystems; i++)
+        if ((r = check_socket(name, "filesystem", live->devices.filesystems[i].target, s->fss.paths[i], err)) < 0)
+            return r;
+    for (size_t i = 0; i < live->devices.ngraphics; i++) {
+        const struct mv_dom_graphics *g = &live->devices.graphics[i];
+
+        snprintf(idx, sizeof(idx), "%s%zu", g->type == MV_DOM_GRAPHICS_SPICE ? "spice" : "vnc", i);
+        if (g->listen_type == MV_DOM_LISTEN_SOCKET &&
+            (r = check_socket(name, "graphics", idx, g->socket, err)) < 0)
+            return r;
+    }
+    return 0;
+}
+
 /* Step 3: the command line, with the sockets the sidecars will listen on
  * named before they run (virtiofsd's per share, swtpm's per domain). */
 static int build_command(struct start *s, struct mv_err *err)
@@ -166,6 +209,8 @@ static int build_command(struct start *s, struct mv_err *err)
     if (qemud_tpm_emulated(s->live) && !(s->tpm_socket = qemud_tpm_socket_path(qemud.rundir, dom->uuid_str)))
         return -ENOMEM;
     s->ctx.tpm_socket = s->tpm_socket;
+    if ((r = check_socket_paths(s, err)) < 0)
+        return r;
     if ((r = mv_qemu_build_argv(s->live, &s->ctx, &s->argv, &code, &msg)) < 0)
         return mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot build the QEMU command line");
     return 0;

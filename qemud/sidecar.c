@@ -18,6 +18,7 @@
 
 #include "cleanup.h"
 #include "errmsg.h"
+#include "file.h"
 #include "log.h"
 #include "monotime.h"
 #include "proc_stat.h"
@@ -454,6 +455,12 @@ int qemud_sidecar_start(struct qemud_sidecars *set, const char *domname, const s
     off_t log_start = spec->log_fd >= 0 ? lseek(spec->log_fd, 0, SEEK_END) : -1;
     int r;
 
+    /* said here, naming it: the sidecar's own bind error would not */
+    if (spec->socket_path && !mv_unix_path_fits(spec->socket_path))
+        return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
+                          "unsupported configuration: the socket of sidecar '%s' of domain '%s' ('%s', %zu "
+                          "bytes) is longer than a Unix socket path may be", spec->id, domname,
+                          spec->socket_path, strlen(spec->socket_path));
     if (spec->socket_path)
         unlink(spec->socket_path);      /* a stale file would look like a socket that is there */
     if ((r = spawn_child(&sc, domname, spec, err)) < 0)

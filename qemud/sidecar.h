@@ -79,7 +79,8 @@ struct qemud_sidecar_spec {
  * deadline passes (then it is killed and reaped), or its start time cannot
  * be read (a restarted daemon could not adopt it), it is taken out again
  * and ERR names the domain, the program and the cause: its exit status,
- * or the timeout.  A stale socket file at SPEC->socket_path is removed
+ * or the timeout.  A SPEC->socket_path too long for a Unix socket is
+ * refused before anything runs; a stale socket file there is removed
  * first.
  */
 int qemud_sidecar_start(struct qemud_sidecars *set, const char *domname, const struct qemud_sidecar_spec *spec,

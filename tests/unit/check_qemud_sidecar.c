@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "error_codes.h"
 #include "file.h"
 #include "monotime.h"
 #include "proc_stat.h"
@@ -477,6 +478,33 @@ START_TEST(test_recorded_before_ready)
 }
 END_TEST
 
+/* A socket in a 100-character run directory is too long for sun_path:
+ * refused by name before anything runs (not the sidecar's bind error). */
+START_TEST(test_socket_path_too_long)
+{
+    char rundir[PATH_MAX], longsock[PATH_MAX + 64];
+    const char *argv[] = { self, "--listen", longsock, NULL };
+    struct qemud_sidecar_spec spec = { .id = "fs0", .argv = argv, .socket_path = longsock, .log_fd = -1 };
+    struct qemud_sidecars set = { 0 };
+    struct mv_err err = { 0 };
+    size_t n = (size_t)snprintf(rundir, sizeof(rundir), "%s/", dir);
+
+    if (n < 100) {                      /* a longer TMPDIR is too long already */
+        memset(rundir + n, 'r', 100 - n);
+        rundir[100] = '\0';
+    }
+    snprintf(longsock, sizeof(longsock), "%s/11111111-2222-4333-8444-555555555600.fs0.sock", rundir);
+    ck_assert_int_lt(qemud_sidecar_start(&set, "guest", &spec, &err), 0);
+    ck_assert_int_eq(err.code, MV_ERR_CONFIG_UNSUPPORTED);
+    ck_assert_msg(strstr(err.message, "socket of sidecar 'fs0' of domain 'guest'"), "%s", err.message);
+    ck_assert_ptr_nonnull(strstr(err.message, longsock));
+    ck_assert_ptr_nonnull(strstr(err.message, "longer than a Unix socket path may be"));
+    ck_assert_uint_eq(set.n, 0);
+    assert_no_children();
+    mv_err_clear(&err);
+}
+END_TEST
+
 START_TEST(test_parse_damaged)
 {
     _cleanup_xmldoc_ xmlDocPtr doc = NULL;
@@ -513,6 +541,7 @@ static Suite *sidecar_suite(void)
     tcase_add_test(tc, test_start_without_starttime);
     tcase_add_test(tc, test_recorded_before_ready);
     tcase_add_test(tc, test_parse_damaged);
+    tcase_add_test(tc, test_socket_path_too_long);
     suite_add_tcase(s, tc);
     return s;
 }
