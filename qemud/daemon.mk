@@ -30,6 +30,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/proc_stat.c qemud/proc_stat.h \
 	qemud/sidecar.c qemud/sidecar.h \
 	qemud/tpm.c qemud/tpm.h \
+	qemud/tpm_setup_conf.c qemud/tpm_setup_conf.h \
 	qemud/domain_procs.c \
 	qemud/lifecycle_procs.c \
 	qemud/console.c
@@ -49,7 +50,7 @@ tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_process_net.c qemud/domain_process_log.c qemud/domain_process_pid.c \
 	qemud/domain_process_stop.c qemud/domain_process_reattach.c \
 	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/display_ports.c qemud/proc_stat.c qemud/host_facts.c \
-	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c qemud/tpm.c
+	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c qemud/tpm.c qemud/tpm_setup_conf.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_domobj_LDFLAGS = -Wl,--wrap=mv_dom_def_format
@@ -67,6 +68,15 @@ tests_unit_check_qemud_sidecar_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CF
 tests_unit_check_qemud_sidecar_LDFLAGS = -Wl,--wrap=qemud_proc_stat_read -Wl,--wrap=mv_pidfd_open
 tests_unit_check_qemud_sidecar_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvprocess.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) -lpthread
+# tpm.c with the real swtpm_setup and swtpm: the daemon's own CA, no
+# half-made state, socket paths
+check_PROGRAMS += tests/unit/check_qemud_tpm
+UNIT_TESTS += tests/unit/check_qemud_tpm
+tests_unit_check_qemud_tpm_SOURCES = tests/unit/check_qemud_tpm.c qemud/tpm.c qemud/tpm_setup_conf.c \
+	qemud/sidecar.c qemud/proc_stat.c
+tests_unit_check_qemud_tpm_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/qemud
+tests_unit_check_qemud_tpm_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la qemud/libmvdomainconf.la \
+	rpc/libmvwire.la common/libmvprocess.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) -lpthread
 # hostdev_pci.c's checks on fake /sys and /dev trees
 check_PROGRAMS += tests/unit/check_qemud_hostdev
 UNIT_TESTS += tests/unit/check_qemud_hostdev

@@ -2,6 +2,7 @@
 #define MV_LOG_MODULE "qemud.tpm"
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -10,15 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "error_codes.h"
+#include "file.h"
 #include "log.h"
 #include "paths.h"
 #include "process.h"
 #include "tpm.h"
+#include "tpm_setup_conf.h"
 
 /* swtpm_setup creates keys and certificates: a second here, far more on a
  * loaded machine */
@@ -107,35 +109,54 @@ static int run_setup(const char *const *argv, const char *what, const char *domn
     return 0;
 }
 
-/* Creates the state in DIR on the first start, as libvirt does: an EK with
- * its certificate, a platform certificate, NVRAM locked; swtpm_setup's own
- * --not-overwrite guards a state that exists after all.  A later start
- * only re-applies the PCR banks the definition asks for. */
-static int setup_state(const struct mv_dom_tpm *tpm, const char *domname, const char *dir, int log_fd,
-                       struct mv_err *err)
+/* What every swtpm_setup run of a domain is told. */
+struct setup {
+    const struct mv_dom_tpm *tpm;
+    const char *domname, *uuid_str;
+    const char *conf;               /* the daemon's own swtpm_setup.conf (tpm_setup_conf.h) */
+    int log_fd;
+};
+
+/* swtpm_setup with the options every run takes, the state in DIR; the
+ * caller's follow from *N.  ARGV holds at least 24. */
+static int setup_argv(const struct setup *su, const char *prog, const char *dir, const char **argv, char *vmid,
+                      size_t vmid_len, char *banks, size_t banks_len)
 {
-    _cleanup_free_ char *setup = find_prog("swtpm_setup");
-    _cleanup_free_ char *state = NULL;
-    const char *argv[24];
-    char banks[64];
-    bool exists;
     int n = 0;
 
-    if (!setup)
-        return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
-                          "unsupported configuration: domain '%s' has an emulated TPM, but swtpm_setup is "
-                          "not installed (Debian package swtpm-tools)", domname);
-    if (asprintf(&state, "%s/%s", dir, is_v2(tpm) ? "tpm2-00.permall" : "tpm-00.permall") < 0)
-        return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
-    exists = access(state, F_OK) == 0;
-    if (exists && !tpm->pcr_banks)
-        return 0;
-    argv[n++] = setup;
-    if (is_v2(tpm))
+    snprintf(vmid, vmid_len, "%s:%s", su->domname, su->uuid_str);   /* named in the EK certificate */
+    argv[n++] = prog;
+    if (is_v2(su->tpm))
         argv[n++] = "--tpm2";
     argv[n++] = "--tpm-state";
     argv[n++] = dir;
-    if (exists) {
+    argv[n++] = "--config";
+    argv[n++] = su->conf;
+    argv[n++] = "--vmid";
+    argv[n++] = vmid;
+    if (su->tpm->pcr_banks) {
+        argv[n++] = "--pcr-banks";
+        argv[n++] = pcr_bank_list(su->tpm->pcr_banks, banks, banks_len);
+    }
+    return n;
+}
+
+/* Runs swtpm_setup on DIR: a new state (EK with its certificate, platform
+ * certificate, NVRAM locked, as libvirt does; --not-overwrite guards a
+ * state that exists after all), or, RECONFIGURE, only the PCR banks. */
+static int run_swtpm_setup(const struct setup *su, const char *dir, bool reconfigure, struct mv_err *err)
+{
+    _cleanup_free_ char *prog = find_prog("swtpm_setup");
+    const char *argv[24];
+    char vmid[512], banks[64];
+    int n;
+
+    if (!prog)
+        return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
+                          "unsupported configuration: domain '%s' has an emulated TPM, but swtpm_setup is "
+                          "not installed (Debian package swtpm-tools)", su->domname);
+    n = setup_argv(su, prog, dir, argv, vmid, sizeof(vmid), banks, sizeof(banks));
+    if (reconfigure) {
         argv[n++] = "--reconfigure";
     } else {
         argv[n++] = "--createek";
@@ -144,13 +165,110 @@ static int setup_state(const struct mv_dom_tpm *tpm, const char *domname, const 
         argv[n++] = "--lock-nvram";
         argv[n++] = "--not-overwrite";
     }
-    if (tpm->pcr_banks) {
-        argv[n++] = "--pcr-banks";
-        argv[n++] = pcr_bank_list(tpm->pcr_banks, banks, sizeof(banks));
-    }
     argv[n] = NULL;
-    return run_setup(argv, exists ? "set the PCR banks of the TPM state" : "create the TPM state", domname,
-                     dir, log_fd, err);
+    return run_setup(argv, reconfigure ? "set the PCR banks of the TPM state" : "create the TPM state",
+                     su->domname, dir, su->log_fd, err);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)ftw;
+    return (type == FTW_DP ? rmdir(path) : unlink(path)) < 0 ? -errno : 0;
+}
+
+/* PATH and all below it; 0 if there is no PATH. */
+static int remove_tree(const char *path)
+{
+    int r;
+
+    if (access(path, F_OK) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    r = nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return r == 0 ? 0 : r < 0 ? r : -EIO;
+}
+
+/* DIR's files and DIR itself on disk before it is renamed into place. */
+static int sync_tree(const char *dir)
+{
+    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int lfd = dfd < 0 ? -1 : fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+    DIR *d = lfd < 0 ? NULL : fdopendir(lfd);
+    struct dirent *e;
+    int r = 0;
+
+    if (!d) {
+        r = -errno;
+        if (lfd >= 0)
+            close(lfd);
+        return r;
+    }
+    while (r == 0 && (e = readdir(d))) {
+        _cleanup_close_ int fd = -1;
+
+        if (e->d_type == DT_REG && ((fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd) < 0))
+            r = -errno;
+    }
+    closedir(d);
+    return r < 0 ? r : fsync(dfd) < 0 ? -errno : 0;
+}
+
+/* The first start's state: made by swtpm_setup in DIR.new and renamed to
+ * DIR only once complete, so a failed or killed setup never leaves a
+ * state that looks made (a later start would skip creating the EK).  A
+ * DIR.new found here is such a leftover. */
+static int create_state(const struct setup *su, const char *dir, struct mv_err *err)
+{
+    _cleanup_free_ char *tmp = NULL;
+    int r;
+
+    if (asprintf(&tmp, "%s.new", dir) < 0)
+        return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
+    if ((r = remove_tree(tmp)) < 0 || (mkdir(tmp, 0700) < 0 && (r = -errno) < 0))
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot create the TPM state directory '%s' of domain '%s'", tmp, su->domname);
+    if ((r = run_swtpm_setup(su, tmp, false, err)) < 0) {
+        remove_tree(tmp);
+        return r;
+    }
+    /* rename() replaces an empty DIR (an older daemon's failed setup), never a state */
+    if ((r = sync_tree(tmp)) < 0 || (rename(tmp, dir) < 0 && (r = -errno) < 0)) {
+        remove_tree(tmp);
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot put the new TPM state of domain '%s' in place as '%s'", su->domname, dir);
+    }
+    return 0;
+}
+
+/* The state in DIR (under TOP, the domain's directory): created on the
+ * first start; a later start only re-applies the PCR banks the definition
+ * asks for.  A failed first setup leaves neither DIR nor an empty TOP. */
+static int setup_state(const struct setup *su, const char *top, const char *dir, struct mv_err *err)
+{
+    _cleanup_free_ char *state = NULL;
+    int r;
+
+    if (asprintf(&state, "%s/%s", dir, is_v2(su->tpm) ? "tpm2-00.permall" : "tpm-00.permall") < 0)
+        return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
+    if (access(state, F_OK) == 0)
+        return su->tpm->pcr_banks ? run_swtpm_setup(su, dir, true, err) : 0;
+    if ((r = mv_mkdir_p(top, 0700)) < 0)
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot create the TPM state directory '%s' of domain '%s'", top, su->domname);
+    if ((r = create_state(su, dir, err)) < 0)
+        rmdir(top);                     /* only if empty: a state of the other TPM version stays */
+    return r;
+}
+
+/* The daemon's own swtpm_setup.conf under STATEDIR (tpm_setup_conf.h). */
+static int own_config(const char *statedir, const char *domname, char **conf, struct mv_err *err)
+{
+    _cleanup_free_ char *localca = find_prog("swtpm_localca");
+
+    if (!localca)
+        return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
+                          "unsupported configuration: domain '%s' has an emulated TPM, but swtpm_localca is "
+                          "not installed (Debian package swtpm-tools)", domname);
+    return qemud_tpm_setup_config(statedir, localca, domname, conf, err);
 }
 
 /* ---- swtpm: the sidecar ---- */
@@ -159,14 +277,13 @@ static int setup_state(const struct mv_dom_tpm *tpm, const char *domname, const 
  * escape for a comma; the socket path must fit a sockaddr_un. */
 static int check_paths(const char *domname, const char *dir, const char *socket, struct mv_err *err)
 {
-    struct sockaddr_un sa;
     const char *bad = strchr(dir, ',') ? dir : strchr(socket, ',') ? socket : NULL;
 
     if (bad)
         return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
                           "unsupported configuration: the TPM of domain '%s' cannot use '%s': swtpm takes "
                           "no ',' in a path", domname, bad);
-    if (strlen(socket) >= sizeof(sa.sun_path))
+    if (!mv_unix_path_fits(socket))
         return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
                           "unsupported configuration: the swtpm socket of domain '%s' ('%s') is longer "
                           "than a Unix socket path may be", domname, socket);
@@ -228,7 +345,8 @@ int qemud_tpm_start(struct qemud_sidecars *set, const char *domname, const char 
                     char **socket, struct mv_err *err)
 {
     const struct mv_dom_tpm *tpm = live->devices.ntpms ? &live->devices.tpms[0] : NULL;
-    _cleanup_free_ char *top = NULL, *dir = NULL, *sock = NULL;
+    _cleanup_free_ char *top = NULL, *dir = NULL, *sock = NULL, *conf = NULL;
+    struct setup su = { .tpm = tpm, .domname = domname, .uuid_str = uuid_str, .log_fd = log_fd };
     int r;
 
     *socket = NULL;
@@ -240,13 +358,11 @@ int qemud_tpm_start(struct qemud_sidecars *set, const char *domname, const char 
         asprintf(&dir, "%s/%s", top, is_v2(tpm) ? "tpm2" : "tpm1.2") < 0 ||
         !(sock = qemud_tpm_socket_path(dirs->rundir, uuid_str)))
         return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
-    if ((r = check_paths(domname, dir, sock, err)) < 0)
+    if ((r = check_paths(domname, dir, sock, err)) < 0 ||
+        (r = own_config(dirs->statedir, domname, &conf, err)) < 0)
         return r;
-    if ((r = mv_mkdir_p(dir, 0700)) < 0)
-        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
-                                "cannot create the TPM state directory '%s' of domain '%s'", dir, domname);
-    if ((r = setup_state(tpm, domname, dir, log_fd, err)) < 0 ||
-        (r = start_swtpm(set, domname, tpm, dir, sock, log_fd, err)) < 0)
+    su.conf = conf;
+    if ((r = setup_state(&su, top, dir, err)) < 0 || (r = start_swtpm(set, domname, tpm, dir, sock, log_fd, err)) < 0)
         return r;
     *socket = TAKE_PTR(sock);
     return 0;
@@ -263,12 +379,6 @@ bool qemud_tpm_state_goes(const struct mv_dom_def *def, unsigned int flags)
     return (flags & QEMUD_UNDEFINE_TPM) || tpm->persistent_state != MV_TRISTATE_YES;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st, (void)ftw;
-    return (type == FTW_DP ? rmdir(path) : unlink(path)) < 0 ? -errno : 0;
-}
-
 int qemud_tpm_remove_state(const char *statedir, const char *uuid_str, const char *domname)
 {
     _cleanup_free_ char *dir = qemud_tpm_state_dir(statedir, uuid_str);
@@ -278,9 +388,7 @@ int qemud_tpm_remove_state(const char *statedir, const char *uuid_str, const cha
         return -ENOMEM;
     if (access(dir, F_OK) < 0)
         return errno == ENOENT ? 0 : -errno;
-    r = nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    if (r != 0) {
-        r = r < 0 ? r : -EIO;
+    if ((r = remove_tree(dir)) < 0) {
         mv_error("domain '%s': cannot remove its TPM state '%s': %s", domname, dir, strerror(-r));
         return r;
     }

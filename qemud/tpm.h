@@ -2,7 +2,7 @@
  * A domain's TPM on the host side: the emulated TPM is Debian's swtpm, a
  * sidecar (sidecar.h) started before QEMU, with its state per domain in
  * <statedir>/swtpm/<uuid>/tpm2 (tpm1.2 for a TPM 1.2), created by
- * swtpm_setup on the first start (EK and its certificate, platform
+ * swtpm_setup (with the daemon's own CA, tpm_setup_conf.h) on the first start (EK and its certificate, platform
  * certificate, NVRAM locked, as libvirt does) and kept across restarts and
  * re-definitions; the state goes with `virsh undefine --tpm`, or with a
  * plain undefine (or the stop of a transient domain) unless the definition
@@ -43,9 +43,12 @@ const struct mv_dom_tpm *qemud_tpm_emulated(const struct mv_dom_def *def);
  * <active_pcr_banks> to an existing state, and starts swtpm into SET, its
  * control socket listening at *SOCKET (malloc'd; for the command line).
  * Passthrough: fails unless the device exists.  No TPM: 0, *SOCKET NULL.
+ * swtpm_setup runs with the daemon's own configuration and CA under
+ * DIRS->statedir (tpm_setup_conf.h), never the host's /etc one.
  * On failure ERR names the domain and the cause (swtpm_setup's own last
- * words), and nothing runs; a state created by this start stays (a retry
- * uses it).
+ * words), and nothing runs; a first setup that fails leaves no state (it
+ * is made aside and renamed into place when complete), while a state
+ * created by this start stays when swtpm itself fails (a retry uses it).
  */
 int qemud_tpm_start(struct qemud_sidecars *set, const char *domname, const char *uuid_str,
                     const struct mv_dom_def *live, const struct qemud_tpm_dirs *dirs, int log_fd,
