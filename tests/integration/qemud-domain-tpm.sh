@@ -5,7 +5,9 @@
 # daemon restarted after kill -9 and stopped with the domain; undefine
 # removes the state as libvirt does (default: unless persistent_state='yes';
 # --tpm always; --keep-tpm never), and so does the stop of a transient
-# domain.  A start that fails after swtpm started leaves no swtpm behind; a
+# domain; --tpm/--keep-tpm of a running domain survive kill -9 of the
+# daemon.  swtpm_setup signs with the daemon's own CA under its state
+# directory.  A start that fails after swtpm started leaves no swtpm behind; a
 # passthrough TPM without a host device is refused naming the device.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -14,7 +16,7 @@ set -u
 
 MV_NEEDS="qemu-system-x86_64 swtpm swtpm_setup pgrep"
 BOOT_S=90
-PLAN=11
+PLAN=12
 guest_test_init $PLAN
 start_daemon
 
@@ -73,6 +75,10 @@ expect_eq "one swtpm of tp" "$spid" "$(swtpm_of "$uuid")"
 expect_eq "state created" yes "$(has "$(state_file "$uuid")")"
 expect_eq "swtpm socket" yes "$(has "$rundir/$uuid.swtpm.sock")"
 expect_match "swtpm_setup in the domain log" "swtpm_setup \(create the TPM state\)" "$(cat "$logdir/tp.log")"
+# the daemon's own CA signed the certificates, not the host's /var/lib/swtpm-localca
+expect_match "own swtpm_setup.conf" "create_certs_tool_config = $swtpmdir/swtpm-localca.conf" \
+    "$(cat "$swtpmdir/swtpm_setup.conf" 2>/dev/null)"
+expect_eq "own CA used" yes "$(has "$swtpmdir/localca/certserial")"
 verdict "a TPM 2.0 guest starts with swtpm beside QEMU (status file, socket, state created)"
 
 # 2: the guest's kernel has the TPM drivers built in; it names the chip it found
@@ -180,7 +186,37 @@ expect_eq "transient's state removed" no "$(has "$swtpmdir/$uuid")"
 wait_no_swtpm "$uuid" 10 || expect_fail "swtpm of the transient domain still runs"
 verdict "--keep-tpm keeps the state; the stop of a transient domain removes it"
 
-# 10: passthrough without a host TPM
+# 10: undefine while it runs, then kill -9 of the daemon: the restarted one
+# still knows the flags (status file) when the transient domain stops
+# kill_restart: the daemon dies by SIGKILL and a new one starts on the same root
+kill_restart() {
+    { kill -KILL "$MV_PID"; wait_exit "$MV_PID" 5; } 2>/dev/null || expect_fail "the daemon survived SIGKILL"
+    restart_daemon
+    expect_daemon_alive
+}
+# undefine_running FLAG: tp started paused, undefined with FLAG, the daemon killed and
+# restarted, tp destroyed
+undefine_running() {
+    vsh define "$mv_tmp/tp.xml"
+    vsh start tp --paused
+    expect_eq "start before undefine $1" 0 "$rc"
+    expect_eq "state before undefine $1" yes "$(has "$(state_file "$uuid")")"
+    vsh undefine tp "$1"
+    expect_eq "undefine $1 while running" 0 "$rc"
+    expect_match "flags in the status file" 'undefine-flags="[0-9]+"' "$(cat "$rundir/tp.xml")"
+    kill_restart
+    expect_eq "runs after the restart ($1)" paused "$(guest_state tp)"
+    vsh destroy tp
+    expect_eq "destroy after the restart ($1)" 0 "$rc"
+    wait_no_swtpm "$uuid" 10 || expect_fail "swtpm still runs after destroy ($1)"
+}
+undefine_running --keep-tpm
+expect_eq "state kept by --keep-tpm across the restart" yes "$(has "$(state_file "$uuid")")"
+undefine_running --tpm
+expect_eq "state removed by --tpm across the restart" no "$(has "$swtpmdir/$uuid")"
+verdict "undefine --keep-tpm / --tpm of a running domain hold across kill -9 of the daemon"
+
+# 11: passthrough without a host TPM
 guest_domain_xml tpt "$mv_tmp/tpt.serial" \
     "<tpm model='tpm-tis'><backend type='passthrough'><device path='$mv_tmp/tpm9'/></backend></tpm>" >"$mv_tmp/tpt.xml"
 vsh define "$mv_tmp/tpt.xml"
@@ -192,7 +228,7 @@ expect_eq "no status file" no "$(has "$rundir/tpt.xml")"
 vsh undefine tpt
 verdict "a passthrough TPM whose device does not exist is refused at start, naming it"
 
-# 11
+# 12
 expect_eq "QEMUs left" "" "$(pgrep -f -- "$rundir/" || true)"
 verdict "no QEMU or swtpm of this test is left"
 mv_done

@@ -98,7 +98,19 @@ vsh undefine --nvram fw1
 expect_eq "undefine --nvram" 0 "$rc"
 expect_eq "store removed" gone "$([ -e "$nvdir/fw1_VARS.fd" ] && echo present || echo gone)"
 expect_eq "nothing left aside" "" "$(ls "$nvdir" 2>/dev/null)"
-verdict "undefine: refused with a store, --keep-nvram keeps it, --nvram removes it"
+# the definition goes first, the store after: one that cannot be removed
+# (here a non-empty directory in its place) stays, and the log says so
+vsh define "$mv_tmp/fw1.xml"
+mkdir -p "$nvdir/fw1_VARS.fd/keep"
+vsh undefine --nvram fw1
+expect_eq "undefine --nvram, store not removable" 0 "$rc"
+vsh domstate fw1
+expect_eq "undefined" 1 "$rc"
+expect_eq "store left" yes "$([ -d "$nvdir/fw1_VARS.fd/keep" ] && echo yes)"
+expect_match "reported" "domain 'fw1' is undefined, but its nvram '$nvdir/fw1_VARS.fd' could not be removed" \
+    "$(cat "$MV_LOG")"
+rm -rf "${nvdir:?}/fw1_VARS.fd"
+verdict "undefine: refused with a store, --keep-nvram keeps it, --nvram removes it (after the definition)"
 
 # 4: the default UEFI on q35 is Debian's secure boot build with MS keys: SMM, secure flash
 fw_xml fw2 "$mv_tmp/fw2.serial" " firmware='efi'" "" >"$mv_tmp/fw2.xml"
