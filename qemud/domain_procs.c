@@ -400,12 +400,14 @@ static int record_undefine_flags(struct qemud_dom *dom, unsigned int flags, stru
 static int delete_definition(struct qemud_dom *dom, bool active, unsigned int flags, struct mv_err *err)
 {
     unsigned int before = dom->undefine_flags;      /* changed only with the job held */
+    struct mv_err undo = { 0 };
 
     if (active && record_undefine_flags(dom, flags, err) < 0)
         return -EIO;
     if (qemud_store_delete_config(dom->name, err) < 0) {
-        if (active)
-            (void)record_undefine_flags(dom, before, &(struct mv_err){ 0 });
+        /* harmless if it fails: flags mean nothing while a definition exists */
+        if (active && record_undefine_flags(dom, before, &undo) < 0)
+            mv_err_clear(&undo);
         return -EIO;
     }
     return 0;

@@ -117,8 +117,8 @@ struct setup {
     int log_fd;
 };
 
-/* swtpm_setup with the options every run takes, the state in DIR; the
- * caller's follow from *N.  ARGV holds at least 24. */
+/* swtpm_setup and the options every run takes into ARGV (room for 24),
+ * the state in DIR; returns how many, the caller's own follow. */
 static int setup_argv(const struct setup *su, const char *prog, const char *dir, const char **argv, char *vmid,
                       size_t vmid_len, char *banks, size_t banks_len)
 {
