@@ -175,11 +175,3 @@ int build_sounds(struct cmd *c)
         r = build_sound(c, i);
     return r;
 }
-
-bool sound_needs_usb(const struct mv_dom_devices *d)
-{
-    for (size_t i = 0; i < d->nsounds; i++)
-        if (streq(d->sounds[i].model, "usb"))
-            return true;
-    return false;
-}

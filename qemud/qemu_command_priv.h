@@ -159,7 +159,6 @@ int build_redirdevs(struct cmd *c);
 /* qemu_cmd_sound.c */
 int build_audiodevs(struct cmd *c);
 int build_sounds(struct cmd *c);
-bool sound_needs_usb(const struct mv_dom_devices *d);
 
 /* qemu_cmd_display.c */
 int build_input(struct cmd *c, size_t i);
