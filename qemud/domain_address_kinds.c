@@ -32,7 +32,7 @@ static bool pci_bus_model(const struct assign *a, const char *model)
     static const char *const q35[] = { "pcie-root-port", "pci-bridge", "dmi-to-pci-bridge", "pcie-to-pci-bridge", NULL };
 
     for (const char *const *m = a->machine == MV_MACHINE_Q35 ? q35 : pc; *m; m++)
-        if (addr_streq(model, *m))
+        if (streq(model, *m))
             return true;
     return false;
 }
@@ -85,7 +85,7 @@ static bool controller_id(const struct assign *a, const void *dev, size_t i, cha
     case MV_DOM_CONTROLLER_USB:
         /* a UHCI companion is part of its EHCI's bus and has no id (its
          * slot comes with the EHCI's: place_companions) */
-        if (addr_streq(ctl->model, "none") || ctl->master)
+        if (streq(ctl->model, "none") || ctl->master)
             return false;
         if (ctl->index == 0)
             snprintf(buf, len, "usb");
@@ -140,7 +140,7 @@ static bool console_id(const struct assign *a, const void *dev, size_t i, char *
     const struct mv_dom_chr *con = dev;
 
     (void)a;
-    if (!con->target_type || addr_streq(con->target_type, "serial"))
+    if (!con->target_type || streq(con->target_type, "serial"))
         snprintf(buf, len, "serial%zu", i);
     else
         snprintf(buf, len, "console%zu", i);
@@ -150,13 +150,13 @@ static bool console_id(const struct assign *a, const void *dev, size_t i, char *
 static bool input_pci(const struct assign *a, const void *dev)
 {
     (void)a;
-    return addr_streq(((const struct mv_dom_input *)dev)->bus, "virtio");
+    return streq(((const struct mv_dom_input *)dev)->bus, "virtio");
 }
 
 static bool video_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
 {
     (void)a;
-    if (addr_streq(((const struct mv_dom_video *)dev)->model, "none"))
+    if (streq(((const struct mv_dom_video *)dev)->model, "none"))
         return false;
     snprintf(buf, len, "video%zu", i);
     return true;
@@ -167,7 +167,7 @@ static bool video_pci(const struct assign *a, const void *dev)
     const char *model = ((const struct mv_dom_video *)dev)->model;
 
     (void)a;
-    return !addr_streq(model, "none") && !addr_streq(model, "ramfb");
+    return !streq(model, "none") && !streq(model, "ramfb");
 }
 
 /* the primary video first: it gets the legacy VGA ports */
@@ -182,19 +182,19 @@ static bool sound_pci(const struct assign *a, const void *dev)
     const char *model = ((const struct mv_dom_sound *)dev)->model;
 
     (void)a;
-    return !addr_streq(model, "sb16") && !addr_streq(model, "usb");
+    return !streq(model, "sb16") && !streq(model, "usb");
 }
 
 static bool watchdog_pci(const struct assign *a, const void *dev)
 {
     (void)a;
-    return addr_streq(((const struct mv_dom_watchdog *)dev)->model, "i6300esb");
+    return streq(((const struct mv_dom_watchdog *)dev)->model, "i6300esb");
 }
 
 static bool balloon_id(const struct assign *a, const void *dev, size_t i, char *buf, size_t len)
 {
     (void)a, (void)i;
-    if (addr_streq(((const struct mv_dom_memballoon *)dev)->model, "none"))
+    if (streq(((const struct mv_dom_memballoon *)dev)->model, "none"))
         return false;
     snprintf(buf, len, "balloon0");
     return true;
@@ -203,13 +203,13 @@ static bool balloon_id(const struct assign *a, const void *dev, size_t i, char *
 static bool balloon_pci(const struct assign *a, const void *dev)
 {
     (void)a;
-    return !addr_streq(((const struct mv_dom_memballoon *)dev)->model, "none");
+    return !streq(((const struct mv_dom_memballoon *)dev)->model, "none");
 }
 
 static bool panic_pci(const struct assign *a, const void *dev)
 {
     (void)a;
-    return addr_streq(((const struct mv_dom_panic *)dev)->model, "pvpanic");
+    return streq(((const struct mv_dom_panic *)dev)->model, "pvpanic");
 }
 
 bool addr_kind_id(const struct dev_kind *k, const struct assign *a, const void *dev, size_t i, char *buf,

@@ -68,7 +68,7 @@ static void place_companions(struct mv_dom_devices *d, const void *dev, struct m
     const struct mv_dom_controller *ehci = dev;
     bool any = false;
 
-    if (ehci->type != MV_DOM_CONTROLLER_USB || !addr_streq(ehci->model, "ich9-ehci1"))
+    if (ehci->type != MV_DOM_CONTROLLER_USB || !streq(ehci->model, "ich9-ehci1"))
         return;
     for (size_t i = 0; i < d->ncontrollers; i++) {
         struct mv_dom_controller *ctl = &d->controllers[i];

@@ -40,11 +40,6 @@ struct dev_kind {
     bool (*before)(const void *dev_a, const void *dev_b);
 };
 
-static inline bool addr_streq(const char *a, const char *b)
-{
-    return a && b && strcmp(a, b) == 0;
-}
-
 /* ---- the table (domain_address_kinds.c) ---- */
 
 /* Every kind, in the order qemu_command.c writes them. */

@@ -20,7 +20,7 @@ static bool console0_is_serial(const struct mv_dom_devices *d)
 {
     const char *type = d->nconsoles ? d->consoles[0].target_type : NULL;
 
-    return d->nconsoles && d->nserials && (!type || addr_streq(type, "serial"));
+    return d->nconsoles && d->nserials && (!type || streq(type, "serial"));
 }
 
 static bool is_serial_console(const struct mv_dom_devices *d, const struct dev_kind *k, size_t i)

@@ -67,7 +67,7 @@ static int add_builtin_controllers(struct assign *a)
 static bool needs_virtio_serial(const struct mv_dom_devices *d)
 {
     for (size_t i = 0; i < d->nconsoles; i++)
-        if (addr_streq(d->consoles[i].target_type, "virtio"))
+        if (streq(d->consoles[i].target_type, "virtio"))
             return true;
     return d->nchannels > 0;
 }
@@ -79,12 +79,12 @@ static bool needs_usb(const struct mv_dom_devices *d)
     if (d->nredirdevs)
         return true;
     for (size_t i = 0; i < d->nsounds; i++)
-        if (addr_streq(d->sounds[i].model, "usb"))
+        if (streq(d->sounds[i].model, "usb"))
             return true;
     for (size_t i = 0; i < d->ninputs; i++) {
         const struct mv_dom_input *in = &d->inputs[i];
 
-        if (in->bus ? addr_streq(in->bus, "usb") : addr_streq(in->type, "tablet"))
+        if (in->bus ? streq(in->bus, "usb") : streq(in->type, "tablet"))
             return true;
     }
     return false;

@@ -18,9 +18,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cleanup.h"
 #include "uuid.h"
+
+/* Both set and equal. */
+static inline bool streq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
 
 /* ---- enum <-> string: tables are indexed by the enum value ---- */
 #define MV_ENUM_DECL(name) \

@@ -61,12 +61,6 @@ struct disk_place {
     unsigned int controller, bus, target, unit;
 };
 
-/* Both set and equal. */
-static inline bool streq(const char *a, const char *b)
-{
-    return a && b && strcmp(a, b) == 0;
-}
-
 /* qemu_command.c: errors (user values in messages go through cmd_quote)
  * and the vector */
 const char *cmd_quote(struct cmd *c, const char *s);
