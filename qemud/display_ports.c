@@ -193,24 +193,26 @@ void qemud_display_reserve_running(const struct mv_dom_def *live)
 
 #define UUID_CHARS (MV_UUID_STRING_LEN - 1)
 
-/* PATH is a socket this daemon picked (RUNDIR/UUID.spiceN.sock), for
- * whichever domain: the live XML shows it, and a definition made from that
- * XML must not have two guests listen on one socket. */
-static bool is_daemon_socket(const char *rundir, const char *path)
+bool qemud_is_daemon_socket(const char *rundir, const char *path, const char *kind)
 {
-    size_t n = strlen(rundir);
+    size_t n = strlen(rundir), k = strlen(kind);
+    const char *rest;
     unsigned int idx;
     int end = 0;
 
-    return strncmp(path, rundir, n) == 0 && path[n] == '/' && strlen(path + n + 1) > UUID_CHARS &&
-           sscanf(path + n + 1 + UUID_CHARS, ".spice%u.sock%n", &idx, &end) == 1 && end > 0 &&
-           path[n + 1 + UUID_CHARS + end] == '\0';
+    if (strncmp(path, rundir, n) != 0 || path[n] != '/' || strlen(path + n + 1) <= UUID_CHARS)
+        return false;
+    rest = path + n + 1 + UUID_CHARS;
+    if (rest[0] != '.' || strncmp(rest + 1, kind, k) != 0)
+        return false;
+    rest += 1 + k;
+    return sscanf(rest, "%u.sock%n", &idx, &end) == 1 && end > 0 && rest[end] == '\0';
 }
 
 /* The SPICE socket path and listen address LIVE shows for G. */
 static int spice_defaults(const char *rundir, const char *uuid, size_t i, struct mv_dom_graphics *g)
 {
-    if (g->listen_type == MV_DOM_LISTEN_SOCKET && (!g->socket || is_daemon_socket(rundir, g->socket))) {
+    if (g->listen_type == MV_DOM_LISTEN_SOCKET && (!g->socket || qemud_is_daemon_socket(rundir, g->socket, "spice"))) {
         free(g->socket);
         if (asprintf(&g->socket, "%s/%s.spice%zu.sock", rundir, uuid, i) < 0) {
             g->socket = NULL;

@@ -23,6 +23,11 @@
  * domain has is refused by name.  0, or -errno with ERR naming the domain
  * (nothing left reserved). */
 int qemud_display_prepare(const char *rundir, const char *uuid, struct mv_dom_def *live, struct mv_err *err);
+/* PATH is a socket this daemon picked in RUNDIR for whichever domain
+ * (RUNDIR/UUID.KINDN.sock, KIND "spice" or "channel"): the live XML of a
+ * guest shows it, and a definition made from that XML must not have two
+ * guests listen on one socket, so such a path is picked afresh. */
+bool qemud_is_daemon_socket(const char *rundir, const char *path, const char *kind);
 /* Returns the ports LIVE's domain (its uuid) holds to the pool (NULL is fine). */
 void qemud_display_release(const struct mv_dom_def *live);
 /* The ports of a domain this daemon adopted running (its live XML says

@@ -22,8 +22,6 @@
 #include "qemud.h"
 #include "seclabel.h"
 
-#define UUID_CHARS (MV_UUID_STRING_LEN - 1)
-
 /* Whether KVM can run LIVE's guest; the probe is slow, so it is only
  * waited for when the domain asks for KVM. */
 static bool kvm_usable_for(const struct mv_dom_def *live)
@@ -37,20 +35,6 @@ static bool kvm_usable_for(const struct mv_dom_def *live)
     return facts && facts->kvm_usable;
 }
 
-/* PATH is a socket path assign_channel_paths() gives (RUNDIR/UUID.channelN.sock),
- * whichever domain it was for: the live XML of another guest shows it, and
- * defined again it must not make two guests listen on one socket. */
-static bool is_daemon_channel_path(const char *path)
-{
-    size_t n = strlen(qemud.rundir);
-    unsigned int idx;
-    int end = 0;
-
-    return strncmp(path, qemud.rundir, n) == 0 && path[n] == '/' && strlen(path + n + 1) > UUID_CHARS &&
-           sscanf(path + n + 1 + UUID_CHARS, ".channel%u.sock%n", &idx, &end) == 1 && end > 0 &&
-           path[n + 1 + UUID_CHARS + end] == '\0';
-}
-
 /* Unix channels the user gave no path get one in the run directory, as the
  * command line needs a socket path for QEMU to listen on. */
 static int assign_channel_paths(struct qemud_dom *dom, struct mv_dom_def *live)
@@ -58,7 +42,7 @@ static int assign_channel_paths(struct qemud_dom *dom, struct mv_dom_def *live)
     for (size_t i = 0; i < live->devices.nchannels; i++) {
         struct mv_dom_chr *ch = &live->devices.channels[i];
 
-        if (ch->type != MV_DOM_CHR_UNIX || (ch->path && !is_daemon_channel_path(ch->path)))
+        if (ch->type != MV_DOM_CHR_UNIX || (ch->path && !qemud_is_daemon_socket(qemud.rundir, ch->path, "channel")))
             continue;
         free(ch->path);
         if (asprintf(&ch->path, "%s/%s.channel%zu.sock", qemud.rundir, dom->uuid_str, i) < 0) {
