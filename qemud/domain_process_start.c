@@ -221,21 +221,15 @@ static int build_command(struct start *s, struct mv_err *err)
  * file as soon as it runs.  Stopped by abort_start() if the start fails. */
 static int start_sidecars(struct start *s, struct mv_err *err)
 {
-    const struct qemud_tpm_dirs tpm_dirs = { .statedir = qemud.paths->statedir, .rundir = qemud.rundir };
+    const struct qemud_tpm_dirs tpm_dirs = { .statedir = qemud.paths->statedir };
     struct qemud_dom *dom = s->dom;
-    _cleanup_free_ char *tpm_socket = NULL;
     int r;
 
     if ((r = qemud_fs_start_virtiofsd(&dom->sidecars, dom->name, s->live, &s->fss, s->logfd, err)) < 0 ||
         (r = check_recorded(s, err)) < 0 ||
-        (r = qemud_tpm_start(&dom->sidecars, dom->name, dom->uuid_str, s->live, &tpm_dirs, s->logfd, &tpm_socket,
+        (r = qemud_tpm_start(&dom->sidecars, dom->name, dom->uuid_str, s->live, &tpm_dirs, s->logfd, s->tpm_socket,
                              err)) < 0)
         return r;
-    /* the command line named it already: the same path, by construction */
-    if (tpm_socket && (!s->tpm_socket || strcmp(tpm_socket, s->tpm_socket) != 0))
-        return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
-                          "internal error: swtpm of domain '%s' listens on '%s', not on the command line's socket",
-                          dom->name, tpm_socket);
     return check_recorded(s, err);
 }
 

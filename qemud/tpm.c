@@ -342,30 +342,30 @@ char *qemud_tpm_socket_path(const char *rundir, const char *uuid_str)
 
 int qemud_tpm_start(struct qemud_sidecars *set, const char *domname, const char *uuid_str,
                     const struct mv_dom_def *live, const struct qemud_tpm_dirs *dirs, int log_fd,
-                    char **socket, struct mv_err *err)
+                    const char *socket, struct mv_err *err)
 {
     const struct mv_dom_tpm *tpm = live->devices.ntpms ? &live->devices.tpms[0] : NULL;
-    _cleanup_free_ char *top = NULL, *dir = NULL, *sock = NULL, *conf = NULL;
+    _cleanup_free_ char *top = NULL, *dir = NULL, *conf = NULL;
     struct setup su = { .tpm = tpm, .domname = domname, .uuid_str = uuid_str, .log_fd = log_fd };
     int r;
 
-    *socket = NULL;
     if (!tpm)
         return 0;
     if (tpm->backend == MV_DOM_TPM_BACKEND_PASSTHROUGH)
         return check_passthrough(domname, tpm, err);
     if (!(top = qemud_tpm_state_dir(dirs->statedir, uuid_str)) ||
-        asprintf(&dir, "%s/%s", top, is_v2(tpm) ? "tpm2" : "tpm1.2") < 0 ||
-        !(sock = qemud_tpm_socket_path(dirs->rundir, uuid_str)))
+        asprintf(&dir, "%s/%s", top, is_v2(tpm) ? "tpm2" : "tpm1.2") < 0)
         return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
-    if ((r = check_paths(domname, dir, sock, err)) < 0 ||
+    if (!socket)
+        return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
+                          "internal error: domain '%s' has an emulated TPM, but no swtpm socket was named", domname);
+    if ((r = check_paths(domname, dir, socket, err)) < 0 ||
         (r = own_config(dirs->statedir, domname, &conf, err)) < 0)
         return r;
     su.conf = conf;
-    if ((r = setup_state(&su, top, dir, err)) < 0 || (r = start_swtpm(set, domname, tpm, dir, sock, log_fd, err)) < 0)
+    if ((r = setup_state(&su, top, dir, err)) < 0)
         return r;
-    *socket = TAKE_PTR(sock);
-    return 0;
+    return start_swtpm(set, domname, tpm, dir, socket, log_fd, err);
 }
 
 /* ---- undefine ---- */

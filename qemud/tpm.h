@@ -31,7 +31,6 @@
 
 struct qemud_tpm_dirs {
     const char *statedir;           /* the daemon's <statedir> (its state under swtpm/) */
-    const char *rundir;             /* where the control socket goes */
 };
 
 /* The emulated TPM of LIVE, if any (NULL otherwise). */
@@ -41,8 +40,9 @@ const struct mv_dom_tpm *qemud_tpm_emulated(const struct mv_dom_def *def);
  * Makes LIVE's TPM ready for QEMU.  Emulator: creates the state on the first
  * start (swtpm_setup; its output goes to LOG_FD, the domain's log), applies
  * <active_pcr_banks> to an existing state, and starts swtpm into SET, its
- * control socket listening at *SOCKET (malloc'd; for the command line).
- * Passthrough: fails unless the device exists.  No TPM: 0, *SOCKET NULL.
+ * control socket listening at SOCKET (qemud_tpm_socket_path(), the path the
+ * command line already names).  Passthrough: fails unless the device
+ * exists; SOCKET unused.  No TPM: 0.
  * swtpm_setup runs with the daemon's own configuration and CA under
  * DIRS->statedir (tpm_setup_conf.h), never the host's /etc one.
  * On failure ERR names the domain and the cause (swtpm_setup's own last
@@ -52,7 +52,7 @@ const struct mv_dom_tpm *qemud_tpm_emulated(const struct mv_dom_def *def);
  */
 int qemud_tpm_start(struct qemud_sidecars *set, const char *domname, const char *uuid_str,
                     const struct mv_dom_def *live, const struct qemud_tpm_dirs *dirs, int log_fd,
-                    char **socket, struct mv_err *err);
+                    const char *socket, struct mv_err *err);
 
 /* The control socket swtpm listens on for domain UUID_STR, in RUNDIR
  * (malloc'd): the command line names it before swtpm is started. */

@@ -1028,7 +1028,8 @@ static bool tpm_ready(const struct mv_dom_def *def, const char *name, struct qem
 {
     _cleanup_free_ char *state = path_in(tmpdir, "swtpm");
     _cleanup_free_ char *logpath = path_in(tmpdir, "swtpm.log");
-    const struct qemud_tpm_dirs dirs = { .statedir = state, .rundir = tmpdir };
+    const struct qemud_tpm_dirs dirs = { .statedir = state };
+    const char *uuid = "11111111-2222-4333-8444-555555555600";
     _cleanup_close_ int logfd = -1;
     struct mv_domain_caps_tpm caps;
     struct mv_err err = { 0 };
@@ -1048,7 +1049,9 @@ static bool tpm_ready(const struct mv_dom_def *def, const char *name, struct qem
         return false;
     }
     ck_assert_int_ge(logfd = qemud_sidecar_open_log(logpath), 0);
-    r = qemud_tpm_start(set, name, "11111111-2222-4333-8444-555555555600", def, &dirs, logfd, socket, &err);
+    if (def->devices.tpms[0].backend == MV_DOM_TPM_BACKEND_EMULATOR)
+        ck_assert_ptr_nonnull(*socket = qemud_tpm_socket_path(tmpdir, uuid));
+    r = qemud_tpm_start(set, name, uuid, def, &dirs, logfd, *socket, &err);
     ck_assert_msg(r == 0, "%s: %s", name, err.message);
     return true;
 }

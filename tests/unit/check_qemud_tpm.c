@@ -76,13 +76,14 @@ static int start(const char *rundir, struct mv_err *err)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = parse();
     _cleanup_close_ int logfd = qemud_sidecar_open_log(logpath);
-    _cleanup_free_ char *socket = NULL;
-    const struct qemud_tpm_dirs dirs = { .statedir = statedir, .rundir = rundir };
+    _cleanup_free_ char *socket = qemud_tpm_socket_path(rundir, UUID);
+    const struct qemud_tpm_dirs dirs = { .statedir = statedir };
     struct qemud_sidecars set = { 0 };
     int r;
 
     ck_assert_int_ge(logfd, 0);
-    r = qemud_tpm_start(&set, "t1", UUID, def, &dirs, logfd, &socket, err);
+    ck_assert_ptr_nonnull(socket);
+    r = qemud_tpm_start(&set, "t1", UUID, def, &dirs, logfd, socket, err);
     ck_assert_uint_eq(set.n, r == 0 ? 1 : 0);
     qemud_sidecars_stop(&set, "t1");
     return r;
