@@ -21,6 +21,7 @@
 #include "domain_def.h"
 #include "domain_parse_priv.h"
 #include "error_codes.h"
+#include "file.h"
 #include "validate.h"
 #include "xml.h"
 
@@ -67,7 +68,7 @@ static int listen_socket(struct mv_xml_ctx *c, xmlNodePtr n, struct mv_dom_graph
     if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("type", "socket"))) < 0 ||
         (r = mv_xml_attr_path(c, n, "socket", &g->socket)) < 0)
         return r;
-    if (strlen(g->socket ? g->socket : "") >= 108)  /* sun_path */
+    if (g->socket && !mv_unix_path_fits(g->socket))
         return mv_xml_fail_value(c, n, "socket", g->socket);
     return 0;
 }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "log.h"
 #include "monotime.h"
 #include "qmp.h"
@@ -878,7 +879,7 @@ static int qmp_connect(const char *path, int pidfd, const struct deadline *dl, i
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     size_t len = strlen(path);
 
-    if (len >= sizeof(sa.sun_path))
+    if (!mv_unix_path_fits(path))
         return fail_msg(errmsg, -ENAMETOOLONG, "QMP socket path too long: %s", path);
     memcpy(sa.sun_path, path, len + 1);
     for (;;) {
