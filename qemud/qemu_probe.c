@@ -657,6 +657,8 @@ int mv_qemu_probe(const char *binary, struct mv_qemu_caps *caps, char **errmsg)
         "{\"execute\":\"query-machines\"}\n"
         "{\"execute\":\"query-cpu-definitions\"}\n"
         "{\"execute\":\"query-spice\"}\n"
+        "{\"execute\":\"query-cpu-model-expansion\",\"arguments\":"
+        "{\"type\":\"full\",\"model\":{\"name\":\"max\"}}}\n"
         "{\"execute\":\"quit\"}\n";
     _cleanup_(mv_qemu_caps_clear) struct mv_qemu_caps local = { 0 };
     _cleanup_free_ char *version_text = NULL;
@@ -709,11 +711,11 @@ int mv_qemu_probe(const char *binary, struct mv_qemu_caps *caps, char **errmsg)
     /* the domain capabilities list SPICE only when this says so */
     local.spice = qmp_text && mv_qemu_parse_qmp_spice(qmp_text);
 
-    /* best effort too: without it <cpu><feature policy='optional'> is refused */
-    free(qmp_err);
-    qmp_err = NULL;
-    if ((r = mv_qemu_probe_max_cpu_features(binary, "tcg", &local.tcg_cpu_features, &qmp_err)) < 0)
-        mv_debug("%s: optional CPU features are unknown under TCG", qmp_err ? qmp_err : strerror(-r));
+    /* best effort too: without it <cpu><feature policy='optional'> is refused;
+     * the session above runs under TCG, so it answers for TCG's 'max' */
+    if (qmp_text && (r = mv_qemu_parse_qmp_cpu_expansion(qmp_text, &local.tcg_cpu_features)) < 0)
+        mv_debug("QMP query-cpu-model-expansion on '%s' failed (%s): optional CPU features are unknown under TCG",
+                 binary, strerror(-r));
 
     local.binary = strdup(binary);
     if (!local.binary)

@@ -50,7 +50,9 @@ struct mv_qemu_caps {
 
 /*
  * Runs BINARY --version, BINARY -machine help and a QMP session
- * (query-machines, query-cpu-definitions, query-spice) (each killed after MV_QEMU_PROBE_TIMEOUT_MS) and fills CAPS, which
+ * under TCG (query-machines, query-cpu-definitions, query-spice, and
+ * query-cpu-model-expansion of 'max' for the TCG CPU features) (each killed
+ * after MV_QEMU_PROBE_TIMEOUT_MS) and fills CAPS, which
  * the caller then owns (mv_qemu_caps_clear).  On failure returns -errno,
  * leaves CAPS untouched and sets *errmsg (caller frees) to a message naming
  * the binary.  The QMP step is best effort: if it fails, limits stay 0.

@@ -627,6 +627,25 @@ START_TEST(test_qemu_qmp_invalid)
 }
 END_TEST
 
+/* finalread11 #7: the TCG CPU features come from the probe's one QMP
+ * session, and are the ones a QEMU started for them alone reports. */
+static void assert_tcg_features_as_alone(const struct mv_qemu_caps *caps)
+{
+    _cleanup_free_ char *err = NULL;
+    char **alone = NULL;
+    size_t n = 0;
+
+    ck_assert_ptr_nonnull(caps->tcg_cpu_features);
+    ck_assert_msg(mv_qemu_probe_max_cpu_features(REAL_QEMU, "tcg", &alone, &err) == 0, "%s", err);
+    for (; alone[n]; n++) {
+        ck_assert_ptr_nonnull(caps->tcg_cpu_features[n]);
+        ck_assert_str_eq(caps->tcg_cpu_features[n], alone[n]);
+    }
+    ck_assert_ptr_null(caps->tcg_cpu_features[n]);
+    ck_assert_uint_gt(n, 0);
+    mv_strv_free(alone);
+}
+
 START_TEST(test_qemu_probe_real)
 {
     _cleanup_(mv_qemu_caps_clear) struct mv_qemu_caps caps = { 0 };
@@ -650,6 +669,7 @@ START_TEST(test_qemu_probe_real)
     i = mv_qemu_caps_find_machine(&caps, "q35");
     ck_assert_int_ge(i, 0);
     ck_assert_int_gt(caps.machine_max_cpus[i], 0);     /* the QMP step worked */
+    assert_tcg_features_as_alone(&caps);
     fprintf(stderr, "# real QEMU: version %lu, %zu machines, default %s, q35 maxCpus %d, %ld ms\n",
             caps.version, caps.nmachines, caps.default_machine, caps.machine_max_cpus[i],
             (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
