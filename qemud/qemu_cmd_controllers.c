@@ -56,12 +56,14 @@ static const struct mv_dom_controller *companion_master(const struct mv_dom_devi
     return NULL;
 }
 
-static void opt_usb_id(struct opt *o, const char *key, unsigned int index, const char *suffix)
+/* A companion names its master's bus (the master's id is its alias,
+ * usb or usbN, which the assign pass gave by index). */
+static void opt_masterbus(struct opt *o, unsigned int index)
 {
     if (index == 0)
-        opt_kv(o, key, "usb%s", suffix);
+        opt_kv(o, "masterbus", "usb.0");
     else
-        opt_kv(o, key, "usb%u%s", index, suffix);
+        opt_kv(o, "masterbus", "usb%u.0", index);
 }
 
 /* The assign pass (domain_address.c) put an EHCI and its companions in
@@ -78,10 +80,10 @@ static int usb_device_opt(struct cmd *c, const struct mv_dom_controller *ctl, co
         return cmd_refuse(c, "%s: ports= needs an xhci model", what);
     opt_kv(&o, NULL, "%s", dev);
     if (is_companion(ctl)) {
-        opt_usb_id(&o, "masterbus", ctl->index, ".0");
+        opt_masterbus(&o, ctl->index);
         opt_kv(&o, "firstport", "%u", ctl->master_startport);
-    } else {
-        opt_usb_id(&o, "id", ctl->index, "");
+    } else if ((r = opt_id(c, &o, ctl->alias, what)) < 0) {
+        return r;
     }
     if ((r = opt_pci_addr(c, &o, &ctl->addr, what)) < 0)
         return r;
@@ -122,17 +124,14 @@ static int controller_usb(struct cmd *c, const struct mv_dom_controller *ctl, co
     return r;
 }
 
-/* A PCI controller device with id=ID and its address. */
-static int controller_device(struct cmd *c, const struct mv_dom_controller *ctl, const char *dev,
-                             const char *id, const char *what)
+/* A PCI controller device DEV, its id its alias, and its address. */
+static int controller_device(struct cmd *c, const struct mv_dom_controller *ctl, const char *dev, const char *what)
 {
     _cleanup_opt_ struct opt o = { 0 };
     int r;
 
     opt_kv(&o, NULL, "%s", dev);
-    opt_kv(&o, "id", "%s", id);
-    r = opt_pci_addr(c, &o, &ctl->addr, what);
-    if (r < 0)
+    if ((r = opt_id(c, &o, ctl->alias, what)) < 0 || (r = opt_pci_addr(c, &o, &ctl->addr, what)) < 0)
         return r;
     if (ctl->type == MV_DOM_CONTROLLER_VIRTIO_SERIAL && ctl->ports)
         opt_kv(&o, "max_ports", "%u", ctl->ports);
@@ -157,7 +156,8 @@ static int controller_pci(struct cmd *c, const struct mv_dom_controller *ctl, co
     if (!m)
         return cmd_refuse(c, "%s: model '%s' is not supported on this machine", what, cmd_quote(c, ctl->model));
     opt_kv(&o, NULL, "%s", m->device);
-    opt_kv(&o, "id", "pci.%u", ctl->index);
+    if ((r = opt_id(c, &o, ctl->alias, what)) < 0)
+        return r;
     if (m->chassis)
         opt_kv(&o, m->chassis, "%u", ctl->index);
     /* the PCIe port number only has to be unique among the root ports */
@@ -169,12 +169,9 @@ static int controller_pci(struct cmd *c, const struct mv_dom_controller *ctl, co
 
 static int controller_sata(struct cmd *c, const struct mv_dom_controller *ctl, const char *what)
 {
-    char id[32];
-
     if (c->machine == MACHINE_Q35 && ctl->index == 0)
         return pci_check_builtin_addr(c, &ctl->addr, 0x1f, 2, what);
-    snprintf(id, sizeof(id), "sata%u", ctl->index);
-    return controller_device(c, ctl, "ich9-ahci", id, what);
+    return controller_device(c, ctl, "ich9-ahci", what);
 }
 
 static int controller_ide(struct cmd *c, const struct mv_dom_controller *ctl, const char *what)
@@ -186,7 +183,7 @@ static int controller_ide(struct cmd *c, const struct mv_dom_controller *ctl, co
 
 int build_controller(struct cmd *c, const struct mv_dom_controller *ctl)
 {
-    char what[64], id[32];
+    char what[64];
     const char *type = mv_dom_controller_type_to_string(ctl->type);
 
     snprintf(what, sizeof(what), "controller type '%s' index %u", type ? type : "?", ctl->index);
@@ -204,13 +201,11 @@ int build_controller(struct cmd *c, const struct mv_dom_controller *ctl)
     case MV_DOM_CONTROLLER_SCSI:
         if (ctl->model && !streq(ctl->model, "virtio-scsi"))
             return cmd_refuse(c, "%s: model '%s' is not supported (only virtio-scsi)", what, cmd_quote(c, ctl->model));
-        snprintf(id, sizeof(id), "scsi%u", ctl->index);
-        return controller_device(c, ctl, "virtio-scsi-pci", id, what);
+        return controller_device(c, ctl, "virtio-scsi-pci", what);
     case MV_DOM_CONTROLLER_PCI:
         return controller_pci(c, ctl, what);
     case MV_DOM_CONTROLLER_VIRTIO_SERIAL:
-        snprintf(id, sizeof(id), "virtio-serial%u", ctl->index);
-        return controller_device(c, ctl, "virtio-serial-pci", id, what);
+        return controller_device(c, ctl, "virtio-serial-pci", what);
     case MV_DOM_CONTROLLER_SATA:
         return controller_sata(c, ctl, what);
     case MV_DOM_CONTROLLER_IDE:
