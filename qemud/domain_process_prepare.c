@@ -77,13 +77,15 @@ static int memory_facts(const struct mv_dom_def *live, struct mv_host_memory *me
 }
 
 /* What the command line needs to know of the host for <cputune> and
- * <seclabel>: the online CPUs (*CPUS, malloc'd) and the LSMs. */
+ * <seclabel>: the online CPUs (*CPUS, malloc'd) and the LSMs (read only
+ * for a domain with a <seclabel>: they only word its refusal). */
 static int host_tuning_facts(const struct mv_dom_def *live, struct mv_qemu_cmd_ctx *ctx, char **cpus,
                              struct mv_err *err)
 {
     const struct mv_dom_cputune *t = &live->cputune;
 
-    qemud_host_lsms(&ctx->host_selinux, &ctx->host_apparmor);
+    if (live->nseclabels)
+        qemud_host_lsms(&ctx->host_selinux, &ctx->host_apparmor);
     if (!t->nvcpupins && !t->niothreadpins && !t->emulatorpin.n)
         return 0;
     if (!(*cpus = qemud_host_cpus_online()))

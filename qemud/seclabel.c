@@ -13,25 +13,25 @@
 /* uid:gid QEMU runs as, in libvirt's numeric "+uid:+gid" form */
 #define QEMU_DAC_LABEL "+0:+0"
 
-static bool lsm_listed(const char *name)
+/* Whether NAME is in LIST, the text of /sys/kernel/security/lsm (NULL:
+ * unreadable, so not listed). */
+static bool lsm_listed(const char *list, const char *name)
 {
-    _cleanup_free_ char *list = NULL;
-    char *save = NULL;
+    size_t n = strlen(name);
 
-    if (mv_file_read_all("/sys/kernel/security/lsm", 4096, &list, NULL) < 0)
-        return false;
-    for (char *t = strtok_r(list, ",\n", &save); t; t = strtok_r(NULL, ",\n", &save))
-        if (strcmp(t, name) == 0)
+    for (const char *t = list; t && *t; t += strcspn(t, ",\n"), t += strspn(t, ",\n"))
+        if (strncmp(t, name, n) == 0 && (t[n] == '\0' || t[n] == ',' || t[n] == '\n'))
             return true;
     return false;
 }
 
 void qemud_host_lsms(bool *selinux, bool *apparmor)
 {
-    _cleanup_free_ char *enabled = NULL;
+    _cleanup_free_ char *list = NULL, *enabled = NULL;
 
-    *selinux = access("/sys/fs/selinux/enforce", F_OK) == 0 || lsm_listed("selinux");
-    *apparmor = lsm_listed("apparmor") ||
+    (void)mv_file_read_all("/sys/kernel/security/lsm", 4096, &list, NULL);   /* unreadable: none listed */
+    *selinux = access("/sys/fs/selinux/enforce", F_OK) == 0 || lsm_listed(list, "selinux");
+    *apparmor = lsm_listed(list, "apparmor") ||
                 (mv_file_read_all("/sys/module/apparmor/parameters/enabled", 16, &enabled, NULL) == 0 &&
                  enabled[0] == 'Y');
 }
