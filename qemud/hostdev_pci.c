@@ -65,6 +65,17 @@ static int check_group(const char *root, const char *dev, const char *what, stru
     return 0;
 }
 
+/* Whether ROOT/dev/vfio/vfio is a character device: the one rule for
+ * domain capabilities (ROOT "") and for a start. */
+static bool vfio_usable(const char *root)
+{
+    char path[PATH_MAX];
+    struct stat st;
+
+    return (size_t)snprintf(path, sizeof(path), "%s/dev/vfio/vfio", root) < sizeof(path) &&
+           stat(path, &st) == 0 && S_ISCHR(st.st_mode);
+}
+
 int qemud_hostdev_pci_check(const char *root, const char *name, const struct mv_dom_hostdev *h, struct mv_err *err)
 {
     char addr[32], path[PATH_MAX], dev[PATH_MAX];
@@ -76,10 +87,10 @@ int qemud_hostdev_pci_check(const char *root, const char *name, const struct mv_
         return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
     }
     snprintf(path, sizeof(path), "%s/dev/vfio/vfio", root);
-    if (access(path, F_OK) < 0)
+    if (!vfio_usable(root))
         return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
-                          " cannot be passed through: VFIO is not available (%s is missing; "
-                          "the vfio-pci module and an IOMMU are needed)", what, path);
+                          " cannot be passed through: VFIO is not available (%s is missing or is not a "
+                          "character device; the vfio-pci module and an IOMMU are needed)", what, path);
     snprintf(dev, sizeof(dev), "%s/sys/bus/pci/devices/%s", root, addr);
     if (access(dev, F_OK) < 0)
         return mv_err_set(err, MV_ERR_NO_NODE_DEVICE, MV_FROM_QEMU, "Node device not found: %s "
@@ -99,7 +110,5 @@ int qemud_hostdevs_check(const struct mv_dom_def *def, struct mv_err *err)
 
 bool qemud_host_vfio_usable(void)
 {
-    struct stat st;
-
-    return stat("/dev/vfio/vfio", &st) == 0 && S_ISCHR(st.st_mode);
+    return vfio_usable("");
 }

@@ -11,7 +11,8 @@
 #include "domain_def.h"
 #include "error.h"
 
-/* Checks, in this order, that ROOT/dev/vfio/vfio exists (VFIO is usable),
+/* Checks, in this order, that ROOT/dev/vfio/vfio is a character device (VFIO
+ * is usable: the rule qemud_host_vfio_usable() applies to the host),
  * that ROOT/sys/bus/pci/devices/DDDD:BB:SS.F exists, that it is bound to
  * vfio-pci, and that its IOMMU group's ROOT/dev/vfio/N exists.  ROOT is ""
  * for the host (a test passes a directory holding a fake tree).  0, or <0

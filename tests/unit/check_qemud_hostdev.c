@@ -99,6 +99,8 @@ START_TEST(test_steps)
     expect_refused("/dev/vfio/vfio is missing");
     make_dir("dev/vfio");
     make_file("dev/vfio/vfio");
+    expect_refused("/dev/vfio/vfio is missing or is not a character device");
+    make_link("/dev/null", "dev/vfio/vfio");     /* a character device, as VFIO's is */
     expect_refused("does not exist");
     make_dir(DEV);
     expect_refused("is not bound to any driver; bind it to vfio-pci");
@@ -122,7 +124,7 @@ START_TEST(test_unmanaged_other_driver)
 
     u.managed = MV_TRISTATE_NO;
     make_dir("dev/vfio");
-    make_file("dev/vfio/vfio");
+    make_link("/dev/null", "dev/vfio/vfio");
     make_dir(DEV);
     make_link("../../../bus/pci/drivers/nvme", DEV "/driver");
     ck_assert_int_lt(qemud_hostdev_pci_check(root, "vm-hd", &u, &err), 0);
