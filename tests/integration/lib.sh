@@ -349,20 +349,32 @@ start_daemon() {
 # they never meet the host's ports and interfaces, and parallel runs never
 # meet each other's.
 
-# mv_netns_new PREFIX: a network namespace of the script's own, PREFIX and
-# four random digits, in NS, with lo up; or bail out.  At exit, after the
-# pids in mv_pids are stopped, whatever still runs in it is ours (QEMUs of a
-# failed run, dnsmasq) and is killed, then the namespace is deleted.
+# mv_netns_add NAME [try]: network namespace NAME of the script's own, with
+# lo up; or bail out.  With "try", a NAME that cannot be added (taken)
+# returns 1 quietly instead.  At exit, after the pids in mv_pids are
+# stopped, whatever still runs in it is ours (QEMUs of a failed run,
+# dnsmasq) and is killed, then the namespace is deleted.
+mv_netns_add() {
+    local name=$1 try=$2
+    if [ "$try" = try ]; then
+        ip netns add "$name" 2>/dev/null || return 1
+    else
+        ip netns add "$name" || { echo "Bail out! cannot create network namespace $name"; exit 1; }
+    fi
+    at_exit "ip netns pids $name | xargs -r kill -9; ip netns del $name"
+    ip -n "$name" link set lo up || { echo "Bail out! cannot bring lo up in netns $name"; exit 1; }
+}
+
+# mv_netns_new PREFIX: mv_netns_add of PREFIX and four random digits, in NS;
+# or bail out.
 mv_netns_new() {
     local prefix=$1 cand i
     NS=
     for i in $(seq 20); do
         cand=$prefix$(printf '%04d' $((RANDOM % 10000)))
-        if ip netns add "$cand" 2>/dev/null; then NS=$cand; break; fi
+        if mv_netns_add "$cand" try; then NS=$cand; break; fi
     done
     [ -n "$NS" ] || { echo "Bail out! cannot create a network namespace ${prefix}NNNN"; exit 1; }
-    at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
-    ip -n "$NS" link set lo up || { echo "Bail out! cannot bring lo up in netns $NS"; exit 1; }
 }
 
 # mv_start_daemon_in_netns NS [ARGS...]: start_daemon, with the daemon (and
@@ -386,9 +398,7 @@ mv_start_daemon_in_netns() {
 # at exit goes with it.
 use_netd_ns() {
     NS=$1
-    ip netns add "$NS" || { echo "Bail out! cannot create network namespace $NS"; exit 1; }
-    at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
-    ip netns exec "$NS" ip link set lo up
+    mv_netns_add "$NS"
     MV_ROOT=$mv_tmp/root
     MV_LOG=$mv_tmp/netd.log
     MV_RW=$MV_ROOT/run/modvirt/netd-sock
