@@ -27,7 +27,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/disk_secret.c qemud/disk_secret.h \
 	qemud/display_ports.c qemud/display_ports.h \
 	qemud/domain_wire.c qemud/domain_wire.h \
-	qemud/proc_stat.c qemud/proc_stat.h \
+	qemud/proc_stat.c qemud/proc_stat.h qemud/proc_presence.c \
 	qemud/sidecar.c qemud/sidecar.h \
 	qemud/tpm.c qemud/tpm.h \
 	qemud/tpm_setup_conf.c qemud/tpm_setup_conf.h \
@@ -49,7 +49,7 @@ tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_process_start.c qemud/domain_process_prepare.c qemud/domain_process_runtime.c \
 	qemud/domain_process_net.c qemud/domain_process_log.c qemud/domain_process_pid.c \
 	qemud/domain_process_stop.c qemud/domain_process_reattach.c \
-	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/display_ports.c qemud/proc_stat.c qemud/host_facts.c \
+	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/display_ports.c qemud/proc_stat.c qemud/proc_presence.c qemud/host_facts.c \
 	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c qemud/tpm.c qemud/tpm_setup_conf.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud
@@ -62,7 +62,8 @@ tests_unit_check_qemud_domobj_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd
 # sidecar (listens on its socket, exits early, never listens).
 check_PROGRAMS += tests/unit/check_qemud_sidecar
 UNIT_TESTS += tests/unit/check_qemud_sidecar
-tests_unit_check_qemud_sidecar_SOURCES = tests/unit/check_qemud_sidecar.c qemud/sidecar.c qemud/proc_stat.c
+tests_unit_check_qemud_sidecar_SOURCES = tests/unit/check_qemud_sidecar.c qemud/sidecar.c qemud/proc_stat.c \
+	qemud/proc_presence.c
 tests_unit_check_qemud_sidecar_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/qemud
 # /proc and pidfd_open failures the kernel gives only by chance, injected
 tests_unit_check_qemud_sidecar_LDFLAGS = -Wl,--wrap=qemud_proc_stat_read -Wl,--wrap=mv_pidfd_open
@@ -73,7 +74,7 @@ tests_unit_check_qemud_sidecar_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la 
 check_PROGRAMS += tests/unit/check_qemud_tpm
 UNIT_TESTS += tests/unit/check_qemud_tpm
 tests_unit_check_qemud_tpm_SOURCES = tests/unit/check_qemud_tpm.c qemud/tpm.c qemud/tpm_setup_conf.c \
-	qemud/sidecar.c qemud/proc_stat.c
+	qemud/sidecar.c qemud/proc_stat.c qemud/proc_presence.c
 tests_unit_check_qemud_tpm_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_tpm_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la qemud/libmvdomainconf.la \
 	rpc/libmvwire.la common/libmvprocess.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) -lpthread

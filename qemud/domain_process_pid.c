@@ -25,15 +25,24 @@
 /* how often a QEMU without a pidfd is looked at while waiting for its exit */
 #define EXIT_POLL_MS 20
 
-/* Whether the process PID of a run we did not start (re-attached) is gone:
- * a zombie (its parent reaps it), missing, or its pid now names another
- * process (STARTTIME differs). */
-bool qemud_qemu_gone(pid_t pid, unsigned long long starttime)
+/* Whether the process PID of a run we did not start (re-attached) is known
+ * gone: a zombie (its parent reaps it), missing, or its pid now names
+ * another process (STARTTIME differs).  A /proc that cannot tell (out of
+ * fds or memory) is not "gone": that would clean up after a running guest. */
+static bool qemu_gone(pid_t pid, unsigned long long starttime)
 {
-    struct qemud_proc_stat st;
+    int why;
 
-    return qemud_proc_stat_read(pid, &st) < 0 || st.starttime != starttime ||
-           st.state == 'Z' || st.state == 'X';
+    return qemud_proc_presence(pid, starttime, &why) == QEMUD_PRESENCE_GONE;
+}
+
+/* Whether PID is still the process that started at STARTTIME: only then
+ * is it signalled (a pid /proc cannot vouch for may name another process). */
+static bool qemu_same(pid_t pid, unsigned long long starttime)
+{
+    int why;
+
+    return qemud_proc_presence(pid, starttime, &why) == QEMUD_PRESENCE_SAME;
 }
 
 /* Reaps our child DOM->pid if it exited within MS: true once it is reaped.
@@ -74,7 +83,7 @@ bool qemud_qemu_wait_exit(struct qemud_dom *dom, int ms)
         return r > 0;
     }
     for (;;) {
-        if (qemud_qemu_gone(dom->pid, dom->starttime))
+        if (qemu_gone(dom->pid, dom->starttime))
             return true;
         if (mv_now_ms() >= deadline)
             return false;
@@ -91,7 +100,7 @@ void qemud_qemu_signal(struct qemud_dom *dom, int sig)
         kill(dom->pid, sig);
     else if (dom->pidfd >= 0)
         syscall(SYS_pidfd_send_signal, dom->pidfd, sig, NULL, 0);
-    else if (!qemud_qemu_gone(dom->pid, dom->starttime))
+    else if (qemu_same(dom->pid, dom->starttime))
         kill(dom->pid, sig);
 }
 

@@ -29,9 +29,6 @@
 
 /* ---- QEMU's process (domain_process_pid.c) ---- */
 
-/* Whether the process PID of a run we did not start is gone: a zombie,
- * missing, or its pid names another process (STARTTIME differs). */
-bool qemud_qemu_gone(pid_t pid, unsigned long long starttime);
 /* Reaps our child DOM->pid if it exited within MS (own_child cleared). */
 bool qemud_qemu_reap_own(struct qemud_dom *dom, int ms);
 /* True once DOM's QEMU exited, waiting at most MS. */

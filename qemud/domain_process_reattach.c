@@ -81,13 +81,6 @@ static int watch_exit(struct qemud_dom *dom, uint64_t gen)
     return 0;
 }
 
-static bool same_process(const struct qemud_status *st)
-{
-    struct qemud_proc_stat now;
-
-    return qemud_proc_stat_read(st->pid, &now) == 0 && now.starttime == st->starttime;
-}
-
 /* What a run that is over left: its sidecars (adopted, then stopped: a
  * virtiofsd whose peer went away is gone, an swtpm need not be), a
  * transient domain's TPM state, taps, ports, status file and monitor
@@ -103,22 +96,45 @@ static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
     unlink(st->monitor_path);
 }
 
+/* ST's QEMU once a pidfd was opened on its pid: the pidfd is that
+ * process only if the pid still names it now (it cannot have been reused
+ * while the process lived).  Otherwise the pidfd is closed. */
+static enum qemud_presence pidfd_checked(const struct qemud_status *st, int *pidfd, int *why)
+{
+    enum qemud_presence p = qemud_proc_presence(st->pid, st->starttime, why);
+
+    if (p != QEMUD_PRESENCE_SAME && *pidfd >= 0) {
+        close(*pidfd);
+        *pidfd = -1;
+    }
+    return p;
+}
+
 /* DOM takes ST's QEMU as another daemon's process (pidfd, start time):
- * true if it still runs.  A zombie nobody reaped yet is gone too. */
+ * true if it still runs, or if /proc cannot tell (out of fds or memory:
+ * logged, and its exit is polled for), as a wrong "gone" would clean up
+ * after a running guest.  A zombie nobody reaped yet is gone. */
 static bool take_pid(struct qemud_dom *dom, const struct qemud_status *st)
 {
-    int pidfd = -1;
+    int pidfd = -1, why;
+    enum qemud_presence p = qemud_proc_presence(st->pid, st->starttime, &why);
 
-    if (same_process(st) && (pidfd = mv_pidfd_open(st->pid)) < 0)
-        mv_warn("domain '%s': no pidfd for QEMU (pid %d): %s; its exit is polled for",
-                dom->name, (int)st->pid, strerror(errno));
+    if (p == QEMUD_PRESENCE_SAME) {
+        if ((pidfd = mv_pidfd_open(st->pid)) < 0)
+            mv_warn("domain '%s': no pidfd for QEMU (pid %d): %s; its exit is polled for",
+                    dom->name, (int)st->pid, strerror(errno));
+        p = pidfd_checked(st, &pidfd, &why);
+    }
+    if (p == QEMUD_PRESENCE_UNKNOWN)
+        mv_warn("domain '%s': cannot tell whether QEMU (pid %d) still runs (/proc/%d/stat: %s); "
+                "kept as running, its exit is polled for", dom->name, (int)st->pid, (int)st->pid, strerror(-why));
     pthread_mutex_lock(&dom->lock);
     dom->pid = st->pid;
     dom->pidfd = pidfd;
     dom->starttime = st->starttime;
     dom->own_child = false;
     pthread_mutex_unlock(&dom->lock);
-    return same_process(st) && !qemud_qemu_wait_exit(dom, 0);
+    return p != QEMUD_PRESENCE_GONE;
 }
 
 static void forget_pid(struct qemud_dom *dom)

@@ -18,7 +18,7 @@ check_PROGRAMS += tests/unit/check_qemud_qemuargs
 UNIT_TESTS += tests/unit/check_qemud_qemuargs
 # (an emulated TPM is the real swtpm, started by the daemon's own tpm.c)
 tests_unit_check_qemud_qemuargs_SOURCES = tests/unit/check_qemud_qemuargs.c \
-	qemud/tpm.c qemud/tpm_setup_conf.c qemud/sidecar.c qemud/proc_stat.c
+	qemud/tpm.c qemud/tpm_setup_conf.c qemud/sidecar.c qemud/proc_stat.c qemud/proc_presence.c
 tests_unit_check_qemud_qemuargs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(top_srcdir)/qemud
 tests_unit_check_qemud_qemuargs_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la \

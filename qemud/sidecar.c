@@ -153,25 +153,6 @@ static bool child_wait(struct qemud_sidecar_child *c, int ms)
 
 /* ---- an adopted sidecar (after a daemon restart): not our child ---- */
 
-/* What /proc says of the process PID that started at STARTTIME.  GONE:
- * no such process, a zombie, or the pid names another process now.
- * UNKNOWN: /proc/PID/stat could not be read (out of fds or memory), which
- * says nothing about the process: *WHY is the -errno. */
-enum presence { PRESENCE_GONE, PRESENCE_SAME, PRESENCE_UNKNOWN };
-
-static enum presence presence_of(pid_t pid, unsigned long long starttime, int *why)
-{
-    struct qemud_proc_stat st;
-    int r = qemud_proc_stat_read(pid, &st);
-
-    *why = r;
-    if (r == -ESRCH)
-        return PRESENCE_GONE;
-    if (r < 0)
-        return PRESENCE_UNKNOWN;
-    return st.starttime == starttime && st.state != 'Z' && st.state != 'X' ? PRESENCE_SAME : PRESENCE_GONE;
-}
-
 /* True once the adopted SC is known gone, waiting at most MS.  Without a
  * pidfd /proc is polled; a look that cannot tell counts as "still runs":
  * a wrong "gone" would drop a running process and unlink its socket. */
@@ -188,7 +169,7 @@ static bool adopted_wait(struct qemud_sidecar *sc, int ms)
         return r > 0;
     }
     for (;;) {
-        if (presence_of(sc->pid, sc->starttime, &why) == PRESENCE_GONE)
+        if (qemud_proc_presence(sc->pid, sc->starttime, &why) == QEMUD_PRESENCE_GONE)
             return true;
         if (mv_now_ms() >= deadline)
             return false;
@@ -204,7 +185,7 @@ static void adopted_signal(struct qemud_sidecar *sc, int sig)
 
     if (sc->pidfd >= 0)
         syscall(SYS_pidfd_send_signal, sc->pidfd, sig, NULL, 0);
-    else if (presence_of(sc->pid, sc->starttime, &why) == PRESENCE_SAME)
+    else if (qemud_proc_presence(sc->pid, sc->starttime, &why) == QEMUD_PRESENCE_SAME)
         kill(sc->pid, sig);
 }
 
@@ -247,7 +228,7 @@ static bool cannot_tell(struct qemud_sidecar *sc, const char *domname, const cha
 {
     int why;
 
-    if (sc->child || sc->pidfd >= 0 || presence_of(sc->pid, sc->starttime, &why) != PRESENCE_UNKNOWN)
+    if (sc->child || sc->pidfd >= 0 || qemud_proc_presence(sc->pid, sc->starttime, &why) != QEMUD_PRESENCE_UNKNOWN)
         return false;
     mv_error("domain '%s': cannot tell whether sidecar '%s' (pid %d) still runs: cannot read /proc/%d/stat: %s; "
              "%s", domname, sc->prog, (int)sc->pid, (int)sc->pid, strerror(-why), what);
@@ -592,10 +573,10 @@ static bool adopt_pidfd(struct qemud_sidecar *sc, const char *domname)
                 (int)sc->pid, strerror(errno));
         return true;
     }
-    switch (presence_of(sc->pid, sc->starttime, &why)) {
-    case PRESENCE_GONE:
+    switch (qemud_proc_presence(sc->pid, sc->starttime, &why)) {
+    case QEMUD_PRESENCE_GONE:
         return false;
-    case PRESENCE_UNKNOWN:
+    case QEMUD_PRESENCE_UNKNOWN:
         /* the pidfd may name a process that took the pid: not used */
         close(sc->pidfd);
         sc->pidfd = -1;
@@ -613,10 +594,10 @@ static bool adopt_one(struct qemud_sidecar *sc, const char *domname)
 {
     int why;
 
-    switch (presence_of(sc->pid, sc->starttime, &why)) {
-    case PRESENCE_GONE:
+    switch (qemud_proc_presence(sc->pid, sc->starttime, &why)) {
+    case QEMUD_PRESENCE_GONE:
         return false;
-    case PRESENCE_UNKNOWN:
+    case QEMUD_PRESENCE_UNKNOWN:
         cannot_tell(sc, domname, "kept recorded");
         return true;
     default:

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -521,6 +522,55 @@ START_TEST(test_parse_damaged)
 }
 END_TEST
 
+/* finalread11 #9: the one "same process?" answer, QEMU's and the
+ * sidecars': a child is SAME while it runs, GONE as a zombie and once
+ * reaped, another start time is GONE, and a /proc read that fails for want
+ * of fds (real, not injected) is UNKNOWN, not GONE. */
+START_TEST(test_proc_presence)
+{
+    struct qemud_proc_stat st;
+    struct rlimit old, low;
+    int fds[2], why, n = 0, held[64];
+    siginfo_t info;
+    pid_t pid;
+
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char c;
+
+        close(fds[1]);
+        _exit(read(fds[0], &c, 1) < 0);
+    }
+    close(fds[0]);
+    ck_assert_int_eq(__real_qemud_proc_stat_read(pid, &st), 0);
+    ck_assert_int_eq(qemud_proc_presence(pid, st.starttime, &why), QEMUD_PRESENCE_SAME);
+    ck_assert_int_eq(qemud_proc_presence(pid, st.starttime + 1, &why), QEMUD_PRESENCE_GONE);
+
+    /* out of fds: /proc cannot be read, which says nothing of the child */
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = 16;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    while (n < (int)MV_ARRAY_SIZE(held) && (held[n] = dup(0)) >= 0)
+        n++;
+    ck_assert_int_eq(errno, EMFILE);
+    ck_assert_int_eq(qemud_proc_presence(pid, st.starttime, &why), QEMUD_PRESENCE_UNKNOWN);
+    ck_assert_int_eq(why, -EMFILE);
+    while (n > 0)
+        close(held[--n]);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+
+    close(fds[1]);                                  /* the child exits: a zombie until reaped */
+    ck_assert_int_eq(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+    ck_assert_int_eq(qemud_proc_presence(pid, st.starttime, &why), QEMUD_PRESENCE_GONE);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+    ck_assert_int_eq(qemud_proc_presence(pid, st.starttime, &why), QEMUD_PRESENCE_GONE);
+    ck_assert_int_eq(why, -ESRCH);
+}
+END_TEST
+
 static Suite *sidecar_suite(void)
 {
     Suite *s = suite_create("qemud_sidecar");
@@ -542,6 +592,7 @@ static Suite *sidecar_suite(void)
     tcase_add_test(tc, test_recorded_before_ready);
     tcase_add_test(tc, test_parse_damaged);
     tcase_add_test(tc, test_socket_path_too_long);
+    tcase_add_test(tc, test_proc_presence);
     suite_add_tcase(s, tc);
     return s;
 }
