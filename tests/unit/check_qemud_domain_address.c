@@ -80,14 +80,17 @@ static char *argv_text(const char *what, const struct mv_dom_def *def)
     return text;
 }
 
-/* The SPICE port the daemon would choose (domain_process.c) */
+/* The ports the daemon would choose for autoport displays, VNC and SPICE
+ * alike (display_ports.c): the command line takes them as given. */
 static void choose_ports(struct mv_dom_def *live)
 {
+    int next = 5900;
+
     for (size_t i = 0; i < live->devices.ngraphics; i++) {
         struct mv_dom_graphics *g = &live->devices.graphics[i];
 
-        if (g->type == MV_DOM_GRAPHICS_SPICE && g->autoport && g->port <= 0)
-            g->port = 5900;
+        if (g->autoport && g->port <= 0)
+            g->port = next++;
     }
 }
 
