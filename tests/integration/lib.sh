@@ -355,7 +355,7 @@ start_daemon() {
 # stopped, whatever still runs in it is ours (QEMUs of a failed run,
 # dnsmasq) and is killed, then the namespace is deleted.
 mv_netns_add() {
-    local name=$1 try=$2
+    local name=$1 try=${2:-}
     if [ "$try" = try ]; then
         ip netns add "$name" 2>/dev/null || return 1
     else
