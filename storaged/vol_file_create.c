@@ -22,9 +22,14 @@
 /* create's longest qemu-img command line */
 #define ARGV_MAX 16
 #define OPTS_MAX 10
-/* qemu-img's LUKS key-derivation benchmark measures thread CPU time, which on
- * tick-based accounting (VMs) can read 0 and fail the create with this
- * message; a new run measures again */
+/* qemu-img 7.2 (Debian 12) times its LUKS key derivation with thread CPU
+ * time, which tick-based accounting updates late: a first round of 32768
+ * PBKDF2 iterations that ends inside one tick reads 0 ms and the create fails
+ * with this message. With SHA-256 on a CPU with SHA extensions that was a
+ * third of all creates here (and 8 tries in a row once in CI); SHA-512, which
+ * those extensions do not speed up, makes the round long enough (0 in 100).
+ * The retry stays for slower clocks. */
+#define PBKDF_HASH "sha512"
 #define PBKDF_FLAKE "Unable to get accurate CPU usage"
 #define PBKDF_TRIES 8
 
@@ -73,8 +78,10 @@ static int image_opts(const struct mv_volfile_spec *spec, const char *backing_fm
     if (spec->luks_key && qcow2) {
         opts[n++] = strdup("encrypt.format=luks");
         opts[n++] = strdup("encrypt.key-secret=" SECRET_ID);
+        opts[n++] = strdup("encrypt.hash-alg=" PBKDF_HASH);
     } else if (spec->luks_key) {
         opts[n++] = strdup("key-secret=" SECRET_ID);
+        opts[n++] = strdup("hash-alg=" PBKDF_HASH);
     }
     for (int i = 0; i < n; i++)
         if (!opts[i])

@@ -372,10 +372,12 @@ if [ "$guest_ok" != yes ]; then
 else
     PASS="luks-$$-$RANDOM"
     printf '%s' "$PASS" >"$mv_tmp/pass"
-    # iter-time: a 100 ms key, not 2 s (qemu-img may fail to time it on a busy host: tries)
+    # iter-time: a 100 ms key, not 2 s; hash-alg: Debian's qemu-img fails at
+    # random timing a SHA-256 key ("Unable to get accurate CPU usage", see
+    # storaged/vol_file_create.c), the tries are for slower clocks
     for ((i = 0; i < 5; i++)); do
         qemu-img create -q -f luks --object secret,id=s0,file="$mv_tmp/pass" \
-            -o key-secret=s0,iter-time=100 "$mv_tmp/disk.luks" 16M 2>"$mv_tmp/qemu-img.err" && break
+            -o key-secret=s0,iter-time=100,hash-alg=sha512 "$mv_tmp/disk.luks" 16M 2>"$mv_tmp/qemu-img.err" && break
     done
     rm -f "$mv_tmp/pass"
     secret_xml "$U4" no yes "$(vol_usage "$mv_tmp/disk.luks")" >"$mv_tmp/s4.xml"

@@ -319,6 +319,10 @@ START_TEST(luks)
     j = qemu_img_info(q);
     ck_assert(json_object_get_boolean(jobj(j, "encrypted")));
     json_object_put(j);
+    /* the header's key derivation uses SHA-512 (vol_file_create.c: why) */
+    j = qemu_img_info(r);
+    ck_assert_str_eq(json_object_get_string(jobj(jobj(jobj(j, "format-specific"), "data"), "hash-alg")), "sha512");
+    json_object_put(j);
 }
 END_TEST
 
