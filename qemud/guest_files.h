@@ -12,7 +12,7 @@
 #include <libxml/xpath.h>
 
 #include "domain_def.h"
-#include "errmsg.h"
+#include "error.h"
 #include "guest_isolation.h"
 
 /* Every host file LIVE's QEMU opens by path: disk sources (and their qcow2

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "conf.h"
-#include "errmsg.h"
+#include "error.h"
 #include "guest_isolation.h"
 
 /* Reads user, group and guest_uid_range from CONF (absent keys: defaults).

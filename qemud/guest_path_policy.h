@@ -12,7 +12,7 @@
 
 #include "conf.h"
 #include "domain_def.h"
-#include "errmsg.h"
+#include "error.h"
 #include "paths.h"
 
 int qemud_path_policy_configure(const mv_conf *conf, const struct mv_paths *paths, char **errmsg);
