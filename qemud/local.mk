@@ -1,4 +1,5 @@
 # qemud/: the QEMU compute daemon modvirt-qemud.
+EXTRA_DIST += qemud/README.md
 
 # Host facts: node info and stats, QEMU and KVM probes, capabilities and
 # sysinfo XML.  Pure functions over <sysroot>/proc and /sys, no RPC.
