@@ -31,6 +31,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/sidecar.c qemud/sidecar.h \
 	qemud/tpm.c qemud/tpm.h \
 	qemud/tpm_setup_conf.c qemud/tpm_setup_conf.h \
+	qemud/guest_identity.c qemud/guest_identity.h \
 	qemud/domain_procs.c \
 	qemud/lifecycle_procs.c \
 	qemud/console.c
@@ -85,3 +86,14 @@ tests_unit_check_qemud_hostdev_SOURCES = tests/unit/check_qemud_hostdev.c qemud/
 tests_unit_check_qemud_hostdev_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_hostdev_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS)
+
+# guest_identity.c with a real qemud.conf and the host's real passwd and
+# group databases: ranges, fixed users, the held set under threads
+check_PROGRAMS += tests/unit/check_qemud_guest_identity
+UNIT_TESTS += tests/unit/check_qemud_guest_identity
+tests_unit_check_qemud_guest_identity_SOURCES = tests/unit/check_qemud_guest_identity.c qemud/guest_identity.c
+tests_unit_check_qemud_guest_identity_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/qemud
+# a group without a user of the same number, which no test host has
+tests_unit_check_qemud_guest_identity_LDFLAGS = -Wl,--wrap=getgrgid_r
+tests_unit_check_qemud_guest_identity_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvcommon.la \
+	$(CHECK_LIBS) -lpthread

@@ -22,6 +22,7 @@
 #include "domain_task.h"
 #include "driver.h"
 #include "file.h"
+#include "guest_identity.h"
 #include "log.h"
 #include "qemud.h"
 #include "qmp.h"
@@ -56,7 +57,7 @@ static int read_settings(const mv_conf *conf, char **errmsg)
         (r = get_seconds(conf, "job_wait_timeout", 30, &qemud.job_wait_ms, errmsg)) < 0 ||
         (r = get_seconds(conf, "destroy_grace_period", 10, &qemud.destroy_grace_ms, errmsg)) < 0)
         return r;
-    return 0;
+    return qemud_guest_ids_configure(conf, errmsg);
 }
 
 int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **errmsg)
