@@ -22,6 +22,10 @@ enum {
     MV_CONFINE_TMPFS = 1 << 4,    /* not a bind: an empty tmpfs (mode 0755, or 01777 for /dev/shm) */
 };
 
+/* The most mounts one confinement holds (the child keeps an fd per mount on
+ * its stack while it builds the root). */
+#define MV_CONFINE_MOUNTS_MAX 256
+
 struct mv_confine_mount {
     char *target;                 /* absolute path inside the new root */
     char *src;                    /* host path bound there (or a symlink's text); NULL when src_fd >= 0 */
@@ -62,7 +66,12 @@ int mv_confine_add(struct mv_confine *c, const char *target, const char *src, in
 int mv_confine_add_base(struct mv_confine *c);
 
 /* Applied in the child by mv_process_spawn (process.h: opts.confine).  On
- * failure returns the step that failed (a static string: "bind-mount",
- * "pivot_root", "setuid"...) and leaves errno set; NULL on success.  The
- * failing mount's target is in *WHAT when WHAT is not NULL. */
+ * failure returns the step that failed (a static string: "open-tree",
+ * "move-mount", "pivot_root", "setuid"...) and leaves errno set; NULL on
+ * success.  The failing mount's target is in *WHAT when WHAT is not NULL.
+ * Binds are detached copies (open_tree, made before unshare: an fd of the
+ * parent names a mount of the parent's namespace, which a plain bind
+ * refuses once the child has its own) attached with move_mount, read-only
+ * with mount_setattr (the whole tree when RECURSIVE): Linux 5.12.  The
+ * TMPFS entry "/dev/shm" is mode 01777, others 0755. */
 const char *mv_confine_apply(const struct mv_confine *c, const char **what);

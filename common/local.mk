@@ -90,7 +90,8 @@ tests_unit_check_common_uri_LDADD = common/libmvcommon.la $(CHECK_LIBS)
 # common/libmvprocess.la: running helper programs (see common/process.h);
 # a library of its own so that clients linking libmvcommon do not carry it.
 noinst_LTLIBRARIES += common/libmvprocess.la
-common_libmvprocess_la_SOURCES = common/process.c common/process.h
+common_libmvprocess_la_SOURCES = common/process.c common/process.h \
+	common/confine.c common/confine_child.c common/confine.h
 common_libmvprocess_la_LIBADD = common/libmvcommon.la
 
 check_PROGRAMS += tests/unit/check_common_process
@@ -98,6 +99,12 @@ UNIT_TESTS += tests/unit/check_common_process
 tests_unit_check_common_process_SOURCES = tests/unit/check_common_process.c
 tests_unit_check_common_process_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_common_process_LDADD = common/libmvprocess.la common/libmvcommon.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/check_confine
+UNIT_TESTS += tests/unit/check_confine
+tests_unit_check_confine_SOURCES = tests/unit/check_confine.c
+tests_unit_check_confine_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_confine_LDADD = common/libmvprocess.la common/libmvcommon.la $(CHECK_LIBS)
 
 # common/libmvnetlink.la: host links, addresses and routes over rtnetlink (see
 # common/netlink.h); its own library so that only daemons link libnl.

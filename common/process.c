@@ -51,14 +51,23 @@ int mv_pidfd_open(pid_t pid)
 
 /* ---- the child, from fork() to execve() ---- */
 
+/* What a child that failed before execve() writes to the report pipe (one
+ * write below PIPE_BUF: atomic, so the parent reads it whole). */
+struct child_report {
+    int err;
+    char step[32];                  /* "execve" or the confinement step */
+    char what[512];                 /* the step's target (a mount's path), "" if none */
+};
+
 /* What the child needs, prepared before the fork. */
 struct child_plan {
     const char *const *argv, *const *envp;
     int stdio[3];                   /* sources for 0, 1, 2 (>= 3) */
     int keep[KEEP_MAX + 1];         /* sorted, >= 3: the caller's fds and the report pipe */
     size_t nkeep;
-    int report_fd;                  /* CLOEXEC: carries execve()'s errno back */
+    int report_fd;                  /* CLOEXEC: carries a child_report back */
     bool new_session;
+    const struct mv_confine *confine;
     int fd_limit;                   /* for the close() loop when close_range() is missing */
 };
 
@@ -84,10 +93,31 @@ static void child_close_others(const struct child_plan *p)
     }
 }
 
+/* Copies S into DST[SIZE], cut to fit (strlcpy is not in every libc). */
+static void copy_cut(char *dst, size_t size, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, s ? s : "", n);
+    dst[n] = '\0';
+}
+
+static _Noreturn void child_fail(const struct child_plan *p, const char *step, const char *what)
+{
+    struct child_report rep = { .err = errno };
+
+    copy_cut(rep.step, sizeof(rep.step), step);
+    copy_cut(rep.what, sizeof(rep.what), what);
+    (void)!write(p->report_fd, &rep, sizeof(rep));
+    _exit(127);
+}
+
 static _Noreturn void child_exec(const struct child_plan *p)
 {
+    const char *step = NULL, *what = NULL;
     sigset_t none;
-    int e;
 
     /* the daemon ignores SIGPIPE and blocks signals in its threads: ignored
      * dispositions and the mask survive execve(), so reset both */
@@ -97,19 +127,19 @@ static _Noreturn void child_exec(const struct child_plan *p)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (p->new_session ? setsid() < 0 : setpgid(0, 0) < 0)
-        goto fail;
+        child_fail(p, "setsid", NULL);
     for (int i = 0; i < 3; i++)
         if (dup2(p->stdio[i], i) < 0)
-            goto fail;
+            child_fail(p, "dup2", NULL);
     for (size_t i = 0; i < p->nkeep; i++)
         if (p->keep[i] != p->report_fd && fcntl(p->keep[i], F_SETFD, 0) < 0)
-            goto fail;
+            child_fail(p, "keep-fd", NULL);
+    /* before the other fds are closed: the mounts' src_fds are among them */
+    if (p->confine && (step = mv_confine_apply(p->confine, &what)))
+        child_fail(p, step, what);
     child_close_others(p);
     execve(p->argv[0], (char *const *)p->argv, (char *const *)p->envp);
-fail:
-    e = errno;
-    (void)!write(p->report_fd, &e, sizeof(e));
-    _exit(127);
+    child_fail(p, "execve", NULL);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -129,17 +159,45 @@ static int high_fd(int fd, int *copy)
     return *copy;
 }
 
+/* The -errno of a child's REP, and the message naming its step. */
+static int report_failure(const char *const argv[], const struct child_report *rep, char **errmsg)
+{
+    _cleanup_free_ char *q = mv_errmsg_quote(argv[0], strlen(argv[0]), MV_ERRMSG_QUOTE_MAX);
+    _cleanup_free_ char *w = NULL;
+    int r = -(rep->err ? rep->err : EIO);
+
+    if (strcmp(rep->step, "execve") == 0)
+        return mv_errmsg_set(errmsg, r, "cannot run '%s': %s", q, strerror(-r));
+    if (!rep->what[0])
+        return mv_errmsg_set(errmsg, r, "cannot start '%s': %s failed: %s", q, rep->step, strerror(-r));
+    w = mv_errmsg_quote(rep->what, strnlen(rep->what, sizeof(rep->what)), PATH_MAX);
+    return mv_errmsg_set(errmsg, r, "cannot confine '%s': %s of '%s' failed: %s",
+                         q, rep->step, w ? w : "?", strerror(-r));
+}
+
+/* A confinement's src_fds must survive the child's dup2() onto 0..2. */
+static bool confine_fds_ok(const struct mv_confine *c)
+{
+    for (size_t i = 0; c && i < c->nmounts; i++)
+        if (c->mounts[i].src_fd >= 0 && c->mounts[i].src_fd < 3)
+            return false;
+    return true;
+}
+
 int mv_process_spawn(const char *const argv[], const struct mv_process_spawn_opts *opts, pid_t *pid)
 {
     _cleanup_close_ int devnull = -1, rep_r = -1, rep_w = -1;
-    int copies[3] = { -1, -1, -1 }, src[3], fds[2], child_errno = 0, r = 0;
+    int copies[3] = { -1, -1, -1 }, src[3], fds[2], r = 0;
     struct child_plan plan = { .argv = argv, .envp = opts->env ? opts->env : default_env,
-                               .new_session = opts->new_session };
+                               .new_session = opts->new_session, .confine = opts->confine };
+    struct child_report rep = { 0 };
     struct rlimit rl;
     ssize_t n;
     pid_t child = -1;
 
-    if (!argv || !argv[0] || argv[0][0] != '/' || opts->nkeep > KEEP_MAX)
+    if (opts->errmsg)
+        *opts->errmsg = NULL;
+    if (!argv || !argv[0] || argv[0][0] != '/' || opts->nkeep > KEEP_MAX || !confine_fds_ok(opts->confine))
         return -EINVAL;
     src[0] = opts->stdin_fd, src[1] = opts->stdout_fd, src[2] = opts->stderr_fd;
     for (int i = 0; i < 3; i++) {
@@ -177,15 +235,15 @@ int mv_process_spawn(const char *const argv[], const struct mv_process_spawn_opt
         if (copies[i] >= 0)
             close(copies[i]);
     if (r < 0)
-        return r;
+        return mv_errmsg_set(opts->errmsg, r, "cannot start '%s': %s", argv[0], strerror(-r));
 
     close(TAKE_FD(rep_w));
     do
-        n = read(rep_r, &child_errno, sizeof(child_errno));
+        n = read(rep_r, &rep, sizeof(rep));
     while (n < 0 && errno == EINTR);
-    if (n == (ssize_t)sizeof(child_errno)) {
+    if (n == (ssize_t)sizeof(rep)) {
         mv_process_reap(child, KILL_REAP_MS, NULL);   /* it _exit()s at once */
-        return -(child_errno ? child_errno : EIO);
+        return report_failure(argv, &rep, opts->errmsg);
     }
     *pid = child;
     return 0;

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "confine.h"
+
 /* The environment a child gets unless the caller passes one. */
 #define MV_PROCESS_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -30,11 +32,19 @@ struct mv_process_spawn_opts {
     const int *keep_fds;            /* inherited at the same numbers; -1 entries ignored */
     size_t nkeep;
     bool new_session;               /* setsid(); otherwise a process group of its own */
+    /* Applied in the child after its fds are arranged, before execve()
+     * (confine.h); NULL: none.  Its src_fds must be >= 3. */
+    const struct mv_confine *confine;
+    /* When not NULL: on failure *ERRMSG is set (malloc'd) to a message naming
+     * argv[0] and the cause; for a confinement that failed, the step and its
+     * target: "cannot confine '/usr/bin/qemu-system-x86_64': bind-mount of
+     * '/dev/kvm' failed: No such file or directory".  NULL on success. */
+    char **errmsg;
 };
 
 /* Starts ARGV (argv[0] an absolute path) as OPTS says.  0 with *PID once
- * execve() succeeded; -errno of the failed execve() (-ENOENT, -EACCES...) or
- * of fork(). */
+ * execve() succeeded; -errno of the failed confinement step or execve()
+ * (-ENOENT, -EACCES...) or of fork(). */
 int mv_process_spawn(const char *const argv[], const struct mv_process_spawn_opts *opts, pid_t *pid);
 
 struct mv_process_run_opts {
