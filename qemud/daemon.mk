@@ -26,6 +26,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/peer_conn.c qemud/peer_conn.h \
 	qemud/disk_secret.c qemud/disk_secret.h \
 	qemud/display_ports.c qemud/display_ports.h \
+	qemud/guest_path_policy.c qemud/guest_path_policy.h \
 	qemud/domain_wire.c qemud/domain_wire.h \
 	qemud/proc_stat.c qemud/proc_stat.h qemud/proc_presence.c \
 	qemud/sidecar.c qemud/sidecar.h \
@@ -97,3 +98,14 @@ tests_unit_check_qemud_guest_identity_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(
 tests_unit_check_qemud_guest_identity_LDFLAGS = -Wl,--wrap=getgrgid_r
 tests_unit_check_qemud_guest_identity_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS) -lpthread
+
+# The guest path policy on real files, links and device nodes under a
+# private --root (display_ports.c for the sockets qemud picks itself)
+check_PROGRAMS += tests/unit/check_qemud_path_policy
+UNIT_TESTS += tests/unit/check_qemud_path_policy
+tests_unit_check_qemud_path_policy_SOURCES = tests/unit/check_qemud_path_policy.c qemud/guest_path_policy.c \
+	qemud/display_ports.c
+tests_unit_check_qemud_path_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) \
+	-I$(top_srcdir)/qemud
+tests_unit_check_qemud_path_policy_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la qemud/libmvdomainconf.la \
+	rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread

@@ -17,6 +17,7 @@
 #include "domain_job.h"
 #include "domain_store.h"
 #include "domain_wire.h"
+#include "guest_path_policy.h"
 #include "log.h"
 #include "nvram.h"
 #include "proc_stat.h"
@@ -289,6 +290,9 @@ static int define(struct mv_call *call, const char *xml, mv_nonnull_domain *ret)
 
     if ((r = mv_dom_def_parse(xml, 0, &def, &code, &msg)) < 0)
         return mv_call_error(call, code, MV_FROM_DOMAIN, "%s", msg ? msg : "XML error: cannot parse");
+    /* a host path no guest may have is refused before anything is kept */
+    if ((r = qemud_path_policy_check_def(def, &err)) < 0)
+        return qemud_call_fail(call, &err);
     /* libvirt 9.0 names the store at define, the firmware at start */
     if ((r = mv_nvram_fill_path(def, qemud.paths->statedir)) < 0)
         return r;

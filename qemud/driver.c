@@ -23,6 +23,7 @@
 #include "driver.h"
 #include "file.h"
 #include "guest_identity.h"
+#include "guest_path_policy.h"
 #include "log.h"
 #include "qemud.h"
 #include "qmp.h"
@@ -66,7 +67,8 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
 
     qemud.paths = ctx->paths;
     qemud.event = ctx->event;
-    if ((r = read_settings(conf, errmsg)) < 0)
+    if ((r = read_settings(conf, errmsg)) < 0 ||
+        (r = qemud_path_policy_configure(conf, ctx->paths, errmsg)) < 0)
         return r;
     if ((r = qemud_store_init(ctx->paths)) < 0)
         return r;
@@ -250,6 +252,7 @@ void qemud_driver_cleanup(void)
         qemud_dom_list_free(doms, n);
     }
     mv_qmp_loop_stop(qemud.qmp);
+    qemud_path_policy_clear();
     qemud_events_cleanup();
     qemud_registry_cleanup();
     qemud_store_cleanup();

@@ -27,3 +27,22 @@ int qemud_path_policy_check_def(const struct mv_dom_def *def, struct mv_err *err
  * WHAT names the use in the message ("disk 'vda'"). */
 int qemud_path_policy_check(const char *domname, const char *what, const char *path, const struct stat *st,
                             struct mv_err *err);
+
+/* What a path is for, which decides the character devices it may be: QEMU
+ * has a use for a terminal, a random source and a TPM, never for another
+ * one (/dev/mem, /dev/kmsg, /dev/zero...). */
+enum qemud_path_use {
+    QEMUD_PATH_FILE,            /* disks, kernel, files read or written: no character device */
+    QEMUD_PATH_TTY,             /* a chardev of type dev: a terminal (tty, pts, ttyUSB...) */
+    QEMUD_PATH_RNG,             /* an <rng> backend: /dev/random, /dev/urandom or /dev/hwrng */
+    QEMUD_PATH_TPM,             /* a passthrough <tpm>: a tpm or tpmrm class device */
+};
+
+/* qemud_path_policy_check() for a path used as USE (check() is USE FILE);
+ * ST may be NULL (nothing there yet: the character device rule is skipped).
+ * A directory is also refused when it holds a denied path (/ holds /proc). */
+int qemud_path_policy_check_use(const char *domname, const char *what, const char *path, enum qemud_path_use use,
+                                const struct stat *st, struct mv_err *err);
+
+/* Frees the configured denylist (at daemon exit); checks then use none. */
+void qemud_path_policy_clear(void);

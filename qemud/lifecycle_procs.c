@@ -16,6 +16,7 @@
 #include "domain_process.h"
 #include "domain_store.h"
 #include "domain_wire.h"
+#include "guest_path_policy.h"
 #include "log.h"
 #include "nvram.h"
 #include "qemud.h"
@@ -130,6 +131,8 @@ static int create_xml(struct mv_call *call, mv_domain_create_xml_args *args, mv_
         return qemud_bad_flags(call, args->flags & ~CREATE_FLAGS, "virDomainCreateXML");
     if ((r = mv_dom_def_parse(args->xml_desc, 0, &def, &code, &msg)) < 0)
         return mv_call_error(call, code, MV_FROM_DOMAIN, "%s", msg ? msg : "XML error: cannot parse");
+    if ((r = qemud_path_policy_check_def(def, &err)) < 0)
+        return qemud_call_fail(call, &err);
     if ((r = mv_nvram_fill_path(def, qemud.paths->statedir)) < 0)
         return r;
     /* what others see while it starts: a snapshot of its own, as the start

@@ -30,7 +30,7 @@ int qemud_call_fail(struct mv_call *call, struct mv_err *err)
 
 static const char *const qemud_config_keys[] = {
     "emulator", "monitor_timeout", "job_wait_timeout", "destroy_grace_period",
-    "user", "group", "guest_uid_range", NULL,
+    "user", "group", "guest_uid_range", "path_denylist", NULL,
 };
 
 static int qemud_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **errmsg)

@@ -1,0 +1,120 @@
+#!/bin/bash
+# Define (and create) refuse a host path no guest may have
+# (qemud/guest_path_policy.c), naming the domain, the device, the path and
+# the rule, with Debian's virsh: /etc/shadow as a disk, /dev/mem (or a node
+# with its numbers) as a kernel, /proc/self/environ, a symlink to
+# /etc/shadow, /tmp/../etc/shadow, the daemon's own directories, an entry
+# of the path_denylist of the daemon's configuration; a plain file is
+# accepted.  Nothing boots: every case is a define.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+. "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+
+mv_init 9
+use_root root
+# the test's own files, outside the daemon's --root (which $mv_tmp holds)
+files=$mv_tmp/files
+mkdir -p "$files"
+write_config "$MV_ROOT" "path_denylist = [ \"/etc/shadow\", \"/etc/gshadow\", \"/root/\", \"$files/private/\" ]"
+start_daemon
+
+note='(path_denylist in modvirt-qemud.conf)'
+proc_note='files under /proc and /sys are never given to a guest'
+chr_note='is a character device, which a guest never gets as a disk, kernel or file'
+
+# xml NAME OS DEVICES: a domain definition
+xml() {
+    printf "<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>" "$1"
+    printf "<os><type arch='x86_64'>hvm</type>%s</os><devices><memballoon model='none'/>%s</devices></domain>\n" \
+        "$2" "$3"
+}
+disk() { printf "<disk type='file'><source file='%s'/><target dev='vda' bus='virtio'/></disk>" "$1"; }
+
+# has WHAT TEXT GOT: GOT contains TEXT, word for word
+has() { [[ "$3" == *"$2"* ]] || expect_fail "$1: expected '$2' in '$3'"; }
+
+# refused NAME OS DEVICES MESSAGE: virsh define fails with MESSAGE and the
+# domain does not exist afterwards
+refused() {
+    xml "$1" "$2" "$3" >"$mv_tmp/$1.xml"
+    vsh define "$mv_tmp/$1.xml"
+    expect_eq "$1: define exit status" 1 "$rc"
+    has "$1: message" "error: unsupported configuration: $4" "$err"
+    vsh dominfo "$1"
+    expect_eq "$1: dominfo after the refused define" 1 "$rc"
+}
+
+# 1
+refused ps1 "" "$(disk /etc/shadow)" "disk 'vda' of domain 'ps1': '/etc/shadow' is on the path denylist $note"
+# create (a transient domain) is checked the same way
+vsh create "$mv_tmp/ps1.xml"
+expect_eq "create exit status" 1 "$rc"
+has "create message" "disk 'vda' of domain 'ps1': '/etc/shadow' is on the path denylist $note" "$err"
+verdict "/etc/shadow as a disk is refused at define and create, naming the domain, the disk, the path and the rule"
+
+# 2
+if [ -c /dev/mem ]; then
+    mem=/dev/mem
+else
+    mem=$files/mem                  # /dev/mem's numbers, where the container has no /dev/mem
+    mknod "$mem" c 1 1
+fi
+refused ps2 "<kernel>$mem</kernel>" "" "kernel of domain 'ps2': '$mem' $chr_note"
+refused ps2b "" "$(disk /dev/kmsg)" "disk 'vda' of domain 'ps2b': '/dev/kmsg' $chr_note"
+verdict "a character device ($mem as the kernel, /dev/kmsg as a disk) is refused"
+
+# 3
+refused ps3 "" "$(disk /proc/self/environ)" \
+    "disk 'vda' of domain 'ps3': '/proc/self/environ' is under /proc: $proc_note"
+refused ps3b "<kernel>$files/vmlinuz</kernel><initrd>/sys/kernel/notes</initrd>" "" \
+    "initrd of domain 'ps3b': '/sys/kernel/notes' is under /sys: $proc_note"
+verdict "files under /proc and /sys are refused"
+
+# 4
+ln -s /etc/shadow "$files/disk.img"
+refused ps4 "" "$(disk "$files/disk.img")" \
+    "disk 'vda' of domain 'ps4': '$files/disk.img' leads to '/etc/shadow', which is on the path denylist $note"
+verdict "a symlink to /etc/shadow is refused, naming the link and where it leads"
+
+# 5
+refused ps5 "" "$(disk /tmp/../etc/shadow)" \
+    "disk 'vda' of domain 'ps5': '/tmp/../etc/shadow' has a '..' component (write the path without one)"
+refused ps5b "" "$(disk //etc//shadow)" \
+    "disk 'vda' of domain 'ps5b': '//etc//shadow' leads to '/etc/shadow', which is on the path denylist $note"
+verdict "'..' components and doubled slashes do not get around the denylist"
+
+# 6
+mkdir -p "$files/private"
+: >"$files/private/key.img"
+refused ps6 "" "$(disk "$files/private/key.img")" \
+    "disk 'vda' of domain 'ps6': '$files/private/key.img' is under '$files/private/' on the path denylist $note"
+refused ps6b "" "<serial type='file'><source path='$files/private/out.log'/></serial>" \
+    "serial0 of domain 'ps6b': '$files/private/out.log' is under '$files/private/' on the path denylist $note"
+verdict "an entry of path_denylist in the daemon's configuration is refused, a file or a tree (an output file too)"
+
+# 7
+refused ps7 "" "<filesystem type='mount'><source dir='/etc'/><target dir='etc'/></filesystem>" \
+    "filesystem 'etc' of domain 'ps7': '/etc' holds '/etc/shadow' of the path denylist $note"
+verdict "a shared directory holding a denied path is refused"
+
+# 8
+: >"$files/plain.img"
+mkdir -p "$files/privateer"
+: >"$files/privateer/ok.img"
+xml ok1 "" "$(disk "$files/plain.img")<disk type='file'><source file='$files/privateer/ok.img'/><target dev='vdb' bus='virtio'/></disk>
+<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>" >"$mv_tmp/ok1.xml"
+vsh define "$mv_tmp/ok1.xml"
+expect_eq "define exit status" 0 "$rc"
+expect_match "message" "^Domain 'ok1' defined from" "$out"
+vsh dumpxml ok1
+expect_match "its disk" "<source file=.$files/plain\\.img./>" "$out"
+vsh undefine ok1
+expect_eq "undefine exit status" 0 "$rc"
+verdict "a plain file disk (and /dev/urandom as the rng, a namesake of a denied tree) is accepted"
+
+# 9
+expect_daemon_alive
+vsh list --all --name
+expect_eq "no domain left" "" "$out"
+verdict "the daemon is alive and no refused domain was kept"
+mv_done
