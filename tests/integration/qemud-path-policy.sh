@@ -10,7 +10,7 @@
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 
-mv_init 9
+mv_init 10
 use_root root
 # the test's own files, outside the daemon's --root (which $mv_tmp holds)
 files=$mv_tmp/files
@@ -117,4 +117,22 @@ expect_daemon_alive
 vsh list --all --name
 expect_eq "no domain left" "" "$out"
 verdict "the daemon is alive and no refused domain was kept"
+
+# 10: a second daemon without path_denylist: the default, derived from its --root
+use_root defaults
+start_daemon
+mkdir -p "$MV_ROOT/var/lib/modvirt/images"
+: >"$MV_ROOT/var/lib/modvirt/images/user.img"
+refused pd1 "" "$(disk /root/.bashrc)" "disk 'vda' of domain 'pd1': '/root/.bashrc' is under '/root/' on the path denylist $note"
+refused pd2 "" "$(disk "$MV_ROOT/etc/modvirt/modvirt-qemud.conf")" \
+    "disk 'vda' of domain 'pd2': '$MV_ROOT/etc/modvirt/modvirt-qemud.conf' is under '$MV_ROOT/etc/modvirt/' on the path denylist $note"
+refused pd3 "" "$(disk "$MV_ROOT/var/lib/modvirt/secrets/x.value")" \
+    "disk 'vda' of domain 'pd3': '$MV_ROOT/var/lib/modvirt/secrets/x.value' is under '$MV_ROOT/var/lib/modvirt/secrets/' on the path denylist $note"
+refused pd4 "" "<serial type='unix'><source mode='connect' path='$MV_ROOT/run/modvirt/qemud-sock'/></serial>" \
+    "serial0 of domain 'pd4': '$MV_ROOT/run/modvirt/qemud-sock' is under '$MV_ROOT/run/modvirt/' on the path denylist $note"
+xml pd5 "" "$(disk "$MV_ROOT/var/lib/modvirt/images/user.img")" >"$mv_tmp/pd5.xml"
+vsh define "$mv_tmp/pd5.xml"
+expect_eq "an image in the state directory: define exit status" 0 "$rc"
+vsh undefine pd5
+verdict "without path_denylist: /root/, the daemon's own configuration, secrets and sockets are refused; an image elsewhere in its state directory is not"
 mv_done

@@ -350,7 +350,11 @@ START_TEST(test_chardevs)
     disk_refused("/dev/kmsg", PREFIX "disk 'vda' of domain 'pp': '/dev/kmsg' is a character device, which a guest "
                               "never gets as a disk, kernel or file");
     /* /dev/mem's numbers (containers often lack the node itself) */
-    ck_assert_int_eq(mknod(mem, S_IFCHR | 0600, makedev(1, 1)), 0);
+    if (mknod(mem, S_IFCHR | 0600, makedev(1, 1)) < 0 && errno == EPERM) {
+        fprintf(stderr, "# not run: mknod needs CAP_MKNOD\n");
+        return;
+    }
+    ck_assert_int_eq(access(mem, F_OK), 0);
     ck_assert_int_lt(check_kernel(mem, &err), 0);
     msg_eq(&err, PREFIX "kernel of domain 'pp': '%s' is a character device, which a guest never gets as a disk, "
                         "kernel or file", mem);
