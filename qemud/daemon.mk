@@ -12,6 +12,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/domain_job.c qemud/domain_job.h \
 	qemud/domain_task.c qemud/domain_task.h \
 	qemud/domain_store.c qemud/domain_store.h \
+	qemud/domain_dir.c qemud/domain_dir.h \
 	qemud/domain_events.c qemud/domain_events.h \
 	qemud/domain_monitor.c qemud/domain_monitor.h \
 	qemud/domain_process.c qemud/domain_process.h qemud/domain_process_priv.h \
@@ -46,7 +47,7 @@ qemud_modvirt_qemud_LDADD = qemud/libmvqemucmd.la qemud/libmvdomainconf.la qemud
 check_PROGRAMS += tests/unit/check_qemud_domobj
 UNIT_TESTS += tests/unit/check_qemud_domobj
 tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
-	qemud/domain_obj.c qemud/domain_job.c qemud/domain_task.c qemud/domain_store.c \
+	qemud/domain_obj.c qemud/domain_job.c qemud/domain_task.c qemud/domain_store.c qemud/domain_dir.c \
 	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/domain_fs.c qemud/network_port.c \
 	qemud/domain_process_start.c qemud/domain_process_prepare.c qemud/domain_process_runtime.c \
 	qemud/domain_process_net.c qemud/domain_process_log.c qemud/domain_process_pid.c \

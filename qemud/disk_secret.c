@@ -47,7 +47,7 @@ static int write_one(struct qemud_peer *sd, const char *dir, const char *uuid_st
 
     if ((r = qemud_peer_open(sd, err)) < 0 || (r = get_value(sd, d->secret_uuid, &value, err)) < 0)
         return r;
-    if (asprintf(path, "%s/%s.%s.secret", dir, uuid_str, d->target) < 0) {
+    if (asprintf(path, "%s/%s.d/%s.secret", dir, uuid_str, d->target) < 0) {
         *path = NULL;
         r = mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
     } else if ((r = mv_file_write_atomic(*path, value.value.value_val, value.value.value_len, 0600)) < 0) {

@@ -5,8 +5,8 @@
  * virtsecretd; qemud never reads storaged's files.  Storaged releases a
  * private secret's value to qemud only (storaged/secret_procs.c).
  *
- * Each value is written to a 0600 file in qemud's run directory (0700,
- * root's), which QEMU's secret object reads at startup, and removed again
+ * Each value is written to a 0600 file in the domain's directory
+ * (domain_dir.h, 0700), which QEMU's secret object reads at startup, and removed again
  * as soon as QEMU's monitor answers (QEMU has read every -object by then)
  * or the start fails.  A file beats the alternatives: argv is readable by
  * every local user in /proc, and an fd or a master-key-encrypted value
@@ -28,7 +28,8 @@ struct qemud_disk_secrets {
 };
 
 /* Fetches the value of every encrypted disk's secret of LIVE (domain
- * UUID_STR) and writes it to DIR/UUID_STR.TARGET.secret.  0 with OUT
+ * UUID_STR) and writes it to DIR/UUID_STR.d/TARGET.secret (DIR: the run
+ * directory, UUID_STR.d: the domain's directory, which must exist).  0 with OUT
  * filled (nothing to do: OUT empty), or -errno with ERR naming the disk,
  * the domain, the secret and storaged's reason; nothing is left on disk. */
 int qemud_disk_secrets_fetch(const struct mv_paths *paths, const char *dir, const char *uuid_str,
@@ -37,6 +38,7 @@ int qemud_disk_secrets_fetch(const struct mv_paths *paths, const char *dir, cons
 /* Removes the files and frees S (empty afterwards); fine on an empty S. */
 void qemud_disk_secrets_remove(struct qemud_disk_secrets *s);
 
-/* Removes the passphrase files in DIR a qemud killed during a start left
- * behind; call at daemon start, before any domain starts. */
+/* Removes the passphrase files DIR/UUID.TARGET.secret an older qemud killed
+ * during a start left behind (the files of today's qemud go with their
+ * domain's directory); call at daemon start, before any domain starts. */
 void qemud_disk_secrets_sweep(const char *dir);

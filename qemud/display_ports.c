@@ -193,20 +193,31 @@ void qemud_display_reserve_running(const struct mv_dom_def *live)
 
 #define UUID_CHARS (MV_UUID_STRING_LEN - 1)
 
-bool qemud_is_daemon_socket(const char *rundir, const char *path, const char *kind)
+/* REST is "KINDN.sock". */
+static bool kind_socket(const char *rest, const char *kind)
 {
-    size_t n = strlen(rundir), k = strlen(kind);
-    const char *rest;
+    size_t k = strlen(kind);
     unsigned int idx;
     int end = 0;
+
+    if (strncmp(rest, kind, k) != 0)
+        return false;
+    rest += k;
+    return sscanf(rest, "%u.sock%n", &idx, &end) == 1 && end > 0 && rest[end] == '\0';
+}
+
+bool qemud_is_daemon_socket(const char *rundir, const char *path, const char *kind)
+{
+    size_t n = strlen(rundir);
+    const char *rest;
 
     if (strncmp(path, rundir, n) != 0 || path[n] != '/' || strlen(path + n + 1) <= UUID_CHARS)
         return false;
     rest = path + n + 1 + UUID_CHARS;
-    if (rest[0] != '.' || strncmp(rest + 1, kind, k) != 0)
-        return false;
-    rest += 1 + k;
-    return sscanf(rest, "%u.sock%n", &idx, &end) == 1 && end > 0 && rest[end] == '\0';
+    /* today's UUID.d/KINDN.sock, or UUID.KINDN.sock of a live XML an older daemon showed */
+    if (strncmp(rest, ".d/", 3) == 0)
+        return kind_socket(rest + 3, kind);
+    return rest[0] == '.' && kind_socket(rest + 1, kind);
 }
 
 /* The SPICE socket path and listen address LIVE shows for G. */
@@ -214,7 +225,7 @@ static int spice_defaults(const char *rundir, const char *uuid, size_t i, struct
 {
     if (g->listen_type == MV_DOM_LISTEN_SOCKET && (!g->socket || qemud_is_daemon_socket(rundir, g->socket, "spice"))) {
         free(g->socket);
-        if (asprintf(&g->socket, "%s/%s.spice%zu.sock", rundir, uuid, i) < 0) {
+        if (asprintf(&g->socket, "%s/%s.d/spice%zu.sock", rundir, uuid, i) < 0) {
             g->socket = NULL;
             return -ENOMEM;
         }

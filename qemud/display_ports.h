@@ -17,14 +17,15 @@
 #define DISPLAY_PORT_MAX 65535
 
 /* Fills LIVE's autoport ports (VNC and SPICE) and SPICE socket paths
- * (RUNDIR/UUID.spiceN.sock), and reserves every TCP port LIVE listens on,
+ * (RUNDIR/UUID.d/spiceN.sock), and reserves every TCP port LIVE listens on,
  * written or chosen, until qemud_display_release(): so that no two starts
  * pick one port before QEMU binds it, and a written port another running
  * domain has is refused by name.  0, or -errno with ERR naming the domain
  * (nothing left reserved). */
 int qemud_display_prepare(const char *rundir, const char *uuid, struct mv_dom_def *live, struct mv_err *err);
 /* PATH is a socket this daemon picked in RUNDIR for whichever domain
- * (RUNDIR/UUID.KINDN.sock, KIND "spice" or "channel"): the live XML of a
+ * (RUNDIR/UUID.d/KINDN.sock, or an older daemon's RUNDIR/UUID.KINDN.sock;
+ * KIND "spice" or "channel"): the live XML of a
  * guest shows it, and a definition made from that XML must not have two
  * guests listen on one socket, so such a path is picked afresh. */
 bool qemud_is_daemon_socket(const char *rundir, const char *path, const char *kind);

@@ -22,3 +22,8 @@ int qemud_domain_dir_chown(const char *uuid_str, uid_t uid, gid_t gid);
 
 /* Removes it and everything in it; fine when absent. */
 void qemud_domain_dir_remove(const char *uuid_str);
+
+/* At daemon start, once the status files are loaded (the registry knows
+ * their domains): removes every UUID.d in the run directory whose domain
+ * has no status file, left by a daemon that died before its clean-up. */
+void qemud_domain_dir_sweep(void);

@@ -25,7 +25,7 @@ struct qemud_fs_sockets {
     size_t n;
 };
 
-/* Fills S for LIVE, the sockets in RUNDIR named after the domain's UUID_STR
+/* Fills S for LIVE, the sockets in the domain's directory RUNDIR/UUID_STR.d
  * (virtiofs.h); 0 or -ENOMEM. */
 int qemud_fs_sockets_init(struct qemud_fs_sockets *s, const char *rundir, const char *uuid_str,
                           const struct mv_dom_def *live);

@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "cputune.h"
 #include "display_ports.h"
 #include "domain_address.h"
+#include "domain_dir.h"
 #include "domain_process_priv.h"
 #include "file.h"
 #include "firmware.h"
@@ -35,8 +37,9 @@ static bool kvm_usable_for(const struct mv_dom_def *live)
     return facts && facts->kvm_usable;
 }
 
-/* Unix channels the user gave no path get one in the run directory, as the
- * command line needs a socket path for QEMU to listen on. */
+/* Unix channels the user gave no path get one in the domain's directory
+ * (domain_dir.h), as the command line needs a socket path for QEMU to
+ * listen on. */
 static int assign_channel_paths(struct qemud_dom *dom, struct mv_dom_def *live)
 {
     for (size_t i = 0; i < live->devices.nchannels; i++) {
@@ -45,7 +48,7 @@ static int assign_channel_paths(struct qemud_dom *dom, struct mv_dom_def *live)
         if (ch->type != MV_DOM_CHR_UNIX || (ch->path && !qemud_is_daemon_socket(qemud.rundir, ch->path, "channel")))
             continue;
         free(ch->path);
-        if (asprintf(&ch->path, "%s/%s.channel%zu.sock", qemud.rundir, dom->uuid_str, i) < 0) {
+        if (asprintf(&ch->path, "%s/%s.d/channel%zu.sock", qemud.rundir, dom->uuid_str, i) < 0) {
             ch->path = NULL;
             return -ENOMEM;
         }
@@ -54,11 +57,14 @@ static int assign_channel_paths(struct qemud_dom *dom, struct mv_dom_def *live)
 }
 
 /* What the host offers the guest's memory right now (free huge pages
- * change), and the directory file-backed RAM goes to: QEMU creates and at
- * once unlinks its file there, so nothing is left to clean up. */
+ * change), and the directory file-backed RAM goes to, "ram" in the
+ * domain's directory (domain_dir.h): QEMU creates and at once unlinks its
+ * file there, and the directory goes with the domain's at stop. */
 static int memory_facts(const struct mv_dom_def *live, struct mv_host_memory *mem, char **ramdir,
                         struct mv_err *err)
 {
+    _cleanup_free_ char *dir = NULL;
+    char uuid_str[MV_UUID_STRING_LEN];
     int r = mv_host_memory_read(NULL, mem);
 
     if (r < 0)
@@ -66,11 +72,12 @@ static int memory_facts(const struct mv_dom_def *live, struct mv_host_memory *me
                                 "cannot read the host's NUMA nodes and huge pages");
     if (live->memory_backing.source != MV_DOM_MEM_SOURCE_FILE)
         return 0;
-    if (asprintf(ramdir, "%s/qemu/ram", qemud.paths->statedir) < 0) {
+    mv_uuid_format(live->uuid, uuid_str);
+    if (!(dir = qemud_domain_dir(uuid_str)) || asprintf(ramdir, "%s/ram", dir) < 0) {
         *ramdir = NULL;
         return -ENOMEM;
     }
-    if ((r = mv_mkdir_p(*ramdir, 0700)) < 0)
+    if (mkdir(*ramdir, 0700) < 0 && (r = -errno) != -EEXIST)
         return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                 "cannot create '%s' for the memory of domain '%s'", *ramdir, live->name);
     return 0;

@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "display_ports.h"
+#include "domain_dir.h"
 #include "domain_events.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
@@ -83,8 +84,8 @@ static int watch_exit(struct qemud_dom *dom, uint64_t gen)
 
 /* What a run that is over left: its sidecars (adopted, then stopped: a
  * virtiofsd whose peer went away is gone, an swtpm need not be), a
- * transient domain's TPM state, taps, ports, status file and monitor
- * socket. */
+ * transient domain's TPM state, taps, ports, status file, monitor
+ * socket and the domain's directory. */
 static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
 {
     qemud_sidecars_adopt(&st->sidecars, dom->name);
@@ -93,7 +94,8 @@ static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
         qemud_process_forget_transient(dom, st->live);
     qemud_process_release_interfaces(st->live);
     qemud_store_delete_status(dom->name);
-    unlink(st->monitor_path);
+    unlink(st->monitor_path);       /* an older daemon's path is outside the directory */
+    qemud_domain_dir_remove(dom->uuid_str);
 }
 
 /* ST's QEMU once a pidfd was opened on its pid: the pidfd is that

@@ -27,6 +27,7 @@
 #include "cleanup.h"
 #include "cputune.h"
 #include "disk_secret.h"
+#include "domain_dir.h"
 #include "domain_events.h"
 #include "domain_fs.h"
 #include "domain_monitor.h"
@@ -167,7 +168,7 @@ static int check_socket(const char *domname, const char *what, const char *name,
                       path, strlen(path));
 }
 
-/* Every socket path in the run directory a start uses: QEMU's monitor,
+/* Every socket path in the domain's directory a start uses: QEMU's monitor,
  * virtiofsd's per share, swtpm's, and the SPICE sockets (picked by
  * display_ports.c; a path the user gave was checked at define). */
 static int check_socket_paths(const struct start *s, struct mv_err *err)
@@ -264,6 +265,11 @@ static int launch(struct start *s, pid_t *pid, struct mv_err *err)
     for (size_t i = 0; i < s->live->devices.nnets; i++)
         s->net_fds[i] = -1;
     s->ctx = (struct mv_qemu_cmd_ctx){ .emulator = qemud.emulator, .monitor_path = dom->monitor_path };
+    /* the domain's directory before any path in it is handed out (abort_start removes it) */
+    if ((r = qemud_domain_dir_create(dom->uuid_str)) < 0)
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot create the directory '%s/%s.d' of domain '%s'", qemud.rundir,
+                                dom->uuid_str, dom->name);
     /* host devices and host facts before anything is set up: they change
      * nothing, so a missing piece leaves nothing to undo */
     if ((r = qemud_process_prepare_def(dom, s->live, err)) < 0 ||
@@ -381,7 +387,8 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
     if (shown != live)      /* the snapshot shown during the start (the caller frees LIVE) */
         mv_dom_def_free(shown);
     if (dom->monitor_path)
-        unlink(dom->monitor_path);
+        unlink(dom->monitor_path);     /* an older daemon's path is outside the directory */
+    qemud_domain_dir_remove(dom->uuid_str);
 }
 
 static void announce_start(struct qemud_dom *dom, bool paused)
@@ -402,10 +409,14 @@ static void announce_start(struct qemud_dom *dom, bool paused)
 static int begin_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown)
 {
     struct mv_dom_def *old;
+    char *monitor;
 
-    if (!dom->monitor_path && !(dom->monitor_path = qemud_store_monitor_path(dom->uuid_str)))
+    /* always today's path: a run adopted from an older daemon kept its own */
+    if (!(monitor = qemud_store_monitor_path(dom->uuid_str)))
         return -ENOMEM;
     pthread_mutex_lock(&dom->lock);
+    free(dom->monitor_path);
+    dom->monitor_path = monitor;
     old = dom->live;
     dom->live = shown;
     dom->run_gen++;

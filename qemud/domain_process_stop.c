@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "domain_dir.h"
 #include "domain_events.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
@@ -73,7 +74,8 @@ void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail
     mv_dom_def_free(live);
     qemud_store_delete_status(dom->name);
     if (dom->monitor_path)
-        unlink(dom->monitor_path);
+        unlink(dom->monitor_path);     /* an older daemon's path is outside the directory */
+    qemud_domain_dir_remove(dom->uuid_str);     /* QEMU and its sidecars are gone */
     mv_info("domain '%s' stopped", dom->name);
     qemud_event_lifecycle(dom, id, QEMUD_EVENT_STOPPED, detail);
     if (transient)

@@ -260,5 +260,5 @@ char *qemud_store_log_path(const char *name)
 
 char *qemud_store_monitor_path(const char *uuid_str)
 {
-    return mv_store_path(qemud.rundir, uuid_str, ".monitor");
+    return mv_store_path(qemud.rundir, uuid_str, ".d/monitor.sock");
 }

@@ -56,6 +56,8 @@ void qemud_status_clear(struct qemud_status *st);
 /* Reads the status file PATH; -errno with *ERRMSG on a damaged file. */
 int qemud_store_read_status(const char *path, struct qemud_status *st, char **errmsg);
 
-/* Malloc'd paths: QEMU's log and monitor socket of a domain. */
+/* Malloc'd paths: QEMU's log and monitor socket of a domain (in its
+ * directory, domain_dir.h; a status file of an older daemon may name
+ * another path: the status is what counts for a running QEMU). */
 char *qemud_store_log_path(const char *name);
 char *qemud_store_monitor_path(const char *uuid_str);

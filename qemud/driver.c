@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "domain_dir.h"
 #include "domain_events.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
@@ -221,6 +222,8 @@ int qemud_driver_start(struct mv_daemon_ctx *ctx)
     qemud_disk_secrets_sweep(qemud.rundir);
     mv_store_each_config(qemud.store, load_definition, NULL);
     mv_store_each_status(qemud.store, load_status, NULL);
+    /* what a guest that is gone left, before any start (autostart) makes one */
+    qemud_domain_dir_sweep();
     autostart_all();
     return 0;
 }

@@ -27,7 +27,7 @@ struct qemud_driver {
     char *emulator;                 /* QEMU binary when a domain names none */
     struct mv_registry *domains;    /* every domain, by name, UUID and id (domain_obj.c) */
     struct mv_store *store;         /* definitions, autostart links, status files (domain_store.c) */
-    const char *rundir;             /* <rundir>/qemu (the store's): status, UUID.monitor sockets */
+    const char *rundir;             /* <rundir>/qemu (the store's): status files, UUID.d domain dirs */
     char *logdir;                   /* <logdir>/qemu: NAME.log, QEMU's output */
     struct mv_qmp_loop *qmp;        /* the monitor thread */
     struct mv_worker_pool *tasks;   /* domain work nobody waits for (QEMU exits, autostart) */

@@ -337,7 +337,7 @@ char *qemud_tpm_socket_path(const char *rundir, const char *uuid_str)
 {
     char *path;
 
-    return asprintf(&path, "%s/%s.swtpm.sock", rundir, uuid_str) < 0 ? NULL : path;
+    return asprintf(&path, "%s/%s.d/swtpm.sock", rundir, uuid_str) < 0 ? NULL : path;
 }
 
 int qemud_tpm_start(struct qemud_sidecars *set, const char *domname, const char *uuid_str,

@@ -54,8 +54,8 @@ int qemud_tpm_start(struct qemud_sidecars *set, const char *domname, const char 
                     const struct mv_dom_def *live, const struct qemud_tpm_dirs *dirs, int log_fd,
                     const char *socket, struct mv_err *err);
 
-/* The control socket swtpm listens on for domain UUID_STR, in RUNDIR
- * (malloc'd): the command line names it before swtpm is started. */
+/* The control socket swtpm listens on for domain UUID_STR, in its
+ * directory RUNDIR/UUID_STR.d (domain_dir.h; malloc'd): the command line names it before swtpm is started. */
 char *qemud_tpm_socket_path(const char *rundir, const char *uuid_str);
 
 /* Whether undefining (FLAGS: QEMUD_UNDEFINE_*) or, FLAGS 0, stopping a

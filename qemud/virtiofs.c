@@ -21,7 +21,7 @@ char *mv_virtiofs_socket_path(const char *rundir, const char *uuid_str, size_t i
 {
     char *path;
 
-    return asprintf(&path, "%s/%s.fs%zu.sock", rundir, uuid_str, index) < 0 ? NULL : path;
+    return asprintf(&path, "%s/%s.d/fs%zu.sock", rundir, uuid_str, index) < 0 ? NULL : path;
 }
 
 /* DIR for virtiofsd's "-o source=": its option parser (FUSE's) splits at

@@ -24,7 +24,7 @@
 bool mv_virtiofs_needs_daemon(const struct mv_dom_fs *fs);
 
 /* The socket of the virtiofsd of filesystem INDEX of the domain whose UUID
- * is UUID_STR, in RUNDIR; malloc'd, NULL without memory. */
+ * is UUID_STR, in its directory RUNDIR/UUID_STR.d (domain_dir.h); malloc'd, NULL without memory. */
 char *mv_virtiofs_socket_path(const char *rundir, const char *uuid_str, size_t index);
 
 /* virtiofsd's argument vector for FS listening on SOCKET (argv[0]: the

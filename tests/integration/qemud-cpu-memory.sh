@@ -9,7 +9,9 @@
 # 3. what the host cannot give is refused at start, naming it, with nothing
 #    left running: a <numatune> node the host lacks, huge pages when no
 #    pool has free pages (skipped on a host that has some);
-# 4. an unknown CPU feature is refused at define, naming it.
+# 4. an unknown CPU feature is refused at define, naming it;
+# 5. file-backed RAM goes to "ram" in the domain's directory
+#    (<rundir>/qemu/UUID.d, 0700), which the destroy removes.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -17,7 +19,7 @@ set -u
 
 MV_NEEDS="qemu-system-x86_64 xmllint"
 BOOT_S=120
-guest_test_init 4
+guest_test_init 5
 start_daemon
 
 xp() { printf '%s\n' "$out" | xmllint --xpath "$1" - 2>/dev/null; }
@@ -108,5 +110,30 @@ expect_match "message" "unknown CPU feature 'avx9000'" "$err"
 vsh list --all --name
 expect_nomatch "not defined" "^f1$" "$out"
 verdict "an unknown CPU feature is refused at define, naming it"
+
+# 5
+guest_domain_xml r1 "$mv_tmp/r1.serial" |
+    sed "s|<vcpu>|<memoryBacking><source type='file'/><access mode='shared'/></memoryBacking><vcpu>|" >"$mv_tmp/r1.xml"
+vsh define "$mv_tmp/r1.xml"
+expect_eq "define ($err)" 0 "$rc"
+vsh domuuid r1
+ruuid=$out
+domdir=$MV_ROOT/run/modvirt/qemu/$ruuid.d
+vsh start --paused r1
+expect_eq "start ($err)" 0 "$rc"
+pid=$(our_qemu r1)
+if [ -n "$pid" ]; then
+    expect_match "mem-path" "memory-backend-file,.*mem-path=$domdir/ram[, ]" "$(tr '\0' ' ' <"/proc/$pid/cmdline")"
+    # QEMU made its file there and unlinked it at once: its mapping says so
+    expect_match "RAM mapped from the domain's directory" "rw-s .* $domdir/ram/" "$(cat "/proc/$pid/maps")"
+else
+    expect_fail "no QEMU of ours runs for r1"
+fi
+expect_eq "the domain's directory is private" 700 "$(stat -c %a "$domdir" 2>&1)"
+vsh destroy r1
+expect_eq "destroy" 0 "$rc"
+expect_eq "the domain's directory removed" no "$([ -e "$domdir" ] && echo yes || echo no)"
+vsh undefine r1
+verdict "file-backed RAM is in the domain's directory, which goes with the domain's run"
 
 mv_done

@@ -138,7 +138,7 @@ expect_match "recorded in the status file" "<sidecar id=\"fs0\" prog=\"/usr/lib/
 gone vf
 [ -z "$vfs_pid" ] || wait_exit "$vfs_pid" 10 || expect_fail "virtiofsd $vfs_pid still runs"
 expect_eq "no virtiofsd" "" "$(virtiofsd_pids)"
-expect_eq "no socket left" "" "$(ls "$rundir" | grep '\.sock$' | grep -v monitor)"
+expect_eq "no socket left" "" "$(find "$rundir" -name '*.sock' ! -name monitor.sock)"
 verdict "a qemud restart adopts virtiofsd with its guest; destroy stops both, nothing left"
 
 # 6
@@ -157,7 +157,7 @@ expect_eq "status" 1 "$rc"
 expect_match "error" "virtiofsd '$mv_tmp/no-virtiofsd' of filesystem 'vshare' cannot be run: No such file or directory" "$err"
 expect_eq "no virtiofsd" "" "$(virtiofsd_pids)"
 expect_eq "no QEMU" "" "$(qemu_pid vnoshm)$(qemu_pid vnobin)"
-expect_eq "no socket left" "" "$(ls "$rundir" | grep '\.sock$' | grep -v monitor)"
+expect_eq "no socket left" "" "$(find "$rundir" -name '*.sock' ! -name monitor.sock)"
 expect_daemon_alive
 verdict "virtiofs without shared memory, or without its virtiofsd, fails by name; nothing left"
 

@@ -150,7 +150,7 @@ expect_eq "same aliases and PCI slots" "$(alias_slots <"$mv_tmp/l1.live.xml")" "
 expect_eq "same QEMU devices" "$(qemu_devices l1)" "$(qemu_devices l2)"
 chan_path() { sed -n 's|.*<source mode="bind" path="\([^"]*channel0.sock\)"/>.*|\1|p' "$1"; }
 uuid2=$(sed -n 's|.*<uuid>\(.*\)</uuid>.*|\1|p' "$mv_tmp/l2.live.xml")
-expect_eq "l2's channel socket is its own" "$rundir/$uuid2.channel0.sock" "$(chan_path "$mv_tmp/l2.live.xml")"
+expect_eq "l2's channel socket is its own" "$rundir/$uuid2.d/channel0.sock" "$(chan_path "$mv_tmp/l2.live.xml")"
 expect_match "l1's channel socket is still there" "^$rundir/.*channel0.sock\$" "$(chan_path "$mv_tmp/l1.live.xml")"
 [ -S "$(chan_path "$mv_tmp/l1.live.xml")" ] || expect_fail "l1's channel socket is gone"
 verdict "dumpxml of a running domain, renamed, defines and starts the same machine"

@@ -117,7 +117,7 @@ expect_eq "socket: start --paused ($err)" 0 "$rc"
 vsh dumpxml sp-sock
 sock=$(xp 'string(//graphics/listen[@type="socket"]/@socket)')
 case "$sock" in
-    "$rundir"/*.sock) out=$(spice_link "$sock"); expect_eq "socket: SPICE link on $sock" "$answers" "$out" ;;
+    "$rundir"/*.d/spice*.sock) out=$(spice_link "$sock"); expect_eq "socket: SPICE link on $sock" "$answers" "$out" ;;
     *) expect_fail "socket: live socket '$sock' is not in $rundir" ;;
 esac
 # its live XML, renamed and defined, runs beside it on a socket of its own

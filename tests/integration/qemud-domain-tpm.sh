@@ -73,7 +73,8 @@ guest_wait_log "$mv_tmp/tp.serial" GUEST-BOOTED-OK $BOOT_S || expect_fail "tp di
 spid=$(sidecar_attr tp pid)
 expect_eq "one swtpm of tp" "$spid" "$(swtpm_of "$uuid")"
 expect_eq "state created" yes "$(has "$(state_file "$uuid")")"
-expect_eq "swtpm socket" yes "$(has "$rundir/$uuid.swtpm.sock")"
+expect_eq "swtpm socket" yes "$(has "$rundir/$uuid.d/swtpm.sock")"
+expect_eq "the domain's directory is private" 700 "$(stat -c %a "$rundir/$uuid.d")"
 expect_match "swtpm_setup in the domain log" "swtpm_setup \(create the TPM state\)" "$(cat "$logdir/tp.log")"
 # the daemon's own CA signed the certificates, not the host's /var/lib/swtpm-localca
 expect_match "own swtpm_setup.conf" "create_certs_tool_config = $swtpmdir/swtpm-localca.conf" \
@@ -92,7 +93,8 @@ touch "$swtpmdir/$uuid/marker"
 vsh destroy tp
 expect_eq "destroy" 0 "$rc"
 wait_no_swtpm "$uuid" 10 || expect_fail "swtpm still runs after destroy: $(swtpm_of "$uuid")"
-expect_eq "socket removed" no "$(has "$rundir/$uuid.swtpm.sock")"
+expect_eq "socket removed" no "$(has "$rundir/$uuid.d/swtpm.sock")"
+expect_eq "the domain's directory removed" no "$(has "$rundir/$uuid.d")"
 vsh start tp
 expect_eq "start again" 0 "$rc"
 guest_wait_log "$mv_tmp/tp.serial" GUEST-BOOTED-OK $BOOT_S || expect_fail "tp did not boot again"
@@ -125,7 +127,7 @@ kill -KILL "$qpid"
 wait_no_swtpm "$uuid" 10 || expect_fail "swtpm outlived its QEMU"
 restart_daemon
 expect_eq "shut off" "shut off" "$(guest_state tp)"
-expect_eq "socket removed" no "$(has "$rundir/$uuid.swtpm.sock")"
+expect_eq "socket removed" no "$(has "$rundir/$uuid.d/swtpm.sock")"
 verdict "a domain whose QEMU and swtpm died while the daemon was away is cleaned up"
 
 # 6: a start that fails after swtpm started leaves no swtpm
@@ -138,7 +140,7 @@ expect_eq "start fails" 1 "$rc"
 expect_match "QEMU's reason" "missing.img" "$err"
 expect_eq "no swtpm left" "" "$(swtpm_of "$uuid")"
 expect_eq "no status file" no "$(has "$rundir/tp.xml")"
-expect_eq "no socket" no "$(has "$rundir/$uuid.swtpm.sock")"
+expect_eq "no socket" no "$(has "$rundir/$uuid.d/swtpm.sock")"
 vsh define "$mv_tmp/tp.xml"
 verdict "a start QEMU refuses stops the swtpm it needed"
 

@@ -361,8 +361,11 @@ fi
 if [ "$guest_ok" = yes ]; then
     at_exit "pkill -9 -f -- '$MV_ROOT/run/modvirt/qemu/'"
     # what a qemud killed in the middle of a start leaves: swept at start
-    mkdir -p "$MV_ROOT/run/modvirt/qemu"
+    # (an older daemon's file in the run directory, today's in a domain's
+    # directory whose domain has no status file)
+    mkdir -p "$MV_ROOT/run/modvirt/qemu/00000000-0000-4000-8000-000000000001.d"
     echo left >"$MV_ROOT/run/modvirt/qemu/00000000-0000-4000-8000-000000000000.vda.secret"
+    echo left >"$MV_ROOT/run/modvirt/qemu/00000000-0000-4000-8000-000000000001.d/vda.secret"
     start_qemud || guest_ok="modvirt-qemud did not become ready: $(tail -n 3 "$mv_tmp/qemud.log")"
 fi
 
@@ -403,7 +406,7 @@ else
     else
         expect_fail "no QEMU pid in lg's status file"
     fi
-    left=$(ls "$MV_ROOT/run/modvirt/qemu/" | grep '\.secret$')
+    left=$(find "$MV_ROOT/run/modvirt/qemu/" -name '*.secret')
     expect_eq "passphrase files left (the stale one swept at qemud's start)" "" "$left"
     qvsh dumpxml lg
     expect_match "live XML shows the encryption" "<secret type=.passphrase. uuid=.$U4./>" "$out"
@@ -423,7 +426,7 @@ else
     expect_match "QEMU's reason" "Invalid password, cannot unlock any keyslot" "$err"
     qvsh domstate lg
     expect_eq "shut off" "shut off" "$out"
-    left=$(ls "$MV_ROOT/run/modvirt/qemu/" | grep '\.secret$')
+    left=$(find "$MV_ROOT/run/modvirt/qemu/" -name '*.secret')
     expect_eq "passphrase files left" "" "$left"
     verdict "a wrong passphrase fails the start with QEMU's reason, nothing left behind"
 fi

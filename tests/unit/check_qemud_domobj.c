@@ -13,10 +13,13 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "display_ports.h"
+#include "domain_dir.h"
 #include "domain_job.h"
 #include "domain_obj.h"
 #include "domain_process.h"
@@ -325,6 +328,184 @@ START_TEST(test_undefine_flags_survive_restart)
 }
 END_TEST
 
+/* ---- the domain's directory (domain_dir.h) ---- */
+
+#define H1_UUID "8f0e6c2a-51b4-4f7e-9d0a-3c1b2a4d5e6f"
+#define ORPHAN_UUID "0b5c7d2e-1f3a-4b6c-8d9e-0a1b2c3d4e5f"
+
+static char *in_dir(const char *uuid, const char *rel)
+{
+    _cleanup_free_ char *dir = qemud_domain_dir(uuid);
+    char *path = NULL;
+
+    ck_assert_ptr_nonnull(dir);
+    ck_assert_int_gt(asprintf(&path, "%s/%s", dir, rel), 0);
+    return path;
+}
+
+static void put_file(const char *path)
+{
+    ck_assert_msg(mv_file_write_atomic(path, "x", 1, 0600) == 0, "%s", path);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0;
+}
+
+/* What a run leaves in it: sockets' stand-ins, a secret, ram/ with a file,
+ * and a symlink out of it (QEMU's uid could make one): removal must not
+ * follow it. */
+static void fill_dir(const char *uuid, const char *outside)
+{
+    _cleanup_free_ char *monitor = in_dir(uuid, "monitor.sock"), *secret = in_dir(uuid, "vda.secret");
+    _cleanup_free_ char *ram = in_dir(uuid, "ram"), *ramfile = in_dir(uuid, "ram/qemu_back_mem.XXX");
+    _cleanup_free_ char *link = in_dir(uuid, "link");
+
+    put_file(monitor);
+    put_file(secret);
+    ck_assert_int_eq(mkdir(ram, 0700), 0);
+    put_file(ramfile);
+    ck_assert_int_eq(symlink(outside, link), 0);
+}
+
+/* Created 0700 (whatever the umask), emptied when left over, and removed
+ * with its contents, never what a symlink in it names. */
+START_TEST(test_domain_dir_lifecycle)
+{
+    _cleanup_free_ char *dir = qemud_domain_dir(H1_UUID), *outside = NULL, *monitor = NULL;
+    _cleanup_free_ char *expect_dir = NULL, *expect_monitor = NULL;
+    mode_t old = umask(0);
+    struct stat st;
+
+    ck_assert_int_gt(asprintf(&expect_dir, "%s/" H1_UUID ".d", qemud.rundir), 0);
+    ck_assert_str_eq(dir, expect_dir);
+    ck_assert_ptr_nonnull((monitor = qemud_store_monitor_path(H1_UUID)));
+    ck_assert_int_gt(asprintf(&expect_monitor, "%s/monitor.sock", dir), 0);
+    ck_assert_str_eq(monitor, expect_monitor);
+    ck_assert_int_gt(asprintf(&outside, "%s/outside", tmpdir), 0);
+    put_file(outside);
+
+    ck_assert_int_eq(qemud_domain_dir_create(H1_UUID), 0);
+    umask(old);
+    ck_assert_int_eq(lstat(dir, &st), 0);
+    ck_assert(S_ISDIR(st.st_mode));
+    ck_assert_uint_eq(st.st_mode & 07777, 0700);
+    ck_assert_uint_eq(st.st_uid, geteuid());
+
+    /* a leftover (a daemon killed mid-run), opened up meanwhile: emptied, 0700 again */
+    fill_dir(H1_UUID, outside);
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+    ck_assert_int_eq(qemud_domain_dir_create(H1_UUID), 0);
+    ck_assert_int_eq(lstat(dir, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0700);
+    ck_assert_uint_eq(st.st_nlink, 2);      /* no subdirectory left */
+    ck_assert(!exists(monitor));
+    ck_assert(exists(outside));
+
+    /* handed to the guest's identity: owner changes, mode does not */
+    if (geteuid() == 0) {
+        ck_assert_int_eq(qemud_domain_dir_chown(H1_UUID, 4242, 4243), 0);
+        ck_assert_int_eq(lstat(dir, &st), 0);
+        ck_assert_uint_eq(st.st_uid, 4242);
+        ck_assert_uint_eq(st.st_gid, 4243);
+        ck_assert_uint_eq(st.st_mode & 07777, 0700);
+    } else {
+        ck_assert_int_eq(qemud_domain_dir_chown(H1_UUID, geteuid(), getegid()), 0);
+    }
+
+    fill_dir(H1_UUID, outside);
+    qemud_domain_dir_remove(H1_UUID);
+    ck_assert(!exists(dir));
+    ck_assert(exists(outside));
+    qemud_domain_dir_remove(H1_UUID);      /* absent: fine */
+    ck_assert(!exists(dir));
+}
+END_TEST
+
+/* At daemon start: a UUID.d whose domain has no status file goes, one
+ * whose domain has one stays, and nothing else in the run directory is
+ * touched (status files, an older daemon's sockets). */
+START_TEST(test_domain_dir_sweep)
+{
+    _cleanup_dom_unref_ struct qemud_dom *dom = add_defined();
+    _cleanup_free_ char *kept = qemud_domain_dir(H1_UUID), *orphan = qemud_domain_dir(ORPHAN_UUID);
+    _cleanup_free_ char *other = NULL, *old_monitor = NULL, *status = NULL, *outside = NULL;
+
+    ck_assert_int_gt(asprintf(&outside, "%s/outside", tmpdir), 0);
+    put_file(outside);
+    ck_assert_int_eq(qemud_domain_dir_create(H1_UUID), 0);
+    ck_assert_int_eq(qemud_domain_dir_create(ORPHAN_UUID), 0);
+    fill_dir(H1_UUID, outside);
+    fill_dir(ORPHAN_UUID, outside);
+    ck_assert_int_gt(asprintf(&other, "%s/not-a-uuid.d", qemud.rundir), 0);
+    ck_assert_int_eq(mkdir(other, 0700), 0);
+    ck_assert_int_gt(asprintf(&old_monitor, "%s/" ORPHAN_UUID ".monitor", qemud.rundir), 0);
+    put_file(old_monitor);
+    ck_assert_int_eq(qemud_store_write_status("h1", "<domstatus/>"), 0);
+    ck_assert_ptr_nonnull((status = mv_store_path(qemud.rundir, "h1", ".xml")));
+
+    qemud_domain_dir_sweep();
+    ck_assert(!exists(orphan));
+    ck_assert(exists(kept));
+    ck_assert(exists(other));
+    ck_assert(exists(old_monitor));
+    ck_assert(exists(status));
+    ck_assert(exists(outside));
+
+    /* the status file gone (the domain stopped while the daemon was away): swept too */
+    ck_assert_int_eq(qemud_store_delete_status("h1"), 0);
+    qemud_domain_dir_sweep();
+    ck_assert(!exists(kept));
+    ck_assert(exists(other));
+}
+END_TEST
+
+/* The clean-up after a QEMU that exited while the daemon was away removes
+ * its domain's directory, as a stop would. */
+START_TEST(test_domain_dir_reattach_gone)
+{
+    _cleanup_free_ char *dir = qemud_domain_dir(H1_UUID);
+    struct qemud_status st = { 0 };
+
+    ck_assert_int_eq(qemud_domain_dir_create(H1_UUID), 0);
+    fill_dir(H1_UUID, "/nonexistent");
+    gone_run_status(0, &st);
+    ck_assert(exists(dir));
+    reattach_gone(&st);
+    qemud_status_clear(&st);
+    ck_assert(!exists(dir));
+}
+END_TEST
+
+/* A socket the daemon picked (today's in UUID.d, or an older daemon's
+ * UUID.KINDN.sock that a live XML shows) is picked afresh at start; a
+ * path of the user's is not. */
+START_TEST(test_daemon_socket_paths)
+{
+    static const struct { const char *path, *kind; bool daemons; } cases[] = {
+        { "/r/qemu/" H1_UUID ".d/channel0.sock", "channel", true },
+        { "/r/qemu/" H1_UUID ".d/spice12.sock", "spice", true },
+        { "/r/qemu/" H1_UUID ".channel0.sock", "channel", true },
+        { "/r/qemu/" H1_UUID ".spice1.sock", "spice", true },
+        { "/r/qemu/" H1_UUID ".d/channel0.sock", "spice", false },
+        { "/r/qemu/" H1_UUID ".d/channel0.sockx", "channel", false },
+        { "/r/qemu/" H1_UUID ".d/channel.sock", "channel", false },
+        { "/r/qemu/" H1_UUID ".d/sub/channel0.sock", "channel", false },
+        { "/r/qemu/" H1_UUID ".dchannel0.sock", "channel", false },
+        { "/r/qemu2/" H1_UUID ".d/channel0.sock", "channel", false },
+        { "/tmp/" H1_UUID ".d/channel0.sock", "channel", false },
+        { "/r/qemu/agent.sock", "channel", false },
+    };
+
+    for (size_t i = 0; i < MV_ARRAY_SIZE(cases); i++)
+        ck_assert_msg(qemud_is_daemon_socket("/r/qemu", cases[i].path, cases[i].kind) == cases[i].daemons,
+                      "%s (%s)", cases[i].path, cases[i].kind);
+}
+END_TEST
+
 /* An older status file has no undefine-flags: 0; a damaged one is refused. */
 START_TEST(test_undefine_flags_damaged)
 {
@@ -359,6 +540,10 @@ static Suite *domobj_suite(void)
     tcase_add_test(tc, test_added_domain_is_busy);
     tcase_add_test(tc, test_undefine_flags_survive_restart);
     tcase_add_test(tc, test_undefine_flags_damaged);
+    tcase_add_test(tc, test_domain_dir_lifecycle);
+    tcase_add_test(tc, test_domain_dir_sweep);
+    tcase_add_test(tc, test_domain_dir_reattach_gone);
+    tcase_add_test(tc, test_daemon_socket_paths);
     suite_add_tcase(s, tc);
     return s;
 }

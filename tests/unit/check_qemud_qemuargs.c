@@ -1051,8 +1051,14 @@ static bool tpm_ready(const struct mv_dom_def *def, const char *name, struct qem
         return false;
     }
     ck_assert_int_ge(logfd = qemud_sidecar_open_log(logpath), 0);
-    if (def->devices.tpms[0].backend == MV_DOM_TPM_BACKEND_EMULATOR)
+    if (def->devices.tpms[0].backend == MV_DOM_TPM_BACKEND_EMULATOR) {
+        _cleanup_free_ char *domdir = NULL;
+
+        /* the socket is in the domain's directory, which a start makes first */
+        ck_assert_int_gt(asprintf(&domdir, "%s/%s.d", tmpdir, uuid), 0);
+        ck_assert_msg(mkdir(domdir, 0700) == 0 || errno == EEXIST, "%s: %s", domdir, strerror(errno));
         ck_assert_ptr_nonnull(*socket = qemud_tpm_socket_path(tmpdir, uuid));
+    }
     r = qemud_tpm_start(set, name, uuid, def, &dirs, logfd, *socket, &err);
     ck_assert_msg(r == 0, "%s: %s", name, err.message);
     return true;

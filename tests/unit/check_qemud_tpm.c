@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,8 +71,9 @@ static struct mv_dom_def *parse(void)
     return def;
 }
 
-/* qemud_tpm_start of t1 with its sockets in RUNDIR; on success swtpm is
- * stopped again at once. */
+/* qemud_tpm_start of t1 with its socket in its domain directory
+ * RUNDIR/UUID.d (made here, as a start makes it; a RUNDIR that does not
+ * exist gets none); on success swtpm is stopped again at once. */
 static int start(const char *rundir, struct mv_err *err)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = parse();
@@ -79,10 +81,13 @@ static int start(const char *rundir, struct mv_err *err)
     _cleanup_free_ char *socket = qemud_tpm_socket_path(rundir, UUID);
     const struct qemud_tpm_dirs dirs = { .statedir = statedir };
     struct qemud_sidecars set = { 0 };
+    _cleanup_free_ char *domdir = NULL;
     int r;
 
     ck_assert_int_ge(logfd, 0);
     ck_assert_ptr_nonnull(socket);
+    ck_assert_int_gt(asprintf(&domdir, "%s/%s.d", rundir, UUID), 0);
+    ck_assert_msg(mkdir(domdir, 0700) == 0 || errno == EEXIST || errno == ENOENT, "%s: %s", domdir, strerror(errno));
     r = qemud_tpm_start(&set, "t1", UUID, def, &dirs, logfd, socket, err);
     ck_assert_uint_eq(set.n, r == 0 ? 1 : 0);
     qemud_sidecars_stop(&set, "t1");
