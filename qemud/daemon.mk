@@ -38,7 +38,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/lifecycle_procs.c \
 	qemud/console.c
 qemud_modvirt_qemud_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
-qemud_modvirt_qemud_LDADD = qemud/libmvqemucmd.la qemud/libmvdomainconf.la qemud/libmvqmp.la \
+qemud_modvirt_qemud_LDADD = qemud/libmvguestfiles.la qemud/libmvqemucmd.la qemud/libmvdomainconf.la qemud/libmvqmp.la \
 	qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la \
 	common/libmvcommon.la $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread
 
@@ -57,7 +57,7 @@ tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_domobj_LDFLAGS = -Wl,--wrap=mv_dom_def_format
-tests_unit_check_qemud_domobj_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la qemud/libmvdomainconf.la \
+tests_unit_check_qemud_domobj_LDADD = tests/unit/libmvtest.la qemud/libmvguestfiles.la qemud/libmvqemucmd.la qemud/libmvdomainconf.la \
 	qemud/libmvqmp.la qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread
 
