@@ -58,6 +58,14 @@ int mv_confine_add(struct mv_confine *c, const char *target, const char *src, in
     }
     m = &c->mounts[c->nmounts];
     *m = (struct mv_confine_mount){ .src_fd = src_fd, .flags = flags };
+    if (flags & MV_CONFINE_NODE) {
+        struct stat st;
+
+        if (!src || stat(src, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+            return src ? -ENODEV : -EINVAL;
+        m->rdev = st.st_rdev;
+        m->type = st.st_mode & S_IFMT;
+    }
     if (!(m->target = strdup(target)) || (src && !(m->src = strdup(src)))) {
         free(m->target);
         return -ENOMEM;
@@ -95,7 +103,7 @@ int mv_confine_add_base(struct mv_confine *c)
         "/etc/ld.so.cache", "/etc/localtime",
     };
     static const char *const dev_nodes[] = {
-        "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/ptmx",
+        "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
     };
     int r;
 
@@ -112,6 +120,12 @@ int mv_confine_add_base(struct mv_confine *c)
     for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++)
         if ((r = mv_confine_add(c, dev_nodes[i], dev_nodes[i], -1, 0)) < 0)
             return r;
+    /* a node of its own, not a bind: the kernel finds the pty instance in
+     * the "pts" beside the ptmx opened, which for a bound host node would
+     * be the host devtmpfs's empty pts directory; the host devpts's own
+     * pts/ptmx is mode 000 */
+    if ((r = mv_confine_add(c, "/dev/ptmx", "/dev/ptmx", -1, MV_CONFINE_NODE)) < 0)
+        return r;
     /* the host's devpts, so the pty names QEMU reports are valid outside */
     if ((r = mv_confine_add(c, "/dev/pts", "/dev/pts", -1, MV_CONFINE_DIR | MV_CONFINE_RECURSIVE)) < 0)
         return r;

@@ -20,6 +20,7 @@ enum {
     MV_CONFINE_RECURSIVE = 1 << 2,/* MS_REC: submounts too (/proc, /sys, /dev/pts) */
     MV_CONFINE_SYMLINK = 1 << 3,  /* not a mount: TARGET is a symlink to SRC's text */
     MV_CONFINE_TMPFS = 1 << 4,    /* not a bind: an empty tmpfs (mode 0755, or 01777 for /dev/shm) */
+    MV_CONFINE_NODE = 1 << 5,     /* not a bind: a new device node like SRC (its type and numbers), mode 0666 */
 };
 
 /* The most mounts one confinement holds (the child keeps an fd per mount on
@@ -31,6 +32,8 @@ struct mv_confine_mount {
     char *src;                    /* host path bound there (or a symlink's text); NULL when src_fd >= 0 */
     int src_fd;                   /* an fd of the parent (O_PATH is enough): bound via /proc/self/fd/N */
     unsigned flags;
+    dev_t rdev;                   /* MV_CONFINE_NODE: SRC's type and numbers, read when added */
+    mode_t type;
 };
 
 struct mv_confine {

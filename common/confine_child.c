@@ -115,12 +115,16 @@ static const char *one_mount(const char *stage, const struct mv_confine_mount *m
         return "mkdir";
     if (m->flags & MV_CONFINE_SYMLINK)
         return symlink(m->src, path) < 0 ? "symlink" : NULL;
+    if (m->flags & MV_CONFINE_NODE)
+        return mknod(path, m->type | 0666, m->rdev) < 0 || chmod(path, 0666) < 0 ? "mknod" : NULL;
     if (m->flags & MV_CONFINE_TMPFS) {
         const char *opts = strcmp(m->target, "/dev/shm") == 0 ? SHM_TMPFS_OPTS : DEV_TMPFS_OPTS;
 
         if (mkdir(path, 0755) < 0 && errno != EEXIST)
             return "mkdir";
-        return mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 ? "mount-tmpfs" : NULL;
+        /* /dev holds device nodes of its own (ptmx); /dev/shm none */
+        return mount("tmpfs", path, "tmpfs", MS_NOSUID | (strcmp(m->target, "/dev") ? MS_NODEV : 0), opts) < 0
+                   ? "mount-tmpfs" : NULL;
     }
     if (make_mountpoint(path, tree) < 0)
         return "mountpoint";
@@ -138,7 +142,7 @@ static const char *clone_trees(const struct mv_confine *c, int trees[], const ch
         const struct mv_confine_mount *m = &c->mounts[i];
 
         *what = m->target;
-        if (!(m->flags & (MV_CONFINE_SYMLINK | MV_CONFINE_TMPFS)) && (trees[i] = clone_tree(m)) < 0)
+        if (!(m->flags & (MV_CONFINE_SYMLINK | MV_CONFINE_TMPFS | MV_CONFINE_NODE)) && (trees[i] = clone_tree(m)) < 0)
             return "open-tree";
     }
     return NULL;

@@ -135,7 +135,10 @@ START_TEST(test_identity_and_root)
                           "echo DEV=$(ls -A /dev | tr '\\n' ' '); echo NOFILE=$(ulimit -n);"
                           "echo MEMLOCK=$(ulimit -l); echo ROOT=$(ls -A / | tr '\\n' ' ');"
                           "test -e /etc/shadow || echo NO-SHADOW; test -e /root || echo NO-ROOT;"
-                          "echo PWD=$(pwd); echo ETC=$(ls -A /etc | tr '\\n' ' ')", out, sizeof(out));
+                          "echo PWD=$(pwd); echo ETC=$(ls -A /etc | tr '\\n' ' ');"
+                          /* a pty, as QEMU's serial consoles open one: from the host's devpts */
+                          "python3 -c 'import os; m, s = os.openpty(); print(\"PTY=\" + os.ttyname(s))'",
+                          out, sizeof(out));
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d:\n%s", st, out);
     assert_has(out, "Uid:\t4000123\t4000123\t4000123\t4000123\n");
     assert_has(out, "Gid:\t4000123\t4000123\t4000123\t4000123\n");
@@ -156,6 +159,7 @@ START_TEST(test_identity_and_root)
     assert_has(out, "DEV=full null ptmx pts random shm urandom zero\n");
     assert_has(out, "NOFILE=123\n");
     assert_has(out, "MEMLOCK=64\n");
+    assert_has(out, "PTY=/dev/pts/");
     assert_has(out, "NO-SHADOW\n");
     assert_has(out, "NO-ROOT\n");
     assert_has(out, "PWD=/\n");
