@@ -5,9 +5,10 @@
 # restarted daemon stops what that start left.
 #
 # The window is held open, not hit by chance: the domain's <emulator> is a
-# wrapper that, when run as the domain's QEMU (with -S), writes its pid and
-# blocks opening a fifo this test never writes, so QEMU's monitor never
-# answers; a daemon probing the emulator (no -S) gets QEMU at once.
+# wrapper that, when run as the domain's QEMU (with -S), prints its pid to
+# QEMU's log and stops itself (SIGSTOP; it runs confined, as the guest's
+# uid in its own root, so the log is all it can write), so QEMU's monitor
+# never answers; a daemon probing the emulator (no -S) gets QEMU at once.
 #   1  the start waits with swtpm and virtiofsd running and listening; the
 #      status file, marked starting, names both and the wrapper's pid
 #   2  kill -9 of the daemon: its client gets an error; the restarted
@@ -22,27 +23,27 @@
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 
-MV_NEEDS="qemu-system-x86_64 swtpm swtpm_setup /usr/lib/qemu/virtiofsd pgrep mkfifo"
+MV_NEEDS="qemu-system-x86_64 swtpm swtpm_setup /usr/lib/qemu/virtiofsd pgrep"
 PLAN=4
 mv_init $PLAN
 use_root root
 start_daemon
 
 rundir=$MV_ROOT/run/modvirt/qemu
+logdir=$MV_ROOT/var/log/modvirt/qemu
 swtpmdir=$MV_ROOT/var/lib/modvirt/swtpm
 qemu=$(command -v qemu-system-x86_64)
 # whatever a failed case leaves: only this test's processes (its paths)
 at_exit "pkill -9 -f -- '$rundir/'"
 at_exit "pkill -9 -f -- '$mv_tmp/emulator'"
 
-mkfifo "$mv_tmp/gate"
 mkdir -p "$mv_tmp/share"
 cat >"$mv_tmp/emulator" <<EOF
 #!/bin/sh
 case " \$* " in
 *" -S "*)
-    echo \$\$ >"$mv_tmp/emulator.\$\$.pid"
-    read -r line <"$mv_tmp/gate"
+    echo "EMULATOR-HELD \$\$"
+    kill -STOP \$\$
     ;;
 esac
 exec "$qemu" "\$@"
@@ -69,7 +70,7 @@ held() {
     local pid
     pid=$(status_attr "$1" pid)
     [ "$(status_attr "$1" starting)" = yes ] && [ -n "$pid" ] && [ "$pid" != 0 ] &&
-        [ -f "$mv_tmp/emulator.$pid.pid" ] && [ -n "$(sidecar_attr "$1" tpm0 pid)" ] &&
+        grep -q "^EMULATOR-HELD $pid\$" "$logdir/$1.log" 2>/dev/null && [ -n "$(sidecar_attr "$1" tpm0 pid)" ] &&
         [ -n "$(sidecar_attr "$1" fs0 pid)" ]
 }
 gone() { ! running "$1"; }
