@@ -18,7 +18,8 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/domain_process.c qemud/domain_process.h qemud/domain_process_priv.h \
 	qemud/domain_process_start.c qemud/domain_process_prepare.c qemud/domain_process_runtime.c \
 	qemud/domain_process_net.c qemud/domain_process_log.c qemud/domain_process_pid.c \
-	qemud/domain_process_stop.c qemud/domain_process_reattach.c \
+	qemud/domain_process_stop.c qemud/domain_process_reattach.c qemud/domain_process_isolation.c \
+	qemud/guest_isolation.h qemud/guest_sandbox.c qemud/guest_sandbox.h \
 	qemud/domain_fs.c qemud/domain_fs.h \
 	qemud/cputune.c qemud/cputune.h qemud/hostdev_pci.c qemud/hostdev_pci.h \
 	qemud/seclabel.c qemud/seclabel.h \
@@ -51,7 +52,8 @@ tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_events.c qemud/domain_monitor.c qemud/domain_process.c qemud/domain_fs.c qemud/network_port.c \
 	qemud/domain_process_start.c qemud/domain_process_prepare.c qemud/domain_process_runtime.c \
 	qemud/domain_process_net.c qemud/domain_process_log.c qemud/domain_process_pid.c \
-	qemud/domain_process_stop.c qemud/domain_process_reattach.c \
+	qemud/domain_process_stop.c qemud/domain_process_reattach.c qemud/domain_process_isolation.c \
+	qemud/guest_sandbox.c qemud/guest_identity.c qemud/guest_path_policy.c \
 	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/display_ports.c qemud/proc_stat.c qemud/proc_presence.c qemud/host_facts.c \
 	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c qemud/tpm.c qemud/tpm_setup_conf.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \

@@ -103,6 +103,25 @@ int qemud_domain_dir_create(const char *uuid_str)
     return r;
 }
 
+/* What the start placed in the directory before the guest's identity was
+ * known (the passphrase files, ram/) becomes the guest's too; links are
+ * not followed (the directory holds none of ours). */
+static int chown_entries(const char *path, uid_t uid, gid_t gid)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int r = 0;
+
+    if (!d)
+        return -errno;
+    while (r == 0 && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            fchownat(dirfd(d), e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+            r = -errno;
+    closedir(d);
+    return r;
+}
+
 int qemud_domain_dir_chown(const char *uuid_str, uid_t uid, gid_t gid)
 {
     _cleanup_free_ char *path = qemud_domain_dir(uuid_str);
@@ -110,7 +129,7 @@ int qemud_domain_dir_chown(const char *uuid_str, uid_t uid, gid_t gid)
     if (!path)
         return -ENOMEM;
     /* the mode stays 0700: only the guest's uid gets in */
-    return lchown(path, uid, gid) < 0 ? -errno : 0;
+    return lchown(path, uid, gid) < 0 ? -errno : chown_entries(path, uid, gid);
 }
 
 /* PATH's tree; 0 when there is none. */

@@ -17,7 +17,7 @@ char *qemud_domain_dir(const char *uuid_str);
 /* Creates it (0700, root) or empties a leftover one; 0 or -errno. */
 int qemud_domain_dir_create(const char *uuid_str);
 
-/* Hands it to UID:GID (called once the guest's identity is known). */
+/* Hands it and what is in it to UID:GID (once the guest's identity is known). */
 int qemud_domain_dir_chown(const char *uuid_str, uid_t uid, gid_t gid);
 
 /* Removes it and everything in it; fine when absent. */

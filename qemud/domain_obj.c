@@ -21,6 +21,7 @@ static void dom_dispose(struct mv_obj *obj)
     mv_dom_def_free(dom->live);
     free(dom->monitor_path);
     qemud_sidecars_clear(&dom->sidecars);     /* left running, as QEMU is, for the next daemon */
+    qemud_isolation_clear(&dom->iso);         /* grants stay, recorded in the status file */
     mv_obj_fini(&dom->obj);
     free(dom);
 }

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "domain_def.h"
+#include "guest_isolation.h"
 #include "object.h"
 #include "sidecar.h"
 
@@ -68,6 +69,9 @@ struct qemud_dom {
     char *monitor_path;
     /* processes beside QEMU (swtpm, virtiofsd): changed only with the job held */
     struct qemud_sidecars sidecars;
+    /* the guest's identity and grants (guest_isolation.h): changed only
+     * with the job held, read under the lock for the status file */
+    struct qemud_isolation iso;
     struct mv_qmp *mon;
     struct qemud_mon_ctx *mon_ctx;  /* the monitor callbacks' reference to us */
     bool mon_eof;                   /* the monitor saw QEMU hang up (job_cond is signalled) */

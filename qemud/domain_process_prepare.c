@@ -145,7 +145,7 @@ int qemud_process_prepare_def(struct qemud_dom *dom, struct mv_dom_def *live, st
     /* the aliases and addresses the live XML shows are the command line's */
     if ((r = mv_dom_assign(live, &code, &msg)) < 0)
         return mv_err_set(err, code, MV_FROM_QEMU, "%s", msg ? msg : "cannot assign device addresses");
-    return qemud_seclabels_live(live);
+    return 0;
 }
 
 int qemud_process_host_facts(const struct mv_dom_def *live, struct qemud_start_host *h,

@@ -66,7 +66,7 @@ void qemud_start_host_clear(struct qemud_start_host *h);
 
 /* Completes LIVE where it changes no host state but the firmware's
  * variable store (kept) and the display ports (reserved): channel
- * sockets, firmware, display, aliases and addresses, security labels. */
+ * sockets, firmware, display, aliases and addresses. */
 int qemud_process_prepare_def(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_err *err);
 /* Reads what CTX needs of the host into H, and checks the host devices. */
 int qemud_process_host_facts(const struct mv_dom_def *live, struct qemud_start_host *h,
@@ -82,3 +82,30 @@ int qemud_process_query_runtime(struct qemud_dom *dom, struct mv_dom_def *live, 
 void qemud_process_forget_transient(struct qemud_dom *dom, const struct mv_dom_def *live);
 /* Everything after the process is gone; STOPPED with DETAIL. */
 void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail);
+
+/* ---- isolation (domain_process_isolation.c) ---- */
+struct mv_confine;
+
+/* DOM's identity, its run directory handed over, LIVE's host files
+ * collected, RECORD(OPAQUE) called to write the status file, then the
+ * grants made.  Nothing when isolation is off (user = "root"). */
+int qemud_process_isolate(struct qemud_dom *dom, struct mv_dom_def *live, void (*record)(void *), void *opaque,
+                          struct mv_err *err);
+
+/* A file the daemon made for DOM's QEMU (a disk passphrase, a socket a
+ * sidecar running as root listens on) made the guest identity's. */
+int qemud_process_hand_over(const struct qemud_dom *dom, const char *path, struct mv_err *err);
+
+/* C filled for DOM's QEMU (guest_sandbox.h); untouched when DOM runs as
+ * root. */
+int qemud_process_confine(const struct qemud_dom *dom, const char *emulator, const struct mv_dom_def *live, bool kvm,
+                          struct mv_confine *c, struct mv_err *err);
+
+/* The grants' fds are the spawn's bind sources only. */
+void qemud_process_close_grant_fds(struct qemud_isolation *iso);
+
+/* Every grant taken back, the identity released, ISO emptied. */
+void qemud_process_release_isolation(const char *name, struct qemud_isolation *iso);
+
+/* A re-attached run holds its identity again. */
+int qemud_process_readopt_isolation(struct qemud_dom *dom);

@@ -93,6 +93,7 @@ static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
     if (!dom->def)
         qemud_process_forget_transient(dom, st->live);
     qemud_process_release_interfaces(st->live);
+    qemud_process_release_isolation(dom->name, &st->iso);
     qemud_store_delete_status(dom->name);
     unlink(st->monitor_path);       /* an older daemon's path is outside the directory */
     qemud_domain_dir_remove(dom->uuid_str);
@@ -277,6 +278,8 @@ static int take_run(struct qemud_dom *dom, struct qemud_status *st, uint64_t *ge
     dom->monitor_path = TAKE_PTR(st->monitor_path);
     dom->sidecars = st->sidecars;
     st->sidecars = (struct qemud_sidecars){ 0 };
+    dom->iso = st->iso;
+    st->iso = (struct qemud_isolation){ 0 };
     *gen = ++dom->run_gen;
     r = adopt_id(dom, st->id);
     qemud_dom_set_state(dom, st->state, st->reason);
@@ -309,6 +312,8 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
         return 0;
     }
     qemud_display_reserve_running(dom->live);
+    if (dom->iso.id.set)
+        (void)qemud_process_readopt_isolation(dom);
     if (qemud_sidecars_adopt(&dom->sidecars, dom->name) > 0)
         mv_warn("domain '%s': runs without a sidecar that exited while the daemon was away", dom->name);
     if (dom->pidfd >= 0 && (r = watch_exit(dom, gen)) < 0)

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "confine.h"
 #include "cputune.h"
 #include "disk_secret.h"
 #include "domain_dir.h"
@@ -40,6 +41,7 @@
 #include "proc_stat.h"
 #include "process.h"
 #include "qemud.h"
+#include "seclabel.h"
 #include "sidecar.h"
 #include "storage_volume.h"
 #include "tpm.h"
@@ -85,11 +87,12 @@ static void start_clear(struct start *s)
  * to every CPU for the moment: QEMU and its vCPU threads inherit it, and a
  * daemon pinned to one CPU (by an admin or a benchmark) must not pin its
  * guests too. */
-static int spawn(char *const *argv, int logfd, const int *keep, size_t nkeep, pid_t *pid)
+static int spawn(char *const *argv, int logfd, const int *keep, size_t nkeep, const struct mv_confine *confine,
+                 pid_t *pid, char **errmsg)
 {
     struct mv_process_spawn_opts opts = {
         .env = qemu_env, .stdin_fd = -1, .stdout_fd = logfd, .stderr_fd = logfd,
-        .keep_fds = keep, .nkeep = nkeep, .new_session = true,
+        .keep_fds = keep, .nkeep = nkeep, .new_session = true, .confine = confine, .errmsg = errmsg,
     };
     cpu_set_t saved, all;
     bool restore = sched_getaffinity(0, sizeof(saved), &saved) == 0;
@@ -217,9 +220,23 @@ static int build_command(struct start *s, struct mv_err *err)
     return 0;
 }
 
+/* Step 3b: the guest's identity, its run directory (with the passphrase
+ * files lent in step 2) and its access to the host files it needs
+ * (domain_process_isolation.c), recorded before any takes effect; the live
+ * labels name it. */
+static int isolate(struct start *s, struct mv_err *err)
+{
+    int r;
+
+    if ((r = qemud_process_isolate(s->dom, s->live, record_starting, s, err)) < 0 || (r = check_recorded(s, err)) < 0)
+        return r;
+    return qemud_seclabels_live(s->live, &s->dom->iso.id);
+}
+
 /* Step 4: the processes LIVE needs beside QEMU (sidecar.h), into
  * dom->sidecars, each listening before QEMU starts and each in the status
- * file as soon as it runs.  Stopped by abort_start() if the start fails. */
+ * file as soon as it runs; their sockets handed to the guest's identity.
+ * Stopped by abort_start() if the start fails. */
 static int start_sidecars(struct start *s, struct mv_err *err)
 {
     const struct qemud_tpm_dirs tpm_dirs = { .statedir = qemud.paths->statedir };
@@ -229,24 +246,35 @@ static int start_sidecars(struct start *s, struct mv_err *err)
     if ((r = qemud_fs_start_virtiofsd(&dom->sidecars, dom->name, s->live, &s->fss, s->logfd, err)) < 0 ||
         (r = check_recorded(s, err)) < 0 ||
         (r = qemud_tpm_start(&dom->sidecars, dom->name, dom->uuid_str, s->live, &tpm_dirs, s->logfd, s->tpm_socket,
-                             err)) < 0)
+                             err)) < 0 ||
+        (r = check_recorded(s, err)) < 0 || (r = qemud_process_hand_over(dom, s->tpm_socket, err)) < 0)
         return r;
-    return check_recorded(s, err);
+    for (size_t i = 0; i < s->fss.n; i++)
+        if (s->fss.paths[i] && (r = qemud_process_hand_over(dom, s->fss.paths[i], err)) < 0)
+            return r;
+    return 0;
 }
 
-/* Step 5's beginning: QEMU runs from here, our child; the taps' fds are
- * closed after (QEMU has its own copies). */
+/* Step 5's beginning: QEMU runs from here, our child, confined
+ * (guest_sandbox.h) unless it runs as root; the taps' and the grants' fds
+ * are closed after (QEMU has its own copies, its root its bind mounts). */
 static int spawn_qemu(struct start *s, pid_t *pid, struct mv_err *err)
 {
+    _cleanup_(mv_confine_clear) struct mv_confine confine = { 0 };
+    _cleanup_free_ char *why = NULL;
+    bool confined = s->dom->iso.id.set;
     int r;
 
+    if (confined && (r = qemud_process_confine(s->dom, s->argv[0], s->live, s->ctx.kvm_usable, &confine, err)) < 0)
+        return r;
     s->log_start = lseek(s->logfd, 0, SEEK_END);    /* QEMU's words start after the sidecars' */
     qemud_qemu_log_command(s->logfd, s->argv);
     unlink(s->dom->monitor_path);
-    r = spawn(s->argv, s->logfd, s->net_fds, s->live->devices.nnets, pid);
+    r = spawn(s->argv, s->logfd, s->net_fds, s->live->devices.nnets, confined ? &confine : NULL, pid, &why);
     if (r < 0)
-        mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot run '%s' for domain '%s'",
-                         s->argv[0], s->dom->name);
+        mv_err_set(err, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot start domain '%s': %s", s->dom->name,
+                   why ? why : strerror(-r));
+    qemud_process_close_grant_fds(&s->dom->iso);
     for (size_t i = 0; i < s->live->devices.nnets; i++)
         if (s->net_fds[i] >= 0)
             close(TAKE_FD(s->net_fds[i]));
@@ -279,7 +307,7 @@ static int launch(struct start *s, pid_t *pid, struct mv_err *err)
     if ((s->logfd = qemud_qemu_log_open(dom->name, &s->log_start)) < 0)
         return mv_err_set_errno(err, s->logfd, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                 "cannot open the log file of domain '%s'", dom->name);
-    if ((r = start_sidecars(s, err)) < 0)
+    if ((r = isolate(s, err)) < 0 || (r = start_sidecars(s, err)) < 0)
         return r;
     return spawn_qemu(s, pid, err);
 }
@@ -371,6 +399,7 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
     }
     qemud_sidecars_stop(&dom->sidecars, dom->name);
     qemud_process_release_interfaces(live);
+    qemud_process_release_isolation(dom->name, &dom->iso);
     qemud_store_delete_status(dom->name);
     pthread_mutex_lock(&dom->lock);
     if (dom->pidfd >= 0)

@@ -69,6 +69,7 @@ void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail
 
     qemud_sidecars_stop(&dom->sidecars, dom->name);
     qemud_process_release_interfaces(live);
+    qemud_process_release_isolation(dom->name, &dom->iso);
     if (transient)
         qemud_process_forget_transient(dom, live);
     mv_dom_def_free(live);

@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "errmsg.h"
 #include "file.h"
+#include "guest_files.h"
 #include "log.h"
 #include "domain_store.h"
 #include "paths.h"
@@ -140,7 +141,7 @@ char *qemud_store_status_xml(struct qemud_dom *dom, struct mv_dom_def *starting)
         xmlTextWriterEndElement(w.writer);
         xmlTextWriterWriteString(w.writer, BAD_CAST "\n");
     }
-    if (qemud_sidecars_format(&dom->sidecars, w.writer) < 0)
+    if (qemud_sidecars_format(&dom->sidecars, w.writer) < 0 || qemud_isolation_format(&dom->iso, w.writer) < 0)
         return NULL;
     xmlTextWriterWriteRaw(w.writer, BAD_CAST def_xml);
     xmlTextWriterEndElement(w.writer);
@@ -167,6 +168,7 @@ void qemud_status_clear(struct qemud_status *st)
     mv_dom_def_free(st->live);
     free(st->monitor_path);
     qemud_sidecars_clear(&st->sidecars);
+    qemud_isolation_clear(&st->iso);
     memset(st, 0, sizeof(*st));
 }
 
@@ -245,6 +247,8 @@ int qemud_store_read_status(const char *path, struct qemud_status *st, char **er
     read_tap_indexes(ctx, st->live);
     if ((r = qemud_sidecars_parse(ctx, &st->sidecars, errmsg)) < 0)
         return r;
+    if ((r = qemud_isolation_parse(ctx, &st->iso)) < 0)
+        return mv_errmsg_set(errmsg, r, "'%s': a damaged <isolation> element", path);
     st->pid = (pid_t)pid;
     st->starttime = (unsigned long long)starttime;
     st->id = (int)id;

@@ -51,6 +51,7 @@ struct qemud_status {
     unsigned int undefine_flags;        /* of an undefine while it ran (struct qemud_dom's) */
     char *monitor_path;
     struct qemud_sidecars sidecars;     /* as recorded: not adopted yet (qemud_sidecars_adopt) */
+    struct qemud_isolation iso;         /* the run's identity and grants, as recorded */
 };
 void qemud_status_clear(struct qemud_status *st);
 /* Reads the status file PATH; -errno with *ERRMSG on a damaged file. */

@@ -112,3 +112,12 @@ bool qemud_host_vfio_usable(void)
 {
     return vfio_usable("");
 }
+
+int qemud_hostdev_vfio_group(const struct mv_dom_hostdev *h, char *group, size_t size)
+{
+    char path[PATH_MAX];
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%04x:%02x:%02x.%x/iommu_group", h->domain, h->bus, h->slot,
+             h->function);
+    return link_name(path, group, size);
+}

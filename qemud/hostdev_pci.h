@@ -26,3 +26,7 @@ int qemud_hostdevs_check(const struct mv_dom_def *def, struct mv_err *err);
 /* Whether this host has VFIO at all (/dev/vfio/vfio): domain capabilities
  * offer the vfio PCI backend only then. */
 bool qemud_host_vfio_usable(void);
+
+/* The name of H's IOMMU group (its /dev/vfio/NAME node) into GROUP; 0 or
+ * -errno (no such device, no IOMMU). */
+int qemud_hostdev_vfio_group(const struct mv_dom_hostdev *h, char *group, size_t size);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,8 +11,6 @@
 #include "file.h"
 #include "seclabel.h"
 
-/* uid:gid QEMU runs as, in libvirt's numeric "+uid:+gid" form */
-#define QEMU_DAC_LABEL "+0:+0"
 
 /* Whether NAME is in LIST, the text of /sys/kernel/security/lsm (NULL:
  * unreadable, so not listed). */
@@ -36,25 +35,26 @@ void qemud_host_lsms(bool *selinux, bool *apparmor)
                  enabled[0] == 'Y');
 }
 
-static int set_label(char **field)
+/* The uid:gid QEMU runs as, in libvirt's numeric "+uid:+gid" form. */
+static int set_label(char **field, const struct qemud_guest_id *id)
 {
-    char *v = strdup(QEMU_DAC_LABEL);
+    char *v;
 
-    if (!v)
+    if (asprintf(&v, "+%u:+%u", id->set ? (unsigned)id->uid : 0, id->set ? (unsigned)id->gid : 0) < 0)
         return -ENOMEM;
     free(*field);
     *field = v;
     return 0;
 }
 
-int qemud_seclabels_live(struct mv_dom_def *live)
+int qemud_seclabels_live(struct mv_dom_def *live, const struct qemud_guest_id *id)
 {
     for (size_t i = 0; i < live->nseclabels; i++) {
         struct mv_dom_seclabel *s = &live->seclabels[i];
         bool dynamic = s->type == MV_DOM_SECLABEL_DYNAMIC || s->type == MV_DOM_SECLABEL_DEFAULT;
         bool dac = !s->model || strcmp(s->model, "dac") == 0;
 
-        if (dynamic && dac && (set_label(&s->label) < 0 || set_label(&s->imagelabel) < 0))
+        if (dynamic && dac && (set_label(&s->label, id) < 0 || set_label(&s->imagelabel, id) < 0))
             return -ENOMEM;
     }
     return 0;
