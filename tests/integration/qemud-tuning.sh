@@ -94,12 +94,15 @@ vsh dumpxml $G
 expect_match "iothreads" "<iothreads>1</iothreads>" "$out"
 expect_match "vcpupin" "<vcpupin vcpu=.1. cpuset=.$last./>" "$out"
 expect_match "disk iothread" "<driver name=.qemu. type=.raw. iothread=.1./>" "$out"
-expect_match "live seclabel: QEMU runs as root" "<label>\+0:\+0</label>" "$out"
+quid=$(awk '/^Uid:/ { print $2 }' "/proc/${qpid:-0}/status" 2>/dev/null)
+qgid=$(awk '/^Gid:/ { print $2 }' "/proc/${qpid:-0}/status" 2>/dev/null)
+expect_match "QEMU runs as a guest uid" "^[1-9][0-9]*$" "$quid"
+expect_match "live seclabel: the uid:gid QEMU runs as" "<label>\+$quid:\+$qgid</label>" "$out"
 vsh dumpxml --inactive $G
 expect_nomatch "no label in the definition" "<label>" "$out"
 vsh destroy $G
 expect_eq "destroy" 0 "$rc"
-verdict "live XML: iothreads, pins, the disk's iothread, seclabel label +0:+0 (root); destroy"
+verdict "live XML: iothreads, pins, the disk's iothread, seclabel label +uid:+gid of QEMU (not root); destroy"
 
 # 4
 refused hd "" "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x00' slot='0x1f' function='0x7'/></source></hostdev>" \
