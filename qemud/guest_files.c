@@ -111,8 +111,9 @@ static int append(struct collect *c, struct qemud_grant *g)
 }
 
 /* Opens PATH (following symlinks: the file it names now is the one bound
- * and granted), checks what it resolves to and records the grant. */
-static int add_path(struct collect *c, const char *what, const char *path, enum qemud_grant_access a)
+ * and granted), checks what it resolves to (unless qemud named it itself:
+ * OWN) and records the grant. */
+static int add_path_as(struct collect *c, const char *what, const char *path, enum qemud_grant_access a, bool own)
 {
     _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
     char proc[32], resolved[PATH_MAX];
@@ -130,7 +131,7 @@ static int add_path(struct collect *c, const char *what, const char *path, enum 
     if ((size_t)n >= sizeof(resolved))
         return fail(c, -ENAMETOOLONG, "cannot resolve %s '%s'", what, path);
     resolved[n] = '\0';
-    if ((r = qemud_path_policy_check(c->domname, what, resolved, &st, c->err)) < 0)
+    if (!own && (r = qemud_path_policy_check(c->domname, what, resolved, &st, c->err)) < 0)
         return r;
     if (S_ISCHR(st.st_mode))
         return fail(c, -EPERM, "%s '%s' is a character device", what, resolved);
@@ -160,6 +161,11 @@ static int add_path(struct collect *c, const char *what, const char *path, enum 
     }
     fd = -1;                                    /* the grant holds it now */
     return 0;
+}
+
+static int add_path(struct collect *c, const char *what, const char *path, enum qemud_grant_access a)
+{
+    return add_path_as(c, what, path, a, false);
 }
 
 /* A disk's image and, for qcow2, every backing file below it (read-only:
@@ -253,22 +259,44 @@ static int add_chrs(struct collect *c, const char *kind, const struct mv_dom_chr
 }
 
 /* Kernel, initrd, dtb, a loader outside /usr (which the guest's root has
- * read-only anyway) and its writable variable store. */
-static int add_os(struct collect *c, const struct mv_dom_os *os)
+ * read-only anyway) and its writable variable store (in qemud's own state
+ * directory when qemud named it: not the user's path, so not the policy's). */
+static int add_os(struct collect *c, const struct mv_dom_def *def)
 {
+    const struct mv_dom_os *os = &def->os;
     const struct { const char *what, *path; enum qemud_grant_access a; } v[] = {
         { "kernel", os->kernel, QEMUD_GRANT_READ },
         { "initrd", os->initrd, QEMUD_GRANT_READ },
         { "dtb", os->dtb, QEMUD_GRANT_READ },
         { "loader", os->loader && strncmp(os->loader, "/usr/", 5) != 0 ? os->loader : NULL, QEMUD_GRANT_READ },
-        { "nvram", os->nvram, QEMUD_GRANT_WRITE },
     };
     int r;
 
     for (size_t i = 0; i < MV_ARRAY_SIZE(v); i++)
         if (v[i].path && (r = add_path(c, v[i].what, v[i].path, v[i].a)) < 0)
             return r;
-    return 0;
+    return os->nvram ? add_path_as(c, "nvram", os->nvram, QEMUD_GRANT_WRITE, qemud_path_policy_own_nvram(def)) : 0;
+}
+
+/* A 9p share's directory, which QEMU itself opens (rwx on the directory
+ * only: what is below keeps its own modes; a read-only share is refused
+ * writes by QEMU), and the socket of a virtiofsd the user runs (the
+ * daemon's own virtiofsd is a sidecar whose socket is handed over). */
+static int add_filesystems(struct collect *c, const struct mv_dom_devices *dv)
+{
+    int r = 0;
+
+    for (size_t i = 0; r == 0 && i < dv->nfilesystems; i++) {
+        const struct mv_dom_fs *fs = &dv->filesystems[i];
+        char what[64];
+
+        snprintf(what, sizeof(what), "filesystem '%s'", fs->target ? fs->target : "?");
+        if (fs->driver != MV_DOM_FS_DRIVER_VIRTIOFS && fs->source_dir)
+            r = add_path(c, what, fs->source_dir, QEMUD_GRANT_DIR);
+        else if (fs->driver == MV_DOM_FS_DRIVER_VIRTIOFS && fs->source_socket)
+            r = add_path(c, what, fs->source_socket, QEMUD_GRANT_WRITE);
+    }
+    return r;
 }
 
 int qemud_guest_files_collect(const char *domname, const struct mv_dom_def *live, struct qemud_isolation *iso,
@@ -276,10 +304,12 @@ int qemud_guest_files_collect(const char *domname, const struct mv_dom_def *live
 {
     struct collect c = { .domname = domname, .iso = iso, .err = err };
     const struct mv_dom_devices *dv = &live->devices;
-    int r = add_os(&c, &live->os);
+    int r = add_os(&c, live);
 
     for (size_t i = 0; r == 0 && i < dv->ndisks; i++)
         r = add_disk(&c, &dv->disks[i]);
+    if (r == 0)
+        r = add_filesystems(&c, dv);
     if (r == 0)
         r = add_chrs(&c, "serial", dv->serials, dv->nserials);
     if (r == 0)

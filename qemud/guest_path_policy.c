@@ -436,8 +436,7 @@ static bool daemon_socket(const char *path, const char *kind)
     return policy.qemu_rundir && qemud_is_daemon_socket(policy.qemu_rundir, path, kind);
 }
 
-/* The variable store qemud names for DEF itself (nvram.h), not the user. */
-static bool own_nvram(const struct mv_dom_def *def)
+bool qemud_path_policy_own_nvram(const struct mv_dom_def *def)
 {
     _cleanup_free_ char *own = policy.nvram_dir ? mv_nvram_default_path(policy.nvram_dir, def->name) : NULL;
 
@@ -455,7 +454,7 @@ static int check_os(const struct mv_dom_def *def, struct mv_err *err)
         (r = check_file(def->name, "loader", os->loader, err)) < 0 ||
         (r = check_file(def->name, "nvram template", os->nvram_template, err)) < 0)
         return r;
-    return own_nvram(def) ? 0 : check_file(def->name, "nvram", os->nvram, err);
+    return qemud_path_policy_own_nvram(def) ? 0 : check_file(def->name, "nvram", os->nvram, err);
 }
 
 static int check_disks(const struct mv_dom_def *def, struct mv_err *err)

@@ -46,3 +46,7 @@ int qemud_path_policy_check_use(const char *domname, const char *what, const cha
 
 /* Frees the configured denylist (at daemon exit); checks then use none. */
 void qemud_path_policy_clear(void);
+
+/* Whether DEF's nvram is the variable store qemud names for it (nvram.h),
+ * in its own state directory: not a path the user gave. */
+bool qemud_path_policy_own_nvram(const struct mv_dom_def *def);
