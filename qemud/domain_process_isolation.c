@@ -36,8 +36,7 @@ static int take_identity(struct qemud_dom *dom, struct mv_err *err)
     return 0;
 }
 
-int qemud_process_isolate(struct qemud_dom *dom, struct mv_dom_def *live, void (*record)(void *), void *opaque,
-                          struct mv_err *err)
+int qemud_process_isolate(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_err *err)
 {
     struct qemud_isolation *iso = &dom->iso;
     int r;
@@ -50,12 +49,12 @@ int qemud_process_isolate(struct qemud_dom *dom, struct mv_dom_def *live, void (
         return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                 "cannot hand the run directory of domain '%s' to uid %u", dom->name,
                                 (unsigned)iso->id.uid);
-    if ((r = qemud_guest_files_collect(dom->name, live, iso, err)) < 0)
-        return r;
-    /* recorded before any ACL changes: a daemon killed from here on takes
-     * back what the status file lists (taking back one not made is harmless) */
-    record(opaque);
-    return qemud_guest_files_grant(dom->name, iso, err);
+    return qemud_guest_files_collect(dom->name, live, iso, err);
+}
+
+int qemud_process_grant(struct qemud_dom *dom, struct mv_err *err)
+{
+    return dom->iso.id.set ? qemud_guest_files_grant(dom->name, &dom->iso, err) : 0;
 }
 
 int qemud_process_hand_over(const struct qemud_dom *dom, const char *path, struct mv_err *err)

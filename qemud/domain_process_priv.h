@@ -86,11 +86,15 @@ void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail
 /* ---- isolation (domain_process_isolation.c) ---- */
 struct mv_confine;
 
-/* DOM's identity, its run directory handed over, LIVE's host files
- * collected, RECORD(OPAQUE) called to write the status file, then the
- * grants made.  Nothing when isolation is off (user = "root"). */
-int qemud_process_isolate(struct qemud_dom *dom, struct mv_dom_def *live, void (*record)(void *), void *opaque,
-                          struct mv_err *err);
+/* DOM's identity, its run directory handed over and LIVE's host files
+ * collected: nothing changed on them yet.  Nothing when isolation is off
+ * (user = "root"). */
+int qemud_process_isolate(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_err *err);
+
+/* The ACL grants of what qemud_process_isolate() collected: only once the
+ * status file records them (a daemon killed from then on takes them back;
+ * taking back one never made is harmless). */
+int qemud_process_grant(struct qemud_dom *dom, struct mv_err *err);
 
 /* A file the daemon made for DOM's QEMU (a disk passphrase, a socket a
  * sidecar running as root listens on) made the guest identity's. */

@@ -228,7 +228,10 @@ static int isolate(struct start *s, struct mv_err *err)
 {
     int r;
 
-    if ((r = qemud_process_isolate(s->dom, s->live, record_starting, s, err)) < 0 || (r = check_recorded(s, err)) < 0)
+    if ((r = qemud_process_isolate(s->dom, s->live, err)) < 0)
+        return r;
+    record_starting(s);
+    if ((r = check_recorded(s, err)) < 0 || (r = qemud_process_grant(s->dom, err)) < 0)
         return r;
     return qemud_seclabels_live(s->live, &s->dom->iso.id);
 }

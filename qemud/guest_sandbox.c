@@ -109,22 +109,36 @@ static int add_devices(struct mv_confine *c, const struct mv_dom_def *live, bool
     return 0;
 }
 
-/* Each granted file at its own path, from the fd the daemon resolved and
- * checked: a path swapped for a symlink since then changes nothing. */
+/* One grant bound at PATH from the fd the daemon resolved and checked: a
+ * path swapped for a symlink since then changes nothing. */
+static int add_grant(struct mv_confine *c, const struct qemud_grant *g, const char *path)
+{
+    unsigned flags = g->access == QEMUD_GRANT_READ ? MV_CONFINE_RO : g->access == QEMUD_GRANT_DIR ? MV_CONFINE_DIR : 0;
+
+    if (in_base(path))          /* there already (a kernel under /usr/lib) */
+        return 0;
+    return mv_confine_add(c, path, g->fd >= 0 ? NULL : g->path, g->fd, flags);
+}
+
+/* Files first, directories last: the child creates each mountpoint under
+ * the new root, and one below a directory already bound there would be
+ * created through the host's directory, which the user may change
+ * meanwhile (a symlink swapped in would lead root elsewhere).  A file
+ * inside a granted directory is then seen through the directory's bind,
+ * with its own ACL. */
 static int add_grants(struct mv_confine *c, const struct qemud_isolation *iso)
 {
     int r;
 
-    for (size_t i = 0; i < iso->ngrants; i++) {
-        const struct qemud_grant *g = &iso->grants[i];
-        unsigned flags = g->access == QEMUD_GRANT_READ ? MV_CONFINE_RO
-                         : g->access == QEMUD_GRANT_DIR ? MV_CONFINE_DIR : 0;
+    for (int dirs = 0; dirs <= 1; dirs++)
+        for (size_t i = 0; i < iso->ngrants; i++) {
+            const struct qemud_grant *g = &iso->grants[i];
 
-        if (in_base(g->path))   /* there already (a kernel under /usr/lib) */
-            continue;
-        if ((r = mv_confine_add(c, g->path, g->fd >= 0 ? NULL : g->path, g->fd, flags)) < 0)
-            return r;
-    }
+            if ((g->access == QEMUD_GRANT_DIR) != dirs)
+                continue;
+            if ((r = add_grant(c, g, g->path)) < 0)
+                return r;
+        }
     return 0;
 }
 
