@@ -86,11 +86,17 @@ void qemud_process_close_grant_fds(struct qemud_isolation *iso)
             close(TAKE_FD(iso->grants[i].fd));
 }
 
-void qemud_process_release_isolation(const char *name, struct qemud_isolation *iso)
+void qemud_process_release_isolation(const char *name, struct qemud_isolation *iso, bool lingering)
 {
     if (iso->ngrants)
         qemud_guest_files_revoke(name, iso);
-    qemud_guest_id_release(&iso->id);
+    /* a uid given to the next guest while this QEMU lives would let that
+     * guest reach it (signals, /proc/PID/root): held until the restart */
+    if (lingering && iso->id.set)
+        mv_warn("domain '%s': its guest uid %u stays held until the daemon restarts: its QEMU has not exited",
+                name, (unsigned)iso->id.uid);
+    else
+        qemud_guest_id_release(&iso->id);
     qemud_isolation_clear(iso);
     iso->id = (struct qemud_guest_id){ 0 };
 }

@@ -108,8 +108,9 @@ int qemud_process_confine(const struct qemud_dom *dom, const char *emulator, con
 /* The grants' fds are the spawn's bind sources only. */
 void qemud_process_close_grant_fds(struct qemud_isolation *iso);
 
-/* Every grant taken back, the identity released, ISO emptied. */
-void qemud_process_release_isolation(const char *name, struct qemud_isolation *iso);
+/* Every grant taken back, the identity released (kept held while the run's QEMU
+ * is LINGERING: it has not exited yet), ISO emptied. */
+void qemud_process_release_isolation(const char *name, struct qemud_isolation *iso, bool lingering);
 
 /* A re-attached run holds its identity again. */
 int qemud_process_readopt_isolation(struct qemud_dom *dom);

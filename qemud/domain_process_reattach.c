@@ -93,7 +93,7 @@ static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
     if (!dom->def)
         qemud_process_forget_transient(dom, st->live);
     qemud_process_release_interfaces(st->live);
-    qemud_process_release_isolation(dom->name, &st->iso);
+    qemud_process_release_isolation(dom->name, &st->iso, false);
     qemud_store_delete_status(dom->name);
     unlink(st->monitor_path);       /* an older daemon's path is outside the directory */
     qemud_domain_dir_remove(dom->uuid_str);

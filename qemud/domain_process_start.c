@@ -394,15 +394,17 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
 {
     struct mv_dom_def *shown;
 
+    bool lingering = false;
+
     qemud_monitor_close(dom);
     if (dom->pid > 0 && dom->own_child) {
         kill(dom->pid, SIGKILL);
-        if (!qemud_qemu_wait_exit(dom, QEMUD_QEMU_KILL_WAIT_MS))
+        if ((lingering = !qemud_qemu_wait_exit(dom, QEMUD_QEMU_KILL_WAIT_MS)))
             qemud_qemu_reap_later(dom->name, dom->pid);
     }
     qemud_sidecars_stop(&dom->sidecars, dom->name);
     qemud_process_release_interfaces(live);
-    qemud_process_release_isolation(dom->name, &dom->iso);
+    qemud_process_release_isolation(dom->name, &dom->iso, lingering);
     qemud_store_delete_status(dom->name);
     pthread_mutex_lock(&dom->lock);
     if (dom->pidfd >= 0)

@@ -31,15 +31,17 @@ void qemud_process_forget_transient(struct qemud_dom *dom, const struct mv_dom_d
 
 /* DOM's run ends in its object: no monitor, pid, id or live definition;
  * shut off for REASON.  Returns the live definition (to release) and the
- * id the STOPPED event names; *TRANSIENT if DOM goes with its run. */
-static struct mv_dom_def *end_run(struct qemud_dom *dom, int reason, int *id, bool *transient)
+ * id the STOPPED event names; *TRANSIENT if DOM goes with its run,
+ * *LINGERING if its QEMU has not exited yet. */
+static struct mv_dom_def *end_run(struct qemud_dom *dom, int reason, int *id, bool *transient, bool *lingering)
 {
     struct mv_dom_def *live;
 
     qemud_monitor_close(dom);
     /* callers waited for the exit, which reaped our own child: one still
      * unreaped survived SIGKILL, and must not be forgotten */
-    if (dom->own_child && dom->pid > 0 && !qemud_qemu_reap_own(dom, 0))
+    *lingering = dom->own_child && dom->pid > 0 && !qemud_qemu_reap_own(dom, 0);
+    if (*lingering)
         qemud_qemu_reap_later(dom->name, dom->pid);
     pthread_mutex_lock(&dom->lock);
     live = dom->live;
@@ -63,13 +65,13 @@ static struct mv_dom_def *end_run(struct qemud_dom *dom, int reason, int *id, bo
  * then the STOPPED event, and a transient domain leaves the registry. */
 void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
 {
-    bool transient;
+    bool transient, lingering;
     int id;
-    struct mv_dom_def *live = end_run(dom, reason, &id, &transient);
+    struct mv_dom_def *live = end_run(dom, reason, &id, &transient, &lingering);
 
     qemud_sidecars_stop(&dom->sidecars, dom->name);
     qemud_process_release_interfaces(live);
-    qemud_process_release_isolation(dom->name, &dom->iso);
+    qemud_process_release_isolation(dom->name, &dom->iso, lingering);
     if (transient)
         qemud_process_forget_transient(dom, live);
     mv_dom_def_free(live);
