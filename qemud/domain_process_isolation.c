@@ -61,7 +61,7 @@ int qemud_process_hand_over(const struct qemud_dom *dom, const char *path, struc
 {
     if (!dom->iso.id.set || !path)
         return 0;
-    if (chown(path, dom->iso.id.uid, dom->iso.id.gid) < 0)
+    if (lchown(path, dom->iso.id.uid, dom->iso.id.gid) < 0)     /* never through a link */
         return mv_err_set_errno(err, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                 "cannot hand '%s' to the guest of domain '%s'", path, dom->name);
     return 0;
