@@ -188,7 +188,8 @@ static int add_disk(struct collect *c, const struct mv_dom_disk *d)
      * fake header naming any file for its next start */
     if (d->format != MV_DOM_DISK_FORMAT_QCOW2 || c->iso->ngrants == first)
         return 0;
-    if ((r = qemud_image_chain_read(c->iso->grants[first].path, &chain, &msg)) < 0) {
+    if ((r = qemud_image_chain_read(c->domname, c->iso->grants[first].fd, c->iso->grants[first].path, &chain,
+                                      &msg)) < 0) {
         mv_err_set(c->err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU, "domain '%s': %s: %s", c->domname, what,
                    msg ? msg : "cannot read its backing chain");
         return r;

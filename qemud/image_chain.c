@@ -2,6 +2,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "cleanup.h"
 #include "errmsg.h"
+#include "guest_path_policy.h"
 #include "image_chain.h"
 
 #define QCOW2_MAGIC 0x514649fbu          /* "QFI\xfb" */
@@ -109,30 +111,97 @@ static void chain_free(struct chain *c)
     free(c->v);
 }
 
-/* Opens PATH for its header; -ELOOP when it is a file the chain had. */
-static int open_link(struct chain *c, const char *top, const char *path, char **errmsg)
+/* What a file of type MODE is, for messages: "a FIFO"... */
+static const char *type_name(mode_t mode)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    struct stat st;
+    return S_ISFIFO(mode) ? "a FIFO" : S_ISCHR(mode) ? "a character device" : S_ISDIR(mode) ? "a directory"
+         : S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+/* PATH (a backing file named in the header of TOP, or TOP itself) opened
+ * O_PATH as QEMU would (following symlinks): nothing of the file's own
+ * happens yet, so a FIFO cannot block and a device's open cannot act. */
+static int open_checked(const char *domname, const char *top, const char *path, struct stat *st, char *resolved,
+                        char **errmsg)
+{
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    char proc[32];
+    ssize_t n = 0;
 
     if (fd < 0)
         return mv_errmsg_set(errmsg, -errno, "cannot open '%s' (backing chain of '%s'): %s", path, top,
                              strerror(errno));
-    if (fstat(fd, &st) < 0) {
-        int r = -errno;
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    if (fstat(fd, st) < 0 || (n = readlink(proc, resolved, PATH_MAX)) < 0 || n >= PATH_MAX) {
+        int r = n >= PATH_MAX ? -ENAMETOOLONG : -errno;
 
         close(fd);
-        return mv_errmsg_set(errmsg, r, "cannot stat '%s': %s", path, strerror(-r));
+        return mv_errmsg_set(errmsg, r, "cannot resolve '%s' (backing chain of '%s'): %s", path, top,
+                             strerror(-r));
     }
-    for (size_t i = 0; i < c->nseen; i++) {
-        if (c->dev[i] == st.st_dev && c->ino[i] == st.st_ino) {
+    resolved[n] = '\0';
+    /* only a file or a block device holds an image; anything else is not
+     * opened for reading at all (a FIFO would block, a character device's
+     * open alone can act: /dev/watchdog arms, a tape rewinds) */
+    if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode)) {
+        close(fd);
+        return mv_errmsg_set(errmsg, -EPERM, "'%s': backing file '%s' is %s, not a file or block device", top,
+                             path, type_name(st->st_mode));
+    }
+    if (domname) {
+        struct mv_err err = { 0 };
+        _cleanup_free_ char *what = NULL;
+        int r = asprintf(&what, "backing file of '%s'", top) < 0 ? -ENOMEM
+              : qemud_path_policy_check(domname, what, resolved, st, &err);
+
+        if (r < 0) {
             close(fd);
-            return mv_errmsg_set(errmsg, -ELOOP, "the backing chain of '%s' loops at '%s'", top, path);
+            if (!err.message)
+                return r;
+            *errmsg = err.message;
+            return r;
         }
     }
+    return fd;
+}
+
+/* Opens the image open as PATHFD (O_PATH, checked) for its header through
+ * /proc/self/fd: the checked inode, never a FIFO's wait or a tty's. */
+static int reopen_read(int pathfd, const char *path, char **errmsg)
+{
+    char proc[32];
+    int fd;
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
+    if ((fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
+        return mv_errmsg_set(errmsg, -errno, "cannot open '%s' for its header: %s", path, strerror(errno));
+    return fd;
+}
+
+/* Opens the chain's image PATH (TOPFD: its O_PATH fd, already checked, or
+ * -1) for its header; -ELOOP when it is a file the chain had. */
+static int open_link(struct chain *c, const char *domname, int topfd, const char *top, const char *path,
+                     char **errmsg)
+{
+    _cleanup_close_ int pathfd = -1;
+    char resolved[PATH_MAX];
+    struct stat st;
+
+    if (topfd >= 0) {
+        if (fstat(topfd, &st) < 0)
+            return mv_errmsg_set(errmsg, -errno, "cannot stat '%s': %s", path, strerror(errno));
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+            return mv_errmsg_set(errmsg, -EPERM, "'%s' is %s, not a file or block device", path,
+                                 type_name(st.st_mode));
+    } else if ((pathfd = open_checked(domname, top, path, &st, resolved, errmsg)) < 0) {
+        return pathfd;
+    }
+    for (size_t i = 0; i < c->nseen; i++)
+        if (c->dev[i] == st.st_dev && c->ino[i] == st.st_ino)
+            return mv_errmsg_set(errmsg, -ELOOP, "the backing chain of '%s' loops at '%s'", top, path);
     c->dev[c->nseen] = st.st_dev;
     c->ino[c->nseen++] = st.st_ino;
-    return fd;
+    return reopen_read(topfd >= 0 ? topfd : pathfd, path, errmsg);
 }
 
 static int chain_add(struct chain *c, char *path)
@@ -149,7 +218,7 @@ static int chain_add(struct chain *c, char *path)
     return 0;
 }
 
-int qemud_image_chain_read(const char *path, char ***chain, char **errmsg)
+int qemud_image_chain_read(const char *domname, int topfd, const char *path, char ***chain, char **errmsg)
 {
     struct chain c = { 0 };
     const char *cur = path;
@@ -159,7 +228,7 @@ int qemud_image_chain_read(const char *path, char ***chain, char **errmsg)
         return r;
     c.n = 0;
     for (;;) {
-        _cleanup_close_ int fd = open_link(&c, path, cur, errmsg);
+        _cleanup_close_ int fd = open_link(&c, domname, cur == path ? topfd : -1, path, cur, errmsg);
         _cleanup_free_ char *name = NULL;
         char *next;
 

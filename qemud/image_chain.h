@@ -15,7 +15,13 @@
  * open (a relative name is taken relative to the directory of the image
  * naming it), into a malloc'd NULL-terminated *CHAIN (empty when PATH has
  * no backing file).  A file that is not qcow2 ends the chain (raw).
- * Refused, with *ERRMSG naming the image: a loop, more than
- * QEMUD_IMAGE_CHAIN_MAX files, a protocol name ("nbd:...", "json:{...}"),
- * an external data file, a broken header.  0 or -errno. */
-int qemud_image_chain_read(const char *path, char ***chain, char **errmsg);
+ * TOPFD: PATH's O_PATH fd, opened and checked by the caller, whose header
+ * is read (-1: PATH is opened and checked like a backing file).  Each
+ * backing file is opened O_PATH first and read only once it is known to be
+ * a regular file or block device that the path policy allows for DOMNAME
+ * (NULL: no policy check); a FIFO, a character device, a directory is
+ * refused without being opened for reading.  Refused too, with *ERRMSG
+ * naming the image: a loop, more than QEMUD_IMAGE_CHAIN_MAX files, a
+ * protocol name ("nbd:...", "json:{...}"), an external data file, a broken
+ * header.  0 or -errno. */
+int qemud_image_chain_read(const char *domname, int topfd, const char *path, char ***chain, char **errmsg);
