@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "errmsg.h"
 #include "guest_acl.h"
+#include "guest_identity.h"
 
 static inline void acl_freep(acl_t *a) { if (*a) acl_free(*a); }
 #define _cleanup_acl_ _cleanup_(acl_freep)
@@ -82,11 +83,33 @@ static void acl_look(acl_t acl, uid_t uid, struct acl_view *v)
     }
 }
 
-/* What the named entries other than UID's need of a mask MASK: only those
- * it covers whole.  An entry wider than the mask is one its owner limited
- * with the mask (a grant's entry never is: the mask grows with it), and it
- * must not keep what a guest's grant widened the mask by. */
-static unsigned int others_within(acl_t acl, uid_t uid, unsigned int mask)
+/* What all named entries and the group entry but UID's allow together: a
+ * mask bit beyond them all grants nobody anything (setfacl's own mask is
+ * just this union). */
+static unsigned int entries_union(acl_t acl, uid_t uid)
+{
+    unsigned int all = 0;
+    acl_entry_t e;
+    acl_tag_t tag;
+
+    for (int r = acl_get_entry(acl, ACL_FIRST_ENTRY, &e); r > 0; r = acl_get_entry(acl, ACL_NEXT_ENTRY, &e)) {
+        uid_t *q;
+
+        if (acl_get_tag_type(e, &tag) < 0 || (tag != ACL_USER && tag != ACL_GROUP && tag != ACL_GROUP_OBJ))
+            continue;
+        q = tag == ACL_USER ? acl_get_qualifier(e) : NULL;
+        if (!q || *q != uid)
+            all |= entry_perm(e);
+        acl_free(q);
+    }
+    return all;
+}
+
+/* What the entries of other guests' uids (qemud_guest_id_is_guest) than
+ * UID need of the mask: only they may keep it wider than recorded.  A
+ * local user's or group's entry is never a reason to widen it: its owner
+ * may have limited it with the mask. */
+static unsigned int other_guests_need(acl_t acl, uid_t uid)
 {
     unsigned int need = 0;
     acl_entry_t e;
@@ -94,15 +117,13 @@ static unsigned int others_within(acl_t acl, uid_t uid, unsigned int mask)
 
     for (int r = acl_get_entry(acl, ACL_FIRST_ENTRY, &e); r > 0; r = acl_get_entry(acl, ACL_NEXT_ENTRY, &e)) {
         uid_t *q;
-        bool me;
 
-        if (acl_get_tag_type(e, &tag) < 0 || (tag != ACL_USER && tag != ACL_GROUP))
+        if (acl_get_tag_type(e, &tag) < 0 || tag != ACL_USER)
             continue;
         q = acl_get_qualifier(e);
-        me = tag == ACL_USER && q && *q == uid;
-        acl_free(q);
-        if (!me && (entry_perm(e) & ~mask) == 0)
+        if (q && *q != uid && qemud_guest_id_is_guest(*q))
             need |= entry_perm(e);
+        acl_free(q);
     }
     return need;
 }
@@ -185,15 +206,17 @@ static int open_no_symlinks(const char *path)
     return fd < 0 ? -errno : fd;
 }
 
-/* No named entry left: the plain mode again, its group bits those of the
- * group entry (the mask's showed there while the ACL was extended). */
-static int restore_plain(const char *p, const struct acl_view *v, mode_t mode, int mask)
+/* No named entry left: a minimal ACL of the CURRENT owner, group and
+ * other bits (an owner's chmod during the run stays), the group's being
+ * what it effectively had (group entry within the mask: a chmod g-r during
+ * the run narrowed the mask, the grant widened it only beyond the group). */
+static int drop_extended(const char *p, acl_t acl, const struct acl_view *v)
 {
-    mode_t group = mask < 0 ? (mode & 070) : (mode_t)(entry_perm(v->group_obj) << 3);
-    mode_t plain = (mode & 07707) | group;
-    _cleanup_acl_ acl_t minimal = acl_from_mode(plain);
+    int r = entry_set_perm(v->group_obj, entry_perm(v->group_obj) & entry_perm(v->mask));
 
-    if (!minimal || acl_set_file(p, ACL_TYPE_ACCESS, minimal) < 0 || chmod(p, plain) < 0)
+    if (r < 0)
+        return r;
+    if (acl_delete_entry(acl, v->mask) < 0 || acl_valid(acl) < 0 || acl_set_file(p, ACL_TYPE_ACCESS, acl) < 0)
         return -errno;
     return 0;
 }
@@ -220,13 +243,18 @@ int qemud_acl_remove(const char *path, uid_t uid, mode_t mode, int mask, char **
     if (acl_delete_entry(acl, v.mine) < 0)
         return set_error(errmsg, -errno, path, uid, "remove");
     if (v.nothers == 0)
-        r = restore_plain(p, &v, mode, mask);
+        r = drop_extended(p, acl, &v);
     else {
         /* others stay: the recorded mask (or the group bits it stood for),
-         * plus what other guests' entries added since need */
+         * no wider than now (an owner's chmod g-... since stays), plus
+         * what other guests' entries still need; never what a local
+         * user's entry would like, which the mask limited before.  No
+         * wider than the entries left: a guest that granted after another
+         * recorded the mask that one had widened. */
         unsigned int base = mask >= 0 ? (unsigned int)mask : (unsigned int)(mode & 070) >> 3;
 
-        r = entry_set_perm(v.mask, base | others_within(acl, uid, entry_perm(v.mask)));
+        r = entry_set_perm(v.mask, ((base & entry_perm(v.mask)) | other_guests_need(acl, uid)) &
+                                       entries_union(acl, uid));
         if (r == 0 && (acl_valid(acl) < 0 || acl_set_file(p, ACL_TYPE_ACCESS, acl) < 0))
             r = -errno;
     }

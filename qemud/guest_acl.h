@@ -23,9 +23,13 @@ int qemud_acl_mask_get(int fd, int *mask);
  * gets PERM added (idempotent).  -EOPNOTSUPP: its filesystem has no ACLs. */
 int qemud_acl_add(int fd, const char *path, uid_t uid, unsigned int perm, char **errmsg);
 
-/* Removes user:UID from PATH (opened without following any symlink) and
- * puts back what was recorded before qemud_acl_add(): MODE (permission
- * bits) and MASK (-1: no extended ACL, so the file gets its plain mode
- * back).  Entries of others added since stay usable.  0 also when there is
- * no entry for UID (already removed); -ENOENT when PATH is gone. */
+/* Removes user:UID from PATH (opened without following any symlink).
+ * When no named entry is left the extended ACL goes, the file keeping its
+ * CURRENT owner, group (as effective) and other bits: an owner's chmod
+ * during the run stays.  Otherwise the mask goes back to MASK, recorded
+ * before qemud_acl_add() (-1: none, the group bits of MODE then), no wider
+ * than it is now, widened only by the entries other guests' uids
+ * (qemud_guest_id_is_guest) still hold there, never by a local user's
+ * entry the mask limited.  0 also when there is no entry for UID (already
+ * removed); -ENOENT when PATH is gone. */
 int qemud_acl_remove(const char *path, uid_t uid, mode_t mode, int mask, char **errmsg);

@@ -410,6 +410,16 @@ int qemud_guest_id_reserve(const char *domname, const struct qemud_guest_id *id)
     return r;
 }
 
+bool qemud_guest_id_is_guest(uid_t uid)
+{
+    bool yes;
+
+    pthread_mutex_lock(&lock);
+    yes = mode == MODE_RANGE ? uid >= first && uid <= last : mode == MODE_FIXED && uid == fixed.uid;
+    pthread_mutex_unlock(&lock);
+    return yes;
+}
+
 void qemud_guest_id_release(const struct qemud_guest_id *id)
 {
     size_t at;

@@ -26,6 +26,10 @@ int qemud_guest_id_acquire(const char *domname, struct qemud_guest_id *id, struc
 /* Marks ID held again (a re-attached guest); -EEXIST if another holds it. */
 int qemud_guest_id_reserve(const char *domname, const struct qemud_guest_id *id);
 
+/* Whether UID is one guests run as: inside guest_uid_range, or the fixed
+ * user's (an ACL entry for it is a guest's grant, not a local user's). */
+bool qemud_guest_id_is_guest(uid_t uid);
+
 /* Gives ID back (fine on an unset one). */
 void qemud_guest_id_release(const struct qemud_guest_id *id);
 
