@@ -26,9 +26,11 @@
 #include "testutil.h"
 #include "xml.h"
 
-/* guest uids: only ACL qualifiers on this test's own files */
-#define UID_A 64001u
-#define UID_B 64002u
+/* guest uids, of the default guest_uid_range (revoke tells a guest's entry
+ * from a local user's by it): only ACL qualifiers on this test's own files */
+#define UID_A 2147000001u
+#define UID_B 2147000002u
+#define UID_LOCAL 1000u
 
 static char root[128];
 
@@ -105,7 +107,7 @@ static void set_acl(const char *path, const char *text)
 static bool acl_has(const char *path, const char *entry)
 {
     acl_t a = acl_get_file(path, ACL_TYPE_ACCESS);
-    char *text = acl_to_any_text(a, NULL, ',', 0);
+    char *text = acl_to_any_text(a, NULL, ',', TEXT_NUMERIC_IDS);
     bool r = strstr(text, entry) != NULL;
 
     acl_free(text);
@@ -165,7 +167,7 @@ START_TEST(test_grant_revoke_exact)
     ck_assert_int_eq(iso.grants[0].mask, -1);
     ck_assert_int_ge(iso.grants[0].fd, 0);
     ck_assert_int_eq(acl_extended_file(f), 1);
-    ck_assert(acl_has(f, "user:64001:rw-"));
+    ck_assert(acl_has(f, "user:2147000001:rw-"));
     /* granting again (a retried start) changes nothing more */
     ck_assert_int_eq(qemud_guest_files_grant("vm", &iso, &(struct mv_err){ 0 }), 0);
 
@@ -198,7 +200,7 @@ START_TEST(test_existing_acl_kept)
     before = snap(f);
     grant_disk(&iso, f, false);
     ck_assert_int_eq(iso.grants[0].mask, 4);
-    ck_assert(acl_has(f, "user:64001:rw-"));
+    ck_assert(acl_has(f, "user:2147000001:rw-"));
     ck_assert(acl_has(f, "mask::rw-"));
     qemud_guest_files_revoke("vm", &iso);
     after = snap(f);
@@ -281,6 +283,98 @@ START_TEST(test_shared_read)
 }
 END_TEST
 
+/* A local user's entry limited by the mask (M1): a guest's grant widens
+ * the mask for the run, revoke narrows it back, the local user never keeps
+ * what the guest needed. */
+START_TEST(test_limited_entry_stays_limited)
+{
+    const char *f = at("limited.img");
+    struct qemud_isolation iso = iso_for(UID_A);
+    struct stat st;
+    char *before, *after;
+
+    make_file(f, 0640);
+    set_acl(f, "u::rw-,u:1000:rw-,g::r--,m::r--,o::---");
+    before = snap(f);
+    grant_disk(&iso, f, false);
+    ck_assert_int_eq(open_as(UID_A, f, O_RDWR), 0);
+    qemud_guest_files_revoke("vm", &iso);
+    ck_assert(acl_has(f, "mask::r--"));
+    ck_assert_int_eq(stat(f, &st), 0);
+    ck_assert_int_eq(st.st_mode & 07777, 0640);
+    ck_assert_int_eq(open_as(UID_LOCAL, f, O_RDWR), EACCES);
+    after = snap(f);
+    ck_assert_str_eq(after, before);
+    free(after);
+    free(before);
+    qemud_isolation_clear(&iso);
+}
+END_TEST
+
+/* The owner's chmod during the run (M2) is not undone by revoke. */
+START_TEST(test_owner_chmod_stays)
+{
+    const char *f = at("chmod.img"), *g = at("chmod-acl.img");
+    struct qemud_isolation iso = iso_for(UID_A);
+    struct stat st;
+
+    make_file(f, 0644);
+    grant_disk(&iso, f, false);
+    ck_assert_int_eq(chmod(f, 0600), 0);
+    qemud_guest_files_revoke("vm", &iso);
+    ck_assert_int_eq(stat(f, &st), 0);
+    ck_assert_int_eq(st.st_mode & 07777, 0600);
+    ck_assert_int_eq(acl_extended_file(f), 0);
+    qemud_isolation_clear(&iso);
+
+    /* with a local user's entry kept: other and group narrowed too */
+    make_file(g, 0644);
+    set_acl(g, "u::rw-,u:1000:r--,g::r--,m::r--,o::r--");
+    grant_disk(&iso, g, false);
+    ck_assert_int_eq(chmod(g, 0600), 0);
+    qemud_guest_files_revoke("vm", &iso);
+    ck_assert(acl_has(g, "user:1000:r--"));
+    ck_assert(acl_has(g, "mask::---"));
+    ck_assert(acl_has(g, "other::---"));
+    ck_assert_int_eq(open_as(UID_LOCAL, g, O_RDONLY), EACCES);
+    qemud_isolation_clear(&iso);
+}
+END_TEST
+
+/* Two guests write one shared image (a local user's entry beside them):
+ * either may stop first, the other keeps rw, and after both the file is as
+ * before.  (A local entry LIMITED by the mask, rw- under r--, gets back
+ * under the mask only when the guest that granted first stops last: the
+ * second one's recorded mask already holds the first's widening.) */
+START_TEST(test_shared_write)
+{
+    for (int first = 0; first < 2; first++) {
+        const char *f = at(first ? "shw-b.img" : "shw-a.img");
+        struct qemud_isolation a = iso_for(UID_A), b = iso_for(UID_B);
+        struct qemud_isolation *stop1 = first ? &b : &a, *stop2 = first ? &a : &b;
+        uid_t keeps = first ? UID_A : UID_B, gone = first ? UID_B : UID_A;
+        char *before, *after;
+
+        make_file(f, 0640);
+        set_acl(f, "u::rw-,u:1000:r--,g::r--,m::r--,o::---");
+        before = snap(f);
+        grant_disk(&a, f, false);
+        grant_disk(&b, f, false);
+        qemud_guest_files_revoke("vm", stop1);
+        ck_assert_int_eq(open_as(keeps, f, O_RDWR), 0);
+        ck_assert_int_eq(open_as(gone, f, O_RDONLY), EACCES);
+        ck_assert_int_eq(open_as(UID_LOCAL, f, O_RDWR), EACCES);
+        qemud_guest_files_revoke("vm", stop2);
+        after = snap(f);
+        ck_assert_str_eq(after, before);
+        free(after);
+        free(before);
+        qemud_isolation_clear(&a);
+        qemud_isolation_clear(&b);
+    }
+}
+END_TEST
+
 START_TEST(test_world_readable_needs_no_acl)
 {
     const char *f = at("iso.img");
@@ -327,7 +421,7 @@ START_TEST(test_symlink_resolved)
     ck_assert_int_eq(symlink("real.img", link), 0);
     grant_disk(&iso, link, false);
     ck_assert_str_eq(iso.grants[0].path, target);
-    ck_assert(acl_has(target, "user:64001:rw-"));
+    ck_assert(acl_has(target, "user:2147000001:rw-"));
     qemud_guest_files_revoke("vm", &iso);
     ck_assert_int_eq(acl_extended_file(target), 0);
     qemud_isolation_clear(&iso);
@@ -391,7 +485,7 @@ START_TEST(test_chardevs)
     ck_assert_int_eq(iso.grants[1].access, QEMUD_GRANT_DIR);
     ck_assert_str_eq(iso.grants[2].path, at("console.log"));
     ck_assert_msg(qemud_guest_files_grant("vm", &iso, &err) == 0, "%s", err.message);
-    ck_assert(acl_has(at("sock"), "user:64001:rwx"));
+    ck_assert(acl_has(at("sock"), "user:2147000001:rwx"));
     qemud_guest_files_revoke("vm", &iso);
     ck_assert_int_eq(acl_extended_file(at("sock")), 0);
     qemud_isolation_clear(&iso);
@@ -428,7 +522,7 @@ START_TEST(test_backing_chain)
     ck_assert_int_ge(asprintf(&args, "-f qcow2 -b '%s' -F qcow2 top.qcow2 1M", at("mid.qcow2")), 0);
     qemu_img(args);                                                     /* absolute */
 
-    ck_assert_msg(qemud_image_chain_read(at("top.qcow2"), &chain, &msg) == 0, "%s", msg);
+    ck_assert_msg(qemud_image_chain_read("vm", -1, at("top.qcow2"), &chain, &msg) == 0, "%s", msg);
     ck_assert_str_eq(chain[0], at("mid.qcow2"));
     ck_assert_str_eq(chain[1], at("base.qcow2"));
     ck_assert_str_eq(chain[2], at("raw.img"));
@@ -456,7 +550,7 @@ static char *chain_error(const char *name)
 {
     char **chain = NULL, *msg = NULL;
 
-    ck_assert_int_lt(qemud_image_chain_read(at(name), &chain, &msg), 0);
+    ck_assert_int_lt(qemud_image_chain_read("vm", -1, at(name), &chain, &msg), 0);
     ck_assert_ptr_null(chain);
     ck_assert_ptr_nonnull(msg);
     return msg;
@@ -513,6 +607,37 @@ START_TEST(test_backing_refused)
     msg = chain_error("x.qcow2");
     ck_assert_msg(strstr(msg, "external data file"), "%s", msg);
     free(msg);
+}
+END_TEST
+
+/* A backing file named in a header the user wrote is never opened for
+ * reading unless it is a file or block device the policy allows: a FIFO
+ * would block the start for good (alarm: a hang fails the test), a
+ * character device's open alone can act (/dev/watchdog). */
+START_TEST(test_backing_not_a_file)
+{
+    char *msg;
+
+    alarm(10);
+    ck_assert_int_eq(mkfifo(at("fifo"), 0600), 0);
+    qemu_img("-u -f qcow2 -b fifo -F raw f.qcow2 1M");
+    msg = chain_error("f.qcow2");
+    ck_assert_msg(strstr(msg, "f.qcow2") && strstr(msg, "backing file '") && strstr(msg, "fifo'") &&
+                  strstr(msg, "a FIFO"), "%s", msg);
+    free(msg);
+
+    qemu_img("-u -f qcow2 -b /dev/null -F raw n.qcow2 1M");
+    msg = chain_error("n.qcow2");
+    ck_assert_msg(strstr(msg, "n.qcow2") && strstr(msg, "'/dev/null' is a character device"), "%s", msg);
+    free(msg);
+
+    /* the path policy on what the backing name resolves to */
+    ck_assert_int_eq(symlink("/etc/shadow", at("shadow-link")), 0);
+    qemu_img("-u -f qcow2 -b shadow-link -F raw s.qcow2 1M");
+    msg = chain_error("s.qcow2");
+    ck_assert_msg(strstr(msg, "'/etc/shadow'") && strstr(msg, "denylist"), "%s", msg);
+    free(msg);
+    alarm(0);
 }
 END_TEST
 
@@ -623,6 +748,9 @@ int main(void)
     tcase_add_test(tc, test_existing_acl_kept);
     tcase_add_test(tc, test_grant_effective);
     tcase_add_test(tc, test_shared_read);
+    tcase_add_test(tc, test_limited_entry_stays_limited);
+    tcase_add_test(tc, test_owner_chmod_stays);
+    tcase_add_test(tc, test_shared_write);
     tcase_add_test(tc, test_world_readable_needs_no_acl);
     tcase_add_test(tc, test_revoke_deleted);
     tcase_add_test(tc, test_symlink_resolved);
@@ -630,6 +758,7 @@ int main(void)
     tcase_add_test(tc, test_chardevs);
     tcase_add_test(tc, test_backing_chain);
     tcase_add_test(tc, test_backing_refused);
+    tcase_add_test(tc, test_backing_not_a_file);
     tcase_add_test(tc, test_status_round_trip);
     tcase_add_test(tc, test_status_absent_invalid);
     suite_add_tcase(s, tc);
