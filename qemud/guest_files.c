@@ -49,6 +49,7 @@ void qemud_isolation_clear(struct qemud_isolation *iso)
         if (iso->grants[i].fd >= 0)
             close(iso->grants[i].fd);
         free(iso->grants[i].path);
+        free(iso->grants[i].written);
     }
     free(iso->grants);
     iso->grants = NULL;
@@ -152,11 +153,15 @@ static int add_path_as(struct collect *c, const char *what, const char *path, en
     g.acl = !other_suffices(g.mode, a);
     if ((r = qemud_acl_mask_get(fd, &g.mask)) < 0)
         return fail(c, r, "cannot read the ACL of %s '%s'", what, resolved);
-    if (!(g.path = strdup(resolved)))
+    /* QEMU opens the path as written: bound there too when it differs */
+    if (!(g.path = strdup(resolved)) || (strcmp(path, resolved) != 0 && !(g.written = strdup(path)))) {
+        free(g.path);
         return mv_err_set_errno(c->err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
+    }
     g.fd = fd;
     if ((r = append(c, &g)) < 0) {
         free(g.path);
+        free(g.written);
         return r;
     }
     fd = -1;                                    /* the grant holds it now */

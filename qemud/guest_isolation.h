@@ -31,6 +31,9 @@ struct qemud_grant {
     mode_t mode;                /* the permission bits before the grant */
     int mask;                   /* the ACL mask's rwx bits before, -1: the file had no extended ACL */
     int fd;                     /* O_PATH fd while starting (the bind source), else -1 */
+    char *written;              /* the path as the XML wrote it (QEMU is given that one) when it differs
+                                 * from PATH (a symlink on the way), else NULL: bound at both; not in the
+                                 * status file */
 };
 
 struct qemud_isolation {

@@ -166,6 +166,7 @@ START_TEST(test_grant_revoke_exact)
     ck_assert_int_eq(iso.grants[0].mode, 0640);
     ck_assert_int_eq(iso.grants[0].mask, -1);
     ck_assert_int_ge(iso.grants[0].fd, 0);
+    ck_assert_ptr_null(iso.grants[0].written);
     ck_assert_int_eq(acl_extended_file(f), 1);
     ck_assert(acl_has(f, "user:2147000001:rw-"));
     /* granting again (a retried start) changes nothing more */
@@ -421,6 +422,9 @@ START_TEST(test_symlink_resolved)
     ck_assert_int_eq(symlink("real.img", link), 0);
     grant_disk(&iso, link, false);
     ck_assert_str_eq(iso.grants[0].path, target);
+    /* QEMU is given the path as written: the coordinator binds both */
+    ck_assert_ptr_nonnull(iso.grants[0].written);
+    ck_assert_str_eq(iso.grants[0].written, link);
     ck_assert(acl_has(target, "user:2147000001:rw-"));
     qemud_guest_files_revoke("vm", &iso);
     ck_assert_int_eq(acl_extended_file(target), 0);
