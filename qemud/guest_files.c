@@ -14,6 +14,7 @@
 #include "guest_acl.h"
 #include "guest_files.h"
 #include "guest_path_policy.h"
+#include "hostdev_pci.h"
 #include "image_chain.h"
 #include "log.h"
 #include "xml.h"
@@ -24,6 +25,7 @@
 
 static const char *const access_names[] = {
     [QEMUD_GRANT_READ] = "read", [QEMUD_GRANT_WRITE] = "write", [QEMUD_GRANT_DIR] = "dir",
+    [QEMUD_GRANT_DIR_READ] = "dir-read",
 };
 
 static unsigned int access_perm(enum qemud_grant_access a)
@@ -31,6 +33,7 @@ static unsigned int access_perm(enum qemud_grant_access a)
     switch (a) {
     case QEMUD_GRANT_READ: return QEMUD_ACL_R;
     case QEMUD_GRANT_WRITE: return QEMUD_ACL_R | QEMUD_ACL_W;
+    case QEMUD_GRANT_DIR_READ: return QEMUD_ACL_R | QEMUD_ACL_X;
     default: return QEMUD_ACL_R | QEMUD_ACL_W | QEMUD_ACL_X;
     }
 }
@@ -87,13 +90,28 @@ static struct qemud_grant *find_grant(const struct qemud_isolation *iso, const c
     return NULL;
 }
 
-/* A file type fit for A: regular files and block devices as disks and
- * outputs, sockets to connect to, directories for sockets QEMU makes. */
-static bool type_fits(mode_t mode, enum qemud_grant_access a)
+static bool is_dir_access(enum qemud_grant_access a)
 {
-    if (a == QEMUD_GRANT_DIR)
+    return a == QEMUD_GRANT_DIR || a == QEMUD_GRANT_DIR_READ;
+}
+
+/* A file type fit for A: regular files and block devices as disks and
+ * outputs, sockets to connect to, directories for sockets QEMU makes or a
+ * share it reads; a character device only where one is wanted (DEV). */
+static bool type_fits(mode_t mode, enum qemud_grant_access a, bool dev)
+{
+    if (dev)
+        return S_ISCHR(mode);
+    if (is_dir_access(a))
         return S_ISDIR(mode);
     return S_ISREG(mode) || S_ISBLK(mode) || S_ISSOCK(mode);
+}
+
+/* Which of A and B (for one file) asks more: WRITE over READ, DIR over
+ * DIR_READ (a directory is never a file). */
+static bool wider(enum qemud_grant_access a, enum qemud_grant_access b)
+{
+    return (a == QEMUD_GRANT_WRITE && b == QEMUD_GRANT_READ) || (a == QEMUD_GRANT_DIR && b == QEMUD_GRANT_DIR_READ);
 }
 
 static int append(struct collect *c, struct qemud_grant *g)
@@ -111,10 +129,19 @@ static int append(struct collect *c, struct qemud_grant *g)
     return 0;
 }
 
+/* How a path is taken: its use for the policy (which character devices it
+ * may be), whether qemud named it itself (OWN: no policy check), whether a
+ * character device is what is wanted (DEV). */
+struct path_kind {
+    enum qemud_path_use use;
+    bool own, dev;
+};
+
 /* Opens PATH (following symlinks: the file it names now is the one bound
- * and granted), checks what it resolves to (unless qemud named it itself:
- * OWN) and records the grant. */
-static int add_path_as(struct collect *c, const char *what, const char *path, enum qemud_grant_access a, bool own)
+ * and granted), checks what it resolves to (unless qemud named it itself)
+ * and records the grant. */
+static int add_path_kind(struct collect *c, const char *what, const char *path, enum qemud_grant_access a,
+                         struct path_kind k)
 {
     _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
     char proc[32], resolved[PATH_MAX];
@@ -132,24 +159,25 @@ static int add_path_as(struct collect *c, const char *what, const char *path, en
     if ((size_t)n >= sizeof(resolved))
         return fail(c, -ENAMETOOLONG, "cannot resolve %s '%s'", what, path);
     resolved[n] = '\0';
-    if (!own && (r = qemud_path_policy_check(c->domname, what, resolved, &st, c->err)) < 0)
+    if (!k.own && (r = qemud_path_policy_check_use(c->domname, what, resolved, k.use, &st, c->err)) < 0)
         return r;
-    if (S_ISCHR(st.st_mode))
+    if (S_ISCHR(st.st_mode) && !k.dev)
         return fail(c, -EPERM, "%s '%s' is a character device", what, resolved);
-    if (!type_fits(st.st_mode, a))
-        return fail(c, -EINVAL, a == QEMUD_GRANT_DIR ? "%s '%s' is not a directory"
-                                                     : "%s '%s' is not a file or block device",
+    if (!type_fits(st.st_mode, a, k.dev))
+        return fail(c, -EINVAL, k.dev ? "%s '%s' is not a character device"
+                                : is_dir_access(a) ? "%s '%s' is not a directory"
+                                                   : "%s '%s' is not a file or block device",
                     what, resolved);
     if ((old = find_grant(c->iso, resolved))) {
         /* the same file twice: the wider use wins (a DIR is never a file) */
-        if (a == QEMUD_GRANT_WRITE && old->access == QEMUD_GRANT_READ) {
+        if (wider(a, old->access)) {
             old->access = a;
             old->acl = !other_suffices(old->mode, a);
         }
         return 0;
     }
     g.mode = st.st_mode & 07777;
-    g.device = S_ISBLK(st.st_mode);
+    g.device = S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode);
     g.acl = !other_suffices(g.mode, a);
     if ((r = qemud_acl_mask_get(fd, &g.mask)) < 0)
         return fail(c, r, "cannot read the ACL of %s '%s'", what, resolved);
@@ -166,6 +194,11 @@ static int add_path_as(struct collect *c, const char *what, const char *path, en
     }
     fd = -1;                                    /* the grant holds it now */
     return 0;
+}
+
+static int add_path_as(struct collect *c, const char *what, const char *path, enum qemud_grant_access a, bool own)
+{
+    return add_path_kind(c, what, path, a, (struct path_kind){ .use = QEMUD_PATH_FILE, .own = own });
 }
 
 static int add_path(struct collect *c, const char *what, const char *path, enum qemud_grant_access a)
@@ -285,8 +318,7 @@ static int add_os(struct collect *c, const struct mv_dom_def *def)
 }
 
 /* A 9p share's directory, which QEMU itself opens (rwx on the directory
- * only: what is below keeps its own modes; a read-only share is refused
- * writes by QEMU), and the socket of a virtiofsd the user runs (the
+ * only: what is below keeps its own modes; r-x for a read-only one), and the socket of a virtiofsd the user runs (the
  * daemon's own virtiofsd is a sidecar whose socket is handed over). */
 static int add_filesystems(struct collect *c, const struct mv_dom_devices *dv)
 {
@@ -298,9 +330,38 @@ static int add_filesystems(struct collect *c, const struct mv_dom_devices *dv)
 
         snprintf(what, sizeof(what), "filesystem '%s'", fs->target ? fs->target : "?");
         if (fs->driver != MV_DOM_FS_DRIVER_VIRTIOFS && fs->source_dir)
-            r = add_path(c, what, fs->source_dir, QEMUD_GRANT_DIR);
+            r = add_path(c, what, fs->source_dir, fs->readonly ? QEMUD_GRANT_DIR_READ : QEMUD_GRANT_DIR);
         else if (fs->driver == MV_DOM_FS_DRIVER_VIRTIOFS && fs->source_socket)
             r = add_path(c, what, fs->source_socket, QEMUD_GRANT_WRITE);
+    }
+    return r;
+}
+
+/* The device nodes QEMU opens itself: an <rng> backend other than
+ * /dev/random and /dev/urandom (everyone's already: /dev/hwrng, 0600 root,
+ * is read), and for host devices the VFIO container and each device's
+ * group node (0600 root, opened rw).  The VFIO nodes are found by qemud,
+ * not named by the user: no policy check, a character device expected. */
+static int add_device_nodes(struct collect *c, const struct mv_dom_devices *dv)
+{
+    const struct path_kind rng = { .use = QEMUD_PATH_RNG, .dev = true };
+    const struct path_kind vfio = { .use = QEMUD_PATH_FILE, .own = true, .dev = true };
+    char group[NAME_MAX + 1], node[PATH_MAX];
+    int r = 0;
+
+    for (size_t i = 0; r == 0 && i < dv->nrngs; i++) {
+        const char *b = dv->rngs[i].backend;
+
+        if (b && strcmp(b, "/dev/random") != 0 && strcmp(b, "/dev/urandom") != 0)
+            r = add_path_kind(c, "rng backend", b, QEMUD_GRANT_READ, rng);
+    }
+    if (r == 0 && dv->nhostdevs)
+        r = add_path_kind(c, "VFIO container", "/dev/vfio/vfio", QEMUD_GRANT_WRITE, vfio);
+    for (size_t i = 0; r == 0 && i < dv->nhostdevs; i++) {
+        if ((r = qemud_hostdev_vfio_group(&dv->hostdevs[i], group, sizeof(group))) < 0)
+            return fail(c, r, "cannot find the VFIO group of host device %zu", i);
+        snprintf(node, sizeof(node), "/dev/vfio/%s", group);
+        r = add_path_kind(c, "VFIO group", node, QEMUD_GRANT_WRITE, vfio);
     }
     return r;
 }
@@ -316,6 +377,8 @@ int qemud_guest_files_collect(const char *domname, const struct mv_dom_def *live
         r = add_disk(&c, &dv->disks[i]);
     if (r == 0)
         r = add_filesystems(&c, dv);
+    if (r == 0)
+        r = add_device_nodes(&c, dv);
     if (r == 0)
         r = add_chrs(&c, "serial", dv->serials, dv->nserials);
     if (r == 0)

@@ -16,7 +16,7 @@ qemud_libmvguestfiles_la_LIBADD = rpc/libmvwire.la common/libmvcommon.la $(LIBXM
 check_PROGRAMS += tests/unit/check_qemud_guest_files
 UNIT_TESTS += tests/unit/check_qemud_guest_files
 tests_unit_check_qemud_guest_files_SOURCES = tests/unit/check_qemud_guest_files.c qemud/guest_path_policy.c \
-	qemud/display_ports.c qemud/guest_identity.c
+	qemud/display_ports.c qemud/guest_identity.c qemud/hostdev_pci.c
 tests_unit_check_qemud_guest_files_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) \
 	$(LIBACL_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_guest_files_LDADD = tests/unit/libmvtest.la qemud/libmvguestfiles.la qemud/libmvqemuhost.la \

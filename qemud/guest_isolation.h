@@ -21,12 +21,13 @@ enum qemud_grant_access {
     QEMUD_GRANT_READ,           /* r: read-only disks, kernel, initrd, backing files */
     QEMUD_GRANT_WRITE,          /* rw: writable disks, nvram, serial output files */
     QEMUD_GRANT_DIR,            /* rwx on a directory QEMU creates sockets in */
+    QEMUD_GRANT_DIR_READ,       /* r-x on a directory QEMU only reads (a <readonly/> 9p share) */
 };
 
 struct qemud_grant {
     char *path;                 /* resolved absolute path (no symlinks) */
     enum qemud_grant_access access;
-    bool device;                /* a device node (block disk): bound into the private /dev */
+    bool device;                /* a device node (block disk, /dev/hwrng, VFIO nodes): bound into the private /dev */
     bool acl;                   /* an ACL entry for the guest's uid is added (or was to be) */
     mode_t mode;                /* the permission bits before the grant */
     int mask;                   /* the ACL mask's rwx bits before, -1: the file had no extended ACL */

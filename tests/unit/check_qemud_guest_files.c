@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/acl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -503,6 +504,50 @@ START_TEST(test_chardevs)
 }
 END_TEST
 
+/* Device nodes QEMU opens itself get an ACL entry like files (M8): an RNG
+ * backend other than /dev/random and /dev/urandom (a node of /dev/hwrng's
+ * 10:183 here, 0600 root as udev makes it), read-only; a character device
+ * that is no random source is refused; a read-only 9p share gets r-x. */
+START_TEST(test_device_nodes_and_ro_share)
+{
+    struct mv_dom_def def = { 0 };
+    struct mv_dom_rng rng[2] = { { .backend = (char *)"/dev/urandom" }, { .backend = at("hwrng") } };
+    struct mv_dom_fs fs = { .driver = MV_DOM_FS_DRIVER_PATH, .source_dir = at("share"), .target = (char *)"tag",
+                            .readonly = true };
+    struct qemud_isolation iso = iso_for(UID_A);
+    struct mv_err err = { 0 };
+
+    ck_assert_int_eq(mknod(at("hwrng"), S_IFCHR | 0600, makedev(10, 183)), 0);
+    ck_assert_int_eq(mkdir(at("share"), 0700), 0);
+    def.devices.rngs = rng;
+    def.devices.nrngs = 2;
+    def.devices.filesystems = &fs;
+    def.devices.nfilesystems = 1;
+    ck_assert_msg(qemud_guest_files_collect("vm", &def, &iso, &err) == 0, "%s", err.message);
+    ck_assert_uint_eq(iso.ngrants, 2);
+    ck_assert_str_eq(iso.grants[0].path, at("share"));
+    ck_assert_int_eq(iso.grants[0].access, QEMUD_GRANT_DIR_READ);
+    ck_assert_str_eq(iso.grants[1].path, at("hwrng"));
+    ck_assert_int_eq(iso.grants[1].access, QEMUD_GRANT_READ);
+    ck_assert(iso.grants[1].device && iso.grants[1].acl);
+    ck_assert_msg(qemud_guest_files_grant("vm", &iso, &err) == 0, "%s", err.message);
+    ck_assert(acl_has(at("share"), "user:2147000001:r-x"));
+    ck_assert(acl_has(at("hwrng"), "user:2147000001:r--"));
+    ck_assert_int_eq(open_as(UID_A, at("share"), O_RDONLY | O_DIRECTORY), 0);
+    qemud_guest_files_revoke("vm", &iso);
+    ck_assert_int_eq(acl_extended_file(at("share")), 0);
+    ck_assert_int_eq(acl_extended_file(at("hwrng")), 0);
+    qemud_isolation_clear(&iso);
+
+    rng[1].backend = (char *)"/dev/zero";
+    ck_assert_int_lt(qemud_guest_files_collect("vm", &def, &iso, &err), 0);
+    ck_assert_msg(strstr(err.message, "/dev/zero") && strstr(err.message, "other than /dev/random"), "%s",
+                  err.message);
+    free(err.message);
+    qemud_isolation_clear(&iso);
+}
+END_TEST
+
 static void qemu_img(const char *args)
 {
     char *cmd;
@@ -760,6 +805,7 @@ int main(void)
     tcase_add_test(tc, test_symlink_resolved);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_chardevs);
+    tcase_add_test(tc, test_device_nodes_and_ro_share);
     tcase_add_test(tc, test_backing_chain);
     tcase_add_test(tc, test_backing_refused);
     tcase_add_test(tc, test_backing_not_a_file);
