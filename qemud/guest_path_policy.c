@@ -39,6 +39,9 @@ struct deny_entry {
     char *path;             /* normalised (normalise()) */
     bool tree;              /* written with a trailing '/': PATH and all under it */
     char *shown;            /* the entry as written, for messages */
+    bool has_inode;         /* a file at configure: a hardlink to it is the same file */
+    dev_t dev;
+    ino_t ino;
 };
 
 /* Set at daemon init before any call runs, read-only afterwards. */
@@ -285,6 +288,22 @@ static int rule_place(const struct subject *s, const char *p, struct mv_err *err
     return 0;
 }
 
+/* A file that is a denied file under another name (a hardlink, or a bind
+ * mount): the ACL would land on the inode the denylist names. */
+static int rule_inode(const struct subject *s, const struct stat *st, struct mv_err *err)
+{
+    if (!st || S_ISDIR(st->st_mode))
+        return 0;
+    for (size_t i = 0; i < policy.ndeny; i++) {
+        const struct deny_entry *e = &policy.deny[i];
+
+        if (e->has_inode && e->dev == st->st_dev && e->ino == st->st_ino)
+            return refuse(err, s, "is the same file as '%s' on the path denylist (a hard link to it; " DENYLIST_NOTE
+                          ")", e->shown);
+    }
+    return 0;
+}
+
 /* The denylist entry that lies inside directory DIR (normalised), or NULL. */
 static const struct deny_entry *held_entry(const char *dir)
 {
@@ -420,6 +439,8 @@ static int check_given(const char *domname, const char *what, const char *path, 
     if (((given & GIVEN_DIR) || (exists && S_ISDIR(st.st_mode))) && (r = rule_holds(&s, real, "", err)) < 0)
         return r;
     if ((given & GIVEN_SOCKET) && (r = check_socket_dir(&s, real, err)) < 0)
+        return r;
+    if ((r = rule_inode(&s, exists ? &st : NULL, err)) < 0)
         return r;
     return rule_chardev(&s, exists ? &st : NULL, use, err);
 }
@@ -610,6 +631,8 @@ int qemud_path_policy_check_use(const char *domname, const char *what, const cha
         return r;
     if (st && S_ISDIR(st->st_mode) && (r = rule_holds(&s, norm, "", err)) < 0)
         return r;
+    if ((r = rule_inode(&s, st, err)) < 0)
+        return r;
     return rule_chardev(&s, st, use, err);
 }
 
@@ -622,7 +645,11 @@ int qemud_path_policy_check(const char *domname, const char *what, const char *p
 /* ---- configuration ---- */
 
 /*
- * Without path_denylist: the host's password hashes and root's home, and
+ * Always denied, path_denylist adds to it (so a list cannot drop
+ * /etc/shadow by leaving it out): the host's password hashes, root's home,
+ * the system trees no guest image or output belongs in (/etc: an output
+ * file there is a cron job or a profile script; /boot: the host's kernels
+ * and boot loader; mail and spool queues that root processes run), and
  * what the daemons keep for themselves: their configuration, runtime
  * directory (sockets, status files, guests' private dirs), the proxy's
  * sockets beside it, their logs, and of the state directory the parts
@@ -632,7 +659,9 @@ int qemud_path_policy_check(const char *domname, const char *what, const char *p
  */
 static int default_denylist(const struct mv_paths *paths, char ***out)
 {
-    static const char *const host[] = { "/etc/shadow", "/etc/gshadow", "/root/" };
+        /* the files first: a path that is one is named by it, not by its tree */
+    static const char *const host[] = { "/etc/shadow", "/etc/gshadow", "/root/",     "/etc/",
+                                        "/boot/",      "/var/spool/",  "/var/mail/" };
     static const char *const state[] = { "qemu/", "swtpm/", "kvm-probe.cache", "network/", "secrets/" };
     _cleanup_strv_free_ char **v = calloc(MV_ARRAY_SIZE(host) + MV_ARRAY_SIZE(state) + 5, sizeof(*v));
     _cleanup_free_ char *runparent = NULL;
@@ -717,16 +746,26 @@ int qemud_path_policy_configure(const mv_conf *conf, const struct mv_paths *path
     _cleanup_free_ char *qemu_rundir = mv_store_path(paths->rundir, "qemu", "");
     struct deny_entry *deny = NULL;
     size_t ndeny = 0;
+    _cleanup_strv_free_ char **defaults = NULL;
+    struct stat st;
     int r = mv_conf_get_strv(conf, DENYLIST_KEY, &list, errmsg);
 
     if (r < 0)
         return r;
-    if (!nvram_dir || !qemu_rundir || (r == 0 && default_denylist(paths, &list) < 0))
+    if (!nvram_dir || !qemu_rundir || default_denylist(paths, &defaults) < 0)
         return -ENOMEM;
-    for (size_t i = 0; list[i]; i++)
-        if ((r = deny_add_written(&deny, &ndeny, list[i], errmsg)) < 0) {
-            deny_free(deny, ndeny);
-            return r;
+    for (char **v = defaults; *v; v++)
+        if ((r = deny_add_written(&deny, &ndeny, *v, errmsg)) < 0)
+            goto fail;
+    for (size_t i = 0; list && list[i]; i++)
+        if ((r = deny_add_written(&deny, &ndeny, list[i], errmsg)) < 0)
+            goto fail;
+    /* a file's inode, for hardlinks to it (a tree's members are not taken one by one) */
+    for (size_t i = 0; i < ndeny; i++)
+        if (!deny[i].tree && stat(deny[i].path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            deny[i].has_inode = true;
+            deny[i].dev = st.st_dev;
+            deny[i].ino = st.st_ino;
         }
     qemud_path_policy_clear();
     policy.deny = deny;
@@ -736,6 +775,9 @@ int qemud_path_policy_configure(const mv_conf *conf, const struct mv_paths *path
     for (size_t i = 0; i < ndeny; i++)
         mv_debug("path denylist: %s%s", deny[i].path, deny[i].tree ? " and all under it" : "");
     return 0;
+fail:
+    deny_free(deny, ndeny);
+    return r;
 }
 
 void qemud_path_policy_clear(void)

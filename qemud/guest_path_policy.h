@@ -1,9 +1,10 @@
 /*
  * Which host paths no guest may be given, whoever asks: character devices
  * other than the few QEMU needs, anything under /proc and /sys, and the
- * configured denylist (path_denylist in qemud.conf; by default /etc/shadow,
- * /etc/gshadow, /root/ and the daemons' own configuration and state
- * directories).  Checked at define on the paths as written, and at start
+ * denylist: always /etc/shadow, /etc/gshadow, /root/, /etc/, /boot/,
+ * /var/spool/, /var/mail/ and the daemons' own configuration and state
+ * directories, plus what path_denylist in qemud.conf adds (a hard link to a
+ * denied file is refused too).  Checked at define on the paths as written, and at start
  * on the paths as resolved (a symlink swapped in meanwhile is caught).
  */
 #pragma once

@@ -179,8 +179,11 @@ START_TEST(test_default_host_files)
     disk_refused("/root", PREFIX "disk 'vda' of domain 'pp': '/root' is under '/root/' on the path denylist " DENY_NOTE);
     disk_accepted("/rootkit");
     disk_accepted("/rootkit/x.img");
-    disk_accepted("/etc/shadow-");
-    disk_accepted("/etc/passwd");       /* not on the list: readable by everyone anyway */
+    disk_accepted("/etcetera/x.img");
+    disk_accepted("/bootstrap.img");
+    /* the tree /etc/ names what the file entries do not */
+    disk_refused("/etc/shadow-", PREFIX "disk 'vda' of domain 'pp': '/etc/shadow-' is under '/etc/' on the path "
+                                 "denylist " DENY_NOTE);
 }
 END_TEST
 
@@ -418,7 +421,12 @@ START_TEST(test_directories)
 
     ck_assert_int_lt(check_xml("", "<filesystem type='mount'><source dir='/etc'/><target dir='etc'/></filesystem>",
                                &err), 0);
-    ck_assert_str_eq(err.message, PREFIX "filesystem 'etc' of domain 'pp': '/etc' holds '/etc/shadow' of the path "
+    ck_assert_str_eq(err.message, PREFIX "filesystem 'etc' of domain 'pp': '/etc' is under '/etc/' on the path "
+                                  "denylist " DENY_NOTE);
+    mv_err_clear(&err);
+    ck_assert_int_lt(check_xml("", "<filesystem type='mount'><source dir='/var'/><target dir='var'/></filesystem>",
+                               &err), 0);
+    ck_assert_str_eq(err.message, PREFIX "filesystem 'var' of domain 'pp': '/var' holds '/var/spool/' of the path "
                                   "denylist " DENY_NOTE);
     mv_err_clear(&err);
     ck_assert_int_lt(check_xml("", "<filesystem type='mount'><source dir='//'/><target dir='all'/></filesystem>",
@@ -446,7 +454,7 @@ START_TEST(test_directories)
     /* at start, a directory is known by its stat */
     ck_assert_int_eq(stat("/etc", &st), 0);
     ck_assert_int_lt(qemud_path_policy_check("pp", "channel0", "/etc", &st, &err), 0);
-    ck_assert_str_eq(err.message, PREFIX "channel0 of domain 'pp': '/etc' holds '/etc/shadow' of the path denylist "
+    ck_assert_str_eq(err.message, PREFIX "channel0 of domain 'pp': '/etc' is under '/etc/' on the path denylist "
                                   DENY_NOTE);
     mv_err_clear(&err);
 }
@@ -460,8 +468,13 @@ START_TEST(test_sockets)
     /* QEMU makes a bound socket in its directory, which the guest then writes */
     ck_assert_int_lt(check_xml("", "<channel type='unix'><source mode='bind' path='/etc/qga.sock'/>"
                                    "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>", &err), 0);
-    ck_assert_str_eq(err.message, PREFIX "channel0 of domain 'pp': '/etc/qga.sock' is a socket made in '/etc', a "
-                                  "directory that holds '/etc/shadow' of the path denylist " DENY_NOTE);
+    ck_assert_str_eq(err.message, PREFIX "channel0 of domain 'pp': '/etc/qga.sock' is under '/etc/' on the path "
+                                  "denylist " DENY_NOTE);
+    mv_err_clear(&err);
+    ck_assert_int_lt(check_xml("", "<channel type='unix'><source mode='bind' path='/var/qga.sock'/>"
+                                   "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>", &err), 0);
+    ck_assert_str_eq(err.message, PREFIX "channel0 of domain 'pp': '/var/qga.sock' is a socket made in '/var', a "
+                                  "directory that holds '/var/spool/' of the path denylist " DENY_NOTE);
     mv_err_clear(&err);
     ck_assert_int_ge(asprintf(&ch, "<channel type='unix'><source mode='bind' path='%s'/>"
                                    "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
@@ -521,6 +534,62 @@ START_TEST(test_nvram)
 }
 END_TEST
 
+static int configure_text(const char *text, char **msg);
+
+/* System trees no guest image or output belongs in. */
+START_TEST(test_default_system_trees)
+{
+    struct mv_err err = { 0 };
+
+    disk_refused("/etc/passwd", PREFIX "disk 'vda' of domain 'pp': '/etc/passwd' is under '/etc/' on the path "
+                                "denylist " DENY_NOTE);
+    disk_refused("/etc/sudoers", PREFIX "disk 'vda' of domain 'pp': '/etc/sudoers' is under '/etc/' on the path "
+                                 "denylist " DENY_NOTE);
+    disk_refused("/var/spool/cron/crontabs/root", PREFIX "disk 'vda' of domain 'pp': '/var/spool/cron/crontabs/root' "
+                                                  "is under '/var/spool/' on the path denylist " DENY_NOTE);
+    disk_refused("/var/mail/root", PREFIX "disk 'vda' of domain 'pp': '/var/mail/root' is under '/var/mail/' on the "
+                                   "path denylist " DENY_NOTE);
+    ck_assert_int_lt(check_kernel("/boot/vmlinuz", &err), 0);
+    msg_eq(&err, PREFIX "kernel of domain 'pp': '/boot/vmlinuz' is under '/boot/' on the path denylist " DENY_NOTE);
+    /* a serial's output file would be a cron job */
+    ck_assert_int_lt(check_xml("", "<serial type='file'><source path='/etc/cron.d/x'/></serial>", &err), 0);
+    msg_eq(&err, PREFIX "serial0 of domain 'pp': '/etc/cron.d/x' is under '/etc/' on the path denylist " DENY_NOTE);
+    disk_accepted(in_dir(dir, "guest.img"));
+}
+END_TEST
+
+/* A hard link to a denied file is that file: refused at define and at start. */
+START_TEST(test_hardlink)
+{
+    _cleanup_free_ char *text = NULL;
+    struct mv_err err = { 0 };
+    struct stat st, shadow;
+    char *msg = NULL;
+
+    touch(in_dir(dir, "key"));
+    ck_assert_int_ge(asprintf(&text, "path_denylist = [ \"%s/key\" ]\n", dir), 0);
+    ck_assert_int_eq(configure_text(text, &msg), 0);
+    ck_assert_int_eq(link(in_dir(dir, "key"), in_dir(dir, "innocent.img")), 0);
+    disk_refused(in_dir(dir, "innocent.img"), PREFIX "disk 'vda' of domain 'pp': '%s' is the same file as '%s' on the "
+                                              "path denylist (a hard link to it; " "path_denylist in modvirt-qemud.conf)",
+                 in_dir(dir, "innocent.img"), in_dir(dir, "key"));
+    ck_assert_int_eq(stat(in_dir(dir, "innocent.img"), &st), 0);
+    ck_assert_int_lt(qemud_path_policy_check("pp", "disk 'vda'", in_dir(dir, "innocent.img"), &st, &err), 0);
+    msg_eq(&err, PREFIX "disk 'vda' of domain 'pp': '%s' is the same file as '%s' on the path denylist (a hard link "
+                        "to it; path_denylist in modvirt-qemud.conf)", in_dir(dir, "innocent.img"), in_dir(dir, "key"));
+    /* a copy is another file */
+    touch(in_dir(dir, "copy.img"));
+    disk_accepted(in_dir(dir, "copy.img"));
+    /* /etc/shadow itself, when the test's directory is on its filesystem */
+    ck_assert_int_eq(stat("/etc/shadow", &shadow), 0);
+    ck_assert_int_eq(stat(dir, &st), 0);
+    if (st.st_dev == shadow.st_dev && link("/etc/shadow", in_dir(dir, "sh.img")) == 0)
+        disk_refused(in_dir(dir, "sh.img"), PREFIX "disk 'vda' of domain 'pp': '%s' is the same file as '/etc/shadow' "
+                                            "on the path denylist (a hard link to it; path_denylist in "
+                                            "modvirt-qemud.conf)", in_dir(dir, "sh.img"));
+}
+END_TEST
+
 /* ---- path_denylist ---- */
 
 static int configure_text(const char *text, char **msg)
@@ -546,15 +615,19 @@ START_TEST(test_custom_denylist)
                                               "denylist " DENY_NOTE, in_dir(dir, "tree/a/b.img"), in_dir(dir, "tree/"));
     disk_accepted(in_dir(dir, "treehouse.img"));
     disk_refused("/etc/shadow", PREFIX "disk 'vda' of domain 'pp': '/etc/shadow' is on the path denylist " DENY_NOTE);
-    /* the list replaces the defaults */
-    disk_accepted("/root/x.img");
-    /* /proc, /sys and character devices stay refused whatever the list */
+    /* the list adds to the defaults: leaving one out does not drop it */
+    disk_refused("/root/x.img", PREFIX "disk 'vda' of domain 'pp': '/root/x.img' is under '/root/' on the path "
+                                "denylist " DENY_NOTE);
+    disk_refused("/etc/passwd", PREFIX "disk 'vda' of domain 'pp': '/etc/passwd' is under '/etc/' on the path "
+                                "denylist " DENY_NOTE);
+    /* /proc, /sys, character devices and the defaults stay refused whatever the list */
     ck_assert_int_eq(configure_text("path_denylist = [ ]\n", &msg), 0);
     disk_refused("/proc/1/mem", PREFIX "disk 'vda' of domain 'pp': '/proc/1/mem' is under /proc: files under /proc "
                                 "and /sys are never given to a guest");
     disk_refused("/dev/zero", PREFIX "disk 'vda' of domain 'pp': '/dev/zero' is a character device, which a guest "
                               "never gets as a disk, kernel or file");
-    disk_accepted("/etc/shadow");
+    disk_refused("/etc/shadow", PREFIX "disk 'vda' of domain 'pp': '/etc/shadow' is on the path denylist " DENY_NOTE);
+    disk_accepted(in_dir(dir, "secret.img"));
 }
 END_TEST
 
@@ -621,6 +694,8 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_directories);
     tcase_add_test(tc, test_sockets);
     tcase_add_test(tc, test_nvram);
+    tcase_add_test(tc, test_default_system_trees);
+    tcase_add_test(tc, test_hardlink);
     tcase_add_test(tc, test_custom_denylist);
     tcase_add_test(tc, test_bad_denylist);
     tcase_add_test(tc, test_check_at_start);
