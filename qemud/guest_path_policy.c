@@ -642,6 +642,24 @@ int qemud_path_policy_check(const char *domname, const char *what, const char *p
     return qemud_path_policy_check_use(domname, what, path, QEMUD_PATH_FILE, st, err);
 }
 
+/* mv_nvram_prepare()'s check (nvram.h): the variable store qemud names
+ * itself lies in its own state directory, which the policy denies to
+ * users' paths. */
+static int nvram_check(const struct mv_dom_def *live, const char *what, const char *resolved, const struct stat *st,
+                       int *errcode, char **errmsg)
+{
+    struct mv_err err = { 0 };
+    int r;
+
+    if (streq(what, "nvram") && qemud_path_policy_own_nvram(live))
+        return 0;
+    if ((r = qemud_path_policy_check(live->name, what, resolved, st, &err)) == 0)
+        return 0;
+    *errcode = err.code ? err.code : MV_ERR_NO_MEMORY;
+    *errmsg = TAKE_PTR(err.message);
+    return r;
+}
+
 /* ---- configuration ---- */
 
 /*
@@ -772,6 +790,7 @@ int qemud_path_policy_configure(const mv_conf *conf, const struct mv_paths *path
     policy.ndeny = ndeny;
     policy.nvram_dir = TAKE_PTR(nvram_dir);
     policy.qemu_rundir = TAKE_PTR(qemu_rundir);
+    mv_nvram_set_check(nvram_check);
     for (size_t i = 0; i < ndeny; i++)
         mv_debug("path denylist: %s%s", deny[i].path, deny[i].tree ? " and all under it" : "");
     return 0;
@@ -782,6 +801,7 @@ fail:
 
 void qemud_path_policy_clear(void)
 {
+    mv_nvram_set_check(NULL);
     deny_free(policy.deny, policy.ndeny);
     free(policy.nvram_dir);
     free(policy.qemu_rundir);

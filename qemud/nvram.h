@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/stat.h>
 
 #include "domain_def.h"
 
@@ -27,11 +28,30 @@ char *mv_nvram_default_path(const char *nvram_dir, const char *name);
 int mv_nvram_fill_path(struct mv_dom_def *def, const char *statedir);
 
 /*
+ * How a start checks a host file it reads or creates for a guest against
+ * the path policy (guest_path_policy.c sets it when it is configured; this
+ * library does not link the daemon's policy).  WHAT is "nvram template" or
+ * "nvram", RESOLVED the path as opened (through /proc/self/fd), ST its
+ * fstat or NULL for a file about to be created.  0, or <0 with *ERRCODE
+ * and *ERRMSG.
+ */
+typedef int (*mv_nvram_check_fn)(const struct mv_dom_def *live, const char *what, const char *resolved,
+                                 const struct stat *st, int *errcode, char **errmsg);
+
+/* Sets (or with NULL clears) the check mv_nvram_prepare() applies. */
+void mv_nvram_set_check(mv_nvram_check_fn check);
+
+/*
  * At start, on the live definition: the loader must be readable, and a
  * variable store that does not exist yet is created from the template
  * (directories made, the copy written to a temporary file, synced and
- * renamed into place, so that a crash never leaves half a store).  An
- * existing store is kept as it is.  0, or <0 with *ERRCODE and *ERRMSG
+ * renamed into place, so that a crash never leaves half a store).  It
+ * runs as root, so nothing is followed blindly: the template is opened
+ * once, must be a regular file, is checked (the check set above) where it
+ * really is unless that is under /usr/, and is copied from that fd; the
+ * store is created by name in its opened directory (O_EXCL|O_NOFOLLOW,
+ * renamed without replacing) after the same check.  An existing store is
+ * kept as it is.  0, or <0 with *ERRCODE and *ERRMSG
  * (caller frees) naming the domain, the file and the cause.
  */
 int mv_nvram_prepare(const struct mv_dom_def *live, int *errcode, char **errmsg);

@@ -24,7 +24,9 @@
 #include "domain_def.h"
 #include "domain_monitor.h"
 #include "error_codes.h"
+#include "file.h"
 #include "guest_path_policy.h"
+#include "nvram.h"
 #include "paths.h"
 #include "testutil.h"
 
@@ -590,6 +592,96 @@ START_TEST(test_hardlink)
 }
 END_TEST
 
+/* ---- at start: the nvram store made from its template (nvram.c) ---- */
+
+static struct mv_dom_def *parse_os(const char *os)
+{
+    _cleanup_free_ char *xml = NULL;
+    _cleanup_free_ char *msg = NULL;
+    struct mv_dom_def *def = NULL;
+    int code = 0;
+
+    ck_assert_int_ge(asprintf(&xml, "<domain type='qemu'><name>pp</name><uuid>" UUID "</uuid>"
+                                    "<memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+                                    "<os><type arch='x86_64'>hvm</type>%s</os><devices/></domain>", os), 0);
+    ck_assert_msg(mv_dom_def_parse(xml, 0, &def, &code, &msg) == 0, "parse: %s", msg);
+    return def;
+}
+
+/* mv_nvram_prepare() for a store NVRAM from TEMPLATE: 0, or <0 with *MSG. */
+static int prepare_nvram(const char *nvram, const char *template, char **msg)
+{
+    _cleanup_free_ char *os = NULL;
+    _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+    int code = 0, r;
+
+    ck_assert_int_ge(asprintf(&os, "<loader readonly='yes' type='pflash'>%s</loader><nvram template='%s'>%s</nvram>",
+                              in_dir(dir, "CODE.fd"), template, nvram), 0);
+    def = parse_os(os);
+    *msg = NULL;
+    r = mv_nvram_prepare(def, &code, msg);
+    if (r < 0)
+        ck_assert_int_ne(code, 0);
+    return r;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    ck_assert_msg(f, "%s: %s", path, strerror(errno));
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(test_nvram_at_start)
+{
+    _cleanup_free_ char *text = NULL;
+    char *msg = NULL, *data = NULL;
+    size_t len = 0;
+    struct stat st;
+
+    write_file(in_dir(dir, "CODE.fd"), "code");
+    write_file(in_dir(dir, "VARS.fd"), "template");
+    ck_assert_int_eq(mkdir(in_dir(dir, "denied"), 0755), 0);
+    ck_assert_int_ge(asprintf(&text, "path_denylist = [ \"%s/denied/\" ]\n", dir), 0);
+    ck_assert_int_eq(configure_text(text, &msg), 0);
+    /* the plain case: copied, 0600, directories made */
+    ck_assert_int_eq(prepare_nvram(in_dir(dir, "s/pp_VARS.fd"), in_dir(dir, "VARS.fd"), &msg), 0);
+    ck_assert_int_eq(mv_file_read_all(in_dir(dir, "s/pp_VARS.fd"), 1024, &data, &len), 0);
+    ck_assert_str_eq(data, "template");
+    free(data);
+    ck_assert_int_eq(stat(in_dir(dir, "s/pp_VARS.fd"), &st), 0);
+    ck_assert_int_eq(st.st_mode & 07777, 0600);
+    /* a template swapped for a link to /etc/shadow after define: never read */
+    ck_assert_int_eq(symlink("/etc/shadow", in_dir(dir, "T.fd")), 0);
+    ck_assert_int_lt(prepare_nvram(in_dir(dir, "a_VARS.fd"), in_dir(dir, "T.fd"), &msg), 0);
+    ck_assert_str_eq(msg, PREFIX "nvram template of domain 'pp': '/etc/shadow' is on the path denylist " DENY_NOTE);
+    free(msg);
+    ck_assert_int_eq(access(in_dir(dir, "a_VARS.fd"), F_OK), -1);
+    /* a FIFO is not read (it would block the start) */
+    ck_assert_int_eq(mkfifo(in_dir(dir, "fifo"), 0600), 0);
+    ck_assert_int_lt(prepare_nvram(in_dir(dir, "b_VARS.fd"), in_dir(dir, "fifo"), &msg), 0);
+    ck_assert_msg(strstr(msg, "is not a regular file"), "%s", msg);
+    free(msg);
+    /* the store's directory is a link into a denied tree */
+    ck_assert_int_eq(symlink(in_dir(dir, "denied"), in_dir(dir, "via")), 0);
+    ck_assert_int_lt(prepare_nvram(in_dir(dir, "via/c_VARS.fd"), in_dir(dir, "VARS.fd"), &msg), 0);
+    ck_assert_msg(strstr(msg, PREFIX "nvram of domain 'pp': '") && strstr(msg, "/denied/c_VARS.fd' is under '"),
+                  "%s", msg);
+    free(msg);
+    ck_assert_int_eq(access(in_dir(dir, "denied/c_VARS.fd"), F_OK), -1);
+    /* the store's name is a dangling link: not followed, not replaced */
+    ck_assert_int_eq(symlink(in_dir(dir, "elsewhere"), in_dir(dir, "d_VARS.fd")), 0);
+    ck_assert_int_lt(prepare_nvram(in_dir(dir, "d_VARS.fd"), in_dir(dir, "VARS.fd"), &msg), 0);
+    ck_assert_msg(strstr(msg, "cannot create nvram") && strstr(msg, "File exists"), "%s", msg);
+    free(msg);
+    ck_assert_int_eq(access(in_dir(dir, "elsewhere"), F_OK), -1);
+    ck_assert_int_eq(lstat(in_dir(dir, "d_VARS.fd"), &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+}
+END_TEST
+
 /* ---- path_denylist ---- */
 
 static int configure_text(const char *text, char **msg)
@@ -696,6 +788,7 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_nvram);
     tcase_add_test(tc, test_default_system_trees);
     tcase_add_test(tc, test_hardlink);
+    tcase_add_test(tc, test_nvram_at_start);
     tcase_add_test(tc, test_custom_denylist);
     tcase_add_test(tc, test_bad_denylist);
     tcase_add_test(tc, test_check_at_start);
