@@ -598,6 +598,137 @@ static int check_other(const struct mv_dom_def *def, struct mv_err *err)
     return 0;
 }
 
+/* ---- programs the daemon runs as root ---- */
+
+#define EXEC_NOTE "a program the daemon runs as root must be changeable by root alone"
+
+/* Directory D (its stat ST) may hold a program root runs: root's, and not
+ * writable by group or others, unless sticky (then what it holds must be
+ * root's, which every later component is made to be). */
+static int exec_dir_ok(const struct subject *s, const char *d, const struct stat *st, struct mv_err *err)
+{
+    _cleanup_free_ char *q = quote(d);
+
+    if (!q)
+        return -ENOMEM;
+    if (!S_ISDIR(st->st_mode))
+        return refuse(err, s, "is under '%s', which is not a directory", q);
+    if (st->st_uid != 0)
+        return refuse(err, s, "is in '%s', a directory owned by uid %u, not root (" EXEC_NOTE ")", q,
+                      (unsigned)st->st_uid);
+    if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX))
+        return refuse(err, s, "is in '%s', a directory writable by group or others (" EXEC_NOTE ")", q);
+    return 0;
+}
+
+/*
+ * Every directory from / down to P's last component (OpenSSH's StrictModes
+ * rule), P itself when FINAL (a root-owned regular file that group and
+ * others cannot write).  A component that does not exist (yet) is
+ * accepted only where nobody but root can create it: in a directory not
+ * writable by group or others, sticky or not (start then finds nothing).
+ * FOLLOW: stat (the path as written, whose links are followed at exec) or
+ * lstat (a resolved path).
+ */
+static int exec_walk(const struct subject *s, const char *p, bool follow, struct mv_err *err)
+{
+    _cleanup_free_ char *prefix = strdup("/");
+    struct stat st, parent;
+    const char *rest = p;
+    int r;
+
+    if (!prefix || stat("/", &parent) < 0)
+        return prefix ? refuse(err, s, "cannot be checked: '/': %s", strerror(errno)) : -ENOMEM;
+    if ((r = exec_dir_ok(s, "/", &parent, err)) < 0)
+        return r;
+    for (;;) {
+        _cleanup_free_ char *next = NULL;
+        size_t len;
+        bool last;
+
+        rest += strspn(rest, "/");
+        len = strcspn(rest, "/");
+        last = rest[len + strspn(rest + len, "/")] == '\0';
+        if (asprintf(&next, "%s%s%.*s", prefix, streq(prefix, "/") ? "" : "/", (int)len, rest) < 0) {
+            next = NULL;
+            return -ENOMEM;
+        }
+        if ((follow ? stat(next, &st) : lstat(next, &st)) < 0) {
+            _cleanup_free_ char *qp = quote(prefix);
+
+            if (errno != ENOENT)
+                return refuse(err, s, "cannot be checked: '%s': %s", next, strerror(errno));
+            if (!qp)
+                return -ENOMEM;
+            if (parent.st_mode & (S_IWGRP | S_IWOTH))
+                return refuse(err, s, "does not exist, and '%s' lets others than root create it (" EXEC_NOTE ")", qp);
+            return 0;
+        }
+        if (last)
+            break;
+        if ((r = exec_dir_ok(s, next, &st, err)) < 0)
+            return r;
+        free(prefix);
+        prefix = TAKE_PTR(next);
+        parent = st;
+        rest += len;
+    }
+    if (!S_ISREG(st.st_mode))
+        return refuse(err, s, "is not a regular file (" EXEC_NOTE ")");
+    if (st.st_uid != 0)
+        return refuse(err, s, "is owned by uid %u, not root (" EXEC_NOTE ")", (unsigned)st.st_uid);
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return refuse(err, s, "is writable by group or others (" EXEC_NOTE ")");
+    return 0;
+}
+
+int qemud_path_policy_check_exec(const char *domname, const char *what, const char *path, struct mv_err *err)
+{
+    struct subject s = { .domname = domname, .what = what, .written = path };
+    _cleanup_free_ char *norm = NULL;
+    _cleanup_free_ char *real = NULL;
+    int r;
+
+    if ((r = rule_form(&s, err)) < 0)
+        return r;
+    if (!(norm = normalise(path)))
+        return -ENOMEM;
+    if (streq(norm, "/"))
+        return refuse(err, &s, "is not a regular file (" EXEC_NOTE ")");
+    /* the directories holding the path as written (a link there could be
+     * repointed), then where it leads */
+    if ((r = exec_walk(&s, norm, true, err)) < 0)
+        return r;
+    if (!(real = realpath(norm, NULL)))
+        return errno == ENOENT ? 0 : errno == ENOMEM ? -ENOMEM
+                                                      : refuse(err, &s, "cannot be resolved: %s", strerror(errno));
+    if (!streq(real, path))
+        s.resolved = real;
+    return exec_walk(&s, real, false, err);
+}
+
+static int check_programs(const struct mv_dom_def *def, struct mv_err *err)
+{
+    int r;
+
+    if (def->devices.emulator && (r = qemud_path_policy_check_exec(def->name, "emulator", def->devices.emulator, err)) < 0)
+        return r;
+    for (size_t i = 0; i < def->devices.nfilesystems; i++) {
+        const struct mv_dom_fs *fs = &def->devices.filesystems[i];
+        _cleanup_free_ char *what = NULL;
+
+        if (!fs->binary.path)
+            continue;
+        if (asprintf(&what, "filesystem '%s' binary", fs->target ? fs->target : "?") < 0) {
+            what = NULL;
+            return -ENOMEM;
+        }
+        if ((r = qemud_path_policy_check_exec(def->name, what, fs->binary.path, err)) < 0)
+            return r;
+    }
+    return 0;
+}
+
 int qemud_path_policy_check_def(const struct mv_dom_def *def, struct mv_err *err)
 {
     const struct mv_dom_devices *devs = &def->devices;
@@ -608,7 +739,7 @@ int qemud_path_policy_check_def(const struct mv_dom_def *def, struct mv_err *err
         (r = check_chrs(def->name, "console", devs->consoles, devs->nconsoles, err)) < 0 ||
         (r = check_chrs(def->name, "channel", devs->channels, devs->nchannels, err)) < 0 ||
         (r = check_graphics(def, err)) < 0 || (r = check_filesystems(def, err)) < 0 ||
-        (r = check_other(def, err)) < 0)
+        (r = check_other(def, err)) < 0 || (r = check_programs(def, err)) < 0)
         return r;
     return 0;
 }

@@ -24,6 +24,21 @@ int qemud_path_policy_configure(const mv_conf *conf, const struct mv_paths *path
  * and the rule ("'/etc/shadow' is on the path denylist"). */
 int qemud_path_policy_check_def(const struct mv_dom_def *def, struct mv_err *err);
 
+/* Every host path DEF hands its guest ... also covers the programs the
+ * daemon runs as root for it: <emulator> and a <filesystem>'s <binary
+ * path> go through qemud_path_policy_check_exec(). */
+
+/*
+ * PATH is a program the daemon may run as root for domain DOMNAME (WHAT:
+ * "emulator"): as written and where it leads, a regular file owned by root
+ * that group and others cannot write, in directories all owned by root
+ * and not writable by group or others unless sticky (OpenSSH StrictModes),
+ * so nobody but root can change what runs.  A path that does not exist is
+ * accepted when only root could create it (the start then fails).  0, or
+ * MV_ERR_CONFIG_UNSUPPORTED in ERR naming the path and the rule.
+ */
+int qemud_path_policy_check_exec(const char *domname, const char *what, const char *path, struct mv_err *err);
+
 /* One resolved path and what it is (ST from fstat of the opened path):
  * WHAT names the use in the message ("disk 'vda'"). */
 int qemud_path_policy_check(const char *domname, const char *what, const char *path, const struct stat *st,

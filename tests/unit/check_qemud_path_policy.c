@@ -682,6 +682,75 @@ START_TEST(test_nvram_at_start)
 }
 END_TEST
 
+/* ---- programs the daemon runs as root ---- */
+
+static int check_emulator(const char *path, struct mv_err *err)
+{
+    _cleanup_free_ char *devs = NULL;
+
+    ck_assert_int_ge(asprintf(&devs, "<emulator>%s</emulator>", path), 0);
+    return check_xml("", devs, err);
+}
+
+static void script(const char *path, mode_t mode)
+{
+    write_file(path, "#!/bin/sh\n");
+    ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+START_TEST(test_exec)
+{
+    _cleanup_free_ char *fs = NULL;
+    struct mv_err err = { 0 };
+
+    if (geteuid() != 0)
+        return;     /* the files made here must be root's */
+    ck_assert_int_eq(check_emulator("/usr/bin/qemu-system-x86_64", &err), 0);
+    /* the test's own 0700 directory in sticky /tmp: as qemud-domain-start-killed.sh's wrapper */
+    script(in_dir(dir, "emu"), 0755);
+    ck_assert_int_eq(check_emulator(in_dir(dir, "emu"), &err), 0);
+    ck_assert_int_eq(check_emulator(in_dir(dir, "not-yet"), &err), 0);     /* only root can make it */
+    script(in_dir(dir, "open"), 0777);
+    ck_assert_int_lt(check_emulator(in_dir(dir, "open"), &err), 0);
+    msg_eq(&err, PREFIX "emulator of domain 'pp': '%s' is writable by group or others (a program the daemon runs as "
+                        "root must be changeable by root alone)", in_dir(dir, "open"));
+    /* a 0777 directory, not sticky: anyone can replace what it holds */
+    ck_assert_int_eq(mkdir(in_dir(dir, "pub"), 0755), 0);
+    ck_assert_int_eq(chmod(in_dir(dir, "pub"), 0777), 0);
+    script(in_dir(dir, "pub/emu"), 0755);
+    ck_assert_int_lt(check_emulator(in_dir(dir, "pub/emu"), &err), 0);
+    msg_eq(&err, PREFIX "emulator of domain 'pp': '%s' is in '%s', a directory writable by group or others (a "
+                        "program the daemon runs as root must be changeable by root alone)", in_dir(dir, "pub/emu"),
+           in_dir(dir, "pub"));
+    /* a link there to a trusted program can be repointed */
+    ck_assert_int_eq(symlink("/usr/bin/qemu-system-x86_64", in_dir(dir, "pub/qemu")), 0);
+    ck_assert_int_lt(check_emulator(in_dir(dir, "pub/qemu"), &err), 0);
+    ck_assert_msg(strstr(err.message, "a directory writable by group or others"), "%s", err.message);
+    mv_err_clear(&err);
+    /* sticky: what it holds must be root's */
+    ck_assert_int_eq(mkdir(in_dir(dir, "sticky"), 0755), 0);
+    ck_assert_int_eq(chmod(in_dir(dir, "sticky"), 01777), 0);
+    script(in_dir(dir, "sticky/emu"), 0755);
+    ck_assert_int_eq(check_emulator(in_dir(dir, "sticky/emu"), &err), 0);
+    ck_assert_int_lt(check_emulator(in_dir(dir, "sticky/none"), &err), 0);
+    msg_eq(&err, PREFIX "emulator of domain 'pp': '%s' does not exist, and '%s' lets others than root create it (a "
+                        "program the daemon runs as root must be changeable by root alone)",
+           in_dir(dir, "sticky/none"), in_dir(dir, "sticky"));
+    ck_assert_int_eq(chown(in_dir(dir, "sticky/emu"), 1000, 1000), 0);
+    ck_assert_int_lt(check_emulator(in_dir(dir, "sticky/emu"), &err), 0);
+    msg_eq(&err, PREFIX "emulator of domain 'pp': '%s' is owned by uid 1000, not root (a program the daemon runs as "
+                        "root must be changeable by root alone)", in_dir(dir, "sticky/emu"));
+    /* virtiofsd runs as root, unconfined */
+    ck_assert_int_ge(asprintf(&fs, "<filesystem type='mount'><driver type='virtiofs'/><binary path='%s'/>"
+                                   "<source dir='%s'/><target dir='t'/></filesystem>",
+                              in_dir(dir, "pub/emu"), in_dir(dir, "share")), 0);
+    ck_assert_int_lt(check_xml("", fs, &err), 0);
+    msg_eq(&err, PREFIX "filesystem 't' binary of domain 'pp': '%s' is in '%s', a directory writable by group or "
+                        "others (a program the daemon runs as root must be changeable by root alone)",
+           in_dir(dir, "pub/emu"), in_dir(dir, "pub"));
+}
+END_TEST
+
 /* ---- path_denylist ---- */
 
 static int configure_text(const char *text, char **msg)
@@ -789,6 +858,7 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_default_system_trees);
     tcase_add_test(tc, test_hardlink);
     tcase_add_test(tc, test_nvram_at_start);
+    tcase_add_test(tc, test_exec);
     tcase_add_test(tc, test_custom_denylist);
     tcase_add_test(tc, test_bad_denylist);
     tcase_add_test(tc, test_check_at_start);
