@@ -4,18 +4,21 @@
 # the rule, with Debian's virsh: /etc/shadow as a disk, /dev/mem (or a node
 # with its numbers) as a kernel, /proc/self/environ, a symlink to
 # /etc/shadow, /tmp/../etc/shadow, the daemon's own directories, an entry
-# of the path_denylist of the daemon's configuration; a plain file is
-# accepted.  Nothing boots: every case is a define.
+# of the path_denylist of the daemon's configuration (which adds to the
+# defaults: /etc/passwd, /boot/ stay refused), a hard link to a denied
+# file, an emulator or virtiofsd binary others than root could change; a
+# plain file is accepted.  Nothing boots: every case is a define.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 
-mv_init 10
+mv_init 13
 use_root root
 # the test's own files, outside the daemon's --root (which $mv_tmp holds)
 files=$mv_tmp/files
 mkdir -p "$files"
-write_config "$MV_ROOT" "path_denylist = [ \"/etc/shadow\", \"/etc/gshadow\", \"/root/\", \"$files/private/\" ]"
+: >"$files/secret.key"
+write_config "$MV_ROOT" "path_denylist = [ \"$files/private/\", \"$files/secret.key\" ]"
 start_daemon
 
 note='(path_denylist in modvirt-qemud.conf)'
@@ -93,8 +96,8 @@ refused ps6b "" "<serial type='file'><source path='$files/private/out.log'/></se
 verdict "an entry of path_denylist in the daemon's configuration is refused, a file or a tree (an output file too)"
 
 # 7
-refused ps7 "" "<filesystem type='mount'><source dir='/etc'/><target dir='etc'/></filesystem>" \
-    "filesystem 'etc' of domain 'ps7': '/etc' holds '/etc/shadow' of the path denylist $note"
+refused ps7 "" "<filesystem type='mount'><source dir='/var'/><target dir='var'/></filesystem>" \
+    "filesystem 'var' of domain 'ps7': '/var' holds '/var/spool/' of the path denylist $note"
 verdict "a shared directory holding a denied path is refused"
 
 # 8
@@ -112,13 +115,46 @@ vsh undefine ok1
 expect_eq "undefine exit status" 0 "$rc"
 verdict "a plain file disk (and /dev/urandom as the rng, a namesake of a denied tree) is accepted"
 
-# 9
+# 9: the configured list names neither /etc/shadow nor /etc/: the defaults stay
+refused ps9 "" "$(disk /etc/passwd)" "disk 'vda' of domain 'ps9': '/etc/passwd' is under '/etc/' on the path denylist $note"
+refused ps9b "" "<serial type='file'><source path='/etc/cron.d/ps9b'/></serial>" \
+    "serial0 of domain 'ps9b': '/etc/cron.d/ps9b' is under '/etc/' on the path denylist $note"
+refused ps9c "<kernel>/boot/vmlinuz</kernel>" "" "kernel of domain 'ps9c': '/boot/vmlinuz' is under '/boot/' on the path denylist $note"
+refused ps9d "" "$(disk /var/spool/cron/crontabs/root)" \
+    "disk 'vda' of domain 'ps9d': '/var/spool/cron/crontabs/root' is under '/var/spool/' on the path denylist $note"
+expect_eq "no cron file made" no "$([ -e /etc/cron.d/ps9b ] && echo yes || echo no)"
+verdict "path_denylist adds to the defaults: /etc/passwd, a serial file in /etc/cron.d, /boot and /var/spool stay refused"
+
+# 10
+ln "$files/secret.key" "$files/innocent.img"
+refused ps10 "" "$(disk "$files/innocent.img")" \
+    "disk 'vda' of domain 'ps10': '$files/innocent.img' is the same file as '$files/secret.key' on the path denylist (a hard link to it; path_denylist in modvirt-qemud.conf)"
+verdict "a hard link to a denied file is refused, naming both"
+
+# 11
+exec_note='(a program the daemon runs as root must be changeable by root alone)'
+printf '#!/bin/sh\n' >"$files/emu"
+chmod 0777 "$files/emu"
+refused ps11 "" "<emulator>$files/emu</emulator>" "emulator of domain 'ps11': '$files/emu' is writable by group or others $exec_note"
+mkdir -p "$files/pub"
+chmod 0777 "$files/pub"
+printf '#!/bin/sh\n' >"$files/pub/emu"
+chmod 0755 "$files/pub/emu"
+refused ps11b "" "<emulator>$files/pub/emu</emulator>" \
+    "emulator of domain 'ps11b': '$files/pub/emu' is in '$files/pub', a directory writable by group or others $exec_note"
+xml ok11 "" "<emulator>$(command -v qemu-system-x86_64)</emulator>" >"$mv_tmp/ok11.xml"
+vsh define "$mv_tmp/ok11.xml"
+expect_eq "the system's emulator: define exit status" 0 "$rc"
+vsh undefine ok11
+verdict "an emulator others than root could change (0777, or in a 0777 directory) is refused; the system's is accepted"
+
+# 12
 expect_daemon_alive
 vsh list --all --name
 expect_eq "no domain left" "" "$out"
 verdict "the daemon is alive and no refused domain was kept"
 
-# 10: a second daemon without path_denylist: the default, derived from its --root
+# 13: a second daemon without path_denylist: the default, derived from its --root
 use_root defaults
 start_daemon
 mkdir -p "$MV_ROOT/var/lib/modvirt/images"
