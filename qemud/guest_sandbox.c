@@ -136,7 +136,9 @@ static int add_grants(struct mv_confine *c, const struct qemud_isolation *iso)
 
             if ((g->access == QEMUD_GRANT_DIR) != dirs)
                 continue;
-            if ((r = add_grant(c, g, g->path)) < 0)
+            /* QEMU opens the path as written: where a symlink made it
+             * differ, the same fd is bound there too */
+            if ((r = add_grant(c, g, g->path)) < 0 || (g->written && (r = add_grant(c, g, g->written)) < 0))
                 return r;
         }
     return 0;

@@ -172,7 +172,11 @@ truncate -s 1M "$shared/b.img"
 chmod 0600 "$shared/b.img"
 printf '%s' "$marker_b" | dd of="$shared/b.img" conv=notrunc status=none
 
-GUEST_KERNEL=$priv/vmlinuz GUEST_INITRD=$priv/initrd.img GUEST_APPEND="guest.readdisk=/dev/vda,0,16" \
+# A's kernel is named through a symlink elsewhere: QEMU opens the path as
+# written, so the private root must hold the file there too
+mkdir "$mv_tmp/links"
+ln -s "$priv/vmlinuz" "$mv_tmp/links/kernel"
+GUEST_KERNEL=$mv_tmp/links/kernel GUEST_INITRD=$priv/initrd.img GUEST_APPEND="guest.readdisk=/dev/vda,0,16" \
     guest_domain_xml iso-a "$priv/a.serial" \
     "$(disk_xml "$priv/a.img" vda; echo; disk_xml "$priv/ro.img" vdb "<readonly/>")" | seclabel >"$mv_tmp/iso-a.xml"
 GUEST_APPEND="guest.readdisk=/dev/vda,0,16" guest_domain_xml iso-b "$mv_tmp/b.serial" \
