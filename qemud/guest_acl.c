@@ -3,6 +3,7 @@
 #include <acl/libacl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -154,7 +155,7 @@ static int set_error(char **errmsg, int r, const char *path, uid_t uid, const ch
                          strerror(-r));
 }
 
-int qemud_acl_add(int fd, const char *path, uid_t uid, unsigned int perm, char **errmsg)
+static int acl_add(int fd, const char *path, uid_t uid, unsigned int perm, char **errmsg)
 {
     char p[FD_PATH_MAX];
     _cleanup_acl_ acl_t acl = NULL;
@@ -221,7 +222,7 @@ static int drop_extended(const char *p, acl_t acl, const struct acl_view *v)
     return 0;
 }
 
-int qemud_acl_remove(const char *path, uid_t uid, mode_t mode, int mask, char **errmsg)
+static int acl_remove(const char *path, uid_t uid, mode_t mode, int mask, char **errmsg)
 {
     _cleanup_close_ int fd = open_no_symlinks(path);
     _cleanup_acl_ acl_t acl = NULL;
@@ -259,4 +260,29 @@ int qemud_acl_remove(const char *path, uid_t uid, mode_t mode, int mask, char **
             r = -errno;
     }
     return r < 0 ? set_error(errmsg, r, path, uid, "remove") : 0;
+}
+
+/* An ACL change is read, modify, write: two starts or stops on one shared
+ * file at once would lose one guest's entry.  One lock for all of them
+ * (changes are rare and quick). */
+static pthread_mutex_t acl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int qemud_acl_add(int fd, const char *path, uid_t uid, unsigned int perm, char **errmsg)
+{
+    int r;
+
+    pthread_mutex_lock(&acl_lock);
+    r = acl_add(fd, path, uid, perm, errmsg);
+    pthread_mutex_unlock(&acl_lock);
+    return r;
+}
+
+int qemud_acl_remove(const char *path, uid_t uid, mode_t mode, int mask, char **errmsg)
+{
+    int r;
+
+    pthread_mutex_lock(&acl_lock);
+    r = acl_remove(path, uid, mode, mask, errmsg);
+    pthread_mutex_unlock(&acl_lock);
+    return r;
 }

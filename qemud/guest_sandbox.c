@@ -81,39 +81,21 @@ static bool in_base(const char *path)
     return false;
 }
 
-/* /dev/kvm for a KVM guest, an RNG's host device (/dev/hwrng), the VFIO
- * container and each device's group. */
-static int add_devices(struct mv_confine *c, const struct mv_dom_def *live, bool kvm, struct mv_err *err)
+/* /dev/kvm for a KVM guest (its group gives access).  An RNG's host
+ * device and the VFIO nodes are grants (guest_files.c): bound with them. */
+static int add_devices(struct mv_confine *c, bool kvm)
 {
-    char group[NAME_MAX + 1], node[PATH_MAX];
-    int r;
-
-    if (kvm && (r = add_dev_node(c, "/dev/kvm")) < 0)
-        return r;
-    for (size_t i = 0; i < live->devices.nrngs; i++) {
-        const char *b = live->devices.rngs[i].backend;
-
-        if (b && !in_base(b) && (r = add_dev_node(c, b)) < 0)
-            return r;
-    }
-    if (live->devices.nhostdevs && (r = add_dev_node(c, "/dev/vfio/vfio")) < 0)
-        return r;
-    for (size_t i = 0; i < live->devices.nhostdevs; i++) {
-        if ((r = qemud_hostdev_vfio_group(&live->devices.hostdevs[i], group, sizeof(group))) < 0)
-            return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
-                                    "cannot find the VFIO group of a host device of domain '%s'", live->name);
-        snprintf(node, sizeof(node), "/dev/vfio/%s", group);
-        if ((r = mv_confine_add(c, node, node, -1, 0)) < 0)
-            return r;
-    }
-    return 0;
+    return kvm ? add_dev_node(c, "/dev/kvm") : 0;
 }
 
 /* One grant bound at PATH from the fd the daemon resolved and checked: a
  * path swapped for a symlink since then changes nothing. */
 static int add_grant(struct mv_confine *c, const struct qemud_grant *g, const char *path)
 {
-    unsigned flags = g->access == QEMUD_GRANT_READ ? MV_CONFINE_RO : g->access == QEMUD_GRANT_DIR ? MV_CONFINE_DIR : 0;
+    unsigned flags = g->access == QEMUD_GRANT_READ       ? MV_CONFINE_RO
+                     : g->access == QEMUD_GRANT_DIR      ? MV_CONFINE_DIR
+                     : g->access == QEMUD_GRANT_DIR_READ ? MV_CONFINE_DIR | MV_CONFINE_RO
+                                                         : 0;
 
     if (in_base(path))          /* there already (a kernel under /usr/lib) */
         return 0;
@@ -134,7 +116,7 @@ static int add_grants(struct mv_confine *c, const struct qemud_isolation *iso)
         for (size_t i = 0; i < iso->ngrants; i++) {
             const struct qemud_grant *g = &iso->grants[i];
 
-            if ((g->access == QEMUD_GRANT_DIR) != dirs)
+            if ((g->access == QEMUD_GRANT_DIR || g->access == QEMUD_GRANT_DIR_READ) != dirs)
                 continue;
             /* QEMU opens the path as written: where a symlink made it
              * differ, the same fd is bound there too */
@@ -155,7 +137,7 @@ int qemud_guest_sandbox_build(const char *domname, const char *emulator, const s
         return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                 "cannot create the staging directory for the private root of domain '%s'", domname);
     if ((r = mv_confine_init(c, stage)) < 0 || (r = mv_confine_add_base(c)) < 0 ||
-        (r = mv_confine_add(c, domdir, domdir, -1, MV_CONFINE_DIR)) < 0 || (r = add_devices(c, live, kvm, err)) < 0 ||
+        (r = mv_confine_add(c, domdir, domdir, -1, MV_CONFINE_DIR)) < 0 || (r = add_devices(c, kvm)) < 0 ||
         (r = add_grants(c, iso)) < 0 ||
         /* an emulator outside /usr (a wrapper script) must exist in the new root */
         (!in_base(emulator) && (r = mv_confine_add(c, emulator, emulator, -1, MV_CONFINE_RO)) < 0))
