@@ -18,7 +18,8 @@
 
 int mv_confine_init(struct mv_confine *c, const char *stage)
 {
-    *c = (struct mv_confine){ .uid = (uid_t)-1, .gid = (gid_t)-1, .nofile = -1, .memlock = -1 };
+    *c = (struct mv_confine){ .uid = (uid_t)-1, .gid = (gid_t)-1, .nofile = -1, .memlock = -1,
+                            .cgroup_procs_fd = -1 };
     if (stage) {
         if (!(c->stage = strdup(stage)))
             return -ENOMEM;
@@ -35,7 +36,8 @@ void mv_confine_clear(struct mv_confine *c)
     }
     free(c->mounts);
     free(c->stage);
-    *c = (struct mv_confine){ .uid = (uid_t)-1, .gid = (gid_t)-1, .nofile = -1, .memlock = -1 };
+    *c = (struct mv_confine){ .uid = (uid_t)-1, .gid = (gid_t)-1, .nofile = -1, .memlock = -1,
+                            .cgroup_procs_fd = -1 };
 }
 
 int mv_confine_add(struct mv_confine *c, const char *target, const char *src, int src_fd, unsigned flags)

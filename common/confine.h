@@ -48,9 +48,11 @@ struct mv_confine {
     bool no_new_privs;
     long long nofile;             /* RLIMIT_NOFILE, -1: unchanged */
     long long memlock;            /* RLIMIT_MEMLOCK in bytes, -1: unchanged */
+    int cgroup_procs_fd;          /* -1: none; else a cgroup.procs the parent opened O_WRONLY|O_CLOEXEC
+                                   * (owned by the caller): the child joins that group first of all */
 };
 
-/* A confinement that changes nothing yet (uid -1, limits -1); STAGE copied
+/* A confinement that changes nothing yet (uid -1, limits -1, no cgroup); STAGE copied
  * (NULL: no new root). */
 int mv_confine_init(struct mv_confine *c, const char *stage);
 void mv_confine_clear(struct mv_confine *c);
@@ -70,7 +72,7 @@ int mv_confine_add_base(struct mv_confine *c);
 
 /* Applied in the child by mv_process_spawn (process.h: opts.confine).  On
  * failure returns the step that failed (a static string: "open-tree",
- * "move-mount", "pivot_root", "setuid"...) and leaves errno set; NULL on
+ * "move-mount", "pivot_root", "setuid", "cgroup"...) and leaves errno set; NULL on
  * success.  The failing mount's target is in *WHAT when WHAT is not NULL.
  * Binds are detached copies (open_tree, made before unshare: an fd of the
  * parent names a mount of the parent's namespace, which a plain bind

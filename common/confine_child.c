@@ -269,6 +269,10 @@ const char *mv_confine_apply(const struct mv_confine *c, const char **what)
     if (!what)
         what = &dummy;
     *what = "";
+    /* first: whatever the rest starts or allocates is then accounted and
+     * limited; a guest that cannot join its group does not run */
+    if (c->cgroup_procs_fd >= 0 && write(c->cgroup_procs_fd, "0\n", 2) != 2)
+        return "cgroup";
     if (c->new_root && (step = new_root(c, what)))
         return step;
     if ((step = limits(c, what)))

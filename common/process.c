@@ -134,7 +134,8 @@ static _Noreturn void child_exec(const struct child_plan *p)
     for (size_t i = 0; i < p->nkeep; i++)
         if (p->keep[i] != p->report_fd && fcntl(p->keep[i], F_SETFD, 0) < 0)
             child_fail(p, "keep-fd", NULL);
-    /* before the other fds are closed: the mounts' src_fds are among them */
+    /* before the other fds are closed: the mounts' src_fds and the
+     * cgroup.procs fd are among them */
     if (p->confine && (step = mv_confine_apply(p->confine, &what)))
         child_fail(p, step, what);
     child_close_others(p);
@@ -175,9 +176,12 @@ static int report_failure(const char *const argv[], const struct child_report *r
                          q, rep->step, w ? w : "?", strerror(-r));
 }
 
-/* A confinement's src_fds must survive the child's dup2() onto 0..2. */
+/* A confinement's src_fds and cgroup.procs fd must survive the child's
+ * dup2() onto 0..2. */
 static bool confine_fds_ok(const struct mv_confine *c)
 {
+    if (c && c->cgroup_procs_fd >= 0 && c->cgroup_procs_fd < 3)
+        return false;
     for (size_t i = 0; c && i < c->nmounts; i++)
         if (c->mounts[i].src_fd >= 0 && c->mounts[i].src_fd < 3)
             return false;

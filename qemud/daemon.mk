@@ -20,6 +20,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/domain_process_net.c qemud/domain_process_log.c qemud/domain_process_pid.c \
 	qemud/domain_process_stop.c qemud/domain_process_reattach.c qemud/domain_process_isolation.c \
 	qemud/guest_isolation.h qemud/guest_sandbox.c qemud/guest_sandbox.h \
+	qemud/guest_cgroup.c qemud/guest_cgroup.h \
 	qemud/domain_fs.c qemud/domain_fs.h \
 	qemud/cputune.c qemud/cputune.h qemud/hostdev_pci.c qemud/hostdev_pci.h \
 	qemud/seclabel.c qemud/seclabel.h \
@@ -53,7 +54,7 @@ tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_process_start.c qemud/domain_process_prepare.c qemud/domain_process_runtime.c \
 	qemud/domain_process_net.c qemud/domain_process_log.c qemud/domain_process_pid.c \
 	qemud/domain_process_stop.c qemud/domain_process_reattach.c qemud/domain_process_isolation.c \
-	qemud/guest_sandbox.c qemud/guest_identity.c qemud/guest_path_policy.c \
+	qemud/guest_sandbox.c qemud/guest_cgroup.c qemud/guest_identity.c qemud/guest_path_policy.c \
 	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/display_ports.c qemud/proc_stat.c qemud/proc_presence.c qemud/host_facts.c \
 	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c qemud/tpm.c qemud/tpm_setup_conf.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
@@ -90,6 +91,15 @@ tests_unit_check_qemud_hostdev_SOURCES = tests/unit/check_qemud_hostdev.c qemud/
 tests_unit_check_qemud_hostdev_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_hostdev_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS)
+
+# guest_cgroup.c on the host's real cgroup2 hierarchy: a spawned child
+# joins its group before it executes, limits, removal, the sweep
+check_PROGRAMS += tests/unit/check_qemud_guest_cgroup
+UNIT_TESTS += tests/unit/check_qemud_guest_cgroup
+tests_unit_check_qemud_guest_cgroup_SOURCES = tests/unit/check_qemud_guest_cgroup.c qemud/guest_cgroup.c
+tests_unit_check_qemud_guest_cgroup_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/qemud
+tests_unit_check_qemud_guest_cgroup_LDADD = tests/unit/libmvtest.la common/libmvprocess.la common/libmvcommon.la \
+	$(CHECK_LIBS) -lpthread
 
 # guest_identity.c with a real qemud.conf and the host's real passwd and
 # group databases: ranges, fixed users, the held set under threads

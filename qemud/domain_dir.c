@@ -187,6 +187,11 @@ static bool has_status(const char *uuid_str)
     return access(path, F_OK) == 0 || errno != ENOENT;
 }
 
+bool qemud_domain_has_status(const char *uuid_str)
+{
+    return has_status(uuid_str);
+}
+
 void qemud_domain_dir_sweep(void)
 {
     DIR *d = opendir(qemud.rundir);

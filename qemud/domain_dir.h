@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* "<rundir>/UUID.d" (malloc'd), NULL on ENOMEM. */
@@ -27,3 +28,7 @@ void qemud_domain_dir_remove(const char *uuid_str);
  * their domains): removes every UUID.d in the run directory whose domain
  * has no status file, left by a daemon that died before its clean-up. */
 void qemud_domain_dir_sweep(void);
+
+/* Whether the domain UUID_STR has a status file (its QEMU runs, or a later
+ * start of the daemon may adopt it); true when that cannot be told. */
+bool qemud_domain_has_status(const char *uuid_str);

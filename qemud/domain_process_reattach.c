@@ -13,6 +13,7 @@
 #include "display_ports.h"
 #include "domain_dir.h"
 #include "domain_events.h"
+#include "guest_cgroup.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
@@ -97,6 +98,7 @@ static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
     qemud_store_delete_status(dom->name);
     unlink(st->monitor_path);       /* an older daemon's path is outside the directory */
     qemud_domain_dir_remove(dom->uuid_str);
+    qemud_guest_cgroup_remove(dom->uuid_str);      /* derived from the UUID: nothing recorded */
 }
 
 /* ST's QEMU once a pidfd was opened on its pid: the pidfd is that

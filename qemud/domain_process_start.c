@@ -28,6 +28,7 @@
 #include "confine.h"
 #include "cputune.h"
 #include "disk_secret.h"
+#include "guest_cgroup.h"
 #include "domain_dir.h"
 #include "domain_events.h"
 #include "domain_fs.h"
@@ -258,22 +259,47 @@ static int start_sidecars(struct start *s, struct mv_err *err)
     return 0;
 }
 
-/* Step 5's beginning: QEMU runs from here, our child, confined
- * (guest_sandbox.h) unless it runs as root; the taps' and the grants' fds
- * are closed after (QEMU has its own copies, its root its bind mounts). */
+/* The guest's cgroup (guest_cgroup.h), its limits from LIVE, and its
+ * cgroup.procs opened into *FD for QEMU to join before it executes; -1
+ * without a writable cgroup2 hierarchy.  Removed by whatever ends the run. */
+static int open_cgroup(const struct start *s, int *fd, struct mv_err *err)
+{
+    const struct mv_dom_def *live = s->live;
+    unsigned long long kib = live->max_memory_kib > live->memory_kib ? live->max_memory_kib : live->memory_kib;
+    const char *failed;
+    int r = qemud_guest_cgroup_create(s->dom->uuid_str, kib, live->vcpus, fd, &failed);
+
+    if (r < 0)
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot set up %s of the cgroup '%s/%s' of domain '%s'", failed,
+                                qemud_guest_cgroup_parent(), s->dom->uuid_str, s->dom->name);
+    return 0;
+}
+
+/* Step 5's beginning: QEMU runs from here, our child, in its cgroup and
+ * confined (guest_sandbox.h) unless it runs as root; the taps' and the
+ * grants' fds are closed after (QEMU has its own copies, its root its bind
+ * mounts). */
 static int spawn_qemu(struct start *s, pid_t *pid, struct mv_err *err)
 {
     _cleanup_(mv_confine_clear) struct mv_confine confine = { 0 };
+    _cleanup_close_ int procs = -1;
     _cleanup_free_ char *why = NULL;
     bool confined = s->dom->iso.id.set;
     int r;
 
     if (confined && (r = qemud_process_confine(s->dom, s->argv[0], s->live, s->ctx.kvm_usable, &confine, err)) < 0)
         return r;
+    if (!confined && (r = mv_confine_init(&confine, NULL)) < 0)
+        return r;
+    if ((r = open_cgroup(s, &procs, err)) < 0)
+        return r;
+    confine.cgroup_procs_fd = procs;
     s->log_start = lseek(s->logfd, 0, SEEK_END);    /* QEMU's words start after the sidecars' */
     qemud_qemu_log_command(s->logfd, s->argv);
     unlink(s->dom->monitor_path);
-    r = spawn(s->argv, s->logfd, s->net_fds, s->live->devices.nnets, confined ? &confine : NULL, pid, &why);
+    r = spawn(s->argv, s->logfd, s->net_fds, s->live->devices.nnets, confined || procs >= 0 ? &confine : NULL, pid,
+              &why);
     if (r < 0)
         mv_err_set(err, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot start domain '%s': %s", s->dom->name,
                    why ? why : strerror(-r));
@@ -423,6 +449,7 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
     if (dom->monitor_path)
         unlink(dom->monitor_path);     /* an older daemon's path is outside the directory */
     qemud_domain_dir_remove(dom->uuid_str);
+    qemud_guest_cgroup_remove(dom->uuid_str);      /* QEMU is gone (or the warning says why not) */
 }
 
 static void announce_start(struct qemud_dom *dom, bool paused)

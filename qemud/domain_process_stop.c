@@ -9,6 +9,7 @@
 
 #include "domain_dir.h"
 #include "domain_events.h"
+#include "guest_cgroup.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
@@ -79,6 +80,7 @@ void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail
     if (dom->monitor_path)
         unlink(dom->monitor_path);     /* an older daemon's path is outside the directory */
     qemud_domain_dir_remove(dom->uuid_str);     /* QEMU and its sidecars are gone */
+    qemud_guest_cgroup_remove(dom->uuid_str);
     mv_info("domain '%s' stopped", dom->name);
     qemud_event_lifecycle(dom, id, QEMUD_EVENT_STOPPED, detail);
     if (transient)

@@ -23,6 +23,7 @@
 #include "domain_task.h"
 #include "driver.h"
 #include "file.h"
+#include "guest_cgroup.h"
 #include "guest_identity.h"
 #include "guest_path_policy.h"
 #include "log.h"
@@ -219,11 +220,14 @@ static void autostart_all(void)
 
 int qemud_driver_start(struct mv_daemon_ctx *ctx)
 {
+    /* before the status files: the clean-up of a run that is gone removes its group */
+    qemud_guest_cgroup_init(NULL);
     qemud_disk_secrets_sweep(qemud.rundir);
     mv_store_each_config(qemud.store, load_definition, NULL);
     mv_store_each_status(qemud.store, load_status, NULL);
     /* what a guest that is gone left, before any start (autostart) makes one */
     qemud_domain_dir_sweep();
+    qemud_guest_cgroup_sweep(qemud_domain_has_status);
     autostart_all();
     return 0;
 }

@@ -10,7 +10,8 @@
 #     NoNewPrivs 1, seccomp filter mode 2, in a mount namespace of its own
 #     whose /dev holds only null zero full random urandom ptmx pts shm, with
 #     no /etc/shadow and no /root content; it holds the writable disk open
-#     read-write
+#     read-write; and it is in the cgroup modvirt/UUID when a writable
+#     cgroup2 hierarchy exists
 #  2. <seclabel type='dynamic' model='dac'/>: the live XML's label and
 #     imagelabel are +UID:+GID of the running QEMU
 #  3. two guests get different uids; A's uid cannot read B's disk, neither
@@ -225,6 +226,13 @@ expect_eq "/dev of QEMU" "full null ptmx pts random shm urandom zero" \
 expect_eq "/root in QEMU's root (absent or empty)" "" "$(ls -A "/proc/${apid:-0}/root/root" 2>/dev/null)"
 expect_eq "the disk is in QEMU's root" yes "$([ -f "/proc/${apid:-0}/root$priv/a.img" ] && echo yes || echo no)"
 expect_match "QEMU holds the writable disk read-write" '(^| )2( |$)' "$(fd_modes "${apid:-0}" "$priv/a.img")"
+if awk '$3 == "cgroup2" { print $2 }' /proc/self/mounts | while read -r m; do [ -w "$m" ] && exit 0; done; then
+    vsh domuuid iso-a
+    a_uuid=$(printf '%s' "$out" | tr -d ' \n')
+    expect_eq "QEMU's cgroup" "0::/modvirt/$a_uuid" "$(grep '^0::' "/proc/${apid:-0}/cgroup")"
+else
+    diag "no writable cgroup2 mount: QEMU's cgroup not checked"
+fi
 verdict "QEMU runs as a guest uid without capabilities, NoNewPrivs, seccomp, in its own mount namespace with a minimal /dev"
 
 # ---- 2: the DAC label ----------------------------------------------------------

@@ -1,0 +1,43 @@
+/*
+ * A cgroup v2 group per running guest, <hierarchy>/modvirt/UUID, when the
+ * host has a writable cgroup2 hierarchy (/sys/fs/cgroup, or
+ * /sys/fs/cgroup/unified on hybrid hosts): QEMU joins it before it
+ * executes (mv_confine.cgroup_procs_fd), so its memory and pids are
+ * accounted and, where those controllers are available, limited from the
+ * domain; and everything it started can be found and killed.  Without
+ * such a hierarchy nothing happens (a debug log line, no error).
+ *
+ * Processes never live in "modvirt" itself (cgroup v2's no-internal-process
+ * rule would keep it from handing controllers to the guests' groups).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+/* Finds the hierarchy in MOUNTS (NULL: /proc/self/mounts) and creates its
+ * "modvirt" group, enabling memory and pids below it where the hierarchy
+ * offers them.  Called once, before any start; never fails (without a
+ * usable hierarchy the other calls do nothing). */
+void qemud_guest_cgroup_init(const char *mounts);
+
+/* The group directory "<hierarchy>/modvirt" (NULL: no hierarchy). */
+const char *qemud_guest_cgroup_parent(void);
+
+/* Creates (or reuses) the group NAME (a domain's UUID) with memory.max =
+ * MEM_KIB + QEMU's own 512 MiB and pids.max = 256 + 4 x VCPUS where those
+ * controllers are available, and opens its cgroup.procs (O_WRONLY |
+ * O_CLOEXEC) into *PROCS_FD for the child to join.  *PROCS_FD is -1 and 0
+ * returned when there is no hierarchy; else 0, or -errno with *FAILED
+ * naming what failed ("the group", "memory.max"...) and the group left
+ * removed. */
+int qemud_guest_cgroup_create(const char *name, unsigned long long mem_kib, unsigned vcpus, int *procs_fd,
+                              const char **failed);
+
+/* Removes the group NAME (after its processes exited); fine when absent,
+ * a warning when it cannot (a process still in it). */
+void qemud_guest_cgroup_remove(const char *name);
+
+/* At daemon start: removes every group below "modvirt" for which KEEP
+ * (the domain's UUID) says false, left by a daemon that died before its
+ * clean-up. */
+void qemud_guest_cgroup_sweep(bool (*keep)(const char *name));
