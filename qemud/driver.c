@@ -221,7 +221,7 @@ static void autostart_all(void)
 int qemud_driver_start(struct mv_daemon_ctx *ctx)
 {
     /* before the status files: the clean-up of a run that is gone removes its group */
-    qemud_guest_cgroup_init(NULL);
+    qemud_guest_cgroup_init(NULL, qemud.paths->root);
     qemud_disk_secrets_sweep(qemud.rundir);
     mv_store_each_config(qemud.store, load_definition, NULL);
     mv_store_each_status(qemud.store, load_status, NULL);

@@ -107,17 +107,31 @@ static void enable(const char *root, const char *controller)
         mv_debug("cgroup controller %s not enabled below '%s': %s", controller, root, strerror(-r));
 }
 
-void qemud_guest_cgroup_init(const char *mounts)
+/* FNV-1a of S: a short, stable name for a daemon instance's parent group. */
+static unsigned int instance_hash(const char *s)
+{
+    unsigned int h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+void qemud_guest_cgroup_init(const char *mounts, const char *instance_root)
 {
     char root[PATH_MAX];
-    int r;
+    int n, r;
 
     parent[0] = '\0';
     if (!find_hierarchy(mounts ? mounts : "/proc/self/mounts", root)) {
         mv_debug("no writable cgroup2 hierarchy: guests get no cgroup of their own");
         return;
     }
-    if (snprintf(parent, sizeof(parent), "%s/%s", root, PARENT) >= (int)sizeof(parent))
+    /* each daemon instance (--root) has its own parent: its start-up sweep
+     * must never take another instance's group between mkdir and join */
+    n = instance_root ? snprintf(parent, sizeof(parent), "%s/%s-%08x", root, PARENT, instance_hash(instance_root))
+                      : snprintf(parent, sizeof(parent), "%s/%s", root, PARENT);
+    if (n >= (int)sizeof(parent))
         r = -ENAMETOOLONG;
     else
         r = mkdir(parent, 0755) < 0 && errno != EEXIST ? -errno : 0;

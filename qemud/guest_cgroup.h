@@ -15,10 +15,11 @@
 #include <stdbool.h>
 
 /* Finds the hierarchy in MOUNTS (NULL: /proc/self/mounts) and creates its
- * "modvirt" group, enabling memory and pids below it where the hierarchy
- * offers them.  Called once, before any start; never fails (without a
- * usable hierarchy the other calls do nothing). */
-void qemud_guest_cgroup_init(const char *mounts);
+ * "modvirt" group ("modvirt-HASH" for a daemon under --root INSTANCE_ROOT,
+ * so instances never sweep each other's groups), enabling memory and pids
+ * below it where the hierarchy offers them.  Called once, before any start;
+ * never fails (without a usable hierarchy the other calls do nothing). */
+void qemud_guest_cgroup_init(const char *mounts, const char *instance_root);
 
 /* The group directory "<hierarchy>/modvirt" (NULL: no hierarchy). */
 const char *qemud_guest_cgroup_parent(void);

@@ -39,7 +39,7 @@ static void unique_name(char name[64])
 
 static bool have_hierarchy(void)
 {
-    qemud_guest_cgroup_init(NULL);
+    qemud_guest_cgroup_init(NULL, NULL);
     if (!qemud_guest_cgroup_parent()) {
         fprintf(stderr, "SKIP: no writable cgroup2 hierarchy\n");
         return false;
@@ -251,7 +251,7 @@ START_TEST(test_no_hierarchy)
     ck_assert_ptr_nonnull(f = fopen(mounts, "w"));
     fputs("tmpfs /sys/fs/cgroup tmpfs rw 0 0\ncgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n", f);
     ck_assert_int_eq(fclose(f), 0);
-    qemud_guest_cgroup_init(mounts);
+    qemud_guest_cgroup_init(mounts, NULL);
     ck_assert_ptr_null(qemud_guest_cgroup_parent());
     ck_assert_int_eq(qemud_guest_cgroup_create("00000000-0000-4000-8000-000000000001", GIB, 1, &fd, &failed), 0);
     ck_assert_int_eq(fd, -1);
