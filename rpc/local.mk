@@ -62,7 +62,11 @@ rpc_libmvserver_la_SOURCES = \
 	rpc/events.c rpc/events.h \
 	rpc/polkit.c rpc/polkit.h \
 	rpc/daemon.c rpc/daemon.h \
-	rpc/daemon_config.c rpc/daemon_config.h
+	rpc/daemon_config.c rpc/daemon_config.h \
+	rpc/transport.c rpc/transport.h \
+	rpc/tls.c rpc/tls.h \
+	rpc/sasl.c rpc/sasl.h \
+	rpc/conn_sasl.c
 nodist_rpc_libmvserver_la_SOURCES = rpc/proc_handlers.h rpc/proc_invoke.c
-rpc_libmvserver_la_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
-rpc_libmvserver_la_LIBADD = rpc/libmvwire.la $(SYSTEMD_LIBS) -lpthread
+rpc_libmvserver_la_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(GNUTLS_CFLAGS) $(SASL_CFLAGS)
+rpc_libmvserver_la_LIBADD = rpc/libmvwire.la $(SYSTEMD_LIBS) $(GNUTLS_LIBS) $(SASL_LIBS) -lpthread
