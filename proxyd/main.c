@@ -84,6 +84,7 @@ static const struct mv_daemon_desc proxyd_desc = {
     .name = "proxyd", .driver = &proxyd_server, .config_keys = proxyd_config_keys,
     .init = proxyd_init, .cleanup = proxyd_cleanup,
     .socket_dir = "libvirt", .socket_name = "libvirt",
+    .remote = true,
 };
 
 int main(int argc, char **argv) { return mv_daemon_main(argc, argv, &proxyd_desc); }

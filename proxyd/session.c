@@ -76,8 +76,12 @@ static int identity_build(const struct mv_identity *id, mv_connect_set_identity_
         /* read by the server at accept (or forwarded to us), not now: the
          * pid may name another process by the time of the first leg */
         .start_time = id->start_time,
+        /* a TLS or SASL client is its certificate DN / user name */
+        .remote = id->remote, .x509_dname = id->x509_dname, .sasl_user = id->sasl_user,
     };
 
+    if (id->remote)
+        return mv_identity_to_params(&fwd, a);
     if (getpwuid_r(id->uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
         fwd.user_name = pwp->pw_name;
     if (getgrgid_r(id->gid, &gr, grbuf, sizeof(grbuf), &grp) == 0 && grp)

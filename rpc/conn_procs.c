@@ -35,7 +35,9 @@ static int auth_list(struct mv_call *call, void *args, mv_auth_list_ret *ret)
     types[0] = MV_AUTH_NONE;
     if (!atomic_load(&c->authenticated)) {
         /* root needs no polkit decision, as with libvirt */
-        if (c->ident.uid == 0)
+        if (c->listener->opts.auth == MV_AUTH_METHOD_SASL)
+            types[0] = MV_AUTH_SASL;
+        else if (c->ident.uid == 0 && !c->ident.remote)
             atomic_store(&c->authenticated, true);
         else
             types[0] = MV_AUTH_POLKIT;
@@ -157,7 +159,31 @@ static int get_lib_version(struct mv_call *call, void *args, mv_connect_get_lib_
 
 static int is_secure(struct mv_call *call, void *args, mv_connect_is_secure_ret *ret)
 {
-    ret->secure = 1;    /* local unix socket */
+    /* a unix socket, TLS, or a SASL layer; plain TCP is not */
+    ret->secure = !call->client->ident.remote || call->client->transport.ops;
+    return 0;
+}
+
+/* A remote client of the root peer: a certificate DN and/or a SASL user,
+ * no unix ids (nothing on this host is that client's). */
+static int set_remote_identity(struct mv_call *call, const struct mv_forwarded_identity *id)
+{
+    struct mv_client *c = call->client;
+    _cleanup_free_ char *dn = id->x509_dname ? strdup(id->x509_dname) : NULL;
+    _cleanup_free_ char *user = id->sasl_user ? strdup(id->sasl_user) : NULL;
+
+    if ((id->x509_dname && !dn) || (id->sasl_user && !user))
+        return -ENOMEM;
+    mv_info("client %lu: its root peer forwards a remote identity: x509 DN '%s', SASL user '%s'",
+            c->id, dn ? dn : "-", user ? user : "-");
+    free(c->x509_dname);
+    free(c->sasl_user);
+    c->x509_dname = TAKE_PTR(dn);
+    c->sasl_user = TAKE_PTR(user);
+    c->ident = (struct mv_identity){
+        .uid = (uid_t)-1, .gid = (gid_t)-1, .pid = 0, .readonly = c->ident.readonly,
+        .forwarded = true, .remote = true, .x509_dname = c->x509_dname, .sasl_user = c->sasl_user,
+    };
     return 0;
 }
 
@@ -193,6 +219,8 @@ static int set_identity(struct mv_call *call, mv_connect_set_identity_args *args
                              "identity they were given)", c->srv->driver->name);
     if (mv_identity_parse(args->params.params_val, args->params.params_len, &id, &call->err) < 0)
         return -EIO;
+    if (id.remote)
+        return set_remote_identity(call, &id);
     mv_info("client %lu: its root peer forwards the identity uid %u (%s) gid %u (%s) pid %d%s",
             c->id, (unsigned)id.uid, id.user_name ? id.user_name : "-",
             (unsigned)id.gid, id.group_name ? id.group_name : "-", (int)id.pid,

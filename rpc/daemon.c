@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "daemon_config.h"
+#include "daemon_remote.h"
 #include "log.h"
 
 
@@ -107,6 +108,7 @@ static int load_config(const char *prog, const char *path, bool explicit,
     }
     for (const char *const *k = mv_daemon_config_keys; *k; k++) n++;
     for (const char *const *k = desc->config_keys; k && *k; k++) n++;
+    for (const char *const *k = mv_remote_config_keys; desc->remote && *k; k++) n++;
     keys = calloc(n + 1, sizeof(*keys));
     if (!keys) {
         mv_conf_free(*ret);
@@ -118,6 +120,8 @@ static int load_config(const char *prog, const char *path, bool explicit,
     for (const char *const *k = desc->config_keys; k && *k; k++)
         if (!key_in(mv_daemon_config_keys, *k))
             keys[i++] = *k;
+    for (const char *const *k = mv_remote_config_keys; desc->remote && *k; k++)
+        keys[i++] = *k;
     r = mv_conf_check_keys(*ret, keys, &err);
     if (r < 0) {
         fprintf(stderr, "%s: %s\n", prog, err ? err : "invalid configuration");
@@ -171,8 +175,11 @@ static void listen_opts_for(const struct mv_daemon_config *cfg, bool readonly,
     o->polkit_action = readonly ? "org.modvirt.unix.monitor" : "org.modvirt.unix.manage";
 }
 
-/* Sockets handed over by systemd (or systemd-socket-activate), by name. */
-static int take_activated_sockets(struct mv_server *srv, const struct mv_daemon_config *cfg)
+/* Sockets handed over by systemd (or systemd-socket-activate), by name:
+ * rw and ro are served here, a remote daemon's tls and tcp are left in
+ * *TLS_FD / *TCP_FD for mv_remote_listen(). */
+static int take_activated_sockets(struct mv_server *srv, const struct mv_daemon_config *cfg,
+                                  bool remote, int *tls_fd, int *tcp_fd)
 {
     _cleanup_strv_free_ char **names = NULL;
     int n = sd_listen_fds_with_names(true, &names);
@@ -183,9 +190,18 @@ static int take_activated_sockets(struct mv_server *srv, const struct mv_daemon_
         struct mv_listen_opts o;
         int r;
 
+        if (remote && (strcmp(name, "tls") == 0 || strcmp(name, "tcp") == 0)) {
+            if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+                mv_error("socket activation: fd %d ('%s') is not a listening stream socket", fd, name);
+                return -EINVAL;
+            }
+            *(name[1] == 'l' ? tls_fd : tcp_fd) = fd;
+            continue;
+        }
         if (strcmp(name, "rw") != 0 && strcmp(name, "ro") != 0) {
-            mv_error("socket activation: fd %d has name '%s'; expected 'rw' or 'ro' "
-                     "(FileDescriptorName= in the .socket unit)", fd, name);
+            mv_error("socket activation: fd %d has name '%s'; expected 'rw' or 'ro'%s "
+                     "(FileDescriptorName= in the .socket unit)", fd, name,
+                     remote ? ", 'tls' or 'tcp'" : "");
             return -EINVAL;
         }
         if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0) {
@@ -270,15 +286,12 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     return 0;
 }
 
-static int on_hangup(sd_event_source *s, const struct signalfd_siginfo *si, void *opaque)
-{
-    mv_info("received SIGHUP: nothing to reload");
-    return 0;
-}
+struct daemon_run;
+static int on_hangup(sd_event_source *s, const struct signalfd_siginfo *si, void *opaque);
 
 /* Signals go through the loop; blocked before any thread starts so that
  * workers inherit the mask. */
-static int setup_signals(sd_event *ev)
+static int setup_signals(sd_event *ev, struct daemon_run *d)
 {
     sigset_t mask;
     int r;
@@ -295,7 +308,7 @@ static int setup_signals(sd_event *ev)
         return r;
     /* SIGHUP: nothing to reload yet, but it must not kill the daemon
      * (a NULL handler would make sd-event exit the loop) */
-    return sd_event_add_signal(ev, NULL, SIGHUP, on_hangup, NULL);
+    return sd_event_add_signal(ev, NULL, SIGHUP, on_hangup, d);
 }
 
 /* daemon_setup() results besides 0 (go on) and -errno (runtime failure) */
@@ -310,17 +323,33 @@ struct daemon_run {
     sd_event *event;
     struct mv_server *server;
     bool own_sockets;
+    struct mv_remote_config remote;     /* desc->remote */
 };
+
+/* SIGHUP: a remote daemon reloads its certificates; nothing else is
+ * reloaded, but it must not kill the daemon (a NULL handler would make
+ * sd-event exit the loop). */
+static int on_hangup(sd_event_source *s, const struct signalfd_siginfo *si, void *opaque)
+{
+    struct daemon_run *d = opaque;
+
+    if (d->desc->remote && d->server)
+        mv_remote_reload(&d->remote, d->server);
+    else
+        mv_info("received SIGHUP: nothing to reload");
+    return 0;
+}
 
 static int daemon_serve(struct daemon_run *d)
 {
     struct mv_daemon_ctx ctx = { .paths = &d->paths, .event = d->event };
-    int r, n;
+    _cleanup_free_ char *err = NULL;
+    int r, n, tls_fd = -1, tcp_fd = -1;
 
     r = mv_server_new(d->event, d->desc->driver, &d->cfg.server, &d->server);
     if (r < 0)
         return mv_log_errno(MV_LOG_ERROR, r, "cannot create the RPC server: %s", strerror(-r));
-    n = take_activated_sockets(d->server, &d->cfg);
+    n = take_activated_sockets(d->server, &d->cfg, d->desc->remote, &tls_fd, &tcp_fd);
     if (n == -EINVAL)
         return SETUP_BAD_CONFIG;    /* sockets not named as the units name them */
     if (n < 0)
@@ -331,6 +360,8 @@ static int daemon_serve(struct daemon_run *d)
             return r;
         d->own_sockets = true;
     }
+    if (d->desc->remote && (r = mv_remote_listen(&d->remote, d->server, tls_fd, tcp_fd, &err)) < 0)
+        return mv_log_errno(MV_LOG_ERROR, r, "%s", err ? err : strerror(-r));
     ctx.server = d->server;
     if (d->desc->start && (r = d->desc->start(&ctx)) < 0)
         return r;
@@ -374,7 +405,16 @@ static int daemon_setup(struct daemon_run *d, char **argv, int argc)
         return r;
     if (setup_logging(d->prog, &d->cfg, d->opts.verbose) < 0)
         return SETUP_BAD_CONFIG;
-    if ((r = sd_event_default(&d->event)) < 0 || (r = setup_signals(d->event)) < 0)
+    /* certificates are checked before anything listens: a bad file is a
+     * configuration error, named on stderr and in the log */
+    if (d->desc->remote && (r = mv_remote_config_load(&d->remote, conf, &d->paths, &err)) < 0) {
+        fprintf(stderr, "%s: %s\n", d->prog, err ? err : strerror(-r));
+        mv_error("cannot start: %s", err ? err : strerror(-r));
+        return SETUP_BAD_CONFIG;
+    }
+    d->cfg.server.max_anonymous_clients = d->remote.max_anonymous_clients;
+    d->cfg.server.tls_handshake_timeout = d->remote.tls_handshake_timeout;
+    if ((r = sd_event_default(&d->event)) < 0 || (r = setup_signals(d->event, d)) < 0)
         return mv_log_errno(MV_LOG_ERROR, r, "cannot set up the event loop: %s", strerror(-r));
     ctx = (struct mv_daemon_ctx){ .paths = &d->paths, .event = d->event };
     if (d->desc->init && (r = d->desc->init(&ctx, conf, &err)) < 0) {
@@ -402,6 +442,7 @@ int mv_daemon_main(int argc, char **argv, const struct mv_daemon_desc *desc)
     if (desc->cleanup)
         desc->cleanup();
     sd_event_unref(d.event);
+    mv_remote_config_clear(&d.remote);
     mv_daemon_config_clear(&d.cfg);
     mv_paths_clear(&d.paths);
     if (r == SETUP_BAD_CONFIG)

@@ -34,6 +34,10 @@ struct mv_daemon_desc {
      * Either may be NULL.  Socket activation names its fds rw/ro as ever. */
     const char *socket_dir;
     const char *socket_name;
+    /* Serves remote clients (TLS, TCP, SASL; daemon_remote.h): the remote
+     * settings are accepted in its config file, activated sockets named
+     * "tls" and "tcp" are served, and SIGHUP reloads the certificates. */
+    bool remote;
 };
 
 /* Runs the daemon; returns the process exit status. */

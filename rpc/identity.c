@@ -143,19 +143,25 @@ int mv_identity_parse(const mv_typed_param *params, unsigned int n,
 {
     static const int required[] = { K_USER_ID, K_GROUP_ID, K_PROCESS_ID };
     int seen[K_COUNT];
+    bool remote;
 
     if (index_params(params, n, seen, err) < 0)
         return -EINVAL;
+    remote = (seen[K_X509_DNAME] >= 0 || seen[K_SASL_USER] >= 0) && seen[K_USER_ID] < 0 &&
+             seen[K_GROUP_ID] < 0 && seen[K_PROCESS_ID] < 0;
     /* a partial identity would leave the peer's (root's) ids in place */
-    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+    for (size_t i = 0; !remote && i < sizeof(required) / sizeof(required[0]); i++)
         if (seen[required[i]] < 0)
             return bad_value(err, ident_keys[required[i]].name, "is required");
 #define VAL(k) (params[seen[k]].value.mv_typed_param_value_u)
     *out = (struct mv_forwarded_identity){
-        .uid = (uid_t)VAL(K_USER_ID).ul,
-        .gid = (gid_t)VAL(K_GROUP_ID).ul,
-        .pid = (pid_t)VAL(K_PROCESS_ID).l,
+        .remote = remote,
+        .uid = remote ? (uid_t)-1 : (uid_t)VAL(K_USER_ID).ul,
+        .gid = remote ? (gid_t)-1 : (gid_t)VAL(K_GROUP_ID).ul,
+        .pid = remote ? 0 : (pid_t)VAL(K_PROCESS_ID).l,
         .start_time = seen[K_PROCESS_TIME] >= 0 ? VAL(K_PROCESS_TIME).ul : 0,
+        .x509_dname = seen[K_X509_DNAME] >= 0 ? VAL(K_X509_DNAME).s : NULL,
+        .sasl_user = seen[K_SASL_USER] >= 0 ? VAL(K_SASL_USER).s : NULL,
         .user_name = seen[K_USER_NAME] >= 0 ? VAL(K_USER_NAME).s : NULL,
         .group_name = seen[K_GROUP_NAME] >= 0 ? VAL(K_GROUP_NAME).s : NULL,
         .system_token = seen[K_SYSTEM_TOKEN] >= 0,
@@ -204,12 +210,16 @@ int mv_identity_to_params(const struct mv_forwarded_identity *id, mv_connect_set
     a->params.params_len = 0;
     if (!(a->params.params_val = calloc(K_COUNT, sizeof(*a->params.params_val))))
         return -ENOMEM;
-    if (param_ull(a, K_USER_ID, id->uid) < 0 || param_ull(a, K_GROUP_ID, id->gid) < 0 ||
-        !(pid = param_add(a, K_PROCESS_ID)))
-        return -ENOMEM;
-    pid->value.mv_typed_param_value_u.l = id->pid;
-    if (param_ull(a, K_PROCESS_TIME, id->start_time) < 0 ||
-        param_str(a, K_USER_NAME, id->user_name) < 0 || param_str(a, K_GROUP_NAME, id->group_name) < 0)
+    if (!id->remote) {
+        if (param_ull(a, K_USER_ID, id->uid) < 0 || param_ull(a, K_GROUP_ID, id->gid) < 0 ||
+            !(pid = param_add(a, K_PROCESS_ID)))
+            return -ENOMEM;
+        pid->value.mv_typed_param_value_u.l = id->pid;
+        if (param_ull(a, K_PROCESS_TIME, id->start_time) < 0)
+            return -ENOMEM;
+    }
+    if (param_str(a, K_USER_NAME, id->user_name) < 0 || param_str(a, K_GROUP_NAME, id->group_name) < 0 ||
+        param_str(a, K_X509_DNAME, id->x509_dname) < 0 || param_str(a, K_SASL_USER, id->sasl_user) < 0)
         return -ENOMEM;
     return 0;
 }

@@ -54,6 +54,7 @@ noinst_LTLIBRARIES += rpc/libmvserver.la
 rpc_libmvserver_la_SOURCES = \
 	rpc/server.c rpc/server.h rpc/server_internal.h \
 	rpc/server_client.c \
+	rpc/server_remote.c \
 	rpc/dispatch.c \
 	rpc/stream.c rpc/stream.h \
 	rpc/conn_procs.c \
@@ -63,6 +64,7 @@ rpc_libmvserver_la_SOURCES = \
 	rpc/polkit.c rpc/polkit.h \
 	rpc/daemon.c rpc/daemon.h \
 	rpc/daemon_config.c rpc/daemon_config.h \
+	rpc/daemon_remote.c rpc/daemon_remote.h \
 	rpc/transport.c rpc/transport.h \
 	rpc/tls.c rpc/tls.h \
 	rpc/sasl.c rpc/sasl.h \

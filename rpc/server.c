@@ -156,7 +156,7 @@ static bool listener_has_room(const struct mv_server *srv, const struct mv_liste
 {
     unsigned int max = srv->cfg.max_clients, reserve = srv->cfg.rw_reserve;
 
-    if (srv->nclients >= max)
+    if (srv->nclients >= max || mv_server_anonymous_full(srv, l))
         return false;
     if (!l->opts.readonly)
         return true;
@@ -179,6 +179,9 @@ void mv_server_update_listeners(struct mv_server *srv)
         l->accepting = room;
         if (room)
             mv_info("accepting %s connections again", l->opts.readonly ? "read-only" : "read-write");
+        else if (mv_server_anonymous_full(srv, l))
+            mv_warn("%u remote clients have not authenticated yet (max_anonymous_clients): "
+                    "new remote connections wait", srv->nanonymous);
         else
             mv_warn("%u clients connected (%u read-only, limit %u, %u kept for read-write): "
                     "new %s connections wait", srv->nclients, srv->nclients_ro,
@@ -239,6 +242,8 @@ int mv_server_add_listener(struct mv_server *srv, int fd_in, const struct mv_lis
         free(l);
         return r;
     }
+    if (opts->tls)
+        l->opts.tls = mv_tls_context_ref(opts->tls);
     l->fd = TAKE_FD(fd);
     l->accepting = true;
     l->next = srv->listeners;
@@ -401,6 +406,7 @@ static void listeners_free(struct mv_server *srv)
     while ((l = srv->listeners)) {
         srv->listeners = l->next;
         free(l->polkit_action);
+        mv_tls_context_unref(l->opts.tls);
         free(l);
     }
 }

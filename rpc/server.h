@@ -51,12 +51,20 @@ struct mv_dispatch_table {
 #define MV_DISPATCH_TABLE(ENTRIES) { ENTRIES, sizeof(ENTRIES) / sizeof((ENTRIES)[0]) }
 
 /* Access policy of one listening socket. */
-enum mv_auth_method { MV_AUTH_METHOD_NONE, MV_AUTH_METHOD_POLKIT };
+enum mv_auth_method { MV_AUTH_METHOD_NONE, MV_AUTH_METHOD_POLKIT, MV_AUTH_METHOD_SASL };
+
+struct mv_tls_context;
 
 struct mv_listen_opts {
     bool readonly;                  /* connections may only call read-only procedures */
     enum mv_auth_method auth;
     const char *polkit_action;      /* with MV_AUTH_METHOD_POLKIT */
+    /* A TCP socket: its clients are remote (no SO_PEERCRED; their identity
+     * is a certificate DN or a SASL user name), count as anonymous until
+     * authenticated, and TLS (when set: referenced by the listener) comes
+     * first on each connection. */
+    bool remote;
+    struct mv_tls_context *tls;
 };
 
 /*
@@ -113,6 +121,10 @@ struct mv_server_config {
     unsigned int keepalive_count;
     unsigned int packet_timeout;        /* seconds a packet may take to arrive whole; 0 = no limit */
     unsigned int idle_timeout;          /* seconds; 0 = never exit when idle */
+    /* remote clients not yet authenticated (TLS handshake or SASL under
+     * way): at the limit the TCP listeners stop accepting; 0 = no limit */
+    unsigned int max_anonymous_clients;
+    unsigned int tls_handshake_timeout; /* seconds a TLS handshake may take; 0 = 10 */
 };
 
 /* Creates a server on EVENT (referenced).  -errno on failure. */
@@ -126,6 +138,13 @@ int mv_server_add_listener(struct mv_server *srv, int fd, const struct mv_listen
  * the group).  A stale socket file is replaced; a live one is -EADDRINUSE. */
 int mv_server_listen_unix(struct mv_server *srv, const char *path, mode_t mode, gid_t gid,
                           const struct mv_listen_opts *opts);
+/* Serves TCP port PORT on every address ADDR resolves to (NULL: all),
+ * with OPTS (opts->remote is implied).  -errno; *errmsg names the address. */
+int mv_server_listen_tcp(struct mv_server *srv, const char *addr, const char *port,
+                         const struct mv_listen_opts *opts, char **errmsg);
+/* New TLS connections use CTX from now on (the listeners drop their
+ * reference to the old one); connected clients keep their sessions. */
+void mv_server_set_tls(struct mv_server *srv, struct mv_tls_context *ctx);
 /* Number of connected clients. */
 unsigned int mv_server_nclients(const struct mv_server *srv);
 /* Re-evaluates the idle timeout, e.g. after the driver's busy() changed. */
@@ -144,6 +163,12 @@ struct mv_identity {
     uint64_t start_time;        /* PID's start time (/proc/PID/stat field 22), read at accept or forwarded; 0: unknown */
     bool readonly;
     bool forwarded;
+    /* A remote client (or one a root peer forwarded as such): no unix ids
+     * (uid and gid are (uid_t)-1, pid 0); the certificate's DN and/or the
+     * SASL user name say who it is.  Owned by the connection. */
+    bool remote;
+    const char *x509_dname;
+    const char *sasl_user;
 };
 
 const struct mv_identity *mv_call_identity(const struct mv_call *call);

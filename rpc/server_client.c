@@ -32,6 +32,10 @@ static void client_free(struct mv_client *c)
         mv_msg_free(m);
     }
     mv_frame_reader_reset(&c->reader);
+    free(c->peer_addr);
+    free(c->local_addr);
+    free(c->x509_dname);
+    free(c->sasl_user);
     free(c);
 }
 
@@ -76,7 +80,7 @@ static bool client_may_read(const struct mv_client *c)
     return !c->closing && !atomic_load(&c->closed) &&
            c->inflight < c->srv->cfg.max_client_requests &&
            c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX && !c->stream_held && !c->fwd_held &&
-           !client_rx_blocked(c);
+           !c->sasl_layer_next && !client_rx_blocked(c);
 }
 
 /* Which events the socket waits for: reading stops while the client has its
@@ -86,7 +90,8 @@ void mv_client_update_events(struct mv_client *c)
 {
     uint32_t ev = 0;
 
-    if (atomic_load(&c->closed))
+    /* a TLS handshake asks for the direction gnutls needs (server_remote.c) */
+    if (atomic_load(&c->closed) || c->tls_hs || c->tls_confirm)
         return;
     if (client_may_read(c))
         ev |= EPOLLIN;
@@ -118,6 +123,8 @@ void mv_client_close(struct mv_client *c, const char *reason)
     c->packet_timer = sd_event_source_disable_unref(c->packet_timer);
     mv_frame_reader_reset(&c->reader);
     client_rx_account(c);
+    c->pending_src = sd_event_source_disable_unref(c->pending_src);
+    mv_client_remote_close(c);
     close(c->fd);
     c->fd = -1;
     /* streams first: their opaque data may refer to the driver's client data */
@@ -175,12 +182,17 @@ void mv_client_reply_lost(struct mv_client *c, const char *why)
     mv_client_close(c, "no reply could be sent");
 }
 
+int mv_client_write_msg(struct mv_client *c, struct mv_msg *m)
+{
+    return c->transport.ops ? mv_transport_write_msg(&c->transport, m) : mv_msg_write(c->fd, m);
+}
+
 static int client_flush(struct mv_client *c)
 {
     struct mv_msg *m;
 
     while ((m = c->tx_head)) {
-        int r = mv_msg_write(c->fd, m);
+        int r = mv_client_write_msg(c, m);
 
         if (r <= 0)
             return r;
@@ -192,6 +204,7 @@ static int client_flush(struct mv_client *c)
             c->tx_event_bytes -= m->len;
         mv_msg_free(m);
     }
+    mv_client_remote_flushed(c);
     return 1;
 }
 
@@ -260,7 +273,10 @@ static int client_read_one(struct mv_client *c, struct mv_msg **msg, const char 
     int r;
 
     client_reader_limits(c);
-    r = mv_frame_read(c->fd, &c->reader, msg, why);
+    if (c->transport.ops)
+        r = mv_transport_read_msg(&c->transport, &c->reader, msg, why);
+    else
+        r = mv_frame_read(c->fd, &c->reader, msg, why);
     client_rx_account(c);
     client_packet_timer(c);
     return r;
@@ -294,12 +310,45 @@ static int client_read(struct mv_client *c)
     return 0;
 }
 
+static int client_io(sd_event_source *s, int fd, uint32_t revents, void *opaque);
+
+static int pending_ready(sd_event_source *s, void *opaque)
+{
+    struct mv_client *c = opaque;
+
+    return client_io(NULL, c->fd, EPOLLIN, c);
+}
+
+/* A layer (TLS, SASL) may hold decoded bytes after a read that stopped at
+ * a packet's end: epoll will not report them, so read again from the loop
+ * (after other sources had their turn) while the client may be read. */
+static void client_check_pending(struct mv_client *c)
+{
+    if (!c->transport.ops || atomic_load(&c->closed) || !client_may_read(c) ||
+        !c->transport.ops->pending(c->transport.ctx))
+        return;
+    if (!c->pending_src && sd_event_add_defer(c->srv->event, &c->pending_src, pending_ready, c) < 0)
+        return;
+    sd_event_source_set_enabled(c->pending_src, SD_EVENT_ONESHOT);
+}
+
 static int client_io(sd_event_source *s, int fd, uint32_t revents, void *opaque)
 {
     struct mv_client *c = opaque;
     int r = 0;
 
     mv_client_ref(c);
+    if (c->tls_hs || c->tls_confirm) {
+        r = mv_client_remote_io(c);
+        if (r <= 0) {
+            if (r < 0)
+                mv_client_close(c, "TLS handshake failed");
+            mv_client_unref(c);
+            return 0;
+        }
+        /* the client may have sent its first call with the handshake */
+        revents |= EPOLLIN;
+    }
     if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
         r = client_read(c);
     /* epoll reports a hangup even while we do not read: with reading
@@ -321,8 +370,10 @@ static int client_io(sd_event_source *s, int fd, uint32_t revents, void *opaque)
         mv_client_close(c, r == -ECONNRESET ? "end of file" : strerror(-r));
     else if (c->closing && !c->tx_head)
         mv_client_close(c, "connection closed by the client");
-    else
+    else {
         mv_client_update_events(c);
+        client_check_pending(c);
+    }
     mv_client_unref(c);
     return 0;
 }
@@ -390,12 +441,13 @@ void mv_client_start_keepalive(struct mv_client *c)
 int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd_in)
 {
     _cleanup_close_ int fd = fd_in;
-    struct ucred cred;
+    /* a remote peer has no credentials: no uid, nobody's pid */
+    struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
     socklen_t len = sizeof(cred);
     struct mv_client *c;
     int r;
 
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+    if (!l->opts.remote && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
         return -errno;
     c = calloc(1, sizeof(*c));
     if (!c)
@@ -410,8 +462,9 @@ int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd_in)
     c->ident.gid = cred.gid;
     c->ident.pid = cred.pid;
     /* now, while the peer surely runs: later its pid may name another */
-    if (mv_process_start_time(cred.pid, &c->ident.start_time) < 0)
+    if (l->opts.remote || mv_process_start_time(cred.pid, &c->ident.start_time) < 0)
         c->ident.start_time = 0;
+    c->ident.remote = l->opts.remote;
     c->ident.readonly = l->opts.readonly;
     atomic_init(&c->authenticated, l->opts.auth == MV_AUTH_METHOD_NONE);
     c->reader.max = MV_CLIENT_PREAUTH_PACKET_MAX;
@@ -422,6 +475,13 @@ int mv_client_accept(struct mv_server *srv, struct mv_listener *l, int fd_in)
         return r;
     }
     c->fd = TAKE_FD(fd);
+    if (l->opts.remote && (r = mv_client_remote_init(c, l)) < 0) {
+        c->io = sd_event_source_disable_unref(c->io);
+        mv_client_remote_close(c);
+        close(c->fd);
+        client_free(c);
+        return r;
+    }
     c->next = srv->clients;
     if (srv->clients)
         srv->clients->prev = c;
@@ -461,7 +521,7 @@ unsigned long mv_client_id(const struct mv_client *c)
  * A failed write is left to the socket's handler, which sees it again. */
 static void forward_queue(struct mv_client *c, struct mv_msg *m)
 {
-    if (!c->tx_head && !atomic_load(&c->closed) && mv_msg_write(c->fd, m) == 1) {
+    if (!c->tx_head && !atomic_load(&c->closed) && mv_client_write_msg(c, m) == 1) {
         mv_msg_free(m);
         mv_client_update_events(c);
         return;

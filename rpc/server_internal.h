@@ -4,7 +4,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "sasl.h"
 #include "server.h"
+#include "tls.h"
+#include "transport.h"
 #include "worker_pool.h"
 
 struct mv_stream;
@@ -33,7 +36,7 @@ struct mv_listener {
     int fd;
     sd_event_source *io;
     bool accepting;                     /* io is enabled */
-    struct mv_listen_opts opts;
+    struct mv_listen_opts opts;         /* opts.tls is referenced */
     char *polkit_action;
     struct mv_listener *next;
 };
@@ -68,6 +71,19 @@ struct mv_client {
                                          * reading stops until it is taken (stream.c) */
     bool fwd_held;                      /* the forwarder holds reading (mv_client_hold_input) */
     bool fwd_want_drained;              /* tell the forwarder when the backlog drained */
+    /* ---- remote clients (server_remote.c) ---- */
+    struct mv_transport transport;      /* TLS or a SASL layer; ops NULL: the bare socket */
+    struct mv_tls_session *tls_hs;      /* the TLS handshake under way (then transport is unset) */
+    bool tls_confirm;                   /* the confirmation byte is still to be sent */
+    sd_event_source *auth_timer;        /* closes a remote client not authenticated in time */
+    sd_event_source *pending_src;       /* reads what the layer holds decoded (epoll cannot see it) */
+    bool anonymous;                     /* counted in srv->nanonymous */
+    struct mv_sasl_session *sasl;       /* created by AUTH_SASL_INIT */
+    bool sasl_layer_next;               /* switch to the SASL layer once the output is flushed */
+    char *peer_addr;                    /* "IP;PORT" of a remote peer (SASL and logs) */
+    char *local_addr;
+    char *x509_dname;                   /* ident.x509_dname points here */
+    char *sasl_user;                    /* ident.sasl_user points here */
     struct mv_client *prev, *next;
 };
 
@@ -110,6 +126,7 @@ struct mv_server {
     struct mv_client *clients;
     unsigned int nclients;
     unsigned int nclients_ro;           /* of which came through a read-only listener */
+    unsigned int nanonymous;            /* remote clients not yet authenticated */
     size_t rx_pending;                  /* see MV_SERVER_RX_PENDING_MAX; loop thread */
     unsigned long next_client_id;
     struct mv_worker_pool *workers;
@@ -133,6 +150,31 @@ void mv_client_reply_lost(struct mv_client *c, const char *why);
 void mv_client_update_events(struct mv_client *c);
 void mv_client_start_keepalive(struct mv_client *c);
 void mv_client_handle_keepalive(struct mv_client *c, const struct mv_msg *msg);
+
+/* server_client.c: I/O for any transport */
+int mv_client_write_msg(struct mv_client *c, struct mv_msg *m);
+/* server_remote.c */
+/* Sets up C, accepted on remote listener L: its addresses, anonymity, the
+ * TLS handshake if L has TLS, the deadline for authenticating. */
+int mv_client_remote_init(struct mv_client *c, const struct mv_listener *l);
+/* C's socket is ready: advances a TLS handshake or sends the confirmation
+ * byte.  1 = that is done (RPC may go on), 0 = still under way, <0 = C
+ * must be closed (the reason was logged). */
+int mv_client_remote_io(struct mv_client *c);
+/* C authenticated: it no longer counts as anonymous, its deadline ends. */
+void mv_client_remote_authenticated(struct mv_client *c);
+/* After C's output was flushed: switches to the SASL layer if asked. */
+void mv_client_remote_flushed(struct mv_client *c);
+/* Releases what server_remote.c holds for C (at close). */
+void mv_client_remote_close(struct mv_client *c);
+/* For rpc/conn_sasl.c (also declared in conn_sasl.h) */
+bool mv_client_auth_is_sasl(const struct mv_client *c);
+struct mv_sasl_session **mv_client_sasl_slot(struct mv_client *c);
+int mv_client_sasl_info(struct mv_client *c, struct mv_sasl_conn_info *info);
+int mv_client_set_sasl_user(struct mv_client *c, const char *user);
+void mv_client_start_sasl_layer(struct mv_client *c);
+/* True while L may not accept because of the anonymous-client limit. */
+bool mv_server_anonymous_full(const struct mv_server *srv, const struct mv_listener *l);
 
 /* server.c */
 void mv_server_post(struct mv_server *srv, struct mv_client *c, struct mv_msg *msg,
