@@ -18,7 +18,9 @@ units_generated = \
 	units/modvirt-storaged-ro.socket \
 	units/modvirt-proxyd.service \
 	units/modvirt-proxyd.socket \
-	units/modvirt-proxyd-ro.socket
+	units/modvirt-proxyd-ro.socket \
+	units/modvirt-proxyd-tls.socket \
+	units/modvirt-proxyd-tcp.socket
 
 systemdsystemunit_DATA = $(units_generated)
 CLEANFILES += $(units_generated)
@@ -34,7 +36,9 @@ EXTRA_DIST += \
 	units/modvirt-storaged-ro.socket.in \
 	units/modvirt-proxyd.service.in \
 	units/modvirt-proxyd.socket.in \
-	units/modvirt-proxyd-ro.socket.in
+	units/modvirt-proxyd-ro.socket.in \
+	units/modvirt-proxyd-tls.socket.in \
+	units/modvirt-proxyd-tcp.socket.in
 
 # [@] keeps config.status from substituting the pattern itself.
 units_subst = $(SED) \
@@ -60,6 +64,8 @@ units/modvirt-storaged-ro.socket: $(srcdir)/units/modvirt-storaged-ro.socket.in
 units/modvirt-proxyd.service: $(srcdir)/units/modvirt-proxyd.service.in
 units/modvirt-proxyd.socket: $(srcdir)/units/modvirt-proxyd.socket.in
 units/modvirt-proxyd-ro.socket: $(srcdir)/units/modvirt-proxyd-ro.socket.in
+units/modvirt-proxyd-tls.socket: $(srcdir)/units/modvirt-proxyd-tls.socket.in
+units/modvirt-proxyd-tcp.socket: $(srcdir)/units/modvirt-proxyd-tcp.socket.in
 
 # Checks the units with systemd-analyze and starts the daemon the way the
 # units describe it (systemd-socket-activate).

@@ -180,8 +180,12 @@ verify_daemon storaged
 unit_shape proxyd '/*/libvirt/libvirt-sock'
 grep -q '^Conflicts=.*libvirtd.socket' "$top_builddir/units/modvirt-proxyd.socket" 2>/dev/null || problems="$problems rw-conflicts"
 grep -q '^Conflicts=.*libvirtd-ro.socket' "$top_builddir/units/modvirt-proxyd-ro.socket" 2>/dev/null || problems="$problems ro-conflicts"
+# the remote sockets (modvirt-remote(7)) by the names the daemon serves
+grep -qx 'FileDescriptorName=tls' "$top_builddir/units/modvirt-proxyd-tls.socket" 2>/dev/null || problems="$problems tls-name"
+grep -qx 'FileDescriptorName=tcp' "$top_builddir/units/modvirt-proxyd-tcp.socket" 2>/dev/null || problems="$problems tcp-name"
+grep -qx 'ListenStream=16514' "$top_builddir/units/modvirt-proxyd-tls.socket" 2>/dev/null || problems="$problems tls-port"
 [ -z "$problems" ]
-check $? "modvirt-proxyd's units are complete, on libvirt's socket paths, named rw/ro${problems:+ (problems:$problems)}"
+check $? "modvirt-proxyd's units are complete, on libvirt's socket paths, named rw/ro (and tls/tcp)${problems:+ (problems:$problems)}"
 verify_daemon proxyd
 
 # 12: every unit together in one directory: the dependencies between them
