@@ -137,6 +137,38 @@ START_TEST(test_libvirt_system_identity)
 }
 END_TEST
 
+/* A remote client of the proxy (TLS certificate, SASL login): no unix
+ * ids; what the proxy builds parses back as remote, and a DN beside only
+ * some of the unix ids is not a remote identity but a partial one. */
+START_TEST(test_remote_identity)
+{
+    const struct mv_forwarded_identity in = {
+        .remote = true, .x509_dname = "CN=client1,O=Example,C=GB", .sasl_user = "alice",
+    };
+    mv_connect_set_identity_args a = { 0 };
+    struct mv_forwarded_identity out;
+    struct mv_err err = { 0 };
+    mv_typed_param p[2];
+
+    ck_assert_int_eq(mv_identity_to_params(&in, &a), 0);
+    ck_assert_uint_eq(a.params.params_len, 2);
+    ck_assert_int_eq(mv_identity_parse(a.params.params_val, a.params.params_len, &out, &err), 0);
+    ck_assert(out.remote);
+    ck_assert_uint_eq(out.uid, (uid_t)-1);
+    ck_assert_uint_eq(out.gid, (gid_t)-1);
+    ck_assert_int_eq(out.pid, 0);
+    ck_assert_str_eq(out.x509_dname, in.x509_dname);
+    ck_assert_str_eq(out.sasl_user, "alice");
+    xdr_free((xdrproc_t)xdr_mv_connect_set_identity_args, (char *)&a);
+
+    p[0] = str("x509-distinguished-name", "CN=client1");
+    p[1] = ull("unix-user-id", 0);
+    expect_refused(p, 2, MV_ERR_INVALID_ARG, "parameter 'unix-group-id' is required");
+    p[1] = str("x509-distinguished-name", "CN=x");
+    expect_refused(p, 2, MV_ERR_INVALID_ARG, "parameter 'x509-distinguished-name' is given twice");
+}
+END_TEST
+
 START_TEST(test_unknown_name)
 {
     mv_typed_param p[7];
@@ -217,6 +249,7 @@ static Suite *identity_suite(void)
     tcase_add_test(tc, test_proxyd_identity);
     tcase_add_test(tc, test_build_parses_back);
     tcase_add_test(tc, test_libvirt_system_identity);
+    tcase_add_test(tc, test_remote_identity);
     tcase_add_test(tc, test_unknown_name);
     tcase_add_test(tc, test_wrong_type);
     tcase_add_test(tc, test_missing_required);
