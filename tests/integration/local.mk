@@ -124,6 +124,9 @@ dist_check_SCRIPTS += $(PROXYD_CLIENT_INTEGRATION_TESTS)
 # modvirt-proxyd in front of qemud, netd and storaged: routing, errors,
 # read-only, a daemon down, malformed frames
 PROXYD_INTEGRATION_TESTS = tests/integration/proxyd-basic.sh
+# qemu+ssh:// through a real sshd on a loopback port (Debian's
+# openssh-server), with nc -U and with virt-ssh-helper
+PROXYD_INTEGRATION_TESTS += tests/integration/proxyd-ssh.sh
 INTEGRATION_TESTS += $(PROXYD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(PROXYD_INTEGRATION_TESTS)
 
