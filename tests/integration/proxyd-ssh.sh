@@ -9,7 +9,10 @@
 # --root) and with virt-ssh-helper (proxy=native and the unmodified URI
 # qemu+ssh://root@127.0.0.1:PORT/system), changes them over ssh, and a
 # read-only connection is read-only.  A key sshd does not know and a host
-# key the client does not know fail at once with ssh's reason.
+# key the client does not know fail at once with ssh's reason.  And what
+# modvirt-remote(7) says of libvirt 9.0's client: socket= alone selects
+# nc -U, proxy=native ignores socket=, and a stale virtqemud-sock on the
+# remote side sends virt-ssh-helper (not nc) to a dead socket.
 #
 # Where things live:
 #  - sshd runs in a private mount namespace whose /run is a tmpfs holding
@@ -31,10 +34,10 @@ MV_NETD=$top_builddir/netd/modvirt-netd
 MV_STORAGED=$top_builddir/storaged/modvirt-storaged
 MV_DAEMON=$MV_PROXYD
 MV_NEEDS="ip nft /usr/sbin/dnsmasq /usr/sbin/sshd ssh ssh-keygen nc virt-ssh-helper"
-mv_init 10
+mv_init 11
 for d in "$MV_QEMUD" "$MV_NETD" "$MV_STORAGED"; do
     [ -x "$d" ] && continue
-    for i in $(seq 10); do skip "$d is not built"; done
+    for i in $(seq 11); do skip "$d is not built"; done
     exit 0
 done
 
@@ -316,7 +319,23 @@ expect_match "reached /run/libvirt/libvirt-sock anyway" "^ default +active" "$ou
 sessions_gone
 verdict "proxy=native ignores socket=: virt-ssh-helper uses /run/libvirt/libvirt-sock"
 
-# 10
+# 10: a virtqemud-sock that nobody listens on (left by a stopped libvirt)
+# next to the proxy's socket: virt-ssh-helper prefers it whenever the file
+# exists, and fails; nc -U on libvirt's legacy path still reaches the proxy
+"$MV_PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+    "$PROOT/run/libvirt/virtqemud-sock"
+ssh_vsh known "$SSH_URI" list --all
+expect_nomatch "helper: exit status (0 = connected, 124 = timed out)" '^(0|124|137)$' "$rc"
+expect_match "virt-ssh-helper's reason" \
+    "virt-ssh-helper: cannot connect to '/var/run/libvirt/virtqemud-sock'" "$err"
+ssh_vsh known "$SSH_URI?proxy=netcat" "net-list --all"
+expect_eq "nc: exit status" 0 "$rc"
+expect_match "nc: the proxy answers" "^ default +active" "$out"
+rm -f "$PROOT/run/libvirt/virtqemud-sock"
+sessions_gone
+verdict "a stale /run/libvirt/virtqemud-sock: virt-ssh-helper fails naming it, proxy=netcat still works"
+
+# 11
 stop_pid "$SSHD_PID"
 expect_eq "sshd gone" "" "$(ps -o pid= -p "$SSHD_PID" 2>/dev/null)"
 stop_pid "$proxyd_pid"
