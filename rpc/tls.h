@@ -50,6 +50,10 @@ int mv_tls_session_handshake(struct mv_tls_session *s, char **why);
 bool mv_tls_session_wants_write(const struct mv_tls_session *s);
 /* The client certificate's DN (RFC 4514), once the handshake is done. */
 const char *mv_tls_session_dname(const struct mv_tls_session *s);
+/* The same DN in gnutls' compat order ("C=GB,ST=London,...,CN=x"): what
+ * libvirt's server reports as the x509 identity and its deployments'
+ * tls_allowed_dn_list entries are written against. */
+const char *mv_tls_session_dname_compat(const struct mv_tls_session *s);
 /* The cipher's key size in bits (SASL's external SSF), after the handshake. */
 unsigned int mv_tls_session_ssf(const struct mv_tls_session *s);
 /* The transport (ops + S as ctx) for the connection after the handshake;

@@ -46,3 +46,12 @@ tests_unit_check_rpc_forward_SOURCES = tests/unit/check_rpc_forward.c $(RPC_HARN
 tests_unit_check_rpc_forward_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_check_rpc_forward_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(SYSTEMD_LIBS)
+
+# rpc/tls.c against a gnutls client, with a PKI made by certtool
+UNIT_TESTS += tests/unit/check_rpc_tls
+check_PROGRAMS += tests/unit/check_rpc_tls
+dist_check_SCRIPTS += tests/data/tls/mkpki.sh
+tests_unit_check_rpc_tls_SOURCES = tests/unit/check_rpc_tls.c
+tests_unit_check_rpc_tls_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
+tests_unit_check_rpc_tls_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
+	tests/unit/libmvtest.la $(CHECK_LIBS) $(GNUTLS_LIBS)
