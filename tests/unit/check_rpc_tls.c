@@ -109,6 +109,9 @@ struct pair {
     int cli_r;                  /* gnutls_handshake() */
 };
 
+/* The client's gnutls priority string; NULL: gnutls' default (TLS 1.3) */
+static const char *client_priority;
+
 /* PREFIX "client" is clientcert.pem + clientkey.pem; NULL: no certificate */
 static void pair_open(struct pair *p, struct mv_tls_context *ctx, const char *prefix)
 {
@@ -128,7 +131,10 @@ static void pair_open(struct pair *p, struct mv_tls_context *ctx, const char *pr
         free(key);
     }
     ck_assert_int_eq(gnutls_init(&p->cli, GNUTLS_CLIENT | GNUTLS_NONBLOCK), 0);
-    ck_assert_int_eq(gnutls_set_default_priority(p->cli), 0);
+    if (client_priority)
+        ck_assert_int_eq(gnutls_priority_set_direct(p->cli, client_priority, NULL), 0);
+    else
+        ck_assert_int_eq(gnutls_set_default_priority(p->cli), 0);
     ck_assert_int_eq(gnutls_credentials_set(p->cli, GNUTLS_CRD_CERTIFICATE, p->cred), 0);
     /* what libvirt's client checks of the server: chain and host name */
     gnutls_session_set_verify_cert(p->cli, "127.0.0.1", 0);
@@ -377,6 +383,18 @@ START_TEST(test_revoked_client)
 }
 END_TEST
 
+/* the server's own certificate names TLS server use only */
+START_TEST(test_wrong_purpose_client)
+{
+    struct server_files f = good_files();
+    struct mv_tls_context *ctx = context_of(&f);
+
+    expect_client_refused(ctx, "server", "client certificate 'CN=127.0.0.1,O=modvirt test' does not allow TLS "
+                          "client use (its key purposes lack TLS WWW client)");
+    mv_tls_context_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_no_client_cert)
 {
     struct server_files f = good_files();
@@ -460,6 +478,35 @@ START_TEST(test_garbage)
     free(why);
     mv_tls_session_free(s);
     close(fd[0]);
+    mv_tls_context_unref(ctx);
+}
+END_TEST
+
+/* A TLS 1.2 client (the server verifies at a different point of the
+ * exchange there): accepted, and refused for the same reasons. */
+START_TEST(test_tls12_client)
+{
+    struct server_files f = good_files();
+    struct mv_tls_context *ctx = context_of(&f);
+    struct pair p;
+
+    client_priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+    pair_open(&p, ctx, "client");
+    pair_handshake(&p);
+    ck_assert_msg(p.srv_r == 1, "refused: %s", p.why ? p.why : "(no reason)");
+    ck_assert_int_eq(gnutls_protocol_get_version(p.cli), GNUTLS_TLS1_2);
+    ck_assert_str_eq(mv_tls_session_dname(p.srv), GOOD_DN);
+    pair_close(&p);
+    expect_client_refused(ctx, NULL, "client sent no certificate");
+    expect_client_refused(ctx, "rogue-client", "is not signed by a trusted CA");
+    expect_client_refused(ctx, "expired-client", "has expired");
+    mv_tls_context_unref(ctx);
+
+    /* a real TLS client the priority string shuts out is no garbage */
+    f = good_files();
+    f.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+    ctx = context_of(&f);
+    expect_client_refused(ctx, "client", "TLS handshake failed: ");
     mv_tls_context_unref(ctx);
 }
 END_TEST
@@ -576,9 +623,11 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, test_rogue_ca_client);
     tcase_add_test(tc, test_expired_client);
     tcase_add_test(tc, test_revoked_client);
+    tcase_add_test(tc, test_wrong_purpose_client);
     tcase_add_test(tc, test_no_client_cert);
     tcase_add_test(tc, test_dn_allowlist);
     tcase_add_test(tc, test_garbage);
+    tcase_add_test(tc, test_tls12_client);
     tcase_add_test(tc, test_loose_permissions);
     tcase_add_test(tc, test_bad_server_files);
     suite_add_tcase(s, tc);
