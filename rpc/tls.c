@@ -333,7 +333,7 @@ static void file_datums_free(gnutls_datum_t (*d)[4])
         free_file_datum(&(*d)[i]);
 }
 
-int mv_tls_context_new(const struct mv_tls_config *cfg, struct mv_tls_context **ret, char **errmsg)
+static int context_new(const struct mv_tls_config *cfg, struct mv_tls_context **ret, char **errmsg)
 {
     _cleanup_(context_freep) struct mv_tls_context *ctx = NULL;
     /* ca, cert, key, crl */
@@ -366,6 +366,16 @@ int mv_tls_context_new(const struct mv_tls_config *cfg, struct mv_tls_context **
         return r;
     *ret = TAKE_PTR(ctx);
     return 0;
+}
+
+int mv_tls_context_new(const struct mv_tls_config *cfg, struct mv_tls_context **ret, char **errmsg)
+{
+    int r = context_new(cfg, ret, errmsg);
+
+    /* every failure has its message, out of memory too */
+    if (r < 0 && !*errmsg)
+        *errmsg = strdup(strerror(-r));
+    return r;
 }
 
 struct mv_tls_context *mv_tls_context_ref(struct mv_tls_context *ctx)
@@ -534,11 +544,10 @@ static int handshake_error(struct mv_tls_session *s, int r, char **why)
     return fail(why, -EPROTO, "TLS handshake failed: %s", gnutls_strerror(r));
 }
 
-int mv_tls_session_handshake(struct mv_tls_session *s, char **why)
+static int handshake(struct mv_tls_session *s, char **why)
 {
     int r = 0;
 
-    *why = NULL;
     if (s->done)
         return 1;
     for (int i = 0; i < MV_TLS_RETRY_MAX; i++) {
@@ -558,6 +567,17 @@ int mv_tls_session_handshake(struct mv_tls_session *s, char **why)
         return r;
     s->done = true;
     return 1;
+}
+
+int mv_tls_session_handshake(struct mv_tls_session *s, char **why)
+{
+    int r;
+
+    *why = NULL;
+    r = handshake(s, why);
+    if (r < 0 && !*why)
+        *why = strdup(strerror(-r));
+    return r;
 }
 
 bool mv_tls_session_wants_write(const struct mv_tls_session *s)
