@@ -20,11 +20,12 @@
 #   pkipath/{cacert,clientcert,clientkey}.pem     the good client in the flat layout of
 #                                        virsh's ?pkipath=DIR (clientkey 0600)
 #
-# Keys are ECDSA P-256 (fast to make); MKPKI_KEY_TYPE=rsa makes RSA ones.
+# Keys are RSA (libvirt's client insists on the key encipherment usage, which
+# certtool leaves out for ECDSA keys); MKPKI_KEY_TYPE=ecdsa makes ECDSA ones.
 set -eu
 
 dir=${1:?usage: mkpki.sh DIR}
-keytype=${MKPKI_KEY_TYPE:-ecdsa}
+keytype=${MKPKI_KEY_TYPE:-rsa}
 mkdir -p "$dir"
 cd "$dir"
 umask 077
