@@ -32,6 +32,16 @@ tests_unit_check_rpc_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLA
 tests_unit_check_rpc_stream_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(SYSTEMD_LIBS)
 
+# SASL sessions against a real cyrus-sasl client, a sasldb and the layer
+UNIT_TESTS += tests/unit/check_rpc_sasl
+check_PROGRAMS += tests/unit/check_rpc_sasl
+# and the AUTH_SASL_* handlers; both compiled in (not libmvserver) so the
+# test plays the server's client accessors itself
+tests_unit_check_rpc_sasl_SOURCES = tests/unit/check_rpc_sasl.c rpc/sasl.c rpc/conn_sasl.c rpc/conn_sasl.h
+tests_unit_check_rpc_sasl_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SASL_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_check_rpc_sasl_LDADD = rpc/libmvwire.la common/libmvcommon.la \
+	tests/unit/libmvtest.la $(SASL_LIBS) $(CHECK_LIBS)
+
 # CONNECT_SET_IDENTITY's parameters, as proxyd and libvirt's daemons send them
 UNIT_TESTS += tests/unit/check_rpc_identity
 check_PROGRAMS += tests/unit/check_rpc_identity
