@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "conn_sasl.h"
 #include "identity.h"
 #include "log.h"
 #include "polkit.h"
@@ -252,10 +253,10 @@ static const struct mv_dispatch_entry conn_procs[] = {
     MV_HANDLER(CONNECT_IS_SECURE, is_secure),
     MV_HANDLER(CONNECT_REGISTER_CLOSE_CALLBACK, close_callback),
     MV_HANDLER(CONNECT_UNREGISTER_CLOSE_CALLBACK, close_callback),
-    /* AUTH_LIST never offers SASL */
-    MV_NOT_IMPLEMENTED(AUTH_SASL_INIT),
-    MV_NOT_IMPLEMENTED(AUTH_SASL_START),
-    MV_NOT_IMPLEMENTED(AUTH_SASL_STEP),
+    /* rpc/conn_sasl.c: offered by AUTH_LIST on SASL sockets only */
+    MV_HANDLER(AUTH_SASL_INIT, mv_conn_auth_sasl_init),
+    MV_HANDLER(AUTH_SASL_START, mv_conn_auth_sasl_start),
+    MV_HANDLER(AUTH_SASL_STEP, mv_conn_auth_sasl_step),
     MV_HANDLER(CONNECT_SET_IDENTITY, set_identity),
 };
 

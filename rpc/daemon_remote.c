@@ -9,13 +9,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "conn_sasl.h"
 #include "daemon_remote.h"
 #include "log.h"
 #include "sasl.h"
 #include "tls.h"
 
-/* defined by rpc/conn_sasl.c, read by its AUTH_SASL_START / STEP */
-extern char **mv_sasl_allowed_users;
 
 const char *const mv_remote_config_keys[] = {
     "listen_tls", "listen_tcp", "tls_port", "tcp_port", "listen_addr",

@@ -68,7 +68,7 @@ rpc_libmvserver_la_SOURCES = \
 	rpc/transport.c rpc/transport.h \
 	rpc/tls.c rpc/tls.h \
 	rpc/sasl.c rpc/sasl.h \
-	rpc/conn_sasl.c
+	rpc/conn_sasl.c rpc/conn_sasl.h
 nodist_rpc_libmvserver_la_SOURCES = rpc/proc_handlers.h rpc/proc_invoke.c
 rpc_libmvserver_la_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(GNUTLS_CFLAGS) $(SASL_CFLAGS)
 rpc_libmvserver_la_LIBADD = rpc/libmvwire.la $(SYSTEMD_LIBS) $(GNUTLS_LIBS) $(SASL_LIBS) -lpthread

@@ -241,6 +241,11 @@ void mv_client_remote_flushed(struct mv_client *c)
         return;
     c->sasl_layer_next = false;
     c->transport = mv_sasl_session_transport(c->sasl, c->fd);
+    if (!c->transport.ops) {
+        /* the peer encodes from now on: bare bytes would be misread */
+        mv_client_close(c, "out of memory for the SASL security layer");
+        return;
+    }
     mv_debug("remote client %lu: SASL security layer on", c->id);
 }
 
