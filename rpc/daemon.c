@@ -170,9 +170,11 @@ static int make_state_dirs(const struct mv_paths *paths)
 static void listen_opts_for(const struct mv_daemon_config *cfg, bool readonly,
                             struct mv_listen_opts *o)
 {
-    o->readonly = readonly;
-    o->auth = readonly ? cfg->auth_ro : cfg->auth_rw;
-    o->polkit_action = readonly ? "org.modvirt.unix.monitor" : "org.modvirt.unix.manage";
+    *o = (struct mv_listen_opts){
+        .readonly = readonly,
+        .auth = readonly ? cfg->auth_ro : cfg->auth_rw,
+        .polkit_action = readonly ? "org.modvirt.unix.monitor" : "org.modvirt.unix.manage",
+    };
 }
 
 /* Sockets handed over by systemd (or systemd-socket-activate), by name:
