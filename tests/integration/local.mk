@@ -130,6 +130,16 @@ PROXYD_INTEGRATION_TESTS += tests/integration/proxyd-ssh.sh
 INTEGRATION_TESTS += $(PROXYD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(PROXYD_INTEGRATION_TESTS)
 
+# modvirt-proxyd's remote listeners (issue 13), on random ports of
+# 127.0.0.1 with a PKI and a sasldb made by the test: client certificates
+# good and bad, hostile TLS clients, SIGHUP, bad files at start, events over
+# TLS; SASL over TCP and TLS with the username allowlist
+PROXYD_REMOTE_INTEGRATION_TESTS = tests/integration/proxyd-tls.sh \
+	tests/integration/proxyd-sasl.sh
+INTEGRATION_TESTS += $(PROXYD_REMOTE_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(PROXYD_REMOTE_INTEGRATION_TESTS)
+EXTRA_DIST += tests/lib/pki.sh tests/integration/tlsprobe.py
+
 # make install DESTDIR=... and the tree it makes
 INSTALL_INTEGRATION_TESTS = tests/integration/install-tree.sh
 # tools/install-system install/revert on such a tree with Debian's libvirt units

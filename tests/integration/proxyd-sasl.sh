@@ -1,0 +1,211 @@
+#!/bin/bash
+# modvirt-proxyd's SASL authentication (issue 13) in front of
+# modvirt-qemud, on random ports of 127.0.0.1: auth_tls = "sasl" (TLS with
+# the good client certificate of tests/lib/pki.sh, then SCRAM-SHA-256) and
+# auth_tcp = "sasl" (plain TCP: only a mechanism with a security layer,
+# DIGEST-MD5, is good enough), users in a sasldb made by saslpasswd2, and
+# sasl_allowed_username_list.  Debian's virsh answers its credential prompt
+# from an auth file (the authfile= URI parameter, libvirt's auth.conf
+# format).
+#   - the right password lists domains, over TLS and over TCP;
+#   - a wrong password and a user outside the allowlist are refused
+#     ("authentication failed"), and proxyd's log says why;
+#   - SCRAM-SHA-256 on plain TCP (no security layer) is refused;
+#   - auth_tcp = "none" works, with a warning at start.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+. "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib/pki.sh"
+
+MV_PROXYD=$top_builddir/proxyd/modvirt-proxyd
+MV_QEMUD=$top_builddir/qemud/modvirt-qemud
+MV_DAEMON=$MV_PROXYD
+MV_NEEDS="certtool saslpasswd2 sasldblistusers2"
+mv_init 10
+
+PKI=$mv_tmp/pki
+pki_make "$PKI" || { echo "Bail out! certtool could not make the test PKI"; exit 1; }
+
+DROOT=$mv_tmp/daemons
+PROOT=$mv_tmp/proxy
+
+# start NAME BINARY ROOT: the daemon, ready, pid in started_pid, log in
+# $mv_tmp/NAME.log; or bail out with its log.
+start() {
+    local name=$1 bin=$2 root=$3 pid
+    mkdir -p "$root"
+    env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
+        "$bin" --root "$root" --verbose >>"$mv_tmp/$name.log" 2>&1 &
+    pid=$!
+    kill_at_exit $pid
+    if ! wait_ready "$pid" "$MV_READY_S"; then
+        echo "Bail out! modvirt-$name (pid $pid) did not become ready within $MV_READY_S s"
+        sed 's/^/#   /' "$mv_tmp/$name.log"
+        exit 1
+    fi
+    started_pid=$pid
+}
+
+# ---- SASL: libvirt.conf and a sasldb under the proxy's root ----
+mkdir -p "$PROOT/etc/sasl2"
+cat >"$PROOT/etc/sasl2/libvirt.conf" <<EOF
+mech_list: scram-sha-256 digest-md5
+sasldb_path: $PROOT/etc/sasl2/passwd.db
+EOF
+# user PASSWORD: one sasldb entry
+add_user() {
+    printf '%s' "$2" | saslpasswd2 -f "$PROOT/etc/sasl2/passwd.db" -a libvirt -c -p "$1" ||
+        { echo "Bail out! saslpasswd2 could not add $1"; exit 1; }
+}
+add_user alice 'alice-Secret1'
+add_user admin7 'admin-Secret7'
+add_user bob 'bob-Secret2'      # a real user, not in the allowlist
+sasldblistusers2 -f "$PROOT/etc/sasl2/passwd.db" | grep -q '^bob@' ||
+    { echo "Bail out! the sasldb has no bob"; exit 1; }
+
+# authfile NAME USER PASSWORD: libvirt's auth.conf for host 127.0.0.1
+authfile() {
+    printf '[credentials-t]\nauthname=%s\npassword=%s\n\n[auth-libvirt-127.0.0.1]\ncredentials=t\n' \
+        "$2" "$3" >"$mv_tmp/$1.auth"
+}
+authfile alice alice 'alice-Secret1'
+authfile admin7 admin7 'admin-Secret7'
+authfile wrong alice 'not-her-password'
+authfile bob bob 'bob-Secret2'
+
+TLS_PORT=$(free_tcp_port)
+TCP_PORT=$(free_tcp_port)
+while [ "$TCP_PORT" = "$TLS_PORT" ]; do TCP_PORT=$(free_tcp_port); done
+mkdir -p "$PROOT/etc/modvirt"
+cat >"$PROOT/etc/modvirt/modvirt-proxyd.conf" <<EOF
+qemud_socket = "$DROOT/run/modvirt/qemud-sock"
+netd_socket = "$DROOT/run/modvirt/netd-sock"
+storaged_socket = "$DROOT/run/modvirt/storaged-sock"
+upstream_timeout = 5
+listen_addr = "127.0.0.1"
+listen_tls = 1
+tls_port = "$TLS_PORT"
+auth_tls = "sasl"
+listen_tcp = 1
+tcp_port = "$TCP_PORT"
+auth_tcp = "sasl"
+sasl_allowed_username_list = ["alice", "adm*"]
+EOF
+pki_install_server "$PKI" "$PROOT"
+
+start qemud "$MV_QEMUD" "$DROOT"
+start proxyd "$MV_PROXYD" "$PROOT"
+proxyd_pid=$started_pid
+MV_PID=$proxyd_pid
+MV_LOG=$mv_tmp/proxyd.log
+mv_log_mark
+
+# svsh tls|tcp AUTH [MECH] -- ARGS...: virsh with the auth file AUTH (and
+# the mechanism MECH forced by auth=sasl.MECH)
+svsh() {
+    local kind=$1 auth=$2 mech= uri
+    shift 2
+    [ "$1" != -- ] && { mech=$1; shift; }
+    shift
+    if [ "$kind" = tls ]; then
+        uri="qemu+tls://127.0.0.1:$TLS_PORT/system?pkipath=$PKI/good&authfile=$mv_tmp/$auth.auth"
+    else
+        uri="qemu+tcp://127.0.0.1:$TCP_PORT/system?authfile=$mv_tmp/$auth.auth"
+    fi
+    [ -n "$mech" ] && uri="$uri&auth=sasl.$mech"
+    run isolated virsh -c "$uri" "$@"
+}
+new_log() { tail -n +$((case_log_mark + 1)) "$MV_LOG"; }
+# wait_log ERE SECS: proxyd logs a line matching ERE (since the last verdict)
+wait_log() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do new_log | grep -Eq -- "$1" && return 0; sleep 0.05; done
+    return 1
+}
+expect_log() {
+    wait_log "$2" 5 || expect_fail "$1: no line matching /$2/ in proxyd's log; since the case: $(new_log | tail -n 5 | tr '\n' '|')"
+}
+expect_refused() {
+    expect_eq "exit status" 1 "$rc"
+    expect_match "virsh's error" "authentication failed" "$err"
+    expect_nomatch "no listing" "Id +Name" "$out"
+    kill -0 "$proxyd_pid" 2>/dev/null || expect_fail "modvirt-proxyd (pid $proxyd_pid) is not running"
+}
+
+# 1
+svsh tls alice scram-sha-256 -- "list --all ; uri"
+expect_eq "exit status" 0 "$rc"
+expect_match "domain list header" "Id +Name +State" "$out"
+expect_eq "stderr" "" "$err"
+expect_log "the user named" "alice"
+verdict "TLS + SASL SCRAM-SHA-256, the right password: virsh lists domains"
+
+# 2
+svsh tls admin7 -- list --all
+expect_eq "exit status" 0 "$rc"
+expect_match "domain list header" "Id +Name +State" "$out"
+verdict "TLS + SASL, the mechanism virsh picks, a user matching the glob adm*: allowed"
+
+# 3
+svsh tls wrong scram-sha-256 -- list --all
+expect_refused
+expect_log "the user named" "alice"
+verdict "TLS + SASL, a wrong password: authentication failed"
+
+# 4
+svsh tls bob scram-sha-256 -- list --all
+expect_refused
+expect_log "the user and the allowlist named" "bob.*sasl_allowed_username_list|sasl_allowed_username_list.*bob"
+verdict "TLS + SASL, a user with the right password but not in sasl_allowed_username_list: refused"
+
+# 5
+svsh tcp alice digest-md5 -- "list --all ; uri"
+expect_eq "exit status" 0 "$rc"
+expect_match "domain list header" "Id +Name +State" "$out"
+expect_eq "stderr" "" "$err"
+verdict "plain TCP + SASL DIGEST-MD5 (a security layer): virsh lists domains"
+
+# 6
+svsh tcp wrong digest-md5 -- list --all
+expect_refused
+verdict "plain TCP + SASL DIGEST-MD5, a wrong password: authentication failed"
+
+# 7
+svsh tcp alice scram-sha-256 -- list --all
+expect_eq "exit status" 1 "$rc"
+expect_match "virsh's error" "authentication failed|not supported|SSF|too weak|mechanism" "$err"
+expect_nomatch "no listing" "Id +Name" "$out"
+verdict "plain TCP + SASL SCRAM-SHA-256 (no security layer, SSF too weak): refused"
+
+# 8
+svsh tcp bob digest-md5 -- list --all
+expect_refused
+verdict "plain TCP + SASL, a user not in sasl_allowed_username_list: refused"
+
+# 9: auth_tcp = "none": a warning at start, and no credentials asked
+NROOT=$mv_tmp/noauth
+NPORT=$(free_tcp_port)
+mkdir -p "$NROOT/etc/modvirt"
+cat >"$NROOT/etc/modvirt/modvirt-proxyd.conf" <<EOF
+qemud_socket = "$DROOT/run/modvirt/qemud-sock"
+upstream_timeout = 5
+listen_addr = "127.0.0.1"
+listen_tcp = 1
+tcp_port = "$NPORT"
+auth_tcp = "none"
+EOF
+start noauth "$MV_PROXYD" "$NROOT"
+noauth_pid=$started_pid
+expect_match "a warning naming auth_tcp" "auth_tcp" "$(grep -iE 'warn' "$mv_tmp/noauth.log")"
+run isolated virsh -c "qemu+tcp://127.0.0.1:$NPORT/system" list --all
+expect_eq "exit status" 0 "$rc"
+expect_match "domain list header" "Id +Name +State" "$out"
+stop_pid "$noauth_pid"
+verdict "auth_tcp = \"none\": proxyd warns at start, plain TCP needs no credentials"
+
+# 10
+stop_pid "$proxyd_pid"
+expect_eq "proxyd exit status" 0 "$stop_status"
+verdict "proxyd stops on SIGTERM"
+
+mv_done

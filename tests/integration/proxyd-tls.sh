@@ -1,0 +1,346 @@
+#!/bin/bash
+# modvirt-proxyd's TLS listener (issue 13) in front of modvirt-qemud, -netd
+# (in a network namespace of this script's own) and -storaged, on a random
+# port of 127.0.0.1, with a PKI made here by certtool (tests/lib/pki.sh):
+#   - Debian's virsh with the good client certificate lists domains,
+#     networks and pools over qemu+tls://;
+#   - a certificate from another CA, an expired one and one whose DN is not
+#     in tls_allowed_dn_list are refused: virsh says why (its own check of
+#     its files), and with that check off (no_sanity=1) the certificate
+#     reaches proxyd, which refuses it and logs why;
+#   - garbage bytes, a handshake that stalls (closed after
+#     tls_handshake_timeout), 200 handshakes at once and 200 stalled ones:
+#     memory bounded, no descriptor left behind, a good client gets through;
+#   - SIGHUP re-reads the certificate: a connection opened before keeps
+#     working, a new one is served with the new certificate;
+#   - a key readable by others, a key that is not the certificate's, an
+#     expired server certificate: proxyd exits 2 naming the file;
+#   - python3-libvirt over TLS gets domain lifecycle events.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+. "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib/pki.sh"
+
+MV_PROXYD=$top_builddir/proxyd/modvirt-proxyd
+MV_QEMUD=$top_builddir/qemud/modvirt-qemud
+MV_NETD=$top_builddir/netd/modvirt-netd
+MV_STORAGED=$top_builddir/storaged/modvirt-storaged
+MV_DAEMON=$MV_PROXYD
+MV_NEEDS="ip nft /usr/sbin/dnsmasq certtool"
+EVENT_S=20              # an event a step caused must arrive within this
+mv_init 15
+
+PKI=$mv_tmp/pki
+pki_make "$PKI" || { echo "Bail out! certtool could not make the test PKI"; exit 1; }
+
+# ---- the daemons: one root for the daemons, another for the proxy ----
+
+DROOT=$mv_tmp/daemons
+PROOT=$mv_tmp/proxy
+NS=mvtls$$
+ip netns add "$NS" || { echo "Bail out! cannot create network namespace $NS"; exit 1; }
+at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
+ip netns exec "$NS" ip link set lo up
+
+# start NAME BINARY ROOT [ip netns exec NS]: the daemon, ready, pid in
+# started_pid, log in $mv_tmp/NAME.log; or bail out with its log.
+start() {
+    local name=$1 bin=$2 root=$3 pid
+    shift 3
+    mkdir -p "$root"
+    "$@" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
+        "$bin" --root "$root" --verbose >>"$mv_tmp/$name.log" 2>&1 &
+    pid=$!
+    kill_at_exit $pid
+    if ! wait_ready "$pid" "$MV_READY_S"; then
+        echo "Bail out! modvirt-$name (pid $pid) did not become ready within $MV_READY_S s"
+        sed 's/^/#   /' "$mv_tmp/$name.log"
+        exit 1
+    fi
+    started_pid=$pid
+}
+
+# proxy_conf ROOT PORT: the proxy's config, TLS on 127.0.0.1:PORT
+proxy_conf() {
+    mkdir -p "$1/etc/modvirt"
+    cat >"$1/etc/modvirt/modvirt-proxyd.conf" <<EOF
+qemud_socket = "$DROOT/run/modvirt/qemud-sock"
+netd_socket = "$DROOT/run/modvirt/netd-sock"
+storaged_socket = "$DROOT/run/modvirt/storaged-sock"
+upstream_timeout = 5
+listen_tls = 1
+listen_addr = "127.0.0.1"
+tls_port = "$2"
+tls_allowed_dn_list = $PKI_ALLOWED_DN_LIST
+tls_handshake_timeout = 2
+max_anonymous_clients = 20
+EOF
+}
+
+start qemud "$MV_QEMUD" "$DROOT"
+start netd "$MV_NETD" "$DROOT" ip netns exec "$NS"
+start storaged "$MV_STORAGED" "$DROOT"
+PORT=$(free_tcp_port)
+proxy_conf "$PROOT" "$PORT"
+pki_install_server "$PKI" "$PROOT"
+start proxyd "$MV_PROXYD" "$PROOT"
+proxyd_pid=$started_pid
+MV_PID=$proxyd_pid
+MV_LOG=$mv_tmp/proxyd.log
+mv_log_mark
+
+# tls_uri CLIENT [EXTRA]: the qemu+tls URI with CLIENT's pkipath directory
+tls_uri() { printf 'qemu+tls://127.0.0.1:%s/system?pkipath=%s%s' "$PORT" "$PKI/$1" "${2:+&$2}"; }
+# tvsh CLIENT [EXTRA] -- ARGS...: virsh over TLS (run's variables)
+tvsh() {
+    local client=$1 extra=
+    shift
+    [ "$1" != -- ] && { extra=$1; shift; }
+    shift
+    run isolated virsh -c "$(tls_uri "$client" "$extra")" "$@"
+}
+# new_log: proxyd's log lines since the last verdict
+new_log() { tail -n +$((case_log_mark + 1)) "$MV_LOG"; }
+# wait_log ERE SECS: proxyd logs a line matching ERE (since the last verdict)
+wait_log() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do new_log | grep -Eq -- "$1" && return 0; sleep 0.05; done
+    return 1
+}
+probe() { py "$MV_HELPERS/tlsprobe.py" "$@"; }
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$proxyd_pid/status"; }
+# wait_fds N SECS: proxyd holds at most N descriptors again within SECS
+wait_fds() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do [ "$(fd_count "$proxyd_pid")" -le "$1" ] && return 0; sleep 0.05; done
+    return 1
+}
+expect_proxyd_alive() {
+    kill -0 "$proxyd_pid" 2>/dev/null || expect_fail "modvirt-proxyd (pid $proxyd_pid) is not running"
+}
+
+# 1
+tvsh good -- "list --all ; net-list --all ; pool-list --all ; uri"
+expect_eq "exit status" 0 "$rc"
+expect_match "domain list header" "Id +Name +State" "$out"
+expect_match "the default network (netd's)" "^ default +active" "$out"
+expect_match "pool list header" "Name +State +Autostart" "$out"
+expect_match "uri" "^qemu\+tls://127.0.0.1:$PORT/system" "$out"
+expect_eq "stderr" "" "$err"
+verdict "virsh over qemu+tls:// with the good client certificate lists domains, networks and pools"
+
+# refused CLIENT CLIENT-ERE LOG-ERE: CLIENT's certificate is refused; virsh
+# names the cause from its own check, and with that off proxyd does
+refused() {
+    local client=$1
+    tvsh "$client" -- list --all
+    expect_eq "exit status (virsh's own check)" 1 "$rc"
+    expect_match "virsh says why" "$2" "$err"
+    tvsh "$client" no_sanity=1 -- list --all
+    expect_eq "exit status (checked by proxyd)" 1 "$rc"
+    expect_match "virsh fails at the TLS step, not a timeout" "TLS|certificate|confirmation|verification" "$err"
+    expect_nomatch "no listing" "Id +Name" "$out"
+    wait_log "$3" 5 || expect_fail "proxyd's log has no line matching /$3/; since the case: $(new_log | tail -n 5 | tr '\n' '|')"
+    expect_match "proxyd names the certificate" "client1|intruder" "$(new_log | grep -E -- "$3")"
+    expect_proxyd_alive
+}
+
+# 2
+refused rogue "Unable to verify client certificate .*$PKI/rogue/clientcert.pem.* against CA" \
+    "not signed|not trusted|untrusted|issuer|unknown CA|signer"
+verdict "a client certificate from another CA is refused, and both ends say why"
+
+# 3
+refused expired "client certificate $PKI/expired/clientcert.pem has expired" "expired"
+verdict "an expired client certificate is refused, and both ends say why"
+
+# 4
+tvsh intruder -- list --all
+expect_eq "exit status" 1 "$rc"
+expect_match "virsh fails at the confirmation" "TLS|confirmation|verification" "$err"
+wait_log "tls_allowed_dn_list" 5 || expect_fail "proxyd's log does not name tls_allowed_dn_list: $(new_log | tail -n 5 | tr '\n' '|')"
+expect_match "proxyd names the DN" "CN=intruder" "$(new_log | grep tls_allowed_dn_list)"
+expect_proxyd_alive
+verdict "a valid certificate whose DN is not in tls_allowed_dn_list is refused, proxyd says why"
+
+fds0=$(fd_count "$proxyd_pid")
+
+# 5
+probe garbage "$PORT"
+expect_eq "closed" 1 "$(kv closed)"
+tvsh good -- list --all
+expect_eq "a good client after it" 0 "$rc"
+expect_proxyd_alive
+verdict "garbage bytes on the TLS port: that connection is closed, proxyd goes on"
+
+# 6
+probe stall "$PORT"
+expect_eq "closed by proxyd" 1 "$(kv closed)"
+awk -v s="$(kv secs)" 'BEGIN { exit !(s >= 1.5 && s <= 10) }' ||
+    expect_fail "closed after $(kv secs) s, not after tls_handshake_timeout (2 s)"
+wait_log "handshake|timed? ?out|timeout" 5 || expect_fail "proxyd logged nothing about the stalled handshake"
+verdict "a handshake that stalls after the ClientHello is closed after tls_handshake_timeout (2 s)"
+
+# 7
+rss0=$(rss)
+probe many "$PORT" "$PKI/good" 200
+expect_eq "exit status" 0 "$rc"
+expect_eq "handshakes confirmed (0x01)" 200 "$(kv ok)"
+[ "$(kv fail)" = 0 ] || expect_fail "$(kv fail) failed, the first: $(kv first_error)"
+rss1=$(rss)
+[ $((rss1 - rss0)) -lt 65536 ] || expect_fail "VmRSS grew from $rss0 to $rss1 KiB"
+wait_fds "$fds0" 10 || expect_fail "proxyd holds $(fd_count "$proxyd_pid") descriptors, $fds0 before"
+tvsh good -- list --all
+expect_eq "a good client after them" 0 "$rc"
+diag "VmRSS $rss0 -> $rss1 KiB"
+verdict "200 handshakes at once: all confirmed, memory bounded, no descriptor left"
+
+# 8
+rss0=$(rss)
+isolated env PYTHONDONTWRITEBYTECODE=1 "$MV_PY" "$MV_HELPERS/tlsprobe.py" stallmany "$PORT" 200 "$proxyd_pid" \
+    >"$mv_tmp/stallmany.out" 2>&1 &
+stallers=$!
+for ((i = 0; i < 200; i++)); do grep -q '^STARTED=1' "$mv_tmp/stallmany.out" && break; sleep 0.05; done
+MV_CLIENT_TIMEOUT=90 tvsh good -- list --all
+expect_eq "a good client while they stall" 0 "$rc"
+[ "$rc" = 0 ] || diag "virsh: $(run_evidence)"
+wait "$stallers"
+out=$(cat "$mv_tmp/stallmany.out")
+expect_eq "stalled connections closed by proxyd" 200 "$(kv closed)"
+peak=$(kv peak_rss_kib)
+[ -n "$peak" ] && [ $((peak - rss0)) -lt 65536 ] || expect_fail "VmRSS peaked at '$peak' KiB, $rss0 before"
+wait_fds "$fds0" 10 || expect_fail "proxyd holds $(fd_count "$proxyd_pid") descriptors, $fds0 before"
+diag "VmRSS $rss0 KiB, peak $peak KiB with 200 stalled handshakes"
+verdict "200 stalled handshakes: all closed by the timeout, memory bounded, a good client gets through"
+
+# 9: SIGHUP with a re-issued server certificate
+cat >"$mv_tmp/hup.py" <<'EOF'
+import os, sys, time, libvirt
+uri, go = sys.argv[1], sys.argv[2]
+c = libvirt.open(uri)
+print("host_before=%s" % c.getHostname(), flush=True)
+deadline = time.monotonic() + 60
+while not os.path.exists(go) and time.monotonic() < deadline:
+    time.sleep(0.05)
+print("host_after=%s" % c.getHostname())
+print("domains_after=%d" % len(c.listAllDomains()))
+c.close()
+EOF
+isolated env PYTHONDONTWRITEBYTECODE=1 "$MV_PY" "$mv_tmp/hup.py" "$(tls_uri good)" "$mv_tmp/hup.go" \
+    >"$mv_tmp/hup.out" 2>&1 &
+hup_py=$!
+for ((i = 0; i < 400; i++)); do grep -q '^host_before=' "$mv_tmp/hup.out" && break; sleep 0.05; done
+expect_match "connection opened before" "^host_before=." "$(cat "$mv_tmp/hup.out")"
+cp "$PKI/server2/servercert.pem" "$PROOT/etc/pki/libvirt/servercert.pem"
+install -m 0600 "$PKI/server2/serverkey.pem" "$PROOT/etc/pki/libvirt/private/serverkey.pem"
+kill -HUP "$proxyd_pid"
+same=0
+for ((i = 0; i < 100; i++)); do
+    probe cert "$PORT" "$PKI/good" "$PKI/server2/servercert.pem"
+    same=$(kv same)
+    [ "$same" = 1 ] && break
+    sleep 0.1
+done
+expect_eq "new connections get the re-issued certificate" 1 "$same"
+touch "$mv_tmp/hup.go"
+wait "$hup_py"
+out=$(cat "$mv_tmp/hup.out")
+expect_match "the old connection still answers" "^host_after=." "$out"
+expect_match "and lists" "^domains_after=[0-9]+$" "$out"
+tvsh good -- list --all
+expect_eq "a new virsh connection" 0 "$rc"
+expect_proxyd_alive
+verdict "SIGHUP re-reads the certificate: a connected client keeps working, new ones see the new one"
+
+# bad_start NAME SETUP...: a second proxyd on a root whose PKI SETUP
+# spoiled; it must exit 2 within 10 s (output in out, status in rc)
+bad_start() {
+    local root=$mv_tmp/$1
+    shift
+    proxy_conf "$root" "$(free_tcp_port)"
+    pki_install_server "$PKI" "$root"
+    "$@"
+    run timeout -k 2 10 env NOTIFY_SOCKET= "$MV_PROXYD" --root "$root"
+    out="$out$err"
+    expect_eq "exit status" 2 "$rc"
+}
+
+# 10
+bad_start badperm chmod 0644 "$mv_tmp/badperm/etc/pki/libvirt/private/serverkey.pem"
+expect_match "names the key file" "$mv_tmp/badperm/etc/pki/libvirt/private/serverkey.pem" "$out"
+expect_match "says what is wrong" "0644|permission|mode|readable" "$out"
+verdict "a server key readable by others: proxyd exits 2 naming the file"
+
+# 11
+bad_start badkey cp "$PKI/server2/serverkey.pem" "$mv_tmp/badkey/etc/pki/libvirt/private/serverkey.pem"
+expect_match "names the key or cert file" "$mv_tmp/badkey/etc/pki/libvirt/(private/serverkey|servercert).pem" "$out"
+expect_match "says what is wrong" "match" "$out"
+verdict "a key that is not the certificate's: proxyd exits 2 naming the file"
+
+# 12
+expired_server() {
+    cp "$PKI/server-expired/servercert.pem" "$mv_tmp/badcert/etc/pki/libvirt/servercert.pem"
+    install -m 0600 "$PKI/server-expired/serverkey.pem" "$mv_tmp/badcert/etc/pki/libvirt/private/serverkey.pem"
+}
+bad_start badcert expired_server
+expect_match "names the certificate file" "$mv_tmp/badcert/etc/pki/libvirt/servercert.pem" "$out"
+expect_match "says it expired" "expired" "$out"
+verdict "an expired server certificate: proxyd exits 2 naming the file"
+
+# 13
+bad_start noca rm "$mv_tmp/noca/etc/pki/CA/cacert.pem"
+expect_match "names the CA file" "$mv_tmp/noca/etc/pki/CA/cacert.pem" "$out"
+verdict "no CA file: proxyd exits 2 naming it"
+
+# 14: python3-libvirt over TLS with events
+cat >"$mv_tmp/events.py" <<'EOF'
+import sys, threading, time, libvirt
+uri, xml, wait_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+libvirt.virEventRegisterDefaultImpl()
+def loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=loop, daemon=True).start()
+got, cond = [], threading.Condition()
+def cb(conn, dom, event, detail, opaque):
+    with cond:
+        got.append((dom.name(), event))
+        cond.notify_all()
+def wait_for(name, event):
+    deadline = time.monotonic() + wait_s
+    with cond:
+        while (name, event) not in got:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            cond.wait(left)
+    return True
+c = libvirt.open(uri)
+print("secure=%d" % c.isSecure())
+cid = c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
+other = libvirt.open(uri)
+d = other.defineXML(open(xml).read())
+print("defined_event=%s" % wait_for(d.name(), libvirt.VIR_DOMAIN_EVENT_DEFINED))
+d.undefine()
+print("undefined_event=%s" % wait_for(d.name(), libvirt.VIR_DOMAIN_EVENT_UNDEFINED))
+c.domainEventDeregisterAny(cid)
+other.close()
+c.close()
+EOF
+printf '%s\n' "<domain type='qemu'><name>tlsev$$</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>" \
+    >"$mv_tmp/ev.xml"
+py "$mv_tmp/events.py" "$(tls_uri good)" "$mv_tmp/ev.xml" "$EVENT_S"
+expect_eq "exit status" 0 "$rc"
+expect_eq "events" "secure=1
+defined_event=True
+undefined_event=True" "$out"
+[ "$rc" = 0 ] || diag "python: $err"
+verdict "python3-libvirt over TLS: a domain's defined and undefined events arrive"
+
+# 15
+stop_pid "$proxyd_pid"
+expect_eq "proxyd exit status" 0 "$stop_status"
+verdict "proxyd stops on SIGTERM"
+
+mv_done
