@@ -133,7 +133,7 @@ expect_refused() {
 }
 
 # 1
-svsh tls alice scram-sha-256 -- "list --all ; uri"
+svsh tls alice SCRAM-SHA-256 -- "list --all ; uri"
 expect_eq "exit status" 0 "$rc"
 expect_match "domain list header" "Id +Name +State" "$out"
 expect_eq "stderr" "" "$err"
@@ -147,38 +147,38 @@ expect_match "domain list header" "Id +Name +State" "$out"
 verdict "TLS + SASL, the mechanism virsh picks, a user matching the glob adm*: allowed"
 
 # 3
-svsh tls wrong scram-sha-256 -- list --all
+svsh tls wrong SCRAM-SHA-256 -- list --all
 expect_refused
 expect_log "the user named" "alice"
 verdict "TLS + SASL, a wrong password: authentication failed"
 
 # 4
-svsh tls bob scram-sha-256 -- list --all
+svsh tls bob SCRAM-SHA-256 -- list --all
 expect_refused
 expect_log "the user and the allowlist named" "bob.*sasl_allowed_username_list|sasl_allowed_username_list.*bob"
 verdict "TLS + SASL, a user with the right password but not in sasl_allowed_username_list: refused"
 
 # 5
-svsh tcp alice digest-md5 -- "list --all ; uri"
+svsh tcp alice DIGEST-MD5 -- "list --all ; uri"
 expect_eq "exit status" 0 "$rc"
 expect_match "domain list header" "Id +Name +State" "$out"
 expect_eq "stderr" "" "$err"
 verdict "plain TCP + SASL DIGEST-MD5 (a security layer): virsh lists domains"
 
 # 6
-svsh tcp wrong digest-md5 -- list --all
+svsh tcp wrong DIGEST-MD5 -- list --all
 expect_refused
 verdict "plain TCP + SASL DIGEST-MD5, a wrong password: authentication failed"
 
 # 7
-svsh tcp alice scram-sha-256 -- list --all
+svsh tcp alice SCRAM-SHA-256 -- list --all
 expect_eq "exit status" 1 "$rc"
 expect_match "virsh's error" "authentication failed|not supported|SSF|too weak|mechanism" "$err"
 expect_nomatch "no listing" "Id +Name" "$out"
 verdict "plain TCP + SASL SCRAM-SHA-256 (no security layer, SSF too weak): refused"
 
 # 8
-svsh tcp bob digest-md5 -- list --all
+svsh tcp bob DIGEST-MD5 -- list --all
 expect_refused
 verdict "plain TCP + SASL, a user not in sasl_allowed_username_list: refused"
 

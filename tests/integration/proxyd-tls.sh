@@ -146,7 +146,7 @@ refused() {
 }
 
 # 2
-refused rogue "Unable to verify client certificate .*$PKI/rogue/clientcert.pem.* against CA" \
+refused rogue "certificate $PKI/rogue/clientcert.pem failed validation .*known issuer" \
     "not signed|not trusted|untrusted|issuer|unknown CA|signer"
 verdict "a client certificate from another CA is refused, and both ends say why"
 
