@@ -32,6 +32,15 @@ declare -A tres         # tres[column.key] = value, from tlsbench.py's lines
 declare -A twhy         # twhy[column] = why it is n/a
 declare -A tfailed
 
+# tls_session PORT: what gnutls-cli (the library libvirt's client uses, its
+# default priority) negotiates with the good client certificate: "(TLS1.3)-
+# (ECDHE-...)-(...)-(AES-256-GCM)"
+tls_session() {
+    timeout 10 gnutls-cli --x509cafile "$tmp/tlspki/ca/cacert.pem" --x509certfile "$tmp/tlspki/good/clientcert.pem" \
+        --x509keyfile "$tmp/tlspki/good/clientkey.pem" -p "$1" 127.0.0.1 </dev/null 2>/dev/null |
+        sed -n 's/^- Description: //p' | head -n 1
+}
+
 # tls_wait_port PORT PID: something listens on 127.0.0.1:PORT (10 s at most)
 tls_wait_port() {
     local i
@@ -178,6 +187,11 @@ tls_suite() {
     else
         targets+=("peer|qemu+tls://127.0.0.1:$port_p/system?pkipath=$tmp/tlspki/good|$tmp/tlspool-peer")
     fi
+    for col in "${targets[@]}"; do
+        command -v gnutls-cli >/dev/null || break
+        [ "${col%%|*}" = modvirt ] && tres[modvirt.session]=$(tls_session "$port_m")
+        [ "${col%%|*}" = peer ] && tres[peer.session]=$(tls_session "$port_p")
+    done
     if [ ${#targets[@]} -gt 0 ]; then
         sync
         cat "$data/dense.raw" >/dev/null     # both read it from the page cache
@@ -228,6 +242,7 @@ tls_table() {
     done
     echo
     for col in modvirt peer; do
+        [ -n "${tres[$col.session]:-}" ] && echo "$col TLS session (gnutls-cli): ${tres[$col.session]}"
         [ -n "${tres[$col.download_samples]:-}" ] && echo "$col download samples (MiB/s): ${tres[$col.download_samples]}"
         [ -n "${twhy[$col]:-}" ] || continue
         echo "$([ "$col" = peer ] && echo libvirtd || echo modvirt-proxyd): n/a: ${twhy[$col]}"
