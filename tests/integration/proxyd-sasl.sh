@@ -138,6 +138,8 @@ expect_eq "exit status" 0 "$rc"
 expect_match "domain list header" "Id +Name +State" "$out"
 expect_eq "stderr" "" "$err"
 expect_log "the user named" "alice"
+expect_match "qemud gets the DN and the SASL user as the identity" "x509 DN '[^']*CN=client1[^']*', SASL user 'alice'" \
+    "$(grep 'forwards a remote identity' "$mv_tmp/qemud.log")"
 verdict "TLS + SASL SCRAM-SHA-256, the right password: virsh lists domains"
 
 # 2

@@ -127,6 +127,8 @@ expect_match "the default network (netd's)" "^ default +active" "$out"
 expect_match "pool list header" "Name +State +Autostart" "$out"
 expect_match "uri" "^qemu\+tls://127.0.0.1:$PORT/system" "$out"
 expect_eq "stderr" "" "$err"
+expect_match "qemud gets the client's DN as its identity" "forwards a remote identity: x509 DN '[^']*CN=client1" \
+    "$(grep 'forwards a remote identity' "$mv_tmp/qemud.log")"
 verdict "virsh over qemu+tls:// with the good client certificate lists domains, networks and pools"
 
 # refused CLIENT CLIENT-ERE LOG-ERE: CLIENT's certificate is refused; virsh
