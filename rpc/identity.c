@@ -147,8 +147,11 @@ int mv_identity_parse(const mv_typed_param *params, unsigned int n,
 
     if (index_params(params, n, seen, err) < 0)
         return -EINVAL;
-    remote = (seen[K_X509_DNAME] >= 0 || seen[K_SASL_USER] >= 0) && seen[K_USER_ID] < 0 &&
-             seen[K_GROUP_ID] < 0 && seen[K_PROCESS_ID] < 0;
+    /* no unix id and no unix name: a remote client, named by its DN or
+     * SASL user or (auth_tcp = "none") by nothing; it can only lower the
+     * root peer's rights, never keep them */
+    remote = seen[K_USER_ID] < 0 && seen[K_GROUP_ID] < 0 && seen[K_PROCESS_ID] < 0 &&
+             seen[K_USER_NAME] < 0 && seen[K_GROUP_NAME] < 0;
     /* a partial identity would leave the peer's (root's) ids in place */
     for (size_t i = 0; !remote && i < sizeof(required) / sizeof(required[0]); i++)
         if (seen[required[i]] < 0)

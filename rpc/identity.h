@@ -28,9 +28,10 @@ struct mv_forwarded_identity {
     const char *sasl_user;      /* sasl-user-name; NULL: not given */
 };
 
-/* Parses N PARAMS into OUT.  An identity naming an x509 DN or a SASL user
- * and none of unix-user-id, unix-group-id, process-id is a remote one;
- * any other needs all three.  An unknown name, a name given twice, a wrong
+/* Parses N PARAMS into OUT.  An identity with none of unix-user-id,
+ * unix-group-id, process-id, user-name and group-name is a remote one (an
+ * x509 DN and/or SASL user, or nothing for an anonymous TCP client); any
+ * other needs the three ids.  An unknown name, a name given twice, a wrong
  * type, a value out of range or a missing required parameter fails with
  * ERR naming the parameter (-EINVAL); OUT is then untouched. */
 int mv_identity_parse(const mv_typed_param *params, unsigned int n,

@@ -125,21 +125,6 @@ wait_log() {
 expect_log() {
     wait_log "$2" 5 || expect_fail "$1: no line matching /$2/ in proxyd's log; since the case: $(new_log | tail -n 5 | tr '\n' '|')"
 }
-# verdict_todo REASON DESCRIPTION: verdict for a case a known server bug
-# fails: "not ok ... # TODO REASON" (an expected failure, shown with its
-# evidence); once it passes the harness reports it as XPASS, and the TODO
-# comes off
-verdict_todo() {
-    tap_n=$((tap_n + 1))
-    if [ -z "$case_errs" ]; then
-        echo "ok $tap_n - $2 # TODO $1"
-    else
-        echo "not ok $tap_n - $2 # TODO $1"
-        printf '%s' "$case_errs" | sed 's/^/#   /'
-    fi
-    case_errs=
-    mv_log_mark
-}
 expect_refused() {
     expect_eq "exit status" 1 "$rc"
     expect_match "virsh's error" "authentication failed" "$err"
@@ -219,8 +204,7 @@ expect_eq "exit status" 0 "$rc"
 [ "$rc" = 0 ] || diag "virsh: $(run_evidence)"
 expect_match "domain list header" "Id +Name +State" "$out"
 stop_pid "$noauth_pid"
-verdict_todo "qemud refuses a forwarded remote identity with neither DN nor SASL user ('unix-user-id' is required)" \
-    "auth_tcp = \"none\": proxyd warns at start, plain TCP needs no credentials"
+verdict "auth_tcp = \"none\": proxyd warns at start, plain TCP needs no credentials"
 
 # 10
 stop_pid "$proxyd_pid"

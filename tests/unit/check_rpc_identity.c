@@ -161,6 +161,13 @@ START_TEST(test_remote_identity)
     ck_assert_str_eq(out.sasl_user, "alice");
     xdr_free((xdrproc_t)xdr_mv_connect_set_identity_args, (char *)&a);
 
+    /* an anonymous TCP client (auth_tcp = "none"): nothing at all */
+    ck_assert_int_eq(mv_identity_parse(p, 0, &out, &err), 0);
+    ck_assert(out.remote);
+    ck_assert_uint_eq(out.uid, (uid_t)-1);
+    ck_assert_ptr_null(out.x509_dname);
+    ck_assert_ptr_null(out.sasl_user);
+
     p[0] = str("x509-distinguished-name", "CN=client1");
     p[1] = ull("unix-user-id", 0);
     expect_refused(p, 2, MV_ERR_INVALID_ARG, "parameter 'unix-group-id' is required");
@@ -204,7 +211,8 @@ START_TEST(test_missing_required)
 
     proxyd_params(p);
     expect_refused(p + 1, 5, MV_ERR_INVALID_ARG, "parameter 'unix-user-id' is required");
-    expect_refused(p, 0, MV_ERR_INVALID_ARG, "parameter 'unix-user-id' is required");
+    p[4] = str("user-name", "alice");
+    expect_refused(p + 4, 1, MV_ERR_INVALID_ARG, "parameter 'unix-user-id' is required");
     p[2] = str("user-name", "alice");
     expect_refused(p, 3, MV_ERR_INVALID_ARG, "parameter 'process-id' is required");
 }
