@@ -68,7 +68,7 @@ EXTRA_DIST += tests/integration/mvnetrpc.py
 INTEGRATION_TESTS += $(NETD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NETD_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/mvrpc.py tests/integration/mvlibvirt.py \
-	tests/integration/spice_link.py
+	tests/integration/spice_link.py tests/integration/proxy-daemons.sh
 
 # modvirt-storaged: pools and volumes through virsh and python3-libvirt
 STORAGED_INTEGRATION_TESTS = \

@@ -23,44 +23,8 @@ mv_init 13
 
 # ---- the daemons: one root for the daemons, another for the proxy ----
 
-DROOT=$mv_tmp/daemons
-PROOT=$mv_tmp/proxy
-NS=mvpxy$$
-ip netns add "$NS" || { echo "Bail out! cannot create network namespace $NS"; exit 1; }
-at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
-ip netns exec "$NS" ip link set lo up
-
-# start NAME BINARY ROOT [ip netns exec NS]: the daemon, ready, pid in
-# started_pid, log in $mv_tmp/NAME.log; or bail out with its log.
-start() {
-    local name=$1 bin=$2 root=$3 pid
-    shift 3
-    mkdir -p "$root"
-    "$@" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
-        "$bin" --root "$root" --verbose >>"$mv_tmp/$name.log" 2>&1 &
-    pid=$!
-    kill_at_exit $pid
-    if ! wait_ready "$pid" "$MV_READY_S"; then
-        echo "Bail out! modvirt-$name (pid $pid) did not become ready within $MV_READY_S s"
-        sed 's/^/#   /' "$mv_tmp/$name.log"
-        exit 1
-    fi
-    started_pid=$pid
-}
-
-start qemud "$MV_QEMUD" "$DROOT"
-# guests outlive their daemon by design: none of this script's outlives it
-at_exit "pkill -9 -f -- '$DROOT/run/modvirt/qemu/'"
-start netd "$MV_NETD" "$DROOT" ip netns exec "$NS"
-start storaged "$MV_STORAGED" "$DROOT"
-storaged_pid=$started_pid
-mkdir -p "$PROOT/etc/modvirt"
-cat >"$PROOT/etc/modvirt/modvirt-proxyd.conf" <<EOF
-qemud_socket = "$DROOT/run/modvirt/qemud-sock"
-netd_socket = "$DROOT/run/modvirt/netd-sock"
-storaged_socket = "$DROOT/run/modvirt/storaged-sock"
-upstream_timeout = 5
-EOF
+. "$top_srcdir/tests/integration/proxy-daemons.sh"
+proxy_daemons mvpxy$$
 start proxyd "$MV_PROXYD" "$PROOT"
 proxyd_pid=$started_pid
 MV_PID=$proxyd_pid

@@ -26,25 +26,7 @@ mv_init 10
 PKI=$mv_tmp/pki
 pki_make "$PKI" || { echo "Bail out! certtool could not make the test PKI"; exit 1; }
 
-DROOT=$mv_tmp/daemons
-PROOT=$mv_tmp/proxy
-
-# start NAME BINARY ROOT: the daemon, ready, pid in started_pid, log in
-# $mv_tmp/NAME.log; or bail out with its log.
-start() {
-    local name=$1 bin=$2 root=$3 pid
-    mkdir -p "$root"
-    env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
-        "$bin" --root "$root" --verbose >>"$mv_tmp/$name.log" 2>&1 &
-    pid=$!
-    kill_at_exit $pid
-    if ! wait_ready "$pid" "$MV_READY_S"; then
-        echo "Bail out! modvirt-$name (pid $pid) did not become ready within $MV_READY_S s"
-        sed 's/^/#   /' "$mv_tmp/$name.log"
-        exit 1
-    fi
-    started_pid=$pid
-}
+. "$top_srcdir/tests/integration/proxy-daemons.sh"
 
 # ---- SASL: libvirt.conf and a sasldb under the proxy's root ----
 mkdir -p "$PROOT/etc/sasl2"

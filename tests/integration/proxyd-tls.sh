@@ -35,39 +35,12 @@ pki_make "$PKI" || { echo "Bail out! certtool could not make the test PKI"; exit
 
 # ---- the daemons: one root for the daemons, another for the proxy ----
 
-DROOT=$mv_tmp/daemons
-PROOT=$mv_tmp/proxy
-NS=mvtls$$
-ip netns add "$NS" || { echo "Bail out! cannot create network namespace $NS"; exit 1; }
-at_exit "ip netns pids $NS | xargs -r kill -9; ip netns del $NS"
-ip netns exec "$NS" ip link set lo up
-
-# start NAME BINARY ROOT [ip netns exec NS]: the daemon, ready, pid in
-# started_pid, log in $mv_tmp/NAME.log; or bail out with its log.
-start() {
-    local name=$1 bin=$2 root=$3 pid
-    shift 3
-    mkdir -p "$root"
-    "$@" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
-        "$bin" --root "$root" --verbose >>"$mv_tmp/$name.log" 2>&1 &
-    pid=$!
-    kill_at_exit $pid
-    if ! wait_ready "$pid" "$MV_READY_S"; then
-        echo "Bail out! modvirt-$name (pid $pid) did not become ready within $MV_READY_S s"
-        sed 's/^/#   /' "$mv_tmp/$name.log"
-        exit 1
-    fi
-    started_pid=$pid
-}
+. "$top_srcdir/tests/integration/proxy-daemons.sh"
 
 # proxy_conf ROOT PORT: the proxy's config, TLS on 127.0.0.1:PORT
 proxy_conf() {
     mkdir -p "$1/etc/modvirt"
-    cat >"$1/etc/modvirt/modvirt-proxyd.conf" <<EOF
-qemud_socket = "$DROOT/run/modvirt/qemud-sock"
-netd_socket = "$DROOT/run/modvirt/netd-sock"
-storaged_socket = "$DROOT/run/modvirt/storaged-sock"
-upstream_timeout = 5
+    cat "$PROXY_CONF_BASE" - >"$1/etc/modvirt/modvirt-proxyd.conf" <<EOF
 listen_tls = 1
 listen_addr = "127.0.0.1"
 tls_port = "$2"
@@ -77,9 +50,7 @@ max_anonymous_clients = 20
 EOF
 }
 
-start qemud "$MV_QEMUD" "$DROOT"
-start netd "$MV_NETD" "$DROOT" ip netns exec "$NS"
-start storaged "$MV_STORAGED" "$DROOT"
+proxy_daemons mvtls$$
 PORT=$(free_tcp_port)
 proxy_conf "$PROOT" "$PORT"
 pki_install_server "$PKI" "$PROOT"
