@@ -3,8 +3,8 @@
 # qemu+tls:// (issue 13), modvirt-proxyd (in front of modvirt-qemud and
 # -storaged, one --root) next to the peer (Debian's libvirtd, its TLS
 # listener turned on for the suite), both on 127.0.0.1 with the SAME
-# certificates (tests/lib/pki.sh: RSA 2048, one CA, the client DN checked
-# against the same tls_allowed_dn_list).  bench/tlsbench.py, one
+# certificates (tests/lib/pki.sh: RSA 2048, one CA and its CRL, the client
+# DN checked against the same tls_allowed_dn_list).  bench/tlsbench.py, one
 # python3-libvirt process, drives both, the two taking turns each round:
 #   open      libvirt.open + close: connect, TLS handshake, confirmation
 #             byte, CONNECT_OPEN and the client's own calls (ms)
@@ -96,7 +96,7 @@ tls_peer_conf_set() {
     cp "$conf" "$conf.tlsbench-saved" || return 1
     tls_peer_conf=$conf
     {
-        grep -vE '^[[:space:]]*(listen_tls|tls_port|ca_file|cert_file|key_file|auth_tls|tls_allowed_dn_list)[[:space:]]*=' \
+        grep -vE '^[[:space:]]*(listen_tls|tls_port|ca_file|cert_file|key_file|crl_file|auth_tls|tls_allowed_dn_list)[[:space:]]*=' \
             "$conf.tlsbench-saved"
         echo "listen_tls = 1"
         echo "tls_port = \"$1\""
@@ -104,6 +104,7 @@ tls_peer_conf_set() {
         echo "ca_file = \"$tmp/tlspki/ca/cacert.pem\""
         echo "cert_file = \"$tmp/tlspki/server/servercert.pem\""
         echo "key_file = \"$tmp/tlspki/server/serverkey.pem\""
+        echo "crl_file = \"$tmp/tlspki/ca/cacrl.pem\""
         echo "tls_allowed_dn_list = $PKI_ALLOWED_DN_LIST"
     } >"$conf"
 }

@@ -7,7 +7,8 @@
 #   - a certificate from another CA, an expired one and one whose DN is not
 #     in tls_allowed_dn_list are refused: virsh says why (its own check of
 #     its files), and with that check off (no_sanity=1) the certificate
-#     reaches proxyd, which refuses it and logs why;
+#     reaches proxyd, which refuses it and logs why; so is one the CA's CRL
+#     revokes;
 #   - garbage bytes, a handshake that stalls (closed after
 #     tls_handshake_timeout), 200 handshakes at once and 200 stalled ones:
 #     memory bounded, no descriptor left behind, a good client gets through;
@@ -28,7 +29,7 @@ MV_STORAGED=$top_builddir/storaged/modvirt-storaged
 MV_DAEMON=$MV_PROXYD
 MV_NEEDS="ip nft /usr/sbin/dnsmasq certtool"
 EVENT_S=20              # an event a step caused must arrive within this
-mv_init 15
+mv_init 16
 
 PKI=$mv_tmp/pki
 pki_make "$PKI" || { echo "Bail out! certtool could not make the test PKI"; exit 1; }
@@ -137,6 +138,16 @@ refused expired "client certificate $PKI/expired/clientcert.pem has expired" "ex
 verdict "an expired client certificate is refused, and both ends say why"
 
 # 4
+tvsh revoked -- list --all
+expect_eq "exit status" 1 "$rc"
+expect_match "virsh fails at the TLS step" "TLS|certificate|confirmation|verification" "$err"
+expect_nomatch "no listing" "Id +Name" "$out"
+wait_log "revoked" 5 || expect_fail "proxyd's log does not say 'revoked': $(new_log | tail -n 5 | tr '\n' '|')"
+expect_match "proxyd names the certificate" "client1" "$(new_log | grep revoked)"
+expect_proxyd_alive
+verdict "a client certificate the CA's CRL (etc/pki/CA/cacrl.pem) revokes is refused, proxyd says why"
+
+# 5
 tvsh intruder -- list --all
 expect_eq "exit status" 1 "$rc"
 expect_match "virsh fails at the confirmation" "TLS|confirmation|verification" "$err"
@@ -147,7 +158,7 @@ verdict "a valid certificate whose DN is not in tls_allowed_dn_list is refused, 
 
 fds0=$(fd_count "$proxyd_pid")
 
-# 5
+# 6
 probe garbage "$PORT"
 expect_eq "closed" 1 "$(kv closed)"
 wait_log "not a TLS handshake|unexpected|TLS" 5 || expect_fail "proxyd logged nothing about the garbage"
@@ -156,7 +167,7 @@ expect_eq "a good client after it" 0 "$rc"
 expect_proxyd_alive
 verdict "garbage bytes on the TLS port: that connection is closed, proxyd goes on"
 
-# 6
+# 7
 probe stall "$PORT"
 expect_eq "closed by proxyd" 1 "$(kv closed)"
 awk -v s="$(kv secs)" 'BEGIN { exit !(s >= 1.5 && s <= 10) }' ||
@@ -164,7 +175,7 @@ awk -v s="$(kv secs)" 'BEGIN { exit !(s >= 1.5 && s <= 10) }' ||
 wait_log "handshake|timed? ?out|timeout" 5 || expect_fail "proxyd logged nothing about the stalled handshake"
 verdict "a handshake that stalls after the ClientHello is closed after tls_handshake_timeout (2 s)"
 
-# 7
+# 8
 rss0=$(rss)
 MV_CLIENT_TIMEOUT=120 probe many "$PORT" "$PKI/good" 200
 expect_eq "exit status" 0 "$rc"
@@ -178,7 +189,7 @@ expect_eq "a good client after them" 0 "$rc"
 diag "VmRSS $rss0 -> $rss1 KiB"
 verdict "200 handshakes at once: all confirmed, memory bounded, no descriptor left"
 
-# 8
+# 9
 rss0=$(rss)
 MV_CLIENT_TIMEOUT=150 isolated env PYTHONDONTWRITEBYTECODE=1 "$MV_PY" "$MV_HELPERS/tlsprobe.py" stallmany "$PORT" 200 "$proxyd_pid" \
     >"$mv_tmp/stallmany.out" 2>&1 &
@@ -197,7 +208,7 @@ wait_fds "$fds0" 10 || expect_fail "proxyd holds $(fd_count "$proxyd_pid") descr
 diag "VmRSS $rss0 KiB, peak $peak KiB with 200 stalled handshakes"
 verdict "200 stalled handshakes: all closed by the timeout, memory bounded, a good client gets through"
 
-# 9: SIGHUP with a re-issued server certificate
+# 10: SIGHUP with a re-issued server certificate
 cat >"$mv_tmp/hup.py" <<'EOF'
 import os, sys, time, libvirt
 uri, go = sys.argv[1], sys.argv[2]
@@ -249,19 +260,19 @@ bad_start() {
     expect_eq "exit status" 2 "$rc"
 }
 
-# 10
+# 11
 bad_start badperm chmod 0644 "$mv_tmp/badperm/etc/pki/libvirt/private/serverkey.pem"
 expect_match "names the key file" "$mv_tmp/badperm/etc/pki/libvirt/private/serverkey.pem" "$out"
 expect_match "says what is wrong" "0644|permission|mode|readable" "$out"
 verdict "a server key readable by others: proxyd exits 2 naming the file"
 
-# 11
+# 12
 bad_start badkey cp "$PKI/server2/serverkey.pem" "$mv_tmp/badkey/etc/pki/libvirt/private/serverkey.pem"
 expect_match "names the key or cert file" "$mv_tmp/badkey/etc/pki/libvirt/(private/serverkey|servercert).pem" "$out"
 expect_match "says what is wrong" "match|not the key" "$out"
 verdict "a key that is not the certificate's: proxyd exits 2 naming the file"
 
-# 12
+# 13
 expired_server() {
     cp "$PKI/server-expired/servercert.pem" "$mv_tmp/badcert/etc/pki/libvirt/servercert.pem"
     install -m 0600 "$PKI/server-expired/serverkey.pem" "$mv_tmp/badcert/etc/pki/libvirt/private/serverkey.pem"
@@ -271,12 +282,12 @@ expect_match "names the certificate file" "$mv_tmp/badcert/etc/pki/libvirt/serve
 expect_match "says it expired" "expired" "$out"
 verdict "an expired server certificate: proxyd exits 2 naming the file"
 
-# 13
+# 14
 bad_start noca rm "$mv_tmp/noca/etc/pki/CA/cacert.pem"
 expect_match "names the CA file" "$mv_tmp/noca/etc/pki/CA/cacert.pem" "$out"
 verdict "no CA file: proxyd exits 2 naming it"
 
-# 14: python3-libvirt over TLS with events
+# 15: python3-libvirt over TLS with events
 cat >"$mv_tmp/events.py" <<'EOF'
 import sys, threading, time, libvirt
 uri, xml, wait_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
@@ -322,7 +333,7 @@ undefined_event=True" "$out"
 [ "$rc" = 0 ] || diag "python: $err"
 verdict "python3-libvirt over TLS: a domain's defined and undefined events arrive"
 
-# 15
+# 16
 stop_pid "$proxyd_pid"
 expect_eq "proxyd exit status" 0 "$stop_status"
 verdict "proxyd stops on SIGTERM"

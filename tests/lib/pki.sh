@@ -3,6 +3,7 @@
 #
 # pki_make DIR: in DIR
 #   ca/cacert.pem ca/cakey.pem          the CA
+#   ca/cacrl.pem                        its CRL: revoked/'s certificate
 #   server/{servercert,serverkey}.pem   CN=127.0.0.1, IP and DNS SANs
 #   server2/...                         the same server re-issued (another key)
 #   server-expired/...                  a server certificate that expired
@@ -10,10 +11,12 @@
 #   rogue/    the same DN, signed by another CA (cacert.pem: ours)
 #   expired/  the same DN, ours, expired in 2020
 #   intruder/ CN=intruder, ours, valid: only its DN is wrong
+#   revoked/  the same DN as good/, ours, valid, revoked by ca/cacrl.pem
 #   (each client dir is a flat ?pkipath= directory, as libvirt's client wants)
-# pki_install_server DIR ROOT [NAME]: NAME's (default server) cert and key
-#   and the CA into ROOT's libvirt layout (ROOT/etc/pki/CA/cacert.pem,
-#   ROOT/etc/pki/libvirt/servercert.pem, .../private/serverkey.pem 0600)
+# pki_install_server DIR ROOT [NAME]: NAME's (default server) cert and key,
+#   the CA and its CRL into ROOT's libvirt layout (ROOT/etc/pki/CA/cacert.pem
+#   and cacrl.pem, ROOT/etc/pki/libvirt/servercert.pem,
+#   .../private/serverkey.pem 0600)
 #
 # The client DN (RFC 4514 order; libvirt's compat order is the reverse):
 PKI_GOOD_DN="CN=client1,O=modvirt test,L=London,ST=London,C=GB"
@@ -77,13 +80,20 @@ expiration_date = "2020-01-01 00:00:00"' c
     _pki_client "$d/rogue" "$d/rogue-ca" client1 || return 1
     _pki_client "$d/expired" "$d/ca" client1 "$old" || return 1
     _pki_client "$d/intruder" "$d/ca" intruder || return 1
-    for c in good rogue expired intruder; do cp "$d/ca/cacert.pem" "$d/$c/cacert.pem"; done
+    _pki_client "$d/revoked" "$d/ca" client1 || return 1
+    printf 'crl_next_update = 365\ncrl_number = 1\n' >"$d/ca/crl.info"
+    certtool --generate-crl --load-ca-privkey "$d/ca/cakey.pem" --load-ca-certificate "$d/ca/cacert.pem" \
+        --load-certificate "$d/revoked/clientcert.pem" --template "$d/ca/crl.info" \
+        --outfile "$d/ca/cacrl.pem" >/dev/null 2>&1 || return 1
+    # the clients get no CRL: the server is the one that must refuse revoked/
+    for c in good rogue expired intruder revoked; do cp "$d/ca/cacert.pem" "$d/$c/cacert.pem"; done
 }
 
 pki_install_server() {
     local d=$1 root=$2 name=${3:-server}
     mkdir -p "$root/etc/pki/CA" "$root/etc/pki/libvirt/private"
     cp "$d/ca/cacert.pem" "$root/etc/pki/CA/cacert.pem"
+    cp "$d/ca/cacrl.pem" "$root/etc/pki/CA/cacrl.pem"
     cp "$d/$name/servercert.pem" "$root/etc/pki/libvirt/servercert.pem"
     install -m 0600 "$d/$name/serverkey.pem" "$root/etc/pki/libvirt/private/serverkey.pem"
 }
