@@ -10,7 +10,9 @@
 #   - the right password lists domains, over TLS and over TCP;
 #   - a wrong password and a user outside the allowlist are refused
 #     ("authentication failed"), and proxyd's log says why;
-#   - SCRAM-SHA-256 on plain TCP (no security layer) is refused;
+#   - SCRAM-SHA-256 on plain TCP (no security layer) is refused: by virsh
+#     (proxyd offers only DIGEST-MD5 there) and, sent raw, by proxyd; no
+#     call goes through before SASL;
 #   - auth_tcp = "none" works, with a warning at start.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -21,7 +23,7 @@ MV_PROXYD=$top_builddir/proxyd/modvirt-proxyd
 MV_QEMUD=$top_builddir/qemud/modvirt-qemud
 MV_DAEMON=$MV_PROXYD
 MV_NEEDS="certtool saslpasswd2 sasldblistusers2"
-mv_init 10
+mv_init 11
 
 PKI=$mv_tmp/pki
 pki_make "$PKI" || { echo "Bail out! certtool could not make the test PKI"; exit 1; }
@@ -166,7 +168,43 @@ svsh tcp bob DIGEST-MD5 -- list --all
 expect_refused
 verdict "plain TCP + SASL, a user not in sasl_allowed_username_list: refused"
 
-# 9: auth_tcp = "none": a warning at start, and no credentials asked
+# 9: at the wire, on plain TCP: what proxyd itself refuses (virsh's own
+# checks stop it before), with mvrpc.py over a TCP socket
+cat >"$mv_tmp/raw.py" <<'EOF2'
+import socket, struct, sys, mvrpc
+def conn(port):
+    c = mvrpc.Conn.__new__(mvrpc.Conn)      # mvrpc's calls, a TCP socket
+    c.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    c.timeout, c.serial = 10.0, 0
+    return c
+def chars(b):                                # XDR char<>: 4 bytes a byte
+    return struct.pack(">I", len(b)) + b"".join(struct.pack(">i", x) for x in b)
+def err(p):
+    return "ok" if p.status == mvrpc.OK else "%d %s" % (p.error()["code"], p.error()["message"])
+c = conn(int(sys.argv[1]))
+p = c.call(mvrpc.PROC_AUTH_LIST)
+n = struct.unpack(">I", p.body[:4])[0]
+print("auth_list=%s" % list(struct.unpack(">%di" % n, p.body[4:4 + 4 * n])))
+print("open_before_auth=%s" % err(c.call(mvrpc.PROC_CONNECT_OPEN, mvrpc.xdr_opt_string("qemu:///system") + struct.pack(">I", 0))))
+print("hostname_before_auth=%s" % err(c.call(mvrpc.PROC_CONNECT_GET_HOSTNAME)))
+p = c.call(67)                               # AUTH_SASL_INIT
+print("mechlist=%s" % (p.string() if p.status == mvrpc.OK else err(p)))
+scram = b"n,,n=alice,r=0123456789abcdef"     # SCRAM's client-first message
+p = c.call(68, mvrpc.xdr_string("SCRAM-SHA-256") + struct.pack(">i", 0) + chars(scram))
+print("scram_start=%s" % err(p))
+EOF2
+py "$mv_tmp/raw.py" "$TCP_PORT"
+expect_eq "exit status" 0 "$rc"
+[ "$rc" = 0 ] || diag "python: $err"
+expect_eq "AUTH_LIST offers SASL (1) alone" "[1]" "$(kv auth_list)"
+expect_match "CONNECT_OPEN before authentication" "^[0-9]+ .*(auth|denied|forbidden)" "$(kv open_before_auth)"
+expect_match "a forwarded call before authentication" "^[0-9]+ .*(auth|denied|forbidden)" "$(kv hostname_before_auth)"
+expect_eq "mechanisms on plain TCP: only one with a security layer" "DIGEST-MD5" "$(kv mechlist)"
+expect_match "SCRAM-SHA-256 refused by proxyd" "^45 authentication failed" "$(kv scram_start)"
+expect_log "proxyd says why" "SCRAM-SHA-256.*too weak"
+verdict "plain TCP at the wire: no call before SASL, only DIGEST-MD5 offered, SCRAM-SHA-256 refused by proxyd itself"
+
+# 10: auth_tcp = "none": a warning at start, and no credentials asked
 NROOT=$mv_tmp/noauth
 NPORT=$(free_tcp_port)
 mkdir -p "$NROOT/etc/modvirt"
@@ -188,7 +226,7 @@ expect_match "domain list header" "Id +Name +State" "$out"
 stop_pid "$noauth_pid"
 verdict "auth_tcp = \"none\": proxyd warns at start, plain TCP needs no credentials"
 
-# 10
+# 11
 stop_pid "$proxyd_pid"
 expect_eq "proxyd exit status" 0 "$stop_status"
 verdict "proxyd stops on SIGTERM"
