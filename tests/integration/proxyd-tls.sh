@@ -13,10 +13,12 @@
 #     tls_handshake_timeout), 200 handshakes at once and 200 stalled ones:
 #     memory bounded, no descriptor left behind, a good client gets through;
 #   - SIGHUP re-reads the certificate: a connection opened before keeps
-#     working, a new one is served with the new certificate;
+#     working, a new one is served with the new certificate; a reload that
+#     finds a broken pair keeps the old one;
 #   - a key readable by others, a key that is not the certificate's, an
 #     expired server certificate: proxyd exits 2 naming the file;
-#   - python3-libvirt over TLS gets domain lifecycle events.
+#   - python3-libvirt over TLS gets domain lifecycle events;
+#   - listen_addr = "::1" serves qemu+tls://[::1]:PORT.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -29,7 +31,7 @@ MV_STORAGED=$top_builddir/storaged/modvirt-storaged
 MV_DAEMON=$MV_PROXYD
 MV_NEEDS="ip nft /usr/sbin/dnsmasq certtool"
 EVENT_S=20              # an event a step caused must arrive within this
-mv_init 16
+mv_init 18
 
 PKI=$mv_tmp/pki
 pki_make "$PKI" || { echo "Bail out! certtool could not make the test PKI"; exit 1; }
@@ -194,7 +196,7 @@ rss0=$(rss)
 MV_CLIENT_TIMEOUT=150 isolated env PYTHONDONTWRITEBYTECODE=1 "$MV_PY" "$MV_HELPERS/tlsprobe.py" stallmany "$PORT" 200 "$proxyd_pid" \
     >"$mv_tmp/stallmany.out" 2>&1 &
 stallers=$!
-for ((i = 0; i < 200; i++)); do grep -q '^STARTED=1' "$mv_tmp/stallmany.out" && break; sleep 0.05; done
+for ((i = 0; i < 200; i++)); do grep -qs '^STARTED=1' "$mv_tmp/stallmany.out" && break; sleep 0.05; done
 MV_CLIENT_TIMEOUT=90 tvsh good -- list --all
 expect_eq "a good client while they stall" 0 "$rc"
 [ "$rc" = 0 ] || diag "virsh: $(run_evidence)"
@@ -247,6 +249,20 @@ expect_eq "a new virsh connection" 0 "$rc"
 expect_proxyd_alive
 verdict "SIGHUP re-reads the certificate: a connected client keeps working, new ones see the new one"
 
+# 11: a SIGHUP that finds a broken pair (the first certificate, the second
+# key) keeps what it had, says why, and serves on
+cp "$PKI/server/servercert.pem" "$PROOT/etc/pki/libvirt/servercert.pem"
+kill -HUP "$proxyd_pid"
+wait_log "$PROOT/etc/pki/libvirt/(private/serverkey|servercert)\.pem" 5 ||
+    expect_fail "proxyd's log does not name the files of the failed reload: $(new_log | tail -n 5 | tr '\n' '|')"
+expect_proxyd_alive
+probe cert "$PORT" "$PKI/good" "$PKI/server2/servercert.pem"
+expect_eq "new connections still get the certificate loaded before" 1 "$(kv same)"
+tvsh good -- list --all
+expect_eq "a new virsh connection" 0 "$rc"
+cp "$PKI/server2/servercert.pem" "$PROOT/etc/pki/libvirt/servercert.pem"
+verdict "a SIGHUP that finds a key not matching its certificate keeps the loaded pair and logs why"
+
 # bad_start NAME SETUP...: a second proxyd on a root whose PKI SETUP
 # spoiled; it must exit 2 within 10 s (output in out, status in rc)
 bad_start() {
@@ -260,19 +276,19 @@ bad_start() {
     expect_eq "exit status" 2 "$rc"
 }
 
-# 11
+# 12
 bad_start badperm chmod 0644 "$mv_tmp/badperm/etc/pki/libvirt/private/serverkey.pem"
 expect_match "names the key file" "$mv_tmp/badperm/etc/pki/libvirt/private/serverkey.pem" "$out"
 expect_match "says what is wrong" "0644|permission|mode|readable" "$out"
 verdict "a server key readable by others: proxyd exits 2 naming the file"
 
-# 12
+# 13
 bad_start badkey cp "$PKI/server2/serverkey.pem" "$mv_tmp/badkey/etc/pki/libvirt/private/serverkey.pem"
 expect_match "names the key or cert file" "$mv_tmp/badkey/etc/pki/libvirt/(private/serverkey|servercert).pem" "$out"
 expect_match "says what is wrong" "match|not the key" "$out"
 verdict "a key that is not the certificate's: proxyd exits 2 naming the file"
 
-# 13
+# 14
 expired_server() {
     cp "$PKI/server-expired/servercert.pem" "$mv_tmp/badcert/etc/pki/libvirt/servercert.pem"
     install -m 0600 "$PKI/server-expired/serverkey.pem" "$mv_tmp/badcert/etc/pki/libvirt/private/serverkey.pem"
@@ -282,12 +298,12 @@ expect_match "names the certificate file" "$mv_tmp/badcert/etc/pki/libvirt/serve
 expect_match "says it expired" "expired" "$out"
 verdict "an expired server certificate: proxyd exits 2 naming the file"
 
-# 14
+# 15
 bad_start noca rm "$mv_tmp/noca/etc/pki/CA/cacert.pem"
 expect_match "names the CA file" "$mv_tmp/noca/etc/pki/CA/cacert.pem" "$out"
 verdict "no CA file: proxyd exits 2 naming it"
 
-# 15: python3-libvirt over TLS with events
+# 16: python3-libvirt over TLS with events
 cat >"$mv_tmp/events.py" <<'EOF'
 import sys, threading, time, libvirt
 uri, xml, wait_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
@@ -333,7 +349,23 @@ undefined_event=True" "$out"
 [ "$rc" = 0 ] || diag "python: $err"
 verdict "python3-libvirt over TLS: a domain's defined and undefined events arrive"
 
-# 16
+# 17: an IPv6 listener: a second proxy on ::1, in front of the same daemons
+P6ROOT=$mv_tmp/proxy6
+PORT6=$(free_tcp_port)
+proxy_conf "$P6ROOT" "$PORT6"
+sed -i 's/^listen_addr = .*/listen_addr = "::1"/' "$P6ROOT/etc/modvirt/modvirt-proxyd.conf"
+pki_install_server "$PKI" "$P6ROOT"
+start proxyd6 "$MV_PROXYD" "$P6ROOT"
+proxyd6_pid=$started_pid
+run isolated virsh -c "qemu+tls://[::1]:$PORT6/system?pkipath=$PKI/good" "list --all ; uri"
+expect_eq "exit status" 0 "$rc"
+expect_match "domain list header" "Id +Name +State" "$out"
+expect_match "proxyd6 listens on ::1" "listening for TLS on ::1 port $PORT6|\[::1\]:$PORT6" "$(cat "$mv_tmp/proxyd6.log")"
+stop_pid "$proxyd6_pid"
+expect_eq "proxyd6 exit status" 0 "$stop_status"
+verdict "listen_addr = \"::1\": virsh over qemu+tls://[::1]:PORT lists domains"
+
+# 18
 stop_pid "$proxyd_pid"
 expect_eq "proxyd exit status" 0 "$stop_status"
 verdict "proxyd stops on SIGTERM"

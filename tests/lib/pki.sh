@@ -4,7 +4,7 @@
 # pki_make DIR: in DIR
 #   ca/cacert.pem ca/cakey.pem          the CA
 #   ca/cacrl.pem                        its CRL: revoked/'s certificate
-#   server/{servercert,serverkey}.pem   CN=127.0.0.1, IP and DNS SANs
+#   server/{servercert,serverkey}.pem   CN=127.0.0.1, SANs 127.0.0.1, ::1, localhost
 #   server2/...                         the same server re-issued (another key)
 #   server-expired/...                  a server certificate that expired
 #   good/     cacert.pem clientcert.pem clientkey.pem   DN $PKI_GOOD_DN
@@ -50,7 +50,7 @@ _pki_server() {
     mkdir -p "$1"
     {
         printf 'organization = modvirt test\ncn = 127.0.0.1\ndns_name = localhost\n'
-        printf 'ip_address = 127.0.0.1\ntls_www_server\nencryption_key\nsigning_key\n'
+        printf 'ip_address = 127.0.0.1\nip_address = ::1\ntls_www_server\nencryption_key\nsigning_key\n'
         printf '%s\n' "${3:-expiration_days = 365}"
     } >"$1/server.info"
     _pki_key "$1/serverkey.pem" && _pki_cert "$1/servercert.pem" "$1/serverkey.pem" "$1/server.info" "$2"
