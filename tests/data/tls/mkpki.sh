@@ -5,8 +5,9 @@
 # Files written to DIR (keys mode 0600, everything else 0644):
 #   cacert.pem cakey.pem                 the CA ("CN=modvirt test CA")
 #   cacrl.pem                            a CRL of that CA revoking revoked-clientcert.pem
-#   servercert.pem serverkey.pem         server: CN=127.0.0.1, SAN localhost + 127.0.0.1,
+#   servercert.pem serverkey.pem         server: CN=127.0.0.1, SAN localhost, 127.0.0.1, ::1,
 #                                        tls_www_server
+#   server2cert.pem server2key.pem       the same server re-issued with another key
 #   clientcert.pem clientkey.pem         the good client, tls_www_client; DN
 #                                        RFC 4514: CN=client1,O=modvirt test,L=London,ST=London,C=GB
 #                                        compat:   C=GB,ST=London,L=London,O=modvirt test,CN=client1
@@ -71,11 +72,17 @@ client() {
 ca "" "modvirt test CA"
 ca "rogue-" "rogue CA"
 
-key server-key.pem
-sign server "" 'cn = "127.0.0.1"' 'organization = "modvirt test"' 'dns_name = "localhost"' \
-    'ip_address = "127.0.0.1"' tls_www_server signing_key encryption_key 'expiration_days = 3650'
-mv server-cert.pem servercert.pem
-mv server-key.pem serverkey.pem
+# server NAME: NAME-cert.pem over a new NAME-key.pem
+server() {
+    key "$1-key.pem"
+    sign "$1" "" 'cn = "127.0.0.1"' 'organization = "modvirt test"' 'dns_name = "localhost"' \
+        'ip_address = "127.0.0.1"' 'ip_address = "::1"' tls_www_server signing_key encryption_key \
+        'expiration_days = 3650'
+    mv "$1-cert.pem" "${1}cert.pem"
+    mv "$1-key.pem" "${1}key.pem"
+}
+server server
+server server2
 
 cp serverkey.pem expired-server-key.pem
 sign expired-server "" 'cn = "127.0.0.1"' 'organization = "modvirt test"' 'dns_name = "localhost"' \
