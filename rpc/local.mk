@@ -44,6 +44,7 @@ rpc_libmvwire_la_SOURCES = \
 	rpc/error_codes.h \
 	rpc/error.c rpc/error.h \
 	rpc/message.c rpc/message.h \
+	rpc/transport.c rpc/transport.h \
 	rpc/proc_table.c rpc/proc_table.h \
 	rpc/client.c rpc/client.h
 nodist_rpc_libmvwire_la_SOURCES = rpc/proc_facts.c
@@ -65,7 +66,6 @@ rpc_libmvserver_la_SOURCES = \
 	rpc/daemon.c rpc/daemon.h \
 	rpc/daemon_config.c rpc/daemon_config.h \
 	rpc/daemon_remote.c rpc/daemon_remote.h \
-	rpc/transport.c rpc/transport.h \
 	rpc/tls.c rpc/tls.h \
 	rpc/sasl.c rpc/sasl.h \
 	rpc/conn_sasl.c rpc/conn_sasl.h

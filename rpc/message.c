@@ -222,23 +222,6 @@ int mv_msg_decode_payload(const struct mv_msg *m, xdrproc_t filter, void *data)
     return 0;
 }
 
-int mv_msg_write(int fd, struct mv_msg *m)
-{
-    while (m->off < m->len) {
-        ssize_t n = send(fd, m->buf + m->off, m->len - m->off, MSG_NOSIGNAL);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 0;
-            return -errno;
-        }
-        m->off += (size_t)n;
-    }
-    return 1;
-}
-
 void mv_frame_reader_reset(struct mv_frame_reader *r)
 {
     mv_msg_free(r->msg);
@@ -345,34 +328,4 @@ struct mv_msg *mv_frame_reader_take(struct mv_frame_reader *r)
     r->msg = NULL;
     r->want = 0;
     return m;
-}
-
-int mv_frame_read(int fd, struct mv_frame_reader *r, struct mv_msg **out, const char **why)
-{
-    for (;;) {
-        void *ptr;
-        size_t count;
-        ssize_t n;
-        int ret = mv_frame_reader_space(r, &ptr, &count);
-
-        if (ret < 0)
-            return ret;
-        n = recv(fd, ptr, count, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 0;
-            return -errno;
-        }
-        if (n == 0)
-            return -ECONNRESET;
-        ret = mv_frame_reader_advance(r, (size_t)n, why);
-        if (ret < 0)
-            return ret;
-        if (ret == MV_FRAME_DONE) {
-            *out = mv_frame_reader_take(r);
-            return 1;
-        }
-    }
 }
