@@ -92,12 +92,15 @@ static int step_done(struct mv_call *call, struct mv_sasl_session **slot, int r,
     return 0;
 }
 
-int mv_conn_auth_sasl_start(struct mv_call *call, mv_auth_sasl_start_args *args,
-                            mv_auth_sasl_start_ret *ret)
+/* START (MECH set) or STEP (MECH NULL) with the client's data, a nil
+ * array being NULL */
+static int exchange(struct mv_call *call, const char *mech, int nil, u_int len, const char *val,
+                    int *ret_complete, int *ret_nil, u_int *ret_len, char **ret_val)
 {
     struct mv_client *c = call->client;
     struct mv_sasl_session **slot = mv_client_sasl_slot(c);
-    const char *in = args->nil ? NULL : args->data.data_val;
+    /* empty, not nil: SASL tells them apart, and val may be NULL */
+    const char *in = nil ? NULL : val ? val : "";
     char *out = NULL;
     size_t outlen = 0;
     int complete = 0;
@@ -106,35 +109,21 @@ int mv_conn_auth_sasl_start(struct mv_call *call, mv_auth_sasl_start_args *args,
     if (!mv_client_auth_is_sasl(c))
         return refuse_not_sasl(call);
     if (!*slot)
-        return refuse(call, "client sent START without INIT");
-    /* empty, not nil: SASL tells them apart, and data_val may be NULL */
-    if (!in && !args->nil)
-        in = "";
-    r = mv_sasl_session_step(*slot, args->mech, in, args->data.data_len, &out, &outlen,
-                             &complete, &call->err);
-    return step_done(call, slot, r, out, outlen, complete, &ret->complete, &ret->nil,
-                     &ret->data.data_len, &ret->data.data_val);
+        return refuse(call, mech ? "client sent START without INIT" : "client sent STEP without INIT");
+    r = mv_sasl_session_step(*slot, mech, in, len, &out, &outlen, &complete, &call->err);
+    return step_done(call, slot, r, out, outlen, complete, ret_complete, ret_nil, ret_len, ret_val);
+}
+
+int mv_conn_auth_sasl_start(struct mv_call *call, mv_auth_sasl_start_args *args,
+                            mv_auth_sasl_start_ret *ret)
+{
+    return exchange(call, args->mech, args->nil, args->data.data_len, args->data.data_val,
+                    &ret->complete, &ret->nil, &ret->data.data_len, &ret->data.data_val);
 }
 
 int mv_conn_auth_sasl_step(struct mv_call *call, mv_auth_sasl_step_args *args,
                            mv_auth_sasl_step_ret *ret)
 {
-    struct mv_client *c = call->client;
-    struct mv_sasl_session **slot = mv_client_sasl_slot(c);
-    const char *in = args->nil ? NULL : args->data.data_val;
-    char *out = NULL;
-    size_t outlen = 0;
-    int complete = 0;
-    int r;
-
-    if (!mv_client_auth_is_sasl(c))
-        return refuse_not_sasl(call);
-    if (!*slot)
-        return refuse(call, "client sent STEP without INIT");
-    if (!in && !args->nil)
-        in = "";
-    r = mv_sasl_session_step(*slot, NULL, in, args->data.data_len, &out, &outlen, &complete,
-                             &call->err);
-    return step_done(call, slot, r, out, outlen, complete, &ret->complete, &ret->nil,
-                     &ret->data.data_len, &ret->data.data_val);
+    return exchange(call, NULL, args->nil, args->data.data_len, args->data.data_val,
+                    &ret->complete, &ret->nil, &ret->data.data_len, &ret->data.data_val);
 }
