@@ -18,6 +18,7 @@
 #   - a key readable by others, a key that is not the certificate's, an
 #     expired server certificate: proxyd exits 2 naming the file;
 #   - python3-libvirt over TLS gets domain lifecycle events;
+#   - an IPv6 listener, and a socket handed over as "tls" (socket activation).
 #   - listen_addr = "::1" serves qemu+tls://[::1]:PORT.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -31,7 +32,7 @@ MV_STORAGED=$top_builddir/storaged/modvirt-storaged
 MV_DAEMON=$MV_PROXYD
 MV_NEEDS="ip nft /usr/sbin/dnsmasq certtool"
 EVENT_S=20              # an event a step caused must arrive within this
-mv_init 18
+mv_init 19
 
 PKI=$mv_tmp/pki
 pki_make "$PKI" || { echo "Bail out! certtool could not make the test PKI"; exit 1; }
@@ -365,7 +366,35 @@ stop_pid "$proxyd6_pid"
 expect_eq "proxyd6 exit status" 0 "$stop_status"
 verdict "listen_addr = \"::1\": virsh over qemu+tls://[::1]:PORT lists domains"
 
-# 18
+# 18: socket activation as modvirt-proxyd-tls.socket does it: a TCP
+# socket handed over under the name "tls" (no listen_tls in the config);
+# the daemon starts on the first connection and serves it over TLS
+SAROOT=$mv_tmp/proxy-sa
+SAPORT=$(free_tcp_port)
+mkdir -p "$SAROOT/etc/modvirt"
+cat "$PROXY_CONF_BASE" - >"$SAROOT/etc/modvirt/modvirt-proxyd.conf" <<EOF
+tls_allowed_dn_list = $PKI_ALLOWED_DN_LIST
+EOF
+pki_install_server "$PKI" "$SAROOT"
+systemd-socket-activate -l "127.0.0.1:$SAPORT" --fdname=tls \
+    env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" \
+    "$MV_PROXYD" --root "$SAROOT" --verbose >>"$mv_tmp/proxyd-sa.log" 2>&1 &
+sa_pid=$!
+kill_at_exit $sa_pid
+for ((i = 0; i < MV_READY_S * 20; i++)); do
+    grep -q "Listening on 127.0.0.1:$SAPORT" "$mv_tmp/proxyd-sa.log" && break
+    sleep 0.05
+done
+run isolated virsh -c "qemu+tls://127.0.0.1:$SAPORT/system?pkipath=$PKI/good" "list --all ; uri"
+expect_eq "exit status" 0 "$rc"
+[ "$rc" = 0 ] || diag "virsh: $(run_evidence); log: $(tail -n 5 "$mv_tmp/proxyd-sa.log" | tr '\n' '|')"
+expect_match "domain list header" "Id +Name +State" "$out"
+expect_match "the activated socket served" "serving the activated TLS socket" "$(cat "$mv_tmp/proxyd-sa.log")"
+expect_eq "no unix socket of its own" "" "$(ls "$SAROOT/run/libvirt" 2>/dev/null)"
+stop_pid "$sa_pid"
+verdict "socket activation: a TCP socket named tls (modvirt-proxyd-tls.socket) is served over TLS"
+
+# 19
 stop_pid "$proxyd_pid"
 expect_eq "proxyd exit status" 0 "$stop_status"
 verdict "proxyd stops on SIGTERM"
