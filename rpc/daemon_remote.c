@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -133,9 +134,22 @@ static int load_tls(struct mv_remote_config *rc, struct mv_tls_context **ret, ch
     return mv_tls_context_new(&tc, ret, errmsg);
 }
 
+/* True if the sockets systemd passes (not taken yet) include one named NAME. */
+static bool activated(const char *name)
+{
+    _cleanup_strv_free_ char **names = NULL;
+    int n = sd_listen_fds_with_names(false, &names);
+
+    for (int i = 0; i < n && names; i++)
+        if (names[i] && strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
 int mv_remote_config_load(struct mv_remote_config *rc, const mv_conf *conf,
                           const struct mv_paths *paths, char **errmsg)
 {
+    bool tls, tcp;
     int r;
 
     memset(rc, 0, sizeof(*rc));
@@ -145,10 +159,13 @@ int mv_remote_config_load(struct mv_remote_config *rc, const mv_conf *conf,
     rc->tls_handshake_timeout = 10;
     if ((r = load_settings(rc, conf, errmsg)) < 0 || (r = load_defaults(rc, paths)) < 0)
         return r;
-    if (rc->listen_tls && (r = load_tls(rc, &rc->tls, errmsg)) < 0)
+    /* a socket systemd hands over counts as asked for: its certificates
+     * and SASL must be ready (and bad files refused) before serving it */
+    tls = rc->listen_tls || activated("tls");
+    tcp = rc->listen_tcp || activated("tcp");
+    if (tls && (r = load_tls(rc, &rc->tls, errmsg)) < 0)
         return r;
-    if ((rc->listen_tls && rc->auth_tls == MV_AUTH_METHOD_SASL) ||
-        (rc->listen_tcp && rc->auth_tcp == MV_AUTH_METHOD_SASL)) {
+    if ((tls && rc->auth_tls == MV_AUTH_METHOD_SASL) || (tcp && rc->auth_tcp == MV_AUTH_METHOD_SASL)) {
         if ((r = mv_sasl_init(rc->sasl_confdir, errmsg)) < 0)
             return r;
         rc->sasl_ready = true;

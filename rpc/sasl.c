@@ -143,6 +143,9 @@ static int set_security(sasl_conn_t *conn, const struct mv_sasl_conn_info *info)
         props.max_ssf = 100000;
         props.security_flags = SASL_SEC_NOANONYMOUS | SASL_SEC_NOPLAINTEXT;
     } else {
+        /* TLS protects a plaintext password; an anonymous login is never
+         * a login, whatever mech_list says */
+        props.security_flags = SASL_SEC_NOANONYMOUS;
         r = sasl_setprop(conn, SASL_SSF_EXTERNAL, &ext);
         if (r != SASL_OK)
             return r;

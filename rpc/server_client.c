@@ -83,6 +83,8 @@ static bool client_may_read(const struct mv_client *c)
            !c->sasl_layer_next && !client_rx_blocked(c);
 }
 
+static void client_check_pending(struct mv_client *c);
+
 /* Which events the socket waits for: reading stops while the client has its
  * full share of calls in flight, a large backlog of unread replies, or is
  * closing; writing while output waits. */
@@ -98,6 +100,10 @@ void mv_client_update_events(struct mv_client *c)
     if (c->tx_head)
         ev |= EPOLLOUT;
     sd_event_source_set_io_events(c->io, ev);
+    /* reading may resume (a request slot freed, the forwarder let go)
+     * while the layer holds decoded bytes epoll will never report */
+    if (ev & EPOLLIN)
+        client_check_pending(c);
 }
 
 /* Keeps srv->rx_pending equal to the sum of the clients' reader buffers. */
@@ -370,10 +376,8 @@ static int client_io(sd_event_source *s, int fd, uint32_t revents, void *opaque)
         mv_client_close(c, r == -ECONNRESET ? "end of file" : strerror(-r));
     else if (c->closing && !c->tx_head)
         mv_client_close(c, "connection closed by the client");
-    else {
+    else
         mv_client_update_events(c);
-        client_check_pending(c);
-    }
     mv_client_unref(c);
     return 0;
 }

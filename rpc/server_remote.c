@@ -113,10 +113,12 @@ static int auth_expired(sd_event_source *s, uint64_t usec, void *opaque)
     struct mv_client *c = opaque;
 
     mv_client_ref(c);
+    bool hs = c->tls_hs || c->tls_confirm;
+
     mv_warn("remote client %lu (%s): %s within %u s; closing the connection", c->id,
-            c->peer_addr, c->tls_hs ? "TLS handshake not completed" : "not authenticated",
-            c->tls_hs ? c->srv->cfg.tls_handshake_timeout : REMOTE_AUTH_TIMEOUT_SEC);
-    mv_client_close(c, c->tls_hs ? "TLS handshake timeout" : "authentication timeout");
+            c->peer_addr, hs ? "TLS handshake not completed" : "not authenticated",
+            hs ? c->srv->cfg.tls_handshake_timeout : REMOTE_AUTH_TIMEOUT_SEC);
+    mv_client_close(c, hs ? "TLS handshake timeout" : "authentication timeout");
     mv_client_unref(c);
     return 0;
 }

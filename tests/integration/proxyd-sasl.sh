@@ -13,7 +13,8 @@
 #   - SCRAM-SHA-256 on plain TCP (no security layer) is refused: by virsh
 #     (proxyd offers only DIGEST-MD5 there) and, sent raw, by proxyd; no
 #     call goes through before SASL;
-#   - auth_tcp = "none" works, with a warning at start.
+#   - auth_tcp = "none" works, with a warning at start;
+#   - a socket handed over as "tcp" (socket activation) gets SASL too.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -23,7 +24,7 @@ MV_PROXYD=$top_builddir/proxyd/modvirt-proxyd
 MV_QEMUD=$top_builddir/qemud/modvirt-qemud
 MV_DAEMON=$MV_PROXYD
 MV_NEEDS="certtool saslpasswd2 sasldblistusers2"
-mv_init 11
+mv_init 12
 
 PKI=$mv_tmp/pki
 pki_make "$PKI" || { echo "Bail out! certtool could not make the test PKI"; exit 1; }
@@ -226,7 +227,38 @@ expect_match "domain list header" "Id +Name +State" "$out"
 stop_pid "$noauth_pid"
 verdict "auth_tcp = \"none\": proxyd warns at start, plain TCP needs no credentials"
 
-# 11
+# 11: socket activation as modvirt-proxyd-tcp.socket does it: a TCP socket
+# handed over as "tcp", no listen_tcp in the config, auth_tcp left at its
+# default (sasl): SASL must be ready for it all the same
+AROOT=$mv_tmp/activated
+APORT=$(free_tcp_port)
+mkdir -p "$AROOT/etc/modvirt" "$AROOT/etc/sasl2"
+cp "$PROOT/etc/sasl2/libvirt.conf" "$AROOT/etc/sasl2/libvirt.conf"
+cat >"$AROOT/etc/modvirt/modvirt-proxyd.conf" <<EOF
+qemud_socket = "$DROOT/run/modvirt/qemud-sock"
+upstream_timeout = 5
+sasl_allowed_username_list = ["alice"]
+EOF
+systemd-socket-activate -l "127.0.0.1:$APORT" --fdname=tcp \
+    env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" \
+    "$MV_PROXYD" --root "$AROOT" --verbose >>"$mv_tmp/activated.log" 2>&1 &
+act_pid=$!
+kill_at_exit $act_pid
+for ((i = 0; i < MV_READY_S * 20; i++)); do
+    grep -q "Listening on 127.0.0.1:$APORT" "$mv_tmp/activated.log" && break
+    sleep 0.05
+done
+run isolated virsh -c "qemu+tcp://127.0.0.1:$APORT/system?authfile=$mv_tmp/alice.auth&auth=sasl.DIGEST-MD5" \
+    "list --all ; uri"
+expect_eq "exit status" 0 "$rc"
+[ "$rc" = 0 ] || diag "virsh: $(run_evidence); log: $(tail -n 5 "$mv_tmp/activated.log" | tr '\n' '|')"
+expect_match "domain list header" "Id +Name +State" "$out"
+run isolated virsh -c "qemu+tcp://127.0.0.1:$APORT/system?authfile=$mv_tmp/bob.auth&auth=sasl.DIGEST-MD5" list
+expect_refused
+stop_pid "$act_pid"
+verdict "socket activation: a TCP socket named tcp gets SASL and its allowlist without listen_tcp"
+
+# 12
 stop_pid "$proxyd_pid"
 expect_eq "proxyd exit status" 0 "$stop_status"
 verdict "proxyd stops on SIGTERM"
