@@ -80,7 +80,7 @@ static bool client_may_read(const struct mv_client *c)
     return !c->closing && !atomic_load(&c->closed) &&
            c->inflight < c->srv->cfg.max_client_requests &&
            c->tx_bytes < MV_CLIENT_TX_BACKLOG_MAX && !c->stream_held && !c->fwd_held &&
-           !c->sasl_layer_next && !client_rx_blocked(c);
+           !c->sasl_layer_next && !c->sasl_layer_after && !client_rx_blocked(c);
 }
 
 static void client_check_pending(struct mv_client *c);
@@ -155,6 +155,12 @@ void mv_client_queue_tx(struct mv_client *c, struct mv_msg *msg)
         return;
     }
     msg->next = NULL;
+    /* the reply that ends a SASL exchange goes out bare, all after it
+     * through the layer (server_remote.c) */
+    if (c->sasl_layer_next) {
+        c->sasl_layer_next = false;
+        c->sasl_layer_after = msg;
+    }
     c->tx_bytes += msg->len;
     if (is_event(msg))
         c->tx_event_bytes += msg->len;
@@ -199,6 +205,7 @@ static int client_flush(struct mv_client *c)
 
     while ((m = c->tx_head)) {
         int r = mv_client_write_msg(c, m);
+        bool layer_on = m == c->sasl_layer_after;
 
         if (r <= 0)
             return r;
@@ -209,8 +216,12 @@ static int client_flush(struct mv_client *c)
         if (is_event(m))
             c->tx_event_bytes -= m->len;
         mv_msg_free(m);
+        if (layer_on) {
+            mv_client_remote_layer_on(c);
+            if (atomic_load(&c->closed))
+                return -EPIPE;
+        }
     }
-    mv_client_remote_flushed(c);
     return 1;
 }
 

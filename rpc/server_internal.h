@@ -79,7 +79,8 @@ struct mv_client {
     sd_event_source *pending_src;       /* reads what the layer holds decoded (epoll cannot see it) */
     bool anonymous;                     /* counted in srv->nanonymous */
     struct mv_sasl_session *sasl;       /* created by AUTH_SASL_INIT */
-    bool sasl_layer_next;               /* switch to the SASL layer once the output is flushed */
+    bool sasl_layer_next;               /* the next packet queued is the last SASL reply */
+    struct mv_msg *sasl_layer_after;    /* that packet: the layer starts once it is written */
     char *peer_addr;                    /* "IP;PORT" of a remote peer (SASL and logs) */
     char *local_addr;
     char *x509_dname;                   /* ident.x509_dname points here */
@@ -163,8 +164,8 @@ int mv_client_remote_init(struct mv_client *c, const struct mv_listener *l);
 int mv_client_remote_io(struct mv_client *c);
 /* C authenticated: it no longer counts as anonymous, its deadline ends. */
 void mv_client_remote_authenticated(struct mv_client *c);
-/* After C's output was flushed: switches to the SASL layer if asked. */
-void mv_client_remote_flushed(struct mv_client *c);
+/* The last SASL reply was written: C switches to the SASL layer. */
+void mv_client_remote_layer_on(struct mv_client *c);
 /* Releases what server_remote.c holds for C (at close). */
 void mv_client_remote_close(struct mv_client *c);
 /* For rpc/conn_sasl.c (also declared in conn_sasl.h) */

@@ -237,11 +237,9 @@ int mv_client_remote_io(struct mv_client *c)
     return tls_send_confirm(c);
 }
 
-void mv_client_remote_flushed(struct mv_client *c)
+void mv_client_remote_layer_on(struct mv_client *c)
 {
-    if (!c->sasl_layer_next || c->tx_head)
-        return;
-    c->sasl_layer_next = false;
+    c->sasl_layer_after = NULL;
     c->transport = mv_sasl_session_transport(c->sasl, c->fd);
     if (!c->transport.ops) {
         /* the peer encodes from now on: bare bytes would be misread */
