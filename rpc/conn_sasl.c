@@ -68,6 +68,7 @@ static int step_done(struct mv_call *call, struct mv_sasl_session **slot, int r,
     if (r < 0) {
         mv_sasl_session_free(*slot);
         *slot = NULL;
+        mv_client_sasl_failed(c);
         return r;
     }
     if (outlen > MV_AUTH_SASL_DATA_MAX) {

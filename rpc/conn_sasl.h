@@ -36,3 +36,6 @@ int mv_client_set_sasl_user(struct mv_client *c, const char *user);
 /* The session negotiated a security layer: once the reply being made is
  * flushed, every byte goes through mv_sasl_session_transport(). */
 void mv_client_start_sasl_layer(struct mv_client *c);
+/* A SASL exchange of C failed: after a few, C is closed once the error
+ * reply is out (guessing passwords costs a connection every few tries). */
+void mv_client_sasl_failed(struct mv_client *c);

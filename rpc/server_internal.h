@@ -79,6 +79,7 @@ struct mv_client {
     sd_event_source *pending_src;       /* reads what the layer holds decoded (epoll cannot see it) */
     bool anonymous;                     /* counted in srv->nanonymous */
     struct mv_sasl_session *sasl;       /* created by AUTH_SASL_INIT */
+    unsigned int sasl_failures;         /* failed exchanges on this connection */
     bool sasl_layer_next;               /* the next packet queued is the last SASL reply */
     struct mv_msg *sasl_layer_after;    /* that packet: the layer starts once it is written */
     char *peer_addr;                    /* "IP;PORT" of a remote peer (SASL and logs) */
@@ -174,6 +175,7 @@ struct mv_sasl_session **mv_client_sasl_slot(struct mv_client *c);
 int mv_client_sasl_info(struct mv_client *c, struct mv_sasl_conn_info *info);
 int mv_client_set_sasl_user(struct mv_client *c, const char *user);
 void mv_client_start_sasl_layer(struct mv_client *c);
+void mv_client_sasl_failed(struct mv_client *c);
 /* True while L may not accept because of the anonymous-client limit. */
 bool mv_server_anonymous_full(const struct mv_server *srv, const struct mv_listener *l);
 

@@ -23,6 +23,8 @@
  * anonymous-client bound, idle connections must not hold the slots. */
 #define REMOTE_AUTH_TIMEOUT_SEC 60
 #define TLS_HANDSHAKE_TIMEOUT_DEFAULT_SEC 10
+/* failed SASL exchanges a connection may make before it is closed */
+#define SASL_FAILURES_MAX 3
 
 /* ---- listeners ---- */
 
@@ -300,6 +302,15 @@ int mv_client_set_sasl_user(struct mv_client *c, const char *user)
     mv_info("client %lu (%s): SASL user '%s' authenticated", c->id,
             c->peer_addr ? c->peer_addr : "local", user);
     return 0;
+}
+
+void mv_client_sasl_failed(struct mv_client *c)
+{
+    if (++c->sasl_failures < SASL_FAILURES_MAX)
+        return;
+    mv_warn("client %lu (%s): %u failed SASL logins; closing the connection", c->id,
+            c->peer_addr ? c->peer_addr : "local", c->sasl_failures);
+    c->closing = true;      /* once the error reply is out */
 }
 
 void mv_client_start_sasl_layer(struct mv_client *c)

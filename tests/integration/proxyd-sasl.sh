@@ -193,6 +193,14 @@ print("mechlist=%s" % (p.string() if p.status == mvrpc.OK else err(p)))
 scram = b"n,,n=alice,r=0123456789abcdef"     # SCRAM's client-first message
 p = c.call(68, mvrpc.xdr_string("SCRAM-SHA-256") + struct.pack(">i", 0) + chars(scram))
 print("scram_start=%s" % err(p))
+# two more failed exchanges (a mechanism nobody offers): the third failure
+# on the connection closes it once its error reply is out
+for n in (2, 3):
+    c.call(67)
+    p = c.call(68, mvrpc.xdr_string("NO-SUCH-MECH") + struct.pack(">i", 1) + struct.pack(">I", 0))
+    print("failure%d=%s" % (n, err(p)))
+t = c.wait_closed(10)
+print("closed_after_3=%s" % ("no" if t is None else "yes"))
 EOF2
 py "$mv_tmp/raw.py" "$TCP_PORT"
 expect_eq "exit status" 0 "$rc"
@@ -203,7 +211,11 @@ expect_match "a forwarded call before authentication" "^[0-9]+ .*(auth|denied|fo
 expect_eq "mechanisms on plain TCP: only one with a security layer" "DIGEST-MD5" "$(kv mechlist)"
 expect_match "SCRAM-SHA-256 refused by proxyd" "^45 authentication failed" "$(kv scram_start)"
 expect_log "proxyd says why" "SCRAM-SHA-256.*too weak"
-verdict "plain TCP at the wire: no call before SASL, only DIGEST-MD5 offered, SCRAM-SHA-256 refused by proxyd itself"
+expect_match "a second failed exchange is answered" "^45 authentication failed" "$(kv failure2)"
+expect_match "so is the third" "^45 authentication failed" "$(kv failure3)"
+expect_eq "then proxyd closes the connection" yes "$(kv closed_after_3)"
+expect_log "and says why" "3 failed SASL logins; closing the connection"
+verdict "plain TCP at the wire: no call before SASL, only DIGEST-MD5 offered, SCRAM-SHA-256 refused by proxyd itself, the third failed login closes the connection"
 
 # 10: auth_tcp = "none": a warning at start, and no credentials asked
 NROOT=$mv_tmp/noauth

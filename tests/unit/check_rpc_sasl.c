@@ -502,6 +502,7 @@ static struct {
     struct mv_sasl_session *slot;
     char *user;
     int layers_started;
+    int failures;
 } fake;
 
 bool mv_client_auth_is_sasl(const struct mv_client *c) { return fake.is_sasl; }
@@ -521,6 +522,7 @@ int mv_client_set_sasl_user(struct mv_client *c, const char *user)
 }
 
 void mv_client_start_sasl_layer(struct mv_client *c) { fake.layers_started++; }
+void mv_client_sasl_failed(struct mv_client *c) { fake.failures++; }
 
 /* dispatch.c's, for the handlers alone */
 int mv_call_error(struct mv_call *call, int code, int domain, const char *fmt, ...)
@@ -662,6 +664,7 @@ START_TEST(test_handlers_wrong_password_then_retry)
     ck_assert_str_eq(err.message, "authentication failed: authentication failed");
     ck_assert_ptr_null(fake.user);
     ck_assert_ptr_null(fake.slot);      /* discarded: INIT may come again */
+    ck_assert_int_eq(fake.failures, 1); /* counted towards closing the connection */
     mv_err_clear(&err);
     client_free(&cl);
 
