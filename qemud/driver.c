@@ -259,6 +259,7 @@ void qemud_driver_cleanup(void)
         qemud_dom_list_free(doms, n);
     }
     mv_qmp_loop_stop(qemud.qmp);
+    qemud_guest_cgroup_done();
     qemud_path_policy_clear();
     qemud_events_cleanup();
     qemud_registry_cleanup();

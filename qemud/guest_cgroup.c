@@ -228,3 +228,14 @@ void qemud_guest_cgroup_sweep(bool (*keep)(const char *name))
     }
     closedir(d);
 }
+
+void qemud_guest_cgroup_done(void)
+{
+    if (!parent[0])
+        return;
+    /* empty unless a guest outlives the daemon (by design): then it stays
+     * for the next start to find */
+    if (rmdir(parent) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
+        mv_debug("cannot remove the cgroup '%s': %s", parent, strerror(errno));
+    parent[0] = '\0';
+}

@@ -42,3 +42,8 @@ void qemud_guest_cgroup_remove(const char *name);
  * (the domain's UUID) says false, left by a daemon that died before its
  * clean-up. */
 void qemud_guest_cgroup_sweep(bool (*keep)(const char *name));
+
+/* At daemon exit: removes the instance's "modvirt" group if no guest's
+ * group is left in it, so that test runs and --root instances leave no
+ * empty groups behind. */
+void qemud_guest_cgroup_done(void);

@@ -238,6 +238,35 @@ START_TEST(test_bad_name)
 }
 END_TEST
 
+/* A --root instance's parent group goes at daemon exit once no guest's
+ * group is left in it, and stays while one is. */
+START_TEST(test_instance_parent_done)
+{
+    char root[256], name[64], parent[PATH_MAX];
+    const char *failed = NULL;
+    int fd = -1;
+
+    if (!have_hierarchy())
+        return;
+    mv_test_mkdtemp(root, sizeof(root), "mv-cgroup-inst");
+    qemud_guest_cgroup_init(NULL, root);
+    ck_assert_ptr_nonnull(qemud_guest_cgroup_parent());
+    ck_assert_int_lt(snprintf(parent, sizeof(parent), "%s", qemud_guest_cgroup_parent()), PATH_MAX);
+    ck_assert_ptr_nonnull(strstr(parent, "/modvirt-"));
+    unique_name(name);
+    ck_assert_int_eq(qemud_guest_cgroup_create(name, GIB, 1, &fd, &failed), 0);
+    close(fd);
+    qemud_guest_cgroup_done();                  /* a guest's group is left: kept */
+    ck_assert_int_eq(access(parent, F_OK), 0);
+    qemud_guest_cgroup_init(NULL, root);
+    qemud_guest_cgroup_remove(name);
+    qemud_guest_cgroup_done();
+    ck_assert(access(parent, F_OK) < 0);
+    ck_assert_ptr_null(qemud_guest_cgroup_parent());
+    mv_test_rmtree(root);
+}
+END_TEST
+
 /* A host whose mounts list no cgroup2: nothing is created, no error. */
 START_TEST(test_no_hierarchy)
 {
@@ -274,6 +303,7 @@ int main(void)
     tcase_add_test(tc, test_sweep);
     tcase_add_test(tc, test_bad_name);
     tcase_add_test(tc, test_no_hierarchy);
+    tcase_add_test(tc, test_instance_parent_done);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
