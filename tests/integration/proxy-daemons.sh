@@ -50,3 +50,31 @@ EOC
     mkdir -p "$PROOT/etc/modvirt"
     cp "$PROXY_CONF_BASE" "$PROOT/etc/modvirt/modvirt-proxyd.conf"
 }
+
+# new_log: the proxy's log lines ($MV_LOG) since the last verdict
+new_log() { tail -n +$((case_log_mark + 1)) "$MV_LOG"; }
+# wait_log ERE SECS: the proxy logs a line matching ERE (since the last
+# verdict) within SECS
+wait_log() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do new_log | grep -Eq -- "$1" && return 0; sleep 0.05; done
+    return 1
+}
+
+# start_activated NAME FDNAME PORT ROOT: modvirt-proxyd under ROOT behind
+# systemd-socket-activate, listening on 127.0.0.1:PORT with a socket named
+# FDNAME (what the -tls/-tcp .socket units hand over); pid in
+# activated_pid, log in $mv_tmp/NAME.log; returns once the socket listens
+start_activated() {
+    local i
+    systemd-socket-activate -l "127.0.0.1:$3" --fdname="$2" \
+        env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" \
+        "$MV_PROXYD" --root "$4" --verbose >>"$mv_tmp/$1.log" 2>&1 &
+    activated_pid=$!
+    kill_at_exit $activated_pid
+    for ((i = 0; i < MV_READY_S * 20; i++)); do
+        grep -q "Listening on 127.0.0.1:$3" "$mv_tmp/$1.log" && return 0
+        sleep 0.05
+    done
+    return 1
+}

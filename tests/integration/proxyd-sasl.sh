@@ -100,13 +100,6 @@ svsh() {
     [ -n "$mech" ] && uri="$uri&auth=sasl.$mech"
     run isolated virsh -c "$uri" "$@"
 }
-new_log() { tail -n +$((case_log_mark + 1)) "$MV_LOG"; }
-# wait_log ERE SECS: proxyd logs a line matching ERE (since the last verdict)
-wait_log() {
-    local i
-    for ((i = 0; i < $2 * 20; i++)); do new_log | grep -Eq -- "$1" && return 0; sleep 0.05; done
-    return 1
-}
 expect_log() {
     wait_log "$2" 5 || expect_fail "$1: no line matching /$2/ in proxyd's log; since the case: $(new_log | tail -n 5 | tr '\n' '|')"
 }
@@ -251,15 +244,8 @@ qemud_socket = "$DROOT/run/modvirt/qemud-sock"
 upstream_timeout = 5
 sasl_allowed_username_list = ["alice"]
 EOF
-systemd-socket-activate -l "127.0.0.1:$APORT" --fdname=tcp \
-    env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" \
-    "$MV_PROXYD" --root "$AROOT" --verbose >>"$mv_tmp/activated.log" 2>&1 &
-act_pid=$!
-kill_at_exit $act_pid
-for ((i = 0; i < MV_READY_S * 20; i++)); do
-    grep -q "Listening on 127.0.0.1:$APORT" "$mv_tmp/activated.log" && break
-    sleep 0.05
-done
+start_activated activated tcp "$APORT" "$AROOT" || expect_fail "systemd-socket-activate did not listen"
+act_pid=$activated_pid
 run isolated virsh -c "qemu+tcp://127.0.0.1:$APORT/system?authfile=$mv_tmp/alice.auth&auth=sasl.DIGEST-MD5" \
     "list --all ; uri"
 expect_eq "exit status" 0 "$rc"

@@ -75,14 +75,6 @@ tvsh() {
     shift
     run isolated virsh -c "$(tls_uri "$client" "$extra")" "$@"
 }
-# new_log: proxyd's log lines since the last verdict
-new_log() { tail -n +$((case_log_mark + 1)) "$MV_LOG"; }
-# wait_log ERE SECS: proxyd logs a line matching ERE (since the last verdict)
-wait_log() {
-    local i
-    for ((i = 0; i < $2 * 20; i++)); do new_log | grep -Eq -- "$1" && return 0; sleep 0.05; done
-    return 1
-}
 probe() { py "$MV_HELPERS/tlsprobe.py" "$@"; }
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$proxyd_pid/status"; }
 # wait_fds N SECS: proxyd holds at most N descriptors again within SECS
@@ -377,15 +369,8 @@ cat "$PROXY_CONF_BASE" - >"$SAROOT/etc/modvirt/modvirt-proxyd.conf" <<EOF
 tls_allowed_dn_list = $PKI_ALLOWED_DN_LIST
 EOF
 pki_install_server "$PKI" "$SAROOT"
-systemd-socket-activate -l "127.0.0.1:$SAPORT" --fdname=tls \
-    env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" \
-    "$MV_PROXYD" --root "$SAROOT" --verbose >>"$mv_tmp/proxyd-sa.log" 2>&1 &
-sa_pid=$!
-kill_at_exit $sa_pid
-for ((i = 0; i < MV_READY_S * 20; i++)); do
-    grep -q "Listening on 127.0.0.1:$SAPORT" "$mv_tmp/proxyd-sa.log" && break
-    sleep 0.05
-done
+start_activated proxyd-sa tls "$SAPORT" "$SAROOT" || expect_fail "systemd-socket-activate did not listen"
+sa_pid=$activated_pid
 run isolated virsh -c "qemu+tls://127.0.0.1:$SAPORT/system?pkipath=$PKI/good" "list --all ; uri"
 expect_eq "exit status" 0 "$rc"
 [ "$rc" = 0 ] || diag "virsh: $(run_evidence); log: $(tail -n 5 "$mv_tmp/proxyd-sa.log" | tr '\n' '|')"
