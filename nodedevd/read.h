@@ -1,0 +1,35 @@
+/*
+ * From an sd-device to a node device: the one place that decides which
+ * sysfs devices nodedevd lists, what each is called and which capability
+ * readers describe it (caps.h).
+ *
+ * Everything is read through sd-device, which reads /sys only.  nodedevd
+ * sees a fake tree (tests, "sysfs_root" in modvirt-nodedevd.conf) because it
+ * then runs in its own mount namespace with that tree mounted on /sys.
+ */
+#pragma once
+
+#include <systemd/sd-device.h>
+
+#include "device.h"
+
+struct nodedev_pci_ids;     /* pci_ids.h */
+
+/* What readers share; read-only once built, so safe from any thread. */
+struct nodedev_read_ctx {
+    const struct nodedev_pci_ids *pci_ids;  /* vendor/product names, may be NULL */
+};
+
+/* Reads D into a new *OUT (one reference, parent and xml not set: the tree
+ * sets them), or *OUT = NULL when D is not a device libvirt lists (a
+ * partition, an unused loop device, a class nodedevd does not describe).
+ * 0 or -errno; a device that vanished while being read is -ENODEV. */
+int nodedev_read(sd_device *d, const struct nodedev_read_ctx *ctx, struct nodedev_device **out);
+
+/* The computer device (cap_system.c: DMI from /sys/class/dmi/id, honest when absent). */
+int nodedev_read_computer(struct nodedev_device **out);
+
+/* libvirt's name for a device: SUBSYSTEM_SYSNAME[_SUFFIX] with every
+ * character that is not a letter or digit made '_' ("pci_0000_00_1f_2",
+ * "net_eth0_52_54_00_12_34_56", "usb_1_1", "scsi_host0").  New string or NULL. */
+char *nodedev_make_name(const char *subsystem, const char *sysname, const char *suffix);

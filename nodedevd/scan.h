@@ -1,0 +1,20 @@
+/* Filling the tree from sysfs through sd-device's enumerator (scan.c). */
+#pragma once
+
+#include "read.h"
+#include "tree.h"
+
+/* Reads the computer and every device of /sys into TREE (which may hold
+ * devices already: those no longer in sysfs are removed).  CHANGED, if not
+ * NULL, is called for each device created, updated or removed (RESULT is a
+ * nodedev_put_result, or -1 for removed) so the caller can send events.
+ * 0 or -errno; a device that cannot be read is logged and skipped. */
+typedef void (*nodedev_changed_fn)(struct nodedev_device *dev, int result, void *opaque);
+int nodedev_scan(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx,
+                 nodedev_changed_fn changed, void *opaque);
+
+/* Reads the one device at SYSPATH again (after a uevent "add", "change",
+ * "bind", "unbind", "move") and puts or removes it; calls CHANGED likewise.
+ * 0 or -errno. */
+int nodedev_scan_one(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx, const char *syspath,
+                     nodedev_changed_fn changed, void *opaque);
