@@ -18,3 +18,25 @@ nodedevd_libmvnodedev_la_SOURCES = \
 	nodedevd/cap_mdev.c
 nodedevd_libmvnodedev_la_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/nodedevd
 nodedevd_libmvnodedev_la_LIBADD = common/libmvcommon.la $(SYSTEMD_LIBS) $(LIBXML_LIBS)
+
+# lib-core: the model without sysfs (tree, naming, format)
+check_PROGRAMS += tests/unit/check_nodedevd_tree
+UNIT_TESTS += tests/unit/check_nodedevd_tree
+tests_unit_check_nodedevd_tree_SOURCES = tests/unit/check_nodedevd_tree.c
+tests_unit_check_nodedevd_tree_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/nodedevd
+tests_unit_check_nodedevd_tree_LDADD = nodedevd/libmvnodedev.la common/libmvcommon.la $(CHECK_LIBS) \
+	$(SYSTEMD_LIBS) $(LIBXML_LIBS)
+
+# lib-core: every fixture of tests/nodedev/fixtures.list scanned on /sys
+# in the test's own mount namespace (needs root; skips without), compared
+# with tests/nodedevxml/FIXTURE/ (MV_REGEN=1 rewrites them)
+check_PROGRAMS += tests/unit/check_nodedevd_fixtures
+UNIT_TESTS += tests/unit/check_nodedevd_fixtures
+tests_unit_check_nodedevd_fixtures_SOURCES = tests/unit/check_nodedevd_fixtures.c \
+	tests/unit/nodedev_fixture.c tests/unit/nodedev_fixture.h
+tests_unit_check_nodedevd_fixtures_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/nodedevd
+tests_unit_check_nodedevd_fixtures_LDADD = tests/unit/libmvtest.la nodedevd/libmvnodedev.la \
+	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS)
+EXTRA_DIST += tests/nodedev tests/nodedevxml

@@ -21,7 +21,8 @@ struct nodedev_read_ctx {
 };
 
 /* Reads D into a new *OUT (one reference, parent and xml not set: the tree
- * sets them), or *OUT = NULL when D is not a device libvirt lists (a
+ * sets them; a reader may set dev->name or dev->parent itself when libvirt
+ * names or places that family otherwise, e.g. mdevs), or *OUT = NULL when D is not a device libvirt lists (a
  * partition, an unused loop device, a class nodedevd does not describe).
  * 0 or -errno; a device that vanished while being read is -ENODEV. */
 int nodedev_read(sd_device *d, const struct nodedev_read_ctx *ctx, struct nodedev_device **out);
@@ -33,3 +34,12 @@ int nodedev_read_computer(struct nodedev_device **out);
  * character that is not a letter or digit made '_' ("pci_0000_00_1f_2",
  * "net_eth0_52_54_00_12_34_56", "usb_1_1", "scsi_host0").  New string or NULL. */
 char *nodedev_make_name(const char *subsystem, const char *sysname, const char *suffix);
+
+/* Text of sysfs attribute ATTR of D (nodedev_attr_str) or of its uevent /
+ * udev property KEY (nodedev_prop_str) as libvirt keeps such text: control
+ * characters dropped, none (*OUT = NULL) when it is missing, empty or not
+ * UTF-8.  *OUT (freed first) gets a new string or NULL; 0 or -ENOMEM.  For
+ * the capability readers, so that no reader writes text the XML writer
+ * would refuse. */
+int nodedev_attr_str(sd_device *d, const char *attr, char **out);
+int nodedev_prop_str(sd_device *d, const char *key, char **out);

@@ -1,0 +1,180 @@
+/*
+ * Every fixture of tests/nodedev/fixtures.list, scanned as nodedevd scans
+ * /sys: the fake tree is built by mkfixture.sh and mounted on /sys in the
+ * test's own mount namespace, so sd-device and the capability readers run
+ * unchanged.  Each device's XML must equal tests/nodedevxml/FIXTURE/NAME.xml
+ * and the names with their parents tests/nodedevxml/FIXTURE/list.txt;
+ * MV_REGEN=1 (or MV_REGENERATE=1) rewrites them, dropping the XML of
+ * devices that are gone.  Each device's XML must also be valid against
+ * libvirt's nodedev.rng when it is installed.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "file.h"
+#include "golden.h"
+#include "nodedev_fixture.h"
+#include "scan.h"
+#include "schema.h"
+
+static char **fixtures;
+
+/* "name parent" a line, sorted by name ("computer" alone) */
+static char *list_text(struct nodedev_device **devs, size_t n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%s%s\n", devs[i]->name, devs[i]->parent ? " " : "",
+                devs[i]->parent ? devs[i]->parent : "");
+    fclose(f);
+    return text;
+}
+
+static bool listed(struct nodedev_device **devs, size_t n, const char *file)
+{
+    size_t l = strlen(file);
+
+    if (l < 5 || strcmp(file + l - 4, ".xml") != 0)
+        return true;    /* list.txt and others: not a device's */
+    for (size_t i = 0; i < n; i++)
+        if (strlen(devs[i]->name) == l - 4 && strncmp(devs[i]->name, file, l - 4) == 0)
+            return true;
+    return false;
+}
+
+/* Regenerating: the golden directory holds exactly the devices found. */
+static void drop_stale(const char *gdir, struct nodedev_device **devs, size_t n)
+{
+    DIR *d = opendir(gdir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' && !listed(devs, n, e->d_name)) {
+            _cleanup_free_ char *p = NULL;
+
+            ck_assert(asprintf(&p, "%s/%s", gdir, e->d_name) > 0);
+            unlink(p);
+        }
+    closedir(d);
+}
+
+/* Compares TEXT with GDIR/FILE (or writes it); appends FILE to BAD, and
+ * the output to FIXTURE-FILE.actual here, when they differ. */
+static void compare(const char *fixture, const char *gdir, const char *file, const char *text, FILE *bad)
+{
+    _cleanup_free_ char *path = NULL, *expected = NULL, *actual = NULL;
+
+    ck_assert(asprintf(&path, "%s/%s", gdir, file) > 0);
+    if (mv_test_regenerate()) {
+        ck_assert_msg(mv_file_write_atomic(path, text, strlen(text), 0644) == 0, "cannot write %s", path);
+        return;
+    }
+    if (mv_file_read_all(path, 1 << 20, &expected, NULL) == 0 && strcmp(expected, text) == 0)
+        return;
+    ck_assert(asprintf(&actual, "%s-%s", fixture, file) > 0);
+    fprintf(bad, " %s (%s)", file, mv_test_write_actual(actual, ".actual", text));
+}
+
+static void check_devices(const char *fixture, struct nodedev_device **devs, size_t n, FILE *bad)
+{
+    _cleanup_free_ char *gdir = mv_test_golden_path("nodedevxml", fixture, "");
+    _cleanup_free_ char *list = list_text(devs, n);
+    xmlRelaxNGPtr schema = mv_test_schema_load("nodedev");
+
+    if (mv_test_regenerate()) {
+        _cleanup_free_ char *top = mv_test_golden_path("nodedevxml", "", "");
+
+        ck_assert_msg((mkdir(top, 0755) == 0 || errno == EEXIST) && (mkdir(gdir, 0755) == 0 || errno == EEXIST),
+                      "cannot make %s", gdir);
+        drop_stale(gdir, devs, n);
+    }
+    compare(fixture, gdir, "list.txt", list, bad);
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *file = NULL;
+
+        ck_assert(asprintf(&file, "%s.xml", devs[i]->name) > 0);
+        compare(fixture, gdir, file, devs[i]->xml, bad);
+        if (schema && !mv_test_schema_valid(schema, devs[i]->xml))
+            fprintf(bad, " %s (not valid against nodedev.rng)", file);
+    }
+    if (schema)
+        xmlRelaxNGFree(schema);
+}
+
+START_TEST(test_fixture)
+{
+    const char *fixture = fixtures[_i];
+    char *sysdir = nodedev_fixture_build(fixture);
+    struct nodedev_read_ctx ctx = { 0 };
+    struct nodedev_tree *tree = NULL;
+    struct nodedev_device **devs = NULL;
+    _cleanup_free_ char *bad = NULL;
+    size_t n = 0, badlen = 0;
+    FILE *badf = open_memstream(&bad, &badlen);
+    int r;
+
+    ck_assert_ptr_nonnull(badf);
+    r = nodedev_fixture_enter(sysdir);
+    ck_assert_msg(r == 0, "cannot mount fixture %s on /sys: %s", fixture, strerror(-r));
+    ck_assert_int_eq(nodedev_tree_new(&tree), 0);
+    r = nodedev_scan(tree, &ctx, NULL, NULL);
+    ck_assert_msg(r == 0, "scanning fixture %s: %s", fixture, strerror(-r));
+    ck_assert_int_eq(nodedev_tree_list(tree, 0, 0, &devs, &n), 0);
+    check_devices(fixture, devs, n, badf);
+    fclose(badf);
+    nodedev_list_free(devs, n);
+    nodedev_tree_free(tree);
+    nodedev_fixture_remove(sysdir);
+    ck_assert_msg(badlen == 0, "fixture %s: tests/nodedevxml/%s/ differs:%s; diff them, or rerun with "
+                  "MV_REGEN=1 if the change is intended", fixture, fixture, bad);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("nodedevd_fixtures");
+    TCase *tc = tcase_create("fixtures");
+    const char *regen = getenv("MV_REGEN");
+    SRunner *sr;
+    size_t nfix = 0;
+    int n;
+
+    if (!nodedev_fixture_possible()) {
+        printf("1..0 # SKIP no mount namespaces here (needs root)\n");
+        return 0;
+    }
+    if (getenv("CK_FORK") && strcmp(getenv("CK_FORK"), "no") == 0) {
+        printf("Bail out! these tests need CK_FORK=yes: each mounts its fixture on /sys\n");
+        return 1;
+    }
+    /* the brief's switch, and golden.h's */
+    if (regen && strcmp(regen, "1") == 0)
+        setenv("MV_REGENERATE", "1", 1);
+    fixtures = nodedev_fixture_list();
+    while (fixtures[nfix])
+        nfix++;
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_fixture, 0, (int)nfix);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    n = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    mv_strv_free(fixtures);
+    return n ? 1 : 0;
+}
