@@ -54,3 +54,6 @@ uninstall-local:
 	  if test -f "$$dest" && cmp -s $$f "$$dest"; then rm -f "$$dest"; \
 	  elif test -e "$$dest"; then echo "keeping $$dest (changed since installed)"; fi; \
 	done
+
+# modvirt-nodedevd
+MV_CONF_DAEMONS += nodedevd

@@ -17,3 +17,4 @@ nodedevd_modvirt_nodedevd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAG
 nodedevd_modvirt_nodedevd_LDADD = nodedevd/libmvnodedev.la \
 	rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la common/libmvcommon.la \
 	$(SYSTEMD_LIBS) $(LIBXML_LIBS) -lpthread
+EXTRA_DIST += nodedevd/README.md

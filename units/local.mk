@@ -1,4 +1,4 @@
-# units/: systemd units for modvirt-qemud, -netd, -storaged and -proxyd, generated from the .in templates.
+# units/: systemd units for modvirt-qemud, -netd, -storaged, -nodedevd and -proxyd, generated from the .in templates.
 
 # Where the units go; $(prefix)/lib/systemd/system is right for a /usr
 # install (Debian) and keeps "make distcheck" inside its prefix.  Override
@@ -71,3 +71,16 @@ units/modvirt-proxyd-tcp.socket: $(srcdir)/units/modvirt-proxyd-tcp.socket.in
 # units describe it (systemd-socket-activate).
 INTEGRATION_TESTS += tests/integration/units.sh
 dist_check_SCRIPTS += tests/integration/units.sh
+
+# modvirt-nodedevd(8)
+units_generated += \
+	units/modvirt-nodedevd.service \
+	units/modvirt-nodedevd.socket \
+	units/modvirt-nodedevd-ro.socket
+EXTRA_DIST += \
+	units/modvirt-nodedevd.service.in \
+	units/modvirt-nodedevd.socket.in \
+	units/modvirt-nodedevd-ro.socket.in
+units/modvirt-nodedevd.service: $(srcdir)/units/modvirt-nodedevd.service.in
+units/modvirt-nodedevd.socket: $(srcdir)/units/modvirt-nodedevd.socket.in
+units/modvirt-nodedevd-ro.socket: $(srcdir)/units/modvirt-nodedevd-ro.socket.in

@@ -80,13 +80,14 @@ state() { systemctl --root="$root" is-enabled "$1" 2>/dev/null; }
 modvirt_units=$root$unitdir
 # the units install-system masks: those of these daemons that Debian ships
 libvirt_present=
-for d in libvirtd virtqemud virtnetworkd virtstoraged virtproxyd; do
+for d in libvirtd virtqemud virtnetworkd virtstoraged virtnodedevd virtproxyd; do
     for k in .service .socket -ro.socket -admin.socket -tcp.socket -tls.socket; do
         [ -f "$root/lib/systemd/system/$d$k" ] && libvirt_present="$libvirt_present $d$k"
     done
 done
 modvirt_sockets="modvirt-qemud.socket modvirt-qemud-ro.socket modvirt-netd.socket modvirt-netd-ro.socket
-                 modvirt-storaged.socket modvirt-storaged-ro.socket modvirt-proxyd.socket modvirt-proxyd-ro.socket"
+                 modvirt-storaged.socket modvirt-storaged-ro.socket modvirt-nodedevd.socket modvirt-nodedevd-ro.socket
+                 modvirt-proxyd.socket modvirt-proxyd-ro.socket"
 
 # 1: a proxy socket that is not libvirt's (a build configured without
 # --runstatedir=/run) is refused before anything changes; then the tree's

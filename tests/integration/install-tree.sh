@@ -15,7 +15,7 @@ set -u
 mv_tmp_init
 tmp=$mv_tmp
 dest=$tmp/dest
-daemons="qemud netd storaged proxyd"
+daemons="qemud netd storaged nodedevd proxyd"
 
 echo "1..8"
 

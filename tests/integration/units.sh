@@ -1,5 +1,5 @@
 #!/bin/sh
-# The systemd units of modvirt-qemud, -netd, -storaged and -proxyd (units/),
+# The systemd units of modvirt-qemud, -netd, -storaged, -nodedevd and -proxyd (units/),
 # checked two ways (the second for qemud only; the others' units are the same shape):
 #  - systemd-analyze verify on the generated units, with ExecStart pointed at
 #    the build tree's daemon; any stderr counts as failure, because verify
@@ -41,7 +41,7 @@ trap 'exit 1' HUP INT TERM
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvunits.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
 
-echo "1..19"
+echo "1..21"
 
 # ---- each daemon's three units ----
 
@@ -175,7 +175,14 @@ unit_shape storaged '/*/modvirt/storaged-sock'
 check $? "modvirt-storaged's units are complete and name its rw/ro sockets${problems:+ (problems:$problems)}"
 verify_daemon storaged
 
-# 10-11: proxyd, on the paths every libvirt client opens for qemu:///system;
+# 10-11: nodedevd, without KillMode=process (it leaves nothing running:
+# detached devices and mdevs are kernel state)
+unit_shape nodedevd '/*/modvirt/nodedevd-sock'
+[ -z "$problems" ]
+check $? "modvirt-nodedevd's units are complete and name its rw/ro sockets${problems:+ (problems:$problems)}"
+verify_daemon nodedevd
+
+# 12-13: proxyd, on the paths every libvirt client opens for qemu:///system;
 # libvirt's units on the same paths must never run alongside
 unit_shape proxyd '/*/libvirt/libvirt-sock'
 grep -q '^Conflicts=.*libvirtd.socket' "$top_builddir/units/modvirt-proxyd.socket" 2>/dev/null || problems="$problems rw-conflicts"
@@ -188,7 +195,7 @@ grep -qx 'ListenStream=16514' "$top_builddir/units/modvirt-proxyd-tls.socket" 2>
 check $? "modvirt-proxyd's units are complete, on libvirt's socket paths, named rw/ro (and tls/tcp)${problems:+ (problems:$problems)}"
 verify_daemon proxyd
 
-# 12: every unit together in one directory: the dependencies between them
+# 14: every unit together in one directory: the dependencies between them
 # (proxyd wants the daemons' sockets) resolve too.
 all_units=
 for u in "$top_builddir"/units/modvirt-*.service "$top_builddir"/units/modvirt-*.socket; do
