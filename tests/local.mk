@@ -65,3 +65,13 @@ tests_unit_check_rpc_tls_SOURCES = tests/unit/check_rpc_tls.c
 tests_unit_check_rpc_tls_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_check_rpc_tls_LDADD = rpc/libmvserver.la rpc/libmvwire.la common/libmvcommon.la \
 	tests/unit/libmvtest.la $(CHECK_LIBS) $(GNUTLS_LIBS)
+
+# nodedevd/pci_ids.c: vendor and product names from a small pci.ids with
+# the format's corner cases (and the system's file when it is there)
+UNIT_TESTS += tests/unit/check_nodedevd_pci_ids
+check_PROGRAMS += tests/unit/check_nodedevd_pci_ids
+dist_noinst_DATA += tests/data/pci_ids/pci.ids
+tests_unit_check_nodedevd_pci_ids_SOURCES = tests/unit/check_nodedevd_pci_ids.c
+tests_unit_check_nodedevd_pci_ids_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/nodedevd
+tests_unit_check_nodedevd_pci_ids_LDADD = nodedevd/libmvnodedev.la tests/unit/libmvtest.la \
+	common/libmvcommon.la $(CHECK_LIBS)
