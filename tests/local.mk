@@ -75,3 +75,14 @@ tests_unit_check_nodedevd_pci_ids_SOURCES = tests/unit/check_nodedevd_pci_ids.c
 tests_unit_check_nodedevd_pci_ids_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/nodedevd
 tests_unit_check_nodedevd_pci_ids_LDADD = nodedevd/libmvnodedev.la tests/unit/libmvtest.la \
 	common/libmvcommon.la $(CHECK_LIBS)
+
+# nodedevd/cap_pci.c, cap_drm.c: names from the test's pci.ids and the
+# capability filters, on fixtures mounted on /sys (needs root; skips without)
+UNIT_TESTS += tests/unit/check_nodedevd_pci
+check_PROGRAMS += tests/unit/check_nodedevd_pci
+tests_unit_check_nodedevd_pci_SOURCES = tests/unit/check_nodedevd_pci.c \
+	tests/unit/nodedev_fixture.c tests/unit/nodedev_fixture.h
+tests_unit_check_nodedevd_pci_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/nodedevd
+tests_unit_check_nodedevd_pci_LDADD = tests/unit/libmvtest.la nodedevd/libmvnodedev.la \
+	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS)

@@ -15,16 +15,18 @@
 #                complex integrated endpoint...), the link capabilities'
 #                port number, speed code (1 2.5GT/s, 2 5, 3 8, 4 16...) and
 #                width, and the link status' speed and width
+#   byte=OFF:VAL one raw byte, written last (a broken capability list...)
 # Without exp the capability list is empty (the status register says so).
 fx_pci_config() {
     local path=$1 size=$2 hdr=0 multi=0 exp= opt i v d c r
-    local -a b
+    local -a b raw=()
     shift 2
     for opt in "$@"; do
         case $opt in
             hdr=*) hdr=${opt#hdr=} ;;
             multi) multi=1 ;;
             exp=*) exp=${opt#exp=} ;;
+            byte=*:*) raw+=("${opt#byte=}") ;;
             *) fx_die "fx_pci_config: unknown option '$opt'"; return 1 ;;
         esac
     done
@@ -49,6 +51,9 @@ fx_pci_config() {
         fx_cfg_put b 0x4c 4 $((cs | cw << 4 | port << 24))  # link capabilities
         fx_cfg_put b 0x52 2 $((ss | sw << 4))               # link status
     fi
+    for opt in "${raw[@]}"; do
+        fx_cfg_put b "${opt%%:*}" 1 "${opt#*:}"
+    done
     printf "$(printf '\\x%02x' "${b[@]}")" > "$FX_ROOT/$path/config" &&
         truncate -s "$size" "$FX_ROOT/$path/config"
 }
