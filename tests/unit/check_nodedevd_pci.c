@@ -21,21 +21,35 @@
 #include "tree.h"
 
 struct scanned {
-    char *sysdir;
     struct nodedev_pci_ids *ids;
     struct nodedev_tree *tree;
 };
 
-/* Builds FIXTURE, mounts it on /sys (this test's process only) and scans
- * it with the test's pci.ids. */
-static void scan_fixture(const char *fixture, struct scanned *s)
+/* The fixtures, built once by the runner's process (unchecked fixture) so
+ * that they are removed even when a test's process dies on a failure. */
+static char *odd_sys, *gpu_sys;
+
+static void build_fixtures(void)
+{
+    odd_sys = nodedev_fixture_build("pci-odd");
+    gpu_sys = nodedev_fixture_build("gpu");
+}
+
+static void remove_fixtures(void)
+{
+    nodedev_fixture_remove(odd_sys);
+    nodedev_fixture_remove(gpu_sys);
+}
+
+/* Mounts the tree SYSDIR of FIXTURE on /sys (this test's process only) and
+ * scans it with the test's pci.ids. */
+static void scan_fixture(const char *fixture, const char *sysdir, struct scanned *s)
 {
     _cleanup_free_ char *ids = mv_test_data_path("pci_ids", "pci.ids");
     struct nodedev_read_ctx ctx = { 0 };
     int r;
 
-    s->sysdir = nodedev_fixture_build(fixture);
-    r = nodedev_fixture_enter(s->sysdir);
+    r = nodedev_fixture_enter(sysdir);
     ck_assert_msg(r == 0, "cannot mount fixture %s on /sys: %s", fixture, strerror(-r));
     ck_assert_int_eq(nodedev_pci_ids_load(ids, &s->ids), 0);
     ctx.pci_ids = s->ids;
@@ -48,7 +62,6 @@ static void scanned_free(struct scanned *s)
 {
     nodedev_tree_free(s->tree);
     nodedev_pci_ids_free(s->ids);
-    nodedev_fixture_remove(s->sysdir);
 }
 
 /* Device NAME's XML holds the line LINE (indentation aside). */
@@ -66,7 +79,7 @@ START_TEST(test_names)
 {
     struct scanned s = { 0 };
 
-    scan_fixture("pci-odd", &s);
+    scan_fixture("pci-odd", odd_sys, &s);
     assert_line(s.tree, "pci_0000_00_02_0", "<product id='0x1041'>Virtio 1.0 network device</product>");
     assert_line(s.tree, "pci_0000_00_02_0", "<vendor id='0x1af4'>Red Hat, Inc.</vendor>");
     assert_line(s.tree, "pci_0000_00_04_0", "<product id='0x10d3'>82574L Gigabit Network Connection</product>");
@@ -88,7 +101,7 @@ START_TEST(test_cap_filters)
     struct nodedev_device **devs = NULL;
     size_t n = 0;
 
-    scan_fixture("gpu", &s);
+    scan_fixture("gpu", gpu_sys, &s);
     ck_assert_int_eq(nodedev_tree_list(s.tree, 1u << NODEDEV_CAP_PCI, 0, &devs, &n), 0);
     ck_assert_int_eq(n, 6);
     for (size_t i = 0; i < n; i++) {
@@ -133,6 +146,7 @@ int main(void)
         return 1;
     }
     tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, build_fixtures, remove_fixtures);
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_cap_filters);
     suite_add_tcase(s, tc);
