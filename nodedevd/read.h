@@ -6,6 +6,9 @@
  * Everything is read through sd-device, which reads /sys only.  nodedevd
  * sees a fake tree (tests, "sysfs_root" in modvirt-nodedevd.conf) because it
  * then runs in its own mount namespace with that tree mounted on /sys.
+ * sd-device also checks that a device's directory is on a real sysfs
+ * (statfs): whoever mounts a fake tree must set SYSTEMD_DEVICE_VERIFY_SYSFS=0
+ * (its documented switch) before reading, or only the computer is found.
  */
 #pragma once
 

@@ -14,7 +14,9 @@ int nodedev_scan(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx,
                  nodedev_changed_fn changed, void *opaque);
 
 /* Reads the one device at SYSPATH again (after a uevent "add", "change",
- * "bind", "unbind", "move") and puts or removes it; calls CHANGED likewise.
- * 0 or -errno. */
+ * "bind", "unbind", "move", "remove") and puts or removes it (a path that
+ * is gone or no longer a listed device removes what the tree had there);
+ * calls CHANGED likewise.  After "move" call it for DEVPATH_OLD too, so
+ * the device leaves its old path.  0 or -errno. */
 int nodedev_scan_one(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx, const char *syspath,
                      nodedev_changed_fn changed, void *opaque);

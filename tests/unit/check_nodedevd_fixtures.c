@@ -25,6 +25,7 @@
 #include "nodedev_fixture.h"
 #include "scan.h"
 #include "schema.h"
+#include "testutil.h"
 
 static char **fixtures;
 
@@ -145,6 +146,135 @@ START_TEST(test_fixture)
 }
 END_TEST
 
+/* What the changed callback saw: "+name" created, "~name" updated,
+ * "-name" removed, space-separated. */
+struct seen {
+    char text[8192];
+    size_t len;
+    unsigned int created, updated, removed;
+};
+
+static void on_changed(struct nodedev_device *dev, int result, void *opaque)
+{
+    struct seen *s = opaque;
+    char sign = result == NODEDEV_PUT_CREATED ? '+' : result == NODEDEV_PUT_UPDATED ? '~' : '-';
+
+    ck_assert(result == NODEDEV_PUT_CREATED || result == NODEDEV_PUT_UPDATED || result == -1);
+    s->created += result == NODEDEV_PUT_CREATED;
+    s->updated += result == NODEDEV_PUT_UPDATED;
+    s->removed += result == -1;
+    s->len += snprintf(s->text + s->len, sizeof(s->text) - s->len, "%s%c%s", s->len ? " " : "", sign, dev->name);
+    ck_assert_uint_lt(s->len, sizeof(s->text));
+}
+
+static void seen_reset(struct seen *s)
+{
+    memset(s, 0, sizeof(*s));
+}
+
+/* The number of devices of TREE whose path is DIR or below it. */
+static size_t count_below(struct nodedev_tree *tree, const char *dir)
+{
+    struct nodedev_device **devs = NULL;
+    size_t n = 0, k = 0, l = strlen(dir);
+
+    ck_assert_int_eq(nodedev_tree_list(tree, 0, 0, &devs, &n), 0);
+    for (size_t i = 0; i < n; i++)
+        if (devs[i]->syspath && strncmp(devs[i]->syspath, dir, l) == 0 &&
+            (devs[i]->syspath[l] == '\0' || devs[i]->syspath[l] == '/'))
+            k++;
+    nodedev_list_free(devs, n);
+    return k;
+}
+
+static void put_by_hand(struct nodedev_tree *tree, const char *name, const char *syspath)
+{
+    struct nodedev_device *dev = nodedev_device_new(name);
+
+    ck_assert_ptr_nonnull(dev);
+    ck_assert_int_eq(nodedev_set_str(&dev->syspath, syspath), 0);
+    ck_assert_int_eq(nodedev_tree_put(tree, dev), NODEDEV_PUT_CREATED);
+}
+
+/* Scans again after changes to the tree: only what changed is reported.
+ * Written to hold whichever capability readers exist: the devices they
+ * list are counted, not named. */
+START_TEST(test_rescan)
+{
+    const char *eth0 = "/sys/devices/pci0000:00/0000:00:03.0/virtio2/net/eth0";
+    const char *virtio1 = "/sys/devices/pci0000:00/0000:00:02.0/virtio1";
+    char *sysdir = nodedev_fixture_build("host-basic");
+    struct nodedev_read_ctx ctx = { 0 };
+    struct nodedev_tree *tree = NULL;
+    struct seen seen;
+    size_t n, gone;
+    FILE *f;
+
+    ck_assert_int_eq(nodedev_fixture_enter(sysdir), 0);
+    ck_assert_int_eq(nodedev_tree_new(&tree), 0);
+
+    seen_reset(&seen);
+    ck_assert_int_eq(nodedev_scan(tree, &ctx, on_changed, &seen), 0);
+    n = nodedev_tree_count(tree);
+    ck_assert_uint_ge(n, 1);
+    ck_assert_uint_eq(seen.created, n);
+    ck_assert_uint_eq(seen.updated + seen.removed, 0);
+    ck_assert_msg(strncmp(seen.text, "+computer", 9) == 0, "computer first: %s", seen.text);
+
+    seen_reset(&seen);
+    ck_assert_int_eq(nodedev_scan(tree, &ctx, on_changed, &seen), 0);
+    ck_assert_str_eq(seen.text, "");
+
+    /* DMI says another product: the computer is updated, nothing else */
+    f = fopen("/sys/devices/virtual/dmi/id/product_name", "we");
+    ck_assert_ptr_nonnull(f);
+    fputs("Other PC\n", f);
+    fclose(f);
+    seen_reset(&seen);
+    ck_assert_int_eq(nodedev_scan(tree, &ctx, on_changed, &seen), 0);
+    ck_assert_str_eq(seen.text, "~computer");
+
+    /* eth0 unplugged: whatever was listed there is removed */
+    gone = count_below(tree, eth0);
+    ck_assert_int_eq(unlink("/sys/class/net/eth0"), 0);
+    mv_test_rmtree(eth0);
+    seen_reset(&seen);
+    ck_assert_int_eq(nodedev_scan(tree, &ctx, on_changed, &seen), 0);
+    ck_assert_uint_eq(seen.removed, gone);
+    ck_assert_uint_eq(seen.created + seen.updated, 0);
+    ck_assert_uint_eq(nodedev_tree_count(tree), n - gone);
+
+    /* a uevent for a path that is gone removes the device that was there */
+    put_by_hand(tree, "by_hand_gone", "/sys/devices/pci0000:00/0000:00:09.0");
+    seen_reset(&seen);
+    ck_assert_int_eq(nodedev_scan_one(tree, &ctx, "/sys/devices/pci0000:00/0000:00:09.0", on_changed, &seen), 0);
+    ck_assert_str_eq(seen.text, "-by_hand_gone");
+    /* and for a device no reader lists (a virtio bus device) too */
+    put_by_hand(tree, "by_hand_virtio", virtio1);
+    seen_reset(&seen);
+    ck_assert_int_eq(nodedev_scan_one(tree, &ctx, virtio1, on_changed, &seen), 0);
+    ck_assert_str_eq(seen.text, "-by_hand_virtio");
+    /* nothing there, nothing in the tree: nothing happens */
+    ck_assert_int_eq(nodedev_scan_one(tree, &ctx, "/sys/devices/nothing", on_changed, &seen), 0);
+    ck_assert_str_eq(seen.text, "-by_hand_virtio");
+    /* every listed device read again is unchanged */
+    {
+        struct nodedev_device **devs = NULL;
+        size_t k = 0;
+
+        ck_assert_int_eq(nodedev_tree_list(tree, 0, 0, &devs, &k), 0);
+        seen_reset(&seen);
+        for (size_t i = 0; i < k; i++)
+            if (devs[i]->syspath)
+                ck_assert_int_eq(nodedev_scan_one(tree, &ctx, devs[i]->syspath, on_changed, &seen), 0);
+        nodedev_list_free(devs, k);
+        ck_assert_str_eq(seen.text, "");
+    }
+    nodedev_tree_free(tree);
+    nodedev_fixture_remove(sysdir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nodedevd_fixtures");
@@ -170,6 +300,7 @@ int main(void)
         nfix++;
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_fixture, 0, (int)nfix);
+    tcase_add_test(tc, test_rescan);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
