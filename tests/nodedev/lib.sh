@@ -43,7 +43,7 @@
 #   fx_link TARGET LINK                  a relative symlink inside the tree
 #   fx_pci_root 0000:00                  the host bridge directory
 #   fx_pci PARENT ADDR VENDOR DEVICE CLASS [driver= iommu_group= subsys= ...]
-#   fx_pci_config DEVPATH [size= pcie= link=]     binary config space (PCIe capability)
+#   fx_pci_config DEVPATH SIZE [...]     binary config space: pci-config.sh (source it)
 #   fx_iommu_group DEVPATH N             IOMMU group membership
 #   fx_virtio PARENT virtioN ID [DRIVER] a virtio bus device below a PCI function
 #   fx_net PARENT IFNAME MAC [...]       a network interface (PARENT devices/virtual: virtual)
@@ -345,51 +345,4 @@ fx_dmi() {
         esac
     done
     FX_DEV=$path
-}
-
-# fx_pci_config DEVPATH [size=256|4096] [pcie=TYPE] [link=SPEED:WIDTH]:
-# the binary "config" file of a PCI function made by fx_pci: its header
-# (vendor, device, revision, class from the attributes fx_pci wrote) and,
-# with pcie=TYPE, a PCI Express capability at 0x40 (status bit "capability
-# list", capability pointer 0x34 -> 0x40) whose device/port type is TYPE
-# (0 endpoint, 1 legacy endpoint, 4 root port, 5 upstream, 6 downstream,
-# 9 root complex integrated endpoint) with the link's capability and status
-# registers saying SPEED (1 = 2.5 GT/s ... 4 = 16 GT/s) and WIDTH lanes
-# (default 1:1).  size: 256 (legacy PCI, the default) or 4096 (PCI
-# Express's extended space; the default with pcie=).  Without this call a
-# function has no config file at all.
-fx_pci_config() {
-    local path=$1 size= pcie= link=1:1 opt bytes=() i hex
-    shift
-    for opt in "$@"; do
-        case $opt in
-            size=256|size=4096) size=${opt#size=} ;;
-            pcie=[0-9]|pcie=10) pcie=${opt#pcie=} ;;
-            link=[0-9]*:[0-9]*) link=${opt#link=} ;;
-            *) fx_die "fx_pci_config: bad option '$opt'"; return 1 ;;
-        esac
-    done
-    [ -f "$FX_ROOT/$path/vendor" ] || { fx_die "fx_pci_config: '$path' is no fx_pci function"; return 1; }
-    [ -n "$size" ] || { [ -n "$pcie" ] && size=4096 || size=256; }
-    for ((i = 0; i < size; i++)); do bytes[i]=0; done
-    # little-endian 16-bit word VALUE at OFFSET
-    _fx_w16() { bytes[$1]=$(($2 & 0xff)); bytes[$1 + 1]=$((($2 >> 8) & 0xff)); }
-    _fx_w16 0 "$(cat "$FX_ROOT/$path/vendor")"
-    _fx_w16 2 "$(cat "$FX_ROOT/$path/device")"
-    hex=$(cat "$FX_ROOT/$path/class")
-    bytes[8]=$(($(cat "$FX_ROOT/$path/revision")))
-    bytes[9]=$((hex & 0xff)) bytes[10]=$(((hex >> 8) & 0xff)) bytes[11]=$(((hex >> 16) & 0xff))
-    if [ -n "$pcie" ]; then
-        local speed=${link%%:*} width=${link#*:}
-        _fx_w16 6 0x10                          # status: capability list
-        bytes[0x34]=0x40                        # first capability
-        bytes[0x40]=0x10 bytes[0x41]=0          # PCI Express, last in the list
-        _fx_w16 0x42 $((2 | (pcie << 4)))       # version 2, device/port type
-        # link capabilities (0x4c): max speed, max width; link status (0x52)
-        _fx_w16 0x4c $((speed | ((width & 0x3f) << 4)))
-        _fx_w16 0x52 $((speed | ((width & 0x3f) << 4)))
-    fi
-    unset -f _fx_w16
-    for ((i = 0; i < size; i++)); do printf -v hex '\\x%02x' $((bytes[i])); printf '%b' "$hex"; done \
-        > "$FX_ROOT/$path/config"
 }

@@ -6,7 +6,8 @@
  * and the names with their parents tests/nodedevxml/FIXTURE/list.txt;
  * MV_REGEN=1 (or MV_REGENERATE=1) rewrites them, dropping the XML of
  * devices that are gone.  Each device's XML must also be valid against
- * libvirt's nodedev.rng when it is installed.
+ * libvirt's nodedev.rng when it is installed.  Vendor and product names come
+ * from tests/nodedev/pci.ids, not the machine's list.
  */
 #include "config.h"
 
@@ -23,11 +24,22 @@
 #include "file.h"
 #include "golden.h"
 #include "nodedev_fixture.h"
+#include "pci_ids.h"
 #include "scan.h"
 #include "schema.h"
 #include "testutil.h"
 
 static char **fixtures;
+
+/* tests/nodedev/pci.ids: names that do not depend on the machine's list */
+static struct nodedev_pci_ids *fixture_pci_ids(void)
+{
+    _cleanup_free_ char *path = mv_test_golden_path("nodedev", "pci.ids", "");
+    struct nodedev_pci_ids *ids = NULL;
+
+    ck_assert_msg(nodedev_pci_ids_load(path, &ids) == 0, "cannot load %s", path);
+    return ids;
+}
 
 /* "name parent" a line, sorted by name ("computer" alone) */
 static char *list_text(struct nodedev_device **devs, size_t n)
@@ -121,7 +133,8 @@ START_TEST(test_fixture)
 {
     const char *fixture = fixtures[_i];
     char *sysdir = nodedev_fixture_build(fixture);
-    struct nodedev_read_ctx ctx = { 0 };
+    struct nodedev_pci_ids *ids = fixture_pci_ids();
+    struct nodedev_read_ctx ctx = { .pci_ids = ids };
     struct nodedev_tree *tree = NULL;
     struct nodedev_device **devs = NULL;
     _cleanup_free_ char *bad = NULL;
@@ -140,6 +153,7 @@ START_TEST(test_fixture)
     fclose(badf);
     nodedev_list_free(devs, n);
     nodedev_tree_free(tree);
+    nodedev_pci_ids_free(ids);
     nodedev_fixture_remove(sysdir);
     ck_assert_msg(badlen == 0, "fixture %s: tests/nodedevxml/%s/ differs:%s; diff them, or rerun with "
                   "MV_REGEN=1 if the change is intended", fixture, fixture, bad);
