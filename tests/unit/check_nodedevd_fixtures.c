@@ -22,6 +22,7 @@
 
 #include "cleanup.h"
 #include "file.h"
+#include "format.h"
 #include "golden.h"
 #include "nodedev_fixture.h"
 #include "pci_ids.h"
@@ -289,6 +290,63 @@ START_TEST(test_rescan)
 }
 END_TEST
 
+static void write_attr(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "we");
+
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *computer_xml(void)
+{
+    struct nodedev_device *dev = NULL;
+    char *xml = NULL;
+
+    ck_assert_int_eq(nodedev_read_computer(&dev), 0);
+    ck_assert_int_eq(nodedev_format(dev, &xml), 0);
+    nodedev_device_unref(dev);
+    return xml;
+}
+
+/* DMI text as libvirt keeps it, and the computer without DMI exactly as
+ * libvirt 9.0 prints it on a machine without (this VM) */
+START_TEST(test_computer)
+{
+    char *sysdir = nodedev_fixture_build("host-basic");
+    char *xml;
+
+    ck_assert_int_eq(nodedev_fixture_enter(sysdir), 0);
+    /* control characters dropped; an empty value or one that is not UTF-8
+     * is no value; a UUID of one repeated digit is no UUID */
+    write_attr("/sys/devices/virtual/dmi/id/product_name", "\001Odd\tPC\n");
+    write_attr("/sys/devices/virtual/dmi/id/sys_vendor", "\n");
+    write_attr("/sys/devices/virtual/dmi/id/product_version", "caf\xe9\n");
+    write_attr("/sys/devices/virtual/dmi/id/product_serial", "S<1>&\n");
+    write_attr("/sys/devices/virtual/dmi/id/product_uuid", "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF\n");
+    unlink("/sys/devices/virtual/dmi/id/bios_vendor");
+    unlink("/sys/devices/virtual/dmi/id/bios_version");
+    xml = computer_xml();
+    ck_assert_str_eq(xml, "<device>\n  <name>computer</name>\n  <capability type='system'>\n"
+                          "    <product>OddPC</product>\n    <hardware>\n      <serial>S&lt;1&gt;&amp;</serial>\n"
+                          "      <uuid>00000000-0000-0000-0000-000000000000</uuid>\n    </hardware>\n"
+                          "    <firmware>\n      <release_date>04/01/2014</release_date>\n    </firmware>\n"
+                          "  </capability>\n</device>\n");
+    free(xml);
+
+    /* no DMI at all */
+    ck_assert_int_eq(unlink("/sys/class/dmi/id"), 0);
+    mv_test_rmtree("/sys/devices/virtual/dmi");
+    xml = computer_xml();
+    ck_assert_str_eq(xml, "<device>\n  <name>computer</name>\n  <capability type='system'>\n"
+                          "    <hardware>\n      <uuid>00000000-0000-0000-0000-000000000000</uuid>\n"
+                          "    </hardware>\n    <firmware>\n    </firmware>\n  </capability>\n</device>\n");
+    free(xml);
+    nodedev_fixture_remove(sysdir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nodedevd_fixtures");
@@ -315,6 +373,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_fixture, 0, (int)nfix);
     tcase_add_test(tc, test_rescan);
+    tcase_add_test(tc, test_computer);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
