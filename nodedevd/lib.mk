@@ -40,3 +40,17 @@ tests_unit_check_nodedevd_fixtures_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTE
 tests_unit_check_nodedevd_fixtures_LDADD = tests/unit/libmvtest.la nodedevd/libmvnodedev.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS)
 EXTRA_DIST += tests/nodedev tests/nodedevxml
+
+# blockdev: what the net, storage, scsi and usb readers share
+nodedevd_libmvnodedev_la_SOURCES += nodedevd/sysattr.c nodedevd/sysattr.h \
+	nodedevd/usb_ids.c nodedevd/usb_ids.h
+
+# blockdev: the net capability on real veth links, each test in
+# namespaces of its own (needs root; skips without)
+check_PROGRAMS += tests/unit/check_nodedevd_net
+UNIT_TESTS += tests/unit/check_nodedevd_net
+tests_unit_check_nodedevd_net_SOURCES = tests/unit/check_nodedevd_net.c
+tests_unit_check_nodedevd_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/nodedevd
+tests_unit_check_nodedevd_net_LDADD = tests/unit/libmvtest.la nodedevd/libmvnodedev.la \
+	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS)
