@@ -60,7 +60,9 @@
 # with these helpers (fx_init first).  tests/nodedev/mkfixture.sh NAME DIR
 # runs it; tests/nodedev/fixtures.list names the fixtures that
 # check_nodedevd_fixtures compares with their goldens in
-# tests/nodedevxml/NAME/ (MV_REGEN=1 rewrites those).
+# tests/nodedevxml/NAME/ (MV_REGEN=1 rewrites those), naming PCI vendors
+# and products from tests/nodedev/pci.ids: a fixture with new PCI ids adds
+# their lines from /usr/share/misc/pci.ids there.
 #
 # Helpers fail (return non-zero, with a message on stderr) on a bad call;
 # mkfixture.sh runs with set -e, so a broken fixture stops there.
