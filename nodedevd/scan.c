@@ -102,29 +102,34 @@ static int read_all(const struct nodedev_read_ctx *ctx, struct dev_vec *vec)
     return 0;
 }
 
-static bool in_vec(const struct dev_vec *vec, const char *name)
+static int str_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i < vec->n; i++)
-        if (strcmp(vec->v[i]->name, name) == 0)
-            return true;
-    return false;
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Drops the devices read from sysfs before that this scan did not find
- * (devices without a sysfs path, the computer and inactive mdevs, stay). */
+ * (devices without a sysfs path, the computer and inactive mdevs, stay).
+ * The names found are sorted once: a rescan of a big host stays linear-ish. */
 static int remove_stale(struct nodedev_tree *tree, const struct dev_vec *vec,
                         nodedev_changed_fn changed, void *opaque)
 {
+    _cleanup_free_ const char **found = calloc(vec->n + 1, sizeof(*found));
     struct nodedev_device **devs = NULL;
     size_t n = 0;
-    int r = nodedev_tree_list(tree, 0, 0, &devs, &n);
+    int r;
 
+    if (!found)
+        return -ENOMEM;
+    for (size_t i = 0; i < vec->n; i++)
+        found[i] = vec->v[i]->name;
+    qsort(found, vec->n, sizeof(*found), str_cmp);
+    r = nodedev_tree_list(tree, 0, 0, &devs, &n);
     if (r < 0)
         return r;
     for (size_t i = 0; i < n; i++) {
         struct nodedev_device *old;
 
-        if (!devs[i]->syspath || in_vec(vec, devs[i]->name))
+        if (!devs[i]->syspath || bsearch(&devs[i]->name, found, vec->n, sizeof(*found), str_cmp))
             continue;
         old = nodedev_tree_remove(tree, devs[i]->name);
         if (old && changed)
