@@ -1,4 +1,7 @@
-/* Filling the tree from sysfs through sd-device's enumerator (scan.c). */
+/* Filling the tree from sysfs through sd-device's enumerator (scan.c).
+ * A tree's scans and scan_one calls must not overlap (one thread, e.g. the
+ * event loop): a scan's snapshot put after a newer uevent's device would
+ * put the older facts back.  Lookups and lists may run alongside. */
 #pragma once
 
 #include "read.h"
