@@ -75,6 +75,8 @@ extern const struct cli_command cli_vol_job_commands[];
 extern const size_t cli_vol_job_ncommands;
 extern const struct cli_command cli_vol_transfer_commands[];
 extern const size_t cli_vol_transfer_ncommands;
+extern const struct cli_command cli_nodedev_commands[];
+extern const size_t cli_nodedev_ncommands;
 
 /* The connection, opened now if needed; NULL after printing the error, with
  * *EXIT_CODE set. */
@@ -127,6 +129,38 @@ static inline void cli_progress_freep(struct cli_progress **p) { cli_progress_fr
 /* Attaches the terminal (or stdin/stdout) to DOM's console until the escape
  * key, or end of file on either side; returns the exit status. */
 int cli_console_attach(struct cli *cli, modvirt_domain *dom, bool force);
+
+/* ---- cli_events.c ---- */
+
+/* An events command's state while it waits: print as JSON, go on after the
+ * first event, events shown so far. */
+struct cli_listener {
+    bool json;
+    bool loop;
+    int count;
+};
+
+/* Whether L takes one more event: one-shot listeners take only the first. */
+bool cli_listener_wants(const struct cli_listener *l);
+/* Flushes the event just printed (a reader on a pipe sees it at once) and counts it. */
+void cli_listener_shown(struct cli_listener *l);
+
+/* One kind of subscription: domain, network or node device events. */
+struct cli_event_source {
+    const char *what;           /* for messages: "domain events" */
+    int (*reg)(modvirt_conn *conn, struct cli_listener *l, modvirt_error **err);
+    int (*dereg)(modvirt_conn *conn, modvirt_error **err);
+    int (*fd)(modvirt_conn *conn);
+    int (*process)(modvirt_conn *conn, int timeout_ms, modvirt_error **err);
+};
+
+/* The options of every events command: --loop, --timeout SECONDS. */
+extern const struct cli_flag cli_events_flags[];
+
+/* Subscribes to SRC, waits as --loop (SET[0]) and --timeout (SET[1]) say,
+ * unsubscribes and reports "events received: N" as virsh does; 1 if no
+ * event came. */
+int cli_listen_events(struct cli *cli, const struct cli_event_source *src, const bool *set);
 
 /* ---- cli_input.c ---- */
 

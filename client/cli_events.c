@@ -19,30 +19,15 @@
 #include "cleanup.h"
 #include "cli.h"
 
-struct listener {
-    bool json;
-    bool loop;
-    int count;
-};
-
-/* One kind of subscription: domain or network events. */
-struct source {
-    const char *what;           /* for messages: "domain events" */
-    int (*reg)(modvirt_conn *conn, struct listener *l, modvirt_error **err);
-    int (*dereg)(modvirt_conn *conn, modvirt_error **err);
-    int (*fd)(modvirt_conn *conn);
-    int (*process)(modvirt_conn *conn, int timeout_ms, modvirt_error **err);
-};
-
 /* Whether L takes one more event: one-shot listeners take only the first
  * (events that came in the same read as it are not shown). */
-static bool wants(const struct listener *l)
+bool cli_listener_wants(const struct cli_listener *l)
 {
     return l->loop || l->count == 0;
 }
 
 /* The event is out: a reader on a pipe sees each event when it happens. */
-static void shown(struct listener *l)
+void cli_listener_shown(struct cli_listener *l)
 {
     fflush(stdout);
     l->count++;
@@ -74,9 +59,9 @@ static void print_json(const modvirt_domain_event *ev)
 
 static void on_event(modvirt_conn *conn, const modvirt_domain_event *ev, void *opaque)
 {
-    struct listener *l = opaque;
+    struct cli_listener *l = opaque;
 
-    if (!wants(l))
+    if (!cli_listener_wants(l))
         return;
     if (l->json)
         print_json(ev);
@@ -86,15 +71,15 @@ static void on_event(modvirt_conn *conn, const modvirt_domain_event *ev, void *o
                modvirt_domain_event_detail_name(ev->type, ev->detail));
     else
         printf("event 'reboot' for domain '%s'\n", ev->dom.name);
-    shown(l);
+    cli_listener_shown(l);
 }
 
 static void on_network_event(modvirt_conn *conn, const modvirt_network_event *ev, void *opaque)
 {
-    struct listener *l = opaque;
+    struct cli_listener *l = opaque;
     const char *type = modvirt_network_event_type_name(ev->type);
 
-    if (!wants(l))
+    if (!cli_listener_wants(l))
         return;
     if (l->json) {
         json_object *o = json_object_new_object();
@@ -114,25 +99,25 @@ static void on_network_event(modvirt_conn *conn, const modvirt_network_event *ev
         /* virsh net-event does not quote the network's name */
         printf("event 'lifecycle' for network %s: %s\n", ev->name, type);
     }
-    shown(l);
+    cli_listener_shown(l);
 }
 
-static int register_domains(modvirt_conn *conn, struct listener *l, modvirt_error **err)
+static int register_domains(modvirt_conn *conn, struct cli_listener *l, modvirt_error **err)
 {
     return modvirt_domain_events_register(conn, on_event, l, err);
 }
 
-static int register_networks(modvirt_conn *conn, struct listener *l, modvirt_error **err)
+static int register_networks(modvirt_conn *conn, struct cli_listener *l, modvirt_error **err)
 {
     return modvirt_network_events_register(conn, on_network_event, l, err);
 }
 
-static const struct source domain_source = {
+static const struct cli_event_source domain_source = {
     "domain events", register_domains, modvirt_domain_events_deregister,
     modvirt_domain_events_fd, modvirt_domain_events_process,
 };
 
-static const struct source network_source = {
+static const struct cli_event_source network_source = {
     "network events", register_networks, modvirt_network_events_deregister,
     modvirt_network_events_fd, modvirt_network_events_process,
 };
@@ -147,10 +132,10 @@ static long long now_ms(void)
 
 /* Until the first event (or forever with --loop), DEADLINE (< 0: none), a
  * signal, or a lost connection. */
-static enum wait_end wait_events(modvirt_conn *conn, const struct source *src, struct listener *l,
-                                 int sigfd, long long deadline, int *code)
+static enum wait_end wait_events(modvirt_conn *conn, const struct cli_event_source *src,
+                                 struct cli_listener *l, int sigfd, long long deadline, int *code)
 {
-    while (wants(l)) {
+    while (cli_listener_wants(l)) {
         struct pollfd pfd[2] = {
             { .fd = src->fd(conn), .events = POLLIN },
             { .fd = sigfd, .events = POLLIN },
@@ -191,11 +176,9 @@ static bool parse_timeout(const char *s, long long *ms)
     return true;
 }
 
-/* Subscribes to SRC, waits as --loop (SET[0]) and --timeout (SET[1]) say,
- * unsubscribes and reports. */
-static int listen_to(struct cli *cli, const struct source *src, const bool *set)
+int cli_listen_events(struct cli *cli, const struct cli_event_source *src, const bool *set)
 {
-    struct listener l = { .json = cli->json, .loop = set[0] };
+    struct cli_listener l = { .json = cli->json, .loop = set[0] };
     long long deadline = -1, timeout_ms = 0;
     modvirt_error *err = NULL;
     modvirt_conn *conn;
@@ -241,15 +224,15 @@ static int listen_to(struct cli *cli, const struct source *src, const bool *set)
 
 static int cmd_events(struct cli *cli, const bool *set, char **args, int nargs)
 {
-    return listen_to(cli, &domain_source, set);
+    return cli_listen_events(cli, &domain_source, set);
 }
 
 static int cmd_net_event(struct cli *cli, const bool *set, char **args, int nargs)
 {
-    return listen_to(cli, &network_source, set);
+    return cli_listen_events(cli, &network_source, set);
 }
 
-static const struct cli_flag events_flags[] = {
+const struct cli_flag cli_events_flags[] = {
     { "loop", "go on after the first event, until the timeout or a signal", NULL },
     { "timeout", "stop waiting after SECONDS", "SECONDS" },
     { NULL, NULL, NULL },
@@ -263,7 +246,7 @@ const struct cli_command cli_events_commands[] = {
       "With --json, one JSON object per line.  Without --loop it stops after\n"
       "the first event.  Exits 1 if no event came before the timeout or an\n"
       "interrupt (as virsh event does).",
-      events_flags, 0, 0, cmd_events },
+      cli_events_flags, 0, 0, cmd_events },
     { "net-event", NULL, "print network lifecycle events as they happen",
       "Waits for lifecycle events (defined, undefined, started, stopped) of any\n"
       "network and prints one line each, worded like virsh net-event:\n"
@@ -271,6 +254,6 @@ const struct cli_command cli_events_commands[] = {
       "With --json, one JSON object per line.  Without --loop it stops after\n"
       "the first event.  Exits 1 if no event came before the timeout or an\n"
       "interrupt (as virsh net-event does).",
-      events_flags, 0, 0, cmd_net_event },
+      cli_events_flags, 0, 0, cmd_net_event },
 };
 const size_t cli_events_ncommands = MV_ARRAY_SIZE(cli_events_commands);

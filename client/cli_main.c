@@ -28,6 +28,7 @@ static const struct command_group groups[] = {
     { cli_vol_commands, &cli_vol_ncommands },
     { cli_vol_job_commands, &cli_vol_job_ncommands },
     { cli_vol_transfer_commands, &cli_vol_transfer_ncommands },
+    { cli_nodedev_commands, &cli_nodedev_ncommands },
 };
 
 static const char exit_help[] =

@@ -297,6 +297,7 @@ void modvirt_conn_close(modvirt_conn *conn)
         return;
     modvirt_domain_events_free(conn);
     modvirt_network_events_free(conn);
+    modvirt_node_device_events_free(conn);
     for (size_t i = 0; i < MV_ARRAY_SIZE(conn->rpc); i++) {
         struct mv_err e = { 0 };
 

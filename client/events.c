@@ -4,7 +4,8 @@
  * at a time, whose events arrive on the daemon connection that serves the
  * kind and go to the application's callback on whichever thread reads.
  * The kinds differ only in what they register and how an event decodes
- * (client/domain_events.c, client/network_events.c).
+ * (client/domain_events.c, client/network_events.c,
+ * client/nodedev_events.c).
  */
 #define MV_LOG_MODULE "client.events"
 #include <errno.h>

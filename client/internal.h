@@ -50,6 +50,7 @@ struct modvirt_conn {
     size_t nretired;
     struct mv_event_sub *events;        /* domain events; NULL until registered */
     struct mv_event_sub *net_events;    /* network events; NULL until registered */
+    struct mv_event_sub *nodedev_events; /* node device events; NULL until registered */
 };
 
 /* A domain handle: what the wire calls a nonnull domain, plus its connection. */
@@ -167,6 +168,10 @@ MV_HIDDEN int modvirt_network_call(modvirt_network *net, int proc, xdrproc_t ret
 
 /* Drops the network event registration of CONN without telling the daemon. */
 MV_HIDDEN void modvirt_network_events_free(modvirt_conn *conn);
+
+/* Drops the node device event registration of CONN without telling the
+ * daemon (client/nodedev_events.c). */
+MV_HIDDEN void modvirt_node_device_events_free(modvirt_conn *conn);
 
 /* The wire forms of POOL and VOL; they borrow the handle's strings
  * (client/storage_pool.c, client/storage_vol.c). */

@@ -19,6 +19,9 @@ client_libmodvirt_la_SOURCES = \
 	client/network_leases.c \
 	client/network_names.c \
 	client/network_events.c \
+	client/nodedev.c \
+	client/nodedev_names.c \
+	client/nodedev_events.c \
 	client/storage_pool.c \
 	client/storage_vol.c \
 	client/storage_stream.c
@@ -48,9 +51,11 @@ client_modvirt_SOURCES = \
 	client/cli_pool.c \
 	client/cli_vol.c \
 	client/cli_vol_job.c \
-	client/cli_vol_transfer.c
-client_modvirt_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-client_modvirt_LDADD = client/libmodvirt.la $(JSONC_LIBS)
+	client/cli_vol_transfer.c \
+	client/cli_nodedev.c
+# libxml2: nodedev-info reads the path and driver out of the device XML
+client_modvirt_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBXML_CFLAGS)
+client_modvirt_LDADD = client/libmodvirt.la $(JSONC_LIBS) $(LIBXML_LIBS)
 
 dist_man_MANS += man/modvirt.1
 

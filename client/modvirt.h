@@ -781,6 +781,151 @@ int modvirt_storage_vol_download(modvirt_storage_vol *vol, int fd, uint64_t offs
                                  unsigned int flags, modvirt_progress_fn progress, void *opaque,
                                  modvirt_error **err);
 
+/* ---- node devices (served by modvirt-nodedevd) ---- */
+
+/* Host devices are named as libvirt names them ("computer",
+ * "pci_0000_00_1f_2", "net_eth0_52_54_00_12_34_56", "block_vda"); the wire
+ * names a device by that string alone, so every call here takes the name
+ * and no handle is needed.  Names handed out are malloc'd; lists of them
+ * are NULL-terminated arrays freed with modvirt_string_list_free(). */
+
+/* virNodeDevCapType: what a device is; a device may have several. */
+enum modvirt_node_device_cap {
+    MODVIRT_NODE_DEVICE_CAP_SYSTEM = 0,
+    MODVIRT_NODE_DEVICE_CAP_PCI_DEV = 1,
+    MODVIRT_NODE_DEVICE_CAP_USB_DEV = 2,
+    MODVIRT_NODE_DEVICE_CAP_USB_INTERFACE = 3,
+    MODVIRT_NODE_DEVICE_CAP_NET = 4,
+    MODVIRT_NODE_DEVICE_CAP_SCSI_HOST = 5,
+    MODVIRT_NODE_DEVICE_CAP_SCSI_TARGET = 6,
+    MODVIRT_NODE_DEVICE_CAP_SCSI = 7,
+    MODVIRT_NODE_DEVICE_CAP_STORAGE = 8,
+    MODVIRT_NODE_DEVICE_CAP_FC_HOST = 9,
+    MODVIRT_NODE_DEVICE_CAP_VPORTS = 10,
+    MODVIRT_NODE_DEVICE_CAP_SCSI_GENERIC = 11,
+    MODVIRT_NODE_DEVICE_CAP_DRM = 12,
+    MODVIRT_NODE_DEVICE_CAP_MDEV_TYPES = 13,
+    MODVIRT_NODE_DEVICE_CAP_MDEV = 14,
+    MODVIRT_NODE_DEVICE_CAP_CCW_DEV = 15,
+    MODVIRT_NODE_DEVICE_CAP_CSS_DEV = 16,
+    MODVIRT_NODE_DEVICE_CAP_VDPA = 17,
+    MODVIRT_NODE_DEVICE_CAP_AP_CARD = 18,
+    MODVIRT_NODE_DEVICE_CAP_AP_QUEUE = 19,
+    MODVIRT_NODE_DEVICE_CAP_AP_MATRIX = 20,
+    MODVIRT_NODE_DEVICE_CAP_VPD = 21,
+};
+
+/* Filters for modvirt_conn_list_all_node_devices()
+ * (VIR_CONNECT_LIST_NODE_DEVICES_*): MODVIRT_LIST_NODE_DEVICES_CAP(c) for
+ * each wanted capability (none: any), and the state bits (neither or both:
+ * either state). */
+#define MODVIRT_LIST_NODE_DEVICES_CAP(cap) (1u << (cap))
+enum modvirt_list_node_devices_flags {
+    MODVIRT_LIST_NODE_DEVICES_INACTIVE = 1u << 30,      /* defined mdevs not started */
+    MODVIRT_LIST_NODE_DEVICES_ACTIVE = 1u << 31,
+};
+
+/* The names of every device matching FLAGS (0: all), sorted by name:
+ * *NAMES (malloc'd, NULL-terminated, *N names) is freed with
+ * modvirt_string_list_free(). */
+int modvirt_conn_list_all_node_devices(modvirt_conn *conn, unsigned int flags, char ***names,
+                                       size_t *n, modvirt_error **err);
+
+/* 0 if device NAME exists; -EIO with code 53 (NO_NODE_DEVICE) if not. */
+int modvirt_node_device_lookup(modvirt_conn *conn, const char *name, modvirt_error **err);
+
+/* The scsi_host device with fibre channel names WWNN and WWPN; *NAME is malloc'd. */
+int modvirt_node_device_lookup_scsi_host_by_wwn(modvirt_conn *conn, const char *wwnn,
+                                                const char *wwpn, char **name,
+                                                modvirt_error **err);
+
+/* The device XML (libvirt's nodedev format); *XML is malloc'd.  FLAGS: 0. */
+int modvirt_node_device_get_xml(modvirt_conn *conn, const char *name, unsigned int flags,
+                                char **xml, modvirt_error **err);
+
+/* The parent's name (malloc'd), or NULL for the root device "computer". */
+int modvirt_node_device_get_parent(modvirt_conn *conn, const char *name, char **parent,
+                                   modvirt_error **err);
+
+/* The device's capability names ("pci", "net", ...), NULL-terminated,
+ * freed with modvirt_string_list_free(). */
+int modvirt_node_device_list_caps(modvirt_conn *conn, const char *name, char ***caps,
+                                  modvirt_error **err);
+
+/* *ACTIVE is 1 for a device that exists now (0: a defined mdev not started). */
+int modvirt_node_device_is_active(modvirt_conn *conn, const char *name, int *active,
+                                  modvirt_error **err);
+/* *PERSISTENT is 1 for a device with a definition that outlives it. */
+int modvirt_node_device_is_persistent(modvirt_conn *conn, const char *name, int *persistent,
+                                      modvirt_error **err);
+/* *AUTOSTART is 1 for a defined mdev started with the daemon. */
+int modvirt_node_device_get_autostart(modvirt_conn *conn, const char *name, int *autostart,
+                                      modvirt_error **err);
+
+/* Detaches PCI device NAME from its host driver for passthrough, binding
+ * it to DRIVER ("vfio"; NULL: the daemon's default, vfio).  As virsh does,
+ * without DRIVER and FLAGS this is the old NODE_DEVICE_DETTACH call, else
+ * NODE_DEVICE_DETACH_FLAGS.  FLAGS: 0. */
+int modvirt_node_device_detach(modvirt_conn *conn, const char *name, const char *driver,
+                               unsigned int flags, modvirt_error **err);
+/* Gives a detached PCI device back to the driver it had. */
+int modvirt_node_device_reattach(modvirt_conn *conn, const char *name, modvirt_error **err);
+/* Resets a detached PCI device (function or bus reset). */
+int modvirt_node_device_reset(modvirt_conn *conn, const char *name, modvirt_error **err);
+
+/* The capability CAP's name as the XML and virsh --cap write it ("pci",
+ * "usb_device", "scsi_host", ...); NULL for values it does not know. */
+const char *modvirt_node_device_cap_name(int cap);
+/* The enum modvirt_node_device_cap for NAME; -1 for any other word. */
+int modvirt_node_device_cap_from_name(const char *name);
+
+/* ---- node device events ---- */
+
+/* virNodeDeviceEventID: what a subscription delivers. */
+enum modvirt_node_device_event_id {
+    MODVIRT_NODE_DEVICE_EVENT_ID_LIFECYCLE = 0,
+    MODVIRT_NODE_DEVICE_EVENT_ID_UPDATE = 1,
+};
+
+/* virNodeDeviceEventLifecycleType. */
+enum modvirt_node_device_event_type {
+    MODVIRT_NODE_DEVICE_EVENT_CREATED = 0,
+    MODVIRT_NODE_DEVICE_EVENT_DELETED = 1,
+    MODVIRT_NODE_DEVICE_EVENT_DEFINED = 2,
+    MODVIRT_NODE_DEVICE_EVENT_UNDEFINED = 3,
+};
+
+/* One event as the callback sees it; valid only during the callback. */
+typedef struct modvirt_node_device_event {
+    int event_id;               /* enum modvirt_node_device_event_id */
+    const char *name;           /* the device */
+    int type;                   /* lifecycle: enum modvirt_node_device_event_type; else 0 */
+    int detail;                 /* lifecycle: always 0 in libvirt 9.0; else 0 */
+} modvirt_node_device_event;
+
+typedef void (*modvirt_node_device_event_fn)(modvirt_conn *conn, const modvirt_node_device_event *ev,
+                                             void *opaque);
+
+/* Subscribes CONN to the lifecycle and update events of every node device
+ * (on nodedevd's connection); FN runs for each inside
+ * modvirt_node_device_events_process() or any other call on that
+ * connection.  One subscription per connection: -EBUSY if there is one.
+ * If the connection is lost so is the subscription; process then fails
+ * with -ENOTCONN. */
+int modvirt_node_device_events_register(modvirt_conn *conn, modvirt_node_device_event_fn fn,
+                                        void *opaque, modvirt_error **err);
+/* Ends the subscription (telling the daemon); 0 also if there was none. */
+int modvirt_node_device_events_deregister(modvirt_conn *conn, modvirt_error **err);
+/* The descriptor to poll() before modvirt_node_device_events_process(), or
+ * -1 without a subscription. */
+int modvirt_node_device_events_fd(modvirt_conn *conn);
+/* As modvirt_domain_events_process(), for the node device subscription. */
+int modvirt_node_device_events_process(modvirt_conn *conn, int timeout_ms, modvirt_error **err);
+
+/* "Created", "Deleted", "Defined", "Undefined" as virsh nodedev-event words
+ * them; "unknown" for other values. */
+const char *modvirt_node_device_event_type_name(int type);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,7 +6,8 @@
  * opening, routing and error reporting; domain lookups (virsh's id, UUID,
  * name order), lifecycle and queries against a small table of fake domains;
  * event decoding from MESSAGE packets; console streams; and the network
- * calls (routed to netd-sock) against two fake networks.
+ * calls (routed to netd-sock) against two fake networks; the node device
+ * calls and events (routed to nodedevd-sock) against three fake devices.
  */
 #include <check.h>
 #include <errno.h>
@@ -27,7 +28,7 @@
 #include "rpc/error.h"
 #include "rpc/message.h"
 
-#define FAKE_SOCKETS 4
+#define FAKE_SOCKETS 5
 #define FAKE_DOMAINS 4
 
 /* A domain the fake daemon knows.  "vm-gone" is listed but vanishes before
@@ -91,10 +92,15 @@ struct fake {
     char net_mac[32];           /* the lease filter, "(null)" if none */
     mv_network_update_args update;  /* the last NETWORK_UPDATE, without its strings */
     char update_xml[96];
+    /* the node device calls */
+    unsigned int dev_flags;     /* of the last call that has flags */
+    int dev_maxnames;           /* of the last LIST_CAPS */
+    char dev_driver[16];        /* of the last DETACH_FLAGS, "(null)" if none */
+    char dev_last[32];          /* the device the last call named */
 };
 
 static const char *const sock_names[FAKE_SOCKETS] = { "qemud-sock", "qemud-sock-ro", "other-sock",
-                                                              "netd-sock" };
+                                                              "netd-sock", "nodedevd-sock" };
 
 static void logf_(struct fake *f, const char *sock, int proc)
 {
@@ -763,6 +769,186 @@ static bool handle_network(struct fake *f, int fd, const struct mv_msg *call)
     }
 }
 
+/* ---- the fake's node devices ---- */
+
+/* computer, and under it a PCI disk controller with its block device. */
+static const char *const fake_devs[] = { "computer", "pci_0000_00_02_0", "block_vda" };
+
+static bool dev_known(const char *name)
+{
+    for (size_t i = 0; i < MV_ARRAY_SIZE(fake_devs); i++)
+        if (strcmp(fake_devs[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Decodes the device name every NODE_DEVICE call starts with (a name, then
+ * maybe flags or more) into F->dev_last; false after answering libvirt's
+ * "not found" error. */
+static bool dev_name(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_node_device_name_args args = { 0 };
+    size_t len;
+    const char *body = mv_msg_payload(call, &len);
+    char text[96];
+    XDR xdr;
+
+    /* decoded as the name alone: the rest of the body is not looked at */
+    xdrmem_create(&xdr, (char *)body, (u_int)len, XDR_DECODE);
+    ck_assert(xdr_mv_node_device_name_args(&xdr, &args));
+    xdr_destroy(&xdr);
+    snprintf(f->dev_last, sizeof(f->dev_last), "%s", args.name);
+    xdr_free((xdrproc_t)xdr_mv_node_device_name_args, (char *)&args);
+    if (dev_known(f->dev_last))
+        return true;
+    snprintf(text, sizeof(text), "Node device not found: no node device with matching name '%s'", f->dev_last);
+    send_error(fd, call, 53, 22, text);
+    return false;
+}
+
+static void handle_dev_list(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_connect_list_all_node_devices_args args = { 0 };
+    mv_nonnull_node_device devs[2] = { { .name = (char *)"computer" }, { .name = (char *)"pci_0000_00_02_0" } };
+    mv_connect_list_all_node_devices_ret ret = { .devices = { 2, devs }, .ret = 2 };
+
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_connect_list_all_node_devices_args, &args), 0);
+    ck_assert_int_eq(args.need_results, 1);
+    f->dev_flags = args.flags;
+    send_reply(fd, call, (xdrproc_t)xdr_mv_connect_list_all_node_devices_ret, &ret);
+}
+
+static void handle_dev_caps(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_node_device_list_caps_args args = { 0 };
+    char *caps[2] = { (char *)"pci", (char *)"mdev_types" };
+    mv_node_device_list_caps_ret ret = { .names = { 2, caps } };
+
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_node_device_list_caps_args, &args), 0);
+    f->dev_maxnames = args.maxnames;
+    ret.names.names_len = args.maxnames < 2 ? (u_int)args.maxnames : 2;
+    xdr_free((xdrproc_t)xdr_mv_node_device_list_caps_args, (char *)&args);
+    send_reply(fd, call, (xdrproc_t)xdr_mv_node_device_list_caps_ret, &ret);
+}
+
+static void handle_dev_detach(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_node_device_detach_flags_args args = { 0 };
+
+    if (!dev_name(f, fd, call))
+        return;
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_node_device_detach_flags_args, &args), 0);
+    snprintf(f->dev_driver, sizeof(f->dev_driver), "%s", args.driverName ? *args.driverName : "(null)");
+    f->dev_flags = args.flags;
+    xdr_free((xdrproc_t)xdr_mv_node_device_detach_flags_args, (char *)&args);
+    send_reply(fd, call, NULL, NULL);
+}
+
+static void handle_dev_wwn(int fd, const struct mv_msg *call)
+{
+    mv_node_device_lookup_scsi_host_by_wwn_args args = { 0 };
+    mv_node_device_ret ret = { .dev = { .name = (char *)"scsi_host5" } };
+
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_node_device_lookup_scsi_host_by_wwn_args, &args), 0);
+    if (strcmp(args.wwnn, "2000000000000001") == 0)
+        send_reply(fd, call, (xdrproc_t)xdr_mv_node_device_ret, &ret);
+    else
+        send_error(fd, call, 53, 22, "Node device not found: no node device with matching wwnn");
+    xdr_free((xdrproc_t)xdr_mv_node_device_lookup_scsi_host_by_wwn_args, (char *)&args);
+}
+
+/* The calls that name one device and answer about it. */
+static void handle_dev_query(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_node_device_name_flags_args xargs = { 0 };
+    char *parent = (char *)"computer";
+    mv_node_device_get_parent_ret pret = { .parentName = &parent };
+    mv_node_device_ret dev = { .dev = { .name = f->dev_last } };
+    mv_num_ret num = { 2 };
+    int one = 1, zero = 0;
+
+    if (!dev_name(f, fd, call))
+        return;
+    switch (call->hdr.proc) {
+    case MV_PROC_NODE_DEVICE_LOOKUP_BY_NAME:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_node_device_ret, &dev);
+        break;
+    case MV_PROC_NODE_DEVICE_GET_XML_DESC:
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_node_device_name_flags_args, &xargs), 0);
+        f->dev_flags = xargs.flags;
+        xdr_free((xdrproc_t)xdr_mv_node_device_name_flags_args, (char *)&xargs);
+        reply_string(fd, call, "<device><name>pci_0000_00_02_0</name></device>\n");
+        break;
+    case MV_PROC_NODE_DEVICE_GET_PARENT:
+        if (strcmp(f->dev_last, "computer") == 0)
+            pret.parentName = NULL;
+        send_reply(fd, call, (xdrproc_t)xdr_mv_node_device_get_parent_ret, &pret);
+        break;
+    case MV_PROC_NODE_DEVICE_NUM_OF_CAPS:
+        send_reply(fd, call, (xdrproc_t)xdr_mv_num_ret, &num);
+        break;
+    case MV_PROC_NODE_DEVICE_IS_ACTIVE: send_reply(fd, call, (xdrproc_t)xdr_int, &one); break;
+    case MV_PROC_NODE_DEVICE_IS_PERSISTENT:
+    case MV_PROC_NODE_DEVICE_GET_AUTOSTART: send_reply(fd, call, (xdrproc_t)xdr_int, &zero); break;
+    default:
+        /* DETTACH, RE_ATTACH, RESET: logged, nothing to say */
+        send_reply(fd, call, NULL, NULL);
+        break;
+    }
+}
+
+/* Lifecycle registration answers 300, update 301; after the second: a
+ * Created event, one whose body does not decode, and an update. */
+static void handle_dev_events(struct fake *f, int fd, const struct mv_msg *call)
+{
+    mv_connect_node_device_event_register_any_args reg = { 0 };
+    mv_event_callback_ret ret;
+    mv_event_deregister_args dereg;
+    mv_node_device_event_lifecycle_msg life = { .callbackID = 300, .dev = { .name = (char *)"net_dummy0_x" },
+                                                .event = 0 };
+    mv_node_device_event_update_msg upd = { .callbackID = 301, .dev = { .name = (char *)"block_vda" } };
+
+    if (call->hdr.proc == MV_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY) {
+        ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_event_deregister_args, &dereg), 0);
+        f->deregistered[f->nderegistered++] = dereg.callbackID;
+        send_reply(fd, call, NULL, NULL);
+        return;
+    }
+    ck_assert_int_eq(mv_msg_decode_payload(call, (xdrproc_t)xdr_mv_connect_node_device_event_register_any_args, &reg), 0);
+    ck_assert_ptr_null(reg.dev);        /* all devices */
+    f->registered[f->nregistered++] = reg.eventID;
+    ret.callbackID = 300 + reg.eventID;
+    send_reply(fd, call, (xdrproc_t)xdr_mv_event_callback_ret, &ret);
+    if (reg.eventID != 1)
+        return;
+    send_event(fd, MV_PROC_NODE_DEVICE_EVENT_LIFECYCLE, (xdrproc_t)xdr_mv_node_device_event_lifecycle_msg, &life);
+    send_event(fd, MV_PROC_NODE_DEVICE_EVENT_LIFECYCLE, NULL, "junk");
+    send_event(fd, MV_PROC_NODE_DEVICE_EVENT_UPDATE, (xdrproc_t)xdr_mv_node_device_event_update_msg, &upd);
+}
+
+static bool handle_nodedev(struct fake *f, int fd, const struct mv_msg *call)
+{
+    switch (call->hdr.proc) {
+    case MV_PROC_CONNECT_LIST_ALL_NODE_DEVICES: handle_dev_list(f, fd, call); return true;
+    case MV_PROC_NODE_DEVICE_LIST_CAPS: handle_dev_caps(f, fd, call); return true;
+    case MV_PROC_NODE_DEVICE_DETACH_FLAGS: handle_dev_detach(f, fd, call); return true;
+    case MV_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN: handle_dev_wwn(fd, call); return true;
+    case MV_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY:
+    case MV_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY: handle_dev_events(f, fd, call); return true;
+    case MV_PROC_NODE_DEVICE_LOOKUP_BY_NAME:
+    case MV_PROC_NODE_DEVICE_GET_XML_DESC:
+    case MV_PROC_NODE_DEVICE_GET_PARENT:
+    case MV_PROC_NODE_DEVICE_NUM_OF_CAPS:
+    case MV_PROC_NODE_DEVICE_IS_ACTIVE:
+    case MV_PROC_NODE_DEVICE_IS_PERSISTENT:
+    case MV_PROC_NODE_DEVICE_GET_AUTOSTART:
+    case MV_PROC_NODE_DEVICE_DETTACH:
+    case MV_PROC_NODE_DEVICE_RE_ATTACH:
+    case MV_PROC_NODE_DEVICE_RESET: handle_dev_query(f, fd, call); return true;
+    default: return false;
+    }
+}
+
 static bool handle(struct fake *f, int fd, const struct mv_msg *call)
 {
     mv_connect_get_version_ret ver = { .hv_ver = 7002022 };
@@ -772,7 +958,7 @@ static bool handle(struct fake *f, int fd, const struct mv_msg *call)
         handle_console_packet(f, fd, call);
         return true;
     }
-    if (handle_network(f, fd, call))
+    if (handle_network(f, fd, call) || handle_nodedev(f, fd, call))
         return true;
     switch (call->hdr.proc) {
     case MV_PROC_AUTH_LIST:
@@ -1930,6 +2116,182 @@ START_TEST(test_network_events)
 }
 END_TEST
 
+/* ---- node devices ---- */
+
+START_TEST(test_nodedev_calls)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    modvirt_conn *conn;
+    modvirt_error *err = NULL;
+    char **names = NULL, **caps = NULL, *s = NULL, buf[256];
+    size_t n = 0, mark;
+    int v = -7;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    ck_assert_int_eq(modvirt_conn_list_all_node_devices(conn, MODVIRT_LIST_NODE_DEVICES_ACTIVE |
+                                                        MODVIRT_LIST_NODE_DEVICES_CAP(MODVIRT_NODE_DEVICE_CAP_PCI_DEV),
+                                                        &names, &n, &err), 0);
+    /* node device calls go to nodedevd's socket, which is opened as nodedev:/// */
+    ck_assert_str_eq(f.log, "nodedevd-sock:66 nodedevd-sock:1 nodedevd-sock:285 ");
+    ck_assert_str_eq(f.open_name, "nodedev:///system");
+    ck_assert_uint_eq(f.dev_flags, 0x80000002u);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(names[0], "computer");
+    ck_assert_str_eq(names[1], "pci_0000_00_02_0");
+    ck_assert_ptr_null(names[2]);
+    modvirt_string_list_free(names);
+
+    ck_assert_int_eq(modvirt_node_device_lookup(conn, "block_vda", NULL), 0);
+    ck_assert_int_eq(modvirt_node_device_get_xml(conn, "pci_0000_00_02_0", 0, &s, NULL), 0);
+    ck_assert_str_eq(s, "<device><name>pci_0000_00_02_0</name></device>\n");
+    ck_assert_uint_eq(f.dev_flags, 0);
+    free(s);
+    ck_assert_int_eq(modvirt_node_device_get_parent(conn, "pci_0000_00_02_0", &s, NULL), 0);
+    ck_assert_str_eq(s, "computer");
+    free(s);
+    s = (char *)"untouched";
+    ck_assert_int_eq(modvirt_node_device_get_parent(conn, "computer", &s, NULL), 0);
+    ck_assert_ptr_null(s);
+    /* the count, then the list with that bound */
+    mark = strlen(f.log);
+    ck_assert_int_eq(modvirt_node_device_list_caps(conn, "pci_0000_00_02_0", &caps, NULL), 0);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "116 117 ");
+    ck_assert_int_eq(f.dev_maxnames, 2);
+    ck_assert_str_eq(caps[0], "pci");
+    ck_assert_str_eq(caps[1], "mdev_types");
+    ck_assert_ptr_null(caps[2]);
+    modvirt_string_list_free(caps);
+    ck_assert_int_eq(modvirt_node_device_is_active(conn, "block_vda", &v, NULL), 0);
+    ck_assert_int_eq(v, 1);
+    ck_assert_int_eq(modvirt_node_device_is_persistent(conn, "block_vda", &v, NULL), 0);
+    ck_assert_int_eq(v, 0);
+    v = -7;
+    ck_assert_int_eq(modvirt_node_device_get_autostart(conn, "block_vda", &v, NULL), 0);
+    ck_assert_int_eq(v, 0);
+    ck_assert_int_eq(modvirt_node_device_lookup_scsi_host_by_wwn(conn, "2000000000000001", "2100000000000001",
+                                                                 &s, NULL), 0);
+    ck_assert_str_eq(s, "scsi_host5");
+    free(s);
+
+    /* virsh's choice: DETTACH without a driver, DETACH_FLAGS with one */
+    mark = strlen(f.log);
+    ck_assert_int_eq(modvirt_node_device_detach(conn, "pci_0000_00_02_0", NULL, 0, NULL), 0);
+    ck_assert_int_eq(modvirt_node_device_detach(conn, "pci_0000_00_02_0", "vfio", 0, NULL), 0);
+    ck_assert_str_eq(f.dev_driver, "vfio");
+    ck_assert_int_eq(modvirt_node_device_reattach(conn, "pci_0000_00_02_0", NULL), 0);
+    ck_assert_int_eq(modvirt_node_device_reset(conn, "pci_0000_00_02_0", NULL), 0);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "118 301 119 120 ");
+    ck_assert_str_eq(f.dev_last, "pci_0000_00_02_0");
+
+    /* an unknown device: the daemon's error, code NO_NODE_DEVICE, and the
+     * out-parameter stays */
+    s = NULL;
+    ck_assert_int_eq(modvirt_node_device_get_xml(conn, "pci_nope", 0, &s, &err), -EIO);
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(err->code, 53);
+    ck_assert_int_eq(err->domain, 22);
+    ck_assert_str_eq(err->message, "Node device not found: no node device with matching name 'pci_nope'");
+    modvirt_error_free(err);
+    err = NULL;
+    ck_assert_int_eq(modvirt_node_device_detach(conn, "pci_nope", "vfio", 0, &err), -EIO);
+    ck_assert_int_eq(err->code, 53);
+    modvirt_error_free(err);
+    err = NULL;
+    /* an empty name never reaches the daemon */
+    mark = strlen(f.log);
+    ck_assert_int_eq(modvirt_node_device_lookup(conn, "", &err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err->message, "empty node device name"));
+    modvirt_error_free(err);
+    err = NULL;
+    ck_assert_int_eq(modvirt_node_device_reattach(conn, NULL, NULL), -EINVAL);
+    ck_assert_str_eq(procs_since(&f, mark, buf, sizeof(buf)), "");
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+}
+END_TEST
+
+START_TEST(test_nodedev_names)
+{
+    ck_assert_str_eq(modvirt_node_device_cap_name(MODVIRT_NODE_DEVICE_CAP_SYSTEM), "system");
+    ck_assert_str_eq(modvirt_node_device_cap_name(MODVIRT_NODE_DEVICE_CAP_USB_DEV), "usb_device");
+    ck_assert_str_eq(modvirt_node_device_cap_name(MODVIRT_NODE_DEVICE_CAP_USB_INTERFACE), "usb");
+    ck_assert_str_eq(modvirt_node_device_cap_name(MODVIRT_NODE_DEVICE_CAP_MDEV_TYPES), "mdev_types");
+    ck_assert_str_eq(modvirt_node_device_cap_name(MODVIRT_NODE_DEVICE_CAP_VPD), "vpd");
+    ck_assert_ptr_null(modvirt_node_device_cap_name(22));
+    ck_assert_ptr_null(modvirt_node_device_cap_name(-1));
+    ck_assert_int_eq(modvirt_node_device_cap_from_name("pci"), MODVIRT_NODE_DEVICE_CAP_PCI_DEV);
+    ck_assert_int_eq(modvirt_node_device_cap_from_name("scsi_generic"), 11);
+    ck_assert_int_eq(modvirt_node_device_cap_from_name("net"), 4);
+    ck_assert_int_eq(modvirt_node_device_cap_from_name("PCI"), -1);
+    ck_assert_int_eq(modvirt_node_device_cap_from_name(""), -1);
+    ck_assert_int_eq(modvirt_node_device_cap_from_name(NULL), -1);
+    /* every name maps back */
+    for (int i = 0; i <= MODVIRT_NODE_DEVICE_CAP_VPD; i++)
+        ck_assert_int_eq(modvirt_node_device_cap_from_name(modvirt_node_device_cap_name(i)), i);
+    ck_assert_str_eq(modvirt_node_device_event_type_name(MODVIRT_NODE_DEVICE_EVENT_CREATED), "Created");
+    ck_assert_str_eq(modvirt_node_device_event_type_name(3), "Undefined");
+    ck_assert_str_eq(modvirt_node_device_event_type_name(4), "unknown");
+}
+END_TEST
+
+struct got_dev_events {
+    int n;
+    char name[4][16];
+    int id[4], type[4];
+};
+
+static void collect_dev_event(modvirt_conn *conn, const modvirt_node_device_event *ev, void *opaque)
+{
+    struct got_dev_events *g = opaque;
+
+    ck_assert_int_lt(g->n, 4);
+    snprintf(g->name[g->n], sizeof(g->name[0]), "%s", ev->name);
+    g->id[g->n] = ev->event_id;
+    g->type[g->n] = ev->type;
+    g->n++;
+}
+
+START_TEST(test_nodedev_events)
+{
+    struct fake f = { .auth = MV_AUTH_NONE };
+    struct got_dev_events g = { 0 };
+    modvirt_conn *conn;
+    modvirt_error *err = NULL;
+
+    fake_start(&f);
+    conn = open_root(&f, 0);
+    ck_assert_int_eq(modvirt_node_device_events_fd(conn), -1);
+    ck_assert_int_eq(modvirt_node_device_events_process(conn, 0, NULL), -EINVAL);
+    ck_assert_int_eq(modvirt_node_device_events_register(conn, collect_dev_event, &g, NULL), 0);
+    ck_assert_int_ge(modvirt_node_device_events_fd(conn), 0);
+    ck_assert_int_eq(modvirt_node_device_events_register(conn, collect_dev_event, &g, &err), -EBUSY);
+    modvirt_error_free(err);
+    for (int i = 0; i < 50 && g.n < 2; i++)
+        ck_assert_int_ge(modvirt_node_device_events_process(conn, 100, NULL), 0);
+    /* the body that does not decode is dropped */
+    ck_assert_int_eq(g.n, 2);
+    ck_assert_str_eq(g.name[0], "net_dummy0_x");
+    ck_assert_int_eq(g.id[0], MODVIRT_NODE_DEVICE_EVENT_ID_LIFECYCLE);
+    ck_assert_int_eq(g.type[0], MODVIRT_NODE_DEVICE_EVENT_CREATED);
+    ck_assert_str_eq(g.name[1], "block_vda");
+    ck_assert_int_eq(g.id[1], MODVIRT_NODE_DEVICE_EVENT_ID_UPDATE);
+    ck_assert_int_eq(modvirt_node_device_events_deregister(conn, NULL), 0);
+    ck_assert_int_eq(modvirt_node_device_events_fd(conn), -1);
+    ck_assert_int_eq(modvirt_node_device_events_deregister(conn, NULL), 0);
+    modvirt_conn_close(conn);
+    fake_stop(&f);
+    /* on nodedevd's socket: both ids registered, both callbacks dropped */
+    ck_assert_ptr_nonnull(strstr(f.log, "nodedevd-sock:374 nodedevd-sock:374 "));
+    ck_assert_int_eq(f.nregistered, 2);
+    ck_assert_int_eq(f.registered[0], 0);
+    ck_assert_int_eq(f.registered[1], 1);
+    ck_assert_int_eq(f.nderegistered, 2);
+    ck_assert_int_eq(f.deregistered[0], 300);
+    ck_assert_int_eq(f.deregistered[1], 301);
+}
+END_TEST
+
 static Suite *libmodvirt_suite(void)
 {
     Suite *s = suite_create("libmodvirt");
@@ -1937,6 +2299,7 @@ static Suite *libmodvirt_suite(void)
     TCase *uri = tcase_create("uri");
     TCase *domain = tcase_create("domain");
     TCase *network = tcase_create("network");
+    TCase *nodedev = tcase_create("nodedev");
 
     tcase_add_test(daemon, test_handshake_and_call);
     tcase_add_test(daemon, test_readonly_socket_and_flag);
@@ -1962,11 +2325,15 @@ static Suite *libmodvirt_suite(void)
     tcase_add_test(network, test_network_update_and_leases);
     tcase_add_test(network, test_network_update_words);
     tcase_add_test(network, test_network_events);
+    tcase_add_test(nodedev, test_nodedev_calls);
+    tcase_add_test(nodedev, test_nodedev_names);
+    tcase_add_test(nodedev, test_nodedev_events);
     tcase_add_test(uri, test_bad_uris);
     tcase_add_test(uri, test_default_uri);
     suite_add_tcase(s, daemon);
     suite_add_tcase(s, domain);
     suite_add_tcase(s, network);
+    suite_add_tcase(s, nodedev);
     suite_add_tcase(s, uri);
     return s;
 }
