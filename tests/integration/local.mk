@@ -186,3 +186,14 @@ dist_check_SCRIPTS += $(QEMUD_TUNING_INTEGRATION_TESTS)
 QEMUD_FIRMWARE_INTEGRATION_TESTS = tests/integration/qemud-firmware.sh
 INTEGRATION_TESTS += $(QEMUD_FIRMWARE_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_FIRMWARE_INTEGRATION_TESTS)
+
+# modvirt-nodedevd on this host's /sys: the truth from /sys, virsh,
+# python3-libvirt, the read-only socket, proxyd, bad input; and the same
+# host through Debian's libvirtd (skips without /usr/sbin/libvirtd)
+NODEDEVD_INTEGRATION_TESTS = \
+	tests/integration/nodedevd-basic.sh \
+	tests/integration/via-proxy-nodedevd-basic.sh \
+	tests/integration/nodedevd-libvirtd.sh
+EXTRA_DIST += tests/integration/nodedev_truth.py
+INTEGRATION_TESTS += $(NODEDEVD_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(NODEDEVD_INTEGRATION_TESTS)
