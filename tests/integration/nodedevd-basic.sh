@@ -284,9 +284,9 @@ EOF
 [ "$rc" -eq 0 ] || expect_fail "mvrpc: $(run_evidence)"
 expect_match "LIST flags 8" "^LISTFLAGS 1 8 invalid argument: unsupported flags \(0x8\) in function virNodeListDevices$" "$out"
 expect_match "LIST maxnames -1" "^LISTNEG 1 8 invalid argument: maxnames in virNodeListDevices must not be negative" "$out"
-expect_match "LIST maxnames 65537" "^LISTBIG 1 7 too many names requested in virNodeListDevices: 65537 > 65536" "$out"
+expect_match "LIST maxnames 65537" "^LISTBIG 1 39 too many names requested in virNodeListDevices: 65537 > 65536" "$out"
 expect_match "LIST_CAPS maxnames -5" "^CAPSNEG 1 8 invalid argument: maxnames in virNodeDeviceListCaps must not be negative" "$out"
-expect_match "LIST_CAPS maxnames 2^30" "^CAPSBIG 1 7 too many names requested in virNodeDeviceListCaps" "$out"
+expect_match "LIST_CAPS maxnames 2^30" "^CAPSBIG 1 39 too many names requested in virNodeDeviceListCaps" "$out"
 expect_daemon_alive
 verdict "bad flags and maxnames: 'unsupported flags (0x..) in function virXxx', negative and oversized maxnames refused; an unknown WWN is VIR_ERR_NO_NODE_DEVICE"
 
