@@ -33,7 +33,7 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${MV_NDL_NS:-}" ]; then
 fi
 
 MV_DAEMON=$top_builddir/nodedevd/modvirt-nodedevd
-mv_init 6
+mv_init 7
 
 # ---- the intended differences ----
 # Each: a sed expression, a tab and why, applied to both sides' output.
@@ -41,9 +41,10 @@ mv_init 6
 # alike.  None is needed for what this script compares: on this host the
 # lists, the tree and the XML of every PCI and net device are libvirtd's
 # byte for byte.  The intended differences modvirt-nodedevd(8) lists are
-# in answers these outputs do not contain:
-#  - an unknown WWN in LOOKUP_SCSI_HOST_BY_WWN: an error with a message
-#    (libvirt 9.0 answers one without), so a client can say what is wrong;
+# in answers these outputs do not contain (case 6 checks the first two):
+#  - an unknown WWN in LOOKUP_SCSI_HOST_BY_WWN: VIR_ERR_NO_NODE_DEVICE with
+#    a message that names both (libvirt 9.0 answers "An error occurred, but
+#    the cause is unknown": its driver sets no error);
 #  - a device name in an error is quoted, escaped and cut after 64 bytes
 #    (libvirt repeats whatever the client sent, control characters and all);
 #  - lists come sorted by name (libvirt's in hash table order; virsh sorts
@@ -184,7 +185,36 @@ verdict "virsh nodedev-dumpxml: the same XML for each of the $n_dumped PCI devic
 dumpxml_all net
 verdict "virsh nodedev-dumpxml: the same XML for each of the $n_dumped network devices"
 
-# 6: libvirtd changed nothing on the host we can see: its firewall
+# 6: the intended differences in errors, as modvirt-nodedevd(8) states them
+WWN_PY='
+import sys, libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+c = libvirt.openReadOnly(sys.argv[1])
+for label, f in (("WWN", lambda: c.nodeDeviceLookupSCSIHostByWWN("20000000c9831b4b", "10000000c9831b4b", 0)),
+                 ("NAME", lambda: c.nodeDeviceLookupByName("a\x1bb"))):
+    try:
+        f()
+        print(label, "found")
+    except libvirt.libvirtError as e:
+        m = e.get_error_message()
+        # the escape character itself, or the four characters \x1b
+        print(label, e.get_error_code(), m if label == "WWN" else "ESC" if "\x1b" in m else
+              "ESCAPED" if "\\x1b" in m else m)'
+run env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C HOME="$mv_tmp/home" timeout 60 "$MV_PY" -c "$WWN_PY" qemu:///system
+lv_out=$out
+[ "$rc" -eq 0 ] || expect_fail "python against libvirtd: $(run_evidence)"
+py - "$MV_URI" <<<"$WWN_PY"
+[ "$rc" -eq 0 ] || expect_fail "python against modvirt: $(run_evidence)"
+diag "libvirtd: $lv_out" "modvirt: $out"
+expect_eq "libvirtd's unknown WWN" "WWN 1 An error occurred, but the cause is unknown" "$(printf '%s\n' "$lv_out" | grep ^WWN)"
+expect_eq "modvirt's unknown WWN" \
+    "WWN 53 Node device not found: no SCSI host with matching wwnn '20000000c9831b4b' and wwpn '10000000c9831b4b'" \
+    "$(printf '%s\n' "$out" | grep ^WWN)"
+expect_eq "libvirtd's name with ESC" "NAME 53 ESC" "$(printf '%s\n' "$lv_out" | grep ^NAME)"
+expect_eq "modvirt's name with ESC" "NAME 53 ESCAPED" "$(printf '%s\n' "$out" | grep ^NAME)"
+verdict "the intended differences in errors: an unknown WWN has a message, a name's control characters are escaped"
+
+# 7: libvirtd changed nothing on the host we can see: its firewall
 stop_pid $lv_pid 10
 firewall >"$mv_tmp/firewall.after"
 cmp -s "$mv_tmp/firewall.before" "$mv_tmp/firewall.after" ||
