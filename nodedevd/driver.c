@@ -189,7 +189,8 @@ int nodedevd_driver_start(struct mv_daemon_ctx *ctx)
     int r;
 
     /* listening first: a device added during the scan is then read again
-     * from its uevent, never missed */
+     * from its uevent, never missed.  The scan runs on the loop's thread,
+     * where every uevent's re-read runs too: they never overlap (scan.h) */
     r = nodedev_monitor_start(nodedevd.event, nodedevd.tree, &nodedevd.read_ctx, &nodedevd.monitor);
     if (r < 0)
         return mv_log_errno(MV_LOG_ERROR, r, "cannot listen for device uevents: %s", strerror(-r));
