@@ -16,7 +16,7 @@ set -u
 
 MV_DAEMON=$top_builddir/nodedevd/modvirt-nodedevd
 MV_NEEDS_PROXY=yes
-mv_init 12
+mv_init 14
 
 MV_ROOT=$mv_tmp/root
 MV_LOG=$mv_tmp/nodedevd.log
@@ -296,5 +296,64 @@ expect_eq "the list after all that" "$virsh_list" "$out"
 stop_pid "$MV_PID"
 expect_eq "exit status after SIGTERM" 0 "$stop_status"
 verdict "the daemon still lists the same devices after the bad input, and exits 0 on SIGTERM"
+
+# 13: sysfs_root: a fixture (host-basic, tests/nodedev) mounted on /sys in
+# the daemon's own mount namespace: its list, parents and XML are the
+# goldens (tests/nodedevxml/host-basic), and our namespace (the host's)
+# sees no new mount
+fx=$mv_tmp/fx
+FX_ROOT=$mv_tmp/fxroot
+mounts_before=$(wc -l </proc/self/mountinfo)
+if ! bash "$top_srcdir/tests/nodedev/mkfixture.sh" host-basic "$fx" >"$mv_tmp/mkfixture.out" 2>&1; then
+    expect_fail "mkfixture.sh host-basic: $(cat "$mv_tmp/mkfixture.out")"
+else
+    mkdir -p "$FX_ROOT/etc/modvirt"
+    printf '%s\n' "sysfs_root = \"$fx/\"" "pci_ids = \"$top_srcdir/tests/nodedev/pci.ids\"" \
+        >"$FX_ROOT/etc/modvirt/modvirt-nodedevd.conf"
+    spawn_daemon "$FX_ROOT" "$mv_tmp/fx.log"
+    fx_pid=$spawned_pid
+    FX_URI="nodedev:///system?socket=$FX_ROOT/run/modvirt/nodedevd-sock"
+    if ! wait_ready "$fx_pid" "$MV_READY_S"; then
+        expect_fail "the daemon on the fixture did not become ready: $(tail -n 5 "$mv_tmp/fx.log")"
+    else
+        py - "$FX_URI" <<'EOF'
+import sys, libvirt
+c = libvirt.openReadOnly(sys.argv[1])
+for d in sorted(c.listAllDevices(0), key=lambda d: d.name()):
+    print(d.name(), d.parent()) if d.parent() else print(d.name())
+EOF
+        expect_eq "the fixture's devices and parents" "$(cat "$top_srcdir/tests/nodedevxml/host-basic/list.txt")" "$out"
+        for g in "$top_srcdir"/tests/nodedevxml/host-basic/*.xml; do
+            d=$(basename "$g" .xml)
+            run isolated virsh -c "$FX_URI" nodedev-dumpxml "$d"
+            [ "$out" = "$(cat "$g")" ] ||
+                expect_fail "nodedev-dumpxml $d differs from $g: $(diff <(printf '%s\n' "$out") "$g" | head -n 20)"
+        done
+        fx_sys=$(awk '$5 == "/sys" { print $4 }' "/proc/$fx_pid/mountinfo" | tail -n 1)
+        expect_eq "what the daemon has on /sys (root of the mount)" "$fx" "$fx_sys"
+    fi
+    stop_pid "$fx_pid"
+    expect_eq "the fixture daemon's exit status" 0 "$stop_status"
+fi
+expect_eq "mounts in our (the host's) namespace" "$mounts_before" "$(wc -l </proc/self/mountinfo)"
+verdict "sysfs_root: a fixture mounted on /sys in the daemon's own namespace lists the goldens' devices, parents and XML; no mount reaches ours"
+
+# 14: a bad sysfs_root stops the daemon at start with a message naming it
+BAD_ROOT=$mv_tmp/badroot
+mkdir -p "$BAD_ROOT/etc/modvirt"
+for bad in "relative/sys" "$mv_tmp/no-such-dir" "$FX_ROOT/etc/modvirt/modvirt-nodedevd.conf"; do
+    printf 'sysfs_root = "%s"\n' "$bad" >"$BAD_ROOT/etc/modvirt/modvirt-nodedevd.conf"
+    : >"$mv_tmp/bad.log"
+    spawn_daemon "$BAD_ROOT" "$mv_tmp/bad.log"
+    if ! wait_exit "$spawned_pid" 20; then
+        expect_fail "sysfs_root = '$bad': the daemon is still running"
+        stop_pid "$spawned_pid"
+        continue
+    fi
+    [ "$wait_status" -ne 0 ] || expect_fail "sysfs_root = '$bad': exit status 0"
+    grep -q "sysfs_root = '$bad'" "$mv_tmp/bad.log" ||
+        expect_fail "sysfs_root = '$bad': no message naming it: $(tail -n 3 "$mv_tmp/bad.log")"
+done
+verdict "a relative, missing or non-directory sysfs_root stops the daemon with a message naming it"
 
 mv_done
