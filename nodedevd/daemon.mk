@@ -17,4 +17,7 @@ nodedevd_modvirt_nodedevd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAG
 nodedevd_modvirt_nodedevd_LDADD = nodedevd/libmvnodedev.la \
 	rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la common/libmvcommon.la \
 	$(SYSTEMD_LIBS) $(LIBXML_LIBS) -lpthread
+# detach: what of the host uses a PCI function (owner: detach)
+nodedevd_modvirt_nodedevd_SOURCES += nodedevd/pci_host_use.c nodedevd/pci_host_use.h
+
 EXTRA_DIST += nodedevd/README.md
