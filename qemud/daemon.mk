@@ -122,3 +122,7 @@ tests_unit_check_qemud_path_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXM
 	-I$(top_srcdir)/qemud
 tests_unit_check_qemud_path_policy_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la qemud/libmvdomainconf.la \
 	rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread
+
+# managed PCI hostdevs detached and reattached by modvirt-nodedevd
+qemud_modvirt_qemud_SOURCES += qemud/hostdev_managed.c qemud/hostdev_managed.h
+tests_unit_check_qemud_domobj_SOURCES += qemud/hostdev_managed.c

@@ -575,6 +575,9 @@ struct mv_dom_hostdev {
     unsigned int boot_order;
     struct mv_dom_addr addr;        /* the guest's PCI address */
     char *alias;                    /* <alias name>; see "Aliases and addresses" above */
+    /* live: managed='yes', and this run asked modvirt-nodedevd to detach it
+     * (qemud/hostdev_managed.h); not in the XML, kept by the status file */
+    bool detached;
 };
 
 /* <tpm model>: an emulated TPM (swtpm, started beside QEMU: qemud/tpm.h)

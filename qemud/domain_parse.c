@@ -287,5 +287,8 @@ struct mv_dom_def *mv_dom_def_copy(const struct mv_dom_def *def)
     /* what the XML does not carry: the taps' ifindexes (same interfaces, same order) */
     for (size_t i = 0; i < copy->devices.nnets && i < def->devices.nnets; i++)
         copy->devices.nets[i].ifindex = def->devices.nets[i].ifindex;
+    /* and which hostdevs nodedevd detached for the run (same order) */
+    for (size_t i = 0; i < copy->devices.nhostdevs && i < def->devices.nhostdevs; i++)
+        copy->devices.hostdevs[i].detached = def->devices.hostdevs[i].detached;
     return copy;
 }

@@ -158,7 +158,8 @@ int qemud_process_host_facts(const struct mv_dom_def *live, struct qemud_start_h
         ctx->host_sysinfo = &h->sysinfo;
     ctx->kvm_usable = kvm_usable_for(live);
     ctx->accel_cpu_features = qemud_host_accel_cpu_features(ctx->kvm_usable);
-    if ((r = qemud_hostdevs_check(live, err)) < 0 || (r = host_tuning_facts(live, ctx, &h->cpus_online, err)) < 0 ||
+    /* managed hostdevs are checked once nodedevd detached them (lend_host_resources) */
+    if ((r = qemud_hostdevs_check(live, false, err)) < 0 || (r = host_tuning_facts(live, ctx, &h->cpus_online, err)) < 0 ||
         (r = memory_facts(live, &h->mem, &h->ramdir, err)) < 0)
         return r;
     ctx->host_nodes = h->mem.nodes;

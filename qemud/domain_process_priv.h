@@ -52,6 +52,11 @@ char *qemud_qemu_log_tail(const char *name, off_t start);
 int qemud_process_create_taps(const char *name, struct mv_dom_def *live, int *fds, struct mv_err *err);
 void qemud_process_release_interfaces(const struct mv_dom_def *live);
 void qemud_process_reattach_taps(const char *name, const struct mv_dom_def *live);
+/* LIVE's managed hostdevs given back to the host by nodedevd, unless
+ * QEMU (LINGERING) has not exited: vfio-pci's unbind would wait for it
+ * to let go of the device, holding the job (logged; a reattach of the
+ * device later gives it back). */
+void qemud_process_release_hostdevs(const char *name, const struct mv_dom_def *live, bool lingering);
 
 /* ---- before the command line (domain_process_prepare.c) ---- */
 

@@ -85,8 +85,8 @@ static int watch_exit(struct qemud_dom *dom, uint64_t gen)
 
 /* What a run that is over left: its sidecars (adopted, then stopped: a
  * virtiofsd whose peer went away is gone, an swtpm need not be), a
- * transient domain's TPM state, taps, ports, status file, monitor
- * socket and the domain's directory. */
+ * transient domain's TPM state, taps, ports, managed hostdevs, status
+ * file, monitor socket and the domain's directory. */
 static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
 {
     qemud_sidecars_adopt(&st->sidecars, dom->name);
@@ -94,6 +94,7 @@ static void cleanup_gone(struct qemud_dom *dom, struct qemud_status *st)
     if (!dom->def)
         qemud_process_forget_transient(dom, st->live);
     qemud_process_release_interfaces(st->live);
+    qemud_process_release_hostdevs(dom->name, st->live, false);
     qemud_process_release_isolation(dom->name, &st->iso, false);
     qemud_store_delete_status(dom->name);
     unlink(st->monitor_path);       /* an older daemon's path is outside the directory */

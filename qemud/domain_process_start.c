@@ -37,6 +37,8 @@
 #include "domain_process_priv.h"
 #include "domain_store.h"
 #include "file.h"
+#include "hostdev_managed.h"
+#include "hostdev_pci.h"
 #include "log.h"
 #include "network_port.h"
 #include "proc_stat.h"
@@ -135,17 +137,34 @@ static int check_recorded(const struct start *s, struct mv_err *err)
                             "cannot write the status file of domain '%s' while starting it", s->dom->name);
 }
 
+/* The managed hostdevs given to vfio-pci by nodedevd (hostdev_managed.h),
+ * recorded in the status file first: a daemon killed from then on gives
+ * them back; then checked as unmanaged ones were (group, /dev/vfio). */
+static int detach_hostdevs(struct start *s, struct mv_err *err)
+{
+    int r;
+
+    if (!qemud_hostdevs_managed(s->live))
+        return 0;
+    qemud_hostdevs_mark(s->live);
+    record_starting(s);
+    if ((r = check_recorded(s, err)) < 0 || (r = qemud_hostdevs_detach(qemud.paths, s->live, err)) < 0)
+        return r;
+    return qemud_hostdevs_check(s->live, true, err);
+}
+
 /* Step 2: what the host lends the guest.  The shared directories first:
- * one that is not there leaves nothing to undo; then the volumes, the
- * passphrases of encrypted disks (a volume's resolved path among them);
- * ports before taps: a port names the bridge its tap goes on. */
+ * one that is not there leaves nothing to undo; then the managed hostdevs,
+ * the volumes, the passphrases of encrypted disks (a volume's resolved
+ * path among them); ports before taps: a port names the bridge its tap
+ * goes on. */
 static int lend_host_resources(struct start *s, struct mv_err *err)
 {
     struct qemud_dom *dom = s->dom;
     struct mv_dom_def *live = s->live;
     int r;
 
-    if ((r = qemud_fs_check_sources(dom->name, live, err)) < 0 ||
+    if ((r = qemud_fs_check_sources(dom->name, live, err)) < 0 || (r = detach_hostdevs(s, err)) < 0 ||
         (qemud_disk_volumes_needed(live) && (r = qemud_disk_volumes_resolve(qemud.paths, live, err)) < 0) ||
         (r = qemud_disk_secrets_fetch(qemud.paths, qemud.rundir, dom->uuid_str, live, &s->secrets, err)) < 0 ||
         (qemud_net_ports_needed(live) && (r = qemud_net_ports_plug(qemud.paths, live, err)) < 0) ||
@@ -430,6 +449,7 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
     }
     qemud_sidecars_stop(&dom->sidecars, dom->name);
     qemud_process_release_interfaces(live);
+    qemud_process_release_hostdevs(dom->name, live, lingering);
     qemud_process_release_isolation(dom->name, &dom->iso, lingering);
     qemud_store_delete_status(dom->name);
     pthread_mutex_lock(&dom->lock);

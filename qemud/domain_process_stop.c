@@ -10,6 +10,7 @@
 #include "domain_dir.h"
 #include "domain_events.h"
 #include "guest_cgroup.h"
+#include "hostdev_managed.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
@@ -28,6 +29,18 @@ void qemud_process_forget_transient(struct qemud_dom *dom, const struct mv_dom_d
 {
     if (qemud_tpm_state_goes(live, dom->undefine_flags))
         qemud_tpm_remove_state(qemud.paths->statedir, dom->uuid_str, dom->name);
+}
+
+void qemud_process_release_hostdevs(const char *name, const struct mv_dom_def *live, bool lingering)
+{
+    if (!qemud_hostdevs_managed(live))
+        return;
+    if (lingering) {
+        mv_warn("domain '%s': QEMU has not exited: its managed host PCI devices stay on vfio-pci "
+                "(virsh nodedev-reattach gives them back)", name);
+        return;
+    }
+    qemud_hostdevs_reattach(qemud.paths, live);
 }
 
 /* DOM's run ends in its object: no monitor, pid, id or live definition;
@@ -72,6 +85,7 @@ void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail
 
     qemud_sidecars_stop(&dom->sidecars, dom->name);
     qemud_process_release_interfaces(live);
+    qemud_process_release_hostdevs(dom->name, live, lingering);
     qemud_process_release_isolation(dom->name, &dom->iso, lingering);
     if (transient)
         qemud_process_forget_transient(dom, live);

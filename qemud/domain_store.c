@@ -12,6 +12,7 @@
 #include "errmsg.h"
 #include "file.h"
 #include "guest_files.h"
+#include "hostdev_managed.h"
 #include "log.h"
 #include "domain_store.h"
 #include "paths.h"
@@ -141,6 +142,19 @@ char *qemud_store_status_xml(struct qemud_dom *dom, struct mv_dom_def *starting)
         xmlTextWriterEndElement(w.writer);
         xmlTextWriterWriteString(w.writer, BAD_CAST "\n");
     }
+    /* the hostdevs nodedevd detached for the run: a restarted daemon gives
+     * them back when it finds the run over */
+    for (size_t i = 0; i < live->devices.nhostdevs; i++) {
+        char name[64];
+
+        if (!live->devices.hostdevs[i].detached)
+            continue;
+        qemud_hostdev_nodedev_name(&live->devices.hostdevs[i], name, sizeof(name));
+        xmlTextWriterStartElement(w.writer, BAD_CAST "hostdev-detached");
+        xmlTextWriterWriteAttribute(w.writer, BAD_CAST "dev", BAD_CAST name);
+        xmlTextWriterEndElement(w.writer);
+        xmlTextWriterWriteString(w.writer, BAD_CAST "\n");
+    }
     if (qemud_sidecars_format(&dom->sidecars, w.writer) < 0 || qemud_isolation_format(&dom->iso, w.writer) < 0)
         return NULL;
     xmlTextWriterWriteRaw(w.writer, BAD_CAST def_xml);
@@ -200,6 +214,22 @@ static void read_tap_indexes(xmlXPathContextPtr ctx, struct mv_dom_def *live)
     }
 }
 
+/* <hostdev-detached dev=/> back onto LIVE's hostdevs (older files have none). */
+static void read_detached_hostdevs(xmlXPathContextPtr ctx, struct mv_dom_def *live)
+{
+    for (size_t i = 0; i < live->devices.nhostdevs; i++) {
+        struct mv_dom_hostdev *h = &live->devices.hostdevs[i];
+        _cleanup_free_ char *expr = NULL, *found = NULL;
+        char name[64];
+
+        qemud_hostdev_nodedev_name(h, name, sizeof(name));
+        if (asprintf(&expr, "string(/domstatus/hostdev-detached[@dev='%s']/@dev)", name) < 0)
+            continue;
+        found = mv_xpath_string(ctx, expr);
+        h->detached = found && strcmp(found, name) == 0;
+    }
+}
+
 /* undefine-flags="N", 0 when absent (no undefine while it ran). */
 static int read_undefine_flags(xmlXPathContextPtr ctx, unsigned int *flags)
 {
@@ -245,6 +275,7 @@ int qemud_store_read_status(const char *path, struct qemud_status *st, char **er
     if ((r = mv_dom_def_parse(def_xml, MV_DOM_PARSE_STATUS, &st->live, &code, errmsg)) < 0)
         return r;
     read_tap_indexes(ctx, st->live);
+    read_detached_hostdevs(ctx, st->live);
     if ((r = qemud_sidecars_parse(ctx, &st->sidecars, errmsg)) < 0)
         return r;
     if ((r = qemud_isolation_parse(ctx, &st->iso)) < 0)

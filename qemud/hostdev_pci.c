@@ -43,8 +43,8 @@ static int check_driver(const char *dev, const char *what, const struct mv_dom_h
         return 0;
     if (h->managed == MV_TRISTATE_YES)
         return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
-                          " is bound to driver '%s', not vfio-pci, and modvirt does not rebind "
-                          "managed='yes' devices yet; bind it to vfio-pci", what, driver);
+                          " is bound to driver '%s', not vfio-pci, although modvirt-nodedevd detached it "
+                          "(managed='yes'): something bound it again", what, driver);
     return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
                       " is bound to driver '%s', not vfio-pci (managed='no': bind it to vfio-pci)",
                       what, driver);
@@ -100,11 +100,14 @@ int qemud_hostdev_pci_check(const char *root, const char *name, const struct mv_
     return check_group(root, dev, what, err) < 0 ? -ENODEV : 0;
 }
 
-int qemud_hostdevs_check(const struct mv_dom_def *def, struct mv_err *err)
+int qemud_hostdevs_check(const struct mv_dom_def *def, bool managed, struct mv_err *err)
 {
-    for (size_t i = 0; i < def->devices.nhostdevs; i++)
-        if (qemud_hostdev_pci_check("", def->name, &def->devices.hostdevs[i], err) < 0)
+    for (size_t i = 0; i < def->devices.nhostdevs; i++) {
+        const struct mv_dom_hostdev *h = &def->devices.hostdevs[i];
+
+        if ((h->managed == MV_TRISTATE_YES) == managed && qemud_hostdev_pci_check("", def->name, h, err) < 0)
             return -ENODEV;
+    }
     return 0;
 }
 

@@ -1,8 +1,9 @@
 /*
  * Whether the host can give a PCI function to a guest through VFIO, read
- * from sysfs and /dev.  A small piece on its own so that modvirt-nodedevd
- * (a later issue) can take it over together with detaching and
- * re-attaching managed devices, which qemud does not do.
+ * from sysfs and /dev; nothing is changed.  Binding a managed='yes'
+ * device to vfio-pci and back is modvirt-nodedevd's (hostdev_managed.h):
+ * these checks run on unmanaged devices before anything is set up, and on
+ * managed ones once nodedevd detached them.
  */
 #pragma once
 
@@ -20,8 +21,9 @@
  * nothing is changed. */
 int qemud_hostdev_pci_check(const char *root, const char *name, const struct mv_dom_hostdev *h, struct mv_err *err);
 
-/* Every hostdev of DEF, on the host; stops at the first that is not usable. */
-int qemud_hostdevs_check(const struct mv_dom_def *def, struct mv_err *err);
+/* Every hostdev of DEF that is managed='yes' (MANAGED) or not, on the
+ * host; stops at the first that is not usable. */
+int qemud_hostdevs_check(const struct mv_dom_def *def, bool managed, struct mv_err *err);
 
 /* Whether this host has VFIO at all (/dev/vfio/vfio): domain capabilities
  * offer the vfio PCI backend only then. */

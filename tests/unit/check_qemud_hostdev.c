@@ -105,7 +105,7 @@ START_TEST(test_steps)
     make_dir(DEV);
     expect_refused("is not bound to any driver; bind it to vfio-pci");
     make_link("../../../bus/pci/drivers/e1000e", DEV "/driver");
-    expect_refused("is bound to driver 'e1000e', not vfio-pci, and modvirt does not rebind managed='yes'");
+    expect_refused("is bound to driver 'e1000e', not vfio-pci, although modvirt-nodedevd detached it");
     make_link("../../../bus/pci/drivers/vfio-pci", DEV "/driver");
     expect_refused("has no IOMMU group");
     make_link("../../../kernel/iommu_groups/7", DEV "/iommu_group");
