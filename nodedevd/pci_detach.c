@@ -59,7 +59,9 @@ static int fn_init(const struct nodedev_device *dev, struct pci_fn *f, struct mv
 {
     const char *base;
 
-    if (!dev->is_pci || !dev->syspath)
+    bool pci = dev->is_pci || (dev->subsystem && strcmp(dev->subsystem, "pci") == 0);
+
+    if (!pci || !dev->syspath)
         return mv_err_set(err, MV_ERR_INVALID_ARG, MV_FROM_NODEDEV, "invalid argument: device %s is not a PCI device",
                           dev->name);
     base = strrchr(dev->syspath, '/');

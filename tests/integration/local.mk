@@ -187,6 +187,12 @@ QEMUD_FIRMWARE_INTEGRATION_TESTS = tests/integration/qemud-firmware.sh
 INTEGRATION_TESTS += $(QEMUD_FIRMWARE_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_FIRMWARE_INTEGRATION_TESTS)
 
+# modvirt-nodedevd: PCI detach/reattach/reset and qemud's managed hostdevs on
+# a fake sysfs tree with a fake kernel (tests/nodedev/fakekernel.py)
+INTEGRATION_TESTS += tests/integration/nodedevd-detach.sh
+dist_check_SCRIPTS += tests/integration/nodedevd-detach.sh
+EXTRA_DIST += tests/nodedev/fakekernel.py tests/nodedev/fixture-vfio.sh
+
 # modvirt-nodedevd on this host's /sys: the truth from /sys, virsh,
 # python3-libvirt, the read-only socket, proxyd, bad input; and the same
 # host through Debian's libvirtd (skips without /usr/sbin/libvirtd)

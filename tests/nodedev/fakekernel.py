@@ -15,6 +15,10 @@ line), every change it makes as 'bind ADDR DRIVER' / 'unbind ADDR DRIVER',
 and a refused one as 'refuse ...': a test compares that log with exactly
 what it expects to be written where.
 
+A test that must know every write before it was logged (to check that
+nothing was written) writes N to ROOT/fk-sync and reads 'sync N' from
+stdout: inotify queues events in order, so every earlier write is logged.
+
 Extension point: handlers are (regex on the path relative to the tree's
 root, function) pairs.  --plugin FILE loads FILE (a python file) and calls
 its setup(fk), which adds its own with fk.on(regex, fn) (fn(fk, match,
@@ -125,7 +129,8 @@ class FakeKernel:
                 value = f.read()
         except OSError:
             return
-        self.log("write %s %s" % (rel, value.split("\n")[0]))
+        if rel != "fk-sync":
+            self.log("write %s %s" % (rel, value.split("\n")[0]))
         for rx, fn in self.handlers:
             m = rx.match(rel)
             if m:
@@ -178,6 +183,10 @@ def pci_probe(fk, m, addr):
         fk.pci_bind(addr, dev, driver)
 
 
+def sync(fk, m, value):
+    print("sync " + value, flush=True)
+
+
 def setup_pci(fk):
     fk.on(r"bus/pci/drivers/([^/]+)/unbind", pci_unbind_file)
     fk.on(r"bus/pci/drivers/([^/]+)/bind", pci_bind_file)
@@ -195,6 +204,7 @@ def main():
     fk = FakeKernel(a.root, a.log)
     fk.native = dict(n.split("=", 1) for n in a.native)
     fk.fail_bind = set(a.fail_bind)
+    fk.on(r"fk-sync", sync)
     setup_pci(fk)
     for p in a.plugin:
         ns = {"__file__": p, "__name__": "fakekernel_plugin"}
