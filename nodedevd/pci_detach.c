@@ -278,8 +278,8 @@ static int detach_checks(const struct pci_fn *f, struct mv_err *err)
 {
     if (!mv_sysfs_existsf(NULL, "/sys/bus/pci/drivers/" VFIO_DRIVER))
         return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_NODEDEV, "unsupported configuration: VFIO device "
-                          "assignment is currently not supported on this system: no driver vfio-pci "
-                          "(/sys/bus/pci/drivers/vfio-pci; load the vfio-pci module) to give PCI device %s to",
+                          "assignment is currently not supported on this system: PCI device %s cannot be given "
+                          "to vfio-pci, which is not loaded (no /sys/bus/pci/drivers/vfio-pci; modprobe vfio-pci)",
                           f->addr);
     if (!mv_sysfs_existsf(NULL, "%s/driver_override", f->syspath))
         return mv_err_set(err, MV_ERR_OPERATION_UNSUPPORTED, MV_FROM_NODEDEV, "Operation not supported: PCI device "
