@@ -13,7 +13,9 @@
 #   (DETACH_FLAGS), flags, the read-only socket; vfio-pci failing to bind:
 #   rolled back to e1000e; RESET refused on a host driver, done on vfio-pci;
 #   qemud starting a domain with a managed hostdev: detached, then
-#   reattached when the start fails (no VFIO here).
+#   reattached when the start fails (no VFIO here); refused by nodedevd;
+#   qemud killed during the detach, the next qemud reattaching it from the
+#   status file.
 # Then on THIS host's real /sys (never written: the case is skipped where
 # vfio-pci is loaded): a managed hostdev of an existing PCI function makes
 # the start fail with nodedevd's reason, and every function's driver link
@@ -26,7 +28,7 @@ NODEDEVD=$top_builddir/nodedevd/modvirt-nodedevd
 QEMUD=$top_builddir/qemud/modvirt-qemud
 MV_DAEMON=$NODEDEVD
 MV_NEEDS="realpath $QEMUD"
-mv_init 14
+mv_init 15
 
 FKPY=$top_srcdir/tests/nodedev/fakekernel.py
 FX=$mv_tmp/fx
@@ -94,8 +96,13 @@ MV_RO=$MV_ROOT/run/modvirt/nodedevd-sock-ro
 MV_URI="nodedev:///system?socket=$MV_RW"
 MV_URI_RO="nodedev:///system?socket=$MV_RO"
 RECORDS=$MV_ROOT/var/lib/modvirt/nodedevd/detached
-mkdir -p "$MV_ROOT/etc/modvirt"
-printf '%s\n' "sysfs_root = \"$FX\"" "probe_timeout = 1" >"$MV_ROOT/etc/modvirt/modvirt-nodedevd.conf"
+# nodedevd_config SECS: its config, probe_timeout SECS (1: a failing bind
+# is given up quickly)
+nodedevd_config() {
+    mkdir -p "$MV_ROOT/etc/modvirt"
+    printf '%s\n' "sysfs_root = \"$FX\"" "probe_timeout = $1" >"$MV_ROOT/etc/modvirt/modvirt-nodedevd.conf"
+}
+nodedevd_config 1
 start_daemon
 
 driver_of() { basename "$(readlink "$FX/$PCIDIR/$1/driver")" 2>/dev/null; }
@@ -277,6 +284,7 @@ fk_mark
 run isolated virsh -c "$QURI" create "$mv_tmp/hd-fx.xml"
 expect_eq "create rc" 1 "$rc"
 expect_match "refused after the detach, by the VFIO checks" "domain 'hd-fx': host PCI device $NIC" "$err"
+diag "qemud: ${err##*error: }"
 expect_eq "detached, then reattached" "write $PCIDIR/$NIC/driver_override vfio-pci
 write bus/pci/drivers/e1000e/unbind $NIC
 unbind $NIC e1000e
@@ -299,8 +307,45 @@ expect_eq "create rc" 1 "$rc"
 expect_match "nodedevd's reason, in qemud's words" "domain 'hd-fx2': cannot detach \(to vfio-pci\) host PCI device $LOFN: Requested operation is not valid: PCI device $LOFN is in use by the host: interface lo has addresses" "$err"
 expect_eq "nothing written" "" "$(fk_since)"
 verdict "qemud: a managed hostdev nodedevd refuses fails the start with nodedevd's reason, nothing written"
+
+# qemud killed while nodedevd binds the function to vfio-pci (held by the
+# fake kernel, long enough with probe_timeout 30): its status file names
+# the hostdev before the request, and the next qemud gives it back
+stop_pid "$MV_PID" 10
+nodedevd_config 30
+start_daemon
+fk_stop
+fk_start --hold vfio-pci
+fk_mark
+isolated virsh -c "$QURI" create "$mv_tmp/hd-fx.xml" >"$mv_tmp/bg.out" 2>&1 &
+BG=$!
+line=
+read -r -t 20 -u $FKOUT line
+expect_eq "nodedevd is binding it to vfio-pci" "held $NIC vfio-pci" "$line"
+expect_match "qemud's status file names it" "<hostdev-detached dev=.$(name_of $NIC)./>" \
+    "$(cat "$QROOT/run/modvirt/qemu/hd-fx.xml" 2>&1)"
+{ kill -KILL "$QPID"; wait "$QPID"; wait "$BG"; } 2>/dev/null
+echo 1 >"$FX/fk-release"       # nodedevd completes the detach for nobody
+qemud_start "$QROOT" "$QLOG"   # its start reads the status file before READY
+expect_eq "detached, then reattached by the next qemud" "write $PCIDIR/$NIC/driver_override vfio-pci
+write bus/pci/drivers/e1000e/unbind $NIC
+unbind $NIC e1000e
+write bus/pci/drivers_probe $NIC
+hold bind $NIC vfio-pci
+bind $NIC vfio-pci
+write $PCIDIR/$NIC/driver_override 
+write bus/pci/drivers/vfio-pci/unbind $NIC
+unbind $NIC vfio-pci
+write bus/pci/drivers_probe $NIC
+bind $NIC e1000e" "$(fk_since)"
+expect_eq "back on e1000e" e1000e "$(driver_of $NIC)"
+expect_eq "no record left" "" "$(ls "$RECORDS" 2>&1)"
+expect_eq "no status file left" "" "$(ls "$QROOT/run/modvirt/qemu/"*.xml 2>/dev/null)"
+expect_match "qemud says so" "host PCI device $(name_of $NIC) given back to the host" "$(cat "$QLOG")"
+verdict "qemud killed during the detach: the restarted qemud reattaches the hostdev its status file names"
 stop_pid "$QPID" 10
 stop_pid "$MV_PID" 10
+fk_stop
 
 # ---- 9: THIS host, real /sys ------------------------------------------------------------
 # every PCI function's driver link and driver_override
@@ -330,6 +375,7 @@ else
     domain_xml hd-host "$hd" "$hb" "$hs" "$hf" >"$mv_tmp/hd-host.xml"
     run isolated virsh -c "qemu:///system?socket=$HROOT/run/modvirt/qemud-sock" create "$mv_tmp/hd-host.xml"
     expect_eq "create rc" 1 "$rc"
+    diag "qemud: ${err##*error: }"
     expect_match "a clear error" "domain 'hd-host': cannot detach \(to vfio-pci\) host PCI device $HOSTFN: unsupported configuration: VFIO device assignment is currently not supported on this system" "$err"
     expect_eq "every driver link and driver_override as before" "$BEFORE" "$(host_drivers)"
     expect_eq "no record" "" "$(ls "$HROOT/var/lib/modvirt/nodedevd/detached" 2>&1 | grep -v 'No such file')"
@@ -337,7 +383,7 @@ else
 
     run isolated virsh -c "nodedev:///system?socket=$HROOT/run/modvirt/nodedevd-sock" nodedev-detach "$(name_of "$HOSTFN")"
     expect_eq "nodedev-detach rc" 1 "$rc"
-    expect_match "refused: no vfio-pci" "VFIO device assignment is currently not supported on this system: no driver vfio-pci" "$err"
+    expect_match "refused: no vfio-pci" "VFIO device assignment is currently not supported on this system: PCI device $HOSTFN cannot be given to vfio-pci, which is not loaded" "$err"
     expect_eq "every driver link and driver_override as before" "$BEFORE" "$(host_drivers)"
     verdict "this host: nodedev-detach of $HOSTFN is refused (no vfio-pci), nothing changed"
     stop_pid "$QPID" 10

@@ -15,9 +15,12 @@ line), every change it makes as 'bind ADDR DRIVER' / 'unbind ADDR DRIVER',
 and a refused one as 'refuse ...': a test compares that log with exactly
 what it expects to be written where.
 
-A test that must know every write before it was logged (to check that
-nothing was written) writes N to ROOT/fk-sync and reads 'sync N' from
-stdout: inotify queues events in order, so every earlier write is logged.
+Control files (ROOT/fk-*, not logged): a test that must know every write
+was seen (to check that nothing was written) writes N to ROOT/fk-sync and
+reads 'sync N' from stdout (inotify queues events in order, so every
+earlier write is logged).  With --hold DRIVER, binding to DRIVER waits
+(the kernel busy probing): 'held ADDR DRIVER' on stdout, and the bind is
+done when ROOT/fk-release is written, if the function is still unbound.
 
 Extension point: handlers are (regex on the path relative to the tree's
 root, function) pairs.  --plugin FILE loads FILE (a python file) and calls
@@ -25,7 +28,8 @@ its setup(fk), which adds its own with fk.on(regex, fn) (fn(fk, match,
 value)); directories created later (an mdev) are watched as they appear.
 The mdev responder is such a plugin.
 
-Usage: fakekernel.py ROOT --log FILE [--native ADDR=DRIVER]... [--fail-bind DRIVER]... [--plugin FILE]...
+Usage: fakekernel.py ROOT --log FILE [--native ADDR=DRIVER]... [--fail-bind DRIVER]... [--hold DRIVER]...
+                      [--plugin FILE]...
 Prints 'ready' on stdout once every directory is watched; runs until killed.
 """
 import argparse
@@ -53,6 +57,8 @@ class FakeKernel:
         self.handlers = []
         self.native = {}        # PCI address -> the driver drivers_probe binds it to (no override)
         self.fail_bind = set()  # drivers whose probe fails (the device stays unbound)
+        self.hold = set()       # drivers whose bind waits for fk-release
+        self.held = []
         self.fd = libc.inotify_init1(IN_CLOEXEC)
         if self.fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1")
@@ -95,10 +101,15 @@ class FakeKernel:
         p = os.path.join(dev, "driver")
         return os.path.basename(os.readlink(p)) if os.path.islink(p) else ""
 
-    def pci_bind(self, addr, dev, driver):
+    def pci_bind(self, addr, dev, driver, release=False):
         ddir = self.path("bus/pci/drivers/" + driver)
         if driver in self.fail_bind or not os.path.isdir(ddir):
             self.log("refuse bind %s %s" % (addr, driver))
+            return
+        if driver in self.hold and not release:
+            self.log("hold bind %s %s" % (addr, driver))
+            self.held.append((addr, dev, driver))
+            print("held %s %s" % (addr, driver), flush=True)
             return
         # logged first: whoever sees the link may read the log at once
         self.log("bind %s %s" % (addr, driver))
@@ -129,7 +140,7 @@ class FakeKernel:
                 value = f.read()
         except OSError:
             return
-        if rel != "fk-sync":
+        if not rel.startswith("fk-"):
             self.log("write %s %s" % (rel, value.split("\n")[0]))
         for rx, fn in self.handlers:
             m = rx.match(rel)
@@ -187,6 +198,13 @@ def sync(fk, m, value):
     print("sync " + value, flush=True)
 
 
+def release(fk, m, value):
+    held, fk.held = fk.held, []
+    for addr, dev, driver in held:
+        if not fk.pci_driver(dev):
+            fk.pci_bind(addr, dev, driver, release=True)
+
+
 def setup_pci(fk):
     fk.on(r"bus/pci/drivers/([^/]+)/unbind", pci_unbind_file)
     fk.on(r"bus/pci/drivers/([^/]+)/bind", pci_bind_file)
@@ -199,12 +217,15 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--native", action="append", default=[], metavar="ADDR=DRIVER")
     ap.add_argument("--fail-bind", action="append", default=[], metavar="DRIVER")
+    ap.add_argument("--hold", action="append", default=[], metavar="DRIVER")
     ap.add_argument("--plugin", action="append", default=[], metavar="FILE")
     a = ap.parse_args()
     fk = FakeKernel(a.root, a.log)
     fk.native = dict(n.split("=", 1) for n in a.native)
     fk.fail_bind = set(a.fail_bind)
+    fk.hold = set(a.hold)
     fk.on(r"fk-sync", sync)
+    fk.on(r"fk-release", release)
     setup_pci(fk)
     for p in a.plugin:
         ns = {"__file__": p, "__name__": "fakekernel_plugin"}
