@@ -97,14 +97,16 @@ static int current_driver(const struct pci_fn *f, char *drv, size_t size)
 static int write_attr(const struct pci_fn *f, const char *path, const char *value, struct mv_err *err)
 {
     size_t len = strlen(value);
-    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), r = 0;
+    int fd, r = 0;
 
+    errno = 0;
+    fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0 || write(fd, value, len) != (ssize_t)len)
-        r = -errno;
+        r = errno ? -errno : -EIO;      /* a short write sets no errno */
     if (fd >= 0 && close(fd) < 0 && r == 0)
         r = -errno;
     if (r < 0)
-        return mv_err_set_errno(err, r ? r : -EIO, MV_ERR_SYSTEM_ERROR, MV_FROM_NODEDEV,
+        return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_NODEDEV,
                                 "cannot write '%.*s' to %s for PCI device %s", (int)strcspn(value, "\n"), value,
                                 path, f->addr);
     mv_debug("PCI device %s: wrote '%.*s' to %s", f->addr, (int)strcspn(value, "\n"), value, path);

@@ -2,8 +2,9 @@
  * Starting a domain, in an order that leaves nothing behind when a step
  * fails and nothing unrecorded when the daemon dies meanwhile:
  *   1. the live definition completed and the host's facts read (nothing runs);
- *   2. what the host lends the guest: shared directories checked, volumes,
- *      disk passphrases, network ports, taps;
+ *   2. what the host lends the guest: shared directories checked, managed
+ *      PCI hostdevs (given to vfio-pci by nodedevd), volumes, disk
+ *      passphrases, network ports, taps;
  *   3. the command line built: a configuration QEMU cannot run is refused
  *      here, before any process starts;
  *   4. the sidecars (swtpm, virtiofsd) started, each written to the status

@@ -104,6 +104,12 @@ nodedevd_config() {
 }
 nodedevd_config 1
 start_daemon
+# the PCI functions are listed only once nodedevd reads the pci capability
+vsh nodedev-list --cap pci
+if ! printf '%s\n' "$out" | grep -qx pci_0000_00_03_0; then
+    for ((i = 0; i < 15; i++)); do skip "nodedevd lists no PCI function of the fixture (nodedev-list: '$out')"; done
+    exit 0
+fi
 
 driver_of() { basename "$(readlink "$FX/$PCIDIR/$1/driver")" 2>/dev/null; }
 record_of() { if [ -e "$RECORDS/$1" ]; then echo "[$(cat "$RECORDS/$1")]"; else echo none; fi; }
