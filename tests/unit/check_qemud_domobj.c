@@ -25,6 +25,7 @@
 #include "domain_process.h"
 #include "domain_store.h"
 #include "file.h"
+#include "hostdev_managed.h"
 #include "paths.h"
 #include "qemud.h"
 #include "store.h"
@@ -328,6 +329,74 @@ START_TEST(test_undefine_flags_survive_restart)
 }
 END_TEST
 
+/* ---- managed hostdevs nodedevd detached (hostdev_managed.h) ---- */
+
+static const char *const hostdev_dom_xml =
+    "<domain type='qemu'><name>h1</name><uuid>8f0e6c2a-51b4-4f7e-9d0a-3c1b2a4d5e6f</uuid>"
+    "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os><devices>"
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+    "<address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/></source></hostdev>"
+    "<hostdev mode='subsystem' type='pci' managed='no'><source>"
+    "<address domain='0x0000' bus='0x04' slot='0x00' function='0x1'/></source></hostdev>"
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+    "<address domain='0x0001' bus='0x81' slot='0x1f' function='0x7'/></source></hostdev>"
+    "<memballoon model='none'/></devices></domain>";
+
+static void expect_detached(const struct mv_dom_def *def, bool a, bool b, bool c)
+{
+    ck_assert_uint_eq(def->devices.nhostdevs, 3);
+    ck_assert_int_eq(def->devices.hostdevs[0].detached, a);
+    ck_assert_int_eq(def->devices.hostdevs[1].detached, b);
+    ck_assert_int_eq(def->devices.hostdevs[2].detached, c);
+}
+
+/* Which hostdevs a run had nodedevd detach is no XML: the status file
+ * keeps it (<hostdev-detached dev='pci_...'/>) for a restarted daemon to
+ * give them back, and a copy of the live definition keeps it too. */
+START_TEST(test_detached_hostdevs_survive_restart)
+{
+    struct qemud_dom *dom = NULL, *holder = NULL;
+    _cleanup_free_ char *msg = NULL, *path = NULL, *xml = NULL;
+    struct qemud_status st = { 0 };
+    struct mv_dom_def *def = NULL, *copy;
+    char name[64];
+    int code;
+
+    qemud.paths = &paths;
+    ck_assert_int_eq(mv_dom_def_parse(hostdev_dom_xml, 0, &def, &code, &msg), 0);
+    ck_assert(qemud_hostdevs_managed(def));
+    qemud_hostdevs_mark(def);
+    expect_detached(def, true, false, true);
+    qemud_hostdev_nodedev_name(&def->devices.hostdevs[2], name, sizeof(name));
+    ck_assert_str_eq(name, "pci_0001_81_1f_7");
+    def->devices.hostdevs[0].detached = false;      /* as if only the last was asked for */
+    ck_assert_ptr_nonnull((copy = mv_dom_def_copy(def)));
+    expect_detached(copy, false, false, true);
+    mv_dom_def_free(copy);
+
+    ck_assert_int_eq(qemud_registry_add(def->name, def->uuid, "start", &dom, &holder), 0);
+    dom->live = def;
+    ck_assert_int_eq(qemud_registry_assign_id(dom, qemud_registry_next_id()), 0);
+    dom->pid = gone_pid();
+    dom->monitor_path = mv_store_path(qemud.rundir, "h1", ".monitor");
+    qemud_dom_set_state(dom, QEMUD_STATE_RUNNING, QEMUD_RUNNING_BOOTED);
+    pthread_mutex_unlock(&dom->lock);
+    ck_assert_ptr_nonnull((xml = qemud_store_status_xml(dom, NULL)));
+    ck_assert_ptr_nonnull(strstr(xml, "<hostdev-detached dev=\"pci_0001_81_1f_7\"/>"));
+    ck_assert_ptr_null(strstr(xml, "pci_0000_03_00_0"));
+    qemud_process_save_status(dom);
+    qemud_registry_remove(dom);
+    qemud_job_end(dom);
+    qemud_dom_unref(dom);
+
+    ck_assert_ptr_nonnull((path = mv_store_path(qemud.rundir, "h1", ".xml")));
+    ck_assert_msg(qemud_store_read_status(path, &st, &msg) == 0, "%s", msg ? msg : "?");
+    expect_detached(st.live, false, false, true);
+    qemud_status_clear(&st);
+    qemud_store_delete_status("h1");
+}
+END_TEST
+
 /* ---- the domain's directory (domain_dir.h) ---- */
 
 #define H1_UUID "8f0e6c2a-51b4-4f7e-9d0a-3c1b2a4d5e6f"
@@ -540,6 +609,7 @@ static Suite *domobj_suite(void)
     tcase_add_test(tc, test_added_domain_is_busy);
     tcase_add_test(tc, test_undefine_flags_survive_restart);
     tcase_add_test(tc, test_undefine_flags_damaged);
+    tcase_add_test(tc, test_detached_hostdevs_survive_restart);
     tcase_add_test(tc, test_domain_dir_lifecycle);
     tcase_add_test(tc, test_domain_dir_sweep);
     tcase_add_test(tc, test_domain_dir_reattach_gone);
