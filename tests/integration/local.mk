@@ -203,3 +203,9 @@ NODEDEVD_INTEGRATION_TESTS = \
 EXTRA_DIST += tests/integration/nodedev_truth.py
 INTEGRATION_TESTS += $(NODEDEVD_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NODEDEVD_INTEGRATION_TESTS)
+
+# lib-core (issue 14): the node device fixtures' goldens against Debian's
+# libvirtd reading the same fake sysfs trees
+NODEDEVD_FIXTURES_INTEGRATION_TESTS = tests/integration/nodedevd-fixtures-libvirt.sh
+INTEGRATION_TESTS += $(NODEDEVD_FIXTURES_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(NODEDEVD_FIXTURES_INTEGRATION_TESTS)
