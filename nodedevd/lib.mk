@@ -54,3 +54,12 @@ tests_unit_check_nodedevd_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CF
 	-I$(top_srcdir)/nodedevd
 tests_unit_check_nodedevd_net_LDADD = tests/unit/libmvtest.la nodedevd/libmvnodedev.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS)
+
+# the kernel's uevent messages, parsed (events helper: uevent.c reads them)
+nodedevd_libmvnodedev_la_SOURCES += nodedevd/uevent_msg.c nodedevd/uevent_msg.h
+check_PROGRAMS += tests/unit/check_nodedevd_uevent
+UNIT_TESTS += tests/unit/check_nodedevd_uevent
+tests_unit_check_nodedevd_uevent_SOURCES = tests/unit/check_nodedevd_uevent.c
+tests_unit_check_nodedevd_uevent_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/nodedevd
+tests_unit_check_nodedevd_uevent_LDADD = nodedevd/libmvnodedev.la common/libmvcommon.la $(CHECK_LIBS) \
+	$(SYSTEMD_LIBS) $(LIBXML_LIBS)
