@@ -209,3 +209,12 @@ dist_check_SCRIPTS += $(NODEDEVD_INTEGRATION_TESTS)
 NODEDEVD_FIXTURES_INTEGRATION_TESTS = tests/integration/nodedevd-fixtures-libvirt.sh
 INTEGRATION_TESTS += $(NODEDEVD_FIXTURES_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NODEDEVD_FIXTURES_INTEGRATION_TESTS)
+
+# modvirt-nodedevd's events from the kernel's uevents, in a network and
+# mount namespace of the script's own: veths (and dummies) made and deleted
+# there, filtered registrations, the per-connection limit, forged and lost
+# uevents
+NODEDEVD_EVENTS_INTEGRATION_TESTS = tests/integration/nodedevd-events.sh
+INTEGRATION_TESTS += $(NODEDEVD_EVENTS_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(NODEDEVD_EVENTS_INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/nodedev_events.py
