@@ -1,5 +1,7 @@
 # host-basic: a small PC like the VM these tests run on: a host bridge, a
-# virtio disk (vda) and a virtio NIC (eth0) on PCI, lo, and DMI present.
+# virtio disk (vda, with a partition nobody lists) and a virtio NIC (eth0)
+# on PCI, lo, and DMI present.  Debian's libvirtd reads it exactly as
+# modvirt does (nodedevd-fixtures-libvirt.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/pci-config.sh"
 
 fixture_host_basic() {
@@ -18,6 +20,8 @@ fixture_host_basic() {
     fx_pci_config "$blk" 256
     fx_virtio "$blk" virtio1 2 virtio_blk
     fx_block "$FX_DEV" vda 254:0 41943040 attr:serial=
+    # a partition: libvirt lists disks only
+    fx_block "$FX_DEV" vda1 254:1 41940992 devtype=partition attr:partition=1 attr:start=2048
     fx_pci devices/pci0000:00 0000:00:03.0 0x1af4 0x1041 0x020000 driver=virtio-pci iommu_group=2 revision=0x01
     net=$FX_DEV
     fx_pci_config "$net" 256
