@@ -5,12 +5,12 @@
  *
  * Which disks are listed is libvirt's rule: the drive type comes from
  * udev (ID_TYPE, else ID_DRIVE_FLOPPY / ID_CDROM / ID_DRIVE_FLASH_SD), a
- * /dev/vd* disk is a "disk" without it, and a device of any other kind or
- * of no known kind is not listed.  That is why loop and zram devices, md,
- * dm and nvme namespaces never appear, and why this host (no udevd) lists
- * only vda.  One addition: without a udev database a SCSI disk or CD-ROM
- * gets the type udev's scsi_id would have given it from the SCSI type, so
- * an sd or sr device is listed whether or not udevd runs.
+ * /dev/vd* or /dev/nvme* disk is a "disk" without it (/dev/dasd* a DASD),
+ * and a device of any other kind or of no known kind is not listed.  That
+ * is why loop and zram devices, md and dm never appear, and why this host
+ * (no udevd) lists only vda.  One addition: without a udev database a SCSI
+ * disk or CD-ROM gets the type udev's scsi_id would have given it from the
+ * SCSI type, so an sd or sr device is listed whether or not udevd runs.
  */
 #include "caps.h"
 
@@ -142,10 +142,9 @@ static int read_cdrom(sd_device *d, struct storage_cap *s)
 static int read_floppy(sd_device *d, struct storage_cap *s)
 {
     bool has_media = false;
-    if (nodedev_prop_has(d, "ID_CDROM_MEDIA"))
-        has_media = nodedev_prop_true(d, "DKD_MEDIA_AVAILABLE");    /* a USB floppy */
-    else if (nodedev_prop_has(d, "ID_FS_LABEL"))
-        has_media = true;                                           /* a legacy one */
+    /* libvirt knows a medium is in only by its file system label */
+    if (nodedev_prop_has(d, "ID_FS_LABEL"))
+        has_media = true;
     return read_removable(d, s, has_media);
 }
 
@@ -165,21 +164,45 @@ static const char *scsi_drive_type(sd_device *d)
 /* udev's drive type, or libvirt's guesses; NULL: not a drive libvirt lists */
 static const char *guess_drive_type(sd_device *d, const char *devnode)
 {
-    if (nodedev_prop_true(d, "ID_DRIVE_FLOPPY"))
+    /* libvirt's guesses by node name (udevKludgeStorageType): udev gives
+     * virtio, NVMe and s390 DASD disks no ID_TYPE */
+    static const struct { const char *prefix, *type; } by_node[] = {
+        { "/dev/vd", "disk" }, { "/dev/dasd", "dasd" }, { "/dev/nvme", "disk" },
+    };
+
+    if (nodedev_prop_has(d, "ID_DRIVE_FLOPPY"))
         return "floppy";
-    if (nodedev_prop_true(d, "ID_CDROM"))
+    if (nodedev_prop_has(d, "ID_CDROM"))
         return "cd";
-    if (nodedev_prop_true(d, "ID_DRIVE_FLASH_SD"))
+    if (nodedev_prop_has(d, "ID_DRIVE_FLASH_SD"))
         return "sd";
     const char *type = scsi_drive_type(d);
     if (type)
         return type;
-    if (strncmp(devnode, "/dev/vd", 7) == 0)
-        return "disk";      /* virtio: udev gives no type */
+    for (size_t i = 0; i < MV_ARRAY_SIZE(by_node); i++)
+        if (strncmp(devnode, by_node[i].prefix, strlen(by_node[i].prefix)) == 0)
+            return by_node[i].type;
     return NULL;
 }
 
-static int read_drive_type(sd_device *d, struct storage_cap *s)
+/* A DASD's serial is its uid; the disk's name carries it as udev's
+ * ID_SERIAL would (block_dasda_IBM_7500_...). */
+static int read_dasd(sd_device *d, struct storage_cap *s, struct nodedev_device *dev)
+{
+    const char *sysname;
+    if (nodedev_attr_str(d, "device/uid", &s->serial) < 0)
+        return -ENOMEM;
+    if (s->serial && sd_device_get_sysname(d, &sysname) >= 0) {
+        _cleanup_free_ char *name = nodedev_make_name("block", sysname, s->serial);
+        if (!name || nodedev_set_str(&dev->name, name) < 0)
+            return -ENOMEM;
+    }
+    read_blocks(d, s);
+    s->size = s->num_blocks * s->logical_block_size;
+    return 0;
+}
+
+static int read_drive_type(sd_device *d, struct storage_cap *s, struct nodedev_device *dev)
 {
     int r = nodedev_prop_str(d, "ID_TYPE", &s->drive_type);
     if (r < 0)
@@ -192,7 +215,7 @@ static int read_drive_type(sd_device *d, struct storage_cap *s)
         if (!(s->drive_type = strdup(type)))
             return -ENOMEM;
     }
-    if (strcmp(s->drive_type, "cd") == 0)
+    if (strcmp(s->drive_type, "cd") == 0 || strcmp(s->drive_type, "cd/dvd") == 0)
         return read_cdrom(d, s);
     if (strcmp(s->drive_type, "floppy") == 0)
         return read_floppy(d, s);
@@ -201,10 +224,12 @@ static int read_drive_type(sd_device *d, struct storage_cap *s)
         s->size = s->num_blocks * s->logical_block_size;
         return 0;
     }
+    if (strcmp(s->drive_type, "dasd") == 0)
+        return read_dasd(d, s, dev);
     return NODEDEV_READ_SKIP;      /* tape, optical...: libvirt lists none */
 }
 
-static int read_storage(sd_device *d, struct storage_cap *s)
+static int read_storage(sd_device *d, struct storage_cap *s, struct nodedev_device *dev)
 {
     const char *devnode;
     if (sd_device_get_devname(d, &devnode) < 0)
@@ -219,7 +244,7 @@ static int read_storage(sd_device *d, struct storage_cap *s)
     /* a SCSI INQUIRY's fixed-width fields: "ATA     ", "QEMU HARDDISK   " */
     nodedev_trim(&s->vendor);
     nodedev_trim(&s->model);
-    return read_drive_type(d, s);
+    return read_drive_type(d, s, dev);
 }
 
 int nodedev_cap_storage(sd_device *d, const struct nodedev_read_ctx *ctx, struct nodedev_device *dev)
@@ -228,7 +253,7 @@ int nodedev_cap_storage(sd_device *d, const struct nodedev_read_ctx *ctx, struct
     struct storage_cap *s = calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
-    int r = read_storage(d, s);
+    int r = read_storage(d, s, dev);
     if (r != 0) {
         storage_free(s);
         return r;

@@ -3,7 +3,8 @@
 # port whose target holds a disk (sdb, with a partition libvirt does not
 # list) and its sg node; an NPIV virtual port of it (host6: fc_host without
 # vport_ops); a virtio-scsi host (host0, no FC) with a CD-ROM holding a
-# medium (sr0) and an empty one (sr1).
+# medium (sr0) and an empty one (sr1).  And the disks around them that
+# libvirt's rule lists (an NVMe namespace) or does not (loop0, zram0).
 
 # fx_scsi_host PARENT N UNIQUE_ID: hostN (bus scsi, devtype scsi_host) and
 # its scsi_host class device holding unique_id.
@@ -93,4 +94,22 @@ fixture_scsi() {
     lun=$FX_DEV
     fx_block "$lun" sr1 11:1 0 removable=1 block_size=2048
     fx_sg "$lun" 2
+
+    fx_pci devices/pci0000:00 0000:00:07.0 0x1b36 0x0010 0x010802 driver=nvme iommu_group=7 revision=0x02
+    fx_device "$FX_DEV/nvme/nvme0" class nvme MAJOR=241 MINOR=0 DEVNAME=nvme0
+    fx_attr "$FX_DEV" model "QEMU NVMe Ctrl"
+    fx_attr "$FX_DEV" serial "deadbeef"
+    # a namespace sits right in its controller (no block/ directory)
+    fx_device "$FX_DEV/nvme0n1" class block MAJOR=259 MINOR=0 DEVNAME=nvme0n1 DEVTYPE=disk
+    fx_attr "$FX_DEV" size 8388608
+    fx_attr "$FX_DEV" removable 0
+    fx_attr "$FX_DEV" queue/logical_block_size 4096
+    fx_link "${FX_DEV%/*}" "$FX_DEV/device"
+    fx_link "$FX_DEV" block/nvme0n1
+    fx_link "$FX_DEV" dev/block/259:0
+    # virtual disks have no device behind them
+    fx_block devices/virtual loop0 7:0 0
+    rm "$FX_ROOT/$FX_DEV/device"
+    fx_block devices/virtual zram0 253:0 2097152
+    rm "$FX_ROOT/$FX_DEV/device"
 }
