@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -313,6 +315,14 @@ static int udev_start(struct nodedev_monitor *m, sd_event *event)
 
 /* ---- the monitor ---- */
 
+/* Whether /sys is the kernel's sysfs (not a fixture bind-mounted on it). */
+static bool sysfs_mounted(void)
+{
+    struct statfs st;
+
+    return statfs("/sys", &st) < 0 || st.f_type == SYSFS_MAGIC;
+}
+
 int nodedev_monitor_start(sd_event *event, struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx,
                           struct nodedev_monitor **out)
 {
@@ -324,6 +334,14 @@ int nodedev_monitor_start(sd_event *event, struct nodedev_tree *tree, const stru
     m->fd = -1;
     m->tree = tree;
     m->ctx = ctx;
+    if (!sysfs_mounted()) {
+        /* a fixture (sysfs_root): the kernel's uevents are about the
+         * host's devices, not the tree we read; a real "remove" at a path
+         * the fixture also has would take its device away */
+        mv_info("not listening for uevents: /sys is not a sysfs (a fixture mounted from sysfs_root)");
+        *out = m;
+        return 0;
+    }
     r = access(UDEV_CONTROL, F_OK) == 0 ? udev_start(m, event) : kernel_start(m, event);
     if (r < 0) {
         nodedev_monitor_free(m);

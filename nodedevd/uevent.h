@@ -15,7 +15,9 @@
 struct nodedev_monitor;
 
 /* Starts listening on EVENT (before the first scan, so nothing that
- * happens during it is missed).  0 or -errno. */
+ * happens during it is missed).  0 or -errno.  With a fixture on /sys (not
+ * a sysfs: "sysfs_root") it listens to nothing: the kernel's uevents are
+ * about other devices. */
 int nodedev_monitor_start(sd_event *event, struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx,
                           struct nodedev_monitor **out);
 void nodedev_monitor_free(struct nodedev_monitor *m);

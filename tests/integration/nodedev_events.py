@@ -19,6 +19,7 @@ kernel-side pranks the test plays on modvirt-nodedevd.
                       user space (as any CAP_NET_ADMIN process in the
                       network namespace could): a well-formed "remove" of
                       each DEVPATH given, then garbage; prints how many
+  uevent-sockets PID  how many uevent sockets (group 1) PID holds
   shrink PID SIZE     sets SO_RCVBUF of PID's uevent socket (a duplicate
                       of its fd through pidfd_getfd(2)) to SIZE bytes, with
                       SO_RCVBUFFORCE; prints the size the kernel took
@@ -199,10 +200,21 @@ def netlink_inodes(pid):
     return inodes
 
 
+def uevent_fds(pid):
+    """PID's file descriptors that are uevent sockets of group 1."""
+    links = ["socket:[%s]" % i for i in netlink_inodes(pid)]
+    fds = []
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) in links:
+                fds.append(int(fd))
+        except OSError:
+            pass            # closed meanwhile
+    return fds
+
+
 def shrink(pid, size):
-    inodes = netlink_inodes(pid)
-    fds = [int(fd) for fd in os.listdir("/proc/%d/fd" % pid)
-           if os.readlink("/proc/%d/fd/%s" % (pid, fd)) in ["socket:[%s]" % i for i in inodes]]
+    fds = uevent_fds(pid)
     if len(fds) != 1:
         out("error: %d uevent sockets in pid %d" % (len(fds), pid))
         sys.exit(1)
@@ -225,6 +237,8 @@ def main():
         raw(sys.argv[2])
     elif cmd == "forge":
         forge(sys.argv[2:])
+    elif cmd == "uevent-sockets":
+        out("uevent sockets %d" % len(uevent_fds(int(sys.argv[2]))))
     elif cmd == "shrink":
         shrink(int(sys.argv[2]), int(sys.argv[3]))
     else:

@@ -16,7 +16,7 @@ set -u
 
 MV_DAEMON=$top_builddir/nodedevd/modvirt-nodedevd
 MV_NEEDS="ip nsenter"
-mv_init 12
+mv_init 13
 
 EVPY=$MV_HELPERS/nodedev_events.py
 DEADLINE_S=1
@@ -396,6 +396,43 @@ run "$MV_PY" "$EVPY" shrink "$MV_PID" $((64 << 20))
 verdict "lost uevents (the receive queue overflowed while the daemon was stopped): a rescan, the list right again"
 
 # 12
+# a second daemon in NS reading a fixture (sysfs_root): the kernel's
+# uevents are not about its devices, it must not read them
+fx=$mv_tmp/fx
+FX_ROOT=$mv_tmp/fxroot
+if ! bash "$top_srcdir/tests/nodedev/mkfixture.sh" host-basic "$fx" >"$mv_tmp/mkfixture.out" 2>&1; then
+    expect_fail "mkfixture.sh host-basic: $(cat "$mv_tmp/mkfixture.out")"
+else
+    mkdir -p "$FX_ROOT/etc/modvirt"
+    printf '%s\n' "sysfs_root = \"$fx\"" "pci_ids = \"$top_srcdir/tests/nodedev/pci.ids\"" \
+        >"$FX_ROOT/etc/modvirt/modvirt-nodedevd.conf"
+    nsenter --net="/run/netns/$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" \
+        NOTIFY_SOCKET="$MV_NOTIFY" "$MV_DAEMON" --root "$FX_ROOT" --verbose >>"$mv_tmp/fx.log" 2>&1 &
+    fx_pid=$!
+    kill_at_exit $fx_pid
+    FX_URI="nodedev:///system?socket=$FX_ROOT/run/modvirt/nodedevd-sock"
+    fx_net=$(sed -n 's/^\(net_[^ ]*\).*/\1/p' "$top_srcdir/tests/nodedevxml/host-basic/list.txt" | sort)
+    if ! wait_ready "$fx_pid" "$MV_READY_S"; then
+        expect_fail "the daemon on the fixture did not become ready: $(tail -n 5 "$mv_tmp/fx.log")"
+    else
+        expect_match "fixture daemon's log" "not listening for uevents: /sys is not a sysfs" "$(cat "$mv_tmp/fx.log")"
+        run "$MV_PY" "$EVPY" uevent-sockets "$fx_pid"
+        expect_eq "the fixture daemon's uevent sockets" "uevent sockets 0" "$out"
+        run "$MV_PY" "$EVPY" uevent-sockets "$MV_PID"
+        expect_eq "the first daemon's uevent sockets" "uevent sockets 1" "$out"
+        veth_add mvfx0 52:54:00:0e:00:51 mvfx1 52:54:00:0e:00:52
+        expect_line "python: the veth is seen by the first daemon" "$mv_tmp/rw.ev" \
+            "^lifecycle $(netname mvfx0 52:54:00:0e:00:51) created$"
+        run isolated virsh -c "$FX_URI" nodedev-list --cap net
+        expect_eq "the fixture daemon's net devices: the fixture's" "$fx_net" "$(printf '%s\n' "$out" | sed '/^$/d' | sort)"
+        link_del mvfx0
+    fi
+    stop_pid "$fx_pid"
+    expect_eq "the fixture daemon's exit status" 0 "$stop_status"
+fi
+verdict "a daemon reading a fixture (sysfs_root) does not listen to the kernel's uevents"
+
+# 13
 for i in 1 2 3 4 5 6 7 8; do link_del "mvx${i}a"; done
 link_del mvrenamed
 expect_list "at the end" lacks "$R" "$X8"
