@@ -60,23 +60,6 @@ int nodedevd_bad_flags(struct mv_call *call, unsigned int flags, const char *api
     return -EINVAL;
 }
 
-/*
- * Events for what a scan or uevent changed.  events.c (its owner) defines
- * the real one; until it does, this weak forwarder keeps the daemon whole,
- * and the strong definition replaces it at link time without a conflict.
- * Delete it once events.c has landed its own.
- */
-__attribute__((weak)) void nodedevd_device_changed(struct nodedev_device *dev, int result, void *opaque)
-{
-    (void)opaque;
-    if (result == NODEDEV_PUT_CREATED)
-        nodedevd_emit_lifecycle(dev, NODEDEV_EVENT_CREATED);
-    else if (result == NODEDEV_PUT_UPDATED)
-        nodedevd_emit_update(dev);
-    else if (result < 0)
-        nodedevd_emit_lifecycle(dev, NODEDEV_EVENT_DELETED);
-}
-
 /* ---- settings ---- */
 
 /* An absolute path setting KEY, DEF when absent. */
