@@ -218,3 +218,9 @@ NODEDEVD_EVENTS_INTEGRATION_TESTS = tests/integration/nodedevd-events.sh
 INTEGRATION_TESTS += $(NODEDEVD_EVENTS_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NODEDEVD_EVENTS_INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/nodedev_events.py
+
+# modvirt-nodedevd through our own CLI and through modvirt-proxyd (virsh,
+# python3-libvirt), against the truth of /sys
+NODEDEVD_CLI_TESTS = tests/integration/nodedevd-cli.sh
+INTEGRATION_TESTS += $(NODEDEVD_CLI_TESTS)
+dist_check_SCRIPTS += $(NODEDEVD_CLI_TESTS)
