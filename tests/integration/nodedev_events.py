@@ -19,6 +19,8 @@ kernel-side pranks the test plays on modvirt-nodedevd.
                       user space (as any CAP_NET_ADMIN process in the
                       network namespace could): a well-formed "remove" of
                       each DEVPATH given, then garbage; prints how many
+  udevd               plays udevd without rules: each kernel uevent sent
+                      again on udev's group 2 in libudev's format
   uevent-sockets PID  how many uevent sockets (group 1) PID holds
   shrink PID SIZE     sets SO_RCVBUF of PID's uevent socket (a duplicate
                       of its fd through pidfd_getfd(2)) to SIZE bytes, with
@@ -185,6 +187,32 @@ def forge(devpaths):
     out("forged %d" % sent)
 
 
+# ---- udevd: what udevd sends its listeners, without its rules ---------------
+
+def udev_message(props):
+    """PROPS (b"KEY=VALUE\\0"...) in libudev's monitor format (systemd's
+    sd-device/device-monitor.c: monitor_netlink_header, then the properties)."""
+    header_size = 40
+    header = b"libudev\0" + struct.pack(">I", 0xFEEDCAFE) + struct.pack(
+        "=IIIIIII", header_size, header_size, len(props), 0, 0, 0, 0)
+    return header + props
+
+
+def udevd():
+    """Reads the kernel's uevents (group 1) and sends each on udev's group 2,
+    as udevd does once its rules ran; "READY" once listening."""
+    k = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 15)
+    k.bind((0, 1))
+    u = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 15)
+    u.bind((0, 0))
+    out("READY %d" % os.getpid())
+    while True:
+        msg = k.recv(65536)
+        fields = msg.split(b"\0")
+        props = b"".join(f + b"\0" for f in fields[1:] if b"=" in f)
+        u.sendto(udev_message(props), (0, 2))
+
+
 # ---- shrink: the daemon's uevent socket, through pidfd_getfd -----------------
 
 def netlink_inodes(pid):
@@ -237,6 +265,8 @@ def main():
         raw(sys.argv[2])
     elif cmd == "forge":
         forge(sys.argv[2:])
+    elif cmd == "udevd":
+        udevd()
     elif cmd == "uevent-sockets":
         out("uevent sockets %d" % len(uevent_fds(int(sys.argv[2]))))
     elif cmd == "shrink":

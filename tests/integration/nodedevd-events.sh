@@ -8,15 +8,17 @@
 # nodedev-event print it, and each change of nodedev-list, is waited for
 # with a deadline of 1 s.  Then: a rename (move), filtered registrations,
 # deregistration and the per-connection limit at the wire, uevents forged
-# from user space (ignored), and lost uevents (a receive queue that
-# overflowed: a full rescan).
+# from user space (ignored), lost uevents (a receive queue that
+# overflowed: a full rescan), a daemon on a fixture (sysfs_root: no
+# uevents), and udevd's events through sd_device_monitor when
+# /run/udev/control exists (udevd played by nodedev_events.py).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
 
 MV_DAEMON=$top_builddir/nodedevd/modvirt-nodedevd
 MV_NEEDS="ip nsenter"
-mv_init 13
+mv_init 14
 
 EVPY=$MV_HELPERS/nodedev_events.py
 DEADLINE_S=1
@@ -433,6 +435,42 @@ fi
 verdict "a daemon reading a fixture (sysfs_root) does not listen to the kernel's uevents"
 
 # 13
+# with udevd (/run/udev/control exists): its monitor (group 2) instead of
+# the kernel's uevents.  udevd itself is not installed here: nodedev_events.py
+# plays it (each kernel uevent sent again on group 2, in libudev's format);
+# this daemon has a tmpfs on /run with a /run/udev/control of its own
+UD_ROOT=$mv_tmp/udroot
+nsenter --net="/run/netns/$NS" env PYTHONDONTWRITEBYTECODE=1 "$MV_PY" "$EVPY" udevd \
+    >"$mv_tmp/udevd.ev" 2>"$mv_tmp/udevd.err" &
+py_ready udevd
+mkdir -p "$UD_ROOT"
+nsenter --net="/run/netns/$NS" unshare -m --propagation private \
+    sh -c 'mount -t sysfs mvnodedev-sysfs /sys && mount -t tmpfs mvnodedev-run /run &&
+           mkdir /run/udev && : >/run/udev/control && exec "$@"' sh \
+    env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
+    "$MV_DAEMON" --root "$UD_ROOT" --verbose >>"$mv_tmp/ud.log" 2>&1 &
+ud_pid=$!
+kill_at_exit $ud_pid
+if ! wait_ready "$ud_pid" "$MV_READY_S"; then
+    expect_fail "the daemon with udevd did not become ready: $(tail -n 5 "$mv_tmp/ud.log")"
+else
+    expect_match "log: udevd's events" "reading udevd's events" "$(cat "$mv_tmp/ud.log")"
+    run "$MV_PY" "$EVPY" uevent-sockets "$ud_pid"
+    expect_eq "kernel uevent sockets of the daemon with udevd" "uevent sockets 0" "$out"
+    py_listener ud "nodedev:///system?socket=$UD_ROOT/run/modvirt/nodedevd-sock"
+    U=$(netname mvud0 52:54:00:0e:00:61)
+    veth_add mvud0 52:54:00:0e:00:61 mvud1 52:54:00:0e:00:62
+    expect_line "python, with udevd: $U created" "$mv_tmp/ud.ev" "^lifecycle $U created$"
+    run isolated virsh -c "nodedev:///system?socket=$UD_ROOT/run/modvirt/nodedevd-sock" nodedev-list --cap net
+    expect_match "nodedev-list with udevd" "^$U$" "$out"
+    link_del mvud0
+    expect_line "python, with udevd: $U deleted" "$mv_tmp/ud.ev" "^lifecycle $U deleted$"
+    stop_pid "$ud_pid"
+    expect_eq "the daemon with udevd: exit status" 0 "$stop_status"
+fi
+verdict "with udevd running: its events (sd_device_monitor) give created and deleted within ${DEADLINE_S} s"
+
+# 14
 for i in 1 2 3 4 5 6 7 8; do link_del "mvx${i}a"; done
 link_del mvrenamed
 expect_list "at the end" lacks "$R" "$X8"
