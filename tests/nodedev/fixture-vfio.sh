@@ -91,6 +91,8 @@ _fv_virtio_disk() {
     _fv_file "$root/$brel/size" 2097152
     _fv_file "$root/$brel/removable" 0
     _fv_file "$root/$brel/ro" 0
+    _fv_file "$root/$brel/queue/logical_block_size" 512
+    _fv_ln "$root" "$vrel" "$brel/device"
     mkdir -p "$root/$brel/holders"
     _fv_ln "$root" class/block "$brel/subsystem"
     _fv_ln "$root" "$brel" "class/block/$4"
