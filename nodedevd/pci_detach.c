@@ -371,27 +371,6 @@ int nodedev_pci_detach(const struct nodedev_device *dev, const char *driver, str
 
 /* ---- reattach and reset ---- */
 
-int nodedev_pci_reattach(const struct nodedev_device *dev, struct mv_err *err)
-{
-    char orig[NAME_MAX + 1];
-    struct pci_fn f;
-    int r, known;
-
-    if ((r = fn_init(dev, &f, err)) < 0)
-        return r;
-    pthread_mutex_lock(&detach_lock);
-    known = record_read(&f, orig, sizeof(orig));
-    r = restore(&f, known ? orig : NULL, err);
-    if (r == 0) {
-        if (known)
-            record_remove(&f);
-        mv_info("PCI device %s (%s) reattached%s%s%s", f.addr, f.name, known && orig[0] ? " to '" : "",
-                known && orig[0] ? orig : "", known && orig[0] ? "'" : "");
-    }
-    pthread_mutex_unlock(&detach_lock);
-    return r;
-}
-
 /* A guest holding F's VFIO group: the group's node opens once at a time
  * (EBUSY while QEMU has it).  No node (a fake tree, no IOMMU): no user. */
 static int vfio_group_busy(const struct pci_fn *f, struct mv_err *err)
@@ -416,6 +395,31 @@ static int vfio_group_busy(const struct pci_fn *f, struct mv_err *err)
         return 0;
     return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_NODEDEV, "Requested operation is not valid: PCI "
                       "device %s is in use: its VFIO group %s is open (a guest runs with it)", f->addr, node);
+}
+
+int nodedev_pci_reattach(const struct nodedev_device *dev, struct mv_err *err)
+{
+    char orig[NAME_MAX + 1], cur[NAME_MAX + 1];
+    struct pci_fn f;
+    int r, known;
+
+    if ((r = fn_init(dev, &f, err)) < 0)
+        return r;
+    pthread_mutex_lock(&detach_lock);
+    known = record_read(&f, orig, sizeof(orig));
+    /* vfio-pci's unbind waits for the guest to let go of the device:
+     * refused rather than a worker stuck until the guest stops */
+    r = current_driver(&f, cur, sizeof(cur)) == 0 && strcmp(cur, VFIO_DRIVER) == 0 ? vfio_group_busy(&f, err) : 0;
+    if (r == 0)
+        r = restore(&f, known ? orig : NULL, err);
+    if (r == 0) {
+        if (known)
+            record_remove(&f);
+        mv_info("PCI device %s (%s) reattached%s%s%s", f.addr, f.name, known && orig[0] ? " to '" : "",
+                known && orig[0] ? orig : "", known && orig[0] ? "'" : "");
+    }
+    pthread_mutex_unlock(&detach_lock);
+    return r;
 }
 
 int nodedev_pci_reset(const struct nodedev_device *dev, struct mv_err *err)
