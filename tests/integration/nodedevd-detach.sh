@@ -40,12 +40,7 @@ BARE=0000:00:06.0           # on no driver
 PCIDIR=devices/pci0000:00
 
 # ---- the tree ----------------------------------------------------------------
-if [ -x "$top_srcdir/tests/nodedev/mkfixture.sh" ]; then
-    "$top_srcdir/tests/nodedev/mkfixture.sh" vfio "$FX" || { echo "Bail out! mkfixture.sh vfio failed"; exit 1; }
-else
-    . "$top_srcdir/tests/nodedev/fixture-vfio.sh"
-    mkdir -p "$FX" && fixture_vfio "$FX"
-fi
+"$top_srcdir/tests/nodedev/mkfixture.sh" vfio "$FX" || { echo "Bail out! mkfixture.sh vfio failed"; exit 1; }
 # this test's users of the host, in its copy only (the fixture stays as its
 # goldens have it): vda is the device the root filesystem is mounted from,
 # and 0000:00:05.0's interface is lo, which has 127.0.0.1

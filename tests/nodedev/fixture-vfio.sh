@@ -1,7 +1,7 @@
 # Fixture "vfio": a small PC whose PCI functions a detach can be tried on
 # (tests/integration/nodedevd-detach.sh, with tests/nodedev/fakekernel.py
-# playing the kernel's part).  Sourced by tests/nodedev/mkfixture.sh or a
-# test; defines fixture_vfio DIR.
+# playing the kernel's part).  Sourced by tests/nodedev/mkfixture.sh (after
+# lib.sh); defines fixture_vfio DIR.
 #   0000:00:03.0  NIC 8086:10d3 on e1000e, interface enp0s3 (no addresses), IOMMU group 7
 #   0000:00:04.0  virtio-blk 1af4:1001 on virtio-pci, disk vda (252:0) below it, IOMMU group 8
 #   0000:00:05.0  NIC 8086:10d3 on e1000e, interface enp0s5, IOMMU group 9
@@ -10,6 +10,8 @@
 # loaded), with their bind/unbind files and drivers_probe.  Attribute files
 # hold what the kernel shows; the writable ones (driver_override, bind,
 # unbind, drivers_probe, reset) start empty or as the kernel shows them.
+
+. "$(dirname "${BASH_SOURCE[0]}")/pci-config.sh"
 
 # _fv_ln ROOT TARGET LINK: LINK -> TARGET (both relative to ROOT), as a relative link like sysfs'.
 _fv_ln() {
@@ -52,6 +54,8 @@ _fv_pci() {
     _fv_file "$d/enable" 1
     _fv_file "$d/driver_override" "(null)"
     : > "$d/reset"
+    # libvirt lists no PCI function without its config space
+    FX_ROOT=$root fx_pci_config "$rel" 256
     _fv_ln "$root" bus/pci "$rel/subsystem"
     _fv_ln "$root" "$rel" "bus/pci/devices/$addr"
     _fv_ln "$root" "kernel/iommu_groups/$group" "$rel/iommu_group"
