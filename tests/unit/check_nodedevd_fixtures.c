@@ -31,6 +31,34 @@
 #include "testutil.h"
 
 static char **fixtures;
+/* Their trees, and two more host-basic trees that test_rescan and
+ * test_computer change, built by the runner's process (unchecked fixture)
+ * so that they are removed even when a test's process dies on a failure. */
+static char **fixture_dirs;
+static char *rescan_dir, *computer_dir;
+
+static void build_fixtures(void)
+{
+    size_t n = 0;
+
+    while (fixtures[n])
+        n++;
+    fixture_dirs = calloc(n + 1, sizeof(*fixture_dirs));
+    ck_assert_ptr_nonnull(fixture_dirs);
+    for (size_t i = 0; i < n; i++)
+        fixture_dirs[i] = nodedev_fixture_build(fixtures[i]);
+    rescan_dir = nodedev_fixture_build("host-basic");
+    computer_dir = nodedev_fixture_build("host-basic");
+}
+
+static void remove_fixtures(void)
+{
+    for (size_t i = 0; fixture_dirs && fixture_dirs[i]; i++)
+        nodedev_fixture_remove(fixture_dirs[i]);
+    free(fixture_dirs);
+    nodedev_fixture_remove(rescan_dir);
+    nodedev_fixture_remove(computer_dir);
+}
 
 /* tests/nodedev/pci.ids: names that do not depend on the machine's list */
 static struct nodedev_pci_ids *fixture_pci_ids(void)
@@ -133,7 +161,7 @@ static void check_devices(const char *fixture, struct nodedev_device **devs, siz
 START_TEST(test_fixture)
 {
     const char *fixture = fixtures[_i];
-    char *sysdir = nodedev_fixture_build(fixture);
+    const char *sysdir = fixture_dirs[_i];
     struct nodedev_pci_ids *ids = fixture_pci_ids();
     struct nodedev_read_ctx ctx = { .pci_ids = ids };
     struct nodedev_tree *tree = NULL;
@@ -155,7 +183,6 @@ START_TEST(test_fixture)
     nodedev_list_free(devs, n);
     nodedev_tree_free(tree);
     nodedev_pci_ids_free(ids);
-    nodedev_fixture_remove(sysdir);
     ck_assert_msg(badlen == 0, "fixture %s: tests/nodedevxml/%s/ differs:%s; diff them, or rerun with "
                   "MV_REGEN=1 if the change is intended", fixture, fixture, bad);
 }
@@ -218,7 +245,7 @@ START_TEST(test_rescan)
 {
     const char *eth0 = "/sys/devices/pci0000:00/0000:00:03.0/virtio2/net/eth0";
     const char *virtio1 = "/sys/devices/pci0000:00/0000:00:02.0/virtio1";
-    char *sysdir = nodedev_fixture_build("host-basic");
+    const char *sysdir = rescan_dir;
     struct nodedev_read_ctx ctx = { 0 };
     struct nodedev_tree *tree = NULL;
     struct seen seen;
@@ -286,7 +313,6 @@ START_TEST(test_rescan)
         ck_assert_str_eq(seen.text, "");
     }
     nodedev_tree_free(tree);
-    nodedev_fixture_remove(sysdir);
 }
 END_TEST
 
@@ -314,7 +340,7 @@ static char *computer_xml(void)
  * libvirt 9.0 prints it on a machine without (this VM) */
 START_TEST(test_computer)
 {
-    char *sysdir = nodedev_fixture_build("host-basic");
+    const char *sysdir = computer_dir;
     char *xml;
 
     ck_assert_int_eq(nodedev_fixture_enter(sysdir), 0);
@@ -343,7 +369,6 @@ START_TEST(test_computer)
                           "    <hardware>\n      <uuid>00000000-0000-0000-0000-000000000000</uuid>\n"
                           "    </hardware>\n    <firmware>\n    </firmware>\n  </capability>\n</device>\n");
     free(xml);
-    nodedev_fixture_remove(sysdir);
 }
 END_TEST
 
@@ -371,6 +396,7 @@ int main(void)
     while (fixtures[nfix])
         nfix++;
     tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, build_fixtures, remove_fixtures);
     tcase_add_loop_test(tc, test_fixture, 0, (int)nfix);
     tcase_add_test(tc, test_rescan);
     tcase_add_test(tc, test_computer);
