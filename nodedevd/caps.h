@@ -45,3 +45,32 @@ struct nodedev_mdev_types;
 int nodedev_mdev_types_read(const char *syspath, struct nodedev_mdev_types **types);
 void nodedev_mdev_types_format(struct mv_xml_out *o, const struct nodedev_mdev_types *types);
 void nodedev_mdev_types_free(struct nodedev_mdev_types *types);
+
+/* ---- mdevs (cap_mdev.c), also used by nodedevd's store of defined mdevs ---- */
+
+/* One <attr name='' value=''/> of an mdev: written to the mdev's sysfs
+ * attribute NAME, in order, once it exists (vfio_ap's assign_adapter...). */
+struct nodedev_mdev_attr {
+    char *name, *value;
+};
+void nodedev_mdev_attrs_free(struct nodedev_mdev_attr *attrs, size_t n);
+/* A deep copy of N attributes into *OUT (NULL when N is 0); 0 or -ENOMEM. */
+int nodedev_mdev_attrs_copy(const struct nodedev_mdev_attr *attrs, size_t n, struct nodedev_mdev_attr **out);
+
+/* libvirt's (>= 7.7) name of an mdev: "mdev_UUID_PARENT" from the UUID and
+ * the parent's sysfs name ("0000:00:02.0"), non-alphanumerics made '_':
+ * mdevctl may define one UUID on several parents.  New string or NULL. */
+char *nodedev_mdev_name(const char *uuid, const char *parent_addr);
+
+/* Appends the mdev capability of a defined, inactive mdev to DEV (an mdev
+ * not in sysfs has no IOMMU group yet: libvirt writes number='0').  0 or -ENOMEM. */
+int nodedev_mdev_add_cap(struct nodedev_device *dev, const char *type, const char *uuid, const char *parent_addr,
+                         const struct nodedev_mdev_attr *attrs, size_t nattrs);
+
+/* What nodedevd knows of the defined mdev NAME, for an mdev read from
+ * sysfs: 1 (with *AUTOSTART and a copy of its attributes) if it is defined,
+ * 0 if not, -ENOMEM.  nodedevd's store (mdev.c) sets it once, before any
+ * device is read by another thread; without it every mdev is transient. */
+typedef int (*nodedev_mdev_lookup_fn)(const char *name, bool *autostart, struct nodedev_mdev_attr **attrs,
+                                      size_t *nattrs);
+void nodedev_mdev_set_lookup(nodedev_mdev_lookup_fn fn);

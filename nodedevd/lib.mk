@@ -63,3 +63,15 @@ tests_unit_check_nodedevd_uevent_SOURCES = tests/unit/check_nodedevd_uevent.c
 tests_unit_check_nodedevd_uevent_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/nodedevd
 tests_unit_check_nodedevd_uevent_LDADD = nodedevd/libmvnodedev.la common/libmvcommon.la $(CHECK_LIBS) \
 	$(SYSTEMD_LIBS) $(LIBXML_LIBS)
+
+# mdev: the <device> XML of a mediated device (CREATE_XML, DEFINE_XML, the
+# store); check_nodedevd_mdev: its parser and format, a parent's mdev types,
+# mdev names
+nodedevd_libmvnodedev_la_SOURCES += nodedevd/mdev_def.c nodedevd/mdev_def.h
+check_PROGRAMS += tests/unit/check_nodedevd_mdev
+UNIT_TESTS += tests/unit/check_nodedevd_mdev
+tests_unit_check_nodedevd_mdev_SOURCES = tests/unit/check_nodedevd_mdev.c
+tests_unit_check_nodedevd_mdev_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
+	-I$(top_srcdir)/nodedevd
+tests_unit_check_nodedevd_mdev_LDADD = tests/unit/libmvtest.la nodedevd/libmvnodedev.la \
+	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS)

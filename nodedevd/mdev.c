@@ -1,5 +1,761 @@
-/* placeholder of the contract commit: its owner replaces it (plans/nodedev14-plan.md) */
+/*
+ * Mediated devices: the defined ones (kept as XML in STATEDIR/nodedevd/mdev,
+ * NAME.xml, with an empty autostart/NAME beside when they start with the
+ * daemon), and starting and removing mdevs in sysfs.
+ *
+ * A defined mdev is a device of the tree like any other: inactive (no
+ * sysfs path) while the kernel does not have it, read from sysfs once it
+ * does; the reader (cap_mdev.c) asks lookup_defined() whether an mdev it
+ * reads is defined, so one read from a uevent is persistent too.
+ *
+ * Two locks: op_lock makes the operations (mdev_procs.c, the autostart at
+ * load) run one at a time, across their waits for sysfs; reg_lock, a leaf,
+ * guards the registry of definitions, which the reader uses from any thread.
+ */
+#define MV_LOG_MODULE "nodedevd.mdev"
 #include <errno.h>
-#include <stddef.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "events.h"
+#include "file.h"
+#include "log.h"
 #include "mdev.h"
-int nodedevd_mdev_load(struct mv_daemon_ctx *ctx) { (void)ctx; return 0; }
+#include "mdev_def.h"
+#include "monotime.h"
+#include "nodedevd.h"
+#include "scan.h"
+
+/* how often a start or a removal looks at sysfs while it waits */
+#define POLL_NS (5 * 1000 * 1000L)
+/* largest stored definition */
+#define DEF_FILE_MAX (1024 * 1024)
+
+struct mdev_entry {
+    char *name;
+    struct nodedev_mdev_def *def;
+    bool autostart;
+};
+
+static pthread_mutex_t op_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mdev_entry *entries;
+static size_t nentries;
+static char *store_dir;         /* STATEDIR/nodedevd/mdev */
+static char *autostart_dir;     /* STORE_DIR/autostart */
+
+/* ---- the registry (reg_lock) ---- */
+
+static struct mdev_entry *find_locked(const char *name)
+{
+    for (size_t i = 0; i < nentries; i++)
+        if (strcmp(entries[i].name, name) == 0)
+            return &entries[i];
+    return NULL;
+}
+
+static void entry_clear(struct mdev_entry *e)
+{
+    free(e->name);
+    nodedev_mdev_def_free(e->def);
+}
+
+/* Sets NAME's definition to DEF (taken, also on failure). */
+static int registry_set(const char *name, struct nodedev_mdev_def *def, bool autostart)
+{
+    struct mdev_entry *e, *grown;
+    char *copy;
+
+    pthread_mutex_lock(&reg_lock);
+    if ((e = find_locked(name))) {
+        nodedev_mdev_def_free(e->def);
+        e->def = def;
+        e->autostart = autostart;
+        pthread_mutex_unlock(&reg_lock);
+        return 0;
+    }
+    if (!(copy = strdup(name)) || !(grown = reallocarray(entries, nentries + 1, sizeof(*entries)))) {
+        pthread_mutex_unlock(&reg_lock);
+        free(copy);
+        nodedev_mdev_def_free(def);
+        return -ENOMEM;
+    }
+    entries = grown;
+    entries[nentries++] = (struct mdev_entry){ .name = copy, .def = def, .autostart = autostart };
+    pthread_mutex_unlock(&reg_lock);
+    return 0;
+}
+
+static void registry_drop(const char *name)
+{
+    struct mdev_entry *e;
+
+    pthread_mutex_lock(&reg_lock);
+    if ((e = find_locked(name))) {
+        entry_clear(e);
+        *e = entries[--nentries];
+    }
+    pthread_mutex_unlock(&reg_lock);
+}
+
+static void registry_set_autostart(const char *name, bool on)
+{
+    struct mdev_entry *e;
+
+    pthread_mutex_lock(&reg_lock);
+    if ((e = find_locked(name)))
+        e->autostart = on;
+    pthread_mutex_unlock(&reg_lock);
+}
+
+/* cap_mdev.c's question for every mdev it reads from sysfs */
+static int lookup_defined(const char *name, bool *autostart, struct nodedev_mdev_attr **attrs, size_t *nattrs)
+{
+    struct mdev_entry *e;
+    int r = 0;
+
+    pthread_mutex_lock(&reg_lock);
+    if ((e = find_locked(name))) {
+        *autostart = e->autostart;
+        if ((r = nodedev_mdev_attrs_copy(e->def->attrs, e->def->nattrs, attrs)) == 0) {
+            *nattrs = e->def->nattrs;
+            r = 1;
+        }
+    }
+    pthread_mutex_unlock(&reg_lock);
+    return r;
+}
+
+/* ---- devices in the tree ---- */
+
+static void quiet(struct nodedev_device *dev, int result, void *opaque)
+{
+    (void)dev, (void)result, (void)opaque;
+}
+
+/* The inactive device of NAME's definition, in the tree in place of any
+ * other of that name.  -ENOENT if NAME is not defined. */
+static int put_inactive(const char *name)
+{
+    _cleanup_nodedev_ struct nodedev_device *dev = nodedev_device_new(name);
+    char uuid[MV_UUID_STRING_LEN];
+    struct mdev_entry *e;
+    int r = -ENOENT;
+
+    if (!dev)
+        return -ENOMEM;
+    dev->active = false;
+    dev->persistent = true;
+    pthread_mutex_lock(&reg_lock);
+    if ((e = find_locked(name))) {
+        dev->autostart = e->autostart;
+        mv_uuid_format(e->def->uuid, uuid);
+        if ((r = nodedev_set_str(&dev->parent, e->def->parent)) == 0 &&
+            (r = nodedev_set_str(&dev->subsystem, "mdev")) == 0)
+            r = nodedev_mdev_add_cap(dev, e->def->type, uuid, e->def->parent_addr, e->def->attrs, e->def->nattrs);
+    }
+    pthread_mutex_unlock(&reg_lock);
+    if (r < 0)
+        return r;
+    r = nodedev_tree_put(nodedevd.tree, TAKE_PTR(dev));
+    return r < 0 ? r : 0;
+}
+
+/* NAME's device again, with what its definition now says (persistent,
+ * autostart, attributes): read from sysfs when running, else inactive. */
+static int refresh(const char *name)
+{
+    _cleanup_nodedev_ struct nodedev_device *dev = nodedev_tree_find(nodedevd.tree, name);
+    bool defined;
+
+    if (dev && dev->active && dev->syspath)
+        return nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, dev->syspath, quiet, NULL);
+    pthread_mutex_lock(&reg_lock);
+    defined = find_locked(name) != NULL;
+    pthread_mutex_unlock(&reg_lock);
+    if (defined)
+        return put_inactive(name);
+    nodedev_device_unref(nodedev_tree_remove(nodedevd.tree, name));
+    return 0;
+}
+
+/* The parent's mdev_types show the instances left: read it again. */
+static void refresh_parent(const char *parent_syspath)
+{
+    int r = nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, parent_syspath, nodedevd_device_changed, NULL);
+
+    if (r < 0)
+        mv_debug("cannot read '%s' again: %s", parent_syspath, strerror(-r));
+}
+
+static void emit(const char *name, enum nodedev_event ev)
+{
+    _cleanup_nodedev_ struct nodedev_device *dev = nodedev_tree_find(nodedevd.tree, name);
+
+    if (dev)
+        nodedevd_emit_lifecycle(dev, ev);
+}
+
+void nodedevd_mdev_removed(struct nodedev_device *dev)
+{
+    int r;
+
+    if (!(dev->cap_mask & (1u << NODEDEV_CAP_MDEV)) || !dev->persistent)
+        return;
+    if ((r = put_inactive(dev->name)) < 0 && r != -ENOENT)
+        mv_warn("mediated device '%s' left sysfs and cannot be listed as defined: %s", dev->name, strerror(-r));
+}
+
+/* ---- the store ---- */
+
+static char *def_path(const char *name)
+{
+    char *p;
+
+    return asprintf(&p, "%s/%s.xml", store_dir, name) < 0 ? NULL : p;
+}
+
+static char *autostart_path(const char *name)
+{
+    char *p;
+
+    return asprintf(&p, "%s/%s", autostart_dir, name) < 0 ? NULL : p;
+}
+
+static int store_save(const char *name, const struct nodedev_mdev_def *def, struct mv_err *err)
+{
+    _cleanup_free_ char *xml = nodedev_mdev_def_format(def), *path = def_path(name);
+    int r;
+
+    if (!xml || !path)
+        return -ENOMEM;
+    if ((r = mv_file_write_atomic(path, xml, strlen(xml), 0600)) < 0)
+        return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
+                                "operation failed: cannot save the definition of mediated device '%s' in '%s'",
+                                name, path);
+    return 0;
+}
+
+static int store_set_autostart(const char *name, bool on, struct mv_err *err)
+{
+    _cleanup_free_ char *path = autostart_path(name);
+    int r;
+
+    if (!path)
+        return -ENOMEM;
+    r = on ? mv_file_write_atomic(path, "", 0, 0600) : mv_file_unlink_durable(path);
+    if (r < 0)
+        return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
+                                "operation failed: cannot %s autostart of mediated device '%s' ('%s')",
+                                on ? "set" : "clear", name, path);
+    return 0;
+}
+
+static int store_delete(const char *name, struct mv_err *err)
+{
+    _cleanup_free_ char *path = def_path(name);
+    int r;
+
+    if (!path)
+        return -ENOMEM;
+    if ((r = store_set_autostart(name, false, err)) < 0)
+        return r;
+    if ((r = mv_file_unlink_durable(path)) < 0)
+        return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
+                                "operation failed: cannot remove the definition of mediated device '%s' ('%s')",
+                                name, path);
+    return 0;
+}
+
+/* ---- sysfs ---- */
+
+/* Writes TEXT to the existing attribute file PATH: never creates one, never
+ * follows a link out of the device's directory. */
+static int write_attr(const char *path, const char *text)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    size_t len = strlen(text);
+    ssize_t n;
+
+    if (fd < 0)
+        return -errno;
+    n = write(fd, text, len);
+    if (n < 0)
+        return -errno;
+    return (size_t)n == len ? 0 : -EIO;
+}
+
+static void nap(void)
+{
+    struct timespec ts = { 0, POLL_NS };
+
+    nanosleep(&ts, NULL);
+}
+
+static long long deadline(void)
+{
+    return mv_now_ms() + nodedevd.probe_timeout_ms;
+}
+
+/* Waits until PATH exists (WANT) or is gone (!WANT); -ETIMEDOUT. */
+static int wait_path(const char *path, bool want, long long until)
+{
+    for (;;) {
+        bool exists = access(path, F_OK) == 0;
+
+        if (exists == want)
+            return 0;
+        if (mv_now_ms() >= until)
+            return -ETIMEDOUT;
+        nap();
+    }
+}
+
+/* Reads the new mdev at SYSPATH into the tree as NAME, again until the
+ * kernel has made its links (the reader needs mdev_type and iommu_group). */
+static int read_new(const char *name, const char *syspath, long long until)
+{
+    for (;;) {
+        _cleanup_nodedev_ struct nodedev_device *dev = NULL;
+        int r = nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, syspath, quiet, NULL);
+
+        if (r == -ENOMEM)
+            return r;
+        dev = nodedev_tree_find(nodedevd.tree, name);
+        if (dev && dev->active)
+            return 0;
+        if (mv_now_ms() >= until)
+            return r < 0 ? r : -ETIMEDOUT;
+        nap();
+    }
+}
+
+static int remove_mdev(const char *syspath, long long until)
+{
+    _cleanup_free_ char *remove = NULL;
+    int r;
+
+    if (asprintf(&remove, "%s/remove", syspath) < 0)
+        return -ENOMEM;
+    if ((r = write_attr(remove, "1")) < 0)
+        return r == -ENOENT ? 0 : r;
+    return wait_path(syspath, false, until);
+}
+
+static int write_attrs(const char *name, const char *syspath, const struct nodedev_mdev_def *def, struct mv_err *err)
+{
+    for (size_t i = 0; i < def->nattrs; i++) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (asprintf(&path, "%s/%s", syspath, def->attrs[i].name) < 0)
+            return -ENOMEM;
+        if ((r = write_attr(path, def->attrs[i].value)) < 0)
+            return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
+                                    "operation failed: cannot set attribute '%s' of mediated device '%s'",
+                                    def->attrs[i].name, name);
+    }
+    return 0;
+}
+
+/* The parent's sysfs path: it must be in the tree and in sysfs. */
+static int parent_syspath(const char *name, const struct nodedev_mdev_def *def, char **out, struct mv_err *err)
+{
+    _cleanup_nodedev_ struct nodedev_device *parent = def->parent ? nodedev_tree_find(nodedevd.tree, def->parent)
+                                                                  : NULL;
+
+    if (!parent)
+        return mv_err_set(err, MV_ERR_NO_NODE_DEVICE, MV_FROM_NODEDEV,
+                          "Node device not found: parent device '%s' of mediated device '%s' is not present",
+                          def->parent ? def->parent : "", name);
+    if (!parent->active || !parent->syspath)
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_NODEDEV,
+                          "Requested operation is not valid: parent device '%s' of mediated device '%s' is not "
+                          "active", parent->name, name);
+    return (*out = strdup(parent->syspath)) ? 0 : -ENOMEM;
+}
+
+/* Writes the UUID to PARENT/mdev_supported_types/TYPE/create, waits for
+ * the mdev, sets its attributes and reads it into the tree. */
+static int sysfs_start(const char *name, const struct nodedev_mdev_def *def, struct mv_err *err)
+{
+    _cleanup_free_ char *psys = NULL, *create = NULL, *syspath = NULL;
+    char uuid[MV_UUID_STRING_LEN];
+    long long until;
+    int r;
+
+    if ((r = parent_syspath(name, def, &psys, err)) < 0)
+        return r;
+    mv_uuid_format(def->uuid, uuid);
+    if (asprintf(&create, "%s/mdev_supported_types/%s/create", psys, def->type) < 0 ||
+        asprintf(&syspath, "%s/%s", psys, uuid) < 0)
+        return -ENOMEM;
+    until = deadline();
+    if ((r = write_attr(create, uuid)) < 0)
+        return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
+                                "operation failed: Unable to create mediated device '%s': writing '%s' to '%s'",
+                                name, uuid, create);
+    if ((r = wait_path(syspath, true, until)) == 0 && (r = write_attrs(name, syspath, def, err)) == 0)
+        r = read_new(name, syspath, until);
+    if (r < 0) {
+        int rr = remove_mdev(syspath, deadline());
+
+        if (rr < 0)
+            mv_warn("mediated device '%s' failed to start and cannot be removed from '%s': %s", name, syspath,
+                    strerror(-rr));
+        refresh_parent(psys);
+        if (mv_err_is_set(err))
+            return r;
+        return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
+                                "operation failed: mediated device '%s' did not appear in '%s' within %u ms", name,
+                                syspath, nodedevd.probe_timeout_ms);
+    }
+    refresh_parent(psys);
+    mv_info("mediated device '%s' started (type '%s' on '%s')", name, def->type, def->parent);
+    return 0;
+}
+
+/* ---- the operations ---- */
+
+int nodedevd_mdev_resolve(struct nodedev_mdev_def *def, const char *op, char **name, struct mv_err *err)
+{
+    _cleanup_nodedev_ struct nodedev_device *parent = NULL;
+    _cleanup_free_ char *create = NULL;
+    char uuid[MV_UUID_STRING_LEN];
+    const char *addr;
+    int r;
+
+    if (!def->parent)
+        return mv_err_set(err, MV_ERR_XML_ERROR, MV_FROM_NODEDEV,
+                          "XML error: cannot %s a mediated device without a parent", op);
+    if (!(parent = nodedev_tree_find(nodedevd.tree, def->parent)))
+        return mv_err_set(err, MV_ERR_NO_NODE_DEVICE, MV_FROM_NODEDEV,
+                          "Node device not found: unable to find parent device '%s'", def->parent);
+    if (!parent->syspath)
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_NODEDEV,
+                          "Requested operation is not valid: parent device '%s' is not active", def->parent);
+    if (asprintf(&create, "%s/mdev_supported_types/%s/create", parent->syspath, def->type) < 0)
+        return -ENOMEM;
+    if (access(create, F_OK) < 0)
+        return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_NODEDEV,
+                          "unsupported configuration: parent device '%s' has no mediated device type '%s'",
+                          def->parent, def->type);
+    addr = strrchr(parent->syspath, '/');
+    if ((r = nodedev_set_str(&def->parent_addr, addr ? addr + 1 : parent->syspath)) < 0)
+        return r;
+    if (!def->has_uuid) {
+        if ((r = mv_uuid_generate(def->uuid)) < 0)
+            return mv_err_set_errno(err, r, MV_ERR_INTERNAL_ERROR, MV_FROM_NODEDEV,
+                                    "internal error: cannot make a UUID for the mediated device");
+        def->has_uuid = true;
+    }
+    mv_uuid_format(def->uuid, uuid);
+    return (*name = nodedev_mdev_name(uuid, def->parent_addr)) ? 0 : -ENOMEM;
+}
+
+int nodedevd_mdev_define(const char *name, struct nodedev_mdev_def *def, struct mv_err *err)
+{
+    bool autostart = false;
+    struct mdev_entry *e;
+    int r;
+
+    pthread_mutex_lock(&op_lock);
+    if ((r = store_save(name, def, err)) < 0) {
+        pthread_mutex_unlock(&op_lock);
+        nodedev_mdev_def_free(def);
+        return r;
+    }
+    pthread_mutex_lock(&reg_lock);
+    if ((e = find_locked(name)))
+        autostart = e->autostart;
+    pthread_mutex_unlock(&reg_lock);
+    if ((r = registry_set(name, def, autostart)) == 0 && (r = refresh(name)) == 0)
+        mv_info("mediated device '%s' defined", name);
+    if (r == 0)
+        emit(name, NODEDEV_EVENT_DEFINED);
+    pthread_mutex_unlock(&op_lock);
+    return r;
+}
+
+int nodedevd_mdev_create(const char *name, const struct nodedev_mdev_def *def, struct mv_err *err)
+{
+    _cleanup_nodedev_ struct nodedev_device *old = NULL;
+    int r;
+
+    pthread_mutex_lock(&op_lock);
+    if ((old = nodedev_tree_find(nodedevd.tree, name))) {
+        r = mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_NODEDEV,
+                       "Requested operation is not valid: mediated device '%s' already exists%s", name,
+                       old->active ? "" : " (defined: start it with nodedev-start)");
+    } else if ((r = sysfs_start(name, def, err)) == 0) {
+        emit(name, NODEDEV_EVENT_CREATED);
+    }
+    pthread_mutex_unlock(&op_lock);
+    return r;
+}
+
+static int start_locked(const char *name, struct mv_err *err)
+{
+    _cleanup_mdev_def_ struct nodedev_mdev_def *def = NULL;
+    struct mdev_entry *e;
+    int r = 0;
+
+    pthread_mutex_lock(&reg_lock);
+    if (!(e = find_locked(name)))
+        r = -ENOENT;
+    else if (!(def = calloc(1, sizeof(*def))) || !(def->parent = strdup(e->def->parent)) ||
+             !(def->type = strdup(e->def->type)) ||
+             nodedev_mdev_attrs_copy(e->def->attrs, e->def->nattrs, &def->attrs) < 0)
+        r = -ENOMEM;
+    else {
+        memcpy(def->uuid, e->def->uuid, sizeof(def->uuid));
+        def->nattrs = e->def->nattrs;
+    }
+    pthread_mutex_unlock(&reg_lock);
+    if (r == -ENOENT)
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_NODEDEV,
+                          "Requested operation is not valid: mediated device '%s' is not defined", name);
+    if (r < 0)
+        return r;
+    if ((r = sysfs_start(name, def, err)) == 0)
+        emit(name, NODEDEV_EVENT_CREATED);
+    return r;
+}
+
+int nodedevd_mdev_start(const char *name, struct mv_err *err)
+{
+    _cleanup_nodedev_ struct nodedev_device *dev = NULL;
+    int r;
+
+    pthread_mutex_lock(&op_lock);
+    dev = nodedev_tree_find(nodedevd.tree, name);
+    if (dev && dev->active)
+        r = mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_NODEDEV,
+                       "Requested operation is not valid: Device '%s' is already active", name);
+    else
+        r = start_locked(name, err);
+    pthread_mutex_unlock(&op_lock);
+    return r;
+}
+
+int nodedevd_mdev_destroy(struct nodedev_device *dev, struct mv_err *err)
+{
+    _cleanup_nodedev_ struct nodedev_device *cur = NULL, *gone = NULL;
+    _cleanup_free_ char *psys = NULL;
+    char *slash;
+    int r;
+
+    pthread_mutex_lock(&op_lock);
+    cur = nodedev_tree_find(nodedevd.tree, dev->name);
+    if (!cur || !cur->active || !cur->syspath) {
+        pthread_mutex_unlock(&op_lock);
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_NODEDEV,
+                          "Requested operation is not valid: Device '%s' is not active", dev->name);
+    }
+    if ((r = remove_mdev(cur->syspath, deadline())) < 0) {
+        pthread_mutex_unlock(&op_lock);
+        return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
+                                "operation failed: Unable to destroy '%s': removing '%s'", dev->name, cur->syspath);
+    }
+    /* gone from sysfs: the tree follows (a uevent may have done it already) */
+    nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, cur->syspath, quiet, NULL);
+    gone = nodedev_tree_find(nodedevd.tree, dev->name);
+    if (gone && gone->active)
+        nodedev_device_unref(nodedev_tree_remove(nodedevd.tree, dev->name));
+    nodedevd_emit_lifecycle(cur, NODEDEV_EVENT_DELETED);
+    if ((r = refresh(dev->name)) < 0)
+        mv_warn("mediated device '%s' stopped and cannot be listed as defined: %s", dev->name, strerror(-r));
+    if ((psys = strdup(cur->syspath)) && (slash = strrchr(psys, '/'))) {
+        *slash = '\0';
+        refresh_parent(psys);
+    }
+    mv_info("mediated device '%s' destroyed", dev->name);
+    pthread_mutex_unlock(&op_lock);
+    return 0;
+}
+
+int nodedevd_mdev_undefine(struct nodedev_device *dev, struct mv_err *err)
+{
+    bool defined;
+    int r;
+
+    pthread_mutex_lock(&op_lock);
+    pthread_mutex_lock(&reg_lock);
+    defined = find_locked(dev->name) != NULL;
+    pthread_mutex_unlock(&reg_lock);
+    if (!defined) {
+        pthread_mutex_unlock(&op_lock);
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_NODEDEV,
+                          "Requested operation is not valid: Node device '%s' is not defined", dev->name);
+    }
+    if ((r = store_delete(dev->name, err)) < 0) {
+        pthread_mutex_unlock(&op_lock);
+        return r;
+    }
+    emit(dev->name, NODEDEV_EVENT_UNDEFINED);
+    registry_drop(dev->name);
+    if ((r = refresh(dev->name)) < 0)
+        mv_warn("mediated device '%s' undefined, its device cannot be read again: %s", dev->name, strerror(-r));
+    mv_info("mediated device '%s' undefined", dev->name);
+    pthread_mutex_unlock(&op_lock);
+    return 0;
+}
+
+int nodedevd_mdev_set_autostart(struct nodedev_device *dev, bool on, struct mv_err *err)
+{
+    bool defined, was = false;
+    struct mdev_entry *e;
+    int r;
+
+    pthread_mutex_lock(&op_lock);
+    pthread_mutex_lock(&reg_lock);
+    if ((defined = (e = find_locked(dev->name)) != NULL))
+        was = e->autostart;
+    pthread_mutex_unlock(&reg_lock);
+    if (!defined)
+        r = mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_NODEDEV,
+                       "Requested operation is not valid: cannot set autostart for transient device '%s'", dev->name);
+    else if (was == on)
+        r = 0;
+    else if ((r = store_set_autostart(dev->name, on, err)) == 0) {
+        registry_set_autostart(dev->name, on);
+        r = refresh(dev->name);
+    }
+    pthread_mutex_unlock(&op_lock);
+    return r;
+}
+
+/* ---- load ---- */
+
+/* Reads STORE_DIR/FILE (NAME.xml) into the registry. */
+static int load_one(const char *file)
+{
+    _cleanup_free_ char *path = NULL, *xml = NULL, *msg = NULL, *name = NULL, *flag = NULL;
+    _cleanup_mdev_def_ struct nodedev_mdev_def *def = NULL;
+    char uuid[MV_UUID_STRING_LEN];
+    size_t len = strlen(file);
+    int r, code;
+
+    if (len <= 4 || strcmp(file + len - 4, ".xml") != 0 || file[0] == '.')
+        return 0;
+    if (asprintf(&path, "%s/%s", store_dir, file) < 0)
+        return -ENOMEM;
+    if ((r = mv_file_read_all(path, DEF_FILE_MAX, &xml, NULL)) < 0) {
+        mv_error("cannot read the mediated device definition '%s': %s", path, strerror(-r));
+        return r == -ENOMEM ? r : 0;
+    }
+    if ((r = nodedev_mdev_def_parse(xml, &def, &code, &msg)) < 0 || !def->parent || !def->has_uuid ||
+        !def->parent_addr) {
+        mv_error("ignoring the mediated device definition '%s': %s", path,
+                 r < 0 ? (msg ? msg : strerror(-r)) : "it lacks the parent, its address or the uuid");
+        return r == -ENOMEM ? r : 0;
+    }
+    mv_uuid_format(def->uuid, uuid);
+    if (!(name = nodedev_mdev_name(uuid, def->parent_addr)))
+        return -ENOMEM;
+    if (strlen(name) != len - 4 || strncmp(name, file, len - 4) != 0) {
+        mv_error("ignoring the mediated device definition '%s': it defines '%s'", path, name);
+        return 0;
+    }
+    if (!(flag = autostart_path(name)))
+        return -ENOMEM;
+    return registry_set(name, TAKE_PTR(def), access(flag, F_OK) == 0);
+}
+
+static int load_dir(void)
+{
+    DIR *d = opendir(store_dir);
+    struct dirent *e;
+    int r = 0;
+
+    if (!d)
+        return -errno;
+    while (r == 0 && (e = readdir(d)))
+        r = load_one(e->d_name);
+    closedir(d);
+    return r;
+}
+
+/* The names of the definitions, for work outside reg_lock. */
+static int registry_names(char ***names, bool only_autostart)
+{
+    char **v;
+    size_t n = 0;
+
+    pthread_mutex_lock(&reg_lock);
+    v = calloc(nentries + 1, sizeof(*v));
+    for (size_t i = 0; v && i < nentries; i++)
+        if (!only_autostart || entries[i].autostart)
+            if (!(v[n++] = strdup(entries[i].name))) {
+                mv_strv_free(v);
+                v = NULL;
+            }
+    pthread_mutex_unlock(&reg_lock);
+    *names = v;
+    return v ? 0 : -ENOMEM;
+}
+
+static void autostart_all(void)
+{
+    _cleanup_strv_free_ char **names = NULL;
+
+    if (registry_names(&names, true) < 0)
+        return;
+    for (char **n = names; *n; n++) {
+        _cleanup_nodedev_ struct nodedev_device *dev = nodedev_tree_find(nodedevd.tree, *n);
+        struct mv_err err = { 0 };
+
+        if (dev && dev->active)
+            continue;
+        if (nodedevd_mdev_start(*n, &err) < 0)
+            mv_error("cannot autostart mediated device '%s': %s", *n, err.message ? err.message : "out of memory");
+        mv_err_clear(&err);
+    }
+}
+
+int nodedevd_mdev_load(struct mv_daemon_ctx *ctx)
+{
+    _cleanup_strv_free_ char **names = NULL;
+    int r;
+
+    (void)ctx;
+    if (asprintf(&store_dir, "%s/nodedevd/mdev", nodedevd.paths->statedir) < 0 ||
+        asprintf(&autostart_dir, "%s/autostart", store_dir) < 0)
+        return -ENOMEM;
+    if ((r = mv_mkdir_p(autostart_dir, 0700)) < 0) {
+        mv_error("cannot create '%s': %s", autostart_dir, strerror(-r));
+        return r;
+    }
+    nodedev_mdev_set_lookup(lookup_defined);
+    if ((r = load_dir()) < 0 || (r = registry_names(&names, false)) < 0)
+        return r;
+    /* running ones read again (now persistent), the others listed inactive */
+    for (char **n = names; *n; n++)
+        if ((r = refresh(*n)) < 0)
+            mv_error("cannot list the defined mediated device '%s': %s", *n, strerror(-r));
+    mv_info("%zu defined mediated devices", nentries);
+    autostart_all();
+    return 0;
+}
+
+void nodedevd_mdev_cleanup(void)
+{
+    nodedev_mdev_set_lookup(NULL);
+    for (size_t i = 0; i < nentries; i++)
+        entry_clear(&entries[i]);
+    free(entries);
+    entries = NULL;
+    nentries = 0;
+    free(store_dir);
+    free(autostart_dir);
+    store_dir = autostart_dir = NULL;
+}
