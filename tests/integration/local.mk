@@ -224,3 +224,9 @@ EXTRA_DIST += tests/integration/nodedev_events.py
 NODEDEVD_CLI_TESTS = tests/integration/nodedevd-cli.sh
 INTEGRATION_TESTS += $(NODEDEVD_CLI_TESTS)
 dist_check_SCRIPTS += $(NODEDEVD_CLI_TESTS)
+
+# modvirt-nodedevd's mediated devices on the fake tree "mdev" with the fake
+# kernel (tests/nodedev/fakekernel.py and its plugin fakekernel_mdev.py)
+NODEDEVD_MDEV_INTEGRATION_TESTS = tests/integration/nodedevd-mdev.sh
+INTEGRATION_TESTS += $(NODEDEVD_MDEV_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(NODEDEVD_MDEV_INTEGRATION_TESTS)
