@@ -8,7 +8,9 @@
 #                 i915-GVTg_V5_4 on vfio_mdev, IOMMU group 12, with remove
 # tests/nodedev/fakekernel_mdev.py plays the kernel on it: a UUID written to
 # a type's create makes an mdev like the one here, a 1 written to an mdev's
-# remove takes it away.
+# remove takes it away.  The functions have config spaces, so Debian's
+# libvirtd reads the tree as modvirt does (nodedevd-fixtures-libvirt.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/pci-config.sh"
 
 # _fm_type GPU ID NAME AVAIL: the mdev type ID of the parent GPU.
 _fm_type() {
@@ -38,8 +40,10 @@ fixture_mdev() {
     fx_init "$1"
     fx_pci_root 0000:00
     fx_pci devices/pci0000:00 0000:00:00.0 0x8086 0x3e30 0x060000
+    fx_pci_config "$FX_DEV" 256
     fx_pci devices/pci0000:00 0000:00:02.0 0x8086 0x3e92 0x030000 driver=i915 iommu_group=0 revision=0x02
     gpu=$FX_DEV
+    fx_pci_config "$gpu" 256
     _fm_type "$gpu" i915-GVTg_V5_4 GVTg_V5_4 2
     _fm_type "$gpu" i915-GVTg_V5_8 GVTg_V5_8 1
     mkdir -p "$FX_ROOT/bus/mdev/drivers/vfio_mdev"
