@@ -367,6 +367,9 @@ expect_eq "writes" "write $GPU_DIR/$OLD_UUID/remove 1" "$(fk_new | grep '^write'
 vsh nodedev-list --all --cap mdev
 expect_eq "no mdev left" "" "$out"
 expect_daemon_alive
+# a sanitizer build reports leaks and bad accesses of the restarted daemons here
+expect_nomatch "sanitizer reports in the daemon's log" "(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" \
+    "$(cat "$MV_LOG")"
 verdict "the mdev the tree started with is destroyed; nodedevd alive"
 
 mv_done
