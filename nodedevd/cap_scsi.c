@@ -7,7 +7,8 @@
  * The FC facts live in the transport class devices below the SCSI
  * devices (host5/fc_host/host5, rport-5:0-0/fc_remote_ports/rport-5:0-0),
  * read relative to the device so that a fake sysfs tree needs no
- * /sys/class links.  WWNs are shown without their "0x", as libvirt does.
+ * /sys/class links.  An fc_host's WWNs are shown without their "0x", a
+ * remote port's WWPN as sysfs has it: as libvirt does both.
  */
 #include "caps.h"
 
@@ -28,8 +29,8 @@ static void format_uint(struct mv_xml_out *o, const char *name, long long v)
     mv_xml_out_text_elem(o, name, buf);
 }
 
-/* ATTR, a WWN such as 0x20000000c9831b4b, as "20000000c9831b4b" */
-static int read_wwn(sd_device *d, const char *attr, char **out)
+/* ATTR trimmed, into *OUT: -ENOENT when absent or empty */
+static int read_attr(sd_device *d, const char *attr, char **out)
 {
     _cleanup_free_ char *v = NULL;
     if (nodedev_attr_str(d, attr, &v) < 0)
@@ -39,6 +40,18 @@ static int read_wwn(sd_device *d, const char *attr, char **out)
     nodedev_trim(&v);
     if (!v)
         return -ENOENT;
+    *out = TAKE_PTR(v);
+    return 0;
+}
+
+/* ATTR, a WWN such as 0x20000000c9831b4b, as "20000000c9831b4b" (an
+ * fc_host's WWNs; libvirt keeps a remote port's as sysfs has it) */
+static int read_wwn(sd_device *d, const char *attr, char **out)
+{
+    _cleanup_free_ char *v = NULL;
+    int r = read_attr(d, attr, &v);
+    if (r < 0)
+        return r;
     const char *p = strstr(v, "0x");
     *out = strdup(p ? p + 2 : v);
     return *out ? 0 : -ENOMEM;
@@ -258,7 +271,7 @@ static int read_rport(sd_device *d, struct scsi_target_cap *t)
     char attr[160];
     snprintf(attr, sizeof(attr), "fc_remote_ports/%s/port_name", rport);
     _cleanup_free_ char *wwpn = NULL;
-    int r = read_wwn(parent, attr, &wwpn);
+    int r = read_attr(parent, attr, &wwpn);
     if (r < 0)
         return r == -ENOMEM ? r : 0;
     if (!(t->rport = strdup(rport)))
