@@ -320,19 +320,30 @@ static int wait_path(const char *path, bool want, long long until)
     }
 }
 
+static void record(struct nodedev_device *dev, int result, void *opaque)
+{
+    (void)dev;
+    *(int *)opaque = result;
+}
+
 /* Reads the new mdev at SYSPATH into the tree as NAME, again until the
- * kernel has made its links (the reader needs mdev_type and iommu_group). */
+ * kernel has made its links (the reader needs mdev_type and iommu_group).
+ * 1 when this read made it active; 0 when the uevent of its "add" was
+ * read first (that path sent the event: one CREATED per start). */
 static int read_new(const char *name, const char *syspath, long long until)
 {
     for (;;) {
-        _cleanup_nodedev_ struct nodedev_device *dev = NULL;
-        int r = nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, syspath, quiet, NULL);
+        _cleanup_nodedev_ struct nodedev_device *before = nodedev_tree_find(nodedevd.tree, name), *dev = NULL;
+        int r, result = NODEDEV_PUT_UNCHANGED;
 
+        if (before && before->active)
+            return 0;
+        r = nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, syspath, record, &result);
         if (r == -ENOMEM)
             return r;
         dev = nodedev_tree_find(nodedevd.tree, name);
         if (dev && dev->active)
-            return 0;
+            return result == NODEDEV_PUT_UNCHANGED ? 0 : 1;
         if (mv_now_ms() >= until)
             return r < 0 ? r : -ETIMEDOUT;
         nap();
@@ -385,7 +396,8 @@ static int parent_syspath(const char *name, const struct nodedev_mdev_def *def, 
 }
 
 /* Writes the UUID to PARENT/mdev_supported_types/TYPE/create, waits for
- * the mdev, sets its attributes and reads it into the tree. */
+ * the mdev, sets its attributes and reads it into the tree: 1, or 0 when a
+ * uevent's read of it came first (read_new). */
 static int sysfs_start(const char *name, const struct nodedev_mdev_def *def, struct mv_err *err)
 {
     _cleanup_free_ char *psys = NULL, *create = NULL, *syspath = NULL;
@@ -421,7 +433,7 @@ static int sysfs_start(const char *name, const struct nodedev_mdev_def *def, str
     }
     refresh_parent(psys);
     mv_info("mediated device '%s' started (type '%s' on '%s')", name, def->type, def->parent);
-    return 0;
+    return r;
 }
 
 /* ---- the operations ---- */
@@ -496,8 +508,10 @@ int nodedevd_mdev_create(const char *name, const struct nodedev_mdev_def *def, s
         r = mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_NODEDEV,
                        "Requested operation is not valid: mediated device '%s' already exists%s", name,
                        old->active ? "" : " (defined: start it with nodedev-start)");
-    } else if ((r = sysfs_start(name, def, err)) == 0) {
-        emit(name, NODEDEV_EVENT_CREATED);
+    } else if ((r = sysfs_start(name, def, err)) >= 0) {
+        if (r)
+            emit(name, NODEDEV_EVENT_CREATED);
+        r = 0;
     }
     pthread_mutex_unlock(&op_lock);
     return r;
@@ -526,9 +540,11 @@ static int start_locked(const char *name, struct mv_err *err)
                           "Requested operation is not valid: mediated device '%s' is not defined", name);
     if (r < 0)
         return r;
-    if ((r = sysfs_start(name, def, err)) == 0)
+    if ((r = sysfs_start(name, def, err)) < 0)
+        return r;
+    if (r)
         emit(name, NODEDEV_EVENT_CREATED);
-    return r;
+    return 0;
 }
 
 int nodedevd_mdev_start(const char *name, struct mv_err *err)
@@ -566,12 +582,17 @@ int nodedevd_mdev_destroy(struct nodedev_device *dev, struct mv_err *err)
         return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
                                 "operation failed: Unable to destroy '%s': removing '%s'", dev->name, cur->syspath);
     }
-    /* gone from sysfs: the tree follows (a uevent may have done it already) */
-    nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, cur->syspath, quiet, NULL);
+    /* gone from sysfs: the tree follows, unless the uevent of the removal
+     * was read first (that path sent DELETED: one per destroy) */
     gone = nodedev_tree_find(nodedevd.tree, dev->name);
-    if (gone && gone->active)
-        nodedev_device_unref(nodedev_tree_remove(nodedevd.tree, dev->name));
-    nodedevd_emit_lifecycle(cur, NODEDEV_EVENT_DELETED);
+    if (gone && gone->active) {
+        nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, cur->syspath, quiet, NULL);
+        nodedev_device_unref(gone);
+        gone = nodedev_tree_find(nodedevd.tree, dev->name);
+        if (gone && gone->active)
+            nodedev_device_unref(nodedev_tree_remove(nodedevd.tree, dev->name));
+        nodedevd_emit_lifecycle(cur, NODEDEV_EVENT_DELETED);
+    }
     if ((r = refresh(dev->name)) < 0)
         mv_warn("mediated device '%s' stopped and cannot be listed as defined: %s", dev->name, strerror(-r));
     if ((psys = strdup(cur->syspath)) && (slash = strrchr(psys, '/'))) {
