@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "errmsg.h"
 #include "nodedevd.h"
+#include "scan.h"
 
 /* VIR_CONNECT_LIST_NODE_DEVICES_CAP_* (one bit per capability type) and
  * the ACTIVE / INACTIVE filter: what ListAll accepts */
@@ -163,6 +164,27 @@ static int lookup_scsi_host_by_wwn(struct mv_call *call, mv_node_device_lookup_s
                          qn ? qn : "", qp ? qp : "");
 }
 
+/* Capabilities whose facts change without a uevent: a link going up or
+ * down, VFs enabled through sriov_numvfs (the VFs get uevents, their PF
+ * none), an FC port's state.  libvirt reads them again for every XML
+ * request; so do we, and a change found is also an update event. */
+#define CAPS_READ_AGAIN ((1u << NODEDEV_CAP_NET) | (1u << NODEDEV_CAP_PCI) | (1u << NODEDEV_CAP_SCSI_HOST))
+
+/* DEV (whose reference this takes) when its XML cannot be stale; else it
+ * is read again from sysfs and NULL says: look its name up again. */
+static struct nodedev_device *read_again(struct nodedev_device *dev)
+{
+    _cleanup_free_ char *syspath = NULL;
+
+    if (!dev->active || !dev->syspath || !(dev->cap_mask & CAPS_READ_AGAIN))
+        return dev;
+    if (!(syspath = strdup(dev->syspath)))
+        return dev;     /* the XML we have is still an answer */
+    nodedev_device_unref(dev);
+    (void)nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, syspath, nodedevd_device_changed, NULL);
+    return NULL;
+}
+
 static int get_xml_desc(struct mv_call *call, mv_node_device_name_flags_args *args, mv_xml_ret *ret)
 {
     _cleanup_nodedev_ struct nodedev_device *dev = NULL;
@@ -170,6 +192,8 @@ static int get_xml_desc(struct mv_call *call, mv_node_device_name_flags_args *ar
     if (args->flags)
         return nodedevd_bad_flags(call, args->flags, "virNodeDeviceGetXMLDesc");
     if (!(dev = nodedevd_get_device(call, args->name)))
+        return -EIO;
+    if (!(dev = read_again(dev)) && !(dev = nodedevd_get_device(call, args->name)))
         return -EIO;
     if (!dev->xml)      /* the tree formats every device it takes */
         return mv_call_error(call, MV_ERR_INTERNAL_ERROR, MV_FROM_NODEDEV,

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-device.h>
@@ -140,8 +141,8 @@ static int remove_stale(struct nodedev_tree *tree, const struct dev_vec *vec,
     return 0;
 }
 
-int nodedev_scan(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx,
-                 nodedev_changed_fn changed, void *opaque)
+static int scan_locked(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx,
+                       nodedev_changed_fn changed, void *opaque)
 {
     struct dev_vec vec = { 0 };
     struct nodedev_device *computer = NULL;
@@ -172,8 +173,8 @@ static void remove_notify(struct nodedev_tree *tree, const char *syspath,
         changed(old, -1, opaque);
 }
 
-int nodedev_scan_one(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx, const char *syspath,
-                     nodedev_changed_fn changed, void *opaque)
+static int scan_one_locked(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx, const char *syspath,
+                           nodedev_changed_fn changed, void *opaque)
 {
     _cleanup_nodedev_ struct nodedev_device *old = NULL;
     struct nodedev_device *dev = NULL;
@@ -201,4 +202,28 @@ int nodedev_scan_one(struct nodedev_tree *tree, const struct nodedev_read_ctx *c
     if (old && strcmp(old->name, dev->name) != 0)
         remove_notify(tree, dev->syspath, changed, opaque);
     return put_notify(tree, dev, changed, opaque);
+}
+
+/* Every scan and re-read of a device holds this: the loop reads a device
+ * again for its uevent while a worker re-reads the one it detached or the
+ * mdev it started, and a read put after a newer one would put the older
+ * facts back.  One lock for all trees: a daemon has one. */
+static pthread_mutex_t scan_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int nodedev_scan(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx,
+                 nodedev_changed_fn changed, void *opaque)
+{
+    pthread_mutex_lock(&scan_lock);
+    int r = scan_locked(tree, ctx, changed, opaque);
+    pthread_mutex_unlock(&scan_lock);
+    return r;
+}
+
+int nodedev_scan_one(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx, const char *syspath,
+                     nodedev_changed_fn changed, void *opaque)
+{
+    pthread_mutex_lock(&scan_lock);
+    int r = scan_one_locked(tree, ctx, syspath, changed, opaque);
+    pthread_mutex_unlock(&scan_lock);
+    return r;
 }

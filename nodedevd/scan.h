@@ -1,7 +1,8 @@
 /* Filling the tree from sysfs through sd-device's enumerator (scan.c).
- * A tree's scans and scan_one calls must not overlap (one thread, e.g. the
- * event loop): a scan's snapshot put after a newer uevent's device would
- * put the older facts back.  Lookups and lists may run alongside. */
+ * Scans and scan_one calls never overlap: they take one lock (a scan's
+ * snapshot put after a newer uevent's device would put the older facts
+ * back), so any thread may call them; CHANGED runs under it and must not
+ * scan.  Lookups and lists run alongside. */
 #pragma once
 
 #include "read.h"
