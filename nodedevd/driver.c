@@ -196,6 +196,7 @@ void nodedevd_client_close(struct mv_client *client)
 void nodedevd_driver_cleanup(void)
 {
     nodedev_monitor_free(nodedevd.monitor);
+    nodedevd_mdev_cleanup();
     nodedevd_events_cleanup();
     nodedev_tree_free(nodedevd.tree);
     nodedev_pci_ids_free(pci_ids);

@@ -14,6 +14,7 @@
 
 #include "events.h"
 #include "log.h"
+#include "mdev.h"
 #include "nodedevd.h"
 #include "rpc/events.h"
 
@@ -61,9 +62,11 @@ void nodedevd_emit_update(const struct nodedev_device *dev)
 void nodedevd_device_changed(struct nodedev_device *dev, int result, void *opaque)
 {
     (void)opaque;
-    if (result < 0)
+    if (result < 0) {
         nodedevd_emit_lifecycle(dev, NODEDEV_EVENT_DELETED);
-    else if (result == NODEDEV_PUT_CREATED)
+        /* a defined mdev that left sysfs stays listed, inactive */
+        nodedevd_mdev_removed(dev);
+    } else if (result == NODEDEV_PUT_CREATED)
         nodedevd_emit_lifecycle(dev, NODEDEV_EVENT_CREATED);
     else if (result == NODEDEV_PUT_UPDATED)
         nodedevd_emit_update(dev);

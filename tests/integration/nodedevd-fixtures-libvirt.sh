@@ -9,7 +9,7 @@
 # ID_VENDOR_ID) or on a fixture (PCI functions without a config file).
 . "$top_srcdir/tests/integration/lib.sh"
 
-SAME="host-basic sriov"
+SAME="host-basic sriov mdev vfio"
 # pci-odd's malformed attributes keep libvirtd's enumeration from ending
 UNREADABLE="pci-odd"
 tool=$top_srcdir/tests/nodedev/libvirt-fixture.sh
