@@ -2,8 +2,11 @@
  * The node device procedures that read: lists (LIST_ALL with its filters,
  * the legacy NUM_OF / LIST by capability name), lookups by name and by a
  * SCSI host's WWNs, the XML, the parent, the capabilities and the state
- * of one device.  All run inline on the loop: each is a lookup in the tree
- * and copies of strings the tree formatted when it took the device.
+ * of one device.  All but the XML run inline on the loop: each is a
+ * lookup in the tree and copies of strings the tree formatted when it took
+ * the device.  The XML reads some devices from sysfs again first (see
+ * CAPS_READ_AGAIN), so it runs on a worker: reading a PCI function's
+ * config space waits while the function resets, and the loop must not.
  *
  * Flags and limits as libvirt's node device driver and its remote
  * dispatcher check them, with the API's name in the message.

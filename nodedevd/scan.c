@@ -227,3 +227,10 @@ int nodedev_scan_one(struct nodedev_tree *tree, const struct nodedev_read_ctx *c
     pthread_mutex_unlock(&scan_lock);
     return r;
 }
+
+void nodedev_scan_remove(struct nodedev_tree *tree, const char *syspath, nodedev_changed_fn changed, void *opaque)
+{
+    pthread_mutex_lock(&scan_lock);
+    remove_notify(tree, syspath, changed, opaque);
+    pthread_mutex_unlock(&scan_lock);
+}

@@ -24,3 +24,8 @@ int nodedev_scan(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx,
  * the device leaves its old path.  0 or -errno. */
 int nodedev_scan_one(struct nodedev_tree *tree, const struct nodedev_read_ctx *ctx, const char *syspath,
                      nodedev_changed_fn changed, void *opaque);
+
+/* Removes the device at SYSPATH without reading sysfs (a uevent "remove":
+ * the kernel sends it before the directory goes, so a read could still
+ * find the device), under the same lock; calls CHANGED with -1. */
+void nodedev_scan_remove(struct nodedev_tree *tree, const char *syspath, nodedev_changed_fn changed, void *opaque);

@@ -56,17 +56,11 @@ struct nodedev_monitor {
 
 /* ---- what an event does ---- */
 
-/* The device at SYSPATH is gone: removed from the tree, its event sent.
- * Not re-read: the kernel sends "remove" before it deletes the sysfs
- * directory, so a re-read could still find the device there. */
+/* The device at SYSPATH is gone: removed from the tree, its event sent
+ * (nodedev_scan_remove: not read again). */
 static void device_removed(struct nodedev_monitor *m, const char *syspath)
 {
-    struct nodedev_device *dev = nodedev_tree_remove_syspath(m->tree, syspath);
-
-    if (!dev)
-        return;                     /* a device we do not list */
-    nodedevd_device_changed(dev, -1, NULL);
-    nodedev_device_unref(dev);
+    nodedev_scan_remove(m->tree, syspath, nodedevd_device_changed, NULL);
 }
 
 static void device_reread(struct nodedev_monitor *m, const char *syspath, const char *action)

@@ -191,11 +191,13 @@ expect_eq "virsh -r nodedev-list" "$virsh_list" "$out"
 first_pci=$(printf '%s\n' "$virsh_list" | grep -m1 '^pci_')
 run isolated virsh -r -c "$MV_URI_RO" nodedev-dumpxml computer
 [ "$rc" -eq 0 ] || expect_fail "virsh -r nodedev-dumpxml computer: $(run_evidence)"
-if [ -n "$first_pci" ]; then
-    run isolated virsh -r -c "$MV_URI_RO" nodedev-detach "$first_pci"
-    [ "$rc" -ne 0 ] || expect_fail "nodedev-detach $first_pci succeeded on the read-only socket"
-    expect_match "detach on ro" 'read only access prevents virNodeDevice(Dettach|DetachFlags)' "$err"
-fi
+# without -r (virsh -r would refuse it in the client library), so that
+# the daemon's own check answers; computer, which exists (virsh looks it up
+# first) and is no PCI function: nothing real is at stake should that
+# check ever fail
+run isolated virsh -c "$MV_URI_RO" nodedev-detach computer
+[ "$rc" -ne 0 ] || expect_fail "nodedev-detach succeeded on the read-only socket"
+expect_match "detach on ro" 'read only access prevents virNodeDevice(Dettach|DetachFlags)' "$err"
 verdict "the read-only socket lists and dumps, and refuses nodedev-detach (read only access prevents virNodeDeviceDettach)"
 
 # 8: through modvirt-proxyd: the same list, tree and XML
