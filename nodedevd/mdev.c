@@ -1,7 +1,7 @@
 /*
- * Mediated devices: the defined ones (kept as XML in STATEDIR/nodedevd/mdev,
- * NAME.xml, with an empty autostart/NAME beside when they start with the
- * daemon), and starting and removing mdevs in sysfs.
+ * Mediated devices: the defined ones (kept like every daemon's definitions,
+ * in the store of common/store.h: CONFDIR/nodedev/NAME.xml and an autostart
+ * link, started once per boot), and starting and removing mdevs in sysfs.
  *
  * A defined mdev is a device of the tree like any other: inactive (no
  * sysfs path) while the kernel does not have it, read from sysfs once it
@@ -15,7 +15,6 @@
 #define MV_LOG_MODULE "nodedevd.mdev"
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,11 +33,14 @@
 #include "monotime.h"
 #include "nodedevd.h"
 #include "scan.h"
+#include "store.h"
 
 /* how often a start or a removal looks at sysfs while it waits */
 #define POLL_NS (5 * 1000 * 1000L)
 /* largest stored definition */
 #define DEF_FILE_MAX (1024 * 1024)
+/* the store's directory under the daemon's configuration and run roots */
+#define STORE_SUBSYSTEM "nodedev"
 
 struct mdev_entry {
     char *name;
@@ -50,8 +52,7 @@ static pthread_mutex_t op_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mdev_entry *entries;
 static size_t nentries;
-static char *store_dir;         /* STATEDIR/nodedevd/mdev */
-static char *autostart_dir;     /* STORE_DIR/autostart */
+static struct mv_store *store;  /* the definitions (CONFDIR/nodedev) */
 
 /* ---- the registry (reg_lock) ---- */
 
@@ -217,63 +218,41 @@ void nodedevd_mdev_removed(struct nodedev_device *dev)
 
 /* ---- the store ---- */
 
-static char *def_path(const char *name)
+/* The store's *MSG as ERR (code OPERATION_FAILED); returns R. */
+static int store_error(int r, char *msg, struct mv_err *err)
 {
-    char *p;
-
-    return asprintf(&p, "%s/%s.xml", store_dir, name) < 0 ? NULL : p;
-}
-
-static char *autostart_path(const char *name)
-{
-    char *p;
-
-    return asprintf(&p, "%s/%s", autostart_dir, name) < 0 ? NULL : p;
+    mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV, "operation failed: %s",
+                     msg ? msg : strerror(-r));
+    free(msg);
+    return r;
 }
 
 static int store_save(const char *name, const struct nodedev_mdev_def *def, struct mv_err *err)
 {
-    _cleanup_free_ char *xml = nodedev_mdev_def_format(def), *path = def_path(name);
+    _cleanup_free_ char *xml = nodedev_mdev_def_format(def);
+    char *msg = NULL;
     int r;
 
-    if (!xml || !path)
+    if (!xml)
         return -ENOMEM;
-    if ((r = mv_file_write_atomic(path, xml, strlen(xml), 0600)) < 0)
-        return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
-                                "operation failed: cannot save the definition of mediated device '%s' in '%s'",
-                                name, path);
-    return 0;
+    return (r = mv_store_save_config(store, name, xml, &msg)) < 0 ? store_error(r, msg, err) : 0;
 }
 
 static int store_set_autostart(const char *name, bool on, struct mv_err *err)
 {
-    _cleanup_free_ char *path = autostart_path(name);
-    int r;
+    char *msg = NULL;
+    int r = mv_store_set_autostart(store, name, on, &msg);
 
-    if (!path)
-        return -ENOMEM;
-    r = on ? mv_file_write_atomic(path, "", 0, 0600) : mv_file_unlink_durable(path);
-    if (r < 0)
-        return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
-                                "operation failed: cannot %s autostart of mediated device '%s' ('%s')",
-                                on ? "set" : "clear", name, path);
-    return 0;
+    return r < 0 ? store_error(r, msg, err) : 0;
 }
 
+/* The definition and its autostart link */
 static int store_delete(const char *name, struct mv_err *err)
 {
-    _cleanup_free_ char *path = def_path(name);
-    int r;
+    char *msg = NULL;
+    int r = mv_store_delete_config(store, name, &msg);
 
-    if (!path)
-        return -ENOMEM;
-    if ((r = store_set_autostart(name, false, err)) < 0)
-        return r;
-    if ((r = mv_file_unlink_durable(path)) < 0)
-        return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
-                                "operation failed: cannot remove the definition of mediated device '%s' ('%s')",
-                                name, path);
-    return 0;
+    return r < 0 ? store_error(r, msg, err) : 0;
 }
 
 /* ---- sysfs ---- */
@@ -657,19 +636,14 @@ int nodedevd_mdev_set_autostart(struct nodedev_device *dev, bool on, struct mv_e
 
 /* ---- load ---- */
 
-/* Reads STORE_DIR/FILE (NAME.xml) into the registry. */
-static int load_one(const char *file)
+/* Reads the definition of NAME at PATH into the registry. */
+static int load_one(const char *name, const char *path)
 {
-    _cleanup_free_ char *path = NULL, *xml = NULL, *msg = NULL, *name = NULL, *flag = NULL;
+    _cleanup_free_ char *xml = NULL, *msg = NULL, *defined = NULL;
     _cleanup_mdev_def_ struct nodedev_mdev_def *def = NULL;
     char uuid[MV_UUID_STRING_LEN];
-    size_t len = strlen(file);
     int r, code;
 
-    if (len <= 4 || strcmp(file + len - 4, ".xml") != 0 || file[0] == '.')
-        return 0;
-    if (asprintf(&path, "%s/%s", store_dir, file) < 0)
-        return -ENOMEM;
     if ((r = mv_file_read_all(path, DEF_FILE_MAX, &xml, NULL)) < 0) {
         mv_error("cannot read the mediated device definition '%s': %s", path, strerror(-r));
         return r == -ENOMEM ? r : 0;
@@ -681,29 +655,28 @@ static int load_one(const char *file)
         return r == -ENOMEM ? r : 0;
     }
     mv_uuid_format(def->uuid, uuid);
-    if (!(name = nodedev_mdev_name(uuid, def->parent_addr)))
+    if (!(defined = nodedev_mdev_name(uuid, def->parent_addr)))
         return -ENOMEM;
-    if (strlen(name) != len - 4 || strncmp(name, file, len - 4) != 0) {
-        mv_error("ignoring the mediated device definition '%s': it defines '%s'", path, name);
+    if (strcmp(defined, name) != 0) {
+        mv_error("ignoring the mediated device definition '%s': it defines '%s'", path, defined);
         return 0;
     }
-    if (!(flag = autostart_path(name)))
-        return -ENOMEM;
-    return registry_set(name, TAKE_PTR(def), access(flag, F_OK) == 0);
+    return registry_set(name, TAKE_PTR(def), mv_store_get_autostart(store, name));
 }
 
-static int load_dir(void)
+static void load_each(const char *name, const char *path, void *opaque)
 {
-    DIR *d = opendir(store_dir);
-    struct dirent *e;
-    int r = 0;
+    int *r = opaque;
 
-    if (!d)
-        return -errno;
-    while (r == 0 && (e = readdir(d)))
-        r = load_one(e->d_name);
-    closedir(d);
-    return r;
+    if (*r == 0)
+        *r = load_one(name, path);
+}
+
+static int load_store(void)
+{
+    int r = 0, e = mv_store_each_config(store, load_each, &r);
+
+    return e < 0 ? e : r;
 }
 
 /* The names of the definitions, for work outside reg_lock. */
@@ -725,11 +698,14 @@ static int registry_names(char ***names, bool only_autostart)
     return v ? 0 : -ENOMEM;
 }
 
+/* The autostart mdevs not in sysfs, once per boot (as libvirt starts
+ * them): a daemon started again by its socket does not start what a user
+ * destroyed since. */
 static void autostart_all(void)
 {
     _cleanup_strv_free_ char **names = NULL;
 
-    if (registry_names(&names, true) < 0)
+    if (!mv_store_autostart_due(store) || registry_names(&names, true) < 0)
         return;
     for (char **n = names; *n; n++) {
         _cleanup_nodedev_ struct nodedev_device *dev = nodedev_tree_find(nodedevd.tree, *n);
@@ -748,16 +724,18 @@ int nodedevd_mdev_load(struct mv_daemon_ctx *ctx)
     _cleanup_strv_free_ char **names = NULL;
     int r;
 
+    _cleanup_free_ char *msg = NULL;
+
     (void)ctx;
-    if (asprintf(&store_dir, "%s/nodedevd/mdev", nodedevd.paths->statedir) < 0 ||
-        asprintf(&autostart_dir, "%s/autostart", store_dir) < 0)
-        return -ENOMEM;
-    if ((r = mv_mkdir_p(autostart_dir, 0700)) < 0) {
-        mv_error("cannot create '%s': %s", autostart_dir, strerror(-r));
+    if ((r = mv_store_new(nodedevd.paths->confdir, nodedevd.paths->rundir, STORE_SUBSYSTEM, "mediated device",
+                          &store)) < 0)
+        return r;
+    if ((r = mv_store_open(store, &msg)) < 0) {
+        mv_error("cannot open the mediated device definitions: %s", msg ? msg : strerror(-r));
         return r;
     }
     nodedev_mdev_set_lookup(lookup_defined);
-    if ((r = load_dir()) < 0 || (r = registry_names(&names, false)) < 0)
+    if ((r = load_store()) < 0 || (r = registry_names(&names, false)) < 0)
         return r;
     /* running ones read again (now persistent), the others listed inactive */
     for (char **n = names; *n; n++)
@@ -776,7 +754,6 @@ void nodedevd_mdev_cleanup(void)
     free(entries);
     entries = NULL;
     nentries = 0;
-    free(store_dir);
-    free(autostart_dir);
-    store_dir = autostart_dir = NULL;
+    mv_store_free(store);
+    store = NULL;
 }

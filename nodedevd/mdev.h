@@ -1,6 +1,7 @@
 /*
  * Mediated devices (mdev.c, mdev_procs.c): defined mdevs are kept as XML in
- * the state directory (written atomically) and shown as inactive devices;
+ * the store of common/store.h (CONFDIR/nodedev, autostart once per boot)
+ * and shown as inactive devices;
  * starting one writes its UUID to the parent's mdev_supported_types/TYPE/
  * create, destroying writes 1 to its "remove".  Parsing the <device> XML a
  * client gives (CREATE_XML, DEFINE_XML) is mdev_def.c's.
