@@ -143,6 +143,14 @@ static void quiet(struct nodedev_device *dev, int result, void *opaque)
     (void)dev, (void)result, (void)opaque;
 }
 
+/* Sets the bool OPAQUE when the scan removed a device. */
+static void note_removed(struct nodedev_device *dev, int result, void *opaque)
+{
+    (void)dev;
+    if (result < 0)
+        *(bool *)opaque = true;
+}
+
 /* The inactive device of NAME's definition, in the tree in place of any
  * other of that name.  -ENOENT if NAME is not defined. */
 static int put_inactive(const char *name)
@@ -544,8 +552,9 @@ int nodedevd_mdev_start(const char *name, struct mv_err *err)
 
 int nodedevd_mdev_destroy(struct nodedev_device *dev, struct mv_err *err)
 {
-    _cleanup_nodedev_ struct nodedev_device *cur = NULL, *gone = NULL;
+    _cleanup_nodedev_ struct nodedev_device *cur = NULL;
     _cleanup_free_ char *psys = NULL;
+    bool removed = false;
     char *slash;
     int r;
 
@@ -561,17 +570,14 @@ int nodedevd_mdev_destroy(struct nodedev_device *dev, struct mv_err *err)
         return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
                                 "operation failed: Unable to destroy '%s': removing '%s'", dev->name, cur->syspath);
     }
-    /* gone from sysfs: the tree follows, unless the uevent of the removal
-     * was read first (that path sent DELETED: one per destroy) */
-    gone = nodedev_tree_find(nodedevd.tree, dev->name);
-    if (gone && gone->active) {
-        nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, cur->syspath, quiet, NULL);
-        nodedev_device_unref(gone);
-        gone = nodedev_tree_find(nodedevd.tree, dev->name);
-        if (gone && gone->active)
-            nodedev_device_unref(nodedev_tree_remove(nodedevd.tree, dev->name));
+    /* gone from sysfs: the tree follows.  DELETED once per destroy, from
+     * whichever path took the device out: here, or the uevent of the
+     * removal when the loop read it first */
+    nodedev_scan_one(nodedevd.tree, &nodedevd.read_ctx, cur->syspath, note_removed, &removed);
+    if (!removed)
+        nodedev_scan_remove(nodedevd.tree, cur->syspath, note_removed, &removed);
+    if (removed)
         nodedevd_emit_lifecycle(cur, NODEDEV_EVENT_DELETED);
-    }
     if ((r = refresh(dev->name)) < 0)
         mv_warn("mediated device '%s' stopped and cannot be listed as defined: %s", dev->name, strerror(-r));
     if ((psys = strdup(cur->syspath)) && (slash = strrchr(psys, '/'))) {

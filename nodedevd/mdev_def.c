@@ -84,8 +84,10 @@ static int cap_attr(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
         return mv_xml_fail_missing_attr(c, n, "name");
     if (!a->value)
         return mv_xml_fail_missing_attr(c, n, "value");
-    /* the name is a file in the mdev's sysfs directory */
-    if (!mv_xml_token_ok(a->name, ATTR_EXTRA) || strcmp(a->name, "remove") == 0)
+    /* the name is a file in the mdev's sysfs directory, not one of the
+     * kernel's own (writing "remove" would take the new mdev away,
+     * "uevent" would fake a hot-plug event; the others are links) */
+    if (!mv_xml_token_ok(a->name, ATTR_EXTRA) || strcmp(a->name, "remove") == 0 || strcmp(a->name, "uevent") == 0)
         return mv_xml_fail_value(c, n, "name", a->name);
     /* the value is written whole, as one line */
     if (strlen(a->value) > NODEDEV_MDEV_ATTR_VALUE_MAX || strpbrk(a->value, "\n\r"))

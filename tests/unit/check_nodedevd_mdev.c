@@ -103,6 +103,8 @@ START_TEST(test_invalid)
           "XML error: invalid value '../remove' of <attr name=...>", MV_ERR_XML_DETAIL },
         { CAP("<type id='t'/><attr name='remove' value='1'/>"),
           "XML error: invalid value 'remove' of <attr name=...>", MV_ERR_XML_DETAIL },
+        { CAP("<type id='t'/><attr name='uevent' value='add'/>"),
+          "XML error: invalid value 'uevent' of <attr name=...>", MV_ERR_XML_DETAIL },
         { CAP("<type id='t'/><attr name='a' value='1&#10;2'/>"), "XML error: invalid value '1", MV_ERR_XML_DETAIL },
         { CAP("<type id='t'/><attr value='1'/>"), "XML error: missing", MV_ERR_XML_DETAIL },
         { CAP("<type id='t'/><bogus/>"), "unsupported configuration: unknown element", MV_ERR_CONFIG_UNSUPPORTED },
