@@ -90,7 +90,7 @@ static int read_name(sd_device *d, const char *key, char **db_name, const char *
     return nodedev_attr_str(d, attr, out);
 }
 
-static int read_usb_device(sd_device *d, struct usb_device_cap *u)
+static int read_usb_device(sd_device *d, const struct nodedev_read_ctx *ctx, struct usb_device_cap *u)
 {
     u->bus = prop_or_attr(d, "BUSNUM", "busnum", 10);
     u->device = prop_or_attr(d, "DEVNUM", "devnum", 10);
@@ -98,7 +98,7 @@ static int read_usb_device(sd_device *d, struct usb_device_cap *u)
     u->product = prop_or_attr(d, "ID_MODEL_ID", "idProduct", 16);
 
     _cleanup_free_ char *db_vendor = NULL, *db_product = NULL;
-    int r = nodedev_usb_ids_lookup(u->vendor, u->product, &db_vendor, &db_product);
+    int r = nodedev_usb_ids_lookup(ctx->usb_ids_path, u->vendor, u->product, &db_vendor, &db_product);
     if (r < 0)
         return r;
     if ((r = read_name(d, "ID_VENDOR_FROM_DATABASE", &db_vendor, "manufacturer", &u->vendor_name)) < 0)
@@ -108,11 +108,10 @@ static int read_usb_device(sd_device *d, struct usb_device_cap *u)
 
 int nodedev_cap_usb_device(sd_device *d, const struct nodedev_read_ctx *ctx, struct nodedev_device *dev)
 {
-    (void)ctx;
     struct usb_device_cap *u = calloc(1, sizeof(*u));
     if (!u)
         return -ENOMEM;
-    int r = read_usb_device(d, u);
+    int r = read_usb_device(d, ctx, u);
     if (r < 0) {
         usb_device_free(u);
         return r;

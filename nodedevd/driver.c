@@ -62,7 +62,7 @@ int nodedevd_bad_flags(struct mv_call *call, unsigned int flags, const char *api
 
 /* ---- settings ---- */
 
-/* An absolute path setting KEY, DEF when absent. */
+/* An absolute path setting KEY, DEF (may be NULL) when absent. */
 static int read_path(const mv_conf *conf, const char *key, const char *def, char **out, char **errmsg)
 {
     int r;
@@ -70,7 +70,7 @@ static int read_path(const mv_conf *conf, const char *key, const char *def, char
     if ((r = mv_conf_get_string(conf, key, out, errmsg)) < 0)
         return r;
     if (!*out)
-        return (*out = strdup(def)) ? 0 : -ENOMEM;
+        return !def || (*out = strdup(def)) ? 0 : -ENOMEM;
     if ((*out)[0] != '/')
         return mv_errmsg_set(errmsg, -EINVAL, "%s = '%s': the path must be absolute", key, *out);
     return 0;
@@ -92,6 +92,7 @@ static int read_settings(const mv_conf *conf, char **errmsg)
 
     if ((r = read_path(conf, "sysfs_root", SYSFS, &nodedevd.sysfs_root, errmsg)) < 0 ||
         (r = read_path(conf, "pci_ids", PCI_IDS_DEFAULT, &nodedevd.pci_ids_path, errmsg)) < 0 ||
+        (r = read_path(conf, "usb_ids", NULL, &nodedevd.usb_ids_path, errmsg)) < 0 ||
         (r = mv_conf_get_int(conf, "probe_timeout", 1, 3600, &s, errmsg)) < 0)
         return r;
     strip_trailing_slashes(nodedevd.sysfs_root);
@@ -203,5 +204,6 @@ void nodedevd_driver_cleanup(void)
     pci_ids = NULL;
     free(nodedevd.sysfs_root);
     free(nodedevd.pci_ids_path);
+    free(nodedevd.usb_ids_path);
     memset(&nodedevd, 0, sizeof(nodedevd));
 }

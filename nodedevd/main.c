@@ -1,7 +1,7 @@
 /* modvirt-nodedevd: host devices, their events, PCI detach/reattach and mdevs. */
 #include "nodedevd.h"
 
-static const char *const nodedevd_config_keys[] = { "sysfs_root", "pci_ids", "probe_timeout", NULL };
+static const char *const nodedevd_config_keys[] = { "sysfs_root", "pci_ids", "usb_ids", "probe_timeout", NULL };
 static const char *const nodedevd_uri_schemes[] = { "nodedev", "qemu", "modvirt", NULL };
 static const struct mv_dispatch_table *const nodedevd_tables[] = {
     &nodedevd_device_table, &nodedevd_event_table, &nodedevd_detach_table, &nodedevd_mdev_table, NULL,

@@ -30,6 +30,7 @@ struct nodedevd_driver {
     struct nodedev_monitor *monitor;    /* uevents (uevent.c) */
     char *sysfs_root;                   /* "sysfs_root": mounted on /sys in our namespace when not "/sys" */
     char *pci_ids_path;                 /* "pci_ids": default /usr/share/misc/pci.ids */
+    char *usb_ids_path;                 /* "usb_ids": NULL looks where distributions put it */
     /* How long a detach, reattach or mdev start waits for the kernel to
      * show the result in sysfs (drivers may probe asynchronously):
      * "probe_timeout", seconds */

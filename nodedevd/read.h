@@ -21,6 +21,7 @@ struct nodedev_pci_ids;     /* pci_ids.h */
 /* What readers share; read-only once built, so safe from any thread. */
 struct nodedev_read_ctx {
     const struct nodedev_pci_ids *pci_ids;  /* vendor/product names, may be NULL */
+    const char *usb_ids_path;               /* usb.ids (usb_ids.h); NULL: where distributions put it */
 };
 
 /* Reads D into a new *OUT (one reference, parent and xml not set: the tree

@@ -43,8 +43,10 @@ static int copy_name(const char *name, char **out)
     return *out ? 0 : -ENOMEM;
 }
 
-static FILE *open_usb_ids(void)
+static FILE *open_usb_ids(const char *path)
 {
+    if (path)
+        return fopen(path, "re");
     for (size_t i = 0; i < MV_ARRAY_SIZE(usb_ids_paths); i++) {
         FILE *f = fopen(usb_ids_paths[i], "re");
         if (f)
@@ -53,11 +55,11 @@ static FILE *open_usb_ids(void)
     return NULL;
 }
 
-int nodedev_usb_ids_lookup(unsigned int vendor, unsigned int product,
+int nodedev_usb_ids_lookup(const char *path, unsigned int vendor, unsigned int product,
                            char **vendor_name, char **product_name)
 {
     *vendor_name = *product_name = NULL;
-    _cleanup_fclose_ FILE *f = open_usb_ids();
+    _cleanup_fclose_ FILE *f = open_usb_ids(path);
     if (!f)
         return 0;
 

@@ -9,8 +9,9 @@
  */
 #pragma once
 
-/* Names of VENDOR and PRODUCT: new strings in *VENDOR_NAME and
+/* Names of VENDOR and PRODUCT, from the database at PATH (NULL: the first
+ * of the places distributions install it): new strings in *VENDOR_NAME and
  * *PRODUCT_NAME, NULL when the database (or it) has none.  0 or -ENOMEM;
  * a missing or unreadable database is not an error. */
-int nodedev_usb_ids_lookup(unsigned int vendor, unsigned int product,
+int nodedev_usb_ids_lookup(const char *path, unsigned int vendor, unsigned int product,
                            char **vendor_name, char **product_name);

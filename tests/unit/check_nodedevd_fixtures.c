@@ -7,7 +7,7 @@
  * MV_REGEN=1 (or MV_REGENERATE=1) rewrites them, dropping the XML of
  * devices that are gone.  Each device's XML must also be valid against
  * libvirt's nodedev.rng when it is installed.  Vendor and product names come
- * from tests/nodedev/pci.ids, not the machine's list.
+ * from tests/nodedev/pci.ids and usb.ids, not the machine's lists.
  */
 #include "config.h"
 
@@ -163,7 +163,8 @@ START_TEST(test_fixture)
     const char *fixture = fixtures[_i];
     const char *sysdir = fixture_dirs[_i];
     struct nodedev_pci_ids *ids = fixture_pci_ids();
-    struct nodedev_read_ctx ctx = { .pci_ids = ids };
+    _cleanup_free_ char *usb_ids = mv_test_golden_path("nodedev", "usb.ids", "");
+    struct nodedev_read_ctx ctx = { .pci_ids = ids, .usb_ids_path = usb_ids };
     struct nodedev_tree *tree = NULL;
     struct nodedev_device **devs = NULL;
     _cleanup_free_ char *bad = NULL;
