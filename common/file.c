@@ -219,3 +219,21 @@ int mv_file_read_line(const char *path, char **out)
     *out = strdup(buf);
     return *out ? 0 : -ENOMEM;
 }
+
+ssize_t mv_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = pread(fd, (char *)buf + done, len - done, off + (off_t)done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}

@@ -16,6 +16,10 @@
  * then the new content is in place but may not survive a crash. */
 int mv_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Reads LEN bytes of FD at offset OFF into BUF, going on after short reads
+ * and EINTR: the number read (fewer only at the end of the file) or -errno. */
+ssize_t mv_pread_full(int fd, void *buf, size_t len, off_t off);
+
 /* Reads all of PATH into a malloc'd NUL-terminated *OUT (length in *LEN if
  * LEN is not NULL); -EFBIG if it holds more than MAX bytes.  Works for proc
  * and sysfs files whose reported size is wrong. */

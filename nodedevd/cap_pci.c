@@ -35,6 +35,7 @@
 
 #include "caps.h"
 #include "cleanup.h"
+#include "file.h"
 #include "pci_ids.h"
 
 /* A PCI function has at most 65535 VFs (sriov_totalvfs is 16 bits); a group
@@ -310,24 +311,15 @@ static int read_config(const char *syspath, uint8_t buf[PCI_CONF_READ], off_t *l
     _cleanup_free_ char *path = NULL;
     _cleanup_close_ int fd = -1;
     struct stat st;
-    size_t got = 0;
 
     memset(buf, 0, PCI_CONF_READ);
     if (asprintf(&path, "%s/config", syspath) < 0)
         return -ENOMEM;
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
         return -errno;
-    while (got < PCI_CONF_READ) {
-        ssize_t n = pread(fd, buf + got, PCI_CONF_READ - got, (off_t)got);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
+    ssize_t got = mv_pread_full(fd, buf, PCI_CONF_READ, 0);
+    if (got < 0)
+        return (int)got;
     *len = st.st_size;
     return 0;
 }

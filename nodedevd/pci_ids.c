@@ -24,6 +24,7 @@
 
 #include "cleanup.h"
 #include "file.h"
+#include "hex.h"
 #include "pci_ids.h"
 #include "utf8.h"
 
@@ -86,17 +87,6 @@ static int arena_add(struct nodedev_pci_ids *ids, const char *name, size_t len, 
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A name the XML writer takes: UTF-8 without control characters (one bad
  * line must not make every device of that vendor unformattable). */
 static bool name_ok(const char *s, size_t len)
@@ -129,7 +119,7 @@ static bool parse_line(const char *line, size_t len, struct ids_line *out)
         return false;
     out->id = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(line[i + k]);
+        int h = mv_hex_digit(line[i + k]);
 
         if (h < 0)
             return false;

@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "errmsg.h"
+#include "file.h"
 #include "vol_file_internal.h"
 
 /* qemu-img info of one file; a slow NFS server makes this the bound */
@@ -69,23 +70,6 @@ static uint64_t be64(const unsigned char *p)
     return be64toh(v);
 }
 
-static ssize_t pread_full(int fd, void *buf, size_t len, off_t off)
-{
-    size_t done = 0;
-
-    while (done < len) {
-        ssize_t n = pread(fd, (char *)buf + done, len - done, off + (off_t)done);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            break;
-        done += (size_t)n;
-    }
-    return (ssize_t)done;
-}
 
 /* The backing format header extension, if any, into INFO. */
 static void qcow2_extensions(const unsigned char *h, size_t len, size_t off, struct mv_volfile_info *info)
@@ -140,7 +124,7 @@ static int qcow2_parse(int fd, const unsigned char *h, size_t len, const struct 
             return 0;
         if (!(info->backing = calloc(1, bsize + 1)))
             return -ENOMEM;
-        if ((n = pread_full(fd, info->backing, bsize, (off_t)boff)) < 0)
+        if ((n = mv_pread_full(fd, info->backing, bsize, (off_t)boff)) < 0)
             return (int)n;
         if ((size_t)n != bsize || memchr(info->backing, '\0', bsize))
             return 0;
@@ -252,7 +236,7 @@ int mv_volfile_probe(const char *path, int fd, const struct stat *st, struct mv_
     int r = 0;
 
     atomic_fetch_add(&mv_volfile_n_header_reads, 1);
-    if ((n = pread_full(fd, h, sizeof(h), 0)) < 0)
+    if ((n = mv_pread_full(fd, h, sizeof(h), 0)) < 0)
         return mv_errmsg_set(errmsg, (int)n, "cannot read the header of volume file '%s': %s", path,
                              strerror((int)-n));
     if ((size_t)n >= 4 && memcmp(h, QCOW2_MAGIC, 4) == 0 && (r = qcow2_parse(fd, h, (size_t)n, st, info)) != 0)
