@@ -104,8 +104,9 @@ vsh destroy $G
 expect_eq "destroy" 0 "$rc"
 verdict "live XML: iothreads, pins, the disk's iothread, seclabel label +uid:+gid of QEMU (not root); destroy"
 
-# 4
-refused hd "" "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x00' slot='0x1f' function='0x7'/></source></hostdev>" \
+# 4: managed='no', so that qemud's own checks answer (a managed hostdev
+# goes to modvirt-nodedevd first: nodedevd-detach.sh)
+refused hd "" "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x00' slot='0x1f' function='0x7'/></source></hostdev>" \
     "host PCI device 0000:00:1f\.7 (cannot be passed through: VFIO is not available \(/dev/vfio/vfio is missing|does not exist|is not bound)"
 [ -e /dev/vfio/vfio ] || expect_match "names vfio" "/dev/vfio/vfio is missing" "$start_err"
 verdict "a PCI hostdev fails the start naming the missing VFIO; no QEMU, no status file, shut off"
