@@ -2,11 +2,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "file.h"
@@ -221,4 +223,23 @@ int mv_sysfs_find_ull(const char *text, const char *prefix, const char *key,
         line = nl ? nl + 1 : NULL;
     }
     return -ENOENT;
+}
+
+int mv_sysfs_link_name(const char *path, char *out, size_t size)
+{
+    char target[PATH_MAX];
+    ssize_t n = readlink(path, target, sizeof(target) - 1);
+    const char *base;
+
+    if (n < 0)
+        return -errno;
+    target[n] = '\0';
+    base = strrchr(target, '/');
+    base = base ? base + 1 : target;
+    if (!*base)
+        return -EINVAL;
+    if (strlen(base) >= size)
+        return -ENAMETOOLONG;
+    memcpy(out, base, strlen(base) + 1);
+    return 0;
 }

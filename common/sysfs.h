@@ -34,6 +34,11 @@ int mv_sysfs_read_linef(const char *root, char **line, const char *fmt, ...)
 int mv_sysfs_read_ullf(const char *root, unsigned long long *value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The last component of the target of the symlink PATH (a device's
+ * "driver", "iommu_group", "mdev_type") into OUT; 0 or -errno
+ * (-ENAMETOOLONG if it does not fit SIZE, -EINVAL if it is empty). */
+int mv_sysfs_link_name(const char *path, char *out, size_t size);
+
 /* True if the path (built by printf) exists under ROOT. */
 int mv_sysfs_existsf(const char *root, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

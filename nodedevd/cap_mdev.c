@@ -26,6 +26,7 @@
 #include "cleanup.h"
 #include "file.h"
 #include "log.h"
+#include "sysfs.h"
 #include "utf8.h"
 
 /* sysfs attribute files are a page at most */
@@ -170,19 +171,13 @@ int nodedev_mdev_add_cap(struct nodedev_device *dev, const char *type, const cha
 static int link_basename(const char *dir, const char *name, char **out)
 {
     _cleanup_free_ char *path = NULL;
-    char target[PATH_MAX];
-    const char *base;
-    ssize_t n;
+    char base[NAME_MAX + 1];
+    int r;
 
     if (asprintf(&path, "%s/%s", dir, name) < 0)
         return -ENOMEM;
-    if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
-        return -errno;
-    target[n] = '\0';
-    base = strrchr(target, '/');
-    base = base ? base + 1 : target;
-    if (!*base)
-        return -EINVAL;
+    if ((r = mv_sysfs_link_name(path, base, sizeof(base))) < 0)
+        return r;
     return (*out = strdup(base)) ? 0 : -ENOMEM;
 }
 

@@ -37,6 +37,7 @@
 #include "cleanup.h"
 #include "file.h"
 #include "pci_ids.h"
+#include "sysfs.h"
 
 /* A PCI function has at most 65535 VFs (sriov_totalvfs is 16 bits); a group
  * of more than this many functions is not a real IOMMU group. */
@@ -281,19 +282,14 @@ static int read_group_devices(const char *dir, struct pci_addr_list *out)
 static int read_iommu_group(const char *syspath, struct pci_cap *c)
 {
     _cleanup_free_ char *link = NULL, *devices = NULL;
-    char target[PATH_MAX];
-    const char *base;
+    char base[NAME_MAX + 1];
     char *end;
-    ssize_t len;
     long num;
 
     if (asprintf(&link, "%s/iommu_group", syspath) < 0)
         return -ENOMEM;
-    if ((len = readlink(link, target, sizeof(target) - 1)) < 0)
+    if (mv_sysfs_link_name(link, base, sizeof(base)) < 0)
         return 0;
-    target[len] = '\0';
-    base = strrchr(target, '/');
-    base = base ? base + 1 : target;
     errno = 0;
     num = strtol(base, &end, 10);
     if (errno || end == base || *end || num < 0 || num > INT_MAX)

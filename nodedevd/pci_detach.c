@@ -78,19 +78,13 @@ static int fn_init(const struct nodedev_device *dev, struct pci_fn *f, struct mv
 /* The driver F is bound to now into DRV ("" for none). */
 static int current_driver(const struct pci_fn *f, char *drv, size_t size)
 {
-    char path[PATH_MAX], target[PATH_MAX];
-    const char *base;
-    ssize_t n;
+    char path[PATH_MAX];
+    int r;
 
     snprintf(path, sizeof(path), "%s/driver", f->syspath);
-    n = readlink(path, target, sizeof(target) - 1);
-    if (n < 0) {
+    if ((r = mv_sysfs_link_name(path, drv, size)) < 0)
         drv[0] = '\0';
-        return errno == ENOENT ? 0 : -errno;
-    }
-    target[n] = '\0';
-    base = strrchr(target, '/');
-    return (size_t)snprintf(drv, size, "%s", base ? base + 1 : target) < size ? 0 : -ENAMETOOLONG;
+    return r == -ENOENT ? 0 : r;
 }
 
 /* Writes VALUE to the sysfs attribute PATH (the kernel acts on the write). */
@@ -375,16 +369,12 @@ int nodedev_pci_detach(const struct nodedev_device *dev, const char *driver, str
  * (EBUSY while QEMU has it).  No node (a fake tree, no IOMMU): no user. */
 static int vfio_group_busy(const struct pci_fn *f, struct mv_err *err)
 {
-    char link[PATH_MAX], target[PATH_MAX], node[PATH_MAX];
-    const char *group;
-    ssize_t n;
+    char link[PATH_MAX], group[NAME_MAX + 1], node[PATH_MAX];
     int fd;
 
     snprintf(link, sizeof(link), "%s/iommu_group", f->syspath);
-    if ((n = readlink(link, target, sizeof(target) - 1)) < 0)
+    if (mv_sysfs_link_name(link, group, sizeof(group)) < 0)
         return 0;
-    target[n] = '\0';
-    group = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
     if ((size_t)snprintf(node, sizeof(node), "/dev/vfio/%s", group) >= sizeof(node))
         return 0;
     if ((fd = open(node, O_RDWR | O_CLOEXEC)) >= 0) {

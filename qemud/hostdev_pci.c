@@ -12,31 +12,14 @@
 
 #include "cleanup.h"
 #include "hostdev_pci.h"
-
-/* The last component of the symlink PATH into OUT; -errno. */
-static int link_name(const char *path, char *out, size_t size)
-{
-    char target[PATH_MAX];
-    ssize_t n = readlink(path, target, sizeof(target) - 1);
-    const char *base;
-
-    if (n < 0)
-        return -errno;
-    target[n] = '\0';
-    base = strrchr(target, '/');
-    base = base ? base + 1 : target;
-    if (strlen(base) >= size)
-        return -ENAMETOOLONG;
-    strcpy(out, base);
-    return 0;
-}
+#include "sysfs.h"
 
 static int check_driver(const char *dev, const char *what, const struct mv_dom_hostdev *h, struct mv_err *err)
 {
     char path[PATH_MAX], driver[NAME_MAX + 1];
 
     if ((size_t)snprintf(path, sizeof(path), "%s/driver", dev) >= sizeof(path) ||
-        link_name(path, driver, sizeof(driver)) < 0)
+        mv_sysfs_link_name(path, driver, sizeof(driver)) < 0)
         return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
                           " is not bound to any driver; bind it to vfio-pci", what);
     if (strcmp(driver, "vfio-pci") == 0)
@@ -55,7 +38,7 @@ static int check_group(const char *root, const char *dev, const char *what, stru
     char path[PATH_MAX], group[NAME_MAX + 1];
 
     if ((size_t)snprintf(path, sizeof(path), "%s/iommu_group", dev) >= sizeof(path) ||
-        link_name(path, group, sizeof(group)) < 0)
+        mv_sysfs_link_name(path, group, sizeof(group)) < 0)
         return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: %s"
                           " has no IOMMU group (%s); VFIO needs the IOMMU enabled", what, path);
     if ((size_t)snprintf(path, sizeof(path), "%s/dev/vfio/%s", root, group) >= sizeof(path) ||
@@ -122,5 +105,5 @@ int qemud_hostdev_vfio_group(const struct mv_dom_hostdev *h, char *group, size_t
 
     snprintf(path, sizeof(path), "/sys/bus/pci/devices/%04x:%02x:%02x.%x/iommu_group", h->domain, h->bus, h->slot,
              h->function);
-    return link_name(path, group, size);
+    return mv_sysfs_link_name(path, group, size);
 }

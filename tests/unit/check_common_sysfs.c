@@ -3,7 +3,9 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "sysfs.h"
@@ -103,6 +105,30 @@ START_TEST(test_paths)
 }
 END_TEST
 
+/* a link's last component: a driver's name, an IOMMU group's number */
+START_TEST(test_link_name)
+{
+    char dir[] = "/tmp/check_sysfs_link.XXXXXX", path[256], name[8];
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/driver", dir);
+    ck_assert_int_eq(symlink("../../../bus/pci/drivers/e1000e", path), 0);
+    ck_assert_int_eq(mv_sysfs_link_name(path, name, sizeof(name)), 0);
+    ck_assert_str_eq(name, "e1000e");
+    ck_assert_int_eq(mv_sysfs_link_name(path, name, 6), -ENAMETOOLONG);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(symlink("17", path), 0);
+    ck_assert_int_eq(mv_sysfs_link_name(path, name, sizeof(name)), 0);
+    ck_assert_str_eq(name, "17");
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(symlink("groups/", path), 0);
+    ck_assert_int_eq(mv_sysfs_link_name(path, name, sizeof(name)), -EINVAL);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(mv_sysfs_link_name(path, name, sizeof(name)), -ENOENT);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("common_sysfs");
@@ -115,6 +141,7 @@ int main(void)
     tcase_add_test(tc, test_find_values);
     tcase_add_test(tc, test_read_helpers);
     tcase_add_test(tc, test_paths);
+    tcase_add_test(tc, test_link_name);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
