@@ -87,7 +87,7 @@ tests_unit_check_qemud_tpm_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.l
 # hostdev_pci.c's checks on fake /sys and /dev trees
 check_PROGRAMS += tests/unit/check_qemud_hostdev
 UNIT_TESTS += tests/unit/check_qemud_hostdev
-tests_unit_check_qemud_hostdev_SOURCES = tests/unit/check_qemud_hostdev.c qemud/hostdev_pci.c
+tests_unit_check_qemud_hostdev_SOURCES = tests/unit/check_qemud_hostdev.c qemud/hostdev_pci.c qemud/hostdev_claims.c
 tests_unit_check_qemud_hostdev_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_hostdev_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvcommon.la \
 	$(CHECK_LIBS)
@@ -123,6 +123,8 @@ tests_unit_check_qemud_path_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXM
 tests_unit_check_qemud_path_policy_LDADD = tests/unit/libmvtest.la qemud/libmvqemuhost.la qemud/libmvdomainconf.la \
 	rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread
 
-# managed PCI hostdevs detached and reattached by modvirt-nodedevd
-qemud_modvirt_qemud_SOURCES += qemud/hostdev_managed.c qemud/hostdev_managed.h
-tests_unit_check_qemud_domobj_SOURCES += qemud/hostdev_managed.c
+# managed PCI hostdevs detached and reattached by modvirt-nodedevd, and
+# which running domain holds which host function
+qemud_modvirt_qemud_SOURCES += qemud/hostdev_managed.c qemud/hostdev_managed.h \
+	qemud/hostdev_claims.c qemud/hostdev_claims.h
+tests_unit_check_qemud_domobj_SOURCES += qemud/hostdev_managed.c qemud/hostdev_claims.c

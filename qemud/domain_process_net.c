@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "display_ports.h"
+#include "hostdev_claims.h"
 #include "domain_process_priv.h"
 #include "log.h"
 #include "network_port.h"
@@ -27,6 +28,7 @@ void qemud_process_release_interfaces(const struct mv_dom_def *live)
     if (qemud_net_ports_needed(live))
         qemud_net_ports_unplug(qemud.paths, live);
     qemud_display_release(live);
+    qemud_hostdevs_release(live);
 }
 
 /* Creates a tap per bridge or network interface (on the bridge of the port

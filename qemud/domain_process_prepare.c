@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "cputune.h"
 #include "display_ports.h"
+#include "hostdev_claims.h"
 #include "domain_address.h"
 #include "domain_dir.h"
 #include "domain_process_priv.h"
@@ -140,7 +141,8 @@ int qemud_process_prepare_def(struct qemud_dom *dom, struct mv_dom_def *live, st
         return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
     /* the firmware first: its store is the only thing it leaves, and kept */
     if ((r = prepare_firmware(live, err)) < 0 ||
-        (r = qemud_display_prepare(qemud.rundir, dom->uuid_str, live, err)) < 0)
+        (r = qemud_display_prepare(qemud.rundir, dom->uuid_str, live, err)) < 0 ||
+        (r = qemud_hostdevs_claim(live, err)) < 0)
         return r;
     /* the aliases and addresses the live XML shows are the command line's */
     if ((r = mv_dom_assign(live, &code, &msg)) < 0)

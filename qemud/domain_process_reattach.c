@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "display_ports.h"
+#include "hostdev_claims.h"
 #include "domain_dir.h"
 #include "domain_events.h"
 #include "guest_cgroup.h"
@@ -315,6 +316,7 @@ int qemud_process_reattach(struct qemud_dom *dom, struct qemud_status *st)
         return 0;
     }
     qemud_display_reserve_running(dom->live);
+    qemud_hostdevs_claim_running(dom->live);
     if (dom->iso.id.set)
         (void)qemud_process_readopt_isolation(dom);
     if (qemud_sidecars_adopt(&dom->sidecars, dom->name) > 0)

@@ -2,6 +2,7 @@
  * qemud_hostdev_pci_check() on fake /sys and /dev trees: VFIO is missing on
  * test hosts, so each missing piece (VFIO, the device, its driver, its
  * IOMMU group) is laid out in a temp directory, and the error must name it.
+ * And the claims of running domains on host functions (hostdev_claims.c).
  */
 #include <check.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hostdev_claims.h"
 #include "hostdev_pci.h"
 #include "testutil.h"
 
@@ -133,6 +135,44 @@ START_TEST(test_unmanaged_other_driver)
 }
 END_TEST
 
+/* a domain with hostdev H (and its own uuid byte) */
+static struct mv_dom_def *claimer(const char *name, unsigned char id, struct mv_dom_hostdev *hd)
+{
+    static struct mv_dom_def defs[3];
+    struct mv_dom_def *d = &defs[id];
+
+    *d = (struct mv_dom_def){ .name = (char *)name };
+    d->uuid[0] = id;
+    d->devices.hostdevs = hd;
+    d->devices.nhostdevs = 1;
+    return d;
+}
+
+/* one function, one running domain: the second start is refused by name
+ * and claims nothing; after the first releases it, the second gets it */
+START_TEST(test_claims)
+{
+    struct mv_dom_hostdev a = h, b = h, other = h;
+    struct mv_dom_def *da = claimer("vm-a", 1, &a), *db = claimer("vm-b", 2, &b);
+    struct mv_err err = { 0 };
+
+    other.function = 2;
+    ck_assert_int_eq(qemud_hostdevs_claim(da, &err), 0);
+    ck_assert_int_eq(qemud_hostdevs_claim(db, &err), -EBUSY);
+    ck_assert_str_eq(err.message, "Requested operation is not valid: domain 'vm-b': host PCI device "
+                     "0000:06:02.1 is in use by domain 'vm-a'");
+    mv_err_clear(&err);
+    ck_assert_int_eq(qemud_hostdevs_claim(claimer("vm-c", 0, &other), &err), 0);
+    qemud_hostdevs_release(da);
+    ck_assert_int_eq(qemud_hostdevs_claim(db, &err), 0);
+    qemud_hostdevs_claim_running(da);           /* a clash is logged, not fatal */
+    ck_assert_int_eq(qemud_hostdevs_claim(da, &err), -EBUSY);
+    mv_err_clear(&err);
+    qemud_hostdevs_release(db);
+    qemud_hostdevs_release(claimer("vm-c", 0, &other));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("qemud_hostdev");
@@ -143,6 +183,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_steps);
     tcase_add_test(tc, test_unmanaged_other_driver);
+    tcase_add_test(tc, test_claims);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
