@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -242,4 +243,23 @@ int mv_sysfs_link_name(const char *path, char *out, size_t size)
         return -ENAMETOOLONG;
     memcpy(out, base, strlen(base) + 1);
     return 0;
+}
+
+int mv_sysfs_write(const char *path, const char *value)
+{
+    size_t len = strlen(value);
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    ssize_t n;
+    int r = 0;
+
+    if (fd < 0)
+        return -errno;
+    n = write(fd, value, len);
+    if (n < 0)
+        r = -errno;
+    else if ((size_t)n != len)
+        r = -EIO;
+    if (close(fd) < 0 && r == 0)
+        r = -errno;
+    return r;
 }

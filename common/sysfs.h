@@ -34,6 +34,11 @@ int mv_sysfs_read_linef(const char *root, char **line, const char *fmt, ...)
 int mv_sysfs_read_ullf(const char *root, unsigned long long *value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Writes VALUE to the sysfs attribute PATH, which must exist and not be a
+ * link (the kernel acts on the write: driver_override, unbind, an mdev
+ * type's create...); a short write is -EIO.  0 or -errno. */
+int mv_sysfs_write(const char *path, const char *value);
+
 /* The last component of the target of the symlink PATH (a device's
  * "driver", "iommu_group", "mdev_type") into OUT; 0 or -errno
  * (-ENAMETOOLONG if it does not fit SIZE, -EINVAL if it is empty). */

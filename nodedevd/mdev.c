@@ -34,6 +34,7 @@
 #include "nodedevd.h"
 #include "scan.h"
 #include "store.h"
+#include "sysfs.h"
 
 /* how often a start or a removal looks at sysfs while it waits */
 #define POLL_NS (5 * 1000 * 1000L)
@@ -265,22 +266,6 @@ static int store_delete(const char *name, struct mv_err *err)
 
 /* ---- sysfs ---- */
 
-/* Writes TEXT to the existing attribute file PATH: never creates one, never
- * follows a link out of the device's directory. */
-static int write_attr(const char *path, const char *text)
-{
-    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-    size_t len = strlen(text);
-    ssize_t n;
-
-    if (fd < 0)
-        return -errno;
-    n = write(fd, text, len);
-    if (n < 0)
-        return -errno;
-    return (size_t)n == len ? 0 : -EIO;
-}
-
 static void nap(void)
 {
     struct timespec ts = { 0, POLL_NS };
@@ -344,7 +329,7 @@ static int remove_mdev(const char *syspath, long long until)
 
     if (asprintf(&remove, "%s/remove", syspath) < 0)
         return -ENOMEM;
-    if ((r = write_attr(remove, "1")) < 0)
+    if ((r = mv_sysfs_write(remove, "1")) < 0)
         return r == -ENOENT ? 0 : r;
     return wait_path(syspath, false, until);
 }
@@ -357,7 +342,7 @@ static int write_attrs(const char *name, const char *syspath, const struct noded
 
         if (asprintf(&path, "%s/%s", syspath, def->attrs[i].name) < 0)
             return -ENOMEM;
-        if ((r = write_attr(path, def->attrs[i].value)) < 0)
+        if ((r = mv_sysfs_write(path, def->attrs[i].value)) < 0)
             return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
                                     "operation failed: cannot set attribute '%s' of mediated device '%s'",
                                     def->attrs[i].name, name);
@@ -399,7 +384,7 @@ static int sysfs_start(const char *name, const struct nodedev_mdev_def *def, str
         asprintf(&syspath, "%s/%s", psys, uuid) < 0)
         return -ENOMEM;
     until = deadline();
-    if ((r = write_attr(create, uuid)) < 0)
+    if ((r = mv_sysfs_write(create, uuid)) < 0)
         return mv_err_set_errno(err, r, MV_ERR_OPERATION_FAILED, MV_FROM_NODEDEV,
                                 "operation failed: Unable to create mediated device '%s': writing '%s' to '%s'",
                                 name, uuid, create);

@@ -90,15 +90,8 @@ static int current_driver(const struct pci_fn *f, char *drv, size_t size)
 /* Writes VALUE to the sysfs attribute PATH (the kernel acts on the write). */
 static int write_attr(const struct pci_fn *f, const char *path, const char *value, struct mv_err *err)
 {
-    size_t len = strlen(value);
-    int fd, r = 0;
+    int r = mv_sysfs_write(path, value);
 
-    errno = 0;
-    fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0 || write(fd, value, len) != (ssize_t)len)
-        r = errno ? -errno : -EIO;      /* a short write sets no errno */
-    if (fd >= 0 && close(fd) < 0 && r == 0)
-        r = -errno;
     if (r < 0)
         return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_NODEDEV,
                                 "cannot write '%.*s' to %s for PCI device %s", (int)strcspn(value, "\n"), value,

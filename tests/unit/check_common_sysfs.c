@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -129,6 +130,30 @@ START_TEST(test_link_name)
 }
 END_TEST
 
+/* an attribute written whole; never a link, never created */
+START_TEST(test_write)
+{
+    char dir[] = "/tmp/check_sysfs_write.XXXXXX", path[256], link[256];
+    _cleanup_free_ char *text = NULL;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/driver_override", dir);
+    snprintf(link, sizeof(link), "%s/unbind", dir);
+    ck_assert_int_eq(mv_sysfs_write(path, "vfio-pci"), -ENOENT);
+    ck_assert_int_eq(mv_sysfs_read(NULL, path, &text), -ENOENT);
+    ck_assert_int_eq(close(open(path, O_CREAT | O_WRONLY, 0600)), 0);
+    ck_assert_int_eq(mv_sysfs_write(path, "a longer value"), 0);
+    ck_assert_int_eq(mv_sysfs_write(path, "vfio-pci"), 0);
+    ck_assert_int_eq(mv_sysfs_read(NULL, path, &text), 0);
+    ck_assert_str_eq(text, "vfio-pci");
+    ck_assert_int_eq(symlink(path, link), 0);
+    ck_assert_int_eq(mv_sysfs_write(link, "x"), -ELOOP);
+    ck_assert_int_eq(unlink(link), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("common_sysfs");
@@ -142,6 +167,7 @@ int main(void)
     tcase_add_test(tc, test_read_helpers);
     tcase_add_test(tc, test_paths);
     tcase_add_test(tc, test_link_name);
+    tcase_add_test(tc, test_write);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
