@@ -407,22 +407,26 @@ use_netd_ns() {
     MV_URI_RO="network:///system?socket=$MV_RO"
 }
 
-# netd_start: $MV_DAEMON (netd) in $NS under $MV_ROOT (ip netns exec execs
-# it: $! is its pid, the one READY=1 comes from), or bail out with its log.
-netd_start() {
+# start_in_ns NAME: $MV_DAEMON (modvirt-NAME) in $NS under $MV_ROOT (ip
+# netns exec execs it: $! is its pid, the one READY=1 comes from), or bail
+# out with its log.
+start_in_ns() {
     mkdir -p "$MV_ROOT"
     ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
         "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
     MV_PID=$!
     kill_at_exit "$MV_PID"
     if ! wait_ready "$MV_PID" "$MV_READY_S"; then
-        echo "Bail out! modvirt-netd (pid $MV_PID) did not become ready within $MV_READY_S s"
+        echo "Bail out! modvirt-$1 (pid $MV_PID) did not become ready within $MV_READY_S s"
         sed 's/^/#   /' "$MV_LOG"
         exit 1
     fi
     proxy_follow
     mv_log_mark
 }
+
+# netd_start: start_in_ns for modvirt-netd
+netd_start() { start_in_ns netd; }
 
 daemon_alive() { [ -n "$MV_PID" ] && kill -0 "$MV_PID" 2>/dev/null && \
                  ! grep -q '^State:.*Z' /proc/$MV_PID/status 2>/dev/null; }

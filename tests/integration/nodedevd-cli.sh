@@ -91,19 +91,7 @@ listed_ancestor() {
     echo computer
 }
 
-nodedevd_start() {
-    mkdir -p "$MV_ROOT"
-    ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$mv_tmp/no-such-bus" NOTIFY_SOCKET="$MV_NOTIFY" \
-        "$MV_DAEMON" --root "$MV_ROOT" --verbose >>"$MV_LOG" 2>&1 &
-    MV_PID=$!
-    kill_at_exit "$MV_PID"
-    if ! wait_ready "$MV_PID" "$MV_READY_S"; then
-        echo "Bail out! modvirt-nodedevd (pid $MV_PID) did not become ready within $MV_READY_S s"
-        sed 's/^/#   /' "$MV_LOG"
-        exit 1
-    fi
-    mv_log_mark
-}
+nodedevd_start() { start_in_ns nodedevd; }
 nodedevd_start
 
 # ---- 1. the flat list: the truth of /sys, and virsh's text ----
