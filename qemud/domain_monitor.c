@@ -90,6 +90,31 @@ static void on_panic(struct qemud_dom *dom)
     qemud_event_lifecycle(dom, id, QEMUD_EVENT_CRASHED, QEMUD_DETAIL_CRASHED_PANICKED);
 }
 
+/* Handlers of the other events (qemud_monitor_on_event): filled before the
+ * daemon serves, read-only after. */
+#define MONITOR_HANDLERS_MAX 32
+static struct {
+    const char *name;
+    qemud_monitor_event_fn fn;
+} handlers[MONITOR_HANDLERS_MAX];
+static size_t n_handlers;
+
+int qemud_monitor_on_event(const char *name, qemud_monitor_event_fn fn)
+{
+    if (n_handlers == MONITOR_HANDLERS_MAX)
+        return -ENOSPC;
+    handlers[n_handlers].name = name;
+    handlers[n_handlers++].fn = fn;
+    return 0;
+}
+
+static void run_handlers(struct qemud_mon_ctx *ctx, const char *name, json_object *data)
+{
+    for (size_t i = 0; i < n_handlers; i++)
+        if (strcmp(handlers[i].name, name) == 0)
+            handlers[i].fn(ctx->dom, ctx->gen, data);
+}
+
 /* Monitor thread: must not block, so it only updates state and sends events. */
 static void on_event(struct mv_qmp *mon, const char *name, json_object *data, void *opaque)
 {
@@ -111,8 +136,10 @@ static void on_event(struct mv_qmp *mon, const char *name, json_object *data, vo
         id = ctx->dom->id;
         pthread_mutex_unlock(&ctx->dom->lock);
         qemud_event_reboot(ctx->dom, id);
-    } else
+    } else {
         pthread_mutex_unlock(&ctx->dom->lock);
+        run_handlers(ctx, name, data);
+    }
 }
 
 static void on_closed(struct mv_qmp *mon, void *opaque)

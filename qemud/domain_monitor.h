@@ -35,3 +35,15 @@ void qemud_monitor_wait_eof(struct qemud_dom *dom, int ms);
  * of domain 'vm1' refused 'balloon': <QEMU's words>". */
 int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *args,
                           json_object **reply, struct mv_err *err);
+
+/* A handler of one more QMP event (DEVICE_DELETED, JOB_STATUS_CHANGE,
+ * BALLOON_CHANGE...): called on the monitor thread for an event of DOM's
+ * current run GEN, with no lock held; DATA is borrowed (may be NULL).  It
+ * must not block: it records what it needs and pushes work to a task
+ * (domain_task.h) or wakes a waiter. */
+typedef void (*qemud_monitor_event_fn)(struct qemud_dom *dom, uint64_t gen, json_object *data);
+
+/* Adds FN for QMP event NAME (a static string), before the daemon serves
+ * (the table is read without a lock).  Several handlers of one event all
+ * run, in the order they were added.  0, or -ENOSPC past the table's size. */
+int qemud_monitor_on_event(const char *name, qemud_monitor_event_fn fn);

@@ -201,6 +201,12 @@ rd=$(echo "$cmdline" | sed -n 's/.* guest\.readdisk=\([^ ]*\) .*/\1/p' | tr , ' 
     set -- $rd
     echo "GUEST-DISK $(dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null | od -An -tx1 | tr -d ' \n')"
 }
+# guest.tick=1: a counter kept in the guest's memory, printed once a second
+# ("GUEST-TICK N"): after a save and restore it goes on from where it was,
+# after a snapshot revert it goes back to the snapshot's value
+case $cmdline in *" guest.tick=1 "*)
+    (t=0; while true; do t=$((t + 1)); echo "GUEST-TICK $t"; sleep 1; done) &;;
+esac
 # The ACPI power button is an input device: the first event on it (QEMU's
 # system_powerdown) powers the guest off, as a graceful shutdown would.
 for e in /sys/class/input/event*; do
