@@ -26,3 +26,4 @@ endif
 EXTRA_DIST += bench/run bench/domains.sh bench/proxy.sh bench/networks.sh bench/storage.sh bench/stbench.py bench/README.md \
 	bench/virtinst.sh bench/vibench.py bench/isolation.sh bench/tls.sh bench/tlsbench.py
 EXTRA_DIST += bench/nodedev.sh bench/nodebench.py
+EXTRA_DIST += bench/compute.sh bench/compbench.py
