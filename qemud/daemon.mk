@@ -38,6 +38,8 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/guest_identity.c qemud/guest_identity.h \
 	qemud/domain_procs.c \
 	qemud/lifecycle_procs.c \
+	qemud/tuning.h qemud/tuning_procs.c qemud/typed_params.c qemud/typed_params.h \
+	qemud/vcpu_live.c qemud/vcpu_live.h qemud/sched_params.c qemud/sched_params.h qemud/numa_params.c \
 	qemud/console.c
 qemud_modvirt_qemud_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
 qemud_modvirt_qemud_LDADD = qemud/libmvguestfiles.la qemud/libmvqemucmd.la qemud/libmvdomainconf.la qemud/libmvqmp.la \

@@ -406,8 +406,10 @@ struct mv_dom_chr {
     char *path;                     /* file: output file; unix: socket path; pty: live pty path */
     bool unix_listen;               /* unix: mode='bind' (true) or 'connect' */
     bool append;                    /* file: append='on' */
+    bool append_given;              /* append= written (off is kept, as libvirt does) */
     char *log_file;                 /* <log file=.../> */
     bool log_append;
+    bool log_append_given;          /* <log append=> written */
     char *target_type;              /* serial: isa-serial; console: serial, virtio; channel: virtio */
     int target_port;                /* -1 = absent */
     char *target_name;              /* channel: org.qemu.guest_agent.0 */

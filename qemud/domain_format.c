@@ -262,8 +262,8 @@ static void chr_source(struct mv_xml_out *o, const struct mv_dom_chr *c)
             return;
         mv_xml_out_start(o, "source");
         mv_xml_out_attr(o, "path", c->path);
-        if (c->append)
-            mv_xml_out_attr(o, "append", "on");
+        if (c->append || c->append_given)
+            mv_xml_out_attr(o, "append", c->append ? "on" : "off");
         mv_xml_out_end(o);
         break;
     default:
@@ -279,8 +279,8 @@ static void chr(struct mv_xml_out *o, const char *name, const struct mv_dom_chr 
     if (c->log_file) {
         mv_xml_out_start(o, "log");
         mv_xml_out_attr(o, "file", c->log_file);
-        if (c->log_append)
-            mv_xml_out_attr(o, "append", "on");
+        if (c->log_append || c->log_append_given)
+            mv_xml_out_attr(o, "append", c->log_append ? "on" : "off");
         mv_xml_out_end(o);
     }
     if (c->target_type || c->target_port >= 0 || c->target_name) {

@@ -642,6 +642,7 @@ static int chr_source(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
             (r = mv_xml_attr_path(c, n, "path", &chr->path)) < 0 ||
             (r = mv_xml_attr_onoff(c, n, "append", &chr->append)) < 0)
             return r;
+        chr->append_given = xmlHasProp(n, BAD_CAST "append") != NULL;
         break;
     case MV_DOM_CHR_UNIX:
         if ((r = mv_xml_leaf(c, n, MV_XML_ATTRS("mode", "path"))) < 0 ||
@@ -672,6 +673,7 @@ static int chr_log(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
         (r = mv_xml_attr_path(c, n, "file", &chr->log_file)) < 0 ||
         (r = mv_xml_attr_onoff(c, n, "append", &chr->log_append)) < 0)
         return r;
+    chr->log_append_given = xmlHasProp(n, BAD_CAST "append") != NULL;
     return chr->log_file ? 0 : mv_xml_fail_missing_attr(c, n, "file");
 }
 

@@ -24,6 +24,7 @@
 #include "driver.h"
 #include "file.h"
 #include "guest_cgroup.h"
+#include "vcpu_live.h"
 #include "guest_identity.h"
 #include "guest_path_policy.h"
 #include "log.h"
@@ -80,6 +81,7 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
         (r = mv_qmp_loop_start(&qemud.qmp)) < 0 ||
         (r = qemud_tasks_start(TASK_THREADS)) < 0)
         return r;
+    qemud_vcpu_live_init();
     return 0;
 }
 

@@ -142,6 +142,9 @@ void qemud_guest_cgroup_init(const char *mounts, const char *instance_root)
     }
     enable(root, "memory");
     enable(root, "pids");
+    /* scheduler and NUMA tuning (sched_params.c, numa_params.c) */
+    enable(root, "cpu");
+    enable(root, "cpuset");
 }
 
 /* "<parent>/NAME" into PATH; NAME must be one path component. */
@@ -200,6 +203,47 @@ int qemud_guest_cgroup_create(const char *name, unsigned long long mem_kib, unsi
     return 0;
 fail:
     rmdir(dir);
+    return r;
+}
+
+bool qemud_guest_cgroup_has(const char *name, const char *file)
+{
+    char dir[PATH_MAX];
+
+    return parent[0] && group_path(name, dir) == 0 && has_file(dir, file);
+}
+
+int qemud_guest_cgroup_write(const char *name, const char *file, const char *value)
+{
+    char dir[PATH_MAX];
+    int r;
+
+    if (!parent[0])
+        return -ENOENT;
+    if ((r = group_path(name, dir)) < 0)
+        return r;
+    return write_file(dir, file, value);
+}
+
+int qemud_guest_cgroup_read(const char *name, const char *file, char *buf, size_t size)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    FILE *f;
+    int r = 0;
+
+    if (!parent[0])
+        return -ENOENT;
+    if ((r = group_path(name, dir)) < 0)
+        return r;
+    if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+        return -ENAMETOOLONG;
+    if (!(f = fopen(path, "re")))
+        return -errno;
+    if (!fgets(buf, (int)size, f))
+        r = ferror(f) ? -EIO : -ENODATA;
+    else
+        buf[strcspn(buf, "\n")] = '\0';
+    fclose(f);
     return r;
 }
 

@@ -13,11 +13,13 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Finds the hierarchy in MOUNTS (NULL: /proc/self/mounts) and creates its
  * "modvirt" group ("modvirt-HASH" for a daemon under --root INSTANCE_ROOT,
  * so instances never sweep each other's groups), enabling memory and pids
- * below it where the hierarchy offers them.  Called once, before any start;
+ * below it where the hierarchy offers them (and cpu and cpuset, for the
+ * tuning calls).  Called once, before any start;
  * never fails (without a usable hierarchy the other calls do nothing). */
 void qemud_guest_cgroup_init(const char *mounts, const char *instance_root);
 
@@ -33,6 +35,19 @@ const char *qemud_guest_cgroup_parent(void);
  * removed. */
 int qemud_guest_cgroup_create(const char *name, unsigned long long mem_kib, unsigned vcpus, int *procs_fd,
                               const char **failed);
+
+/* Whether the group NAME has the interface file FILE ("cpu.weight",
+ * "cpuset.mems"): its controller is enabled for it.  False without a
+ * hierarchy or a group. */
+bool qemud_guest_cgroup_has(const char *name, const char *file);
+
+/* Writes VALUE to FILE of the group NAME (the tuning calls: cpu.weight,
+ * cpu.max, cpuset.mems); 0 or -errno (-ENOENT without the group or file). */
+int qemud_guest_cgroup_write(const char *name, const char *file, const char *value);
+
+/* The first line of FILE of the group NAME into BUF (SIZE bytes, newline
+ * cut); 0 or -errno. */
+int qemud_guest_cgroup_read(const char *name, const char *file, char *buf, size_t size);
 
 /* Removes the group NAME (after its processes exited); fine when absent,
  * a warning when it cannot (a process still in it). */

@@ -28,8 +28,9 @@ enum { CREATE_PAUSED = 1, CREATE_AUTODESTROY = 2, CREATE_BYPASS_CACHE = 4, CREAT
 #define CREATE_FLAGS (CREATE_PAUSED | CREATE_FORCE_BOOT | CREATE_VALIDATE)
 /* virDomainDestroyFlags */
 enum { DESTROY_GRACEFUL = 1, DESTROY_REMOVE_LOGS = 2 };
-/* shutdown / reboot methods: 1 ACPI power button is the only one (and the default) */
-enum { METHOD_ACPI = 1 };
+/* shutdown / reboot methods (virDomainShutdownFlagValues); the ACPI power
+ * button is the default, and paravirt means the same for a QEMU guest */
+enum { METHOD_ACPI = 1, METHOD_AGENT = 2, METHOD_INITCTL = 4, METHOD_SIGNAL = 8, METHOD_PARAVIRT = 16 };
 enum { AFFECT_LIVE = 1, AFFECT_CONFIG = 2, MEM_MAXIMUM = 4 };
 
 /* Runs FN on the call's domain with its job taken. */
@@ -205,12 +206,26 @@ static int monitor_run(struct mv_call *call, struct qemud_dom *dom, const char *
     return 0;
 }
 
+/* Each method nobody implements is refused by its name: a client that
+ * asked for initctl must not get the power button instead. */
 static int check_method(struct mv_call *call, unsigned int flags, const char *api)
 {
-    if (flags & ~(unsigned int)METHOD_ACPI)
-        return mv_call_error(call, MV_ERR_ARGUMENT_UNSUPPORTED, MV_FROM_QEMU,
-                             "argument unsupported: %s: only the ACPI power button method is available "
-                             "(flags 0x%x)", api, flags);
+    static const struct { unsigned int bit; const char *why; } refused[] = {
+        { METHOD_AGENT, "the guest agent method is not available: modvirt-qemud does not talk to the guest "
+                        "agent for it" },
+        { METHOD_INITCTL, "the initctl method is not supported: it needs a container's /dev/initctl, which a "
+                          "QEMU guest does not share with the host" },
+        { METHOD_SIGNAL, "the signal method is not supported: it signals a container's init, and a QEMU "
+                         "guest's init is not a host process" },
+    };
+    const unsigned int known = METHOD_ACPI | METHOD_AGENT | METHOD_INITCTL | METHOD_SIGNAL | METHOD_PARAVIRT;
+
+    if (flags & ~known)
+        return qemud_bad_flags(call, flags & ~known, api);
+    for (size_t i = 0; i < MV_ARRAY_SIZE(refused); i++)
+        if (flags & refused[i].bit)
+            return mv_call_error(call, MV_ERR_ARGUMENT_UNSUPPORTED, MV_FROM_QEMU, "argument unsupported: %s: %s",
+                                 api, refused[i].why);
     return 0;
 }
 

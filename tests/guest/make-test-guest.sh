@@ -207,6 +207,20 @@ rd=$(echo "$cmdline" | sed -n 's/.* guest\.readdisk=\([^ ]*\) .*/\1/p' | tr , ' 
 case $cmdline in *" guest.tick=1 "*)
     (t=0; while true; do t=$((t + 1)); echo "GUEST-TICK $t"; sleep 1; done) &;;
 esac
+# guest.cpus=1: hot-plugged vCPUs are brought online (no udev does it here)
+# and the online set is printed whenever it changes ("GUEST-CPUS 0-1"),
+# first at once
+case $cmdline in *" guest.cpus=1 "*)
+    (last=; while true; do
+        for c in /sys/devices/system/cpu/cpu[0-9]*; do
+            [ "$(cat $c/online 2>/dev/null)" = 0 ] && echo 1 >$c/online 2>/dev/null
+        done
+        now=$(cat /sys/devices/system/cpu/online)
+        [ "$now" = "$last" ] || echo "GUEST-CPUS $now"
+        last=$now
+        sleep 0.2
+    done) &;;
+esac
 # The ACPI power button is an input device: the first event on it (QEMU's
 # system_powerdown) powers the guest off, as a graceful shutdown would.
 for e in /sys/class/input/event*; do

@@ -175,8 +175,11 @@ INTEGRATION_TESTS += $(PROXYD_THROUGH_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(PROXYD_THROUGH_INTEGRATION_TESTS)
 
 # <iothreads> and <cputune> pinning checked on QEMU's threads; a PCI hostdev,
-# a cpuset beyond the host, <shares> and SELinux labels refused at start
-QEMUD_TUNING_INTEGRATION_TESTS = tests/integration/qemud-tuning.sh
+# a cpuset beyond the host, <shares> and SELinux labels refused at start;
+# live tuning (vcpupin, setvcpus hotplug, setmem, schedinfo, numatune,
+# migrate speed) on a running guest
+QEMUD_TUNING_INTEGRATION_TESTS = tests/integration/qemud-tuning.sh \
+	tests/integration/qemud-tuning-live.sh
 INTEGRATION_TESTS += $(QEMUD_TUNING_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_TUNING_INTEGRATION_TESTS)
 
