@@ -40,7 +40,9 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/lifecycle_procs.c \
 	qemud/tuning.h qemud/tuning_procs.c qemud/typed_params.c qemud/typed_params.h \
 	qemud/vcpu_live.c qemud/vcpu_live.h qemud/sched_params.c qemud/sched_params.h qemud/numa_params.c \
-	qemud/console.c
+	qemud/console.c \
+	qemud/snapshot_def.c qemud/snapshot_def.h qemud/snapshot_store.c qemud/snapshot_store.h \
+	qemud/snapshot_priv.h qemud/snapshot_procs.c qemud/snapshot_internal.c qemud/snapshot_external.c
 qemud_modvirt_qemud_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
 qemud_modvirt_qemud_LDADD = qemud/libmvguestfiles.la qemud/libmvqemucmd.la qemud/libmvdomainconf.la qemud/libmvqmp.la \
 	qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la \
@@ -130,3 +132,12 @@ tests_unit_check_qemud_path_policy_LDADD = tests/unit/libmvtest.la qemud/libmvqe
 qemud_modvirt_qemud_SOURCES += qemud/hostdev_managed.c qemud/hostdev_managed.h \
 	qemud/hostdev_claims.c qemud/hostdev_claims.h
 tests_unit_check_qemud_domobj_SOURCES += qemud/hostdev_managed.c qemud/hostdev_claims.c
+
+# Snapshot XML: tests/snapshotxml/NAME.xml -> NAME.out.xml, NAME-invalid.xml -> .err
+check_PROGRAMS += tests/unit/check_qemud_snapshot_def
+UNIT_TESTS += tests/unit/check_qemud_snapshot_def
+tests_unit_check_qemud_snapshot_def_SOURCES = tests/unit/check_qemud_snapshot_def.c qemud/snapshot_def.c
+tests_unit_check_qemud_snapshot_def_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/qemud
+tests_unit_check_qemud_snapshot_def_LDADD = tests/unit/libmvtest.la qemud/libmvdomainconf.la common/libmvcommon.la \
+	$(CHECK_LIBS) $(LIBXML_LIBS)
+EXTRA_DIST += tests/snapshotxml

@@ -22,6 +22,7 @@
 #include "nvram.h"
 #include "proc_stat.h"
 #include "qemud.h"
+#include "snapshot_store.h"
 #include "tpm.h"
 
 /* VIR_CONNECT_LIST_DOMAINS_* (wire-protocol.md 8.13) */
@@ -37,10 +38,11 @@ enum {
 /* DOMAIN_DEFINE_XML_FLAGS: VALIDATE (our parser always refuses what it cannot honour) */
 #define DEFINE_VALIDATE 1u
 /* DOMAIN_UNDEFINE_FLAGS: managed save, snapshots, nvram, keep nvram, checkpoints, tpm, keep tpm:
- * nvram and the TPM ones decide about those files (qemud/tpm.h for the TPM state); modvirt keeps
- * no saves, snapshots or checkpoints, so those are trivially satisfied */
+ * nvram and the TPM ones decide about those files (qemud/tpm.h for the TPM state), SNAPSHOTS_METADATA
+ * lets a domain with snapshots go (their metadata with it); modvirt keeps no saves or checkpoints,
+ * so those are trivially satisfied */
 #define UNDEFINE_FLAGS 0x7fu
-enum { UNDEFINE_NVRAM = 4, UNDEFINE_KEEP_NVRAM = 8 };
+enum { UNDEFINE_SNAPSHOTS_METADATA = 2, UNDEFINE_NVRAM = 4, UNDEFINE_KEEP_NVRAM = 8 };
 /* DOMAIN_GET_XML_DESC */
 enum { XML_SECURE = 1, XML_INACTIVE = 2, XML_UPDATE_CPU = 4, XML_MIGRATABLE = 8 };
 /* virDomainModificationImpact and the vcpu / memory bits */
@@ -65,7 +67,7 @@ static bool list_wants(struct qemud_dom *dom, unsigned int flags)
         !group_ok(flags, LIST_PERSISTENT, LIST_TRANSIENT, dom->def != NULL) ||
         !group_ok(flags, LIST_MANAGEDSAVE, LIST_NO_MANAGEDSAVE, false) ||
         !group_ok(flags, LIST_AUTOSTART, LIST_NO_AUTOSTART, dom->autostart) ||
-        !group_ok(flags, LIST_HAS_SNAPSHOT, LIST_NO_SNAPSHOT, false) ||
+        !group_ok(flags, LIST_HAS_SNAPSHOT, LIST_NO_SNAPSHOT, qemud_snap_store_count(dom->name) > 0) ||
         !group_ok(flags, LIST_HAS_CHECKPOINT, LIST_NO_CHECKPOINT, false))
         return false;
     return !states || ((states & LIST_RUNNING) && state == QEMUD_STATE_RUNNING) ||
@@ -423,6 +425,7 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire, uns
     _cleanup_free_ char *nvram = NULL;
     _cleanup_dom_def_ struct mv_dom_def *old = NULL;
     struct mv_err err = { 0 };
+    size_t nsnaps;
     bool active;
     int id, r;
 
@@ -446,6 +449,13 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire, uns
     pthread_mutex_lock(&dom->lock);
     active = qemud_dom_is_active(dom);      /* stays so: stops take the job */
     pthread_mutex_unlock(&dom->lock);
+    nsnaps = qemud_snap_store_count(dom->name);     /* changed only with the job held */
+    if (nsnaps && !(flags & UNDEFINE_SNAPSHOTS_METADATA)) {
+        qemud_job_end(dom);
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                             "Requested operation is not valid: cannot undefine domain '%s' with %zu snapshots "
+                             "(VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA removes their metadata)", dom->name, nsnaps);
+    }
     if ((r = check_nvram(call, dom, flags, &nvram)) < 0) {
         qemud_job_end(dom);
         return r;
@@ -455,6 +465,10 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire, uns
         return qemud_call_fail(call, &err);
     }
     remove_nvram(dom, nvram);
+    if (nsnaps && qemud_snap_store_remove_all(dom->name, &err) < 0) {
+        mv_warn("domain '%s' undefined, but its snapshot metadata stays: %s", dom->name, err.message);
+        mv_err_clear(&err);
+    }
     pthread_mutex_lock(&dom->lock);
     old = TAKE_PTR(dom->def);
     dom->autostart = false;
@@ -747,7 +761,7 @@ static int set_autostart(struct mv_call *call, mv_domain_set_autostart_args *arg
     return 0;
 }
 
-/* Nothing modvirt keeps exists: no managed save images, snapshots, labels or messages. */
+/* Nothing modvirt keeps exists: no managed save images, labels or messages (snapshots: snapshot_procs.c). */
 static int has_managed_save_image(struct mv_call *call, mv_domain_flags_args *args,
                                   mv_domain_has_managed_save_image_ret *ret)
 {
@@ -758,16 +772,6 @@ static int has_managed_save_image(struct mv_call *call, mv_domain_flags_args *ar
     if (args->flags)
         return qemud_bad_flags(call, args->flags, "virDomainHasManagedSaveImage");
     ret->result = 0;
-    return 0;
-}
-
-static int snapshot_num(struct mv_call *call, mv_domain_flags_args *args, mv_domain_snapshot_num_ret *ret)
-{
-    _cleanup_dom_unref_ struct qemud_dom *dom = qemud_dom_from_wire(call, &args->dom);
-
-    if (!dom)
-        return -EIO;
-    ret->num = 0;
     return 0;
 }
 
@@ -821,7 +825,6 @@ static const struct mv_dispatch_entry domain_procs[] = {
     MV_HANDLER(DOMAIN_IS_UPDATED, is_updated),
     MV_HANDLER(DOMAIN_GET_AUTOSTART, get_autostart),
     MV_HANDLER(DOMAIN_HAS_MANAGED_SAVE_IMAGE, has_managed_save_image),
-    MV_HANDLER(DOMAIN_SNAPSHOT_NUM, snapshot_num),
     MV_HANDLER(DOMAIN_GET_SECURITY_LABEL, get_security_label),
     MV_HANDLER(DOMAIN_GET_MESSAGES, get_messages),
 };

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "snapshot_priv.h"
+#include "snapshot_store.h"
 #include "domain_dir.h"
 #include "domain_events.h"
 #include "domain_job.h"
@@ -82,6 +84,8 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
         (r = qemud_tasks_start(TASK_THREADS)) < 0)
         return r;
     qemud_vcpu_live_init();
+    if ((r = qemud_snap_store_init(ctx->paths->confdir)) < 0 || (r = qemud_snapshot_init()) < 0)
+        return r;
     return 0;
 }
 
@@ -266,6 +270,7 @@ void qemud_driver_cleanup(void)
     qemud_events_cleanup();
     qemud_registry_cleanup();
     qemud_store_cleanup();
+    qemud_snap_store_cleanup();
     free(qemud.emulator);
     memset(&qemud, 0, sizeof(qemud));
 }

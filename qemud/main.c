@@ -52,7 +52,9 @@ static const char *const qemud_uri_schemes[] = { "qemu", "modvirt", NULL };
 
 static const struct mv_dispatch_table *const qemud_tables[] = {
     &qemud_host_table, &qemud_domain_table, &qemud_lifecycle_table, &qemud_event_table,
-    &qemud_console_table, &qemud_tuning_table, NULL,
+    &qemud_console_table, &qemud_tuning_table,
+    &qemud_snapshot_table,
+    NULL,
 };
 
 static const struct mv_server_driver qemud_driver = {

@@ -20,6 +20,7 @@ extern const struct mv_dispatch_table qemud_lifecycle_table;
 extern const struct mv_dispatch_table qemud_event_table;
 extern const struct mv_dispatch_table qemud_console_table;
 extern const struct mv_dispatch_table qemud_tuning_table;
+extern const struct mv_dispatch_table qemud_snapshot_table;
 
 /* The daemon's state outside any one domain; set up by qemud_driver_init(). */
 struct qemud_driver {
