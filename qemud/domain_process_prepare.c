@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "cputune.h"
+#include "guest_cgroup.h"
 #include "display_ports.h"
 #include "hostdev_claims.h"
 #include "domain_address.h"
@@ -94,6 +95,7 @@ static int host_tuning_facts(const struct mv_dom_def *live, struct mv_qemu_cmd_c
 
     if (live->nseclabels)
         qemud_host_lsms(&ctx->host_selinux, &ctx->host_apparmor);
+    ctx->cgroup_cpu = qemud_guest_cgroup_offers("cpu");
     if (!t->nvcpupins && !t->niothreadpins && !t->emulatorpin.n)
         return 0;
     if (!(*cpus = qemud_host_cpus_online()))

@@ -289,10 +289,20 @@ static int open_cgroup(const struct start *s, int *fd, struct mv_err *err)
     const char *failed;
     int r = qemud_guest_cgroup_create(s->dom->uuid_str, kib, live->vcpus, fd, &failed);
 
-    if (r < 0)
+    /* <cputune> CPU limits (the command line refused them without a cpu controller) */
+    if (r >= 0 && *fd >= 0 && (live->cputune.shares || live->cputune.period || live->cputune.quota))
+        r = qemud_guest_cgroup_set_cpu(s->dom->uuid_str, live->cputune.shares, live->cputune.period, live->cputune.quota,
+                              live->vcpus_current, &failed);
+    if (r < 0) {
+        if (*fd >= 0) {
+            close(*fd);
+            *fd = -1;
+            qemud_guest_cgroup_remove(s->dom->uuid_str);
+        }
         return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                 "cannot set up %s of the cgroup '%s/%s' of domain '%s'", failed,
                                 qemud_guest_cgroup_parent(), s->dom->uuid_str, s->dom->name);
+    }
     return 0;
 }
 

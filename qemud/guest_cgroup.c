@@ -50,7 +50,8 @@ static bool find_hierarchy(const char *mounts, char dst[PATH_MAX])
     return found;
 }
 
-/* Writes TEXT to DIR/FILE; 0 or -errno. */
+/* Writes TEXT to DIR/FILE (O_TRUNC as a shell's ">" does: cgroupfs
+ * ignores it, a test's fake tree needs it); 0 or -errno. */
 static int write_file(const char *dir, const char *file, const char *text)
 {
     char path[PATH_MAX];
@@ -59,7 +60,7 @@ static int write_file(const char *dir, const char *file, const char *text)
 
     if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
         return -ENAMETOOLONG;
-    if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+    if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0)
         return -errno;
     if (write(fd, text, n) != (ssize_t)n)
         r = -errno;
@@ -206,11 +207,32 @@ fail:
     return r;
 }
 
+bool qemud_guest_cgroup_offers(const char *controller)
+{
+    char path[PATH_MAX], line[1024];
+    bool found = false;
+    FILE *f;
+
+    if (!parent[0] || snprintf(path, sizeof(path), "%s/cgroup.subtree_control", parent) >= (int)sizeof(path) ||
+        !(f = fopen(path, "re")))
+        return false;
+    if (fgets(line, sizeof(line), f))
+        for (char *save = NULL, *w = strtok_r(line, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+            found = found || strcmp(w, controller) == 0;
+    fclose(f);
+    return found;
+}
+
 bool qemud_guest_cgroup_has(const char *name, const char *file)
 {
     char dir[PATH_MAX];
 
     return parent[0] && group_path(name, dir) == 0 && has_file(dir, file);
+}
+
+bool qemud_guest_cgroup_has_cpu(const char *name)
+{
+    return qemud_guest_cgroup_has(name, "cpu.weight") && qemud_guest_cgroup_has(name, "cpu.max");
 }
 
 int qemud_guest_cgroup_write(const char *name, const char *file, const char *value)
@@ -245,6 +267,36 @@ int qemud_guest_cgroup_read(const char *name, const char *file, char *buf, size_
         buf[strcspn(buf, "\n")] = '\0';
     fclose(f);
     return r;
+}
+
+/* The cpu.max period a group starts with (the kernel's default) */
+#define CPU_MAX_PERIOD_DEFAULT 100000ULL
+
+int qemud_guest_cgroup_set_cpu(const char *name, unsigned long long shares, unsigned long long period,
+                               long long quota, unsigned int vcpus, const char **failed)
+{
+    char text[96], cur[64], cur_quota[32] = "max";
+    unsigned long long cur_period = CPU_MAX_PERIOD_DEFAULT;
+    int r;
+
+    if (shares) {
+        snprintf(text, sizeof(text), "%llu", shares);
+        if ((r = qemud_guest_cgroup_write(name, "cpu.weight", text)) < 0)
+            return *failed = "cpu.weight", r;
+    }
+    if (!period && !quota)
+        return 0;
+    /* cpu.max is "QUOTA PERIOD" in one write: the half not given stays as the group has it */
+    if (qemud_guest_cgroup_read(name, "cpu.max", cur, sizeof(cur)) == 0)
+        sscanf(cur, "%31s %llu", cur_quota, &cur_period);
+    if (quota > 0)
+        snprintf(text, sizeof(text), "%lld %llu", quota * (long long)(vcpus ? vcpus : 1),
+                 period ? period : cur_period);
+    else
+        snprintf(text, sizeof(text), "%s %llu", quota < 0 ? "max" : cur_quota, period ? period : cur_period);
+    if ((r = qemud_guest_cgroup_write(name, "cpu.max", text)) < 0)
+        return *failed = "cpu.max", r;
+    return 0;
 }
 
 void qemud_guest_cgroup_remove(const char *name)

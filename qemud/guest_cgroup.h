@@ -36,10 +36,24 @@ const char *qemud_guest_cgroup_parent(void);
 int qemud_guest_cgroup_create(const char *name, unsigned long long mem_kib, unsigned vcpus, int *procs_fd,
                               const char **failed);
 
+/* Whether the guests' groups get CONTROLLER ("cpu", "cpuset"): it is in
+ * the "modvirt" group's cgroup.subtree_control. */
+bool qemud_guest_cgroup_offers(const char *controller);
+
 /* Whether the group NAME has the interface file FILE ("cpu.weight",
  * "cpuset.mems"): its controller is enabled for it.  False without a
  * hierarchy or a group. */
 bool qemud_guest_cgroup_has(const char *name, const char *file);
+
+/* Whether the group NAME has the cpu controller (cpu.weight, cpu.max). */
+bool qemud_guest_cgroup_has_cpu(const char *name);
+
+/* <cputune> in the group NAME: SHARES (0: leave) as cpu.weight, PERIOD and
+ * QUOTA (per vCPU, as libvirt means them; 0: leave, quota -1: no limit) as
+ * cpu.max of the whole group, QUOTA x VCPUS over PERIOD (QEMU's threads
+ * share the one group).  0, or -errno with *FAILED naming the file. */
+int qemud_guest_cgroup_set_cpu(const char *name, unsigned long long shares, unsigned long long period,
+                               long long quota, unsigned int vcpus, const char **failed);
 
 /* Writes VALUE to FILE of the group NAME (the tuning calls: cpu.weight,
  * cpu.max, cpuset.mems); 0 or -errno (-ENOENT without the group or file). */

@@ -85,14 +85,19 @@ static int check_pins(struct cmd *c, const struct mv_dom_idset *host)
 int check_cputune(struct cmd *c)
 {
     const struct mv_dom_cputune *t = &c->def->cputune;
-    const char *limit = t->shares ? "shares" : t->period ? "period" : t->quota ? "quota"
-                      : t->emulator_period ? "emulator_period" : t->emulator_quota ? "emulator_quota" : NULL;
+    const char *limit = t->shares ? "shares" : t->period ? "period" : t->quota ? "quota" : NULL;
+    const char *emulator = t->emulator_period ? "emulator_period" : t->emulator_quota ? "emulator_quota" : NULL;
     struct mv_dom_idset host = { 0 };
     int r;
 
-    if (limit)
-        return cmd_refuse(c, "<cputune><%s> needs a cgroup: modvirt-qemud does not put domains in cgroups of "
-                          "their own yet, so CPU limits cannot be applied", limit);
+    /* the guest's one cgroup holds all of QEMU: no group of the emulator's own */
+    if (emulator)
+        return cmd_refuse(c, "<cputune><%s> needs a cgroup of the emulator threads' own, and modvirt-qemud puts "
+                          "all of QEMU in one cgroup", emulator);
+    if (limit && !c->ctx->cgroup_cpu)
+        return cmd_refuse(c, "<cputune><%s> needs a cgroup with the cpu controller: the host's cgroup2 "
+                          "hierarchy does not give it to modvirt-qemud's guests, so CPU limits cannot be applied",
+                          limit);
     if (!c->ctx->host_cpus_online)
         return 0;
     r = mv_dom_idset_parse(c->ctx->host_cpus_online, MV_DOM_CPUSET_MAX, &host);

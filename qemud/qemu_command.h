@@ -48,6 +48,9 @@ struct mv_qemu_cmd_ctx {
     /* the host's online CPUs as sysfs lists them ("0-3"): <cputune>
      * cpusets must stay within; NULL: not checked */
     const char *host_cpus_online;
+    /* the guests' cgroups get the cpu controller (guest_cgroup.h): the
+     * start writes <cputune> shares/period/quota there; false: refused */
+    bool cgroup_cpu;
     /* the LSMs the host runs: a <seclabel> of model selinux/apparmor is
      * refused by name without its LSM */
     bool host_selinux, host_apparmor;

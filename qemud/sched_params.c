@@ -38,7 +38,6 @@
 #define PERIOD_MAX 1000000ULL
 #define QUOTA_MIN 1000LL
 #define QUOTA_MAX 17592186044415LL
-#define CPU_MAX_PERIOD_DEFAULT 100000ULL
 
 static const struct qemud_tparam_spec specs[] = {
     { "cpu_shares", QEMUD_TP_ULLONG },
@@ -51,48 +50,13 @@ static const struct qemud_tparam_spec specs[] = {
 
 /* ---- the group ---- */
 
-bool qemud_sched_available(const char *uuid)
-{
-    return qemud_guest_cgroup_has(uuid, "cpu.weight") && qemud_guest_cgroup_has(uuid, "cpu.max");
-}
-
-int qemud_sched_apply(const char *uuid, unsigned long long shares, unsigned long long period, long long quota,
-                      unsigned int vcpus, const char **failed)
-{
-    char text[64], cur[64];
-    unsigned long long p = period;
-    int r;
-
-    if (shares) {
-        snprintf(text, sizeof(text), "%llu", shares);
-        if ((r = qemud_guest_cgroup_write(uuid, "cpu.weight", text)) < 0)
-            return *failed = "cpu.weight", r;
-    }
-    if (!period && !quota)
-        return 0;
-    /* the half not given stays as the group has it */
-    if (!p && qemud_guest_cgroup_read(uuid, "cpu.max", cur, sizeof(cur)) == 0 && sscanf(cur, "%*s %llu", &p) != 1)
-        p = 0;
-    if (!p)
-        p = CPU_MAX_PERIOD_DEFAULT;
-    if (quota > 0)
-        snprintf(text, sizeof(text), "%lld %llu", quota * (long long)(vcpus ? vcpus : 1), p);
-    else if (quota < 0)
-        snprintf(text, sizeof(text), "max %llu", p);
-    else
-        snprintf(text, sizeof(text), "%llu", p);    /* the period alone: cpu.max keeps its quota */
-    if ((r = qemud_guest_cgroup_write(uuid, "cpu.max", text)) < 0)
-        return *failed = "cpu.max", r;
-    return 0;
-}
-
 /* What the group applies: cpu.weight, cpu.max's period and its quota per vCPU. */
 static int read_live(struct mv_call *call, struct qemud_dom *dom, unsigned int vcpus, struct mv_dom_cputune *t)
 {
     char weight[64], max[64], quota[32];
     int r;
 
-    if (!qemud_sched_available(dom->uuid_str))
+    if (!qemud_guest_cgroup_has_cpu(dom->uuid_str))
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: "
                              "cgroup CPU controller is not available for domain '%s' (its cgroup2 group has no "
                              "cpu.weight and cpu.max)", dom->name);
@@ -257,7 +221,7 @@ static int set_live(struct mv_call *call, struct qemud_dom *dom, const struct ch
         return mv_call_error(call, MV_ERR_ARGUMENT_UNSUPPORTED, MV_FROM_QEMU, "argument unsupported: %s cannot "
                              "be set on running domain '%s': the emulator threads share the domain's one cgroup "
                              "with its vCPUs (set it with --config)", p->field, dom->name);
-    if (!qemud_sched_available(dom->uuid_str))
+    if (!qemud_guest_cgroup_has_cpu(dom->uuid_str))
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU, "Requested operation is not valid: "
                              "cgroup CPU controller is not available for domain '%s' (its cgroup2 group has no "
                              "cpu.weight and cpu.max)", dom->name);
@@ -265,7 +229,7 @@ static int set_live(struct mv_call *call, struct qemud_dom *dom, const struct ch
         return qemud_error_not_running(call, dom);
     given(c, "cpu_shares", &p);
     given(c, "vcpu_period", &q);
-    r = qemud_sched_apply(dom->uuid_str, p ? p->value.mv_typed_param_value_u.ul : 0,
+    r = qemud_guest_cgroup_set_cpu(dom->uuid_str, p ? p->value.mv_typed_param_value_u.ul : 0,
                           q ? q->value.mv_typed_param_value_u.ul : 0,
                           given(c, "vcpu_quota", &p) ? p->value.mv_typed_param_value_u.l : 0, live->vcpus_current,
                           &failed);

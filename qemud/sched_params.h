@@ -1,21 +1,18 @@
 /*
- * A running domain's CPU scheduling in its cgroup v2 group (guest_cgroup.h):
- * <cputune><shares> as cpu.weight, <period>/<quota> (per vCPU, as libvirt
- * means them) as cpu.max of the whole group, quota x vCPUs over period.
- * The group holds all of QEMU, so the emulator's own period and quota have
- * no group to go to and are kept in the definition only.
+ * Scheduler parameters of a domain (sched_params.c): GET_SCHEDULER_TYPE
+ * and GET/SET_SCHEDULER_PARAMETERS(_FLAGS) over <cputune> shares, period
+ * and quota, live through the guest's cgroup v2 group (guest_cgroup.h:
+ * cpu.weight, cpu.max).  The handlers of tuning_procs.c's table.
  */
 #pragma once
 
-#include <stdbool.h>
+#include "remote_protocol.h"
+#include "server.h"
 
-#include "domain_def.h"
-
-/* Whether the group of the domain UUID has the cpu controller. */
-bool qemud_sched_available(const char *uuid);
-
-/* Writes SHARES (0: leave) as cpu.weight and PERIOD/QUOTA (0: leave; quota
- * -1: no limit) for VCPUS vCPUs as cpu.max of the group UUID.  0, or
- * -errno with *FAILED naming the file. */
-int qemud_sched_apply(const char *uuid, unsigned long long shares, unsigned long long period, long long quota,
-                      unsigned int vcpus, const char **failed);
+int qemud_sched_get_type(struct mv_call *call, mv_domain_args *args, mv_domain_get_scheduler_type_ret *ret);
+int qemud_sched_get(struct mv_call *call, mv_domain_get_scheduler_parameters_args *args,
+                    mv_domain_get_scheduler_parameters_ret *ret);
+int qemud_sched_get_flags(struct mv_call *call, mv_domain_get_scheduler_parameters_flags_args *args,
+                          mv_domain_get_scheduler_parameters_flags_ret *ret);
+int qemud_sched_set(struct mv_call *call, mv_domain_set_scheduler_parameters_args *args, void *ret);
+int qemud_sched_set_flags(struct mv_call *call, mv_domain_set_scheduler_parameters_flags_args *args, void *ret);

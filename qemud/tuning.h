@@ -35,15 +35,6 @@ int qemud_tuning_edit(struct mv_call *call, struct qemud_dom *dom, bool config, 
 /* The host's online CPUs (or NUMA nodes, NODES) as a set; -EIO with CALL's error. */
 int qemud_tuning_host_set(struct mv_call *call, bool nodes, struct mv_dom_idset *out);
 
-/* sched_params.c */
-int qemud_sched_get_type(struct mv_call *call, mv_domain_args *args, mv_domain_get_scheduler_type_ret *ret);
-int qemud_sched_get(struct mv_call *call, mv_domain_get_scheduler_parameters_args *args,
-                    mv_domain_get_scheduler_parameters_ret *ret);
-int qemud_sched_get_flags(struct mv_call *call, mv_domain_get_scheduler_parameters_flags_args *args,
-                          mv_domain_get_scheduler_parameters_flags_ret *ret);
-int qemud_sched_set(struct mv_call *call, mv_domain_set_scheduler_parameters_args *args, void *ret);
-int qemud_sched_set_flags(struct mv_call *call, mv_domain_set_scheduler_parameters_flags_args *args, void *ret);
-
 /* numa_params.c */
 int qemud_numa_get(struct mv_call *call, mv_domain_get_numa_parameters_args *args,
                    mv_domain_get_numa_parameters_ret *ret);

@@ -23,8 +23,10 @@
 #include "domain_store.h"
 #include "domain_wire.h"
 #include "file.h"
+#include "guest_cgroup.h"
 #include "log.h"
 #include "qemud.h"
+#include "sched_params.h"
 #include "tuning.h"
 #include "vcpu_live.h"
 
@@ -397,6 +399,15 @@ static int set_live_count(struct mv_call *call, struct qemud_dom *dom, struct co
     r = qemud_vcpu_set_live(dom, live->vcpus_current, c->nvcpus, &reached.nvcpus, &err);
     if (r >= 0 && reached.nvcpus > live->vcpus_current)
         r = pin_plugged(dom, live, live->vcpus_current, reached.nvcpus, &err);
+    /* <quota> is per vCPU: the group's cpu.max follows the count */
+    if (r >= 0 && live->cputune.quota > 0 && qemud_guest_cgroup_has_cpu(dom->uuid_str)) {
+        const char *failed = "cpu.max";
+        int w = qemud_guest_cgroup_set_cpu(dom->uuid_str, 0, 0, live->cputune.quota, reached.nvcpus, &failed);
+
+        if (w < 0)
+            r = mv_err_set_errno(&err, w, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot write %s of the cgroup of "
+                                 "domain '%s'", failed, dom->name);
+    }
     /* what changed is recorded, also when the rest failed */
     if (reached.nvcpus != live->vcpus_current && (r2 = qemud_tuning_edit(call, dom, false, edit_count, &reached)) < 0)
         mv_err_clear(&err), r = r2;

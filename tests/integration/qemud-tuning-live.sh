@@ -239,7 +239,17 @@ vsh vcpucount $G --config --maximum
 expect_eq "maximum" 2 "$out"
 xml --inactive $G
 expect_match "vcpu" "<vcpu placement='static'>2</vcpu>|<vcpu>2</vcpu>" "$out"
+# the <shares> of case 7 at the next start: in the guest's cgroup, or refused by name
+vsh start $G
+if [ "$rc" -eq 0 ]; then
+    vsh schedinfo $G --live
+    expect_match "cpu_shares in the new run's cgroup" "cpu_shares +: 512" "$out"
+    vsh destroy $G
+else
+    expect_match "start refused by name" "<cputune><shares> needs a cgroup with the cpu controller" "$err"
+    expect_eq "still shut off" "shut off" "$(guest_state $G)"
+fi
 vsh undefine $D
-verdict "shut off: vcpuinfo reads the pins back; setvcpus --config and --config --maximum"
+verdict "shut off: vcpuinfo reads the pins back; setvcpus --config and --config --maximum; <shares> applied at start or refused by name"
 
 mv_done

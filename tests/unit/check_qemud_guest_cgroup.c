@@ -5,7 +5,8 @@
  * gone fails the spawn at step "cgroup"; memory.max and pids.max are
  * written only where the hierarchy offers those controllers; removal; the
  * sweep of a group no domain keeps; no hierarchy, no group.  Group names
- * are unique per test process (parallel runs share the hierarchy).
+ * are unique per test process (parallel runs share the hierarchy).  The
+ * CPU limits of the tuning calls run on a fake tree on every host.
  * Skipped without a writable cgroup2 hierarchy (or without root).
  */
 #include "config.h"
@@ -289,6 +290,100 @@ START_TEST(test_no_hierarchy)
 }
 END_TEST
 
+static void put(const char *dir, const char *file, const char *text)
+{
+    char p[PATH_MAX];
+    FILE *f;
+
+    ck_assert_int_lt(snprintf(p, sizeof(p), "%s/%s", dir, file), (int)sizeof(p));
+    ck_assert_ptr_nonnull(f = fopen(p, "w"));
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The first line of DIR/FILE, via the module's own reader for the group NAME. */
+static const char *get(const char *name, const char *file)
+{
+    static char buf[128];
+
+    ck_assert_int_eq(qemud_guest_cgroup_read(name, file, buf, sizeof(buf)), 0);
+    return buf;
+}
+
+/* The tuning calls' CPU limits on a fake cgroup2 tree (a plain directory
+ * listed as cgroup2 in a fake mounts file), since few test hosts give the
+ * cpu controller to a v2 group: which controllers the guests get,
+ * cpu.weight, cpu.max as quota x vCPUs over period with the half not given
+ * kept, unlimited, a group without the files, names that are not one
+ * component. */
+START_TEST(test_cpu_limits_fake_tree)
+{
+    char dir[256], mounts[300], root[300], parent[400], group[500];
+    const char *name = "00000000-0000-4000-8000-0000000000c9", *failed = NULL;
+    FILE *f;
+
+    mv_test_mkdtemp(dir, sizeof(dir), "mv-cgroup-cpu");
+    snprintf(root, sizeof(root), "%s/cg", dir);
+    snprintf(mounts, sizeof(mounts), "%s/mounts", dir);
+    snprintf(parent, sizeof(parent), "%s/modvirt", root);
+    snprintf(group, sizeof(group), "%s/%s", parent, name);
+    ck_assert_int_eq(mkdir(root, 0755), 0);
+    ck_assert_int_eq(mkdir(parent, 0755), 0);
+    put(root, "cgroup.controllers", "cpu cpuset memory pids\n");
+    put(root, "cgroup.subtree_control", "");
+    put(parent, "cgroup.subtree_control", "");
+    ck_assert_ptr_nonnull(f = fopen(mounts, "w"));
+    fprintf(f, "cgroup2 %s cgroup2 rw 0 0\n", root);
+    ck_assert_int_eq(fclose(f), 0);
+    qemud_guest_cgroup_init(mounts, NULL);
+    ck_assert_str_eq(qemud_guest_cgroup_parent(), parent);
+    /* what the kernel shows once the controllers are enabled below "modvirt" */
+    put(parent, "cgroup.subtree_control", "cpu cpuset memory pids\n");
+    ck_assert(qemud_guest_cgroup_offers("cpu"));
+    ck_assert(qemud_guest_cgroup_offers("cpuset"));
+    ck_assert(!qemud_guest_cgroup_offers("hugetlb"));
+
+    ck_assert(!qemud_guest_cgroup_has_cpu(name));     /* no group yet */
+    ck_assert_int_eq(mkdir(group, 0755), 0);
+    put(group, "cpu.weight", "100\n");
+    put(group, "cpu.max", "max 100000\n");
+    ck_assert(qemud_guest_cgroup_has_cpu(name));
+    ck_assert_int_eq(qemud_guest_cgroup_set_cpu(name, 512, 0, 0, 2, &failed), 0);
+    ck_assert_str_eq(get(name, "cpu.weight"), "512");
+    ck_assert_str_eq(get(name, "cpu.max"), "max 100000");     /* untouched */
+    ck_assert_int_eq(qemud_guest_cgroup_set_cpu(name, 0, 0, 50000, 2, &failed), 0);
+    ck_assert_str_eq(get(name, "cpu.max"), "100000 100000");  /* 2 vCPUs x 50 ms */
+    ck_assert_int_eq(qemud_guest_cgroup_set_cpu(name, 0, 200000, 0, 2, &failed), 0);
+    ck_assert_str_eq(get(name, "cpu.max"), "100000 200000");  /* the quota kept */
+    ck_assert_int_eq(qemud_guest_cgroup_set_cpu(name, 0, 0, -1, 2, &failed), 0);
+    ck_assert_str_eq(get(name, "cpu.max"), "max 200000");     /* the period kept */
+    ck_assert_str_eq(get(name, "cpu.weight"), "512");
+
+    ck_assert_int_eq(qemud_guest_cgroup_write(name, "cpuset.mems", "0"), -ENOENT);
+    put(group, "cpuset.mems", "");
+    ck_assert_int_eq(qemud_guest_cgroup_write(name, "cpuset.mems", "0"), 0);
+    ck_assert_str_eq(get(name, "cpuset.mems"), "0");
+    ck_assert(qemud_guest_cgroup_has(name, "cpuset.mems"));
+
+    /* a group without cpu.max: no cpu controller, and the write names the file */
+    {
+        char p[PATH_MAX];
+
+        snprintf(p, sizeof(p), "%s/cpu.max", group);
+        ck_assert_int_eq(unlink(p), 0);
+    }
+    ck_assert(!qemud_guest_cgroup_has_cpu(name));
+    ck_assert_int_eq(qemud_guest_cgroup_set_cpu(name, 0, 0, 1000, 1, &failed), -ENOENT);
+    ck_assert_str_eq(failed, "cpu.max");
+    ck_assert_int_eq(qemud_guest_cgroup_write("../x", "cpu.max", "max"), -EINVAL);
+    ck_assert_int_eq(qemud_guest_cgroup_write(name, "cpu.weight", "7"), 0);
+    ck_assert_str_eq(get(name, "cpu.weight"), "7");
+    qemud_guest_cgroup_done();      /* "modvirt" is not empty: kept, and forgotten */
+    ck_assert_ptr_null(qemud_guest_cgroup_parent());
+    mv_test_rmtree(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("qemud_guest_cgroup");
@@ -304,6 +399,7 @@ int main(void)
     tcase_add_test(tc, test_bad_name);
     tcase_add_test(tc, test_no_hierarchy);
     tcase_add_test(tc, test_instance_parent_done);
+    tcase_add_test(tc, test_cpu_limits_fake_tree);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
