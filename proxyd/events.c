@@ -321,9 +321,9 @@ static int deregister_reply(struct proxyd_events *ev, const struct mv_msg *reply
 
 int proxyd_events_reply(struct proxyd_events *ev, struct mv_msg **reply)
 {
-    const struct mv_proc_info *info = mv_proc_call_lookup((*reply)->hdr.proc);
+    const struct mv_proc_info *info = mv_program_call_lookup((*reply)->hdr.prog, (*reply)->hdr.proc);
 
-    if (!info || (*reply)->hdr.prog != MV_REMOTE_PROGRAM)
+    if (!info)
         return 0;
     if (info->flags & MV_PROC_EVENT_REGISTER)
         return register_reply(ev, info, reply);
@@ -336,10 +336,10 @@ int proxyd_events_reply(struct proxyd_events *ev, struct mv_msg **reply)
 
 int proxyd_events_message(struct proxyd_events *ev, enum mv_subsystem subsys, struct mv_msg *m)
 {
-    const struct mv_proc_info *info = mv_proc_lookup(m->hdr.proc);
+    const struct mv_proc_info *info = mv_program_proc_lookup(m->hdr.prog, m->hdr.proc);
     int id;
 
-    if (m->hdr.prog != MV_REMOTE_PROGRAM || m->hdr.type != MV_MESSAGE || !info ||
+    if (m->hdr.type != MV_MESSAGE || !info ||
         !(info->flags & MV_PROC_MESSAGE) || info->subsystem != subsys || subsys == MV_SUBSYS_CONNECT)
         return -EBADMSG;
     if (payload_id_get(m, &id) < 0)
@@ -413,7 +413,7 @@ int proxyd_events_leg_ready(struct proxyd_events *ev, enum mv_subsystem subsys,
 /* Deregisters REG's daemon id through SEND; the reply is nobody's (token 0). */
 static int drop_upstream(const struct reg *reg, proxyd_events_send_fn send, void *opaque)
 {
-    const struct mv_proc_info *dereg = mv_proc_call_lookup(reg->call->hdr.proc + 1);
+    const struct mv_proc_info *dereg = mv_program_call_lookup(reg->call->hdr.prog, reg->call->hdr.proc + 1);
     struct mv_message_header hdr = reg->call->hdr;
     _cleanup_msg_ struct mv_msg *m = mv_msg_new();
     mv_event_deregister_args args = { .callbackID = reg->upstream_id };

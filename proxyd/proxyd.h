@@ -41,6 +41,7 @@ const char *proxy_daemon_name(enum mv_subsystem s);
 struct proxy_pending {
     uint32_t up_serial;                 /* the leg's serial */
     uint32_t client_serial;             /* the client's serial (0 for the proxy's own) */
+    uint32_t prog;                      /* the call's program (remote, qemu) */
     int proc;
     unsigned int flags;                 /* the procedure's MV_PROC_* flags */
     bool own;                           /* the proxy's own call (handshake, replay): no client reply */

@@ -49,11 +49,13 @@ struct mv_msg *session_error_packet(const struct mv_message_header *req, int typ
     return m;
 }
 
-/* Answers the client's call PROC/SERIAL with an error (ends it). */
-static void reply_error(struct proxy_session *s, int proc, uint32_t serial, int code, const char *msg)
+/* Answers the client's call PROC/SERIAL of program PROG with an error (ends it). */
+static void reply_error(struct proxy_session *s, uint32_t prog, int proc, uint32_t serial, int code,
+                        const char *msg)
 {
+    const struct mv_program *p = mv_program_lookup(prog);
     struct mv_message_header hdr = {
-        .prog = MV_REMOTE_PROGRAM, .vers = MV_REMOTE_VERSION, .proc = proc, .serial = serial,
+        .prog = prog, .vers = p ? p->vers : MV_REMOTE_VERSION, .proc = proc, .serial = serial,
     };
     struct mv_msg *m = session_error_packet(&hdr, MV_REPLY, code, MV_FROM_RPC, msg);
 
@@ -177,7 +179,7 @@ static void leg_packet(struct upstream *u, struct mv_msg *m, void *opaque)
     session_ref(s);
     if (m->hdr.type == MV_STREAM || m->hdr.type == MV_STREAM_HOLE)
         relay_from_daemon(s, u, m);
-    else if (m->hdr.type == MV_MESSAGE && m->hdr.prog == MV_REMOTE_PROGRAM &&
+    else if (m->hdr.type == MV_MESSAGE && mv_program_lookup(m->hdr.prog) &&
              leg_index(s, u) >= 0 && session_events_message(s, leg_index(s, u), m))
         session_to_client(s, m);
     else
@@ -196,7 +198,7 @@ static void leg_fail(struct upstream *u, const struct proxy_pending *p, int code
         return;
     if (p->flags & MV_PROC_STREAM)
         relay_call_done(s, u, p->up_serial, false);
-    reply_error(s, p->proc, p->client_serial, code, why);
+    reply_error(s, p->prog, p->proc, p->client_serial, code, why);
 }
 
 static void leg_dead(struct upstream *u, int code, const char *why, void *opaque)
@@ -262,7 +264,7 @@ static const struct upstream_ops leg_ops = {
 static void leg_unavailable(struct proxy_session *s, const struct mv_msg *req, int code, const char *msg)
 {
     if (req)
-        reply_error(s, req->hdr.proc, req->hdr.serial, code, msg);
+        reply_error(s, req->hdr.prog, req->hdr.proc, req->hdr.serial, code, msg);
 }
 
 /* The identity the legs carry, made at the first leg rather than at
@@ -351,14 +353,14 @@ static void forward_call(struct mv_client *c, struct mv_msg *req, const struct m
 
         snprintf(msg, sizeof(msg), "operation failed: too many open streams on this connection "
                  "(limit %u)", MV_PROXY_STREAMS_MAX);
-        reply_error(s, m->hdr.proc, serial, r == -EMFILE ? MV_ERR_OPERATION_FAILED : MV_ERR_NO_MEMORY,
+        reply_error(s, m->hdr.prog, m->hdr.proc, serial, r == -EMFILE ? MV_ERR_OPERATION_FAILED : MV_ERR_NO_MEMORY,
                     r == -EMFILE ? msg : "out of memory");
         return;
     }
     if (upstream_call(leg, m, info->flags) < 0) {
         if (stream)
             relay_call_done(s, leg, upstream_next_serial(leg), false);
-        reply_error(s, m->hdr.proc, serial, MV_ERR_INTERNAL_ERROR,
+        reply_error(s, m->hdr.prog, m->hdr.proc, serial, MV_ERR_INTERNAL_ERROR,
                     "internal error: too many calls in flight to the daemon");
         return;
     }

@@ -114,7 +114,7 @@ void session_events_own_reply(struct proxy_session *s, struct upstream *u, struc
                               const struct proxy_pending *p)
 {
     /* the proxy's own calls are (de)registrations: of the leg's subsystem */
-    const struct mv_proc_info *info = mv_proc_lookup(p->proc);
+    const struct mv_proc_info *info = mv_program_proc_lookup(p->prog, p->proc);
     int r = proxyd_events_internal_reply(s->events, p->token, m, send_own, u);
 
     if (r < 0)

@@ -217,7 +217,7 @@ static int queue_own_call(struct upstream *u, int proc, xdrproc_t filter, const 
         mv_msg_free(m);
         return r < 0 ? r : -ENOMEM;
     }
-    *p = (struct proxy_pending){ .up_serial = u->next_serial++, .proc = proc,
+    *p = (struct proxy_pending){ .up_serial = u->next_serial++, .prog = MV_REMOTE_PROGRAM, .proc = proc,
                                  .flags = PENDING_HANDSHAKE, .own = true };
     u->handshake_left++;
     queue_out(u, m, false);
@@ -570,7 +570,7 @@ int upstream_call(struct upstream *u, struct mv_msg *req, unsigned int flags)
     if (!p)
         return -ENOBUFS;
     *p = (struct proxy_pending){ .up_serial = u->next_serial, .client_serial = req->hdr.serial,
-                                 .proc = req->hdr.proc, .flags = flags };
+                                 .prog = req->hdr.prog, .proc = req->hdr.proc, .flags = flags };
     proxy_msg_set_serial(req, u->next_serial++);
     queue_out(u, req, true);
     arm_timer(u);
@@ -585,7 +585,7 @@ int upstream_call_own(struct upstream *u, struct mv_msg *call, int token)
         mv_msg_free(call);
         return -ENOBUFS;
     }
-    *p = (struct proxy_pending){ .up_serial = u->next_serial, .proc = call->hdr.proc,
+    *p = (struct proxy_pending){ .up_serial = u->next_serial, .prog = call->hdr.prog, .proc = call->hdr.proc,
                                  .own = true, .token = token };
     proxy_msg_set_serial(call, u->next_serial++);
     queue_out(u, call, true);

@@ -129,6 +129,9 @@ tests_unit_check_qemud_path_policy_LDADD = tests/unit/libmvtest.la qemud/libmvqe
 
 # managed PCI hostdevs detached and reattached by modvirt-nodedevd, and
 # which running domain holds which host function
+# libvirt's QEMU program (0x20008087): monitor passthrough and monitor events
+qemud_modvirt_qemud_SOURCES += qemud/qemu_program_procs.c qemud/qemu_program.h
+
 qemud_modvirt_qemud_SOURCES += qemud/hostdev_managed.c qemud/hostdev_managed.h \
 	qemud/hostdev_claims.c qemud/hostdev_claims.h
 tests_unit_check_qemud_domobj_SOURCES += qemud/hostdev_managed.c qemud/hostdev_claims.c

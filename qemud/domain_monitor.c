@@ -115,6 +115,32 @@ static void run_handlers(struct qemud_mon_ctx *ctx, const char *name, json_objec
             handlers[i].fn(ctx->dom, ctx->gen, data);
 }
 
+/* Handlers of every event (qemud_monitor_on_any_event): the same rules. */
+#define MONITOR_ANY_HANDLERS_MAX 4
+static qemud_monitor_any_event_fn any_handlers[MONITOR_ANY_HANDLERS_MAX];
+static size_t n_any_handlers;
+
+int qemud_monitor_on_any_event(qemud_monitor_any_event_fn fn)
+{
+    if (n_any_handlers == MONITOR_ANY_HANDLERS_MAX)
+        return -ENOSPC;
+    any_handlers[n_any_handlers++] = fn;
+    return 0;
+}
+
+static void run_any_handlers(struct mv_qmp *mon, struct qemud_mon_ctx *ctx, const char *name,
+                             json_object *data)
+{
+    long long seconds;
+    unsigned int micros;
+
+    if (n_any_handlers == 0)
+        return;
+    mv_qmp_event_time(mon, &seconds, &micros);
+    for (size_t i = 0; i < n_any_handlers; i++)
+        any_handlers[i](ctx->dom, ctx->gen, name, data, seconds, micros);
+}
+
 /* Monitor thread: must not block, so it only updates state and sends events. */
 static void on_event(struct mv_qmp *mon, const char *name, json_object *data, void *opaque)
 {
@@ -122,6 +148,8 @@ static void on_event(struct mv_qmp *mon, const char *name, json_object *data, vo
     int id;
 
     mv_debug("domain '%s': QMP event %s", ctx->dom->name, name);
+    /* as QEMU said it, before what it means for the domain's state */
+    run_any_handlers(mon, ctx, name, data);
     if (!lock_current(ctx))
         return;
     if (strcmp(name, "STOP") == 0)
@@ -230,13 +258,12 @@ void qemud_monitor_close(struct qemud_dom *dom)
     }
 }
 
-int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *args,
-                          json_object **reply, struct mv_err *err)
+/* DOM's monitor for the holder of its job: QEMU adopted without its monitor
+ * is tried again.  NULL with ERR set. */
+static struct mv_qmp *job_monitor(struct qemud_dom *dom, struct mv_err *err)
 {
-    _cleanup_free_ char *msg = NULL;
     struct mv_qmp *mon;
     bool reopen;
-    int r;
 
     pthread_mutex_lock(&dom->lock);
     mon = dom->mon;
@@ -250,13 +277,24 @@ int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *a
         mon = dom->mon;
         pthread_mutex_unlock(&dom->lock);
     } else if (reopen) {
-        json_object_put(args);
-        return -EIO;
+        return NULL;
     }
+    if (!mon)
+        mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                   "Requested operation is not valid: domain '%s' is not running", dom->name);
+    return mon;
+}
+
+int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *args,
+                          json_object **reply, struct mv_err *err)
+{
+    _cleanup_free_ char *msg = NULL;
+    struct mv_qmp *mon = job_monitor(dom, err);
+    int r;
+
     if (!mon) {
         json_object_put(args);
-        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
-                          "Requested operation is not valid: domain '%s' is not running", dom->name);
+        return -EIO;
     }
     /* the job holder keeps the monitor open: only stop paths close it, under the job */
     r = mv_qmp_command(mon, cmd, args, (int)qemud.monitor_timeout_ms, reply, &msg);
@@ -271,5 +309,31 @@ int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *a
     if (r < 0)
         return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
                           "operation failed: QEMU of domain '%s' went away during '%s'", dom->name, cmd);
+    return 0;
+}
+
+int qemud_monitor_command_raw(struct qemud_dom *dom, json_object *cmd, char **reply, struct mv_err *err)
+{
+    struct mv_qmp *mon = job_monitor(dom, err);
+    json_object *name = NULL;
+    const char *what;
+    int r;
+
+    if (!mon)
+        return -EIO;
+    json_object_object_get_ex(cmd, "execute", &name);
+    what = name ? json_object_get_string(name) : "a command";
+    r = mv_qmp_command_raw(mon, cmd, (int)qemud.monitor_timeout_ms, reply);
+    if (r == -ETIMEDOUT)
+        return mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_QEMU,
+                          "Timed out during operation: QEMU of domain '%s' did not answer '%s' within %u ms",
+                          dom->name, what, qemud.monitor_timeout_ms);
+    if (r == -ECONNRESET)
+        return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                          "operation failed: QEMU of domain '%s' went away during '%s'", dom->name, what);
+    if (r < 0)
+        return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                          "operation failed: cannot send '%s' to QEMU of domain '%s': %s", what, dom->name,
+                          strerror(-r));
     return 0;
 }

@@ -47,3 +47,19 @@ typedef void (*qemud_monitor_event_fn)(struct qemud_dom *dom, uint64_t gen, json
  * (the table is read without a lock).  Several handlers of one event all
  * run, in the order they were added.  0, or -ENOSPC past the table's size. */
 int qemud_monitor_on_event(const char *name, qemud_monitor_event_fn fn);
+
+/* A handler of every QMP event, STOP and the others included (the qemu
+ * program's monitor events forward them all): called on the monitor thread
+ * before the event's own handling, with NAME and DATA (borrowed; may be
+ * NULL) as QEMU sent them and QEMU's timestamp; same rules as above. */
+typedef void (*qemud_monitor_any_event_fn)(struct qemud_dom *dom, uint64_t gen, const char *name,
+                                           json_object *data, long long seconds, unsigned int micros);
+
+/* Adds FN for every event, before the daemon serves.  0, or -ENOSPC. */
+int qemud_monitor_on_any_event(qemud_monitor_any_event_fn fn);
+
+/* Sends CMD (a whole QMP command object, borrowed) on DOM's monitor as a
+ * client wrote it (virsh qemu-monitor-command).  0 with *REPLY QEMU's whole
+ * answer as JSON text, whether "return" or "error" (malloc'd), or -errno
+ * with ERR naming the domain.  Call with DOM's job held. */
+int qemud_monitor_command_raw(struct qemud_dom *dom, json_object *cmd, char **reply, struct mv_err *err);

@@ -16,6 +16,7 @@
 #include "snapshot_store.h"
 #include "domain_dir.h"
 #include "domain_events.h"
+#include "qemu_program.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
@@ -79,6 +80,8 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
         return r;
     /* QEMU children are ours to reap; anything they leave behind too */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if ((r = qemud_qemu_program_init()) < 0)
+        return r;
     if ((r = qemud_registry_init()) < 0 || (r = qemud_events_init()) < 0 ||
         (r = mv_qmp_loop_start(&qemud.qmp)) < 0 ||
         (r = qemud_tasks_start(TASK_THREADS)) < 0)

@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "driver.h"
 #include "host_facts.h"
+#include "qemu_program.h"
 #include "qemud.h"
 
 int qemud_bad_flags(struct mv_call *call, unsigned int flags, const char *api)
@@ -54,6 +55,7 @@ static const struct mv_dispatch_table *const qemud_tables[] = {
     &qemud_host_table, &qemud_domain_table, &qemud_lifecycle_table, &qemud_event_table,
     &qemud_console_table, &qemud_tuning_table,
     &qemud_snapshot_table,
+    &qemud_qemu_program_table,
     NULL,
 };
 

@@ -71,9 +71,10 @@ struct qmp_cmd {
     size_t len;
     bool sent;
     bool done;
+    bool raw;                   /* mv_qmp_command_raw: the whole reply as text */
     int r;
     json_object *reply;
-    char *errmsg;
+    char *errmsg;               /* a QMP error's "desc"; with RAW, the whole reply */
     pthread_cond_t cond;
 };
 
@@ -126,6 +127,8 @@ struct mv_qmp {
     size_t wlen, woff;
     uint64_t caps_id;
     bool in_callback;
+    long long ev_seconds;       /* the timestamp of the event in its callback */
+    unsigned int ev_micros;
     bool closing;               /* closed from its own callback: free once it returns */
 
     /* under loop->lock (dead is written only by the monitor thread) */
@@ -391,6 +394,30 @@ static void mon_update_events(struct mv_qmp *mon)
 
 /* ---- incoming messages ---- */
 
+/* QEMU's "timestamp" of event MSG, or now if it gave none. */
+static void event_timestamp(struct mv_qmp *mon, json_object *msg)
+{
+    json_object *ts, *sec, *usec;
+    struct timespec now;
+
+    if (json_object_object_get_ex(msg, "timestamp", &ts) &&
+        json_object_object_get_ex(ts, "seconds", &sec) &&
+        json_object_object_get_ex(ts, "microseconds", &usec)) {
+        mon->ev_seconds = json_object_get_int64(sec);
+        mon->ev_micros = (unsigned int)json_object_get_int64(usec);
+        return;
+    }
+    clock_gettime(CLOCK_REALTIME, &now);
+    mon->ev_seconds = now.tv_sec;
+    mon->ev_micros = (unsigned int)(now.tv_nsec / 1000);
+}
+
+void mv_qmp_event_time(const struct mv_qmp *mon, long long *seconds, unsigned int *micros)
+{
+    *seconds = mon->ev_seconds;
+    *micros = mon->ev_micros;
+}
+
 static void mon_on_event(struct mv_qmp *mon, json_object *msg, json_object *name)
 {
     json_object *data = NULL;
@@ -399,6 +426,7 @@ static void mon_on_event(struct mv_qmp *mon, json_object *msg, json_object *name
     if (mon->state != QMP_RUNNING || !mon->cb.event)
         return;
     json_object_object_get_ex(msg, "data", &data);
+    event_timestamp(mon, msg);
     mon->in_callback = true;
     mon->cb.event(mon, json_object_get_string(name), data, mon->opaque);
     mon->in_callback = false;
@@ -446,6 +474,24 @@ static void mon_on_caps_reply(struct mv_qmp *mon, json_object *msg)
     pthread_mutex_unlock(&loop->lock);
 }
 
+/* The whole reply MSG to the raw command ID as text, its id shown as
+ * libvirt shows its own ("libvirt-ID").  NULL without memory. */
+static char *raw_reply_text(json_object *msg, uint64_t id)
+{
+    _cleanup_free_ char *idstr = NULL;
+    json_object *idval;
+    const char *s;
+
+    if (asprintf(&idstr, "libvirt-%" PRIu64, id) < 0 || !(idval = json_object_new_string(idstr)))
+        return NULL;
+    if (json_object_object_add(msg, "id", idval) < 0) {
+        json_object_put(idval);
+        return NULL;
+    }
+    s = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    return s ? strdup(s) : NULL;
+}
+
 static void mon_on_reply(struct mv_qmp *mon, json_object *msg, json_object *idobj)
 {
     struct mv_qmp_loop *loop = mon->loop;
@@ -465,11 +511,16 @@ static void mon_on_reply(struct mv_qmp *mon, json_object *msg, json_object *idob
             mon_on_caps_reply(mon, msg);
         return;
     }
-    r = reply_take(msg, &ret, &err);
     pthread_mutex_lock(&loop->lock);
     for (c = mon->pending; c && !(c->sent && c->id == id); c = c->next)
         ;
-    if (c) {
+    /* under the lock (the waiter may give up meanwhile); text and detaching are cheap */
+    if (c && c->raw) {
+        err = raw_reply_text(msg, id);
+        r = err ? 0 : -ENOMEM;
+        cmd_finish_locked(mon, c, r, NULL, TAKE_PTR(err));
+    } else if (c) {
+        r = reply_take(msg, &ret, &err);
         cmd_finish_locked(mon, c, r, TAKE_PTR(ret), TAKE_PTR(err));
     }
     pthread_mutex_unlock(&loop->lock);
@@ -1037,41 +1088,25 @@ static int cmd_format(struct qmp_cmd *c, const char *cmd, json_object *args)
     return r;
 }
 
-int mv_qmp_command(struct mv_qmp *mon, const char *cmd, json_object *args, int timeout_ms,
-                   json_object **reply, char **errmsg)
+/* Hands C (formatted) to MON's thread and waits up to DL for its answer;
+ * C's result is in c->r, c->reply, c->errmsg.  Frees c->line. */
+static void command_run(struct mv_qmp *mon, struct qmp_cmd *c, const struct deadline *dl)
 {
-    struct qmp_cmd c = { 0 };
-    struct mv_qmp_loop *loop;
-    struct deadline dl;
+    struct mv_qmp_loop *loop = mon->loop;
     bool queued = false;
-    int r;
+    int r = mv_cond_init_monotonic(&c->cond);
 
-    if (!mon || !cmd || (args && !json_object_is_type(args, json_type_object))) {
-        json_object_put(args);
-        return -EINVAL;
-    }
-    loop = mon->loop;
-    if (on_monitor_thread(loop)) {
-        json_object_put(args);
-        return -EDEADLK;
-    }
-    deadline_init(&dl, timeout_ms);
-    c.id = __atomic_add_fetch(&loop->next_id, 1, __ATOMIC_RELAXED);
-    r = cmd_format(&c, cmd, args);
-    if (r < 0)
-        return r;
-    r = mv_cond_init_monotonic(&c.cond);
     if (r < 0) {
-        free(c.line);
-        return r;
+        free(c->line);
+        c->r = r;
+        return;
     }
-
     pthread_mutex_lock(&loop->lock);
     if (mon->dead) {
-        c.r = -ECONNRESET;
-        c.done = true;
+        c->r = -ECONNRESET;
+        c->done = true;
     } else {
-        pending_append_locked(mon, &c);
+        pending_append_locked(mon, c);
         request_locked(mon, REQ_FLUSH);
         queued = true;
     }
@@ -1081,23 +1116,89 @@ int mv_qmp_command(struct mv_qmp *mon, const char *cmd, json_object *args, int t
         loop_wake(loop);
 
     pthread_mutex_lock(&loop->lock);
-    while (!c.done && cond_wait_until(&c.cond, &loop->lock, &dl) == 0)
+    while (!c->done && cond_wait_until(&c->cond, &loop->lock, dl) == 0)
         ;
     /* not done means MON is still alive: its teardown finishes every command */
-    if (!c.done) {
-        pending_unlink_locked(mon, &c);
-        c.r = -ETIMEDOUT;
+    if (!c->done) {
+        pending_unlink_locked(mon, c);
+        c->r = -ETIMEDOUT;
     }
     waiter_leave_locked(loop);
     pthread_mutex_unlock(&loop->lock);
 
-    pthread_cond_destroy(&c.cond);
-    free(c.line);
+    pthread_cond_destroy(&c->cond);
+    free(c->line);
+    c->line = NULL;
+}
+
+int mv_qmp_command(struct mv_qmp *mon, const char *cmd, json_object *args, int timeout_ms,
+                   json_object **reply, char **errmsg)
+{
+    struct qmp_cmd c = { 0 };
+    struct deadline dl;
+    int r;
+
+    if (!mon || !cmd || (args && !json_object_is_type(args, json_type_object))) {
+        json_object_put(args);
+        return -EINVAL;
+    }
+    if (on_monitor_thread(mon->loop)) {
+        json_object_put(args);
+        return -EDEADLK;
+    }
+    deadline_init(&dl, timeout_ms);
+    c.id = __atomic_add_fetch(&mon->loop->next_id, 1, __ATOMIC_RELAXED);
+    r = cmd_format(&c, cmd, args);
+    if (r < 0)
+        return r;
+    command_run(mon, &c, &dl);
     if (c.r == 0 && reply)
         *reply = TAKE_PTR(c.reply);
     if (c.r == -EREMOTEIO && errmsg)
         *errmsg = TAKE_PTR(c.errmsg);
     json_object_put(c.reply);
+    free(c.errmsg);
+    return c.r;
+}
+
+/* CMD's line with our id in place of any the caller gave. */
+static int raw_format(struct qmp_cmd *c, json_object *cmd)
+{
+    json_object *id = json_object_new_uint64(c->id);
+    const char *s;
+
+    if (!id || json_object_object_add(cmd, "id", id) < 0) {
+        json_object_put(id);
+        return -ENOMEM;
+    }
+    s = json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!s || asprintf(&c->line, "%s\n", s) < 0) {
+        c->line = NULL;
+        return -ENOMEM;
+    }
+    c->len = strlen(c->line);
+    return 0;
+}
+
+int mv_qmp_command_raw(struct mv_qmp *mon, json_object *cmd, int timeout_ms, char **reply)
+{
+    struct qmp_cmd c = { .raw = true };
+    struct deadline dl;
+    int r;
+
+    if (!mon || !cmd || !json_object_is_type(cmd, json_type_object))
+        return -EINVAL;
+    if (on_monitor_thread(mon->loop))
+        return -EDEADLK;
+    deadline_init(&dl, timeout_ms);
+    c.id = __atomic_add_fetch(&mon->loop->next_id, 1, __ATOMIC_RELAXED);
+    r = raw_format(&c, cmd);
+    if (r < 0)
+        return r;
+    command_run(mon, &c, &dl);
+    json_object_put(c.reply);
+    if (c.r == 0)
+        *reply = TAKE_PTR(c.errmsg);
     free(c.errmsg);
     return c.r;
 }

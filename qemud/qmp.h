@@ -46,6 +46,16 @@ int mv_qmp_open(struct mv_qmp_loop *loop, const char *path, int pidfd, int timeo
 int mv_qmp_command(struct mv_qmp *mon, const char *cmd, struct json_object *args, int timeout_ms,
                    struct json_object **reply, char **errmsg);
 
+/* Inside an event callback of MON: QEMU's timestamp of that event. */
+void mv_qmp_event_time(const struct mv_qmp *mon, long long *seconds, unsigned int *micros);
+
+/* Sends CMD, a whole QMP command object ({"execute": ..., "arguments":
+ * ...}; borrowed, its "id" replaced by ours), as it is, for a client's
+ * passthrough (virsh qemu-monitor-command).  0 with *REPLY QEMU's whole
+ * answer as JSON text, a QMP error as much as a "return" (its id shown as
+ * "libvirt-N"); -ETIMEDOUT, -ECONNRESET or -EINVAL as mv_qmp_command. */
+int mv_qmp_command_raw(struct mv_qmp *mon, struct json_object *cmd, int timeout_ms, char **reply);
+
 /* Closes the socket and frees MON; no callback runs after it returns (when
  * called from a callback: after that callback returns).  Callers waiting in
  * mv_qmp_command get -ECONNRESET.  NULL is fine. */

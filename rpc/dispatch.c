@@ -98,9 +98,19 @@ static void reply_error(struct mv_client *c, const struct mv_msg *req, int code,
         mv_client_reply_lost(c, "no error reply could be encoded for a call");
 }
 
-static const struct mv_dispatch_entry *find_handler(const struct mv_server *srv, int proc)
+static const struct mv_dispatch_entry *find_handler(const struct mv_server *srv, uint32_t prog, int proc)
 {
-    return proc > 0 && proc < MV_PROC_NUMBER_MAX ? srv->handlers[proc] : NULL;
+    int p = mv_program_index(prog);
+
+    return p >= 0 && proc > 0 && proc < MV_PROC_NUMBER_MAX ? srv->handlers[p][proc] : NULL;
+}
+
+/* Check 1: a program and version this server serves. */
+static bool program_served(const struct mv_server *srv, const struct mv_message_header *h)
+{
+    const struct mv_program *p = mv_program_lookup(h->prog);
+
+    return p && p->vers == h->vers && srv->serves[mv_program_index(h->prog)];
 }
 
 /* The access checks, in their fixed order.  Returns true if the call may run. */
@@ -153,7 +163,7 @@ static struct mv_msg *call_execute(struct mv_call *call)
 {
     const struct mv_proc_info *info = call->info;
     /* the generated switch calls the handler with the procedure's own types */
-    int r = mv_handler_invoke(info->proc, &call->entry->fn, call, call->args, call->ret);
+    int r = mv_handler_invoke(info->prog, info->proc, &call->entry->fn, call, call->args, call->ret);
 
     if (r < 0 && !mv_err_is_set(&call->err))
         mv_err_set(&call->err, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
@@ -205,7 +215,7 @@ static void dispatch_call(struct mv_client *c, struct mv_msg *req)
 {
     struct mv_server *srv = c->srv;
     /* an event's number is "unknown" like any other */
-    const struct mv_proc_info *info = mv_proc_call_lookup(req->hdr.proc);
+    const struct mv_proc_info *info = mv_program_call_lookup(req->hdr.prog, req->hdr.proc);
     const struct mv_dispatch_entry *entry;
     struct mv_call *call = NULL;
     int r;
@@ -218,7 +228,7 @@ static void dispatch_call(struct mv_client *c, struct mv_msg *req)
         srv->driver->forwarder->call(c, req, info);
         return;
     }
-    entry = find_handler(srv, req->hdr.proc);
+    entry = find_handler(srv, req->hdr.prog, req->hdr.proc);
     if (!entry || !info) {
         reply_error(c, req, MV_ERR_RPC, MV_FROM_RPC, "unknown procedure: %d", req->hdr.proc);
         goto done;
@@ -289,7 +299,7 @@ void mv_dispatch_packet(struct mv_client *c, struct mv_msg *msg)
         mv_msg_free(msg);
         return;
     }
-    if (h->prog != MV_REMOTE_PROGRAM || h->vers != MV_REMOTE_VERSION) {
+    if (!program_served(c->srv, h)) {
         reply_error(c, msg, MV_ERR_RPC, MV_FROM_RPC, "Cannot find program %u version %u",
                     h->prog, h->vers);
         mv_msg_free(msg);

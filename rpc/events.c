@@ -17,6 +17,7 @@ struct registration {
     int event_id;
     void *key;                      /* NULL: every object */
     size_t keylen;
+    struct mv_events_match match;   /* .match NULL: every event of EVENT_ID */
 };
 
 struct mv_events {
@@ -50,10 +51,17 @@ int mv_events_new(const char *what, struct mv_events **ret)
     return 0;
 }
 
+static void match_free(const struct mv_events_match *match)
+{
+    if (match && match->free)
+        match->free(match->data);
+}
+
 static void registration_clear(struct registration *reg)
 {
     mv_client_unref(reg->client);
     free(reg->key);
+    match_free(&reg->match);
 }
 
 void mv_events_free(struct mv_events *ev)
@@ -95,16 +103,21 @@ static int grow(struct mv_events *ev)
 int mv_events_register(struct mv_events *ev, struct mv_client *client, int event_id,
                        const void *key, size_t keylen)
 {
+    return mv_events_register_match(ev, client, event_id, key, keylen, NULL);
+}
+
+int mv_events_register_match(struct mv_events *ev, struct mv_client *client, int event_id,
+                             const void *key, size_t keylen, const struct mv_events_match *match)
+{
     _cleanup_free_ void *kcopy = NULL;
     struct registration *reg;
     int r;
 
     if (key) {
-        if (keylen > MV_EVENTS_KEY_MAX)
-            return -EINVAL;
-        kcopy = malloc(keylen ? keylen : 1);
-        if (!kcopy)
-            return -ENOMEM;
+        if (keylen > MV_EVENTS_KEY_MAX || !(kcopy = malloc(keylen ? keylen : 1))) {
+            match_free(match);
+            return keylen > MV_EVENTS_KEY_MAX ? -EINVAL : -ENOMEM;
+        }
         memcpy(kcopy, key, keylen);
     }
     pthread_mutex_lock(&ev->lock);
@@ -120,12 +133,16 @@ int mv_events_register(struct mv_events *ev, struct mv_client *client, int event
             .client = mv_client_ref(client), .callback_id = ev->next_callback_id++,
             .event_id = event_id, .key = TAKE_PTR(kcopy), .keylen = keylen,
         };
+        if (match)
+            reg->match = *match;
+        match = NULL;
         r = reg->callback_id;
         /* ids are per registry and never reused; wrap before INT_MAX */
         if (ev->next_callback_id == 0x7fffffff)
             ev->next_callback_id = 1;
     }
     pthread_mutex_unlock(&ev->lock);
+    match_free(match);      /* not taken by a registration */
     return r;
 }
 
@@ -190,16 +207,18 @@ void mv_events_client_close(struct mv_events *ev, struct mv_client *client)
         mv_debug("%s events: %zu registrations of a closing client dropped", ev->what, dropped);
 }
 
-static bool wants(const struct registration *reg, int event_id, const void *key, size_t keylen)
+static bool wants(const struct registration *reg, int event_id, const void *key, size_t keylen,
+                  const char *subject)
 {
     return reg->event_id == event_id &&
-           (!reg->key || (key && reg->keylen == keylen && memcmp(reg->key, key, keylen) == 0));
+           (!reg->key || (key && reg->keylen == keylen && memcmp(reg->key, key, keylen) == 0)) &&
+           (!reg->match.match || !subject || reg->match.match(reg->match.data, subject));
 }
 
 /* The matching registrations with a reference on each client, so the lock
  * is not held while encoding and posting. */
 static int snapshot(struct mv_events *ev, int event_id, const void *key, size_t keylen,
-                    struct recipient **ret, size_t *nret)
+                    const char *subject, struct recipient **ret, size_t *nret)
 {
     struct recipient *v = NULL;
     size_t n = 0;
@@ -207,7 +226,7 @@ static int snapshot(struct mv_events *ev, int event_id, const void *key, size_t 
 
     pthread_mutex_lock(&ev->lock);
     for (size_t i = 0; i < ev->n; i++) {
-        if (!wants(&ev->regs[i], event_id, key, keylen))
+        if (!wants(&ev->regs[i], event_id, key, keylen, subject))
             continue;
         if (!v && !(v = calloc(ev->n - i, sizeof(*v)))) {
             r = -ENOMEM;
@@ -243,11 +262,12 @@ static struct mv_msg *copy_for(const struct mv_msg *m, int callback_id)
     return copy;
 }
 
-static int encode_event(int proc, xdrproc_t filter, const void *data, struct mv_msg **ret)
+static int encode_event(uint32_t prog, int proc, xdrproc_t filter, const void *data, struct mv_msg **ret)
 {
+    const struct mv_program *p = mv_program_lookup(prog);
     /* libvirt daemons send events with serial 1; clients ignore it */
     struct mv_message_header hdr = {
-        .prog = MV_REMOTE_PROGRAM, .vers = MV_REMOTE_VERSION, .proc = proc,
+        .prog = prog, .vers = p ? p->vers : MV_REMOTE_VERSION, .proc = proc,
         .type = MV_MESSAGE, .serial = 1, .status = MV_OK,
     };
     _cleanup_msg_ struct mv_msg *m = mv_msg_new();
@@ -267,13 +287,20 @@ static int encode_event(int proc, xdrproc_t filter, const void *data, struct mv_
 int mv_events_emit(struct mv_events *ev, int event_id, const void *key, size_t keylen,
                    int proc, xdrproc_t filter, const void *data)
 {
+    return mv_events_emit_program(ev, MV_REMOTE_PROGRAM, event_id, key, keylen, NULL, proc, filter, data);
+}
+
+int mv_events_emit_program(struct mv_events *ev, uint32_t prog, int event_id, const void *key,
+                           size_t keylen, const char *subject, int proc, xdrproc_t filter,
+                           const void *data)
+{
     _cleanup_msg_ struct mv_msg *m = NULL;
     _cleanup_free_ struct recipient *to = NULL;
     size_t n = 0, sent = 0;
-    int r = snapshot(ev, event_id, key, keylen, &to, &n);
+    int r = snapshot(ev, event_id, key, keylen, subject, &to, &n);
 
     if (r == 0 && n > 0)
-        r = encode_event(proc, filter, data, &m);
+        r = encode_event(prog, proc, filter, data, &m);
     for (size_t i = 0; i < n; i++) {
         struct mv_msg *copy = r == 0 ? copy_for(m, to[i].callback_id) : NULL;
 

@@ -8,7 +8,9 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server.h"
 
@@ -33,6 +35,21 @@ void mv_events_free(struct mv_events *ev);
  * driver's client_close hook must call mv_events_client_close(). */
 int mv_events_register(struct mv_events *ev, struct mv_client *client, int event_id,
                        const void *key, size_t keylen);
+/* A registration's own test of the events it gets, beyond the event id and
+ * the object: for an event emitted with a subject (the QMP event name of the
+ * qemu program's monitor events), MATCH(DATA, SUBJECT) decides; FREE (may be
+ * NULL) releases DATA with the registration.  MATCH runs under the
+ * registry's lock, on the emitting thread: it must be quick and not block. */
+struct mv_events_match {
+    bool (*match)(const void *data, const char *subject);
+    void (*free)(void *data);
+    void *data;
+};
+
+/* mv_events_register() with MATCH (copied; its DATA is taken, and freed
+ * through MATCH->free also on failure). */
+int mv_events_register_match(struct mv_events *ev, struct mv_client *client, int event_id,
+                             const void *key, size_t keylen, const struct mv_events_match *match);
 /* Removes CLIENT's registration CALLBACK_ID; -ENOENT if it has none. */
 int mv_events_deregister(struct mv_events *ev, struct mv_client *client, int callback_id);
 /* The two above as a driver's REGISTER_ANY and DEREGISTER_ANY procedures
@@ -51,3 +68,8 @@ void mv_events_client_close(struct mv_events *ev, struct mv_client *client);
  * the number of recipients or -errno (nothing sent). */
 int mv_events_emit(struct mv_events *ev, int event_id, const void *key, size_t keylen,
                    int proc, xdrproc_t filter, const void *data);
+/* The same for an event PROC of program PROG (MV_QEMU_PROGRAM) with
+ * SUBJECT (may be NULL) for the registrations' own MATCH. */
+int mv_events_emit_program(struct mv_events *ev, uint32_t prog, int event_id, const void *key,
+                           size_t keylen, const char *subject, int proc, xdrproc_t filter,
+                           const void *data);

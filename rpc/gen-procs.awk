@@ -1,14 +1,23 @@
-# Turns the procedure annotations of remote_protocol.x into C, so each
+# Turns the procedure annotations of the programs' .x files into C, so each
 # procedure's facts are written once (STYLE.md habit 12).  POSIX awk.
 #
-#   awk -v what=facts|handlers|invoke -f gen-procs.awk remote_protocol.x
+#   awk -v what=facts|handlers|invoke -f gen-procs.awk remote_protocol.x [qemu_protocol.x ...]
 #
-# facts:    proc_facts.c, the table behind mv_proc_lookup() (proc_table.h)
+# facts:    proc_facts.c, the tables behind mv_proc_lookup() and
+#           mv_program_lookup() (proc_table.h): one per program
 # handlers: proc_handlers.h, a handler type per procedure and the union of
 #           them that dispatch entries initialise by procedure name
 # invoke:   proc_invoke.c, the switch that calls a handler with its types
 #
-# Each entry of enum mv_procedure is preceded by its annotation:
+# Each file declares one program: the remote program's procedures are
+# enum mv_procedure, MV_PROC_<NAME>, its constants MV_REMOTE_PROGRAM and
+# MV_REMOTE_VERSION; any other program P is enum mv_P_procedure,
+# MV_<P>_PROC_<NAME>, MV_<P>_PROGRAM and MV_<P>_VERSION, and its procedures
+# are known in C as <P>_<NAME> (union member, default types mv_p_<name>_args).
+# The files are read together, so a later one may use the types of an
+# earlier one (the qemu program's domains are the remote program's).
+#
+# Each entry of a procedure enum is preceded by its annotation:
 #
 #     /* @ qemu ro inline virDomainLookupByName */
 #     MV_PROC_DOMAIN_LOOKUP_BY_NAME = 23,
@@ -35,6 +44,13 @@
 
 function fail(msg) {
     printf "%s:%d: %s\n", FILENAME, FNR, msg > "/dev/stderr"
+    failed = 1
+    exit 1
+}
+
+# The same for a line of another file (checks made after reading).
+function fail_at(file, line, msg) {
+    printf "%s:%d: %s\n", file, line, msg > "/dev/stderr"
     failed = 1
     exit 1
 }
@@ -95,18 +111,21 @@ function parse_annotation(a,    n, w, i, word, k) {
         fail("a stream procedure must be inline: the stream goes live on the event loop")
 }
 
-# Records the enum entry NAME = NUM with the pending annotation.
-function add_proc(name, num) {
-    if (!pending) fail("MV_PROC_" name " has no annotation (/* @ ... */ on the line above)")
-    if (num in by_num) fail("procedure number " num " used twice")
-    if (name in by_name) fail("MV_PROC_" name " declared twice")
-    by_num[num] = name
-    by_name[name] = 1
+# Records the enum entry NAME = NUM of the current program with the pending
+# annotation.
+function add_proc(name, num,    cname) {
+    cname = "MV_" prog_prefix[nprogs] "PROC_" name
+    if (!pending) fail(cname " has no annotation (/* @ ... */ on the line above)")
+    if ((nprogs, num) in by_num) fail("procedure number " num " used twice")
+    if (cname in by_name) fail(cname " declared twice")
+    by_num[nprogs, num] = name
+    by_name[cname] = 1
     nprocs++
-    p_name[nprocs] = name; p_num[nprocs] = num; p_line[nprocs] = FNR
+    p_name[nprocs] = prog_prefix[nprogs] name; p_num[nprocs] = num; p_line[nprocs] = FNR
+    p_const[nprocs] = cname; p_prog[nprocs] = nprogs; p_file[nprocs] = FILENAME
     subsys[nprocs] = p_subsys; message[nprocs] = p_message
     if (p_message) {
-        args[nprocs] = p_msg != "" ? p_msg : "mv_" lower(name) "_msg"
+        args[nprocs] = p_msg != "" ? p_msg : "mv_" lower(p_name[nprocs]) "_msg"
         ret[nprocs] = "void"
         must_exist[nprocs] = 1
         return
@@ -140,7 +159,19 @@ BEGIN {
     declared[t] = 1
 }
 
-/^[ \t]*enum[ \t]+mv_procedure[ \t]*\{/ { in_enum = 1; next }
+# a program's procedures: enum mv_procedure (remote) or mv_P_procedure
+/^[ \t]*enum[ \t]+mv_([a-z0-9]+_)?procedure[ \t]*\{/ {
+    t = $0
+    sub(/^[ \t]*enum[ \t]+mv_/, "", t)
+    sub(/procedure[ \t]*\{.*$/, "", t)
+    nprogs++
+    prog_name[nprogs] = t == "" ? "remote" : substr(t, 1, length(t) - 1)
+    prog_prefix[nprogs] = toupper(t)
+    prog_const[nprogs] = "MV_" toupper(prog_name[nprogs])
+    prog_file[nprogs] = FILENAME
+    in_enum = 1
+    next
+}
 in_enum && /^[ \t]*\}/ {
     if (pending) fail("annotation at line " pending_line " is not followed by an entry")
     in_enum = 0
@@ -155,9 +186,13 @@ in_enum && /^[ \t]*\/\*[ \t]*@[ \t]/ {
     parse_annotation(a)
     next
 }
-in_enum && /^[ \t]*MV_PROC_[A-Z0-9_]+[ \t]*=[ \t]*[0-9]+/ {
+in_enum && /^[ \t]*MV_[A-Z0-9_]*PROC_[A-Z0-9_]+[ \t]*=[ \t]*[0-9]+/ {
     e = $0
-    sub(/^[ \t]*MV_PROC_/, "", e)
+    sub(/^[ \t]*/, "", e)
+    if (index(e, "MV_" prog_prefix[nprogs] "PROC_") != 1 ||
+        substr(e, length("MV_" prog_prefix[nprogs] "PROC_") + 1) !~ /^[A-Z]/)
+        fail("an entry of enum mv_" tolower(prog_prefix[nprogs]) "procedure must be MV_" prog_prefix[nprogs] "PROC_<NAME>")
+    e = substr(e, length("MV_" prog_prefix[nprogs] "PROC_") + 1)
     name = e
     sub(/[ \t]*=.*$/, "", name)
     num = e
@@ -169,7 +204,7 @@ in_enum && /^[ \t]*MV_PROC_[A-Z0-9_]+[ \t]*=[ \t]*[0-9]+/ {
 }
 in_enum && /[^ \t]/ {
     if (pending) fail("annotation at line " pending_line " is not followed by an entry")
-    if ($0 !~ /^[ \t]*\/\*.*\*\/[ \t]*$/) fail("unexpected line in enum mv_procedure")
+    if ($0 !~ /^[ \t]*\/\*.*\*\/[ \t]*$/) fail("unexpected line in a procedure enum")
 }
 
 # The type of procedure I's args (what = "args") or reply after defaults.
@@ -178,10 +213,8 @@ function resolve(i, what_,    t, dflt) {
     dflt = "mv_" lower(p_name[i]) "_" what_
     if (t == "")
         t = (dflt in declared) ? dflt : "void"
-    if (t != "void" && !(t in declared)) {
-        FNR = p_line[i]
-        fail("MV_PROC_" p_name[i] ": type " t " is not declared in this file")
-    }
+    if (t != "void" && !(t in declared))
+        fail_at(p_file[i], p_line[i], p_const[i] ": type " t " is not declared in this file")
     return t
 }
 
@@ -204,31 +237,70 @@ function flags(i,    f) {
     return f == "" ? "0" : f
 }
 
-function emit_facts(    i, a, r) {
-    print "/* Generated by rpc/gen-procs.awk from rpc/remote_protocol.x: edit the .x. */"
+# "rpc/remote_protocol.x, rpc/qemu_protocol.x": the sources, for the header line.
+function sources(    k, out, f) {
+    out = ""
+    for (k = 1; k <= nprogs; k++) {
+        f = prog_file[k]
+        sub(/^.*\//, "", f)
+        out = out (k > 1 ? ", " : "") "rpc/" f
+    }
+    return out
+}
+
+# The rpcgen headers of every program, in the order read.
+function print_includes(    k, f) {
+    for (k = 1; k <= nprogs; k++) {
+        f = prog_file[k]
+        sub(/^.*\//, "", f)
+        sub(/\.x$/, ".h", f)
+        print "#include \"" f "\""
+    }
+}
+
+function facts_array(k) {
+    return prog_name[k] == "remote" ? "mv_proc_facts" : "mv_" prog_name[k] "_proc_facts"
+}
+
+function emit_facts(    i, k, a, r) {
+    print "/* Generated by rpc/gen-procs.awk from " sources() ": edit the .x. */"
     print "#include <stddef.h>"
     print ""
     print "#include \"message.h\""
     print "#include \"proc_table.h\""
-    print "#include \"remote_protocol.h\""
-    print ""
-    print "const struct mv_proc_info mv_proc_facts[] = {"
-    for (i = 1; i <= nprocs; i++) {
-        a = resolve(i, "args")
-        r = message[i] ? "void" : resolve(i, "ret")
-        printf "    [MV_PROC_%s] = { MV_PROC_%s, \"%s\", %s, MV_SUBSYS_%s,\n", p_name[i], p_name[i],
-            p_name[i], message[i] ? "NULL" : "\"" api[i] "\"", toupper(subsys[i])
-        printf "        %s,\n        %s, %s },\n", flags(i), xdr(a), xdr(r)
+    print_includes()
+    for (k = 1; k <= nprogs; k++) {
+        print ""
+        print "const struct mv_proc_info " facts_array(k) "[] = {"
+        for (i = 1; i <= nprocs; i++) {
+            if (p_prog[i] != k) continue
+            a = resolve(i, "args")
+            r = message[i] ? "void" : resolve(i, "ret")
+            printf "    [%s] = { %s, \"%s\", %s, MV_SUBSYS_%s,\n", p_const[i], p_const[i],
+                p_name[i], message[i] ? "NULL" : "\"" api[i] "\"", toupper(subsys[i])
+            printf "        %s,\n        %s, %s, %s_PROGRAM },\n", flags(i), xdr(a), xdr(r), prog_const[k]
+        }
+        print "};"
+        print "const size_t " facts_array(k) "_len = sizeof(" facts_array(k) ") / sizeof(" facts_array(k) "[0]);"
     }
+    print ""
+    print "const struct mv_program mv_programs[] = {"
+    for (k = 1; k <= nprogs; k++)
+        printf "    { %s_PROGRAM, %s_VERSION, \"%s\", %s, sizeof(%s) / sizeof(%s[0]) },\n", prog_const[k],
+            prog_const[k], prog_name[k], facts_array(k), facts_array(k), facts_array(k)
     print "};"
-    print "const size_t mv_proc_facts_len = sizeof(mv_proc_facts) / sizeof(mv_proc_facts[0]);"
+    print "const size_t mv_programs_len = sizeof(mv_programs) / sizeof(mv_programs[0]);"
+    print "_Static_assert(sizeof(mv_programs) / sizeof(mv_programs[0]) <= MV_PROGRAMS_MAX,"
+    print "               \"more programs than MV_PROGRAMS_MAX (proc_table.h)\");"
 }
 
 function emit_handlers(    i) {
-    print "/* Generated by rpc/gen-procs.awk from rpc/remote_protocol.x: edit the .x. */"
+    print "/* Generated by rpc/gen-procs.awk from " sources() ": edit the .x. */"
     print "#pragma once"
     print ""
-    print "#include \"remote_protocol.h\""
+    print "#include <stdint.h>"
+    print ""
+    print_includes()
     print ""
     print "struct mv_call;"
     print ""
@@ -242,34 +314,42 @@ function emit_handlers(    i) {
             param(resolve(i, "args")), param(resolve(i, "ret"))
     }
     print ""
-    print "/* One member per procedure, named after it: MV_HANDLER() stores a handler"
-    print " * under its procedure's name, so the compiler checks its types. */"
+    print "/* One member per procedure, named after it (QEMU_... for the qemu"
+    print " * program's): MV_HANDLER() stores a handler under its procedure's name,"
+    print " * so the compiler checks its types. */"
     print "union mv_handler {"
     for (i = 1; i <= nprocs; i++)
         if (!message[i])
             printf "    mv_handler_%s_fn *%s;\n", p_name[i], p_name[i]
     print "};"
     print ""
-    print "/* Calls the member of H for PROC with ARGS and RET as its types; -ENOSYS"
-    print " * when H has no handler for PROC. */"
-    print "int mv_handler_invoke(int proc, const union mv_handler *h, struct mv_call *call, void *args,"
-    print "                      void *ret);"
+    print "/* Calls the member of H for procedure PROC of program PROG with ARGS and"
+    print " * RET as its types; -ENOSYS when H has no handler for it. */"
+    print "int mv_handler_invoke(uint32_t prog, int proc, const union mv_handler *h, struct mv_call *call,"
+    print "                      void *args, void *ret);"
 }
 
-function emit_invoke(    i) {
-    print "/* Generated by rpc/gen-procs.awk from rpc/remote_protocol.x: edit the .x. */"
+function emit_invoke(    i, k) {
+    print "/* Generated by rpc/gen-procs.awk from " sources() ": edit the .x. */"
     print "#include <errno.h>"
     print ""
     print "#include \"proc_handlers.h\""
     print ""
-    print "int mv_handler_invoke(int proc, const union mv_handler *h, struct mv_call *call, void *args,"
-    print "                      void *ret)"
+    print "int mv_handler_invoke(uint32_t prog, int proc, const union mv_handler *h, struct mv_call *call,"
+    print "                      void *args, void *ret)"
     print "{"
-    print "    switch (proc) {"
-    for (i = 1; i <= nprocs; i++) {
-        if (message[i]) continue
-        printf "    case MV_PROC_%s:\n", p_name[i]
-        printf "        return h->%s ? h->%s(call, args, ret) : -ENOSYS;\n", p_name[i], p_name[i]
+    print "    switch (prog) {"
+    for (k = 1; k <= nprogs; k++) {
+        printf "    case %s_PROGRAM:\n", prog_const[k]
+        print "        switch (proc) {"
+        for (i = 1; i <= nprocs; i++) {
+            if (message[i] || p_prog[i] != k) continue
+            printf "        case %s:\n", p_const[i]
+            printf "            return h->%s ? h->%s(call, args, ret) : -ENOSYS;\n", p_name[i], p_name[i]
+        }
+        print "        default:"
+        print "            return -ENOSYS;"
+        print "        }"
     }
     print "    default:"
     print "        return -ENOSYS;"
@@ -281,7 +361,7 @@ END {
     if (failed)
         exit 1
     if (nprocs == 0) {
-        print FILENAME ": no enum mv_procedure entries found" > "/dev/stderr"
+        print FILENAME ": no enum mv_procedure (or mv_P_procedure) entries found" > "/dev/stderr"
         exit 1
     }
     if (what == "facts") emit_facts()

@@ -1,29 +1,33 @@
 # rpc/: the wire protocol (.x files compiled by rpcgen) and the shared
 # server/client machinery.
-RPC_X_FILES = rpc/wire_protocol.x rpc/remote_protocol.x rpc/keepalive_protocol.x
+RPC_X_FILES = rpc/wire_protocol.x rpc/remote_protocol.x rpc/qemu_protocol.x rpc/keepalive_protocol.x
 RPC_GENERATED = \
 	rpc/wire_protocol.h rpc/wire_protocol.c \
 	rpc/remote_protocol.h rpc/remote_protocol.c \
+	rpc/qemu_protocol.h rpc/qemu_protocol.c \
 	rpc/keepalive_protocol.h rpc/keepalive_protocol.c
 BUILT_SOURCES += $(RPC_GENERATED)
 CLEANFILES += $(RPC_GENERATED)
 EXTRA_DIST += $(RPC_X_FILES) rpc/README.md
 
-# Each procedure's facts are annotated once in remote_protocol.x; the table,
-# the typed handler union and the dispatch switch are generated from them.
+# Each procedure's facts are annotated once in its program's .x (the remote
+# program, then the qemu program, read together: the second uses the first's
+# types); the tables, the typed handler union and the dispatch switch are
+# generated from them.
+RPC_PROC_X = $(srcdir)/rpc/remote_protocol.x $(srcdir)/rpc/qemu_protocol.x
 RPC_PROC_GENERATED = rpc/proc_facts.c rpc/proc_handlers.h rpc/proc_invoke.c
 BUILT_SOURCES += $(RPC_PROC_GENERATED)
 CLEANFILES += $(RPC_PROC_GENERATED)
 EXTRA_DIST += rpc/gen-procs.awk
 RPC_GEN_PROCS = $(MKDIR_P) rpc && $(AWK) -f $(srcdir)/rpc/gen-procs.awk
-rpc/proc_facts.c: $(srcdir)/rpc/remote_protocol.x $(srcdir)/rpc/gen-procs.awk
-	$(AM_V_GEN)$(RPC_GEN_PROCS) -v what=facts $(srcdir)/rpc/remote_protocol.x > $@.tmp \
+rpc/proc_facts.c: $(RPC_PROC_X) $(srcdir)/rpc/gen-procs.awk
+	$(AM_V_GEN)$(RPC_GEN_PROCS) -v what=facts $(RPC_PROC_X) > $@.tmp \
 	  && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
-rpc/proc_handlers.h: $(srcdir)/rpc/remote_protocol.x $(srcdir)/rpc/gen-procs.awk
-	$(AM_V_GEN)$(RPC_GEN_PROCS) -v what=handlers $(srcdir)/rpc/remote_protocol.x > $@.tmp \
+rpc/proc_handlers.h: $(RPC_PROC_X) $(srcdir)/rpc/gen-procs.awk
+	$(AM_V_GEN)$(RPC_GEN_PROCS) -v what=handlers $(RPC_PROC_X) > $@.tmp \
 	  && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
-rpc/proc_invoke.c: $(srcdir)/rpc/remote_protocol.x $(srcdir)/rpc/gen-procs.awk
-	$(AM_V_GEN)$(RPC_GEN_PROCS) -v what=invoke $(srcdir)/rpc/remote_protocol.x > $@.tmp \
+rpc/proc_invoke.c: $(RPC_PROC_X) $(srcdir)/rpc/gen-procs.awk
+	$(AM_V_GEN)$(RPC_GEN_PROCS) -v what=invoke $(RPC_PROC_X) > $@.tmp \
 	  && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
 
 # rpcgen names the header after its input, so run it from the source dir.

@@ -6,18 +6,45 @@
 #include "proc_table.h"
 #include "remote_protocol.h"
 
+int mv_program_index(uint32_t prog)
+{
+    for (size_t i = 0; i < mv_programs_len && i < MV_PROGRAMS_MAX; i++)
+        if (mv_programs[i].prog == prog)
+            return (int)i;
+    return -1;
+}
+
+const struct mv_program *mv_program_lookup(uint32_t prog)
+{
+    int i = mv_program_index(prog);
+
+    return i < 0 ? NULL : &mv_programs[i];
+}
+
+const struct mv_proc_info *mv_program_proc_lookup(uint32_t prog, int proc)
+{
+    const struct mv_program *p = mv_program_lookup(prog);
+
+    if (!p || proc <= 0 || (size_t)proc >= p->nfacts || !p->facts[proc].name)
+        return NULL;
+    return &p->facts[proc];
+}
+
+const struct mv_proc_info *mv_program_call_lookup(uint32_t prog, int proc)
+{
+    const struct mv_proc_info *info = mv_program_proc_lookup(prog, proc);
+
+    return info && !(info->flags & MV_PROC_MESSAGE) ? info : NULL;
+}
+
 const struct mv_proc_info *mv_proc_lookup(int proc)
 {
-    if (proc <= 0 || (size_t)proc >= mv_proc_facts_len || !mv_proc_facts[proc].name)
-        return NULL;
-    return &mv_proc_facts[proc];
+    return mv_program_proc_lookup(MV_REMOTE_PROGRAM, proc);
 }
 
 const struct mv_proc_info *mv_proc_call_lookup(int proc)
 {
-    const struct mv_proc_info *info = mv_proc_lookup(proc);
-
-    return info && !(info->flags & MV_PROC_MESSAGE) ? info : NULL;
+    return mv_program_call_lookup(MV_REMOTE_PROGRAM, proc);
 }
 
 const char *mv_subsystem_name(enum mv_subsystem s)

@@ -1,16 +1,20 @@
 /*
- * What every remote procedure is, in one table shared by the daemons, the
- * proxy and libmodvirt: which subsystem serves it, whether a read-only
+ * What every procedure is, in one table per program shared by the daemons,
+ * the proxy and libmodvirt: which subsystem serves it, whether a read-only
  * connection may call it, whether it may come before authentication or
  * before CONNECT_OPEN, where its handler runs and how its arguments and
- * reply are encoded.  The table is generated from the annotations in
- * remote_protocol.x (rpc/gen-procs.awk); handlers live with the daemons.
+ * reply are encoded.  The programs are libvirt's remote program
+ * (remote_protocol.x) and its QEMU program (qemu_protocol.x); the tables are
+ * generated from the annotations in the .x files (rpc/gen-procs.awk);
+ * handlers live with the daemons.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "qemu_protocol.h"
 #include "remote_protocol.h"
 
 enum mv_subsystem {
@@ -47,16 +51,42 @@ struct mv_proc_info {
     size_t args_size;
     xdrproc_t ret_filter;
     size_t ret_size;
+    uint32_t prog;                  /* the program: MV_REMOTE_PROGRAM, MV_QEMU_PROGRAM */
 };
+
+/* One program a libvirt client may speak to a daemon: its number and
+ * version (the packet header's prog and vers) and its procedures. */
+struct mv_program {
+    uint32_t prog;
+    uint32_t vers;
+    const char *name;               /* "remote", "qemu" */
+    const struct mv_proc_info *facts;   /* indexed by procedure number */
+    size_t nfacts;
+};
+
+/* The most programs the generated table may hold (the server indexes its
+ * handlers by program; proc_facts.c does not compile with more). */
+#define MV_PROGRAMS_MAX 4
 
 /* Generated (proc_facts.c), indexed by procedure number; use mv_proc_lookup(). */
 extern const struct mv_proc_info mv_proc_facts[];
 extern const size_t mv_proc_facts_len;
+/* Every program modvirt knows, the remote program first (proc_facts.c). */
+extern const struct mv_program mv_programs[];
+extern const size_t mv_programs_len;
 
-/* The facts about remote procedure PROC, or NULL if modvirt does not know it. */
-const struct mv_proc_info *mv_proc_lookup(int proc);
+/* The program PROG, whatever its version; NULL if modvirt does not know it. */
+const struct mv_program *mv_program_lookup(uint32_t prog);
+/* Its position in mv_programs (< MV_PROGRAMS_MAX), or -1. */
+int mv_program_index(uint32_t prog);
+/* The facts about procedure PROC of program PROG, or NULL if modvirt does
+ * not know it. */
+const struct mv_proc_info *mv_program_proc_lookup(uint32_t prog, int proc);
 /* The same for a procedure a client may call: NULL for a message only the
  * server sends (an event), which is no call. */
+const struct mv_proc_info *mv_program_call_lookup(uint32_t prog, int proc);
+/* The two above for the remote program. */
+const struct mv_proc_info *mv_proc_lookup(int proc);
 const struct mv_proc_info *mv_proc_call_lookup(int proc);
 /* Name of a subsystem ("qemu", "network", ...). */
 const char *mv_subsystem_name(enum mv_subsystem s);

@@ -300,54 +300,67 @@ int mv_server_listen_unix(struct mv_server *srv, const char *path, mode_t mode, 
 
 /* ---- lifetime ---- */
 
-/* Files the entries of T by procedure number; COVERED marks not-implemented
- * ones too.  A procedure the facts do not know as a call, or one with two
- * entries, is a programming error. */
-static int index_table(struct mv_server *srv, const struct mv_dispatch_table *t, bool *covered)
+/* Files the entries of T by program and procedure number; COVERED marks
+ * not-implemented ones too.  A procedure the facts do not know as a call, or
+ * one with two entries, is a programming error.  A program with an entry is
+ * served. */
+static int index_table(struct mv_server *srv, const struct mv_dispatch_table *t,
+                       bool (*covered)[MV_PROC_NUMBER_MAX])
 {
     for (size_t i = 0; i < t->n; i++) {
         const struct mv_dispatch_entry *e = &t->entries[i];
-        const struct mv_proc_info *info = mv_proc_call_lookup(e->proc);
+        const struct mv_proc_info *info = mv_program_call_lookup(e->prog, e->proc);
+        int p = mv_program_index(e->prog);
 
-        if (!info || e->proc >= MV_PROC_NUMBER_MAX || covered[e->proc]) {
-            mv_error("driver %s: procedure %d is no call or has two entries", srv->driver->name, e->proc);
+        if (!info || p < 0 || e->proc >= MV_PROC_NUMBER_MAX || covered[p][e->proc]) {
+            mv_error("driver %s: procedure %d of program 0x%x is no call or has two entries",
+                     srv->driver->name, e->proc, e->prog);
             return -EINVAL;
         }
-        covered[e->proc] = true;
+        covered[p][e->proc] = true;
+        srv->serves[p] = true;
         if (!e->not_implemented)
-            srv->handlers[e->proc] = e;
+            srv->handlers[p][e->proc] = e;
     }
     return 0;
 }
 
-/* Every procedure of the connection level and of the driver's subsystem has
- * an entry: a handler or an explicit MV_NOT_IMPLEMENTED. */
-static int check_covered(const struct mv_server *srv, const bool *covered)
+/* Every procedure of the connection level and of the driver's subsystem,
+ * in every program, has an entry: a handler or an explicit
+ * MV_NOT_IMPLEMENTED. */
+static int check_covered(const struct mv_server *srv, bool (*covered)[MV_PROC_NUMBER_MAX])
 {
     enum mv_subsystem own = srv->driver->subsystem;
     int r = 0;
 
-    for (int proc = 1; proc < MV_PROC_NUMBER_MAX; proc++) {
-        const struct mv_proc_info *info = mv_proc_call_lookup(proc);
+    for (size_t p = 0; p < mv_programs_len; p++) {
+        for (int proc = 1; proc < MV_PROC_NUMBER_MAX; proc++) {
+            const struct mv_proc_info *info = mv_program_call_lookup(mv_programs[p].prog, proc);
 
-        if (!info || covered[proc] ||
-            (info->subsystem != MV_SUBSYS_CONNECT && info->subsystem != own))
-            continue;
-        mv_error("driver %s: procedure %s (%d) of subsystem %s has no handler and no "
-                 "MV_NOT_IMPLEMENTED entry", srv->driver->name, info->name, proc,
-                 mv_subsystem_name(info->subsystem));
-        r = -EINVAL;
+            if (!info || covered[p][proc] ||
+                (info->subsystem != MV_SUBSYS_CONNECT && info->subsystem != own))
+                continue;
+            mv_error("driver %s: procedure %s (%d) of subsystem %s has no handler and no "
+                     "MV_NOT_IMPLEMENTED entry", srv->driver->name, info->name, proc,
+                     mv_subsystem_name(info->subsystem));
+            r = -EINVAL;
+        }
     }
     return r;
 }
 
 static int index_handlers(struct mv_server *srv)
 {
-    bool covered[MV_PROC_NUMBER_MAX] = { false };
+    bool covered[MV_PROGRAMS_MAX][MV_PROC_NUMBER_MAX] = { { false } };
     int r = index_table(srv, &mv_conn_procs_table, covered);
 
     for (const struct mv_dispatch_table *const *t = srv->driver->tables; r == 0 && t && *t; t++)
         r = index_table(srv, *t, covered);
+    /* the remote program always (its connection level is everyone's); a
+     * proxy hands every program's calls on to the daemon that serves them */
+    srv->serves[mv_program_index(MV_REMOTE_PROGRAM)] = true;
+    for (size_t p = 0; srv->driver->forwarder && p < mv_programs_len; p++)
+        srv->serves[p] = true;
     return r < 0 ? r : check_covered(srv, covered);
 }
 

@@ -33,14 +33,29 @@ struct mv_dispatch_entry {
     int proc;
     bool not_implemented;
     union mv_handler fn;
+    uint32_t prog;          /* the procedure's program (MV_REMOTE_PROGRAM, MV_QEMU_PROGRAM) */
 };
 
-/* The entry for procedure NAME (DOMAIN_GET_INFO) served by FN: the compiler
- * checks FN against the procedure's argument and reply types. */
-#define MV_HANDLER(NAME, FN) { .proc = MV_PROC_##NAME, .fn = { .NAME = (FN) } }
+/* The entry for procedure NAME (DOMAIN_GET_INFO) of the remote program
+ * served by FN: the compiler checks FN against the procedure's argument and
+ * reply types. */
+#define MV_HANDLER(NAME, FN) \
+    { .prog = MV_REMOTE_PROGRAM, .proc = MV_PROC_##NAME, .fn = { .NAME = (FN) } }
 /* Procedure NAME of the daemon's subsystem is knowingly not served: clients
  * get "unknown procedure: N", which libvirt turns into "not supported". */
-#define MV_NOT_IMPLEMENTED(NAME) { .proc = MV_PROC_##NAME, .not_implemented = true }
+#define MV_NOT_IMPLEMENTED(NAME) \
+    { .prog = MV_REMOTE_PROGRAM, .proc = MV_PROC_##NAME, .not_implemented = true }
+/* The same for procedure NAME of another program P (QEMU: the QEMU program,
+ * MV_QEMU_PROC_NAME, whose union member is QEMU_NAME).  A server serves a
+ * program other than the remote one when its tables hold an entry of it
+ * (a forwarder: every program); calls of any other program are refused
+ * with "Cannot find program". */
+#define MV_PROG_HANDLER(P, NAME, FN) \
+    { .prog = MV_##P##_PROGRAM, .proc = MV_##P##_PROC_##NAME, .fn = { .P##_##NAME = (FN) } }
+#define MV_PROG_NOT_IMPLEMENTED(P, NAME) \
+    { .prog = MV_##P##_PROGRAM, .proc = MV_##P##_PROC_##NAME, .not_implemented = true }
+#define MV_QEMU_HANDLER(NAME, FN) MV_PROG_HANDLER(QEMU, NAME, FN)
+#define MV_QEMU_NOT_IMPLEMENTED(NAME) MV_PROG_NOT_IMPLEMENTED(QEMU, NAME)
 
 /* A group of handlers, typically one per source file. */
 struct mv_dispatch_table {
@@ -95,9 +110,10 @@ struct mv_server_driver {
     const char *type;               /* CONNECT_GET_TYPE answer, e.g. "QEMU" */
     const char *uri;                /* canonical URI, e.g. "qemu:///system" */
     const char *const *uri_schemes; /* CONNECT_OPEN accepts these schemes (NULL-terminated) */
-    /* The subsystem the daemon serves: each of its procedures needs an entry
-     * in TABLES, a handler or MV_NOT_IMPLEMENTED, or the server refuses to
-     * start.  MV_SUBSYS_CONNECT: none required (test servers). */
+    /* The subsystem the daemon serves: each of its procedures, of every
+     * program, needs an entry in TABLES, a handler or MV_NOT_IMPLEMENTED,
+     * or the server refuses to start.  MV_SUBSYS_CONNECT: none required
+     * (test servers). */
     enum mv_subsystem subsystem;
     const struct mv_dispatch_table *const *tables;  /* NULL-terminated */
     /* CONNECT_SUPPORTS_FEATURE answer for FEATURE (0/1). */

@@ -141,11 +141,12 @@ void mv_client_close(struct mv_client *c, const char *reason)
     mv_client_unref(c);
 }
 
-/* Asynchronous packets of the remote program are events (keepalive's
- * PING/PONG are bounded by their protocol, stream data by back-pressure). */
+/* Asynchronous packets of the remote or qemu program are events
+ * (keepalive's PING/PONG are bounded by their protocol, stream data by
+ * back-pressure). */
 static bool is_event(const struct mv_msg *m)
 {
-    return m->hdr.type == MV_MESSAGE && m->hdr.prog == MV_REMOTE_PROGRAM;
+    return m->hdr.type == MV_MESSAGE && mv_program_lookup(m->hdr.prog) != NULL;
 }
 
 void mv_client_queue_tx(struct mv_client *c, struct mv_msg *msg)

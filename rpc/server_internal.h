@@ -120,8 +120,12 @@ struct mv_outgoing {
 
 struct mv_server {
     sd_event *event;
-    /* handlers by procedure number: connection-level, then the driver's */
-    const struct mv_dispatch_entry *handlers[MV_PROC_NUMBER_MAX];
+    /* handlers by program (mv_program_index) and procedure number:
+     * connection-level, then the driver's */
+    const struct mv_dispatch_entry *handlers[MV_PROGRAMS_MAX][MV_PROC_NUMBER_MAX];
+    /* the programs served here: the remote one, those the tables name, and
+     * every program for a forwarder */
+    bool serves[MV_PROGRAMS_MAX];
     const struct mv_server_driver *driver;
     struct mv_server_config cfg;
     struct mv_listener *listeners;

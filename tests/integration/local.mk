@@ -234,3 +234,12 @@ dist_check_SCRIPTS += $(NODEDEVD_CLI_TESTS)
 NODEDEVD_MDEV_INTEGRATION_TESTS = tests/integration/nodedevd-mdev.sh
 INTEGRATION_TESTS += $(NODEDEVD_MDEV_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(NODEDEVD_MDEV_INTEGRATION_TESTS)
+
+# libvirt's QEMU program (0x20008087): qemu-monitor-command (QMP, HMP),
+# qemu-monitor-event and python3's libvirt_qemu on a real guest, directly
+# and through modvirt-proxyd's libvirt-sock
+QEMUPROG_INTEGRATION_TESTS = \
+	tests/integration/qemud-qemuprog.sh \
+	tests/integration/via-proxy-qemud-qemuprog.sh
+INTEGRATION_TESTS += $(QEMUPROG_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(QEMUPROG_INTEGRATION_TESTS)

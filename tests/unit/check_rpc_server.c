@@ -135,6 +135,65 @@ static const struct mv_server_driver test_driver = {
     .uri_schemes = test_schemes, .tables = test_tables, .client_close = test_client_close,
 };
 
+/* ---- a second program: the QEMU program's calls and events ---- */
+
+static int test_monitor_command(struct mv_call *call, mv_qemu_domain_monitor_command_args *args,
+                                mv_qemu_domain_monitor_command_ret *ret)
+{
+    return asprintf(&ret->result, "%s on %s", args->cmd, args->dom.name) < 0 ? -ENOMEM : 0;
+}
+
+static bool match_name(const void *data, const char *subject)
+{
+    return strcmp(data, subject) == 0;
+}
+
+/* monitor events by name: the registration's own match */
+static int test_monitor_register(struct mv_call *call, mv_qemu_connect_domain_monitor_event_register_args *args,
+                                 mv_qemu_connect_domain_monitor_event_register_ret *ret)
+{
+    struct mv_events_match m = { .match = match_name, .free = free,
+                                 .data = args->event ? strdup(*args->event) : NULL };
+    int r = mv_events_register_match(test_events, mv_call_client(call), 7, NULL, 0, args->event ? &m : NULL);
+
+    if (r < 0)
+        return r;
+    ret->callbackID = r;
+    return 0;
+}
+
+/* On a worker: QMP events STOP then RESUME, each to whoever matches it. */
+static int test_monitor_fire(struct mv_call *call, mv_qemu_domain_attach_args *args,
+                             mv_qemu_domain_attach_ret *ret)
+{
+    static const char *const names[] = { "STOP", "RESUME" };
+    mv_qemu_domain_monitor_event_msg msg = { .dom = { .name = "dom1", .id = 1 }, .seconds = 5 };
+
+    for (size_t i = 0; i < MV_ARRAY_SIZE(names); i++) {
+        msg.event = (char *)names[i];
+        ck_assert_int_ge(mv_events_emit_program(test_events, MV_QEMU_PROGRAM, 7, NULL, 0, names[i],
+                                                MV_QEMU_PROC_DOMAIN_MONITOR_EVENT,
+                                                (xdrproc_t)xdr_mv_qemu_domain_monitor_event_msg, &msg), 0);
+    }
+    ret->dom.name = strdup("dom1");
+    return 0;
+}
+
+static const struct mv_dispatch_entry test_qemu_procs[] = {
+    MV_QEMU_HANDLER(DOMAIN_MONITOR_COMMAND, test_monitor_command),
+    MV_QEMU_HANDLER(CONNECT_DOMAIN_MONITOR_EVENT_REGISTER, test_monitor_register),
+    MV_QEMU_HANDLER(DOMAIN_ATTACH, test_monitor_fire),
+    MV_QEMU_NOT_IMPLEMENTED(DOMAIN_AGENT_COMMAND),
+};
+static const struct mv_dispatch_table test_qemu_table = MV_DISPATCH_TABLE(test_qemu_procs);
+static const struct mv_dispatch_table *const test_qemu_tables[] = { &test_table, &test_qemu_table, NULL };
+static const struct mv_server_driver test_qemu_driver = {
+    .name = "testd", .type = "TEST", .uri = "test:///system",
+    .uri_schemes = test_schemes, .tables = test_qemu_tables, .client_close = test_client_close,
+};
+/* the driver the next start_server() runs */
+static const struct mv_server_driver *server_driver = &test_driver;
+
 /* ---- the server runs in its own thread ---- */
 
 static char dir[] = "/tmp/mv-srv-XXXXXX";
@@ -156,7 +215,7 @@ static void *server_main(void *opaque)
     ck_assert_int_eq(mv_events_new("test", &test_events), 0);
     if (getenv("MV_TEST_DEBUG")) mv_log_set_level(MV_LOG_DEBUG);
     ck_assert_int_ge(sd_event_new(&ev), 0);
-    ck_assert_int_eq(mv_server_new(ev, &test_driver, &server_cfg, &srv), 0);
+    ck_assert_int_eq(mv_server_new(ev, server_driver, &server_cfg, &srv), 0);
     ck_assert_int_eq(mv_server_listen_unix(srv, rw_path, 0600, (gid_t)-1, &rw), 0);
     ck_assert_int_eq(mv_server_listen_unix(srv, ro_path, 0666, (gid_t)-1, &ro), 0);
     mv_test_loop_ready(&loop, ev);
@@ -195,6 +254,16 @@ static void stop_server(void)
 
 static void setup(void) { start_server(0, 0, 0); }
 static void teardown(void) { stop_server(); }
+static void qemu_setup(void)
+{
+    server_driver = &test_qemu_driver;
+    start_server(0, 0, 0);
+}
+static void qemu_teardown(void)
+{
+    stop_server();
+    server_driver = &test_driver;
+}
 
 /* ---- a raw client ---- */
 
@@ -339,6 +408,93 @@ START_TEST(test_wrong_program_and_version)
     send_call_full(fd, MV_REMOTE_PROGRAM, 2, MV_PROC_CONNECT_GET_HOSTNAME, 3, NULL, NULL);
     expect_error(fd, 3, MV_ERR_RPC, "Cannot find program 536903814 version 2");
     expect_hostname(fd, 4);
+}
+END_TEST
+
+/* With a table of the QEMU program the server serves it: calls of that
+ * program reach their handlers under the same checks as the remote
+ * program's; without one (test_wrong_program_and_version) it is refused. */
+START_TEST(test_second_program_dispatched)
+{
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
+    mv_qemu_domain_monitor_command_args a = { .dom = { .name = "dom1" }, .cmd = "{\"execute\":\"stop\"}" };
+    mv_qemu_domain_monitor_command_ret r = { 0 };
+    _cleanup_msg_ struct mv_msg *m = NULL;
+
+    handshake(fd, 0);
+    send_call_full(fd, MV_QEMU_PROGRAM, MV_QEMU_VERSION, MV_QEMU_PROC_DOMAIN_MONITOR_COMMAND, 2,
+                   (xdrproc_t)xdr_mv_qemu_domain_monitor_command_args, &a);
+    ck_assert_ptr_nonnull(m = mv_test_recv(fd));
+    ck_assert_uint_eq(m->hdr.prog, MV_QEMU_PROGRAM);
+    ck_assert_int_eq(m->hdr.proc, MV_QEMU_PROC_DOMAIN_MONITOR_COMMAND);
+    ck_assert_int_eq(m->hdr.status, MV_OK);
+    ck_assert_int_eq(mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_qemu_domain_monitor_command_ret, &r), 0);
+    ck_assert_str_eq(r.result, "{\"execute\":\"stop\"} on dom1");
+    xdr_free((xdrproc_t)xdr_mv_qemu_domain_monitor_command_ret, (char *)&r);
+    /* its other version is not served */
+    send_call_full(fd, MV_QEMU_PROGRAM, 2, MV_QEMU_PROC_DOMAIN_MONITOR_COMMAND, 3,
+                   (xdrproc_t)xdr_mv_qemu_domain_monitor_command_args, &a);
+    expect_error(fd, 3, MV_ERR_RPC, "Cannot find program 536903815 version 2");
+    /* not implemented, its event sent as a call, a number it lacks: unknown */
+    send_call_full(fd, MV_QEMU_PROGRAM, MV_QEMU_VERSION, MV_QEMU_PROC_DOMAIN_AGENT_COMMAND, 4, NULL, NULL);
+    expect_error(fd, 4, MV_ERR_RPC, "unknown procedure: 3");
+    send_call_full(fd, MV_QEMU_PROGRAM, MV_QEMU_VERSION, MV_QEMU_PROC_DOMAIN_MONITOR_EVENT, 5, NULL, NULL);
+    expect_error(fd, 5, MV_ERR_RPC, "unknown procedure: 6");
+    send_call_full(fd, MV_QEMU_PROGRAM, MV_QEMU_VERSION, 16, 6, NULL, NULL);
+    expect_error(fd, 6, MV_ERR_RPC, "unknown procedure: 16");
+    /* arguments decoded with the program's own types */
+    send_call_full(fd, MV_QEMU_PROGRAM, MV_QEMU_VERSION, MV_QEMU_PROC_DOMAIN_MONITOR_COMMAND, 7, NULL, NULL);
+    expect_error(fd, 7, MV_ERR_RPC, "cannot decode the arguments of procedure QEMU_DOMAIN_MONITOR_COMMAND");
+    expect_hostname(fd, 8);
+}
+END_TEST
+
+START_TEST(test_second_program_read_only)
+{
+    _cleanup_close_ int fd = mv_test_dial(ro_path);
+    mv_qemu_domain_monitor_command_args a = { .dom = { .name = "dom1" }, .cmd = "x" };
+
+    handshake(fd, 0);
+    send_call_full(fd, MV_QEMU_PROGRAM, MV_QEMU_VERSION, MV_QEMU_PROC_DOMAIN_MONITOR_COMMAND, 2,
+                   (xdrproc_t)xdr_mv_qemu_domain_monitor_command_args, &a);
+    expect_error(fd, 2, MV_ERR_OPERATION_DENIED,
+                 "operation forbidden: read only access prevents virDomainQemuMonitorCommand");
+}
+END_TEST
+
+/* Events of the second program carry its number, and each registration's
+ * own match picks the events it gets. */
+START_TEST(test_second_program_events_matched)
+{
+    _cleanup_close_ int fd = mv_test_dial(rw_path);
+    char *resume = "RESUME";
+    mv_qemu_connect_domain_monitor_event_register_args reg = { .event = &resume };
+    mv_qemu_connect_domain_monitor_event_register_ret id = { 0 };
+    mv_qemu_domain_attach_args fire = { 0 };
+    mv_qemu_domain_monitor_event_msg ev = { 0 };
+    _cleanup_msg_ struct mv_msg *m = NULL, *reply = NULL;
+
+    handshake(fd, 0);
+    send_call_full(fd, MV_QEMU_PROGRAM, MV_QEMU_VERSION, MV_QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER, 2,
+                   (xdrproc_t)xdr_mv_qemu_connect_domain_monitor_event_register_args, &reg);
+    expect_ok(fd, 2, (xdrproc_t)xdr_mv_qemu_connect_domain_monitor_event_register_ret, &id);
+    ck_assert_int_gt(id.callbackID, 0);
+    send_call_full(fd, MV_QEMU_PROGRAM, MV_QEMU_VERSION, MV_QEMU_PROC_DOMAIN_ATTACH, 3,
+                   (xdrproc_t)xdr_mv_qemu_domain_attach_args, &fire);
+    /* STOP went to nobody: RESUME first, then the reply */
+    ck_assert_ptr_nonnull(m = mv_test_recv(fd));
+    ck_assert_int_eq(m->hdr.type, MV_MESSAGE);
+    ck_assert_uint_eq(m->hdr.prog, MV_QEMU_PROGRAM);
+    ck_assert_uint_eq(m->hdr.vers, MV_QEMU_VERSION);
+    ck_assert_int_eq(m->hdr.proc, MV_QEMU_PROC_DOMAIN_MONITOR_EVENT);
+    ck_assert_int_eq(mv_msg_decode_payload(m, (xdrproc_t)xdr_mv_qemu_domain_monitor_event_msg, &ev), 0);
+    ck_assert_int_eq(ev.callbackID, id.callbackID);
+    ck_assert_str_eq(ev.event, "RESUME");
+    ck_assert_int_eq(ev.seconds, 5);
+    xdr_free((xdrproc_t)xdr_mv_qemu_domain_monitor_event_msg, (char *)&ev);
+    ck_assert_ptr_nonnull(reply = mv_test_recv(fd));
+    ck_assert_int_eq(reply->hdr.type, MV_REPLY);
+    ck_assert_uint_eq(reply->hdr.serial, 3);
 }
 END_TEST
 
@@ -910,7 +1066,18 @@ static size_t qemu_entries(struct mv_dispatch_entry *entries, size_t max, int sk
         if (!info || info->subsystem != MV_SUBSYS_QEMU || (info->flags & MV_PROC_MESSAGE) || proc == skip)
             continue;
         ck_assert_uint_lt(n, max);
-        entries[n++] = (struct mv_dispatch_entry){ .proc = proc, .not_implemented = true };
+        entries[n++] = (struct mv_dispatch_entry){ .prog = MV_REMOTE_PROGRAM, .proc = proc,
+                                                   .not_implemented = true };
+    }
+    /* the QEMU program's procedures are the subsystem's too */
+    for (size_t p = 0; p < mv_program_lookup(MV_QEMU_PROGRAM)->nfacts; p++) {
+        const struct mv_proc_info *info = mv_program_call_lookup(MV_QEMU_PROGRAM, (int)p);
+
+        if (!info)
+            continue;
+        ck_assert_uint_lt(n, max);
+        entries[n++] = (struct mv_dispatch_entry){ .prog = MV_QEMU_PROGRAM, .proc = (int)p,
+                                                   .not_implemented = true };
     }
     return n;
 }
@@ -941,7 +1108,9 @@ START_TEST(test_driver_entry_twice)
     };
     /* the connection level is the server's: a driver entry for it is a second one */
     static const struct mv_dispatch_entry conn[] = { MV_NOT_IMPLEMENTED(CONNECT_OPEN) };
-    static const struct mv_dispatch_entry message[] = { { .proc = MV_PROC_DOMAIN_EVENT_CALLBACK_REBOOT } };
+    static const struct mv_dispatch_entry message[] = {
+        { .prog = MV_REMOTE_PROGRAM, .proc = MV_PROC_DOMAIN_EVENT_CALLBACK_REBOOT },
+    };
     static const struct mv_dispatch_table t1 = MV_DISPATCH_TABLE(twice), t2 = MV_DISPATCH_TABLE(conn),
                                           t3 = MV_DISPATCH_TABLE(message);
     const struct mv_dispatch_table *const tables1[] = { &t1, NULL }, *const tables2[] = { &t2, NULL },
@@ -981,6 +1150,38 @@ START_TEST(test_proc_facts)
     ck_assert_uint_eq(console->flags, MV_PROC_INLINE | MV_PROC_STREAM);
     ck_assert_uint_eq(ev->flags, MV_PROC_MESSAGE);
     ck_assert(ev->args_filter == (xdrproc_t)xdr_mv_domain_event_callback_lifecycle_msg);
+    ck_assert_uint_eq(ev->prog, MV_REMOTE_PROGRAM);
+}
+END_TEST
+
+/* The QEMU program's table, from qemu_protocol.x: its own numbers, types
+ * and prefix; the remote program's lookups never return it. */
+START_TEST(test_qemu_program_facts)
+{
+    const struct mv_program *p = mv_program_lookup(MV_QEMU_PROGRAM);
+    const struct mv_proc_info *mon = mv_program_proc_lookup(MV_QEMU_PROGRAM, MV_QEMU_PROC_DOMAIN_MONITOR_COMMAND);
+    const struct mv_proc_info *reg =
+        mv_program_proc_lookup(MV_QEMU_PROGRAM, MV_QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER);
+    const struct mv_proc_info *ev = mv_program_proc_lookup(MV_QEMU_PROGRAM, MV_QEMU_PROC_DOMAIN_MONITOR_EVENT);
+
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(p->vers, 1);
+    ck_assert_str_eq(p->name, "qemu");
+    ck_assert_int_eq(mv_program_index(MV_REMOTE_PROGRAM), 0);
+    ck_assert_ptr_null(mv_program_lookup(0x20008088));
+    ck_assert_uint_le(mv_programs_len, MV_PROGRAMS_MAX);
+    ck_assert_str_eq(mon->name, "QEMU_DOMAIN_MONITOR_COMMAND");
+    ck_assert_str_eq(mon->api, "virDomainQemuMonitorCommand");
+    ck_assert_int_eq(mon->subsystem, MV_SUBSYS_QEMU);
+    ck_assert_uint_eq(mon->flags, 0);                   /* rw, worker */
+    ck_assert_uint_eq(mon->prog, MV_QEMU_PROGRAM);
+    ck_assert(mon->args_filter == (xdrproc_t)xdr_mv_qemu_domain_monitor_command_args);
+    ck_assert_uint_eq(reg->flags, MV_PROC_INLINE | MV_PROC_EVENT_REGISTER);
+    ck_assert_uint_eq(ev->flags, MV_PROC_MESSAGE);
+    ck_assert_ptr_null(mv_program_call_lookup(MV_QEMU_PROGRAM, MV_QEMU_PROC_DOMAIN_MONITOR_EVENT));
+    /* number 1 of the remote program is another procedure */
+    ck_assert_str_eq(mv_proc_lookup(1)->name, "CONNECT_OPEN");
+    ck_assert_ptr_null(mv_program_proc_lookup(MV_QEMU_PROGRAM, 8));
 }
 END_TEST
 
@@ -1002,6 +1203,12 @@ static Suite *server_suite(void)
     tcase_add_test(tc, test_unknown_procedure);
     tcase_add_test(tc, test_wrong_program_and_version);
     tcase_add_test(tc, test_undecodable_arguments);
+    TCase *progs = tcase_create("programs");
+    tcase_add_checked_fixture(progs, qemu_setup, qemu_teardown);
+    tcase_set_timeout(progs, 30);
+    tcase_add_test(progs, test_second_program_dispatched);
+    tcase_add_test(progs, test_second_program_read_only);
+    tcase_add_test(progs, test_second_program_events_matched);
     tcase_add_test(tc, test_length_over_maximum);
     tcase_add_test(tc, test_length_below_header);
     tcase_add_test(tc, test_truncated_frame);
@@ -1019,6 +1226,7 @@ static Suite *server_suite(void)
     tcase_add_test(tc, test_event_deregister_and_close);
     tcase_add_test(tc, test_shutdown_with_clients_connected);
     suite_add_tcase(s, tc);
+    suite_add_tcase(s, progs);
 
     tcase_add_checked_fixture(limits, timeout_setup, limits_teardown);
     tcase_set_timeout(limits, 30);
@@ -1038,6 +1246,7 @@ static Suite *server_suite(void)
     tcase_add_test(tables, test_driver_covers_its_subsystem);
     tcase_add_test(tables, test_driver_entry_twice);
     tcase_add_test(tables, test_proc_facts);
+    tcase_add_test(tables, test_qemu_program_facts);
     suite_add_tcase(s, tables);
 
     tcase_add_checked_fixture(idle, idle_setup, teardown);
