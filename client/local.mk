@@ -9,6 +9,7 @@ client_libmodvirt_la_SOURCES = \
 	client/host.c \
 	client/domain.c \
 	client/domain_lifecycle.c \
+	client/domain_tuning.c \
 	client/domain_query.c \
 	client/domain_names.c \
 	client/domain_events.c \
@@ -42,6 +43,7 @@ client_modvirt_SOURCES = \
 	client/cli_host.c \
 	client/cli_domain.c \
 	client/cli_domain_lifecycle.c \
+	client/cli_domain_tuning.c \
 	client/cli_console.c \
 	client/cli_signals.c \
 	client/cli_events.c \

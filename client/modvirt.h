@@ -317,6 +317,34 @@ int modvirt_domain_get_security_label(modvirt_domain *dom, char **label, int *en
  * (freed with modvirt_string_list_free()). */
 int modvirt_domain_get_messages(modvirt_domain *dom, char ***msgs, modvirt_error **err);
 
+/* ---- tuning (domain_tuning.c) ---- */
+
+/* What a tuning change affects: neither bit is the domain's current state
+ * (live if it runs, else its persistent config). */
+enum modvirt_domain_affect_flags {
+    MODVIRT_DOMAIN_AFFECT_LIVE = 1 << 0,
+    MODVIRT_DOMAIN_AFFECT_CONFIG = 1 << 1,
+    MODVIRT_DOMAIN_AFFECT_MAXIMUM = 1 << 2,     /* setvcpus/setmem: the maximum (config only) */
+};
+
+/* Sets the vCPU count to N: live, vCPUs are plugged or unplugged up to
+ * <vcpu>'s maximum.  FLAGS: modvirt_domain_affect_flags. */
+int modvirt_domain_set_vcpus(modvirt_domain *dom, unsigned int n, unsigned int flags, modvirt_error **err);
+
+/* Pins vCPU VCPU to the host CPUs of CPUMAP (MAPLEN bytes, CPU i at bit
+ * i%8 of byte i/8).  FLAGS: LIVE and/or CONFIG. */
+int modvirt_domain_pin_vcpu(modvirt_domain *dom, unsigned int vcpu, const unsigned char *cpumap, size_t maplen,
+                            unsigned int flags, modvirt_error **err);
+
+/* Sets the memory to KIB (live through the balloon; MAXIMUM: the maximum,
+ * config only). */
+int modvirt_domain_set_memory(modvirt_domain *dom, unsigned long long kib, unsigned int flags,
+                              modvirt_error **err);
+
+/* The migration bandwidth limit of a running domain, in MiB/s. */
+int modvirt_domain_migrate_set_max_speed(modvirt_domain *dom, unsigned long long mib, modvirt_error **err);
+int modvirt_domain_migrate_get_max_speed(modvirt_domain *dom, unsigned long long *mib, modvirt_error **err);
+
 /* Frees a NULL-terminated string array and its strings; NULL is fine. */
 void modvirt_string_list_free(char **list);
 

@@ -10,6 +10,11 @@
  *   does, and then checks that QEMU lists the slot free (QEMU 7.2 reports
  *   a CPU's removal by its child APIC's path alone); a guest that keeps the
  *   CPU leaves it plugged and the call fails by name (it may still go later).
+ * - QEMU 7.2 under TCG dies when a vCPU is plugged again after an unplug
+ *   (any id, any slot that was used): slots unplugged in a TCG run are
+ *   remembered for that run (domain UUID and run generation) and plugging
+ *   them again is refused by name.  A daemon restarted meanwhile has
+ *   forgotten them.
  */
 #define MV_LOG_MODULE "qemud.vcpu"
 #include "config.h"
@@ -17,6 +22,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +310,66 @@ static int unplug(struct qemud_dom *dom, const char *id, unsigned int vcpu, stru
     return r;
 }
 
+/* ---- slots unplugged in a TCG run ---- */
+
+struct gone {
+    char uuid[40];
+    uint64_t gen;
+    unsigned int vcpu;
+};
+
+static pthread_mutex_t gone_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gone *gone;
+static size_t ngone;
+
+/* DOM's run generation, and whether it runs under TCG. */
+static uint64_t run_of(struct qemud_dom *dom, bool *tcg)
+{
+    uint64_t gen;
+
+    pthread_mutex_lock(&dom->lock);
+    gen = dom->run_gen;
+    *tcg = !dom->live || dom->live->virt != MV_DOM_VIRT_KVM;
+    pthread_mutex_unlock(&dom->lock);
+    return gen;
+}
+
+static bool was_unplugged(struct qemud_dom *dom, unsigned int vcpu)
+{
+    bool tcg, found = false;
+    uint64_t gen = run_of(dom, &tcg);
+
+    pthread_mutex_lock(&gone_lock);
+    for (size_t i = 0; i < ngone && !found; i++)
+        found = gone[i].gen == gen && gone[i].vcpu == vcpu && strcmp(gone[i].uuid, dom->uuid_str) == 0;
+    pthread_mutex_unlock(&gone_lock);
+    return tcg && found;
+}
+
+/* Records VCPU of DOM's run as unplugged; older runs' records of DOM go. */
+static void remember_unplugged(struct qemud_dom *dom, unsigned int vcpu)
+{
+    bool tcg;
+    uint64_t gen = run_of(dom, &tcg);
+    size_t kept = 0;
+    struct gone *grown;
+
+    if (!tcg)
+        return;
+    pthread_mutex_lock(&gone_lock);
+    for (size_t i = 0; i < ngone; i++)
+        if (strcmp(gone[i].uuid, dom->uuid_str) != 0 || gone[i].gen == gen)
+            gone[kept++] = gone[i];
+    ngone = kept;
+    if ((grown = realloc(gone, (ngone + 1) * sizeof(*gone)))) {
+        gone = grown;
+        snprintf(gone[ngone].uuid, sizeof(gone[ngone].uuid), "%s", dom->uuid_str);
+        gone[ngone].gen = gen;
+        gone[ngone++].vcpu = vcpu;
+    }
+    pthread_mutex_unlock(&gone_lock);
+}
+
 /* ---- count ---- */
 
 static int change_one(struct qemud_dom *dom, const struct slot *slots, size_t n, unsigned int vcpu, bool add,
@@ -319,6 +385,10 @@ static int change_one(struct qemud_dom *dom, const struct slot *slots, size_t n,
         if (path)
             return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU, "internal error: vCPU slot %u of domain "
                               "'%s' is taken already (%s)", vcpu, dom->name, path);
+        if (was_unplugged(dom, vcpu))
+            return mv_err_set(err, MV_ERR_OPERATION_UNSUPPORTED, MV_FROM_QEMU, "Operation not supported: vCPU %u "
+                              "of domain '%s' was unplugged in this run, and QEMU under TCG cannot plug a vCPU "
+                              "again (it dies); it comes back with the next start", vcpu, dom->name);
         return plug(dom, &slots[vcpu], vcpu, err);
     }
     if (!path)
@@ -327,6 +397,8 @@ static int change_one(struct qemud_dom *dom, const struct slot *slots, size_t n,
         return mv_err_set(err, MV_ERR_OPERATION_UNSUPPORTED, MV_FROM_QEMU, "Operation not supported: vCPU %u of "
                           "domain '%s' was started with the domain, not plugged, and QEMU cannot unplug it",
                           vcpu, dom->name);
+    /* remembered before the request: a guest may let go after a timeout */
+    remember_unplugged(dom, vcpu);
     return unplug(dom, path + strlen(PERIPHERAL), vcpu, err);
 }
 

@@ -19,13 +19,15 @@ BOOT_S=90
 CPU_S=30
 G=tl
 D=tdef
-guest_test_init 11
+guest_test_init 12
 start_daemon
 
 online=$(cat /sys/devices/system/cpu/online)
 first=$(printf '%s' "$online" | sed 's/[-,].*//')
 last=$(printf '%s' "$online" | sed 's/.*[-,]//')
 serial=$mv_tmp/$G.serial
+CLI=$top_builddir/client/modvirt
+mvc() { run isolated "$CLI" -c "$MV_URI" "$@"; }
 # allowed PID COMM: Cpus_allowed_list of PID's thread named COMM
 allowed() {
     local t
@@ -211,7 +213,34 @@ vsh migrate-getspeed $D
 refused "getspeed of a shut-off domain" "is not running"
 verdict "migrate-setspeed 100 MiB/s, migrate-getspeed 100; a bandwidth beyond QEMU's and a shut-off domain refused by name"
 
-# 10
+# 10: the same through modvirt's own CLI (libmodvirt)
+# QEMU 7.2 under TCG dies plugging a vCPU again after an unplug: refused by name
+mvc setvcpus $G 2 --live
+expect_eq "modvirt setvcpus 2 --live: refused" 1 "$rc"
+expect_match "named" "vCPU 1 of domain '$G' was unplugged in this run, and QEMU under TCG cannot plug a vCPU again" "$err"
+vsh domstate $G
+expect_eq "QEMU lives on" running "$out"
+mvc vcpupin $G 0 "$first" --live
+expect_eq "modvirt vcpupin" "0:" "$rc:$out"
+expect_eq "vCPU 0 thread" "$first" "$(allowed "${qpid:-0}" "CPU 0/TCG")"
+mvc setmem $G 180000 --live
+expect_eq "modvirt setmem" 0 "$rc"
+vsh dominfo $G
+expect_match "used memory" "Used memory: +180000 KiB" "$out"
+mvc migrate-setspeed $G 50
+expect_eq "modvirt migrate-setspeed" 0 "$rc"
+mvc migrate-getspeed $G
+expect_eq "modvirt migrate-getspeed" 50 "$out"
+mvc --json migrate-getspeed $G
+expect_match "--json" '"bandwidth_mib": *50' "$out"
+mvc setvcpus $G 9 --live
+expect_eq "beyond the maximum: status 1" 1 "$rc"
+expect_match "named" "failed to set the vCPUs of domain '$G'.*9 > 3" "$err"
+mvc vcpupin $G 0 'x-1'
+expect_eq "a bad cpulist is a usage error" 2 "$rc"
+verdict "modvirt vcpupin/setmem/migrate-setspeed/getspeed through libmodvirt; setvcpus refuses a re-plug under TCG by name; errors name the domain and cause"
+
+# 11
 vsh shutdown $G --mode initctl
 refused "initctl" "initctl method is not supported"
 vsh reboot $G --mode signal
@@ -222,7 +251,7 @@ vsh domstate $G
 expect_eq "still running" running "$out"
 verdict "shutdown --mode initctl, reboot --mode signal, --mode agent refused by name; the guest runs on"
 
-# 11: the config changes reach the next start
+# 12: the config changes reach the next start
 vsh destroy $G
 expect_eq "destroy" 0 "$rc"
 vsh setvcpus $G 2 --config
