@@ -538,7 +538,46 @@ static int migrate_get_max_speed(struct mv_call *call, mv_domain_flags_args *arg
     return r;
 }
 
+/* ---- the host's CPUs, for pinning clients ---- */
+
+/* Inline: two small sysfs reads. */
+static int node_get_cpu_map(struct mv_call *call, mv_node_get_cpu_map_args *args, mv_node_get_cpu_map_ret *ret)
+{
+    struct mv_dom_idset online = { 0 }, present = { 0 };
+    _cleanup_free_ char *text = NULL;
+    int r;
+
+    if (args->flags)
+        return qemud_bad_flags(call, args->flags, "virNodeGetCPUMap");
+    if ((r = qemud_tuning_host_set(call, false, &online)) < 0)
+        return r;
+    /* present CPUs bound the map: an offline CPU still has its bit */
+    if (mv_file_read_all("/sys/devices/system/cpu/present", 4096, &text, NULL) == 0) {
+        text[strcspn(text, "\n")] = '\0';
+        if (mv_dom_idset_parse(text, MV_DOM_CPUSET_MAX, &present) < 0)
+            present.n = 0;
+    }
+    ret->ret = (int)((present.n ? present.ids[present.n - 1] : online.ids[online.n - 1]) + 1);
+    if (args->need_online)
+        ret->online = (unsigned int)online.n;
+    if (args->need_map) {
+        size_t len = ((size_t)ret->ret + 7) / 8;
+
+        if (!(ret->cpumap.cpumap_val = calloc(len, 1))) {
+            r = -ENOMEM;
+            goto out;
+        }
+        ret->cpumap.cpumap_len = (u_int)len;
+        set_bits((unsigned char *)ret->cpumap.cpumap_val, len, &online);
+    }
+out:
+    free(online.ids);
+    free(present.ids);
+    return r;
+}
+
 static const struct mv_dispatch_entry tuning_procs[] = {
+    MV_HANDLER(NODE_GET_CPU_MAP, node_get_cpu_map),
     MV_HANDLER(DOMAIN_PIN_VCPU, pin_vcpu),
     MV_HANDLER(DOMAIN_PIN_VCPU_FLAGS, pin_vcpu_flags),
     MV_HANDLER(DOMAIN_GET_VCPU_PIN_INFO, get_vcpu_pin_info),

@@ -82,6 +82,18 @@ xml $G
 expect_match "live XML" "<vcpupin vcpu='0' cpuset='$last'/>" "$out"
 xml --inactive $G
 expect_nomatch "not in the definition" "<vcpupin" "$out"
+# python3-libvirt (virt-manager's way): NODE_GET_CPU_MAP, then GET_VCPU_PIN_INFO
+py - "$MV_URI" "$G" <<'PY'
+import sys, libvirt
+c = libvirt.open(sys.argv[1])
+n, cpus, online = c.getCPUMap()
+print("ncpus=%d\nonline=%d" % (n, online))
+print("vcpu0=" + "".join("y" if b else "-" for b in c.lookupByName(sys.argv[2]).vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_LIVE)[0]))
+PY
+expect_eq "python getCPUMap: CPUs" "$((last + 1))" "$(kv ncpus)"
+expect_eq "python vcpuPinInfo: vCPU 0 on $last" \
+    "$(for ((i = 0; i <= last; i++)); do [ $i -eq "$last" ] && printf y || printf -- -; done)" "$(kv vcpu0)"
+[ "$rc" -eq 0 ] || diag "python: $(run_evidence)"
 vsh vcpuinfo $G
 if [ "$rc" -eq 0 ]; then
     expect_match "vcpuinfo affinity" "CPU Affinity: +[-y]*y" "$out"
@@ -94,7 +106,7 @@ xml --inactive $G
 expect_match "definition" "<vcpupin vcpu='1' cpuset='$first'/>" "$out"
 vsh vcpupin $G --config
 expect_match "vcpupin --config shows it" "^ *1 +$first\$" "$out"
-verdict "vcpupin --live moves vCPU 0's thread to CPU $last (Cpus_allowed_list) and shows it; --config goes to the definition only"
+verdict "vcpupin --live moves vCPU 0's thread to CPU $last (Cpus_allowed_list); virsh vcpupin and python's vcpuPinInfo show it; --config goes to the definition only"
 
 # 3
 vsh vcpupin $G 2 "$first" --live
