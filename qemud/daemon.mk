@@ -105,6 +105,13 @@ tests_unit_check_qemud_guest_cgroup_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(to
 tests_unit_check_qemud_guest_cgroup_LDADD = tests/unit/libmvtest.la common/libmvprocess.la common/libmvcommon.la \
 	$(CHECK_LIBS) -lpthread
 
+# typed_params.c: replies built field by field, calls' lists checked by name and type
+check_PROGRAMS += tests/unit/check_qemud_typed_params
+UNIT_TESTS += tests/unit/check_qemud_typed_params
+tests_unit_check_qemud_typed_params_SOURCES = tests/unit/check_qemud_typed_params.c qemud/typed_params.c
+tests_unit_check_qemud_typed_params_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/qemud
+tests_unit_check_qemud_typed_params_LDADD = tests/unit/libmvtest.la rpc/libmvwire.la common/libmvcommon.la $(CHECK_LIBS)
+
 # guest_identity.c with a real qemud.conf and the host's real passwd and
 # group databases: ranges, fixed users, the held set under threads
 check_PROGRAMS += tests/unit/check_qemud_guest_identity
