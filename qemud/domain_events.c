@@ -10,8 +10,9 @@
 #include "log.h"
 #include "qemud.h"
 
-/* VIR_DOMAIN_EVENT_ID_LIFECYCLE / _REBOOT */
-enum { EVENT_ID_LIFECYCLE = 0, EVENT_ID_REBOOT = 1 };
+/* VIR_DOMAIN_EVENT_ID_* */
+enum { EVENT_ID_LIFECYCLE = 0, EVENT_ID_REBOOT = 1, EVENT_ID_DEVICE_REMOVED = 15, EVENT_ID_DEVICE_ADDED = 19,
+       EVENT_ID_DEVICE_REMOVAL_FAILED = 22 };
 
 int qemud_events_init(void)
 {
@@ -44,6 +45,39 @@ void qemud_event_reboot(const struct qemud_dom *dom, int id)
     mv_events_emit(qemud.events, EVENT_ID_REBOOT, dom->uuid, MV_UUID_LEN,
                    MV_PROC_DOMAIN_EVENT_CALLBACK_REBOOT,
                    (xdrproc_t)xdr_mv_domain_event_callback_reboot_msg, &msg);
+}
+
+void qemud_event_device_added(const struct qemud_dom *dom, int id, const char *alias)
+{
+    mv_domain_event_callback_device_added_msg msg = { .devAlias = (char *)alias };
+
+    fill_domain(&msg.dom, dom, id);
+    mv_debug("domain '%s': device '%s' added", dom->name, alias);
+    mv_events_emit(qemud.events, EVENT_ID_DEVICE_ADDED, dom->uuid, MV_UUID_LEN,
+                   MV_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_ADDED,
+                   (xdrproc_t)xdr_mv_domain_event_callback_device_added_msg, &msg);
+}
+
+void qemud_event_device_removed(const struct qemud_dom *dom, int id, const char *alias)
+{
+    mv_domain_event_callback_device_removed_msg msg = { .msg = { .devAlias = (char *)alias } };
+
+    fill_domain(&msg.msg.dom, dom, id);
+    mv_debug("domain '%s': device '%s' removed", dom->name, alias);
+    mv_events_emit(qemud.events, EVENT_ID_DEVICE_REMOVED, dom->uuid, MV_UUID_LEN,
+                   MV_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED,
+                   (xdrproc_t)xdr_mv_domain_event_callback_device_removed_msg, &msg);
+}
+
+void qemud_event_device_removal_failed(const struct qemud_dom *dom, int id, const char *alias)
+{
+    mv_domain_event_callback_device_removal_failed_msg msg = { .devAlias = (char *)alias };
+
+    fill_domain(&msg.dom, dom, id);
+    mv_debug("domain '%s': removal of device '%s' failed", dom->name, alias);
+    mv_events_emit(qemud.events, EVENT_ID_DEVICE_REMOVAL_FAILED, dom->uuid, MV_UUID_LEN,
+                   MV_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED,
+                   (xdrproc_t)xdr_mv_domain_event_callback_device_removal_failed_msg, &msg);
 }
 
 void qemud_events_client_close(struct mv_client *client)

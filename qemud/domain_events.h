@@ -35,6 +35,11 @@ int qemud_events_init(void);
 void qemud_event_lifecycle(const struct qemud_dom *dom, int id, int event, int detail);
 /* Sends a reboot event. */
 void qemud_event_reboot(const struct qemud_dom *dom, int id);
+/* DEVICE_ADDED (19), DEVICE_REMOVED (15), DEVICE_REMOVAL_FAILED (22) for
+ * DOM's device ALIAS (hotplug.h). */
+void qemud_event_device_added(const struct qemud_dom *dom, int id, const char *alias);
+void qemud_event_device_removed(const struct qemud_dom *dom, int id, const char *alias);
+void qemud_event_device_removal_failed(const struct qemud_dom *dom, int id, const char *alias);
 /* Drops every registration of CLIENT (it is closing). */
 void qemud_events_client_close(struct mv_client *client);
 void qemud_events_cleanup(void);

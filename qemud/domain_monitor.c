@@ -288,6 +288,12 @@ static struct mv_qmp *job_monitor(struct qemud_dom *dom, struct mv_err *err)
 int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *args,
                           json_object **reply, struct mv_err *err)
 {
+    return qemud_monitor_command_fd(dom, cmd, args, -1, reply, err);
+}
+
+int qemud_monitor_command_fd(struct qemud_dom *dom, const char *cmd, json_object *args, int fd,
+                             json_object **reply, struct mv_err *err)
+{
     _cleanup_free_ char *msg = NULL;
     struct mv_qmp *mon = job_monitor(dom, err);
     int r;
@@ -297,7 +303,7 @@ int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *a
         return -EIO;
     }
     /* the job holder keeps the monitor open: only stop paths close it, under the job */
-    r = mv_qmp_command(mon, cmd, args, (int)qemud.monitor_timeout_ms, reply, &msg);
+    r = mv_qmp_command_fd(mon, cmd, args, fd, (int)qemud.monitor_timeout_ms, reply, &msg);
     if (r == -ETIMEDOUT)
         return mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_QEMU,
                           "Timed out during operation: QEMU of domain '%s' did not answer '%s' within %u ms",

@@ -36,6 +36,11 @@ void qemud_monitor_wait_eof(struct qemud_dom *dom, int ms);
 int qemud_monitor_command(struct qemud_dom *dom, const char *cmd, json_object *args,
                           json_object **reply, struct mv_err *err);
 
+/* qemud_monitor_command() passing FD (>= 0; the caller keeps it) with the
+ * command: "getfd" and "add-fd" take it. */
+int qemud_monitor_command_fd(struct qemud_dom *dom, const char *cmd, json_object *args, int fd,
+                             json_object **reply, struct mv_err *err);
+
 /* A handler of one more QMP event (DEVICE_DELETED, JOB_STATUS_CHANGE,
  * BALLOON_CHANGE...): called on the monitor thread for an event of DOM's
  * current run GEN, with no lock held; DATA is borrowed (may be NULL).  It

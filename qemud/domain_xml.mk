@@ -10,7 +10,7 @@ qemud_libmvdomainconf_la_SOURCES = \
 	qemud/domain_parse_os.c qemud/domain_parse_sysinfo.c \
 	qemud/domain_idset.c qemud/domain_idset.h \
 	qemud/cpu_x86_features.c qemud/cpu_x86_features.h \
-	qemud/domain_parse_fs.c \
+	qemud/domain_parse_fs.c qemud/domain_fragment.c qemud/domain_fragment.h \
 	qemud/domain_format.c qemud/domain_format_priv.h qemud/domain_format_cpumem.h \
 	qemud/domain_format_fs.c \
 	qemud/domain_format_cpu.c qemud/domain_format_memory.c qemud/domain_format_features.c qemud/domain_format_tpm.c \

@@ -30,6 +30,7 @@
 #include "vcpu_live.h"
 #include "guest_identity.h"
 #include "guest_path_policy.h"
+#include "hotplug.h"
 #include "log.h"
 #include "qemud.h"
 #include "qmp.h"
@@ -84,7 +85,7 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
         return r;
     if ((r = qemud_registry_init()) < 0 || (r = qemud_events_init()) < 0 ||
         (r = mv_qmp_loop_start(&qemud.qmp)) < 0 ||
-        (r = qemud_tasks_start(TASK_THREADS)) < 0)
+        (r = qemud_tasks_start(TASK_THREADS)) < 0 || (r = hotplug_init()) < 0)
         return r;
     qemud_vcpu_live_init();
     if ((r = qemud_snap_store_init(ctx->paths->confdir)) < 0 || (r = qemud_snapshot_init()) < 0)

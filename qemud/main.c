@@ -56,6 +56,7 @@ static const struct mv_dispatch_table *const qemud_tables[] = {
     &qemud_console_table, &qemud_tuning_table,
     &qemud_snapshot_table,
     &qemud_qemu_program_table,
+    &qemud_hotplug_table,
     NULL,
 };
 

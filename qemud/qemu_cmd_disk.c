@@ -103,6 +103,16 @@ static void opt_format_driver(struct opt *o, const struct mv_dom_disk *d)
     opt_kv(o, qcow2 ? "encrypt.key-secret" : "key-secret", "%s-luks-secret0", d->target);
 }
 
+/* The source, or where a hotplug passed it to QEMU (qemu_command.h). */
+static const char *disk_open_path(const struct cmd *c, const struct mv_dom_disk *d)
+{
+    size_t i = (size_t)(d - c->def->devices.disks);
+
+    if (i < c->ctx->ndisk_open_paths && c->ctx->disk_open_paths && c->ctx->disk_open_paths[i])
+        return c->ctx->disk_open_paths[i];
+    return d->source;
+}
+
 static int build_blockdevs(struct cmd *c, const struct mv_dom_disk *d, const char *what)
 {
     _cleanup_opt_ struct opt file = { 0 };
@@ -115,7 +125,7 @@ static int build_blockdevs(struct cmd *c, const struct mv_dom_disk *d, const cha
     if (d->type == MV_DOM_DISK_BLOCK)
         driver = d->device == MV_DOM_DISK_DEVICE_CDROM ? "host_cdrom" : "host_device";
     opt_kv(&file, "driver", "%s", driver);
-    opt_kv(&file, "filename", "%s", d->source);
+    opt_kv(&file, "filename", "%s", disk_open_path(c, d));
     opt_kv(&file, "node-name", "%s-storage", d->target);
     opt_node_common(&file, d);
     r = cmd_opt(c, "-blockdev", &file);

@@ -342,23 +342,59 @@ static int build(struct cmd *c)
     return r;
 }
 
+static int build_one(struct cmd *c, enum mv_qemu_device_kind kind, size_t index)
+{
+    const struct mv_dom_devices *d = &c->def->devices;
+    int r = check_os(c);            /* the machine family the buses depend on */
+
+    if (r < 0)
+        return r;
+    switch (kind) {
+    case MV_QEMU_DEV_DISK:
+        return index < d->ndisks ? build_disk(c, &d->disks[index]) : cmd_internal(c, "no disk %zu", index);
+    case MV_QEMU_DEV_NET:
+        return index < d->nnets ? build_net(c, index) : cmd_internal(c, "no interface %zu", index);
+    case MV_QEMU_DEV_CONTROLLER:
+        if (index >= d->ncontrollers)
+            return cmd_internal(c, "no controller %zu", index);
+        if (d->controllers[index].type == MV_DOM_CONTROLLER_PCI)
+            return cmd_refuse(c, "PCI controllers cannot be added to a running domain");
+        return build_controller(c, &d->controllers[index]);
+    }
+    return cmd_internal(c, "device kind %d", (int)kind);
+}
+
+static int build_result(struct cmd *c, int r, char ***argv, int *errcode, char **errmsg)
+{
+    if (r < 0) {
+        if (r == -ENOMEM && !c->errmsg) {
+            c->errcode = MV_ERR_NO_MEMORY;
+            c->errmsg = strdup("out of memory");
+        }
+        if (errcode)
+            *errcode = c->errcode;
+        if (errmsg)
+            *errmsg = TAKE_PTR(c->errmsg);
+        return r;
+    }
+    *argv = TAKE_PTR(c->argv);
+    if (!*argv)                     /* nothing to add (cannot happen for a device) */
+        *argv = calloc(1, sizeof(char *));
+    return *argv ? 0 : -ENOMEM;
+}
+
 int mv_qemu_build_argv(const struct mv_dom_def *def, const struct mv_qemu_cmd_ctx *ctx,
                        char ***argv, int *errcode, char **errmsg)
 {
     _cleanup_(cmd_done) struct cmd c = { .def = def, .ctx = ctx };
-    int r = build(&c);
 
-    if (r < 0) {
-        if (r == -ENOMEM && !c.errmsg) {
-            c.errcode = MV_ERR_NO_MEMORY;
-            c.errmsg = strdup("out of memory");
-        }
-        if (errcode)
-            *errcode = c.errcode;
-        if (errmsg)
-            *errmsg = TAKE_PTR(c.errmsg);
-        return r;
-    }
-    *argv = TAKE_PTR(c.argv);
-    return 0;
+    return build_result(&c, build(&c), argv, errcode, errmsg);
+}
+
+int mv_qemu_build_device(const struct mv_dom_def *def, const struct mv_qemu_cmd_ctx *ctx,
+                         enum mv_qemu_device_kind kind, size_t index, char ***argv, int *errcode, char **errmsg)
+{
+    _cleanup_(cmd_done) struct cmd c = { .def = def, .ctx = ctx };
+
+    return build_result(&c, build_one(&c, kind, index), argv, errcode, errmsg);
 }

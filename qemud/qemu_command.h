@@ -26,6 +26,16 @@ struct mv_qemu_cmd_ctx {
      * type bridge/network, -1 for type user */
     const int *net_fds;
     size_t nnet_fds;
+    /* hotplug: one entry per def->devices.nets[i], the name under which
+     * the tap fd was given to QEMU ("getfd"), used instead of net_fds;
+     * NULL for none */
+    const char *const *net_fd_names;
+    size_t nnet_fd_names;
+    /* hotplug: one entry per def->devices.disks[i], the path QEMU opens
+     * instead of the source ("/dev/fdset/N" for a file passed with
+     * "add-fd": a file not in the guest's private root); NULL for none */
+    const char *const *disk_open_paths;
+    size_t ndisk_open_paths;
     /* one entry per def->devices.disks[i]: for an encrypted disk, the 0600
      * file holding its passphrase (raw bytes) that QEMU's secret object
      * reads, so that the passphrase is never in argv; NULL otherwise */
@@ -80,3 +90,15 @@ struct mv_qemu_cmd_ctx {
  * of qemu_command.c. */
 int mv_qemu_build_argv(const struct mv_dom_def *def, const struct mv_qemu_cmd_ctx *ctx,
                        char ***argv, int *errcode, char **errmsg);
+
+/* Devices added to a running QEMU (qemud/hotplug*.c). */
+enum mv_qemu_device_kind { MV_QEMU_DEV_DISK, MV_QEMU_DEV_NET, MV_QEMU_DEV_CONTROLLER };
+
+/* What the command line of DEF says for its device KIND number INDEX, and
+ * nothing else: pairs of option and argument ("-blockdev", "driver=file,...",
+ * "-device", "virtio-blk-pci,..."), in the order QEMU needs them, into a
+ * malloc'd NULL-terminated *ARGV.  The same code builds the command line,
+ * so a device hotplugged is the device a start would have made.  Errors as
+ * mv_qemu_build_argv(). */
+int mv_qemu_build_device(const struct mv_dom_def *def, const struct mv_qemu_cmd_ctx *ctx,
+                         enum mv_qemu_device_kind kind, size_t index, char ***argv, int *errcode, char **errmsg);

@@ -18,6 +18,7 @@ extern const struct mv_dispatch_table qemud_host_table;
 extern const struct mv_dispatch_table qemud_domain_table;
 extern const struct mv_dispatch_table qemud_lifecycle_table;
 extern const struct mv_dispatch_table qemud_event_table;
+extern const struct mv_dispatch_table qemud_hotplug_table;
 extern const struct mv_dispatch_table qemud_console_table;
 extern const struct mv_dispatch_table qemud_tuning_table;
 extern const struct mv_dispatch_table qemud_snapshot_table;

@@ -11,6 +11,7 @@
  */
 #define MV_LOG_MODULE "qemud.qmp"
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -69,6 +70,9 @@ struct qmp_cmd {
     uint64_t id;
     char *line;                 /* "{...}\n"; the monitor thread takes it to send it */
     size_t len;
+    bool has_fd;                /* FD is sent with the line (SCM_RIGHTS); the monitor thread
+                                 * takes it over with the line */
+    int fd;
     bool sent;
     bool done;
     bool raw;                   /* mv_qmp_command_raw: the whole reply as text */
@@ -125,6 +129,7 @@ struct mv_qmp {
     size_t rscan;               /* rbuf[0..rscan) holds no newline */
     char *wbuf;
     size_t wlen, woff;
+    int wfd;                    /* to send with wbuf's first byte, -1: none (or sent) */
     uint64_t caps_id;
     bool in_callback;
     long long ev_seconds;       /* the timestamp of the event in its callback */
@@ -317,6 +322,8 @@ static void mon_release_io(struct mv_qmp *mon)
     free(mon->wbuf);
     mon->wbuf = NULL;
     mon->wlen = mon->woff = 0;
+    if (mon->wfd >= 0)
+        close(TAKE_FD(mon->wfd));
     if (mon->tok)
         json_tokener_free(mon->tok);
     mon->tok = NULL;
@@ -681,6 +688,8 @@ static bool mon_next_line(struct mv_qmp *mon)
     free(mon->wbuf);
     mon->wbuf = NULL;
     mon->wlen = mon->woff = 0;
+    if (mon->wfd >= 0)
+        close(TAKE_FD(mon->wfd));
     if (mon->state != QMP_RUNNING)
         return false;
     pthread_mutex_lock(&mon->loop->lock);
@@ -690,9 +699,42 @@ static bool mon_next_line(struct mv_qmp *mon)
         c->sent = true;
         mon->wbuf = TAKE_PTR(c->line);
         mon->wlen = c->len;
+        if (c->has_fd) {
+            mon->wfd = TAKE_FD(c->fd);
+            c->has_fd = false;
+        }
     }
     pthread_mutex_unlock(&mon->loop->lock);
     return c != NULL;
+}
+
+/* Sends what is left of the line; QEMU takes an fd (getfd, add-fd) from
+ * the message that carries the command's first byte. */
+static ssize_t mon_send(struct mv_qmp *mon)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = { mon->wbuf + mon->woff, mon->wlen - mon->woff };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    struct cmsghdr *cm;
+    ssize_t n;
+
+    if (mon->wfd < 0)
+        return send(mon->fd, iov.iov_base, iov.iov_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    memset(&u, 0, sizeof(u));
+    mh.msg_control = u.buf;
+    mh.msg_controllen = sizeof(u.buf);
+    cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &mon->wfd, sizeof(int));
+    n = sendmsg(mon->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0)
+        close(TAKE_FD(mon->wfd));
+    return n;
 }
 
 static void mon_flush(struct mv_qmp *mon)
@@ -702,7 +744,7 @@ static void mon_flush(struct mv_qmp *mon)
 
         if (mon->woff == mon->wlen && !mon_next_line(mon))
             break;
-        n = send(mon->fd, mon->wbuf + mon->woff, mon->wlen - mon->woff, MSG_NOSIGNAL | MSG_DONTWAIT);
+        n = mon_send(mon);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -972,6 +1014,7 @@ static int mon_new(struct mv_qmp_loop *loop, int fd, const struct mv_qmp_callbac
     }
     mon->loop = loop;
     mon->fd = fd;
+    mon->wfd = -1;
     if (cb)
         mon->cb = *cb;
     mon->opaque = opaque;
@@ -1134,6 +1177,12 @@ static void command_run(struct mv_qmp *mon, struct qmp_cmd *c, const struct dead
 int mv_qmp_command(struct mv_qmp *mon, const char *cmd, json_object *args, int timeout_ms,
                    json_object **reply, char **errmsg)
 {
+    return mv_qmp_command_fd(mon, cmd, args, -1, timeout_ms, reply, errmsg);
+}
+
+int mv_qmp_command_fd(struct mv_qmp *mon, const char *cmd, json_object *args, int fd, int timeout_ms,
+                      json_object **reply, char **errmsg)
+{
     struct qmp_cmd c = { 0 };
     struct deadline dl;
     int r;
@@ -1151,7 +1200,17 @@ int mv_qmp_command(struct mv_qmp *mon, const char *cmd, json_object *args, int t
     r = cmd_format(&c, cmd, args);
     if (r < 0)
         return r;
+    /* our own copy: the monitor thread may send it after we gave up */
+    if (fd >= 0) {
+        if ((c.fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+            free(c.line);
+            return -errno;
+        }
+        c.has_fd = true;
+    }
     command_run(mon, &c, &dl);
+    if (c.has_fd)               /* never sent */
+        close(c.fd);
     if (c.r == 0 && reply)
         *reply = TAKE_PTR(c.reply);
     if (c.r == -EREMOTEIO && errmsg)

@@ -56,6 +56,11 @@ void mv_qmp_event_time(const struct mv_qmp *mon, long long *seconds, unsigned in
  * "libvirt-N"); -ETIMEDOUT, -ECONNRESET or -EINVAL as mv_qmp_command. */
 int mv_qmp_command_raw(struct mv_qmp *mon, struct json_object *cmd, int timeout_ms, char **reply);
 
+/* mv_qmp_command() sending FD (>= 0; a copy: the caller keeps FD) with the
+ * command, for QEMU's getfd and add-fd. */
+int mv_qmp_command_fd(struct mv_qmp *mon, const char *cmd, struct json_object *args, int fd, int timeout_ms,
+                      struct json_object **reply, char **errmsg);
+
 /* Closes the socket and frees MON; no callback runs after it returns (when
  * called from a callback: after that callback returns).  Callers waiting in
  * mv_qmp_command get -ECONNRESET.  NULL is fine. */

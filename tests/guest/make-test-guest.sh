@@ -48,11 +48,13 @@ fi
 # evdev node, on which /init waits for a graceful shutdown.  Listed in load
 # order (/init reads the list from /etc/modules): busybox insmod does not
 # resolve dependencies, and virtio needs virtio_ring, virtio_net needs
-# net_failover, which needs failover; shared directories: 9p needs 9pnet,
+# net_failover, which needs failover; SCSI disks (virtio-scsi) need
+# scsi_common, scsi_mod and sd_mod; shared directories: 9p needs 9pnet,
 # netfs and fscache, virtiofs needs fuse.  A module the flavour does not
 # build is left out (the cloud kernel has no 9p).
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-         failover net_failover virtio_net virtio_blk virtio_console button evdev
+         failover net_failover virtio_net virtio_blk scsi_common scsi_mod sd_mod virtio_scsi
+         virtio_console button evdev
          netfs fscache 9pnet 9pnet_virtio 9p fuse virtiofs"
 
 # The initramfs runs busybox with no libraries next to it: it must be the
@@ -218,6 +220,27 @@ case $cmdline in *" guest.cpus=1 "*)
         now=$(cat /sys/devices/system/cpu/online)
         [ "$now" = "$last" ] || echo "GUEST-CPUS $now"
         last=$now
+        sleep 0.2
+    done) &;;
+esac
+# guest.watch=1: report block devices (vd*, sd*) and network interfaces
+# that appear or go while the guest runs (hotplug), one line each:
+# "GUEST-HOTPLUG add disk vdb", "GUEST-HOTPLUG remove net eth1".  What is
+# there now is the baseline, taken before GUEST-READY.
+devices_now() {
+    echo "- -"                  # never empty: busybox grep -f takes an empty file as no match at all
+    for d in /sys/block/vd* /sys/block/sd*; do [ -e "$d" ] && echo "disk ${d##*/}"; done
+    for n in /sys/class/net/*; do [ "${n##*/}" != lo ] && [ -e "$n" ] && echo "net ${n##*/}"; done
+}
+case $cmdline in *" guest.watch=1 "*)
+    devices_now >/tmp/devices
+    (while true; do
+        devices_now >/tmp/devices.new
+        grep -vxF -f /tmp/devices /tmp/devices.new | while read -r kind name; do
+            echo "GUEST-HOTPLUG add $kind $name"; done
+        grep -vxF -f /tmp/devices.new /tmp/devices | while read -r kind name; do
+            echo "GUEST-HOTPLUG remove $kind $name"; done
+        mv /tmp/devices.new /tmp/devices
         sleep 0.2
     done) &;;
 esac

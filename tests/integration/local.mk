@@ -191,6 +191,12 @@ QEMUD_FIRMWARE_INTEGRATION_TESTS = tests/integration/qemud-firmware.sh
 INTEGRATION_TESTS += $(QEMUD_FIRMWARE_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_FIRMWARE_INTEGRATION_TESTS)
 
+# device hotplug on the test guest: disks (virtio, SCSI), NICs, a CD-ROM's
+# medium, --live/--config, the guest's own view (guest.watch=1) and events
+QEMUD_HOTPLUG_INTEGRATION_TESTS = tests/integration/qemud-hotplug.sh
+INTEGRATION_TESTS += $(QEMUD_HOTPLUG_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(QEMUD_HOTPLUG_INTEGRATION_TESTS)
+
 # modvirt-nodedevd: PCI detach/reattach/reset and qemud's managed hostdevs on
 # a fake sysfs tree with a fake kernel (tests/nodedev/fakekernel.py)
 INTEGRATION_TESTS += tests/integration/nodedevd-detach.sh

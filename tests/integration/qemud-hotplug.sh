@@ -1,0 +1,195 @@
+#!/bin/bash
+# Device hotplug on the real test guest through virsh: disks (a file, on
+# virtio and on SCSI with the virtio-scsi controller added for it), NICs,
+# a CD-ROM's medium, with --live, --config and --current.  The guest
+# reports each device it sees come and go (guest.watch=1: GUEST-HOTPLUG
+# lines, tests/guest/README.md); DEVICE_ADDED and DEVICE_REMOVED come to
+# "virsh event --all"; QEMU holds the hotplugged file open only while the
+# disk is attached; the refusals (--live on a shut-off domain, a target
+# used twice, a device that is not there) are named.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+. "${top_srcdir:?run from make check}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/guest.sh"
+
+MV_NEEDS="qemu-system-x86_64 qemu-img"
+BOOT_S=90
+PLUG_S=30                        # the guest sees a device (ACPI PCI hotplug under TCG)
+G=hp$$
+Q="['\"]"                        # either quote, as an XML attribute's
+guest_test_init 9
+start_daemon
+
+log=$mv_tmp/$G.serial
+GUEST_APPEND=guest.watch=1 guest_domain_xml "$G" "$log" "<disk type='file' device='cdrom'>
+  <target dev='hdc' bus='ide'/>
+  <readonly/>
+</disk>" >"$mv_tmp/$G.xml"
+qemu-img create -f raw "$mv_tmp/d1.img" 8M >/dev/null &&
+qemu-img create -f qcow2 "$mv_tmp/d2.qcow2" 8M >/dev/null &&
+qemu-img create -f raw "$mv_tmp/d3.img" 8M >/dev/null &&
+qemu-img create -f raw "$mv_tmp/cd.iso" 1M >/dev/null ||
+    { echo "Bail out! qemu-img create failed"; exit 1; }
+
+# events of every domain, as virsh prints them, for the whole test
+MV_CLIENT_TIMEOUT=900 isolated virsh -c "$MV_URI" event --all --loop --timeout 900 >"$mv_tmp/events" 2>&1 &
+kill_at_exit $!
+event_marker "$mv_tmp/events"
+
+# qemu_has FILE: whether our QEMU has FILE open
+qemu_has() {
+    local p f
+    p=$(our_qemu "$G")
+    for f in /proc/"${p:-none}"/fd/*; do [ "$(readlink "$f")" = "$1" ] && return 0; done 2>/dev/null
+    return 1
+}
+# wait_nth ERE N: the guest printed a line matching ERE N times (PLUG_S);
+# it names its disks itself, in the order it finds them
+wait_nth() {
+    local end=$((SECONDS + PLUG_S))
+    while [ "$(grep -acE -- "$1" "$log")" -lt "$2" ]; do
+        [ $SECONDS -lt $end ] || { diag "no $2. /$1/ in $log after $PLUG_S s; its last lines:" "$(tail -n 8 "$log")"; return 1; }
+        sleep 0.1
+    done
+}
+# wait_event ERE: the event log has a line matching ERE (10 s)
+wait_event() { guest_wait_log "$mv_tmp/events" "$1" 10; }
+disk_xml() {
+    cat <<X
+<disk type='file' device='disk'>
+  <driver name='qemu' type='$3'/>
+  <source file='$1'/>
+  <target dev='$2' bus='${4:-virtio}'/>
+</disk>
+X
+}
+disk_xml "$mv_tmp/d1.img" vdb raw >"$mv_tmp/vdb.xml"
+disk_xml "$mv_tmp/d2.qcow2" vdc qcow2 >"$mv_tmp/vdc.xml"
+disk_xml "$mv_tmp/d3.img" sda raw scsi >"$mv_tmp/sda.xml"
+cat >"$mv_tmp/nic.xml" <<X
+<interface type='user'>
+  <mac address='52:54:00:4d:00:02'/>
+  <model type='virtio'/>
+</interface>
+X
+
+# 1
+vsh define "$mv_tmp/$G.xml"
+expect_eq "define" 0 "$rc"
+vsh attach-device "$G" "$mv_tmp/vdb.xml" --live
+expect_eq "attach --live to a shut-off domain fails" 1 "$rc"
+expect_match "named" "domain '$G' is not running" "$err"
+vsh start "$G"
+expect_eq "start" 0 "$rc"
+guest_wait_log "$log" "GUEST-READY" $BOOT_S || expect_fail "the guest did not boot"
+verdict "--live on a shut-off domain is refused by name; the guest boots watching its devices"
+
+# 2
+vsh attach-device "$G" "$mv_tmp/vdb.xml" --live
+expect_eq "attach-device vdb" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+wait_nth "GUEST-HOTPLUG add disk vda" 1 || expect_fail "the guest did not see vdb (as its vda)"
+vsh dumpxml "$G"
+expect_match "live XML has vdb" "<target dev=$Q?vdb$Q? bus=$Q?virtio$Q?/>" "$out"
+expect_match "with its alias" "<alias name=${Q}vdb$Q/>" "$out"
+qemu_has "$mv_tmp/d1.img" || expect_fail "QEMU does not hold $mv_tmp/d1.img"
+wait_event "device-added.*$G.*vdb" || expect_fail "no device-added event for vdb"
+vsh dumpxml "$G" --inactive
+expect_nomatch "the inactive XML has no vdb" "dev=${Q}vdb$Q" "$out"
+verdict "attach-device --live: the guest sees vdb, the live XML lists it, QEMU has the file, DEVICE_ADDED"
+
+# 3
+vsh attach-device "$G" "$mv_tmp/vdb.xml" --live
+expect_eq "attaching vdb again fails" 1 "$rc"
+expect_match "named" "vdb" "$err"
+disk_xml "$mv_tmp/d1.img" vdz raw >"$mv_tmp/vdz.xml"
+vsh detach-device "$G" "$mv_tmp/vdz.xml" --live
+expect_eq "detaching a missing disk fails" 1 "$rc"
+expect_match "named" "device not found: no disk with target 'vdz' in running domain '$G'" "$err"
+vsh detach-device-alias "$G" ua-nothing --live
+expect_eq "detaching a missing alias fails" 1 "$rc"
+expect_match "named" "no device with alias 'ua-nothing'" "$err"
+verdict "a target used twice and a missing device are refused by name: ${err##*error: }"
+
+# 4
+vsh detach-device "$G" "$mv_tmp/vdb.xml" --live
+expect_eq "detach-device vdb" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+wait_nth "GUEST-HOTPLUG remove disk vda" 1 || expect_fail "the guest did not lose vdb"
+wait_event "device-removed.*$G.*vdb" || expect_fail "no device-removed event for vdb"
+vsh dumpxml "$G"
+expect_nomatch "live XML without vdb" "dev=${Q}vdb$Q" "$out"
+qemu_has "$mv_tmp/d1.img" && expect_fail "QEMU still holds $mv_tmp/d1.img"
+verdict "detach-device --live: the guest loses vdb, DEVICE_REMOVED, the file is closed"
+
+# 5
+vsh attach-device "$G" "$mv_tmp/vdc.xml" --config
+expect_eq "attach --config" 0 "$rc"
+vsh dumpxml "$G" --inactive
+expect_match "inactive XML has vdc" "dev=${Q}vdc$Q" "$out"
+vsh dumpxml "$G"
+expect_nomatch "live XML has no vdc" "dev=${Q}vdc$Q" "$out"
+vsh detach-device "$G" "$mv_tmp/vdc.xml" --config
+expect_eq "detach --config" 0 "$rc"
+vsh dumpxml "$G" --inactive
+expect_nomatch "inactive XML without vdc" "dev=${Q}vdc$Q" "$out"
+verdict "--config changes only the persistent definition"
+
+# 6
+vsh attach-device "$G" "$mv_tmp/vdc.xml" --live --config
+expect_eq "attach qcow2 --live --config" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+wait_nth "GUEST-HOTPLUG add disk vda" 2 || expect_fail "the guest did not see vdc (as its vda)"
+vsh dumpxml "$G" --inactive
+expect_match "inactive XML has vdc" "dev=${Q}vdc$Q" "$out"
+vsh detach-disk "$G" vdc --live --config
+expect_eq "detach-disk vdc --live --config" 0 "$rc"
+wait_nth "GUEST-HOTPLUG remove disk vda" 2 || expect_fail "the guest did not lose vdc"
+vsh dumpxml "$G" --inactive
+expect_nomatch "inactive XML without vdc" "dev=${Q}vdc$Q" "$out"
+verdict "a qcow2 disk with --live --config: both definitions and the guest"
+
+# 7
+vsh attach-device "$G" "$mv_tmp/sda.xml" --live
+expect_eq "attach scsi sda" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+wait_nth "GUEST-HOTPLUG add disk sda" 1 || expect_fail "the guest did not see sda"
+vsh dumpxml "$G"
+expect_match "a virtio-scsi controller was added" "<controller type=${Q}scsi$Q index=${Q}0$Q model=${Q}virtio-scsi$Q" "$out"
+vsh detach-disk "$G" sda --live
+expect_eq "detach sda" 0 "$rc"
+wait_nth "GUEST-HOTPLUG remove disk sda" 1 || expect_fail "the guest did not lose sda"
+verdict "a SCSI disk gets its virtio-scsi controller and reaches the guest"
+
+# 8
+vsh attach-device "$G" "$mv_tmp/nic.xml" --live
+expect_eq "attach user NIC" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+wait_nth "GUEST-HOTPLUG add net eth0" 1 || expect_fail "the guest did not see eth0"
+wait_event "device-added.*$G.*net0" || expect_fail "no device-added event for net0"
+vsh detach-interface "$G" user --mac 52:54:00:4d:00:02 --live
+expect_eq "detach-interface" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+wait_nth "GUEST-HOTPLUG remove net eth0" 1 || expect_fail "the guest did not lose eth0"
+wait_event "device-removed.*$G.*net0" || expect_fail "no device-removed event for net0"
+verdict "a user-mode NIC: attach-device and detach-interface, seen by the guest, with events"
+
+# 9
+vsh change-media "$G" hdc "$mv_tmp/cd.iso" --insert --live
+expect_eq "change-media --insert" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+vsh dumpxml "$G"
+expect_match "live XML has the medium" "<source file=$Q$mv_tmp/cd.iso$Q" "$out"
+qemu_has "$mv_tmp/cd.iso" || expect_fail "QEMU does not hold the medium"
+vsh change-media "$G" hdc --eject --live
+expect_eq "change-media --eject" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+vsh dumpxml "$G"
+expect_nomatch "live XML without the medium" "cd.iso" "$out"
+qemu_has "$mv_tmp/cd.iso" && expect_fail "QEMU still holds the medium"
+expect_daemon_alive
+verdict "change-media inserts and ejects a CD-ROM's medium"
+
+vsh destroy "$G"
+mv_done
