@@ -21,6 +21,7 @@ static const struct command_group groups[] = {
     { cli_domain_commands, &cli_domain_ncommands },
     { cli_lifecycle_commands, &cli_lifecycle_ncommands },
     { cli_tuning_commands, &cli_tuning_ncommands },
+    { cli_snapshot_commands, &cli_snapshot_ncommands },
     { cli_console_commands, &cli_console_ncommands },
     { cli_events_commands, &cli_events_ncommands },
     { cli_network_commands, &cli_network_ncommands },

@@ -10,6 +10,7 @@ client_libmodvirt_la_SOURCES = \
 	client/domain.c \
 	client/domain_lifecycle.c \
 	client/domain_tuning.c \
+	client/domain_snapshot.c \
 	client/domain_query.c \
 	client/domain_names.c \
 	client/domain_events.c \
@@ -44,6 +45,7 @@ client_modvirt_SOURCES = \
 	client/cli_domain.c \
 	client/cli_domain_lifecycle.c \
 	client/cli_domain_tuning.c \
+	client/cli_domain_snapshot.c \
 	client/cli_console.c \
 	client/cli_signals.c \
 	client/cli_events.c \

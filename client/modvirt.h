@@ -345,6 +345,35 @@ int modvirt_domain_set_memory(modvirt_domain *dom, unsigned long long kib, unsig
 int modvirt_domain_migrate_set_max_speed(modvirt_domain *dom, unsigned long long mib, modvirt_error **err);
 int modvirt_domain_migrate_get_max_speed(modvirt_domain *dom, unsigned long long *mib, modvirt_error **err);
 
+/* ---- snapshots (a snapshot is its domain and its name) ---- */
+
+/* virDomainSnapshotCreateFlags, virDomainSnapshotRevertFlags,
+ * virDomainSnapshotDeleteFlags: the ones the modvirt tool uses. */
+enum modvirt_snapshot_flags {
+    MODVIRT_SNAPSHOT_CREATE_DISK_ONLY = 16,
+    MODVIRT_SNAPSHOT_REVERT_RUNNING = 1,
+    MODVIRT_SNAPSHOT_REVERT_PAUSED = 2,
+    MODVIRT_SNAPSHOT_DELETE_CHILDREN = 1,
+    MODVIRT_SNAPSHOT_DELETE_METADATA_ONLY = 2,
+};
+
+/* Creates a snapshot of DOM from <domainsnapshot> XML; its name (malloc'd)
+ * in *NAME if NAME is not NULL. */
+int modvirt_domain_snapshot_create(modvirt_domain *dom, const char *xml, unsigned int flags, char **name,
+                                   modvirt_error **err);
+/* The names of DOM's snapshots (FLAGS: virDomainSnapshotListFlags), parents
+ * first, in a NULL-terminated array freed with modvirt_string_list_free(). */
+int modvirt_domain_snapshot_list(modvirt_domain *dom, unsigned int flags, char ***names, modvirt_error **err);
+/* The <domainsnapshot> XML of snapshot NAME (malloc'd). */
+int modvirt_domain_snapshot_get_xml(modvirt_domain *dom, const char *name, unsigned int flags, char **xml,
+                                    modvirt_error **err);
+/* The name of DOM's current snapshot (malloc'd). */
+int modvirt_domain_snapshot_current(modvirt_domain *dom, char **name, modvirt_error **err);
+int modvirt_domain_snapshot_revert(modvirt_domain *dom, const char *name, unsigned int flags,
+                                   modvirt_error **err);
+int modvirt_domain_snapshot_delete(modvirt_domain *dom, const char *name, unsigned int flags,
+                                   modvirt_error **err);
+
 /* Frees a NULL-terminated string array and its strings; NULL is fine. */
 void modvirt_string_list_free(char **list);
 

@@ -14,7 +14,7 @@ set -u
 
 MV_NEEDS="qemu-system-x86_64 qemu-img virt-xml-validate"
 BOOT_S=90
-PLAN=11
+PLAN=12
 guest_test_init $PLAN
 start_daemon
 
@@ -262,5 +262,30 @@ vsh snapshot-delete rawvm d1 --metadata
 expect_eq "delete --metadata" 0 "$rc"
 vsh destroy rawvm
 verdict "disk-only snapshot of a shut off guest: a qcow2 overlay the definition points at, granted at start"
+
+# 12: the modvirt tool (rawvm's disk is the qcow2 overlay now)
+CLI=$top_builddir/client/modvirt
+mv() { run timeout -k 2 60 "$CLI" -c "$MV_URI" "$@"; }
+guest_wait_state rawvm "shut off" 20 || expect_fail "rawvm did not stop"
+mv snapshot-create rawvm c1 --description "from <modvirt>"
+expect_eq "modvirt snapshot-create ($err)" 0 "$rc"
+expect_match "its message" "^Domain snapshot c1 created" "$out"
+mv snapshot-create rawvm c2
+mv snapshot-list rawvm
+expect_eq "modvirt snapshot-list" $'c1\nc2 (current)' "$out"
+mv snapshot-dumpxml rawvm c1
+expect_match "description escaped and kept" "<description>from &lt;modvirt&gt;</description>" "$out"
+mv snapshot-revert rawvm c1
+expect_eq "modvirt snapshot-revert ($err)" 0 "$rc"
+mv snapshot-current rawvm
+expect_eq "modvirt snapshot-current" c1 "$out"
+mv snapshot-delete rawvm c1 --children
+expect_eq "modvirt snapshot-delete --children ($err)" 0 "$rc"
+mv snapshot-list rawvm --json
+expect_eq "nothing left" "[]" "$(printf '%s' "$out" | tr -d '\n')"
+mv snapshot-revert rawvm gone
+expect_eq "missing snapshot: exit 1" 1 "$rc"
+expect_match "missing snapshot: named" "Domain snapshot not found: no domain snapshot with matching name 'gone'" "$err"
+verdict "modvirt snapshot-create/-list/-dumpxml/-revert/-current/-delete"
 
 mv_done
