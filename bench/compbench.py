@@ -106,8 +106,9 @@ def log_text(name):
         return ""
 
 
-def wait_log(name, pattern, secs, after=0):
-    """The first match of PATTERN in the serial log past offset AFTER."""
+def wait_log(name, pattern, secs, after=0, every=0.05):
+    """The first match of PATTERN in the serial log past offset AFTER,
+    looked for every EVERY seconds."""
     end = time.monotonic() + secs
     rx = re.compile(pattern)
     while True:
@@ -118,7 +119,7 @@ def wait_log(name, pattern, secs, after=0):
             return m
         if time.monotonic() > end:
             raise PartError("%s: no /%s/ on its serial console after %d s" % (name, pattern, secs))
-        time.sleep(0.05)
+        time.sleep(every)
 
 
 def ticks(name):
@@ -217,10 +218,11 @@ def part_hotplug():
         t0 = time.monotonic()
         dom.attachDeviceFlags(xml, live)
         attach.append(ms(t0))
-        # the guest reports disks it finds (GUEST-HOTPLUG with guest.watch=1);
-        # without, its kernel's virtio_blk line ("[vda] 131072 512-byte
-        # ..."; the guest names its disks in its own order)
-        wait_log(name, r"GUEST-HOTPLUG[^\n]*\bvd|virtio_blk[^\n]*\[vd[a-z]+\]", TICK_S, mark)
+        # the guest's kernel prints its virtio_blk line ("[vda] 131072
+        # 512-byte ..."; the guest names its disks in its own order) as soon
+        # as it has the disk; GUEST-HOTPLUG (guest.watch=1) comes up to
+        # 0.2 s later (the guest polls), and counts if the first is missing
+        wait_log(name, r"virtio_blk[^\n]*\[vd[a-z]+\]|GUEST-HOTPLUG[^\n]*\bvd", TICK_S, mark, 0.01)
         seen.append(ms(t0))
         t0 = time.monotonic()
         dom.detachDeviceFlags(xml, live)
@@ -257,6 +259,7 @@ def part_stats():
         raise PartError("getAllDomainStats returned %d of the %d guests" % (len(ours), GUESTS))
     report("stats", "all", samples)
     out("stats_keys", len(ours[0][1]))
+    out("stats_keynames", ",".join(sorted(ours[0][1])))
     for dom in doms:
         dom.destroy()
 

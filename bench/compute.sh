@@ -166,6 +166,17 @@ cm_ratio() {
     else awk -v m="$m" -v l="$l" 'BEGIN { printf "%.2f", m / l }'; fi
 }
 
+# cm_keys_diff: the stats keys of one domain that only one daemon reports
+cm_keys_diff() {
+    local m=${cres[modvirt.stats_keynames]:-} l=${cres[peer.stats_keynames]:-} only
+    [ -n "$m" ] && [ -n "$l" ] || return 0
+    only=$(LC_ALL=C comm -23 <(tr , '\n' <<<"$m") <(tr , '\n' <<<"$l") | paste -sd' ')
+    [ -z "$only" ] || echo "stats keys only modvirt reports: $only"
+    only=$(LC_ALL=C comm -13 <(tr , '\n' <<<"$m") <(tr , '\n' <<<"$l") | paste -sd' ')
+    [ -z "$only" ] || echo "stats keys only libvirtd reports: $only"
+    return 0
+}
+
 compute_table() {
     local row label what part key col title
     local -a rows=(
@@ -213,6 +224,7 @@ compute_table() {
                 echo "$title ${key//_/ } samples (ms): ${cres[$col.${key}_samples_ms]//,/ }"
         done
     done
+    cm_keys_diff
     [ -n "${why_note:-}" ] && echo "libvirtd: $why_note"
     for col in modvirt peer; do
         [ -n "${cwhy[$col]:-}" ] || continue
