@@ -44,7 +44,9 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/hotplug_controller.c qemud/hotplug_update.c \
 	qemud/console.c \
 	qemud/snapshot_def.c qemud/snapshot_def.h qemud/snapshot_store.c qemud/snapshot_store.h \
-	qemud/snapshot_priv.h qemud/snapshot_procs.c qemud/snapshot_internal.c qemud/snapshot_external.c
+	qemud/snapshot_priv.h qemud/snapshot_procs.c qemud/snapshot_internal.c qemud/snapshot_external.c \
+	qemud/stats.h qemud/stats_collect.c qemud/stats_qmp.c qemud/stats_host.c \
+	qemud/stats_params.c qemud/stats_params.h qemud/stats_bulk.c qemud/stats_procs.c
 qemud_modvirt_qemud_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
 qemud_modvirt_qemud_LDADD = qemud/libmvguestfiles.la qemud/libmvqemucmd.la qemud/libmvdomainconf.la qemud/libmvqmp.la \
 	qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la \
@@ -153,3 +155,13 @@ tests_unit_check_qemud_snapshot_def_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBX
 tests_unit_check_qemud_snapshot_def_LDADD = tests/unit/libmvtest.la qemud/libmvdomainconf.la common/libmvcommon.la \
 	$(CHECK_LIBS) $(LIBXML_LIBS)
 EXTRA_DIST += tests/snapshotxml
+
+# Domain statistics: QEMU's answers, the domstats keys and the host's files
+# (stats_*.c) without a daemon
+check_PROGRAMS += tests/unit/check_qemud_stats
+UNIT_TESTS += tests/unit/check_qemud_stats
+tests_unit_check_qemud_stats_SOURCES = tests/unit/check_qemud_stats.c qemud/stats_qmp.c qemud/stats_params.c \
+	qemud/stats_host.c
+tests_unit_check_qemud_stats_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/qemud
+tests_unit_check_qemud_stats_LDADD = tests/unit/libmvtest.la qemud/libmvdomainconf.la rpc/libmvwire.la \
+	common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS)

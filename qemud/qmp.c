@@ -1262,6 +1262,100 @@ int mv_qmp_command_raw(struct mv_qmp *mon, json_object *cmd, int timeout_ms, cha
     return c.r;
 }
 
+/* ---- mv_qmp_commands ---- */
+
+/* C[0..N) with their conditions and lines; takes every ARGS of CMDS.  0, or
+ * -errno with nothing left to free. */
+static int batch_prepare(struct mv_qmp_loop *loop, struct qmp_cmd *c, struct mv_qmp_batch *cmds, size_t n)
+{
+    size_t ncond = 0;
+    int r = 0;
+
+    for (; ncond < n && r == 0; ncond++)
+        r = mv_cond_init_monotonic(&c[ncond].cond);
+    if (r < 0)
+        ncond--;
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *args = TAKE_PTR(cmds[i].args);
+
+        c[i].id = __atomic_add_fetch(&loop->next_id, 1, __ATOMIC_RELAXED);
+        if (r == 0 && (!cmds[i].cmd || (args && !json_object_is_type(args, json_type_object))))
+            r = -EINVAL;
+        if (r == 0)
+            r = cmd_format(&c[i], cmds[i].cmd, TAKE_PTR(args));
+        json_object_put(args);
+    }
+    if (r < 0)
+        for (size_t i = 0; i < n; i++) {
+            free(c[i].line);
+            if (i < ncond)
+                pthread_cond_destroy(&c[i].cond);
+        }
+    return r;
+}
+
+int mv_qmp_commands(struct mv_qmp *mon, struct mv_qmp_batch *cmds, size_t n, int timeout_ms)
+{
+    _cleanup_free_ struct qmp_cmd *c = NULL;
+    struct mv_qmp_loop *loop;
+    struct deadline dl;
+    bool queued = false;
+    int r;
+
+    r = !mon || !cmds || n == 0 || on_monitor_thread(mon->loop) ? -EINVAL
+        : !(c = calloc(n, sizeof(*c))) ? -ENOMEM : 0;
+    if (r < 0) {
+        for (size_t i = 0; cmds && i < n; i++)
+            cmds[i].args = (json_object_put(cmds[i].args), NULL);
+        return r;
+    }
+    loop = mon->loop;
+    if ((r = batch_prepare(loop, c, cmds, n)) < 0)
+        return r;
+    deadline_init(&dl, timeout_ms);
+
+    pthread_mutex_lock(&loop->lock);
+    for (size_t i = 0; i < n; i++) {
+        if (mon->dead) {
+            c[i].r = -ECONNRESET;
+            c[i].done = true;
+        } else {
+            pending_append_locked(mon, &c[i]);
+            queued = true;
+        }
+    }
+    if (queued)
+        request_locked(mon, REQ_FLUSH);
+    waiter_enter_locked(loop);
+    pthread_mutex_unlock(&loop->lock);
+    if (queued)
+        loop_wake(loop);
+
+    /* answers come in order: the last one done means all are (a closing
+     * monitor finishes every pending command, the last one included) */
+    pthread_mutex_lock(&loop->lock);
+    while (!c[n - 1].done && cond_wait_until(&c[n - 1].cond, &loop->lock, &dl) == 0)
+        ;
+    for (size_t i = 0; i < n; i++)
+        if (!c[i].done) {
+            pending_unlink_locked(mon, &c[i]);
+            c[i].r = -ETIMEDOUT;
+        }
+    waiter_leave_locked(loop);
+    pthread_mutex_unlock(&loop->lock);
+
+    for (size_t i = 0; i < n; i++) {
+        cmds[i].r = c[i].r;
+        cmds[i].reply = c[i].r == 0 ? TAKE_PTR(c[i].reply) : NULL;
+        cmds[i].errmsg = c[i].r == -EREMOTEIO ? TAKE_PTR(c[i].errmsg) : NULL;
+        json_object_put(c[i].reply);
+        free(c[i].errmsg);
+        free(c[i].line);
+        pthread_cond_destroy(&c[i].cond);
+    }
+    return 0;
+}
+
 /* ---- mv_qmp_close ---- */
 
 void mv_qmp_close(struct mv_qmp *mon)

@@ -61,6 +61,25 @@ int mv_qmp_command_raw(struct mv_qmp *mon, struct json_object *cmd, int timeout_
 int mv_qmp_command_fd(struct mv_qmp *mon, const char *cmd, struct json_object *args, int fd, int timeout_ms,
                       struct json_object **reply, char **errmsg);
 
+/* One command of a batch: CMD with ARGS (may be NULL; taken over by
+ * mv_qmp_commands); on return R is its result as mv_qmp_command's (0 with
+ * REPLY, -EREMOTEIO with ERRMSG, -ETIMEDOUT, -ECONNRESET), REPLY and ERRMSG
+ * the caller's to free. */
+struct mv_qmp_batch {
+    const char *cmd;
+    struct json_object *args;
+    int r;
+    struct json_object *reply;
+    char *errmsg;
+};
+
+/* Runs the N commands of CMDS in one round trip: they are written together
+ * and answered in order, and it waits up to TIMEOUT_MS for the last answer
+ * (statistics of many domains ask each QEMU several things at once).
+ * Returns 0 when every command has its result in CMDS[i].r, or -ENOMEM /
+ * -EINVAL before anything was sent (every ARGS freed). */
+int mv_qmp_commands(struct mv_qmp *mon, struct mv_qmp_batch *cmds, size_t n, int timeout_ms);
+
 /* Closes the socket and frees MON; no callback runs after it returns (when
  * called from a callback: after that callback returns).  Callers waiting in
  * mv_qmp_command get -ECONNRESET.  NULL is fine. */

@@ -44,7 +44,8 @@ if fresh "$out/vmlinuz" && fresh "$out/initrd.img"; then
 fi
 
 # Modules the cloud kernel builds as modules but the guest needs: virtio
-# (PCI transport, net, block, console) and the ACPI power button with its
+# (PCI transport, net, block, console, the memory balloon, whose statistics
+# the stats tests read) and the ACPI power button with its
 # evdev node, on which /init waits for a graceful shutdown.  Listed in load
 # order (/init reads the list from /etc/modules): busybox insmod does not
 # resolve dependencies, and virtio needs virtio_ring, virtio_net needs
@@ -54,7 +55,7 @@ fi
 # build is left out (the cloud kernel has no 9p).
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
          failover net_failover virtio_net virtio_blk scsi_common scsi_mod sd_mod virtio_scsi
-         virtio_console button evdev
+         virtio_console virtio_balloon button evdev
          netfs fscache 9pnet 9pnet_virtio 9p fuse virtiofs"
 
 # The initramfs runs busybox with no libraries next to it: it must be the

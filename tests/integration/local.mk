@@ -249,3 +249,10 @@ QEMUPROG_INTEGRATION_TESTS = \
 	tests/integration/via-proxy-qemud-qemuprog.sh
 INTEGRATION_TESTS += $(QEMUPROG_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUPROG_INTEGRATION_TESTS)
+
+# issue 15, statistics: virsh domstats (keys as libvirtd 9.0's, recorded in
+# tests/data/domstats), the per-domain stats calls, getAllDomainStats
+QEMUD_STATS_INTEGRATION_TESTS = tests/integration/qemud-stats.sh
+EXTRA_DIST += tests/data/domstats
+INTEGRATION_TESTS += $(QEMUD_STATS_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(QEMUD_STATS_INTEGRATION_TESTS)
