@@ -40,7 +40,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/lifecycle_procs.c \
 	qemud/tuning.h qemud/tuning_procs.c qemud/typed_params.c qemud/typed_params.h \
 	qemud/vcpu_live.c qemud/vcpu_live.h qemud/sched_params.c qemud/sched_params.h qemud/numa_params.c \
-	qemud/hotplug.h qemud/hotplug_procs.c qemud/hotplug_qmp.c qemud/hotplug_disk.c qemud/hotplug_net.c \
+	qemud/hotplug.h qemud/hotplug_procs.c qemud/hotplug_qmp.c qemud/hotplug_json.c qemud/hotplug_json.h qemud/hotplug_disk.c qemud/hotplug_net.c \
 	qemud/hotplug_controller.c qemud/hotplug_update.c \
 	qemud/console.c \
 	qemud/snapshot_def.c qemud/snapshot_def.h qemud/snapshot_store.c qemud/snapshot_store.h \

@@ -37,3 +37,13 @@ tests_unit_check_qemud_domain_address_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LI
 tests_unit_check_qemud_domain_address_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la \
 	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS)
 EXTRA_DIST += tests/domainlive
+
+# hotplug's pure parts: a device fragment into a definition and out again,
+# one device's options (mv_qemu_build_device) as QMP commands
+check_PROGRAMS += tests/unit/check_qemud_hotplug
+UNIT_TESTS += tests/unit/check_qemud_hotplug
+tests_unit_check_qemud_hotplug_SOURCES = tests/unit/check_qemud_hotplug.c qemud/hotplug_json.c qemud/hotplug_json.h
+tests_unit_check_qemud_hotplug_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) \
+	-I$(top_srcdir)/qemud
+tests_unit_check_qemud_hotplug_LDADD = tests/unit/libmvtest.la qemud/libmvqemucmd.la \
+	qemud/libmvdomainconf.la common/libmvcommon.la $(CHECK_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS)

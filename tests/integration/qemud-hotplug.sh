@@ -1,12 +1,17 @@
 #!/bin/bash
 # Device hotplug on the real test guest through virsh: disks (a file, on
-# virtio and on SCSI with the virtio-scsi controller added for it), NICs,
+# virtio and on SCSI with the virtio-scsi controller added for it), NICs
+# (user mode; bridge, with its tap on a bridge in a private netns),
 # a CD-ROM's medium, with --live, --config and --current.  The guest
 # reports each device it sees come and go (guest.watch=1: GUEST-HOTPLUG
 # lines, tests/guest/README.md); DEVICE_ADDED and DEVICE_REMOVED come to
 # "virsh event --all"; QEMU holds the hotplugged file open only while the
 # disk is attached; the refusals (--live on a shut-off domain, a target
-# used twice, a device that is not there) are named.
+# used twice, a device that is not there) are named.  A guest that ignores
+# the unplug request (its ACPI PCI hotplug disabled, acpiphp.disable=1)
+# keeps the device: the detach returns all the same, the device stays in
+# the live XML, and when QEMU finally lets it go (the guest is reset) the
+# daemon drops it and sends DEVICE_REMOVED.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -17,8 +22,14 @@ BOOT_S=90
 PLUG_S=30                        # the guest sees a device (ACPI PCI hotplug under TCG)
 G=hp$$
 Q="['\"]"                        # either quote, as an XML attribute's
-guest_test_init 9
-start_daemon
+guest_test_init 12
+[ -c /dev/net/tun ] || { for i in $(seq 12); do skip "no /dev/net/tun"; done; exit 0; }
+# the daemon (its QEMUs and taps) in a network namespace of our own with
+# a bridge, so nothing touches the host's network
+mv_netns_new mvhp
+ip -n "$NS" link add br0 type bridge && ip -n "$NS" link set br0 up ||
+    { echo "Bail out! cannot make bridge br0 in netns $NS"; exit 1; }
+mv_start_daemon_in_netns "$NS"
 
 log=$mv_tmp/$G.serial
 GUEST_APPEND=guest.watch=1 guest_domain_xml "$G" "$log" "<disk type='file' device='cdrom'>
@@ -191,5 +202,76 @@ qemu_has "$mv_tmp/cd.iso" && expect_fail "QEMU still holds the medium"
 expect_daemon_alive
 verdict "change-media inserts and ejects a CD-ROM's medium"
 
+# 10
+cat >"$mv_tmp/br.xml" <<X
+<interface type='bridge'>
+  <mac address='52:54:00:4d:00:03'/>
+  <source bridge='br0'/>
+  <model type='virtio'/>
+</interface>
+X
+vsh attach-device "$G" "$mv_tmp/br.xml" --live
+expect_eq "attach bridge NIC" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+wait_nth "GUEST-HOTPLUG add net eth0" 2 || expect_fail "the guest did not see the bridge NIC"
+ports=$(ip -n "$NS" -o link show master br0 2>&1)
+tap=$(printf '%s\n' "$ports" | sed -n '1s/^[0-9]*: \([^:@]*\)[:@].*/\1/p')
+expect_match "a tap on br0" '^vnet[0-9]+$' "$tap"
+expect_match "with the guest's MAC (first byte fe)" "link/ether fe:54:00:4d:00:03 " "$ports"
+vsh dumpxml "$G"
+expect_match "live XML names the tap" "<target dev=$Q${tap:-none}$Q/>" "$out"
+vsh detach-device "$G" "$mv_tmp/br.xml" --live
+expect_eq "detach bridge NIC" 0 "$rc"
+wait_nth "GUEST-HOTPLUG remove net eth0" 2 || expect_fail "the guest did not lose the bridge NIC"
+expect_eq "no tap left on br0" "" "$(ip -n "$NS" -o link show master br0 2>&1)"
+verdict "a bridge NIC: its tap ${tap:-?} on br0 while attached, gone after the detach"
+
+# 11
+vsh attach-device "$G" "$mv_tmp/vdb.xml" --live
+expect_eq "attach vdb again" 0 "$rc"
+wait_nth "GUEST-HOTPLUG add disk vda" 3 || expect_fail "the guest did not see vdb"
+vsh suspend "$G"
+expect_eq "suspend" 0 "$rc"
+start=$SECONDS
+vsh detach-device "$G" "$mv_tmp/vdb.xml" --live
+expect_eq "detach from the paused guest returns success" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+took=$((SECONDS - start))
+[ $took -ge 4 ] || expect_fail "the detach returned after $took s, before the guest could have answered"
+vsh dumpxml "$G"
+expect_match "the device stays in the live XML" "dev=${Q}vdb$Q" "$out"
+[ "$(grep -c "device-removed.*$G.*vdb" "$mv_tmp/events")" -eq 1 ] ||
+    expect_fail "a DEVICE_REMOVED for vdb came while the guest could not have let it go"
+vsh resume "$G"
+expect_eq "resume" 0 "$rc"
+wait_nth "GUEST-HOTPLUG remove disk vda" 3 || expect_fail "the resumed guest did not let vdb go"
+for i in $(seq 100); do [ "$(grep -c "device-removed.*$G.*vdb" "$mv_tmp/events")" -ge 2 ] && break; sleep 0.1; done
+expect_eq "a second DEVICE_REMOVED for vdb, once the guest let it go" 2 "$(grep -c "device-removed.*$G.*vdb" "$mv_tmp/events")"
+vsh dumpxml "$G"
+expect_nomatch "the live XML lost vdb" "dev=${Q}vdb$Q" "$out"
+qemu_has "$mv_tmp/d1.img" && expect_fail "QEMU still holds $mv_tmp/d1.img"
+verdict "a guest that cannot answer (paused): the detach returns after the wait ($took s), the device stays; when the guest lets it go, DEVICE_REMOVED and the live XML follow"
+
 vsh destroy "$G"
+
+# 12
+G2=hpi$$
+log2=$mv_tmp/$G2.serial
+GUEST_APPEND="guest.watch=1 acpiphp.disable=1" guest_domain_xml "$G2" "$log2" >"$mv_tmp/$G2.xml"
+vsh create "$mv_tmp/$G2.xml"
+expect_eq "start the guest that ignores hotplug" 0 "$rc"
+guest_wait_log "$log2" "GUEST-READY" $BOOT_S || expect_fail "the second guest did not boot"
+vsh attach-device "$G2" "$mv_tmp/vdb.xml" --live
+expect_eq "attach to it" 0 "$rc"
+vsh detach-device "$G2" "$mv_tmp/vdb.xml" --live
+expect_eq "detach returns success" 0 "$rc"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+vsh dumpxml "$G2"
+expect_match "the device stays in the live XML" "dev=${Q}vdb$Q" "$out"
+grep -q "device-removed.*$G2" "$mv_tmp/events" && expect_fail "DEVICE_REMOVED although the guest kept the device"
+vsh destroy "$G2"
+expect_eq "destroy" 0 "$rc"
+expect_daemon_alive
+verdict "a guest without ACPI hotplug never lets the device go: the detach returns, the device stays until the guest stops"
+
 mv_done
