@@ -61,6 +61,8 @@ extern const struct cli_command cli_lifecycle_commands[];
 extern const size_t cli_lifecycle_ncommands;
 extern const struct cli_command cli_snapshot_commands[];
 extern const size_t cli_snapshot_ncommands;
+extern const struct cli_command cli_qemu_commands[];
+extern const size_t cli_qemu_ncommands;
 extern const struct cli_command cli_console_commands[];
 extern const size_t cli_console_ncommands;
 extern const struct cli_command cli_events_commands[];

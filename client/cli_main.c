@@ -20,6 +20,7 @@ static const struct command_group groups[] = {
     { cli_host_commands, &cli_host_ncommands },
     { cli_domain_commands, &cli_domain_ncommands },
     { cli_lifecycle_commands, &cli_lifecycle_ncommands },
+    { cli_qemu_commands, &cli_qemu_ncommands },
     { cli_tuning_commands, &cli_tuning_ncommands },
     { cli_snapshot_commands, &cli_snapshot_ncommands },
     { cli_console_commands, &cli_console_ncommands },

@@ -37,17 +37,23 @@ static const struct route routes[MV_SUBSYS_COUNT] = {
     [MV_SUBSYS_NODEDEV] = { MV_SUBSYS_NODEDEV, "nodedevd", "nodedev:///system" },
 };
 
-/* The route for PROC; with socket= everything shares qemud's row (the
- * daemon behind that socket does its own routing, as virsh's ?socket=). */
-static const struct route *route_for(const modvirt_conn *conn, int proc)
+/* The route for procedure PROC of program PROG; with socket= everything
+ * shares qemud's row (the daemon behind that socket does its own routing,
+ * as virsh's ?socket=). */
+static const struct route *route_for_prog(const modvirt_conn *conn, uint32_t prog, int proc)
 {
-    const struct mv_proc_info *info = mv_proc_lookup(proc);
+    const struct mv_proc_info *info = mv_program_proc_lookup(prog, proc);
 
     /* a procedure this table does not know yet goes to the primary daemon,
      * which answers it or refuses it with "unknown procedure" */
     if (conn->uri.socket || !info)
         return &routes[MV_SUBSYS_QEMU];
     return &routes[info->subsystem];
+}
+
+static const struct route *route_for(const modvirt_conn *conn, int proc)
+{
+    return route_for_prog(conn, MV_REMOTE_PROGRAM, proc);
 }
 
 int modvirt_error_give(struct mv_err *e, modvirt_error **err, int r)
@@ -242,6 +248,19 @@ int modvirt_conn_call(modvirt_conn *conn, int proc, xdrproc_t args_filter, const
     int r = modvirt_conn_rpc(conn, proc, &rpc, err);
 
     return r < 0 ? r : modvirt_rpc_call(rpc, proc, args_filter, args, ret_filter, ret, err);
+}
+
+int modvirt_conn_call_prog(modvirt_conn *conn, uint32_t prog, int proc, xdrproc_t args_filter,
+                           const void *args, xdrproc_t ret_filter, void *ret, modvirt_error **err)
+{
+    struct mv_rpc_client *rpc = NULL;
+    struct mv_err e = { 0 };
+    int r = sub_get(conn, route_for_prog(conn, prog, proc), &rpc, &e);
+
+    if (r < 0)
+        return modvirt_error_give(&e, err, r);
+    r = mv_rpc_client_call(rpc, prog, proc, args_filter, args, ret_filter, ret, &e);
+    return r < 0 ? modvirt_rpc_fail(&e, err, r) : 0;
 }
 
 /* ---- open and close ---- */

@@ -89,6 +89,12 @@ MV_HIDDEN int modvirt_conn_call(modvirt_conn *conn, int proc, xdrproc_t args_fil
                                 const void *args, xdrproc_t ret_filter, void *ret,
                                 modvirt_error **err);
 
+/* The same for procedure PROC of program PROG (MV_QEMU_PROGRAM), routed
+ * by its subsystem. */
+MV_HIDDEN int modvirt_conn_call_prog(modvirt_conn *conn, uint32_t prog, int proc, xdrproc_t args_filter,
+                                     const void *args, xdrproc_t ret_filter, void *ret,
+                                     modvirt_error **err);
+
 /* Hands E to the caller as *ERR (E is left empty); always returns R. */
 MV_HIDDEN int modvirt_error_give(struct mv_err *e, modvirt_error **err, int r);
 

@@ -9,6 +9,7 @@ client_libmodvirt_la_SOURCES = \
 	client/host.c \
 	client/domain.c \
 	client/domain_lifecycle.c \
+	client/domain_qemu.c \
 	client/domain_tuning.c \
 	client/domain_snapshot.c \
 	client/domain_query.c \
@@ -44,6 +45,7 @@ client_modvirt_SOURCES = \
 	client/cli_host.c \
 	client/cli_domain.c \
 	client/cli_domain_lifecycle.c \
+	client/cli_domain_qemu.c \
 	client/cli_domain_tuning.c \
 	client/cli_domain_snapshot.c \
 	client/cli_console.c \

@@ -278,6 +278,16 @@ int modvirt_domain_reset(modvirt_domain *dom, modvirt_error **err);
 /* Pauses the domain's vCPUs. */
 int modvirt_domain_suspend(modvirt_domain *dom, modvirt_error **err);
 
+/* modvirt_domain_qemu_monitor_command flags: CMD is HMP text, not QMP JSON. */
+#define MODVIRT_DOMAIN_QEMU_MONITOR_COMMAND_HMP 1u
+
+/* Runs CMD on the running domain's QEMU monitor, as written (libvirt's
+ * QEMU program): a QMP command as JSON, or HMP text with the flag.  0 with
+ * *RESULT (free() it) QEMU's whole JSON reply ("return" or QEMU's
+ * "error") or HMP's text. */
+int modvirt_domain_qemu_monitor_command(modvirt_domain *dom, const char *cmd, unsigned int flags,
+                                        char **result, modvirt_error **err);
+
 /* Lets a paused domain run again. */
 int modvirt_domain_resume(modvirt_domain *dom, modvirt_error **err);
 

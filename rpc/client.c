@@ -136,7 +136,7 @@ static void tx_push(struct mv_rpc_client *c, struct mv_msg *m)
 
 static const char *proc_label(unsigned int prog, int proc, char *buf, size_t len)
 {
-    const struct mv_proc_info *info = prog == MV_REMOTE_PROGRAM ? mv_proc_lookup(proc) : NULL;
+    const struct mv_proc_info *info = mv_program_proc_lookup(prog, proc);
 
     if (info)
         snprintf(buf, len, "%s (%d)", info->name, proc);

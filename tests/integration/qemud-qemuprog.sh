@@ -13,7 +13,7 @@ set -u
 
 MV_NEEDS="qemu-system-x86_64"
 BOOT_S=90
-PLAN=10
+PLAN=11
 guest_test_init $PLAN
 start_daemon
 
@@ -170,7 +170,18 @@ expect_eq "domstate" paused "$out"
 vsh resume qp1
 verdict "qemu-monitor-command on a paused guest; the daemon's state agrees"
 
-# 10
+# 10: the modvirt CLI (libmodvirt sends the QEMU program too)
+run isolated "$top_builddir/client/modvirt" -c "$MV_URI" qemu-monitor-command qp1 '{"execute":"query-name"}'
+expect_eq "exit status" 0 "$rc"
+expect_eq "modvirt QMP" qp1 "$(json_get "$out" 'v["return"]["name"]')"
+run isolated "$top_builddir/client/modvirt" -c "$MV_URI" qemu-monitor-command qp1 --hmp info status
+expect_match "modvirt HMP" '^VM status: running' "$out"
+run isolated "$top_builddir/client/modvirt" -c "$MV_URI" qemu-monitor-command qp2 '{"execute":"query-name"}'
+expect_eq "not running: exit status" 1 "$rc"
+expect_match "not running" "domain 'qp2' is not running" "$err"
+verdict "modvirt qemu-monitor-command: QMP, HMP, a domain not running"
+
+# 11
 vsh destroy qp1
 stop_bg "$ev_stop"
 stop_bg "$ev_resume"
