@@ -1131,7 +1131,13 @@ START_TEST(test_proc_facts)
     const struct mv_proc_info *ev = mv_proc_lookup(MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE);
 
     ck_assert_ptr_null(mv_proc_lookup(0));
-    ck_assert_ptr_null(mv_proc_lookup(8));      /* a gap in the numbering */
+    /* a gap in the numbering (the first one; they fill as procedures come) */
+    for (size_t gap = 1; gap < mv_proc_facts_len; gap++) {
+        if (!mv_proc_facts[gap].name) {
+            ck_assert_ptr_null(mv_proc_lookup((int)gap));
+            break;
+        }
+    }
     ck_assert_ptr_null(mv_proc_lookup(100000));
     ck_assert_str_eq(open->name, "CONNECT_OPEN");
     ck_assert_str_eq(open->api, "virConnectOpen");
