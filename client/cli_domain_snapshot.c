@@ -184,7 +184,7 @@ static int cmd_delete(struct cli *cli, const bool *set, char **args, int nargs)
 }
 
 static const struct cli_flag create_flags[] = {
-    { "disk-only", "external qcow2 overlays of the disks only (shut off domain)", NULL },
+    { "disk-only", "external qcow2 overlays of the disks only", NULL },
     { "description", "the snapshot's description", "TEXT" },
     { NULL, NULL, NULL },
 };
@@ -206,8 +206,8 @@ static const struct cli_flag delete_flags[] = {
 const struct cli_command cli_snapshot_commands[] = {
     { "snapshot-create", "DOM [NAME]", "take a snapshot of a domain",
       "Takes an internal snapshot (qcow2 disks; the memory too while the domain\n"
-      "runs), or with --disk-only external qcow2 overlays of a shut off domain's\n"
-      "disks. Without NAME the snapshot is named after the time." DOM_HELP,
+      "runs), or with --disk-only external qcow2 overlays of the domain's disks.\n"
+      "Without NAME the snapshot is named after the time." DOM_HELP,
       create_flags, 1, 2, cmd_create },
     { "snapshot-list", "DOM", "list a domain's snapshots",
       "Lists the snapshots, parents before children, marking the current one." DOM_HELP,

@@ -1,9 +1,11 @@
 /*
- * External disk-only snapshots of a shut off guest: each covered disk gets
- * a new qcow2 overlay whose backing file is the image it had, and the
- * domain's definition then points at the overlays.  The next start grants
- * the overlay (and, read-only, its backing chain) to the guest's identity
- * like any disk (guest_files.h).
+ * External disk-only snapshots: each covered disk gets a new qcow2 overlay
+ * whose backing file is the image it had, and the domain's definitions then
+ * point at the overlays.  Shut off, that is all (the next start grants the
+ * overlay and its chain like any disk, guest_files.h); running, the overlay
+ * is granted to the guest's identity now and handed to its confined QEMU
+ * as an fd (add-fd), which puts it on top of the disk (blockdev-add,
+ * blockdev-snapshot).
  */
 #define MV_LOG_MODULE "qemud.snapshot"
 #include <errno.h>
@@ -14,8 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cleanup.h"
+#include "domain_monitor.h"
+#include "domain_process.h"
 #include "domain_store.h"
+#include "guest_files.h"
 #include "error_codes.h"
 #include "guest_path_policy.h"
 #include "log.h"
@@ -187,4 +194,307 @@ int qemud_snap_external_offline(struct qemud_dom *dom, struct qemud_snap_def *sn
             unlink(sd->file);
     }
     return r < 0 ? r : -EIO;
+}
+
+/* ---- a running guest: overlays handed to QEMU as fds, blockdev-snapshot ---- */
+
+/* The virtual size of image FILE (in use by QEMU: -U), for an overlay made
+ * without opening its backing file, which QEMU holds locked. */
+static int image_size(const char *file, unsigned long long *size, struct mv_err *err)
+{
+    const char *argv[] = { QEMUD_QEMU_IMG, "info", "-U", "--output=json", file, NULL };
+    struct mv_process_run_opts opts = { .timeout_ms = OVERLAY_TIMEOUT_MS };
+    struct mv_process_result res = { 0 };
+    _cleanup_free_ char *msg = NULL;
+    json_object *info = NULL, *vs;
+    int r = mv_process_run(argv, &opts, &res, &msg);
+
+    if (r == 0 && (info = json_tokener_parse(res.out)) && json_object_object_get_ex(info, "virtual-size", &vs))
+        *size = (unsigned long long)json_object_get_int64(vs);
+    else if (r == 0)
+        r = -EINVAL;
+    json_object_put(info);
+    mv_process_result_clear(&res);
+    if (r < 0)
+        return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                          "operation failed: cannot read the size of '%s': %s", file, msg ? msg : strerror(-r));
+    return 0;
+}
+
+static int create_overlay_live(const struct qemud_dom *dom, const struct mv_dom_disk *d, const char *file,
+                               struct mv_err *err)
+{
+    const char *fmt = d->format == MV_DOM_DISK_FORMAT_QCOW2 ? "qcow2" : "raw";
+    struct mv_process_run_opts opts = { .timeout_ms = OVERLAY_TIMEOUT_MS };
+    struct mv_process_result res = { 0 };
+    _cleanup_free_ char *msg = NULL;
+    unsigned long long size = 0;
+    char sz[32];
+    struct stat st;
+    int r;
+
+    if (lstat(file, &st) == 0)
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                          "Requested operation is not valid: overlay '%s' for disk '%s' of domain '%s' exists "
+                          "already", file, d->target, dom->name);
+    if ((r = image_size(d->source, &size, err)) < 0)
+        return r;
+    snprintf(sz, sizeof(sz), "%llu", size);
+    const char *argv[] = { QEMUD_QEMU_IMG, "create", "-q", "-u", "-f", "qcow2", "-F", fmt, "-b", d->source, file, sz,
+                           NULL };
+    r = mv_process_run(argv, &opts, &res, &msg);
+    mv_process_result_clear(&res);
+    if (r < 0)
+        return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                          "operation failed: cannot create overlay '%s' for disk '%s' of domain '%s': %s", file,
+                          d->target, dom->name, msg ? msg : strerror(-r));
+    return 0;
+}
+
+/* The overlay FILE granted to the guest's identity (read-write), recorded in
+ * DOM's isolation and status file first, like a disk of the start. */
+static int grant_overlay(struct qemud_dom *dom, const struct mv_dom_def *live, const struct mv_dom_disk *d,
+                         const char *file, struct qemud_isolation *iso, struct mv_err *err)
+{
+    struct mv_dom_disk disk = *d;
+    struct mv_dom_def view = { .name = live->name };
+    struct qemud_grant *grown;
+    int r;
+
+    disk.source = (char *)file;
+    disk.format = MV_DOM_DISK_FORMAT_QCOW2;
+    view.devices.disks = &disk;
+    view.devices.ndisks = 1;
+    iso->id = dom->iso.id;
+    if ((r = qemud_guest_files_collect(dom->name, &view, iso, err)) < 0)
+        return r;
+    /* the backing chain below is the disk's, granted at start already */
+    while (iso->ngrants > 1) {
+        struct qemud_grant *g = &iso->grants[--iso->ngrants];
+
+        if (g->fd >= 0)
+            close(g->fd);
+        free(g->path);
+        free(g->written);
+    }
+    pthread_mutex_lock(&dom->lock);
+    grown = realloc(dom->iso.grants, (dom->iso.ngrants + 1) * sizeof(*grown));
+    if (grown) {
+        dom->iso.grants = grown;
+        grown[dom->iso.ngrants] = iso->grants[0];
+        grown[dom->iso.ngrants].fd = -1;
+        grown[dom->iso.ngrants].written = NULL;
+        if ((grown[dom->iso.ngrants].path = strdup(iso->grants[0].path)))
+            dom->iso.ngrants++;
+    }
+    pthread_mutex_unlock(&dom->lock);
+    if (!grown)
+        return -ENOMEM;
+    qemud_process_save_status(dom);
+    return qemud_guest_files_grant(dom->name, iso, err);
+}
+
+/* Forgets the newest grant of PATH in DOM's isolation (after its revoke). */
+static void forget_grant(struct qemud_dom *dom, const char *path)
+{
+    pthread_mutex_lock(&dom->lock);
+    for (size_t i = dom->iso.ngrants; i-- > 0;) {
+        struct qemud_grant *g = &dom->iso.grants[i];
+
+        if (strcmp(g->path, path) != 0)
+            continue;
+        if (g->fd >= 0)
+            close(g->fd);
+        free(g->path);
+        free(g->written);
+        memmove(g, g + 1, (dom->iso.ngrants - i - 1) * sizeof(*g));
+        dom->iso.ngrants--;
+        break;
+    }
+    pthread_mutex_unlock(&dom->lock);
+    qemud_process_save_status(dom);
+}
+
+int qemud_snap_top_node(struct qemud_dom *dom, const struct mv_dom_disk *d, char *node, size_t len, struct mv_err *err)
+{
+    json_object *reply = NULL;
+    char want[96];
+    int found = 0;
+
+    snprintf(want, sizeof(want), "/%s/", d->alias ? d->alias : "");
+    if (qemud_monitor_command(dom, "query-block", NULL, &reply, err) < 0)
+        return -EIO;
+    for (size_t i = 0; json_object_is_type(reply, json_type_array) && i < json_object_array_length(reply) && !found;
+         i++) {
+        json_object *b = json_object_array_get_idx(reply, i), *qdev, *ins, *nn;
+        char path[256];
+
+        if (!json_object_object_get_ex(b, "qdev", &qdev) || !json_object_object_get_ex(b, "inserted", &ins) ||
+            !json_object_object_get_ex(ins, "node-name", &nn))
+            continue;
+        snprintf(path, sizeof(path), "%s/", json_object_get_string(qdev));
+        if (strstr(path, want)) {
+            snprintf(node, len, "%s", json_object_get_string(nn));
+            found = 1;
+        }
+    }
+    json_object_put(reply);
+    if (!found)
+        return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
+                          "internal error: QEMU of domain '%s' shows no block node for disk '%s'", dom->name,
+                          d->target);
+    return 0;
+}
+
+/* The overlay FILE opened for QEMU, in an fdset: its /dev/fdset/N in PATH. */
+static int pass_overlay(struct qemud_dom *dom, const char *file, const char *target, long long *fdset, char *path,
+                        size_t len, struct mv_err *err)
+{
+    json_object *args = json_object_new_object(), *reply = NULL, *id;
+    char opaque[64];
+    int fd = open(file, O_RDWR | O_CLOEXEC), r;
+
+    if (fd < 0) {
+        json_object_put(args);
+        return mv_err_set_errno(err, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot open overlay '%s'", file);
+    }
+    snprintf(opaque, sizeof(opaque), "snapshot:%s", target);
+    json_object_object_add(args, "opaque", json_object_new_string(opaque));
+    r = qemud_monitor_command_fd(dom, "add-fd", args, fd, &reply, err);
+    close(fd);
+    if (r < 0)
+        return r;
+    if (!json_object_object_get_ex(reply, "fdset-id", &id)) {
+        json_object_put(reply);
+        return mv_err_set(err, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
+                          "internal error: QEMU of domain '%s' answered add-fd without an fdset-id", dom->name);
+    }
+    *fdset = json_object_get_int64(id);
+    json_object_put(reply);
+    snprintf(path, len, "/dev/fdset/%lld", *fdset);
+    return 0;
+}
+
+/* One disk: overlay made, granted, opened by QEMU as node NODE and put on
+ * top of the disk's chain.  Undone on failure. */
+static int snapshot_disk_live(struct qemud_dom *dom, const struct mv_dom_def *live, const struct mv_dom_disk *d,
+                              const char *file, struct mv_err *err)
+{
+    static unsigned int seq;
+    struct qemud_isolation iso = { 0 };
+    char top[64], node[32], path[64];
+    long long fdset = -1;
+    bool granted = false;
+    struct mv_err ignored = { 0 };
+    json_object *args, *f;
+    int r;
+
+    snprintf(node, sizeof(node), "snap%u-%s", __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED), d->target);
+    if ((r = qemud_snap_top_node(dom, d, top, sizeof(top), err)) < 0 || (r = create_overlay_live(dom, d, file, err)) < 0)
+        return r;
+    if (dom->iso.id.set) {
+        granted = true;
+        if ((r = grant_overlay(dom, live, d, file, &iso, err)) < 0)
+            goto undo;
+    }
+    if ((r = pass_overlay(dom, file, d->target, &fdset, path, sizeof(path), err)) < 0)
+        goto undo;
+    args = json_object_new_object();
+    f = json_object_new_object();
+    json_object_object_add(f, "driver", json_object_new_string("file"));
+    json_object_object_add(f, "filename", json_object_new_string(path));
+    json_object_object_add(args, "driver", json_object_new_string("qcow2"));
+    json_object_object_add(args, "node-name", json_object_new_string(node));
+    json_object_object_add(args, "file", f);
+    json_object_object_add(args, "backing", NULL);
+    if ((r = qemud_monitor_command(dom, "blockdev-add", args, NULL, err)) < 0)
+        goto undo;
+    args = json_object_new_object();
+    json_object_object_add(args, "node", json_object_new_string(top));
+    json_object_object_add(args, "overlay", json_object_new_string(node));
+    if ((r = qemud_monitor_command(dom, "blockdev-snapshot", args, NULL, err)) == 0) {
+        qemud_isolation_clear(&iso);
+        return 0;
+    }
+    args = json_object_new_object();
+    json_object_object_add(args, "node-name", json_object_new_string(node));
+    qemud_monitor_command(dom, "blockdev-del", args, NULL, &ignored);
+    mv_err_clear(&ignored);
+undo:
+    if (fdset >= 0) {
+        args = json_object_new_object();
+        json_object_object_add(args, "fdset-id", json_object_new_int64(fdset));
+        qemud_monitor_command(dom, "remove-fd", args, NULL, &ignored);
+        mv_err_clear(&ignored);
+    }
+    if (granted && iso.ngrants) {
+        qemud_guest_files_revoke(dom->name, &iso);
+        forget_grant(dom, iso.grants[0].path);
+    }
+    qemud_isolation_clear(&iso);
+    unlink(file);
+    return r;
+}
+
+/* DEF (taken over) with each externally snapshotted disk's source the overlay. */
+static struct mv_dom_def *pointed(struct mv_dom_def *def, const struct qemud_snap_def *snap)
+{
+    for (size_t i = 0; def && i < def->devices.ndisks; i++) {
+        struct mv_dom_disk *d = &def->devices.disks[i];
+        const struct qemud_snap_disk *sd = snap_disk((struct qemud_snap_def *)snap, d->target);
+        char *src;
+
+        if (!qemud_snap_disk_covered(d) || !sd || sd->kind != QEMUD_SNAP_KIND_EXTERNAL)
+            continue;
+        if (!(src = strdup(sd->file))) {
+            mv_dom_def_free(def);
+            return NULL;
+        }
+        free(d->source);
+        d->source = src;
+        d->format = MV_DOM_DISK_FORMAT_QCOW2;
+    }
+    return def;
+}
+
+int qemud_snap_external_live(struct qemud_dom *dom, struct qemud_snap_def *snap, struct mv_err *err)
+{
+    _cleanup_dom_def_ struct mv_dom_def *live = qemud_dom_snapshot(dom, false);
+    _cleanup_dom_def_ struct mv_dom_def *cfg = qemud_dom_snapshot(dom, true);
+    struct mv_dom_def *nlive, *ncfg = NULL;
+    size_t done = 0;
+    int r = 0;
+
+    if (!live)
+        return -ENOMEM;
+    for (size_t i = 0; i < live->devices.ndisks && r == 0; i++)
+        if (qemud_snap_disk_covered(&live->devices.disks[i]))
+            r = plan_disk(dom, snap, &live->devices.disks[i], err);
+    /* one disk after the other: a failure leaves the earlier ones on their overlays, as libvirt without ATOMIC */
+    for (size_t i = 0; i < live->devices.ndisks && r == 0; i++) {
+        const struct mv_dom_disk *d = &live->devices.disks[i];
+        const struct qemud_snap_disk *sd = snap_disk(snap, d->target);
+
+        if (!qemud_snap_disk_covered(d) || !sd || sd->kind != QEMUD_SNAP_KIND_EXTERNAL)
+            continue;
+        if ((r = snapshot_disk_live(dom, live, d, sd->file, err)) == 0)
+            done++;
+    }
+    if (done == 0)
+        return r < 0 ? r : mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                                      "Requested operation is not valid: domain '%s' has no disk for a disk-only "
+                                      "snapshot", dom->name);
+    /* what QEMU uses now, in the live and the persistent definition */
+    if (!(nlive = pointed(mv_dom_def_copy(live), snap)) || (cfg && !(ncfg = pointed(mv_dom_def_copy(cfg), snap)))) {
+        mv_dom_def_free(nlive);
+        return -ENOMEM;
+    }
+    pthread_mutex_lock(&dom->lock);
+    mv_dom_def_free(dom->live);
+    dom->live = nlive;
+    pthread_mutex_unlock(&dom->lock);
+    qemud_process_save_status(dom);
+    if (ncfg && publish(dom, ncfg, r < 0 ? &(struct mv_err){ 0 } : err) < 0)
+        mv_dom_def_free(ncfg);
+    return r;
 }

@@ -184,8 +184,9 @@ static int job_result(struct qemud_dom *dom, const char *id, const char *cmd, st
     return r;
 }
 
-/* The format node names of LIVE's covered disks, as command line's -blockdev gives them. */
-static json_object *node_list(const struct mv_dom_def *live, char *vmstate, size_t len)
+/* The top node names of LIVE's covered disks, the first holding the VM state. */
+static int node_list(struct qemud_dom *dom, const struct mv_dom_def *live, json_object **list, char *vmstate,
+                     size_t len, struct mv_err *err)
 {
     json_object *a = json_object_new_array();
 
@@ -196,12 +197,18 @@ static json_object *node_list(const struct mv_dom_def *live, char *vmstate, size
 
         if (!qemud_snap_disk_covered(d))
             continue;
-        snprintf(node, sizeof(node), "%s-format", d->target);
+        if (qemud_snap_top_node(dom, d, node, sizeof(node), err) < 0) {
+            json_object_put(a);
+            return -EIO;
+        }
         if (!vmstate[0])
             snprintf(vmstate, len, "%s", node);
         json_object_array_add(a, json_object_new_string(node));
     }
-    return a;
+    if (!a)
+        return -ENOMEM;
+    *list = a;
+    return 0;
 }
 
 int qemud_snap_internal_live(struct qemud_dom *dom, const struct mv_dom_def *live, const char *cmd,
@@ -215,9 +222,9 @@ int qemud_snap_internal_live(struct qemud_dom *dom, const struct mv_dom_def *liv
     if (!args)
         return -ENOMEM;
     snprintf(id, sizeof(id), "mv-snapshot-%u", atomic_fetch_add(&job_seq, 1));
-    if (!(devs = node_list(live, vmstate, sizeof(vmstate)))) {
+    if ((r = node_list(dom, live, &devs, vmstate, sizeof(vmstate), err)) < 0) {
         json_object_put(args);
-        return -ENOMEM;
+        return r;
     }
     json_object_object_add(args, "job-id", json_object_new_string(id));
     json_object_object_add(args, "tag", json_object_new_string(name));

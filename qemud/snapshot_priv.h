@@ -18,6 +18,12 @@ int qemud_snapshot_init(void);
 /* The disks a snapshot covers: writable disks (not CD-ROMs, not read-only). */
 bool qemud_snap_disk_covered(const struct mv_dom_disk *d);
 
+/* The block node QEMU's device of running DOM's disk D reads now: the top
+ * of its chain ("vda-format" from the command line, or the overlay of a
+ * live disk-only snapshot), from query-block. */
+int qemud_snap_top_node(struct qemud_dom *dom, const struct mv_dom_disk *d, char *node, size_t len,
+                        struct mv_err *err);
+
 /* Internal snapshots: every covered disk of DEF must be a qcow2 file (or,
  * while running, a qcow2 volume); ERR names the first that is not. */
 int qemud_snap_internal_check(const struct qemud_dom *dom, const struct mv_dom_def *def, bool running,
@@ -37,3 +43,9 @@ int qemud_snap_internal_offline(const struct qemud_dom *dom, const struct mv_dom
  * filled in, and the persistent definition pointing at the overlays
  * (saved and published).  All or nothing. */
 int qemud_snap_external_offline(struct qemud_dom *dom, struct qemud_snap_def *snap, struct mv_err *err);
+
+/* The same of running DOM: each overlay made (qemu-img -u, the image being
+ * QEMU's), granted to the guest, passed to QEMU as an fd and put on top of
+ * its disk (blockdev-add, blockdev-snapshot); then the live and the
+ * persistent definition point at the overlays. */
+int qemud_snap_external_live(struct qemud_dom *dom, struct qemud_snap_def *snap, struct mv_err *err);

@@ -3,8 +3,8 @@
  * from the metadata store (snapshot_store.h); create, revert and delete
  * take the domain's job and run on workers, since they wait for QEMU or
  * qemu-img.  Internal snapshots (running or shut off) and external
- * disk-only snapshots of shut off guests; what is not supported is refused
- * by name.
+ * disk-only snapshots (running or shut off); what is not supported is
+ * refused by name.
  */
 #define MV_LOG_MODULE "qemud.snapshot"
 #include <errno.h>
@@ -385,17 +385,13 @@ static int create_internal(struct qemud_dom *dom, struct qemud_snap_def *snap, c
 static int create_external(struct qemud_dom *dom, struct qemud_snap_def *snap, const struct dom_view *v,
                            struct mv_err *err)
 {
-    if (v->active)
-        return mv_err_set(err, MV_ERR_OPERATION_UNSUPPORTED, MV_FROM_QEMU,
-                          "Operation not supported: disk-only snapshot of running domain '%s': its QEMU runs "
-                          "confined and cannot open a new overlay; shut it off first", dom->name);
     if (snap->memory != QEMUD_SNAP_KIND_DEFAULT && snap->memory != QEMUD_SNAP_KIND_NO)
         return mv_err_set(err, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
                           "invalid argument: a disk-only snapshot of domain '%s' has no memory (<memory "
                           "snapshot='%s'>)", dom->name, qemud_snap_kind_name(snap->memory));
-    snap->state = QEMUD_SNAP_SHUTOFF;
+    snap->state = v->active ? QEMUD_SNAP_DISK_SNAPSHOT : QEMUD_SNAP_SHUTOFF;
     snap->memory = QEMUD_SNAP_KIND_NO;
-    return qemud_snap_external_offline(dom, snap, err);
+    return v->active ? qemud_snap_external_live(dom, snap, err) : qemud_snap_external_offline(dom, snap, err);
 }
 
 /* The domain as it is now, for the snapshot's copy. */

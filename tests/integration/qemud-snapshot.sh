@@ -5,7 +5,8 @@
 # GUEST-TICK counter goes back), the tree (parent, children, current), the
 # XML valid against domainsnapshot.rng, deletes with children and metadata
 # only, metadata kept across a daemon restart, undefine refusing a domain
-# with snapshots, external disk-only snapshots of a shut off guest, and the
+# with snapshots, external disk-only snapshots of a shut off and of a running
+# guest (its overlay passed to the confined QEMU as an fd), the modvirt tool, and the
 # errors: bad names, missing snapshots (code 72), raw disks.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -14,7 +15,7 @@ set -u
 
 MV_NEEDS="qemu-system-x86_64 qemu-img virt-xml-validate"
 BOOT_S=90
-PLAN=12
+PLAN=13
 guest_test_init $PLAN
 start_daemon
 
@@ -125,8 +126,6 @@ vsh snapshot-info vm nope
 expect_match "missing snapshot" "Domain snapshot not found: no domain snapshot with matching name 'nope'" "$err"
 vsh snapshot-create-as vm s1
 expect_match "duplicate name" "has a snapshot 's1' already" "$err"
-vsh snapshot-create-as vm d0 --disk-only
-expect_match "disk-only of a running guest refused by name" "disk-only snapshot of running domain 'vm'" "$err"
 vsh snapshot-revert vm s1 --running --paused
 expect_eq "revert --running --paused refused" 1 "$rc"
 cat >"$mv_tmp/ext-mem.xml" <<EOF
@@ -134,7 +133,7 @@ cat >"$mv_tmp/ext-mem.xml" <<EOF
 EOF
 vsh snapshot-create vm "$mv_tmp/ext-mem.xml"
 expect_match "external memory refused by name" "external memory snapshots" "$err"
-verdict "errors: bad name, missing snapshot, duplicate, disk-only while running, external memory"
+verdict "errors: bad name, missing snapshot, duplicate, external memory"
 
 # 5: python3-libvirt: the calls and the error code
 cat >"$mv_tmp/snap.py" <<'EOF'
@@ -287,5 +286,41 @@ mv snapshot-revert rawvm gone
 expect_eq "missing snapshot: exit 1" 1 "$rc"
 expect_match "missing snapshot: named" "Domain snapshot not found: no domain snapshot with matching name 'gone'" "$err"
 verdict "modvirt snapshot-create/-list/-dumpxml/-revert/-current/-delete"
+
+# 13: external disk-only snapshot of a running guest: the overlay is passed
+# to the confined QEMU as an fd and put on top of the disk
+qemu-img create -q -f qcow2 "$mv_tmp/lv.qcow2" 16M
+GUEST_APPEND=guest.tick=1 guest_domain_xml lv "$mv_tmp/lv.serial" "<disk type='file' device='disk'>
+  <driver name='qemu' type='qcow2'/>
+  <source file='$mv_tmp/lv.qcow2'/>
+  <target dev='vda' bus='virtio'/>
+</disk>" >"$mv_tmp/lv.xml"
+vsh define "$mv_tmp/lv.xml"
+vsh start lv
+guest_wait_log "$mv_tmp/lv.serial" GUEST-BOOTED-OK $BOOT_S || expect_fail "lv did not boot"
+vsh snapshot-create-as lv e1 --disk-only
+expect_eq "disk-only e1 of the running guest ($err)" 0 "$rc"
+vsh domblklist lv
+expect_match "live: the disk is the overlay" "vda +$mv_tmp/lv.e1" "$out"
+vsh dumpxml lv --inactive
+expect_match "config: the disk is the overlay" "<source file=.$mv_tmp/lv.e1./>" "$out"
+expect_match "overlay's backing file" "backing file: $mv_tmp/lv.qcow2" "$(qemu-img info -U "$mv_tmp/lv.e1")"
+vsh snapshot-dumpxml lv e1
+expect_match "e1 state" "<state>disk-snapshot</state>" "$out"
+t=$(last_tick "$mv_tmp/lv.serial")
+wait_tick "$mv_tmp/lv.serial" $((t + 2)) 20 || expect_fail "lv stopped ticking after the snapshot"
+vsh domstate lv
+expect_eq "lv still running" running "$out"
+vsh snapshot-create-as lv i1
+expect_eq "internal i1 on top of the overlay ($err)" 0 "$rc"
+expect_eq "i1 is in the overlay" "i1 " "$(img_snaps "$mv_tmp/lv.e1")"
+vsh snapshot-revert lv i1
+expect_eq "revert i1 ($err)" 0 "$rc"
+vsh destroy lv
+vsh start lv
+expect_eq "lv starts again on its overlay ($err)" 0 "$rc"
+guest_wait_log "$mv_tmp/lv.serial" GUEST-BOOTED-OK $BOOT_S || expect_fail "lv did not boot on its overlay"
+vsh destroy lv
+verdict "disk-only snapshot of a running guest: overlay via add-fd + blockdev-snapshot, live and config point at it"
 
 mv_done
