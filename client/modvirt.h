@@ -355,6 +355,35 @@ int modvirt_domain_set_memory(modvirt_domain *dom, unsigned long long kib, unsig
 int modvirt_domain_migrate_set_max_speed(modvirt_domain *dom, unsigned long long mib, modvirt_error **err);
 int modvirt_domain_migrate_get_max_speed(modvirt_domain *dom, unsigned long long *mib, modvirt_error **err);
 
+/* ---- statistics (domain_stats.c) ---- */
+
+/* One statistic as virsh domstats prints it: FIELD ("cpu.time") and its
+ * value of TYPE (VIR_TYPED_PARAM_*: 1 int, 2 uint, 3 long long, 4 unsigned
+ * long long, 5 double, 6 boolean, 7 string in S). */
+typedef struct modvirt_stat {
+    char *field;
+    int type;
+    long long i;                    /* types 1, 3, 6 */
+    unsigned long long u;           /* types 2, 4 */
+    double d;
+    char *s;
+} modvirt_stat;
+
+typedef struct modvirt_domain_stats {
+    char *name;
+    modvirt_stat *stats;
+    size_t nstats;
+} modvirt_domain_stats;
+
+/* The statistics GROUPS (VIR_DOMAIN_STATS_*: 1 state, 2 cpu-total, 4
+ * balloon, 8 vcpu, 16 interface, 32 block; 0 all) of the NDOMS domains
+ * DOMS, or of every domain FLAGS selects (VIR_CONNECT_GET_ALL_DOMAINS_STATS_*)
+ * when NDOMS is 0; one round trip.  Free with modvirt_domain_stats_free. */
+int modvirt_connect_get_all_domain_stats(modvirt_conn *conn, modvirt_domain *const *doms, size_t ndoms,
+                                         unsigned int groups, unsigned int flags, modvirt_domain_stats **recs,
+                                         size_t *nrecs, modvirt_error **err);
+void modvirt_domain_stats_free(modvirt_domain_stats *recs, size_t n);
+
 /* ---- snapshots (a snapshot is its domain and its name) ---- */
 
 /* virDomainSnapshotCreateFlags, virDomainSnapshotRevertFlags,

@@ -24,8 +24,9 @@ set -u
 . "$top_srcdir/tests/integration/guest.sh"
 
 MV_NEEDS="qemu-system-x86_64 ip"
+CLI=$top_builddir/client/modvirt
 BOOT_S=90
-PLAN=12
+PLAN=13
 REC=$top_srcdir/tests/data/domstats
 guest_test_init $PLAN
 [ -c /dev/net/tun ] || { for i in $(seq $PLAN); do skip "no /dev/net/tun"; done; exit 0; }
@@ -259,6 +260,23 @@ expect_match "memoryStats" "'actual'.*'last_update'.*'rss'" "$(kv memstats)"
 expect_eq "getCPUStats" "['cpu_time', 'system_time', 'user_time']" "$(kv cpustats)"
 expect_eq "blockInfo" 16777216 "$(kv blockinfo)"
 verdict "python blockStats, blockStatsFlags, memoryStats, getCPUStats, blockInfo"
+
+# 13: modvirt domstats, the same keys as virsh's, and --json
+mvcli() { run timeout -k 2 60 "$CLI" -c "qemu:///system?socket=$MV_RW" "$@"; }
+vsh domstats g1 g2
+v_out=$out
+mvcli domstats g1 g2
+expect_eq "modvirt domstats status" 0 "$rc"
+expect_eq "the same domains" "$(printf '%s\n' "$v_out" | grep '^Domain:')" "$(printf '%s\n' "$out" | grep '^Domain:')"
+same_keys "modvirt domstats" "$(keys "$v_out")" "$(keys "$out")"
+mvcli --json domstats --stats state,block --list-paused
+expect_eq "json" "g3 3 0" "$(printf '%s' "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r[0]["name"], r[0]["stats"]["state.state"], r[0]["stats"]["block.count"])' 2>&1)"
+mvcli domstats --stats perf --enforce g1
+expect_eq "enforce status" 1 "$rc"
+expect_match "enforce error" "statistics group 'perf' is not supported" "$err"
+mvcli domstats --stats bogus
+expect_eq "unknown group status" 2 "$rc"
+verdict "modvirt domstats prints virsh's keys; --json, --stats, --list-paused, --enforce"
 
 for n in g1 g2 g3; do vsh destroy $n; done
 mv_done
