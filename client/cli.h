@@ -83,6 +83,8 @@ extern const struct cli_command cli_nodedev_commands[];
 extern const size_t cli_nodedev_ncommands;
 extern const struct cli_command cli_tuning_commands[];
 extern const size_t cli_tuning_ncommands;
+extern const struct cli_command cli_device_commands[];
+extern const size_t cli_device_ncommands;
 extern const struct cli_command cli_stats_commands[];
 extern const size_t cli_stats_ncommands;
 

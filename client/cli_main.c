@@ -22,6 +22,7 @@ static const struct command_group groups[] = {
     { cli_lifecycle_commands, &cli_lifecycle_ncommands },
     { cli_qemu_commands, &cli_qemu_ncommands },
     { cli_tuning_commands, &cli_tuning_ncommands },
+    { cli_device_commands, &cli_device_ncommands },
     { cli_stats_commands, &cli_stats_ncommands },
     { cli_snapshot_commands, &cli_snapshot_ncommands },
     { cli_console_commands, &cli_console_ncommands },

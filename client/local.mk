@@ -11,6 +11,7 @@ client_libmodvirt_la_SOURCES = \
 	client/domain_lifecycle.c \
 	client/domain_qemu.c \
 	client/domain_tuning.c \
+	client/domain_device.c \
 	client/domain_stats.c \
 	client/domain_snapshot.c \
 	client/domain_query.c \
@@ -48,6 +49,7 @@ client_modvirt_SOURCES = \
 	client/cli_domain_lifecycle.c \
 	client/cli_domain_qemu.c \
 	client/cli_domain_tuning.c \
+	client/cli_domain_device.c \
 	client/cli_domain_stats.c \
 	client/cli_domain_snapshot.c \
 	client/cli_console.c \

@@ -355,6 +355,21 @@ int modvirt_domain_set_memory(modvirt_domain *dom, unsigned long long kib, unsig
 int modvirt_domain_migrate_set_max_speed(modvirt_domain *dom, unsigned long long mib, modvirt_error **err);
 int modvirt_domain_migrate_get_max_speed(modvirt_domain *dom, unsigned long long *mib, modvirt_error **err);
 
+/* ---- devices (domain_device.c) ---- */
+
+/* Adds, removes or changes (a CD-ROM's medium) the device described by
+ * XML (<disk>, <interface>, <controller>).  FLAGS:
+ * modvirt_domain_affect_flags LIVE and/or CONFIG; neither: the legacy
+ * call, the running domain (update: its current state).  A detach returns
+ * once the guest let the device go, or after the daemon's wait with the
+ * device still there (DEVICE_REMOVED comes when it goes). */
+int modvirt_domain_attach_device(modvirt_domain *dom, const char *xml, unsigned int flags, modvirt_error **err);
+int modvirt_domain_detach_device(modvirt_domain *dom, const char *xml, unsigned int flags, modvirt_error **err);
+int modvirt_domain_update_device(modvirt_domain *dom, const char *xml, unsigned int flags, modvirt_error **err);
+/* Removes the device whose alias is ALIAS ("vdb", "net0", "ua-data"). */
+int modvirt_domain_detach_device_alias(modvirt_domain *dom, const char *alias, unsigned int flags,
+                                       modvirt_error **err);
+
 /* ---- statistics (domain_stats.c) ---- */
 
 /* One statistic as virsh domstats prints it: FIELD ("cpu.time") and its

@@ -11,7 +11,8 @@
 # the unplug request (its ACPI PCI hotplug disabled, acpiphp.disable=1)
 # keeps the device: the detach returns all the same, the device stays in
 # the live XML, and when QEMU finally lets it go (the guest is reset) the
-# daemon drops it and sends DEVICE_REMOVED.
+# daemon drops it and sends DEVICE_REMOVED.  modvirt's attach-device,
+# detach-device and detach-device-alias do what virsh's do.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -22,8 +23,10 @@ BOOT_S=90
 PLUG_S=30                        # the guest sees a device (ACPI PCI hotplug under TCG)
 G=hp$$
 Q="['\"]"                        # either quote, as an XML attribute's
-guest_test_init 12
-[ -c /dev/net/tun ] || { for i in $(seq 12); do skip "no /dev/net/tun"; done; exit 0; }
+CLI=$top_builddir/client/modvirt
+mv() { run timeout -k 2 60 "$CLI" -c "qemu:///system?socket=$MV_RW" "$@"; }
+guest_test_init 13
+[ -c /dev/net/tun ] || { for i in $(seq 13); do skip "no /dev/net/tun"; done; exit 0; }
 # the daemon (its QEMUs and taps) in a network namespace of our own with
 # a bridge, so nothing touches the host's network
 mv_netns_new mvhp
@@ -252,9 +255,23 @@ expect_nomatch "the live XML lost vdb" "dev=${Q}vdb$Q" "$out"
 qemu_has "$mv_tmp/d1.img" && expect_fail "QEMU still holds $mv_tmp/d1.img"
 verdict "a guest that cannot answer (paused): the detach returns after the wait ($took s), the device stays; when the guest lets it go, DEVICE_REMOVED and the live XML follow"
 
+# 12
+mv attach-device "$G" "$mv_tmp/vdb.xml" --live
+expect_eq "modvirt attach-device" 0 "$rc"
+expect_eq "its message" "Device attached successfully" "$out"
+[ $rc -eq 0 ] || diag "$(run_evidence)"
+wait_nth "GUEST-HOTPLUG add disk vda" 4 || expect_fail "the guest did not see vdb"
+mv detach-device-alias "$G" vdb --live
+expect_eq "modvirt detach-device-alias" 0 "$rc"
+wait_nth "GUEST-HOTPLUG remove disk vda" 4 || expect_fail "the guest did not lose vdb"
+mv detach-device "$G" "$mv_tmp/vdb.xml" --live
+expect_eq "modvirt detach-device of a missing disk fails" 1 "$rc"
+expect_match "named" "no disk with target 'vdb'" "$err"
+verdict "modvirt attach-device, detach-device-alias and detach-device (a missing disk named)"
+
 vsh destroy "$G"
 
-# 12
+# 13
 G2=hpi$$
 log2=$mv_tmp/$G2.serial
 GUEST_APPEND="guest.watch=1 acpiphp.disable=1" guest_domain_xml "$G2" "$log2" >"$mv_tmp/$G2.xml"
