@@ -43,6 +43,7 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/hotplug.h qemud/hotplug_procs.c qemud/hotplug_qmp.c qemud/hotplug_json.c qemud/hotplug_json.h qemud/hotplug_disk.c qemud/hotplug_net.c \
 	qemud/hotplug_controller.c qemud/hotplug_update.c \
 	qemud/console.c \
+	qemud/agent.c qemud/agent.h qemud/agent_lease.c qemud/agent_lease.h qemud/agent_procs.c \
 	qemud/snapshot_def.c qemud/snapshot_def.h qemud/snapshot_store.c qemud/snapshot_store.h \
 	qemud/snapshot_priv.h qemud/snapshot_procs.c qemud/snapshot_internal.c qemud/snapshot_external.c \
 	qemud/stats.h qemud/stats_collect.c qemud/stats_qmp.c qemud/stats_host.c \
@@ -64,7 +65,8 @@ tests_unit_check_qemud_domobj_SOURCES = tests/unit/check_qemud_domobj.c \
 	qemud/domain_process_stop.c qemud/domain_process_reattach.c qemud/domain_process_isolation.c \
 	qemud/guest_sandbox.c qemud/guest_cgroup.c qemud/guest_identity.c qemud/guest_path_policy.c \
 	qemud/storage_volume.c qemud/peer_conn.c qemud/disk_secret.c qemud/display_ports.c qemud/proc_stat.c qemud/proc_presence.c qemud/host_facts.c \
-	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c qemud/tpm.c qemud/tpm_setup_conf.c
+	qemud/sidecar.c qemud/cputune.c qemud/hostdev_pci.c qemud/seclabel.c qemud/tpm.c qemud/tpm_setup_conf.c \
+	qemud/agent.c
 tests_unit_check_qemud_domobj_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/qemud
 tests_unit_check_qemud_domobj_LDFLAGS = -Wl,--wrap=mv_dom_def_format

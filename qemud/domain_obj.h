@@ -26,6 +26,7 @@
 #include "sidecar.h"
 
 struct mv_qmp;
+struct qemud_agent;
 struct qemud_console;
 struct qemud_mon_ctx;
 
@@ -85,6 +86,7 @@ struct qemud_dom {
     bool stopping;                  /* a destroy/stop owns the cleanup */
 
     struct qemud_console *console;  /* open console stream, loop thread's */
+    struct qemud_agent *agent;      /* guest agent connection (agent.h), referenced */
 };
 
 /* The domain embedding OBJ (an object of qemud_dom_kind). */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "cleanup.h"
 #include "display_ports.h"
 #include "hostdev_claims.h"
@@ -224,6 +225,7 @@ static void reattach_monitor(struct qemud_dom *dom, uint64_t gen)
     if (r == 0) {
         sync_run_state(dom);
         qemud_process_save_status(dom);
+        qemud_agent_open(dom, true);
         mv_info("domain '%s': re-attached to QEMU (pid %d)", dom->name, (int)dom->pid);
     } else {
         mv_error("domain '%s': cannot re-attach to QEMU (pid %d): %s; leaving it running without "

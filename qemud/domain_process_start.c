@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "cleanup.h"
 #include "confine.h"
 #include "cputune.h"
@@ -557,6 +558,7 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct m
         return r;
     }
     mv_info("domain '%s' started (pid %d)", dom->name, (int)dom->pid);
+    qemud_agent_open(dom, false);
     announce_start(dom, paused);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "domain_dir.h"
 #include "domain_events.h"
 #include "guest_cgroup.h"
@@ -51,6 +52,7 @@ static struct mv_dom_def *end_run(struct qemud_dom *dom, int reason, int *id, bo
 {
     struct mv_dom_def *live;
 
+    qemud_agent_close(dom);
     qemud_monitor_close(dom);
     /* callers waited for the exit, which reaped our own child: one still
      * unreaped survived SIGKILL, and must not be forgotten */

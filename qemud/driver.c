@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "cleanup.h"
 #include "snapshot_priv.h"
 #include "snapshot_store.h"
@@ -83,7 +84,7 @@ int qemud_driver_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **err
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     if ((r = qemud_qemu_program_init()) < 0)
         return r;
-    if ((r = qemud_registry_init()) < 0 || (r = qemud_events_init()) < 0 ||
+    if ((r = qemud_registry_init()) < 0 || (r = qemud_events_init()) < 0 || (r = qemud_agent_init()) < 0 ||
         (r = mv_qmp_loop_start(&qemud.qmp)) < 0 ||
         (r = qemud_tasks_start(TASK_THREADS)) < 0 || (r = hotplug_init()) < 0)
         return r;
@@ -264,6 +265,7 @@ void qemud_driver_cleanup(void)
             pthread_mutex_lock(&doms[i]->lock);
             doms[i]->run_gen++;     /* late monitor events are stale now */
             pthread_mutex_unlock(&doms[i]->lock);
+            qemud_agent_close(doms[i]);
             qemud_monitor_close(doms[i]);
         }
         qemud_dom_list_free(doms, n);

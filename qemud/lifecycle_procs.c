@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent.h"
 #include "cleanup.h"
 #include "domain_events.h"
 #include "domain_job.h"
@@ -29,7 +30,8 @@ enum { CREATE_PAUSED = 1, CREATE_AUTODESTROY = 2, CREATE_BYPASS_CACHE = 4, CREAT
 /* virDomainDestroyFlags */
 enum { DESTROY_GRACEFUL = 1, DESTROY_REMOVE_LOGS = 2 };
 /* shutdown / reboot methods (virDomainShutdownFlagValues); the ACPI power
- * button is the default, and paravirt means the same for a QEMU guest */
+ * button is the default, and paravirt means the same for a QEMU guest; the
+ * agent with either of them: the agent first, then the button (as libvirt) */
 enum { METHOD_ACPI = 1, METHOD_AGENT = 2, METHOD_INITCTL = 4, METHOD_SIGNAL = 8, METHOD_PARAVIRT = 16 };
 enum { AFFECT_LIVE = 1, AFFECT_CONFIG = 2, MEM_MAXIMUM = 4 };
 
@@ -211,8 +213,6 @@ static int monitor_run(struct mv_call *call, struct qemud_dom *dom, const char *
 static int check_method(struct mv_call *call, unsigned int flags, const char *api)
 {
     static const struct { unsigned int bit; const char *why; } refused[] = {
-        { METHOD_AGENT, "the guest agent method is not available: modvirt-qemud does not talk to the guest "
-                        "agent for it" },
         { METHOD_INITCTL, "the initctl method is not supported: it needs a container's /dev/initctl, which a "
                           "QEMU guest does not share with the host" },
         { METHOD_SIGNAL, "the signal method is not supported: it signals a container's init, and a QEMU "
@@ -226,6 +226,32 @@ static int check_method(struct mv_call *call, unsigned int flags, const char *ap
         if (flags & refused[i].bit)
             return mv_call_error(call, MV_ERR_ARGUMENT_UNSUPPORTED, MV_FROM_QEMU, "argument unsupported: %s: %s",
                                  api, refused[i].why);
+    return 0;
+}
+
+/* The agent method, asked for in FLAGS: 1 the agent has it, 0 not asked
+ * or failed with ACPI asked too (the caller presses the button), -EIO
+ * failed.  It takes the agent's lock, not the domain's job: the guest
+ * shuts itself down and QEMU's events do the rest. */
+static int try_agent(struct mv_call *call, const mv_nonnull_domain *wire, unsigned int flags, bool reboot)
+{
+    _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
+    struct mv_err err = { 0 };
+
+    if (!(flags & METHOD_AGENT))
+        return 0;
+    if (!(dom = qemud_dom_from_wire(call, wire)))
+        return -EIO;
+    pthread_mutex_lock(&dom->lock);
+    dom->shutdown_requested = !reboot;
+    pthread_mutex_unlock(&dom->lock);
+    if (qemud_agent_shutdown(dom, reboot, &err) == 0)
+        return 1;
+    if (!(flags & (METHOD_ACPI | METHOD_PARAVIRT)))
+        return qemud_call_fail(call, &err);
+    mv_info("domain '%s': %s by the guest agent failed (%s); pressing the power button", dom->name,
+            reboot ? "reboot" : "shutdown", err.message);
+    mv_err_clear(&err);
     return 0;
 }
 
@@ -244,8 +270,12 @@ static int shutdown_domain(struct mv_call *call, mv_domain_args *args, void *ret
 
 static int shutdown_flags(struct mv_call *call, mv_domain_flags_args *args, void *ret)
 {
+    int r;
+
     if (check_method(call, args->flags, "virDomainShutdownFlags") < 0)
         return -EIO;
+    if ((r = try_agent(call, &args->dom, args->flags, false)) != 0)
+        return r < 0 ? r : 0;
     return with_job(call, &args->dom, "shutdown", do_shutdown, args->flags, NULL);
 }
 
@@ -277,8 +307,12 @@ static int do_reboot(struct mv_call *call, struct qemud_dom *dom, unsigned int f
 
 static int reboot(struct mv_call *call, mv_domain_flags_args *args, void *ret)
 {
+    int r;
+
     if (check_method(call, args->flags, "virDomainReboot") < 0)
         return -EIO;
+    if ((r = try_agent(call, &args->dom, args->flags, true)) != 0)
+        return r < 0 ? r : 0;
     return with_job(call, &args->dom, "reboot", do_reboot, args->flags, NULL);
 }
 

@@ -58,6 +58,7 @@ static const struct mv_dispatch_table *const qemud_tables[] = {
     &qemud_qemu_program_table,
     &qemud_hotplug_table,
     &qemud_stats_table, &qemud_stats_bulk_table,
+    &qemud_agent_table,
     NULL,
 };
 

@@ -236,8 +236,7 @@ static const struct mv_dispatch_entry qemu_program_procs[] = {
     MV_QEMU_HANDLER(DOMAIN_ATTACH, domain_attach),
     MV_QEMU_HANDLER(CONNECT_DOMAIN_MONITOR_EVENT_REGISTER, event_register),
     MV_QEMU_HANDLER(CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER, event_deregister),
-    /* the agent helper's agent_procs.c serves it (its table, MV_QEMU_HANDLER) */
-    MV_QEMU_NOT_IMPLEMENTED(DOMAIN_AGENT_COMMAND),
+    /* DOMAIN_AGENT_COMMAND: agent_procs.c's table (MV_QEMU_HANDLER) */
 };
 const struct mv_dispatch_table qemud_qemu_program_table = {
     qemu_program_procs, MV_ARRAY_SIZE(qemu_program_procs),

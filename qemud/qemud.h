@@ -24,6 +24,7 @@ extern const struct mv_dispatch_table qemud_tuning_table;
 extern const struct mv_dispatch_table qemud_snapshot_table;
 extern const struct mv_dispatch_table qemud_stats_table;
 extern const struct mv_dispatch_table qemud_stats_bulk_table;
+extern const struct mv_dispatch_table qemud_agent_table;
 
 /* The daemon's state outside any one domain; set up by qemud_driver_init(). */
 struct qemud_driver {

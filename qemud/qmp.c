@@ -74,6 +74,7 @@ struct qmp_cmd {
                                  * takes it over with the line */
     int fd;
     bool sent;
+    bool no_reply;              /* done once its line is handed to the socket */
     bool done;
     bool raw;                   /* mv_qmp_command_raw: the whole reply as text */
     int r;
@@ -116,6 +117,7 @@ struct mv_qmp {
     struct mv_qmp_loop *loop;
     struct mv_qmp_callbacks cb;
     void *opaque;
+    unsigned int flags;         /* MV_QMP_OPEN_*: immutable */
 
     /* monitor thread only */
     struct mv_qmp *prev, *next; /* loop->monitors */
@@ -135,6 +137,7 @@ struct mv_qmp {
     long long ev_seconds;       /* the timestamp of the event in its callback */
     unsigned int ev_micros;
     bool closing;               /* closed from its own callback: free once it returns */
+    bool ids_echoed;            /* agent: its replies carry our ids, so one without is no reply of ours */
 
     /* under loop->lock (dead is written only by the monitor thread) */
     struct mv_qmp *req_next;
@@ -499,6 +502,25 @@ static char *raw_reply_text(json_object *msg, uint64_t id)
     return s ? strdup(s) : NULL;
 }
 
+static void mon_on_reply_in_order(struct mv_qmp *mon, json_object *msg)
+{
+    struct mv_qmp_loop *loop = mon->loop;
+    json_object *ret = NULL;
+    char *err = NULL;
+    struct qmp_cmd *c;
+    int r = reply_take(msg, &ret, &err);
+
+    pthread_mutex_lock(&loop->lock);
+    c = mon->pending && mon->pending->sent ? mon->pending : NULL;
+    if (c)
+        cmd_finish_locked(mon, c, r, TAKE_PTR(ret), TAKE_PTR(err));
+    pthread_mutex_unlock(&loop->lock);
+    if (!c)
+        mv_debug("dropping an agent reply nobody waits for");
+    json_object_put(ret);
+    free(err);
+}
+
 static void mon_on_reply(struct mv_qmp *mon, json_object *msg, json_object *idobj)
 {
     struct mv_qmp_loop *loop = mon->loop;
@@ -508,10 +530,21 @@ static void mon_on_reply(struct mv_qmp *mon, json_object *msg, json_object *idob
     uint64_t id;
     int r;
 
-    if (!json_object_is_type(idobj, json_type_int)) {
+    /* an agent that echoes no id answers in order: the oldest command sent;
+     * one that does sends none only for what it could not parse (a torn
+     * line, the 0xFF of MV_QMP_CMD_FLUSH), which answers none of ours */
+    if (!idobj && (mon->flags & MV_QMP_OPEN_AGENT)) {
+        if (mon->ids_echoed)
+            mv_debug("dropping an agent reply without an id: %s", json_object_to_json_string(msg));
+        else
+            mon_on_reply_in_order(mon, msg);
+        return;
+    }
+    if (!idobj || !json_object_is_type(idobj, json_type_int)) {
         mv_debug("dropping a QMP reply with a foreign id");
         return;
     }
+    mon->ids_echoed = true;
     id = json_object_get_uint64(idobj);
     if (mon->state == QMP_CAPS) {
         if (id == mon->caps_id)
@@ -563,6 +596,9 @@ static void mon_dispatch(struct mv_qmp *mon, json_object *msg)
             mon_send_caps(mon);
     } else if (json_object_object_get_ex(msg, "id", &v)) {
         mon_on_reply(mon, msg, v);
+    } else if ((mon->flags & MV_QMP_OPEN_AGENT) &&
+               (json_object_object_get_ex(msg, "return", NULL) || json_object_object_get_ex(msg, "error", NULL))) {
+        mon_on_reply(mon, msg, NULL);
     } else if (json_object_object_get_ex(msg, "event", &v) && json_object_is_type(v, json_type_string)) {
         mon_on_event(mon, msg, v);
     } else {
@@ -590,11 +626,32 @@ static void mon_handle_line(struct mv_qmp *mon, const char *line, size_t len)
         !all_space(line + json_tokener_get_parse_end(mon->tok), len - json_tokener_get_parse_end(mon->tok)) ||
         !json_object_is_type(msg, json_type_object)) {
         json_object_put(msg);
+        /* an agent restarted in the middle of a line leaves a torn one */
+        if (mon->flags & MV_QMP_OPEN_AGENT) {
+            mv_debug("dropping a line from the guest agent that is not a JSON object");
+            return;
+        }
         mon_fail(mon, -EPROTO, "QEMU sent malformed JSON");
         return;
     }
     mon_dispatch(mon, msg);
     json_object_put(msg);
+}
+
+/* guest-sync-delimited: the agent writes 0xFF (never part of UTF-8 JSON)
+ * before its answer, so whatever came before the last one is a torn or
+ * stale message and is dropped. */
+static void agent_drop_before_sentinel(struct mv_qmp *mon)
+{
+    size_t i = mon->rlen;
+
+    while (i > 0 && (unsigned char)mon->rbuf[i - 1] != 0xFF)
+        i--;
+    if (i == 0)
+        return;
+    memmove(mon->rbuf, mon->rbuf + i, mon->rlen - i);
+    mon->rlen -= i;
+    mon->rscan = 0;
 }
 
 /* Handles every complete line in rbuf; stops when MON fails, is closed by a
@@ -605,6 +662,8 @@ static void mon_process(struct mv_qmp *mon)
 
     if (!mon->rbuf)
         return;
+    if (mon->flags & MV_QMP_OPEN_AGENT)
+        agent_drop_before_sentinel(mon);
     while (mon->state != QMP_HELD && !mon->dead && !mon->closing) {
         char *nl = memchr(mon->rbuf + mon->rscan, '\n', mon->rlen - mon->rscan);
         size_t len, line = start;
@@ -703,6 +762,8 @@ static bool mon_next_line(struct mv_qmp *mon)
             mon->wfd = TAKE_FD(c->fd);
             c->has_fd = false;
         }
+        if (c->no_reply)
+            cmd_finish_locked(mon, c, 0, NULL, NULL);
     }
     pthread_mutex_unlock(&mon->loop->lock);
     return c != NULL;
@@ -784,8 +845,18 @@ static void mon_register(struct mv_qmp *mon)
     loop->monitors = mon;
     mon->linked = true;
     r = sd_event_add_io(loop->event, &mon->io, mon->fd, EPOLLIN, on_io, mon);
-    if (r < 0)
+    if (r < 0) {
         mon_fail(mon, r, "cannot watch the QMP socket: %s", strerror(-r));
+        return;
+    }
+    /* the guest agent sends no greeting: ready at once, held as after caps */
+    if (mon->flags & MV_QMP_OPEN_AGENT) {
+        mon->state = QMP_HELD;
+        sd_event_source_set_enabled(mon->io, SD_EVENT_OFF);
+        pthread_mutex_lock(&loop->lock);
+        open_finish_locked(mon, 0, NULL);
+        pthread_mutex_unlock(&loop->lock);
+    }
 }
 
 static void mon_start(struct mv_qmp *mon)
@@ -1053,6 +1124,12 @@ static int open_handshake(struct mv_qmp *mon, const struct deadline *dl, struct 
 int mv_qmp_open(struct mv_qmp_loop *loop, const char *path, int pidfd, int timeout_ms,
                 const struct mv_qmp_callbacks *cb, void *opaque, struct mv_qmp **ret, char **errmsg)
 {
+    return mv_qmp_open_flags(loop, path, pidfd, timeout_ms, 0, cb, opaque, ret, errmsg);
+}
+
+int mv_qmp_open_flags(struct mv_qmp_loop *loop, const char *path, int pidfd, int timeout_ms, unsigned int flags,
+                      const struct mv_qmp_callbacks *cb, void *opaque, struct mv_qmp **ret, char **errmsg)
+{
     struct qmp_open_wait w = { 0 };
     _cleanup_free_ char *why = NULL;
     struct deadline dl;
@@ -1072,6 +1149,7 @@ int mv_qmp_open(struct mv_qmp_loop *loop, const char *path, int pidfd, int timeo
         close(fd);
         return fail_msg(errmsg, r, "cannot set up the QMP monitor: %s", strerror(-r));
     }
+    mon->flags = flags;
     r = open_handshake(mon, &dl, &w);
     if (r == 0) {
         *ret = mon;
@@ -1093,7 +1171,7 @@ int mv_qmp_open(struct mv_qmp_loop *loop, const char *path, int pidfd, int timeo
 /* ---- mv_qmp_command ---- */
 
 /* Serializes {"execute": CMD, "arguments": ARGS, "id": ID} into CMD's line; takes ARGS. */
-static int cmd_format(struct qmp_cmd *c, const char *cmd, json_object *args)
+static int cmd_format(struct qmp_cmd *c, const char *cmd, json_object *args, bool flush)
 {
     json_object *req = json_object_new_object();
     json_object *name = json_object_new_string(cmd);
@@ -1121,7 +1199,8 @@ static int cmd_format(struct qmp_cmd *c, const char *cmd, json_object *args)
         return -ENOMEM;
     }
     s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (s && asprintf(&c->line, "%s\n", s) >= 0) {
+    /* 0xFF first: the agent drops whatever it had half-read */
+    if (s && asprintf(&c->line, "%s%s\n", flush ? "\xff" : "", s) >= 0) {
         c->len = strlen(c->line);
         r = 0;
     } else {
@@ -1174,14 +1253,30 @@ static void command_run(struct mv_qmp *mon, struct qmp_cmd *c, const struct dead
     c->line = NULL;
 }
 
+static int command_full(struct mv_qmp *mon, const char *cmd, json_object *args, int fd, int timeout_ms,
+                        unsigned int flags, json_object **reply, char **errmsg);
+
 int mv_qmp_command(struct mv_qmp *mon, const char *cmd, json_object *args, int timeout_ms,
                    json_object **reply, char **errmsg)
 {
-    return mv_qmp_command_fd(mon, cmd, args, -1, timeout_ms, reply, errmsg);
+    return command_full(mon, cmd, args, -1, timeout_ms, 0, reply, errmsg);
 }
 
 int mv_qmp_command_fd(struct mv_qmp *mon, const char *cmd, json_object *args, int fd, int timeout_ms,
                       json_object **reply, char **errmsg)
+{
+    return command_full(mon, cmd, args, fd, timeout_ms, 0, reply, errmsg);
+}
+
+int mv_qmp_command_flags(struct mv_qmp *mon, const char *cmd, json_object *args, int timeout_ms,
+                         unsigned int flags, json_object **reply, char **errmsg)
+{
+    return command_full(mon, cmd, args, -1, timeout_ms, flags, reply, errmsg);
+}
+
+/* CMD with ARGS (taken), FD (>= 0: sent along) and FLAGS (MV_QMP_CMD_*). */
+static int command_full(struct mv_qmp *mon, const char *cmd, json_object *args, int fd, int timeout_ms,
+                        unsigned int flags, json_object **reply, char **errmsg)
 {
     struct qmp_cmd c = { 0 };
     struct deadline dl;
@@ -1197,7 +1292,8 @@ int mv_qmp_command_fd(struct mv_qmp *mon, const char *cmd, json_object *args, in
     }
     deadline_init(&dl, timeout_ms);
     c.id = __atomic_add_fetch(&mon->loop->next_id, 1, __ATOMIC_RELAXED);
-    r = cmd_format(&c, cmd, args);
+    c.no_reply = flags & MV_QMP_CMD_NO_REPLY;
+    r = cmd_format(&c, cmd, args, flags & MV_QMP_CMD_FLUSH);
     if (r < 0)
         return r;
     /* our own copy: the monitor thread may send it after we gave up */
@@ -1282,7 +1378,7 @@ static int batch_prepare(struct mv_qmp_loop *loop, struct qmp_cmd *c, struct mv_
         if (r == 0 && (!cmds[i].cmd || (args && !json_object_is_type(args, json_type_object))))
             r = -EINVAL;
         if (r == 0)
-            r = cmd_format(&c[i], cmds[i].cmd, TAKE_PTR(args));
+            r = cmd_format(&c[i], cmds[i].cmd, TAKE_PTR(args), false);
         json_object_put(args);
     }
     if (r < 0)

@@ -38,6 +38,21 @@ int mv_qmp_open(struct mv_qmp_loop *loop, const char *path, int pidfd, int timeo
                 const struct mv_qmp_callbacks *cb, void *opaque,
                 struct mv_qmp **ret, char **errmsg);
 
+/* mv_qmp_open_flags's options. */
+enum {
+    /* The peer is the QEMU guest agent on a channel socket, which speaks
+     * QMP's framing without its handshake: no greeting is read and no
+     * capabilities negotiated; a 0xFF byte in the input drops whatever came
+     * before it (guest-sync-delimited's sentinel); a reply without an "id"
+     * answers the oldest command sent; a line that is not a JSON object is
+     * dropped rather than fatal (an agent restarted in mid-line). */
+    MV_QMP_OPEN_AGENT = 1 << 0,
+};
+
+/* mv_qmp_open with FLAGS (MV_QMP_OPEN_*); FLAGS 0 is mv_qmp_open. */
+int mv_qmp_open_flags(struct mv_qmp_loop *loop, const char *path, int pidfd, int timeout_ms, unsigned int flags,
+                      const struct mv_qmp_callbacks *cb, void *opaque, struct mv_qmp **ret, char **errmsg);
+
 /* Runs CMD with ARGS (may be NULL; the reference is taken over) and waits up
  * to TIMEOUT_MS for its answer.  0 with *REPLY the "return" value (the caller
  * json_object_put()s it; REPLY may be NULL); -ETIMEDOUT (a late answer is
@@ -79,6 +94,20 @@ struct mv_qmp_batch {
  * Returns 0 when every command has its result in CMDS[i].r, or -ENOMEM /
  * -EINVAL before anything was sent (every ARGS freed). */
 int mv_qmp_commands(struct mv_qmp *mon, struct mv_qmp_batch *cmds, size_t n, int timeout_ms);
+
+/* mv_qmp_command_flags's options. */
+enum {
+    /* send a 0xFF byte before the command: the guest agent drops any
+     * partial input of an earlier client (guest-sync-delimited) */
+    MV_QMP_CMD_FLUSH = 1 << 0,
+    /* the peer never answers (the agent's guest-shutdown): 0 once the
+     * command is handed to the socket */
+    MV_QMP_CMD_NO_REPLY = 1 << 1,
+};
+
+/* mv_qmp_command with FLAGS (MV_QMP_CMD_*); FLAGS 0 is mv_qmp_command. */
+int mv_qmp_command_flags(struct mv_qmp *mon, const char *cmd, struct json_object *args, int timeout_ms,
+                         unsigned int flags, struct json_object **reply, char **errmsg);
 
 /* Closes the socket and frees MON; no callback runs after it returns (when
  * called from a callback: after that callback returns).  Callers waiting in

@@ -18,6 +18,11 @@
 # into apt's package cache (/var/cache/apt/archives, as tools/install-deps
 # does), where the next build, of this or another build tree, finds it.
 # Only the kernel image and the modules below are unpacked from it.
+# Debian's qemu-guest-agent is fetched the same way; its qemu-ga, the
+# libraries ldd names for it and the dynamic loader go into the initramfs
+# (the host is the Debian release the package is built for), and the guest
+# runs it with guest.agent=1.  Without the package the guest is built
+# without it and prints GUEST-AGENT-MISSING when asked for it.
 #
 # Exit status: 0 built (or up to date), 2 a prerequisite is unavailable
 # (not root, no package, no download: callers may skip), 1 anything else.
@@ -75,20 +80,25 @@ install_tools() {
     static_busybox >/dev/null || die "no static busybox after installing busybox-static"
 }
 
-# The newest kernel package of the flavour, as $pkg, and its .deb as $deb:
-# the one in apt's cache when its checksum is the one the apt lists give,
-# else downloaded (and kept in the cache when we may write there).
+# The newest kernel package of the flavour, as $pkg, and its .deb as $deb.
 fetch_kernel() {
     pkg=$(apt-cache search --names-only "$kernel_re" | awk '{ print $1 }' | sort -V | tail -n 1)
     [ -n "$pkg" ] || unavailable "no package matching $kernel_re in the apt lists (apt-get update?)"
-    info=$(apt-cache show --no-all-versions "$pkg")
+    fetch_deb "$pkg" || unavailable "cannot download $pkg"
+}
+
+# fetch_deb PKG: its .deb as $deb: the one in apt's cache when its checksum
+# is the one the apt lists give, else downloaded (and kept in the cache
+# when we may write there).  1 if it cannot be had.
+fetch_deb() {
+    info=$(apt-cache show --no-all-versions "$1" 2>/dev/null) || return 1
     ver=$(echo "$info" | sed -n 's/^Version: //p')
     sum=$(echo "$info" | sed -n 's/^SHA256: //p')
     if [ -z "$ver" ] || [ -z "$sum" ]; then
-        die "apt-cache show $pkg gives no Version or SHA256"
+        die "apt-cache show $1 gives no Version or SHA256"
     fi
     # apt's file name: the version's epoch colon is written %3a
-    name=${pkg}_$(echo "$ver" | sed 's/:/%3a/g')_amd64.deb
+    name=${1}_$(echo "$ver" | sed 's/:/%3a/g')_amd64.deb
     cache=/var/cache/apt/archives
     deb=$cache/$name
     if [ -f "$deb" ] && echo "$sum  $deb" | sha256sum -c --status; then
@@ -96,12 +106,12 @@ fetch_kernel() {
     fi
     # stderr: apt warns that a download into a root-only directory runs
     # unsandboxed; the exit status says whether it worked
-    apt-get download "$pkg=$ver" >download.log 2>&1 || {
+    apt-get download "$1=$ver" >download.log 2>&1 || {
         cat download.log >&2
-        unavailable "cannot download $pkg $ver"
+        return 1
     }
     deb=$PWD/$name
-    [ -f "$deb" ] || die "apt-get download $pkg=$ver left no $name"
+    [ -f "$deb" ] || die "apt-get download $1=$ver left no $name"
     # into the cache by rename from a temporary name beside it, so that a
     # build tree building at the same time never reads a partial file
     if [ -w "$cache" ] && cp "$deb" "$cache/.$name.$$" && mv -f "$cache/.$name.$$" "$cache/$name"; then
@@ -138,6 +148,27 @@ copy_modules() {
     echo $MODULES >r/etc/modules
 }
 
+# Debian's qemu-ga into ./r with what it links against (the host's copies:
+# the same release), or nothing if the package cannot be had.  Nothing is
+# installed on the host: the .deb is unpacked here.
+install_agent() {
+    fetch_deb qemu-guest-agent || { echo "make-test-guest: no qemu-guest-agent package: the guest has no agent" >&2; return 0; }
+    mkdir qga
+    dpkg-deb -x "$deb" qga || die "cannot unpack $deb"
+    [ -x qga/usr/sbin/qemu-ga ] || die "no usr/sbin/qemu-ga in $deb"
+    if ldd qga/usr/sbin/qemu-ga | grep -q 'not found'; then
+        echo "make-test-guest: the host lacks libraries qemu-ga needs: the guest has no agent" >&2
+        return 0
+    fi
+    mkdir -p r/usr/sbin
+    cp qga/usr/sbin/qemu-ga r/usr/sbin/
+    # "lib.so => /path (addr)" and the loader's "/path (addr)": the paths
+    for lib in $(ldd qga/usr/sbin/qemu-ga | sed -n -e 's/.*=> \(\/[^ ]*\) .*/\1/p' -e 's/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+        mkdir -p "r${lib%/*}"
+        cp -L "$lib" "r$lib"
+    done
+}
+
 # /init: the markers are what the tests wait for; see README.md.
 write_init() {
     cat >r/init <<'INIT'
@@ -146,6 +177,7 @@ write_init() {
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+hostname mvguest
 for m in $(cat /etc/modules); do
     [ -f /lib/modules/$m.ko ] && { insmod /lib/modules/$m.ko 2>/dev/null || echo "GUEST-INSMOD-FAIL $m"; }
 done
@@ -245,6 +277,29 @@ case $cmdline in *" guest.watch=1 "*)
         sleep 0.2
     done) &;;
 esac
+# guest.agent=1: Debian's qemu-ga on the virtio-serial port named
+# org.qemu.guest_agent.0; its shutdown and chpasswd are the scripts in
+# /sbin, which report on the console.  guest.agent=hang: the port is held
+# open and never read, a hung agent
+case $cmdline in *" guest.agent=hang "*)
+    for p in /sys/class/virtio-ports/*; do
+        [ "$(cat "$p/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] &&
+            { (exec 3<>"/dev/${p##*/}"; echo "GUEST-AGENT-HUNG ${p##*/}"; while true; do sleep 3600; done) & }
+    done;;
+esac
+case $cmdline in *" guest.agent=1 "*)
+    port=
+    for p in /sys/class/virtio-ports/*; do
+        [ "$(cat "$p/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] && port=${p##*/}
+    done
+    if [ ! -x /usr/sbin/qemu-ga ]; then echo "GUEST-AGENT-MISSING"
+    elif [ -z "$port" ]; then echo "GUEST-AGENT-NOPORT"
+    else
+        PATH=/sbin:/bin /usr/sbin/qemu-ga -m virtio-serial -p "/dev/$port" -l /tmp/qga.log -f /tmp/qga.pid \
+            -t /tmp </dev/null >/dev/null 2>&1 &
+        echo "GUEST-AGENT-STARTED $port"
+    fi;;
+esac
 # The ACPI power button is an input device: the first event on it (QEMU's
 # system_powerdown) powers the guest off, as a graceful shutdown would.
 for e in /sys/class/input/event*; do
@@ -269,6 +324,34 @@ case $1 in bound|renew)
 esac
 HOOK
     chmod 755 r/bin/dhcp-bound
+    # what qemu-ga runs: /sbin/shutdown -h -P|-H|-r +0 MESSAGE (its
+    # stdout is /dev/null, hence the console), and chpasswd with
+    # "user:password" on stdin (-e: already crypted)
+    cat >r/sbin/shutdown <<'SHUTDOWN'
+#!/bin/busybox sh
+case " $* " in
+*" -r "*) echo "GUEST-AGENT-SHUTDOWN reboot" >/dev/console; (reboot -f) & ;;
+*) echo "GUEST-AGENT-SHUTDOWN powerdown" >/dev/console; (poweroff -f) & ;;
+esac
+exit 0
+SHUTDOWN
+    # (busybox has no chpasswd applet: mkpasswd hashes, sed writes /etc/shadow)
+    cat >r/sbin/chpasswd <<'CHPASSWD'
+#!/bin/busybox sh
+read -r line
+user=${line%%:*} pw=${line#*:}
+kind=plain
+if [ "${1:-}" = -e ]; then kind=crypted hash=$pw; else hash=$(mkpasswd -m sha512 "$pw") || exit 1; fi
+grep -q "^$user:" /etc/shadow || { echo "chpasswd: unknown user '$user'" >&2; exit 1; }
+sed -i "s|^$user:[^:]*:|$user:$hash:|" /etc/shadow || exit 1
+echo "GUEST-PASSWD $kind $line" >/dev/console
+CHPASSWD
+    chmod 755 r/sbin/shutdown r/sbin/chpasswd
+    echo "root:x:0:0:root:/root:/bin/sh" >r/etc/passwd
+    echo "root:*:19000:0:99999:7:::" >r/etc/shadow
+    chmod 600 r/etc/shadow
+    printf '%s\n' 'ID=mvguest' 'NAME="modvirt test guest"' 'VERSION_ID=1' \
+        'PRETTY_NAME="modvirt test guest 1"' >r/etc/os-release
 }
 
 install_tools
@@ -277,9 +360,10 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 fetch_kernel
 unpack_kernel
-mkdir -p r/bin r/proc r/sys r/dev r/lib/modules r/etc r/tmp r/mnt
+mkdir -p r/bin r/sbin r/proc r/sys r/dev r/lib/modules r/etc r/tmp r/mnt
 cp "$(static_busybox)" r/bin/busybox
 copy_modules
+install_agent
 write_init
 (cd r && find . | cpio -o -H newc 2>/dev/null | gzip -9) >initrd.img
 
