@@ -194,7 +194,8 @@ dist_check_SCRIPTS += $(QEMUD_FIRMWARE_INTEGRATION_TESTS)
 
 # device hotplug on the test guest: disks (virtio, SCSI), NICs, a CD-ROM's
 # medium, --live/--config, the guest's own view (guest.watch=1) and events
-QEMUD_HOTPLUG_INTEGRATION_TESTS = tests/integration/qemud-hotplug.sh tests/integration/qemud-hotplug-network.sh
+QEMUD_HOTPLUG_INTEGRATION_TESTS = tests/integration/qemud-hotplug.sh tests/integration/qemud-hotplug-network.sh \
+	tests/integration/qemud-hotplug-volume.sh
 INTEGRATION_TESTS += $(QEMUD_HOTPLUG_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_HOTPLUG_INTEGRATION_TESTS)
 
