@@ -17,6 +17,7 @@
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
+#include "domain_store.h"
 #include "domain_wire.h"
 #include "log.h"
 #include "qemud.h"
@@ -572,24 +573,6 @@ static int settle(struct qemud_dom *dom, bool running, struct mv_err *err)
     return qemud_monitor_command(dom, running ? "cont" : "stop", NULL, NULL, err);
 }
 
-/* A snapshot with the guest's memory: loaded into QEMU, started for it if need be. */
-static int revert_memory(struct qemud_dom *dom, const struct qemud_snap_def *snap, unsigned int flags,
-                         struct mv_err *err)
-{
-    _cleanup_dom_def_ struct mv_dom_def *live = NULL;
-    bool running = flags & REVERT_RUNNING ? true : flags & REVERT_PAUSED ? false : snap->state == QEMUD_SNAP_RUNNING;
-    int r;
-
-    if (!dom_active(dom) && (r = start_paused(dom, err)) < 0)
-        return r;
-    if (!(live = qemud_dom_snapshot(dom, false)))
-        return -ENOMEM;
-    if ((r = qemud_snap_internal_check(dom, live, true, err)) < 0 ||
-        (r = qemud_snap_internal_live(dom, live, "snapshot-load", snap->name, err)) < 0)
-        return r;
-    return settle(dom, running, err);
-}
-
 /* The images of the definition the snapshot was taken with (a later
  * disk-only snapshot may point the domain elsewhere), else DOM's. */
 static struct mv_dom_def *snapshot_domain(struct qemud_dom *dom, const struct qemud_snap_def *snap)
@@ -603,6 +586,84 @@ static struct mv_dom_def *snapshot_domain(struct qemud_dom *dom, const struct qe
     return qemud_dom_snapshot(dom, true);
 }
 
+/* The disks of the snapshot's definition that differ from DEF's (a
+ * disk-only snapshot taken later moved them to overlays): put back into a
+ * copy of DEF, which is saved and published.  0 if nothing differs, 1 if
+ * the definition changed. */
+static int restore_disks(struct qemud_dom *dom, const struct qemud_snap_def *snap, bool apply, struct mv_err *err)
+{
+    _cleanup_dom_def_ struct mv_dom_def *cur = qemud_dom_snapshot(dom, true);
+    _cleanup_dom_def_ struct mv_dom_def *then = NULL;
+    _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+    bool differ = false;
+
+    if (!cur || !snap->domain_xml || !(then = snapshot_domain(dom, snap)))
+        return 0;
+    for (size_t i = 0; i < then->devices.ndisks; i++)
+        for (size_t j = 0; j < cur->devices.ndisks; j++)
+            if (strcmp(then->devices.disks[i].target, cur->devices.disks[j].target) == 0 &&
+                qemud_snap_disk_covered(&cur->devices.disks[j]) && then->devices.disks[i].source &&
+                cur->devices.disks[j].source &&
+                strcmp(then->devices.disks[i].source, cur->devices.disks[j].source) != 0)
+                differ = true;
+    if (!differ || !apply)
+        return differ;
+    if (!(def = mv_dom_def_copy(cur)))
+        return -ENOMEM;
+    for (size_t i = 0; i < then->devices.ndisks; i++)
+        for (size_t j = 0; j < def->devices.ndisks; j++) {
+            struct mv_dom_disk *d = &def->devices.disks[j];
+            char *src;
+
+            if (strcmp(then->devices.disks[i].target, d->target) != 0 || !qemud_snap_disk_covered(d) ||
+                !then->devices.disks[i].source)
+                continue;
+            if (!(src = strdup(then->devices.disks[i].source)))
+                return -ENOMEM;
+            free(d->source);
+            d->source = src;
+            d->format = then->devices.disks[i].format;
+        }
+    if (qemud_store_save_config(def, err) < 0)
+        return -EIO;
+    pthread_mutex_lock(&dom->lock);
+    mv_dom_def_free(dom->def);
+    dom->def = TAKE_PTR(def);
+    pthread_mutex_unlock(&dom->lock);
+    mv_info("domain '%s': disks back to those of snapshot '%s'", dom->name, snap->name);
+    return 1;
+}
+
+/* A snapshot with the guest's memory: loaded into QEMU, started for it if need be. */
+static int revert_memory(struct qemud_dom *dom, const struct qemud_snap_def *snap, unsigned int flags,
+                         struct mv_err *err)
+{
+    _cleanup_dom_def_ struct mv_dom_def *live = NULL;
+    bool running = flags & REVERT_RUNNING ? true : flags & REVERT_PAUSED ? false : snap->state == QEMUD_SNAP_RUNNING;
+    int r;
+
+    /* QEMU runs on other images than the snapshot's: only a new QEMU can load it */
+    if (dom_active(dom) && (r = restore_disks(dom, snap, false, err)) != 0) {
+        if (r < 0)
+            return r;
+        if (!(flags & REVERT_FORCE))
+            return mv_err_set(err, MV_ERR_SNAPSHOT_REVERT_RISKY, MV_FROM_DOMAIN_SNAPSHOT,
+                              "revert requires force: domain '%s' runs on other disks than snapshot '%s' was "
+                              "taken with, so reverting restarts it (VIR_DOMAIN_SNAPSHOT_REVERT_FORCE)",
+                              dom->name, snap->name);
+        if ((r = qemud_process_destroy(dom, false, err)) < 0)
+            return r;
+    }
+    if (!dom_active(dom) && ((r = restore_disks(dom, snap, true, err)) < 0 || (r = start_paused(dom, err)) < 0))
+        return r;
+    if (!(live = qemud_dom_snapshot(dom, false)))
+        return -ENOMEM;
+    if ((r = qemud_snap_internal_check(dom, live, true, err)) < 0 ||
+        (r = qemud_snap_internal_live(dom, live, "snapshot-load", snap->name, err)) < 0)
+        return r;
+    return settle(dom, running, err);
+}
+
 /* A snapshot of the disks only: the guest is stopped, the images reverted. */
 static int revert_disks(struct qemud_dom *dom, const struct qemud_snap_def *snap, unsigned int flags,
                         struct mv_err *err)
@@ -611,6 +672,8 @@ static int revert_disks(struct qemud_dom *dom, const struct qemud_snap_def *snap
     int r;
 
     if (dom_active(dom) && (r = qemud_process_destroy(dom, false, err)) < 0)
+        return r;
+    if ((r = restore_disks(dom, snap, true, err)) < 0)
         return r;
     if (!(def = snapshot_domain(dom, snap)))
         return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,

@@ -298,6 +298,8 @@ GUEST_APPEND=guest.tick=1 guest_domain_xml lv "$mv_tmp/lv.serial" "<disk type='f
 vsh define "$mv_tmp/lv.xml"
 vsh start lv
 guest_wait_log "$mv_tmp/lv.serial" GUEST-BOOTED-OK $BOOT_S || expect_fail "lv did not boot"
+vsh snapshot-create-as lv b0
+expect_eq "internal b0 in the base image ($err)" 0 "$rc"
 vsh snapshot-create-as lv e1 --disk-only
 expect_eq "disk-only e1 of the running guest ($err)" 0 "$rc"
 vsh domblklist lv
@@ -316,6 +318,14 @@ expect_eq "internal i1 on top of the overlay ($err)" 0 "$rc"
 expect_eq "i1 is in the overlay" "i1 " "$(img_snaps "$mv_tmp/lv.e1")"
 vsh snapshot-revert lv i1
 expect_eq "revert i1 ($err)" 0 "$rc"
+vsh snapshot-revert lv b0
+expect_match "b0 was taken on other disks: FORCE needed" "runs on other disks than snapshot 'b0'" "$err"
+vsh snapshot-revert lv b0 --force
+expect_eq "revert b0 --force ($err)" 0 "$rc"
+vsh domblklist lv
+expect_match "back on the base image" "vda +$mv_tmp/lv.qcow2\$" "$out"
+vsh domstate lv
+expect_eq "running from b0" running "$out"
 vsh destroy lv
 vsh start lv
 expect_eq "lv starts again on its overlay ($err)" 0 "$rc"
