@@ -59,7 +59,8 @@ static int register_any(struct mv_call *call, mv_connect_network_event_register_
 
 static int deregister_any(struct mv_call *call, mv_connect_network_event_deregister_any_args *args, void *ret)
 {
-    return mv_events_deregister_call(netd.events, call, MV_FROM_NETWORK, args->callbackID);
+    return mv_events_deregister_call(netd.events, call, MV_FROM_NETWORK, args->callbackID,
+                                     MV_EVENTS_REMOTE_IDS);
 }
 
 static const struct mv_dispatch_entry event_procs[] = {

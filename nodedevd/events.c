@@ -98,7 +98,8 @@ static int register_any(struct mv_call *call, mv_connect_node_device_event_regis
 static int deregister_any(struct mv_call *call, mv_event_deregister_args *args, void *ret)
 {
     (void)ret;
-    return mv_events_deregister_call(nodedevd.events, call, MV_FROM_NODEDEV, args->callbackID);
+    return mv_events_deregister_call(nodedevd.events, call, MV_FROM_NODEDEV, args->callbackID,
+                                     MV_EVENTS_REMOTE_IDS);
 }
 
 static const struct mv_dispatch_entry event_procs[] = {

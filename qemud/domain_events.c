@@ -113,7 +113,8 @@ static int register_any(struct mv_call *call, mv_connect_domain_event_callback_r
 static int deregister_any(struct mv_call *call, mv_connect_domain_event_callback_deregister_any_args *args,
                           void *ret)
 {
-    return mv_events_deregister_call(qemud.events, call, MV_FROM_QEMU, args->callbackID);
+    return mv_events_deregister_call(qemud.events, call, MV_FROM_QEMU, args->callbackID,
+                                     MV_EVENTS_REMOTE_IDS);
 }
 
 static const struct mv_dispatch_entry event_procs[] = {

@@ -26,7 +26,7 @@
 /* The registrations of monitor events live in qemud.events with this event
  * id, beside the domain events (whose ids libvirt numbers from 0 up to
  * MV_DOMAIN_EVENT_ID_MAX): one registry, one close hook, one quota. */
-#define MONITOR_EVENT_ID 0x10000
+#define MONITOR_EVENT_ID MV_EVENTS_OTHER_PROGRAM_ID
 
 /* ---- DOMAIN_MONITOR_COMMAND ---- */
 
@@ -200,7 +200,7 @@ static int event_register(struct mv_call *call, mv_qemu_connect_domain_monitor_e
 static int event_deregister(struct mv_call *call, mv_qemu_connect_domain_monitor_event_deregister_args *args,
                             void *ret)
 {
-    return mv_events_deregister_call(qemud.events, call, MV_FROM_QEMU, args->callbackID);
+    return mv_events_deregister_call(qemud.events, call, MV_FROM_QEMU, args->callbackID, MONITOR_EVENT_ID);
 }
 
 /* Monitor thread, for every QMP event of every domain: the event as QEMU

@@ -146,14 +146,20 @@ int mv_events_register_match(struct mv_events *ev, struct mv_client *client, int
     return r;
 }
 
-int mv_events_deregister(struct mv_events *ev, struct mv_client *client, int callback_id)
+static bool kind_matches(int registered, int event_id)
+{
+    return event_id == MV_EVENTS_REMOTE_IDS ? registered < MV_EVENTS_OTHER_PROGRAM_ID : registered == event_id;
+}
+
+int mv_events_deregister(struct mv_events *ev, struct mv_client *client, int callback_id, int event_id)
 {
     struct registration gone = { 0 };
     int r = -ENOENT;
 
     pthread_mutex_lock(&ev->lock);
     for (size_t i = 0; i < ev->n; i++) {
-        if (ev->regs[i].client == client && ev->regs[i].callback_id == callback_id) {
+        if (ev->regs[i].client == client && ev->regs[i].callback_id == callback_id &&
+            kind_matches(ev->regs[i].event_id, event_id)) {
             gone = ev->regs[i];
             ev->regs[i] = ev->regs[--ev->n];
             r = 0;
@@ -179,9 +185,10 @@ int mv_events_register_call(struct mv_events *ev, struct mv_call *call, int from
     return r;
 }
 
-int mv_events_deregister_call(struct mv_events *ev, struct mv_call *call, int from, int callback_id)
+int mv_events_deregister_call(struct mv_events *ev, struct mv_call *call, int from, int callback_id,
+                              int event_id)
 {
-    if (mv_events_deregister(ev, mv_call_client(call), callback_id) == 0)
+    if (mv_events_deregister(ev, mv_call_client(call), callback_id, event_id) == 0)
         return 0;
     return mv_call_error(call, MV_ERR_INVALID_ARG, from, "invalid argument: %s event callback %d is not registered",
                          ev->what, callback_id);

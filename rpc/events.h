@@ -50,14 +50,23 @@ struct mv_events_match {
  * through MATCH->free also on failure). */
 int mv_events_register_match(struct mv_events *ev, struct mv_client *client, int event_id,
                              const void *key, size_t keylen, const struct mv_events_match *match);
-/* Removes CLIENT's registration CALLBACK_ID; -ENOENT if it has none. */
-int mv_events_deregister(struct mv_events *ev, struct mv_client *client, int callback_id);
+/* Event ids from this one up belong to a program other than the remote
+ * one (libvirt's QEMU program's monitor events): a registration of either
+ * kind is removed only by its own program's DEREGISTER, as libvirt answers
+ * "not registered" for the other's callback id. */
+#define MV_EVENTS_OTHER_PROGRAM_ID 0x10000
+
+/* Removes CLIENT's registration CALLBACK_ID for EVENT_ID (MV_EVENTS_REMOTE_IDS:
+ * any id below MV_EVENTS_OTHER_PROGRAM_ID); -ENOENT if it has none. */
+#define MV_EVENTS_REMOTE_IDS (-1)
+int mv_events_deregister(struct mv_events *ev, struct mv_client *client, int callback_id, int event_id);
 /* The two above as a driver's REGISTER_ANY and DEREGISTER_ANY procedures
  * answer them for the client of CALL: an error set on CALL, from error
  * domain FROM, names the registry's kind of objects. */
 int mv_events_register_call(struct mv_events *ev, struct mv_call *call, int from, int event_id,
                             const void *key, size_t keylen);
-int mv_events_deregister_call(struct mv_events *ev, struct mv_call *call, int from, int callback_id);
+int mv_events_deregister_call(struct mv_events *ev, struct mv_call *call, int from, int callback_id,
+                              int event_id);
 /* Removes every registration of CLIENT (it is closing). */
 void mv_events_client_close(struct mv_events *ev, struct mv_client *client);
 

@@ -72,7 +72,8 @@ static int register_any(struct mv_call *call, mv_connect_storage_pool_event_regi
 
 static int deregister_any(struct mv_call *call, mv_event_deregister_args *args, void *ret)
 {
-    return mv_events_deregister_call(storaged.events, call, MV_FROM_STORAGE, args->callbackID);
+    return mv_events_deregister_call(storaged.events, call, MV_FROM_STORAGE, args->callbackID,
+                                     MV_EVENTS_REMOTE_IDS);
 }
 
 static const struct mv_dispatch_entry event_procs[] = {

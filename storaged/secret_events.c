@@ -56,5 +56,6 @@ int storaged_secret_event_register(struct mv_call *call, mv_connect_secret_event
 
 int storaged_secret_event_deregister(struct mv_call *call, mv_event_deregister_args *args, void *ret)
 {
-    return mv_events_deregister_call(storaged_secrets.events, call, MV_FROM_SECRET, args->callbackID);
+    return mv_events_deregister_call(storaged_secrets.events, call, MV_FROM_SECRET, args->callbackID,
+                                     MV_EVENTS_REMOTE_IDS);
 }

@@ -89,7 +89,7 @@ static int test_register(struct mv_call *call, mv_connect_domain_event_callback_
 static int test_deregister(struct mv_call *call, mv_connect_domain_event_callback_deregister_any_args *args,
                            void *ret)
 {
-    if (mv_events_deregister(test_events, mv_call_client(call), args->callbackID) < 0)
+    if (mv_events_deregister(test_events, mv_call_client(call), args->callbackID, MV_EVENTS_REMOTE_IDS) < 0)
         return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_RPC, "not registered");
     return 0;
 }
@@ -154,7 +154,8 @@ static int test_monitor_register(struct mv_call *call, mv_qemu_connect_domain_mo
 {
     struct mv_events_match m = { .match = match_name, .free = free,
                                  .data = args->event ? strdup(*args->event) : NULL };
-    int r = mv_events_register_match(test_events, mv_call_client(call), 7, NULL, 0, args->event ? &m : NULL);
+    int r = mv_events_register_match(test_events, mv_call_client(call), MV_EVENTS_OTHER_PROGRAM_ID, NULL, 0,
+                                     args->event ? &m : NULL);
 
     if (r < 0)
         return r;
@@ -171,7 +172,8 @@ static int test_monitor_fire(struct mv_call *call, mv_qemu_domain_attach_args *a
 
     for (size_t i = 0; i < MV_ARRAY_SIZE(names); i++) {
         msg.event = (char *)names[i];
-        ck_assert_int_ge(mv_events_emit_program(test_events, MV_QEMU_PROGRAM, 7, NULL, 0, names[i],
+        ck_assert_int_ge(mv_events_emit_program(test_events, MV_QEMU_PROGRAM, MV_EVENTS_OTHER_PROGRAM_ID, NULL, 0,
+                                                names[i],
                                                 MV_QEMU_PROC_DOMAIN_MONITOR_EVENT,
                                                 (xdrproc_t)xdr_mv_qemu_domain_monitor_event_msg, &msg), 0);
     }
@@ -472,6 +474,7 @@ START_TEST(test_second_program_events_matched)
     mv_qemu_connect_domain_monitor_event_register_ret id = { 0 };
     mv_qemu_domain_attach_args fire = { 0 };
     mv_qemu_domain_monitor_event_msg ev = { 0 };
+    mv_connect_domain_event_callback_deregister_any_args dereg = { 0 };
     _cleanup_msg_ struct mv_msg *m = NULL, *reply = NULL;
 
     handshake(fd, 0);
@@ -479,6 +482,11 @@ START_TEST(test_second_program_events_matched)
                    (xdrproc_t)xdr_mv_qemu_connect_domain_monitor_event_register_args, &reg);
     expect_ok(fd, 2, (xdrproc_t)xdr_mv_qemu_connect_domain_monitor_event_register_ret, &id);
     ck_assert_int_gt(id.callbackID, 0);
+    /* the remote program's DEREGISTER does not know the monitor event's id */
+    dereg.callbackID = id.callbackID;
+    mv_test_send_call(fd, MV_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, 4,
+                      (xdrproc_t)xdr_mv_connect_domain_event_callback_deregister_any_args, &dereg);
+    expect_error(fd, 4, MV_ERR_INVALID_ARG, "not registered");
     send_call_full(fd, MV_QEMU_PROGRAM, MV_QEMU_VERSION, MV_QEMU_PROC_DOMAIN_ATTACH, 3,
                    (xdrproc_t)xdr_mv_qemu_domain_attach_args, &fire);
     /* STOP went to nobody: RESUME first, then the reply */
