@@ -325,6 +325,7 @@ enum fake_mode {
     FAKE_EARLY_EVENT,           /* an event in the same write as the capabilities answer */
     FAKE_ANSWER,                /* answers every command with an empty return */
     FAKE_HANG,                  /* counts the commands it reads, never answers (a hung QEMU) */
+    FAKE_AGENT,                 /* a guest agent: no greeting; fake_agent() answers */
 };
 
 #define BIG_EVENT_LEN (4u * 1024 * 1024)
@@ -339,6 +340,7 @@ struct fake {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int commands;               /* read after the handshake (FAKE_ANSWER, FAKE_HANG) */
+    bool flushed;               /* FAKE_AGENT: a line came with a 0xFF before it */
 };
 
 static bool send_all(int fd, const char *buf, size_t len, size_t *sent)
@@ -420,6 +422,62 @@ static void fake_commands(struct fake *f, int fd)
     }
 }
 
+/* FAKE_AGENT: one command per line (a leading 0xFF noted and dropped).
+ * guest-sync-delimited: a torn line, then the sentinel and the answer
+ * without an id (an agent that echoes none); mv-garbage: a line that is
+ * not JSON, then {"return": 7}; guest-shutdown: nothing (it never
+ * answers); mv-ids: an id-less error (a parse complaint), then the answer
+ * with the command's id. */
+static void fake_agent(struct fake *f, int fd)
+{
+    char buf[4096];
+    size_t len = 0;
+
+    for (;;) {
+        char *nl;
+        ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+        if (n <= 0)
+            return;
+        len += (size_t)n;
+        buf[len] = 0;
+        while ((nl = memchr(buf, '\n', len))) {
+            char *start = buf, line[256];
+            json_object *cmd, *args, *id;
+            const char *ex;
+
+            *nl = 0;
+            if ((unsigned char)*start == 0xFF) {
+                f->flushed = true;
+                start++;
+            }
+            cmd = json_tokener_parse(start);
+            ex = cmd ? member_string(cmd, "execute") : NULL;
+            line[0] = 0;
+            if (ex && strcmp(ex, "guest-sync-delimited") == 0 && json_object_object_get_ex(cmd, "arguments", &args) &&
+                json_object_object_get_ex(args, "id", &id))
+                snprintf(line, sizeof(line), "{\"return\": \"torn\xff{\"return\": %lld}\n",
+                         (long long)json_object_get_int64(id));
+            else if (ex && strcmp(ex, "mv-garbage") == 0)
+                snprintf(line, sizeof(line), "not json at all\n{\"return\": 7}\n");
+            else if (ex && strcmp(ex, "mv-ids") == 0 && json_object_object_get_ex(cmd, "id", &id))
+                snprintf(line, sizeof(line), "{\"error\": {\"class\": \"GenericError\", \"desc\": \"stray\"}}\n"
+                         "{\"return\": 9, \"id\": %lld}\n", (long long)json_object_get_int64(id));
+            if (line[0])
+                send_all(fd, line, strlen(line), NULL);
+            json_object_put(cmd);
+            pthread_mutex_lock(&f->lock);
+            f->commands++;
+            pthread_cond_broadcast(&f->cond);
+            pthread_mutex_unlock(&f->lock);
+            len -= (size_t)(nl + 1 - buf);
+            memmove(buf, nl + 1, len);
+        }
+        if (len == sizeof(buf) - 1)
+            return;
+    }
+}
+
 static void fake_serve(struct fake *f, int fd)
 {
     static const char greeting[] = "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n";
@@ -428,6 +486,10 @@ static void fake_serve(struct fake *f, int fd)
 
     if (f->mode == FAKE_SILENT)
         return;
+    if (f->mode == FAKE_AGENT) {
+        fake_agent(f, fd);
+        return;
+    }
     if (f->mode == FAKE_BAD_GREETING) {
         send_all(fd, "{\"hello\": 1}\r\n", 14, NULL);
         return;
@@ -1114,6 +1176,53 @@ START_TEST(test_fake_bad_handshakes)
 }
 END_TEST
 
+/* The guest agent's framing (MV_QMP_OPEN_AGENT): no greeting, the 0xFF
+ * sentinel, answers without ids in order, junk lines survived, commands
+ * that never answer; and once the agent is seen to echo ids, an id-less
+ * line answers nothing of ours. */
+START_TEST(test_fake_agent)
+{
+    _cleanup_free_ char *err = NULL;
+    struct rec r = REC_INIT;
+    struct mv_qmp *mon = NULL;
+    json_object *reply = NULL, *args = json_object_new_object();
+    struct fake f;
+    int rc;
+
+    fake_start(&f, FAKE_AGENT);
+    rc = mv_qmp_open_flags(loop, f.path, -1, LONG_MS, MV_QMP_OPEN_AGENT, &rec_cb, &r, &mon, &err);
+    ck_assert_msg(rc == 0, "open: %s: %s", strerror(-rc), err ? err : "");
+
+    json_object_object_add(args, "id", json_object_new_int64(42));
+    ck_assert_int_eq(mv_qmp_command_flags(mon, "guest-sync-delimited", args, LONG_MS, MV_QMP_CMD_FLUSH, &reply, NULL),
+                     0);
+    ck_assert_int_eq(json_object_get_int64(reply), 42);    /* the torn line before 0xFF was dropped */
+    json_object_put(reply);
+    reply = NULL;
+    ck_assert(f.flushed);
+
+    ck_assert_int_eq(mv_qmp_command(mon, "mv-garbage", NULL, LONG_MS, &reply, NULL), 0);
+    ck_assert_int_eq(json_object_get_int64(reply), 7);     /* the line that is not JSON was not fatal */
+    json_object_put(reply);
+    reply = NULL;
+
+    ck_assert_int_eq(mv_qmp_command_flags(mon, "guest-shutdown", NULL, LONG_MS, MV_QMP_CMD_NO_REPLY, &reply, NULL), 0);
+    ck_assert_ptr_null(reply);
+    ck_assert(fake_wait_commands(&f, 3));                   /* it was sent */
+
+    /* no id seen yet: the id-less error answers in order; its own answer,
+     * with the id, comes later (dropped) and shows that ids are echoed */
+    ck_assert_int_eq(mv_qmp_command(mon, "mv-ids", NULL, LONG_MS, &reply, NULL), -EREMOTEIO);
+    ck_assert_int_eq(mv_qmp_command(mon, "mv-ids", NULL, LONG_MS, &reply, NULL), 0);
+    ck_assert_int_eq(json_object_get_int64(reply), 9);     /* now the id-less error answered nothing */
+    json_object_put(reply);
+
+    ck_assert_int_eq(rec_closed_count(&r), 0);
+    mv_qmp_close(mon);
+    fake_join(&f);
+}
+END_TEST
+
 static Suite *qmp_suite(bool have_qemu)
 {
     Suite *s = suite_create("qemud_qmp");
@@ -1150,6 +1259,7 @@ static Suite *qmp_suite(bool have_qemu)
     tcase_add_test(tf, test_fake_big_event);
     tcase_add_test(tf, test_fake_event_with_caps_answer);
     tcase_add_test(tf, test_fake_bad_handshakes);
+    tcase_add_test(tf, test_fake_agent);
     suite_add_tcase(s, tf);
     return s;
 }
