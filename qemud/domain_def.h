@@ -809,6 +809,13 @@ int mv_dom_def_parse(const char *xml, unsigned int flags, struct mv_dom_def **de
 /* Deep copy via format + parse; NULL if out of memory. */
 struct mv_dom_def *mv_dom_def_copy(const struct mv_dom_def *def);
 
+/* What a live definition holds that its XML does not carry (the taps'
+ * ifindexes, which hostdevs nodedevd detached for the run), copied from
+ * BASE into OUT, a definition parsed from BASE's status XML: each device
+ * matched by alias (by position when neither has one).  Every format/parse
+ * round trip of a live definition calls it, or destroy forgets the taps. */
+void mv_dom_def_carry_runtime(struct mv_dom_def *out, const struct mv_dom_def *base);
+
 /* ---- format (domain_format.c) ---- */
 
 /* What the live side adds when a running domain is formatted. */

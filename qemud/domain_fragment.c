@@ -134,6 +134,9 @@ int mv_dom_device_parse(const char *xml, const struct mv_dom_def *base, const ch
     if (base && kind_count(def, *kind) != kind_count(base, *kind) + 1)
         return fail(errcode, errmsg, MV_ERR_INTERNAL_ERROR, -EINVAL,
                     "internal error: the device did not become one more device of domain '%s'", name ? name : "?");
+    /* the new device has no alias yet, so it takes nothing of BASE's */
+    if (base)
+        mv_dom_def_carry_runtime(def, base);
     *out = TAKE_PTR(def);
     return 0;
 }
@@ -176,13 +179,6 @@ struct mv_dom_def *mv_dom_def_without_device(const struct mv_dom_def *def, enum 
     xmlFree(dump);
     if (!out)
         return NULL;
-    /* what the XML does not carry: the taps' ifindexes, by alias */
-    for (size_t i = 0; i < out->devices.nnets; i++)
-        for (size_t k = 0; k < def->devices.nnets; k++)
-            if (out->devices.nets[i].alias && def->devices.nets[k].alias &&
-                strcmp(out->devices.nets[i].alias, def->devices.nets[k].alias) == 0)
-                out->devices.nets[i].ifindex = def->devices.nets[k].ifindex;
-    for (size_t i = 0; i < out->devices.nhostdevs && i < def->devices.nhostdevs; i++)
-        out->devices.hostdevs[i].detached = def->devices.hostdevs[i].detached;
+    mv_dom_def_carry_runtime(out, def);
     return out;
 }

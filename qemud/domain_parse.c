@@ -284,11 +284,27 @@ struct mv_dom_def *mv_dom_def_copy(const struct mv_dom_def *def)
     if (mv_dom_def_format(def, NULL, MV_DOM_FORMAT_SECURE | MV_DOM_FORMAT_STATUS, &xml) < 0 ||
         mv_dom_def_parse(xml, MV_DOM_PARSE_STATUS, &copy, &code, &msg) < 0)
         return NULL;
-    /* what the XML does not carry: the taps' ifindexes (same interfaces, same order) */
-    for (size_t i = 0; i < copy->devices.nnets && i < def->devices.nnets; i++)
-        copy->devices.nets[i].ifindex = def->devices.nets[i].ifindex;
-    /* and which hostdevs nodedevd detached for the run (same order) */
-    for (size_t i = 0; i < copy->devices.nhostdevs && i < def->devices.nhostdevs; i++)
-        copy->devices.hostdevs[i].detached = def->devices.hostdevs[i].detached;
+    mv_dom_def_carry_runtime(copy, def);
     return copy;
+}
+
+/* The same device in OUT and BASE: by alias when both have one (a device
+ * may have been added or removed between them), else by position. */
+static bool same_device(const char *a, const char *b, size_t i, size_t k)
+{
+    if (a && b)
+        return strcmp(a, b) == 0;
+    return !a && !b && i == k;
+}
+
+void mv_dom_def_carry_runtime(struct mv_dom_def *out, const struct mv_dom_def *base)
+{
+    for (size_t i = 0; i < out->devices.nnets; i++)
+        for (size_t k = 0; k < base->devices.nnets; k++)
+            if (same_device(out->devices.nets[i].alias, base->devices.nets[k].alias, i, k))
+                out->devices.nets[i].ifindex = base->devices.nets[k].ifindex;
+    for (size_t i = 0; i < out->devices.nhostdevs; i++)
+        for (size_t k = 0; k < base->devices.nhostdevs; k++)
+            if (same_device(out->devices.hostdevs[i].alias, base->devices.hostdevs[k].alias, i, k))
+                out->devices.hostdevs[i].detached = base->devices.hostdevs[k].detached;
 }

@@ -26,6 +26,8 @@ static const char base_xml[] =
     "<domain type='qemu'><name>hp</name><memory>65536</memory><os><type>hvm</type></os><devices>"
     "<disk type='file'><source file='/a.img'/><target dev='vda' bus='virtio'/></disk>"
     "<interface type='user'><mac address='52:54:00:00:00:01'/><model type='virtio'/></interface>"
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x03' slot='0x00' "
+    "function='0x0'/></source></hostdev>"
     "<memballoon model='none'/></devices></domain>";
 
 static struct mv_dom_def *live_base(void)
@@ -105,6 +107,27 @@ START_TEST(test_fragment_refused)
 }
 END_TEST
 
+/* A live attach keeps what the XML does not carry: the taps and the
+ * hostdevs nodedevd detached (else destroy leaves both behind). */
+START_TEST(test_fragment_keeps_runtime)
+{
+    _cleanup_dom_def_ struct mv_dom_def *base = live_base();
+    _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+    _cleanup_free_ char *msg = NULL;
+    enum mv_dom_device_kind kind;
+    size_t index;
+    int code = 0;
+
+    ck_assert_uint_eq(base->devices.nhostdevs, 1);
+    base->devices.nets[0].ifindex = 9;
+    base->devices.hostdevs[0].detached = true;
+    ck_assert_int_eq(fragment("<disk type='file'><source file='/b.img'/><target dev='vdb' bus='virtio'/></disk>", base,
+                              MV_DOM_PARSE_STATUS, &def, &kind, &index, &code, &msg), 0);
+    ck_assert_int_eq(def->devices.nets[0].ifindex, 9);
+    ck_assert(def->devices.hostdevs[0].detached);
+}
+END_TEST
+
 /* Alone (for detach): the device in a skeleton; out again by index. */
 START_TEST(test_fragment_alone_and_removal)
 {
@@ -124,12 +147,14 @@ START_TEST(test_fragment_alone_and_removal)
     ck_assert_str_eq(frag->name, "hp");
 
     base->devices.nets[0].ifindex = 7;      /* not in the XML: kept by alias */
+    base->devices.hostdevs[0].detached = true;
     without = mv_dom_def_without_device(base, MV_DOM_DEVICE_DISK, 0, MV_DOM_PARSE_STATUS);
     ck_assert_ptr_nonnull(without);
     ck_assert_uint_eq(without->devices.ndisks, 0);
     ck_assert_uint_eq(without->devices.nnets, 1);
     ck_assert_str_eq(without->devices.nets[0].alias, "net0");
     ck_assert_int_eq(without->devices.nets[0].ifindex, 7);
+    ck_assert(without->devices.hostdevs[0].detached);
     ck_assert_ptr_null(mv_dom_def_without_device(base, MV_DOM_DEVICE_DISK, 5, MV_DOM_PARSE_STATUS));
 }
 END_TEST
@@ -230,6 +255,7 @@ static Suite *hotplug_suite(void)
 
     tcase_add_test(tc, test_fragment_into_live);
     tcase_add_test(tc, test_fragment_refused);
+    tcase_add_test(tc, test_fragment_keeps_runtime);
     tcase_add_test(tc, test_fragment_alone_and_removal);
     tcase_add_test(tc, test_disk_as_qmp);
     tcase_add_test(tc, test_net_as_qmp);
