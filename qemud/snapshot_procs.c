@@ -19,6 +19,8 @@
 #include "domain_process.h"
 #include "domain_store.h"
 #include "domain_wire.h"
+#include "guest_path_policy.h"
+#include "image_chain.h"
 #include "log.h"
 #include "qemud.h"
 #include "snapshot_priv.h"
@@ -462,15 +464,89 @@ out:
     return r;
 }
 
+/* Whether PATH is one of DEF's disks or a backing file below a qcow2 one:
+ * an image the domain's owner was allowed to hand it. */
+static bool names_image(const char *domname, const struct mv_dom_def *def, const char *path, const char *real)
+{
+    for (size_t i = 0; def && i < def->devices.ndisks; i++) {
+        const struct mv_dom_disk *d = &def->devices.disks[i];
+        _cleanup_strv_free_ char **chain = NULL;
+        _cleanup_free_ char *msg = NULL;
+        _cleanup_free_ char *dreal = NULL;
+
+        if (!d->source)
+            continue;
+        if (strcmp(d->source, path) == 0 || (real && (dreal = realpath(d->source, NULL)) && strcmp(dreal, real) == 0))
+            return true;
+        if (d->format != MV_DOM_DISK_FORMAT_QCOW2 || qemud_image_chain_read(domname, -1, d->source, &chain, &msg) < 0)
+            continue;
+        for (size_t j = 0; chain[j]; j++) {
+            _cleanup_free_ char *creal = NULL;
+
+            if (strcmp(chain[j], path) == 0 || (real && (creal = realpath(chain[j], NULL)) && strcmp(creal, real) == 0))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* A redefined snapshot's <domain> is the client's: qemu-img (revert,
+ * delete) and the definition (revert) may get only images the domain's own
+ * definitions name, or that lie below them (the bases of overlays). */
+static int check_own_images(struct qemud_dom *dom, const struct qemud_snap_def *snap, const struct mv_dom_def *then,
+                            struct mv_err *err)
+{
+    _cleanup_dom_def_ struct mv_dom_def *persistent = qemud_dom_snapshot(dom, true);
+    _cleanup_dom_def_ struct mv_dom_def *live = qemud_dom_snapshot(dom, false);
+
+    for (size_t i = 0; i < then->devices.ndisks; i++) {
+        const struct mv_dom_disk *d = &then->devices.disks[i];
+        _cleanup_free_ char *real = NULL;
+
+        if (!d->source || !qemud_snap_disk_covered(d))
+            continue;
+        real = realpath(d->source, NULL);
+        if (!names_image(dom->name, persistent, d->source, real) && !names_image(dom->name, live, d->source, real))
+            return mv_err_set(err, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_DOMAIN_SNAPSHOT,
+                              "unsupported configuration: snapshot '%s' of domain '%s': disk '%s' image '%s' is "
+                              "not an image of the domain (neither its definition nor a backing file below it "
+                              "names it)", snap->name, dom->name, d->target ? d->target : "?", d->source);
+    }
+    return 0;
+}
+
+/* A redefined <domain> is the client's: its paths pass the policy a
+ * define applies (revert and delete check them again against the
+ * domain's own images before qemu-img sees them). */
+static int check_redefined_domain(struct qemud_dom *dom, const struct qemud_snap_def *snap, struct mv_err *err)
+{
+    _cleanup_dom_def_ struct mv_dom_def *def = NULL;
+    _cleanup_free_ char *msg = NULL;
+    int code = 0, r;
+
+    if (!snap->domain_xml)
+        return 0;
+    if (mv_dom_def_parse(snap->domain_xml, MV_DOM_PARSE_STATUS, &def, &code, &msg) < 0)
+        return msg ? mv_err_set(err, code ? code : MV_ERR_XML_DETAIL, MV_FROM_DOMAIN_SNAPSHOT,
+                                "snapshot '%s' of domain '%s': %s", snap->name, dom->name, msg)
+                   : -ENOMEM;
+    if ((r = qemud_path_policy_check_def(def, err)) < 0)
+        return r;
+    return check_own_images(dom, snap, def, err);
+}
+
 /* REDEFINE: metadata only, for a snapshot that exists in the images. */
 static int do_redefine(struct qemud_dom *dom, struct qemud_snap_def *snap, unsigned int flags, struct mv_err *err)
 {
     struct qemud_snap_def *stored;
+    int r;
 
     if (snap->parent && !qemud_snap_store_has(dom->name, snap->parent))
         return mv_err_set(err, MV_ERR_NO_DOMAIN_SNAPSHOT, MV_FROM_DOMAIN_SNAPSHOT,
                           "Domain snapshot not found: parent '%s' of snapshot '%s' of domain '%s'", snap->parent,
                           snap->name, dom->name);
+    if ((r = check_redefined_domain(dom, snap, err)) < 0)
+        return r;
     if (!snap->creation_time)
         snap->creation_time = time(NULL);
     if (snap->state == QEMUD_SNAP_NOSTATE)
@@ -574,16 +650,29 @@ static int settle(struct qemud_dom *dom, bool running, struct mv_err *err)
 }
 
 /* The images of the definition the snapshot was taken with (a later
- * disk-only snapshot may point the domain elsewhere), else DOM's. */
-static struct mv_dom_def *snapshot_domain(struct qemud_dom *dom, const struct qemud_snap_def *snap)
+ * disk-only snapshot may point the domain elsewhere), else DOM's, into
+ * *OUT.  Ours or checked at redefine to be the domain's own images; the
+ * path policy is applied again before qemu-img opens them. */
+static int snapshot_domain(struct qemud_dom *dom, const struct qemud_snap_def *snap, struct mv_dom_def **out,
+                           struct mv_err *err)
 {
     struct mv_dom_def *def = NULL;
     _cleanup_free_ char *msg = NULL;
-    int code;
+    int code, r;
 
-    if (snap->domain_xml && mv_dom_def_parse(snap->domain_xml, MV_DOM_PARSE_STATUS, &def, &code, &msg) == 0)
-        return def;
-    return qemud_dom_snapshot(dom, true);
+    if (snap->domain_xml && mv_dom_def_parse(snap->domain_xml, MV_DOM_PARSE_STATUS, &def, &code, &msg) == 0) {
+        /* a path swapped for a symlink since is caught as at start */
+        if ((r = qemud_path_policy_check_def(def, err)) < 0) {
+            mv_dom_def_free(def);
+            return r;
+        }
+        *out = def;
+        return 0;
+    }
+    if (!(*out = qemud_dom_snapshot(dom, true)))
+        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                          "Requested operation is not valid: domain '%s' has no definition", dom->name);
+    return 0;
 }
 
 /* The disks of the snapshot's definition that differ from DEF's (a
@@ -596,9 +685,12 @@ static int restore_disks(struct qemud_dom *dom, const struct qemud_snap_def *sna
     _cleanup_dom_def_ struct mv_dom_def *then = NULL;
     _cleanup_dom_def_ struct mv_dom_def *def = NULL;
     bool differ = false;
+    int r;
 
-    if (!cur || !snap->domain_xml || !(then = snapshot_domain(dom, snap)))
+    if (!cur || !snap->domain_xml)
         return 0;
+    if ((r = snapshot_domain(dom, snap, &then, err)) < 0)
+        return r;
     for (size_t i = 0; i < then->devices.ndisks; i++)
         for (size_t j = 0; j < cur->devices.ndisks; j++)
             if (strcmp(then->devices.disks[i].target, cur->devices.disks[j].target) == 0 &&
@@ -675,9 +767,8 @@ static int revert_disks(struct qemud_dom *dom, const struct qemud_snap_def *snap
         return r;
     if ((r = restore_disks(dom, snap, true, err)) < 0)
         return r;
-    if (!(def = snapshot_domain(dom, snap)))
-        return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
-                          "Requested operation is not valid: domain '%s' has no definition", dom->name);
+    if ((r = snapshot_domain(dom, snap, &def, err)) < 0)
+        return r;
     if ((r = qemud_snap_internal_check(dom, def, false, err)) < 0 ||
         (r = qemud_snap_internal_offline(dom, def, "-a", snap->name, err)) < 0)
         return r;
@@ -758,8 +849,8 @@ static int delete_one(struct qemud_dom *dom, const char *name, unsigned int flag
                 return -ENOMEM;
             r = qemud_snap_internal_live(dom, def, "snapshot-delete", name, err);
         } else {
-            if (!(def = snapshot_domain(dom, snap)))
-                return -ENOMEM;
+            if ((r = snapshot_domain(dom, snap, &def, err)) < 0)
+                return r;
             r = qemud_snap_internal_offline(dom, def, "-d", name, err);
         }
         if (r < 0)

@@ -6,8 +6,9 @@
 # XML valid against domainsnapshot.rng, deletes with children and metadata
 # only, metadata kept across a daemon restart, undefine refusing a domain
 # with snapshots, external disk-only snapshots of a shut off and of a running
-# guest (its overlay passed to the confined QEMU as an fd), the modvirt tool, and the
-# errors: bad names, missing snapshots (code 72), raw disks.
+# guest (its overlay passed to the confined QEMU as an fd), the modvirt tool, the
+# errors: bad names, missing snapshots (code 72), raw disks, and a redefined
+# <domain> naming images that are not the domain's.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "${top_srcdir:?run from make check}/tests/integration/lib.sh"
@@ -15,7 +16,7 @@ set -u
 
 MV_NEEDS="qemu-system-x86_64 qemu-img virt-xml-validate"
 BOOT_S=90
-PLAN=13
+PLAN=14
 guest_test_init $PLAN
 start_daemon
 
@@ -332,5 +333,39 @@ expect_eq "lv starts again on its overlay ($err)" 0 "$rc"
 guest_wait_log "$mv_tmp/lv.serial" GUEST-BOOTED-OK $BOOT_S || expect_fail "lv did not boot on its overlay"
 vsh destroy lv
 verdict "disk-only snapshot of a running guest: overlay via add-fd + blockdev-snapshot, live and config point at it"
+
+# 14: a redefined snapshot's <domain> names only the domain's own images:
+# another guest's qcow2 or a denylisted file never reaches qemu-img
+qemu-img create -q -f qcow2 "$mv_tmp/own.qcow2" 16M
+qemu-img create -q -f qcow2 "$mv_tmp/victim.qcow2" 16M
+qemu-img snapshot -c ev "$mv_tmp/victim.qcow2"
+ownxml() { guest_domain_xml own "$mv_tmp/own.serial" "<disk type='file' device='disk'>
+  <driver name='qemu' type='qcow2'/>
+  <source file='$1'/>
+  <target dev='vda' bus='virtio'/>
+</disk>"; }
+ownxml "$mv_tmp/own.qcow2" >"$mv_tmp/own.xml"
+vsh define "$mv_tmp/own.xml"
+expect_eq "define own ($err)" 0 "$rc"
+{ echo "<domainsnapshot><name>ev</name><state>shutoff</state>"; ownxml "$mv_tmp/victim.qcow2"
+  echo "</domainsnapshot>"; } >"$mv_tmp/ev.xml"
+vsh snapshot-create own "$mv_tmp/ev.xml" --redefine
+expect_eq "redefine naming another image refused" 1 "$rc"
+expect_match "refused naming the image" "image '$mv_tmp/victim.qcow2' is not an image of the domain" "$err"
+{ echo "<domainsnapshot><name>sh</name><state>shutoff</state>"; ownxml /etc/shadow
+  echo "</domainsnapshot>"; } >"$mv_tmp/sh.xml"
+vsh snapshot-create own "$mv_tmp/sh.xml" --redefine
+expect_match "redefine naming a denylisted file refused" "'/etc/shadow' is on the path denylist" "$err"
+vsh snapshot-list own --name
+expect_eq "nothing recorded" "" "$out"
+vsh snapshot-delete own ev
+expect_eq "victim keeps its snapshot" "ev " "$(img_snaps "$mv_tmp/victim.qcow2")"
+{ echo "<domainsnapshot><name>ok</name><state>shutoff</state>"; ownxml "$mv_tmp/own.qcow2"
+  echo "</domainsnapshot>"; } >"$mv_tmp/ok.xml"
+vsh snapshot-create own "$mv_tmp/ok.xml" --redefine
+expect_eq "redefine naming the domain's own image ($err)" 0 "$rc"
+vsh snapshot-delete own ok --metadata
+vsh undefine own
+verdict "redefine: a <domain> naming another guest's image or a denylisted file is refused by name"
 
 mv_done
