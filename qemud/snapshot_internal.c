@@ -18,12 +18,15 @@
 #include "domain_monitor.h"
 #include "error_codes.h"
 #include "log.h"
+#include "monotime.h"
 #include "process.h"
 #include "qemud.h"
 #include "snapshot_priv.h"
 
 /* A snapshot job writes or reads the whole guest memory: minutes at worst. */
 #define SNAP_JOB_TIMEOUT_S 600
+/* A cancelled job stops at its next chunk: it concludes soon */
+#define SNAP_CANCEL_TIMEOUT_MS (10 * 1000)
 #define SNAP_IMG_TIMEOUT_MS (300 * 1000)
 
 bool qemud_snap_disk_covered(const struct mv_dom_disk *d)
@@ -133,27 +136,58 @@ static bool slot_concluded(struct job_slot *s)
     return done;
 }
 
-/* Waits until job S concluded, QEMU hung up or the deadline passed. */
-static int slot_wait(struct qemud_dom *dom, struct job_slot *s, const char *cmd, struct mv_err *err)
+/* Waits MS milliseconds at most until job S concluded or QEMU hung up.
+ * dom->job_cond runs on CLOCK_MONOTONIC (object.c): so does the deadline.
+ * 0 concluded, -EPIPE hang-up, -ETIMEDOUT. */
+static int slot_wait_ms(struct qemud_dom *dom, struct job_slot *s, int ms)
 {
     struct timespec deadline;
     bool eof = false, done = false;
     int r = 0;
 
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += SNAP_JOB_TIMEOUT_S;
+    mv_deadline_after(&deadline, ms);
     pthread_mutex_lock(&dom->lock);
     while (!(done = slot_concluded(s)) && !(eof = dom->mon_eof) && r != ETIMEDOUT)
         r = pthread_cond_timedwait(&dom->job_cond, &dom->lock, &deadline);
     pthread_mutex_unlock(&dom->lock);
-    if (done)
+    return done ? 0 : eof ? -EPIPE : -ETIMEDOUT;
+}
+
+/* A job past its time: cancelled, so that QEMU stops writing or loading
+ * the state, and dismissed once it concluded (else it stays listed). */
+static void job_abandon(struct qemud_dom *dom, struct job_slot *s, const char *id)
+{
+    json_object *args = json_object_new_object();
+    struct mv_err e = { 0 };
+
+    if (!args)
+        return;
+    json_object_object_add(args, "id", json_object_new_string(id));
+    if (qemud_monitor_command(dom, "job-cancel", json_object_get(args), NULL, &e) < 0)
+        mv_warn("domain '%s': job-cancel of '%s': %s", dom->name, id, e.message);
+    mv_err_clear(&e);
+    if (slot_wait_ms(dom, s, SNAP_CANCEL_TIMEOUT_MS) == 0 &&
+        qemud_monitor_command(dom, "job-dismiss", json_object_get(args), NULL, &e) < 0)
+        mv_warn("domain '%s': job-dismiss of '%s': %s", dom->name, id, e.message);
+    mv_err_clear(&e);
+    json_object_put(args);
+}
+
+/* Waits until job S concluded, QEMU hung up or the deadline passed (the
+ * job then cancelled). */
+static int slot_wait(struct qemud_dom *dom, struct job_slot *s, const char *cmd, struct mv_err *err)
+{
+    int r = slot_wait_ms(dom, s, SNAP_JOB_TIMEOUT_S * 1000);
+
+    if (r == 0)
         return 0;
-    if (eof)
+    if (r == -EPIPE)
         return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
                           "operation failed: QEMU of domain '%s' exited during '%s'", dom->name, cmd);
+    job_abandon(dom, s, s->id);
     return mv_err_set(err, MV_ERR_OPERATION_TIMEOUT, MV_FROM_QEMU,
-                      "Timed out during operation: QEMU of domain '%s' did not finish '%s' within %d s", dom->name,
-                      cmd, SNAP_JOB_TIMEOUT_S);
+                      "Timed out during operation: QEMU of domain '%s' did not finish '%s' within %d s (job "
+                      "cancelled)", dom->name, cmd, SNAP_JOB_TIMEOUT_S);
 }
 
 /* The error of concluded job ID (query-jobs), then the job dismissed. */
