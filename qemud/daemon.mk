@@ -44,6 +44,8 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/hotplug_controller.c qemud/hotplug_update.c \
 	qemud/console.c \
 	qemud/agent.c qemud/agent.h qemud/agent_lease.c qemud/agent_lease.h qemud/agent_procs.c \
+	qemud/save_image.c qemud/save_image.h qemud/save_procs.c qemud/save_procs.h \
+	qemud/job_info.c qemud/job_info.h \
 	qemud/snapshot_def.c qemud/snapshot_def.h qemud/snapshot_store.c qemud/snapshot_store.h \
 	qemud/snapshot_priv.h qemud/snapshot_procs.c qemud/snapshot_internal.c qemud/snapshot_external.c \
 	qemud/stats.h qemud/stats_collect.c qemud/stats_qmp.c qemud/stats_host.c \
@@ -73,6 +75,14 @@ tests_unit_check_qemud_domobj_LDFLAGS = -Wl,--wrap=mv_dom_def_format
 tests_unit_check_qemud_domobj_LDADD = tests/unit/libmvtest.la qemud/libmvguestfiles.la qemud/libmvqemucmd.la qemud/libmvdomainconf.la \
 	qemud/libmvqmp.la qemud/libmvtap.la qemud/libmvqemuhost.la rpc/libmvserver.la rpc/libmvwire.la common/libmvprocess.la \
 	common/libmvcommon.la $(CHECK_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) -lpthread
+
+# The save image's header and file handling: truncated, foreign and
+# oversized headers refused, a written image read back, XML rewritten in place.
+check_PROGRAMS += tests/unit/check_qemud_save_image
+UNIT_TESTS += tests/unit/check_qemud_save_image
+tests_unit_check_qemud_save_image_SOURCES = tests/unit/check_qemud_save_image.c qemud/save_image.c
+tests_unit_check_qemud_save_image_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/qemud
+tests_unit_check_qemud_save_image_LDADD = tests/unit/libmvtest.la common/libmvcommon.la $(CHECK_LIBS)
 
 # Sidecar processes with real children: the test runs itself as the
 # sidecar (listens on its socket, exits early, never listens).

@@ -42,7 +42,8 @@ enum qemud_state {
 
 /* The state reasons used here, named STATE_REASON. */
 enum qemud_reason {
-    QEMUD_RUNNING_BOOTED = 1, QEMUD_RUNNING_UNPAUSED = 5,
+    QEMUD_RUNNING_BOOTED = 1, QEMUD_RUNNING_RESTORED = 3, QEMUD_RUNNING_UNPAUSED = 5,
+    QEMUD_RUNNING_SAVE_CANCELED = 7, QEMUD_PAUSED_SAVE = 3, QEMUD_SHUTOFF_SAVED = 5,
     QEMUD_PAUSED_UNKNOWN = 0, QEMUD_PAUSED_USER = 1, QEMUD_PAUSED_STARTING_UP = 11,
     QEMUD_SHUTDOWN_USER = 1,
     QEMUD_SHUTOFF_SHUTDOWN = 1, QEMUD_SHUTOFF_DESTROYED = 2, QEMUD_SHUTOFF_CRASHED = 3,
@@ -79,6 +80,7 @@ struct qemud_dom {
     uint64_t run_gen;               /* bumped on every start: stale events compare it */
 
     bool starting;                  /* between spawn and the first resume */
+    bool restoring;                 /* the start loads a saved state (RUNNING_RESTORED) */
     bool pause_requested;           /* DOMAIN_SUSPEND sent "stop" */
     bool shutdown_requested;        /* DOMAIN_SHUTDOWN sent the power button */
     bool shutdown_seen;             /* QEMU reported SHUTDOWN */

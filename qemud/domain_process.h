@@ -23,6 +23,18 @@
 int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown,
                         bool paused, struct mv_err *err);
 
+/* A start that loads a saved state instead of booting: QEMU runs with
+ * "-incoming defer" and LOAD (with the job held, the monitor open, before
+ * the guest resumes) feeds it its state; a failing LOAD (ERR set) fails
+ * the start, leaving nothing behind.  The run is RUNNING_RESTORED and
+ * announced STARTED/RESTORED. */
+struct qemud_incoming {
+    int (*load)(struct qemud_dom *dom, void *opaque, struct mv_err *err);
+    void *opaque;
+};
+int qemud_process_start_incoming(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown,
+                                 bool paused, const struct qemud_incoming *in, struct mv_err *err);
+
 /* Stops DOM: SIGTERM, then (unless GRACEFUL) SIGKILL after the grace
  * period; cleans up and sends STOPPED/DESTROYED. */
 int qemud_process_destroy(struct qemud_dom *dom, bool graceful, struct mv_err *err);

@@ -69,6 +69,7 @@ struct start {
     int logfd;
     off_t log_start;                /* where QEMU's own words begin in the log */
     int record_error;               /* a status write failed: the start must not go on */
+    const struct qemud_incoming *in;    /* a restore: QEMU's state comes from here */
 };
 
 static void start_clear(struct start *s)
@@ -352,7 +353,8 @@ static int launch(struct start *s, pid_t *pid, struct mv_err *err)
         return -ENOMEM;
     for (size_t i = 0; i < s->live->devices.nnets; i++)
         s->net_fds[i] = -1;
-    s->ctx = (struct mv_qemu_cmd_ctx){ .emulator = qemud.emulator, .monitor_path = dom->monitor_path };
+    s->ctx = (struct mv_qemu_cmd_ctx){ .emulator = qemud.emulator, .monitor_path = dom->monitor_path,
+                                       .incoming_defer = s->in != NULL };
     /* the domain's directory before any path in it is handed out (abort_start removes it) */
     if ((r = qemud_domain_dir_create(dom->uuid_str)) < 0)
         return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
@@ -422,11 +424,13 @@ static int await_monitor(struct start *s, struct mv_err *err)
  * and recorded complete before the guest runs (a daemon dying now
  * re-attaches), then the guest resumes unless PAUSED. */
 static int complete_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown, bool paused,
-                          struct mv_err *err)
+                          const struct qemud_incoming *in, struct mv_err *err)
 {
     int r;
 
     if ((r = qemud_process_query_runtime(dom, live, err)) < 0 || (r = qemud_cputune_apply(dom, live, err)) < 0)
+        return r;
+    if (in && (r = in->load(dom, in->opaque, err)) < 0)
         return r;
     pthread_mutex_lock(&dom->lock);
     dom->live = live;       /* complete now, and never changed again */
@@ -473,6 +477,7 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
     shown = dom->live;
     dom->live = NULL;
     dom->starting = false;
+    dom->restoring = false;
     qemud_registry_release_id(dom);
     qemud_dom_set_state(dom, QEMUD_STATE_SHUTOFF, QEMUD_SHUTOFF_FAILED);
     pthread_mutex_unlock(&dom->lock);
@@ -486,20 +491,24 @@ static void abort_start(struct qemud_dom *dom, struct mv_dom_def *live)
 
 static void announce_start(struct qemud_dom *dom, bool paused)
 {
+    bool restored;
     int id;
 
     pthread_mutex_lock(&dom->lock);
     id = dom->id;
     dom->starting = false;
+    restored = dom->restoring;
+    dom->restoring = false;
     pthread_mutex_unlock(&dom->lock);
-    qemud_event_lifecycle(dom, id, QEMUD_EVENT_STARTED, QEMUD_DETAIL_STARTED_BOOTED);
+    qemud_event_lifecycle(dom, id, QEMUD_EVENT_STARTED,
+                          restored ? QEMUD_DETAIL_STARTED_RESTORED : QEMUD_DETAIL_STARTED_BOOTED);
     if (paused)
         qemud_event_lifecycle(dom, id, QEMUD_EVENT_SUSPENDED, QEMUD_DETAIL_SUSPENDED_PAUSED);
 }
 
 /* Readers see SHOWN while LIVE is filled in (published definitions are
  * immutable: readers format them unlocked); a new run generation. */
-static int begin_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown)
+static int begin_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown, bool restoring)
 {
     struct mv_dom_def *old;
     char *monitor;
@@ -514,6 +523,7 @@ static int begin_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv
     dom->live = shown;
     dom->run_gen++;
     dom->starting = true;
+    dom->restoring = restoring;
     dom->shutdown_requested = dom->shutdown_seen = dom->fake_reboot = dom->pause_requested = false;
     pthread_mutex_unlock(&dom->lock);
     if (old != live)
@@ -535,10 +545,16 @@ static int run_until_monitor(struct start *s, struct mv_err *err)
 int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown,
                         bool paused, struct mv_err *err)
 {
-    struct start s = { .dom = dom, .live = live, .logfd = -1 };
+    return qemud_process_start_incoming(dom, live, shown, paused, NULL, err);
+}
+
+int qemud_process_start_incoming(struct qemud_dom *dom, struct mv_dom_def *live, struct mv_dom_def *shown,
+                                 bool paused, const struct qemud_incoming *in, struct mv_err *err)
+{
+    struct start s = { .dom = dom, .live = live, .logfd = -1, .in = in };
     int r;
 
-    if (begin_start(dom, live, shown) < 0) {
+    if (begin_start(dom, live, shown, in != NULL) < 0) {
         mv_dom_def_free(shown);
         mv_dom_def_free(live);
         return -ENOMEM;
@@ -550,7 +566,7 @@ int qemud_process_start(struct qemud_dom *dom, struct mv_dom_def *live, struct m
     dom->sidecars.opaque = NULL;
     start_clear(&s);
     if (r == 0)
-        r = complete_start(dom, live, shown, paused, err);
+        r = complete_start(dom, live, shown, paused, in, err);
     if (r < 0) {
         mv_info("domain '%s' failed to start: %s", dom->name, err->message ? err->message : strerror(-r));
         abort_start(dom, live);

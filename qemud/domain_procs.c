@@ -23,6 +23,7 @@
 #include "proc_stat.h"
 #include "qemud.h"
 #include "snapshot_store.h"
+#include "save_procs.h"
 #include "tpm.h"
 
 /* VIR_CONNECT_LIST_DOMAINS_* (wire-protocol.md 8.13) */
@@ -38,11 +39,11 @@ enum {
 /* DOMAIN_DEFINE_XML_FLAGS: VALIDATE (our parser always refuses what it cannot honour) */
 #define DEFINE_VALIDATE 1u
 /* DOMAIN_UNDEFINE_FLAGS: managed save, snapshots, nvram, keep nvram, checkpoints, tpm, keep tpm:
- * nvram and the TPM ones decide about those files (qemud/tpm.h for the TPM state), SNAPSHOTS_METADATA
- * lets a domain with snapshots go (their metadata with it); modvirt keeps no saves or checkpoints,
- * so those are trivially satisfied */
+ * managed save, nvram and the TPM ones decide about those files (qemud/tpm.h for the TPM state),
+ * SNAPSHOTS_METADATA lets a domain with snapshots go (their metadata with it); modvirt keeps no
+ * checkpoints, so that one is trivially satisfied */
 #define UNDEFINE_FLAGS 0x7fu
-enum { UNDEFINE_SNAPSHOTS_METADATA = 2, UNDEFINE_NVRAM = 4, UNDEFINE_KEEP_NVRAM = 8 };
+enum { UNDEFINE_MANAGED_SAVE = 1, UNDEFINE_SNAPSHOTS_METADATA = 2, UNDEFINE_NVRAM = 4, UNDEFINE_KEEP_NVRAM = 8 };
 /* DOMAIN_GET_XML_DESC */
 enum { XML_SECURE = 1, XML_INACTIVE = 2, XML_UPDATE_CPU = 4, XML_MIGRATABLE = 8 };
 /* virDomainModificationImpact and the vcpu / memory bits */
@@ -65,7 +66,8 @@ static bool list_wants(struct qemud_dom *dom, unsigned int flags)
 
     if (!group_ok(flags, LIST_ACTIVE, LIST_INACTIVE, qemud_dom_is_active(dom)) ||
         !group_ok(flags, LIST_PERSISTENT, LIST_TRANSIENT, dom->def != NULL) ||
-        !group_ok(flags, LIST_MANAGEDSAVE, LIST_NO_MANAGEDSAVE, false) ||
+        !group_ok(flags, LIST_MANAGEDSAVE, LIST_NO_MANAGEDSAVE,
+                  (flags & (LIST_MANAGEDSAVE | LIST_NO_MANAGEDSAVE)) && dom->def && qemud_managed_save_exists(dom->name)) ||
         !group_ok(flags, LIST_AUTOSTART, LIST_NO_AUTOSTART, dom->autostart) ||
         !group_ok(flags, LIST_HAS_SNAPSHOT, LIST_NO_SNAPSHOT, qemud_snap_store_count(dom->name) > 0) ||
         !group_ok(flags, LIST_HAS_CHECKPOINT, LIST_NO_CHECKPOINT, false))
@@ -460,6 +462,18 @@ static int undefine_dom(struct mv_call *call, const mv_nonnull_domain *wire, uns
         qemud_job_end(dom);
         return r;
     }
+    /* as libvirt: the image would restore a domain nobody can name any more */
+    if (!(flags & UNDEFINE_MANAGED_SAVE) && qemud_managed_save_exists(dom->name)) {
+        qemud_job_end(dom);
+        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                             "Requested operation is not valid: Refusing to undefine while domain managed save "
+                             "image exists (domain '%s'; use --managed-save to remove it)", dom->name);
+    }
+    if ((flags & UNDEFINE_MANAGED_SAVE) && (r = qemud_managed_save_remove(dom->name)) < 0) {
+        qemud_job_end(dom);
+        return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                             "cannot remove the managed save image of domain '%s': %s", dom->name, strerror(-r));
+    }
     if (delete_definition(dom, active, flags, &err) < 0) {
         qemud_job_end(dom);
         return qemud_call_fail(call, &err);
@@ -761,7 +775,8 @@ static int set_autostart(struct mv_call *call, mv_domain_set_autostart_args *arg
     return 0;
 }
 
-/* Nothing modvirt keeps exists: no managed save images, labels or messages (snapshots: snapshot_procs.c). */
+/* A stat of the image's path: quick enough for the loop.  No labels or messages are kept
+ * (below); snapshots: snapshot_procs.c. */
 static int has_managed_save_image(struct mv_call *call, mv_domain_flags_args *args,
                                   mv_domain_has_managed_save_image_ret *ret)
 {
@@ -771,7 +786,7 @@ static int has_managed_save_image(struct mv_call *call, mv_domain_flags_args *ar
         return -EIO;
     if (args->flags)
         return qemud_bad_flags(call, args->flags, "virDomainHasManagedSaveImage");
-    ret->result = 0;
+    ret->result = qemud_managed_save_exists(dom->name);
     return 0;
 }
 

@@ -21,11 +21,12 @@
 #include "log.h"
 #include "nvram.h"
 #include "qemud.h"
+#include "save_procs.h"
 
 /* virDomainCreateFlags */
 enum { CREATE_PAUSED = 1, CREATE_AUTODESTROY = 2, CREATE_BYPASS_CACHE = 4, CREATE_FORCE_BOOT = 8,
        CREATE_VALIDATE = 16, CREATE_RESET_NVRAM = 32 };
-/* accepted: FORCE_BOOT (no managed save to skip), VALIDATE (parsing is strict anyway) */
+/* accepted: FORCE_BOOT (discards a managed save image), VALIDATE (parsing is strict anyway) */
 #define CREATE_FLAGS (CREATE_PAUSED | CREATE_FORCE_BOOT | CREATE_VALIDATE)
 /* virDomainDestroyFlags */
 enum { DESTROY_GRACEFUL = 1, DESTROY_REMOVE_LOGS = 2 };
@@ -71,6 +72,7 @@ static int do_create(struct mv_call *call, struct qemud_dom *dom, unsigned int f
     struct mv_err err = { 0 };
     struct mv_dom_def *live = NULL;
     bool active, persistent;
+    int r;
 
     _cleanup_dom_def_ struct mv_dom_def *def = NULL;
 
@@ -93,6 +95,17 @@ static int do_create(struct mv_call *call, struct qemud_dom *dom, unsigned int f
                              "Requested operation is not valid: domain '%s' is not persistent", dom->name);
     if (!live)
         return -ENOMEM;
+    /* a managed save image: the domain resumes from it, unless told to boot */
+    if (qemud_managed_save_exists(dom->name)) {
+        mv_dom_def_free(live);
+        if (!(flags & CREATE_FORCE_BOOT))
+            return qemud_managed_save_restore(dom, flags & CREATE_PAUSED, &err) < 0 ? qemud_call_fail(call, &err) : 0;
+        if ((r = qemud_managed_save_remove(dom->name)) < 0)
+            return mv_call_error(call, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                 "cannot remove the managed save image of domain '%s': %s", dom->name, strerror(-r));
+        if (!(live = mv_dom_def_copy(def)))
+            return -ENOMEM;
+    }
     if (qemud_process_start(dom, live, TAKE_PTR(def), flags & CREATE_PAUSED, &err) < 0)
         return qemud_call_fail(call, &err);
     return 0;

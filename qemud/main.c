@@ -10,7 +10,9 @@
 #include "driver.h"
 #include "host_facts.h"
 #include "qemu_program.h"
+#include "job_info.h"
 #include "qemud.h"
+#include "save_procs.h"
 
 int qemud_bad_flags(struct mv_call *call, unsigned int flags, const char *api)
 {
@@ -59,6 +61,7 @@ static const struct mv_dispatch_table *const qemud_tables[] = {
     &qemud_hotplug_table,
     &qemud_stats_table, &qemud_stats_bulk_table,
     &qemud_agent_table,
+    &qemud_save_table, &qemud_job_info_table,
     NULL,
 };
 

@@ -99,6 +99,8 @@ int build_identity(struct cmd *c)
     if (r < 0)
         return r;
     r = cmd_arg(c, "-S");
+    if (r >= 0 && c->ctx->incoming_defer)
+        r = cmd_pair(c, "-incoming", "defer");
     if (r < 0)
         return r;
     return cmd_pair(c, "-msg", "timestamp=on");

@@ -74,6 +74,9 @@ struct mv_qemu_cmd_ctx {
      * host_facts.h's kvm_cpu_features); <feature policy='optional'> is
      * turned on only when listed.  NULL: not known, optional is refused */
     const char *const *accel_cpu_features;
+    /* QEMU waits for its state on the monitor ("-incoming defer", then
+     * migrate-incoming): a restore from a save image */
+    bool incoming_defer;
 };
 
 /* DEF is a live copy that has been through mv_dom_assign()

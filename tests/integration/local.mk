@@ -199,6 +199,12 @@ QEMUD_HOTPLUG_INTEGRATION_TESTS = tests/integration/qemud-hotplug.sh tests/integ
 INTEGRATION_TESTS += $(QEMUD_HOTPLUG_INTEGRATION_TESTS)
 dist_check_SCRIPTS += $(QEMUD_HOTPLUG_INTEGRATION_TESTS)
 
+# save / restore / managed save with the test guest's counter going on;
+# broken images refused by name; job progress and abort during a save
+QEMUD_SAVE_INTEGRATION_TESTS = tests/integration/qemud-save.sh
+INTEGRATION_TESTS += $(QEMUD_SAVE_INTEGRATION_TESTS)
+dist_check_SCRIPTS += $(QEMUD_SAVE_INTEGRATION_TESTS)
+
 # modvirt-nodedevd: PCI detach/reattach/reset and qemud's managed hostdevs on
 # a fake sysfs tree with a fake kernel (tests/nodedev/fakekernel.py)
 INTEGRATION_TESTS += tests/integration/nodedevd-detach.sh
