@@ -203,17 +203,22 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-static void refresh_progress(struct save *s)
+/* Progress from query-migrate into the job's record; true once QEMU
+ * reports the migration over. */
+static bool refresh_progress(struct save *s)
 {
     struct qemud_job_stats st = { .file_processed = s->written };
     struct mv_err err = { 0 };
     _cleanup_free_ char *status = NULL;
+    bool over = false;
 
     if (query_migrate(s->dom, &status, NULL, &st, &err) == 0) {
         st.file_processed = s->written;
         qemud_job_progress_update(s->progress, &st);
+        over = migration_over(status);
     }
     mv_err_clear(&err);
+    return over;
 }
 
 /* An abort was asked for: QEMU cancels, and closes the stream. */
@@ -238,6 +243,7 @@ static int copy_stream(struct save *s, int in, struct mv_err *err)
 {
     _cleanup_free_ char *buf = malloc(COPY_CHUNK);
     struct timespec last = { 0 }, now;
+    bool draining = false, drained = false;
 
     if (!buf)
         return -ENOMEM;
@@ -253,8 +259,15 @@ static int copy_stream(struct save *s, int in, struct mv_err *err)
             on_abort(s);
         clock_gettime(CLOCK_MONOTONIC, &now);
         if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= PROGRESS_MS) {
-            refresh_progress(s);
+            /* over, yet no EOF: whatever QEMU wrote is in the pipe; take it
+             * without waiting for a close that may not come */
+            drained = draining;     /* set before this poll: an empty pipe now is the end */
+            draining = draining || refresh_progress(s);
             last = now;
+        }
+        if (drained && !(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            mv_debug("domain '%s': migration over without the stream's end", s->dom->name);
+            return 0;
         }
         if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
@@ -291,7 +304,9 @@ static int migrate_to_image(struct save *s, struct mv_err *err)
     close(TAKE_FD(wr));         /* QEMU's copy is the only writer: its close is our EOF */
     if ((r = uri_command(s->dom, "migrate", "fd:mvsave", err)) < 0)
         return r;
+    mv_debug("domain '%s': QEMU migrates into '%s'", s->dom->name, s->path);
     r = copy_stream(s, rd, err);
+    mv_debug("domain '%s': QEMU's stream ended after %llu bytes", s->dom->name, (unsigned long long)s->written);
     if (r < 0 && !s->cancel_sent) {
         struct mv_err ignored = { 0 };
 
@@ -436,6 +451,7 @@ static int do_save(struct qemud_dom *dom, const char *path, const char *dxml, un
     if ((r = pause_for_save(&s, err)) == 0) {
         long long bw = get_bandwidth(dom);
 
+        mv_debug("domain '%s': migration bandwidth %lld", dom->name, bw);
         if (bw == QEMU_DEFAULT_BANDWIDTH && set_bandwidth(dom, SAVE_BANDWIDTH, err) == 0)
             s.old_bandwidth = bw;
         mv_err_clear(err);
