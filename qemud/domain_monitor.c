@@ -53,7 +53,9 @@ static void on_resume(struct qemud_dom *dom)
         pthread_mutex_unlock(&dom->lock);
         return;
     }
-    qemud_dom_set_state(dom, QEMUD_STATE_RUNNING, dom->starting ? QEMUD_RUNNING_BOOTED : QEMUD_RUNNING_UNPAUSED);
+    qemud_dom_set_state(dom, QEMUD_STATE_RUNNING,
+                        !dom->starting ? QEMUD_RUNNING_UNPAUSED
+                                       : dom->restoring ? QEMUD_RUNNING_RESTORED : QEMUD_RUNNING_BOOTED);
     pthread_mutex_unlock(&dom->lock);
     qemud_event_lifecycle(dom, id, QEMUD_EVENT_RESUMED, QEMUD_DETAIL_RESUMED_UNPAUSED);
 }
