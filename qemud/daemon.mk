@@ -10,6 +10,8 @@ qemud_modvirt_qemud_SOURCES = \
 	qemud/host_procs.c \
 	qemud/domain_obj.c qemud/domain_obj.h \
 	qemud/domain_job.c qemud/domain_job.h \
+	qemud/domain_call.c qemud/domain_call.h \
+	qemud/domain_replace.c qemud/domain_replace.h \
 	qemud/domain_task.c qemud/domain_task.h \
 	qemud/domain_store.c qemud/domain_store.h \
 	qemud/domain_dir.c qemud/domain_dir.h \

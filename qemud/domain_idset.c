@@ -127,3 +127,15 @@ bool mv_dom_idset_has(const struct mv_dom_idset *set, unsigned int id)
             return true;
     return false;
 }
+
+void mv_cpumap_set(unsigned char *map, size_t maplen, unsigned int cpu)
+{
+    if (cpu / 8 < maplen)
+        map[cpu / 8] |= (unsigned char)(1u << (cpu % 8));
+}
+
+void mv_dom_idset_to_cpumap(const struct mv_dom_idset *set, unsigned char *map, size_t maplen)
+{
+    for (size_t i = 0; i < set->n; i++)
+        mv_cpumap_set(map, maplen, set->ids[i]);
+}

@@ -25,3 +25,8 @@ char *mv_dom_idset_format(const struct mv_dom_idset *set, const char *sep);
 bool mv_dom_idset_range(const struct mv_dom_idset *set, size_t *i, unsigned int *first, unsigned int *last);
 
 bool mv_dom_idset_has(const struct mv_dom_idset *set, unsigned int id);
+
+/* libvirt's cpumaps (MAPLEN bytes, CPU c at bit c % 8 of byte c / 8): sets
+ * CPU's bit, or nothing if the map is too short for it; the set's ids. */
+void mv_cpumap_set(unsigned char *map, size_t maplen, unsigned int cpu);
+void mv_dom_idset_to_cpumap(const struct mv_dom_idset *set, unsigned char *map, size_t maplen);

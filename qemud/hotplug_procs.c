@@ -17,10 +17,12 @@
 
 #include "cleanup.h"
 #include "domain_address.h"
+#include "domain_call.h"
 #include "domain_events.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
+#include "domain_replace.h"
 #include "domain_store.h"
 #include "domain_task.h"
 #include "domain_wire.h"
@@ -35,31 +37,6 @@
 struct target {
     bool live, config;
 };
-
-static int affect(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, struct target *t)
-{
-    bool active, persistent;
-
-    pthread_mutex_lock(&dom->lock);
-    active = qemud_dom_is_active(dom);
-    persistent = dom->def != NULL;
-    pthread_mutex_unlock(&dom->lock);
-    t->live = flags & HOTPLUG_AFFECT_LIVE;
-    t->config = flags & HOTPLUG_AFFECT_CONFIG;
-    if (!t->live && !t->config) {       /* CURRENT */
-        t->live = active;
-        t->config = !active;
-    }
-    if (t->live && !active)
-        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
-                             "Requested operation is not valid: domain '%s' is not running; "
-                             "use --config to change its definition", dom->name);
-    if (t->config && !persistent)
-        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
-                             "Requested operation is not valid: cannot change the persistent configuration "
-                             "of transient domain '%s'", dom->name);
-    return 0;
-}
 
 static const char *device_alias(const struct mv_dom_def *def, enum mv_dom_device_kind kind, size_t i)
 {
@@ -89,11 +66,12 @@ static char **device_alias_slot(struct mv_dom_def *def, enum mv_dom_device_kind 
 
 void hotplug_publish_live(struct qemud_dom *dom, struct mv_dom_def *new)
 {
-    pthread_mutex_lock(&dom->lock);
-    mv_dom_def_free(dom->live);
-    dom->live = new;
-    pthread_mutex_unlock(&dom->lock);
-    qemud_process_save_status(dom);
+    struct mv_err err = { 0 };
+
+    /* fails only when QEMU has gone meanwhile: no live definition to change */
+    if (qemud_dom_replace_def(dom, false, NULL, new, &err) < 0)
+        mv_debug("%s", err.message ? err.message : "live definition not replaced");
+    mv_err_clear(&err);
 }
 
 static int dom_id(struct qemud_dom *dom)
@@ -142,19 +120,7 @@ static int config_attach(struct qemud_dom *dom, const char *xml, struct mv_dom_d
 /* Writes DEF (taken over) as DOM's persistent definition. */
 static int config_commit(struct qemud_dom *dom, struct mv_dom_def *def, struct mv_err *err)
 {
-    int r = qemud_store_save_config(def, err);
-
-    if (r < 0) {
-        mv_dom_def_free(def);
-        return r;
-    }
-    pthread_mutex_lock(&dom->lock);
-    mv_dom_def_free(dom->def);
-    dom->def = def;
-    if (qemud_dom_is_active(dom))
-        dom->updated = true;
-    pthread_mutex_unlock(&dom->lock);
-    return 0;
+    return qemud_dom_replace_def(dom, true, NULL, def, err);
 }
 
 /* ---- live attach ---- */
@@ -781,37 +747,35 @@ static int detach_alias(struct qemud_dom *dom, const char *alias, const struct t
     return r;
 }
 
-static int run_request(struct mv_call *call, const mv_nonnull_domain *wire, struct request *rq)
+static int do_request(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
 {
-    _cleanup_dom_unref_ struct qemud_dom *dom = qemud_dom_from_wire(call, wire);
-    unsigned int allowed = HOTPLUG_AFFECT_LIVE | HOTPLUG_AFFECT_CONFIG | (rq->op == OP_UPDATE ? HOTPLUG_FORCE : 0);
+    const struct request *rq = opaque;
     struct mv_err err = { 0 };
     struct target t;
     int r;
 
-    if (!dom)
-        return -EIO;
+    if ((r = qemud_affect(call, dom, flags, true, &t.live, &t.config)) < 0)
+        return r;
+    if (rq->by_alias)
+        r = detach_alias(dom, rq->xml, &t, &err);
+    else if (rq->op == OP_ATTACH)
+        r = attach(dom, rq->xml, &t, &err);
+    else if (rq->op == OP_DETACH)
+        r = detach(dom, rq->xml, &t, &err);
+    else
+        r = update(dom, rq->xml, &t, &err);
+    return r < 0 ? qemud_call_fail(call, &err) : 0;
+}
+
+static int run_request(struct mv_call *call, const mv_nonnull_domain *wire, struct request *rq)
+{
+    unsigned int allowed = HOTPLUG_AFFECT_LIVE | HOTPLUG_AFFECT_CONFIG | (rq->op == OP_UPDATE ? HOTPLUG_FORCE : 0);
+
     if (rq->flags & ~allowed)
         return qemud_bad_flags(call, rq->flags & ~allowed, rq->api);
-    if (qemud_job_begin(dom, rq->op == OP_ATTACH ? "attach device" : rq->op == OP_DETACH ? "detach device"
-                                                                                    : "update device",
-                        (int)qemud.job_wait_ms, &err) < 0)
-        return qemud_call_fail(call, &err);
-    r = affect(call, dom, rq->flags & (HOTPLUG_AFFECT_LIVE | HOTPLUG_AFFECT_CONFIG), &t);
-    if (r == 0) {
-        if (rq->by_alias)
-            r = detach_alias(dom, rq->xml, &t, &err);
-        else if (rq->op == OP_ATTACH)
-            r = attach(dom, rq->xml, &t, &err);
-        else if (rq->op == OP_DETACH)
-            r = detach(dom, rq->xml, &t, &err);
-        else
-            r = update(dom, rq->xml, &t, &err);
-        if (r < 0)
-            r = qemud_call_fail(call, &err);
-    }
-    qemud_job_end(dom);
-    return r;
+    return qemud_with_job(call, wire,
+                          rq->op == OP_ATTACH ? "attach device" : rq->op == OP_DETACH ? "detach device" : "update device",
+                          do_request, rq->flags & (HOTPLUG_AFFECT_LIVE | HOTPLUG_AFFECT_CONFIG), rq);
 }
 
 static int attach_device(struct mv_call *call, mv_domain_attach_device_args *args, void *ret)

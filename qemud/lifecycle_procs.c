@@ -11,10 +11,12 @@
 
 #include "agent.h"
 #include "cleanup.h"
+#include "domain_call.h"
 #include "domain_events.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
+#include "domain_replace.h"
 #include "domain_store.h"
 #include "domain_wire.h"
 #include "guest_path_policy.h"
@@ -34,26 +36,8 @@ enum { DESTROY_GRACEFUL = 1, DESTROY_REMOVE_LOGS = 2 };
  * button is the default, and paravirt means the same for a QEMU guest; the
  * agent with either of them: the agent first, then the button (as libvirt) */
 enum { METHOD_ACPI = 1, METHOD_AGENT = 2, METHOD_INITCTL = 4, METHOD_SIGNAL = 8, METHOD_PARAVIRT = 16 };
-enum { AFFECT_LIVE = 1, AFFECT_CONFIG = 2, MEM_MAXIMUM = 4 };
-
-/* Runs FN on the call's domain with its job taken. */
-typedef int (*job_fn)(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque);
-
-static int with_job(struct mv_call *call, const mv_nonnull_domain *wire, const char *job, job_fn fn,
-                    unsigned int flags, void *opaque)
-{
-    _cleanup_dom_unref_ struct qemud_dom *dom = qemud_dom_from_wire(call, wire);
-    struct mv_err err = { 0 };
-    int r;
-
-    if (!dom)
-        return -EIO;
-    if (qemud_job_begin(dom, job, (int)qemud.job_wait_ms, &err) < 0)
-        return qemud_call_fail(call, &err);
-    r = fn(call, dom, flags, opaque);
-    qemud_job_end(dom);
-    return r;
-}
+/* virDomainMemoryModFlags beyond LIVE and CONFIG (domain_call.h) */
+enum { MEM_MAXIMUM = 4 };
 
 static bool is_active(struct qemud_dom *dom)
 {
@@ -113,7 +97,7 @@ static int do_create(struct mv_call *call, struct qemud_dom *dom, unsigned int f
 
 static int create(struct mv_call *call, mv_domain_args *args, void *ret)
 {
-    return with_job(call, &args->dom, "start", do_create, 0, NULL);
+    return qemud_with_job(call, &args->dom, "start", do_create, 0, NULL);
 }
 
 static int do_create_wire(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
@@ -128,7 +112,7 @@ static int create_with_flags(struct mv_call *call, mv_domain_flags_args *args,
 {
     if (args->flags & ~CREATE_FLAGS)
         return qemud_bad_flags(call, args->flags & ~CREATE_FLAGS, "virDomainCreateWithFlags");
-    return with_job(call, &args->dom, "start", do_create_wire, args->flags, &ret->dom);
+    return qemud_with_job(call, &args->dom, "start", do_create_wire, args->flags, &ret->dom);
 }
 
 /* A transient domain: added with its job taken (nobody can act on it before
@@ -195,7 +179,7 @@ static int do_destroy(struct mv_call *call, struct qemud_dom *dom, unsigned int 
 
 static int destroy(struct mv_call *call, mv_domain_args *args, void *ret)
 {
-    return with_job(call, &args->dom, "destroy", do_destroy, 0, NULL);
+    return qemud_with_job(call, &args->dom, "destroy", do_destroy, 0, NULL);
 }
 
 static int destroy_flags(struct mv_call *call, mv_domain_flags_args *args, void *ret)
@@ -204,7 +188,7 @@ static int destroy_flags(struct mv_call *call, mv_domain_flags_args *args, void 
 
     if (args->flags & ~known)
         return qemud_bad_flags(call, args->flags & ~known, "virDomainDestroyFlags");
-    return with_job(call, &args->dom, "destroy", do_destroy, args->flags, NULL);
+    return qemud_with_job(call, &args->dom, "destroy", do_destroy, args->flags, NULL);
 }
 
 /* Runs CMD on a running domain, failing clearly if it is not running. */
@@ -278,7 +262,7 @@ static int do_shutdown(struct mv_call *call, struct qemud_dom *dom, unsigned int
 
 static int shutdown_domain(struct mv_call *call, mv_domain_args *args, void *ret)
 {
-    return with_job(call, &args->dom, "shutdown", do_shutdown, 0, NULL);
+    return qemud_with_job(call, &args->dom, "shutdown", do_shutdown, 0, NULL);
 }
 
 static int shutdown_flags(struct mv_call *call, mv_domain_flags_args *args, void *ret)
@@ -289,7 +273,7 @@ static int shutdown_flags(struct mv_call *call, mv_domain_flags_args *args, void
         return -EIO;
     if ((r = try_agent(call, &args->dom, args->flags, false)) != 0)
         return r < 0 ? r : 0;
-    return with_job(call, &args->dom, "shutdown", do_shutdown, args->flags, NULL);
+    return qemud_with_job(call, &args->dom, "shutdown", do_shutdown, args->flags, NULL);
 }
 
 /* A reboot is a shutdown that QEMU pauses on instead of exiting; the
@@ -326,7 +310,7 @@ static int reboot(struct mv_call *call, mv_domain_flags_args *args, void *ret)
         return -EIO;
     if ((r = try_agent(call, &args->dom, args->flags, true)) != 0)
         return r < 0 ? r : 0;
-    return with_job(call, &args->dom, "reboot", do_reboot, args->flags, NULL);
+    return qemud_with_job(call, &args->dom, "reboot", do_reboot, args->flags, NULL);
 }
 
 static int do_reset(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
@@ -338,7 +322,7 @@ static int reset(struct mv_call *call, mv_domain_flags_args *args, void *ret)
 {
     if (args->flags)
         return qemud_bad_flags(call, args->flags, "virDomainReset");
-    return with_job(call, &args->dom, "reset", do_reset, 0, NULL);
+    return qemud_with_job(call, &args->dom, "reset", do_reset, 0, NULL);
 }
 
 static int do_suspend(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
@@ -351,7 +335,7 @@ static int do_suspend(struct mv_call *call, struct qemud_dom *dom, unsigned int 
 
 static int suspend(struct mv_call *call, mv_domain_args *args, void *ret)
 {
-    return with_job(call, &args->dom, "suspend", do_suspend, 0, NULL);
+    return qemud_with_job(call, &args->dom, "suspend", do_suspend, 0, NULL);
 }
 
 static int do_resume(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
@@ -361,7 +345,7 @@ static int do_resume(struct mv_call *call, struct qemud_dom *dom, unsigned int f
 
 static int resume(struct mv_call *call, mv_domain_args *args, void *ret)
 {
-    return with_job(call, &args->dom, "resume", do_resume, 0, NULL);
+    return qemud_with_job(call, &args->dom, "resume", do_resume, 0, NULL);
 }
 
 /* ---- memory ---- */
@@ -393,37 +377,26 @@ static int set_config_memory(struct mv_call *call, struct qemud_dom *dom, unsign
     } else {
         def->current_memory_kib = kib;
     }
-    if (qemud_store_save_config(def, &err) < 0)
+    if (qemud_dom_replace_def(dom, true, cur, TAKE_PTR(def), &err) < 0)
         return qemud_call_fail(call, &err);
-    pthread_mutex_lock(&dom->lock);
-    mv_dom_def_free(dom->def);
-    dom->def = TAKE_PTR(def);
-    pthread_mutex_unlock(&dom->lock);
     return 0;
 }
 
 /* The live definition with the new current memory: a changed copy swapped
  * in (readers may hold the old snapshot), then the status file. */
-static int replace_live_memory(struct qemud_dom *dom, unsigned long long kib)
+static int replace_live_memory(struct mv_call *call, struct qemud_dom *dom, unsigned long long kib)
 {
-    _cleanup_dom_def_ struct mv_dom_def *cur = NULL;
-    _cleanup_dom_def_ struct mv_dom_def *next = NULL;
+    _cleanup_dom_def_ struct mv_dom_def *cur = qemud_dom_snapshot(dom, false);
+    struct mv_dom_def *next;
+    struct mv_err err = { 0 };
 
-    pthread_mutex_lock(&dom->lock);
-    cur = dom->live ? mv_dom_def_ref(dom->live) : NULL;
-    pthread_mutex_unlock(&dom->lock);
     if (!cur)
-        return 0;           /* stopped meanwhile: nothing live to record */
+        return qemud_error_not_running(call, dom);
     if (!(next = mv_dom_def_copy(cur)))
         return -ENOMEM;
     next->current_memory_kib = kib;
-    pthread_mutex_lock(&dom->lock);
-    if (dom->live == cur) {     /* under our job nobody else replaces it, but a stop clears it */
-        dom->live = TAKE_PTR(next);
-        mv_dom_def_free(cur);   /* the domain's reference; ours goes with the cleanup */
-    }
-    pthread_mutex_unlock(&dom->lock);
-    qemud_process_save_status(dom);
+    if (qemud_dom_replace_def(dom, false, cur, next, &err) < 0)
+        return qemud_call_fail(call, &err);
     return 0;
 }
 
@@ -451,19 +424,17 @@ static int set_live_memory(struct mv_call *call, struct qemud_dom *dom, unsigned
     json_object_object_add(args, "value", json_object_new_int64((int64_t)(kib * 1024)));
     if ((r = monitor_run(call, dom, "balloon", args)) < 0)
         return r;
-    return replace_live_memory(dom, kib);
+    return replace_live_memory(call, dom, kib);
 }
 
 static int do_set_memory(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
 {
     const struct mem_change *mc = opaque;
-    bool active = is_active(dom);
-    bool live = (flags & AFFECT_LIVE) || (!(flags & AFFECT_CONFIG) && active);
-    bool config = (flags & AFFECT_CONFIG) || (!(flags & AFFECT_LIVE) && !active);
+    bool live, config;
     int r;
 
-    if (live && !active)
-        return qemud_error_not_running(call, dom);
+    if ((r = qemud_affect(call, dom, flags, true, &live, &config)) < 0)
+        return r;
     if ((flags & MEM_MAXIMUM) && live)
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                              "Requested operation is not valid: cannot resize the maximum memory of running domain '%s'",
@@ -479,24 +450,24 @@ static int set_memory(struct mv_call *call, mv_domain_set_memory_args *args, voi
 {
     struct mem_change mc = { args->memory };
 
-    return with_job(call, &args->dom, "setmem", do_set_memory, AFFECT_LIVE, &mc);
+    return qemud_with_job(call, &args->dom, "setmem", do_set_memory, QEMUD_AFFECT_LIVE, &mc);
 }
 
 static int set_max_memory(struct mv_call *call, mv_domain_set_memory_args *args, void *ret)
 {
     struct mem_change mc = { args->memory };
 
-    return with_job(call, &args->dom, "setmem", do_set_memory, MEM_MAXIMUM, &mc);
+    return qemud_with_job(call, &args->dom, "setmem", do_set_memory, MEM_MAXIMUM, &mc);
 }
 
 static int set_memory_flags(struct mv_call *call, mv_domain_set_memory_flags_args *args, void *ret)
 {
-    const unsigned int known = AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM;
+    const unsigned int known = QEMUD_AFFECT_LIVE | QEMUD_AFFECT_CONFIG | MEM_MAXIMUM;
     struct mem_change mc = { args->memory };
 
     if (args->flags & ~known)
         return qemud_bad_flags(call, args->flags & ~known, "virDomainSetMemoryFlags");
-    return with_job(call, &args->dom, "setmem", do_set_memory, args->flags, &mc);
+    return qemud_with_job(call, &args->dom, "setmem", do_set_memory, args->flags, &mc);
 }
 
 static const struct mv_dispatch_entry lifecycle_procs[] = {

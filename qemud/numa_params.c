@@ -73,7 +73,7 @@ int qemud_numa_get(struct mv_call *call, mv_domain_get_numa_parameters_args *arg
                              args->nparams, MV_DOMAIN_NUMA_PARAMETERS_MAX);
     if (!(dom = qemud_dom_from_wire(call, &args->dom)))
         return -EIO;
-    if ((r = qemud_tuning_affect(call, dom, args->flags, false, &live, &config)) < 0)
+    if ((r = qemud_affect(call, dom, args->flags, false, &live, &config)) < 0)
         return r;
     if (args->nparams == 0) {       /* the caller asks how many there are */
         ret->nparams = NPARAMS;
@@ -163,7 +163,7 @@ static int do_set(struct mv_call *call, struct qemud_dom *dom, unsigned int flag
     bool live, config;
     int r;
 
-    if ((r = qemud_tuning_affect(call, dom, flags, true, &live, &config)) < 0)
+    if ((r = qemud_affect(call, dom, flags, true, &live, &config)) < 0)
         return r;
     if (live && (r = set_live(call, dom, c)) < 0)
         return r;
@@ -216,7 +216,7 @@ int qemud_numa_set(struct mv_call *call, mv_domain_set_numa_parameters_args *arg
                                "virDomainSetNumaParameters");
     if ((r = qemud_tparams_check(call, args->params.params_val, args->params.params_len, specs)) >= 0 &&
         (r = read_change(call, args->params.params_val, args->params.params_len, &c)) >= 0)
-        r = qemud_tuning_with_job(call, &args->dom, "numatune", do_set, args->flags, &c);
+        r = qemud_with_job(call, &args->dom, "numatune", do_set, args->flags, &c);
     free(c.nodeset.ids);
     return r;
 }

@@ -119,7 +119,7 @@ static int get(struct mv_call *call, const mv_nonnull_domain *wire, int nparams,
                              "0 to %d", nparams, MV_DOMAIN_SCHEDULER_PARAMETERS_MAX);
     if (!(dom = qemud_dom_from_wire(call, wire)))
         return -EIO;
-    if ((r = qemud_tuning_affect(call, dom, flags, false, &live, &config)) < 0)
+    if ((r = qemud_affect(call, dom, flags, false, &live, &config)) < 0)
         return r;
     if (!(def = qemud_dom_snapshot(dom, config)))
         return qemud_error_not_running(call, dom);
@@ -245,7 +245,7 @@ static int do_set(struct mv_call *call, struct qemud_dom *dom, unsigned int flag
     bool live, config;
     int r;
 
-    if ((r = qemud_tuning_affect(call, dom, flags, true, &live, &config)) < 0 ||
+    if ((r = qemud_affect(call, dom, flags, true, &live, &config)) < 0 ||
         (r = check_values(call, c, live)) < 0)
         return r;
     if (live && (r = set_live(call, dom, c)) < 0)
@@ -266,7 +266,7 @@ static int set(struct mv_call *call, const mv_nonnull_domain *wire, const mv_typ
                                "virDomainSetSchedulerParametersFlags");
     if ((r = qemud_tparams_check(call, params, n, specs)) < 0)
         return r;
-    return qemud_tuning_with_job(call, wire, "schedinfo", do_set, flags, &c);
+    return qemud_with_job(call, wire, "schedinfo", do_set, flags, &c);
 }
 
 int qemud_sched_set(struct mv_call *call, mv_domain_set_scheduler_parameters_args *args, void *ret)

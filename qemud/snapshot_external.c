@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
+#include "domain_replace.h"
 #include "domain_store.h"
 #include "guest_files.h"
 #include "error_codes.h"
@@ -116,16 +117,6 @@ static int plan_disk(const struct qemud_dom *dom, struct qemud_snap_def *snap, c
     return qemud_path_policy_check_use(dom->name, what, sd->file, QEMUD_PATH_FILE, NULL, err);
 }
 
-static int publish(struct qemud_dom *dom, struct mv_dom_def *def, struct mv_err *err)
-{
-    if (qemud_store_save_config(def, err) < 0)
-        return -EIO;
-    pthread_mutex_lock(&dom->lock);
-    mv_dom_def_free(dom->def);
-    dom->def = def;
-    pthread_mutex_unlock(&dom->lock);
-    return 0;
-}
 
 int qemud_snap_external_offline(struct qemud_dom *dom, struct qemud_snap_def *snap, struct mv_err *err)
 {
@@ -183,10 +174,8 @@ int qemud_snap_external_offline(struct qemud_dom *dom, struct qemud_snap_def *sn
         d->source = src;
         d->format = MV_DOM_DISK_FORMAT_QCOW2;
     }
-    if (r == 0 && (r = publish(dom, def, err)) == 0) {
-        def = NULL;
+    if (r == 0 && (r = qemud_dom_replace_def(dom, true, cur, TAKE_PTR(def), err)) == 0)
         return 0;
-    }
     for (size_t i = 0; i < made; i++) {
         struct qemud_snap_disk *sd = snap_disk(snap, cur->devices.disks[i].target);
 
@@ -489,12 +478,11 @@ int qemud_snap_external_live(struct qemud_dom *dom, struct qemud_snap_def *snap,
         mv_dom_def_free(nlive);
         return -ENOMEM;
     }
-    pthread_mutex_lock(&dom->lock);
-    mv_dom_def_free(dom->live);
-    dom->live = nlive;
-    pthread_mutex_unlock(&dom->lock);
-    qemud_process_save_status(dom);
-    if (ncfg && publish(dom, ncfg, r < 0 ? &(struct mv_err){ 0 } : err) < 0)
+    if (qemud_dom_replace_def(dom, false, live, nlive, err) < 0) {
         mv_dom_def_free(ncfg);
+        return -EIO;
+    }
+    if (ncfg && qemud_dom_replace_def(dom, true, cfg, ncfg, r < 0 ? &(struct mv_err){ 0 } : err) < 0 && r == 0)
+        r = -EIO;
     return r;
 }

@@ -17,6 +17,7 @@
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
+#include "domain_replace.h"
 #include "domain_store.h"
 #include "domain_wire.h"
 #include "guest_path_policy.h"
@@ -716,12 +717,8 @@ static int restore_disks(struct qemud_dom *dom, const struct qemud_snap_def *sna
             d->source = src;
             d->format = then->devices.disks[i].format;
         }
-    if (qemud_store_save_config(def, err) < 0)
+    if (qemud_dom_replace_def(dom, true, cur, TAKE_PTR(def), err) < 0)
         return -EIO;
-    pthread_mutex_lock(&dom->lock);
-    mv_dom_def_free(dom->def);
-    dom->def = TAKE_PTR(def);
-    pthread_mutex_unlock(&dom->lock);
     mv_info("domain '%s': disks back to those of snapshot '%s'", dom->name, snap->name);
     return 1;
 }

@@ -12,9 +12,12 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "domain_call.h"
+#include "domain_idset.h"
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
+#include "domain_replace.h"
 #include "domain_store.h"
 #include "domain_wire.h"
 #include "guest_cgroup.h"
@@ -22,7 +25,6 @@
 #include "stats_params.h"
 
 #define TYPED_PARAM_STRING_OKAY 4u
-enum { AFFECT_LIVE = 1, AFFECT_CONFIG = 2 };
 
 /* ST of the call's domain for GROUPS, running (else the call's error). */
 static int collect(struct mv_call *call, const mv_nonnull_domain *wire, unsigned int groups, struct qemud_stats *st,
@@ -192,26 +194,18 @@ static bool virtio_balloon(const struct mv_dom_def *def)
            strcmp(def->devices.memballoon.model, "virtio") == 0;
 }
 
-/* A copy of *SLOT with PERIOD swapped in under the lock (readers keep their snapshots). */
-static int replace_period(struct qemud_dom *dom, struct mv_dom_def **slot, int period)
+/* DOM's live or persistent definition with PERIOD swapped in (readers keep their snapshots). */
+static int replace_period(struct mv_call *call, struct qemud_dom *dom, bool config, struct mv_dom_def *cur,
+                          int period)
 {
-    _cleanup_dom_def_ struct mv_dom_def *cur = NULL;
-    _cleanup_dom_def_ struct mv_dom_def *next = NULL;
+    struct mv_dom_def *next = mv_dom_def_copy(cur);
+    struct mv_err err = { 0 };
 
-    pthread_mutex_lock(&dom->lock);
-    cur = *slot ? mv_dom_def_ref(*slot) : NULL;
-    pthread_mutex_unlock(&dom->lock);
-    if (!cur)
-        return 0;
-    if (!(next = mv_dom_def_copy(cur)))
+    if (!next)
         return -ENOMEM;
     next->devices.memballoon.stats_period = (unsigned int)period;
-    pthread_mutex_lock(&dom->lock);
-    if (*slot == cur) {
-        *slot = TAKE_PTR(next);
-        mv_dom_def_free(cur);
-    }
-    pthread_mutex_unlock(&dom->lock);
+    if (qemud_dom_replace_def(dom, config, cur, next, &err) < 0)
+        return qemud_call_fail(call, &err);
     return 0;
 }
 
@@ -235,17 +229,12 @@ static int period_live(struct mv_call *call, struct qemud_dom *dom, int period)
     json_object_object_add(args, "value", json_object_new_int(period));
     if (qemud_monitor_command(dom, "qom-set", args, NULL, &err) < 0)
         return qemud_call_fail(call, &err);
-    if (replace_period(dom, &dom->live, period) < 0)
-        return -ENOMEM;
-    qemud_process_save_status(dom);
-    return 0;
+    return replace_period(call, dom, false, live, period);
 }
 
 static int period_config(struct mv_call *call, struct qemud_dom *dom, int period)
 {
     _cleanup_dom_def_ struct mv_dom_def *def = qemud_dom_snapshot(dom, true);
-    _cleanup_dom_def_ struct mv_dom_def *next = NULL;
-    struct mv_err err = { 0 };
 
     if (!def)
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
@@ -255,49 +244,33 @@ static int period_config(struct mv_call *call, struct qemud_dom *dom, int period
         return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                              "Requested operation is not valid: domain '%s' has no virtio memory balloon "
                              "to collect statistics", dom->name);
-    if (!(next = mv_dom_def_copy(def)))
-        return -ENOMEM;
-    next->devices.memballoon.stats_period = (unsigned int)period;
-    if (qemud_store_save_config(next, &err) < 0)
-        return qemud_call_fail(call, &err);
-    pthread_mutex_lock(&dom->lock);
-    mv_dom_def_free(dom->def);
-    dom->def = TAKE_PTR(next);
-    pthread_mutex_unlock(&dom->lock);
-    return 0;
+    return replace_period(call, dom, true, def, period);
+}
+
+static int do_set_period(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
+{
+    int period = *(const int *)opaque;
+    bool live, config;
+    int r;
+
+    if ((r = qemud_affect(call, dom, flags, true, &live, &config)) < 0)
+        return r;
+    if (live && (r = period_live(call, dom, period)) < 0)
+        return r;
+    return config ? period_config(call, dom, period) : 0;
 }
 
 static int set_memory_stats_period(struct mv_call *call, mv_domain_set_memory_stats_period_args *args, void *ret)
 {
-    _cleanup_dom_unref_ struct qemud_dom *dom = NULL;
-    struct mv_err err = { 0 };
-    bool active, live, config;
-    int r = 0;
+    const unsigned int known = QEMUD_AFFECT_LIVE | QEMUD_AFFECT_CONFIG;
 
-    if (args->flags & ~(unsigned int)(AFFECT_LIVE | AFFECT_CONFIG))
-        return qemud_bad_flags(call, args->flags & ~(unsigned int)(AFFECT_LIVE | AFFECT_CONFIG),
-                               "virDomainSetMemoryStatsPeriod");
+    if (args->flags & ~known)
+        return qemud_bad_flags(call, args->flags & ~known, "virDomainSetMemoryStatsPeriod");
     if (args->period < 0)
         return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
                              "invalid argument: the statistics period of domain '%s' must be 0 or more seconds, "
                              "not %d", args->dom.name, args->period);
-    if (!(dom = qemud_dom_from_wire(call, &args->dom)))
-        return -EIO;
-    if (qemud_job_begin(dom, "memstat-period", (int)qemud.job_wait_ms, &err) < 0)
-        return qemud_call_fail(call, &err);
-    pthread_mutex_lock(&dom->lock);
-    active = qemud_dom_is_active(dom);
-    pthread_mutex_unlock(&dom->lock);
-    live = (args->flags & AFFECT_LIVE) || (!(args->flags & AFFECT_CONFIG) && active);
-    config = (args->flags & AFFECT_CONFIG) || (!(args->flags & AFFECT_LIVE) && !active);
-    if (live && !active)
-        r = qemud_error_not_running(call, dom);
-    if (r == 0 && live)
-        r = period_live(call, dom, args->period);
-    if (r == 0 && config)
-        r = period_config(call, dom, args->period);
-    qemud_job_end(dom);
-    return r;
+    return qemud_with_job(call, &args->dom, "memstat-period", do_set_period, args->flags, &args->period);
 }
 
 /* ---- block info ---- */
@@ -392,7 +365,7 @@ static void vcpu_map(pid_t tid, unsigned char *map, int maplen)
         return;
     for (int c = 0; c < maplen * 8 && c < CPU_SETSIZE; c++)
         if (CPU_ISSET(c, &set))
-            map[c / 8] |= (unsigned char)(1u << (c % 8));
+            mv_cpumap_set(map, (size_t)maplen, (unsigned int)c);
 }
 
 static int get_vcpus(struct mv_call *call, mv_domain_get_vcpus_args *args, mv_domain_get_vcpus_ret *ret)

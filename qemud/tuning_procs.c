@@ -20,6 +20,7 @@
 #include "domain_job.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
+#include "domain_replace.h"
 #include "domain_store.h"
 #include "domain_wire.h"
 #include "file.h"
@@ -40,45 +41,6 @@ enum { SPEED_POSTCOPY = 1 };
 
 /* ---- shared (tuning.h) ---- */
 
-int qemud_tuning_with_job(struct mv_call *call, const mv_nonnull_domain *wire, const char *job,
-                          qemud_tuning_fn fn, unsigned int flags, void *opaque)
-{
-    _cleanup_dom_unref_ struct qemud_dom *dom = qemud_dom_from_wire(call, wire);
-    struct mv_err err = { 0 };
-    int r;
-
-    if (!dom)
-        return -EIO;
-    if (qemud_job_begin(dom, job, (int)qemud.job_wait_ms, &err) < 0)
-        return qemud_call_fail(call, &err);
-    r = fn(call, dom, flags, opaque);
-    qemud_job_end(dom);
-    return r;
-}
-
-int qemud_tuning_affect(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, bool both_ok,
-                        bool *live, bool *config)
-{
-    bool active, persistent;
-
-    pthread_mutex_lock(&dom->lock);
-    active = qemud_dom_is_active(dom);
-    persistent = dom->def != NULL;
-    pthread_mutex_unlock(&dom->lock);
-    if (!both_ok && (flags & QEMUD_AFFECT_LIVE) && (flags & QEMUD_AFFECT_CONFIG))
-        return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                             "invalid argument: flags 'live' and 'config' are mutually exclusive");
-    *live = (flags & QEMUD_AFFECT_LIVE) || (!(flags & QEMUD_AFFECT_CONFIG) && active);
-    *config = (flags & QEMUD_AFFECT_CONFIG) || (!(flags & QEMUD_AFFECT_LIVE) && !active);
-    if (*live && !active)
-        return qemud_error_not_running(call, dom);
-    if (*config && !persistent)
-        return mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
-                             "Requested operation is not valid: transient domain '%s' has no persistent config",
-                             dom->name);
-    return 0;
-}
-
 int qemud_tuning_edit(struct mv_call *call, struct qemud_dom *dom, bool config, qemud_def_edit_fn fn, void *opaque)
 {
     _cleanup_dom_def_ struct mv_dom_def *cur = NULL;
@@ -92,25 +54,16 @@ int qemud_tuning_edit(struct mv_call *call, struct qemud_dom *dom, bool config, 
         mv_dom_def_ref(cur);
     pthread_mutex_unlock(&dom->lock);
     if (!cur)       /* stopped or undefined meanwhile (under our job only a QEMU exit does that) */
-        return config ? 0 : qemud_error_not_running(call, dom);
+        return config ? mv_call_error(call, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                                      "Requested operation is not valid: transient domain '%s' has no "
+                                      "persistent config", dom->name)
+                      : qemud_error_not_running(call, dom);
     if (!(next = mv_dom_def_copy(cur)))     /* published snapshots never change */
         return -ENOMEM;
     if ((r = fn(call, dom, next, opaque)) < 0)
         return r;
-    if (config && qemud_store_save_config(next, &err) < 0)
+    if (qemud_dom_replace_def(dom, config, cur, TAKE_PTR(next), &err) < 0)
         return qemud_call_fail(call, &err);
-    pthread_mutex_lock(&dom->lock);
-    if (config && dom->def == cur) {
-        dom->def = TAKE_PTR(next);
-        dom->updated = dom->updated || qemud_dom_is_active(dom);
-        mv_dom_def_free(cur);       /* the domain's reference; ours goes with the cleanup */
-    } else if (!config && dom->live == cur) {
-        dom->live = TAKE_PTR(next);
-        mv_dom_def_free(cur);
-    }
-    pthread_mutex_unlock(&dom->lock);
-    if (!config)
-        qemud_process_save_status(dom);
     return 0;
 }
 
@@ -225,7 +178,7 @@ static int do_pin(struct mv_call *call, struct qemud_dom *dom, unsigned int flag
     bool live, config;
     int r;
 
-    if ((r = qemud_tuning_affect(call, dom, flags, true, &live, &config)) < 0)
+    if ((r = qemud_affect(call, dom, flags, true, &live, &config)) < 0)
         return r;
     if (live) {
         cur = qemud_dom_snapshot(dom, false);
@@ -254,7 +207,7 @@ static int pin(struct mv_call *call, const mv_nonnull_domain *wire, unsigned int
     if ((r = cpumap_to_set(call, (const unsigned char *)map, len, &p.cpuset)) < 0)
         return r;
     if ((r = check_host_cpus(call, &p.cpuset)) >= 0)
-        r = qemud_tuning_with_job(call, wire, "vcpupin", do_pin, flags, &p);
+        r = qemud_with_job(call, wire, "vcpupin", do_pin, flags, &p);
     free(p.cpuset.ids);
     return r;
 }
@@ -269,13 +222,6 @@ static int pin_vcpu_flags(struct mv_call *call, mv_domain_pin_vcpu_flags_args *a
 {
     (void)ret;
     return pin(call, &args->dom, args->vcpu, args->cpumap.cpumap_val, args->cpumap.cpumap_len, args->flags);
-}
-
-static void set_bits(unsigned char *map, size_t maplen, const struct mv_dom_idset *set)
-{
-    for (size_t i = 0; i < set->n; i++)
-        if (set->ids[i] < maplen * 8)
-            map[set->ids[i] / 8] |= (unsigned char)(1u << (set->ids[i] % 8));
 }
 
 /* Inline: reads a snapshot of the definition, never QEMU.  A vCPU without
@@ -300,7 +246,7 @@ static int get_vcpu_pin_info(struct mv_call *call, mv_domain_get_vcpu_pin_info_a
                              MV_CPUMAPS_MAX);
     if (!(dom = qemud_dom_from_wire(call, &args->dom)))
         return -EIO;
-    if ((r = qemud_tuning_affect(call, dom, args->flags, false, &live, &config)) < 0)
+    if ((r = qemud_affect(call, dom, args->flags, false, &live, &config)) < 0)
         return r;
     if (!(def = qemud_dom_snapshot(dom, config)))
         return qemud_error_not_running(call, dom);
@@ -320,7 +266,7 @@ static int get_vcpu_pin_info(struct mv_call *call, mv_domain_get_vcpu_pin_info_a
         for (size_t i = 0; i < def->cputune.nvcpupins; i++)
             if (def->cputune.vcpupins[i].vcpu == (unsigned int)v)
                 set = &def->cputune.vcpupins[i].cpuset;
-        set_bits(map, (size_t)args->maplen, set);
+        mv_dom_idset_to_cpumap(set, map, (size_t)args->maplen);
     }
     free(host.ids);
     return 0;
@@ -423,7 +369,7 @@ static int do_set_vcpus(struct mv_call *call, struct qemud_dom *dom, unsigned in
     bool live, config;
     int r;
 
-    if ((r = qemud_tuning_affect(call, dom, flags, true, &live, &config)) < 0)
+    if ((r = qemud_affect(call, dom, flags, true, &live, &config)) < 0)
         return r;
     if ((flags & VCPU_MAXIMUM) && live)
         return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU, "invalid argument: the maximum vCPU count "
@@ -455,7 +401,7 @@ static int set_vcpus_flags(struct mv_call *call, mv_domain_set_vcpus_flags_args 
     if (args->nvcpus == 0 || args->nvcpus > 4096)
         return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU, "invalid argument: %u vCPUs: a domain has "
                              "1 to 4096", args->nvcpus);
-    return qemud_tuning_with_job(call, &args->dom, "setvcpus", do_set_vcpus, args->flags, &c);
+    return qemud_with_job(call, &args->dom, "setvcpus", do_set_vcpus, args->flags, &c);
 }
 
 static int set_vcpus(struct mv_call *call, mv_domain_set_vcpus_args *args, void *ret)
@@ -498,7 +444,7 @@ static int migrate_set_max_speed(struct mv_call *call, mv_domain_migrate_set_max
     if (mib > SPEED_MAX_MIB)
         return mv_call_error(call, MV_ERR_INVALID_ARG, MV_FROM_QEMU, "invalid argument: bandwidth must be less "
                              "than %llu MiB/s", (unsigned long long)SPEED_MAX_MIB + 1);
-    return qemud_tuning_with_job(call, &args->dom, "migrate-setspeed", do_set_speed, args->flags, &mib);
+    return qemud_with_job(call, &args->dom, "migrate-setspeed", do_set_speed, args->flags, &mib);
 }
 
 static int do_get_speed(struct mv_call *call, struct qemud_dom *dom, unsigned int flags, void *opaque)
@@ -533,7 +479,7 @@ static int migrate_get_max_speed(struct mv_call *call, mv_domain_flags_args *arg
 
     if (args->flags & ~(unsigned int)SPEED_POSTCOPY)
         return qemud_bad_flags(call, args->flags & ~(unsigned int)SPEED_POSTCOPY, "virDomainMigrateGetMaxSpeed");
-    r = qemud_tuning_with_job(call, &args->dom, "migrate-getspeed", do_get_speed, args->flags, &mib);
+    r = qemud_with_job(call, &args->dom, "migrate-getspeed", do_get_speed, args->flags, &mib);
     ret->bandwidth = mib;
     return r;
 }
@@ -568,7 +514,7 @@ static int node_get_cpu_map(struct mv_call *call, mv_node_get_cpu_map_args *args
             goto out;
         }
         ret->cpumap.cpumap_len = (u_int)len;
-        set_bits((unsigned char *)ret->cpumap.cpumap_val, len, &online);
+        mv_dom_idset_to_cpumap(&online, (unsigned char *)ret->cpumap.cpumap_val, len);
     }
 out:
     free(online.ids);

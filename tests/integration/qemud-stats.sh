@@ -169,7 +169,21 @@ vsh dommemstat off1 --period 5 --config
 expect_eq "config period status" 0 "$rc"
 vsh dumpxml --inactive off1
 expect_match "config period" "<stats period=.5./>" "$out"
-verdict "virsh dommemstat and its period (live, config), and the errors"
+# a config change to a running domain: the next boot differs, isUpdated says so
+updated() { py - "$MV_URI" <<'EOF2'
+import sys, libvirt
+print("updated=%d" % libvirt.open(sys.argv[1]).lookupByName("g1").isUpdated())
+EOF2
+}
+updated
+expect_eq "g1 not updated before" 0 "$(kv updated)"
+vsh dommemstat g1 --period 7 --config
+expect_eq "running config period status" 0 "$rc"
+vsh dumpxml --inactive g1
+expect_match "running config period" "<stats period=.7./>" "$out"
+updated
+expect_eq "g1 updated after --config" 1 "$(kv updated)"
+verdict "virsh dommemstat and its period (live, config, config of a running domain), and the errors"
 
 # 7
 vsh domblkinfo g1 vda

@@ -19,7 +19,7 @@ BOOT_S=90
 CPU_S=30
 G=tl
 D=tdef
-guest_test_init 12
+guest_test_init 14
 start_daemon
 
 online=$(cat /sys/devices/system/cpu/online)
@@ -42,6 +42,17 @@ allowed() {
 wait_cpus() { guest_wait_log "$serial" "^GUEST-CPUS $1"$'\r'"?\$" $CPU_S; }
 # xml ARGS...: virsh dumpxml ARGS, attributes in single quotes
 xml() { vsh dumpxml "$@"; out=$(printf '%s' "$out" | tr '"' "'"); }
+# guest_cg: the cgroup directory of $G's QEMU named by the domain's UUID
+# (QEMU may sit in a group below it), empty if it has none
+guest_cg() {
+    local uuid=${G_UUID:-none} dir
+    dir=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/${qpid:-0}/cgroup" 2>/dev/null)
+    while [ "$dir" != /sys/fs/cgroup ] && [ "${dir##*/}" != "$uuid" ]; do dir=${dir%/*}; done
+    [ "${dir##*/}" = "$uuid" ] && printf '%s' "$dir"
+    return 0
+}
+# has_cg FILE: the guest's cgroup has FILE (its controller is enabled there)
+has_cg() { local d; d=$(guest_cg); [ -n "$d" ] && [ -e "$d/$1" ]; }
 # refused WHAT ERE: the last virsh call failed with ERE in its error
 refused() {
     [ "$rc" -ne 0 ] || expect_fail "$1: succeeded: $(run_evidence)"
@@ -61,6 +72,8 @@ vsh define "$mv_tmp/$D.xml"
 expect_eq "define $D" 0 "$rc"
 vsh start $G
 expect_eq "start" 0 "$rc"
+vsh domuuid $G
+G_UUID=$out
 guest_wait_log "$serial" GUEST-READY $BOOT_S || expect_fail "the guest did not boot"
 wait_cpus 0 || expect_fail "the guest did not report CPU 0 alone"
 vsh vcpucount $G --live --active
@@ -184,15 +197,22 @@ refused "shares 0" "cpu_shares 0 is not 1 to"
 vsh schedinfo $D --set cpu_shares=100 --live
 refused "--live on a shut-off domain" "is not running"
 vsh schedinfo $G --live
-if [ "$rc" -eq 0 ]; then
+if ! has_cg cpu.weight; then
+    expect_match "no cpu controller: named" "cgroup CPU controller is not available for domain '$G'" "$err"
+fi
+verdict "schedinfo: --config sets <shares> and reads it back; bad values and a shut-off --live refused; live refused by name without the cpu controller"
+
+# 7b: where the guest's cgroup has the cpu controller
+if has_cg cpu.weight; then
+    expect_eq "schedinfo --live" 0 "$rc"
     vsh schedinfo $G --live --set cpu_shares=300
     expect_eq "live set" 0 "$rc"
     vsh schedinfo $G --live
     expect_match "live cpu_shares" "cpu_shares +: 300" "$out"
+    verdict "schedinfo --live: cpu_shares set through the guest's cpu.weight and read back"
 else
-    expect_match "no cpu controller: named" "cgroup CPU controller is not available for domain '$G'" "$err"
+    skip "schedinfo --live: the guest's cgroup ($(d=$(guest_cg); echo "${d:-none}")) has no cpu controller"
 fi
-verdict "schedinfo: --config sets <shares> and reads it back; bad values and a shut-off --live refused; live via cpu.weight or refused by name"
 
 # 8
 vsh numatune $G --live
@@ -200,7 +220,9 @@ expect_match "live numatune" "numa_mode +: strict" "$out"
 vsh numatune $G --live --mode interleave
 refused "mode change live" "can't change numatune mode for running domain '$G'"
 vsh numatune $G --live --nodeset 0
-[ "$rc" -eq 0 ] || expect_match "nodeset live: named" "cgroup cpuset controller is not available for domain '$G'" "$err"
+nodeset_rc=$rc nodeset_err=$err
+has_cg cpuset.mems ||
+    expect_match "nodeset live: named" "cgroup cpuset controller is not available for domain '$G'" "$err"
 vsh numatune $D --config --mode interleave --nodeset 0
 expect_eq "numatune --config" 0 "$rc"
 vsh numatune $D --config
@@ -212,7 +234,16 @@ vsh numatune $D --config --nodeset 99
 refused "a node the host lacks" "NUMA node 99 is unavailable on this host"
 vsh numatune $D --config --nodeset 'x-'
 refused "bad nodeset" "Invalid nodeset of 'x-' for numatune"
-verdict "numatune: live mode change refused, live nodeset by cpuset.mems or refused by name; --config mode and nodeset kept; bad nodesets refused"
+verdict "numatune: live mode change refused, live nodeset refused by name without the cpuset controller; --config mode and nodeset kept; bad nodesets refused"
+
+# 8b: where the guest's cgroup has the cpuset controller
+if has_cg cpuset.mems; then
+    expect_eq "numatune --live --nodeset 0: $nodeset_err" 0 "$nodeset_rc"
+    expect_eq "cpuset.mems" 0 "$(cat "$(guest_cg)/cpuset.mems" 2>&1)"
+    verdict "numatune --live --nodeset 0: written to the guest's cpuset.mems"
+else
+    skip "numatune --live --nodeset: the guest's cgroup ($(d=$(guest_cg); echo "${d:-none}")) has no cpuset controller"
+fi
 
 # 9
 vsh migrate-setspeed $G 100
