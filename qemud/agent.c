@@ -26,6 +26,10 @@ enum { EVENT_ID_AGENT_LIFECYCLE = 18 };
 enum { AGENT_STATE_CONNECTED = 1, AGENT_STATE_DISCONNECTED = 2 };
 enum { AGENT_REASON_UNKNOWN = 0, AGENT_REASON_DOMAIN_STARTED = 1, AGENT_REASON_CHANNEL = 2 };
 
+/* Set once the daemon is shutting down (qemud_agent_abort_all): no agent is
+ * connected after it, and a call failed by it says why. */
+static atomic_bool agents_stopping;
+
 /* What the guest's end of the channel is doing, as QEMU last said. */
 enum guest_side { GUEST_UNKNOWN, GUEST_OPEN, GUEST_CLOSED };
 
@@ -165,7 +169,7 @@ static void on_agent_closed(struct mv_qmp *mon, void *opaque)
 {
     struct qemud_agent *a = opaque;
 
-    mv_debug("domain '%s': the agent socket closed (QEMU exited)", a->dom_name);
+    mv_debug("domain '%s': the agent socket closed (QEMU exited, or the daemon is shutting down)", a->dom_name);
 }
 
 static const struct mv_qmp_callbacks agent_callbacks = { .closed = on_agent_closed };
@@ -217,6 +221,9 @@ void qemud_agent_open(struct qemud_dom *dom, bool reattach)
     /* at a start the guest cannot have opened its end yet; after a restart ask */
     a->guest = reattach ? query_guest_side(dom, index) : GUEST_CLOSED;
     pthread_mutex_lock(&dom->lock);
+    /* under dom->lock: qemud_agent_abort_all either sees it or we see the flag */
+    if (atomic_load(&agents_stopping))
+        mv_qmp_abort(a->mon);
     agent_unref(dom->agent);
     dom->agent = a;
     domid = dom->id;
@@ -237,6 +244,23 @@ void qemud_agent_close(struct qemud_dom *dom)
     dom->agent = NULL;
     pthread_mutex_unlock(&dom->lock);
     agent_unref(a);
+}
+
+void qemud_agent_abort_all(void)
+{
+    struct qemud_dom **doms = NULL;
+    size_t n = 0;
+
+    atomic_store(&agents_stopping, true);
+    if (qemud_registry_list(&doms, &n) < 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        pthread_mutex_lock(&doms[i]->lock);
+        if (doms[i]->agent)
+            mv_qmp_abort(doms[i]->agent->mon);
+        pthread_mutex_unlock(&doms[i]->lock);
+    }
+    qemud_dom_list_free(doms, n);
 }
 
 /* ---- calls ---- */
@@ -314,6 +338,10 @@ static void agent_unlock(struct qemud_agent *a)
 
 static int unresponsive(struct qemud_agent *a, const char *cmd, int r, int timeout_ms, struct mv_err *err)
 {
+    if (r == -ECONNRESET && atomic_load(&agents_stopping))
+        return mv_err_set(err, MV_ERR_AGENT_UNRESPONSIVE, MV_FROM_QEMU,
+                          "Guest agent is not responding: '%s' on the agent of domain '%s' was ended: "
+                          "the daemon is shutting down", cmd, a->dom_name);
     if (r == -ETIMEDOUT)
         return mv_err_set(err, MV_ERR_AGENT_UNRESPONSIVE, MV_FROM_QEMU,
                           "Guest agent is not responding: QEMU guest agent of domain '%s' did not answer '%s' "

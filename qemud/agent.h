@@ -52,6 +52,12 @@ void qemud_agent_open(struct qemud_dom *dom, bool reattach);
 /* Drops DOM's agent (job held, dom->lock not held).  NULL-safe. */
 void qemud_agent_close(struct qemud_dom *dom);
 
+/* The daemon is shutting down: fails every agent call in flight, even one
+ * that waits forever (timeout -2), and any later one, so that the workers
+ * running them can be joined before the QMP thread stops.  Agents opened
+ * after it are failed at once.  From the main loop's exit. */
+void qemud_agent_abort_all(void);
+
 /* True if LIVE has an agent channel. */
 bool qemud_agent_configured(const struct mv_dom_def *live);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent.h"
 #include "cleanup.h"
 #include "daemon.h"
 #include "driver.h"
@@ -36,12 +37,25 @@ static const char *const qemud_config_keys[] = {
     "user", "group", "guest_uid_range", "path_denylist", NULL,
 };
 
+/* The main loop is ending: the server joins its workers next, so a call
+ * that could wait forever (an agent call with timeout -2) must end now,
+ * while the QMP thread still serves it; qemud_cleanup runs after. */
+static int qemud_on_exit(sd_event_source *s, void *opaque)
+{
+    qemud_agent_abort_all();
+    return 0;
+}
+
 static int qemud_init(struct mv_daemon_ctx *ctx, const mv_conf *conf, char **errmsg)
 {
     int r = qemud_driver_init(ctx, conf, errmsg);
 
     if (r < 0)
         return r;
+    if ((r = sd_event_add_exit(ctx->event, NULL, qemud_on_exit, NULL)) < 0) {
+        *errmsg = strdup("cannot add the event loop's exit handler");
+        return r;
+    }
     return qemud_host_facts_init(qemud.emulator, ctx->paths->statedir);
 }
 

@@ -62,6 +62,7 @@ enum {
     REQ_START = 1 << 1,
     REQ_FLUSH = 1 << 2,
     REQ_CLOSE = 1 << 3,
+    REQ_ABORT = 1 << 4,
 };
 
 /* A command on the stack of the thread waiting in mv_qmp_command. */
@@ -878,6 +879,8 @@ static void mon_do_requests(struct mv_qmp *mon, unsigned req)
         mon_register(mon);
     if ((req & REQ_START) && !mon->dead)
         mon_start(mon);
+    if ((req & REQ_ABORT) && !mon->dead)
+        mon_fail(mon, -ESHUTDOWN, "aborted by its owner");
     if ((req & REQ_FLUSH) && !mon->dead && !mon->closing)
         mon_flush(mon);
     if (mon->closing)
@@ -1452,7 +1455,21 @@ int mv_qmp_commands(struct mv_qmp *mon, struct mv_qmp_batch *cmds, size_t n, int
     return 0;
 }
 
-/* ---- mv_qmp_close ---- */
+/* ---- mv_qmp_abort, mv_qmp_close ---- */
+
+void mv_qmp_abort(struct mv_qmp *mon)
+{
+    struct mv_qmp_loop *loop;
+
+    if (!mon)
+        return;
+    loop = mon->loop;
+    pthread_mutex_lock(&loop->lock);
+    if (!mon->dead)
+        request_locked(mon, REQ_ABORT);
+    pthread_mutex_unlock(&loop->lock);
+    loop_wake(loop);
+}
 
 void mv_qmp_close(struct mv_qmp *mon)
 {

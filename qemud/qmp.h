@@ -109,6 +109,14 @@ enum {
 int mv_qmp_command_flags(struct mv_qmp *mon, const char *cmd, struct json_object *args, int timeout_ms,
                          unsigned int flags, struct json_object **reply, char **errmsg);
 
+/* Fails MON as if its peer had gone, without freeing it: callers waiting
+ * in mv_qmp_command (even with no timeout) and any later command get
+ * -ECONNRESET, the closed callback runs once (on the monitor thread, soon
+ * after this returns, which it does not wait for).  For an owner that must
+ * end calls other threads are blocked in before it can close MON (the
+ * daemon shutting down while an agent call waits forever).  NULL is fine. */
+void mv_qmp_abort(struct mv_qmp *mon);
+
 /* Closes the socket and frees MON; no callback runs after it returns (when
  * called from a callback: after that callback returns).  Callers waiting in
  * mv_qmp_command get -ECONNRESET.  NULL is fine. */

@@ -1223,6 +1223,35 @@ START_TEST(test_fake_agent)
 }
 END_TEST
 
+/* The daemon shutting down while an agent call waits forever: the owner
+ * aborts the monitor, the waiter wakes and later commands fail at once,
+ * and the monitor is still there to be closed by its last user. */
+START_TEST(test_fake_agent_abort_wakes_blocked_call)
+{
+    _cleanup_free_ char *err = NULL;
+    struct rec r = REC_INIT;
+    struct fake f;
+    struct timed_cmd t = { .cmd = "mv-never-answered", .timeout_ms = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
+    pthread_t th;
+    int rc;
+
+    fake_start(&f, FAKE_AGENT);
+    rc = mv_qmp_open_flags(loop, f.path, -1, LONG_MS, MV_QMP_OPEN_AGENT, &rec_cb, &r, &t.mon, &err);
+    ck_assert_msg(rc == 0, "open: %s: %s", strerror(-rc), err ? err : "");
+    ck_assert_int_eq(pthread_create(&th, NULL, timed_cmd_thread, &t), 0);
+    ck_assert(fake_wait_commands(&f, 1));          /* the agent has it and will never answer */
+    ck_assert(!timed_cmd_done(&t));
+    mv_qmp_abort(t.mon);
+    pthread_join(th, NULL);
+    ck_assert_int_eq(t.r, -ECONNRESET);
+    ck_assert_int_eq(mv_qmp_command(t.mon, "guest-ping", NULL, -1, NULL, NULL), -ECONNRESET);
+    mv_qmp_abort(t.mon);                            /* twice is harmless */
+    mv_qmp_close(t.mon);                            /* the last user frees it (ASan checks) */
+    ck_assert_int_eq(rec_closed_count(&r), 1);       /* the owner was told, once */
+    fake_join(&f);
+}
+END_TEST
+
 static Suite *qmp_suite(bool have_qemu)
 {
     Suite *s = suite_create("qemud_qmp");
@@ -1260,6 +1289,7 @@ static Suite *qmp_suite(bool have_qemu)
     tcase_add_test(tf, test_fake_event_with_caps_answer);
     tcase_add_test(tf, test_fake_bad_handshakes);
     tcase_add_test(tf, test_fake_agent);
+    tcase_add_test(tf, test_fake_agent_abort_wakes_blocked_call);
     suite_add_tcase(s, tf);
     return s;
 }
