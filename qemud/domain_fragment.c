@@ -141,6 +141,35 @@ int mv_dom_device_parse(const char *xml, const struct mv_dom_def *base, const ch
     return 0;
 }
 
+static const char *alias_at(const struct mv_dom_def *def, enum mv_dom_device_kind kind, size_t i)
+{
+    switch (kind) {
+    case MV_DOM_DEVICE_DISK:
+        return def->devices.disks[i].alias;
+    case MV_DOM_DEVICE_NET:
+        return def->devices.nets[i].alias;
+    case MV_DOM_DEVICE_CONTROLLER:
+        return def->devices.controllers[i].alias;
+    }
+    return NULL;
+}
+
+int mv_dom_device_by_alias(const struct mv_dom_def *def, const char *alias, enum mv_dom_device_kind *kind,
+                           size_t *index)
+{
+    for (size_t k = 0; def && alias && k < MV_ARRAY_SIZE(device_elements); k++) {
+        enum mv_dom_device_kind kd = device_elements[k].kind;
+
+        for (size_t i = 0; i < kind_count(def, kd); i++)
+            if (alias_at(def, kd, i) && strcmp(alias_at(def, kd, i), alias) == 0) {
+                *kind = kd;
+                *index = i;
+                return 0;
+            }
+    }
+    return -ENOENT;
+}
+
 static const char *kind_element(enum mv_dom_device_kind kind)
 {
     for (size_t i = 0; i < MV_ARRAY_SIZE(device_elements); i++)

@@ -32,3 +32,9 @@ int mv_dom_device_parse(const char *xml, const struct mv_dom_def *base, const ch
  * memory or the index is out of range. */
 struct mv_dom_def *mv_dom_def_without_device(const struct mv_dom_def *def, enum mv_dom_device_kind kind,
                                              size_t index, unsigned int flags);
+
+/* The disk, interface or controller of DEF whose alias is ALIAS (what
+ * hotplug adds and removes): 0 with *KIND and *INDEX, -ENOENT if none (a
+ * vCPU "vcpu1", a device QEMU made itself, one already removed). */
+int mv_dom_device_by_alias(const struct mv_dom_def *def, const char *alias, enum mv_dom_device_kind *kind,
+                           size_t *index);

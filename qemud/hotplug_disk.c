@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "domain_monitor.h"
 #include "domain_process.h"
 #include "guest_files.h"
+#include "guest_path_policy.h"
 #include "hotplug.h"
 #include "log.h"
 #include "qemud.h"
@@ -86,12 +88,13 @@ static void forget_grant(struct qemud_dom *dom, const char *path, enum qemud_gra
     pthread_mutex_unlock(&dom->lock);
 }
 
-static int grant_file(struct hotplug_attach *a, struct mv_dom_def *view, struct mv_err *err)
+static int grant_file(struct hotplug_attach *a, struct mv_dom_def *view, const struct qemud_guest_id *id,
+                      struct mv_err *err)
 {
     struct qemud_dom *dom = a->dom;
     int r;
 
-    a->grants.id = dom->iso.id;
+    a->grants.id = *id;
     if ((r = qemud_guest_files_collect(dom->name, view, &a->grants, err)) < 0)
         return r;
     /* QEMU opens a backing file by the name in the image, which the
@@ -127,6 +130,28 @@ static int open_for_qemu(const struct hotplug_attach *a, const struct mv_dom_dis
                                 "cannot open '%s' for disk '%s' of domain '%s'", d->source, d->target,
                                 a->dom->name);
     return fd;
+}
+
+/* The file FD that was opened for disk D, where it really is (a symlink
+ * swapped in after the check is caught), held to the path policy. */
+static int check_opened(const struct hotplug_attach *a, const struct mv_dom_disk *d, int fd, struct mv_err *err)
+{
+    _cleanup_free_ char *what = NULL;
+    char proc[64], resolved[PATH_MAX];
+    struct stat st;
+    ssize_t n;
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    if (fstat(fd, &st) < 0 || (n = readlink(proc, resolved, sizeof(resolved) - 1)) < 0)
+        return mv_err_set_errno(err, -errno, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                                "cannot resolve '%s' for disk '%s' of domain '%s'", d->source, d->target,
+                                a->dom->name);
+    resolved[n] = '\0';
+    if (asprintf(&what, "disk '%s'", d->target) < 0) {
+        what = NULL;
+        return mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
+    }
+    return qemud_path_policy_check_use(a->dom->name, what, resolved, QEMUD_PATH_FILE, &st, err);
 }
 
 static int pass_fd(struct hotplug_attach *a, const struct mv_dom_disk *d, int fd, struct mv_err *err)
@@ -166,6 +191,7 @@ int hotplug_disk_prepare(struct hotplug_attach *a, struct mv_err *err)
 {
     struct mv_dom_disk *d = &a->live->devices.disks[a->index];
     struct mv_dom_def view = view_of(a->live, d);
+    struct qemud_guest_id id;
     int fd, r;
 
     if (d->encryption != MV_DOM_DISK_ENCRYPTION_NONE)
@@ -176,11 +202,21 @@ int hotplug_disk_prepare(struct hotplug_attach *a, struct mv_err *err)
         return r;
     if (!d->source)
         return 0;                   /* an empty CD-ROM drive */
-    if (a->dom->iso.id.set && (r = grant_file(a, &view, err)) < 0)
+    /* the policy define and start apply, whether or not the guest is
+     * confined (a root QEMU could otherwise be handed /etc/shadow) */
+    if ((r = qemud_path_policy_check_def(&view, err)) < 0)
+        return r;
+    pthread_mutex_lock(&a->dom->lock);
+    id = a->dom->iso.id;
+    pthread_mutex_unlock(&a->dom->lock);
+    if (id.set && (r = grant_file(a, &view, &id, err)) < 0)
         return r;
     if ((fd = open_for_qemu(a, d, err)) < 0)
         return fd;
-    r = pass_fd(a, d, fd, err);
+    /* granted, the file was checked as resolved; else check what was opened */
+    r = a->granted ? 0 : check_opened(a, d, fd, err);
+    if (r == 0)
+        r = pass_fd(a, d, fd, err);
     close(fd);
     return r;
 }

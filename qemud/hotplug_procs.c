@@ -26,6 +26,7 @@
 #include "domain_store.h"
 #include "domain_task.h"
 #include "domain_wire.h"
+#include "guest_path_policy.h"
 #include "hotplug.h"
 #include "log.h"
 #include "monotime.h"
@@ -74,6 +75,20 @@ void hotplug_publish_live(struct qemud_dom *dom, struct mv_dom_def *new)
     mv_err_clear(&err);
 }
 
+/* A reference to DOM's live definition, NULL when it is not running; read
+ * under dom->lock as the process side replaces it. */
+static struct mv_dom_def *live_snapshot(struct qemud_dom *dom)
+{
+    struct mv_dom_def *def;
+
+    pthread_mutex_lock(&dom->lock);
+    def = dom->live;
+    if (def)
+        mv_dom_def_ref(def);
+    pthread_mutex_unlock(&dom->lock);
+    return def;
+}
+
 static int dom_id(struct qemud_dom *dom)
 {
     int id;
@@ -113,6 +128,11 @@ static int config_attach(struct qemud_dom *dom, const char *xml, struct mv_dom_d
     if (mv_dom_assign_addresses(*out, &code, &msg) < 0) {
         mv_dom_def_free(TAKE_PTR(*out));
         return parse_failed(err, code, msg);
+    }
+    /* held to what define holds a definition to: no path no guest may have */
+    if ((code = qemud_path_policy_check_def(*out, err)) < 0) {
+        mv_dom_def_free(TAKE_PTR(*out));
+        return code;
     }
     return 0;
 }
@@ -226,12 +246,12 @@ static void attach_clear(struct hotplug_attach *a)
 
 static int live_attach(struct qemud_dom *dom, const char *xml, struct mv_err *err)
 {
-    _cleanup_dom_def_ struct mv_dom_def *old = qemud_dom_snapshot(dom, false);
+    _cleanup_dom_def_ struct mv_dom_def *old = live_snapshot(dom);
     struct hotplug_attach a = { .dom = dom, .fdset = -1, .tapfd = -1 };
     char *msg = NULL, *alias;
     int code = 0, r;
 
-    if (!old || !dom->live)
+    if (!old)
         return mv_err_set(err, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                           "Requested operation is not valid: domain '%s' is not running", dom->name);
     if (mv_dom_device_parse(xml, old, dom->name, MV_DOM_PARSE_STATUS, &a.live, &a.kind, &a.index, &code, &msg) < 0)
@@ -361,24 +381,14 @@ static struct late_delete *late;
  * live definition without it published, DEVICE_REMOVED sent.  With the job. */
 static void finish_removal(struct qemud_dom *dom, const char *alias)
 {
-    _cleanup_dom_def_ struct mv_dom_def *old = qemud_dom_snapshot(dom, false);
+    _cleanup_dom_def_ struct mv_dom_def *old = live_snapshot(dom);
     struct mv_dom_def *new;
     enum mv_dom_device_kind kind;
-    ssize_t found = -1;
-    size_t i;
+    size_t found;
 
-    static const enum mv_dom_device_kind kinds[] = { MV_DOM_DEVICE_DISK, MV_DOM_DEVICE_NET, MV_DOM_DEVICE_CONTROLLER };
-    for (size_t k = 0; old && found < 0 && k < MV_ARRAY_SIZE(kinds); k++) {
-        size_t n = kinds[k] == MV_DOM_DEVICE_DISK ? old->devices.ndisks
-                 : kinds[k] == MV_DOM_DEVICE_NET ? old->devices.nnets : old->devices.ncontrollers;
-
-        for (i = 0; found < 0 && i < n; i++)
-            if (device_alias(old, kinds[k], i) && streq(device_alias(old, kinds[k], i), alias))
-                found = (ssize_t)i, kind = kinds[k];
-    }
-    if (found < 0)
+    if (mv_dom_device_by_alias(old, alias, &kind, &found) < 0)
         return;                     /* not ours (a device QEMU added itself), or already removed */
-    if (!(new = mv_dom_def_without_device(old, kind, (size_t)found, MV_DOM_PARSE_STATUS))) {
+    if (!(new = mv_dom_def_without_device(old, kind, found, MV_DOM_PARSE_STATUS))) {
         mv_error("domain '%s': cannot drop device '%s' from the live definition", dom->name, alias);
         return;
     }
@@ -430,13 +440,26 @@ static void late_task(struct qemud_dom *dom, uint64_t gen)
     qemud_job_end(dom);
 }
 
+/* Whether ALIAS is a device hotplug removes: DEVICE_DELETED also comes for
+ * vCPUs (vcpu_live.c waits for those) and devices QEMU made itself, and a
+ * late task for one would hold a task thread until the job ends. */
+static bool is_hotplug_device(struct qemud_dom *dom, const char *alias)
+{
+    _cleanup_dom_def_ struct mv_dom_def *live = live_snapshot(dom);
+    enum mv_dom_device_kind kind;
+    size_t i;
+
+    return mv_dom_device_by_alias(live, alias, &kind, &i) == 0;
+}
+
 static void on_device_deleted(struct qemud_dom *dom, uint64_t gen, json_object *data)
 {
     json_object *dev;
     struct late_delete *l;
     const char *alias;
 
-    if (!json_object_object_get_ex(data, "device", &dev) || !(alias = json_object_get_string(dev)) || !*alias)
+    if (!json_object_object_get_ex(data, "device", &dev) || !(alias = json_object_get_string(dev)) || !*alias ||
+        !is_hotplug_device(dom, alias))
         return;
     pthread_mutex_lock(&unplug_lock);
     for (struct unplug_waiter *w = waiters; w; w = w->next)
@@ -551,8 +574,8 @@ static int live_detach_at(struct qemud_dom *dom, const struct mv_dom_def *live, 
 
 static int live_detach(struct qemud_dom *dom, const struct wanted *w, struct mv_err *err)
 {
-    _cleanup_dom_def_ struct mv_dom_def *live = qemud_dom_snapshot(dom, false);
-    ssize_t i = live && dom->live ? find_device(live, w->frag, w->kind, w->mac_given) : -1;
+    _cleanup_dom_def_ struct mv_dom_def *live = live_snapshot(dom);
+    ssize_t i = live ? find_device(live, w->frag, w->kind, w->mac_given) : -1;
 
     if (i < 0)
         return device_missing(err, dom, w->frag, w->kind, true);
@@ -641,6 +664,9 @@ static int update(struct qemud_dom *dom, const char *xml, const struct target *t
             r = i < 0 ? (int)i : mv_err_set_errno(err, -ENOMEM, MV_ERR_NO_MEMORY, MV_FROM_QEMU, "out of memory");
             goto out;
         }
+        /* the new medium is a path like any other define would check */
+        if ((r = qemud_path_policy_check_def(cfg, err)) < 0)
+            goto out;
     }
     if (t->live) {
         struct mv_dom_def *new;
@@ -710,25 +736,15 @@ static int detach(struct qemud_dom *dom, const char *xml, const struct target *t
 /* DEF's device with ALIAS: kind and index, -1 if none. */
 static ssize_t find_alias(const struct mv_dom_def *def, const char *alias, enum mv_dom_device_kind *kind)
 {
-    static const enum mv_dom_device_kind kinds[] = { MV_DOM_DEVICE_DISK, MV_DOM_DEVICE_NET, MV_DOM_DEVICE_CONTROLLER };
+    size_t i;
 
-    for (size_t k = 0; def && k < MV_ARRAY_SIZE(kinds); k++) {
-        size_t n = kinds[k] == MV_DOM_DEVICE_DISK ? def->devices.ndisks
-                 : kinds[k] == MV_DOM_DEVICE_NET ? def->devices.nnets : def->devices.ncontrollers;
-
-        for (size_t i = 0; i < n; i++)
-            if (device_alias(def, kinds[k], i) && streq(device_alias(def, kinds[k], i), alias)) {
-                *kind = kinds[k];
-                return (ssize_t)i;
-            }
-    }
-    return -1;
+    return mv_dom_device_by_alias(def, alias, kind, &i) == 0 ? (ssize_t)i : -1;
 }
 
 static int detach_alias(struct qemud_dom *dom, const char *alias, const struct target *t, struct mv_err *err)
 {
     _cleanup_dom_def_ struct mv_dom_def *cur = t->config ? qemud_dom_snapshot(dom, true) : NULL;
-    _cleanup_dom_def_ struct mv_dom_def *live = t->live ? qemud_dom_snapshot(dom, false) : NULL;
+    _cleanup_dom_def_ struct mv_dom_def *live = t->live ? live_snapshot(dom) : NULL;
     struct mv_dom_def *cfg = NULL;
     enum mv_dom_device_kind kind;
     ssize_t ci = -1, li = -1;

@@ -123,7 +123,27 @@ expect_match "named" "device not found: no disk with target 'vdz' in running dom
 vsh detach-device-alias "$G" ua-nothing --live
 expect_eq "detaching a missing alias fails" 1 "$rc"
 expect_match "named" "no device with alias 'ua-nothing'" "$err"
-verdict "a target used twice and a missing device are refused by name: ${err##*error: }"
+# the guest path policy holds for hotplug as for define: as written
+# (--config, --live, a new CD-ROM medium) and as opened (a symlink)
+disk_xml /etc/shadow vdy raw >"$mv_tmp/shadow.xml"
+ln -s /etc/shadow "$mv_tmp/shadow-link"
+disk_xml "$mv_tmp/shadow-link" vdy raw >"$mv_tmp/shadow-link.xml"
+for how in --config --live; do
+    vsh attach-device "$G" "$mv_tmp/shadow.xml" $how
+    expect_eq "attaching /etc/shadow $how fails" 1 "$rc"
+    expect_match "on the denylist" "'/etc/shadow' is on the path denylist" "$err"
+done
+vsh attach-device "$G" "$mv_tmp/shadow-link.xml" --live
+expect_eq "attaching a symlink to /etc/shadow --live fails" 1 "$rc"
+expect_match "where it leads" "leads to '/etc/shadow', which is on the path denylist" "$err"
+vsh change-media "$G" hdc /etc/shadow --insert --config
+expect_eq "/etc/shadow as the CD-ROM's medium --config fails" 1 "$rc"
+expect_match "on the denylist" "'/etc/shadow' is on the path denylist" "$err"
+vsh dumpxml "$G" --inactive
+expect_nomatch "the definition has no /etc/shadow" "/etc/shadow" "$out"
+vsh dumpxml "$G"
+expect_nomatch "the live XML has no vdy" "dev=${Q}vdy$Q" "$out"
+verdict "a target used twice and a missing device are refused by name: ${err##*error: }; /etc/shadow refused"
 
 # 4
 vsh detach-device "$G" "$mv_tmp/vdb.xml" --live

@@ -128,6 +128,26 @@ START_TEST(test_fragment_keeps_runtime)
 }
 END_TEST
 
+/* A DEVICE_DELETED is hotplug's only for a disk, interface or controller
+ * of the live definition: a vCPU's ("vcpu1") is vcpu_live.c's. */
+START_TEST(test_device_by_alias)
+{
+    _cleanup_dom_def_ struct mv_dom_def *base = live_base();
+    enum mv_dom_device_kind kind = MV_DOM_DEVICE_CONTROLLER;
+    size_t index = 99;
+
+    ck_assert_int_eq(mv_dom_device_by_alias(base, "net0", &kind, &index), 0);
+    ck_assert_int_eq(kind, MV_DOM_DEVICE_NET);
+    ck_assert_uint_eq(index, 0);
+    ck_assert_int_eq(mv_dom_device_by_alias(base, "vda", &kind, &index), 0);
+    ck_assert_int_eq(kind, MV_DOM_DEVICE_DISK);
+    ck_assert_int_eq(mv_dom_device_by_alias(base, "vcpu1", &kind, &index), -ENOENT);
+    ck_assert_int_eq(mv_dom_device_by_alias(base, "/machine/peripheral/vcpu1/unplug", &kind, &index), -ENOENT);
+    ck_assert_int_eq(mv_dom_device_by_alias(base, "hostdev0", &kind, &index), -ENOENT);
+    ck_assert_int_eq(mv_dom_device_by_alias(NULL, "net0", &kind, &index), -ENOENT);
+}
+END_TEST
+
 /* Alone (for detach): the device in a skeleton; out again by index. */
 START_TEST(test_fragment_alone_and_removal)
 {
@@ -256,6 +276,7 @@ static Suite *hotplug_suite(void)
     tcase_add_test(tc, test_fragment_into_live);
     tcase_add_test(tc, test_fragment_refused);
     tcase_add_test(tc, test_fragment_keeps_runtime);
+    tcase_add_test(tc, test_device_by_alias);
     tcase_add_test(tc, test_fragment_alone_and_removal);
     tcase_add_test(tc, test_disk_as_qmp);
     tcase_add_test(tc, test_net_as_qmp);
