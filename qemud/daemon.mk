@@ -160,6 +160,8 @@ qemud_modvirt_qemud_SOURCES += qemud/qemu_program_procs.c qemud/qemu_program.h
 qemud_modvirt_qemud_SOURCES += qemud/hostdev_managed.c qemud/hostdev_managed.h \
 	qemud/hostdev_claims.c qemud/hostdev_claims.h
 tests_unit_check_qemud_domobj_SOURCES += qemud/hostdev_managed.c qemud/hostdev_claims.c
+# domain_process_stop.c forgets a transient domain's snapshot metadata
+tests_unit_check_qemud_domobj_SOURCES += qemud/snapshot_store.c qemud/snapshot_def.c
 
 # Snapshot XML: tests/snapshotxml/NAME.xml -> NAME.out.xml, NAME-invalid.xml -> .err
 check_PROGRAMS += tests/unit/check_qemud_snapshot_def

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "qemud.h"
 #include "sidecar.h"
+#include "snapshot_store.h"
 #include "tpm.h"
 
 /* A transient domain leaves no TPM state behind unless it asked to keep it
@@ -77,6 +78,17 @@ static struct mv_dom_def *end_run(struct qemud_dom *dom, int reason, int *id, bo
     return live;
 }
 
+/* A transient domain's snapshot metadata goes with it: its store is keyed
+ * by name, and a new domain of that name must not inherit it. */
+static void forget_snapshots(struct qemud_dom *dom)
+{
+    struct mv_err e = { 0 };
+
+    if (qemud_snap_store_remove_all(dom->name, &e) < 0)
+        mv_warn("transient domain '%s' stopped: its snapshot metadata stays: %s", dom->name, e.message);
+    mv_err_clear(&e);
+}
+
 /* Everything after the process is gone: monitor, taps, files, id, state;
  * then the STOPPED event, and a transient domain leaves the registry. */
 void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail)
@@ -99,8 +111,10 @@ void qemud_process_cleanup_stopped(struct qemud_dom *dom, int reason, int detail
     qemud_guest_cgroup_remove(dom->uuid_str);
     mv_info("domain '%s' stopped", dom->name);
     qemud_event_lifecycle(dom, id, QEMUD_EVENT_STOPPED, detail);
-    if (transient)
+    if (transient) {
+        forget_snapshots(dom);
         qemud_registry_remove(dom);
+    }
 }
 
 /* A destroy that gives up while QEMU still runs: like libvirt, the domain

@@ -98,6 +98,9 @@ static int p_name(struct mv_xml_ctx *c, xmlNodePtr n, void *obj)
         return r;
     if (mv_validate_name("domain snapshot", def->name, &msg) < 0)
         return msg ? mv_xml_fail(c, MV_ERR_XML_DETAIL, "%s", msg) : -ENOMEM;
+    if (strlen(def->name) > QEMUD_SNAP_NAME_MAX)
+        return mv_xml_fail(c, MV_ERR_XML_DETAIL, "domain snapshot name is %zu bytes long: at most %d",
+                           strlen(def->name), QEMUD_SNAP_NAME_MAX);
     c->name = def->name;
     return 0;
 }

@@ -22,6 +22,11 @@ enum qemud_snap_kind {
     QEMUD_SNAP_KIND_LAST,
 };
 
+/* Longest snapshot name, in bytes: its metadata file, written as
+ * '.<name>.xml.XXXXXX' first, and an overlay '<image>.<name>' must fit in
+ * one directory entry (NAME_MAX 255). */
+#define QEMUD_SNAP_NAME_MAX 200
+
 struct qemud_snap_disk {
     char *name;                     /* the disk's target ("vda") */
     enum qemud_snap_kind kind;

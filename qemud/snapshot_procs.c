@@ -431,6 +431,22 @@ static int check_new_snapshot(struct qemud_dom *dom, struct qemud_snap_def *snap
     return 0;
 }
 
+/* The metadata could not be written: the internal snapshot leaves the
+ * images again, else it would hold a name no call can list or delete.
+ * (An external one stays: its overlays are the domain's disks already.) */
+static void undo_internal(struct qemud_dom *dom, const struct qemud_snap_def *snap, const struct dom_view *v)
+{
+    struct mv_err e = { 0 };
+
+    if (v->active ? qemud_snap_internal_live(dom, v->def, "snapshot-delete", snap->name, &e) < 0
+                  : qemud_snap_internal_offline(dom, v->def, "-d", snap->name, &e) < 0)
+        mv_warn("domain '%s': snapshot '%s' stays in the images without metadata: %s", dom->name, snap->name,
+                e.message);
+    else
+        mv_info("domain '%s': snapshot '%s' removed from the images again: no metadata", dom->name, snap->name);
+    mv_err_clear(&e);
+}
+
 static int do_create(struct qemud_dom *dom, struct qemud_snap_def *snap, unsigned int flags, struct mv_err *err)
 {
     struct dom_view v = { 0 };
@@ -457,6 +473,8 @@ static int do_create(struct qemud_dom *dom, struct qemud_snap_def *snap, unsigne
         struct qemud_snap_def *stored = qemud_snap_def_copy(snap);
 
         r = stored ? qemud_snap_store_put(dom->name, stored, true, err) : -ENOMEM;
+        if (r < 0 && !(flags & CREATE_DISK_ONLY))
+            undo_internal(dom, snap, &v);
     }
     if (r == 0 && halt)
         r = qemud_process_destroy(dom, false, err);

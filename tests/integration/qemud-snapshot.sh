@@ -16,7 +16,7 @@ set -u
 
 MV_NEEDS="qemu-system-x86_64 qemu-img virt-xml-validate"
 BOOT_S=90
-PLAN=14
+PLAN=15
 guest_test_init $PLAN
 start_daemon
 
@@ -360,12 +360,40 @@ vsh snapshot-list own --name
 expect_eq "nothing recorded" "" "$out"
 vsh snapshot-delete own ev
 expect_eq "victim keeps its snapshot" "ev " "$(img_snaps "$mv_tmp/victim.qcow2")"
+# the metadata cannot be written (a file where its directory goes): the
+# snapshot leaves the image again
+mkdir -p "$cfgdir/snapshot" && : >"$cfgdir/snapshot/own"
+vsh snapshot-create-as own lost
+expect_match "metadata not written: refused by name ($err)" "cannot save the metadata of snapshot 'lost'" "$err"
+expect_eq "the image holds no snapshot without metadata" "" "$(img_snaps "$mv_tmp/own.qcow2")"
+rm -f "$cfgdir/snapshot/own"
 { echo "<domainsnapshot><name>ok</name><state>shutoff</state>"; ownxml "$mv_tmp/own.qcow2"
   echo "</domainsnapshot>"; } >"$mv_tmp/ok.xml"
 vsh snapshot-create own "$mv_tmp/ok.xml" --redefine
 expect_eq "redefine naming the domain's own image ($err)" 0 "$rc"
 vsh snapshot-delete own ok --metadata
 vsh undefine own
-verdict "redefine: a <domain> naming another guest's image or a denylisted file is refused by name"
+verdict "redefine: a <domain> naming another guest's image or a denylisted file is refused by name; a snapshot whose metadata cannot be written leaves the image"
+
+# 15: a transient domain's snapshots go with it: a new domain of its name
+# does not inherit them
+qemu-img create -q -f qcow2 "$mv_tmp/tr.qcow2" 16M
+guest_domain_xml tr "$mv_tmp/tr.serial" "<disk type='file' device='disk'>
+  <driver name='qemu' type='qcow2'/>
+  <source file='$mv_tmp/tr.qcow2'/>
+  <target dev='vda' bus='virtio'/>
+</disk>" >"$mv_tmp/tr.xml"
+vsh create "$mv_tmp/tr.xml"
+expect_eq "create transient tr ($err)" 0 "$rc"
+vsh snapshot-create-as tr t1
+expect_eq "snapshot of the transient domain ($err)" 0 "$rc"
+vsh destroy tr
+expect_eq "destroy tr ($err)" 0 "$rc"
+expect_eq "its metadata is gone" no "$([ -e "$cfgdir/snapshot/tr" ] && echo yes || echo no)"
+vsh define "$mv_tmp/tr.xml"
+vsh snapshot-list tr --name
+expect_eq "a new tr has no snapshots ($err)" "" "$out"
+vsh undefine tr
+verdict "a transient domain's snapshot metadata goes when it stops"
 
 mv_done

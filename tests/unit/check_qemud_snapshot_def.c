@@ -136,6 +136,29 @@ START_TEST(test_create_form)
 }
 END_TEST
 
+/* A name longer than the store's file names can hold is refused at
+ * parse, before any image holds the snapshot. */
+START_TEST(test_name_max)
+{
+    _cleanup_snap_def_ struct qemud_snap_def *def = NULL;
+    _cleanup_free_ char *msg = NULL;
+    char name[QEMUD_SNAP_NAME_MAX + 2], xml[QEMUD_SNAP_NAME_MAX + 64];
+    int code = 0;
+
+    memset(name, 'n', QEMUD_SNAP_NAME_MAX);
+    name[QEMUD_SNAP_NAME_MAX] = '\0';
+    snprintf(xml, sizeof(xml), "<domainsnapshot><name>%s</name></domainsnapshot>", name);
+    ck_assert_int_eq(qemud_snap_def_parse(xml, 0, &def, &code, &msg), 0);
+    ck_assert_str_eq(def->name, name);
+    qemud_snap_def_free(TAKE_PTR(def));
+    strcat(name, "n");
+    snprintf(xml, sizeof(xml), "<domainsnapshot><name>%s</name></domainsnapshot>", name);
+    ck_assert_int_eq(qemud_snap_def_parse(xml, 0, &def, &code, &msg), -EINVAL);
+    ck_assert_int_eq(code, MV_ERR_XML_DETAIL);
+    ck_assert_msg(strstr(msg, "domain snapshot name is 201 bytes long: at most 200"), "%s", msg);
+}
+END_TEST
+
 START_TEST(test_copy)
 {
     _cleanup_free_ char *input = mv_test_golden_read(FIXTURES, "internal-running", ".xml");
@@ -165,6 +188,7 @@ static Suite *snapshot_suite(void)
     tcase_add_loop_test(tc, test_invalid, 0, (int)ninvalid);
     tcase_add_test(tc, test_create_form);
     tcase_add_test(tc, test_copy);
+    tcase_add_test(tc, test_name_max);
     suite_add_tcase(s, tc);
     return s;
 }
