@@ -24,7 +24,10 @@ enum {
     F_SHUTOFF = 64, F_OTHER = 128,
 };
 #define F_NOWAIT (1u << 29)
-#define F_BACKING (1u << 30)        /* accepted: no disk here has a backing chain to walk */
+/* BACKING is accepted but not honoured: a disk-only snapshot gives a disk a
+ * backing chain, yet block.N reports only its top layer (no backingIndex
+ * entries for the layers below), as without the flag */
+#define F_BACKING (1u << 30)
 #define F_ENFORCE (1u << 31)
 #define STATS_FLAGS (0xffu | F_NOWAIT | F_BACKING | F_ENFORCE)
 #define BULK_THREADS 8
