@@ -535,3 +535,40 @@ int qemud_isolation_parse(xmlXPathContextPtr ctx, struct qemud_isolation *iso)
     }
     return 0;
 }
+
+int qemud_isolation_append(struct qemud_isolation *run, const struct qemud_isolation *new)
+{
+    struct qemud_grant *grown = realloc(run->grants, (run->ngrants + new->ngrants + 1) * sizeof(*grown));
+
+    if (!grown)
+        return -ENOMEM;
+    run->grants = grown;
+    for (size_t i = 0; i < new->ngrants; i++) {
+        struct qemud_grant *g = &grown[run->ngrants];
+
+        *g = new->grants[i];
+        g->fd = -1;
+        g->written = NULL;
+        if (!(g->path = strdup(new->grants[i].path)))
+            return -ENOMEM;
+        run->ngrants++;
+    }
+    return 0;
+}
+
+void qemud_isolation_forget(struct qemud_isolation *run, const char *path, enum qemud_grant_access access)
+{
+    for (size_t i = run->ngrants; i-- > 0;) {
+        struct qemud_grant *g = &run->grants[i];
+
+        if (strcmp(g->path, path) != 0 || g->access != access)
+            continue;
+        if (g->fd >= 0)
+            close(g->fd);
+        free(g->path);
+        free(g->written);
+        memmove(g, g + 1, (run->ngrants - i - 1) * sizeof(*g));
+        run->ngrants--;
+        return;
+    }
+}

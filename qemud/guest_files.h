@@ -40,3 +40,14 @@ void qemud_guest_files_revoke(const char *domname, const struct qemud_isolation 
  * element of the status file, and its reading back (absent: ISO zeroed). */
 int qemud_isolation_format(const struct qemud_isolation *iso, xmlTextWriterPtr w);
 int qemud_isolation_parse(xmlXPathContextPtr ctx, struct qemud_isolation *iso);
+
+/* Grants taken while the guest runs (a hotplugged disk, a snapshot's
+ * overlay): RUN is the domain's isolation, its lock held by the caller
+ * (the status file reads it). */
+
+/* Appends copies of NEW's grants to RUN (no fds, no written paths: what
+ * the status file keeps).  0, or -ENOMEM with RUN holding those copied. */
+int qemud_isolation_append(struct qemud_isolation *run, const struct qemud_isolation *new);
+
+/* Removes RUN's newest grant of PATH with ACCESS, once it is revoked. */
+void qemud_isolation_forget(struct qemud_isolation *run, const char *path, enum qemud_grant_access access);

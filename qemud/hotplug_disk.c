@@ -52,39 +52,19 @@ static int grant_copy(struct qemud_grant *dst, const struct qemud_grant *src)
  * reads them there). */
 static int record_grants(struct qemud_dom *dom, const struct qemud_isolation *new)
 {
-    struct qemud_grant *grown;
-    int r = 0;
+    int r;
 
     pthread_mutex_lock(&dom->lock);
-    grown = realloc(dom->iso.grants, (dom->iso.ngrants + new->ngrants) * sizeof(*grown));
-    if (grown) {
-        dom->iso.grants = grown;
-        for (size_t i = 0; r == 0 && i < new->ngrants; i++)
-            if ((r = grant_copy(&grown[dom->iso.ngrants], &new->grants[i])) == 0)
-                dom->iso.ngrants++;
-    }
+    r = qemud_isolation_append(&dom->iso, new);
     pthread_mutex_unlock(&dom->lock);
-    return grown ? r : -ENOMEM;
+    return r;
 }
 
-/* Removes from DOM's grants the one for PATH with ACCESS (the last one:
- * the newest). */
+/* Removes from DOM's grants the newest for PATH with ACCESS. */
 static void forget_grant(struct qemud_dom *dom, const char *path, enum qemud_grant_access access)
 {
     pthread_mutex_lock(&dom->lock);
-    for (size_t i = dom->iso.ngrants; i-- > 0;) {
-        struct qemud_grant *g = &dom->iso.grants[i];
-
-        if (strcmp(g->path, path) != 0 || g->access != access)
-            continue;
-        if (g->fd >= 0)
-            close(g->fd);
-        free(g->path);
-        free(g->written);
-        memmove(g, g + 1, (dom->iso.ngrants - i - 1) * sizeof(*g));
-        dom->iso.ngrants--;
-        break;
-    }
+    qemud_isolation_forget(&dom->iso, path, access);
     pthread_mutex_unlock(&dom->lock);
 }
 
@@ -287,7 +267,7 @@ static bool path_still_used(const struct mv_dom_def *live, const char *path)
 
 static void release_grant(struct qemud_dom *dom, const struct mv_dom_disk *disk, const struct mv_dom_def *live)
 {
-    struct qemud_isolation one = { .id = dom->iso.id };
+    struct qemud_isolation one = { 0 };
     enum qemud_grant_access access = QEMUD_GRANT_WRITE;
     struct qemud_grant g = { .fd = -1 };
     char path[PATH_MAX];
@@ -296,6 +276,7 @@ static void release_grant(struct qemud_dom *dom, const struct mv_dom_disk *disk,
     if (!disk->source || !realpath(disk->source, path) || path_still_used(live, path))
         return;
     pthread_mutex_lock(&dom->lock);
+    one.id = dom->iso.id;
     for (size_t i = dom->iso.ngrants; !found && i-- > 0;)
         if (strcmp(dom->iso.grants[i].path, path) == 0 && grant_copy(&g, &dom->iso.grants[i]) == 0)
             found = true, access = dom->iso.grants[i].access;

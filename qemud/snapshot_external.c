@@ -247,7 +247,6 @@ static int grant_overlay(struct qemud_dom *dom, const struct mv_dom_def *live, c
 {
     struct mv_dom_disk disk = *d;
     struct mv_dom_def view = { .name = live->name };
-    struct qemud_grant *grown;
     int r;
 
     disk.source = (char *)file;
@@ -267,39 +266,19 @@ static int grant_overlay(struct qemud_dom *dom, const struct mv_dom_def *live, c
         free(g->written);
     }
     pthread_mutex_lock(&dom->lock);
-    grown = realloc(dom->iso.grants, (dom->iso.ngrants + 1) * sizeof(*grown));
-    if (grown) {
-        dom->iso.grants = grown;
-        grown[dom->iso.ngrants] = iso->grants[0];
-        grown[dom->iso.ngrants].fd = -1;
-        grown[dom->iso.ngrants].written = NULL;
-        if ((grown[dom->iso.ngrants].path = strdup(iso->grants[0].path)))
-            dom->iso.ngrants++;
-    }
+    r = qemud_isolation_append(&dom->iso, iso);
     pthread_mutex_unlock(&dom->lock);
-    if (!grown)
-        return -ENOMEM;
+    if (r < 0)
+        return r;
     qemud_process_save_status(dom);
     return qemud_guest_files_grant(dom->name, iso, err);
 }
 
-/* Forgets the newest grant of PATH in DOM's isolation (after its revoke). */
-static void forget_grant(struct qemud_dom *dom, const char *path)
+/* Forgets DOM's newest grant of G's path and access (after its revoke). */
+static void forget_grant(struct qemud_dom *dom, const struct qemud_grant *g)
 {
     pthread_mutex_lock(&dom->lock);
-    for (size_t i = dom->iso.ngrants; i-- > 0;) {
-        struct qemud_grant *g = &dom->iso.grants[i];
-
-        if (strcmp(g->path, path) != 0)
-            continue;
-        if (g->fd >= 0)
-            close(g->fd);
-        free(g->path);
-        free(g->written);
-        memmove(g, g + 1, (dom->iso.ngrants - i - 1) * sizeof(*g));
-        dom->iso.ngrants--;
-        break;
-    }
+    qemud_isolation_forget(&dom->iso, g->path, g->access);
     pthread_mutex_unlock(&dom->lock);
     qemud_process_save_status(dom);
 }
@@ -418,7 +397,7 @@ undo:
     }
     if (granted && iso.ngrants) {
         qemud_guest_files_revoke(dom->name, &iso);
-        forget_grant(dom, iso.grants[0].path);
+        forget_grant(dom, &iso.grants[0]);
     }
     qemud_isolation_clear(&iso);
     unlink(file);

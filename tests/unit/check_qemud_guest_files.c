@@ -690,6 +690,32 @@ START_TEST(test_backing_not_a_file)
 }
 END_TEST
 
+/* Grants taken while the guest runs: copies appended (no fds), and the
+ * newest of a path and access forgotten, the others kept. */
+START_TEST(test_append_forget)
+{
+    struct qemud_grant add[] = {
+        { .path = (char *)"/x/a.img", .access = QEMUD_GRANT_WRITE, .fd = 0, .mask = -1 },
+        { .path = (char *)"/x/a.img", .access = QEMUD_GRANT_READ, .fd = -1, .mask = -1 },
+    };
+    struct qemud_isolation new = { .grants = add, .ngrants = 2 };
+    struct qemud_isolation run = { 0 };
+
+    ck_assert_int_eq(qemud_isolation_append(&run, &new), 0);
+    ck_assert_int_eq(qemud_isolation_append(&run, &new), 0);
+    ck_assert_uint_eq(run.ngrants, 4);
+    ck_assert_int_eq(run.grants[0].fd, -1);
+    ck_assert_ptr_ne(run.grants[0].path, add[0].path);
+    qemud_isolation_forget(&run, "/x/a.img", QEMUD_GRANT_READ);
+    ck_assert_uint_eq(run.ngrants, 3);
+    ck_assert_int_eq(run.grants[2].access, QEMUD_GRANT_WRITE);
+    ck_assert_int_eq(run.grants[1].access, QEMUD_GRANT_READ);
+    qemud_isolation_forget(&run, "/x/b.img", QEMUD_GRANT_WRITE);
+    ck_assert_uint_eq(run.ngrants, 3);
+    qemud_isolation_clear(&run);
+}
+END_TEST
+
 START_TEST(test_status_round_trip)
 {
     struct qemud_grant g[2] = {
@@ -809,6 +835,7 @@ int main(void)
     tcase_add_test(tc, test_backing_chain);
     tcase_add_test(tc, test_backing_refused);
     tcase_add_test(tc, test_backing_not_a_file);
+    tcase_add_test(tc, test_append_forget);
     tcase_add_test(tc, test_status_round_trip);
     tcase_add_test(tc, test_status_absent_invalid);
     suite_add_tcase(s, tc);
