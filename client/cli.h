@@ -87,6 +87,8 @@ extern const struct cli_command cli_device_commands[];
 extern const size_t cli_device_ncommands;
 extern const struct cli_command cli_stats_commands[];
 extern const size_t cli_stats_ncommands;
+extern const struct cli_command cli_agent_commands[];
+extern const size_t cli_agent_ncommands;
 
 /* The connection, opened now if needed; NULL after printing the error, with
  * *EXIT_CODE set. */

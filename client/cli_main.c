@@ -24,6 +24,7 @@ static const struct command_group groups[] = {
     { cli_tuning_commands, &cli_tuning_ncommands },
     { cli_device_commands, &cli_device_ncommands },
     { cli_stats_commands, &cli_stats_ncommands },
+    { cli_agent_commands, &cli_agent_ncommands },
     { cli_snapshot_commands, &cli_snapshot_ncommands },
     { cli_console_commands, &cli_console_ncommands },
     { cli_events_commands, &cli_events_ncommands },

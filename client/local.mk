@@ -13,6 +13,7 @@ client_libmodvirt_la_SOURCES = \
 	client/domain_tuning.c \
 	client/domain_device.c \
 	client/domain_stats.c \
+	client/domain_agent.c \
 	client/domain_snapshot.c \
 	client/domain_query.c \
 	client/domain_names.c \
@@ -51,6 +52,7 @@ client_modvirt_SOURCES = \
 	client/cli_domain_tuning.c \
 	client/cli_domain_device.c \
 	client/cli_domain_stats.c \
+	client/cli_domain_agent.c \
 	client/cli_domain_snapshot.c \
 	client/cli_console.c \
 	client/cli_signals.c \

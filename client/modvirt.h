@@ -399,6 +399,36 @@ int modvirt_connect_get_all_domain_stats(modvirt_conn *conn, modvirt_domain *con
                                          size_t *nrecs, modvirt_error **err);
 void modvirt_domain_stats_free(modvirt_domain_stats *recs, size_t n);
 
+/* ---- guest agent (domain_agent.c) ---- */
+
+/* An address of a guest interface: TYPE 0 IPv4, 1 IPv6, ADDR and PREFIX. */
+typedef struct modvirt_ip_addr {
+    int type;
+    char *addr;
+    unsigned int prefix;
+} modvirt_ip_addr;
+
+typedef struct modvirt_domain_iface {
+    char *name;                     /* the guest's name ("eth0"), or the host's for leases ("vnet0") */
+    char *hwaddr;                   /* may be NULL */
+    modvirt_ip_addr *addrs;
+    size_t naddrs;
+} modvirt_domain_iface;
+
+/* The guest's interfaces and addresses from SOURCE
+ * (VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_*: 0 the DHCP leases, 1 the guest
+ * agent), as virsh domifaddr.  Free with modvirt_domain_ifaces_free. */
+int modvirt_domain_interface_addresses(modvirt_domain *dom, unsigned int source, modvirt_domain_iface **ifaces,
+                                       size_t *nifaces, modvirt_error **err);
+void modvirt_domain_ifaces_free(modvirt_domain_iface *ifaces, size_t n);
+
+/* What the guest agent tells (virsh guestinfo): TYPES
+ * (VIR_DOMAIN_GUEST_INFO_*, 0 all it has) as typed parameters like the
+ * statistics'.  Free with modvirt_guest_info_free. */
+int modvirt_domain_get_guest_info(modvirt_domain *dom, unsigned int types, modvirt_stat **params, size_t *nparams,
+                                  modvirt_error **err);
+void modvirt_guest_info_free(modvirt_stat *params, size_t n);
+
 /* ---- snapshots (a snapshot is its domain and its name) ---- */
 
 /* virDomainSnapshotCreateFlags, virDomainSnapshotRevertFlags,

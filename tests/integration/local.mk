@@ -34,7 +34,8 @@ QEMUD_INTEGRATION_TESTS = \
 	tests/integration/qemud-path-policy.sh \
 	tests/integration/qemud-isolation.sh \
 	tests/integration/qemud-snapshot.sh \
-	tests/integration/qemud-agent.sh
+	tests/integration/qemud-agent.sh \
+	tests/integration/qemud-agent-lease.sh
 # issue 11's acceptance: virt-install's definitions per OS, the test guest
 # installed with its default graphics and sound and edited by virt-xml, every value the
 # domain capabilities offer (domcaps_walk.py), both started under QEMU

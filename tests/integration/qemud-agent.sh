@@ -26,6 +26,8 @@ agent_xml() {
     GUEST_APPEND=$2 guest_domain_xml "$1" "$mv_tmp/$1.serial" "${3-$channel}" |
         sed 's|<on_reboot>destroy</on_reboot>|<on_reboot>restart</on_reboot>|'
 }
+CLI=$top_builddir/client/modvirt
+mvcli() { run timeout -k 2 60 "$CLI" -c "qemu:///system?socket=$MV_RW" "$@"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # wait_agent NAME SECS: 0 once the agent answers (the guest opened its end of the channel)
 wait_agent() {
@@ -92,7 +94,18 @@ expect_eq "--source arp fails" 1 "$rc"
 expect_match "--source arp: named" "source 'arp' is not supported" "$err"
 vsh guestinfo --interface a1
 expect_match "guestinfo --interface" "^if\\.[0-9]+\\.addr\\.0\\.addr +: 10\\.0\\.2\\.15$" "$out"
-verdict "domifaddr --source agent lists the guest's own addresses (lo, eth0's lease); arp is refused by name"
+# the same through libmodvirt (the modvirt tool)
+mvcli domifaddr --source agent a1
+expect_match "modvirt domifaddr: eth0" "^ eth0 +52:54:00:[0-9a-f:]+ +ipv4 +10\\.0\\.2\\.15/24$" "$out"
+mvcli --json domifaddr --source agent a1
+expect_match "modvirt --json domifaddr" '"name":"eth0","hwaddr":"52:54:00:[0-9a-f:]+","addrs":\[\{"type":"ipv4","addr":"10\.0\.2\.15","prefix":24\}' "$(tr -d ' \n' <<<"$out")"
+mvcli domifaddr --source arp a1
+expect_eq "modvirt domifaddr --source arp is a usage error" 2 "$rc"
+mvcli guestinfo a1
+expect_match "modvirt guestinfo: os.id" "^os\\.id +: mvguest$" "$out"
+mvcli --json guestinfo a1
+expect_match "modvirt --json guestinfo" '"hostname": ?"mvguest"' "$out"
+verdict "domifaddr --source agent lists the guest's own addresses (lo, eth0's lease); arp is refused by name; modvirt domifaddr / guestinfo show the same"
 
 # 3
 vsh set-user-password a1 root s3cret
