@@ -253,7 +253,11 @@ static int grant_overlay(struct qemud_dom *dom, const struct mv_dom_def *live, c
     disk.format = MV_DOM_DISK_FORMAT_QCOW2;
     view.devices.disks = &disk;
     view.devices.ndisks = 1;
+    /* changed only with the job held, which we hold, but written under the
+     * lock the status file's reader takes: read it there too */
+    pthread_mutex_lock(&dom->lock);
     iso->id = dom->iso.id;
+    pthread_mutex_unlock(&dom->lock);
     if ((r = qemud_guest_files_collect(dom->name, &view, iso, err)) < 0)
         return r;
     /* the backing chain below is the disk's, granted at start already */
