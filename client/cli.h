@@ -195,6 +195,10 @@ const char *cli_size_string(uint64_t bytes, char *buf, size_t len);
 /* "7.2.22" for 7002022; BUF needs 32 bytes. */
 const char *cli_version_string(unsigned long long v, char *buf, size_t len);
 
+/* A typed value as virsh prints it (no newline), and as JSON. */
+void cli_stat_print(const modvirt_stat *s);
+json_object *cli_stat_json(const modvirt_stat *s);
+
 /* Prints OBJ as pretty JSON on stdout and drops the reference. */
 int cli_json_print(json_object *obj);
 /* A command's success: with O (--json; the object's naming fields, consumed)

@@ -76,28 +76,6 @@ static int cmd_domifaddr(struct cli *cli, const bool *set, char **args, int narg
     return r;
 }
 
-static void print_value(const modvirt_stat *s)
-{
-    switch (s->type) {
-    case 1: case 3: printf("%lld", s->i); break;
-    case 2: case 4: printf("%llu", s->u); break;
-    case 5: printf("%f", s->d); break;
-    case 6: printf("%s", s->i ? "yes" : "no"); break;
-    case 7: printf("%s", s->s ? s->s : ""); break;
-    }
-}
-
-static json_object *json_value(const modvirt_stat *s)
-{
-    switch (s->type) {
-    case 1: case 3: return json_object_new_int64(s->i);
-    case 2: case 4: return json_object_new_uint64(s->u);
-    case 5: return json_object_new_double(s->d);
-    case 6: return json_object_new_boolean(s->i != 0);
-    default: return json_object_new_string(s->s ? s->s : "");
-    }
-}
-
 static int print_info(struct cli *cli, const modvirt_stat *p, size_t n)
 {
     json_object *o;
@@ -105,14 +83,14 @@ static int print_info(struct cli *cli, const modvirt_stat *p, size_t n)
     if (!cli->json) {
         for (size_t i = 0; i < n; i++) {
             printf("%-20s: ", p[i].field);
-            print_value(&p[i]);
+            cli_stat_print(&p[i]);
             putchar('\n');
         }
         return CLI_EXIT_OK;
     }
     o = json_object_new_object();
     for (size_t i = 0; i < n; i++)
-        json_object_object_add(o, p[i].field, json_value(&p[i]));
+        json_object_object_add(o, p[i].field, cli_stat_json(&p[i]));
     return cli_json_print(o);
 }
 

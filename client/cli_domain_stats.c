@@ -56,28 +56,6 @@ static int groups_of(const char *list, unsigned int *groups)
     return CLI_EXIT_OK;
 }
 
-static void print_value(const modvirt_stat *s)
-{
-    switch (s->type) {
-    case 1: case 3: printf("%lld", s->i); break;
-    case 2: case 4: printf("%llu", s->u); break;
-    case 5: printf("%f", s->d); break;
-    case 6: printf("%s", s->i ? "yes" : "no"); break;
-    case 7: printf("%s", s->s ? s->s : ""); break;
-    }
-}
-
-static json_object *json_value(const modvirt_stat *s)
-{
-    switch (s->type) {
-    case 1: case 3: return json_object_new_int64(s->i);
-    case 2: case 4: return json_object_new_uint64(s->u);
-    case 5: return json_object_new_double(s->d);
-    case 6: return json_object_new_boolean(s->i != 0);
-    default: return json_object_new_string(s->s ? s->s : "");
-    }
-}
-
 static int print_records(struct cli *cli, const modvirt_domain_stats *recs, size_t n)
 {
     json_object *arr;
@@ -87,7 +65,7 @@ static int print_records(struct cli *cli, const modvirt_domain_stats *recs, size
             printf("Domain: '%s'\n", recs[i].name);
             for (size_t j = 0; j < recs[i].nstats; j++) {
                 printf("  %s=", recs[i].stats[j].field);
-                print_value(&recs[i].stats[j]);
+                cli_stat_print(&recs[i].stats[j]);
                 putchar('\n');
             }
             putchar('\n');
@@ -99,7 +77,7 @@ static int print_records(struct cli *cli, const modvirt_domain_stats *recs, size
         json_object *o = json_object_new_object(), *st = json_object_new_object();
 
         for (size_t j = 0; j < recs[i].nstats; j++)
-            json_object_object_add(st, recs[i].stats[j].field, json_value(&recs[i].stats[j]));
+            json_object_object_add(st, recs[i].stats[j].field, cli_stat_json(&recs[i].stats[j]));
         json_object_object_add(o, "name", json_object_new_string(recs[i].name));
         json_object_object_add(o, "stats", st);
         json_object_array_add(arr, o);

@@ -217,3 +217,27 @@ void cli_table_free(struct cli_table *t)
     free(t->cells);
     free(t);
 }
+
+/* ---- typed values (domain statistics, guest info) ---- */
+
+void cli_stat_print(const modvirt_stat *s)
+{
+    switch (s->type) {
+    case 1: case 3: printf("%lld", s->i); break;
+    case 2: case 4: printf("%llu", s->u); break;
+    case 5: printf("%f", s->d); break;
+    case 6: printf("%s", s->i ? "yes" : "no"); break;
+    case 7: printf("%s", s->s ? s->s : ""); break;
+    }
+}
+
+json_object *cli_stat_json(const modvirt_stat *s)
+{
+    switch (s->type) {
+    case 1: case 3: return json_object_new_int64(s->i);
+    case 2: case 4: return json_object_new_uint64(s->u);
+    case 5: return json_object_new_double(s->d);
+    case 6: return json_object_new_boolean(s->i != 0);
+    default: return json_object_new_string(s->s ? s->s : "");
+    }
+}

@@ -74,24 +74,6 @@ int modvirt_domain_interface_addresses(modvirt_domain *dom, unsigned int source,
     return 0;
 }
 
-/* P's value into OUT, the strings moved (as domain_stats.c does: kept
- * apart so that the two groups do not share a private helper). */
-static void take_param(mv_typed_param *p, modvirt_stat *out)
-{
-    out->field = p->field;
-    p->field = NULL;
-    out->type = p->value.type;
-    switch (p->value.type) {
-    case 1: out->i = p->value.mv_typed_param_value_u.i; break;
-    case 2: out->u = p->value.mv_typed_param_value_u.ui; break;
-    case 3: out->i = p->value.mv_typed_param_value_u.l; break;
-    case 4: out->u = p->value.mv_typed_param_value_u.ul; break;
-    case 5: out->d = p->value.mv_typed_param_value_u.d; break;
-    case 6: out->i = p->value.mv_typed_param_value_u.b; break;
-    case 7: out->s = p->value.mv_typed_param_value_u.s; p->value.mv_typed_param_value_u.s = NULL; break;
-    }
-}
-
 void modvirt_guest_info_free(modvirt_stat *params, size_t n)
 {
     for (size_t i = 0; params && i < n; i++) {
@@ -120,7 +102,7 @@ int modvirt_domain_get_guest_info(modvirt_domain *dom, unsigned int types, modvi
         return -ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
-        take_param(&ret.params.params_val[i], &out[i]);
+        mv_stat_take(&ret.params.params_val[i], &out[i]);
     xdr_free((xdrproc_t)xdr_mv_domain_get_guest_info_ret, (char *)&ret);
     *params = out;
     *nparams = n;

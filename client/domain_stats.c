@@ -23,8 +23,7 @@ void modvirt_domain_stats_free(modvirt_domain_stats *recs, size_t n)
     free(recs);
 }
 
-/* P's value into OUT (the strings moved out of the reply). */
-static void take_param(mv_typed_param *p, modvirt_stat *out)
+void mv_stat_take(mv_typed_param *p, modvirt_stat *out)
 {
     out->field = p->field;
     p->field = NULL;
@@ -57,7 +56,7 @@ static int take_records(mv_connect_get_all_domain_stats_ret *ret, modvirt_domain
             return -ENOMEM;
         }
         for (size_t j = 0; j < w->params.params_len; j++)
-            take_param(&w->params.params_val[j], &r[i].stats[j]);
+            mv_stat_take(&w->params.params_val[j], &r[i].stats[j]);
         r[i].nstats = w->params.params_len;
     }
     *recs = r;

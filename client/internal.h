@@ -23,6 +23,10 @@ struct mv_uri {
     char *root;         /* root=DIR, or NULL */
 };
 
+/* A typed parameter of a reply into OUT, its strings moved out of P (so the
+ * reply's free no longer owns them): domain statistics and guest info. */
+void mv_stat_take(mv_typed_param *p, modvirt_stat *out);
+
 /* Parses URI; -EINVAL with ERR (INVALID_ARG) naming what is wrong. */
 int mv_uri_parse(const char *uri, struct mv_uri *out, struct mv_err *err);
 void mv_uri_clear(struct mv_uri *u);
