@@ -53,6 +53,10 @@ enum { IMAGE_XML_SECURE = 1 };
 
 #define COPY_CHUNK (1024 * 1024)
 #define PROGRESS_MS 250
+/* how long a save may go without a byte from QEMU before it is cancelled, and
+ * how long a cancelled one may then take to close its stream: see copy_stream */
+#define STALL_MS 60000
+#define CANCEL_GRACE_MS 10000
 /* how long QEMU may take to report the end of a migration whose stream ended */
 #define MIGRATION_END_MS 30000
 /* QEMU's default max-bandwidth (32 MiB/s): a save lifts it, as libvirt's does;
@@ -238,15 +242,30 @@ static void on_abort(struct save *s)
     mv_err_clear(&err);
 }
 
-/* Copies QEMU's stream from IN into the image until QEMU closes it. */
+static long long ms_since(const struct timespec *then, const struct timespec *now)
+{
+    return (now->tv_sec - then->tv_sec) * 1000LL + (now->tv_nsec - then->tv_nsec) / 1000000;
+}
+
+/* Copies QEMU's stream from IN into the image until QEMU closes it.
+ *
+ * Every wait here has a deadline, because the caller holds the domain's job
+ * with the guest paused: a QEMU that neither writes, nor closes the pipe, nor
+ * reports the migration over would otherwise hold both forever.  QEMU exiting
+ * closes the pipe (it is the only writer) and ends the copy; a migration
+ * reported completed/failed/cancelled ends it once the pipe is drained; and
+ * STALL_MS without a byte cancels the migration, CANCEL_GRACE_MS later the
+ * copy gives up.  A failure returns here, the caller then removes the
+ * temporary image and resumes the guest (undo_save). */
 static int copy_stream(struct save *s, int in, struct mv_err *err)
 {
     _cleanup_free_ char *buf = malloc(COPY_CHUNK);
-    struct timespec last = { 0 }, now;
-    bool draining = false, drained = false;
+    struct timespec last = { 0 }, now, last_byte;
+    bool draining = false, drained = false, stalled = false;
 
     if (!buf)
         return -ENOMEM;
+    clock_gettime(CLOCK_MONOTONIC, &last_byte);
     for (;;) {
         struct pollfd fds[2] = { { .fd = in, .events = POLLIN },
                                  { .fd = qemud_job_progress_abort_fd(s->progress), .events = POLLIN } };
@@ -269,6 +288,15 @@ static int copy_stream(struct save *s, int in, struct mv_err *err)
             mv_debug("domain '%s': migration over without the stream's end", s->dom->name);
             return 0;
         }
+        if (!stalled && ms_since(&last_byte, &now) >= STALL_MS) {
+            mv_warn("domain '%s': no state from QEMU for %d s, cancelling the save", s->dom->name, STALL_MS / 1000);
+            stalled = true;
+            on_abort(s);
+        }
+        if (stalled && ms_since(&last_byte, &now) >= STALL_MS + CANCEL_GRACE_MS)
+            return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                              "operation failed: save of domain '%s' to '%s': QEMU sent nothing for %d s",
+                              s->dom->name, s->path, STALL_MS / 1000);
         if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         n = read(in, buf, COPY_CHUNK);
@@ -283,6 +311,7 @@ static int copy_stream(struct save *s, int in, struct mv_err *err)
             return mv_err_set_errno(err, r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU, "cannot write save image '%s'",
                                     s->path);
         s->written += (uint64_t)n;
+        last_byte = now;
     }
 }
 
