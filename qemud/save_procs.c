@@ -583,14 +583,19 @@ struct feed {
 };
 
 /* Feeds the image's stream into WR (non-blocking) until the file ends or
- * QEMU stops reading; checks on QEMU now and then. */
+ * QEMU stops reading; checks on QEMU now and then.  Like copy_stream, it has
+ * a deadline: a QEMU that takes nothing for STALL_MS, yet neither closes its
+ * end nor reports the load failed, fails the restore instead of holding the
+ * domain's job forever. */
 static int feed_stream(struct qemud_dom *dom, const struct feed *f, int wr, struct mv_err *err)
 {
     _cleanup_free_ char *buf = malloc(COPY_CHUNK);
     size_t have = 0, off = 0;
+    struct timespec last_byte, now;
 
     if (!buf)
         return -ENOMEM;
+    clock_gettime(CLOCK_MONOTONIC, &last_byte);
     for (;;) {
         struct pollfd pfd = { .fd = wr, .events = POLLOUT };
         ssize_t n;
@@ -617,6 +622,11 @@ static int feed_stream(struct qemud_dom *dom, const struct feed *f, int wr, stru
                 return r;
             if (strcmp(status, "failed") == 0)
                 return 0;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (ms_since(&last_byte, &now) >= STALL_MS)
+                return mv_err_set(err, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
+                                  "operation failed: restore of domain '%s' from '%s': QEMU took nothing for %d s",
+                                  dom->name, f->path, STALL_MS / 1000);
             continue;
         }
         n = write(wr, buf + off, have - off);
@@ -625,6 +635,7 @@ static int feed_stream(struct qemud_dom *dom, const struct feed *f, int wr, stru
         if (n < 0)
             return 0;           /* EPIPE: QEMU stopped reading; its status says why */
         off += (size_t)n;
+        clock_gettime(CLOCK_MONOTONIC, &last_byte);
     }
 }
 
